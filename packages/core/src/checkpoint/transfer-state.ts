@@ -1,0 +1,94 @@
+import type { ChecksumAlgorithm } from '../crc64/algorithm.ts'
+import { type PartPlan, partRange } from '../plan.ts'
+
+/** Progress inside a part that is not complete: bytes written from its start and their CRC. */
+export interface PartialPart {
+  /** Part index. */
+  readonly index: number
+  /** Bytes of the part already written, counted from the part's start. */
+  readonly written: number
+  /** CRC-64 of those bytes (0n when no checksum is tracked). */
+  readonly crc: bigint
+}
+
+/** Which parts are done, their CRCs, and how far unfinished parts got. The engine's single source of truth. */
+export class TransferState {
+  /** The split of the object. */
+  readonly plan: PartPlan
+  /** The CRC-64 tracked per part, when the store publishes one to check against. */
+  readonly algorithm: ChecksumAlgorithm | undefined
+  /** One bit per part, set when the part's bytes are all written. */
+  readonly done: Uint8Array
+  /** CRC-64 of each done part. */
+  readonly crcs: BigUint64Array
+  readonly #partial = new Map<number, PartialPart>()
+  #doneCount = 0
+  #doneBytes = 0
+
+  constructor(plan: PartPlan, algorithm: ChecksumAlgorithm | undefined) {
+    this.plan = plan
+    this.algorithm = algorithm
+    this.done = new Uint8Array(Math.ceil(plan.partCount / 8))
+    this.crcs = new BigUint64Array(plan.partCount)
+  }
+
+  /** Parts complete. */
+  get doneCount(): number {
+    return this.#doneCount
+  }
+
+  /** Bytes written: complete parts plus the written prefixes of partial ones. */
+  get bytesDone(): number {
+    let bytes = this.#doneBytes
+    for (const p of this.#partial.values()) bytes += p.written
+    return bytes
+  }
+
+  /** True when part `index` is complete. */
+  isDone(index: number): boolean {
+    return ((this.done[index >> 3] ?? 0) & (1 << (index & 7))) !== 0
+  }
+
+  /** The recorded progress of an unfinished part. */
+  partial(index: number): PartialPart | undefined {
+    return this.#partial.get(index)
+  }
+
+  /** Every unfinished part with progress. */
+  partials(): PartialPart[] {
+    return [...this.#partial.values()].sort((a, b) => a.index - b.index)
+  }
+
+  /** Records that `written` bytes of part `index` are written, with their CRC. */
+  setPartial(index: number, written: number, crc: bigint): void {
+    if (written === 0) this.#partial.delete(index)
+    else this.#partial.set(index, { index, written, crc })
+  }
+
+  /** Records part `index` as complete with CRC `crc`. */
+  markDone(index: number, crc: bigint): void {
+    if (this.isDone(index)) return
+    this.#partial.delete(index)
+    this.done[index >> 3] = (this.done[index >> 3] ?? 0) | (1 << (index & 7))
+    this.crcs[index] = crc
+    this.#doneCount++
+    const { start, end } = partRange(this.plan, index)
+    this.#doneBytes += end - start + 1
+  }
+
+  /** True when every part is complete. */
+  get complete(): boolean {
+    return this.#doneCount === this.plan.partCount
+  }
+
+  /** An independent copy, so a checkpoint can be encoded while parts keep moving. */
+  clone(): TransferState {
+    const copy = new TransferState(this.plan, this.algorithm)
+    copy.done.set(this.done)
+    copy.crcs.set(this.crcs)
+    copy.#doneCount = this.#doneCount
+    copy.#doneBytes = this.#doneBytes
+    for (const [i, p] of this.#partial) copy.#partial.set(i, p)
+    return copy
+  }
+}

@@ -1,0 +1,71 @@
+import { runDownload } from './engine.ts'
+import { AbortedError } from './errors/aborted-error.ts'
+import type { DownloadEvent } from './events.ts'
+import { type DownloadOptions, resolveOptions } from './options.ts'
+import type { DownloadResult } from './result.ts'
+
+/** Listener for one event type. */
+export type DownloadListener<T extends DownloadEvent['type']> = (event: Extract<DownloadEvent, { type: T }>) => void
+
+/** A download you can start, watch, pause and cancel. */
+export interface DownloadHandle {
+  /** Starts (once) and resolves with the result; later calls return the same promise. */
+  start(): Promise<DownloadResult>
+  /** Stops after making in-flight bytes durable; the checkpoint is kept, `start` rejects with kind 'paused'. */
+  pause(): void
+  /** Stops and removes the temporary data and the checkpoint; resolves once they are gone. */
+  cancel(): Promise<void>
+  /** Subscribes to an event type; returns the unsubscribe function. */
+  on<T extends DownloadEvent['type']>(type: T, listener: DownloadListener<T>): () => void
+}
+
+/** Validates options (throwing OptionsError before anything is touched) and returns a handle. */
+export function createDownload(options: DownloadOptions): DownloadHandle {
+  const listeners = new Map<string, Set<(event: DownloadEvent) => void>>()
+  const resolved = resolveOptions({
+    ...options,
+    onEvent(event) {
+      options.onEvent?.(event)
+      for (const listener of listeners.get(event.type) ?? []) listener(event)
+    },
+  })
+  const control = new AbortController()
+  const pause = (): void => {
+    if (!control.signal.aborted) control.abort(new AbortedError('paused', 'download paused; run it again to resume'))
+  }
+  const onUserAbort = (): void => pause()
+  let running: Promise<DownloadResult> | undefined
+
+  return {
+    start() {
+      if (!running) {
+        if (resolved.signal?.aborted) pause()
+        else resolved.signal?.addEventListener('abort', onUserAbort, { once: true })
+        running = runDownload(resolved, control.signal).finally(() =>
+          resolved.signal?.removeEventListener('abort', onUserAbort),
+        )
+      }
+      return running
+    },
+    pause,
+    async cancel() {
+      if (!control.signal.aborted) control.abort(new AbortedError('cancelled', 'download cancelled'))
+      await running?.catch(() => undefined)
+      // Also when the run had already paused, or never started: cancel means nothing is left.
+      await resolved.target.abort({ keep: false }).catch(() => undefined)
+      await resolved.checkpoint?.remove(resolved.checkpointKey)
+    },
+    on(type, listener) {
+      let set = listeners.get(type)
+      if (!set) listeners.set(type, (set = new Set()))
+      const entry = listener as (event: DownloadEvent) => void
+      set.add(entry)
+      return () => set.delete(entry)
+    },
+  }
+}
+
+/** Downloads an object resumably; resolves when the destination holds the complete, verified object. */
+export async function download(options: DownloadOptions): Promise<DownloadResult> {
+  return createDownload(options).start()
+}

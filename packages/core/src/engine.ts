@@ -1,0 +1,183 @@
+import { CheckpointWriter } from './checkpoint/checkpoint-writer.ts'
+import { loadCheckpoint } from './checkpoint/load-checkpoint.ts'
+import { TransferState } from './checkpoint/transfer-state.ts'
+import { AbortedError } from './errors/aborted-error.ts'
+import { ObjectChangedError } from './errors/object-changed-error.ts'
+import type { DownloadEvent } from './events.ts'
+import type { ResolvedOptions } from './options.ts'
+import { type PartPlan, partRange, planParts, singlePartPlan } from './plan.ts'
+import type { ObjectInfo } from './ports.ts'
+import { ProgressMeter } from './progress-meter.ts'
+import { RateLimiter } from './rate-limiter.ts'
+import type { DownloadResult } from './result.ts'
+import type { RunContext, RunCounters } from './run-context.ts'
+import { runParts } from './run-parts.ts'
+import { statWithRetry } from './stat-with-retry.ts'
+import { combinePartCrcs, type Verification, verifyObject } from './verify.ts'
+
+/**
+ * The resume algorithm, in one place: stat → checkpoint → plan → parts → verify → commit.
+ * `signal` aborts with an AbortedError whose kind says pause or cancel.
+ */
+export async function runDownload(options: ResolvedOptions, signal: AbortSignal): Promise<DownloadResult> {
+  const startedAt = Date.now()
+  const counters: RunCounters = { fetchedBytes: 0, retries: 0, inFlight: 0 }
+  const emit = (event: DownloadEvent): void => options.onEvent?.(event)
+  const limiter = options.maxBytesPerSecond ? new RateLimiter(options.maxBytesPerSecond) : undefined
+  for (let restarts = 0; ; restarts++) {
+    try {
+      return await attempt(options, signal, counters, emit, limiter, startedAt, restarts)
+    } catch (error) {
+      if (!(error instanceof ObjectChangedError) || signal.aborted) throw error
+      if (options.onObjectChanged === 'fail' || restarts >= options.maxRestarts) throw error
+      emit({ type: 'restart', reason: error.message, restarts: restarts + 1 })
+    }
+  }
+}
+
+async function attempt(
+  options: ResolvedOptions,
+  signal: AbortSignal,
+  counters: RunCounters,
+  emit: (event: DownloadEvent) => void,
+  limiter: RateLimiter | undefined,
+  startedAt: number,
+  restarts: number,
+): Promise<DownloadResult> {
+  const { transport, target, checkpoint: store, checkpointKey } = options
+  const object = await statWithRetry(options, signal, emit)
+  const algorithm = options.verify ? object.checksum?.algorithm : undefined
+  let state = store
+    ? await loadCheckpoint(
+        { store, key: checkpointKey, source: transport.id, destination: target.id, object, algorithm },
+        emit,
+      )
+    : undefined
+  const opened = await target.open({ size: object.size, resume: state !== undefined })
+  if (state && !opened.resumed) {
+    emit({ type: 'checkpoint-discarded', problem: 'temp-missing', message: 'the partial download it describes is gone' })
+    state = undefined
+  }
+  state ??= new TransferState(freshPlan(options, object), algorithm)
+  const resumedBytes = state.bytesDone
+  const writer = new CheckpointWriter(
+    store,
+    checkpointKey,
+    {
+      source: transport.id,
+      destination: target.id,
+      object: {
+        size: object.size,
+        ...(object.etag === undefined ? {} : { etag: object.etag }),
+        ...(object.lastModified === undefined ? {} : { lastModified: object.lastModified }),
+        ...(object.versionId === undefined ? {} : { versionId: object.versionId }),
+      },
+    },
+    target,
+    state,
+  )
+  emit({
+    type: 'start',
+    object,
+    partSize: state.plan.partSize,
+    partCount: state.plan.partCount,
+    resumedBytes,
+    resumedParts: state.doneCount,
+  })
+
+  const meter = new ProgressMeter()
+  const runState = state
+  const ctx: RunContext = {
+    options,
+    object,
+    state,
+    signal,
+    limiter,
+    counters,
+    emit,
+    reportProgress(force = false) {
+      meter.sample(counters.fetchedBytes)
+      if (!force && !meter.due(options.progressIntervalMs)) return
+      const progress = meter.snapshot({
+        bytesDone: runState.bytesDone,
+        totalBytes: object.size,
+        resumedBytes,
+        partsDone: runState.doneCount,
+        partsTotal: runState.plan.partCount,
+        partsInFlight: counters.inFlight,
+      })
+      options.onProgress?.(progress)
+      emit({ type: 'progress', progress })
+    },
+  }
+
+  let verification: Verification
+  try {
+    await runParts(ctx, writer)
+    verification = verifyObject(
+      object,
+      algorithm,
+      algorithm ? combinePartCrcs(algorithm, state.crcs, (i) => partLength(runState, i)) : 0n,
+    )
+    emit({ type: 'verified', verification })
+    await target.commit()
+  } catch (error) {
+    await cleanUp(options, writer, error, emit)
+    throw error
+  }
+  // The destination is complete; a checkpoint left behind would only be discarded as stale.
+  await store?.remove(checkpointKey).catch(() => undefined)
+  ctx.reportProgress(true)
+  return {
+    object,
+    bytes: object.size,
+    resumedBytes,
+    fetchedBytes: counters.fetchedBytes,
+    partSize: state.plan.partSize,
+    partCount: state.plan.partCount,
+    verification,
+    retries: counters.retries,
+    restarts,
+    durationMs: Date.now() - startedAt,
+  }
+}
+
+function freshPlan(options: ResolvedOptions, object: ObjectInfo): PartPlan {
+  return object.acceptRanges === false || object.size <= options.singleRequestThreshold
+    ? singlePartPlan(object.size)
+    : planParts(object.size, options.partSize, options.maxParts)
+}
+
+function partLength(state: TransferState, index: number): number {
+  const { start, end } = partRange(state.plan, index)
+  return end - start + 1
+}
+
+/**
+ * After a failure: a pause or a transient stop keeps durable progress; a cancel, a changed object
+ * or bad data removes everything, because nothing of it may be trusted or wanted.
+ */
+async function cleanUp(
+  options: ResolvedOptions,
+  writer: CheckpointWriter,
+  error: unknown,
+  emit: (event: DownloadEvent) => void,
+): Promise<void> {
+  const { target, checkpoint: store, checkpointKey } = options
+  const discard =
+    error instanceof ObjectChangedError ||
+    (error instanceof AbortedError && error.kind === 'cancelled') ||
+    (error instanceof Error && error.name === 'IntegrityError')
+  if (discard || !store) {
+    await target.abort({ keep: false }).catch(() => undefined)
+    await store?.remove(checkpointKey).catch(() => undefined)
+    return
+  }
+  try {
+    const durableBytes = await writer.persist()
+    if (error instanceof AbortedError) emit({ type: 'paused', durableBytes })
+  } catch {
+    // The original error says more than a failed last save; the previous checkpoint still stands.
+  }
+  await target.abort({ keep: true }).catch(() => undefined)
+}

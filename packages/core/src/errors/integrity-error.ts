@@ -1,0 +1,23 @@
+import { ResumableError } from './resumable-error.ts'
+
+/** The downloaded bytes do not match what the store says the object holds; nothing was committed. */
+export class IntegrityError extends ResumableError {
+  override name = 'IntegrityError'
+  declare readonly kind: 'integrity'
+  /** What was compared (`crc64xz`, `crc64nvme`, `size`). */
+  readonly check: string
+  /** The store's value. */
+  readonly expected: string
+  /** The value computed from the received bytes. */
+  readonly actual: string
+
+  constructor(check: string, expected: string, actual: string) {
+    super(
+      'integrity',
+      `Downloaded data failed ${check} verification: expected ${expected}, got ${actual}; the destination was not written`,
+    )
+    this.check = check
+    this.expected = expected
+    this.actual = actual
+  }
+}

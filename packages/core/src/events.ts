@@ -1,0 +1,61 @@
+import type { CheckpointProblem } from './errors/checkpoint-error.ts'
+import type { ObjectInfo } from './ports.ts'
+import type { Verification } from './verify.ts'
+
+/** A snapshot of progress. */
+export interface DownloadProgress {
+  /** Bytes of the object present at the target (resumed + fetched this run). */
+  readonly bytesDone: number
+  /** Object size. */
+  readonly totalBytes: number
+  /** Bytes taken from the checkpoint instead of the network. */
+  readonly resumedBytes: number
+  /** Bytes per second over the recent window. */
+  readonly bytesPerSecond: number
+  /** Seconds left at the current rate; undefined while the rate is unknown. */
+  readonly etaSeconds: number | undefined
+  /** Parts complete. */
+  readonly partsDone: number
+  /** Parts in the plan. */
+  readonly partsTotal: number
+  /** Parts being fetched right now. */
+  readonly partsInFlight: number
+}
+
+/** The summary a failed attempt leaves in a retry event (no credentials, ever). */
+export interface RetryReason {
+  /** TransportError kind (`network`, `throttled`, `timeout`, …). */
+  readonly kind: string
+  /** Human-readable message. */
+  readonly message: string
+  /** HTTP status, when there was one. */
+  readonly status?: number
+  /** The store's error code. */
+  readonly code?: string
+}
+
+/** Everything the engine reports while it works. */
+export type DownloadEvent =
+  | {
+      readonly type: 'start'
+      readonly object: ObjectInfo
+      readonly partSize: number
+      readonly partCount: number
+      readonly resumedBytes: number
+      readonly resumedParts: number
+    }
+  | { readonly type: 'checkpoint-discarded'; readonly problem: CheckpointProblem; readonly message: string }
+  | { readonly type: 'part-done'; readonly index: number; readonly bytes: number }
+  | {
+      readonly type: 'retry'
+      /** Part index, or -1 for the stat request. */
+      readonly part: number
+      readonly attempt: number
+      readonly delayMs: number
+      readonly reason: RetryReason
+    }
+  | { readonly type: 'checkpoint-saved'; readonly durableBytes: number }
+  | { readonly type: 'restart'; readonly reason: string; readonly restarts: number }
+  | { readonly type: 'progress'; readonly progress: DownloadProgress }
+  | { readonly type: 'verified'; readonly verification: Verification }
+  | { readonly type: 'paused'; readonly durableBytes: number }

@@ -1,0 +1,47 @@
+export { bytesToBase64, base64ToBytes } from './base64.ts'
+export { backoffDelay, type BackoffPolicy } from './backoff.ts'
+export {
+  type Checkpoint,
+  CheckpointCodec,
+  type CheckpointIdentity,
+  CHECKPOINT_FORMAT_VERSION,
+} from './checkpoint/codec.ts'
+export { type CheckpointMismatch, matchCheckpoint } from './checkpoint/match.ts'
+export { type PartialPart, TransferState } from './checkpoint/transfer-state.ts'
+export type { ChecksumAlgorithm } from './crc64/algorithm.ts'
+export { crc64, crc64Combine, formatCrc64Hex } from './crc64/index.ts'
+export {
+  createDownload,
+  download,
+  type DownloadHandle,
+  type DownloadListener,
+} from './download.ts'
+export * from './errors/index.ts'
+export type { DownloadEvent, DownloadProgress, RetryReason } from './events.ts'
+export type { DownloadOptions, ObjectChangedPolicy } from './options.ts'
+export {
+  DEFAULT_MAX_PARTS,
+  MAX_PART_SIZE,
+  MIN_PART_SIZE,
+  type PartPlan,
+  type PartRange,
+  partRange,
+  planParts,
+} from './plan.ts'
+export type {
+  ByteSource,
+  CallOptions,
+  CheckpointStore,
+  ObjectChecksum,
+  ObjectInfo,
+  ReadRequest,
+  ReadResponse,
+  RestoreState,
+  Target,
+  TargetOpenOptions,
+  TargetOpenResult,
+  Transport,
+} from './ports.ts'
+export type { DownloadResult } from './result.ts'
+export { sleep } from './sleep.ts'
+export type { Verification } from './verify.ts'

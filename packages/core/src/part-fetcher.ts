@@ -1,0 +1,157 @@
+import { backoffDelay } from './backoff.ts'
+import { type ChunkReader, chunkReader } from './byte-source.ts'
+import { crc64 } from './crc64/index.ts'
+import { ObjectChangedError } from './errors/object-changed-error.ts'
+import { isResumableError } from './errors/resumable-error.ts'
+import { isTransportError, TransportError } from './errors/transport-error.ts'
+import { partRange } from './plan.ts'
+import type { ReadResponse } from './ports.ts'
+import type { RunContext } from './run-context.ts'
+import { retryReason } from './retry-reason.ts'
+import { sleep } from './sleep.ts'
+import { stallGuard } from './stall-guard.ts'
+
+/** Marks an error from the Target: local failures are never retried as if the network caused them. */
+class TargetFailure {
+  readonly error: unknown
+  constructor(error: unknown) {
+    this.error = error
+  }
+}
+
+/**
+ * Fetches part `index` to the target, continuing from its recorded partial offset, retrying
+ * failures from the last byte written, and records it done with its CRC. `buffer` is reused
+ * across parts so memory stays at concurrency × buffer size whatever the part size.
+ */
+export async function fetchPart(ctx: RunContext, index: number, buffer: Uint8Array): Promise<void> {
+  const { options, state } = ctx
+  const { start, end } = partRange(state.plan, index)
+  const algorithm = state.algorithm
+  const prior = state.partial(index)
+  let written = prior?.written ?? 0
+  let crc = prior?.crc ?? 0n
+  let buffered = 0
+  let failures = 0
+  const room = buffer.subarray(0, Math.min(buffer.length, end - start + 1))
+
+  const flush = async (): Promise<void> => {
+    if (buffered === 0) return
+    const data = room.subarray(0, buffered)
+    try {
+      await options.target.write(start + written, data)
+    } catch (error) {
+      throw new TargetFailure(error)
+    }
+    if (algorithm) crc = crc64(algorithm, data, crc)
+    written += buffered
+    buffered = 0
+    state.setPartial(index, written, crc)
+  }
+
+  while (start + written <= end) {
+    if (ctx.signal.aborted) throw ctx.signal.reason
+    const from = start + written
+    const before = written
+    const attempt = new AbortController()
+    const onRunAbort = (): void => attempt.abort(ctx.signal.reason)
+    ctx.signal.addEventListener('abort', onRunAbort, { once: true })
+    let reader: ChunkReader | undefined
+    try {
+      const response = await stallGuard(options.stallTimeoutMs, attempt, () =>
+        options.transport.read({ start: from, end, object: ctx.object, signal: attempt.signal }),
+      )
+      reader = chunkReader(response.body)
+      checkResponse(ctx, response, from, end)
+      for (;;) {
+        const current = reader
+        const chunk = await stallGuard(options.stallTimeoutMs, attempt, () => current.next())
+        if (chunk === undefined) break
+        if (chunk.length === 0) continue
+        const left = end - (start + written + buffered) + 1
+        if (chunk.length > left) {
+          throw new TransportError('protocol', `the server sent more than the ${end - from + 1} bytes requested`)
+        }
+        ctx.counters.fetchedBytes += chunk.length
+        if (ctx.limiter) await ctx.limiter.take(chunk.length, attempt.signal)
+        for (let at = 0; at < chunk.length; ) {
+          const n = Math.min(room.length - buffered, chunk.length - at)
+          room.set(chunk.subarray(at, at + n), buffered)
+          buffered += n
+          at += n
+          if (buffered === room.length) await flush()
+        }
+        ctx.reportProgress()
+      }
+      await flush()
+      if (start + written <= end) {
+        throw new TransportError('network', `the response ended after ${start + written - from} of ${end - from + 1} bytes`)
+      }
+    } catch (caught) {
+      if (caught instanceof TargetFailure) throw caught.error
+      // Bytes that arrived before the failure sit at their true offsets: keep them.
+      try {
+        await flush()
+      } catch (flushError) {
+        throw flushError instanceof TargetFailure ? flushError.error : flushError
+      }
+      buffered = 0
+      if (reader) void reader.cancel(caught)
+      if (ctx.signal.aborted) throw ctx.signal.reason
+      const error = classify(caught)
+      failures = written > before ? 1 : failures + 1
+      if (failures > options.retries) throw error
+      const delayMs = backoffDelay(
+        { baseMs: options.retryBaseDelayMs, maxMs: options.retryMaxDelayMs, random: options.random },
+        failures,
+        error.retryAfterMs,
+      )
+      ctx.counters.retries++
+      ctx.emit({
+        type: 'retry',
+        part: index,
+        attempt: failures,
+        delayMs,
+        reason: retryReason(error),
+      })
+      await sleep(delayMs, ctx.signal)
+    } finally {
+      ctx.signal.removeEventListener('abort', onRunAbort)
+    }
+  }
+  state.markDone(index, crc)
+}
+
+/** Refuses a response whose range or ETag is not the one asked for, before a byte is written. */
+function checkResponse(ctx: RunContext, response: ReadResponse, start: number, end: number): void {
+  const { range, etag } = response
+  if (etag !== undefined && ctx.object.etag !== undefined && etag !== ctx.object.etag) {
+    throw new ObjectChangedError(`the object changed during the download: ETag ${ctx.object.etag} became ${etag}`)
+  }
+  if (range.start !== start || range.end !== end) {
+    throw new TransportError(
+      'protocol',
+      `asked for bytes ${start}-${end} but the server answered with bytes ${range.start}-${range.end}`,
+    )
+  }
+}
+
+/** Maps a failure to a retryable TransportError, or rethrows what must end the download. */
+function classify(error: unknown): TransportError {
+  if (error instanceof ObjectChangedError) throw error
+  if (isTransportError(error)) {
+    if (error.kind === 'precondition-failed') {
+      throw new ObjectChangedError(`the object changed during the download (${error.message})`, { cause: error })
+    }
+    if (error.kind === 'range-not-satisfiable') {
+      throw new ObjectChangedError(`the object is shorter than when the download began (${error.message})`, {
+        cause: error,
+      })
+    }
+    if (!error.retryable) throw error
+    return error
+  }
+  if (isResumableError(error)) throw error
+  const message = error instanceof Error ? error.message : String(error)
+  return new TransportError('network', `reading the response failed: ${message}`, { cause: error })
+}

@@ -1,0 +1,122 @@
+import type { ChecksumAlgorithm } from './crc64/algorithm.ts'
+
+/** A whole-object checksum as the store reports it. */
+export interface ObjectChecksum {
+  /** Which CRC-64 the store computed: OSS sends `crc64xz` (`x-oss-hash-crc64ecma`), S3 `crc64nvme`. */
+  readonly algorithm: ChecksumAlgorithm
+  /** The unsigned 64-bit value. */
+  readonly value: bigint
+}
+
+/** Archive restore state, from `x-oss-restore` or S3's `x-amz-restore`. */
+export interface RestoreState {
+  /** A restore request is still running. */
+  readonly ongoing: boolean
+  /** When the restored copy expires (HTTP date), if the store said. */
+  readonly expiry?: string
+}
+
+/** What a Transport learns about the remote object before any byte is read. */
+export interface ObjectInfo {
+  /** Size in bytes. */
+  readonly size: number
+  /** Entity tag exactly as the store sent it (quotes included); compared byte for byte. */
+  readonly etag?: string
+  /** `Last-Modified` as the store sent it (HTTP date). */
+  readonly lastModified?: string
+  /** Version id on versioned buckets. */
+  readonly versionId?: string
+  /** Whole-object checksum when the store offers one. */
+  readonly checksum?: ObjectChecksum
+  /** Storage class (`Standard`, `IA`, `Archive`, `ColdArchive`, `GLACIER`, …). */
+  readonly storageClass?: string
+  /** Restore state of an archived object. */
+  readonly restore?: RestoreState
+  /** `Content-Type` of the object. */
+  readonly contentType?: string
+  /** User metadata (`x-oss-meta-*` / `x-amz-meta-*`), keys without the prefix, lower-case. */
+  readonly metadata?: Readonly<Record<string, string>>
+  /** False when the server is known not to honour `Range`; the engine then uses one GET. */
+  readonly acceptRanges?: boolean
+}
+
+/** Options common to every Transport call. */
+export interface CallOptions {
+  /** Aborts the call; the Transport must stop reading and reject promptly. */
+  readonly signal?: AbortSignal
+}
+
+/** One ranged read: bytes `start`..`end` inclusive of the object described by `object`. */
+export interface ReadRequest extends CallOptions {
+  /** First byte offset (inclusive). */
+  readonly start: number
+  /** Last byte offset (inclusive). */
+  readonly end: number
+  /** The object as `stat` saw it; send `If-Match: object.etag` and pin `object.versionId`. */
+  readonly object: ObjectInfo
+}
+
+/** A body: a web `ReadableStream` or any async iterable of byte chunks (e.g. a Node stream). */
+export type ByteSource = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>
+
+/** The answer to a ReadRequest, before its body is consumed. */
+export interface ReadResponse {
+  /** The byte range the server says the body holds (from `Content-Range`, or the whole object on a 200). */
+  readonly range: { readonly start: number; readonly end: number }
+  /** The ETag on the response, when the server sent one: a mismatch means the object changed. */
+  readonly etag?: string
+  /** The bytes. The engine consumes it or cancels it. */
+  readonly body: ByteSource
+}
+
+/** Reads a remote object. It owns signing and the wire, and maps every failure to a TransportError. */
+export interface Transport {
+  /** Stable, credential-free identity of the object (e.g. `oss://bucket/key?versionId=…`). */
+  readonly id: string
+  /** Learns the object's size and identity. */
+  stat(options?: CallOptions): Promise<ObjectInfo>
+  /** Reads exactly one range; rejects with a TransportError on any failure. */
+  read(request: ReadRequest): Promise<ReadResponse>
+}
+
+/** How a Target is opened. */
+export interface TargetOpenOptions {
+  /** Final size of the object; a Target may pre-allocate. */
+  readonly size: number
+  /** True to reopen an existing temporary file (resume), false to start empty. */
+  readonly resume: boolean
+}
+
+/** What opening a Target found. */
+export interface TargetOpenResult {
+  /** False when `resume` was asked but there was nothing to reopen: the engine starts over. */
+  readonly resumed: boolean
+}
+
+/** Where bytes land: a temporary place written at offsets, made durable by `sync`, published by `commit`. */
+export interface Target {
+  /** Stable identity of the destination (e.g. an absolute path); recorded in checkpoints. */
+  readonly id: string
+  /** Creates or reopens the temporary place. */
+  open(options: TargetOpenOptions): Promise<TargetOpenResult>
+  /** Writes `data` at `offset`. Not durable until `sync` resolves. */
+  write(offset: number, data: Uint8Array): Promise<void>
+  /** Reads back `length` bytes at `offset` (used to re-verify resumed parts). */
+  read(offset: number, length: number): Promise<Uint8Array>
+  /** Durability barrier: every write that resolved before this call is durable when it resolves. */
+  sync(): Promise<void>
+  /** Makes the complete object appear at the destination atomically. */
+  commit(): Promise<void>
+  /** Closes the temporary place; removes it unless `keep` is true. */
+  abort(options: { readonly keep: boolean }): Promise<void>
+}
+
+/** Persists checkpoint bytes under a key. Format and validation live in core. */
+export interface CheckpointStore {
+  /** The bytes last saved under `key`, or undefined when there are none. */
+  load(key: string): Promise<Uint8Array | undefined>
+  /** Replaces the bytes under `key` atomically: a reader sees the old bytes or the new, never a mix. */
+  save(key: string, data: Uint8Array): Promise<void>
+  /** Removes `key`; succeeds when it does not exist. */
+  remove(key: string): Promise<void>
+}

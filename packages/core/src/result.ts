@@ -1,0 +1,26 @@
+import type { ObjectInfo } from './ports.ts'
+import type { Verification } from './verify.ts'
+
+/** What a finished download reports. */
+export interface DownloadResult {
+  /** The object as `stat` described it (ETag, Last-Modified, metadata, …). */
+  readonly object: ObjectInfo
+  /** Object size, now at the destination. */
+  readonly bytes: number
+  /** Bytes taken from the checkpoint instead of the network. */
+  readonly resumedBytes: number
+  /** Bytes received from the network this run, re-fetched ones included. */
+  readonly fetchedBytes: number
+  /** Bytes per part in the plan that was used. */
+  readonly partSize: number
+  /** Parts in the plan. */
+  readonly partCount: number
+  /** What was verified before commit. */
+  readonly verification: Verification
+  /** Retries made (parts and stat). */
+  readonly retries: number
+  /** Restarts because the object changed. */
+  readonly restarts: number
+  /** Wall-clock duration. */
+  readonly durationMs: number
+}

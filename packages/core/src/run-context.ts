@@ -1,0 +1,28 @@
+import type { TransferState } from './checkpoint/transfer-state.ts'
+import type { DownloadEvent } from './events.ts'
+import type { ResolvedOptions } from './options.ts'
+import type { ObjectInfo } from './ports.ts'
+import type { RateLimiter } from './rate-limiter.ts'
+
+/** Counters of one download run, reported in the result. */
+export interface RunCounters {
+  /** Bytes received from the network this run (including bytes later re-fetched). */
+  fetchedBytes: number
+  /** Retries made. */
+  retries: number
+  /** Parts being fetched right now. */
+  inFlight: number
+}
+
+/** What a part fetch needs from the run that owns it. */
+export interface RunContext {
+  readonly options: ResolvedOptions
+  readonly object: ObjectInfo
+  readonly state: TransferState
+  /** Aborted when the run must stop: pause, cancel, or another part's fatal error. */
+  readonly signal: AbortSignal
+  readonly limiter: RateLimiter | undefined
+  readonly counters: RunCounters
+  emit(event: DownloadEvent): void
+  reportProgress(force?: boolean): void
+}

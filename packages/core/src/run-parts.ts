@@ -1,0 +1,68 @@
+import type { CheckpointWriter } from './checkpoint/checkpoint-writer.ts'
+import { fetchPart } from './part-fetcher.ts'
+import { partRange } from './plan.ts'
+import type { RunContext } from './run-context.ts'
+
+/**
+ * Fetches every unfinished part through a pool of `concurrency` workers while a timer
+ * group-commits progress. The first fatal error stops the other workers and is rethrown;
+ * a pause or cancel (the run's signal) wins over errors it caused.
+ */
+export async function runParts(ctx: RunContext, writer: CheckpointWriter): Promise<void> {
+  const { state, options } = ctx
+  const queue: number[] = state.partials().map((p) => p.index)
+  for (let i = 0; i < state.plan.partCount; i++) {
+    if (!state.isDone(i) && !state.partial(i)) queue.push(i)
+  }
+  const stop = new AbortController()
+  const onRunAbort = (): void => stop.abort(ctx.signal.reason)
+  ctx.signal.addEventListener('abort', onRunAbort, { once: true })
+  if (ctx.signal.aborted) onRunAbort()
+  let failure: { error: unknown } | undefined
+  const fail = (error: unknown): void => {
+    failure ??= { error }
+    stop.abort(error)
+  }
+  const partCtx: RunContext = { ...ctx, signal: stop.signal }
+
+  let saving: Promise<void> | undefined
+  const timer = setInterval(() => {
+    if (saving || stop.signal.aborted) return
+    saving = writer
+      .persist()
+      .then((durableBytes) => ctx.emit({ type: 'checkpoint-saved', durableBytes }), fail)
+      .finally(() => {
+        saving = undefined
+      })
+  }, options.checkpointIntervalMs)
+
+  let next = 0
+  const worker = async (): Promise<void> => {
+    const buffer = new Uint8Array(Math.min(options.writeBufferSize, Math.max(1, state.plan.partSize)))
+    while (!stop.signal.aborted) {
+      const index = queue[next++]
+      if (index === undefined) return
+      ctx.counters.inFlight++
+      try {
+        await fetchPart(partCtx, index, buffer)
+        const { start, end } = partRange(state.plan, index)
+        ctx.emit({ type: 'part-done', index, bytes: end - start + 1 })
+      } catch (error) {
+        fail(error)
+        return
+      } finally {
+        ctx.counters.inFlight--
+      }
+    }
+  }
+  try {
+    await Promise.all(Array.from({ length: Math.min(options.concurrency, queue.length) }, worker))
+  } finally {
+    clearInterval(timer)
+    ctx.signal.removeEventListener('abort', onRunAbort)
+    // A save still running must land before the caller commits or removes the checkpoint.
+    await saving
+  }
+  if (ctx.signal.aborted) throw ctx.signal.reason
+  if (failure) throw failure.error
+}
