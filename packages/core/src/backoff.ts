@@ -15,7 +15,11 @@ const MAX_RETRY_AFTER_MS = 5 * 60_000
  * Delay before retry number `attempt` (1-based): full jitter, `random × min(max, base × 2^(attempt-1))`,
  * but never less than the server's Retry-After, which knows its load better than we do.
  */
-export function backoffDelay(policy: BackoffPolicy, attempt: number, retryAfterMs?: number): number {
+export function backoffDelay(
+  policy: BackoffPolicy,
+  attempt: number,
+  retryAfterMs?: number,
+): number {
   const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.min(attempt - 1, 30))
   const jittered = Math.floor(policy.random() * ceiling)
   if (retryAfterMs === undefined || !(retryAfterMs > 0)) return jittered

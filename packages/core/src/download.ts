@@ -5,7 +5,9 @@ import { type DownloadOptions, resolveOptions } from './options.ts'
 import type { DownloadResult } from './result.ts'
 
 /** Listener for one event type. */
-export type DownloadListener<T extends DownloadEvent['type']> = (event: Extract<DownloadEvent, { type: T }>) => void
+export type DownloadListener<T extends DownloadEvent['type']> = (
+  event: Extract<DownloadEvent, { type: T }>,
+) => void
 
 /** A download you can start, watch, pause and cancel. */
 export interface DownloadHandle {
@@ -31,7 +33,8 @@ export function createDownload(options: DownloadOptions): DownloadHandle {
   })
   const control = new AbortController()
   const pause = (): void => {
-    if (!control.signal.aborted) control.abort(new AbortedError('paused', 'download paused; run it again to resume'))
+    if (!control.signal.aborted)
+      control.abort(new AbortedError('paused', 'download paused; run it again to resume'))
   }
   const onUserAbort = (): void => pause()
   let running: Promise<DownloadResult> | undefined
@@ -49,15 +52,16 @@ export function createDownload(options: DownloadOptions): DownloadHandle {
     },
     pause,
     async cancel() {
-      if (!control.signal.aborted) control.abort(new AbortedError('cancelled', 'download cancelled'))
+      if (!control.signal.aborted)
+        control.abort(new AbortedError('cancelled', 'download cancelled'))
       await running?.catch(() => undefined)
       // Also when the run had already paused, or never started: cancel means nothing is left.
       await resolved.target.abort({ keep: false }).catch(() => undefined)
       await resolved.checkpoint?.remove(resolved.checkpointKey)
     },
     on(type, listener) {
-      let set = listeners.get(type)
-      if (!set) listeners.set(type, (set = new Set()))
+      const set = listeners.get(type) ?? new Set()
+      listeners.set(type, set)
       const entry = listener as (event: DownloadEvent) => void
       set.add(entry)
       return () => set.delete(entry)

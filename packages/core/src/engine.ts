@@ -19,7 +19,10 @@ import { combinePartCrcs, type Verification, verifyObject } from './verify.ts'
  * The resume algorithm, in one place: stat → checkpoint → plan → parts → verify → commit.
  * `signal` aborts with an AbortedError whose kind says pause or cancel.
  */
-export async function runDownload(options: ResolvedOptions, signal: AbortSignal): Promise<DownloadResult> {
+export async function runDownload(
+  options: ResolvedOptions,
+  signal: AbortSignal,
+): Promise<DownloadResult> {
   const startedAt = Date.now()
   const counters: RunCounters = { fetchedBytes: 0, retries: 0, inFlight: 0 }
   const emit = (event: DownloadEvent): void => options.onEvent?.(event)
@@ -49,13 +52,24 @@ async function attempt(
   const algorithm = options.verify ? object.checksum?.algorithm : undefined
   let state = store
     ? await loadCheckpoint(
-        { store, key: checkpointKey, source: transport.id, destination: target.id, object, algorithm },
+        {
+          store,
+          key: checkpointKey,
+          source: transport.id,
+          destination: target.id,
+          object,
+          algorithm,
+        },
         emit,
       )
     : undefined
   const opened = await target.open({ size: object.size, resume: state !== undefined })
   if (state && !opened.resumed) {
-    emit({ type: 'checkpoint-discarded', problem: 'temp-missing', message: 'the partial download it describes is gone' })
+    emit({
+      type: 'checkpoint-discarded',
+      problem: 'temp-missing',
+      message: 'the partial download it describes is gone',
+    })
     state = undefined
   }
   state ??= new TransferState(freshPlan(options, object), algorithm)

@@ -44,7 +44,11 @@ export type DownloadEvent =
       readonly resumedBytes: number
       readonly resumedParts: number
     }
-  | { readonly type: 'checkpoint-discarded'; readonly problem: CheckpointProblem; readonly message: string }
+  | {
+      readonly type: 'checkpoint-discarded'
+      readonly problem: CheckpointProblem
+      readonly message: string
+    }
   | { readonly type: 'part-done'; readonly index: number; readonly bytes: number }
   | {
       readonly type: 'retry'

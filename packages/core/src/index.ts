@@ -1,10 +1,10 @@
-export { bytesToBase64, base64ToBytes } from './base64.ts'
-export { backoffDelay, type BackoffPolicy } from './backoff.ts'
+export { type BackoffPolicy, backoffDelay } from './backoff.ts'
+export { base64ToBytes, bytesToBase64 } from './base64.ts'
 export {
+  CHECKPOINT_FORMAT_VERSION,
   type Checkpoint,
   CheckpointCodec,
   type CheckpointIdentity,
-  CHECKPOINT_FORMAT_VERSION,
 } from './checkpoint/codec.ts'
 export { type CheckpointMismatch, matchCheckpoint } from './checkpoint/match.ts'
 export { type PartialPart, TransferState } from './checkpoint/transfer-state.ts'
@@ -12,9 +12,9 @@ export type { ChecksumAlgorithm } from './crc64/algorithm.ts'
 export { crc64, crc64Combine, formatCrc64Hex } from './crc64/index.ts'
 export {
   createDownload,
-  download,
   type DownloadHandle,
   type DownloadListener,
+  download,
 } from './download.ts'
 export * from './errors/index.ts'
 export type { DownloadEvent, DownloadProgress, RetryReason } from './events.ts'

@@ -98,8 +98,14 @@ export function resolveOptions(options: DownloadOptions): ResolvedOptions {
     throw new OptionsError('target', 'expected a Target with open(), write(), sync() and commit()')
   }
   const checkpoint = options.checkpoint === false ? undefined : options.checkpoint
-  if (checkpoint !== undefined && (typeof checkpoint.save !== 'function' || typeof checkpoint.load !== 'function')) {
-    throw new OptionsError('checkpoint', 'expected a CheckpointStore with load(), save() and remove()')
+  if (
+    checkpoint !== undefined &&
+    (typeof checkpoint.save !== 'function' || typeof checkpoint.load !== 'function')
+  ) {
+    throw new OptionsError(
+      'checkpoint',
+      'expected a CheckpointStore with load(), save() and remove()',
+    )
   }
   const partSize = integer('partSize', options.partSize, 8 * MIB, MIN_PART_SIZE, MAX_PART_SIZE)
   const retryBaseDelayMs = integer('retryBaseDelayMs', options.retryBaseDelayMs, 200, 0, 3_600_000)
@@ -113,7 +119,10 @@ export function resolveOptions(options: DownloadOptions): ResolvedOptions {
       : integer('maxBytesPerSecond', options.maxBytesPerSecond, 0, 1, Number.MAX_SAFE_INTEGER)
   const onObjectChanged = options.onObjectChanged ?? 'restart'
   if (onObjectChanged !== 'restart' && onObjectChanged !== 'fail') {
-    throw new OptionsError('onObjectChanged', `must be 'restart' or 'fail', got ${String(onObjectChanged)}`)
+    throw new OptionsError(
+      'onObjectChanged',
+      `must be 'restart' or 'fail', got ${String(onObjectChanged)}`,
+    )
   }
   return {
     transport,
@@ -132,15 +141,33 @@ export function resolveOptions(options: DownloadOptions): ResolvedOptions {
     maxParts: integer('maxParts', options.maxParts, DEFAULT_MAX_PARTS, 1, 1_000_000),
     retries: integer('retries', options.retries, 5, 0, 1000),
     retryBaseDelayMs,
-    retryMaxDelayMs: integer('retryMaxDelayMs', options.retryMaxDelayMs, Math.max(20_000, retryBaseDelayMs), retryBaseDelayMs, 3_600_000),
+    retryMaxDelayMs: integer(
+      'retryMaxDelayMs',
+      options.retryMaxDelayMs,
+      Math.max(20_000, retryBaseDelayMs),
+      retryBaseDelayMs,
+      3_600_000,
+    ),
     stallTimeoutMs: integer('stallTimeoutMs', options.stallTimeoutMs, 30_000, 1, 3_600_000),
-    checkpointIntervalMs: integer('checkpointIntervalMs', options.checkpointIntervalMs, 1000, 1, 3_600_000),
+    checkpointIntervalMs: integer(
+      'checkpointIntervalMs',
+      options.checkpointIntervalMs,
+      1000,
+      1,
+      3_600_000,
+    ),
     writeBufferSize: integer('writeBufferSize', options.writeBufferSize, MIB, 1, 256 * MIB),
     verify: options.verify ?? true,
     onObjectChanged,
     maxRestarts: integer('maxRestarts', options.maxRestarts, 2, 0, 100),
     maxBytesPerSecond,
-    progressIntervalMs: integer('progressIntervalMs', options.progressIntervalMs, 250, 0, 3_600_000),
+    progressIntervalMs: integer(
+      'progressIntervalMs',
+      options.progressIntervalMs,
+      250,
+      0,
+      3_600_000,
+    ),
     signal: options.signal,
     onProgress: options.onProgress,
     onEvent: options.onEvent,
@@ -148,7 +175,13 @@ export function resolveOptions(options: DownloadOptions): ResolvedOptions {
   }
 }
 
-function integer(name: string, value: number | undefined, fallback: number, min: number, max: number): number {
+function integer(
+  name: string,
+  value: number | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
     throw new OptionsError(name, `must be an integer, got ${String(value)}`)

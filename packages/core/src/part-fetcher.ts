@@ -6,8 +6,8 @@ import { isResumableError } from './errors/resumable-error.ts'
 import { isTransportError, TransportError } from './errors/transport-error.ts'
 import { partRange } from './plan.ts'
 import type { ReadResponse } from './ports.ts'
-import type { RunContext } from './run-context.ts'
 import { retryReason } from './retry-reason.ts'
+import type { RunContext } from './run-context.ts'
 import { sleep } from './sleep.ts'
 import { stallGuard } from './stall-guard.ts'
 
@@ -70,7 +70,10 @@ export async function fetchPart(ctx: RunContext, index: number, buffer: Uint8Arr
         if (chunk.length === 0) continue
         const left = end - (start + written + buffered) + 1
         if (chunk.length > left) {
-          throw new TransportError('protocol', `the server sent more than the ${end - from + 1} bytes requested`)
+          throw new TransportError(
+            'protocol',
+            `the server sent more than the ${end - from + 1} bytes requested`,
+          )
         }
         ctx.counters.fetchedBytes += chunk.length
         if (ctx.limiter) await ctx.limiter.take(chunk.length, attempt.signal)
@@ -85,7 +88,10 @@ export async function fetchPart(ctx: RunContext, index: number, buffer: Uint8Arr
       }
       await flush()
       if (start + written <= end) {
-        throw new TransportError('network', `the response ended after ${start + written - from} of ${end - from + 1} bytes`)
+        throw new TransportError(
+          'network',
+          `the response ended after ${start + written - from} of ${end - from + 1} bytes`,
+        )
       }
     } catch (caught) {
       if (caught instanceof TargetFailure) throw caught.error
@@ -102,7 +108,11 @@ export async function fetchPart(ctx: RunContext, index: number, buffer: Uint8Arr
       failures = written > before ? 1 : failures + 1
       if (failures > options.retries) throw error
       const delayMs = backoffDelay(
-        { baseMs: options.retryBaseDelayMs, maxMs: options.retryMaxDelayMs, random: options.random },
+        {
+          baseMs: options.retryBaseDelayMs,
+          maxMs: options.retryMaxDelayMs,
+          random: options.random,
+        },
         failures,
         error.retryAfterMs,
       )
@@ -126,7 +136,9 @@ export async function fetchPart(ctx: RunContext, index: number, buffer: Uint8Arr
 function checkResponse(ctx: RunContext, response: ReadResponse, start: number, end: number): void {
   const { range, etag } = response
   if (etag !== undefined && ctx.object.etag !== undefined && etag !== ctx.object.etag) {
-    throw new ObjectChangedError(`the object changed during the download: ETag ${ctx.object.etag} became ${etag}`)
+    throw new ObjectChangedError(
+      `the object changed during the download: ETag ${ctx.object.etag} became ${etag}`,
+    )
   }
   if (range.start !== start || range.end !== end) {
     throw new TransportError(
@@ -141,12 +153,17 @@ function classify(error: unknown): TransportError {
   if (error instanceof ObjectChangedError) throw error
   if (isTransportError(error)) {
     if (error.kind === 'precondition-failed') {
-      throw new ObjectChangedError(`the object changed during the download (${error.message})`, { cause: error })
-    }
-    if (error.kind === 'range-not-satisfiable') {
-      throw new ObjectChangedError(`the object is shorter than when the download began (${error.message})`, {
+      throw new ObjectChangedError(`the object changed during the download (${error.message})`, {
         cause: error,
       })
+    }
+    if (error.kind === 'range-not-satisfiable') {
+      throw new ObjectChangedError(
+        `the object is shorter than when the download began (${error.message})`,
+        {
+          cause: error,
+        },
+      )
     }
     if (!error.retryable) throw error
     return error

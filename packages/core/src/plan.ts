@@ -31,7 +31,11 @@ export interface PartRange {
  * Splits `size` bytes into parts of `partSize`, raising the part size (to a whole MiB) when the
  * count would exceed `maxParts`, so a 5 TiB object never needs millions of records.
  */
-export function planParts(size: number, partSize: number, maxParts: number = DEFAULT_MAX_PARTS): PartPlan {
+export function planParts(
+  size: number,
+  partSize: number,
+  maxParts: number = DEFAULT_MAX_PARTS,
+): PartPlan {
   if (!Number.isSafeInteger(size) || size < 0) {
     throw new OptionsError('size', `object size must be a non-negative safe integer, got ${size}`)
   }

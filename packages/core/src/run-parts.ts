@@ -38,7 +38,9 @@ export async function runParts(ctx: RunContext, writer: CheckpointWriter): Promi
 
   let next = 0
   const worker = async (): Promise<void> => {
-    const buffer = new Uint8Array(Math.min(options.writeBufferSize, Math.max(1, state.plan.partSize)))
+    const buffer = new Uint8Array(
+      Math.min(options.writeBufferSize, Math.max(1, state.plan.partSize)),
+    )
     while (!stop.signal.aborted) {
       const index = queue[next++]
       if (index === undefined) return

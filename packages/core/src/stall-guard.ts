@@ -4,7 +4,11 @@ import { TransportError } from './errors/transport-error.ts'
  * Runs `operation` but rejects when `controller` aborts, or aborts it with a retryable timeout
  * when nothing settles within `stallMs`; a hung socket must not hang the download.
  */
-export function stallGuard<T>(stallMs: number, controller: AbortController, operation: () => Promise<T>): Promise<T> {
+export function stallGuard<T>(
+  stallMs: number,
+  controller: AbortController,
+  operation: () => Promise<T>,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const { signal } = controller
     if (signal.aborted) {

@@ -16,14 +16,20 @@ export async function statWithRetry(
     try {
       const info = await options.transport.stat({ signal })
       if (!Number.isSafeInteger(info.size) || info.size < 0) {
-        throw new TypeError(`Transport ${options.transport.id} reported an invalid size: ${String(info.size)}`)
+        throw new TypeError(
+          `Transport ${options.transport.id} reported an invalid size: ${String(info.size)}`,
+        )
       }
       return info
     } catch (error) {
       if (signal.aborted) throw signal.reason
       if (!isTransportError(error) || !error.retryable || attempt > options.retries) throw error
       const delayMs = backoffDelay(
-        { baseMs: options.retryBaseDelayMs, maxMs: options.retryMaxDelayMs, random: options.random },
+        {
+          baseMs: options.retryBaseDelayMs,
+          maxMs: options.retryMaxDelayMs,
+          random: options.random,
+        },
         attempt,
         error.retryAfterMs,
       )

@@ -32,11 +32,18 @@ export function combinePartCrcs(
 }
 
 /** Checks the combined CRC against the store's; throws IntegrityError on a mismatch. */
-export function verifyObject(info: ObjectInfo, algorithm: ChecksumAlgorithm | undefined, actual: bigint): Verification {
+export function verifyObject(
+  info: ObjectInfo,
+  algorithm: ChecksumAlgorithm | undefined,
+  actual: bigint,
+): Verification {
   if (algorithm === undefined || info.checksum === undefined) {
     return {
       method: 'size',
-      reason: info.checksum === undefined ? 'the store published no checksum for this object' : 'verification disabled',
+      reason:
+        info.checksum === undefined
+          ? 'the store published no checksum for this object'
+          : 'verification disabled',
     }
   }
   if (info.checksum.value !== actual) {

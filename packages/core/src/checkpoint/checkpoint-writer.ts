@@ -1,5 +1,5 @@
 import type { CheckpointStore, Target } from '../ports.ts'
-import { type CheckpointIdentity, CheckpointCodec } from './codec.ts'
+import { CheckpointCodec, type CheckpointIdentity } from './codec.ts'
 import type { TransferState } from './transfer-state.ts'
 
 /**
@@ -50,7 +50,11 @@ export class CheckpointWriter {
     // The snapshot is taken before sync: every write it counts had resolved, so sync covers it.
     const snapshot = this.#state.clone()
     await this.#target.sync()
-    const bytes = CheckpointCodec.encode({ identity: this.#identity, state: snapshot, savedAt: Date.now() })
+    const bytes = CheckpointCodec.encode({
+      identity: this.#identity,
+      state: snapshot,
+      savedAt: Date.now(),
+    })
     await this.#store.save(this.#key, bytes)
     this.#durableBytes = snapshot.bytesDone
     return this.#durableBytes

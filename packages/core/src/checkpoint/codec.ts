@@ -80,7 +80,8 @@ export const CheckpointCodec: {
     const bodyStart = PREFIX_HEAD.length + match[0].length
     const tail = latin1(bytes.subarray(Math.max(bodyStart, bytes.length - 2)))
     const bodyEnd = tail === '}\n' ? bytes.length - 2 : -1
-    if (bodyEnd < bodyStart) throw new CheckpointError('truncated', 'checkpoint is truncated (no closing brace)')
+    if (bodyEnd < bodyStart)
+      throw new CheckpointError('truncated', 'checkpoint is truncated (no closing brace)')
     const body = bytes.subarray(bodyStart, bodyEnd)
     if (formatCrc64Hex(crc64('crc64xz', body)) !== match[2]) {
       throw new CheckpointError('corrupt', 'checkpoint checksum does not match its contents')
@@ -134,21 +135,38 @@ function toBody({ identity, state, savedAt }: Checkpoint): Body {
 
 function fromBody(value: unknown): Checkpoint {
   const body = value as Partial<Body> | null
-  const bad = (what: string): CheckpointError => new CheckpointError('corrupt', `checkpoint field ${what} is invalid`)
+  const bad = (what: string): CheckpointError =>
+    new CheckpointError('corrupt', `checkpoint field ${what} is invalid`)
   if (typeof body !== 'object' || body === null) throw bad('body')
-  if (typeof body.source !== 'string' || typeof body.destination !== 'string') throw bad('source/destination')
+  if (typeof body.source !== 'string' || typeof body.destination !== 'string')
+    throw bad('source/destination')
   const object = body.object
-  if (typeof object !== 'object' || object === null || !Number.isSafeInteger(object.size) || object.size < 0) {
+  if (
+    typeof object !== 'object' ||
+    object === null ||
+    !Number.isSafeInteger(object.size) ||
+    object.size < 0
+  ) {
     throw bad('object')
   }
   for (const key of ['etag', 'lastModified', 'versionId'] as const) {
     if (object[key] !== undefined && typeof object[key] !== 'string') throw bad(`object.${key}`)
   }
-  const plan: PartPlan = { size: object.size, partSize: body.plan?.partSize ?? -1, partCount: body.plan?.partCount ?? -1 }
+  const plan: PartPlan = {
+    size: object.size,
+    partSize: body.plan?.partSize ?? -1,
+    partCount: body.plan?.partCount ?? -1,
+  }
   if (!isPlanValidFor(plan, object.size)) throw bad('plan')
   const algorithm = body.algorithm
-  if (algorithm !== null && algorithm !== 'crc64xz' && algorithm !== 'crc64nvme') throw bad('algorithm')
-  if (typeof body.done !== 'string' || typeof body.crcs !== 'string' || !Array.isArray(body.partial)) throw bad('parts')
+  if (algorithm !== null && algorithm !== 'crc64xz' && algorithm !== 'crc64nvme')
+    throw bad('algorithm')
+  if (
+    typeof body.done !== 'string' ||
+    typeof body.crcs !== 'string' ||
+    !Array.isArray(body.partial)
+  )
+    throw bad('parts')
   if (typeof body.savedAt !== 'number') throw bad('savedAt')
 
   const state = new TransferState(plan, algorithm ?? undefined)
@@ -172,9 +190,11 @@ function fromBody(value: unknown): Checkpoint {
   for (const entry of body.partial) {
     if (!Array.isArray(entry) || entry.length !== 3) throw bad('partial')
     const [index, written, crcHex] = entry
-    if (!Number.isSafeInteger(index) || index < 0 || index >= plan.partCount || state.isDone(index)) throw bad('partial')
+    if (!Number.isSafeInteger(index) || index < 0 || index >= plan.partCount || state.isDone(index))
+      throw bad('partial')
     const { start, end } = partRange(plan, index)
-    if (!Number.isSafeInteger(written) || written <= 0 || written > end - start) throw bad('partial')
+    if (!Number.isSafeInteger(written) || written <= 0 || written > end - start)
+      throw bad('partial')
     if (typeof crcHex !== 'string' || !/^[0-9a-f]{16}$/.test(crcHex)) throw bad('partial')
     if (state.partial(index)) throw bad('partial')
     state.setPartial(index, written, algorithm === null ? 0n : BigInt(`0x${crcHex}`))

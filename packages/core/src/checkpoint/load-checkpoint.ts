@@ -28,12 +28,20 @@ export async function loadCheckpoint(
   try {
     bytes = await lookup.store.load(lookup.key)
   } catch (cause) {
-    throw new CheckpointError('io', `could not read the checkpoint for ${lookup.destination}`, { cause })
+    throw new CheckpointError('io', `could not read the checkpoint for ${lookup.destination}`, {
+      cause,
+    })
   }
   if (bytes === undefined) return undefined
   try {
     const checkpoint = CheckpointCodec.decode(bytes)
-    const mismatch = matchCheckpoint(checkpoint, lookup.source, lookup.destination, lookup.object, lookup.algorithm)
+    const mismatch = matchCheckpoint(
+      checkpoint,
+      lookup.source,
+      lookup.destination,
+      lookup.object,
+      lookup.algorithm,
+    )
     if (mismatch) {
       emit({ type: 'checkpoint-discarded', ...mismatch })
       return undefined

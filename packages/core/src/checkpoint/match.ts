@@ -27,20 +27,29 @@ export function matchCheckpoint(
     return { problem: 'foreign', message: `checkpoint is for ${identity.source}, not ${source}` }
   }
   if (identity.destination !== destination) {
-    return { problem: 'foreign', message: `checkpoint is for destination ${identity.destination}, not ${destination}` }
+    return {
+      problem: 'foreign',
+      message: `checkpoint is for destination ${identity.destination}, not ${destination}`,
+    }
   }
   const was = identity.object
   const changes: string[] = []
   if (was.size !== object.size) changes.push(`size ${was.size} → ${object.size}`)
-  if (was.etag !== object.etag) changes.push(`ETag ${was.etag ?? '(none)'} → ${object.etag ?? '(none)'}`)
+  if (was.etag !== object.etag)
+    changes.push(`ETag ${was.etag ?? '(none)'} → ${object.etag ?? '(none)'}`)
   if (was.lastModified !== object.lastModified) {
-    changes.push(`Last-Modified ${was.lastModified ?? '(none)'} → ${object.lastModified ?? '(none)'}`)
+    changes.push(
+      `Last-Modified ${was.lastModified ?? '(none)'} → ${object.lastModified ?? '(none)'}`,
+    )
   }
   if (was.versionId !== object.versionId) {
     changes.push(`version ${was.versionId ?? '(none)'} → ${object.versionId ?? '(none)'}`)
   }
   if (changes.length > 0) {
-    return { problem: 'stale', message: `the object changed since the checkpoint was saved: ${changes.join(', ')}` }
+    return {
+      problem: 'stale',
+      message: `the object changed since the checkpoint was saved: ${changes.join(', ')}`,
+    }
   }
   if (algorithm !== undefined && state.algorithm !== algorithm) {
     return {

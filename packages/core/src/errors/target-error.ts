@@ -17,7 +17,11 @@ export class TargetError extends ResumableError {
   /** The path or name involved. */
   readonly path: string | undefined
 
-  constructor(kind: TargetErrorKind, message: string, options?: { path?: string; cause?: unknown }) {
+  constructor(
+    kind: TargetErrorKind,
+    message: string,
+    options?: { path?: string; cause?: unknown },
+  ) {
     super(kind, message, { cause: options?.cause })
     this.path = options?.path
   }

@@ -1,10 +1,10 @@
 import {
+  crc64,
   type ObjectInfo,
   type ReadRequest,
   type ReadResponse,
   type Transport,
   TransportError,
-  crc64,
 } from '@resumable/core'
 
 /** One object version served by the fake. */
@@ -48,7 +48,12 @@ export function makeBytes(size: number, seed = 1): Uint8Array {
 /** Builds a FakeObject with a correct CRC-64/XZ. */
 export function makeObject(size: number, seed = 1, etag = '"E1"'): FakeObject {
   const bytes = makeBytes(size, seed)
-  return { bytes, etag, lastModified: 'Tue, 24 Nov 2026 00:00:00 GMT', checksum: crc64('crc64xz', bytes) }
+  return {
+    bytes,
+    etag,
+    lastModified: 'Tue, 24 Nov 2026 00:00:00 GMT',
+    checksum: crc64('crc64xz', bytes),
+  }
 }
 
 /** An in-test Transport over an in-memory object that can fail in every way a real store does. */
@@ -61,6 +66,8 @@ export class FakeTransport implements Transport {
   fault: ((call: { start: number; end: number; n: number }) => Fault | undefined) | undefined
   statError: TransportError | undefined
   chunkSize: number
+  /** Delay before each chunk, so timers (checkpoints, stall guards) get to run between chunks. */
+  chunkDelayMs = 0
   /** Serve bodies as async iterables instead of ReadableStreams (both are valid ByteSources). */
   iterableBodies = false
 
@@ -77,7 +84,9 @@ export class FakeTransport implements Transport {
       size: bytes.length,
       etag,
       lastModified,
-      ...(checksum === undefined ? {} : { checksum: { algorithm: 'crc64xz' as const, value: checksum } }),
+      ...(checksum === undefined
+        ? {}
+        : { checksum: { algorithm: 'crc64xz' as const, value: checksum } }),
     }
   }
 
@@ -87,7 +96,10 @@ export class FakeTransport implements Transport {
     this.reads.push({ start, end, fault: fault?.type })
     if (fault?.type === 'error') throw fault.error
     if (request.object.etag !== undefined && request.object.etag !== this.object.etag) {
-      throw new TransportError('precondition-failed', 'If-Match failed', { status: 412, code: 'PreconditionFailed' })
+      throw new TransportError('precondition-failed', 'If-Match failed', {
+        status: 412,
+        code: 'PreconditionFailed',
+      })
     }
     const whole = fault?.type === 'whole'
     const from = whole ? 0 : start
@@ -98,7 +110,8 @@ export class FakeTransport implements Transport {
       padded.set(payload)
       payload = padded
     }
-    const limit = fault && 'afterBytes' in fault ? Math.min(fault.afterBytes, payload.length) : payload.length
+    const limit =
+      fault && 'afterBytes' in fault ? Math.min(fault.afterBytes, payload.length) : payload.length
     const body = this.#chunks(payload, limit, fault, request.signal)
     return {
       range: { start: from, end: to },
@@ -107,15 +120,24 @@ export class FakeTransport implements Transport {
     }
   }
 
-  async *#chunks(payload: Uint8Array, limit: number, fault: Fault | undefined, signal?: AbortSignal) {
+  async *#chunks(
+    payload: Uint8Array,
+    limit: number,
+    fault: Fault | undefined,
+    signal?: AbortSignal,
+  ) {
     for (let at = 0; at < limit; at += this.chunkSize) {
+      if (this.chunkDelayMs > 0)
+        await new Promise((resolve) => setTimeout(resolve, this.chunkDelayMs))
       const chunk = payload.slice(at, Math.min(limit, at + this.chunkSize))
       this.servedBytes += chunk.length
       yield chunk
     }
     if (fault?.type === 'drop') throw new TransportError('network', 'socket reset by fake')
     if (fault?.type === 'stall') {
-      await new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason), { once: true }))
+      await new Promise((_, reject) =>
+        signal?.addEventListener('abort', () => reject(signal.reason), { once: true }),
+      )
     }
   }
 }

@@ -1,0 +1,379 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import {
+  AbortedError,
+  createDownload,
+  download,
+  IntegrityError,
+  ObjectChangedError,
+  OptionsError,
+  TransportError,
+} from '@resumable/core'
+import { MemoryTarget } from '../../store-memory/src/index.ts'
+import { makeObject } from './helpers/fake-transport.ts'
+import { PowerSwitch, setup } from './helpers/harness.ts'
+
+const KiB = 1024
+
+describe('download: happy paths', () => {
+  it('downloads byte-identical, verifies CRC-64/XZ and removes the checkpoint', async () => {
+    const object = makeObject(1000 * KiB + 123)
+    const { target, store, options, transport } = setup(object)
+    const result = await download(options())
+    assert.deepEqual(target.committed, object.bytes)
+    assert.deepEqual(result.verification, { method: 'crc64xz', value: object.checksum })
+    assert.equal(result.partCount, 11)
+    assert.equal(result.fetchedBytes, object.bytes.length)
+    assert.equal(transport.servedBytes, object.bytes.length)
+    assert.deepEqual(store.keys(), [])
+  })
+
+  it('asks for exactly the planned ranges: full parts and a short last part', async () => {
+    const { transport, options } = setup(makeObject(250 * KiB))
+    await download(options({ concurrency: 1 }))
+    assert.deepEqual(
+      transport.reads.map((r) => [r.start, r.end]),
+      [
+        [0, 102399],
+        [102400, 204799],
+        [204800, 255999],
+      ],
+    )
+  })
+
+  it('commits an empty object without reading and verifies its CRC of 0', async () => {
+    const object = makeObject(0)
+    const { target, transport, options } = setup(object)
+    const result = await download(options())
+    assert.deepEqual(target.committed, new Uint8Array(0))
+    assert.equal(transport.reads.length, 0)
+    assert.deepEqual(result.verification, { method: 'crc64xz', value: 0n })
+  })
+
+  it('downloads a 1-byte object with one request', async () => {
+    const object = makeObject(1)
+    const { target, transport, options } = setup(object)
+    await download(options())
+    assert.deepEqual(target.committed, object.bytes)
+    assert.deepEqual(
+      transport.reads.map((r) => [r.start, r.end]),
+      [[0, 0]],
+    )
+  })
+
+  it('uses one request below the single-request threshold', async () => {
+    const { transport, options } = setup(makeObject(300 * KiB))
+    await download(options({ singleRequestThreshold: 512 * KiB }))
+    assert.deepEqual(
+      transport.reads.map((r) => [r.start, r.end]),
+      [[0, 300 * KiB - 1]],
+    )
+  })
+
+  it('reports size-only verification when the store publishes no checksum', async () => {
+    const { checksum: _, ...object } = makeObject(150 * KiB)
+    const { target, options } = setup(object)
+    const result = await download(options())
+    assert.equal(result.verification.method, 'size')
+    assert.deepEqual(target.committed, object.bytes)
+  })
+})
+
+describe('download: faults', () => {
+  it('continues a dropped part from its last received byte, not from the part start', async () => {
+    const object = makeObject(300 * KiB)
+    const { target, transport, options, events } = setup(object)
+    transport.fault = ({ n }) => (n === 0 ? { type: 'drop', afterBytes: 40_000 } : undefined)
+    await download(options({ concurrency: 1 }))
+    assert.deepEqual(target.committed, object.bytes)
+    assert.deepEqual(transport.reads[1], { start: 40_000, end: 102_399, fault: undefined })
+    assert.equal(transport.servedBytes, object.bytes.length)
+    assert.equal(events.filter((e) => e.type === 'retry').length, 1)
+  })
+
+  it('aborts a stalled response after stallTimeoutMs and resumes it', async () => {
+    const object = makeObject(200 * KiB)
+    const { target, transport, options, events } = setup(object)
+    transport.iterableBodies = true
+    transport.fault = ({ n }) => (n === 0 ? { type: 'stall', afterBytes: 20_000 } : undefined)
+    await download(options({ concurrency: 1, stallTimeoutMs: 50 }))
+    assert.deepEqual(target.committed, object.bytes)
+    const retry = events.find((e) => e.type === 'retry')
+    assert.equal(retry?.type === 'retry' && retry.reason.kind, 'timeout')
+    assert.equal(transport.reads[1]?.start, 20_000)
+  })
+
+  it('honours Retry-After on a 503 before retrying', async () => {
+    const object = makeObject(120 * KiB)
+    const { target, transport, options, events } = setup(object)
+    const throttled = new TransportError('throttled', 'SlowDown', {
+      status: 503,
+      code: 'SlowDown',
+      retryAfterMs: 40,
+    })
+    transport.fault = ({ n }) => (n === 0 ? { type: 'error', error: throttled } : undefined)
+    const started = Date.now()
+    await download(options({ concurrency: 1 }))
+    assert.ok(Date.now() - started >= 35)
+    const retry = events.find((e) => e.type === 'retry')
+    assert.ok(retry?.type === 'retry' && retry.delayMs >= 40 && retry.reason.code === 'SlowDown')
+    assert.deepEqual(target.committed, object.bytes)
+  })
+
+  it('treats a body that ends early as a failure and fetches the rest', async () => {
+    const object = makeObject(200 * KiB)
+    const { target, transport, options } = setup(object)
+    transport.fault = ({ n }) => (n === 0 ? { type: 'short', afterBytes: 50_000 } : undefined)
+    await download(options({ concurrency: 1 }))
+    assert.deepEqual(target.committed, object.bytes)
+    assert.equal(transport.reads[1]?.start, 50_000)
+  })
+
+  it('never writes past a part when the body is longer than asked', async () => {
+    const object = makeObject(200 * KiB)
+    const { target, transport, options, events } = setup(object)
+    transport.fault = ({ n }) => (n === 0 ? { type: 'long', extraBytes: 5 } : undefined)
+    await download(options({ concurrency: 1 }))
+    assert.deepEqual(target.committed, object.bytes)
+    const retry = events.find((e) => e.type === 'retry')
+    assert.equal(retry?.type === 'retry' && retry.reason.kind, 'protocol')
+  })
+
+  it('refuses a 200 whole-object answer to a ranged read without writing a byte', async () => {
+    const object = makeObject(300 * KiB)
+    const { target, transport, options, volume } = setup(object)
+    transport.fault = ({ start }) => (start > 0 ? { type: 'whole' } : undefined)
+    const writes: [number, number][] = []
+    const spy = {
+      id: target.id,
+      open: target.open.bind(target),
+      read: target.read.bind(target),
+      sync: target.sync.bind(target),
+      commit: target.commit.bind(target),
+      abort: target.abort.bind(target),
+      write: (offset: number, data: Uint8Array) => {
+        writes.push([offset, data.length])
+        return target.write(offset, data)
+      },
+    }
+    await assert.rejects(download(options({ target: spy, retries: 2 })), (e: unknown) => {
+      return e instanceof TransportError && e.kind === 'protocol'
+    })
+    assert.equal(target.committed, undefined)
+    assert.ok(
+      writes.every(([offset, length]) => offset + length <= 102_400),
+      'only part 0 was written',
+    )
+    assert.equal(volume.hasTemp(target.id), true, 'temp kept for a later resume')
+  })
+
+  it('restarts from scratch when the object changes between requests', async () => {
+    const first = makeObject(400 * KiB, 1, '"E1"')
+    const second = makeObject(400 * KiB, 2, '"E2"')
+    const { target, transport, options, events } = setup(first)
+    transport.fault = ({ n }) => {
+      if (n === 2) transport.object = second
+      return undefined
+    }
+    const result = await download(options({ concurrency: 1 }))
+    assert.deepEqual(target.committed, second.bytes)
+    assert.equal(result.restarts, 1)
+    assert.equal(result.object.etag, '"E2"')
+    assert.ok(events.some((e) => e.type === 'restart'))
+  })
+
+  it('detects a changed ETag on a response even when the server ignored If-Match', async () => {
+    const object = makeObject(300 * KiB)
+    const { transport, options } = setup(object)
+    transport.fault = ({ n }) => (n === 1 ? { type: 'etag', etag: '"OTHER"' } : undefined)
+    await assert.rejects(
+      download(options({ concurrency: 1, onObjectChanged: 'fail' })),
+      ObjectChangedError,
+    )
+  })
+
+  it("with onObjectChanged 'fail' rejects and leaves no partial data or checkpoint", async () => {
+    const first = makeObject(400 * KiB, 1, '"E1"')
+    const { target, transport, options, store, volume } = setup(first)
+    transport.fault = ({ n }) => {
+      if (n === 2) transport.object = makeObject(400 * KiB, 2, '"E2"')
+      return undefined
+    }
+    await assert.rejects(
+      download(options({ concurrency: 1, onObjectChanged: 'fail' })),
+      ObjectChangedError,
+    )
+    assert.equal(target.committed, undefined)
+    assert.equal(volume.hasTemp(target.id), false)
+    assert.deepEqual(store.keys(), [])
+  })
+
+  it('fails fast on 403 without retrying and keeps the checkpoint', async () => {
+    const { transport, options, events, store } = setup(makeObject(300 * KiB))
+    const denied = new TransportError('forbidden', 'denied', {
+      status: 403,
+      code: 'AccessDenied',
+      requestId: 'R1',
+    })
+    transport.fault = ({ start }) =>
+      start >= 102_400 ? { type: 'error', error: denied } : undefined
+    await assert.rejects(download(options({ concurrency: 1 })), (e: unknown) => {
+      return e instanceof TransportError && e.kind === 'forbidden' && e.requestId === 'R1'
+    })
+    assert.equal(events.filter((e) => e.type === 'retry').length, 0)
+    assert.equal(transport.reads.length, 2)
+    assert.deepEqual(store.keys(), ['/dest/file.bin'])
+  })
+
+  it('fails fast on a 404 stat with one request', async () => {
+    const { transport, options, target } = setup(makeObject(10))
+    transport.statError = new TransportError('not-found', 'no such key', {
+      status: 404,
+      code: 'NoSuchKey',
+    })
+    await assert.rejects(
+      download(options()),
+      (e: unknown) => e instanceof TransportError && e.kind === 'not-found',
+    )
+    assert.equal(transport.stats, 1)
+    assert.equal(target.volume.hasTemp(target.id), false)
+  })
+
+  it('gives up after the retry budget with the last TransportError', async () => {
+    const { transport, options } = setup(makeObject(120 * KiB))
+    transport.fault = () => ({
+      type: 'error',
+      error: new TransportError('server', 'boom', { status: 500 }),
+    })
+    await assert.rejects(
+      download(options({ retries: 3, concurrency: 1 })),
+      (e: unknown) => e instanceof TransportError && e.status === 500,
+    )
+    assert.equal(transport.reads.length, 4)
+  })
+
+  it('never commits when the combined CRC disagrees with the store', async () => {
+    const object = { ...makeObject(300 * KiB), checksum: 42n }
+    const { target, options, store, volume } = setup(object)
+    await assert.rejects(download(options()), IntegrityError)
+    assert.equal(target.committed, undefined)
+    assert.equal(volume.hasTemp(target.id), false)
+    assert.deepEqual(store.keys(), [])
+  })
+})
+
+describe('download: options', () => {
+  for (const [name, extra] of [
+    ['partSize below 100 KB', { partSize: 100 * KiB - 1 }],
+    ['partSize above 5 GiB', { partSize: 5 * 1024 ** 3 + 1 }],
+    ['concurrency 0', { concurrency: 0 }],
+    ['fractional concurrency', { concurrency: 1.5 }],
+    ['negative retries', { retries: -1 }],
+    ['unknown onObjectChanged', { onObjectChanged: 'ignore' as 'fail' }],
+  ] as const) {
+    it(`rejects ${name} with OptionsError before touching the target`, async () => {
+      const { options, transport, target } = setup(makeObject(10))
+      await assert.rejects(download(options(extra)), OptionsError)
+      assert.equal(transport.stats, 0)
+      assert.equal(target.volume.hasTemp(target.id), false)
+    })
+  }
+})
+
+describe('download: resume', () => {
+  it('after a pause, requests only the bytes that were not yet durable', async () => {
+    const object = makeObject(1000 * KiB)
+    const { target, transport, options, store } = setup(object)
+    const handle = createDownload(options({ concurrency: 2 }))
+    let parts = 0
+    handle.on('part-done', () => {
+      if (++parts === 4) handle.pause()
+    })
+    await assert.rejects(
+      handle.start(),
+      (e: unknown) => e instanceof AbortedError && e.kind === 'paused',
+    )
+    assert.equal(target.committed, undefined)
+    assert.equal(store.keys().length, 1)
+    const served = transport.servedBytes
+    transport.servedBytes = 0
+    const result = await download(options({ concurrency: 2 }))
+    assert.deepEqual(target.committed, object.bytes)
+    assert.ok(result.resumedBytes >= 4 * 100 * KiB, `resumed ${result.resumedBytes}`)
+    assert.equal(transport.servedBytes, object.bytes.length - result.resumedBytes)
+    assert.ok(served + transport.servedBytes >= object.bytes.length)
+  })
+
+  it('after a simulated crash, re-fetches at most what was not durable', async () => {
+    const object = makeObject(2000 * KiB)
+    const { volume, transport, store, options } = setup(object)
+    const power = new PowerSwitch()
+    const dying = new MemoryTarget('/dest/file.bin', { volume })
+    transport.chunkDelayMs = 1
+    let reads = 0
+    transport.fault = () => {
+      if (++reads === 9) power.pull(volume)
+      return undefined
+    }
+    await assert.rejects(
+      download(
+        options({ target: power.target(dying), checkpoint: power.store(store), concurrency: 2 }),
+      ),
+    )
+    const firstRun = transport.servedBytes
+    transport.fault = undefined
+    transport.chunkDelayMs = 0
+    transport.servedBytes = 0
+    const survivor = new MemoryTarget('/dest/file.bin', { volume })
+    const result = await download(options({ target: survivor }))
+    assert.deepEqual(survivor.committed, object.bytes)
+    assert.ok(result.resumedBytes > 0, 'some progress survived the crash')
+    assert.equal(transport.servedBytes, object.bytes.length - result.resumedBytes)
+    const waste = firstRun + transport.servedBytes - object.bytes.length
+    assert.ok(waste <= firstRun - result.resumedBytes, `waste ${waste}`)
+  })
+
+  it('discards a corrupt checkpoint with an event and starts over', async () => {
+    const object = makeObject(300 * KiB)
+    const { target, store, options, events } = setup(object)
+    await store.save(
+      target.id,
+      new TextEncoder().encode(
+        '{"format":"resumable-checkpoint","version":1,"crc64":"0000000000000000","body":{}}\n',
+      ),
+    )
+    await download(options())
+    assert.deepEqual(target.committed, object.bytes)
+    const discarded = events.find((e) => e.type === 'checkpoint-discarded')
+    assert.equal(discarded?.type === 'checkpoint-discarded' && discarded.problem, 'corrupt')
+  })
+
+  it('discards a checkpoint of an older version of the object as stale', async () => {
+    const first = makeObject(600 * KiB, 1, '"E1"')
+    const { target, transport, store, options, events } = setup(first)
+    const handle = createDownload(options({ concurrency: 1 }))
+    handle.on('part-done', () => handle.pause())
+    await assert.rejects(handle.start(), AbortedError)
+    const second = makeObject(600 * KiB, 2, '"E2"')
+    transport.object = second
+    const result = await download(options())
+    assert.deepEqual(target.committed, second.bytes)
+    assert.equal(result.resumedBytes, 0)
+    const discarded = events.find((e) => e.type === 'checkpoint-discarded')
+    assert.equal(discarded?.type === 'checkpoint-discarded' && discarded.problem, 'stale')
+    assert.deepEqual(store.keys(), [])
+  })
+
+  it('cancel() removes the temporary data and the checkpoint', async () => {
+    const { target, options, store, volume } = setup(makeObject(600 * KiB))
+    const handle = createDownload(options({ concurrency: 1 }))
+    handle.on('part-done', () => void handle.cancel())
+    await assert.rejects(
+      handle.start(),
+      (e: unknown) => e instanceof AbortedError && e.kind === 'cancelled',
+    )
+    await handle.cancel()
+    assert.equal(volume.hasTemp(target.id), false)
+    assert.deepEqual(store.keys(), [])
+  })
+})
