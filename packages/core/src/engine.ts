@@ -1,5 +1,6 @@
 import { CheckpointWriter } from './checkpoint/checkpoint-writer.ts'
 import { loadCheckpoint } from './checkpoint/load-checkpoint.ts'
+import { recheckParts } from './checkpoint/recheck-parts.ts'
 import { TransferState } from './checkpoint/transfer-state.ts'
 import { AbortedError } from './errors/aborted-error.ts'
 import { ObjectChangedError } from './errors/object-changed-error.ts'
@@ -71,6 +72,11 @@ async function attempt(
       message: 'the partial download it describes is gone',
     })
     state = undefined
+  }
+  if (state && options.recheckResumedParts && state.algorithm) {
+    const claimed = state.doneCount + state.partials().length
+    const partsRefetched = await recheckParts(target, state, options.writeBufferSize)
+    emit({ type: 'resume-checked', partsChecked: claimed, partsRefetched })
   }
   state ??= new TransferState(freshPlan(options, object), algorithm)
   const resumedBytes = state.bytesDone

@@ -49,6 +49,11 @@ export type DownloadEvent =
       readonly problem: CheckpointProblem
       readonly message: string
     }
+  | {
+      readonly type: 'resume-checked'
+      readonly partsChecked: number
+      readonly partsRefetched: readonly number[]
+    }
   | { readonly type: 'part-done'; readonly index: number; readonly bytes: number }
   | {
       readonly type: 'retry'

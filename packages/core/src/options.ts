@@ -38,6 +38,8 @@ export interface DownloadOptions {
   readonly writeBufferSize?: number
   /** Compare the combined CRC-64 with the store's before committing. @default true */
   readonly verify?: boolean
+  /** On resume, read back the parts the checkpoint claims and re-fetch any whose CRC-64 differs. @default false */
+  readonly recheckResumedParts?: boolean
   /** Restart (bounded by `maxRestarts`) or fail when the object changes mid-download. @default 'restart' */
   readonly onObjectChanged?: ObjectChangedPolicy
   /** Restarts allowed because the object changed. @default 2 */
@@ -73,6 +75,7 @@ export interface ResolvedOptions {
   readonly checkpointIntervalMs: number
   readonly writeBufferSize: number
   readonly verify: boolean
+  readonly recheckResumedParts: boolean
   readonly onObjectChanged: ObjectChangedPolicy
   readonly maxRestarts: number
   readonly maxBytesPerSecond: number | undefined
@@ -158,6 +161,7 @@ export function resolveOptions(options: DownloadOptions): ResolvedOptions {
     ),
     writeBufferSize: integer('writeBufferSize', options.writeBufferSize, MIB, 1, 256 * MIB),
     verify: options.verify ?? true,
+    recheckResumedParts: options.recheckResumedParts ?? false,
     onObjectChanged,
     maxRestarts: integer('maxRestarts', options.maxRestarts, 2, 0, 100),
     maxBytesPerSecond,

@@ -9,11 +9,25 @@ import {
   OptionsError,
   TransportError,
 } from '@resumable/core'
-import { MemoryTarget } from '../../store-memory/src/index.ts'
+import { MemoryTarget, type MemoryVolume } from '../../store-memory/src/index.ts'
 import { makeObject } from './helpers/fake-transport.ts'
 import { PowerSwitch, setup } from './helpers/harness.ts'
 
 const KiB = 1024
+
+/** Flips one byte of a paused download's temp data, as a faulty disk would. */
+async function flipDurableByte(
+  volume: MemoryVolume,
+  id: string,
+  offset: number,
+  size: number,
+): Promise<void> {
+  const editor = new MemoryTarget(id, { volume })
+  await editor.open({ size, resume: true })
+  const [byte] = await editor.read(offset, 1)
+  await editor.write(offset, new Uint8Array([(byte as number) ^ 0xff]))
+  await editor.sync()
+}
 
 describe('download: happy paths', () => {
   it('downloads byte-identical, verifies CRC-64/XZ and removes the checkpoint', async () => {
@@ -331,6 +345,25 @@ describe('download: resume', () => {
     assert.equal(transport.servedBytes, object.bytes.length - result.resumedBytes)
     const waste = firstRun + transport.servedBytes - object.bytes.length
     assert.ok(waste <= firstRun - result.resumedBytes, `waste ${waste}`)
+  })
+
+  it('with recheckResumedParts, re-fetches a resumed part whose bytes changed on disk', async () => {
+    const object = makeObject(600 * KiB)
+    const { target, transport, volume, options, events } = setup(object)
+    const handle = createDownload(options({ concurrency: 1 }))
+    let parts = 0
+    handle.on('part-done', () => {
+      if (++parts === 3) handle.pause()
+    })
+    await assert.rejects(handle.start(), AbortedError)
+    await flipDurableByte(volume, target.id, 150 * KiB, object.bytes.length)
+    transport.servedBytes = 0
+    const result = await download(options({ recheckResumedParts: true }))
+    assert.deepEqual(target.committed, object.bytes)
+    const checked = events.find((e) => e.type === 'resume-checked')
+    assert.deepEqual(checked?.type === 'resume-checked' && checked.partsRefetched, [1])
+    assert.equal(result.resumedBytes, 2 * 100 * KiB)
+    assert.equal(transport.servedBytes, object.bytes.length - result.resumedBytes)
   })
 
   it('discards a corrupt checkpoint with an event and starts over', async () => {

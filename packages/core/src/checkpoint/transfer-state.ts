@@ -76,6 +76,17 @@ export class TransferState {
     this.#doneBytes += end - start + 1
   }
 
+  /** Forgets part `index` (its bytes proved bad), so it is fetched again. */
+  forget(index: number): void {
+    this.#partial.delete(index)
+    if (!this.isDone(index)) return
+    this.done[index >> 3] = (this.done[index >> 3] ?? 0) & ~(1 << (index & 7))
+    this.crcs[index] = 0n
+    this.#doneCount--
+    const { start, end } = partRange(this.plan, index)
+    this.#doneBytes -= end - start + 1
+  }
+
   /** True when every part is complete. */
   get complete(): boolean {
     return this.#doneCount === this.plan.partCount
