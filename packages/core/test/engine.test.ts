@@ -366,6 +366,50 @@ describe('download: resume', () => {
     assert.equal(transport.servedBytes, object.bytes.length - result.resumedBytes)
   })
 
+  it("pauses when the caller's AbortSignal aborts, keeping the checkpoint", async () => {
+    const object = makeObject(800 * KiB)
+    const { target, store, options } = setup(object)
+    const controller = new AbortController()
+    let parts = 0
+    await assert.rejects(
+      download(
+        options({
+          concurrency: 1,
+          signal: controller.signal,
+          onEvent: (e) => {
+            if (e.type === 'part-done' && ++parts === 2) controller.abort()
+          },
+        }),
+      ),
+      (e: unknown) => e instanceof AbortedError && e.kind === 'paused',
+    )
+    assert.equal(target.committed, undefined)
+    assert.deepEqual(store.keys(), [target.id])
+    const result = await download(options())
+    assert.ok(result.resumedBytes >= 2 * 100 * KiB)
+    assert.deepEqual(target.committed, object.bytes)
+  })
+
+  it('reports progress that only grows and ends at the total, counting resumed bytes', async () => {
+    const object = makeObject(900 * KiB)
+    const { options } = setup(object)
+    const handle = createDownload(options({ concurrency: 1 }))
+    handle.on('part-done', (e) => {
+      if (e.index === 2) handle.pause()
+    })
+    await assert.rejects(handle.start(), AbortedError)
+    const seen: { bytesDone: number; resumedBytes: number; totalBytes: number }[] = []
+    await download(options({ progressIntervalMs: 0, onProgress: (p) => seen.push(p) }))
+    assert.ok(seen.length > 3)
+    for (let i = 1; i < seen.length; i++) {
+      assert.ok((seen[i]?.bytesDone ?? 0) >= (seen[i - 1]?.bytesDone ?? 0))
+    }
+    const last = seen[seen.length - 1]
+    assert.equal(last?.bytesDone, object.bytes.length)
+    assert.equal(last?.totalBytes, object.bytes.length)
+    assert.ok((last?.resumedBytes ?? 0) >= 3 * 100 * KiB)
+  })
+
   it('discards a corrupt checkpoint with an event and starts over', async () => {
     const object = makeObject(300 * KiB)
     const { target, store, options, events } = setup(object)
