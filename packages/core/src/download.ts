@@ -27,8 +27,14 @@ export function createDownload(options: DownloadOptions): DownloadHandle {
   const resolved = resolveOptions({
     ...options,
     onEvent(event) {
-      options.onEvent?.(event)
-      for (const listener of listeners.get(event.type) ?? []) listener(event)
+      // A listener's bug must not be mistaken for a network failure inside a part: isolate it.
+      for (const listener of [options.onEvent, ...(listeners.get(event.type) ?? [])]) {
+        try {
+          listener?.(event)
+        } catch {
+          // Ignored by contract: listeners must not throw.
+        }
+      }
     },
   })
   const control = new AbortController()

@@ -126,7 +126,11 @@ async function attempt(
         partsTotal: runState.plan.partCount,
         partsInFlight: counters.inFlight,
       })
-      options.onProgress?.(progress)
+      try {
+        options.onProgress?.(progress)
+      } catch {
+        // Same isolation as event listeners: a throwing callback must not fail a part.
+      }
       emit({ type: 'progress', progress })
     },
   }

@@ -58,8 +58,12 @@ export async function fetchPart(ctx: RunContext, index: number, buffer: Uint8Arr
     ctx.signal.addEventListener('abort', onRunAbort, { once: true })
     let reader: ChunkReader | undefined
     try {
-      const response = await stallGuard(options.stallTimeoutMs, attempt, () =>
-        options.transport.read({ start: from, end, object: ctx.object, signal: attempt.signal }),
+      const response = await stallGuard(
+        options.stallTimeoutMs,
+        attempt,
+        () =>
+          options.transport.read({ start: from, end, object: ctx.object, signal: attempt.signal }),
+        (late) => void chunkReader(late.body).cancel(),
       )
       reader = chunkReader(response.body)
       checkResponse(ctx, response, from, end)

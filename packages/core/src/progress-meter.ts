@@ -7,8 +7,10 @@ export class ProgressMeter {
   readonly #samples: { at: number; bytes: number }[] = []
   #lastReport = Number.NEGATIVE_INFINITY
 
-  /** Records that `fetched` bytes have arrived in total this run. */
+  /** Records that `fetched` bytes have arrived in total this run (at most one sample per 100 ms). */
   sample(fetched: number, now: number = Date.now()): void {
+    const last = this.#samples[this.#samples.length - 1]
+    if (last && now - last.at < 100) return
     this.#samples.push({ at: now, bytes: fetched })
     while (this.#samples.length > 2 && (this.#samples[0] as { at: number }).at < now - WINDOW_MS) {
       this.#samples.shift()
