@@ -1,0 +1,31 @@
+import type { CheckpointStore, Target } from '@resumable/core'
+import type { Output } from './reporter.ts'
+import type { AliOssFactory } from './sources.ts'
+import type { ByteSink } from './stdout-target.ts'
+
+/** The destination file and where its checkpoint lives. */
+export interface FilePlaces {
+  readonly target: Target
+  readonly checkpoint: CheckpointStore
+  /** The key the checkpoint is stored under (the Target's id). */
+  readonly key: string
+}
+
+/** Everything the commands take from the process, injected so tests can run them in-process. */
+export interface CliEnvironment {
+  readonly io: Output
+  readonly env: Readonly<Record<string, string | undefined>>
+  /** Writes object bytes to stdout (for `-`). */
+  readonly stdoutSink: ByteSink
+  /** Opens the file Target and CheckpointStore for a destination. */
+  readonly files: (
+    destination: string,
+    checkpoint: string | undefined,
+    overwrite: boolean,
+    mode?: { readonly inspectOnly: boolean },
+  ) => Promise<FilePlaces>
+  /** Builds an ali-oss Transport (lazily imports ali-oss). */
+  readonly aliOss: AliOssFactory
+  /** Calls `pause` on Ctrl-C / SIGTERM; returns a function that stops listening. */
+  readonly onInterrupt: (pause: () => void) => () => void
+}

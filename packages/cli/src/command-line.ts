@@ -1,0 +1,161 @@
+import { parseArgs } from 'node:util'
+import { parseRate, parseSize } from './units.ts'
+
+/** A command line that cannot be run; printed with the usage hint, exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError'
+}
+
+/** Settings of `resumable get`. */
+export interface GetCommand {
+  readonly command: 'get'
+  readonly source: string
+  readonly destination: string
+  readonly partSize: number | undefined
+  readonly concurrency: number | undefined
+  readonly checkpoint: string | undefined
+  readonly noCheckpoint: boolean
+  readonly verify: boolean
+  readonly recheck: boolean
+  readonly limitRate: number | undefined
+  readonly retries: number | undefined
+  readonly force: boolean
+  readonly quiet: boolean
+  readonly json: boolean
+  readonly endpoint: string | undefined
+  readonly region: string | undefined
+  readonly versionId: string | undefined
+  readonly transport: 'ali-oss' | 'fetch' | undefined
+  readonly pathStyle: boolean
+}
+
+/** Settings of `resumable status` and `resumable cancel`. */
+export interface DestinationCommand {
+  readonly command: 'status' | 'cancel'
+  readonly destination: string
+  readonly checkpoint: string | undefined
+  readonly json: boolean
+}
+
+/** What the command line asked for. */
+export type Command = GetCommand | DestinationCommand | { readonly command: 'help' | 'version' }
+
+const SECRET_FLAGS = [
+  'access-key-secret',
+  'secret-access-key',
+  'secret',
+  'password',
+  'session-token',
+]
+
+/** Parses argv (without the runtime and script) into a Command; throws UsageError. */
+export function parseCommandLine(argv: readonly string[]): Command {
+  const secret = argv.find((a) =>
+    SECRET_FLAGS.some((f) => a === `--${f}` || a.startsWith(`--${f}=`)),
+  )
+  if (secret) {
+    throw new UsageError(
+      `${secret.split('=')[0]} is not accepted: secrets on a command line land in shell history and process lists. ` +
+        'Set OSS_ACCESS_KEY_ID / OSS_ACCESS_KEY_SECRET (or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY) instead.',
+    )
+  }
+  let parsed: ReturnType<typeof parse>
+  try {
+    parsed = parse(argv)
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error))
+  }
+  const { values, positionals } = parsed
+  if (values.version) return { command: 'version' }
+  const [command, ...rest] = positionals
+  if (values.help || command === undefined || command === 'help') return { command: 'help' }
+  if (command === 'status' || command === 'cancel') {
+    if (rest.length !== 1) throw new UsageError(`usage: resumable ${command} <dest>`)
+    return {
+      command,
+      destination: rest[0] as string,
+      checkpoint: values.checkpoint,
+      json: values.json ?? false,
+    }
+  }
+  if (command !== 'get')
+    throw new UsageError(`unknown command "${command}" (expected get, status or cancel)`)
+  if (rest.length !== 2) throw new UsageError('usage: resumable get <source> <dest>')
+  const transport = values.transport
+  if (transport !== undefined && transport !== 'ali-oss' && transport !== 'fetch') {
+    throw new UsageError(`--transport must be ali-oss or fetch, got "${transport}"`)
+  }
+  if (values['no-checkpoint'] && values.checkpoint !== undefined) {
+    throw new UsageError('--checkpoint and --no-checkpoint cannot be combined')
+  }
+  return {
+    command: 'get',
+    source: rest[0] as string,
+    destination: rest[1] as string,
+    partSize: sizeFlag('--part-size', values['part-size'], parseSize),
+    concurrency: integerFlag('--concurrency', values.concurrency, 1),
+    checkpoint: values.checkpoint,
+    noCheckpoint: values['no-checkpoint'] ?? false,
+    verify: !(values['no-verify'] ?? false),
+    recheck: values.recheck ?? false,
+    limitRate: sizeFlag('--limit-rate', values['limit-rate'], parseRate),
+    retries: integerFlag('--retries', values.retries, 0),
+    force: values.force ?? false,
+    quiet: values.quiet ?? false,
+    json: values.json ?? false,
+    endpoint: values.endpoint,
+    region: values.region,
+    versionId: values['version-id'],
+    transport,
+    pathStyle: values['path-style'] ?? false,
+  }
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      'part-size': { type: 'string' },
+      concurrency: { type: 'string' },
+      checkpoint: { type: 'string' },
+      'no-checkpoint': { type: 'boolean' },
+      'no-verify': { type: 'boolean' },
+      recheck: { type: 'boolean' },
+      'limit-rate': { type: 'string' },
+      retries: { type: 'string' },
+      force: { type: 'boolean', short: 'f' },
+      quiet: { type: 'boolean', short: 'q' },
+      json: { type: 'boolean' },
+      endpoint: { type: 'string' },
+      region: { type: 'string' },
+      'version-id': { type: 'string' },
+      transport: { type: 'string' },
+      'path-style': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'V' },
+    },
+  })
+}
+
+function sizeFlag(
+  flag: string,
+  text: string | undefined,
+  parser: (t: string) => number | undefined,
+): number | undefined {
+  if (text === undefined) return undefined
+  const value = parser(text)
+  if (value === undefined || value <= 0) {
+    throw new UsageError(`${flag} "${text}" is not a size (examples: 8MiB, 100KB, 1G, 50MiB/s)`)
+  }
+  return value
+}
+
+function integerFlag(flag: string, text: string | undefined, min: number): number | undefined {
+  if (text === undefined) return undefined
+  if (!/^\d+$/.test(text) || Number(text) < min || !Number.isSafeInteger(Number(text))) {
+    throw new UsageError(`${flag} must be an integer ≥ ${min}, got "${text}"`)
+  }
+  return Number(text)
+}

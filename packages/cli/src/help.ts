@@ -1,0 +1,39 @@
+/** The text `resumable --help` prints. */
+export const HELP: string = `resumable — resumable, verified, concurrent downloads from OSS, S3 and HTTP
+
+Usage:
+  resumable get <source> <dest> [options]   download (resumes automatically)
+  resumable status <dest>                   show the saved progress of a download
+  resumable cancel <dest>                   delete the partial download and its checkpoint
+
+Sources:
+  oss://bucket/key         Alibaba Cloud OSS (ali-oss client; --transport fetch for OSS V4 over fetch)
+  s3://bucket/key          AWS S3 or any S3-compatible store (--endpoint for MinIO, R2, OSS S3 API)
+  http(s)://…              any URL whose server honours Range, including signed URLs
+  <dest> may be - to stream to stdout (no checkpoint, no resume).
+
+Options:
+  --part-size <size>       bytes per ranged part, 100KB–5GiB (default 8MiB)
+  --concurrency <n>        parts fetched at once (default 8)
+  --checkpoint <file|dir>  where progress is saved (default: <dest>.resumable.json)
+  --no-checkpoint          keep no progress on disk
+  --no-verify              skip the CRC-64 comparison with the store
+  --recheck                on resume, re-read saved parts and re-fetch any that changed on disk
+  --limit-rate <rate>      total bandwidth cap, e.g. 50MiB/s
+  --retries <n>            attempts without progress per part before giving up (default 5)
+  --force, -f              overwrite an existing destination
+  --quiet, -q              print nothing but errors
+  --json                   one JSON event per line on stdout
+  --endpoint <url>         store endpoint (OSS: https://oss-cn-hangzhou.aliyuncs.com)
+  --region <id>            region (OSS: cn-hangzhou; S3: us-east-1)
+  --version-id <id>        download a specific object version
+  --transport <name>       ali-oss (default for oss://) or fetch
+  --path-style             path-style S3 requests (MinIO)
+  --help, -h  --version, -V
+
+Credentials come from the environment only: OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET,
+OSS_SESSION_TOKEN for oss://; AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN for s3://.
+
+Exit codes: 0 done, 1 failed (progress kept), 2 bad usage (nothing touched), 130 interrupted
+(progress saved: run the same command again to resume).
+`

@@ -1,0 +1,147 @@
+import type { DownloadEvent, DownloadResult } from '@resumable/core'
+import { progressLine } from './progress-line.ts'
+import { formatBytes, formatDuration } from './units.ts'
+
+/** Where the command writes, and what kind of place that is. */
+export interface Output {
+  /** Writes to stdout. */
+  readonly out: (text: string) => void
+  /** Writes to stderr. */
+  readonly err: (text: string) => void
+  /** True when stderr is a terminal (live progress bar). */
+  readonly isTTY: boolean
+  /** Terminal width in columns. */
+  readonly columns: number
+}
+
+/** How the user asked to be told. */
+export interface ReporterMode {
+  readonly json: boolean
+  readonly quiet: boolean
+  /** Human output goes to stderr when stdout carries the object itself (`-`). */
+  readonly humanToStderr: boolean
+}
+
+/** Turns engine events into what the user sees: JSON lines, a live bar, or plain lines. */
+export class Reporter {
+  readonly #io: Output
+  readonly #mode: ReporterMode
+  #barShown = false
+  #lastPlain = 0
+
+  constructor(io: Output, mode: ReporterMode) {
+    this.#io = io
+    this.#mode = mode
+  }
+
+  /** Handles one engine event. */
+  event(event: DownloadEvent): void {
+    if (this.#mode.json) {
+      if (event.type !== 'progress' && event.type !== 'checkpoint-saved')
+        this.json(jsonEvent(event))
+      return
+    }
+    if (this.#mode.quiet) return
+    switch (event.type) {
+      case 'start':
+        this.#line(
+          event.resumedBytes > 0
+            ? `resuming: ${formatBytes(event.resumedBytes)} of ${formatBytes(event.object.size)} already done (${event.resumedParts}/${event.partCount} parts)`
+            : `downloading ${formatBytes(event.object.size)} in ${event.partCount} part(s) of ${formatBytes(event.partSize)}`,
+        )
+        break
+      case 'checkpoint-discarded':
+        this.#line(`checkpoint discarded (${event.problem}): ${event.message}; starting over`)
+        break
+      case 'retry':
+        this.#line(
+          `retry ${event.part < 0 ? 'stat' : `part ${event.part}`} (attempt ${event.attempt}) in ${event.delayMs} ms: ${event.reason.message}`,
+        )
+        break
+      case 'restart':
+        this.#line(`object changed, restarting (${event.restarts}): ${event.reason}`)
+        break
+      case 'resume-checked':
+        this.#line(
+          `rechecked ${event.partsChecked} resumed part(s); ${event.partsRefetched.length} will be fetched again`,
+        )
+        break
+      case 'progress':
+        this.#progress(event.progress)
+        break
+      default:
+        break
+    }
+  }
+
+  /** Prints the outcome of a finished download. */
+  done(result: DownloadResult, destination: string): void {
+    if (this.#mode.json) {
+      this.json({ type: 'done', destination, ...resultJson(result) })
+      return
+    }
+    if (this.#mode.quiet) return
+    const v = result.verification
+    const verified =
+      v.method === 'size'
+        ? `size only (${v.reason})`
+        : `${v.method} ${v.value.toString()} matches the store`
+    this.#line(
+      `done: ${destination} ${formatBytes(result.bytes)} in ${formatDuration(result.durationMs / 1000)}, fetched ${formatBytes(result.fetchedBytes)}, resumed ${formatBytes(result.resumedBytes)}, ${result.retries} retries; verified: ${verified}`,
+    )
+  }
+
+  /** Prints a message line (not in JSON mode unless forced). */
+  message(text: string): void {
+    if (this.#mode.json) this.json({ type: 'message', message: text })
+    else this.#line(text)
+  }
+
+  /** Prints one JSON object as a line on stdout (or stderr when stdout carries data). */
+  json(value: Record<string, unknown>): void {
+    const text = `${JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}\n`
+    if (this.#mode.humanToStderr) this.#io.err(text)
+    else this.#io.out(text)
+  }
+
+  #progress(p: Parameters<typeof progressLine>[0]): void {
+    if (this.#io.isTTY) {
+      this.#io.err(`\r\u001b[2K${progressLine(p, this.#io.columns)}`)
+      this.#barShown = true
+      return
+    }
+    const now = Date.now()
+    if (now - this.#lastPlain < 5000 && p.bytesDone < p.totalBytes) return
+    this.#lastPlain = now
+    this.#line(progressLine(p, 80))
+  }
+
+  #line(text: string): void {
+    if (this.#barShown) {
+      this.#io.err('\r\u001b[2K')
+      this.#barShown = false
+    }
+    this.#io.err(`${text}\n`)
+  }
+}
+
+function jsonEvent(event: DownloadEvent): Record<string, unknown> {
+  if (event.type === 'start') {
+    const { object, ...rest } = event
+    return {
+      ...rest,
+      type: event.resumedBytes > 0 ? 'resumed' : 'start',
+      size: object.size,
+      etag: object.etag,
+      lastModified: object.lastModified,
+      versionId: object.versionId,
+    }
+  }
+  if (event.type === 'part-done') return { ...event, type: 'part' }
+  return { ...event }
+}
+
+function resultJson(result: DownloadResult): Record<string, unknown> {
+  const { object, ...rest } = result
+  return { ...rest, size: object.size, etag: object.etag, lastModified: object.lastModified }
+}

@@ -1,0 +1,102 @@
+import {
+  AbortedError,
+  type CheckpointStore,
+  createDownload,
+  isResumableError,
+  isTransportError,
+  OptionsError,
+  type Target,
+  TargetError,
+  type Transport,
+} from '@resumable/core'
+import type { CliEnvironment } from './cli-environment.ts'
+import { type GetCommand, UsageError } from './command-line.ts'
+import { ExitCode } from './exit-codes.ts'
+import { Reporter } from './reporter.ts'
+import { createTransport, parseSource } from './sources.ts'
+import { StdoutTarget } from './stdout-target.ts'
+
+/** Runs `resumable get`; resolves with the exit code. */
+export async function runGet(cmd: GetCommand, cli: CliEnvironment): Promise<number> {
+  const toStdout = cmd.destination === '-'
+  const reporter = new Reporter(cli.io, {
+    json: cmd.json,
+    quiet: cmd.quiet,
+    humanToStderr: toStdout,
+  })
+  let transport: Transport
+  let target: Target
+  let checkpoint: CheckpointStore | false
+  try {
+    transport = await createTransport(parseSource(cmd.source), cmd, cli.env, cli.aliOss)
+    if (toStdout) {
+      target = new StdoutTarget(cli.stdoutSink)
+      checkpoint = false
+      if (!cmd.noCheckpoint)
+        reporter.message(
+          'streaming to stdout: no checkpoint is kept, an interrupted download starts over',
+        )
+    } else {
+      const places = await cli.files(cmd.destination, cmd.checkpoint, cmd.force)
+      target = places.target
+      checkpoint = cmd.noCheckpoint ? false : places.checkpoint
+    }
+  } catch (error) {
+    return failure(error, reporter)
+  }
+
+  const handle = createDownload({
+    transport,
+    target,
+    checkpoint,
+    ...(cmd.partSize === undefined ? {} : { partSize: cmd.partSize }),
+    ...(cmd.concurrency === undefined ? {} : { concurrency: cmd.concurrency }),
+    ...(cmd.retries === undefined ? {} : { retries: cmd.retries }),
+    ...(cmd.limitRate === undefined ? {} : { maxBytesPerSecond: cmd.limitRate }),
+    verify: cmd.verify,
+    recheckResumedParts: cmd.recheck,
+    // A stream cannot take back bytes already written, so a changed object must fail, not restart.
+    onObjectChanged: toStdout ? 'fail' : 'restart',
+    onEvent: (event) => reporter.event(event),
+  })
+  const stopSignals = cli.onInterrupt(() => handle.pause())
+  try {
+    const result = await handle.start()
+    reporter.done(result, cmd.destination)
+    return ExitCode.ok
+  } catch (error) {
+    if (error instanceof AbortedError && error.kind === 'paused') {
+      reporter.message(
+        checkpoint === false
+          ? 'interrupted; no checkpoint was kept, so the next run starts over'
+          : 'interrupted; progress saved — run the same command again to resume',
+      )
+      return ExitCode.interrupted
+    }
+    return failure(error, reporter)
+  } finally {
+    stopSignals()
+  }
+}
+
+/** One clear line per failure, with the store's Code and RequestId when there are any. */
+function failure(error: unknown, reporter: Reporter): number {
+  if (error instanceof UsageError || error instanceof OptionsError) {
+    reporter.message(`usage error: ${error.message} (see resumable --help)`)
+    return ExitCode.usage
+  }
+  if (error instanceof TargetError && error.kind === 'exists') {
+    reporter.message(`error: ${error.message} — pass --force to overwrite it`)
+    return ExitCode.failed
+  }
+  if (isTransportError(error)) {
+    reporter.message(`error: ${error.message}`)
+    return ExitCode.failed
+  }
+  if (isResumableError(error)) {
+    reporter.message(`error: ${error.message}`)
+    return ExitCode.failed
+  }
+  reporter.message(`error: ${error instanceof Error ? error.message : String(error)}`)
+  return ExitCode.failed
+}

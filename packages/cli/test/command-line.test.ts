@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { parseCommandLine, UsageError } from '../src/command-line.ts'
+
+describe('parseCommandLine', () => {
+  it('parses get with human units', () => {
+    const cmd = parseCommandLine([
+      'get',
+      'oss://examplebucket/exampledir/exampleobject.txt',
+      'out.txt',
+      '--part-size',
+      '1MiB',
+      '--concurrency',
+      '10',
+      '--limit-rate',
+      '50MiB/s',
+      '--json',
+    ])
+    assert.equal(cmd.command, 'get')
+    if (cmd.command !== 'get') return
+    assert.equal(cmd.partSize, 1024 * 1024)
+    assert.equal(cmd.concurrency, 10)
+    assert.equal(cmd.limitRate, 50 * 1024 * 1024)
+    assert.equal(cmd.json, true)
+    assert.equal(cmd.verify, true)
+  })
+
+  for (const [name, argv] of [
+    ['an unknown flag', ['get', 'a', 'b', '--bogus']],
+    ['a bad size', ['get', 'a', 'b', '--part-size', 'lots']],
+    ['concurrency 0', ['get', 'a', 'b', '--concurrency', '0']],
+    ['a missing destination', ['get', 'a']],
+    ['an unknown command', ['fetch', 'a', 'b']],
+    [
+      '--checkpoint with --no-checkpoint',
+      ['get', 'a', 'b', '--checkpoint', 'x', '--no-checkpoint'],
+    ],
+    ['an unknown transport', ['get', 'a', 'b', '--transport', 'curl']],
+  ]) {
+    it(`rejects ${name} with a UsageError`, () => {
+      assert.throws(() => parseCommandLine(argv as string[]), UsageError)
+    })
+  }
+
+  it('refuses a secret on the command line without echoing it', () => {
+    assert.throws(
+      () => parseCommandLine(['get', 'a', 'b', '--access-key-secret=TOPSECRET']),
+      (e: unknown) =>
+        e instanceof UsageError &&
+        !e.message.includes('TOPSECRET') &&
+        e.message.includes('OSS_ACCESS_KEY_SECRET'),
+    )
+  })
+
+  it('parses status and cancel', () => {
+    assert.deepEqual(parseCommandLine(['status', 'x.bin']), {
+      command: 'status',
+      destination: 'x.bin',
+      checkpoint: undefined,
+      json: false,
+    })
+    assert.equal(parseCommandLine(['cancel', 'x.bin']).command, 'cancel')
+    assert.equal(parseCommandLine([]).command, 'help')
+    assert.equal(parseCommandLine(['--version']).command, 'version')
+  })
+})
