@@ -25,7 +25,7 @@ export async function runDownload(
   signal: AbortSignal,
 ): Promise<DownloadResult> {
   const startedAt = Date.now()
-  const counters: RunCounters = { fetchedBytes: 0, retries: 0, inFlight: 0 }
+  const counters: RunCounters = { fetchedBytes: 0, retries: 0, retriesByKind: {}, inFlight: 0 }
   const emit = (event: DownloadEvent): void => options.onEvent?.(event)
   const limiter = options.maxBytesPerSecond ? new RateLimiter(options.maxBytesPerSecond) : undefined
   for (let restarts = 0; ; restarts++) {
@@ -49,7 +49,7 @@ async function attempt(
   restarts: number,
 ): Promise<DownloadResult> {
   const { transport, target, checkpoint: store, checkpointKey } = options
-  const object = await statWithRetry(options, signal, emit)
+  const object = await statWithRetry(options, signal, emit, counters)
   const algorithm = options.verify ? object.checksum?.algorithm : undefined
   let state = store
     ? await loadCheckpoint(
@@ -161,6 +161,7 @@ async function attempt(
     partCount: state.plan.partCount,
     verification,
     retries: counters.retries,
+    retriesByKind: { ...counters.retriesByKind },
     restarts,
     durationMs: Date.now() - startedAt,
   }

@@ -121,6 +121,7 @@ export async function fetchPart(ctx: RunContext, index: number, buffer: Uint8Arr
         error.retryAfterMs,
       )
       ctx.counters.retries++
+      ctx.counters.retriesByKind[error.kind] = (ctx.counters.retriesByKind[error.kind] ?? 0) + 1
       ctx.emit({
         type: 'retry',
         part: index,

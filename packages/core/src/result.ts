@@ -19,6 +19,8 @@ export interface DownloadResult {
   readonly verification: Verification
   /** Retries made (parts and stat). */
   readonly retries: number
+  /** Retries by reason (`network`, `timeout`, `throttled`, `protocol`, …). */
+  readonly retriesByKind: Readonly<Record<string, number>>
   /** Restarts because the object changed. */
   readonly restarts: number
   /** Wall-clock duration. */

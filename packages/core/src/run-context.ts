@@ -10,6 +10,8 @@ export interface RunCounters {
   fetchedBytes: number
   /** Retries made. */
   retries: number
+  /** Retries made, by TransportError kind. */
+  retriesByKind: Record<string, number>
   /** Parts being fetched right now. */
   inFlight: number
 }

@@ -4,6 +4,7 @@ import type { DownloadEvent } from './events.ts'
 import type { ResolvedOptions } from './options.ts'
 import type { ObjectInfo } from './ports.ts'
 import { retryReason } from './retry-reason.ts'
+import type { RunCounters } from './run-context.ts'
 import { sleep } from './sleep.ts'
 
 /** Calls `transport.stat`, retrying transient failures with the same budget and backoff as parts. */
@@ -11,6 +12,7 @@ export async function statWithRetry(
   options: ResolvedOptions,
   signal: AbortSignal,
   emit: (event: DownloadEvent) => void,
+  counters: RunCounters,
 ): Promise<ObjectInfo> {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -33,6 +35,8 @@ export async function statWithRetry(
         attempt,
         error.retryAfterMs,
       )
+      counters.retries++
+      counters.retriesByKind[error.kind] = (counters.retriesByKind[error.kind] ?? 0) + 1
       emit({
         type: 'retry',
         part: -1,

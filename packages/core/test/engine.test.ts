@@ -98,11 +98,12 @@ describe('download: faults', () => {
     const object = makeObject(300 * KiB)
     const { target, transport, options, events } = setup(object)
     transport.fault = ({ n }) => (n === 0 ? { type: 'drop', afterBytes: 40_000 } : undefined)
-    await download(options({ concurrency: 1 }))
+    const result = await download(options({ concurrency: 1 }))
     assert.deepEqual(target.committed, object.bytes)
     assert.deepEqual(transport.reads[1], { start: 40_000, end: 102_399, fault: undefined })
     assert.equal(transport.servedBytes, object.bytes.length)
     assert.equal(events.filter((e) => e.type === 'retry').length, 1)
+    assert.deepEqual(result.retriesByKind, { network: 1 })
   })
 
   it('aborts a stalled response after stallTimeoutMs and resumes it', async () => {
