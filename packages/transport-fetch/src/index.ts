@@ -1,0 +1,17 @@
+export { createFetchTransport, type FetchTransportOptions } from './create-fetch-transport.ts'
+export { type CredentialsEnv, credentialsFromEnv } from './credentials.ts'
+export { FetchTransport, type FetchTransportSettings } from './fetch-transport.ts'
+export type { OssLocationOptions } from './oss-location.ts'
+export { createOssTransport, type OssTransportOptions } from './oss-transport.ts'
+export { type OssV4Request, ossCanonicalRequest, presignOssV4, signOssV4 } from './oss-v4-signer.ts'
+export { type PresignOssUrlOptions, presignOssUrl } from './presign-oss-url.ts'
+export { createS3Transport, type S3TransportOptions } from './s3-transport.ts'
+export { WebCryptoSha256 } from './sha256.ts'
+export type {
+  CommonTransportOptions,
+  Credentials,
+  CredentialsProvider,
+  FetchLike,
+} from './types.ts'
+export { createUrlTransport, type UrlTransportOptions } from './url-transport.ts'
+export type { PreparedRequest, WirePlan } from './wire-plan.ts'
