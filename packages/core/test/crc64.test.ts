@@ -1,8 +1,16 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { type ChecksumAlgorithm, crc64, crc64Combine, formatCrc64Hex } from '@resumable/core'
+import { crc64Js } from '../src/crc64/crc64-js.ts'
+import { wasmCrc64 } from '../src/crc64/crc64-wasm.ts'
+import { type ChecksumAlgorithm, crc64, crc64Combine, formatCrc64Hex } from '../src/crc64/index.ts'
 
+const ALGORITHMS = ['crc64xz', 'crc64nvme'] as const
 const CHECK = new TextEncoder().encode('123456789')
+const CHECK_VALUES: Record<ChecksumAlgorithm, bigint> = {
+  crc64xz: 0x995dc9bbdf1939fan,
+  crc64nvme: 0xae8b14860a799888n,
+}
+const TiB = 1024 ** 4
 
 /** Bit-at-a-time reference, straight from the definition, to test the sliced tables against. */
 function reference(algorithm: ChecksumAlgorithm, data: Uint8Array): bigint {
@@ -15,30 +23,48 @@ function reference(algorithm: ChecksumAlgorithm, data: Uint8Array): bigint {
   return crc ^ 0xffffffffffffffffn
 }
 
+/** Deterministic pseudo-random numbers (xorshift32), so failures reproduce. */
+function prng(seed: number): () => number {
+  let x = seed | 0 || 1
+  return () => {
+    x ^= x << 13
+    x ^= x >>> 17
+    x ^= x << 5
+    return x >>> 0
+  }
+}
+
 function randomBytes(n: number, seed: number): Uint8Array {
-  let x = seed
-  return new Uint8Array(n).map(() => {
-    x = (x * 1103515245 + 12345) & 0x7fffffff
-    return x >>> 16
-  })
+  const next = prng(seed)
+  return Uint8Array.from({ length: n }, () => next() & 0xff)
+}
+
+/** The WebAssembly path; every runtime this package is tested on has WebAssembly. */
+function wasmPath(algorithm: ChecksumAlgorithm): (data: Uint8Array, crc?: bigint) => bigint {
+  const update = wasmCrc64(algorithm)
+  assert.ok(update, 'WebAssembly CRC-64 should instantiate on Node, Deno and Bun')
+  return (data, crc = 0n) => update(data, crc)
 }
 
 describe('crc64', () => {
-  it('matches the CRC-64/XZ check value (OSS x-oss-hash-crc64ecma)', () => {
-    assert.equal(crc64('crc64xz', CHECK), 0x995dc9bbdf1939fan)
-    assert.equal(crc64('crc64xz', CHECK).toString(), '11051210869376104954')
-  })
+  for (const algorithm of ALGORITHMS) {
+    const check = CHECK_VALUES[algorithm]
 
-  it('matches the CRC-64/NVME check value (S3 x-amz-checksum-crc64nvme)', () => {
-    assert.equal(crc64('crc64nvme', CHECK), 0xae8b14860a799888n)
-  })
+    it(`${algorithm}: matches the check value on every path`, () => {
+      assert.equal(crc64(algorithm, CHECK), check)
+      assert.equal(crc64Js(algorithm, CHECK), check)
+      assert.equal(wasmPath(algorithm)(CHECK), check)
+      assert.equal(reference(algorithm, CHECK), check)
+    })
 
-  it('is 0 for empty input', () => {
-    assert.equal(crc64('crc64xz', new Uint8Array(0)), 0n)
-    assert.equal(crc64('crc64nvme', new Uint8Array(0)), 0n)
-  })
+    it(`${algorithm}: is 0 for empty input and leaves a CRC unchanged on empty data`, () => {
+      const empty = new Uint8Array(0)
+      assert.equal(crc64(algorithm, empty), 0n)
+      assert.equal(crc64Js(algorithm, empty), 0n)
+      assert.equal(crc64(algorithm, empty, check), check)
+      assert.equal(crc64Js(algorithm, empty, check), check)
+    })
 
-  for (const algorithm of ['crc64xz', 'crc64nvme'] as const) {
     it(`${algorithm}: equals the bitwise reference on odd lengths and misaligned views`, () => {
       const data = randomBytes(4099, 3)
       for (const [from, to] of [
@@ -47,33 +73,63 @@ describe('crc64', () => {
         [3, 20],
         [5, 5],
         [7, 15],
+        [9, 42],
       ] as const) {
         const view = data.subarray(from, to)
-        assert.equal(crc64(algorithm, view), reference(algorithm, view), `[${from}, ${to})`)
+        const expected = reference(algorithm, view)
+        assert.equal(crc64(algorithm, view), expected, `crc64 [${from}, ${to})`)
+        assert.equal(crc64Js(algorithm, view), expected, `crc64Js [${from}, ${to})`)
       }
+    })
+
+    it(`${algorithm}: WebAssembly and JavaScript paths agree on random data and views`, () => {
+      const wasm = wasmPath(algorithm)
+      const next = prng(algorithm.length * 7919)
+      // 300 KB crosses the WebAssembly input window several times; short lengths cover the
+      // bytewise head and tail around the 16-byte blocks.
+      const data = randomBytes(300_007, 11)
+      const lengths = [...Array.from({ length: 48 }, (_, i) => i), 1021, 65_537, 98_305, 299_999]
+      for (const length of lengths) {
+        const from = next() % 8
+        const view = data.subarray(from, from + length)
+        const seed = BigInt(next()) * BigInt(next())
+        assert.equal(wasm(view), crc64Js(algorithm, view), `length ${length} at ${from}`)
+        assert.equal(
+          wasm(view, seed),
+          crc64Js(algorithm, view, seed),
+          `length ${length} at ${from} from ${seed}`,
+        )
+      }
+    })
+
+    it(`${algorithm}: reads a view of a larger buffer without touching bytes around it`, () => {
+      const data = randomBytes(1000, 5)
+      const copy = data.slice(13, 987)
+      assert.equal(crc64(algorithm, data.subarray(13, 987)), crc64(algorithm, copy))
+      assert.equal(crc64Js(algorithm, data.subarray(13, 987)), crc64Js(algorithm, copy))
     })
 
     it(`${algorithm}: continuing from a previous CRC equals one pass`, () => {
       const data = randomBytes(100_003, 5)
       const whole = crc64(algorithm, data)
-      for (const cut of [0, 1, 7, 8, 50_000, 100_003]) {
-        assert.equal(
-          crc64(algorithm, data.subarray(cut), crc64(algorithm, data.subarray(0, cut))),
-          whole,
-        )
+      assert.equal(crc64Js(algorithm, data), whole)
+      for (const cut of [0, 1, 7, 8, 15, 16, 17, 50_000, 100_003]) {
+        const head = data.subarray(0, cut)
+        const tail = data.subarray(cut)
+        assert.equal(crc64(algorithm, tail, crc64(algorithm, head)), whole, `cut ${cut}`)
+        assert.equal(crc64Js(algorithm, tail, crc64Js(algorithm, head)), whole, `js cut ${cut}`)
       }
     })
 
     it(`${algorithm}: combining CRCs of random splits equals the one-shot CRC`, () => {
       const data = randomBytes(300_001, 9)
       const whole = crc64(algorithm, data)
-      let seed = 17
+      const next = prng(17)
       for (let round = 0; round < 20; round++) {
         const cuts = [0, data.length]
-        for (let k = 0; k < 4; k++) {
-          seed = (seed * 1103515245 + 12345) & 0x7fffffff
-          cuts.push(seed % (data.length + 1))
-        }
+        for (let k = 0; k < 6; k++) cuts.push(next() % (data.length + 1))
+        // Repeat one cut so that every round has a zero-length piece somewhere.
+        cuts.push(cuts[2 + (round % 6)]!)
         cuts.sort((a, b) => a - b)
         let combined = 0n
         for (let k = 0; k + 1 < cuts.length; k++) {
@@ -83,24 +139,59 @@ describe('crc64', () => {
         assert.equal(combined, whole, `cuts ${cuts.join(',')}`)
       }
     })
+
+    it(`${algorithm}: combine with an empty second part returns the first CRC`, () => {
+      assert.equal(crc64Combine(algorithm, check, 0n, 0), check)
+      assert.equal(crc64Combine(algorithm, 0n, check, CHECK.length), check)
+    })
+
+    it(`${algorithm}: combine is associative for terabyte lengths`, () => {
+      const a = 0x0123456789abcdefn
+      const b = 0xfedcba9876543210n
+      const c = 0x0f0f0f0f0f0f0f0fn
+      for (const [lb, lc] of [
+        [5 * TiB, 3 * 1024 ** 3 + 7],
+        [2 ** 53 - 1 - 12345, 12345],
+        [1, 8 * TiB + 1],
+      ] as const) {
+        const left = crc64Combine(algorithm, crc64Combine(algorithm, a, b, lb), c, lc)
+        const right = crc64Combine(algorithm, a, crc64Combine(algorithm, b, c, lc), lb + lc)
+        assert.equal(left, right, `${lb} + ${lc}`)
+      }
+    })
+
+    it(`${algorithm}: the CRC of 5 TiB of zeros is the same however it is composed`, () => {
+      const MiB = 1024 * 1024
+      const zeros = crc64(algorithm, new Uint8Array(5 * MiB))
+      // Doubling 5 MiB twenty times gives 5 TiB.
+      let doubled = zeros
+      for (let k = 0, length = 5 * MiB; k < 20; k++, length *= 2) {
+        doubled = crc64Combine(algorithm, doubled, doubled, length)
+      }
+      // 4 TiB + 1 TiB, each built by doubling 1 MiB.
+      const oneMiB = crc64(algorithm, new Uint8Array(MiB))
+      let oneTiB = oneMiB
+      let fourTiB = oneMiB
+      for (let k = 0; k < 20; k++) oneTiB = crc64Combine(algorithm, oneTiB, oneTiB, MiB * 2 ** k)
+      for (let k = 0; k < 22; k++) fourTiB = crc64Combine(algorithm, fourTiB, fourTiB, MiB * 2 ** k)
+      assert.equal(crc64Combine(algorithm, fourTiB, oneTiB, TiB), doubled)
+    })
   }
 
-  it('combine with an empty second part returns the first CRC', () => {
-    assert.equal(crc64Combine('crc64xz', 0x1234n, 0n, 0), 0x1234n)
+  it('sends the CRC-64/XZ check value as OSS does, in decimal', () => {
+    assert.equal(crc64('crc64xz', CHECK).toString(), '11051210869376104954')
   })
 
-  it('combine is associative for terabyte lengths', () => {
-    const a = 0x0123456789abcdefn
-    const b = 0xfedcba9876543210n
-    const c = 0x0f0f0f0f0f0f0f0fn
-    const lb = 5 * 1024 ** 4
-    const lc = 3 * 1024 ** 3 + 7
-    const left = crc64Combine('crc64xz', crc64Combine('crc64xz', a, b, lb), c, lc)
-    const right = crc64Combine('crc64xz', a, crc64Combine('crc64xz', b, c, lc), lb + lc)
-    assert.equal(left, right)
+  it('rejects a negative or fractional combine length', () => {
+    assert.throws(() => crc64Combine('crc64xz', 1n, 2n, -1), RangeError)
+    assert.throws(() => crc64Combine('crc64xz', 1n, 2n, 1.5), RangeError)
+    assert.throws(() => crc64Combine('crc64xz', 1n, 2n, 2 ** 53), RangeError)
   })
 
   it('formats as 16 lower-case hex digits', () => {
     assert.equal(formatCrc64Hex(0xabn), '00000000000000ab')
+    assert.equal(formatCrc64Hex(0n), '0000000000000000')
+    assert.equal(formatCrc64Hex(0x995dc9bbdf1939fan), '995dc9bbdf1939fa')
+    assert.equal(formatCrc64Hex(0xffffffffffffffffn), 'ffffffffffffffff')
   })
 })
