@@ -45,20 +45,25 @@ export async function runGet(cmd: GetCommand, cli: CliEnvironment): Promise<numb
     return failure(error, reporter)
   }
 
-  const handle = createDownload({
-    transport,
-    target,
-    checkpoint,
-    ...(cmd.partSize === undefined ? {} : { partSize: cmd.partSize }),
-    ...(cmd.concurrency === undefined ? {} : { concurrency: cmd.concurrency }),
-    ...(cmd.retries === undefined ? {} : { retries: cmd.retries }),
-    ...(cmd.limitRate === undefined ? {} : { maxBytesPerSecond: cmd.limitRate }),
-    verify: cmd.verify,
-    recheckResumedParts: cmd.recheck,
-    // A stream cannot take back bytes already written, so a changed object must fail, not restart.
-    onObjectChanged: toStdout ? 'fail' : 'restart',
-    onEvent: (event) => reporter.event(event),
-  })
+  let handle: ReturnType<typeof createDownload>
+  try {
+    handle = createDownload({
+      transport,
+      target,
+      checkpoint,
+      ...(cmd.partSize === undefined ? {} : { partSize: cmd.partSize }),
+      ...(cmd.concurrency === undefined ? {} : { concurrency: cmd.concurrency }),
+      ...(cmd.retries === undefined ? {} : { retries: cmd.retries }),
+      ...(cmd.limitRate === undefined ? {} : { maxBytesPerSecond: cmd.limitRate }),
+      verify: cmd.verify,
+      recheckResumedParts: cmd.recheck,
+      // A stream cannot take back bytes already written, so a changed object must fail, not restart.
+      onObjectChanged: toStdout ? 'fail' : 'restart',
+      onEvent: (event) => reporter.event(event),
+    })
+  } catch (error) {
+    return failure(error, reporter)
+  }
   const stopSignals = cli.onInterrupt(() => handle.pause())
   try {
     const result = await handle.start()

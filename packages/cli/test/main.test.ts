@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { main } from '../src/main.ts'
+import { fakeEnvironment } from './helpers.ts'
+
+describe('resumable (in-process)', () => {
+  it('prints help with exit code 0', async () => {
+    const { cli, out } = fakeEnvironment()
+    assert.equal(await main(['--help'], cli), 0)
+    assert.match(out.join(''), /resumable get <source> <dest>/)
+  })
+
+  it('exits 2 on a bad flag without touching files', async () => {
+    const { cli, err } = fakeEnvironment()
+    assert.equal(await main(['get', 'http://x/y', 'out', '--part-size', 'huge'], cli), 2)
+    assert.match(err.join(''), /--part-size "huge" is not a size/)
+  })
+
+  it('exits 2 for a part size outside 100 KB–5 GiB, naming the option', async () => {
+    const { cli, text } = fakeEnvironment({
+      files: async () => {
+        throw new Error('must not open files for invalid options')
+      },
+    })
+    assert.equal(await main(['get', 'http://127.0.0.1:9/x', '-', '--part-size', '10KB'], cli), 2)
+    assert.match(text(), /partSize/)
+  })
+
+  it('exits 2 for oss:// without a region or endpoint', async () => {
+    const { cli, text } = fakeEnvironment()
+    assert.equal(await main(['get', 'oss://bucket/key', 'out'], cli), 2)
+    assert.match(text(), /--region/)
+  })
+
+  it('exits 2 for an unsupported scheme and does not echo a signed query', async () => {
+    const { cli, text } = fakeEnvironment()
+    assert.equal(await main(['get', 'ftp://host/file?Signature=SECRET', 'out'], cli), 2)
+    assert.doesNotMatch(text(), /SECRET/)
+  })
+})
