@@ -1,0 +1,88 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises'
+import { basename, dirname, join, resolve } from 'node:path'
+import { type CheckpointStore, TargetError } from '@resumable/core'
+import { errorCode, toTargetError } from './fs-errors.ts'
+import { syncDirectory } from './sync-directory.ts'
+
+/** Options for a FileCheckpointStore. */
+export interface FileCheckpointStoreOptions {
+  /** Keep checkpoints in this directory (created if missing) instead of next to each destination. */
+  readonly dir?: string
+  /** Store every checkpoint in exactly this file (one download at a time). */
+  readonly file?: string
+}
+
+/** Suffix of a checkpoint file kept next to its destination. */
+export const CHECKPOINT_SUFFIX = '.resumable.json'
+
+/**
+ * Checkpoints as files: by default `<key>.resumable.json` next to the destination (the key is the
+ * destination path), or in a chosen directory under a name made safe from the key. Saves write a
+ * temporary file, fsync it, rename it over the old one and fsync the directory: a reader sees the
+ * old checkpoint or the new one, never a torn one. Files are created with mode 0600.
+ */
+export class FileCheckpointStore implements CheckpointStore {
+  readonly #dir: string | undefined
+  readonly #file: string | undefined
+
+  constructor(options: FileCheckpointStoreOptions = {}) {
+    this.#dir = options.dir === undefined ? undefined : resolve(options.dir)
+    this.#file = options.file === undefined ? undefined : resolve(options.file)
+  }
+
+  /** Where the checkpoint for `key` lives. */
+  pathFor(key: string): string {
+    if (this.#file) return this.#file
+    if (!this.#dir) return `${resolve(key)}${CHECKPOINT_SUFFIX}`
+    const hash = createHash('sha256').update(key).digest('hex').slice(0, 16)
+    const safe =
+      basename(key)
+        .replace(/[^\w.-]+/g, '_')
+        .slice(0, 80) || 'checkpoint'
+    return join(this.#dir, `${safe}-${hash}${CHECKPOINT_SUFFIX}`)
+  }
+
+  /** The saved bytes, or undefined when there is no checkpoint. */
+  async load(key: string): Promise<Uint8Array | undefined> {
+    const path = this.pathFor(key)
+    try {
+      return new Uint8Array(await readFile(path))
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') return undefined
+      throw toTargetError(error, 'read the checkpoint', path)
+    }
+  }
+
+  /** Atomic replace: temp file, fsync, rename, fsync directory. */
+  async save(key: string, data: Uint8Array): Promise<void> {
+    const path = this.pathFor(key)
+    const dir = dirname(path)
+    if (this.#dir) await mkdir(dir, { recursive: true }).catch(() => undefined)
+    const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
+    try {
+      const handle = await open(temp, 'wx', 0o600)
+      try {
+        await handle.writeFile(data)
+        await handle.sync()
+      } finally {
+        await handle.close()
+      }
+      await rename(temp, path)
+    } catch (error) {
+      await unlink(temp).catch(() => undefined)
+      throw error instanceof TargetError ? error : toTargetError(error, 'save the checkpoint', path)
+    }
+    await syncDirectory(dir)
+  }
+
+  /** Deletes the checkpoint; succeeds when there is none. */
+  async remove(key: string): Promise<void> {
+    const path = this.pathFor(key)
+    try {
+      await unlink(path)
+    } catch (error) {
+      if (errorCode(error) !== 'ENOENT') throw toTargetError(error, 'remove the checkpoint', path)
+    }
+  }
+}

@@ -1,0 +1,218 @@
+import { type FileHandle, open, rename, stat, unlink } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
+import {
+  type Target,
+  TargetError,
+  type TargetOpenOptions,
+  type TargetOpenResult,
+} from '@resumable/core'
+import { errorCode, toTargetError } from './fs-errors.ts'
+import { LockFile } from './lock-file.ts'
+import { syncDirectory } from './sync-directory.ts'
+
+/** Options for a FileTarget. */
+export interface FileTargetOptions {
+  /** Replace an existing destination file. Without it, an existing file is an error. @default false */
+  readonly overwrite?: boolean
+  /** Extend the temporary file to the object size when it is created (sparse where supported). @default false */
+  readonly preallocate?: boolean
+}
+
+/** Suffix of the temporary file written beside the destination. */
+export const TEMP_SUFFIX = '.resumable-part'
+/** Suffix of the lock file beside the destination. */
+export const LOCK_SUFFIX = '.resumable.lock'
+
+/**
+ * A file destination: bytes go to `<dest>.resumable-part` in the same directory (so the final
+ * rename is atomic), `sync()` is fdatasync, and `commit()` fsyncs, renames over the destination
+ * and fsyncs the directory. A lock file keeps a second process out.
+ */
+export class FileTarget implements Target {
+  /** Absolute destination path. */
+  readonly id: string
+  /** Absolute path of the temporary file. */
+  readonly tempPath: string
+  readonly #overwrite: boolean
+  readonly #preallocate: boolean
+  readonly #lock: LockFile
+  #handle: FileHandle | undefined
+  #size = 0
+
+  constructor(destination: string, options: FileTargetOptions = {}) {
+    if (typeof destination !== 'string' || destination === '') {
+      throw new TargetError('not-found', 'The destination path is empty')
+    }
+    this.id = resolve(destination)
+    this.tempPath = `${this.id}${TEMP_SUFFIX}`
+    this.#lock = new LockFile(`${this.id}${LOCK_SUFFIX}`)
+    this.#overwrite = options.overwrite ?? false
+    this.#preallocate = options.preallocate ?? false
+  }
+
+  /** Checks the destination, takes the lock, and creates or reopens the temporary file. */
+  async open(options: TargetOpenOptions): Promise<TargetOpenResult> {
+    this.#size = options.size
+    await this.#checkDestination()
+    await this.#lock.acquire()
+    try {
+      if (options.resume) {
+        const reopened = await this.#reopen(options.size)
+        if (reopened) return { resumed: true }
+      }
+      this.#handle = await open(this.tempPath, 'w+', 0o644)
+      if (this.#preallocate && options.size > 0) await this.#handle.truncate(options.size)
+      return { resumed: false }
+    } catch (error) {
+      await this.#close()
+      await this.#lock.release()
+      throw error instanceof TargetError ? error : toTargetError(error, 'create', this.tempPath)
+    }
+  }
+
+  /** Positional write; loops until every byte is written (short writes happen). */
+  async write(offset: number, data: Uint8Array): Promise<void> {
+    const handle = this.#open()
+    try {
+      for (let done = 0; done < data.length; ) {
+        const { bytesWritten } = await handle.write(data, done, data.length - done, offset + done)
+        done += bytesWritten
+      }
+    } catch (error) {
+      throw toTargetError(error, 'write to', this.tempPath)
+    }
+  }
+
+  /** Reads back bytes from the temporary file. */
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    const handle = this.#open()
+    const out = new Uint8Array(length)
+    for (let done = 0; done < length; ) {
+      const { bytesRead } = await handle.read(out, done, length - done, offset + done)
+      if (bytesRead === 0)
+        throw new TargetError('io', `${this.tempPath} ends before byte ${offset + length}`)
+      done += bytesRead
+    }
+    return out
+  }
+
+  /** fdatasync: every write that resolved before this call is on disk when it resolves. */
+  async sync(): Promise<void> {
+    try {
+      await this.#open().datasync()
+    } catch (error) {
+      throw toTargetError(error, 'sync', this.tempPath)
+    }
+  }
+
+  /** fsync, rename over the destination, fsync the directory, release the lock. */
+  async commit(): Promise<void> {
+    const handle = this.#open()
+    try {
+      const { size } = await handle.stat()
+      if (size !== this.#size) {
+        throw new TargetError(
+          'io',
+          `${this.tempPath} holds ${size} bytes, expected ${this.#size}; not published`,
+          {
+            path: this.tempPath,
+          },
+        )
+      }
+      await handle.sync()
+      await this.#close()
+      if (!this.#overwrite && (await exists(this.id))) {
+        throw new TargetError(
+          'exists',
+          `${this.id} appeared while downloading; not overwritten (use overwrite)`,
+          {
+            path: this.id,
+          },
+        )
+      }
+      await rename(this.tempPath, this.id)
+      await syncDirectory(dirname(this.id))
+    } catch (error) {
+      throw error instanceof TargetError ? error : toTargetError(error, 'publish', this.id)
+    } finally {
+      await this.#lock.release()
+    }
+  }
+
+  /** Closes; removes the temporary file unless `keep`. Safe without `open` (e.g. `resumable cancel`). */
+  async abort(options: { readonly keep: boolean }): Promise<void> {
+    await this.#close()
+    if (!options.keep) {
+      await this.#lock.assertNotHeldByOther()
+      await unlink(this.tempPath).catch((error: unknown) => {
+        if (errorCode(error) !== 'ENOENT') throw toTargetError(error, 'remove', this.tempPath)
+      })
+    }
+    await this.#lock.release()
+  }
+
+  async #checkDestination(): Promise<void> {
+    try {
+      const info = await stat(this.id)
+      if (info.isDirectory()) {
+        throw new TargetError('is-directory', `${this.id} is a directory; give a file path`, {
+          path: this.id,
+        })
+      }
+      if (!this.#overwrite) {
+        throw new TargetError('exists', `${this.id} already exists; not overwritten`, {
+          path: this.id,
+        })
+      }
+    } catch (error) {
+      if (error instanceof TargetError) throw error
+      if (errorCode(error) !== 'ENOENT') throw toTargetError(error, 'inspect', this.id)
+    }
+    try {
+      if (!(await stat(dirname(this.id))).isDirectory()) throw new Error('not a directory')
+    } catch {
+      // Creating missing parents silently hides typos in paths; say so instead.
+      throw new TargetError('not-found', `The directory ${dirname(this.id)} does not exist`, {
+        path: this.id,
+      })
+    }
+  }
+
+  async #reopen(size: number): Promise<boolean> {
+    let handle: FileHandle
+    try {
+      handle = await open(this.tempPath, 'r+')
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') return false
+      throw toTargetError(error, 'reopen', this.tempPath)
+    }
+    // A temp file longer than the object cannot be ours: start over rather than trust it.
+    if ((await handle.stat()).size > size) {
+      await handle.close()
+      return false
+    }
+    this.#handle = handle
+    return true
+  }
+
+  #open(): FileHandle {
+    if (!this.#handle)
+      throw new TargetError('io', `${this.tempPath} is not open`, { path: this.tempPath })
+    return this.#handle
+  }
+
+  async #close(): Promise<void> {
+    const handle = this.#handle
+    this.#handle = undefined
+    await handle?.close().catch(() => undefined)
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path)
+    return true
+  } catch {
+    return false
+  }
+}

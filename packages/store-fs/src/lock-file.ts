@@ -1,0 +1,107 @@
+import { open, readFile, unlink } from 'node:fs/promises'
+import { hostname } from 'node:os'
+import process from 'node:process'
+import { TargetError } from '@resumable/core'
+import { errorCode, toTargetError } from './fs-errors.ts'
+
+/** What a lock file records about its owner. */
+interface LockOwner {
+  readonly pid: number
+  readonly host: string
+  readonly startedAt: string
+}
+
+/**
+ * An exclusive lock file (`O_CREAT | O_EXCL`) so two processes never interleave writes into the
+ * same temporary file. A lock whose owner process is gone from this host is stale and taken over.
+ */
+export class LockFile {
+  readonly path: string
+  #held = false
+
+  constructor(path: string) {
+    this.path = path
+  }
+
+  /** True while this process holds the lock. */
+  get held(): boolean {
+    return this.#held
+  }
+
+  /** Takes the lock, taking over a stale one; throws TargetError 'locked' when another live process holds it. */
+  async acquire(): Promise<void> {
+    if (this.#held) return
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const handle = await open(this.path, 'wx', 0o600)
+        const owner: LockOwner = {
+          pid: process.pid,
+          host: hostname(),
+          startedAt: new Date().toISOString(),
+        }
+        await handle.writeFile(JSON.stringify(owner))
+        await handle.close()
+        this.#held = true
+        return
+      } catch (error) {
+        if (errorCode(error) !== 'EEXIST')
+          throw toTargetError(error, 'create the lock file', this.path)
+      }
+      const owner = await this.owner()
+      if (owner && isAlive(owner)) {
+        throw new TargetError(
+          'locked',
+          `Another download (pid ${owner.pid} on ${owner.host}, since ${owner.startedAt}) is writing this destination; lock file ${this.path}`,
+          { path: this.path },
+        )
+      }
+      await unlink(this.path).catch(() => undefined)
+    }
+    throw new TargetError('locked', `Could not take the lock ${this.path}`, { path: this.path })
+  }
+
+  /** Who holds the lock, or undefined when there is none (an unreadable lock counts as stale). */
+  async owner(): Promise<LockOwner | undefined> {
+    try {
+      const parsed = JSON.parse(await readFile(this.path, 'utf8')) as Partial<LockOwner>
+      if (typeof parsed.pid !== 'number' || typeof parsed.host !== 'string') return undefined
+      return { pid: parsed.pid, host: parsed.host, startedAt: String(parsed.startedAt) }
+    } catch {
+      return undefined
+    }
+  }
+
+  /** Fails with 'locked' if a live process other than this one holds the lock. */
+  async assertNotHeldByOther(): Promise<void> {
+    if (this.#held) return
+    const owner = await this.owner()
+    if (owner && isAlive(owner)) {
+      throw new TargetError(
+        'locked',
+        `A download (pid ${owner.pid}) is still running for this destination`,
+        {
+          path: this.path,
+        },
+      )
+    }
+  }
+
+  /** Releases the lock if held (or removes a stale one). */
+  async release(): Promise<void> {
+    if (!this.#held) return
+    this.#held = false
+    await unlink(this.path).catch(() => undefined)
+  }
+}
+
+function isAlive(owner: LockOwner): boolean {
+  // A lock from another host cannot be checked: trust it rather than risk two writers.
+  if (owner.host !== hostname()) return true
+  if (owner.pid === process.pid) return false
+  try {
+    process.kill(owner.pid, 0)
+    return true
+  } catch (error) {
+    return errorCode(error) === 'EPERM'
+  }
+}

@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict'
+import { execFileSync, spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { hostname, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import process from 'node:process'
+import { after, before, describe, it } from 'node:test'
+import { TargetError } from '@resumable/core'
+import { FileTarget, LOCK_SUFFIX, TEMP_SUFFIX } from '@resumable/store-fs'
+
+let root = ''
+before(async () => {
+  root = await mkdtemp(join(tmpdir(), 'store-fs-'))
+})
+after(async () => {
+  await rm(root, { recursive: true, force: true })
+})
+
+const isKind = (kind: string) => (e: unknown) => e instanceof TargetError && e.kind === kind
+
+describe('FileTarget', () => {
+  it('publishes out-of-order writes atomically and leaves no temp or lock file', async () => {
+    const dest = join(root, 'a.bin')
+    const target = new FileTarget(dest)
+    assert.deepEqual(await target.open({ size: 6, resume: false }), { resumed: false })
+    await target.write(3, new Uint8Array([4, 5, 6]))
+    await target.write(0, new Uint8Array([1, 2, 3]))
+    assert.equal(existsSync(dest), false, 'nothing at the destination before commit')
+    await target.sync()
+    await target.commit()
+    assert.deepEqual(new Uint8Array(await readFile(dest)), new Uint8Array([1, 2, 3, 4, 5, 6]))
+    assert.equal(existsSync(dest + TEMP_SUFFIX), false)
+    assert.equal(existsSync(dest + LOCK_SUFFIX), false)
+  })
+
+  it('refuses to publish a temp file of the wrong size', async () => {
+    const target = new FileTarget(join(root, 'short.bin'))
+    await target.open({ size: 10, resume: false })
+    await target.write(0, new Uint8Array(4))
+    await assert.rejects(target.commit(), isKind('io'))
+    assert.equal(existsSync(join(root, 'short.bin')), false)
+  })
+
+  it('reopens the temp file on resume and reads back what was synced', async () => {
+    const dest = join(root, 'resume.bin')
+    const first = new FileTarget(dest)
+    await first.open({ size: 4, resume: false })
+    await first.write(0, new Uint8Array([9, 8]))
+    await first.sync()
+    await first.abort({ keep: true })
+    const second = new FileTarget(dest)
+    assert.deepEqual(await second.open({ size: 4, resume: true }), { resumed: true })
+    assert.deepEqual(await second.read(0, 2), new Uint8Array([9, 8]))
+    await second.abort({ keep: false })
+    assert.equal(existsSync(dest + TEMP_SUFFIX), false)
+  })
+
+  it('reports resumed: false when there is no temp file to reopen', async () => {
+    const target = new FileTarget(join(root, 'fresh.bin'))
+    assert.deepEqual(await target.open({ size: 1, resume: true }), { resumed: false })
+    await target.abort({ keep: false })
+  })
+
+  it('refuses an existing destination unless overwrite, before writing anything', async () => {
+    const dest = join(root, 'exists.bin')
+    await writeFile(dest, 'old')
+    await assert.rejects(new FileTarget(dest).open({ size: 3, resume: false }), isKind('exists'))
+    assert.equal(existsSync(dest + TEMP_SUFFIX), false)
+    const target = new FileTarget(dest, { overwrite: true })
+    await target.open({ size: 3, resume: false })
+    await target.write(0, new TextEncoder().encode('new'))
+    await target.commit()
+    assert.equal(await readFile(dest, 'utf8'), 'new')
+  })
+
+  it('says the destination is a directory', async () => {
+    await mkdir(join(root, 'dir'))
+    await assert.rejects(
+      new FileTarget(join(root, 'dir')).open({ size: 1, resume: false }),
+      isKind('is-directory'),
+    )
+  })
+
+  it('says the parent directory does not exist (and does not create it)', async () => {
+    const dest = join(root, 'missing', 'x.bin')
+    await assert.rejects(new FileTarget(dest).open({ size: 1, resume: false }), isKind('not-found'))
+    assert.equal(existsSync(join(root, 'missing')), false)
+  })
+
+  it('keeps a second writer out with a lock held by a live process, and takes over a stale one', async () => {
+    const dest = join(root, 'locked.bin')
+    const lock = (pid: number) => JSON.stringify({ pid, host: hostname(), startedAt: 'earlier' })
+    const dead = Number(
+      execFileSync(process.execPath, [
+        '-e',
+        'process.stdout.write(String(process.pid))',
+      ]).toString(),
+    )
+    await writeFile(dest + LOCK_SUFFIX, lock(dead))
+    const target = new FileTarget(dest)
+    assert.deepEqual(
+      await target.open({ size: 1, resume: false }),
+      { resumed: false },
+      'stale lock taken over',
+    )
+    await target.abort({ keep: false })
+    const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], {
+      stdio: 'ignore',
+    })
+    try {
+      await writeFile(dest + LOCK_SUFFIX, lock(sleeper.pid as number))
+      await assert.rejects(new FileTarget(dest).open({ size: 1, resume: false }), isKind('locked'))
+      assert.equal(existsSync(dest + TEMP_SUFFIX), false, 'nothing written while locked out')
+    } finally {
+      sleeper.kill('SIGKILL')
+      await rm(dest + LOCK_SUFFIX, { force: true })
+    }
+  })
+
+  it('handles spaces and non-ASCII characters in paths', async () => {
+    const dest = join(root, 'été 下載 file.bin')
+    const target = new FileTarget(dest)
+    await target.open({ size: 2, resume: false })
+    await target.write(0, new Uint8Array([1, 2]))
+    await target.commit()
+    assert.deepEqual(new Uint8Array(await readFile(dest)), new Uint8Array([1, 2]))
+    assert.deepEqual(
+      (await readdir(root)).filter((n) => n.startsWith('été')),
+      ['été 下載 file.bin'],
+    )
+  })
+
+  it('reports a full disk as no-space (real tmpfs when running as root)', async (t) => {
+    const mount = join(root, 'tiny')
+    await mkdir(mount)
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mount], { stdio: 'ignore' })
+    } catch {
+      t.skip('cannot mount a tmpfs here (needs root); ENOSPC not exercised for real')
+      return
+    }
+    try {
+      const target = new FileTarget(join(mount, 'big.bin'))
+      await target.open({ size: 1024 * 1024, resume: false })
+      await assert.rejects(
+        (async () => {
+          for (let at = 0; at < 1024 * 1024; at += 64 * 1024)
+            await target.write(at, new Uint8Array(64 * 1024).fill(1))
+          await target.sync()
+        })(),
+        isKind('no-space'),
+      )
+      await target.abort({ keep: false })
+    } finally {
+      execFileSync('umount', [mount])
+    }
+  })
+})
