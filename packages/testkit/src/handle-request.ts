@@ -1,0 +1,167 @@
+import { bodyStream } from './body-stream.ts'
+import { ossError } from './oss-error.ts'
+import type { MockOss, StoredObject } from './oss-model.ts'
+import { parseRange } from './parse-range.ts'
+
+const GZIP_TYPES = new Set([
+  'text/plain',
+  'text/html',
+  'text/css',
+  'text/xml',
+  'application/json',
+  'application/javascript',
+])
+
+/** Where a request points: bucket and key, virtual-hosted (`bucket.host/key`) or path-style (`host/bucket/key`). */
+export function locate(oss: MockOss, url: URL): { bucket: string; key: string } {
+  const label = url.hostname.split('.')[0] ?? ''
+  const path = decodeURIComponent(url.pathname.slice(1))
+  const virtual =
+    url.hostname.includes('.') && !/^\d+(\.\d+){3}$/.test(url.hostname) && oss.hasBucket(label)
+  if (virtual) return { bucket: label, key: path }
+  const slash = path.indexOf('/')
+  return slash < 0
+    ? { bucket: path, key: '' }
+    : { bucket: path.slice(0, slash), key: path.slice(slash + 1) }
+}
+
+/**
+ * Answers one HeadObject or GetObject as OSS does: Range (with and without
+ * `x-oss-range-behavior: standard`), conditional headers, versions, archive state, the gzip trap,
+ * XML errors (base64 in `x-oss-err` for HEAD), and whatever fault the plan injects.
+ */
+export async function handleOssRequest(oss: MockOss, request: Request): Promise<Response> {
+  const url = new URL(request.url)
+  const { bucket, key } = locate(oss, url)
+  const method = request.method.toUpperCase()
+  const rangeHeader = request.headers.get('range')
+  const fault = oss.faults.pick(method, key, rangeHeader !== null)
+  if (fault?.type === 'mutate') fault.mutate()
+  const response = await answer(oss, request, method, url, bucket, key, rangeHeader, fault)
+  oss.served.requests++
+  oss.served.byMethod[method] = (oss.served.byMethod[method] ?? 0) + 1
+  oss.served.byStatus[response.status] = (oss.served.byStatus[response.status] ?? 0) + 1
+  oss.served.log.push({ method, key, range: rangeHeader, status: response.status })
+  return response
+}
+
+async function answer(
+  oss: MockOss,
+  request: Request,
+  method: string,
+  url: URL,
+  bucket: string,
+  key: string,
+  rangeHeader: string | null,
+  fault: ReturnType<MockOss['faults']['pick']>,
+): Promise<Response> {
+  const requestId = oss.nextRequestId()
+  const hostId = url.host
+  const fail = (
+    status: number,
+    code: string,
+    message: string,
+    headers: Record<string, string> = {},
+  ): Response => ossError(method, status, code, message, requestId, hostId, headers)
+  if (method !== 'GET' && method !== 'HEAD')
+    return fail(405, 'MethodNotAllowed', 'The specified method is not allowed.')
+  if (fault?.type === 'status') {
+    const retry: Record<string, string> =
+      fault.retryAfterSeconds === undefined
+        ? {}
+        : { 'retry-after': String(fault.retryAfterSeconds) }
+    return fail(fault.status, fault.code, `Injected ${fault.code}`, retry)
+  }
+  const versionId = url.searchParams.get('versionId') ?? undefined
+  const found = oss.getObject(bucket, key, versionId)
+  if (found === 'no-bucket')
+    return fail(404, 'NoSuchBucket', 'The specified bucket does not exist.')
+  if (!found || found.deleteMarker)
+    return fail(404, 'NoSuchKey', 'The specified key does not exist.')
+  const object = found
+  const size = object.source.size
+
+  const ifMatch = request.headers.get('if-match')
+  if (ifMatch !== null && ifMatch !== object.etag && ifMatch !== '*') {
+    return fail(
+      412,
+      'PreconditionFailed',
+      'At least one of the pre-conditions you specified did not hold.',
+    )
+  }
+  const ifNoneMatch = request.headers.get('if-none-match')
+  if (ifNoneMatch !== null && ifNoneMatch === object.etag)
+    return new Response(null, { status: 304 })
+  const ifUnmodified = request.headers.get('if-unmodified-since')
+  if (ifUnmodified !== null && object.lastModified.getTime() > Date.parse(ifUnmodified)) {
+    return fail(
+      412,
+      'PreconditionFailed',
+      'At least one of the pre-conditions you specified did not hold.',
+    )
+  }
+  const archived = object.storageClass !== 'Standard' && object.storageClass !== 'IA'
+  if (method === 'GET' && archived && object.restore !== 'done') {
+    return fail(403, 'InvalidObjectState', "The operation is not valid for the object's state")
+  }
+
+  const headers = objectHeaders(object, requestId, fault?.type === 'wrong-crc')
+  const gzip =
+    (request.headers.get('accept-encoding') ?? '').includes('gzip') &&
+    GZIP_TYPES.has(object.contentType) &&
+    size >= 1024
+  if (gzip) {
+    // OSS compresses text objects for clients that allow it, and then drops these three headers.
+    headers.delete('etag')
+    headers.delete('accept-ranges')
+    headers.set('content-encoding', 'gzip')
+    if (method === 'HEAD') return new Response(null, { status: 200, headers })
+    const gzipper = new CompressionStream('gzip') as unknown as ReadableWritablePair<
+      Uint8Array,
+      Uint8Array
+    >
+    const body = bodyStream(object.source, 0, size - 1, undefined, oss.served).pipeThrough(gzipper)
+    return new Response(body as ReadableStream<Uint8Array>, { status: 200, headers })
+  }
+
+  const standard = request.headers.get('x-oss-range-behavior') === 'standard'
+  const range =
+    fault?.type === 'whole-body'
+      ? ({ kind: 'none' } as const)
+      : parseRange(rangeHeader, size, standard)
+  if (range.kind === 'unsatisfiable')
+    return fail(416, 'InvalidRange', 'The requested range cannot be satisfied')
+  const [start, end, status] =
+    range.kind === 'ok' ? [range.start, range.end, 206] : [0, size - 1, 200]
+  headers.set('content-length', String(end - start + 1))
+  if (status === 206) headers.set('content-range', `bytes ${start}-${end}/${size}`)
+  if (method === 'HEAD') return new Response(null, { status: 200, headers })
+  const body = bodyStream(object.source, start, end, fault, oss.served, request.signal)
+  return new Response(body, { status, headers })
+}
+
+function objectHeaders(object: StoredObject, requestId: string, wrongCrc: boolean): Headers {
+  const headers = new Headers({
+    'accept-ranges': 'bytes',
+    etag: object.etag,
+    'last-modified': object.lastModified.toUTCString(),
+    'content-type': object.contentType,
+    'x-oss-request-id': requestId,
+    'x-oss-object-type': object.etag.includes('-') ? 'Multipart' : 'Normal',
+    'x-oss-storage-class': object.storageClass,
+  })
+  if (object.crc64 !== undefined) {
+    headers.set('x-oss-hash-crc64ecma', (wrongCrc ? object.crc64 ^ 1n : object.crc64).toString())
+  }
+  if (object.versionId !== undefined) headers.set('x-oss-version-id', object.versionId)
+  if (object.restore === 'ongoing') headers.set('x-oss-restore', 'ongoing-request="true"')
+  if (object.restore === 'done') {
+    headers.set(
+      'x-oss-restore',
+      'ongoing-request="false", expiry-date="Sun, 16 Apr 2030 08:12:33 GMT"',
+    )
+  }
+  for (const [name, value] of Object.entries(object.metadata))
+    headers.set(`x-oss-meta-${name}`, value)
+  return headers
+}

@@ -1,0 +1,27 @@
+export { type ContractCase, collect } from './contract-case.ts'
+export type { Fault, FaultMatch, FaultRule } from './faults.ts'
+export { FaultPlan } from './faults.ts'
+export { handleOssRequest, locate } from './handle-request.ts'
+export { createMockFetch, ossHandlers } from './msw-handlers.ts'
+export {
+  bytesSource,
+  generatedSource,
+  type ObjectSource,
+  readAll,
+  sourceCrc64,
+} from './object-source.ts'
+export {
+  MockOss,
+  type PutObjectInit,
+  type ServedCounters,
+  type StorageClass,
+  type StoredObject,
+} from './oss-model.ts'
+export { storeContract } from './store-contract.ts'
+export { type TargetUnderTest, targetContract } from './target-contract.ts'
+export {
+  CONTRACT_CREDENTIALS,
+  type TransportContext,
+  type TransportFactory,
+  transportContract,
+} from './transport-contract.ts'

@@ -1,0 +1,2 @@
+export { bindContract } from './bind-node-test.ts'
+export { type MockOssServer, type MockOssServerOptions, startMockOss } from './loopback-server.ts'

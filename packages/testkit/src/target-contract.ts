@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict'
+import type { Target } from '@resumable/core'
+import type { ContractCase } from './contract-case.ts'
+
+/** A Target under test plus what the contract needs to observe it. */
+export interface TargetUnderTest {
+  /** A new Target instance for the destination (call again to simulate a new process). */
+  readonly make: () => Target
+  /** The published bytes, or undefined when nothing was published. */
+  readonly committed: () => Promise<Uint8Array | undefined>
+}
+
+/** The cases every Target must pass. `setup` gives a fresh destination per case. */
+export function targetContract(
+  setup: () => TargetUnderTest | Promise<TargetUnderTest>,
+): ContractCase[] {
+  const bytes = (n: number, seed: number): Uint8Array =>
+    new Uint8Array(n).map((_, i) => (i * seed + 3) & 0xff)
+  return [
+    {
+      name: 'out-of-order positional writes are published whole by commit, and not before',
+      async run() {
+        const t = await setup()
+        const target = t.make()
+        const data = bytes(10_000, 7)
+        await target.open({ size: data.length, resume: false })
+        await target.write(5000, data.subarray(5000))
+        await target.write(0, data.subarray(0, 5000))
+        assert.equal(await t.committed(), undefined)
+        await target.sync()
+        await target.commit()
+        assert.deepEqual(await t.committed(), data)
+      },
+    },
+    {
+      name: 'read returns what was written',
+      async run() {
+        const t = await setup()
+        const target = t.make()
+        await target.open({ size: 100, resume: false })
+        await target.write(10, bytes(20, 3))
+        assert.deepEqual(await target.read(10, 20), bytes(20, 3))
+        await target.abort({ keep: false })
+      },
+    },
+    {
+      name: 'synced bytes survive abort({ keep: true }) and a reopen with resume',
+      async run() {
+        const t = await setup()
+        const first = t.make()
+        await first.open({ size: 64, resume: false })
+        await first.write(0, bytes(32, 5))
+        await first.sync()
+        await first.abort({ keep: true })
+        const second = t.make()
+        assert.deepEqual(await second.open({ size: 64, resume: true }), { resumed: true })
+        assert.deepEqual(await second.read(0, 32), bytes(32, 5))
+        await second.write(32, bytes(32, 9))
+        await second.commit()
+        const all = await t.committed()
+        assert.deepEqual(all?.subarray(32), bytes(32, 9))
+      },
+    },
+    {
+      name: 'after abort({ keep: false }) there is nothing to resume and nothing published',
+      async run() {
+        const t = await setup()
+        const first = t.make()
+        await first.open({ size: 8, resume: false })
+        await first.write(0, bytes(8, 1))
+        await first.sync()
+        await first.abort({ keep: false })
+        const second = t.make()
+        assert.deepEqual(await second.open({ size: 8, resume: true }), { resumed: false })
+        await second.abort({ keep: false })
+        assert.equal(await t.committed(), undefined)
+      },
+    },
+    {
+      name: 'an empty object commits as an empty destination',
+      async run() {
+        const t = await setup()
+        const target = t.make()
+        await target.open({ size: 0, resume: false })
+        await target.commit()
+        assert.deepEqual(await t.committed(), new Uint8Array(0))
+      },
+    },
+  ]
+}

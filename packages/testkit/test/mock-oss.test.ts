@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { crc64 } from '@resumable/core'
+import { createMockFetch, generatedSource, MockOss, readAll } from '@resumable/testkit'
+import { startMockOss } from '@resumable/testkit/node'
+
+const URL_BASE = 'https://examplebucket.oss-cn-hangzhou.aliyuncs.com'
+
+function setup(size = 1000) {
+  const oss = new MockOss()
+  const bytes = new Uint8Array(size).map((_, i) => i & 0xff)
+  const object = oss.putObject('examplebucket', 'dir/obj.bin', {
+    bytes,
+    metadata: { meta: 'value' },
+  })
+  return { oss, bytes, object, fetch: createMockFetch(oss) }
+}
+
+describe('mock OSS over MSW', () => {
+  it('answers HEAD with size, quoted ETag, decimal CRC-64 and metadata', async () => {
+    const { fetch, object } = setup()
+    const res = await fetch(`${URL_BASE}/dir/obj.bin`, { method: 'HEAD' })
+    assert.equal(res.status, 200)
+    assert.equal(res.headers.get('content-length'), '1000')
+    assert.match(res.headers.get('etag') ?? '', /^"[0-9A-F]{32}"$/)
+    assert.equal(res.headers.get('x-oss-hash-crc64ecma'), object.crc64?.toString())
+    assert.equal(res.headers.get('x-oss-meta-meta'), 'value')
+  })
+
+  it('serves a valid range as 206 with Content-Range', async () => {
+    const { fetch, bytes } = setup()
+    const res = await fetch(`${URL_BASE}/dir/obj.bin`, { headers: { range: 'bytes=500-999' } })
+    assert.equal(res.status, 206)
+    assert.equal(res.headers.get('content-range'), 'bytes 500-999/1000')
+    assert.deepEqual(new Uint8Array(await res.arrayBuffer()), bytes.subarray(500))
+  })
+
+  it('ignores an out-of-bounds range (200, whole object) unless x-oss-range-behavior: standard', async () => {
+    const { fetch } = setup()
+    const plain = await fetch(`${URL_BASE}/dir/obj.bin`, { headers: { range: 'bytes=500-2000' } })
+    assert.equal(plain.status, 200)
+    assert.equal((await plain.arrayBuffer()).byteLength, 1000)
+    const clamped = await fetch(`${URL_BASE}/dir/obj.bin`, {
+      headers: { range: 'bytes=500-2000', 'x-oss-range-behavior': 'standard' },
+    })
+    assert.equal(clamped.status, 206)
+    assert.equal(clamped.headers.get('content-range'), 'bytes 500-999/1000')
+    await clamped.body?.cancel()
+    const past = await fetch(`${URL_BASE}/dir/obj.bin`, {
+      headers: { range: 'bytes=1000-2000', 'x-oss-range-behavior': 'standard' },
+    })
+    assert.equal(past.status, 416)
+    assert.match(await past.text(), /<Code>InvalidRange<\/Code>/)
+  })
+
+  it('fails If-Match with 412 PreconditionFailed', async () => {
+    const { fetch } = setup()
+    const res = await fetch(`${URL_BASE}/dir/obj.bin`, { headers: { 'if-match': '"NOPE"' } })
+    assert.equal(res.status, 412)
+    assert.match(await res.text(), /<Code>PreconditionFailed<\/Code>[\s\S]*<RequestId>5F/)
+  })
+
+  it('puts the error XML base64-encoded in x-oss-err for HEAD', async () => {
+    const { fetch } = setup()
+    const res = await fetch(`${URL_BASE}/dir/missing.bin`, { method: 'HEAD' })
+    assert.equal(res.status, 404)
+    assert.match(atob(res.headers.get('x-oss-err') ?? ''), /<Code>NoSuchKey<\/Code>/)
+  })
+
+  it('refuses to serve an archived object that is not restored', async () => {
+    const { fetch, oss } = setup()
+    oss.putObject('examplebucket', 'cold.bin', {
+      bytes: new Uint8Array(10),
+      storageClass: 'Archive',
+    })
+    const res = await fetch(`${URL_BASE}/cold.bin`)
+    assert.equal(res.status, 403)
+    assert.match(await res.text(), /InvalidObjectState/)
+  })
+
+  it('gzips text objects for clients that allow it, dropping ETag', async () => {
+    const oss = new MockOss()
+    oss.putObject('examplebucket', 'page.txt', {
+      bytes: new Uint8Array(4096).fill(65),
+      contentType: 'text/plain',
+    })
+    const res = await createMockFetch(oss)(`${URL_BASE}/page.txt`, {
+      headers: { 'accept-encoding': 'gzip' },
+    })
+    assert.equal(res.headers.get('content-encoding'), 'gzip')
+    assert.equal(res.headers.get('etag'), null)
+    await res.body?.cancel()
+  })
+
+  it('injects a reset after N body bytes and counts the bytes served', async () => {
+    const { fetch, oss } = setup(200_000)
+    oss.faults.add({ fault: { type: 'reset', afterBytes: 70_000 }, times: 1 })
+    const res = await fetch(`${URL_BASE}/dir/obj.bin`)
+    await assert.rejects(res.arrayBuffer())
+    assert.ok(
+      oss.served.bodyBytes >= 64 * 1024 && oss.served.bodyBytes <= 70_000,
+      `${oss.served.bodyBytes}`,
+    )
+    const again = await fetch(`${URL_BASE}/dir/obj.bin`)
+    assert.equal((await again.arrayBuffer()).byteLength, 200_000)
+  })
+
+  it('answers 503 with Retry-After when told to', async () => {
+    const { fetch, oss } = setup()
+    oss.faults.add({
+      fault: { type: 'status', status: 503, code: 'SlowDown', retryAfterSeconds: 3 },
+      times: 1,
+    })
+    const res = await fetch(`${URL_BASE}/dir/obj.bin`)
+    assert.equal(res.status, 503)
+    assert.equal(res.headers.get('retry-after'), '3')
+    await res.body?.cancel()
+  })
+})
+
+describe('generated objects', () => {
+  it('produce the same bytes for any range split', () => {
+    const source = generatedSource(300_000, 42)
+    const whole = readAll(source)
+    const pieces: Uint8Array[] = [...source.chunks(1000, 200_000, 7777)]
+    const joined = new Uint8Array(199_001)
+    let at = 0
+    for (const p of pieces) {
+      joined.set(p, at)
+      at += p.length
+    }
+    assert.deepEqual(joined, whole.subarray(1000, 200_001))
+  })
+})
+
+describe('loopback server', () => {
+  it('streams a generated object over a real socket with a matching CRC, and drops the socket on a reset', async () => {
+    const server = await startMockOss()
+    try {
+      const object = server.oss.putObject('bucket', 'big.bin', {
+        generated: { size: 3 * 1024 * 1024, seed: 7 },
+      })
+      const res = await fetch(`${server.url}/bucket/big.bin`, {
+        headers: { 'accept-encoding': 'identity' },
+      })
+      assert.equal(res.status, 200)
+      assert.equal(crc64('crc64xz', new Uint8Array(await res.arrayBuffer())), object.crc64)
+      server.oss.faults.add({ fault: { type: 'reset', afterBytes: 100_000 }, times: 1 })
+      const broken = await fetch(`${server.url}/bucket/big.bin`)
+      await assert.rejects(broken.arrayBuffer())
+    } finally {
+      await server.close()
+    }
+  })
+})
