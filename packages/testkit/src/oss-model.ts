@@ -96,8 +96,10 @@ export class MockOss {
       ? bytesSource(init.bytes)
       : generatedSource(init.generated?.size ?? 0, init.generated?.seed)
     const crc = sourceCrc64(source)
+    // Every put is a new version (and a new ETag), versioned bucket or not.
+    this.#versionCounter++
     const hex = (
-      crc.toString(16).padStart(16, '0') + (this.#versionCounter + 1).toString(16).padStart(16, '0')
+      crc.toString(16).padStart(16, '0') + this.#versionCounter.toString(16).padStart(16, '0')
     ).toUpperCase()
     const object: StoredObject = {
       key,
@@ -110,7 +112,7 @@ export class MockOss {
       metadata: init.metadata ?? {},
       storageClass: init.storageClass ?? 'Standard',
       restore: init.restore ?? 'none',
-      versionId: b.versioning ? `v${++this.#versionCounter}` : (this.#versionCounter++, undefined),
+      versionId: b.versioning ? `v${this.#versionCounter}` : undefined,
       deleteMarker: false,
     }
     const versions = b.objects.get(key) ?? []
