@@ -1,0 +1,36 @@
+import { transportContract } from '@resumable/testkit'
+import { bindContract } from '@resumable/testkit/node'
+import {
+  createOssTransport,
+  createS3Transport,
+  createUrlTransport,
+} from '@resumable/transport-fetch'
+
+bindContract(
+  'transport-fetch (URL mode): Transport contract',
+  transportContract(({ fetch, bucket, key }) =>
+    createUrlTransport({
+      url: `https://${bucket}.oss-cn-hangzhou.aliyuncs.com/${key}`,
+      fetch,
+      ossRangeBehavior: true,
+    }),
+  ),
+)
+bindContract(
+  'transport-fetch (OSS V4 mode): Transport contract',
+  transportContract(({ fetch, bucket, key, credentials }) =>
+    createOssTransport({ bucket, key, region: 'cn-hangzhou', credentials, fetch }),
+  ),
+)
+bindContract(
+  'transport-fetch (S3 SigV4 mode, OSS S3-compatible endpoint): Transport contract',
+  transportContract(({ fetch, bucket, key, credentials }) =>
+    createS3Transport({
+      bucket,
+      key,
+      endpoint: 'https://s3.oss-cn-hangzhou.aliyuncs.com',
+      credentials,
+      fetch,
+    }),
+  ),
+)
