@@ -9,7 +9,9 @@ export type FilesFactory = CliEnvironment['files']
 export function processEnvironment(files: FilesFactory, aliOss: AliOssFactory): CliEnvironment {
   return {
     io: {
-      out: (text) => void process.stdout.write(text),
+      out: (text) => {
+        if (!process.stdout.destroyed) process.stdout.write(text)
+      },
       err: (text) => void process.stderr.write(text),
       isTTY: process.stderr.isTTY === true,
       columns: process.stderr.columns ?? 80,
@@ -29,11 +31,17 @@ export function processEnvironment(files: FilesFactory, aliOss: AliOssFactory): 
         if (interrupted > 1) process.exit(130)
         pause()
       }
+      // A closed stdout (`resumable get … --json | head`) is a request to stop, like SIGPIPE.
+      const onStdoutError = (error: { code?: string }): void => {
+        if (error.code === 'EPIPE') onSignal()
+      }
       process.on('SIGINT', onSignal)
       process.on('SIGTERM', onSignal)
+      process.stdout.on('error', onStdoutError)
       return () => {
         process.off('SIGINT', onSignal)
         process.off('SIGTERM', onSignal)
+        process.stdout.off('error', onStdoutError)
       }
     },
   }

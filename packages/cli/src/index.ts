@@ -1,0 +1,7 @@
+export type { CliEnvironment, FilePlaces } from './cli-environment.ts'
+export { type Command, parseCommandLine, UsageError } from './command-line.ts'
+export { ExitCode } from './exit-codes.ts'
+export { filePlaces } from './file-places.ts'
+export { main, VERSION } from './main.ts'
+export { processEnvironment } from './process-environment.ts'
+export { formatBytes, formatDuration, parseRate, parseSize } from './units.ts'
