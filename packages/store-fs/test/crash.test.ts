@@ -8,8 +8,8 @@ import process from 'node:process'
 import { describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { CheckpointCodec, crc64, partRange, type TransferState } from '@resumable/core'
-import { startMockOss } from '@resumable/testkit/node'
-import { runtimeCommand } from './runtime-command.ts'
+
+import { runtimeCommand, startMockOss } from '@resumable/testkit/node'
 
 const KILLS = Number(process.env.CRASH_KILLS ?? 20)
 // Big enough that every killed run is still mid-download (about 1 MiB/s for under a second each).

@@ -1,6 +1,6 @@
 import process from 'node:process'
 
-/** The command that runs a TypeScript script on the runtime running this test (Node via tsx, Deno, Bun). */
+/** The command that runs a TypeScript script on the runtime running the caller (Node via tsx, Deno, Bun). */
 export function runtimeCommand(script: string, args: readonly string[]): [string, string[]] {
   const g = globalThis as { Deno?: unknown; Bun?: unknown }
   if (g.Deno)
