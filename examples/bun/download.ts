@@ -1,0 +1,28 @@
+// Resumable download on Bun.
+//   bun --conditions=@resumable/source examples/bun/download.ts [dest] [url]
+import { download } from '@resumable/core'
+import { FileCheckpointStore, FileTarget } from '@resumable/store-fs'
+import { startMockOss } from '@resumable/testkit/node'
+import { createUrlTransport } from '@resumable/transport-fetch'
+
+declare const Bun: { argv: string[]; version: string }
+
+const [givenDest, givenUrl] = Bun.argv.slice(2)
+const mock = givenUrl ? undefined : await startMockOss()
+mock?.oss.putObject('examplebucket', 'big.bin', { generated: { size: 32 * 1024 * 1024, seed: 1 } })
+const url = givenUrl ?? `${mock?.url}/examplebucket/big.bin`
+const dest = givenDest ?? `/tmp/resumable-bun-example-${Date.now()}.bin`
+
+try {
+  const result = await download({
+    transport: createUrlTransport({ url }),
+    target: new FileTarget(dest),
+    checkpoint: new FileCheckpointStore(),
+    partSize: 4 * 1024 * 1024,
+  })
+  console.log(
+    `bun ${Bun.version}: ${dest} ${result.bytes} bytes, verified by ${result.verification.method}`,
+  )
+} finally {
+  await mock?.close()
+}
