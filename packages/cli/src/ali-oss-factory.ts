@@ -28,10 +28,6 @@ export function aliOssFactory(env: Readonly<Record<string, string | undefined>>)
         ? { region: flags.region.startsWith('oss-') ? flags.region : `oss-${flags.region}` }
         : {}),
       ...(endpoint ? { endpoint, secure: endpoint.startsWith('https:') } : { secure: true }),
-      // Loopback and IP endpoints cannot be virtual-hosted: put the bucket in the path.
-      ...(endpoint && /^https?:\/\/(\d+\.\d+\.\d+\.\d+|localhost|\[)/.test(endpoint)
-        ? { sldEnable: true }
-        : {}),
       authorizationV4: true,
       retryMax: 0,
     })

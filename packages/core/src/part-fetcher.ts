@@ -107,6 +107,8 @@ export async function fetchPart(ctx: RunContext, index: number, buffer: Uint8Arr
       }
       buffered = 0
       if (reader) void reader.cancel(caught)
+      // Every byte of the part arrived before the failure: it is done, whatever came after.
+      if (start + written > end) break
       if (ctx.signal.aborted) throw ctx.signal.reason
       const error = classify(caught)
       failures = written > before ? 1 : failures + 1

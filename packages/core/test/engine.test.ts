@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import {
   AbortedError,
+  CheckpointCodec,
   createDownload,
   download,
   IntegrityError,
@@ -409,6 +410,25 @@ describe('download: resume', () => {
     assert.equal(last?.bytesDone, object.bytes.length)
     assert.equal(last?.totalBytes, object.bytes.length)
     assert.ok((last?.resumedBytes ?? 0) >= 3 * 100 * KiB)
+  })
+
+  it('a pause after the last byte of a part arrived records the part as done, and the checkpoint stays valid', async () => {
+    const object = makeObject(300 * KiB)
+    const { transport, options, store, target, events } = setup(object)
+    transport.fault = ({ n }) => (n === 0 ? { type: 'stall', afterBytes: 100 * KiB } : undefined)
+    const controller = new AbortController()
+    setTimeout(() => controller.abort(), 100)
+    await assert.rejects(
+      download(options({ concurrency: 1, writeBufferSize: 25 * KiB, signal: controller.signal })),
+      AbortedError,
+    )
+    const saved = CheckpointCodec.decode((await store.load(target.id)) as Uint8Array)
+    assert.equal(saved.state.isDone(0), true)
+    assert.deepEqual(saved.state.partials(), [])
+    const result = await download(options())
+    assert.equal(result.resumedBytes, 100 * KiB)
+    assert.ok(!events.some((e) => e.type === 'checkpoint-discarded'))
+    assert.deepEqual(target.committed, object.bytes)
   })
 
   it('discards a corrupt checkpoint with an event and starts over', async () => {

@@ -1,0 +1,234 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { isTransportError, OptionsError, type TransportError } from '@resumable/core'
+import { type AliOssClient, aliOssTransport } from '../src/index.ts'
+import type { OssStub } from './helpers/oss-stub.ts'
+import { assertNoSecrets, BUCKET, bytesOf, KEY, makeClient, startStub } from './helpers/setup.ts'
+
+const object = {
+  bytes: bytesOf(1000),
+  etag: '"CACF99600561A31D494569C979E6FB81"',
+  lastModified: 'Fri, 24 Feb 2012 06:07:48 GMT',
+  crc64: '14897370096125855628',
+  contentType: 'text/plain',
+  meta: { meta: 'value', Author: 'alice' },
+}
+
+async function rejection(promise: Promise<unknown>): Promise<TransportError> {
+  const error = await promise.then(
+    () => assert.fail('expected a rejection'),
+    (e: unknown) => e,
+  )
+  assert.ok(isTransportError(error), `expected a TransportError, got ${String(error)}`)
+  assertNoSecrets(`${error.message} ${String(error.cause)}`)
+  return error
+}
+
+describe('stat', () => {
+  let stub: OssStub
+  let client: AliOssClient
+  before(async () => {
+    stub = await startStub(object)
+    client = makeClient(stub.endpoint)
+  })
+  after(() => stub.close())
+
+  it('reports size, identity, CRC-64 and user metadata from HeadObject', async () => {
+    const info = await aliOssTransport(client, KEY).stat()
+    assert.equal(info.size, 1000)
+    assert.equal(info.etag, '"CACF99600561A31D494569C979E6FB81"')
+    assert.equal(info.lastModified, 'Fri, 24 Feb 2012 06:07:48 GMT')
+    assert.deepEqual(info.checksum, { algorithm: 'crc64xz', value: 14897370096125855628n })
+    assert.equal(info.contentType, 'text/plain')
+    assert.deepEqual(info.metadata, { meta: 'value', author: 'alice' })
+    assert.equal(info.acceptRanges, true)
+    const request = stub.requests.at(-1)
+    assert.equal(request?.method, 'HEAD')
+    assert.equal(request?.bucket, BUCKET)
+    assert.equal(request?.key, KEY)
+    assert.equal(request?.headers['accept-encoding'], 'identity')
+  })
+
+  it('has a credential-free id and pins a version', async () => {
+    stub.put(BUCKET, 'v.bin', {
+      ...object,
+      versionId: 'CAEQNhiBgM0BYiIDc4MGZjZGI2OTBjOTRmNTE5NmU5NmFhZjhjYmY0****',
+    })
+    const plain = aliOssTransport(client, KEY)
+    assert.equal(plain.id, `oss://${BUCKET}/${KEY}`)
+    const pinned = aliOssTransport(client, '/v.bin', {
+      versionId: 'CAEQNhiBgM0BYiIDc4MGZjZGI2OTBjOTRmNTE5NmU5NmFhZjhjYmY0****',
+    })
+    assert.equal(
+      pinned.id,
+      `oss://${BUCKET}/v.bin?versionId=CAEQNhiBgM0BYiIDc4MGZjZGI2OTBjOTRmNTE5NmU5NmFhZjhjYmY0****`,
+    )
+    const info = await pinned.stat()
+    assert.equal(info.versionId, 'CAEQNhiBgM0BYiIDc4MGZjZGI2OTBjOTRmNTE5NmU5NmFhZjhjYmY0****')
+    assert.equal(
+      stub.requests.at(-1)?.query.get('versionId'),
+      'CAEQNhiBgM0BYiIDc4MGZjZGI2OTBjOTRmNTE5NmU5NmFhZjhjYmY0****',
+    )
+    assertNoSecrets(JSON.stringify(pinned))
+    assertNoSecrets((await import('node:util')).inspect(pinned, { depth: 5 }))
+  })
+
+  it('maps HeadObject errors, decoding x-oss-err', async () => {
+    stub.headFaults.push({
+      kind: 'error',
+      status: 403,
+      code: 'AccessDenied',
+      message: 'You have no right to access this object.',
+    })
+    const denied = await rejection(aliOssTransport(client, KEY).stat())
+    assert.equal(denied.kind, 'forbidden')
+    assert.equal(denied.retryable, false)
+    assert.equal(denied.status, 403)
+    assert.equal(denied.code, 'AccessDenied')
+    assert.equal(denied.requestId, 'STUBREQUESTID0000000001')
+    assert.equal(denied.hostId, 'examplebucket.oss-cn-hangzhou.aliyuncs.com')
+    assert.equal(denied.ec, '0003-00000001')
+    assert.match(
+      denied.message,
+      /HEAD oss:\/\/examplebucket\/exampledir\/exampleobject\.txt: access denied/,
+    )
+
+    const missing = await rejection(aliOssTransport(client, 'nope.txt').stat())
+    assert.equal(missing.kind, 'not-found')
+    assert.equal(missing.retryable, false)
+    assert.equal(missing.code, 'NoSuchKey')
+
+    // ali-oss alone reports every HEAD 404 as NoSuchKey; the x-oss-err XML says which.
+    stub.headFaults.push({
+      kind: 'error',
+      status: 404,
+      code: 'NoSuchBucket',
+      message: 'The specified bucket does not exist.',
+    })
+    const noBucket = await rejection(aliOssTransport(client, KEY).stat())
+    assert.equal(noBucket.kind, 'not-found')
+    assert.equal(noBucket.code, 'NoSuchBucket')
+    assert.match(noBucket.message, /the bucket does not exist/)
+
+    stub.headFaults.push({
+      kind: 'error',
+      status: 503,
+      code: 'TotalQpsLimitExceeded',
+      message: 'Max total qps limit is exceeded',
+    })
+    const throttled = await rejection(aliOssTransport(client, KEY).stat())
+    assert.equal(throttled.kind, 'throttled')
+    assert.equal(throttled.retryable, true)
+
+    stub.headFaults.push({ kind: 'error', status: 403, code: 'RequestTimeTooSkewed' })
+    const skewed = await rejection(aliOssTransport(client, KEY).stat())
+    assert.equal(skewed.kind, 'auth')
+    assert.match(skewed.message, /clock/)
+
+    stub.headFaults.push({ kind: 'error', status: 403, code: 'SignatureDoesNotMatch' })
+    const signature = await rejection(aliOssTransport(client, KEY).stat())
+    assert.equal(signature.kind, 'auth')
+    assert.equal(signature.retryable, false)
+  })
+
+  it('refuses a gzip-encoded HEAD', async () => {
+    stub.put(BUCKET, 'gz.txt', { ...object })
+    // The stub only gzips GETs; fake a HEAD answer through a client double instead.
+    const fake: AliOssClient = {
+      options: { bucket: BUCKET },
+      head: async () => ({
+        status: 200,
+        res: { status: 200, headers: { 'content-encoding': 'gzip', etag: '"x"' } },
+      }),
+      getStream: async () => assert.fail('not called'),
+    }
+    const error = await rejection(aliOssTransport(fake, 'gz.txt').stat())
+    assert.equal(error.kind, 'protocol')
+    assert.equal(error.retryable, false)
+    assert.match(error.message, /gzip/)
+  })
+
+  it('fails fast on archived objects that are not restored', async () => {
+    stub.put(BUCKET, 'archive.bin', { ...object, storageClass: 'Archive' })
+    stub.put(BUCKET, 'cold.bin', { ...object, storageClass: 'ColdArchive' })
+    stub.put(BUCKET, 'restoring.bin', {
+      ...object,
+      storageClass: 'DeepColdArchive',
+      restore: 'ongoing-request="true"',
+    })
+    stub.put(BUCKET, 'restored.bin', {
+      ...object,
+      storageClass: 'Archive',
+      restore: 'ongoing-request="false", expiry-date="Sun, 16 Apr 2099 08:12:33 GMT"',
+    })
+    stub.put(BUCKET, 'expired.bin', {
+      ...object,
+      storageClass: 'ColdArchive',
+      restore: 'ongoing-request="false", expiry-date="Sun, 16 Apr 2017 08:12:33 GMT"',
+    })
+    const archived = await rejection(aliOssTransport(client, 'archive.bin').stat())
+    assert.equal(archived.kind, 'archived')
+    assert.equal(archived.retryable, false)
+    assert.match(archived.message, /Archive and is not restored: restore it first/)
+    assert.match(archived.message, /archiveDirectRead/)
+    const cold = await rejection(
+      aliOssTransport(client, 'cold.bin', { archiveDirectRead: true }).stat(),
+    )
+    assert.equal(cold.kind, 'archived')
+    assert.doesNotMatch(cold.message, /archiveDirectRead/)
+    const restoring = await rejection(aliOssTransport(client, 'restoring.bin').stat())
+    assert.match(restoring.message, /still being restored/)
+    const expired = await rejection(aliOssTransport(client, 'expired.bin').stat())
+    assert.match(expired.message, /expired/)
+
+    const restored = await aliOssTransport(client, 'restored.bin').stat()
+    assert.deepEqual(restored.restore, { ongoing: false, expiry: 'Sun, 16 Apr 2099 08:12:33 GMT' })
+    const direct = await aliOssTransport(client, 'archive.bin', { archiveDirectRead: true }).stat()
+    assert.equal(direct.storageClass, 'Archive')
+  })
+
+  it('rejects with the abort reason, also while waiting for headers', async () => {
+    const transport = aliOssTransport(client, KEY)
+    const reason = new Error('paused')
+    await assert.rejects(transport.stat({ signal: AbortSignal.abort(reason) }), (e) => e === reason)
+    stub.headFaults.push({ kind: 'delay-headers', ms: 1000 })
+    const controller = new AbortController()
+    const started = Date.now()
+    const pending = transport.stat({ signal: controller.signal })
+    setTimeout(() => controller.abort(reason), 30)
+    await assert.rejects(pending, (e) => e === reason)
+    assert.ok(Date.now() - started < 700, 'the abort did not wait for the response')
+  })
+
+  it('validates its arguments', () => {
+    assert.throws(() => aliOssTransport({} as AliOssClient, KEY), OptionsError)
+    assert.throws(() => aliOssTransport(client, ''), OptionsError)
+    assert.throws(() => aliOssTransport(client, KEY, { trafficLimit: 1000 }), OptionsError)
+    assert.throws(() => aliOssTransport(client, KEY, { timeout: -1 }), OptionsError)
+    assert.throws(() => aliOssTransport(client, KEY, { versionId: '' }), OptionsError)
+    const noBucket = makeClient(stub.endpoint, { bucket: undefined })
+    assert.throws(() => aliOssTransport(noBucket, KEY), /no bucket/)
+    // A custom domain bound to a bucket needs no bucket name: the domain identifies it.
+    const cname = makeClient('https://files.example.com', { bucket: undefined, cname: true })
+    assert.equal(aliOssTransport(cname, KEY).id, `oss://files.example.com/${KEY}`)
+  })
+
+  it('refuses to follow the client to another bucket', async () => {
+    const switching = makeClient(stub.endpoint)
+    const transport = aliOssTransport(switching, KEY)
+    switching.useBucket('otherbucket')
+    const error = await rejection(transport.stat())
+    assert.equal(error.kind, 'invalid-request')
+    assert.match(error.message, /otherbucket/)
+  })
+
+  it('warns once per client whose retryMax doubles the retries', () => {
+    const retrying = makeClient(stub.endpoint, { retryMax: 3 } as object)
+    const warnings: string[] = []
+    aliOssTransport(retrying, KEY, { onWarning: (m) => warnings.push(m) })
+    aliOssTransport(retrying, KEY, { onWarning: (m) => warnings.push(m) })
+    aliOssTransport(client, KEY, { onWarning: (m) => warnings.push(m) })
+    assert.equal(warnings.length, 1)
+    assert.match(warnings[0] ?? '', /retryMax 3/)
+  })
+})
