@@ -1,7 +1,15 @@
 import { bodyStream } from './body-stream.ts'
+import { checkSignature } from './check-signature.ts'
 import { ossError } from './oss-error.ts'
 import type { MockOss, StoredObject } from './oss-model.ts'
 import { parseRange } from './parse-range.ts'
+
+const SIGNATURE_MESSAGES = {
+  AccessDenied: 'You have no right to access this object because of bucket acl.',
+  InvalidAccessKeyId: 'The OSS Access Key Id you provided does not exist in our records.',
+  SignatureDoesNotMatch:
+    'The request signature we calculated does not match the signature you provided.',
+} as const
 
 const GZIP_TYPES = new Set([
   'text/plain',
@@ -65,6 +73,10 @@ async function answer(
   ): Response => ossError(method, status, code, message, requestId, hostId, headers)
   if (method !== 'GET' && method !== 'HEAD')
     return fail(405, 'MethodNotAllowed', 'The specified method is not allowed.')
+  if (oss.credentials) {
+    const refused = await checkSignature(request, bucket, key, oss.credentials)
+    if (refused) return fail(403, refused, SIGNATURE_MESSAGES[refused])
+  }
   if (fault?.type === 'status') {
     const retry: Record<string, string> =
       fault.retryAfterSeconds === undefined

@@ -1,3 +1,4 @@
+export { checkSignature, type MockCredentials } from './check-signature.ts'
 export { type ContractCase, collect } from './contract-case.ts'
 export type { Fault, FaultMatch, FaultRule } from './faults.ts'
 export { FaultPlan } from './faults.ts'
@@ -22,6 +23,7 @@ export { type TargetUnderTest, targetContract } from './target-contract.ts'
 export {
   CONTRACT_CREDENTIALS,
   type TransportContext,
+  type TransportContractOptions,
   type TransportFactory,
   transportContract,
 } from './transport-contract.ts'

@@ -1,3 +1,4 @@
+import type { MockCredentials } from './check-signature.ts'
 import { FaultPlan } from './faults.ts'
 import { bytesSource, generatedSource, type ObjectSource, sourceCrc64 } from './object-source.ts'
 
@@ -57,6 +58,8 @@ export class MockOss {
     string,
     { versioning: boolean; objects: Map<string, StoredObject[]> }
   >()
+  /** When set, every request must be signed with these (SigV4, OSS V4 or OSS V1), or gets a 403. */
+  credentials: MockCredentials | undefined
   /** Faults to inject into the next matching requests. */
   readonly faults: FaultPlan
   /** Request and byte counters. */
@@ -70,8 +73,9 @@ export class MockOss {
   #versionCounter = 0
   #requestCounter = 0
 
-  constructor(options: { readonly seed?: number } = {}) {
+  constructor(options: { readonly seed?: number; readonly credentials?: MockCredentials } = {}) {
     this.faults = new FaultPlan(options.seed ?? 1)
+    this.credentials = options.credentials
   }
 
   /** Creates a bucket (idempotent). */

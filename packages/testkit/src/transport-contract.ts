@@ -25,14 +25,24 @@ export type TransportFactory = (context: TransportContext) => Transport | Promis
 
 const BUCKET = 'examplebucket'
 
+/** Contract switches. */
+export interface TransportContractOptions {
+  /** The transport signs requests: the mock then verifies every signature (SigV4, OSS V4 or V1). */
+  readonly signed?: boolean
+}
+
 /** The cases every Transport must pass against the mocked OSS. */
-export function transportContract(makeTransport: TransportFactory): ContractCase[] {
+export function transportContract(
+  makeTransport: TransportFactory,
+  options: TransportContractOptions = {},
+): ContractCase[] {
+  const credentials = options.signed ? { credentials: CONTRACT_CREDENTIALS } : {}
   const setup = async (
     key: string,
     size = 300_000,
     init: { metadata?: Record<string, string> } = {},
   ) => {
-    const oss = new MockOss()
+    const oss = new MockOss(credentials)
     const bytes = new Uint8Array(size).map((_, i) => (i * 31 + 7) & 0xff)
     const object = oss.putObject(BUCKET, key, {
       bytes,
@@ -74,7 +84,33 @@ export function transportContract(makeTransport: TransportFactory): ContractCase
     return { response, bytes: await collect(response.body) }
   }
 
+  const signedCases: ContractCase[] = options.signed
+    ? [
+        {
+          name: 'the mock verifies signatures: a wrong secret gets 403 SignatureDoesNotMatch, not retryable',
+          async run() {
+            const wrong = { ...CONTRACT_CREDENTIALS, secretAccessKey: 'a-different-secret' }
+            const oss = new MockOss({ credentials: wrong })
+            oss.putObject(BUCKET, 'dir/signed.bin', { bytes: new Uint8Array(10) })
+            const transport = await makeTransport({
+              oss,
+              fetch: createMockFetch(oss),
+              bucket: BUCKET,
+              key: 'dir/signed.bin',
+              credentials: CONTRACT_CREDENTIALS,
+            })
+            await expectError(transport.stat(), (e) => {
+              assert.equal(e.status, 403)
+              assert.equal(e.code, 'SignatureDoesNotMatch')
+              assert.equal(e.retryable, false)
+            })
+          },
+        },
+      ]
+    : []
+
   return [
+    ...signedCases,
     {
       name: 'stat reports size, quoted ETag, Last-Modified, CRC-64/XZ and user metadata',
       async run() {
@@ -225,7 +261,7 @@ export function transportContract(makeTransport: TransportFactory): ContractCase
     {
       name: 'text objects arrive unencoded (the transport sends Accept-Encoding: identity)',
       async run() {
-        const oss = new MockOss()
+        const oss = new MockOss(credentials)
         const text = new TextEncoder().encode('resumable '.repeat(500))
         oss.putObject(BUCKET, 'dir/page.txt', { bytes: text, contentType: 'text/plain' })
         const transport = await makeTransport({

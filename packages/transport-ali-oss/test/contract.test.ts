@@ -8,39 +8,45 @@ import OSS from 'ali-oss'
 import { setupServer } from 'msw/node'
 import { aliOssTransport } from '../src/index.ts'
 
-describe('transportContract: ali-oss over the loopback mock OSS', () => {
+describe('transportContract: ali-oss (V1 signatures, verified) over the loopback mock OSS', () => {
   const servers: MockOssServer[] = []
   after(() => Promise.all(servers.map((server) => server.close())))
-  const cases = transportContract(async ({ oss, bucket, key, credentials }) => {
-    const server = await startMockOss({ oss })
-    servers.push(server)
-    const client = new OSS({
-      endpoint: server.url,
-      bucket,
-      accessKeyId: credentials.accessKeyId,
-      accessKeySecret: credentials.secretAccessKey,
-    })
-    return aliOssTransport(client, key)
-  })
+  const cases = transportContract(
+    async ({ oss, bucket, key, credentials }) => {
+      const server = await startMockOss({ oss })
+      servers.push(server)
+      const client = new OSS({
+        endpoint: server.url,
+        bucket,
+        accessKeyId: credentials.accessKeyId,
+        accessKeySecret: credentials.secretAccessKey,
+      })
+      return aliOssTransport(client, key)
+    },
+    { signed: true },
+  )
   for (const c of cases) it(c.name, () => c.run())
 })
 
-describe('transportContract: ali-oss intercepted by MSW', () => {
+describe('transportContract: ali-oss (V4 signatures, verified) intercepted by MSW', () => {
   const server = setupServer()
   before(() => server.listen({ onUnhandledRequest: 'error' }))
   after(() => server.close())
-  const cases = transportContract(async ({ oss, bucket, key, credentials }) => {
-    const { ossHandlers } = await import('@resumable/testkit')
-    server.resetHandlers(...ossHandlers(oss))
-    const client = new OSS({
-      region: 'oss-cn-hangzhou',
-      secure: true,
-      authorizationV4: true,
-      bucket,
-      accessKeyId: credentials.accessKeyId,
-      accessKeySecret: credentials.secretAccessKey,
-    })
-    return aliOssTransport(client, key)
-  })
+  const cases = transportContract(
+    async ({ oss, bucket, key, credentials }) => {
+      const { ossHandlers } = await import('@resumable/testkit')
+      server.resetHandlers(...ossHandlers(oss))
+      const client = new OSS({
+        region: 'oss-cn-hangzhou',
+        secure: true,
+        authorizationV4: true,
+        bucket,
+        accessKeyId: credentials.accessKeyId,
+        accessKeySecret: credentials.secretAccessKey,
+      })
+      return aliOssTransport(client, key)
+    },
+    { signed: true },
+  )
   for (const c of cases) it(c.name, () => c.run())
 })

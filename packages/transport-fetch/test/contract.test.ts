@@ -17,20 +17,24 @@ bindContract(
   ),
 )
 bindContract(
-  'transport-fetch (OSS V4 mode): Transport contract',
-  transportContract(({ fetch, bucket, key, credentials }) =>
-    createOssTransport({ bucket, key, region: 'cn-hangzhou', credentials, fetch }),
+  'transport-fetch (OSS V4 mode, signatures verified): Transport contract',
+  transportContract(
+    ({ fetch, bucket, key, credentials }) =>
+      createOssTransport({ bucket, key, region: 'cn-hangzhou', credentials, fetch }),
+    { signed: true },
   ),
 )
 bindContract(
-  'transport-fetch (S3 SigV4 mode, OSS S3-compatible endpoint): Transport contract',
-  transportContract(({ fetch, bucket, key, credentials }) =>
-    createS3Transport({
-      bucket,
-      key,
-      endpoint: 'https://s3.oss-cn-hangzhou.aliyuncs.com',
-      credentials,
-      fetch,
-    }),
+  'transport-fetch (S3 SigV4 mode, OSS S3-compatible endpoint, signatures verified): Transport contract',
+  transportContract(
+    ({ fetch, bucket, key, credentials }) =>
+      createS3Transport({
+        bucket,
+        key,
+        endpoint: 'https://s3.oss-cn-hangzhou.aliyuncs.com',
+        credentials,
+        fetch,
+      }),
+    { signed: true },
   ),
 )
