@@ -8,6 +8,7 @@ import {
   IntegrityError,
   ObjectChangedError,
   OptionsError,
+  TargetError,
   TransportError,
 } from '@resumable/core'
 import { MemoryTarget, type MemoryVolume } from '../../store-memory/src/index.ts'
@@ -428,6 +429,37 @@ describe('download: resume', () => {
     const result = await download(options())
     assert.equal(result.resumedBytes, 100 * KiB)
     assert.ok(!events.some((e) => e.type === 'checkpoint-discarded'))
+    assert.deepEqual(target.committed, object.bytes)
+  })
+
+  it('a disk-full write fails with TargetError no-space, keeps the last durable checkpoint, and a later run resumes', async () => {
+    const object = makeObject(800 * KiB)
+    const { target, transport, options, store } = setup(object)
+    transport.chunkDelayMs = 1
+    let writes = 0
+    const full = {
+      id: target.id,
+      open: target.open.bind(target),
+      read: target.read.bind(target),
+      sync: target.sync.bind(target),
+      commit: target.commit.bind(target),
+      abort: target.abort.bind(target),
+      write: (offset: number, data: Uint8Array) => {
+        if (++writes > 12)
+          return Promise.reject(new TargetError('no-space', 'No space left on device'))
+        return target.write(offset, data)
+      },
+    }
+    await assert.rejects(
+      download(options({ target: full, concurrency: 2 })),
+      (e: unknown) => e instanceof TargetError && e.kind === 'no-space',
+    )
+    assert.equal(target.committed, undefined)
+    const saved = CheckpointCodec.decode((await store.load(target.id)) as Uint8Array)
+    assert.ok(saved.state.bytesDone > 0, 'progress before the disk filled up was kept')
+    transport.chunkDelayMs = 0
+    const result = await download(options())
+    assert.equal(result.resumedBytes, saved.state.bytesDone)
     assert.deepEqual(target.committed, object.bytes)
   })
 
