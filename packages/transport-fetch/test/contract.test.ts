@@ -4,6 +4,7 @@ import {
   createOssTransport,
   createS3Transport,
   createUrlTransport,
+  presignOssUrl,
 } from '@resumable/transport-fetch'
 
 bindContract(
@@ -14,6 +15,23 @@ bindContract(
       fetch,
       ossRangeBehavior: true,
     }),
+  ),
+)
+bindContract(
+  'transport-fetch (URL mode with an OSS V4 presigned GET URL, signature verified): Transport contract',
+  transportContract(
+    async ({ fetch, bucket, key, credentials }) =>
+      createUrlTransport({
+        url: await presignOssUrl({
+          bucket,
+          key,
+          region: 'cn-hangzhou',
+          credentials,
+          expiresIn: 600,
+        }),
+        fetch,
+      }),
+    { signed: true },
   ),
 )
 bindContract(
