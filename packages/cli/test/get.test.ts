@@ -121,6 +121,44 @@ describe('resumable get', () => {
     assert.equal(existsSync(`${dest}.resumable-part`), false)
   })
 
+  it('downloads oss://bucket/key through ali-oss with OSS_* credentials, every request signature verified', async () => {
+    const dest = join(dir, 'oss.bin')
+    const secret = 'cli-test-secret-5e1f'
+    server.oss.credentials = { accessKeyId: 'LTAI5tCliTest', secretAccessKey: secret }
+    try {
+      const env = { OSS_ACCESS_KEY_ID: 'LTAI5tCliTest', OSS_ACCESS_KEY_SECRET: secret }
+      const { cli, text } = fakeEnvironment({ env, files: filePlaces, aliOss: aliOssFactory(env) })
+      const args = [
+        'get',
+        'oss://bucket/dir/object.bin',
+        dest,
+        '--endpoint',
+        server.url,
+        '--region',
+        'cn-hangzhou',
+      ]
+      assert.equal(await main(args, cli), 0, text())
+      assert.equal(crc64('crc64xz', new Uint8Array(await readFile(dest))), crc)
+      const wrong = { OSS_ACCESS_KEY_ID: 'LTAI5tCliTest', OSS_ACCESS_KEY_SECRET: 'not-the-secret' }
+      const refused = fakeEnvironment({
+        env: wrong,
+        files: filePlaces,
+        aliOss: aliOssFactory(wrong),
+      })
+      assert.equal(
+        await main(
+          [...args.slice(0, 2), join(dir, 'oss-refused.bin'), ...args.slice(3)],
+          refused.cli,
+        ),
+        1,
+      )
+      assert.match(refused.text(), /SignatureDoesNotMatch/)
+      assert.doesNotMatch(refused.text(), /not-the-secret/)
+    } finally {
+      server.oss.credentials = undefined
+    }
+  })
+
   it('as a real process: SIGINT pauses with exit 130, and the same command resumes to completion', async () => {
     const dest = join(dir, 'interrupted.bin')
     const [cmd, args] = runtimeCommand(BIN, [
