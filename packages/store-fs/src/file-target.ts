@@ -135,6 +135,8 @@ export class FileTarget implements Target {
     } catch (error) {
       throw error instanceof TargetError ? error : toTargetError(error, 'publish', this.id)
     } finally {
+      // A failed commit must not leave the handle for the garbage collector (Bun treats that as an error).
+      await this.#close()
       await this.#lock.release()
     }
   }

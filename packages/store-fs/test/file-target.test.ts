@@ -40,6 +40,8 @@ describe('FileTarget', () => {
     await target.write(0, new Uint8Array(4))
     await assert.rejects(target.commit(), isKind('io'))
     assert.equal(existsSync(join(root, 'short.bin')), false)
+    assert.equal(existsSync(join(root, 'short.bin') + TEMP_SUFFIX), true, 'the temp file is kept')
+    await target.abort({ keep: false })
   })
 
   it('reopens the temp file on resume and reads back what was synced', async () => {

@@ -1,6 +1,6 @@
 import type { Fault } from './faults.ts'
-import type { ObjectSource } from './object-source.ts'
-import type { ServedCounters } from './oss-model.ts'
+import type { ServedCounters } from './served-counters.ts'
+import type { ObjectSource } from './source/object-source.ts'
 
 const CHUNK = 64 * 1024
 

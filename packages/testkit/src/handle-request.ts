@@ -3,6 +3,7 @@ import { checkSignature } from './check-signature.ts'
 import { ossError } from './oss-error.ts'
 import type { MockOss, StoredObject } from './oss-model.ts'
 import { parseRange } from './parse-range.ts'
+import { countRequest } from './served-counters.ts'
 
 const SIGNATURE_MESSAGES = {
   AccessDenied: 'You have no right to access this object because of bucket acl.',
@@ -22,6 +23,8 @@ const GZIP_TYPES = new Set([
 
 /** Where a request points: bucket and key, virtual-hosted (`bucket.host/key`) or path-style (`host/bucket/key`). */
 export function locate(oss: MockOss, url: URL): { bucket: string; key: string } {
+  const cname = oss.cnameBucket(url.hostname)
+  if (cname !== undefined) return { bucket: cname, key: decodeURIComponent(url.pathname.slice(1)) }
   const label = url.hostname.split('.')[0] ?? ''
   const path = decodeURIComponent(url.pathname.slice(1))
   const virtual =
@@ -46,10 +49,16 @@ export async function handleOssRequest(oss: MockOss, request: Request): Promise<
   const fault = oss.faults.pick(method, key, rangeHeader !== null)
   if (fault?.type === 'mutate') fault.mutate()
   const response = await answer(oss, request, method, url, bucket, key, rangeHeader, fault)
-  oss.served.requests++
-  oss.served.byMethod[method] = (oss.served.byMethod[method] ?? 0) + 1
-  oss.served.byStatus[response.status] = (oss.served.byStatus[response.status] ?? 0) + 1
-  oss.served.log.push({ method, key, range: rangeHeader, status: response.status })
+  countRequest(oss.served, {
+    method,
+    url: request.url,
+    bucket,
+    key,
+    range: rangeHeader,
+    headers: Object.fromEntries(request.headers),
+    status: response.status,
+    fault: fault?.type,
+  })
   return response
 }
 
@@ -159,7 +168,7 @@ function objectHeaders(object: StoredObject, requestId: string, wrongCrc: boolea
     'last-modified': object.lastModified.toUTCString(),
     'content-type': object.contentType,
     'x-oss-request-id': requestId,
-    'x-oss-object-type': object.etag.includes('-') ? 'Multipart' : 'Normal',
+    'x-oss-object-type': object.objectType,
     'x-oss-storage-class': object.storageClass,
   })
   if (object.crc64 !== undefined) {
@@ -170,7 +179,7 @@ function objectHeaders(object: StoredObject, requestId: string, wrongCrc: boolea
   if (object.restore === 'done') {
     headers.set(
       'x-oss-restore',
-      'ongoing-request="false", expiry-date="Sun, 16 Apr 2030 08:12:33 GMT"',
+      `ongoing-request="false", expiry-date="${object.restoreExpiry.toUTCString()}"`,
     )
   }
   for (const [name, value] of Object.entries(object.metadata))

@@ -5,19 +5,17 @@ export { FaultPlan } from './faults.ts'
 export { handleOssRequest, locate } from './handle-request.ts'
 export { createMockFetch, ossHandlers } from './msw-handlers.ts'
 export {
-  bytesSource,
-  generatedSource,
-  type ObjectSource,
-  readAll,
-  sourceCrc64,
-} from './object-source.ts'
-export {
   MockOss,
+  type MockOssOptions,
+  type ObjectType,
   type PutObjectInit,
-  type ServedCounters,
+  type RestoreStatus,
   type StorageClass,
   type StoredObject,
 } from './oss-model.ts'
+export type { ServedCounters, ServedRequest } from './served-counters.ts'
+export { generatedSource } from './source/generated-source.ts'
+export { bytesSource, type ObjectSource, readAll, sourceCrc64 } from './source/object-source.ts'
 export { storeContract } from './store-contract.ts'
 export { type TargetUnderTest, targetContract } from './target-contract.ts'
 export {

@@ -1,27 +1,42 @@
 import type { MockCredentials } from './check-signature.ts'
 import { FaultPlan } from './faults.ts'
-import { bytesSource, generatedSource, type ObjectSource, sourceCrc64 } from './object-source.ts'
+import { emptyCounters, type ServedCounters } from './served-counters.ts'
+import { generatedSource } from './source/generated-source.ts'
+import { bytesSource, type ObjectSource, sourceCrc64 } from './source/object-source.ts'
 
 /** Storage classes OSS reports in `x-oss-storage-class`. */
 export type StorageClass = 'Standard' | 'IA' | 'Archive' | 'ColdArchive' | 'DeepColdArchive'
+
+/** Archive restore state: none requested, running, or done (a restored copy is readable until it expires). */
+export type RestoreStatus = 'none' | 'ongoing' | 'done'
+
+/** `x-oss-object-type`. */
+export type ObjectType = 'Normal' | 'Multipart' | 'Appendable'
 
 /** How to create an object in the mock. */
 export interface PutObjectInit {
   /** Bytes held in memory… */
   readonly bytes?: Uint8Array
-  /** …or a generated object of this size (costs no memory). */
+  /** …or a generated object of this size (costs about a megabyte whatever the size). */
   readonly generated?: { readonly size: number; readonly seed?: number }
-  /** Quoted ETag; default a quoted 32-hex-digit value derived from the content. */
+  /** Quoted ETag; default a quoted 32-hex-digit value, new for every put. */
   readonly etag?: string
-  /** Give a multipart-style ETag `"…-N"`. */
+  /** Give a multipart-style ETag `"…-N"` (and `x-oss-object-type: Multipart`). */
   readonly multipartParts?: number
+  /** `x-oss-object-type`. @default 'Multipart' with `multipartParts`, else 'Normal' */
+  readonly objectType?: ObjectType
+  /** @default a distinct second for each put, in November 2026 */
   readonly lastModified?: Date
+  /** @default 'application/octet-stream' */
   readonly contentType?: string
   /** User metadata, sent as `x-oss-meta-*`. */
   readonly metadata?: Readonly<Record<string, string>>
+  /** @default 'Standard' */
   readonly storageClass?: StorageClass
   /** Archive restore state. @default 'none' */
-  readonly restore?: 'none' | 'ongoing' | 'done'
+  readonly restore?: RestoreStatus
+  /** When a restored copy expires. @default one day after the mock's clock at put time */
+  readonly restoreExpiry?: Date
   /** Publish `x-oss-hash-crc64ecma`. @default true */
   readonly crc64?: boolean
 }
@@ -32,50 +47,52 @@ export interface StoredObject {
   readonly source: ObjectSource
   readonly etag: string
   readonly lastModified: Date
+  /** CRC-64/XZ published as `x-oss-hash-crc64ecma`; undefined when not published. */
   readonly crc64: bigint | undefined
   readonly contentType: string
   readonly metadata: Readonly<Record<string, string>>
+  readonly objectType: ObjectType
   readonly storageClass: StorageClass
-  readonly restore: 'none' | 'ongoing' | 'done'
+  readonly restore: RestoreStatus
+  readonly restoreExpiry: Date
   readonly versionId: string | undefined
   readonly deleteMarker: boolean
 }
 
-/** What the mock served, for tests that assert what was (re)fetched. */
-export interface ServedCounters {
-  requests: number
-  byMethod: Record<string, number>
-  byStatus: Record<number, number>
-  /** Body bytes actually delivered. */
-  bodyBytes: number
-  /** Every request: method, key, Range header, status. */
-  log: { method: string; key: string; range: string | null; status: number }[]
+/** Options for a MockOss. */
+export interface MockOssOptions {
+  /** Seed of the fault plan's PRNG. @default 1 */
+  readonly seed?: number
+  /** When set, every request must be signed with these. */
+  readonly credentials?: MockCredentials
+  /** The server's clock in ms (signature expiry, `RequestTimeTooSkewed`, `Date`). @default Date.now */
+  readonly now?: () => number
+}
+
+interface Bucket {
+  readonly versioning: boolean
+  readonly objects: Map<string, StoredObject[]>
 }
 
 /** An in-memory model of OSS buckets and objects, with versions, archive state and fault injection. */
 export class MockOss {
-  readonly #buckets = new Map<
-    string,
-    { versioning: boolean; objects: Map<string, StoredObject[]> }
-  >()
+  readonly #buckets = new Map<string, Bucket>()
+  readonly #cnames = new Map<string, string>()
   /** When set, every request must be signed with these (SigV4, OSS V4 or OSS V1), or gets a 403. */
   credentials: MockCredentials | undefined
+  /** The server's clock in ms; replace it to test expiry and clock skew. */
+  now: () => number
   /** Faults to inject into the next matching requests. */
   readonly faults: FaultPlan
   /** Request and byte counters. */
-  readonly served: ServedCounters = {
-    requests: 0,
-    byMethod: {},
-    byStatus: {},
-    bodyBytes: 0,
-    log: [],
-  }
+  readonly served: ServedCounters = emptyCounters()
   #versionCounter = 0
   #requestCounter = 0
 
-  constructor(options: { readonly seed?: number; readonly credentials?: MockCredentials } = {}) {
+  constructor(options: MockOssOptions = {}) {
     this.faults = new FaultPlan(options.seed ?? 1)
     this.credentials = options.credentials
+    this.now = options.now ?? Date.now
   }
 
   /** Creates a bucket (idempotent). */
@@ -89,39 +106,81 @@ export class MockOss {
     return this.#buckets.has(name)
   }
 
+  /** Serves `bucket` on a custom domain (CNAME), e.g. `cdn.example.com` → `https://cdn.example.com/<key>`. */
+  addCname(host: string, bucket: string): void {
+    this.#cnames.set(host.toLowerCase(), bucket)
+  }
+
+  /** The bucket bound to a custom domain, if any. */
+  cnameBucket(host: string): string | undefined {
+    return this.#cnames.get(host.toLowerCase())
+  }
+
   /** Puts (or overwrites, or adds a version of) an object; creates the bucket if needed. */
   putObject(bucket: string, key: string, init: PutObjectInit): StoredObject {
     this.createBucket(bucket)
-    const b = this.#buckets.get(bucket) as {
-      versioning: boolean
-      objects: Map<string, StoredObject[]>
-    }
+    const b = this.#bucket(bucket)
     const source = init.bytes
       ? bytesSource(init.bytes)
       : generatedSource(init.generated?.size ?? 0, init.generated?.seed)
     const crc = sourceCrc64(source)
-    // Every put is a new version (and a new ETag), versioned bucket or not.
-    this.#versionCounter++
+    // Every put is a new version with a new ETag, versioned bucket or not.
+    const n = ++this.#versionCounter
     const hex = (
-      crc.toString(16).padStart(16, '0') + this.#versionCounter.toString(16).padStart(16, '0')
+      crc.toString(16).padStart(16, '0') + n.toString(16).padStart(16, '0')
     ).toUpperCase()
     const object: StoredObject = {
       key,
       source,
       etag: init.etag ?? (init.multipartParts ? `"${hex}-${init.multipartParts}"` : `"${hex}"`),
-      lastModified:
-        init.lastModified ?? new Date(Date.UTC(2026, 10, 24, 0, 0, this.#versionCounter)),
+      lastModified: init.lastModified ?? new Date(Date.UTC(2026, 10, 24, 0, 0, n)),
       crc64: init.crc64 === false ? undefined : crc,
       contentType: init.contentType ?? 'application/octet-stream',
       metadata: init.metadata ?? {},
+      objectType: init.objectType ?? (init.multipartParts ? 'Multipart' : 'Normal'),
       storageClass: init.storageClass ?? 'Standard',
       restore: init.restore ?? 'none',
-      versionId: b.versioning ? `v${this.#versionCounter}` : undefined,
+      restoreExpiry: init.restoreExpiry ?? new Date(this.now() + 86_400_000),
+      versionId: b.versioning ? versionIdFor(n) : undefined,
       deleteMarker: false,
     }
     const versions = b.objects.get(key) ?? []
     b.objects.set(key, b.versioning ? [...versions, object] : [object])
     return object
+  }
+
+  /**
+   * Replaces an object with different bytes of the same size (a new ETag, Last-Modified and CRC),
+   * keeping its other attributes unless `init` overrides them: "the object changed under you".
+   */
+  overwrite(bucket: string, key: string, init: PutObjectInit = {}): StoredObject {
+    const current = this.getObject(bucket, key)
+    if (current === 'no-bucket' || current === undefined || current.deleteMarker)
+      throw new Error(`overwrite: ${bucket}/${key} does not exist`)
+    const content =
+      init.bytes || init.generated
+        ? {}
+        : { generated: { size: current.source.size, seed: this.#versionCounter + 1_000_003 } }
+    return this.putObject(bucket, key, {
+      contentType: current.contentType,
+      metadata: current.metadata,
+      storageClass: current.storageClass,
+      restore: current.restore,
+      ...content,
+      ...init,
+    })
+  }
+
+  /** Sets an archived object's restore state in place (a restore keeps the ETag). */
+  restoreObject(bucket: string, key: string, status: RestoreStatus, expiry?: Date): void {
+    const versions = this.#bucket(bucket).objects.get(key) ?? []
+    const current = versions[versions.length - 1]
+    if (!current) throw new Error(`restoreObject: ${bucket}/${key} does not exist`)
+    versions[versions.length - 1] = {
+      ...current,
+      restore: status,
+      restoreExpiry: expiry ?? new Date(this.now() + 86_400_000),
+    }
   }
 
   /** Deletes an object (adds a delete marker on a versioned bucket). */
@@ -134,11 +193,16 @@ export class MockOss {
     }
     const versions = b.objects.get(key) ?? []
     const current = versions[versions.length - 1]
-    if (current)
-      versions.push({ ...current, deleteMarker: true, versionId: `v${++this.#versionCounter}` })
+    if (current) {
+      versions.push({
+        ...current,
+        deleteMarker: true,
+        versionId: versionIdFor(++this.#versionCounter),
+      })
+    }
   }
 
-  /** The current version (or `versionId`), undefined when absent or deleted. */
+  /** The current version (or `versionId`, delete markers included), undefined when absent. */
   getObject(
     bucket: string,
     key: string,
@@ -147,11 +211,9 @@ export class MockOss {
     const b = this.#buckets.get(bucket)
     if (!b) return 'no-bucket'
     const versions = b.objects.get(key) ?? []
-    const found =
-      versionId === undefined
-        ? versions[versions.length - 1]
-        : versions.find((v) => v.versionId === versionId)
-    return found
+    return versionId === undefined
+      ? versions[versions.length - 1]
+      : versions.find((v) => v.versionId === versionId)
   }
 
   /** A fresh request id, as `x-oss-request-id`. */
@@ -159,8 +221,19 @@ export class MockOss {
     return `5F${(++this.#requestCounter).toString(16).toUpperCase().padStart(22, '0')}`
   }
 
-  /** Zeroes the counters. */
+  /** Zeroes the counters and empties the request log. */
   resetCounters(): void {
-    Object.assign(this.served, { requests: 0, byMethod: {}, byStatus: {}, bodyBytes: 0, log: [] })
+    Object.assign(this.served, emptyCounters())
   }
+
+  #bucket(name: string): Bucket {
+    const b = this.#buckets.get(name)
+    if (!b) throw new Error(`no bucket ${name}`)
+    return b
+  }
+}
+
+/** OSS-like version ids carry `+`, `/` and `=`: a transport that forgets to encode them reads the wrong version. */
+function versionIdFor(n: number): string {
+  return `CAEQ${n.toString().padStart(6, '0')}+iB/gMD=`
 }

@@ -131,6 +131,73 @@ describe('generated objects', () => {
     }
     assert.deepEqual(joined, whole.subarray(1000, 200_001))
   })
+
+  it('publish a whole-object CRC equal to the CRC of the streamed bytes, for odd sizes too', () => {
+    for (const size of [0, 1, 65_536, 65_537, 1_000_003]) {
+      const source = generatedSource(size, 7)
+      assert.equal(source.crc64xz?.(), crc64('crc64xz', readAll(source)), `size ${size}`)
+    }
+  })
+
+  it('never repeat a 64 KiB block, so a part written at the wrong offset is caught', () => {
+    const whole = readAll(generatedSource(64 * 65_536, 3))
+    const seen = new Set<string>()
+    for (let i = 0; i < 64; i++) seen.add(whole.subarray(i * 65_536, i * 65_536 + 32).join(','))
+    assert.equal(seen.size, 64)
+  })
+})
+
+describe('model operations', () => {
+  it('overwrite keeps the size and metadata but changes ETag, bytes and CRC', () => {
+    const { oss, object } = setup(5000)
+    const next = oss.overwrite('examplebucket', 'dir/obj.bin')
+    assert.equal(next.source.size, 5000)
+    assert.deepEqual(next.metadata, object.metadata)
+    assert.notEqual(next.etag, object.etag)
+    assert.notEqual(next.crc64, object.crc64)
+    assert.notDeepEqual(readAll(next.source), readAll(object.source))
+  })
+
+  it('restoreObject makes an archived object readable and reports the expiry', async () => {
+    const oss = new MockOss()
+    oss.putObject('b', 'cold.bin', { bytes: new Uint8Array(10), storageClass: 'Archive' })
+    const fetch = createMockFetch(oss)
+    const url = 'https://b.oss-cn-hangzhou.aliyuncs.com/cold.bin'
+    const before = await fetch(url)
+    assert.equal(before.status, 403)
+    assert.match(await before.text(), /<Code>InvalidObjectState<\/Code>/)
+    const expiry = new Date(Date.UTC(2026, 11, 1, 8, 0, 0))
+    oss.restoreObject('b', 'cold.bin', 'done', expiry)
+    const after = await fetch(url)
+    assert.equal(after.status, 200)
+    assert.equal(
+      after.headers.get('x-oss-restore'),
+      `ongoing-request="false", expiry-date="${expiry.toUTCString()}"`,
+    )
+    await after.body?.cancel()
+  })
+
+  it('serves a bucket on a custom domain and logs what each request carried', async () => {
+    const { oss, bytes } = setup(100)
+    oss.addCname('cdn.example.com', 'examplebucket')
+    const fetch = createMockFetch(oss)
+    const res = await fetch('https://cdn.example.com/dir/obj.bin', {
+      headers: { range: 'bytes=0-9' },
+    })
+    assert.equal(res.status, 206)
+    assert.deepEqual(new Uint8Array(await res.arrayBuffer()), bytes.subarray(0, 10))
+    const entry = oss.served.log.at(-1)
+    assert.equal(entry?.bucket, 'examplebucket')
+    assert.equal(entry?.headers.range, 'bytes=0-9')
+    assert.equal(entry?.fault, undefined)
+  })
+
+  it('gives versions OSS-like ids that need URL encoding', () => {
+    const oss = new MockOss()
+    oss.createBucket('v', { versioning: true })
+    const object = oss.putObject('v', 'k', { bytes: new Uint8Array(1) })
+    assert.match(object.versionId ?? '', /[+/=]/)
+  })
 })
 
 describe('loopback server', () => {
