@@ -1,0 +1,182 @@
+// Shared pieces of bench/compare.ts: bundling the child scripts, spawning a measured contender,
+// checking output files, medians. Every contender is its own process, so none shares an event
+// loop with the mock server or with another contender.
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { open, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { crc64 } from '@resumable/core'
+
+/** Bytes in a mebibyte. */
+export const MiB = 1024 * 1024
+
+/** One measured process run. */
+export interface Sample {
+  /** Wall time from spawn to exit, ms. */
+  readonly wallMs: number
+  /** Transfer time the process reported itself (Node contenders), else the wall time, ms. */
+  readonly transferMs: number
+  /** User + system CPU seconds, when GNU time is available. */
+  readonly cpuSeconds: number | undefined
+  /** Peak resident set, MiB. */
+  readonly maxRssMiB: number | undefined
+}
+
+/** A command line to run and measure. */
+export interface Contender {
+  readonly name: string
+  readonly command: string
+  readonly args: readonly string[]
+  /** The file it writes, checked against the object's CRC. */
+  readonly output: string
+}
+
+const here = new URL('.', import.meta.url).pathname
+const dist = join(here, '..', '.dist')
+
+/** Bundles the child scripts with esbuild, so contenders start as plain `node` (no loader, no tsx memory). */
+export function bundleChildren(): { runResumable: string; runSdk: string; mockServer: string } {
+  const names = ['run-resumable', 'run-sdk', 'mock-server']
+  const result = spawnSync(
+    join(here, '..', '..', 'node_modules', '.bin', 'esbuild'),
+    [
+      ...names.map((n) => join(here, `${n}.ts`)),
+      '--bundle',
+      '--platform=node',
+      '--format=esm',
+      '--conditions=@resumable/source',
+      '--external:ali-oss',
+      '--external:@aws-sdk/client-s3',
+      `--outdir=${dist}`,
+      '--out-extension:.js=.mjs',
+      '--log-level=warning',
+    ],
+    { stdio: 'inherit' },
+  )
+  if (result.status !== 0) throw new Error('esbuild failed to bundle the benchmark children')
+  const [runResumable, runSdk, mockServer] = names.map((n) => join(dist, `${n}.mjs`)) as [
+    string,
+    string,
+    string,
+  ]
+  return { runResumable, runSdk, mockServer }
+}
+
+/** True when `tool` is on PATH. */
+export function has(tool: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0
+}
+
+const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined
+
+/** Runs a contender once; rejects on a non-zero exit. */
+export async function measure(contender: Contender): Promise<Sample> {
+  await rm(contender.output, { force: true })
+  const timeFile = join(tmpdir(), `resumable-bench-time-${process.pid}`)
+  const [command, args] = gnuTime
+    ? [gnuTime, ['-f', '%U %S %M', '-o', timeFile, contender.command, ...contender.args]]
+    : [contender.command, [...contender.args]]
+  const started = performance.now()
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString()
+  })
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString()
+  })
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+  const wallMs = performance.now() - started
+  if (code !== 0) throw new Error(`${contender.name} exited ${code}: ${stderr.trim().slice(-800)}`)
+  const reported = stdout.trim().split('\n').at(-1) ?? ''
+  const own = reported.startsWith('{') ? (JSON.parse(reported) as { ms?: number }) : {}
+  let cpuSeconds: number | undefined
+  let maxRssMiB: number | undefined
+  if (gnuTime) {
+    const [user, sys, rssKiB] =
+      (await readFile(timeFile, 'utf8')).trim().split('\n').at(-1)?.split(' ').map(Number) ?? []
+    cpuSeconds = (user ?? 0) + (sys ?? 0)
+    maxRssMiB = (rssKiB ?? 0) / 1024
+    await rm(timeFile, { force: true })
+  }
+  return { wallMs, transferMs: own.ms ?? wallMs, cpuSeconds, maxRssMiB }
+}
+
+/** CRC-64/XZ of a file, read in 8 MiB slices. */
+export async function fileCrc(path: string): Promise<bigint> {
+  const handle = await open(path, 'r')
+  const buffer = new Uint8Array(8 * MiB)
+  let crc = 0n
+  try {
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null)
+      if (bytesRead === 0) return crc
+      crc = crc64('crc64xz', buffer.subarray(0, bytesRead), crc)
+    }
+  } finally {
+    await handle.close()
+  }
+}
+
+/** The median of a non-empty list. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+}
+
+/** Starts the mock OSS in its own process; resolves with its URL and each object's CRC. */
+export async function startServer(
+  script: string,
+  objects: readonly { key: string; mib: number }[],
+  cap?: number,
+): Promise<{ url: string; crcs: Record<string, string>; stop: () => void }> {
+  const child = spawn(process.execPath, [script, JSON.stringify({ objects, cap })], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const line = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`mock server exited ${code}`)))
+    child.stdout.once('data', (d: Buffer) => resolve(d.toString()))
+  })
+  const { url, objects: crcs } = JSON.parse(line) as {
+    url: string
+    objects: Record<string, string>
+  }
+  return { url, crcs, stop: () => child.kill('SIGTERM') }
+}
+
+/**
+ * Runs every contender `runs` times, rotating the order each round so drift in machine load
+ * falls on all of them alike; checks each output once against the expected CRC.
+ */
+export async function rounds(
+  contenders: readonly Contender[],
+  runs: number,
+  expectedCrc: string,
+): Promise<Map<string, Sample[]>> {
+  const samples = new Map<string, Sample[]>(contenders.map((c) => [c.name, []]))
+  for (let round = 0; round < runs; round++) {
+    for (let i = 0; i < contenders.length; i++) {
+      const contender = contenders[(i + round) % contenders.length] as Contender
+      const sample = await measure(contender)
+      samples.get(contender.name)?.push(sample)
+      if (round === 0) {
+        const crc = (await fileCrc(contender.output)).toString()
+        if (crc !== expectedCrc)
+          throw new Error(`${contender.name} wrote wrong bytes (CRC ${crc}, want ${expectedCrc})`)
+      }
+      await rm(contender.output, { force: true })
+    }
+  }
+  return samples
+}
+
+/** Prints a contender's command line the way a reader would type it. */
+export function commandLine(contender: Contender): string {
+  const quote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s}'`)
+  return [contender.command, ...contender.args].map(quote).join(' ')
+}

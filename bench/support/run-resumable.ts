@@ -1,0 +1,53 @@
+// Child process: one `resumable` download (FileTarget + FileCheckpointStore, as users run it),
+// timed from the first request to the renamed file. argv[2] is JSON (see RunSpec).
+// Prints one JSON line { ms, maxRssMiB, verified }.
+import { download, type Transport } from '@resumable/core'
+import { FileCheckpointStore, FileTarget } from '@resumable/store-fs'
+import { aliOssTransport } from '@resumable/transport-ali-oss'
+import { createUrlTransport } from '@resumable/transport-fetch'
+import type OSS from 'ali-oss'
+
+interface RunSpec {
+  readonly transport: 'fetch' | 'ali-oss'
+  readonly url: string
+  readonly key: string
+  readonly dest: string
+  readonly partMiB: number
+  readonly concurrency: number
+  readonly verify: boolean
+}
+
+const spec = JSON.parse(process.argv[2] ?? '{}') as RunSpec
+
+async function transport(): Promise<Transport> {
+  if (spec.transport === 'fetch')
+    return createUrlTransport({ url: `${spec.url}/bench/${spec.key}` })
+  // Loaded only when used, so the fetch runs' memory figures carry no ali-oss.
+  const { default: AliOss } = await import('ali-oss')
+  const client = new AliOss({
+    bucket: 'bench',
+    endpoint: spec.url,
+    secure: false,
+    accessKeyId: 'bench',
+    accessKeySecret: 'bench-secret',
+    authorizationV4: true,
+    retryMax: 0,
+  } as OSS.Options)
+  return aliOssTransport(client as Parameters<typeof aliOssTransport>[0], spec.key)
+}
+
+const started = performance.now()
+const result = await download({
+  transport: await transport(),
+  target: new FileTarget(spec.dest, { overwrite: true }),
+  checkpoint: new FileCheckpointStore(),
+  partSize: spec.partMiB * 1024 * 1024,
+  concurrency: spec.concurrency,
+  verify: spec.verify,
+})
+const ms = performance.now() - started
+if (spec.verify && result.verification.method === 'size') {
+  throw new Error(`verification was asked for but not done: ${result.verification.reason}`)
+}
+const maxRssMiB = process.resourceUsage().maxRSS / 1024
+process.stdout.write(`${JSON.stringify({ ms, maxRssMiB, verified: result.verification.method })}\n`)
