@@ -7,4 +7,6 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'es2022',
+  // Keep `node:` specifiers: `node:test` has no bare form (a bare `test` is a package lookup).
+  removeNodeProtocol: false,
 })

@@ -7,6 +7,8 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'es2022',
+  // Keep `node:` specifiers: `node:test` has no bare form (a bare `test` is a package lookup).
+  removeNodeProtocol: false,
   // The user's own ali-oss (a peer dependency) must be the one used, never a bundled copy.
   external: ['ali-oss'],
 })

@@ -1,3 +1,8 @@
+/**
+ * The pieces of the `resumable` command, for embedding and testing it.
+ *
+ * @module @resumable/cli
+ */
 export type { CliEnvironment, FilePlaces } from './cli-environment.ts'
 export { type Command, parseCommandLine, UsageError } from './command-line.ts'
 export { ExitCode } from './exit-codes.ts'

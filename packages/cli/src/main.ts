@@ -1,3 +1,4 @@
+import packageJson from '../package.json' with { type: 'json' }
 import type { CliEnvironment } from './cli-environment.ts'
 import { type Command, parseCommandLine, UsageError } from './command-line.ts'
 import { ExitCode } from './exit-codes.ts'
@@ -6,7 +7,7 @@ import { runGet } from './run-get.ts'
 import { runCancel, runStatus } from './run-status.ts'
 
 /** The CLI's version, printed by --version. */
-export const VERSION = '0.0.0'
+export const VERSION: string = packageJson.version
 
 /** Runs the command line `argv` (without runtime and script) and resolves with the exit code. */
 export async function main(argv: readonly string[], cli: CliEnvironment): Promise<number> {

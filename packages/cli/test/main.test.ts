@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import packageJson from '../package.json' with { type: 'json' }
 import { main } from '../src/main.ts'
 import { fakeEnvironment } from './helpers.ts'
 
@@ -8,6 +9,12 @@ describe('resumable (in-process)', () => {
     const { cli, out } = fakeEnvironment()
     assert.equal(await main(['--help'], cli), 0)
     assert.match(out.join(''), /resumable get <source> <dest>/)
+  })
+
+  it('prints the version from package.json, so a release bump reaches --version', async () => {
+    const { cli, out } = fakeEnvironment()
+    assert.equal(await main(['--version'], cli), 0)
+    assert.equal(out.join(''), `resumable ${packageJson.version}\n`)
   })
 
   it('exits 2 on a bad flag without touching files', async () => {

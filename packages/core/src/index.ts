@@ -1,3 +1,8 @@
+/**
+ * The resume engine: planning, concurrent ranged parts, retry, checkpoints, CRC-64 verification, typed errors, and the ports adapters implement.
+ *
+ * @module @resumable/core
+ */
 export { type BackoffPolicy, backoffDelay } from './backoff.ts'
 export { base64ToBytes, bytesToBase64 } from './base64.ts'
 export {

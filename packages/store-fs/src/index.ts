@@ -1,3 +1,8 @@
+/**
+ * Crash-safe file Target and file CheckpointStore (Node, Deno, Bun).
+ *
+ * @module @resumable/store-fs
+ */
 export {
   CHECKPOINT_SUFFIX,
   FileCheckpointStore,

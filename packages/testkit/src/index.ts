@@ -1,3 +1,8 @@
+/**
+ * A mocked OSS with fault injection, and the contract suites every adapter must pass.
+ *
+ * @module @resumable/testkit
+ */
 export { checkSignature, type MockCredentials } from './check-signature.ts'
 export { type ContractCase, collect } from './contract-case.ts'
 export type { Fault, FaultMatch, FaultRule } from './faults.ts'

@@ -1,3 +1,8 @@
+/**
+ * Node-API parts of the testkit (also run on Deno and Bun): the loopback mock server and `node:test` binding.
+ *
+ * @module @resumable/testkit/node
+ */
 export { bindContract } from './bind-node-test.ts'
 export { type MockOssServer, type MockOssServerOptions, startMockOss } from './loopback-server.ts'
 export { runtimeCommand } from './runtime-command.ts'

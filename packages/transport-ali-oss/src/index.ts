@@ -1,3 +1,8 @@
+/**
+ * Transport over your own `ali-oss` client.
+ *
+ * @module @resumable/transport-ali-oss
+ */
 export { AliOssTransport, aliOssTransport } from './ali-oss-transport.ts'
 export {
   type AliOssTransportOptions,

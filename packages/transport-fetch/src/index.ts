@@ -1,3 +1,8 @@
+/**
+ * Transport over standard `fetch`: plain and signed URLs, OSS (Signature V4) and S3-compatible stores (SigV4).
+ *
+ * @module @resumable/transport-fetch
+ */
 export { createFetchTransport, type FetchTransportOptions } from './create-fetch-transport.ts'
 export { type CredentialsEnv, credentialsFromEnv } from './credentials.ts'
 export { FetchTransport, type FetchTransportSettings } from './fetch-transport.ts'
