@@ -13,7 +13,7 @@ Sources:
   <dest> may be - to stream to stdout (no checkpoint, no resume).
 
 Options:
-  --part-size <size>       bytes per ranged part, 100KB–5GiB (default 8MiB)
+  --part-size <size>       bytes per ranged part, 100KiB–5GiB (default 8MiB)
   --concurrency <n>        parts fetched at once (default 8)
   --checkpoint <file|dir>  where progress is saved (default: <dest>.resumable.json)
   --no-checkpoint          keep no progress on disk

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { MAX_PART_SIZE, MIN_PART_SIZE } from '@resumable/core'
+import { HELP } from '../src/help.ts'
 import { formatBytes, formatDuration, parseRate, parseSize } from '../src/units.ts'
 
 describe('parseSize', () => {
@@ -19,6 +21,15 @@ describe('parseSize', () => {
   for (const text of ['', 'MiB', '8 XB', '-1', '1e3', 'eight', '8MiBs']) {
     it(`rejects "${text}"`, () => assert.equal(parseSize(text), undefined))
   }
+})
+
+describe('--help', () => {
+  it('states a --part-size range whose ends are accepted (100KB was 100 000 bytes, refused)', () => {
+    const range = /--part-size <size> .*?(\S+)–(\S+) \(default/.exec(HELP)
+    assert.ok(range, 'the help states the range')
+    assert.equal(parseSize(range[1] as string), MIN_PART_SIZE)
+    assert.equal(parseSize(range[2] as string), MAX_PART_SIZE)
+  })
 })
 
 describe('parseRate', () => {

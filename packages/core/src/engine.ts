@@ -198,11 +198,19 @@ async function cleanUp(
     await store?.remove(checkpointKey).catch(() => undefined)
     return
   }
+  let durableBytes = writer.durableBytes
   try {
-    const durableBytes = await writer.persist()
+    durableBytes = await writer.persist()
     if (error instanceof AbortedError) emit({ type: 'paused', durableBytes })
   } catch {
     // The original error says more than a failed last save; the previous checkpoint still stands.
+  }
+  if (durableBytes === 0 && !(error instanceof AbortedError)) {
+    // A failure before any byte was durable (a full disk before the first checkpoint) leaves
+    // nothing a later run could resume: keeping the partial file would only hold on to space.
+    await target.abort({ keep: false }).catch(() => undefined)
+    await store.remove(checkpointKey).catch(() => undefined)
+    return
   }
   await target.abort({ keep: true }).catch(() => undefined)
 }

@@ -463,6 +463,28 @@ describe('download: resume', () => {
     assert.deepEqual(target.committed, object.bytes)
   })
 
+  it('a failure before any byte was durable leaves no partial file or checkpoint behind', async () => {
+    // Found by scripts/reliability/bad-inputs.ts: a disk that fills up before the first
+    // checkpoint left a partial file that no later run could use, holding on to the space.
+    const { target, transport, options, store, volume } = setup(makeObject(800 * KiB))
+    transport.chunkDelayMs = 1
+    const full = {
+      id: target.id,
+      open: target.open.bind(target),
+      read: target.read.bind(target),
+      sync: target.sync.bind(target),
+      commit: target.commit.bind(target),
+      abort: target.abort.bind(target),
+      write: () => Promise.reject(new TargetError('no-space', 'No space left on device')),
+    }
+    await assert.rejects(
+      download(options({ target: full, checkpointIntervalMs: 60_000 })),
+      (e: unknown) => e instanceof TargetError && e.kind === 'no-space',
+    )
+    assert.equal(volume.hasTemp(target.id), false, 'the partial file was removed')
+    assert.deepEqual(store.keys(), [], 'no checkpoint naming nothing')
+  })
+
   it('discards a corrupt checkpoint with an event and starts over', async () => {
     const object = makeObject(300 * KiB)
     const { target, store, options, events } = setup(object)

@@ -234,10 +234,13 @@ export class FetchTransport implements Transport {
       })
     } catch (error) {
       if (signal?.aborted) throw signal.reason
-      const detail = error instanceof Error ? error.message : String(error)
-      throw new TransportError('network', `${describe}: ${redactText(detail, prepared.secrets)}`, {
-        cause: redactError(error, prepared.secrets),
-      })
+      throw new TransportError(
+        'network',
+        `${describe}: ${redactText(fetchFailure(error), prepared.secrets)}`,
+        {
+          cause: redactError(error, prepared.secrets),
+        },
+      )
     }
     return { response, prepared, now }
   }
@@ -254,4 +257,14 @@ export class FetchTransport implements Transport {
     if (result.clockSkewMs !== undefined) this.#clockOffsetMs += result.clockSkewMs
     return result.error
   }
+}
+
+/**
+ * What a rejected fetch says, with its cause: Node's undici only says "fetch failed" and keeps
+ * the reason (`connect ECONNREFUSED 127.0.0.1:9`, `getaddrinfo ENOTFOUND …`) in `cause`.
+ */
+function fetchFailure(error: unknown): string {
+  if (!(error instanceof Error)) return String(error)
+  const cause = error.cause instanceof Error ? error.cause.message : undefined
+  return cause && !error.message.includes(cause) ? `${error.message} (${cause})` : error.message
 }

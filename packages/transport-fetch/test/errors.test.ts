@@ -299,6 +299,18 @@ describe('network failures and aborts', () => {
     assert.match(String((error.cause as Error).cause), /ECONNRESET/)
   })
 
+  it("says why fetch failed: undici's cause (ECONNREFUSED) is in the message", async () => {
+    const { t } = oss(() => {
+      throw new TypeError('fetch failed', {
+        cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), {
+          code: 'ECONNREFUSED',
+        }),
+      })
+    })
+    const error = await failure(t.stat())
+    assert.match(error.message, /fetch failed \(connect ECONNREFUSED 127\.0\.0\.1:9\)/)
+  })
+
   it("rethrows the caller's abort reason unwrapped, before and during the request", async () => {
     const reason = new Error('user pressed pause')
     const before = new AbortController()

@@ -1,0 +1,647 @@
+// Campaign 5 — bad inputs through the real `resumable` CLI: the documented exit code (2 usage,
+// 1 failure, 0 for inputs that only look odd), exactly one clear error line on stderr (with the
+// store's Code and RequestId when it gave one), nothing left behind that should not be, and no
+// secret in the output.
+import { execFileSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { type AddressInfo, createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import process from 'node:process'
+import type { StoredObject } from '@resumable/testkit'
+import { type MockOssServer, startMockOss } from '@resumable/testkit/node'
+import {
+  Campaign,
+  type CliExit,
+  campaignArgs,
+  cleanEnv,
+  fileCrc64,
+  prng,
+  runCli,
+  table,
+} from './lib.ts'
+
+const args = campaignArgs('bad-inputs — invalid flags, sources, destinations and credentials', {
+  count: { full: 1000, short: 23, help: 'cases to run (all of them in full; a seeded sample)' },
+  parallel: { full: 2, short: 2, help: 'cases run at once' },
+})
+const c = new Campaign('bad-inputs', `seed ${args.seed}, real CLI processes`)
+
+const KEY_ID = 'LTAI5tReliabilityKeyId'
+const SECRET = 'Rel1ability-S3cret-NEVER-print-9f8e7d6c'
+const WRONG_SECRET = 'Wr0ng-S3cret-NEVER-print-1a2b3c4d5e'
+const URL_PASSWORD = 'url-passw0rd-NEVER-print-77'
+const URL_SIGNATURE = 'SigNEVERprint0123456789abcdef0123456789'
+const SECRETS = [SECRET, WRONG_SECRET, URL_PASSWORD, URL_SIGNATURE]
+const UNICODE_KEY = 'dir/ünïcødé 文件 €.bin'
+const SPACE_KEY = 'with space/file name (1).bin'
+
+const pub = await startMockOss() // no credentials: plain URLs
+const priv = await startMockOss() // every request must be signed
+priv.oss.credentials = { accessKeyId: KEY_ID, secretAccessKey: SECRET }
+const objects = new Map<string, StoredObject>()
+const put = (server: MockOssServer, bucket: string, key: string, size: number, extra = {}) => {
+  const o = server.oss.putObject(bucket, key, { generated: { size, seed: size }, ...extra })
+  objects.set(`${server === pub ? 'pub' : 'priv'}:${key}`, o)
+  return o
+}
+put(pub, 'pub', 'small.bin', 1024 * 1024 + 3)
+put(pub, 'pub', UNICODE_KEY, 300_001)
+put(pub, 'pub', SPACE_KEY, 200_003)
+put(pub, 'pub', 'big.bin', 4 * 1024 * 1024)
+put(pub, 'pub', 'cold.bin', 200_000, { storageClass: 'Archive', restore: 'none' })
+put(pub, 'pub', 'thawing.bin', 200_000, { storageClass: 'ColdArchive', restore: 'ongoing' })
+put(priv, 'priv', 'object.bin', 700_001)
+put(priv, 'priv', UNICODE_KEY, 300_001)
+put(priv, 'priv', SPACE_KEY, 200_003)
+put(priv, 'priv', 'cold.bin', 200_000, { storageClass: 'Archive', restore: 'none' })
+
+const enc = (key: string): string => key.split('/').map(encodeURIComponent).join('/')
+const pubUrl = (key: string): string => `${pub.url}/pub/${enc(key)}`
+const ossEnv = (secret = SECRET) => ({ OSS_ACCESS_KEY_ID: KEY_ID, OSS_ACCESS_KEY_SECRET: secret })
+const awsEnv = (secret = SECRET) => ({ AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: secret })
+const ossAt = ['--endpoint', priv.url, '--region', 'cn-hangzhou']
+const s3At = ['--endpoint', priv.url, '--region', 'us-east-1', '--path-style']
+const small = pubUrl('small.bin')
+const isRoot = process.getuid?.() === 0
+/** A port nothing listens on (found by listening, then closing). */
+const closedPort = await new Promise<number>((resolve) => {
+  const probe = createServer().listen(0, '127.0.0.1', () => {
+    const { port } = probe.address() as AddressInfo
+    probe.close(() => resolve(port))
+  })
+})
+
+/** One bad (or odd-looking) input. `dest` is relative to the case's own directory. */
+interface Case {
+  readonly name: string
+  /** argv after `get` (the destination is `{dest}`), or the whole argv when `raw`. */
+  readonly argv: readonly string[]
+  readonly raw?: boolean
+  readonly env?: Record<string, string>
+  readonly exit: 0 | 1 | 2
+  /** What the one error line must say. */
+  readonly says?: RegExp
+  /** The store gave a Code and RequestId: both must be in the line. */
+  readonly storeCode?: string
+  /** For exit 0: the object the destination must equal. */
+  readonly object?: string
+  readonly dest?: string
+  /** Prepares the case directory (what it holds must be there, unchanged, afterwards). */
+  readonly setup?: (dir: string) => Promise<unknown>
+  /** After a failure, the partial download (temp file, checkpoint) may stay for a later run. */
+  readonly progressKept?: boolean
+  /** Skipped, with this reason, when it cannot run here. */
+  readonly skip?: () => string | undefined
+  readonly cleanup?: (dir: string) => void
+  readonly core?: boolean
+}
+
+const usage = (
+  name: string,
+  argv: readonly string[],
+  says: RegExp,
+  extra: Partial<Case> = {},
+): Case => ({
+  name,
+  argv,
+  exit: 2,
+  says,
+  ...extra,
+})
+
+const cases: Case[] = [
+  usage(
+    '--part-size 10KB (below 100 KB)',
+    [small, '{dest}', '--part-size', '10KB'],
+    /partSize|part-size/,
+    { core: true },
+  ),
+  usage(
+    '--part-size 6GiB (above 5 GiB)',
+    [small, '{dest}', '--part-size', '6GiB'],
+    /partSize|part-size/,
+  ),
+  usage(
+    '--part-size 100KB (100 000 B, under 100 KiB)',
+    [small, '{dest}', '--part-size', '100KB'],
+    /part-size|partSize/,
+  ),
+  usage('--part-size abc', [small, '{dest}', '--part-size', 'abc'], /--part-size "abc"/, {
+    core: true,
+  }),
+  usage('--part-size 0', [small, '{dest}', '--part-size', '0'], /--part-size/),
+  usage('--part-size -5MiB', [small, '{dest}', '--part-size=-5MiB'], /--part-size/),
+  usage('--part-size 1.5.5M', [small, '{dest}', '--part-size', '1.5.5M'], /--part-size/),
+  usage('--concurrency 0', [small, '{dest}', '--concurrency', '0'], /--concurrency/, {
+    core: true,
+  }),
+  usage('--concurrency -1', [small, '{dest}', '--concurrency=-1'], /--concurrency/),
+  usage('--concurrency 2.5', [small, '{dest}', '--concurrency', '2.5'], /--concurrency/),
+  usage('--concurrency 100000', [small, '{dest}', '--concurrency', '100000'], /concurrency/),
+  usage('--retries -1', [small, '{dest}', '--retries=-1'], /--retries/),
+  usage('--retries many', [small, '{dest}', '--retries', 'many'], /--retries/),
+  usage('--limit-rate fast', [small, '{dest}', '--limit-rate', 'fast'], /--limit-rate/, {
+    core: true,
+  }),
+  usage('--limit-rate 0', [small, '{dest}', '--limit-rate', '0'], /--limit-rate/),
+  usage('--limit-rate 10MiB/min', [small, '{dest}', '--limit-rate', '10MiB/min'], /--limit-rate/),
+  usage('unknown flag --frobnicate', [small, '{dest}', '--frobnicate'], /frobnicate/, {
+    core: true,
+  }),
+  usage('flag missing its value (--part-size)', [small, '{dest}', '--part-size'], /part-size/),
+  usage('missing destination', [small], /usage: resumable get/, { core: true }),
+  usage('missing source and destination', [], /usage: resumable get/),
+  usage('one positional too many', [small, '{dest}', 'extra'], /usage: resumable get/),
+  usage('unknown command', ['fetch', small, '{dest}'], /unknown command "fetch"/, { raw: true }),
+  usage('--transport pigeon', [small, '{dest}', '--transport', 'pigeon'], /--transport/),
+  usage(
+    '--transport ali-oss with an http source',
+    [small, '{dest}', '--transport', 'ali-oss'],
+    /oss:\/\//,
+  ),
+  usage(
+    '--checkpoint with --no-checkpoint',
+    [small, '{dest}', '--checkpoint', 'x.json', '--no-checkpoint'],
+    /cannot be combined/,
+  ),
+  usage(
+    'secret flag --access-key-secret=…',
+    [small, '{dest}', `--access-key-secret=${SECRET}`],
+    /not accepted/,
+    { core: true },
+  ),
+  usage(
+    'secret flag --secret …',
+    ['oss://priv/object.bin', '{dest}', '--secret', SECRET],
+    /not accepted/,
+  ),
+  usage(
+    'malformed URL http//host',
+    ['http//127.0.0.1/pub/small.bin', '{dest}'],
+    /not oss:\/\/bucket\/key/,
+    { core: true },
+  ),
+  usage('malformed URL http://[::1', ['http://[::1/pub/x', '{dest}'], /not oss:\/\/bucket\/key/),
+  usage(
+    'unsupported scheme ftp://',
+    ['ftp://example.com/file.bin', '{dest}'],
+    /unsupported source scheme/,
+  ),
+  usage(
+    'unsupported scheme file://',
+    ['file:///etc/hostname', '{dest}'],
+    /unsupported source scheme/,
+  ),
+  usage('oss:// without a key', ['oss://bucket-only', '{dest}', ...ossAt], /oss:\/\/bucket\/key/),
+  usage('s3:// without a bucket', ['s3:///key.bin', '{dest}'], /bucket\/key/),
+  usage('oss:// without region or endpoint', ['oss://priv/object.bin', '{dest}'], /--region/, {
+    env: ossEnv(),
+  }),
+  usage(
+    'oss:// (ali-oss) without credentials',
+    ['oss://priv/object.bin', '{dest}', ...ossAt],
+    /OSS_ACCESS_KEY_ID/,
+    { core: true },
+  ),
+  usage(
+    'oss:// --transport fetch without credentials',
+    ['oss://priv/object.bin', '{dest}', ...ossAt, '--transport', 'fetch'],
+    /credentials/,
+  ),
+  usage('s3:// without credentials', ['s3://priv/object.bin', '{dest}', ...s3At], /credentials/, {
+    core: true,
+  }),
+  usage('s3:// with only the key id', ['s3://priv/object.bin', '{dest}', ...s3At], /credentials/, {
+    env: { AWS_ACCESS_KEY_ID: KEY_ID },
+  }),
+  usage(
+    's3:// --endpoint not-a-url',
+    ['s3://priv/object.bin', '{dest}', '--endpoint', 'not a url'],
+    /endpoint/,
+    { env: awsEnv() },
+  ),
+  usage(
+    'bucket name with invalid characters',
+    ['s3://Bad_Bucket!/k.bin', '{dest}', ...s3At],
+    /bucket/,
+    { env: awsEnv() },
+  ),
+
+  // Failures the store reports: exit 1, its Code and RequestId in the one line.
+  {
+    name: 'unknown bucket (http)',
+    argv: [`${pub.url}/nobucket/small.bin`, '{dest}'],
+    exit: 1,
+    storeCode: 'NoSuchBucket',
+    says: /NoSuchBucket/,
+  },
+  {
+    name: 'unknown key (http)',
+    argv: [pubUrl('nope.bin'), '{dest}'],
+    exit: 1,
+    storeCode: 'NoSuchKey',
+    says: /NoSuchKey/,
+    core: true,
+  },
+  {
+    name: 'unknown key (s3://, signed)',
+    argv: ['s3://priv/nope.bin', '{dest}', ...s3At],
+    env: awsEnv(),
+    exit: 1,
+    storeCode: 'NoSuchKey',
+    says: /NoSuchKey/,
+  },
+  {
+    name: 'unknown key (oss://, ali-oss)',
+    argv: ['oss://priv/nope.bin', '{dest}', ...ossAt],
+    env: ossEnv(),
+    exit: 1,
+    storeCode: 'NoSuchKey',
+    says: /NoSuchKey/,
+  },
+  {
+    name: 'unknown bucket (oss:// fetch)',
+    argv: ['oss://nobucket/x.bin', '{dest}', ...ossAt, '--transport', 'fetch'],
+    env: ossEnv(),
+    exit: 1,
+    storeCode: 'NoSuchBucket',
+    says: /NoSuchBucket/,
+  },
+  {
+    name: 'unknown version id (s3://)',
+    argv: ['s3://priv/object.bin', '{dest}', ...s3At, '--version-id', 'v-nope'],
+    env: awsEnv(),
+    exit: 1,
+    storeCode: 'NoSuchKey',
+    says: /NoSuchKey/,
+  },
+  {
+    name: '403 AccessDenied (unsigned URL, private object)',
+    argv: [`${priv.url}/priv/object.bin`, '{dest}'],
+    exit: 1,
+    storeCode: 'AccessDenied',
+    says: /AccessDenied/,
+    core: true,
+  },
+  {
+    name: 'wrong secret (s3://)',
+    argv: ['s3://priv/object.bin', '{dest}', ...s3At],
+    env: awsEnv(WRONG_SECRET),
+    exit: 1,
+    storeCode: 'SignatureDoesNotMatch',
+    says: /SignatureDoesNotMatch/,
+    core: true,
+  },
+  {
+    name: 'wrong secret (oss://, ali-oss)',
+    argv: ['oss://priv/object.bin', '{dest}', ...ossAt],
+    env: ossEnv(WRONG_SECRET),
+    exit: 1,
+    storeCode: 'SignatureDoesNotMatch',
+    says: /SignatureDoesNotMatch/,
+  },
+  {
+    name: 'wrong secret (oss:// fetch)',
+    argv: ['oss://priv/object.bin', '{dest}', ...ossAt, '--transport', 'fetch'],
+    env: ossEnv(WRONG_SECRET),
+    exit: 1,
+    storeCode: 'SignatureDoesNotMatch',
+    says: /SignatureDoesNotMatch/,
+  },
+  {
+    name: 'unknown access key id (s3://)',
+    argv: ['s3://priv/object.bin', '{dest}', ...s3At],
+    env: { AWS_ACCESS_KEY_ID: 'AKIDNOTKNOWN000', AWS_SECRET_ACCESS_KEY: SECRET },
+    exit: 1,
+    storeCode: 'InvalidAccessKeyId',
+    says: /InvalidAccessKeyId/,
+  },
+  {
+    name: 'archived, not restored (http)',
+    argv: [pubUrl('cold.bin'), '{dest}'],
+    exit: 1,
+    says: /archive|restore/i,
+    core: true,
+  },
+  {
+    name: 'archived, restore ongoing (http)',
+    argv: [pubUrl('thawing.bin'), '{dest}'],
+    exit: 1,
+    says: /restore/i,
+  },
+  {
+    name: 'archived, not restored (oss://, ali-oss)',
+    argv: ['oss://priv/cold.bin', '{dest}', ...ossAt],
+    env: ossEnv(),
+    exit: 1,
+    says: /archive|restore/i,
+  },
+  {
+    name: 'signed URL, 404: signature never shown',
+    argv: [`${pubUrl('nope.bin')}?x-oss-signature=${URL_SIGNATURE}&x-oss-expires=60`, '{dest}'],
+    exit: 1,
+    storeCode: 'NoSuchKey',
+    says: /NoSuchKey/,
+    core: true,
+  },
+  {
+    name: 'URL with user:password: password never shown',
+    argv: [
+      `http://someone:${URL_PASSWORD}@${pub.url.slice(7)}/pub/small.bin`,
+      '{dest}',
+      '--retries',
+      '0',
+    ],
+    exit: 1,
+    says: /credentials/,
+  },
+  {
+    name: 'connection refused (closed port)',
+    argv: [`http://127.0.0.1:${closedPort}/pub/small.bin`, '{dest}', '--retries', '1'],
+    exit: 1,
+    says: /ECONNREFUSED/,
+    core: true,
+  },
+  {
+    name: 'port fetch refuses (9, "discard")',
+    argv: ['http://127.0.0.1:9/pub/small.bin', '{dest}', '--retries', '1'],
+    exit: 1,
+    says: /bad port/,
+  },
+
+  // Failures at the destination: exit 1, nothing published.
+  {
+    name: 'unwritable destination directory',
+    argv: [small, 'ro/out.bin'],
+    exit: 1,
+    says: /EACCES|EROFS|read-only|permission/i,
+    core: true,
+    setup: async (dir) => {
+      await mkdir(join(dir, 'ro'))
+      if (isRoot)
+        execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,ro', 'tmpfs', join(dir, 'ro')])
+      else execFileSync('chmod', ['0555', join(dir, 'ro')])
+      return ['ro']
+    },
+    cleanup: (dir) => {
+      if (isRoot) execFileSync('umount', [join(dir, 'ro')])
+      else execFileSync('chmod', ['0755', join(dir, 'ro')])
+    },
+  },
+  {
+    name: 'destination is a directory',
+    argv: [small, 'adir'],
+    exit: 1,
+    says: /is a directory/,
+    core: true,
+    setup: async (dir) => {
+      await mkdir(join(dir, 'adir'))
+      return ['adir']
+    },
+  },
+  {
+    name: 'parent directory missing',
+    argv: [small, 'missing/sub/out.bin'],
+    exit: 1,
+    says: /does not exist/,
+    core: true,
+  },
+  {
+    name: 'destination exists, no --force',
+    argv: [small, '{dest}'],
+    exit: 1,
+    says: /--force/,
+    core: true,
+    setup: async (dir) => {
+      await writeFile(join(dir, 'out.bin'), 'precious')
+      return ['out.bin']
+    },
+  },
+  {
+    name: 'disk full (1 MiB tmpfs, 4 MiB object)',
+    argv: [pubUrl('big.bin'), 'full/out.bin', '--part-size', '256KiB'],
+    exit: 1,
+    says: /ENOSPC|no space|disk is full/i,
+    progressKept: true,
+    core: true,
+    skip: () => (isRoot ? undefined : 'needs root to mount a 1 MiB tmpfs'),
+    setup: async (dir) => {
+      await mkdir(join(dir, 'full'))
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', join(dir, 'full')])
+      return ['full']
+    },
+    cleanup: (dir) => execFileSync('umount', [join(dir, 'full')]),
+  },
+
+  // Inputs that only look odd: they must work.
+  {
+    name: 'non-ASCII key (http, percent-encoded)',
+    argv: [pubUrl(UNICODE_KEY), '{dest}'],
+    exit: 0,
+    object: `pub:${UNICODE_KEY}`,
+    core: true,
+  },
+  {
+    name: 'key with spaces (http, %20)',
+    argv: [pubUrl(SPACE_KEY), '{dest}'],
+    exit: 0,
+    object: `pub:${SPACE_KEY}`,
+  },
+  {
+    name: 'non-ASCII key (s3://, signed)',
+    argv: [`s3://priv/${UNICODE_KEY}`, '{dest}', ...s3At],
+    env: awsEnv(),
+    exit: 0,
+    object: `priv:${UNICODE_KEY}`,
+    core: true,
+  },
+  {
+    name: 'key with spaces (s3://, signed)',
+    argv: [`s3://priv/${SPACE_KEY}`, '{dest}', ...s3At],
+    env: awsEnv(),
+    exit: 0,
+    object: `priv:${SPACE_KEY}`,
+  },
+  {
+    name: 'non-ASCII key (oss://, ali-oss)',
+    argv: [`oss://priv/${UNICODE_KEY}`, '{dest}', ...ossAt],
+    env: ossEnv(),
+    exit: 0,
+    object: `priv:${UNICODE_KEY}`,
+    core: true,
+  },
+  {
+    name: 'key with spaces (oss:// fetch)',
+    argv: [`oss://priv/${SPACE_KEY}`, '{dest}', ...ossAt, '--transport', 'fetch'],
+    env: ossEnv(),
+    exit: 0,
+    object: `priv:${SPACE_KEY}`,
+  },
+  {
+    name: 'destination name with spaces and non-ASCII',
+    argv: [small, 'zielé datei 文件.bin'],
+    exit: 0,
+    object: 'pub:small.bin',
+    dest: 'zielé datei 文件.bin',
+  },
+  {
+    name: '--part-size 100KiB (the minimum)',
+    argv: [small, '{dest}', '--part-size', '100KiB'],
+    exit: 0,
+    object: 'pub:small.bin',
+  },
+  {
+    name: '--part-size 5GiB (the maximum)',
+    argv: [small, '{dest}', '--part-size', '5GiB'],
+    exit: 0,
+    object: 'pub:small.bin',
+  },
+  {
+    name: '--limit-rate 50MiB/s',
+    argv: [small, '{dest}', '--limit-rate', '50MiB/s'],
+    exit: 0,
+    object: 'pub:small.bin',
+  },
+]
+
+/** Files in a directory tree, relative. */
+async function listFiles(dir: string, prefix = ''): Promise<string[]> {
+  const out: string[] = []
+  for (const entry of await readdir(join(dir, prefix), { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${entry.name}` : entry.name
+    if (entry.isDirectory()) out.push(`${rel}/`, ...(await listFiles(dir, rel)))
+    else out.push(rel)
+  }
+  return out
+}
+
+interface Row {
+  readonly name: string
+  readonly exit: string
+  readonly line: string
+  readonly left: string
+  readonly ms: number
+  readonly ok: boolean
+}
+
+async function runCase(index: number, kase: Case, root: string): Promise<Row> {
+  const dir = join(root, `case-${String(index).padStart(2, '0')}`)
+  await mkdir(dir)
+  const skipped = kase.skip?.()
+  if (skipped) return { name: kase.name, exit: 'skip', line: skipped, left: '', ms: 0, ok: true }
+  await kase.setup?.(dir)
+  const before = await listFiles(dir)
+  const beforeContent = new Map<string, string>()
+  for (const f of before)
+    if (!f.endsWith('/')) beforeContent.set(f, await readFile(join(dir, f), 'utf8'))
+  const dest = kase.dest ?? 'out.bin'
+  const argv = kase.argv.map((a) => (a === '{dest}' ? dest : a))
+  const full = kase.raw ? argv : ['get', ...argv]
+  let exit: CliExit
+  let after: string[]
+  try {
+    exit = await runCli(full, { env: cleanEnv(kase.env), cwd: dir, timeoutMs: 60_000 })
+    after = await listFiles(dir)
+  } finally {
+    kase.cleanup?.(dir)
+  }
+  const problems: string[] = []
+  const output = exit.stdout + exit.stderr
+  if (exit.code !== kase.exit)
+    problems.push(`exit ${exit.code ?? exit.signal}, expected ${kase.exit}`)
+  for (const s of SECRETS) if (output.includes(s)) problems.push('a secret appears in the output')
+  const lines = exit.stderr.split('\n').filter((l) => l.trim() !== '')
+  const errorLines = lines.filter((l) => /^(usage )?error:/.test(l))
+  const line = errorLines[0] ?? ''
+  if (kase.exit === 0) {
+    if (errorLines.length > 0) problems.push(`error output on success: ${line}`)
+    const object = objects.get(kase.object ?? '')
+    const got = existsSync(join(dir, dest)) ? await fileCrc64(join(dir, dest)) : undefined
+    if (!object || got?.size !== object.source.size || got.crc !== object.crc64)
+      problems.push('the destination is not the object')
+  } else {
+    if (errorLines.length !== 1) problems.push(`${errorLines.length} error lines on stderr`)
+    const others = lines.filter(
+      (l) => !errorLines.includes(l) && l !== 'Run resumable --help for usage.',
+    )
+    if (kase.exit === 2 && others.length > 0)
+      problems.push(`extra stderr lines: ${others.join(' | ')}`)
+    if (kase.says && !kase.says.test(line)) problems.push(`the line does not say ${kase.says}`)
+    if (kase.storeCode && !(line.includes(kase.storeCode) && /RequestId \S+/.test(line)))
+      problems.push(`the line lacks Code ${kase.storeCode} and a RequestId`)
+    if (exit.stdout.trim() !== '')
+      problems.push(`stdout not empty: ${exit.stdout.trim().slice(0, 80)}`)
+  }
+  // What is left: the setup's files unchanged, the destination only on success, a partial
+  // download only where the failure keeps progress, never a lock.
+  const left = after.filter((f) => !before.includes(f))
+  const allowed = (f: string): boolean =>
+    (kase.exit === 0 && f === dest) ||
+    (kase.progressKept === true && /\.resumable(-part|\.json)$/.test(f))
+  const extra = left.filter((f) => !allowed(f))
+  if (extra.length > 0) problems.push(`left behind: ${extra.join(', ')}`)
+  // Progress is worth keeping only with the checkpoint that names it.
+  if (
+    left.some((f) => f.endsWith('.resumable-part')) &&
+    !left.some((f) => f.endsWith('.resumable.json'))
+  )
+    problems.push('a partial file was left without a checkpoint: no run can use it')
+  for (const [f, content] of beforeContent) {
+    const now = await readFile(join(dir, f), 'utf8').catch(() => undefined)
+    if (now !== content) problems.push(`${f} was changed or removed`)
+  }
+  for (const p of problems) c.check(false, `${kase.name}: ${p}`)
+  const shown = kase.exit === 0 && problems.length === 0 ? 'downloaded, CRC-64 matches' : line
+  return {
+    name: kase.name,
+    exit: String(exit.code ?? exit.signal),
+    line: shown.length > 110 ? `${shown.slice(0, 107)}…` : shown,
+    left: left.length === 0 ? '-' : left.join(' '),
+    ms: exit.ms,
+    ok: problems.length === 0,
+  }
+}
+
+// The short form runs the core cases plus a seeded sample of the rest, up to --count.
+const random = prng(args.seed)
+const core = cases.filter((k) => k.core)
+const rest = cases.filter((k) => !k.core).sort(() => random() - 0.5)
+const chosen = [...core, ...rest].slice(0, Math.max(args.count, core.length))
+const root = join(tmpdir(), `reliability-bad-inputs-${process.pid}`)
+await mkdir(root, { recursive: true })
+const rows: Row[] = new Array(chosen.length)
+try {
+  let next = 0
+  await Promise.all(
+    Array.from({ length: Math.max(1, args.parallel) }, async () => {
+      for (let i = next++; i < chosen.length; i = next++)
+        rows[i] = await runCase(i, chosen[i] as Case, root)
+    }),
+  )
+  c.log(
+    table(
+      ['#', 'case', 'exit', 'ok', 'ms', 'stderr error line', 'left in the case dir'],
+      rows.map((r, i) => [
+        String(i + 1),
+        r.name,
+        r.exit,
+        r.ok ? 'ok' : 'FAIL',
+        String(r.ms),
+        r.line,
+        r.left,
+      ]),
+    ),
+  )
+  const ran = rows.filter((r) => r.exit !== 'skip').length
+  const skipped = rows.length - ran
+  const byExit = (code: string) => rows.filter((r) => r.exit === code).length
+  c.verdict(
+    `${rows.filter((r) => r.ok && r.exit !== 'skip').length}/${ran} cases as documented (${byExit('2')} usage, ${byExit('1')} failure, ${byExit('0')} success${skipped ? `, ${skipped} skipped` : ''}); no secret printed`,
+  )
+} finally {
+  await pub.close()
+  await priv.close()
+  await rm(root, { recursive: true, force: true })
+}

@@ -1,0 +1,86 @@
+// Runs every reliability campaign (full form, or --short for CI) one after another, each as its
+// own process, and prints their verdicts and the total time. Exit code 1 if any campaign failed.
+//   node --conditions=@resumable/source --import tsx scripts/reliability/run-all.ts [--short] [--seed N] [--lanes N]
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import process from 'node:process'
+import { parseArgs } from 'node:util'
+import { table } from './lib.ts'
+
+const { values } = parseArgs({
+  args: process.argv.slice(2),
+  options: { short: { type: 'boolean' }, seed: { type: 'string' }, lanes: { type: 'string' } },
+  strict: true,
+})
+const short = values.short === true
+const seed = values.seed ?? '20261124'
+// The short form runs two campaigns at a time (the CLI's start-up is most of its cost); the full
+// form one at a time, so its timings mean something.
+const lanes = Math.max(1, Number(values.lanes ?? (short ? 2 : 1)))
+
+/** Campaign files with extra arguments for the full form. */
+const campaigns: [string, string[]][] = short
+  ? [
+      ['kill9.ts', []],
+      ['bad-inputs.ts', []],
+      ['corrupt-checkpoint.ts', []],
+      ['overwrite.ts', []],
+      ['faults.ts', []],
+    ]
+  : [
+      ['kill9.ts', []],
+      // Parts larger than the 1 MiB write buffer: kills land between partial-part flushes too.
+      ['kill9.ts', ['--part-kib', '2048', '--kills', '30', '--size-mib', '128']],
+      ['bad-inputs.ts', []],
+      ['faults.ts', []],
+      ['overwrite.ts', []],
+      ['corrupt-checkpoint.ts', []],
+    ]
+
+const started = Date.now()
+const rows: string[][] = new Array(campaigns.length)
+let failed = 0
+
+/** Runs one campaign; its output is printed whole when it ends, so lanes never interleave. */
+async function run(index: number): Promise<void> {
+  const [file, extra] = campaigns[index] as [string, string[]]
+  const argv = [...(short ? ['--short'] : []), '--seed', seed, ...extra]
+  const t0 = Date.now()
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@resumable/source', '--import', 'tsx', join(import.meta.dirname, file), ...argv],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  )
+  let out = ''
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    out += d
+    if (lanes === 1) process.stdout.write(d)
+  })
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    out += d
+    if (lanes === 1) process.stderr.write(d)
+  })
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+  if (lanes > 1) process.stdout.write(out)
+  process.stdout.write('\n')
+  const verdict = /^VERDICT [^:]+: (PASS|FAIL[^—]*?)\s*—/m.exec(out)?.[1] ?? 'NO VERDICT'
+  if (code !== 0 || verdict !== 'PASS') failed++
+  rows[index] = [
+    `${file} ${argv.join(' ')}`,
+    code === 0 ? verdict : `${verdict} (exit ${code})`,
+    `${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  ]
+}
+
+let next = 0
+await Promise.all(
+  Array.from({ length: lanes }, async () => {
+    for (let i = next++; i < campaigns.length; i = next++) await run(i)
+  }),
+)
+process.stdout.write(`${table(['campaign', 'verdict', 'time'], rows)}\n`)
+const total = ((Date.now() - started) / 1000).toFixed(1)
+process.stdout.write(
+  `RELIABILITY ${short ? 'short' : 'full'}: ${failed === 0 ? 'PASS' : `FAIL (${failed} campaign(s))`} in ${total} s (${lanes} lane(s))\n`,
+)
+process.exitCode = failed === 0 ? 0 : 1
