@@ -19,6 +19,8 @@ export interface GetCommand {
   readonly recheck: boolean
   readonly limitRate: number | undefined
   readonly retries: number | undefined
+  readonly stallTimeoutSeconds: number | undefined
+  readonly onChange: 'restart' | 'fail' | undefined
   readonly force: boolean
   readonly quiet: boolean
   readonly json: boolean
@@ -85,6 +87,10 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (transport !== undefined && transport !== 'ali-oss' && transport !== 'fetch') {
     throw new UsageError(`--transport must be ali-oss or fetch, got "${transport}"`)
   }
+  const onChange = values['on-change']
+  if (onChange !== undefined && onChange !== 'restart' && onChange !== 'fail') {
+    throw new UsageError(`--on-change must be restart or fail, got "${onChange}"`)
+  }
   if (values['no-checkpoint'] && values.checkpoint !== undefined) {
     throw new UsageError('--checkpoint and --no-checkpoint cannot be combined')
   }
@@ -100,6 +106,8 @@ export function parseCommandLine(argv: readonly string[]): Command {
     recheck: values.recheck ?? false,
     limitRate: sizeFlag('--limit-rate', values['limit-rate'], parseRate),
     retries: integerFlag('--retries', values.retries, 0),
+    stallTimeoutSeconds: integerFlag('--stall-timeout', values['stall-timeout'], 1),
+    onChange,
     force: values.force ?? false,
     quiet: values.quiet ?? false,
     json: values.json ?? false,
@@ -125,6 +133,8 @@ function parse(argv: readonly string[]) {
       recheck: { type: 'boolean' },
       'limit-rate': { type: 'string' },
       retries: { type: 'string' },
+      'stall-timeout': { type: 'string' },
+      'on-change': { type: 'string' },
       force: { type: 'boolean', short: 'f' },
       quiet: { type: 'boolean', short: 'q' },
       json: { type: 'boolean' },

@@ -21,6 +21,8 @@ Options:
   --recheck                on resume, re-read saved parts and re-fetch any that changed on disk
   --limit-rate <rate>      total bandwidth cap, e.g. 50MiB/s
   --retries <n>            attempts without progress per part before giving up (default 5)
+  --stall-timeout <s>      seconds without a byte before a part is retried (default 30)
+  --on-change <policy>     if the object changes between runs: restart (default) or fail
   --force, -f              overwrite an existing destination
   --quiet, -q              print nothing but errors
   --json                   one JSON event per line on stdout

@@ -15,6 +15,7 @@ import { ExitCode } from './exit-codes.ts'
 import { Reporter } from './reporter.ts'
 import { createTransport, parseSource } from './sources.ts'
 import { StdoutTarget } from './stdout-target.ts'
+import { formatBytes } from './units.ts'
 
 /** Runs `resumable get`; resolves with the exit code. */
 export async function runGet(cmd: GetCommand, cli: CliEnvironment): Promise<number> {
@@ -55,10 +56,13 @@ export async function runGet(cmd: GetCommand, cli: CliEnvironment): Promise<numb
       ...(cmd.concurrency === undefined ? {} : { concurrency: cmd.concurrency }),
       ...(cmd.retries === undefined ? {} : { retries: cmd.retries }),
       ...(cmd.limitRate === undefined ? {} : { maxBytesPerSecond: cmd.limitRate }),
+      ...(cmd.stallTimeoutSeconds === undefined
+        ? {}
+        : { stallTimeoutMs: cmd.stallTimeoutSeconds * 1000 }),
       verify: cmd.verify,
       recheckResumedParts: cmd.recheck,
       // A stream cannot take back bytes already written, so a changed object must fail, not restart.
-      onObjectChanged: toStdout ? 'fail' : 'restart',
+      onObjectChanged: toStdout ? 'fail' : (cmd.onChange ?? 'restart'),
       onEvent: (event) => reporter.event(event),
     })
   } catch (error) {
@@ -86,7 +90,11 @@ export async function runGet(cmd: GetCommand, cli: CliEnvironment): Promise<numb
 
 /** One clear line per failure, with the store's Code and RequestId when there are any. */
 function failure(error: unknown, reporter: Reporter): number {
-  if (error instanceof UsageError || error instanceof OptionsError) {
+  if (error instanceof OptionsError) {
+    reporter.message(`usage error: ${optionMessage(error)} (see resumable --help)`)
+    return ExitCode.usage
+  }
+  if (error instanceof UsageError) {
     reporter.message(`usage error: ${error.message} (see resumable --help)`)
     return ExitCode.usage
   }
@@ -104,4 +112,21 @@ function failure(error: unknown, reporter: Reporter): number {
   }
   reporter.message(`error: ${error instanceof Error ? error.message : String(error)}`)
   return ExitCode.failed
+}
+
+/** Library option names as the flags a CLI user typed, with sizes in human units. */
+const FLAGS: Readonly<Record<string, { readonly flag: string; readonly bytes: boolean }>> = {
+  partSize: { flag: '--part-size', bytes: true },
+  concurrency: { flag: '--concurrency', bytes: false },
+  retries: { flag: '--retries', bytes: false },
+  maxBytesPerSecond: { flag: '--limit-rate', bytes: true },
+  stallTimeoutMs: { flag: '--stall-timeout (in ms)', bytes: false },
+}
+
+function optionMessage(error: OptionsError): string {
+  const known = FLAGS[error.option]
+  if (!known) return error.message
+  const detail = error.message.replace(/^Invalid option "[^"]*": /, '')
+  const text = known.bytes ? detail.replace(/\d{4,}/g, (n) => formatBytes(Number(n))) : detail
+  return `${known.flag} ${text}`
 }

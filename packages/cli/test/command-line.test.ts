@@ -52,6 +52,28 @@ describe('parseCommandLine', () => {
     )
   })
 
+  it('parses --stall-timeout and --on-change, and refuses an unknown policy', () => {
+    const cmd = parseCommandLine([
+      'get',
+      'http://h/k',
+      'out',
+      '--stall-timeout',
+      '5',
+      '--on-change',
+      'fail',
+    ])
+    assert.equal(cmd.command === 'get' && cmd.stallTimeoutSeconds, 5)
+    assert.equal(cmd.command === 'get' && cmd.onChange, 'fail')
+    assert.throws(
+      () => parseCommandLine(['get', 'http://h/k', 'out', '--on-change', 'ignore']),
+      /--on-change must be restart or fail/,
+    )
+    assert.throws(
+      () => parseCommandLine(['get', 'http://h/k', 'out', '--stall-timeout', '0']),
+      /--stall-timeout must be an integer ≥ 1/,
+    )
+  })
+
   it('parses status and cancel', () => {
     assert.deepEqual(parseCommandLine(['status', 'x.bin']), {
       command: 'status',

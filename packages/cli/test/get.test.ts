@@ -121,6 +121,55 @@ describe('resumable get', () => {
     assert.equal(existsSync(`${dest}.resumable-part`), false)
   })
 
+  it('--on-change fail stops with exit 1 when the object changes mid-download; the default restarts', async () => {
+    const dest = join(dir, 'changing.bin')
+    let next = server.oss.putObject('bucket', 'dir/changing.bin', {
+      generated: { size: SIZE, seed: 9 },
+    })
+    const changing = `${server.url}/bucket/dir/changing.bin`
+    const flags = ['--part-size', '256KiB', '--concurrency', '1']
+    const overwriteOnFourthPart = () =>
+      server.oss.faults.add({
+        fault: {
+          type: 'mutate',
+          mutate: () => {
+            next = server.oss.overwrite('bucket', 'dir/changing.bin')
+          },
+        },
+        match: { ranged: true },
+        skip: 4,
+        times: 1,
+      })
+    overwriteOnFourthPart()
+    const strict = real()
+    assert.equal(
+      await main(['get', changing, dest, ...flags, '--on-change', 'fail'], strict.cli),
+      1,
+    )
+    assert.match(strict.text(), /changed/i)
+    assert.equal(existsSync(dest), false)
+    overwriteOnFourthPart()
+    const lenient = real()
+    assert.equal(await main(['get', changing, dest, ...flags, '--json'], lenient.cli), 0)
+    assert.match(lenient.out.join(''), /"restarts":1/)
+    assert.equal(crc64('crc64xz', await readFile(dest)), next.crc64)
+  })
+
+  it('--stall-timeout retries a part whose server went silent', async () => {
+    const dest = join(dir, 'stalled.bin')
+    server.oss.faults.add({
+      fault: { type: 'stall', afterBytes: 1000 },
+      match: { ranged: true },
+      times: 1,
+    })
+    const run = real()
+    const started = Date.now()
+    assert.equal(await main(['get', url(), dest, '--stall-timeout', '1', '--json'], run.cli), 0)
+    assert.ok(Date.now() - started < 20_000, 'retried after about a second, not the 30 s default')
+    assert.match(run.out.join(''), /"kind":"timeout"/)
+    assert.equal(crc64('crc64xz', await readFile(dest)), crc)
+  })
+
   it('downloads oss://bucket/key through ali-oss with OSS_* credentials, every request signature verified', async () => {
     const dest = join(dir, 'oss.bin')
     const secret = 'cli-test-secret-5e1f'

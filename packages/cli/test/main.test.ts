@@ -23,14 +23,14 @@ describe('resumable (in-process)', () => {
     assert.match(err.join(''), /--part-size "huge" is not a size/)
   })
 
-  it('exits 2 for a part size outside 100 KB–5 GiB, naming the option', async () => {
+  it('exits 2 for a part size outside 100 KiB–5 GiB, naming the flag in human units', async () => {
     const { cli, text } = fakeEnvironment({
       files: async () => {
         throw new Error('must not open files for invalid options')
       },
     })
     assert.equal(await main(['get', 'http://127.0.0.1:9/x', '-', '--part-size', '10KB'], cli), 2)
-    assert.match(text(), /partSize/)
+    assert.match(text(), /--part-size must be between 100 KiB and 5\.00 GiB, got 9\.77 KiB/)
   })
 
   it('exits 2 for oss:// without a region or endpoint', async () => {
