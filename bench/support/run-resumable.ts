@@ -6,6 +6,7 @@ import { FileCheckpointStore, FileTarget } from '@resumable/store-fs'
 import { aliOssTransport } from '@resumable/transport-ali-oss'
 import { createUrlTransport } from '@resumable/transport-fetch'
 import type OSS from 'ali-oss'
+import { benchAliOssClient } from './ali-oss-client.ts'
 
 interface RunSpec {
   readonly transport: 'fetch' | 'ali-oss'
@@ -22,17 +23,7 @@ const spec = JSON.parse(process.argv[2] ?? '{}') as RunSpec
 async function transport(): Promise<Transport> {
   if (spec.transport === 'fetch')
     return createUrlTransport({ url: `${spec.url}/bench/${spec.key}` })
-  // Loaded only when used, so the fetch runs' memory figures carry no ali-oss.
-  const { default: AliOss } = await import('ali-oss')
-  const client = new AliOss({
-    bucket: 'bench',
-    endpoint: spec.url,
-    secure: false,
-    accessKeyId: 'bench',
-    accessKeySecret: 'bench-secret',
-    authorizationV4: true,
-    retryMax: 0,
-  } as OSS.Options)
+  const client = await benchAliOssClient(spec.url, { retryMax: 0 } as Partial<OSS.Options>)
   return aliOssTransport(client as Parameters<typeof aliOssTransport>[0], spec.key)
 }
 

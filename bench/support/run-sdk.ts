@@ -4,7 +4,7 @@ import { createWriteStream } from 'node:fs'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3'
-import OSS from 'ali-oss'
+import { benchAliOssClient } from './ali-oss-client.ts'
 
 interface SdkSpec {
   readonly sdk: 'ali-oss' | 'aws-sdk'
@@ -16,15 +16,7 @@ interface SdkSpec {
 const spec = JSON.parse(process.argv[2] ?? '{}') as SdkSpec
 
 async function aliOssGet(): Promise<void> {
-  const client = new OSS({
-    bucket: 'bench',
-    endpoint: spec.url,
-    secure: false,
-    accessKeyId: 'bench',
-    accessKeySecret: 'bench-secret',
-    authorizationV4: true,
-    timeout: 600_000,
-  } as OSS.Options)
+  const client = await benchAliOssClient(spec.url, { timeout: 600_000 })
   await client.get(spec.key, spec.dest)
 }
 

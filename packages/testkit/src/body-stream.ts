@@ -45,6 +45,9 @@ export function bodyStream(
         controller.error(new InjectedReset('connection reset by the mock'))
       else if (fault?.type === 'stall') {
         await new Promise<void>((resolve) => {
+          // A client that gave up before the body started (a slow signer under load) already
+          // aborted: its 'abort' event has fired, so waiting for it would hang forever.
+          if (signal?.aborted) return resolve()
           const timer = fault.ms === undefined ? undefined : setTimeout(resolve, fault.ms)
           signal?.addEventListener('abort', () => {
             clearTimeout(timer)

@@ -20,6 +20,11 @@ export function createMockFetch(
     const response = await getResponse(handlers, request)
     if (!response)
       throw new TypeError(`fetch failed: no mock handler for ${request.method} ${request.url}`)
+    // As fetch does: a signal aborted while the answer was prepared rejects, it never resolves.
+    if (request.signal.aborted) {
+      await response.body?.cancel().catch(() => undefined)
+      throw request.signal.reason
+    }
     return response
   }
 }

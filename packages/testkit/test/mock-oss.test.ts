@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { crc64 } from '@resumable/core'
-import { createMockFetch, generatedSource, MockOss, readAll } from '@resumable/testkit'
+import {
+  createMockFetch,
+  generatedSource,
+  handleOssRequest,
+  MockOss,
+  readAll,
+} from '@resumable/testkit'
 import { startMockOss } from '@resumable/testkit/node'
 
 const URL_BASE = 'https://examplebucket.oss-cn-hangzhou.aliyuncs.com'
@@ -144,6 +150,29 @@ describe('generated objects', () => {
     const seen = new Set<string>()
     for (let i = 0; i < 64; i++) seen.add(whole.subarray(i * 65_536, i * 65_536 + 32).join(','))
     assert.equal(seen.size, 64)
+  })
+})
+
+describe('stalls and aborts', () => {
+  it('a stalled body ends when its request was aborted before the body started', async () => {
+    const { oss } = setup(100_000)
+    oss.faults.add({ fault: { type: 'stall', afterBytes: 10 }, times: 1 })
+    const request = new Request(`${URL_BASE}/dir/obj.bin`, { signal: AbortSignal.abort() })
+    const response = await handleOssRequest(oss, request)
+    await assert.rejects(new Response(response.body).arrayBuffer())
+  })
+
+  it('the mock fetch rejects when the signal aborts while the answer is prepared', async () => {
+    const { oss } = setup(100)
+    const controller = new AbortController()
+    oss.faults.add({
+      fault: { type: 'mutate', mutate: () => controller.abort(new Error('late')) },
+      times: 1,
+    })
+    await assert.rejects(
+      createMockFetch(oss)(`${URL_BASE}/dir/obj.bin`, { signal: controller.signal }),
+      /late/,
+    )
   })
 })
 
