@@ -186,6 +186,13 @@ function manifestProblems(workspace: Workspace): string[] {
   return problems
 }
 
+/** Every file path an `exports` map can resolve to, without the leading `./`. */
+function exportTargets(exports: unknown): string[] {
+  if (typeof exports === 'string') return [exports.replace(/^\.\//, '')]
+  if (exports === null || typeof exports !== 'object') return []
+  return Object.values(exports).flatMap(exportTargets)
+}
+
 /** Names of the files inside a tarball. */
 async function tarballFiles(tarball: string): Promise<string[]> {
   const listing = await run('tar', ['-tzf', tarball])
@@ -201,6 +208,11 @@ async function lintTarball(workspace: Workspace, tarball: string): Promise<void>
   const files = await tarballFiles(tarball)
   for (const required of ['package.json', 'README.md', 'LICENSE']) {
     if (!files.includes(required)) problems.push(`${required} is not in the tarball`)
+  }
+  // Every file an exports condition names must ship: `@resumable/source` and the source maps point into src/.
+  for (const target of exportTargets(workspace.manifest.exports)) {
+    if (!files.includes(target))
+      problems.push(`exports names ${target}, which is not in the tarball`)
   }
   const bin = workspace.manifest.bin as Record<string, string> | undefined
   for (const [name, path] of Object.entries(bin ?? {})) {
