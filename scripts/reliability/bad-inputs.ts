@@ -563,9 +563,7 @@ async function runCase(index: number, kase: Case, root: string): Promise<Row> {
       problems.push('the destination is not the object')
   } else {
     if (errorLines.length !== 1) problems.push(`${errorLines.length} error lines on stderr`)
-    const others = lines.filter(
-      (l) => !errorLines.includes(l) && l !== 'Run resumable --help for usage.',
-    )
+    const others = lines.filter((l) => !errorLines.includes(l))
     if (kase.exit === 2 && others.length > 0)
       problems.push(`extra stderr lines: ${others.join(' | ')}`)
     if (kase.says && !kase.says.test(line)) problems.push(`the line does not say ${kase.says}`)

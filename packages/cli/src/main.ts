@@ -16,7 +16,7 @@ export async function main(argv: readonly string[], cli: CliEnvironment): Promis
     command = parseCommandLine(argv)
   } catch (error) {
     if (!(error instanceof UsageError)) throw error
-    cli.io.err(`usage error: ${error.message}\nRun resumable --help for usage.\n`)
+    cli.io.err(`usage error: ${error.message} (see resumable --help)\n`)
     return ExitCode.usage
   }
   switch (command.command) {
