@@ -33,6 +33,9 @@ export async function fetchPart(ctx: RunContext, index: number, buffer: Uint8Arr
   let crc = prior?.crc ?? 0n
   let buffered = 0
   let failures = 0
+  // On a slow link a buffer can take minutes to fill; flushing at the checkpoint cadence keeps what
+  // a crash loses to about one interval of transfer instead of a whole buffer per part.
+  let flushedAt = Date.now()
   const room = buffer.subarray(0, Math.min(buffer.length, end - start + 1))
 
   const flush = async (): Promise<void> => {
@@ -46,6 +49,7 @@ export async function fetchPart(ctx: RunContext, index: number, buffer: Uint8Arr
     if (algorithm) crc = crc64(algorithm, data, crc)
     written += buffered
     buffered = 0
+    flushedAt = Date.now()
     state.setPartial(index, written, crc)
   }
 
@@ -88,6 +92,7 @@ export async function fetchPart(ctx: RunContext, index: number, buffer: Uint8Arr
           at += n
           if (buffered === room.length) await flush()
         }
+        if (buffered > 0 && Date.now() - flushedAt >= options.checkpointIntervalMs) await flush()
         ctx.reportProgress()
       }
       await flush()

@@ -321,6 +321,33 @@ describe('download: resume', () => {
     assert.ok(served + transport.servedBytes >= object.bytes.length)
   })
 
+  it('on a slow link, a crash loses about one checkpoint interval of a part, not a whole write buffer', async () => {
+    const object = makeObject(1024 * KiB)
+    const { volume, transport, store, options } = setup(object)
+    const power = new PowerSwitch()
+    const dying = new MemoryTarget('/dest/file.bin', { volume })
+    // 16 KiB every 20 ms: the part's 1 MiB buffer would take 1.3 s to fill.
+    transport.chunkDelayMs = 20
+    const settings = {
+      partSize: 1024 * KiB,
+      writeBufferSize: 1024 * KiB,
+      concurrency: 1,
+      checkpointIntervalMs: 100,
+    }
+    setTimeout(() => power.pull(volume), 600)
+    await assert.rejects(
+      download(
+        options({ ...settings, target: power.target(dying), checkpoint: power.store(store) }),
+      ),
+    )
+    transport.chunkDelayMs = 0
+    const survivor = new MemoryTarget('/dest/file.bin', { volume })
+    const result = await download(options({ ...settings, target: survivor }))
+    assert.deepEqual(survivor.committed, object.bytes)
+    assert.ok(result.resumedBytes >= 256 * KiB, `resumed ${result.resumedBytes} bytes`)
+    assert.equal(result.fetchedBytes, object.bytes.length - result.resumedBytes)
+  })
+
   it('after a simulated crash, re-fetches at most what was not durable', async () => {
     const object = makeObject(2000 * KiB)
     const { volume, transport, store, options } = setup(object)
