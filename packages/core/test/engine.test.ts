@@ -344,7 +344,10 @@ describe('download: resume', () => {
     const survivor = new MemoryTarget('/dest/file.bin', { volume })
     const result = await download(options({ ...settings, target: survivor }))
     assert.deepEqual(survivor.committed, object.bytes)
-    assert.ok(result.resumedBytes >= 256 * KiB, `resumed ${result.resumedBytes} bytes`)
+    // Without the time-bounded flush nothing of the part is ever durable here (resumed 0 bytes);
+    // with it, ~30 chunks arrived and all but the last interval's were named by a checkpoint.
+    // The margin is wide because CI machines stretch timers under load.
+    assert.ok(result.resumedBytes >= 4 * 16 * KiB, `resumed ${result.resumedBytes} bytes`)
     assert.equal(result.fetchedBytes, object.bytes.length - result.resumedBytes)
   })
 
