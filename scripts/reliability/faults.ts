@@ -27,7 +27,7 @@ const args = campaignArgs('faults — ~5 % of requests fail in every way the moc
   'hard-stalls': {
     full: 1,
     short: 0,
-    help: 'requests that stall forever (each costs the CLI’s fixed 30 s stall timeout)',
+    help: 'requests that stall forever (each costs the --stall-timeout the campaign passes, 5 s)',
   },
 })
 const size = args['size-mib'] * MiB
@@ -104,6 +104,8 @@ for (let run = 0; run < args.runs; run++) {
         '--json',
         '--retries',
         '8',
+        '--stall-timeout',
+        '5',
       ],
       { timeoutMs: 300_000 },
     )
@@ -120,7 +122,6 @@ for (let run = 0; run < args.runs; run++) {
     )
     const faults: Record<string, number> = {}
     for (const e of oss.served.log) if (e.fault) faults[e.fault] = (faults[e.fault] ?? 0) + 1
-    // A status fault shows as its code in the log; count stalls without `ms` separately.
     const injected = oss.served.log.filter((e) => e.fault).length
     requestsTotal += oss.served.requests
     for (const [k, n] of Object.entries(faults)) faultsTotal[k] = (faultsTotal[k] ?? 0) + n

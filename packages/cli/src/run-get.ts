@@ -114,19 +114,21 @@ function failure(error: unknown, reporter: Reporter): number {
   return ExitCode.failed
 }
 
-/** Library option names as the flags a CLI user typed, with sizes in human units. */
-const FLAGS: Readonly<Record<string, { readonly flag: string; readonly bytes: boolean }>> = {
-  partSize: { flag: '--part-size', bytes: true },
-  concurrency: { flag: '--concurrency', bytes: false },
-  retries: { flag: '--retries', bytes: false },
-  maxBytesPerSecond: { flag: '--limit-rate', bytes: true },
-  stallTimeoutMs: { flag: '--stall-timeout (in ms)', bytes: false },
+/** Library option names as the flags a CLI user typed, with each flag's numbers in its own units. */
+const FLAGS: Readonly<
+  Record<string, { readonly flag: string; readonly unit?: (n: number) => string }>
+> = {
+  partSize: { flag: '--part-size', unit: formatBytes },
+  concurrency: { flag: '--concurrency' },
+  retries: { flag: '--retries' },
+  maxBytesPerSecond: { flag: '--limit-rate', unit: (n) => `${formatBytes(n)}/s` },
+  stallTimeoutMs: { flag: '--stall-timeout', unit: (ms) => `${ms / 1000} s` },
 }
 
 function optionMessage(error: OptionsError): string {
   const known = FLAGS[error.option]
   if (!known) return error.message
   const detail = error.message.replace(/^Invalid option "[^"]*": /, '')
-  const text = known.bytes ? detail.replace(/\d{4,}/g, (n) => formatBytes(Number(n))) : detail
-  return `${known.flag} ${text}`
+  const { unit } = known
+  return `${known.flag} ${unit ? detail.replace(/\d+/g, (n) => unit(Number(n))) : detail}`
 }

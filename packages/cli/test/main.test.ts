@@ -33,6 +33,15 @@ describe('resumable (in-process)', () => {
     assert.match(text(), /--part-size must be between 100 KiB and 5\.00 GiB, got 9\.77 KiB/)
   })
 
+  it('exits 2 for a stall timeout beyond an hour, in seconds as the flag takes them', async () => {
+    const { cli, text } = fakeEnvironment()
+    assert.equal(
+      await main(['get', 'http://127.0.0.1:9/x', '-', '--stall-timeout', '3601'], cli),
+      2,
+    )
+    assert.match(text(), /--stall-timeout must be between 0\.001 s and 3600 s, got 3601 s/)
+  })
+
   it('exits 2 for oss:// without a region or endpoint', async () => {
     const { cli, text } = fakeEnvironment()
     assert.equal(await main(['get', 'oss://bucket/key', 'out'], cli), 2)

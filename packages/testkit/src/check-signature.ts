@@ -29,6 +29,7 @@ export async function checkSignature(
   bucket: string,
   key: string,
   credentials: MockCredentials,
+  now: () => number = Date.now,
 ): Promise<'AccessDenied' | 'SignatureDoesNotMatch' | 'InvalidAccessKeyId' | undefined> {
   const auth = request.headers.get('authorization') ?? ''
   const url = new URL(request.url)
@@ -41,7 +42,7 @@ export async function checkSignature(
   else if (auth.startsWith('OSS '))
     [id, valid] = await ossV1(request, url, auth, bucket, key, credentials.secretAccessKey)
   else if (url.searchParams.get('x-oss-signature-version') === 'OSS4-HMAC-SHA256')
-    [id, valid] = await ossV4Query(request, url, bucket, key, credentials.secretAccessKey)
+    [id, valid] = await ossV4Query(request, url, bucket, key, credentials.secretAccessKey, now)
   else return 'AccessDenied'
   if (id !== credentials.accessKeyId) return 'InvalidAccessKeyId'
   return valid ? undefined : 'SignatureDoesNotMatch'
@@ -184,6 +185,7 @@ async function ossV4Query(
   bucket: string,
   key: string,
   secret: string,
+  now: () => number,
 ): Promise<[string | undefined, boolean]> {
   const q = url.searchParams
   const m = /^([^/]+)\/(\d{8})\/([^/]+)\/oss\/aliyun_v4_request$/.exec(
@@ -197,7 +199,7 @@ async function ossV4Query(
   const signedAt = Date.parse(
     date.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'),
   )
-  if (!(Date.now() <= signedAt + Number(q.get('x-oss-expires') ?? 0) * 1000)) return [id, false]
+  if (!(now() <= signedAt + Number(q.get('x-oss-expires') ?? 0) * 1000)) return [id, false]
   const extra = (q.get('x-oss-additional-headers') ?? '').split(';').filter(Boolean)
   const names = [...request.headers.keys()]
     .filter(

@@ -23,10 +23,10 @@ const GZIP_TYPES = new Set([
 
 /** Where a request points: bucket and key, virtual-hosted (`bucket.host/key`) or path-style (`host/bucket/key`). */
 export function locate(oss: MockOss, url: URL): { bucket: string; key: string } {
-  const cname = oss.cnameBucket(url.hostname)
-  if (cname !== undefined) return { bucket: cname, key: decodeURIComponent(url.pathname.slice(1)) }
-  const label = url.hostname.split('.')[0] ?? ''
   const path = decodeURIComponent(url.pathname.slice(1))
+  const cname = oss.cnameBucket(url.hostname)
+  if (cname !== undefined) return { bucket: cname, key: path }
+  const label = url.hostname.split('.')[0] ?? ''
   const virtual =
     url.hostname.includes('.') && !/^\d+(\.\d+){3}$/.test(url.hostname) && oss.hasBucket(label)
   if (virtual) return { bucket: label, key: path }
@@ -83,7 +83,7 @@ async function answer(
   if (method !== 'GET' && method !== 'HEAD')
     return fail(405, 'MethodNotAllowed', 'The specified method is not allowed.')
   if (oss.credentials) {
-    const refused = await checkSignature(request, bucket, key, oss.credentials)
+    const refused = await checkSignature(request, bucket, key, oss.credentials, oss.now)
     if (refused) return fail(403, refused, SIGNATURE_MESSAGES[refused])
   }
   if (fault?.type === 'status') {

@@ -65,7 +65,7 @@ export interface MockOssOptions {
   readonly seed?: number
   /** When set, every request must be signed with these. */
   readonly credentials?: MockCredentials
-  /** The server's clock in ms (signature expiry, `RequestTimeTooSkewed`, `Date`). @default Date.now */
+  /** The server's clock in ms (presigned-URL expiry, restore expiry). @default Date.now */
   readonly now?: () => number
 }
 

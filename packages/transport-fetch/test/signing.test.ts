@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { CONTRACT_CREDENTIALS, createMockFetch, MockOss } from '@resumable/testkit'
 import {
   createOssTransport,
   createS3Transport,
+  createUrlTransport,
   ossCanonicalRequest,
   presignOssUrl,
   presignOssV4,
@@ -326,6 +328,25 @@ describe('presignOssUrl', () => {
     )
     assert.equal(q['x-oss-signature'], again['x-oss-signature'])
     assert.ok(unsigned.every(([k]) => k.toLowerCase() !== 'range'))
+  })
+
+  it('is accepted by the mock until it expires by the server clock, then refused with 403', async () => {
+    let clock = Date.now()
+    const oss = new MockOss({ credentials: CONTRACT_CREDENTIALS, now: () => clock })
+    oss.putObject('bucket', 'k', { bytes: new Uint8Array(10) })
+    const transport = createUrlTransport({
+      url: await presignOssUrl({
+        bucket: 'bucket',
+        key: 'k',
+        region: 'cn-hangzhou',
+        credentials: CONTRACT_CREDENTIALS,
+        expiresIn: 60,
+      }),
+      fetch: createMockFetch(oss),
+    })
+    assert.equal((await transport.stat()).size, 10)
+    clock += 61_000
+    await assert.rejects(transport.stat(), { kind: 'auth', status: 403 })
   })
 
   it('rejects an expiry beyond 7 days', async () => {
