@@ -1,3 +1,4 @@
+import { checkpointIo } from './checkpoint/checkpoint-io.ts'
 import { runDownload } from './engine.ts'
 import { AbortedError } from './errors/aborted-error.ts'
 import type { DownloadEvent } from './events.ts'
@@ -63,7 +64,12 @@ export function createDownload(options: DownloadOptions): DownloadHandle {
       await running?.catch(() => undefined)
       // Also when the run had already paused, or never started: cancel means nothing is left.
       await resolved.target.abort({ keep: false }).catch(() => undefined)
-      await resolved.checkpoint?.remove(resolved.checkpointKey)
+      const store = resolved.checkpoint
+      if (store) {
+        await checkpointIo(`remove the checkpoint ${resolved.checkpointKey}`, () =>
+          store.remove(resolved.checkpointKey),
+        )
+      }
     },
     on(type, listener) {
       const set = listeners.get(type) ?? new Set()

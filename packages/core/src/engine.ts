@@ -3,6 +3,7 @@ import { loadCheckpoint } from './checkpoint/load-checkpoint.ts'
 import { recheckParts } from './checkpoint/recheck-parts.ts'
 import { TransferState } from './checkpoint/transfer-state.ts'
 import { AbortedError } from './errors/aborted-error.ts'
+import { IntegrityError } from './errors/integrity-error.ts'
 import { ObjectChangedError } from './errors/object-changed-error.ts'
 import type { DownloadEvent } from './events.ts'
 import type { ResolvedOptions } from './options.ts'
@@ -49,7 +50,7 @@ async function attempt(
   restarts: number,
 ): Promise<DownloadResult> {
   const { transport, target, checkpoint: store, checkpointKey } = options
-  const object = await statWithRetry(options, signal, emit, counters)
+  const object = await statWithRetry({ options, signal, emit, counters })
   const algorithm = options.verify ? object.checksum?.algorithm : undefined
   let state = store
     ? await loadCheckpoint(
@@ -192,7 +193,7 @@ async function cleanUp(
   const discard =
     error instanceof ObjectChangedError ||
     (error instanceof AbortedError && error.kind === 'cancelled') ||
-    (error instanceof Error && error.name === 'IntegrityError')
+    error instanceof IntegrityError
   if (discard || !store) {
     await target.abort({ keep: false }).catch(() => undefined)
     await store?.remove(checkpointKey).catch(() => undefined)
