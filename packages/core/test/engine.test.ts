@@ -11,8 +11,8 @@ import {
   TargetError,
   TransportError,
 } from '@resumable/core'
-import { MemoryTarget, type MemoryVolume } from '../../store-memory/src/index.ts'
-import { makeObject } from './helpers/fake-transport.ts'
+import { MemoryTarget, type MemoryVolume } from '@resumable/store-memory'
+import { makeObject } from '@resumable/testkit'
 import { PowerSwitch, setup } from './helpers/harness.ts'
 
 const KiB = 1024
@@ -99,7 +99,7 @@ describe('download: faults', () => {
   it('continues a dropped part from its last received byte, not from the part start', async () => {
     const object = makeObject(300 * KiB)
     const { target, transport, options, events } = setup(object)
-    transport.fault = ({ n }) => (n === 0 ? { type: 'drop', afterBytes: 40_000 } : undefined)
+    transport.fault = ({ n }) => (n === 0 ? { type: 'reset', afterBytes: 40_000 } : undefined)
     const result = await download(options({ concurrency: 1 }))
     assert.deepEqual(target.committed, object.bytes)
     assert.deepEqual(transport.reads[1], { start: 40_000, end: 102_399, fault: undefined })
@@ -159,7 +159,7 @@ describe('download: faults', () => {
   it('refuses a 200 whole-object answer to a ranged read without writing a byte', async () => {
     const object = makeObject(300 * KiB)
     const { target, transport, options, volume } = setup(object)
-    transport.fault = ({ start }) => (start > 0 ? { type: 'whole' } : undefined)
+    transport.fault = ({ start }) => (start > 0 ? { type: 'ignore-range' } : undefined)
     const writes: [number, number][] = []
     const spy = {
       id: target.id,
@@ -202,7 +202,9 @@ describe('download: faults', () => {
   it('detects a changed ETag on a response even when the server ignored If-Match', async () => {
     const object = makeObject(300 * KiB)
     const { transport, options } = setup(object)
-    transport.fault = ({ n }) => (n === 1 ? { type: 'etag', etag: '"OTHER"' } : undefined)
+    transport.honoursIfMatch = false
+    transport.fault = ({ n }) =>
+      n === 1 ? { type: 'replace', object: makeObject(300 * KiB, 2, '"OTHER"') } : undefined
     await assert.rejects(
       download(options({ concurrency: 1, onObjectChanged: 'fail' })),
       ObjectChangedError,

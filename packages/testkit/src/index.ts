@@ -4,10 +4,18 @@
  * @module @resumable/testkit
  */
 export { checkSignature, type MockCredentials } from './check-signature.ts'
-export { type ContractCase, collect } from './contract-case.ts'
-export type { Fault, FaultMatch, FaultRule } from './faults.ts'
+export type { ContractCase } from './contract-case.ts'
+export {
+  type FakeObject,
+  FakeTransport,
+  makeObject,
+  type ReadRecord,
+  type TransportFault,
+} from './fake-transport.ts'
+export type { Fault, FaultMatch, FaultRule, FaultType } from './faults.ts'
 export { FaultPlan } from './faults.ts'
 export { handleOssRequest, locate } from './handle-request.ts'
+export { collect, makeBytes } from './helpers.ts'
 export { createMockFetch, ossHandlers } from './msw-handlers.ts'
 export {
   MockOss,
@@ -30,3 +38,7 @@ export {
   type TransportFactory,
   transportContract,
 } from './transport-contract.ts'
+export {
+  type TransportCapabilities,
+  transportDownloadContract,
+} from './transport-download-contract.ts'

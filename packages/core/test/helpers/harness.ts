@@ -1,10 +1,6 @@
 import type { CheckpointStore, DownloadEvent, DownloadOptions, Target } from '@resumable/core'
-import {
-  MemoryCheckpointStore,
-  MemoryTarget,
-  MemoryVolume,
-} from '../../../store-memory/src/index.ts'
-import { type FakeObject, FakeTransport } from './fake-transport.ts'
+import { MemoryCheckpointStore, MemoryTarget, MemoryVolume } from '@resumable/store-memory'
+import { type FakeObject, FakeTransport } from '@resumable/testkit'
 
 /** Forwards to a Target or CheckpointStore until `pull()`, then fails every call: a process "killed" mid-run. */
 export class PowerSwitch {
