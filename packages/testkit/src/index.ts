@@ -26,11 +26,14 @@ export {
   type StorageClass,
   type StoredObject,
 } from './oss-model.ts'
+export { PowerSwitch } from './power-switch.ts'
 export type { ServedCounters, ServedRequest } from './served-counters.ts'
 export { generatedSource } from './source/generated-source.ts'
 export { bytesSource, type ObjectSource, readAll, sourceCrc64 } from './source/object-source.ts'
 export { storeContract } from './store-contract.ts'
+export { type StoreUnderTest, storeDownloadContract } from './store-download-contract.ts'
 export { type TargetUnderTest, targetContract } from './target-contract.ts'
+export { targetDownloadContract } from './target-download-contract.ts'
 export {
   CONTRACT_CREDENTIALS,
   type TransportContext,
