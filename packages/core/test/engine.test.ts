@@ -12,8 +12,8 @@ import {
   TransportError,
 } from '@resumable/core'
 import { MemoryTarget, type MemoryVolume } from '@resumable/store-memory'
-import { makeObject } from '@resumable/testkit'
-import { PowerSwitch, setup } from './helpers/harness.ts'
+import { makeObject, PowerSwitch } from '@resumable/testkit'
+import { setup } from './helpers/harness.ts'
 
 const KiB = 1024
 
@@ -336,7 +336,7 @@ describe('download: resume', () => {
       concurrency: 1,
       checkpointIntervalMs: 100,
     }
-    setTimeout(() => power.pull(volume), 600)
+    setTimeout(() => power.pull(() => volume.crash()), 600)
     await assert.rejects(
       download(
         options({ ...settings, target: power.target(dying), checkpoint: power.store(store) }),
@@ -361,7 +361,7 @@ describe('download: resume', () => {
     transport.chunkDelayMs = 1
     let reads = 0
     transport.fault = () => {
-      if (++reads === 9) power.pull(volume)
+      if (++reads === 9) power.pull(() => volume.crash())
       return undefined
     }
     await assert.rejects(
