@@ -108,3 +108,33 @@ describe('OPTION_TABLE is the single source of defaults', () => {
     }
   })
 })
+
+describe('the core README maps each step of a download to its files', () => {
+  const readme = text('../README.md')
+  const steps = [...readme.matchAll(/^(\d+)\. \*\*([^*]+)\*\*[^\n]*(?:\n {2,}[^\n]*)*/gm)]
+
+  it('names ten steps, each with at least one source file that exists', () => {
+    assert.equal(steps.length, 10)
+    for (const [step, number] of steps) {
+      const files = [...step.matchAll(/`([\w/-]+\.ts)`/g)].map((m) => m[1] as string)
+      assert.ok(files.length > 0, `step ${number} names no file`)
+      for (const file of files) {
+        assert.doesNotThrow(
+          () => text(`../src/${file}`),
+          `step ${number}: src/${file} does not exist`,
+        )
+      }
+    }
+  })
+
+  it('engine.ts carries every step number as a comment', () => {
+    const engine = text('../src/engine.ts')
+    const numbered = new Set<number>()
+    for (const m of engine.matchAll(/(?:\/\/|\*) (\d+)(?:–(\d+))?\. /g)) {
+      const from = Number(m[1])
+      for (let n = from; n <= Number(m[2] ?? from); n++) numbered.add(n)
+    }
+    for (const [, number] of steps)
+      assert.ok(numbered.has(Number(number)), `engine.ts lacks step ${number}`)
+  })
+})
