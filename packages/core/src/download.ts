@@ -22,7 +22,31 @@ export interface DownloadHandle {
   on<T extends DownloadEvent['type']>(type: T, listener: DownloadListener<T>): () => void
 }
 
-/** Validates options (throwing OptionsError before anything is touched) and returns a handle. */
+/**
+ * Validates options (throwing OptionsError before anything is touched) and returns a handle to
+ * start, watch, pause and cancel the download.
+ *
+ * @example
+ * ```ts
+ * import { AbortedError, createDownload } from '@resumable/core'
+ * import { FileCheckpointStore, FileTarget } from '@resumable/store-fs'
+ * import { createUrlTransport } from '@resumable/transport-fetch'
+ *
+ * const handle = createDownload({
+ *   transport: createUrlTransport({ url: 'https://example.com/big.iso' }),
+ *   target: new FileTarget('big.iso'),
+ *   checkpoint: new FileCheckpointStore(),
+ * })
+ * handle.on('retry', (e) => console.warn(`part ${e.part} retry ${e.attempt}: ${e.reason.kind}`))
+ * process.once('SIGINT', () => handle.pause()) // in-flight bytes are made durable first
+ * try {
+ *   await handle.start()
+ * } catch (error) {
+ *   if (error instanceof AbortedError && error.kind === 'paused') console.log('run again to resume')
+ *   else throw error
+ * }
+ * ```
+ */
 export function createDownload(options: DownloadOptions): DownloadHandle {
   const listeners = new Map<string, Set<(event: DownloadEvent) => void>>()
   const resolved = resolveOptions({
@@ -81,7 +105,26 @@ export function createDownload(options: DownloadOptions): DownloadHandle {
   }
 }
 
-/** Downloads an object resumably; resolves when the destination holds the complete, verified object. */
+/**
+ * Downloads an object resumably; resolves when the destination holds the complete, verified
+ * object. Call it again with the same target and checkpoint after any failure to resume.
+ *
+ * @example
+ * ```ts
+ * import { download } from '@resumable/core'
+ * import { FileCheckpointStore, FileTarget } from '@resumable/store-fs'
+ * import { createUrlTransport } from '@resumable/transport-fetch'
+ *
+ * const result = await download({
+ *   transport: createUrlTransport({ url: 'https://example.com/big.iso' }),
+ *   target: new FileTarget('big.iso'),
+ *   checkpoint: new FileCheckpointStore(),
+ *   concurrency: 16,
+ *   onProgress: (p) => console.log(`${p.bytesDone} / ${p.totalBytes}`),
+ * })
+ * console.log(result.verification) // { method: 'crc64xz', value: … } or { method: 'size', reason }
+ * ```
+ */
 export async function download(options: DownloadOptions): Promise<DownloadResult> {
   return createDownload(options).start()
 }
