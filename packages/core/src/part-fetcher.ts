@@ -5,7 +5,7 @@ import { isResumableError } from './errors/resumable-error.ts'
 import { isTransportError, TransportError } from './errors/transport-error.ts'
 import { partRange } from './plan.ts'
 import type { ReadResponse } from './ports.ts'
-import { retryAfter } from './retry.ts'
+import { backOffOrThrow } from './retry.ts'
 import type { RunContext } from './run-context.ts'
 import { stallGuard } from './stall-guard.ts'
 
@@ -115,7 +115,7 @@ export async function fetchPart(ctx: RunContext, index: number, buffer: Uint8Arr
       if (ctx.signal.aborted) throw ctx.signal.reason
       const error = classify(caught)
       failures = written > before ? 1 : failures + 1
-      await retryAfter(ctx, index, failures, error)
+      await backOffOrThrow(ctx, index, failures, error)
     } finally {
       ctx.signal.removeEventListener('abort', onRunAbort)
     }

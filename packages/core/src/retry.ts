@@ -12,7 +12,7 @@ export type RetryScope = Pick<RunContext, 'options' | 'counters' | 'emit' | 'sig
  * budget, otherwise counts the retry, emits it and waits a full-jitter backoff that is never
  * shorter than the server's Retry-After. `part` is -1 for `stat`.
  */
-export async function retryAfter(
+export async function backOffOrThrow(
   scope: RetryScope,
   part: number,
   attempt: number,

@@ -1,6 +1,6 @@
 import { isTransportError } from './errors/transport-error.ts'
 import type { ObjectInfo } from './ports.ts'
-import { type RetryScope, retryAfter } from './retry.ts'
+import { backOffOrThrow, type RetryScope } from './retry.ts'
 
 /** Calls `transport.stat`, retrying transient failures with the same budget and backoff as parts. */
 export async function statWithRetry(scope: RetryScope): Promise<ObjectInfo> {
@@ -17,7 +17,7 @@ export async function statWithRetry(scope: RetryScope): Promise<ObjectInfo> {
     } catch (error) {
       if (signal.aborted) throw signal.reason
       if (!isTransportError(error) || !error.retryable) throw error
-      await retryAfter(scope, -1, attempt, error)
+      await backOffOrThrow(scope, -1, attempt, error)
     }
   }
 }
