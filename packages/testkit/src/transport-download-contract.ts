@@ -148,6 +148,18 @@ export function transportDownloadContract(
     },
     ...recoverable,
     {
+      name: `${flavour}: a 503 on the stat request is retried (as part -1) and the download completes`,
+      async run() {
+        const t = await go([
+          { fault: { type: 'status', status: 503, code: 'ServiceUnavailable' }, times: 1 },
+        ])
+        await t.outcome
+        assert.deepEqual(t.target.committed, t.bytes)
+        const retry = t.events.find((e) => e.type === 'retry')
+        assert.ok(retry?.type === 'retry' && retry.part === -1, 'the stat failure was not retried')
+      },
+    },
+    {
       name: `${flavour}: 503 with Retry-After: 1 waits at least a second before the retry`,
       async run() {
         const t = await go([
