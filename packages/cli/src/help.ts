@@ -1,4 +1,20 @@
-/** The text `resumable --help` prints. */
+import { OPTION_TABLE } from '@resumable/core'
+
+/** A byte count as a flag value a user could type back: `8MiB`, `100KiB`, `4096`. */
+function sizeFlag(n: number): string {
+  for (const [unit, size] of [
+    ['GiB', 1024 ** 3],
+    ['MiB', 1024 ** 2],
+    ['KiB', 1024],
+  ] as const) {
+    if (n >= size && n % size === 0) return `${n / size}${unit}`
+  }
+  return String(n)
+}
+
+const { partSize, concurrency, retries, stallTimeoutMs } = OPTION_TABLE
+
+/** The text `resumable --help` prints; defaults and limits come from core's OPTION_TABLE. */
 export const HELP: string = `resumable — resumable, verified, concurrent downloads from OSS, S3 and HTTP
 
 Usage:
@@ -13,15 +29,15 @@ Sources:
   <dest> may be - to stream to stdout (no checkpoint, no resume).
 
 Options:
-  --part-size <size>       bytes per ranged part, 100KiB–5GiB (default 8MiB)
-  --concurrency <n>        parts fetched at once (default 8)
+  --part-size <size>       bytes per ranged part, ${sizeFlag(partSize.min)}–${sizeFlag(partSize.max)} (default ${sizeFlag(partSize.default)})
+  --concurrency <n>        parts fetched at once (default ${concurrency.default})
   --checkpoint <file|dir>  where progress is saved (default: <dest>.resumable.json)
   --no-checkpoint          keep no progress on disk
   --no-verify              skip the CRC-64 comparison with the store
   --recheck                on resume, re-read saved parts and re-fetch any that changed on disk
   --limit-rate <rate>      total bandwidth cap, e.g. 50MiB/s
-  --retries <n>            attempts without progress per part before giving up (default 5)
-  --stall-timeout <s>      seconds without a byte before a part is retried (default 30)
+  --retries <n>            attempts without progress per part before giving up (default ${retries.default})
+  --stall-timeout <s>      seconds without a byte before a part is retried (default ${stallTimeoutMs.default / 1000})
   --on-change <policy>     if the object changes between runs: restart (default) or fail
   --force, -f              overwrite an existing destination
   --quiet, -q              print nothing but errors

@@ -125,10 +125,15 @@ const FLAGS: Readonly<
   stallTimeoutMs: { flag: '--stall-timeout', unit: (ms) => `${ms / 1000} s` },
 }
 
+/** Phrases an option error from its fields (never from its message), in the flag's own units. */
 function optionMessage(error: OptionsError): string {
   const known = FLAGS[error.option]
   if (!known) return error.message
-  const detail = error.message.replace(/^Invalid option "[^"]*": /, '')
-  const { unit } = known
-  return `${known.flag} ${unit ? detail.replace(/\d+/g, (n) => unit(Number(n))) : detail}`
+  const show = known.unit ?? String
+  const { min, max, received } = error
+  if (typeof received !== 'number' || !Number.isSafeInteger(received)) {
+    return `${known.flag} must be an integer, got ${String(received)}`
+  }
+  if (min === undefined || max === undefined) return error.message
+  return `${known.flag} must be between ${show(min)} and ${show(max)}, got ${show(received)}`
 }

@@ -1,3 +1,4 @@
+import { checkpointIo } from './checkpoint/checkpoint-io.ts'
 import { runDownload } from './engine.ts'
 import { AbortedError } from './errors/aborted-error.ts'
 import type { DownloadEvent } from './events.ts'
@@ -21,7 +22,31 @@ export interface DownloadHandle {
   on<T extends DownloadEvent['type']>(type: T, listener: DownloadListener<T>): () => void
 }
 
-/** Validates options (throwing OptionsError before anything is touched) and returns a handle. */
+/**
+ * Validates options (throwing OptionsError before anything is touched) and returns a handle to
+ * start, watch, pause and cancel the download.
+ *
+ * @example
+ * ```ts
+ * import { AbortedError, createDownload } from '@resumable/core'
+ * import { FileCheckpointStore, FileTarget } from '@resumable/store-fs'
+ * import { createUrlTransport } from '@resumable/transport-fetch'
+ *
+ * const handle = createDownload({
+ *   transport: createUrlTransport({ url: 'https://example.com/big.iso' }),
+ *   target: new FileTarget('big.iso'),
+ *   checkpoint: new FileCheckpointStore(),
+ * })
+ * handle.on('retry', (e) => console.warn(`part ${e.part} retry ${e.attempt}: ${e.reason.kind}`))
+ * process.once('SIGINT', () => handle.pause()) // in-flight bytes are made durable first
+ * try {
+ *   await handle.start()
+ * } catch (error) {
+ *   if (error instanceof AbortedError && error.kind === 'paused') console.log('run again to resume')
+ *   else throw error
+ * }
+ * ```
+ */
 export function createDownload(options: DownloadOptions): DownloadHandle {
   const listeners = new Map<string, Set<(event: DownloadEvent) => void>>()
   const resolved = resolveOptions({
@@ -63,7 +88,12 @@ export function createDownload(options: DownloadOptions): DownloadHandle {
       await running?.catch(() => undefined)
       // Also when the run had already paused, or never started: cancel means nothing is left.
       await resolved.target.abort({ keep: false }).catch(() => undefined)
-      await resolved.checkpoint?.remove(resolved.checkpointKey)
+      const store = resolved.checkpoint
+      if (store) {
+        await checkpointIo(`remove the checkpoint ${resolved.checkpointKey}`, () =>
+          store.remove(resolved.checkpointKey),
+        )
+      }
     },
     on(type, listener) {
       const set = listeners.get(type) ?? new Set()
@@ -75,7 +105,26 @@ export function createDownload(options: DownloadOptions): DownloadHandle {
   }
 }
 
-/** Downloads an object resumably; resolves when the destination holds the complete, verified object. */
+/**
+ * Downloads an object resumably; resolves when the destination holds the complete, verified
+ * object. Call it again with the same target and checkpoint after any failure to resume.
+ *
+ * @example
+ * ```ts
+ * import { download } from '@resumable/core'
+ * import { FileCheckpointStore, FileTarget } from '@resumable/store-fs'
+ * import { createUrlTransport } from '@resumable/transport-fetch'
+ *
+ * const result = await download({
+ *   transport: createUrlTransport({ url: 'https://example.com/big.iso' }),
+ *   target: new FileTarget('big.iso'),
+ *   checkpoint: new FileCheckpointStore(),
+ *   concurrency: 16,
+ *   onProgress: (p) => console.log(`${p.bytesDone} / ${p.totalBytes}`),
+ * })
+ * console.log(result.verification) // { method: 'crc64xz', value: … } or { method: 'size', reason }
+ * ```
+ */
 export async function download(options: DownloadOptions): Promise<DownloadResult> {
   return createDownload(options).start()
 }

@@ -3,6 +3,7 @@ import { loadCheckpoint } from './checkpoint/load-checkpoint.ts'
 import { recheckParts } from './checkpoint/recheck-parts.ts'
 import { TransferState } from './checkpoint/transfer-state.ts'
 import { AbortedError } from './errors/aborted-error.ts'
+import { IntegrityError } from './errors/integrity-error.ts'
 import { ObjectChangedError } from './errors/object-changed-error.ts'
 import type { DownloadEvent } from './events.ts'
 import type { ResolvedOptions } from './options.ts'
@@ -17,7 +18,9 @@ import { statWithRetry } from './stat-with-retry.ts'
 import { combinePartCrcs, type Verification, verifyObject } from './verify.ts'
 
 /**
- * The resume algorithm, in one place: stat → checkpoint → plan → parts → verify → commit.
+ * The resume algorithm, in one place. The numbered comments are the steps of the core README's
+ * "How a download runs", each naming the file that does it:
+ * stat → checkpoint → recheck → plan → parts (with retry and checkpoints) → verify → commit.
  * `signal` aborts with an AbortedError whose kind says pause or cancel.
  */
 export async function runDownload(
@@ -32,6 +35,7 @@ export async function runDownload(
     try {
       return await attempt(options, signal, counters, emit, limiter, startedAt, restarts)
     } catch (error) {
+      // 9. Object changed: start over (bounded by maxRestarts) or fail; never mix two versions.
       if (!(error instanceof ObjectChangedError) || signal.aborted) throw error
       if (options.onObjectChanged === 'fail' || restarts >= options.maxRestarts) throw error
       emit({ type: 'restart', reason: error.message, restarts: restarts + 1 })
@@ -49,8 +53,11 @@ async function attempt(
   restarts: number,
 ): Promise<DownloadResult> {
   const { transport, target, checkpoint: store, checkpointKey } = options
-  const object = await statWithRetry(options, signal, emit, counters)
+  // 1. Stat, retried like parts (stat-with-retry.ts, retry.ts).
+  const object = await statWithRetry({ options, signal, emit, counters })
   const algorithm = options.verify ? object.checksum?.algorithm : undefined
+  // 2. Load the checkpoint; anything that does not match is discarded with a reason
+  //    (checkpoint/load-checkpoint.ts, checkpoint/match.ts, checkpoint/codec.ts).
   let state = store
     ? await loadCheckpoint(
         {
@@ -73,11 +80,13 @@ async function attempt(
     })
     state = undefined
   }
+  // 3. Recheck resumed parts against their CRC-64 on disk (checkpoint/recheck-parts.ts).
   if (state && options.recheckResumedParts && state.algorithm) {
     const claimed = state.doneCount + state.partials().length
     const partsRefetched = await recheckParts(target, state, options.writeBufferSize)
     emit({ type: 'resume-checked', partsChecked: claimed, partsRefetched })
   }
+  // 4. Plan parts, unless the checkpoint's plan is reused (plan.ts).
   state ??= new TransferState(freshPlan(options, object), algorithm)
   const resumedBytes = state.bytesDone
   const writer = new CheckpointWriter(
@@ -137,7 +146,11 @@ async function attempt(
 
   let verification: Verification
   try {
+    // 5–7. Fetch parts with exact-range checks (run-parts.ts, part-fetcher.ts, stall-guard.ts),
+    //      retry from the last byte (retry.ts, backoff.ts), checkpoint what is durable
+    //      (checkpoint/checkpoint-writer.ts).
     await runParts(ctx, writer)
+    // 8. Verify the combined CRC-64, then publish (verify.ts, crc64/combine.ts).
     verification = verifyObject(
       object,
       algorithm,
@@ -179,8 +192,9 @@ function partLength(state: TransferState, index: number): number {
 }
 
 /**
- * After a failure: a pause or a transient stop keeps durable progress; a cancel, a changed object
- * or bad data removes everything, because nothing of it may be trusted or wanted.
+ * 10. Pause and cancel (with download.ts). After a failure: a pause or a transient stop keeps
+ * durable progress; a cancel, a changed object or bad data removes everything, because nothing
+ * of it may be trusted or wanted.
  */
 async function cleanUp(
   options: ResolvedOptions,
@@ -192,7 +206,7 @@ async function cleanUp(
   const discard =
     error instanceof ObjectChangedError ||
     (error instanceof AbortedError && error.kind === 'cancelled') ||
-    (error instanceof Error && error.name === 'IntegrityError')
+    error instanceof IntegrityError
   if (discard || !store) {
     await target.abort({ keep: false }).catch(() => undefined)
     await store?.remove(checkpointKey).catch(() => undefined)

@@ -16,6 +16,17 @@ export { type PartialPart, TransferState } from './checkpoint/transfer-state.ts'
 export type { ChecksumAlgorithm } from './crc64/algorithm.ts'
 export { crc64, crc64Combine, formatCrc64Hex } from './crc64/index.ts'
 export {
+  CHOICE_TABLE,
+  type ChoiceOptionSpec,
+  type ChoiceTable,
+  type DefaultedOptionSpec,
+  type NumericOption,
+  type NumericOptionSpec,
+  OPTION_TABLE,
+  type OptionTable,
+  type OptionUnit,
+} from './defaults.ts'
+export {
   createDownload,
   type DownloadHandle,
   type DownloadListener,

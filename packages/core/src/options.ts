@@ -1,6 +1,12 @@
+import {
+  CHOICE_TABLE,
+  type NumericOption,
+  type NumericOptionSpec,
+  OPTION_TABLE,
+  type OptionTable,
+} from './defaults.ts'
 import { OptionsError } from './errors/options-error.ts'
 import type { DownloadEvent, DownloadProgress } from './events.ts'
-import { DEFAULT_MAX_PARTS, MAX_PART_SIZE, MIN_PART_SIZE } from './plan.ts'
 import type { CheckpointStore, Target, Transport } from './ports.ts'
 
 /** What to do when the remote object changes during a download. */
@@ -16,7 +22,7 @@ export interface DownloadOptions {
   readonly checkpoint?: CheckpointStore | false
   /** Key under which the checkpoint is stored. @default target.id */
   readonly checkpointKey?: string
-  /** Bytes per ranged part, 100 KB–5 GiB; raised automatically to keep at most `maxParts`. @default 8 MiB */
+  /** Bytes per ranged part, 100 KiB–5 GiB; raised automatically to keep at most `maxParts`. @default 8 MiB */
   readonly partSize?: number
   /** Parts fetched at once. @default 8 */
   readonly concurrency?: number
@@ -86,9 +92,7 @@ export interface ResolvedOptions {
   readonly random: () => number
 }
 
-const MIB = 1024 * 1024
-
-/** Applies defaults and validates; throws OptionsError before anything is touched. */
+/** Applies defaults from `OPTION_TABLE` and validates; throws OptionsError before anything is touched. */
 export function resolveOptions(options: DownloadOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) {
     throw new OptionsError('options', 'expected an object')
@@ -110,68 +114,45 @@ export function resolveOptions(options: DownloadOptions): ResolvedOptions {
       'expected a CheckpointStore with load(), save() and remove()',
     )
   }
-  const partSize = integer('partSize', options.partSize, 8 * MIB, MIN_PART_SIZE, MAX_PART_SIZE)
-  const retryBaseDelayMs = integer('retryBaseDelayMs', options.retryBaseDelayMs, 200, 0, 3_600_000)
   const checkpointKey = options.checkpointKey ?? target.id
   if (typeof checkpointKey !== 'string' || checkpointKey === '') {
     throw new OptionsError('checkpointKey', 'must be a non-empty string (or give the target an id)')
   }
-  const maxBytesPerSecond =
-    options.maxBytesPerSecond === undefined
-      ? undefined
-      : integer('maxBytesPerSecond', options.maxBytesPerSecond, 0, 1, Number.MAX_SAFE_INTEGER)
-  const onObjectChanged = options.onObjectChanged ?? 'restart'
-  if (onObjectChanged !== 'restart' && onObjectChanged !== 'fail') {
+  const onObjectChanged = options.onObjectChanged ?? CHOICE_TABLE.onObjectChanged.default
+  if (!CHOICE_TABLE.onObjectChanged.choices.includes(onObjectChanged)) {
     throw new OptionsError(
       'onObjectChanged',
       `must be 'restart' or 'fail', got ${String(onObjectChanged)}`,
+      { received: onObjectChanged },
     )
   }
+  const partSize = numeric(options, 'partSize')
+  const retryBaseDelayMs = numeric(options, 'retryBaseDelayMs')
   return {
     transport,
     target,
     checkpoint,
     checkpointKey,
     partSize,
-    concurrency: integer('concurrency', options.concurrency, 8, 1, 1024),
-    singleRequestThreshold: integer(
-      'singleRequestThreshold',
-      options.singleRequestThreshold,
-      partSize,
-      0,
-      Number.MAX_SAFE_INTEGER,
-    ),
-    maxParts: integer('maxParts', options.maxParts, DEFAULT_MAX_PARTS, 1, 1_000_000),
-    retries: integer('retries', options.retries, 5, 0, 1000),
+    concurrency: numeric(options, 'concurrency'),
+    singleRequestThreshold: numeric(options, 'singleRequestThreshold', { fallback: partSize }),
+    maxParts: numeric(options, 'maxParts'),
+    retries: numeric(options, 'retries'),
     retryBaseDelayMs,
-    retryMaxDelayMs: integer(
-      'retryMaxDelayMs',
-      options.retryMaxDelayMs,
-      Math.max(20_000, retryBaseDelayMs),
-      retryBaseDelayMs,
-      3_600_000,
-    ),
-    stallTimeoutMs: integer('stallTimeoutMs', options.stallTimeoutMs, 30_000, 1, 3_600_000),
-    checkpointIntervalMs: integer(
-      'checkpointIntervalMs',
-      options.checkpointIntervalMs,
-      1000,
-      1,
-      3_600_000,
-    ),
-    writeBufferSize: integer('writeBufferSize', options.writeBufferSize, MIB, 1, 256 * MIB),
-    verify: options.verify ?? true,
-    recheckResumedParts: options.recheckResumedParts ?? false,
+    // The cap can never be below the base, whatever the table's floor says.
+    retryMaxDelayMs: numeric(options, 'retryMaxDelayMs', {
+      fallback: Math.max(OPTION_TABLE.retryMaxDelayMs.default, retryBaseDelayMs),
+      min: retryBaseDelayMs,
+    }),
+    stallTimeoutMs: numeric(options, 'stallTimeoutMs'),
+    checkpointIntervalMs: numeric(options, 'checkpointIntervalMs'),
+    writeBufferSize: numeric(options, 'writeBufferSize'),
+    verify: options.verify ?? CHOICE_TABLE.verify.default,
+    recheckResumedParts: options.recheckResumedParts ?? CHOICE_TABLE.recheckResumedParts.default,
     onObjectChanged,
-    maxRestarts: integer('maxRestarts', options.maxRestarts, 2, 0, 100),
-    maxBytesPerSecond,
-    progressIntervalMs: integer(
-      'progressIntervalMs',
-      options.progressIntervalMs,
-      250,
-      0,
-      3_600_000,
-    ),
+    maxRestarts: numeric(options, 'maxRestarts'),
+    maxBytesPerSecond: numeric(options, 'maxBytesPerSecond'),
+    progressIntervalMs: numeric(options, 'progressIntervalMs'),
     signal: options.signal,
     onProgress: options.onProgress,
     onEvent: options.onEvent,
@@ -179,19 +160,26 @@ export function resolveOptions(options: DownloadOptions): ResolvedOptions {
   }
 }
 
-function integer(
-  name: string,
-  value: number | undefined,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  if (value === undefined) return fallback
+type Defaulted<K extends NumericOption> = OptionTable[K]['default'] extends number
+  ? number
+  : number | undefined
+
+/** Reads option `name`, falling back to the table's default, and checks it against the table's range. */
+function numeric<K extends NumericOption>(
+  options: DownloadOptions,
+  name: K,
+  override: { readonly fallback?: number; readonly min?: number } = {},
+): Defaulted<K> {
+  const spec: NumericOptionSpec = OPTION_TABLE[name]
+  const value = options[name]
+  if (value === undefined) return (override.fallback ?? spec.default) as Defaulted<K>
+  const min = override.min ?? spec.min
+  const range = { min, max: spec.max, received: value, unit: spec.unit }
   if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
-    throw new OptionsError(name, `must be an integer, got ${String(value)}`)
+    throw new OptionsError(name, `must be an integer, got ${String(value)}`, range)
   }
-  if (value < min || value > max) {
-    throw new OptionsError(name, `must be between ${min} and ${max}, got ${value}`)
+  if (value < min || value > spec.max) {
+    throw new OptionsError(name, `must be between ${min} and ${spec.max}, got ${value}`, range)
   }
   return value
 }

@@ -1,4 +1,3 @@
-import { backoffDelay } from './backoff.ts'
 import { type ChunkReader, chunkReader } from './byte-source.ts'
 import { crc64 } from './crc64/index.ts'
 import { ObjectChangedError } from './errors/object-changed-error.ts'
@@ -6,9 +5,8 @@ import { isResumableError } from './errors/resumable-error.ts'
 import { isTransportError, TransportError } from './errors/transport-error.ts'
 import { partRange } from './plan.ts'
 import type { ReadResponse } from './ports.ts'
-import { retryReason } from './retry-reason.ts'
+import { backOffOrThrow } from './retry.ts'
 import type { RunContext } from './run-context.ts'
-import { sleep } from './sleep.ts'
 import { stallGuard } from './stall-guard.ts'
 
 /** Marks an error from the Target: local failures are never retried as if the network caused them. */
@@ -117,26 +115,7 @@ export async function fetchPart(ctx: RunContext, index: number, buffer: Uint8Arr
       if (ctx.signal.aborted) throw ctx.signal.reason
       const error = classify(caught)
       failures = written > before ? 1 : failures + 1
-      if (failures > options.retries) throw error
-      const delayMs = backoffDelay(
-        {
-          baseMs: options.retryBaseDelayMs,
-          maxMs: options.retryMaxDelayMs,
-          random: options.random,
-        },
-        failures,
-        error.retryAfterMs,
-      )
-      ctx.counters.retries++
-      ctx.counters.retriesByKind[error.kind] = (ctx.counters.retriesByKind[error.kind] ?? 0) + 1
-      ctx.emit({
-        type: 'retry',
-        part: index,
-        attempt: failures,
-        delayMs,
-        reason: retryReason(error),
-      })
-      await sleep(delayMs, ctx.signal)
+      await backOffOrThrow(ctx, index, failures, error)
     } finally {
       ctx.signal.removeEventListener('abort', onRunAbort)
     }

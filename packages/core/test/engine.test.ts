@@ -11,9 +11,9 @@ import {
   TargetError,
   TransportError,
 } from '@resumable/core'
-import { MemoryTarget, type MemoryVolume } from '../../store-memory/src/index.ts'
-import { makeObject } from './helpers/fake-transport.ts'
-import { PowerSwitch, setup } from './helpers/harness.ts'
+import { MemoryTarget, type MemoryVolume } from '@resumable/store-memory'
+import { makeObject, PowerSwitch } from '@resumable/testkit'
+import { setup } from './helpers/harness.ts'
 
 const KiB = 1024
 
@@ -99,7 +99,7 @@ describe('download: faults', () => {
   it('continues a dropped part from its last received byte, not from the part start', async () => {
     const object = makeObject(300 * KiB)
     const { target, transport, options, events } = setup(object)
-    transport.fault = ({ n }) => (n === 0 ? { type: 'drop', afterBytes: 40_000 } : undefined)
+    transport.fault = ({ n }) => (n === 0 ? { type: 'reset', afterBytes: 40_000 } : undefined)
     const result = await download(options({ concurrency: 1 }))
     assert.deepEqual(target.committed, object.bytes)
     assert.deepEqual(transport.reads[1], { start: 40_000, end: 102_399, fault: undefined })
@@ -159,7 +159,7 @@ describe('download: faults', () => {
   it('refuses a 200 whole-object answer to a ranged read without writing a byte', async () => {
     const object = makeObject(300 * KiB)
     const { target, transport, options, volume } = setup(object)
-    transport.fault = ({ start }) => (start > 0 ? { type: 'whole' } : undefined)
+    transport.fault = ({ start }) => (start > 0 ? { type: 'ignore-range' } : undefined)
     const writes: [number, number][] = []
     const spy = {
       id: target.id,
@@ -202,7 +202,9 @@ describe('download: faults', () => {
   it('detects a changed ETag on a response even when the server ignored If-Match', async () => {
     const object = makeObject(300 * KiB)
     const { transport, options } = setup(object)
-    transport.fault = ({ n }) => (n === 1 ? { type: 'etag', etag: '"OTHER"' } : undefined)
+    transport.honoursIfMatch = false
+    transport.fault = ({ n }) =>
+      n === 1 ? { type: 'replace', object: makeObject(300 * KiB, 2, '"OTHER"') } : undefined
     await assert.rejects(
       download(options({ concurrency: 1, onObjectChanged: 'fail' })),
       ObjectChangedError,
@@ -334,7 +336,7 @@ describe('download: resume', () => {
       concurrency: 1,
       checkpointIntervalMs: 100,
     }
-    setTimeout(() => power.pull(volume), 600)
+    setTimeout(() => power.pull(() => volume.crash()), 600)
     await assert.rejects(
       download(
         options({ ...settings, target: power.target(dying), checkpoint: power.store(store) }),
@@ -359,7 +361,7 @@ describe('download: resume', () => {
     transport.chunkDelayMs = 1
     let reads = 0
     transport.fault = () => {
-      if (++reads === 9) power.pull(volume)
+      if (++reads === 9) power.pull(() => volume.crash())
       return undefined
     }
     await assert.rejects(

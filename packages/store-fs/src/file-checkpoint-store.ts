@@ -21,6 +21,20 @@ export const CHECKPOINT_SUFFIX = '.resumable.json'
  * destination path), or in a chosen directory under a name made safe from the key. Saves write a
  * temporary file, fsync it, rename it over the old one and fsync the directory: a reader sees the
  * old checkpoint or the new one, never a torn one. Files are created with mode 0600.
+ *
+ * @example
+ * ```ts
+ * import { download } from '@resumable/core'
+ * import { FileCheckpointStore, FileTarget } from '@resumable/store-fs'
+ * import { createUrlTransport } from '@resumable/transport-fetch'
+ *
+ * // Keep checkpoints out of the download directory; run the same call again after a crash to resume.
+ * await download({
+ *   transport: createUrlTransport({ url: 'https://example.com/big.iso' }),
+ *   target: new FileTarget('/data/big.iso'),
+ *   checkpoint: new FileCheckpointStore({ dir: '/var/lib/myapp/checkpoints' }),
+ * })
+ * ```
  */
 export class FileCheckpointStore implements CheckpointStore {
   readonly #dir: string | undefined

@@ -27,6 +27,20 @@ export const LOCK_SUFFIX = '.resumable.lock'
  * A file destination: bytes go to `<dest>.resumable-part` in the same directory (so the final
  * rename is atomic), `sync()` is fdatasync, and `commit()` fsyncs, renames over the destination
  * and fsyncs the directory. A lock file keeps a second process out.
+ *
+ * @example
+ * ```ts
+ * import { download } from '@resumable/core'
+ * import { FileCheckpointStore, FileTarget } from '@resumable/store-fs'
+ * import { createUrlTransport } from '@resumable/transport-fetch'
+ *
+ * // Bytes land in big.iso.resumable-part; big.iso appears only once verified, by one rename.
+ * await download({
+ *   transport: createUrlTransport({ url: 'https://example.com/big.iso' }),
+ *   target: new FileTarget('big.iso', { overwrite: true }),
+ *   checkpoint: new FileCheckpointStore(),
+ * })
+ * ```
  */
 export class FileTarget implements Target {
   /** Absolute destination path. */

@@ -1,4 +1,10 @@
-/** One way a request can go wrong. */
+import type { PutObjectInit } from './oss-model.ts'
+
+/**
+ * One way a request can go wrong. This is the testkit's one fault vocabulary: the mock OSS serves
+ * every kind, and core's in-process fake transport uses the same names for the ones that exist
+ * above HTTP (everything but `gzip`).
+ */
 export type Fault =
   /** Drop the connection after this many body bytes. */
   | { readonly type: 'reset'; readonly afterBytes: number }
@@ -11,16 +17,37 @@ export type Fault =
       readonly code: string
       readonly retryAfterSeconds?: number
     }
-  /** Ignore Range: 200 with the whole body. */
+  /** Answer with an error status and code, with your own message and extra response headers. */
+  | {
+      readonly type: 'error'
+      readonly status: number
+      readonly code: string
+      readonly message?: string
+      readonly headers?: Readonly<Record<string, string>>
+    }
+  /** Ignore Range: 200 with the whole body to a ranged GET. */
+  | { readonly type: 'ignore-range' }
+  /** The former name of `ignore-range`, kept for existing plans. */
   | { readonly type: 'whole-body' }
+  /** A 206 whose Content-Range is one byte off the range asked for (body of the asked length). */
+  | { readonly type: 'wrong-range' }
+  /** Hold the response headers back for `ms` (a slow first byte; a stall guard must not fire early). */
+  | { readonly type: 'delay-headers'; readonly ms: number }
+  /** Answer gzip-compressed (`Content-Encoding: gzip`, no ETag or Accept-Ranges), whatever the client asked for. */
+  | { readonly type: 'gzip' }
   /** Declare the full length but end the body early after this many bytes. */
   | { readonly type: 'short'; readonly afterBytes: number }
   /** Send this many bytes more than declared. */
   | { readonly type: 'long'; readonly extraBytes: number }
   /** Publish a wrong `x-oss-hash-crc64ecma`. */
   | { readonly type: 'wrong-crc' }
+  /** Overwrite the object with this one just before answering (a concurrent writer). */
+  | { readonly type: 'replace'; readonly object: PutObjectInit }
   /** Run `mutate` (e.g. overwrite the object) before answering. */
   | { readonly type: 'mutate'; readonly mutate: () => void }
+
+/** Every fault type, for suites that run each one. */
+export type FaultType = Fault['type']
 
 /** Which requests a rule applies to. */
 export interface FaultMatch {

@@ -48,6 +48,8 @@ export async function handleOssRequest(oss: MockOss, request: Request): Promise<
   const rangeHeader = request.headers.get('range')
   const fault = oss.faults.pick(method, key, rangeHeader !== null)
   if (fault?.type === 'mutate') fault.mutate()
+  if (fault?.type === 'replace') oss.putObject(bucket, key, fault.object)
+  if (fault?.type === 'delay-headers') await delay(fault.ms, request.signal)
   const response = await answer(oss, request, method, url, bucket, key, rangeHeader, fault)
   countRequest(oss.served, {
     method,
@@ -93,6 +95,11 @@ async function answer(
         : { 'retry-after': String(fault.retryAfterSeconds) }
     return fail(fault.status, fault.code, `Injected ${fault.code}`, retry)
   }
+  if (fault?.type === 'error') {
+    return fail(fault.status, fault.code, fault.message ?? `Injected ${fault.code}`, {
+      ...fault.headers,
+    })
+  }
   const versionId = url.searchParams.get('versionId') ?? undefined
   const found = oss.getObject(bucket, key, versionId)
   if (found === 'no-bucket')
@@ -128,9 +135,10 @@ async function answer(
 
   const headers = objectHeaders(object, requestId, fault?.type === 'wrong-crc')
   const gzip =
-    (request.headers.get('accept-encoding') ?? '').includes('gzip') &&
-    GZIP_TYPES.has(object.contentType) &&
-    size >= 1024
+    fault?.type === 'gzip' ||
+    ((request.headers.get('accept-encoding') ?? '').includes('gzip') &&
+      GZIP_TYPES.has(object.contentType) &&
+      size >= 1024)
   if (gzip) {
     // OSS compresses text objects for clients that allow it, and then drops these three headers.
     headers.delete('etag')
@@ -147,7 +155,7 @@ async function answer(
 
   const standard = request.headers.get('x-oss-range-behavior') === 'standard'
   const range =
-    fault?.type === 'whole-body'
+    fault?.type === 'ignore-range' || fault?.type === 'whole-body'
       ? ({ kind: 'none' } as const)
       : parseRange(rangeHeader, size, standard)
   if (range.kind === 'unsatisfiable')
@@ -155,7 +163,9 @@ async function answer(
   const [start, end, status] =
     range.kind === 'ok' ? [range.start, range.end, 206] : [0, size - 1, 200]
   headers.set('content-length', String(end - start + 1))
-  if (status === 206) headers.set('content-range', `bytes ${start}-${end}/${size}`)
+  // `wrong-range` declares a range one byte off the one served, as a buggy proxy might.
+  const shown = fault?.type === 'wrong-range' ? `${start + 1}-${end + 1}` : `${start}-${end}`
+  if (status === 206) headers.set('content-range', `bytes ${shown}/${size}`)
   if (method === 'HEAD') return new Response(null, { status: 200, headers })
   const body = bodyStream(object.source, start, end, fault, oss.served, request.signal)
   return new Response(body, { status, headers })
@@ -185,4 +195,19 @@ function objectHeaders(object: StoredObject, requestId: string, wrongCrc: boolea
   for (const [name, value] of Object.entries(object.metadata))
     headers.set(`x-oss-meta-${name}`, value)
   return headers
+}
+
+/** Waits `ms`, or until the client gives up on the request. */
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms)
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer)
+        resolve()
+      },
+      { once: true },
+    )
+  })
 }

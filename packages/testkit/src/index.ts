@@ -4,10 +4,18 @@
  * @module @resumable/testkit
  */
 export { checkSignature, type MockCredentials } from './check-signature.ts'
-export { type ContractCase, collect } from './contract-case.ts'
-export type { Fault, FaultMatch, FaultRule } from './faults.ts'
+export type { ContractCase } from './contract-case.ts'
+export {
+  type FakeObject,
+  FakeTransport,
+  makeObject,
+  type ReadRecord,
+  type TransportFault,
+} from './fake-transport.ts'
+export type { Fault, FaultMatch, FaultRule, FaultType } from './faults.ts'
 export { FaultPlan } from './faults.ts'
 export { handleOssRequest, locate } from './handle-request.ts'
+export { collect, makeBytes } from './helpers.ts'
 export { createMockFetch, ossHandlers } from './msw-handlers.ts'
 export {
   MockOss,
@@ -18,11 +26,14 @@ export {
   type StorageClass,
   type StoredObject,
 } from './oss-model.ts'
+export { PowerSwitch } from './power-switch.ts'
 export type { ServedCounters, ServedRequest } from './served-counters.ts'
 export { generatedSource } from './source/generated-source.ts'
 export { bytesSource, type ObjectSource, readAll, sourceCrc64 } from './source/object-source.ts'
 export { storeContract } from './store-contract.ts'
+export { type StoreUnderTest, storeDownloadContract } from './store-download-contract.ts'
 export { type TargetUnderTest, targetContract } from './target-contract.ts'
+export { targetDownloadContract } from './target-download-contract.ts'
 export {
   CONTRACT_CREDENTIALS,
   type TransportContext,
@@ -30,3 +41,7 @@ export {
   type TransportFactory,
   transportContract,
 } from './transport-contract.ts'
+export {
+  type TransportCapabilities,
+  transportDownloadContract,
+} from './transport-download-contract.ts'

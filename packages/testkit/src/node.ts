@@ -3,6 +3,6 @@
  *
  * @module @resumable/testkit/node
  */
-export { bindContract } from './bind-node-test.ts'
+export { bindContract, type ContractHooks } from './bind-node-test.ts'
 export { type MockOssServer, type MockOssServerOptions, startMockOss } from './loopback-server.ts'
 export { runtimeCommand } from './runtime-command.ts'

@@ -8,6 +8,8 @@ export interface TargetUnderTest {
   readonly make: () => Target
   /** The published bytes, or undefined when nothing was published. */
   readonly committed: () => Promise<Uint8Array | undefined>
+  /** Power loss: drop every write not made durable by `sync` (omit when the target cannot simulate it). */
+  readonly crash?: () => void
 }
 
 /** The cases every Target must pass. `setup` gives a fresh destination per case. */

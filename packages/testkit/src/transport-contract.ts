@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { isTransportError, type Transport, type TransportError } from '@resumable/core'
-import { type ContractCase, collect } from './contract-case.ts'
+import type { ContractCase } from './contract-case.ts'
+import { collect } from './helpers.ts'
 import { createMockFetch } from './msw-handlers.ts'
 import { MockOss } from './oss-model.ts'
 

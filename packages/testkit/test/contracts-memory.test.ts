@@ -1,5 +1,10 @@
 import { MemoryCheckpointStore, MemoryTarget, MemoryVolume } from '@resumable/store-memory'
-import { storeContract, targetContract } from '@resumable/testkit'
+import {
+  storeContract,
+  storeDownloadContract,
+  targetContract,
+  targetDownloadContract,
+} from '@resumable/testkit'
 import { bindContract } from '@resumable/testkit/node'
 
 bindContract(
@@ -14,5 +19,23 @@ bindContract(
       make: () => new MemoryTarget('dest', { volume }),
       committed: async () => volume.file('dest'),
     }
+  }),
+)
+bindContract(
+  'store-memory through download(): Target download contract',
+  targetDownloadContract(() => {
+    const volume = new MemoryVolume()
+    return {
+      make: () => new MemoryTarget('dest', { volume }),
+      committed: async () => volume.file('dest'),
+      crash: () => volume.crash(),
+    }
+  }),
+)
+bindContract(
+  'store-memory through download(): CheckpointStore download contract',
+  storeDownloadContract(() => {
+    const store = new MemoryCheckpointStore()
+    return { make: () => store }
   }),
 )

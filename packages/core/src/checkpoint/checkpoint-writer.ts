@@ -1,4 +1,5 @@
 import type { CheckpointStore, Target } from '../ports.ts'
+import { checkpointIo } from './checkpoint-io.ts'
 import { CheckpointCodec, type CheckpointIdentity } from './codec.ts'
 import type { TransferState } from './transfer-state.ts'
 
@@ -55,7 +56,8 @@ export class CheckpointWriter {
       state: snapshot,
       savedAt: Date.now(),
     })
-    await this.#store.save(this.#key, bytes)
+    const store = this.#store
+    await checkpointIo(`save the checkpoint ${this.#key}`, () => store.save(this.#key, bytes))
     this.#durableBytes = snapshot.bytesDone
     return this.#durableBytes
   }

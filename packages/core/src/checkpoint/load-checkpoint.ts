@@ -2,6 +2,7 @@ import type { ChecksumAlgorithm } from '../crc64/algorithm.ts'
 import { CheckpointError } from '../errors/checkpoint-error.ts'
 import type { DownloadEvent } from '../events.ts'
 import type { CheckpointStore, ObjectInfo } from '../ports.ts'
+import { checkpointIo } from './checkpoint-io.ts'
 import { CheckpointCodec } from './codec.ts'
 import { matchCheckpoint } from './match.ts'
 import type { TransferState } from './transfer-state.ts'
@@ -24,14 +25,9 @@ export async function loadCheckpoint(
   lookup: CheckpointLookup,
   emit: (event: DownloadEvent) => void,
 ): Promise<TransferState | undefined> {
-  let bytes: Uint8Array | undefined
-  try {
-    bytes = await lookup.store.load(lookup.key)
-  } catch (cause) {
-    throw new CheckpointError('io', `could not read the checkpoint for ${lookup.destination}`, {
-      cause,
-    })
-  }
+  const bytes = await checkpointIo(`read the checkpoint for ${lookup.destination}`, () =>
+    lookup.store.load(lookup.key),
+  )
   if (bytes === undefined) return undefined
   try {
     const checkpoint = CheckpointCodec.decode(bytes)

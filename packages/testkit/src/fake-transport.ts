@@ -6,6 +6,7 @@ import {
   type Transport,
   TransportError,
 } from '@resumable/core'
+import { makeBytes } from './helpers.ts'
 
 /** One object version served by the fake. */
 export interface FakeObject {
@@ -15,34 +16,27 @@ export interface FakeObject {
   readonly checksum?: bigint
 }
 
-/** What the fake does to one read. */
-export type Fault =
+/**
+ * What the fake does to one read: the testkit's fault names (`Fault` in faults.ts) for the faults
+ * that exist above HTTP. `error` carries the TransportError a transport would have mapped the
+ * answer to; `replace` swaps the object before answering.
+ */
+export type TransportFault =
   | { readonly type: 'error'; readonly error: TransportError }
-  | { readonly type: 'drop'; readonly afterBytes: number }
+  | { readonly type: 'reset'; readonly afterBytes: number }
   | { readonly type: 'stall'; readonly afterBytes: number }
   | { readonly type: 'short'; readonly afterBytes: number }
   | { readonly type: 'long'; readonly extraBytes: number }
-  | { readonly type: 'whole' }
-  | { readonly type: 'etag'; readonly etag: string }
+  | { readonly type: 'ignore-range' }
+  | { readonly type: 'wrong-range' }
+  | { readonly type: 'delay-headers'; readonly ms: number }
+  | { readonly type: 'replace'; readonly object: FakeObject }
 
 /** A recorded read request. */
 export interface ReadRecord {
   readonly start: number
   readonly end: number
-  readonly fault: Fault['type'] | undefined
-}
-
-/** Deterministic pseudo-random bytes. */
-export function makeBytes(size: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(size)
-  let x = seed >>> 0 || 1
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    out[i] = x & 0xff
-  }
-  return out
+  readonly fault: TransportFault['type'] | undefined
 }
 
 /** Builds a FakeObject with a correct CRC-64/XZ. */
@@ -56,14 +50,25 @@ export function makeObject(size: number, seed = 1, etag = '"E1"'): FakeObject {
   }
 }
 
-/** An in-test Transport over an in-memory object that can fail in every way a real store does. */
+/**
+ * An in-process Transport over an in-memory object that fails the way a transport reports a real
+ * store failing. Engine tests use it where timing must be exact; the mock OSS (`MockOss`) is the
+ * fake for anything that speaks HTTP.
+ */
 export class FakeTransport implements Transport {
   readonly id = 'fake://bucket/key'
   object: FakeObject
   readonly reads: ReadRecord[] = []
   servedBytes = 0
   stats = 0
-  fault: ((call: { start: number; end: number; n: number }) => Fault | undefined) | undefined
+  /** Picks the fault of each read (`n` counts reads from 0). */
+  fault:
+    | ((call: { start: number; end: number; n: number }) => TransportFault | undefined)
+    | undefined
+  /** A server that ignores If-Match serves a replaced object instead of answering 412. */
+  honoursIfMatch = true
+  /** Publish a checksum one bit off the object's (the `wrong-crc` fault of the mock). */
+  wrongCrc = false
   statError: TransportError | undefined
   chunkSize: number
   /** Delay before each chunk, so timers (checkpoints, stall guards) get to run between chunks. */
@@ -71,7 +76,7 @@ export class FakeTransport implements Transport {
   /** Serve bodies as async iterables instead of ReadableStreams (both are valid ByteSources). */
   iterableBodies = false
 
-  constructor(object: FakeObject, chunkSize = 16 * 1024) {
+  constructor(object: FakeObject, chunkSize: number = 16 * 1024) {
     this.object = object
     this.chunkSize = chunkSize
   }
@@ -86,7 +91,12 @@ export class FakeTransport implements Transport {
       lastModified,
       ...(checksum === undefined
         ? {}
-        : { checksum: { algorithm: 'crc64xz' as const, value: checksum } }),
+        : {
+            checksum: {
+              algorithm: 'crc64xz' as const,
+              value: this.wrongCrc ? checksum ^ 1n : checksum,
+            },
+          }),
     }
   }
 
@@ -95,13 +105,19 @@ export class FakeTransport implements Transport {
     const fault = this.fault?.({ start, end, n: this.reads.length })
     this.reads.push({ start, end, fault: fault?.type })
     if (fault?.type === 'error') throw fault.error
-    if (request.object.etag !== undefined && request.object.etag !== this.object.etag) {
+    if (fault?.type === 'replace') this.object = fault.object
+    if (fault?.type === 'delay-headers') await delay(fault.ms, request.signal)
+    if (
+      this.honoursIfMatch &&
+      request.object.etag !== undefined &&
+      request.object.etag !== this.object.etag
+    ) {
       throw new TransportError('precondition-failed', 'If-Match failed', {
         status: 412,
         code: 'PreconditionFailed',
       })
     }
-    const whole = fault?.type === 'whole'
+    const whole = fault?.type === 'ignore-range'
     const from = whole ? 0 : start
     const to = whole ? this.object.bytes.length - 1 : end
     let payload = this.object.bytes.subarray(from, to + 1)
@@ -113,9 +129,10 @@ export class FakeTransport implements Transport {
     const limit =
       fault && 'afterBytes' in fault ? Math.min(fault.afterBytes, payload.length) : payload.length
     const body = this.#chunks(payload, limit, fault, request.signal)
+    const shift = fault?.type === 'wrong-range' ? 1 : 0
     return {
-      range: { start: from, end: to },
-      etag: fault?.type === 'etag' ? fault.etag : this.object.etag,
+      range: { start: from + shift, end: to + shift },
+      etag: this.object.etag,
       body: this.iterableBodies ? body : toStream(body),
     }
   }
@@ -123,7 +140,7 @@ export class FakeTransport implements Transport {
   async *#chunks(
     payload: Uint8Array,
     limit: number,
-    fault: Fault | undefined,
+    fault: TransportFault | undefined,
     signal?: AbortSignal,
   ) {
     for (let at = 0; at < limit; at += this.chunkSize) {
@@ -133,7 +150,7 @@ export class FakeTransport implements Transport {
       this.servedBytes += chunk.length
       yield chunk
     }
-    if (fault?.type === 'drop') throw new TransportError('network', 'socket reset by fake')
+    if (fault?.type === 'reset') throw new TransportError('network', 'socket reset by fake')
     if (fault?.type === 'stall') {
       await new Promise((_, reject) =>
         signal?.addEventListener('abort', () => reject(signal.reason), { once: true }),
@@ -156,5 +173,19 @@ function toStream(source: AsyncGenerator<Uint8Array>): ReadableStream<Uint8Array
     async cancel(reason) {
       await source.throw(reason).catch(() => undefined)
     },
+  })
+}
+
+function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms)
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer)
+        reject(signal.reason)
+      },
+      { once: true },
+    )
   })
 }

@@ -1,0 +1,36 @@
+import type { ByteSource } from '@resumable/core'
+
+/** Deterministic pseudo-random bytes (xorshift32), the same for a given size and seed on every runtime. */
+export function makeBytes(size: number, seed = 1): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(size)
+  let x = seed >>> 0 || 1
+  for (let i = 0; i < size; i++) {
+    x ^= x << 13
+    x ^= x >>> 17
+    x ^= x << 5
+    out[i] = x & 0xff
+  }
+  return out
+}
+
+/** Reads a whole body (a ReadableStream or an async iterable of chunks) into one array. */
+export async function collect(body: ByteSource): Promise<Uint8Array> {
+  const parts: Uint8Array[] = []
+  if (typeof (body as ReadableStream<Uint8Array>).getReader === 'function') {
+    const reader = (body as ReadableStream<Uint8Array>).getReader()
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      parts.push(value)
+    }
+  } else {
+    for await (const chunk of body as AsyncIterable<Uint8Array>) parts.push(chunk)
+  }
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.length
+  }
+  return out
+}
