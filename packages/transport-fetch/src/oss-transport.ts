@@ -1,8 +1,9 @@
 import { OptionsError } from '@resumable/core'
+import { ossObjectId } from '@resumable/core/http'
 import { credentialSource } from './credentials.ts'
 import { encodeQuery } from './encode.ts'
 import { FetchTransport } from './fetch-transport.ts'
-import { type OssLocationOptions, ossObjectId, resolveOssLocation } from './oss-location.ts'
+import { type OssLocationOptions, resolveOssLocation } from './oss-location.ts'
 import { signOssV4 } from './oss-v4-signer.ts'
 import type { CommonTransportOptions, Credentials, CredentialsProvider } from './types.ts'
 import type { WirePlan } from './wire-plan.ts'
@@ -61,6 +62,7 @@ export function createOssTransport(options: OssTransportOptions): FetchTransport
     },
   }
   return new FetchTransport(plan, {
+    wire: options.wire,
     fetch: options.fetch,
     skipArchiveCheck: options.skipArchiveCheck,
     ossRangeBehavior: true,

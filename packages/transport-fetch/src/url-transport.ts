@@ -1,4 +1,5 @@
 import { OptionsError } from '@resumable/core'
+import { urlObjectId } from '@resumable/core/http'
 import { FetchTransport } from './fetch-transport.ts'
 import type { CommonTransportOptions } from './types.ts'
 import type { WirePlan } from './wire-plan.ts'
@@ -22,11 +23,6 @@ export interface UrlTransportOptions extends CommonTransportOptions {
    * @default false
    */
   readonly ossRangeBehavior?: boolean
-}
-
-/** The URL without query, fragment or user info: safe to log and stable across re-signing. */
-export function urlObjectId(url: URL): string {
-  return `${url.protocol}//${url.host}${url.pathname}`
 }
 
 /** Creates a Transport for a plain or presigned URL. */
@@ -66,6 +62,7 @@ export function createUrlTransport(options: UrlTransportOptions): FetchTransport
     },
   }
   return new FetchTransport(plan, {
+    wire: options.wire,
     fetch: options.fetch,
     skipArchiveCheck: options.skipArchiveCheck,
     ossRangeBehavior: options.ossRangeBehavior ?? false,

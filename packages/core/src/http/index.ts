@@ -13,6 +13,7 @@ export {
   isArchivalClass,
   type RestoreCheck,
 } from './archive.ts'
+export { readBodyText } from './body-text.ts'
 export {
   type CheckedRange,
   checkRangeResponse,
