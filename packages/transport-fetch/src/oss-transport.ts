@@ -20,7 +20,17 @@ export interface OssTransportOptions extends CommonTransportOptions, OssLocation
   readonly pinVersion?: boolean
 }
 
-/** Creates a Transport for one OSS object, signing with `OSS4-HMAC-SHA256` on Web Crypto. */
+/**
+ * Creates a Transport for one OSS object, signing with `OSS4-HMAC-SHA256` on Web Crypto.
+ *
+ * @example
+ * ```ts
+ * import { createOssTransport } from '@resumable/transport-fetch'
+ *
+ * // Credentials default to OSS_ACCESS_KEY_ID / OSS_ACCESS_KEY_SECRET / OSS_SESSION_TOKEN.
+ * const transport = createOssTransport({ bucket: 'examplebucket', key: 'dir/big.iso', region: 'cn-hangzhou' })
+ * ```
+ */
 export function createOssTransport(options: OssTransportOptions): FetchTransport {
   const { url, region } = resolveOssLocation(options)
   const anonymous = options.anonymous === true

@@ -33,7 +33,17 @@ export interface S3TransportOptions extends CommonTransportOptions {
 const AWS_HOST = /^(?:[^.]+\.)*s3[.-]([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/
 const OSS_S3_HOST = /(?:^|\.)s3\.oss-([a-z0-9-]+?)(?:-internal)?\.aliyuncs\.com$/
 
-/** Creates a Transport for one object in an S3-compatible store, signing with @smithy/signature-v4. */
+/**
+ * Creates a Transport for one object in an S3-compatible store, signing with @smithy/signature-v4.
+ *
+ * @example
+ * ```ts
+ * import { createS3Transport } from '@resumable/transport-fetch'
+ *
+ * // AWS S3 (credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY), or MinIO with `endpoint`.
+ * const transport = createS3Transport({ bucket: 'my-bucket', key: 'big.iso', region: 'eu-west-1' })
+ * ```
+ */
 export function createS3Transport(options: S3TransportOptions): FetchTransport {
   // Legacy S3 buckets may hold upper case and underscores (then only path style reaches them).
   checkBucket(options.bucket, false)

@@ -25,7 +25,22 @@ export interface UrlTransportOptions extends CommonTransportOptions {
   readonly ossRangeBehavior?: boolean
 }
 
-/** Creates a Transport for a plain or presigned URL. */
+/**
+ * Creates a Transport for a plain or presigned URL.
+ *
+ * @example
+ * ```ts
+ * import { download } from '@resumable/core'
+ * import { FileCheckpointStore, FileTarget } from '@resumable/store-fs'
+ * import { createUrlTransport } from '@resumable/transport-fetch'
+ *
+ * await download({
+ *   transport: createUrlTransport({ url: 'https://example.com/big.iso' }),
+ *   target: new FileTarget('big.iso'),
+ *   checkpoint: new FileCheckpointStore(),
+ * })
+ * ```
+ */
 export function createUrlTransport(options: UrlTransportOptions): FetchTransport {
   let url: URL
   try {
