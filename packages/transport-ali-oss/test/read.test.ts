@@ -99,7 +99,9 @@ describe('read', () => {
 
   it('refuses a Content-Range other than the one asked for', async () => {
     stub.faults.push({ kind: 'wrong-range' })
-    const error = await rejection(createAliOssTransport(client, KEY).read({ start: 5, end: 9, object }))
+    const error = await rejection(
+      createAliOssTransport(client, KEY).read({ start: 5, end: 9, object }),
+    )
     assert.equal(error.kind, 'protocol')
     assert.match(error.message, /bytes 5-9 but the server answered with bytes 6-9/)
   })
@@ -141,7 +143,9 @@ describe('read', () => {
       code: 'DownloadTrafficRateLimitExceeded',
       headers: { 'retry-after': '2' },
     })
-    const error = await rejection(createAliOssTransport(client, KEY).read({ start: 0, end: 9, object }))
+    const error = await rejection(
+      createAliOssTransport(client, KEY).read({ start: 0, end: 9, object }),
+    )
     assert.equal(error.kind, 'throttled')
     assert.equal(error.retryable, true)
     assert.equal(error.retryAfterMs, 2000)
@@ -150,7 +154,9 @@ describe('read', () => {
     assert.equal(error.hostId, 'examplebucket.oss-cn-hangzhou.aliyuncs.com')
     assert.equal(error.ec, '0003-00000001')
     stub.faults.push({ kind: 'error', status: 500 })
-    const server = await rejection(createAliOssTransport(client, KEY).read({ start: 0, end: 9, object }))
+    const server = await rejection(
+      createAliOssTransport(client, KEY).read({ start: 0, end: 9, object }),
+    )
     assert.equal(server.kind, 'server')
     assert.equal(server.retryable, true)
   })
@@ -171,7 +177,11 @@ describe('read', () => {
 
   it('turns a connection reset mid-body into a retryable network error', async () => {
     stub.faults.push({ kind: 'reset', afterBytes: 3000 })
-    const response = await createAliOssTransport(client, KEY).read({ start: 0, end: 99_999, object })
+    const response = await createAliOssTransport(client, KEY).read({
+      start: 0,
+      end: 99_999,
+      object,
+    })
     let received = 0
     const error = await (async () => {
       for await (const chunk of response.body as AsyncIterable<Uint8Array>) received += chunk.length
@@ -187,7 +197,11 @@ describe('read', () => {
 
   it('turns a body that ends short into an error', async () => {
     stub.faults.push({ kind: 'short', afterBytes: 1000 })
-    const response = await createAliOssTransport(client, KEY).read({ start: 0, end: 99_999, object })
+    const response = await createAliOssTransport(client, KEY).read({
+      start: 0,
+      end: 99_999,
+      object,
+    })
     const error = await collect(response.body).then(
       () => assert.fail('a short body was accepted'),
       (e: unknown) => e,
@@ -214,7 +228,11 @@ describe('read', () => {
 
   it('releases a stalled body at once when the consumer gives up', async () => {
     stub.faults.push({ kind: 'stall', afterBytes: 100, ms: 2000 })
-    const response = await createAliOssTransport(client, KEY).read({ start: 0, end: 99_999, object })
+    const response = await createAliOssTransport(client, KEY).read({
+      start: 0,
+      end: 99_999,
+      object,
+    })
     const iterator = (response.body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]()
     await iterator.next()
     const pending = iterator.next().then(
@@ -233,7 +251,12 @@ describe('read', () => {
     const reason = new Error('stop')
     setTimeout(() => controller.abort(reason), 30)
     await assert.rejects(
-      createAliOssTransport(client, KEY).read({ start: 0, end: 9, object, signal: controller.signal }),
+      createAliOssTransport(client, KEY).read({
+        start: 0,
+        end: 9,
+        object,
+        signal: controller.signal,
+      }),
       (e) => e === reason,
     )
   })
@@ -244,7 +267,9 @@ describe('read', () => {
     const slow = await createAliOssTransport(quick, KEY).read({ start: 0, end: 99_999, object })
     assert.deepEqual(await collect(slow.body), bytes)
     stub.faults.push({ kind: 'delay-headers', ms: 1200 })
-    const error = await rejection(createAliOssTransport(quick, KEY).read({ start: 0, end: 9, object }))
+    const error = await rejection(
+      createAliOssTransport(quick, KEY).read({ start: 0, end: 9, object }),
+    )
     assert.equal(error.kind, 'timeout')
     assert.equal(error.retryable, true)
     stub.faults.push({ kind: 'delay-headers', ms: 1200 })
@@ -278,7 +303,9 @@ describe('read', () => {
   it("reads OSS's error body without touching the user's client", async () => {
     const before = (client as { urllib?: unknown }).urllib
     stub.faults.push({ kind: 'error', status: 403, code: 'AccessDenied', message: 'No right.' })
-    const error = await rejection(createAliOssTransport(client, KEY).read({ start: 0, end: 9, object }))
+    const error = await rejection(
+      createAliOssTransport(client, KEY).read({ start: 0, end: 9, object }),
+    )
     assert.equal(error.code, 'AccessDenied')
     assert.match(error.message, /access denied \(No right\.\)/)
     assert.equal((client as { urllib?: unknown }).urllib, before)

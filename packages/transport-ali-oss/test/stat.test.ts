@@ -183,7 +183,9 @@ describe('stat', () => {
 
     const restored = await createAliOssTransport(client, 'restored.bin').stat()
     assert.deepEqual(restored.restore, { ongoing: false, expiry: 'Sun, 16 Apr 2099 08:12:33 GMT' })
-    const direct = await createAliOssTransport(client, 'archive.bin', { archiveDirectRead: true }).stat()
+    const direct = await createAliOssTransport(client, 'archive.bin', {
+      archiveDirectRead: true,
+    }).stat()
     assert.equal(direct.storageClass, 'Archive')
   })
 
