@@ -121,7 +121,8 @@ describe('parity: transport-fetch OSS mode and transport-ali-oss over the same m
     for (const [key, init] of cases) {
       put(key, init)
       const p = pair(key)
-      const [a, b]: ObjectInfo[] = [await p.fetch.stat(), await p.aliOss.stat()]
+      const a: ObjectInfo = await p.fetch.stat()
+      const b: ObjectInfo = await p.aliOss.stat()
       assert.deepEqual(a, b, key)
       assert.equal(a.size, 4096)
     }
