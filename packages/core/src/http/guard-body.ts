@@ -37,7 +37,10 @@ export function guardBody(
 ): AsyncIterableIterator<Uint8Array> {
   const { signal } = context
   const reader = body ? chunkReader(body) : undefined
+  let released = false
   const release = (reason?: unknown): void => {
+    if (released) return
+    released = true
     void reader?.cancel(reason)
     try {
       context.release?.(reason)
