@@ -226,13 +226,13 @@ describe('http: archive check at stat', () => {
 describe('http: redaction', () => {
   it('masks queries of any scheme, expires=, signatures, signing XML, urllib tails and secrets', () => {
     const text = redactText(
-      [
+      `${[
         'see s3://b/k?X-Amz-Credential=AK/20261202 and Expires=1700000000&x=1',
         'Authorization: OSS4-HMAC-SHA256 Credential=AK/x,Signature=abc',
         'OSS LTAIkey:c2lnbmF0dXJl',
         '<StringToSign>GET\n/b/k</StringToSign>',
         'secret the-secret-access-key',
-      ].join(' | ') + ', GET https://b.example/k?Signature=s -1 (connected: false)\nheaders: {}',
+      ].join(' | ')}, GET https://b.example/k?Signature=s -1 (connected: false)\nheaders: {}`,
       ['the-secret-access-key', 'short'],
     )
     for (const leak of [
