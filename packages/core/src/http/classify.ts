@@ -2,7 +2,9 @@ import type { TransportErrorKind } from '../errors/transport-error.ts'
 
 /** How a store's answer is classified. `retryable` overrides the kind's default when set. */
 export interface Classification {
+  /** What went wrong. */
   readonly kind: TransportErrorKind
+  /** Overrides the kind's default retryability when set. */
   readonly retryable?: boolean
 }
 
