@@ -17,14 +17,15 @@ async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
   yield bytes
 }
 
+/** What the table wire answers with. */
+interface Answer {
+  readonly status: number
+  readonly headers: Readonly<Record<string, string>>
+  readonly body?: Uint8Array
+}
+
 /** A wire that answers from a table and records what it was asked; it lists no header names. */
-function tableWire(
-  answer: (r: WireRequest) => {
-    status: number
-    headers: Record<string, string>
-    body?: Uint8Array
-  },
-) {
+function tableWire(answer: (r: WireRequest) => Answer) {
   const seen: WireRequest[] = []
   let discarded = 0
   const wire: Wire = {
@@ -49,14 +50,15 @@ describe('wire seam', () => {
   it('a transport given a wire sends through it only: signed, lower-case headers, final URL', async () => {
     const f = fakeFetch(() => assert.fail('fetch must not be called when a wire is given'))
     const bytes = new Uint8Array([1, 2, 3, 4])
-    const w = tableWire((r) =>
-      r.method === 'HEAD'
-        ? { status: 200, headers: { 'content-length': '4', etag: '"E"', 'x-oss-meta-a': '1' } }
-        : {
-            status: 206,
-            headers: { 'content-range': 'bytes 0-3/4', 'content-length': '4' },
-            body: bytes,
-          },
+    const w = tableWire(
+      (r): Answer =>
+        r.method === 'HEAD'
+          ? { status: 200, headers: { 'content-length': '4', etag: '"E"', 'x-oss-meta-a': '1' } }
+          : {
+              status: 206,
+              headers: { 'content-range': 'bytes 0-3/4', 'content-length': '4' },
+              body: bytes,
+            },
     )
     const t = createOssTransport({
       bucket: 'bkt',
