@@ -16,7 +16,7 @@ import process from 'node:process'
 import { download, isTransportError } from '@resumable/core'
 import { FileCheckpointStore, FileTarget } from '@resumable/store-fs'
 import { type MockOssServer, startMockOss } from '@resumable/testkit/node'
-import { aliOssTransport } from '@resumable/transport-ali-oss'
+import { createAliOssTransport } from '@resumable/transport-ali-oss'
 import OSS from 'ali-oss'
 
 // Bucket name, e.g. examplebucket.
@@ -70,7 +70,7 @@ const client = new OSS({
 
 try {
   const result = await download({
-    transport: aliOssTransport(client, objectName),
+    transport: createAliOssTransport(client, objectName),
     // Overwrite the local file if it exists, as the SDKs' downloadFile does.
     target: new FileTarget(downloadFile, { overwrite: true }),
     // Checkpoint on: <file>.resumable.json records progress and is deleted on success. Run the

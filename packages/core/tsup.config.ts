@@ -1,8 +1,10 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  entry: { index: 'src/index.ts', 'http/index': 'src/http/index.ts' },
   format: ['esm', 'cjs'],
+  // One copy of the error classes for both entries, in CJS too, so `instanceof` holds across them.
+  splitting: true,
   dts: true,
   clean: true,
   sourcemap: true,

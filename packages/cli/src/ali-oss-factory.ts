@@ -12,7 +12,7 @@ export function aliOssFactory(env: Readonly<Record<string, string | undefined>>)
         'oss:// needs OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET in the environment (and OSS_SESSION_TOKEN for STS)',
       )
     }
-    const [{ default: OSS }, { aliOssTransport }] = await Promise.all([
+    const [{ default: OSS }, { createAliOssTransport }] = await Promise.all([
       import('ali-oss') as unknown as Promise<{
         default: new (options: Record<string, unknown>) => unknown
       }>,
@@ -31,8 +31,12 @@ export function aliOssFactory(env: Readonly<Record<string, string | undefined>>)
       authorizationV4: true,
       retryMax: 0,
     })
-    return aliOssTransport(client as Parameters<typeof aliOssTransport>[0], source.key, {
-      ...(flags.versionId ? { versionId: flags.versionId } : {}),
-    })
+    return createAliOssTransport(
+      client as Parameters<typeof createAliOssTransport>[0],
+      source.key,
+      {
+        ...(flags.versionId ? { versionId: flags.versionId } : {}),
+      },
+    )
   }
 }

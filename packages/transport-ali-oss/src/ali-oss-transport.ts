@@ -6,17 +6,29 @@ import {
   type Transport,
   TransportError,
 } from '@resumable/core'
+import {
+  assertRestored,
+  checkRangeResponse,
+  details,
+  guardBody,
+  headFromRecord,
+  objectInfoFromHead,
+  ossObjectId,
+  refuseEncoding,
+  requestIdOf,
+  requireContentLength,
+} from '@resumable/core/http'
 import { abortable } from './abortable.ts'
-import { assertReadable } from './archive.ts'
-import { checkReadResponse } from './check-response.ts'
-import { clientBucket, clientSecrets, warnAboutClientRetries } from './client-info.ts'
-import { details } from './details.ts'
+import {
+  canRefreshSts,
+  clientBucket,
+  clientSecrets,
+  expireStsToken,
+  warnAboutClientRetries,
+} from './client-info.ts'
 import { callContext, errorHeadersOf, withErrorBodies } from './error-bodies.ts'
-import { guardBody, isNodeReadable } from './guarded-body.ts'
-import { header } from './headers.ts'
-import { fromAliOssError } from './map-error.ts'
-import { ossObjectId } from './object-id.ts'
-import { objectInfoFromHeaders } from './object-info.ts'
+import { type ErrorContext, fromAliOssError } from './map-error.ts'
+import { destroyQuietly, isNodeReadable } from './node-readable.ts'
 import { type AliOssTransportOptions, checkClientAndKey, checkOptions } from './options.ts'
 import { getStreamOptions, headOptions, type RequestSettings } from './request-options.ts'
 import type { AliOssClient, AliOssGetStreamResult, AliOssHeadResult } from './types.ts'
@@ -70,27 +82,23 @@ export class AliOssTransport implements Transport {
       result = await abortable(call, signal, () => undefined)
     } catch (error) {
       if (signal?.aborted) throw signal.reason
-      throw fromAliOssError(error, {
-        describe,
-        secrets: clientSecrets(this.#client),
-        ...withHeaders(errorHeadersOf(ctx)),
-      })
+      throw this.#failure(error, { describe, secrets: clientSecrets(this.#client) }, ctx)
     }
-    const { headers, status } = result.res
-    const requestId = header(headers, 'x-oss-request-id')
-    if (status !== 200) {
+    const head = headFromRecord(result.res.status, result.res.headers)
+    if (head.status !== 200) {
       throw new TransportError(
         'protocol',
-        `${describe}: unexpected HTTP status ${status}`,
-        details({ status, requestId }),
+        `${describe}: unexpected HTTP status ${head.status}`,
+        details({ status: head.status, requestId: requestIdOf(head) }),
       )
     }
-    const info = objectInfoFromHeaders(headers, describe)
-    assertReadable(info, {
-      archiveDirectRead: this.#archiveDirectRead,
+    refuseEncoding(head, describe)
+    const info = objectInfoFromHead(head, requireContentLength(head, describe), { ranged: false })
+    assertRestored(info, head, {
       describe,
-      requestId,
       now: Date.now(),
+      archiveDirectRead: this.#archiveDirectRead,
+      directReadOption: '{ archiveDirectRead: true }',
     })
     return info
   }
@@ -124,23 +132,24 @@ export class AliOssTransport implements Transport {
       result = await abortable(call, signal, (late) => destroyQuietly(late.stream))
     } catch (error) {
       if (signal?.aborted) throw signal.reason
-      throw fromAliOssError(error, {
-        describe,
-        secrets,
-        object,
-        ...withHeaders(errorHeadersOf(ctx)),
-      })
+      throw this.#failure(error, { describe, secrets, object }, ctx)
     }
     const { stream } = result
     try {
       if (!isNodeReadable(stream)) {
         throw new TransportError('protocol', `${describe}: ali-oss returned no readable body`)
       }
-      const checked = checkReadResponse(result.res, { start, end, size: object.size }, describe)
-      const body = guardBody(stream, checked.length, { describe, signal, secrets })
-      return checked.etag === undefined
-        ? { range: checked.range, body }
-        : { range: checked.range, etag: checked.etag, body }
+      const head = headFromRecord(result.res.status, result.res.headers)
+      const { length, etag } = checkRangeResponse(head, { start, end, size: object.size }, describe)
+      const body = guardBody(stream as AsyncIterable<Uint8Array>, length, {
+        describe,
+        signal,
+        secrets,
+        // Destroying the socket settles a read that is pending on a stalled connection.
+        release: (reason) => destroyQuietly(stream, reason),
+      })
+      const range = { start, end }
+      return etag === undefined ? { range, body } : { range, etag, body }
     } catch (error) {
       destroyQuietly(stream)
       throw error
@@ -150,6 +159,24 @@ export class AliOssTransport implements Transport {
   /** Only the id: the client (and its credentials) never reaches logs. */
   toJSON(): { id: string } {
     return { id: this.id }
+  }
+
+  /** Maps an ali-oss failure; an expired STS token makes the client refresh it before the retry. */
+  #failure(
+    error: unknown,
+    context: Omit<ErrorContext, 'rotatingCredentials' | 'headers'>,
+    ctx: object,
+  ): TransportError {
+    const rotatingCredentials = canRefreshSts(this.#client)
+    const headers = errorHeadersOf(ctx)
+    const mapped = fromAliOssError(error, {
+      ...context,
+      rotatingCredentials,
+      ...(headers === undefined ? {} : { headers }),
+    })
+    if (rotatingCredentials && mapped.kind === 'auth' && mapped.retryable)
+      expireStsToken(this.#calls)
+    return mapped
   }
 
   /** `client.useBucket()` after creation would silently read another bucket's object. */
@@ -164,8 +191,26 @@ export class AliOssTransport implements Transport {
   }
 }
 
-/** Creates a Transport for `key` in the bucket of the given ali-oss client. */
-export function aliOssTransport(
+/**
+ * Creates a Transport for `key` in the bucket of your own ali-oss client, which keeps everything
+ * it is configured with (region, endpoint or custom domain, STS refresh, V4 signing, agents).
+ *
+ * @example
+ * ```ts
+ * import OSS from 'ali-oss'
+ * import { download } from '@resumable/core'
+ * import { FileCheckpointStore, FileTarget } from '@resumable/store-fs'
+ * import { createAliOssTransport } from '@resumable/transport-ali-oss'
+ *
+ * const client = new OSS({ region: 'oss-cn-hangzhou', bucket: 'examplebucket', accessKeyId, accessKeySecret })
+ * await download({
+ *   transport: createAliOssTransport(client, 'dir/big.iso'),
+ *   target: new FileTarget('big.iso'),
+ *   checkpoint: new FileCheckpointStore(),
+ * })
+ * ```
+ */
+export function createAliOssTransport(
   client: AliOssClient,
   key: string,
   options?: AliOssTransportOptions,
@@ -173,14 +218,9 @@ export function aliOssTransport(
   return new AliOssTransport(client, key, options)
 }
 
-function withHeaders(headers: object | undefined): { headers?: object } {
-  return headers === undefined ? {} : { headers }
-}
-
-function destroyQuietly(stream: unknown): void {
-  try {
-    if (isNodeReadable(stream)) stream.destroy()
-  } catch {
-    // Releasing a body we no longer want must never mask the error being reported.
-  }
-}
+/**
+ * The former name of `createAliOssTransport`.
+ *
+ * @deprecated Use `createAliOssTransport`; this alias stays for existing code.
+ */
+export const aliOssTransport: typeof createAliOssTransport = createAliOssTransport

@@ -36,3 +36,26 @@ export function warnAboutClientRetries(
       'with retryMax: 0 (the default) and tune `retries` on download() instead.',
   )
 }
+
+/** The client refreshes its STS token itself (`refreshSTSToken`): an expired token can be cured by a retry. */
+export function canRefreshSts(client: AliOssClient): boolean {
+  return (
+    typeof client.options?.stsToken === 'string' &&
+    typeof client.options.refreshSTSToken === 'function'
+  )
+}
+
+/**
+ * Makes ali-oss refresh the STS token before the next call through `calls` (the transport's own
+ * view of the client). ali-oss refreshes only once `refreshSTSTokenInterval` has passed since the
+ * last refresh; an epoch timestamp makes that true now. Only the view's timestamp changes; the
+ * fresh credentials land in the client's options, as ali-oss's own refresh does.
+ */
+export function expireStsToken(calls: AliOssClient): void {
+  Object.defineProperty(calls, 'stsTokenFreshTime', {
+    value: new Date(0),
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  })
+}

@@ -1,4 +1,5 @@
-import { header } from './headers.ts'
+import { base64ToBytes } from '@resumable/core'
+import { headFromRecord } from '@resumable/core/http'
 import type { AliOssClient } from './types.ts'
 
 /** The urllib 2 surface ali-oss calls (`this.urllib.request(url, params)`). */
@@ -68,7 +69,7 @@ async function keepErrorBody(result: unknown, params: unknown): Promise<void> {
   const ctx = (params as { ctx?: unknown } | null)?.ctx
   if (headers !== undefined && typeof ctx === 'object' && ctx !== null)
     errorHeaders.set(ctx, headers)
-  const encoded = header(headers, 'x-oss-err')
+  const encoded = headFromRecord(0, headers).header('x-oss-err')
   if (encoded !== undefined) {
     const xml = decodeBase64(encoded)
     if (xml !== undefined) r.data = xml
@@ -112,7 +113,7 @@ async function readSmallBody(stream: ReadableLike): Promise<string | undefined> 
 
 function decodeBase64(text: string): string | undefined {
   try {
-    return new TextDecoder().decode(Uint8Array.from(atob(text.trim()), (c) => c.charCodeAt(0)))
+    return new TextDecoder().decode(base64ToBytes(text.trim()))
   } catch {
     return undefined
   }

@@ -3,7 +3,7 @@
  *
  * @module @resumable/transport-ali-oss
  */
-export { AliOssTransport, aliOssTransport } from './ali-oss-transport.ts'
+export { AliOssTransport, aliOssTransport, createAliOssTransport } from './ali-oss-transport.ts'
 export {
   type AliOssTransportOptions,
   TRAFFIC_LIMIT_MAX,

@@ -1,15 +1,12 @@
+import { isTransportError, type ObjectInfo, TransportError } from '@resumable/core'
 import {
-  isTransportError,
-  type ObjectInfo,
-  TransportError,
-  type TransportErrorKind,
-} from '@resumable/core'
-import { isArchivalClass } from './archive.ts'
-import { details } from './details.ts'
-import { kindOfCode, kindOfConnectionFailure, kindOfStatus } from './error-kinds.ts'
-import { header } from './headers.ts'
-import { redactError, redactText } from './redact.ts'
-import { parseRetryAfter } from './retry-after.ts'
+  headFromRecord,
+  networkFailure,
+  redactError,
+  redactText,
+  storeErrorFields,
+  storeFailure,
+} from '@resumable/core/http'
 
 /** Where a failure happened, for the message and for masking. */
 export interface ErrorContext {
@@ -17,6 +14,8 @@ export interface ErrorContext {
   readonly describe: string
   /** Values to mask should they appear in a message (access key, secret, STS token). */
   readonly secrets: readonly (string | undefined)[]
+  /** The client refreshes its STS token: an expired token is retryable. */
+  readonly rotatingCredentials: boolean
   /** The object being read: a bare 403 on an archived object means "not restored". */
   readonly object?: ObjectInfo
   /** Headers of the error response when the error itself lost them (`Retry-After`, `x-oss-ec`). */
@@ -38,75 +37,85 @@ interface AliOssErrorFields {
 // Messages ali-oss invents when the error body is missing (HEAD, or GET whose body it discards).
 const INVENTED_MESSAGE = /^(Object not exists|Pre condition failed|Unknow error, status: \d+)$/
 
-/** Maps anything ali-oss throws to a TransportError with OSS's Code, RequestId, HostId and EC. */
+// urllib/ali-oss error names of failures before or while the response arrived.
+const TIMEOUT_NAMES: ReadonlySet<string> = new Set([
+  'ConnectionTimeoutError',
+  'ResponseTimeoutError',
+  'SocketAssignTimeoutError',
+])
+const NETWORK_NAMES: ReadonlySet<string> = new Set([
+  'RequestError',
+  'ResponseError',
+  'RemoteSocketClosedError',
+])
+const NETWORK_CODES: ReadonlySet<string> = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ERR_STREAM_PREMATURE_CLOSE',
+  'UND_ERR_SOCKET',
+])
+
+/** 'timeout' or 'network' for an ali-oss failure without an HTTP response, undefined when it is not one. */
+function connectionFailure(e: AliOssErrorFields): 'timeout' | 'network' | undefined {
+  // ali-oss marks network errors with status -1 and timeouts with -2.
+  if (e.status === -2 || (e.name !== undefined && TIMEOUT_NAMES.has(e.name))) return 'timeout'
+  if (e.code === 'ETIMEDOUT') return 'timeout'
+  if (e.status === -1 || (e.name !== undefined && NETWORK_NAMES.has(e.name))) return 'network'
+  if (e.code !== undefined && NETWORK_CODES.has(e.code)) return 'network'
+  return undefined
+}
+
+/**
+ * Maps anything ali-oss throws to a TransportError. What is ali-oss's own is read here (its error
+ * fields, urllib's names and -1/-2 statuses, its invented messages); the classification, the
+ * Retry-After, the clock and credential rules and the redaction are `@resumable/core/http`'s.
+ */
 export function fromAliOssError(error: unknown, context: ErrorContext): TransportError {
   if (isTransportError(error)) return error
   const e = errorFields(error, context.headers)
+  const connection = connectionFailure(e)
+  if (connection !== undefined) {
+    return networkFailure(error, {
+      describe: context.describe,
+      secrets: context.secrets,
+      kind: connection,
+    })
+  }
   const cause = redactError(error, context.secrets)
   const message = firstLine(redactText(e.message, context.secrets))
-  const connection = kindOfConnectionFailure(e.name, e.code, e.status)
-  if (connection !== undefined) {
-    const what = connection === 'timeout' ? 'timed out' : 'the connection failed'
-    return new TransportError(connection, `${context.describe}: ${what} (${message})`, { cause })
-  }
   if (e.status === undefined || e.status < 100) {
     // No response and no known network failure: a setup error such as ali-oss's "Please create a
     // bucket first" or a failing refreshSTSToken, which retrying the same call cannot cure.
     return new TransportError('invalid-request', `${context.describe}: ${message}`, { cause })
   }
-  const code = e.code
-  let kind = kindOfCode(code) ?? kindOfStatus(e.status)
-  // ali-oss throws away GET error bodies, so InvalidObjectState arrives as a bare 403.
-  if (kind === 'forbidden' && code === undefined && isArchivalClass(context.object?.storageClass)) {
-    kind = 'archived'
-  }
-  const serverMessage = code !== undefined && !INVENTED_MESSAGE.test(message) ? message : undefined
-  const text = `${context.describe}: ${explain(kind, code, e.status)}${serverMessage ? ` (${serverMessage})` : ''}`
-  return new TransportError(
-    kind,
-    text,
-    details({
-      status: e.status,
-      code,
-      requestId: e.requestId ?? header(e.headers, 'x-oss-request-id'),
-      hostId: e.hostId,
-      ec: e.ecCode ?? header(e.headers, 'x-oss-ec'),
-      retryAfterMs: parseRetryAfter(header(e.headers, 'retry-after')),
-      cause,
-    }),
-  )
-}
-
-function explain(kind: TransportErrorKind, code: string | undefined, status: number): string {
-  switch (kind) {
-    case 'not-found':
-      return code === 'NoSuchBucket' ? 'the bucket does not exist' : 'the object does not exist'
-    case 'forbidden':
-      return 'access denied'
-    case 'archived':
-      return (
-        'the object is archived and not restored: restore it first (RestoreObject), or for ' +
-        'Archive enable real-time access of Archive objects on the bucket'
-      )
-    case 'auth':
-      return code === 'RequestTimeTooSkewed'
-        ? "the local clock is more than 15 minutes off OSS's: fix the clock (ali-oss's amendTimeSkewed option can offset it)"
-        : 'the credentials were rejected'
-    case 'precondition-failed':
-      return 'the object changed since it was first seen (If-Match failed)'
-    case 'range-not-satisfiable':
-      return 'the range lies beyond the end of the object'
-    case 'throttled':
-      return 'OSS is throttling requests'
-    case 'server':
-      return 'OSS failed'
-    case 'timeout':
-      return 'OSS timed out waiting for the request'
-    case 'invalid-request':
-      return 'OSS rejected the request'
-    default:
-      return `unexpected HTTP status ${status}`
-  }
+  const head = headFromRecord(e.status, e.headers)
+  const fields = storeErrorFields(head, {
+    ...(e.code !== undefined ? { code: e.code } : {}),
+    ...(e.code !== undefined && !INVENTED_MESSAGE.test(message) ? { message } : {}),
+    ...(e.requestId !== undefined ? { requestId: e.requestId } : {}),
+    ...(e.hostId !== undefined ? { hostId: e.hostId } : {}),
+    ...(e.ecCode !== undefined ? { ec: e.ecCode } : {}),
+  })
+  return storeFailure(head, fields, {
+    describe: context.describe,
+    secrets: context.secrets,
+    now: Date.now(),
+    rotatingCredentials: context.rotatingCredentials,
+    // ali-oss signs with its own clock, which this package does not move.
+    correctClockSkew: false,
+    clockAdvice: " (ali-oss's amendTimeSkewed option can offset it)",
+    storeName: 'OSS',
+    object: context.object,
+    cause,
+  }).error
 }
 
 function errorFields(error: unknown, fallbackHeaders: object | undefined): AliOssErrorFields {

@@ -66,6 +66,8 @@ export interface AliOssClientOptions {
   readonly accessKeySecret?: string
   /** Read only to mask it should it ever appear in an error message. */
   readonly stsToken?: string
+  /** ali-oss's STS refresher: when set, an expired token is retried after a forced refresh. */
+  readonly refreshSTSToken?: unknown
 }
 
 /** The structural shape of an ali-oss client (`new OSS({ … })`) that this package uses. */

@@ -6,7 +6,7 @@ import { transportContract } from '@resumable/testkit'
 import { type MockOssServer, startMockOss } from '@resumable/testkit/node'
 import OSS from 'ali-oss'
 import { setupServer } from 'msw/node'
-import { aliOssTransport } from '../src/index.ts'
+import { createAliOssTransport } from '../src/index.ts'
 
 describe('transportContract: ali-oss (V1 signatures, verified) over the loopback mock OSS', () => {
   const servers: MockOssServer[] = []
@@ -21,7 +21,7 @@ describe('transportContract: ali-oss (V1 signatures, verified) over the loopback
         accessKeyId: credentials.accessKeyId,
         accessKeySecret: credentials.secretAccessKey,
       })
-      return aliOssTransport(client, key)
+      return createAliOssTransport(client, key)
     },
     { signed: true },
   )
@@ -44,7 +44,7 @@ describe('transportContract: ali-oss (V4 signatures, verified) intercepted by MS
         accessKeyId: credentials.accessKeyId,
         accessKeySecret: credentials.secretAccessKey,
       })
-      return aliOssTransport(client, key)
+      return createAliOssTransport(client, key)
     },
     { signed: true },
   )

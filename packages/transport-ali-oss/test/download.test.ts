@@ -7,7 +7,7 @@ import { AbortedError, crc64, download } from '@resumable/core'
 import { FileCheckpointStore, FileTarget } from '@resumable/store-fs'
 import { MemoryCheckpointStore, MemoryTarget, MemoryVolume } from '@resumable/store-memory'
 import type OSS from 'ali-oss'
-import { aliOssTransport } from '../src/index.ts'
+import { createAliOssTransport } from '../src/index.ts'
 import type { OssStub, StubObject } from './helpers/oss-stub.ts'
 import { BUCKET, bytesOf, KEY, makeClient, startStub } from './helpers/setup.ts'
 
@@ -49,7 +49,7 @@ describe('download() over ali-oss', () => {
     )
     const target = new MemoryTarget('/dest/exampleobject.txt')
     const result = await download({
-      transport: aliOssTransport(client, KEY),
+      transport: createAliOssTransport(client, KEY),
       target,
       checkpoint: new MemoryCheckpointStore(),
       partSize: 256 * KiB,
@@ -75,7 +75,7 @@ describe('download() over ali-oss', () => {
     const volume = new MemoryVolume()
     const checkpoint = new MemoryCheckpointStore()
     const options = {
-      transport: aliOssTransport(client, KEY),
+      transport: createAliOssTransport(client, KEY),
       checkpoint,
       partSize: 128 * KiB,
       concurrency: 2,
@@ -114,7 +114,7 @@ describe('download() over ali-oss', () => {
     stub.faults.push({ kind: 'replace', object: replacement })
     const target = new MemoryTarget('/dest/changed')
     const result = await download({
-      transport: aliOssTransport(client, KEY),
+      transport: createAliOssTransport(client, KEY),
       target,
       checkpoint: new MemoryCheckpointStore(),
       partSize: 256 * KiB,
@@ -140,7 +140,7 @@ describe('download() over ali-oss', () => {
     try {
       const destination = join(dir, 'examplefile.txt')
       const result = await download({
-        transport: aliOssTransport(client, KEY),
+        transport: createAliOssTransport(client, KEY),
         target: new FileTarget(destination),
         checkpoint: new FileCheckpointStore(),
         partSize: 256 * KiB,

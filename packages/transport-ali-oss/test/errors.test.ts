@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { isTransportError, type TransportError } from '@resumable/core'
-import { type AliOssClient, aliOssTransport } from '../src/index.ts'
+import { type AliOssClient, createAliOssTransport } from '../src/index.ts'
 import { ACCESS_KEY_ID, ACCESS_KEY_SECRET, assertNoSecrets } from './helpers/setup.ts'
 
 const STS_TOKEN = 'CAIS-sts-token-that-must-stay-secret-0123456789'
@@ -25,7 +25,7 @@ function aliError(message: string, fields: Record<string, unknown>): Error {
 }
 
 async function statError(error: unknown): Promise<TransportError> {
-  const caught = await aliOssTransport(failing(error), 'k')
+  const caught = await createAliOssTransport(failing(error), 'k')
     .stat()
     .then(
       () => assert.fail('expected a rejection'),

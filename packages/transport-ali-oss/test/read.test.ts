@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { isTransportError, type ObjectInfo, type TransportError } from '@resumable/core'
-import { type AliOssClient, aliOssTransport } from '../src/index.ts'
+import { type AliOssClient, createAliOssTransport } from '../src/index.ts'
 import type { OssStub } from './helpers/oss-stub.ts'
 import {
   assertNoSecrets,
@@ -38,12 +38,12 @@ describe('read', () => {
   before(async () => {
     stub = await startStub({ bytes, etag: ETAG })
     client = makeClient(stub.endpoint)
-    object = await aliOssTransport(client, KEY).stat()
+    object = await createAliOssTransport(client, KEY).stat()
   })
   after(() => stub.close())
 
   it('reads exactly the range asked for, with the headers OSS needs', async () => {
-    const transport = aliOssTransport(client, KEY, { trafficLimit: 819_200 })
+    const transport = createAliOssTransport(client, KEY, { trafficLimit: 819_200 })
     const response = await transport.read({ start: 10, end: 4009, object })
     assert.deepEqual(response.range, { start: 10, end: 4009 })
     assert.equal(response.etag, ETAG)
@@ -58,7 +58,7 @@ describe('read', () => {
   })
 
   it('reads the first byte, the last byte and the whole object', async () => {
-    const transport = aliOssTransport(client, KEY)
+    const transport = createAliOssTransport(client, KEY)
     const first = await transport.read({ start: 0, end: 0, object })
     assert.deepEqual(await collect(first.body), bytes.subarray(0, 1))
     const last = await transport.read({ start: 99_999, end: 99_999, object })
@@ -69,7 +69,7 @@ describe('read', () => {
 
   it('pins the version stat saw through subres (getStream ignores versionId)', async () => {
     stub.put(BUCKET, 'versioned.bin', { bytes, etag: ETAG, versionId: 'v1 +/=' })
-    const transport = aliOssTransport(client, 'versioned.bin')
+    const transport = createAliOssTransport(client, 'versioned.bin')
     const info = await transport.stat()
     const response = await transport.read({ start: 0, end: 9, object: info })
     await collect(response.body)
@@ -78,7 +78,7 @@ describe('read', () => {
 
   it('reads a zero-length object without a Range', async () => {
     stub.put(BUCKET, 'empty', { bytes: new Uint8Array(0), etag: '"E"' })
-    const transport = aliOssTransport(client, 'empty')
+    const transport = createAliOssTransport(client, 'empty')
     const info = await transport.stat()
     const response = await transport.read({ start: 0, end: -1, object: info })
     assert.deepEqual(response.range, { start: 0, end: -1 })
@@ -87,7 +87,7 @@ describe('read', () => {
   })
 
   it('accepts a 200 only when the range is the whole object', async () => {
-    const transport = aliOssTransport(client, KEY)
+    const transport = createAliOssTransport(client, KEY)
     stub.faults.push({ kind: 'ignore-range' })
     const whole = await transport.read({ start: 0, end: 99_999, object })
     assert.deepEqual(await collect(whole.body), bytes)
@@ -99,7 +99,9 @@ describe('read', () => {
 
   it('refuses a Content-Range other than the one asked for', async () => {
     stub.faults.push({ kind: 'wrong-range' })
-    const error = await rejection(aliOssTransport(client, KEY).read({ start: 5, end: 9, object }))
+    const error = await rejection(
+      createAliOssTransport(client, KEY).read({ start: 5, end: 9, object }),
+    )
     assert.equal(error.kind, 'protocol')
     assert.match(error.message, /bytes 5-9 but the server answered with bytes 6-9/)
   })
@@ -107,14 +109,14 @@ describe('read', () => {
   it('refuses a gzip-encoded body', async () => {
     stub.faults.push({ kind: 'gzip' })
     const error = await rejection(
-      aliOssTransport(client, KEY).read({ start: 0, end: 99_999, object }),
+      createAliOssTransport(client, KEY).read({ start: 0, end: 99_999, object }),
     )
     assert.equal(error.kind, 'protocol')
     assert.equal(error.retryable, false)
   })
 
   it('maps If-Match and range failures', async () => {
-    const transport = aliOssTransport(client, KEY)
+    const transport = createAliOssTransport(client, KEY)
     const changed = await rejection(
       transport.read({ start: 0, end: 9, object: { ...object, etag: '"OTHER"' } }),
     )
@@ -128,7 +130,7 @@ describe('read', () => {
     assert.equal(shrunk.kind, 'range-not-satisfiable')
     assert.equal(shrunk.status, 416)
     const missing = await rejection(
-      aliOssTransport(client, 'gone').read({ start: 0, end: 9, object }),
+      createAliOssTransport(client, 'gone').read({ start: 0, end: 9, object }),
     )
     assert.equal(missing.kind, 'not-found')
     assert.equal(missing.code, 'NoSuchKey')
@@ -141,7 +143,9 @@ describe('read', () => {
       code: 'DownloadTrafficRateLimitExceeded',
       headers: { 'retry-after': '2' },
     })
-    const error = await rejection(aliOssTransport(client, KEY).read({ start: 0, end: 9, object }))
+    const error = await rejection(
+      createAliOssTransport(client, KEY).read({ start: 0, end: 9, object }),
+    )
     assert.equal(error.kind, 'throttled')
     assert.equal(error.retryable, true)
     assert.equal(error.retryAfterMs, 2000)
@@ -150,7 +154,9 @@ describe('read', () => {
     assert.equal(error.hostId, 'examplebucket.oss-cn-hangzhou.aliyuncs.com')
     assert.equal(error.ec, '0003-00000001')
     stub.faults.push({ kind: 'error', status: 500 })
-    const server = await rejection(aliOssTransport(client, KEY).read({ start: 0, end: 9, object }))
+    const server = await rejection(
+      createAliOssTransport(client, KEY).read({ start: 0, end: 9, object }),
+    )
     assert.equal(server.kind, 'server')
     assert.equal(server.retryable, true)
   })
@@ -158,7 +164,7 @@ describe('read', () => {
   it('maps a bare 403 on an archived object to archived', async () => {
     stub.faults.push({ kind: 'error', status: 403, code: 'InvalidObjectState' })
     const error = await rejection(
-      aliOssTransport(client, KEY).read({
+      createAliOssTransport(client, KEY).read({
         start: 0,
         end: 9,
         object: { ...object, storageClass: 'Archive' },
@@ -171,7 +177,11 @@ describe('read', () => {
 
   it('turns a connection reset mid-body into a retryable network error', async () => {
     stub.faults.push({ kind: 'reset', afterBytes: 3000 })
-    const response = await aliOssTransport(client, KEY).read({ start: 0, end: 99_999, object })
+    const response = await createAliOssTransport(client, KEY).read({
+      start: 0,
+      end: 99_999,
+      object,
+    })
     let received = 0
     const error = await (async () => {
       for await (const chunk of response.body as AsyncIterable<Uint8Array>) received += chunk.length
@@ -187,7 +197,11 @@ describe('read', () => {
 
   it('turns a body that ends short into an error', async () => {
     stub.faults.push({ kind: 'short', afterBytes: 1000 })
-    const response = await aliOssTransport(client, KEY).read({ start: 0, end: 99_999, object })
+    const response = await createAliOssTransport(client, KEY).read({
+      start: 0,
+      end: 99_999,
+      object,
+    })
     const error = await collect(response.body).then(
       () => assert.fail('a short body was accepted'),
       (e: unknown) => e,
@@ -199,7 +213,7 @@ describe('read', () => {
   it('stops the body when the signal aborts, with the abort reason', async () => {
     stub.faults.push({ kind: 'stall', afterBytes: 100, ms: 2000 })
     const controller = new AbortController()
-    const response = await aliOssTransport(client, KEY).read({
+    const response = await createAliOssTransport(client, KEY).read({
       start: 0,
       end: 99_999,
       object,
@@ -214,7 +228,11 @@ describe('read', () => {
 
   it('releases a stalled body at once when the consumer gives up', async () => {
     stub.faults.push({ kind: 'stall', afterBytes: 100, ms: 2000 })
-    const response = await aliOssTransport(client, KEY).read({ start: 0, end: 99_999, object })
+    const response = await createAliOssTransport(client, KEY).read({
+      start: 0,
+      end: 99_999,
+      object,
+    })
     const iterator = (response.body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]()
     await iterator.next()
     const pending = iterator.next().then(
@@ -233,7 +251,12 @@ describe('read', () => {
     const reason = new Error('stop')
     setTimeout(() => controller.abort(reason), 30)
     await assert.rejects(
-      aliOssTransport(client, KEY).read({ start: 0, end: 9, object, signal: controller.signal }),
+      createAliOssTransport(client, KEY).read({
+        start: 0,
+        end: 9,
+        object,
+        signal: controller.signal,
+      }),
       (e) => e === reason,
     )
   })
@@ -241,15 +264,17 @@ describe('read', () => {
   it("bounds only the wait for headers with the client's timeout, never the body", async () => {
     const quick = makeClient(stub.endpoint, { timeout: 500 })
     stub.faults.push({ kind: 'stall', afterBytes: 100, ms: 1200 })
-    const slow = await aliOssTransport(quick, KEY).read({ start: 0, end: 99_999, object })
+    const slow = await createAliOssTransport(quick, KEY).read({ start: 0, end: 99_999, object })
     assert.deepEqual(await collect(slow.body), bytes)
     stub.faults.push({ kind: 'delay-headers', ms: 1200 })
-    const error = await rejection(aliOssTransport(quick, KEY).read({ start: 0, end: 9, object }))
+    const error = await rejection(
+      createAliOssTransport(quick, KEY).read({ start: 0, end: 9, object }),
+    )
     assert.equal(error.kind, 'timeout')
     assert.equal(error.retryable, true)
     stub.faults.push({ kind: 'delay-headers', ms: 1200 })
     const perCall = await rejection(
-      aliOssTransport(client, KEY, { timeout: 500 }).read({ start: 0, end: 9, object }),
+      createAliOssTransport(client, KEY, { timeout: 500 }).read({ start: 0, end: 9, object }),
     )
     assert.equal(perCall.kind, 'timeout')
   })
@@ -259,7 +284,7 @@ describe('read', () => {
     const endpoint = closed.endpoint
     await closed.close()
     const error = await rejection(
-      aliOssTransport(makeClient(endpoint), KEY).read({ start: 0, end: 9, object }),
+      createAliOssTransport(makeClient(endpoint), KEY).read({ start: 0, end: 9, object }),
     )
     assert.equal(error.kind, 'network')
     assert.equal(error.retryable, true)
@@ -269,7 +294,7 @@ describe('read', () => {
   it('refuses a range outside the object before any request', async () => {
     const count = stub.requests.length
     const error = await rejection(
-      aliOssTransport(client, KEY).read({ start: 10, end: 100_000, object }),
+      createAliOssTransport(client, KEY).read({ start: 10, end: 100_000, object }),
     )
     assert.equal(error.kind, 'invalid-request')
     assert.equal(stub.requests.length, count)
@@ -278,7 +303,9 @@ describe('read', () => {
   it("reads OSS's error body without touching the user's client", async () => {
     const before = (client as { urllib?: unknown }).urllib
     stub.faults.push({ kind: 'error', status: 403, code: 'AccessDenied', message: 'No right.' })
-    const error = await rejection(aliOssTransport(client, KEY).read({ start: 0, end: 9, object }))
+    const error = await rejection(
+      createAliOssTransport(client, KEY).read({ start: 0, end: 9, object }),
+    )
     assert.equal(error.code, 'AccessDenied')
     assert.match(error.message, /access denied \(No right\.\)/)
     assert.equal((client as { urllib?: unknown }).urllib, before)

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { isTransportError, OptionsError, type TransportError } from '@resumable/core'
-import { type AliOssClient, aliOssTransport } from '../src/index.ts'
+import { type AliOssClient, createAliOssTransport } from '../src/index.ts'
 import type { OssStub } from './helpers/oss-stub.ts'
 import { assertNoSecrets, BUCKET, bytesOf, KEY, makeClient, startStub } from './helpers/setup.ts'
 
@@ -34,7 +34,7 @@ describe('stat', () => {
   after(() => stub.close())
 
   it('reports size, identity, CRC-64 and user metadata from HeadObject', async () => {
-    const info = await aliOssTransport(client, KEY).stat()
+    const info = await createAliOssTransport(client, KEY).stat()
     assert.equal(info.size, 1000)
     assert.equal(info.etag, '"CACF99600561A31D494569C979E6FB81"')
     assert.equal(info.lastModified, 'Fri, 24 Feb 2012 06:07:48 GMT')
@@ -54,9 +54,9 @@ describe('stat', () => {
       ...object,
       versionId: 'CAEQNhiBgM0BYiIDc4MGZjZGI2OTBjOTRmNTE5NmU5NmFhZjhjYmY0****',
     })
-    const plain = aliOssTransport(client, KEY)
+    const plain = createAliOssTransport(client, KEY)
     assert.equal(plain.id, `oss://${BUCKET}/${KEY}`)
-    const pinned = aliOssTransport(client, '/v.bin', {
+    const pinned = createAliOssTransport(client, '/v.bin', {
       versionId: 'CAEQNhiBgM0BYiIDc4MGZjZGI2OTBjOTRmNTE5NmU5NmFhZjhjYmY0****',
     })
     assert.equal(
@@ -80,7 +80,7 @@ describe('stat', () => {
       code: 'AccessDenied',
       message: 'You have no right to access this object.',
     })
-    const denied = await rejection(aliOssTransport(client, KEY).stat())
+    const denied = await rejection(createAliOssTransport(client, KEY).stat())
     assert.equal(denied.kind, 'forbidden')
     assert.equal(denied.retryable, false)
     assert.equal(denied.status, 403)
@@ -93,7 +93,7 @@ describe('stat', () => {
       /HEAD oss:\/\/examplebucket\/exampledir\/exampleobject\.txt: access denied/,
     )
 
-    const missing = await rejection(aliOssTransport(client, 'nope.txt').stat())
+    const missing = await rejection(createAliOssTransport(client, 'nope.txt').stat())
     assert.equal(missing.kind, 'not-found')
     assert.equal(missing.retryable, false)
     assert.equal(missing.code, 'NoSuchKey')
@@ -105,7 +105,7 @@ describe('stat', () => {
       code: 'NoSuchBucket',
       message: 'The specified bucket does not exist.',
     })
-    const noBucket = await rejection(aliOssTransport(client, KEY).stat())
+    const noBucket = await rejection(createAliOssTransport(client, KEY).stat())
     assert.equal(noBucket.kind, 'not-found')
     assert.equal(noBucket.code, 'NoSuchBucket')
     assert.match(noBucket.message, /the bucket does not exist/)
@@ -116,17 +116,17 @@ describe('stat', () => {
       code: 'TotalQpsLimitExceeded',
       message: 'Max total qps limit is exceeded',
     })
-    const throttled = await rejection(aliOssTransport(client, KEY).stat())
+    const throttled = await rejection(createAliOssTransport(client, KEY).stat())
     assert.equal(throttled.kind, 'throttled')
     assert.equal(throttled.retryable, true)
 
     stub.headFaults.push({ kind: 'error', status: 403, code: 'RequestTimeTooSkewed' })
-    const skewed = await rejection(aliOssTransport(client, KEY).stat())
+    const skewed = await rejection(createAliOssTransport(client, KEY).stat())
     assert.equal(skewed.kind, 'auth')
     assert.match(skewed.message, /clock/)
 
     stub.headFaults.push({ kind: 'error', status: 403, code: 'SignatureDoesNotMatch' })
-    const signature = await rejection(aliOssTransport(client, KEY).stat())
+    const signature = await rejection(createAliOssTransport(client, KEY).stat())
     assert.equal(signature.kind, 'auth')
     assert.equal(signature.retryable, false)
   })
@@ -142,7 +142,7 @@ describe('stat', () => {
       }),
       getStream: async () => assert.fail('not called'),
     }
-    const error = await rejection(aliOssTransport(fake, 'gz.txt').stat())
+    const error = await rejection(createAliOssTransport(fake, 'gz.txt').stat())
     assert.equal(error.kind, 'protocol')
     assert.equal(error.retryable, false)
     assert.match(error.message, /gzip/)
@@ -166,29 +166,31 @@ describe('stat', () => {
       storageClass: 'ColdArchive',
       restore: 'ongoing-request="false", expiry-date="Sun, 16 Apr 2017 08:12:33 GMT"',
     })
-    const archived = await rejection(aliOssTransport(client, 'archive.bin').stat())
+    const archived = await rejection(createAliOssTransport(client, 'archive.bin').stat())
     assert.equal(archived.kind, 'archived')
     assert.equal(archived.retryable, false)
     assert.match(archived.message, /Archive and is not restored: restore it first/)
     assert.match(archived.message, /archiveDirectRead/)
     const cold = await rejection(
-      aliOssTransport(client, 'cold.bin', { archiveDirectRead: true }).stat(),
+      createAliOssTransport(client, 'cold.bin', { archiveDirectRead: true }).stat(),
     )
     assert.equal(cold.kind, 'archived')
     assert.doesNotMatch(cold.message, /archiveDirectRead/)
-    const restoring = await rejection(aliOssTransport(client, 'restoring.bin').stat())
+    const restoring = await rejection(createAliOssTransport(client, 'restoring.bin').stat())
     assert.match(restoring.message, /still being restored/)
-    const expired = await rejection(aliOssTransport(client, 'expired.bin').stat())
+    const expired = await rejection(createAliOssTransport(client, 'expired.bin').stat())
     assert.match(expired.message, /expired/)
 
-    const restored = await aliOssTransport(client, 'restored.bin').stat()
+    const restored = await createAliOssTransport(client, 'restored.bin').stat()
     assert.deepEqual(restored.restore, { ongoing: false, expiry: 'Sun, 16 Apr 2099 08:12:33 GMT' })
-    const direct = await aliOssTransport(client, 'archive.bin', { archiveDirectRead: true }).stat()
+    const direct = await createAliOssTransport(client, 'archive.bin', {
+      archiveDirectRead: true,
+    }).stat()
     assert.equal(direct.storageClass, 'Archive')
   })
 
   it('rejects with the abort reason, also while waiting for headers', async () => {
-    const transport = aliOssTransport(client, KEY)
+    const transport = createAliOssTransport(client, KEY)
     const reason = new Error('paused')
     await assert.rejects(transport.stat({ signal: AbortSignal.abort(reason) }), (e) => e === reason)
     stub.headFaults.push({ kind: 'delay-headers', ms: 1000 })
@@ -201,21 +203,21 @@ describe('stat', () => {
   })
 
   it('validates its arguments', () => {
-    assert.throws(() => aliOssTransport({} as AliOssClient, KEY), OptionsError)
-    assert.throws(() => aliOssTransport(client, ''), OptionsError)
-    assert.throws(() => aliOssTransport(client, KEY, { trafficLimit: 1000 }), OptionsError)
-    assert.throws(() => aliOssTransport(client, KEY, { timeout: -1 }), OptionsError)
-    assert.throws(() => aliOssTransport(client, KEY, { versionId: '' }), OptionsError)
+    assert.throws(() => createAliOssTransport({} as AliOssClient, KEY), OptionsError)
+    assert.throws(() => createAliOssTransport(client, ''), OptionsError)
+    assert.throws(() => createAliOssTransport(client, KEY, { trafficLimit: 1000 }), OptionsError)
+    assert.throws(() => createAliOssTransport(client, KEY, { timeout: -1 }), OptionsError)
+    assert.throws(() => createAliOssTransport(client, KEY, { versionId: '' }), OptionsError)
     const noBucket = makeClient(stub.endpoint, { bucket: undefined })
-    assert.throws(() => aliOssTransport(noBucket, KEY), /no bucket/)
+    assert.throws(() => createAliOssTransport(noBucket, KEY), /no bucket/)
     // A custom domain bound to a bucket needs no bucket name: the domain identifies it.
     const cname = makeClient('https://files.example.com', { bucket: undefined, cname: true })
-    assert.equal(aliOssTransport(cname, KEY).id, `oss://files.example.com/${KEY}`)
+    assert.equal(createAliOssTransport(cname, KEY).id, `oss://files.example.com/${KEY}`)
   })
 
   it('refuses to follow the client to another bucket', async () => {
     const switching = makeClient(stub.endpoint)
-    const transport = aliOssTransport(switching, KEY)
+    const transport = createAliOssTransport(switching, KEY)
     switching.useBucket('otherbucket')
     const error = await rejection(transport.stat())
     assert.equal(error.kind, 'invalid-request')
@@ -225,9 +227,9 @@ describe('stat', () => {
   it('warns once per client whose retryMax doubles the retries', () => {
     const retrying = makeClient(stub.endpoint, { retryMax: 3 } as object)
     const warnings: string[] = []
-    aliOssTransport(retrying, KEY, { onWarning: (m) => warnings.push(m) })
-    aliOssTransport(retrying, KEY, { onWarning: (m) => warnings.push(m) })
-    aliOssTransport(client, KEY, { onWarning: (m) => warnings.push(m) })
+    createAliOssTransport(retrying, KEY, { onWarning: (m) => warnings.push(m) })
+    createAliOssTransport(retrying, KEY, { onWarning: (m) => warnings.push(m) })
+    createAliOssTransport(client, KEY, { onWarning: (m) => warnings.push(m) })
     assert.equal(warnings.length, 1)
     assert.match(warnings[0] ?? '', /retryMax 3/)
   })

@@ -10,7 +10,16 @@ export type FetchTransportOptions =
   | ({ readonly mode: 'oss' } & OssTransportOptions)
   | ({ readonly mode: 's3' } & S3TransportOptions)
 
-/** Creates a Transport for a URL, an OSS object (V4-signed) or an S3-compatible object (SigV4). */
+/**
+ * Creates a Transport for a URL, an OSS object (V4-signed) or an S3-compatible object (SigV4).
+ *
+ * @example
+ * ```ts
+ * import { createFetchTransport } from '@resumable/transport-fetch'
+ *
+ * const transport = createFetchTransport({ mode: 'url', url: 'https://example.com/big.iso' })
+ * ```
+ */
 export function createFetchTransport(options: FetchTransportOptions): FetchTransport {
   switch (options.mode) {
     case 'url':

@@ -7,18 +7,33 @@ import {
   type Transport,
   TransportError,
 } from '@resumable/core'
-import { checkReadResponse, refuseEncoded } from './check-response.ts'
-import { parseContentLength, parseContentRange, parseUnsatisfiedRange } from './content-range.ts'
-import { guardBody } from './guarded-body.ts'
-import { isArchivedUnrestored, objectInfoFromHeaders } from './object-info.ts'
-import { redactError, redactText } from './redact.ts'
-import { archivedError, responseError } from './response-error.ts'
+import {
+  assertRestored,
+  checkRangeResponse,
+  guardBody,
+  networkFailure,
+  objectInfoFromHead,
+  parseContentLength,
+  parseContentRange,
+  parseUnsatisfiedRange,
+  type ResponseHead,
+  readBodyText,
+  redactError,
+  refuseEncoding,
+  requireContentLength,
+  storeErrorFields,
+  storeFailure,
+} from '@resumable/core/http'
 import type { FetchLike } from './types.ts'
+import { fetchWire } from './wire/fetch-wire.ts'
+import type { Wire, WireResponse } from './wire/wire.ts'
 import type { PreparedRequest, WirePlan } from './wire-plan.ts'
 
 /** Behaviour switches shared by every mode. */
 export interface FetchTransportSettings {
-  /** Custom fetch; `globalThis.fetch` (looked up per request) otherwise. */
+  /** The wire that sends requests. @default fetchWire(fetch) */
+  readonly wire?: Wire | undefined
+  /** Custom fetch for the default wire; `globalThis.fetch` (looked up per request) otherwise. Ignored with `wire`. */
   readonly fetch?: FetchLike | undefined
   /** Do not fail fast on archived, unrestored objects. */
   readonly skipArchiveCheck?: boolean | undefined
@@ -31,28 +46,39 @@ export interface FetchTransportSettings {
 /** Statuses after which an `auto` stat retries with a one-byte ranged GET (HEAD refused or unsigned for HEAD). */
 const HEAD_REFUSED = new Set([400, 403, 405, 501])
 
+/** Who answers, as error messages name it. */
+const STORE_NAMES = { oss: 'OSS', s3: 'the store', url: 'the server' } as const
+
 interface Sent {
-  readonly response: Response
+  readonly response: WireResponse
   readonly prepared: PreparedRequest
   readonly now: number
 }
 
+function isOk(status: number): boolean {
+  return status >= 200 && status < 300
+}
+
 /**
- * A Transport over WHATWG fetch. The mode (plain URL, OSS, S3) only decides where requests go and
- * how they are signed; status checks, Content-Range validation, byte counting and error mapping
- * are the same for all.
+ * A Transport over a Wire (WHATWG fetch by default). The mode (plain URL, OSS, S3) only decides
+ * where requests go and how they are signed; status checks, Content-Range validation, byte
+ * counting and error mapping come from `@resumable/core/http`, the same for every transport.
  */
 export class FetchTransport implements Transport {
   /** Credential-free identity of the object (`oss://…`, `s3://…`, or the URL without its query). */
   readonly id: string
   readonly #plan: WirePlan
   readonly #settings: FetchTransportSettings
+  readonly #wire: Wire
   #clockOffsetMs = 0
 
   constructor(plan: WirePlan, settings: FetchTransportSettings = {}) {
     this.id = plan.id
     this.#plan = plan
     this.#settings = settings
+    this.#wire =
+      settings.wire ??
+      fetchWire(settings.fetch, { redirect: plan.redirect === 'manual' ? 'manual' : 'follow' })
   }
 
   /** Learns size and identity: HEAD, or a one-byte ranged GET for GET-only (presigned) URLs. */
@@ -65,22 +91,17 @@ export class FetchTransport implements Transport {
     const describe = `HEAD ${this.id}`
     const sent = await this.#send('HEAD', headers, this.#versionQuery(undefined), signal, describe)
     const { response } = sent
-    if (!response.ok) {
+    if (!isOk(response.status)) {
       if (method === 'auto' && HEAD_REFUSED.has(response.status)) {
-        await response.body?.cancel().catch(() => undefined)
+        await response.discard()
         return this.#probe(signal)
       }
       throw await this.#failure(sent, describe, signal)
     }
-    await response.body?.cancel().catch(() => undefined)
-    refuseEncoded(response, describe)
-    const size = parseContentLength(response.headers.get('content-length'))
-    if (size === undefined) {
-      throw new TransportError('protocol', `${describe}: the response has no Content-Length`, {
-        status: response.status,
-      })
-    }
-    return this.#checked(objectInfoFromHeaders(response.headers, size, { ranged: false }), response)
+    await response.discard()
+    refuseEncoding(response, describe)
+    const size = requireContentLength(response, describe)
+    return this.#checked(objectInfoFromHead(response, size, { ranged: false }), response, sent)
   }
 
   /** Reads bytes `start`..`end`, guarded by If-Match; the body is streamed, never buffered. */
@@ -97,9 +118,7 @@ export class FetchTransport implements Transport {
       throw new TransportError(
         'invalid-request',
         `${describe}: not a range of a ${object.size}-byte object`,
-        {
-          retryable: false,
-        },
+        { retryable: false },
       )
     }
     const headers = new Headers({ range: `bytes=${start}-${end}` })
@@ -112,16 +131,25 @@ export class FetchTransport implements Transport {
     const query = this.#versionQuery(object.versionId)
     const sent = await this.#send('GET', headers, query, signal, describe)
     const { response } = sent
-    if (!response.ok) throw await this.#failure(sent, describe, signal)
+    if (!isOk(response.status)) throw await this.#failure(sent, describe, signal, object)
+    let length: number
+    let etag: string | undefined
     try {
-      refuseEncoded(response, describe)
-      checkReadResponse(response, start, end, object.size, describe)
+      ;({ length, etag } = checkRangeResponse(
+        response,
+        { start, end, size: object.size },
+        describe,
+      ))
     } catch (error) {
-      await response.body?.cancel().catch(() => undefined)
+      await response.discard()
       throw error
     }
-    const etag = response.headers.get('etag') ?? undefined
-    const body = guardBody(response.body, end - start + 1, { describe, signal })
+    const body = guardBody(response.body, length, {
+      describe,
+      signal,
+      secrets: sent.prepared.secrets,
+      release: () => void response.discard(),
+    })
     return { range: { start, end }, ...(etag === undefined ? {} : { etag }), body }
   }
 
@@ -150,52 +178,52 @@ export class FetchTransport implements Transport {
     const { status } = response
     if (status === 416) {
       // bytes=0-0 is satisfiable for any non-empty object: a 416 means it is empty.
-      const total = parseUnsatisfiedRange(response.headers.get('content-range'))
+      const total = parseUnsatisfiedRange(response.header('content-range'))
       if (total === undefined || total === 0) {
-        await response.body?.cancel().catch(() => undefined)
-        return this.#checked(
-          objectInfoFromHeaders(response.headers, 0, { ranged: false, acceptRanges: true }),
-          response,
-        )
+        await response.discard()
+        const info = objectInfoFromHead(response, 0, { ranged: false, acceptRanges: true })
+        return this.#checked(info, response, sent)
       }
     }
-    if (!response.ok) throw await this.#failure(sent, describe, signal)
+    if (!isOk(status)) throw await this.#failure(sent, describe, signal)
     // Only the headers matter; the one byte (or, on a 200, the whole object) is not wanted.
-    await response.body?.cancel().catch(() => undefined)
-    refuseEncoded(response, describe)
+    await response.discard()
+    refuseEncoding(response, describe)
     let size: number | undefined
     if (status === 206) {
-      const range = parseContentRange(response.headers.get('content-range'))
+      const range = parseContentRange(response.header('content-range'))
       size = range?.start === 0 ? range.size : undefined
       if (size === undefined) {
         throw new TransportError(
           'protocol',
-          `${describe}: unusable Content-Range ${JSON.stringify(response.headers.get('content-range'))}`,
+          `${describe}: unusable Content-Range ${JSON.stringify(response.header('content-range') ?? null)}`,
           { status },
         )
       }
     } else if (status === 200) {
-      size = parseContentLength(response.headers.get('content-length'))
+      size = parseContentLength(response.header('content-length'))
     }
     if (size === undefined) {
       throw new TransportError(
         'protocol',
         `${describe}: the server told neither Content-Range nor Content-Length`,
-        {
-          status,
-        },
+        { status, retryable: false },
       )
     }
-    const info = objectInfoFromHeaders(response.headers, size, {
+    const info = objectInfoFromHead(response, size, {
       ranged: status === 206,
       acceptRanges: status === 206,
     })
-    return this.#checked(info, response)
+    return this.#checked(info, response, sent)
   }
 
-  #checked(info: ObjectInfo, response: Response): ObjectInfo {
-    if (!this.#settings.skipArchiveCheck && isArchivedUnrestored(info, response.headers)) {
-      throw archivedError(`stat ${this.id}`, info.storageClass)
+  #checked(info: ObjectInfo, head: ResponseHead, sent: Sent): ObjectInfo {
+    if (!this.#settings.skipArchiveCheck) {
+      assertRestored(info, head, {
+        describe: `stat ${this.id}`,
+        now: sent.now,
+        directReadOption: '{ skipArchiveCheck: true }',
+      })
     }
     return info
   }
@@ -222,49 +250,41 @@ export class FetchTransport implements Transport {
         cause: redactError(error),
       })
     }
-    const fetchImpl: FetchLike = this.#settings.fetch ?? globalThis.fetch
-    let response: Response
+    let response: WireResponse
     try {
-      // Called as a plain function: some runtimes reject fetch invoked with a foreign `this`.
-      response = await fetchImpl(prepared.url, {
+      response = await this.#wire.send({
         method,
-        headers,
-        redirect: this.#plan.redirect,
-        ...(signal ? { signal } : {}),
+        url: prepared.url,
+        // Headers iterate with lower-case names, as a wire expects.
+        headers: Object.fromEntries(headers),
+        signal,
       })
     } catch (error) {
       if (signal?.aborted) throw signal.reason
-      throw new TransportError(
-        'network',
-        `${describe}: ${redactText(fetchFailure(error), prepared.secrets)}`,
-        {
-          cause: redactError(error, prepared.secrets),
-        },
-      )
+      throw networkFailure(error, { describe, secrets: prepared.secrets })
     }
     return { response, prepared, now }
   }
 
-  async #failure(sent: Sent, describe: string, signal: AbortSignal | undefined): Promise<unknown> {
-    const result = await responseError(sent.response, {
+  async #failure(
+    sent: Sent,
+    describe: string,
+    signal: AbortSignal | undefined,
+    object?: ObjectInfo,
+  ): Promise<unknown> {
+    const { response } = sent
+    const body = await readBodyText(response.body)
+    if (signal?.aborted) return signal.reason
+    const result = storeFailure(response, storeErrorFields(response, body), {
       describe,
       secrets: sent.prepared.secrets,
-      rotatingCredentials: this.#plan.rotatingCredentials,
-      signed: this.#plan.signed,
       now: sent.now,
+      rotatingCredentials: this.#plan.rotatingCredentials,
+      correctClockSkew: this.#plan.signed,
+      storeName: STORE_NAMES[this.#plan.flavor],
+      object,
     })
-    if (signal?.aborted) return signal.reason
     if (result.clockSkewMs !== undefined) this.#clockOffsetMs += result.clockSkewMs
     return result.error
   }
-}
-
-/**
- * What a rejected fetch says, with its cause: Node's undici only says "fetch failed" and keeps
- * the reason (`connect ECONNREFUSED 127.0.0.1:9`, `getaddrinfo ENOTFOUND …`) in `cause`.
- */
-function fetchFailure(error: unknown): string {
-  if (!(error instanceof Error)) return String(error)
-  const cause = error.cause instanceof Error ? error.cause.message : undefined
-  return cause && !error.message.includes(cause) ? `${error.message} (${cause})` : error.message
 }

@@ -1,5 +1,5 @@
 /**
- * Transport over standard `fetch`: plain and signed URLs, OSS (Signature V4) and S3-compatible stores (SigV4).
+ * Transport over standard `fetch` (or any Wire): plain and signed URLs, OSS (Signature V4) and S3-compatible stores (SigV4).
  *
  * @module @resumable/transport-fetch
  */
@@ -19,4 +19,6 @@ export type {
   FetchLike,
 } from './types.ts'
 export { createUrlTransport, type UrlTransportOptions } from './url-transport.ts'
+export { type FetchWireOptions, fetchWire, type ListedWireResponse } from './wire/fetch-wire.ts'
+export type { Wire, WireRequest, WireResponse } from './wire/wire.ts'
 export type { PreparedRequest, WirePlan } from './wire-plan.ts'

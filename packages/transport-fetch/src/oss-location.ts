@@ -54,8 +54,3 @@ export function resolveOssLocation(options: OssLocationOptions): OssLocation {
   }
   return { url, region: given || inferred }
 }
-
-/** `oss://bucket/key` (+ `?versionId=`): the credential-free identity of an OSS object. */
-export function ossObjectId(bucket: string, key: string, versionId: string | undefined): string {
-  return `oss://${bucket}/${key}${versionId === undefined ? '' : `?versionId=${encodeURIComponent(versionId)}`}`
-}

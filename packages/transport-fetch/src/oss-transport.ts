@@ -1,8 +1,9 @@
 import { OptionsError } from '@resumable/core'
+import { ossObjectId } from '@resumable/core/http'
 import { credentialSource } from './credentials.ts'
 import { encodeQuery } from './encode.ts'
 import { FetchTransport } from './fetch-transport.ts'
-import { type OssLocationOptions, ossObjectId, resolveOssLocation } from './oss-location.ts'
+import { type OssLocationOptions, resolveOssLocation } from './oss-location.ts'
 import { signOssV4 } from './oss-v4-signer.ts'
 import type { CommonTransportOptions, Credentials, CredentialsProvider } from './types.ts'
 import type { WirePlan } from './wire-plan.ts'
@@ -19,7 +20,17 @@ export interface OssTransportOptions extends CommonTransportOptions, OssLocation
   readonly pinVersion?: boolean
 }
 
-/** Creates a Transport for one OSS object, signing with `OSS4-HMAC-SHA256` on Web Crypto. */
+/**
+ * Creates a Transport for one OSS object, signing with `OSS4-HMAC-SHA256` on Web Crypto.
+ *
+ * @example
+ * ```ts
+ * import { createOssTransport } from '@resumable/transport-fetch'
+ *
+ * // Credentials default to OSS_ACCESS_KEY_ID / OSS_ACCESS_KEY_SECRET / OSS_SESSION_TOKEN.
+ * const transport = createOssTransport({ bucket: 'examplebucket', key: 'dir/big.iso', region: 'cn-hangzhou' })
+ * ```
+ */
 export function createOssTransport(options: OssTransportOptions): FetchTransport {
   const { url, region } = resolveOssLocation(options)
   const anonymous = options.anonymous === true
@@ -61,6 +72,7 @@ export function createOssTransport(options: OssTransportOptions): FetchTransport
     },
   }
   return new FetchTransport(plan, {
+    wire: options.wire,
     fetch: options.fetch,
     skipArchiveCheck: options.skipArchiveCheck,
     ossRangeBehavior: true,

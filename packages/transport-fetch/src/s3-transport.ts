@@ -1,4 +1,5 @@
 import { OptionsError } from '@resumable/core'
+import { s3ObjectId } from '@resumable/core/http'
 import { credentialSource } from './credentials.ts'
 import { encodeKeyPath, encodeQuery } from './encode.ts'
 import { checkBucket, checkKey, isBareHost, parseEndpoint } from './endpoint.ts'
@@ -32,12 +33,17 @@ export interface S3TransportOptions extends CommonTransportOptions {
 const AWS_HOST = /^(?:[^.]+\.)*s3[.-]([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/
 const OSS_S3_HOST = /(?:^|\.)s3\.oss-([a-z0-9-]+?)(?:-internal)?\.aliyuncs\.com$/
 
-/** `s3://bucket/key` (+ `?versionId=`): the credential-free identity of an S3 object. */
-export function s3ObjectId(bucket: string, key: string, versionId: string | undefined): string {
-  return `s3://${bucket}/${key}${versionId === undefined ? '' : `?versionId=${encodeURIComponent(versionId)}`}`
-}
-
-/** Creates a Transport for one object in an S3-compatible store, signing with @smithy/signature-v4. */
+/**
+ * Creates a Transport for one object in an S3-compatible store, signing with @smithy/signature-v4.
+ *
+ * @example
+ * ```ts
+ * import { createS3Transport } from '@resumable/transport-fetch'
+ *
+ * // AWS S3 (credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY), or MinIO with `endpoint`.
+ * const transport = createS3Transport({ bucket: 'my-bucket', key: 'big.iso', region: 'eu-west-1' })
+ * ```
+ */
 export function createS3Transport(options: S3TransportOptions): FetchTransport {
   // Legacy S3 buckets may hold upper case and underscores (then only path style reaches them).
   checkBucket(options.bucket, false)
@@ -93,6 +99,7 @@ export function createS3Transport(options: S3TransportOptions): FetchTransport {
     },
   }
   return new FetchTransport(plan, {
+    wire: options.wire,
     fetch: options.fetch,
     skipArchiveCheck: options.skipArchiveCheck,
     pinVersion: options.pinVersion,

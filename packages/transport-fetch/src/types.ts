@@ -1,3 +1,5 @@
+import type { Wire } from './wire/wire.ts'
+
 /** Access keys for a signed request. OSS's AccessKeySecret and SecurityToken map to `secretAccessKey` and `sessionToken`. */
 export interface Credentials {
   /** AccessKey ID (OSS) or access key id (AWS). */
@@ -16,7 +18,9 @@ export type FetchLike = (input: string, init: RequestInit) => Promise<Response>
 
 /** Options every mode accepts. */
 export interface CommonTransportOptions {
-  /** The `fetch` to use (proxies, undici agents, tests). Looked up on `globalThis` per request when omitted. */
+  /** The wire that sends requests (e.g. a Node-native one). @default fetchWire(fetch) */
+  readonly wire?: Wire
+  /** The `fetch` the default wire uses (proxies, undici agents, tests). Looked up on `globalThis` per request when omitted; ignored with `wire`. */
   readonly fetch?: FetchLike
   /** Skip the fail-fast check for archived objects that are not restored (buckets with real-time archive access). @default false */
   readonly skipArchiveCheck?: boolean

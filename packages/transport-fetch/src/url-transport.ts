@@ -1,4 +1,5 @@
 import { OptionsError } from '@resumable/core'
+import { urlObjectId } from '@resumable/core/http'
 import { FetchTransport } from './fetch-transport.ts'
 import type { CommonTransportOptions } from './types.ts'
 import type { WirePlan } from './wire-plan.ts'
@@ -24,12 +25,22 @@ export interface UrlTransportOptions extends CommonTransportOptions {
   readonly ossRangeBehavior?: boolean
 }
 
-/** The URL without query, fragment or user info: safe to log and stable across re-signing. */
-export function urlObjectId(url: URL): string {
-  return `${url.protocol}//${url.host}${url.pathname}`
-}
-
-/** Creates a Transport for a plain or presigned URL. */
+/**
+ * Creates a Transport for a plain or presigned URL.
+ *
+ * @example
+ * ```ts
+ * import { download } from '@resumable/core'
+ * import { FileCheckpointStore, FileTarget } from '@resumable/store-fs'
+ * import { createUrlTransport } from '@resumable/transport-fetch'
+ *
+ * await download({
+ *   transport: createUrlTransport({ url: 'https://example.com/big.iso' }),
+ *   target: new FileTarget('big.iso'),
+ *   checkpoint: new FileCheckpointStore(),
+ * })
+ * ```
+ */
 export function createUrlTransport(options: UrlTransportOptions): FetchTransport {
   let url: URL
   try {
@@ -66,6 +77,7 @@ export function createUrlTransport(options: UrlTransportOptions): FetchTransport
     },
   }
   return new FetchTransport(plan, {
+    wire: options.wire,
     fetch: options.fetch,
     skipArchiveCheck: options.skipArchiveCheck,
     ossRangeBehavior: options.ossRangeBehavior ?? false,

@@ -148,12 +148,12 @@ describe('loopback: failures on the wire', () => {
       object: { size: bytes.length },
       signal: controller.signal,
     })
-    const reader = (r.body as ReadableStream<Uint8Array>).getReader()
-    await reader.read()
+    const chunks = (r.body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]()
+    await chunks.next()
     controller.abort(reason)
     await assert.rejects(
       (async () => {
-        for (;;) if ((await reader.read()).done) break
+        for (;;) if ((await chunks.next()).done) break
       })(),
       (e) => e === reason,
     )

@@ -111,7 +111,7 @@ describe('read: status and Content-Range checks', () => {
         }),
       ).t.read({ start: 0, end: 99, object }),
       'protocol',
-      /Content-Encoding gzip/,
+      /gzip-encoded/,
     )
   })
 
@@ -207,19 +207,21 @@ describe('read: the body stream', () => {
     await assert.rejects(readAll(r.body), (e) => e === reason)
   })
 
-  it('cancelling the returned body cancels the response body', async () => {
-    let cancelled: unknown
+  it('returning the body iterator early cancels the response body', async () => {
+    let cancelled = false
     const body = new ReadableStream<Uint8Array>({
       pull(c) {
         c.enqueue(bytes.slice(0, 10))
       },
-      cancel(reason) {
-        cancelled = reason
+      cancel() {
+        cancelled = true
       },
     })
     const { t } = transport(partial(206, body, head206))
     const r = await t.read({ start: 0, end: 299, object })
-    await (r.body as ReadableStream<Uint8Array>).cancel('enough')
-    assert.equal(cancelled, 'enough')
+    const chunks = (r.body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]()
+    await chunks.next()
+    await chunks.return?.()
+    assert.equal(cancelled, true)
   })
 })

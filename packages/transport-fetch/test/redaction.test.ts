@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { isTransportError } from '@resumable/core'
+import { redactText } from '@resumable/core/http'
 import {
   createOssTransport,
   createS3Transport,
   createUrlTransport,
   presignOssUrl,
 } from '../src/index.ts'
-import { redactText } from '../src/redact.ts'
 import { errorXml, fakeFetch, makeBytes, objectServer, streamOf } from './helpers/fake-fetch.ts'
 
 const SECRET = 'wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY'
@@ -139,10 +139,9 @@ describe('redaction', () => {
       end: 99,
       object: { size: 100 },
     })
-    const reader = (r.body as ReadableStream<Uint8Array>).getReader()
     const error = await caught(
       (async () => {
-        for (;;) if ((await reader.read()).done) break
+        for await (const _ of r.body as AsyncIterable<Uint8Array>);
       })(),
     )
     assertClean(printable(error))

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { bytesToBase64, crc64, isTransportError } from '@resumable/core'
+import { parseRestore } from '@resumable/core/http'
 import { createOssTransport, createS3Transport, createUrlTransport } from '../src/index.ts'
-import { parseRestore } from '../src/object-info.ts'
 import { fakeFetch, makeBytes, objectServer, type SeenRequest } from './helpers/fake-fetch.ts'
 
 const AK = { accessKeyId: 'ak-example', secretAccessKey: 'sk-example-secret' }
@@ -50,8 +50,9 @@ describe('stat: OSS HEAD', () => {
     assert.equal(f.calls[0]?.method, 'HEAD')
   })
 
-  it('fails fast on an archived object that is not restored, and tells how to restore it', async () => {
-    for (const restore of [undefined, 'ongoing-request="true"']) {
+  it('fails fast on an archived object that is not restored, still restoring, or whose restored copy expired', async () => {
+    const expired = 'ongoing-request="false", expiry-date="Sun, 16 Apr 2017 08:12:33 GMT"'
+    for (const restore of [undefined, 'ongoing-request="true"', expired]) {
       const f = fakeFetch(
         head({
           etag: '"E"',
@@ -71,15 +72,18 @@ describe('stat: OSS HEAD', () => {
           assert.ok(isTransportError(e))
           assert.equal(e.kind, 'archived')
           assert.equal(e.retryable, false)
-          assert.match(e.message, /ColdArchive.*restore it first/)
+          assert.match(
+            e.message,
+            /ColdArchive.*(restore it first|still being restored|restore it again)/,
+          )
           return true
         },
       )
     }
   })
 
-  it('reads a restored archived object, and skips the check when asked', async () => {
-    const restored = 'ongoing-request="false", expiry-date="Sun, 16 Apr 2017 08:12:33 GMT"'
+  it('reads a restored archived object until its copy expires, and skips the check when asked', async () => {
+    const restored = 'ongoing-request="false", expiry-date="Thu, 16 Apr 2099 08:12:33 GMT"'
     const f = fakeFetch(head({ 'x-oss-storage-class': 'Archive', 'x-oss-restore': restored }))
     const info = await createOssTransport({
       bucket: 'bkt',
@@ -88,7 +92,7 @@ describe('stat: OSS HEAD', () => {
       credentials: AK,
       fetch: f,
     }).stat()
-    assert.deepEqual(info.restore, { ongoing: false, expiry: 'Sun, 16 Apr 2017 08:12:33 GMT' })
+    assert.deepEqual(info.restore, { ongoing: false, expiry: 'Thu, 16 Apr 2099 08:12:33 GMT' })
     const g = fakeFetch(head({ 'x-oss-storage-class': 'Archive' }))
     const t = createOssTransport({
       bucket: 'bkt',
@@ -176,7 +180,7 @@ describe('stat: S3 HEAD checksums', () => {
     })
     const info = await s3({
       'x-amz-storage-class': 'DEEP_ARCHIVE',
-      'x-amz-restore': 'ongoing-request="false", expiry-date="Fri, 21 Dec 2012 00:00:00 GMT"',
+      'x-amz-restore': 'ongoing-request="false", expiry-date="Mon, 21 Dec 2099 00:00:00 GMT"',
       'x-amz-meta-owner': 'bob',
       'x-amz-version-id': '3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY',
     }).stat()

@@ -1,4 +1,5 @@
-import { base64ToBytes } from '@resumable/core'
+import { base64ToBytes } from '../base64.ts'
+import type { ResponseHead } from './response-head.ts'
 
 /** The fields of an OSS or S3 `<Error>` document that a TransportError carries. */
 export interface StoreErrorFields {
@@ -33,7 +34,14 @@ function element(xml: string, name: string): string | undefined {
   return value === '' ? undefined : value
 }
 
-/** Parses an OSS/S3 `<Error>` XML body; undefined when `text` is not one. */
+/**
+ * Parses an OSS/S3 `<Error>` XML body; undefined when `text` is not one.
+ *
+ * @example
+ * ```ts
+ * parseErrorXml('<Error><Code>NoSuchKey</Code></Error>') // { code: 'NoSuchKey' }
+ * ```
+ */
 export function parseErrorXml(text: string): StoreErrorFields | undefined {
   if (!/<Error[\s>]/.test(text)) return undefined
   const fields = {
@@ -49,7 +57,7 @@ export function parseErrorXml(text: string): StoreErrorFields | undefined {
 }
 
 /** Decodes OSS's `x-oss-err` header: the error XML, base64-encoded, on responses without a body (HEAD). */
-export function parseOssErrHeader(value: string | null): StoreErrorFields | undefined {
+export function parseOssErrHeader(value: string | null | undefined): StoreErrorFields | undefined {
   if (!value) return undefined
   try {
     return parseErrorXml(new TextDecoder().decode(base64ToBytes(value.trim())))
@@ -58,16 +66,21 @@ export function parseOssErrHeader(value: string | null): StoreErrorFields | unde
   }
 }
 
-/** Everything known about a failed response: body or `x-oss-err` first, then the id headers. */
-export function storeErrorFields(headers: Headers, body: string): StoreErrorFields {
-  const parsed = parseErrorXml(body) ?? parseOssErrHeader(headers.get('x-oss-err')) ?? {}
+/** Everything known about a failed response: `fields` (or the body, or `x-oss-err`) first, then the id headers. */
+export function storeErrorFields(
+  head: ResponseHead,
+  body: string | StoreErrorFields,
+): StoreErrorFields {
+  const given = typeof body === 'string' ? parseErrorXml(body) : body
+  // A HEAD has no body: OSS sends the same document base64-encoded in `x-oss-err`.
+  const parsed =
+    (given?.code === undefined ? parseOssErrHeader(head.header('x-oss-err')) : undefined) ??
+    given ??
+    {}
   const requestId =
-    parsed.requestId ??
-    headers.get('x-oss-request-id') ??
-    headers.get('x-amz-request-id') ??
-    undefined
-  const hostId = parsed.hostId ?? headers.get('x-amz-id-2') ?? undefined
-  const ec = parsed.ec ?? headers.get('x-oss-ec') ?? undefined
+    parsed.requestId ?? head.header('x-oss-request-id') ?? head.header('x-amz-request-id')
+  const hostId = parsed.hostId ?? head.header('x-amz-id-2')
+  const ec = parsed.ec ?? head.header('x-oss-ec')
   return {
     ...parsed,
     ...(requestId ? { requestId } : {}),

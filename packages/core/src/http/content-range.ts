@@ -1,10 +1,10 @@
-/** A parsed `Content-Range: bytes first-last/total` (total undefined for `*`). */
+/** A parsed satisfied `Content-Range: bytes first-last/size`. */
 export interface ContentRange {
   /** First byte offset. */
   readonly start: number
   /** Last byte offset, inclusive. */
   readonly end: number
-  /** Complete length, undefined when the server sent `*`. */
+  /** The object's complete length; undefined when the server sent `*`. */
   readonly size: number | undefined
 }
 
@@ -13,8 +13,15 @@ function safeInt(text: string): number | undefined {
   return Number.isSafeInteger(n) ? n : undefined
 }
 
-/** Parses a satisfied `Content-Range`; undefined for anything malformed or for the unsatisfied form. */
-export function parseContentRange(value: string | null): ContentRange | undefined {
+/**
+ * Parses a satisfied `Content-Range`; undefined when absent, malformed, or the unsatisfied form.
+ *
+ * @example
+ * ```ts
+ * parseContentRange('bytes 0-99/1000') // { start: 0, end: 99, size: 1000 }
+ * ```
+ */
+export function parseContentRange(value: string | null | undefined): ContentRange | undefined {
   const m = /^\s*bytes\s+(\d+)-(\d+)\/(\d+|\*)\s*$/i.exec(value ?? '')
   if (!m) return undefined
   const start = safeInt(m[1] as string)
@@ -26,13 +33,13 @@ export function parseContentRange(value: string | null): ContentRange | undefine
 }
 
 /** The complete length from an unsatisfied-range answer (`bytes *` then `/length`, sent with a 416). */
-export function parseUnsatisfiedRange(value: string | null): number | undefined {
+export function parseUnsatisfiedRange(value: string | null | undefined): number | undefined {
   const m = /^\s*bytes\s+\*\/(\d+)\s*$/i.exec(value ?? '')
   return m ? safeInt(m[1] as string) : undefined
 }
 
-/** A non-negative integer Content-Length, or undefined. */
-export function parseContentLength(value: string | null): number | undefined {
-  if (value === null || !/^\s*\d+\s*$/.test(value)) return undefined
+/** A non-negative safe-integer `Content-Length`, or undefined when absent or malformed. */
+export function parseContentLength(value: string | null | undefined): number | undefined {
+  if (value === null || value === undefined || !/^\s*\d+\s*$/.test(value)) return undefined
   return safeInt(value.trim())
 }

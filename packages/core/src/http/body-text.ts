@@ -1,0 +1,32 @@
+import { chunkReader } from '../byte-source.ts'
+import type { ByteSource } from '../ports.ts'
+
+/** Error documents are a few hundred bytes; a larger body is not one, and is not read further. */
+const ERROR_BODY_LIMIT = 64 * 1024
+
+/**
+ * Reads a small body (an error document) as UTF-8, at most `limit` bytes, then frees the rest.
+ * A body that fails mid-way yields what arrived: the status and headers still say enough.
+ */
+export async function readBodyText(
+  body: ByteSource,
+  limit: number = ERROR_BODY_LIMIT,
+): Promise<string> {
+  const reader = chunkReader(body)
+  const decoder = new TextDecoder()
+  let text = ''
+  let size = 0
+  try {
+    for (;;) {
+      const chunk = await reader.next()
+      if (chunk === undefined) return text + decoder.decode()
+      size += chunk.length
+      if (size > limit) return text
+      text += decoder.decode(chunk, { stream: true })
+    }
+  } catch {
+    return text
+  } finally {
+    await reader.cancel()
+  }
+}

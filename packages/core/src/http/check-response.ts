@@ -1,0 +1,118 @@
+import { TransportError } from '../errors/transport-error.ts'
+import { parseContentLength, parseContentRange } from './content-range.ts'
+import { details } from './details.ts'
+import { type ResponseHead, requestIdOf } from './response-head.ts'
+
+/**
+ * Refuses a compressed body: its sizes and offsets are not the object's. Every transport sends
+ * `Accept-Encoding: identity`, so an encoded answer means something in between rewrote it.
+ */
+export function refuseEncoding(head: ResponseHead, describe: string): void {
+  const encoding = head.header('content-encoding')?.trim().toLowerCase()
+  if (!encoding || encoding === 'identity') return
+  throw new TransportError(
+    'protocol',
+    `${describe}: the response is ${encoding}-encoded although Accept-Encoding: identity was sent ` +
+      '(a proxy or CDN in between may be compressing it); its bytes cannot be written at offsets',
+    details({ status: head.status, retryable: false, requestId: requestIdOf(head) }),
+  )
+}
+
+/** The object size from a response that must carry `Content-Length` (a HEAD); never retried without it. */
+export function requireContentLength(head: ResponseHead, describe: string): number {
+  const size = parseContentLength(head.header('content-length'))
+  if (size !== undefined) return size
+  throw new TransportError(
+    'protocol',
+    `${describe}: the response has no valid Content-Length`,
+    details({ status: head.status, retryable: false, requestId: requestIdOf(head) }),
+  )
+}
+
+/** The range asked for and the object size `stat` reported. */
+export interface RangeAsked {
+  /** First byte (inclusive). */
+  readonly start: number
+  /** Last byte (inclusive); `start - 1` for the empty body of a zero-length object. */
+  readonly end: number
+  /** Object size from `stat`. */
+  readonly size: number
+}
+
+/** What a ranged response that passed the checks carries. */
+export interface CheckedRange {
+  /** Exact body length to expect. */
+  readonly length: number
+  /** ETag of the response, when sent. */
+  readonly etag: string | undefined
+}
+
+/**
+ * Accepts a 206 whose Content-Range is exactly the range asked for, or a 200 only when that range
+ * is the whole object; refuses encoded bodies. Anything else throws before a byte is used.
+ *
+ * @example
+ * ```ts
+ * const { length } = checkRangeResponse(head, { start: 0, end: 99, size: 1000 }, 'GET oss://b/k bytes 0-99')
+ * ```
+ */
+export function checkRangeResponse(
+  head: ResponseHead,
+  asked: RangeAsked,
+  describe: string,
+): CheckedRange {
+  const { status } = head
+  const fail = (kind: 'protocol' | 'precondition-failed', message: string): TransportError =>
+    new TransportError(
+      kind,
+      `${describe}: ${message}`,
+      details({ status, requestId: requestIdOf(head) }),
+    )
+  refuseEncoding(head, describe)
+  const length = asked.end - asked.start + 1
+  const contentLength = parseContentLength(head.header('content-length'))
+  const etag = head.header('etag')
+  if (status === 206) {
+    const got = parseContentRange(head.header('content-range'))
+    if (got === undefined) {
+      throw fail(
+        'protocol',
+        `206 without a valid Content-Range (${JSON.stringify(head.header('content-range') ?? null)})`,
+      )
+    }
+    if (got.size !== undefined && got.size !== asked.size) {
+      // Only possible without an ETag to send as If-Match: the object was replaced.
+      throw fail('precondition-failed', `the object is now ${got.size} bytes, not ${asked.size}`)
+    }
+    if (got.start !== asked.start || got.end !== asked.end) {
+      throw fail(
+        'protocol',
+        `asked for bytes ${asked.start}-${asked.end} but the server answered with bytes ${got.start}-${got.end}`,
+      )
+    }
+    if (contentLength !== undefined && contentLength !== length) {
+      throw fail(
+        'protocol',
+        `Content-Length ${contentLength} disagrees with Content-Range ${got.start}-${got.end}`,
+      )
+    }
+    return { length, etag }
+  }
+  if (status === 200) {
+    if (asked.start !== 0 || asked.end !== asked.size - 1) {
+      // Never claim a range we did not get: the server ignored Range and is sending everything.
+      throw fail(
+        'protocol',
+        `asked for bytes ${asked.start}-${asked.end} but the server ignored Range and sent the whole object (200)`,
+      )
+    }
+    if (contentLength !== undefined && contentLength !== asked.size) {
+      throw fail(
+        'precondition-failed',
+        `the object is now ${contentLength} bytes, not ${asked.size}`,
+      )
+    }
+    return { length, etag }
+  }
+  throw fail('protocol', `unexpected HTTP status ${status} for a ranged GET`)
+}

@@ -1,0 +1,122 @@
+import { TransportError } from '../errors/transport-error.ts'
+import { redactError, redactText } from './redact.ts'
+
+/** Where a request failed without a response, for the message and for masking. */
+export interface NetworkFailureContext {
+  /** e.g. `GET oss://bucket/key bytes 0-99`; credential-free. */
+  readonly describe: string
+  /** Values to mask should they appear in a message. */
+  readonly secrets?: readonly (string | undefined)[] | undefined
+  /** The kind when the error says nothing more specific (a client may already know it timed out). @default 'network' */
+  readonly kind?: 'network' | 'timeout' | undefined
+}
+
+// Node/Bun (OpenSSL) verification codes for a certificate nobody here trusts.
+const UNTRUSTED_CERT_CODES: ReadonlySet<string> = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REVOKED',
+  'CERT_SIGNATURE_FAILURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+])
+// Deno (rustls) words it in the message only.
+const UNTRUSTED_CERT_TEXT =
+  /invalid peer certificate|certificate verify failed|self[- ]signed certificate|unable to verify the first certificate/i
+
+const TIMEOUT_CODES: ReadonlySet<string> = new Set([
+  'ETIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+])
+
+// ENOTFOUND: the name does not exist. EAI_AGAIN (the resolver did not answer) is transient and stays retryable.
+const NAME_NOT_FOUND_TEXT =
+  /\bENOTFOUND\b|Name or service not known|nodename nor servname provided|No address associated with hostname/i
+
+const CA_HINT =
+  'if a private CA signed it, trust that CA: NODE_EXTRA_CA_CERTS=<ca.pem> on Node and Bun, --cert <ca.pem> or DENO_CERT=<ca.pem> on Deno'
+
+/** The error and its `cause` chain (depth 4): each link's code, name and message. */
+function chain(error: unknown): { codes: string[]; names: string[]; text: string } {
+  const codes: string[] = []
+  const names: string[] = []
+  const messages: string[] = []
+  let link: unknown = error
+  for (let depth = 0; depth < 5 && link !== undefined && link !== null; depth++) {
+    const code = (link as { code?: unknown }).code
+    if (typeof code === 'string') codes.push(code)
+    if (link instanceof Error) {
+      names.push(link.name)
+      messages.push(link.message)
+      link = link.cause
+    } else {
+      messages.push(String(link))
+      link = undefined
+    }
+  }
+  return { codes, names, text: messages.join(' | ') }
+}
+
+/**
+ * What a rejected request says, with its cause: Node's fetch only says "fetch failed" and keeps the
+ * reason (`connect ECONNREFUSED 127.0.0.1:9`, `getaddrinfo ENOTFOUND …`) in `cause`. First line only.
+ */
+function describeFailure(error: unknown): string {
+  let text: string
+  if (!(error instanceof Error)) text = String(error)
+  else {
+    const cause = error.cause instanceof Error ? error.cause.message : undefined
+    text = cause && !error.message.includes(cause) ? `${error.message} (${cause})` : error.message
+  }
+  const line = text.split('\n', 1)[0] ?? ''
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line
+}
+
+/**
+ * Classifies a request that failed without a response (the runtime's own error, `cause` and
+ * `code` kept). Resets, refusals and timeouts are retryable. A host name that does not exist and a
+ * TLS certificate that is not trusted are not, since retrying cannot cure them; the message says
+ * what to check. The cause chain is redacted.
+ *
+ * @example
+ * ```ts
+ * try { await wire.send(request) } catch (e) { throw networkFailure(e, { describe, secrets }) }
+ * ```
+ */
+export function networkFailure(error: unknown, context: NetworkFailureContext): TransportError {
+  const secrets = context.secrets ?? []
+  const cause = redactError(error, secrets)
+  const said = redactText(describeFailure(error), secrets)
+  const { codes, names, text } = chain(error)
+  const certCode = codes.find((code) => UNTRUSTED_CERT_CODES.has(code))
+  if (certCode !== undefined || UNTRUSTED_CERT_TEXT.test(text)) {
+    return new TransportError(
+      'network',
+      `${context.describe}: the server's TLS certificate is not trusted (${said}); ${CA_HINT}`,
+      { retryable: false, cause },
+    )
+  }
+  if (codes.includes('ENOTFOUND') || NAME_NOT_FOUND_TEXT.test(text)) {
+    return new TransportError(
+      'network',
+      `${context.describe}: the host name does not resolve (${said}): check the endpoint, region or URL`,
+      { retryable: false, cause },
+    )
+  }
+  const timedOut =
+    context.kind === 'timeout' ||
+    codes.some((code) => TIMEOUT_CODES.has(code)) ||
+    names.includes('TimeoutError')
+  return timedOut
+    ? new TransportError('timeout', `${context.describe}: timed out (${said})`, { cause })
+    : new TransportError('network', `${context.describe}: the connection failed (${said})`, {
+        cause,
+      })
+}

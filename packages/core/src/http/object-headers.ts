@@ -1,0 +1,113 @@
+import { base64ToBytes } from '../base64.ts'
+import type { ObjectChecksum, ObjectInfo, RestoreState } from '../ports.ts'
+import type { ResponseHead } from './response-head.ts'
+
+/**
+ * Parses `x-oss-restore` / `x-amz-restore`: `ongoing-request="true"`, or
+ * `ongoing-request="false", expiry-date="Sun, 16 Apr 2017 08:12:33 GMT"`.
+ */
+export function parseRestore(value: string | null | undefined): RestoreState | undefined {
+  if (!value) return undefined
+  const ongoing = /ongoing-request\s*=\s*"?(true|false)"?/i.exec(value)?.[1]
+  if (ongoing === undefined) return undefined
+  const expiry = /expiry-date\s*=\s*"([^"]+)"/i.exec(value)?.[1]
+  const state = { ongoing: ongoing.toLowerCase() === 'true' }
+  return expiry === undefined ? state : { ...state, expiry }
+}
+
+const MAX_U64 = (1n << 64n) - 1n
+
+/** An unsigned 64-bit decimal (`x-oss-hash-crc64ecma`); anything else is ignored, not trusted. */
+export function parseCrc64Decimal(value: string | null | undefined): bigint | undefined {
+  const text = value?.trim()
+  if (text === undefined || !/^\d{1,20}$/.test(text)) return undefined
+  const n = BigInt(text)
+  return n <= MAX_U64 ? n : undefined
+}
+
+/** The whole-object CRC-64 the store advertises, if any. `ranged`: the response is a 206. */
+export function parseChecksum(head: ResponseHead, ranged: boolean): ObjectChecksum | undefined {
+  // OSS's "crc64ecma" is CRC-64/XZ and always covers the whole object, also on a 206.
+  const xz = parseCrc64Decimal(head.header('x-oss-hash-crc64ecma'))
+  if (xz !== undefined) return { algorithm: 'crc64xz', value: xz }
+  const nvme = head.header('x-amz-checksum-crc64nvme')?.trim()
+  const type = head.header('x-amz-checksum-type')?.trim().toUpperCase()
+  // A composite (per-part) checksum, or one on a ranged response without a declared type,
+  // does not describe the whole object.
+  if (!nvme || (type !== undefined && type !== 'FULL_OBJECT') || (ranged && !type)) return undefined
+  try {
+    const bytes = base64ToBytes(nvme)
+    if (bytes.length !== 8) return undefined
+    let value = 0n
+    for (const b of bytes) value = (value << 8n) | BigInt(b)
+    return { algorithm: 'crc64nvme', value }
+  } catch {
+    return undefined
+  }
+}
+
+/** User metadata (`x-oss-meta-*`, `x-amz-meta-*`), keys without the prefix; needs `headerNames`. */
+export function parseMetadata(head: ResponseHead): Record<string, string> | undefined {
+  if (head.headerNames === undefined) return undefined
+  let out: Record<string, string> | undefined
+  for (const name of head.headerNames()) {
+    const m = /^x-(?:oss|amz)-meta-(.+)$/.exec(name.toLowerCase())
+    const value = m ? head.header(m[0]) : undefined
+    if (m && value !== undefined) {
+      out ??= {}
+      out[m[1] as string] = value
+    }
+  }
+  return out
+}
+
+/** How the size was learned, which decides how far the other headers can be trusted. */
+export interface ObjectHeadOptions {
+  /** The answer is a 206 to a range probe. */
+  readonly ranged: boolean
+  /** Whether ranges are known to work; read from `Accept-Ranges` when omitted. */
+  readonly acceptRanges?: boolean | undefined
+}
+
+/**
+ * ObjectInfo from a HEAD (or range-probe) response: ETag, Last-Modified, version, CRC-64,
+ * storage class, restore state, content type, user metadata and accept-ranges, in the OSS
+ * (`x-oss-*`) or S3 (`x-amz-*`) flavour.
+ *
+ * @example
+ * ```ts
+ * const info = objectInfoFromHead(head, 1000, { ranged: false })
+ * ```
+ */
+export function objectInfoFromHead(
+  head: ResponseHead,
+  size: number,
+  options: ObjectHeadOptions,
+): ObjectInfo {
+  const etag = head.header('etag')
+  const lastModified = head.header('last-modified')
+  const versionId = head.header('x-oss-version-id') ?? head.header('x-amz-version-id')
+  const checksum = parseChecksum(head, options.ranged)
+  const storageClass = head.header('x-oss-storage-class') ?? head.header('x-amz-storage-class')
+  const restore = parseRestore(head.header('x-oss-restore') ?? head.header('x-amz-restore'))
+  const contentType = head.header('content-type')
+  const metadata = parseMetadata(head)
+  let acceptRanges = options.acceptRanges
+  if (acceptRanges === undefined) {
+    const header = head.header('accept-ranges')?.trim().toLowerCase()
+    if (header === 'none') acceptRanges = false
+    else if (header === 'bytes') acceptRanges = true
+  }
+  return {
+    size,
+    ...(etag !== undefined ? { etag } : {}),
+    ...(lastModified !== undefined ? { lastModified } : {}),
+    ...(versionId !== undefined ? { versionId } : {}),
+    ...(checksum ? { checksum } : {}),
+    ...(storageClass !== undefined ? { storageClass } : {}),
+    ...(restore ? { restore } : {}),
+    ...(contentType !== undefined ? { contentType } : {}),
+    ...(metadata ? { metadata } : {}),
+    ...(acceptRanges !== undefined ? { acceptRanges } : {}),
+  }
+}

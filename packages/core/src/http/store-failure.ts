@@ -1,0 +1,154 @@
+import { TransportError, type TransportErrorKind } from '../errors/transport-error.ts'
+import type { ObjectInfo } from '../ports.ts'
+import { isArchivalClass } from './archive.ts'
+import { CLOCK_SKEW_CODES, classifyStatus, EXPIRED_TOKEN_CODES } from './classify.ts'
+import { details } from './details.ts'
+import { redactText } from './redact.ts'
+import type { ResponseHead } from './response-head.ts'
+import { parseRetryAfter } from './retry-after.ts'
+import type { StoreErrorFields } from './store-error.ts'
+
+/** The two rules that differ by how a transport signs; everything else is classified the same. */
+export interface StoreFailureRules {
+  /** Credentials come from a provider that hands out fresh tokens: an expired token is retryable. */
+  readonly rotatingCredentials: boolean
+  /** The signature carries a clock this transport controls: on a skew, report the offset and retry. */
+  readonly correctClockSkew: boolean
+}
+
+/** Where a failed response came from, for the message, masking and the rules. */
+export interface StoreFailureContext extends StoreFailureRules {
+  /** `GET oss://bucket/key bytes 0-99`: credential-free. */
+  readonly describe: string
+  /** Strings to mask in the store's message. */
+  readonly secrets: readonly (string | undefined)[]
+  /** Local clock with the current correction applied, in ms. */
+  readonly now: number
+  /** Who answered, in messages: `OSS`, `the store`, `the server`. @default 'the store' */
+  readonly storeName?: string | undefined
+  /** The object `stat` described: a 403 without a code on an archival class means "not restored". */
+  readonly object?: ObjectInfo | undefined
+  /** Appended when the clock is off and this transport cannot correct it. */
+  readonly clockAdvice?: string | undefined
+  /** The underlying error, already redacted. */
+  readonly cause?: unknown
+}
+
+/** The error plus, when the server's clock disagrees with ours, the correction to apply. */
+export interface StoreFailure {
+  /** The error to throw. */
+  readonly error: TransportError
+  /** How far the server's clock is ahead of our (corrected) clock, in ms, when a skew was corrected. */
+  readonly clockSkewMs?: number
+}
+
+/** OSS refuses requests signed more than 15 minutes off its clock. */
+const SKEW_LIMIT_MS = 15 * 60 * 1000
+
+const ARCHIVE_HINT =
+  'restore it first (OSS: RestoreObject / `ossutil restore`; S3: RestoreObject), wait until the restore finishes, then download'
+
+function explain(
+  kind: TransportErrorKind,
+  code: string | undefined,
+  status: number,
+  store: string,
+): string {
+  switch (kind) {
+    case 'not-found':
+      if (code === 'NoSuchBucket') return 'the bucket does not exist'
+      return code === 'NoSuchVersion' ? 'the version does not exist' : 'the object does not exist'
+    case 'forbidden':
+      return 'access denied'
+    case 'archived':
+      return `the object is archived and not restored; ${ARCHIVE_HINT}`
+    case 'auth':
+      if (code !== undefined && EXPIRED_TOKEN_CODES.has(code)) return 'the security token expired'
+      return 'the credentials were rejected'
+    case 'precondition-failed':
+      return 'the object changed since it was first seen (If-Match failed)'
+    case 'range-not-satisfiable':
+      return 'the range lies beyond the end of the object'
+    case 'throttled':
+      return `${store} is throttling requests`
+    case 'server':
+      return `${store} failed`
+    case 'timeout':
+      return `${store} timed out waiting for the request`
+    case 'invalid-request':
+      return `${store} rejected the request`
+    default:
+      return `unexpected HTTP status ${status}`
+  }
+}
+
+/**
+ * Turns a non-2xx answer into a TransportError: kind from status and code, the store's Code,
+ * Message, RequestId, HostId and EC, `Retry-After`, and the two signing rules. An expired token is
+ * retryable only with rotating credentials. A clock skew (a skew code, or a bare 403 while the
+ * response `Date` is over 15 minutes off) is retryable with the measured offset when the transport
+ * can re-sign with a corrected clock; otherwise it says to fix the clock.
+ *
+ * @example
+ * ```ts
+ * const { error } = storeFailure(head, storeErrorFields(head, body), {
+ *   describe: 'HEAD oss://bkt/k', secrets: [], now: Date.now(),
+ *   rotatingCredentials: false, correctClockSkew: true,
+ * })
+ * ```
+ */
+export function storeFailure(
+  head: ResponseHead,
+  fields: StoreErrorFields,
+  context: StoreFailureContext,
+): StoreFailure {
+  const { status } = head
+  const store = context.storeName ?? 'the store'
+  const code = fields.code
+  let { kind, retryable } = classifyStatus(status, code)
+  if (kind === 'forbidden' && code === undefined && isArchivalClass(context.object?.storageClass)) {
+    // A GET whose error body was lost: on an archival object a bare 403 is InvalidObjectState.
+    kind = 'archived'
+  }
+  let reason = explain(kind, code, status, store)
+  let clockSkewMs: number | undefined
+  const serverDate = Date.parse(head.header('date') ?? '')
+  const skew = Number.isNaN(serverDate) ? 0 : serverDate - context.now
+  const skewCode = code !== undefined && CLOCK_SKEW_CODES.has(code)
+  const skewed = skewCode || (status === 403 && Math.abs(skew) > SKEW_LIMIT_MS)
+  if (skewed && context.correctClockSkew) {
+    // The signature carried our clock; the next attempt signs with the server's (Go SDK: ClockOffset).
+    kind = 'auth'
+    retryable = true
+    reason = `the local clock is off from ${store}'s`
+    if (!Number.isNaN(serverDate)) {
+      clockSkewMs = skew
+      reason += ` by ${Math.round(skew / 1000)} s; corrected for the next attempt`
+    }
+  } else if (skewCode) {
+    retryable = false
+    reason = `the local clock is more than 15 minutes off ${store}'s: fix the clock${context.clockAdvice ?? ''}`
+  } else if (code !== undefined && EXPIRED_TOKEN_CODES.has(code)) {
+    retryable = context.rotatingCredentials
+  } else if (status === 0 || (status >= 300 && status < 400)) {
+    // 0 is a browser's opaque redirect under `redirect: 'manual'`.
+    reason += ' (it redirected the request: check the region or endpoint)'
+  }
+  const storeMessage = fields.message ? redactText(fields.message, context.secrets) : undefined
+  const message = `${context.describe}: ${reason}${storeMessage ? ` (${storeMessage})` : ''}`
+  const error = new TransportError(
+    kind,
+    message,
+    details({
+      status,
+      retryable,
+      code,
+      requestId: fields.requestId,
+      hostId: fields.hostId,
+      ec: fields.ec,
+      retryAfterMs: parseRetryAfter(head.header('retry-after'), head.header('date'), context.now),
+      cause: context.cause,
+    }),
+  )
+  return clockSkewMs === undefined ? { error } : { error, clockSkewMs }
+}

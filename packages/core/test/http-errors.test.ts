@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import {
+  classifyStatus,
+  headFromHeaders,
+  networkFailure,
+  type StoreFailureContext,
+  storeErrorFields,
+  storeFailure,
+} from '@resumable/core/http'
+
+const base: StoreFailureContext = {
+  describe: 'GET oss://b/k bytes 0-9',
+  secrets: ['the-secret-access-key'],
+  now: Date.UTC(2026, 11, 2, 12),
+  rotatingCredentials: false,
+  correctClockSkew: false,
+}
+
+function answer(status: number, code: string | undefined, headers: Record<string, string> = {}) {
+  const head = headFromHeaders(status, new Headers(headers))
+  const fields = storeErrorFields(head, code === undefined ? {} : { code, message: `msg ${code}` })
+  return (context: Partial<StoreFailureContext> = {}) =>
+    storeFailure(head, fields, { ...base, ...context })
+}
+
+describe('http: store error classification', () => {
+  it('maps codes before statuses: throttles, auth, not-found, archive, range', () => {
+    assert.deepEqual(classifyStatus(503, 'SlowDown'), { kind: 'throttled' })
+    assert.deepEqual(classifyStatus(503, 'TotalQpsLimitExceeded'), { kind: 'throttled' })
+    assert.deepEqual(classifyStatus(403, 'AccessDenied'), { kind: 'forbidden' })
+    assert.deepEqual(classifyStatus(403, 'InvalidObjectState'), { kind: 'archived' })
+    assert.deepEqual(classifyStatus(404, 'NoSuchBucket'), { kind: 'not-found' })
+    assert.deepEqual(classifyStatus(416, undefined), { kind: 'range-not-satisfiable' })
+    assert.deepEqual(classifyStatus(400, 'RequestTimeout'), { kind: 'timeout' })
+    assert.deepEqual(classifyStatus(502, undefined), { kind: 'server' })
+    assert.deepEqual(classifyStatus(418, undefined), { kind: 'invalid-request' })
+  })
+
+  it('AccessKeyIdDisabled is auth and not retried (the key, not a permission, is wrong)', () => {
+    const { error } = answer(403, 'AccessKeyIdDisabled')()
+    assert.equal(error.kind, 'auth')
+    assert.equal(error.retryable, false)
+  })
+
+  it('an expired token is retried only when credentials can rotate', () => {
+    for (const code of ['ExpiredToken', 'SecurityTokenExpired']) {
+      assert.equal(answer(400, code)().error.retryable, false, code)
+      const rotating = answer(400, code)({ rotatingCredentials: true }).error
+      assert.equal(rotating.kind, 'auth')
+      assert.equal(rotating.retryable, true, code)
+    }
+  })
+
+  it('a clock skew is corrected and retried when the transport signs, and reported otherwise', () => {
+    const date = { date: 'Wed, 02 Dec 2026 12:20:00 GMT' }
+    const corrected = answer(403, 'RequestTimeTooSkewed', date)({ correctClockSkew: true })
+    assert.equal(corrected.error.kind, 'auth')
+    assert.equal(corrected.error.retryable, true)
+    assert.equal(corrected.clockSkewMs, 20 * 60 * 1000)
+    const bare = answer(403, undefined, date)({ correctClockSkew: true })
+    assert.equal(bare.clockSkewMs, 20 * 60 * 1000, 'a bare 403 with a Date 20 min off is a skew')
+    const reported = answer(403, 'RequestTimeTooSkewed', date)({ clockAdvice: ' (ADVICE)' })
+    assert.equal(reported.clockSkewMs, undefined)
+    assert.equal(reported.error.retryable, false)
+    assert.match(reported.error.message, /fix the clock \(ADVICE\)/)
+  })
+
+  it('carries Retry-After (1.5 s is 1500 ms), the ids, and a redacted store message', () => {
+    const head = headFromHeaders(
+      503,
+      new Headers({ 'retry-after': '1.5', 'x-oss-request-id': 'RID' }),
+    )
+    const { error } = storeFailure(
+      head,
+      storeErrorFields(head, {
+        code: 'SlowDown',
+        message: 'slow down, the-secret-access-key',
+        hostId: 'H',
+        ec: 'E',
+      }),
+      base,
+    )
+    assert.equal(error.kind, 'throttled')
+    assert.equal(error.retryable, true)
+    assert.equal(error.retryAfterMs, 1500)
+    assert.equal(error.requestId, 'RID')
+    assert.equal(error.hostId, 'H')
+    assert.doesNotMatch(error.message, /the-secret-access-key/)
+  })
+
+  it('a bare 403 on an archival object is archived; a redirect says to check the endpoint', () => {
+    const archived = answer(
+      403,
+      undefined,
+    )({ object: { size: 1, storageClass: 'DeepColdArchive' } })
+    assert.equal(archived.error.kind, 'archived')
+    assert.equal(answer(403, undefined)().error.kind, 'forbidden')
+    assert.match(answer(301, undefined)().error.message, /region or endpoint/)
+  })
+})
+
+describe('http: network failures', () => {
+  const context = { describe: 'HEAD oss://b/k', secrets: ['the-secret-access-key'] }
+
+  it('a reset or refusal is a retryable network error that says why', () => {
+    const error = networkFailure(
+      new TypeError('fetch failed', {
+        cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), {
+          code: 'ECONNREFUSED',
+        }),
+      }),
+      context,
+    )
+    assert.equal(error.kind, 'network')
+    assert.equal(error.retryable, true)
+    assert.match(error.message, /fetch failed \(connect ECONNREFUSED 127\.0\.0\.1:9\)/)
+    assert.equal((error.cause as Error & { cause: { code: string } }).cause.code, 'ECONNREFUSED')
+  })
+
+  it('a host name that does not exist is not retried; a resolver that did not answer is', () => {
+    const notFound = networkFailure(
+      new TypeError('fetch failed', {
+        cause: Object.assign(new Error('getaddrinfo ENOTFOUND nope.invalid'), {
+          code: 'ENOTFOUND',
+        }),
+      }),
+      context,
+    )
+    assert.equal(notFound.retryable, false)
+    assert.match(notFound.message, /does not resolve/)
+    const deno = networkFailure(
+      new TypeError(
+        'error sending request: dns error: failed to lookup address information: Name or service not known',
+      ),
+      context,
+    )
+    assert.equal(deno.retryable, false)
+    const again = networkFailure(
+      Object.assign(new Error('getaddrinfo EAI_AGAIN oss.example'), { code: 'EAI_AGAIN' }),
+      context,
+    )
+    assert.equal(again.retryable, true)
+  })
+
+  it('an untrusted TLS certificate is not retried and says how to trust a private CA', () => {
+    for (const code of [
+      'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+      'SELF_SIGNED_CERT_IN_CHAIN',
+      'DEPTH_ZERO_SELF_SIGNED_CERT',
+      'CERT_HAS_EXPIRED',
+      'ERR_TLS_CERT_ALTNAME_INVALID',
+    ]) {
+      const error = networkFailure(
+        new TypeError('fetch failed', { cause: Object.assign(new Error(code), { code }) }),
+        context,
+      )
+      assert.equal(error.kind, 'network', code)
+      assert.equal(error.retryable, false, code)
+      assert.match(error.message, /NODE_EXTRA_CA_CERTS=<ca\.pem>/)
+      assert.match(error.message, /DENO_CERT/)
+    }
+    const deno = networkFailure(new TypeError('invalid peer certificate: UnknownIssuer'), context)
+    assert.equal(deno.retryable, false)
+  })
+
+  it('timeouts are timeouts, and no secret or signed query survives in message or cause', () => {
+    const timeout = networkFailure(
+      Object.assign(new Error('Connect Timeout Error'), { code: 'UND_ERR_CONNECT_TIMEOUT' }),
+      context,
+    )
+    assert.equal(timeout.kind, 'timeout')
+    const leaky = networkFailure(
+      new Error('reset at https://b.example/k?Signature=abc', {
+        cause: new Error('the-secret-access-key', { cause: new Error('https://x/y?token=t') }),
+      }),
+      context,
+    )
+    let text = leaky.message
+    for (let c: unknown = leaky.cause; c instanceof Error; c = c.cause) text += ` ${c.message}`
+    assert.doesNotMatch(text, /Signature=abc|the-secret-access-key|token=t/)
+  })
+})

@@ -1,0 +1,200 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import {
+  headFromHeaders,
+  headFromRecord,
+  objectInfoFromHead,
+  ossObjectId,
+  parseContentLength,
+  parseContentRange,
+  parseCrc64Decimal,
+  parseErrorXml,
+  parseOssErrHeader,
+  parseRestore,
+  parseRetryAfter,
+  parseUnsatisfiedRange,
+  s3ObjectId,
+  storeErrorFields,
+  urlObjectId,
+} from '@resumable/core/http'
+
+describe('http: Content-Range and Content-Length', () => {
+  it('parses satisfied ranges, with a known or unknown size', () => {
+    assert.deepEqual(parseContentRange('bytes 0-99/1000'), { start: 0, end: 99, size: 1000 })
+    assert.deepEqual(parseContentRange(' Bytes 5-9/* '), { start: 5, end: 9, size: undefined })
+  })
+
+  it('refuses malformed, inverted, out-of-size and unsatisfied ranges', () => {
+    for (const bad of [
+      'bytes 9-5/10',
+      'bytes 0-10/10',
+      'bytes */10',
+      'items 0-1/2',
+      '',
+      undefined,
+    ]) {
+      assert.equal(parseContentRange(bad), undefined, String(bad))
+    }
+    assert.equal(parseContentRange('bytes 0-1/99999999999999999999'), undefined)
+  })
+
+  it('reads the size of an unsatisfied range and a plain Content-Length', () => {
+    assert.equal(parseUnsatisfiedRange('bytes */1234'), 1234)
+    assert.equal(parseUnsatisfiedRange('bytes 0-1/2'), undefined)
+    assert.equal(parseContentLength(' 42 '), 42)
+    assert.equal(parseContentLength('-1'), undefined)
+    assert.equal(parseContentLength('1e3'), undefined)
+    assert.equal(parseContentLength(null), undefined)
+  })
+})
+
+describe('http: Retry-After', () => {
+  it('takes fractional seconds: 1.5 is 1500 ms', () => {
+    assert.equal(parseRetryAfter('1.5', undefined), 1500)
+    assert.equal(parseRetryAfter('3', undefined), 3000)
+  })
+
+  it("measures an HTTP date against the response's Date, not the local clock", () => {
+    const localClockYearsOff = Date.UTC(2001, 0, 1)
+    assert.equal(
+      parseRetryAfter(
+        'Wed, 02 Dec 2026 12:00:10 GMT',
+        'Wed, 02 Dec 2026 12:00:00 GMT',
+        localClockYearsOff,
+      ),
+      10_000,
+    )
+    assert.equal(
+      parseRetryAfter('Wed, 02 Dec 2026 12:00:10 GMT', undefined, Date.UTC(2026, 11, 2, 12)),
+      10_000,
+    )
+    assert.equal(
+      parseRetryAfter('Wed, 02 Dec 2026 11:00:00 GMT', 'Wed, 02 Dec 2026 12:00:00 GMT'),
+      0,
+    )
+  })
+
+  it('ignores what it cannot read', () => {
+    assert.equal(parseRetryAfter('soon', undefined), undefined)
+    assert.equal(parseRetryAfter('', undefined), undefined)
+    assert.equal(parseRetryAfter(undefined, undefined), undefined)
+  })
+})
+
+describe('http: error documents', () => {
+  const xml =
+    '<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>no &amp; never</Message>' +
+    '<RequestId>R1</RequestId><HostId>H1</HostId><EC>0003-00000001</EC></Error>'
+
+  it('parses Code, Message, RequestId, HostId and EC from an OSS or S3 body', () => {
+    assert.deepEqual(parseErrorXml(xml), {
+      code: 'AccessDenied',
+      message: 'no & never',
+      requestId: 'R1',
+      hostId: 'H1',
+      ec: '0003-00000001',
+    })
+    assert.equal(parseErrorXml('<html>502</html>'), undefined)
+  })
+
+  it('decodes the base64 x-oss-err header of a HEAD, and falls back to the id headers', () => {
+    assert.equal(parseOssErrHeader(btoa(xml))?.code, 'AccessDenied')
+    assert.equal(parseOssErrHeader('%%%'), undefined)
+    const head = headFromHeaders(
+      403,
+      new Headers({ 'x-oss-err': btoa(xml), 'x-oss-request-id': 'HEADER-ID' }),
+    )
+    assert.equal(storeErrorFields(head, '').code, 'AccessDenied')
+    const bare = headFromHeaders(
+      503,
+      new Headers({ 'x-amz-request-id': 'AMZ', 'x-amz-id-2': 'HOST', 'x-oss-ec': 'EC1' }),
+    )
+    assert.deepEqual(storeErrorFields(bare, ''), { requestId: 'AMZ', hostId: 'HOST', ec: 'EC1' })
+  })
+
+  it('keeps fields a client already parsed, and fills only what they lack', () => {
+    const head = headFromRecord(404, { 'x-oss-request-id': 'FROM-HEADER' })
+    assert.deepEqual(storeErrorFields(head, { code: 'NoSuchKey' }), {
+      code: 'NoSuchKey',
+      requestId: 'FROM-HEADER',
+    })
+  })
+})
+
+describe('http: headers → ObjectInfo', () => {
+  it('reads the OSS flavour: CRC-64 decimal, version, class, restore, metadata, accept-ranges', () => {
+    const head = headFromRecord(200, {
+      ETag: '"ABC"',
+      'last-modified': 'Tue, 24 Nov 2026 00:00:00 GMT',
+      'x-oss-hash-crc64ecma': '14897370096125855628',
+      'x-oss-version-id': 'v1',
+      'x-oss-storage-class': 'Archive',
+      'x-oss-restore': 'ongoing-request="false", expiry-date="Sun, 16 Apr 2099 08:12:33 GMT"',
+      'content-type': 'text/plain',
+      'x-oss-meta-owner': 'alice',
+      'accept-ranges': 'bytes',
+    })
+    assert.deepEqual(objectInfoFromHead(head, 10, { ranged: false }), {
+      size: 10,
+      etag: '"ABC"',
+      lastModified: 'Tue, 24 Nov 2026 00:00:00 GMT',
+      versionId: 'v1',
+      checksum: { algorithm: 'crc64xz', value: 14897370096125855628n },
+      storageClass: 'Archive',
+      restore: { ongoing: false, expiry: 'Sun, 16 Apr 2099 08:12:33 GMT' },
+      contentType: 'text/plain',
+      metadata: { owner: 'alice' },
+      acceptRanges: true,
+    })
+  })
+
+  it('reads the S3 flavour: full-object CRC-64/NVME, and not a composite one', () => {
+    const full = headFromHeaders(
+      200,
+      new Headers({
+        'x-amz-checksum-crc64nvme': 'AAAAAAAAAAE=',
+        'x-amz-checksum-type': 'FULL_OBJECT',
+        'x-amz-version-id': 'v2',
+        'x-amz-storage-class': 'GLACIER',
+        'x-amz-meta-team': 'data',
+        'accept-ranges': 'none',
+      }),
+    )
+    const info = objectInfoFromHead(full, 5, { ranged: false })
+    assert.deepEqual(info.checksum, { algorithm: 'crc64nvme', value: 1n })
+    assert.equal(info.versionId, 'v2')
+    assert.deepEqual(info.metadata, { team: 'data' })
+    assert.equal(info.acceptRanges, false)
+    const composite = headFromHeaders(
+      200,
+      new Headers({
+        'x-amz-checksum-crc64nvme': 'AAAAAAAAAAE=',
+        'x-amz-checksum-type': 'COMPOSITE',
+      }),
+    )
+    assert.equal(objectInfoFromHead(composite, 5, { ranged: false }).checksum, undefined)
+  })
+
+  it('ignores a CRC-64 that is not an unsigned 64-bit decimal', () => {
+    assert.equal(parseCrc64Decimal('18446744073709551615'), (1n << 64n) - 1n)
+    assert.equal(parseCrc64Decimal('18446744073709551616'), undefined)
+    assert.equal(parseCrc64Decimal('0x10'), undefined)
+  })
+
+  it('parses restore states', () => {
+    assert.deepEqual(parseRestore('ongoing-request="true"'), { ongoing: true })
+    assert.equal(parseRestore('garbage'), undefined)
+  })
+})
+
+describe('http: object ids', () => {
+  it('names OSS, S3 and URL objects without credentials, the version percent-encoded', () => {
+    assert.equal(ossObjectId('b', 'd/k', undefined), 'oss://b/d/k')
+    assert.equal(ossObjectId('b', 'k', 'a+b/='), 'oss://b/k?versionId=a%2Bb%2F%3D')
+    assert.equal(s3ObjectId('b', 'k', 'v'), 's3://b/k?versionId=v')
+    assert.equal(
+      urlObjectId(new URL('https://user:pw@h.example:8443/p/f.bin?X-Amz-Signature=s#frag')),
+      'https://h.example:8443/p/f.bin',
+    )
+  })
+})
