@@ -34,6 +34,7 @@ export class Reporter {
   #barShown = false
   #lastPlain = 0
   #lastJsonProgress = Number.NEGATIVE_INFINITY
+  #jsonCompleteSent = false
 
   constructor(io: Output, mode: ReporterMode) {
     this.#io = io
@@ -136,9 +137,14 @@ export class Reporter {
 
   #jsonProgress(p: DownloadProgress): void {
     const now = Date.now()
-    const last = p.bytesDone >= p.totalBytes
-    if (!last && now - this.#lastJsonProgress < JSON_PROGRESS_INTERVAL_MS) return
+    const complete = p.bytesDone >= p.totalBytes
+    // The 100% event always goes out (once): a script must not be left at the last throttled figure.
+    if (
+      complete ? this.#jsonCompleteSent : now - this.#lastJsonProgress < JSON_PROGRESS_INTERVAL_MS
+    )
+      return
     this.#lastJsonProgress = now
+    this.#jsonCompleteSent = complete
     this.json({ type: 'progress', ...p })
   }
 
