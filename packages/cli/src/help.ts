@@ -16,7 +16,7 @@ Sources:
 Destination:
   a file path              written as <dest>.resumable-part, renamed to <dest> when verified
   a directory, or dir/     saved inside it under the object's name: the last segment of the URL path
-                           (percent-decoded) or of the key, without / \ .. or control characters
+                           (percent-decoded) or of the key, without /  .. or control characters
                            (empty: the host name, or "index"); a missing dir/ is created; name/ where
                            name is a file is refused, even with --force. The first line says the name.
   omitted                  the current directory, as above

@@ -115,7 +115,9 @@ describe('resumable cancel / status beside a real download', () => {
     const checkpoints = join(dir, 'checkpoints')
     const get = slowGet(dest, '--checkpoint', `${checkpoints}/`)
     await until('a checkpoint in the directory', async () =>
-      existsSync(checkpoints) ? (await readdir(checkpoints)).length > 0 : false,
+      existsSync(checkpoints)
+        ? (await readdir(checkpoints)).some((f) => f.endsWith('.resumable.json'))
+        : false,
     )
     process.kill(get.child.pid as number, 'SIGKILL')
     await get.done
