@@ -70,12 +70,12 @@ const slowGet = (dest: string, ...extra: string[]) =>
     '--concurrency',
     '2',
     '--limit-rate',
-    '768KiB/s',
+    '512KiB/s',
     ...extra,
   ])
 
 describe('resumable cancel / status beside a real download', () => {
-  it('cancel while get runs: one line naming the pid, exit 75, and the download still completes', async () => {
+  it('cancel (and a second get) while get runs: one line naming the pid, exit 75, and the download still completes', async () => {
     const dest = join(dir, 'running.bin')
     const get = slowGet(dest)
     await until('the lock file', () => existsSync(`${dest}.resumable.lock`))
@@ -88,6 +88,9 @@ describe('resumable cancel / status beside a real download', () => {
     const lines = (cancel.stdout + cancel.stderr).trim().split('\n')
     assert.equal(lines.length, 1, `one line, no stack trace: ${lines.join(' | ')}`)
     assert.match(lines[0] ?? '', new RegExp(`not cancelled.*running.*pid ${get.child.pid}`))
+    const second = await run(['get', `${server.url}/bucket/slow.bin`, dest])
+    assert.equal(second.code, 75, second.stderr)
+    assert.match(second.stderr, new RegExp(`error: .*pid ${get.child.pid}.*nothing was touched`))
     const finished = await get.done
     assert.equal(finished.code, 0, finished.stderr)
     assert.equal(crc64('crc64xz', new Uint8Array(await readFile(dest))), crc)
