@@ -1,5 +1,5 @@
-import { mkdir, stat } from 'node:fs/promises'
-import { join, sep } from 'node:path'
+import { mkdir, rmdir, stat } from 'node:fs/promises'
+import { dirname, join, resolve, sep } from 'node:path'
 import { ResumableError } from '@resumable/core'
 import type { Source } from './sources.ts'
 
@@ -15,14 +15,15 @@ export interface ChosenDestination {
   readonly path: string
   /** True when the name was taken from the source because the destination is a directory. */
   readonly named: boolean
-  /** True when the directory did not exist and was created. */
-  readonly createdDirectory: boolean
+  /** True when the directory does not exist yet: `createDirectory` makes it once the run may start. */
+  readonly createDirectory: boolean
 }
 
 /**
  * Resolves `<dest>` as `curl -O`, wget and `aws s3 cp` do: an existing directory, or a path ending
  * in `/`, means "inside this directory, under the object's own name". A `dir/` that does not exist
- * is created (like `aws s3 cp`); a `name/` that is a file is refused, never overwritten.
+ * is to be created (like `aws s3 cp`); a `name/` that is a file is refused, never overwritten.
+ * Touches nothing: it only looks.
  */
 export async function chooseDestination(
   destination: string,
@@ -31,16 +32,37 @@ export async function chooseDestination(
   const meansDirectory = destination.endsWith('/') || destination.endsWith(sep)
   const kind = await pathKind(destination)
   if (kind === 'directory')
-    return { path: join(destination, objectFileName(source)), named: true, createdDirectory: false }
-  if (!meansDirectory) return { path: destination, named: false, createdDirectory: false }
+    return { path: join(destination, objectFileName(source)), named: true, createDirectory: false }
+  if (!meansDirectory) return { path: destination, named: false, createDirectory: false }
   if (kind === 'other') {
     throw new DestinationError(
       'not-a-directory',
       `${destination} names a directory (trailing /), but ${destination.slice(0, -1)} is a file; nothing was changed`,
     )
   }
-  await mkdir(destination, { recursive: true })
-  return { path: join(destination, objectFileName(source)), named: true, createdDirectory: true }
+  return { path: join(destination, objectFileName(source)), named: true, createDirectory: true }
+}
+
+/**
+ * Creates the directory of `file` (with its parents); resolves with an undo that removes the
+ * directories it created, deepest first, as long as they are still empty.
+ */
+export async function createDirectory(file: string): Promise<() => Promise<void>> {
+  const directory = dirname(file)
+  const first = await mkdir(directory, { recursive: true })
+  if (first === undefined) return async () => {}
+  return async () => {
+    for (let d = resolve(directory); d.length >= resolve(first).length; d = dirname(d)) {
+      // rmdir refuses a directory that holds anything: a kept partial download stays put.
+      if (
+        !(await rmdir(d).then(
+          () => true,
+          () => false,
+        ))
+      )
+        return
+    }
+  }
 }
 
 /**

@@ -107,11 +107,11 @@ export class Reporter {
         type: 'destination',
         destination: chosen.path,
         named: chosen.named,
-        createdDirectory: chosen.createdDirectory,
+        createdDirectory: chosen.createDirectory,
       })
     } else if (!this.#mode.quiet) {
       this.#line(
-        `saving as ${chosen.path} (name taken from the source${chosen.createdDirectory ? '; directory created' : ''})`,
+        `saving as ${chosen.path} (name taken from the source${chosen.createDirectory ? '; creating the directory' : ''})`,
       )
     }
   }

@@ -11,7 +11,7 @@ import {
 } from '@resumable/core'
 import type { CliEnvironment } from './cli-environment.ts'
 import { type GetCommand, UsageError } from './command-line.ts'
-import { chooseDestination } from './destination.ts'
+import { type ChosenDestination, chooseDestination, createDirectory } from './destination.ts'
 import { ExitCode } from './exit-codes.ts'
 import { Reporter } from './reporter.ts'
 import { createTransport, parseSource } from './sources.ts'
@@ -29,15 +29,10 @@ export async function runGet(cmd: GetCommand, cli: CliEnvironment): Promise<numb
   let transport: Transport
   let target: Target
   let checkpoint: CheckpointStore | false
-  let destination = cmd.destination
+  let chosen: ChosenDestination | undefined
   try {
     const source = parseSource(cmd.source)
     transport = await createTransport(source, cmd, cli.env, cli.aliOss)
-    if (!toStdout) {
-      const chosen = await chooseDestination(cmd.destination, source)
-      destination = chosen.path
-      if (chosen.named) reporter.destination(chosen)
-    }
     if (toStdout) {
       target = new StdoutTarget(cli.stdoutSink)
       checkpoint = false
@@ -46,7 +41,8 @@ export async function runGet(cmd: GetCommand, cli: CliEnvironment): Promise<numb
           'streaming to stdout: no checkpoint is kept, an interrupted download starts over',
         )
     } else {
-      const places = await cli.files(destination, cmd.checkpoint, cmd.force)
+      chosen = await chooseDestination(cmd.destination, source)
+      const places = await cli.files(chosen.path, cmd.checkpoint, cmd.force)
       target = places.target
       checkpoint = cmd.noCheckpoint ? false : places.checkpoint
     }
@@ -76,10 +72,20 @@ export async function runGet(cmd: GetCommand, cli: CliEnvironment): Promise<numb
   } catch (error) {
     return failure(error, reporter)
   }
+  // Only now, with every option accepted, is anything created or said about the destination.
+  let undoDirectory = async (): Promise<void> => {}
+  if (chosen?.named) {
+    reporter.destination(chosen)
+    try {
+      if (chosen.createDirectory) undoDirectory = await createDirectory(chosen.path)
+    } catch (error) {
+      return failure(error, reporter)
+    }
+  }
   const stopSignals = cli.onInterrupt(() => handle.pause())
   try {
     const result = await handle.start()
-    reporter.done(result, destination)
+    reporter.done(result, chosen?.path ?? cmd.destination)
     return ExitCode.ok
   } catch (error) {
     if (error instanceof AbortedError && error.kind === 'paused') {
@@ -90,6 +96,8 @@ export async function runGet(cmd: GetCommand, cli: CliEnvironment): Promise<numb
       )
       return ExitCode.interrupted
     }
+    // A directory this run created goes again if nothing (no partial file, no checkpoint) is in it.
+    await undoDirectory()
     return failure(error, reporter)
   } finally {
     stopSignals()

@@ -50,6 +50,22 @@ describe('destination directories', () => {
     assert.equal(await crcOf(join(into, 'naïve file.bin')), crc)
   })
 
+  it('leaves no directory behind when the run fails (404) or its options are refused', async () => {
+    const missing = join(dir, 'not-made', 'deeper')
+    const notFound = real()
+    assert.equal(
+      await main(['get', `${server.url}/bucket/nope.bin`, `${missing}/`], notFound.cli),
+      1,
+    )
+    assert.match(notFound.text(), /NoSuchKey/)
+    assert.equal(existsSync(join(dir, 'not-made')), false, 'created directories removed again')
+    const refused = real()
+    const args = ['get', url(), `${missing}/`, '--part-size', '10KB']
+    assert.equal(await main(args, refused.cli), 2)
+    assert.equal(existsSync(join(dir, 'not-made')), false, 'nothing created for a usage error')
+    assert.doesNotMatch(refused.text(), /saving as/)
+  })
+
   it('refuses name/ when name is a file, even with --force, and leaves the file alone', async () => {
     const file = join(dir, 'f.bin')
     await writeFile(file, 'precious')
