@@ -151,7 +151,14 @@ const cases: Case[] = [
     core: true,
   }),
   usage('flag missing its value (--part-size)', [small, '{dest}', '--part-size'], /part-size/),
-  usage('missing destination', [small], /usage: resumable get/, { core: true }),
+  {
+    name: 'no destination: the current directory, under the object name',
+    argv: [small],
+    exit: 0,
+    object: 'pub:small.bin',
+    dest: 'small.bin',
+    core: true,
+  },
   usage('missing source and destination', [], /usage: resumable get/),
   usage('one positional too many', [small, '{dest}', 'extra'], /usage: resumable get/),
   usage('unknown command', ['fetch', small, '{dest}'], /unknown command "fetch"/, { raw: true }),
@@ -391,15 +398,34 @@ const cases: Case[] = [
     },
   },
   {
-    name: 'destination is a directory',
+    name: 'destination is a directory: saved inside under the object name',
     argv: [small, 'adir'],
-    exit: 1,
-    says: /is a directory/,
+    exit: 0,
+    object: 'pub:small.bin',
+    dest: 'adir/small.bin',
     core: true,
     setup: async (dir) => {
       await mkdir(join(dir, 'adir'))
       return ['adir']
     },
+  },
+  {
+    name: 'dest name/ where name is a file, --force: refused, file kept',
+    argv: [small, 'f.bin/', '--force'],
+    exit: 1,
+    says: /names a directory.*is a file/,
+    core: true,
+    setup: async (dir) => {
+      await writeFile(join(dir, 'f.bin'), 'precious')
+      return ['f.bin']
+    },
+  },
+  {
+    name: 'dest newdir/ that does not exist: created, saved inside',
+    argv: [pubUrl(UNICODE_KEY), 'newdir/'],
+    exit: 0,
+    object: `pub:${UNICODE_KEY}`,
+    dest: 'newdir/ünïcødé 文件 €.bin',
   },
   {
     name: 'parent directory missing',
@@ -456,6 +482,13 @@ const cases: Case[] = [
     exit: 0,
     object: `priv:${UNICODE_KEY}`,
     core: true,
+  },
+  {
+    name: 's3:// at an IP endpoint without --path-style (path-style chosen)',
+    argv: ['s3://priv/object.bin', '{dest}', '--endpoint', priv.url, '--region', 'us-east-1'],
+    env: awsEnv(),
+    exit: 0,
+    object: 'priv:object.bin',
   },
   {
     name: 'key with spaces (s3://, signed)',
@@ -576,7 +609,7 @@ async function runCase(index: number, kase: Case, root: string): Promise<Row> {
   // download only where the failure keeps progress, never a lock.
   const left = after.filter((f) => !before.includes(f))
   const allowed = (f: string): boolean =>
-    (kase.exit === 0 && f === dest) ||
+    (kase.exit === 0 && (f === dest || (f.endsWith('/') && dest.startsWith(f)))) ||
     (kase.progressKept === true && /\.resumable(-part|\.json)$/.test(f))
   const extra = left.filter((f) => !allowed(f))
   if (extra.length > 0) problems.push(`left behind: ${extra.join(', ')}`)

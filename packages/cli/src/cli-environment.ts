@@ -9,6 +9,18 @@ export interface FilePlaces {
   readonly checkpoint: CheckpointStore
   /** The key the checkpoint is stored under (the Target's id). */
   readonly key: string
+  /** The live process writing this destination (from its lock file), or undefined when none is. */
+  readonly runningDownload: () => Promise<RunningDownload | undefined>
+  /** The partial file, lock file and checkpoint of this destination that exist now. */
+  readonly leftovers: () => Promise<readonly string[]>
+}
+
+/** Who is writing a destination right now. */
+export interface RunningDownload {
+  readonly pid: number
+  readonly host: string
+  /** When it took the lock (ISO 8601). */
+  readonly startedAt: string
 }
 
 /** Everything the commands take from the process, injected so tests can run them in-process. */

@@ -10,6 +10,7 @@ export class UsageError extends Error {
 export interface GetCommand {
   readonly command: 'get'
   readonly source: string
+  /** A file, or a directory (existing, or ending in `/`) to save under the object's name; `.` when omitted. */
   readonly destination: string
   readonly partSize: number | undefined
   readonly concurrency: number | undefined
@@ -72,7 +73,8 @@ export function parseCommandLine(argv: readonly string[]): Command {
   const [command, ...rest] = positionals
   if (values.help || command === undefined || command === 'help') return { command: 'help' }
   if (command === 'status' || command === 'cancel') {
-    if (rest.length !== 1) throw new UsageError(`usage: resumable ${command} <dest>`)
+    if (rest.length !== 1)
+      throw new UsageError(`usage: resumable ${command} <dest> [--checkpoint <file|dir>] [--json]`)
     return {
       command,
       destination: rest[0] as string,
@@ -82,7 +84,10 @@ export function parseCommandLine(argv: readonly string[]): Command {
   }
   if (command !== 'get')
     throw new UsageError(`unknown command "${command}" (expected get, status or cancel)`)
-  if (rest.length !== 2) throw new UsageError('usage: resumable get <source> <dest>')
+  if (rest.length < 1 || rest.length > 2)
+    throw new UsageError(
+      'usage: resumable get <source> [dest] (dest defaults to the current directory)',
+    )
   const transport = values.transport
   if (transport !== undefined && transport !== 'ali-oss' && transport !== 'fetch') {
     throw new UsageError(`--transport must be ali-oss or fetch, got "${transport}"`)
@@ -97,7 +102,8 @@ export function parseCommandLine(argv: readonly string[]): Command {
   return {
     command: 'get',
     source: rest[0] as string,
-    destination: rest[1] as string,
+    // No destination means the current directory, under the object's own name (like `curl -O`).
+    destination: rest[1] ?? '.',
     partSize: sizeFlag('--part-size', values['part-size'], parseSize),
     concurrency: integerFlag('--concurrency', values.concurrency, 1),
     checkpoint: values.checkpoint,

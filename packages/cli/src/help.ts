@@ -18,20 +18,31 @@ const { partSize, concurrency, retries, stallTimeoutMs } = OPTION_TABLE
 export const HELP: string = `resumable — resumable, verified, concurrent downloads from OSS, S3 and HTTP
 
 Usage:
-  resumable get <source> <dest> [options]   download (resumes automatically)
-  resumable status <dest>                   show the saved progress of a download
-  resumable cancel <dest>                   delete the partial download and its checkpoint
+  resumable get <source> [dest] [options]  download (resumes automatically)
+  resumable status <dest> [--checkpoint <file|dir>] [--json]
+                                           show the saved progress, and whether a download is running
+  resumable cancel <dest> [--checkpoint <file|dir>] [--json]
+                                           delete the partial download, its lock and its checkpoint
 
 Sources:
   oss://bucket/key         Alibaba Cloud OSS (ali-oss client; --transport fetch for OSS V4 over fetch)
   s3://bucket/key          AWS S3 or any S3-compatible store (--endpoint for MinIO, R2, OSS S3 API)
   http(s)://…              any URL whose server honours Range, including signed URLs
-  <dest> may be - to stream to stdout (no checkpoint, no resume).
+
+Destination:
+  a file path              written as <dest>.resumable-part, renamed to <dest> when verified
+  a directory, or dir/     saved inside it under the object's name: the last segment of the URL path
+                           (percent-decoded) or of the key, without /  .. or control characters
+                           (empty: the host name, or "index"); a missing dir/ is created; name/ where
+                           name is a file is refused, even with --force. The first line says the name.
+  omitted                  the current directory, as above
+  -                        stream to stdout (no checkpoint, no resume)
 
 Options:
   --part-size <size>       bytes per ranged part, ${sizeFlag(partSize.min)}–${sizeFlag(partSize.max)} (default ${sizeFlag(partSize.default)})
   --concurrency <n>        parts fetched at once (default ${concurrency.default})
-  --checkpoint <file|dir>  where progress is saved (default: <dest>.resumable.json)
+  --checkpoint <file|dir>  where progress is saved (default: <dest>.resumable.json); give status
+                           and cancel the same --checkpoint
   --no-checkpoint          keep no progress on disk
   --no-verify              skip the CRC-64 comparison with the store
   --recheck                on resume, re-read saved parts and re-fetch any that changed on disk
@@ -41,17 +52,19 @@ Options:
   --on-change <policy>     if the object changes between runs: restart (default) or fail
   --force, -f              overwrite an existing destination
   --quiet, -q              print nothing but errors
-  --json                   one JSON event per line on stdout
+  --json                   one JSON event per line on stdout (progress at most every 0.5 s)
   --endpoint <url>         store endpoint (OSS: https://oss-cn-hangzhou.aliyuncs.com)
   --region <id>            region (OSS: cn-hangzhou; S3: us-east-1)
   --version-id <id>        download a specific object version
   --transport <name>       ali-oss (default for oss://) or fetch
-  --path-style             path-style S3 requests (MinIO)
+  --path-style             path-style S3 requests (automatic for an IP or localhost endpoint)
   --help, -h  --version, -V
 
 Credentials come from the environment only: OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET,
 OSS_SESSION_TOKEN for oss://; AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN for s3://.
 
-Exit codes: 0 done, 1 failed (progress kept), 2 bad usage (nothing touched), 130 interrupted
-(progress saved: run the same command again to resume).
+Exit codes: 0 done (cancel: something was removed), 1 failed (progress kept), 2 bad usage (nothing
+touched), 3 cancel found nothing to remove, 75 another live process is downloading to <dest>
+(nothing touched), 130 interrupted (progress saved: run the same command again to resume).
+With --json, stdout carries one JSON event per line, ending in "done" or "error" (see the README).
 `

@@ -1,6 +1,7 @@
 import packageJson from '../package.json' with { type: 'json' }
 import type { CliEnvironment } from './cli-environment.ts'
 import { type Command, parseCommandLine, UsageError } from './command-line.ts'
+import { errorJson } from './error-json.ts'
 import { ExitCode } from './exit-codes.ts'
 import { HELP } from './help.ts'
 import { runGet } from './run-get.ts'
@@ -16,7 +17,12 @@ export async function main(argv: readonly string[], cli: CliEnvironment): Promis
     command = parseCommandLine(argv)
   } catch (error) {
     if (!(error instanceof UsageError)) throw error
-    cli.io.err(`usage error: ${error.message} (see resumable --help)\n`)
+    const message = `${error.message} (see resumable --help)`
+    // Scripts that asked for JSON get JSON even when the command line itself is wrong.
+    if (argv.includes('--json')) {
+      const event = { type: 'error', exitCode: ExitCode.usage, ...errorJson(error, message) }
+      cli.io.out(`${JSON.stringify(event)}\n`)
+    } else cli.io.err(`usage error: ${message}\n`)
     return ExitCode.usage
   }
   switch (command.command) {
@@ -29,8 +35,17 @@ export async function main(argv: readonly string[], cli: CliEnvironment): Promis
     case 'get':
       return runGet(command, cli)
     case 'status':
-      return runStatus(command, cli)
     case 'cancel':
-      return runCancel(command, cli)
+      try {
+        return await (command.command === 'status' ? runStatus : runCancel)(command, cli)
+      } catch (error) {
+        // One line (or one JSON event), never a stack trace: e.g. an unreadable checkpoint directory.
+        const message = error instanceof Error ? error.message : String(error)
+        if (command.json) {
+          const event = { type: 'error', exitCode: ExitCode.failed, ...errorJson(error, message) }
+          cli.io.out(`${JSON.stringify(event)}\n`)
+        } else cli.io.err(`error: ${message}\n`)
+        return ExitCode.failed
+      }
   }
 }

@@ -14,7 +14,10 @@ export function processEnvironment(files: FilesFactory, aliOss: AliOssFactory): 
       },
       err: (text) => void process.stderr.write(text),
       isTTY: process.stderr.isTTY === true,
-      columns: process.stderr.columns ?? 80,
+      // A getter: the bar is drawn on stderr and must follow a resized terminal.
+      get columns() {
+        return process.stderr.columns || process.stdout.columns || 80
+      },
     },
     env: process.env,
     stdoutSink: (chunk) =>

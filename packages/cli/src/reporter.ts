@@ -1,4 +1,6 @@
-import type { DownloadEvent, DownloadResult } from '@resumable/core'
+import type { DownloadEvent, DownloadProgress, DownloadResult } from '@resumable/core'
+import type { ChosenDestination } from './destination.ts'
+import { errorJson } from './error-json.ts'
 import { progressLine } from './progress-line.ts'
 import { formatBytes, formatDuration } from './units.ts'
 
@@ -10,9 +12,12 @@ export interface Output {
   readonly err: (text: string) => void
   /** True when stderr is a terminal (live progress bar). */
   readonly isTTY: boolean
-  /** Terminal width in columns. */
+  /** Terminal width in columns (read at each update: the terminal may be resized). */
   readonly columns: number
 }
+
+/** At most one JSON `progress` event per this many milliseconds (plus the last one, at 100%). */
+export const JSON_PROGRESS_INTERVAL_MS = 500
 
 /** How the user asked to be told. */
 export interface ReporterMode {
@@ -28,6 +33,8 @@ export class Reporter {
   readonly #mode: ReporterMode
   #barShown = false
   #lastPlain = 0
+  #lastJsonProgress = Number.NEGATIVE_INFINITY
+  #jsonCompleteSent = false
 
   constructor(io: Output, mode: ReporterMode) {
     this.#io = io
@@ -37,8 +44,8 @@ export class Reporter {
   /** Handles one engine event. */
   event(event: DownloadEvent): void {
     if (this.#mode.json) {
-      if (event.type !== 'progress' && event.type !== 'checkpoint-saved')
-        this.json(jsonEvent(event))
+      if (event.type === 'progress') this.#jsonProgress(event.progress)
+      else if (event.type !== 'checkpoint-saved') this.json(jsonEvent(event))
       return
     }
     if (this.#mode.quiet) return
@@ -47,7 +54,9 @@ export class Reporter {
         this.#line(
           event.resumedBytes > 0
             ? `resuming: ${formatBytes(event.resumedBytes)} of ${formatBytes(event.object.size)} already done (${event.resumedParts}/${event.partCount} parts)`
-            : `downloading ${formatBytes(event.object.size)} in ${event.partCount} part(s) of ${formatBytes(event.partSize)}`,
+            : event.object.size === 0
+              ? 'downloading an empty object (0 B)'
+              : `downloading ${formatBytes(event.object.size)} in ${event.partCount} part(s) of ${formatBytes(event.partSize)}`,
         )
         break
       case 'checkpoint-discarded':
@@ -91,6 +100,28 @@ export class Reporter {
     )
   }
 
+  /** Says which file a directory destination resolved to; the first line of the run. */
+  destination(chosen: ChosenDestination): void {
+    if (this.#mode.json) {
+      this.json({
+        type: 'destination',
+        destination: chosen.path,
+        named: chosen.named,
+        createdDirectory: chosen.createDirectory,
+      })
+    } else if (!this.#mode.quiet) {
+      this.#line(
+        `saving as ${chosen.path} (name taken from the source${chosen.createDirectory ? '; creating the directory' : ''})`,
+      )
+    }
+  }
+
+  /** Reports the failure that ends the run: one line, or one JSON `error` event. */
+  error(exitCode: number, prefix: 'error' | 'usage', text: string, error: unknown): void {
+    if (this.#mode.json) this.json({ type: 'error', exitCode, ...errorJson(error, text) })
+    else this.#line(`${prefix === 'usage' ? 'usage error' : 'error'}: ${text}`)
+  }
+
   /** Prints a message line (not in JSON mode unless forced). */
   message(text: string): void {
     if (this.#mode.json) this.json({ type: 'message', message: text })
@@ -104,7 +135,20 @@ export class Reporter {
     else this.#io.out(text)
   }
 
-  #progress(p: Parameters<typeof progressLine>[0]): void {
+  #jsonProgress(p: DownloadProgress): void {
+    const now = Date.now()
+    const complete = p.bytesDone >= p.totalBytes
+    // The 100% event always goes out (once): a script must not be left at the last throttled figure.
+    if (
+      complete ? this.#jsonCompleteSent : now - this.#lastJsonProgress < JSON_PROGRESS_INTERVAL_MS
+    )
+      return
+    this.#lastJsonProgress = now
+    this.#jsonCompleteSent = complete
+    this.json({ type: 'progress', ...p })
+  }
+
+  #progress(p: DownloadProgress): void {
     if (this.#io.isTTY) {
       this.#io.err(`\r\u001b[2K${progressLine(p, this.#io.columns)}`)
       this.#barShown = true

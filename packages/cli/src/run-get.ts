@@ -11,6 +11,7 @@ import {
 } from '@resumable/core'
 import type { CliEnvironment } from './cli-environment.ts'
 import { type GetCommand, UsageError } from './command-line.ts'
+import { type ChosenDestination, chooseDestination, createDirectory } from './destination.ts'
 import { ExitCode } from './exit-codes.ts'
 import { Reporter } from './reporter.ts'
 import { createTransport, parseSource } from './sources.ts'
@@ -28,8 +29,10 @@ export async function runGet(cmd: GetCommand, cli: CliEnvironment): Promise<numb
   let transport: Transport
   let target: Target
   let checkpoint: CheckpointStore | false
+  let chosen: ChosenDestination | undefined
   try {
-    transport = await createTransport(parseSource(cmd.source), cmd, cli.env, cli.aliOss)
+    const source = parseSource(cmd.source)
+    transport = await createTransport(source, cmd, cli.env, cli.aliOss)
     if (toStdout) {
       target = new StdoutTarget(cli.stdoutSink)
       checkpoint = false
@@ -38,7 +41,8 @@ export async function runGet(cmd: GetCommand, cli: CliEnvironment): Promise<numb
           'streaming to stdout: no checkpoint is kept, an interrupted download starts over',
         )
     } else {
-      const places = await cli.files(cmd.destination, cmd.checkpoint, cmd.force)
+      chosen = await chooseDestination(cmd.destination, source)
+      const places = await cli.files(chosen.path, cmd.checkpoint, cmd.force)
       target = places.target
       checkpoint = cmd.noCheckpoint ? false : places.checkpoint
     }
@@ -68,10 +72,20 @@ export async function runGet(cmd: GetCommand, cli: CliEnvironment): Promise<numb
   } catch (error) {
     return failure(error, reporter)
   }
+  // Only now, with every option accepted, is anything created or said about the destination.
+  let undoDirectory = async (): Promise<void> => {}
+  if (chosen?.named) {
+    reporter.destination(chosen)
+    try {
+      if (chosen.createDirectory) undoDirectory = await createDirectory(chosen.path)
+    } catch (error) {
+      return failure(error, reporter)
+    }
+  }
   const stopSignals = cli.onInterrupt(() => handle.pause())
   try {
     const result = await handle.start()
-    reporter.done(result, cmd.destination)
+    reporter.done(result, chosen?.path ?? cmd.destination)
     return ExitCode.ok
   } catch (error) {
     if (error instanceof AbortedError && error.kind === 'paused') {
@@ -82,35 +96,48 @@ export async function runGet(cmd: GetCommand, cli: CliEnvironment): Promise<numb
       )
       return ExitCode.interrupted
     }
+    // A directory this run created goes again if nothing (no partial file, no checkpoint) is in it.
+    await undoDirectory()
     return failure(error, reporter)
   } finally {
     stopSignals()
   }
 }
 
-/** One clear line per failure, with the store's Code and RequestId when there are any. */
+/** One clear line per failure (one JSON `error` event with --json), with the store's Code and RequestId when there are any. */
 function failure(error: unknown, reporter: Reporter): number {
   if (error instanceof OptionsError) {
-    reporter.message(`usage error: ${optionMessage(error)} (see resumable --help)`)
+    reporter.error(ExitCode.usage, 'usage', `${optionMessage(error)} (see resumable --help)`, error)
     return ExitCode.usage
   }
   if (error instanceof UsageError) {
-    reporter.message(`usage error: ${error.message} (see resumable --help)`)
+    reporter.error(ExitCode.usage, 'usage', `${error.message} (see resumable --help)`, error)
     return ExitCode.usage
   }
   if (error instanceof TargetError && error.kind === 'exists') {
-    reporter.message(`error: ${error.message} — pass --force to overwrite it`)
+    reporter.error(
+      ExitCode.failed,
+      'error',
+      `${error.message} — pass --force to overwrite it`,
+      error,
+    )
     return ExitCode.failed
   }
-  if (isTransportError(error)) {
-    reporter.message(`error: ${error.message}`)
+  if (error instanceof TargetError && error.kind === 'locked') {
+    reporter.error(
+      ExitCode.busy,
+      'error',
+      `${error.message}; nothing was touched — wait for it, or stop it and run again`,
+      error,
+    )
+    return ExitCode.busy
+  }
+  if (isTransportError(error) || isResumableError(error)) {
+    reporter.error(ExitCode.failed, 'error', error.message, error)
     return ExitCode.failed
   }
-  if (isResumableError(error)) {
-    reporter.message(`error: ${error.message}`)
-    return ExitCode.failed
-  }
-  reporter.message(`error: ${error instanceof Error ? error.message : String(error)}`)
+  const message = error instanceof Error ? error.message : String(error)
+  reporter.error(ExitCode.failed, 'error', message, error)
   return ExitCode.failed
 }
 

@@ -1,21 +1,28 @@
-import { CheckpointCodec, CheckpointError } from '@resumable/core'
-import type { CliEnvironment } from './cli-environment.ts'
+import { CheckpointCodec, CheckpointError, TargetError } from '@resumable/core'
+import type { CliEnvironment, FilePlaces, RunningDownload } from './cli-environment.ts'
 import type { DestinationCommand } from './command-line.ts'
 import { ExitCode } from './exit-codes.ts'
 import { formatBytes } from './units.ts'
 
-/** `resumable status <dest>`: what the checkpoint says, without touching anything. */
+/** `resumable status <dest>`: what the checkpoint says and whether a download is running, touching nothing. */
 export async function runStatus(cmd: DestinationCommand, cli: CliEnvironment): Promise<number> {
-  const { checkpoint, key } = await cli.files(cmd.destination, cmd.checkpoint, false, {
-    inspectOnly: true,
-  })
-  const bytes = await checkpoint.load(key)
+  const places = await cli.files(cmd.destination, cmd.checkpoint, false, { inspectOnly: true })
+  const running = await places.runningDownload()
+  const runningLine = running ? `running:     ${describeRunning(running)}` : undefined
+  const bytes = await places.checkpoint.load(places.key)
   if (bytes === undefined) {
+    const text = running
+      ? `a download of ${cmd.destination} is running (pid ${running.pid} on ${running.host}, since ${running.startedAt}); no progress saved yet`
+      : `no download in progress for ${cmd.destination}${await checkpointHint(places, cmd)}`
     say(
       cli,
       cmd,
-      { state: 'none', destination: cmd.destination },
-      `no download in progress for ${cmd.destination}`,
+      {
+        state: running ? 'running' : 'none',
+        destination: cmd.destination,
+        ...runningJson(running),
+      },
+      text,
     )
     return ExitCode.ok
   }
@@ -24,11 +31,15 @@ export async function runStatus(cmd: DestinationCommand, cli: CliEnvironment): P
     const size = identity.object.size
     const done = state.bytesDone
     const percent = size === 0 ? 100 : (done / size) * 100
+    const progress =
+      size === 0
+        ? 'an empty object: nothing to fetch'
+        : `${formatBytes(done)} (${percent.toFixed(1)}%), ${state.doneCount}/${state.plan.partCount} parts of ${formatBytes(state.plan.partSize)}`
     say(
       cli,
       cmd,
       {
-        state: 'in-progress',
+        state: running ? 'running' : 'in-progress',
         source: identity.source,
         destination: identity.destination,
         size,
@@ -39,14 +50,15 @@ export async function runStatus(cmd: DestinationCommand, cli: CliEnvironment): P
         partsTotal: state.plan.partCount,
         partSize: state.plan.partSize,
         savedAt: new Date(savedAt).toISOString(),
+        ...runningJson(running),
       },
       [
         `source:      ${identity.source}`,
         `destination: ${identity.destination}`,
         `object:      ${formatBytes(size)}${identity.object.etag ? `, ETag ${identity.object.etag}` : ''}`,
-        `progress:    ${formatBytes(done)} (${percent.toFixed(1)}%), ${state.doneCount}/${state.plan.partCount} parts of ${formatBytes(state.plan.partSize)}`,
+        `progress:    ${progress}`,
         `last saved:  ${new Date(savedAt).toISOString()}`,
-        'run the same `resumable get` command again to resume',
+        runningLine ?? 'paused: run the same `resumable get` command again to resume',
       ].join('\n'),
     )
     return ExitCode.ok
@@ -55,27 +67,89 @@ export async function runStatus(cmd: DestinationCommand, cli: CliEnvironment): P
     say(
       cli,
       cmd,
-      { state: 'unusable', problem: error.problem, message: error.message },
+      {
+        state: 'unusable',
+        problem: error.problem,
+        message: error.message,
+        ...runningJson(running),
+      },
       `checkpoint for ${cmd.destination} is unusable (${error.problem}): ${error.message}; the next run starts over`,
     )
     return ExitCode.failed
   }
 }
 
-/** `resumable cancel <dest>`: removes the partial download and its checkpoint. */
+/**
+ * `resumable cancel <dest>`: removes the partial download, its lock and its checkpoint. Refuses
+ * (exit 75, nothing touched) while a live process is downloading to `dest`; exit 3 when there was
+ * nothing to remove.
+ */
 export async function runCancel(cmd: DestinationCommand, cli: CliEnvironment): Promise<number> {
-  const { target, checkpoint, key } = await cli.files(cmd.destination, cmd.checkpoint, false, {
-    inspectOnly: true,
-  })
-  await target.abort({ keep: false })
-  await checkpoint.remove(key)
+  const places = await cli.files(cmd.destination, cmd.checkpoint, false, { inspectOnly: true })
+  const running = await places.runningDownload()
+  if (running) return refuseRunning(cli, cmd, running)
+  const found = await places.leftovers()
+  const hint = await checkpointHint(places, cmd)
+  try {
+    await places.target.abort({ keep: false })
+  } catch (error) {
+    // Started between our look and the removal: the lock kept it safe, say so the same way.
+    const now =
+      error instanceof TargetError && error.kind === 'locked'
+        ? await places.runningDownload()
+        : undefined
+    if (now) return refuseRunning(cli, cmd, now)
+    throw error
+  }
+  await places.checkpoint.remove(places.key)
+  if (found.length === 0) {
+    say(
+      cli,
+      cmd,
+      { state: 'none', destination: cmd.destination, removed: [] },
+      `nothing to cancel for ${cmd.destination}: no partial download, lock or checkpoint found`,
+    )
+    return ExitCode.nothingToCancel
+  }
   say(
     cli,
     cmd,
-    { state: 'cancelled', destination: cmd.destination },
-    `removed the partial download of ${cmd.destination}`,
+    { state: 'cancelled', destination: cmd.destination, removed: found },
+    `removed the partial download of ${cmd.destination}: ${found.join(', ')}${hint}`,
   )
   return ExitCode.ok
+}
+
+function refuseRunning(
+  cli: CliEnvironment,
+  cmd: DestinationCommand,
+  running: RunningDownload,
+): number {
+  say(
+    cli,
+    cmd,
+    { state: 'running', destination: cmd.destination, ...runningJson(running) },
+    `not cancelled: a download of ${cmd.destination} is running (${describeRunning(running)}); stop it first (Ctrl-C, or kill ${running.pid}), then cancel`,
+    'stderr',
+  )
+  return ExitCode.busy
+}
+
+function describeRunning(r: RunningDownload): string {
+  return `pid ${r.pid} on ${r.host}, since ${r.startedAt}`
+}
+
+function runningJson(r: RunningDownload | undefined): Record<string, unknown> {
+  return r ? { pid: r.pid, host: r.host, startedAt: r.startedAt } : {}
+}
+
+/** Without --checkpoint, a partial file with no checkpoint beside it was probably saved elsewhere. */
+async function checkpointHint(places: FilePlaces, cmd: DestinationCommand): Promise<string> {
+  if (cmd.checkpoint !== undefined) return ''
+  const left = await places.leftovers()
+  return left.length > 0 && left.every((p) => !p.endsWith('.resumable.json'))
+    ? ' (no checkpoint beside it: if the download used --checkpoint, pass the same --checkpoint here)'
+    : ''
 }
 
 function say(
@@ -83,6 +157,9 @@ function say(
   cmd: DestinationCommand,
   json: Record<string, unknown>,
   text: string,
+  stream: 'stdout' | 'stderr' = 'stdout',
 ): void {
-  cli.io.out(cmd.json ? `${JSON.stringify(json)}\n` : `${text}\n`)
+  if (cmd.json) cli.io.out(`${JSON.stringify(json)}\n`)
+  else if (stream === 'stderr') cli.io.err(`${text}\n`)
+  else cli.io.out(`${text}\n`)
 }

@@ -62,17 +62,32 @@ export async function createTransport(
       if (flags.transport === 'ali-oss')
         throw new UsageError('--transport ali-oss needs an oss:// source')
       return createUrlTransport({ url: source.url })
-    case 's3':
+    case 's3': {
       if (flags.transport === 'ali-oss')
         throw new UsageError('--transport ali-oss needs an oss:// source')
+      const endpoint = flags.endpoint ?? env.AWS_ENDPOINT_URL
+      const host = hostOf(endpoint)
+      const credentials =
+        envCredentials(env, 'AWS') ??
+        (host?.endsWith('.aliyuncs.com') ? envCredentials(env, 'OSS') : undefined)
+      if (!credentials) {
+        throw new UsageError(
+          's3:// needs credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment (and AWS_SESSION_TOKEN for temporary credentials)',
+        )
+      }
+      // As the AWS SDKs do: an IP address or localhost cannot carry the bucket as a subdomain.
+      const pathStyle = flags.pathStyle || (host !== undefined && isIpOrLocalhost(host))
       return createS3Transport({
         bucket: source.bucket,
         key: source.key,
         ...optional('region', flags.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION),
-        ...optional('endpoint', flags.endpoint ?? env.AWS_ENDPOINT_URL),
+        ...optional('endpoint', endpoint),
         ...optional('versionId', versionId),
-        forcePathStyle: flags.pathStyle,
+        credentials,
+        // Unset (not false) otherwise: the transport also goes path-style for dotted bucket names.
+        ...(pathStyle ? { forcePathStyle: true } : {}),
       })
+    }
     case 'oss': {
       const region = flags.region ?? env.OSS_REGION
       const endpoint = flags.endpoint ?? env.OSS_ENDPOINT
@@ -82,9 +97,16 @@ export async function createTransport(
         )
       }
       if (flags.transport === 'fetch') {
+        const credentials = envCredentials(env, 'OSS')
+        if (!credentials) {
+          throw new UsageError(
+            'oss:// needs credentials: set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET in the environment (and OSS_SESSION_TOKEN for STS)',
+          )
+        }
         return createOssTransport({
           bucket: source.bucket,
           key: source.key,
+          credentials,
           ...optional('region', region),
           ...optional('endpoint', endpoint),
           ...optional('versionId', versionId),
@@ -98,6 +120,41 @@ export async function createTransport(
 /** The URL without its query string and credentials, for messages. */
 export function redactUrl(text: string): string {
   return text.replace(/\?.*$/s, '?…').replace(/\/\/[^/@]*@/, '//…@')
+}
+
+/** The host of an endpoint URL; undefined when there is none or it does not parse (the transport says why). */
+function hostOf(endpoint: string | undefined): string | undefined {
+  if (endpoint === undefined) return undefined
+  try {
+    return new URL(endpoint).hostname
+  } catch {
+    return undefined
+  }
+}
+
+/** `localhost`, `*.localhost`, an IPv4 address or a bracketed IPv6 address. */
+export function isIpOrLocalhost(host: string): boolean {
+  return (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    /^\d{1,3}(?:\.\d{1,3}){3}$/.test(host) ||
+    host.startsWith('[')
+  )
+}
+
+/** `<PREFIX>_ACCESS_KEY_ID` and the secret (+ session token) from the environment, or undefined. */
+function envCredentials(
+  env: Readonly<Record<string, string | undefined>>,
+  prefix: 'AWS' | 'OSS',
+): { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined {
+  const accessKeyId = env[`${prefix}_ACCESS_KEY_ID`]?.trim()
+  const secretAccessKey =
+    env[prefix === 'AWS' ? 'AWS_SECRET_ACCESS_KEY' : 'OSS_ACCESS_KEY_SECRET']?.trim()
+  if (!accessKeyId || !secretAccessKey) return undefined
+  const sessionToken = env[`${prefix}_SESSION_TOKEN`]?.trim()
+  return sessionToken
+    ? { accessKeyId, secretAccessKey, sessionToken }
+    : { accessKeyId, secretAccessKey }
 }
 
 function optional<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {

@@ -29,7 +29,8 @@ describe('parseCommandLine', () => {
     ['an unknown flag', ['get', 'a', 'b', '--bogus']],
     ['a bad size', ['get', 'a', 'b', '--part-size', 'lots']],
     ['concurrency 0', ['get', 'a', 'b', '--concurrency', '0']],
-    ['a missing destination', ['get', 'a']],
+    ['a missing source', ['get']],
+    ['a third positional', ['get', 'a', 'b', 'c']],
     ['an unknown command', ['fetch', 'a', 'b']],
     [
       '--checkpoint with --no-checkpoint',
@@ -41,6 +42,18 @@ describe('parseCommandLine', () => {
       assert.throws(() => parseCommandLine(argv as string[]), UsageError)
     })
   }
+
+  it('takes an omitted destination as the current directory', () => {
+    const cmd = parseCommandLine(['get', 'https://example.com/a.bin'])
+    assert.equal(cmd.command === 'get' && cmd.destination, '.')
+  })
+
+  it('accepts --checkpoint on status and cancel', () => {
+    for (const command of ['status', 'cancel']) {
+      const cmd = parseCommandLine([command, 'out.bin', '--checkpoint', 'ck/'])
+      assert.equal(cmd.command === command && 'checkpoint' in cmd && cmd.checkpoint, 'ck/')
+    }
+  })
 
   it('refuses a secret on the command line without echoing it', () => {
     assert.throws(

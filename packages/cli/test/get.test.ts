@@ -45,6 +45,16 @@ describe('resumable get', () => {
     assert.match(text(), /verified: crc64xz/)
   })
 
+  it('describes a 0-byte object as empty, not as "0 part(s) of 1 B"', async () => {
+    server.oss.putObject('bucket', 'dir/empty.bin', { generated: { size: 0 } })
+    const dest = join(dir, 'empty.bin')
+    const { cli, text } = real()
+    assert.equal(await main(['get', `${server.url}/bucket/dir/empty.bin`, dest], cli), 0)
+    assert.match(text(), /downloading an empty object \(0 B\)/)
+    assert.doesNotMatch(text(), /part\(s\) of/)
+    assert.equal((await readFile(dest)).length, 0)
+  })
+
   it('emits one JSON event per line with --json, ending with done and its verification', async () => {
     const dest = join(dir, 'json.bin')
     const { cli, out } = real()

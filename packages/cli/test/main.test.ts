@@ -8,7 +8,7 @@ describe('resumable (in-process)', () => {
   it('prints help with exit code 0', async () => {
     const { cli, out } = fakeEnvironment()
     assert.equal(await main(['--help'], cli), 0)
-    assert.match(out.join(''), /resumable get <source> <dest>/)
+    assert.match(out.join(''), /resumable get <source> \[dest\]/)
   })
 
   it('prints the version from package.json, so a release bump reaches --version', async () => {

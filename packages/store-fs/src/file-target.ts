@@ -7,7 +7,7 @@ import {
   type TargetOpenResult,
 } from '@resumable/core'
 import { errorCode, toTargetError } from './fs-errors.ts'
-import { LockFile } from './lock-file.ts'
+import { LockFile, type LockOwner } from './lock-file.ts'
 import { syncDirectory } from './sync-directory.ts'
 
 /** Options for a FileTarget. */
@@ -155,16 +155,25 @@ export class FileTarget implements Target {
     }
   }
 
-  /** Closes; removes the temporary file unless `keep`. Safe without `open` (e.g. `resumable cancel`). */
+  /**
+   * Closes; removes the temporary file unless `keep`. Safe without `open` (e.g. `resumable cancel`):
+   * the lock is taken first, so a live download's files are never removed (TargetError 'locked'),
+   * and a stale lock left by a killed process is taken over and removed with the rest.
+   */
   async abort(options: { readonly keep: boolean }): Promise<void> {
     await this.#close()
     if (!options.keep) {
-      await this.#lock.assertNotHeldByOther()
+      await this.#lock.acquire()
       await unlink(this.tempPath).catch((error: unknown) => {
         if (errorCode(error) !== 'ENOENT') throw toTargetError(error, 'remove', this.tempPath)
       })
     }
     await this.#lock.release()
+  }
+
+  /** The live process writing this destination (from its lock file), or undefined when none is. */
+  async runningDownload(): Promise<LockOwner | undefined> {
+    return this.#lock.liveOwner()
   }
 
   async #checkDestination(): Promise<void> {

@@ -9,3 +9,4 @@ export {
   type FileCheckpointStoreOptions,
 } from './file-checkpoint-store.ts'
 export { FileTarget, type FileTargetOptions, LOCK_SUFFIX, TEMP_SUFFIX } from './file-target.ts'
+export type { LockOwner } from './lock-file.ts'

@@ -4,10 +4,13 @@ import process from 'node:process'
 import { TargetError } from '@resumable/core'
 import { errorCode, toTargetError } from './fs-errors.ts'
 
-/** What a lock file records about its owner. */
-interface LockOwner {
+/** What a lock file records about the process that holds it. */
+export interface LockOwner {
+  /** Process id on `host`. */
   readonly pid: number
+  /** Host name of the machine the process runs on. */
   readonly host: string
+  /** When it took the lock (ISO 8601). */
   readonly startedAt: string
 }
 
@@ -71,19 +74,11 @@ export class LockFile {
     }
   }
 
-  /** Fails with 'locked' if a live process other than this one holds the lock. */
-  async assertNotHeldByOther(): Promise<void> {
-    if (this.#held) return
+  /** The owner if it is a live process other than this one (a lock from another host counts as live). */
+  async liveOwner(): Promise<LockOwner | undefined> {
+    if (this.#held) return undefined
     const owner = await this.owner()
-    if (owner && isAlive(owner)) {
-      throw new TargetError(
-        'locked',
-        `A download (pid ${owner.pid}) is still running for this destination`,
-        {
-          path: this.path,
-        },
-      )
-    }
+    return owner && isAlive(owner) ? owner : undefined
   }
 
   /** Releases the lock if held (or removes a stale one). */

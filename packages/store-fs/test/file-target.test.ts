@@ -120,6 +120,38 @@ describe('FileTarget', () => {
     }
   })
 
+  it('abort without open removes a stale lock with the temp file, and refuses while a live process holds it', async () => {
+    const dest = join(root, 'cancelled.bin')
+    const lock = (pid: number) => JSON.stringify({ pid, host: hostname(), startedAt: 'earlier' })
+    const dead = Number(
+      execFileSync(process.execPath, [
+        '-e',
+        'process.stdout.write(String(process.pid))',
+      ]).toString(),
+    )
+    await writeFile(dest + TEMP_SUFFIX, 'partial')
+    await writeFile(dest + LOCK_SUFFIX, lock(dead))
+    await new FileTarget(dest).abort({ keep: false })
+    assert.equal(existsSync(dest + TEMP_SUFFIX), false, 'temp file removed')
+    assert.equal(existsSync(dest + LOCK_SUFFIX), false, 'stale lock removed')
+    const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], {
+      stdio: 'ignore',
+    })
+    try {
+      await writeFile(dest + TEMP_SUFFIX, 'partial')
+      await writeFile(dest + LOCK_SUFFIX, lock(sleeper.pid as number))
+      const target = new FileTarget(dest)
+      assert.equal((await target.runningDownload())?.pid, sleeper.pid)
+      await assert.rejects(target.abort({ keep: false }), isKind('locked'))
+      assert.equal(existsSync(dest + TEMP_SUFFIX), true, 'a live download keeps its temp file')
+      assert.equal(existsSync(dest + LOCK_SUFFIX), true, 'and its lock')
+    } finally {
+      sleeper.kill('SIGKILL')
+      await rm(dest + LOCK_SUFFIX, { force: true })
+      await rm(dest + TEMP_SUFFIX, { force: true })
+    }
+  })
+
   it('handles spaces and non-ASCII characters in paths', async () => {
     const dest = join(root, 'été 下載 file.bin')
     const target = new FileTarget(dest)

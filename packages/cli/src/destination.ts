@@ -1,0 +1,125 @@
+import { mkdir, rmdir, stat } from 'node:fs/promises'
+import { dirname, join, resolve, sep } from 'node:path'
+import { ResumableError } from '@resumable/core'
+import type { Source } from './sources.ts'
+
+/** A destination that cannot be used as given (a `dir/` that is a file); nothing was touched. */
+export class DestinationError extends ResumableError {
+  override name = 'DestinationError'
+  declare readonly kind: 'not-a-directory'
+}
+
+/** Where `get` writes. */
+export interface ChosenDestination {
+  /** The file the object is published as. */
+  readonly path: string
+  /** True when the name was taken from the source because the destination is a directory. */
+  readonly named: boolean
+  /** True when the directory does not exist yet: `createDirectory` makes it once the run may start. */
+  readonly createDirectory: boolean
+}
+
+/**
+ * Resolves `<dest>` as `curl -O`, wget and `aws s3 cp` do: an existing directory, or a path ending
+ * in `/`, means "inside this directory, under the object's own name". A `dir/` that does not exist
+ * is to be created (like `aws s3 cp`); a `name/` that is a file is refused, never overwritten.
+ * Touches nothing: it only looks.
+ */
+export async function chooseDestination(
+  destination: string,
+  source: Source,
+): Promise<ChosenDestination> {
+  const meansDirectory = destination.endsWith('/') || destination.endsWith(sep)
+  const kind = await pathKind(destination)
+  if (kind === 'directory')
+    return { path: join(destination, objectFileName(source)), named: true, createDirectory: false }
+  if (!meansDirectory) return { path: destination, named: false, createDirectory: false }
+  if (kind === 'other') {
+    throw new DestinationError(
+      'not-a-directory',
+      `${destination} names a directory (trailing /), but ${destination.slice(0, -1)} is a file; nothing was changed`,
+    )
+  }
+  return { path: join(destination, objectFileName(source)), named: true, createDirectory: true }
+}
+
+/**
+ * Creates the directory of `file` (with its parents); resolves with an undo that removes the
+ * directories it created, deepest first, as long as they are still empty.
+ */
+export async function createDirectory(file: string): Promise<() => Promise<void>> {
+  const directory = dirname(file)
+  const first = await mkdir(directory, { recursive: true })
+  if (first === undefined) return async () => {}
+  return async () => {
+    for (let d = resolve(directory); d.length >= resolve(first).length; d = dirname(d)) {
+      // rmdir refuses a directory that holds anything: a kept partial download stays put.
+      if (
+        !(await rmdir(d).then(
+          () => true,
+          () => false,
+        ))
+      )
+        return
+    }
+  }
+}
+
+/**
+ * The file name an object is saved under inside a directory: the last segment of the URL path
+ * (percent-decoded) or of the key, made safe — no path separators, no `.`/`..`, no control
+ * characters, at most 200 bytes. An empty result falls back to the URL's host or `index`.
+ */
+export function objectFileName(source: Source): string {
+  if (source.scheme === 'http') {
+    const url = new URL(source.url)
+    return safeFileName(decode(lastSegment(url.pathname)), url.hostname || 'index')
+  }
+  return safeFileName(lastSegment(source.key), 'index')
+}
+
+/** `raw` made safe as one file name; `fallback` (made safe too) or `index` when nothing usable is left. */
+export function safeFileName(raw: string, fallback: string): string {
+  for (const candidate of [raw, fallback]) {
+    const cleaned = truncateBytes(candidate.replace(UNSAFE, '_').trim(), 200)
+    if (cleaned !== '' && cleaned !== '.' && cleaned !== '..') return cleaned
+  }
+  return 'index'
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is replaced
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f/\\]/g
+
+function lastSegment(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1)
+}
+
+function decode(segment: string): string {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return segment
+  }
+}
+
+/** Keeps the extension: `very-long…name.tar.gz` loses characters from its stem. */
+function truncateBytes(name: string, max: number): string {
+  const encoder = new TextEncoder()
+  if (encoder.encode(name).length <= max) return name
+  const dot = name.lastIndexOf('.')
+  const ext = dot > 0 && name.length - dot <= 16 ? name.slice(dot) : ''
+  let stem = name.slice(0, name.length - ext.length)
+  while (stem.length > 0 && encoder.encode(stem + ext).length > max)
+    stem = [...stem].slice(0, -1).join('')
+  return stem + ext
+}
+
+async function pathKind(path: string): Promise<'directory' | 'other' | 'missing'> {
+  try {
+    return (await stat(path)).isDirectory() ? 'directory' : 'other'
+  } catch (error) {
+    const code = (error as { code?: unknown }).code
+    // ENOTDIR: a parent is a file (`f.bin/`): that is "something else is there", not "missing".
+    return code === 'ENOTDIR' ? 'other' : 'missing'
+  }
+}

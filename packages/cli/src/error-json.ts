@@ -1,0 +1,35 @@
+import { isResumableError, isTransportError, OptionsError } from '@resumable/core'
+import { UsageError } from './command-line.ts'
+
+/**
+ * The fields of a JSON `error` event: `name` (the error class) and `kind` always; `status`, `code`, `requestId`, `hostId`,
+ * `retryable` for store failures; `option` for an invalid option. Fields that do not apply are
+ * null rather than absent, so scripts can read them without checking.
+ */
+export function errorJson(error: unknown, message: string): Record<string, unknown> {
+  const base = {
+    name: error instanceof Error ? error.name : 'Error',
+    kind: 'unknown',
+    message,
+    status: null,
+    code: null,
+    requestId: null,
+    hostId: null,
+    retryable: false,
+  }
+  if (error instanceof UsageError) return { ...base, kind: 'usage' }
+  if (error instanceof OptionsError) return { ...base, kind: error.kind, option: error.option }
+  if (isTransportError(error)) {
+    return {
+      ...base,
+      kind: error.kind,
+      status: error.status ?? null,
+      code: error.code ?? null,
+      requestId: error.requestId ?? null,
+      hostId: error.hostId ?? null,
+      retryable: error.retryable,
+    }
+  }
+  if (isResumableError(error)) return { ...base, kind: error.kind }
+  return base
+}

@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict'
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import process from 'node:process'
+import { after, before, describe, it } from 'node:test'
+import { crc64 } from '@resumable/core'
+import { type MockOssServer, startMockOss } from '@resumable/testkit/node'
+import { aliOssFactory } from '../src/ali-oss-factory.ts'
+import { objectFileName, safeFileName } from '../src/destination.ts'
+import { filePlaces } from '../src/file-places.ts'
+import { main } from '../src/main.ts'
+import { fakeEnvironment } from './helpers.ts'
+
+let server: MockOssServer
+let dir = ''
+let crc: bigint | undefined
+const KEY = 'dir/naïve file.bin'
+
+before(async () => {
+  server = await startMockOss()
+  crc = server.oss.putObject('bucket', KEY, { generated: { size: 300_001, seed: 3 } }).crc64
+  dir = await mkdtemp(join(tmpdir(), 'cli-dest-'))
+})
+after(async () => {
+  await server.close()
+  await rm(dir, { recursive: true, force: true })
+})
+
+const url = (): string => `${server.url}/bucket/dir/na%C3%AFve%20file.bin`
+const real = () => fakeEnvironment({ files: filePlaces, aliOss: aliOssFactory({}) })
+const crcOf = async (path: string) => crc64('crc64xz', new Uint8Array(await readFile(path)))
+
+describe('destination directories', () => {
+  it('saves into an existing directory under the decoded last path segment, and says so first', async () => {
+    const into = join(dir, 'existing')
+    await mkdir(into)
+    const { cli, err } = real()
+    assert.equal(await main(['get', url(), into], cli), 0, err.join(''))
+    assert.equal(await crcOf(join(into, 'naïve file.bin')), crc)
+    assert.match(err[0] ?? '', /^saving as .*naïve file\.bin \(name taken from the source\)/)
+  })
+
+  it('creates a missing directory named with a trailing slash instead of writing a file', async () => {
+    const into = join(dir, 'newdir')
+    const { cli, err } = real()
+    assert.equal(await main(['get', url(), `${into}/`], cli), 0, err.join(''))
+    assert.ok((await stat(into)).isDirectory())
+    assert.equal(await crcOf(join(into, 'naïve file.bin')), crc)
+  })
+
+  it('leaves no directory behind when the run fails (404) or its options are refused', async () => {
+    const missing = join(dir, 'not-made', 'deeper')
+    const notFound = real()
+    assert.equal(
+      await main(['get', `${server.url}/bucket/nope.bin`, `${missing}/`], notFound.cli),
+      1,
+    )
+    assert.match(notFound.text(), /NoSuchKey/)
+    assert.equal(existsSync(join(dir, 'not-made')), false, 'created directories removed again')
+    const refused = real()
+    const args = ['get', url(), `${missing}/`, '--part-size', '10KB']
+    assert.equal(await main(args, refused.cli), 2)
+    assert.equal(existsSync(join(dir, 'not-made')), false, 'nothing created for a usage error')
+    assert.doesNotMatch(refused.text(), /saving as/)
+  })
+
+  it('refuses name/ when name is a file, even with --force, and leaves the file alone', async () => {
+    const file = join(dir, 'f.bin')
+    await writeFile(file, 'precious')
+    const { cli, text } = real()
+    assert.equal(await main(['get', url(), `${file}/`, '--force'], cli), 1)
+    assert.match(text(), /names a directory.*is a file/)
+    assert.equal(await readFile(file, 'utf8'), 'precious')
+  })
+
+  it('an omitted destination means the current directory', async () => {
+    const cwd = join(dir, 'cwd')
+    await mkdir(cwd)
+    const before = process.cwd()
+    process.chdir(cwd)
+    try {
+      const { cli, out } = real()
+      assert.equal(await main(['get', url(), '--json'], cli), 0)
+      const first = JSON.parse(out[0] ?? '{}') as { type: string; destination: string }
+      assert.deepEqual([first.type, first.destination], ['destination', 'naïve file.bin'])
+    } finally {
+      process.chdir(before)
+    }
+    assert.deepEqual(await readdir(cwd), ['naïve file.bin'])
+    assert.equal(await crcOf(join(cwd, 'naïve file.bin')), crc)
+  })
+
+  it('names a file from a URL or key without separators, dot segments or control characters', () => {
+    const http = (u: string) => objectFileName({ scheme: 'http', url: u })
+    assert.equal(http('https://h.example/a/b%2F..%2Fc.txt?x=1'), 'b_.._c.txt')
+    assert.equal(http('https://h.example/a/%2E%2E'), 'h.example')
+    assert.equal(http('https://h.example/'), 'h.example')
+    assert.equal(http('https://h.example/evil%0A%1B%5B2Jname'), 'evil__[2Jname')
+    assert.equal(http('https://h.example/a%5C..%5Cb'), 'a_.._b')
+    assert.equal(objectFileName({ scheme: 's3', bucket: 'b', key: 'dir/' }), 'index')
+    assert.equal(objectFileName({ scheme: 'oss', bucket: 'b', key: 'x/%41.bin' }), '%41.bin')
+    assert.equal(safeFileName('..', '..'), 'index')
+    const long = safeFileName(`${'é'.repeat(300)}.tar.gz`, 'index')
+    assert.ok(new TextEncoder().encode(long).length <= 200)
+    assert.ok(long.endsWith('.gz'), 'the extension is kept')
+  })
+
+  it('keeps a plain file destination as given when it is not a directory', async () => {
+    const dest = join(dir, 'plain.bin')
+    const { cli, err } = real()
+    assert.equal(await main(['get', url(), dest], cli), 0)
+    assert.doesNotMatch(err.join(''), /saving as/)
+    assert.equal(existsSync(dest), true)
+  })
+})
