@@ -22,7 +22,10 @@ function reason(fn: () => unknown): string | undefined {
 
 describe('safeRelativePath', () => {
   it('maps a plain key under the prefix to its segments', () => {
-    assert.deepEqual(safeRelativePath('logs/2026/a b+c%20é.txt', 'logs/'), ['2026', 'a b+c%20é.txt'])
+    assert.deepEqual(safeRelativePath('logs/2026/a b+c%20é.txt', 'logs/'), [
+      '2026',
+      'a b+c%20é.txt',
+    ])
   })
 
   it('refuses each kind of hostile key with its own reason', () => {
@@ -42,12 +45,20 @@ describe('safeRelativePath', () => {
       ['p/./a', 'dot-segment'],
       [`p/${'é'.repeat(128)}`, 'segment-too-long'],
     ]
-    for (const [key, expected] of cases) assert.equal(reason(() => safeRelativePath(key, 'p/')), expected, key)
+    for (const [key, expected] of cases)
+      assert.equal(
+        reason(() => safeRelativePath(key, 'p/')),
+        expected,
+        key,
+      )
   })
 
   it('accepts a name of exactly 255 UTF-8 bytes and refuses 256', () => {
     assert.equal(safeRelativePath(`p/${'x'.repeat(255)}`, 'p/').length, 1)
-    assert.equal(reason(() => safeRelativePath(`p/${'x'.repeat(256)}`, 'p/')), 'segment-too-long')
+    assert.equal(
+      reason(() => safeRelativePath(`p/${'x'.repeat(256)}`, 'p/')),
+      'segment-too-long',
+    )
   })
 })
 
@@ -89,28 +100,38 @@ describe('shardOf', () => {
 
 describe('BatchJournalCodec', () => {
   const header = BatchJournalCodec.encode({ type: 'batch', version: 1, id: 'B' })
-  const done = (key: string) => BatchJournalCodec.encode({ type: 'done', key, size: 3, etag: '"e"' })
+  const done = (key: string) =>
+    BatchJournalCodec.encode({ type: 'done', key, size: 3, etag: '"e"' })
   const join = (...parts: Uint8Array[]) => new Uint8Array(parts.flatMap((p) => [...p]))
 
   it('reads back what it wrote, and ignores a torn final record', () => {
     const bytes = join(header, done('a'), done('b'))
     const whole = BatchJournalCodec.decode(bytes, 'B')
     assert.ok(whole.ok)
-    assert.deepEqual(whole.records.map((r) => r.key), ['a', 'b'])
+    assert.deepEqual(
+      whole.records.map((r) => r.key),
+      ['a', 'b'],
+    )
     for (let cut = 1; cut < done('b').length; cut++) {
       const torn = BatchJournalCodec.decode(bytes.subarray(0, bytes.length - cut), 'B')
       assert.ok(torn.ok, `cut ${cut}`)
-      assert.deepEqual(torn.records.map((r) => r.key), ['a'])
+      assert.deepEqual(
+        torn.records.map((r) => r.key),
+        ['a'],
+      )
     }
   })
 
   it('refuses a journal whose damaged record is followed by a good one, another batch’s, and an unknown version', () => {
     const bytes = join(header, done('a'), done('b'))
-    bytes[header.length + 20] ^= 1
+    bytes[header.length + 20] = (bytes[header.length + 20] as number) ^ 1
     assert.deepEqual(BatchJournalCodec.decode(bytes, 'B').ok, false)
     const foreign = BatchJournalCodec.decode(join(header), 'C')
     assert.ok(!foreign.ok && foreign.problem === 'foreign')
-    const v2 = BatchJournalCodec.decode(BatchJournalCodec.encode({ type: 'batch', version: 2, id: 'B' }), 'B')
+    const v2 = BatchJournalCodec.decode(
+      BatchJournalCodec.encode({ type: 'batch', version: 2, id: 'B' }),
+      'B',
+    )
     assert.ok(!v2.ok && v2.problem === 'unsupported-version')
   })
 })

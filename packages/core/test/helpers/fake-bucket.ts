@@ -129,7 +129,11 @@ export class MemoryDestination {
   readonly modified = new Map<string, number>()
   readonly opened: string[] = []
 
-  constructor(readonly bucket: FakeBucket) {}
+  readonly bucket: FakeBucket
+
+  constructor(bucket: FakeBucket) {
+    this.bucket = bucket
+  }
 
   path(relative: string): string {
     return `/dest/${relative}`
