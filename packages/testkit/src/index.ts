@@ -8,6 +8,7 @@ export { type ContractCase, collect } from './contract-case.ts'
 export type { Fault, FaultMatch, FaultRule } from './faults.ts'
 export { FaultPlan } from './faults.ts'
 export { handleOssRequest, locate } from './handle-request.ts'
+export { isListObjectsV2, type ListDialect, listObjectsV2 } from './list-objects.ts'
 export { createMockFetch, ossHandlers } from './msw-handlers.ts'
 export {
   MockOss,
