@@ -154,6 +154,59 @@ describe('downloadMany: many objects, one budget', () => {
   })
 })
 
+describe('downloadMany: a Lister', () => {
+  it('consumes a paged Lister while downloading, and the last progress has the final totals', async () => {
+    const bucket = smallBucket(1200, 100)
+    const dest = new MemoryDestination(bucket)
+    const all = bucket.listing()
+    let pages = 0
+    const lister = {
+      async *list(options?: { signal?: AbortSignal }) {
+        for (let at = 0; at < all.length; at += 500) {
+          pages++
+          await new Promise((resolve) => setTimeout(resolve, 1))
+          if (options?.signal?.aborted) return
+          yield* all.slice(at, at + 500)
+        }
+      },
+    }
+    const progress: BatchEvent[] = []
+    const summary = await downloadMany({
+      id: 'b',
+      prefix: 'data/',
+      objects: lister,
+      open: dest.open,
+      onEvent: (e) => {
+        if (e.type === 'progress') progress.push(e)
+      },
+    })
+    assert.equal(pages, 3)
+    assert.equal(summary.downloaded, 1200)
+    const last = progress[progress.length - 1]
+    assert.ok(last?.type === 'progress')
+    assert.equal(last.progress.objectsTotal, 1200)
+    assert.equal(last.progress.listingDone, true)
+    assert.equal(last.progress.bytesDone, last.progress.bytesTotal)
+    assert.equal(last.progress.etaSeconds, 0)
+  })
+
+  it('rejects with the listing’s error when a page fails, after the objects in flight settle', async () => {
+    const bucket = smallBucket(10)
+    const dest = new MemoryDestination(bucket)
+    const failure = new Error('list page 2 failed')
+    const lister = {
+      async *list() {
+        yield* bucket.listing()
+        throw failure
+      },
+    }
+    await assert.rejects(
+      downloadMany({ id: 'b', prefix: 'data/', objects: lister, open: dest.open }),
+      failure,
+    )
+  })
+})
+
 describe('downloadMany: hostile keys', () => {
   it('refuses every hostile key by name and never opens a destination outside /dest/', async () => {
     const bucket = new FakeBucket()
