@@ -19,4 +19,4 @@ export {
   type FileCheckpointStoreOptions,
 } from './file-checkpoint-store.ts'
 export { FileTarget, type FileTargetOptions, LOCK_SUFFIX, TEMP_SUFFIX } from './file-target.ts'
-export { resolveInside } from './safe-destination.ts'
+export { isReservedName, resolveInside } from './safe-destination.ts'

@@ -1,14 +1,34 @@
 import { lstat, mkdir, realpath } from 'node:fs/promises'
 import { join, sep } from 'node:path'
 import { KeyRefusedError, TargetError } from '@resumable/core'
+import { BATCH_JOURNAL_NAME } from './file-batch-journal-store.ts'
+import { CHECKPOINT_SUFFIX } from './file-checkpoint-store.ts'
+import { LOCK_SUFFIX, TEMP_SUFFIX } from './file-target.ts'
 import { errorCode, toTargetError } from './fs-errors.ts'
+
+/**
+ * True for a name this package writes beside a destination (temporary file, lock, checkpoint) or
+ * in the destination directory (the batch journal and its temporary copy): a key with such a name
+ * could truncate another object's temporary file or the journal.
+ */
+export function isReservedName(name: string): boolean {
+  return (
+    name.endsWith(TEMP_SUFFIX) ||
+    name.endsWith(LOCK_SUFFIX) ||
+    name.endsWith(CHECKPOINT_SUFFIX) ||
+    name.startsWith(BATCH_JOURNAL_NAME) ||
+    name.startsWith(`.${BATCH_JOURNAL_NAME}`)
+  )
+}
 
 /**
  * Resolves an object's safe path segments (from core's `safeRelativePath`) to a file path under
  * `root`, creating missing directories, and proves containment on the real filesystem: every
  * directory on the way is checked after resolving symlinks, so a symlink inside the destination
  * that points outside is never followed — the key is refused instead (`escapes-destination`).
- * A symlink already at the final name is refused the same way when it points outside.
+ * A symlink already at the final name is refused the same way when it points outside, and so is
+ * a name this package writes itself (`isReservedName`: temporary files, locks, checkpoints, the
+ * batch journal), which would otherwise let one key truncate another's temporary file.
  *
  * @example
  * const path = await resolveInside('/data', safeRelativePath(key, 'datasets/'), { key })
@@ -51,6 +71,13 @@ export async function resolveInside(
         `segment ${JSON.stringify(segment)} is not a plain name`,
       )
   }
+  const name = segments[segments.length - 1] as string
+  if (isReservedName(name))
+    throw new KeyRefusedError(
+      'reserved-name',
+      key,
+      `${JSON.stringify(name)} is a name resumable writes itself`,
+    )
   let dir = realRoot
   for (const segment of segments.slice(0, -1)) {
     const next = join(dir, segment)

@@ -121,6 +121,22 @@ describe('resolveInside', () => {
     await assert.rejects(resolveInside(dest, ['trap']), KeyRefusedError)
   })
 
+  it('refuses names it writes itself, so no key can truncate another’s temporary file or the journal', async () => {
+    const dest = await mkdtemp(join(root, 'd-'))
+    for (const name of [
+      'x.resumable-part',
+      'x.resumable.lock',
+      'x.resumable.json',
+      BATCH_JOURNAL_NAME,
+      `.${BATCH_JOURNAL_NAME}.ab12.tmp`,
+    ])
+      await assert.rejects(
+        resolveInside(dest, ['sub', name]),
+        (e: unknown) => e instanceof KeyRefusedError && e.reason === 'reserved-name',
+        name,
+      )
+  })
+
   it('refuses segments that are not plain names even if a caller skipped safeRelativePath', async () => {
     const dest = await mkdtemp(join(root, 'd-'))
     for (const bad of [['..', 'x'], ['a/b'], ['.'], ['']])

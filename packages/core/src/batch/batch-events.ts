@@ -40,7 +40,7 @@ export interface BatchFailure {
 
 /** A snapshot of the batch's progress. */
 export interface BatchProgress {
-  /** Objects listed so far (after sharding and refusals are decided, every listed object counts). */
+  /** Objects of this shard listed so far (all listed objects when not sharded), refused ones included. */
   readonly objectsTotal: number
   /** True once the listing has ended: `objectsTotal` is final. */
   readonly listingDone: boolean

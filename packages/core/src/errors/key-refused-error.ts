@@ -14,6 +14,7 @@ export type KeyRefusal =
   | 'case-collision'
   | 'duplicate'
   | 'escapes-destination'
+  | 'reserved-name'
 
 /** An object key that would not map to a safe path under the destination; nothing was written for it. */
 export class KeyRefusedError extends ResumableError {
