@@ -126,6 +126,11 @@ describe('BatchJournalCodec', () => {
     const bytes = join(header, done('a'), done('b'))
     bytes[header.length + 20] = (bytes[header.length + 20] as number) ^ 1
     assert.deepEqual(BatchJournalCodec.decode(bytes, 'B').ok, false)
+    const any = BatchJournalCodec.decode(join(header, done('a')))
+    assert.ok(
+      any.ok && any.header.id === 'B' && any.records.length === 1,
+      'read without an expected id',
+    )
     const foreign = BatchJournalCodec.decode(join(header), 'C')
     assert.ok(!foreign.ok && foreign.problem === 'foreign')
     const v2 = BatchJournalCodec.decode(

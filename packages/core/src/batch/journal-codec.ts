@@ -53,11 +53,12 @@ const NEWLINE = 0x0a
  * Appending one short line per finished object costs O(1) however large the batch (rewriting a
  * whole JSON file per object would be O(n²) bytes for 10,000 objects). A crash can only tear the
  * last append, so unreadable bytes after the last good line are ignored; a bad line followed by a
- * good one means damage, and the whole journal is refused.
+ * good one means damage, and the whole journal is refused. Without `expectedId`, `decode` reads
+ * any batch's journal (e.g. for a `status` command) and the header names the batch.
  */
 export const BatchJournalCodec: {
   encode(record: JournalRecord): Uint8Array
-  decode(bytes: Uint8Array, expectedId: string): DecodedJournal
+  decode(bytes: Uint8Array, expectedId?: string): DecodedJournal
 } = {
   encode(record: JournalRecord): Uint8Array {
     const json = encoder.encode(JSON.stringify(record))
@@ -69,7 +70,7 @@ export const BatchJournalCodec: {
     return out
   },
 
-  decode(bytes: Uint8Array, expectedId: string): DecodedJournal {
+  decode(bytes: Uint8Array, expectedId?: string): DecodedJournal {
     const lines: (JournalRecord | undefined)[] = []
     let at = 0
     let tornBytes = 0
@@ -95,7 +96,7 @@ export const BatchJournalCodec: {
         message: `batch journal version ${String(header.version)} is not supported (this build reads ${BATCH_JOURNAL_VERSION})`,
       }
     }
-    if (header.id !== expectedId) {
+    if (expectedId !== undefined && header.id !== expectedId) {
       return {
         ok: false,
         problem: 'foreign',
