@@ -14,6 +14,8 @@ export type ExistingDecision =
       readonly bytes: number
       /** Recorded so a later run need not look again. */
       readonly record?: JournalObjectRecord
+      /** The file was renamed into place by a run that died before cleaning up after it. */
+      readonly leftovers?: boolean
     }
   | { readonly action: 'download'; readonly overwrite: boolean }
 

@@ -171,6 +171,7 @@ export async function runBatch(
       io = await options.open(location, object)
       const decision = await decideExisting(io, object, journal.entry(key), options, stop.signal)
       if (decision.action === 'skip') {
+        if (decision.leftovers) await removeLeftovers(io)
         tracker.finished(key)
         if (decision.record) await journal.record(decision.record)
         tracker.skip(decision.reason, decision.bytes)
@@ -227,6 +228,17 @@ export async function runBatch(
     if (changedSinceListing) tracker.changedSinceListing.push(key)
     emit({ type: 'object-done', key, path, result, changedSinceListing })
   }
+}
+
+/**
+ * A run killed between an object's rename and the end of its download leaves its lock and part
+ * checkpoint behind; aborting a fresh Target (no temp file is left after a rename) and removing
+ * the checkpoint tidies them, as the finished download would have.
+ */
+async function removeLeftovers(io: BatchObjectIO): Promise<void> {
+  const target = io.target({ overwrite: false })
+  await target.abort({ keep: false })
+  if (io.checkpoint) await io.checkpoint.remove(io.checkpointKey ?? target.id)
 }
 
 /** The listed object differs from what the journal recorded (it was replaced since). */
