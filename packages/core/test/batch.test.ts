@@ -354,7 +354,7 @@ describe('downloadMany: the journal', () => {
     assert.equal(summary.downloaded, 5, 'nothing trusted from the damaged journal')
   })
 
-  it('after a crash between commit and done, the file at the final name is recognised by its CRC-64, with no request', async () => {
+  it('after a crash between commit and done, the file at the final name is recognised by its CRC-64 with no request, and the dead run’s leftovers are removed', async () => {
     const bucket = smallBucket(1)
     const [key, object] = [...bucket.objects][0] as [string, { bytes: Uint8Array; etag: string }]
     const dest = new MemoryDestination(bucket)
@@ -380,9 +380,12 @@ describe('downloadMany: the journal', () => {
         }),
       ]),
     )
+    const leftover = dest.path(key.slice('data/'.length))
+    await dest.checkpoints.save(leftover, new Uint8Array([1]))
     const summary = await downloadMany(options(bucket, dest, journal))
     assert.equal(summary.skipped.done, 1)
     assert.equal(bucket.count(key), 0)
+    assert.deepEqual(dest.checkpoints.keys(), [], 'the dead run’s part checkpoint is removed')
   })
 })
 

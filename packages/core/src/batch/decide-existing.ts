@@ -45,6 +45,7 @@ export async function decideExisting(
           reason: 'done',
           bytes: local.size,
           record: { ...commit, type: 'done' },
+          leftovers: true,
         }
     }
     // The batch itself was replacing this file when it stopped: finishing that is no surprise.
