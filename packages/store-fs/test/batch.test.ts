@@ -145,7 +145,7 @@ describe('resolveInside', () => {
 })
 
 describe('downloadMany into files', () => {
-  it('downloads a prefix, refuses hostile keys and a symlink escape, writes nothing outside, and removes the journal', async () => {
+  it('downloads a prefix, refuses hostile keys and a symlink escape, writes nothing outside, and keeps the journal since objects failed', async () => {
     const dest = await mkdtemp(join(root, 'd-'))
     const outside = await mkdtemp(join(root, 'outside-'))
     await symlink(outside, join(dest, 'evil'))
