@@ -5,6 +5,7 @@
  */
 export { type BackoffPolicy, backoffDelay } from './backoff.ts'
 export { base64ToBytes, bytesToBase64 } from './base64.ts'
+export * from './batch/index.ts'
 export {
   CHECKPOINT_FORMAT_VERSION,
   type Checkpoint,

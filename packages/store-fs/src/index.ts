@@ -1,8 +1,18 @@
 /**
- * Crash-safe file Target and file CheckpointStore (Node, Deno, Bun).
+ * Crash-safe file Target, file CheckpointStore and batch journal, and safe paths for batch keys (Node, Deno, Bun).
  *
  * @module @resumable/store-fs
  */
+export {
+  BATCH_JOURNAL_NAME,
+  FileBatchJournalStore,
+} from './file-batch-journal-store.ts'
+export {
+  existingFile,
+  type FileBatchObjectOptions,
+  fileBatchObject,
+  fileChecksum,
+} from './file-batch-object.ts'
 export {
   CHECKPOINT_SUFFIX,
   FileCheckpointStore,
@@ -10,3 +20,4 @@ export {
 } from './file-checkpoint-store.ts'
 export { FileTarget, type FileTargetOptions, LOCK_SUFFIX, TEMP_SUFFIX } from './file-target.ts'
 export type { LockOwner } from './lock-file.ts'
+export { isReservedName, resolveInside } from './safe-destination.ts'

@@ -83,7 +83,12 @@ export class LockFile {
 
   /** Releases the lock if held (or removes a stale one). */
   async release(): Promise<void> {
-    if (!this.#held) return
+    if (!this.#held) {
+      // A lock left by a process killed after its commit would otherwise stay forever.
+      const owner = await this.owner()
+      if (owner && !isAlive(owner)) await unlink(this.path).catch(() => undefined)
+      return
+    }
     this.#held = false
     await unlink(this.path).catch(() => undefined)
   }

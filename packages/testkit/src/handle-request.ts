@@ -1,5 +1,6 @@
 import { bodyStream } from './body-stream.ts'
 import { checkSignature } from './check-signature.ts'
+import { isListObjectsV2, listDialect, listObjectsV2 } from './list-objects.ts'
 import { ossError } from './oss-error.ts'
 import type { MockOss, StoredObject } from './oss-model.ts'
 import { parseRange } from './parse-range.ts'
@@ -37,7 +38,7 @@ export function locate(oss: MockOss, url: URL): { bucket: string; key: string } 
 }
 
 /**
- * Answers one HeadObject or GetObject as OSS does: Range (with and without
+ * Answers one HeadObject, GetObject or ListObjectsV2 (`list-objects.ts`) as OSS does: Range (with and without
  * `x-oss-range-behavior: standard`), conditional headers, versions, archive state, the gzip trap,
  * XML errors (base64 in `x-oss-err` for HEAD), and whatever fault the plan injects.
  */
@@ -99,6 +100,10 @@ async function answer(
     return fail(fault.status, fault.code, fault.message ?? `Injected ${fault.code}`, {
       ...fault.headers,
     })
+  }
+  if (isListObjectsV2(method, key, url)) {
+    const listed = listObjectsV2(oss, bucket, url, listDialect(request), requestId)
+    return listed instanceof Response ? listed : fail(listed.status, listed.code, listed.message)
   }
   const versionId = url.searchParams.get('versionId') ?? undefined
   const found = oss.getObject(bucket, key, versionId)

@@ -106,6 +106,18 @@ export class MockOss {
     return this.#buckets.has(name)
   }
 
+  /** The current objects of a bucket (delete markers and old versions left out), or 'no-bucket'. */
+  currentObjects(bucket: string): StoredObject[] | 'no-bucket' {
+    const b = this.#buckets.get(bucket)
+    if (!b) return 'no-bucket'
+    const out: StoredObject[] = []
+    for (const versions of b.objects.values()) {
+      const current = versions[versions.length - 1]
+      if (current && !current.deleteMarker) out.push(current)
+    }
+    return out
+  }
+
   /** Serves `bucket` on a custom domain (CNAME), e.g. `cdn.example.com` → `https://cdn.example.com/<key>`. */
   addCname(host: string, bucket: string): void {
     this.#cnames.set(host.toLowerCase(), bucket)

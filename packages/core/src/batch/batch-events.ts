@@ -1,0 +1,104 @@
+import type { DownloadEvent } from '../events.ts'
+import type { DownloadResult } from '../result.ts'
+import type { JournalProblem } from './journal-codec.ts'
+import type { ListedObject } from './lister.ts'
+
+/** Why an object was not downloaded although it was not a failure. */
+export type SkipReason =
+  /** The journal records it done with the same ETag (a rerun after a pause or crash). */
+  | 'done'
+  /** A file at the destination has the same size and CRC-64 as the object (`skipExisting`). */
+  | 'same-content'
+  /** The destination file is as new as the object and of the same size (`update`). */
+  | 'up-to-date'
+  /** Another machine's shard (`shard`). Counted, not reported one by one. */
+  | 'other-shard'
+  /** A zero-byte key ending in `/`: a "folder" placeholder, not a file. */
+  | 'directory-marker'
+
+/** One failed object, with everything the store said about it (never a credential). */
+export interface BatchFailure {
+  /** The object key. */
+  readonly key: string
+  /** The relative destination path, when the key mapped to one. */
+  readonly path?: string
+  /** The error's `kind` (`not-found`, `forbidden`, `archived`, `unsafe-key`, `exists`, `integrity`, …). */
+  readonly kind: string
+  /** What went wrong, in words. */
+  readonly message: string
+  /** HTTP status, when there was a response. */
+  readonly status?: number
+  /** The store's error Code (`NoSuchKey`, `AccessDenied`, `InvalidObjectState`, …). */
+  readonly code?: string
+  /** The store's RequestId. */
+  readonly requestId?: string
+  /** The store's HostId. */
+  readonly hostId?: string
+  /** The error itself. */
+  readonly error: unknown
+}
+
+/** A snapshot of the batch's progress. */
+export interface BatchProgress {
+  /** Objects of this shard listed so far (all listed objects when not sharded), refused ones included. */
+  readonly objectsTotal: number
+  /** True once the listing has ended: `objectsTotal` is final. */
+  readonly listingDone: boolean
+  /** Objects finished: downloaded, skipped or failed. */
+  readonly objectsDone: number
+  /** Objects downloaded this run. */
+  readonly objectsDownloaded: number
+  /** Objects skipped (journal, existing file, other shard, directory marker). */
+  readonly objectsSkipped: number
+  /** Objects failed so far. */
+  readonly failures: number
+  /** Objects being downloaded right now. */
+  readonly objectsInFlight: number
+  /** Bytes at their destination: finished objects plus the durable and fetched part of those in flight. */
+  readonly bytesDone: number
+  /** Bytes of every object of this shard listed so far whose size is known. */
+  readonly bytesTotal: number
+  /** Bytes per second received over the recent window. */
+  readonly bytesPerSecond: number
+  /** Seconds left at the current rate; undefined while the listing runs or the rate is unknown. */
+  readonly etaSeconds: number | undefined
+}
+
+/** Everything a batch reports. `key` is always the full object key. */
+export type BatchEvent =
+  | {
+      /** The journal could not be used and was replaced: every object is decided afresh. */
+      readonly type: 'journal-discarded'
+      readonly problem: JournalProblem
+      readonly message: string
+    }
+  | {
+      readonly type: 'object-start'
+      readonly key: string
+      readonly path: string
+      readonly object: ListedObject
+      /** Slots of the shared budget this object was granted (its part concurrency). */
+      readonly slots: number
+    }
+  | {
+      /** An event of the single-object engine, for the object named. */
+      readonly type: 'object-event'
+      readonly key: string
+      readonly event: DownloadEvent
+    }
+  | {
+      readonly type: 'object-done'
+      readonly key: string
+      readonly path: string
+      readonly result: DownloadResult
+      /** The ETag downloaded differs from the listed one: the object changed after it was listed. */
+      readonly changedSinceListing: boolean
+    }
+  | {
+      readonly type: 'object-skipped'
+      readonly key: string
+      readonly path?: string
+      readonly reason: SkipReason
+    }
+  | { readonly type: 'object-failed'; readonly failure: BatchFailure }
+  | { readonly type: 'progress'; readonly progress: BatchProgress }

@@ -1,0 +1,187 @@
+import type { ChecksumAlgorithm } from '../crc64/algorithm.ts'
+import { OptionsError } from '../errors/options-error.ts'
+import { type DownloadOptions, type ResolvedOptions, resolveOptions } from '../options.ts'
+import type { CheckpointStore, ObjectInfo, Target, Transport } from '../ports.ts'
+import type { BatchEvent } from './batch-events.ts'
+import type { BatchJournalStore } from './journal.ts'
+import type { BatchSource, ListedObject } from './lister.ts'
+import type { Shard } from './shard.ts'
+
+/** Where an object goes: its key mapped to safe relative path segments. */
+export interface BatchObjectLocation {
+  /** The full object key. */
+  readonly key: string
+  /** Safe path segments under the destination (see `safeRelativePath`). */
+  readonly segments: readonly string[]
+  /** `segments` joined by `/`, for messages and events. */
+  readonly path: string
+}
+
+/** The file already at an object's destination. */
+export interface ExistingFile {
+  /** Size in bytes. */
+  readonly size: number
+  /** Modification time, ms since the epoch. */
+  readonly modifiedMs: number
+}
+
+/** The adapters one object is downloaded with; built per object by `BatchOptions.open`. */
+export interface BatchObjectIO {
+  /** Reads the object. */
+  readonly transport: Transport
+  /** Builds the Target; `overwrite` is true only when the batch decided the existing file may be replaced. */
+  target(options: { readonly overwrite: boolean }): Target
+  /** Where this object's part checkpoint lives; omit or `false` for none. */
+  readonly checkpoint?: CheckpointStore | false
+  /** Key of the part checkpoint. @default the target's id */
+  readonly checkpointKey?: string
+  /** The file at the destination, or undefined when there is none. */
+  existing(): Promise<ExistingFile | undefined>
+  /** The CRC-64 of the file at the destination (read only for `skipExisting` and crash recovery). */
+  existingChecksum(algorithm: ChecksumAlgorithm): Promise<bigint>
+}
+
+/** Single-object options applied to every object of a batch (concurrency comes from the shared budget). */
+export type BatchDownloadOptions = Omit<
+  DownloadOptions,
+  | 'transport'
+  | 'target'
+  | 'checkpoint'
+  | 'checkpointKey'
+  | 'concurrency'
+  | 'signal'
+  | 'onEvent'
+  | 'onProgress'
+>
+
+/** Everything `downloadMany` accepts. */
+export interface BatchOptions {
+  /** The objects: an array (or any iterable) of listed objects, or a Lister paging through a prefix. */
+  readonly objects: BatchSource
+  /**
+   * What this batch is, e.g. `oss://bucket/datasets/ → /data` plus options that change the result.
+   * A journal written for another id is discarded; the shard is appended automatically.
+   */
+  readonly id: string
+  /** Stripped from every key to form its relative path; a key outside it is refused. @default '' */
+  readonly prefix?: string
+  /** Builds one object's Transport, Target and CheckpointStore (keeps core free of any runtime). */
+  readonly open: (
+    location: BatchObjectLocation,
+    object: ListedObject,
+  ) => BatchObjectIO | Promise<BatchObjectIO>
+  /** Where the batch journal lives; omit or `false` for none (then a rerun resumes nothing). */
+  readonly journal?: BatchJournalStore | false
+  /** Requests in flight at once, objects and parts together. @default 16 */
+  readonly concurrency?: number
+  /** Options of the single-object engine (part size, retries, verification, …). */
+  readonly download?: BatchDownloadOptions
+  /** Skip an object whose destination file has its size and CRC-64. @default false */
+  readonly skipExisting?: boolean
+  /** Replace a destination file only when the object is newer or of another size; skip it otherwise. @default false */
+  readonly update?: boolean
+  /** Replace any existing destination file. @default false (an existing file is a per-object failure) */
+  readonly overwrite?: boolean
+  /** Stop at the first failed object (in-flight objects pause and keep their checkpoints). @default false */
+  readonly failFast?: boolean
+  /** Download only the keys of this shard: `shardOf(key, count) === index`. */
+  readonly shard?: Shard
+  /** Keep the journal after a batch with no failure (a rerun is then a no-op). @default false */
+  readonly keepJournal?: boolean
+  /** Aborting pauses the batch: in-flight objects keep their checkpoints, the journal stays. */
+  readonly signal?: AbortSignal
+  /** Called for every batch event. */
+  readonly onEvent?: (event: BatchEvent) => void
+  /** Minimum interval between progress events. @default 250 */
+  readonly progressIntervalMs?: number
+}
+
+/** BatchOptions checked, with defaults applied. */
+export interface ResolvedBatchOptions {
+  readonly options: BatchOptions
+  readonly id: string
+  readonly prefix: string
+  readonly concurrency: number
+  readonly journal: BatchJournalStore | undefined
+  readonly engine: ResolvedOptions
+  readonly progressIntervalMs: number
+}
+
+const VALIDATION_TRANSPORT: Transport = {
+  id: 'validation',
+  stat: () => Promise.reject(new Error('unused')) as Promise<ObjectInfo>,
+  read: () => Promise.reject(new Error('unused')),
+}
+const VALIDATION_TARGET: Target = {
+  id: 'validation',
+  open: () => Promise.reject(new Error('unused')),
+  write: () => Promise.reject(new Error('unused')),
+  read: () => Promise.reject(new Error('unused')),
+  sync: () => Promise.reject(new Error('unused')),
+  commit: () => Promise.reject(new Error('unused')),
+  abort: () => Promise.reject(new Error('unused')),
+}
+
+/** Validates a batch's options before anything is listed or touched; throws OptionsError. */
+export function resolveBatchOptions(options: BatchOptions): ResolvedBatchOptions {
+  if (typeof options !== 'object' || options === null)
+    throw new OptionsError('options', 'expected an object')
+  if (typeof options.id !== 'string' || options.id === '')
+    throw new OptionsError('id', 'must be a non-empty string naming the batch')
+  if (typeof options.open !== 'function')
+    throw new OptionsError('open', 'expected a function building each object’s adapters')
+  const source = options.objects as unknown
+  const iterable =
+    typeof source === 'object' &&
+    source !== null &&
+    (typeof (source as { list?: unknown }).list === 'function' ||
+      Symbol.iterator in source ||
+      Symbol.asyncIterator in source)
+  if (!iterable) throw new OptionsError('objects', 'expected an array, an iterable or a Lister')
+  const prefix = options.prefix ?? ''
+  if (typeof prefix !== 'string') throw new OptionsError('prefix', 'must be a string')
+  const concurrency = options.concurrency ?? 16
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1 || concurrency > 1024)
+    throw new OptionsError(
+      'concurrency',
+      `must be an integer from 1 to 1024, got ${String(concurrency)}`,
+    )
+  const progressIntervalMs = options.progressIntervalMs ?? 250
+  if (!Number.isSafeInteger(progressIntervalMs) || progressIntervalMs < 0)
+    throw new OptionsError('progressIntervalMs', 'must be a non-negative integer')
+  let id = options.id
+  if (options.shard !== undefined) {
+    const { index, count } = options.shard
+    if (!Number.isSafeInteger(count) || count < 1)
+      throw new OptionsError('shard', `count must be a positive integer, got ${String(count)}`)
+    if (!Number.isSafeInteger(index) || index < 0 || index >= count)
+      throw new OptionsError('shard', `index must be from 0 to ${count - 1}, got ${String(index)}`)
+    id = `${id}#shard=${index}/${count}`
+  }
+  const journal = options.journal === false ? undefined : options.journal
+  if (
+    journal !== undefined &&
+    (typeof journal.load !== 'function' || typeof journal.append !== 'function')
+  )
+    throw new OptionsError(
+      'journal',
+      'expected a BatchJournalStore with load(), append(), save() and remove()',
+    )
+  // The single-object options are checked once, here, rather than failing every object alike.
+  const engine = resolveOptions({
+    ...options.download,
+    transport: VALIDATION_TRANSPORT,
+    target: VALIDATION_TARGET,
+    concurrency,
+  })
+  return { options, id, prefix, concurrency, journal, engine, progressIntervalMs }
+}
+
+/** Slots an object is granted: one per part the engine will plan, at most the whole budget. */
+export function slotsFor(size: number | undefined, resolved: ResolvedBatchOptions): number {
+  const { engine, concurrency } = resolved
+  // An unknown size (a manifest line without one) gets a share that suits a large object.
+  if (size === undefined) return Math.min(8, concurrency)
+  if (size <= engine.singleRequestThreshold) return 1
+  return Math.max(1, Math.min(concurrency, Math.ceil(size / engine.partSize)))
+}

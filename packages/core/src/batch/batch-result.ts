@@ -1,0 +1,25 @@
+import type { BatchFailure, BatchProgress, SkipReason } from './batch-events.ts'
+
+/** What a finished batch reports. */
+export interface BatchSummary {
+  /** True when every object of this shard is at its destination or was skipped: nothing failed. */
+  readonly ok: boolean
+  /** True when `failFast` stopped the batch at the first failure (objects may be left unstarted). */
+  readonly stoppedEarly: boolean
+  /** Objects listed (all shards). */
+  readonly listed: number
+  /** Objects downloaded this run. */
+  readonly downloaded: number
+  /** Objects skipped, by reason. */
+  readonly skipped: Readonly<Partial<Record<SkipReason, number>>>
+  /** Every failed object, in the order they failed. */
+  readonly failures: readonly BatchFailure[]
+  /** Objects whose downloaded ETag differs from the listed one (changed after listing). */
+  readonly changedSinceListing: readonly string[]
+  /** Bytes received from the network this run. */
+  readonly fetchedBytes: number
+  /** The final progress snapshot. */
+  readonly progress: BatchProgress
+  /** Wall-clock duration. */
+  readonly durationMs: number
+}

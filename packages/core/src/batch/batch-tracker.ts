@@ -1,0 +1,86 @@
+import { ProgressMeter } from '../progress-meter.ts'
+import type { BatchFailure, BatchProgress, SkipReason } from './batch-events.ts'
+
+/** Counts what a batch has done and turns it into progress snapshots with a rate and an ETA. */
+export class BatchTracker {
+  listed = 0
+  listingDone = false
+  /** Objects of this shard (every listed object unless sharded). */
+  total = 0
+  bytesTotal = 0
+  downloaded = 0
+  completedBytes = 0
+  completedFetched = 0
+  readonly skipped: Partial<Record<SkipReason, number>> = {}
+  readonly failures: BatchFailure[] = []
+  readonly changedSinceListing: string[] = []
+  readonly #inFlight = new Map<string, { bytesDone: number; fetched: number }>()
+  readonly #meter = new ProgressMeter()
+
+  skip(reason: SkipReason, bytes = 0): void {
+    this.skipped[reason] = (this.skipped[reason] ?? 0) + 1
+    this.completedBytes += bytes
+  }
+
+  started(key: string): void {
+    this.#inFlight.set(key, { bytesDone: 0, fetched: 0 })
+  }
+
+  moved(key: string, bytesDone: number, fetched: number): void {
+    this.#inFlight.set(key, { bytesDone, fetched })
+  }
+
+  finished(key: string, outcome?: { bytes: number; fetched: number }): void {
+    const last = this.#inFlight.get(key)
+    this.#inFlight.delete(key)
+    if (outcome) {
+      this.downloaded++
+      this.completedBytes += outcome.bytes
+      this.completedFetched += outcome.fetched
+    } else if (last) {
+      // A failed or paused object's bytes were received all the same: the rate must not drop back.
+      this.completedFetched += last.fetched
+    }
+  }
+
+  get skippedCount(): number {
+    let n = 0
+    for (const count of Object.values(this.skipped)) n += count ?? 0
+    return n
+  }
+
+  /** Bytes received from the network this run. */
+  get fetched(): number {
+    let n = this.completedFetched
+    for (const o of this.#inFlight.values()) n += o.fetched
+    return n
+  }
+
+  snapshot(): BatchProgress {
+    let bytesDone = this.completedBytes
+    for (const o of this.#inFlight.values()) bytesDone += o.bytesDone
+    this.#meter.sample(this.fetched)
+    const rate = this.#meter.rate()
+    const left = Math.max(0, this.bytesTotal - bytesDone)
+    const skippedOtherShard = this.skipped['other-shard'] ?? 0
+    return {
+      objectsTotal: this.total,
+      listingDone: this.listingDone,
+      objectsDone: this.downloaded + this.skippedCount - skippedOtherShard + this.failures.length,
+      objectsDownloaded: this.downloaded,
+      objectsSkipped: this.skippedCount - skippedOtherShard,
+      failures: this.failures.length,
+      objectsInFlight: this.#inFlight.size,
+      bytesDone,
+      bytesTotal: this.bytesTotal,
+      bytesPerSecond: rate,
+      etaSeconds: !this.listingDone
+        ? undefined
+        : left === 0
+          ? 0
+          : rate > 0
+            ? left / rate
+            : undefined,
+    }
+  }
+}

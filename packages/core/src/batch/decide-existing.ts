@@ -1,0 +1,89 @@
+import { formatCrc64Hex } from '../crc64/index.ts'
+import { TargetError } from '../errors/target-error.ts'
+import type { SkipReason } from './batch-events.ts'
+import type { BatchObjectIO, BatchOptions } from './batch-options.ts'
+import type { JournalEntry } from './journal.ts'
+import type { JournalObjectRecord } from './journal-codec.ts'
+import type { ListedObject } from './lister.ts'
+
+/** What to do with an object whose journal entry did not already settle it. */
+export type ExistingDecision =
+  | {
+      readonly action: 'skip'
+      readonly reason: SkipReason
+      readonly bytes: number
+      /** Recorded so a later run need not look again. */
+      readonly record?: JournalObjectRecord
+      /** The file was renamed into place by a run that died before cleaning up after it. */
+      readonly leftovers?: boolean
+    }
+  | { readonly action: 'download'; readonly overwrite: boolean }
+
+/**
+ * Decides about a file already at the destination. In order: a file the journal was about to
+ * publish is ours (its CRC-64 says whether the rename happened); `skipExisting` skips a file with
+ * the object's size and CRC-64; `update` replaces only an older or differently sized file;
+ * `overwrite` replaces anything. Otherwise an existing file is never touched: the object fails
+ * with a TargetError of kind `exists`.
+ */
+export async function decideExisting(
+  io: BatchObjectIO,
+  object: ListedObject,
+  entry: JournalEntry | undefined,
+  options: BatchOptions,
+  signal: AbortSignal,
+): Promise<ExistingDecision> {
+  const local = await io.existing()
+  if (!local) return { action: 'download', overwrite: false }
+  const commit = entry?.commit
+  if (commit) {
+    if (commit.crc64 && commit.size === local.size) {
+      const crc = formatCrc64Hex(await io.existingChecksum(commit.crc64.algorithm))
+      if (crc === commit.crc64.value)
+        return {
+          action: 'skip',
+          reason: 'done',
+          bytes: local.size,
+          record: { ...commit, type: 'done' },
+          leftovers: true,
+        }
+    }
+    // The batch itself was replacing this file when it stopped: finishing that is no surprise.
+    return { action: 'download', overwrite: true }
+  }
+  if (options.skipExisting && (object.size === undefined || object.size === local.size)) {
+    const info = await io.transport.stat({ signal })
+    if (info.size === local.size && info.checksum) {
+      const crc = await io.existingChecksum(info.checksum.algorithm)
+      if (crc === info.checksum.value) {
+        return {
+          action: 'skip',
+          reason: 'same-content',
+          bytes: local.size,
+          record: {
+            type: 'done',
+            key: object.key,
+            size: info.size,
+            ...(info.etag === undefined ? {} : { etag: info.etag }),
+            crc64: { algorithm: info.checksum.algorithm, value: formatCrc64Hex(crc) },
+          },
+        }
+      }
+    }
+  }
+  if (options.update) {
+    const modified =
+      object.lastModified === undefined ? Number.NaN : Date.parse(object.lastModified)
+    const newer = Number.isNaN(modified) || modified > local.modifiedMs
+    if (object.size === local.size && !newer)
+      return { action: 'skip', reason: 'up-to-date', bytes: local.size }
+    return { action: 'download', overwrite: true }
+  }
+  if (options.overwrite) return { action: 'download', overwrite: true }
+  throw new TargetError(
+    'exists',
+    options.skipExisting
+      ? 'a different file is already at the destination; not overwritten (use overwrite or update)'
+      : 'a file is already at the destination; not overwritten (use skipExisting, update or overwrite)',
+  )
+}

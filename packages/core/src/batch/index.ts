@@ -1,0 +1,23 @@
+export type { BatchEvent, BatchFailure, BatchProgress, SkipReason } from './batch-events.ts'
+export type {
+  BatchDownloadOptions,
+  BatchObjectIO,
+  BatchObjectLocation,
+  BatchOptions,
+  ExistingFile,
+} from './batch-options.ts'
+export type { BatchSummary } from './batch-result.ts'
+export { type BatchHandle, type BatchListener, createBatch, downloadMany } from './create-batch.ts'
+export type { BatchJournalStore } from './journal.ts'
+export {
+  BATCH_JOURNAL_VERSION,
+  BatchJournalCodec,
+  type DecodedJournal,
+  type JournalHeader,
+  type JournalObjectRecord,
+  type JournalProblem,
+  type JournalRecord,
+} from './journal-codec.ts'
+export type { BatchSource, ListedObject, Lister } from './lister.ts'
+export { MAX_SEGMENT_BYTES, PathClaims, safeRelativePath } from './safe-path.ts'
+export { fnv1a64, type Shard, shardOf } from './shard.ts'

@@ -1,0 +1,166 @@
+import { crc64, formatCrc64Hex } from '../crc64/index.ts'
+
+/** The batch journal format version this build writes and reads. */
+export const BATCH_JOURNAL_VERSION = 1
+
+/** The first record: which batch the journal belongs to. */
+export interface JournalHeader {
+  readonly type: 'batch'
+  readonly version: number
+  /** The batch identity (source, prefix, destination, shard): a journal naming another is discarded. */
+  readonly id: string
+}
+
+/** What the journal knows about one finished (or finishing) object. */
+export interface JournalObjectRecord {
+  /**
+   * `commit`: written, durably, just before the object's file is renamed into place — so after a
+   * crash in between, the file at the final name is recognised (by its CRC-64) instead of refused.
+   * `done`: the object is at its destination; a rerun never requests it again.
+   */
+  readonly type: 'commit' | 'done'
+  /** The full object key. */
+  readonly key: string
+  readonly size: number
+  readonly etag?: string
+  /** `crc64xz` / `crc64nvme` and the 16-hex-digit value, when the store published one. */
+  readonly crc64?: { readonly algorithm: 'crc64xz' | 'crc64nvme'; readonly value: string }
+}
+
+/** Any journal record. */
+export type JournalRecord = JournalHeader | JournalObjectRecord
+
+/** Why a journal was not used. */
+export type JournalProblem = 'corrupt' | 'unsupported-version' | 'foreign'
+
+/** The outcome of decoding a journal. */
+export type DecodedJournal =
+  | {
+      readonly ok: true
+      readonly header: JournalHeader
+      readonly records: readonly JournalObjectRecord[]
+      /** Bytes after the last whole record (a torn final append), ignored. */
+      readonly tornBytes: number
+    }
+  | { readonly ok: false; readonly problem: JournalProblem; readonly message: string }
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder('utf-8', { fatal: true })
+const NEWLINE = 0x0a
+
+/**
+ * The batch journal is append-only: one line per record, `<crc64xz of the JSON, 16 hex> <JSON>\n`.
+ * Appending one short line per finished object costs O(1) however large the batch (rewriting a
+ * whole JSON file per object would be O(n²) bytes for 10,000 objects). A crash can only tear the
+ * last append, so unreadable bytes after the last good line are ignored; a bad line followed by a
+ * good one means damage, and the whole journal is refused. Without `expectedId`, `decode` reads
+ * any batch's journal (e.g. for a `status` command) and the header names the batch.
+ */
+export const BatchJournalCodec: {
+  encode(record: JournalRecord): Uint8Array
+  decode(bytes: Uint8Array, expectedId?: string): DecodedJournal
+} = {
+  encode(record: JournalRecord): Uint8Array {
+    const json = encoder.encode(JSON.stringify(record))
+    const head = encoder.encode(`${formatCrc64Hex(crc64('crc64xz', json))} `)
+    const out = new Uint8Array(head.length + json.length + 1)
+    out.set(head)
+    out.set(json, head.length)
+    out[out.length - 1] = NEWLINE
+    return out
+  },
+
+  decode(bytes: Uint8Array, expectedId?: string): DecodedJournal {
+    const lines: (JournalRecord | undefined)[] = []
+    let at = 0
+    let tornBytes = 0
+    while (at < bytes.length) {
+      const end = bytes.indexOf(NEWLINE, at)
+      if (end < 0) {
+        tornBytes = bytes.length - at
+        break
+      }
+      lines.push(parseLine(bytes.subarray(at, end)))
+      at = end + 1
+    }
+    // Unreadable lines at the very end are a torn append; anywhere else they are damage.
+    while (lines.length > 0 && lines[lines.length - 1] === undefined) lines.pop()
+    if (lines.includes(undefined))
+      return corrupt('a record in the middle of the journal is damaged')
+    const [header, ...rest] = lines as JournalRecord[]
+    if (header?.type !== 'batch') return corrupt('the journal does not start with a batch header')
+    if (header.version !== BATCH_JOURNAL_VERSION) {
+      return {
+        ok: false,
+        problem: 'unsupported-version',
+        message: `batch journal version ${String(header.version)} is not supported (this build reads ${BATCH_JOURNAL_VERSION})`,
+      }
+    }
+    if (expectedId !== undefined && header.id !== expectedId) {
+      return {
+        ok: false,
+        problem: 'foreign',
+        message: `the journal belongs to another batch (${JSON.stringify(header.id)})`,
+      }
+    }
+    const records: JournalObjectRecord[] = []
+    for (const record of rest) {
+      if (record.type === 'batch') return corrupt('a second batch header')
+      records.push(record)
+    }
+    return { ok: true, header, records, tornBytes }
+  },
+}
+
+function corrupt(message: string): DecodedJournal {
+  return { ok: false, problem: 'corrupt', message }
+}
+
+/** One line, checked and validated field by field; undefined when anything is off. */
+function parseLine(line: Uint8Array): JournalRecord | undefined {
+  if (line.length < 18 || line[16] !== 0x20) return undefined
+  const json = line.subarray(17)
+  const crc = String.fromCharCode(...line.subarray(0, 16))
+  if (formatCrc64Hex(crc64('crc64xz', json)) !== crc) return undefined
+  let value: unknown
+  try {
+    value = JSON.parse(decoder.decode(json))
+  } catch {
+    return undefined
+  }
+  return validRecord(value)
+}
+
+function validRecord(value: unknown): JournalRecord | undefined {
+  if (typeof value !== 'object' || value === null) return undefined
+  const r = value as Record<string, unknown>
+  if (r.type === 'batch') {
+    return typeof r.id === 'string' && typeof r.version === 'number'
+      ? { type: 'batch', version: r.version, id: r.id }
+      : undefined
+  }
+  if (r.type !== 'commit' && r.type !== 'done') return undefined
+  if (typeof r.key !== 'string' || !Number.isSafeInteger(r.size) || (r.size as number) < 0)
+    return undefined
+  if (r.etag !== undefined && typeof r.etag !== 'string') return undefined
+  let crc: JournalObjectRecord['crc64']
+  if (r.crc64 !== undefined) {
+    const c = r.crc64 as Record<string, unknown> | null
+    if (
+      typeof c !== 'object' ||
+      c === null ||
+      (c.algorithm !== 'crc64xz' && c.algorithm !== 'crc64nvme') ||
+      typeof c.value !== 'string' ||
+      !/^[0-9a-f]{16}$/.test(c.value)
+    )
+      return undefined
+    crc = { algorithm: c.algorithm, value: c.value }
+  }
+  return {
+    type: r.type,
+    key: r.key,
+    size: r.size as number,
+    ...(r.etag === undefined ? {} : { etag: r.etag as string }),
+    ...(crc === undefined ? {} : { crc64: crc }),
+  }
+}

@@ -1,0 +1,84 @@
+import { KeyRefusedError } from '../errors/key-refused-error.ts'
+import { isResumableError } from '../errors/resumable-error.ts'
+import { TargetError } from '../errors/target-error.ts'
+import { isTransportError } from '../errors/transport-error.ts'
+import type { DownloadEvent } from '../events.ts'
+import type { Target } from '../ports.ts'
+import type { BatchFailure } from './batch-events.ts'
+import type { BatchObjectIO } from './batch-options.ts'
+import type { JournalObjectRecord } from './journal-codec.ts'
+import type { ListedObject } from './lister.ts'
+
+/**
+ * A run killed between an object's rename and the end of its download leaves its lock and part
+ * checkpoint behind; aborting a fresh Target (no temp file is left after a rename) and removing
+ * the checkpoint tidies them, as the finished download would have.
+ */
+export async function removeLeftovers(io: BatchObjectIO): Promise<void> {
+  const target = io.target({ overwrite: false })
+  await target.abort({ keep: false })
+  if (io.checkpoint) await io.checkpoint.remove(io.checkpointKey ?? target.id)
+}
+
+/** The listed object differs from what the journal recorded (it was replaced since). */
+export function differs(done: JournalObjectRecord, object: ListedObject): boolean {
+  if (object.size !== undefined && object.size !== done.size) return true
+  return object.etag !== undefined && done.etag !== undefined && object.etag !== done.etag
+}
+
+export function record(
+  type: 'commit' | 'done',
+  key: string,
+  info: (DownloadEvent & { type: 'start' }) | undefined,
+  verified: (DownloadEvent & { type: 'verified' }) | undefined,
+): JournalObjectRecord {
+  const v = verified?.verification
+  return {
+    type,
+    key,
+    size: info?.object.size ?? 0,
+    ...(info?.object.etag === undefined ? {} : { etag: info.object.etag }),
+    ...(v === undefined || v.method === 'size'
+      ? {}
+      : { crc64: { algorithm: v.method, value: v.value.toString(16).padStart(16, '0') } }),
+  }
+}
+
+/** Wraps a Target so the journal durably names the object before its file is renamed into place. */
+export function journaled(target: Target, beforeCommit: () => Promise<void>): Target {
+  return {
+    id: target.id,
+    open: (options) => target.open(options),
+    write: (offset, data) => target.write(offset, data),
+    read: (offset, length) => target.read(offset, length),
+    sync: () => target.sync(),
+    async commit() {
+      await beforeCommit()
+      await target.commit()
+    },
+    abort: (options) => target.abort(options),
+  }
+}
+
+/** A failure as the summary shows it: kind, status, store Code, RequestId, HostId. */
+export function toFailure(key: string, path: string | undefined, error: unknown): BatchFailure {
+  const base = { key, ...(path === undefined ? {} : { path }), error }
+  if (isTransportError(error)) {
+    return {
+      ...base,
+      kind: error.kind,
+      message: error.message,
+      ...(error.status === undefined ? {} : { status: error.status }),
+      ...(error.code === undefined ? {} : { code: error.code }),
+      ...(error.requestId === undefined ? {} : { requestId: error.requestId }),
+      ...(error.hostId === undefined ? {} : { hostId: error.hostId }),
+    }
+  }
+  if (error instanceof KeyRefusedError || error instanceof TargetError || isResumableError(error))
+    return { ...base, kind: error.kind, message: error.message }
+  return {
+    ...base,
+    kind: 'unknown',
+    message: error instanceof Error ? error.message : String(error),
+  }
+}

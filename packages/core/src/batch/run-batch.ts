@@ -1,0 +1,226 @@
+import { createDownload, type DownloadHandle } from '../download.ts'
+import { AbortedError } from '../errors/aborted-error.ts'
+import type { DownloadEvent } from '../events.ts'
+import type { DownloadResult } from '../result.ts'
+import type { BatchEvent, BatchFailure } from './batch-events.ts'
+import { type BatchObjectIO, type ResolvedBatchOptions, slotsFor } from './batch-options.ts'
+import type { BatchSummary } from './batch-result.ts'
+import { BatchTracker } from './batch-tracker.ts'
+import { decideExisting } from './decide-existing.ts'
+import { BatchJournal } from './journal.ts'
+import { iterateSource, type ListedObject } from './lister.ts'
+import { differs, journaled, record, removeLeftovers, toFailure } from './object-steps.ts'
+import { PathClaims, safeRelativePath } from './safe-path.ts'
+import { shardOf } from './shard.ts'
+import { SlotPool } from './slot-pool.ts'
+
+/** How the run is controlled from its handle. */
+export interface BatchControl {
+  /** Aborted with an AbortedError to pause or cancel. */
+  readonly signal: AbortSignal
+  /** Downloads in flight, so a cancel can remove their temporary data. */
+  readonly inFlight: Set<DownloadHandle>
+}
+
+/**
+ * The batch algorithm: list → refuse unsafe keys → shard → journal / existing file → grant slots
+ * from the shared budget → the single-object engine → journal. Per-object failures are collected
+ * (or stop the batch with `failFast`); a pause or cancel rejects with an AbortedError.
+ */
+export async function runBatch(
+  resolved: ResolvedBatchOptions,
+  control: BatchControl,
+): Promise<BatchSummary> {
+  const startedAt = Date.now()
+  const { options } = resolved
+  const emit = (event: BatchEvent): void => {
+    try {
+      options.onEvent?.(event)
+    } catch {
+      // Listeners must not throw; one that does must not fail an object.
+    }
+  }
+  const tracker = new BatchTracker()
+  const journal = await BatchJournal.open(resolved.journal, resolved.id, (problem, message) =>
+    emit({ type: 'journal-discarded', problem, message }),
+  )
+  const pool = new SlotPool(resolved.concurrency)
+  const claims = new PathClaims()
+  // Stops admitting objects and pauses those in flight: a user pause or cancel, or failFast.
+  const stop = new AbortController()
+  const onControl = (): void => stop.abort(control.signal.reason)
+  control.signal.addEventListener('abort', onControl, { once: true })
+  if (control.signal.aborted) onControl()
+  let stoppedEarly = false
+  let fatal: { error: unknown } | undefined
+
+  const report = (): void => emit({ type: 'progress', progress: tracker.snapshot() })
+  const timer = setInterval(report, Math.max(1, resolved.progressIntervalMs))
+
+  const fail = (failure: BatchFailure): void => {
+    tracker.failures.push(failure)
+    emit({ type: 'object-failed', failure })
+    if (options.failFast && !stop.signal.aborted) {
+      stoppedEarly = true
+      stop.abort(new AbortedError('paused', `stopped at the first failure (${failure.key})`))
+    }
+  }
+
+  const running = new Set<Promise<void>>()
+  try {
+    for await (const object of iterateSource(options.objects, stop.signal)) {
+      if (stop.signal.aborted) break
+      tracker.listed++
+      const mine =
+        options.shard === undefined ||
+        shardOf(object.key, options.shard.count) === options.shard.index
+      if (object.key.endsWith('/') && (object.size ?? 0) === 0) {
+        tracker.skip(mine ? 'directory-marker' : 'other-shard')
+        if (mine) emit({ type: 'object-skipped', key: object.key, reason: 'directory-marker' })
+        continue
+      }
+      let segments: readonly string[] | undefined
+      let refusal: unknown
+      try {
+        segments = safeRelativePath(object.key, resolved.prefix)
+        // Every shard claims every key, so all machines refuse the same collisions.
+        claims.claim(object.key, segments)
+      } catch (error) {
+        refusal = error
+      }
+      if (!mine) {
+        tracker.skip('other-shard')
+        continue
+      }
+      tracker.total++
+      tracker.bytesTotal += object.size ?? 0
+      if (refusal !== undefined || segments === undefined) {
+        fail(toFailure(object.key, undefined, refusal))
+        continue
+      }
+      const location = { key: object.key, segments, path: segments.join('/') }
+      const entry = journal.entry(object.key)
+      if (entry?.done && !(options.update && differs(entry.done, object))) {
+        tracker.skip('done', entry.done.size)
+        emit({ type: 'object-skipped', key: object.key, path: location.path, reason: 'done' })
+        continue
+      }
+      const slots = slotsFor(object.size, resolved)
+      let release: () => void
+      try {
+        release = await pool.acquire(slots, stop.signal)
+      } catch {
+        break
+      }
+      const task = runObject(object, location, slots)
+        .catch((error: unknown) => {
+          fatal ??= { error }
+          stop.abort(error)
+        })
+        .finally(() => {
+          release()
+          running.delete(task)
+        })
+      running.add(task)
+    }
+    tracker.listingDone = !stop.signal.aborted
+  } catch (error) {
+    // The listing itself failed: nothing more can be known about the batch.
+    fatal ??= { error }
+    stop.abort(error)
+  } finally {
+    await Promise.all(running)
+    clearInterval(timer)
+    control.signal.removeEventListener('abort', onControl)
+  }
+  report()
+  if (fatal) throw fatal.error
+  if (control.signal.aborted) throw control.signal.reason
+  const ok = tracker.failures.length === 0 && !stoppedEarly
+  if (ok && !options.keepJournal) await journal.remove()
+  return {
+    ok,
+    stoppedEarly,
+    listed: tracker.listed,
+    downloaded: tracker.downloaded,
+    skipped: { ...tracker.skipped },
+    failures: [...tracker.failures],
+    changedSinceListing: [...tracker.changedSinceListing],
+    fetchedBytes: tracker.fetched,
+    progress: tracker.snapshot(),
+    durationMs: Date.now() - startedAt,
+  }
+
+  /** One object; resolves when it is done, skipped or failed. Rejects only on a journal failure. */
+  async function runObject(
+    object: ListedObject,
+    location: { key: string; segments: readonly string[]; path: string },
+    slots: number,
+  ): Promise<void> {
+    const { key, path } = location
+    emit({ type: 'object-start', key, path, object, slots })
+    tracker.started(key)
+    let io: BatchObjectIO
+    let overwrite: boolean
+    try {
+      io = await options.open(location, object)
+      const decision = await decideExisting(io, object, journal.entry(key), options, stop.signal)
+      if (decision.action === 'skip') {
+        if (decision.leftovers) await removeLeftovers(io)
+        tracker.finished(key)
+        if (decision.record) await journal.record(decision.record)
+        tracker.skip(decision.reason, decision.bytes)
+        emit({ type: 'object-skipped', key, path, reason: decision.reason })
+        return
+      }
+      overwrite = decision.overwrite
+    } catch (error) {
+      tracker.finished(key)
+      if (!stop.signal.aborted) fail(toFailure(key, path, error))
+      return
+    }
+    let info: (DownloadEvent & { type: 'start' }) | undefined
+    let verified: (DownloadEvent & { type: 'verified' }) | undefined
+    const handle = createDownload({
+      ...options.download,
+      transport: io.transport,
+      target: journaled(io.target({ overwrite }), () =>
+        journal.record(record('commit', key, info, verified)),
+      ),
+      ...(io.checkpoint === undefined ? {} : { checkpoint: io.checkpoint }),
+      ...(io.checkpointKey === undefined ? {} : { checkpointKey: io.checkpointKey }),
+      concurrency: slots,
+      signal: stop.signal,
+      onEvent(event) {
+        if (event.type === 'start') info = event
+        else if (event.type === 'verified') verified = event
+        else if (event.type === 'progress')
+          tracker.moved(
+            key,
+            event.progress.bytesDone,
+            event.progress.bytesDone - event.progress.resumedBytes,
+          )
+        emit({ type: 'object-event', key, event })
+      },
+    })
+    control.inFlight.add(handle)
+    let result: DownloadResult
+    try {
+      result = await handle.start()
+    } catch (error) {
+      tracker.finished(key)
+      if (!(error instanceof AbortedError && stop.signal.aborted)) fail(toFailure(key, path, error))
+      return
+    } finally {
+      control.inFlight.delete(handle)
+    }
+    await journal.record(record('done', key, info, verified))
+    tracker.finished(key, { bytes: result.bytes, fetched: result.fetchedBytes })
+    const changedSinceListing =
+      object.etag !== undefined &&
+      result.object.etag !== undefined &&
+      object.etag !== result.object.etag
+    if (changedSinceListing) tracker.changedSinceListing.push(key)
+    emit({ type: 'object-done', key, path, result, changedSinceListing })
+  }
+}

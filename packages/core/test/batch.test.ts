@@ -1,0 +1,422 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import {
+  type BatchEvent,
+  BatchJournalCodec,
+  createBatch,
+  downloadMany,
+  OptionsError,
+} from '@resumable/core'
+import { MemoryBatchJournalStore } from '../../store-memory/src/index.ts'
+import { FakeBucket, MemoryDestination } from './helpers/fake-bucket.ts'
+
+const KiB = 1024
+const MiB = 1024 * KiB
+
+function smallBucket(n: number, size = 1 * KiB): FakeBucket {
+  const bucket = new FakeBucket()
+  for (let i = 0; i < n; i++) bucket.put(`data/${String(i).padStart(5, '0')}.bin`, size + (i % 7))
+  return bucket
+}
+
+function assertAllDownloaded(bucket: FakeBucket, dest: MemoryDestination, prefix = 'data/'): void {
+  for (const [key, o] of bucket.objects) {
+    assert.deepEqual(dest.file(key.slice(prefix.length)), o.bytes, `${key} is byte-identical`)
+  }
+}
+
+describe('downloadMany: many objects, one budget', () => {
+  it('downloads 2,000 small objects and 2 big ones byte-identical, never more requests in flight than the budget', async () => {
+    const bucket = smallBucket(2000)
+    bucket.put('data/big-1.bin', 3 * MiB + 17)
+    bucket.put('data/big-2.bin', 2 * MiB)
+    const dest = new MemoryDestination(bucket)
+    const journal = new MemoryBatchJournalStore()
+    journal.appendDelayMs = 2
+    const starts: number[] = []
+    const summary = await downloadMany({
+      id: 'fake://bucket/data/ → /dest',
+      prefix: 'data/',
+      objects: bucket.listing(),
+      open: dest.open,
+      journal,
+      concurrency: 6,
+      download: { partSize: 256 * KiB },
+      onEvent: (e) => {
+        if (e.type === 'object-start') starts.push(e.slots)
+      },
+    })
+    assert.equal(summary.ok, true)
+    assert.equal(summary.downloaded, 2002)
+    assert.equal(summary.progress.objectsDone, 2002)
+    assertAllDownloaded(bucket, dest)
+    assert.ok(bucket.maxInFlight <= 6, `at most 6 reads at once, saw ${bucket.maxInFlight}`)
+    assert.equal(Math.max(...starts), 6, 'a big object is granted the whole budget')
+    assert.equal(starts.filter((s) => s === 1).length, 2000, 'a small object is granted one slot')
+    assert.equal(journal.exists, false, 'the journal is removed after a batch with no failure')
+    // Two records per object (commit, done): with a 2 ms "fsync", group commit shares appends.
+    assert.ok(journal.appends < 2002, `group commit coalesces appends (${journal.appends})`)
+  })
+
+  it('a paused batch rerun with the same journal requests no completed object again and resumes the in-flight one from its checkpoint', async () => {
+    const bucket = new FakeBucket()
+    for (let i = 0; i < 100; i++) bucket.put(`data/a-${String(i).padStart(3, '0')}`, 16 * KiB + i)
+    bucket.put('data/b-big.bin', 4 * MiB)
+    for (let i = 0; i < 100; i++) bucket.put(`data/c-${String(i).padStart(3, '0')}`, 16 * KiB + i)
+    bucket.readDelayMs = 2
+    const dest = new MemoryDestination(bucket)
+    const journal = new MemoryBatchJournalStore()
+    const control = new AbortController()
+    const done1 = new Set<string>()
+    const options = {
+      id: 'fake://bucket/data/ → /dest',
+      prefix: 'data/',
+      objects: bucket.listing(),
+      open: dest.open,
+      journal,
+      concurrency: 8,
+      download: { partSize: 256 * KiB, checkpointIntervalMs: 5 },
+    }
+    const first = createBatch({ ...options, signal: control.signal })
+    first.on('object-done', (e) => done1.add(e.key))
+    first.on('object-event', ({ key, event }) => {
+      if (
+        key === 'data/b-big.bin' &&
+        event.type === 'checkpoint-saved' &&
+        event.durableBytes >= MiB
+      )
+        control.abort()
+    })
+    await assert.rejects(first.start(), { kind: 'paused' })
+    assert.equal(done1.size, 100, 'the objects before the big one were done')
+    const before = new Map(bucket.requests)
+    bucket.readDelayMs = 0
+    const events: BatchEvent[] = []
+    const summary = await downloadMany({ ...options, onEvent: (e) => events.push(e) })
+    assert.equal(summary.ok, true)
+    for (const key of done1) {
+      assert.equal(bucket.count(key), before.get(key), `${key} was not requested again`)
+    }
+    assert.equal(summary.skipped.done, 100)
+    assert.equal(summary.downloaded, 101)
+    assertAllDownloaded(bucket, dest)
+    const big = events.find((e) => e.type === 'object-done' && e.key === 'data/b-big.bin')
+    assert.ok(
+      big?.type === 'object-done' && big.result.resumedBytes >= MiB,
+      'resumed from its part checkpoint',
+    )
+  })
+
+  it('keeps going past a deleted object (404), an archived one (403) and a hostile key, and summarises each with Code and RequestId', async () => {
+    const bucket = smallBucket(20)
+    bucket.put('data/cold.bin', 100, { archived: true })
+    const dest = new MemoryDestination(bucket)
+    const listing = [
+      ...bucket.listing(),
+      { key: 'data/gone.bin', size: 10, etag: '"X"' },
+      { key: 'data/../escape.txt', size: 5 },
+    ]
+    const summary = await downloadMany({
+      id: 'b',
+      prefix: 'data/',
+      objects: listing,
+      open: dest.open,
+    })
+    assert.equal(summary.ok, false)
+    assert.equal(summary.downloaded, 20)
+    const byKey = new Map(summary.failures.map((f) => [f.key, f]))
+    assert.equal(byKey.get('data/gone.bin')?.kind, 'not-found')
+    assert.equal(byKey.get('data/gone.bin')?.code, 'NoSuchKey')
+    assert.equal(byKey.get('data/gone.bin')?.requestId, 'R-data/gone.bin')
+    assert.equal(byKey.get('data/cold.bin')?.kind, 'archived')
+    assert.equal(byKey.get('data/cold.bin')?.status, 403)
+    assert.equal(byKey.get('data/cold.bin')?.code, 'InvalidObjectState')
+    assert.equal(byKey.get('data/../escape.txt')?.kind, 'unsafe-key')
+    assert.equal(summary.progress.failures, 3)
+  })
+
+  it('failFast stops at the first failure and leaves later objects unstarted', async () => {
+    const bucket = smallBucket(200)
+    const dest = new MemoryDestination(bucket)
+    const listing = [{ key: 'data/!missing', size: 10 }, ...bucket.listing()]
+    const summary = await downloadMany({
+      id: 'b',
+      prefix: 'data/',
+      objects: listing,
+      open: dest.open,
+      concurrency: 2,
+      failFast: true,
+    })
+    assert.equal(summary.ok, false)
+    assert.equal(summary.stoppedEarly, true)
+    assert.equal(summary.failures.length, 1)
+    assert.ok(summary.downloaded < 200, `stopped early (${summary.downloaded} downloaded)`)
+  })
+})
+
+describe('downloadMany: a Lister', () => {
+  it('consumes a paged Lister while downloading, and the last progress has the final totals', async () => {
+    const bucket = smallBucket(1200, 100)
+    const dest = new MemoryDestination(bucket)
+    const all = bucket.listing()
+    let pages = 0
+    const lister = {
+      async *list(options?: { signal?: AbortSignal }) {
+        for (let at = 0; at < all.length; at += 500) {
+          pages++
+          await new Promise((resolve) => setTimeout(resolve, 1))
+          if (options?.signal?.aborted) return
+          yield* all.slice(at, at + 500)
+        }
+      },
+    }
+    const progress: BatchEvent[] = []
+    const summary = await downloadMany({
+      id: 'b',
+      prefix: 'data/',
+      objects: lister,
+      open: dest.open,
+      onEvent: (e) => {
+        if (e.type === 'progress') progress.push(e)
+      },
+    })
+    assert.equal(pages, 3)
+    assert.equal(summary.downloaded, 1200)
+    const last = progress[progress.length - 1]
+    assert.ok(last?.type === 'progress')
+    assert.equal(last.progress.objectsTotal, 1200)
+    assert.equal(last.progress.listingDone, true)
+    assert.equal(last.progress.bytesDone, last.progress.bytesTotal)
+    assert.equal(last.progress.etaSeconds, 0)
+  })
+
+  it('rejects with the listing’s error when a page fails, after the objects in flight settle', async () => {
+    const bucket = smallBucket(10)
+    const dest = new MemoryDestination(bucket)
+    const failure = new Error('list page 2 failed')
+    const lister = {
+      async *list() {
+        yield* bucket.listing()
+        throw failure
+      },
+    }
+    await assert.rejects(
+      downloadMany({ id: 'b', prefix: 'data/', objects: lister, open: dest.open }),
+      failure,
+    )
+  })
+})
+
+describe('downloadMany: hostile keys', () => {
+  it('refuses every hostile key by name and never opens a destination outside /dest/', async () => {
+    const bucket = new FakeBucket()
+    const hostile = [
+      'p/../x',
+      'p/a/../../x',
+      'p//etc/passwd',
+      'p/a\\b',
+      'p/nul\u0000byte',
+      'p/esc\u001b[31m',
+      'p/./a',
+      'p/a/',
+      `p/${'n'.repeat(256)}`,
+      'q/outside',
+      'p/C:/windows',
+    ]
+    const fine = [
+      'p/A.txt',
+      'p/a.txt',
+      'p/dir',
+      'p/dir/file',
+      'p/x/y',
+      'p/X/z',
+      'p/caf\u00e9',
+      'p/cafe\u0301',
+    ]
+    for (const key of [...hostile, ...fine]) bucket.put(key, 10)
+    const dest = new MemoryDestination(bucket)
+    const listing = [...hostile, ...fine].map((key) => ({ key, size: 10 }))
+    const summary = await downloadMany({ id: 'h', prefix: 'p/', objects: listing, open: dest.open })
+    const refused = new Map(summary.failures.map((f) => [f.key, f]))
+    for (const key of hostile)
+      assert.equal(refused.get(key)?.kind, 'unsafe-key', `${JSON.stringify(key)} refused`)
+    assert.match(refused.get('p/a.txt')?.message ?? '', /differ only in case/)
+    assert.match(refused.get('p/dir/file')?.message ?? '', /already a file/)
+    assert.match(refused.get('p/X/z')?.message ?? '', /differ only in case/)
+    assert.match(refused.get('p/cafe\u0301')?.message ?? '', /Unicode form/)
+    assert.equal(summary.downloaded, 4, 'A.txt, dir, x/y and café')
+    for (const id of dest.opened) assert.ok(id.startsWith('/dest/') && !id.includes('..'), id)
+  })
+})
+
+describe('downloadMany: shards', () => {
+  it('four shards partition the keys exactly: each key downloaded by one shard', async () => {
+    const bucket = smallBucket(400, 100)
+    const seen = new Map<string, number>()
+    for (let index = 0; index < 4; index++) {
+      const dest = new MemoryDestination(bucket)
+      const summary = await downloadMany({
+        id: 'b',
+        prefix: 'data/',
+        objects: bucket.listing(),
+        open: dest.open,
+        shard: { index, count: 4 },
+        onEvent: (e) => {
+          if (e.type === 'object-done') seen.set(e.key, (seen.get(e.key) ?? 0) + 1)
+        },
+      })
+      assert.equal(summary.ok, true)
+      assert.ok(
+        summary.downloaded > 50 && summary.downloaded < 150,
+        `shard ${index}: ${summary.downloaded}`,
+      )
+      assert.equal(summary.downloaded + (summary.skipped['other-shard'] ?? 0), 400)
+    }
+    assert.equal(seen.size, 400)
+    assert.ok([...seen.values()].every((n) => n === 1))
+  })
+
+  it('rejects a shard index outside its count before anything is listed', () => {
+    assert.throws(
+      () =>
+        createBatch({
+          id: 'b',
+          objects: [],
+          open: () => assert.fail(),
+          shard: { index: 4, count: 4 },
+        }),
+      OptionsError,
+    )
+  })
+})
+
+describe('downloadMany: the journal', () => {
+  const options = (
+    bucket: FakeBucket,
+    dest: MemoryDestination,
+    journal: MemoryBatchJournalStore,
+  ) => ({
+    id: 'fake://bucket/data/ → /dest',
+    prefix: 'data/',
+    objects: bucket.listing(),
+    open: dest.open,
+    journal,
+    keepJournal: true,
+  })
+
+  it('a kept journal makes a rerun request nothing, also when its final append was torn', async () => {
+    const bucket = smallBucket(50)
+    const dest = new MemoryDestination(bucket)
+    const journal = new MemoryBatchJournalStore()
+    await downloadMany(options(bucket, dest, journal))
+    bucket.requests.clear()
+    journal.tearLastAppend(7)
+    const events: BatchEvent[] = []
+    const summary = await downloadMany({
+      ...options(bucket, dest, journal),
+      onEvent: (e) => events.push(e),
+    })
+    assert.equal(events.filter((e) => e.type === 'journal-discarded').length, 0)
+    // The torn `done` is not trusted; the object's `commit` record and its file's CRC-64 vouch for it.
+    assert.equal(summary.skipped.done, 50)
+    assert.equal(
+      [...bucket.requests.values()].reduce((a, b) => a + b, 0),
+      0,
+      'no request at all',
+    )
+  })
+
+  it('discards a journal of another batch and a damaged one, with an event each', async () => {
+    const bucket = smallBucket(5)
+    const journal = new MemoryBatchJournalStore()
+    await downloadMany(options(bucket, new MemoryDestination(bucket), journal))
+    const events: BatchEvent[] = []
+    await downloadMany({
+      ...options(bucket, new MemoryDestination(bucket), journal),
+      id: 'other',
+      onEvent: (e) => events.push(e),
+    })
+    assert.deepEqual(
+      events
+        .filter((e) => e.type === 'journal-discarded')
+        .map((e) => e.type === 'journal-discarded' && e.problem),
+      ['foreign'],
+    )
+    journal.flipByte(40)
+    events.length = 0
+    const dest = new MemoryDestination(bucket)
+    const summary = await downloadMany({
+      ...options(bucket, dest, journal),
+      id: 'other',
+      onEvent: (e) => events.push(e),
+    })
+    assert.ok(events.some((e) => e.type === 'journal-discarded' && e.problem === 'corrupt'))
+    assert.equal(summary.downloaded, 5, 'nothing trusted from the damaged journal')
+  })
+
+  it('after a crash between commit and done, the file at the final name is recognised by its CRC-64 with no request, and the dead run’s leftovers are removed', async () => {
+    const bucket = smallBucket(1)
+    const [key, object] = [...bucket.objects][0] as [string, { bytes: Uint8Array; etag: string }]
+    const dest = new MemoryDestination(bucket)
+    dest.put(key.slice('data/'.length), object.bytes)
+    const journal = new MemoryBatchJournalStore()
+    const { crc64 } = await import('@resumable/core')
+    await journal.save(
+      new Uint8Array([
+        ...BatchJournalCodec.encode({
+          type: 'batch',
+          version: 1,
+          id: 'fake://bucket/data/ → /dest',
+        }),
+        ...BatchJournalCodec.encode({
+          type: 'commit',
+          key,
+          size: object.bytes.length,
+          etag: object.etag,
+          crc64: {
+            algorithm: 'crc64xz',
+            value: crc64('crc64xz', object.bytes).toString(16).padStart(16, '0'),
+          },
+        }),
+      ]),
+    )
+    const leftover = dest.path(key.slice('data/'.length))
+    await dest.checkpoints.save(leftover, new Uint8Array([1]))
+    const summary = await downloadMany(options(bucket, dest, journal))
+    assert.equal(summary.skipped.done, 1)
+    assert.equal(bucket.count(key), 0)
+    assert.deepEqual(dest.checkpoints.keys(), [], 'the dead run’s part checkpoint is removed')
+  })
+})
+
+describe('downloadMany: files already there', () => {
+  it('never overwrites an existing file unless asked; skipExisting skips same size and CRC-64; update replaces only a changed one', async () => {
+    const bucket = smallBucket(3)
+    const keys = [...bucket.objects.keys()]
+    const [same, other, old] = keys.map((k) => k.slice('data/'.length)) as [string, string, string]
+    const dest = new MemoryDestination(bucket)
+    dest.put(same, bucket.objects.get(keys[0] as string)?.bytes as Uint8Array)
+    dest.put(other, new Uint8Array(5))
+    dest.put(old, new Uint8Array(3), 0)
+    const base = { id: 'b', prefix: 'data/', objects: bucket.listing(), open: dest.open }
+    const plain = await downloadMany(base)
+    assert.deepEqual(
+      plain.failures.map((f) => f.kind),
+      ['exists', 'exists', 'exists'],
+    )
+    assert.deepEqual(dest.file(other), new Uint8Array(5), 'untouched')
+
+    const skip = await downloadMany({ ...base, skipExisting: true })
+    assert.equal(skip.skipped['same-content'], 1)
+    assert.equal(skip.failures.length, 2, 'different files are still not overwritten')
+
+    const update = await downloadMany({ ...base, update: true })
+    assert.equal(update.downloaded, 2, 'the file of another size and the older one')
+    assert.equal(
+      update.skipped['up-to-date'],
+      1,
+      'the file of the same size, newer than the object',
+    )
+    assertAllDownloaded(bucket, dest)
+  })
+})

@@ -1,0 +1,87 @@
+import { randomBytes } from 'node:crypto'
+import { open, readFile, rename, unlink } from 'node:fs/promises'
+import { basename, dirname, join, resolve } from 'node:path'
+import { type BatchJournalStore, TargetError } from '@resumable/core'
+import { errorCode, toTargetError } from './fs-errors.ts'
+import { syncDirectory } from './sync-directory.ts'
+
+/** Name of the batch journal kept in the destination directory. */
+export const BATCH_JOURNAL_NAME = '.resumable-batch.journal'
+
+/**
+ * The batch journal as a file, by default `<destDir>/.resumable-batch.journal` (mode 0600).
+ * `append` writes with O_APPEND and fdatasyncs before resolving; `save` writes a temporary file,
+ * fsyncs it, renames it over the journal and fsyncs the directory. The format (one checksummed
+ * line per record, a torn last line ignored) lives in core's BatchJournalCodec. The batch removes
+ * the file after a run with no failure unless asked to keep it.
+ */
+export class FileBatchJournalStore implements BatchJournalStore {
+  /** Absolute path of the journal file. */
+  readonly path: string
+
+  constructor(path: string) {
+    this.path = resolve(path)
+  }
+
+  /** The journal of a batch downloading into `destDir`. */
+  static in(destDir: string): FileBatchJournalStore {
+    return new FileBatchJournalStore(join(destDir, BATCH_JOURNAL_NAME))
+  }
+
+  /** The whole file, or undefined when there is none. */
+  async load(): Promise<Uint8Array | undefined> {
+    try {
+      return new Uint8Array(await readFile(this.path))
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') return undefined
+      throw toTargetError(error, 'read the batch journal', this.path)
+    }
+  }
+
+  /** Appends and fdatasyncs. */
+  async append(data: Uint8Array): Promise<void> {
+    try {
+      const handle = await open(this.path, 'a', 0o600)
+      try {
+        await handle.writeFile(data)
+        await handle.datasync()
+      } finally {
+        await handle.close()
+      }
+    } catch (error) {
+      throw toTargetError(error, 'append to the batch journal', this.path)
+    }
+  }
+
+  /** Atomic replace: temporary file, fsync, rename, fsync the directory. */
+  async save(data: Uint8Array): Promise<void> {
+    const dir = dirname(this.path)
+    const temp = join(dir, `.${basename(this.path)}.${randomBytes(6).toString('hex')}.tmp`)
+    try {
+      const handle = await open(temp, 'wx', 0o600)
+      try {
+        await handle.writeFile(data)
+        await handle.sync()
+      } finally {
+        await handle.close()
+      }
+      await rename(temp, this.path)
+    } catch (error) {
+      await unlink(temp).catch(() => undefined)
+      throw error instanceof TargetError
+        ? error
+        : toTargetError(error, 'save the batch journal', this.path)
+    }
+    await syncDirectory(dir)
+  }
+
+  /** Deletes the journal; succeeds when there is none. */
+  async remove(): Promise<void> {
+    try {
+      await unlink(this.path)
+    } catch (error) {
+      if (errorCode(error) !== 'ENOENT')
+        throw toTargetError(error, 'remove the batch journal', this.path)
+    }
+  }
+}

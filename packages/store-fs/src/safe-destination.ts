@@ -1,0 +1,121 @@
+import { lstat, mkdir, realpath } from 'node:fs/promises'
+import { join, sep } from 'node:path'
+import { KeyRefusedError, TargetError } from '@resumable/core'
+import { BATCH_JOURNAL_NAME } from './file-batch-journal-store.ts'
+import { CHECKPOINT_SUFFIX } from './file-checkpoint-store.ts'
+import { LOCK_SUFFIX, TEMP_SUFFIX } from './file-target.ts'
+import { errorCode, toTargetError } from './fs-errors.ts'
+
+/**
+ * True for a name this package writes beside a destination (temporary file, lock, checkpoint) or
+ * in the destination directory (the batch journal and its temporary copy): a key with such a name
+ * could truncate another object's temporary file or the journal.
+ */
+export function isReservedName(name: string): boolean {
+  return (
+    name.endsWith(TEMP_SUFFIX) ||
+    name.endsWith(LOCK_SUFFIX) ||
+    name.endsWith(CHECKPOINT_SUFFIX) ||
+    name.startsWith(BATCH_JOURNAL_NAME) ||
+    name.startsWith(`.${BATCH_JOURNAL_NAME}`)
+  )
+}
+
+/**
+ * Resolves an object's safe path segments (from core's `safeRelativePath`) to a file path under
+ * `root`, creating missing directories, and proves containment on the real filesystem: every
+ * directory on the way is checked after resolving symlinks, so a symlink inside the destination
+ * that points outside is never followed — the key is refused instead (`escapes-destination`).
+ * A symlink already at the final name is refused the same way when it points outside, and so is
+ * a name this package writes itself (`isReservedName`: temporary files, locks, checkpoints, the
+ * batch journal), which would otherwise let one key truncate another's temporary file.
+ *
+ * @example
+ * const path = await resolveInside('/data', safeRelativePath(key, 'datasets/'), { key })
+ */
+export async function resolveInside(
+  root: string,
+  segments: readonly string[],
+  options: { readonly key?: string; readonly create?: boolean } = {},
+): Promise<string> {
+  const key = options.key ?? segments.join('/')
+  const create = options.create ?? true
+  let realRoot: string
+  try {
+    realRoot = await realpath(root)
+  } catch (error) {
+    throw toTargetError(error, 'open the destination directory', root)
+  }
+  const base = realRoot.endsWith(sep) ? realRoot : realRoot + sep
+  const inside = (path: string): boolean => path === realRoot || path.startsWith(base)
+  const refuseEscape = (what: string): never => {
+    throw new KeyRefusedError(
+      'escapes-destination',
+      key,
+      `${what} leads outside ${realRoot} (a symlink); not followed`,
+    )
+  }
+  if (segments.length === 0) throw new KeyRefusedError('empty', key, 'no path segments')
+  for (const segment of segments) {
+    // Segments from safeRelativePath are plain names; re-check so a caller's mistake cannot escape.
+    if (
+      segment === '' ||
+      segment === '.' ||
+      segment === '..' ||
+      segment.includes('/') ||
+      segment.includes('\\')
+    )
+      throw new KeyRefusedError(
+        'dot-segment',
+        key,
+        `segment ${JSON.stringify(segment)} is not a plain name`,
+      )
+  }
+  const name = segments[segments.length - 1] as string
+  if (isReservedName(name))
+    throw new KeyRefusedError(
+      'reserved-name',
+      key,
+      `${JSON.stringify(name)} is a name resumable writes itself`,
+    )
+  let dir = realRoot
+  for (const segment of segments.slice(0, -1)) {
+    const next = join(dir, segment)
+    let info = await lstatOrUndefined(next)
+    if (!info && create) {
+      await mkdir(next).catch((error: unknown) => {
+        if (errorCode(error) !== 'EEXIST') throw toTargetError(error, 'create the directory', next)
+      })
+      info = await lstatOrUndefined(next)
+    }
+    if (!info)
+      throw new TargetError('not-found', `The directory ${next} does not exist`, { path: next })
+    if (info.isSymbolicLink()) {
+      const real = await realpath(next).catch(() => refuseEscape(next))
+      if (!inside(real)) refuseEscape(next)
+    } else if (!info.isDirectory()) {
+      throw new TargetError('exists', `${next} is a file, not a directory`, { path: next })
+    }
+    // Resolve now so every later step is checked against the real location.
+    dir = await realpath(next)
+    if (!inside(dir)) refuseEscape(next)
+  }
+  const file = join(dir, segments[segments.length - 1] as string)
+  const last = await lstatOrUndefined(file)
+  if (last?.isSymbolicLink()) {
+    const real = await realpath(file).catch(() => refuseEscape(file))
+    if (!inside(real)) refuseEscape(file)
+  }
+  return file
+}
+
+async function lstatOrUndefined(
+  path: string,
+): Promise<Awaited<ReturnType<typeof lstat>> | undefined> {
+  try {
+    return await lstat(path)
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return undefined
+    throw toTargetError(error, 'inspect', path)
+  }
+}

@@ -1,0 +1,209 @@
+import assert from 'node:assert/strict'
+import { existsSync } from 'node:fs'
+import {
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  symlink,
+  truncate,
+  writeFile,
+} from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import process from 'node:process'
+import { after, before, describe, it } from 'node:test'
+import {
+  crc64,
+  downloadMany,
+  KeyRefusedError,
+  type ListedObject,
+  type ReadRequest,
+  type Transport,
+  TransportError,
+} from '@resumable/core'
+import {
+  BATCH_JOURNAL_NAME,
+  FileBatchJournalStore,
+  fileBatchObject,
+  resolveInside,
+} from '@resumable/store-fs'
+
+let root = ''
+before(async () => {
+  root = await mkdtemp(join(tmpdir(), 'store-fs-batch-'))
+})
+after(async () => {
+  await rm(root, { recursive: true, force: true })
+})
+
+const encoder = new TextEncoder()
+
+function asyncBody(bytes: Uint8Array): AsyncIterable<Uint8Array> {
+  return (async function* () {
+    yield bytes
+  })()
+}
+
+/** A transport over bytes kept in a Map, counting requests per key. */
+function bucket(objects: Map<string, Uint8Array>, requests: Map<string, number>) {
+  return (key: string): Transport => ({
+    id: `fake://b/${key}`,
+    async stat() {
+      requests.set(key, (requests.get(key) ?? 0) + 1)
+      const bytes = objects.get(key)
+      if (!bytes) throw new TransportError('not-found', 'gone', { status: 404, code: 'NoSuchKey' })
+      return {
+        size: bytes.length,
+        etag: `"${key.length}"`,
+        checksum: { algorithm: 'crc64xz', value: crc64('crc64xz', bytes) },
+      }
+    },
+    async read(request: ReadRequest) {
+      requests.set(key, (requests.get(key) ?? 0) + 1)
+      const bytes = (objects.get(key) as Uint8Array).slice(request.start, request.end + 1)
+      return { range: { start: request.start, end: request.end }, body: asyncBody(bytes) }
+    },
+  })
+}
+
+describe('FileBatchJournalStore', () => {
+  it('appends, loads, replaces atomically and removes, with mode 0600', async () => {
+    const dir = await mkdtemp(join(root, 'j-'))
+    const store = FileBatchJournalStore.in(dir)
+    assert.equal(store.path, join(dir, BATCH_JOURNAL_NAME))
+    assert.equal(await store.load(), undefined)
+    await store.save(encoder.encode('a\n'))
+    await store.append(encoder.encode('b\n'))
+    await store.append(encoder.encode('c\n'))
+    assert.equal(new TextDecoder().decode(await store.load()), 'a\nb\nc\n')
+    await store.save(encoder.encode('x\n'))
+    assert.equal(new TextDecoder().decode(await store.load()), 'x\n')
+    assert.deepEqual((await readdir(dir)).sort(), [BATCH_JOURNAL_NAME], 'no temporary file left')
+    if (process.platform !== 'win32') {
+      const { stat } = await import('node:fs/promises')
+      assert.equal((await stat(store.path)).mode & 0o777, 0o600)
+    }
+    await store.remove()
+    await store.remove()
+    assert.equal(existsSync(store.path), false)
+  })
+})
+
+describe('resolveInside', () => {
+  it('creates the directories of a nested key under the root', async () => {
+    const dest = await mkdtemp(join(root, 'd-'))
+    const path = await resolveInside(dest, ['a', 'b', 'c.txt'])
+    assert.equal(path, join(dest, 'a', 'b', 'c.txt'))
+    assert.ok(existsSync(join(dest, 'a', 'b')))
+  })
+
+  it('refuses a key through a symlinked directory that points outside, and writes nothing there', async () => {
+    const dest = await mkdtemp(join(root, 'd-'))
+    const outside = await mkdtemp(join(root, 'outside-'))
+    await symlink(outside, join(dest, 'link'))
+    await assert.rejects(
+      resolveInside(dest, ['link', 'sub', 'x.txt'], { key: 'p/link/sub/x.txt' }),
+      (e: unknown) => e instanceof KeyRefusedError && e.reason === 'escapes-destination',
+    )
+    assert.deepEqual(await readdir(outside), [], 'no directory created outside')
+  })
+
+  it('follows a symlink that stays inside the destination, and refuses a final-name symlink to outside', async () => {
+    const dest = await mkdtemp(join(root, 'd-'))
+    await mkdir(join(dest, 'real'))
+    await symlink(join(dest, 'real'), join(dest, 'alias'))
+    assert.equal(await resolveInside(dest, ['alias', 'f']), join(dest, 'real', 'f'))
+    const outsideFile = join(await mkdtemp(join(root, 'outside-')), 'victim')
+    await writeFile(outsideFile, 'keep')
+    await symlink(outsideFile, join(dest, 'trap'))
+    await assert.rejects(resolveInside(dest, ['trap']), KeyRefusedError)
+  })
+
+  it('refuses names it writes itself, so no key can truncate another’s temporary file or the journal', async () => {
+    const dest = await mkdtemp(join(root, 'd-'))
+    for (const name of [
+      'x.resumable-part',
+      'x.resumable.lock',
+      'x.resumable.json',
+      BATCH_JOURNAL_NAME,
+      `.${BATCH_JOURNAL_NAME}.ab12.tmp`,
+    ])
+      await assert.rejects(
+        resolveInside(dest, ['sub', name]),
+        (e: unknown) => e instanceof KeyRefusedError && e.reason === 'reserved-name',
+        name,
+      )
+  })
+
+  it('refuses segments that are not plain names even if a caller skipped safeRelativePath', async () => {
+    const dest = await mkdtemp(join(root, 'd-'))
+    for (const bad of [['..', 'x'], ['a/b'], ['.'], ['']])
+      await assert.rejects(resolveInside(dest, bad), KeyRefusedError, JSON.stringify(bad))
+  })
+})
+
+describe('downloadMany into files', () => {
+  it('downloads a prefix, refuses hostile keys and a symlink escape, writes nothing outside, and keeps the journal since objects failed', async () => {
+    const dest = await mkdtemp(join(root, 'd-'))
+    const outside = await mkdtemp(join(root, 'outside-'))
+    await symlink(outside, join(dest, 'evil'))
+    const objects = new Map<string, Uint8Array>([
+      ['p/a.txt', encoder.encode('alpha')],
+      ['p/dir/b.txt', encoder.encode('beta')],
+      ['p/evil/pwned.txt', encoder.encode('nope')],
+      ['p/../../pwned.txt', encoder.encode('nope')],
+      ['p/%2e%2e/x', encoder.encode('literal percent is fine')],
+    ])
+    const requests = new Map<string, number>()
+    const transportFor = bucket(objects, requests)
+    const listing: ListedObject[] = [...objects].map(([key, b]) => ({ key, size: b.length }))
+    const journal = FileBatchJournalStore.in(dest)
+    const summary = await downloadMany({
+      id: 'fake://b/p/ → dest',
+      prefix: 'p/',
+      objects: listing,
+      journal,
+      open: ({ key, segments }) => fileBatchObject(dest, segments, transportFor(key), { key }),
+    })
+    assert.deepEqual(summary.failures.map((f) => [f.key, f.kind]).sort(), [
+      ['p/../../pwned.txt', 'unsafe-key'],
+      ['p/evil/pwned.txt', 'unsafe-key'],
+    ])
+    assert.equal(await readFile(join(dest, 'a.txt'), 'utf8'), 'alpha')
+    assert.equal(await readFile(join(dest, 'dir', 'b.txt'), 'utf8'), 'beta')
+    assert.equal(await readFile(join(dest, '%2e%2e', 'x'), 'utf8'), 'literal percent is fine')
+    assert.deepEqual(await readdir(outside), [])
+    assert.equal(existsSync(join(root, 'pwned.txt')), false)
+    assert.equal(requests.get('p/evil/pwned.txt'), undefined, 'a refused key is never requested')
+    assert.equal(existsSync(journal.path), true, 'kept: the batch had failures')
+  })
+
+  it('a rerun after the journal’s last append was torn requests no completed object again', async () => {
+    const dest = await mkdtemp(join(root, 'd-'))
+    const objects = new Map<string, Uint8Array>()
+    for (let i = 0; i < 40; i++) objects.set(`k/${i}`, encoder.encode(`object ${i}`.repeat(i + 1)))
+    const requests = new Map<string, number>()
+    const transportFor = bucket(objects, requests)
+    const options = {
+      id: 'k → dest',
+      prefix: 'k/',
+      objects: [...objects].map(([key, b]) => ({ key, size: b.length })),
+      journal: FileBatchJournalStore.in(dest),
+      keepJournal: true,
+      open: ({ key, segments }: { key: string; segments: readonly string[] }) =>
+        fileBatchObject(dest, segments, transportFor(key), { key }),
+    }
+    assert.equal((await downloadMany(options)).downloaded, 40)
+    const path = join(dest, BATCH_JOURNAL_NAME)
+    const size = (await readFile(path)).length
+    await truncate(path, size - 5)
+    requests.clear()
+    const summary = await downloadMany(options)
+    assert.equal(summary.skipped.done, 40)
+    assert.equal(requests.size, 0)
+    // The rerun rewrote the journal compactly: it decodes again without a torn tail.
+    assert.equal((await readFile(path)).at(-1), 0x0a)
+  })
+})
