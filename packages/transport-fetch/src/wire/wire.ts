@@ -1,0 +1,31 @@
+import type { ByteSource } from '@resumable/core'
+
+/** One HTTP request as a wire sends it: URL final, headers signed, nothing left to decide. */
+export interface WireRequest {
+  /** `GET` or `HEAD`. */
+  readonly method: 'GET' | 'HEAD'
+  /** Absolute URL, query included. */
+  readonly url: string
+  /** Request headers, names in lower case. */
+  readonly headers: Readonly<Record<string, string>>
+  /** Aborts the request and its body; the wire then rejects with `signal.reason`. */
+  readonly signal?: AbortSignal | undefined
+}
+
+/** A response whose status and headers have arrived; its body has not been read. */
+export interface WireResponse {
+  /** HTTP status code. */
+  readonly status: number
+  /** A header by lower-case name (several values joined with `, `), or `undefined`. */
+  header(name: string): string | undefined
+  /** The body, read at most once. Chunks belong to the reader: the wire never reuses a chunk's memory. */
+  readonly body: ByteSource
+  /** Drops the unread body and frees the connection; harmless after a partial read, a full read, or twice. */
+  discard(): Promise<void>
+}
+
+/** Sends HTTP requests. `fetchWire` runs everywhere; the Node wire is Node-only. */
+export interface Wire {
+  /** Sends one request; resolves when headers arrive. Network failures reject with the runtime's own error (its `cause`/`code` kept) and the HTTP layer classifies them. */
+  send(request: WireRequest): Promise<WireResponse>
+}
