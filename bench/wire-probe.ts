@@ -35,8 +35,8 @@ const readers: Record<string, () => Reader> = {
         req.end()
       })
   },
-  // The shipped wire: node:http plus the pull iterator and backpressure the engine reads through.
-  'nodeWire (node:http)': () => {
+  // The shipped wire: undici dispatch plus the pull iterator and backpressure the engine reads through.
+  'nodeWire (undici)': () => {
     const wire = nodeWire({ maxSockets: concurrency })
     return async (url, start, end) => {
       const response = await wire.send({

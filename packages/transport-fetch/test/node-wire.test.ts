@@ -143,10 +143,10 @@ describe('nodeWire against a loopback node:http server', () => {
     assert.equal((await readBody(response)).length, 0)
   })
 
-  it('sequential reads reuse one kept-alive connection', async () => {
+  it('ten sequential reads open at most two connections (kept alive and reused)', async () => {
     const before = server.connections().accepted
     const wire = nodeWire()
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 10; i++) {
       const response = await wire.send({
         method: 'GET',
         url: `${server.url}/data`,
@@ -154,7 +154,8 @@ describe('nodeWire against a loopback node:http server', () => {
       })
       assert.equal((await readBody(response)).length, 100)
     }
-    assert.equal(server.connections().accepted - before, 1)
+    // undici's pool may open a second connection while the first is still settling; never more.
+    assert.ok(server.connections().accepted - before <= 2)
   })
 
   it('aborting mid-body rejects the read with signal.reason and closes the socket', async () => {
