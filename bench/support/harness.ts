@@ -48,6 +48,7 @@ export function bundleChildren(): { runResumable: string; runSdk: string; mockSe
       '--conditions=@resumable/source',
       '--external:ali-oss',
       '--external:@aws-sdk/client-s3',
+      '--external:undici',
       `--outdir=${dist}`,
       '--out-extension:.js=.mjs',
       '--log-level=warning',

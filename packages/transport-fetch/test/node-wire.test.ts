@@ -4,6 +4,7 @@ import type { AddressInfo, Socket } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import { gzipSync } from 'node:zlib'
 import { nodeWire } from '../src/node.ts'
+import { defaultWire } from '../src/wire/default-wire.ts'
 import type { WireResponse } from '../src/wire/wire.ts'
 import { makeBytes } from './helpers/fake-fetch.ts'
 
@@ -78,7 +79,12 @@ async function until(condition: () => boolean, what: string): Promise<void> {
   assert.fail(`timed out waiting until ${what}`)
 }
 
-describe('nodeWire against a loopback node:http server', () => {
+// Bun resolves `undici` to its own built-in shim, which has no `Dispatcher.dispatch`: the wire
+// cannot run there (and is never Bun's default). Node and Deno run the real undici.
+const skipOnBun =
+  'Bun' in globalThis ? 'nodeWire needs the real undici; Bun ships a shim without dispatch' : false
+
+describe('nodeWire against a loopback node:http server', { skip: skipOnBun }, () => {
   let server: TestServer
   let other: TestServer
   before(async () => {
@@ -257,5 +263,18 @@ describe('nodeWire against a loopback node:http server', () => {
     assert.equal(response.header('content-encoding'), 'gzip')
     assert.deepEqual(await readBody(response), new Uint8Array(gzipped))
     assert.equal(server.seen.at(-1)?.headers['accept-encoding'], undefined)
+  })
+})
+
+describe('the default wire of the main entry', () => {
+  it('is the undici wire on Node and fetch (undefined) on Bun and Deno', async () => {
+    // Loaded by package name, so the runtime's export conditions pick the entry.
+    await import('@resumable/transport-fetch')
+    const onNode =
+      typeof process !== 'undefined' &&
+      process.release?.name === 'node' &&
+      !('Bun' in globalThis) &&
+      !('Deno' in globalThis)
+    assert.equal(defaultWire() !== undefined, onNode)
   })
 })
