@@ -19,6 +19,10 @@ export interface Sample {
   readonly transferMs: number
   /** User + system CPU seconds, when GNU time is available. */
   readonly cpuSeconds: number | undefined
+  /** User CPU seconds, when GNU time is available. */
+  readonly userSeconds: number | undefined
+  /** System CPU seconds, when GNU time is available. */
+  readonly sysSeconds: number | undefined
   /** Peak resident set, MiB. */
   readonly maxRssMiB: number | undefined
 }
@@ -94,15 +98,19 @@ export async function measure(contender: Contender): Promise<Sample> {
   const reported = stdout.trim().split('\n').at(-1) ?? ''
   const own = reported.startsWith('{') ? (JSON.parse(reported) as { ms?: number }) : {}
   let cpuSeconds: number | undefined
+  let userSeconds: number | undefined
+  let sysSeconds: number | undefined
   let maxRssMiB: number | undefined
   if (gnuTime) {
     const [user, sys, rssKiB] =
       (await readFile(timeFile, 'utf8')).trim().split('\n').at(-1)?.split(' ').map(Number) ?? []
     cpuSeconds = (user ?? 0) + (sys ?? 0)
+    userSeconds = user
+    sysSeconds = sys
     maxRssMiB = (rssKiB ?? 0) / 1024
     await rm(timeFile, { force: true })
   }
-  return { wallMs, transferMs: own.ms ?? wallMs, cpuSeconds, maxRssMiB }
+  return { wallMs, transferMs: own.ms ?? wallMs, cpuSeconds, userSeconds, sysSeconds, maxRssMiB }
 }
 
 /** CRC-64/XZ of a file, read in 8 MiB slices. */
