@@ -68,6 +68,36 @@ export function bundleChildren(): { runResumable: string; runSdk: string; mockSe
   return { runResumable, runSdk, mockServer }
 }
 
+/**
+ * Bundles the CLI once per runtime, each with the export conditions that runtime resolves
+ * (`bun` and `deno` come before `node` in the packages' exports), as the published CLI would load.
+ */
+export function bundleCli(): { node: string; bun: string; deno: string } {
+  const out = { node: '', bun: '', deno: '' }
+  for (const runtime of ['node', 'bun', 'deno'] as const) {
+    const outfile = join(dist, `cli-${runtime}.mjs`)
+    const conditions = runtime === 'node' ? '@resumable/source' : `@resumable/source,${runtime}`
+    const result = spawnSync(
+      join(here, '..', '..', 'node_modules', '.bin', 'esbuild'),
+      [
+        join(here, '..', '..', 'packages', 'cli', 'src', 'bin.ts'),
+        '--bundle',
+        '--platform=node',
+        '--format=esm',
+        `--conditions=${conditions}`,
+        '--external:ali-oss',
+        '--external:undici',
+        `--outfile=${outfile}`,
+        '--log-level=warning',
+      ],
+      { stdio: 'inherit' },
+    )
+    if (result.status !== 0) throw new Error(`esbuild failed to bundle the CLI for ${runtime}`)
+    out[runtime] = outfile
+  }
+  return out
+}
+
 /** True when `tool` is on PATH. */
 export function has(tool: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0
