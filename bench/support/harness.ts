@@ -87,6 +87,8 @@ export function bundleCli(): { node: string; bun: string; deno: string } {
         `--conditions=${conditions}`,
         '--external:ali-oss',
         '--external:undici',
+        // CommonJS dependencies (e.g. @smithy) call require() for Node built-ins.
+        "--banner:js=import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
         `--outfile=${outfile}`,
         '--log-level=warning',
       ],

@@ -45,7 +45,7 @@ function pairedRatio(a: readonly Sample[], b: readonly Sample[]): number | undef
 }
 
 function contenders(s: NginxSectionSettings, url: string, path: string): Contender[] {
-  const out = (name: string) => join(s.dir, `nginx-${name}.bin`)
+  const out = (name: string) => join(s.dir, `nginx-${name.replace(/\W+/g, '-')}.bin`)
   const library = (name: string, wire: 'node' | 'fetch'): Contender => {
     const output = out(name)
     const spec = {
