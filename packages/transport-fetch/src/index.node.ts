@@ -1,9 +1,8 @@
 /**
- * The main entry as Node loads it (the `node` export condition): everything in `index.ts`, with
- * the undici wire registered as the default wire. Bun, Deno and browsers load `index.ts`, where
- * fetch is the default.
+ * The main entry as Node loads it (the `node` export condition, listed after `bun`, `deno` and
+ * `browser`, so only Node reaches it): everything in `index.ts`. Once the transports take a wire,
+ * this file re-exports their factories with `defaultNodeWire()` as the default, without side
+ * effects (the package stays `sideEffects: false`); Bun, Deno and browsers keep fetch.
  * @module
  */
-import './wire/default-wire-node.ts'
-
 export * from './index.ts'

@@ -9,5 +9,6 @@
  * ```
  * @module
  */
+export { defaultNodeWire } from './wire/default-wire-node.ts'
 export { type NodeWireOptions, nodeWire } from './wire/node-wire.ts'
 export type { Wire, WireRequest, WireResponse } from './wire/wire.ts'

@@ -3,8 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import { gzipSync } from 'node:zlib'
-import { nodeWire } from '../src/node.ts'
-import { defaultWire } from '../src/wire/default-wire.ts'
+import { defaultNodeWire, nodeWire } from '../src/node.ts'
 import type { WireResponse } from '../src/wire/wire.ts'
 import { makeBytes } from './helpers/fake-fetch.ts'
 
@@ -266,15 +265,8 @@ describe('nodeWire against a loopback node:http server', { skip: skipOnBun }, ()
   })
 })
 
-describe('the default wire of the main entry', () => {
-  it('is the undici wire on Node and fetch (undefined) on Bun and Deno', async () => {
-    // Loaded by package name, so the runtime's export conditions pick the entry.
-    await import('@resumable/transport-fetch')
-    const onNode =
-      typeof process !== 'undefined' &&
-      process.release?.name === 'node' &&
-      !('Bun' in globalThis) &&
-      !('Deno' in globalThis)
-    assert.equal(defaultWire() !== undefined, onNode)
+describe('defaultNodeWire', { skip: skipOnBun }, () => {
+  it('is one shared wire per process', () => {
+    assert.equal(defaultNodeWire(), defaultNodeWire())
   })
 })

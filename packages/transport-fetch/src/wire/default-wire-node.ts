@@ -1,6 +1,14 @@
-// Imported for its effect by the Node build of the main entry (src/index.node.ts, chosen by the
-// `node` export condition, which Bun, Deno and browsers never reach: their conditions come first).
-import { setDefaultWire } from './default-wire.ts'
 import { nodeWire } from './node-wire.ts'
+import type { Wire } from './wire.ts'
 
-setDefaultWire(() => nodeWire())
+let shared: Wire | undefined
+
+/**
+ * The wire Node's build of the main entry uses when a transport's options name none: one
+ * {@link nodeWire} per process, so every transport shares its kept-alive connections. Creating it
+ * opens nothing; connections open on the first request.
+ */
+export function defaultNodeWire(): Wire {
+  shared ??= nodeWire()
+  return shared
+}
