@@ -1,7 +1,8 @@
-// Side-by-side benchmarks against the loopback mock OSS (issue 8). Every figure is a median of
+// Side-by-side benchmarks against the loopback mock OSS (issue 8) and Debian's nginx (issue 13). Every figure is a median of
 // rounds in which all contenders run in rotating order, so machine noise falls on all alike.
-//   npm run bench:compare -- [--sections loopback,throttled,memory] [--runs 3] [--mib 1024]
-//                            [--cap-mb 20] [--big-mib 5120]
+//   npm run bench:compare -- [--sections loopback,throttled,memory,nginx] [--runs 3] [--mib 1024]
+//                            [--cap-mb 20] [--big-mib 5120] [--nginx-cap-mib 600]
+//   npm run bench:compare -- --only nginx        (same as --sections nginx)
 // curl and aria2c are used when installed (Debian: apt-get install curl aria2); never run in CI.
 import { mkdtemp, rm } from 'node:fs/promises'
 import { cpus, tmpdir } from 'node:os'
@@ -9,6 +10,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import {
   bundleChildren,
+  bundleCli,
   type Contender,
   commandLine,
   has,
@@ -18,17 +20,20 @@ import {
   type Sample,
   startServer,
 } from './support/harness.ts'
+import { nginxSection } from './support/nginx-section.ts'
 
 const { values: flags } = parseArgs({
   options: {
-    sections: { type: 'string', default: 'loopback,throttled,memory' },
+    sections: { type: 'string', default: 'loopback,throttled,memory,nginx' },
+    only: { type: 'string' },
+    'nginx-cap-mib': { type: 'string', default: '600' },
     runs: { type: 'string', default: '3' },
     mib: { type: 'string', default: '1024' },
     'cap-mb': { type: 'string', default: '20' },
     'big-mib': { type: 'string', default: '5120' },
   },
 })
-const sections = new Set(flags.sections.split(','))
+const sections = new Set((flags.only ?? flags.sections).split(','))
 const runs = Number(flags.runs)
 const mib = Number(flags.mib)
 const capBytes = Number(flags['cap-mb']) * 1_000_000
@@ -265,6 +270,17 @@ try {
   if (sections.has('loopback')) await loopback()
   if (sections.has('throttled')) await throttled()
   if (sections.has('memory')) await memory()
+  if (sections.has('nginx'))
+    await nginxSection({
+      dir,
+      runs,
+      mib,
+      runResumable: children.runResumable,
+      cli: bundleCli(),
+      // nginx's limit_rate counts in bytes; the issue's cap is 20 MiB/s (`limit_rate 20m`).
+      capBytes: Number(flags['cap-mb']) * MiB,
+      capMib: Number(flags['nginx-cap-mib']),
+    })
 } finally {
   await rm(dir, { recursive: true, force: true })
 }

@@ -19,6 +19,10 @@ export interface Sample {
   readonly transferMs: number
   /** User + system CPU seconds, when GNU time is available. */
   readonly cpuSeconds: number | undefined
+  /** User CPU seconds, when GNU time is available. */
+  readonly userSeconds: number | undefined
+  /** System CPU seconds, when GNU time is available. */
+  readonly sysSeconds: number | undefined
   /** Peak resident set, MiB. */
   readonly maxRssMiB: number | undefined
 }
@@ -48,6 +52,7 @@ export function bundleChildren(): { runResumable: string; runSdk: string; mockSe
       '--conditions=@resumable/source',
       '--external:ali-oss',
       '--external:@aws-sdk/client-s3',
+      '--external:undici',
       `--outdir=${dist}`,
       '--out-extension:.js=.mjs',
       '--log-level=warning',
@@ -61,6 +66,38 @@ export function bundleChildren(): { runResumable: string; runSdk: string; mockSe
     string,
   ]
   return { runResumable, runSdk, mockServer }
+}
+
+/**
+ * Bundles the CLI once per runtime, each with the export conditions that runtime resolves
+ * (`bun` and `deno` come before `node` in the packages' exports), as the published CLI would load.
+ */
+export function bundleCli(): { node: string; bun: string; deno: string } {
+  const out = { node: '', bun: '', deno: '' }
+  for (const runtime of ['node', 'bun', 'deno'] as const) {
+    const outfile = join(dist, `cli-${runtime}.mjs`)
+    const conditions = runtime === 'node' ? '@resumable/source' : `@resumable/source,${runtime}`
+    const result = spawnSync(
+      join(here, '..', '..', 'node_modules', '.bin', 'esbuild'),
+      [
+        join(here, '..', '..', 'packages', 'cli', 'src', 'bin.ts'),
+        '--bundle',
+        '--platform=node',
+        '--format=esm',
+        `--conditions=${conditions}`,
+        '--external:ali-oss',
+        '--external:undici',
+        // CommonJS dependencies (e.g. @smithy) call require() for Node built-ins.
+        "--banner:js=import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+        `--outfile=${outfile}`,
+        '--log-level=warning',
+      ],
+      { stdio: 'inherit' },
+    )
+    if (result.status !== 0) throw new Error(`esbuild failed to bundle the CLI for ${runtime}`)
+    out[runtime] = outfile
+  }
+  return out
 }
 
 /** True when `tool` is on PATH. */
@@ -93,15 +130,19 @@ export async function measure(contender: Contender): Promise<Sample> {
   const reported = stdout.trim().split('\n').at(-1) ?? ''
   const own = reported.startsWith('{') ? (JSON.parse(reported) as { ms?: number }) : {}
   let cpuSeconds: number | undefined
+  let userSeconds: number | undefined
+  let sysSeconds: number | undefined
   let maxRssMiB: number | undefined
   if (gnuTime) {
     const [user, sys, rssKiB] =
       (await readFile(timeFile, 'utf8')).trim().split('\n').at(-1)?.split(' ').map(Number) ?? []
     cpuSeconds = (user ?? 0) + (sys ?? 0)
+    userSeconds = user
+    sysSeconds = sys
     maxRssMiB = (rssKiB ?? 0) / 1024
     await rm(timeFile, { force: true })
   }
-  return { wallMs, transferMs: own.ms ?? wallMs, cpuSeconds, maxRssMiB }
+  return { wallMs, transferMs: own.ms ?? wallMs, cpuSeconds, userSeconds, sysSeconds, maxRssMiB }
 }
 
 /** CRC-64/XZ of a file, read in 8 MiB slices. */

@@ -35,18 +35,24 @@ export async function fetchPart(ctx: RunContext, index: number, buffer: Uint8Arr
   // a crash loses to about one interval of transfer instead of a whole buffer per part.
   let flushedAt = Date.now()
   const room = buffer.subarray(0, Math.min(buffer.length, end - start + 1))
+  // A Target with gather writes takes the chunks as they arrived: no copy into `room`.
+  const gather = options.target.writeChunks ? options.target : undefined
+  const limit = Math.min(options.writeBufferSize, end - start + 1)
+  let held: Uint8Array[] = []
 
   const flush = async (): Promise<void> => {
     if (buffered === 0) return
-    const data = room.subarray(0, buffered)
+    const data = gather ? held : [room.subarray(0, buffered)]
     try {
-      await options.target.write(start + written, data)
+      if (gather) await gather.writeChunks?.(start + written, data)
+      else await options.target.write(start + written, data[0] as Uint8Array)
     } catch (error) {
       throw new TargetFailure(error)
     }
-    if (algorithm) crc = crc64(algorithm, data, crc)
+    if (algorithm) for (const piece of data) crc = crc64(algorithm, piece, crc)
     written += buffered
     buffered = 0
+    held = []
     flushedAt = Date.now()
     state.setPartial(index, written, crc)
   }
@@ -83,12 +89,18 @@ export async function fetchPart(ctx: RunContext, index: number, buffer: Uint8Arr
         }
         ctx.counters.fetchedBytes += chunk.length
         if (ctx.limiter) await ctx.limiter.take(chunk.length, attempt.signal)
-        for (let at = 0; at < chunk.length; ) {
-          const n = Math.min(room.length - buffered, chunk.length - at)
-          room.set(chunk.subarray(at, at + n), buffered)
-          buffered += n
-          at += n
-          if (buffered === room.length) await flush()
+        if (gather) {
+          held.push(chunk)
+          buffered += chunk.length
+          if (buffered >= limit) await flush()
+        } else {
+          for (let at = 0; at < chunk.length; ) {
+            const n = Math.min(room.length - buffered, chunk.length - at)
+            room.set(chunk.subarray(at, at + n), buffered)
+            buffered += n
+            at += n
+            if (buffered === room.length) await flush()
+          }
         }
         if (buffered > 0 && Date.now() - flushedAt >= options.checkpointIntervalMs) await flush()
         ctx.reportProgress()
@@ -109,6 +121,7 @@ export async function fetchPart(ctx: RunContext, index: number, buffer: Uint8Arr
         throw flushError instanceof TargetFailure ? flushError.error : flushError
       }
       buffered = 0
+      held = []
       if (reader) void reader.cancel(caught)
       // Every byte of the part arrived before the failure: it is done, whatever came after.
       if (start + written > end) break

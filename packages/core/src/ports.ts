@@ -56,7 +56,11 @@ export interface ReadRequest extends CallOptions {
   readonly object: ObjectInfo
 }
 
-/** A body: a web `ReadableStream` or any async iterable of byte chunks (e.g. a Node stream). */
+/**
+ * A body: a web `ReadableStream` or any async iterable of byte chunks (e.g. a Node stream).
+ * A chunk belongs to the reader once handed over: the engine may hold it until it is written, so
+ * a source must not reuse a chunk's memory.
+ */
 export type ByteSource = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>
 
 /** The answer to a ReadRequest, before its body is consumed. */
@@ -101,6 +105,12 @@ export interface Target {
   open(options: TargetOpenOptions): Promise<TargetOpenResult>
   /** Writes `data` at `offset`. Not durable until `sync` resolves. */
   write(offset: number, data: Uint8Array): Promise<void>
+  /**
+   * Optional gather write: `chunks` back to back from `offset`, as one `write` of their
+   * concatenation would. When present the engine hands over body chunks as they arrived instead of
+   * copying them into a buffer first (one copy less per byte). Not durable until `sync` resolves.
+   */
+  writeChunks?(offset: number, chunks: readonly Uint8Array[]): Promise<void>
   /** Reads back `length` bytes at `offset` (used to re-verify resumed parts). */
   read(offset: number, length: number): Promise<Uint8Array>
   /** Durability barrier: every write that resolved before this call is durable when it resolves. */

@@ -38,8 +38,11 @@ export async function runParts(ctx: RunContext, writer: CheckpointWriter): Promi
 
   let next = 0
   const worker = async (): Promise<void> => {
+    // A Target with gather writes gets the body's own chunks: no buffer to copy them into.
     const buffer = new Uint8Array(
-      Math.min(options.writeBufferSize, Math.max(1, state.plan.partSize)),
+      options.target.writeChunks
+        ? 0
+        : Math.min(options.writeBufferSize, Math.max(1, state.plan.partSize)),
     )
     while (!stop.signal.aborted) {
       const index = queue[next++]

@@ -97,6 +97,30 @@ export class FileTarget implements Target {
     }
   }
 
+  /** Gather write (one `pwritev` per call when the kernel takes it all); loops over short writes. */
+  async writeChunks(offset: number, chunks: readonly Uint8Array[]): Promise<void> {
+    const handle = this.#open()
+    let pending = chunks.filter((chunk) => chunk.length > 0)
+    let position = offset
+    try {
+      while (pending.length > 0) {
+        // Runtimes whose FileHandle lacks writev write chunk by chunk.
+        if (typeof handle.writev !== 'function') {
+          for (const chunk of pending) {
+            await this.write(position, chunk)
+            position += chunk.length
+          }
+          return
+        }
+        const { bytesWritten } = await handle.writev(pending, position)
+        position += bytesWritten
+        pending = afterWritten(pending, bytesWritten)
+      }
+    } catch (error) {
+      throw toTargetError(error, 'write to', this.tempPath)
+    }
+  }
+
   /** Reads back bytes from the temporary file. */
   async read(offset: number, length: number): Promise<Uint8Array> {
     const handle = this.#open()
@@ -240,4 +264,17 @@ async function exists(path: string): Promise<boolean> {
   } catch {
     return false
   }
+}
+
+/** What is left of `chunks` once their first `written` bytes are on disk. */
+function afterWritten(chunks: readonly Uint8Array[], written: number): Uint8Array[] {
+  let skip = written
+  let index = 0
+  while (index < chunks.length && skip >= (chunks[index] as Uint8Array).length) {
+    skip -= (chunks[index] as Uint8Array).length
+    index++
+  }
+  const rest = chunks.slice(index)
+  if (skip > 0 && rest.length > 0) rest[0] = (rest[0] as Uint8Array).subarray(skip)
+  return rest
 }

@@ -34,6 +34,22 @@ describe('FileTarget', () => {
     assert.equal(existsSync(dest + LOCK_SUFFIX), false)
   })
 
+  it('writeChunks lays chunks (an empty one among them) back to back from the offset', async () => {
+    const dest = join(root, 'gather.bin')
+    const target = new FileTarget(dest)
+    await target.open({ size: 9, resume: false })
+    await target.write(0, new Uint8Array([9, 9]))
+    const big = new Uint8Array(5).map((_, i) => 10 + i)
+    await target.writeChunks(2, [new Uint8Array([1, 2]), new Uint8Array(0), big.subarray(1)])
+    await target.write(8, new Uint8Array([7]))
+    await target.sync()
+    await target.commit()
+    assert.deepEqual(
+      new Uint8Array(await readFile(dest)),
+      new Uint8Array([9, 9, 1, 2, 11, 12, 13, 14, 7]),
+    )
+  })
+
   it('refuses to publish a temp file of the wrong size', async () => {
     const target = new FileTarget(join(root, 'short.bin'))
     await target.open({ size: 10, resume: false })

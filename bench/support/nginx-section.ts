@@ -1,0 +1,266 @@
+// bench:compare's nginx section (issue 13): a real server that is not ours. Debian's nginx on a
+// loopback port (sendfile on) serves a generated random file; every contender writes it to disk;
+// rounds alternate; medians; ratios vs rclone and curl; user/sys CPU per GiB and peak RSS from
+// GNU time. Then the per-connection cap case (nginx limit_rate) against aria2c.
+import { spawnSync } from 'node:child_process'
+import { join } from 'node:path'
+import { type Contender, has, MiB, median, rounds, type Sample } from './harness.ts'
+import { nginxBinary, startNginx } from './nginx.ts'
+
+/** What the section needs from compare.ts. */
+export interface NginxSectionSettings {
+  /** Scratch directory for outputs. */
+  readonly dir: string
+  /** Rounds per contender. */
+  readonly runs: number
+  /** Size of the object of the loopback table, MiB. */
+  readonly mib: number
+  /** Bundled children: run-resumable (library, either wire) and the CLI per runtime. */
+  readonly runResumable: string
+  readonly cli: { readonly node: string; readonly bun: string; readonly deno: string }
+  /** Per-connection cap of the cap table, bytes per second. */
+  readonly capBytes: number
+  /** Size of the object of the cap table, MiB. */
+  readonly capMib: number
+}
+
+const bin = (name: string) => new URL(`../../node_modules/.bin/${name}`, import.meta.url).pathname
+
+function row(cells: readonly (string | number)[]): string {
+  return `| ${cells.join(' | ')} |`
+}
+
+const fmt = (n: number | undefined, digits = 2) =>
+  n === undefined || Number.isNaN(n) ? '–' : n.toFixed(digits)
+
+function medianOf(samples: readonly Sample[], pick: (s: Sample) => number | undefined) {
+  const values = samples.map(pick).filter((v): v is number => v !== undefined)
+  return values.length ? median(values) : undefined
+}
+
+/** Median over rounds of `a / b` for the samples of the same round. */
+function pairedRatio(a: readonly Sample[], b: readonly Sample[]): number | undefined {
+  const ratios = a.flatMap((s, i) => (b[i] ? [(b[i] as Sample).wallMs / s.wallMs] : []))
+  return ratios.length ? median(ratios) : undefined
+}
+
+function contenders(s: NginxSectionSettings, url: string, path: string): Contender[] {
+  const out = (name: string) => join(s.dir, `nginx-${name.replace(/\W+/g, '-')}.bin`)
+  const library = (name: string, wire: 'node' | 'fetch'): Contender => {
+    const output = out(name)
+    const spec = {
+      transport: 'fetch',
+      url: '',
+      key: '',
+      objectUrl: `${url}${path}`,
+      dest: output,
+      partMiB: 8,
+      concurrency: 8,
+      verify: true,
+      wire,
+    }
+    return { name, command: process.execPath, args: [s.runResumable, JSON.stringify(spec)], output }
+  }
+  const cli = (name: string, runtime: string[], bundle: string): Contender => {
+    const output = out(name)
+    const [command, ...pre] = runtime as [string, ...string[]]
+    return {
+      name,
+      command,
+      args: [...pre, bundle, 'get', `${url}${path}`, output, '--force', '--quiet'],
+      output,
+    }
+  }
+  const list: Contender[] = [
+    library('resumable Node, node wire (undici)', 'node'),
+    cli('resumable CLI Node (fetch)', [process.execPath], s.cli.node),
+    cli('resumable CLI Bun (fetch)', [bin('bun')], s.cli.bun),
+    cli('resumable CLI Deno (fetch)', [bin('deno'), 'run', '-A'], s.cli.deno),
+  ]
+  if (has('curl')) {
+    const output = out('curl')
+    list.push({
+      name: 'curl',
+      command: 'curl',
+      args: ['-sS', '-o', output, `${url}${path}`],
+      output,
+    })
+  } else console.log('curl not installed: skipped')
+  if (has('aria2c')) list.push(aria2(s, 'aria2c -x8 -s8 -k8M', `${url}${path}`, 8))
+  else console.log('aria2c not installed: skipped')
+  if (has('rclone')) {
+    const into = join(s.dir, 'rclone')
+    list.push({
+      name: 'rclone --multi-thread-streams 8',
+      command: 'rclone',
+      args: [
+        'copy',
+        '--config',
+        '/dev/null',
+        '--http-url',
+        `${url}/`,
+        `:http:${path.slice(1)}`,
+        into,
+        '--multi-thread-streams',
+        '8',
+      ],
+      output: join(into, path.slice(1)),
+    })
+  } else console.log('rclone not installed: skipped')
+  return list
+}
+
+function aria2(s: NginxSectionSettings, name: string, url: string, n: number): Contender {
+  const file = `nginx-aria2-${n}.bin`
+  return {
+    name,
+    command: 'aria2c',
+    args: [
+      '-q',
+      `-x${n}`,
+      `-s${n}`,
+      '-k8M',
+      '--file-allocation=none',
+      '--allow-overwrite=true',
+      '-d',
+      s.dir,
+      '-o',
+      file,
+      url,
+    ],
+    output: join(s.dir, file),
+  }
+}
+
+async function loopbackTable(s: NginxSectionSettings, url: string, crc: string): Promise<void> {
+  const list = contenders(s, url, '/object.bin')
+  const samples = await rounds(list, s.runs, crc)
+  const of = (name: string) => samples.get(name) ?? []
+  const rclone = of('rclone --multi-thread-streams 8')
+  const curl = of('curl')
+  const gib = s.mib / 1024
+  console.log(`\n### nginx on loopback, ${s.mib} MiB to disk (median of ${s.runs})\n`)
+  console.log(
+    row([
+      'contender',
+      'wall s',
+      'MiB/s',
+      'user s/GiB',
+      'sys s/GiB',
+      'peak RSS MiB',
+      'speed vs rclone',
+      'speed vs curl',
+    ]),
+  )
+  console.log(row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:']))
+  for (const c of list) {
+    const mine = of(c.name)
+    const wall = median(mine.map((x) => x.wallMs)) / 1000
+    const user = medianOf(mine, (x) => x.userSeconds)
+    const sys = medianOf(mine, (x) => x.sysSeconds)
+    console.log(
+      row([
+        c.name,
+        fmt(wall),
+        fmt(s.mib / wall, 0),
+        fmt(user === undefined ? undefined : user / gib),
+        fmt(sys === undefined ? undefined : sys / gib),
+        fmt(
+          medianOf(mine, (x) => x.maxRssMiB),
+          0,
+        ),
+        fmt(pairedRatio(mine, rclone)),
+        fmt(pairedRatio(mine, curl)),
+      ]),
+    )
+  }
+  console.log('\n(speed ratios: median over rounds of other wall / this wall, same round)')
+  console.log('\nCommands:')
+  for (const c of list) console.log(`- ${c.name}: \`${[c.command, ...c.args].join(' ')}\``)
+}
+
+async function capTable(s: NginxSectionSettings, url: string, crc: string): Promise<void> {
+  const levels = [4, 8, 16]
+  const capMiBs = s.capBytes / MiB
+  console.log(
+    `\n### nginx limit_rate ${fmt(capMiBs, 0)} MiB/s per connection, ${s.capMib} MiB (median of ${s.runs})\n`,
+  )
+  console.log(
+    row([
+      'N',
+      'ideal MiB/s',
+      'resumable MiB/s',
+      'of ideal',
+      'aria2c MiB/s',
+      'of ideal',
+      'vs aria2c',
+    ]),
+  )
+  console.log(row(['---:', '---:', '---:', '---:', '---:', '---:', '---:']))
+  for (const n of levels) {
+    const output = join(s.dir, `nginx-cap-${n}.bin`)
+    const spec = {
+      transport: 'fetch',
+      url: '',
+      key: '',
+      objectUrl: `${url}/cap/object.bin`,
+      dest: output,
+      partMiB: 8,
+      concurrency: n,
+      verify: true,
+      wire: 'node',
+    }
+    const list: Contender[] = [
+      {
+        name: `resumable c=${n}`,
+        command: process.execPath,
+        args: [s.runResumable, JSON.stringify(spec)],
+        output,
+      },
+    ]
+    if (has('aria2c')) list.push(aria2(s, `aria2c -x${n}`, `${url}/cap/object.bin`, n))
+    const samples = await rounds(list, s.runs, crc)
+    // Both by wall clock from spawn: the same start-up is in both, as a user sees it.
+    const rate = (name: string) => {
+      const got = samples.get(name)
+      return got ? s.capMib / (median(got.map((x) => x.wallMs)) / 1000) : undefined
+    }
+    const mine = rate(`resumable c=${n}`) as number
+    const theirs = rate(`aria2c -x${n}`)
+    const ideal = n * capMiBs
+    console.log(
+      row([
+        n,
+        fmt(ideal, 0),
+        fmt(mine, 1),
+        fmt(mine / ideal),
+        fmt(theirs, 1),
+        fmt(theirs === undefined ? undefined : theirs / ideal),
+        theirs ? fmt(mine / theirs) : '–',
+      ]),
+    )
+  }
+}
+
+/** Runs both nginx tables, or says why not. */
+export async function nginxSection(s: NginxSectionSettings): Promise<void> {
+  if (!nginxBinary) {
+    console.log(
+      '\nnginx is not installed (Debian: apt-get install nginx-light): nginx section skipped',
+    )
+    return
+  }
+  console.log(`\nnginx: ${spawnSync(nginxBinary, ['-v']).stderr.toString().trim()}`)
+  const loop = await startNginx({ 'object.bin': s.mib })
+  try {
+    await loopbackTable(s, loop.url, loop.crcs['object.bin'] as string)
+  } finally {
+    await loop.stop()
+  }
+  const capped = await startNginx({ 'object.bin': s.capMib }, s.capBytes)
+  try {
+    await capTable(s, capped.url, capped.crcs['object.bin'] as string)
+  } finally {
+    await capped.stop()
+  }
+}

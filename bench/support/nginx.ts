@@ -1,0 +1,130 @@
+// Debian's nginx on a loopback port with a generated config (sendfile on), serving generated
+// random files: a real server that is not ours. Used by bench/compare.ts --sections nginx and by
+// bench/wire-probe.ts. Files are cached in the temp dir with their CRC, so reruns skip generating.
+import { spawn, spawnSync } from 'node:child_process'
+import { randomFillSync } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { crc64 } from '@resumable/core'
+
+const MiB = 1024 * 1024
+
+/** Where Debian installs nginx; `undefined` when it is not installed. */
+export const nginxBinary = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p))
+
+/** A running nginx. */
+export interface Nginx {
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string
+  /** CRC-64/XZ of each file, by name, as a decimal string. */
+  readonly crcs: Record<string, string>
+  /** Stops nginx and removes its config directory (the cached files stay). */
+  stop(): Promise<void>
+}
+
+/** Generates (or reuses) `mib` MiB of random bytes under the temp dir; returns its path and CRC. */
+async function randomFile(mib: number): Promise<{ path: string; crc: string }> {
+  const dir = join(tmpdir(), 'resumable-nginx-files')
+  await mkdir(dir, { recursive: true })
+  const path = join(dir, `random-${mib}.bin`)
+  const crcPath = `${path}.crc64`
+  if (existsSync(path) && existsSync(crcPath))
+    return { path, crc: (await readFile(crcPath, 'utf8')).trim() }
+  const handle = await open(path, 'w')
+  const block = new Uint8Array(8 * MiB)
+  let crc = 0n
+  try {
+    for (let left = mib * MiB; left > 0; left -= block.length) {
+      const slice = block.subarray(0, Math.min(block.length, left))
+      randomFillSync(slice)
+      crc = crc64('crc64xz', slice, crc)
+      await handle.write(slice)
+    }
+  } finally {
+    await handle.close()
+  }
+  await writeFile(crcPath, String(crc))
+  return { path, crc: String(crc) }
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  await new Promise((resolve) => server.close(resolve))
+  if (address === null || typeof address === 'string') throw new Error('no port')
+  return address.port
+}
+
+/**
+ * Starts nginx serving `files` (name → MiB) at `/<name>`, and the same files throttled to
+ * `capBytesPerSecond` per connection at `/cap/<name>` when a cap is given.
+ */
+export async function startNginx(
+  files: Readonly<Record<string, number>>,
+  capBytesPerSecond?: number,
+): Promise<Nginx> {
+  if (!nginxBinary) throw new Error('nginx is not installed')
+  const dir = await mkdtemp(join(tmpdir(), 'resumable-nginx-'))
+  const www = join(dir, 'www')
+  await mkdir(join(www, 'cap'), { recursive: true })
+  const crcs: Record<string, string> = {}
+  for (const [name, mib] of Object.entries(files)) {
+    const { path, crc } = await randomFile(mib)
+    crcs[name] = crc
+    spawnSync('ln', ['-s', path, join(www, name)])
+    spawnSync('ln', ['-s', path, join(www, 'cap', name)])
+  }
+  const port = await freePort()
+  const conf = `
+daemon off;
+worker_processes 1;
+${process.getuid?.() === 0 ? 'user root;' : ''}
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 10000;
+  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  types { application/octet-stream bin; }
+  server {
+    listen 127.0.0.1:${port};
+    root ${www};
+    ${capBytesPerSecond ? `location /cap/ { limit_rate ${capBytesPerSecond}; }` : ''}
+  }
+}
+`
+  await writeFile(join(dir, 'nginx.conf'), conf)
+  const child = spawn(nginxBinary, ['-p', dir, '-c', join(dir, 'nginx.conf')], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+  const url = `http://127.0.0.1:${port}`
+  for (let i = 0; ; i++) {
+    try {
+      await fetch(`${url}/`, { method: 'HEAD' })
+      break
+    } catch {
+      if (i > 100 || child.exitCode !== null) throw new Error(`nginx did not start (see ${dir})`)
+      await new Promise((r) => setTimeout(r, 50))
+    }
+  }
+  return {
+    url,
+    crcs,
+    async stop() {
+      child.kill('SIGQUIT')
+      await new Promise((resolve) => child.once('exit', resolve))
+      await rm(dir, { recursive: true, force: true })
+    },
+  }
+}
