@@ -7,7 +7,7 @@ const here = (path: string): string => fileURLToPath(new URL(path, import.meta.u
 /** Files the test server answers outside the mock, by URL path. */
 export type Pages = ReadonlyMap<string, { readonly body: Uint8Array; readonly type: string }>
 
-const HARNESS_HTML = '<!doctype html><meta charset="utf-8"><title>harness</title><script type="module" src="./page.js"></script>'
+const HARNESS_HTML = '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>harness</title><script type="module" src="./page.js"></script>'
 
 /** Bundles the example page, its worker and the test harness for the browser (sources, no build). */
 export async function bundlePages(): Promise<Pages> {
