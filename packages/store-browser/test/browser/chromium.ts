@@ -1,6 +1,9 @@
 import { existsSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import process from 'node:process'
-import { type Browser, chromium } from 'playwright-core'
+import { type BrowserContext, chromium } from 'playwright-core'
 
 /** Debian's `chromium` package; CHROMIUM_PATH points elsewhere. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -15,12 +18,22 @@ export function chromiumMissing(): string | undefined {
   return message
 }
 
+/** A running Chromium: one persistent (on-disk, not incognito) profile in a new, empty directory. */
+export interface Chromium {
+  readonly context: BrowserContext
+  readonly version: string
+  /** Closes the browser and removes its profile directory. */
+  close(): Promise<void>
+}
+
 /**
- * Headless Chromium with its background services off (this may run without a network) and a new,
- * empty profile: playwright-core's launch makes a temporary user-data dir and removes it on close.
+ * Headless Chromium with its background services off (this may run without a network). The
+ * profile is a real one on disk, as a user's is: an incognito context keeps OPFS and IndexedDB in
+ * memory and ignores storage quota overrides.
  */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
+export async function launchChromium(): Promise<Chromium> {
+  const profile = await mkdtemp(join(tmpdir(), 'store-browser-chromium-'))
+  const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM_PATH,
     headless: true,
     args: [
@@ -34,4 +47,12 @@ export function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   })
+  return {
+    context,
+    version: context.browser()?.version() ?? 'unknown',
+    async close() {
+      await context.close()
+      await rm(profile, { recursive: true, force: true })
+    },
+  }
 }

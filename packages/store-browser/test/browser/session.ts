@@ -1,4 +1,4 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { type MockOss, MockOss as MockOssModel } from '@resumable/testkit'
 import { type CorsOptions, type MockOssServer, startMockOss } from '@resumable/testkit/node'
 import type { Harness } from './harness/page.ts'
@@ -25,6 +25,8 @@ export interface Site {
   openExample(key: string): Promise<Page>
   /** Opens the harness page and returns a caller for its functions. */
   harness(): Promise<HarnessCaller>
+  /** The page opened last. */
+  lastPage(): Promise<Page>
   close(): Promise<void>
 }
 
@@ -34,9 +36,9 @@ export type HarnessCaller = <K extends keyof Harness>(
   ...args: Parameters<Harness[K]>
 ) => Promise<Awaited<ReturnType<Harness[K]>>>
 
-/** Starts a mock serving the bundled pages, and a browser context for it. */
+/** Starts a mock serving the bundled pages; pages opened through the Site close with it. */
 export async function openSite(
-  browser: Browser,
+  context: BrowserContext,
   pages: Pages,
   options: { cors?: CorsOptions; bytesPerSecondPerConnection?: number } = {},
 ): Promise<Site> {
@@ -50,10 +52,11 @@ export async function openSite(
       ? {}
       : { bytesPerSecondPerConnection: options.bytesPerSecondPerConnection }),
   })
-  const context = await browser.newContext()
+  const opened: Page[] = []
   const pageOrigin = `http://127.0.0.1:${server.port}`
   const objectUrl = (key: string): string => `http://localhost:${server.port}/${BUCKET}/${key}`
   const watch = (page: Page): Page => {
+    opened.push(page)
     page.on('pageerror', (error) => console.error(`[page error] ${error.message}`))
     page.on('console', (m) => {
       if (m.type() === 'error') console.error(`[console] ${m.text()}`)
@@ -84,8 +87,13 @@ export async function openSite(
           [name, args] as const,
         ) as never
     },
+    async lastPage() {
+      const page = opened[opened.length - 1]
+      if (!page) throw new Error('no page opened yet')
+      return page
+    },
     async close() {
-      await context.close()
+      await Promise.all(opened.map((page) => page.close()))
       await server.close()
     },
   }

@@ -87,11 +87,6 @@ const harness = {
     await store.close()
     return bytes ? bytes.length : null
   },
-
-  /** Usage and quota as the origin sees them. */
-  estimate(): Promise<StorageEstimate> {
-    return navigator.storage.estimate()
-  },
 }
 
 Object.assign(globalThis, { harness, TargetError })
