@@ -21,7 +21,12 @@ export type FromWorker =
   | { readonly type: 'event'; readonly event: DownloadEvent }
   | { readonly type: 'done'; readonly summary: DoneSummary }
   | { readonly type: 'paused' }
-  | { readonly type: 'error'; readonly name: string; readonly kind: string; readonly message: string }
+  | {
+      readonly type: 'error'
+      readonly name: string
+      readonly kind: string
+      readonly message: string
+    }
 
 /** The OPFS directory the example downloads into. */
 export const DOWNLOAD_DIRECTORY = 'downloads'

@@ -85,7 +85,8 @@ export class OpfsTarget implements Target {
         })
       }
       const existing = options.resume ? await fileIfExists(dir, this.#tempName) : undefined
-      this.#temp = existing ?? ((await dir.getFileHandle(this.#tempName, { create: true })) as OpfsFileHandle)
+      this.#temp =
+        existing ?? ((await dir.getFileHandle(this.#tempName, { create: true })) as OpfsFileHandle)
       const handle = await this.#lock(this.#temp)
       this.#handle = handle
       if (existing && handle.getSize() <= options.size) return { resumed: true }
@@ -117,7 +118,8 @@ export class OpfsTarget implements Target {
     const out = new Uint8Array(length)
     for (let done = 0; done < length; ) {
       const n = handle.read(out.subarray(done), { at: offset + done })
-      if (n <= 0) throw new TargetError('io', `${this.#tempPath()} ends before byte ${offset + length}`)
+      if (n <= 0)
+        throw new TargetError('io', `${this.#tempPath()} ends before byte ${offset + length}`)
       done += n
     }
     return out
@@ -175,7 +177,8 @@ export class OpfsTarget implements Target {
       const dir = await this.#directory()
       await dir.removeEntry(this.#tempName)
     } catch (error) {
-      if (errorName(error) !== 'NotFoundError') throw toTargetError(error, 'remove', this.#tempPath())
+      if (errorName(error) !== 'NotFoundError')
+        throw toTargetError(error, 'remove', this.#tempPath())
     }
   }
 

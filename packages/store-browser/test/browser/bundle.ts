@@ -5,9 +5,13 @@ import { build } from 'esbuild'
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url))
 
 /** Files the test server answers outside the mock, by URL path. */
-export type Pages = ReadonlyMap<string, { readonly body: Uint8Array; readonly type: string }>
+export type Pages = ReadonlyMap<
+  string,
+  { readonly body: Uint8Array<ArrayBuffer>; readonly type: string }
+>
 
-const HARNESS_HTML = '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>harness</title><script type="module" src="./page.js"></script>'
+const HARNESS_HTML =
+  '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>harness</title><script type="module" src="./page.js"></script>'
 
 /** Bundles the example page, its worker and the test harness for the browser (sources, no build). */
 export async function bundlePages(): Promise<Pages> {
@@ -31,10 +35,11 @@ export async function bundlePages(): Promise<Pages> {
   })
   const js = 'text/javascript; charset=utf-8'
   const html = 'text/html; charset=utf-8'
-  const pages = new Map<string, { body: Uint8Array; type: string }>()
-  for (const file of result.outputFiles) pages.set(file.path, { body: file.contents, type: js })
+  const pages = new Map<string, { body: Uint8Array<ArrayBuffer>; type: string }>()
+  for (const file of result.outputFiles)
+    pages.set(file.path, { body: new Uint8Array(file.contents), type: js })
   const index = await readFile(here('../../../../examples/browser/index.html'))
-  pages.set('/examples/browser/', { body: index, type: html })
+  pages.set('/examples/browser/', { body: new Uint8Array(index), type: html })
   pages.set('/harness/', { body: new TextEncoder().encode(HARNESS_HTML), type: html })
   return pages
 }
@@ -44,6 +49,8 @@ export function servePages(pages: Pages): (request: Request) => Response | undef
   return (request) => {
     const page = pages.get(new URL(request.url).pathname)
     if (!page) return undefined
-    return new Response(page.body, { headers: { 'content-type': page.type, 'cache-control': 'no-store' } })
+    return new Response(page.body, {
+      headers: { 'content-type': page.type, 'cache-control': 'no-store' },
+    })
   }
 }

@@ -67,7 +67,9 @@ describe('store-browser in headless Chromium', { skip: missing ?? false, timeout
     const site = await openSite(browser.context, pages)
     const dir = await mkdtemp(join(tmpdir(), 'store-browser-bench-'))
     try {
-      const object = site.oss.putObject(BUCKET, 'big.bin', { generated: { size: 256 * MIB, seed: 7 } })
+      const object = site.oss.putObject(BUCKET, 'big.bin', {
+        generated: { size: 256 * MIB, seed: 7 },
+      })
       const page = await site.openExample('big.bin')
       await page.click('#start')
       await waitForState(page, 'done', 90_000)
@@ -91,8 +93,16 @@ describe('store-browser in headless Chromium', { skip: missing ?? false, timeout
       const rate = (ms: number): number => Math.round((256 / (ms / 1000)) * 10) / 10
       const figures = {
         object: '256 MiB generated, loopback mock, 8 MiB parts, concurrency 8',
-        chromium: { version: browser.version, ms: summary.durationMs, mibPerSecond: rate(summary.durationMs) },
-        node: { version: process.version, ms: node.durationMs, mibPerSecond: rate(node.durationMs) },
+        chromium: {
+          version: browser.version,
+          ms: summary.durationMs,
+          mibPerSecond: rate(summary.durationMs),
+        },
+        node: {
+          version: process.version,
+          ms: node.durationMs,
+          mibPerSecond: rate(node.durationMs),
+        },
       }
       console.log(`# throughput ${JSON.stringify(figures)}`)
       await writeFile(join(ARTIFACTS, 'throughput.json'), `${JSON.stringify(figures, null, 2)}\n`)
@@ -190,7 +200,10 @@ describe('store-browser in headless Chromium', { skip: missing ?? false, timeout
       // navigator.storage.estimate() keeps reporting a large quota (Chromium does not reveal the
       // real one), but writes beyond the override fail with QuotaExceededError.
       const cdp = await site.context.newCDPSession(await site.lastPage())
-      await cdp.send('Storage.overrideQuotaForOrigin', { origin: site.pageOrigin, quotaSize: 32 * MIB })
+      await cdp.send('Storage.overrideQuotaForOrigin', {
+        origin: site.pageOrigin,
+        quotaSize: 32 * MIB,
+      })
       const page = await site.openExample('quota.bin')
       await page.click('#start')
       await waitForState(page, 'error')
@@ -207,7 +220,9 @@ describe('store-browser in headless Chromium', { skip: missing ?? false, timeout
   })
 
   it('a bucket whose CORS rule does not expose Content-Range fails at once with a CorsHeaderError naming the header and how to expose it', async () => {
-    const site = await openSite(browser.context, pages, { cors: { hideExposedHeaders: ['Content-Range'] } })
+    const site = await openSite(browser.context, pages, {
+      cors: { hideExposedHeaders: ['Content-Range'] },
+    })
     try {
       site.oss.putObject(BUCKET, 'hidden.bin', { generated: { size: 32 * MIB, seed: 23 } })
       const page = await site.openExample('hidden.bin')

@@ -1,8 +1,8 @@
-import type { BrowserContext, Page } from 'playwright-core'
 import { type MockOss, MockOss as MockOssModel } from '@resumable/testkit'
 import { type CorsOptions, type MockOssServer, startMockOss } from '@resumable/testkit/node'
-import type { Harness } from './harness/page.ts'
+import type { BrowserContext, Page } from 'playwright-core'
 import { type Pages, servePages } from './bundle.ts'
+import type { Harness } from './harness/page.ts'
 
 /** The bucket every browser test object lives in. */
 export const BUCKET = 'browserbucket'
@@ -81,7 +81,9 @@ export async function openSite(
       return (name, ...args) =>
         page.evaluate(
           ([n, a]) => {
-            const h = (globalThis as unknown as { harness: Record<string, (...x: unknown[]) => unknown> }).harness
+            const h = (
+              globalThis as unknown as { harness: Record<string, (...x: unknown[]) => unknown> }
+            ).harness
             return h[n as string]?.(...(a as unknown[]))
           },
           [name, args] as const,
@@ -130,7 +132,9 @@ export async function summaryOf(page: Page): Promise<{
 
 /** Text of the example's event log entries of one type. */
 export function eventsOf(page: Page, type: string): Promise<string[]> {
-  return page.$$eval(`#log li[data-type="${type}"]`, (items) => items.map((li) => li.textContent ?? ''))
+  return page.$$eval(`#log li[data-type="${type}"]`, (items) =>
+    items.map((li) => li.textContent ?? ''),
+  )
 }
 
 /** Body bytes the mock was asked for (sum of Range lengths of GETs of `key`) after log index `from`. */

@@ -13,7 +13,7 @@ function storeFetch(type: 'cors' | 'basic', hidden: readonly string[] = []): Fet
     const range = /bytes=(\d+)-(\d+)/.exec(new Headers(init.headers).get('range') ?? '')
     const headers = new Headers({ etag: '"abc"', 'content-length': String(SIZE) })
     let status = 200
-    let body: Uint8Array | null = null
+    let body: Uint8Array<ArrayBuffer> | null = null
     if (range && init.method === 'GET') {
       const [start, end] = [Number(range[1]), Number(range[2])]
       status = 206
@@ -30,7 +30,11 @@ function storeFetch(type: 'cors' | 'basic', hidden: readonly string[] = []): Fet
 
 const object = { size: SIZE, etag: '"abc"' }
 const read = (fetch: FetchFunction): Promise<ReadResponse> =>
-  corsChecked((f) => createUrlTransport({ url: URL_, fetch: f }), { fetch }).read({ start: 0, end: 3, object })
+  corsChecked((f) => createUrlTransport({ url: URL_, fetch: f }), { fetch }).read({
+    start: 0,
+    end: 3,
+    object,
+  })
 
 describe('corsChecked', () => {
   it('a cross-origin 206 whose Content-Range is hidden fails with a non-retryable CorsHeaderError naming it and the rule to fix', async () => {
@@ -51,7 +55,10 @@ describe('corsChecked', () => {
   it('a cross-origin HEAD whose ETag is hidden fails stat with a CorsHeaderError for ETag', async () => {
     const fetch = storeFetch('cors', ['etag'])
     const transport = corsChecked((f) => createUrlTransport({ url: URL_, fetch: f }), { fetch })
-    await assert.rejects(transport.stat(), (e: unknown) => e instanceof CorsHeaderError && e.header === 'ETag')
+    await assert.rejects(
+      transport.stat(),
+      (e: unknown) => e instanceof CorsHeaderError && e.header === 'ETag',
+    )
   })
 
   it('headers added to require are checked too, and not-required ones are not', async () => {
@@ -60,8 +67,14 @@ describe('corsChecked', () => {
       fetch,
       require: ['ETag', 'x-oss-hash-crc64ecma'],
     })
-    await assert.rejects(strict.stat(), (e: unknown) => e instanceof CorsHeaderError && e.header === 'x-oss-hash-crc64ecma')
-    const lax = corsChecked((f) => createUrlTransport({ url: URL_, fetch: f }), { fetch: storeFetch('cors', ['etag']), require: [] })
+    await assert.rejects(
+      strict.stat(),
+      (e: unknown) => e instanceof CorsHeaderError && e.header === 'x-oss-hash-crc64ecma',
+    )
+    const lax = corsChecked((f) => createUrlTransport({ url: URL_, fetch: f }), {
+      fetch: storeFetch('cors', ['etag']),
+      require: [],
+    })
     assert.equal((await lax.stat()).size, SIZE)
   })
 

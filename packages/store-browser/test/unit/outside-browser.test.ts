@@ -7,7 +7,8 @@ describe('outside a browser', () => {
   it('OpfsTarget.open rejects with a TargetError saying there is no Origin Private File System', async () => {
     await assert.rejects(
       new OpfsTarget('a.bin').open({ size: 1, resume: false }),
-      (e: unknown) => e instanceof TargetError && e.kind === 'permission' && /getDirectory/.test(e.message),
+      (e: unknown) =>
+        e instanceof TargetError && e.kind === 'permission' && /getDirectory/.test(e.message),
     )
   })
 

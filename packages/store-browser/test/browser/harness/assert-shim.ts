@@ -48,6 +48,14 @@ function ok(value: unknown, message?: string): void {
   if (!value) throw new AssertionError(message ?? `${show(value)} is not truthy`)
 }
 
-const assert = Object.assign(ok, { ok, equal, deepEqual, strictEqual: equal, deepStrictEqual: deepEqual, AssertionError })
+const assert = Object.assign(ok, {
+  ok,
+  equal,
+  deepEqual,
+  strictEqual: equal,
+  deepStrictEqual: deepEqual,
+  AssertionError,
+})
+// biome-ignore lint/style/noDefaultExport: it stands in for node:assert/strict, whose API is its default export
 export default assert
 export { deepEqual, equal, ok }

@@ -9,14 +9,17 @@ let stores = 0
 
 async function directory(path: string): Promise<FileSystemDirectoryHandle> {
   let dir = await navigator.storage.getDirectory()
-  for (const part of path.split('/').filter(Boolean)) dir = await dir.getDirectoryHandle(part, { create: true })
+  for (const part of path.split('/').filter(Boolean))
+    dir = await dir.getDirectoryHandle(part, { create: true })
   return dir
 }
 
 const harness = {
   /** The CheckpointStore contract on the page's main thread, a fresh database per case. */
   storeContract(): Promise<CaseResult[]> {
-    return runCases(storeContract(() => new IndexedDbCheckpointStore({ databaseName: `contract-${++stores}` })))
+    return runCases(
+      storeContract(() => new IndexedDbCheckpointStore({ databaseName: `contract-${++stores}` })),
+    )
   },
 
   /** The Target contract in a dedicated worker. */
@@ -35,7 +38,10 @@ const harness = {
   /** What OpfsTarget.open says on the main thread, where sync access handles do not exist. */
   async openOnMainThread(): Promise<{ name: string; kind: string; message: string }> {
     try {
-      await new OpfsTarget('main-thread.bin', { directory: 'main' }).open({ size: 1, resume: false })
+      await new OpfsTarget('main-thread.bin', { directory: 'main' }).open({
+        size: 1,
+        resume: false,
+      })
       return { name: 'none', kind: 'none', message: 'open succeeded' }
     } catch (error) {
       const e = error as TargetError

@@ -14,7 +14,10 @@ export async function runCases(cases: readonly ContractCase[]): Promise<CaseResu
       await c.run()
       results.push({ name: c.name })
     } catch (error) {
-      results.push({ name: c.name, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) })
+      results.push({
+        name: c.name,
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      })
     }
   }
   return results

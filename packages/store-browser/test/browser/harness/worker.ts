@@ -8,7 +8,8 @@ let destinations = 0
 
 async function committed(directory: string, name: string): Promise<Uint8Array | undefined> {
   let dir = await navigator.storage.getDirectory()
-  for (const part of directory.split('/')) dir = await dir.getDirectoryHandle(part, { create: true })
+  for (const part of directory.split('/'))
+    dir = await dir.getDirectoryHandle(part, { create: true })
   try {
     const file = await (await dir.getFileHandle(name)).getFile()
     return new Uint8Array(await file.arrayBuffer())
@@ -37,8 +38,15 @@ const destinationCases: ContractCase[] = [
       await first.open({ size: 1, resume: false })
       await first.write(0, new Uint8Array([1]))
       await first.commit()
-      const error = await t.make().open({ size: 1, resume: false }).then(() => undefined, (e: unknown) => e)
-      if (!(error instanceof TargetError) || error.kind !== 'exists') throw new Error(`expected exists, got ${String(error)}`)
+      const error = await t
+        .make()
+        .open({ size: 1, resume: false })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        )
+      if (!(error instanceof TargetError) || error.kind !== 'exists')
+        throw new Error(`expected exists, got ${String(error)}`)
     },
   },
   {
