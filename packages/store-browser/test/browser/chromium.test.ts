@@ -38,7 +38,7 @@ const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url
 const missing = chromiumMissing()
 if (missing) console.log(`# skipping the browser tests: ${missing}`)
 
-describe('store-browser in headless Chromium', { skip: missing ?? false, timeout: 180_000 }, () => {
+describe('store-browser in headless Chromium', { skip: missing ?? false, timeout: 300_000 }, () => {
   let browser: Chromium
   let pages: Pages
 
@@ -82,7 +82,7 @@ describe('store-browser in headless Chromium', { skip: missing ?? false, timeout
       })
       const page = await site.openExample('big.bin')
       await page.click('#start')
-      await waitForState(page, 'done', 90_000)
+      await waitForState(page, 'done', 120_000)
       const summary = await summaryOf(page)
       assert.equal(summary.bytes, 256 * MIB)
       assert.equal(summary.verification, 'crc64xz')
