@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import type { CheckpointStore } from '@resumable/core'
 
 /** Options for an IndexedDbCheckpointStore. */

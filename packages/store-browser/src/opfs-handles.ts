@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import { TargetError } from '@resumable/core'
 
 /**
