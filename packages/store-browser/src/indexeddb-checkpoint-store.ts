@@ -1,5 +1,11 @@
-/// <reference lib="dom" />
 import type { CheckpointStore } from '@resumable/core'
+import type {
+  IdbDatabase,
+  IdbDurability,
+  IdbFactory,
+  IdbObjectStore,
+  IdbRequest,
+} from './web-storage-types.ts'
 
 /** Options for an IndexedDbCheckpointStore. */
 export interface IndexedDbCheckpointStoreOptions {
@@ -12,7 +18,7 @@ export interface IndexedDbCheckpointStoreOptions {
    * is what a checkpoint promises; `'relaxed'` is faster and may lose the last saves on power loss.
    * @default 'strict'
    */
-  readonly durability?: IDBTransactionDurability
+  readonly durability?: 'strict' | 'relaxed' | 'default'
 }
 
 /**
@@ -34,8 +40,8 @@ export class IndexedDbCheckpointStore implements CheckpointStore {
   readonly databaseName: string
   /** Object store name. */
   readonly storeName: string
-  readonly #durability: IDBTransactionDurability
-  #db: Promise<IDBDatabase> | undefined
+  readonly #durability: IdbDurability
+  #db: Promise<IdbDatabase> | undefined
 
   constructor(options: IndexedDbCheckpointStoreOptions = {}) {
     this.databaseName = options.databaseName ?? 'resumable'
@@ -74,9 +80,9 @@ export class IndexedDbCheckpointStore implements CheckpointStore {
     if (db) (await db).close()
   }
 
-  #open(): Promise<IDBDatabase> {
-    this.#db ??= new Promise<IDBDatabase>((resolve, reject) => {
-      const factory = (globalThis as { indexedDB?: IDBFactory }).indexedDB
+  #open(): Promise<IdbDatabase> {
+    this.#db ??= new Promise<IdbDatabase>((resolve, reject) => {
+      const factory = (globalThis as { indexedDB?: IdbFactory }).indexedDB
       if (!factory) {
         reject(new Error('IndexedDbCheckpointStore: this context has no indexedDB'))
         return
@@ -107,8 +113,8 @@ export class IndexedDbCheckpointStore implements CheckpointStore {
   }
 
   async #run(
-    mode: IDBTransactionMode,
-    act: (store: IDBObjectStore) => IDBRequest,
+    mode: 'readonly' | 'readwrite',
+    act: (store: IdbObjectStore) => IdbRequest<unknown>,
   ): Promise<unknown> {
     const db = await this.#open()
     return new Promise((resolve, reject) => {

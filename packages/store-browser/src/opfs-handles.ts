@@ -1,24 +1,5 @@
-/// <reference lib="dom" />
 import { TargetError } from '@resumable/core'
-
-/**
- * The synchronous access handle of a dedicated worker (lib.webworker types it; lib.dom does not).
- * Since Chromium 108, Firefox 111 and Safari 17 every method but `close` is synchronous.
- */
-export interface SyncAccessHandle {
-  read(buffer: Uint8Array, options: { at: number }): number
-  write(buffer: Uint8Array, options: { at: number }): number
-  truncate(size: number): void
-  getSize(): number
-  flush(): void
-  close(): void
-}
-
-/** A file handle with the members lib.dom leaves out (worker-only, or newer than the lib). */
-export interface OpfsFileHandle extends FileSystemFileHandle {
-  createSyncAccessHandle?: () => Promise<SyncAccessHandle>
-  move?: (newName: string) => Promise<void>
-}
+import type { OpfsDirectoryHandle, OpfsFileHandle, OpfsStorage } from './web-storage-types.ts'
 
 /** Thrown where the fast path is missing: the main thread, or a browser without sync access handles. */
 export function syncHandleMissing(path: string): TargetError {
@@ -31,8 +12,9 @@ export function syncHandleMissing(path: string): TargetError {
 }
 
 /** The OPFS root, or a typed error where the browser (or an insecure context) has none. */
-export async function opfsRoot(path: string): Promise<FileSystemDirectoryHandle> {
-  const storage = (globalThis as { navigator?: { storage?: StorageManager } }).navigator?.storage
+export async function opfsRoot(path: string): Promise<OpfsDirectoryHandle> {
+  const storage = (globalThis as { navigator?: { storage?: Partial<OpfsStorage> } }).navigator
+    ?.storage
   if (typeof storage?.getDirectory !== 'function') {
     throw new TargetError(
       'permission',
@@ -46,9 +28,9 @@ export async function opfsRoot(path: string): Promise<FileSystemDirectoryHandle>
 
 /** Walks (creating) a slash-separated directory path below `root`. */
 export async function directoryAt(
-  root: FileSystemDirectoryHandle,
+  root: OpfsDirectoryHandle,
   path: string,
-): Promise<FileSystemDirectoryHandle> {
+): Promise<OpfsDirectoryHandle> {
   let dir = root
   for (const part of path.split('/').filter((p) => p !== '')) {
     dir = await dir.getDirectoryHandle(part, { create: true })
@@ -58,11 +40,11 @@ export async function directoryAt(
 
 /** The file `name` in `dir`, or undefined when there is none. */
 export async function fileIfExists(
-  dir: FileSystemDirectoryHandle,
+  dir: OpfsDirectoryHandle,
   name: string,
 ): Promise<OpfsFileHandle | undefined> {
   try {
-    return (await dir.getFileHandle(name)) as OpfsFileHandle
+    return await dir.getFileHandle(name)
   } catch (error) {
     if ((error as { name?: unknown }).name === 'NotFoundError') return undefined
     throw error

@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 import {
   type Target,
   TargetError,
@@ -6,14 +5,8 @@ import {
   type TargetOpenResult,
 } from '@resumable/core'
 import { errorName, toTargetError } from './dom-errors.ts'
-import {
-  directoryAt,
-  fileIfExists,
-  type OpfsFileHandle,
-  opfsRoot,
-  type SyncAccessHandle,
-  syncHandleMissing,
-} from './opfs-handles.ts'
+import { directoryAt, fileIfExists, opfsRoot, syncHandleMissing } from './opfs-handles.ts'
+import type { OpfsDirectoryHandle, OpfsFileHandle, SyncAccessHandle } from './web-storage-types.ts'
 
 /** Suffix of the temporary file written beside the destination. */
 export const OPFS_TEMP_SUFFIX = '.resumable-part'
@@ -59,7 +52,7 @@ export class OpfsTarget implements Target {
   readonly directory: string
   readonly #overwrite: boolean
   readonly #tempName: string
-  #dir: FileSystemDirectoryHandle | undefined
+  #dir: OpfsDirectoryHandle | undefined
   #temp: OpfsFileHandle | undefined
   #handle: SyncAccessHandle | undefined
   #size = -1
@@ -86,8 +79,7 @@ export class OpfsTarget implements Target {
         })
       }
       const existing = options.resume ? await fileIfExists(dir, this.#tempName) : undefined
-      this.#temp =
-        existing ?? ((await dir.getFileHandle(this.#tempName, { create: true })) as OpfsFileHandle)
+      this.#temp = existing ?? (await dir.getFileHandle(this.#tempName, { create: true }))
       const handle = await this.#lock(this.#temp)
       this.#handle = handle
       if (existing && handle.getSize() <= options.size) return { resumed: true }
@@ -142,7 +134,7 @@ export class OpfsTarget implements Target {
    */
   async commit(): Promise<void> {
     const handle = this.#open(0, 0)
-    const dir = this.#dir as FileSystemDirectoryHandle
+    const dir = this.#dir as OpfsDirectoryHandle
     const temp = this.#temp as OpfsFileHandle
     try {
       const size = handle.getSize()
@@ -183,7 +175,7 @@ export class OpfsTarget implements Target {
     }
   }
 
-  async #directory(): Promise<FileSystemDirectoryHandle> {
+  async #directory(): Promise<OpfsDirectoryHandle> {
     this.#dir ??= await directoryAt(await opfsRoot(this.id), this.directory)
     return this.#dir
   }
@@ -230,8 +222,8 @@ export class OpfsTarget implements Target {
 
 /** The fallback without `move()`: the writable stream's swap file is published atomically on close. */
 async function copyInto(
-  dir: FileSystemDirectoryHandle,
-  temp: FileSystemFileHandle,
+  dir: OpfsDirectoryHandle,
+  temp: OpfsFileHandle,
   name: string,
 ): Promise<void> {
   const destination = await dir.getFileHandle(name, { create: true })
