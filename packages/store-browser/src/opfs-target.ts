@@ -12,7 +12,7 @@ import type { OpfsDirectoryHandle, OpfsFileHandle, SyncAccessHandle } from './we
 export const OPFS_TEMP_SUFFIX = '.resumable-part'
 
 /** How long `open` waits for a handle another context still holds (a page that just reloaded). */
-const LOCK_WAIT_MS = 3000
+const LOCK_WAIT_MS = 5000
 
 /** Options for an OpfsTarget. */
 export interface OpfsTargetOptions {
