@@ -11,6 +11,13 @@ export function syncHandleMissing(path: string): TargetError {
   )
 }
 
+/** True where file handles have `createSyncAccessHandle` (dedicated workers of current browsers). */
+export function hasSyncAccessHandles(): boolean {
+  const handle = (globalThis as { FileSystemFileHandle?: { prototype: object } })
+    .FileSystemFileHandle
+  return handle !== undefined && 'createSyncAccessHandle' in handle.prototype
+}
+
 /** The OPFS root, or a typed error where the browser (or an insecure context) has none. */
 export async function opfsRoot(path: string): Promise<OpfsDirectoryHandle> {
   const storage = (globalThis as { navigator?: { storage?: Partial<OpfsStorage> } }).navigator

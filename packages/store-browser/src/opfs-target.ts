@@ -5,7 +5,13 @@ import {
   type TargetOpenResult,
 } from '@resumable/core'
 import { errorName, toTargetError } from './dom-errors.ts'
-import { directoryAt, fileIfExists, opfsRoot, syncHandleMissing } from './opfs-handles.ts'
+import {
+  directoryAt,
+  fileIfExists,
+  hasSyncAccessHandles,
+  opfsRoot,
+  syncHandleMissing,
+} from './opfs-handles.ts'
 import type { OpfsDirectoryHandle, OpfsFileHandle, SyncAccessHandle } from './web-storage-types.ts'
 
 /** Suffix of the temporary file written beside the destination. */
@@ -73,6 +79,8 @@ export class OpfsTarget implements Target {
     this.#size = options.size
     try {
       const dir = await this.#directory()
+      // Before any file is created: the main thread must not leave an empty temporary file behind.
+      if (!hasSyncAccessHandles()) throw syncHandleMissing(this.id)
       if (!this.#overwrite && (await fileIfExists(dir, this.name))) {
         throw new TargetError('exists', `${this.id} already exists (use overwrite)`, {
           path: this.id,

@@ -68,6 +68,7 @@ describe('store-browser in headless Chromium', { skip: missing ?? false, timeout
       const main = await call('openOnMainThread')
       assert.equal(main.name, 'TargetError')
       assert.match(main.message, /FileSystemSyncAccessHandle.*dedicated worker/)
+      assert.deepEqual(main.left, [], 'no temporary file is created on the main thread')
     } finally {
       await site.close()
     }

@@ -35,18 +35,24 @@ const harness = {
     })
   },
 
-  /** What OpfsTarget.open says on the main thread, where sync access handles do not exist. */
-  async openOnMainThread(): Promise<{ name: string; kind: string; message: string }> {
+  /** What OpfsTarget.open says on the main thread (no sync access handles), and what it left behind. */
+  async openOnMainThread(): Promise<{
+    name: string
+    kind: string
+    message: string
+    left: string[]
+  }> {
+    let result = { name: 'none', kind: 'none', message: 'open succeeded' }
     try {
       await new OpfsTarget('main-thread.bin', { directory: 'main' }).open({
         size: 1,
         resume: false,
       })
-      return { name: 'none', kind: 'none', message: 'open succeeded' }
     } catch (error) {
       const e = error as TargetError
-      return { name: e.name, kind: e.kind, message: e.message }
+      result = { name: e.name, kind: e.kind, message: e.message }
     }
+    return { ...result, left: await harness.list('main') }
   },
 
   /** Size and CRC-64/XZ (hex) of an OPFS file, read back through the File API; null when absent. */
