@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { addCorsHeaders, type CorsOptions, preflightHeaders } from './cors.ts'
 import { handleOssRequest } from './handle-request.ts'
 import { MockOss } from './oss-model.ts'
 
@@ -13,6 +14,10 @@ export interface MockOssServerOptions {
   readonly host?: string
   /** Cap each connection at this many bytes per second (benchmarks). */
   readonly bytesPerSecondPerConnection?: number
+  /** Answer cross-origin requests (preflight and exposed headers), as a bucket with a CORS rule does. */
+  readonly cors?: CorsOptions | boolean
+  /** Answers requests before the mock does (e.g. test pages); undefined lets the mock answer. */
+  readonly routes?: (request: Request) => Response | undefined | Promise<Response | undefined>
 }
 
 /** A running loopback mock OSS. */
@@ -32,9 +37,15 @@ export interface MockOssServer {
  */
 export async function startMockOss(options: MockOssServerOptions = {}): Promise<MockOssServer> {
   const oss = options.oss ?? new MockOss()
-  const cap = options.bytesPerSecondPerConnection
+  const cors = options.cors === true ? {} : options.cors || undefined
+  const serving: Serving = {
+    oss,
+    cap: options.bytesPerSecondPerConnection,
+    cors,
+    routes: options.routes,
+  }
   const server = createServer((req, res) => {
-    void serve(oss, req, res, cap).catch(() => res.destroy())
+    void serve(serving, req, res).catch(() => res.destroy())
   })
   await new Promise<void>((resolve) =>
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve),
@@ -52,12 +63,15 @@ export async function startMockOss(options: MockOssServerOptions = {}): Promise<
   }
 }
 
-async function serve(
-  oss: MockOss,
-  req: IncomingMessage,
-  res: ServerResponse,
-  cap: number | undefined,
-): Promise<void> {
+interface Serving {
+  readonly oss: MockOss
+  readonly cap: number | undefined
+  readonly cors: CorsOptions | undefined
+  readonly routes: MockOssServerOptions['routes']
+}
+
+async function serve(serving: Serving, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { oss, cap, cors } = serving
   const controller = new AbortController()
   res.on('close', () => controller.abort())
   const headers = new Headers()
@@ -70,7 +84,7 @@ async function serve(
     headers,
     signal: controller.signal,
   })
-  const response = await handleOssRequest(oss, request)
+  const response = (await serving.routes?.(request)) ?? (await answer(oss, request, cors))
   res.writeHead(response.status, Object.fromEntries(response.headers))
   if (!response.body || req.method === 'HEAD') {
     res.end()
@@ -96,4 +110,19 @@ async function serve(
     // An injected reset (or a client that went away): drop the connection without a clean end.
     res.destroy()
   }
+}
+
+async function answer(
+  oss: MockOss,
+  request: Request,
+  cors: CorsOptions | undefined,
+): Promise<Response> {
+  if (!cors) return handleOssRequest(oss, request)
+  if (request.method === 'OPTIONS') {
+    const asked = request.headers.get('access-control-request-headers') ?? undefined
+    return new Response(null, { status: 204, headers: preflightHeaders(cors, asked) })
+  }
+  const response = await handleOssRequest(oss, request)
+  addCorsHeaders(response.headers, cors)
+  return response
 }

@@ -4,5 +4,6 @@
  * @module @resumable/testkit/node
  */
 export { bindContract, type ContractHooks } from './bind-node-test.ts'
+export { type CorsOptions, EXPOSED_HEADERS } from './cors.ts'
 export { type MockOssServer, type MockOssServerOptions, startMockOss } from './loopback-server.ts'
 export { runtimeCommand } from './runtime-command.ts'
