@@ -6,3 +6,4 @@
 export { bindContract, type ContractHooks } from './bind-node-test.ts'
 export { type MockOssServer, type MockOssServerOptions, startMockOss } from './loopback-server.ts'
 export { runtimeCommand } from './runtime-command.ts'
+export { keyPath, type S3rverHandle, startS3rver } from './s3rver.ts'

@@ -1,7 +1,7 @@
+/// <reference path="./s3rver-module.d.ts" />
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import S3rver from 's3rver'
 
 /**
  * A real S3 implementation (s3rver) on a loopback port, for behaviour nobody here wrote: path-style
@@ -14,7 +14,7 @@ export interface S3rverHandle {
   /** s3rver's built-in account (any secret passes). */
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string }
   /** Stores `bytes` at `bucket/key` (s3rver accepts an unsigned PUT). */
-  put(bucket: string, key: string, bytes: Uint8Array): Promise<void>
+  put(bucket: string, key: string, bytes: Uint8Array<ArrayBuffer>): Promise<void>
   close(): Promise<void>
 }
 
@@ -31,8 +31,10 @@ export function keyPath(key: string): string {
     .join('/')
 }
 
-/** Starts s3rver on 127.0.0.1 (ephemeral port) over a fresh directory, with `buckets` created. */
+/** Starts s3rver (a devDependency of the suites that call this) on 127.0.0.1 (ephemeral port) over a fresh directory, with `buckets` created. */
 export async function startS3rver(buckets: readonly string[]): Promise<S3rverHandle> {
+  // Loaded on demand: only suites that run against s3rver need it installed.
+  const { default: S3rver } = await import('s3rver')
   const directory = await mkdtemp(join(tmpdir(), 's3rver-'))
   const server = new S3rver({
     address: '127.0.0.1',
