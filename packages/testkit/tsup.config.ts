@@ -9,4 +9,6 @@ export default defineConfig({
   target: 'es2022',
   // Keep `node:` specifiers: `node:test` has no bare form (a bare `test` is a package lookup).
   removeNodeProtocol: false,
+  // Loaded on demand by startS3rver, from the calling suite's own devDependencies.
+  external: ['s3rver'],
 })

@@ -3,6 +3,7 @@
 // store's Code and RequestId when it gave one), nothing left behind that should not be, and no
 // secret in the output.
 import { execFileSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { type AddressInfo, createServer } from 'node:net'
@@ -33,7 +34,11 @@ const SECRET = 'Rel1ability-S3cret-NEVER-print-9f8e7d6c'
 const WRONG_SECRET = 'Wr0ng-S3cret-NEVER-print-1a2b3c4d5e'
 const URL_PASSWORD = 'url-passw0rd-NEVER-print-77'
 const URL_SIGNATURE = 'SigNEVERprint0123456789abcdef0123456789'
-const SECRETS = [SECRET, WRONG_SECRET, URL_PASSWORD, URL_SIGNATURE]
+// SSE-C customer keys (base64 of 32 bytes): secrets like the others, never to be printed.
+const SSE_KEY = Buffer.alloc(32, 'sse-c-key-NEVER-print-0123456789').toString('base64')
+const SSE_WRONG_KEY = Buffer.alloc(32, 'wrong-sse-c-key-NEVER-print-987').toString('base64')
+const SSE_KEY_MD5 = createHash('md5').update(Buffer.from(SSE_KEY, 'base64')).digest('base64')
+const SECRETS = [SECRET, WRONG_SECRET, URL_PASSWORD, URL_SIGNATURE, SSE_KEY, SSE_WRONG_KEY]
 const UNICODE_KEY = 'dir/ünïcødé 文件 €.bin'
 const SPACE_KEY = 'with space/file name (1).bin'
 
@@ -56,6 +61,9 @@ put(priv, 'priv', 'object.bin', 700_001)
 put(priv, 'priv', UNICODE_KEY, 300_001)
 put(priv, 'priv', SPACE_KEY, 200_003)
 put(priv, 'priv', 'cold.bin', 200_000, { storageClass: 'Archive', restore: 'none' })
+priv.oss.createBucket('payer', { requesterPays: true })
+put(priv, 'payer', 'paid.bin', 400_009)
+put(priv, 'priv', 'sse.bin', 300_007, { sseCustomerKey: { key: SSE_KEY, keyMd5: SSE_KEY_MD5 } })
 
 const enc = (key: string): string => key.split('/').map(encodeURIComponent).join('/')
 const pubUrl = (key: string): string => `${pub.url}/pub/${enc(key)}`
@@ -316,6 +324,126 @@ const cases: Case[] = [
     exit: 1,
     storeCode: 'SignatureDoesNotMatch',
     says: /SignatureDoesNotMatch/,
+  },
+  usage(
+    '--traffic-limit 10KiB/s (below OSS range)',
+    ['oss://priv/object.bin', '{dest}', ...ossAt, '--traffic-limit', '10KiB/s'],
+    /--traffic-limit/,
+  ),
+  usage(
+    '--traffic-limit with an s3:// source',
+    ['s3://priv/object.bin', '{dest}', ...s3At, '--traffic-limit', '1MiB/s'],
+    /oss:\/\/ sources only/,
+    { env: awsEnv() },
+  ),
+  usage(
+    'SSE-C key as a flag value (--sse-c-key=…)',
+    ['s3://priv/sse.bin', '{dest}', ...s3At, `--sse-c-key=${SSE_KEY}`],
+    /RESUMABLE_SSE_C_KEY/,
+    { env: awsEnv() },
+  ),
+  usage(
+    '--sse-c-key-file that does not exist',
+    ['s3://priv/sse.bin', '{dest}', ...s3At, '--sse-c-key-file', 'no-such.key'],
+    /cannot be read/,
+    { env: awsEnv() },
+  ),
+  usage(
+    'RESUMABLE_SSE_C_KEY that is not 32 bytes',
+    ['s3://priv/sse.bin', '{dest}', ...s3At],
+    /RESUMABLE_SSE_C_KEY must be/,
+    { env: { ...awsEnv(), RESUMABLE_SSE_C_KEY: 'c2hvcnQ=' } },
+  ),
+  usage(
+    'SSE-C key with an oss:// source',
+    ['oss://priv/sse.bin', '{dest}', ...ossAt],
+    /s3:\/\/ sources only/,
+    { env: { ...ossEnv(), RESUMABLE_SSE_C_KEY: SSE_KEY } },
+  ),
+  usage(
+    '--no-sign-request with --transport ali-oss',
+    [
+      'oss://pub/small.bin',
+      '{dest}',
+      '--endpoint',
+      pub.url,
+      '--region',
+      'cn-hangzhou',
+      '--no-sign-request',
+      '--transport',
+      'ali-oss',
+    ],
+    /ali-oss always signs/,
+  ),
+  usage(
+    '--request-payer with --no-sign-request',
+    ['oss://priv/object.bin', '{dest}', ...ossAt, '--no-sign-request', '--request-payer'],
+    /requester-pays/,
+  ),
+  usage(
+    'AWS_PROFILE naming a profile that does not exist',
+    ['s3://priv/object.bin', '{dest}', ...s3At],
+    /AWS_PROFILE "nope"/,
+    { env: { AWS_PROFILE: 'nope' } },
+  ),
+  {
+    name: 'requester-pays bucket without --request-payer (s3://)',
+    argv: ['s3://payer/paid.bin', '{dest}', ...s3At],
+    env: awsEnv(),
+    exit: 1,
+    storeCode: 'AccessDenied',
+    says: /AccessDenied/,
+  },
+  {
+    name: 'requester-pays bucket with --request-payer (oss://, ali-oss)',
+    argv: ['oss://payer/paid.bin', '{dest}', ...ossAt, '--request-payer'],
+    env: ossEnv(),
+    exit: 0,
+    object: 'priv:paid.bin',
+  },
+  {
+    name: 'SSE-C object without the key (s3://)',
+    argv: ['s3://priv/sse.bin', '{dest}', ...s3At],
+    env: awsEnv(),
+    exit: 1,
+    storeCode: 'InvalidRequest',
+    says: /InvalidRequest/,
+  },
+  {
+    name: 'SSE-C object with another key (s3://)',
+    argv: ['s3://priv/sse.bin', '{dest}', ...s3At],
+    env: { ...awsEnv(), RESUMABLE_SSE_C_KEY: SSE_WRONG_KEY },
+    exit: 1,
+    storeCode: 'AccessDenied',
+    says: /AccessDenied/,
+  },
+  {
+    name: 'SSE-C object with its key from RESUMABLE_SSE_C_KEY (s3://)',
+    argv: ['s3://priv/sse.bin', '{dest}', ...s3At],
+    env: { ...awsEnv(), RESUMABLE_SSE_C_KEY: SSE_KEY },
+    exit: 0,
+    object: 'priv:sse.bin',
+  },
+  {
+    name: '--no-sign-request on a public bucket (s3://, no credentials)',
+    argv: [
+      's3://pub/small.bin',
+      '{dest}',
+      '--endpoint',
+      pub.url,
+      '--region',
+      'us-east-1',
+      '--no-sign-request',
+    ],
+    exit: 0,
+    object: 'pub:small.bin',
+  },
+  {
+    name: '--no-sign-request on a private bucket (oss://)',
+    argv: ['oss://priv/object.bin', '{dest}', ...ossAt, '--no-sign-request'],
+    exit: 1,
+    storeCode: 'AccessDenied',
+    says: /AccessDenied/,
   },
   {
     name: 'unknown access key id (s3://)',

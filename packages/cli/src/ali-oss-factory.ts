@@ -9,7 +9,7 @@ export function aliOssFactory(env: Readonly<Record<string, string | undefined>>)
     const accessKeySecret = env.OSS_ACCESS_KEY_SECRET
     if (!accessKeyId || !accessKeySecret) {
       throw new UsageError(
-        'oss:// needs OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET in the environment (and OSS_SESSION_TOKEN for STS)',
+        'oss:// needs OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET in the environment (and OSS_SESSION_TOKEN for STS); --no-sign-request for a public-read bucket',
       )
     }
     const [{ default: OSS }, { createAliOssTransport }] = await Promise.all([
@@ -36,6 +36,8 @@ export function aliOssFactory(env: Readonly<Record<string, string | undefined>>)
       source.key,
       {
         ...(flags.versionId ? { versionId: flags.versionId } : {}),
+        ...(flags.requestPayer ? { requestPayer: true } : {}),
+        ...(flags.trafficLimit === undefined ? {} : { trafficLimit: flags.trafficLimit }),
       },
     )
   }

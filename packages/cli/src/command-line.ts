@@ -30,6 +30,14 @@ export interface GetCommand {
   readonly versionId: string | undefined
   readonly transport: 'ali-oss' | 'fetch' | undefined
   readonly pathStyle: boolean
+  /** Accept the charges of a requester-pays bucket (`x-oss-request-payer` / `x-amz-request-payer`). */
+  readonly requestPayer: boolean
+  /** Unsigned requests to a public bucket: no credentials needed (aws-cli's `--no-sign-request`). */
+  readonly noSignRequest: boolean
+  /** File holding the SSE-C key (32 raw bytes or their base64); the key is never a flag value. */
+  readonly sseCustomerKeyFile: string | undefined
+  /** OSS's per-connection cap (`x-oss-traffic-limit`), in bit/s. */
+  readonly trafficLimit: number | undefined
 }
 
 /** Settings of `resumable status` and `resumable cancel`. */
@@ -43,7 +51,12 @@ export interface DestinationCommand {
 /** What the command line asked for. */
 export type Command = GetCommand | DestinationCommand | { readonly command: 'help' | 'version' }
 
+/** The lowest and highest `x-oss-traffic-limit` OSS accepts, in bytes/s (819200–838860800 bit/s). */
+const TRAFFIC_LIMIT_BYTES = { min: 819_200 / 8, max: 838_860_800 / 8 }
+
 const SECRET_FLAGS = [
+  'sse-c-key',
+  'sse-customer-key',
   'access-key-secret',
   'secret-access-key',
   'secret',
@@ -56,6 +69,12 @@ export function parseCommandLine(argv: readonly string[]): Command {
   const secret = argv.find((a) =>
     SECRET_FLAGS.some((f) => a === `--${f}` || a.startsWith(`--${f}=`)),
   )
+  if (secret?.startsWith('--sse-c')) {
+    throw new UsageError(
+      `${secret.split('=')[0]} is not accepted: a key on a command line lands in shell history and process lists. ` +
+        'Set RESUMABLE_SSE_C_KEY (base64) or give --sse-c-key-file <path> instead.',
+    )
+  }
   if (secret) {
     throw new UsageError(
       `${secret.split('=')[0]} is not accepted: secrets on a command line land in shell history and process lists. ` +
@@ -122,7 +141,23 @@ export function parseCommandLine(argv: readonly string[]): Command {
     versionId: values['version-id'],
     transport,
     pathStyle: values['path-style'] ?? false,
+    requestPayer: values['request-payer'] ?? false,
+    noSignRequest: values['no-sign-request'] ?? false,
+    sseCustomerKeyFile: values['sse-c-key-file'],
+    trafficLimit: trafficLimitFlag(values['traffic-limit']),
   }
+}
+
+/** `--traffic-limit` as bit/s: typed as a rate like `--limit-rate`, checked against OSS's range. */
+function trafficLimitFlag(text: string | undefined): number | undefined {
+  const bytesPerSecond = sizeFlag('--traffic-limit', text, parseRate)
+  if (bytesPerSecond === undefined) return undefined
+  if (bytesPerSecond < TRAFFIC_LIMIT_BYTES.min || bytesPerSecond > TRAFFIC_LIMIT_BYTES.max) {
+    throw new UsageError(
+      `--traffic-limit "${text}" is outside what OSS accepts: 100KiB/s to 100MiB/s (819200–838860800 bit/s)`,
+    )
+  }
+  return Math.floor(bytesPerSecond * 8)
 }
 
 function parse(argv: readonly string[]) {
@@ -149,6 +184,10 @@ function parse(argv: readonly string[]) {
       'version-id': { type: 'string' },
       transport: { type: 'string' },
       'path-style': { type: 'boolean' },
+      'request-payer': { type: 'boolean' },
+      'no-sign-request': { type: 'boolean' },
+      'sse-c-key-file': { type: 'string' },
+      'traffic-limit': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'V' },
     },

@@ -58,10 +58,18 @@ Options:
   --version-id <id>        download a specific object version
   --transport <name>       ali-oss (default for oss://) or fetch
   --path-style             path-style S3 requests (automatic for an IP or localhost endpoint)
+  --no-sign-request        unsigned requests to a public bucket, no credentials (s3://, oss://)
+  --request-payer          accept a requester-pays bucket's charges (x-amz-/x-oss-request-payer)
+  --sse-c-key-file <path>  s3:// object stored with SSE-C: file with the 32-byte key (raw or base64);
+                           or set RESUMABLE_SSE_C_KEY (base64). Never a flag value; never printed
+  --traffic-limit <rate>   oss:// only: OSS's per-connection cap (x-oss-traffic-limit),
+                           100KiB/s–100MiB/s per part, e.g. 10MiB/s
   --help, -h  --version, -V
 
-Credentials come from the environment only: OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET,
-OSS_SESSION_TOKEN for oss://; AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN for s3://.
+Credentials: oss:// reads OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET, OSS_SESSION_TOKEN only.
+s3:// reads AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN first, then the profile
+AWS_PROFILE (default "default") of ~/.aws/credentials and ~/.aws/config (AWS_SHARED_CREDENTIALS_FILE,
+AWS_CONFIG_FILE): keys, credential_process, SSO, assumed roles; region from the profile too.
 
 Exit codes: 0 done (cancel: something was removed), 1 failed (progress kept), 2 bad usage (nothing
 touched), 3 cancel found nothing to remove, 75 another live process is downloading to <dest>

@@ -5,6 +5,7 @@ import {
   createUrlTransport,
 } from '@resumable/transport-fetch'
 import { UsageError } from './command-line.ts'
+import { loadSseCustomerKey, SSE_C_KEY_ENV } from './sse-c-key.ts'
 
 /** A parsed `<source>` argument. */
 export type Source =
@@ -18,6 +19,10 @@ export interface SourceFlags {
   readonly versionId: string | undefined
   readonly transport: 'ali-oss' | 'fetch' | undefined
   readonly pathStyle: boolean
+  readonly requestPayer: boolean
+  readonly noSignRequest: boolean
+  readonly sseCustomerKeyFile: string | undefined
+  readonly trafficLimit: number | undefined
 }
 
 /** Builds an ali-oss Transport; loaded lazily so the CLI runs where ali-oss is not installed. */
@@ -57,22 +62,41 @@ export async function createTransport(
   aliOss: AliOssFactory,
 ): Promise<Transport> {
   const versionId = flags.versionId
+  const sseCustomerKey = await loadSseCustomerKey(flags.sseCustomerKeyFile, env)
+  if (sseCustomerKey !== undefined && source.scheme !== 's3') {
+    throw new UsageError(`SSE-C (--sse-c-key-file, ${SSE_C_KEY_ENV}) applies to s3:// sources only`)
+  }
+  if (source.scheme !== 'oss' && flags.trafficLimit !== undefined) {
+    throw new UsageError('--traffic-limit (x-oss-traffic-limit) applies to oss:// sources only')
+  }
   switch (source.scheme) {
     case 'http':
       if (flags.transport === 'ali-oss')
         throw new UsageError('--transport ali-oss needs an oss:// source')
+      if (flags.requestPayer || flags.noSignRequest)
+        throw new UsageError(
+          '--request-payer and --no-sign-request apply to oss:// and s3:// sources (an http(s) URL is sent as given)',
+        )
       return createUrlTransport({ url: source.url })
     case 's3': {
       if (flags.transport === 'ali-oss')
         throw new UsageError('--transport ali-oss needs an oss:// source')
       const endpoint = flags.endpoint ?? env.AWS_ENDPOINT_URL
       const host = hostOf(endpoint)
-      const credentials =
+      // Environment first (as the AWS CLI), then the shared files' profile.
+      const fromEnv =
         envCredentials(env, 'AWS') ??
         (host?.endsWith('.aliyuncs.com') ? envCredentials(env, 'OSS') : undefined)
-      if (!credentials) {
+      const regionGiven = (flags.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION) !== undefined
+      // The AWS SDK's provider costs ~0.2 s to load: only when the files can tell something new.
+      const profile =
+        flags.noSignRequest || (fromEnv && regionGiven)
+          ? undefined
+          : await (await import('./aws-profile.ts')).loadAwsProfile(env)
+      const credentials = flags.noSignRequest ? undefined : (fromEnv ?? profile?.credentials)
+      if (!credentials && !flags.noSignRequest) {
         throw new UsageError(
-          's3:// needs credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment (and AWS_SESSION_TOKEN for temporary credentials)',
+          's3:// needs credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment (and AWS_SESSION_TOKEN for temporary credentials), or a profile in ~/.aws/credentials (AWS_PROFILE); --no-sign-request for a public bucket',
         )
       }
       // As the AWS SDKs do: an IP address or localhost cannot carry the bucket as a subdomain.
@@ -80,10 +104,15 @@ export async function createTransport(
       return createS3Transport({
         bucket: source.bucket,
         key: source.key,
-        ...optional('region', flags.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION),
+        ...optional(
+          'region',
+          flags.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? profile?.region,
+        ),
         ...optional('endpoint', endpoint),
         ...optional('versionId', versionId),
-        credentials,
+        ...(credentials ? { credentials } : { anonymous: true }),
+        ...(flags.requestPayer ? { requestPayer: true } : {}),
+        ...(sseCustomerKey ? { sseCustomerKey } : {}),
         // Unset (not false) otherwise: the transport also goes path-style for dotted bucket names.
         ...(pathStyle ? { forcePathStyle: true } : {}),
       })
@@ -96,20 +125,31 @@ export async function createTransport(
           'oss:// needs --region (e.g. cn-hangzhou) or --endpoint (or OSS_REGION / OSS_ENDPOINT)',
         )
       }
-      if (flags.transport === 'fetch') {
-        const credentials = envCredentials(env, 'OSS')
-        if (!credentials) {
+      if (flags.noSignRequest && flags.requestPayer) {
+        throw new UsageError(
+          '--request-payer needs signed requests: a requester-pays bucket refuses anonymous access',
+        )
+      }
+      // ali-oss always signs: unsigned requests go over fetch.
+      if (flags.noSignRequest && flags.transport === 'ali-oss') {
+        throw new UsageError('--no-sign-request uses --transport fetch (ali-oss always signs)')
+      }
+      if (flags.transport === 'fetch' || flags.noSignRequest) {
+        const credentials = flags.noSignRequest ? undefined : envCredentials(env, 'OSS')
+        if (!credentials && !flags.noSignRequest) {
           throw new UsageError(
-            'oss:// needs credentials: set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET in the environment (and OSS_SESSION_TOKEN for STS)',
+            'oss:// needs credentials: set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET in the environment (and OSS_SESSION_TOKEN for STS); --no-sign-request for a public-read bucket',
           )
         }
         return createOssTransport({
           bucket: source.bucket,
           key: source.key,
-          credentials,
+          ...(credentials ? { credentials } : { anonymous: true }),
           ...optional('region', region),
           ...optional('endpoint', endpoint),
           ...optional('versionId', versionId),
+          ...(flags.requestPayer ? { requestPayer: true } : {}),
+          ...(flags.trafficLimit === undefined ? {} : { trafficLimit: flags.trafficLimit }),
         })
       }
       return aliOss({ bucket: source.bucket, key: source.key }, { ...flags, region, endpoint })

@@ -232,6 +232,8 @@ describe('http: redaction', () => {
         'OSS LTAIkey:c2lnbmF0dXJl',
         '<StringToSign>GET\n/b/k</StringToSign>',
         'secret the-secret-access-key',
+        'x-amz-server-side-encryption-customer-key: S1NFQ3JldEtleTAxMjM0NTY3ODkwMTIzNDU2Nzg5MA==',
+        '{"x-amz-server-side-encryption-customer-key":"QW5vdGhlcktleUluSnNvbjAxMjM0NTY3ODkwMTIzNA=="}',
       ].join(' | ')}, GET https://b.example/k?Signature=s -1 (connected: false)\nheaders: {}`,
       ['the-secret-access-key', 'short'],
     )
@@ -243,6 +245,8 @@ describe('http: redaction', () => {
       '/b/k<',
       'the-secret-access-key',
       'connected',
+      'S1NFQ3JldEtleTAx',
+      'QW5vdGhlcktleUlu',
     ]) {
       assert.ok(!text.includes(leak), `${leak} in ${text}`)
     }

@@ -5,6 +5,7 @@ import { ossError } from './oss-error.ts'
 import type { MockOss, StoredObject } from './oss-model.ts'
 import { parseRange } from './parse-range.ts'
 import { countRequest } from './served-counters.ts'
+import { requesterPaysRefusal, sseCustomerRefusal, sseResponseHeaders } from './store-rules.ts'
 
 const SIGNATURE_MESSAGES = {
   AccessDenied: 'You have no right to access this object because of bucket acl.',
@@ -89,6 +90,10 @@ async function answer(
     const refused = await checkSignature(request, bucket, key, oss.credentials, oss.now)
     if (refused) return fail(403, refused, SIGNATURE_MESSAGES[refused])
   }
+  if (oss.isRequesterPays(bucket)) {
+    const refusal = requesterPaysRefusal(request, url)
+    if (refusal) return fail(refusal.status, refusal.code, refusal.message)
+  }
   if (fault?.type === 'status') {
     const retry: Record<string, string> =
       fault.retryAfterSeconds === undefined
@@ -113,6 +118,8 @@ async function answer(
     return fail(404, 'NoSuchKey', 'The specified key does not exist.')
   const object = found
   const size = object.source.size
+  const sseRefusal = sseCustomerRefusal(request, object)
+  if (sseRefusal) return fail(sseRefusal.status, sseRefusal.code, sseRefusal.message)
 
   const ifMatch = request.headers.get('if-match')
   if (ifMatch !== null && ifMatch !== object.etag && ifMatch !== '*') {
@@ -139,6 +146,7 @@ async function answer(
   }
 
   const headers = objectHeaders(object, requestId, fault?.type === 'wrong-crc')
+  sseResponseHeaders(object, headers)
   const gzip =
     fault?.type === 'gzip' ||
     ((request.headers.get('accept-encoding') ?? '').includes('gzip') &&

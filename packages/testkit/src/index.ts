@@ -33,6 +33,7 @@ export { generatedSource } from './source/generated-source.ts'
 export { bytesSource, type ObjectSource, readAll, sourceCrc64 } from './source/object-source.ts'
 export { storeContract } from './store-contract.ts'
 export { type StoreUnderTest, storeDownloadContract } from './store-download-contract.ts'
+export type { Refusal, SseCustomerKey } from './store-rules.ts'
 export { type TargetUnderTest, targetContract } from './target-contract.ts'
 export { targetDownloadContract } from './target-download-contract.ts'
 export {

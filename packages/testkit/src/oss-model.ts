@@ -3,6 +3,7 @@ import { FaultPlan } from './faults.ts'
 import { emptyCounters, type ServedCounters } from './served-counters.ts'
 import { generatedSource } from './source/generated-source.ts'
 import { bytesSource, type ObjectSource, sourceCrc64 } from './source/object-source.ts'
+import type { SseCustomerKey } from './store-rules.ts'
 
 /** Storage classes OSS reports in `x-oss-storage-class`. */
 export type StorageClass = 'Standard' | 'IA' | 'Archive' | 'ColdArchive' | 'DeepColdArchive'
@@ -39,6 +40,8 @@ export interface PutObjectInit {
   readonly restoreExpiry?: Date
   /** Publish `x-oss-hash-crc64ecma`. @default true */
   readonly crc64?: boolean
+  /** Store it with SSE-C: reads must send this key (and its MD5). */
+  readonly sseCustomerKey?: SseCustomerKey
 }
 
 /** One stored object version. */
@@ -57,6 +60,8 @@ export interface StoredObject {
   readonly restoreExpiry: Date
   readonly versionId: string | undefined
   readonly deleteMarker: boolean
+  /** The SSE-C key reads must carry; undefined for an object stored without one. */
+  readonly sseCustomerKey: SseCustomerKey | undefined
 }
 
 /** Options for a MockOss. */
@@ -71,6 +76,7 @@ export interface MockOssOptions {
 
 interface Bucket {
   readonly versioning: boolean
+  readonly requesterPays: boolean
   readonly objects: Map<string, StoredObject[]>
 }
 
@@ -95,10 +101,22 @@ export class MockOss {
     this.now = options.now ?? Date.now
   }
 
-  /** Creates a bucket (idempotent). */
-  createBucket(name: string, options: { readonly versioning?: boolean } = {}): void {
+  /** Creates a bucket (idempotent); `requesterPays` refuses reads that do not accept the charge. */
+  createBucket(
+    name: string,
+    options: { readonly versioning?: boolean; readonly requesterPays?: boolean } = {},
+  ): void {
     if (!this.#buckets.has(name))
-      this.#buckets.set(name, { versioning: options.versioning ?? false, objects: new Map() })
+      this.#buckets.set(name, {
+        versioning: options.versioning ?? false,
+        requesterPays: options.requesterPays ?? false,
+        objects: new Map(),
+      })
+  }
+
+  /** True for a bucket created with `requesterPays`. */
+  isRequesterPays(name: string): boolean {
+    return this.#buckets.get(name)?.requesterPays === true
   }
 
   /** True when the bucket exists. */
@@ -155,6 +173,7 @@ export class MockOss {
       restoreExpiry: init.restoreExpiry ?? new Date(this.now() + 86_400_000),
       versionId: b.versioning ? versionIdFor(n) : undefined,
       deleteMarker: false,
+      sseCustomerKey: init.sseCustomerKey,
     }
     const versions = b.objects.get(key) ?? []
     b.objects.set(key, b.versioning ? [...versions, object] : [object])

@@ -62,6 +62,7 @@ export class AliOssTransport implements Transport {
     this.#settings = {
       versionId: options.versionId,
       trafficLimit: options.trafficLimit,
+      requestPayer: options.requestPayer === true,
       timeout: options.timeout,
     }
     this.#archiveDirectRead = options.archiveDirectRead ?? false

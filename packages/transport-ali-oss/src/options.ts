@@ -11,6 +11,13 @@ export interface AliOssTransportOptions {
    */
   readonly trafficLimit?: number
   /**
+   * Send `x-oss-request-payer: requester` on HEAD and GET: you accept the charges of a
+   * pay-by-requester bucket, which refuses requests without it
+   * (https://www.alibabacloud.com/help/doc-detail/126917.html). ali-oss signs it with every other x-oss-* header.
+   * @default false
+   */
+  readonly requestPayer?: boolean
+  /**
    * Milliseconds each HEAD or GET may take until its response headers arrive; passed to ali-oss
    * as its per-request `timeout`. ali-oss (urllib 2) stops its timers once headers arrive, so the
    * body of a large part is never cut by it: core's `stallTimeoutMs` watches the body instead.
@@ -45,7 +52,10 @@ export function checkClientAndKey(client: AliOssClient, key: string): void {
 
 /** Throws OptionsError for a malformed option. */
 export function checkOptions(options: AliOssTransportOptions): void {
-  const { versionId, trafficLimit, timeout, onWarning } = options
+  const { versionId, trafficLimit, timeout, onWarning, requestPayer } = options
+  if (requestPayer !== undefined && typeof requestPayer !== 'boolean') {
+    throw new OptionsError('requestPayer', 'must be true or false')
+  }
   if (versionId !== undefined && (typeof versionId !== 'string' || versionId === '')) {
     throw new OptionsError('versionId', 'expected a non-empty string')
   }

@@ -6,12 +6,18 @@ export interface RequestSettings {
   readonly versionId: string | undefined
   readonly trafficLimit: number | undefined
   readonly timeout: number | undefined
+  readonly requestPayer: boolean
+}
+
+/** `x-oss-request-payer: requester` when the caller accepts a requester-pays bucket's charges. */
+function payer(settings: RequestSettings): Record<string, string> {
+  return settings.requestPayer ? { 'x-oss-request-payer': 'requester' } : {}
 }
 
 /** HeadObject options: identity encoding, since OSS drops Content-Length from gzipped answers. */
 export function headOptions(settings: RequestSettings, ctx: object): AliOssHeadOptions {
   return {
-    headers: { 'Accept-Encoding': 'identity' },
+    headers: { 'Accept-Encoding': 'identity', ...payer(settings) },
     ctx,
     ...(settings.versionId === undefined ? {} : { versionId: settings.versionId }),
     ...(settings.timeout === undefined ? {} : { timeout: settings.timeout }),
@@ -25,7 +31,7 @@ export function getStreamOptions(
   range: { readonly start: number; readonly end: number; readonly empty: boolean },
   object: ObjectInfo,
 ): AliOssGetStreamOptions {
-  const headers: Record<string, string> = { 'Accept-Encoding': 'identity' }
+  const headers: Record<string, string> = { 'Accept-Encoding': 'identity', ...payer(settings) }
   if (!range.empty) {
     headers.Range = `bytes=${range.start}-${range.end}`
     // Without it OSS answers an out-of-bounds range with 200 and the whole object.

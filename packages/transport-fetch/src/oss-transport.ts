@@ -5,6 +5,12 @@ import { encodeQuery } from './encode.ts'
 import { FetchTransport } from './fetch-transport.ts'
 import { type OssLocationOptions, resolveOssLocation } from './oss-location.ts'
 import { signOssV4 } from './oss-v4-signer.ts'
+import {
+  applyStoreHeaders,
+  requestPayerHeader,
+  type StoreHeaders,
+  trafficLimitHeader,
+} from './store-headers.ts'
 import type { CommonTransportOptions, Credentials, CredentialsProvider } from './types.ts'
 import type { WirePlan } from './wire-plan.ts'
 
@@ -18,6 +24,13 @@ export interface OssTransportOptions extends CommonTransportOptions, OssLocation
   readonly versionId?: string
   /** Also pin the version `stat` saw (needs the `oss:GetObjectVersion` permission). @default false */
   readonly pinVersion?: boolean
+  /** Send `x-oss-request-payer: requester` (signed) on HEAD and GET: you pay for reading a pay-by-requester bucket. @default false */
+  readonly requestPayer?: boolean
+  /**
+   * OSS's server-side per-connection bandwidth cap (`x-oss-traffic-limit`) in **bit/s**,
+   * 819200 (100 KB/s) to 838860800 (100 MB/s); it applies to each part's connection. As transport-ali-oss's `trafficLimit`.
+   */
+  readonly trafficLimit?: number
 }
 
 /**
@@ -42,6 +55,12 @@ export function createOssTransport(options: OssTransportOptions): FetchTransport
     )
   }
   const base = url.href
+  const fixed: StoreHeaders = {
+    always: requestPayerHeader('oss', options.requestPayer, anonymous),
+    // OSS documents the cap for GetObject (not HeadObject), as ali-oss sends it.
+    readOnly: trafficLimitHeader(options.trafficLimit),
+    secrets: [],
+  }
   const plan: WirePlan = {
     id: ossObjectId(options.bucket, options.key, options.versionId),
     flavor: 'oss',
@@ -53,6 +72,8 @@ export function createOssTransport(options: OssTransportOptions): FetchTransport
     redirect: 'manual',
     async prepare(method, headers, query, date) {
       const target = query.length === 0 ? base : `${base}?${encodeQuery(query)}`
+      // Before signing: V4 signs every x-oss-* header.
+      applyStoreHeaders(fixed, method, headers)
       if (!credentials || !region) return { url: target, secrets: [] }
       const c = await credentials()
       await signOssV4({

@@ -5,6 +5,12 @@ import { encodeKeyPath, encodeQuery } from './encode.ts'
 import { checkBucket, checkKey, isBareHost, parseEndpoint } from './endpoint.ts'
 import { FetchTransport } from './fetch-transport.ts'
 import { createS3Signer } from './s3-signer.ts'
+import {
+  applyStoreHeaders,
+  requestPayerHeader,
+  type StoreHeaders,
+  sseCustomerHeaders,
+} from './store-headers.ts'
 import type { CommonTransportOptions, Credentials, CredentialsProvider } from './types.ts'
 import type { WirePlan } from './wire-plan.ts'
 
@@ -28,6 +34,13 @@ export interface S3TransportOptions extends CommonTransportOptions {
   readonly versionId?: string
   /** Also pin the version `stat` saw (needs `s3:GetObjectVersion`). @default false */
   readonly pinVersion?: boolean
+  /** Send `x-amz-request-payer: requester` (signed) on HEAD and GET: you pay for reading a Requester Pays bucket. @default false */
+  readonly requestPayer?: boolean
+  /**
+   * The SSE-C customer key of an object stored with one: 32 raw bytes or their base64. Sent (with
+   * its MD5) on HEAD and GET, only over https or to a loopback host; never written to a message.
+   */
+  readonly sseCustomerKey?: Uint8Array | string
 }
 
 const AWS_HOST = /^(?:[^.]+\.)*s3[.-]([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/
@@ -56,6 +69,7 @@ export function createS3Transport(options: S3TransportOptions): FetchTransport {
     options.endpoint ?? `https://s3.${options.region}.amazonaws.com`,
   )
   const host = endpoint.hostname
+  const anonymous = options.anonymous === true
   const isOss = host.endsWith('.aliyuncs.com')
   if (isOss && options.forcePathStyle) {
     throw new OptionsError('forcePathStyle', 'OSS accepts only virtual-hosted requests')
@@ -72,11 +86,20 @@ export function createS3Transport(options: S3TransportOptions): FetchTransport {
   const base = pathStyle
     ? new URL(`${endpoint.origin}/${options.bucket}/${path}`)
     : new URL(`${endpoint.protocol}//${options.bucket}.${endpoint.host}/${path}`)
-  const anonymous = options.anonymous === true
   const credentials = anonymous
     ? undefined
     : credentialSource(options.credentials, isOss ? ['aws', 'oss'] : ['aws'])
   const sign = createS3Signer({ region })
+  const sse = sseCustomerHeaders(options.sseCustomerKey)
+  // S3 refuses SSE-C over plain HTTP, and a key sent in clear text is as good as published.
+  if (sse.headers.length > 0 && endpoint.protocol === 'http:' && !isLoopback(host)) {
+    throw new OptionsError('sseCustomerKey', 'is sent only over https (or to a loopback host)')
+  }
+  const fixed: StoreHeaders = {
+    always: [...requestPayerHeader('s3', options.requestPayer, anonymous), ...sse.headers],
+    readOnly: [],
+    secrets: sse.secrets,
+  }
   const plan: WirePlan = {
     id: s3ObjectId(options.bucket, options.key, options.versionId),
     flavor: 's3',
@@ -89,12 +112,13 @@ export function createS3Transport(options: S3TransportOptions): FetchTransport {
     async prepare(method, headers, query, date) {
       const url = new URL(base.href)
       if (query.length > 0) url.search = `?${encodeQuery(query)}`
-      if (!credentials) return { url: url.href, secrets: [] }
+      applyStoreHeaders(fixed, method, headers)
+      if (!credentials) return { url: url.href, secrets: fixed.secrets }
       const c = await credentials()
       await sign({ method, url, query, headers, date }, c)
       return {
         url: url.href,
-        secrets: [c.secretAccessKey, ...(c.sessionToken ? [c.sessionToken] : [])],
+        secrets: [c.secretAccessKey, ...(c.sessionToken ? [c.sessionToken] : []), ...fixed.secrets],
       }
     },
   }
@@ -104,4 +128,9 @@ export function createS3Transport(options: S3TransportOptions): FetchTransport {
     skipArchiveCheck: options.skipArchiveCheck,
     pinVersion: options.pinVersion,
   })
+}
+
+/** `localhost`, 127.0.0.0/8 and `[::1]`: traffic that never leaves the machine. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(host)
 }

@@ -6,6 +6,10 @@ const AUTH_V4 = /\b(OSS4-HMAC-SHA256|AWS4-HMAC-SHA256)\s+[^\s,"'<>]+(?:,\s*[^\s,
 const AUTH_V1 = /\bOSS\s+[\w.-]+:[A-Za-z0-9+/=]+/g
 const SIGNING_PARAM =
   /\b((?:x-oss-|x-amz-)?(?:signature|security-token|credential|expires)|OSSAccessKeyId)=[^&\s"'<>()]+/gi
+// An SSE-C customer key in a header dump (`x-amz-server-side-encryption-customer-key: <base64>`,
+// or JSON-quoted): a secret even when the caller forgot to list it. The -MD5 header is left alone.
+const SSE_C_KEY =
+  /(x-amz-server-side-encryption-customer-key(?!-md5)["']?\s*[:=]\s*["']?)[A-Za-z0-9+/=]+/gi
 // SignatureDoesNotMatch bodies echo what was signed; ali-oss appends raw XML it cannot parse.
 const SIGNING_XML =
   /<(StringToSign|StringToSignBytes|SignatureProvided|OSSAccessKeyId|CanonicalRequest)>[^<]*<\/\1>/gi
@@ -14,7 +18,7 @@ const URLLIB_TAIL = /,\s+(?:GET|HEAD|PUT|POST|DELETE)\s+https?:\/\/[\s\S]*$/
 
 /**
  * Text safe to show: URL queries (signed URLs) and user info, authorization values, signing
- * parameters and echoed signing XML are masked, and so is every given secret of 8 characters or more.
+ * parameters, echoed signing XML and SSE-C customer keys in header dumps are masked, and so is every given secret of 8 characters or more.
  *
  * @example
  * ```ts
@@ -30,6 +34,7 @@ export function redactText(text: string, secrets: readonly (string | undefined)[
     .replace(AUTH_V4, '$1 <redacted>')
     .replace(AUTH_V1, 'OSS <redacted>')
     .replace(SIGNING_PARAM, '$1=<redacted>')
+    .replace(SSE_C_KEY, '$1<redacted>')
   for (const secret of secrets) {
     // Short strings would mask innocent text and say little; keys, secrets and tokens are long.
     if (secret !== undefined && secret.length >= 8) out = out.split(secret).join('<redacted>')

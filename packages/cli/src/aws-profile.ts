@@ -1,0 +1,96 @@
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import { fromIni } from '@aws-sdk/credential-provider-ini'
+import type { Credentials, CredentialsProvider } from '@resumable/transport-fetch'
+import { loadSharedConfigFiles } from '@smithy/core/config'
+import { UsageError } from './command-line.ts'
+
+/** What the shared AWS files say about one profile. */
+export interface AwsProfile {
+  /** The profile's name (`AWS_PROFILE`, or `default`). */
+  readonly name: string
+  /** Credentials from the AWS SDK's own INI provider; undefined when the profile holds none. */
+  readonly credentials: CredentialsProvider | undefined
+  /** `region` from `~/.aws/config` (or the credentials file). */
+  readonly region: string | undefined
+}
+
+type Env = Readonly<Record<string, string | undefined>>
+
+// Any of these makes fromIni able to produce credentials: static keys, credential_process, SSO,
+// role assumption, web identity, `aws login`.
+const CREDENTIAL_KEYS = [
+  'aws_access_key_id',
+  'credential_process',
+  'sso_session',
+  'sso_start_url',
+  'role_arn',
+  'web_identity_token_file',
+  'login_session',
+]
+
+// Refresh temporary credentials this long before they expire, as the AWS SDKs do.
+const REFRESH_MARGIN_MS = 5 * 60_000
+
+/**
+ * Reads `AWS_PROFILE` (default `default`) from `~/.aws/credentials` and `~/.aws/config` (or
+ * `AWS_SHARED_CREDENTIALS_FILE` / `AWS_CONFIG_FILE`), resolving credentials with the AWS SDK's
+ * `fromIni` (static keys, `credential_process`, SSO, assumed roles). Undefined when neither file
+ * names the profile; a UsageError when `AWS_PROFILE` names one that does not exist.
+ */
+export async function loadAwsProfile(env: Env): Promise<AwsProfile | undefined> {
+  const home = env.HOME || env.USERPROFILE || homedir()
+  const filepath = env.AWS_SHARED_CREDENTIALS_FILE || join(home, '.aws', 'credentials')
+  const configFilepath = env.AWS_CONFIG_FILE || join(home, '.aws', 'config')
+  const name = env.AWS_PROFILE || 'default'
+  const files = await loadSharedConfigFiles({ filepath, configFilepath, ignoreCache: true })
+  const fromCredentials = files.credentialsFile[name]
+  const fromConfig = files.configFile[name]
+  if (fromCredentials === undefined && fromConfig === undefined) {
+    if (env.AWS_PROFILE) {
+      throw new UsageError(`AWS_PROFILE "${name}" is in neither ${filepath} nor ${configFilepath}`)
+    }
+    return undefined
+  }
+  const merged = { ...fromConfig, ...fromCredentials }
+  const hasCredentials = CREDENTIAL_KEYS.some((k) => merged[k] !== undefined)
+  return {
+    name,
+    region: merged.region,
+    credentials: hasCredentials
+      ? cached(fromIni({ profile: name, filepath, configFilepath, ignoreCache: true }))
+      : undefined,
+  }
+}
+
+/** Asks the SDK provider once (concurrent parts share the answer), and again near expiry or after a failure. */
+function cached(
+  provider: () => Promise<{
+    accessKeyId: string
+    secretAccessKey: string
+    sessionToken?: string
+    expiration?: Date
+  }>,
+): CredentialsProvider {
+  let settled: { credentials: Credentials; expiresAt: number } | undefined
+  let pending: Promise<{ credentials: Credentials; expiresAt: number }> | undefined
+  return async () => {
+    if (settled !== undefined && settled.expiresAt > Date.now()) return settled.credentials
+    pending ??= provider()
+      .then((c) => ({
+        credentials: c.sessionToken
+          ? {
+              accessKeyId: c.accessKeyId,
+              secretAccessKey: c.secretAccessKey,
+              sessionToken: c.sessionToken,
+            }
+          : { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey },
+        expiresAt: c.expiration ? c.expiration.getTime() - REFRESH_MARGIN_MS : Infinity,
+      }))
+      .finally(() => {
+        pending = undefined
+      })
+    settled = await pending
+    return settled.credentials
+  }
+}
