@@ -14,6 +14,7 @@ import { RateLimiter } from './rate-limiter.ts'
 import type { DownloadResult } from './result.ts'
 import type { RunContext, RunCounters } from './run-context.ts'
 import { runParts } from './run-parts.ts'
+import { isRangeIgnored, SEQUENTIAL_RESUME_NOTE, type SequentialReason } from './sequential.ts'
 import { statWithRetry } from './stat-with-retry.ts'
 import { combinePartCrcs, type Verification, verifyObject } from './verify.ts'
 
@@ -31,15 +32,52 @@ export async function runDownload(
   const counters: RunCounters = { fetchedBytes: 0, retries: 0, retriesByKind: {}, inFlight: 0 }
   const emit = (event: DownloadEvent): void => options.onEvent?.(event)
   const limiter = options.maxBytesPerSecond ? new RateLimiter(options.maxBytesPerSecond) : undefined
-  for (let restarts = 0; ; restarts++) {
+  const mode: AttemptMode = { sequential: false, discardedBytes: 0 }
+  let switches = 0
+  for (let restarts = 0; ; ) {
     try {
-      return await attempt(options, signal, counters, emit, limiter, startedAt, restarts)
+      return await attempt(options, signal, counters, emit, limiter, startedAt, restarts, mode)
     } catch (error) {
-      // 9. Object changed: start over (bounded by maxRestarts) or fail; never mix two versions.
-      if (!(error instanceof ObjectChangedError) || signal.aborted) throw error
+      if (signal.aborted) throw error
+      // 9a. The server ignored Range: one sequential stream from byte 0, never the same refusal
+      //     again (sequential.ts). Bounded, since a drop mid-stream can only resume from 0 too.
+      if (isRangeIgnored(error) && switches < Math.max(1, options.retries)) {
+        switches++
+        counters.retries++
+        counters.retriesByKind['range-ignored'] = (counters.retriesByKind['range-ignored'] ?? 0) + 1
+        emit(sequentialEvent('range-ignored', mode.discardedBytes))
+        mode.sequential = true
+        continue
+      }
+      // 9b. Object changed: start over (bounded by maxRestarts) or fail; never mix two versions.
+      if (!(error instanceof ObjectChangedError)) throw error
       if (options.onObjectChanged === 'fail' || restarts >= options.maxRestarts) throw error
-      emit({ type: 'restart', reason: error.message, restarts: restarts + 1 })
+      restarts++
+      emit({ type: 'restart', reason: error.message, restarts })
     }
+  }
+}
+
+/** How the next attempt must run, as learned by the ones before it. */
+interface AttemptMode {
+  /** One part, one stream: the server ignores Range. */
+  sequential: boolean
+  /** Bytes the last attempt threw away (reported in the `sequential` event). */
+  discardedBytes: number
+}
+
+function sequentialEvent(reason: SequentialReason, discardedBytes: number): DownloadEvent {
+  const why =
+    reason === 'range-ignored'
+      ? 'the server ignored Range (it answered a ranged GET with 200 and the whole object)'
+      : 'the server does not serve byte ranges (Accept-Ranges: none)'
+  const dropped =
+    discardedBytes > 0 ? `; the ${discardedBytes} bytes received so far are discarded` : ''
+  return {
+    type: 'sequential',
+    reason,
+    discardedBytes,
+    message: `${why}: downloading as one sequential stream from byte 0${dropped}; ${SEQUENTIAL_RESUME_NOTE}`,
   }
 }
 
@@ -51,6 +89,7 @@ async function attempt(
   limiter: RateLimiter | undefined,
   startedAt: number,
   restarts: number,
+  mode: AttemptMode,
 ): Promise<DownloadResult> {
   const { transport, target, checkpoint: store, checkpointKey } = options
   // 1. Stat, retried like parts (stat-with-retry.ts, retry.ts).
@@ -87,7 +126,10 @@ async function attempt(
     emit({ type: 'resume-checked', partsChecked: claimed, partsRefetched })
   }
   // 4. Plan parts, unless the checkpoint's plan is reused (plan.ts).
-  state ??= new TransferState(freshPlan(options, object), algorithm)
+  if (!state && !mode.sequential && object.acceptRanges === false) {
+    if (object.size > options.singleRequestThreshold) emit(sequentialEvent('ranges-refused', 0))
+  }
+  state ??= new TransferState(freshPlan(options, object, mode.sequential), algorithm)
   const resumedBytes = state.bytesDone
   const writer = new CheckpointWriter(
     store,
@@ -159,6 +201,7 @@ async function attempt(
     emit({ type: 'verified', verification })
     await target.commit()
   } catch (error) {
+    mode.discardedBytes = isRangeIgnored(error) ? runState.bytesDone : 0
     await cleanUp(options, writer, error, emit)
     throw error
   }
@@ -180,8 +223,10 @@ async function attempt(
   }
 }
 
-function freshPlan(options: ResolvedOptions, object: ObjectInfo): PartPlan {
-  return object.acceptRanges === false || object.size <= options.singleRequestThreshold
+function freshPlan(options: ResolvedOptions, object: ObjectInfo, sequential: boolean): PartPlan {
+  return sequential ||
+    object.acceptRanges === false ||
+    object.size <= options.singleRequestThreshold
     ? singlePartPlan(object.size)
     : planParts(object.size, options.partSize, options.maxParts)
 }
@@ -203,7 +248,10 @@ async function cleanUp(
   emit: (event: DownloadEvent) => void,
 ): Promise<void> {
   const { target, checkpoint: store, checkpointKey } = options
+  // An ignored Range leaves parts whose bytes came from streams that did not start where asked
+  // (or a sequential prefix the server will not continue): none of it can be continued.
   const discard =
+    isRangeIgnored(error) ||
     error instanceof ObjectChangedError ||
     (error instanceof AbortedError && error.kind === 'cancelled') ||
     error instanceof IntegrityError

@@ -1,5 +1,6 @@
 import type { CheckpointProblem } from './errors/checkpoint-error.ts'
 import type { ObjectInfo } from './ports.ts'
+import type { SequentialReason } from './sequential.ts'
 import type { Verification } from './verify.ts'
 
 /** A snapshot of progress. */
@@ -68,3 +69,12 @@ export type DownloadEvent =
   | { readonly type: 'progress'; readonly progress: DownloadProgress }
   | { readonly type: 'verified'; readonly verification: Verification }
   | { readonly type: 'paused'; readonly durableBytes: number }
+  | {
+      /** The download runs as one sequential stream, not parallel parts, and why. */
+      readonly type: 'sequential'
+      readonly reason: SequentialReason
+      /** Bytes already received that were thrown away because they cannot be trusted in order. */
+      readonly discardedBytes: number
+      /** What happened and what a resume will do, for people. */
+      readonly message: string
+    }

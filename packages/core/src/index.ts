@@ -59,5 +59,6 @@ export type {
   Transport,
 } from './ports.ts'
 export type { DownloadResult } from './result.ts'
+export { RANGE_IGNORED_CODE, type SequentialReason } from './sequential.ts'
 export { sleep } from './sleep.ts'
 export type { Verification } from './verify.ts'

@@ -7,6 +7,7 @@ import { partRange } from './plan.ts'
 import type { ReadResponse } from './ports.ts'
 import { backOffOrThrow } from './retry.ts'
 import type { RunContext } from './run-context.ts'
+import { rangeIgnoredError } from './sequential.ts'
 import { stallGuard } from './stall-guard.ts'
 
 /** Marks an error from the Target: local failures are never retried as if the network caused them. */
@@ -129,6 +130,12 @@ function checkResponse(ctx: RunContext, response: ReadResponse, start: number, e
   if (etag !== undefined && ctx.object.etag !== undefined && etag !== ctx.object.etag) {
     throw new ObjectChangedError(
       `the object changed during the download: ETag ${ctx.object.etag} became ${etag}`,
+    )
+  }
+  const { size } = ctx.object
+  if (range.start === 0 && range.end === size - 1 && (start !== 0 || end !== size - 1)) {
+    throw rangeIgnoredError(
+      `asked for bytes ${start}-${end} but the server ignored Range and sent the whole object`,
     )
   }
   if (range.start !== start || range.end !== end) {

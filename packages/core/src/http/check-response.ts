@@ -1,4 +1,5 @@
 import { TransportError } from '../errors/transport-error.ts'
+import { RANGE_IGNORED_CODE } from '../sequential.ts'
 import { parseContentLength, parseContentRange } from './content-range.ts'
 import { details } from './details.ts'
 import { type ResponseHead, requestIdOf } from './response-head.ts'
@@ -101,9 +102,16 @@ export function checkRangeResponse(
   if (status === 200) {
     if (asked.start !== 0 || asked.end !== asked.size - 1) {
       // Never claim a range we did not get: the server ignored Range and is sending everything.
-      throw fail(
+      // Not retryable (the same request gets the same answer): the engine goes sequential instead.
+      throw new TransportError(
         'protocol',
-        `asked for bytes ${asked.start}-${asked.end} but the server ignored Range and sent the whole object (200)`,
+        `${describe}: asked for bytes ${asked.start}-${asked.end} but the server ignored Range and sent the whole object (200)`,
+        details({
+          status,
+          code: RANGE_IGNORED_CODE,
+          retryable: false,
+          requestId: requestIdOf(head),
+        }),
       )
     }
     if (contentLength !== undefined && contentLength !== asked.size) {
