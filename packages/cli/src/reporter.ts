@@ -70,6 +70,9 @@ export class Reporter {
       case 'restart':
         this.#line(`object changed, restarting (${event.restarts}): ${event.reason}`)
         break
+      case 'sequential':
+        this.#line(`not parallel: ${event.message}`)
+        break
       case 'resume-checked':
         this.#line(
           `rechecked ${event.partsChecked} resumed part(s); ${event.partsRefetched.length} will be fetched again`,

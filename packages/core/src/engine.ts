@@ -39,8 +39,8 @@ export async function runDownload(
       return await attempt(options, signal, counters, emit, limiter, startedAt, restarts, mode)
     } catch (error) {
       if (signal.aborted) throw error
-      // 9a. The server ignored Range: one sequential stream from byte 0, never the same refusal
-      //     again (sequential.ts). Bounded, since a drop mid-stream can only resume from 0 too.
+      // 9. The server ignored Range: one sequential stream from byte 0, never the same refusal
+      //    again (sequential.ts). Bounded, since a drop mid-stream can only resume from 0 too.
       if (isRangeIgnored(error) && switches < Math.max(1, options.retries)) {
         switches++
         counters.retries++
@@ -49,7 +49,7 @@ export async function runDownload(
         mode.sequential = true
         continue
       }
-      // 9b. Object changed: start over (bounded by maxRestarts) or fail; never mix two versions.
+      // 9. Object changed: start over (bounded by maxRestarts) or fail; never mix two versions.
       if (!(error instanceof ObjectChangedError)) throw error
       if (options.onObjectChanged === 'fail' || restarts >= options.maxRestarts) throw error
       restarts++

@@ -70,6 +70,7 @@ export async function fetchPart(ctx: RunContext, index: number, buffer: Uint8Arr
       )
       reader = chunkReader(response.body)
       checkResponse(ctx, response, from, end)
+      ctx.rangeHonoured?.()
       for (;;) {
         const current = reader
         const chunk = await stallGuard(options.stallTimeoutMs, attempt, () => current.next())

@@ -25,6 +25,8 @@ export interface RunContext {
   readonly signal: AbortSignal
   readonly limiter: RateLimiter | undefined
   readonly counters: RunCounters
+  /** Called when a response proved that the server honours `Range` (a 206 with the range asked for). */
+  readonly rangeHonoured?: () => void
   emit(event: DownloadEvent): void
   reportProgress(force?: boolean): void
 }

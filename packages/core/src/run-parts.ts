@@ -23,7 +23,13 @@ export async function runParts(ctx: RunContext, writer: CheckpointWriter): Promi
     failure ??= { error }
     stop.abort(error)
   }
-  const partCtx: RunContext = { ...ctx, signal: stop.signal }
+  // Until one response proves that the server honours Range, only one part is in flight: a server
+  // that ignores it would otherwise start sending the whole object to every worker at once.
+  let honoured: () => void = () => undefined
+  const rangeProven = new Promise<void>((resolve) => {
+    honoured = resolve
+  })
+  const partCtx: RunContext = { ...ctx, signal: stop.signal, rangeHonoured: () => honoured() }
 
   let saving: Promise<void> | undefined
   const timer = setInterval(() => {
@@ -58,7 +64,10 @@ export async function runParts(ctx: RunContext, writer: CheckpointWriter): Promi
     }
   }
   try {
-    await Promise.all(Array.from({ length: Math.min(options.concurrency, queue.length) }, worker))
+    const workers = Math.min(options.concurrency, queue.length)
+    const first = worker()
+    if (ctx.object.acceptRanges !== true && workers > 1) await Promise.race([rangeProven, first])
+    await Promise.all([first, ...Array.from({ length: Math.max(0, workers - 1) }, worker)])
   } finally {
     clearInterval(timer)
     ctx.signal.removeEventListener('abort', onRunAbort)
