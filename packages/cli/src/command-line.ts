@@ -30,6 +30,8 @@ export interface GetCommand {
   readonly versionId: string | undefined
   readonly transport: 'ali-oss' | 'fetch' | undefined
   readonly pathStyle: boolean
+  /** `--range first-last` or `first-`: only these bytes of the object. */
+  readonly range: { readonly start: number; readonly end?: number } | undefined
 }
 
 /** Settings of `resumable status` and `resumable cancel`. */
@@ -122,6 +124,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
     versionId: values['version-id'],
     transport,
     pathStyle: values['path-style'] ?? false,
+    range: rangeFlag(values.range),
   }
 }
 
@@ -149,6 +152,7 @@ function parse(argv: readonly string[]) {
       'version-id': { type: 'string' },
       transport: { type: 'string' },
       'path-style': { type: 'boolean' },
+      range: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'V' },
     },
@@ -174,4 +178,22 @@ function integerFlag(flag: string, text: string | undefined, min: number): numbe
     throw new UsageError(`${flag} must be an integer ≥ ${min}, got "${text}"`)
   }
   return Number(text)
+}
+
+/** `--range 100-199` (inclusive, as HTTP) or `--range 100-` (to the end); bytes, no units. */
+function rangeFlag(text: string | undefined): GetCommand['range'] {
+  if (text === undefined) return undefined
+  const m = /^(\d+)-(\d*)$/.exec(text)
+  const start = Number(m?.[1])
+  const end = m?.[2] ? Number(m[2]) : undefined
+  if (
+    !m ||
+    !Number.isSafeInteger(start) ||
+    (end !== undefined && (!Number.isSafeInteger(end) || end < start))
+  ) {
+    throw new UsageError(
+      `--range "${text}" is not a byte range: give <first>-<last> (inclusive, last ≥ first) or <first>-, in bytes`,
+    )
+  }
+  return end === undefined ? { start } : { start, end }
 }

@@ -56,6 +56,9 @@ Options:
   --endpoint <url>         store endpoint (OSS: https://oss-cn-hangzhou.aliyuncs.com)
   --region <id>            region (OSS: cn-hangzhou; S3: us-east-1)
   --version-id <id>        download a specific object version
+  --range <first>-<last>   only bytes first..last (inclusive; <first>- for the rest of the object),
+                           resumable; verified by byte count and ETag (If-Match) only: the store's
+                           CRC-64 covers the whole object and cannot be checked against a range
   --transport <name>       ali-oss (default for oss://) or fetch
   --path-style             path-style S3 requests (automatic for an IP or localhost endpoint)
   --help, -h  --version, -V

@@ -1,3 +1,4 @@
+import { RANGE_VERIFICATION } from './byte-range.ts'
 import { CheckpointWriter } from './checkpoint/checkpoint-writer.ts'
 import { loadCheckpoint } from './checkpoint/load-checkpoint.ts'
 import { recheckParts } from './checkpoint/recheck-parts.ts'
@@ -193,11 +194,13 @@ async function attempt(
     //      (checkpoint/checkpoint-writer.ts).
     await runParts(ctx, writer)
     // 8. Verify the combined CRC-64, then publish (verify.ts, crc64/combine.ts).
-    verification = verifyObject(
-      object,
-      algorithm,
-      algorithm ? combinePartCrcs(algorithm, state.crcs, (i) => partLength(runState, i)) : 0n,
-    )
+    verification = options.range
+      ? RANGE_VERIFICATION
+      : verifyObject(
+          object,
+          algorithm,
+          algorithm ? combinePartCrcs(algorithm, state.crcs, (i) => partLength(runState, i)) : 0n,
+        )
     emit({ type: 'verified', verification })
     await target.commit()
   } catch (error) {
@@ -220,6 +223,9 @@ async function attempt(
     retriesByKind: { ...counters.retriesByKind },
     restarts,
     durationMs: Date.now() - startedAt,
+    ...(options.range
+      ? { range: { start: options.range.start, end: options.range.start + object.size - 1 } }
+      : {}),
   }
 }
 
