@@ -49,6 +49,13 @@ export function rangeTransport(inner: Transport, range: ByteRange): Transport {
     id: `${inner.id}#bytes=${range.start}-${range.end ?? ''}`,
     async stat(options?: CallOptions): Promise<ObjectInfo> {
       const info = await inner.stat(options)
+      if (info.sizeKnown === false) {
+        throw new TransportError(
+          'invalid-request',
+          `${inner.id} has no known length (no Content-Length): a byte range of it cannot be planned`,
+          { retryable: false },
+        )
+      }
       if (range.start >= info.size) {
         throw new TransportError(
           'range-not-satisfiable',

@@ -7,8 +7,10 @@ import type { Verification } from './verify.ts'
 export interface DownloadProgress {
   /** Bytes of the object present at the target (resumed + fetched this run). */
   readonly bytesDone: number
-  /** Object size. */
+  /** Object size; equal to `bytesDone` while `sizeKnown` is false. */
   readonly totalBytes: number
+  /** False while downloading an object of unknown length (no `Content-Length`). */
+  readonly sizeKnown?: boolean
   /** Bytes taken from the checkpoint instead of the network. */
   readonly resumedBytes: number
   /** Bytes per second over the recent window. */

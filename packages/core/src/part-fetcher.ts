@@ -27,6 +27,8 @@ export async function fetchPart(ctx: RunContext, index: number, buffer: Uint8Arr
   const { options, state } = ctx
   const { start, end } = partRange(state.plan, index)
   const algorithm = state.algorithm
+  // An object of unknown length: one stream, complete where it ends (ports.ts, ReadRequest.toEnd).
+  const toEnd = ctx.object.sizeKnown === false
   const prior = state.partial(index)
   let written = prior?.written ?? 0
   let crc = prior?.crc ?? 0n
@@ -65,11 +67,17 @@ export async function fetchPart(ctx: RunContext, index: number, buffer: Uint8Arr
         options.stallTimeoutMs,
         attempt,
         () =>
-          options.transport.read({ start: from, end, object: ctx.object, signal: attempt.signal }),
+          options.transport.read({
+            start: from,
+            end,
+            object: ctx.object,
+            signal: attempt.signal,
+            ...(toEnd ? { toEnd } : {}),
+          }),
         (late) => void chunkReader(late.body).cancel(),
       )
       reader = chunkReader(response.body)
-      checkResponse(ctx, response, from, end)
+      checkResponse(ctx, response, from, toEnd ? response.range.end : end)
       ctx.rangeHonoured?.()
       for (;;) {
         const current = reader
@@ -96,6 +104,8 @@ export async function fetchPart(ctx: RunContext, index: number, buffer: Uint8Arr
         ctx.reportProgress()
       }
       await flush()
+      // Its length is what arrived; the engine reads it from the partial record.
+      if (toEnd) return
       if (start + written <= end) {
         throw new TransportError(
           'network',

@@ -54,7 +54,9 @@ export async function runParts(ctx: RunContext, writer: CheckpointWriter): Promi
       try {
         await fetchPart(partCtx, index, buffer)
         const { start, end } = partRange(state.plan, index)
-        ctx.emit({ type: 'part-done', index, bytes: end - start + 1 })
+        // A stream of unknown length stays partial: its length is what was written.
+        const bytes = state.partial(index)?.written ?? end - start + 1
+        ctx.emit({ type: 'part-done', index, bytes })
       } catch (error) {
         fail(error)
         return

@@ -13,10 +13,15 @@ export type SequentialReason =
   | 'range-ignored'
   /** The server said `Accept-Ranges: none` (or a range probe came back 200). */
   | 'ranges-refused'
+  /** The server did not say how long the object is (no `Content-Length`). */
+  | 'unknown-size'
 
 /** What a resume of a sequential download will do, in the words the CLI prints. */
 export const SEQUENTIAL_RESUME_NOTE =
   'a resume continues from the saved offset only if the server honours Range then; otherwise it starts again from byte 0'
+
+/** The plan size of an object of unknown length: one part that ends where the stream ends. */
+export const UNKNOWN_LENGTH: number = Number.MAX_SAFE_INTEGER
 
 /** The refusal as a non-retryable TransportError: retrying the same request gets the same 200. */
 export function rangeIgnoredError(message: string, status?: number): TransportError {
