@@ -7,7 +7,7 @@ import { partRange } from './plan.ts'
 import type { ReadResponse } from './ports.ts'
 import { backOffOrThrow } from './retry.ts'
 import type { RunContext } from './run-context.ts'
-import { rangeIgnoredError } from './sequential.ts'
+import { isRangeIgnored, rangeIgnoredError } from './sequential.ts'
 import { stallGuard } from './stall-guard.ts'
 
 /** Marks an error from the Target: local failures are never retried as if the network caused them. */
@@ -125,7 +125,8 @@ export async function fetchPart(ctx: RunContext, index: number, buffer: Uint8Arr
       // Every byte of the part arrived before the failure: it is done, whatever came after.
       if (start + written > end) break
       if (ctx.signal.aborted) throw ctx.signal.reason
-      const error = classify(caught)
+      // Once a 206 proved ranges work, a 200 is a glitch in between (a proxy): retried, not a switch.
+      const error = classify(ctx.rangeProven?.() ? rangeGlitch(caught) : caught)
       failures = written > before ? 1 : failures + 1
       await backOffOrThrow(ctx, index, failures, error)
     } finally {
@@ -155,6 +156,12 @@ function checkResponse(ctx: RunContext, response: ReadResponse, start: number, e
       `asked for bytes ${start}-${end} but the server answered with bytes ${range.start}-${range.end}`,
     )
   }
+}
+
+/** An ignored Range after ranges were proven, as a retryable protocol error. */
+function rangeGlitch(error: unknown): unknown {
+  if (!isRangeIgnored(error)) return error
+  return new TransportError('protocol', error.message, { retryable: true, cause: error })
 }
 
 /** Maps a failure to a retryable TransportError, or rethrows what must end the download. */

@@ -26,10 +26,19 @@ export async function runParts(ctx: RunContext, writer: CheckpointWriter): Promi
   // Until one response proves that the server honours Range, only one part is in flight: a server
   // that ignores it would otherwise start sending the whole object to every worker at once.
   let honoured: () => void = () => undefined
+  let proven = false
   const rangeProven = new Promise<void>((resolve) => {
     honoured = resolve
   })
-  const partCtx: RunContext = { ...ctx, signal: stop.signal, rangeHonoured: () => honoured() }
+  const partCtx: RunContext = {
+    ...ctx,
+    signal: stop.signal,
+    rangeHonoured: () => {
+      proven = true
+      honoured()
+    },
+    rangeProven: () => proven,
+  }
 
   let saving: Promise<void> | undefined
   const timer = setInterval(() => {

@@ -191,6 +191,17 @@ describe('download: faults', () => {
     assert.deepEqual(result.retriesByKind, { 'range-ignored': 1 })
   })
 
+  it('retries a whole-object answer as a glitch once a 206 has proven that ranges work', async () => {
+    const object = makeObject(400 * KiB)
+    const { target, transport, options, events } = setup(object)
+    transport.fault = ({ n }) => (n === 1 ? { type: 'ignore-range' } : undefined)
+    const result = await download(options({ concurrency: 1 }))
+    assert.deepEqual(target.committed, object.bytes)
+    assert.equal(events.filter((e) => e.type === 'sequential').length, 0)
+    assert.deepEqual(result.retriesByKind, { protocol: 1 })
+    assert.ok(transport.reads.length > 2, 'still in parts')
+  })
+
   it('plans one sequential part and says so when the server sends Accept-Ranges: none', async () => {
     const object = makeObject(300 * KiB)
     const { target, transport, options, events } = setup(object)
