@@ -27,7 +27,10 @@ Usage:
 Sources:
   oss://bucket/key         Alibaba Cloud OSS (ali-oss client; --transport fetch for OSS V4 over fetch)
   s3://bucket/key          AWS S3 or any S3-compatible store (--endpoint for MinIO, R2, OSS S3 API)
-  http(s)://…              any URL whose server honours Range, including signed URLs
+  http(s)://…              any URL, including signed URLs: in parallel parts when the server honours
+                           Range, else one stream from byte 0 (a line says why; a resume continues
+                           only if the server then honours Range); without Content-Length, one
+                           stream of unknown length, complete when it ends
 
 Destination:
   a file path              written as <dest>.resumable-part, renamed to <dest> when verified
