@@ -116,6 +116,10 @@ describe('a chunked response with no Content-Length', () => {
       const first = fakeEnvironment({ files: filePlaces })
       assert.equal(await main(['get', url, dest, '--retries', '0'], first.cli), 1)
       assert.equal(existsSync(`${dest}.resumable.json`), true, first.text())
+      const status = fakeEnvironment({ files: filePlaces })
+      assert.equal(await main(['status', dest], status.cli), 0)
+      assert.match(status.text(), /unknown length \(no Content-Length\)/)
+      assert.match(status.text(), /of a stream of unknown length/)
       honourRange = honours
       gets.length = 0
       const second = fakeEnvironment({ files: filePlaces })

@@ -60,6 +60,6 @@ export type {
   Transport,
 } from './ports.ts'
 export type { DownloadResult } from './result.ts'
-export { RANGE_IGNORED_CODE, type SequentialReason } from './sequential.ts'
+export { RANGE_IGNORED_CODE, type SequentialReason, UNKNOWN_LENGTH } from './sequential.ts'
 export { sleep } from './sleep.ts'
 export type { Verification } from './verify.ts'

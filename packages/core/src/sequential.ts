@@ -20,7 +20,10 @@ export type SequentialReason =
 export const SEQUENTIAL_RESUME_NOTE =
   'a resume continues from the saved offset only if the server honours Range then; otherwise it starts again from byte 0'
 
-/** The plan size of an object of unknown length: one part that ends where the stream ends. */
+/**
+ * The plan size of an object of unknown length: one part that ends where the stream ends. A
+ * checkpoint whose object size is this value describes such a stream.
+ */
 export const UNKNOWN_LENGTH: number = Number.MAX_SAFE_INTEGER
 
 /** The refusal as a non-retryable TransportError: retrying the same request gets the same 200. */
