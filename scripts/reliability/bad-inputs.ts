@@ -159,6 +159,11 @@ const cases: Case[] = [
     core: true,
   }),
   usage('flag missing its value (--part-size)', [small, '{dest}', '--part-size'], /part-size/),
+  usage('--range 9-1 (last before first)', [small, '{dest}', '--range', '9-1'], /--range "9-1"/, {
+    core: true,
+  }),
+  usage('--range abc', [small, '{dest}', '--range', 'abc'], /is not a byte range/),
+  usage('--range -100 (suffix form)', [small, '{dest}', '--range=-100'], /--range "-100"/),
   {
     name: 'no destination: the current directory, under the object name',
     argv: [small],

@@ -38,6 +38,8 @@ export interface GetCommand {
   readonly sseCustomerKeyFile: string | undefined
   /** OSS's per-connection cap (`x-oss-traffic-limit`), in bit/s. */
   readonly trafficLimit: number | undefined
+  /** `--range first-last` or `first-`: only these bytes of the object. */
+  readonly range: { readonly start: number; readonly end?: number } | undefined
 }
 
 /** Settings of `resumable status` and `resumable cancel`. */
@@ -145,6 +147,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
     noSignRequest: values['no-sign-request'] ?? false,
     sseCustomerKeyFile: values['sse-c-key-file'],
     trafficLimit: trafficLimitFlag(values['traffic-limit']),
+    range: rangeFlag(values.range),
   }
 }
 
@@ -188,6 +191,7 @@ function parse(argv: readonly string[]) {
       'no-sign-request': { type: 'boolean' },
       'sse-c-key-file': { type: 'string' },
       'traffic-limit': { type: 'string' },
+      range: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'V' },
     },
@@ -213,4 +217,22 @@ function integerFlag(flag: string, text: string | undefined, min: number): numbe
     throw new UsageError(`${flag} must be an integer ≥ ${min}, got "${text}"`)
   }
   return Number(text)
+}
+
+/** `--range 100-199` (inclusive, as HTTP) or `--range 100-` (to the end); bytes, no units. */
+function rangeFlag(text: string | undefined): GetCommand['range'] {
+  if (text === undefined) return undefined
+  const m = /^(\d+)-(\d*)$/.exec(text)
+  const start = Number(m?.[1])
+  const end = m?.[2] ? Number(m[2]) : undefined
+  if (
+    !m ||
+    !Number.isSafeInteger(start) ||
+    (end !== undefined && (!Number.isSafeInteger(end) || end < start))
+  ) {
+    throw new UsageError(
+      `--range "${text}" is not a byte range: give <first>-<last> (inclusive, last ≥ first) or <first>-, in bytes`,
+    )
+  }
+  return end === undefined ? { start } : { start, end }
 }

@@ -27,7 +27,10 @@ Usage:
 Sources:
   oss://bucket/key         Alibaba Cloud OSS (ali-oss client; --transport fetch for OSS V4 over fetch)
   s3://bucket/key          AWS S3 or any S3-compatible store (--endpoint for MinIO, R2, OSS S3 API)
-  http(s)://…              any URL whose server honours Range, including signed URLs
+  http(s)://…              any URL, including signed URLs: in parallel parts when the server honours
+                           Range, else one stream from byte 0 (a line says why; a resume continues
+                           only if the server then honours Range); without Content-Length, one
+                           stream of unknown length, complete when it ends
 
 Destination:
   a file path              written as <dest>.resumable-part, renamed to <dest> when verified
@@ -56,6 +59,9 @@ Options:
   --endpoint <url>         store endpoint (OSS: https://oss-cn-hangzhou.aliyuncs.com)
   --region <id>            region (OSS: cn-hangzhou; S3: us-east-1)
   --version-id <id>        download a specific object version
+  --range <first>-<last>   only bytes first..last (inclusive; <first>- for the rest of the object),
+                           resumable; verified by byte count and ETag (If-Match) only: the store's
+                           CRC-64 covers the whole object and cannot be checked against a range
   --transport <name>       ali-oss (default for oss://) or fetch
   --path-style             path-style S3 requests (automatic for an IP or localhost endpoint)
   --no-sign-request        unsigned requests to a public bucket, no credentials (s3://, oss://)

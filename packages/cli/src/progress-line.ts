@@ -12,6 +12,11 @@ const MAX_BAR = 40
  */
 export function progressLine(p: DownloadProgress, width: number): string {
   const room = Math.max(1, Math.floor(width) - 1)
+  if (p.sizeKnown === false) {
+    // No size, so no percent, bar or ETA: what arrived and how fast.
+    const text = `${formatBytes(p.bytesDone)} of unknown length  ${formatBytes(p.bytesPerSecond)}/s`
+    return text.length <= room ? text : formatBytes(p.bytesDone).slice(0, room)
+  }
   const fraction = p.totalBytes === 0 ? 1 : p.bytesDone / p.totalBytes
   const percent = `${(fraction * 100).toFixed(1).padStart(5)}%`
   // Most important first; the bar is placed after the percent when it is kept.

@@ -52,11 +52,15 @@ export class Reporter {
     switch (event.type) {
       case 'start':
         this.#line(
-          event.resumedBytes > 0
-            ? `resuming: ${formatBytes(event.resumedBytes)} of ${formatBytes(event.object.size)} already done (${event.resumedParts}/${event.partCount} parts)`
-            : event.object.size === 0
-              ? 'downloading an empty object (0 B)'
-              : `downloading ${formatBytes(event.object.size)} in ${event.partCount} part(s) of ${formatBytes(event.partSize)}`,
+          event.object.sizeKnown === false
+            ? event.resumedBytes > 0
+              ? `resuming a stream of unknown length after ${formatBytes(event.resumedBytes)}`
+              : 'downloading a stream of unknown length (the server sent no Content-Length)'
+            : event.resumedBytes > 0
+              ? `resuming: ${formatBytes(event.resumedBytes)} of ${formatBytes(event.object.size)} already done (${event.resumedParts}/${event.partCount} parts)`
+              : event.object.size === 0
+                ? 'downloading an empty object (0 B)'
+                : `downloading ${formatBytes(event.object.size)} in ${event.partCount} part(s) of ${formatBytes(event.partSize)}`,
         )
         break
       case 'checkpoint-discarded':
@@ -69,6 +73,9 @@ export class Reporter {
         break
       case 'restart':
         this.#line(`object changed, restarting (${event.restarts}): ${event.reason}`)
+        break
+      case 'sequential':
+        this.#line(`not parallel: ${event.message}`)
         break
       case 'resume-checked':
         this.#line(
@@ -175,7 +182,9 @@ function jsonEvent(event: DownloadEvent): Record<string, unknown> {
     return {
       ...rest,
       type: event.resumedBytes > 0 ? 'resumed' : 'start',
-      size: object.size,
+      // An object of unknown length has no size yet: null, not the placeholder 0.
+      size: object.sizeKnown === false ? null : object.size,
+      ...(object.sizeKnown === false ? { sizeKnown: false } : {}),
       etag: object.etag,
       lastModified: object.lastModified,
       versionId: object.versionId,

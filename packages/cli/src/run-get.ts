@@ -56,6 +56,7 @@ export async function runGet(cmd: GetCommand, cli: CliEnvironment): Promise<numb
       transport,
       target,
       checkpoint,
+      ...(cmd.range === undefined ? {} : { range: cmd.range }),
       ...(cmd.partSize === undefined ? {} : { partSize: cmd.partSize }),
       ...(cmd.concurrency === undefined ? {} : { concurrency: cmd.concurrency }),
       ...(cmd.retries === undefined ? {} : { retries: cmd.retries }),

@@ -1,4 +1,4 @@
-import { CheckpointCodec, CheckpointError, TargetError } from '@resumable/core'
+import { CheckpointCodec, CheckpointError, TargetError, UNKNOWN_LENGTH } from '@resumable/core'
 import type { CliEnvironment, FilePlaces, RunningDownload } from './cli-environment.ts'
 import type { DestinationCommand } from './command-line.ts'
 import { ExitCode } from './exit-codes.ts'
@@ -29,10 +29,12 @@ export async function runStatus(cmd: DestinationCommand, cli: CliEnvironment): P
   try {
     const { identity, state, savedAt } = CheckpointCodec.decode(bytes)
     const size = identity.object.size
+    const unknown = size === UNKNOWN_LENGTH
     const done = state.bytesDone
     const percent = size === 0 ? 100 : (done / size) * 100
-    const progress =
-      size === 0
+    const progress = unknown
+      ? `${formatBytes(done)} of a stream of unknown length`
+      : size === 0
         ? 'an empty object: nothing to fetch'
         : `${formatBytes(done)} (${percent.toFixed(1)}%), ${state.doneCount}/${state.plan.partCount} parts of ${formatBytes(state.plan.partSize)}`
     say(
@@ -42,10 +44,10 @@ export async function runStatus(cmd: DestinationCommand, cli: CliEnvironment): P
         state: running ? 'running' : 'in-progress',
         source: identity.source,
         destination: identity.destination,
-        size,
+        size: unknown ? null : size,
         etag: identity.object.etag,
         bytesDone: done,
-        percent: Number(percent.toFixed(2)),
+        percent: unknown ? null : Number(percent.toFixed(2)),
         partsDone: state.doneCount,
         partsTotal: state.plan.partCount,
         partSize: state.plan.partSize,
@@ -55,7 +57,7 @@ export async function runStatus(cmd: DestinationCommand, cli: CliEnvironment): P
       [
         `source:      ${identity.source}`,
         `destination: ${identity.destination}`,
-        `object:      ${formatBytes(size)}${identity.object.etag ? `, ETag ${identity.object.etag}` : ''}`,
+        `object:      ${unknown ? 'unknown length (no Content-Length)' : formatBytes(size)}${identity.object.etag ? `, ETag ${identity.object.etag}` : ''}`,
         `progress:    ${progress}`,
         `last saved:  ${new Date(savedAt).toISOString()}`,
         runningLine ?? 'paused: run the same `resumable get` command again to resume',

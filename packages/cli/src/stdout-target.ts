@@ -46,6 +46,11 @@ export class StdoutTarget implements Target {
     }
   }
 
+  /** The final size of an object of unknown length; `commit` checks the stream against it. */
+  async setSize(size: number): Promise<void> {
+    this.#size = size
+  }
+
   /** Bytes sent to stdout cannot be read back. */
   async read(): Promise<Uint8Array> {
     throw new TargetError('io', 'cannot read back bytes already streamed to stdout')

@@ -1,10 +1,13 @@
+import { RANGE_VERIFICATION } from './byte-range.ts'
 import { CheckpointWriter } from './checkpoint/checkpoint-writer.ts'
 import { loadCheckpoint } from './checkpoint/load-checkpoint.ts'
 import { recheckParts } from './checkpoint/recheck-parts.ts'
 import { TransferState } from './checkpoint/transfer-state.ts'
+import type { ChecksumAlgorithm } from './crc64/algorithm.ts'
 import { AbortedError } from './errors/aborted-error.ts'
 import { IntegrityError } from './errors/integrity-error.ts'
 import { ObjectChangedError } from './errors/object-changed-error.ts'
+import { OptionsError } from './errors/options-error.ts'
 import type { DownloadEvent } from './events.ts'
 import type { ResolvedOptions } from './options.ts'
 import { type PartPlan, partRange, planParts, singlePartPlan } from './plan.ts'
@@ -14,6 +17,12 @@ import { RateLimiter } from './rate-limiter.ts'
 import type { DownloadResult } from './result.ts'
 import type { RunContext, RunCounters } from './run-context.ts'
 import { runParts } from './run-parts.ts'
+import {
+  isRangeIgnored,
+  SEQUENTIAL_RESUME_NOTE,
+  type SequentialReason,
+  UNKNOWN_LENGTH,
+} from './sequential.ts'
 import { statWithRetry } from './stat-with-retry.ts'
 import { combinePartCrcs, type Verification, verifyObject } from './verify.ts'
 
@@ -31,15 +40,54 @@ export async function runDownload(
   const counters: RunCounters = { fetchedBytes: 0, retries: 0, retriesByKind: {}, inFlight: 0 }
   const emit = (event: DownloadEvent): void => options.onEvent?.(event)
   const limiter = options.maxBytesPerSecond ? new RateLimiter(options.maxBytesPerSecond) : undefined
-  for (let restarts = 0; ; restarts++) {
+  const mode: AttemptMode = { sequential: false, discardedBytes: 0 }
+  let switches = 0
+  for (let restarts = 0; ; ) {
     try {
-      return await attempt(options, signal, counters, emit, limiter, startedAt, restarts)
+      return await attempt(options, signal, counters, emit, limiter, startedAt, restarts, mode)
     } catch (error) {
+      if (signal.aborted) throw error
+      // 9. The server ignored Range: one sequential stream from byte 0, never the same refusal
+      //    again (sequential.ts). Bounded, since a drop mid-stream can only resume from 0 too.
+      if (isRangeIgnored(error) && switches < Math.max(1, options.retries)) {
+        switches++
+        counters.retries++
+        counters.retriesByKind['range-ignored'] = (counters.retriesByKind['range-ignored'] ?? 0) + 1
+        emit(sequentialEvent('range-ignored', mode.discardedBytes))
+        mode.sequential = true
+        continue
+      }
       // 9. Object changed: start over (bounded by maxRestarts) or fail; never mix two versions.
-      if (!(error instanceof ObjectChangedError) || signal.aborted) throw error
+      if (!(error instanceof ObjectChangedError)) throw error
       if (options.onObjectChanged === 'fail' || restarts >= options.maxRestarts) throw error
-      emit({ type: 'restart', reason: error.message, restarts: restarts + 1 })
+      restarts++
+      emit({ type: 'restart', reason: error.message, restarts })
     }
+  }
+}
+
+/** How the next attempt must run, as learned by the ones before it. */
+interface AttemptMode {
+  /** One part, one stream: the server ignores Range. */
+  sequential: boolean
+  /** Bytes the last attempt threw away (reported in the `sequential` event). */
+  discardedBytes: number
+}
+
+function sequentialEvent(reason: SequentialReason, discardedBytes: number): DownloadEvent {
+  const why =
+    reason === 'range-ignored'
+      ? 'the server ignored Range (it answered a ranged GET with 200 and the whole object)'
+      : reason === 'unknown-size'
+        ? 'the server did not say how long the object is (no Content-Length), so only the end of the stream will mark it complete'
+        : 'the server does not serve byte ranges (Accept-Ranges: none)'
+  const dropped =
+    discardedBytes > 0 ? `; the ${discardedBytes} bytes received so far are discarded` : ''
+  return {
+    type: 'sequential',
+    reason,
+    discardedBytes,
+    message: `${why}: downloading as one sequential stream from byte 0${dropped}; ${SEQUENTIAL_RESUME_NOTE}`,
   }
 }
 
@@ -51,11 +99,22 @@ async function attempt(
   limiter: RateLimiter | undefined,
   startedAt: number,
   restarts: number,
+  mode: AttemptMode,
 ): Promise<DownloadResult> {
   const { transport, target, checkpoint: store, checkpointKey } = options
   // 1. Stat, retried like parts (stat-with-retry.ts, retry.ts).
   const object = await statWithRetry({ options, signal, emit, counters })
   const algorithm = options.verify ? object.checksum?.algorithm : undefined
+  // An object of unknown length is planned as one part that ends where the stream ends; its
+  // checkpoint names that plan size, so it is discarded if the server later tells a length.
+  const unknown = object.sizeKnown === false
+  if (unknown && typeof target.setSize !== 'function') {
+    throw new OptionsError(
+      'target',
+      'the server did not say how long the object is, and this Target cannot take an object of unknown length (it has no setSize)',
+    )
+  }
+  const planned: ObjectInfo = unknown ? { ...object, size: UNKNOWN_LENGTH } : object
   // 2. Load the checkpoint; anything that does not match is discarded with a reason
   //    (checkpoint/load-checkpoint.ts, checkpoint/match.ts, checkpoint/codec.ts).
   let state = store
@@ -65,13 +124,17 @@ async function attempt(
           key: checkpointKey,
           source: transport.id,
           destination: target.id,
-          object,
+          object: planned,
           algorithm,
         },
         emit,
       )
     : undefined
-  const opened = await target.open({ size: object.size, resume: state !== undefined })
+  const opened = await target.open({
+    size: unknown ? 0 : object.size,
+    resume: state !== undefined,
+    ...(unknown ? { sizeKnown: false } : {}),
+  })
   if (state && !opened.resumed) {
     emit({
       type: 'checkpoint-discarded',
@@ -87,7 +150,11 @@ async function attempt(
     emit({ type: 'resume-checked', partsChecked: claimed, partsRefetched })
   }
   // 4. Plan parts, unless the checkpoint's plan is reused (plan.ts).
-  state ??= new TransferState(freshPlan(options, object), algorithm)
+  if (unknown && !mode.sequential) emit(sequentialEvent('unknown-size', 0))
+  else if (!state && !mode.sequential && object.acceptRanges === false) {
+    if (object.size > options.singleRequestThreshold) emit(sequentialEvent('ranges-refused', 0))
+  }
+  state ??= new TransferState(freshPlan(options, planned, mode.sequential || unknown), algorithm)
   const resumedBytes = state.bytesDone
   const writer = new CheckpointWriter(
     store,
@@ -96,7 +163,7 @@ async function attempt(
       source: transport.id,
       destination: target.id,
       object: {
-        size: object.size,
+        size: planned.size,
         ...(object.etag === undefined ? {} : { etag: object.etag }),
         ...(object.lastModified === undefined ? {} : { lastModified: object.lastModified }),
         ...(object.versionId === undefined ? {} : { versionId: object.versionId }),
@@ -129,7 +196,8 @@ async function attempt(
       if (!force && !meter.due(options.progressIntervalMs)) return
       const progress = meter.snapshot({
         bytesDone: runState.bytesDone,
-        totalBytes: object.size,
+        totalBytes: unknown ? runState.bytesDone : object.size,
+        ...(unknown ? { sizeKnown: false } : {}),
         resumedBytes,
         partsDone: runState.doneCount,
         partsTotal: runState.plan.partCount,
@@ -145,20 +213,27 @@ async function attempt(
   }
 
   let verification: Verification
+  let result: ObjectInfo = object
   try {
     // 5–7. Fetch parts with exact-range checks (run-parts.ts, part-fetcher.ts, stall-guard.ts),
     //      retry from the last byte (retry.ts, backoff.ts), checkpoint what is durable
     //      (checkpoint/checkpoint-writer.ts).
     await runParts(ctx, writer)
+    if (unknown) result = await endStream(options, runState, object, algorithm)
     // 8. Verify the combined CRC-64, then publish (verify.ts, crc64/combine.ts).
-    verification = verifyObject(
-      object,
-      algorithm,
-      algorithm ? combinePartCrcs(algorithm, state.crcs, (i) => partLength(runState, i)) : 0n,
-    )
+    verification = options.range
+      ? RANGE_VERIFICATION
+      : unknown
+        ? streamVerification(object, algorithm, runState)
+        : verifyObject(
+            object,
+            algorithm,
+            algorithm ? combinePartCrcs(algorithm, state.crcs, (i) => partLength(runState, i)) : 0n,
+          )
     emit({ type: 'verified', verification })
     await target.commit()
   } catch (error) {
+    mode.discardedBytes = isRangeIgnored(error) ? runState.bytesDone : 0
     await cleanUp(options, writer, error, emit)
     throw error
   }
@@ -166,8 +241,8 @@ async function attempt(
   await store?.remove(checkpointKey).catch(() => undefined)
   ctx.reportProgress(true)
   return {
-    object,
-    bytes: object.size,
+    object: result,
+    bytes: result.size,
     resumedBytes,
     fetchedBytes: counters.fetchedBytes,
     partSize: state.plan.partSize,
@@ -177,11 +252,43 @@ async function attempt(
     retriesByKind: { ...counters.retriesByKind },
     restarts,
     durationMs: Date.now() - startedAt,
+    ...(options.range
+      ? { range: { start: options.range.start, end: options.range.start + object.size - 1 } }
+      : {}),
   }
 }
 
-function freshPlan(options: ResolvedOptions, object: ObjectInfo): PartPlan {
-  return object.acceptRanges === false || object.size <= options.singleRequestThreshold
+/** Ends a stream of unknown length: its length is where it ended, which the Target learns now. */
+async function endStream(
+  options: ResolvedOptions,
+  state: TransferState,
+  object: ObjectInfo,
+  algorithm: ChecksumAlgorithm | undefined,
+): Promise<ObjectInfo> {
+  const length = state.partial(0)?.written ?? 0
+  // A single part is the whole object: its CRC is the object's, no combining needed.
+  if (algorithm) state.crcs[0] = state.partial(0)?.crc ?? 0n
+  await options.target.setSize?.(length)
+  return { ...object, size: length }
+}
+
+function streamVerification(
+  object: ObjectInfo,
+  algorithm: ChecksumAlgorithm | undefined,
+  state: TransferState,
+): Verification {
+  if (algorithm && object.checksum) return verifyObject(object, algorithm, state.crcs[0] ?? 0n)
+  return {
+    method: 'size',
+    reason:
+      'the server did not say how long the object is (no Content-Length) and published no checksum: only the end of the stream marked it complete',
+  }
+}
+
+function freshPlan(options: ResolvedOptions, object: ObjectInfo, sequential: boolean): PartPlan {
+  return sequential ||
+    object.acceptRanges === false ||
+    object.size <= options.singleRequestThreshold
     ? singlePartPlan(object.size)
     : planParts(object.size, options.partSize, options.maxParts)
 }
@@ -203,7 +310,10 @@ async function cleanUp(
   emit: (event: DownloadEvent) => void,
 ): Promise<void> {
   const { target, checkpoint: store, checkpointKey } = options
+  // An ignored Range leaves parts whose bytes came from streams that did not start where asked
+  // (or a sequential prefix the server will not continue): none of it can be continued.
   const discard =
+    isRangeIgnored(error) ||
     error instanceof ObjectChangedError ||
     (error instanceof AbortedError && error.kind === 'cancelled') ||
     error instanceof IntegrityError

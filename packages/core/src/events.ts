@@ -1,13 +1,16 @@
 import type { CheckpointProblem } from './errors/checkpoint-error.ts'
 import type { ObjectInfo } from './ports.ts'
+import type { SequentialReason } from './sequential.ts'
 import type { Verification } from './verify.ts'
 
 /** A snapshot of progress. */
 export interface DownloadProgress {
   /** Bytes of the object present at the target (resumed + fetched this run). */
   readonly bytesDone: number
-  /** Object size. */
+  /** Object size; equal to `bytesDone` while `sizeKnown` is false. */
   readonly totalBytes: number
+  /** False while downloading an object of unknown length (no `Content-Length`). */
+  readonly sizeKnown?: boolean
   /** Bytes taken from the checkpoint instead of the network. */
   readonly resumedBytes: number
   /** Bytes per second over the recent window. */
@@ -68,3 +71,12 @@ export type DownloadEvent =
   | { readonly type: 'progress'; readonly progress: DownloadProgress }
   | { readonly type: 'verified'; readonly verification: Verification }
   | { readonly type: 'paused'; readonly durableBytes: number }
+  | {
+      /** The download runs as one sequential stream, not parallel parts, and why. */
+      readonly type: 'sequential'
+      readonly reason: SequentialReason
+      /** Bytes already received that were thrown away because they cannot be trusted in order. */
+      readonly discardedBytes: number
+      /** What happened and what a resume will do, for people. */
+      readonly message: string
+    }

@@ -6,6 +6,7 @@
 export { type BackoffPolicy, backoffDelay } from './backoff.ts'
 export { base64ToBytes, bytesToBase64 } from './base64.ts'
 export * from './batch/index.ts'
+export { type ByteRange, RANGE_VERIFICATION } from './byte-range.ts'
 export {
   CHECKPOINT_FORMAT_VERSION,
   type Checkpoint,
@@ -60,5 +61,6 @@ export type {
   Transport,
 } from './ports.ts'
 export type { DownloadResult } from './result.ts'
+export { RANGE_IGNORED_CODE, type SequentialReason, UNKNOWN_LENGTH } from './sequential.ts'
 export { sleep } from './sleep.ts'
 export type { Verification } from './verify.ts'

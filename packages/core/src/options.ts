@@ -1,3 +1,4 @@
+import { type ByteRange, checkByteRange, rangeTransport } from './byte-range.ts'
 import {
   CHOICE_TABLE,
   type NumericOption,
@@ -18,6 +19,13 @@ export interface DownloadOptions {
   readonly transport: Transport
   /** Receives the bytes and publishes the destination. */
   readonly target: Target
+  /**
+   * Download only bytes `start`..`end` (inclusive; `end` omitted: to the end of the object). The
+   * range is part of the checkpoint's identity. The store's whole-object CRC-64 cannot be checked
+   * against a range: the byte count and If-Match on the ETag are (see `verification`).
+   * @default the whole object
+   */
+  readonly range?: ByteRange
   /** Persists progress so a later run resumes; omit or `false` for no checkpoint. */
   readonly checkpoint?: CheckpointStore | false
   /** Key under which the checkpoint is stored. @default target.id */
@@ -66,7 +74,9 @@ export interface DownloadOptions {
 
 /** DownloadOptions with defaults applied and every value checked. */
 export interface ResolvedOptions {
+  /** The caller's transport, or a view of its `range` when one was asked for. */
   readonly transport: Transport
+  readonly range: ByteRange | undefined
   readonly target: Target
   readonly checkpoint: CheckpointStore | undefined
   readonly checkpointKey: string
@@ -128,8 +138,10 @@ export function resolveOptions(options: DownloadOptions): ResolvedOptions {
   }
   const partSize = numeric(options, 'partSize')
   const retryBaseDelayMs = numeric(options, 'retryBaseDelayMs')
+  const range = options.range === undefined ? undefined : checkByteRange(options.range)
   return {
-    transport,
+    transport: range ? rangeTransport(transport, range) : transport,
+    range,
     target,
     checkpoint,
     checkpointKey,

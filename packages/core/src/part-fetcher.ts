@@ -7,6 +7,7 @@ import { partRange } from './plan.ts'
 import type { ReadResponse } from './ports.ts'
 import { backOffOrThrow } from './retry.ts'
 import type { RunContext } from './run-context.ts'
+import { isRangeIgnored, rangeIgnoredError } from './sequential.ts'
 import { stallGuard } from './stall-guard.ts'
 
 /** Marks an error from the Target: local failures are never retried as if the network caused them. */
@@ -26,6 +27,8 @@ export async function fetchPart(ctx: RunContext, index: number, buffer: Uint8Arr
   const { options, state } = ctx
   const { start, end } = partRange(state.plan, index)
   const algorithm = state.algorithm
+  // An object of unknown length: one stream, complete where it ends (ports.ts, ReadRequest.toEnd).
+  const toEnd = ctx.object.sizeKnown === false
   const prior = state.partial(index)
   let written = prior?.written ?? 0
   let crc = prior?.crc ?? 0n
@@ -70,11 +73,18 @@ export async function fetchPart(ctx: RunContext, index: number, buffer: Uint8Arr
         options.stallTimeoutMs,
         attempt,
         () =>
-          options.transport.read({ start: from, end, object: ctx.object, signal: attempt.signal }),
+          options.transport.read({
+            start: from,
+            end,
+            object: ctx.object,
+            signal: attempt.signal,
+            ...(toEnd ? { toEnd } : {}),
+          }),
         (late) => void chunkReader(late.body).cancel(),
       )
       reader = chunkReader(response.body)
-      checkResponse(ctx, response, from, end)
+      checkResponse(ctx, response, from, toEnd ? response.range.end : end)
+      ctx.rangeHonoured?.()
       for (;;) {
         const current = reader
         const chunk = await stallGuard(options.stallTimeoutMs, attempt, () => current.next())
@@ -106,6 +116,8 @@ export async function fetchPart(ctx: RunContext, index: number, buffer: Uint8Arr
         ctx.reportProgress()
       }
       await flush()
+      // Its length is what arrived; the engine reads it from the partial record.
+      if (toEnd) return
       if (start + written <= end) {
         throw new TransportError(
           'network',
@@ -126,7 +138,8 @@ export async function fetchPart(ctx: RunContext, index: number, buffer: Uint8Arr
       // Every byte of the part arrived before the failure: it is done, whatever came after.
       if (start + written > end) break
       if (ctx.signal.aborted) throw ctx.signal.reason
-      const error = classify(caught)
+      // Once a 206 proved ranges work, a 200 is a glitch in between (a proxy): retried, not a switch.
+      const error = classify(ctx.rangeProven?.() ? rangeGlitch(caught) : caught)
       failures = written > before ? 1 : failures + 1
       await backOffOrThrow(ctx, index, failures, error)
     } finally {
@@ -144,12 +157,24 @@ function checkResponse(ctx: RunContext, response: ReadResponse, start: number, e
       `the object changed during the download: ETag ${ctx.object.etag} became ${etag}`,
     )
   }
+  const { size } = ctx.object
+  if (range.start === 0 && range.end === size - 1 && (start !== 0 || end !== size - 1)) {
+    throw rangeIgnoredError(
+      `asked for bytes ${start}-${end} but the server ignored Range and sent the whole object`,
+    )
+  }
   if (range.start !== start || range.end !== end) {
     throw new TransportError(
       'protocol',
       `asked for bytes ${start}-${end} but the server answered with bytes ${range.start}-${range.end}`,
     )
   }
+}
+
+/** An ignored Range after ranges were proven, as a retryable protocol error. */
+function rangeGlitch(error: unknown): unknown {
+  if (!isRangeIgnored(error)) return error
+  return new TransportError('protocol', error.message, { retryable: true, cause: error })
 }
 
 /** Maps a failure to a retryable TransportError, or rethrows what must end the download. */

@@ -18,8 +18,15 @@ export interface RestoreState {
 
 /** What a Transport learns about the remote object before any byte is read. */
 export interface ObjectInfo {
-  /** Size in bytes. */
+  /** Size in bytes; 0, a placeholder, when `sizeKnown` is false. */
   readonly size: number
+  /**
+   * False when the server did not say how long the object is (a chunked response, no
+   * `Content-Length`). The engine then reads one stream to its end (`ReadRequest.toEnd`) into a
+   * Target that has `setSize`, and only the end of the stream (and a whole-object checksum, if
+   * there is one) says the download is complete. Omitted means known.
+   */
+  readonly sizeKnown?: boolean
   /** Entity tag exactly as the store sent it (quotes included); compared byte for byte. */
   readonly etag?: string
   /** `Last-Modified` as the store sent it (HTTP date). */
@@ -50,10 +57,17 @@ export interface CallOptions {
 export interface ReadRequest extends CallOptions {
   /** First byte offset (inclusive). */
   readonly start: number
-  /** Last byte offset (inclusive). */
+  /** Last byte offset (inclusive). Meaningless when `toEnd` is set. */
   readonly end: number
   /** The object as `stat` saw it; send `If-Match: object.etag` and pin `object.versionId`. */
   readonly object: ObjectInfo
+  /**
+   * Read from `start` to the end of the object, however long (`Range: bytes=start-`, or no Range
+   * from 0), and end the body where the server's stream ends. Asked only of a Transport whose
+   * `stat` said `sizeKnown: false`. A 200 to a read from `start > 0` is an ignored Range
+   * (`RangeIgnored`); the response's `range.end` is then `Number.MAX_SAFE_INTEGER` when unknown.
+   */
+  readonly toEnd?: boolean
 }
 
 /**
@@ -85,8 +99,10 @@ export interface Transport {
 
 /** How a Target is opened. */
 export interface TargetOpenOptions {
-  /** Final size of the object; a Target may pre-allocate. */
+  /** Final size of the object; a Target may pre-allocate. 0 when `sizeKnown` is false. */
   readonly size: number
+  /** False for an object of unknown length: writes extend the file, `setSize` comes before `commit`. */
+  readonly sizeKnown?: boolean
   /** True to reopen an existing temporary file (resume), false to start empty. */
   readonly resume: boolean
 }
@@ -115,6 +131,11 @@ export interface Target {
   read(offset: number, length: number): Promise<Uint8Array>
   /** Durability barrier: every write that resolved before this call is durable when it resolves. */
   sync(): Promise<void>
+  /**
+   * Gives the final size of an object opened with `sizeKnown: false`, once its stream has ended,
+   * before `commit`. Optional: a Target without it cannot take an object of unknown length.
+   */
+  setSize?(size: number): Promise<void>
   /** Makes the complete object appear at the destination atomically. */
   commit(): Promise<void>
   /** Closes the temporary place; removes it unless `keep` is true. */

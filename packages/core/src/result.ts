@@ -3,9 +3,11 @@ import type { Verification } from './verify.ts'
 
 /** What a finished download reports. */
 export interface DownloadResult {
-  /** The object as `stat` described it (ETag, Last-Modified, metadata, …). */
+  /** The object as `stat` described it (ETag, Last-Modified, metadata, …); with `range`, `size` is the range's length. */
   readonly object: ObjectInfo
-  /** Object size, now at the destination. */
+  /** The byte range of the object that was downloaded, when the `range` option asked for one (`end` clipped to the object). */
+  readonly range?: { readonly start: number; readonly end: number }
+  /** Object size (or range length), now at the destination. */
   readonly bytes: number
   /** Bytes taken from the checkpoint instead of the network. */
   readonly resumedBytes: number

@@ -25,6 +25,10 @@ export interface RunContext {
   readonly signal: AbortSignal
   readonly limiter: RateLimiter | undefined
   readonly counters: RunCounters
+  /** Called when a response proved that the server honours `Range` (a 206 with the range asked for). */
+  readonly rangeHonoured?: () => void
+  /** True once a response of this run proved that the server honours `Range`. */
+  readonly rangeProven?: () => boolean
   emit(event: DownloadEvent): void
   reportProgress(force?: boolean): void
 }

@@ -23,7 +23,22 @@ export async function runParts(ctx: RunContext, writer: CheckpointWriter): Promi
     failure ??= { error }
     stop.abort(error)
   }
-  const partCtx: RunContext = { ...ctx, signal: stop.signal }
+  // Until one response proves that the server honours Range, only one part is in flight: a server
+  // that ignores it would otherwise start sending the whole object to every worker at once.
+  let honoured: () => void = () => undefined
+  let proven = false
+  const rangeProven = new Promise<void>((resolve) => {
+    honoured = resolve
+  })
+  const partCtx: RunContext = {
+    ...ctx,
+    signal: stop.signal,
+    rangeHonoured: () => {
+      proven = true
+      honoured()
+    },
+    rangeProven: () => proven,
+  }
 
   let saving: Promise<void> | undefined
   const timer = setInterval(() => {
@@ -51,7 +66,9 @@ export async function runParts(ctx: RunContext, writer: CheckpointWriter): Promi
       try {
         await fetchPart(partCtx, index, buffer)
         const { start, end } = partRange(state.plan, index)
-        ctx.emit({ type: 'part-done', index, bytes: end - start + 1 })
+        // A stream of unknown length stays partial: its length is what was written.
+        const bytes = state.partial(index)?.written ?? end - start + 1
+        ctx.emit({ type: 'part-done', index, bytes })
       } catch (error) {
         fail(error)
         return
@@ -61,7 +78,10 @@ export async function runParts(ctx: RunContext, writer: CheckpointWriter): Promi
     }
   }
   try {
-    await Promise.all(Array.from({ length: Math.min(options.concurrency, queue.length) }, worker))
+    const workers = Math.min(options.concurrency, queue.length)
+    const first = worker()
+    if (ctx.object.acceptRanges !== true && workers > 1) await Promise.race([rangeProven, first])
+    await Promise.all([first, ...Array.from({ length: Math.max(0, workers - 1) }, worker)])
   } finally {
     clearInterval(timer)
     ctx.signal.removeEventListener('abort', onRunAbort)

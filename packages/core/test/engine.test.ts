@@ -156,10 +156,11 @@ describe('download: faults', () => {
     assert.equal(retry?.type === 'retry' && retry.reason.kind, 'protocol')
   })
 
-  it('refuses a 200 whole-object answer to a ranged read without writing a byte', async () => {
+  it('switches to one sequential stream from byte 0 when a ranged read gets the whole object, writing none of the refused body', async () => {
     const object = makeObject(300 * KiB)
-    const { target, transport, options, volume } = setup(object)
-    transport.fault = ({ start }) => (start > 0 ? { type: 'ignore-range' } : undefined)
+    const { target, transport, options, events } = setup(object)
+    transport.fault = ({ start, end }) =>
+      start > 0 || end < object.bytes.length - 1 ? { type: 'ignore-range' } : undefined
     const writes: [number, number][] = []
     const spy = {
       id: target.id,
@@ -173,15 +174,73 @@ describe('download: faults', () => {
         return target.write(offset, data)
       },
     }
-    await assert.rejects(download(options({ target: spy, retries: 2 })), (e: unknown) => {
-      return e instanceof TransportError && e.kind === 'protocol'
+    const result = await download(options({ target: spy, concurrency: 1 }))
+    assert.deepEqual(target.committed, object.bytes)
+    assert.deepEqual(result.verification, { method: 'crc64xz', value: object.checksum })
+    assert.deepEqual(writes[0], [0, 32 * KiB], 'the first write is the sequential stream at 0')
+    const refused = transport.reads.filter((r) => r.fault === 'ignore-range')
+    assert.equal(refused.length, 1, 'the refusal is not retried')
+    assert.deepEqual(transport.reads.at(-1), {
+      start: 0,
+      end: object.bytes.length - 1,
+      fault: undefined,
     })
-    assert.equal(target.committed, undefined)
-    assert.ok(
-      writes.every(([offset, length]) => offset + length <= 102_400),
-      'only part 0 was written',
+    const switched = events.find((e) => e.type === 'sequential')
+    assert.ok(switched?.type === 'sequential' && switched.reason === 'range-ignored')
+    assert.match(switched.message, /only if the server honours Range/)
+    assert.deepEqual(result.retriesByKind, { 'range-ignored': 1 })
+  })
+
+  it('retries a whole-object answer as a glitch once a 206 has proven that ranges work', async () => {
+    const object = makeObject(400 * KiB)
+    const { target, transport, options, events } = setup(object)
+    transport.fault = ({ n }) => (n === 1 ? { type: 'ignore-range' } : undefined)
+    const result = await download(options({ concurrency: 1 }))
+    assert.deepEqual(target.committed, object.bytes)
+    assert.equal(events.filter((e) => e.type === 'sequential').length, 0)
+    assert.deepEqual(result.retriesByKind, { protocol: 1 })
+    assert.ok(transport.reads.length > 2, 'still in parts')
+  })
+
+  it('plans one sequential part and says so when the server sends Accept-Ranges: none', async () => {
+    const object = makeObject(300 * KiB)
+    const { target, transport, options, events } = setup(object)
+    const stat = transport.stat.bind(transport)
+    transport.stat = async () => ({ ...(await stat()), acceptRanges: false })
+    await download(options())
+    assert.deepEqual(target.committed, object.bytes)
+    assert.deepEqual(
+      transport.reads.map((r) => [r.start, r.end]),
+      [[0, object.bytes.length - 1]],
     )
-    assert.equal(volume.hasTemp(target.id), true, 'temp kept for a later resume')
+    const said = events.find((e) => e.type === 'sequential')
+    assert.ok(said?.type === 'sequential' && said.reason === 'ranges-refused')
+  })
+
+  it('resumes a sequential download from its durable offset when the server then honours Range, and from 0 when it does not', async () => {
+    const object = makeObject(400 * KiB)
+    for (const honours of [true, false]) {
+      const { target, transport, options, events, volume } = setup(object)
+      const stat = transport.stat.bind(transport)
+      transport.stat = async () => ({ ...(await stat()), acceptRanges: false })
+      transport.fault = ({ n }) => (n === 0 ? { type: 'reset', afterBytes: 150 * KiB } : undefined)
+      await assert.rejects(download(options({ retries: 0 })))
+      assert.equal(volume.hasTemp(target.id), true)
+      transport.fault = ({ start }) =>
+        !honours && start > 0 ? { type: 'ignore-range' } : undefined
+      const result = await download(options())
+      assert.deepEqual(target.committed, object.bytes)
+      const resumedAt = transport.reads[1]?.start ?? -1
+      assert.ok(resumedAt > 0, 'the second run asks for the rest first')
+      if (honours) {
+        assert.equal(result.resumedBytes, resumedAt)
+        assert.equal(transport.reads.length, 2)
+      } else {
+        assert.equal(transport.reads.at(-1)?.start, 0)
+        const said = [...events].reverse().find((e) => e.type === 'sequential')
+        assert.ok(said?.type === 'sequential' && said.discardedBytes === resumedAt)
+      }
+    }
   })
 
   it('restarts from scratch when the object changes between requests', async () => {

@@ -71,7 +71,10 @@ export class FileTarget implements Target {
     await this.#lock.acquire()
     try {
       if (options.resume) {
-        const reopened = await this.#reopen(options.size)
+        // Of unknown length, the temp file may hold any prefix of the object.
+        const reopened = await this.#reopen(
+          options.sizeKnown === false ? Number.MAX_SAFE_INTEGER : options.size,
+        )
         if (reopened) return { resumed: true }
       }
       this.#handle = await open(this.tempPath, 'w+', 0o644)
@@ -141,6 +144,11 @@ export class FileTarget implements Target {
     } catch (error) {
       throw toTargetError(error, 'sync', this.tempPath)
     }
+  }
+
+  /** The final size of an object of unknown length; `commit` checks the file against it. */
+  async setSize(size: number): Promise<void> {
+    this.#size = size
   }
 
   /** fsync, rename over the destination, fsync the directory, release the lock. */

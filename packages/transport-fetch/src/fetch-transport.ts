@@ -10,6 +10,7 @@ import {
 import {
   assertRestored,
   checkRangeResponse,
+  checkStreamResponse,
   guardBody,
   networkFailure,
   objectInfoFromHead,
@@ -20,7 +21,6 @@ import {
   readBodyText,
   redactError,
   refuseEncoding,
-  requireContentLength,
   storeErrorFields,
   storeFailure,
 } from '@resumable/core/http'
@@ -100,13 +100,19 @@ export class FetchTransport implements Transport {
     }
     await response.discard()
     refuseEncoding(response, describe)
-    const size = requireContentLength(response, describe)
-    return this.#checked(objectInfoFromHead(response, size, { ranged: false }), response, sent)
+    const size = parseContentLength(response.header('content-length'))
+    // No Content-Length (a chunked server): an object of unknown length, read as one stream.
+    const info =
+      size === undefined
+        ? { ...objectInfoFromHead(response, 0, { ranged: false }), sizeKnown: false }
+        : objectInfoFromHead(response, size, { ranged: false })
+    return this.#checked(info, response, sent)
   }
 
   /** Reads bytes `start`..`end`, guarded by If-Match; the body is streamed, never buffered. */
   async read(request: ReadRequest): Promise<ReadResponse> {
     const { start, end, object, signal } = request
+    if (request.toEnd) return this.#readToEnd(request)
     const describe = `GET ${this.id} bytes ${start}-${end}`
     if (
       !Number.isSafeInteger(start) ||
@@ -121,13 +127,7 @@ export class FetchTransport implements Transport {
         { retryable: false },
       )
     }
-    const headers = new Headers({ range: `bytes=${start}-${end}` })
-    // A weak ETag never matches If-Match (strong comparison): it would fail every read.
-    if (object.etag !== undefined && !object.etag.startsWith('W/'))
-      headers.set('if-match', object.etag)
-    else if (object.lastModified !== undefined)
-      headers.set('if-unmodified-since', object.lastModified)
-    if (this.#settings.ossRangeBehavior) headers.set('x-oss-range-behavior', 'standard')
+    const headers = this.#readHeaders(`bytes=${start}-${end}`, object)
     const query = this.#versionQuery(object.versionId)
     const sent = await this.#send('GET', headers, query, signal, describe)
     const { response } = sent
@@ -151,6 +151,48 @@ export class FetchTransport implements Transport {
       release: () => void response.discard(),
     })
     return { range: { start, end }, ...(etag === undefined ? {} : { etag }), body }
+  }
+
+  /** One stream from `start` to wherever the server's body ends: the object's length is unknown. */
+  async #readToEnd(request: ReadRequest): Promise<ReadResponse> {
+    const { start, object, signal } = request
+    const describe = `GET ${this.id} bytes ${start}-`
+    if (!Number.isSafeInteger(start) || start < 0) {
+      throw new TransportError('invalid-request', `${describe}: not a byte offset`, {
+        retryable: false,
+      })
+    }
+    const headers = this.#readHeaders(start > 0 ? `bytes=${start}-` : undefined, object)
+    const query = this.#versionQuery(object.versionId)
+    const sent = await this.#send('GET', headers, query, signal, describe)
+    const { response } = sent
+    if (!isOk(response.status)) throw await this.#failure(sent, describe, signal, object)
+    let checked: ReturnType<typeof checkStreamResponse>
+    try {
+      checked = checkStreamResponse(response, start, describe)
+    } catch (error) {
+      await response.discard()
+      throw error
+    }
+    const body = guardBody(response.body, checked.length, {
+      describe,
+      signal,
+      secrets: sent.prepared.secrets,
+      release: () => void response.discard(),
+    })
+    const { etag } = checked
+    return { range: { start, end: checked.end }, ...(etag === undefined ? {} : { etag }), body }
+  }
+
+  #readHeaders(range: string | undefined, object: ObjectInfo): Headers {
+    const headers = new Headers(range === undefined ? {} : { range })
+    // A weak ETag never matches If-Match (strong comparison): it would fail every read.
+    if (object.etag !== undefined && !object.etag.startsWith('W/'))
+      headers.set('if-match', object.etag)
+    else if (object.lastModified !== undefined)
+      headers.set('if-unmodified-since', object.lastModified)
+    if (this.#settings.ossRangeBehavior) headers.set('x-oss-range-behavior', 'standard')
+    return headers
   }
 
   /** Names the object, never a credential. */

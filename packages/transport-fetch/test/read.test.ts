@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { isTransportError, type ObjectInfo } from '@resumable/core'
+import { isTransportError, type ObjectInfo, RANGE_IGNORED_CODE } from '@resumable/core'
 import { createUrlTransport } from '../src/index.ts'
 import {
   fakeFetch,
@@ -223,5 +223,39 @@ describe('read: the body stream', () => {
     await chunks.next()
     await chunks.return?.()
     assert.equal(cancelled, true)
+  })
+})
+
+describe('read: to the end of an object of unknown length (toEnd)', () => {
+  const unknown: ObjectInfo = { size: 0, sizeKnown: false, etag: '"E1"' }
+
+  it('sends no Range from 0 and passes the whole body through, whatever its length', async () => {
+    const { t, f } = transport(
+      partial(200, streamOf([bytes.subarray(0, 400), bytes.subarray(400)]), {}),
+    )
+    const r = await t.read({ start: 0, end: 0, object: unknown, toEnd: true })
+    assert.equal(f.calls[0]?.headers.get('range'), null)
+    assert.equal(r.range.start, 0)
+    assert.deepEqual(await readAll(r.body), bytes)
+  })
+
+  it('asks for bytes=N- from an offset and accepts a 206 that starts there', async () => {
+    const { t, f } = transport(
+      partial(206, bytes.slice(600), { 'content-range': 'bytes 600-999/*' }),
+    )
+    const r = await t.read({ start: 600, end: 0, object: unknown, toEnd: true })
+    assert.equal(f.calls[0]?.headers.get('range'), 'bytes=600-')
+    assert.deepEqual(r.range, { start: 600, end: 999 })
+    assert.deepEqual(await readAll(r.body), bytes.subarray(600))
+  })
+
+  it('reports a 200 to a read from an offset as an ignored Range, not retryable', async () => {
+    const { t } = transport(partial(200, bytes.slice(), {}))
+    await assert.rejects(t.read({ start: 600, end: 0, object: unknown, toEnd: true }), (e) => {
+      assert.ok(isTransportError(e))
+      assert.equal(e.code, RANGE_IGNORED_CODE)
+      assert.equal(e.retryable, false)
+      return true
+    })
   })
 })

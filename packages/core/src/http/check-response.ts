@@ -1,4 +1,5 @@
 import { TransportError } from '../errors/transport-error.ts'
+import { RANGE_IGNORED_CODE } from '../sequential.ts'
 import { parseContentLength, parseContentRange } from './content-range.ts'
 import { details } from './details.ts'
 import { type ResponseHead, requestIdOf } from './response-head.ts'
@@ -26,6 +27,64 @@ export function requireContentLength(head: ResponseHead, describe: string): numb
     'protocol',
     `${describe}: the response has no valid Content-Length`,
     details({ status: head.status, retryable: false, requestId: requestIdOf(head) }),
+  )
+}
+
+/** What a response to a read to the end of an object of unknown length carries. */
+export interface CheckedStream {
+  /** Body length when the response says it (Content-Length or Content-Range), else undefined. */
+  readonly length: number | undefined
+  /** Last byte offset of the body, `Number.MAX_SAFE_INTEGER` when unknown. */
+  readonly end: number
+  /** ETag of the response, when sent. */
+  readonly etag: string | undefined
+}
+
+/**
+ * Checks the answer to `Range: bytes=start-` (or no Range from 0) for an object of unknown length
+ * (`ReadRequest.toEnd`): a 206 must start at `start`; a 200 is the whole object, which is an
+ * ignored Range (code `RangeIgnored`) unless `start` is 0. Refuses encoded bodies.
+ */
+export function checkStreamResponse(
+  head: ResponseHead,
+  start: number,
+  describe: string,
+): CheckedStream {
+  const { status } = head
+  refuseEncoding(head, describe)
+  const etag = head.header('etag')
+  const contentLength = parseContentLength(head.header('content-length'))
+  if (status === 206) {
+    const got = parseContentRange(head.header('content-range'))
+    if (got === undefined || got.start !== start) {
+      throw new TransportError(
+        'protocol',
+        `${describe}: a 206 that does not start at byte ${start} (${JSON.stringify(head.header('content-range') ?? null)})`,
+        details({ status, requestId: requestIdOf(head) }),
+      )
+    }
+    return { length: got.end - got.start + 1, end: got.end, etag }
+  }
+  if (status === 200) {
+    if (start !== 0) {
+      throw new TransportError(
+        'protocol',
+        `${describe}: asked for the bytes from ${start} on but the server ignored Range and sent the whole object (200)`,
+        details({
+          status,
+          code: RANGE_IGNORED_CODE,
+          retryable: false,
+          requestId: requestIdOf(head),
+        }),
+      )
+    }
+    const end = contentLength === undefined ? Number.MAX_SAFE_INTEGER : contentLength - 1
+    return { length: contentLength, end, etag }
+  }
+  throw new TransportError(
+    'protocol',
+    `${describe}: unexpected HTTP status ${status} for a GET`,
+    details({ status, requestId: requestIdOf(head) }),
   )
 }
 
@@ -101,9 +160,16 @@ export function checkRangeResponse(
   if (status === 200) {
     if (asked.start !== 0 || asked.end !== asked.size - 1) {
       // Never claim a range we did not get: the server ignored Range and is sending everything.
-      throw fail(
+      // Not retryable (the same request gets the same answer): the engine goes sequential instead.
+      throw new TransportError(
         'protocol',
-        `asked for bytes ${asked.start}-${asked.end} but the server ignored Range and sent the whole object (200)`,
+        `${describe}: asked for bytes ${asked.start}-${asked.end} but the server ignored Range and sent the whole object (200)`,
+        details({
+          status,
+          code: RANGE_IGNORED_CODE,
+          retryable: false,
+          requestId: requestIdOf(head),
+        }),
       )
     }
     if (contentLength !== undefined && contentLength !== asked.size) {

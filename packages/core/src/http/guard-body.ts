@@ -23,6 +23,7 @@ export interface BodyGuardContext {
  * Passes `body` through unbuffered, counting bytes: a connection drop becomes a retryable network
  * TransportError, and a body that ends short (MSW 2 and some proxies end a truncated response
  * cleanly) or runs long becomes an error instead of silently wrong data. `return()` frees the body.
+ * `expected` undefined (a stream of unknown length) checks nothing but drops: its end is its length.
  *
  * @example
  * ```ts
@@ -32,7 +33,7 @@ export interface BodyGuardContext {
  */
 export function guardBody(
   body: ByteSource | null | undefined,
-  expected: number,
+  expected: number | undefined,
   context: BodyGuardContext,
 ): AsyncIterableIterator<Uint8Array> {
   const { signal } = context
@@ -63,7 +64,7 @@ export function guardBody(
     if (isTransportError(error)) return error
     return new TransportError(
       'network',
-      `${context.describe}: the connection failed after ${received} of ${expected} bytes`,
+      `${context.describe}: the connection failed after ${received} of ${expected ?? 'an unknown number of'} bytes`,
       { cause: redactError(error, context.secrets) },
     )
   }
@@ -82,7 +83,7 @@ export function guardBody(
       }
       if (finished) return { done: true, value: undefined }
       if (chunk === undefined) {
-        if (signal?.aborted || received < expected) {
+        if (signal?.aborted || (expected !== undefined && received < expected)) {
           throw fail(
             new TransportError(
               'network',
@@ -97,7 +98,7 @@ export function guardBody(
         throw fail(new TransportError('protocol', `${context.describe}: the body is not binary`))
       }
       received += chunk.length
-      if (received > expected) {
+      if (expected !== undefined && received > expected) {
         throw fail(
           new TransportError(
             'protocol',

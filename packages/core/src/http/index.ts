@@ -16,7 +16,9 @@ export {
 export { readBodyText } from './body-text.ts'
 export {
   type CheckedRange,
+  type CheckedStream,
   checkRangeResponse,
+  checkStreamResponse,
   type RangeAsked,
   refuseEncoding,
   requireContentLength,
