@@ -11,6 +11,8 @@ export interface ContractHooks {
   readonly beforeEach?: () => void | Promise<void>
   /** Runs after each case, also when it failed. */
   readonly afterEach?: () => void | Promise<void>
+  /** Skip the whole suite, saying why (a wire this runtime cannot run). The runner reports the reason. */
+  readonly skip?: string | false
 }
 
 /**
@@ -22,7 +24,7 @@ export function bindContract(
   cases: readonly ContractCase[],
   hooks: ContractHooks = {},
 ): void {
-  describe(suite, () => {
+  describe(suite, { skip: hooks.skip ?? false }, () => {
     if (hooks.before) before(hooks.before)
     if (hooks.after) after(hooks.after)
     if (hooks.beforeEach) beforeEach(hooks.beforeEach)
