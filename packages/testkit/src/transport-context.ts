@@ -48,6 +48,12 @@ export interface TransportCapabilities {
   readonly flavour?: 'oss' | 's3' | 'url'
   /** The `transport.id` the checkpoint will carry for this context; checked when given. */
   readonly expectedId?: (context: TransportContext) => string
+  /**
+   * The transport reports user metadata (`x-oss-meta-*`). `false` records a known gap: the suite
+   * then asserts the metadata is absent, so closing the gap fails the suite until the flag goes.
+   * @default true
+   */
+  readonly userMetadata?: boolean
   /** Serve the mock on a real socket for each case (a wire that needs one, a client on `node:http`): pass `startMockOss`. */
   readonly serve?: ServeMock
 }

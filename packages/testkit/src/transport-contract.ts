@@ -102,7 +102,7 @@ export function transportContract(
             ? { algorithm: 'crc64nvme', value: crc64('crc64nvme', bytes) }
             : { algorithm: 'crc64xz', value: object.crc64 },
         )
-        assert.equal(info.metadata?.meta, 'value')
+        assert.equal(info.metadata?.meta, options.userMetadata === false ? undefined : 'value')
       },
     },
     {

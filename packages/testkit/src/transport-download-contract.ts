@@ -246,7 +246,7 @@ export function transportDownloadContract(
         const handle = createDownload({
           ...FAST_DOWNLOAD,
           concurrency: 1,
-          transport: await makeTransport(await opener.open(oss, BUCKET, KEY)),
+          transport: await makeTransport(first.context),
           target: new MemoryTarget('again.bin', { volume }),
           checkpoint: store,
         })
@@ -260,7 +260,7 @@ export function transportDownloadContract(
         const target = new MemoryTarget('again.bin', { volume })
         const result = await download({
           ...FAST_DOWNLOAD,
-          transport: await makeTransport(await opener.open(oss, BUCKET, KEY)),
+          transport: await makeTransport(first.context),
           target,
           checkpoint: store,
         })
