@@ -7,7 +7,7 @@ import {
   downloadMany,
   OptionsError,
 } from '@resumable/core'
-import { MemoryBatchJournalStore } from '../../store-memory/src/index.ts'
+import { MemoryBatchJournalStore } from '@resumable/store-memory'
 import { FakeBucket, MemoryDestination } from './helpers/fake-bucket.ts'
 
 const KiB = 1024

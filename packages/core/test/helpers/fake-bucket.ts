@@ -9,12 +9,8 @@ import {
   type Transport,
   TransportError,
 } from '@resumable/core'
-import {
-  MemoryCheckpointStore,
-  MemoryTarget,
-  MemoryVolume,
-} from '../../../store-memory/src/index.ts'
-import { makeBytes } from './fake-transport.ts'
+import { MemoryCheckpointStore, MemoryTarget, MemoryVolume } from '@resumable/store-memory'
+import { makeBytes } from '@resumable/testkit'
 
 interface StoredObject {
   bytes: Uint8Array
