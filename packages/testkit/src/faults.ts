@@ -8,8 +8,16 @@ import type { PutObjectInit } from './oss-model.ts'
 export type Fault =
   /** Drop the connection after this many body bytes. */
   | { readonly type: 'reset'; readonly afterBytes: number }
-  /** Stop sending after this many body bytes, for `ms` (forever when omitted). */
-  | { readonly type: 'stall'; readonly afterBytes: number; readonly ms?: number }
+  /**
+   * Stop sending after this many body bytes, for `ms` (forever when omitted); then drop the
+   * connection, or with `resume` send the rest (a slow body, not a dead one).
+   */
+  | {
+      readonly type: 'stall'
+      readonly afterBytes: number
+      readonly ms?: number
+      readonly resume?: boolean
+    }
   /** Answer with an error status and OSS (or S3) error code. */
   | {
       readonly type: 'status'

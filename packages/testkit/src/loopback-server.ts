@@ -93,7 +93,22 @@ async function serve(
     }
     res.end()
   } catch {
-    // An injected reset (or a client that went away): drop the connection without a clean end.
+    // An injected reset (or a client that went away): drop the connection without a clean end,
+    // once what was written has left (Node corks a response's first writes for a tick).
+    await flushed(res)
     res.destroy()
   }
+}
+
+/** Resolves when the bytes written so far have reached the kernel (or the socket is gone). */
+function flushed(res: ServerResponse): Promise<void> {
+  const socket = res.socket
+  if (!socket || socket.destroyed) return Promise.resolve()
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 200)
+    socket.write(new Uint8Array(0), () => {
+      clearTimeout(timer)
+      resolve()
+    })
+  })
 }
