@@ -24,7 +24,15 @@ export function bindContract(
   cases: readonly ContractCase[],
   hooks: ContractHooks = {},
 ): void {
-  describe(suite, { skip: hooks.skip ?? false }, () => {
+  if (hooks.skip) {
+    const reason = hooks.skip
+    // One visible skipped case carrying the reason: Bun prints nothing for a skipped describe.
+    describe(suite, () => {
+      it(`skipped: ${reason}`, { skip: reason }, () => undefined)
+    })
+    return
+  }
+  describe(suite, () => {
     if (hooks.before) before(hooks.before)
     if (hooks.after) after(hooks.after)
     if (hooks.beforeEach) beforeEach(hooks.beforeEach)
