@@ -11,6 +11,8 @@ export interface ContractHooks {
   readonly beforeEach?: () => void | Promise<void>
   /** Runs after each case, also when it failed. */
   readonly afterEach?: () => void | Promise<void>
+  /** Skip the whole suite, saying why (a wire this runtime cannot run). The runner reports the reason. */
+  readonly skip?: string | false
 }
 
 /**
@@ -22,6 +24,14 @@ export function bindContract(
   cases: readonly ContractCase[],
   hooks: ContractHooks = {},
 ): void {
+  if (hooks.skip) {
+    const reason = hooks.skip
+    // One visible skipped case carrying the reason: Bun prints nothing for a skipped describe.
+    describe(suite, () => {
+      it(`skipped: ${reason}`, { skip: reason }, () => undefined)
+    })
+    return
+  }
   describe(suite, () => {
     if (hooks.before) before(hooks.before)
     if (hooks.after) after(hooks.after)

@@ -25,11 +25,12 @@ export function bodyStream(
     fault && (fault.type === 'reset' || fault.type === 'stall' || fault.type === 'short')
       ? Math.min(fault.afterBytes, end - start + 1)
       : end - start + 1
-  const chunks =
+  let chunks =
     end >= start
       ? source.chunks(start, start + limit - 1, CHUNK)[Symbol.iterator]()
       : [][Symbol.iterator]()
   let finished = limit === 0
+  let resumed = false
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       if (!finished) {
@@ -41,7 +42,8 @@ export function bodyStream(
         }
         finished = true
       }
-      if (fault?.type === 'reset')
+      if (resumed) controller.close()
+      else if (fault?.type === 'reset')
         controller.error(new InjectedReset('connection reset by the mock'))
       else if (fault?.type === 'stall') {
         await new Promise<void>((resolve) => {
@@ -54,7 +56,22 @@ export function bodyStream(
             resolve()
           })
         })
-        controller.error(new InjectedReset('stalled connection closed'))
+        if (fault.resume && !resumed && !signal?.aborted && start + limit <= end) {
+          // A slow body: after the pause, the rest of the range follows.
+          resumed = true
+          finished = false
+          chunks = source.chunks(start + limit, end, CHUNK)[Symbol.iterator]()
+          // A pull that enqueues nothing is not called again: hand over the first chunk now.
+          const next = chunks.next()
+          if (!next.done) {
+            served.bodyBytes += next.value.length
+            controller.enqueue(next.value)
+            return
+          }
+          finished = true
+        }
+        if (fault.resume && !signal?.aborted) controller.close()
+        else controller.error(new InjectedReset('stalled connection closed'))
       } else if (fault?.type === 'short')
         controller.error(new InjectedReset('connection closed early'))
       else {

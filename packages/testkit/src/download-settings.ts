@@ -10,7 +10,9 @@ export const FAST_DOWNLOAD: Partial<DownloadOptions> = {
   retries: 4,
   retryBaseDelayMs: 1,
   retryMaxDelayMs: 20,
-  stallTimeoutMs: 400,
+  // Short enough that a stall costs a second, long enough that a loaded machine's first request
+  // over a fresh wire (module warm-up, a new connection) is not taken for one.
+  stallTimeoutMs: 1000,
   checkpointIntervalMs: 10,
   writeBufferSize: 16 * 1024,
 }

@@ -8,8 +8,16 @@ import type { PutObjectInit } from './oss-model.ts'
 export type Fault =
   /** Drop the connection after this many body bytes. */
   | { readonly type: 'reset'; readonly afterBytes: number }
-  /** Stop sending after this many body bytes, for `ms` (forever when omitted). */
-  | { readonly type: 'stall'; readonly afterBytes: number; readonly ms?: number }
+  /**
+   * Stop sending after this many body bytes, for `ms` (forever when omitted); then drop the
+   * connection, or with `resume` send the rest (a slow body, not a dead one).
+   */
+  | {
+      readonly type: 'stall'
+      readonly afterBytes: number
+      readonly ms?: number
+      readonly resume?: boolean
+    }
   /** Answer with an error status and OSS (or S3) error code. */
   | {
       readonly type: 'status'
@@ -39,7 +47,7 @@ export type Fault =
   | { readonly type: 'short'; readonly afterBytes: number }
   /** Send this many bytes more than declared. */
   | { readonly type: 'long'; readonly extraBytes: number }
-  /** Publish a wrong `x-oss-hash-crc64ecma`. */
+  /** Publish a wrong whole-object CRC-64: `x-oss-hash-crc64ecma`, or `x-amz-checksum-crc64nvme` to an S3 request. */
   | { readonly type: 'wrong-crc' }
   /** Overwrite the object with this one just before answering (a concurrent writer). */
   | { readonly type: 'replace'; readonly object: PutObjectInit }

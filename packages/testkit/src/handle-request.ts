@@ -5,6 +5,7 @@ import { ossError } from './oss-error.ts'
 import type { MockOss, StoredObject } from './oss-model.ts'
 import { parseRange } from './parse-range.ts'
 import { countRequest } from './served-counters.ts'
+import { sourceCrc64 } from './source/object-source.ts'
 import { requesterPaysRefusal, sseCustomerRefusal, sseResponseHeaders } from './store-rules.ts'
 
 const SIGNATURE_MESSAGES = {
@@ -145,7 +146,7 @@ async function answer(
     return fail(403, 'InvalidObjectState', "The operation is not valid for the object's state")
   }
 
-  const headers = objectHeaders(object, requestId, fault?.type === 'wrong-crc')
+  const headers = objectHeaders(object, requestId, fault?.type === 'wrong-crc', s3Checksum(request))
   sseResponseHeaders(object, headers)
   const gzip =
     fault?.type === 'gzip' ||
@@ -178,13 +179,47 @@ async function answer(
   headers.set('content-length', String(end - start + 1))
   // `wrong-range` declares a range one byte off the one served, as a buggy proxy might.
   const shown = fault?.type === 'wrong-range' ? `${start + 1}-${end + 1}` : `${start}-${end}`
-  if (status === 206) headers.set('content-range', `bytes ${shown}/${size}`)
+  if (status === 206) {
+    headers.set('content-range', `bytes ${shown}/${size}`)
+    // S3 returns an object checksum on whole-object answers only.
+    headers.delete('x-amz-checksum-crc64nvme')
+    headers.delete('x-amz-checksum-type')
+  }
   if (method === 'HEAD') return new Response(null, { status: 200, headers })
   const body = bodyStream(object.source, start, end, fault, oss.served, request.signal)
   return new Response(body, { status, headers })
 }
 
-function objectHeaders(object: StoredObject, requestId: string, wrongCrc: boolean): Headers {
+/**
+ * How an object's checksum is published: a SigV4-signed (S3-flavoured) request is answered as S3
+ * does — no `x-oss-hash-crc64ecma`, and with `x-amz-checksum-mode: ENABLED` the full-object
+ * CRC-64/NVME in `x-amz-checksum-crc64nvme` (base64, big-endian) with `x-amz-checksum-type:
+ * FULL_OBJECT` — every other request as OSS does.
+ */
+type ChecksumStyle = 'oss' | 's3' | 's3-enabled'
+
+function s3Checksum(request: Request): ChecksumStyle {
+  const sigV4 =
+    (request.headers.get('authorization') ?? '').startsWith('AWS4-HMAC-SHA256 ') ||
+    new URL(request.url).searchParams.get('X-Amz-Algorithm') === 'AWS4-HMAC-SHA256'
+  if (!sigV4) return 'oss'
+  const mode = request.headers.get('x-amz-checksum-mode')?.trim().toUpperCase()
+  return mode === 'ENABLED' ? 's3-enabled' : 's3'
+}
+
+function base64Uint64(value: bigint): string {
+  let text = ''
+  for (let shift = 56n; shift >= 0n; shift -= 8n)
+    text += String.fromCharCode(Number((value >> shift) & 0xffn))
+  return btoa(text)
+}
+
+function objectHeaders(
+  object: StoredObject,
+  requestId: string,
+  wrongCrc: boolean,
+  style: ChecksumStyle,
+): Headers {
   const headers = new Headers({
     'accept-ranges': 'bytes',
     etag: object.etag,
@@ -194,8 +229,13 @@ function objectHeaders(object: StoredObject, requestId: string, wrongCrc: boolea
     'x-oss-object-type': object.objectType,
     'x-oss-storage-class': object.storageClass,
   })
-  if (object.crc64 !== undefined) {
+  if (object.crc64 !== undefined && style === 'oss') {
     headers.set('x-oss-hash-crc64ecma', (wrongCrc ? object.crc64 ^ 1n : object.crc64).toString())
+  }
+  if (object.crc64 !== undefined && style === 's3-enabled') {
+    const nvme = sourceCrc64(object.source, 'crc64nvme')
+    headers.set('x-amz-checksum-crc64nvme', base64Uint64(wrongCrc ? nvme ^ 1n : nvme))
+    headers.set('x-amz-checksum-type', 'FULL_OBJECT')
   }
   if (object.versionId !== undefined) headers.set('x-oss-version-id', object.versionId)
   if (object.restore === 'ongoing') headers.set('x-oss-restore', 'ongoing-request="true"')

@@ -38,12 +38,11 @@ export { type TargetUnderTest, targetContract } from './target-contract.ts'
 export { targetDownloadContract } from './target-download-contract.ts'
 export {
   CONTRACT_CREDENTIALS,
-  type TransportContext,
-  type TransportContractOptions,
-  type TransportFactory,
-  transportContract,
-} from './transport-contract.ts'
-export {
+  type ServedMock,
+  type ServeMock,
   type TransportCapabilities,
-  transportDownloadContract,
-} from './transport-download-contract.ts'
+  type TransportContext,
+  type TransportFactory,
+} from './transport-context.ts'
+export { type TransportContractOptions, transportContract } from './transport-contract.ts'
+export { transportDownloadContract } from './transport-download-contract.ts'

@@ -107,7 +107,9 @@ async function serve(serving: Serving, req: IncomingMessage, res: ServerResponse
     }
     res.end()
   } catch {
-    // An injected reset (or a client that went away): drop the connection without a clean end.
+    // An injected reset (or a client that went away): drop the connection without a clean end,
+    // once what was written has left (Node corks a response's first writes for a tick).
+    await flushed(res)
     res.destroy()
   }
 }
@@ -125,4 +127,17 @@ async function answer(
   const response = await handleOssRequest(oss, request)
   addCorsHeaders(response.headers, cors)
   return response
+}
+
+/** Resolves when the bytes written so far have reached the kernel (or the socket is gone). */
+function flushed(res: ServerResponse): Promise<void> {
+  const socket = res.socket
+  if (!socket || socket.destroyed) return Promise.resolve()
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 200)
+    socket.write(new Uint8Array(0), () => {
+      clearTimeout(timer)
+      resolve()
+    })
+  })
 }

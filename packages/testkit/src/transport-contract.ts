@@ -1,36 +1,19 @@
 import assert from 'node:assert/strict'
-import { isTransportError, type Transport, type TransportError } from '@resumable/core'
+import { crc64, isTransportError, type Transport, type TransportError } from '@resumable/core'
 import type { ContractCase } from './contract-case.ts'
 import { collect } from './helpers.ts'
-import { createMockFetch } from './msw-handlers.ts'
 import { MockOss } from './oss-model.ts'
-
-/** Credentials the contract configures; their secret must never appear in an error message. */
-export const CONTRACT_CREDENTIALS = {
-  accessKeyId: 'LTAI5tContractKeyId',
-  secretAccessKey: 'contract-secret-8c1f0e7d',
-} as const
-
-/** What a transport factory receives: the mock, a fetch bound to it, and the object to reach. */
-export interface TransportContext {
-  readonly oss: MockOss
-  /** A fetch answered by the mock (virtual-hosted OSS URLs such as `https://<bucket>.oss-cn-hangzhou.aliyuncs.com/<key>`). */
-  readonly fetch: (input: string | URL | Request, init?: RequestInit) => Promise<Response>
-  readonly bucket: string
-  readonly key: string
-  readonly credentials: typeof CONTRACT_CREDENTIALS
-}
-
-/** Builds the transport under test for one object. */
-export type TransportFactory = (context: TransportContext) => Transport | Promise<Transport>
+import {
+  CONTRACT_CREDENTIALS,
+  ContextOpener,
+  type TransportCapabilities,
+  type TransportFactory,
+} from './transport-context.ts'
 
 const BUCKET = 'examplebucket'
 
-/** Contract switches. */
-export interface TransportContractOptions {
-  /** The transport signs requests: the mock then verifies every signature (SigV4, OSS V4 or V1). */
-  readonly signed?: boolean
-}
+/** Contract switches: the transport's capabilities. */
+export type TransportContractOptions = TransportCapabilities
 
 /** The cases every Transport must pass against the mocked OSS. */
 export function transportContract(
@@ -38,6 +21,7 @@ export function transportContract(
   options: TransportContractOptions = {},
 ): ContractCase[] {
   const credentials = options.signed ? { credentials: CONTRACT_CREDENTIALS } : {}
+  const opener = new ContextOpener(options.serve)
   const setup = async (
     key: string,
     size = 300_000,
@@ -49,14 +33,9 @@ export function transportContract(
       bytes,
       ...(init.metadata ? { metadata: init.metadata } : {}),
     })
-    const transport = await makeTransport({
-      oss,
-      fetch: createMockFetch(oss),
-      bucket: BUCKET,
-      key,
-      credentials: CONTRACT_CREDENTIALS,
-    })
-    return { oss, bytes, object, transport }
+    const context = await opener.open(oss, BUCKET, key)
+    const transport = await makeTransport(context)
+    return { oss, bytes, object, context, transport }
   }
   const expectError = async (
     promise: Promise<unknown>,
@@ -93,13 +72,7 @@ export function transportContract(
             const wrong = { ...CONTRACT_CREDENTIALS, secretAccessKey: 'a-different-secret' }
             const oss = new MockOss({ credentials: wrong })
             oss.putObject(BUCKET, 'dir/signed.bin', { bytes: new Uint8Array(10) })
-            const transport = await makeTransport({
-              oss,
-              fetch: createMockFetch(oss),
-              bucket: BUCKET,
-              key: 'dir/signed.bin',
-              credentials: CONTRACT_CREDENTIALS,
-            })
+            const transport = await makeTransport(await opener.open(oss, BUCKET, 'dir/signed.bin'))
             await expectError(transport.stat(), (e) => {
               assert.equal(e.status, 403)
               assert.equal(e.code, 'SignatureDoesNotMatch')
@@ -110,20 +83,26 @@ export function transportContract(
       ]
     : []
 
-  return [
+  const s3 = options.flavour === 's3'
+  return opener.wrap([
     ...signedCases,
     {
-      name: 'stat reports size, quoted ETag, Last-Modified, CRC-64/XZ and user metadata',
+      name: `stat reports size, quoted ETag, Last-Modified, ${s3 ? 'CRC-64/NVME' : 'CRC-64/XZ'} and user metadata`,
       async run() {
-        const { transport, object } = await setup('dir/meta.bin', 300_000, {
+        const { transport, object, bytes } = await setup('dir/meta.bin', 300_000, {
           metadata: { meta: 'value' },
         })
         const info = await transport.stat()
         assert.equal(info.size, 300_000)
         assert.equal(info.etag, object.etag)
         assert.equal(info.lastModified, object.lastModified.toUTCString())
-        assert.deepEqual(info.checksum, { algorithm: 'crc64xz', value: object.crc64 })
-        assert.equal(info.metadata?.meta, 'value')
+        assert.deepEqual(
+          info.checksum,
+          s3
+            ? { algorithm: 'crc64nvme', value: crc64('crc64nvme', bytes) }
+            : { algorithm: 'crc64xz', value: object.crc64 },
+        )
+        assert.equal(info.metadata?.meta, options.userMetadata === false ? undefined : 'value')
       },
     },
     {
@@ -253,8 +232,9 @@ export function transportContract(
     {
       name: 'the id is stable and carries no credentials',
       async run() {
-        const { transport } = await setup('dir/id.bin')
+        const { transport, context } = await setup('dir/id.bin')
         assert.equal(typeof transport.id, 'string')
+        if (options.expectedId) assert.equal(transport.id, options.expectedId(context))
         assert.ok(!transport.id.includes(CONTRACT_CREDENTIALS.secretAccessKey))
         assert.ok(!/signature|x-oss-credential|OSSAccessKeyId/i.test(transport.id))
       },
@@ -265,13 +245,7 @@ export function transportContract(
         const oss = new MockOss(credentials)
         const text = new TextEncoder().encode('resumable '.repeat(500))
         oss.putObject(BUCKET, 'dir/page.txt', { bytes: text, contentType: 'text/plain' })
-        const transport = await makeTransport({
-          oss,
-          fetch: createMockFetch(oss),
-          bucket: BUCKET,
-          key: 'dir/page.txt',
-          credentials: CONTRACT_CREDENTIALS,
-        })
+        const transport = await makeTransport(await opener.open(oss, BUCKET, 'dir/page.txt'))
         const info = await transport.stat()
         assert.equal(info.size, text.length)
         assert.ok(info.etag, 'ETag present: the response was not gzipped')
@@ -279,5 +253,5 @@ export function transportContract(
         assert.deepEqual(bytes, text)
       },
     },
-  ]
+  ])
 }

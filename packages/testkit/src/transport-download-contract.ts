@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
 import {
+  type ChecksumAlgorithm,
+  crc64,
   createDownload,
   type DownloadEvent,
   type DownloadResult,
@@ -14,24 +16,14 @@ import type { ContractCase } from './contract-case.ts'
 import { FAST_DOWNLOAD, SUITE_OBJECT_SIZE } from './download-settings.ts'
 import type { Fault, FaultRule } from './faults.ts'
 import { makeBytes } from './helpers.ts'
-import { createMockFetch } from './msw-handlers.ts'
 import { MockOss } from './oss-model.ts'
 import type { ServedRequest } from './served-counters.ts'
 import {
   CONTRACT_CREDENTIALS,
-  type TransportContext,
+  ContextOpener,
+  type TransportCapabilities,
   type TransportFactory,
-} from './transport-contract.ts'
-
-/** What the transport under test can do; the suite adapts its expectations, never its rules. */
-export interface TransportCapabilities {
-  /** The transport signs requests: the mock then verifies every signature. */
-  readonly signed?: boolean
-  /** How the transport addresses the object (named in case titles). @default 'url' */
-  readonly flavour?: 'oss' | 's3' | 'url'
-  /** The `transport.id` the checkpoint will carry for this context; checked when given. */
-  readonly expectedId?: (context: TransportContext) => string
-}
+} from './transport-context.ts'
 
 const BUCKET = 'examplebucket'
 const KEY = 'contract/object.bin'
@@ -57,6 +49,7 @@ const RECOVERABLE: readonly Fault[] = [
 async function run(
   makeTransport: TransportFactory,
   capabilities: TransportCapabilities,
+  opener: ContextOpener,
   rules: (oss: MockOss) => readonly FaultRule[],
   extra: {
     onObjectChanged?: ObjectChangedPolicy
@@ -67,13 +60,7 @@ async function run(
   const oss = new MockOss(capabilities.signed ? { credentials: CONTRACT_CREDENTIALS } : {})
   const bytes = makeBytes(SUITE_OBJECT_SIZE, 11)
   const stored = oss.putObject(BUCKET, KEY, { bytes })
-  const context: TransportContext = {
-    oss,
-    fetch: createMockFetch(oss),
-    bucket: BUCKET,
-    key: KEY,
-    credentials: CONTRACT_CREDENTIALS,
-  }
+  const context = await opener.open(oss, BUCKET, KEY)
   const transport = await makeTransport(context)
   for (const rule of rules(oss)) oss.faults.add(rule)
   const volume = new MemoryVolume()
@@ -92,6 +79,12 @@ async function run(
   return { oss, bytes, stored, context, transport, volume, target, store, events, outcome }
 }
 
+/** The checksum the engine verifies for a flavour: S3 publishes CRC-64/NVME, OSS CRC-64/XZ. */
+function expectedVerification(flavour: string, bytes: Uint8Array) {
+  const method: ChecksumAlgorithm = flavour === 's3' ? 'crc64nvme' : 'crc64xz'
+  return { method, value: crc64(method, bytes) }
+}
+
 /** A rule that hits the second ranged GET once (the first part read stays clean). */
 function onePart(fault: Fault): FaultRule {
   return { fault, match: { method: 'GET', ranged: true }, skip: 1, times: 1 }
@@ -108,10 +101,19 @@ export function transportDownloadContract(
   capabilities: TransportCapabilities = {},
 ): ContractCase[] {
   const flavour = capabilities.flavour ?? 'url'
+  const crcName = flavour === 's3' ? 'CRC-64/NVME' : 'CRC-64/XZ'
+  const opener = new ContextOpener(capabilities.serve)
   const go = (
     rules: readonly FaultRule[] | ((oss: MockOss) => readonly FaultRule[]),
-    extra?: Parameters<typeof run>[3],
-  ) => run(makeTransport, capabilities, typeof rules === 'function' ? rules : () => rules, extra)
+    extra?: Parameters<typeof run>[4],
+  ) =>
+    run(
+      makeTransport,
+      capabilities,
+      opener,
+      typeof rules === 'function' ? rules : () => rules,
+      extra,
+    )
 
   const recoverable = RECOVERABLE.map(
     (fault): ContractCase => ({
@@ -120,7 +122,7 @@ export function transportDownloadContract(
         const t = await go([onePart(fault)])
         const result = await t.outcome
         assert.deepEqual(t.target.committed, t.bytes)
-        assert.deepEqual(result.verification, { method: 'crc64xz', value: t.stored.crc64 })
+        assert.deepEqual(result.verification, expectedVerification(flavour, t.bytes))
         assert.ok(
           t.oss.served.log.some((r) => r.fault === fault.type),
           `the '${fault.type}' fault was never served`,
@@ -135,14 +137,14 @@ export function transportDownloadContract(
     }),
   )
 
-  return [
+  return opener.wrap([
     {
-      name: `${flavour}: with no fault, downloads byte-identical, verifies CRC-64/XZ and removes the checkpoint`,
+      name: `${flavour}: with no fault, downloads byte-identical, verifies ${crcName} and removes the checkpoint`,
       async run() {
         const t = await go([])
         const result = await t.outcome
         assert.deepEqual(t.target.committed, t.bytes)
-        assert.deepEqual(result.verification, { method: 'crc64xz', value: t.stored.crc64 })
+        assert.deepEqual(result.verification, expectedVerification(flavour, t.bytes))
         assert.equal(result.partCount, 6)
         assert.equal(result.retries, 0)
         assert.deepEqual(t.store.keys(), [])
@@ -203,7 +205,7 @@ export function transportDownloadContract(
       },
     },
     {
-      name: `${flavour}: a wrong published CRC-64 surfaces as IntegrityError and nothing is committed or kept`,
+      name: `${flavour}: a wrong published ${crcName} surfaces as IntegrityError and nothing is committed or kept`,
       async run() {
         const t = await go([{ fault: { type: 'wrong-crc' } }])
         await assert.rejects(t.outcome, IntegrityError)
@@ -278,7 +280,7 @@ export function transportDownloadContract(
         )
       },
     },
-  ]
+  ])
 }
 
 /** Bytes asked for by ranged GETs, leaving out a `bytes=0-0` stat probe. */

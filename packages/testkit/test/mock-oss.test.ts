@@ -142,6 +142,11 @@ describe('generated objects', () => {
     for (const size of [0, 1, 65_536, 65_537, 1_000_003]) {
       const source = generatedSource(size, 7)
       assert.equal(source.crc64xz?.(), crc64('crc64xz', readAll(source)), `size ${size}`)
+      assert.equal(
+        source.crc64?.('crc64nvme'),
+        crc64('crc64nvme', readAll(source)),
+        `NVME, size ${size}`,
+      )
     }
   })
 
@@ -153,7 +158,46 @@ describe('generated objects', () => {
   })
 })
 
+describe('S3 requests', () => {
+  it('a SigV4 HEAD with x-amz-checksum-mode: ENABLED gets the full-object CRC-64/NVME and no OSS CRC; wrong-crc flips it', async () => {
+    const { oss, bytes } = setup(1000)
+    const head = (extra: Record<string, string>) =>
+      handleOssRequest(
+        oss,
+        new Request(`${URL_BASE}/dir/obj.bin`, {
+          method: 'HEAD',
+          headers: { authorization: 'AWS4-HMAC-SHA256 Credential=x', ...extra },
+        }),
+      )
+    const nvme = crc64('crc64nvme', bytes)
+    const base64 = btoa(
+      String.fromCharCode(
+        ...Array.from({ length: 8 }, (_, i) => Number((nvme >> BigInt(56 - 8 * i)) & 0xffn)),
+      ),
+    )
+    const enabled = await head({ 'x-amz-checksum-mode': 'ENABLED' })
+    assert.equal(enabled.headers.get('x-amz-checksum-crc64nvme'), base64)
+    assert.equal(enabled.headers.get('x-amz-checksum-type'), 'FULL_OBJECT')
+    assert.equal(enabled.headers.get('x-oss-hash-crc64ecma'), null)
+    const plain = await head({})
+    assert.equal(plain.headers.get('x-amz-checksum-crc64nvme'), null)
+    assert.equal(plain.headers.get('x-oss-hash-crc64ecma'), null)
+    oss.faults.add({ fault: { type: 'wrong-crc' }, times: 1 })
+    const wrong = await head({ 'x-amz-checksum-mode': 'ENABLED' })
+    assert.notEqual(wrong.headers.get('x-amz-checksum-crc64nvme'), base64)
+  })
+})
+
 describe('stalls and aborts', () => {
+  it('a stall with resume: true is a slow body: the rest follows after the pause', async () => {
+    const { oss, bytes } = setup(100_000)
+    oss.faults.add({ fault: { type: 'stall', afterBytes: 100, ms: 50, resume: true }, times: 1 })
+    const started = Date.now()
+    const response = await handleOssRequest(oss, new Request(`${URL_BASE}/dir/obj.bin`))
+    assert.deepEqual(new Uint8Array(await new Response(response.body).arrayBuffer()), bytes)
+    assert.ok(Date.now() - started >= 45, 'the body did not pause')
+  })
+
   it('a stalled body ends when its request was aborted before the body started', async () => {
     const { oss } = setup(100_000)
     oss.faults.add({ fault: { type: 'stall', afterBytes: 10 }, times: 1 })

@@ -1,52 +1,64 @@
-// The testkit's transportContract, run twice: once with ali-oss talking to the loopback mock OSS
-// over a real socket (every runtime), once with MSW's setupServer intercepting ali-oss's
-// urllib/node:http requests to the real OSS host names.
-import { after, before, describe, it } from 'node:test'
-import { transportContract } from '@resumable/testkit'
-import { type MockOssServer, startMockOss } from '@resumable/testkit/node'
+// The testkit's contract suites for transport-ali-oss: a real ali-oss client (node:http) against
+// the mock OSS on a loopback socket, V1 signatures verified, on every runtime; and once with MSW's
+// setupServer intercepting ali-oss's requests to the real OSS host names (V4 signatures).
+import {
+  type TransportCapabilities,
+  type TransportContext,
+  transportContract,
+  transportDownloadContract,
+} from '@resumable/testkit'
+import { bindContract, startMockOss } from '@resumable/testkit/node'
+import { createOssTransport } from '@resumable/transport-fetch'
 import OSS from 'ali-oss'
 import { setupServer } from 'msw/node'
 import { createAliOssTransport } from '../src/index.ts'
 
-describe('transportContract: ali-oss (V1 signatures, verified) over the loopback mock OSS', () => {
-  const servers: MockOssServer[] = []
-  after(() => Promise.all(servers.map((server) => server.close())))
-  const cases = transportContract(
-    async ({ oss, bucket, key, credentials }) => {
-      const server = await startMockOss({ oss })
-      servers.push(server)
-      const client = new OSS({
-        endpoint: server.url,
-        bucket,
-        accessKeyId: credentials.accessKeyId,
-        accessKeySecret: credentials.secretAccessKey,
-      })
-      return createAliOssTransport(client, key)
-    },
-    { signed: true },
-  )
-  for (const c of cases) it(c.name, () => c.run())
-})
+const signedOss: TransportCapabilities = {
+  signed: true,
+  flavour: 'oss',
+  // Checkpoints carry the id: either OSS transport must resume the other's download.
+  expectedId: ({ bucket, key, credentials }) =>
+    createOssTransport({ bucket, key, region: 'cn-hangzhou', credentials }).id,
+}
+const capabilities: TransportCapabilities = { ...signedOss, serve: startMockOss }
 
-describe('transportContract: ali-oss (V4 signatures, verified) intercepted by MSW', () => {
-  const server = setupServer()
-  before(() => server.listen({ onUnhandledRequest: 'error' }))
-  after(() => server.close())
-  const cases = transportContract(
-    async ({ oss, bucket, key, credentials }) => {
-      const { ossHandlers } = await import('@resumable/testkit')
-      server.resetHandlers(...ossHandlers(oss))
-      const client = new OSS({
+const overLoopback = ({ origin, bucket, key, credentials }: TransportContext) =>
+  createAliOssTransport(
+    new OSS({
+      endpoint: origin ?? '',
+      bucket,
+      accessKeyId: credentials.accessKeyId,
+      accessKeySecret: credentials.secretAccessKey,
+    }),
+    key,
+  )
+
+bindContract(
+  'transport-ali-oss (V1 signatures, verified) over the loopback mock OSS: Transport contract',
+  transportContract(overLoopback, capabilities),
+)
+bindContract(
+  'transport-ali-oss (V1 signatures, verified) over the loopback mock OSS through download(): Transport download contract',
+  transportDownloadContract(overLoopback, capabilities),
+)
+
+const msw = setupServer()
+bindContract(
+  'transport-ali-oss (V4 signatures, verified) intercepted by MSW: Transport contract',
+  transportContract(async ({ oss, bucket, key, credentials }) => {
+    const { ossHandlers } = await import('@resumable/testkit')
+    msw.resetHandlers(...ossHandlers(oss))
+    return createAliOssTransport(
+      new OSS({
         region: 'oss-cn-hangzhou',
         secure: true,
         authorizationV4: true,
         bucket,
         accessKeyId: credentials.accessKeyId,
         accessKeySecret: credentials.secretAccessKey,
-      })
-      return createAliOssTransport(client, key)
-    },
-    { signed: true },
-  )
-  for (const c of cases) it(c.name, () => c.run())
-})
+      }),
+      key,
+    )
+  }, signedOss),
+  { before: () => msw.listen({ onUnhandledRequest: 'error' }), after: () => msw.close() },
+)

@@ -6,47 +6,55 @@ import { after, before, describe, it } from 'node:test'
 import { AbortedError, crc64, download } from '@resumable/core'
 import { FileCheckpointStore, FileTarget } from '@resumable/store-fs'
 import { MemoryCheckpointStore, MemoryTarget, MemoryVolume } from '@resumable/store-memory'
+import { type FaultRule, makeBytes } from '@resumable/testkit'
+import type { MockOssServer } from '@resumable/testkit/node'
 import type OSS from 'ali-oss'
 import { createAliOssTransport } from '../src/index.ts'
-import type { OssStub, StubObject } from './helpers/oss-stub.ts'
-import { BUCKET, bytesOf, KEY, makeClient, startStub } from './helpers/setup.ts'
+import { BUCKET, KEY, makeClient, startOss } from './helpers/setup.ts'
 
 const KiB = 1024
 const SIZE = 3 * 1024 * KiB + 123
 
-function stubObject(seed: number, etag: string): StubObject {
-  const bytes = bytesOf(SIZE, seed)
-  return { bytes, etag, crc64: crc64('crc64xz', bytes).toString(), meta: { meta: 'value' } }
+function objectOf(seed: number, etag: string) {
+  return { bytes: makeBytes(SIZE, seed), etag, metadata: { meta: 'value' } }
+}
+
+/** Part reads (ranged GETs) get `faults`, one each, in order. */
+function inOrder(...faults: FaultRule['fault'][]): FaultRule[] {
+  return faults.map((fault) => ({ fault, match: { method: 'GET', ranged: true }, times: 1 }))
 }
 
 /** Quick retries so faults cost milliseconds, not seconds. */
 const fast = { retryBaseDelayMs: 1, retryMaxDelayMs: 5, checkpointIntervalMs: 5 } as const
 
 describe('download() over ali-oss', () => {
-  let stub: OssStub
+  let server: MockOssServer
   let client: OSS
   before(async () => {
-    stub = await startStub(stubObject(1, '"A"'))
-    client = makeClient(stub.endpoint)
+    server = await startOss()
+    server.oss.putObject(BUCKET, KEY, objectOf(1, '"A"'))
+    client = makeClient(server.url)
   })
-  after(() => stub.close())
+  after(() => server.close())
 
   it('survives mid-body resets and 503 throttling, and verifies CRC-64', async () => {
-    const object = stubObject(2, '"B"')
-    stub.put(BUCKET, KEY, object)
-    stub.faults.push(
-      { kind: 'reset', afterBytes: 50 * KiB },
+    const object = objectOf(2, '"B"')
+    server.oss.putObject(BUCKET, KEY, object)
+    const rules = inOrder(
+      { type: 'reset', afterBytes: 50 * KiB },
       {
-        kind: 'error',
+        type: 'error',
         status: 503,
         code: 'ServiceUnavailable',
         message: 'Please reduce your request rate.',
       },
-      { kind: 'reset', afterBytes: 1 },
-      { kind: 'error', status: 503, code: 'TotalQpsLimitExceeded' },
-      { kind: 'short', afterBytes: 10 * KiB },
-      { kind: 'reset', afterBytes: 200 * KiB },
+      { type: 'reset', afterBytes: 1 },
+      { type: 'error', status: 503, code: 'TotalQpsLimitExceeded' },
+      { type: 'short', afterBytes: 10 * KiB },
+      { type: 'reset', afterBytes: 200 * KiB },
     )
+    for (const rule of rules) server.oss.faults.add(rule)
+    const servedBefore = server.oss.served.log.length
     const target = new MemoryTarget('/dest/exampleobject.txt')
     const result = await download({
       transport: createAliOssTransport(client, KEY),
@@ -66,12 +74,13 @@ describe('download() over ali-oss', () => {
     assert.ok(result.retries >= 6, `expected at least 6 retries, got ${result.retries}`)
     assert.ok((result.retriesByKind.network ?? 0) >= 4)
     assert.ok((result.retriesByKind.throttled ?? 0) >= 2)
-    assert.equal(stub.faults.length, 0)
+    const injected = server.oss.served.log.slice(servedBefore).filter((r) => r.fault)
+    assert.equal(injected.length, rules.length, 'every fault was served')
   })
 
   it('resumes from the checkpoint after a pause', async () => {
-    const object = stubObject(3, '"C"')
-    stub.put(BUCKET, KEY, object)
+    const object = objectOf(3, '"C"')
+    server.oss.putObject(BUCKET, KEY, object)
     const volume = new MemoryVolume()
     const checkpoint = new MemoryCheckpointStore()
     const options = {
@@ -82,12 +91,12 @@ describe('download() over ali-oss', () => {
       ...fast,
     }
     // Parts 0 and 1 arrive whole; parts 2 and 3 stall after 64 KiB, and the pause lands there.
-    stub.faults.push(
-      { kind: 'none' },
-      { kind: 'none' },
-      { kind: 'stall', afterBytes: 64 * KiB, ms: 5000 },
-      { kind: 'stall', afterBytes: 64 * KiB, ms: 5000 },
-    )
+    server.oss.faults.add({
+      fault: { type: 'stall', afterBytes: 64 * KiB, ms: 5000 },
+      match: { method: 'GET', ranged: true },
+      skip: 2,
+      times: 2,
+    })
     const controller = new AbortController()
     const paused = download({
       ...options,
@@ -109,9 +118,10 @@ describe('download() over ali-oss', () => {
   })
 
   it('starts over when the object is overwritten mid-download', async () => {
-    stub.put(BUCKET, KEY, stubObject(4, '"D"'))
-    const replacement = stubObject(5, '"E"')
-    stub.faults.push({ kind: 'replace', object: replacement })
+    server.oss.putObject(BUCKET, KEY, objectOf(4, '"D"'))
+    const replacement = objectOf(5, '"E"')
+    for (const rule of inOrder({ type: 'replace', object: replacement }))
+      server.oss.faults.add(rule)
     const target = new MemoryTarget('/dest/changed')
     const result = await download({
       transport: createAliOssTransport(client, KEY),
@@ -127,15 +137,16 @@ describe('download() over ali-oss', () => {
   })
 
   it('downloads into a file with store-fs through resets and throttling', async () => {
-    const object = stubObject(6, '"F"')
-    stub.put(BUCKET, KEY, object)
-    stub.faults.push(
-      { kind: 'reset', afterBytes: 70 * KiB },
-      { kind: 'error', status: 503, code: 'ActiveRequestLimitExceeded' },
-      { kind: 'short', afterBytes: 3 * KiB },
-      { kind: 'error', status: 503, code: 'DownloadTrafficRateLimitExceeded' },
-      { kind: 'reset', afterBytes: 0 },
+    const object = objectOf(6, '"F"')
+    server.oss.putObject(BUCKET, KEY, object)
+    const rules = inOrder(
+      { type: 'reset', afterBytes: 70 * KiB },
+      { type: 'error', status: 503, code: 'ActiveRequestLimitExceeded' },
+      { type: 'short', afterBytes: 3 * KiB },
+      { type: 'error', status: 503, code: 'DownloadTrafficRateLimitExceeded' },
+      { type: 'reset', afterBytes: 0 },
     )
+    for (const rule of rules) server.oss.faults.add(rule)
     const dir = await mkdtemp(join(tmpdir(), 'ali-oss-e2e-'))
     try {
       const destination = join(dir, 'examplefile.txt')

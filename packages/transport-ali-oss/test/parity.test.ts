@@ -9,12 +9,17 @@ import {
   type Transport,
   type TransportError,
 } from '@resumable/core'
-import { CONTRACT_CREDENTIALS, type Fault, MockOss, type PutObjectInit } from '@resumable/testkit'
+import {
+  CONTRACT_CREDENTIALS,
+  type Fault,
+  MockOss,
+  makeBytes,
+  type PutObjectInit,
+} from '@resumable/testkit'
 import { type MockOssServer, startMockOss } from '@resumable/testkit/node'
 import { createOssTransport } from '@resumable/transport-fetch'
 import OSS from 'ali-oss'
 import { createAliOssTransport } from '../src/index.ts'
-import { bytesOf } from './helpers/setup.ts'
 
 const BUCKET = 'paritybucket'
 const DAY_MS = 24 * 60 * 60 * 1000
@@ -81,7 +86,7 @@ describe('parity: transport-fetch OSS mode and transport-ali-oss over the same m
   }
 
   function put(key: string, init: Partial<PutObjectInit> = {}) {
-    return oss.putObject(BUCKET, key, { bytes: bytesOf(4096, 3), ...init })
+    return oss.putObject(BUCKET, key, { bytes: makeBytes(4096, 3), ...init })
   }
 
   /** Runs `call` on both, with `fault` injected once for each, and returns both errors. */
@@ -206,7 +211,7 @@ describe('parity: an expired STS token is retryable in both when credentials can
   let server: MockOssServer
   before(async () => {
     server = await startMockOss({ oss: new MockOss() })
-    server.oss.putObject(BUCKET, 'k.bin', { bytes: bytesOf(100) })
+    server.oss.putObject(BUCKET, 'k.bin', { bytes: makeBytes(100) })
   })
   after(() => server.close())
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { makeBytes } from '@resumable/testkit'
 import { createFetchTransport, FetchTransport } from '../src/index.ts'
-import { fakeFetch, makeBytes, objectServer } from './helpers/fake-fetch.ts'
+import { fakeFetch, objectServer } from './helpers/fake-fetch.ts'
 
 const served = { bytes: makeBytes(50), headers: { etag: '"C"' } }
 const credentials = { accessKeyId: 'ak-create', secretAccessKey: 'sk-create' }

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
 import { afterEach, describe, it } from 'node:test'
+import { makeBytes } from '@resumable/testkit'
 import { readEnv } from '../src/env.ts'
 import { createOssTransport, createS3Transport, credentialsFromEnv } from '../src/index.ts'
-import { fakeFetch, makeBytes, objectServer } from './helpers/fake-fetch.ts'
+import { fakeFetch, objectServer } from './helpers/fake-fetch.ts'
 
 const NAMES = [
   'OSS_ACCESS_KEY_ID',

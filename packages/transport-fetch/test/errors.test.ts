@@ -2,14 +2,9 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { isTransportError, type TransportError } from '@resumable/core'
 import { parseErrorXml, parseOssErrHeader, parseRetryAfter } from '@resumable/core/http'
+import { makeBytes } from '@resumable/testkit'
 import { createOssTransport, createS3Transport, createUrlTransport } from '../src/index.ts'
-import {
-  errorXml,
-  fakeFetch,
-  makeBytes,
-  objectServer,
-  type SeenRequest,
-} from './helpers/fake-fetch.ts'
+import { errorXml, fakeFetch, objectServer, type SeenRequest } from './helpers/fake-fetch.ts'
 
 const AK = { accessKeyId: 'LTAI5tExampleId', secretAccessKey: 'SecretExampleValue123' }
 const INFO = { size: 100, etag: '"E"' }

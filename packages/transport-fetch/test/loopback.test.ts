@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { crc64, download, isTransportError } from '@resumable/core'
-import { MemoryCheckpointStore, MemoryTarget } from '../../store-memory/src/index.ts'
+import { MemoryCheckpointStore, MemoryTarget } from '@resumable/store-memory'
+import { collect, makeBytes } from '@resumable/testkit'
 import { createOssTransport, createS3Transport, createUrlTransport } from '../src/index.ts'
-import { makeBytes, readAll } from './helpers/fake-fetch.ts'
 import { type Loopback, type LoopbackFault, startLoopback } from './helpers/loopback.ts'
 import { checkOssV4, checkSigV4, type ReceivedRequest } from './helpers/verify-signatures.ts'
 
@@ -47,7 +47,7 @@ describe('loopback: signatures checked by the server', () => {
     const info = await t.stat()
     assert.equal(info.size, bytes.length)
     const r = await t.read({ start: 1000, end: 65535, object: info })
-    assert.deepEqual(await readAll(r.body), bytes.subarray(1000, 65536))
+    assert.deepEqual(await collect(r.body), bytes.subarray(1000, 65536))
     const get = s3.requests.at(-1)
     assert.equal(get?.rawPath, '/bkt/dir/a%20b%2Bc~%C3%BC.bin')
     assert.match(String(get?.headers['accept-encoding']), /^identity(, identity)?$/)
@@ -86,7 +86,7 @@ describe('loopback: signatures checked by the server', () => {
     })
     const info = await t.stat()
     const r = await t.read({ start: 0, end: bytes.length - 1, object: info })
-    assert.deepEqual(await readAll(r.body), bytes)
+    assert.deepEqual(await collect(r.body), bytes)
     assert.equal(oss.requests.at(-1)?.headers['x-oss-range-behavior'], 'standard')
   })
 })
@@ -106,7 +106,7 @@ describe('loopback: failures on the wire', () => {
     fault = () => ({ type: 'drop', afterBytes: 5000 })
     const t = createUrlTransport({ url: `${server.origin}/obj` })
     const r = await t.read({ start: 0, end: 99_999, object: { size: bytes.length, etag } })
-    await assert.rejects(readAll(r.body), (e) => {
+    await assert.rejects(collect(r.body), (e) => {
       assert.ok(isTransportError(e), String(e))
       assert.equal(e.kind, 'network')
       assert.equal(e.retryable, true)

@@ -3,9 +3,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import { gzipSync } from 'node:zlib'
+import { makeBytes } from '@resumable/testkit'
 import { defaultNodeWire, nodeWire } from '../src/node.ts'
 import type { WireResponse } from '../src/wire/wire.ts'
-import { makeBytes } from './helpers/fake-fetch.ts'
 
 // A real node:http server on 127.0.0.1: real sockets, real drops, real keep-alive.
 

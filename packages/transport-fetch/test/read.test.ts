@@ -1,15 +1,9 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { isTransportError, type ObjectInfo, RANGE_IGNORED_CODE } from '@resumable/core'
+import { collect, makeBytes } from '@resumable/testkit'
 import { createUrlTransport } from '../src/index.ts'
-import {
-  fakeFetch,
-  makeBytes,
-  objectServer,
-  readAll,
-  type SeenRequest,
-  streamOf,
-} from './helpers/fake-fetch.ts'
+import { fakeFetch, objectServer, type SeenRequest, streamOf } from './helpers/fake-fetch.ts'
 
 const bytes = makeBytes(1000)
 const served = {
@@ -42,7 +36,7 @@ describe('read: status and Content-Range checks', () => {
     const r = await t.read({ start: 100, end: 299, object })
     assert.deepEqual(r.range, { start: 100, end: 299 })
     assert.equal(r.etag, '"E1"')
-    assert.deepEqual(await readAll(r.body), bytes.subarray(100, 300))
+    assert.deepEqual(await collect(r.body), bytes.subarray(100, 300))
     const sent = f.calls[0]?.headers
     assert.equal(sent?.get('range'), 'bytes=100-299')
     assert.equal(sent?.get('if-match'), '"E1"')
@@ -58,7 +52,7 @@ describe('read: status and Content-Range checks', () => {
     const whole = partial(200, bytes.slice(), { 'content-length': '1000', etag: '"E1"' })
     const ok = await transport(whole).t.read({ start: 0, end: 999, object })
     assert.deepEqual(ok.range, { start: 0, end: 999 })
-    assert.deepEqual(await readAll(ok.body), bytes)
+    assert.deepEqual(await collect(ok.body), bytes)
     await rejectsWith(
       transport(whole).t.read({ start: 0, end: 99, object }),
       'protocol',
@@ -152,7 +146,7 @@ describe('read: the body stream', () => {
   it('a body that ends short errors as a retryable network failure', async () => {
     const { t } = transport(partial(206, streamOf([bytes.slice(0, 100)]), head206))
     const r = await t.read({ start: 0, end: 299, object })
-    await assert.rejects(readAll(r.body), (e) => {
+    await assert.rejects(collect(r.body), (e) => {
       assert.ok(isTransportError(e))
       assert.equal(e.kind, 'network')
       assert.equal(e.retryable, true)
@@ -168,7 +162,7 @@ describe('read: the body stream', () => {
       }),
     )
     const r = await t.read({ start: 0, end: 299, object })
-    await rejectsWith(readAll(r.body), 'protocol', /longer/)
+    await rejectsWith(collect(r.body), 'protocol', /longer/)
   })
 
   it('a connection drop mid-body surfaces as a retryable network TransportError', async () => {
@@ -180,7 +174,7 @@ describe('read: the body stream', () => {
       ),
     )
     const r = await t.read({ start: 0, end: 299, object })
-    await assert.rejects(readAll(r.body), (e) => {
+    await assert.rejects(collect(r.body), (e) => {
       assert.ok(isTransportError(e))
       assert.equal(e.kind, 'network')
       assert.equal(e.retryable, true)
@@ -204,7 +198,7 @@ describe('read: the body stream', () => {
     })
     const { t } = transport(partial(206, body, head206))
     const r = await t.read({ start: 0, end: 299, object, signal: controller.signal })
-    await assert.rejects(readAll(r.body), (e) => e === reason)
+    await assert.rejects(collect(r.body), (e) => e === reason)
   })
 
   it('returning the body iterator early cancels the response body', async () => {
@@ -236,7 +230,7 @@ describe('read: to the end of an object of unknown length (toEnd)', () => {
     const r = await t.read({ start: 0, end: 0, object: unknown, toEnd: true })
     assert.equal(f.calls[0]?.headers.get('range'), null)
     assert.equal(r.range.start, 0)
-    assert.deepEqual(await readAll(r.body), bytes)
+    assert.deepEqual(await collect(r.body), bytes)
   })
 
   it('asks for bytes=N- from an offset and accepts a 206 that starts there', async () => {
@@ -246,7 +240,7 @@ describe('read: to the end of an object of unknown length (toEnd)', () => {
     const r = await t.read({ start: 600, end: 0, object: unknown, toEnd: true })
     assert.equal(f.calls[0]?.headers.get('range'), 'bytes=600-')
     assert.deepEqual(r.range, { start: 600, end: 999 })
-    assert.deepEqual(await readAll(r.body), bytes.subarray(600))
+    assert.deepEqual(await collect(r.body), bytes.subarray(600))
   })
 
   it('reports a 200 to a read from an offset as an ignored Range, not retryable', async () => {

@@ -2,13 +2,14 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { isTransportError } from '@resumable/core'
 import { redactText } from '@resumable/core/http'
+import { makeBytes } from '@resumable/testkit'
 import {
   createOssTransport,
   createS3Transport,
   createUrlTransport,
   presignOssUrl,
 } from '../src/index.ts'
-import { errorXml, fakeFetch, makeBytes, objectServer, streamOf } from './helpers/fake-fetch.ts'
+import { errorXml, fakeFetch, objectServer, streamOf } from './helpers/fake-fetch.ts'
 
 const SECRET = 'wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY'
 const TOKEN = 'CAISzgJ1q6Ft5B2yfSjIr5bTSTSTOKENVALUE'

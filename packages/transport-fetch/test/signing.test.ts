@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { CONTRACT_CREDENTIALS, createMockFetch, MockOss } from '@resumable/testkit'
+import { CONTRACT_CREDENTIALS, createMockFetch, MockOss, makeBytes } from '@resumable/testkit'
 import {
   createOssTransport,
   createS3Transport,
@@ -11,7 +11,7 @@ import {
   signOssV4,
 } from '../src/index.ts'
 import { createS3Signer } from '../src/s3-signer.ts'
-import { fakeFetch, makeBytes, objectServer } from './helpers/fake-fetch.ts'
+import { fakeFetch, objectServer } from './helpers/fake-fetch.ts'
 
 // Inputs and expected values from the Alibaba Cloud OSS Go SDK v2, oss/signer/signer_test.go.
 const GO_QUERY: [string, string][] = [

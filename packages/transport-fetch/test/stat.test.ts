@@ -2,8 +2,9 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { bytesToBase64, crc64, isTransportError } from '@resumable/core'
 import { parseRestore } from '@resumable/core/http'
+import { makeBytes } from '@resumable/testkit'
 import { createOssTransport, createS3Transport, createUrlTransport } from '../src/index.ts'
-import { fakeFetch, makeBytes, objectServer, type SeenRequest } from './helpers/fake-fetch.ts'
+import { fakeFetch, objectServer, type SeenRequest } from './helpers/fake-fetch.ts'
 
 const AK = { accessKeyId: 'ak-example', secretAccessKey: 'sk-example-secret' }
 const bytes = makeBytes(1000)

@@ -2,10 +2,15 @@ import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
 import { describe, it } from 'node:test'
 import { bytesToBase64, isTransportError } from '@resumable/core'
-import { CONTRACT_CREDENTIALS, createMockFetch, MockOss } from '@resumable/testkit'
+import {
+  CONTRACT_CREDENTIALS,
+  collect,
+  createMockFetch,
+  MockOss,
+  makeBytes,
+} from '@resumable/testkit'
 import { createOssTransport, createS3Transport } from '../src/index.ts'
 import { md5 } from '../src/md5.ts'
-import { makeBytes, readAll } from './helpers/fake-fetch.ts'
 
 const ENDPOINT = 'http://127.0.0.1:9000'
 
@@ -75,7 +80,7 @@ describe('requester pays', () => {
     const t = s3(oss, 'o.bin', { requestPayer: true })
     const info = await t.stat()
     const r = await t.read({ start: 10, end: 99, object: info })
-    assert.deepEqual(await readAll(r.body), bytes.subarray(10, 100))
+    assert.deepEqual(await collect(r.body), bytes.subarray(10, 100))
     for (const seen of oss.served.log) {
       assert.equal(seen.headers['x-amz-request-payer'], 'requester', seen.method)
       assert.match(seen.headers.authorization ?? '', /SignedHeaders=[^,]*x-amz-request-payer/)
@@ -88,7 +93,7 @@ describe('requester pays', () => {
     const t = ossMode(oss, { requestPayer: true })
     const info = await t.stat()
     const r = await t.read({ start: 0, end: 4095, object: info })
-    assert.deepEqual(await readAll(r.body), bytes)
+    assert.deepEqual(await collect(r.body), bytes)
     assert.deepEqual(
       oss.served.log.map((s) => [s.method, s.headers['x-oss-request-payer']]),
       [
@@ -123,7 +128,7 @@ describe('SSE-C (S3 mode)', () => {
       const t = s3(oss, 'secret.bin', { sseCustomerKey })
       const info = await t.stat()
       const r = await t.read({ start: 5000, end: 9999, object: info })
-      assert.deepEqual(await readAll(r.body), bytes.subarray(5000))
+      assert.deepEqual(await collect(r.body), bytes.subarray(5000))
       for (const seen of oss.served.log) {
         assert.equal(seen.headers['x-amz-server-side-encryption-customer-algorithm'], 'AES256')
         assert.equal(seen.headers['x-amz-server-side-encryption-customer-key'], keyB64)
@@ -175,7 +180,7 @@ describe('traffic limit (OSS mode)', () => {
   it('sends x-oss-traffic-limit (signed) on GET only, as transport-ali-oss does', async () => {
     const t = ossMode(oss, { trafficLimit: 819_200 })
     const info = await t.stat()
-    await readAll((await t.read({ start: 0, end: 99, object: info })).body)
+    await collect((await t.read({ start: 0, end: 99, object: info })).body)
     assert.deepEqual(
       oss.served.log.map((s) => [s.method, s.headers['x-oss-traffic-limit']]),
       [

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { isTransportError } from '@resumable/core'
+import { collect } from '@resumable/testkit'
 import {
   createOssTransport,
   createUrlTransport,
@@ -9,7 +10,7 @@ import {
   type WireRequest,
   type WireResponse,
 } from '../src/index.ts'
-import { fakeFetch, readAll } from './helpers/fake-fetch.ts'
+import { fakeFetch } from './helpers/fake-fetch.ts'
 
 const AK = { accessKeyId: 'LTAI5tExampleId', secretAccessKey: 'SecretExampleValue123' }
 
@@ -72,7 +73,7 @@ describe('wire seam', () => {
     assert.equal(info.size, 4)
     assert.equal(info.metadata, undefined, 'a wire that lists no header names yields no metadata')
     const r = await t.read({ start: 0, end: 3, object: info })
-    assert.deepEqual(await readAll(r.body), bytes)
+    assert.deepEqual(await collect(r.body), bytes)
     const [head, get] = w.seen
     assert.equal(head?.method, 'HEAD')
     assert.equal(head?.url, 'https://bkt.oss-cn-hangzhou.aliyuncs.com/dir/k')
@@ -122,7 +123,7 @@ describe('wire seam', () => {
         'x-oss-meta-owner',
       ),
     )
-    assert.equal(new TextDecoder().decode(await readAll(response.body)), 'abc')
+    assert.equal(new TextDecoder().decode(await collect(response.body)), 'abc')
     await response.discard()
     await response.discard()
     await fetchWire(f, { redirect: 'manual' }).send({

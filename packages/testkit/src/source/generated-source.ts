@@ -1,4 +1,4 @@
-import { crc64, crc64Combine } from '@resumable/core'
+import { type ChecksumAlgorithm, crc64, crc64Combine } from '@resumable/core'
 import type { ObjectSource } from './object-source.ts'
 
 /** Bytes per generated block. */
@@ -33,7 +33,15 @@ export function generatedSource(size: number, seed = 1): ObjectSource {
     for (let b = 0; gray >>> b !== 0; b++) if ((gray >>> b) & 1) xorInto(out, pattern(b + 1))
     return out
   }
-  let crc: bigint | undefined
+  const crcs = new Map<ChecksumAlgorithm, bigint>()
+  const whole = (algorithm: ChecksumAlgorithm): bigint => {
+    let crc = crcs.get(algorithm)
+    if (crc === undefined) {
+      crc = wholeCrc(size, pattern, algorithm)
+      crcs.set(algorithm, crc)
+    }
+    return crc
+  }
   return {
     size,
     *chunks(start, end, chunkSize) {
@@ -56,23 +64,25 @@ export function generatedSource(size: number, seed = 1): ObjectSource {
         at += n
       }
     },
-    crc64xz() {
-      crc ??= wholeCrc(size, pattern)
-      return crc
-    },
+    crc64xz: () => whole('crc64xz'),
+    crc64: whole,
   }
 }
 
-function wholeCrc(size: number, pattern: (index: number) => Uint32Array): bigint {
+function wholeCrc(
+  size: number,
+  pattern: (index: number) => Uint32Array,
+  algorithm: ChecksumAlgorithm,
+): bigint {
   const bytes = (p: Uint32Array, n: number): Uint8Array => new Uint8Array(p.buffer, 0, n)
   const partCrcs = (n: number) => {
     const cache = new Map<number, bigint>()
     return {
-      zeros: crc64('crc64xz', new Uint8Array(n)),
+      zeros: crc64(algorithm, new Uint8Array(n)),
       of: (index: number): bigint => {
         let c = cache.get(index)
         if (c === undefined) {
-          c = crc64('crc64xz', bytes(pattern(index), n))
+          c = crc64(algorithm, bytes(pattern(index), n))
           cache.set(index, c)
         }
         return c
@@ -97,8 +107,8 @@ function wholeCrc(size: number, pattern: (index: number) => Uint32Array): bigint
   const fullParts = partCrcs(BLOCK)
   let total = 0n
   for (let i = 0; i < full; i++)
-    total = crc64Combine('crc64xz', total, blockCrc(i, fullParts), BLOCK)
-  if (tail > 0) total = crc64Combine('crc64xz', total, blockCrc(full, partCrcs(tail)), tail)
+    total = crc64Combine(algorithm, total, blockCrc(i, fullParts), BLOCK)
+  if (tail > 0) total = crc64Combine(algorithm, total, blockCrc(full, partCrcs(tail)), tail)
   return total
 }
 

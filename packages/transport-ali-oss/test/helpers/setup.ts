@@ -1,5 +1,6 @@
+import { type Fault, MockOss, type ServedRequest } from '@resumable/testkit'
+import { type MockOssServer, startMockOss } from '@resumable/testkit/node'
 import OSS from 'ali-oss'
-import { OssStub, type StubObject } from './oss-stub.ts'
 
 /** Credentials that must never appear in any message. */
 export const ACCESS_KEY_ID = 'LTAI5tTestAccessKeyId01'
@@ -7,20 +8,7 @@ export const ACCESS_KEY_SECRET = 'TestSecretMustNeverLeak0123456789'
 export const BUCKET = 'examplebucket'
 export const KEY = 'exampledir/exampleobject.txt'
 
-/** Deterministic pseudo-random bytes. */
-export function bytesOf(size: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(size)
-  let x = seed >>> 0 || 1
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    out[i] = x & 0xff
-  }
-  return out
-}
-
-/** A real ali-oss client pointed at the stub. */
+/** A real ali-oss client pointed at the mock. */
 export function makeClient(endpoint: string, extra: Partial<OSS.Options> = {}): OSS {
   return new OSS({
     accessKeyId: ACCESS_KEY_ID,
@@ -31,27 +19,28 @@ export function makeClient(endpoint: string, extra: Partial<OSS.Options> = {}): 
   })
 }
 
-/** Starts a stub holding `object` at BUCKET/KEY. */
-export async function startStub(object?: StubObject): Promise<OssStub> {
-  const stub = new OssStub()
-  if (object) stub.put(BUCKET, KEY, object)
-  await stub.start()
-  return stub
+/**
+ * Testkit's mock OSS on a loopback socket (ali-oss talks node:http), verifying V1 signatures made
+ * with the credentials above; `versioned` creates BUCKET versioned, so objects carry versionIds.
+ */
+export async function startOss(versioned = false): Promise<MockOssServer> {
+  const oss = new MockOss({
+    credentials: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: ACCESS_KEY_SECRET },
+  })
+  oss.createBucket(BUCKET, { versioning: versioned })
+  return startMockOss({ oss })
 }
 
-/** Reads a whole body. */
-export async function collect(
-  body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>,
-): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = []
-  for await (const chunk of body as AsyncIterable<Uint8Array>) chunks.push(chunk)
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0))
-  let at = 0
-  for (const c of chunks) {
-    out.set(c, at)
-    at += c.length
-  }
-  return out
+/** Injects `fault` into the next `method` request only (the next GET unless told). */
+export function once(oss: MockOss, fault: Fault, method: 'GET' | 'HEAD' = 'GET'): void {
+  oss.faults.add({ fault, match: { method }, times: 1 })
+}
+
+/** The last request the mock answered, with its query parsed. */
+export function lastRequest(oss: MockOss): ServedRequest & { query: URLSearchParams } {
+  const request = oss.served.log.at(-1)
+  if (!request) throw new Error('the mock saw no request')
+  return { ...request, query: new URL(request.url).searchParams }
 }
 
 /** Fails when `text` shows a credential or a signature. */

@@ -32,17 +32,6 @@ export function fakeFetch(
   return Object.assign(f, { calls })
 }
 
-/** Deterministic bytes. */
-export function makeBytes(size: number, seed = 7): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(size)
-  let x = seed
-  for (let i = 0; i < size; i++) {
-    x = (x * 1103515245 + 12345) >>> 0
-    out[i] = x >>> 24
-  }
-  return out
-}
-
 /** A ReadableStream of `chunks`, then `end`: close cleanly, or error with the given reason. */
 export function streamOf(
   chunks: readonly Uint8Array[],
@@ -57,21 +46,6 @@ export function streamOf(
       else controller.close()
     },
   })
-}
-
-/** Reads a stream to the end. */
-export async function readAll(
-  stream: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
-): Promise<Uint8Array> {
-  const parts: Uint8Array[] = []
-  for await (const chunk of stream as AsyncIterable<Uint8Array>) parts.push(chunk)
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
 }
 
 /** What the in-memory object server answers with. */
