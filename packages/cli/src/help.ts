@@ -52,7 +52,8 @@ Options:
   --limit-rate <rate>      total bandwidth cap, e.g. 50MiB/s
   --retries <n>            attempts without progress per part before giving up (default ${retries.default})
   --stall-timeout <s>      seconds without a byte before a part is retried (default ${stallTimeoutMs.default / 1000})
-  --on-change <policy>     if the object changes between runs: restart (default) or fail
+  --on-change <policy>     if the object changes during a run: restart (default) or fail; a change
+                           between runs always discards the checkpoint and starts over
   --force, -f              overwrite an existing destination
   --quiet, -q              print nothing but errors
   --json                   one JSON event per line on stdout (progress at most every 0.5 s)
