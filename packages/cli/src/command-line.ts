@@ -30,6 +30,8 @@ export interface GetCommand {
   readonly versionId: string | undefined
   readonly transport: 'ali-oss' | 'fetch' | undefined
   readonly pathStyle: boolean
+  /** `--wire`: the HTTP client of the fetch transports; the runtime's default when unset. */
+  readonly wire: 'fetch' | 'node' | undefined
 }
 
 /** Settings of `resumable status` and `resumable cancel`. */
@@ -92,6 +94,10 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (transport !== undefined && transport !== 'ali-oss' && transport !== 'fetch') {
     throw new UsageError(`--transport must be ali-oss or fetch, got "${transport}"`)
   }
+  const wire = values.wire
+  if (wire !== undefined && wire !== 'fetch' && wire !== 'node') {
+    throw new UsageError(`--wire must be fetch or node, got "${wire}"`)
+  }
   const onChange = values['on-change']
   if (onChange !== undefined && onChange !== 'restart' && onChange !== 'fail') {
     throw new UsageError(`--on-change must be restart or fail, got "${onChange}"`)
@@ -122,6 +128,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
     versionId: values['version-id'],
     transport,
     pathStyle: values['path-style'] ?? false,
+    wire,
   }
 }
 
@@ -149,6 +156,7 @@ function parse(argv: readonly string[]) {
       'version-id': { type: 'string' },
       transport: { type: 'string' },
       'path-style': { type: 'boolean' },
+      wire: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'V' },
     },

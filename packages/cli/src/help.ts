@@ -58,6 +58,7 @@ Options:
   --version-id <id>        download a specific object version
   --transport <name>       ali-oss (default for oss://) or fetch
   --path-style             path-style S3 requests (automatic for an IP or localhost endpoint)
+  --wire <name>            HTTP client of the fetch transports: node (undici, default on Node) or fetch
   --help, -h  --version, -V
 
 Credentials come from the environment only: OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET,

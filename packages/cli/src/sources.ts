@@ -5,6 +5,7 @@ import {
   createUrlTransport,
 } from '@resumable/transport-fetch'
 import { UsageError } from './command-line.ts'
+import { type WireName, wireOption } from './wire-choice.ts'
 
 /** A parsed `<source>` argument. */
 export type Source =
@@ -18,6 +19,7 @@ export interface SourceFlags {
   readonly versionId: string | undefined
   readonly transport: 'ali-oss' | 'fetch' | undefined
   readonly pathStyle: boolean
+  readonly wire?: WireName | undefined
 }
 
 /** Builds an ali-oss Transport; loaded lazily so the CLI runs where ali-oss is not installed. */
@@ -57,11 +59,14 @@ export async function createTransport(
   aliOss: AliOssFactory,
 ): Promise<Transport> {
   const versionId = flags.versionId
+  if (flags.wire !== undefined && source.scheme === 'oss' && flags.transport !== 'fetch')
+    throw new UsageError('--wire needs --transport fetch for oss:// (ali-oss has its own client)')
+  const wire = await wireOption(flags.wire)
   switch (source.scheme) {
     case 'http':
       if (flags.transport === 'ali-oss')
         throw new UsageError('--transport ali-oss needs an oss:// source')
-      return createUrlTransport({ url: source.url })
+      return createUrlTransport({ url: source.url, ...wire })
     case 's3': {
       if (flags.transport === 'ali-oss')
         throw new UsageError('--transport ali-oss needs an oss:// source')
@@ -84,6 +89,7 @@ export async function createTransport(
         ...optional('endpoint', endpoint),
         ...optional('versionId', versionId),
         credentials,
+        ...wire,
         // Unset (not false) otherwise: the transport also goes path-style for dotted bucket names.
         ...(pathStyle ? { forcePathStyle: true } : {}),
       })
@@ -110,6 +116,7 @@ export async function createTransport(
           ...optional('region', region),
           ...optional('endpoint', endpoint),
           ...optional('versionId', versionId),
+          ...wire,
         })
       }
       return aliOss({ bucket: source.bucket, key: source.key }, { ...flags, region, endpoint })
