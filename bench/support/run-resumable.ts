@@ -4,10 +4,9 @@
 import { download, type Transport } from '@resumable/core'
 import { FileCheckpointStore, FileTarget } from '@resumable/store-fs'
 import { aliOssTransport } from '@resumable/transport-ali-oss'
-import { createUrlTransport } from '@resumable/transport-fetch'
+import { createUrlTransport, fetchWire } from '@resumable/transport-fetch'
 import type OSS from 'ali-oss'
 import { benchAliOssClient } from './ali-oss-client.ts'
-import { wireUrlTransport } from './wire-transport.ts'
 
 interface RunSpec {
   readonly transport: 'fetch' | 'ali-oss'
@@ -19,7 +18,7 @@ interface RunSpec {
   readonly verify: boolean
   /** A whole object URL (nginx); `url` + `/bench/` + `key` (mock OSS) when absent. */
   readonly objectUrl?: string
-  /** `node`: the URL read through the Node wire (undici) instead of fetch. */
+  /** `node`: the URL read through the Node wire (undici); `fetch` (or unset): through fetch. Named either way, so Bun and Deno run this same bundle. */
   readonly wire?: 'fetch' | 'node'
 }
 
@@ -27,13 +26,12 @@ const spec = JSON.parse(process.argv[2] ?? '{}') as RunSpec
 
 async function transport(): Promise<Transport> {
   const url = spec.objectUrl ?? `${spec.url}/bench/${spec.key}`
-  if (spec.transport === 'fetch' && spec.wire === 'node')
+  if (spec.transport === 'fetch' && spec.wire === 'node') {
     // Loaded only here: Bun and Deno run this same bundle with fetch.
-    return wireUrlTransport(
-      url,
-      (await import('@resumable/transport-fetch/node')).nodeWire({ maxSockets: spec.concurrency }),
-    )
-  if (spec.transport === 'fetch') return createUrlTransport({ url })
+    const { defaultNodeWire } = await import('@resumable/transport-fetch/node')
+    return createUrlTransport({ url, wire: defaultNodeWire() })
+  }
+  if (spec.transport === 'fetch') return createUrlTransport({ url, wire: fetchWire() })
   const client = await benchAliOssClient(spec.url, { retryMax: 0 } as Partial<OSS.Options>)
   return aliOssTransport(client as Parameters<typeof aliOssTransport>[0], spec.key)
 }
