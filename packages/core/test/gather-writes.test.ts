@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { download, type Target } from '@resumable/core'
-import { MemoryTarget } from '../../store-memory/src/index.ts'
-import { makeObject } from './helpers/fake-transport.ts'
+import { MemoryTarget } from '@resumable/store-memory'
+import { makeObject } from '@resumable/testkit'
 import { setup } from './helpers/harness.ts'
 
 const KiB = 1024
@@ -41,7 +41,7 @@ describe('download into a Target with gather writes', () => {
     const object = makeObject(300 * KiB)
     const base = setup(object)
     const target = new GatherTarget('/dest/file.bin', { volume: base.volume })
-    base.transport.fault = ({ n }) => (n === 0 ? { type: 'drop', afterBytes: 40_000 } : undefined)
+    base.transport.fault = ({ n }) => (n === 0 ? { type: 'reset', afterBytes: 40_000 } : undefined)
     const result = await download(base.options({ target, concurrency: 1 }))
     assert.deepEqual(target.committed, object.bytes)
     assert.deepEqual(base.transport.reads[1], { start: 40_000, end: 102_399, fault: undefined })

@@ -9,12 +9,12 @@ import {
   type Transport,
   TransportError,
 } from '@resumable/core'
+import { makeBytes } from '@resumable/testkit'
 import {
   MemoryCheckpointStore,
   MemoryTarget,
   MemoryVolume,
 } from '../../../store-memory/src/index.ts'
-import { makeBytes } from './fake-transport.ts'
 
 interface StoredObject {
   bytes: Uint8Array
