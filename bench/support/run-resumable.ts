@@ -16,6 +16,8 @@ interface RunSpec {
   readonly partMiB: number
   readonly concurrency: number
   readonly verify: boolean
+  /** The engine's write buffer per part, KiB (A/B runs); the engine's default when absent. */
+  readonly writeBufferKiB?: number
   /** A whole object URL (nginx); `url` + `/bench/` + `key` (mock OSS) when absent. */
   readonly objectUrl?: string
   /** `node`: the URL read through the Node wire (undici); `fetch` (or unset): through fetch. Named either way, so Bun and Deno run this same bundle. */
@@ -44,6 +46,7 @@ const result = await download({
   partSize: spec.partMiB * 1024 * 1024,
   concurrency: spec.concurrency,
   verify: spec.verify,
+  ...(spec.writeBufferKiB ? { writeBufferSize: spec.writeBufferKiB * 1024 } : {}),
 })
 const ms = performance.now() - started
 // A plain file server (nginx) publishes no CRC: verification is then the size check, as users get it.
