@@ -61,7 +61,12 @@ function contenders(s: NginxSectionSettings, url: string, path: string): Contend
     }
     return { name, command: process.execPath, args: [s.runResumable, JSON.stringify(spec)], output }
   }
-  const cli = (name: string, runtime: string[], bundle: string, extra: string[] = []): Contender => {
+  const cli = (
+    name: string,
+    runtime: string[],
+    bundle: string,
+    extra: string[] = [],
+  ): Contender => {
     const output = out(name)
     const [command, ...pre] = runtime as [string, ...string[]]
     return {
