@@ -61,19 +61,25 @@ function contenders(s: NginxSectionSettings, url: string, path: string): Contend
     }
     return { name, command: process.execPath, args: [s.runResumable, JSON.stringify(spec)], output }
   }
-  const cli = (name: string, runtime: string[], bundle: string): Contender => {
+  const cli = (
+    name: string,
+    runtime: string[],
+    bundle: string,
+    extra: string[] = [],
+  ): Contender => {
     const output = out(name)
     const [command, ...pre] = runtime as [string, ...string[]]
     return {
       name,
       command,
-      args: [...pre, bundle, 'get', `${url}${path}`, output, '--force', '--quiet'],
+      args: [...pre, bundle, 'get', `${url}${path}`, output, '--force', '--quiet', ...extra],
       output,
     }
   }
   const list: Contender[] = [
-    library('resumable Node, node wire (undici)', 'node'),
-    cli('resumable CLI Node (fetch)', [process.execPath], s.cli.node),
+    library('resumable library Node, node wire', 'node'),
+    cli('resumable CLI Node (node wire, default)', [process.execPath], s.cli.node),
+    cli('resumable CLI Node (--wire fetch)', [process.execPath], s.cli.node, ['--wire', 'fetch']),
     cli('resumable CLI Bun (fetch)', [bin('bun')], s.cli.bun),
     cli('resumable CLI Deno (fetch)', [bin('deno'), 'run', '-A'], s.cli.deno),
   ]

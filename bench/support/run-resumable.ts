@@ -4,10 +4,9 @@
 import { download, type Transport } from '@resumable/core'
 import { FileCheckpointStore, FileTarget } from '@resumable/store-fs'
 import { aliOssTransport } from '@resumable/transport-ali-oss'
-import { createUrlTransport } from '@resumable/transport-fetch'
+import { createUrlTransport, fetchWire } from '@resumable/transport-fetch'
 import type OSS from 'ali-oss'
 import { benchAliOssClient } from './ali-oss-client.ts'
-import { wireUrlTransport } from './wire-transport.ts'
 
 interface RunSpec {
   readonly transport: 'fetch' | 'ali-oss'
@@ -17,9 +16,11 @@ interface RunSpec {
   readonly partMiB: number
   readonly concurrency: number
   readonly verify: boolean
+  /** The engine's write buffer per part, KiB (A/B runs); the engine's default when absent. */
+  readonly writeBufferKiB?: number
   /** A whole object URL (nginx); `url` + `/bench/` + `key` (mock OSS) when absent. */
   readonly objectUrl?: string
-  /** `node`: the URL read through the Node wire (undici) instead of fetch. */
+  /** `node`: the URL read through the Node wire (undici); `fetch` (or unset): through fetch. Named either way, so Bun and Deno run this same bundle. */
   readonly wire?: 'fetch' | 'node'
 }
 
@@ -27,13 +28,12 @@ const spec = JSON.parse(process.argv[2] ?? '{}') as RunSpec
 
 async function transport(): Promise<Transport> {
   const url = spec.objectUrl ?? `${spec.url}/bench/${spec.key}`
-  if (spec.transport === 'fetch' && spec.wire === 'node')
+  if (spec.transport === 'fetch' && spec.wire === 'node') {
     // Loaded only here: Bun and Deno run this same bundle with fetch.
-    return wireUrlTransport(
-      url,
-      (await import('@resumable/transport-fetch/node')).nodeWire({ maxSockets: spec.concurrency }),
-    )
-  if (spec.transport === 'fetch') return createUrlTransport({ url })
+    const { defaultNodeWire } = await import('@resumable/transport-fetch/node')
+    return createUrlTransport({ url, wire: defaultNodeWire() })
+  }
+  if (spec.transport === 'fetch') return createUrlTransport({ url, wire: fetchWire() })
   const client = await benchAliOssClient(spec.url, { retryMax: 0 } as Partial<OSS.Options>)
   return aliOssTransport(client as Parameters<typeof aliOssTransport>[0], spec.key)
 }
@@ -46,6 +46,7 @@ const result = await download({
   partSize: spec.partMiB * 1024 * 1024,
   concurrency: spec.concurrency,
   verify: spec.verify,
+  ...(spec.writeBufferKiB ? { writeBufferSize: spec.writeBufferKiB * 1024 } : {}),
 })
 const ms = performance.now() - started
 // A plain file server (nginx) publishes no CRC: verification is then the size check, as users get it.

@@ -40,6 +40,8 @@ export interface GetCommand {
   readonly trafficLimit: number | undefined
   /** `--range first-last` or `first-`: only these bytes of the object. */
   readonly range: { readonly start: number; readonly end?: number } | undefined
+  /** `--wire`: the HTTP client of the fetch transports; the runtime's default when unset. */
+  readonly wire: 'fetch' | 'node' | undefined
 }
 
 /** Settings of `resumable status` and `resumable cancel`. */
@@ -113,6 +115,10 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (transport !== undefined && transport !== 'ali-oss' && transport !== 'fetch') {
     throw new UsageError(`--transport must be ali-oss or fetch, got "${transport}"`)
   }
+  const wire = values.wire
+  if (wire !== undefined && wire !== 'fetch' && wire !== 'node') {
+    throw new UsageError(`--wire must be fetch or node, got "${wire}"`)
+  }
   const onChange = values['on-change']
   if (onChange !== undefined && onChange !== 'restart' && onChange !== 'fail') {
     throw new UsageError(`--on-change must be restart or fail, got "${onChange}"`)
@@ -148,6 +154,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
     sseCustomerKeyFile: values['sse-c-key-file'],
     trafficLimit: trafficLimitFlag(values['traffic-limit']),
     range: rangeFlag(values.range),
+    wire,
   }
 }
 
@@ -192,6 +199,7 @@ function parse(argv: readonly string[]) {
       'sse-c-key-file': { type: 'string' },
       'traffic-limit': { type: 'string' },
       range: { type: 'string' },
+      wire: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'V' },
     },

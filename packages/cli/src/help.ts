@@ -71,6 +71,7 @@ Options:
                            or set RESUMABLE_SSE_C_KEY (base64). Never a flag value; never printed
   --traffic-limit <rate>   oss:// only: OSS's per-connection cap (x-oss-traffic-limit),
                            100KiB/s–100MiB/s per part, e.g. 10MiB/s
+  --wire <name>            HTTP client of the fetch transports: node (undici, default on Node) or fetch
   --help, -h  --version, -V
 
 Credentials: oss:// reads OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET, OSS_SESSION_TOKEN only.

@@ -6,6 +6,7 @@ import {
 } from '@resumable/transport-fetch'
 import { UsageError } from './command-line.ts'
 import { loadSseCustomerKey, SSE_C_KEY_ENV } from './sse-c-key.ts'
+import { type WireName, wireOption } from './wire-choice.ts'
 
 /** A parsed `<source>` argument. */
 export type Source =
@@ -23,6 +24,7 @@ export interface SourceFlags {
   readonly noSignRequest: boolean
   readonly sseCustomerKeyFile: string | undefined
   readonly trafficLimit: number | undefined
+  readonly wire?: WireName | undefined
 }
 
 /** Builds an ali-oss Transport; loaded lazily so the CLI runs where ali-oss is not installed. */
@@ -69,6 +71,9 @@ export async function createTransport(
   if (source.scheme !== 'oss' && flags.trafficLimit !== undefined) {
     throw new UsageError('--traffic-limit (x-oss-traffic-limit) applies to oss:// sources only')
   }
+  if (flags.wire !== undefined && source.scheme === 'oss' && flags.transport !== 'fetch')
+    throw new UsageError('--wire needs --transport fetch for oss:// (ali-oss has its own client)')
+  const wire = await wireOption(flags.wire)
   switch (source.scheme) {
     case 'http':
       if (flags.transport === 'ali-oss')
@@ -77,7 +82,7 @@ export async function createTransport(
         throw new UsageError(
           '--request-payer and --no-sign-request apply to oss:// and s3:// sources (an http(s) URL is sent as given)',
         )
-      return createUrlTransport({ url: source.url })
+      return createUrlTransport({ url: source.url, ...wire })
     case 's3': {
       if (flags.transport === 'ali-oss')
         throw new UsageError('--transport ali-oss needs an oss:// source')
@@ -113,6 +118,7 @@ export async function createTransport(
         ...(credentials ? { credentials } : { anonymous: true }),
         ...(flags.requestPayer ? { requestPayer: true } : {}),
         ...(sseCustomerKey ? { sseCustomerKey } : {}),
+        ...wire,
         // Unset (not false) otherwise: the transport also goes path-style for dotted bucket names.
         ...(pathStyle ? { forcePathStyle: true } : {}),
       })
@@ -150,6 +156,7 @@ export async function createTransport(
           ...optional('versionId', versionId),
           ...(flags.requestPayer ? { requestPayer: true } : {}),
           ...(flags.trafficLimit === undefined ? {} : { trafficLimit: flags.trafficLimit }),
+          ...wire,
         })
       }
       return aliOss({ bucket: source.bucket, key: source.key }, { ...flags, region, endpoint })

@@ -8,7 +8,7 @@ import type { ReadResponse } from './ports.ts'
 import { backOffOrThrow } from './retry.ts'
 import type { RunContext } from './run-context.ts'
 import { isRangeIgnored, rangeIgnoredError } from './sequential.ts'
-import { stallGuard } from './stall-guard.ts'
+import { StallWatch } from './stall-guard.ts'
 
 /** Marks an error from the Target: local failures are never retried as if the network caused them. */
 class TargetFailure {
@@ -67,11 +67,10 @@ export async function fetchPart(ctx: RunContext, index: number, buffer: Uint8Arr
     const attempt = new AbortController()
     const onRunAbort = (): void => attempt.abort(ctx.signal.reason)
     ctx.signal.addEventListener('abort', onRunAbort, { once: true })
+    const watch = new StallWatch(options.stallTimeoutMs, attempt)
     let reader: ChunkReader | undefined
     try {
-      const response = await stallGuard(
-        options.stallTimeoutMs,
-        attempt,
+      const response = await watch.guard(
         () =>
           options.transport.read({
             start: from,
@@ -87,7 +86,7 @@ export async function fetchPart(ctx: RunContext, index: number, buffer: Uint8Arr
       ctx.rangeHonoured?.()
       for (;;) {
         const current = reader
-        const chunk = await stallGuard(options.stallTimeoutMs, attempt, () => current.next())
+        const chunk = await watch.guard(() => current.next())
         if (chunk === undefined) break
         if (chunk.length === 0) continue
         const left = end - (start + written + buffered) + 1
@@ -143,6 +142,7 @@ export async function fetchPart(ctx: RunContext, index: number, buffer: Uint8Arr
       failures = written > before ? 1 : failures + 1
       await backOffOrThrow(ctx, index, failures, error)
     } finally {
+      watch.stop()
       ctx.signal.removeEventListener('abort', onRunAbort)
     }
   }

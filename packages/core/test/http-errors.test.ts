@@ -118,6 +118,30 @@ describe('http: network failures', () => {
     assert.equal((error.cause as Error & { cause: { code: string } }).cause.code, 'ECONNREFUSED')
   })
 
+  it("undici's own errors (the Node wire): socket and abort are retryable network, its timeouts are timeouts", () => {
+    const undici = (message: string, code: string, cause?: Error) =>
+      Object.assign(new Error(message, cause ? { cause } : {}), { code })
+    const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })
+    for (const error of [
+      undici('other side closed', 'UND_ERR_SOCKET', reset),
+      undici('Request aborted', 'UND_ERR_ABORTED'),
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }),
+    ]) {
+      const classified = networkFailure(error, context)
+      assert.equal(classified.kind, 'network', error.message)
+      assert.equal(classified.retryable, true, error.message)
+    }
+    for (const code of [
+      'UND_ERR_CONNECT_TIMEOUT',
+      'UND_ERR_HEADERS_TIMEOUT',
+      'UND_ERR_BODY_TIMEOUT',
+    ]) {
+      const classified = networkFailure(undici('Timeout Error', code), context)
+      assert.equal(classified.kind, 'timeout', code)
+      assert.equal(classified.retryable, true, code)
+    }
+  })
+
   it('a host name that does not exist is not retried; a resolver that did not answer is', () => {
     const notFound = networkFailure(
       new TypeError('fetch failed', {

@@ -76,9 +76,7 @@ export class FetchTransport implements Transport {
     this.id = plan.id
     this.#plan = plan
     this.#settings = settings
-    this.#wire =
-      settings.wire ??
-      fetchWire(settings.fetch, { redirect: plan.redirect === 'manual' ? 'manual' : 'follow' })
+    this.#wire = settings.wire ?? fetchWire(settings.fetch)
   }
 
   /** Learns size and identity: HEAD, or a one-byte ranged GET for GET-only (presigned) URLs. */
@@ -300,6 +298,8 @@ export class FetchTransport implements Transport {
         // Headers iterate with lower-case names, as a wire expects.
         headers: Object.fromEntries(headers),
         signal,
+        // Per request, so a caller's wire obeys it too: a signed request never follows a redirect.
+        redirect: this.#plan.redirect === 'manual' ? 'manual' : 'follow',
       })
     } catch (error) {
       if (signal?.aborted) throw signal.reason

@@ -1,8 +1,85 @@
 /**
  * The main entry as Node loads it (the `node` export condition, listed after `bun`, `deno` and
- * `browser`, so only Node reaches it): everything in `index.ts`. Once the transports take a wire,
- * this file re-exports their factories with `defaultNodeWire()` as the default, without side
- * effects (the package stays `sideEffects: false`); Bun, Deno and browsers keep fetch.
+ * `browser`, so only Node reaches it): everything in `index.ts`, with the transport factories
+ * reading through {@link defaultNodeWire} (undici's dispatcher) unless the caller names a `wire`
+ * or a `fetch`. Nothing runs at import (the package stays `sideEffects: false`); the wire is
+ * created on the first factory call. Bun, Deno and browsers keep `fetch`.
  * @module
  */
+import {
+  createFetchTransport as createFetchTransportOnFetch,
+  createOssTransport as createOssTransportOnFetch,
+  createS3Transport as createS3TransportOnFetch,
+  createUrlTransport as createUrlTransportOnFetch,
+  type FetchTransport,
+  type FetchTransportOptions,
+  type OssTransportOptions,
+  type S3TransportOptions,
+  type UrlTransportOptions,
+} from './index.ts'
+import type { CommonTransportOptions } from './types.ts'
+import { defaultNodeWire } from './wire/default-wire-node.ts'
+
 export * from './index.ts'
+
+/** `options` with the shared Node wire, unless the caller chose a wire or a fetch. */
+function onNodeWire<T extends CommonTransportOptions>(options: T): T {
+  if (options.wire !== undefined || options.fetch !== undefined) return options
+  return { ...options, wire: defaultNodeWire() }
+}
+
+/**
+ * Creates a Transport for a plain or presigned URL; on Node it reads through undici's dispatcher
+ * unless `wire` or `fetch` is given.
+ *
+ * @example
+ * ```ts
+ * import { createUrlTransport } from '@resumable/transport-fetch'
+ * const transport = createUrlTransport({ url: 'https://example.com/big.iso' })
+ * ```
+ */
+export function createUrlTransport(options: UrlTransportOptions): FetchTransport {
+  return createUrlTransportOnFetch(onNodeWire(options))
+}
+
+/**
+ * Creates a Transport for an OSS object (Signature V4); on Node it reads through undici's
+ * dispatcher unless `wire` or `fetch` is given.
+ *
+ * @example
+ * ```ts
+ * import { createOssTransport } from '@resumable/transport-fetch'
+ * const transport = createOssTransport({ region: 'cn-hangzhou', bucket: 'b', key: 'k', credentials })
+ * ```
+ */
+export function createOssTransport(options: OssTransportOptions): FetchTransport {
+  return createOssTransportOnFetch(onNodeWire(options))
+}
+
+/**
+ * Creates a Transport for an S3-compatible object (SigV4); on Node it reads through undici's
+ * dispatcher unless `wire` or `fetch` is given.
+ *
+ * @example
+ * ```ts
+ * import { createS3Transport } from '@resumable/transport-fetch'
+ * const transport = createS3Transport({ region: 'us-east-1', bucket: 'b', key: 'k', credentials })
+ * ```
+ */
+export function createS3Transport(options: S3TransportOptions): FetchTransport {
+  return createS3TransportOnFetch(onNodeWire(options))
+}
+
+/**
+ * Creates a Transport for a URL, an OSS or an S3-compatible object; on Node it reads through
+ * undici's dispatcher unless `wire` or `fetch` is given.
+ *
+ * @example
+ * ```ts
+ * import { createFetchTransport } from '@resumable/transport-fetch'
+ * const transport = createFetchTransport({ mode: 'url', url: 'https://example.com/big.iso' })
+ * ```
+ */
+export function createFetchTransport(options: FetchTransportOptions): FetchTransport {
+  return createFetchTransportOnFetch(onNodeWire(options))
+}

@@ -5,8 +5,8 @@ import type { Wire, WireResponse } from './wire.ts'
 export interface FetchWireOptions {
   /**
    * `'follow'` (what every wire does: at most 20, `authorization` dropped across origins) or
-   * `'manual'`, which hands the 3xx back: signed modes use it so no header of theirs (an STS
-   * token travels in one) ever reaches a host the signature was not made for. @default 'follow'
+   * `'manual'`, which hands the 3xx back. A request's own `redirect` wins: signed modes set
+   * `'manual'` on every request, whatever wire they are given. @default 'follow'
    */
   readonly redirect?: 'follow' | 'manual' | undefined
 }
@@ -32,7 +32,7 @@ async function* noBody(): AsyncGenerator<Uint8Array> {
  * ```
  */
 export function fetchWire(fetchImpl?: FetchLike, options: FetchWireOptions = {}): Wire {
-  const redirect = options.redirect ?? 'follow'
+  const fallback = options.redirect ?? 'follow'
   return {
     async send(request) {
       const f: FetchLike = fetchImpl ?? globalThis.fetch
@@ -40,7 +40,7 @@ export function fetchWire(fetchImpl?: FetchLike, options: FetchWireOptions = {})
       const response = await f(request.url, {
         method: request.method,
         headers: request.headers,
-        redirect,
+        redirect: request.redirect ?? fallback,
         ...(request.signal ? { signal: request.signal } : {}),
       })
       const wired: ListedWireResponse = {

@@ -10,6 +10,13 @@ export interface WireRequest {
   readonly headers: Readonly<Record<string, string>>
   /** Aborts the request and its body; the wire then rejects with `signal.reason`. */
   readonly signal?: AbortSignal | undefined
+  /**
+   * `'follow'`: follow 3xx (at most 20; credentials dropped across origins). `'manual'`: hand the
+   * 3xx back unfollowed. Signed modes send `'manual'` so their headers (an STS token travels in
+   * one) never reach a host the signature was not made for. Every wire must honour it.
+   * @default 'follow'
+   */
+  readonly redirect?: 'follow' | 'manual' | undefined
 }
 
 /** A response whose status and headers have arrived; its body has not been read. */

@@ -17,8 +17,6 @@ export interface WireUnderTest {
   readonly skip: string | false
   /** Serve the mock on a socket (the node wire needs one). */
   readonly serve?: TransportCapabilities['serve']
-  /** The wire's responses list their header names, so user metadata can be read. */
-  readonly listsHeaders: boolean
   /** Options that select the wire for one context. */
   readonly select: (
     context: TransportContext,
@@ -42,13 +40,11 @@ const onBun = 'Bun' in globalThis
 let sharedNodeWire: Wire | undefined
 
 export const WIRES: readonly WireUnderTest[] = [
-  { name: 'fetch wire', skip: false, listsHeaders: true, select: ({ fetch }) => ({ fetch }) },
+  { name: 'fetch wire', skip: false, select: ({ fetch }) => ({ fetch }) },
   {
     name: 'node wire (loopback socket)',
     skip: onBun ? 'the node wire needs the real undici; Bun ships a shim without dispatch' : false,
     serve: startMockOss,
-    // Known gap: the node wire's responses have no headerNames(), so x-oss-meta-* is dropped.
-    listsHeaders: false,
     select: () => {
       sharedNodeWire ??= nodeWire()
       return { wire: sharedNodeWire }
@@ -131,7 +127,6 @@ export function everyModeOnEveryWire(): {
       capabilities: {
         ...mode.capabilities,
         ...(wire.serve ? { serve: wire.serve } : {}),
-        ...(wire.listsHeaders ? {} : { userMetadata: false }),
       },
       skip: wire.skip,
     })),

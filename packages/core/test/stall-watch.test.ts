@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { isTransportError } from '../src/index.ts'
+import { StallWatch } from '../src/stall-guard.ts'
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+const never = () => new Promise<never>(() => undefined)
+
+describe('StallWatch: one deadline per attempt', () => {
+  it('a read that never settles is aborted with a retryable timeout once stallMs have passed', async () => {
+    const attempt = new AbortController()
+    const watch = new StallWatch(80, attempt)
+    const started = Date.now()
+    await assert.rejects(watch.guard(never), (error: unknown) => {
+      assert.ok(isTransportError(error))
+      assert.equal(error.kind, 'timeout')
+      assert.equal(error.retryable, true)
+      return true
+    })
+    const waited = Date.now() - started
+    assert.ok(waited >= 75, `gave up after ${waited} ms`)
+    assert.ok(waited < 2000, `gave up only after ${waited} ms`)
+    assert.equal(attempt.signal.aborted, true)
+    watch.stop()
+  })
+
+  it('reads that each settle in time are never aborted, though together they last many stallMs', async () => {
+    const attempt = new AbortController()
+    const watch = new StallWatch(60, attempt)
+    const started = Date.now()
+    let reads = 0
+    while (Date.now() - started < 400) {
+      await watch.guard(() => sleep(15).then(() => reads++))
+    }
+    assert.equal(attempt.signal.aborted, false)
+    assert.ok(reads >= 5)
+    watch.stop()
+  })
+
+  it('a stall after a run of fast reads is caught stallMs after that read began, not later', async () => {
+    const attempt = new AbortController()
+    const watch = new StallWatch(100, attempt)
+    const started = Date.now()
+    while (Date.now() - started < 170) await watch.guard(() => sleep(10))
+    const stalledAt = Date.now()
+    await assert.rejects(watch.guard(never), { kind: 'timeout' })
+    const waited = Date.now() - stalledAt
+    assert.ok(waited >= 95, `gave up after ${waited} ms`)
+    assert.ok(waited < 100 + 1000, `gave up only after ${waited} ms`)
+    watch.stop()
+  })
+
+  it('time between reads (a disk write, the rate limiter) is not a stall', async () => {
+    const attempt = new AbortController()
+    const watch = new StallWatch(50, attempt)
+    await watch.guard(() => sleep(5))
+    await sleep(150)
+    assert.equal(await watch.guard(() => sleep(5).then(() => 'fine')), 'fine')
+    assert.equal(attempt.signal.aborted, false)
+    watch.stop()
+  })
+
+  it('an abort rejects the read in flight with its reason, and a value arriving later goes to discard', async () => {
+    const attempt = new AbortController()
+    const watch = new StallWatch(10_000, attempt)
+    let deliver: (value: string) => void = () => undefined
+    const late: string[] = []
+    const guarded = watch.guard(
+      () => new Promise<string>((resolve) => (deliver = resolve)),
+      (value) => late.push(value),
+    )
+    const reason = new Error('cancelled by the run')
+    attempt.abort(reason)
+    await assert.rejects(guarded, (error) => error === reason)
+    deliver('body')
+    await sleep(0)
+    assert.deepEqual(late, ['body'])
+    await assert.rejects(
+      watch.guard(() => Promise.resolve(1)),
+      (error) => error === reason,
+    )
+    watch.stop()
+  })
+})
