@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { isTransportError, type TransportError } from '@resumable/core'
+import { collect, makeBytes } from '@resumable/testkit'
 import {
   createOssTransport,
   createS3Transport,
@@ -16,7 +17,6 @@ import {
   type Wire,
 } from '../src/index.node.ts'
 import { nodeWire } from '../src/node.ts'
-import { makeBytes, readAll } from './helpers/fake-fetch.ts'
 
 // The seam between the shared HTTP layer and the Node wire, over real loopback sockets: signed
 // requests never follow redirects, user metadata survives, real network faults are classified.
@@ -196,7 +196,7 @@ describe('the Node build of the main entry', { skip: skipOnBun }, () => {
     const t = createUrlTransport({ url: `${server.url}/object` })
     const info = await t.stat()
     const r = await t.read({ start: 5, end: 99, object: info })
-    assert.deepEqual(await readAll(r.body), bytes.subarray(5, 100))
+    assert.deepEqual(await collect(r.body), bytes.subarray(5, 100))
     assert.equal(fetchCalls, 0)
   })
 
@@ -310,7 +310,7 @@ describe('real network faults through the node wire are classified', { skip: ski
     const error = await failure(
       (async () => {
         const r = await t.read({ start: 0, end: bytes.length - 1, object })
-        await readAll(r.body)
+        await collect(r.body)
       })(),
     )
     assert.equal(error.kind, 'network')

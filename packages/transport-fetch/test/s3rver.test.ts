@@ -2,10 +2,10 @@ import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import { crc64, download, isTransportError } from '@resumable/core'
+import { MemoryCheckpointStore, MemoryTarget } from '@resumable/store-memory'
 import { makeBytes } from '@resumable/testkit'
 import { keyPath, type S3rverHandle, startS3rver } from '@resumable/testkit/node'
 import { SignatureV4 } from '@smithy/signature-v4'
-import { MemoryCheckpointStore, MemoryTarget } from '../../store-memory/src/index.ts'
 import { createS3Transport, createUrlTransport, WebCryptoSha256 } from '../src/index.ts'
 
 // The same S3 mode, against s3rver (a real S3 implementation) instead of our own mock. s3rver

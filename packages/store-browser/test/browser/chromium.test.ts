@@ -148,7 +148,7 @@ describe('store-browser in headless Chromium', { skip: missing ?? false, timeout
   })
 
   it('a corrupt checkpoint in IndexedDB is discarded with a checkpoint-discarded event and the download starts over', async () => {
-    const site = await openSite(browser.context, pages, { bytesPerSecondPerConnection: 2 * MIB })
+    const site = await openSite(browser.context, pages, { bytesPerSecondPerConnection: MIB / 2 })
     try {
       const size = 32 * MIB
       const object = site.oss.putObject(BUCKET, 'corrupt.bin', { generated: { size, seed: 13 } })
@@ -173,7 +173,7 @@ describe('store-browser in headless Chromium', { skip: missing ?? false, timeout
   })
 
   it('an object changed between sessions is downloaded again from the start, and the new bytes land', async () => {
-    const site = await openSite(browser.context, pages, { bytesPerSecondPerConnection: 2 * MIB })
+    const site = await openSite(browser.context, pages, { bytesPerSecondPerConnection: MIB / 2 })
     try {
       const size = 32 * MIB
       site.oss.putObject(BUCKET, 'changed.bin', { generated: { size, seed: 17 } })
