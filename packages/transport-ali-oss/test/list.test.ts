@@ -25,7 +25,7 @@ describe('createAliOssLister over a real ali-oss client (signatures verified by 
   })
   after(() => server.close())
 
-  const client = (secret = CONTRACT_CREDENTIALS.secretAccessKey) =>
+  const client = (secret: string = CONTRACT_CREDENTIALS.secretAccessKey) =>
     new OSS({
       endpoint: server.url,
       bucket: BUCKET,
