@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { BATCH_PARSE_OPTIONS, type BatchFlags, batchFlags } from './batch/batch-flags.ts'
 import { parseRate, parseSize } from './units.ts'
 
 /** A command line that cannot be run; printed with the usage hint, exit code 2. */
@@ -30,6 +31,8 @@ export interface GetCommand {
   readonly versionId: string | undefined
   readonly transport: 'ali-oss' | 'fetch' | undefined
   readonly pathStyle: boolean
+  /** Set for a batch (`--recursive` or `--manifest`); see batch/batch-flags.ts. */
+  readonly batch?: BatchFlags | undefined
 }
 
 /** Settings of `resumable status` and `resumable cancel`. */
@@ -84,6 +87,12 @@ export function parseCommandLine(argv: readonly string[]): Command {
   }
   if (command !== 'get')
     throw new UsageError(`unknown command "${command}" (expected get, status or cancel)`)
+  const batch = batchFlags(values, argv)
+  // `get --manifest objects.txt <dest>`: the manifest is the source.
+  if (batch?.manifest !== undefined) {
+    if (rest.length !== 1) throw new UsageError('usage: resumable get --manifest <file> <dest-dir>')
+    rest.unshift(batch.manifest)
+  }
   if (rest.length < 1 || rest.length > 2)
     throw new UsageError(
       'usage: resumable get <source> [dest] (dest defaults to the current directory)',
@@ -122,6 +131,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
     versionId: values['version-id'],
     transport,
     pathStyle: values['path-style'] ?? false,
+    ...(batch === undefined ? {} : { batch }),
   }
 }
 
@@ -151,6 +161,7 @@ function parse(argv: readonly string[]) {
       'path-style': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'V' },
+      ...BATCH_PARSE_OPTIONS,
     },
   })
 }

@@ -33,6 +33,8 @@ export async function main(argv: readonly string[], cli: CliEnvironment): Promis
       cli.io.out(`resumable ${VERSION}\n`)
       return ExitCode.ok
     case 'get':
+      // A batch loads its code (and the file store) only when asked for.
+      if (command.batch) return (await import('./batch/run-batch-get.ts')).runBatchGet(command, cli)
       return runGet(command, cli)
     case 'status':
     case 'cancel':
