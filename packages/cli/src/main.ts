@@ -39,6 +39,12 @@ export async function main(argv: readonly string[], cli: CliEnvironment): Promis
     case 'status':
     case 'cancel':
       try {
+        const batch = await import('./batch/batch-status.ts')
+        if (await batch.isBatchDirectory(command.destination))
+          return await (command.command === 'status' ? batch.runBatchStatus : batch.runBatchCancel)(
+            command,
+            cli,
+          )
         return await (command.command === 'status' ? runStatus : runCancel)(command, cli)
       } catch (error) {
         // One line (or one JSON event), never a stack trace: e.g. an unreadable checkpoint directory.

@@ -272,3 +272,25 @@ describe('resumable get --manifest', () => {
     assert.equal(existsSync(join(dir, 'escape.txt')), false)
   })
 })
+
+describe('resumable status / cancel <batch dir>', () => {
+  it('status counts the journal and the partial files; cancel removes them and the journal, never a completed file', async () => {
+    put('b8', 'c/done.txt', 'done')
+    const dest = join(dir, 'status')
+    assert.equal(await main(s3('s3://b8/c/', dest, '--recursive'), env().cli), 0)
+    // What a batch stopped mid-object leaves: a partial file and its part checkpoint.
+    await writeFile(join(dest, 'half.bin.resumable-part'), 'half')
+    await writeFile(join(dest, 'half.bin.resumable.json'), '{}')
+    const status = env()
+    assert.equal(await main(['status', dest, '--json'], status.cli), 0)
+    const state = JSON.parse(status.out.join(''))
+    assert.equal(state.state, 'in-progress')
+    assert.equal(state.objectsDone, 1)
+    assert.equal(state.objectsInProgress, 1)
+    const cancel = env()
+    assert.equal(await main(['cancel', dest], cancel.cli), 0, cancel.text())
+    assert.deepEqual(await tree(dest), ['done.txt'])
+    // The journal is gone: the directory is no longer a batch, and is not a file either.
+    assert.notEqual(await main(['cancel', dest], env().cli), 0)
+  })
+})
