@@ -21,6 +21,23 @@ export function isReservedName(name: string): boolean {
   )
 }
 
+const SIDECAR_SUFFIX_BYTES = Math.max(
+  TEMP_SUFFIX.length,
+  LOCK_SUFFIX.length,
+  CHECKPOINT_SUFFIX.length,
+)
+const MAX_NAME_BYTES = 255
+const utf8 = new TextEncoder()
+
+/**
+ * True when `name` fits a filesystem name (255 bytes) but its temporary file, lock or checkpoint
+ * (`name` + `.resumable-part`, …) would not: such a key is refused up front with a clear reason
+ * instead of failing later with ENAMETOOLONG on a file the user never named.
+ */
+export function isTooLongForSidecars(name: string): boolean {
+  return utf8.encode(name).length + SIDECAR_SUFFIX_BYTES > MAX_NAME_BYTES
+}
+
 /**
  * Resolves an object's safe path segments (from core's `safeRelativePath`) to a file path under
  * `root`, creating missing directories, and proves containment on the real filesystem: every
@@ -77,6 +94,12 @@ export async function resolveInside(
       'reserved-name',
       key,
       `${JSON.stringify(name)} is a name resumable writes itself`,
+    )
+  if (isTooLongForSidecars(name))
+    throw new KeyRefusedError(
+      'segment-too-long',
+      key,
+      `the name is longer than ${MAX_NAME_BYTES - SIDECAR_SUFFIX_BYTES} bytes, so its temporary file (+${SIDECAR_SUFFIX_BYTES} bytes) would not fit a 255-byte file name`,
     )
   let dir = realRoot
   for (const segment of segments.slice(0, -1)) {

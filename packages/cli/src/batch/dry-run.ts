@@ -6,7 +6,7 @@ import {
   safeRelativePath,
   shardOf,
 } from '@resumable/core'
-import { isReservedName } from '@resumable/store-fs'
+import { isReservedName, isTooLongForSidecars } from '@resumable/store-fs'
 import { ExitCode } from '../exit-codes.ts'
 import type { BatchReporter } from './batch-reporter.ts'
 import type { BatchInput } from './batch-sources.ts'
