@@ -38,14 +38,11 @@ for (let i = 0; i < total; i++) {
   objects.set(key, { size, crc: stored.crc64 as bigint })
   totalBytes += size
 }
-// Killed runs go through a throttled server (so the batch is still running at every kill); the
-// final run through an unthrottled one over the same model (the endpoint is not part of the batch).
-const runs = Math.max(1, args.kills)
-const perConnection = Math.max(
-  32 * KiB,
-  Math.floor((0.6 * totalBytes) / (runs * 1.5 * args.concurrency)),
-)
-const slow = await startMockOss({ oss, bytesPerSecondPerConnection: perConnection })
+// Killed runs cap each object's rate (`--limit-rate` is per object in a batch), so the big objects
+// are still in flight at every kill while the listing and the small objects go at full speed; the
+// final run has no cap.
+const window = Math.max(1, args.kills) * 1.5
+const perObject = Math.max(64 * KiB, Math.floor((0.6 * args['big-mib'] * MiB) / window))
 const fast = await startMockOss({ oss })
 const parent = await mkdtemp(join(tmpdir(), 'reliability-batch-kill-'))
 const dest = join(parent, 'data')
@@ -62,7 +59,7 @@ const common = [
   '1MiB',
 ]
 c.log(
-  `${objects.size} objects, ${(totalBytes / MiB).toFixed(1)} MiB; killed runs capped at ${(perConnection / KiB).toFixed(0)} KiB/s per connection`,
+  `${objects.size} objects, ${(totalBytes / MiB).toFixed(1)} MiB; killed runs capped at ${(perObject / KiB).toFixed(0)} KiB/s per object`,
 )
 
 /** Keys with a file at their final name, checked byte-identical the first time they appear. */
@@ -128,9 +125,21 @@ try {
     const logFrom = oss.served.log.length
     const early = random() < 0.2
     const delay = early ? Math.floor(random() * 1200) : Math.floor(random() * 2500)
-    const run = spawnCli(['get', 's3://bucket/batch/', dest, ...common, '--endpoint', slow.url], {
-      env,
-    })
+    const run = spawnCli(
+      [
+        'get',
+        's3://bucket/batch/',
+        dest,
+        ...common,
+        '--endpoint',
+        fast.url,
+        '--limit-rate',
+        String(perObject),
+      ],
+      {
+        env,
+      },
+    )
     let timer: NodeJS.Timeout | undefined
     const schedule = (): void => {
       timer ??= setTimeout(() => run.child.kill('SIGKILL'), delay)
@@ -197,7 +206,6 @@ try {
     `${killed} kills, ${objects.size} objects byte-identical, ${requestedAgain} completed objects requested again, no partial file at a final name, nothing outside the destination`,
   )
 } finally {
-  await slow.close()
   await fast.close()
   await rm(parent, { recursive: true, force: true })
 }
