@@ -16,6 +16,7 @@ export function isReservedName(name: string): boolean {
     name.endsWith(TEMP_SUFFIX) ||
     name.endsWith(LOCK_SUFFIX) ||
     name.endsWith(CHECKPOINT_SUFFIX) ||
+    name.endsWith(`${CHECKPOINT_SUFFIX}.tmp`) ||
     name.startsWith(BATCH_JOURNAL_NAME) ||
     name.startsWith(`.${BATCH_JOURNAL_NAME}`)
   )

@@ -144,7 +144,10 @@ async function leftovers(dir: string): Promise<Leftovers> {
           entry.name.endsWith(s),
         )
         if (suffix === undefined) continue
-        const object = rel.slice(0, -suffix.length)
+        // A checkpoint's temporary copy is `.<name>.resumable.json.tmp`.
+        const object = rel
+          .slice(0, -suffix.length)
+          .replace(/(^|\/)\.([^/]*)$/, suffix.endsWith('.tmp') ? '$1$2' : '$&')
         if (suffix === LOCK_SUFFIX) {
           const owner = await new FileTarget(join(dir, object)).runningDownload()
           if (owner) {
