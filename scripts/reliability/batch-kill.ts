@@ -123,8 +123,11 @@ try {
   for (let i = 0; i < args.kills && !finished; i++) {
     const completed = new Set([...(await journaledDone()), ...published])
     const logFrom = oss.served.log.length
+    // 20 % of kills land in start-up or the listing; the rest after a seeded number of objects
+    // finished in this run, plus a seeded delay — instants tied to progress, not to the machine's speed.
     const early = random() < 0.2
-    const delay = early ? Math.floor(random() * 1200) : Math.floor(random() * 2500)
+    const delay = early ? Math.floor(random() * 1200) : Math.floor(random() * 400)
+    const after = Math.floor(random() * 2 * (args.small / Math.max(1, args.kills)))
     const run = spawnCli(
       [
         'get',
@@ -136,9 +139,7 @@ try {
         '--limit-rate',
         String(perObject),
       ],
-      {
-        env,
-      },
+      { env },
     )
     let timer: NodeJS.Timeout | undefined
     const schedule = (): void => {
@@ -146,8 +147,10 @@ try {
     }
     if (early) schedule()
     const poll = setInterval(() => {
-      if (!early && run.stdout().includes('"type":"batch-start"')) schedule()
-    }, 20)
+      if (early) return
+      const finishedHere = run.stdout().split('"type":"object-done"').length - 1
+      if (run.stdout().includes('"type":"batch-start"') && finishedHere >= after) schedule()
+    }, 10)
     const guard = setTimeout(() => run.child.kill('SIGKILL'), 60_000)
     const exit = await run.exited
     clearInterval(poll)
