@@ -41,6 +41,8 @@ export async function dryRun(
       const name = segments[segments.length - 1] as string
       if (isReservedName(name))
         throw new Error(`${JSON.stringify(name)} is a name resumable writes itself`)
+      if (isTooLongForSidecars(name))
+        throw new Error('the name is too long for its temporary file (.resumable-part)')
       path = segments.join('/')
     } catch (error) {
       reason = error instanceof Error ? error.message : String(error)
