@@ -64,7 +64,7 @@ c.log(
 
 /** Keys with a file at their final name, checked byte-identical the first time they appear. */
 const published = new Set<string>()
-const RESERVED = /\.resumable(-part|\.json|\.lock)$|^\.resumable-batch/
+const RESERVED = /\.resumable(-part|\.json|\.json\.tmp|\.lock)$|^\.resumable-batch/
 
 async function finalFiles(): Promise<string[]> {
   const out: string[] = []
