@@ -164,6 +164,62 @@ const cases: Case[] = [
   }),
   usage('--range abc', [small, '{dest}', '--range', 'abc'], /is not a byte range/),
   usage('--range -100 (suffix form)', [small, '{dest}', '--range=-100'], /--range "-100"/),
+  // Batch flags (issue 14): each refused before anything is listed or created.
+  usage(
+    '--include without --recursive or --manifest',
+    [small, '{dest}', '--include', '*.bin'],
+    /--include needs --recursive/,
+  ),
+  usage(
+    '--recursive with an http(s) source',
+    [small, '{dest}', '--recursive'],
+    /--recursive needs an oss:\/\/bucket\/prefix/,
+  ),
+  usage(
+    '--recursive with --manifest',
+    ['--manifest', 'm.txt', '{dest}', '--recursive'],
+    /cannot be combined/,
+  ),
+  usage(
+    '--skip-existing with --update',
+    ['s3://priv/', '{dest}', '--recursive', '--skip-existing', '--update', ...s3At],
+    /--skip-existing and --update/,
+    { env: awsEnv() },
+  ),
+  usage(
+    '--shard 3/2 (index not below the count)',
+    ['s3://priv/', '{dest}', '--recursive', '--shard', '3/2', ...s3At],
+    /--shard 3\/2/,
+    { env: awsEnv() },
+  ),
+  usage(
+    '--shard half',
+    ['s3://priv/', '{dest}', '--recursive', '--shard', 'half', ...s3At],
+    /--shard must be i\/N/,
+    { env: awsEnv() },
+  ),
+  usage(
+    '--shard auto/4 without JOB_COMPLETION_INDEX',
+    ['s3://priv/', '{dest}', '--recursive', '--shard', 'auto/4', ...s3At],
+    /JOB_COMPLETION_INDEX/,
+    { env: awsEnv() },
+  ),
+  usage(
+    '--manifest that does not exist',
+    ['--manifest', 'no-such-manifest.txt', '{dest}'],
+    /cannot read the manifest/,
+  ),
+  usage(
+    '--recursive into stdout (-)',
+    ['s3://priv/', '-', '--recursive', ...s3At],
+    /cannot stream to stdout/,
+    { env: awsEnv() },
+  ),
+  usage(
+    '--recursive without credentials',
+    ['s3://priv/', '{dest}', '--recursive', ...s3At],
+    /needs credentials/,
+  ),
   {
     name: 'no destination: the current directory, under the object name',
     argv: [small],

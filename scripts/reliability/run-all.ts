@@ -26,6 +26,8 @@ const campaigns: [string, string[]][] = short
       ['corrupt-checkpoint.ts', []],
       ['overwrite.ts', []],
       ['faults.ts', []],
+      ['batch-kill.ts', []],
+      ['hostile-keys.ts', []],
     ]
   : [
       ['kill9.ts', []],
@@ -35,6 +37,8 @@ const campaigns: [string, string[]][] = short
       ['faults.ts', []],
       ['overwrite.ts', []],
       ['corrupt-checkpoint.ts', []],
+      ['batch-kill.ts', []],
+      ['hostile-keys.ts', []],
     ]
 
 const started = Date.now()

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { BATCH_PARSE_OPTIONS, type BatchFlags, batchFlags } from './batch/batch-flags.ts'
 import { parseRate, parseSize } from './units.ts'
 
 /** A command line that cannot be run; printed with the usage hint, exit code 2. */
@@ -42,6 +43,8 @@ export interface GetCommand {
   readonly range: { readonly start: number; readonly end?: number } | undefined
   /** `--wire`: the HTTP client of the fetch transports; the runtime's default when unset. */
   readonly wire: 'fetch' | 'node' | undefined
+  /** Set for a batch (`--recursive` or `--manifest`); see batch/batch-flags.ts. */
+  readonly batch?: BatchFlags | undefined
 }
 
 /** Settings of `resumable status` and `resumable cancel`. */
@@ -107,6 +110,12 @@ export function parseCommandLine(argv: readonly string[]): Command {
   }
   if (command !== 'get')
     throw new UsageError(`unknown command "${command}" (expected get, status or cancel)`)
+  const batch = batchFlags(values, argv)
+  // `get --manifest objects.txt <dest>`: the manifest is the source.
+  if (batch?.manifest !== undefined) {
+    if (rest.length !== 1) throw new UsageError('usage: resumable get --manifest <file> <dest-dir>')
+    rest.unshift(batch.manifest)
+  }
   if (rest.length < 1 || rest.length > 2)
     throw new UsageError(
       'usage: resumable get <source> [dest] (dest defaults to the current directory)',
@@ -155,6 +164,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
     trafficLimit: trafficLimitFlag(values['traffic-limit']),
     range: rangeFlag(values.range),
     wire,
+    ...(batch === undefined ? {} : { batch }),
   }
 }
 
@@ -202,6 +212,7 @@ function parse(argv: readonly string[]) {
       wire: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'V' },
+      ...BATCH_PARSE_OPTIONS,
     },
   })
 }

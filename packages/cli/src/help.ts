@@ -19,6 +19,10 @@ export const HELP: string = `resumable — resumable, verified, concurrent downl
 
 Usage:
   resumable get <source> [dest] [options]  download (resumes automatically)
+  resumable get <oss|s3://bucket/prefix/> <dir> --recursive [batch options]
+                                           download every object under a prefix as one batch
+  resumable get --manifest <file> <dir> [batch options]
+                                           download the sources listed in <file> as one batch
   resumable status <dest> [--checkpoint <file|dir>] [--json]
                                            show the saved progress, and whether a download is running
   resumable cancel <dest> [--checkpoint <file|dir>] [--json]
@@ -74,12 +78,36 @@ Options:
   --wire <name>            HTTP client of the fetch transports: node (undici, default on Node) or fetch
   --help, -h  --version, -V
 
+Batches (--recursive or --manifest; rerun the same command to continue after Ctrl-C or kill -9):
+  --recursive, -r          the source is a prefix: oss://b/logs and oss://b/logs/ both mean logs/;
+                           logs/a/b.txt is saved as <dir>/a/b.txt (as aws s3 cp --recursive)
+  --manifest <file>        one source per line (oss://, s3://, https://), or NDJSON lines
+                           {"source": "...", "dest": "relative/path"}; # comments
+  --include <glob>         keep keys matching <glob>; --exclude <glob> drops them. Globs match the
+  --exclude <glob>         key relative to the prefix (* also crosses /, ?, [a-z]); all apply in
+                           order, the last match wins (as aws-cli); default: everything
+  --shard <i/N>            download only the keys with fnv1a64(key) mod N = i (0-based); auto/N
+                           takes i from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job)
+  --skip-existing          skip a file already at the destination with the object's size and CRC-64
+  --update                 replace a destination file only if the object is newer or another size
+  --fail-fast              stop at the first failed object (default: keep going, exit 1 at the end)
+  --dry-run                list what would be fetched and where; touch nothing
+  --concurrency <n>        requests in flight for the whole batch, objects and parts (default 16)
+  --force, -f              replace existing destination files
+  --part-size, --retries, --stall-timeout, --no-verify, --recheck and --on-change apply to every
+  object; --limit-rate caps each object, not the whole batch.
+  Keys that would leave <dir> (.., absolute, \\, control characters, empty segments, a/ and a/b,
+  names over 255 bytes, case-only twins, resumable's own file names) are refused by name.
+  status <dir> and cancel <dir> act on the batch: cancel removes the journal, partial files and
+  checkpoints, never a completed file. oss:// batches use the fetch transport unless --transport.
+
 Credentials: oss:// reads OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET, OSS_SESSION_TOKEN only.
 s3:// reads AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN first, then the profile
 AWS_PROFILE (default "default") of ~/.aws/credentials and ~/.aws/config (AWS_SHARED_CREDENTIALS_FILE,
 AWS_CONFIG_FILE): keys, credential_process, SSO, assumed roles; region from the profile too.
 
-Exit codes: 0 done (cancel: something was removed), 1 failed (progress kept), 2 bad usage (nothing
+Exit codes: 0 done (cancel: something was removed), 1 failed (progress kept; a batch: some
+objects failed, each named with its store Code and RequestId), 2 bad usage (nothing
 touched), 3 cancel found nothing to remove, 75 another live process is downloading to <dest>
 (nothing touched), 130 interrupted (progress saved: run the same command again to resume).
 With --json, stdout carries one JSON event per line, ending in "done" or "error" (see the README).

@@ -33,10 +33,18 @@ export async function main(argv: readonly string[], cli: CliEnvironment): Promis
       cli.io.out(`resumable ${VERSION}\n`)
       return ExitCode.ok
     case 'get':
+      // A batch loads its code (and the file store) only when asked for.
+      if (command.batch) return (await import('./batch/run-batch-get.ts')).runBatchGet(command, cli)
       return runGet(command, cli)
     case 'status':
     case 'cancel':
       try {
+        const batch = await import('./batch/batch-status.ts')
+        if (await batch.isBatchDirectory(command.destination))
+          return await (command.command === 'status' ? batch.runBatchStatus : batch.runBatchCancel)(
+            command,
+            cli,
+          )
         return await (command.command === 'status' ? runStatus : runCancel)(command, cli)
       } catch (error) {
         // One line (or one JSON event), never a stack trace: e.g. an unreadable checkpoint directory.

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { type CheckpointStore, TargetError } from '@resumable/core'
@@ -37,6 +37,7 @@ export const CHECKPOINT_SUFFIX = '.resumable.json'
  * ```
  */
 export class FileCheckpointStore implements CheckpointStore {
+  readonly #saving = new Map<string, Promise<void>>()
   readonly #dir: string | undefined
   readonly #file: string | undefined
 
@@ -68,13 +69,28 @@ export class FileCheckpointStore implements CheckpointStore {
     }
   }
 
-  /** Atomic replace: temp file, fsync, rename, fsync directory. */
-  async save(key: string, data: Uint8Array): Promise<void> {
+  /** Atomic replace: temp file, fsync, rename, fsync directory. Saves of one key run one at a time. */
+  save(key: string, data: Uint8Array): Promise<void> {
     const path = this.pathFor(key)
+    const previous = this.#saving.get(path) ?? Promise.resolve()
+    const next = previous.catch(() => undefined).then(() => this.#save(path, data))
+    const settled = next.catch(() => undefined)
+    this.#saving.set(path, settled)
+    void settled.then(() => {
+      if (this.#saving.get(path) === settled) this.#saving.delete(path)
+    })
+    return next
+  }
+
+  async #save(path: string, data: Uint8Array): Promise<void> {
     const dir = dirname(path)
     if (this.#dir) await mkdir(dir, { recursive: true }).catch(() => undefined)
-    const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
+    const temp = tempPathOf(path)
     try {
+      // One fixed temporary name per checkpoint (one writer: the target's lock), so a save cut by
+      // kill -9 leaves nothing the next save or remove does not clear. Unlinked first, then
+      // created exclusively: never written through a file or symlink already there.
+      await unlink(temp).catch(() => undefined)
       const handle = await open(temp, 'wx', 0o600)
       try {
         await handle.writeFile(data)
@@ -90,13 +106,19 @@ export class FileCheckpointStore implements CheckpointStore {
     await syncDirectory(dir)
   }
 
-  /** Deletes the checkpoint; succeeds when there is none. */
+  /** Deletes the checkpoint (and a temporary copy a killed save left); succeeds when there is none. */
   async remove(key: string): Promise<void> {
     const path = this.pathFor(key)
+    await unlink(tempPathOf(path)).catch(() => undefined)
     try {
       await unlink(path)
     } catch (error) {
       if (errorCode(error) !== 'ENOENT') throw toTargetError(error, 'remove the checkpoint', path)
     }
   }
+}
+
+/** `.<checkpoint name>.tmp` beside the checkpoint: where a save writes before its rename. */
+export function tempPathOf(path: string): string {
+  return join(dirname(path), `.${basename(path)}.tmp`)
 }

@@ -20,4 +20,4 @@ export {
 } from './file-checkpoint-store.ts'
 export { FileTarget, type FileTargetOptions, LOCK_SUFFIX, TEMP_SUFFIX } from './file-target.ts'
 export type { LockOwner } from './lock-file.ts'
-export { isReservedName, resolveInside } from './safe-destination.ts'
+export { isReservedName, isTooLongForSidecars, resolveInside } from './safe-destination.ts'

@@ -16,9 +16,27 @@ export function isReservedName(name: string): boolean {
     name.endsWith(TEMP_SUFFIX) ||
     name.endsWith(LOCK_SUFFIX) ||
     name.endsWith(CHECKPOINT_SUFFIX) ||
+    name.endsWith(`${CHECKPOINT_SUFFIX}.tmp`) ||
     name.startsWith(BATCH_JOURNAL_NAME) ||
     name.startsWith(`.${BATCH_JOURNAL_NAME}`)
   )
+}
+
+const SIDECAR_SUFFIX_BYTES = Math.max(
+  TEMP_SUFFIX.length,
+  LOCK_SUFFIX.length,
+  CHECKPOINT_SUFFIX.length,
+)
+const MAX_NAME_BYTES = 255
+const utf8 = new TextEncoder()
+
+/**
+ * True when `name` fits a filesystem name (255 bytes) but its temporary file, lock or checkpoint
+ * (`name` + `.resumable-part`, …) would not: such a key is refused up front with a clear reason
+ * instead of failing later with ENAMETOOLONG on a file the user never named.
+ */
+export function isTooLongForSidecars(name: string): boolean {
+  return utf8.encode(name).length + SIDECAR_SUFFIX_BYTES > MAX_NAME_BYTES
 }
 
 /**
@@ -77,6 +95,12 @@ export async function resolveInside(
       'reserved-name',
       key,
       `${JSON.stringify(name)} is a name resumable writes itself`,
+    )
+  if (isTooLongForSidecars(name))
+    throw new KeyRefusedError(
+      'segment-too-long',
+      key,
+      `the name is longer than ${MAX_NAME_BYTES - SIDECAR_SUFFIX_BYTES} bytes, so its temporary file (+${SIDECAR_SUFFIX_BYTES} bytes) would not fit a 255-byte file name`,
     )
   let dir = realRoot
   for (const segment of segments.slice(0, -1)) {

@@ -5,6 +5,7 @@ import {
   mkdtemp,
   readdir,
   readFile,
+  realpath,
   rm,
   symlink,
   truncate,
@@ -135,6 +136,18 @@ describe('resolveInside', () => {
         (e: unknown) => e instanceof KeyRefusedError && e.reason === 'reserved-name',
         name,
       )
+  })
+
+  it('refuses a name whose temporary file would exceed 255 bytes (segment-too-long), accepts one 15 bytes shorter', async () => {
+    const dest = await mkdtemp(join(root, 'd-'))
+    await assert.rejects(
+      resolveInside(dest, ['m'.repeat(241)]),
+      (e: unknown) => e instanceof KeyRefusedError && e.reason === 'segment-too-long',
+    )
+    assert.equal(
+      await resolveInside(dest, ['m'.repeat(240)]),
+      join(await realpath(dest), 'm'.repeat(240)),
+    )
   })
 
   it('refuses segments that are not plain names even if a caller skipped safeRelativePath', async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises'
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -49,6 +49,24 @@ describe('FileCheckpointStore', () => {
     await store.remove(key)
     await store.remove(key)
     assert.equal(await store.load(key), undefined)
+  })
+
+  it('clears the temporary copy a save killed before its rename left (on the next save and on remove)', async () => {
+    const store = new FileCheckpointStore()
+    const key = join(root, 'killed.bin')
+    const stale = join(root, '.killed.bin.resumable.json.tmp')
+    await writeFile(stale, 'half a checkpoint')
+    await store.save(key, new Uint8Array([1]))
+    assert.deepEqual(
+      (await readdir(root)).filter((n) => n.startsWith('.killed')),
+      [],
+    )
+    await writeFile(stale, 'half a checkpoint')
+    await store.remove(key)
+    assert.deepEqual(
+      (await readdir(root)).filter((n) => n.startsWith('.killed') || n.startsWith('killed')),
+      [],
+    )
   })
 
   it('in a chosen directory, derives distinct safe names from keys', async () => {

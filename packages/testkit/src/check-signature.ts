@@ -17,6 +17,8 @@ const V1_SUBRESOURCES = new Set([
   'response-content-encoding',
   'security-token',
   'objectMeta',
+  // ListObjectsV2's page token: ali-oss's listV2 signs it as a sub-resource (and OSS accepts that).
+  'continuation-token',
 ])
 
 /**

@@ -3,6 +3,11 @@
  *
  * @module @resumable/transport-ali-oss
  */
+export {
+  type AliOssListerOptions,
+  type AliOssListV2Client,
+  createAliOssLister,
+} from './ali-oss-lister.ts'
 export { AliOssTransport, aliOssTransport, createAliOssTransport } from './ali-oss-transport.ts'
 export {
   type AliOssTransportOptions,

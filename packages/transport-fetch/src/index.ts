@@ -6,6 +6,15 @@
 export { createFetchTransport, type FetchTransportOptions } from './create-fetch-transport.ts'
 export { type CredentialsEnv, credentialsFromEnv } from './credentials.ts'
 export { FetchTransport, type FetchTransportSettings } from './fetch-transport.ts'
+export {
+  BucketLister,
+  createOssLister,
+  createS3Lister,
+  type ListOptions,
+  type OssListerOptions,
+  parseListPage,
+  type S3ListerOptions,
+} from './list/index.ts'
 export type { OssLocationOptions } from './oss-location.ts'
 export { createOssTransport, type OssTransportOptions } from './oss-transport.ts'
 export { type OssV4Request, ossCanonicalRequest, presignOssV4, signOssV4 } from './oss-v4-signer.ts'

@@ -1,0 +1,185 @@
+// Many objects (issue 14): `resumable get --recursive` against `rclone copy`, both downloading the
+// same prefixes from the loopback mock — 10,000 objects of 64 KiB and 100 of 8 MiB — in S3 mode
+// (both sign SigV4) and OSS mode (resumable signs OSS V4; rclone speaks S3 to the same mock).
+// Paired rounds in alternating order; objects/s and MiB/s, medians. Not part of npm test.
+//   npm run bench:batch -- [--small 10000] [--big 100] [--rounds 3] [--concurrency 16]
+import { spawn } from 'node:child_process'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import process from 'node:process'
+import { parseArgs } from 'node:util'
+import { MockOss } from '@resumable/testkit'
+import { startMockOss } from '@resumable/testkit/node'
+
+const { values } = parseArgs({
+  options: {
+    small: { type: 'string', default: '10000' },
+    big: { type: 'string', default: '100' },
+    rounds: { type: 'string', default: '3' },
+    concurrency: { type: 'string', default: '16' },
+    modes: { type: 'string', default: 's3,oss' },
+  },
+})
+const small = Number(values.small)
+const big = Number(values.big)
+const roundCount = Number(values.rounds)
+const concurrency = Number(values.concurrency)
+const KiB = 1024
+const MiB = 1024 * KiB
+const ROOT = join(import.meta.dirname, '..')
+const BIN = join(ROOT, 'packages', 'cli', 'src', 'bin.ts')
+const TSX = import.meta.resolve('tsx')
+const CREDENTIALS = { accessKeyId: 'bench-ak', secretAccessKey: 'bench-secret-key' }
+
+const oss = new MockOss({ credentials: CREDENTIALS })
+// ETags with a part count, as multipart uploads have: rclone then checks sizes only (it would
+// compare an MD5 otherwise, which the mock's ETags are not); resumable checks CRC-64 on every object.
+for (let i = 0; i < small; i++)
+  oss.putObject('bench', `small/${String(i).padStart(5, '0')}.bin`, {
+    generated: { size: 64 * KiB, seed: i + 1 },
+    multipartParts: 1,
+  })
+for (let i = 0; i < big; i++)
+  oss.putObject('bench', `big/${String(i).padStart(3, '0')}.bin`, {
+    generated: { size: 8 * MiB, seed: 100_000 + i },
+    multipartParts: 1,
+  })
+const server = await startMockOss({ oss })
+const dir = await mkdtemp(join(tmpdir(), 'resumable-bench-batch-'))
+const sets = [
+  { name: `${small} × 64 KiB`, prefix: 'small/', objects: small, bytes: small * 64 * KiB },
+  { name: `${big} × 8 MiB`, prefix: 'big/', objects: big, bytes: big * 8 * MiB },
+].filter((s) => s.objects > 0)
+
+interface Contender {
+  readonly name: string
+  command(prefix: string, dest: string): { file: string; args: string[]; env: NodeJS.ProcessEnv }
+}
+
+const baseEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([k]) => !/^(AWS_|OSS_|RCLONE_)/.test(k)),
+)
+const resumable = (mode: 's3' | 'oss'): Contender => ({
+  name: `resumable (${mode})`,
+  command: (prefix, dest) => ({
+    file: process.execPath,
+    args: [
+      '--conditions=@resumable/source',
+      '--import',
+      TSX,
+      BIN,
+      'get',
+      mode === 's3' ? `s3://bench/${prefix}` : `oss://bench/${prefix}`,
+      dest,
+      '--recursive',
+      '--quiet',
+      '--concurrency',
+      String(concurrency),
+      '--endpoint',
+      server.url,
+      ...(mode === 'oss' ? ['--region', 'cn-hangzhou'] : []),
+    ],
+    env: {
+      ...baseEnv,
+      AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+      OSS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+      OSS_ACCESS_KEY_SECRET: CREDENTIALS.secretAccessKey,
+    },
+  }),
+})
+const rclone: Contender = {
+  name: 'rclone copy (s3)',
+  command: (prefix, dest) => ({
+    file: '/usr/bin/rclone',
+    args: [
+      'copy',
+      `mock:bench/${prefix}`,
+      dest,
+      '--transfers',
+      String(concurrency),
+      '--checkers',
+      String(concurrency),
+      '--config',
+      '/dev/null',
+    ],
+    env: {
+      ...baseEnv,
+      RCLONE_CONFIG_MOCK_TYPE: 's3',
+      RCLONE_CONFIG_MOCK_PROVIDER: 'Other',
+      RCLONE_CONFIG_MOCK_ENDPOINT: server.url,
+      RCLONE_CONFIG_MOCK_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+      RCLONE_CONFIG_MOCK_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+      RCLONE_CONFIG_MOCK_REGION: 'us-east-1',
+      RCLONE_CONFIG_MOCK_FORCE_PATH_STYLE: 'true',
+      // The mock answers ListObjectsV2 only.
+      RCLONE_CONFIG_MOCK_LIST_VERSION: '2',
+    },
+  }),
+}
+
+async function run(contender: Contender, set: (typeof sets)[number]): Promise<number> {
+  const dest = join(dir, 'dest')
+  await rm(dest, { recursive: true, force: true })
+  const { file, args, env } = contender.command(set.prefix, dest)
+  const started = performance.now()
+  const child = spawn(file, args, { env, stdio: ['ignore', 'ignore', 'pipe'] })
+  let err = ''
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    err += d
+  })
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+  const seconds = (performance.now() - started) / 1000
+  if (code !== 0) throw new Error(`${contender.name} exited ${code}: ${err.slice(-800)}`)
+  let files = 0
+  for (const entry of await readdir(dest)) if (!entry.startsWith('.')) files++
+  if (files !== set.objects)
+    throw new Error(`${contender.name} left ${files} files, expected ${set.objects}`)
+  return seconds
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = Math.floor(s.length / 2)
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2
+}
+
+const rows: string[] = []
+try {
+  for (const mode of values.modes.split(',') as ('s3' | 'oss')[]) {
+    const contenders = [resumable(mode), rclone]
+    for (const set of sets) {
+      const times = new Map<string, number[]>(contenders.map((c) => [c.name, []]))
+      for (let round = 0; round < roundCount; round++) {
+        // Paired rounds: both contenders each round, the order alternating.
+        const order = round % 2 === 0 ? contenders : [...contenders].reverse()
+        for (const contender of order) times.get(contender.name)?.push(await run(contender, set))
+        process.stderr.write(`  ${mode} ${set.name} round ${round + 1}/${roundCount} done\n`)
+      }
+      const ours = median(times.get(contenders[0]?.name as string) ?? [])
+      const theirs = median(times.get(rclone.name) ?? [])
+      for (const contender of contenders) {
+        const t = median(times.get(contender.name) ?? [])
+        rows.push(
+          `| ${mode.toUpperCase()} | ${set.name} | ${contender.name} | ${(set.objects / t).toFixed(0)} | ${(set.bytes / MiB / t).toFixed(1)} | ${t.toFixed(2)} s |${contender === rclone ? '' : ` ${(theirs / ours).toFixed(2)}×`}`,
+        )
+      }
+    }
+  }
+} finally {
+  await server.close()
+  await rm(dir, { recursive: true, force: true })
+}
+process.stdout.write(
+  [
+    `Many objects: ${roundCount} paired round(s), concurrency ${concurrency}, loopback mock, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+    '',
+    '| mode | objects | contender | objects/s | MiB/s | median time | vs rclone |',
+    '|---|---|---|---|---|---|---|',
+    ...rows.map((r) => (r.endsWith('|') ? `${r} |` : `${r} |`)),
+    '',
+  ].join('\n'),
+)

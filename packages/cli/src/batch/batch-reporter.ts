@@ -1,0 +1,203 @@
+import type { BatchEvent, BatchFailure, BatchProgress, BatchSummary } from '@resumable/core'
+import { errorJson } from '../error-json.ts'
+import type { Output } from '../reporter.ts'
+import { JSON_PROGRESS_INTERVAL_MS } from '../reporter.ts'
+import { formatBytes, formatDuration } from '../units.ts'
+import { batchProgressLine } from './batch-progress-line.ts'
+
+/** How the user asked to be told. */
+export interface BatchReporterMode {
+  readonly json: boolean
+  readonly quiet: boolean
+}
+
+/**
+ * What a batch shows: one live progress line on a terminal (a plain line every 5 s otherwise), a
+ * line per failure as it happens, and the summary; or, with --json, one event per object and
+ * per batch milestone on stdout (schema in the CLI README, "Batch events").
+ */
+export class BatchReporter {
+  readonly #io: Output
+  readonly #mode: BatchReporterMode
+  #barShown = false
+  #lastPlain = 0
+  #lastJson = Number.NEGATIVE_INFINITY
+
+  constructor(io: Output, mode: BatchReporterMode) {
+    this.#io = io
+    this.#mode = mode
+  }
+
+  /** One JSON line on stdout. */
+  json(value: Record<string, unknown>): void {
+    this.#io.out(
+      `${JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}\n`,
+    )
+  }
+
+  /** A human line on stderr (a JSON `message` event with --json). */
+  message(text: string): void {
+    if (this.#mode.json) this.json({ type: 'message', message: text })
+    else if (!this.#mode.quiet) this.#line(text)
+  }
+
+  /** The batch is about to run. */
+  start(info: {
+    source: string
+    destination: string
+    shard?: { index: number; count: number }
+  }): void {
+    if (this.#mode.json) this.json({ type: 'batch-start', ...info })
+    else
+      this.message(
+        `downloading ${info.source} into ${info.destination}${info.shard ? ` (shard ${info.shard.index}/${info.shard.count})` : ''}`,
+      )
+  }
+
+  /** Handles one batch event. */
+  event(event: BatchEvent): void {
+    switch (event.type) {
+      case 'progress':
+        this.#progress(event.progress)
+        return
+      case 'object-done':
+        if (this.#mode.json) {
+          const { result } = event
+          this.json({
+            type: 'object-done',
+            key: event.key,
+            path: event.path,
+            bytes: result.bytes,
+            fetchedBytes: result.fetchedBytes,
+            resumedBytes: result.resumedBytes,
+            etag: result.object.etag,
+            verification: result.verification,
+            retries: result.retries,
+            durationMs: result.durationMs,
+            changedSinceListing: event.changedSinceListing,
+          })
+        } else if (event.changedSinceListing)
+          this.message(`changed after listing (downloaded the new version whole): ${event.key}`)
+        return
+      case 'object-skipped':
+        if (this.#mode.json && event.reason !== 'other-shard')
+          this.json({
+            type: 'object-skipped',
+            key: event.key,
+            path: event.path ?? null,
+            reason: event.reason,
+          })
+        return
+      case 'object-failed':
+        if (this.#mode.json) this.json({ type: 'object-failed', ...failureJson(event.failure) })
+        else if (!this.#mode.quiet) this.#line(`failed: ${failureText(event.failure)}`)
+        else this.#io.err(`failed: ${failureText(event.failure)}\n`)
+        return
+      case 'journal-discarded':
+        this.message(
+          `batch journal discarded (${event.problem}): ${event.message}; every object is decided afresh`,
+        )
+        return
+      default:
+        return
+    }
+  }
+
+  /** The end of a batch: the summary, every failure with its store Code and RequestId. */
+  summary(s: BatchSummary, exitCode: number): void {
+    const skipped = Object.values(s.skipped).reduce((a, b) => a + (b ?? 0), 0)
+    if (this.#mode.json) {
+      this.json({
+        type: 'batch-done',
+        exitCode,
+        ok: s.ok,
+        stoppedEarly: s.stoppedEarly,
+        listed: s.listed,
+        objects: s.progress.objectsTotal,
+        downloaded: s.downloaded,
+        skipped: s.skipped,
+        failed: s.failures.length,
+        failures: s.failures.map(failureJson),
+        changedSinceListing: s.changedSinceListing,
+        bytes: s.progress.bytesDone,
+        fetchedBytes: s.fetchedBytes,
+        durationMs: s.durationMs,
+      })
+      return
+    }
+    const reasons = Object.entries(s.skipped)
+      .filter(([, n]) => (n ?? 0) > 0)
+      .map(([reason, n]) => `${n} ${reason}`)
+      .join(', ')
+    const lines = [
+      `${s.ok ? 'done' : 'finished with failures'}: ${s.downloaded} downloaded, ${skipped} skipped${reasons ? ` (${reasons})` : ''}, ${s.failures.length} failed of ${s.progress.objectsTotal} objects; ${formatBytes(s.fetchedBytes)} fetched in ${formatDuration(s.durationMs / 1000)}`,
+      ...(s.stoppedEarly
+        ? ['stopped at the first failure (--fail-fast); run again to continue']
+        : []),
+      ...(s.changedSinceListing.length > 0
+        ? [
+            `${s.changedSinceListing.length} object(s) changed after listing; the version downloaded is whole: ${s.changedSinceListing.join(', ')}`,
+          ]
+        : []),
+      ...s.failures.map((f) => `  failed: ${failureText(f)}`),
+    ]
+    if (this.#mode.quiet && s.failures.length === 0) return
+    for (const line of lines) this.#line(line)
+  }
+
+  /** The failure that ends the run before any summary (usage, listing). */
+  error(exitCode: number, text: string, error: unknown): void {
+    if (this.#mode.json) this.json({ type: 'error', exitCode, ...errorJson(error, text) })
+    else this.#line(`${exitCode === 2 ? 'usage error' : 'error'}: ${text}`)
+  }
+
+  #progress(p: BatchProgress): void {
+    if (this.#mode.json) {
+      const now = Date.now()
+      if (now - this.#lastJson < JSON_PROGRESS_INTERVAL_MS) return
+      this.#lastJson = now
+      this.json({ type: 'batch-progress', ...p })
+      return
+    }
+    if (this.#mode.quiet) return
+    if (this.#io.isTTY) {
+      this.#io.err(`\r\u001b[2K${batchProgressLine(p, this.#io.columns)}`)
+      this.#barShown = true
+      return
+    }
+    const now = Date.now()
+    if (now - this.#lastPlain < 5000) return
+    this.#lastPlain = now
+    this.#line(batchProgressLine(p, 100))
+  }
+
+  #line(text: string): void {
+    if (this.#barShown) {
+      this.#io.err('\r\u001b[2K')
+      this.#barShown = false
+    }
+    this.#io.err(`${text}\n`)
+  }
+}
+
+/** A failure as JSON: key, path, kind, message and what the store said (null when it said nothing). */
+export function failureJson(f: BatchFailure): Record<string, unknown> {
+  return {
+    key: f.key,
+    path: f.path ?? null,
+    kind: f.kind,
+    message: f.message,
+    status: f.status ?? null,
+    code: f.code ?? null,
+    requestId: f.requestId ?? null,
+    hostId: f.hostId ?? null,
+  }
+}
+
+/** `key (path): kind — message [Code X, RequestId Y]`, control characters of the key escaped. */
+export function failureText(f: BatchFailure): string {
+  const store = [f.code ? `Code ${f.code}` : '', f.requestId ? `RequestId ${f.requestId}` : '']
+    .filter(Boolean)
+    .join(', ')
+  return `${JSON.stringify(f.key)}${f.path ? ` (${f.path})` : ''}: ${f.kind} — ${f.message}${store ? ` [${store}]` : ''}`
+}

@@ -1,0 +1,210 @@
+import { readFile } from 'node:fs/promises'
+import type { ListedObject, Lister, Transport } from '@resumable/core'
+import { createOssLister, createS3Lister } from '@resumable/transport-fetch'
+import { type GetCommand, UsageError } from '../command-line.ts'
+import {
+  type AliOssFactory,
+  createTransport,
+  isIpOrLocalhost,
+  parseSource,
+  type Source,
+} from '../sources.ts'
+
+/** What a batch reads: its objects, how to open each one, and the prefix its keys are relative to. */
+export interface BatchInput {
+  /** Names the batch in the journal: the source (prefix or manifest path), never a credential. */
+  readonly source: string
+  /** Stripped from each key to form its path under the destination. */
+  readonly prefix: string
+  readonly objects: Lister | Iterable<ListedObject>
+  /** The Transport of one listed object. */
+  readonly transportFor: (object: ListedObject) => Promise<Transport>
+  /** The store-side name of an object, for messages and dry runs. */
+  readonly describe: (object: ListedObject) => string
+}
+
+type Env = Readonly<Record<string, string | undefined>>
+
+/**
+ * A prefix source, with `aws s3 cp --recursive`'s trailing-slash rule: the source always names a
+ * "directory", so `s3://b/logs` and `s3://b/logs/` both list `logs/` (never `logs2/…`), and the
+ * objects land directly under the destination (`logs/a/b.txt` → `<dest>/a/b.txt`). `s3://b` or
+ * `s3://b/` is the whole bucket.
+ */
+export function listingInput(cmd: GetCommand, env: Env, aliOss: AliOssFactory): BatchInput {
+  const m = /^(oss|s3):\/\/([^/]+)(?:\/(.*))?$/s.exec(cmd.source)
+  if (!m)
+    throw new UsageError(
+      `--recursive needs an oss://bucket/prefix/ or s3://bucket/prefix/ source, got "${cmd.source}"`,
+    )
+  const scheme = m[1] as 'oss' | 's3'
+  const bucket = m[2] as string
+  let prefix = m[3] ?? ''
+  if (prefix !== '' && !prefix.endsWith('/')) prefix += '/'
+  // One fetch client for thousands of objects; ali-oss only when asked for (a client per object).
+  const flags = { ...cmd, transport: cmd.transport ?? ('fetch' as const) }
+  const lister =
+    scheme === 'oss' ? ossLister(bucket, prefix, cmd, env) : s3Lister(bucket, prefix, cmd, env)
+  return {
+    source: `${scheme}://${bucket}/${prefix}`,
+    prefix,
+    objects: lister,
+    transportFor: (object) =>
+      createTransport({ scheme, bucket, key: object.key }, flags, env, aliOss),
+    describe: (object) => `${scheme}://${bucket}/${object.key}`,
+  }
+}
+
+function ossLister(bucket: string, prefix: string, cmd: GetCommand, env: Env): Lister {
+  const region = cmd.region ?? env.OSS_REGION
+  const endpoint = cmd.endpoint ?? env.OSS_ENDPOINT
+  if (region === undefined && endpoint === undefined)
+    throw new UsageError(
+      'oss:// needs --region (e.g. cn-hangzhou) or --endpoint (or OSS_REGION / OSS_ENDPOINT)',
+    )
+  const credentials = credentialsOf(env, 'OSS')
+  if (!credentials)
+    throw new UsageError(
+      'oss:// needs credentials: set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET in the environment',
+    )
+  return createOssLister({
+    bucket,
+    prefix,
+    credentials,
+    ...(region === undefined ? {} : { region }),
+    ...(endpoint === undefined ? {} : { endpoint }),
+  })
+}
+
+function s3Lister(bucket: string, prefix: string, cmd: GetCommand, env: Env): Lister {
+  const endpoint = cmd.endpoint ?? env.AWS_ENDPOINT_URL
+  const region = cmd.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION
+  const host = endpoint === undefined ? undefined : safeHost(endpoint)
+  const credentials =
+    credentialsOf(env, 'AWS') ??
+    (host?.endsWith('.aliyuncs.com') ? credentialsOf(env, 'OSS') : undefined)
+  if (!credentials)
+    throw new UsageError(
+      's3:// needs credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment',
+    )
+  const pathStyle = cmd.pathStyle || (host !== undefined && isIpOrLocalhost(host))
+  return createS3Lister({
+    bucket,
+    prefix,
+    credentials,
+    ...(region === undefined ? {} : { region }),
+    ...(endpoint === undefined ? {} : { endpoint }),
+    ...(pathStyle ? { forcePathStyle: true } : {}),
+  })
+}
+
+/** One manifest entry: where to read, and the destination path relative to `<dest>`. */
+interface ManifestEntry {
+  readonly source: Source
+  readonly dest: string
+}
+
+/**
+ * A manifest: one source per line (`oss://b/k`, `s3://b/k`, `https://…`), or one NDJSON object
+ * `{"source": "…", "dest": "rel/path"}` per line; blank lines and `#` comments are skipped. A plain
+ * line's destination is the key (`oss://b/a/b.txt` → `a/b.txt`) or the URL's path. Destinations are
+ * untrusted like keys (the batch refuses `..`, absolute paths, … through safeRelativePath).
+ */
+export async function manifestInput(
+  cmd: GetCommand,
+  env: Env,
+  aliOss: AliOssFactory,
+): Promise<BatchInput> {
+  const path = cmd.batch?.manifest as string
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (error) {
+    throw new UsageError(
+      `cannot read the manifest ${path}: ${error instanceof Error ? error.message : String(error)}`,
+    )
+  }
+  const entries = new Map<string, ManifestEntry>()
+  const objects: ListedObject[] = []
+  text.split(/\r?\n/).forEach((raw, index) => {
+    const line = raw.trim()
+    if (line === '' || line.startsWith('#')) return
+    const where = `${path}:${index + 1}`
+    let sourceText: string
+    let dest: string | undefined
+    if (line.startsWith('{')) {
+      let value: unknown
+      try {
+        value = JSON.parse(line)
+      } catch {
+        throw new UsageError(`${where}: not valid JSON`)
+      }
+      const v = value as { source?: unknown; dest?: unknown }
+      if (typeof v.source !== 'string') throw new UsageError(`${where}: "source" must be a string`)
+      if (v.dest !== undefined && typeof v.dest !== 'string')
+        throw new UsageError(`${where}: "dest" must be a string`)
+      sourceText = v.source
+      dest = v.dest
+    } else sourceText = line
+    let source: Source
+    try {
+      source = parseSource(sourceText)
+    } catch (error) {
+      throw new UsageError(`${where}: ${error instanceof Error ? error.message : String(error)}`)
+    }
+    const key = dest ?? defaultDest(source)
+    // A duplicate destination stays in the list: the batch refuses the second one by name.
+    if (!entries.has(key)) entries.set(key, { source, dest: key })
+    objects.push({ key })
+  })
+  const flags = { ...cmd, transport: cmd.transport ?? ('fetch' as const), versionId: undefined }
+  return {
+    source: `manifest:${path}`,
+    prefix: '',
+    objects,
+    transportFor: async (object) => {
+      const entry = entries.get(object.key)
+      if (!entry) throw new UsageError(`no manifest entry for ${object.key}`)
+      return createTransport(entry.source, flags, env, aliOss)
+    },
+    describe: (object) => {
+      const entry = entries.get(object.key)
+      if (!entry) return object.key
+      return entry.source.scheme === 'http'
+        ? entry.source.url.replace(/\?.*$/s, '?…')
+        : `${entry.source.scheme}://${entry.source.bucket}/${entry.source.key}`
+    },
+  }
+}
+
+function defaultDest(source: Source): string {
+  if (source.scheme !== 'http') return source.key
+  const url = new URL(source.url)
+  try {
+    return decodeURIComponent(url.pathname.replace(/^\/+/, ''))
+  } catch {
+    return url.pathname.replace(/^\/+/, '')
+  }
+}
+
+function credentialsOf(
+  env: Env,
+  prefix: 'AWS' | 'OSS',
+): { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined {
+  const accessKeyId = env[`${prefix}_ACCESS_KEY_ID`]?.trim()
+  const secretAccessKey =
+    env[prefix === 'AWS' ? 'AWS_SECRET_ACCESS_KEY' : 'OSS_ACCESS_KEY_SECRET']?.trim()
+  if (!accessKeyId || !secretAccessKey) return undefined
+  const sessionToken = env[`${prefix}_SESSION_TOKEN`]?.trim()
+  return sessionToken
+    ? { accessKeyId, secretAccessKey, sessionToken }
+    : { accessKeyId, secretAccessKey }
+}
+
+function safeHost(endpoint: string): string | undefined {
+  try {
+    return new URL(endpoint).hostname
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,80 @@
+import { join } from 'node:path'
+import {
+  type ListedObject,
+  type Lister,
+  PathClaims,
+  safeRelativePath,
+  shardOf,
+} from '@resumable/core'
+import { isReservedName, isTooLongForSidecars } from '@resumable/store-fs'
+import { ExitCode } from '../exit-codes.ts'
+import type { BatchReporter } from './batch-reporter.ts'
+import type { BatchInput } from './batch-sources.ts'
+
+/**
+ * `--dry-run`: lists what would be fetched and where — the same key checks, collisions and shard
+ * as a real run — and touches nothing (no directory, no journal, no request but the listing).
+ */
+export async function dryRun(
+  objects: Lister | Iterable<ListedObject>,
+  input: BatchInput,
+  destination: string,
+  shard: { index: number; count: number } | undefined,
+  reporter: BatchReporter,
+  json: boolean,
+): Promise<number> {
+  const claims = new PathClaims()
+  const iterable =
+    typeof (objects as Lister).list === 'function'
+      ? (objects as Lister).list()
+      : (objects as Iterable<ListedObject>)
+  let count = 0
+  let bytes = 0
+  let refused = 0
+  for await (const object of iterable) {
+    if (object.key.endsWith('/') && (object.size ?? 0) === 0) continue
+    let path: string | undefined
+    let reason: string | undefined
+    try {
+      const segments = safeRelativePath(object.key, input.prefix)
+      claims.claim(object.key, segments)
+      const name = segments[segments.length - 1] as string
+      if (isReservedName(name))
+        throw new Error(`${JSON.stringify(name)} is a name resumable writes itself`)
+      if (isTooLongForSidecars(name))
+        throw new Error('the name is too long for its temporary file (.resumable-part)')
+      path = segments.join('/')
+    } catch (error) {
+      reason = error instanceof Error ? error.message : String(error)
+    }
+    if (shard && shardOf(object.key, shard.count) !== shard.index) continue
+    const from = input.describe(object)
+    if (reason !== undefined) {
+      refused++
+      if (json) reporter.json({ type: 'would-refuse', key: object.key, source: from, reason })
+      else reporter.message(`would refuse ${JSON.stringify(object.key)}: ${reason}`)
+      continue
+    }
+    count++
+    bytes += object.size ?? 0
+    const to = join(destination, path as string)
+    if (json)
+      reporter.json({
+        type: 'would-fetch',
+        key: object.key,
+        source: from,
+        destination: to,
+        size: object.size ?? null,
+      })
+    else
+      reporter.message(
+        `would fetch ${from} → ${to}${object.size === undefined ? '' : ` (${object.size} B)`}`,
+      )
+  }
+  if (json) reporter.json({ type: 'dry-run-done', objects: count, bytes, refused })
+  else
+    reporter.message(
+      `dry run: ${count} object(s), ${bytes} B would be fetched; ${refused} refused; nothing was touched`,
+    )
+  return refused > 0 ? ExitCode.failed : ExitCode.ok
+}

@@ -1,0 +1,38 @@
+import type { BatchFilter } from './batch-flags.ts'
+
+/**
+ * A glob as aws-cli's `--include`/`--exclude` read it (Python fnmatch): `*` any run of characters
+ * *including* `/`, `?` one character, `[abc]`/`[a-z]` a class, `[!abc]` its complement; anything
+ * else literal. Matched against the whole key relative to the source prefix.
+ */
+export function globToRegExp(pattern: string): RegExp {
+  let out = ''
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i] as string
+    if (c === '*') out += '.*'
+    else if (c === '?') out += '.'
+    else if (c === '[') {
+      const end = pattern.indexOf(']', i + 2)
+      if (end < 0) {
+        out += '\\['
+        continue
+      }
+      let body = pattern.slice(i + 1, end)
+      const negate = body.startsWith('!')
+      if (negate) body = body.slice(1)
+      out += `[${negate ? '^' : ''}${body.replace(/[\\\]^]/g, '\\$&')}]`
+      i = end
+    } else out += c.replace(/[.+^${}()|\\/]/g, '\\$&')
+  }
+  return new RegExp(`^${out}$`, 's')
+}
+
+/** True when `relativeKey` passes the filters: all apply in order, the last match wins, default include. */
+export function compileFilters(filters: readonly BatchFilter[]): (relativeKey: string) => boolean {
+  const compiled = filters.map((f) => ({ include: f.include, re: globToRegExp(f.pattern) }))
+  return (relativeKey) => {
+    let included = true
+    for (const f of compiled) if (f.re.test(relativeKey)) included = f.include
+    return included
+  }
+}

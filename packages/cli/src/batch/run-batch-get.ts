@@ -1,0 +1,159 @@
+import { mkdir, realpath, stat } from 'node:fs/promises'
+import {
+  AbortedError,
+  type BatchSummary,
+  createBatch,
+  isResumableError,
+  type ListedObject,
+  type Lister,
+  OptionsError,
+} from '@resumable/core'
+import { FileBatchJournalStore, fileBatchObject } from '@resumable/store-fs'
+import type { CliEnvironment } from '../cli-environment.ts'
+import { type GetCommand, UsageError } from '../command-line.ts'
+import { ExitCode } from '../exit-codes.ts'
+import { type BatchFlags, resolveShard } from './batch-flags.ts'
+import { BatchReporter } from './batch-reporter.ts'
+import { type BatchInput, listingInput, manifestInput } from './batch-sources.ts'
+import { dryRun } from './dry-run.ts'
+import { compileFilters } from './glob.ts'
+
+/**
+ * `resumable get <prefix> <dir> --recursive` and `resumable get --manifest <file> <dir>`: one
+ * resumable batch (core's createBatch) into a directory, with the journal in that directory.
+ * Exit 0 when every object is done or skipped, 1 when some failed (each named in the summary),
+ * 2 on a usage error, 130 when interrupted (run the same command again to continue).
+ */
+export async function runBatchGet(cmd: GetCommand, cli: CliEnvironment): Promise<number> {
+  const flags = cmd.batch as BatchFlags
+  const reporter = new BatchReporter(cli.io, { json: cmd.json, quiet: cmd.quiet })
+  let input: BatchInput
+  let shard: { index: number; count: number } | undefined
+  try {
+    if (cmd.destination === '-')
+      throw new UsageError('a batch cannot stream to stdout (-); give a directory')
+    if (cmd.checkpoint !== undefined || cmd.noCheckpoint)
+      throw new UsageError(
+        '--checkpoint and --no-checkpoint do not apply to a batch (checkpoints live beside each file)',
+      )
+    if (cmd.versionId !== undefined) throw new UsageError('--version-id does not apply to a batch')
+    await refuseFileDestination(cmd.destination)
+    shard = resolveShard(flags.shard, cli.env)
+    input =
+      flags.manifest !== undefined
+        ? await manifestInput(cmd, cli.env, cli.aliOss)
+        : listingInput(cmd, cli.env, cli.aliOss)
+  } catch (error) {
+    return fail(reporter, error)
+  }
+  const objects = filtered(input, flags)
+  if (flags.dryRun) {
+    try {
+      return await dryRun(objects, input, cmd.destination, shard, reporter, cmd.json)
+    } catch (error) {
+      return fail(reporter, error)
+    }
+  }
+  let root: string
+  try {
+    await mkdir(cmd.destination, { recursive: true })
+    root = await realpath(cmd.destination)
+  } catch (error) {
+    return fail(reporter, error)
+  }
+  let batch: ReturnType<typeof createBatch>
+  try {
+    batch = createBatch({
+      // The source and the destination name the batch; filters do not, so narrowing or widening
+      // them on a rerun keeps every object already done.
+      id: `${input.source} → ${root}`,
+      prefix: input.prefix,
+      objects,
+      journal: FileBatchJournalStore.in(root),
+      // A rerun after success is then a no-op (nothing requested again); `cancel` removes it.
+      keepJournal: true,
+      ...(cmd.concurrency === undefined ? {} : { concurrency: cmd.concurrency }),
+      ...(shard === undefined ? {} : { shard }),
+      skipExisting: flags.skipExisting,
+      update: flags.update,
+      overwrite: cmd.force,
+      failFast: flags.failFast,
+      download: {
+        ...(cmd.partSize === undefined ? {} : { partSize: cmd.partSize }),
+        ...(cmd.retries === undefined ? {} : { retries: cmd.retries }),
+        ...(cmd.limitRate === undefined ? {} : { maxBytesPerSecond: cmd.limitRate }),
+        ...(cmd.stallTimeoutSeconds === undefined
+          ? {}
+          : { stallTimeoutMs: cmd.stallTimeoutSeconds * 1000 }),
+        verify: cmd.verify,
+        recheckResumedParts: cmd.recheck,
+        onObjectChanged: cmd.onChange ?? 'restart',
+      },
+      open: async (location, object) =>
+        fileBatchObject(root, location.segments, await input.transportFor(object), {
+          key: object.key,
+        }),
+      onEvent: (event) => reporter.event(event),
+    })
+  } catch (error) {
+    return fail(reporter, error)
+  }
+  reporter.start({ source: input.source, destination: root, ...(shard ? { shard } : {}) })
+  const stopListening = cli.onInterrupt(() => batch.pause())
+  let summary: BatchSummary
+  try {
+    summary = await batch.start()
+  } catch (error) {
+    if (error instanceof AbortedError && error.kind === 'paused') {
+      reporter.message(
+        'interrupted; progress saved — run the same command again to continue the batch',
+      )
+      if (cmd.json) reporter.json({ type: 'batch-paused', exitCode: ExitCode.interrupted })
+      return ExitCode.interrupted
+    }
+    return fail(reporter, error)
+  } finally {
+    stopListening()
+  }
+  const exitCode = summary.ok ? ExitCode.ok : ExitCode.failed
+  reporter.summary(summary, exitCode)
+  return exitCode
+}
+
+/** The objects after --include/--exclude (on the key relative to the prefix). */
+function filtered(input: BatchInput, flags: BatchFlags): Lister | Iterable<ListedObject> {
+  if (flags.filters.length === 0) return input.objects
+  const pass = compileFilters(flags.filters)
+  const relative = (key: string): string =>
+    key.startsWith(input.prefix) ? key.slice(input.prefix.length) : key
+  const source = input.objects
+  if (typeof (source as Lister).list === 'function') {
+    const lister = source as Lister
+    return {
+      async *list(options) {
+        for await (const object of lister.list(options))
+          if (pass(relative(object.key))) yield object
+      },
+    }
+  }
+  return [...(source as Iterable<ListedObject>)].filter((o) => pass(relative(o.key)))
+}
+
+async function refuseFileDestination(destination: string): Promise<void> {
+  try {
+    if (!(await stat(destination)).isDirectory())
+      throw new UsageError(`${destination} is a file; a batch downloads into a directory`)
+  } catch (error) {
+    if (error instanceof UsageError) throw error
+  }
+}
+
+function fail(reporter: BatchReporter, error: unknown): number {
+  if (error instanceof UsageError || error instanceof OptionsError) {
+    reporter.error(ExitCode.usage, `${error.message} (see resumable --help)`, error)
+    return ExitCode.usage
+  }
+  const message = isResumableError(error) || error instanceof Error ? error.message : String(error)
+  reporter.error(ExitCode.failed, message, error)
+  return ExitCode.failed
+}

@@ -1,0 +1,296 @@
+import assert from 'node:assert/strict'
+import { existsSync } from 'node:fs'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { crc64 } from '@resumable/core'
+import { MockOss } from '@resumable/testkit'
+import { type MockOssServer, startMockOss } from '@resumable/testkit/node'
+import { aliOssFactory } from '../src/ali-oss-factory.ts'
+import { filePlaces } from '../src/file-places.ts'
+import { main } from '../src/main.ts'
+import { fakeEnvironment } from './helpers.ts'
+
+const CREDENTIALS = { accessKeyId: 'batch-ak', secretAccessKey: 'batch-secret-value' }
+const ENV = {
+  AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+  OSS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+  OSS_ACCESS_KEY_SECRET: CREDENTIALS.secretAccessKey,
+}
+const encoder = new TextEncoder()
+
+let server: MockOssServer
+let oss: MockOss
+let dir = ''
+
+before(async () => {
+  oss = new MockOss({ credentials: CREDENTIALS })
+  server = await startMockOss({ oss })
+  dir = await mkdtemp(join(tmpdir(), 'cli-batch-'))
+})
+after(async () => {
+  await server.close()
+  await rm(dir, { recursive: true, force: true })
+})
+
+const env = () => fakeEnvironment({ files: filePlaces, aliOss: aliOssFactory({}), env: ENV })
+const s3 = (...args: string[]) => ['get', ...args, '--endpoint', server.url]
+const oss3 = (...args: string[]) => [
+  'get',
+  ...args,
+  '--endpoint',
+  server.url,
+  '--region',
+  'cn-hangzhou',
+]
+
+function put(bucket: string, key: string, text = key): void {
+  oss.putObject(bucket, key, { bytes: encoder.encode(text) })
+}
+
+async function tree(root: string, base = ''): Promise<string[]> {
+  const out: string[] = []
+  for (const entry of await readdir(join(root, base), { withFileTypes: true })) {
+    const rel = base === '' ? entry.name : `${base}/${entry.name}`
+    if (entry.isDirectory()) out.push(...(await tree(root, rel)))
+    else out.push(rel)
+  }
+  return out.sort()
+}
+
+describe('resumable get --recursive', () => {
+  it('downloads a prefix (s3://b/logs without a slash means logs/), byte-identical, exit 0; a rerun requests no object again', async () => {
+    for (const key of ['logs/a.txt', 'logs/sub/b.txt', 'logs2/not-me.txt', 'other/x'])
+      put('b1', key)
+    const dest = join(dir, 'recursive')
+    const { cli, text } = env()
+    assert.equal(await main(s3('s3://b1/logs', dest, '--recursive'), cli), 0, text())
+    assert.deepEqual(await tree(dest), ['.resumable-batch.journal', 'a.txt', 'sub/b.txt'])
+    assert.equal(await readFile(join(dest, 'sub/b.txt'), 'utf8'), 'logs/sub/b.txt')
+    const gets = oss.served.log.filter((r) => r.method === 'GET' && r.range !== null).length
+    const again = env()
+    assert.equal(await main(s3('s3://b1/logs/', dest, '--recursive'), again.cli), 0, again.text())
+    assert.equal(oss.served.log.filter((r) => r.method === 'GET' && r.range !== null).length, gets)
+    assert.match(again.text(), /0 downloaded, 2 skipped \(2 done\)/)
+  })
+
+  it('applies --include/--exclude in order, the last match winning (aws-cli rules), in OSS mode', async () => {
+    for (const key of ['d/x.parquet', 'd/tmp/y.parquet', 'd/z.csv', 'd/tmp/keep.parquet'])
+      put('bkt2', key)
+    const dest = join(dir, 'filters')
+    const { cli, text } = env()
+    const args = oss3('oss://bkt2/d/', dest, '--recursive', '--transport', 'fetch')
+    args.push(
+      '--exclude',
+      '*',
+      '--include',
+      '*.parquet',
+      '--exclude',
+      'tmp/*',
+      '--include',
+      'tmp/keep*',
+    )
+    assert.equal(await main(args, cli), 0, text())
+    assert.deepEqual(
+      (await tree(dest)).filter((p) => !p.startsWith('.')),
+      ['tmp/keep.parquet', 'x.parquet'],
+    )
+  })
+
+  it('--dry-run lists what would be fetched and where, and touches nothing', async () => {
+    put('b3', 'p/one.bin')
+    put('b3', 'p/../evil')
+    const dest = join(dir, 'dry')
+    const { cli, out } = env()
+    const code = await main(s3('s3://b3/p/', dest, '--recursive', '--dry-run', '--json'), cli)
+    const events = out
+      .join('')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['would-fetch', 'would-refuse', 'dry-run-done'].sort(
+        (a, b) => events.findIndex((e) => e.type === a) - events.findIndex((e) => e.type === b),
+      ),
+    )
+    assert.equal(events.find((e) => e.type === 'would-fetch').destination, join(dest, 'one.bin'))
+    assert.equal(code, 1)
+    assert.equal(existsSync(dest), false)
+  })
+
+  it('--shard i/N splits the keys with no overlap and nothing missing', async () => {
+    for (let i = 0; i < 40; i++) put('b4', `s/${i}.txt`)
+    const got: string[] = []
+    for (let index = 0; index < 3; index++) {
+      const dest = join(dir, `shard-${index}`)
+      const { cli, text } = env()
+      assert.equal(
+        await main(s3('s3://b4/s/', dest, '--recursive', '--shard', `${index}/3`), cli),
+        0,
+        text(),
+      )
+      got.push(...(await tree(dest)).filter((p) => !p.startsWith('.')))
+    }
+    assert.equal(got.length, 40)
+    assert.equal(new Set(got).size, 40)
+  })
+
+  it('--shard auto/N reads JOB_COMPLETION_INDEX, and refuses without it (exit 2)', async () => {
+    const { cli, text } = env()
+    assert.equal(
+      await main(s3('s3://b4/s/', join(dir, 'auto'), '--recursive', '--shard', 'auto/3'), cli),
+      2,
+    )
+    assert.match(text(), /JOB_COMPLETION_INDEX/)
+    const withIndex = fakeEnvironment({
+      files: filePlaces,
+      aliOss: aliOssFactory({}),
+      env: { ...ENV, JOB_COMPLETION_INDEX: '1' },
+    })
+    assert.equal(
+      await main(
+        s3('s3://b4/s/', join(dir, 'auto'), '--recursive', '--shard', 'auto/3'),
+        withIndex.cli,
+      ),
+      0,
+    )
+  })
+
+  it('never overwrites an existing file unless asked; --skip-existing skips same content, --update replaces a different size', async () => {
+    put('b5', 'e/same.txt', 'same')
+    put('b5', 'e/diff.txt', 'the store version')
+    const dest = join(dir, 'existing')
+    const { mkdir } = await import('node:fs/promises')
+    await mkdir(dest)
+    await writeFile(join(dest, 'same.txt'), 'same')
+    await writeFile(join(dest, 'diff.txt'), 'mine')
+    const plain = env()
+    assert.equal(await main(s3('s3://b5/e/', dest, '--recursive'), plain.cli), 1)
+    assert.match(plain.text(), /exists/)
+    assert.equal(await readFile(join(dest, 'diff.txt'), 'utf8'), 'mine')
+    await rm(join(dest, '.resumable-batch.journal'))
+    const skip = env()
+    assert.equal(await main(s3('s3://b5/e/', dest, '--recursive', '--skip-existing'), skip.cli), 1)
+    assert.match(skip.text(), /1 skipped \(1 same-content\)/)
+    assert.equal(await readFile(join(dest, 'diff.txt'), 'utf8'), 'mine')
+    const update = env()
+    assert.equal(
+      await main(s3('s3://b5/e/', dest, '--recursive', '--update'), update.cli),
+      0,
+      update.text(),
+    )
+    assert.equal(await readFile(join(dest, 'diff.txt'), 'utf8'), 'the store version')
+  })
+
+  it('a listing that changes mid-batch: the overwritten object arrives whole in its new version, the deleted one fails by name, the summary says so (exit 1)', async () => {
+    const big = { generated: { size: 3 * 1024 * 1024, seed: 1 } }
+    oss.putObject('b6', 'm/0-first.txt', { bytes: encoder.encode('first') })
+    oss.putObject('b6', 'm/1-big.bin', big)
+    put('b6', 'm/2-overwritten.txt', 'old')
+    put('b6', 'm/3-deleted.txt')
+    let changed = false
+    oss.faults.add({
+      match: { method: 'HEAD', key: 'm/0-first.txt' },
+      times: 1,
+      fault: {
+        type: 'mutate',
+        mutate: () => {
+          changed = true
+          oss.putObject('b6', 'm/2-overwritten.txt', { bytes: encoder.encode('new version') })
+          oss.deleteObject('b6', 'm/3-deleted.txt')
+          put('b6', 'm/4-added.txt')
+        },
+      },
+    })
+    // The big object is replaced between its parts: If-Match refuses the mix, the engine restarts.
+    const replaced = oss.putObject('b6', 'scratch', {
+      generated: { size: 3 * 1024 * 1024, seed: 2 },
+    })
+    oss.faults.add({
+      match: { method: 'GET', key: 'm/1-big.bin', ranged: true },
+      skip: 1,
+      times: 1,
+      fault: { type: 'replace', object: { generated: { size: 3 * 1024 * 1024, seed: 2 } } },
+    })
+    const dest = join(dir, 'changing')
+    const { cli, out } = env()
+    const code = await main(
+      s3('s3://b6/m/', dest, '--recursive', '--concurrency', '1', '--part-size', '1MiB', '--json'),
+      cli,
+    )
+    assert.ok(changed)
+    const events = out
+      .join('')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+    const done = events.find((e) => e.type === 'batch-done')
+    assert.equal(code, 1)
+    assert.deepEqual(
+      done.failures.map((f: { key: string; kind: string; code: string }) => [
+        f.key,
+        f.kind,
+        f.code,
+      ]),
+      [['m/3-deleted.txt', 'not-found', 'NoSuchKey']],
+    )
+    assert.ok(done.failures[0].requestId)
+    assert.deepEqual(done.changedSinceListing.sort(), ['m/1-big.bin', 'm/2-overwritten.txt'])
+    assert.equal(await readFile(join(dest, '2-overwritten.txt'), 'utf8'), 'new version')
+    const bytes = new Uint8Array(await readFile(join(dest, '1-big.bin')))
+    assert.equal(crc64('crc64xz', bytes), replaced.crc64)
+    assert.equal(existsSync(join(dest, '4-added.txt')), false)
+  })
+})
+
+describe('resumable get --manifest', () => {
+  it('reads plain and NDJSON lines, refuses a destination escaping the directory by name (exit 1), fetches the rest', async () => {
+    put('b7', 'k/one.txt', 'one')
+    put('b7', 'k/two.txt', 'two')
+    const manifest = join(dir, 'objects.txt')
+    await writeFile(
+      manifest,
+      [
+        '# a comment',
+        `s3://b7/k/one.txt`,
+        JSON.stringify({ source: 's3://b7/k/two.txt', dest: 'renamed/2.txt' }),
+        JSON.stringify({ source: 's3://b7/k/two.txt', dest: '../escape.txt' }),
+        '',
+      ].join('\n'),
+    )
+    const dest = join(dir, 'manifest')
+    const { cli, text } = env()
+    assert.equal(await main(s3('--manifest', manifest, dest), cli), 1)
+    assert.match(text(), /"\.\.\/escape\.txt".*unsafe-key|\.\.\/escape\.txt.*dot-segment|escape/)
+    assert.deepEqual(
+      (await tree(dest)).filter((p) => !p.startsWith('.')),
+      ['k/one.txt', 'renamed/2.txt'],
+    )
+    assert.equal(existsSync(join(dir, 'escape.txt')), false)
+  })
+})
+
+describe('resumable status / cancel <batch dir>', () => {
+  it('status counts the journal and the partial files; cancel removes them and the journal, never a completed file', async () => {
+    put('b8', 'c/done.txt', 'done')
+    const dest = join(dir, 'status')
+    assert.equal(await main(s3('s3://b8/c/', dest, '--recursive'), env().cli), 0)
+    // What a batch stopped mid-object leaves: a partial file and its part checkpoint.
+    await writeFile(join(dest, 'half.bin.resumable-part'), 'half')
+    await writeFile(join(dest, 'half.bin.resumable.json'), '{}')
+    const status = env()
+    assert.equal(await main(['status', dest, '--json'], status.cli), 0)
+    const state = JSON.parse(status.out.join(''))
+    assert.equal(state.state, 'in-progress')
+    assert.equal(state.objectsDone, 1)
+    assert.equal(state.objectsInProgress, 1)
+    const cancel = env()
+    assert.equal(await main(['cancel', dest], cancel.cli), 0, cancel.text())
+    assert.deepEqual(await tree(dest), ['done.txt'])
+    // The journal is gone: the directory is no longer a batch, and is not a file either.
+    assert.notEqual(await main(['cancel', dest], env().cli), 0)
+  })
+})

@@ -1,0 +1,207 @@
+import {
+  type ByteSource,
+  backoffDelay,
+  isResumableError,
+  type ListedObject,
+  type Lister,
+  sleep,
+  TransportError,
+} from '@resumable/core'
+import {
+  networkFailure,
+  readBodyText,
+  redactError,
+  storeErrorFields,
+  storeFailure,
+} from '@resumable/core/http'
+import type { Wire } from '../wire/wire.ts'
+import { parseListPage } from './list-xml.ts'
+
+/** Options every Lister accepts. */
+export interface ListOptions {
+  /** Only keys that start with this. @default '' (the whole bucket) */
+  readonly prefix?: string
+  /** Start after this key (lexicographic, UTF-8 byte order). */
+  readonly startAfter?: string
+  /** Keys per page, 1–1000. @default 1000 */
+  readonly maxKeys?: number
+  /** Attempts per page after the first, on retryable errors (5xx, 429, network). @default 5 */
+  readonly retries?: number
+  /** Base of the full-jitter exponential backoff. @default 200 */
+  readonly retryBaseDelayMs?: number
+  /** Called before each retry (for a progress display). */
+  readonly onRetry?: (info: {
+    readonly attempt: number
+    readonly delayMs: number
+    readonly error: TransportError
+  }) => void
+}
+
+/** How one signed bucket-level GET is built: the transport-specific half of a Lister. */
+export interface BucketRequestPlan {
+  /** `oss://bucket/prefix` or `s3://bucket/prefix`, for messages. */
+  readonly id: string
+  readonly storeName: string
+  readonly rotatingCredentials: boolean
+  readonly signed: boolean
+  readonly wire: Wire
+  /** Builds the URL and signs `headers` in place. */
+  prepare(
+    headers: Headers,
+    query: readonly (readonly [string, string])[],
+    date: Date,
+  ): Promise<{ readonly url: string; readonly secrets: readonly string[] }>
+}
+
+/**
+ * A Lister over ListObjectsV2 (`list-type=2`, `encoding-type=url`, `continuation-token`),
+ * page after page; each page is retried on its own with the engine's backoff, and errors are
+ * classified by `@resumable/core/http` exactly like a GET of an object.
+ */
+export class BucketLister implements Lister {
+  readonly #plan: BucketRequestPlan
+  readonly #options: ListOptions
+  #clockOffsetMs = 0
+
+  constructor(plan: BucketRequestPlan, options: ListOptions = {}) {
+    const maxKeys = options.maxKeys ?? 1000
+    if (!Number.isSafeInteger(maxKeys) || maxKeys < 1 || maxKeys > 1000)
+      throw new TransportError(
+        'invalid-request',
+        `maxKeys must be from 1 to 1000, got ${String(maxKeys)}`,
+        {
+          retryable: false,
+        },
+      )
+    this.#plan = plan
+    this.#options = options
+  }
+
+  /** The listing's credential-free name. */
+  get id(): string {
+    return this.#plan.id
+  }
+
+  async *list(options: { readonly signal?: AbortSignal } = {}): AsyncIterable<ListedObject> {
+    let token: string | undefined
+    let page = 0
+    do {
+      const query: [string, string][] = [
+        ['list-type', '2'],
+        ['encoding-type', 'url'],
+        ['max-keys', String(this.#options.maxKeys ?? 1000)],
+      ]
+      if (this.#options.prefix) query.push(['prefix', this.#options.prefix])
+      if (token !== undefined) query.push(['continuation-token', token])
+      else if (this.#options.startAfter) query.push(['start-after', this.#options.startAfter])
+      const result = await this.#pageWithRetries(query, page, options.signal)
+      for (const object of result.objects) yield object
+      token = result.nextToken
+      page++
+    } while (token !== undefined)
+  }
+
+  async #pageWithRetries(
+    query: readonly (readonly [string, string])[],
+    page: number,
+    signal: AbortSignal | undefined,
+  ): Promise<ReturnType<typeof parseListPage>> {
+    const retries = this.#options.retries ?? 5
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#page(query, page, signal)
+      } catch (error) {
+        if (signal?.aborted) throw signal.reason
+        if (!(error instanceof TransportError) || !error.retryable || attempt > retries) throw error
+        const delayMs = backoffDelay(
+          { baseMs: this.#options.retryBaseDelayMs ?? 200, maxMs: 20_000, random: Math.random },
+          attempt,
+          error.retryAfterMs,
+        )
+        this.#options.onRetry?.({ attempt, delayMs, error })
+        await sleep(delayMs, signal)
+      }
+    }
+  }
+
+  async #page(
+    query: readonly (readonly [string, string])[],
+    page: number,
+    signal: AbortSignal | undefined,
+  ): Promise<ReturnType<typeof parseListPage>> {
+    if (signal?.aborted) throw signal.reason
+    const describe = `ListObjectsV2 ${this.#plan.id} page ${page + 1}`
+    const headers = new Headers({ 'accept-encoding': 'identity' })
+    const now = Date.now() + this.#clockOffsetMs
+    let prepared: { readonly url: string; readonly secrets: readonly string[] }
+    try {
+      prepared = await this.#plan.prepare(headers, query, new Date(now))
+    } catch (error) {
+      if (isResumableError(error)) throw error
+      throw new TransportError('auth', `${describe}: could not sign the request`, {
+        retryable: true,
+        cause: redactError(error),
+      })
+    }
+    let response: Awaited<ReturnType<Wire['send']>>
+    try {
+      response = await this.#plan.wire.send({
+        method: 'GET',
+        url: prepared.url,
+        headers: Object.fromEntries(headers),
+        signal,
+      })
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason
+      throw networkFailure(error, { describe, secrets: prepared.secrets })
+    }
+    let body: string
+    try {
+      body =
+        response.status >= 200 && response.status < 300
+          ? await readAll(response.body)
+          : await readBodyText(response.body)
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason
+      throw networkFailure(error, { describe, secrets: prepared.secrets })
+    }
+    if (response.status < 200 || response.status >= 300) {
+      const failure = storeFailure(response, storeErrorFields(response, body), {
+        describe,
+        secrets: prepared.secrets,
+        now,
+        rotatingCredentials: this.#plan.rotatingCredentials,
+        correctClockSkew: this.#plan.signed,
+        storeName: this.#plan.storeName,
+      })
+      if (failure.clockSkewMs !== undefined) this.#clockOffsetMs += failure.clockSkewMs
+      throw failure.error
+    }
+    return parseListPage(body, describe)
+  }
+}
+
+/** A listing page is at most a few hundred KiB; a body that breaks off mid-way throws (and is retried). */
+async function readAll(body: ByteSource): Promise<string> {
+  const decoder = new TextDecoder('utf-8', { fatal: true })
+  let text = ''
+  const iterable: AsyncIterable<Uint8Array> =
+    Symbol.asyncIterator in body
+      ? (body as AsyncIterable<Uint8Array>)
+      : streamChunks(body as ReadableStream<Uint8Array>)
+  for await (const chunk of iterable) text += decoder.decode(chunk, { stream: true })
+  return text + decoder.decode()
+}
+
+async function* streamChunks(stream: ReadableStream<Uint8Array>): AsyncIterable<Uint8Array> {
+  const reader = stream.getReader()
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) return
+      yield value
+    }
+  } finally {
+    reader.releaseLock()
+  }
+}

@@ -1,0 +1,214 @@
+// Campaign — kill -9 a real `resumable get s3://…/ <dir> --recursive` batch at seeded instants,
+// then let it finish: every file byte-identical to its object, no object the previous runs had
+// completed (journaled, or at its final name) requested again (from the mock's request log), no
+// partial file at any final name after any kill, and nothing written outside the destination.
+import { existsSync } from 'node:fs'
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { BatchJournalCodec } from '@resumable/core'
+import { MockOss } from '@resumable/testkit'
+import { startMockOss } from '@resumable/testkit/node'
+import { Campaign, campaignArgs, cleanEnv, fileCrc64, KiB, MiB, prng, spawnCli } from './lib.ts'
+
+const args = campaignArgs('batch-kill — kill -9 a real batch at random instants', {
+  kills: { full: 50, short: 6, help: 'SIGKILLs before the final run' },
+  small: { full: 1000, short: 150, help: 'small objects (1–16 KiB)' },
+  big: { full: 3, short: 2, help: 'big objects' },
+  'big-mib': { full: 64, short: 8, help: 'size of each big object in MiB' },
+  concurrency: { full: 16, short: 8, help: 'requests in flight for the batch' },
+})
+const c = new Campaign(
+  'batch-kill',
+  `seed ${args.seed}, ${args.kills} kills, ${args.small} small + ${args.big} × ${args['big-mib']} MiB objects`,
+)
+const random = prng(args.seed)
+const CREDENTIALS = { accessKeyId: 'batch-kill-ak', secretAccessKey: 'batch-kill-secret' }
+const oss = new MockOss({ credentials: CREDENTIALS })
+const total = args.small + args.big
+const objects = new Map<string, { size: number; crc: bigint }>()
+let totalBytes = 0
+for (let i = 0; i < total; i++) {
+  // Big objects spread through the listing, so kills land among small and big ones alike.
+  const isBig =
+    args.big > 0 && i % Math.floor(total / args.big) === Math.floor(total / args.big / 2)
+  const size = isBig ? args['big-mib'] * MiB : 1 + Math.floor(random() * 16 * KiB)
+  const key = `batch/${String(i).padStart(5, '0')}${isBig ? '-big' : ''}.bin`
+  const stored = oss.putObject('bucket', key, { generated: { size, seed: args.seed + i } })
+  objects.set(key, { size, crc: stored.crc64 as bigint })
+  totalBytes += size
+}
+// Killed runs cap each object's rate (`--limit-rate` is per object in a batch), so the big objects
+// are still in flight at every kill while the listing and the small objects go at full speed; the
+// final run has no cap.
+const window = Math.max(1, args.kills) * 1.5
+const perObject = Math.max(64 * KiB, Math.floor((0.6 * args['big-mib'] * MiB) / window))
+const fast = await startMockOss({ oss })
+const parent = await mkdtemp(join(tmpdir(), 'reliability-batch-kill-'))
+const dest = join(parent, 'data')
+const env = cleanEnv({
+  AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+})
+const common = [
+  '--recursive',
+  '--json',
+  '--concurrency',
+  String(args.concurrency),
+  '--part-size',
+  '1MiB',
+]
+c.log(
+  `${objects.size} objects, ${(totalBytes / MiB).toFixed(1)} MiB; killed runs capped at ${(perObject / KiB).toFixed(0)} KiB/s per object`,
+)
+
+/** Keys with a file at their final name, checked byte-identical the first time they appear. */
+const published = new Set<string>()
+const RESERVED = /\.resumable(-part|\.json|\.json\.tmp|\.lock)$|^\.resumable-batch/
+
+async function finalFiles(): Promise<string[]> {
+  const out: string[] = []
+  const walk = async (sub: string): Promise<void> => {
+    for (const entry of await readdir(join(dest, sub), { withFileTypes: true }).catch(() => [])) {
+      const rel = sub === '' ? entry.name : `${sub}/${entry.name}`
+      if (entry.isDirectory()) await walk(rel)
+      else out.push(rel)
+    }
+  }
+  await walk('')
+  return out
+}
+
+/** Every new file at a final name must be its object, whole: a kill never leaves a partial one there. */
+async function checkPublished(when: string): Promise<void> {
+  for (const rel of await finalFiles()) {
+    if (RESERVED.test(rel.split('/').pop() as string)) continue
+    const key = `batch/${rel}`
+    const object = objects.get(key)
+    if (!c.check(object !== undefined, `${when}: ${rel} is not an object of the batch`)) continue
+    if (published.has(key)) {
+      c.check(
+        (await stat(join(dest, rel))).size === object?.size,
+        `${when}: ${rel} changed size after it was published`,
+      )
+      continue
+    }
+    const { size, crc } = await fileCrc64(join(dest, rel))
+    c.check(
+      size === object?.size && crc === object?.crc,
+      `${when}: ${rel} at its final name is not the object (partial or mixed)`,
+    )
+    published.add(key)
+  }
+}
+
+async function journaledDone(): Promise<Set<string>> {
+  const done = new Set<string>()
+  let bytes: Uint8Array
+  try {
+    bytes = new Uint8Array(await readFile(join(dest, '.resumable-batch.journal')))
+  } catch {
+    return done
+  }
+  const decoded = BatchJournalCodec.decode(bytes)
+  c.check(decoded.ok, 'the journal is unreadable after a kill')
+  if (decoded.ok) for (const r of decoded.records) if (r.type === 'done') done.add(r.key)
+  return done
+}
+
+let killed = 0
+let requestedAgain = 0
+let finished = false
+try {
+  for (let i = 0; i < args.kills && !finished; i++) {
+    const completed = new Set([...(await journaledDone()), ...published])
+    const logFrom = oss.served.log.length
+    // 20 % of kills land in start-up or the listing; the rest after a seeded number of objects
+    // finished in this run, plus a seeded delay — instants tied to progress, not to the machine's speed.
+    const early = random() < 0.2
+    const delay = early ? Math.floor(random() * 1200) : Math.floor(random() * 400)
+    const after = Math.floor(random() * 2 * (args.small / Math.max(1, args.kills)))
+    const run = spawnCli(
+      [
+        'get',
+        's3://bucket/batch/',
+        dest,
+        ...common,
+        '--endpoint',
+        fast.url,
+        '--limit-rate',
+        String(perObject),
+      ],
+      { env },
+    )
+    let timer: NodeJS.Timeout | undefined
+    const schedule = (): void => {
+      timer ??= setTimeout(() => run.child.kill('SIGKILL'), delay)
+    }
+    if (early) schedule()
+    const poll = setInterval(() => {
+      if (early) return
+      const finishedHere = run.stdout().split('"type":"object-done"').length - 1
+      if (run.stdout().includes('"type":"batch-start"') && finishedHere >= after) schedule()
+    }, 10)
+    const guard = setTimeout(() => run.child.kill('SIGKILL'), 60_000)
+    const exit = await run.exited
+    clearInterval(poll)
+    clearTimeout(guard)
+    clearTimeout(timer)
+    if (exit.signal === 'SIGKILL') killed++
+    else {
+      finished = exit.code === 0
+      c.check(
+        finished,
+        `run ${i}: exit ${exit.code} instead of a kill: ${exit.stderr.slice(0, 300)}`,
+      )
+    }
+    for (const entry of oss.served.log.slice(logFrom)) {
+      if (!completed.has(entry.key)) continue
+      requestedAgain++
+      c.check(
+        false,
+        `run ${i}: ${entry.method} ${entry.key} requested again after it was completed`,
+      )
+    }
+    const before = published.size
+    await checkPublished(`after kill ${i}`)
+    c.log(
+      `  run ${i}: ${exit.signal ?? `exit ${exit.code}`} after ${exit.ms} ms, ${oss.served.log.length - logFrom} requests, ${published.size - before} objects published (${published.size} in all)`,
+    )
+  }
+  const logFrom = oss.served.log.length
+  const completed = new Set([...(await journaledDone()), ...published])
+  const final = spawnCli(['get', 's3://bucket/batch/', dest, ...common, '--endpoint', fast.url], {
+    env,
+  })
+  const exit = await final.exited
+  c.check(exit.code === 0, `final run: exit ${exit.code}: ${exit.stderr.slice(-500)}`)
+  for (const entry of oss.served.log.slice(logFrom))
+    if (completed.has(entry.key)) {
+      requestedAgain++
+      c.check(
+        false,
+        `final run: ${entry.method} ${entry.key} requested again after it was completed`,
+      )
+    }
+  await checkPublished('after the final run')
+  const left = (await finalFiles()).filter(
+    (f) => RESERVED.test(f.split('/').pop() as string) && !f.startsWith('.resumable-batch'),
+  )
+  c.check(left.length === 0, `leftovers after the final run: ${left.slice(0, 5).join(', ')}`)
+  c.check(
+    published.size === objects.size,
+    `${published.size} of ${objects.size} objects at their destination`,
+  )
+  const outside = (await readdir(parent)).filter((name) => name !== 'data')
+  c.check(outside.length === 0, `written outside the destination: ${outside.join(', ')}`)
+  c.check(existsSync(dest), 'the destination exists')
+  c.verdict(
+    `${killed} kills, ${objects.size} objects byte-identical, ${requestedAgain} completed objects requested again, no partial file at a final name, nothing outside the destination`,
+  )
+} finally {
+  await fast.close()
+  await rm(parent, { recursive: true, force: true })
+}
