@@ -1,6 +1,7 @@
 import { checkpointIo } from './checkpoint/checkpoint-io.ts'
 import { runDownload } from './engine.ts'
 import { AbortedError } from './errors/aborted-error.ts'
+import { EventHub } from './event-hub.ts'
 import type { DownloadEvent } from './events.ts'
 import { type DownloadOptions, resolveOptions } from './options.ts'
 import type { DownloadResult } from './result.ts'
@@ -48,20 +49,8 @@ export interface DownloadHandle {
  * ```
  */
 export function createDownload(options: DownloadOptions): DownloadHandle {
-  const listeners = new Map<string, Set<(event: DownloadEvent) => void>>()
-  const resolved = resolveOptions({
-    ...options,
-    onEvent(event) {
-      // A listener's bug must not be mistaken for a network failure inside a part: isolate it.
-      for (const listener of [options.onEvent, ...(listeners.get(event.type) ?? [])]) {
-        try {
-          listener?.(event)
-        } catch {
-          // Ignored by contract: listeners must not throw.
-        }
-      }
-    },
-  })
+  const events = new EventHub<DownloadEvent>(options.onEvent)
+  const resolved = resolveOptions({ ...options, onEvent: events.emit })
   const control = new AbortController()
   const pause = (): void => {
     if (!control.signal.aborted)
@@ -95,13 +84,7 @@ export function createDownload(options: DownloadOptions): DownloadHandle {
         )
       }
     },
-    on(type, listener) {
-      const set = listeners.get(type) ?? new Set()
-      listeners.set(type, set)
-      const entry = listener as (event: DownloadEvent) => void
-      set.add(entry)
-      return () => set.delete(entry)
-    },
+    on: (type, listener) => events.on(type, listener),
   }
 }
 

@@ -1,5 +1,6 @@
 import type { DownloadHandle } from '../download.ts'
 import { AbortedError } from '../errors/aborted-error.ts'
+import { EventHub } from '../event-hub.ts'
 import type { BatchEvent } from './batch-events.ts'
 import { type BatchOptions, resolveBatchOptions } from './batch-options.ts'
 import type { BatchSummary } from './batch-result.ts'
@@ -34,19 +35,8 @@ export interface BatchHandle {
  * const summary = await batch.start()
  */
 export function createBatch(options: BatchOptions): BatchHandle {
-  const listeners = new Map<string, Set<(event: BatchEvent) => void>>()
-  const resolved = resolveBatchOptions({
-    ...options,
-    onEvent(event) {
-      for (const listener of [options.onEvent, ...(listeners.get(event.type) ?? [])]) {
-        try {
-          listener?.(event)
-        } catch {
-          // Ignored by contract: listeners must not throw.
-        }
-      }
-    },
-  })
+  const events = new EventHub<BatchEvent>(options.onEvent)
+  const resolved = resolveBatchOptions({ ...options, onEvent: events.emit })
   const control = new AbortController()
   const inFlight = new Set<DownloadHandle>()
   const pause = (): void => {
@@ -74,13 +64,7 @@ export function createBatch(options: BatchOptions): BatchHandle {
       await running?.catch(() => undefined)
       await resolved.journal?.remove()
     },
-    on(type, listener) {
-      const set = listeners.get(type) ?? new Set()
-      listeners.set(type, set)
-      const entry = listener as (event: BatchEvent) => void
-      set.add(entry)
-      return () => set.delete(entry)
-    },
+    on: (type, listener) => events.on(type, listener),
   }
 }
 
