@@ -190,7 +190,7 @@ export function isIpOrLocalhost(host: string): boolean {
 }
 
 /** `<PREFIX>_ACCESS_KEY_ID` and the secret (+ session token) from the environment, or undefined. */
-function envCredentials(
+export function envCredentials(
   env: Readonly<Record<string, string | undefined>>,
   prefix: 'AWS' | 'OSS',
 ): { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined {

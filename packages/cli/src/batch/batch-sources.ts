@@ -5,6 +5,7 @@ import { type GetCommand, UsageError } from '../command-line.ts'
 import {
   type AliOssFactory,
   createTransport,
+  envCredentials,
   isIpOrLocalhost,
   parseSource,
   type Source,
@@ -62,7 +63,7 @@ function ossLister(bucket: string, prefix: string, cmd: GetCommand, env: Env): L
     throw new UsageError(
       'oss:// needs --region (e.g. cn-hangzhou) or --endpoint (or OSS_REGION / OSS_ENDPOINT)',
     )
-  const credentials = credentialsOf(env, 'OSS')
+  const credentials = envCredentials(env, 'OSS')
   if (!credentials)
     throw new UsageError(
       'oss:// needs credentials: set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET in the environment',
@@ -81,8 +82,8 @@ function s3Lister(bucket: string, prefix: string, cmd: GetCommand, env: Env): Li
   const region = cmd.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION
   const host = endpoint === undefined ? undefined : safeHost(endpoint)
   const credentials =
-    credentialsOf(env, 'AWS') ??
-    (host?.endsWith('.aliyuncs.com') ? credentialsOf(env, 'OSS') : undefined)
+    envCredentials(env, 'AWS') ??
+    (host?.endsWith('.aliyuncs.com') ? envCredentials(env, 'OSS') : undefined)
   if (!credentials)
     throw new UsageError(
       's3:// needs credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment',
@@ -185,20 +186,6 @@ function defaultDest(source: Source): string {
   } catch {
     return url.pathname.replace(/^\/+/, '')
   }
-}
-
-function credentialsOf(
-  env: Env,
-  prefix: 'AWS' | 'OSS',
-): { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined {
-  const accessKeyId = env[`${prefix}_ACCESS_KEY_ID`]?.trim()
-  const secretAccessKey =
-    env[prefix === 'AWS' ? 'AWS_SECRET_ACCESS_KEY' : 'OSS_ACCESS_KEY_SECRET']?.trim()
-  if (!accessKeyId || !secretAccessKey) return undefined
-  const sessionToken = env[`${prefix}_SESSION_TOKEN`]?.trim()
-  return sessionToken
-    ? { accessKeyId, secretAccessKey, sessionToken }
-    : { accessKeyId, secretAccessKey }
 }
 
 function safeHost(endpoint: string): string | undefined {
