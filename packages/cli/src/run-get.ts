@@ -13,6 +13,7 @@ import type { CliEnvironment } from './cli-environment.ts'
 import { type GetCommand, UsageError } from './command-line.ts'
 import { type ChosenDestination, chooseDestination, createDirectory } from './destination.ts'
 import { ExitCode } from './exit-codes.ts'
+import { objectSettings } from './object-settings.ts'
 import { Reporter } from './reporter.ts'
 import { createTransport, parseSource } from './sources.ts'
 import { StdoutTarget } from './stdout-target.ts'
@@ -57,15 +58,8 @@ export async function runGet(cmd: GetCommand, cli: CliEnvironment): Promise<numb
       target,
       checkpoint,
       ...(cmd.range === undefined ? {} : { range: cmd.range }),
-      ...(cmd.partSize === undefined ? {} : { partSize: cmd.partSize }),
+      ...objectSettings(cmd),
       ...(cmd.concurrency === undefined ? {} : { concurrency: cmd.concurrency }),
-      ...(cmd.retries === undefined ? {} : { retries: cmd.retries }),
-      ...(cmd.limitRate === undefined ? {} : { maxBytesPerSecond: cmd.limitRate }),
-      ...(cmd.stallTimeoutSeconds === undefined
-        ? {}
-        : { stallTimeoutMs: cmd.stallTimeoutSeconds * 1000 }),
-      verify: cmd.verify,
-      recheckResumedParts: cmd.recheck,
       // A stream cannot take back bytes already written, so a changed object must fail, not restart.
       onObjectChanged: toStdout ? 'fail' : (cmd.onChange ?? 'restart'),
       onEvent: (event) => reporter.event(event),

@@ -12,6 +12,7 @@ import { FileBatchJournalStore, fileBatchObject } from '@resumable/store-fs'
 import type { CliEnvironment } from '../cli-environment.ts'
 import { type GetCommand, UsageError } from '../command-line.ts'
 import { ExitCode } from '../exit-codes.ts'
+import { objectSettings } from '../object-settings.ts'
 import { type BatchFlags, resolveShard } from './batch-flags.ts'
 import { BatchReporter } from './batch-reporter.ts'
 import { type BatchInput, listingInput, manifestInput } from './batch-sources.ts'
@@ -79,14 +80,7 @@ export async function runBatchGet(cmd: GetCommand, cli: CliEnvironment): Promise
       overwrite: cmd.force,
       failFast: flags.failFast,
       download: {
-        ...(cmd.partSize === undefined ? {} : { partSize: cmd.partSize }),
-        ...(cmd.retries === undefined ? {} : { retries: cmd.retries }),
-        ...(cmd.limitRate === undefined ? {} : { maxBytesPerSecond: cmd.limitRate }),
-        ...(cmd.stallTimeoutSeconds === undefined
-          ? {}
-          : { stallTimeoutMs: cmd.stallTimeoutSeconds * 1000 }),
-        verify: cmd.verify,
-        recheckResumedParts: cmd.recheck,
+        ...objectSettings(cmd),
         onObjectChanged: cmd.onChange ?? 'restart',
       },
       open: async (location, object) =>

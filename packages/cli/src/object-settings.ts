@@ -1,0 +1,21 @@
+import type { DownloadOptions } from '@resumable/core'
+import type { GetCommand } from './command-line.ts'
+
+/** The per-object engine settings that `get` flags set, the same for one object and for a batch. */
+export function objectSettings(
+  cmd: GetCommand,
+): Pick<
+  DownloadOptions,
+  'partSize' | 'retries' | 'maxBytesPerSecond' | 'stallTimeoutMs' | 'verify' | 'recheckResumedParts'
+> {
+  return {
+    ...(cmd.partSize === undefined ? {} : { partSize: cmd.partSize }),
+    ...(cmd.retries === undefined ? {} : { retries: cmd.retries }),
+    ...(cmd.limitRate === undefined ? {} : { maxBytesPerSecond: cmd.limitRate }),
+    ...(cmd.stallTimeoutSeconds === undefined
+      ? {}
+      : { stallTimeoutMs: cmd.stallTimeoutSeconds * 1000 }),
+    verify: cmd.verify,
+    recheckResumedParts: cmd.recheck,
+  }
+}
