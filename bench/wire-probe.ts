@@ -35,8 +35,8 @@ const readers: Record<string, () => Reader> = {
         req.end()
       })
   },
-  // The shipped wire: undici dispatch plus the pull iterator and backpressure the engine reads through.
-  'nodeWire (undici)': () => {
+  // The shipped wire: HTTP/1.1 on node:net with onread slabs and lent chunks, read as the engine reads it.
+  nodeWire: () => {
     const wire = nodeWire({ maxSockets: concurrency })
     return async (url, start, end) => {
       const response = await wire.send({

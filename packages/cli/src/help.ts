@@ -75,7 +75,7 @@ Options:
                            or set RESUMABLE_SSE_C_KEY (base64). Never a flag value; never printed
   --traffic-limit <rate>   oss:// only: OSS's per-connection cap (x-oss-traffic-limit),
                            100KiB/s–100MiB/s per part, e.g. 10MiB/s
-  --wire <name>            HTTP client of the fetch transports: node (undici, default on Node) or fetch
+  --wire <name>            HTTP client of the fetch transports: node (HTTP/1.1 on sockets, default on Node) or fetch
   --help, -h  --version, -V
 
 Batches (--recursive or --manifest; rerun the same command to continue after Ctrl-C or kill -9):

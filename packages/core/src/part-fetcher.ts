@@ -20,10 +20,15 @@ class TargetFailure {
 
 /**
  * Fetches part `index` to the target, continuing from its recorded partial offset, retrying
- * failures from the last byte written, and records it done with its CRC. `buffer` is reused
- * across parts so memory stays at concurrency × buffer size whatever the part size.
+ * failures from the last byte written, and records it done with its CRC. `writeBuffer` gives the
+ * worker's buffer, reused across parts so memory stays at concurrency × buffer size whatever the
+ * part size; it is asked for only when chunks are copied (no gather writes, or lent chunks).
  */
-export async function fetchPart(ctx: RunContext, index: number, buffer: Uint8Array): Promise<void> {
+export async function fetchPart(
+  ctx: RunContext,
+  index: number,
+  writeBuffer: () => Uint8Array,
+): Promise<void> {
   const { options, state } = ctx
   const { start, end } = partRange(state.plan, index)
   const algorithm = state.algorithm
@@ -37,15 +42,17 @@ export async function fetchPart(ctx: RunContext, index: number, buffer: Uint8Arr
   // On a slow link a buffer can take minutes to fill; flushing at the checkpoint cadence keeps what
   // a crash loses to about one interval of transfer instead of a whole buffer per part.
   let flushedAt = Date.now()
-  const room = buffer.subarray(0, Math.min(buffer.length, end - start + 1))
-  // A Target with gather writes takes the chunks as they arrived: no copy into `room`.
-  const gather = options.target.writeChunks ? options.target : undefined
+  let room: Uint8Array | undefined
+  // A Target with gather writes takes the chunks as they arrived (no copy into `room`), unless the
+  // transport lends them: their memory is reused after the next read, so they are copied.
+  const gatherTarget = options.target.writeChunks ? options.target : undefined
+  let gather = gatherTarget
   const limit = Math.min(options.writeBufferSize, end - start + 1)
   let held: Uint8Array[] = []
 
   const flush = async (): Promise<void> => {
     if (buffered === 0) return
-    const data = gather ? held : [room.subarray(0, buffered)]
+    const data = gather ? held : [(room as Uint8Array).subarray(0, buffered)]
     try {
       if (gather) await gather.writeChunks?.(start + written, data)
       else await options.target.write(start + written, data[0] as Uint8Array)
@@ -82,6 +89,7 @@ export async function fetchPart(ctx: RunContext, index: number, buffer: Uint8Arr
         (late) => void chunkReader(late.body).cancel(),
       )
       reader = chunkReader(response.body)
+      gather = response.chunksLent ? undefined : gatherTarget
       checkResponse(ctx, response, from, toEnd ? response.range.end : end)
       ctx.rangeHonoured?.()
       for (;;) {
@@ -103,6 +111,10 @@ export async function fetchPart(ctx: RunContext, index: number, buffer: Uint8Arr
           buffered += chunk.length
           if (buffered >= limit) await flush()
         } else {
+          if (room === undefined) {
+            const buffer = writeBuffer()
+            room = buffer.subarray(0, Math.min(buffer.length, end - start + 1))
+          }
           for (let at = 0; at < chunk.length; ) {
             const n = Math.min(room.length - buffered, chunk.length - at)
             room.set(chunk.subarray(at, at + n), buffered)

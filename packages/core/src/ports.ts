@@ -85,6 +85,11 @@ export interface ReadResponse {
   readonly etag?: string
   /** The bytes. The engine consumes it or cancels it. */
   readonly body: ByteSource
+  /**
+   * True when a chunk's memory is reused once the next chunk is asked for: the engine then copies
+   * each chunk into its write buffer before reading on, instead of holding it for a gather write.
+   */
+  readonly chunksLent?: boolean
 }
 
 /** Reads a remote object. It owns signing and the wire, and maps every failure to a TransportError. */

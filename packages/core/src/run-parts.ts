@@ -53,18 +53,19 @@ export async function runParts(ctx: RunContext, writer: CheckpointWriter): Promi
 
   let next = 0
   const worker = async (): Promise<void> => {
-    // A Target with gather writes gets the body's own chunks: no buffer to copy them into.
-    const buffer = new Uint8Array(
-      options.target.writeChunks
-        ? 0
-        : Math.min(options.writeBufferSize, Math.max(1, state.plan.partSize)),
-    )
+    // Made on first use: a Target with gather writes takes a body's own chunks and needs no
+    // buffer to copy them into, unless a transport lends its chunks.
+    let buffer: Uint8Array | undefined
+    const writeBuffer = (): Uint8Array => {
+      buffer ??= new Uint8Array(Math.min(options.writeBufferSize, Math.max(1, state.plan.partSize)))
+      return buffer
+    }
     while (!stop.signal.aborted) {
       const index = queue[next++]
       if (index === undefined) return
       ctx.counters.inFlight++
       try {
-        await fetchPart(partCtx, index, buffer)
+        await fetchPart(partCtx, index, writeBuffer)
         const { start, end } = partRange(state.plan, index)
         // A stream of unknown length stays partial: its length is what was written.
         const bytes = state.partial(index)?.written ?? end - start + 1

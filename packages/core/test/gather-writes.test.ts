@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { download, type Target } from '@resumable/core'
+import {
+  download,
+  type ReadRequest,
+  type ReadResponse,
+  type Target,
+  type Transport,
+} from '@resumable/core'
 import { MemoryTarget } from '@resumable/store-memory'
 import { makeObject } from '@resumable/testkit'
 import { setup } from './helpers/harness.ts'
@@ -25,7 +31,46 @@ class GatherTarget extends MemoryTarget implements Target {
   }
 }
 
+/**
+ * Lends every chunk like a socket wire reading into reused memory: one buffer per response, and
+ * asking for the next chunk scribbles over the last one. An engine that kept a lent chunk writes
+ * the scribble.
+ */
+function lending(inner: Transport): Transport {
+  return {
+    id: inner.id,
+    stat: (options) => inner.stat(options),
+    async read(request: ReadRequest): Promise<ReadResponse> {
+      const response = await inner.read(request)
+      const upstream = response.body as AsyncIterable<Uint8Array>
+      async function* lent(): AsyncGenerator<Uint8Array> {
+        const memory = new Uint8Array(64 * KiB)
+        for await (const chunk of upstream) {
+          for (let at = 0; at < chunk.length; at += memory.length) {
+            const piece = chunk.subarray(at, at + memory.length)
+            memory.set(piece)
+            yield memory.subarray(0, piece.length)
+            memory.fill(0xee)
+          }
+        }
+      }
+      return { ...response, body: lent(), chunksLent: true }
+    },
+  }
+}
+
 describe('download into a Target with gather writes', () => {
+  it('copies lent chunks (chunksLent) instead of holding them, and the file comes out exact', async () => {
+    const object = makeObject(700 * KiB + 5)
+    const base = setup(object)
+    const target = new GatherTarget('/dest/file.bin', { volume: base.volume })
+    const result = await download(base.options({ target, transport: lending(base.transport) }))
+    assert.deepEqual(target.committed, object.bytes)
+    assert.deepEqual(result.verification, { method: 'crc64xz', value: object.checksum })
+    assert.equal(target.gathered, 0)
+    assert.ok(target.single > 0)
+  })
+
   it('hands chunks over with writeChunks only and the file and CRC come out exact', async () => {
     const object = makeObject(700 * KiB + 5)
     const base = setup(object)

@@ -13,7 +13,10 @@ export function makeBytes(size: number, seed = 1): Uint8Array<ArrayBuffer> {
   return out
 }
 
-/** Reads a whole body (a ReadableStream or an async iterable of chunks) into one array. */
+/**
+ * Reads a whole body (a ReadableStream or an async iterable of chunks) into one array, copying
+ * each chunk before asking for the next: a wire may lend chunk memory (`chunksLent`).
+ */
 export async function collect(body: ByteSource): Promise<Uint8Array> {
   const parts: Uint8Array[] = []
   if (typeof (body as ReadableStream<Uint8Array>).getReader === 'function') {
@@ -21,10 +24,10 @@ export async function collect(body: ByteSource): Promise<Uint8Array> {
     for (;;) {
       const { done, value } = await reader.read()
       if (done) break
-      parts.push(value)
+      parts.push(value.slice())
     }
   } else {
-    for await (const chunk of body as AsyncIterable<Uint8Array>) parts.push(chunk)
+    for await (const chunk of body as AsyncIterable<Uint8Array>) parts.push(chunk.slice())
   }
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
   let at = 0

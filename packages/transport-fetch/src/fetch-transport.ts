@@ -148,7 +148,12 @@ export class FetchTransport implements Transport {
       secrets: sent.prepared.secrets,
       release: () => void response.discard(),
     })
-    return { range: { start, end }, ...(etag === undefined ? {} : { etag }), body }
+    return {
+      range: { start, end },
+      ...(etag === undefined ? {} : { etag }),
+      body,
+      ...(response.chunksLent ? { chunksLent: true } : {}),
+    }
   }
 
   /** One stream from `start` to wherever the server's body ends: the object's length is unknown. */
@@ -179,7 +184,12 @@ export class FetchTransport implements Transport {
       release: () => void response.discard(),
     })
     const { etag } = checked
-    return { range: { start, end: checked.end }, ...(etag === undefined ? {} : { etag }), body }
+    return {
+      range: { start, end: checked.end },
+      ...(etag === undefined ? {} : { etag }),
+      body,
+      ...(response.chunksLent ? { chunksLent: true } : {}),
+    }
   }
 
   #readHeaders(range: string | undefined, object: ObjectInfo): Headers {

@@ -1,7 +1,7 @@
 /**
  * The main entry as Node loads it (the `node` export condition, listed after `bun`, `deno` and
  * `browser`, so only Node reaches it): everything in `index.ts`, with the transport factories
- * reading through {@link defaultNodeWire} (undici's dispatcher) unless the caller names a `wire`
+ * reading through {@link defaultNodeWire} (HTTP/1.1 on `node:net`/`node:tls`, reading into reused memory) unless the caller names a `wire`
  * or a `fetch`. Nothing runs at import (the package stays `sideEffects: false`); the wire is
  * created on the first factory call. Bun, Deno and browsers keep `fetch`.
  * @module
@@ -29,7 +29,7 @@ function onNodeWire<T extends CommonTransportOptions>(options: T): T {
 }
 
 /**
- * Creates a Transport for a plain or presigned URL; on Node it reads through undici's dispatcher
+ * Creates a Transport for a plain or presigned URL; on Node it reads through the Node wire
  * unless `wire` or `fetch` is given.
  *
  * @example
@@ -43,8 +43,8 @@ export function createUrlTransport(options: UrlTransportOptions): FetchTransport
 }
 
 /**
- * Creates a Transport for an OSS object (Signature V4); on Node it reads through undici's
- * dispatcher unless `wire` or `fetch` is given.
+ * Creates a Transport for an OSS object (Signature V4); on Node it reads through the Node
+ * wire unless `wire` or `fetch` is given.
  *
  * @example
  * ```ts
@@ -57,8 +57,8 @@ export function createOssTransport(options: OssTransportOptions): FetchTransport
 }
 
 /**
- * Creates a Transport for an S3-compatible object (SigV4); on Node it reads through undici's
- * dispatcher unless `wire` or `fetch` is given.
+ * Creates a Transport for an S3-compatible object (SigV4); on Node it reads through the Node
+ * wire unless `wire` or `fetch` is given.
  *
  * @example
  * ```ts
@@ -72,7 +72,7 @@ export function createS3Transport(options: S3TransportOptions): FetchTransport {
 
 /**
  * Creates a Transport for a URL, an OSS or an S3-compatible object; on Node it reads through
- * undici's dispatcher unless `wire` or `fetch` is given.
+ * the Node wire unless `wire` or `fetch` is given.
  *
  * @example
  * ```ts

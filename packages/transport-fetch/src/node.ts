@@ -1,6 +1,7 @@
 /**
- * Node-only entry of `@resumable/transport-fetch`: the `node:http` wire. Importing it loads
- * `node:http` and `node:https`; the main entry never does, so it stays usable in browsers.
+ * The Node wire of `@resumable/transport-fetch` (Node, Bun, Deno): HTTP/1.1 on sockets.
+ * Importing it loads `node:net` and `node:tls`; the main entry never does (outside Node's own
+ * build), so it stays usable in browsers.
  *
  * @example
  * ```ts

@@ -21,9 +21,6 @@ import { nodeWire } from '../src/node.ts'
 // The seam between the shared HTTP layer and the Node wire, over real loopback sockets: signed
 // requests never follow redirects, user metadata survives, real network faults are classified.
 
-const skipOnBun =
-  'Bun' in globalThis ? 'nodeWire needs the real undici; Bun ships a shim without dispatch' : false
-
 const bytes = makeBytes(256 * 1024 + 3)
 const creds = {
   accessKeyId: 'SEAMAK',
@@ -91,7 +88,7 @@ async function failure(promise: Promise<unknown>): Promise<TransportError> {
   assert.fail('expected a failure')
 }
 
-describe('signed requests never follow a redirect', { skip: skipOnBun }, () => {
+describe('signed requests never follow a redirect', () => {
   let elsewhere: Recorder
   let store: Recorder
   before(async () => {
@@ -175,7 +172,7 @@ describe('signed requests never follow a redirect', { skip: skipOnBun }, () => {
   })
 })
 
-describe('the Node build of the main entry', { skip: skipOnBun }, () => {
+describe('the Node build of the main entry', () => {
   let server: Recorder
   const realFetch = globalThis.fetch
   let fetchCalls = 0
@@ -228,7 +225,7 @@ describe('the Node build of the main entry', { skip: skipOnBun }, () => {
   })
 })
 
-describe('real network faults through the node wire are classified', { skip: skipOnBun }, () => {
+describe('real network faults through the node wire are classified', () => {
   let dropper: Recorder
   let https: Recorder | undefined
   let certDir: string | undefined

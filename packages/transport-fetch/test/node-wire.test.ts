@@ -64,9 +64,10 @@ function serveRange(req: IncomingMessage, res: ServerResponse): void {
   else res.end(bytes.subarray(start, end + 1))
 }
 
+/** The whole body, each chunk copied as it arrives: the wire lends chunks (`chunksLent`). */
 async function readBody(response: WireResponse): Promise<Uint8Array> {
   const chunks: Uint8Array[] = []
-  for await (const chunk of response.body as AsyncIterable<Uint8Array>) chunks.push(chunk)
+  for await (const chunk of response.body as AsyncIterable<Uint8Array>) chunks.push(chunk.slice())
   return new Uint8Array(Buffer.concat(chunks))
 }
 
@@ -78,12 +79,7 @@ async function until(condition: () => boolean, what: string): Promise<void> {
   assert.fail(`timed out waiting until ${what}`)
 }
 
-// Bun resolves `undici` to its own built-in shim, which has no `Dispatcher.dispatch`: the wire
-// cannot run there (and is never Bun's default). Node and Deno run the real undici.
-const skipOnBun =
-  'Bun' in globalThis ? 'nodeWire needs the real undici; Bun ships a shim without dispatch' : false
-
-describe('nodeWire against a loopback node:http server', { skip: skipOnBun }, () => {
+describe('nodeWire against a loopback node:http server', () => {
   let server: TestServer
   let other: TestServer
   before(async () => {
@@ -265,7 +261,7 @@ describe('nodeWire against a loopback node:http server', { skip: skipOnBun }, ()
   })
 })
 
-describe('defaultNodeWire', { skip: skipOnBun }, () => {
+describe('defaultNodeWire', () => {
   it('is one shared wire per process', () => {
     assert.equal(defaultNodeWire(), defaultNodeWire())
   })

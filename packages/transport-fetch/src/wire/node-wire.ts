@@ -1,5 +1,7 @@
-import { Agent, type Dispatcher } from 'undici'
+import { ConnectionPool } from './connection-pool.ts'
 import type { ListedWireResponse } from './fetch-wire.ts'
+import type { Endpoint } from './http1-connection.ts'
+import { Http1Exchange } from './http1-exchange.ts'
 import type { Wire, WireRequest } from './wire.ts'
 
 /** Options of {@link nodeWire}. */
@@ -31,12 +33,13 @@ function crossOriginHeaders(headers: Record<string, string>): Record<string, str
 }
 
 /**
- * A {@link Wire} on undici's dispatcher with keep-alive connections: each chunk goes from the
- * HTTP parser to the reader as it arrived, with no web-stream or `Readable` in between (0.68× the
- * CPU per byte of a `node:http` wire, 0.47× of `fetch`, on loopback nginx; see BENCHMARKS.md).
- * Node only. Follows redirects like fetch (unless the request says `redirect: 'manual'`, as signed
- * requests do), dropping credentials and `x-amz-*`/`x-oss-*` headers across origins; never
- * decompresses.
+ * A {@link Wire} speaking HTTP/1.1 over `node:net` / `node:tls` with keep-alive connections. The
+ * kernel reads each socket straight into reused memory (`onread`) and body chunks are lent to the
+ * reader (`chunksLent`): no allocation per chunk, no web stream, no `Readable`, no parser copy
+ * (on loopback nginx 0.12× the user CPU per byte of undici's dispatcher; see BENCHMARKS.md).
+ * Follows redirects like fetch (unless the request says `redirect: 'manual'`, as signed requests
+ * do), dropping credentials and `x-amz-*`/`x-oss-*` headers across origins; never decompresses.
+ * Runs on Node (its default there), Bun and Deno.
  *
  * @example
  * ```ts
@@ -47,13 +50,13 @@ function crossOriginHeaders(headers: Record<string, string>): Record<string, str
  * ```
  */
 export function nodeWire(options: NodeWireOptions = {}): Wire {
-  const dispatcher = new Agent({ connections: options.maxSockets ?? 64, pipelining: 1 })
+  const pool = new ConnectionPool(options.maxSockets ?? 64)
   return {
     async send(request: WireRequest): Promise<ListedWireResponse> {
       let url = new URL(request.url)
       let headers: Record<string, string> = { ...request.headers }
       for (let hops = 0; ; hops++) {
-        const response = await sendOnce(dispatcher, request, url, headers)
+        const response = await sendOnce(pool, request, url, headers)
         const location = response.header('location')
         if (
           request.redirect === 'manual' ||
@@ -61,7 +64,7 @@ export function nodeWire(options: NodeWireOptions = {}): Wire {
           location === undefined
         )
           return response
-        await response.drain()
+        await response.discard()
         if (hops === maxRedirects) throw new TypeError('redirect count exceeded')
         const next = new URL(location, url)
         if (next.protocol !== 'http:' && next.protocol !== 'https:') {
@@ -74,140 +77,89 @@ export function nodeWire(options: NodeWireOptions = {}): Wire {
   }
 }
 
-interface Waiter {
-  resolve(result: IteratorResult<Uint8Array>): void
-  reject(error: unknown): void
+/** Idle connections close after this unless the server asks for less (`Keep-Alive: timeout=N`). */
+const IDLE_MS = 4000
+
+/** An idle time safely inside what the server announced. */
+function idleMsFor(keepAlive: string | undefined): number {
+  const announced = keepAlive ? /(?:^|,)\s*timeout\s*=\s*(\d+)/i.exec(keepAlive) : null
+  if (!announced) return IDLE_MS
+  return Math.max(0, Math.min(IDLE_MS, Number(announced[1]) * 1000 - 1000))
 }
 
-/** A response that can also be drained (read and dropped) to keep its connection. */
-interface DrainableResponse extends ListedWireResponse {
-  drain(): Promise<void>
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+// Field values are bytes 0x20–0xFF and tabs: no CR, LF or NUL can end a line early (RFC 9110 §5.5).
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/
+
+function endpointOf(url: URL): Endpoint {
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new TypeError(`unsupported protocol ${url.protocol}`)
+  }
+  const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port)
+  return { protocol: url.protocol, hostname: url.hostname, port }
 }
 
-/** Chunks (up to 64 KiB each, as the socket delivered them) queued before the connection is paused. */
-const highWaterChunks = 4
+/** The request line and header block, refusing a header that could split the request. */
+function requestHead(method: string, url: URL, headers: Record<string, string>): string {
+  let head = `${method} ${url.pathname}${url.search} HTTP/1.1\r\n`
+  if (!('host' in headers)) head += `host: ${url.host}\r\n`
+  for (const [name, value] of Object.entries(headers)) {
+    if (!TOKEN.test(name)) throw new TypeError(`invalid header name ${JSON.stringify(name)}`)
+    if (!FIELD_VALUE.test(value)) throw new TypeError(`invalid value for header ${name}`)
+    head += `${name}: ${value}\r\n`
+  }
+  return `${head}\r\n`
+}
 
 /**
- * Dispatches one request. The handler queues body chunks and pauses the connection while the
- * reader is behind, so memory stays at a few chunks per request whatever the body's size.
+ * Sends one request on a pooled connection and resolves with its head. A kept-alive connection
+ * the server closed while idle fails before any byte of an answer: the request is sent once more
+ * on a new connection (GET and HEAD are safe to repeat).
  */
-function sendOnce(
-  dispatcher: Dispatcher,
+async function sendOnce(
+  pool: ConnectionPool,
   request: WireRequest,
   url: URL,
   headers: Record<string, string>,
-): Promise<DrainableResponse> {
-  const { signal } = request
-  if (signal?.aborted) return Promise.reject(signal.reason)
-  return new Promise((resolveHeaders, rejectHeaders) => {
-    let controller: Dispatcher.DispatchController | undefined
-    let started = false
-    const queue: Uint8Array[] = []
-    let ended = false
-    let draining = false
-    let failure: { error: unknown } | undefined
-    let pending: Waiter | undefined
-    let drained: (() => void) | undefined
-
-    const settle = (): void => {
-      if (ended || failure) drained?.()
-      if (!pending) return
-      const current = pending
-      const chunk = queue.shift()
-      if (chunk) current.resolve({ done: false, value: chunk })
-      else if (failure) current.reject(failure.error)
-      else if (ended) current.resolve({ done: true, value: undefined })
-      else return
-      pending = undefined
-    }
-    const fail = (error: unknown): void => {
-      if (failure || ended) return
-      failure = { error }
-      queue.length = 0
-      detach()
-      if (started) settle()
-      else rejectHeaders(error)
-    }
-    const onAbort = (): void => {
-      const reason = signal?.reason
-      fail(reason)
-      controller?.abort(reason instanceof Error ? reason : new Error(String(reason)))
-    }
-    const detach = (): void => signal?.removeEventListener('abort', onAbort)
+): Promise<ListedWireResponse> {
+  const { signal, method } = request
+  if (signal?.aborted) throw signal.reason
+  const endpoint = endpointOf(url)
+  const head = requestHead(method, url, headers)
+  for (let attempt = 0; ; attempt++) {
+    const connection = await pool.acquire(endpoint, signal, attempt > 0)
+    const exchange: Http1Exchange = new Http1Exchange(connection, method, (outcome) => {
+      signal?.removeEventListener('abort', onAbort)
+      const idleMs = idleMsFor(exchange.head?.headers.get('keep-alive'))
+      if (outcome === 'reusable') pool.release(endpoint, connection, idleMs)
+    })
+    const onAbort = (): void => exchange.abort(signal?.reason)
     signal?.addEventListener('abort', onAbort, { once: true })
-
-    const discard = async (): Promise<void> => {
-      if (ended || failure) return
-      fail(new Error('the body was discarded'))
-      // Draining an unknown remainder could take as long as the download; closing frees the connection now.
-      controller?.abort(new Error('the body was discarded'))
+    let answer: Awaited<ReturnType<Http1Exchange['send']>>
+    try {
+      answer = await exchange.send(head)
+    } catch (error) {
+      if (attempt === 0 && connection.uses > 1 && !exchange.answered && !signal?.aborted) continue
+      throw error
     }
-
-    const iterator: AsyncIterableIterator<Uint8Array> = {
-      [Symbol.asyncIterator]() {
-        return iterator
-      },
-      next() {
-        if (pending) return Promise.reject(new Error('next() called while another read is pending'))
-        return new Promise((resolve, reject) => {
-          pending = { resolve, reject }
-          settle()
-          if (queue.length <= 1 && controller?.paused && !ended && !failure) controller.resume()
-        })
-      },
+    const { status, headers: responseHeaders } = answer
+    const body: AsyncIterableIterator<Uint8Array> = {
+      [Symbol.asyncIterator]: () => body,
+      next: () => exchange.next(),
       async return() {
-        await discard()
+        exchange.discard()
         return { done: true, value: undefined }
       },
     }
-
-    const handler: Dispatcher.DispatchHandler = {
-      onRequestStart(c) {
-        controller = c
-        if (failure) c.abort(new Error('aborted before the request started'))
-      },
-      onResponseStart(c, statusCode, responseHeaders) {
-        if (statusCode < 200) return
-        started = true
-        controller = c
-        resolveHeaders({
-          status: statusCode,
-          header(name) {
-            const value = responseHeaders[name]
-            return Array.isArray(value) ? value.join(', ') : value
-          },
-          headerNames: () => Object.keys(responseHeaders),
-          body: iterator,
-          discard,
-          drain() {
-            draining = true
-            queue.length = 0
-            if (c.paused) c.resume()
-            return new Promise((resolve) => {
-              drained = resolve
-              settle()
-            })
-          },
-        })
-      },
-      onResponseData(c, chunk) {
-        if (draining || failure) return
-        queue.push(chunk)
-        if (queue.length >= highWaterChunks) c.pause()
-        settle()
-      },
-      onResponseEnd() {
-        ended = true
-        detach()
-        settle()
-      },
-      onResponseError(_c, error) {
-        fail(error)
+    return {
+      status,
+      header: (name) => responseHeaders.get(name),
+      headerNames: () => responseHeaders.keys(),
+      body,
+      chunksLent: true,
+      async discard() {
+        exchange.discard()
       },
     }
-    dispatcher.dispatch(
-      { origin: url.origin, path: url.pathname + url.search, method: request.method, headers },
-      handler,
-    )
-  })
+  }
 }

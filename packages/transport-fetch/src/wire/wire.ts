@@ -25,8 +25,13 @@ export interface WireResponse {
   readonly status: number
   /** A header by lower-case name (several values joined with `, `), or `undefined`. */
   header(name: string): string | undefined
-  /** The body, read at most once. Chunks belong to the reader: the wire never reuses a chunk's memory. */
+  /** The body, read at most once. Each chunk's memory belongs to the reader unless `chunksLent`. */
   readonly body: ByteSource
+  /**
+   * True when the wire reuses a chunk's memory once the reader asks for the next chunk (or lets
+   * the body go): a reader that keeps chunks must copy them. Absent: chunks are the reader's.
+   */
+  readonly chunksLent?: boolean
   /** Drops the unread body and frees the connection; harmless after a partial read, a full read, or twice. */
   discard(): Promise<void>
 }

@@ -33,17 +33,13 @@ export interface ModeUnderTest {
   ) => ReturnType<TransportFactory>
 }
 
-// Bun resolves `undici` to its own shim, which has no `Dispatcher.dispatch`: the node wire cannot
-// run there (and is never Bun's default). Node and Deno run the real undici.
-const onBun = 'Bun' in globalThis
-
 let sharedNodeWire: Wire | undefined
 
 export const WIRES: readonly WireUnderTest[] = [
   { name: 'fetch wire', skip: false, select: ({ fetch }) => ({ fetch }) },
   {
     name: 'node wire (loopback socket)',
-    skip: onBun ? 'the node wire needs the real undici; Bun ships a shim without dispatch' : false,
+    skip: false,
     serve: startMockOss,
     select: () => {
       sharedNodeWire ??= nodeWire()

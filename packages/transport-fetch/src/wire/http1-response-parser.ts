@@ -1,0 +1,279 @@
+/** What a response parser reports, in order: one head, body pieces, one end. */
+export interface ResponseParserEvents {
+  /** The final (non-1xx) status line and headers, names in lower case, repeats joined with `, `. */
+  head(status: number, headers: ReadonlyMap<string, string>): void
+  /** A piece of the body: a view into the bytes given to `feed`, valid as long as they are. */
+  body(piece: Uint8Array): void
+  /** The response is complete; `reusable` when the connection may carry another request. */
+  end(reusable: boolean): void
+}
+
+/** A response that breaks HTTP/1.1 framing; `code` names the rule. */
+export class HttpParseError extends Error {
+  override readonly name = 'HttpParseError'
+  readonly code: string
+  constructor(code: string, message: string) {
+    super(message)
+    this.code = code
+  }
+}
+
+/** Heads past this are refused: real ones are a few hundred bytes (undici and Node allow 16–64 KiB). */
+const HEAD_LIMIT = 64 * 1024
+/** A chunk-size line with its extensions; anything longer is not HTTP. */
+const CHUNK_LINE_LIMIT = 4096
+
+const CR = 13
+const LF = 10
+
+type Framing =
+  | { readonly kind: 'head' }
+  | { readonly kind: 'length'; remaining: number }
+  | { readonly kind: 'chunk-size' }
+  | { readonly kind: 'chunk-data'; remaining: number }
+  | { readonly kind: 'chunk-crlf'; remaining: number }
+  | { readonly kind: 'trailers' }
+  | { readonly kind: 'until-close' }
+  | { readonly kind: 'done' }
+
+/**
+ * An HTTP/1.1 response parser for one request on a connection (RFC 9112): status line and headers,
+ * then the body framed by Content-Length, chunked transfer coding, or the connection's close.
+ * Body pieces are views into the fed bytes, never copies: the caller decides how long they live.
+ * Interim (1xx) responses are skipped; HEAD, 204 and 304 have no body.
+ */
+export class Http1ResponseParser {
+  readonly #events: ResponseParserEvents
+  readonly #isHead: boolean
+  #framing: Framing = { kind: 'head' }
+  // Head and chunk-size lines are short and may straddle reads: they are kept as latin1 text.
+  #line = ''
+  #keepAlive = true
+
+  constructor(method: string, events: ResponseParserEvents) {
+    this.#isHead = method === 'HEAD'
+    this.#events = events
+  }
+
+  /** True once the response's end was reported. */
+  get done(): boolean {
+    return this.#framing.kind === 'done'
+  }
+
+  /** True while the head has not fully arrived (no byte of a response counts as a started body). */
+  get awaitingHead(): boolean {
+    return this.#framing.kind === 'head'
+  }
+
+  /** Parses the next bytes from the socket. Throws HttpParseError on a response that breaks framing. */
+  feed(data: Uint8Array): void {
+    let at = 0
+    while (at < data.length) {
+      const framing = this.#framing
+      switch (framing.kind) {
+        case 'head':
+          at = this.#readHead(data, at)
+          break
+        case 'length': {
+          const take = Math.min(framing.remaining, data.length - at)
+          framing.remaining -= take
+          const piece = data.subarray(at, at + take)
+          at += take
+          this.#events.body(piece)
+          if (framing.remaining === 0) this.#finish(this.#keepAlive)
+          break
+        }
+        case 'until-close':
+          this.#events.body(data.subarray(at))
+          at = data.length
+          break
+        case 'chunk-size':
+          at = this.#readChunkSize(data, at)
+          break
+        case 'chunk-data': {
+          const take = Math.min(framing.remaining, data.length - at)
+          const piece = data.subarray(at, at + take)
+          at += take
+          framing.remaining -= take
+          if (framing.remaining === 0) this.#framing = { kind: 'chunk-crlf', remaining: 2 }
+          this.#events.body(piece)
+          break
+        }
+        case 'chunk-crlf': {
+          const byte = data[at++]
+          if (byte !== (framing.remaining === 2 ? CR : LF)) {
+            throw new HttpParseError('HPE_INVALID_CHUNK', 'a chunk is not followed by CRLF')
+          }
+          framing.remaining--
+          if (framing.remaining === 0) this.#framing = { kind: 'chunk-size' }
+          break
+        }
+        case 'trailers':
+          at = this.#readTrailers(data, at)
+          break
+        case 'done':
+          // Bytes after a complete response, with no request outstanding: the connection is not ours to reuse.
+          this.#keepAlive = false
+          throw new HttpParseError('HPE_EXTRA_BYTES', 'the server sent bytes after the response')
+      }
+    }
+  }
+
+  /**
+   * The server closed the connection. Ends a body framed by the close; anything else that was
+   * not complete is a premature close (thrown, with code `ECONNRESET` so it is retried).
+   */
+  close(): void {
+    const { kind } = this.#framing
+    if (kind === 'done') return
+    if (kind === 'until-close') {
+      this.#finish(false)
+      return
+    }
+    const error = new HttpParseError(
+      'ECONNRESET',
+      kind === 'head'
+        ? 'the server closed the connection before a response'
+        : 'the server closed the connection before the end of the body',
+    )
+    throw error
+  }
+
+  #finish(reusable: boolean): void {
+    this.#framing = { kind: 'done' }
+    this.#events.end(reusable)
+  }
+
+  #readHead(data: Uint8Array, at: number): number {
+    const before = this.#line.length
+    const end = Math.min(data.length, at + HEAD_LIMIT)
+    this.#line += latin1(data, at, end)
+    const blank = this.#line.indexOf('\r\n\r\n', Math.max(0, before - 3))
+    if ((blank < 0 ? this.#line.length : blank) > HEAD_LIMIT) {
+      throw new HttpParseError(
+        'HPE_HEADER_OVERFLOW',
+        `the response head exceeds ${HEAD_LIMIT} bytes`,
+      )
+    }
+    if (blank < 0) return end
+    const consumed = blank + 4 - before
+    const head = this.#line.slice(0, blank)
+    this.#line = ''
+    this.#startBody(head)
+    return at + consumed
+  }
+
+  #startBody(head: string): void {
+    const lines = head.split('\r\n')
+    const statusLine = /^HTTP\/1\.([01]) (\d{3})(?: |$)/.exec(lines[0] ?? '')
+    if (!statusLine) {
+      throw new HttpParseError(
+        'HPE_INVALID_STATUS',
+        'the response does not start with an HTTP/1.x status line',
+      )
+    }
+    const minor = statusLine[1]
+    const status = Number(statusLine[2])
+    const headers = new Map<string, string>()
+    for (let i = 1; i < lines.length; i++) {
+      const line = lines[i] as string
+      const colon = line.indexOf(':')
+      if (colon <= 0 || line.charCodeAt(0) === 32 || line.charCodeAt(0) === 9) {
+        throw new HttpParseError('HPE_INVALID_HEADER_TOKEN', 'a response header line is malformed')
+      }
+      const name = line.slice(0, colon).toLowerCase()
+      const value = line.slice(colon + 1).trim()
+      const earlier = headers.get(name)
+      headers.set(name, earlier === undefined ? value : `${earlier}, ${value}`)
+    }
+    // Interim answers (100 Continue, 103 Early Hints) precede the real one; 101 is never asked for.
+    if (status >= 100 && status < 200) return
+    const connection = headers.get('connection')?.toLowerCase() ?? ''
+    this.#keepAlive =
+      minor === '1' ? !/(^|,)\s*close\s*(,|$)/.test(connection) : /keep-alive/.test(connection)
+    this.#events.head(status, headers)
+    if (this.#isHead || status === 204 || status === 304) {
+      this.#finish(this.#keepAlive)
+      return
+    }
+    const coding = headers.get('transfer-encoding')
+    if (coding !== undefined) {
+      // RFC 9112 §6.3: chunked last means chunked framing; any other coding runs until the close.
+      if (/(^|,)\s*chunked\s*$/i.test(coding)) this.#framing = { kind: 'chunk-size' }
+      else {
+        this.#keepAlive = false
+        this.#framing = { kind: 'until-close' }
+      }
+      return
+    }
+    const length = headers.get('content-length')
+    if (length === undefined) {
+      this.#keepAlive = false
+      this.#framing = { kind: 'until-close' }
+      return
+    }
+    const values = new Set(length.split(',').map((v) => v.trim()))
+    const only = values.size === 1 ? [...values][0] : undefined
+    if (only === undefined || !/^\d{1,16}$/.test(only) || !Number.isSafeInteger(Number(only))) {
+      throw new HttpParseError(
+        'HPE_INVALID_CONTENT_LENGTH',
+        'the response has an invalid Content-Length',
+      )
+    }
+    const remaining = Number(only)
+    if (remaining === 0) this.#finish(this.#keepAlive)
+    else this.#framing = { kind: 'length', remaining }
+  }
+
+  #readChunkSize(data: Uint8Array, at: number): number {
+    const lf = data.indexOf(LF, at)
+    const end = lf < 0 ? data.length : lf + 1
+    this.#line += latin1(data, at, end)
+    if (lf < 0) {
+      if (this.#line.length > CHUNK_LINE_LIMIT) {
+        throw new HttpParseError('HPE_INVALID_CHUNK_SIZE', 'a chunk-size line is too long')
+      }
+      return end
+    }
+    const match = /^([0-9a-fA-F]{1,12})[ \t]*(;[^\r\n]*)?\r\n$/.exec(this.#line)
+    this.#line = ''
+    if (!match)
+      throw new HttpParseError('HPE_INVALID_CHUNK_SIZE', 'a chunk size is not hexadecimal')
+    const size = Number.parseInt(match[1] as string, 16)
+    this.#framing = size === 0 ? { kind: 'trailers' } : { kind: 'chunk-data', remaining: size }
+    return end
+  }
+
+  #readTrailers(data: Uint8Array, at: number): number {
+    // Trailer fields are read and dropped; the response ends at the first empty line.
+    for (let i = at; i < data.length; i++) {
+      const byte = data[i] as number
+      this.#line += String.fromCharCode(byte)
+      if (byte !== LF) continue
+      const line = this.#line
+      this.#line = ''
+      if (line === '\r\n') {
+        this.#finish(this.#keepAlive)
+        return i + 1
+      }
+      if (!line.endsWith('\r\n'))
+        throw new HttpParseError('HPE_INVALID_TRAILER', 'a trailer line is malformed')
+    }
+    if (this.#line.length > HEAD_LIMIT) {
+      throw new HttpParseError('HPE_HEADER_OVERFLOW', 'the trailers are too long')
+    }
+    return data.length
+  }
+}
+
+function latin1(data: Uint8Array, start: number, end: number): string {
+  let text = ''
+  // Chunks of 4 KiB keep `apply` under every engine's argument limit.
+  for (let i = start; i < end; i += 4096) {
+    text += String.fromCharCode.apply(
+      null,
+      data.subarray(i, Math.min(end, i + 4096)) as unknown as number[],
+    )
+  }
+  return text
+}
