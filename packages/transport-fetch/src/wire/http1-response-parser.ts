@@ -145,22 +145,21 @@ export class Http1ResponseParser {
   }
 
   #readHead(data: Uint8Array, at: number): number {
-    const before = this.#line.length
-    const end = Math.min(data.length, at + HEAD_LIMIT)
-    this.#line += latin1(data, at, end)
-    const blank = this.#line.indexOf('\r\n\r\n', Math.max(0, before - 3))
-    if ((blank < 0 ? this.#line.length : blank) > HEAD_LIMIT) {
+    // Only the head becomes text: the body bytes that came in the same read stay bytes.
+    const blank = findBlankLine(data, at, this.#line)
+    const end = blank < 0 ? data.length : blank
+    if (this.#line.length + (end - at) > HEAD_LIMIT) {
       throw new HttpParseError(
         'HPE_HEADER_OVERFLOW',
         `the response head exceeds ${HEAD_LIMIT} bytes`,
       )
     }
+    this.#line += latin1(data, at, end)
     if (blank < 0) return end
-    const consumed = blank + 4 - before
-    const head = this.#line.slice(0, blank)
+    const head = this.#line.slice(0, -4)
     this.#line = ''
     this.#startBody(head)
-    return at + consumed
+    return end
   }
 
   #startBody(head: string): void {
@@ -264,6 +263,28 @@ export class Http1ResponseParser {
     }
     return data.length
   }
+}
+
+/**
+ * Where the head ends in `data` from `at`: the index just past `\r\n\r\n`, or -1. `before` is
+ * the head text already read, for a blank line that straddles two reads.
+ */
+function findBlankLine(data: Uint8Array, at: number, before: string): number {
+  // How much of CR LF CR LF the text already read ends with.
+  let matched = 0
+  for (let k = Math.min(3, before.length); k > 0; k--) {
+    if ('\r\n\r\n'.startsWith(before.slice(-k))) {
+      matched = k
+      break
+    }
+  }
+  for (let i = at; i < data.length; i++) {
+    const byte = data[i]
+    if (byte === (matched % 2 === 0 ? CR : LF)) matched++
+    else matched = byte === CR ? 1 : 0
+    if (matched === 4) return i + 1
+  }
+  return -1
 }
 
 function latin1(data: Uint8Array, start: number, end: number): string {
