@@ -18,6 +18,8 @@ export interface FileBatchObjectOptions {
   readonly checkpoints?: FileCheckpointStore
   /** Passed to every FileTarget. */
   readonly preallocate?: boolean
+  /** `root` is already a real path (from `realpath`): it is not resolved again for every object. */
+  readonly rootIsReal?: boolean
 }
 
 /**
@@ -36,11 +38,10 @@ export async function fileBatchObject(
   transport: Transport,
   options: FileBatchObjectOptions & { readonly key?: string } = {},
 ): Promise<BatchObjectIO> {
-  const path = await resolveInside(
-    root,
-    segments,
-    options.key === undefined ? {} : { key: options.key },
-  )
+  const path = await resolveInside(root, segments, {
+    ...(options.key === undefined ? {} : { key: options.key }),
+    ...(options.rootIsReal ? { rootIsReal: true } : {}),
+  })
   return {
     transport,
     target: ({ overwrite }) =>

@@ -55,13 +55,14 @@ export function isTooLongForSidecars(name: string): boolean {
 export async function resolveInside(
   root: string,
   segments: readonly string[],
-  options: { readonly key?: string; readonly create?: boolean } = {},
+  options: { readonly key?: string; readonly create?: boolean; readonly rootIsReal?: boolean } = {},
 ): Promise<string> {
   const key = options.key ?? segments.join('/')
   const create = options.create ?? true
   let realRoot: string
   try {
-    realRoot = await realpath(root)
+    // A batch resolves its root once, not once per object.
+    realRoot = options.rootIsReal ? root : await realpath(root)
   } catch (error) {
     throw toTargetError(error, 'open the destination directory', root)
   }

@@ -131,6 +131,7 @@ export async function runBatch(
     stop.abort(error)
   } finally {
     await Promise.all(running)
+    await journal.close().catch(() => undefined)
     clearInterval(timer)
     control.signal.removeEventListener('abort', onControl)
   }
