@@ -1,7 +1,9 @@
 // Many objects (issue 14): `resumable get --recursive` against `rclone copy`, both downloading the
 // same prefixes from the loopback mock — 10,000 objects of 64 KiB and 100 of 8 MiB — in S3 mode
 // (both sign SigV4) and OSS mode (resumable signs OSS V4; rclone speaks S3 to the same mock).
-// Paired rounds in alternating order; objects/s and MiB/s, medians. Not part of npm test.
+// Paired rounds in alternating order; objects/s and MiB/s, medians. resumable runs as a user runs
+// it: the CLI bundled into one file (as bench:compare does) under plain `node`, not through tsx.
+// Not part of npm test.
 //   npm run bench:batch -- [--small 10000] [--big 100] [--rounds 3] [--concurrency 16]
 import { spawn } from 'node:child_process'
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
@@ -11,6 +13,7 @@ import process from 'node:process'
 import { parseArgs } from 'node:util'
 import { MockOss } from '@resumable/testkit'
 import { startMockOss } from '@resumable/testkit/node'
+import { bundleCliFor } from './support/harness.ts'
 
 const { values } = parseArgs({
   options: {
@@ -27,9 +30,7 @@ const roundCount = Number(values.rounds)
 const concurrency = Number(values.concurrency)
 const KiB = 1024
 const MiB = 1024 * KiB
-const ROOT = join(import.meta.dirname, '..')
-const BIN = join(ROOT, 'packages', 'cli', 'src', 'bin.ts')
-const TSX = import.meta.resolve('tsx')
+const CLI = bundleCliFor('node')
 const CREDENTIALS = { accessKeyId: 'bench-ak', secretAccessKey: 'bench-secret-key' }
 
 const oss = new MockOss({ credentials: CREDENTIALS })
@@ -65,10 +66,7 @@ const resumable = (mode: 's3' | 'oss'): Contender => ({
   command: (prefix, dest) => ({
     file: process.execPath,
     args: [
-      '--conditions=@resumable/source',
-      '--import',
-      TSX,
-      BIN,
+      CLI,
       'get',
       mode === 's3' ? `s3://bench/${prefix}` : `oss://bench/${prefix}`,
       dest,

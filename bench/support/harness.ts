@@ -73,31 +73,32 @@ export function bundleChildren(): { runResumable: string; runSdk: string; mockSe
  * (`bun` and `deno` come before `node` in the packages' exports), as the published CLI would load.
  */
 export function bundleCli(): { node: string; bun: string; deno: string } {
-  const out = { node: '', bun: '', deno: '' }
-  for (const runtime of ['node', 'bun', 'deno'] as const) {
-    const outfile = join(dist, `cli-${runtime}.mjs`)
-    const conditions = runtime === 'node' ? '@resumable/source' : `@resumable/source,${runtime}`
-    const result = spawnSync(
-      join(here, '..', '..', 'node_modules', '.bin', 'esbuild'),
-      [
-        join(here, '..', '..', 'packages', 'cli', 'src', 'bin.ts'),
-        '--bundle',
-        '--platform=node',
-        '--format=esm',
-        `--conditions=${conditions}`,
-        '--external:ali-oss',
-        '--external:undici',
-        // CommonJS dependencies (e.g. @smithy) call require() for Node built-ins.
-        "--banner:js=import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-        `--outfile=${outfile}`,
-        '--log-level=warning',
-      ],
-      { stdio: 'inherit' },
-    )
-    if (result.status !== 0) throw new Error(`esbuild failed to bundle the CLI for ${runtime}`)
-    out[runtime] = outfile
-  }
-  return out
+  return { node: bundleCliFor('node'), bun: bundleCliFor('bun'), deno: bundleCliFor('deno') }
+}
+
+/** Bundles the CLI for one runtime into `bench/.dist/cli-<runtime>.mjs`; returns its path. */
+export function bundleCliFor(runtime: 'node' | 'bun' | 'deno'): string {
+  const outfile = join(dist, `cli-${runtime}.mjs`)
+  const conditions = runtime === 'node' ? '@resumable/source' : `@resumable/source,${runtime}`
+  const result = spawnSync(
+    join(here, '..', '..', 'node_modules', '.bin', 'esbuild'),
+    [
+      join(here, '..', '..', 'packages', 'cli', 'src', 'bin.ts'),
+      '--bundle',
+      '--platform=node',
+      '--format=esm',
+      `--conditions=${conditions}`,
+      '--external:ali-oss',
+      '--external:undici',
+      // CommonJS dependencies (e.g. @smithy) call require() for Node built-ins.
+      "--banner:js=import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+      `--outfile=${outfile}`,
+      '--log-level=warning',
+    ],
+    { stdio: 'inherit' },
+  )
+  if (result.status !== 0) throw new Error(`esbuild failed to bundle the CLI for ${runtime}`)
+  return outfile
 }
 
 /** True when `tool` is on PATH. */

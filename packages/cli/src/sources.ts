@@ -4,6 +4,7 @@ import {
   createS3Transport,
   createUrlTransport,
 } from '@resumable/transport-fetch'
+import type { AwsProfile } from './aws-profile.ts'
 import { UsageError } from './command-line.ts'
 import { loadSseCustomerKey, SSE_C_KEY_ENV } from './sse-c-key.ts'
 import { type WireName, wireOption } from './wire-choice.ts'
@@ -95,9 +96,7 @@ export async function createTransport(
       const regionGiven = (flags.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION) !== undefined
       // The AWS SDK's provider costs ~0.2 s to load: only when the files can tell something new.
       const profile =
-        flags.noSignRequest || (fromEnv && regionGiven)
-          ? undefined
-          : await (await import('./aws-profile.ts')).loadAwsProfile(env)
+        flags.noSignRequest || (fromEnv && regionGiven) ? undefined : await awsProfile(env)
       const credentials = flags.noSignRequest ? undefined : (fromEnv ?? profile?.credentials)
       if (!credentials && !flags.noSignRequest) {
         throw new UsageError(
@@ -194,6 +193,44 @@ export function envCredentials(
   env: Readonly<Record<string, string | undefined>>,
   prefix: 'AWS' | 'OSS',
 ): { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined {
+  // The same object for every transport of a batch, so signers (keyed by it) are shared.
+  let byPrefix = credentialsByEnv.get(env)
+  if (!byPrefix) {
+    byPrefix = new Map()
+    credentialsByEnv.set(env, byPrefix)
+  }
+  if (!byPrefix.has(prefix)) byPrefix.set(prefix, readCredentials(env, prefix))
+  return byPrefix.get(prefix)
+}
+
+type EnvCredentials = { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
+
+const credentialsByEnv = new WeakMap<
+  Readonly<Record<string, string | undefined>>,
+  Map<'AWS' | 'OSS', EnvCredentials | undefined>
+>()
+
+const profilesByEnv = new WeakMap<
+  Readonly<Record<string, string | undefined>>,
+  Promise<AwsProfile | undefined>
+>()
+
+/** The AWS profile, read once per environment: a batch builds a transport per object. */
+function awsProfile(
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<AwsProfile | undefined> {
+  let profile = profilesByEnv.get(env)
+  if (!profile) {
+    profile = import('./aws-profile.ts').then(({ loadAwsProfile }) => loadAwsProfile(env))
+    profilesByEnv.set(env, profile)
+  }
+  return profile
+}
+
+function readCredentials(
+  env: Readonly<Record<string, string | undefined>>,
+  prefix: 'AWS' | 'OSS',
+): EnvCredentials | undefined {
   const accessKeyId = env[`${prefix}_ACCESS_KEY_ID`]?.trim()
   const secretAccessKey =
     env[prefix === 'AWS' ? 'AWS_SECRET_ACCESS_KEY' : 'OSS_ACCESS_KEY_SECRET']?.trim()

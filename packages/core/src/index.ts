@@ -59,6 +59,8 @@ export type {
   TargetOpenOptions,
   TargetOpenResult,
   Transport,
+  WholeRead,
+  WholeReadRequest,
 } from './ports.ts'
 export type { DownloadResult } from './result.ts'
 export { RANGE_IGNORED_CODE, type SequentialReason, UNKNOWN_LENGTH } from './sequential.ts'

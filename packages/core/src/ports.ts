@@ -92,6 +92,20 @@ export interface ReadResponse {
   readonly chunksLent?: boolean
 }
 
+/** Options of `Transport.readWhole`. */
+export interface WholeReadRequest extends CallOptions {
+  /** Send `If-Match` with this ETag (e.g. the listing's); a 412 is then a TransportError `precondition-failed`. */
+  readonly ifMatch?: string
+}
+
+/** The whole object in one response: its identity from the response headers, and its bytes. */
+export interface WholeRead {
+  /** What `stat` would have said, read from the same response as `body`. */
+  readonly object: ObjectInfo
+  /** All `object.size` bytes (guarded like a read's body). Consume it or cancel it. */
+  readonly body: ByteSource
+}
+
 /** Reads a remote object. It owns signing and the wire, and maps every failure to a TransportError. */
 export interface Transport {
   /** Stable, credential-free identity of the object (e.g. `oss://bucket/key?versionId=…`). */
@@ -100,6 +114,12 @@ export interface Transport {
   stat(options?: CallOptions): Promise<ObjectInfo>
   /** Reads exactly one range; rejects with a TransportError on any failure. */
   read(request: ReadRequest): Promise<ReadResponse>
+  /**
+   * Optional: one GET of the whole object, whose response headers tell what `stat` would (size,
+   * ETag, CRC-64, …) and whose body is the object. A batch uses it for listed objects that fit in
+   * one request, saving a round trip per object (`oneRequestTransport`).
+   */
+  readWhole?(request: WholeReadRequest): Promise<WholeRead>
 }
 
 /** How a Target is opened. */

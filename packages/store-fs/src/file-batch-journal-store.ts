@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { open, readFile, rename, unlink } from 'node:fs/promises'
+import { type FileHandle, open, readFile, rename, unlink } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { type BatchJournalStore, TargetError } from '@resumable/core'
 import { errorCode, toTargetError } from './fs-errors.ts'
@@ -10,7 +10,8 @@ export const BATCH_JOURNAL_NAME = '.resumable-batch.journal'
 
 /**
  * The batch journal as a file, by default `<destDir>/.resumable-batch.journal` (mode 0600).
- * `append` writes with O_APPEND and fdatasyncs before resolving; `save` writes a temporary file,
+ * `append` writes with O_APPEND and fdatasyncs before resolving (keeping the file open until
+ * `close`); `save` writes a temporary file,
  * fsyncs it, renames it over the journal and fsyncs the directory. The format (one checksummed
  * line per record, a torn last line ignored) lives in core's BatchJournalCodec. The batch removes
  * the file after a run with no failure unless asked to keep it.
@@ -18,6 +19,8 @@ export const BATCH_JOURNAL_NAME = '.resumable-batch.journal'
 export class FileBatchJournalStore implements BatchJournalStore {
   /** Absolute path of the journal file. */
   readonly path: string
+  // Kept open between appends (a batch appends after every few objects); `close` releases it.
+  #handle: Promise<FileHandle> | undefined
 
   constructor(path: string) {
     this.path = resolve(path)
@@ -38,23 +41,31 @@ export class FileBatchJournalStore implements BatchJournalStore {
     }
   }
 
-  /** Appends and fdatasyncs. */
+  /** Appends (O_APPEND) and fdatasyncs; the file stays open for the next append until `close`. */
   async append(data: Uint8Array): Promise<void> {
     try {
-      const handle = await open(this.path, 'a', 0o600)
-      try {
-        await handle.writeFile(data)
-        await handle.datasync()
-      } finally {
-        await handle.close()
-      }
+      this.#handle ??= open(this.path, 'a', 0o600)
+      const handle = await this.#handle
+      await handle.writeFile(data)
+      await handle.datasync()
     } catch (error) {
+      await this.close()
       throw toTargetError(error, 'append to the batch journal', this.path)
     }
   }
 
+  /** Closes the file `append` keeps open; the next append reopens it. */
+  async close(): Promise<void> {
+    const opening = this.#handle
+    this.#handle = undefined
+    const handle = await opening?.catch(() => undefined)
+    await handle?.close().catch(() => undefined)
+  }
+
   /** Atomic replace: temporary file, fsync, rename, fsync the directory. */
   async save(data: Uint8Array): Promise<void> {
+    // Appends after this go to the new file, not the one the rename replaces.
+    await this.close()
     const dir = dirname(this.path)
     const temp = join(dir, `.${basename(this.path)}.${randomBytes(6).toString('hex')}.tmp`)
     try {
@@ -77,6 +88,7 @@ export class FileBatchJournalStore implements BatchJournalStore {
 
   /** Deletes the journal; succeeds when there is none. */
   async remove(): Promise<void> {
+    await this.close()
     try {
       await unlink(this.path)
     } catch (error) {

@@ -1,4 +1,4 @@
-import { open, stat } from 'node:fs/promises'
+import { open } from 'node:fs/promises'
 import {
   type BatchObjectIO,
   type ChecksumAlgorithm,
@@ -8,7 +8,8 @@ import {
 } from '@resumable/core'
 import { FileCheckpointStore } from './file-checkpoint-store.ts'
 import { FileTarget } from './file-target.ts'
-import { errorCode, toTargetError } from './fs-errors.ts'
+import { toTargetError } from './fs-errors.ts'
+import { statOrUndefined } from './probe.ts'
 import { resolveInside } from './safe-destination.ts'
 
 /** Options for `fileBatchObject`. */
@@ -17,6 +18,8 @@ export interface FileBatchObjectOptions {
   readonly checkpoints?: FileCheckpointStore
   /** Passed to every FileTarget. */
   readonly preallocate?: boolean
+  /** `root` is already a real path (from `realpath`): it is not resolved again for every object. */
+  readonly rootIsReal?: boolean
 }
 
 /**
@@ -35,11 +38,10 @@ export async function fileBatchObject(
   transport: Transport,
   options: FileBatchObjectOptions & { readonly key?: string } = {},
 ): Promise<BatchObjectIO> {
-  const path = await resolveInside(
-    root,
-    segments,
-    options.key === undefined ? {} : { key: options.key },
-  )
+  const path = await resolveInside(root, segments, {
+    ...(options.key === undefined ? {} : { key: options.key }),
+    ...(options.rootIsReal ? { rootIsReal: true } : {}),
+  })
   return {
     transport,
     target: ({ overwrite }) =>
@@ -52,13 +54,13 @@ export async function fileBatchObject(
 
 /** Size and mtime of a regular file, or undefined when there is none. */
 export async function existingFile(path: string): Promise<ExistingFile | undefined> {
+  let info: ReturnType<typeof statOrUndefined>
   try {
-    const info = await stat(path)
-    return info.isFile() ? { size: info.size, modifiedMs: info.mtimeMs } : undefined
+    info = statOrUndefined(path)
   } catch (error) {
-    if (errorCode(error) === 'ENOENT') return undefined
     throw toTargetError(error, 'inspect', path)
   }
+  return info?.isFile() ? { size: info.size, modifiedMs: info.mtimeMs } : undefined
 }
 
 /** The CRC-64 of a whole file, read in 1 MiB chunks. */

@@ -1,4 +1,4 @@
-import { type FileHandle, open, rename, stat, unlink } from 'node:fs/promises'
+import { type FileHandle, open, rename, unlink } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import {
   type Target,
@@ -8,6 +8,7 @@ import {
 } from '@resumable/core'
 import { errorCode, toTargetError } from './fs-errors.ts'
 import { LockFile, type LockOwner } from './lock-file.ts'
+import { statOrUndefined } from './probe.ts'
 import { syncDirectory } from './sync-directory.ts'
 
 /** Options for a FileTarget. */
@@ -67,7 +68,7 @@ export class FileTarget implements Target {
   /** Checks the destination, takes the lock, and creates or reopens the temporary file. */
   async open(options: TargetOpenOptions): Promise<TargetOpenResult> {
     this.#size = options.size
-    await this.#checkDestination()
+    this.#checkDestination()
     await this.#lock.acquire()
     try {
       if (options.resume) {
@@ -167,7 +168,7 @@ export class FileTarget implements Target {
       }
       await handle.sync()
       await this.#close()
-      if (!this.#overwrite && (await exists(this.id))) {
+      if (!this.#overwrite && exists(this.id)) {
         throw new TargetError(
           'exists',
           `${this.id} appeared while downloading; not overwritten (use overwrite)`,
@@ -208,27 +209,31 @@ export class FileTarget implements Target {
     return this.#lock.liveOwner()
   }
 
-  async #checkDestination(): Promise<void> {
+  #checkDestination(): void {
+    let info: ReturnType<typeof statOrUndefined>
     try {
-      const info = await stat(this.id)
-      if (info.isDirectory()) {
-        throw new TargetError('is-directory', `${this.id} is a directory; give a file path`, {
-          path: this.id,
-        })
-      }
-      if (!this.#overwrite) {
-        throw new TargetError('exists', `${this.id} already exists; not overwritten`, {
-          path: this.id,
-        })
-      }
+      info = statOrUndefined(this.id)
     } catch (error) {
-      if (error instanceof TargetError) throw error
-      if (errorCode(error) !== 'ENOENT') throw toTargetError(error, 'inspect', this.id)
+      throw toTargetError(error, 'inspect', this.id)
     }
+    if (info?.isDirectory()) {
+      throw new TargetError('is-directory', `${this.id} is a directory; give a file path`, {
+        path: this.id,
+      })
+    }
+    if (info && !this.#overwrite) {
+      throw new TargetError('exists', `${this.id} already exists; not overwritten`, {
+        path: this.id,
+      })
+    }
+    let parent: ReturnType<typeof statOrUndefined>
     try {
-      if (!(await stat(dirname(this.id))).isDirectory()) throw new Error('not a directory')
+      parent = statOrUndefined(dirname(this.id))
     } catch {
-      // Creating missing parents silently hides typos in paths; say so instead.
+      parent = undefined
+    }
+    // Creating missing parents silently hides typos in paths; say so instead.
+    if (!parent?.isDirectory()) {
       throw new TargetError('not-found', `The directory ${dirname(this.id)} does not exist`, {
         path: this.id,
       })
@@ -265,10 +270,9 @@ export class FileTarget implements Target {
   }
 }
 
-async function exists(path: string): Promise<boolean> {
+function exists(path: string): boolean {
   try {
-    await stat(path)
-    return true
+    return statOrUndefined(path) !== undefined
   } catch {
     return false
   }

@@ -1,10 +1,11 @@
-import { lstat, mkdir, realpath } from 'node:fs/promises'
+import { mkdir, realpath } from 'node:fs/promises'
 import { join, sep } from 'node:path'
 import { KeyRefusedError, TargetError } from '@resumable/core'
 import { BATCH_JOURNAL_NAME } from './file-batch-journal-store.ts'
 import { CHECKPOINT_SUFFIX } from './file-checkpoint-store.ts'
 import { LOCK_SUFFIX, TEMP_SUFFIX } from './file-target.ts'
 import { errorCode, toTargetError } from './fs-errors.ts'
+import { lstatOrUndefined as probe } from './probe.ts'
 
 /**
  * True for a name this package writes beside a destination (temporary file, lock, checkpoint) or
@@ -54,13 +55,14 @@ export function isTooLongForSidecars(name: string): boolean {
 export async function resolveInside(
   root: string,
   segments: readonly string[],
-  options: { readonly key?: string; readonly create?: boolean } = {},
+  options: { readonly key?: string; readonly create?: boolean; readonly rootIsReal?: boolean } = {},
 ): Promise<string> {
   const key = options.key ?? segments.join('/')
   const create = options.create ?? true
   let realRoot: string
   try {
-    realRoot = await realpath(root)
+    // A batch resolves its root once, not once per object.
+    realRoot = options.rootIsReal ? root : await realpath(root)
   } catch (error) {
     throw toTargetError(error, 'open the destination directory', root)
   }
@@ -105,12 +107,12 @@ export async function resolveInside(
   let dir = realRoot
   for (const segment of segments.slice(0, -1)) {
     const next = join(dir, segment)
-    let info = await lstatOrUndefined(next)
+    let info = lstatOrUndefined(next)
     if (!info && create) {
       await mkdir(next).catch((error: unknown) => {
         if (errorCode(error) !== 'EEXIST') throw toTargetError(error, 'create the directory', next)
       })
-      info = await lstatOrUndefined(next)
+      info = lstatOrUndefined(next)
     }
     if (!info)
       throw new TargetError('not-found', `The directory ${next} does not exist`, { path: next })
@@ -125,7 +127,7 @@ export async function resolveInside(
     if (!inside(dir)) refuseEscape(next)
   }
   const file = join(dir, segments[segments.length - 1] as string)
-  const last = await lstatOrUndefined(file)
+  const last = lstatOrUndefined(file)
   if (last?.isSymbolicLink()) {
     const real = await realpath(file).catch(() => refuseEscape(file))
     if (!inside(real)) refuseEscape(file)
@@ -133,13 +135,10 @@ export async function resolveInside(
   return file
 }
 
-async function lstatOrUndefined(
-  path: string,
-): Promise<Awaited<ReturnType<typeof lstat>> | undefined> {
+function lstatOrUndefined(path: string): ReturnType<typeof probe> {
   try {
-    return await lstat(path)
+    return probe(path)
   } catch (error) {
-    if (errorCode(error) === 'ENOENT') return undefined
     throw toTargetError(error, 'inspect', path)
   }
 }

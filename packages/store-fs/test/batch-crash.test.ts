@@ -97,6 +97,10 @@ describe('batch crash safety (real processes, SIGKILL)', () => {
       const random = prng(20261202)
       let killed = 0
       let everDone = 0
+      // A run the kills missed finishes the batch (and removes its journal): it is the final run.
+      let finished:
+        | { result: Awaited<ReturnType<typeof run>>; done: Set<string>; before: number }
+        | undefined
       for (let i = 0; i < KILLS; i++) {
         const done = await journaledDone(dest)
         everDone = Math.max(everDone, done.size)
@@ -123,11 +127,14 @@ describe('batch crash safety (real processes, SIGKILL)', () => {
             `${name} at its final name is complete`,
           )
         }
-        if (result.code === 0) break
+        if (result.code === 0) {
+          finished = { result, done, before }
+          break
+        }
       }
-      const done = await journaledDone(dest)
-      const before = server.oss.served.log.length
-      const final = await run(server.url, dest)
+      const done = finished?.done ?? (await journaledDone(dest))
+      const before = finished?.before ?? server.oss.served.log.length
+      const final = finished?.result ?? (await run(server.url, dest))
       assert.equal(final.code, 0, final.out)
       const summary = JSON.parse(final.out) as {
         ok: boolean

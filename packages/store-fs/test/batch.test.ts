@@ -11,11 +11,13 @@ import {
   truncate,
   writeFile,
 } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import process from 'node:process'
 import { after, before, describe, it } from 'node:test'
 import {
+  BATCH_JOURNAL_VERSION,
+  BatchJournalCodec,
   crc64,
   downloadMany,
   KeyRefusedError,
@@ -28,6 +30,7 @@ import {
   BATCH_JOURNAL_NAME,
   FileBatchJournalStore,
   fileBatchObject,
+  LOCK_SUFFIX,
   resolveInside,
 } from '@resumable/store-fs'
 
@@ -218,5 +221,50 @@ describe('downloadMany into files', () => {
     assert.equal(requests.size, 0)
     // The rerun rewrote the journal compactly: it decodes again without a torn tail.
     assert.equal((await readFile(path)).at(-1), 0x0a)
+  })
+
+  it('after a kill between an object’s rename and its journal record, a rerun recognises the file by its CRC-64 with no request and removes the dead run’s lock', async () => {
+    const dest = await mkdtemp(join(root, 'd-'))
+    const objects = new Map<string, Uint8Array>()
+    for (let i = 0; i < 5; i++) objects.set(`k/${i}`, encoder.encode(`object ${i}`.repeat(50 + i)))
+    const requests = new Map<string, number>()
+    const transportFor = bucket(objects, requests)
+    const id = 'k → dest'
+    const options = {
+      id,
+      prefix: 'k/',
+      objects: [...objects].map(([key, b]) => ({ key, size: b.length })),
+      journal: FileBatchJournalStore.in(dest),
+      keepJournal: true,
+      open: ({ key, segments }: { key: string; segments: readonly string[] }) =>
+        fileBatchObject(dest, segments, transportFor(key), { key }),
+    }
+    assert.equal((await downloadMany(options)).downloaded, 5)
+    // The state a kill leaves after k/3's rename: its journal has the commit record, not done,
+    // and its lock file names a process that no longer exists.
+    const path = join(dest, BATCH_JOURNAL_NAME)
+    const decoded = BatchJournalCodec.decode(new Uint8Array(await readFile(path)), id)
+    assert.ok(decoded.ok)
+    const parts = [BatchJournalCodec.encode({ type: 'batch', version: BATCH_JOURNAL_VERSION, id })]
+    for (const record of decoded.records)
+      parts.push(
+        BatchJournalCodec.encode(record.key === 'k/3' ? { ...record, type: 'commit' } : record),
+      )
+    await writeFile(path, Buffer.concat(parts))
+    const lock = join(dest, `3${LOCK_SUFFIX}`)
+    await writeFile(
+      lock,
+      JSON.stringify({ pid: 2 ** 30, host: hostname(), startedAt: new Date().toISOString() }),
+    )
+    requests.clear()
+    const summary = await downloadMany(options)
+    assert.equal(summary.ok, true)
+    assert.equal(summary.skipped.done, 5)
+    assert.equal(requests.size, 0, 'no object requested again')
+    assert.equal(existsSync(lock), false, 'the dead run’s lock is removed')
+    assert.deepEqual(new Uint8Array(await readFile(join(dest, '3'))), objects.get('k/3'))
+    const after = BatchJournalCodec.decode(new Uint8Array(await readFile(path)), id)
+    assert.ok(after.ok)
+    assert.equal(after.records.filter((r) => r.key === 'k/3').at(-1)?.type, 'done')
   })
 })

@@ -6,6 +6,8 @@ import {
   type ReadResponse,
   type Transport,
   TransportError,
+  type WholeRead,
+  type WholeReadRequest,
 } from '@resumable/core'
 import {
   assertRestored,
@@ -154,6 +156,49 @@ export class FetchTransport implements Transport {
       body,
       ...(response.chunksLent ? { chunksLent: true } : {}),
     }
+  }
+
+  /**
+   * One GET of the whole object (no Range), If-Match `ifMatch` when given: its headers are parsed
+   * exactly as a HEAD's (S3 asked for its full-object checksum), its body is guarded like a read's.
+   */
+  async readWhole(request: WholeReadRequest = {}): Promise<WholeRead> {
+    const { signal, ifMatch } = request
+    const describe = `GET ${this.id}`
+    const headers = new Headers()
+    if (this.#plan.flavor === 's3') headers.set('x-amz-checksum-mode', 'ENABLED')
+    // A weak ETag never matches If-Match (strong comparison): it would fail every read.
+    if (ifMatch !== undefined && !ifMatch.startsWith('W/')) headers.set('if-match', ifMatch)
+    const sent = await this.#send('GET', headers, this.#versionQuery(undefined), signal, describe)
+    const { response } = sent
+    if (!isOk(response.status)) throw await this.#failure(sent, describe, signal)
+    let object: ObjectInfo
+    let length: number | undefined
+    try {
+      if (response.status !== 200)
+        throw new TransportError(
+          'protocol',
+          `${describe}: expected 200 to a GET without Range, got ${response.status}`,
+          { status: response.status },
+        )
+      refuseEncoding(response, describe)
+      length = parseContentLength(response.header('content-length'))
+      object =
+        length === undefined
+          ? { ...objectInfoFromHead(response, 0, { ranged: false }), sizeKnown: false }
+          : objectInfoFromHead(response, length, { ranged: false })
+      object = this.#checked(object, response, sent)
+    } catch (error) {
+      await response.discard()
+      throw error
+    }
+    const body = guardBody(response.body, length, {
+      describe,
+      signal,
+      secrets: sent.prepared.secrets,
+      release: () => void response.discard(),
+    })
+    return { object, body }
   }
 
   /** One stream from `start` to wherever the server's body ends: the object's length is unknown. */

@@ -85,6 +85,37 @@ export function ossCanonicalRequest(
   ].join('\n')
 }
 
+/**
+ * Signing keys derived lately, by secret, day, region and product: the key changes once a day, so
+ * deriving it (four HMACs) for every request of a batch of thousands was wasted work. In memory
+ * only, never logged; bounded so rotated secrets do not accumulate.
+ */
+const signingKeys = new Map<string, Promise<Uint8Array<ArrayBuffer>>>()
+const MAX_SIGNING_KEYS = 16
+
+function signingKey(
+  secret: string,
+  day: string,
+  region: string,
+  product: string,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const id = `${day}\n${region}\n${product}\n${secret}`
+  let key = signingKeys.get(id)
+  if (key === undefined) {
+    key = (async () => {
+      let k = await hmacSha256(utf8(`aliyun_v4${secret}`), utf8(day))
+      k = await hmacSha256(k, utf8(region))
+      k = await hmacSha256(k, utf8(product))
+      return hmacSha256(k, utf8('aliyun_v4_request'))
+    })()
+    if (signingKeys.size >= MAX_SIGNING_KEYS) signingKeys.clear()
+    signingKeys.set(id, key)
+    // A failed derivation must not be served from the cache.
+    key.catch(() => signingKeys.delete(id))
+  }
+  return key
+}
+
 async function signature(
   secret: string,
   day: string,
@@ -92,10 +123,7 @@ async function signature(
   product: string,
   stringToSign: string,
 ): Promise<string> {
-  let key = await hmacSha256(utf8(`aliyun_v4${secret}`), utf8(day))
-  key = await hmacSha256(key, utf8(region))
-  key = await hmacSha256(key, utf8(product))
-  key = await hmacSha256(key, utf8('aliyun_v4_request'))
+  const key = await signingKey(secret, day, region, product)
   return toHex(await hmacSha256(key, utf8(stringToSign)))
 }
 

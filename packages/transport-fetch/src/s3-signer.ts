@@ -42,14 +42,22 @@ function smithySigner(region: string, service: string, c: Credentials): Signatur
   })
 }
 
+const signersByScope = new Map<string, WeakMap<Credentials, SignatureV4>>()
+
 /** Builds a SigV4 signer over @smithy/signature-v4 with a Web Crypto SHA-256, `UNSIGNED-PAYLOAD` bodies. */
 export function createS3Signer(options: {
   readonly region: string
   readonly service?: string
 }): S3Signer {
   const service = options.service ?? 's3'
-  // One smithy signer per credentials object, so its signing-key cache is reused until a rotation.
-  const signers = new WeakMap<Credentials, SignatureV4>()
+  // One smithy signer per credentials object and scope, shared by every transport (a batch makes
+  // one per object), so its signing-key cache is reused until a rotation.
+  const scope = `${options.region}\n${service}`
+  let signers = signersByScope.get(scope)
+  if (!signers) {
+    signers = new WeakMap<Credentials, SignatureV4>()
+    signersByScope.set(scope, signers)
+  }
   return async ({ method, url, query, headers, date }, credentials) => {
     let signer = signers.get(credentials)
     if (!signer) {

@@ -11,6 +11,7 @@ import {
   signOssV4,
 } from '../src/index.ts'
 import { createS3Signer } from '../src/s3-signer.ts'
+import { hmacSha256, sha256, toHex, webHmacSha256, webSha256 } from '../src/web-crypto.ts'
 import { fakeFetch, objectServer } from './helpers/fake-fetch.ts'
 
 // Inputs and expected values from the Alibaba Cloud OSS Go SDK v2, oss/signer/signer_test.go.
@@ -441,5 +442,22 @@ describe('S3 requests', () => {
       'https://b1b.s3.eu-west-1.amazonaws.com/k~1',
       'https://s3.us-east-1.amazonaws.com/my.dotted.bucket/k~1',
     ])
+  })
+})
+
+describe('SHA-256 and HMAC-SHA256 under the signers', () => {
+  it('node:crypto (Node, Deno, Bun) and Web Crypto (browsers) give the same bytes, RFC 4231 case 2 included', async () => {
+    const text = new TextEncoder()
+    const key = text.encode('Jefe')
+    const data = text.encode('what do ya want for nothing?')
+    const expected = '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843'
+    assert.equal(toHex(await hmacSha256(key, data)), expected)
+    assert.equal(toHex(await webHmacSha256(key, data)), expected)
+    const empty = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'
+    assert.equal(toHex(await sha256(new Uint8Array(0))), empty)
+    assert.equal(toHex(await webSha256(new Uint8Array(0))), empty)
+    const big = new Uint8Array(100_000).map((_, i) => i % 251)
+    assert.deepEqual(await sha256(big), await webSha256(big))
+    assert.deepEqual(await hmacSha256(big, data), await webHmacSha256(big, data))
   })
 })

@@ -86,6 +86,7 @@ export async function runBatchGet(cmd: GetCommand, cli: CliEnvironment): Promise
       open: async (location, object) =>
         fileBatchObject(root, location.segments, await input.transportFor(object), {
           key: object.key,
+          rootIsReal: true,
         }),
       onEvent: (event) => reporter.event(event),
     })

@@ -18,6 +18,8 @@ export interface BatchJournalStore {
   save(data: Uint8Array): Promise<void>
   /** Deletes the journal; succeeds when there is none. */
   remove(): Promise<void>
+  /** Optional: releases what `append` keeps open between calls (e.g. a file handle); the next `append` reopens. */
+  close?(): Promise<void>
 }
 
 /** What a loaded journal says about one object key. */
@@ -95,6 +97,12 @@ export class BatchJournal {
       this.#waiters.push({ resolve, reject })
       this.#flushing ??= this.#flush()
     })
+  }
+
+  /** Waits for the records in flight, then lets the store release what it keeps open. */
+  async close(): Promise<void> {
+    await this.#flushing
+    await this.#store?.close?.()
   }
 
   /** Deletes the journal (after a batch that left nothing to resume). */

@@ -10,6 +10,7 @@ import { decideExisting } from './decide-existing.ts'
 import { BatchJournal } from './journal.ts'
 import { iterateSource, type ListedObject } from './lister.ts'
 import { differs, journaled, record, removeLeftovers, toFailure } from './object-steps.ts'
+import { type OneRequestTransport, oneRequestTransport } from './one-request-transport.ts'
 import { PathClaims, safeRelativePath } from './safe-path.ts'
 import { shardOf } from './shard.ts'
 import { SlotPool } from './slot-pool.ts'
@@ -130,6 +131,7 @@ export async function runBatch(
     stop.abort(error)
   } finally {
     await Promise.all(running)
+    await journal.close().catch(() => undefined)
     clearInterval(timer)
     control.signal.removeEventListener('abort', onControl)
   }
@@ -181,14 +183,22 @@ export async function runBatch(
     }
     let info: (DownloadEvent & { type: 'start' }) | undefined
     let verified: (DownloadEvent & { type: 'verified' }) | undefined
+    // An object the listing says fits in one request has no parts to resume: its temporary file
+    // is its only state (a rerun fetches it again), so it needs no checkpoint, and its stat and
+    // GET are one request when the transport can read a whole object with its headers.
+    const single = fitsOneRequest(object, resolved)
+    const oneRequest: OneRequestTransport | undefined =
+      single && typeof io.transport.readWhole === 'function'
+        ? oneRequestTransport(io.transport, object, resolved.engine.singleRequestThreshold)
+        : undefined
     const handle = createDownload({
       ...options.download,
-      transport: io.transport,
+      transport: oneRequest ?? io.transport,
       target: journaled(io.target({ overwrite }), () =>
         journal.record(record('commit', key, info, verified)),
       ),
-      ...(io.checkpoint === undefined ? {} : { checkpoint: io.checkpoint }),
-      ...(io.checkpointKey === undefined ? {} : { checkpointKey: io.checkpointKey }),
+      ...(single || io.checkpoint === undefined ? {} : { checkpoint: io.checkpoint }),
+      ...(single || io.checkpointKey === undefined ? {} : { checkpointKey: io.checkpointKey }),
       concurrency: slots,
       signal: stop.signal,
       onEvent(event) {
@@ -213,14 +223,25 @@ export async function runBatch(
       return
     } finally {
       control.inFlight.delete(handle)
+      await oneRequest?.dispose()
     }
     await journal.record(record('done', key, info, verified))
     tracker.finished(key, { bytes: result.bytes, fetched: result.fetchedBytes })
     const changedSinceListing =
-      object.etag !== undefined &&
-      result.object.etag !== undefined &&
-      object.etag !== result.object.etag
+      (object.etag !== undefined &&
+        result.object.etag !== undefined &&
+        object.etag !== result.object.etag) ||
+      (object.size !== undefined && object.size !== result.object.size)
     if (changedSinceListing) tracker.changedSinceListing.push(key)
     emit({ type: 'object-done', key, path, result, changedSinceListing })
   }
+}
+
+/** The listing says the object fits in one request, and the whole object is wanted. */
+function fitsOneRequest(object: ListedObject, resolved: ResolvedBatchOptions): boolean {
+  return (
+    object.size !== undefined &&
+    object.size <= resolved.engine.singleRequestThreshold &&
+    resolved.engine.range === undefined
+  )
 }

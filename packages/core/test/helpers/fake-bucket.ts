@@ -8,6 +8,8 @@ import {
   type ReadResponse,
   type Transport,
   TransportError,
+  type WholeRead,
+  type WholeReadRequest,
 } from '@resumable/core'
 import { MemoryCheckpointStore, MemoryTarget, MemoryVolume } from '@resumable/store-memory'
 import { makeBytes } from '@resumable/testkit'
@@ -29,6 +31,10 @@ export class FakeBucket {
   maxInFlight = 0
   /** Delay per read, so a batch can be paused in the middle. */
   readDelayMs = 0
+  /** Offer `readWhole` (one GET whose headers are the stat), as the fetch transports do. */
+  wholeReads = false
+  /** Cut the next `readWhole` bodies after this many bytes (a dropped connection). */
+  cutWholeAfter: number | undefined
   #version = 0
 
   put(
@@ -65,24 +71,47 @@ export class FakeBucket {
       this.requests.set(key, this.count(key) + 1)
     }
     const bucket = this
+    const info = (): ObjectInfo => {
+      const o = bucket.objects.get(key)
+      if (!o)
+        throw new TransportError('not-found', 'no such key', {
+          status: 404,
+          code: 'NoSuchKey',
+          requestId: `R-${key}`,
+        })
+      return {
+        size: o.bytes.length,
+        etag: o.etag,
+        lastModified: o.lastModified,
+        checksum: { algorithm: 'crc64xz', value: crc64('crc64xz', o.bytes) },
+      }
+    }
+    const whole = {
+      async readWhole(request: WholeReadRequest): Promise<WholeRead> {
+        count()
+        const object = info()
+        if (request.ifMatch !== undefined && request.ifMatch !== object.etag)
+          throw new TransportError('precondition-failed', 'If-Match failed', { status: 412 })
+        const bytes = (bucket.objects.get(key) as StoredObject).bytes
+        const cut = bucket.cutWholeAfter
+        async function* body(): AsyncGenerator<Uint8Array> {
+          if (cut === undefined) {
+            yield bytes
+            return
+          }
+          yield bytes.subarray(0, cut)
+          throw new TransportError('network', 'connection reset mid-body')
+        }
+        return { object, body: body() }
+      },
+    }
     return {
       id: `fake://bucket/${key}`,
       async stat(): Promise<ObjectInfo> {
         count()
-        const o = bucket.objects.get(key)
-        if (!o)
-          throw new TransportError('not-found', 'no such key', {
-            status: 404,
-            code: 'NoSuchKey',
-            requestId: `R-${key}`,
-          })
-        return {
-          size: o.bytes.length,
-          etag: o.etag,
-          lastModified: o.lastModified,
-          checksum: { algorithm: 'crc64xz', value: crc64('crc64xz', o.bytes) },
-        }
+        return info()
       },
+      ...(bucket.wholeReads ? whole : {}),
       async read(request: ReadRequest): Promise<ReadResponse> {
         count()
         const o = bucket.objects.get(key)

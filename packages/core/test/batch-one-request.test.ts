@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { type BatchEvent, downloadMany } from '@resumable/core'
+import { MemoryBatchJournalStore } from '@resumable/store-memory'
+import { FakeBucket, MemoryDestination } from './helpers/fake-bucket.ts'
+
+const KiB = 1024
+
+function bucketOf(n: number, size = 4 * KiB): FakeBucket {
+  const bucket = new FakeBucket()
+  bucket.wholeReads = true
+  for (let i = 0; i < n; i++) bucket.put(`data/${String(i).padStart(3, '0')}.bin`, size + i)
+  return bucket
+}
+
+async function run(bucket: FakeBucket, listing = bucket.listing()) {
+  const dest = new MemoryDestination(bucket)
+  const events: BatchEvent[] = []
+  const summary = await downloadMany({
+    id: 'fake://bucket/data/ → /dest',
+    prefix: 'data/',
+    objects: listing,
+    open: dest.open,
+    journal: new MemoryBatchJournalStore(),
+    concurrency: 4,
+    download: { partSize: 256 * KiB, retryBaseDelayMs: 1 },
+    onEvent: (e) => events.push(e),
+  })
+  return { dest, events, summary }
+}
+
+describe('downloadMany: listed objects that fit in one request', () => {
+  it('fetches each with exactly one request (no stat) and still verifies its CRC-64', async () => {
+    const bucket = bucketOf(30)
+    const { dest, events, summary } = await run(bucket)
+    assert.equal(summary.ok, true)
+    assert.equal(summary.downloaded, 30)
+    for (const [key, o] of bucket.objects) {
+      assert.equal(bucket.count(key), 1, `${key}: one request`)
+      assert.deepEqual(dest.file(key.slice('data/'.length)), o.bytes)
+    }
+    const done = events.filter((e) => e.type === 'object-done')
+    assert.equal(done.length, 30)
+    for (const e of done) assert.equal(e.result.verification.method, 'crc64xz')
+    assert.equal(dest.checkpoints.saves, 0, 'no part checkpoint is ever written for them')
+  })
+
+  it('an object overwritten between listing and GET is fetched whole in its new version and reported as changed since listing', async () => {
+    const bucket = bucketOf(5)
+    const listing = bucket.listing()
+    bucket.put('data/002.bin', 9 * KiB + 3)
+    const { dest, summary } = await run(bucket, listing)
+    assert.equal(summary.ok, true)
+    assert.deepEqual(summary.changedSinceListing, ['data/002.bin'])
+    assert.deepEqual(dest.file('002.bin'), bucket.objects.get('data/002.bin')?.bytes)
+    // The GET If-Match the listed ETag is refused (412); stat and a read fetch the new version.
+    assert.equal(bucket.count('data/002.bin'), 3)
+    assert.equal(bucket.count('data/001.bin'), 1)
+  })
+
+  it('a body cut mid-way is resumed by a ranged read of the rest, not fetched again from byte 0', async () => {
+    const bucket = bucketOf(6)
+    bucket.cutWholeAfter = 1000
+    const { dest, summary, events } = await run(bucket)
+    assert.equal(summary.ok, true)
+    for (const [key, o] of bucket.objects) {
+      assert.deepEqual(dest.file(key.slice('data/'.length)), o.bytes, key)
+      assert.equal(bucket.count(key), 2, `${key}: the cut GET, then one read of the rest`)
+    }
+    const fetched = events
+      .filter((e) => e.type === 'object-done')
+      .reduce((n, e) => n + e.result.fetchedBytes, 0)
+    const total = [...bucket.objects.values()].reduce((n, o) => n + o.bytes.length, 0)
+    assert.equal(fetched, total, 'no byte fetched twice')
+  })
+
+  it('an object larger than one request keeps stat + ranged parts', async () => {
+    const bucket = bucketOf(2)
+    bucket.put('data/big.bin', 1024 * KiB)
+    const { dest, summary } = await run(bucket)
+    assert.equal(summary.ok, true)
+    assert.equal(bucket.count('data/big.bin'), 1 + 4, 'one stat and four 256 KiB parts')
+    assert.deepEqual(dest.file('big.bin'), bucket.objects.get('data/big.bin')?.bytes)
+  })
+})
