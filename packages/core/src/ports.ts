@@ -104,6 +104,8 @@ export interface WholeRead {
   readonly object: ObjectInfo
   /** All `object.size` bytes (guarded like a read's body). Consume it or cancel it. */
   readonly body: ByteSource
+  /** As `ReadResponse.chunksLent`: each chunk's memory is reused once the next is asked for. */
+  readonly chunksLent?: boolean
 }
 
 /** Reads a remote object. It owns signing and the wire, and maps every failure to a TransportError. */

@@ -198,7 +198,7 @@ export class FetchTransport implements Transport {
       secrets: sent.prepared.secrets,
       release: () => void response.discard(),
     })
-    return { object, body }
+    return { object, body, ...(response.chunksLent ? { chunksLent: true } : {}) }
   }
 
   /** One stream from `start` to wherever the server's body ends: the object's length is unknown. */

@@ -76,6 +76,7 @@ export function oneRequestTransport(
           range: { start: 0, end: request.end },
           ...(whole.object.etag === undefined ? {} : { etag: whole.object.etag }),
           body: whole.body,
+          ...(whole.chunksLent ? { chunksLent: true } : {}),
         }
       }
       if (whole !== undefined) await chunkReader(whole.body).cancel()
