@@ -125,9 +125,12 @@ try {
     const logFrom = oss.served.log.length
     // 20 % of kills land in start-up or the listing; the rest after a seeded number of objects
     // finished in this run, plus a seeded delay — instants tied to progress, not to the machine's speed.
+    // Each run finishes on average under half of its share of the small objects, so all `kills`
+    // land before the batch completes and the final run still has work (with one request per
+    // small object a run moves fast: a wider window let the batch end after ~37 kills of 50).
     const early = random() < 0.2
-    const delay = early ? Math.floor(random() * 1200) : Math.floor(random() * 400)
-    const after = Math.floor(random() * 2 * (args.small / Math.max(1, args.kills)))
+    const delay = early ? Math.floor(random() * 1200) : Math.floor(random() * 150)
+    const after = Math.floor(random() * 0.8 * (args.small / Math.max(1, args.kills)))
     const run = spawnCli(
       [
         'get',
