@@ -36,7 +36,7 @@ function crossOriginHeaders(headers: Record<string, string>): Record<string, str
  * A {@link Wire} speaking HTTP/1.1 over `node:net` / `node:tls` with keep-alive connections. The
  * kernel reads each socket straight into reused memory (`onread`) and body chunks are lent to the
  * reader (`chunksLent`): no allocation per chunk, no web stream, no `Readable`, no parser copy
- * (on loopback nginx 0.12× the user CPU per byte of undici's dispatcher; see BENCHMARKS.md).
+ * (on loopback nginx about 0.3× the user CPU per byte of undici's dispatcher; see BENCHMARKS.md).
  * Follows redirects like fetch (unless the request says `redirect: 'manual'`, as signed requests
  * do), dropping credentials and `x-amz-*`/`x-oss-*` headers across origins; never decompresses.
  * Runs on Node (its default there), Bun and Deno.
