@@ -42,7 +42,12 @@ export async function fetchPart(
   // On a slow link a buffer can take minutes to fill; flushing at the checkpoint cadence keeps what
   // a crash loses to about one interval of transfer instead of a whole buffer per part.
   let flushedAt = Date.now()
+  // Copied chunks fill `room` while the other half of the worker's buffer is being written
+  // (`writing`): the part reads on during its own write instead of waiting for it.
   let room: Uint8Array | undefined
+  let other: Uint8Array | undefined
+  let writing: Promise<void> | undefined
+  let writingBytes = 0
   // A Target with gather writes takes the chunks as they arrived (no copy into `room`), unless the
   // transport lends them: their memory is reused after the next read, so they are copied.
   const gatherTarget = options.target.writeChunks ? options.target : undefined
@@ -50,21 +55,61 @@ export async function fetchPart(
   const limit = Math.min(options.writeBufferSize, end - start + 1)
   let held: Uint8Array[] = []
 
+  /** Waits for the write in flight; the partial record names its bytes only once it is done. */
+  const settle = async (): Promise<void> => {
+    const pending = writing
+    if (pending === undefined) return
+    writing = undefined
+    await pending
+  }
+
+  /** Starts writing what is buffered (copied chunks: without waiting for it to finish). */
   const flush = async (): Promise<void> => {
+    await settle()
     if (buffered === 0) return
-    const data = gather ? held : [(room as Uint8Array).subarray(0, buffered)]
-    try {
-      if (gather) await gather.writeChunks?.(start + written, data)
-      else await options.target.write(start + written, data[0] as Uint8Array)
-    } catch (error) {
-      throw new TargetFailure(error)
+    if (gather) {
+      try {
+        await gather.writeChunks?.(start + written, held)
+      } catch (error) {
+        throw new TargetFailure(error)
+      }
+      if (algorithm) for (const piece of held) crc = crc64(algorithm, piece, crc)
+      written += buffered
+      buffered = 0
+      held = []
+      flushedAt = Date.now()
+      state.setPartial(index, written, crc)
+      return
     }
-    if (algorithm) for (const piece of data) crc = crc64(algorithm, piece, crc)
-    written += buffered
+    const data = (room as Uint8Array).subarray(0, buffered)
+    const bytes = buffered
+    writingBytes = bytes
+    const done = options.target.write(start + written, data).then(
+      () => {
+        if (algorithm) crc = crc64(algorithm, data, crc)
+        written += bytes
+        writingBytes = 0
+        flushedAt = Date.now()
+        state.setPartial(index, written, crc)
+      },
+      (error: unknown) => {
+        writingBytes = 0
+        throw new TargetFailure(error)
+      },
+    )
+    // Rejections surface at the next settle; until then they are not unhandled.
+    done.catch(() => undefined)
+    writing = done
     buffered = 0
-    held = []
     flushedAt = Date.now()
-    state.setPartial(index, written, crc)
+    if (other === undefined) await settle()
+    else [room, other] = [other, room]
+  }
+
+  /** Writes everything buffered and waits until it is written. */
+  const drain = async (): Promise<void> => {
+    await flush()
+    await settle()
   }
 
   while (start + written <= end) {
@@ -97,7 +142,7 @@ export async function fetchPart(
         const chunk = await watch.guard(() => current.next())
         if (chunk === undefined) break
         if (chunk.length === 0) continue
-        const left = end - (start + written + buffered) + 1
+        const left = end - (start + written + writingBytes + buffered) + 1
         if (chunk.length > left) {
           throw new TransportError(
             'protocol',
@@ -112,8 +157,14 @@ export async function fetchPart(
           if (buffered >= limit) await flush()
         } else {
           if (room === undefined) {
-            const buffer = writeBuffer()
-            room = buffer.subarray(0, Math.min(buffer.length, end - start + 1))
+            const whole = writeBuffer()
+            const buffer = whole.subarray(0, Math.min(whole.length, end - start + 1))
+            // Halves when each is still a sizeable write; a small buffer is written and waited for.
+            const half = Math.ceil(buffer.length / 2)
+            if (half >= 64 * 1024) {
+              room = buffer.subarray(0, half)
+              other = buffer.subarray(half)
+            } else room = buffer
           }
           for (let at = 0; at < chunk.length; ) {
             const n = Math.min(room.length - buffered, chunk.length - at)
@@ -126,7 +177,7 @@ export async function fetchPart(
         if (buffered > 0 && Date.now() - flushedAt >= options.checkpointIntervalMs) await flush()
         ctx.reportProgress()
       }
-      await flush()
+      await drain()
       // Its length is what arrived; the engine reads it from the partial record.
       if (toEnd) return
       if (start + written <= end) {
@@ -139,7 +190,7 @@ export async function fetchPart(
       if (caught instanceof TargetFailure) throw caught.error
       // Bytes that arrived before the failure sit at their true offsets: keep them.
       try {
-        await flush()
+        await drain()
       } catch (flushError) {
         throw flushError instanceof TargetFailure ? flushError.error : flushError
       }
