@@ -1,5 +1,11 @@
 import assert from 'node:assert/strict'
-import { type CheckpointStore, createDownload, type DownloadEvent, download } from '@resumable/core'
+import {
+  type CheckpointStore,
+  createDownload,
+  type DownloadEvent,
+  download,
+  type Transport,
+} from '@resumable/core'
 import { MemoryTarget, MemoryVolume } from '@resumable/store-memory'
 import type { ContractCase } from './contract-case.ts'
 import { FAST_DOWNLOAD, SUITE_OBJECT_SIZE } from './download-settings.ts'
@@ -28,12 +34,29 @@ export function storeDownloadContract(
         const s = await setup()
         const KEY = s.key ?? 'dest.bin'
         const object = makeObject(SUITE_OBJECT_SIZE, 30)
-        const transport = new FakeTransport(object)
-        transport.chunkDelayMs = 1
+        const inner = new FakeTransport(object)
+        inner.chunkDelayMs = 1
         const events: DownloadEvent[] = []
+        const savedSome = (): boolean =>
+          events.some((e) => e.type === 'checkpoint-saved' && e.durableBytes > 0)
+        // The last part waits for a save that names bytes: on a loaded machine a save can outlast
+        // the whole download, and the case is about saving during one, not about the disk's speed.
+        const transport: Transport = {
+          id: inner.id,
+          stat: () => inner.stat(),
+          async read(request) {
+            if (request.end === object.bytes.length - 1) {
+              for (let waited = 0; waited < 60_000 && !savedSome(); waited += 10) {
+                await new Promise((resolve) => setTimeout(resolve, 10))
+              }
+            }
+            return inner.read(request)
+          },
+        }
         const target = new MemoryTarget(KEY)
         await download({
           ...FAST_DOWNLOAD,
+          stallTimeoutMs: 90_000,
           transport,
           target,
           checkpoint: s.make(),
