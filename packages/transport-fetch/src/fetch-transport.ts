@@ -144,17 +144,10 @@ export class FetchTransport implements Transport {
       await response.discard()
       throw error
     }
-    const body = guardBody(response.body, length, {
-      describe,
-      signal,
-      secrets: sent.prepared.secrets,
-      release: () => void response.discard(),
-    })
     return {
       range: { start, end },
       ...(etag === undefined ? {} : { etag }),
-      body,
-      ...(response.chunksLent ? { chunksLent: true } : {}),
+      ...this.#body(sent, length, describe, signal),
     }
   }
 
@@ -192,13 +185,7 @@ export class FetchTransport implements Transport {
       await response.discard()
       throw error
     }
-    const body = guardBody(response.body, length, {
-      describe,
-      signal,
-      secrets: sent.prepared.secrets,
-      release: () => void response.discard(),
-    })
-    return { object, body, ...(response.chunksLent ? { chunksLent: true } : {}) }
+    return { object, ...this.#body(sent, length, describe, signal) }
   }
 
   /** One stream from `start` to wherever the server's body ends: the object's length is unknown. */
@@ -222,19 +209,29 @@ export class FetchTransport implements Transport {
       await response.discard()
       throw error
     }
-    const body = guardBody(response.body, checked.length, {
+    const { etag } = checked
+    return {
+      range: { start, end: checked.end },
+      ...(etag === undefined ? {} : { etag }),
+      ...this.#body(sent, checked.length, describe, signal),
+    }
+  }
+
+  /** A response's body, guarded (byte count, drops, the caller's abort), and whether its chunks are lent. */
+  #body(
+    sent: Sent,
+    length: number | undefined,
+    describe: string,
+    signal: AbortSignal | undefined,
+  ): { body: ReadResponse['body']; chunksLent?: true } {
+    const { response } = sent
+    const body = guardBody(response.body, length, {
       describe,
       signal,
       secrets: sent.prepared.secrets,
       release: () => void response.discard(),
     })
-    const { etag } = checked
-    return {
-      range: { start, end: checked.end },
-      ...(etag === undefined ? {} : { etag }),
-      body,
-      ...(response.chunksLent ? { chunksLent: true } : {}),
-    }
+    return response.chunksLent ? { body, chunksLent: true } : { body }
   }
 
   #readHeaders(range: string | undefined, object: ObjectInfo): Headers {
