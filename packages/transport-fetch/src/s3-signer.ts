@@ -1,4 +1,4 @@
-import { SignatureV4 } from '@smithy/signature-v4'
+import type { SignatureV4 } from '@smithy/signature-v4'
 import { WebCryptoSha256 } from './sha256.ts'
 import type { Credentials } from './types.ts'
 
@@ -23,7 +23,13 @@ export type S3Signer = (request: S3SignRequest, credentials: Credentials) => Pro
 // so a signed accept-encoding would not match what reaches the server.
 const UNSIGNABLE = new Set(['accept-encoding'])
 
-function smithySigner(region: string, service: string, c: Credentials): SignatureV4 {
+// Loaded on the first S3 signature, not at import: @smithy/signature-v4 and its imports add ~15 MB
+// of RSS and ~0.1 s of start-up to every process, and a URL or OSS download never signs for S3.
+let smithy: Promise<typeof import('@smithy/signature-v4')> | undefined
+
+async function smithySigner(region: string, service: string, c: Credentials): Promise<SignatureV4> {
+  smithy ??= import('@smithy/signature-v4')
+  const { SignatureV4 } = await smithy
   const identity = c.sessionToken
     ? {
         accessKeyId: c.accessKeyId,
@@ -42,7 +48,7 @@ function smithySigner(region: string, service: string, c: Credentials): Signatur
   })
 }
 
-const signersByScope = new Map<string, WeakMap<Credentials, SignatureV4>>()
+const signersByScope = new Map<string, WeakMap<Credentials, Promise<SignatureV4>>>()
 
 /** Builds a SigV4 signer over @smithy/signature-v4 with a Web Crypto SHA-256, `UNSIGNED-PAYLOAD` bodies. */
 export function createS3Signer(options: {
@@ -55,7 +61,7 @@ export function createS3Signer(options: {
   const scope = `${options.region}\n${service}`
   let signers = signersByScope.get(scope)
   if (!signers) {
-    signers = new WeakMap<Credentials, SignatureV4>()
+    signers = new WeakMap<Credentials, Promise<SignatureV4>>()
     signersByScope.set(scope, signers)
   }
   return async ({ method, url, query, headers, date }, credentials) => {
@@ -69,7 +75,7 @@ export function createS3Signer(options: {
       headers.set('x-amz-content-sha256', 'UNSIGNED-PAYLOAD')
     const bag: Record<string, string> = { host: url.host }
     for (const [name, value] of headers) bag[name] = value
-    const signed = await signer.sign(
+    const signed = await (await signer).sign(
       {
         method,
         protocol: url.protocol,
