@@ -113,6 +113,23 @@ function contenders(s: NginxSectionSettings, url: string, path: string): Contend
       output: join(into, path.slice(1)),
     })
   } else console.log('rclone not installed: skipped')
+  // The same durability as resumable's (the file on disk when the tool says done): rclone and
+  // curl never fsync, so without these rows their wall time is the page cache's, not the disk's.
+  const thenSync = (base: Contender | undefined): Contender[] =>
+    base && has('sync')
+      ? [
+          {
+            name: `${base.name} + sync`,
+            command: 'sh',
+            args: ['-c', '"$@" && sync -- "$0"', base.output, base.command, ...base.args],
+            output: base.output,
+          },
+        ]
+      : []
+  list.push(
+    ...thenSync(list.find((c) => c.name === 'rclone --multi-thread-streams 8')),
+    ...thenSync(list.find((c) => c.name === 'curl')),
+  )
   return list
 }
 
@@ -144,6 +161,7 @@ async function loopbackTable(s: NginxSectionSettings, url: string, crc: string):
   const of = (name: string) => samples.get(name) ?? []
   const rclone = of('rclone --multi-thread-streams 8')
   const curl = of('curl')
+  const rcloneSynced = of('rclone --multi-thread-streams 8 + sync')
   const gib = s.mib / 1024
   console.log(`\n### nginx on loopback, ${s.mib} MiB to disk (median of ${s.runs})\n`)
   console.log(
@@ -156,9 +174,10 @@ async function loopbackTable(s: NginxSectionSettings, url: string, crc: string):
       'peak RSS MiB',
       'speed vs rclone',
       'speed vs curl',
+      'speed vs rclone + sync',
     ]),
   )
-  console.log(row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:']))
+  console.log(row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']))
   for (const c of list) {
     const mine = of(c.name)
     const wall = median(mine.map((x) => x.wallMs)) / 1000
@@ -177,10 +196,13 @@ async function loopbackTable(s: NginxSectionSettings, url: string, crc: string):
         ),
         fmt(pairedRatio(mine, rclone)),
         fmt(pairedRatio(mine, curl)),
+        fmt(pairedRatio(mine, rcloneSynced)),
       ]),
     )
   }
-  console.log('\n(speed ratios: median over rounds of other wall / this wall, same round)')
+  console.log(
+    '\n(speed ratios: median over rounds of other wall / this wall, same round; "+ sync" rows run `sync -- <file>` after the tool, the durability resumable gives before it renames)',
+  )
   console.log('\nCommands:')
   for (const c of list) console.log(`- ${c.name}: \`${[c.command, ...c.args].join(' ')}\``)
 }
