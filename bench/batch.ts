@@ -117,6 +117,16 @@ const rclone: Contender = {
   }),
 }
 
+// The same end state as resumable's (every file on disk when the command returns): rclone never
+// fsyncs, so this row adds one `sync -f` (syncfs) of the destination's file system after it.
+const rcloneThenSync: Contender = {
+  name: 'rclone copy (s3) + sync',
+  command: (prefix, dest) => {
+    const { file, args, env } = rclone.command(prefix, dest)
+    return { file: 'sh', args: ['-c', '"$@" && sync -f -- "$0"', dest, file, ...args], env }
+  },
+}
+
 async function run(contender: Contender, set: (typeof sets)[number]): Promise<number> {
   const dest = join(dir, 'dest')
   await rm(dest, { recursive: true, force: true })
@@ -146,21 +156,22 @@ const median = (xs: number[]): number => {
 const rows: string[] = []
 try {
   for (const mode of values.modes.split(',') as ('s3' | 'oss')[]) {
-    const contenders = [resumable(mode), rclone]
+    const contenders = [resumable(mode), rclone, rcloneThenSync]
     for (const set of sets) {
       const times = new Map<string, number[]>(contenders.map((c) => [c.name, []]))
       for (let round = 0; round < roundCount; round++) {
-        // Paired rounds: both contenders each round, the order alternating.
+        // Paired rounds: every contender each round, the order alternating.
         const order = round % 2 === 0 ? contenders : [...contenders].reverse()
         for (const contender of order) times.get(contender.name)?.push(await run(contender, set))
         process.stderr.write(`  ${mode} ${set.name} round ${round + 1}/${roundCount} done\n`)
       }
       const ours = median(times.get(contenders[0]?.name as string) ?? [])
       const theirs = median(times.get(rclone.name) ?? [])
+      const theirsSynced = median(times.get(rcloneThenSync.name) ?? [])
       for (const contender of contenders) {
         const t = median(times.get(contender.name) ?? [])
         rows.push(
-          `| ${mode.toUpperCase()} | ${set.name} | ${contender.name} | ${(set.objects / t).toFixed(0)} | ${(set.bytes / MiB / t).toFixed(1)} | ${t.toFixed(2)} s |${contender === rclone ? '' : ` ${(theirs / ours).toFixed(2)}×`}`,
+          `| ${mode.toUpperCase()} | ${set.name} | ${contender.name} | ${(set.objects / t).toFixed(0)} | ${(set.bytes / MiB / t).toFixed(1)} | ${t.toFixed(2)} s |${contender === contenders[0] ? ` ${(theirs / ours).toFixed(2)}× | ${(theirsSynced / ours).toFixed(2)}×` : ' |'}`,
         )
       }
     }
@@ -175,8 +186,8 @@ process.stdout.write(
       .map((l) => l.toFixed(2))
       .join(' ')}`,
     '',
-    '| mode | objects | contender | objects/s | MiB/s | median time | vs rclone |',
-    '|---|---|---|---|---|---|---|',
+    '| mode | objects | contender | objects/s | MiB/s | median time | vs rclone | vs rclone + sync |',
+    '|---|---|---|---|---|---|---|---|',
     ...rows.map((r) => (r.endsWith('|') ? `${r} |` : `${r} |`)),
     '',
   ].join('\n'),
