@@ -188,7 +188,7 @@ process.stdout.write(
     '',
     '| mode | objects | contender | objects/s | MiB/s | median time | vs rclone | vs rclone + sync |',
     '|---|---|---|---|---|---|---|---|',
-    ...rows.map((r) => (r.endsWith('|') ? `${r} |` : `${r} |`)),
+    ...rows.map((r) => `${r} |`),
     '',
   ].join('\n'),
 )

@@ -24,6 +24,9 @@ export interface NginxSectionSettings {
   readonly capMib: number
 }
 
+/** The rclone row's name: the ratios are taken against it. */
+const RCLONE = 'rclone --multi-thread-streams 8'
+
 const bin = (name: string) => new URL(`../../node_modules/.bin/${name}`, import.meta.url).pathname
 
 function row(cells: readonly (string | number)[]): string {
@@ -97,7 +100,7 @@ function contenders(s: NginxSectionSettings, url: string, path: string): Contend
   if (has('rclone')) {
     const into = join(s.dir, 'rclone')
     list.push({
-      name: 'rclone --multi-thread-streams 8',
+      name: RCLONE,
       command: 'rclone',
       args: [
         'copy',
@@ -127,7 +130,7 @@ function contenders(s: NginxSectionSettings, url: string, path: string): Contend
         ]
       : []
   list.push(
-    ...thenSync(list.find((c) => c.name === 'rclone --multi-thread-streams 8')),
+    ...thenSync(list.find((c) => c.name === RCLONE)),
     ...thenSync(list.find((c) => c.name === 'curl')),
   )
   return list
@@ -159,9 +162,9 @@ async function loopbackTable(s: NginxSectionSettings, url: string, crc: string):
   const list = contenders(s, url, '/object.bin')
   const samples = await rounds(list, s.runs, crc)
   const of = (name: string) => samples.get(name) ?? []
-  const rclone = of('rclone --multi-thread-streams 8')
+  const rclone = of(RCLONE)
   const curl = of('curl')
-  const rcloneSynced = of('rclone --multi-thread-streams 8 + sync')
+  const rcloneSynced = of(`${RCLONE} + sync`)
   const gib = s.mib / 1024
   console.log(`\n### nginx on loopback, ${s.mib} MiB to disk (median of ${s.runs})\n`)
   console.log(
