@@ -65,6 +65,8 @@ c.log(
 /** Keys with a file at their final name, checked byte-identical the first time they appear. */
 const published = new Set<string>()
 const RESERVED = /\.resumable(-part|\.json|\.json\.tmp|\.lock)$|^\.resumable-batch/
+/** A file of resumable's own: a name above, or anything in the batch's staging directory. */
+const isOwnFile = (rel: string): boolean => rel.split('/').some((segment) => RESERVED.test(segment))
 
 async function finalFiles(): Promise<string[]> {
   const out: string[] = []
@@ -82,7 +84,7 @@ async function finalFiles(): Promise<string[]> {
 /** Every new file at a final name must be its object, whole: a kill never leaves a partial one there. */
 async function checkPublished(when: string): Promise<void> {
   for (const rel of await finalFiles()) {
-    if (RESERVED.test(rel.split('/').pop() as string)) continue
+    if (isOwnFile(rel)) continue
     const key = `batch/${rel}`
     const object = objects.get(key)
     if (!c.check(object !== undefined, `${when}: ${rel} is not an object of the batch`)) continue
@@ -197,10 +199,13 @@ try {
       )
     }
   await checkPublished('after the final run')
-  const left = (await finalFiles()).filter(
-    (f) => RESERVED.test(f.split('/').pop() as string) && !f.startsWith('.resumable-batch'),
-  )
+  // The journal stays (a rerun is then a no-op); nothing else of resumable's may.
+  const left = (await finalFiles()).filter((f) => isOwnFile(f) && f !== '.resumable-batch.journal')
   c.check(left.length === 0, `leftovers after the final run: ${left.slice(0, 5).join(', ')}`)
+  c.check(
+    !existsSync(join(dest, '.resumable-batch.staging')),
+    'the staging directory is removed after the final run',
+  )
   c.check(
     published.size === objects.size,
     `${published.size} of ${objects.size} objects at their destination`,

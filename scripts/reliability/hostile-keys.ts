@@ -43,6 +43,8 @@ const REFUSED: Record<string, string> = {
   'h/y.resumable.json': "resumable's checkpoint suffix",
   'h/z.resumable.lock': "resumable's lock suffix",
   'h/.resumable-batch.journal': "the batch journal's name",
+  'h/.resumable-batch.lock': "the batch lock's name",
+  'h/.resumable-batch.staging/0.part': "into the batch's staging directory",
   'h/link/pwn.txt': 'through a symlink that leads outside',
 }
 /** Keys that must arrive, at these paths. */

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict'
+import { execFileSync, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import process from 'node:process'
 import { after, before, describe, it } from 'node:test'
 import { crc64 } from '@resumable/core'
+import { BATCH_LOCK_NAME, BATCH_STAGING_NAME } from '@resumable/store-fs'
 import { MockOss } from '@resumable/testkit'
 import { type MockOssServer, startMockOss } from '@resumable/testkit/node'
 import { aliOssFactory } from '../src/ali-oss-factory.ts'
@@ -48,6 +51,14 @@ const oss3 = (...args: string[]) => [
 
 function put(bucket: string, key: string, text = key): void {
   oss.putObject(bucket, key, { bytes: encoder.encode(text) })
+}
+
+/** A batch lock whose owner process has exited. */
+function staleLock(): string {
+  const pid = Number(
+    execFileSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).toString(),
+  )
+  return JSON.stringify({ pid, host: hostname(), startedAt: 'earlier' })
 }
 
 async function tree(root: string, base = ''): Promise<string[]> {
@@ -326,9 +337,59 @@ describe('resumable status / cancel <batch dir>', () => {
     assert.equal(state.objectsDone, 1)
     assert.equal(state.objectsInProgress, 1)
     const cancel = env()
+    // And what a batch killed mid-run leaves in its own corner: a stale lock, a staging file.
+    await writeFile(join(dest, BATCH_LOCK_NAME), staleLock())
+    await mkdir(join(dest, BATCH_STAGING_NAME))
+    await writeFile(join(dest, BATCH_STAGING_NAME, '0.part'), 'small object, half')
     assert.equal(await main(['cancel', dest], cancel.cli), 0, cancel.text())
     assert.deepEqual(await tree(dest), ['done.txt'])
+    assert.deepEqual(await readdir(dest), ['done.txt'], 'no staging directory left')
     // The journal is gone: the directory is no longer a batch, and is not a file either.
     assert.notEqual(await main(['cancel', dest], env().cli), 0)
+  })
+})
+
+describe('one batch process per directory', () => {
+  it('a second batch into a directory a live batch holds exits 75 and touches nothing; status names it, cancel refuses', async () => {
+    put('b9', 'd/one.txt', 'one')
+    const dest = join(dir, 'held')
+    assert.equal(await main(s3('s3://b9/d/', dest, '--recursive'), env().cli), 0)
+    const before = await readFile(join(dest, '.resumable-batch.journal'))
+    const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], {
+      stdio: 'ignore',
+    })
+    try {
+      const pid = sleeper.pid as number
+      await writeFile(
+        join(dest, BATCH_LOCK_NAME),
+        JSON.stringify({ pid, host: hostname(), startedAt: 'earlier' }),
+      )
+      const second = env()
+      assert.equal(await main(s3('s3://b9/d/', dest, '--recursive'), second.cli), 75, second.text())
+      assert.match(second.text(), new RegExp(`pid ${pid}`))
+      assert.deepEqual(
+        (await readdir(dest)).sort(),
+        ['.resumable-batch.journal', BATCH_LOCK_NAME, 'one.txt'],
+        'no staging directory',
+      )
+      assert.deepEqual(
+        await readFile(join(dest, '.resumable-batch.journal')),
+        before,
+        'journal untouched',
+      )
+      const status = env()
+      await main(['status', dest, '--json'], status.cli)
+      assert.equal(JSON.parse(status.out.join('')).pid, pid, status.text())
+      assert.equal(await main(['cancel', dest], env().cli), 75)
+    } finally {
+      sleeper.kill('SIGKILL')
+    }
+    const after = env()
+    assert.equal(await main(s3('s3://b9/d/', dest, '--recursive'), after.cli), 0, after.text())
+    assert.deepEqual(
+      (await readdir(dest)).sort(),
+      ['.resumable-batch.journal', 'one.txt'],
+      'the stale lock taken over and released, no staging directory left',
+    )
   })
 })

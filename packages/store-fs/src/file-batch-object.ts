@@ -6,6 +6,7 @@ import {
   type ExistingFile,
   type Transport,
 } from '@resumable/core'
+import type { FileBatchStaging } from './file-batch-staging.ts'
 import { FileCheckpointStore } from './file-checkpoint-store.ts'
 import { FileTarget } from './file-target.ts'
 import { toTargetError } from './fs-errors.ts'
@@ -20,6 +21,11 @@ export interface FileBatchObjectOptions {
   readonly preallocate?: boolean
   /** `root` is already a real path (from `realpath`): it is not resolved again for every object. */
   readonly rootIsReal?: boolean
+  /**
+   * The batch's staging directory under `root`: an object fetched in one request keeps its
+   * temporary file there, with no lock file. @default beside the file, under a lock, like the rest
+   */
+  readonly staging?: FileBatchStaging
 }
 
 /**
@@ -44,8 +50,14 @@ export async function fileBatchObject(
   })
   return {
     transport,
-    target: ({ overwrite }) =>
-      new FileTarget(path, { overwrite, ...(options.preallocate ? { preallocate: true } : {}) }),
+    target: ({ overwrite, singleRequest }) =>
+      new FileTarget(path, {
+        overwrite,
+        ...(options.preallocate ? { preallocate: true } : {}),
+        ...(singleRequest && options.staging
+          ? { privateTempPath: options.staging.tempPath() }
+          : {}),
+      }),
     checkpoint: options.checkpoints ?? new FileCheckpointStore(),
     existing: () => existingFile(path),
     existingChecksum: (algorithm) => fileChecksum(path, algorithm),

@@ -1,4 +1,4 @@
-import { type FileHandle, open, rename, unlink } from 'node:fs/promises'
+import { type FileHandle, link, open, rename, unlink } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import {
   type Target,
@@ -17,6 +17,14 @@ export interface FileTargetOptions {
   readonly overwrite?: boolean
   /** Extend the temporary file to the object size when it is created (sparse where supported). @default false */
   readonly preallocate?: boolean
+  /**
+   * A temporary path no other process writes (a batch's staging directory, `FileBatchStaging`),
+   * on the destination's filesystem. The target then takes no lock file, creates the file
+   * exclusively, never resumes or keeps it, and publishes it without replacing a file that
+   * appeared meanwhile unless `overwrite`. For objects fetched in one request, which have no
+   * part checkpoint to resume from. @default `<destination>.resumable-part`, under a lock file
+   */
+  readonly privateTempPath?: string
 }
 
 /** Suffix of the temporary file written beside the destination. */
@@ -52,8 +60,10 @@ export class FileTarget implements Target {
   readonly #preallocate: boolean
   /** The last write queued: the next one starts when it settles. */
   #writing: Promise<void> = Promise.resolve()
-  readonly #lock: LockFile
+  /** Undefined with a private temporary path, which no other process can be writing. */
+  readonly #lock: LockFile | undefined
   #handle: FileHandle | undefined
+  #createdPrivate = false
   #size = 0
 
   constructor(destination: string, options: FileTargetOptions = {}) {
@@ -61,8 +71,11 @@ export class FileTarget implements Target {
       throw new TargetError('not-found', 'The destination path is empty')
     }
     this.id = resolve(destination)
-    this.tempPath = `${this.id}${TEMP_SUFFIX}`
-    this.#lock = new LockFile(`${this.id}${LOCK_SUFFIX}`)
+    const { privateTempPath } = options
+    this.tempPath =
+      privateTempPath === undefined ? `${this.id}${TEMP_SUFFIX}` : resolve(privateTempPath)
+    this.#lock =
+      privateTempPath === undefined ? new LockFile(`${this.id}${LOCK_SUFFIX}`) : undefined
     this.#overwrite = options.overwrite ?? false
     this.#preallocate = options.preallocate ?? false
   }
@@ -71,21 +84,24 @@ export class FileTarget implements Target {
   async open(options: TargetOpenOptions): Promise<TargetOpenResult> {
     this.#size = options.size
     this.#checkDestination()
-    await this.#lock.acquire()
+    await this.#lock?.acquire()
     try {
-      if (options.resume) {
+      if (options.resume && this.#lock) {
         // Of unknown length, the temp file may hold any prefix of the object.
         const reopened = await this.#reopen(
           options.sizeKnown === false ? Number.MAX_SAFE_INTEGER : options.size,
         )
         if (reopened) return { resumed: true }
       }
-      this.#handle = await open(this.tempPath, 'w+', 0o644)
+      // A private path is handed to this target alone: a file there it did not create is not its own.
+      const exclusive = !this.#lock && !this.#createdPrivate
+      this.#handle = await open(this.tempPath, exclusive ? 'wx+' : 'w+', 0o644)
+      this.#createdPrivate = !this.#lock
       if (this.#preallocate && options.size > 0) await this.#handle.truncate(options.size)
       return { resumed: false }
     } catch (error) {
       await this.#close()
-      await this.#lock.release()
+      await this.#lock?.release()
       throw error instanceof TargetError ? error : toTargetError(error, 'create', this.tempPath)
     }
   }
@@ -191,24 +207,44 @@ export class FileTarget implements Target {
       }
       await handle.sync()
       await this.#close()
-      if (!this.#overwrite && exists(this.id)) {
-        throw new TargetError(
-          'exists',
-          `${this.id} appeared while downloading; not overwritten (use overwrite)`,
-          {
-            path: this.id,
-          },
-        )
-      }
-      await rename(this.tempPath, this.id)
+      await this.#publish()
       await syncDirectory(dirname(this.id))
     } catch (error) {
       throw error instanceof TargetError ? error : toTargetError(error, 'publish', this.id)
     } finally {
       // A failed commit must not leave the handle for the garbage collector (Bun treats that as an error).
       await this.#close()
-      await this.#lock.release()
+      await this.#lock?.release()
     }
+  }
+
+  /**
+   * Moves the temporary file to the destination. Without `overwrite`, a private temporary file is
+   * hard-linked (which fails if the destination exists, atomically, whoever created it) and then
+   * unlinked; where hard links are not supported, and under the lock, the check comes before a rename.
+   */
+  async #publish(): Promise<void> {
+    if (!this.#overwrite && this.#lock === undefined) {
+      try {
+        await link(this.tempPath, this.id)
+        // Published: a second name left in the staging directory goes when the batch closes it.
+        await unlink(this.tempPath).catch(() => undefined)
+        return
+      } catch (error) {
+        if (errorCode(error) === 'EEXIST') throw this.#appeared()
+        if (!NO_HARD_LINKS.has(errorCode(error) ?? '')) throw error
+      }
+    }
+    if (!this.#overwrite && exists(this.id)) throw this.#appeared()
+    await rename(this.tempPath, this.id)
+  }
+
+  #appeared(): TargetError {
+    return new TargetError(
+      'exists',
+      `${this.id} appeared while downloading; not overwritten (use overwrite)`,
+      { path: this.id },
+    )
   }
 
   /**
@@ -218,18 +254,19 @@ export class FileTarget implements Target {
    */
   async abort(options: { readonly keep: boolean }): Promise<void> {
     await this.#close()
-    if (!options.keep) {
-      await this.#lock.acquire()
+    // A private temporary file can never be resumed: it is not kept.
+    if (!options.keep || !this.#lock) {
+      await this.#lock?.acquire()
       await unlink(this.tempPath).catch((error: unknown) => {
         if (errorCode(error) !== 'ENOENT') throw toTargetError(error, 'remove', this.tempPath)
       })
     }
-    await this.#lock.release()
+    await this.#lock?.release()
   }
 
   /** The live process writing this destination (from its lock file), or undefined when none is. */
   async runningDownload(): Promise<LockOwner | undefined> {
-    return this.#lock.liveOwner()
+    return this.#lock ? this.#lock.liveOwner() : Promise.resolve(undefined)
   }
 
   #checkDestination(): void {
@@ -292,6 +329,9 @@ export class FileTarget implements Target {
     await handle?.close().catch(() => undefined)
   }
 }
+
+/** `link` errors meaning the filesystem has no hard links (FAT, exFAT, some network mounts). */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'])
 
 function exists(path: string): boolean {
   try {

@@ -14,6 +14,11 @@ export {
   fileChecksum,
 } from './file-batch-object.ts'
 export {
+  BATCH_LOCK_NAME,
+  BATCH_STAGING_NAME,
+  FileBatchStaging,
+} from './file-batch-staging.ts'
+export {
   CHECKPOINT_SUFFIX,
   FileCheckpointStore,
   type FileCheckpointStoreOptions,

@@ -7,10 +7,13 @@ import { LOCK_SUFFIX, TEMP_SUFFIX } from './file-target.ts'
 import { errorCode, toTargetError } from './fs-errors.ts'
 import { lstatOrUndefined as probe } from './probe.ts'
 
+// The batch journal, lock and staging directory all start with this.
+const BATCH_FILES_PREFIX = '.resumable-batch.'
+
 /**
  * True for a name this package writes beside a destination (temporary file, lock, checkpoint) or
- * in the destination directory (the batch journal and its temporary copy): a key with such a name
- * could truncate another object's temporary file or the journal.
+ * in the destination directory (the batch journal and its temporary copy, the batch lock and staging
+ * directory): a key with such a name could truncate another object's temporary file or the journal.
  */
 export function isReservedName(name: string): boolean {
   return (
@@ -18,7 +21,7 @@ export function isReservedName(name: string): boolean {
     name.endsWith(LOCK_SUFFIX) ||
     name.endsWith(CHECKPOINT_SUFFIX) ||
     name.endsWith(`${CHECKPOINT_SUFFIX}.tmp`) ||
-    name.startsWith(BATCH_JOURNAL_NAME) ||
+    name.startsWith(BATCH_FILES_PREFIX) ||
     name.startsWith(`.${BATCH_JOURNAL_NAME}`)
   )
 }
@@ -92,11 +95,13 @@ export async function resolveInside(
       )
   }
   const name = segments[segments.length - 1] as string
-  if (isReservedName(name))
+  // A directory too: `.resumable-batch.staging/0.part` would land in the batch's staging directory.
+  const reserved = segments.find(isReservedName)
+  if (reserved !== undefined)
     throw new KeyRefusedError(
       'reserved-name',
       key,
-      `${JSON.stringify(name)} is a name resumable writes itself`,
+      `${JSON.stringify(reserved)} is a name resumable writes itself`,
     )
   if (isTooLongForSidecars(name))
     throw new KeyRefusedError(

@@ -2,8 +2,10 @@ import { readdir, stat, unlink } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { BatchJournalCodec } from '@resumable/core'
 import {
+  BATCH_STAGING_NAME,
   CHECKPOINT_SUFFIX,
   FileBatchJournalStore,
+  FileBatchStaging,
   FileTarget,
   LOCK_SUFFIX,
   type LockOwner,
@@ -114,6 +116,7 @@ export async function runBatchCancel(
     await unlink(join(dir, file)).catch(() => undefined)
     removed.push(file)
   }
+  removed.push(...(await FileBatchStaging.removeLeftovers(dir)))
   if ((await journal.load()) !== undefined) {
     await journal.remove()
     removed.push(relative(dir, journal.path))
@@ -133,12 +136,17 @@ export async function runBatchCancel(
 
 async function leftovers(dir: string): Promise<Leftovers> {
   const result: Leftovers = { files: [], objects: new Set(), running: [] }
+  const batch = await FileBatchStaging.runningIn(dir)
+  if (batch) result.running.push(batch)
   const walk = async (sub: string): Promise<void> => {
     const entries = await readdir(join(dir, sub), { withFileTypes: true }).catch(() => [])
     for (const entry of entries) {
       const rel = sub === '' ? entry.name : `${sub}/${entry.name}`
       // Symlinks are never followed: a batch writes nothing through them.
-      if (entry.isDirectory()) await walk(rel)
+      // The staging directory holds only temporary files of one run: cancel removes it whole.
+      if (entry.isDirectory()) {
+        if (rel !== BATCH_STAGING_NAME) await walk(rel)
+      }
       else if (entry.isFile()) {
         const suffix = [TEMP_SUFFIX, CHECKPOINT_SUFFIX, LOCK_SUFFIX].find((s) =>
           entry.name.endsWith(s),

@@ -39,8 +39,9 @@ export async function dryRun(
       const segments = safeRelativePath(object.key, input.prefix)
       claims.claim(object.key, segments)
       const name = segments[segments.length - 1] as string
-      if (isReservedName(name))
-        throw new Error(`${JSON.stringify(name)} is a name resumable writes itself`)
+      const reserved = segments.find(isReservedName)
+      if (reserved !== undefined)
+        throw new Error(`${JSON.stringify(reserved)} is a name resumable writes itself`)
       if (isTooLongForSidecars(name))
         throw new Error('the name is too long for its temporary file (.resumable-part)')
       path = segments.join('/')

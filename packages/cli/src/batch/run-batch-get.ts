@@ -7,8 +7,9 @@ import {
   type ListedObject,
   type Lister,
   OptionsError,
+  TargetError,
 } from '@resumable/core'
-import { FileBatchJournalStore, fileBatchObject } from '@resumable/store-fs'
+import { FileBatchJournalStore, FileBatchStaging, fileBatchObject } from '@resumable/store-fs'
 import type { CliEnvironment } from '../cli-environment.ts'
 import { type GetCommand, UsageError } from '../command-line.ts'
 import { ExitCode } from '../exit-codes.ts'
@@ -56,12 +57,34 @@ export async function runBatchGet(cmd: GetCommand, cli: CliEnvironment): Promise
     }
   }
   let root: string
+  let staging: FileBatchStaging
   try {
     await mkdir(cmd.destination, { recursive: true })
     root = await realpath(cmd.destination)
+    // One batch process per directory: a second would share the journal.
+    staging = await FileBatchStaging.open(root)
   } catch (error) {
     return fail(reporter, error)
   }
+  try {
+    return await runIn(root, staging, cmd, input, objects, shard, reporter, cli)
+  } finally {
+    await staging.close().catch(() => undefined)
+  }
+}
+
+/** The batch itself, once the directory is real and this process holds its batch lock. */
+async function runIn(
+  root: string,
+  staging: FileBatchStaging,
+  cmd: GetCommand,
+  input: BatchInput,
+  objects: Lister | Iterable<ListedObject>,
+  shard: { index: number; count: number } | undefined,
+  reporter: BatchReporter,
+  cli: CliEnvironment,
+): Promise<number> {
+  const flags = cmd.batch as BatchFlags
   let batch: ReturnType<typeof createBatch>
   try {
     batch = createBatch({
@@ -87,6 +110,7 @@ export async function runBatchGet(cmd: GetCommand, cli: CliEnvironment): Promise
         fileBatchObject(root, location.segments, await input.transportFor(object), {
           key: object.key,
           rootIsReal: true,
+          staging,
         }),
       onEvent: (event) => reporter.event(event),
     })
@@ -147,6 +171,10 @@ function fail(reporter: BatchReporter, error: unknown): number {
   if (error instanceof UsageError || error instanceof OptionsError) {
     reporter.error(ExitCode.usage, `${error.message} (see resumable --help)`, error)
     return ExitCode.usage
+  }
+  if (error instanceof TargetError && error.kind === 'locked') {
+    reporter.error(ExitCode.busy, `${error.message}; nothing was touched`, error)
+    return ExitCode.busy
   }
   const message = isResumableError(error) || error instanceof Error ? error.message : String(error)
   reporter.error(ExitCode.failed, message, error)

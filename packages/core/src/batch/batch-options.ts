@@ -29,8 +29,13 @@ export interface ExistingFile {
 export interface BatchObjectIO {
   /** Reads the object. */
   readonly transport: Transport
-  /** Builds the Target; `overwrite` is true only when the batch decided the existing file may be replaced. */
-  target(options: { readonly overwrite: boolean }): Target
+  /**
+   * Builds the Target; `overwrite` is true only when the batch decided the existing file may be
+   * replaced. `singleRequest` is true when the object is fetched in one request with no part
+   * checkpoint: its temporary data is then worthless once the run ends, so the store may keep it
+   * somewhere private to this run (store-fs: the batch's staging directory, with no lock file).
+   */
+  target(options: { readonly overwrite: boolean; readonly singleRequest?: boolean }): Target
   /** Where this object's part checkpoint lives; omit or `false` for none. */
   readonly checkpoint?: CheckpointStore | false
   /** Key of the part checkpoint. @default the target's id */

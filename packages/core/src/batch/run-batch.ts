@@ -194,7 +194,7 @@ export async function runBatch(
     const handle = createDownload({
       ...options.download,
       transport: oneRequest ?? io.transport,
-      target: journaled(io.target({ overwrite }), () =>
+      target: journaled(io.target({ overwrite, singleRequest: single }), () =>
         journal.record(record('commit', key, info, verified)),
       ),
       ...(single || io.checkpoint === undefined ? {} : { checkpoint: io.checkpoint }),

@@ -1,0 +1,109 @@
+import { mkdir, rm } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { toTargetError } from './fs-errors.ts'
+import { LockFile, type LockOwner } from './lock-file.ts'
+import { lstatOrUndefined } from './probe.ts'
+
+/** Lock file a running batch holds in its destination directory. */
+export const BATCH_LOCK_NAME = '.resumable-batch.lock'
+/** Directory, inside the destination, where a batch keeps its one-request objects' temporary files. */
+export const BATCH_STAGING_NAME = '.resumable-batch.staging'
+
+/**
+ * A batch's own corner of its destination directory: a lock, so one batch process at a time
+ * writes there (a second gets TargetError 'locked', never a shared journal), and a staging
+ * directory for the temporary files of objects fetched in one request.
+ *
+ * Such an object has no part checkpoint, so its temporary file is worthless once the run ends;
+ * kept here under a name no other process uses, it needs no lock file of its own. A batch of
+ * 10,000 small objects then creates 10,000 inodes, not 20,000 (a lock file each, created and
+ * removed), and its event loop never waits on creating one (BENCHMARKS.md, "Many objects").
+ * `open` empties what a killed run left here; `close` removes the directory and the lock.
+ *
+ * @example
+ * const staging = await FileBatchStaging.open('/data')
+ * try {
+ *   await downloadMany({ …, open: ({ segments }) => fileBatchObject('/data', segments, transport, { staging }) })
+ * } finally {
+ *   await staging.close()
+ * }
+ */
+export class FileBatchStaging {
+  /** Absolute path of the staging directory. */
+  readonly dir: string
+  readonly #lock: LockFile
+  #next = 0
+
+  private constructor(root: string) {
+    this.dir = join(root, BATCH_STAGING_NAME)
+    this.#lock = FileBatchStaging.#lockIn(root)
+  }
+
+  /** Takes the batch lock of `root` (taking over a stale one) and starts an empty staging directory. */
+  static async open(root: string): Promise<FileBatchStaging> {
+    const staging = new FileBatchStaging(resolve(root))
+    await staging.#lock.acquire()
+    try {
+      await staging.#empty()
+      await mkdir(staging.dir, { mode: 0o700 }).catch((error: unknown) => {
+        throw toTargetError(error, 'create the staging directory', staging.dir)
+      })
+    } catch (error) {
+      await staging.#lock.release()
+      throw error
+    }
+    return staging
+  }
+
+  /** The live process running a batch into `root`, or undefined when none is. */
+  static runningIn(root: string): Promise<LockOwner | undefined> {
+    return FileBatchStaging.#lockIn(resolve(root)).liveOwner()
+  }
+
+  /**
+   * What a killed batch left in `root` (its staging directory and stale lock), removed; returns
+   * the names removed. Refuses with TargetError 'locked' while a batch runs there.
+   */
+  static async removeLeftovers(root: string): Promise<string[]> {
+    const lock = FileBatchStaging.#lockIn(resolve(root))
+    const existed = (await lock.owner()) !== undefined
+    await lock.acquire()
+    const staging = new FileBatchStaging(resolve(root))
+    try {
+      const removed = await staging.#empty()
+      return [...(removed ? [BATCH_STAGING_NAME] : []), ...(existed ? [BATCH_LOCK_NAME] : [])]
+    } finally {
+      await lock.release()
+    }
+  }
+
+  /** A fresh temporary path in the staging directory, never handed out before in this run. */
+  tempPath(): string {
+    return join(this.dir, `${(this.#next++).toString(36)}.part`)
+  }
+
+  /** Removes the staging directory (with any temporary file still in it) and releases the lock. */
+  async close(): Promise<void> {
+    try {
+      await this.#empty()
+    } finally {
+      await this.#lock.release()
+    }
+  }
+
+  /** Removes the staging directory; true when there was one. */
+  async #empty(): Promise<boolean> {
+    try {
+      const existed = lstatOrUndefined(this.dir) !== undefined
+      // rm never follows a symlink: one planted at this name is removed, not what it points to.
+      await rm(this.dir, { recursive: true, force: true })
+      return existed
+    } catch (error) {
+      throw toTargetError(error, 'empty the staging directory', this.dir)
+    }
+  }
+
+  static #lockIn(root: string): LockFile {
+    return new LockFile(join(root, BATCH_LOCK_NAME))
+  }
+}

@@ -1,0 +1,176 @@
+import assert from 'node:assert/strict'
+import { execFileSync, spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { hostname, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import process from 'node:process'
+import { after, before, describe, it } from 'node:test'
+import { TargetError } from '@resumable/core'
+import {
+  BATCH_LOCK_NAME,
+  BATCH_STAGING_NAME,
+  FileBatchStaging,
+  FileTarget,
+  LOCK_SUFFIX,
+  resolveInside,
+  TEMP_SUFFIX,
+} from '@resumable/store-fs'
+
+let root = ''
+before(async () => {
+  root = await mkdtemp(join(tmpdir(), 'store-fs-staging-'))
+})
+after(async () => {
+  await rm(root, { recursive: true, force: true })
+})
+
+const isKind = (kind: string) => (e: unknown) => e instanceof TargetError && e.kind === kind
+const lockOf = (pid: number) => JSON.stringify({ pid, host: hostname(), startedAt: 'earlier' })
+const deadPid = (): number =>
+  Number(
+    execFileSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).toString(),
+  )
+
+async function freshDir(name: string): Promise<string> {
+  const dir = join(root, name)
+  await mkdir(dir)
+  return dir
+}
+
+describe('FileTarget with a private temporary path', () => {
+  it('writes in the staging directory, takes no lock file, and publishes at the destination', async () => {
+    const dir = await freshDir('private')
+    const staging = await FileBatchStaging.open(dir)
+    const dest = join(dir, 'a.bin')
+    const target = new FileTarget(dest, { privateTempPath: staging.tempPath() })
+    await target.open({ size: 3, resume: false })
+    await target.write(0, new Uint8Array([1, 2, 3]))
+    assert.deepEqual(await readdir(staging.dir), [target.tempPath.slice(staging.dir.length + 1)])
+    assert.equal(existsSync(dest + LOCK_SUFFIX), false, 'no lock file beside the destination')
+    assert.equal(existsSync(dest + TEMP_SUFFIX), false, 'no temporary file beside it either')
+    await target.sync()
+    await target.commit()
+    assert.deepEqual(new Uint8Array(await readFile(dest)), new Uint8Array([1, 2, 3]))
+    assert.deepEqual(await readdir(staging.dir), [], 'the staging copy is gone')
+    await staging.close()
+    assert.deepEqual((await readdir(dir)).sort(), ['a.bin'])
+  })
+
+  it('never replaces a file that appeared at the destination while downloading', async () => {
+    const dir = await freshDir('appeared')
+    const staging = await FileBatchStaging.open(dir)
+    const dest = join(dir, 'b.bin')
+    const target = new FileTarget(dest, { privateTempPath: staging.tempPath() })
+    await target.open({ size: 2, resume: false })
+    await target.write(0, new Uint8Array([7, 7]))
+    await writeFile(dest, 'theirs')
+    await assert.rejects(target.commit(), isKind('exists'))
+    assert.equal(await readFile(dest, 'utf8'), 'theirs', 'the other file is untouched')
+    await target.abort({ keep: true })
+    assert.deepEqual(await readdir(staging.dir), [], 'a private temporary file is never kept')
+    await staging.close()
+  })
+
+  it('replaces an existing destination with overwrite', async () => {
+    const dir = await freshDir('overwrite')
+    const staging = await FileBatchStaging.open(dir)
+    const dest = join(dir, 'c.bin')
+    await writeFile(dest, 'old')
+    const target = new FileTarget(dest, { overwrite: true, privateTempPath: staging.tempPath() })
+    await target.open({ size: 3, resume: false })
+    await target.write(0, new TextEncoder().encode('new'))
+    await target.commit()
+    assert.equal(await readFile(dest, 'utf8'), 'new')
+    await staging.close()
+  })
+
+  it('refuses a private path that is already taken instead of truncating it', async () => {
+    const dir = await freshDir('taken')
+    const taken = join(dir, 'someone-elses.part')
+    await writeFile(taken, 'keep me')
+    const target = new FileTarget(join(dir, 'd.bin'), { privateTempPath: taken })
+    await assert.rejects(
+      target.open({ size: 1, resume: false }),
+      (e: unknown) => isKind('io')(e) && /EEXIST/.test((e as Error).message),
+    )
+    assert.equal(await readFile(taken, 'utf8'), 'keep me')
+  })
+})
+
+describe('FileBatchStaging', () => {
+  it('keeps a second batch out of the directory while one holds it, and tidies up on close', async () => {
+    const dir = await freshDir('two-batches')
+    const first = await FileBatchStaging.open(dir)
+    const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], {
+      stdio: 'ignore',
+    })
+    try {
+      // The lock as another live process would hold it.
+      await first.close()
+      await writeFile(join(dir, BATCH_LOCK_NAME), lockOf(sleeper.pid as number))
+      await assert.rejects(FileBatchStaging.open(dir), isKind('locked'))
+      assert.equal((await FileBatchStaging.runningIn(dir))?.pid, sleeper.pid)
+      await assert.rejects(FileBatchStaging.removeLeftovers(dir), isKind('locked'))
+    } finally {
+      sleeper.kill('SIGKILL')
+      await rm(join(dir, BATCH_LOCK_NAME), { force: true })
+    }
+    const again = await FileBatchStaging.open(dir)
+    assert.ok(existsSync(again.dir))
+    await again.close()
+    assert.deepEqual(await readdir(dir), [], 'no staging directory and no lock after close')
+  })
+
+  it("takes over a killed run's stale lock and empties the staging directory it left", async () => {
+    const dir = await freshDir('stale')
+    await mkdir(join(dir, BATCH_STAGING_NAME))
+    await writeFile(join(dir, BATCH_STAGING_NAME, '0.part'), 'half an object')
+    await writeFile(join(dir, BATCH_LOCK_NAME), lockOf(deadPid()))
+    assert.equal(await FileBatchStaging.runningIn(dir), undefined, 'a dead owner is not running')
+    const staging = await FileBatchStaging.open(dir)
+    assert.deepEqual(await readdir(staging.dir), [])
+    await staging.close()
+  })
+
+  it('removeLeftovers removes a stale lock and staging directory and names them', async () => {
+    const dir = await freshDir('leftovers')
+    await mkdir(join(dir, BATCH_STAGING_NAME))
+    await writeFile(join(dir, BATCH_STAGING_NAME, '1.part'), 'x')
+    await writeFile(join(dir, BATCH_LOCK_NAME), lockOf(deadPid()))
+    assert.deepEqual((await FileBatchStaging.removeLeftovers(dir)).sort(), [
+      BATCH_LOCK_NAME,
+      BATCH_STAGING_NAME,
+    ])
+    assert.deepEqual(await readdir(dir), [])
+    assert.deepEqual(
+      await FileBatchStaging.removeLeftovers(dir),
+      [],
+      'nothing left the second time',
+    )
+  })
+
+  it('hands out a different temporary path every time', async () => {
+    const dir = await freshDir('names')
+    const staging = await FileBatchStaging.open(dir)
+    const paths = new Set(Array.from({ length: 100 }, () => staging.tempPath()))
+    assert.equal(paths.size, 100)
+    await staging.close()
+  })
+
+  it('a key into the staging directory or named like the batch lock is refused', async () => {
+    const dir = await freshDir('reserved')
+    for (const segments of [
+      [BATCH_STAGING_NAME, '0.part'],
+      [BATCH_LOCK_NAME],
+      ['a', BATCH_STAGING_NAME, 'b'],
+    ]) {
+      await assert.rejects(
+        resolveInside(dir, segments),
+        (e: unknown) => e instanceof Error && (e as { reason?: string }).reason === 'reserved-name',
+        segments.join('/'),
+      )
+    }
+    assert.deepEqual(await readdir(dir), [], 'nothing created for a refused key')
+  })
+})
