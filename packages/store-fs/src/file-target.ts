@@ -64,6 +64,8 @@ export class FileTarget implements Target {
   readonly #lock: LockFile | undefined
   #handle: FileHandle | undefined
   #createdPrivate = false
+  /** Where the furthest byte written since `open` ends (a fresh file's size, so no fstat is needed). */
+  #end = 0
   #size = 0
 
   constructor(destination: string, options: FileTargetOptions = {}) {
@@ -97,7 +99,11 @@ export class FileTarget implements Target {
       const exclusive = !this.#lock && !this.#createdPrivate
       this.#handle = await open(this.tempPath, exclusive ? 'wx+' : 'w+', 0o644)
       this.#createdPrivate = !this.#lock
-      if (this.#preallocate && options.size > 0) await this.#handle.truncate(options.size)
+      this.#end = 0
+      if (this.#preallocate && options.size > 0) {
+        await this.#handle.truncate(options.size)
+        this.#end = options.size
+      }
       return { resumed: false }
     } catch (error) {
       await this.#close()
@@ -131,6 +137,7 @@ export class FileTarget implements Target {
           position += bytesWritten
           pending = afterWritten(pending, bytesWritten)
         }
+        this.#end = Math.max(this.#end, position)
       } catch (error) {
         throw toTargetError(error, 'write to', this.tempPath)
       }
@@ -159,6 +166,7 @@ export class FileTarget implements Target {
         const { bytesWritten } = await handle.write(data, done, data.length - done, offset + done)
         done += bytesWritten
       }
+      this.#end = Math.max(this.#end, offset + data.length)
     } catch (error) {
       throw toTargetError(error, 'write to', this.tempPath)
     }
@@ -195,7 +203,9 @@ export class FileTarget implements Target {
   async commit(): Promise<void> {
     const handle = this.#open()
     try {
-      const { size } = await handle.stat()
+      // A private file was created by this target and written only through it; a shared one
+      // may have been reopened with bytes from an earlier run, so only the file can say.
+      const size = this.#lock ? (await handle.stat()).size : this.#end
       if (size !== this.#size) {
         throw new TargetError(
           'io',

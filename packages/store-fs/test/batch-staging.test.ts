@@ -85,6 +85,24 @@ describe('FileTarget with a private temporary path', () => {
     await staging.close()
   })
 
+  it('refuses to publish a private file shorter than the object, and removes it', async () => {
+    const dir = await freshDir('short')
+    const staging = await FileBatchStaging.open(dir)
+    const dest = join(dir, 'e.bin')
+    const target = new FileTarget(dest, { privateTempPath: staging.tempPath() })
+    await target.open({ size: 10, resume: false })
+    await target.writeChunks(0, [new Uint8Array(3), new Uint8Array(2)])
+    await target.write(7, new Uint8Array(2))
+    await assert.rejects(
+      target.commit(),
+      (e: unknown) => isKind('io')(e) && /holds 9 bytes/.test((e as Error).message),
+    )
+    assert.equal(existsSync(dest), false)
+    await target.abort({ keep: true })
+    assert.deepEqual(await readdir(staging.dir), [])
+    await staging.close()
+  })
+
   it('refuses a private path that is already taken instead of truncating it', async () => {
     const dir = await freshDir('taken')
     const taken = join(dir, 'someone-elses.part')
