@@ -83,3 +83,40 @@ describe('downloadMany: listed objects that fit in one request', () => {
     assert.deepEqual(dest.file('big.bin'), bucket.objects.get('data/big.bin')?.bytes)
   })
 })
+
+describe('downloadMany: where one-request objects keep their temporary data', () => {
+  it('asks the store for a run-private target (singleRequest) only for objects that fit in one request', async () => {
+    const bucket = new FakeBucket()
+    bucket.wholeReads = true
+    bucket.put('data/small-a.bin', 4 * KiB)
+    bucket.put('data/small-b.bin', 8 * KiB)
+    bucket.put('data/big.bin', 600 * KiB)
+    const dest = new MemoryDestination(bucket)
+    const asked = new Map<string, boolean | undefined>()
+    const summary = await downloadMany({
+      id: 'fake://bucket/data/ → /dest',
+      prefix: 'data/',
+      objects: bucket.listing(),
+      open: (location, object) => {
+        const io = dest.open(location, object)
+        return {
+          ...io,
+          target: (options) => {
+            asked.set(object.key, options.singleRequest)
+            return io.target(options)
+          },
+        }
+      },
+      journal: new MemoryBatchJournalStore(),
+      concurrency: 4,
+      download: { partSize: 256 * KiB, singleRequestThreshold: 256 * KiB, retryBaseDelayMs: 1 },
+    })
+    assert.equal(summary.ok, true)
+    assert.deepEqual(Object.fromEntries(asked), {
+      'data/small-a.bin': true,
+      'data/small-b.bin': true,
+      'data/big.bin': false,
+    })
+    assert.deepEqual(dest.file('big.bin'), bucket.objects.get('data/big.bin')?.bytes)
+  })
+})

@@ -146,8 +146,7 @@ async function leftovers(dir: string): Promise<Leftovers> {
       // The staging directory holds only temporary files of one run: cancel removes it whole.
       if (entry.isDirectory()) {
         if (rel !== BATCH_STAGING_NAME) await walk(rel)
-      }
-      else if (entry.isFile()) {
+      } else if (entry.isFile()) {
         const suffix = [TEMP_SUFFIX, CHECKPOINT_SUFFIX, LOCK_SUFFIX].find((s) =>
           entry.name.endsWith(s),
         )

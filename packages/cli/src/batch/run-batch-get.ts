@@ -67,23 +67,27 @@ export async function runBatchGet(cmd: GetCommand, cli: CliEnvironment): Promise
     return fail(reporter, error)
   }
   try {
-    return await runIn(root, staging, cmd, input, objects, shard, reporter, cli)
+    return await runIn(cmd, cli, { root, staging, input, objects, shard, reporter })
   } finally {
     await staging.close().catch(() => undefined)
   }
 }
 
+/** What `runBatchGet` has settled before the batch runs. */
+interface Prepared {
+  /** The destination directory's real path. */
+  readonly root: string
+  /** Its batch lock and staging directory, held by this process. */
+  readonly staging: FileBatchStaging
+  readonly input: BatchInput
+  readonly objects: Lister | Iterable<ListedObject>
+  readonly shard: { index: number; count: number } | undefined
+  readonly reporter: BatchReporter
+}
+
 /** The batch itself, once the directory is real and this process holds its batch lock. */
-async function runIn(
-  root: string,
-  staging: FileBatchStaging,
-  cmd: GetCommand,
-  input: BatchInput,
-  objects: Lister | Iterable<ListedObject>,
-  shard: { index: number; count: number } | undefined,
-  reporter: BatchReporter,
-  cli: CliEnvironment,
-): Promise<number> {
+async function runIn(cmd: GetCommand, cli: CliEnvironment, prepared: Prepared): Promise<number> {
+  const { root, staging, input, objects, shard, reporter } = prepared
   const flags = cmd.batch as BatchFlags
   let batch: ReturnType<typeof createBatch>
   try {
