@@ -1,4 +1,5 @@
 import { open } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import {
   type BatchObjectIO,
   type ChecksumAlgorithm,
@@ -23,7 +24,8 @@ export interface FileBatchObjectOptions {
   readonly rootIsReal?: boolean
   /**
    * The batch's staging directory under `root`: an object fetched in one request keeps its
-   * temporary file there, with no lock file. @default beside the file, under a lock, like the rest
+   * temporary file there, with no lock file, unless its directory is on another filesystem (a
+   * mount inside the destination). @default beside the file, under a lock, like the rest
    */
   readonly staging?: FileBatchStaging
 }
@@ -54,7 +56,7 @@ export async function fileBatchObject(
       new FileTarget(path, {
         overwrite,
         ...(options.preallocate ? { preallocate: true } : {}),
-        ...(singleRequest && options.staging
+        ...(singleRequest && options.staging?.sharesFilesystemWith(dirname(path))
           ? { privateTempPath: options.staging.tempPath() }
           : {}),
       }),

@@ -2,7 +2,7 @@ import { mkdir, rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { toTargetError } from './fs-errors.ts'
 import { LockFile, type LockOwner } from './lock-file.ts'
-import { lstatOrUndefined } from './probe.ts'
+import { lstatOrUndefined, statOrUndefined } from './probe.ts'
 
 /** Lock file a running batch holds in its destination directory. */
 export const BATCH_LOCK_NAME = '.resumable-batch.lock'
@@ -33,6 +33,9 @@ export class FileBatchStaging {
   readonly dir: string
   readonly #lock: LockFile
   #next = 0
+  /** The staging directory's device, to tell whether a destination directory shares its filesystem. */
+  #device: number | bigint | undefined
+  readonly #sameDevice = new Map<string, boolean>()
 
   private constructor(root: string) {
     this.dir = join(root, BATCH_STAGING_NAME)
@@ -48,6 +51,7 @@ export class FileBatchStaging {
       await mkdir(staging.dir, { mode: 0o700 }).catch((error: unknown) => {
         throw toTargetError(error, 'create the staging directory', staging.dir)
       })
+      staging.#device = lstatOrUndefined(staging.dir)?.dev
     } catch (error) {
       await staging.#lock.release()
       throw error
@@ -75,6 +79,21 @@ export class FileBatchStaging {
     } finally {
       await lock.release()
     }
+  }
+
+  /**
+   * True when a file in `dir` can be published from the staging directory: both are on one
+   * filesystem (a link or rename cannot cross a mount point inside the destination). Asked once
+   * per directory.
+   */
+  sharesFilesystemWith(dir: string): boolean {
+    let same = this.#sameDevice.get(dir)
+    if (same === undefined) {
+      const device = statOrUndefined(dir)?.dev
+      same = device !== undefined && device === this.#device
+      this.#sameDevice.set(dir, same)
+    }
+    return same
   }
 
   /** A fresh temporary path in the staging directory, never handed out before in this run. */

@@ -6,12 +6,13 @@ import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import process from 'node:process'
 import { after, before, describe, it } from 'node:test'
-import { TargetError } from '@resumable/core'
+import { TargetError, type Transport } from '@resumable/core'
 import {
   BATCH_LOCK_NAME,
   BATCH_STAGING_NAME,
   FileBatchStaging,
   FileTarget,
+  fileBatchObject,
   LOCK_SUFFIX,
   resolveInside,
   TEMP_SUFFIX,
@@ -166,6 +167,39 @@ describe('FileBatchStaging', () => {
       [],
       'nothing left the second time',
     )
+  })
+
+  it('an object under a filesystem mounted inside the destination keeps its temporary file beside it (real tmpfs when root)', async (t) => {
+    const dir = await freshDir('mounted')
+    const mount = join(dir, 'mnt')
+    await mkdir(mount)
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mount], { stdio: 'ignore' })
+    } catch {
+      t.skip('cannot mount a tmpfs here (needs root)')
+      return
+    }
+    const staging = await FileBatchStaging.open(dir)
+    try {
+      const transport = { id: 'unused' } as unknown as Transport
+      const top = await fileBatchObject(dir, ['top.bin'], transport, { staging })
+      const topTarget = top.target({ overwrite: false, singleRequest: true }) as FileTarget
+      assert.ok(topTarget.tempPath.startsWith(staging.dir), 'same filesystem: staged')
+      const inner = await fileBatchObject(dir, ['mnt', 'x.bin'], transport, { staging })
+      const target = inner.target({ overwrite: false, singleRequest: true }) as FileTarget
+      assert.equal(
+        target.tempPath,
+        join(mount, 'x.bin') + TEMP_SUFFIX,
+        'another filesystem: beside it',
+      )
+      await target.open({ size: 2, resume: false })
+      await target.write(0, new Uint8Array([4, 2]))
+      await target.commit()
+      assert.deepEqual(new Uint8Array(await readFile(join(mount, 'x.bin'))), new Uint8Array([4, 2]))
+    } finally {
+      await staging.close()
+      execFileSync('umount', [mount])
+    }
   })
 
   it('hands out a different temporary path every time', async () => {
