@@ -382,7 +382,10 @@ describe('one batch process per directory', () => {
       assert.equal(JSON.parse(status.out.join('')).pid, pid, status.text())
       assert.equal(await main(['cancel', dest], env().cli), 75)
     } finally {
+      // Reaped, not just signalled: a zombie still answers kill(pid, 0) as alive.
+      const exited = new Promise((resolve) => sleeper.once('exit', resolve))
       sleeper.kill('SIGKILL')
+      await exited
     }
     const after = env()
     assert.equal(await main(s3('s3://b9/d/', dest, '--recursive'), after.cli), 0, after.text())
