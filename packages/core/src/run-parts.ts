@@ -51,8 +51,17 @@ export async function runParts(ctx: RunContext, writer: CheckpointWriter): Promi
       })
   }, options.checkpointIntervalMs)
 
+  // Each worker listens to a signal of its own, and one listener here relays the stop to them all:
+  // a listener per worker (and per retry's sleep) on one shared signal passes Node's limit of 10
+  // at concurrency 11 and up, and Node then warns of a leak on the user's terminal.
+  const workerStops = new Set<AbortController>()
+  const relayStop = (): void => {
+    for (const own of workerStops) own.abort(stop.signal.reason)
+  }
+  stop.signal.addEventListener('abort', relayStop, { once: true })
+
   let next = 0
-  const worker = async (): Promise<void> => {
+  const fetchParts = async (workerCtx: RunContext): Promise<void> => {
     // Made on first use: a Target with gather writes takes a body's own chunks and needs no
     // buffer to copy them into, unless a transport lends its chunks.
     let buffer: Uint8Array | undefined
@@ -65,7 +74,7 @@ export async function runParts(ctx: RunContext, writer: CheckpointWriter): Promi
       if (index === undefined) return
       ctx.counters.inFlight++
       try {
-        await fetchPart(partCtx, index, writeBuffer)
+        await fetchPart(workerCtx, index, writeBuffer)
         const { start, end } = partRange(state.plan, index)
         // A stream of unknown length stays partial: its length is what was written.
         const bytes = state.partial(index)?.written ?? end - start + 1
@@ -78,6 +87,17 @@ export async function runParts(ctx: RunContext, writer: CheckpointWriter): Promi
       }
     }
   }
+  const worker = async (): Promise<void> => {
+    const own = new AbortController()
+    if (stop.signal.aborted) own.abort(stop.signal.reason)
+    workerStops.add(own)
+    const workerCtx: RunContext = { ...partCtx, signal: own.signal }
+    try {
+      await fetchParts(workerCtx)
+    } finally {
+      workerStops.delete(own)
+    }
+  }
   try {
     const workers = Math.min(options.concurrency, queue.length)
     const first = worker()
@@ -86,6 +106,7 @@ export async function runParts(ctx: RunContext, writer: CheckpointWriter): Promi
   } finally {
     clearInterval(timer)
     ctx.signal.removeEventListener('abort', onRunAbort)
+    stop.signal.removeEventListener('abort', relayStop)
     // A save still running must land before the caller commits or removes the checkpoint.
     await saving
   }

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { download } from '@resumable/core'
+import { makeObject } from '@resumable/testkit'
+import { setup } from './helpers/harness.ts'
+
+/**
+ * Runs `body` while counting the 'abort' listeners registered on each signal at once; returns the
+ * most any one signal held. Node warns of a leak on the user's terminal past 10.
+ */
+async function mostAbortListeners(body: () => Promise<unknown>): Promise<number> {
+  const proto = EventTarget.prototype
+  const add = proto.addEventListener
+  const remove = proto.removeEventListener
+  const live = new WeakMap<object, Set<unknown>>()
+  let most = 0
+  proto.addEventListener = function (this: EventTarget, type: string, listener, options) {
+    if (type === 'abort' && listener) {
+      const set = live.get(this) ?? new Set()
+      live.set(this, set)
+      set.add(listener)
+      most = Math.max(most, set.size)
+      // A `once` listener leaves when the signal aborts: forget it then too.
+      if (typeof options === 'object' && options?.once)
+        add.call(this, 'abort', () => set.delete(listener), { once: true })
+    }
+    return add.call(this, type, listener, options)
+  }
+  proto.removeEventListener = function (this: EventTarget, type: string, listener, options) {
+    if (type === 'abort') live.get(this)?.delete(listener)
+    return remove.call(this, type, listener, options)
+  }
+  try {
+    await body()
+  } finally {
+    proto.addEventListener = add
+    proto.removeEventListener = remove
+  }
+  return most
+}
+
+describe('abort listeners', () => {
+  it('stay under Node’s warning limit on every signal at concurrency 32, with every part retried once', async () => {
+    const object = makeObject(64 * 100 * 1024)
+    const base = setup(object)
+    // Every part's first read drops: 32 workers back off and retry at the same time.
+    const failed = new Set<number>()
+    base.transport.fault = ({ start }) => {
+      if (failed.has(start)) return undefined
+      failed.add(start)
+      return { type: 'reset', afterBytes: 1000 }
+    }
+    const most = await mostAbortListeners(() =>
+      download(base.options({ concurrency: 32, retries: 3 })),
+    )
+    assert.deepEqual(base.target.committed, object.bytes)
+    assert.ok(most <= 4, `one signal held ${most} abort listeners at once`)
+  })
+})
