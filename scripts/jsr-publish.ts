@@ -1,7 +1,7 @@
 /**
  * Publishes the JSR packages (those with a jsr.json) from a throwaway copy of this checkout that is
  * made a Deno workspace (each jsr.json becomes the member's deno.json), so members import each other
- * as `jsr:@resumable/…` and npm dependencies (msw, @smithy/signature-v4) as `npm:`. Each member gets
+ * as `jsr:@resumable/…` and npm dependencies (e.g. msw) as `npm:`. Each member gets
  * its version from its package.json in the copy, so changesets stays the one source of versions,
  * and no deno.json sits in the repo (where it would change how `deno test` resolves packages).
  *

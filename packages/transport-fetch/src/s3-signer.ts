@@ -1,6 +1,6 @@
-import type { SignatureV4 } from '@smithy/signature-v4'
-import { WebCryptoSha256 } from './sha256.ts'
+import { encodeRfc3986 } from './encode.ts'
 import type { Credentials } from './types.ts'
+import { hmacSha256, sha256, toHex, utf8 } from './web-crypto.ts'
 
 /** A request about to be signed with AWS Signature V4. */
 export interface S3SignRequest {
@@ -19,77 +19,134 @@ export interface S3SignRequest {
 /** Signs requests in place with the given keys. */
 export type S3Signer = (request: S3SignRequest, credentials: Credentials) => Promise<void>
 
-// Node's fetch rewrites Accept-Encoding when a Range header is present ("identity, identity"),
-// so a signed accept-encoding would not match what reaches the server.
-const UNSIGNABLE = new Set(['accept-encoding'])
+const ALGORITHM = 'AWS4-HMAC-SHA256'
 
-// Loaded on the first S3 signature, not at import: @smithy/signature-v4 and its imports add ~15 MB
-// of RSS and ~0.1 s of start-up to every process, and a URL or OSS download never signs for S3.
-let smithy: Promise<typeof import('@smithy/signature-v4')> | undefined
+/**
+ * Headers left out of the signature: those a proxy or the HTTP stack may add or rewrite on the
+ * way (the set the AWS SDKs leave unsigned), and `accept-encoding`, which Node's fetch rewrites
+ * when a Range header is present ("identity, identity").
+ */
+const UNSIGNED = new Set([
+  'accept-encoding',
+  'authorization',
+  'cache-control',
+  'connection',
+  'expect',
+  'from',
+  'keep-alive',
+  'max-forwards',
+  'pragma',
+  'referer',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'user-agent',
+  'x-amzn-trace-id',
+])
 
-async function smithySigner(region: string, service: string, c: Credentials): Promise<SignatureV4> {
-  smithy ??= import('@smithy/signature-v4')
-  const { SignatureV4 } = await smithy
-  const identity = c.sessionToken
-    ? {
-        accessKeyId: c.accessKeyId,
-        secretAccessKey: c.secretAccessKey,
-        sessionToken: c.sessionToken,
-      }
-    : { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey }
-  return new SignatureV4({
-    service,
-    region,
-    credentials: identity,
-    sha256: WebCryptoSha256,
-    // The path is encoded once already; S3 signs it as sent (no double encoding, no normalisation).
-    uriEscapePath: false,
-    applyChecksum: false,
-  })
+const isSigned = (name: string): boolean =>
+  !UNSIGNED.has(name) && !name.startsWith('proxy-') && !name.startsWith('sec-')
+
+/** `20130524T000000Z`: the ISO 8601 basic form SigV4 uses. */
+function amzDate(date: Date): string {
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '')
 }
 
-const signersByScope = new Map<string, WeakMap<Credentials, Promise<SignatureV4>>>()
+/** SigV4's canonical query: every pair encoded, sorted by name then value, `name=` when empty. */
+function canonicalQuery(query: readonly (readonly [string, string])[]): string {
+  return query
+    .map(([k, v]) => [encodeRfc3986(k), encodeRfc3986(v)] as const)
+    .sort(([ka, va], [kb, vb]) => (ka < kb ? -1 : ka > kb ? 1 : va < vb ? -1 : va > vb ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`)
+    .join('&')
+}
 
-/** Builds a SigV4 signer over @smithy/signature-v4 with a Web Crypto SHA-256, `UNSIGNED-PAYLOAD` bodies. */
+/**
+ * Signing keys derived lately, by secret, day, region and service: a key serves a whole UTC day,
+ * so deriving it (four HMACs) per request of a batch of thousands is wasted work. In memory only,
+ * never logged; bounded so rotated secrets do not accumulate.
+ */
+const signingKeys = new Map<string, Promise<Uint8Array<ArrayBuffer>>>()
+const MAX_SIGNING_KEYS = 16
+
+function signingKey(
+  secret: string,
+  day: string,
+  region: string,
+  service: string,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const id = `${day}\n${region}\n${service}\n${secret}`
+  let key = signingKeys.get(id)
+  if (key === undefined) {
+    key = (async () => {
+      let k = await hmacSha256(utf8(`AWS4${secret}`), utf8(day))
+      k = await hmacSha256(k, utf8(region))
+      k = await hmacSha256(k, utf8(service))
+      return hmacSha256(k, utf8('aws4_request'))
+    })()
+    if (signingKeys.size >= MAX_SIGNING_KEYS) signingKeys.clear()
+    signingKeys.set(id, key)
+    // A failed derivation must not be served from the cache.
+    key.catch(() => signingKeys.delete(id))
+  }
+  return key
+}
+
+/**
+ * Builds an AWS Signature V4 signer (header form) for one region and service. Bodies are never
+ * signed: `x-amz-content-sha256` is `UNSIGNED-PAYLOAD` unless the caller set it (the AWS test
+ * vectors do). Every header present is signed except those in `UNSIGNED`, with `host` from the
+ * URL as fetch will send it.
+ *
+ * @example
+ * ```ts
+ * const sign = createS3Signer({ region: 'us-east-1' })
+ * const headers = new Headers({ range: 'bytes=0-9' })
+ * const url = new URL('https://examplebucket.s3.amazonaws.com/test.txt')
+ * await sign({ method: 'GET', url, query: [], headers, date: new Date() }, credentials)
+ * await fetch(url, { headers })
+ * ```
+ */
 export function createS3Signer(options: {
   readonly region: string
   readonly service?: string
 }): S3Signer {
+  const { region } = options
   const service = options.service ?? 's3'
-  // One smithy signer per credentials object and scope, shared by every transport (a batch makes
-  // one per object), so its signing-key cache is reused until a rotation.
-  const scope = `${options.region}\n${service}`
-  let signers = signersByScope.get(scope)
-  if (!signers) {
-    signers = new WeakMap<Credentials, Promise<SignatureV4>>()
-    signersByScope.set(scope, signers)
-  }
   return async ({ method, url, query, headers, date }, credentials) => {
-    let signer = signers.get(credentials)
-    if (!signer) {
-      signer = smithySigner(options.region, service, credentials)
-      signers.set(credentials, signer)
-    }
-    // GETs carry no body: UNSIGNED-PAYLOAD, unless the caller fixed a hash (the AWS test vectors do).
+    const dateTime = amzDate(date)
+    const day = dateTime.slice(0, 8)
+    headers.set('x-amz-date', dateTime)
+    if (credentials.sessionToken) headers.set('x-amz-security-token', credentials.sessionToken)
     if (!headers.has('x-amz-content-sha256'))
       headers.set('x-amz-content-sha256', 'UNSIGNED-PAYLOAD')
-    const bag: Record<string, string> = { host: url.host }
-    for (const [name, value] of headers) bag[name] = value
-    const signed = await (await signer).sign(
-      {
-        method,
-        protocol: url.protocol,
-        hostname: url.hostname,
-        path: url.pathname,
-        query: Object.fromEntries(query),
-        headers: bag,
-        ...(url.port ? { port: Number(url.port) } : {}),
-      },
-      { signingDate: date, unsignableHeaders: UNSIGNABLE },
-    )
-    for (const [name, value] of Object.entries(signed.headers)) {
-      // fetch sets Host itself from the URL (the same url.host that was signed).
-      if (name.toLowerCase() !== 'host') headers.set(name, value)
+    // Headers iterates lower-case names in sorted order; `host` sorts in among them.
+    const signed: [string, string][] = [['host', url.host]]
+    for (const [name, value] of headers) {
+      if (name !== 'host' && isSigned(name)) signed.push([name, value])
     }
+    signed.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    const signedNames = signed.map(([name]) => name).join(';')
+    const canonical = [
+      method,
+      // Already encoded once, as sent: S3 signs the path without a second encoding or normalising.
+      url.pathname,
+      canonicalQuery(query),
+      signed.map(([name, value]) => `${name}:${value.trim().replace(/\s+/g, ' ')}\n`).join(''),
+      signedNames,
+      headers.get('x-amz-content-sha256'),
+    ].join('\n')
+    const scope = `${day}/${region}/${service}/aws4_request`
+    const toSign = `${ALGORITHM}\n${dateTime}\n${scope}\n${toHex(await sha256(utf8(canonical)))}`
+    const key = await signingKey(credentials.secretAccessKey, day, region, service)
+    const signature = toHex(await hmacSha256(key, utf8(toSign)))
+    headers.set(
+      'authorization',
+      `${ALGORITHM} Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedNames}, Signature=${signature}`,
+    )
   }
 }

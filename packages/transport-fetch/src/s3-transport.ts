@@ -47,7 +47,7 @@ const AWS_HOST = /^(?:[^.]+\.)*s3[.-]([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/
 const OSS_S3_HOST = /(?:^|\.)s3\.oss-([a-z0-9-]+?)(?:-internal)?\.aliyuncs\.com$/
 
 /**
- * Creates a Transport for one object in an S3-compatible store, signing with @smithy/signature-v4.
+ * Creates a Transport for one object in an S3-compatible store, signing with AWS Signature V4.
  *
  * @example
  * ```ts

@@ -14,7 +14,8 @@ function bytesOf(data: SourceData): Uint8Array<ArrayBuffer> {
 
 /**
  * SHA-256 / HMAC-SHA256 in the `Checksum` shape @smithy/signature-v4 expects, on Web Crypto so it
- * runs unchanged on Node, Deno, Bun and browsers. It buffers input: signing hashes short strings only.
+ * runs unchanged on Node, Deno, Bun and browsers: for presigning S3 URLs with smithy yourself (the
+ * transports sign with their own SigV4 and do not need it). It buffers input: signing hashes short strings only.
  */
 export class WebCryptoSha256 {
   readonly #secret: Uint8Array<ArrayBuffer> | undefined
