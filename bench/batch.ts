@@ -3,10 +3,13 @@
 // (both sign SigV4) and OSS mode (resumable signs OSS V4; rclone speaks S3 to the same mock).
 // Paired rounds in alternating order; objects/s and MiB/s, medians. resumable runs as a user runs
 // it: the CLI bundled into one file (as bench:compare does) under plain `node`, not through tsx.
+// With GNU time, each row also gives the contender's CPU per object (user + sys) and peak RSS, and
+// the mock's own CPU per object while serving it (it runs in this process, on the same cores).
 // Not part of npm test.
 //   npm run bench:batch -- [--small 10000] [--big 100] [--rounds 3] [--concurrency 16]
 import { spawn } from 'node:child_process'
-import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import process from 'node:process'
@@ -127,24 +130,48 @@ const rcloneThenSync: Contender = {
   },
 }
 
-async function run(contender: Contender, set: (typeof sets)[number]): Promise<number> {
+/** One run: wall seconds; CPU seconds and peak RSS of the contender (GNU time); the mock's CPU seconds. */
+interface RunSample {
+  readonly seconds: number
+  readonly cpu: number | undefined
+  readonly rssMiB: number | undefined
+  readonly mockCpu: number
+}
+
+const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined
+
+async function run(contender: Contender, set: (typeof sets)[number]): Promise<RunSample> {
   const dest = join(dir, 'dest')
   await rm(dest, { recursive: true, force: true })
   const { file, args, env } = contender.command(set.prefix, dest)
+  const timeFile = join(dir, 'time.txt')
+  const [command, commandArgs] = gnuTime
+    ? [gnuTime, ['-f', '%U %S %M', '-o', timeFile, file, ...args]]
+    : [file, args]
+  const mockBefore = process.cpuUsage()
   const started = performance.now()
-  const child = spawn(file, args, { env, stdio: ['ignore', 'ignore', 'pipe'] })
+  const child = spawn(command, commandArgs, { env, stdio: ['ignore', 'ignore', 'pipe'] })
   let err = ''
   child.stderr.setEncoding('utf8').on('data', (d: string) => {
     err += d
   })
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
   const seconds = (performance.now() - started) / 1000
+  const mock = process.cpuUsage(mockBefore)
   if (code !== 0) throw new Error(`${contender.name} exited ${code}: ${err.slice(-800)}`)
   let files = 0
   for (const entry of await readdir(dest)) if (!entry.startsWith('.')) files++
   if (files !== set.objects)
     throw new Error(`${contender.name} left ${files} files, expected ${set.objects}`)
-  return seconds
+  let cpu: number | undefined
+  let rssMiB: number | undefined
+  if (gnuTime) {
+    const [user = 0, sys = 0, rssKiB = 0] =
+      (await readFile(timeFile, 'utf8')).trim().split('\n').at(-1)?.split(' ').map(Number) ?? []
+    cpu = user + sys
+    rssMiB = rssKiB / 1024
+  }
+  return { seconds, cpu, rssMiB, mockCpu: (mock.user + mock.system) / 1e6 }
 }
 
 const median = (xs: number[]): number => {
@@ -158,20 +185,27 @@ try {
   for (const mode of values.modes.split(',') as ('s3' | 'oss')[]) {
     const contenders = [resumable(mode), rclone, rcloneThenSync]
     for (const set of sets) {
-      const times = new Map<string, number[]>(contenders.map((c) => [c.name, []]))
+      const samples = new Map<string, RunSample[]>(contenders.map((c) => [c.name, []]))
       for (let round = 0; round < roundCount; round++) {
         // Paired rounds: every contender each round, the order alternating.
         const order = round % 2 === 0 ? contenders : [...contenders].reverse()
-        for (const contender of order) times.get(contender.name)?.push(await run(contender, set))
+        for (const contender of order) samples.get(contender.name)?.push(await run(contender, set))
         process.stderr.write(`  ${mode} ${set.name} round ${round + 1}/${roundCount} done\n`)
       }
-      const ours = median(times.get(contenders[0]?.name as string) ?? [])
-      const theirs = median(times.get(rclone.name) ?? [])
-      const theirsSynced = median(times.get(rcloneThenSync.name) ?? [])
+      const medianOf = (name: string, pick: (s: RunSample) => number | undefined) => {
+        const values = (samples.get(name) ?? []).map(pick)
+        return values.every((v) => v !== undefined) ? median(values as number[]) : undefined
+      }
+      const ours = medianOf(contenders[0]?.name as string, (s) => s.seconds) as number
+      const theirs = medianOf(rclone.name, (s) => s.seconds) as number
+      const theirsSynced = medianOf(rcloneThenSync.name, (s) => s.seconds) as number
+      const perObject = (seconds: number | undefined) =>
+        seconds === undefined ? '–' : ((seconds * 1000) / set.objects).toFixed(2)
       for (const contender of contenders) {
-        const t = median(times.get(contender.name) ?? [])
+        const t = medianOf(contender.name, (s) => s.seconds) as number
+        const rss = medianOf(contender.name, (s) => s.rssMiB)
         rows.push(
-          `| ${mode.toUpperCase()} | ${set.name} | ${contender.name} | ${(set.objects / t).toFixed(0)} | ${(set.bytes / MiB / t).toFixed(1)} | ${t.toFixed(2)} s |${contender === contenders[0] ? ` ${(theirs / ours).toFixed(2)}× | ${(theirsSynced / ours).toFixed(2)}×` : ' |'}`,
+          `| ${mode.toUpperCase()} | ${set.name} | ${contender.name} | ${(set.objects / t).toFixed(0)} | ${(set.bytes / MiB / t).toFixed(1)} | ${t.toFixed(2)} s | ${perObject(medianOf(contender.name, (s) => s.cpu))} | ${perObject(medianOf(contender.name, (s) => s.mockCpu))} | ${rss === undefined ? '–' : rss.toFixed(0)} |${contender === contenders[0] ? ` ${(theirs / ours).toFixed(2)}× | ${(theirsSynced / ours).toFixed(2)}×` : ' |'}`,
         )
       }
     }
@@ -186,8 +220,8 @@ process.stdout.write(
       .map((l) => l.toFixed(2))
       .join(' ')}`,
     '',
-    '| mode | objects | contender | objects/s | MiB/s | median time | vs rclone | vs rclone + sync |',
-    '|---|---|---|---|---|---|---|---|',
+    '| mode | objects | contender | objects/s | MiB/s | median time | CPU ms/object | mock CPU ms/object | peak RSS MiB | vs rclone | vs rclone + sync |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map((r) => `${r} |`),
     '',
   ].join('\n'),
