@@ -181,7 +181,7 @@ async function attempt(
     resumedParts: state.doneCount,
   })
 
-  const meter = new ProgressMeter()
+  const meter = new ProgressMeter(counters.fetchedBytes)
   const runState = state
   const ctx: RunContext = {
     options,

@@ -4,24 +4,33 @@ const WINDOW_MS = 5000
 
 /** Turns byte counts into a rate and ETA over a sliding window, so one slow second does not swing the ETA. */
 export class ProgressMeter {
-  readonly #samples: { at: number; bytes: number }[] = []
+  readonly #samples: { at: number; bytes: number }[]
+  /** The newest count, kept even between stored samples: a run shorter than 100 ms still has a rate. */
+  #latest: { at: number; bytes: number }
   #lastReport = Number.NEGATIVE_INFINITY
 
-  /** Records that `fetched` bytes have arrived in total this run (at most one sample per 100 ms). */
+  /** Starts measuring now, from `fetched` bytes (what the run had fetched before the meter). */
+  constructor(fetched = 0, now: number = Date.now()) {
+    this.#latest = { at: now, bytes: fetched }
+    this.#samples = [this.#latest]
+  }
+
+  /** Records that `fetched` bytes have arrived in total this run (at most one stored sample per 100 ms). */
   sample(fetched: number, now: number = Date.now()): void {
+    this.#latest = { at: now, bytes: fetched }
     const last = this.#samples[this.#samples.length - 1]
     if (last && now - last.at < 100) return
-    this.#samples.push({ at: now, bytes: fetched })
+    this.#samples.push(this.#latest)
     while (this.#samples.length > 2 && (this.#samples[0] as { at: number }).at < now - WINDOW_MS) {
       this.#samples.shift()
     }
   }
 
-  /** Bytes per second across the window. */
+  /** Bytes per second across the window, up to the newest count. */
   rate(): number {
     const first = this.#samples[0]
-    const last = this.#samples[this.#samples.length - 1]
-    if (!first || !last || last.at <= first.at) return 0
+    const last = this.#latest
+    if (!first || last.at <= first.at) return 0
     return ((last.bytes - first.bytes) * 1000) / (last.at - first.at)
   }
 
