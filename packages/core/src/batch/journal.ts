@@ -76,21 +76,17 @@ export class BatchJournal {
     return journal
   }
 
-  /** What the journal knows about `key`. */
+  /** What the journal said about `key` when it was opened (what earlier runs recorded). */
   entry(key: string): JournalEntry | undefined {
     return this.#entries.get(key)
   }
 
-  /** Objects recorded done. */
-  get doneCount(): number {
-    let n = 0
-    for (const entry of this.#entries.values()) if (entry.done) n++
-    return n
-  }
-
-  /** Records `record`; resolves once it is durable. */
+  /**
+   * Records `record`; resolves once it is durable. Only the store keeps it: a run asks about each
+   * key once, before fetching it, so holding this run's records in memory too would cost ~0.4 KB
+   * per object for nothing — on a batch of millions, hundreds of MB.
+   */
   record(record: JournalObjectRecord): Promise<void> {
-    this.#remember(record)
     if (!this.#store) return Promise.resolve()
     this.#pending.push(BatchJournalCodec.encode(record))
     return new Promise<void>((resolve, reject) => {
