@@ -113,7 +113,7 @@ describe('download: faults', () => {
     const { target, transport, options, events } = setup(object)
     transport.iterableBodies = true
     transport.fault = ({ n }) => (n === 0 ? { type: 'stall', afterBytes: 20_000 } : undefined)
-    await download(options({ concurrency: 1, stallTimeoutMs: 50 }))
+    await download(options({ concurrency: 1, stallTimeoutMs: 200 }))
     assert.deepEqual(target.committed, object.bytes)
     const retry = events.find((e) => e.type === 'retry')
     assert.equal(retry?.type === 'retry' && retry.reason.kind, 'timeout')
