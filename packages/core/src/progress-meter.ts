@@ -5,22 +5,26 @@ const WINDOW_MS = 5000
 /** Turns byte counts into a rate and ETA over a sliding window, so one slow second does not swing the ETA. */
 export class ProgressMeter {
   readonly #samples: { at: number; bytes: number }[]
-  /** The newest count, kept even between stored samples: a run shorter than 100 ms still has a rate. */
-  #latest: { at: number; bytes: number }
+  // The newest count, kept even between stored samples (a run shorter than 100 ms still has a
+  // rate); two numbers, not an object, because every chunk updates them.
+  #latestAt: number
+  #latestBytes: number
   #lastReport = Number.NEGATIVE_INFINITY
 
   /** Starts measuring now, from `fetched` bytes (what the run had fetched before the meter). */
   constructor(fetched = 0, now: number = Date.now()) {
-    this.#latest = { at: now, bytes: fetched }
-    this.#samples = [this.#latest]
+    this.#latestAt = now
+    this.#latestBytes = fetched
+    this.#samples = [{ at: now, bytes: fetched }]
   }
 
   /** Records that `fetched` bytes have arrived in total this run (at most one stored sample per 100 ms). */
   sample(fetched: number, now: number = Date.now()): void {
-    this.#latest = { at: now, bytes: fetched }
-    const last = this.#samples[this.#samples.length - 1]
-    if (last && now - last.at < 100) return
-    this.#samples.push(this.#latest)
+    this.#latestAt = now
+    this.#latestBytes = fetched
+    const last = this.#samples[this.#samples.length - 1] as { at: number }
+    if (now - last.at < 100) return
+    this.#samples.push({ at: now, bytes: fetched })
     while (this.#samples.length > 2 && (this.#samples[0] as { at: number }).at < now - WINDOW_MS) {
       this.#samples.shift()
     }
@@ -28,10 +32,9 @@ export class ProgressMeter {
 
   /** Bytes per second across the window, up to the newest count. */
   rate(): number {
-    const first = this.#samples[0]
-    const last = this.#latest
-    if (!first || last.at <= first.at) return 0
-    return ((last.bytes - first.bytes) * 1000) / (last.at - first.at)
+    const first = this.#samples[0] as { at: number; bytes: number }
+    if (this.#latestAt <= first.at) return 0
+    return ((this.#latestBytes - first.bytes) * 1000) / (this.#latestAt - first.at)
   }
 
   /** True when a report is due (at most one per `intervalMs`). */
