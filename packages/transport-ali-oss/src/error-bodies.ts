@@ -1,4 +1,4 @@
-import { base64ToBytes } from '@resumable/core'
+import { base64ToBytes, concatBytes } from '@resumable/core'
 import { headFromRecord } from '@resumable/core/http'
 import type { AliOssClient } from './types.ts'
 
@@ -102,13 +102,7 @@ async function readSmallBody(stream: ReadableLike): Promise<string | undefined> 
   } finally {
     clearTimeout(timer)
   }
-  const bytes = new Uint8Array(size)
-  let at = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, at)
-    at += chunk.length
-  }
-  return new TextDecoder().decode(bytes)
+  return new TextDecoder().decode(concatBytes(chunks))
 }
 
 function decodeBase64(text: string): string | undefined {

@@ -1,3 +1,4 @@
+import { concatBytes } from '@resumable/core'
 import { hmacSha256, sha256, utf8 } from './web-crypto.ts'
 
 type SourceData = string | ArrayBuffer | ArrayBufferView
@@ -32,13 +33,7 @@ export class WebCryptoSha256 {
 
   /** The SHA-256 (or HMAC-SHA256 when constructed with a secret) of everything updated so far. */
   async digest(): Promise<Uint8Array> {
-    const total = this.#chunks.reduce((n, c) => n + c.length, 0)
-    const all = new Uint8Array(total)
-    let at = 0
-    for (const c of this.#chunks) {
-      all.set(c, at)
-      at += c.length
-    }
+    const all = concatBytes(this.#chunks)
     return this.#secret ? hmacSha256(this.#secret, all) : sha256(all)
   }
 

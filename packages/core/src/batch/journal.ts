@@ -1,3 +1,4 @@
+import { concatBytes } from '../bytes.ts'
 import {
   BATCH_JOURNAL_VERSION,
   BatchJournalCodec,
@@ -72,7 +73,7 @@ export class BatchJournal {
         }
       } else discarded(decoded.problem, decoded.message)
     }
-    await store.save(concat(parts))
+    await store.save(concatBytes(parts))
     return journal
   }
 
@@ -109,7 +110,7 @@ export class BatchJournal {
 
   async #flush(): Promise<void> {
     while (this.#pending.length > 0) {
-      const data = concat(this.#pending)
+      const data = concatBytes(this.#pending)
       const waiters = this.#waiters
       this.#pending = []
       this.#waiters = []
@@ -128,16 +129,4 @@ export class BatchJournal {
     // arrives, only the commit's CRC-64 can vouch for the file at the final name.
     this.#entries.set(record.key, record.type === 'done' ? { done: record } : { commit: record })
   }
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let length = 0
-  for (const part of parts) length += part.length
-  const out = new Uint8Array(length)
-  let at = 0
-  for (const part of parts) {
-    out.set(part, at)
-    at += part.length
-  }
-  return out
 }

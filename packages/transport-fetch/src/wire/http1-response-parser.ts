@@ -1,3 +1,5 @@
+import { concatBytes } from '@resumable/core'
+
 /** What a response parser reports, in order: one head, body pieces, one end. */
 export interface ResponseParserEvents {
   /** The final (non-1xx) status line and headers, names in lower case, repeats joined with `, `. */
@@ -174,7 +176,7 @@ export class Http1ResponseParser {
     const whole =
       this.#headPieces.length === 0
         ? data.subarray(at, end)
-        : concat([...this.#headPieces, data.subarray(at, end)], this.#headLength + (end - at))
+        : concatBytes([...this.#headPieces, data.subarray(at, end)])
     this.#headPieces = []
     this.#headLength = 0
     this.#blankMatched = 0
@@ -313,16 +315,6 @@ function lineRanges(head: Uint8Array): [number, number][] {
   }
   lines.push([start, head.length])
   return lines
-}
-
-function concat(pieces: readonly Uint8Array[], length: number): Uint8Array {
-  const out = new Uint8Array(length)
-  let at = 0
-  for (const piece of pieces) {
-    out.set(piece, at)
-    at += piece.length
-  }
-  return out
 }
 
 function latin1(data: Uint8Array, start: number, end: number): string {
