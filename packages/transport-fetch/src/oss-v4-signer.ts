@@ -1,5 +1,6 @@
 import { encodeKeyPath, encodeRfc3986 } from './encode.ts'
 import type { Credentials } from './types.ts'
+import { type V4KeyScheme, v4DateTime, v4SigningKey } from './v4-signing-key.ts'
 import { hmacSha256, sha256, toHex, utf8 } from './web-crypto.ts'
 
 /** A request about to be signed with OSS Signature V4 (`OSS4-HMAC-SHA256`). */
@@ -29,13 +30,7 @@ export interface OssV4Request {
 const ALGORITHM = 'OSS4-HMAC-SHA256'
 const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD'
 
-/** `20231216T162057Z`: the ISO 8601 basic form V4 uses. */
-export function ossDateTime(date: Date): string {
-  return date
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d{3}/, '')
-}
+const SCHEME: V4KeyScheme = { secretPrefix: 'aliyun_v4', terminator: 'aliyun_v4_request' }
 
 function isDefaultSigned(name: string): boolean {
   return name.startsWith('x-oss-') || name === 'content-type' || name === 'content-md5'
@@ -85,37 +80,6 @@ export function ossCanonicalRequest(
   ].join('\n')
 }
 
-/**
- * Signing keys derived lately, by secret, day, region and product: the key changes once a day, so
- * deriving it (four HMACs) for every request of a batch of thousands was wasted work. In memory
- * only, never logged; bounded so rotated secrets do not accumulate.
- */
-const signingKeys = new Map<string, Promise<Uint8Array<ArrayBuffer>>>()
-const MAX_SIGNING_KEYS = 16
-
-function signingKey(
-  secret: string,
-  day: string,
-  region: string,
-  product: string,
-): Promise<Uint8Array<ArrayBuffer>> {
-  const id = `${day}\n${region}\n${product}\n${secret}`
-  let key = signingKeys.get(id)
-  if (key === undefined) {
-    key = (async () => {
-      let k = await hmacSha256(utf8(`aliyun_v4${secret}`), utf8(day))
-      k = await hmacSha256(k, utf8(region))
-      k = await hmacSha256(k, utf8(product))
-      return hmacSha256(k, utf8('aliyun_v4_request'))
-    })()
-    if (signingKeys.size >= MAX_SIGNING_KEYS) signingKeys.clear()
-    signingKeys.set(id, key)
-    // A failed derivation must not be served from the cache.
-    key.catch(() => signingKeys.delete(id))
-  }
-  return key
-}
-
 async function signature(
   secret: string,
   day: string,
@@ -123,7 +87,7 @@ async function signature(
   product: string,
   stringToSign: string,
 ): Promise<string> {
-  const key = await signingKey(secret, day, region, product)
+  const key = await v4SigningKey(SCHEME, secret, day, region, product)
   return toHex(await hmacSha256(key, utf8(stringToSign)))
 }
 
@@ -135,7 +99,7 @@ async function stringToSign(dateTime: string, scope: string, canonical: string):
 export async function signOssV4(request: OssV4Request): Promise<void> {
   const { headers, credentials, region } = request
   const product = request.product ?? 'oss'
-  const dateTime = ossDateTime(request.date)
+  const dateTime = v4DateTime(request.date)
   const day = dateTime.slice(0, 8)
   headers.set('x-oss-date', dateTime)
   if (credentials.sessionToken) headers.set('x-oss-security-token', credentials.sessionToken)
@@ -160,7 +124,7 @@ export async function presignOssV4(
 ): Promise<[string, string][]> {
   const { headers, credentials, region } = request
   const product = request.product ?? 'oss'
-  const dateTime = ossDateTime(request.date)
+  const dateTime = v4DateTime(request.date)
   const day = dateTime.slice(0, 8)
   const scope = `${day}/${region}/${product}/aliyun_v4_request`
   const additional = presentAdditional(headers, request.additionalHeaders)

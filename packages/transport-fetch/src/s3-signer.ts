@@ -1,5 +1,6 @@
 import { encodeRfc3986 } from './encode.ts'
 import type { Credentials } from './types.ts'
+import { type V4KeyScheme, v4DateTime, v4SigningKey } from './v4-signing-key.ts'
 import { hmacSha256, sha256, toHex, utf8 } from './web-crypto.ts'
 
 /** A request about to be signed with AWS Signature V4. */
@@ -48,14 +49,6 @@ const UNSIGNED = new Set([
 const isSigned = (name: string): boolean =>
   !UNSIGNED.has(name) && !name.startsWith('proxy-') && !name.startsWith('sec-')
 
-/** `20130524T000000Z`: the ISO 8601 basic form SigV4 uses. */
-function amzDate(date: Date): string {
-  return date
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d{3}/, '')
-}
-
 /** SigV4's canonical query: every pair encoded, sorted by name then value, `name=` when empty. */
 function canonicalQuery(query: readonly (readonly [string, string])[]): string {
   return query
@@ -65,36 +58,7 @@ function canonicalQuery(query: readonly (readonly [string, string])[]): string {
     .join('&')
 }
 
-/**
- * Signing keys derived lately, by secret, day, region and service: a key serves a whole UTC day,
- * so deriving it (four HMACs) per request of a batch of thousands is wasted work. In memory only,
- * never logged; bounded so rotated secrets do not accumulate.
- */
-const signingKeys = new Map<string, Promise<Uint8Array<ArrayBuffer>>>()
-const MAX_SIGNING_KEYS = 16
-
-function signingKey(
-  secret: string,
-  day: string,
-  region: string,
-  service: string,
-): Promise<Uint8Array<ArrayBuffer>> {
-  const id = `${day}\n${region}\n${service}\n${secret}`
-  let key = signingKeys.get(id)
-  if (key === undefined) {
-    key = (async () => {
-      let k = await hmacSha256(utf8(`AWS4${secret}`), utf8(day))
-      k = await hmacSha256(k, utf8(region))
-      k = await hmacSha256(k, utf8(service))
-      return hmacSha256(k, utf8('aws4_request'))
-    })()
-    if (signingKeys.size >= MAX_SIGNING_KEYS) signingKeys.clear()
-    signingKeys.set(id, key)
-    // A failed derivation must not be served from the cache.
-    key.catch(() => signingKeys.delete(id))
-  }
-  return key
-}
+const SCHEME: V4KeyScheme = { secretPrefix: 'AWS4', terminator: 'aws4_request' }
 
 /**
  * Builds an AWS Signature V4 signer (header form) for one region and service. Bodies are never
@@ -118,7 +82,7 @@ export function createS3Signer(options: {
   const { region } = options
   const service = options.service ?? 's3'
   return async ({ method, url, query, headers, date }, credentials) => {
-    const dateTime = amzDate(date)
+    const dateTime = v4DateTime(date)
     const day = dateTime.slice(0, 8)
     headers.set('x-amz-date', dateTime)
     if (credentials.sessionToken) headers.set('x-amz-security-token', credentials.sessionToken)
@@ -142,7 +106,7 @@ export function createS3Signer(options: {
     ].join('\n')
     const scope = `${day}/${region}/${service}/aws4_request`
     const toSign = `${ALGORITHM}\n${dateTime}\n${scope}\n${toHex(await sha256(utf8(canonical)))}`
-    const key = await signingKey(credentials.secretAccessKey, day, region, service)
+    const key = await v4SigningKey(SCHEME, credentials.secretAccessKey, day, region, service)
     const signature = toHex(await hmacSha256(key, utf8(toSign)))
     headers.set(
       'authorization',
