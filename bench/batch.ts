@@ -8,15 +8,14 @@
 // Not part of npm test.
 //   npm run bench:batch -- [--small 10000] [--big 100] [--rounds 3] [--concurrency 16]
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import process from 'node:process'
 import { parseArgs } from 'node:util'
 import { MockOss } from '@resumable/testkit'
 import { startMockOss } from '@resumable/testkit/node'
-import { bundleCliFor } from './support/harness.ts'
+import { bundleCliFor, readGnuTime, underGnuTime } from './support/harness.ts'
 
 const { values } = parseArgs({
   options: {
@@ -138,16 +137,12 @@ interface RunSample {
   readonly mockCpu: number
 }
 
-const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined
-
 async function run(contender: Contender, set: (typeof sets)[number]): Promise<RunSample> {
   const dest = join(dir, 'dest')
   await rm(dest, { recursive: true, force: true })
   const { file, args, env } = contender.command(set.prefix, dest)
   const timeFile = join(dir, 'time.txt')
-  const [command, commandArgs] = gnuTime
-    ? [gnuTime, ['-f', '%U %S %M', '-o', timeFile, file, ...args]]
-    : [file, args]
+  const { command, args: commandArgs, timed } = underGnuTime(file, args, timeFile)
   const mockBefore = process.cpuUsage()
   const started = performance.now()
   const child = spawn(command, commandArgs, { env, stdio: ['ignore', 'ignore', 'pipe'] })
@@ -163,15 +158,13 @@ async function run(contender: Contender, set: (typeof sets)[number]): Promise<Ru
   for (const entry of await readdir(dest)) if (!entry.startsWith('.')) files++
   if (files !== set.objects)
     throw new Error(`${contender.name} left ${files} files, expected ${set.objects}`)
-  let cpu: number | undefined
-  let rssMiB: number | undefined
-  if (gnuTime) {
-    const [user = 0, sys = 0, rssKiB = 0] =
-      (await readFile(timeFile, 'utf8')).trim().split('\n').at(-1)?.split(' ').map(Number) ?? []
-    cpu = user + sys
-    rssMiB = rssKiB / 1024
+  const time = timed ? await readGnuTime(timeFile) : undefined
+  return {
+    seconds,
+    cpu: time && time.userSeconds + time.sysSeconds,
+    rssMiB: time?.maxRssMiB,
+    mockCpu: (mock.user + mock.system) / 1e6,
   }
-  return { seconds, cpu, rssMiB, mockCpu: (mock.user + mock.system) / 1e6 }
 }
 
 const median = (xs: number[]): number => {

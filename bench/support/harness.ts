@@ -108,13 +108,32 @@ export function has(tool: string): boolean {
 
 const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined
 
+/** `command args` run under GNU time (user s, sys s, peak RSS KiB into `timeFile`) when it is installed. */
+export function underGnuTime(
+  command: string,
+  args: readonly string[],
+  timeFile: string,
+): { command: string; args: string[]; timed: boolean } {
+  return gnuTime
+    ? { command: gnuTime, args: ['-f', '%U %S %M', '-o', timeFile, command, ...args], timed: true }
+    : { command, args: [...args], timed: false }
+}
+
+/** What GNU time wrote for one run (see underGnuTime); removes the file. */
+export async function readGnuTime(
+  timeFile: string,
+): Promise<{ userSeconds: number; sysSeconds: number; maxRssMiB: number }> {
+  const [user = 0, sys = 0, rssKiB = 0] =
+    (await readFile(timeFile, 'utf8')).trim().split('\n').at(-1)?.split(' ').map(Number) ?? []
+  await rm(timeFile, { force: true })
+  return { userSeconds: user, sysSeconds: sys, maxRssMiB: rssKiB / 1024 }
+}
+
 /** Runs a contender once; rejects on a non-zero exit. */
 export async function measure(contender: Contender): Promise<Sample> {
   await rm(contender.output, { force: true })
   const timeFile = join(tmpdir(), `resumable-bench-time-${process.pid}`)
-  const [command, args] = gnuTime
-    ? [gnuTime, ['-f', '%U %S %M', '-o', timeFile, contender.command, ...contender.args]]
-    : [contender.command, [...contender.args]]
+  const { command, args, timed } = underGnuTime(contender.command, contender.args, timeFile)
   const started = performance.now()
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
@@ -130,20 +149,15 @@ export async function measure(contender: Contender): Promise<Sample> {
   if (code !== 0) throw new Error(`${contender.name} exited ${code}: ${stderr.trim().slice(-800)}`)
   const reported = stdout.trim().split('\n').at(-1) ?? ''
   const own = reported.startsWith('{') ? (JSON.parse(reported) as { ms?: number }) : {}
-  let cpuSeconds: number | undefined
-  let userSeconds: number | undefined
-  let sysSeconds: number | undefined
-  let maxRssMiB: number | undefined
-  if (gnuTime) {
-    const [user, sys, rssKiB] =
-      (await readFile(timeFile, 'utf8')).trim().split('\n').at(-1)?.split(' ').map(Number) ?? []
-    cpuSeconds = (user ?? 0) + (sys ?? 0)
-    userSeconds = user
-    sysSeconds = sys
-    maxRssMiB = (rssKiB ?? 0) / 1024
-    await rm(timeFile, { force: true })
+  const time = timed ? await readGnuTime(timeFile) : undefined
+  return {
+    wallMs,
+    transferMs: own.ms ?? wallMs,
+    cpuSeconds: time && time.userSeconds + time.sysSeconds,
+    userSeconds: time?.userSeconds,
+    sysSeconds: time?.sysSeconds,
+    maxRssMiB: time?.maxRssMiB,
   }
-  return { wallMs, transferMs: own.ms ?? wallMs, cpuSeconds, userSeconds, sysSeconds, maxRssMiB }
 }
 
 /** CRC-64/XZ of a file, read in 8 MiB slices. */
