@@ -25,4 +25,12 @@ export {
 } from './file-checkpoint-store.ts'
 export { FileTarget, type FileTargetOptions, LOCK_SUFFIX, TEMP_SUFFIX } from './file-target.ts'
 export type { LockOwner } from './lock-file.ts'
-export { isReservedName, isTooLongForSidecars, resolveInside } from './safe-destination.ts'
+export {
+  isReservedName,
+  isTooLongForSidecars,
+  type LocalNameRefusal,
+  localNameRefusal,
+  type ResolveInsideOptions,
+  resolveInside,
+} from './safe-destination.ts'
+export { windowsNameProblem } from './windows-names.ts'

@@ -1,11 +1,13 @@
 import { mkdir, realpath } from 'node:fs/promises'
 import { join, sep } from 'node:path'
-import { KeyRefusedError, TargetError } from '@resumable/core'
+import process from 'node:process'
+import { type KeyRefusal, KeyRefusedError, TargetError } from '@resumable/core'
 import { BATCH_JOURNAL_NAME } from './file-batch-journal-store.ts'
 import { CHECKPOINT_SUFFIX } from './file-checkpoint-store.ts'
 import { LOCK_SUFFIX, TEMP_SUFFIX } from './file-target.ts'
 import { errorCode, toTargetError } from './fs-errors.ts'
 import { lstatOrUndefined as probe } from './probe.ts'
+import { windowsNameProblem } from './windows-names.ts'
 
 // The batch journal, lock and staging directory all start with this.
 const BATCH_FILES_PREFIX = '.resumable-batch.'
@@ -43,6 +45,61 @@ export function isTooLongForSidecars(name: string): boolean {
   return utf8.encode(name).length + SIDECAR_SUFFIX_BYTES > MAX_NAME_BYTES
 }
 
+/** Why a key's path segments cannot be files here, as `resolveInside` refuses them. */
+export interface LocalNameRefusal {
+  readonly reason: Extract<KeyRefusal, 'reserved-name' | 'segment-too-long' | 'reserved-on-windows'>
+  readonly message: string
+}
+
+/**
+ * The first reason this package refuses `segments` before touching the filesystem (a name it
+ * writes itself, a name too long for its temporary file, on Windows a name Windows cannot hold),
+ * or undefined. `resolveInside` throws it; a dry run reports it without creating anything.
+ *
+ * @example
+ * localNameRefusal(['logs', 'x.resumable-part'])?.reason // 'reserved-name'
+ */
+export function localNameRefusal(
+  segments: readonly string[],
+  options: Pick<ResolveInsideOptions, 'windowsNames'> = {},
+): LocalNameRefusal | undefined {
+  if (options.windowsNames ?? process.platform === 'win32') {
+    for (const segment of segments) {
+      const problem = windowsNameProblem(segment)
+      if (problem !== undefined)
+        return { reason: 'reserved-on-windows', message: `${JSON.stringify(segment)}: ${problem}` }
+    }
+  }
+  // A directory too: `.resumable-batch.staging/0.part` would land in the batch's staging directory.
+  const reserved = segments.find(isReservedName)
+  if (reserved !== undefined)
+    return {
+      reason: 'reserved-name',
+      message: `${JSON.stringify(reserved)} is a name resumable writes itself`,
+    }
+  if (isTooLongForSidecars(segments[segments.length - 1] ?? ''))
+    return {
+      reason: 'segment-too-long',
+      message: `the name is longer than ${MAX_NAME_BYTES - SIDECAR_SUFFIX_BYTES} bytes, so its temporary file (+${SIDECAR_SUFFIX_BYTES} bytes) would not fit a 255-byte file name`,
+    }
+  return undefined
+}
+
+/** Options for `resolveInside`. */
+export interface ResolveInsideOptions {
+  /** The key, for error messages. @default the segments joined by `/` */
+  readonly key?: string
+  /** Create missing directories. @default true */
+  readonly create?: boolean
+  /** `root` is already a real path (from `realpath`): it is not resolved again. @default false */
+  readonly rootIsReal?: boolean
+  /**
+   * Refuse names Windows cannot hold (`windowsNameProblem`: device names such as `aux.txt`,
+   * `< > : " | ? *`, a trailing period or space). @default true on Windows, false elsewhere
+   */
+  readonly windowsNames?: boolean
+}
+
 /**
  * Resolves an object's safe path segments (from core's `safeRelativePath`) to a file path under
  * `root`, creating missing directories, and proves containment on the real filesystem: every
@@ -50,7 +107,8 @@ export function isTooLongForSidecars(name: string): boolean {
  * that points outside is never followed — the key is refused instead (`escapes-destination`).
  * A symlink already at the final name is refused the same way when it points outside, and so is
  * a name this package writes itself (`isReservedName`: temporary files, locks, checkpoints, the
- * batch journal), which would otherwise let one key truncate another's temporary file.
+ * batch journal), which would otherwise let one key truncate another's temporary file. On
+ * Windows, names it cannot hold (`windowsNameProblem`) are refused too (`reserved-on-windows`).
  *
  * @example
  * const path = await resolveInside('/data', safeRelativePath(key, 'datasets/'), { key })
@@ -58,7 +116,7 @@ export function isTooLongForSidecars(name: string): boolean {
 export async function resolveInside(
   root: string,
   segments: readonly string[],
-  options: { readonly key?: string; readonly create?: boolean; readonly rootIsReal?: boolean } = {},
+  options: ResolveInsideOptions = {},
 ): Promise<string> {
   const key = options.key ?? segments.join('/')
   const create = options.create ?? true
@@ -94,21 +152,8 @@ export async function resolveInside(
         `segment ${JSON.stringify(segment)} is not a plain name`,
       )
   }
-  const name = segments[segments.length - 1] as string
-  // A directory too: `.resumable-batch.staging/0.part` would land in the batch's staging directory.
-  const reserved = segments.find(isReservedName)
-  if (reserved !== undefined)
-    throw new KeyRefusedError(
-      'reserved-name',
-      key,
-      `${JSON.stringify(reserved)} is a name resumable writes itself`,
-    )
-  if (isTooLongForSidecars(name))
-    throw new KeyRefusedError(
-      'segment-too-long',
-      key,
-      `the name is longer than ${MAX_NAME_BYTES - SIDECAR_SUFFIX_BYTES} bytes, so its temporary file (+${SIDECAR_SUFFIX_BYTES} bytes) would not fit a 255-byte file name`,
-    )
+  const refusal = localNameRefusal(segments, options)
+  if (refusal !== undefined) throw new KeyRefusedError(refusal.reason, key, refusal.message)
   let dir = realRoot
   for (const segment of segments.slice(0, -1)) {
     const next = join(dir, segment)

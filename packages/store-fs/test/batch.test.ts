@@ -153,6 +153,53 @@ describe('resolveInside', () => {
     )
   })
 
+  it('refuses names Windows cannot hold when asked (device names with any extension, reserved characters, trailing period or space), and creates nothing for them', async () => {
+    const dest = await mkdtemp(join(root, 'd-'))
+    for (const bad of [
+      ['aux'],
+      ['Aux.txt'],
+      ['nul.tar.gz'],
+      ['CON .log'],
+      ['com1'],
+      ['LPT\u00b9.dat'],
+      ['a:b'],
+      ['what?'],
+      ['x<y>'],
+      ['pipe|d'],
+      ['star*'],
+      ['q"uote'],
+      ['name.'],
+      ['name '],
+      ['prn', 'inner.txt'],
+      ['dir.', 'inner.txt'],
+    ])
+      await assert.rejects(
+        resolveInside(dest, bad, { windowsNames: true }),
+        (e: unknown) =>
+          e instanceof KeyRefusedError &&
+          e.reason === 'reserved-on-windows' &&
+          e.message.includes(JSON.stringify(bad.find((s) => s !== 'inner.txt'))),
+        JSON.stringify(bad),
+      )
+    assert.deepEqual(await readdir(dest), [], 'no directory created for a refused key')
+    for (const fine of [['console.txt'], ['auxiliary'], ['com10'], ['lpt'], ['a.con'], ['.nul']])
+      assert.equal(
+        await resolveInside(dest, fine, { windowsNames: true }),
+        join(await realpath(dest), ...fine),
+        JSON.stringify(fine),
+      )
+  })
+
+  it('keeps Windows-only refusals off elsewhere: aux.txt and a:b are plain files on Linux and macOS', async () => {
+    const dest = await mkdtemp(join(root, 'd-'))
+    const windows = process.platform === 'win32'
+    for (const name of ['aux.txt', 'a:b']) {
+      const resolved = resolveInside(dest, [name])
+      if (windows) await assert.rejects(resolved, KeyRefusedError, name)
+      else assert.equal(await resolved, join(await realpath(dest), name))
+    }
+  })
+
   it('refuses segments that are not plain names even if a caller skipped safeRelativePath', async () => {
     const dest = await mkdtemp(join(root, 'd-'))
     for (const bad of [['..', 'x'], ['a/b'], ['.'], ['']])

@@ -6,7 +6,7 @@ import {
   safeRelativePath,
   shardOf,
 } from '@resumable/core'
-import { isReservedName, isTooLongForSidecars } from '@resumable/store-fs'
+import { localNameRefusal } from '@resumable/store-fs'
 import { ExitCode } from '../exit-codes.ts'
 import type { BatchReporter } from './batch-reporter.ts'
 import type { BatchInput } from './batch-sources.ts'
@@ -38,12 +38,8 @@ export async function dryRun(
     try {
       const segments = safeRelativePath(object.key, input.prefix)
       claims.claim(object.key, segments)
-      const name = segments[segments.length - 1] as string
-      const reserved = segments.find(isReservedName)
-      if (reserved !== undefined)
-        throw new Error(`${JSON.stringify(reserved)} is a name resumable writes itself`)
-      if (isTooLongForSidecars(name))
-        throw new Error('the name is too long for its temporary file (.resumable-part)')
+      const refusal = localNameRefusal(segments)
+      if (refusal !== undefined) throw new Error(refusal.message)
       path = segments.join('/')
     } catch (error) {
       reason = error instanceof Error ? error.message : String(error)

@@ -15,6 +15,7 @@ export type KeyRefusal =
   | 'duplicate'
   | 'escapes-destination'
   | 'reserved-name'
+  | 'reserved-on-windows'
 
 /** An object key that would not map to a safe path under the destination; nothing was written for it. */
 export class KeyRefusedError extends ResumableError {
