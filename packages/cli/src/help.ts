@@ -70,7 +70,8 @@ Options:
   --transport <name>       ali-oss (default for oss://) or fetch
   --path-style             path-style S3 requests (automatic for an IP or localhost endpoint)
   --no-sign-request        unsigned requests to a public bucket, no credentials (s3://, oss://)
-  --request-payer          accept a requester-pays bucket's charges (x-amz-/x-oss-request-payer)
+  --request-payer          accept a requester-pays bucket's charges (x-amz-/x-oss-request-payer);
+                           also for an OSS presigned https:// URL signed with that header
   --sse-c-key-file <path>  s3:// object stored with SSE-C: file with the 32-byte key (raw or base64);
                            or set RESUMABLE_SSE_C_KEY (base64). Never a flag value; never printed
   --traffic-limit <rate>   oss:// only: OSS's per-connection cap (x-oss-traffic-limit),

@@ -79,11 +79,16 @@ export async function createTransport(
     case 'http':
       if (flags.transport === 'ali-oss')
         throw new UsageError('--transport ali-oss needs an oss:// source')
-      if (flags.requestPayer || flags.noSignRequest)
+      if (flags.noSignRequest)
         throw new UsageError(
-          '--request-payer and --no-sign-request apply to oss:// and s3:// sources (an http(s) URL is sent as given)',
+          '--no-sign-request applies to oss:// and s3:// sources (an http(s) URL is sent as given)',
         )
-      return createUrlTransport({ url: source.url, ...wire })
+      // A presigned URL: the transport picks x-amz- or x-oss-request-payer from its query.
+      return createUrlTransport({
+        url: source.url,
+        ...(flags.requestPayer ? { requestPayer: true } : {}),
+        ...wire,
+      })
     case 's3': {
       if (flags.transport === 'ali-oss')
         throw new UsageError('--transport ali-oss needs an oss:// source')

@@ -17,6 +17,13 @@ export interface PresignOssUrlOptions extends OssLocationOptions {
   readonly versionId?: string
   /** Signing time. @default now */
   readonly date?: Date
+  /**
+   * Sign `x-oss-request-payer=requester` into the query, so the URL reads a pay-by-requester
+   * bucket at the signer's charge, in any client: OSS wants it there on a signed URL ("append
+   * x-oss-request-payer=requester as a query parameter in the URL", error 0003-00000702).
+   * @default false
+   */
+  readonly requestPayer?: boolean
 }
 
 const MAX_EXPIRES = 604800
@@ -35,9 +42,15 @@ export async function presignOssUrl(options: PresignOssUrlOptions): Promise<stri
       `must be a whole number of seconds from 1 to ${MAX_EXPIRES}`,
     )
   }
+  if (options.requestPayer !== undefined && typeof options.requestPayer !== 'boolean') {
+    throw new OptionsError('requestPayer', 'must be true or false')
+  }
   const credentials = await credentialSource(options.credentials, ['oss'])()
   const query: [string, string][] =
     options.versionId === undefined ? [] : [['versionId', options.versionId]]
+  // A query parameter, not a header: V4 signs every query parameter, and the URL then needs no
+  // header from whoever uses it.
+  if (options.requestPayer === true) query.push(['x-oss-request-payer', 'requester'])
   const signed = await presignOssV4({
     method: options.method ?? 'GET',
     bucket: options.bucket,

@@ -21,6 +21,8 @@ export function applyStoreHeaders(
   if (method === 'GET') for (const [name, value] of fixed.readOnly) headers.set(name, value)
 }
 
+const PAYER_HEADER = { oss: 'x-oss-request-payer', s3: 'x-amz-request-payer' } as const
+
 /**
  * `x-oss-request-payer` / `x-amz-request-payer: requester`: a requester-pays bucket refuses signed
  * requests without it (OSS: "requesters must specify the x-oss-request-payer:requester header in
@@ -43,7 +45,69 @@ export function requestPayerHeader(
       'needs signed requests: a requester-pays bucket refuses anonymous access',
     )
   }
-  return [[flavor === 'oss' ? 'x-oss-request-payer' : 'x-amz-request-payer', 'requester']]
+  return [[PAYER_HEADER[flavor], 'requester']]
+}
+
+/**
+ * The store a presigned URL was signed for, told by its query: `X-Amz-*` (SigV4 query auth) is S3;
+ * `x-oss-*` (OSS V4) or `OSSAccessKeyId` (OSS V1) is OSS. Undefined for anything else.
+ */
+export function presignedUrlVendor(query: URLSearchParams): 'oss' | 's3' | undefined {
+  const names = [...query.keys()].map((name) => name.toLowerCase())
+  if (names.some((name) => name.startsWith('x-amz-'))) return 's3'
+  if (names.some((name) => name.startsWith('x-oss-') || name === 'ossaccesskeyid')) return 'oss'
+  return undefined
+}
+
+/**
+ * The request-payer header a presigned URL needs on every request.
+ *
+ * - The URL already carries `x-amz-request-payer=requester` / `x-oss-request-payer=requester` in
+ *   its query: nothing. That is how a signed URL accepts the charge (S3: "For signed URLs, include
+ *   x-amz-request-payer=requester in the request", "Downloading objects from Requester Pays
+ *   buckets"; OSS: "append x-oss-request-payer=requester as a query parameter in the URL", error
+ *   0003-00000702), and a header the signature did not cover would break it.
+ * - Its signature lists the header (`X-Amz-SignedHeaders` for S3, `x-oss-additional-headers` for
+ *   OSS V4): the header, with or without `requestPayer`, since a listed header must be sent (OSS
+ *   errors 0002-00000428 and 0002-00000077: a listed header absent from the request is refused).
+ * - Otherwise `requestPayer: true` sends `x-oss-request-payer` for an OSS URL presigned with it as
+ *   a header the URL cannot show: OSS signs every `x-oss-*` header without listing it
+ *   (`AdditionalHeaders` names only the optional ones, "Include a V4 signature in the
+ *   Authorization header"; V1 signs all of them as CanonicalizedOSSHeaders). An S3 URL is refused:
+ *   it lists every signed `x-amz-*` header, so one it does not list would be refused by S3. A URL
+ *   whose store cannot be told is refused rather than guessed at.
+ */
+export function presignedRequestPayerHeader(
+  url: URL,
+  requestPayer: boolean | undefined,
+): [string, string][] {
+  if (requestPayer !== undefined && typeof requestPayer !== 'boolean') {
+    throw new OptionsError('requestPayer', 'must be true or false')
+  }
+  const query = url.searchParams
+  const inQuery = (name: string): boolean => query.get(name)?.toLowerCase() === 'requester'
+  if (inQuery(PAYER_HEADER.s3) || inQuery(PAYER_HEADER.oss)) return []
+  const listed = (param: string, header: string): boolean =>
+    (query.get(param) ?? '').toLowerCase().split(';').includes(header)
+  if (listed('X-Amz-SignedHeaders', PAYER_HEADER.s3)) return [[PAYER_HEADER.s3, 'requester']]
+  if (listed('x-oss-additional-headers', PAYER_HEADER.oss)) return [[PAYER_HEADER.oss, 'requester']]
+  if (requestPayer !== true) return []
+  const vendor = presignedUrlVendor(query)
+  if (vendor === undefined) {
+    throw new OptionsError(
+      'requestPayer',
+      'needs an S3 or OSS presigned URL (X-Amz-*, x-oss-* or OSSAccessKeyId in its query): for any other URL it cannot tell x-amz-request-payer from x-oss-request-payer',
+    )
+  }
+  // SigV4 query auth: every x-amz-* header sent must be in X-Amz-SignedHeaders; S3 answers an
+  // unsigned one with 403 "There were headers present in the request which were not signed".
+  if (vendor === 's3') {
+    throw new OptionsError(
+      'requestPayer',
+      'cannot be added to this S3 presigned URL: it was not signed for requester pays (no x-amz-request-payer in X-Amz-SignedHeaders or in its query); presign it with the request payer',
+    )
+  }
+  return [[PAYER_HEADER[vendor], 'requester']]
 }
 
 /** The lowest `x-oss-traffic-limit` OSS accepts, in bit/s (100 KB/s). */

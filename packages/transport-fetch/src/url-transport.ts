@@ -1,6 +1,7 @@
 import { OptionsError } from '@resumable/core'
 import { urlObjectId } from '@resumable/core/http'
 import { FetchTransport } from './fetch-transport.ts'
+import { presignedRequestPayerHeader } from './store-headers.ts'
 import type { CommonTransportOptions } from './types.ts'
 import type { WirePlan } from './wire-plan.ts'
 
@@ -23,6 +24,16 @@ export interface UrlTransportOptions extends CommonTransportOptions {
    * @default false
    */
   readonly ossRangeBehavior?: boolean
+  /**
+   * Accept a requester-pays bucket's charges for an OSS URL presigned with the request-payer
+   * header (`x-oss-*` or `OSSAccessKeyId` in its query): sends `x-oss-request-payer: requester`.
+   * Not needed when the URL's query already has `x-*-request-payer=requester`, nor when its
+   * signature lists the header (`X-Amz-SignedHeaders`, `x-oss-additional-headers`): it is then sent
+   * anyway. Throws an OptionsError for any other URL, an S3 one included (S3 refuses an `x-amz-*`
+   * header its presigned signature does not list).
+   * @default false
+   */
+  readonly requestPayer?: boolean
 }
 
 /**
@@ -53,12 +64,14 @@ export function createUrlTransport(options: UrlTransportOptions): FetchTransport
     throw new OptionsError('url', 'must be an http: or https: URL')
   }
   url.hash = ''
-  const extra = Object.entries(options.headers ?? {})
+  const own = Object.entries(options.headers ?? {})
+  // The caller's own headers last: they win over the payer header inferred from the URL.
+  const extra = [...presignedRequestPayerHeader(url, options.requestPayer), ...own]
   const secrets = [
     ...[...url.searchParams.values()],
     url.search.slice(1),
     decodeURIComponent(url.password),
-    ...extra.map(([, v]) => v),
+    ...own.map(([, v]) => v),
   ].filter((s) => s.length >= 8)
   const href = url.href
   const statOption = options.stat ?? 'auto'
