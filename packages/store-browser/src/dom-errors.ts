@@ -17,14 +17,21 @@ export function errorName(error: unknown): string | undefined {
     : undefined
 }
 
-/** Maps a failed OPFS call to a TargetError whose kind says what happened (quota → `no-space`). */
-export function toTargetError(error: unknown, action: string, path: string): TargetError {
+/**
+ * Maps a failed OPFS call to a TargetError whose kind says what happened (quota → `no-space`).
+ * `freeHint` ends the over-quota message: it tells the user how to free what the download holds.
+ */
+export function toTargetError(
+  error: unknown,
+  action: string,
+  path: string,
+  freeHint = 'free space or ask for more',
+): TargetError {
   if (error instanceof TargetError) return error
   const name = errorName(error) ?? 'Error'
   const kind = KINDS[name] ?? 'io'
   const detail = error instanceof Error ? error.message : String(error)
-  const hint =
-    kind === 'no-space' ? ' (the origin is over its storage quota; free space or ask for more)' : ''
+  const hint = kind === 'no-space' ? ` (the origin is over its storage quota; ${freeHint})` : ''
   return new TargetError(kind, `Could not ${action} ${path}: ${name}: ${detail}${hint}`, {
     path,
     cause: error,

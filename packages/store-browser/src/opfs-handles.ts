@@ -1,4 +1,5 @@
 import { TargetError } from '@resumable/core'
+import { errorName } from './dom-errors.ts'
 import type { OpfsDirectoryHandle, OpfsFileHandle, OpfsStorage } from './web-storage-types.ts'
 
 /** Thrown where the fast path is missing: the main thread, or a browser without sync access handles. */
@@ -41,6 +42,26 @@ export async function directoryAt(
   let dir = root
   for (const part of path.split('/').filter((p) => p !== '')) {
     dir = await dir.getDirectoryHandle(part, { create: true })
+  }
+  return dir
+}
+
+/**
+ * Walks a slash-separated directory path below `root` without creating anything: undefined when a
+ * part is missing. Clean-up uses it, so that removing nothing does not leave empty directories.
+ */
+export async function existingDirectoryAt(
+  root: OpfsDirectoryHandle,
+  path: string,
+): Promise<OpfsDirectoryHandle | undefined> {
+  let dir = root
+  for (const part of path.split('/').filter((p) => p !== '')) {
+    try {
+      dir = await dir.getDirectoryHandle(part)
+    } catch (error) {
+      if (errorName(error) === 'NotFoundError') return undefined
+      throw error
+    }
   }
   return dir
 }

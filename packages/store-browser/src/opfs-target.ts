@@ -7,6 +7,7 @@ import {
 import { errorName, toTargetError } from './dom-errors.ts'
 import {
   directoryAt,
+  existingDirectoryAt,
   fileIfExists,
   hasSyncAccessHandles,
   opfsRoot,
@@ -33,7 +34,8 @@ export interface OpfsTargetOptions {
  * same directory through a `FileSystemSyncAccessHandle` (positional writes, no copy on close);
  * `sync()` is `flush()`; `commit()` flushes, closes and renames the file with `move()`, so the
  * destination appears whole or not at all. Sync access handles exist only in dedicated workers:
- * elsewhere `open` throws a TargetError that says so.
+ * elsewhere `open` throws a TargetError that says so. A failed or paused download keeps its
+ * temporary file to resume from; {@link OpfsTarget.removeLeftovers} deletes it (and frees its quota).
  *
  * @example
  * ```ts
@@ -74,6 +76,41 @@ export class OpfsTarget implements Target {
     this.#tempName = `${name}${OPFS_TEMP_SUFFIX}`
   }
 
+  /**
+   * Deletes what downloads to `name` left in OPFS: the temporary file `<name>.resumable-part` that
+   * a failed or paused download keeps so that it can resume. After a `no-space` failure that file
+   * still holds the origin's quota; this is how to give the space back instead of resuming. It never
+   * touches the destination `<name>` (complete or not) nor any other entry, and creates no
+   * directory. It works on the main thread as in workers; while a download still has the file open
+   * it rejects with a TargetError of kind `locked`. The checkpoint is not OPFS's to remove (a
+   * checkpoint whose file is gone is discarded by the next run anyway); to drop it too, call
+   * `IndexedDbCheckpointStore.remove` with the target's id.
+   *
+   * @param name - the destination file name given to the OpfsTarget
+   * @param options - the `directory` given to the OpfsTarget
+   * @returns true when a temporary file was removed, false when there was none
+   *
+   * @example
+   * ```ts
+   * import { isResumableError } from '@resumable/core'
+   * import { IndexedDbCheckpointStore, OpfsTarget } from '@resumable/store-browser'
+   *
+   * // `error` came from download() with new OpfsTarget('model.bin', { directory: 'downloads' })
+   * if (isResumableError(error) && error.kind === 'no-space') {
+   *   await OpfsTarget.removeLeftovers('model.bin', { directory: 'downloads' })
+   *   await new IndexedDbCheckpointStore().remove('opfs:/downloads/model.bin')
+   * }
+   * ```
+   */
+  static async removeLeftovers(
+    name: string,
+    options: Pick<OpfsTargetOptions, 'directory'> = {},
+  ): Promise<boolean> {
+    // The constructor validates the name and derives the temporary file's name: one rule for both.
+    // `async`, so that a bad name rejects like every other failure rather than throwing.
+    return new OpfsTarget(name, options).#removeTemp()
+  }
+
   /** Checks the destination and creates (or, resuming, reopens) the temporary file. */
   async open(options: TargetOpenOptions): Promise<TargetOpenResult> {
     this.#size = options.size
@@ -109,7 +146,7 @@ export class OpfsTarget implements Target {
         done += n
       }
     } catch (error) {
-      throw toTargetError(error, 'write to', this.#tempPath())
+      throw toTargetError(error, 'write to', this.#tempPath(), this.#freeHint())
     }
   }
 
@@ -131,7 +168,7 @@ export class OpfsTarget implements Target {
     try {
       this.#open(0, 0).flush()
     } catch (error) {
-      throw toTargetError(error, 'flush', this.#tempPath())
+      throw toTargetError(error, 'flush', this.#tempPath(), this.#freeHint())
     }
   }
 
@@ -173,14 +210,32 @@ export class OpfsTarget implements Target {
   /** Closes the temporary file; removes it unless `keep`. Safe without `open`. */
   async abort(options: { readonly keep: boolean }): Promise<void> {
     this.#release()
-    if (options.keep) return
+    if (!options.keep) await this.#removeTemp()
+  }
+
+  /** Removes the temporary file if there is one; true when it did. */
+  async #removeTemp(): Promise<boolean> {
     try {
-      const dir = await this.#directory()
+      // Not #directory(): that creates the path, and removing nothing must not leave directories.
+      const dir = this.#dir ?? (await existingDirectoryAt(await opfsRoot(this.id), this.directory))
+      // getFileHandle first: removeEntry alone would also delete an (empty) directory of that name.
+      if (!dir || !(await fileIfExists(dir, this.#tempName))) return false
       await dir.removeEntry(this.#tempName)
+      return true
     } catch (error) {
-      if (errorName(error) !== 'NotFoundError')
-        throw toTargetError(error, 'remove', this.#tempPath())
+      // Another context removed it between the check and the removal: it is gone, as asked.
+      if (errorName(error) === 'NotFoundError') return false
+      throw toTargetError(error, 'remove', this.#tempPath())
     }
+  }
+
+  /** The end of a `no-space` message: the partial file is kept to resume, and how to free it. */
+  #freeHint(): string {
+    const where = this.directory === '' ? '' : `, { directory: ${JSON.stringify(this.directory)} }`
+    return (
+      'the partial file is kept so the download can resume once space is freed or more is granted; ' +
+      `to delete it instead: OpfsTarget.removeLeftovers(${JSON.stringify(this.name)}${where})`
+    )
   }
 
   async #directory(): Promise<OpfsDirectoryHandle> {

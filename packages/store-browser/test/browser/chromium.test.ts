@@ -200,8 +200,12 @@ describe('store-browser in headless Chromium', { skip: missing ?? false, timeout
     }
   })
 
-  it('over the storage quota (set with CDP Storage.overrideQuotaForOrigin) the download fails with TargetError no-space and nothing is named as the destination', async () => {
-    const site = await openSite(browser.context, pages)
+  it('over the storage quota (set with CDP Storage.overrideQuotaForOrigin) the download fails with TargetError no-space naming OpfsTarget.removeLeftovers, nothing is named as the destination, and removeLeftovers gives the space back', async () => {
+    // Throttled, and a quota the first wave of parts (8 × 8 MiB, bytes 0 to 64 MiB) fits in: the
+    // example checkpoints every 500 ms, so progress is durable before a later part's write fails.
+    // A failure before any byte is durable has the engine delete the partial file itself (core's
+    // engine.ts cleanUp), and then there would be nothing left to free.
+    const site = await openSite(browser.context, pages, { bytesPerSecondPerConnection: 4 * MIB })
     try {
       site.oss.putObject(BUCKET, 'quota.bin', { generated: { size: 96 * MIB, seed: 19 } })
       const call = await site.harness()
@@ -210,7 +214,7 @@ describe('store-browser in headless Chromium', { skip: missing ?? false, timeout
       const cdp = await site.context.newCDPSession(await site.lastPage())
       await cdp.send('Storage.overrideQuotaForOrigin', {
         origin: site.pageOrigin,
-        quotaSize: 32 * MIB,
+        quotaSize: 80 * MIB,
       })
       const page = await site.openExample('quota.bin')
       await page.click('#start')
@@ -222,8 +226,26 @@ describe('store-browser in headless Chromium', { skip: missing ?? false, timeout
         (await page.textContent('#error')) ?? '',
         /Could not write to opfs:\/downloads\/quota\.bin\.resumable-part: QuotaExceededError/,
       )
+      // The message names the way to free the space the failed download holds.
+      assert.match(
+        (await page.textContent('#error')) ?? '',
+        /OpfsTarget\.removeLeftovers\("quota\.bin", \{ directory: "downloads" \}\)/,
+      )
       assert.equal((await call('list', DOWNLOADS)).includes('quota.bin'), false)
       assert.equal(await call('fileCrc', DOWNLOADS, 'quota.bin'), null)
+      // The partial file stays (to resume once space is freed) and holds the origin's quota...
+      const partial = await call('fileCrc', DOWNLOADS, 'quota.bin.resumable-part')
+      assert.ok(partial && partial.size > 0, `partial file: ${JSON.stringify(partial)}`)
+      const before = await call('usage')
+      // ...until removeLeftovers, from the page's main thread, deletes it and gives the space back.
+      assert.equal(await call('removeLeftovers', 'quota.bin', DOWNLOADS), true)
+      assert.deepEqual(await call('list', DOWNLOADS), [])
+      const after = await call('usage')
+      assert.ok(
+        before - after >= partial.size,
+        `usage ${before} -> ${after} after removing ${partial.size} bytes`,
+      )
+      assert.equal(await call('removeLeftovers', 'quota.bin', DOWNLOADS), false)
       await cdp.send('Storage.overrideQuotaForOrigin', { origin: site.pageOrigin })
     } finally {
       await site.close()

@@ -92,6 +92,16 @@ const harness = {
     return bytes.length
   },
 
+  /** OpfsTarget.removeLeftovers from the page's main thread, as an app would call it after a failure. */
+  removeLeftovers(name: string, directory: string): Promise<boolean> {
+    return OpfsTarget.removeLeftovers(name, { directory })
+  },
+
+  /** The origin's storage usage in bytes, as `navigator.storage.estimate()` reports it. */
+  async usage(): Promise<number> {
+    return (await navigator.storage.estimate()).usage ?? 0
+  },
+
   /** Length of the checkpoint under `key`, or null. */
   async checkpointLength(key: string): Promise<number | null> {
     const store = new IndexedDbCheckpointStore()
