@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { download } from '@resumable/core'
+import { download, downloadMany } from '@resumable/core'
+import { MemoryBatchJournalStore } from '@resumable/store-memory'
 import { makeObject } from '@resumable/testkit'
+import { FakeBucket, MemoryDestination } from './helpers/fake-bucket.ts'
 import { setup } from './helpers/harness.ts'
 
 /**
@@ -55,6 +57,35 @@ describe('abort listeners', () => {
     )
     assert.deepEqual(base.target.committed, object.bytes)
     // The engine listens to its run signal: a spy that saw nothing would prove nothing.
+    assert.ok(most >= 1, 'no abort listener was seen')
+    assert.ok(most <= 4, `one signal held ${most} abort listeners at once`)
+  })
+
+  it('stay under Node’s warning limit in a batch of 200 small objects at concurrency 32, paused in the middle', async () => {
+    const bucket = new FakeBucket()
+    for (let i = 0; i < 200; i++) bucket.put(`data/${String(i).padStart(3, '0')}.bin`, 4096)
+    // Reads that take a while: 32 objects are in flight at once.
+    bucket.readDelayMs = 5
+    const dest = new MemoryDestination(bucket)
+    const options = {
+      id: 'fake://bucket/data/ → /dest',
+      prefix: 'data/',
+      objects: bucket.listing(),
+      open: dest.open,
+      journal: new MemoryBatchJournalStore(),
+      concurrency: 32,
+    }
+    const pause = new AbortController()
+    let pausedRun: unknown
+    const most = await mostAbortListeners(async () => {
+      setTimeout(() => pause.abort(), 20)
+      pausedRun = await downloadMany({ ...options, signal: pause.signal }).catch((e) => e)
+      // The rerun finishes the batch; a pause must have reached objects in flight.
+      const summary = await downloadMany(options)
+      assert.equal(summary.ok, true)
+    })
+    assert.equal((pausedRun as { kind?: string }).kind, 'paused')
+    assert.ok(bucket.maxInFlight > 10, `only ${bucket.maxInFlight} reads were in flight at once`)
     assert.ok(most >= 1, 'no abort listener was seen')
     assert.ok(most <= 4, `one signal held ${most} abort listeners at once`)
   })

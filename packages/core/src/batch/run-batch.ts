@@ -52,6 +52,12 @@ export async function runBatch(
   const onControl = (): void => stop.abort(control.signal.reason)
   control.signal.addEventListener('abort', onControl, { once: true })
   if (control.signal.aborted) onControl()
+  // One listener pauses every object in flight: one per object would pass Node's 10 listeners per
+  // signal (a leak warning on the user's terminal) at a concurrency of 11 or more.
+  const pauseInFlight = (): void => {
+    for (const handle of control.inFlight) handle.pause()
+  }
+  stop.signal.addEventListener('abort', pauseInFlight, { once: true })
   let stoppedEarly = false
   let fatal: { error: unknown } | undefined
 
@@ -200,7 +206,6 @@ export async function runBatch(
       ...(single || io.checkpoint === undefined ? {} : { checkpoint: io.checkpoint }),
       ...(single || io.checkpointKey === undefined ? {} : { checkpointKey: io.checkpointKey }),
       concurrency: slots,
-      signal: stop.signal,
       onEvent(event) {
         if (event.type === 'start') info = event
         else if (event.type === 'verified') verified = event
@@ -214,6 +219,8 @@ export async function runBatch(
       },
     })
     control.inFlight.add(handle)
+    // Stopped before it was in the set: `pauseInFlight` has run already.
+    if (stop.signal.aborted) handle.pause()
     let result: DownloadResult
     try {
       result = await handle.start()
