@@ -543,16 +543,17 @@ const cases: Case[] = [
     core: true,
   },
   {
-    name: 'URL with user:password: password never shown',
-    argv: [
-      `http://someone:${URL_PASSWORD}@${pub.url.slice(7)}/pub/small.bin`,
-      '{dest}',
-      '--retries',
-      '0',
-    ],
-    exit: 1,
-    says: /credentials/,
+    // Sent as HTTP Basic (to a loopback host: allowed over http), on every wire.
+    name: 'URL with user:password: HTTP Basic, password never shown',
+    argv: [`http://someone:${URL_PASSWORD}@${pub.url.slice(7)}/pub/small.bin`, '{dest}'],
+    exit: 0,
+    object: 'pub:small.bin',
   },
+  usage(
+    'URL with user:password over plain http to another host: refused, password never shown',
+    [`http://someone:${URL_PASSWORD}@files.example.invalid/small.bin`, '{dest}'],
+    /clear text.*https/,
+  ),
   {
     name: 'connection refused (closed port)',
     argv: [`http://127.0.0.1:${closedPort}/pub/small.bin`, '{dest}', '--retries', '1'],
@@ -561,8 +562,9 @@ const cases: Case[] = [
     core: true,
   },
   {
-    name: 'port fetch refuses (9, "discard")',
-    argv: ['http://127.0.0.1:9/pub/small.bin', '{dest}', '--retries', '1'],
+    // The fetch standard's port blocklist: the fetch wire refuses before connecting.
+    name: 'port fetch refuses (9, "discard"), --wire fetch',
+    argv: ['http://127.0.0.1:9/pub/small.bin', '{dest}', '--retries', '1', '--wire', 'fetch'],
     exit: 1,
     says: /bad port/,
   },

@@ -57,3 +57,8 @@ export function checkBucket(bucket: string, dns = true): void {
     )
   }
 }
+
+/** `localhost`, 127.0.0.0/8 and `[::1]`: traffic that never leaves the machine. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(host)
+}

@@ -2,7 +2,7 @@ import { OptionsError } from '@resumable/core'
 import { s3ObjectId } from '@resumable/core/http'
 import { credentialSource } from './credentials.ts'
 import { encodeKeyPath, encodeQuery } from './encode.ts'
-import { checkBucket, checkKey, isBareHost, parseEndpoint } from './endpoint.ts'
+import { checkBucket, checkKey, isBareHost, isLoopback, parseEndpoint } from './endpoint.ts'
 import { FetchTransport } from './fetch-transport.ts'
 import { createS3Signer } from './s3-signer.ts'
 import {
@@ -128,9 +128,4 @@ export function createS3Transport(options: S3TransportOptions): FetchTransport {
     skipArchiveCheck: options.skipArchiveCheck,
     pinVersion: options.pinVersion,
   })
-}
-
-/** `localhost`, 127.0.0.0/8 and `[::1]`: traffic that never leaves the machine. */
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(host)
 }

@@ -1,5 +1,6 @@
-import { OptionsError } from '@resumable/core'
+import { bytesToBase64, OptionsError } from '@resumable/core'
 import { urlObjectId } from '@resumable/core/http'
+import { isLoopback } from './endpoint.ts'
 import { FetchTransport } from './fetch-transport.ts'
 import { presignedRequestPayerHeader } from './store-headers.ts'
 import type { CommonTransportOptions } from './types.ts'
@@ -7,7 +8,11 @@ import type { WirePlan } from './wire-plan.ts'
 
 /** Options of URL mode: any HTTP(S) URL whose server honours `Range` (file servers, OSS/S3 presigned URLs). */
 export interface UrlTransportOptions extends CommonTransportOptions {
-  /** The object's URL, signed or not. Its query string is never shown in ids or errors. */
+  /**
+   * The object's URL, signed or not. Its query string is never shown in ids or errors.
+   * `user:password@` in it is sent as HTTP Basic authentication (https or a loopback host only;
+   * no redirect is then followed).
+   */
   readonly url: string | URL
   /**
    * How `stat` learns the size. `'head'`: HEAD. `'range-get'`: `GET Range: bytes=0-0`, reading
@@ -64,13 +69,18 @@ export function createUrlTransport(options: UrlTransportOptions): FetchTransport
     throw new OptionsError('url', 'must be an http: or https: URL')
   }
   url.hash = ''
+  const basic = basicAuthorization(url)
   const own = Object.entries(options.headers ?? {})
-  // The caller's own headers last: they win over the payer header inferred from the URL.
-  const extra = [...presignedRequestPayerHeader(url, options.requestPayer), ...own]
+  // The caller's own headers last: they win over the headers inferred from the URL.
+  const extra = [
+    ...(basic ? [['authorization', basic.header] as [string, string]] : []),
+    ...presignedRequestPayerHeader(url, options.requestPayer),
+    ...own,
+  ]
   const secrets = [
     ...[...url.searchParams.values()],
     url.search.slice(1),
-    decodeURIComponent(url.password),
+    ...(basic ? [basic.password, basic.header, basic.header.slice('Basic '.length)] : []),
     ...own.map(([, v]) => v),
   ].filter((s) => s.length >= 8)
   const href = url.href
@@ -83,7 +93,9 @@ export function createUrlTransport(options: UrlTransportOptions): FetchTransport
     versionId: undefined,
     rotatingCredentials: false,
     signed: false,
-    redirect: 'follow',
+    // Credentials from the URL go to its origin only: a redirect is refused rather than trusted
+    // to every runtime's fetch dropping `authorization` across origins.
+    redirect: basic ? 'manual' : 'follow',
     async prepare(_method, headers) {
       for (const [name, value] of extra) headers.set(name, value)
       return { url: href, secrets }
@@ -95,4 +107,33 @@ export function createUrlTransport(options: UrlTransportOptions): FetchTransport
     skipArchiveCheck: options.skipArchiveCheck,
     ossRangeBehavior: options.ossRangeBehavior ?? false,
   })
+}
+
+/**
+ * `user:password@` in the URL, as curl and wget read it: taken out of the URL (fetch refuses such a
+ * URL; the Node wire would silently drop them) and sent as HTTP Basic authentication (RFC 7617,
+ * UTF-8), the same on every wire. Only over https or to a loopback host: Basic sends the password
+ * in clear text, readable by anyone on a plain-HTTP path.
+ */
+function basicAuthorization(url: URL): { header: string; password: string } | undefined {
+  if (url.username === '' && url.password === '') return undefined
+  const secure = url.protocol === 'https:' || isLoopback(url.hostname)
+  let user: string
+  let password: string
+  try {
+    user = decodeURIComponent(url.username)
+    password = decodeURIComponent(url.password)
+  } catch {
+    throw new OptionsError('url', 'has a user name or password that is not valid percent-encoding')
+  }
+  url.username = ''
+  url.password = ''
+  if (!secure) {
+    throw new OptionsError(
+      'url',
+      'carries a user name and password, which HTTP Basic would send in clear text over http://: use https://',
+    )
+  }
+  const token = bytesToBase64(new TextEncoder().encode(`${user}:${password}`))
+  return { header: `Basic ${token}`, password }
 }

@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { isTransportError, OptionsError } from '@resumable/core'
+import { collect, makeBytes } from '@resumable/testkit'
+import { type MockOssServer, startMockOss } from '@resumable/testkit/node'
+import { createUrlTransport, fetchWire } from '@resumable/transport-fetch'
+import { nodeWire } from '@resumable/transport-fetch/node'
+
+// `user:password@` in a URL, as curl and wget read it: HTTP Basic on every wire, over a real
+// loopback socket, checked by what the server received.
+
+const USER = 'usér'
+const PASSWORD = 'p@ss:wörd-secret'
+const EXPECTED = `Basic ${Buffer.from(`${USER}:${PASSWORD}`, 'utf8').toString('base64')}`
+const bytes = makeBytes(100_000)
+let server: MockOssServer
+let elsewhere: MockOssServer
+const seen: { path: string; authorization: string | null; url: string }[] = []
+
+before(async () => {
+  elsewhere = await startMockOss()
+  server = await startMockOss({
+    routes: (request) => {
+      const url = new URL(request.url)
+      seen.push({
+        path: url.pathname,
+        authorization: request.headers.get('authorization'),
+        url: request.url,
+      })
+      if (url.pathname === '/moved.bin')
+        return new Response(null, {
+          status: 302,
+          headers: { location: `${elsewhere.url}/pub/o.bin` },
+        })
+      if (request.headers.get('authorization') !== EXPECTED)
+        return new Response('who are you?', {
+          status: 401,
+          headers: { 'www-authenticate': 'Basic realm="files"' },
+        })
+      return undefined
+    },
+  })
+  for (const s of [server, elsewhere]) {
+    s.oss.createBucket('pub')
+    s.oss.putObject('pub', 'o.bin', { bytes })
+  }
+})
+after(async () => {
+  await server.close()
+  await elsewhere.close()
+})
+
+const credentialed = (path: string) =>
+  `http://${encodeURIComponent(USER)}:${encodeURIComponent(PASSWORD)}@${server.url.slice('http://'.length)}${path}`
+
+describe('URL mode: user:password@ in the URL', () => {
+  for (const [name, wire] of [
+    ['fetch wire', fetchWire()],
+    ['node wire', nodeWire()],
+  ] as const) {
+    it(`${name}: sends HTTP Basic on every request and reads the object; the URL on the wire has no credentials`, async () => {
+      seen.length = 0
+      const transport = createUrlTransport({ url: credentialed('/pub/o.bin'), wire })
+      const info = await transport.stat()
+      assert.equal(info.size, bytes.length)
+      const response = await transport.read({ start: 0, end: bytes.length - 1, object: info })
+      assert.deepEqual(await collect(response.body), bytes)
+      assert.ok(seen.length >= 2, `saw ${seen.length} requests`)
+      for (const r of seen) {
+        assert.equal(r.authorization, EXPECTED)
+        assert.ok(!r.url.includes('@'), r.url)
+      }
+      assert.ok(!transport.id.includes(encodeURIComponent(PASSWORD)) && !transport.id.includes('@'))
+    })
+
+    it(`${name}: a wrong password fails with the server's 401, and no message shows the password or the token`, async () => {
+      const url = credentialed('/pub/o.bin').replace(
+        encodeURIComponent(PASSWORD),
+        'wrong-password-42',
+      )
+      const transport = createUrlTransport({ url, wire })
+      const error = await transport.stat().then(
+        () => assert.fail('a wrong password was accepted'),
+        (e: unknown) => e,
+      )
+      assert.ok(isTransportError(error), String(error))
+      assert.equal(error.status, 401)
+      const text = `${error.message} ${JSON.stringify(error)}`
+      assert.ok(!text.includes('wrong-password-42'), text)
+      assert.ok(!text.includes(Buffer.from(`${USER}:wrong-password-42`).toString('base64')), text)
+    })
+
+    it(`${name}: a redirect is not followed, so the credentials never reach another origin`, async () => {
+      const before = seen.length
+      const transport = createUrlTransport({ url: credentialed('/moved.bin'), wire })
+      await assert.rejects(
+        transport.stat(),
+        (e: unknown) => isTransportError(e) && /redirect/.test(e.message),
+      )
+      assert.equal(seen.length, before + 1, 'one request, to the origin the URL named')
+    })
+  }
+
+  it('refuses credentials in a plain-http URL to another host (Basic would send them in clear text), never echoing them', () => {
+    assert.throws(
+      () => createUrlTransport({ url: 'http://alice:clear-text-secret@example.com/f.bin' }),
+      (e: unknown) =>
+        e instanceof OptionsError &&
+        /https/.test(e.message) &&
+        !e.message.includes('clear-text-secret'),
+    )
+    // https is fine, and so is a URL with no credentials.
+    createUrlTransport({ url: 'https://alice:clear-text-secret@example.com/f.bin' })
+    createUrlTransport({ url: 'http://example.com/f.bin' })
+  })
+})
