@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { TargetError } from '@resumable/core'
-import { MemoryCheckpointStore, MemoryTarget, MemoryVolume } from '@resumable/store-memory'
+import {
+  MemoryBatchJournalStore,
+  MemoryCheckpointStore,
+  MemoryTarget,
+  MemoryVolume,
+} from '@resumable/store-memory'
 
 describe('MemoryTarget', () => {
   it('loses unsynced writes on a simulated crash and keeps synced ones', async () => {
@@ -65,5 +70,30 @@ describe('MemoryCheckpointStore', () => {
     await store.remove('k')
     await store.remove('k')
     assert.equal(await store.load('k'), undefined)
+  })
+})
+
+describe('MemoryBatchJournalStore', () => {
+  it('loads appends in order as one copy, tears and flips across them, and forgets on remove', async () => {
+    const journal = new MemoryBatchJournalStore()
+    assert.equal(await journal.load(), undefined)
+    const first = new Uint8Array([1, 2, 3])
+    await journal.append(first)
+    first[0] = 9 // the store kept its own copy
+    await journal.append(new Uint8Array([4, 5]))
+    await journal.append(new Uint8Array([6]))
+    assert.equal(journal.appends, 3)
+    const loaded = (await journal.load()) as Uint8Array
+    assert.deepEqual(loaded, new Uint8Array([1, 2, 3, 4, 5, 6]))
+    loaded[0] = 7 // a copy: the journal is unchanged
+    journal.tearLastAppend(2)
+    await journal.append(new Uint8Array([8]))
+    journal.flipByte(1)
+    assert.deepEqual(await journal.load(), new Uint8Array([1, 2 ^ 0xff, 3, 4, 8]))
+    await journal.save(new Uint8Array([5]))
+    assert.deepEqual(await journal.load(), new Uint8Array([5]))
+    await journal.remove()
+    assert.equal(journal.exists, false)
+    assert.equal(await journal.load(), undefined)
   })
 })
