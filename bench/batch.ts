@@ -6,7 +6,8 @@
 // With GNU time, each row also gives the contender's CPU per object (user + sys) and peak RSS, and
 // the mock's own CPU per object while serving it (it runs in this process, on the same cores).
 // Not part of npm test.
-//   npm run bench:batch -- [--small 10000] [--big 100] [--rounds 3] [--concurrency 16]
+//   npm run bench:batch -- [--small 10000] [--big 100] [--rounds 3] [--concurrency 16] [--dir /dev/shm]
+// `--dir` puts the destinations on another file system (a tmpfs takes the disk out: what is left is CPU).
 import { spawn } from 'node:child_process'
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
@@ -24,6 +25,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     concurrency: { type: 'string', default: '16' },
     modes: { type: 'string', default: 's3,oss' },
+    dir: { type: 'string', default: tmpdir() },
   },
 })
 const small = Number(values.small)
@@ -49,7 +51,7 @@ for (let i = 0; i < big; i++)
     multipartParts: 1,
   })
 const server = await startMockOss({ oss })
-const dir = await mkdtemp(join(tmpdir(), 'resumable-bench-batch-'))
+const dir = await mkdtemp(join(values.dir, 'resumable-bench-batch-'))
 const sets = [
   { name: `${small} × 64 KiB`, prefix: 'small/', objects: small, bytes: small * 64 * KiB },
   { name: `${big} × 8 MiB`, prefix: 'big/', objects: big, bytes: big * 8 * MiB },
@@ -209,7 +211,7 @@ try {
 }
 process.stdout.write(
   [
-    `Many objects: ${roundCount} paired round(s), concurrency ${concurrency}, loopback mock, load average ${loadavg()
+    `Many objects: ${roundCount} paired round(s), concurrency ${concurrency}, loopback mock, destinations under ${values.dir}, load average ${loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')}`,
     '',
