@@ -15,7 +15,7 @@ export interface DownloadProgress {
   readonly resumedBytes: number
   /** Bytes per second over the recent window. */
   readonly bytesPerSecond: number
-  /** Seconds left at the current rate; undefined while the rate is unknown. */
+  /** Seconds left at the current rate; undefined while the rate is unknown (and in the run's first second). */
   readonly etaSeconds: number | undefined
   /** Parts complete. */
   readonly partsDone: number

@@ -1,6 +1,12 @@
 import type { DownloadProgress } from './events.ts'
 
 const WINDOW_MS = 5000
+/**
+ * No ETA before the run has been measured this long: the first fraction of a second is connection
+ * set-up and TCP slow start, and a rate from it promised minutes for a download that took seconds
+ * (the demo's resume showed "ETA 3m18s 4.14 MiB/s", then finished at 260 MiB/s in 3 s).
+ */
+const ETA_AFTER_MS = 1000
 
 /** Turns byte counts into a rate and ETA over a sliding window, so one slow second does not swing the ETA. */
 export class ProgressMeter {
@@ -10,9 +16,11 @@ export class ProgressMeter {
   #latestAt: number
   #latestBytes: number
   #lastReport = Number.NEGATIVE_INFINITY
+  readonly #startedAt: number
 
   /** Starts measuring now, from `fetched` bytes (what the run had fetched before the meter). */
   constructor(fetched = 0, now: number = Date.now()) {
+    this.#startedAt = now
     this.#latestAt = now
     this.#latestBytes = fetched
     this.#samples = [{ at: now, bytes: fetched }]
@@ -44,14 +52,15 @@ export class ProgressMeter {
     return true
   }
 
-  /** Builds a progress snapshot. */
+  /** Builds a progress snapshot (no ETA yet in the run's first second). */
   snapshot(fields: Omit<DownloadProgress, 'bytesPerSecond' | 'etaSeconds'>): DownloadProgress {
     const rate = this.rate()
     const left = fields.totalBytes - fields.bytesDone
+    const measured = this.#latestAt - this.#startedAt >= ETA_AFTER_MS
     return {
       ...fields,
       bytesPerSecond: rate,
-      etaSeconds: left === 0 ? 0 : rate > 0 ? left / rate : undefined,
+      etaSeconds: left === 0 ? 0 : rate > 0 && measured ? left / rate : undefined,
     }
   }
 }

@@ -37,4 +37,28 @@ describe('ProgressMeter', () => {
     })
     assert.equal(Math.round(snapshot.etaSeconds as number), 2)
   })
+
+  it('gives no ETA in the run’s first second (start-up is not the pace), then one from the window', () => {
+    const meter = new ProgressMeter(0, 0)
+    const fields = (bytesDone: number) => ({
+      bytesDone,
+      totalBytes: 100 * MB,
+      resumedBytes: 0,
+      partsDone: 0,
+      partsTotal: 8,
+      partsInFlight: 8,
+    })
+    // Connections opening: 0.4 MB in the first 100 ms.
+    meter.sample(0.4 * MB, 100)
+    const early = meter.snapshot(fields(0.4 * MB))
+    assert.equal(early.etaSeconds, undefined)
+    assert.ok(early.bytesPerSecond > 0, 'the rate so far is still shown')
+    meter.sample(40 * MB, 1_000)
+    const settled = meter.snapshot(fields(40 * MB))
+    assert.equal(Math.round(settled.etaSeconds as number), 2)
+    // Finished: 0 whenever it is.
+    const quick = new ProgressMeter(0, 0)
+    quick.sample(100 * MB, 300)
+    assert.equal(quick.snapshot(fields(100 * MB)).etaSeconds, 0)
+  })
 })
