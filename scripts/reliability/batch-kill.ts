@@ -38,9 +38,8 @@ for (let i = 0; i < total; i++) {
   objects.set(key, { size, crc: stored.crc64 as bigint })
   totalBytes += size
 }
-// Killed runs cap each object's rate (`--limit-rate` is per object in a batch), so the big objects
-// are still in flight at every kill while the listing and the small objects go at full speed; the
-// final run has no cap.
+// Killed runs cap the batch's rate (`--limit-rate`, shared by every object in flight), so a big
+// object is still in flight at most kills; the listing is not capped; the final run has no cap.
 const window = Math.max(1, args.kills) * 1.5
 const perObject = Math.max(64 * KiB, Math.floor((0.6 * args['big-mib'] * MiB) / window))
 const fast = await startMockOss({ oss })
@@ -59,7 +58,7 @@ const common = [
   '1MiB',
 ]
 c.log(
-  `${objects.size} objects, ${(totalBytes / MiB).toFixed(1)} MiB; killed runs capped at ${(perObject / KiB).toFixed(0)} KiB/s per object`,
+  `${objects.size} objects, ${(totalBytes / MiB).toFixed(1)} MiB; killed runs capped at ${(perObject / KiB).toFixed(0)} KiB/s`,
 )
 
 /** Keys with a file at their final name, checked byte-identical the first time they appear. */

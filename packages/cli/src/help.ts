@@ -96,7 +96,7 @@ Batches (--recursive or --manifest; rerun the same command to continue after Ctr
   --concurrency <n>        requests in flight for the whole batch, objects and parts (default 16)
   --force, -f              replace existing destination files
   --part-size, --retries, --stall-timeout, --no-verify, --recheck and --on-change apply to every
-  object; --limit-rate caps each object, not the whole batch.
+  object; --limit-rate caps the whole batch (every object in flight shares it).
   Keys that would leave <dir> (.., absolute, \\, control characters, empty segments, a/ and a/b,
   names over 255 bytes, case-only twins, resumable's own file names) are refused by name.
   status <dir> and cancel <dir> act on the batch: cancel removes the journal, partial files and

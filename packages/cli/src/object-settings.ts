@@ -1,9 +1,13 @@
 import type { DownloadOptions } from '@resumable/core'
 import type { GetCommand } from './command-line.ts'
 
-/** The per-object engine settings that `get` flags set, the same for one object and for a batch. */
+/**
+ * The per-object engine settings that `get` flags set, the same for one object and for a batch;
+ * a batch leaves `--limit-rate` out (`limitRate: false`): it caps the whole batch instead.
+ */
 export function objectSettings(
   cmd: GetCommand,
+  include: { readonly limitRate?: boolean } = {},
 ): Pick<
   DownloadOptions,
   'partSize' | 'retries' | 'maxBytesPerSecond' | 'stallTimeoutMs' | 'verify' | 'recheckResumedParts'
@@ -11,7 +15,9 @@ export function objectSettings(
   return {
     ...(cmd.partSize === undefined ? {} : { partSize: cmd.partSize }),
     ...(cmd.retries === undefined ? {} : { retries: cmd.retries }),
-    ...(cmd.limitRate === undefined ? {} : { maxBytesPerSecond: cmd.limitRate }),
+    ...(cmd.limitRate === undefined || include.limitRate === false
+      ? {}
+      : { maxBytesPerSecond: cmd.limitRate }),
     ...(cmd.stallTimeoutSeconds === undefined
       ? {}
       : { stallTimeoutMs: cmd.stallTimeoutSeconds * 1000 }),

@@ -89,6 +89,23 @@ describe('resumable get --recursive', () => {
     assert.match(again.text(), /0 downloaded, 2 skipped \(2 done\)/)
   })
 
+  it('--limit-rate caps the whole batch, not each object: 8 × 64 KiB at 256 KiB/s take about 2 s', async () => {
+    for (let i = 0; i < 8; i++)
+      oss.putObject('rate', `r/${i}.bin`, { generated: { size: 64 * 1024, seed: 40 + i } })
+    const dest = join(dir, 'rate')
+    const { cli, text } = env()
+    const started = performance.now()
+    const code = await main(
+      s3('s3://rate/r/', dest, '--recursive', '--limit-rate', '256KiB/s'),
+      cli,
+    )
+    const ms = performance.now() - started
+    assert.equal(code, 0, text())
+    assert.equal((await readdir(dest)).filter((f) => f.endsWith('.bin')).length, 8)
+    // Per object, the eight would run side by side in a quarter of a second.
+    assert.ok(ms >= 1500, `512 KiB under a 256 KiB/s batch cap took ${ms.toFixed(0)} ms`)
+  })
+
   for (const mode of ['s3', 'oss'] as const) {
     it(`${mode}: a small listed object costs one signed GET (no HEAD), verified; a big one a HEAD and ranged GETs`, async () => {
       const bucket = `one-${mode}`

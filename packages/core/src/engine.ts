@@ -13,7 +13,7 @@ import type { ResolvedOptions } from './options.ts'
 import { type PartPlan, partRange, planParts, singlePartPlan } from './plan.ts'
 import type { ObjectInfo } from './ports.ts'
 import { ProgressMeter } from './progress-meter.ts'
-import { RateLimiter } from './rate-limiter.ts'
+import { type ByteLimit, bothLimits, RateLimiter } from './rate-limiter.ts'
 import type { DownloadResult } from './result.ts'
 import type { RunContext, RunCounters } from './run-context.ts'
 import { runParts } from './run-parts.ts'
@@ -39,7 +39,8 @@ export async function runDownload(
   const startedAt = Date.now()
   const counters: RunCounters = { fetchedBytes: 0, retries: 0, retriesByKind: {}, inFlight: 0 }
   const emit = (event: DownloadEvent): void => options.onEvent?.(event)
-  const limiter = options.maxBytesPerSecond ? new RateLimiter(options.maxBytesPerSecond) : undefined
+  const own = options.maxBytesPerSecond ? new RateLimiter(options.maxBytesPerSecond) : undefined
+  const limiter = bothLimits(own, options.rateLimiter)
   const mode: AttemptMode = { sequential: false, discardedBytes: 0 }
   let switches = 0
   for (let restarts = 0; ; ) {
@@ -96,7 +97,7 @@ async function attempt(
   signal: AbortSignal,
   counters: RunCounters,
   emit: (event: DownloadEvent) => void,
-  limiter: RateLimiter | undefined,
+  limiter: ByteLimit | undefined,
   startedAt: number,
   restarts: number,
   mode: AttemptMode,

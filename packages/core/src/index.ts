@@ -63,6 +63,7 @@ export type {
   WholeRead,
   WholeReadRequest,
 } from './ports.ts'
+export { type ByteLimit, RateLimiter } from './rate-limiter.ts'
 export type { DownloadResult } from './result.ts'
 export { RANGE_IGNORED_CODE, type SequentialReason, UNKNOWN_LENGTH } from './sequential.ts'
 export { sleep } from './sleep.ts'

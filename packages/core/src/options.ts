@@ -9,6 +9,7 @@ import {
 import { OptionsError } from './errors/options-error.ts'
 import type { DownloadEvent, DownloadProgress } from './events.ts'
 import type { CheckpointStore, Target, Transport } from './ports.ts'
+import type { ByteLimit } from './rate-limiter.ts'
 
 /** What to do when the remote object changes during a download. */
 export type ObjectChangedPolicy = 'restart' | 'fail'
@@ -60,6 +61,11 @@ export interface DownloadOptions {
   readonly maxRestarts?: number
   /** Client-side bandwidth cap across all parts, bytes per second. @default unlimited */
   readonly maxBytesPerSecond?: number
+  /**
+   * A limiter shared with other downloads, capping their sum (with `maxBytesPerSecond` too, both
+   * apply). @default none
+   */
+  readonly rateLimiter?: ByteLimit
   /** Minimum interval between progress reports. @default 250 */
   readonly progressIntervalMs?: number
   /** Aborting pauses the download: in-flight bytes are made durable and the checkpoint kept. */
@@ -95,6 +101,7 @@ export interface ResolvedOptions {
   readonly onObjectChanged: ObjectChangedPolicy
   readonly maxRestarts: number
   readonly maxBytesPerSecond: number | undefined
+  readonly rateLimiter: ByteLimit | undefined
   readonly progressIntervalMs: number
   readonly signal: AbortSignal | undefined
   readonly onProgress: ((progress: DownloadProgress) => void) | undefined
@@ -164,6 +171,7 @@ export function resolveOptions(options: DownloadOptions): ResolvedOptions {
     onObjectChanged,
     maxRestarts: numeric(options, 'maxRestarts'),
     maxBytesPerSecond: numeric(options, 'maxBytesPerSecond'),
+    rateLimiter: rateLimiterOption(options.rateLimiter),
     progressIntervalMs: numeric(options, 'progressIntervalMs'),
     signal: options.signal,
     onProgress: options.onProgress,
@@ -194,4 +202,13 @@ function numeric<K extends NumericOption>(
     throw new OptionsError(name, `must be between ${min} and ${spec.max}, got ${value}`, range)
   }
   return value
+}
+
+function rateLimiterOption(value: unknown): ByteLimit | undefined {
+  if (value === undefined) return undefined
+  if (typeof (value as { take?: unknown } | null)?.take === 'function') return value as ByteLimit
+  throw new OptionsError(
+    'rateLimiter',
+    'must be a RateLimiter (an object with take(bytes, signal))',
+  )
 }

@@ -1,12 +1,26 @@
 import { sleep } from './sleep.ts'
 
-/** A token bucket shared by all parts, so `maxBytesPerSecond` caps the sum, not each connection. */
+/**
+ * A token bucket: `take` waits until the bytes may pass. One download's parts share one, so
+ * `maxBytesPerSecond` caps their sum, not each connection; give the same instance to several
+ * downloads (`rateLimiter`) and it caps their sum too — `downloadMany`'s `maxBytesPerSecond` does.
+ *
+ * @example
+ * ```ts
+ * import { download, RateLimiter } from '@resumable/core'
+ *
+ * // Two downloads at once, 50 MiB/s between them.
+ * const rateLimiter = new RateLimiter(50 * 1024 * 1024)
+ * await Promise.all([download({ ...a, rateLimiter }), download({ ...b, rateLimiter })])
+ * ```
+ */
 export class RateLimiter {
   readonly #rate: number
   readonly #burst: number
   #tokens: number
   #last: number
 
+  /** At most `bytesPerSecond` on average, in bursts of at most a tenth of a second's worth. */
   constructor(bytesPerSecond: number) {
     this.#rate = bytesPerSecond
     // A burst of 100 ms keeps the cap smooth without starving parts between chunks.
@@ -27,5 +41,22 @@ export class RateLimiter {
     const now = Date.now()
     this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#last) / 1000) * this.#rate)
     this.#last = now
+  }
+}
+
+/** What a download asks of a limiter. */
+export type ByteLimit = Pick<RateLimiter, 'take'>
+
+/** Both limits at once: bytes pass when each allows them. */
+export function bothLimits(
+  a: ByteLimit | undefined,
+  b: ByteLimit | undefined,
+): ByteLimit | undefined {
+  if (!a || !b) return a ?? b
+  return {
+    async take(bytes, signal) {
+      await a.take(bytes, signal)
+      await b.take(bytes, signal)
+    },
   }
 }

@@ -2,7 +2,7 @@ import type { TransferState } from './checkpoint/transfer-state.ts'
 import type { DownloadEvent } from './events.ts'
 import type { ResolvedOptions } from './options.ts'
 import type { ObjectInfo } from './ports.ts'
-import type { RateLimiter } from './rate-limiter.ts'
+import type { ByteLimit } from './rate-limiter.ts'
 
 /** Counters of one download run, reported in the result. */
 export interface RunCounters {
@@ -23,7 +23,7 @@ export interface RunContext {
   readonly state: TransferState
   /** Aborted when the run must stop: pause, cancel, or another part's fatal error. */
   readonly signal: AbortSignal
-  readonly limiter: RateLimiter | undefined
+  readonly limiter: ByteLimit | undefined
   readonly counters: RunCounters
   /** Called when a response proved that the server honours `Range` (a 206 with the range asked for). */
   readonly rangeHonoured?: () => void

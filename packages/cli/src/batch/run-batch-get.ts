@@ -106,8 +106,10 @@ async function runIn(cmd: GetCommand, cli: CliEnvironment, prepared: Prepared): 
       update: flags.update,
       overwrite: cmd.force,
       failFast: flags.failFast,
+      // --limit-rate is the total, as for one object: one cap shared by every object in flight.
+      ...(cmd.limitRate === undefined ? {} : { maxBytesPerSecond: cmd.limitRate }),
       download: {
-        ...objectSettings(cmd),
+        ...objectSettings(cmd, { limitRate: false }),
         onObjectChanged: cmd.onChange ?? 'restart',
       },
       open: async (location, object) =>

@@ -99,6 +99,11 @@ export interface BatchOptions {
   readonly onEvent?: (event: BatchEvent) => void
   /** Minimum interval between progress events. @default 250 */
   readonly progressIntervalMs?: number
+  /**
+   * Bandwidth cap on the whole batch, bytes per second: one RateLimiter shared by every object
+   * (`download.maxBytesPerSecond` caps each object on its own instead). @default unlimited
+   */
+  readonly maxBytesPerSecond?: number
 }
 
 /** BatchOptions checked, with defaults applied. */
@@ -110,6 +115,7 @@ export interface ResolvedBatchOptions {
   readonly journal: BatchJournalStore | undefined
   readonly engine: ResolvedOptions
   readonly progressIntervalMs: number
+  readonly maxBytesPerSecond: number | undefined
 }
 
 const VALIDATION_TRANSPORT: Transport = {
@@ -154,6 +160,14 @@ export function resolveBatchOptions(options: BatchOptions): ResolvedBatchOptions
   const progressIntervalMs = options.progressIntervalMs ?? 250
   if (!Number.isSafeInteger(progressIntervalMs) || progressIntervalMs < 0)
     throw new OptionsError('progressIntervalMs', 'must be a non-negative integer')
+  const { maxBytesPerSecond } = options
+  if (
+    maxBytesPerSecond !== undefined &&
+    (typeof maxBytesPerSecond !== 'number' ||
+      !Number.isFinite(maxBytesPerSecond) ||
+      maxBytesPerSecond <= 0)
+  )
+    throw new OptionsError('maxBytesPerSecond', 'must be a positive number of bytes per second')
   let id = options.id
   if (options.shard !== undefined) {
     const { index, count } = options.shard
@@ -179,7 +193,16 @@ export function resolveBatchOptions(options: BatchOptions): ResolvedBatchOptions
     target: VALIDATION_TARGET,
     concurrency,
   })
-  return { options, id, prefix, concurrency, journal, engine, progressIntervalMs }
+  return {
+    options,
+    id,
+    prefix,
+    concurrency,
+    journal,
+    engine,
+    progressIntervalMs,
+    maxBytesPerSecond,
+  }
 }
 
 /** Slots an object is granted: one per part the engine will plan, at most the whole budget. */

@@ -1,6 +1,7 @@
 import { createDownload, type DownloadHandle } from '../download.ts'
 import { AbortedError } from '../errors/aborted-error.ts'
 import type { DownloadEvent } from '../events.ts'
+import { type ByteLimit, bothLimits, RateLimiter } from '../rate-limiter.ts'
 import type { DownloadResult } from '../result.ts'
 import type { BatchEvent, BatchFailure } from './batch-events.ts'
 import { type BatchObjectIO, type ResolvedBatchOptions, slotsFor } from './batch-options.ts'
@@ -46,6 +47,11 @@ export async function runBatch(
     emit({ type: 'journal-discarded', problem, message }),
   )
   const pool = new SlotPool(resolved.concurrency)
+  // One bucket for every object: the cap is on the batch, not on each object.
+  const rateLimiter =
+    resolved.maxBytesPerSecond === undefined
+      ? undefined
+      : new RateLimiter(resolved.maxBytesPerSecond)
   const claims = new PathClaims()
   // Stops admitting objects and pauses those in flight: a user pause or cancel, or failFast.
   const stop = new AbortController()
@@ -206,6 +212,7 @@ export async function runBatch(
       ...(single || io.checkpoint === undefined ? {} : { checkpoint: io.checkpoint }),
       ...(single || io.checkpointKey === undefined ? {} : { checkpointKey: io.checkpointKey }),
       concurrency: slots,
+      ...limitOption(bothLimits(options.download?.rateLimiter, rateLimiter)),
       onEvent(event) {
         if (event.type === 'start') info = event
         else if (event.type === 'verified') verified = event
@@ -251,4 +258,8 @@ function fitsOneRequest(object: ListedObject, resolved: ResolvedBatchOptions): b
     object.size <= resolved.engine.singleRequestThreshold &&
     resolved.engine.range === undefined
   )
+}
+
+function limitOption(limit: ByteLimit | undefined): { rateLimiter?: ByteLimit } {
+  return limit ? { rateLimiter: limit } : {}
 }

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { download, downloadMany, OptionsError, RateLimiter } from '@resumable/core'
+import { MemoryBatchJournalStore } from '@resumable/store-memory'
+import { makeObject } from '@resumable/testkit'
+import { FakeBucket, MemoryDestination } from './helpers/fake-bucket.ts'
+import { setup } from './helpers/harness.ts'
+
+// Lower bounds only: a cap holds when the bytes cannot arrive sooner than it allows (a slow
+// machine only adds time). The bucket starts with a tenth of a second's burst.
+const KiB = 1024
+const MiB = 1024 * KiB
+
+async function timed(body: () => Promise<unknown>): Promise<number> {
+  const started = performance.now()
+  await body()
+  return performance.now() - started
+}
+
+describe('rate limits', () => {
+  it('downloadMany maxBytesPerSecond caps the whole batch: 1 MiB of small objects at 1 MiB/s takes about a second, not one object’s time', async () => {
+    const bucket = new FakeBucket()
+    for (let i = 0; i < 16; i++) bucket.put(`data/${String(i).padStart(2, '0')}.bin`, 64 * KiB)
+    const dest = new MemoryDestination(bucket)
+    const ms = await timed(async () => {
+      const summary = await downloadMany({
+        id: 'fake://bucket/data/ → /dest',
+        prefix: 'data/',
+        objects: bucket.listing(),
+        open: dest.open,
+        journal: new MemoryBatchJournalStore(),
+        concurrency: 8,
+        maxBytesPerSecond: MiB,
+      })
+      assert.equal(summary.downloaded, 16)
+    })
+    // Each object alone at 1 MiB/s would take 62 ms: two waves of 8, ~0.13 s.
+    assert.ok(ms >= 700, `16 × 64 KiB under a 1 MiB/s batch cap took ${ms.toFixed(0)} ms`)
+  })
+
+  it('refuses a batch maxBytesPerSecond that is not a positive number', async () => {
+    const bucket = new FakeBucket()
+    const dest = new MemoryDestination(bucket)
+    for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '1MiB'])
+      await assert.rejects(
+        async () =>
+          downloadMany({
+            id: 'x',
+            objects: [],
+            open: dest.open,
+            maxBytesPerSecond: bad as number,
+          }),
+        (e: unknown) => e instanceof OptionsError && e.option === 'maxBytesPerSecond',
+        String(bad),
+      )
+  })
+
+  it('one RateLimiter given to two downloads caps their sum; a download’s own maxBytesPerSecond applies as well', async () => {
+    const shared = new RateLimiter(MiB)
+    const a = setup(makeObject(512 * KiB, 1))
+    const b = setup(makeObject(512 * KiB, 2))
+    const ms = await timed(() =>
+      Promise.all([
+        download(a.options({ rateLimiter: shared })),
+        download(b.options({ rateLimiter: shared, maxBytesPerSecond: 8 * MiB })),
+      ]),
+    )
+    assert.deepEqual(a.target.committed, makeObject(512 * KiB, 1).bytes)
+    assert.deepEqual(b.target.committed, makeObject(512 * KiB, 2).bytes)
+    // Apart, each would take half a second.
+    assert.ok(ms >= 750, `2 × 512 KiB sharing 1 MiB/s took ${ms.toFixed(0)} ms`)
+    await assert.rejects(
+      download(a.options({ rateLimiter: {} as RateLimiter })),
+      (e: unknown) => e instanceof OptionsError && e.option === 'rateLimiter',
+    )
+  })
+})
