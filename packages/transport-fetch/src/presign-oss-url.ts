@@ -3,6 +3,7 @@ import { credentialSource } from './credentials.ts'
 import { encodeQuery } from './encode.ts'
 import { type OssLocationOptions, resolveOssLocation } from './oss-location.ts'
 import { presignOssV4 } from './oss-v4-signer.ts'
+import { checkRequestPayer } from './store-headers.ts'
 import type { Credentials, CredentialsProvider } from './types.ts'
 
 /** What to presign. */
@@ -42,15 +43,13 @@ export async function presignOssUrl(options: PresignOssUrlOptions): Promise<stri
       `must be a whole number of seconds from 1 to ${MAX_EXPIRES}`,
     )
   }
-  if (options.requestPayer !== undefined && typeof options.requestPayer !== 'boolean') {
-    throw new OptionsError('requestPayer', 'must be true or false')
-  }
+  const requestPayer = checkRequestPayer(options.requestPayer)
   const credentials = await credentialSource(options.credentials, ['oss'])()
   const query: [string, string][] =
     options.versionId === undefined ? [] : [['versionId', options.versionId]]
   // A query parameter, not a header: V4 signs every query parameter, and the URL then needs no
   // header from whoever uses it.
-  if (options.requestPayer === true) query.push(['x-oss-request-payer', 'requester'])
+  if (requestPayer) query.push(['x-oss-request-payer', 'requester'])
   const signed = await presignOssV4({
     method: options.method ?? 'GET',
     bucket: options.bucket,

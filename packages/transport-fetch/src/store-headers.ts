@@ -23,6 +23,14 @@ export function applyStoreHeaders(
 
 const PAYER_HEADER = { oss: 'x-oss-request-payer', s3: 'x-amz-request-payer' } as const
 
+/** `requestPayer` as given (`undefined` is false); anything but a boolean is an OptionsError. */
+export function checkRequestPayer(requestPayer: unknown): boolean {
+  if (requestPayer === undefined) return false
+  if (typeof requestPayer !== 'boolean')
+    throw new OptionsError('requestPayer', 'must be true or false')
+  return requestPayer
+}
+
 /**
  * `x-oss-request-payer` / `x-amz-request-payer: requester`: a requester-pays bucket refuses signed
  * requests without it (OSS: "requesters must specify the x-oss-request-payer:requester header in
@@ -37,8 +45,7 @@ export function requestPayerHeader(
   requestPayer: boolean | undefined,
   anonymous: boolean,
 ): [string, string][] {
-  if (requestPayer === undefined || requestPayer === false) return []
-  if (requestPayer !== true) throw new OptionsError('requestPayer', 'must be true or false')
+  if (!checkRequestPayer(requestPayer)) return []
   if (anonymous) {
     throw new OptionsError(
       'requestPayer',
@@ -81,9 +88,7 @@ export function presignedRequestPayerHeader(
   url: URL,
   requestPayer: boolean | undefined,
 ): [string, string][] {
-  if (requestPayer !== undefined && typeof requestPayer !== 'boolean') {
-    throw new OptionsError('requestPayer', 'must be true or false')
-  }
+  const paying = checkRequestPayer(requestPayer)
   const query = url.searchParams
   const inQuery = (name: string): boolean => query.get(name)?.toLowerCase() === 'requester'
   if (inQuery(PAYER_HEADER.s3) || inQuery(PAYER_HEADER.oss)) return []
@@ -91,7 +96,7 @@ export function presignedRequestPayerHeader(
     (query.get(param) ?? '').toLowerCase().split(';').includes(header)
   if (listed('X-Amz-SignedHeaders', PAYER_HEADER.s3)) return [[PAYER_HEADER.s3, 'requester']]
   if (listed('x-oss-additional-headers', PAYER_HEADER.oss)) return [[PAYER_HEADER.oss, 'requester']]
-  if (requestPayer !== true) return []
+  if (!paying) return []
   const vendor = presignedUrlVendor(query)
   if (vendor === undefined) {
     throw new OptionsError(

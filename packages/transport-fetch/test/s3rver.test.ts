@@ -5,8 +5,8 @@ import { crc64, download, isTransportError } from '@resumable/core'
 import { MemoryCheckpointStore, MemoryTarget } from '@resumable/store-memory'
 import { makeBytes } from '@resumable/testkit'
 import { keyPath, type S3rverHandle, startS3rver } from '@resumable/testkit/node'
-import { SignatureV4 } from '@smithy/signature-v4'
-import { createS3Transport, createUrlTransport, WebCryptoSha256 } from '../src/index.ts'
+import { createS3Transport, createUrlTransport } from '../src/index.ts'
+import { presignS3Get } from './helpers/presign-s3.ts'
 
 // The same S3 mode, against s3rver (a real S3 implementation) instead of our own mock. s3rver
 // checks the access key id but not signatures: signing is proven against the testkit mock
@@ -84,27 +84,7 @@ describe('s3rver: S3 mode against a real S3 implementation', () => {
   it('downloads through a presigned V4 URL (smithy presign) and a hand-made V2 URL', async () => {
     const key = ODD_KEYS[1] as string
     const url = new URL(`${s3.endpoint}/bkt/${keyPath(key)}`)
-    const signer = new SignatureV4({
-      service: 's3',
-      region: 'us-east-1',
-      credentials: s3.credentials,
-      sha256: WebCryptoSha256,
-      uriEscapePath: false,
-    })
-    const presigned = await signer.presign(
-      {
-        method: 'GET',
-        protocol: url.protocol,
-        hostname: url.hostname,
-        port: Number(url.port),
-        path: url.pathname,
-        query: {},
-        headers: { host: url.host },
-      },
-      { expiresIn: 600 },
-    )
-    const v4 = new URL(url.href)
-    for (const [k, v] of Object.entries(presigned.query ?? {})) v4.searchParams.set(k, String(v))
+    const v4 = await presignS3Get(url, s3.credentials)
     assert.ok(v4.searchParams.has('X-Amz-Signature'))
     assert.deepEqual(await fetchAll(createUrlTransport({ url: v4.href })), small)
     // Signature V2 query auth: HMAC-SHA1 over "GET\n\n\n<expires>\n/<bucket>/<key>", per the S3

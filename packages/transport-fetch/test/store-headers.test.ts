@@ -11,6 +11,7 @@ import {
 } from '@resumable/testkit'
 import { createOssTransport, createS3Transport } from '../src/index.ts'
 import { md5 } from '../src/md5.ts'
+import { rejectsWithStatus } from './helpers/presign-s3.ts'
 
 const ENDPOINT = 'http://127.0.0.1:9000'
 
@@ -35,15 +36,6 @@ function ossMode(oss: MockOss, extra: object) {
     credentials: CONTRACT_CREDENTIALS,
     fetch: createMockFetch(oss),
     ...extra,
-  })
-}
-
-function rejectsWithStatus(p: Promise<unknown>, status: number, code: string): Promise<void> {
-  return assert.rejects(p, (e) => {
-    assert.ok(isTransportError(e), String(e))
-    assert.equal(e.status, status, e.message)
-    assert.equal(e.code, code, e.message)
-    return true
   })
 }
 

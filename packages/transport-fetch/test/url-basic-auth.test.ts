@@ -92,12 +92,14 @@ describe('URL mode: user:password@ in the URL', () => {
 
     it(`${name}: a redirect is not followed, so the credentials never reach another origin`, async () => {
       const before = seen.length
+      const servedElsewhere = elsewhere.oss.served.log.length
       const transport = createUrlTransport({ url: credentialed('/moved.bin'), wire })
       await assert.rejects(
         transport.stat(),
         (e: unknown) => isTransportError(e) && /redirect/.test(e.message),
       )
       assert.equal(seen.length, before + 1, 'one request, to the origin the URL named')
+      assert.equal(elsewhere.oss.served.log.length, servedElsewhere, 'the other origin got nothing')
     })
   }
 

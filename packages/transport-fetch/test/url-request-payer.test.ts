@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { isTransportError, OptionsError } from '@resumable/core'
+import { OptionsError } from '@resumable/core'
 import { CONTRACT_CREDENTIALS, collect, MockOss, makeBytes } from '@resumable/testkit'
 import { type MockOssServer, startMockOss } from '@resumable/testkit/node'
-import { SignatureV4 } from '@smithy/signature-v4'
 import { encodeQuery } from '../src/encode.ts'
-import { createUrlTransport, presignOssUrl, WebCryptoSha256 } from '../src/index.ts'
+import { createUrlTransport, presignOssUrl } from '../src/index.ts'
 import { presignOssV4 } from '../src/oss-v4-signer.ts'
 import { presignedRequestPayerHeader } from '../src/store-headers.ts'
+import { presignS3Get, rejectsWithStatus } from './helpers/presign-s3.ts'
 
 // Presigned URLs to a requester-pays bucket, over a real loopback socket: what matters is the
 // request the store received. `open` checks no signature (the mock cannot verify SigV4 query
@@ -30,29 +30,10 @@ after(async () => {
   await signed.close()
 })
 
-/** An S3 SigV4 presigned GET URL made by the AWS SDK's signer, `headers` kept as signed headers (as botocore does). */
+/** An S3 SigV4 presigned GET URL to the mock's object, `headers` kept as signed headers. */
 async function presignS3(server: MockOssServer, headers: Record<string, string>): Promise<string> {
-  const url = new URL(`${server.url}/bkt/o.bin`)
-  const presigned = await new SignatureV4({
-    service: 's3',
-    region: 'us-east-1',
-    credentials: CONTRACT_CREDENTIALS,
-    sha256: WebCryptoSha256,
-    uriEscapePath: false,
-  }).presign(
-    {
-      method: 'GET',
-      protocol: url.protocol,
-      hostname: url.hostname,
-      port: Number(url.port),
-      path: url.pathname,
-      query: {},
-      headers: { host: url.host, ...headers },
-    },
-    { expiresIn: 600, unhoistableHeaders: new Set(Object.keys(headers)) },
-  )
-  for (const [k, v] of Object.entries(presigned.query ?? {})) url.searchParams.set(k, String(v))
-  return url.href
+  return (await presignS3Get(new URL(`${server.url}/bkt/o.bin`), CONTRACT_CREDENTIALS, headers))
+    .href
 }
 
 /** An OSS V4 presigned GET URL whose signature covers an `x-oss-request-payer` header (the URL cannot show it). */
@@ -69,15 +50,6 @@ async function presignOssWithPayerHeader(server: MockOssServer): Promise<string>
     expiresIn: 600,
   })
   return `${server.url}/bkt/o.bin?${encodeQuery(query)}`
-}
-
-function rejectsWith(p: Promise<unknown>, status: number, code: string): Promise<void> {
-  return assert.rejects(p, (e) => {
-    assert.ok(isTransportError(e), String(e))
-    assert.equal(e.status, status, e.message)
-    assert.equal(e.code, code, e.message)
-    return true
-  })
 }
 
 /** stat + one ranged read through `url`; returns [method, status, payer header] per request the store saw. */
@@ -113,7 +85,7 @@ describe('URL mode: requester pays on presigned URLs', () => {
     ])
     // A URL that signs only host gets no payer header: the bucket refuses it.
     open.oss.resetCounters()
-    await rejectsWith(
+    await rejectsWithStatus(
       createUrlTransport({ url: await presignS3(open, {}) }).stat(),
       403,
       'AccessDenied',
@@ -125,7 +97,7 @@ describe('URL mode: requester pays on presigned URLs', () => {
     const url = await presignOssWithPayerHeader(signed)
     assert.ok(!url.includes('request-payer'), 'the URL does not show the header')
     // Without the header its signature does not match: OSS signs every x-oss-* header.
-    await rejectsWith(createUrlTransport({ url }).stat(), 403, 'SignatureDoesNotMatch')
+    await rejectsWithStatus(createUrlTransport({ url }).stat(), 403, 'SignatureDoesNotMatch')
     assert.deepEqual(
       await readThrough(signed, 'x-oss-request-payer', { url, requestPayer: true }),
       [
@@ -145,7 +117,11 @@ describe('URL mode: requester pays on presigned URLs', () => {
         credentials: CONTRACT_CREDENTIALS,
         requestPayer,
       })
-    await rejectsWith(createUrlTransport({ url: await presign(false) }).stat(), 403, 'AccessDenied')
+    await rejectsWithStatus(
+      createUrlTransport({ url: await presign(false) }).stat(),
+      403,
+      'AccessDenied',
+    )
     const url = await presign(true)
     assert.equal(new URL(url).searchParams.get('x-oss-request-payer'), 'requester')
     // With or without requestPayer, no x-oss-request-payer header: the URL already carries it,
