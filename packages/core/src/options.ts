@@ -10,6 +10,7 @@ import { OptionsError } from './errors/options-error.ts'
 import type { DownloadEvent, DownloadProgress } from './events.ts'
 import type { CheckpointStore, Target, Transport } from './ports.ts'
 import type { ByteLimit } from './rate-limiter.ts'
+import type { PartSlots } from './slot-pool.ts'
 
 /** What to do when the remote object changes during a download. */
 export type ObjectChangedPolicy = 'restart' | 'fail'
@@ -66,6 +67,13 @@ export interface DownloadOptions {
    * apply). @default none
    */
   readonly rateLimiter?: ByteLimit
+  /**
+   * A budget of part requests shared with other downloads (a `SlotPool`): each part worker holds
+   * one slot while it works, so `concurrency` is this download's most and the pool caps the sum.
+   * A worker waits for its slot before its request starts (never counted as a stall) and gives
+   * it back when no part is left for it. The stat request takes none. @default none
+   */
+  readonly slots?: PartSlots
   /** Minimum interval between progress reports. @default 250 */
   readonly progressIntervalMs?: number
   /** Aborting pauses the download: in-flight bytes are made durable and the checkpoint kept. */
@@ -102,6 +110,7 @@ export interface ResolvedOptions {
   readonly maxRestarts: number
   readonly maxBytesPerSecond: number | undefined
   readonly rateLimiter: ByteLimit | undefined
+  readonly slots: PartSlots | undefined
   readonly progressIntervalMs: number
   readonly signal: AbortSignal | undefined
   readonly onProgress: ((progress: DownloadProgress) => void) | undefined
@@ -172,6 +181,7 @@ export function resolveOptions(options: DownloadOptions): ResolvedOptions {
     maxRestarts: numeric(options, 'maxRestarts'),
     maxBytesPerSecond: numeric(options, 'maxBytesPerSecond'),
     rateLimiter: rateLimiterOption(options.rateLimiter),
+    slots: slotsOption(options.slots),
     progressIntervalMs: numeric(options, 'progressIntervalMs'),
     signal: options.signal,
     onProgress: options.onProgress,
@@ -211,4 +221,11 @@ function rateLimiterOption(value: unknown): ByteLimit | undefined {
     'rateLimiter',
     'must be a RateLimiter (an object with take(bytes, signal))',
   )
+}
+
+function slotsOption(value: unknown): PartSlots | undefined {
+  if (value === undefined) return undefined
+  if (typeof (value as { acquire?: unknown } | null)?.acquire === 'function')
+    return value as PartSlots
+  throw new OptionsError('slots', 'must be a SlotPool (an object with acquire(n, signal))')
 }

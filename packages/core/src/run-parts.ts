@@ -2,10 +2,11 @@ import type { CheckpointWriter } from './checkpoint/checkpoint-writer.ts'
 import { fetchPart } from './part-fetcher.ts'
 import { partRange } from './plan.ts'
 import type { RunContext } from './run-context.ts'
+import type { PartSlots } from './slot-pool.ts'
 
 /**
- * Fetches every unfinished part through a pool of `concurrency` workers while a timer
- * group-commits progress. The first fatal error stops the other workers and is rethrown;
+ * Fetches every unfinished part through a pool of `concurrency` workers (each holding a slot of
+ * the shared `slots` budget, when there is one) while a timer group-commits progress. The first fatal error stops the other workers and is rethrown;
  * a pause or cancel (the run's signal) wins over errors it caused.
  */
 export async function runParts(ctx: RunContext, writer: CheckpointWriter): Promise<void> {
@@ -14,6 +15,7 @@ export async function runParts(ctx: RunContext, writer: CheckpointWriter): Promi
   for (let i = 0; i < state.plan.partCount; i++) {
     if (!state.isDone(i) && !state.partial(i)) queue.push(i)
   }
+  let next = 0
   const stop = new AbortController()
   const onRunAbort = (): void => stop.abort(ctx.signal.reason)
   ctx.signal.addEventListener('abort', onRunAbort, { once: true })
@@ -55,12 +57,31 @@ export async function runParts(ctx: RunContext, writer: CheckpointWriter): Promi
   // a listener per worker (and per retry's sleep) on one shared signal passes Node's limit of 10
   // at concurrency 11 and up, and Node then warns of a leak on the user's terminal.
   const workerStops = new Set<AbortController>()
+  // Workers waiting for a slot of a shared budget (`slots`): they stop waiting when the run stops
+  // or when no part is left for them, so a download never waits on a slot it no longer needs.
+  const slotWaits = new Set<AbortController>()
+  const stopWaiting = (): void => {
+    for (const wait of slotWaits) wait.abort()
+  }
   const relayStop = (): void => {
     for (const own of workerStops) own.abort(stop.signal.reason)
+    stopWaiting()
   }
   stop.signal.addEventListener('abort', relayStop, { once: true })
+  const slotFor = async (slots: PartSlots): Promise<(() => void) | undefined> => {
+    if (next >= queue.length || stop.signal.aborted) return undefined
+    const wait = new AbortController()
+    slotWaits.add(wait)
+    try {
+      return await slots.acquire(1, wait.signal)
+    } catch (error) {
+      if (!wait.signal.aborted) fail(error)
+      return undefined
+    } finally {
+      slotWaits.delete(wait)
+    }
+  }
 
-  let next = 0
   const fetchParts = async (workerCtx: RunContext): Promise<void> => {
     // Made on first use: a Target with gather writes takes a body's own chunks and needs no
     // buffer to copy them into, unless a transport lends its chunks.
@@ -72,6 +93,7 @@ export async function runParts(ctx: RunContext, writer: CheckpointWriter): Promi
     while (!stop.signal.aborted) {
       const index = queue[next++]
       if (index === undefined) return
+      if (next >= queue.length) stopWaiting()
       ctx.counters.inFlight++
       try {
         await fetchPart(workerCtx, index, writeBuffer)
@@ -92,9 +114,15 @@ export async function runParts(ctx: RunContext, writer: CheckpointWriter): Promi
     if (stop.signal.aborted) own.abort(stop.signal.reason)
     workerStops.add(own)
     const workerCtx: RunContext = { ...partCtx, signal: own.signal }
+    let release: (() => void) | undefined
     try {
+      if (options.slots) {
+        release = await slotFor(options.slots)
+        if (!release) return
+      }
       await fetchParts(workerCtx)
     } finally {
+      release?.()
       workerStops.delete(own)
     }
   }

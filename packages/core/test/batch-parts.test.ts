@@ -5,10 +5,10 @@ import {
   fnv1a64,
   KeyRefusedError,
   PathClaims,
+  SlotPool,
   safeRelativePath,
   shardOf,
 } from '@resumable/core'
-import { SlotPool } from '../src/batch/slot-pool.ts'
 
 function reason(fn: () => unknown): string | undefined {
   try {

@@ -77,7 +77,10 @@ export type BatchEvent =
       readonly key: string
       readonly path: string
       readonly object: ListedObject
-      /** Slots of the shared budget this object was granted (its part concurrency). */
+      /**
+       * The most slots of the shared budget this object may hold at once (its part concurrency):
+       * it starts on one and its part workers take more as they free up.
+       */
       readonly slots: number
     }
   | {

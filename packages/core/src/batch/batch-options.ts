@@ -205,7 +205,7 @@ export function resolveBatchOptions(options: BatchOptions): ResolvedBatchOptions
   }
 }
 
-/** Slots an object is granted: one per part the engine will plan, at most the whole budget. */
+/** Part workers an object may run: one per part the engine will plan, at most the whole budget. */
 export function slotsFor(size: number | undefined, resolved: ResolvedBatchOptions): number {
   const { engine, concurrency } = resolved
   // An unknown size (a manifest line without one) gets a share that suits a large object.

@@ -3,6 +3,7 @@ import { AbortedError } from '../errors/aborted-error.ts'
 import type { DownloadEvent } from '../events.ts'
 import { type ByteLimit, bothLimits, RateLimiter } from '../rate-limiter.ts'
 import type { DownloadResult } from '../result.ts'
+import { type PartSlots, SlotPool } from '../slot-pool.ts'
 import type { BatchEvent, BatchFailure } from './batch-events.ts'
 import { type BatchObjectIO, type ResolvedBatchOptions, slotsFor } from './batch-options.ts'
 import type { BatchSummary } from './batch-result.ts'
@@ -14,7 +15,6 @@ import { differs, journaled, record, removeLeftovers, toFailure } from './object
 import { type OneRequestTransport, oneRequestTransport } from './one-request-transport.ts'
 import { PathClaims, safeRelativePath } from './safe-path.ts'
 import { shardOf } from './shard.ts'
-import { SlotPool } from './slot-pool.ts'
 
 /** How the run is controlled from its handle. */
 export interface BatchControl {
@@ -25,8 +25,9 @@ export interface BatchControl {
 }
 
 /**
- * The batch algorithm: list → refuse unsafe keys → shard → journal / existing file → grant slots
- * from the shared budget → the single-object engine → journal. Per-object failures are collected
+ * The batch algorithm: list → refuse unsafe keys → shard → journal / existing file → a slot of
+ * the shared budget → the single-object engine (whose part workers take more slots as they free
+ * up) → journal. Per-object failures are collected
  * (or stop the batch with `failFast`); a pause or cancel rejects with an AbortedError.
  */
 export async function runBatch(
@@ -118,14 +119,15 @@ export async function runBatch(
         emit({ type: 'object-skipped', key: object.key, path: location.path, reason: 'done' })
         continue
       }
-      const slots = slotsFor(object.size, resolved)
+      // One slot admits an object; its other part workers queue for theirs in the same pool,
+      // so a big object never waits for a whole share to be free while slots sit idle.
       let release: () => void
       try {
-        release = await pool.acquire(slots, stop.signal)
+        release = await pool.acquire(1, stop.signal)
       } catch {
         break
       }
-      const task = runObject(object, location, slots)
+      const task = runObject(object, location, objectSlots(pool, release))
         .catch((error: unknown) => {
           fatal ??= { error }
           stop.abort(error)
@@ -169,10 +171,11 @@ export async function runBatch(
   async function runObject(
     object: ListedObject,
     location: { key: string; segments: readonly string[]; path: string },
-    slots: number,
+    slots: PartSlots,
   ): Promise<void> {
     const { key, path } = location
-    emit({ type: 'object-start', key, path, object, slots })
+    const concurrency = slotsFor(object.size, resolved)
+    emit({ type: 'object-start', key, path, object, slots: concurrency })
     tracker.started(key)
     let io: BatchObjectIO
     let overwrite: boolean
@@ -211,7 +214,8 @@ export async function runBatch(
       ),
       ...(single || io.checkpoint === undefined ? {} : { checkpoint: io.checkpoint }),
       ...(single || io.checkpointKey === undefined ? {} : { checkpointKey: io.checkpointKey }),
-      concurrency: slots,
+      concurrency,
+      slots,
       ...limitOption(bothLimits(options.download?.rateLimiter, rateLimiter)),
       onEvent(event) {
         if (event.type === 'start') info = event
@@ -248,6 +252,21 @@ export async function runBatch(
       (object.size !== undefined && object.size !== result.object.size)
     if (changedSinceListing) tracker.changedSinceListing.push(key)
     emit({ type: 'object-done', key, path, result, changedSinceListing })
+  }
+}
+
+/**
+ * What one object's part workers draw from: first the slot it was admitted with, then the batch's
+ * pool. Its first worker gives the admission slot back to the pool when no part is left for it.
+ */
+function objectSlots(pool: SlotPool, admitted: () => void): PartSlots {
+  let handedOut = false
+  return {
+    acquire(n, signal) {
+      if (handedOut) return pool.acquire(n, signal)
+      handedOut = true
+      return Promise.resolve(admitted)
+    },
   }
 }
 

@@ -33,6 +33,10 @@ export class FakeBucket {
   readDelayMs = 0
   /** Offer `readWhole` (one GET whose headers are the stat), as the fetch transports do. */
   wholeReads = false
+  /** Awaited before a read's first byte (counted in flight), so a test can hold a read open. */
+  beforeBody: ((key: string, start: number) => Promise<void>) | undefined
+  /** Reads started, in order, as `key@start`. */
+  readonly reads: string[] = []
   /** Cut the next `readWhole` bodies after this many bytes (a dropped connection). */
   cutWholeAfter: number | undefined
   #version = 0
@@ -127,11 +131,14 @@ export class FakeBucket {
           throw new TransportError('precondition-failed', 'If-Match failed', { status: 412 })
         bucket.inFlight++
         bucket.maxInFlight = Math.max(bucket.maxInFlight, bucket.inFlight)
+        bucket.reads.push(`${key}@${request.start}`)
+        const hold = bucket.beforeBody
         const bytes = o.bytes.slice(request.start, request.end + 1)
         const delay = bucket.readDelayMs
         const signal = request.signal
         async function* body(): AsyncGenerator<Uint8Array> {
           try {
+            await hold?.(key, request.start)
             for (let at = 0; at < bytes.length; at += 64 * 1024) {
               if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay))
               if (signal?.aborted) throw signal.reason

@@ -1,14 +1,21 @@
 /**
- * The batch's one concurrency budget: `capacity` slots, each one request in flight. An object is
- * granted all the slots it will use before it starts (one for a small object, up to one per part
- * for a big one, never more than the budget) and returns them when it ends. Grants are strictly
- * first come, first served, so a big object waits only for the objects ahead of it to finish and
- * is never starved by small ones behind it.
+ * A budget of requests in flight, shared by downloads: `capacity` slots, each held by one part
+ * worker while it fetches. Give the same pool to several downloads (`slots`) and their part
+ * requests together never exceed it; `downloadMany` shares one among every object of a batch.
+ * Grants are strictly first come, first served, so a request for several slots is never
+ * overtaken by smaller ones behind it.
  *
- * Why whole grants instead of a slot per request: the single-object engine starts its part
- * workers at once and times each request from the moment it is made, so a worker queued for a
- * slot would be mistaken for a stalled connection. Granting up front keeps every request the
- * engine makes runnable immediately, and the sum of grants never exceeds the budget.
+ * @example
+ * ```ts
+ * import { download, SlotPool } from '@resumable/core'
+ *
+ * // Two downloads at once, at most 8 connections between them; each may use all 8.
+ * const slots = new SlotPool(8)
+ * await Promise.all([
+ *   download({ ...a, concurrency: 8, slots }),
+ *   download({ ...b, concurrency: 8, slots }),
+ * ])
+ * ```
  */
 export class SlotPool {
   readonly capacity: number
@@ -16,6 +23,9 @@ export class SlotPool {
   readonly #queue: { n: number; resolve: () => void; reject: (reason: unknown) => void }[] = []
 
   constructor(capacity: number) {
+    if (!Number.isSafeInteger(capacity) || capacity < 1) {
+      throw new RangeError(`a SlotPool needs at least one slot, got ${String(capacity)}`)
+    }
     this.capacity = capacity
     this.#free = capacity
   }
@@ -25,7 +35,10 @@ export class SlotPool {
     return this.#free
   }
 
-  /** Waits for `n` slots (1 ≤ n ≤ capacity); rejects with the signal's reason if it aborts first. */
+  /**
+   * Waits for `n` slots (clamped to 1…capacity) and resolves with the function that returns
+   * them (calling it twice returns them once); rejects with the signal's reason if it aborts first.
+   */
   acquire(n: number, signal?: AbortSignal): Promise<() => void> {
     const want = Math.max(1, Math.min(n, this.capacity))
     let released = false
@@ -68,3 +81,6 @@ export class SlotPool {
     }
   }
 }
+
+/** What a download asks of a slot budget: one slot per part worker, while it works. */
+export type PartSlots = Pick<SlotPool, 'acquire'>
