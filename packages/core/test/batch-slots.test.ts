@@ -106,6 +106,35 @@ describe('one budget of slots for objects and parts', () => {
     assert.ok(bigDone.openedInTime(), 'b-big finished while a-small still held its slot')
   })
 
+  it('an object that is committing has given its slot to the next request, and at most twice the budget of objects are open', async () => {
+    const bucket = new FakeBucket()
+    for (let i = 0; i < 60; i++) bucket.put(`data/${String(i).padStart(2, '0')}`, 4 * KiB)
+    const dest = new MemoryDestination(bucket)
+    const journal = new MemoryBatchJournalStore()
+    journal.appendDelayMs = 10 // a slow journal fsync: each commit waits on it
+    let open = 0
+    let maxOpen = 0
+    const summary = await downloadMany({
+      id: 'b',
+      prefix: 'data/',
+      objects: bucket.listing(),
+      open: dest.open,
+      journal,
+      concurrency: 2,
+      onEvent: (e) => {
+        if (e.type === 'object-start') maxOpen = Math.max(maxOpen, ++open)
+        else if (e.type === 'object-done') open--
+      },
+    })
+    assert.equal(summary.downloaded, 60)
+    assert.ok(bucket.maxInFlight <= 2, `at most 2 reads at once, saw ${bucket.maxInFlight}`)
+    assert.ok(
+      maxOpen > 2,
+      `objects committing overlapped the next requests (${maxOpen} open at most)`,
+    )
+    assert.ok(maxOpen <= 4, `at most twice the budget of objects open, saw ${maxOpen}`)
+  })
+
   it('downloads sharing one SlotPool never have more part requests in flight than it holds', async () => {
     const bucket = new FakeBucket()
     bucket.put('a', 2048 * KiB)

@@ -119,6 +119,9 @@ export async function runBatch(
         emit({ type: 'object-skipped', key: object.key, path: location.path, reason: 'done' })
         continue
       }
+      // A slot is held by requests only, so an object that is committing (fsync, rename, journal)
+      // has given its slot to the next; at most twice the budget of objects are open at once.
+      while (running.size >= 2 * resolved.concurrency) await Promise.race(running)
       // One slot admits an object; its other part workers queue for theirs in the same pool,
       // so a big object never waits for a whole share to be free while slots sit idle.
       let release: () => void
