@@ -55,30 +55,33 @@ export async function runParts(ctx: RunContext, writer: CheckpointWriter): Promi
 
   // Each worker listens to a signal of its own, and one listener here relays the stop to them all:
   // a listener per worker (and per retry's sleep) on one shared signal passes Node's limit of 10
-  // at concurrency 11 and up, and Node then warns of a leak on the user's terminal.
+  // at concurrency 11 and up, and Node then warns of a leak on the user's terminal. A lone worker
+  // listens to `stop` itself (an AbortController per small object is measurable in a batch).
   const workerStops = new Set<AbortController>()
   // Workers waiting for a slot of a shared budget (`slots`): they stop waiting when the run stops
   // or when no part is left for them, so a download never waits on a slot it no longer needs.
   const slotWaits = new Set<AbortController>()
   const stopWaiting = (): void => {
-    for (const wait of slotWaits) wait.abort()
+    for (const own of slotWaits) own.abort()
   }
   const relayStop = (): void => {
     for (const own of workerStops) own.abort(stop.signal.reason)
-    stopWaiting()
   }
   stop.signal.addEventListener('abort', relayStop, { once: true })
-  const slotFor = async (slots: PartSlots): Promise<(() => void) | undefined> => {
+  const slotFor = async (
+    slots: PartSlots,
+    own: AbortController | undefined,
+  ): Promise<(() => void) | undefined> => {
     if (next >= queue.length || stop.signal.aborted) return undefined
-    const wait = new AbortController()
-    slotWaits.add(wait)
+    const signal = own?.signal ?? stop.signal
+    if (own) slotWaits.add(own)
     try {
-      return await slots.acquire(1, wait.signal)
+      return await slots.acquire(1, signal)
     } catch (error) {
-      if (!wait.signal.aborted) fail(error)
+      if (!signal.aborted) fail(error)
       return undefined
     } finally {
-      slotWaits.delete(wait)
+      if (own) slotWaits.delete(own)
     }
   }
 
@@ -109,28 +112,31 @@ export async function runParts(ctx: RunContext, writer: CheckpointWriter): Promi
       }
     }
   }
-  const worker = async (): Promise<void> => {
-    const own = new AbortController()
-    if (stop.signal.aborted) own.abort(stop.signal.reason)
-    workerStops.add(own)
-    const workerCtx: RunContext = { ...partCtx, signal: own.signal }
+  const worker = async (alone: boolean): Promise<void> => {
+    const own = alone ? undefined : new AbortController()
+    if (own) {
+      if (stop.signal.aborted) own.abort(stop.signal.reason)
+      workerStops.add(own)
+    }
+    const workerCtx: RunContext = own ? { ...partCtx, signal: own.signal } : partCtx
     let release: (() => void) | undefined
     try {
       if (options.slots) {
-        release = await slotFor(options.slots)
+        release = await slotFor(options.slots, own)
         if (!release) return
       }
       await fetchParts(workerCtx)
     } finally {
       release?.()
-      workerStops.delete(own)
+      if (own) workerStops.delete(own)
     }
   }
   try {
     const workers = Math.min(options.concurrency, queue.length)
-    const first = worker()
+    const first = worker(workers <= 1)
     if (ctx.object.acceptRanges !== true && workers > 1) await Promise.race([rangeProven, first])
-    await Promise.all([first, ...Array.from({ length: Math.max(0, workers - 1) }, worker)])
+    const others = Array.from({ length: Math.max(0, workers - 1) }, () => worker(false))
+    await Promise.all([first, ...others])
   } finally {
     clearInterval(timer)
     ctx.signal.removeEventListener('abort', onRunAbort)
