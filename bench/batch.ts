@@ -6,8 +6,11 @@
 // With GNU time, each row also gives the contender's CPU per object (user + sys) and peak RSS, and
 // the mock's own CPU per object while serving it (it runs in this process, on the same cores).
 // Not part of npm test.
-//   npm run bench:batch -- [--small 10000] [--big 100] [--rounds 3] [--concurrency 16] [--dir /dev/shm]
+//   npm run bench:batch -- [--small 10000] [--big 100] [--big-mib 8] [--rounds 3] [--concurrency 16]
+//                          [--dir /dev/shm] [--cap-mb 20]
 // `--dir` puts the destinations on another file system (a tmpfs takes the disk out: what is left is CPU).
+// `--cap-mb` caps each connection of the mock (MB/s), as a cloud store's per-connection throughput is:
+// then what counts is how many connections a tool keeps busy, not its CPU.
 import { spawn } from 'node:child_process'
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
@@ -22,6 +25,8 @@ const { values } = parseArgs({
   options: {
     small: { type: 'string', default: '10000' },
     big: { type: 'string', default: '100' },
+    'big-mib': { type: 'string', default: '8' },
+    'cap-mb': { type: 'string', default: '0' },
     rounds: { type: 'string', default: '3' },
     concurrency: { type: 'string', default: '16' },
     modes: { type: 'string', default: 's3,oss' },
@@ -30,6 +35,8 @@ const { values } = parseArgs({
 })
 const small = Number(values.small)
 const big = Number(values.big)
+const bigMiB = Number(values['big-mib'])
+const capBytes = Number(values['cap-mb']) * 1_000_000
 const roundCount = Number(values.rounds)
 const concurrency = Number(values.concurrency)
 const KiB = 1024
@@ -47,14 +54,17 @@ for (let i = 0; i < small; i++)
   })
 for (let i = 0; i < big; i++)
   oss.putObject('bench', `big/${String(i).padStart(3, '0')}.bin`, {
-    generated: { size: 8 * MiB, seed: 100_000 + i },
+    generated: { size: bigMiB * MiB, seed: 100_000 + i },
     multipartParts: 1,
   })
-const server = await startMockOss({ oss })
+const server = await startMockOss({
+  oss,
+  ...(capBytes > 0 ? { bytesPerSecondPerConnection: capBytes } : {}),
+})
 const dir = await mkdtemp(join(values.dir, 'resumable-bench-batch-'))
 const sets = [
   { name: `${small} × 64 KiB`, prefix: 'small/', objects: small, bytes: small * 64 * KiB },
-  { name: `${big} × 8 MiB`, prefix: 'big/', objects: big, bytes: big * 8 * MiB },
+  { name: `${big} × ${bigMiB} MiB`, prefix: 'big/', objects: big, bytes: big * bigMiB * MiB },
 ].filter((s) => s.objects > 0)
 
 interface Contender {
@@ -211,7 +221,7 @@ try {
 }
 process.stdout.write(
   [
-    `Many objects: ${roundCount} paired round(s), concurrency ${concurrency}, loopback mock, destinations under ${values.dir}, load average ${loadavg()
+    `Many objects: ${roundCount} paired round(s), concurrency ${concurrency}, loopback mock${capBytes > 0 ? ` capped at ${capBytes / 1e6} MB/s per connection` : ''}, destinations under ${values.dir}, load average ${loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')}`,
     '',
