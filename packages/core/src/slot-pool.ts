@@ -1,3 +1,5 @@
+import { OptionsError } from './errors/options-error.ts'
+
 /**
  * A budget of requests in flight, shared by downloads: `capacity` slots, each held by one part
  * worker while it fetches. Give the same pool to several downloads (`slots`) and their part
@@ -24,7 +26,10 @@ export class SlotPool {
 
   constructor(capacity: number) {
     if (!Number.isSafeInteger(capacity) || capacity < 1) {
-      throw new RangeError(`a SlotPool needs at least one slot, got ${String(capacity)}`)
+      throw new OptionsError(
+        'slots',
+        `a SlotPool needs a whole number of slots ≥ 1, got ${String(capacity)}`,
+      )
     }
     this.capacity = capacity
     this.#free = capacity

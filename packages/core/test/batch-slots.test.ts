@@ -160,7 +160,7 @@ describe('one budget of slots for objects and parts', () => {
     assert.equal(slots.free, 3, 'every slot was given back')
   })
 
-  it('a download waiting for a slot pauses at once, and refuses a slots value that is not a pool', async () => {
+  it('a download waiting for a slot pauses at once; a slots value that is not a pool, and a pool of no slots, are refused', async () => {
     const run = setup(makeObject(512 * KiB, 2))
     const slots = new SlotPool(1)
     const held = await slots.acquire(1)
@@ -175,5 +175,11 @@ describe('one budget of slots for objects and parts', () => {
       download(run.options({ slots: { take: () => undefined } as never })),
       (e: unknown) => e instanceof OptionsError && e.option === 'slots',
     )
+    for (const bad of [0, -1, 1.5, Number.NaN])
+      assert.throws(
+        () => new SlotPool(bad),
+        (e: unknown) => e instanceof OptionsError && e.kind === 'invalid-options',
+        String(bad),
+      )
   })
 })
