@@ -6,8 +6,9 @@ import type { PartSlots } from './slot-pool.ts'
 
 /**
  * Fetches every unfinished part through a pool of `concurrency` workers (each holding a slot of
- * the shared `slots` budget, when there is one) while a timer group-commits progress. The first fatal error stops the other workers and is rethrown;
- * a pause or cancel (the run's signal) wins over errors it caused.
+ * the shared `slots` budget, when there is one) while a timer group-commits progress. The first
+ * fatal error stops the other workers and is rethrown; a pause or cancel (the run's signal) wins
+ * over errors it caused.
  */
 export async function runParts(ctx: RunContext, writer: CheckpointWriter): Promise<void> {
   const { state, options } = ctx

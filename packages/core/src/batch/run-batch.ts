@@ -27,8 +27,8 @@ export interface BatchControl {
 /**
  * The batch algorithm: list → refuse unsafe keys → shard → journal / existing file → a slot of
  * the shared budget → the single-object engine (whose part workers take more slots as they free
- * up) → journal. Per-object failures are collected
- * (or stop the batch with `failFast`); a pause or cancel rejects with an AbortedError.
+ * up) → journal. Per-object failures are collected (or stop the batch with `failFast`); a pause
+ * or cancel rejects with an AbortedError.
  */
 export async function runBatch(
   resolved: ResolvedBatchOptions,
