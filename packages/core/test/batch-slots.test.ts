@@ -135,6 +135,41 @@ describe('one budget of slots for objects and parts', () => {
     assert.ok(maxOpen <= 4, `at most twice the budget of objects open, saw ${maxOpen}`)
   })
 
+  it('an object overwritten mid-download restarts, takes its slots again from the pool, and the batch ends with every file and no request over the budget', async () => {
+    const bucket = new FakeBucket()
+    bucket.put('data/a-big', 1024 * KiB) // 4 parts
+    for (let i = 0; i < 6; i++) bucket.put(`data/b-${i}`, KiB)
+    let overwritten = false
+    bucket.beforeBody = async (key, start) => {
+      // The second part's read sees a new version: If-Match fails on the next part, the engine restarts.
+      if (key === 'data/a-big' && start > 0 && !overwritten) {
+        overwritten = true
+        bucket.put('data/a-big', 1024 * KiB)
+      }
+    }
+    const dest = new MemoryDestination(bucket)
+    const restarts: string[] = []
+    const summary = await downloadMany({
+      id: 'b',
+      prefix: 'data/',
+      objects: bucket.listing(),
+      open: dest.open,
+      journal: new MemoryBatchJournalStore(),
+      concurrency: 3,
+      download: { partSize: 256 * KiB, retryBaseDelayMs: 1, retryMaxDelayMs: 2 },
+      onEvent: (e) => {
+        if (e.type === 'object-event' && e.event.type === 'restart') restarts.push(e.key)
+      },
+    })
+    assert.ok(overwritten, 'the big object was overwritten mid-download')
+    assert.deepEqual(restarts, ['data/a-big'], 'it restarted once')
+    assert.equal(summary.ok, true)
+    assert.equal(summary.downloaded, 7)
+    for (const [key, o] of bucket.objects)
+      assert.deepEqual(dest.file(key.slice('data/'.length)), o.bytes, `${key} is byte-identical`)
+    assert.ok(bucket.maxInFlight <= 3, `at most 3 reads at once, saw ${bucket.maxInFlight}`)
+  })
+
   it('downloads sharing one SlotPool never have more part requests in flight than it holds', async () => {
     const bucket = new FakeBucket()
     bucket.put('a', 2048 * KiB)
