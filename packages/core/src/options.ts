@@ -180,8 +180,18 @@ export function resolveOptions(options: DownloadOptions): ResolvedOptions {
     onObjectChanged,
     maxRestarts: numeric(options, 'maxRestarts'),
     maxBytesPerSecond: numeric(options, 'maxBytesPerSecond'),
-    rateLimiter: rateLimiterOption(options.rateLimiter),
-    slots: slotsOption(options.slots),
+    rateLimiter: portOption<ByteLimit>(
+      'rateLimiter',
+      options.rateLimiter,
+      'take',
+      'a RateLimiter (an object with take(bytes, signal))',
+    ),
+    slots: portOption<PartSlots>(
+      'slots',
+      options.slots,
+      'acquire',
+      'a SlotPool (an object with acquire(signal))',
+    ),
     progressIntervalMs: numeric(options, 'progressIntervalMs'),
     signal: options.signal,
     onProgress: options.onProgress,
@@ -195,8 +205,8 @@ type Defaulted<K extends NumericOption> = OptionTable[K]['default'] extends numb
   : number | undefined
 
 /** Reads option `name`, falling back to the table's default, and checks it against the table's range. */
-function numeric<K extends NumericOption>(
-  options: DownloadOptions,
+export function numeric<K extends NumericOption>(
+  options: Pick<DownloadOptions, K>,
   name: K,
   override: { readonly fallback?: number; readonly min?: number } = {},
 ): Defaulted<K> {
@@ -214,18 +224,9 @@ function numeric<K extends NumericOption>(
   return value
 }
 
-function rateLimiterOption(value: unknown): ByteLimit | undefined {
+/** An object given for a port of the engine: undefined, or anything with `method`. */
+function portOption<T>(name: string, value: unknown, method: string, what: string): T | undefined {
   if (value === undefined) return undefined
-  if (typeof (value as { take?: unknown } | null)?.take === 'function') return value as ByteLimit
-  throw new OptionsError(
-    'rateLimiter',
-    'must be a RateLimiter (an object with take(bytes, signal))',
-  )
-}
-
-function slotsOption(value: unknown): PartSlots | undefined {
-  if (value === undefined) return undefined
-  if (typeof (value as { acquire?: unknown } | null)?.acquire === 'function')
-    return value as PartSlots
-  throw new OptionsError('slots', 'must be a SlotPool (an object with acquire(n, signal))')
+  if (typeof (value as Record<string, unknown> | null)?.[method] === 'function') return value as T
+  throw new OptionsError(name, `must be ${what}`)
 }

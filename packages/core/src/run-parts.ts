@@ -77,7 +77,7 @@ export async function runParts(ctx: RunContext, writer: CheckpointWriter): Promi
     const signal = own?.signal ?? stop.signal
     if (own) slotWaits.add(own)
     try {
-      return await slots.acquire(1, signal)
+      return await slots.acquire(signal)
     } catch (error) {
       if (!signal.aborted) fail(error)
       return undefined

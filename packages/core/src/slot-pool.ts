@@ -4,8 +4,7 @@ import { OptionsError } from './errors/options-error.ts'
  * A budget of requests in flight, shared by downloads: `capacity` slots, each held by one part
  * worker while it fetches. Give the same pool to several downloads (`slots`) and their part
  * requests together never exceed it; `downloadMany` shares one among every object of a batch.
- * Grants are strictly first come, first served, so a request for several slots is never
- * overtaken by smaller ones behind it.
+ * Slots are granted strictly first come, first served.
  *
  * @example
  * ```ts
@@ -22,7 +21,7 @@ import { OptionsError } from './errors/options-error.ts'
 export class SlotPool {
   readonly capacity: number
   #free: number
-  readonly #queue: { n: number; resolve: () => void; reject: (reason: unknown) => void }[] = []
+  readonly #waiting: { resolve: () => void; reject: (reason: unknown) => void }[] = []
 
   constructor(capacity: number) {
     if (!Number.isSafeInteger(capacity) || capacity < 1) {
@@ -35,32 +34,32 @@ export class SlotPool {
     this.#free = capacity
   }
 
-  /** Slots not granted to anyone. */
+  /** Slots not held by anyone. */
   get free(): number {
     return this.#free
   }
 
   /**
-   * Waits for `n` slots (clamped to 1…capacity) and resolves with the function that returns
-   * them (calling it twice returns them once); rejects with the signal's reason if it aborts first.
+   * Waits for a slot, first come first served, and resolves with the function that gives it back
+   * (calling it twice gives it back once); rejects with the signal's reason if it aborts first.
    */
-  acquire(n: number, signal?: AbortSignal): Promise<() => void> {
-    const want = Math.max(1, Math.min(n, this.capacity))
+  acquire(signal?: AbortSignal): Promise<() => void> {
     let released = false
     const release = (): void => {
       if (released) return
       released = true
-      this.#free += want
-      this.#drain()
+      const next = this.#waiting.shift()
+      // Handed straight to the next in line, so nobody can overtake it.
+      if (next) next.resolve()
+      else this.#free++
     }
     if (signal?.aborted) return Promise.reject(signal.reason)
-    if (this.#queue.length === 0 && this.#free >= want) {
-      this.#free -= want
+    if (this.#free > 0) {
+      this.#free--
       return Promise.resolve(release)
     }
     return new Promise((resolve, reject) => {
       const waiter = {
-        n: want,
         resolve: () => {
           signal?.removeEventListener('abort', onAbort)
           resolve(release)
@@ -68,22 +67,13 @@ export class SlotPool {
         reject,
       }
       const onAbort = (): void => {
-        const at = this.#queue.indexOf(waiter)
-        if (at >= 0) this.#queue.splice(at, 1)
+        const at = this.#waiting.indexOf(waiter)
+        if (at >= 0) this.#waiting.splice(at, 1)
         reject(signal?.reason)
-        this.#drain()
       }
       signal?.addEventListener('abort', onAbort, { once: true })
-      this.#queue.push(waiter)
+      this.#waiting.push(waiter)
     })
-  }
-
-  #drain(): void {
-    for (let head = this.#queue[0]; head && this.#free >= head.n; head = this.#queue[0]) {
-      this.#queue.shift()
-      this.#free -= head.n
-      head.resolve()
-    }
   }
 }
 

@@ -142,24 +142,30 @@ describe('BatchJournalCodec', () => {
 })
 
 describe('SlotPool', () => {
-  it('grants first come, first served: a big request is not overtaken by small ones behind it', async () => {
-    const pool = new SlotPool(4)
+  it('grants first come, first served, hands a returned slot to the next in line, and drops an aborted wait', async () => {
+    const pool = new SlotPool(2)
     const order: string[] = []
-    const small1 = await pool.acquire(1)
-    const big = pool.acquire(4).then((release) => {
-      order.push('big')
-      return release
-    })
-    const small2 = pool.acquire(1).then((release) => {
-      order.push('small2')
-      return release
-    })
+    const first = await pool.acquire()
+    const second = await pool.acquire()
+    const wait = (name: string, signal?: AbortSignal) =>
+      pool.acquire(signal).then((release) => {
+        order.push(name)
+        return release
+      })
+    const control = new AbortController()
+    const gone = wait('aborted', control.signal)
+    const third = wait('third')
+    const fourth = wait('fourth')
+    control.abort(new Error('no longer wanted'))
+    await assert.rejects(gone, /no longer wanted/)
     await new Promise((resolve) => setTimeout(resolve, 5))
-    assert.deepEqual(order, [], 'three slots are free, but the big request is first in line')
-    small1()
-    ;(await big)()
-    ;(await small2)()
-    assert.deepEqual(order, ['big', 'small2'])
-    assert.equal(pool.free, 4)
+    assert.deepEqual(order, [], 'both slots are held')
+    first()
+    first() // a second call gives nothing back
+    ;(await third)()
+    second()
+    ;(await fourth)()
+    assert.deepEqual(order, ['third', 'fourth'])
+    assert.equal(pool.free, 2, 'every slot is back, and none twice')
   })
 })

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { download, downloadMany, OptionsError, SlotPool } from '@resumable/core'
+import {
+  type BatchOptions,
+  type BatchSummary,
+  download,
+  downloadMany,
+  OptionsError,
+  SlotPool,
+} from '@resumable/core'
 import { MemoryBatchJournalStore } from '@resumable/store-memory'
 import { makeObject } from '@resumable/testkit'
 import { FakeBucket, MemoryDestination } from './helpers/fake-bucket.ts'
@@ -31,21 +38,24 @@ function gate(): { wait: () => Promise<void>; open: () => void; openedInTime: ()
   return { wait: () => Promise.race([opened, deadline]), open, openedInTime: () => inTime }
 }
 
-async function batch(bucket: FakeBucket, concurrency: number) {
+/** A batch of every object under `data/`; checks it ended well, byte-identical, within the budget. */
+async function batch(
+  bucket: FakeBucket,
+  concurrency: number,
+  extra: Partial<BatchOptions> = {},
+): Promise<BatchSummary> {
   const dest = new MemoryDestination(bucket)
   const summary = await downloadMany({
-    id: 'fake://bucket/data/ → /dest',
-    prefix: 'data/',
-    objects: bucket.listing(),
-    open: dest.open,
-    journal: new MemoryBatchJournalStore(),
+    ...dest.batchOptions(),
     concurrency,
     download: { partSize: 256 * KiB },
+    ...extra,
   })
   assert.equal(summary.ok, true)
   for (const [key, o] of bucket.objects)
     assert.deepEqual(dest.file(key.slice('data/'.length)), o.bytes, `${key} is byte-identical`)
   assert.ok(bucket.maxInFlight <= concurrency, `at most ${concurrency} reads at once`)
+  return summary
 }
 
 describe('one budget of slots for objects and parts', () => {
@@ -86,18 +96,10 @@ describe('one budget of slots for objects and parts', () => {
     bucket.put('data/a-small', KiB)
     bucket.put('data/b-big', 768 * KiB) // 3 parts, wants 2 workers; one slot is held by a-small
     const bigDone = gate()
-    const dest = new MemoryDestination(bucket)
     bucket.beforeBody = async (key) => {
       if (key === 'data/a-small') await bigDone.wait()
     }
-    const summary = await downloadMany({
-      id: 'b',
-      prefix: 'data/',
-      objects: bucket.listing(),
-      open: dest.open,
-      journal: new MemoryBatchJournalStore(),
-      concurrency: 2,
-      download: { partSize: 256 * KiB },
+    const summary = await batch(bucket, 2, {
       onEvent: (e) => {
         if (e.type === 'object-done' && e.key === 'data/b-big') bigDone.open()
       },
@@ -109,25 +111,18 @@ describe('one budget of slots for objects and parts', () => {
   it('an object that is committing has given its slot to the next request, and at most twice the budget of objects are open', async () => {
     const bucket = new FakeBucket()
     for (let i = 0; i < 60; i++) bucket.put(`data/${String(i).padStart(2, '0')}`, 4 * KiB)
-    const dest = new MemoryDestination(bucket)
     const journal = new MemoryBatchJournalStore()
     journal.appendDelayMs = 10 // a slow journal fsync: each commit waits on it
     let open = 0
     let maxOpen = 0
-    const summary = await downloadMany({
-      id: 'b',
-      prefix: 'data/',
-      objects: bucket.listing(),
-      open: dest.open,
+    const summary = await batch(bucket, 2, {
       journal,
-      concurrency: 2,
       onEvent: (e) => {
         if (e.type === 'object-start') maxOpen = Math.max(maxOpen, ++open)
         else if (e.type === 'object-done') open--
       },
     })
     assert.equal(summary.downloaded, 60)
-    assert.ok(bucket.maxInFlight <= 2, `at most 2 reads at once, saw ${bucket.maxInFlight}`)
     assert.ok(
       maxOpen > 2,
       `objects committing overlapped the next requests (${maxOpen} open at most)`,
@@ -147,15 +142,8 @@ describe('one budget of slots for objects and parts', () => {
         bucket.put('data/a-big', 1024 * KiB)
       }
     }
-    const dest = new MemoryDestination(bucket)
     const restarts: string[] = []
-    const summary = await downloadMany({
-      id: 'b',
-      prefix: 'data/',
-      objects: bucket.listing(),
-      open: dest.open,
-      journal: new MemoryBatchJournalStore(),
-      concurrency: 3,
+    const summary = await batch(bucket, 3, {
       download: { partSize: 256 * KiB, retryBaseDelayMs: 1, retryMaxDelayMs: 2 },
       onEvent: (e) => {
         if (e.type === 'object-event' && e.event.type === 'restart') restarts.push(e.key)
@@ -163,11 +151,7 @@ describe('one budget of slots for objects and parts', () => {
     })
     assert.ok(overwritten, 'the big object was overwritten mid-download')
     assert.deepEqual(restarts, ['data/a-big'], 'it restarted once')
-    assert.equal(summary.ok, true)
     assert.equal(summary.downloaded, 7)
-    for (const [key, o] of bucket.objects)
-      assert.deepEqual(dest.file(key.slice('data/'.length)), o.bytes, `${key} is byte-identical`)
-    assert.ok(bucket.maxInFlight <= 3, `at most 3 reads at once, saw ${bucket.maxInFlight}`)
   })
 
   it('downloads sharing one SlotPool never have more part requests in flight than it holds', async () => {
@@ -198,11 +182,17 @@ describe('one budget of slots for objects and parts', () => {
   it('a download waiting for a slot pauses at once; a slots value that is not a pool, and a pool of no slots, are refused', async () => {
     const run = setup(makeObject(512 * KiB, 2))
     const slots = new SlotPool(1)
-    const held = await slots.acquire(1)
+    const held = await slots.acquire()
     const control = new AbortController()
     const paused = download(run.options({ slots, signal: control.signal }))
-    setTimeout(() => control.abort(), 20)
+    let abortedAt = 0
+    setTimeout(() => {
+      abortedAt = performance.now()
+      control.abort()
+    }, 20)
     await assert.rejects(paused, { kind: 'paused' })
+    const tookMs = performance.now() - abortedAt
+    assert.ok(tookMs < 500, `paused ${tookMs.toFixed(0)} ms after the abort`)
     assert.equal(run.transport.reads.length, 0, 'no part was requested without a slot')
     held()
     assert.equal(slots.free, 1)

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { download, downloadMany, OptionsError, RateLimiter } from '@resumable/core'
-import { MemoryBatchJournalStore } from '@resumable/store-memory'
 import { makeObject } from '@resumable/testkit'
 import { FakeBucket, MemoryDestination } from './helpers/fake-bucket.ts'
 import { setup } from './helpers/harness.ts'
@@ -24,11 +23,7 @@ describe('rate limits', () => {
     const dest = new MemoryDestination(bucket)
     const ms = await timed(async () => {
       const summary = await downloadMany({
-        id: 'fake://bucket/data/ → /dest',
-        prefix: 'data/',
-        objects: bucket.listing(),
-        open: dest.open,
-        journal: new MemoryBatchJournalStore(),
+        ...dest.batchOptions(),
         concurrency: 8,
         maxBytesPerSecond: MiB,
       })
@@ -38,10 +33,10 @@ describe('rate limits', () => {
     assert.ok(ms >= 700, `16 × 64 KiB under a 1 MiB/s batch cap took ${ms.toFixed(0)} ms`)
   })
 
-  it('refuses a batch maxBytesPerSecond that is not a positive number', async () => {
+  it('refuses a batch maxBytesPerSecond that is not a positive whole number, by the same rule as a download’s', async () => {
     const bucket = new FakeBucket()
     const dest = new MemoryDestination(bucket)
-    for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '1MiB'])
+    for (const bad of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '1MiB'])
       await assert.rejects(
         async () =>
           downloadMany({

@@ -1,6 +1,6 @@
 import type { ChecksumAlgorithm } from '../crc64/algorithm.ts'
 import { OptionsError } from '../errors/options-error.ts'
-import { type DownloadOptions, type ResolvedOptions, resolveOptions } from '../options.ts'
+import { type DownloadOptions, numeric, type ResolvedOptions, resolveOptions } from '../options.ts'
 import type { CheckpointStore, ObjectInfo, Target, Transport } from '../ports.ts'
 import type { BatchEvent } from './batch-events.ts'
 import type { BatchJournalStore } from './journal.ts'
@@ -160,14 +160,8 @@ export function resolveBatchOptions(options: BatchOptions): ResolvedBatchOptions
   const progressIntervalMs = options.progressIntervalMs ?? 250
   if (!Number.isSafeInteger(progressIntervalMs) || progressIntervalMs < 0)
     throw new OptionsError('progressIntervalMs', 'must be a non-negative integer')
-  const { maxBytesPerSecond } = options
-  if (
-    maxBytesPerSecond !== undefined &&
-    (typeof maxBytesPerSecond !== 'number' ||
-      !Number.isFinite(maxBytesPerSecond) ||
-      maxBytesPerSecond <= 0)
-  )
-    throw new OptionsError('maxBytesPerSecond', 'must be a positive number of bytes per second')
+  // The same rule as a download's own cap: the batch's is that cap shared by every object.
+  const maxBytesPerSecond = numeric(options, 'maxBytesPerSecond')
   let id = options.id
   if (options.shard !== undefined) {
     const { index, count } = options.shard

@@ -126,7 +126,7 @@ export async function runBatch(
       // so a big object never waits for a whole share to be free while slots sit idle.
       let release: () => void
       try {
-        release = await pool.acquire(1, stop.signal)
+        release = await pool.acquire(stop.signal)
       } catch {
         break
       }
@@ -265,8 +265,8 @@ export async function runBatch(
 function objectSlots(pool: SlotPool, admitted: () => void): PartSlots {
   let handedOut = false
   return {
-    acquire(n, signal) {
-      if (handedOut) return pool.acquire(n, signal)
+    acquire(signal) {
+      if (handedOut) return pool.acquire(signal)
       handedOut = true
       return Promise.resolve(admitted)
     },

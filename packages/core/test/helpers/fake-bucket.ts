@@ -1,6 +1,7 @@
 import {
   type BatchObjectIO,
   type BatchObjectLocation,
+  type BatchOptions,
   crc64,
   type ListedObject,
   type ObjectInfo,
@@ -11,7 +12,12 @@ import {
   type WholeRead,
   type WholeReadRequest,
 } from '@resumable/core'
-import { MemoryCheckpointStore, MemoryTarget, MemoryVolume } from '@resumable/store-memory'
+import {
+  MemoryBatchJournalStore,
+  MemoryCheckpointStore,
+  MemoryTarget,
+  MemoryVolume,
+} from '@resumable/store-memory'
 import { makeBytes } from '@resumable/testkit'
 
 interface StoredObject {
@@ -178,6 +184,17 @@ export class MemoryDestination {
 
   file(relative: string): Uint8Array | undefined {
     return this.volume.file(this.path(relative))
+  }
+
+  /** What a batch of every object under `data/` into this destination needs, with a fresh journal. */
+  batchOptions(): Pick<BatchOptions, 'id' | 'prefix' | 'objects' | 'open' | 'journal'> {
+    return {
+      id: 'fake://bucket/data/ → /dest',
+      prefix: 'data/',
+      objects: this.bucket.listing(),
+      open: this.open,
+      journal: new MemoryBatchJournalStore(),
+    }
   }
 
   open = (location: BatchObjectLocation, object: ListedObject): BatchObjectIO => {
