@@ -3,7 +3,7 @@ import { crc64 } from './crc64/index.ts'
 import { ObjectChangedError } from './errors/object-changed-error.ts'
 import { isResumableError } from './errors/resumable-error.ts'
 import { isTransportError, TransportError } from './errors/transport-error.ts'
-import { partRange } from './plan.ts'
+import type { Segment } from './part-work.ts'
 import type { ReadResponse } from './ports.ts'
 import { backOffOrThrow } from './retry.ts'
 import type { RunContext } from './run-context.ts'
@@ -19,24 +19,25 @@ class TargetFailure {
 }
 
 /**
- * Fetches part `index` to the target, continuing from its recorded partial offset, retrying
- * failures from the last byte written, and records it done with its CRC. `writeBuffer` gives the
- * worker's buffer, reused across parts so memory stays at concurrency × buffer size whatever the
- * part size; it is asked for only when chunks are copied (no gather writes, or lent chunks).
+ * Fetches `segment` (a whole part, or a tail split off one) to the target, continuing from its
+ * recorded offset, retrying failures from the last byte written, and records it done with its
+ * CRC; true when that completed its part. When another worker splits off the segment's tail, the
+ * request in flight stops where the segment now ends. `writeBuffer` gives the worker's buffer,
+ * reused across parts so memory stays at concurrency × buffer size whatever the part size; it is
+ * asked for only when chunks are copied (no gather writes, or lent chunks).
  */
-export async function fetchPart(
+export async function fetchSegment(
   ctx: RunContext,
-  index: number,
+  segment: Segment,
   writeBuffer: () => Uint8Array,
-): Promise<void> {
+): Promise<boolean> {
   const { options, state } = ctx
-  const { start, end } = partRange(state.plan, index)
+  const { start } = segment
   const algorithm = state.algorithm
   // An object of unknown length: one stream, complete where it ends (ports.ts, ReadRequest.toEnd).
   const toEnd = ctx.object.sizeKnown === false
-  const prior = state.partial(index)
-  let written = prior?.written ?? 0
-  let crc = prior?.crc ?? 0n
+  let written = segment.written
+  let crc = segment.crc
   let buffered = 0
   let failures = 0
   // On a slow link a buffer can take minutes to fill; flushing at the checkpoint cadence keeps what
@@ -47,12 +48,11 @@ export async function fetchPart(
   let room: Uint8Array | undefined
   let other: Uint8Array | undefined
   let writing: Promise<void> | undefined
-  let writingBytes = 0
   // A Target with gather writes takes the chunks as they arrived (no copy into `room`), unless the
   // transport lends them: their memory is reused after the next read, so they are copied.
   const gatherTarget = options.target.writeChunks ? options.target : undefined
   let gather = gatherTarget
-  const limit = Math.min(options.writeBufferSize, end - start + 1)
+  const limit = Math.min(options.writeBufferSize, segment.end - start + 1)
   let held: Uint8Array[] = []
 
   /** Waits for the write in flight; the partial record names its bytes only once it is done. */
@@ -78,22 +78,19 @@ export async function fetchPart(
       buffered = 0
       held = []
       flushedAt = Date.now()
-      state.setPartial(index, written, crc)
+      segment.record(written, crc)
       return
     }
     const data = (room as Uint8Array).subarray(0, buffered)
     const bytes = buffered
-    writingBytes = bytes
     const done = options.target.write(start + written, data).then(
       () => {
         if (algorithm) crc = crc64(algorithm, data, crc)
         written += bytes
-        writingBytes = 0
         flushedAt = Date.now()
-        state.setPartial(index, written, crc)
+        segment.record(written, crc)
       },
       (error: unknown) => {
-        writingBytes = 0
         throw new TargetFailure(error)
       },
     )
@@ -112,9 +109,10 @@ export async function fetchPart(
     await settle()
   }
 
-  while (start + written <= end) {
+  while (start + written <= segment.end) {
     if (ctx.signal.aborted) throw ctx.signal.reason
     const from = start + written
+    const end = segment.end
     const before = written
     const attempt = new AbortController()
     const onRunAbort = (): void => attempt.abort(ctx.signal.reason)
@@ -139,16 +137,20 @@ export async function fetchPart(
       ctx.rangeHonoured?.()
       for (;;) {
         const current = reader
-        const chunk = await watch.guard(() => current.next())
+        let chunk = await watch.guard(() => current.next())
         if (chunk === undefined) break
         if (chunk.length === 0) continue
-        const left = end - (start + written + writingBytes + buffered) + 1
-        if (chunk.length > left) {
+        const taken = start + segment.taken
+        if (chunk.length > end - taken + 1) {
           throw new TransportError(
             'protocol',
             `the server sent more than the ${end - from + 1} bytes requested`,
           )
         }
+        // Another worker took the tail: keep what is still ours and end this request there.
+        if (chunk.length > segment.end - taken + 1)
+          chunk = chunk.subarray(0, segment.end - taken + 1)
+        segment.taken += chunk.length
         ctx.counters.fetchedBytes += chunk.length
         if (ctx.limiter) await ctx.limiter.take(chunk.length, attempt.signal)
         if (gather) {
@@ -176,16 +178,20 @@ export async function fetchPart(
         }
         if (buffered > 0 && Date.now() - flushedAt >= options.checkpointIntervalMs) await flush()
         ctx.reportProgress()
+        if (segment.end < end && start + segment.taken > segment.end) break
       }
       await drain()
       // Its length is what arrived; the engine reads it from the partial record.
-      if (toEnd) return
-      if (start + written <= end) {
-        throw new TransportError(
-          'network',
-          `the response ended after ${start + written - from} of ${end - from + 1} bytes`,
-        )
+      if (toEnd) return true
+      if (start + written > segment.end) {
+        // A split left the rest of this response unread: the connection cannot carry another.
+        if (segment.end < end) void reader.cancel()
+        break
       }
+      throw new TransportError(
+        'network',
+        `the response ended after ${start + written - from} of ${end - from + 1} bytes`,
+      )
     } catch (caught) {
       if (caught instanceof TargetFailure) throw caught.error
       // Bytes that arrived before the failure sit at their true offsets: keep them.
@@ -197,19 +203,20 @@ export async function fetchPart(
       buffered = 0
       held = []
       if (reader) void reader.cancel(caught)
-      // Every byte of the part arrived before the failure: it is done, whatever came after.
-      if (start + written > end) break
+      // Every byte of the segment arrived before the failure: it is done, whatever came after.
+      if (start + written > segment.end) break
       if (ctx.signal.aborted) throw ctx.signal.reason
       // Once a 206 proved ranges work, a 200 is a glitch in between (a proxy): retried, not a switch.
       const error = classify(ctx.rangeProven?.() ? rangeGlitch(caught) : caught)
       failures = written > before ? 1 : failures + 1
-      await backOffOrThrow(ctx, index, failures, error)
+      segment.taken = written
+      await backOffOrThrow(ctx, segment.part.index, failures, error)
     } finally {
       watch.stop()
       ctx.signal.removeEventListener('abort', onRunAbort)
     }
   }
-  state.markDone(index, crc)
+  return segment.finish(crc)
 }
 
 /** Refuses a response whose range or ETag is not the one asked for, before a byte is written. */

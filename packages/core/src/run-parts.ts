@@ -1,14 +1,16 @@
 import type { CheckpointWriter } from './checkpoint/checkpoint-writer.ts'
-import { fetchPart } from './part-fetcher.ts'
-import { partRange } from './plan.ts'
+import { fetchSegment } from './part-fetcher.ts'
+import { PartWork, type Segment } from './part-work.ts'
 import type { RunContext } from './run-context.ts'
 import type { PartSlots } from './slot-pool.ts'
 
 /**
  * Fetches every unfinished part through a pool of `concurrency` workers (each holding a slot of
- * the shared `slots` budget, when there is one) while a timer group-commits progress. The first
- * fatal error stops the other workers and is rethrown; a pause or cancel (the run's signal) wins
- * over errors it caused.
+ * the shared `slots` budget, when there is one) while a timer group-commits progress. A worker
+ * that finds no part left splits the biggest untaken tail off a part still in flight and fetches
+ * that, so the last parts do not leave connections idle while one slow connection finishes
+ * (part-work.ts). The first fatal error stops the other workers and is rethrown; a pause or
+ * cancel (the run's signal) wins over errors it caused.
  */
 export async function runParts(ctx: RunContext, writer: CheckpointWriter): Promise<void> {
   const { state, options } = ctx
@@ -41,6 +43,28 @@ export async function runParts(ctx: RunContext, writer: CheckpointWriter): Promi
       honoured()
     },
     rangeProven: () => proven,
+  }
+
+  const inFlight = new Set<PartWork>()
+  // Splitting needs ranges proven (a server that ignores Range sends whole objects) and a known end.
+  const splittable = ctx.object.sizeKnown !== false
+  /** The next part from the queue, else a tail split off the part in flight with most left. */
+  const nextSegment = (): Segment | undefined => {
+    const index = queue[next]
+    if (index !== undefined) {
+      next++
+      const part = new PartWork(state, index)
+      inFlight.add(part)
+      return part.first
+    }
+    if (!splittable || !proven) return undefined
+    let widest: Segment | undefined
+    for (const part of inFlight) {
+      for (const segment of part.segments) {
+        if (!segment.done && segment.untaken > (widest?.untaken ?? 0)) widest = segment
+      }
+    }
+    return widest?.part.split(widest)
   }
 
   let saving: Promise<void> | undefined
@@ -95,16 +119,19 @@ export async function runParts(ctx: RunContext, writer: CheckpointWriter): Promi
       return buffer
     }
     while (!stop.signal.aborted) {
-      const index = queue[next++]
-      if (index === undefined) return
+      const segment = nextSegment()
+      if (segment === undefined) return
       if (next >= queue.length) stopWaiting()
       ctx.counters.inFlight++
       try {
-        await fetchPart(workerCtx, index, writeBuffer)
-        const { start, end } = partRange(state.plan, index)
-        // A stream of unknown length stays partial: its length is what was written.
-        const bytes = state.partial(index)?.written ?? end - start + 1
-        ctx.emit({ type: 'part-done', index, bytes })
+        const { part } = segment
+        if (await fetchSegment(workerCtx, segment, writeBuffer)) {
+          inFlight.delete(part)
+          const { index } = part
+          // A stream of unknown length stays partial: its length is what was written.
+          const bytes = state.partial(index)?.written ?? part.length
+          ctx.emit({ type: 'part-done', index, bytes })
+        }
       } catch (error) {
         fail(error)
         return

@@ -1,0 +1,145 @@
+import type { TransferState } from './checkpoint/transfer-state.ts'
+import { crc64Combine } from './crc64/index.ts'
+import { partRange } from './plan.ts'
+
+/**
+ * Smallest tail a worker splits off a part in flight: below it, the request it costs (and the
+ * connection the part's own worker gives up) would take about as long as the bytes it saves.
+ */
+export const MIN_SPLIT_BYTES: number = 1024 * 1024
+/** Split points fall on this boundary, so the writes on both sides stay aligned. */
+const SPLIT_ALIGN = 64 * 1024
+
+/**
+ * A byte range of one part that one worker fetches: the whole part, or a tail another worker
+ * split off it. `end` only ever moves down, and only past bytes nobody has taken yet.
+ */
+export class Segment {
+  readonly part: PartWork
+  /** First byte, absolute. */
+  readonly start: number
+  /** Last byte, absolute; lowered when another worker takes the tail. */
+  end: number
+  /** Bytes from `start` written to the target, and their CRC-64 (0n when none is tracked). */
+  written: number
+  crc: bigint
+  /** Bytes from `start` taken off the network, written or still buffered: the fetcher keeps it. */
+  taken: number
+  done = false
+
+  constructor(part: PartWork, start: number, end: number, written = 0, crc = 0n) {
+    this.part = part
+    this.start = start
+    this.end = end
+    this.written = written
+    this.crc = crc
+    this.taken = written
+  }
+
+  /** Bytes no worker has taken yet. */
+  get untaken(): number {
+    return this.end - (this.start + this.taken) + 1
+  }
+
+  /** `written` bytes from the start are written, with CRC `crc`: the part's record follows. */
+  record(written: number, crc: bigint): void {
+    this.written = written
+    this.crc = crc
+    this.part.recordPrefix()
+  }
+
+  /** Every byte of the segment is written; true when that completed its part. */
+  finish(crc: bigint): boolean {
+    this.written = this.end - this.start + 1
+    this.crc = crc
+    this.done = true
+    return this.part.segmentDone()
+  }
+}
+
+/**
+ * One part in flight and the segments it is fetched in. The transfer state only ever hears of
+ * the part's contiguous written prefix (and of the part as done once every segment is), so a
+ * checkpoint names exactly the bytes it did before parts could be split: a crash loses a split
+ * tail's bytes ahead of that prefix, never trusts one.
+ */
+export class PartWork {
+  readonly index: number
+  readonly segments: Segment[]
+  readonly #state: TransferState
+
+  constructor(state: TransferState, index: number) {
+    this.#state = state
+    this.index = index
+    const { start, end } = partRange(state.plan, index)
+    const prior = state.partial(index)
+    this.segments = [new Segment(this, start, end, prior?.written ?? 0, prior?.crc ?? 0n)]
+  }
+
+  /** Bytes in the part. */
+  get length(): number {
+    const last = this.segments[this.segments.length - 1] as Segment
+    return last.end - this.first.start + 1
+  }
+
+  /** The first segment: the whole part, started where its recorded progress ends. */
+  get first(): Segment {
+    return this.segments[0] as Segment
+  }
+
+  /**
+   * Splits off the second half of the untaken bytes of `segment` (at least MIN_SPLIT_BYTES each
+   * side) as a new segment for another worker, or returns undefined when it is too short.
+   */
+  split(segment: Segment): Segment | undefined {
+    const untaken = segment.untaken
+    if (segment.done || untaken < 2 * MIN_SPLIT_BYTES) return undefined
+    const from = segment.start + segment.taken
+    const at = Math.floor((from + Math.ceil(untaken / 2)) / SPLIT_ALIGN) * SPLIT_ALIGN
+    if (at - from < MIN_SPLIT_BYTES / 2) return undefined
+    const tail = new Segment(this, at, segment.end)
+    segment.end = at - 1
+    this.segments.splice(this.segments.indexOf(segment) + 1, 0, tail)
+    return tail
+  }
+
+  /** Records the part's contiguous written prefix (segments done, then the first one not done). */
+  recordPrefix(): void {
+    const only = this.segments.length === 1 ? this.first : undefined
+    if (only) {
+      this.#state.setPartial(this.index, only.written, only.crc)
+      return
+    }
+    let written = 0
+    let crc = 0n
+    for (const segment of this.segments) {
+      if (segment.written > 0) {
+        crc = this.#combine(crc, segment.crc, segment.written)
+        written += segment.written
+      }
+      if (!segment.done) break
+    }
+    this.#state.setPartial(this.index, written, crc)
+  }
+
+  /** A segment finished: marks the part done when it was the last, else records the prefix. */
+  segmentDone(): boolean {
+    if (!this.segments.every((s) => s.done)) {
+      this.recordPrefix()
+      return false
+    }
+    let crc = 0n
+    for (const segment of this.segments) {
+      crc = this.#combine(crc, segment.crc, segment.end - segment.start + 1)
+    }
+    this.#state.markDone(this.index, crc)
+    return true
+  }
+
+  #combine(crc: bigint, next: bigint, length: number): bigint {
+    const algorithm = this.#state.algorithm
+    // crc(A‖B) = crc(A)·x^(8·|B|) ⊕ crc(B): an empty (or zero) prefix leaves crc(B) as it is.
+    if (algorithm === undefined) return 0n
+    return crc === 0n ? next : crc64Combine(algorithm, crc, next, length)
+  }
+}
