@@ -196,8 +196,8 @@ async function attempt(
       meter.sample(counters.fetchedBytes)
       if (!force && !meter.due(options.progressIntervalMs)) return
       const progress = meter.snapshot({
-        bytesDone: runState.bytesDone,
-        totalBytes: unknown ? runState.bytesDone : object.size,
+        bytesDone: runState.bytesWritten,
+        totalBytes: unknown ? runState.bytesWritten : object.size,
         ...(unknown ? { sizeKnown: false } : {}),
         resumedBytes,
         partsDone: runState.doneCount,

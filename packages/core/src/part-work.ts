@@ -112,14 +112,19 @@ export class PartWork {
     }
     let written = 0
     let crc = 0n
+    let total = 0
+    let joined = true
     for (const segment of this.segments) {
+      total += segment.written
+      if (!joined) continue
       if (segment.written > 0) {
         crc = this.#combine(crc, segment.crc, segment.written)
         written += segment.written
       }
-      if (!segment.done) break
+      joined = segment.done
     }
     this.#state.setPartial(this.index, written, crc)
+    this.#state.setAhead(this.index, total - written)
   }
 
   /** A segment finished: marks the part done when it was the last, else records the prefix. */

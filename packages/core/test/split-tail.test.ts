@@ -138,7 +138,13 @@ describe('a split part and its checkpoint', () => {
     // Part 1's own request crawls; the tail split off it is quick.
     const transport = paced(inner, ({ start, n }) => (start === 4 * MiB && n === 1 ? 15 : 0))
     const handle = createDownload(
-      options({ transport, partSize: 4 * MiB, concurrency: 2, checkpointIntervalMs: 5 }),
+      options({
+        transport,
+        partSize: 4 * MiB,
+        concurrency: 2,
+        checkpointIntervalMs: 5,
+        progressIntervalMs: 0,
+      }),
     )
     let tailDone = false
     handle.on('checkpoint-saved', () => {
@@ -162,6 +168,14 @@ describe('a split part and its checkpoint', () => {
     assert.ok((partial?.written ?? 0) <= tail.start - 4 * MiB, `named ${partial?.written}`)
     const paused = events.find((e) => e.type === 'paused')
     assert.ok(paused?.type === 'paused' && paused.durableBytes <= tail.start)
+    // Progress counted the finished tail all the same, and never went back.
+    const progress = events.flatMap((e) => (e.type === 'progress' ? [e.progress.bytesDone] : []))
+    assert.ok(progress.every((bytes, i) => i === 0 || bytes >= (progress[i - 1] as number)))
+    const tailBytes = tail.end - tail.start + 1
+    assert.ok(
+      (progress.at(-1) as number) >= paused.durableBytes + tailBytes,
+      `progress ${progress.at(-1)}, durable ${paused.durableBytes}, tail ${tailBytes}`,
+    )
 
     const again = paced(inner, () => 0)
     const result = await download(options({ transport: again, recheckResumedParts: true }))

@@ -22,6 +22,8 @@ export class TransferState {
   /** CRC-64 of each done part. */
   readonly crcs: BigUint64Array
   readonly #partial = new Map<number, PartialPart>()
+  /** Bytes written in split-off tails of parts, ahead of each part's contiguous prefix. */
+  readonly #ahead = new Map<number, number>()
   #doneCount = 0
   #doneBytes = 0
 
@@ -42,6 +44,22 @@ export class TransferState {
     let bytes = this.#doneBytes
     for (const p of this.#partial.values()) bytes += p.written
     return bytes
+  }
+
+  /**
+   * Bytes written so far, for progress: `bytesDone` plus the bytes of split-off tails that are
+   * written but not yet joined to their part's prefix (no checkpoint names those).
+   */
+  get bytesWritten(): number {
+    let bytes = this.bytesDone
+    for (const ahead of this.#ahead.values()) bytes += ahead
+    return bytes
+  }
+
+  /** Records the bytes written in part `index` beyond its contiguous prefix. */
+  setAhead(index: number, bytes: number): void {
+    if (bytes === 0) this.#ahead.delete(index)
+    else this.#ahead.set(index, bytes)
   }
 
   /** True when part `index` is complete. */
@@ -69,6 +87,7 @@ export class TransferState {
   markDone(index: number, crc: bigint): void {
     if (this.isDone(index)) return
     this.#partial.delete(index)
+    this.#ahead.delete(index)
     this.done[index >> 3] = (this.done[index >> 3] ?? 0) | (1 << (index & 7))
     this.crcs[index] = crc
     this.#doneCount++
