@@ -60,8 +60,10 @@ async function freePort(): Promise<number> {
 }
 
 /**
- * Starts nginx serving `files` (name → MiB) at `/<name>`, and the same files throttled to
- * `capBytesPerSecond` per connection at `/cap/<name>` when a cap is given.
+ * Starts nginx serving `files` (name → MiB) at `/<name>`, and, when a cap is given, the same files
+ * throttled to `capBytesPerSecond` per connection at `/cap/<name>` and at `/uneven/<name>`, where
+ * one connection in five (nginx's connection serial number ending in 3 or 8) gets a tenth of the
+ * cap: a straggler among fast connections, as a congested path or a slow storage node makes one.
  */
 export async function startNginx(
   files: Readonly<Record<string, number>>,
@@ -71,12 +73,14 @@ export async function startNginx(
   const dir = await mkdtemp(join(tmpdir(), 'resumable-nginx-'))
   const www = join(dir, 'www')
   await mkdir(join(www, 'cap'), { recursive: true })
+  await mkdir(join(www, 'uneven'), { recursive: true })
   const crcs: Record<string, string> = {}
   for (const [name, mib] of Object.entries(files)) {
     const { path, crc } = await randomFile(mib)
     crcs[name] = crc
     spawnSync('ln', ['-s', path, join(www, name)])
     spawnSync('ln', ['-s', path, join(www, 'cap', name)])
+    spawnSync('ln', ['-s', path, join(www, 'uneven', name)])
   }
   const port = await freePort()
   const conf = `
@@ -97,10 +101,12 @@ http {
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
   types { application/octet-stream bin; }
+  ${capBytesPerSecond ? `map $connection $uneven_rate { "~[38]$" ${Math.round(capBytesPerSecond / 10)}; default ${capBytesPerSecond}; }` : ''}
   server {
     listen 127.0.0.1:${port};
     root ${www};
     ${capBytesPerSecond ? `location /cap/ { limit_rate ${capBytesPerSecond}; }` : ''}
+    ${capBytesPerSecond ? 'location /uneven/ { limit_rate $uneven_rate; }' : ''}
   }
 }
 `
