@@ -119,6 +119,8 @@ export async function fetchSegment(
     ctx.signal.addEventListener('abort', onRunAbort, { once: true })
     const watch = new StallWatch(options.stallTimeoutMs, attempt)
     let reader: ChunkReader | undefined
+    const askedAt = Date.now()
+    segment.asked(askedAt)
     try {
       const response = await watch.guard(
         () =>
@@ -132,6 +134,9 @@ export async function fetchSegment(
         (late) => void chunkReader(late.body).cancel(),
       )
       reader = chunkReader(response.body)
+      const answeredAt = Date.now()
+      segment.answered(answeredAt)
+      ctx.answered?.(answeredAt - askedAt)
       gather = response.chunksLent ? undefined : gatherTarget
       checkResponse(ctx, response, from, toEnd ? response.range.end : end)
       ctx.rangeHonoured?.()

@@ -26,6 +26,10 @@ export class Segment {
   /** Bytes from `start` taken off the network, written or still buffered: the fetcher keeps it. */
   taken: number
   done = false
+  /** When the current request was sent and its response's head arrived (`Date.now()`), and `taken` then. */
+  #askedAt: number | undefined
+  #answeredAt: number | undefined
+  #takenThen = 0
 
   constructor(part: PartWork, start: number, end: number, written = 0, crc = 0n) {
     this.part = part
@@ -39,6 +43,35 @@ export class Segment {
   /** Bytes no worker has taken yet. */
   get untaken(): number {
     return this.end - (this.start + this.taken) + 1
+  }
+
+  /** A request for this segment's untaken bytes was sent at `now`. */
+  asked(now: number): void {
+    this.#askedAt = now
+    this.#answeredAt = undefined
+  }
+
+  /** The response to it began to arrive at `now`. */
+  answered(now: number): void {
+    this.#answeredAt = now
+    this.#takenThen = this.taken
+  }
+
+  /**
+   * Milliseconds this segment's own request needs for its untaken bytes at the rate it has been
+   * receiving (Infinity when nothing came for 50 ms), or undefined before that is known: no
+   * answer yet, or an answer younger than 50 ms.
+   */
+  msLeft(now: number): number | undefined {
+    const since = this.#answeredAt
+    if (since === undefined || now - since < 50) return undefined
+    const received = this.taken - this.#takenThen
+    return received === 0 ? Number.POSITIVE_INFINITY : (this.untaken * (now - since)) / received
+  }
+
+  /** Milliseconds the current request has waited for its answer (0 once answered). */
+  waited(now: number): number {
+    return this.#answeredAt === undefined && this.#askedAt !== undefined ? now - this.#askedAt : 0
   }
 
   /** `written` bytes from the start are written, with CRC `crc`: the part's record follows. */
@@ -87,13 +120,18 @@ export class PartWork {
     return this.segments[0] as Segment
   }
 
+  /** True when `segment` has enough untaken bytes to split (twice MIN_SPLIT_BYTES). */
+  static canSplit(segment: Segment): boolean {
+    return !segment.done && segment.untaken >= 2 * MIN_SPLIT_BYTES
+  }
+
   /**
-   * Splits off the second half of the untaken bytes of `segment` (at least MIN_SPLIT_BYTES each
-   * side) as a new segment for another worker, or returns undefined when it is too short.
+   * Splits off the second half of the untaken bytes of `segment` as a new segment for another
+   * worker, or returns undefined when it is too short (`canSplit`).
    */
   split(segment: Segment): Segment | undefined {
     const untaken = segment.untaken
-    if (segment.done || untaken < 2 * MIN_SPLIT_BYTES) return undefined
+    if (!PartWork.canSplit(segment)) return undefined
     const from = segment.start + segment.taken
     const at = Math.floor((from + Math.ceil(untaken / 2)) / SPLIT_ALIGN) * SPLIT_ALIGN
     if (at - from < MIN_SPLIT_BYTES / 2) return undefined

@@ -27,6 +27,8 @@ export interface RunContext {
   readonly counters: RunCounters
   /** Called when a response proved that the server honours `Range` (a 206 with the range asked for). */
   readonly rangeHonoured?: () => void
+  /** A response's head arrived `ms` after its request was sent. */
+  readonly answered?: (ms: number) => void
   /** True once a response of this run proved that the server honours `Range`. */
   readonly rangeProven?: () => boolean
   emit(event: DownloadEvent): void

@@ -2,7 +2,13 @@ import type { CheckpointWriter } from './checkpoint/checkpoint-writer.ts'
 import { fetchSegment } from './part-fetcher.ts'
 import { PartWork, type Segment } from './part-work.ts'
 import type { RunContext } from './run-context.ts'
+import { sleep } from './sleep.ts'
 import type { PartSlots } from './slot-pool.ts'
+
+/** A tail is split off only if its request needs more than this many of the run's slowest answers. */
+const SPLIT_WORTH_ANSWERS = 4
+/** How often an idle worker looks again at a request whose rate is not known yet. */
+const SPLIT_RECHECK_MS = 25
 
 /**
  * Fetches every unfinished part through a pool of `concurrency` workers (each holding a slot of
@@ -43,13 +49,25 @@ export async function runParts(ctx: RunContext, writer: CheckpointWriter): Promi
       honoured()
     },
     rangeProven: () => proven,
+    answered: (ms) => {
+      slowestAnswerMs = Math.max(slowestAnswerMs, ms)
+    },
   }
 
   const inFlight = new Set<PartWork>()
   // Splitting needs ranges proven (a server that ignores Range sends whole objects) and a known end.
   const splittable = ctx.object.sizeKnown !== false
-  /** The next part from the queue, else a tail split off the part in flight with most left. */
-  const nextSegment = (): Segment | undefined => {
+  // The slowest answer of this run (connection set-up included, for the first requests): what a
+  // split costs before its first byte. A tail is split only when its own request needs several
+  // times that to finish, so a distant store (a long round trip) is not sent requests that save
+  // less time than they take to answer.
+  let slowestAnswerMs = 0
+  /**
+   * The next part from the queue, else a tail split off the part in flight with the most bytes
+   * untaken, when that pays: `'recheck'` when it cannot be told yet (that request has no rate
+   * yet), undefined when there is nothing worth splitting.
+   */
+  const nextSegment = (): Segment | 'recheck' | undefined => {
     const index = queue[next]
     if (index !== undefined) {
       next++
@@ -64,7 +82,16 @@ export async function runParts(ctx: RunContext, writer: CheckpointWriter): Promi
         if (!segment.done && segment.untaken > (widest?.untaken ?? 0)) widest = segment
       }
     }
-    return widest?.part.split(widest)
+    if (widest === undefined || !PartWork.canSplit(widest)) return undefined
+    const now = Date.now()
+    const cost = SPLIT_WORTH_ANSWERS * slowestAnswerMs
+    const left = widest.msLeft(now)
+    if (left === undefined && widest.waited(now) <= cost) {
+      // Waiting to see costs a slot that another download of a shared budget could use now.
+      return options.slots ? undefined : 'recheck'
+    }
+    if (left !== undefined && left <= cost) return undefined
+    return widest.part.split(widest)
   }
 
   let saving: Promise<void> | undefined
@@ -121,6 +148,10 @@ export async function runParts(ctx: RunContext, writer: CheckpointWriter): Promi
     while (!stop.signal.aborted) {
       const segment = nextSegment()
       if (segment === undefined) return
+      if (segment === 'recheck') {
+        await sleep(SPLIT_RECHECK_MS, workerCtx.signal).catch(() => undefined)
+        continue
+      }
       if (next >= queue.length) stopWaiting()
       ctx.counters.inFlight++
       try {

@@ -70,11 +70,12 @@ const partDones = (events: DownloadEvent[]): number[] =>
 
 describe('an idle worker splits the tail off a part still in flight', () => {
   it('fetches the second half of a slow last part on another request, and the file and CRC come out exact', async () => {
-    // Three parts of 4 MiB; the third part's connection is slow (64 KiB every 10 ms).
+    // Three parts of 4 MiB; the third part's connection is slow (64 KiB every 10 ms), the others
+    // take ~70 ms (long enough for the slow one to show its rate).
     const object = makeObject(12 * MiB)
     const { options, transport: inner, target, events } = setup(object)
     inner.chunkSize = 64 * KiB
-    const transport = paced(inner, ({ start, n }) => (start === 8 * MiB && n < 3 ? 10 : 0))
+    const transport = paced(inner, ({ start, n }) => (start === 8 * MiB && n < 3 ? 10 : 1))
     const result = await download(
       options({ transport, partSize: 4 * MiB, concurrency: 3, writeBufferSize: 256 * KiB }),
     )
@@ -113,6 +114,26 @@ describe('an idle worker splits the tail off a part still in flight', () => {
     assert.ok(tails.length >= 2, `reads: ${JSON.stringify(transport.reads)}`)
     for (const tail of tails) {
       assert.ok(tail.end - tail.start + 1 >= 512 * KiB, `a piece of ${tail.end - tail.start + 1}`)
+    }
+  })
+
+  it('does not split a tail that its own request finishes in less than four of the run’s slowest answers', async () => {
+    // The third part's request needs ~0.6 s more when the others end. Near the store, a new
+    // request for half of it pays; from a distant one (every answer 250 ms) it would save less
+    // than it costs.
+    const object = makeObject(12 * MiB)
+    for (const answerMs of [0, 250]) {
+      const { options, transport: inner, target } = setup(object)
+      inner.chunkSize = 64 * KiB
+      if (answerMs > 0) inner.fault = () => ({ type: 'delay-headers', ms: answerMs })
+      const transport = paced(inner, ({ start }) => (start === 8 * MiB ? 10 : 1))
+      await download(
+        options({ transport, partSize: 4 * MiB, concurrency: 3, writeBufferSize: 256 * KiB }),
+      )
+      assert.deepEqual(target.committed, object.bytes)
+      const starts = transport.reads.map((r) => r.start)
+      if (answerMs === 0) assert.ok(starts.length > 3, `near: ${starts}`)
+      else assert.deepEqual(starts, [0, 4 * MiB, 8 * MiB], `distant: ${starts}`)
     }
   })
 
