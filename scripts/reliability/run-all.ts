@@ -22,6 +22,15 @@ const lanes = Math.max(1, Number(values.lanes ?? (short ? 2 : 1)))
 const campaigns: [string, string[]][] = short
   ? [
       ['kill9.ts', []],
+      // Four parts on three workers, kills from 72 % on: the last part's tail is split, and kills
+      // land among its pieces.
+      [
+        'kill9.ts',
+        [
+          ...['--part-kib', '4096', '--concurrency', '3', '--kills', '6'],
+          ...['--head-start', '72', '--expect-splits', '1'],
+        ],
+      ],
       ['bad-inputs.ts', []],
       ['corrupt-checkpoint.ts', []],
       ['overwrite.ts', []],
@@ -33,6 +42,15 @@ const campaigns: [string, string[]][] = short
       ['kill9.ts', []],
       // Parts larger than the 1 MiB write buffer: kills land between partial-part flushes too.
       ['kill9.ts', ['--part-kib', '2048', '--kills', '30', '--size-mib', '128']],
+      // Eight parts on three workers, kills from 70 % on: the last parts' tails are split off to
+      // idle workers, so kills land while a part is fetched in pieces (core/src/part-work.ts).
+      [
+        'kill9.ts',
+        [
+          ...['--part-kib', '8192', '--concurrency', '3', '--kills', '30', '--size-mib', '64'],
+          ...['--head-start', '70', '--expect-splits', '1'],
+        ],
+      ],
       ['bad-inputs.ts', []],
       ['faults.ts', []],
       ['overwrite.ts', []],

@@ -75,7 +75,10 @@ export async function runParts(ctx: RunContext, writer: CheckpointWriter): Promi
       inFlight.add(part)
       return part.first
     }
-    if (!splittable || !proven) return undefined
+    if (!splittable) return undefined
+    // Waiting to see costs a slot that another download of a shared budget could use now.
+    const later = options.slots ? undefined : 'recheck'
+    if (!proven) return later
     let widest: Segment | undefined
     for (const part of inFlight) {
       for (const segment of part.segments) {
@@ -86,10 +89,7 @@ export async function runParts(ctx: RunContext, writer: CheckpointWriter): Promi
     const now = Date.now()
     const cost = SPLIT_WORTH_ANSWERS * slowestAnswerMs
     const left = widest.msLeft(now)
-    if (left === undefined && widest.waited(now) <= cost) {
-      // Waiting to see costs a slot that another download of a shared budget could use now.
-      return options.slots ? undefined : 'recheck'
-    }
+    if (left === undefined && widest.waited(now) <= cost) return later
     if (left !== undefined && left <= cost) return undefined
     return widest.part.split(widest)
   }
@@ -191,7 +191,11 @@ export async function runParts(ctx: RunContext, writer: CheckpointWriter): Promi
     }
   }
   try {
-    const workers = Math.min(options.concurrency, queue.length)
+    // With fewer parts left than workers (an object of a few parts, a resume near its end), the
+    // extra workers split tails off the parts in flight once they see those parts' rates; under a
+    // shared budget they would only hold slots while they look, so there they do not start.
+    const spare = splittable && state.plan.partCount > 1 && !options.slots && queue.length > 0
+    const workers = spare ? options.concurrency : Math.min(options.concurrency, queue.length)
     const first = worker(workers <= 1)
     if (ctx.object.acceptRanges !== true && workers > 1) await Promise.race([rangeProven, first])
     const others = Array.from({ length: Math.max(0, workers - 1) }, () => worker(false))

@@ -7,6 +7,7 @@ import {
   type DownloadEvent,
   download,
   type ReadRequest,
+  SlotPool,
   type Transport,
 } from '@resumable/core'
 import { MemoryTarget } from '@resumable/store-memory'
@@ -134,6 +135,30 @@ describe('an idle worker splits the tail off a part still in flight', () => {
       const starts = transport.reads.map((r) => r.start)
       if (answerMs === 0) assert.ok(starts.length > 3, `near: ${starts}`)
       else assert.deepEqual(starts, [0, 4 * MiB, 8 * MiB], `distant: ${starts}`)
+    }
+  })
+
+  it('spreads an object of fewer parts than workers over more requests, but not under a shared slot budget', async () => {
+    // Two parts of 4 MiB at concurrency 4: the two spare workers split tails off them once their
+    // rates show. Sharing a SlotPool, spare workers would hold slots others wait for: two requests.
+    const object = makeObject(8 * MiB)
+    for (const shared of [false, true]) {
+      const { options, transport: inner, target } = setup(object)
+      inner.chunkSize = 64 * KiB
+      const transport = paced(inner, () => 2)
+      const result = await download(
+        options({
+          transport,
+          partSize: 4 * MiB,
+          concurrency: 4,
+          ...(shared ? { slots: new SlotPool(4) } : {}),
+        }),
+      )
+      assert.deepEqual(target.committed, object.bytes)
+      assert.equal(result.fetchedBytes, object.bytes.length)
+      const starts = transport.reads.map((r) => r.start)
+      if (shared) assert.deepEqual(starts, [0, 4 * MiB])
+      else assert.ok(starts.length >= 4, `${starts}`)
     }
   })
 
