@@ -137,13 +137,24 @@ export function eventsOf(page: Page, type: string): Promise<string[]> {
   )
 }
 
-/** Body bytes the mock was asked for (sum of Range lengths of GETs of `key`) after log index `from`. */
+/**
+ * Body bytes the mock was asked for (the union of the Range of every GET of `key`) after log index
+ * `from`, each byte counted once: a tail split off a part in flight is asked for by two requests,
+ * the part's own (which stops early) and the tail's.
+ */
 export function rangedBytesAfter(oss: MockOss, key: string, from: number): number {
-  let total = 0
+  const ranges: [number, number][] = []
   for (const entry of oss.served.log.slice(from)) {
     if (entry.method !== 'GET' || entry.key !== key || entry.status !== 206) continue
     const m = /bytes=(\d+)-(\d+)/.exec(entry.range ?? '')
-    if (m) total += Number(m[2]) - Number(m[1]) + 1
+    if (m) ranges.push([Number(m[1]), Number(m[2])])
+  }
+  ranges.sort((a, b) => a[0] - b[0])
+  let total = 0
+  let reach = -1
+  for (const [start, end] of ranges) {
+    if (end > reach) total += end - Math.max(start, reach + 1) + 1
+    reach = Math.max(reach, end)
   }
   return total
 }
