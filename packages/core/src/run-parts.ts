@@ -75,7 +75,8 @@ export async function runParts(ctx: RunContext, writer: CheckpointWriter): Promi
       inFlight.add(part)
       return part.first
     }
-    if (!splittable) return undefined
+    // Nothing in flight: nothing left to split, ever (an empty object, a last part just done).
+    if (!splittable || inFlight.size === 0) return undefined
     // Waiting to see costs a slot that another download of a shared budget could use now.
     const later = options.slots ? undefined : 'recheck'
     if (!proven) return later
