@@ -1,12 +1,11 @@
 import type { CheckpointWriter } from './checkpoint/checkpoint-writer.ts'
 import { fetchSegment } from './part-fetcher.ts'
-import { PartWork, type Segment } from './part-work.ts'
+import type { Segment } from './part-work.ts'
+import { PartsInFlight } from './parts-in-flight.ts'
 import type { RunContext } from './run-context.ts'
 import { sleep } from './sleep.ts'
 import type { PartSlots } from './slot-pool.ts'
 
-/** A tail is split off only if its request needs more than this many of the run's slowest answers. */
-const SPLIT_WORTH_ANSWERS = 4
 /** How often an idle worker looks again at a request whose rate is not known yet. */
 const SPLIT_RECHECK_MS = 25
 
@@ -15,7 +14,7 @@ const SPLIT_RECHECK_MS = 25
  * the shared `slots` budget, when there is one) while a timer group-commits progress. A worker
  * that finds no part left splits the biggest untaken tail off a part still in flight and fetches
  * that, so the last parts do not leave connections idle while one slow connection finishes
- * (part-work.ts). The first fatal error stops the other workers and is rethrown; a pause or
+ * (parts-in-flight.ts, part-work.ts). The first fatal error stops the other workers and is rethrown; a pause or
  * cancel (the run's signal) wins over errors it caused.
  */
 export async function runParts(ctx: RunContext, writer: CheckpointWriter): Promise<void> {
@@ -34,6 +33,7 @@ export async function runParts(ctx: RunContext, writer: CheckpointWriter): Promi
     failure ??= { error }
     stop.abort(error)
   }
+  const inFlight = new PartsInFlight(state)
   // Until one response proves that the server honours Range, only one part is in flight: a server
   // that ignores it would otherwise start sending the whole object to every worker at once.
   let honoured: () => void = () => undefined
@@ -49,50 +49,28 @@ export async function runParts(ctx: RunContext, writer: CheckpointWriter): Promi
       honoured()
     },
     rangeProven: () => proven,
-    answered: (ms) => {
-      slowestAnswerMs = Math.max(slowestAnswerMs, ms)
-    },
+    answered: (ms) => inFlight.answered(ms),
   }
 
-  const inFlight = new Set<PartWork>()
   // Splitting needs ranges proven (a server that ignores Range sends whole objects) and a known end.
   const splittable = ctx.object.sizeKnown !== false
-  // The slowest answer of this run (connection set-up included, for the first requests): what a
-  // split costs before its first byte. A tail is split only when its own request needs several
-  // times that to finish, so a distant store (a long round trip) is not sent requests that save
-  // less time than they take to answer.
-  let slowestAnswerMs = 0
   /**
-   * The next part from the queue, else a tail split off the part in flight with the most bytes
-   * untaken, when that pays: `'recheck'` when it cannot be told yet (that request has no rate
-   * yet), undefined when there is nothing worth splitting.
+   * The next part from the queue, else a tail split off a part in flight when that pays:
+   * `'recheck'` when that cannot be told yet, undefined when there is nothing worth splitting.
    */
   const nextSegment = (): Segment | 'recheck' | undefined => {
     const index = queue[next]
     if (index !== undefined) {
       next++
-      const part = new PartWork(state, index)
-      inFlight.add(part)
-      return part.first
+      return inFlight.start(index)
     }
     // Nothing in flight: nothing left to split, ever (an empty object, a last part just done).
-    if (!splittable || inFlight.size === 0) return undefined
+    if (!splittable || !inFlight.busy) return undefined
     // Waiting to see costs a slot that another download of a shared budget could use now.
     const later = options.slots ? undefined : 'recheck'
     if (!proven) return later
-    let widest: Segment | undefined
-    for (const part of inFlight) {
-      for (const segment of part.segments) {
-        if (!segment.done && segment.untaken > (widest?.untaken ?? 0)) widest = segment
-      }
-    }
-    if (widest === undefined || !PartWork.canSplit(widest)) return undefined
-    const now = Date.now()
-    const cost = SPLIT_WORTH_ANSWERS * slowestAnswerMs
-    const left = widest.msLeft(now)
-    if (left === undefined && widest.waited(now) <= cost) return later
-    if (left !== undefined && left <= cost) return undefined
-    return widest.part.split(widest)
+    const tail = inFlight.split(Date.now())
+    return tail === 'unknown' ? later : tail
   }
 
   let saving: Promise<void> | undefined
@@ -158,7 +136,7 @@ export async function runParts(ctx: RunContext, writer: CheckpointWriter): Promi
       try {
         const { part } = segment
         if (await fetchSegment(workerCtx, segment, writeBuffer)) {
-          inFlight.delete(part)
+          inFlight.finished(part)
           const { index } = part
           // A stream of unknown length stays partial: its length is what was written.
           const bytes = state.partial(index)?.written ?? part.length
