@@ -28,15 +28,10 @@ const args = campaignArgs('kill9 — kill -9 a real `resumable get` at random in
   'size-mib': { full: 128, short: 16, help: 'object size in MiB' },
   'part-kib': { full: 256, short: 256, help: 'part size in KiB' },
   concurrency: { full: 2, short: 2, help: 'parts fetched at once' },
-  'head-start': {
-    full: 0,
-    short: 0,
-    help: 'percent of the object a first, faster run makes durable before the kills begin',
-  },
   'expect-splits': {
     full: 0,
     short: 0,
-    help: '1: fail unless some request fetched a split-off tail (parts of 4 MiB and more, more workers than parts left)',
+    help: '1: fail unless a killed run fetched a split-off tail (parts of 4 MiB and more, more workers than parts)',
   },
 })
 const size = args['size-mib'] * MiB
@@ -46,11 +41,9 @@ const c = new Campaign(
   `seed ${args.seed}, ${kills} kills, ${args['size-mib']} MiB object, ${args['part-kib']} KiB parts`,
 )
 const random = prng(args.seed)
-/** Slow enough that the killed runs never finish (about 60 % of what is left in all of them
- * together), fast enough that parts complete within a run. */
-const rateFor = (left: number): number =>
-  Math.max(64 * KiB, Math.floor((0.6 * left) / (kills * 1.9)))
-let rate = rateFor(size)
+// Slow enough that the killed runs never finish (about 60 % of the object in all of them
+// together), fast enough that parts complete within a run.
+const rate = Math.max(64 * KiB, Math.floor((0.6 * size) / (kills * 1.9)))
 
 const server = await startMockOss()
 const object = server.oss.putObject('bucket', 'kill9/object.bin', {
@@ -106,39 +99,6 @@ const countSplits = (entries: readonly { range?: string | undefined }[]): number
 }
 
 try {
-  if (args['head-start'] > 0) {
-    // A first run at an eighth of the object per second, killed once its checkpoint names the
-    // head start: the kills then land late in the download, where the last parts are split.
-    const goal = Math.floor((size * args['head-start']) / 100)
-    const servedFrom = server.oss.served.bodyBytes
-    const run = spawnCli(['get', url, dest, ...common, '--limit-rate', String(Math.ceil(size / 8))])
-    const guard = setTimeout(() => run.child.kill('SIGKILL'), 60_000)
-    const poll = setInterval(() => {
-      void readDurable(checkpointPath).then(
-        ({ ranges }) => {
-          if (rangeBytes(ranges) >= goal) run.child.kill('SIGKILL')
-        },
-        () => undefined,
-      )
-    }, 20)
-    const exit = await run.exited
-    clearInterval(poll)
-    clearTimeout(guard)
-    c.check(exit.signal === 'SIGKILL', `head start: ended by exit ${exit.code} instead of a kill`)
-    c.check(!existsSync(dest), 'head start: the destination exists after a kill')
-    durable = (await readDurable(checkpointPath)).ranges
-    for (const [a, b] of durable)
-      c.check(
-        await sameAsObject(a, b),
-        `head start: durable bytes ${a}-${b} differ from the object`,
-      )
-    // What it fetched beyond the durable bytes counts as lost at a kill, like the others'.
-    lostAtKills += server.oss.served.bodyBytes - servedFrom - rangeBytes(durable)
-    rate = rateFor(size - rangeBytes(durable))
-    c.log(
-      `head start: ${fmtBytes(rangeBytes(durable))} durable; killed runs now capped at ${fmtBytes(rate)}/s`,
-    )
-  }
   for (let i = 0; i < kills && !published; i++) {
     const logFrom = server.oss.served.log.length
     const servedFrom = server.oss.served.bodyBytes

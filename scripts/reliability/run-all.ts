@@ -22,14 +22,11 @@ const lanes = Math.max(1, Number(values.lanes ?? (short ? 2 : 1)))
 const campaigns: [string, string[]][] = short
   ? [
       ['kill9.ts', []],
-      // Four parts on three workers, kills from 72 % on: the last part's tail is split, and kills
-      // land among its pieces.
+      // Four parts on eight workers: every run's spare workers split tails off the parts in
+      // flight, so kills land while parts are fetched in pieces (core/src/parts-in-flight.ts).
       [
         'kill9.ts',
-        [
-          ...['--part-kib', '4096', '--concurrency', '3', '--kills', '6'],
-          ...['--head-start', '72', '--expect-splits', '1'],
-        ],
+        ['--part-kib', '4096', '--concurrency', '8', '--kills', '6', '--expect-splits', '1'],
       ],
       ['bad-inputs.ts', []],
       ['corrupt-checkpoint.ts', []],
@@ -42,13 +39,12 @@ const campaigns: [string, string[]][] = short
       ['kill9.ts', []],
       // Parts larger than the 1 MiB write buffer: kills land between partial-part flushes too.
       ['kill9.ts', ['--part-kib', '2048', '--kills', '30', '--size-mib', '128']],
-      // Eight parts on three workers, kills from 70 % on: the last parts' tails are split off to
-      // idle workers, so kills land while a part is fetched in pieces (core/src/part-work.ts).
+      // Four parts on eight workers, as in the short form, with 30 kills.
       [
         'kill9.ts',
         [
-          ...['--part-kib', '8192', '--concurrency', '3', '--kills', '30', '--size-mib', '64'],
-          ...['--head-start', '70', '--expect-splits', '1'],
+          ...['--part-kib', '16384', '--concurrency', '8', '--kills', '30', '--size-mib', '64'],
+          ...['--expect-splits', '1'],
         ],
       ],
       ['bad-inputs.ts', []],
