@@ -130,11 +130,11 @@ export class PartWork {
    * worker, or returns undefined when it is too short (`canSplit`).
    */
   split(segment: Segment): Segment | undefined {
-    const untaken = segment.untaken
     if (!PartWork.canSplit(segment)) return undefined
     const from = segment.start + segment.taken
-    const at = Math.floor((from + Math.ceil(untaken / 2)) / SPLIT_ALIGN) * SPLIT_ALIGN
-    if (at - from < MIN_SPLIT_BYTES / 2) return undefined
+    // At least 2 MiB untaken: rounding the midpoint down to the boundary leaves ≥ 960 KiB before it
+    // and ≥ 1 MiB after it.
+    const at = Math.floor((from + Math.ceil(segment.untaken / 2)) / SPLIT_ALIGN) * SPLIT_ALIGN
     const tail = new Segment(this, at, segment.end)
     segment.end = at - 1
     this.segments.splice(this.segments.indexOf(segment) + 1, 0, tail)
