@@ -23,7 +23,13 @@ export {
   FileCheckpointStore,
   type FileCheckpointStoreOptions,
 } from './file-checkpoint-store.ts'
-export { FileTarget, type FileTargetOptions, LOCK_SUFFIX, TEMP_SUFFIX } from './file-target.ts'
+export {
+  FileTarget,
+  type FileTargetOptions,
+  FLUSH_AFTER,
+  LOCK_SUFFIX,
+  TEMP_SUFFIX,
+} from './file-target.ts'
 export type { LockOwner } from './lock-file.ts'
 export {
   isReservedName,
