@@ -37,6 +37,13 @@ export interface FileTargetOptions {
   readonly flushAfter?: number
 }
 
+/**
+ * Background flushes running at once in this process, over all targets. Each holds one of libuv's
+ * four pool threads for as long as the disk takes; writes, opens and DNS lookups need the others.
+ */
+const MAX_BACKGROUND_FLUSHES = 2
+let backgroundFlushes = 0
+
 /** Default of `FileTargetOptions.flushAfter`: measured best of 2, 4, 8, 16 and 32 MiB (BENCHMARKS.md). */
 export const FLUSH_AFTER: number = 8 * 1024 * 1024
 
@@ -237,17 +244,19 @@ export class FileTarget implements Target {
   #written(bytes: number): void {
     this.#unflushed += bytes
     if (this.#flushAfter === 0 || this.#unflushed < this.#flushAfter) return
-    if (this.#flushing || !this.#handle) return
+    // Busy: the bytes stay counted, and the next write past the mark tries again.
+    if (this.#flushing || !this.#handle || backgroundFlushes >= MAX_BACKGROUND_FLUSHES) return
     this.#unflushed = 0
-    this.#flushing = this.#handle.datasync().then(
-      () => {
-        this.#flushing = undefined
-      },
-      (error: unknown) => {
-        this.#flushing = undefined
+    backgroundFlushes++
+    this.#flushing = this.#handle
+      .datasync()
+      .catch((error: unknown) => {
         this.#flushError ??= error
-      },
-    )
+      })
+      .finally(() => {
+        backgroundFlushes--
+        this.#flushing = undefined
+      })
   }
 
   #throwIfFlushFailed(): void {

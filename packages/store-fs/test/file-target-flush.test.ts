@@ -23,7 +23,7 @@ const block = (fill: number) => new Uint8Array(64 * KiB).fill(fill)
  * prototype), optionally failing the first one with EIO as a failing disk would.
  */
 async function watchingDatasync(
-  options: { failFirst?: boolean },
+  options: { failFirst?: boolean; gate?: Promise<void> },
   body: (calls: { count: number; settled: () => Promise<unknown> }) => Promise<void>,
 ): Promise<void> {
   const probe = await open(join(root, 'probe'), 'w')
@@ -37,7 +37,9 @@ async function watchingDatasync(
     const done =
       options.failFirst && calls.count === 1
         ? Promise.reject(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }))
-        : original.call(this)
+        : options.gate
+          ? options.gate.then(() => original.call(this))
+          : original.call(this)
     pending.push(done)
     return done
   }
@@ -102,6 +104,38 @@ describe('FileTarget background flush (flushAfter)', () => {
     })
     assert.equal(existsSync(dest), false, 'nothing at the destination')
     assert.equal(existsSync(dest + TEMP_SUFFIX), false)
+  })
+
+  it('runs at most two background flushes at once in a process, however many targets write', async () => {
+    let release = () => {}
+    const gate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    await watchingDatasync({ gate }, async (calls) => {
+      const targets = Array.from(
+        { length: 4 },
+        (_, i) => new FileTarget(join(root, `many-${i}.bin`), { flushAfter: 64 * KiB }),
+      )
+      for (const target of targets) await target.open({ size: 128 * KiB, resume: false })
+      for (const target of targets) await target.write(0, block(1))
+      assert.equal(calls.count, 2, 'two flushes started; the other two targets wait their turn')
+      release()
+      await calls.settled()
+      // A target passed over keeps its count: its next write starts the flush it was refused.
+      const [first, second, third, fourth] = targets as [
+        FileTarget,
+        FileTarget,
+        FileTarget,
+        FileTarget,
+      ]
+      await third.write(64 * KiB, block(2))
+      await fourth.write(64 * KiB, block(2))
+      assert.equal(calls.count, 4, 'each of the two passed-over targets flushed at its next write')
+      await calls.settled()
+      await first.write(64 * KiB, block(2))
+      await second.write(64 * KiB, block(2))
+      for (const target of targets) await target.commit()
+    })
   })
 
   it('refuses a flushAfter that is not a whole number of bytes', () => {
