@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { type BatchEvent, downloadMany } from '@resumable/core'
+import { type BatchEvent, downloadMany, type Target } from '@resumable/core'
 import { MemoryBatchJournalStore } from '@resumable/store-memory'
 import { FakeBucket, MemoryDestination } from './helpers/fake-bucket.ts'
 
@@ -118,5 +118,52 @@ describe('downloadMany: where one-request objects keep their temporary data', ()
       'data/big.bin': false,
     })
     assert.deepEqual(dest.file('big.bin'), bucket.objects.get('data/big.bin')?.bytes)
+  })
+})
+
+describe("downloadMany: the store's target, whole", () => {
+  it("hands body chunks to a target's gather write (writeChunks), for one-request and ranged objects alike", async () => {
+    const bucket = bucketOf(3)
+    bucket.put('data/big.bin', 1024 * KiB)
+    const dest = new MemoryDestination(bucket)
+    const gathered = new Map<string, number>()
+    const summary = await downloadMany({
+      id: 'fake://bucket/data/ → /dest',
+      prefix: 'data/',
+      objects: bucket.listing(),
+      open: (location, object) => {
+        const io = dest.open(location, object)
+        return {
+          ...io,
+          target: (options): Target => {
+            const inner = io.target(options)
+            return {
+              id: inner.id,
+              open: (o) => inner.open(o),
+              write: (offset, data) => inner.write(offset, data),
+              async writeChunks(offset, chunks) {
+                for (const chunk of chunks) {
+                  await inner.write(offset, chunk)
+                  offset += chunk.length
+                  gathered.set(object.key, (gathered.get(object.key) ?? 0) + chunk.length)
+                }
+              },
+              read: (offset, length) => inner.read(offset, length),
+              sync: () => inner.sync(),
+              commit: () => inner.commit(),
+              abort: (o) => inner.abort(o),
+            }
+          },
+        }
+      },
+      journal: new MemoryBatchJournalStore(),
+      concurrency: 4,
+      download: { partSize: 256 * KiB, retryBaseDelayMs: 1 },
+    })
+    assert.equal(summary.ok, true)
+    for (const [key, o] of bucket.objects) {
+      assert.equal(gathered.get(key), o.bytes.length, `${key}: every byte through writeChunks`)
+      assert.deepEqual(dest.file(key.slice('data/'.length)), o.bytes, key)
+    }
   })
 })

@@ -46,10 +46,16 @@ export function record(
 
 /** Wraps a Target so the journal durably names the object before its file is renamed into place. */
 export function journaled(target: Target, beforeCommit: () => Promise<void>): Target {
+  // The optional methods too: without writeChunks every body byte would be copied into a buffer
+  // first, and without setSize an object of unknown length could not be taken.
+  const writeChunks = target.writeChunks?.bind(target)
+  const setSize = target.setSize?.bind(target)
   return {
     id: target.id,
     open: (options) => target.open(options),
     write: (offset, data) => target.write(offset, data),
+    ...(writeChunks && { writeChunks }),
+    ...(setSize && { setSize }),
     read: (offset, length) => target.read(offset, length),
     sync: () => target.sync(),
     async commit() {
