@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto'
 import { type FileHandle, open, readFile, rename, unlink } from 'node:fs/promises'
-import { basename, dirname, join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { type BatchJournalStore, TargetError } from '@resumable/core'
 import { errorCode, toTargetError } from './fs-errors.ts'
 import { syncDirectory } from './sync-directory.ts'
@@ -11,7 +10,7 @@ export const BATCH_JOURNAL_NAME = '.resumable-batch.journal'
 /**
  * The batch journal as a file, by default `<destDir>/.resumable-batch.journal` (mode 0600).
  * `append` writes with O_APPEND and fdatasyncs before resolving (keeping the file open until
- * `close`); `save` writes a temporary file,
+ * `close`); `save` writes `<journal>.tmp`,
  * fsyncs it, renames it over the journal and fsyncs the directory. The format (one checksummed
  * line per record, a torn last line ignored) lives in core's BatchJournalCodec. The batch removes
  * the file after a run with no failure unless asked to keep it.
@@ -19,11 +18,14 @@ export const BATCH_JOURNAL_NAME = '.resumable-batch.journal'
 export class FileBatchJournalStore implements BatchJournalStore {
   /** Absolute path of the journal file. */
   readonly path: string
+  /** Where `save` writes before its rename: one name, so a save a kill cut short is replaced by the next. */
+  readonly #temp: string
   // Kept open between appends (a batch appends after every few objects); `close` releases it.
   #handle: Promise<FileHandle> | undefined
 
   constructor(path: string) {
     this.path = resolve(path)
+    this.#temp = `${this.path}.tmp`
   }
 
   /** The journal of a batch downloading into `destDir`. */
@@ -67,9 +69,10 @@ export class FileBatchJournalStore implements BatchJournalStore {
     // Appends after this go to the new file, not the one the rename replaces.
     await this.close()
     const dir = dirname(this.path)
-    const temp = join(dir, `.${basename(this.path)}.${randomBytes(6).toString('hex')}.tmp`)
+    const temp = this.#temp
     try {
-      const handle = await open(temp, 'wx', 0o600)
+      // Truncates what a killed save left; one batch per directory (its lock) writes this name.
+      const handle = await open(temp, 'w', 0o600)
       try {
         await handle.writeFile(data)
         await handle.sync()
@@ -86,14 +89,16 @@ export class FileBatchJournalStore implements BatchJournalStore {
     await syncDirectory(dir)
   }
 
-  /** Deletes the journal; succeeds when there is none. */
+  /** Deletes the journal and a temporary file a killed save left; succeeds when there is none. */
   async remove(): Promise<void> {
     await this.close()
-    try {
-      await unlink(this.path)
-    } catch (error) {
-      if (errorCode(error) !== 'ENOENT')
-        throw toTargetError(error, 'remove the batch journal', this.path)
+    for (const path of [this.#temp, this.path]) {
+      try {
+        await unlink(path)
+      } catch (error) {
+        if (errorCode(error) !== 'ENOENT')
+          throw toTargetError(error, 'remove the batch journal', path)
+      }
     }
   }
 }

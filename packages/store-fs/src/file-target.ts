@@ -229,14 +229,15 @@ export class FileTarget implements Target {
   /** fdatasync: every write that resolved before this call is on disk when it resolves. */
   async sync(): Promise<void> {
     // A flush already running may have begun before some of those writes, so sync regardless; and
-    // wait for it too: the kernel reports a write-back error to whichever call checks first.
-    const flushing = this.#flushing
+    // wait for every flush that overlapped this one: the kernel reports a write-back error once,
+    // to whichever call checks first, and a flush begun after this one returned cannot take it.
+    const before = this.#flushing
     try {
       await this.#open().datasync()
     } catch (error) {
       throw toTargetError(error, 'sync', this.tempPath)
     }
-    await flushing
+    await Promise.all([before, this.#flushing])
     this.#throwIfFlushFailed()
   }
 

@@ -93,6 +93,20 @@ describe('FileBatchJournalStore', () => {
     await store.remove()
     assert.equal(existsSync(store.path), false)
   })
+
+  it('a save killed before its rename leaves one reserved name, which the next save replaces and remove() deletes', async () => {
+    const dir = await mkdtemp(join(root, 'j-'))
+    const store = FileBatchJournalStore.in(dir)
+    const leftover = `${store.path}.tmp`
+    // What a process killed between writing the temporary file and renaming it leaves behind.
+    await writeFile(leftover, 'half a journal')
+    await store.save(encoder.encode('a\n'))
+    assert.equal(new TextDecoder().decode(await store.load()), 'a\n')
+    assert.deepEqual((await readdir(dir)).sort(), [BATCH_JOURNAL_NAME], 'the leftover is gone')
+    await writeFile(leftover, 'half a journal')
+    await store.remove()
+    assert.deepEqual(await readdir(dir), [], 'remove() takes the leftover too')
+  })
 })
 
 describe('resolveInside', () => {

@@ -117,10 +117,10 @@ export async function runBatchCancel(
     removed.push(file)
   }
   removed.push(...(await FileBatchStaging.removeLeftovers(dir)))
-  if ((await journal.load()) !== undefined) {
-    await journal.remove()
-    removed.push(relative(dir, journal.path))
-  }
+  const hadJournal = (await journal.load()) !== undefined
+  // Also when there is none: remove() takes the temporary file of a save a kill cut short.
+  await journal.remove()
+  if (hadJournal) removed.push(relative(dir, journal.path))
   if (removed.length === 0) {
     say(cli, cmd, { state: 'none', destination: dir, removed }, `nothing to cancel in ${dir}`)
     return ExitCode.nothingToCancel
