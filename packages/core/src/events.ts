@@ -59,6 +59,17 @@ export type DownloadEvent =
     }
   | { readonly type: 'part-done'; readonly index: number; readonly bytes: number }
   | {
+      /**
+       * An idle worker took bytes `start`–`end` (inclusive, object offsets) of part `index` off
+       * the request fetching it, to fetch them on a request of its own; that request now stops at
+       * `start`. The part is done when both are.
+       */
+      readonly type: 'part-split'
+      readonly index: number
+      readonly start: number
+      readonly end: number
+    }
+  | {
       readonly type: 'retry'
       /** Part index, or -1 for the stat request. */
       readonly part: number

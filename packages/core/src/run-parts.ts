@@ -70,7 +70,10 @@ export async function runParts(ctx: RunContext, writer: CheckpointWriter): Promi
     const later = options.slots ? undefined : 'recheck'
     if (!proven) return later
     const tail = inFlight.split(Date.now())
-    return tail === 'unknown' ? later : tail
+    if (tail === 'unknown') return later
+    if (tail !== undefined)
+      ctx.emit({ type: 'part-split', index: tail.part.index, start: tail.start, end: tail.end })
+    return tail
   }
 
   let saving: Promise<void> | undefined

@@ -98,6 +98,16 @@ describe('an idle worker splits the tail off a part still in flight', () => {
       partDones(events).sort((a, b) => a - b),
       [0, 1, 2],
     )
+    // Each tail request was announced with the range it asked for, before its part was done.
+    const splits = events.flatMap((e) => (e.type === 'part-split' ? [e] : []))
+    assert.deepEqual(
+      splits.map(({ index, start, end }) => ({ index, start, end })),
+      tails.map(({ start, end }) => ({ index: 2, start, end })),
+    )
+    assert.ok(
+      events.indexOf(splits[0] as DownloadEvent) <
+        events.findIndex((e) => e.type === 'part-done' && e.index === 2),
+    )
   })
 
   it('splits a tail again while it is still slow, and every piece lands at its offset', async () => {
