@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { type BatchEvent, downloadMany, type Target } from '@resumable/core'
+import {
+  type BatchEvent,
+  type BatchObjectIO,
+  type BatchOptions,
+  downloadMany,
+  type Target,
+} from '@resumable/core'
 import { MemoryBatchJournalStore } from '@resumable/store-memory'
 import { FakeBucket, MemoryDestination } from './helpers/fake-bucket.ts'
 
@@ -13,17 +19,33 @@ function bucketOf(n: number, size = 4 * KiB): FakeBucket {
   return bucket
 }
 
-async function run(bucket: FakeBucket, listing = bucket.listing()) {
+/** How a test stands between the batch and the store's target of each object. */
+type WrapTarget = (
+  key: string,
+  made: Target,
+  options: Parameters<BatchObjectIO['target']>[0],
+) => Target
+
+async function run(
+  bucket: FakeBucket,
+  listing = bucket.listing(),
+  settings: { download?: BatchOptions['download']; target?: WrapTarget } = {},
+) {
   const dest = new MemoryDestination(bucket)
   const events: BatchEvent[] = []
+  const wrap = settings.target
   const summary = await downloadMany({
     id: 'fake://bucket/data/ → /dest',
     prefix: 'data/',
     objects: listing,
-    open: dest.open,
+    open: (location, object) => {
+      const io = dest.open(location, object)
+      if (!wrap) return io
+      return { ...io, target: (options) => wrap(object.key, io.target(options), options) }
+    },
     journal: new MemoryBatchJournalStore(),
     concurrency: 4,
-    download: { partSize: 256 * KiB, retryBaseDelayMs: 1 },
+    download: { partSize: 256 * KiB, retryBaseDelayMs: 1, ...settings.download },
     onEvent: (e) => events.push(e),
   })
   return { dest, events, summary }
@@ -91,25 +113,13 @@ describe('downloadMany: where one-request objects keep their temporary data', ()
     bucket.put('data/small-a.bin', 4 * KiB)
     bucket.put('data/small-b.bin', 8 * KiB)
     bucket.put('data/big.bin', 600 * KiB)
-    const dest = new MemoryDestination(bucket)
     const asked = new Map<string, boolean | undefined>()
-    const summary = await downloadMany({
-      id: 'fake://bucket/data/ → /dest',
-      prefix: 'data/',
-      objects: bucket.listing(),
-      open: (location, object) => {
-        const io = dest.open(location, object)
-        return {
-          ...io,
-          target: (options) => {
-            asked.set(object.key, options.singleRequest)
-            return io.target(options)
-          },
-        }
+    const { dest, summary } = await run(bucket, undefined, {
+      download: { singleRequestThreshold: 256 * KiB },
+      target: (key, made, options) => {
+        asked.set(key, options.singleRequest)
+        return made
       },
-      journal: new MemoryBatchJournalStore(),
-      concurrency: 4,
-      download: { partSize: 256 * KiB, singleRequestThreshold: 256 * KiB, retryBaseDelayMs: 1 },
     })
     assert.equal(summary.ok, true)
     assert.deepEqual(Object.fromEntries(asked), {
@@ -125,40 +135,24 @@ describe("downloadMany: the store's target, whole", () => {
   it("hands body chunks to a target's gather write (writeChunks), for one-request and ranged objects alike", async () => {
     const bucket = bucketOf(3)
     bucket.put('data/big.bin', 1024 * KiB)
-    const dest = new MemoryDestination(bucket)
     const gathered = new Map<string, number>()
-    const summary = await downloadMany({
-      id: 'fake://bucket/data/ → /dest',
-      prefix: 'data/',
-      objects: bucket.listing(),
-      open: (location, object) => {
-        const io = dest.open(location, object)
-        return {
-          ...io,
-          target: (options): Target => {
-            const inner = io.target(options)
-            return {
-              id: inner.id,
-              open: (o) => inner.open(o),
-              write: (offset, data) => inner.write(offset, data),
-              async writeChunks(offset, chunks) {
-                for (const chunk of chunks) {
-                  await inner.write(offset, chunk)
-                  offset += chunk.length
-                  gathered.set(object.key, (gathered.get(object.key) ?? 0) + chunk.length)
-                }
-              },
-              read: (offset, length) => inner.read(offset, length),
-              sync: () => inner.sync(),
-              commit: () => inner.commit(),
-              abort: (o) => inner.abort(o),
-            }
-          },
-        }
-      },
-      journal: new MemoryBatchJournalStore(),
-      concurrency: 4,
-      download: { partSize: 256 * KiB, retryBaseDelayMs: 1 },
+    const { dest, summary } = await run(bucket, undefined, {
+      target: (key, inner) => ({
+        id: inner.id,
+        open: (o) => inner.open(o),
+        write: (offset, data) => inner.write(offset, data),
+        async writeChunks(offset, chunks) {
+          for (const chunk of chunks) {
+            await inner.write(offset, chunk)
+            offset += chunk.length
+            gathered.set(key, (gathered.get(key) ?? 0) + chunk.length)
+          }
+        },
+        read: (offset, length) => inner.read(offset, length),
+        sync: () => inner.sync(),
+        commit: () => inner.commit(),
+        abort: (o) => inner.abort(o),
+      }),
     })
     assert.equal(summary.ok, true)
     for (const [key, o] of bucket.objects) {

@@ -1,8 +1,8 @@
-import { type FileHandle, open, readFile, rename, unlink } from 'node:fs/promises'
-import { dirname, join, resolve } from 'node:path'
-import { type BatchJournalStore, TargetError } from '@resumable/core'
+import { type FileHandle, open, readFile, unlink } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import type { BatchJournalStore } from '@resumable/core'
 import { errorCode, toTargetError } from './fs-errors.ts'
-import { syncDirectory } from './sync-directory.ts'
+import { replaceFile } from './replace-file.ts'
 
 /** Name of the batch journal kept in the destination directory. */
 export const BATCH_JOURNAL_NAME = '.resumable-batch.journal'
@@ -68,25 +68,8 @@ export class FileBatchJournalStore implements BatchJournalStore {
   async save(data: Uint8Array): Promise<void> {
     // Appends after this go to the new file, not the one the rename replaces.
     await this.close()
-    const dir = dirname(this.path)
-    const temp = this.#temp
-    try {
-      // Truncates what a killed save left; one batch per directory (its lock) writes this name.
-      const handle = await open(temp, 'w', 0o600)
-      try {
-        await handle.writeFile(data)
-        await handle.sync()
-      } finally {
-        await handle.close()
-      }
-      await rename(temp, this.path)
-    } catch (error) {
-      await unlink(temp).catch(() => undefined)
-      throw error instanceof TargetError
-        ? error
-        : toTargetError(error, 'save the batch journal', this.path)
-    }
-    await syncDirectory(dir)
+    // One batch per directory (its lock) writes the journal.
+    await replaceFile(this.path, this.#temp, data, 'save the batch journal')
   }
 
   /** Deletes the journal and a temporary file a killed save left; succeeds when there is none. */

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto'
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises'
+import { mkdir, readFile, unlink } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
-import { type CheckpointStore, TargetError } from '@resumable/core'
+import type { CheckpointStore } from '@resumable/core'
 import { errorCode, toTargetError } from './fs-errors.ts'
-import { syncDirectory } from './sync-directory.ts'
+import { replaceFile } from './replace-file.ts'
 
 /** Options for a FileCheckpointStore. */
 export interface FileCheckpointStoreOptions {
@@ -83,27 +83,9 @@ export class FileCheckpointStore implements CheckpointStore {
   }
 
   async #save(path: string, data: Uint8Array): Promise<void> {
-    const dir = dirname(path)
-    if (this.#dir) await mkdir(dir, { recursive: true }).catch(() => undefined)
-    const temp = tempPathOf(path)
-    try {
-      // One fixed temporary name per checkpoint (one writer: the target's lock), so a save cut by
-      // kill -9 leaves nothing the next save or remove does not clear. Unlinked first, then
-      // created exclusively: never written through a file or symlink already there.
-      await unlink(temp).catch(() => undefined)
-      const handle = await open(temp, 'wx', 0o600)
-      try {
-        await handle.writeFile(data)
-        await handle.sync()
-      } finally {
-        await handle.close()
-      }
-      await rename(temp, path)
-    } catch (error) {
-      await unlink(temp).catch(() => undefined)
-      throw error instanceof TargetError ? error : toTargetError(error, 'save the checkpoint', path)
-    }
-    await syncDirectory(dir)
+    if (this.#dir) await mkdir(dirname(path), { recursive: true }).catch(() => undefined)
+    // One writer per checkpoint: the target's lock.
+    await replaceFile(path, tempPathOf(path), data, 'save the checkpoint')
   }
 
   /** Deletes the checkpoint (and a temporary copy a killed save left); succeeds when there is none. */

@@ -107,6 +107,18 @@ describe('FileBatchJournalStore', () => {
     await store.remove()
     assert.deepEqual(await readdir(dir), [], 'remove() takes the leftover too')
   })
+
+  it('never writes through a symlink planted at the temporary name', async () => {
+    const dir = await mkdtemp(join(root, 'j-'))
+    const outside = join(await mkdtemp(join(root, 'outside-')), 'victim')
+    await writeFile(outside, 'keep me')
+    const store = FileBatchJournalStore.in(dir)
+    await symlink(outside, `${store.path}.tmp`)
+    await store.save(encoder.encode('a\n'))
+    assert.equal(await readFile(outside, 'utf8'), 'keep me')
+    assert.equal(new TextDecoder().decode(await store.load()), 'a\n')
+    assert.deepEqual(await readdir(dir), [BATCH_JOURNAL_NAME])
+  })
 })
 
 describe('resolveInside', () => {
