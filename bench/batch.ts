@@ -19,7 +19,7 @@ import process from 'node:process'
 import { parseArgs } from 'node:util'
 import { MockOss } from '@resumable/testkit'
 import { startMockOss } from '@resumable/testkit/node'
-import { bundleCliFor, readGnuTime, underGnuTime } from './support/harness.ts'
+import { bundleCliFor, quietDisk, readGnuTime, underGnuTime } from './support/harness.ts'
 
 const { values } = parseArgs({
   options: {
@@ -152,6 +152,7 @@ interface RunSample {
 async function run(contender: Contender, set: (typeof sets)[number]): Promise<RunSample> {
   const dest = join(dir, 'dest')
   await rm(dest, { recursive: true, force: true })
+  quietDisk()
   const { file, args, env } = contender.command(set.prefix, dest)
   const timeFile = join(dir, 'time.txt')
   const { command, args: commandArgs, timed } = underGnuTime(file, args, timeFile)

@@ -3,6 +3,8 @@
 //   npm run bench:compare -- [--sections loopback,throttled,memory,nginx] [--runs 3] [--mib 1024]
 //                            [--cap-mb 20] [--big-mib 5120] [--nginx-cap-mib 600]
 //   npm run bench:compare -- --only nginx        (same as --sections nginx)
+//   npm run bench:compare -- --only nginx --dir /dev/shm
+//                            (destinations on a tmpfs: the disk taken out, what is left is each tool's CPU)
 // curl and aria2c are used when installed (Debian: apt-get install curl aria2); never run in CI.
 import { mkdtemp, rm } from 'node:fs/promises'
 import { cpus, tmpdir } from 'node:os'
@@ -31,6 +33,7 @@ const { values: flags } = parseArgs({
     mib: { type: 'string', default: '1024' },
     'cap-mb': { type: 'string', default: '20' },
     'big-mib': { type: 'string', default: '5120' },
+    dir: { type: 'string', default: tmpdir() },
   },
 })
 const sections = new Set((flags.only ?? flags.sections).split(','))
@@ -40,7 +43,7 @@ const capBytes = Number(flags['cap-mb']) * 1_000_000
 const bigMib = Number(flags['big-mib'])
 
 const children = bundleChildren()
-const dir = await mkdtemp(join(tmpdir(), 'resumable-bench-'))
+const dir = await mkdtemp(join(flags.dir, 'resumable-bench-'))
 const node = process.execPath
 
 function ours(

@@ -129,9 +129,23 @@ export async function readGnuTime(
   return { userSeconds: user, sysSeconds: sys, maxRssMiB: rssKiB / 1024 }
 }
 
-/** Runs a contender once; rejects on a non-zero exit. */
+const syncCommand = ['/usr/bin/sync', '/bin/sync'].find((path) => existsSync(path))
+
+/**
+ * Writes every file system's dirty pages to disk and waits (`sync`), outside any timed region.
+ * Contenders that never fsync (curl, rclone, aria2c) leave their writes in the page cache; the
+ * kernel writes them back, or finishes writing them after the file is removed, during whatever
+ * runs next. Without this the next contender pays for the previous one's disk: the durable one
+ * (resumable, which waits for its own writes) most of all.
+ */
+export function quietDisk(): void {
+  if (syncCommand) spawnSync(syncCommand, { stdio: 'ignore' })
+}
+
+/** Runs a contender once, from a quiet disk (`quietDisk`); rejects on a non-zero exit. */
 export async function measure(contender: Contender): Promise<Sample> {
   await rm(contender.output, { force: true })
+  quietDisk()
   const timeFile = join(tmpdir(), `resumable-bench-time-${process.pid}`)
   const { command, args, timed } = underGnuTime(contender.command, contender.args, timeFile)
   const started = performance.now()

@@ -167,7 +167,9 @@ async function loopbackTable(s: NginxSectionSettings, url: string, crc: string):
   const curl = of('curl')
   const rcloneSynced = of(`${RCLONE} + sync`)
   const gib = s.mib / 1024
-  console.log(`\n### nginx on loopback, ${s.mib} MiB to disk (median of ${s.runs})\n`)
+  console.log(
+    `\n### nginx on loopback, ${s.mib} MiB written under ${s.dir} (median of ${s.runs})\n`,
+  )
   console.log(
     row([
       'contender',
@@ -179,9 +181,10 @@ async function loopbackTable(s: NginxSectionSettings, url: string, crc: string):
       'speed vs rclone',
       'speed vs curl',
       'speed vs rclone + sync',
+      'each round, wall s',
     ]),
   )
-  console.log(row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']))
+  console.log(row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---']))
   for (const c of list) {
     const mine = of(c.name)
     const wall = median(mine.map((x) => x.wallMs)) / 1000
@@ -201,11 +204,12 @@ async function loopbackTable(s: NginxSectionSettings, url: string, crc: string):
         fmt(pairedRatio(mine, rclone)),
         fmt(pairedRatio(mine, curl)),
         fmt(pairedRatio(mine, rcloneSynced)),
+        mine.map((x) => fmt(x.wallMs / 1000)).join(' '),
       ]),
     )
   }
   console.log(
-    '\n(speed ratios: median over rounds of other wall / this wall, same round; "+ sync" rows run `sync -- <file>` after the tool, the durability resumable gives before it renames)',
+    '\n(speed ratios: median over rounds of other wall / this wall, same round; "+ sync" rows run `sync -- <file>` after the tool, the durability resumable gives before it renames; every run starts after a `sync`, so none pays for the previous one\'s write-back)',
   )
   console.log('\nCommands:')
   for (const c of list) console.log(`- ${c.name}: \`${[c.command, ...c.args].join(' ')}\``)
