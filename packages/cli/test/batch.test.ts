@@ -163,6 +163,25 @@ describe('resumable get --recursive', () => {
     )
   })
 
+  it('keeps only what an --include names when no filter matches a key: --include alone, and --include then --exclude', async () => {
+    for (const key of ['d/x.parquet', 'd/tmp/y.parquet', 'd/z.csv', 'd/sub/w.parquet'])
+      put('bkt5', key)
+    const fetched = async (name: string, ...filters: string[]): Promise<string[]> => {
+      const dest = join(dir, name)
+      const { cli, text } = env()
+      const args = s3('s3://bkt5/d/', dest, '--recursive', ...filters)
+      assert.equal(await main(args, cli), 0, text())
+      return (await tree(dest)).filter((p) => !p.startsWith('.'))
+    }
+    assert.deepEqual(await fetched('include-only', '--include', '*.csv'), ['z.csv'])
+    assert.deepEqual(
+      await fetched('include-then-exclude', '--include', '*.parquet', '--exclude', 'tmp/*'),
+      ['sub/w.parquet', 'x.parquet'],
+    )
+    // With only excludes, a key none matches is still fetched.
+    assert.deepEqual(await fetched('exclude-only', '--exclude', '*.parquet'), ['z.csv'])
+  })
+
   it('--dry-run lists what would be fetched and where, and touches nothing', async () => {
     put('b3', 'p/one.bin')
     put('b3', 'p/../evil')

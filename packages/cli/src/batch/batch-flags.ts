@@ -6,7 +6,7 @@ export interface BatchFlags {
   readonly recursive: boolean
   /** `--manifest <file>`: one source per line, or NDJSON `{"source","dest"}` lines. */
   readonly manifest: string | undefined
-  /** `--include` / `--exclude`, in command-line order (the last matching one wins, as aws-cli). */
+  /** `--include` / `--exclude`, in command-line order (the last matching one wins; see `compileFilters`). */
   readonly filters: readonly BatchFilter[]
   /** `--shard i/N` (i from 0; `auto/N` reads JOB_COMPLETION_INDEX). */
   readonly shard: { readonly index: number | 'auto'; readonly count: number } | undefined

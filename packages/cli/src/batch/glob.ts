@@ -27,11 +27,18 @@ export function globToRegExp(pattern: string): RegExp {
   return new RegExp(`^${out}$`, 's')
 }
 
-/** True when `relativeKey` passes the filters: all apply in order, the last match wins, default include. */
+/**
+ * True when `relativeKey` passes the filters. Every filter applies in command-line order and the
+ * last one that matches decides, as in aws-cli, so its `--exclude '*' --include '*.parquet'`
+ * works unchanged. A key that no filter matches is kept only when no filter is an `--include`:
+ * an include means "these", as in ossutil 2.0, rclone and s5cmd. (In aws-cli an include that
+ * nothing excluded first does nothing: `--include '*.parquet'` alone fetches every object.)
+ */
 export function compileFilters(filters: readonly BatchFilter[]): (relativeKey: string) => boolean {
   const compiled = filters.map((f) => ({ include: f.include, re: globToRegExp(f.pattern) }))
+  const unmatched = !compiled.some((f) => f.include)
   return (relativeKey) => {
-    let included = true
+    let included = unmatched
     for (const f of compiled) if (f.re.test(relativeKey)) included = f.include
     return included
   }
