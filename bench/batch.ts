@@ -1,7 +1,8 @@
 // Many objects (issue 14): `resumable get --recursive` against `rclone copy`, both downloading the
 // same prefixes from the loopback mock — 10,000 objects of 64 KiB and 100 of 8 MiB — in S3 mode
 // (both sign SigV4) and OSS mode (resumable signs OSS V4; rclone speaks S3 to the same mock).
-// Paired rounds in alternating order; objects/s and MiB/s, medians. resumable runs as a user runs
+// Paired rounds in alternating order, each from a quiet disk (a `sync` first); objects/s and MiB/s,
+// medians, and each round's wall time. resumable runs as a user runs
 // it: the CLI bundled into one file (as bench:compare does) under plain `node`, not through tsx.
 // With GNU time, each row also gives the contender's CPU per object (user + sys) and peak RSS, and
 // the mock's own CPU per object while serving it (it runs in this process, on the same cores).
@@ -211,7 +212,7 @@ try {
         const t = medianOf(contender.name, (s) => s.seconds) as number
         const rss = medianOf(contender.name, (s) => s.rssMiB)
         rows.push(
-          `| ${mode.toUpperCase()} | ${set.name} | ${contender.name} | ${(set.objects / t).toFixed(0)} | ${(set.bytes / MiB / t).toFixed(1)} | ${t.toFixed(2)} s | ${perObject(medianOf(contender.name, (s) => s.cpu))} | ${perObject(medianOf(contender.name, (s) => s.mockCpu))} | ${rss === undefined ? '–' : rss.toFixed(0)} |${contender === contenders[0] ? ` ${(theirs / ours).toFixed(2)}× | ${(theirsSynced / ours).toFixed(2)}×` : ' |'}`,
+          `| ${mode.toUpperCase()} | ${set.name} | ${contender.name} | ${(set.objects / t).toFixed(0)} | ${(set.bytes / MiB / t).toFixed(1)} | ${t.toFixed(2)} s | ${perObject(medianOf(contender.name, (s) => s.cpu))} | ${perObject(medianOf(contender.name, (s) => s.mockCpu))} | ${rss === undefined ? '–' : rss.toFixed(0)} |${contender === contenders[0] ? ` ${(theirs / ours).toFixed(2)}× | ${(theirsSynced / ours).toFixed(2)}×` : ' |'} | ${(samples.get(contender.name) ?? []).map((s) => s.seconds.toFixed(2)).join(' ')}`,
         )
       }
     }
@@ -226,8 +227,8 @@ process.stdout.write(
       .map((l) => l.toFixed(2))
       .join(' ')}`,
     '',
-    '| mode | objects | contender | objects/s | MiB/s | median time | CPU ms/object | mock CPU ms/object | peak RSS MiB | vs rclone | vs rclone + sync |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| mode | objects | contender | objects/s | MiB/s | median time | CPU ms/object | mock CPU ms/object | peak RSS MiB | vs rclone | vs rclone + sync | each round, s |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map((r) => `${r} |`),
     '',
   ].join('\n'),
