@@ -55,6 +55,8 @@ function ours(
     concurrency?: number
     verify?: boolean
     runtime?: 'node' | 'bun' | 'deno'
+    /** The URL read through the Node wire (the default a Node user gets) instead of `fetch`. */
+    wire?: 'node'
   } = {},
 ): Contender {
   const output = join(dir, `${name.replace(/\W+/g, '-')}.bin`)
@@ -66,6 +68,7 @@ function ours(
     partMiB: 8,
     concurrency: settings.concurrency ?? 8,
     verify: settings.verify ?? true,
+    ...(settings.wire ? { wire: settings.wire } : {}),
   }
   const script = [children.runResumable, JSON.stringify(spec)]
   if (settings.runtime === 'bun') return { name, command: bin('bun'), args: script, output }
@@ -127,6 +130,9 @@ async function loopback(): Promise<void> {
   try {
     const url = `${server.url}/bench/loop.bin`
     const contenders: Contender[] = [
+      ours('resumable node wire c=8 verify (Node default)', server.url, 'loop.bin', {
+        wire: 'node',
+      }),
       ours('resumable fetch c=8 verify', server.url, 'loop.bin'),
       ours('resumable fetch c=8 no-verify', server.url, 'loop.bin', { verify: false }),
       ours('resumable ali-oss c=8 verify', server.url, 'loop.bin', { transport: 'ali-oss' }),
