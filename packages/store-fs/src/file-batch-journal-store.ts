@@ -1,8 +1,8 @@
-import { type FileHandle, open, readFile, unlink } from 'node:fs/promises'
+import { type FileHandle, open, readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { BatchJournalStore } from '@resumable/core'
 import { errorCode, toTargetError } from './fs-errors.ts'
-import { replaceFile } from './replace-file.ts'
+import { removeReplaced, replaceFile } from './replace-file.ts'
 
 /** Name of the batch journal kept in the destination directory. */
 export const BATCH_JOURNAL_NAME = '.resumable-batch.journal'
@@ -75,13 +75,6 @@ export class FileBatchJournalStore implements BatchJournalStore {
   /** Deletes the journal and a temporary file a killed save left; succeeds when there is none. */
   async remove(): Promise<void> {
     await this.close()
-    for (const path of [this.#temp, this.path]) {
-      try {
-        await unlink(path)
-      } catch (error) {
-        if (errorCode(error) !== 'ENOENT')
-          throw toTargetError(error, 'remove the batch journal', path)
-      }
-    }
+    await removeReplaced(this.path, this.#temp, 'remove the batch journal')
   }
 }

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto'
-import { mkdir, readFile, unlink } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import type { CheckpointStore } from '@resumable/core'
 import { errorCode, toTargetError } from './fs-errors.ts'
-import { replaceFile } from './replace-file.ts'
+import { removeReplaced, replaceFile } from './replace-file.ts'
 
 /** Options for a FileCheckpointStore. */
 export interface FileCheckpointStoreOptions {
@@ -91,12 +91,7 @@ export class FileCheckpointStore implements CheckpointStore {
   /** Deletes the checkpoint (and a temporary copy a killed save left); succeeds when there is none. */
   async remove(key: string): Promise<void> {
     const path = this.pathFor(key)
-    await unlink(tempPathOf(path)).catch(() => undefined)
-    try {
-      await unlink(path)
-    } catch (error) {
-      if (errorCode(error) !== 'ENOENT') throw toTargetError(error, 'remove the checkpoint', path)
-    }
+    await removeReplaced(path, tempPathOf(path), 'remove the checkpoint')
   }
 }
 

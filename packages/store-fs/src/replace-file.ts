@@ -1,7 +1,7 @@
 import { open, rename, unlink } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { TargetError } from '@resumable/core'
-import { toTargetError } from './fs-errors.ts'
+import { errorCode, toTargetError } from './fs-errors.ts'
 import { syncDirectory } from './sync-directory.ts'
 
 /**
@@ -32,4 +32,18 @@ export async function replaceFile(
     throw error instanceof TargetError ? error : toTargetError(error, action, path)
   }
   await syncDirectory(dirname(path))
+}
+
+/**
+ * Removes `path` and the `temp` a save cut short by kill -9 left (see `replaceFile`); succeeds
+ * when neither is there. `action` names the removal in errors.
+ */
+export async function removeReplaced(path: string, temp: string, action: string): Promise<void> {
+  for (const file of [temp, path]) {
+    try {
+      await unlink(file)
+    } catch (error) {
+      if (errorCode(error) !== 'ENOENT') throw toTargetError(error, action, file)
+    }
+  }
 }
