@@ -20,7 +20,13 @@ import process from 'node:process'
 import { parseArgs } from 'node:util'
 import { MockOss } from '@resumable/testkit'
 import { startMockOss } from '@resumable/testkit/node'
-import { bundleCliFor, quietDisk, readGnuTime, underGnuTime } from './support/harness.ts'
+import {
+  bundleCliFor,
+  hostMemoryNote,
+  quietDisk,
+  readGnuTime,
+  underGnuTime,
+} from './support/harness.ts'
 
 const { values } = parseArgs({
   options: {
@@ -226,6 +232,7 @@ process.stdout.write(
     `Many objects: ${roundCount} paired round(s), concurrency ${concurrency}, loopback mock${capBytes > 0 ? ` capped at ${capBytes / 1e6} MB/s per connection` : ''}, destinations under ${values.dir}, load average ${loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')}`,
+    ...[hostMemoryNote()].filter((line) => line !== undefined),
     '',
     '| mode | objects | contender | objects/s | MiB/s | median time | CPU ms/object | mock CPU ms/object | peak RSS MiB | vs rclone | vs rclone + sync | each round, s |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|',

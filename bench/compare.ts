@@ -16,6 +16,7 @@ import {
   type Contender,
   commandLine,
   has,
+  hostMemoryNote,
   MiB,
   median,
   rounds,
@@ -291,6 +292,8 @@ async function memory(): Promise<void> {
 console.log(
   `node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, temp dir ${dir}`,
 )
+const hostNote = hostMemoryNote()
+if (hostNote) console.log(hostNote)
 try {
   if (sections.has('loopback')) await loopback()
   if (sections.has('throttled')) await throttled()

@@ -2,7 +2,7 @@
 // checking output files, medians. Every contender is its own process, so none shares an event
 // loop with the mock server or with another contender.
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { open, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -140,6 +140,26 @@ const syncCommand = ['/usr/bin/sync', '/bin/sync'].find((path) => existsSync(pat
  */
 export function quietDisk(): void {
   if (syncCommand) spawnSync(syncCommand, { stdio: 'ignore' })
+}
+
+const PAGE_REPORTING = '/sys/module/page_reporting/parameters/min_free_ms'
+
+/**
+ * A line for a table's header when this machine is a VM that hands freed memory back to its host
+ * (virtio-balloon free page reporting), else undefined. There, writing into memory freed a few
+ * seconds earlier waits for the host to supply each page again: a GiB into a tmpfs took 0.2 s
+ * into pages already held, 0.8–1.0 s right after freeing a GiB, 3.1–4.2 s eight seconds later
+ * (BENCHMARKS.md). Every contender's page-cache writes pay it, by how long ago memory was freed,
+ * so wall times (and sys time) swing with the host; user CPU does not.
+ */
+export function hostMemoryNote(): string | undefined {
+  let waitMs: string
+  try {
+    waitMs = readFileSync(PAGE_REPORTING, 'utf8').trim()
+  } catch {
+    return undefined
+  }
+  return `host: freed memory goes back to the hypervisor (free page reporting, min_free_ms ${waitMs}); page-cache writes into it wait for the host, so wall and sys times swing run to run; user CPU is the steady column`
 }
 
 /** Runs a contender once, from a quiet disk (`quietDisk`); rejects on a non-zero exit. */
