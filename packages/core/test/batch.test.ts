@@ -394,6 +394,91 @@ describe('downloadMany: the journal', () => {
   })
 })
 
+describe('downloadMany: a finished batch run again', () => {
+  it('fetches again an object the journal has done whose file was deleted, lists it as restored, and skips the ones still in place', async () => {
+    const bucket = smallBucket(3)
+    const dest = new MemoryDestination(bucket)
+    const journal = new MemoryBatchJournalStore()
+    const options = { ...dest.batchOptions(), journal, keepJournal: true }
+    await downloadMany(options)
+    const [gone, kept] = [...bucket.objects.keys()] as [string, string]
+    assert.ok(dest.volume.deleteFile(dest.path(gone.slice('data/'.length))))
+    bucket.requests.clear()
+    const summary = await downloadMany(options)
+    assert.deepEqual(summary.restored, [gone])
+    assert.equal(summary.downloaded, 1)
+    assert.equal(summary.skipped.done, 2)
+    assert.equal(bucket.count(kept), 0, 'a file still in place costs no request')
+    assertAllDownloaded(bucket, dest)
+  })
+
+  it('a done object whose file now has another size is an existing file again: kept without overwrite, replaced with it', async () => {
+    const bucket = smallBucket(1)
+    const dest = new MemoryDestination(bucket)
+    const journal = new MemoryBatchJournalStore()
+    const options = { ...dest.batchOptions(), journal, keepJournal: true }
+    await downloadMany(options)
+    const [key] = [...bucket.objects.keys()] as [string]
+    dest.put(key.slice('data/'.length), new TextEncoder().encode('edited by hand'))
+    const kept = await downloadMany(options)
+    assert.deepEqual(
+      kept.failures.map((f) => f.kind),
+      ['exists'],
+    )
+    assert.equal(new TextDecoder().decode(dest.file(key.slice('data/'.length))), 'edited by hand')
+    const replaced = await downloadMany({ ...options, overwrite: true })
+    assert.equal(replaced.downloaded, 1)
+    assertAllDownloaded(bucket, dest)
+  })
+})
+
+describe('downloadMany: objects of unknown size (a manifest)', () => {
+  it('a key ending in / whose size is unknown is refused by name, not skipped as a folder marker', async () => {
+    const bucket = smallBucket(1)
+    const dest = new MemoryDestination(bucket)
+    const summary = await downloadMany({
+      ...dest.batchOptions(),
+      prefix: '',
+      objects: [{ key: 'sub/' }],
+    })
+    assert.equal(summary.skipped['directory-marker'], undefined)
+    assert.deepEqual(
+      summary.failures.map((f) => [f.key, f.kind]),
+      [['sub/', 'unsafe-key']],
+    )
+    assert.equal(summary.ok, false)
+  })
+
+  it('update asks the store for size and date when the listing gave neither: a newer file of the same size is kept', async () => {
+    const bucket = smallBucket(2)
+    const dest = new MemoryDestination(bucket)
+    const [newer, older] = [...bucket.objects.keys()] as [string, string]
+    const bytes = (key: string) => bucket.objects.get(key)?.bytes as Uint8Array
+    dest.put(newer.slice('data/'.length), bytes(newer), Date.UTC(2030, 0, 1))
+    dest.put(older.slice('data/'.length), bytes(older), Date.UTC(2020, 0, 1))
+    const summary = await downloadMany({
+      ...dest.batchOptions(),
+      objects: [{ key: newer }, { key: older }],
+      update: true,
+    })
+    assert.equal(summary.skipped['up-to-date'], 1)
+    assert.equal(summary.downloaded, 1, 'only the file older than the object')
+    assert.equal(summary.progress.sizesUnknown, 2)
+    assert.equal(summary.progress.bytesTotal, 0)
+  })
+
+  it('folder markers count in neither objectsTotal nor objectsDone', async () => {
+    const bucket = smallBucket(2)
+    bucket.put('data/folder/', 0)
+    const dest = new MemoryDestination(bucket)
+    const summary = await downloadMany(dest.batchOptions())
+    assert.equal(summary.skipped['directory-marker'], 1)
+    assert.equal(summary.progress.objectsTotal, 2)
+    assert.equal(summary.progress.objectsDone, 2)
+    assert.equal(summary.progress.objectsSkipped, 0)
+  })
+})
+
 describe('downloadMany: files already there', () => {
   it('never overwrites an existing file unless asked; skipExisting skips same size and CRC-64; update replaces only a changed one', async () => {
     const bucket = smallBucket(3)

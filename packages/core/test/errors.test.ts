@@ -51,7 +51,7 @@ describe('OptionsError carries the numbers behind it', () => {
 })
 
 describe('checkpoint store failures are CheckpointError(io)', () => {
-  it('a save that fails mid-download rejects with CheckpointError io, the store error as cause', async () => {
+  it('a save that fails mid-download rejects with CheckpointError io, the store error as cause and its reason in the message', async () => {
     const { transport, options } = setup(makeObject(400 * KiB))
     transport.chunkDelayMs = 2
     const full = new Error('disk full')
@@ -63,7 +63,11 @@ describe('checkpoint store failures are CheckpointError(io)', () => {
     }
     await assert.rejects(
       download(options({ checkpoint: failing })),
-      (e: unknown) => e instanceof CheckpointError && e.problem === 'io' && e.cause === full,
+      (e: unknown) =>
+        e instanceof CheckpointError &&
+        e.problem === 'io' &&
+        e.cause === full &&
+        e.message.endsWith(': disk full'),
     )
   })
 

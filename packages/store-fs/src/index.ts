@@ -36,6 +36,7 @@ export {
   isTooLongForSidecars,
   type LocalNameRefusal,
   localNameRefusal,
+  MAX_DESTINATION_NAME_BYTES,
   type ResolveInsideOptions,
   resolveInside,
 } from './safe-destination.ts'

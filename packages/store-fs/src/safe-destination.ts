@@ -1,9 +1,9 @@
 import { mkdir, realpath } from 'node:fs/promises'
-import { join, sep } from 'node:path'
+import { basename, join, sep } from 'node:path'
 import process from 'node:process'
 import { type KeyRefusal, KeyRefusedError, TargetError } from '@resumable/core'
 import { BATCH_JOURNAL_NAME } from './file-batch-journal-store.ts'
-import { CHECKPOINT_SUFFIX } from './file-checkpoint-store.ts'
+import { CHECKPOINT_SUFFIX, tempPathOf } from './file-checkpoint-store.ts'
 import { LOCK_SUFFIX, TEMP_SUFFIX } from './file-target.ts'
 import { errorCode, toTargetError } from './fs-errors.ts'
 import { lstatOrUndefined as probe } from './probe.ts'
@@ -28,13 +28,25 @@ export function isReservedName(name: string): boolean {
   )
 }
 
+const MAX_NAME_BYTES = 255
+const utf8 = new TextEncoder()
+function utf8Length(text: string): number {
+  return utf8.encode(text).length
+}
+
+// The longest file written beside a destination: the checkpoint's temporary copy,
+// `.<name>.resumable.json.tmp` (tempPathOf), 20 bytes more than the name.
 const SIDECAR_SUFFIX_BYTES = Math.max(
   TEMP_SUFFIX.length,
   LOCK_SUFFIX.length,
-  CHECKPOINT_SUFFIX.length,
+  utf8Length(basename(tempPathOf(CHECKPOINT_SUFFIX))),
 )
-const MAX_NAME_BYTES = 255
-const utf8 = new TextEncoder()
+
+/**
+ * Longest destination file name, in UTF-8 bytes, that leaves room for the files kept beside it
+ * (temporary file, lock, checkpoint and the checkpoint's temporary copy) within 255 bytes.
+ */
+export const MAX_DESTINATION_NAME_BYTES: number = MAX_NAME_BYTES - SIDECAR_SUFFIX_BYTES
 
 /**
  * True when `name` fits a filesystem name (255 bytes) but its temporary file, lock or checkpoint
@@ -42,7 +54,7 @@ const utf8 = new TextEncoder()
  * instead of failing later with ENAMETOOLONG on a file the user never named.
  */
 export function isTooLongForSidecars(name: string): boolean {
-  return utf8.encode(name).length + SIDECAR_SUFFIX_BYTES > MAX_NAME_BYTES
+  return utf8Length(name) + SIDECAR_SUFFIX_BYTES > MAX_NAME_BYTES
 }
 
 /** Why a key's path segments cannot be files here, as `resolveInside` refuses them. */
@@ -80,7 +92,7 @@ export function localNameRefusal(
   if (isTooLongForSidecars(segments[segments.length - 1] ?? ''))
     return {
       reason: 'segment-too-long',
-      message: `the name is longer than ${MAX_NAME_BYTES - SIDECAR_SUFFIX_BYTES} bytes, so its temporary file (+${SIDECAR_SUFFIX_BYTES} bytes) would not fit a 255-byte file name`,
+      message: `the name is longer than ${MAX_DESTINATION_NAME_BYTES} bytes, so the files kept beside it (its checkpoint's temporary copy: +${SIDECAR_SUFFIX_BYTES} bytes) would not fit a 255-byte file name`,
     }
   return undefined
 }

@@ -29,8 +29,11 @@ import {
 import {
   BATCH_JOURNAL_NAME,
   FileBatchJournalStore,
+  FileCheckpointStore,
+  FileTarget,
   fileBatchObject,
   LOCK_SUFFIX,
+  MAX_DESTINATION_NAME_BYTES,
   resolveInside,
 } from '@resumable/store-fs'
 
@@ -167,16 +170,21 @@ describe('resolveInside', () => {
       )
   })
 
-  it('refuses a name whose temporary file would exceed 255 bytes (segment-too-long), accepts one 15 bytes shorter', async () => {
+  it('refuses a name whose checkpoint copy (.<name>.resumable.json.tmp) would exceed 255 bytes (segment-too-long); the longest accepted name gets its temporary file and checkpoint saved', async () => {
     const dest = await mkdtemp(join(root, 'd-'))
+    assert.equal(MAX_DESTINATION_NAME_BYTES, 235)
     await assert.rejects(
-      resolveInside(dest, ['m'.repeat(241)]),
+      resolveInside(dest, ['m'.repeat(236)]),
       (e: unknown) => e instanceof KeyRefusedError && e.reason === 'segment-too-long',
     )
-    assert.equal(
-      await resolveInside(dest, ['m'.repeat(240)]),
-      join(await realpath(dest), 'm'.repeat(240)),
-    )
+    const longest = await resolveInside(dest, ['m'.repeat(235)])
+    assert.equal(longest, join(await realpath(dest), 'm'.repeat(235)))
+    const target = new FileTarget(longest)
+    await target.open({ size: 1, resume: false })
+    await target.write(0, new Uint8Array([7]))
+    await new FileCheckpointStore().save(longest, new Uint8Array([1, 2, 3]))
+    await target.commit()
+    assert.deepEqual([...(await readFile(longest))], [7])
   })
 
   it('refuses names Windows cannot hold when asked (device names with any extension, reserved characters, trailing period or space), and creates nothing for them', async () => {

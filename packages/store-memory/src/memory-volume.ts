@@ -22,6 +22,11 @@ export class MemoryVolume {
     this.#files.set(name, data.slice())
   }
 
+  /** Deletes the committed file `name`, as a user removing it would; true when there was one. */
+  deleteFile(name: string): boolean {
+    return this.#files.delete(name)
+  }
+
   /** True while a temporary file exists for `name`. */
   hasTemp(name: string): boolean {
     return this.#temps.has(name)

@@ -48,7 +48,7 @@ export interface BatchProgress {
   readonly objectsDone: number
   /** Objects downloaded this run. */
   readonly objectsDownloaded: number
-  /** Objects skipped (journal, existing file, other shard, directory marker). */
+  /** Objects of this shard skipped (journal, existing file); folder markers are not objects. */
   readonly objectsSkipped: number
   /** Objects failed so far. */
   readonly failures: number
@@ -58,6 +58,8 @@ export interface BatchProgress {
   readonly bytesDone: number
   /** Bytes of every object of this shard listed so far whose size is known. */
   readonly bytesTotal: number
+  /** Objects whose size is not known before they are fetched (a manifest): not in `bytesTotal`. */
+  readonly sizesUnknown: number
   /** Bytes per second received over the recent window. */
   readonly bytesPerSecond: number
   /** Seconds left at the current rate; undefined while the listing runs or the rate is unknown. */

@@ -16,6 +16,12 @@ export interface BatchSummary {
   readonly failures: readonly BatchFailure[]
   /** Objects whose downloaded ETag differs from the listed one (changed after listing). */
   readonly changedSinceListing: readonly string[]
+  /**
+   * Objects an earlier run had finished whose file was missing or of another size: decided again
+   * like any object (fetched if the file is gone; an existing file only with `overwrite`,
+   * `update` or `skipExisting`).
+   */
+  readonly restored: readonly string[]
   /** Bytes received from the network this run. */
   readonly fetchedBytes: number
   /** The final progress snapshot. */

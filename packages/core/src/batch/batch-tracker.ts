@@ -8,12 +8,16 @@ export class BatchTracker {
   /** Objects of this shard (every listed object unless sharded). */
   total = 0
   bytesTotal = 0
+  /** Objects of this shard whose size the listing did not give: `bytesTotal` leaves them out. */
+  sizesUnknown = 0
   downloaded = 0
   completedBytes = 0
   completedFetched = 0
   readonly skipped: Partial<Record<SkipReason, number>> = {}
   readonly failures: BatchFailure[] = []
   readonly changedSinceListing: string[] = []
+  /** Keys the journal had done whose file was gone or of another size: fetched again. */
+  readonly restored: string[] = []
   readonly #inFlight = new Map<string, { bytesDone: number; fetched: number }>()
   readonly #meter = new ProgressMeter()
 
@@ -62,17 +66,22 @@ export class BatchTracker {
     this.#meter.sample(this.fetched)
     const rate = this.#meter.rate()
     const left = Math.max(0, this.bytesTotal - bytesDone)
-    const skippedOtherShard = this.skipped['other-shard'] ?? 0
+    // Neither another shard's keys nor folder markers are among `objectsTotal`.
+    const skipped =
+      this.skippedCount -
+      (this.skipped['other-shard'] ?? 0) -
+      (this.skipped['directory-marker'] ?? 0)
     return {
       objectsTotal: this.total,
       listingDone: this.listingDone,
-      objectsDone: this.downloaded + this.skippedCount - skippedOtherShard + this.failures.length,
+      objectsDone: this.downloaded + skipped + this.failures.length,
       objectsDownloaded: this.downloaded,
-      objectsSkipped: this.skippedCount - skippedOtherShard,
+      objectsSkipped: skipped,
       failures: this.failures.length,
       objectsInFlight: this.#inFlight.size,
       bytesDone,
       bytesTotal: this.bytesTotal,
+      sizesUnknown: this.sizesUnknown,
       bytesPerSecond: rate,
       etaSeconds: !this.listingDone
         ? undefined

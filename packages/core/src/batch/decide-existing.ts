@@ -51,8 +51,14 @@ export async function decideExisting(
     // The batch itself was replacing this file when it stopped: finishing that is no surprise.
     return { action: 'download', overwrite: true }
   }
+  // Why skipExisting did not skip, for the failure below.
+  let notSame = 'of another size'
   if (options.skipExisting && (object.size === undefined || object.size === local.size)) {
     const info = await io.transport.stat({ signal })
+    if (info.size !== local.size) notSame = 'of another size'
+    else if (!info.checksum)
+      notSame = 'of the same size, but the store gives no CRC-64 to compare it with'
+    else notSame = 'of the same size but another CRC-64'
     if (info.size === local.size && info.checksum) {
       const crc = await io.existingChecksum(info.checksum.algorithm)
       if (crc === info.checksum.value) {
@@ -72,10 +78,16 @@ export async function decideExisting(
     }
   }
   if (options.update) {
-    const modified =
-      object.lastModified === undefined ? Number.NaN : Date.parse(object.lastModified)
+    let { size, lastModified } = object
+    // A manifest gives neither: the store does (one HEAD), or every file would count as older.
+    if (size === undefined || lastModified === undefined) {
+      const info = await io.transport.stat({ signal })
+      size = info.size
+      lastModified = info.lastModified
+    }
+    const modified = lastModified === undefined ? Number.NaN : Date.parse(lastModified)
     const newer = Number.isNaN(modified) || modified > local.modifiedMs
-    if (object.size === local.size && !newer)
+    if (size === local.size && !newer)
       return { action: 'skip', reason: 'up-to-date', bytes: local.size }
     return { action: 'download', overwrite: true }
   }
@@ -83,7 +95,7 @@ export async function decideExisting(
   throw new TargetError(
     'exists',
     options.skipExisting
-      ? 'a different file is already at the destination; not overwritten (use overwrite or update)'
-      : 'a file is already at the destination; not overwritten (use skipExisting, update or overwrite)',
+      ? `a file ${notSame} is already at the destination; not overwritten (see overwrite, update)`
+      : 'a file is already at the destination; not overwritten (see skipExisting, update, overwrite)',
   )
 }

@@ -88,7 +88,9 @@ export async function runBatch(
       const mine =
         options.shard === undefined ||
         shardOf(object.key, options.shard.count) === options.shard.index
-      if (object.key.endsWith('/') && (object.size ?? 0) === 0) {
+      // Only a listing says an object is empty: a manifest line ending in `/` (size unknown) is
+      // refused by name below, not skipped as a folder.
+      if (object.key.endsWith('/') && object.size === 0) {
         tracker.skip(mine ? 'directory-marker' : 'other-shard')
         if (mine) emit({ type: 'object-skipped', key: object.key, reason: 'directory-marker' })
         continue
@@ -107,17 +109,32 @@ export async function runBatch(
         continue
       }
       tracker.total++
-      tracker.bytesTotal += object.size ?? 0
+      if (object.size === undefined) tracker.sizesUnknown++
+      else tracker.bytesTotal += object.size
       if (refusal !== undefined || segments === undefined) {
         fail(toFailure(object.key, undefined, refusal))
         continue
       }
       const location = { key: object.key, segments, path: segments.join('/') }
       const entry = journal.entry(object.key)
+      let opened: BatchObjectIO | undefined
       if (entry?.done && !(options.update && differs(entry.done, object))) {
-        tracker.skip('done', entry.done.size)
-        emit({ type: 'object-skipped', key: object.key, path: location.path, reason: 'done' })
-        continue
+        // Done, says the journal; the file says whether it is still there. One that was deleted
+        // or resized since is fetched again, under the same rules as any existing file.
+        let inPlace: boolean
+        try {
+          opened = await options.open(location, object)
+          inPlace = (await opened.existing())?.size === entry.done.size
+        } catch (error) {
+          fail(toFailure(object.key, location.path, error))
+          continue
+        }
+        if (inPlace) {
+          tracker.skip('done', entry.done.size)
+          emit({ type: 'object-skipped', key: object.key, path: location.path, reason: 'done' })
+          continue
+        }
+        tracker.restored.push(object.key)
       }
       // A slot is held by requests only, so an object that is committing (fsync, rename, journal)
       // has given its slot to the next; at most twice the budget of objects are open at once.
@@ -130,7 +147,7 @@ export async function runBatch(
       } catch {
         break
       }
-      const task = runObject(object, location, objectSlots(pool, release))
+      const task = runObject(object, location, objectSlots(pool, release), opened)
         .catch((error: unknown) => {
           fatal ??= { error }
           stop.abort(error)
@@ -165,6 +182,7 @@ export async function runBatch(
     skipped: { ...tracker.skipped },
     failures: [...tracker.failures],
     changedSinceListing: [...tracker.changedSinceListing],
+    restored: [...tracker.restored],
     fetchedBytes: tracker.fetched,
     progress: tracker.snapshot(),
     durationMs: Date.now() - startedAt,
@@ -175,6 +193,7 @@ export async function runBatch(
     object: ListedObject,
     location: { key: string; segments: readonly string[]; path: string },
     slots: PartSlots,
+    opened: BatchObjectIO | undefined,
   ): Promise<void> {
     const { key, path } = location
     const concurrency = slotsFor(object.size, resolved)
@@ -183,7 +202,7 @@ export async function runBatch(
     let io: BatchObjectIO
     let overwrite: boolean
     try {
-      io = await options.open(location, object)
+      io = opened ?? (await options.open(location, object))
       const decision = await decideExisting(io, object, journal.entry(key), options, stop.signal)
       if (decision.action === 'skip') {
         if (decision.leftovers) await removeLeftovers(io)
