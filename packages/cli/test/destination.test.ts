@@ -75,6 +75,21 @@ describe('destination directories', () => {
     assert.equal(await readFile(file, 'utf8'), 'precious')
   })
 
+  it('refuses a destination name too long for its checkpoint beside it (236 bytes) with a usage error and no file, takes 235, and 236 with --checkpoint <dir>', async () => {
+    const into = join(dir, 'long')
+    await mkdir(into)
+    const tooLong = real()
+    assert.equal(await main(['get', url(), join(into, 'n'.repeat(236))], tooLong.cli), 2)
+    assert.match(tooLong.text(), /236 bytes; at most 235 .*--checkpoint <dir>/)
+    assert.deepEqual(await readdir(into), [])
+    const longest = real()
+    assert.equal(await main(['get', url(), join(into, 'n'.repeat(235))], longest.cli), 0)
+    assert.equal(await crcOf(join(into, 'n'.repeat(235))), crc)
+    const elsewhere = real()
+    const args = ['get', url(), join(into, 'm'.repeat(236)), '--checkpoint', `${dir}/`]
+    assert.equal(await main(args, elsewhere.cli), 0, elsewhere.text())
+  })
+
   it('an omitted destination means the current directory', async () => {
     const cwd = join(dir, 'cwd')
     await mkdir(cwd)
