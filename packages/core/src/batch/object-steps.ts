@@ -80,8 +80,19 @@ export function toFailure(key: string, path: string | undefined, error: unknown)
       ...(error.hostId === undefined ? {} : { hostId: error.hostId }),
     }
   }
-  if (error instanceof KeyRefusedError || error instanceof TargetError || isResumableError(error))
-    return { ...base, kind: error.kind, message: error.message }
+  if (error instanceof KeyRefusedError || error instanceof TargetError || isResumableError(error)) {
+    // An engine error caused by a store answer (a 412 behind object-changed) keeps what the store said.
+    const store = isTransportError(error.cause) ? error.cause : undefined
+    return {
+      ...base,
+      kind: error.kind,
+      message: error.message,
+      ...(store?.status === undefined ? {} : { status: store.status }),
+      ...(store?.code === undefined ? {} : { code: store.code }),
+      ...(store?.requestId === undefined ? {} : { requestId: store.requestId }),
+      ...(store?.hostId === undefined ? {} : { hostId: store.hostId }),
+    }
+  }
   return {
     ...base,
     kind: 'unknown',
