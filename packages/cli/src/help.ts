@@ -97,7 +97,9 @@ Batches (--recursive or --manifest; rerun the same command to continue after Ctr
   --concurrency <n>        requests in flight for the whole batch, objects and parts (default 16)
   --force, -f              replace existing destination files
   --part-size, --retries, --stall-timeout, --no-verify, --recheck and --on-change apply to every
-  object; --limit-rate caps the whole batch (every object in flight shares it).
+  object; --limit-rate caps the whole batch (every object in flight shares it). --range,
+  --version-id, --checkpoint, --no-checkpoint and - apply to one object: refused (exit 2).
+  The listing is signed (or not, --no-sign-request) and paid for (--request-payer) as the GETs.
   Keys that would leave <dir> (.., absolute, \\, control characters, empty segments, a/ and a/b,
   names over 255 bytes, case-only twins, resumable's own file names) are refused by name.
   status <dir> and cancel <dir> act on the batch: cancel removes the journal, partial files and
@@ -112,5 +114,7 @@ Exit codes: 0 done (cancel: something was removed), 1 failed (progress kept; a b
 objects failed, each named with its store Code and RequestId), 2 bad usage (nothing
 touched), 3 cancel found nothing to remove, 75 another live process is downloading to <dest>
 (nothing touched), 130 interrupted (progress saved: run the same command again to resume).
-With --json, stdout carries one JSON event per line, ending in "done" or "error" (see the README).
+With --json, stdout carries one JSON event per line (see the README). One object's output ends in
+"done" or "error"; a batch's in "batch-done", "batch-paused" (interrupted: rerun to continue) or
+"error" (it could not run); a --dry-run's in "dry-run-done" (or "error").
 `

@@ -1,4 +1,5 @@
 import type { Transport } from '@resumable/core'
+import type { CredentialsProvider } from '@resumable/transport-fetch'
 import {
   createOssTransport,
   createS3Transport,
@@ -92,85 +93,140 @@ export async function createTransport(
     case 's3': {
       if (flags.transport === 'ali-oss')
         throw new UsageError('--transport ali-oss needs an oss:// source')
-      const endpoint = flags.endpoint ?? env.AWS_ENDPOINT_URL
-      const host = hostOf(endpoint)
-      // Environment first (as the AWS CLI), then the shared files' profile.
-      const fromEnv =
-        envCredentials(env, 'AWS') ??
-        (host?.endsWith('.aliyuncs.com') ? envCredentials(env, 'OSS') : undefined)
-      const regionGiven = (flags.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION) !== undefined
-      // The AWS SDK's provider costs ~0.2 s to load: only when the files can tell something new.
-      const profile =
-        flags.noSignRequest || (fromEnv && regionGiven) ? undefined : await awsProfile(env)
-      const credentials = flags.noSignRequest ? undefined : (fromEnv ?? profile?.credentials)
-      if (!credentials && !flags.noSignRequest) {
-        throw new UsageError(
-          's3:// needs credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment (and AWS_SESSION_TOKEN for temporary credentials), or a profile in ~/.aws/credentials (AWS_PROFILE); --no-sign-request for a public bucket',
-        )
-      }
-      // As the AWS SDKs do: an IP address or localhost cannot carry the bucket as a subdomain.
-      const pathStyle = flags.pathStyle || (host !== undefined && isIpOrLocalhost(host))
+      const access = await s3Access(flags, env)
       return createS3Transport({
         bucket: source.bucket,
         key: source.key,
-        ...optional(
-          'region',
-          flags.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? profile?.region,
-        ),
-        ...optional('endpoint', endpoint),
+        ...optional('region', access.region),
+        ...optional('endpoint', access.endpoint),
         ...optional('versionId', versionId),
-        ...(credentials ? { credentials } : { anonymous: true }),
+        ...(access.credentials ? { credentials: access.credentials } : { anonymous: true }),
         ...(flags.requestPayer ? { requestPayer: true } : {}),
         ...(sseCustomerKey ? { sseCustomerKey } : {}),
         ...wire,
         // Unset (not false) otherwise: the transport also goes path-style for dotted bucket names.
-        ...(pathStyle ? { forcePathStyle: true } : {}),
+        ...(access.pathStyle ? { forcePathStyle: true } : {}),
       })
     }
     case 'oss': {
-      const region = flags.region ?? env.OSS_REGION
-      const endpoint = flags.endpoint ?? env.OSS_ENDPOINT
-      if (region === undefined && endpoint === undefined) {
-        throw new UsageError(
-          'oss:// needs --region (e.g. cn-hangzhou) or --endpoint (or OSS_REGION / OSS_ENDPOINT)',
-        )
-      }
-      if (flags.noSignRequest && flags.requestPayer) {
-        throw new UsageError(
-          '--request-payer needs signed requests: a requester-pays bucket refuses anonymous access',
-        )
-      }
-      // ali-oss always signs: unsigned requests go over fetch.
-      if (flags.noSignRequest && flags.transport === 'ali-oss') {
-        throw new UsageError('--no-sign-request uses --transport fetch (ali-oss always signs)')
-      }
+      const access = ossAccess(flags, env)
       if (flags.transport === 'fetch' || flags.noSignRequest) {
-        const credentials = flags.noSignRequest ? undefined : envCredentials(env, 'OSS')
-        if (!credentials && !flags.noSignRequest) {
-          throw new UsageError(
-            'oss:// needs credentials: set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET in the environment (and OSS_SESSION_TOKEN for STS); --no-sign-request for a public-read bucket',
-          )
-        }
         return createOssTransport({
           bucket: source.bucket,
           key: source.key,
-          ...(credentials ? { credentials } : { anonymous: true }),
-          ...optional('region', region),
-          ...optional('endpoint', endpoint),
+          ...(access.credentials ? { credentials: access.credentials } : { anonymous: true }),
+          ...optional('region', access.region),
+          ...optional('endpoint', access.endpoint),
           ...optional('versionId', versionId),
           ...(flags.requestPayer ? { requestPayer: true } : {}),
           ...(flags.trafficLimit === undefined ? {} : { trafficLimit: flags.trafficLimit }),
           ...wire,
         })
       }
-      return aliOss({ bucket: source.bucket, key: source.key }, { ...flags, region, endpoint })
+      return aliOss(
+        { bucket: source.bucket, key: source.key },
+        { ...flags, region: access.region, endpoint: access.endpoint },
+      )
     }
   }
 }
 
-/** The URL without its query string and credentials, for messages. */
+/** Where an s3:// bucket is and how requests to it are signed: one answer for objects and listings. */
+export interface S3Access {
+  readonly endpoint: string | undefined
+  readonly region: string | undefined
+  /** Undefined under --no-sign-request (unsigned requests). */
+  readonly credentials: EnvCredentials | CredentialsProvider | undefined
+  readonly pathStyle: boolean
+}
+
+/**
+ * The endpoint, region and credentials of s3:// as the AWS CLI finds them: the environment first
+ * (`AWS_*`, or `OSS_*` for an aliyuncs.com endpoint), then the shared files' profile (`AWS_PROFILE`,
+ * its `region` too); none under --no-sign-request. A UsageError when there are no credentials.
+ */
+export async function s3Access(
+  flags: Pick<SourceFlags, 'endpoint' | 'region' | 'pathStyle' | 'noSignRequest'>,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<S3Access> {
+  const endpoint = flags.endpoint ?? env.AWS_ENDPOINT_URL
+  const host = hostOf(endpoint)
+  // Environment first (as the AWS CLI), then the shared files' profile.
+  const fromEnv =
+    envCredentials(env, 'AWS') ??
+    (host?.endsWith('.aliyuncs.com') ? envCredentials(env, 'OSS') : undefined)
+  const region = flags.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION
+  // The AWS SDK's provider costs ~0.2 s to load: only when the files can tell something new.
+  const profile =
+    flags.noSignRequest || (fromEnv && region !== undefined) ? undefined : await awsProfile(env)
+  const credentials = flags.noSignRequest ? undefined : (fromEnv ?? profile?.credentials)
+  if (!credentials && !flags.noSignRequest) {
+    throw new UsageError(
+      's3:// needs credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment (and AWS_SESSION_TOKEN for temporary credentials), or a profile in ~/.aws/credentials (AWS_PROFILE); --no-sign-request for a public bucket',
+    )
+  }
+  return {
+    endpoint,
+    region: region ?? profile?.region,
+    credentials,
+    // As the AWS SDKs do: an IP address or localhost cannot carry the bucket as a subdomain.
+    pathStyle: flags.pathStyle || (host !== undefined && isIpOrLocalhost(host)),
+  }
+}
+
+/** Where an oss:// bucket is and how requests to it are signed: one answer for objects and listings. */
+export interface OssAccess {
+  readonly region: string | undefined
+  readonly endpoint: string | undefined
+  /** Undefined under --no-sign-request, and for ali-oss (it reads the environment itself). */
+  readonly credentials: EnvCredentials | undefined
+}
+
+/**
+ * The region, endpoint and credentials of oss:// (`OSS_*` from the environment; none under
+ * --no-sign-request), with the combinations OSS cannot serve refused as UsageErrors. Signed
+ * requests over fetch — `--transport fetch`, or a listing (`forListing`), which always goes over
+ * fetch — need the credentials; ali-oss reads them itself.
+ */
+export function ossAccess(
+  flags: Pick<SourceFlags, 'endpoint' | 'region' | 'transport' | 'requestPayer' | 'noSignRequest'>,
+  env: Readonly<Record<string, string | undefined>>,
+  forListing = false,
+): OssAccess {
+  const region = flags.region ?? env.OSS_REGION
+  const endpoint = flags.endpoint ?? env.OSS_ENDPOINT
+  if (region === undefined && endpoint === undefined) {
+    throw new UsageError(
+      'oss:// needs --region (e.g. cn-hangzhou) or --endpoint (or OSS_REGION / OSS_ENDPOINT)',
+    )
+  }
+  if (flags.noSignRequest && flags.requestPayer) {
+    throw new UsageError(
+      '--request-payer needs signed requests: a requester-pays bucket refuses anonymous access',
+    )
+  }
+  // ali-oss always signs: unsigned requests go over fetch.
+  if (flags.noSignRequest && flags.transport === 'ali-oss') {
+    throw new UsageError('--no-sign-request uses --transport fetch (ali-oss always signs)')
+  }
+  if (flags.noSignRequest || (flags.transport !== 'fetch' && !forListing))
+    return { region, endpoint, credentials: undefined }
+  const credentials = envCredentials(env, 'OSS')
+  if (!credentials) {
+    throw new UsageError(
+      'oss:// needs credentials: set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET in the environment (and OSS_SESSION_TOKEN for STS); --no-sign-request for a public-read bucket',
+    )
+  }
+  return { region, endpoint, credentials }
+}
+
+/**
+ * The URL without its `user:password@` and its query string (a presigned URL's signature), for
+ * messages. The userinfo ends at the authority's last `@`, as URL parsers read it: a password
+ * holding a stray `@` is hidden whole.
+ */
 export function redactUrl(text: string): string {
-  return text.replace(/\?.*$/s, '?…').replace(/\/\/[^/@]*@/, '//…@')
+  return text.replace(/^([^:/?#]*:\/\/)[^/?#]*@/s, '$1…@').replace(/\?.*$/s, '?…')
 }
 
 /** The host of an endpoint URL; undefined when there is none or it does not parse (the transport says why). */

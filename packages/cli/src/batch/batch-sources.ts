@@ -1,14 +1,16 @@
-import { readFile } from 'node:fs/promises'
+import { readFile, realpath } from 'node:fs/promises'
 import type { ListedObject, Lister, Transport } from '@resumable/core'
 import { createOssLister, createS3Lister } from '@resumable/transport-fetch'
 import { type GetCommand, UsageError } from '../command-line.ts'
 import {
   type AliOssFactory,
   createTransport,
-  envCredentials,
-  isIpOrLocalhost,
+  ossAccess,
   parseSource,
+  redactUrl,
   type Source,
+  type SourceFlags,
+  s3Access,
 } from '../sources.ts'
 
 /** What a batch reads: its objects, how to open each one, and the prefix its keys are relative to. */
@@ -32,11 +34,15 @@ type Env = Readonly<Record<string, string | undefined>>
  * objects land directly under the destination (`logs/a/b.txt` → `<dest>/a/b.txt`). `s3://b` or
  * `s3://b/` is the whole bucket.
  */
-export function listingInput(cmd: GetCommand, env: Env, aliOss: AliOssFactory): BatchInput {
+export async function listingInput(
+  cmd: GetCommand,
+  env: Env,
+  aliOss: AliOssFactory,
+): Promise<BatchInput> {
   const m = /^(oss|s3):\/\/([^/]+)(?:\/(.*))?$/s.exec(cmd.source)
   if (!m)
     throw new UsageError(
-      `--recursive needs an oss://bucket/prefix/ or s3://bucket/prefix/ source, got "${cmd.source}"`,
+      `--recursive needs an oss://bucket/prefix/ or s3://bucket/prefix/ source, got "${redactUrl(cmd.source)}"`,
     )
   const scheme = m[1] as 'oss' | 's3'
   const bucket = m[2] as string
@@ -45,7 +51,9 @@ export function listingInput(cmd: GetCommand, env: Env, aliOss: AliOssFactory): 
   // One fetch client for thousands of objects; ali-oss only when asked for (a client per object).
   const flags = { ...cmd, transport: cmd.transport ?? ('fetch' as const) }
   const lister =
-    scheme === 'oss' ? ossLister(bucket, prefix, cmd, env) : s3Lister(bucket, prefix, cmd, env)
+    scheme === 'oss'
+      ? ossLister(bucket, prefix, flags, env)
+      : await s3Lister(bucket, prefix, flags, env)
   return {
     source: `${scheme}://${bucket}/${prefix}`,
     prefix,
@@ -56,43 +64,31 @@ export function listingInput(cmd: GetCommand, env: Env, aliOss: AliOssFactory): 
   }
 }
 
-function ossLister(bucket: string, prefix: string, cmd: GetCommand, env: Env): Lister {
-  const region = cmd.region ?? env.OSS_REGION
-  const endpoint = cmd.endpoint ?? env.OSS_ENDPOINT
-  if (region === undefined && endpoint === undefined)
-    throw new UsageError(
-      'oss:// needs --region (e.g. cn-hangzhou) or --endpoint (or OSS_REGION / OSS_ENDPOINT)',
-    )
-  const credentials = envCredentials(env, 'OSS')
-  if (!credentials)
-    throw new UsageError(
-      'oss:// needs credentials: set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET in the environment',
-    )
+/** The listing signs (or not) and pays (or not) exactly as the GETs of the objects it lists. */
+function ossLister(bucket: string, prefix: string, flags: SourceFlags, env: Env): Lister {
+  const { region, endpoint, credentials } = ossAccess(flags, env, true)
   return createOssLister({
     bucket,
     prefix,
-    credentials,
+    ...(credentials ? { credentials } : { anonymous: true }),
+    ...(flags.requestPayer ? { requestPayer: true } : {}),
     ...(region === undefined ? {} : { region }),
     ...(endpoint === undefined ? {} : { endpoint }),
   })
 }
 
-function s3Lister(bucket: string, prefix: string, cmd: GetCommand, env: Env): Lister {
-  const endpoint = cmd.endpoint ?? env.AWS_ENDPOINT_URL
-  const region = cmd.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION
-  const host = endpoint === undefined ? undefined : safeHost(endpoint)
-  const credentials =
-    envCredentials(env, 'AWS') ??
-    (host?.endsWith('.aliyuncs.com') ? envCredentials(env, 'OSS') : undefined)
-  if (!credentials)
-    throw new UsageError(
-      's3:// needs credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment',
-    )
-  const pathStyle = cmd.pathStyle || (host !== undefined && isIpOrLocalhost(host))
+async function s3Lister(
+  bucket: string,
+  prefix: string,
+  flags: SourceFlags,
+  env: Env,
+): Promise<Lister> {
+  const { region, endpoint, credentials, pathStyle } = await s3Access(flags, env)
   return createS3Lister({
     bucket,
     prefix,
-    credentials,
+    ...(credentials ? { credentials } : { anonymous: true }),
+    ...(flags.requestPayer ? { requestPayer: true } : {}),
     ...(region === undefined ? {} : { region }),
     ...(endpoint === undefined ? {} : { endpoint }),
     ...(pathStyle ? { forcePathStyle: true } : {}),
@@ -118,8 +114,11 @@ export async function manifestInput(
 ): Promise<BatchInput> {
   const path = cmd.batch?.manifest as string
   let text: string
+  let identity: string
   try {
     text = await readFile(path, 'utf8')
+    // The batch is the file, however its path is spelled (m.txt, ./m.txt, /abs/m.txt, a symlink).
+    identity = await realpath(path)
   } catch (error) {
     throw new UsageError(
       `cannot read the manifest ${path}: ${error instanceof Error ? error.message : String(error)}`,
@@ -160,7 +159,7 @@ export async function manifestInput(
   })
   const flags = { ...cmd, transport: cmd.transport ?? ('fetch' as const), versionId: undefined }
   return {
-    source: `manifest:${path}`,
+    source: `manifest:${identity}`,
     prefix: '',
     objects,
     transportFor: async (object) => {
@@ -171,8 +170,9 @@ export async function manifestInput(
     describe: (object) => {
       const entry = entries.get(object.key)
       if (!entry) return object.key
+      // Never the URL's user:password@ nor its query (a presigned URL's signature).
       return entry.source.scheme === 'http'
-        ? entry.source.url.replace(/\?.*$/s, '?…')
+        ? redactUrl(entry.source.url)
         : `${entry.source.scheme}://${entry.source.bucket}/${entry.source.key}`
     },
   }
@@ -185,13 +185,5 @@ function defaultDest(source: Source): string {
     return decodeURIComponent(url.pathname.replace(/^\/+/, ''))
   } catch {
     return url.pathname.replace(/^\/+/, '')
-  }
-}
-
-function safeHost(endpoint: string): string | undefined {
-  try {
-    return new URL(endpoint).hostname
-  } catch {
-    return undefined
   }
 }

@@ -39,12 +39,16 @@ export async function runBatchGet(cmd: GetCommand, cli: CliEnvironment): Promise
         '--checkpoint and --no-checkpoint do not apply to a batch (checkpoints live beside each file)',
       )
     if (cmd.versionId !== undefined) throw new UsageError('--version-id does not apply to a batch')
+    if (cmd.range !== undefined)
+      throw new UsageError(
+        '--range applies to one object, not to a batch (each object is downloaded whole)',
+      )
     await refuseFileDestination(cmd.destination)
     shard = resolveShard(flags.shard, cli.env)
     input =
       flags.manifest !== undefined
         ? await manifestInput(cmd, cli.env, cli.aliOss)
-        : listingInput(cmd, cli.env, cli.aliOss)
+        : await listingInput(cmd, cli.env, cli.aliOss)
   } catch (error) {
     return fail(reporter, error)
   }
@@ -164,12 +168,33 @@ function filtered(input: BatchInput, flags: BatchFlags): Lister | Iterable<Liste
   return [...(source as Iterable<ListedObject>)].filter((o) => pass(relative(o.key)))
 }
 
+/**
+ * An existing file is a usage error, spelled `name` or `name/` (stat says ENOTDIR for the latter):
+ * the same message and exit code 2 either way, before anything is created.
+ */
 async function refuseFileDestination(destination: string): Promise<void> {
+  let isDirectory: boolean
   try {
-    if (!(await stat(destination)).isDirectory())
-      throw new UsageError(`${destination} is a file; a batch downloads into a directory`)
+    isDirectory = (await stat(destination)).isDirectory()
   } catch (error) {
-    if (error instanceof UsageError) throw error
+    // Missing: created later. Anything else but ENOTDIR: mkdir says what is wrong.
+    if ((error as { code?: unknown } | undefined)?.code !== 'ENOTDIR') return
+    const bare = destination.replace(/[\\/]+$/, '')
+    if (bare !== destination && bare !== '' && (await isFile(bare)))
+      throw new UsageError(`${bare} is a file; a batch downloads into a directory`)
+    throw new UsageError(
+      `${destination}: a part of this path is a file; a batch downloads into a directory`,
+    )
+  }
+  if (!isDirectory)
+    throw new UsageError(`${destination} is a file; a batch downloads into a directory`)
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return !(await stat(path)).isDirectory()
+  } catch {
+    return false
   }
 }
 

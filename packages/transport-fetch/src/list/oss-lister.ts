@@ -3,6 +3,7 @@ import { credentialSource } from '../credentials.ts'
 import { encodeQuery } from '../encode.ts'
 import { resolveOssLocation } from '../oss-location.ts'
 import { signOssV4 } from '../oss-v4-signer.ts'
+import { requestPayerHeader } from '../store-headers.ts'
 import type { CommonTransportOptions, Credentials, CredentialsProvider } from '../types.ts'
 import { fetchWire } from '../wire/fetch-wire.ts'
 import { BucketLister, type ListOptions } from './bucket-lister.ts'
@@ -23,6 +24,14 @@ export interface OssListerOptions
   readonly credentials?: Credentials | CredentialsProvider
   /** Unsigned requests (a public-read-listable bucket). @default false */
   readonly anonymous?: boolean
+  /**
+   * Send `x-oss-request-payer: requester` on every page: you accept the charges of listing a
+   * pay-by-requester bucket, which refuses a listing without it (403 AccessDenied). Signed, as
+   * the object transports' `requestPayer` (OSS V4 signs every `x-oss-*` header); so not with
+   * `anonymous` (an OptionsError): such a bucket refuses unsigned requests.
+   * @default false
+   */
+  readonly requestPayer?: boolean
 }
 
 /**
@@ -40,6 +49,7 @@ export function createOssLister(options: OssListerOptions): BucketLister {
   const base = url.href.slice(0, -1)
   const anonymous = options.anonymous === true
   const credentials = anonymous ? undefined : credentialSource(options.credentials, ['oss'])
+  const fixed = requestPayerHeader('oss', options.requestPayer, anonymous)
   if (!anonymous && !region)
     throw new OptionsError(
       'region',
@@ -54,6 +64,8 @@ export function createOssLister(options: OssListerOptions): BucketLister {
       wire: options.wire ?? fetchWire(options.fetch, { redirect: 'manual' }),
       async prepare(headers, query, date) {
         const target = `${base}?${encodeQuery(query)}`
+        // Before signing: V4 signs every x-oss-* header.
+        for (const [name, value] of fixed) headers.set(name, value)
         if (!credentials || !region) return { url: target, secrets: [] }
         const c = await credentials()
         await signOssV4({

@@ -3,6 +3,7 @@ import { credentialSource } from '../credentials.ts'
 import { encodeQuery } from '../encode.ts'
 import { checkBucket, isBareHost, parseEndpoint } from '../endpoint.ts'
 import { createS3Signer } from '../s3-signer.ts'
+import { requestPayerHeader } from '../store-headers.ts'
 import type { CommonTransportOptions, Credentials, CredentialsProvider } from '../types.ts'
 import { fetchWire } from '../wire/fetch-wire.ts'
 import { BucketLister, type ListOptions } from './bucket-lister.ts'
@@ -23,6 +24,14 @@ export interface S3ListerOptions
   readonly credentials?: Credentials | CredentialsProvider
   /** Unsigned requests. @default false */
   readonly anonymous?: boolean
+  /**
+   * Send `x-amz-request-payer: requester` on every page: you accept the charges of listing a
+   * Requester Pays bucket, which refuses a listing without it (403 AccessDenied). Signed, as
+   * the object transports' `requestPayer` (SigV4 signs every header it sends); so not with
+   * `anonymous` (an OptionsError): such a bucket refuses unsigned requests.
+   * @default false
+   */
+  readonly requestPayer?: boolean
 }
 
 // The same inference as createS3Transport (kept in step with s3-transport.ts).
@@ -62,6 +71,7 @@ export function createS3Lister(options: S3ListerOptions): BucketLister {
   const credentials = anonymous
     ? undefined
     : credentialSource(options.credentials, isOss ? ['aws', 'oss'] : ['aws'])
+  const fixed = requestPayerHeader('s3', options.requestPayer, anonymous)
   const sign = createS3Signer({ region })
   return new BucketLister(
     {
@@ -73,6 +83,8 @@ export function createS3Lister(options: S3ListerOptions): BucketLister {
       async prepare(headers, query, date) {
         const url = new URL(base)
         url.search = `?${encodeQuery(query)}`
+        // Before signing: SigV4 signs every header it sends.
+        for (const [name, value] of fixed) headers.set(name, value)
         if (!credentials) return { url: url.href, secrets: [] }
         const c = await credentials()
         await sign({ method: 'GET', url, query, headers, date }, c)
