@@ -101,7 +101,7 @@ Batches (--recursive or --manifest; rerun the same command to continue after Ctr
   --version-id, --checkpoint, --no-checkpoint and - apply to one object: refused (exit 2).
   The listing is signed (or not, --no-sign-request) and paid for (--request-payer) as the GETs.
   Keys that would leave <dir> (.., absolute, \\, control characters, empty segments, a/ and a/b,
-  names over 255 bytes, case-only twins, resumable's own file names) are refused by name.
+  names over 235 bytes, case-only twins, resumable's own file names) are refused by name.
   status <dir> and cancel <dir> act on the batch: cancel removes the journal, partial files and
   checkpoints, never a completed file. oss:// batches use the fetch transport unless --transport.
 

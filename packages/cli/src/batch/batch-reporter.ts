@@ -105,7 +105,6 @@ export class BatchReporter {
 
   /** The end of a batch: the summary, every failure with its store Code and RequestId. */
   summary(s: BatchSummary, exitCode: number): void {
-    const skipped = Object.values(s.skipped).reduce((a, b) => a + (b ?? 0), 0)
     if (this.#mode.json) {
       this.json({
         type: 'batch-done',
@@ -119,18 +118,30 @@ export class BatchReporter {
         failed: s.failures.length,
         failures: s.failures.map(failureJson),
         changedSinceListing: s.changedSinceListing,
+        restored: s.restored,
         bytes: s.progress.bytesDone,
         fetchedBytes: s.fetchedBytes,
         durationMs: s.durationMs,
       })
       return
     }
-    const reasons = Object.entries(s.skipped)
-      .filter(([, n]) => (n ?? 0) > 0)
-      .map(([reason, n]) => `${n} ${reason}`)
-      .join(', ')
+    // Folder markers and other shards' keys are not among the objects: said apart, so the
+    // counts add up to the total.
+    const count = (pick: (reason: string) => boolean) =>
+      Object.entries(s.skipped)
+        .filter(([reason, n]) => pick(reason) && (n ?? 0) > 0)
+        .map(([reason, n]) => `${n} ${reason}`)
+        .join(', ')
+    const notObjects = (reason: string) => reason === 'directory-marker' || reason === 'other-shard'
+    const reasons = count((reason) => !notObjects(reason))
+    const passedOver = count(notObjects)
     const lines = [
-      `${s.ok ? 'done' : 'finished with failures'}: ${s.downloaded} downloaded, ${skipped} skipped${reasons ? ` (${reasons})` : ''}, ${s.failures.length} failed of ${s.progress.objectsTotal} objects; ${formatBytes(s.fetchedBytes)} fetched in ${formatDuration(s.durationMs / 1000)}`,
+      `${s.ok ? 'done' : 'finished with failures'}: ${s.downloaded} downloaded, ${s.progress.objectsSkipped} skipped${reasons ? ` (${reasons})` : ''}, ${s.failures.length} failed of ${s.progress.objectsTotal} objects${passedOver ? ` (passed over: ${passedOver})` : ''}; ${formatBytes(s.fetchedBytes)} fetched in ${formatDuration(s.durationMs / 1000)}`,
+      ...(s.restored.length > 0
+        ? [
+            `${s.restored.length} object(s) done by an earlier run were missing or of another size at the destination, and were decided again: ${s.restored.join(', ')}`,
+          ]
+        : []),
       ...(s.stoppedEarly
         ? ['stopped at the first failure (--fail-fast); run again to continue']
         : []),
@@ -199,5 +210,10 @@ export function failureText(f: BatchFailure): string {
   const store = [f.code ? `Code ${f.code}` : '', f.requestId ? `RequestId ${f.requestId}` : '']
     .filter(Boolean)
     .join(', ')
-  return `${JSON.stringify(f.key)}${f.path ? ` (${f.path})` : ''}: ${f.kind} — ${f.message}${store ? ` [${store}]` : ''}`
+  // The engine names its options; here the flags that decide about an existing file.
+  const message =
+    f.kind === 'exists'
+      ? `${f.message.replace(/ \(see [^)]*\)$/, '')} (--skip-existing, --update or --force)`
+      : f.message
+  return `${JSON.stringify(f.key)}${f.path ? ` (${f.path})` : ''}: ${f.kind} — ${message}${store ? ` [${store}]` : ''}`
 }

@@ -62,7 +62,7 @@ export interface BatchProgress {
   readonly sizesUnknown: number
   /** Bytes per second received over the recent window. */
   readonly bytesPerSecond: number
-  /** Seconds left at the current rate; undefined while the listing runs or the rate is unknown. */
+  /** Seconds left at the current rate; undefined while the listing runs, the rate is unknown or a size is (`sizesUnknown`). */
   readonly etaSeconds: number | undefined
 }
 

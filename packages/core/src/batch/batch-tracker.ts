@@ -83,13 +83,14 @@ export class BatchTracker {
       bytesTotal: this.bytesTotal,
       sizesUnknown: this.sizesUnknown,
       bytesPerSecond: rate,
-      etaSeconds: !this.listingDone
-        ? undefined
-        : left === 0
-          ? 0
-          : rate > 0
-            ? left / rate
-            : undefined,
+      etaSeconds:
+        !this.listingDone || this.sizesUnknown > 0
+          ? undefined
+          : left === 0
+            ? 0
+            : rate > 0
+              ? left / rate
+              : undefined,
     }
   }
 }

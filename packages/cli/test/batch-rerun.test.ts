@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import type { BatchProgress } from '@resumable/core'
+import { MockOss } from '@resumable/testkit'
+import { type MockOssServer, startMockOss } from '@resumable/testkit/node'
+import { aliOssFactory } from '../src/ali-oss-factory.ts'
+import { batchProgressLine } from '../src/batch/batch-progress-line.ts'
+import { filePlaces } from '../src/file-places.ts'
+import { main } from '../src/main.ts'
+import { fakeEnvironment } from './helpers.ts'
+
+const CREDENTIALS = { accessKeyId: 'rerun-ak', secretAccessKey: 'rerun-secret-value' }
+const ENV = {
+  AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+}
+const encoder = new TextEncoder()
+
+let server: MockOssServer
+let oss: MockOss
+let dir = ''
+
+before(async () => {
+  oss = new MockOss({ credentials: CREDENTIALS })
+  server = await startMockOss({ oss })
+  dir = await mkdtemp(join(tmpdir(), 'cli-batch-rerun-'))
+})
+after(async () => {
+  await server.close()
+  await rm(dir, { recursive: true, force: true })
+})
+
+const env = () => fakeEnvironment({ files: filePlaces, aliOss: aliOssFactory({}), env: ENV })
+const get = (...args: string[]) => ['get', ...args, '--endpoint', server.url]
+
+describe('a finished batch run again', () => {
+  it('fetches a deleted file again and says so; the counts leave the folder marker out', async () => {
+    for (const key of ['r/a.txt', 'r/b.txt'])
+      oss.putObject('b', key, { bytes: encoder.encode(key) })
+    oss.putObject('b', 'r/folder/', { bytes: new Uint8Array() })
+    const dest = join(dir, 'restore')
+    const first = env()
+    assert.equal(await main(get('s3://b/r/', dest, '--recursive'), first.cli), 0, first.text())
+    await rm(join(dest, 'a.txt'))
+    const again = env()
+    assert.equal(await main(get('s3://b/r/', dest, '--recursive'), again.cli), 0, again.text())
+    assert.equal(await readFile(join(dest, 'a.txt'), 'utf8'), 'r/a.txt')
+    assert.match(
+      again.text(),
+      /done: 1 downloaded, 1 skipped \(1 done\), 0 failed of 2 objects \(passed over: 1 directory-marker\)/,
+    )
+    assert.match(again.text(), /1 object\(s\) done by an earlier run were missing .*: r\/a\.txt/)
+  })
+
+  it('a file edited since is kept, and the failure names the flags that would replace it', async () => {
+    oss.putObject('b', 'e/x.txt', { bytes: encoder.encode('from the store') })
+    const dest = join(dir, 'edited')
+    const first = env()
+    assert.equal(await main(get('s3://b/e/', dest, '--recursive'), first.cli), 0, first.text())
+    await writeFile(join(dest, 'x.txt'), 'edited by hand, longer')
+    const again = env()
+    assert.equal(await main(get('s3://b/e/', dest, '--recursive'), again.cli), 1)
+    assert.match(
+      again.text(),
+      /exists — .*not overwritten \(--skip-existing, --update or --force\)/,
+    )
+    assert.equal(await readFile(join(dest, 'x.txt'), 'utf8'), 'edited by hand, longer')
+  })
+})
+
+describe('the batch progress line with sizes a manifest does not give', () => {
+  const progress = (over: Partial<BatchProgress>): BatchProgress => ({
+    objectsTotal: 7,
+    listingDone: true,
+    objectsDone: 7,
+    objectsDownloaded: 7,
+    objectsSkipped: 0,
+    failures: 0,
+    objectsInFlight: 0,
+    bytesDone: 1_667_236,
+    bytesTotal: 0,
+    sizesUnknown: 7,
+    bytesPerSecond: 0,
+    etaSeconds: undefined,
+    ...over,
+  })
+
+  it('shows the bytes done alone when no size is known, not "/ 0 B"', () => {
+    const line = batchProgressLine(progress({}), 200)
+    assert.match(line, /^7\/7 objects {2}1\.59 MiB {2}ETA --/)
+    assert.doesNotMatch(line, /\/ 0 B/)
+  })
+
+  it('marks the total as a lower bound when some sizes are unknown', () => {
+    const line = batchProgressLine(progress({ sizesUnknown: 2, bytesTotal: 1_000_000 }), 200)
+    assert.match(line, /1\.59 MiB \/ 977 KiB\+/)
+  })
+})
