@@ -12,4 +12,11 @@
  */
 export { defaultNodeWire } from './wire/default-wire-node.ts'
 export { type NodeWireOptions, nodeWire } from './wire/node-wire.ts'
+export {
+  type NodeWireProxies,
+  type NodeWireProxyOptions,
+  noProxyMatcher,
+  type ProxyEnv,
+  proxyFromEnv,
+} from './wire/proxy.ts'
 export type { Wire, WireRequest, WireResponse } from './wire/wire.ts'

@@ -1,21 +1,26 @@
-import { type Endpoint, Http1Connection } from './http1-connection.ts'
+import { type Endpoint, Http1Connection, type TlsSettings } from './http1-connection.ts'
 
 interface Waiter {
   resolve(connection: Http1Connection): void
   reject(error: unknown): void
 }
 
-/** Connections to one origin: idle ones reused newest first, at most `limit` open, waiters in order. */
+/**
+ * Connections to one origin (through one proxy, or direct): idle ones reused newest first, at most
+ * `limit` open, waiters in order.
+ */
 class OriginConnections {
   readonly #endpoint: Endpoint
   readonly #limit: number
+  readonly #tls: TlsSettings
   readonly #idle: Http1Connection[] = []
   readonly #waiters: Waiter[] = []
   #open = 0
 
-  constructor(endpoint: Endpoint, limit: number) {
+  constructor(endpoint: Endpoint, limit: number, tls: TlsSettings) {
     this.#endpoint = endpoint
     this.#limit = limit
+    this.#tls = tls
   }
 
   acquire(signal: AbortSignal | undefined, fresh: boolean): Promise<Http1Connection> {
@@ -57,26 +62,35 @@ class OriginConnections {
 
   #connect(): Http1Connection {
     this.#open++
-    const connection: Http1Connection = new Http1Connection(this.#endpoint, () => {
-      this.#open--
-      const at = this.#idle.indexOf(connection)
-      if (at >= 0) this.#idle.splice(at, 1)
-      // A closed connection frees a place: the longest waiter gets a new one.
-      const waiter = this.#waiters.shift()
-      if (waiter) waiter.resolve(this.#connect())
-    })
+    const connection: Http1Connection = new Http1Connection(
+      this.#endpoint,
+      () => {
+        this.#open--
+        const at = this.#idle.indexOf(connection)
+        if (at >= 0) this.#idle.splice(at, 1)
+        // A closed connection frees a place: the longest waiter gets a new one.
+        const waiter = this.#waiters.shift()
+        if (waiter) waiter.resolve(this.#connect())
+      },
+      this.#tls,
+    )
     return connection
   }
 }
 
-/** Per-origin connection limits and reuse for {@link Http1Connection}s. */
+/**
+ * Per-origin connection limits and reuse for {@link Http1Connection}s. Connections are keyed by
+ * origin and proxy: a proxied and a direct connection to one origin are never mixed.
+ */
 export class ConnectionPool {
   readonly #origins = new Map<string, OriginConnections>()
   readonly #limit: number
+  readonly #tls: TlsSettings
 
-  /** `limit`: most connections open to one origin at once. */
-  constructor(limit: number) {
+  /** `limit`: most connections open to one origin at once; `tls`: settings of every TLS connection. */
+  constructor(limit: number, tls: TlsSettings = {}) {
     this.#limit = limit
+    this.#tls = tls
   }
 
   /** An idle connection to `endpoint`, a new one (`fresh`, or none idle), or the next one freed. */
@@ -94,12 +108,14 @@ export class ConnectionPool {
   }
 
   #for(endpoint: Endpoint): OriginConnections {
-    const key = `${endpoint.protocol}//${endpoint.hostname}:${endpoint.port}`
-    let origin = this.#origins.get(key)
-    if (!origin) {
-      origin = new OriginConnections(endpoint, this.#limit)
-      this.#origins.set(key, origin)
+    const origin = `${endpoint.protocol}//${endpoint.hostname}:${endpoint.port}`
+    // The proxy's name is credential-free; one wire has one proxy per protocol.
+    const key = endpoint.proxy === undefined ? origin : `${origin} via ${endpoint.proxy.name}`
+    let connections = this.#origins.get(key)
+    if (!connections) {
+      connections = new OriginConnections(endpoint, this.#limit, this.#tls)
+      this.#origins.set(key, connections)
     }
-    return origin
+    return connections
   }
 }

@@ -2,6 +2,7 @@
 // The one Node-API file of this package: the Node wire's sockets (loaded only through `./node` and the `node` condition).
 import { connect as connectTcp, isIP, type Socket } from 'node:net'
 import { type ConnectionOptions, connect as connectTls } from 'node:tls'
+import type { ProxyEndpoint } from './proxy.ts'
 
 /** Bytes the kernel copies into per read: one slab. 128 KiB reads a loopback socket in few calls. */
 const SLAB_BYTES = 128 * 1024
@@ -66,20 +67,77 @@ export interface ConnectionReader {
   closed(error: Error | undefined): void
 }
 
-/** Where a connection goes: `http:` or `https:`, host and port. */
+/** Where a connection goes: `http:` or `https:`, host and port, and the proxy it goes through. */
 export interface Endpoint {
   readonly protocol: 'http:' | 'https:'
   readonly hostname: string
   readonly port: number
+  /** An HTTP proxy: `http:` requests go to it in absolute form, `https:` through a CONNECT tunnel. */
+  readonly proxy: ProxyEndpoint | undefined
+}
+
+/** TLS settings of a wire's connections. */
+export interface TlsSettings {
+  /** Certificates (PEM) trusted instead of the runtime's roots, as `tls.connect`'s `ca`. */
+  readonly ca?: string | readonly string[] | undefined
+}
+
+/** Most bytes of a proxy's answer to CONNECT before its head must have ended. */
+const CONNECT_HEAD_LIMIT = 16 * 1024
+
+/** An IPv6 host name without its URL brackets. */
+function bare(hostname: string): string {
+  return hostname.startsWith('[') ? hostname.slice(1, -1) : hostname
+}
+
+/** TLS options for `endpoint`: SNI names a host, never an address (RFC 6066 §3). */
+function tlsOptions(endpoint: Endpoint, tls: TlsSettings): ConnectionOptions {
+  const host = bare(endpoint.hostname)
+  return {
+    // The name the certificate must carry; over a tunnel's socket nothing else tells TLS.
+    host,
+    ...(isIP(host) === 0 ? { servername: host } : {}),
+    ALPNProtocols: ['http/1.1'],
+    ...(tls.ca !== undefined ? { ca: tls.ca as string | string[] } : {}),
+  }
+}
+
+/**
+ * The status line of a proxy's answer to CONNECT and where its head ends in `bytes`, or
+ * `undefined` while the head is incomplete. Throws when the answer is not HTTP.
+ */
+export function connectAnswer(
+  bytes: Uint8Array,
+): { status: number; line: string; end: number } | undefined {
+  let end = -1
+  // The head ends at an empty line: LF LF or LF CR LF (so CRLF CRLF too).
+  for (let i = 1; i < bytes.length && end < 0; i++) {
+    if (bytes[i] !== 10) continue
+    if (bytes[i - 1] === 10 || (bytes[i - 1] === 13 && bytes[i - 2] === 10)) end = i + 1
+  }
+  if (end < 0) return undefined
+  let line = ''
+  for (let j = 0; j < end && bytes[j] !== 13 && bytes[j] !== 10; j++) {
+    line += String.fromCharCode(bytes[j] as number)
+  }
+  const status = /^HTTP\/1\.[01] (\d{3})(?: |$)/.exec(line)
+  if (!status) throw new Error(`not an HTTP answer: ${JSON.stringify(line.slice(0, 64))}`)
+  return { status: Number(status[1]), line: line.slice(0, 200), end }
 }
 
 /**
  * One kept-alive HTTP/1.1 connection over `node:net` or `node:tls`. The kernel writes each read
  * straight into a reused {@link Slab} (`onread`), so reading allocates nothing per chunk; the
- * reader decides when the socket pauses.
+ * reader decides when the socket pauses. Through a proxy: an `http:` connection is a socket to the
+ * proxy (read the same way); an `https:` one is a CONNECT tunnel with TLS inside.
  */
 export class Http1Connection implements SlabHome {
-  readonly socket: Socket
+  /** The socket requests are written to: to the origin, to the proxy, or TLS inside a tunnel. */
+  #socket: Socket
+  /** Through a CONNECT tunnel: the proxy's TCP socket under {@link #socket}. */
+  #tunnel: Socket | undefined
+  /** A request head written before the tunnel was up. */
+  #waitingHead: string | undefined
   /** Requests this connection has carried, counting the current one. */
   uses = 0
   readonly #slabs = new SlabStock()
@@ -90,31 +148,117 @@ export class Http1Connection implements SlabHome {
   readonly #onClose: () => void
 
   /** Connects to `endpoint`; `onClose` runs once when the connection ends, however it ends. */
-  constructor(endpoint: Endpoint, onClose: () => void) {
+  constructor(endpoint: Endpoint, onClose: () => void, tls: TlsSettings = {}) {
     this.#onClose = onClose
     this.#slab = this.#slabs.take(this)
+    const proxy = endpoint.proxy
+    if (proxy !== undefined && endpoint.protocol === 'https:') {
+      const tunnel = connectTcp({ host: bare(proxy.hostname), port: proxy.port })
+      this.#tunnel = tunnel
+      this.#socket = tunnel
+      this.#openTunnel(endpoint, proxy, tls)
+      return
+    }
     const onread = {
       buffer: () => this.#nextBuffer(),
       callback: (length: number) => this.#receive(length),
     }
-    const { hostname, port } = endpoint
-    const host = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname
-    this.socket =
+    const to = proxy ?? endpoint
+    const host = bare(to.hostname)
+    this.#socket =
       endpoint.protocol === 'https:'
         ? connectTls({
             host,
-            port,
-            // SNI names a host, never an address (RFC 6066 §3).
-            ...(isIP(host) === 0 ? { servername: host } : {}),
-            ALPNProtocols: ['http/1.1'],
+            port: to.port,
+            ...tlsOptions(endpoint, tls),
             // Node documents `onread` for tls.connect; @types/node 20 does not list it.
             onread,
           } as ConnectionOptions)
-        : connectTcp({ host, port, onread })
-    this.socket.setNoDelay(true)
-    this.socket.on('error', (error) => this.#close(error))
-    this.socket.on('end', () => this.#close(undefined))
-    this.socket.on('close', () => this.#close(undefined))
+        : connectTcp({ host, port: to.port, onread })
+    this.#watch(this.#socket)
+  }
+
+  #watch(socket: Socket): void {
+    socket.setNoDelay(true)
+    socket.on('error', (error) => this.#close(error))
+    socket.on('end', () => this.#close(undefined))
+    socket.on('close', () => this.#close(undefined))
+  }
+
+  /**
+   * Asks the proxy for a tunnel to `endpoint`, then speaks TLS in it. `tls.connect` over a socket
+   * ignores `onread` (Node documents it), so the TLS socket's chunks are copied into the slabs:
+   * the parser and the reader see the same lent slab views as on a direct connection.
+   */
+  #openTunnel(endpoint: Endpoint, proxy: ProxyEndpoint, tls: TlsSettings): void {
+    const tunnel = this.#socket
+    const target = `${endpoint.hostname}:${endpoint.port}`
+    let head = `CONNECT ${target} HTTP/1.1\r\nhost: ${target}\r\n`
+    if (proxy.authorization !== undefined) head += `proxy-authorization: ${proxy.authorization}\r\n`
+    tunnel.setNoDelay(true)
+    tunnel.write(`${head}\r\n`, 'latin1')
+    let answer = new Uint8Array(0)
+    const fail = (error: Error): void => {
+      this.#close(error)
+      tunnel.destroy()
+    }
+    const onError = (error: Error): void => fail(error)
+    const onEnd = (): void =>
+      fail(
+        new Error(`proxy ${proxy.name} closed the connection before answering CONNECT ${target}`),
+      )
+    const onData = (chunk: Uint8Array): void => {
+      const joined = new Uint8Array(answer.length + chunk.length)
+      joined.set(answer)
+      joined.set(chunk, answer.length)
+      answer = joined
+      let parsed: ReturnType<typeof connectAnswer>
+      try {
+        parsed = connectAnswer(answer)
+      } catch (error) {
+        fail(
+          new Error(
+            `proxy ${proxy.name} answered CONNECT ${target} with ${(error as Error).message}`,
+          ),
+        )
+        return
+      }
+      if (parsed === undefined) {
+        if (answer.length > CONNECT_HEAD_LIMIT) {
+          fail(new Error(`proxy ${proxy.name} answered CONNECT ${target} with an oversized head`))
+        }
+        return
+      }
+      if (parsed.status < 200 || parsed.status > 299) {
+        fail(new Error(`proxy ${proxy.name} refused CONNECT ${target}: ${parsed.line}`))
+        return
+      }
+      tunnel.pause()
+      tunnel.off('data', onData)
+      tunnel.off('error', onError)
+      tunnel.off('end', onEnd)
+      tunnel.off('close', onEnd)
+      if (this.#closed) {
+        tunnel.destroy()
+        return
+      }
+      // Bytes after the head belong to the tunnel: TLS reads what the socket still holds.
+      if (parsed.end < answer.length) tunnel.unshift(answer.subarray(parsed.end))
+      const secure = connectTls({ socket: tunnel, ...tlsOptions(endpoint, tls) })
+      this.#socket = secure
+      this.#watch(secure)
+      tunnel.on('error', (error) => this.#close(error))
+      tunnel.on('close', () => this.#close(undefined))
+      secure.on('data', (data: Uint8Array) => this.#receiveCopy(data))
+      if (this.#reader === undefined) secure.unref()
+      const waiting = this.#waitingHead
+      this.#waitingHead = undefined
+      if (waiting !== undefined) secure.write(waiting, 'latin1')
+    }
+    tunnel.on('data', onData)
+    tunnel.on('error', onError)
+    tunnel.on('end', onEnd)
+    tunnel.on('close', onEnd)
   }
 
   /** True once the socket ended or failed. */
@@ -128,28 +272,38 @@ export class Http1Connection implements SlabHome {
     this.#reader = reader
     if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer)
     this.#idleTimer = undefined
-    this.socket.ref()
-    this.socket.write(head, 'latin1')
+    this.#socket.ref()
+    if (this.#tunnel !== undefined) this.#startTunnelled(head)
+    else this.#socket.write(head, 'latin1')
   }
 
   /** The exchange is over and the connection may wait for the next; it closes after `idleMs`. */
   park(idleMs: number): void {
     this.#reader = undefined
     // An idle connection never keeps the process alive, and never outlives the server's patience.
-    this.socket.unref()
+    this.#socket.unref()
+    this.#tunnel?.unref()
     this.#idleTimer = setTimeout(() => this.destroy(), idleMs)
     this.#idleTimer.unref?.()
   }
 
   /** Reads again after the reader paused the socket. */
   resume(): void {
-    if (!this.#closed) this.socket.resume()
+    if (!this.#closed) this.#socket.resume()
   }
 
   /** Closes the connection now (an abandoned body, an abort, a parse error). */
   destroy(error?: Error): void {
     this.#close(error)
-    this.socket.destroy()
+    this.#socket.destroy()
+    this.#tunnel?.destroy()
+  }
+
+  /** Writes a head on a tunnelled connection, or keeps it until the tunnel is up. */
+  #startTunnelled(head: string): void {
+    this.#tunnel?.ref()
+    if (this.#socket === this.#tunnel) this.#waitingHead = head
+    else this.#socket.write(head, 'latin1')
   }
 
   /** Called by a slab when its last view is released. */
@@ -171,6 +325,17 @@ export class Http1Connection implements SlabHome {
       return false
     }
     return reader.receive(this.#slab, length)
+  }
+
+  /** A chunk of a socket read without `onread` (TLS in a tunnel), copied into slabs. */
+  #receiveCopy(chunk: Uint8Array): void {
+    for (let at = 0; at < chunk.length && !this.#closed; ) {
+      const bytes = this.#nextBuffer()
+      const length = Math.min(bytes.length, chunk.length - at)
+      bytes.set(chunk.subarray(at, at + length))
+      at += length
+      if (!this.#receive(length) && !this.#closed) this.#socket.pause()
+    }
   }
 
   #close(error: Error | undefined): void {

@@ -2,6 +2,7 @@ import { ConnectionPool } from './connection-pool.ts'
 import type { ListedWireResponse } from './fetch-wire.ts'
 import type { Endpoint } from './http1-connection.ts'
 import { Http1Exchange } from './http1-exchange.ts'
+import { type NodeWireProxies, type ProxyEndpoint, type ProxyRoute, proxyRoute } from './proxy.ts'
 import type { Wire, WireRequest } from './wire.ts'
 
 /** Options of {@link nodeWire}. */
@@ -12,6 +13,37 @@ export interface NodeWireOptions {
    * @default 64
    */
   readonly maxSockets?: number
+  /**
+   * The HTTP proxy to go through: one URL for `http:` and `https:` targets, or one per protocol
+   * (`{ http, https }`); `false` or absent: direct. `http://[user:pass@]host[:port]` (port 80 by
+   * default; a bare `host:port` means `http://`); credentials, percent-decoded, are sent to the
+   * proxy only, as `proxy-authorization: Basic …`. An `http:` request goes to the proxy in
+   * absolute form (`GET http://host/path HTTP/1.1`); an `https:` one through a `CONNECT host:port`
+   * tunnel, TLS end to end with the origin. Only `http://` proxies: another scheme is a TypeError.
+   * The wire never reads the environment itself: {@link proxyFromEnv} does, and
+   * `defaultNodeWire()` uses it.
+   *
+   * @example
+   * ```ts
+   * nodeWire({ proxy: 'http://alice:s3cret@proxy.corp:3128', noProxy: '.corp.example,10.0.0.0/8' })
+   * nodeWire({ proxy: { https: 'http://proxy.corp:3128' } }) // http: URLs go direct
+   * ```
+   */
+  readonly proxy?: string | false | NodeWireProxies | undefined
+  /**
+   * Hosts reached without the proxy, in `NO_PROXY` syntax as curl reads it: entries separated by
+   * commas or spaces; `*` alone: every host; `example.com` or `.example.com`: that host and its
+   * subdomains; `host:port`: that port only; IP addresses and CIDR blocks (`10.0.0.0/8`) match
+   * addresses exactly; case-insensitive. `localhost` and loopback addresses are proxied unless
+   * listed. Each redirect hop is decided afresh.
+   */
+  readonly noProxy?: string | undefined
+  /**
+   * Certificates (PEM) trusted for `https:` origins instead of the runtime's roots (as
+   * `tls.connect`'s `ca`): a private CA, or a proxy that intercepts TLS. Without it, Node's roots
+   * plus `NODE_EXTRA_CA_CERTS`.
+   */
+  readonly ca?: string | readonly string[] | undefined
 }
 
 const redirectStatuses = new Set([301, 302, 303, 307, 308])
@@ -39,7 +71,8 @@ function crossOriginHeaders(headers: Record<string, string>): Record<string, str
  * (on loopback nginx about 0.3× the user CPU per byte of undici's dispatcher; see BENCHMARKS.md).
  * Follows redirects like fetch (unless the request says `redirect: 'manual'`, as signed requests
  * do), dropping credentials and `x-amz-*`/`x-oss-*` headers across origins; never decompresses.
- * Runs on Node (its default there), Bun and Deno.
+ * Goes through an HTTP proxy when told to (`proxy`, `noProxy`); keeps connections per origin and
+ * proxy. Runs on Node (its default there), Bun and Deno.
  *
  * @example
  * ```ts
@@ -50,13 +83,15 @@ function crossOriginHeaders(headers: Record<string, string>): Record<string, str
  * ```
  */
 export function nodeWire(options: NodeWireOptions = {}): Wire {
-  const pool = new ConnectionPool(options.maxSockets ?? 64)
+  const pool = new ConnectionPool(options.maxSockets ?? 64, { ca: options.ca })
+  const route = proxyRoute(options)
   return {
     async send(request: WireRequest): Promise<ListedWireResponse> {
       let url = new URL(request.url)
       let headers: Record<string, string> = { ...request.headers }
       for (let hops = 0; ; hops++) {
-        const response = await sendOnce(pool, request, url, headers)
+        // Every hop picks its proxy afresh: a redirect may leave (or enter) NO_PROXY's hosts.
+        const response = await sendOnce(pool, route, request, url, headers)
         const location = response.header('location')
         if (
           request.redirect === 'manual' ||
@@ -91,19 +126,39 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 // Field values are bytes 0x20–0xFF and tabs: no CR, LF or NUL can end a line early (RFC 9110 §5.5).
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/
 
-function endpointOf(url: URL): Endpoint {
+function endpointOf(url: URL, route: ProxyRoute | undefined): Endpoint {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new TypeError(`unsupported protocol ${url.protocol}`)
   }
   const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port)
-  return { protocol: url.protocol, hostname: url.hostname, port }
+  const proxy = route === undefined ? undefined : route(url, port)
+  return { protocol: url.protocol, hostname: url.hostname, port, proxy }
 }
 
-/** The request line and header block, refusing a header that could split the request. */
-function requestHead(method: string, url: URL, headers: Record<string, string>): string {
-  let head = `${method} ${url.pathname}${url.search} HTTP/1.1\r\n`
+/**
+ * The request line and header block, refusing a header that could split the request. Through a
+ * proxy an `http:` request names its whole URL (absolute form) and carries the proxy's
+ * credentials; `proxy-authorization` otherwise never leaves: not to an origin, not into a tunnel.
+ */
+function requestHead(
+  method: string,
+  url: URL,
+  headers: Record<string, string>,
+  proxy: ProxyEndpoint | undefined,
+): string {
+  const toProxy = proxy !== undefined && url.protocol === 'http:'
+  const target = toProxy
+    ? `${url.origin}${url.pathname}${url.search}`
+    : `${url.pathname}${url.search}`
+  let head = `${method} ${target} HTTP/1.1\r\n`
   if (!('host' in headers)) head += `host: ${url.host}\r\n`
+  // The proxy URL's credentials win; without any, a caller's own header may go to the proxy.
+  const ownProxyAuthorization = toProxy && proxy.authorization === undefined
+  if (toProxy && proxy.authorization !== undefined) {
+    head += `proxy-authorization: ${proxy.authorization}\r\n`
+  }
   for (const [name, value] of Object.entries(headers)) {
+    if (name === 'proxy-authorization' && !ownProxyAuthorization) continue
     if (!TOKEN.test(name)) throw new TypeError(`invalid header name ${JSON.stringify(name)}`)
     if (!FIELD_VALUE.test(value)) throw new TypeError(`invalid value for header ${name}`)
     head += `${name}: ${value}\r\n`
@@ -118,14 +173,15 @@ function requestHead(method: string, url: URL, headers: Record<string, string>):
  */
 async function sendOnce(
   pool: ConnectionPool,
+  route: ProxyRoute | undefined,
   request: WireRequest,
   url: URL,
   headers: Record<string, string>,
 ): Promise<ListedWireResponse> {
   const { signal, method } = request
   if (signal?.aborted) throw signal.reason
-  const endpoint = endpointOf(url)
-  const head = requestHead(method, url, headers)
+  const endpoint = endpointOf(url, route)
+  const head = requestHead(method, url, headers, endpoint.proxy)
   for (let attempt = 0; ; attempt++) {
     const connection = await pool.acquire(endpoint, signal, attempt > 0)
     const exchange: Http1Exchange = new Http1Exchange(connection, method, (outcome) => {

@@ -9,6 +9,7 @@ import {
   presignOssUrl,
 } from '@resumable/transport-fetch'
 import { nodeWire } from '@resumable/transport-fetch/node'
+import { startForwardProxy } from './forward-proxy.ts'
 
 /** How a mode reaches the mock: the fetch wire on the in-process mock fetch, or a wire on a real socket. */
 export interface WireUnderTest {
@@ -34,6 +35,17 @@ export interface ModeUnderTest {
 }
 
 let sharedNodeWire: Wire | undefined
+let proxiedNodeWire: Promise<Wire> | undefined
+
+/** A node wire through a forward proxy started on first use (never holding the process open). */
+const throughProxy: Wire = {
+  async send(request) {
+    proxiedNodeWire ??= startForwardProxy({ unref: true }).then((proxy) =>
+      nodeWire({ proxy: proxy.url }),
+    )
+    return (await proxiedNodeWire).send(request)
+  },
+}
 
 export const WIRES: readonly WireUnderTest[] = [
   { name: 'fetch wire', skip: false, select: ({ fetch }) => ({ fetch }) },
@@ -45,6 +57,12 @@ export const WIRES: readonly WireUnderTest[] = [
       sharedNodeWire ??= nodeWire()
       return { wire: sharedNodeWire }
     },
+  },
+  {
+    name: 'node wire through an HTTP proxy',
+    skip: false,
+    serve: startMockOss,
+    select: () => ({ wire: throughProxy }),
   },
 ]
 
