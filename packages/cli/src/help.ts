@@ -77,6 +77,7 @@ Options:
   --traffic-limit <rate>   oss:// only: OSS's per-connection cap (x-oss-traffic-limit),
                            100KiB/s–100MiB/s per part, e.g. 10MiB/s
   --wire <name>            HTTP client of the fetch transports: node (HTTP/1.1 on sockets, default on Node) or fetch
+                           Proxies: http_proxy, https_proxy, all_proxy, no_proxy (or upper case), as curl
   --help, -h  --version, -V
 
 Batches (--recursive or --manifest; rerun the same command to continue after Ctrl-C or kill -9):

@@ -37,6 +37,20 @@ describe('http: store error classification', () => {
     assert.deepEqual(classifyStatus(418, undefined), { kind: 'invalid-request' })
   })
 
+  it("a proxy's 407 is auth, not retried, and says to check the proxy URL's credentials", () => {
+    const { error } = answer(407, undefined)()
+    assert.equal(error.kind, 'auth')
+    assert.equal(error.retryable, false)
+    assert.match(error.message, /the proxy requires authentication \(407\)/)
+    const refused = Object.assign(new Error('proxy 10.0.0.1:3128 refused CONNECT h:443: 407'), {
+      code: 'ERR_PROXY_AUTHENTICATION_REQUIRED',
+    })
+    const tunnel = networkFailure(refused, { describe: 'GET https://h/k' })
+    assert.equal(tunnel.kind, 'auth')
+    assert.equal(tunnel.retryable, false)
+    assert.match(tunnel.message, /10\.0\.0\.1:3128 .*check the user and password in the proxy URL/)
+  })
+
   it('AccessKeyIdDisabled is auth and not retried (the key, not a permission, is wrong)', () => {
     const { error } = answer(403, 'AccessKeyIdDisabled')()
     assert.equal(error.kind, 'auth')

@@ -360,6 +360,8 @@ describe('nodeWire through an HTTP proxy, to an https: origin (CONNECT)', () => 
       createUrlTransport({ url: `${origin.url}/refused`, wire: anonymous }).stat(),
     )
     assert.ok(isTransportError(refused))
+    assert.equal(refused.kind, 'auth')
+    assert.equal(refused.retryable, false, 'the same credentials would be refused again')
     assert.match(refused.message, /407/)
     assert.ok(refused.message.includes(guarded.hostPort))
     assertNoSecret(refused.message)

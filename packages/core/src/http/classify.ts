@@ -92,7 +92,8 @@ export function classifyStatus(status: number, code: string | undefined): Classi
     const kind = CODE_KINDS.get(code)
     if (kind !== undefined) return { kind }
   }
-  if (status === 401) return { kind: 'auth' }
+  // 407: a proxy on the way wants credentials (an absolute-form request answered by it).
+  if (status === 401 || status === 407) return { kind: 'auth' }
   if (status === 403) return { kind: 'forbidden' }
   if (status === 404 || status === 410) return { kind: 'not-found' }
   if (status === 408) return { kind: 'timeout' }

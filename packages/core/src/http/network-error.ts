@@ -82,7 +82,8 @@ function describeFailure(error: unknown): string {
 /**
  * Classifies a request that failed without a response (the runtime's own error, `cause` and
  * `code` kept). Resets, refusals and timeouts are retryable. A host name that does not exist and a
- * TLS certificate that is not trusted are not, since retrying cannot cure them; the message says
+ * TLS certificate that is not trusted are not, nor a proxy's 407 to `CONNECT` (a wire's error with
+ * code `ERR_PROXY_AUTHENTICATION_REQUIRED`), since retrying cannot cure them; the message says
  * what to check. The cause chain is redacted.
  *
  * @example
@@ -101,6 +102,13 @@ export function networkFailure(error: unknown, context: NetworkFailureContext): 
       'network',
       `${context.describe}: the server's TLS certificate is not trusted (${said}); ${CA_HINT}`,
       { retryable: false, cause },
+    )
+  }
+  if (codes.includes('ERR_PROXY_AUTHENTICATION_REQUIRED')) {
+    return new TransportError(
+      'auth',
+      `${context.describe}: ${said}; the proxy requires authentication: check the user and password in the proxy URL`,
+      { retryable: false, status: 407, cause },
     )
   }
   if (codes.includes('ENOTFOUND') || NAME_NOT_FOUND_TEXT.test(text)) {

@@ -63,6 +63,8 @@ function explain(
     case 'archived':
       return `the object is archived and not restored; ${ARCHIVE_HINT}`
     case 'auth':
+      if (status === 407)
+        return 'the proxy requires authentication (407): check the user and password in the proxy URL'
       if (code !== undefined && EXPIRED_TOKEN_CODES.has(code)) return 'the security token expired'
       return 'the credentials were rejected'
     case 'precondition-failed':

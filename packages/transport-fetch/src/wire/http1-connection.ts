@@ -230,7 +230,11 @@ export class Http1Connection implements SlabHome {
         return
       }
       if (parsed.status < 200 || parsed.status > 299) {
-        fail(new Error(`proxy ${proxy.name} refused CONNECT ${target}: ${parsed.line}`))
+        const refused = new Error(`proxy ${proxy.name} refused CONNECT ${target}: ${parsed.line}`)
+        // 407: retrying with the same credentials cannot help; the HTTP layer says so.
+        if (parsed.status === 407)
+          Object.assign(refused, { code: 'ERR_PROXY_AUTHENTICATION_REQUIRED' })
+        fail(refused)
         return
       }
       tunnel.pause()
