@@ -35,6 +35,11 @@ export class BatchReporter {
     )
   }
 
+  /** A line of the command's own output on stdout (a dry run's list), whatever --quiet says. */
+  output(text: string): void {
+    this.#io.out(`${text}\n`)
+  }
+
   /** A human line on stderr (a JSON `message` event with --json). */
   message(text: string): void {
     if (this.#mode.json) this.json({ type: 'message', message: text })
@@ -150,7 +155,8 @@ export class BatchReporter {
             `${s.changedSinceListing.length} object(s) changed after listing; the version downloaded is whole: ${s.changedSinceListing.join(', ')}`,
           ]
         : []),
-      ...s.failures.map((f) => `  failed: ${failureText(f)}`),
+      // Under --quiet each failure was printed as it happened: not twice.
+      ...(this.#mode.quiet ? [] : s.failures.map((f) => `  failed: ${failureText(f)}`)),
     ]
     if (this.#mode.quiet && s.failures.length === 0) return
     for (const line of lines) this.#line(line)

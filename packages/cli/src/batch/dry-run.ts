@@ -13,7 +13,8 @@ import type { BatchInput } from './batch-sources.ts'
 
 /**
  * `--dry-run`: lists what would be fetched and where — the same key checks, collisions and shard
- * as a real run — and touches nothing (no directory, no journal, no request but the listing).
+ * as a real run — on stdout (the list is the command's output, also under --quiet), and touches
+ * nothing (no directory, no journal, no request but the listing).
  */
 export async function dryRun(
   objects: Lister | Iterable<ListedObject>,
@@ -32,7 +33,8 @@ export async function dryRun(
   let bytes = 0
   let refused = 0
   for await (const object of iterable) {
-    if (object.key.endsWith('/') && (object.size ?? 0) === 0) continue
+    // As the batch: only a listed empty key ending in `/` is a folder marker.
+    if (object.key.endsWith('/') && object.size === 0) continue
     let path: string | undefined
     let reason: string | undefined
     try {
@@ -49,7 +51,7 @@ export async function dryRun(
     if (reason !== undefined) {
       refused++
       if (json) reporter.json({ type: 'would-refuse', key: object.key, source: from, reason })
-      else reporter.message(`would refuse ${JSON.stringify(object.key)}: ${reason}`)
+      else reporter.output(`would refuse ${JSON.stringify(object.key)}: ${reason}`)
       continue
     }
     count++
@@ -64,13 +66,13 @@ export async function dryRun(
         size: object.size ?? null,
       })
     else
-      reporter.message(
+      reporter.output(
         `would fetch ${from} → ${to}${object.size === undefined ? '' : ` (${object.size} B)`}`,
       )
   }
   if (json) reporter.json({ type: 'dry-run-done', objects: count, bytes, refused })
   else
-    reporter.message(
+    reporter.output(
       `dry run: ${count} object(s), ${bytes} B would be fetched; ${refused} refused; nothing was touched`,
     )
   return refused > 0 ? ExitCode.failed : ExitCode.ok

@@ -1,4 +1,5 @@
-import { mkdir, realpath, stat } from 'node:fs/promises'
+import { mkdir, readdir, realpath, rm, rmdir, stat } from 'node:fs/promises'
+import { join } from 'node:path'
 import {
   AbortedError,
   type BatchSummary,
@@ -9,7 +10,12 @@ import {
   OptionsError,
   TargetError,
 } from '@resumable/core'
-import { FileBatchJournalStore, FileBatchStaging, fileBatchObject } from '@resumable/store-fs'
+import {
+  BATCH_JOURNAL_NAME,
+  FileBatchJournalStore,
+  FileBatchStaging,
+  fileBatchObject,
+} from '@resumable/store-fs'
 import type { CliEnvironment } from '../cli-environment.ts'
 import { type GetCommand, UsageError } from '../command-line.ts'
 import { ExitCode } from '../exit-codes.ts'
@@ -62,7 +68,9 @@ export async function runBatchGet(cmd: GetCommand, cli: CliEnvironment): Promise
   }
   let root: string
   let staging: FileBatchStaging
+  let created: boolean
   try {
+    created = !(await exists(cmd.destination))
     await mkdir(cmd.destination, { recursive: true })
     root = await realpath(cmd.destination)
     // One batch process per directory: a second would share the journal.
@@ -74,6 +82,31 @@ export async function runBatchGet(cmd: GetCommand, cli: CliEnvironment): Promise
     return await runIn(cmd, cli, { root, staging, input, objects, shard, reporter })
   } finally {
     await staging.close().catch(() => undefined)
+    if (created) await removeIfOnlyJournal(root)
+  }
+}
+
+/**
+ * A directory this run created that holds nothing but the journal (the listing failed, or found
+ * no object) goes again: a typo in a bucket or prefix leaves nothing behind.
+ */
+async function removeIfOnlyJournal(root: string): Promise<void> {
+  try {
+    const names = await readdir(root)
+    if (names.some((name) => name !== BATCH_JOURNAL_NAME)) return
+    await rm(join(root, BATCH_JOURNAL_NAME), { force: true })
+    await rmdir(root)
+  } catch {
+    // Best effort: what is left is an empty batch's journal, harmless.
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path)
+    return true
+  } catch {
+    return false
   }
 }
 
@@ -146,6 +179,10 @@ async function runIn(cmd: GetCommand, cli: CliEnvironment, prepared: Prepared): 
   }
   const exitCode = summary.ok ? ExitCode.ok : ExitCode.failed
   reporter.summary(summary, exitCode)
+  if (summary.listed === 0 && flags.manifest === undefined)
+    reporter.message(
+      `no object under ${input.source}${/\/$/.test(cmd.source) ? '' : ` (a prefix: to download the object ${cmd.source} itself, leave out --recursive)`}`,
+    )
   return exitCode
 }
 

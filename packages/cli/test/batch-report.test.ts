@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -26,7 +27,7 @@ let dir = ''
 before(async () => {
   oss = new MockOss({ credentials: CREDENTIALS })
   server = await startMockOss({ oss })
-  dir = await mkdtemp(join(tmpdir(), 'cli-batch-rerun-'))
+  dir = await mkdtemp(join(tmpdir(), 'cli-batch-report-'))
 })
 after(async () => {
   await server.close()
@@ -68,6 +69,56 @@ describe('a finished batch run again', () => {
       /exists — .*not overwritten \(--skip-existing, --update or --force\)/,
     )
     assert.equal(await readFile(join(dest, 'x.txt'), 'utf8'), 'edited by hand, longer')
+  })
+})
+
+describe('what a batch prints where', () => {
+  it('a dry run lists on stdout, also under --quiet, and says nothing on stderr', async () => {
+    oss.putObject('b', 'd/one.txt', { bytes: encoder.encode('one') })
+    for (const quiet of [[], ['--quiet']]) {
+      const { cli, out, err } = env()
+      const args = get('s3://b/d/', join(dir, 'dry'), '--recursive', '--dry-run', ...quiet)
+      assert.equal(await main(args, cli), 0)
+      assert.match(out.join(''), /would fetch s3:\/\/b\/d\/one\.txt → .*one\.txt \(3 B\)/)
+      assert.match(out.join(''), /dry run: 1 object\(s\), 3 B would be fetched/)
+      assert.deepEqual(err, [])
+    }
+  })
+
+  it('under --quiet each failure is printed once', async () => {
+    oss.putObject('b', 'q/x.txt', { bytes: encoder.encode('x') })
+    const dest = join(dir, 'quiet')
+    const first = env()
+    assert.equal(await main(get('s3://b/q/', dest, '--recursive'), first.cli), 0)
+    await writeFile(join(dest, 'x.txt'), 'changed by hand')
+    const again = env()
+    assert.equal(await main(get('s3://b/q/', dest, '--recursive', '--quiet'), again.cli), 1)
+    assert.equal(again.text().split('failed: "q/x.txt"').length - 1, 1, again.text())
+  })
+})
+
+describe('a batch that finds nothing leaves nothing', () => {
+  it('a failed listing or an empty prefix removes the directory the run created, and keeps one that existed', async () => {
+    oss.putObject('b', 'one/object.txt', { bytes: encoder.encode('x') })
+    const noBucket = join(dir, 'made-for-no-bucket')
+    const failed = env()
+    assert.equal(await main(get('s3://no-such-bucket/p/', noBucket, '--recursive'), failed.cli), 1)
+    assert.equal(existsSync(noBucket), false, failed.text())
+
+    const onKey = join(dir, 'made-for-a-key')
+    const empty = env()
+    const args = get('s3://b/one/object.txt', onKey, '--recursive')
+    assert.equal(await main(args, empty.cli), 0)
+    assert.match(
+      empty.text(),
+      /no object under s3:\/\/b\/one\/object\.txt\/ .*leave out --recursive/,
+    )
+    assert.equal(existsSync(onKey), false)
+
+    const existing = join(dir, 'existing')
+    await mkdir(existing)
+    assert.equal(await main(get('s3://no-such-bucket/p/', existing, '--recursive'), env().cli), 1)
+    assert.equal(existsSync(existing), true)
   })
 })
 
