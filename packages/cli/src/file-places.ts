@@ -1,5 +1,6 @@
-import { stat } from 'node:fs/promises'
-import { basename } from 'node:path'
+import { open, stat } from 'node:fs/promises'
+import { basename, resolve } from 'node:path'
+import { looksLikeCheckpoint } from '@resumable/core'
 import {
   FileCheckpointStore,
   FileTarget,
@@ -24,7 +25,10 @@ export async function filePlaces(
   if (checkpoint === undefined) store = new FileCheckpointStore()
   else if (checkpoint.endsWith('/') || (await isDirectory(checkpoint)))
     store = new FileCheckpointStore({ dir: checkpoint })
-  else store = new FileCheckpointStore({ file: checkpoint })
+  else {
+    await refuseForeignCheckpointFile(checkpoint, target)
+    store = new FileCheckpointStore({ file: checkpoint })
+  }
   const key = target.id
   return {
     target,
@@ -72,4 +76,33 @@ function checkNameLength(destination: string, checkpoint: string | undefined): v
   throw new UsageError(
     `the destination name is ${bytes} bytes; at most ${limit} leave room for the files kept beside it (${name.slice(0, 16)}…${TEMP_SUFFIX}${beside ? ', its checkpoint' : ''}) within the 255-byte limit of a file name: choose a shorter name${beside && bytes <= MAX_NAME_BYTES - TEMP_SUFFIX.length ? ', or keep the checkpoint elsewhere (--checkpoint <dir>)' : ''}`,
   )
+}
+
+/**
+ * A `--checkpoint` file is replaced on every save and deleted at the end: it must not be the
+ * destination, its partial file or lock, nor an existing file that is not a checkpoint (a typo
+ * must not cost someone's notes).
+ */
+async function refuseForeignCheckpointFile(checkpoint: string, target: FileTarget): Promise<void> {
+  const path = resolve(checkpoint)
+  if ([target.id, target.tempPath, `${target.id}${LOCK_SUFFIX}`].includes(path))
+    throw new UsageError(
+      `--checkpoint ${checkpoint} is the download's own file; give another file name or a directory`,
+    )
+  let head: Uint8Array
+  try {
+    const handle = await open(path, 'r')
+    try {
+      head = new Uint8Array(64)
+      head = head.subarray(0, (await handle.read(head, 0, head.length, 0)).bytesRead)
+    } finally {
+      await handle.close()
+    }
+  } catch {
+    return // Nothing there (or unreadable: the checkpoint store says why when it reads it).
+  }
+  if (!looksLikeCheckpoint(head))
+    throw new UsageError(
+      `--checkpoint ${checkpoint} exists and is not a resumable checkpoint; not overwritten (give a new file name or a directory)`,
+    )
 }

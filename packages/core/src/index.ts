@@ -13,6 +13,7 @@ export {
   type Checkpoint,
   CheckpointCodec,
   type CheckpointIdentity,
+  looksLikeCheckpoint,
 } from './checkpoint/codec.ts'
 export { type CheckpointMismatch, matchCheckpoint } from './checkpoint/match.ts'
 export { type PartialPart, TransferState } from './checkpoint/transfer-state.ts'

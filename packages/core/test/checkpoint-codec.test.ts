@@ -5,6 +5,7 @@ import {
   CheckpointCodec,
   CheckpointError,
   crc64,
+  looksLikeCheckpoint,
   matchCheckpoint,
   planParts,
   TransferState,
@@ -131,6 +132,25 @@ describe('CheckpointCodec', () => {
     assert.ok(bytes.length < 256 * 1024, `${bytes.length} bytes`)
     const decoded = CheckpointCodec.decode(bytes)
     assert.equal(decoded.state.doneCount, state.plan.partCount)
+  })
+})
+
+describe('looksLikeCheckpoint', () => {
+  it('tells a checkpoint (whole, damaged after its head, or cut short) from any other file', () => {
+    const encoded = CheckpointCodec.encode({
+      identity,
+      state: new TransferState(planParts(identity.object.size, 1024 * 1024), 'crc64xz'),
+      savedAt: 1,
+    })
+    assert.equal(looksLikeCheckpoint(encoded), true)
+    const flipped = encoded.slice()
+    flipped[encoded.length - 5] ^= 1
+    assert.equal(looksLikeCheckpoint(flipped), true, 'damaged past its head: still ours')
+    assert.equal(looksLikeCheckpoint(encoded.subarray(0, 10)), true, 'cut short')
+    const text = new TextEncoder()
+    assert.equal(looksLikeCheckpoint(text.encode('my precious notes')), false)
+    assert.equal(looksLikeCheckpoint(text.encode('{"format":"something-else"}')), false)
+    assert.equal(looksLikeCheckpoint(new Uint8Array()), false, 'an empty file was never one')
   })
 })
 

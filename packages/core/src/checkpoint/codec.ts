@@ -38,6 +38,23 @@ const encoder = new TextEncoder()
 const decoder = new TextDecoder('utf-8', { fatal: true })
 
 /**
+ * True when `bytes` begin as every checkpoint does (or are a non-empty beginning cut short): a file that
+ * could be a damaged checkpoint, to be discarded, rather than someone else's file, to be left
+ * alone. Costs a comparison of the first 40-odd bytes.
+ *
+ * @example
+ * ```ts
+ * looksLikeCheckpoint(await readFile(path)) // false for notes.txt: do not overwrite it
+ * ```
+ */
+export function looksLikeCheckpoint(bytes: Uint8Array): boolean {
+  // Saves are atomic (temporary file, rename): an empty file was never a checkpoint.
+  if (bytes.length === 0) return false
+  const head = latin1(bytes.subarray(0, PREFIX_HEAD.length))
+  return head.length === PREFIX_HEAD.length ? head === PREFIX_HEAD : PREFIX_HEAD.startsWith(head)
+}
+
+/**
  * Encodes and decodes checkpoints: JSON a person can read, whose body is covered by a CRC-64
  * written in front of it, so any flipped or missing byte is detected before a field is trusted.
  */
