@@ -1,7 +1,7 @@
 import { RANGE_VERIFICATION } from './byte-range.ts'
 import { CheckpointWriter } from './checkpoint/checkpoint-writer.ts'
 import { loadCheckpoint } from './checkpoint/load-checkpoint.ts'
-import { recheckParts } from './checkpoint/recheck-parts.ts'
+import { forgetBeyond, recheckParts } from './checkpoint/recheck-parts.ts'
 import { TransferState } from './checkpoint/transfer-state.ts'
 import type { ChecksumAlgorithm } from './crc64/algorithm.ts'
 import { AbortedError } from './errors/aborted-error.ts'
@@ -143,6 +143,12 @@ async function attempt(
       message: 'the partial download it describes is gone',
     })
     state = undefined
+  }
+  // A temporary file shorter than the bytes the checkpoint names lost them: never trust those.
+  if (state && opened.length !== undefined) {
+    const partsRefetched = forgetBeyond(state, opened.length)
+    if (partsRefetched.length > 0)
+      emit({ type: 'resume-truncated', length: opened.length, partsRefetched })
   }
   // 3. Recheck resumed parts against their CRC-64 on disk (checkpoint/recheck-parts.ts).
   if (state && options.recheckResumedParts && state.algorithm) {

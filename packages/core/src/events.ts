@@ -57,6 +57,15 @@ export type DownloadEvent =
       readonly partsChecked: number
       readonly partsRefetched: readonly number[]
     }
+  | {
+      /**
+       * The reopened temporary place holds `length` bytes, fewer than the checkpoint names (a
+       * truncated or replaced file): the parts past its end, `partsRefetched`, are fetched again.
+       */
+      readonly type: 'resume-truncated'
+      readonly length: number
+      readonly partsRefetched: readonly number[]
+    }
   | { readonly type: 'part-done'; readonly index: number; readonly bytes: number }
   | {
       /**

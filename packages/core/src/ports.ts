@@ -138,6 +138,12 @@ export interface TargetOpenOptions {
 export interface TargetOpenResult {
   /** False when `resume` was asked but there was nothing to reopen: the engine starts over. */
   readonly resumed: boolean
+  /**
+   * When resumed: how many bytes the reopened temporary place holds (a file's size). Parts the
+   * checkpoint names past it were lost (a truncated or replaced file) and are fetched again.
+   * Omit when it cannot be told (e.g. the place was allocated at full size).
+   */
+  readonly length?: number
 }
 
 /** Where bytes land: a temporary place written at offsets, made durable by `sync`, published by `commit`. */

@@ -127,7 +127,8 @@ export class OpfsTarget implements Target {
       this.#temp = existing ?? (await dir.getFileHandle(this.#tempName, { create: true }))
       const handle = await this.#lock(this.#temp)
       this.#handle = handle
-      if (existing && handle.getSize() <= options.size) return { resumed: true }
+      if (existing && handle.getSize() <= options.size)
+        return { resumed: true, length: handle.getSize() }
       handle.truncate(0)
       return { resumed: false }
     } catch (error) {

@@ -126,10 +126,11 @@ export class FileTarget implements Target {
     try {
       if (options.resume && this.#lock) {
         // Of unknown length, the temp file may hold any prefix of the object.
-        const reopened = await this.#reopen(
+        const length = await this.#reopen(
           options.sizeKnown === false ? Number.MAX_SAFE_INTEGER : options.size,
         )
-        if (reopened) return { resumed: true }
+        // The file's size tells the engine which parts a truncation took.
+        if (length !== undefined) return { resumed: true, length }
       }
       // A private path is handed to this target alone: a file there it did not create is not its own.
       const exclusive = !this.#lock && !this.#createdPrivate
@@ -383,21 +384,24 @@ export class FileTarget implements Target {
     }
   }
 
-  async #reopen(size: number): Promise<boolean> {
+  /** Reopens the temporary file; its size, or undefined when there is none to resume. */
+  async #reopen(size: number): Promise<number | undefined> {
     let handle: FileHandle
     try {
       handle = await open(this.tempPath, 'r+')
     } catch (error) {
-      if (errorCode(error) === 'ENOENT') return false
+      if (errorCode(error) === 'ENOENT') return undefined
       throw toTargetError(error, 'reopen', this.tempPath)
     }
+    const length = (await handle.stat()).size
     // A temp file longer than the object cannot be ours: start over rather than trust it.
-    if ((await handle.stat()).size > size) {
+    if (length > size) {
       await handle.close()
-      return false
+      return undefined
     }
     this.#handle = handle
-    return true
+    this.#end = length
+    return length
   }
 
   #open(): FileHandle {

@@ -60,7 +60,7 @@ describe('FileTarget', () => {
     await target.abort({ keep: false })
   })
 
-  it('reopens the temp file on resume and reads back what was synced', async () => {
+  it('reopens the temp file on resume, says how long it is, and reads back what was synced', async () => {
     const dest = join(root, 'resume.bin')
     const first = new FileTarget(dest)
     await first.open({ size: 4, resume: false })
@@ -68,7 +68,7 @@ describe('FileTarget', () => {
     await first.sync()
     await first.abort({ keep: true })
     const second = new FileTarget(dest)
-    assert.deepEqual(await second.open({ size: 4, resume: true }), { resumed: true })
+    assert.deepEqual(await second.open({ size: 4, resume: true }), { resumed: true, length: 2 })
     assert.deepEqual(await second.read(0, 2), new Uint8Array([9, 8]))
     await second.abort({ keep: false })
     assert.equal(existsSync(dest + TEMP_SUFFIX), false)
