@@ -5,6 +5,9 @@ import type { AliOssFactory } from './sources.ts'
 /** Opens the file Target and CheckpointStore; injected so `main` never imports the fs store eagerly. */
 export type FilesFactory = CliEnvironment['files']
 
+/** Signals closer together than this are one request to stop, not a second one. */
+export const REPEAT_WINDOW_MS = 250
+
 /** The real process: stdout/stderr, environment, signals. Works under Node, Deno and Bun. */
 export function processEnvironment(files: FilesFactory, aliOss: AliOssFactory): CliEnvironment {
   return {
@@ -27,12 +30,19 @@ export function processEnvironment(files: FilesFactory, aliOss: AliOssFactory): 
     files,
     aliOss,
     onInterrupt(pause) {
-      let interrupted = 0
+      let firstAt: number | undefined
       const onSignal = (): void => {
-        interrupted++
+        const now = Date.now()
+        if (firstAt === undefined) {
+          firstAt = now
+          pause()
+          return
+        }
+        // One stop request can arrive twice at once: GNU timeout signals the child and then its
+        // process group. Only a second signal a moment later is the user's second Ctrl-C.
+        if (now - firstAt < REPEAT_WINDOW_MS) return
         // A second Ctrl-C means "now": durability of the last few bytes is not worth waiting for.
-        if (interrupted > 1) process.exit(130)
-        pause()
+        process.exit(130)
       }
       // A closed stdout (`resumable get … --json | head`) is a request to stop, like SIGPIPE.
       const onStdoutError = (error: { code?: string }): void => {
@@ -42,9 +52,12 @@ export function processEnvironment(files: FilesFactory, aliOss: AliOssFactory): 
       process.on('SIGTERM', onSignal)
       process.stdout.on('error', onStdoutError)
       return () => {
+        process.stdout.off('error', onStdoutError)
+        // Stopping already: a repeat arriving during the last cleanup must not kill the process
+        // with the signal's default action (a lock left behind, exit 143 instead of 130).
+        if (firstAt !== undefined) return
         process.off('SIGINT', onSignal)
         process.off('SIGTERM', onSignal)
-        process.stdout.off('error', onStdoutError)
       }
     },
   }
