@@ -92,7 +92,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
   try {
     parsed = parse(argv)
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error))
+    throw new UsageError(parseErrorText(error))
   }
   const { values, positionals } = parsed
   if (values.version) return { command: 'version' }
@@ -180,42 +180,77 @@ function trafficLimitFlag(text: string | undefined): number | undefined {
   return Math.floor(bytesPerSecond * 8)
 }
 
+/** What parseArgs refused, in our words: an unknown option names its likeliest intended one. */
+function parseErrorText(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error)
+  const unknown = /^Unknown option '(-{1,2}[^']*)'/.exec(text)?.[1]
+  if (unknown === undefined) return text
+  const guess = closestOption(unknown.replace(/^-+/, ''))
+  return `unknown option ${unknown}${guess === undefined ? '' : ` (did you mean --${guess}?)`}`
+}
+
+/** The known long option nearest to `name` (edit distance ≤ 2, or a prefix of one), if any. */
+function closestOption(name: string): string | undefined {
+  let best: { option: string; distance: number } | undefined
+  for (const option of Object.keys(OPTIONS)) {
+    const distance = option.startsWith(name) && name.length >= 3 ? 1 : editDistance(name, option)
+    if (distance <= 2 && (best === undefined || distance < best.distance))
+      best = { option, distance }
+  }
+  return best?.option
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i]
+    for (let j = 1; j <= b.length; j++) {
+      const substitute = (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1)
+      current[j] = Math.min(substitute, (previous[j] as number) + 1, (current[j - 1] as number) + 1)
+    }
+    previous = current
+  }
+  return previous[b.length] as number
+}
+
 function parse(argv: readonly string[]) {
   return parseArgs({
     args: [...argv],
     allowPositionals: true,
     strict: true,
-    options: {
-      'part-size': { type: 'string' },
-      concurrency: { type: 'string' },
-      checkpoint: { type: 'string' },
-      'no-checkpoint': { type: 'boolean' },
-      'no-verify': { type: 'boolean' },
-      recheck: { type: 'boolean' },
-      'limit-rate': { type: 'string' },
-      retries: { type: 'string' },
-      'stall-timeout': { type: 'string' },
-      'on-change': { type: 'string' },
-      force: { type: 'boolean', short: 'f' },
-      quiet: { type: 'boolean', short: 'q' },
-      json: { type: 'boolean' },
-      endpoint: { type: 'string' },
-      region: { type: 'string' },
-      'version-id': { type: 'string' },
-      transport: { type: 'string' },
-      'path-style': { type: 'boolean' },
-      'request-payer': { type: 'boolean' },
-      'no-sign-request': { type: 'boolean' },
-      'sse-c-key-file': { type: 'string' },
-      'traffic-limit': { type: 'string' },
-      range: { type: 'string' },
-      wire: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-      version: { type: 'boolean', short: 'V' },
-      ...BATCH_PARSE_OPTIONS,
-    },
+    options: OPTIONS,
   })
 }
+
+const OPTIONS = {
+  'part-size': { type: 'string' },
+  concurrency: { type: 'string' },
+  checkpoint: { type: 'string' },
+  'no-checkpoint': { type: 'boolean' },
+  'no-verify': { type: 'boolean' },
+  recheck: { type: 'boolean' },
+  'limit-rate': { type: 'string' },
+  retries: { type: 'string' },
+  'stall-timeout': { type: 'string' },
+  'on-change': { type: 'string' },
+  force: { type: 'boolean', short: 'f' },
+  quiet: { type: 'boolean', short: 'q' },
+  json: { type: 'boolean' },
+  endpoint: { type: 'string' },
+  region: { type: 'string' },
+  'version-id': { type: 'string' },
+  transport: { type: 'string' },
+  'path-style': { type: 'boolean' },
+  'request-payer': { type: 'boolean' },
+  'no-sign-request': { type: 'boolean' },
+  'sse-c-key-file': { type: 'string' },
+  'traffic-limit': { type: 'string' },
+  range: { type: 'string' },
+  wire: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
+  ...BATCH_PARSE_OPTIONS,
+} as const
 
 function sizeFlag(
   flag: string,
@@ -225,7 +260,10 @@ function sizeFlag(
   if (text === undefined) return undefined
   const value = parser(text)
   if (value === undefined || value <= 0) {
-    throw new UsageError(`${flag} "${text}" is not a size (examples: 8MiB, 100KB, 1G, 50MiB/s)`)
+    const examples = parser === parseRate ? '50MiB/s, 10MB/s, 1G' : '8MiB, 512KiB, 1GiB'
+    throw new UsageError(
+      `${flag} "${text}" is not a ${parser === parseRate ? 'rate' : 'size'} (examples: ${examples})`,
+    )
   }
   return value
 }

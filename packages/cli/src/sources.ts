@@ -40,8 +40,11 @@ export function parseSource(text: string): Source {
   const cloud = /^(oss|s3):\/\/([^/]+)\/(.+)$/.exec(text)
   if (cloud)
     return { scheme: cloud[1] as 'oss' | 's3', bucket: cloud[2] as string, key: cloud[3] as string }
-  if (/^(oss|s3):\/\//.test(text))
-    throw new UsageError(`source "${text}" must look like oss://bucket/key`)
+  const scheme = /^(oss|s3):\/\//.exec(text)?.[1]
+  if (scheme !== undefined)
+    throw new UsageError(
+      `source "${text}" names no object: ${scheme}://bucket/key for one object, or add --recursive for everything under ${scheme}://bucket/prefix/`,
+    )
   let url: URL
   try {
     url = new URL(text)

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { parseCommandLine, UsageError } from '../src/command-line.ts'
+import { parseSource } from '../src/sources.ts'
 
 describe('parseCommandLine', () => {
   it('parses get with human units', () => {
@@ -42,6 +43,48 @@ describe('parseCommandLine', () => {
       assert.throws(() => parseCommandLine(argv as string[]), UsageError)
     })
   }
+
+  it('names the option a typo most likely meant, and says nothing when none is close', () => {
+    const refused = (argv: string[]) => {
+      try {
+        parseCommandLine(argv)
+      } catch (error) {
+        assert.ok(error instanceof UsageError)
+        return error.message
+      }
+      assert.fail('accepted')
+    }
+    assert.equal(
+      refused(['get', 'x', '--concurency', '4']),
+      'unknown option --concurency (did you mean --concurrency?)',
+    )
+    assert.equal(
+      refused(['get', 'x', '--skip-exist']),
+      'unknown option --skip-exist (did you mean --skip-existing?)',
+    )
+    assert.equal(refused(['get', 'x', '--zzzzzz']), 'unknown option --zzzzzz')
+  })
+
+  it('a bucket or prefix without --recursive names the scheme given and points to --recursive', () => {
+    for (const source of ['s3://bucket', 's3://bucket/', 'oss://bucket']) {
+      const scheme = source.split(':')[0]
+      assert.throws(
+        () => parseSource(source),
+        new RegExp(`names no object: ${scheme}://bucket/key .*add --recursive`),
+      )
+    }
+  })
+
+  it('gives size examples for a size and rate examples for a rate', () => {
+    assert.throws(
+      () => parseCommandLine(['get', 'x', '--part-size', '8MiB/s']),
+      /is not a size \(examples: 8MiB/,
+    )
+    assert.throws(
+      () => parseCommandLine(['get', 'x', '--limit-rate', 'fast']),
+      /is not a rate \(examples: 50MiB\/s/,
+    )
+  })
 
   it('takes an omitted destination as the current directory', () => {
     const cmd = parseCommandLine(['get', 'https://example.com/a.bin'])
