@@ -14,16 +14,10 @@ export const VERSION: string = packageJson.version
 export async function main(argv: readonly string[], cli: CliEnvironment): Promise<number> {
   let command: Command
   try {
-    command = parseCommandLine(argv)
+    command = parse(argv)
   } catch (error) {
     if (!(error instanceof UsageError)) throw error
-    const message = `${error.message} (see resumable --help)`
-    // Scripts that asked for JSON get JSON even when the command line itself is wrong.
-    if (argv.includes('--json')) {
-      const event = { type: 'error', exitCode: ExitCode.usage, ...errorJson(error, message) }
-      cli.io.out(`${JSON.stringify(event)}\n`)
-    } else cli.io.err(`usage error: ${message}\n`)
-    return ExitCode.usage
+    return usageError(error, argv.includes('--json'), cli)
   }
   switch (command.command) {
     case 'help':
@@ -47,6 +41,8 @@ export async function main(argv: readonly string[], cli: CliEnvironment): Promis
           )
         return await (command.command === 'status' ? runStatus : runCancel)(command, cli)
       } catch (error) {
+        // `status dir/` with several downloads in progress in dir/: name one.
+        if (error instanceof UsageError) return usageError(error, command.json, cli)
         // One line (or one JSON event), never a stack trace: e.g. an unreadable checkpoint directory.
         const message = error instanceof Error ? error.message : String(error)
         if (command.json) {
@@ -56,4 +52,35 @@ export async function main(argv: readonly string[], cli: CliEnvironment): Promis
         return ExitCode.failed
       }
   }
+}
+
+/**
+ * Parses `argv`; `status` and `cancel` without <dest> mean the current directory, where `get <url>`
+ * without one saves.
+ */
+function parse(argv: readonly string[]): Command {
+  try {
+    return parseCommandLine(argv)
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error
+    let here: Command | undefined
+    try {
+      here = parseCommandLine([...argv, '.'])
+    } catch {
+      // Not a missing <dest>: the first error says what is wrong.
+    }
+    if (here?.command === 'status' || here?.command === 'cancel') return here
+    throw error
+  }
+}
+
+/** One `usage error:` line (one JSON `error` event with --json); exit 2. */
+function usageError(error: UsageError, json: boolean, cli: CliEnvironment): number {
+  const message = `${error.message} (see resumable --help)`
+  // Scripts that asked for JSON get JSON even when the command line itself is wrong.
+  if (json) {
+    const event = { type: 'error', exitCode: ExitCode.usage, ...errorJson(error, message) }
+    cli.io.out(`${JSON.stringify(event)}\n`)
+  } else cli.io.err(`usage error: ${message}\n`)
+  return ExitCode.usage
 }

@@ -2,6 +2,7 @@ import {
   AbortedError,
   type CheckpointStore,
   createDownload,
+  type IntegrityError,
   isResumableError,
   isTransportError,
   OptionsError,
@@ -16,7 +17,7 @@ import { ExitCode } from './exit-codes.ts'
 import { objectSettings } from './object-settings.ts'
 import { Reporter } from './reporter.ts'
 import { createTransport, parseSource } from './sources.ts'
-import { StdoutTarget } from './stdout-target.ts'
+import { READER_GONE_MESSAGE, StdoutTarget } from './stdout-target.ts'
 import { formatBytes } from './units.ts'
 
 /** Runs `resumable get`; resolves with the exit code. */
@@ -30,6 +31,7 @@ export async function runGet(cmd: GetCommand, cli: CliEnvironment): Promise<numb
   let transport: Transport
   let target: Target
   let checkpoint: CheckpointStore | false
+  let checkpointKey = ''
   let chosen: ChosenDestination | undefined
   try {
     const source = parseSource(cmd.source)
@@ -46,12 +48,15 @@ export async function runGet(cmd: GetCommand, cli: CliEnvironment): Promise<numb
       const places = await cli.files(chosen.path, cmd.checkpoint, cmd.force)
       target = places.target
       checkpoint = cmd.noCheckpoint ? false : places.checkpoint
+      checkpointKey = places.key
     }
   } catch (error) {
-    return failure(error, reporter)
+    return failure(error, reporter, toStdout)
   }
 
   let handle: ReturnType<typeof createDownload>
+  /** What a pause made durable (the engine's `paused` event); undefined when it never got that far. */
+  let durableBytes: number | undefined
   try {
     handle = createDownload({
       transport,
@@ -62,10 +67,13 @@ export async function runGet(cmd: GetCommand, cli: CliEnvironment): Promise<numb
       ...(cmd.concurrency === undefined ? {} : { concurrency: cmd.concurrency }),
       // A stream cannot take back bytes already written, so a changed object must fail, not restart.
       onObjectChanged: toStdout ? 'fail' : (cmd.onChange ?? 'restart'),
-      onEvent: (event) => reporter.event(event),
+      onEvent: (event) => {
+        if (event.type === 'paused') durableBytes = event.durableBytes
+        reporter.event(event)
+      },
     })
   } catch (error) {
-    return failure(error, reporter)
+    return failure(error, reporter, toStdout)
   }
   // Only now, with every option accepted, is anything created or said about the destination.
   let undoDirectory = async (): Promise<void> => {}
@@ -74,7 +82,7 @@ export async function runGet(cmd: GetCommand, cli: CliEnvironment): Promise<numb
     try {
       if (chosen.createDirectory) undoDirectory = await createDirectory(chosen.path)
     } catch (error) {
-      return failure(error, reporter)
+      return failure(error, reporter, toStdout)
     }
   }
   const stopSignals = cli.onInterrupt(() => handle.pause())
@@ -83,24 +91,48 @@ export async function runGet(cmd: GetCommand, cli: CliEnvironment): Promise<numb
     reporter.done(result, chosen?.path ?? cmd.destination)
     return ExitCode.ok
   } catch (error) {
-    if (error instanceof AbortedError && error.kind === 'paused') {
-      reporter.message(
-        checkpoint === false
-          ? 'interrupted; no checkpoint was kept, so the next run starts over'
-          : 'interrupted; progress saved — run the same command again to resume',
-      )
-      return ExitCode.interrupted
+    // The reader of stdout went away (`… - | head`): an error, not a Ctrl-C, whichever stopped the
+    // engine first (the closed pipe also asks the engine to pause).
+    const readerGone = target instanceof StdoutTarget ? target.readerGone : undefined
+    if (readerGone) {
+      reporter.error(ExitCode.failed, 'error', READER_GONE_MESSAGE, readerGone)
+      return ExitCode.failed
     }
     // A directory this run created goes again if nothing (no partial file, no checkpoint) is in it.
     await undoDirectory()
-    return failure(error, reporter)
+    if (error instanceof AbortedError && error.kind === 'paused') {
+      reporter.message(await interruptedMessage(checkpoint, checkpointKey, durableBytes))
+      return ExitCode.interrupted
+    }
+    return failure(error, reporter, toStdout)
   } finally {
     stopSignals()
   }
 }
 
+/** What an interruption leaves: a checkpoint to resume from, or nothing (e.g. stopped during the first request). */
+async function interruptedMessage(
+  checkpoint: CheckpointStore | false,
+  key: string,
+  durableBytes: number | undefined,
+): Promise<string> {
+  if (checkpoint === false)
+    return 'interrupted; no checkpoint was kept, so the next run starts over'
+  // No `paused` event: stopped before the download began; a checkpoint of an earlier run may stand.
+  const saved =
+    durableBytes !== undefined
+      ? durableBytes > 0
+      : await checkpoint.load(key).then(
+          (bytes) => bytes !== undefined,
+          () => true,
+        )
+  return saved
+    ? 'interrupted; progress saved — run the same command again to resume'
+    : 'interrupted before any byte was saved; the next run starts over'
+}
+
 /** One clear line per failure (one JSON `error` event with --json), with the store's Code and RequestId when there are any. */
-function failure(error: unknown, reporter: Reporter): number {
+function failure(error: unknown, reporter: Reporter, toStdout = false): number {
   if (error instanceof OptionsError) {
     reporter.error(ExitCode.usage, 'usage', `${optionMessage(error)} (see resumable --help)`, error)
     return ExitCode.usage
@@ -126,6 +158,17 @@ function failure(error: unknown, reporter: Reporter): number {
       error,
     )
     return ExitCode.busy
+  }
+  // Every byte already went to stdout: "the destination was not written" would be untrue there.
+  if (toStdout && isResumableError(error) && error.kind === 'integrity') {
+    const { check, expected, actual } = error as Partial<IntegrityError>
+    reporter.error(
+      ExitCode.failed,
+      'error',
+      `the data streamed to stdout failed ${check ?? 'integrity'} verification${expected === undefined ? '' : ` (expected ${expected}, got ${actual})`}; it is not the object — discard it`,
+      error,
+    )
+    return ExitCode.failed
   }
   if (isTransportError(error) || isResumableError(error)) {
     reporter.error(ExitCode.failed, 'error', error.message, error)

@@ -1,11 +1,14 @@
+import { readdir, stat } from 'node:fs/promises'
+import { join, sep } from 'node:path'
 import { CheckpointCodec, CheckpointError, TargetError, UNKNOWN_LENGTH } from '@resumable/core'
 import type { CliEnvironment, FilePlaces, RunningDownload } from './cli-environment.ts'
-import type { DestinationCommand } from './command-line.ts'
+import { type DestinationCommand, UsageError } from './command-line.ts'
 import { ExitCode } from './exit-codes.ts'
 import { formatBytes } from './units.ts'
 
 /** `resumable status <dest>`: what the checkpoint says and whether a download is running, touching nothing. */
-export async function runStatus(cmd: DestinationCommand, cli: CliEnvironment): Promise<number> {
+export async function runStatus(given: DestinationCommand, cli: CliEnvironment): Promise<number> {
+  const cmd = await inDirectory(given, cli)
   const places = await cli.files(cmd.destination, cmd.checkpoint, false, { inspectOnly: true })
   const running = await places.runningDownload()
   const runningLine = running ? `running:     ${describeRunning(running)}` : undefined
@@ -86,7 +89,8 @@ export async function runStatus(cmd: DestinationCommand, cli: CliEnvironment): P
  * (exit 75, nothing touched) while a live process is downloading to `dest`; exit 3 when there was
  * nothing to remove.
  */
-export async function runCancel(cmd: DestinationCommand, cli: CliEnvironment): Promise<number> {
+export async function runCancel(given: DestinationCommand, cli: CliEnvironment): Promise<number> {
+  const cmd = await inDirectory(given, cli)
   const places = await cli.files(cmd.destination, cmd.checkpoint, false, { inspectOnly: true })
   const running = await places.runningDownload()
   if (running) return refuseRunning(cli, cmd, running)
@@ -120,6 +124,60 @@ export async function runCancel(cmd: DestinationCommand, cli: CliEnvironment): P
     `removed the partial download of ${cmd.destination}: ${found.join(', ')}${hint}`,
   )
   return ExitCode.ok
+}
+
+/**
+ * `status dir/` and `cancel dir/` after `get <url> dir/` (which saved as dir/<name>): when the
+ * destination is a directory (or ends in `/`), the one download in progress in it — found by its
+ * partial file, lock or checkpoint beside it (with --checkpoint, by its partial file or lock) — is
+ * the one meant, and the command says so. Several: a usage error listing them. None: the
+ * destination as given, as before. A batch directory never gets here (main routes it first).
+ */
+async function inDirectory(
+  cmd: DestinationCommand,
+  cli: CliEnvironment,
+): Promise<DestinationCommand> {
+  const dir = cmd.destination
+  const slash = dir.endsWith('/') || dir.endsWith(sep)
+  if (!slash && !(await isDirectory(dir))) return cmd
+  let entries: string[]
+  try {
+    entries = await readdir(dir)
+  } catch {
+    return cmd
+  }
+  const { CHECKPOINT_SUFFIX, LOCK_SUFFIX, TEMP_SUFFIX } = await import('@resumable/store-fs')
+  // A checkpoint kept elsewhere (--checkpoint) is not in dir/: its partial file and lock are.
+  const suffixes = [
+    TEMP_SUFFIX,
+    LOCK_SUFFIX,
+    ...(cmd.checkpoint === undefined ? [CHECKPOINT_SUFFIX] : []),
+  ]
+  const names = new Set<string>()
+  for (const entry of entries) {
+    const suffix = suffixes.find((x) => entry.endsWith(x) && entry.length > x.length)
+    if (suffix) names.add(entry.slice(0, -suffix.length))
+  }
+  const found = [...names].sort()
+  if (found.length === 0) return cmd
+  const paths = found.map((name) => join(dir, name))
+  const where = dir === '.' || dir === `.${sep}` ? 'the current directory' : dir
+  if (paths.length > 1) {
+    throw new UsageError(
+      `${where} holds ${paths.length} downloads in progress: ${paths.join(', ')}; name one, e.g. resumable ${cmd.command} ${paths[0]}`,
+    )
+  }
+  const only = paths[0] as string
+  if (!cmd.json) cli.io.out(`${where} holds one download in progress: ${only}\n`)
+  return { ...cmd, destination: only }
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory()
+  } catch {
+    return false
+  }
 }
 
 function refuseRunning(

@@ -4,6 +4,20 @@ import { TargetError } from '@resumable/core'
 /** Writes a chunk to the sink, resolving when it may take more (backpressure). */
 export type ByteSink = (chunk: Uint8Array) => Promise<void>
 
+/** What the CLI says when the reader of stdout went away (`resumable get … - | head`). */
+export const READER_GONE_MESSAGE = 'stdout was closed by its reader (EPIPE); stopped'
+
+/** True for the error a write gets once the reading end of the pipe is closed. */
+export function isClosedPipe(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    ((error as { code?: unknown }).code === 'EPIPE' ||
+      (error as { errno?: unknown }).errno === -32 ||
+      (error as { name?: unknown }).name === 'BrokenPipe')
+  )
+}
+
 /**
  * A Target that streams the object to a sink in order while parts arrive out of order: bytes
  * ahead of the next offset wait in memory (bounded by concurrency × part size, since parts are
@@ -16,9 +30,18 @@ export class StdoutTarget implements Target {
   readonly #pending = new Map<number, Uint8Array>()
   #next = 0
   #size = 0
+  #readerGone: TargetError | undefined
 
   constructor(sink: ByteSink) {
     this.#sink = sink
+  }
+
+  /**
+   * Set once a write failed because the reader closed stdout (EPIPE): the run stops with an
+   * error, it was not interrupted by the user.
+   */
+  get readerGone(): TargetError | undefined {
+    return this.#readerGone
   }
 
   /** Starts at offset 0; a stream cannot be resumed. */
@@ -72,7 +95,16 @@ export class StdoutTarget implements Target {
   }
 
   async #emit(chunk: Uint8Array): Promise<void> {
+    // Nobody reads any more: fail every later write at once instead of queueing it on a dead pipe.
+    if (this.#readerGone) throw this.#readerGone
     this.#next += chunk.length
-    await this.#sink(chunk)
+    try {
+      await this.#sink(chunk)
+    } catch (error) {
+      if (!isClosedPipe(error)) throw error
+      this.#readerGone = new TargetError('io', READER_GONE_MESSAGE, { cause: error })
+      this.#pending.clear()
+      throw this.#readerGone
+    }
   }
 }
