@@ -23,9 +23,10 @@ Usage:
                                            download every object under a prefix as one batch
   resumable get --manifest <file> <dir> [batch options]
                                            download the sources listed in <file> as one batch
-  resumable status <dest> [--checkpoint <file|dir>] [--json]
+  resumable status [dest] [--checkpoint <file|dir>] [--json]
                                            show the saved progress, and whether a download is running
-  resumable cancel <dest> [--checkpoint <file|dir>] [--json]
+                                           (a directory, or none: the one download in progress in it)
+  resumable cancel [dest] [--checkpoint <file|dir>] [--json]
                                            delete the partial download, its lock and its checkpoint
 
 Sources:
