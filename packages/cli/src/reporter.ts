@@ -77,6 +77,11 @@ export class Reporter {
       case 'sequential':
         this.#line(`not parallel: ${event.message}`)
         break
+      case 'resume-truncated':
+        this.#line(
+          `the partial file holds ${formatBytes(event.length)}, less than its checkpoint says; ${event.partsRefetched.length} part(s) will be fetched again`,
+        )
+        break
       case 'resume-checked':
         this.#line(
           `rechecked ${event.partsChecked} resumed part(s); ${event.partsRefetched.length} will be fetched again`,
