@@ -144,7 +144,8 @@ describe('looksLikeCheckpoint', () => {
     })
     assert.equal(looksLikeCheckpoint(encoded), true)
     const flipped = encoded.slice()
-    flipped[encoded.length - 5] ^= 1
+    const at = encoded.length - 5
+    flipped[at] = (flipped[at] as number) ^ 1
     assert.equal(looksLikeCheckpoint(flipped), true, 'damaged past its head: still ours')
     assert.equal(looksLikeCheckpoint(encoded.subarray(0, 10)), true, 'cut short')
     const text = new TextEncoder()
