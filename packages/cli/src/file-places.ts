@@ -1,4 +1,4 @@
-import { open, stat } from 'node:fs/promises'
+import { open } from 'node:fs/promises'
 import { basename, resolve } from 'node:path'
 import { looksLikeCheckpoint } from '@resumable/core'
 import {
@@ -10,6 +10,7 @@ import {
 } from '@resumable/store-fs'
 import type { FilePlaces } from './cli-environment.ts'
 import { UsageError } from './command-line.ts'
+import { pathKind } from './path-kind.ts'
 
 const MAX_NAME_BYTES = 255
 
@@ -23,7 +24,7 @@ export async function filePlaces(
   const target = new FileTarget(destination, { overwrite })
   let store: FileCheckpointStore
   if (checkpoint === undefined) store = new FileCheckpointStore()
-  else if (checkpoint.endsWith('/') || (await isDirectory(checkpoint)))
+  else if (checkpoint.endsWith('/') || (await pathKind(checkpoint)) === 'directory')
     store = new FileCheckpointStore({ dir: checkpoint })
   else {
     await refuseForeignCheckpointFile(checkpoint, target)
@@ -37,26 +38,9 @@ export async function filePlaces(
     runningDownload: () => target.runningDownload(),
     leftovers: async () => {
       const paths = [target.tempPath, `${target.id}${LOCK_SUFFIX}`, store.pathFor(key)]
-      const found = await Promise.all(paths.map(async (p) => ((await exists(p)) ? p : undefined)))
+      const found = await Promise.all(paths.map(async (p) => ((await pathKind(p)) ? p : undefined)))
       return found.filter((p): p is string => p !== undefined)
     },
-  }
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory()
-  } catch {
-    return false
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path)
-    return true
-  } catch {
-    return false
   }
 }
 

@@ -1,9 +1,10 @@
-import { readdir, stat } from 'node:fs/promises'
+import { readdir } from 'node:fs/promises'
 import { join, sep } from 'node:path'
 import { CheckpointCodec, CheckpointError, TargetError, UNKNOWN_LENGTH } from '@resumable/core'
 import type { CliEnvironment, FilePlaces, RunningDownload } from './cli-environment.ts'
 import { type DestinationCommand, UsageError } from './command-line.ts'
 import { ExitCode } from './exit-codes.ts'
+import { pathKind } from './path-kind.ts'
 import { formatBytes } from './units.ts'
 
 /** `resumable status <dest>`: what the checkpoint says and whether a download is running, touching nothing. */
@@ -139,7 +140,7 @@ async function inDirectory(
 ): Promise<DestinationCommand> {
   const dir = cmd.destination
   const slash = dir.endsWith('/') || dir.endsWith(sep)
-  if (!slash && !(await isDirectory(dir))) return cmd
+  if (!slash && (await pathKind(dir)) !== 'directory') return cmd
   let entries: string[]
   try {
     entries = await readdir(dir)
@@ -170,14 +171,6 @@ async function inDirectory(
   const only = paths[0] as string
   if (!cmd.json) cli.io.out(`${where} holds one download in progress: ${only}\n`)
   return { ...cmd, destination: only }
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory()
-  } catch {
-    return false
-  }
 }
 
 function refuseRunning(

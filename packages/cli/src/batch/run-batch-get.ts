@@ -20,6 +20,7 @@ import type { CliEnvironment } from '../cli-environment.ts'
 import { type GetCommand, UsageError } from '../command-line.ts'
 import { ExitCode } from '../exit-codes.ts'
 import { objectSettings } from '../object-settings.ts'
+import { pathKind } from '../path-kind.ts'
 import { type BatchFlags, resolveShard } from './batch-flags.ts'
 import { BatchReporter } from './batch-reporter.ts'
 import { type BatchInput, listingInput, manifestInput } from './batch-sources.ts'
@@ -70,7 +71,7 @@ export async function runBatchGet(cmd: GetCommand, cli: CliEnvironment): Promise
   let staging: FileBatchStaging
   let created: boolean
   try {
-    created = !(await exists(cmd.destination))
+    created = (await pathKind(cmd.destination)) === undefined
     await mkdir(cmd.destination, { recursive: true })
     root = await realpath(cmd.destination)
     // One batch process per directory: a second would share the journal.
@@ -98,15 +99,6 @@ async function removeIfOnlyJournal(root: string): Promise<void> {
     await rmdir(root)
   } catch {
     // Best effort: what is left is an empty batch's journal, harmless.
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path)
-    return true
-  } catch {
-    return false
   }
 }
 
@@ -217,7 +209,7 @@ async function refuseFileDestination(destination: string): Promise<void> {
     // Missing: created later. Anything else but ENOTDIR: mkdir says what is wrong.
     if ((error as { code?: unknown } | undefined)?.code !== 'ENOTDIR') return
     const bare = destination.replace(/[\\/]+$/, '')
-    if (bare !== destination && bare !== '' && (await isFile(bare)))
+    if (bare !== destination && bare !== '' && (await pathKind(bare)) === 'file')
       throw new UsageError(`${bare} is a file; a batch downloads into a directory`)
     throw new UsageError(
       `${destination}: a part of this path is a file; a batch downloads into a directory`,
@@ -225,14 +217,6 @@ async function refuseFileDestination(destination: string): Promise<void> {
   }
   if (!isDirectory)
     throw new UsageError(`${destination} is a file; a batch downloads into a directory`)
-}
-
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return !(await stat(path)).isDirectory()
-  } catch {
-    return false
-  }
 }
 
 function fail(reporter: BatchReporter, error: unknown): number {
