@@ -1,40 +1,26 @@
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import type { BatchProgress } from '@resumable/core'
-import { MockOss } from '@resumable/testkit'
-import { type MockOssServer, startMockOss } from '@resumable/testkit/node'
-import { aliOssFactory } from '../src/ali-oss-factory.ts'
+import type { MockOss } from '@resumable/testkit'
+import type { MockOssServer } from '@resumable/testkit/node'
 import { batchProgressLine } from '../src/batch/batch-progress-line.ts'
-import { filePlaces } from '../src/file-places.ts'
 import { main } from '../src/main.ts'
-import { fakeEnvironment } from './helpers.ts'
+import { signedEnv, startSignedMock, stopSignedMock } from './helpers.ts'
 
-const CREDENTIALS = { accessKeyId: 'rerun-ak', secretAccessKey: 'rerun-secret-value' }
-const ENV = {
-  AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
-}
 const encoder = new TextEncoder()
 
 let server: MockOssServer
 let oss: MockOss
 let dir = ''
-
 before(async () => {
-  oss = new MockOss({ credentials: CREDENTIALS })
-  server = await startMockOss({ oss })
-  dir = await mkdtemp(join(tmpdir(), 'cli-batch-report-'))
+  ;({ server, oss, dir } = await startSignedMock('cli-batch-report-'))
 })
-after(async () => {
-  await server.close()
-  await rm(dir, { recursive: true, force: true })
-})
+after(() => stopSignedMock({ server, dir }))
 
-const env = () => fakeEnvironment({ files: filePlaces, aliOss: aliOssFactory({}), env: ENV })
+const env = () => signedEnv()
 const get = (...args: string[]) => ['get', ...args, '--endpoint', server.url]
 
 describe('a finished batch run again', () => {

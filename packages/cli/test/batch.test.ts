@@ -1,44 +1,29 @@
 import assert from 'node:assert/strict'
 import { execFileSync, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
-import { hostname, tmpdir } from 'node:os'
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 import process from 'node:process'
 import { after, before, describe, it } from 'node:test'
 import { crc64 } from '@resumable/core'
 import { BATCH_LOCK_NAME, BATCH_STAGING_NAME } from '@resumable/store-fs'
-import { MockOss } from '@resumable/testkit'
-import { type MockOssServer, startMockOss } from '@resumable/testkit/node'
-import { aliOssFactory } from '../src/ali-oss-factory.ts'
-import { filePlaces } from '../src/file-places.ts'
+import type { MockOss } from '@resumable/testkit'
+import type { MockOssServer } from '@resumable/testkit/node'
 import { main } from '../src/main.ts'
-import { fakeEnvironment } from './helpers.ts'
+import { signedEnv, startSignedMock, stopSignedMock } from './helpers.ts'
 
-const CREDENTIALS = { accessKeyId: 'batch-ak', secretAccessKey: 'batch-secret-value' }
-const ENV = {
-  AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
-  OSS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
-  OSS_ACCESS_KEY_SECRET: CREDENTIALS.secretAccessKey,
-}
 const encoder = new TextEncoder()
 
 let server: MockOssServer
 let oss: MockOss
 let dir = ''
-
 before(async () => {
-  oss = new MockOss({ credentials: CREDENTIALS })
-  server = await startMockOss({ oss })
-  dir = await mkdtemp(join(tmpdir(), 'cli-batch-'))
+  ;({ server, oss, dir } = await startSignedMock('cli-batch-'))
 })
-after(async () => {
-  await server.close()
-  await rm(dir, { recursive: true, force: true })
-})
+after(() => stopSignedMock({ server, dir }))
 
-const env = () => fakeEnvironment({ files: filePlaces, aliOss: aliOssFactory({}), env: ENV })
+const env = () => signedEnv()
 const s3 = (...args: string[]) => ['get', ...args, '--endpoint', server.url]
 const oss3 = (...args: string[]) => [
   'get',
@@ -228,11 +213,7 @@ describe('resumable get --recursive', () => {
       2,
     )
     assert.match(text(), /JOB_COMPLETION_INDEX/)
-    const withIndex = fakeEnvironment({
-      files: filePlaces,
-      aliOss: aliOssFactory({}),
-      env: { ...ENV, JOB_COMPLETION_INDEX: '1' },
-    })
+    const withIndex = signedEnv({ JOB_COMPLETION_INDEX: '1' })
     assert.equal(
       await main(
         s3('s3://b4/s/', join(dir, 'auto'), '--recursive', '--shard', 'auto/3'),

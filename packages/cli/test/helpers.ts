@@ -1,4 +1,11 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { MockOss } from '@resumable/testkit'
+import { type MockOssServer, startMockOss } from '@resumable/testkit/node'
+import { aliOssFactory } from '../src/ali-oss-factory.ts'
 import type { CliEnvironment, FilePlaces } from '../src/cli-environment.ts'
+import { filePlaces } from '../src/file-places.ts'
 
 /** A CliEnvironment that records output and fails loudly if a file or signal is touched unexpectedly. */
 export function fakeEnvironment(overrides: Partial<CliEnvironment> = {}) {
@@ -18,4 +25,37 @@ export function fakeEnvironment(overrides: Partial<CliEnvironment> = {}) {
     ...overrides,
   }
   return { cli, out, err, text: () => out.join('') + err.join('') }
+}
+
+/** What the signed mock checks, and the environment a CLI run reads them from. */
+export const MOCK_CREDENTIALS = { accessKeyId: 'cli-ak', secretAccessKey: 'cli-secret-value' }
+export const MOCK_ENV: Readonly<Record<string, string>> = {
+  AWS_ACCESS_KEY_ID: MOCK_CREDENTIALS.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: MOCK_CREDENTIALS.secretAccessKey,
+  OSS_ACCESS_KEY_ID: MOCK_CREDENTIALS.accessKeyId,
+  OSS_ACCESS_KEY_SECRET: MOCK_CREDENTIALS.secretAccessKey,
+}
+
+/** A loopback mock OSS/S3 that checks signatures, and a scratch directory named `prefix…`. */
+export async function startSignedMock(
+  prefix: string,
+): Promise<{ oss: MockOss; server: MockOssServer; dir: string }> {
+  const oss = new MockOss({ credentials: MOCK_CREDENTIALS })
+  const server = await startMockOss({ oss })
+  return { oss, server, dir: await mkdtemp(join(tmpdir(), prefix)) }
+}
+
+/** Closes what {@link startSignedMock} started and removes its directory. */
+export async function stopSignedMock(mock: { server: MockOssServer; dir: string }): Promise<void> {
+  await mock.server.close()
+  await rm(mock.dir, { recursive: true, force: true })
+}
+
+/** A fresh environment with the mock's credentials, real files and ali-oss factory. */
+export function signedEnv(extra: Readonly<Record<string, string>> = {}) {
+  return fakeEnvironment({
+    files: filePlaces,
+    aliOss: aliOssFactory({}),
+    env: { ...MOCK_ENV, ...extra },
+  })
 }

@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo, Socket } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { isTransportError } from '@resumable/core'
 import { makeBytes } from '@resumable/testkit'
@@ -14,6 +10,7 @@ import { nodeWire, noProxyMatcher, proxyFromEnv } from '../src/node.ts'
 import { connectAnswer } from '../src/wire/http1-connection.ts'
 import type { WireResponse } from '../src/wire/wire.ts'
 import { type ForwardProxy, startForwardProxy } from './helpers/forward-proxy.ts'
+import { selfSigned } from './helpers/self-signed.ts'
 
 // The node wire through an HTTP proxy: absolute form for http:, CONNECT tunnels for https:,
 // Basic credentials for the proxy only, NO_PROXY, and the environment defaultNodeWire reads.
@@ -238,7 +235,6 @@ describe('nodeWire through an HTTP proxy, to an http: origin', () => {
 })
 
 describe('nodeWire through an HTTP proxy, to an https: origin (CONNECT)', () => {
-  let certDir: string | undefined
   let ca: string | undefined
   let origin: Origin | undefined
   let proxy: ForwardProxy
@@ -248,34 +244,10 @@ describe('nodeWire through an HTTP proxy, to an https: origin (CONNECT)', () => 
     proxy = await startForwardProxy()
     guarded = await startForwardProxy({ credentials: { user: USER, pass: PASS } })
     split = await startForwardProxy({ splitConnectAnswer: true })
-    certDir = mkdtempSync(join(tmpdir(), 'resumable-proxy-tls-'))
-    try {
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'rsa:2048',
-          '-nodes',
-          '-days',
-          '1',
-          '-subj',
-          '/CN=127.0.0.1',
-          '-addext',
-          'subjectAltName=IP:127.0.0.1',
-          '-keyout',
-          join(certDir, 'key.pem'),
-          '-out',
-          join(certDir, 'cert.pem'),
-        ],
-        { stdio: 'ignore' },
-      )
-      ca = readFileSync(join(certDir, 'cert.pem'), 'latin1')
-      const key = readFileSync(join(certDir, 'key.pem'))
-      origin = await startOrigin((h) => createHttpsServer({ key, cert: ca }, h), 'https')
-    } catch {
-      origin = undefined
+    const tls = selfSigned({ ipSan: true })
+    if (tls) {
+      ca = tls.cert
+      origin = await startOrigin((h) => createHttpsServer(tls, h), 'https')
     }
   })
   after(async () => {
@@ -283,7 +255,6 @@ describe('nodeWire through an HTTP proxy, to an https: origin (CONNECT)', () => 
     await guarded.close()
     await split.close()
     await origin?.close()
-    if (certDir) rmSync(certDir, { recursive: true, force: true })
   })
 
   const NO_OPENSSL = 'openssl is not installed: no certificate to test with'

@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo, Socket } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { isTransportError, type TransportError } from '@resumable/core'
 import { collect, makeBytes } from '@resumable/testkit'
@@ -17,6 +13,7 @@ import {
   type Wire,
 } from '../src/index.node.ts'
 import { nodeWire } from '../src/node.ts'
+import { selfSigned } from './helpers/self-signed.ts'
 
 // The seam between the shared HTTP layer and the Node wire, over real loopback sockets: signed
 // requests never follow redirects, user metadata survives, real network faults are classified.
@@ -228,7 +225,6 @@ describe('the Node build of the main entry', () => {
 describe('real network faults through the node wire are classified', () => {
   let dropper: Recorder
   let https: Recorder | undefined
-  let certDir: string | undefined
   before(async () => {
     dropper = await record((req, res) => {
       if (req.url === '/before-headers') {
@@ -241,47 +237,19 @@ describe('real network faults through the node wire are classified', () => {
       res.write(bytes.subarray(0, 65536))
       setTimeout(() => req.socket.destroy(), 20)
     })
-    certDir = mkdtempSync(join(tmpdir(), 'resumable-tls-'))
-    try {
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'rsa:2048',
-          '-nodes',
-          '-days',
-          '1',
-          '-subj',
-          '/CN=127.0.0.1',
-          '-keyout',
-          join(certDir, 'key.pem'),
-          '-out',
-          join(certDir, 'cert.pem'),
-        ],
-        { stdio: 'ignore' },
-      )
+    const tls = selfSigned()
+    if (tls) {
       const seen: IncomingMessage['headers'][] = []
-      const server = createHttpsServer(
-        {
-          key: readFileSync(join(certDir, 'key.pem')),
-          cert: readFileSync(join(certDir, 'cert.pem')),
-        },
-        (req, res) => {
-          seen.push(req.headers)
-          serveObject(req, res)
-        },
-      )
+      const server = createHttpsServer(tls, (req, res) => {
+        seen.push(req.headers)
+        serveObject(req, res)
+      })
       https = await listen(server, seen, 'https')
-    } catch {
-      https = undefined
     }
   })
   after(async () => {
     await dropper.close()
     await https?.close()
-    if (certDir) rmSync(certDir, { recursive: true, force: true })
   })
 
   it('a refused port is a retryable network error', async () => {
