@@ -19,6 +19,7 @@ export function errorCode(error: unknown): string | undefined {
 
 /** Maps an fs failure to a TargetError with a message a user can act on. */
 export function toTargetError(error: unknown, action: string, path: string): TargetError {
+  if (error instanceof TargetError) return error
   const code = errorCode(error)
   const kind = (code && KINDS[code]) || 'io'
   const hint =

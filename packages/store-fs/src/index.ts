@@ -41,3 +41,4 @@ export {
   resolveInside,
 } from './safe-destination.ts'
 export { windowsNameProblem } from './windows-names.ts'
+export { WRITE_SLICE } from './write-thread.ts'

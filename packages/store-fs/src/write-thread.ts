@@ -1,0 +1,161 @@
+import { Worker } from 'node:worker_threads'
+
+/**
+ * Bytes per `pwrite` of the write thread: 16 KiB. Linux sizes the page-cache folios of a buffered
+ * write by the length of the call; on a VM whose freed memory goes back to the host (free page
+ * reporting), folios above 32 KiB come from memory the host must fault in again, and a 1 MiB
+ * `pwrite` costs up to 17× the CPU of sixty-four 16 KiB ones (`dd`, BENCHMARKS.md). rclone
+ * writes 32 KiB at a time for the same reason it is fast here.
+ */
+export const WRITE_SLICE: number = 16 * 1024
+
+/** Staging memory per message for bytes not already in shared memory. */
+const STAGE_BYTES = 1024 * 1024
+/** Staging buffers filled ahead of the thread, per call. */
+const STAGES_IN_FLIGHT = 4
+
+// CommonJS, evaluated by the thread: a module file would have to be found beside a bundle.
+const THREAD_SOURCE = `
+const { parentPort } = require('node:worker_threads')
+const { writeSync } = require('node:fs')
+parentPort.on('message', (m) => {
+  const bytes = new Uint8Array(m.buffer, m.byteOffset, m.length)
+  try {
+    for (let done = 0; done < m.length; ) {
+      const n = writeSync(m.fd, bytes, done, Math.min(m.slice, m.length - done), m.position + done)
+      if (n <= 0) throw Object.assign(new Error('write returned ' + n), { code: 'EIO' })
+      done += n
+    }
+    parentPort.postMessage({ id: m.id })
+  } catch (error) {
+    parentPort.postMessage({ id: m.id, code: error && error.code, message: String(error && error.message) })
+  }
+})`
+
+/** The thread itself failed (it could not start, or it stopped): the bytes may be written another way. */
+export class WriteThreadGone extends Error {
+  override readonly name = 'WriteThreadGone'
+}
+
+interface Pending {
+  resolve(): void
+  reject(error: Error): void
+}
+
+interface Reply {
+  readonly id: number
+  readonly code?: string
+  readonly message?: string
+}
+
+/**
+ * One background thread that writes for every FileTarget of the process, each call as a run of
+ * `pwrite`s of `slice` bytes. Bytes in a SharedArrayBuffer are read where they are; others are
+ * copied once into shared staging memory. The thread keeps the process alive only while a write
+ * is in flight.
+ */
+export class WriteThread {
+  readonly #worker: Worker
+  readonly #pending = new Map<number, Pending>()
+  readonly #stages: Uint8Array[] = []
+  #nextId = 0
+  #broken: Error | undefined
+
+  private constructor(worker: Worker) {
+    this.#worker = worker
+    worker.on('message', (reply: Reply) => this.#settle(reply))
+    worker.on('error', (error: Error) =>
+      this.#fail(
+        new WriteThreadGone(`the write thread failed: ${error.message}`, { cause: error }),
+      ),
+    )
+    worker.on('exit', (code: number) =>
+      this.#fail(new WriteThreadGone(`the write thread exited (${code})`)),
+    )
+    worker.unref()
+  }
+
+  static #shared: WriteThread | undefined
+  static #unavailable = false
+
+  /** The process's write thread, started on first use; undefined where threads cannot start. */
+  static shared(): WriteThread | undefined {
+    const current = WriteThread.#shared
+    if (current && !current.#broken) return current
+    // One thread per process: after it failed, writes take the pool.
+    if (current) WriteThread.#unavailable = true
+    // Deno's FileHandle.fd names a resource of the thread that opened it, not a descriptor
+    // another thread can write to.
+    if (WriteThread.#unavailable || 'Deno' in globalThis) return undefined
+    try {
+      // No inherited flags: `--input-type=module` would make the source ESM, and a loader such
+      // as `--import tsx` would only slow the thread's start.
+      WriteThread.#shared = new WriteThread(new Worker(THREAD_SOURCE, { eval: true, execArgv: [] }))
+      return WriteThread.#shared
+    } catch {
+      WriteThread.#unavailable = true
+      return undefined
+    }
+  }
+
+  /**
+   * Writes all of `data` at `position` of `fd`; rejects with the system error (its `code` kept),
+   * or with WriteThreadGone when the thread itself failed.
+   */
+  async write(fd: number, data: Uint8Array, position: number, slice: number): Promise<void> {
+    if (data.buffer instanceof SharedArrayBuffer) return this.#post(fd, data, position, slice)
+    const running: { done: Promise<void>; stage: Uint8Array }[] = []
+    try {
+      for (let at = 0; at < data.length; at += STAGE_BYTES) {
+        const oldest = running.length === STAGES_IN_FLIGHT ? running.shift() : undefined
+        if (oldest) {
+          try {
+            await oldest.done
+          } finally {
+            // Answered (or the thread is gone): its stage may be filled again.
+            this.#stages.push(oldest.stage)
+          }
+        }
+        const piece = data.subarray(at, at + STAGE_BYTES)
+        const stage = this.#stages.pop() ?? new Uint8Array(new SharedArrayBuffer(STAGE_BYTES))
+        stage.set(piece)
+        const done = this.#post(fd, stage.subarray(0, piece.length), position + at, slice)
+        running.push({ done, stage })
+      }
+      await Promise.all(running.map((r) => r.done))
+    } finally {
+      // A stage is reused only once the thread has answered for it (or is gone).
+      await Promise.allSettled(running.map((r) => r.done))
+      for (const r of running) this.#stages.push(r.stage)
+    }
+  }
+
+  #post(fd: number, bytes: Uint8Array, position: number, slice: number): Promise<void> {
+    if (this.#broken) return Promise.reject(this.#broken)
+    const id = this.#nextId++
+    const done = new Promise<void>((resolve, reject) => this.#pending.set(id, { resolve, reject }))
+    if (this.#pending.size === 1) this.#worker.ref()
+    const { buffer, byteOffset, length } = bytes
+    this.#worker.postMessage({ id, fd, buffer, byteOffset, length, position, slice })
+    return done
+  }
+
+  #settle(reply: Reply): void {
+    const pending = this.#pending.get(reply.id)
+    if (!pending) return
+    this.#pending.delete(reply.id)
+    if (this.#pending.size === 0) this.#worker.unref()
+    if (reply.code === undefined && reply.message === undefined) pending.resolve()
+    else
+      pending.reject(
+        Object.assign(new Error(reply.message ?? 'write failed'), { code: reply.code }),
+      )
+  }
+
+  #fail(error: Error): void {
+    this.#broken ??= error
+    for (const pending of this.#pending.values()) pending.reject(error)
+    this.#pending.clear()
+    this.#worker.unref()
+  }
+}

@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { closeSync, openSync } from 'node:fs'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import process from 'node:process'
+import { after, before, describe, it } from 'node:test'
+import { OptionsError } from '@resumable/core'
+import { FileTarget, WRITE_SLICE } from '@resumable/store-fs'
+import { WriteThread } from '../src/write-thread.ts'
+
+const isDeno = 'Deno' in globalThis
+const MiB = 1024 * 1024
+let root = ''
+before(async () => {
+  root = await mkdtemp(join(tmpdir(), 'store-fs-thread-'))
+})
+after(async () => {
+  await rm(root, { recursive: true, force: true })
+})
+
+/** `length` bytes of a pattern that differs at every offset, from `seed`. */
+function pattern(length: number, seed: number): Uint8Array {
+  const out = new Uint8Array(length)
+  for (let i = 0; i < length; i++) out[i] = (i * 31 + seed * 7 + (i >> 12)) & 0xff
+  return out
+}
+
+describe('FileTarget write thread', () => {
+  it('runs on Node and Bun; Deno, whose descriptors belong to one thread, writes on its pool', () => {
+    assert.equal(WriteThread.shared() === undefined, isDeno)
+  })
+
+  it('writes land byte-identical at their offsets: shared and plain memory, across slice and staging bounds', async () => {
+    const dest = join(root, 'mixed.bin')
+    // Out of order; lengths that are not multiples of a slice, one over a staging buffer (1 MiB).
+    const pieces = [
+      { at: 3 * MiB + 5, bytes: pattern(WRITE_SLICE * 3 + 17, 1) },
+      { at: 0, bytes: pattern(MiB + 4099, 2) },
+      { at: MiB + 4099, bytes: pattern(2 * MiB - 4099 + 5, 3) },
+      { at: 3 * MiB + 5 + WRITE_SLICE * 3 + 17, bytes: pattern(1, 4) },
+    ]
+    const size = 3 * MiB + 5 + WRITE_SLICE * 3 + 18
+    const target = new FileTarget(dest)
+    await target.open({ size, resume: false })
+    const expected = new Uint8Array(size)
+    for (const [i, { at, bytes }] of pieces.entries()) {
+      expected.set(bytes, at)
+      // Every other piece from the target's own (shared) buffer, as the engine hands them over.
+      const data = i % 2 === 0 ? target.writeBuffer(bytes.length) : new Uint8Array(bytes.length)
+      data.set(bytes)
+      await target.write(at, data)
+    }
+    await target.writeChunks(0, [pattern(10, 5), pattern(WRITE_SLICE + 1, 6)])
+    expected.set(pattern(10, 5), 0)
+    expected.set(pattern(WRITE_SLICE + 1, 6), 10)
+    await target.sync()
+    await target.commit()
+    assert.deepEqual(new Uint8Array(await readFile(dest)), expected)
+  })
+
+  it('writeBuffer gives shared memory when writes go through the thread, plain memory with writeSlice 0', () => {
+    const threaded = new FileTarget(join(root, 'x.bin')).writeBuffer(64)
+    assert.equal(threaded.buffer instanceof SharedArrayBuffer, !isDeno)
+    assert.equal(threaded.length, 64)
+    const pooled = new FileTarget(join(root, 'y.bin'), { writeSlice: 0 }).writeBuffer(64)
+    assert.equal(pooled.buffer instanceof SharedArrayBuffer, false)
+  })
+
+  it('a write the system refuses rejects with its code (EBADF: a descriptor opened read-only)', async (t) => {
+    const thread = WriteThread.shared()
+    if (!thread) return t.skip('no write thread on this runtime')
+    const path = join(root, 'read-only.bin')
+    await writeFile(path, 'x')
+    const fd = openSync(path, 'r')
+    try {
+      await assert.rejects(thread.write(fd, new Uint8Array(10), 0, WRITE_SLICE), { code: 'EBADF' })
+      // The thread goes on serving later writes.
+      const writable = openSync(path, 'r+')
+      try {
+        await thread.write(writable, new Uint8Array([7, 8]), 0, WRITE_SLICE)
+      } finally {
+        closeSync(writable)
+      }
+      assert.deepEqual(new Uint8Array(await readFile(path)), new Uint8Array([7, 8]))
+    } finally {
+      closeSync(fd)
+    }
+  })
+
+  it('writeSlice must be a whole number of bytes ≥ 0', () => {
+    for (const writeSlice of [-1, 1.5, Number.NaN]) {
+      assert.throws(() => new FileTarget(join(root, 'z.bin'), { writeSlice }), OptionsError)
+    }
+  })
+
+  it('the thread does not keep a process alive once its writes are answered', (t) => {
+    if (isDeno) return t.skip('no write thread on this runtime')
+    const dest = join(root, 'child.bin')
+    const source = `
+      const { FileTarget } = await import(${JSON.stringify(new URL('../src/index.ts', import.meta.url).href)})
+      const target = new FileTarget(${JSON.stringify(dest)})
+      await target.open({ size: 3, resume: false })
+      await target.write(0, new Uint8Array([1, 2, 3]))
+      await target.commit()
+      console.log('committed')`
+    const child = spawnSync(
+      process.execPath,
+      'Bun' in globalThis
+        ? ['--conditions=@resumable/source', '-e', source]
+        : [
+            '--conditions=@resumable/source',
+            '--import',
+            'tsx',
+            '--input-type=module',
+            '-e',
+            source,
+          ],
+      { encoding: 'utf8', timeout: 20_000 },
+    )
+    assert.equal(child.error, undefined, 'the child exited on its own within 20 s')
+    assert.equal(child.status, 0, child.stderr)
+    assert.match(child.stdout, /committed/)
+  })
+})
