@@ -38,6 +38,8 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '16' },
     modes: { type: 'string', default: 's3,oss' },
     dir: { type: 'string', default: tmpdir() },
+    // A CLI bundle of earlier code, run as one more contender in the same rounds (A/B by hand).
+    before: { type: 'string' },
   },
 })
 const small = Number(values.small)
@@ -82,12 +84,12 @@ interface Contender {
 const baseEnv = Object.fromEntries(
   Object.entries(process.env).filter(([k]) => !/^(AWS_|OSS_|RCLONE_)/.test(k)),
 )
-const resumable = (mode: 's3' | 'oss'): Contender => ({
-  name: `resumable (${mode})`,
+const resumable = (mode: 's3' | 'oss', cli = CLI, label = ''): Contender => ({
+  name: `resumable${label} (${mode})`,
   command: (prefix, dest) => ({
     file: process.execPath,
     args: [
-      CLI,
+      cli,
       'get',
       mode === 's3' ? `s3://bench/${prefix}` : `oss://bench/${prefix}`,
       dest,
@@ -196,7 +198,8 @@ const median = (xs: number[]): number => {
 const rows: string[] = []
 try {
   for (const mode of values.modes.split(',') as ('s3' | 'oss')[]) {
-    const contenders = [resumable(mode), rclone, rcloneThenSync]
+    const before = values.before ? [resumable(mode, values.before, ' before')] : []
+    const contenders = [resumable(mode), ...before, rclone, rcloneThenSync]
     for (const set of sets) {
       const samples = new Map<string, RunSample[]>(contenders.map((c) => [c.name, []]))
       for (let round = 0; round < roundCount; round++) {

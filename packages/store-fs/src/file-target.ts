@@ -172,8 +172,7 @@ export class FileTarget implements Target {
   /** Positional write; loops until every byte is written (short writes happen). */
   write(offset: number, data: Uint8Array): Promise<void> {
     return this.#oneAtATime(async () => {
-      await this.#writeAt(offset, data)
-      this.#written(data.length)
+      this.#written(await this.#writeAt(offset, [data]))
     })
   }
 
@@ -182,18 +181,15 @@ export class FileTarget implements Target {
     return this.#oneAtATime(async () => {
       const handle = this.#open()
       let pending = chunks.filter((chunk) => chunk.length > 0)
+      // The write thread packs them into its messages; a FileHandle without writev (some
+      // runtimes) takes them call by call.
+      if (this.#thread() || typeof handle.writev !== 'function') {
+        this.#written(await this.#writeAt(offset, pending))
+        return
+      }
       let position = offset
       try {
         while (pending.length > 0) {
-          // Through the write thread, or where FileHandle lacks writev: chunk by chunk.
-          if (this.#thread() || typeof handle.writev !== 'function') {
-            for (const chunk of pending) {
-              await this.#writeAt(position, chunk)
-              position += chunk.length
-            }
-            this.#written(position - offset)
-            return
-          }
           const { bytesWritten } = await handle.writev(pending, position)
           position += bytesWritten
           pending = afterWritten(pending, bytesWritten)
@@ -236,25 +232,36 @@ export class FileTarget implements Target {
     return this.#writeSlice > 0 ? WriteThread.shared() : undefined
   }
 
-  async #writeAt(offset: number, data: Uint8Array): Promise<void> {
+  /**
+   * Writes `chunks` back to back from `offset`, every byte (short writes happen): through the
+   * write thread, else call by call on the runtime's pool. Resolves to the bytes written.
+   */
+  async #writeAt(offset: number, chunks: readonly Uint8Array[]): Promise<number> {
     const handle = this.#open()
+    let total = 0
+    for (const chunk of chunks) total += chunk.length
     try {
-      let done = 0
       const thread = this.#thread()
+      let done = false
       if (thread) {
         try {
-          await thread.write(handle.fd, data, offset, this.#writeSlice)
-          done = data.length
+          await thread.write(handle.fd, chunks, offset, this.#writeSlice)
+          done = true
         } catch (error) {
           // A thread that could not start or stopped leaves the bytes to the pool, now and later.
           if (!(error instanceof WriteThreadGone)) throw error
         }
       }
-      while (done < data.length) {
-        const { bytesWritten } = await handle.write(data, done, data.length - done, offset + done)
-        done += bytesWritten
+      let position = offset
+      for (const chunk of done ? [] : chunks) {
+        for (let at = 0; at < chunk.length; ) {
+          const { bytesWritten } = await handle.write(chunk, at, chunk.length - at, position + at)
+          at += bytesWritten
+        }
+        position += chunk.length
       }
-      this.#end = Math.max(this.#end, offset + data.length)
+      this.#end = Math.max(this.#end, offset + total)
+      return total
     } catch (error) {
       throw toTargetError(error, 'write to', this.tempPath)
     }

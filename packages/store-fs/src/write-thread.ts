@@ -2,10 +2,10 @@ import { Worker } from 'node:worker_threads'
 
 /**
  * Bytes per `pwrite` of the write thread: 16 KiB. Linux sizes the page-cache folios of a buffered
- * write by the length of the call; on a VM whose freed memory goes back to the host (free page
- * reporting), folios above 32 KiB come from memory the host must fault in again, and a 1 MiB
- * `pwrite` costs up to 17× the CPU of sixty-four 16 KiB ones (`dd`, BENCHMARKS.md). rclone
- * writes 32 KiB at a time for the same reason it is fast here.
+ * write by the length of the call, and on a VM that hands freed memory back to its host the copy
+ * into large folios waits on the host: there a 1 MiB `pwrite` cost up to 17× the system CPU of
+ * sixty-four 16 KiB ones, and calls of at most 16 KiB were the one steady shape (`dd` and Node
+ * figures in BENCHMARKS.md). rclone, fast on that machine, writes 32 KiB per call.
  */
 export const WRITE_SLICE: number = 16 * 1024
 
@@ -99,34 +99,58 @@ export class WriteThread {
   }
 
   /**
-   * Writes all of `data` at `position` of `fd`; rejects with the system error (its `code` kept),
-   * or with WriteThreadGone when the thread itself failed.
+   * Writes `chunks` back to back from `position` of `fd`; rejects with the system error (its
+   * `code` kept), or with WriteThreadGone when the thread itself failed. One chunk in shared memory
+   * is read where it is; other bytes are packed into shared staging buffers, one message each.
    */
-  async write(fd: number, data: Uint8Array, position: number, slice: number): Promise<void> {
-    if (data.buffer instanceof SharedArrayBuffer) return this.#post(fd, data, position, slice)
+  async write(
+    fd: number,
+    chunks: readonly Uint8Array[],
+    position: number,
+    slice: number,
+  ): Promise<void> {
+    const [only] = chunks
+    if (chunks.length === 1 && only && only.buffer instanceof SharedArrayBuffer)
+      return this.#post(fd, only, position, slice)
     const running: { done: Promise<void>; stage: Uint8Array }[] = []
-    try {
-      for (let at = 0; at < data.length; at += STAGE_BYTES) {
-        const oldest = running.length === STAGES_IN_FLIGHT ? running.shift() : undefined
-        if (oldest) {
-          try {
-            await oldest.done
-          } finally {
-            // Answered (or the thread is gone): its stage may be filled again.
-            this.#stages.push(oldest.stage)
-          }
+    let stage: Uint8Array | undefined
+    let filled = 0
+    let at = position
+    const send = async (): Promise<void> => {
+      if (!stage || filled === 0) return
+      const done = this.#post(fd, stage.subarray(0, filled), at, slice)
+      running.push({ done, stage })
+      at += filled
+      stage = undefined
+      filled = 0
+      const oldest = running.length === STAGES_IN_FLIGHT ? running.shift() : undefined
+      if (oldest) {
+        try {
+          await oldest.done
+        } finally {
+          // Answered (or the thread is gone): its stage may be filled again.
+          this.#stages.push(oldest.stage)
         }
-        const piece = data.subarray(at, at + STAGE_BYTES)
-        const stage = this.#stages.pop() ?? new Uint8Array(new SharedArrayBuffer(STAGE_BYTES))
-        stage.set(piece)
-        const done = this.#post(fd, stage.subarray(0, piece.length), position + at, slice)
-        running.push({ done, stage })
       }
+    }
+    try {
+      for (const chunk of chunks) {
+        for (let from = 0; from < chunk.length; ) {
+          stage ??= this.#stages.pop() ?? new Uint8Array(new SharedArrayBuffer(STAGE_BYTES))
+          const n = Math.min(stage.length - filled, chunk.length - from)
+          stage.set(chunk.subarray(from, from + n), filled)
+          filled += n
+          from += n
+          if (filled === stage.length) await send()
+        }
+      }
+      await send()
       await Promise.all(running.map((r) => r.done))
     } finally {
       // A stage is reused only once the thread has answered for it (or is gone).
       await Promise.allSettled(running.map((r) => r.done))
       for (const r of running) this.#stages.push(r.stage)
+      if (stage) this.#stages.push(stage)
     }
   }
 

@@ -55,6 +55,14 @@ describe('FileTarget write thread', () => {
     await target.writeChunks(0, [pattern(10, 5), pattern(WRITE_SLICE + 1, 6)])
     expected.set(pattern(10, 5), 0)
     expected.set(pattern(WRITE_SLICE + 1, 6), 10)
+    // Many small chunks, as a body arrives: packed into staging buffers across their 1 MiB bound.
+    const small = Array.from({ length: 300 }, (_, i) => pattern(5000 + (i % 7), 10 + i))
+    let at = MiB
+    await target.writeChunks(at, small)
+    for (const chunk of small) {
+      expected.set(chunk, at)
+      at += chunk.length
+    }
     await target.sync()
     await target.commit()
     assert.deepEqual(new Uint8Array(await readFile(dest)), expected)
@@ -75,11 +83,13 @@ describe('FileTarget write thread', () => {
     await writeFile(path, 'x')
     const fd = openSync(path, 'r')
     try {
-      await assert.rejects(thread.write(fd, new Uint8Array(10), 0, WRITE_SLICE), { code: 'EBADF' })
+      await assert.rejects(thread.write(fd, [new Uint8Array(10)], 0, WRITE_SLICE), {
+        code: 'EBADF',
+      })
       // The thread goes on serving later writes.
       const writable = openSync(path, 'r+')
       try {
-        await thread.write(writable, new Uint8Array([7, 8]), 0, WRITE_SLICE)
+        await thread.write(writable, [new Uint8Array([7, 8])], 0, WRITE_SLICE)
       } finally {
         closeSync(writable)
       }
