@@ -111,8 +111,9 @@ describe('FileTarget write thread', () => {
     const source = `
       const { FileTarget } = await import(${JSON.stringify(new URL('../src/index.ts', import.meta.url).href)})
       const target = new FileTarget(${JSON.stringify(dest)})
-      await target.open({ size: 3, resume: false })
-      await target.write(0, new Uint8Array([1, 2, 3]))
+      await target.open({ size: 262144, resume: false })
+      // Large enough for the thread (smaller writes take the pool in one call).
+      await target.write(0, new Uint8Array(262144).fill(7))
       await target.commit()
       console.log('committed')`
     const child = spawnSync(
