@@ -160,11 +160,6 @@ export interface Target {
    * copying them into a buffer first (one copy less per byte). Not durable until `sync` resolves.
    */
   writeChunks?(offset: number, chunks: readonly Uint8Array[]): Promise<void>
-  /**
-   * Optional: memory for the engine's write buffers, which it fills and passes to `write`. A
-   * Target that writes from another thread gives shared memory here, so its writes need no copy.
-   */
-  writeBuffer?(byteLength: number): Uint8Array
   /** Reads back `length` bytes at `offset` (used to re-verify resumed parts). */
   read(offset: number, length: number): Promise<Uint8Array>
   /** Durability barrier: every write that resolved before this call is durable when it resolves. */

@@ -124,8 +124,7 @@ export async function runParts(ctx: RunContext, writer: CheckpointWriter): Promi
     // buffer to copy them into, unless a transport lends its chunks.
     let buffer: Uint8Array | undefined
     const writeBuffer = (): Uint8Array => {
-      const size = Math.min(options.writeBufferSize, Math.max(1, state.plan.partSize))
-      buffer ??= options.target.writeBuffer?.(size) ?? new Uint8Array(size)
+      buffer ??= new Uint8Array(Math.min(options.writeBufferSize, Math.max(1, state.plan.partSize)))
       return buffer
     }
     while (!stop.signal.aborted) {

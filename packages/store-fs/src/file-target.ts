@@ -224,16 +224,6 @@ export class FileTarget implements Target {
     return run
   }
 
-  /**
-   * Memory for the engine's write buffers: shared with the write thread, which then reads the
-   * bytes where they are instead of from a copy.
-   */
-  writeBuffer(byteLength: number): Uint8Array {
-    return this.#thread()
-      ? new Uint8Array(new SharedArrayBuffer(byteLength))
-      : new Uint8Array(byteLength)
-  }
-
   /** The write thread, when this target writes through one (and for a write of `bytes`, if given). */
   #thread(bytes = THREAD_MIN_BYTES): WriteThread | undefined {
     return this.#writeSlice > 0 && bytes >= THREAD_MIN_BYTES ? WriteThread.shared() : undefined

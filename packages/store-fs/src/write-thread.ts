@@ -50,8 +50,7 @@ interface Reply {
 
 /**
  * One background thread that writes for every FileTarget of the process, each call as a run of
- * `pwrite`s of `slice` bytes. Bytes in a SharedArrayBuffer are read where they are; others are
- * copied once into shared staging memory. The thread keeps the process alive only while a write
+ * `pwrite`s of `slice` bytes, from shared staging memory the bytes are copied into. The thread keeps the process alive only while a write
  * is in flight.
  */
 export class WriteThread {
@@ -100,8 +99,8 @@ export class WriteThread {
 
   /**
    * Writes `chunks` back to back from `position` of `fd`; rejects with the system error (its
-   * `code` kept), or with WriteThreadGone when the thread itself failed. One chunk in shared memory
-   * is read where it is; other bytes are packed into shared staging buffers, one message each.
+   * `code` kept), or with WriteThreadGone when the thread itself failed. The bytes are packed into
+   * shared staging buffers of 1 MiB, one message each.
    */
   async write(
     fd: number,
@@ -109,9 +108,11 @@ export class WriteThread {
     position: number,
     slice: number,
   ): Promise<void> {
-    const [only] = chunks
-    if (chunks.length === 1 && only && only.buffer instanceof SharedArrayBuffer)
-      return this.#post(fd, only, position, slice)
+    // Bytes are always staged: V8 copies into shared memory with relaxed atomic stores, a word at a
+    // time when source and destination are aligned alike, a byte at a time when not. A body chunk
+    // copied into a shared write buffer is misaligned as often as not (0.30–0.36 s per GiB against
+    // 0.04–0.07 aligned, BENCHMARKS.md), so the engine fills plain memory at memcpy speed and the
+    // write buffer's halves, which start aligned, are staged here a word at a time.
     const running: { done: Promise<void>; stage: Uint8Array }[] = []
     let stage: Uint8Array | undefined
     let filled = 0
