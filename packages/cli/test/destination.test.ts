@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import process from 'node:process'
 import { after, before, describe, it } from 'node:test'
 import { crc64 } from '@resumable/core'
 import { type MockOssServer, startMockOss } from '@resumable/testkit/node'
@@ -11,7 +10,7 @@ import { aliOssFactory } from '../src/ali-oss-factory.ts'
 import { objectFileName, safeFileName } from '../src/destination.ts'
 import { filePlaces } from '../src/file-places.ts'
 import { main } from '../src/main.ts'
-import { fakeEnvironment } from './helpers.ts'
+import { fakeEnvironment, inNewDirectory } from './helpers.ts'
 
 let server: MockOssServer
 let dir = ''
@@ -92,17 +91,12 @@ describe('destination directories', () => {
 
   it('an omitted destination means the current directory', async () => {
     const cwd = join(dir, 'cwd')
-    await mkdir(cwd)
-    const before = process.cwd()
-    process.chdir(cwd)
-    try {
+    await inNewDirectory(cwd, async () => {
       const { cli, out } = real()
       assert.equal(await main(['get', url(), '--json'], cli), 0)
       const first = JSON.parse(out[0] ?? '{}') as { type: string; destination: string }
       assert.deepEqual([first.type, first.destination], ['destination', 'naïve file.bin'])
-    } finally {
-      process.chdir(before)
-    }
+    })
     assert.deepEqual(await readdir(cwd), ['naïve file.bin'])
     assert.equal(await crcOf(join(cwd, 'naïve file.bin')), crc)
   })

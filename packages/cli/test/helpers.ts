@@ -1,6 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import process from 'node:process'
 import { MockOss } from '@resumable/testkit'
 import { type MockOssServer, startMockOss } from '@resumable/testkit/node'
 import { aliOssFactory } from '../src/ali-oss-factory.ts'
@@ -58,4 +59,16 @@ export function signedEnv(extra: Readonly<Record<string, string>> = {}) {
     aliOss: aliOssFactory({}),
     env: { ...MOCK_ENV, ...extra },
   })
+}
+
+/** Runs `run` with a new directory `path` as the current directory, then goes back. */
+export async function inNewDirectory<T>(path: string, run: () => Promise<T>): Promise<T> {
+  await mkdir(path)
+  const before = process.cwd()
+  process.chdir(path)
+  try {
+    return await run()
+  } finally {
+    process.chdir(before)
+  }
 }

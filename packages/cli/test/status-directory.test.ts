@@ -3,12 +3,11 @@ import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import process from 'node:process'
 import { after, before, describe, it } from 'node:test'
 import { type MockOssServer, startMockOss } from '@resumable/testkit/node'
 import { filePlaces } from '../src/file-places.ts'
 import { main } from '../src/main.ts'
-import { fakeEnvironment } from './helpers.ts'
+import { fakeEnvironment, inNewDirectory } from './helpers.ts'
 
 // `get <url> dir/` saves as dir/<object name>: `status dir/` and `cancel dir/` must find it there.
 let server: MockOssServer
@@ -115,11 +114,7 @@ describe('status / cancel on a directory', () => {
   })
 
   it('`get <url>` without dest (the current directory), then `status` and `cancel` without dest', async () => {
-    const here = join(dir, 'cwd')
-    await mkdir(here)
-    const before = process.cwd()
-    process.chdir(here)
-    try {
+    await inNewDirectory(join(dir, 'cwd'), async () => {
       await stoppedGet(undefined)
       assert.equal(existsSync('report.bin.resumable-part'), true)
       const status = real()
@@ -131,8 +126,6 @@ describe('status / cancel on a directory', () => {
       assert.equal(await main(['cancel'], cancel.cli), 0, cancel.text())
       assert.match(cancel.text(), /current directory holds one download in progress: report\.bin/)
       assert.deepEqual(await readdir('.'), [])
-    } finally {
-      process.chdir(before)
-    }
+    })
   })
 })

@@ -125,24 +125,8 @@ export class FileTarget implements Target {
       privateTempPath === undefined ? new LockFile(`${this.id}${LOCK_SUFFIX}`) : undefined
     this.#overwrite = options.overwrite ?? false
     this.#preallocate = options.preallocate ?? false
-    const flushAfter = options.flushAfter ?? FLUSH_AFTER
-    if (!Number.isSafeInteger(flushAfter) || flushAfter < 0) {
-      throw new OptionsError('flushAfter', `flushAfter must be a whole number of bytes ≥ 0`, {
-        min: 0,
-        received: flushAfter,
-        unit: 'bytes',
-      })
-    }
-    this.#flushAfter = flushAfter
-    const writeSlice = options.writeSlice ?? WRITE_SLICE
-    if (!Number.isSafeInteger(writeSlice) || writeSlice < 0) {
-      throw new OptionsError('writeSlice', `writeSlice must be a whole number of bytes ≥ 0`, {
-        min: 0,
-        received: writeSlice,
-        unit: 'bytes',
-      })
-    }
-    this.#writeSlice = writeSlice
+    this.#flushAfter = wholeBytes('flushAfter', options.flushAfter ?? FLUSH_AFTER)
+    this.#writeSlice = wholeBytes('writeSlice', options.writeSlice ?? WRITE_SLICE)
   }
 
   /** Checks the destination, takes the lock, and creates or reopens the temporary file. */
@@ -224,8 +208,8 @@ export class FileTarget implements Target {
     return run
   }
 
-  /** The write thread, when this target writes through one (and for a write of `bytes`, if given). */
-  #thread(bytes = THREAD_MIN_BYTES): WriteThread | undefined {
+  /** The write thread, for a write of `bytes`, when this target writes through one. */
+  #thread(bytes: number): WriteThread | undefined {
     return this.#writeSlice > 0 && bytes >= THREAD_MIN_BYTES ? WriteThread.shared() : undefined
   }
 
@@ -468,6 +452,18 @@ export class FileTarget implements Target {
     await this.#flushing
     await handle?.close().catch(() => undefined)
   }
+}
+
+/** `value`, a byte count option: a whole number ≥ 0, else OptionsError. */
+function wholeBytes(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new OptionsError(name, `${name} must be a whole number of bytes ≥ 0`, {
+      min: 0,
+      received: value,
+      unit: 'bytes',
+    })
+  }
+  return value
 }
 
 function byteLength(chunks: readonly Uint8Array[]): number {
