@@ -11,7 +11,13 @@ import { errorCode, toTargetError } from './fs-errors.ts'
 import { LockFile, type LockOwner } from './lock-file.ts'
 import { statOrUndefined } from './probe.ts'
 import { syncDirectory } from './sync-directory.ts'
-import { WRITE_SLICE, WriteThread, WriteThreadGone } from './write-thread.ts'
+import {
+  DESCRIPTORS_ARE_THREAD_LOCAL,
+  type ThreadFile,
+  WRITE_SLICE,
+  WriteThread,
+  WriteThreadGone,
+} from './write-thread.ts'
 
 /** Options for a FileTarget. */
 export interface FileTargetOptions {
@@ -112,6 +118,8 @@ export class FileTarget implements Target {
   #flushing: Promise<void> | undefined
   /** Why a background flush failed: the kernel reports a write-back error once, to that flush. */
   #flushError: unknown
+  /** How the write thread names this file (its descriptor, or its path and inode), once it has written to it. */
+  #threadFile: ThreadFile | undefined
 
   constructor(destination: string, options: FileTargetOptions = {}) {
     if (typeof destination !== 'string' || destination === '') {
@@ -225,7 +233,8 @@ export class FileTarget implements Target {
       let done = false
       if (thread) {
         try {
-          await thread.write(handle.fd, chunks, offset, this.#writeSlice)
+          this.#threadFile ??= await this.#nameForThread(handle)
+          await thread.write(this.#threadFile, chunks, offset, this.#writeSlice)
           done = true
         } catch (error) {
           // A thread that could not start or stopped leaves the bytes to the pool, now and later.
@@ -245,6 +254,17 @@ export class FileTarget implements Target {
     } catch (error) {
       throw toTargetError(error, 'write to', this.tempPath)
     }
+  }
+
+  /**
+   * The file as the write thread can open it. Where descriptors are the opening thread's own, by
+   * path, with the inode the thread must find there (a file put in its place is refused, ESTALE).
+   */
+  async #nameForThread(handle: FileHandle): Promise<ThreadFile> {
+    if (!DESCRIPTORS_ARE_THREAD_LOCAL) return { fd: handle.fd }
+    const { ino } = await handle.stat()
+    // Windows reports no inode (0): the path alone names the file there.
+    return ino > 0 ? { path: this.tempPath, ino } : { path: this.tempPath }
   }
 
   /** Reads back bytes from the temporary file. */
@@ -450,6 +470,13 @@ export class FileTarget implements Target {
     // descriptor's number, which a later open could reuse.
     await this.#writing
     await this.#flushing
+    // The thread's own descriptor of the file (Deno) is closed before a rename or a reopen.
+    const threadFile = this.#threadFile
+    this.#threadFile = undefined
+    if (threadFile)
+      await WriteThread.shared()
+        ?.forget(threadFile)
+        .catch(() => undefined)
     await handle?.close().catch(() => undefined)
   }
 }

@@ -15,22 +15,53 @@ const STAGE_BYTES = 1024 * 1024
 const STAGES_IN_FLIGHT = 4
 
 // CommonJS, evaluated by the thread: a module file would have to be found beside a bundle.
+// A file named by path (where descriptors belong to the thread that opened them) is opened here
+// once, checked to be the same inode the caller has open, and kept until the caller closes it.
 const THREAD_SOURCE = `
 const { parentPort } = require('node:worker_threads')
-const { writeSync } = require('node:fs')
+const { closeSync, fstatSync, openSync, writeSync } = require('node:fs')
+const opened = new Map()
+function descriptor(m) {
+  if (m.fd !== undefined) return m.fd
+  let fd = opened.get(m.path)
+  if (fd !== undefined) return fd
+  fd = openSync(m.path, 'r+')
+  if (m.ino !== undefined && fstatSync(fd).ino !== m.ino) {
+    closeSync(fd)
+    throw Object.assign(new Error(m.path + ' was replaced by another file'), { code: 'ESTALE' })
+  }
+  opened.set(m.path, fd)
+  return fd
+}
 parentPort.on('message', (m) => {
-  const bytes = new Uint8Array(m.buffer, m.byteOffset, m.length)
   try {
-    for (let done = 0; done < m.length; ) {
-      const n = writeSync(m.fd, bytes, done, Math.min(m.slice, m.length - done), m.position + done)
-      if (n <= 0) throw Object.assign(new Error('write returned ' + n), { code: 'EIO' })
-      done += n
+    if (m.close !== undefined) {
+      const fd = opened.get(m.close)
+      opened.delete(m.close)
+      if (fd !== undefined) closeSync(fd)
+    } else {
+      const fd = descriptor(m)
+      const bytes = new Uint8Array(m.buffer, m.byteOffset, m.length)
+      for (let done = 0; done < m.length; ) {
+        const n = writeSync(fd, bytes, done, Math.min(m.slice, m.length - done), m.position + done)
+        if (n <= 0) throw Object.assign(new Error('write returned ' + n), { code: 'EIO' })
+        done += n
+      }
     }
     parentPort.postMessage({ id: m.id })
   } catch (error) {
     parentPort.postMessage({ id: m.id, code: error && error.code, message: String(error && error.message) })
   }
 })`
+
+/**
+ * The file a write goes to: the caller's descriptor, or, on a runtime whose descriptors belong to
+ * the thread that opened them (Deno), its path and inode, opened by the thread itself.
+ */
+export type ThreadFile = { readonly fd: number } | { readonly path: string; readonly ino?: number }
+
+/** Deno's FileHandle.fd names a resource of the thread that opened it, not a shared descriptor. */
+export const DESCRIPTORS_ARE_THREAD_LOCAL: boolean = 'Deno' in globalThis
 
 /** The thread itself failed (it could not start, or it stopped): the bytes may be written another way. */
 export class WriteThreadGone extends Error {
@@ -83,9 +114,7 @@ export class WriteThread {
     if (current && !current.#broken) return current
     // One thread per process: after it failed, writes take the pool.
     if (current) WriteThread.#unavailable = true
-    // Deno's FileHandle.fd names a resource of the thread that opened it, not a descriptor
-    // another thread can write to.
-    if (WriteThread.#unavailable || 'Deno' in globalThis) return undefined
+    if (WriteThread.#unavailable) return undefined
     try {
       // No inherited flags: `--input-type=module` would make the source ESM, and a loader such
       // as `--import tsx` would only slow the thread's start.
@@ -98,12 +127,12 @@ export class WriteThread {
   }
 
   /**
-   * Writes `chunks` back to back from `position` of `fd`; rejects with the system error (its
+   * Writes `chunks` back to back from `position` of `file`; rejects with the system error (its
    * `code` kept), or with WriteThreadGone when the thread itself failed. The bytes are packed into
    * shared staging buffers of 1 MiB, one message each.
    */
   async write(
-    fd: number,
+    file: ThreadFile,
     chunks: readonly Uint8Array[],
     position: number,
     slice: number,
@@ -119,7 +148,7 @@ export class WriteThread {
     let at = position
     const send = async (): Promise<void> => {
       if (!stage || filled === 0) return
-      const done = this.#post(fd, stage.subarray(0, filled), at, slice)
+      const done = this.#post(file, stage.subarray(0, filled), at, slice)
       running.push({ done, stage })
       at += filled
       stage = undefined
@@ -155,13 +184,25 @@ export class WriteThread {
     }
   }
 
-  #post(fd: number, bytes: Uint8Array, position: number, slice: number): Promise<void> {
+  /**
+   * The caller is done with `file`: a file the thread opened by path is closed (before a rename
+   * or a reopen); one named by descriptor needs nothing.
+   */
+  async forget(file: ThreadFile): Promise<void> {
+    if ('path' in file) await this.#send({ close: file.path })
+  }
+
+  #post(file: ThreadFile, bytes: Uint8Array, position: number, slice: number): Promise<void> {
+    const { buffer, byteOffset, length } = bytes
+    return this.#send({ ...file, buffer, byteOffset, length, position, slice })
+  }
+
+  #send(message: object): Promise<void> {
     if (this.#broken) return Promise.reject(this.#broken)
     const id = this.#nextId++
     const done = new Promise<void>((resolve, reject) => this.#pending.set(id, { resolve, reject }))
     if (this.#pending.size === 1) this.#worker.ref()
-    const { buffer, byteOffset, length } = bytes
-    this.#worker.postMessage({ id, fd, buffer, byteOffset, length, position, slice })
+    this.#worker.postMessage({ ...message, id })
     return done
   }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { closeSync, openSync } from 'node:fs'
+import { closeSync, openSync, readdirSync, renameSync, statSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -8,7 +8,7 @@ import process from 'node:process'
 import { after, before, describe, it } from 'node:test'
 import { OptionsError } from '@resumable/core'
 import { FileTarget, WRITE_SLICE } from '@resumable/store-fs'
-import { WriteThread } from '../src/write-thread.ts'
+import { DESCRIPTORS_ARE_THREAD_LOCAL, WriteThread } from '../src/write-thread.ts'
 
 const isDeno = 'Deno' in globalThis
 const MiB = 1024 * 1024
@@ -28,8 +28,9 @@ function pattern(length: number, seed: number): Uint8Array {
 }
 
 describe('FileTarget write thread', () => {
-  it('runs on Node and Bun; Deno, whose descriptors belong to one thread, writes on its pool', () => {
-    assert.equal(WriteThread.shared() === undefined, isDeno)
+  it('runs on Node, Bun and Deno (there it opens the file by path: descriptors belong to one thread)', () => {
+    assert.ok(WriteThread.shared())
+    assert.equal(DESCRIPTORS_ARE_THREAD_LOCAL, isDeno)
   })
 
   it('writes land byte-identical at their offsets, across slice and staging bounds, from views at any offset', async () => {
@@ -73,18 +74,18 @@ describe('FileTarget write thread', () => {
 
   it('a write the system refuses rejects with its code (EBADF: a descriptor opened read-only)', async (t) => {
     const thread = WriteThread.shared()
-    if (!thread) return t.skip('no write thread on this runtime')
+    if (!thread || isDeno) return t.skip('descriptors are not shared between threads here')
     const path = join(root, 'read-only.bin')
     await writeFile(path, 'x')
     const fd = openSync(path, 'r')
     try {
-      await assert.rejects(thread.write(fd, [new Uint8Array(10)], 0, WRITE_SLICE), {
+      await assert.rejects(thread.write({ fd }, [new Uint8Array(10)], 0, WRITE_SLICE), {
         code: 'EBADF',
       })
       // The thread goes on serving later writes.
       const writable = openSync(path, 'r+')
       try {
-        await thread.write(writable, [new Uint8Array([7, 8])], 0, WRITE_SLICE)
+        await thread.write({ fd: writable }, [new Uint8Array([7, 8])], 0, WRITE_SLICE)
       } finally {
         closeSync(writable)
       }
@@ -94,14 +95,49 @@ describe('FileTarget write thread', () => {
     }
   })
 
+  it('a file named by path is checked by inode: one put in its place is refused (ESTALE), nothing written to it', async () => {
+    const thread = WriteThread.shared()
+    assert.ok(thread)
+    const path = join(root, 'by-path.bin')
+    await writeFile(path, 'original')
+    const { ino } = statSync(path)
+    // Another file renamed over the path: a new inode at the same name.
+    await writeFile(`${path}.other`, 'planted')
+    renameSync(`${path}.other`, path)
+    await assert.rejects(thread.write({ path, ino }, [new Uint8Array([1, 2, 3])], 0, WRITE_SLICE), {
+      code: 'ESTALE',
+    })
+    assert.equal(await readFile(path, 'utf8'), 'planted')
+    // Its own inode is accepted, and the thread goes on serving.
+    const current = { path, ino: statSync(path).ino }
+    await thread.write(current, [new Uint8Array([0x50, 0x4c])], 0, WRITE_SLICE)
+    await thread.forget(current)
+    assert.equal(await readFile(path, 'utf8'), 'PLanted')
+  })
+
+  it('forget closes the descriptor the thread opened for a path', async (t) => {
+    if (process.platform !== 'linux') return t.skip('counts /proc/self/fd')
+    const thread = WriteThread.shared()
+    assert.ok(thread)
+    const path = join(root, 'forget.bin')
+    await writeFile(path, '')
+    const file = { path, ino: statSync(path).ino }
+    const open = () => readdirSync('/proc/self/fd').length
+    const before = open()
+    await thread.write(file, [new Uint8Array(4)], 0, WRITE_SLICE)
+    await thread.write(file, [new Uint8Array(4)], 4, WRITE_SLICE)
+    assert.equal(open(), before + 1, 'one descriptor, opened on the first write, kept for the next')
+    await thread.forget(file)
+    assert.equal(open(), before)
+  })
+
   it('writeSlice must be a whole number of bytes ≥ 0', () => {
     for (const writeSlice of [-1, 1.5, Number.NaN]) {
       assert.throws(() => new FileTarget(join(root, 'z.bin'), { writeSlice }), OptionsError)
     }
   })
 
-  it('the thread does not keep a process alive once its writes are answered', (t) => {
-    if (isDeno) return t.skip('no write thread on this runtime')
+  it('the thread does not keep a process alive once its writes are answered', () => {
     const dest = join(root, 'child.bin')
     const source = `
       const { FileTarget } = await import(${JSON.stringify(new URL('../src/index.ts', import.meta.url).href)})
@@ -113,16 +149,18 @@ describe('FileTarget write thread', () => {
       console.log('committed')`
     const child = spawnSync(
       process.execPath,
-      'Bun' in globalThis
-        ? ['--conditions=@resumable/source', '-e', source]
-        : [
-            '--conditions=@resumable/source',
-            '--import',
-            'tsx',
-            '--input-type=module',
-            '-e',
-            source,
-          ],
+      isDeno
+        ? ['eval', '--conditions=@resumable/source', source]
+        : 'Bun' in globalThis
+          ? ['--conditions=@resumable/source', '-e', source]
+          : [
+              '--conditions=@resumable/source',
+              '--import',
+              'tsx',
+              '--input-type=module',
+              '-e',
+              source,
+            ],
       { encoding: 'utf8', timeout: 20_000 },
     )
     assert.equal(child.error, undefined, 'the child exited on its own within 20 s')
