@@ -10,10 +10,18 @@ export const REPEAT_WINDOW_MS = 250
 
 /** The real process: stdout/stderr, environment, signals. Works under Node, Deno and Bun. */
 export function processEnvironment(files: FilesFactory, aliOss: AliOssFactory): CliEnvironment {
+  // Once its reader is gone, stdout takes nothing more: each later write would fail again, and
+  // with no listener left (the run's own goes when it ends) its error would crash the process
+  // with a stack trace instead of the run's exit code. Other errors stay uncaught, as before.
+  let readerGone = false
+  process.stdout.on('error', (error: { code?: string }) => {
+    if (error.code !== 'EPIPE') throw error
+    readerGone = true
+  })
   return {
     io: {
       out: (text) => {
-        if (!process.stdout.destroyed) process.stdout.write(text)
+        if (!readerGone && !process.stdout.destroyed) process.stdout.write(text)
       },
       err: (text) => void process.stderr.write(text),
       isTTY: process.stderr.isTTY === true,
