@@ -10,20 +10,24 @@ export const REPEAT_WINDOW_MS = 250
 
 /** The real process: stdout/stderr, environment, signals. Works under Node, Deno and Bun. */
 export function processEnvironment(files: FilesFactory, aliOss: AliOssFactory): CliEnvironment {
-  // Once its reader is gone, stdout takes nothing more: each later write would fail again, and
+  // Once its reader is gone, a stream takes nothing more: each later write would fail again, and
   // with no listener left (the run's own goes when it ends) its error would crash the process
-  // with a stack trace instead of the run's exit code. Other errors stay uncaught, as before.
-  let readerGone = false
-  process.stdout.on('error', (error: { code?: string }) => {
-    if (error.code !== 'EPIPE') throw error
-    readerGone = true
-  })
+  // with a stack trace, leave the lock and lose the progress. Other errors stay uncaught.
+  const readerGone = { stdout: false, stderr: false }
+  for (const name of ['stdout', 'stderr'] as const) {
+    process[name].on('error', (error: { code?: string }) => {
+      if (error.code !== 'EPIPE') throw error
+      readerGone[name] = true
+    })
+  }
   return {
     io: {
       out: (text) => {
-        if (!readerGone && !process.stdout.destroyed) process.stdout.write(text)
+        if (!readerGone.stdout && !process.stdout.destroyed) process.stdout.write(text)
       },
-      err: (text) => void process.stderr.write(text),
+      err: (text) => {
+        if (!readerGone.stderr && !process.stderr.destroyed) process.stderr.write(text)
+      },
       isTTY: process.stderr.isTTY === true,
       // A getter: the bar is drawn on stderr and must follow a resized terminal.
       get columns() {
@@ -52,15 +56,18 @@ export function processEnvironment(files: FilesFactory, aliOss: AliOssFactory): 
         // A second Ctrl-C means "now": durability of the last few bytes is not worth waiting for.
         process.exit(130)
       }
-      // A closed stdout (`resumable get … --json | head`) is a request to stop, like SIGPIPE.
-      const onStdoutError = (error: { code?: string }): void => {
+      // A closed stdout or stderr (`resumable get … --json | head`, `2>&1 | head`) is a request to
+      // stop, as SIGPIPE is to other tools: here the progress is kept.
+      const onReaderGone = (error: { code?: string }): void => {
         if (error.code === 'EPIPE') onSignal()
       }
       process.on('SIGINT', onSignal)
       process.on('SIGTERM', onSignal)
-      process.stdout.on('error', onStdoutError)
+      process.stdout.on('error', onReaderGone)
+      process.stderr.on('error', onReaderGone)
       return () => {
-        process.stdout.off('error', onStdoutError)
+        process.stdout.off('error', onReaderGone)
+        process.stderr.off('error', onReaderGone)
         // Stopping already: a repeat arriving during the last cleanup must not kill the process
         // with the signal's default action (a lock left behind, exit 143 instead of 130).
         if (firstAt !== undefined) return
