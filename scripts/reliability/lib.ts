@@ -88,17 +88,39 @@ export interface CliExit {
   readonly ms: number
 }
 
-/** Starts `node --conditions=@resumable/source --import tsx packages/cli/src/bin.ts …args`. */
+/**
+ * The runtime the campaign runs the CLI on: `RELIABILITY_RUNTIME=deno` or `bun` (the copies in
+ * node_modules/.bin), else Node. Each runtime writes files its own way (Deno's write thread opens
+ * the file by path), so a crash campaign means something on each.
+ */
+export const CLI_RUNTIME: 'node' | 'deno' | 'bun' = (() => {
+  const name = process.env.RELIABILITY_RUNTIME ?? 'node'
+  if (name !== 'node' && name !== 'deno' && name !== 'bun')
+    throw new Error(`RELIABILITY_RUNTIME must be node, deno or bun, not "${name}"`)
+  return name
+})()
+
+/** The command that runs the CLI's source on {@link CLI_RUNTIME}. */
+function cliCommand(args: readonly string[]): [string, string[]] {
+  const bin = (name: string) => join(ROOT, 'node_modules', '.bin', name)
+  if (CLI_RUNTIME === 'deno')
+    return [bin('deno'), ['run', '-A', '--conditions=@resumable/source', BIN, ...args]]
+  if (CLI_RUNTIME === 'bun') return [bin('bun'), ['--conditions=@resumable/source', BIN, ...args]]
+  return [process.execPath, ['--conditions=@resumable/source', '--import', TSX, BIN, ...args]]
+}
+
+/** Starts the CLI's source (`packages/cli/src/bin.ts …args`) on {@link CLI_RUNTIME}. */
 export function spawnCli(
   args: readonly string[],
   options: { env?: Record<string, string>; cwd?: string } = {},
 ): CliChild {
   const startedAt = Date.now()
-  const child = spawn(
-    process.execPath,
-    ['--conditions=@resumable/source', '--import', TSX, BIN, ...args],
-    { env: options.env ?? cleanEnv(), cwd: options.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-  )
+  const [command, argv] = cliCommand(args)
+  const child = spawn(command, argv, {
+    env: options.env ?? cleanEnv(),
+    cwd: options.cwd ?? ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let out = ''
   let err = ''
   child.stdout?.setEncoding('utf8').on('data', (d: string) => {
@@ -247,8 +269,8 @@ export class Campaign {
   readonly #started = Date.now()
 
   constructor(name: string, describe: string) {
-    this.name = name
-    process.stdout.write(`== ${name}: ${describe}\n`)
+    this.name = CLI_RUNTIME === 'node' ? name : `${name} (${CLI_RUNTIME})`
+    process.stdout.write(`== ${this.name}: ${describe}\n`)
   }
 
   /** Prints a line. */

@@ -18,10 +18,15 @@ const seed = values.seed ?? '20261124'
 // form one at a time, so its timings mean something.
 const lanes = Math.max(1, Number(values.lanes ?? (short ? 2 : 1)))
 
-/** Campaign files with extra arguments for the full form. */
-const campaigns: [string, string[]][] = short
+/**
+ * Campaign files with extra arguments, and the runtime whose CLI they kill when not Node (Deno and
+ * Bun write files their own way: Deno's write thread opens the file by path).
+ */
+const campaigns: [string, string[], ('deno' | 'bun')?][] = short
   ? [
       ['kill9.ts', []],
+      ['kill9.ts', [], 'deno'],
+      ['kill9.ts', [], 'bun'],
       // Four parts on eight workers: every run's spare workers split tails off the parts in
       // flight, so kills land while parts are fetched in pieces (core/src/parts-in-flight.ts).
       [
@@ -37,6 +42,8 @@ const campaigns: [string, string[]][] = short
     ]
   : [
       ['kill9.ts', []],
+      ['kill9.ts', [], 'deno'],
+      ['kill9.ts', [], 'bun'],
       // Parts larger than the 1 MiB write buffer: kills land between partial-part flushes too.
       ['kill9.ts', ['--part-kib', '2048', '--kills', '30', '--size-mib', '128']],
       // Four parts on eight workers, as in the short form, with 30 kills.
@@ -61,13 +68,16 @@ let failed = 0
 
 /** Runs one campaign; its output is printed whole when it ends, so lanes never interleave. */
 async function run(index: number): Promise<void> {
-  const [file, extra] = campaigns[index] as [string, string[]]
+  const [file, extra, runtime] = campaigns[index] as (typeof campaigns)[number]
   const argv = [...(short ? ['--short'] : []), '--seed', seed, ...extra]
   const t0 = Date.now()
   const child = spawn(
     process.execPath,
     ['--conditions=@resumable/source', '--import', 'tsx', join(import.meta.dirname, file), ...argv],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: runtime ? { ...process.env, RELIABILITY_RUNTIME: runtime } : process.env,
+    },
   )
   let out = ''
   child.stdout.setEncoding('utf8').on('data', (d: string) => {
@@ -84,7 +94,7 @@ async function run(index: number): Promise<void> {
   const verdict = /^VERDICT [^:]+: (PASS|FAIL[^—]*?)\s*—/m.exec(out)?.[1] ?? 'NO VERDICT'
   if (code !== 0 || verdict !== 'PASS') failed++
   rows[index] = [
-    `${file} ${argv.join(' ')}`,
+    `${runtime ? `RELIABILITY_RUNTIME=${runtime} ` : ''}${file} ${argv.join(' ')}`,
     code === 0 ? verdict : `${verdict} (exit ${code})`,
     `${((Date.now() - t0) / 1000).toFixed(1)} s`,
   ]
