@@ -115,7 +115,8 @@ AWS_CONFIG_FILE): keys, credential_process, SSO, assumed roles; region from the 
 Exit codes: 0 done (cancel: something was removed), 1 failed (progress kept; a batch: some
 objects failed, each named with its store Code and RequestId), 2 bad usage (nothing
 touched), 3 cancel found nothing to remove, 75 another live process is downloading to <dest>
-(nothing touched), 130 interrupted (progress saved: run the same command again to resume).
+(nothing touched), 130 interrupted (Ctrl-C, SIGTERM, or stdout / stderr closed by its reader;
+progress saved: run the same command again to resume).
 With --json, stdout carries one JSON event per line (see the README). One object's output ends in
 "done" or "error"; a batch's in "batch-done", "batch-paused" (interrupted: rerun to continue) or
 "error" (it could not run); a --dry-run's in "dry-run-done" (or "error").
