@@ -131,6 +131,26 @@ describe('FileTarget write thread', () => {
     assert.equal(open(), before)
   })
 
+  it("a committed or aborted target leaves no descriptor open, the thread's own (Deno) included", async (t) => {
+    if (process.platform !== 'linux') return t.skip('counts /proc/self/fd')
+    const open = () => readdirSync('/proc/self/fd').length
+    // The thread is started (with the descriptors a thread has) before anything is counted.
+    const warm = new FileTarget(join(root, 'warm.bin'))
+    await warm.open({ size: MiB, resume: false })
+    await warm.write(0, pattern(MiB, 8))
+    await warm.commit()
+    for (const end of ['commit', 'abort'] as const) {
+      const target = new FileTarget(join(root, `counted-${end}.bin`))
+      const before = open()
+      await target.open({ size: MiB, resume: false })
+      await target.write(0, pattern(MiB, 9))
+      await target.sync()
+      if (end === 'commit') await target.commit()
+      else await target.abort({ keep: false })
+      assert.equal(open(), before, end)
+    }
+  })
+
   it('writeSlice must be a whole number of bytes ≥ 0', () => {
     for (const writeSlice of [-1, 1.5, Number.NaN]) {
       assert.throws(() => new FileTarget(join(root, 'z.bin'), { writeSlice }), OptionsError)
