@@ -56,7 +56,7 @@ Options:
   --recheck                on resume, re-read saved parts and re-fetch any that changed on disk
   --limit-rate <rate>      total bandwidth cap, e.g. 50MiB/s
   --retries <n>            attempts without progress per part before giving up (default ${retries.default})
-  --stall-timeout <s>      seconds without a byte before a part is retried (default ${stallTimeoutMs.default / 1000})
+  --stall-timeout <s>      seconds without a byte before a request is retried (default ${stallTimeoutMs.default / 1000})
   --on-change <policy>     if the object changes during a run: restart (default) or fail; a change
                            between runs always discards the checkpoint and starts over
   --force, -f              overwrite an existing destination

@@ -1,23 +1,37 @@
 import { isTransportError } from './errors/transport-error.ts'
 import type { ObjectInfo } from './ports.ts'
 import { backOffOrThrow, type RetryScope } from './retry.ts'
+import { StallWatch } from './stall-guard.ts'
 
-/** Calls `transport.stat`, retrying transient failures with the same budget and backoff as parts. */
+/**
+ * Calls `transport.stat`, retrying transient failures with the same budget and backoff as parts.
+ * Each attempt has the parts' stall deadline: a server (or proxy) that accepts the connection and
+ * never answers would otherwise hold the download before its first byte, whatever the retries.
+ */
 export async function statWithRetry(scope: RetryScope): Promise<ObjectInfo> {
   const { options, signal } = scope
   for (let attempt = 1; ; attempt++) {
+    const controller = new AbortController()
+    const onRunAbort = (): void => controller.abort(signal.reason)
+    signal.addEventListener('abort', onRunAbort, { once: true })
+    const watch = new StallWatch(options.stallTimeoutMs, controller)
     try {
-      const info = await options.transport.stat({ signal })
+      const info = await watch.guard(() => options.transport.stat({ signal: controller.signal }))
       if (!Number.isSafeInteger(info.size) || info.size < 0) {
         throw new TypeError(
           `Transport ${options.transport.id} reported an invalid size: ${String(info.size)}`,
         )
       }
+      // The run's abort stays linked: a stat may leave a response open for the first read (a
+      // batch's one-request objects), and a pause must still abort that request.
       return info
     } catch (error) {
+      signal.removeEventListener('abort', onRunAbort)
       if (signal.aborted) throw signal.reason
       if (!isTransportError(error) || !error.retryable) throw error
       await backOffOrThrow(scope, -1, attempt, error)
+    } finally {
+      watch.stop()
     }
   }
 }

@@ -120,6 +120,39 @@ describe('download: faults', () => {
     assert.equal(transport.reads[1]?.start, 20_000)
   })
 
+  it('gives a stat that never answers (a silent server or proxy) stallTimeoutMs, then retries it', async () => {
+    const object = makeObject(120 * KiB)
+    const { target, transport, options, events } = setup(object)
+    let stats = 0
+    // The first stat hangs and ignores its signal too: the deadline alone must end it.
+    const silentFirst = {
+      id: transport.id,
+      read: transport.read.bind(transport),
+      stat: () => (stats++ === 0 ? new Promise<never>(() => {}) : transport.stat()),
+    }
+    await download(options({ transport: silentFirst, stallTimeoutMs: 100 }))
+    assert.deepEqual(target.committed, object.bytes)
+    assert.equal(stats, 2)
+    const retry = events.find((e) => e.type === 'retry')
+    assert.ok(retry?.type === 'retry' && retry.part === -1 && retry.reason.kind === 'timeout')
+  })
+
+  it('fails with a timeout when every stat goes unanswered and the retries run out', async () => {
+    const object = makeObject(120 * KiB)
+    const { transport, options } = setup(object)
+    const silent = {
+      id: transport.id,
+      read: transport.read.bind(transport),
+      stat: () => new Promise<never>(() => {}),
+    }
+    const started = Date.now()
+    await assert.rejects(download(options({ transport: silent, stallTimeoutMs: 50, retries: 1 })), {
+      name: 'TransportError',
+      kind: 'timeout',
+    })
+    assert.ok(Date.now() - started < 5_000)
+  })
+
   it('honours Retry-After on a 503 before retrying', async () => {
     const object = makeObject(120 * KiB)
     const { target, transport, options, events } = setup(object)
