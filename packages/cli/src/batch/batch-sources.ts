@@ -64,8 +64,27 @@ export async function listingInput(
   }
 }
 
+/** What a listing takes from the command line: the sources' flags, retries and stall deadline. */
+type ListingFlags = SourceFlags & {
+  readonly retries?: number | undefined
+  readonly stallTimeoutSeconds?: number | undefined
+}
+
+/**
+ * `--retries` and `--stall-timeout` for the listing's requests too, as for the objects': a
+ * server that accepts the connection and never answers must not hold the batch.
+ */
+function listingPolicy(flags: ListingFlags): { retries?: number; stallTimeoutMs?: number } {
+  return {
+    ...(flags.retries === undefined ? {} : { retries: flags.retries }),
+    ...(flags.stallTimeoutSeconds === undefined
+      ? {}
+      : { stallTimeoutMs: flags.stallTimeoutSeconds * 1000 }),
+  }
+}
+
 /** The listing signs (or not) and pays (or not) exactly as the GETs of the objects it lists. */
-function ossLister(bucket: string, prefix: string, flags: SourceFlags, env: Env): Lister {
+function ossLister(bucket: string, prefix: string, flags: ListingFlags, env: Env): Lister {
   const { region, endpoint, credentials } = ossAccess(flags, env, true)
   return createOssLister({
     bucket,
@@ -74,13 +93,14 @@ function ossLister(bucket: string, prefix: string, flags: SourceFlags, env: Env)
     ...(flags.requestPayer ? { requestPayer: true } : {}),
     ...(region === undefined ? {} : { region }),
     ...(endpoint === undefined ? {} : { endpoint }),
+    ...listingPolicy(flags),
   })
 }
 
 async function s3Lister(
   bucket: string,
   prefix: string,
-  flags: SourceFlags,
+  flags: ListingFlags,
   env: Env,
 ): Promise<Lister> {
   const { region, endpoint, credentials, pathStyle } = await s3Access(flags, env)
@@ -92,6 +112,7 @@ async function s3Lister(
     ...(region === undefined ? {} : { region }),
     ...(endpoint === undefined ? {} : { endpoint }),
     ...(pathStyle ? { forcePathStyle: true } : {}),
+    ...listingPolicy(flags),
   })
 }
 

@@ -29,6 +29,11 @@ export interface ListOptions {
   readonly retries?: number
   /** Base of the full-jitter exponential backoff. @default 200 */
   readonly retryBaseDelayMs?: number
+  /**
+   * A page whose answer or next chunk of body takes longer than this is aborted and retried, as
+   * the engine's `stallTimeoutMs` does for an object's requests. @default 30000
+   */
+  readonly stallTimeoutMs?: number
   /** Called before each retry (for a progress display). */
   readonly onRetry?: (info: {
     readonly attempt: number
@@ -131,6 +136,20 @@ export class BucketLister implements Lister {
   ): Promise<ReturnType<typeof parseListPage>> {
     if (signal?.aborted) throw signal.reason
     const describe = `ListObjectsV2 ${this.#plan.id} page ${page + 1}`
+    const deadline = new StallDeadline(this.#options.stallTimeoutMs ?? 30_000, describe, signal)
+    try {
+      return await this.#pageUnder(deadline, query, describe)
+    } finally {
+      deadline.stop()
+    }
+  }
+
+  async #pageUnder(
+    deadline: StallDeadline,
+    query: readonly (readonly [string, string])[],
+    describe: string,
+  ): Promise<ReturnType<typeof parseListPage>> {
+    const { signal } = deadline
     const headers = new Headers({ 'accept-encoding': 'identity' })
     const now = Date.now() + this.#clockOffsetMs
     let prepared: { readonly url: string; readonly secrets: readonly string[] }
@@ -145,24 +164,28 @@ export class BucketLister implements Lister {
     }
     let response: Awaited<ReturnType<Wire['send']>>
     try {
-      response = await this.#plan.wire.send({
-        method: 'GET',
-        url: prepared.url,
-        headers: Object.fromEntries(headers),
-        signal,
-      })
+      response = await deadline.guard(
+        this.#plan.wire.send({
+          method: 'GET',
+          url: prepared.url,
+          headers: Object.fromEntries(headers),
+          signal,
+        }),
+      )
+      deadline.progress()
     } catch (error) {
-      if (signal?.aborted) throw signal.reason
+      if (signal.aborted) throw signal.reason
       throw networkFailure(error, { describe, secrets: prepared.secrets })
     }
     let body: string
     try {
-      body =
+      body = await deadline.guard(
         response.status >= 200 && response.status < 300
-          ? await readAll(response.body)
-          : await readBodyText(response.body)
+          ? readAll(response.body, () => deadline.progress())
+          : readBodyText(response.body),
+      )
     } catch (error) {
-      if (signal?.aborted) throw signal.reason
+      if (signal.aborted) throw signal.reason
       throw networkFailure(error, { describe, secrets: prepared.secrets })
     }
     if (response.status < 200 || response.status >= 300) {
@@ -181,15 +204,74 @@ export class BucketLister implements Lister {
   }
 }
 
+/**
+ * One page attempt's deadline: its signal aborts with a retryable timeout when `stallMs` pass
+ * without an answer or a chunk of body (or with the caller's reason when the caller aborts).
+ */
+class StallDeadline {
+  readonly #controller = new AbortController()
+  readonly #stallMs: number
+  readonly #describe: string
+  readonly #outer: AbortSignal | undefined
+  #timer: ReturnType<typeof setTimeout> | undefined
+
+  constructor(stallMs: number, describe: string, outer: AbortSignal | undefined) {
+    this.#stallMs = stallMs
+    this.#describe = describe
+    this.#outer = outer
+    outer?.addEventListener('abort', this.#onOuterAbort, { once: true })
+    this.progress()
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal
+  }
+
+  /** Bytes arrived: the deadline starts again. */
+  progress(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer)
+    this.#timer = setTimeout(() => {
+      this.#controller.abort(
+        new TransportError(
+          'timeout',
+          `${this.#describe}: no data received for ${this.#stallMs} ms`,
+        ),
+      )
+    }, this.#stallMs)
+  }
+
+  /** `work`, or the abort reason once the deadline passes first (a body that ignores the signal). */
+  guard<T>(work: Promise<T>): Promise<T> {
+    const { signal } = this.#controller
+    if (signal.aborted) return Promise.reject(signal.reason)
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = (): void => reject(signal.reason)
+      signal.addEventListener('abort', onAbort, { once: true })
+      work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+    })
+  }
+
+  stop(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer)
+    this.#timer = undefined
+    this.#outer?.removeEventListener('abort', this.#onOuterAbort)
+  }
+
+  readonly #onOuterAbort = (): void => this.#controller.abort(this.#outer?.reason)
+}
+
 /** A listing page is at most a few hundred KiB; a body that breaks off mid-way throws (and is retried). */
-async function readAll(body: ByteSource): Promise<string> {
+async function readAll(body: ByteSource, onChunk: () => void): Promise<string> {
   const decoder = new TextDecoder('utf-8', { fatal: true })
   let text = ''
   const iterable: AsyncIterable<Uint8Array> =
     Symbol.asyncIterator in body
       ? (body as AsyncIterable<Uint8Array>)
       : streamChunks(body as ReadableStream<Uint8Array>)
-  for await (const chunk of iterable) text += decoder.decode(chunk, { stream: true })
+  for await (const chunk of iterable) {
+    onChunk()
+    text += decoder.decode(chunk, { stream: true })
+  }
   return text + decoder.decode()
 }
 
