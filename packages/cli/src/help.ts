@@ -101,7 +101,8 @@ Batches (--recursive or --manifest; rerun the same command to continue after Ctr
   --part-size, --retries, --stall-timeout, --no-verify, --recheck and --on-change apply to every
   object; --limit-rate caps the whole batch (every object in flight shares it). --range,
   --version-id, --checkpoint, --no-checkpoint and - apply to one object: refused (exit 2).
-  The listing is signed (or not, --no-sign-request) and paid for (--request-payer) as the GETs.
+  The listing is signed (or not, --no-sign-request) and paid for (--request-payer) as the GETs,
+  and retried (--retries, --stall-timeout) like them.
   Keys that would leave <dir> (.., absolute, \\, control characters, empty segments, a/ and a/b,
   names over 235 bytes, case-only twins, resumable's own file names) are refused by name.
   status <dir> and cancel <dir> act on the batch: cancel removes the journal, partial files and
