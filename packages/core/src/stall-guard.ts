@@ -21,15 +21,18 @@ import { TransportError } from './errors/transport-error.ts'
 export class StallWatch {
   readonly #stallMs: number
   readonly #controller: AbortController
+  readonly #describe: string | undefined
   #timer: ReturnType<typeof setTimeout> | undefined
   /** When the operation in flight started; `undefined` between operations (no deadline then). */
   #busySince: number | undefined
   /** Rejects the operation in flight when the attempt is aborted. */
   #rejectInFlight: ((reason: unknown) => void) | undefined
 
-  constructor(stallMs: number, controller: AbortController) {
+  /** `describe` names the request in the timeout's message (`<describe>: no data received …`). */
+  constructor(stallMs: number, controller: AbortController, describe?: string) {
     this.#stallMs = stallMs
     this.#controller = controller
+    this.#describe = describe
     controller.signal.addEventListener('abort', this.#onAbort, { once: true })
   }
 
@@ -89,7 +92,10 @@ export class StallWatch {
     const waited = Date.now() - this.#busySince
     if (waited >= this.#stallMs) {
       this.#controller.abort(
-        new TransportError('timeout', `no data received for ${this.#stallMs} ms`),
+        new TransportError(
+          'timeout',
+          `${this.#describe === undefined ? '' : `${this.#describe}: `}no data received for ${this.#stallMs} ms`,
+        ),
       )
     } else this.#timer = setTimeout(this.#check, this.#stallMs - waited)
   }

@@ -6,6 +6,9 @@
  *
  * @module @resumable/core/http
  */
+
+// Listings and other requests outside the engine take the engine's stall deadline.
+export { StallWatch } from '../stall-guard.ts'
 export {
   type ArchiveState,
   archiveState,

@@ -11,6 +11,7 @@ import {
   networkFailure,
   readBodyText,
   redactError,
+  StallWatch,
   storeErrorFields,
   storeFailure,
 } from '@resumable/core/http'
@@ -136,25 +137,30 @@ export class BucketLister implements Lister {
   ): Promise<ReturnType<typeof parseListPage>> {
     if (signal?.aborted) throw signal.reason
     const describe = `ListObjectsV2 ${this.#plan.id} page ${page + 1}`
-    const deadline = new StallDeadline(this.#options.stallTimeoutMs ?? 30_000, describe, signal)
+    const attempt = new AbortController()
+    const onAbort = (): void => attempt.abort(signal?.reason)
+    signal?.addEventListener('abort', onAbort, { once: true })
+    const watch = new StallWatch(this.#options.stallTimeoutMs ?? 30_000, attempt, describe)
     try {
-      return await this.#pageUnder(deadline, query, describe)
+      return await this.#pageUnder(watch, attempt.signal, query, describe)
     } finally {
-      deadline.stop()
+      watch.stop()
+      signal?.removeEventListener('abort', onAbort)
     }
   }
 
+  /** One page attempt: the answer, then every chunk of its body, within the stall deadline. */
   async #pageUnder(
-    deadline: StallDeadline,
+    watch: StallWatch,
+    signal: AbortSignal,
     query: readonly (readonly [string, string])[],
     describe: string,
   ): Promise<ReturnType<typeof parseListPage>> {
-    const { signal } = deadline
     const headers = new Headers({ 'accept-encoding': 'identity' })
     const now = Date.now() + this.#clockOffsetMs
     let prepared: { readonly url: string; readonly secrets: readonly string[] }
     try {
-      prepared = await this.#plan.prepare(headers, query, new Date(now))
+      prepared = await watch.guard(() => this.#plan.prepare(headers, query, new Date(now)))
     } catch (error) {
       if (isResumableError(error)) throw error
       throw new TransportError('auth', `${describe}: could not sign the request`, {
@@ -164,7 +170,7 @@ export class BucketLister implements Lister {
     }
     let response: Awaited<ReturnType<Wire['send']>>
     try {
-      response = await deadline.guard(
+      response = await watch.guard(() =>
         this.#plan.wire.send({
           method: 'GET',
           url: prepared.url,
@@ -172,18 +178,16 @@ export class BucketLister implements Lister {
           signal,
         }),
       )
-      deadline.progress()
     } catch (error) {
       if (signal.aborted) throw signal.reason
       throw networkFailure(error, { describe, secrets: prepared.secrets })
     }
     let body: string
     try {
-      body = await deadline.guard(
+      body =
         response.status >= 200 && response.status < 300
-          ? readAll(response.body, () => deadline.progress())
-          : readBodyText(response.body),
-      )
+          ? await readAll(response.body, watch)
+          : await watch.guard(() => readBodyText(response.body))
     } catch (error) {
       if (signal.aborted) throw signal.reason
       throw networkFailure(error, { describe, secrets: prepared.secrets })
@@ -204,75 +208,26 @@ export class BucketLister implements Lister {
   }
 }
 
-/**
- * One page attempt's deadline: its signal aborts with a retryable timeout when `stallMs` pass
- * without an answer or a chunk of body (or with the caller's reason when the caller aborts).
- */
-class StallDeadline {
-  readonly #controller = new AbortController()
-  readonly #stallMs: number
-  readonly #describe: string
-  readonly #outer: AbortSignal | undefined
-  #timer: ReturnType<typeof setTimeout> | undefined
-
-  constructor(stallMs: number, describe: string, outer: AbortSignal | undefined) {
-    this.#stallMs = stallMs
-    this.#describe = describe
-    this.#outer = outer
-    outer?.addEventListener('abort', this.#onOuterAbort, { once: true })
-    this.progress()
-  }
-
-  get signal(): AbortSignal {
-    return this.#controller.signal
-  }
-
-  /** Bytes arrived: the deadline starts again. */
-  progress(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer)
-    this.#timer = setTimeout(() => {
-      this.#controller.abort(
-        new TransportError(
-          'timeout',
-          `${this.#describe}: no data received for ${this.#stallMs} ms`,
-        ),
-      )
-    }, this.#stallMs)
-  }
-
-  /** `work`, or the abort reason once the deadline passes first (a body that ignores the signal). */
-  guard<T>(work: Promise<T>): Promise<T> {
-    const { signal } = this.#controller
-    if (signal.aborted) return Promise.reject(signal.reason)
-    return new Promise<T>((resolve, reject) => {
-      const onAbort = (): void => reject(signal.reason)
-      signal.addEventListener('abort', onAbort, { once: true })
-      work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
-    })
-  }
-
-  stop(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer)
-    this.#timer = undefined
-    this.#outer?.removeEventListener('abort', this.#onOuterAbort)
-  }
-
-  readonly #onOuterAbort = (): void => this.#controller.abort(this.#outer?.reason)
-}
-
 /** A listing page is at most a few hundred KiB; a body that breaks off mid-way throws (and is retried). */
-async function readAll(body: ByteSource, onChunk: () => void): Promise<string> {
+async function readAll(body: ByteSource, watch: StallWatch): Promise<string> {
   const decoder = new TextDecoder('utf-8', { fatal: true })
   let text = ''
   const iterable: AsyncIterable<Uint8Array> =
     Symbol.asyncIterator in body
       ? (body as AsyncIterable<Uint8Array>)
       : streamChunks(body as ReadableStream<Uint8Array>)
-  for await (const chunk of iterable) {
-    onChunk()
-    text += decoder.decode(chunk, { stream: true })
+  // Each chunk within the stall deadline: a page trickling in is not cut off, a stopped one is.
+  const chunks = iterable[Symbol.asyncIterator]()
+  try {
+    for (;;) {
+      const { done, value } = await watch.guard(() => chunks.next())
+      if (done) return text + decoder.decode()
+      text += decoder.decode(value, { stream: true })
+    }
+  } finally {
+    // Not awaited: after a stall the generator may be stuck in a read that never settles.
+    void chunks.return?.()?.catch(() => undefined)
   }
-  return text + decoder.decode()
 }
 
 async function* streamChunks(stream: ReadableStream<Uint8Array>): AsyncIterable<Uint8Array> {
