@@ -1,3 +1,4 @@
+import type { ByteSource } from '@resumable/core'
 import type { FetchLike } from '../types.ts'
 import type { Wire, WireResponse } from './wire.ts'
 
@@ -22,6 +23,53 @@ async function* noBody(): AsyncGenerator<Uint8Array> {
 }
 
 /**
+ * Bytes of the one buffer a byte-stream body is read into. Deno, 1 GiB from loopback nginx in
+ * 8 MiB ranges at c = 8: 64 KiB / 256 KiB / 1 MiB reads took 0.27–0.31 / 0.24–0.27 / 0.21–0.24
+ * user-s (BENCHMARKS.md); 256 KiB keeps 2 MiB per eight connections.
+ */
+export const LENT_READ_BYTES: number = 256 * 1024
+
+/** The body and its release, as the response hands them out. */
+interface BodyReading {
+  readonly body: ByteSource
+  readonly chunksLent?: true
+  discard(): Promise<void>
+}
+
+/**
+ * Reads a byte stream with a BYOB reader into one buffer it takes back on every read, so its
+ * chunks are lent. Deno's fetch bodies read so took a third of the user CPU of its default
+ * reader, and half the memory, for the same GiB (BENCHMARKS.md); a stream that is not a byte
+ * stream (Bun's) is handed out as it is.
+ */
+function readBody(stream: ReadableStream<Uint8Array>): BodyReading {
+  let reader: ReadableStreamBYOBReader
+  try {
+    reader = stream.getReader({ mode: 'byob' })
+  } catch {
+    // Cancelling a stream a reader holds rejects; that reader then frees it itself.
+    return { body: stream, discard: () => stream.cancel().catch(() => undefined) }
+  }
+  let buffer: ArrayBuffer | undefined = new ArrayBuffer(LENT_READ_BYTES)
+  const release = (): Promise<void> => reader.cancel().catch(() => undefined)
+  const chunks: AsyncIterator<Uint8Array, undefined> = {
+    async next() {
+      if (buffer === undefined) return { done: true, value: undefined }
+      // The read transfers the buffer; the chunk it answers with views the same memory.
+      const { done, value } = await reader.read(new Uint8Array(buffer))
+      buffer = value?.buffer as ArrayBuffer | undefined
+      return done || value === undefined ? { done: true, value: undefined } : { done, value }
+    },
+    async return() {
+      buffer = undefined
+      await release()
+      return { done: true, value: undefined }
+    },
+  }
+  return { body: { [Symbol.asyncIterator]: () => chunks }, chunksLent: true, discard: release }
+}
+
+/**
  * A Wire over WHATWG `fetch`: Node (undici), Deno, Bun and browsers. `fetchImpl` defaults to
  * `globalThis.fetch`, looked up per request so a later polyfill or mock is honoured.
  *
@@ -43,13 +91,14 @@ export function fetchWire(fetchImpl?: FetchLike, options: FetchWireOptions = {})
         redirect: request.redirect ?? fallback,
         ...(request.signal ? { signal: request.signal } : {}),
       })
+      const reading: BodyReading = response.body
+        ? readBody(response.body)
+        : { body: noBody(), discard: () => Promise.resolve() }
       const wired: ListedWireResponse = {
         status: response.status,
         header: (name) => response.headers.get(name) ?? undefined,
         headerNames: () => response.headers.keys(),
-        body: response.body ?? noBody(),
-        // Cancelling a stream a reader holds rejects; that reader then frees it itself.
-        discard: () => response.body?.cancel().catch(() => undefined) ?? Promise.resolve(),
+        ...reading,
       }
       return wired
     },
