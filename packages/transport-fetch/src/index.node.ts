@@ -3,7 +3,8 @@
  * `browser`, so only Node reaches it): everything in `index.ts`, with the transport factories
  * reading through {@link defaultNodeWire} (HTTP/1.1 on `node:net`/`node:tls`, reading into reused memory) unless the caller names a `wire`
  * or a `fetch`. Nothing runs at import (the package stays `sideEffects: false`); the wire is
- * created on the first factory call. Bun, Deno and browsers keep `fetch`.
+ * created on the first factory call. Bun, Deno and browsers keep `fetch`. Its `fetchWire` reads
+ * bodies as undici hands them out (`readInto: false`), which was faster on Node.
  * @module
  */
 import {
@@ -13,18 +14,37 @@ import {
   createUrlTransport as createUrlTransportOnFetch,
   type FetchTransport,
   type FetchTransportOptions,
+  fetchWire as fetchWireAnywhere,
   type OssTransportOptions,
   type S3TransportOptions,
   type UrlTransportOptions,
 } from './index.ts'
-import type { CommonTransportOptions } from './types.ts'
+import type { CommonTransportOptions, FetchLike } from './types.ts'
 import { defaultNodeWire } from './wire/default-wire-node.ts'
+import type { FetchWireOptions } from './wire/fetch-wire.ts'
+import type { Wire } from './wire/wire.ts'
 
 export * from './index.ts'
 
-/** `options` with the shared Node wire, unless the caller chose a wire or a fetch. */
+/**
+ * A Wire over `fetch`, as everywhere, except that a byte-stream body is read as undici hands it
+ * out unless `readInto` says otherwise: reading it into a reused buffer cost Node 15 % more CPU
+ * for the same GiB (undici copies each queued chunk once more), where it saved Deno two thirds.
+ *
+ * @example
+ * ```ts
+ * import { createUrlTransport, fetchWire } from '@resumable/transport-fetch'
+ * const transport = createUrlTransport({ url: 'https://example.com/big.iso', wire: fetchWire() })
+ * ```
+ */
+export function fetchWire(fetchImpl?: FetchLike, options: FetchWireOptions = {}): Wire {
+  return fetchWireAnywhere(fetchImpl, { ...options, readInto: options.readInto ?? false })
+}
+
+/** `options` with the shared Node wire, or with Node's `fetchWire` over the caller's `fetch`. */
 function onNodeWire<T extends CommonTransportOptions>(options: T): T {
-  if (options.wire !== undefined || options.fetch !== undefined) return options
+  if (options.wire !== undefined) return options
+  if (options.fetch !== undefined) return { ...options, wire: fetchWire(options.fetch) }
   return { ...options, wire: defaultNodeWire() }
 }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { collect } from '@resumable/testkit'
+import { createUrlTransport, fetchWire as nodeFetchWire } from '../src/index.node.ts'
 import { fetchWire, type WireResponse } from '../src/index.ts'
 import { LENT_READ_BYTES } from '../src/wire/fetch-wire.ts'
 
@@ -31,14 +32,18 @@ function source(type: 'bytes' | undefined) {
   return { stream, state }
 }
 
-/** The wire's answer to a GET whose fetch answers with `body` (a plain object: no runtime re-wrapping). */
-function send(body: ReadableStream<Uint8Array>): Promise<WireResponse> {
-  const response = { status: 200, headers: new Headers(), body } as unknown as Response
-  return fetchWire(async () => response).send({
-    method: 'GET',
-    url: 'https://e.test/x',
-    headers: {},
+/** A fetch whose every answer is a 206 of the whole test body (a plain object: no runtime re-wrapping). */
+function answering(body: ReadableStream<Uint8Array>) {
+  const headers = new Headers({
+    'content-length': String(TOTAL),
+    'content-range': `bytes 0-${TOTAL - 1}/${TOTAL}`,
   })
+  return async () => ({ status: 206, headers, body }) as unknown as Response
+}
+
+/** The wire's answer to a GET whose fetch answers with `body`. */
+function send(body: ReadableStream<Uint8Array>, wire = fetchWire): Promise<WireResponse> {
+  return wire(answering(body)).send({ method: 'GET', url: 'https://e.test/x', headers: {} })
 }
 
 describe('fetchWire bodies', () => {
@@ -82,5 +87,24 @@ describe('fetchWire bodies', () => {
     const response = await send(stream)
     for await (const _chunk of response.body as AsyncIterable<Uint8Array>) break
     assert.equal(state.cancelled, true)
+  })
+
+  it("the Node entry's fetchWire, and a Node transport given a fetch, read a byte stream as undici hands it out unless told", async () => {
+    assert.equal((await send(source('bytes').stream, nodeFetchWire)).chunksLent, undefined)
+    const told = await nodeFetchWire(answering(source('bytes').stream), { readInto: true }).send({
+      method: 'GET',
+      url: 'https://e.test/x',
+      headers: {},
+    })
+    assert.equal(told.chunksLent, true)
+    await told.discard()
+    const transport = createUrlTransport({
+      url: 'https://e.test/x',
+      fetch: answering(source('bytes').stream),
+    })
+    const object = { size: TOTAL, etag: '"E"', sizeKnown: true } as const
+    const read = await transport.read({ start: 0, end: TOTAL - 1, object })
+    assert.equal(read.chunksLent, undefined)
+    assert.equal((await collect(read.body)).length, TOTAL)
   })
 })
