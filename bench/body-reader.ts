@@ -1,7 +1,7 @@
 // How should a fetch body be read (issue 13)? Each runtime's `fetch` reads a 1 GiB file from
 // loopback nginx in 8 MiB ranges at concurrency 8, every byte discarded (no engine, no disk), its
-// bodies read by the stream's own reader or by a BYOB reader into one reused buffer (what
-// `fetchWire`'s `readInto` does); each run its own process under GNU time, rounds alternated.
+// bodies read through `fetchWire` as they come (the stream's own reader) or with `readInto` (a
+// BYOB reader into one reused buffer); each run its own process under GNU time, rounds alternated.
 // Bun's bodies are not byte streams: its BYOB row is skipped.
 //   node --conditions=@resumable/source --import tsx bench/body-reader.ts [--runs 3] [--mib 1024]
 import { spawn } from 'node:child_process'
@@ -18,9 +18,9 @@ const { values: flags } = parseArgs({
 const child = new URL('./support/read-bodies.ts', import.meta.url).pathname
 const bin = (name: string) => new URL(`../node_modules/.bin/${name}`, import.meta.url).pathname
 const runtimes: Record<string, string[]> = {
-  Node: [process.execPath, '--import', 'tsx', child],
-  Deno: [bin('deno'), 'run', '-A', child],
-  Bun: [bin('bun'), child],
+  Node: [process.execPath, '--conditions=@resumable/source', '--import', 'tsx', child],
+  Deno: [bin('deno'), 'run', '-A', '--conditions=@resumable/source', child],
+  Bun: [bin('bun'), '--conditions=@resumable/source', child],
 }
 const contenders = Object.entries(runtimes).flatMap(([runtime, command]) =>
   (runtime === 'Bun' ? ['as-it-comes'] : ['as-it-comes', 'byob']).map((mode) => ({

@@ -52,12 +52,16 @@ describe('fetchWire bodies', () => {
     const response = await send(stream)
     assert.equal(response.chunksLent, true)
     let at = 0
+    let previous: Uint8Array | undefined
     for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
       assert.equal(chunk.buffer.byteLength, LENT_READ_BYTES)
+      // The next read took the memory back: the last chunk's view of it is gone.
+      assert.equal(previous?.byteLength ?? 0, 0)
       for (let i = 0; i < chunk.length; i++) {
         if (chunk[i] !== byteAt(at + i)) assert.fail(`byte ${at + i} differs`)
       }
       at += chunk.length
+      previous = chunk
     }
     assert.equal(at, TOTAL)
   })
@@ -89,7 +93,7 @@ describe('fetchWire bodies', () => {
     assert.equal(state.cancelled, true)
   })
 
-  it("the Node entry's fetchWire, and a Node transport given a fetch, read a byte stream as undici hands it out unless told", async () => {
+  it("the Node entry's fetchWire, and a Node transport given a fetch, hand a byte-stream body out as it comes unless readInto is set", async () => {
     assert.equal((await send(source('bytes').stream, nodeFetchWire)).chunksLent, undefined)
     const told = await nodeFetchWire(answering(source('bytes').stream), { readInto: true }).send({
       method: 'GET',
