@@ -9,7 +9,7 @@ import {
 } from '@resumable/core'
 import { errorCode, toTargetError } from './fs-errors.ts'
 import { LockFile, type LockOwner } from './lock-file.ts'
-import { statOrUndefined } from './probe.ts'
+import { lstatOrUndefined, statOrUndefined } from './probe.ts'
 import { syncDirectory } from './sync-directory.ts'
 import {
   DESCRIPTORS_ARE_THREAD_LOCAL,
@@ -152,8 +152,10 @@ export class FileTarget implements Target {
         if (length !== undefined) return { resumed: true, length }
       }
       // A private path is handed to this target alone: a file there it did not create is not its own.
-      const exclusive = !this.#lock && !this.#createdPrivate
-      this.#handle = await open(this.tempPath, exclusive ? 'wx+' : 'w+', 0o644)
+      if (this.#lock || this.#createdPrivate) await this.#removeStaleTemp()
+      // Always a new file (O_EXCL): opening what is at the path would follow a symlink or share a
+      // hard link planted there, and write the object into a file outside the destination.
+      this.#handle = await open(this.tempPath, 'wx+', 0o644)
       this.#createdPrivate = !this.#lock
       this.#end = 0
       if (this.#preallocate && options.size > 0) {
@@ -418,7 +420,8 @@ export class FileTarget implements Target {
         path: this.id,
       })
     }
-    if (info && !this.#overwrite) {
+    // A dangling symlink is not followed to nothing: it is there, and publishing would replace it.
+    if ((info ?? this.#lstatDestination()) && !this.#overwrite) {
       throw new TargetError('exists', `${this.id} already exists; not overwritten`, {
         path: this.id,
       })
@@ -437,18 +440,43 @@ export class FileTarget implements Target {
     }
   }
 
-  /** Reopens the temporary file; its size, or undefined when there is none to resume. */
+  /** Removes what a fresh start replaces at the temporary path: an earlier run's file, or a link. */
+  async #removeStaleTemp(): Promise<void> {
+    await unlink(this.tempPath).catch((error: unknown) => {
+      if (errorCode(error) !== 'ENOENT') throw toTargetError(error, 'replace', this.tempPath)
+    })
+  }
+
+  #lstatDestination(): ReturnType<typeof lstatOrUndefined> {
+    try {
+      return lstatOrUndefined(this.id)
+    } catch (error) {
+      throw toTargetError(error, 'inspect', this.id)
+    }
+  }
+
+  /**
+   * Reopens the temporary file; its size, or undefined when there is none to resume. Only a
+   * regular file with one name is resumed: a symlink or a hard link there was not made by this
+   * target, and writing through it would put bytes outside the destination (a fresh start then
+   * removes the link and creates a file of its own).
+   */
   async #reopen(size: number): Promise<number | undefined> {
+    let named: ReturnType<typeof lstatOrUndefined>
     let handle: FileHandle
     try {
+      named = lstatOrUndefined(this.tempPath)
+      if (!named?.isFile() || named.nlink !== 1) return undefined
       handle = await open(this.tempPath, 'r+')
     } catch (error) {
       if (errorCode(error) === 'ENOENT') return undefined
       throw toTargetError(error, 'reopen', this.tempPath)
     }
-    const length = (await handle.stat()).size
-    // A temp file longer than the object cannot be ours: start over rather than trust it.
-    if (length > size) {
+    const info = await handle.stat()
+    const length = info.size
+    // Another file swapped in between the lstat and the open, or a temp file longer than the
+    // object (it cannot be ours): start over rather than trust it.
+    if (info.ino !== named.ino || info.dev !== named.dev || length > size) {
       await handle.close()
       return undefined
     }
@@ -504,7 +532,8 @@ const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'])
 
 function exists(path: string): boolean {
   try {
-    return statOrUndefined(path) !== undefined
+    // A symlink is something at the path even when what it points to is gone.
+    return lstatOrUndefined(path) !== undefined
   } catch {
     return false
   }

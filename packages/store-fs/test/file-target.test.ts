@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict'
 import { execFileSync, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import {
+  link,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  symlink,
+  writeFile,
+} from 'node:fs/promises'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import process from 'node:process'
@@ -90,6 +100,48 @@ describe('FileTarget', () => {
     await target.write(0, new TextEncoder().encode('new'))
     await target.commit()
     assert.equal(await readFile(dest, 'utf8'), 'new')
+  })
+
+  it('never writes through a symlink planted at the temp path, fresh or on resume', async () => {
+    const victim = join(root, 'victim.txt')
+    await writeFile(victim, 'VICTIM')
+    for (const resume of [false, true]) {
+      const dest = join(root, `planted-${resume}.bin`)
+      await symlink(victim, dest + TEMP_SUFFIX)
+      const target = new FileTarget(dest)
+      assert.deepEqual(await target.open({ size: 3, resume }), { resumed: false })
+      await target.write(0, new TextEncoder().encode('new'))
+      await target.commit()
+      assert.equal(await readFile(victim, 'utf8'), 'VICTIM', 'the link target is untouched')
+      assert.equal((await lstat(dest)).isFile(), true, 'the destination is a file, not the link')
+      assert.equal(await readFile(dest, 'utf8'), 'new')
+    }
+  })
+
+  it('does not resume a temp file that is a hard link to another file', async () => {
+    const victim = join(root, 'linked-victim.txt')
+    await writeFile(victim, 'VI')
+    const dest = join(root, 'hardlinked.bin')
+    await link(victim, dest + TEMP_SUFFIX)
+    const target = new FileTarget(dest)
+    assert.deepEqual(await target.open({ size: 4, resume: true }), { resumed: false })
+    await target.write(0, new TextEncoder().encode('abcd'))
+    await target.commit()
+    assert.equal(await readFile(victim, 'utf8'), 'VI')
+    assert.equal(await readFile(dest, 'utf8'), 'abcd')
+  })
+
+  it('refuses a dangling symlink at the destination unless overwrite, and then replaces the link', async () => {
+    const dest = join(root, 'dangling.bin')
+    const gone = join(root, 'gone', 'target.bin')
+    await symlink(gone, dest)
+    await assert.rejects(new FileTarget(dest).open({ size: 1, resume: false }), isKind('exists'))
+    const target = new FileTarget(dest, { overwrite: true })
+    await target.open({ size: 1, resume: false })
+    await target.write(0, new Uint8Array([7]))
+    await target.commit()
+    assert.equal((await lstat(dest)).isFile(), true)
+    assert.equal(existsSync(gone), false, 'nothing was created where the link pointed')
   })
 
   it('says the destination is a directory', async () => {
