@@ -4,6 +4,7 @@ import { looksLikeCheckpoint } from '@resumable/core'
 import {
   FileCheckpointStore,
   FileTarget,
+  isReservedName,
   LOCK_SUFFIX,
   MAX_DESTINATION_NAME_BYTES,
   TEMP_SUFFIX,
@@ -19,8 +20,10 @@ export async function filePlaces(
   destination: string,
   checkpoint: string | undefined,
   overwrite: boolean,
+  mode?: { readonly inspectOnly: boolean },
 ): Promise<FilePlaces> {
   checkNameLength(destination, checkpoint)
+  if (!mode?.inspectOnly) refuseReservedName(destination)
   const target = new FileTarget(destination, { overwrite })
   let store: FileCheckpointStore
   if (checkpoint === undefined) store = new FileCheckpointStore()
@@ -42,6 +45,20 @@ export async function filePlaces(
       return found.filter((p): p is string => p !== undefined)
     },
   }
+}
+
+/**
+ * Refuses a destination named like the files kept beside a download (`x.resumable.json`,
+ * `x.resumable-part`, …), whether typed or taken from the source: `status` and `cancel` would
+ * take the finished file for another download's partial file or checkpoint, and `cancel` would
+ * delete it. A batch refuses such keys for the same reason.
+ */
+function refuseReservedName(destination: string): void {
+  const name = basename(destination)
+  if (!isReservedName(name)) return
+  throw new UsageError(
+    `the destination name ${JSON.stringify(name)} is one resumable gives its own files (partial download, lock, checkpoint, batch journal); give the destination another name (get <source> <dir>/<name>)`,
+  )
 }
 
 /**

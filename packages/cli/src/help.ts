@@ -43,6 +43,8 @@ Destination:
                            (percent-decoded) or of the key, without /  .. or control characters
                            (empty: the host name, or "index"); a missing dir/ is created; name/ where
                            name is a file is refused, even with --force. The first line says the name.
+                           A name ending like resumable's own files (.resumable-part, .resumable.json,
+                           .resumable.lock) is refused: give another file name.
   omitted                  the current directory, as above
   -                        stream to stdout (no checkpoint, no resume)
 

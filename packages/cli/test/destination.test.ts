@@ -89,6 +89,21 @@ describe('destination directories', () => {
     assert.equal(await main(args, elsewhere.cli), 0, elsewhere.text())
   })
 
+  it("refuses a destination named like resumable's own files, from the source or typed, before touching anything", async () => {
+    server.oss.putObject('bucket', 'dir/x.resumable.json', { generated: { size: 1000, seed: 4 } })
+    const into = join(dir, 'reserved')
+    await mkdir(into)
+    const named = real()
+    const sidecarUrl = `${server.url}/bucket/dir/x.resumable.json`
+    assert.equal(await main(['get', sidecarUrl, `${into}/`], named.cli), 2)
+    assert.match(named.text(), /"x\.resumable\.json" is one resumable gives its own files/)
+    const typed = real()
+    assert.equal(await main(['get', url(), join(into, 'y.bin.resumable-part')], typed.cli), 2)
+    const created = real()
+    assert.equal(await main(['get', sidecarUrl, `${join(into, 'new')}/`], created.cli), 2)
+    assert.deepEqual(await readdir(into), [], 'no file and no directory was made')
+  })
+
   it('an omitted destination means the current directory', async () => {
     const cwd = join(dir, 'cwd')
     await inNewDirectory(cwd, async () => {
