@@ -331,24 +331,64 @@ describe('downloadMany: the journal', () => {
     )
   })
 
-  it('discards a journal of another batch and a damaged one, with an event each', async () => {
+  it("takes over another batch's journal in the same directory: its finished objects count as done where key, path, ETag and size match, and its records survive for that batch's rerun", async () => {
     const bucket = smallBucket(5)
+    const dest = new MemoryDestination(bucket)
     const journal = new MemoryBatchJournalStore()
-    await downloadMany(options(bucket, new MemoryDestination(bucket), journal))
+    await downloadMany(options(bucket, dest, journal))
+    const requests = () => [...bucket.requests.values()].reduce((a, b) => a + b, 0)
+    bucket.requests.clear()
     const events: BatchEvent[] = []
-    await downloadMany({
-      ...options(bucket, new MemoryDestination(bucket), journal),
+    const other = await downloadMany({
+      ...options(bucket, dest, journal),
       id: 'other',
       onEvent: (e) => events.push(e),
     })
     assert.deepEqual(
-      events
-        .filter((e) => e.type === 'journal-discarded')
-        .map((e) => e.type === 'journal-discarded' && e.problem),
-      ['foreign'],
+      events.filter((e) => e.type === 'journal-inherited' || e.type === 'journal-discarded'),
+      [{ type: 'journal-inherited', batch: 'fake://bucket/data/ → /dest', records: 5 }],
     )
+    assert.equal(other.skipped.done, 5, 'the first batch finished them here')
+    assert.equal(other.failures.length, 0)
+    assert.equal(requests(), 0, 'no request at all')
+    // The first batch's own rerun finds its records kept in the second's journal.
+    const again = await downloadMany(options(bucket, dest, journal))
+    assert.equal(again.skipped.done, 5)
+    assert.equal(requests(), 0)
+  })
+
+  it('trusts an inherited record for nothing else: another ETag or another path is decided afresh', async () => {
+    const bucket = smallBucket(3)
+    const dest = new MemoryDestination(bucket)
+    const journal = new MemoryBatchJournalStore()
+    await downloadMany(options(bucket, dest, journal))
+    // Replaced in the store since: same key and path, another ETag.
+    bucket.put('data/00001.bin', 1 * KiB + 1)
+    const replaced = await downloadMany({
+      ...options(bucket, dest, journal),
+      id: 'other',
+      overwrite: true,
+    })
+    assert.equal(replaced.skipped.done, 2)
+    assert.equal(replaced.downloaded, 1)
+    assertAllDownloaded(bucket, dest)
+    // The same keys under another prefix map to other paths: nothing there is done.
+    const elsewhere = await downloadMany({
+      ...options(bucket, dest, journal),
+      id: 'third',
+      prefix: '',
+    })
+    assert.equal(elsewhere.skipped.done ?? 0, 0)
+    assert.equal(elsewhere.downloaded, 3)
+    assert.deepEqual(dest.file('data/00000.bin'), bucket.objects.get('data/00000.bin')?.bytes)
+  })
+
+  it('discards a damaged journal with an event and trusts nothing in it', async () => {
+    const bucket = smallBucket(5)
+    const journal = new MemoryBatchJournalStore()
+    await downloadMany(options(bucket, new MemoryDestination(bucket), journal))
     journal.flipByte(40)
-    events.length = 0
+    const events: BatchEvent[] = []
     const dest = new MemoryDestination(bucket)
     const summary = await downloadMany({
       ...options(bucket, dest, journal),

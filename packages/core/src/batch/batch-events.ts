@@ -75,6 +75,17 @@ export type BatchEvent =
       readonly message: string
     }
   | {
+      /**
+       * The directory held the journal of another batch (another prefix, shard or manifest): it
+       * is taken over, and each of its `records` finished objects counts as done here only for
+       * the same key at the same path with the same ETag and size.
+       */
+      readonly type: 'journal-inherited'
+      /** The other batch's id. */
+      readonly batch: string
+      readonly records: number
+    }
+  | {
       readonly type: 'object-start'
       readonly key: string
       readonly path: string

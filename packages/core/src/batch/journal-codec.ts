@@ -25,6 +25,11 @@ export interface JournalObjectRecord {
   readonly etag?: string
   /** `crc64xz` / `crc64nvme` and the 16-hex-digit value, when the store published one. */
   readonly crc64?: { readonly algorithm: 'crc64xz' | 'crc64nvme'; readonly value: string }
+  /**
+   * Where the object's file is under the destination (`/`-separated), as the batch that wrote the
+   * record mapped the key. Another batch into the same directory trusts the record only there.
+   */
+  readonly path?: string
 }
 
 /** Any journal record. */
@@ -143,6 +148,7 @@ function validRecord(value: unknown): JournalRecord | undefined {
   if (typeof r.key !== 'string' || !Number.isSafeInteger(r.size) || (r.size as number) < 0)
     return undefined
   if (r.etag !== undefined && typeof r.etag !== 'string') return undefined
+  if (r.path !== undefined && typeof r.path !== 'string') return undefined
   let crc: JournalObjectRecord['crc64']
   if (r.crc64 !== undefined) {
     const c = r.crc64 as Record<string, unknown> | null
@@ -162,5 +168,6 @@ function validRecord(value: unknown): JournalRecord | undefined {
     size: r.size as number,
     ...(r.etag === undefined ? {} : { etag: r.etag as string }),
     ...(crc === undefined ? {} : { crc64: crc }),
+    ...(r.path === undefined ? {} : { path: r.path as string }),
   }
 }

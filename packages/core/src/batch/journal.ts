@@ -29,6 +29,30 @@ export interface JournalEntry {
   readonly done?: JournalObjectRecord
   /** The object was about to be renamed into place with this identity (a crash may have hit after). */
   readonly commit?: JournalObjectRecord
+  /**
+   * Recorded by another batch into the same directory: `done` counts only for an object with the
+   * same key, path, ETag and size (see {@link sameFinishedObject}).
+   */
+  readonly inherited?: boolean
+}
+
+/**
+ * True when `done`, a record another batch wrote into this directory, describes `object` at
+ * `path`: the same key at the same path, and the same ETag and size (both known). A record
+ * without a path or an ETag vouches for nothing outside its own batch.
+ */
+export function sameFinishedObject(
+  done: JournalObjectRecord,
+  object: { readonly key: string; readonly size?: number; readonly etag?: string },
+  path: string,
+): boolean {
+  return (
+    done.key === object.key &&
+    done.path === path &&
+    done.etag !== undefined &&
+    done.etag === object.etag &&
+    done.size === object.size
+  )
 }
 
 /**
@@ -49,13 +73,17 @@ export class BatchJournal {
   }
 
   /**
-   * Opens the journal of batch `id`. A journal of another batch, of an unknown version, or damaged
-   * is reported through `discarded` and replaced — never trusted.
+   * Opens the journal of batch `id`. A journal of an unknown version, or damaged, is reported
+   * through `discarded` and replaced — never trusted. One of another batch into the same directory
+   * (another prefix, shard or manifest) is taken over: its finished objects are files here too, so
+   * their records are kept (and written back, for that batch's own rerun), as `inherited` entries
+   * reported through `inherited`.
    */
   static async open(
     store: BatchJournalStore | undefined,
     id: string,
     discarded: (problem: JournalProblem, message: string) => void,
+    inherited: (batch: string, records: number) => void = () => {},
   ): Promise<BatchJournal> {
     const journal = new BatchJournal(store)
     if (!store) return journal
@@ -64,14 +92,20 @@ export class BatchJournal {
       BatchJournalCodec.encode({ type: 'batch', version: BATCH_JOURNAL_VERSION, id }),
     ]
     if (bytes !== undefined) {
-      const decoded = BatchJournalCodec.decode(bytes, id)
-      if (decoded.ok) {
+      const decoded = BatchJournalCodec.decode(bytes)
+      if (!decoded.ok) discarded(decoded.problem, decoded.message)
+      else if (decoded.header.id === id) {
         for (const record of decoded.records) journal.#remember(record)
-        for (const entry of journal.#entries.values()) {
-          if (entry.done) parts.push(BatchJournalCodec.encode(entry.done))
-          else if (entry.commit) parts.push(BatchJournalCodec.encode(entry.commit))
-        }
-      } else discarded(decoded.problem, decoded.message)
+      } else {
+        // A commit is the other batch's own crash window: only its finished objects carry over.
+        const finished = decoded.records.filter((r) => r.type === 'done' && r.path !== undefined)
+        for (const record of finished) journal.#remember(record, true)
+        inherited(decoded.header.id, journal.#entries.size)
+      }
+      for (const entry of journal.#entries.values()) {
+        if (entry.done) parts.push(BatchJournalCodec.encode(entry.done))
+        else if (entry.commit) parts.push(BatchJournalCodec.encode(entry.commit))
+      }
     }
     await store.save(concatBytes(parts))
     return journal
@@ -124,9 +158,10 @@ export class BatchJournal {
     this.#flushing = undefined
   }
 
-  #remember(record: JournalObjectRecord): void {
+  #remember(record: JournalObjectRecord, inherited = false): void {
     // A new commit supersedes an older done (an `update` re-download): until its own done
     // arrives, only the commit's CRC-64 can vouch for the file at the final name.
-    this.#entries.set(record.key, record.type === 'done' ? { done: record } : { commit: record })
+    if (record.type === 'commit') this.#entries.set(record.key, { commit: record })
+    else this.#entries.set(record.key, inherited ? { done: record, inherited } : { done: record })
   }
 }

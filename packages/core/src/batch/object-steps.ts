@@ -28,14 +28,15 @@ export function differs(done: JournalObjectRecord, object: ListedObject): boolea
 
 export function record(
   type: 'commit' | 'done',
-  key: string,
+  location: { readonly key: string; readonly path: string },
   info: (DownloadEvent & { type: 'start' }) | undefined,
   verified: (DownloadEvent & { type: 'verified' }) | undefined,
 ): JournalObjectRecord {
   const v = verified?.verification
   return {
     type,
-    key,
+    key: location.key,
+    path: location.path,
     size: info?.object.size ?? 0,
     ...(info?.object.etag === undefined ? {} : { etag: info.object.etag }),
     ...(v === undefined || v.method === 'size'

@@ -9,7 +9,7 @@ import { type BatchObjectIO, type ResolvedBatchOptions, slotsFor } from './batch
 import type { BatchSummary } from './batch-result.ts'
 import { BatchTracker } from './batch-tracker.ts'
 import { decideExisting } from './decide-existing.ts'
-import { BatchJournal } from './journal.ts'
+import { BatchJournal, sameFinishedObject } from './journal.ts'
 import { iterateSource, type ListedObject } from './lister.ts'
 import { differs, journaled, record, removeLeftovers, toFailure } from './object-steps.ts'
 import { type OneRequestTransport, oneRequestTransport } from './one-request-transport.ts'
@@ -44,8 +44,11 @@ export async function runBatch(
     }
   }
   const tracker = new BatchTracker()
-  const journal = await BatchJournal.open(resolved.journal, resolved.id, (problem, message) =>
-    emit({ type: 'journal-discarded', problem, message }),
+  const journal = await BatchJournal.open(
+    resolved.journal,
+    resolved.id,
+    (problem, message) => emit({ type: 'journal-discarded', problem, message }),
+    (batch, records) => emit({ type: 'journal-inherited', batch, records }),
   )
   const pool = new SlotPool(resolved.concurrency)
   // One bucket for every object: the cap is on the batch, not on each object.
@@ -118,7 +121,11 @@ export async function runBatch(
       const location = { key: object.key, segments, path: segments.join('/') }
       const entry = journal.entry(object.key)
       let opened: BatchObjectIO | undefined
-      if (entry?.done && !(options.update && differs(entry.done, object))) {
+      if (
+        entry?.done &&
+        !(options.update && differs(entry.done, object)) &&
+        (!entry.inherited || sameFinishedObject(entry.done, object, location.path))
+      ) {
         // Done, says the journal; the file says whether it is still there. One that was deleted
         // or resized since is fetched again, under the same rules as any existing file.
         let inPlace: boolean
@@ -207,7 +214,7 @@ export async function runBatch(
       if (decision.action === 'skip') {
         if (decision.leftovers) await removeLeftovers(io)
         tracker.finished(key)
-        if (decision.record) await journal.record(decision.record)
+        if (decision.record) await journal.record({ ...decision.record, path })
         tracker.skip(decision.reason, decision.bytes)
         emit({ type: 'object-skipped', key, path, reason: decision.reason })
         return
@@ -232,7 +239,7 @@ export async function runBatch(
       ...options.download,
       transport: oneRequest ?? io.transport,
       target: journaled(io.target({ overwrite, singleRequest: single }), () =>
-        journal.record(record('commit', key, info, verified)),
+        journal.record(record('commit', location, info, verified)),
       ),
       ...(single || io.checkpoint === undefined ? {} : { checkpoint: io.checkpoint }),
       ...(single || io.checkpointKey === undefined ? {} : { checkpointKey: io.checkpointKey }),
@@ -265,7 +272,7 @@ export async function runBatch(
       control.inFlight.delete(handle)
       await oneRequest?.dispose()
     }
-    await journal.record(record('done', key, info, verified))
+    await journal.record(record('done', location, info, verified))
     tracker.finished(key, { bytes: result.bytes, fetched: result.fetchedBytes })
     const changedSinceListing =
       (object.etag !== undefined &&
