@@ -80,7 +80,7 @@ export interface DownloadOptions {
   readonly signal?: AbortSignal
   /** Called with progress at most every `progressIntervalMs`, and once at the end. */
   readonly onProgress?: (progress: DownloadProgress) => void
-  /** Called for every engine event (start, resumed, retry, checkpoint discarded, done, …). */
+  /** Called for every engine event (`start`, `checkpoint-discarded`, `retry`, `checkpoint-saved`, `verified`, `paused`, …: `DownloadEvent`). */
   readonly onEvent?: (event: DownloadEvent) => void
   /** Source of randomness for backoff jitter (tests make it deterministic). @default Math.random */
   readonly random?: () => number

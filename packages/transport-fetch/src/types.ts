@@ -18,7 +18,7 @@ export type FetchLike = (input: string, init: RequestInit) => Promise<Response>
 
 /** Options every mode accepts. */
 export interface CommonTransportOptions {
-  /** The wire that sends requests (e.g. a Node-native one). @default fetchWire(fetch) */
+  /** The wire that sends requests (e.g. a Node-native one). @default `defaultNodeWire()` from the Node entry when no `fetch` is given, else `fetchWire(fetch)` */
   readonly wire?: Wire
   /** The `fetch` the default wire uses (proxies, undici agents, tests). Looked up on `globalThis` per request when omitted; ignored with `wire`. */
   readonly fetch?: FetchLike

@@ -77,8 +77,8 @@ export function createBatch(options: BatchOptions): BatchHandle {
  *   id: 'oss://bucket/datasets/ → /data',
  *   prefix: 'datasets/',
  *   objects: lister, // or an array of { key, size, etag }
- *   journal: new FileBatchJournalStore('/data'),
- *   open: ({ segments }, object) => openFileObject('/data', segments, transportFor(object.key)),
+ *   journal: FileBatchJournalStore.in('/data'),
+ *   open: ({ key, segments }) => fileBatchObject('/data', segments, transportFor(key), { key }),
  * })
  * if (!summary.ok) for (const f of summary.failures) console.error(f.key, f.kind, f.code, f.requestId)
  */
