@@ -1,6 +1,7 @@
-import { mkdir, rmdir, stat } from 'node:fs/promises'
+import { rmdir, stat } from 'node:fs/promises'
 import { dirname, join, resolve, sep } from 'node:path'
 import { ResumableError } from '@resumable/core'
+import { makeDirectory } from '@resumable/store-fs'
 import type { Source } from './sources.ts'
 
 /** A destination that cannot be used as given (a `dir/` that is a file); nothing was touched. */
@@ -49,7 +50,7 @@ export async function chooseDestination(
  */
 export async function createDirectory(file: string): Promise<() => Promise<void>> {
   const directory = dirname(file)
-  const first = await mkdir(directory, { recursive: true })
+  const first = await makeDirectory(directory)
   if (first === undefined) return async () => {}
   return async () => {
     for (let d = resolve(directory); d.length >= resolve(first).length; d = dirname(d)) {
@@ -68,7 +69,7 @@ export async function createDirectory(file: string): Promise<() => Promise<void>
 /**
  * The file name an object is saved under inside a directory: the last segment of the URL path
  * (percent-decoded) or of the key, made safe — no path separators, no `.`/`..`, no control
- * characters, at most 200 bytes. An empty result falls back to the URL's host or `index`.
+ * characters or bidirectional-text controls, at most 200 bytes. An empty result falls back to the URL's host or `index`.
  */
 export function objectFileName(source: Source): string {
   if (source.scheme === 'http') {
@@ -87,8 +88,9 @@ export function safeFileName(raw: string, fallback: string): string {
   return 'index'
 }
 
+// Bidirectional-text controls too: U+202E would show `\u202egnp.exe` as "exe.png".
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is replaced
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f/\\]/g
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069/\\]/g
 
 function lastSegment(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1)

@@ -10,7 +10,7 @@ import { aliOssFactory } from '../src/ali-oss-factory.ts'
 import { objectFileName, safeFileName } from '../src/destination.ts'
 import { filePlaces } from '../src/file-places.ts'
 import { main } from '../src/main.ts'
-import { fakeEnvironment, inNewDirectory } from './helpers.ts'
+import { fakeEnvironment, inNewDirectory, signedEnv } from './helpers.ts'
 
 let server: MockOssServer
 let dir = ''
@@ -47,6 +47,29 @@ describe('destination directories', () => {
     assert.equal(await main(['get', url(), `${into}/`], cli), 0, err.join(''))
     assert.ok((await stat(into)).isDirectory())
     assert.equal(await crcOf(join(into, 'naïve file.bin')), crc)
+  })
+
+  it('says which directory it could not create, as a typed error, for one object and for a batch', async () => {
+    // A name over 255 bytes: mkdir fails for every user, root included.
+    const tooLong = join(dir, 'x'.repeat(300))
+    const single = real()
+    assert.equal(await main(['get', url(), `${tooLong}/`], single.cli), 1)
+    assert.match(single.text(), /Could not create the directory .*x{300} \(ENAMETOOLONG\)/)
+    const batch = signedEnv()
+    const args = [
+      'get',
+      's3://bucket/dir/',
+      tooLong,
+      '--recursive',
+      '--endpoint',
+      server.url,
+      '--json',
+    ]
+    assert.equal(await main(args, batch.cli), 1, batch.text())
+    const last = JSON.parse(batch.out.join('').trim().split('\n').pop() as string)
+    assert.equal(last.type, 'error')
+    assert.equal(last.name, 'TargetError')
+    assert.match(last.message, /Could not create the directory .*x{300} \(ENAMETOOLONG\)/)
   })
 
   it('leaves no directory behind when the run fails (404) or its options are refused', async () => {
@@ -116,13 +139,19 @@ describe('destination directories', () => {
     assert.equal(await crcOf(join(cwd, 'naïve file.bin')), crc)
   })
 
-  it('names a file from a URL or key without separators, dot segments or control characters', () => {
+  it('names a file from a URL or key without separators, dot segments, control characters or bidirectional-text controls', () => {
     const http = (u: string) => objectFileName({ scheme: 'http', url: u })
     assert.equal(http('https://h.example/a/b%2F..%2Fc.txt?x=1'), 'b_.._c.txt')
     assert.equal(http('https://h.example/a/%2E%2E'), 'h.example')
     assert.equal(http('https://h.example/'), 'h.example')
     assert.equal(http('https://h.example/evil%0A%1B%5B2Jname'), 'evil__[2Jname')
     assert.equal(http('https://h.example/a%5C..%5Cb'), 'a_.._b')
+    assert.equal(
+      http('https://h.example/%E2%80%AEgnp.exe'),
+      '_gnp.exe',
+      'U+202E would show exe.png',
+    )
+    assert.equal(http('https://h.example/a%E2%81%A6b%E2%80%8Fc'), 'a_b_c')
     assert.equal(objectFileName({ scheme: 's3', bucket: 'b', key: 'dir/' }), 'index')
     assert.equal(objectFileName({ scheme: 'oss', bucket: 'b', key: 'x/%41.bin' }), '%41.bin')
     assert.equal(safeFileName('..', '..'), 'index')

@@ -31,6 +31,7 @@ export {
   TEMP_SUFFIX,
 } from './file-target.ts'
 export type { LockOwner } from './lock-file.ts'
+export { makeDirectory } from './make-directory.ts'
 export {
   isReservedName,
   isTooLongForSidecars,

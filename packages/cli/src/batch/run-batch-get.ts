@@ -1,4 +1,4 @@
-import { mkdir, readdir, realpath, rm, rmdir, stat } from 'node:fs/promises'
+import { readdir, realpath, rm, rmdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
   AbortedError,
@@ -15,6 +15,7 @@ import {
   FileBatchJournalStore,
   FileBatchStaging,
   fileBatchObject,
+  makeDirectory,
 } from '@resumable/store-fs'
 import type { CliEnvironment } from '../cli-environment.ts'
 import { type GetCommand, UsageError } from '../command-line.ts'
@@ -72,7 +73,7 @@ export async function runBatchGet(cmd: GetCommand, cli: CliEnvironment): Promise
   let created: boolean
   try {
     created = (await pathKind(cmd.destination)) === undefined
-    await mkdir(cmd.destination, { recursive: true })
+    await makeDirectory(cmd.destination)
     root = await realpath(cmd.destination)
     // One batch process per directory: a second would share the journal.
     staging = await FileBatchStaging.open(root)
