@@ -1,6 +1,6 @@
 /**
  * The main entry as Node loads it (the `node` export condition, listed after `bun`, `deno` and
- * `browser`, so only Node reaches it): everything in `index.ts`, with the transport factories
+ * `browser`, so only Node reaches it): everything in `index.ts`, with the transport and lister factories
  * reading through {@link defaultNodeWire} (HTTP/1.1 on `node:net`/`node:tls`, reading into reused memory) unless the caller names a `wire`
  * or a `fetch`. Nothing runs at import (the package stays `sideEffects: false`); the wire is
  * created on the first factory call. Bun, Deno and browsers keep `fetch`. Its `fetchWire` reads
@@ -8,14 +8,19 @@
  * @module
  */
 import {
+  type BucketLister,
   createFetchTransport as createFetchTransportOnFetch,
+  createOssLister as createOssListerOnFetch,
   createOssTransport as createOssTransportOnFetch,
+  createS3Lister as createS3ListerOnFetch,
   createS3Transport as createS3TransportOnFetch,
   createUrlTransport as createUrlTransportOnFetch,
   type FetchTransport,
   type FetchTransportOptions,
   fetchWire as fetchWireAnywhere,
+  type OssListerOptions,
   type OssTransportOptions,
+  type S3ListerOptions,
   type S3TransportOptions,
   type UrlTransportOptions,
 } from './index.ts'
@@ -102,4 +107,32 @@ export function createS3Transport(options: S3TransportOptions): FetchTransport {
  */
 export function createFetchTransport(options: FetchTransportOptions): FetchTransport {
   return createFetchTransportOnFetch(onNodeWire(options))
+}
+
+/**
+ * Lists an OSS bucket (ListObjectsV2); on Node it reads through the Node wire unless `wire` or
+ * `fetch` is given, so a listing goes through the same proxies (`http_proxy`…) as the downloads.
+ *
+ * @example
+ * ```ts
+ * import { createOssLister } from '@resumable/transport-fetch'
+ * const lister = createOssLister({ region: 'cn-hangzhou', bucket: 'b', prefix: 'logs/' })
+ * ```
+ */
+export function createOssLister(options: OssListerOptions): BucketLister {
+  return createOssListerOnFetch(onNodeWire(options))
+}
+
+/**
+ * Lists an S3-compatible bucket (ListObjectsV2); on Node it reads through the Node wire unless
+ * `wire` or `fetch` is given, so a listing goes through the same proxies as the downloads.
+ *
+ * @example
+ * ```ts
+ * import { createS3Lister } from '@resumable/transport-fetch'
+ * const lister = createS3Lister({ bucket: 'logs', region: 'eu-west-1', prefix: '2026/' })
+ * ```
+ */
+export function createS3Lister(options: S3ListerOptions): BucketLister {
+  return createS3ListerOnFetch(onNodeWire(options))
 }

@@ -29,5 +29,6 @@ export type {
 } from './types.ts'
 export { createUrlTransport, type UrlTransportOptions } from './url-transport.ts'
 export { type FetchWireOptions, fetchWire, type ListedWireResponse } from './wire/fetch-wire.ts'
+export { ProxyVariableError } from './wire/proxy.ts'
 export type { Wire, WireRequest, WireResponse } from './wire/wire.ts'
 export type { PreparedRequest, WirePlan } from './wire-plan.ts'

@@ -17,6 +17,7 @@ export {
   type NodeWireProxyOptions,
   noProxyMatcher,
   type ProxyEnv,
+  ProxyVariableError,
   proxyFromEnv,
 } from './wire/proxy.ts'
 export type { Wire, WireRequest, WireResponse } from './wire/wire.ts'

@@ -176,6 +176,8 @@ export class BucketLister implements Lister {
           url: prepared.url,
           headers: Object.fromEntries(headers),
           signal,
+          // Per request, so any wire obeys it: signed headers never follow a redirect elsewhere.
+          redirect: 'manual',
         }),
       )
     } catch (error) {

@@ -1,5 +1,5 @@
 import { nodeWire } from './node-wire.ts'
-import { type ProxyEnv, proxyFromEnv } from './proxy.ts'
+import { checkProxyVariables, type ProxyEnv, proxyFromEnv } from './proxy.ts'
 import type { Wire } from './wire.ts'
 
 let shared: Wire | undefined
@@ -19,17 +19,14 @@ function environment(): ProxyEnv {
  * {@link nodeWire} per process, so every transport shares its kept-alive connections. Creating it
  * opens nothing; connections open on the first request. It goes through the proxies the
  * environment names when it is created ({@link proxyFromEnv}: `http_proxy`, `HTTPS_PROXY`,
- * `ALL_PROXY`, `NO_PROXY`…); a malformed one is a TypeError naming the variables, not their value.
+ * `ALL_PROXY`, `NO_PROXY`…); a malformed one is a {@link ProxyVariableError} naming the variable
+ * (`http_proxy is not a valid proxy URL`), never its value.
  */
 export function defaultNodeWire(): Wire {
   if (shared === undefined) {
-    try {
-      shared = nodeWire(proxyFromEnv(environment()))
-    } catch (error) {
-      throw new TypeError(
-        `the proxy environment variables (http_proxy, HTTPS_PROXY, ALL_PROXY…): ${(error as Error).message}`,
-      )
-    }
+    const env = environment()
+    checkProxyVariables(env)
+    shared = nodeWire(proxyFromEnv(env))
   }
   return shared
 }

@@ -41,6 +41,21 @@ function basic(username: string, password: string): string {
 }
 
 /**
+ * A proxy variable of the environment (`http_proxy`, `HTTPS_PROXY`, `ALL_PROXY`…) holds no usable
+ * proxy URL. The message names the variable as it was set, never its value (it may carry a
+ * password): bad input, like a bad option.
+ */
+export class ProxyVariableError extends TypeError {
+  override name = 'ProxyVariableError'
+  /** The variable the refused URL was read from. */
+  readonly variable: string
+  constructor(variable: string, message: string) {
+    super(message)
+    this.variable = variable
+  }
+}
+
+/**
  * Parses a proxy URL (`http://[user:pass@]host[:port]`; a bare `host:port` means `http://`).
  * Errors name `what` (an option or a variable), never the URL: it may carry a password.
  */
@@ -240,12 +255,39 @@ export function proxyFromEnv(env: ProxyEnv): {
   proxy: { http: string | false; https: string | false }
   noProxy: string | undefined
 } {
+  const { http, https } = proxyVariables(env)
+  return {
+    proxy: {
+      http: http ? (env[http] as string).trim() : false,
+      https: https ? (env[https] as string).trim() : false,
+    },
+    noProxy: first(env, ['no_proxy', 'NO_PROXY']),
+  }
+}
+
+/** Which variable each protocol's proxy is read from (curl's order, `HTTP_PROXY` not under CGI). */
+function proxyVariables(env: ProxyEnv): { http?: string; https?: string } {
   const cgi = env.REQUEST_METHOD !== undefined
   const all = ['all_proxy', 'ALL_PROXY']
-  const http = first(env, cgi ? ['http_proxy', ...all] : ['http_proxy', 'HTTP_PROXY', ...all])
-  const https = first(env, ['https_proxy', 'HTTPS_PROXY', ...all])
-  return {
-    proxy: { http: http ?? false, https: https ?? false },
-    noProxy: first(env, ['no_proxy', 'NO_PROXY']),
+  const http = firstSet(env, cgi ? ['http_proxy', ...all] : ['http_proxy', 'HTTP_PROXY', ...all])
+  const https = firstSet(env, ['https_proxy', 'HTTPS_PROXY', ...all])
+  return { ...(http ? { http } : {}), ...(https ? { https } : {}) }
+}
+
+function firstSet(env: ProxyEnv, names: readonly string[]): string | undefined {
+  return names.find((name) => (env[name]?.trim() ?? '') !== '')
+}
+
+/**
+ * Checks the proxy URLs {@link proxyFromEnv} reads from `env`; throws a {@link ProxyVariableError}
+ * naming the variable of the first one that is malformed.
+ */
+export function checkProxyVariables(env: ProxyEnv): void {
+  for (const variable of Object.values(proxyVariables(env))) {
+    try {
+      parseProxyUrl((env[variable] as string).trim(), variable)
+    } catch (error) {
+      throw new ProxyVariableError(variable, (error as Error).message)
+    }
   }
 }
