@@ -65,7 +65,8 @@ export interface BatchOptions {
   readonly objects: BatchSource
   /**
    * What this batch is, e.g. `oss://bucket/datasets/ → /data` plus options that change the result.
-   * A journal written for another id is discarded; the shard is appended automatically.
+   * A journal written for another id is taken over (`journal-inherited`): its finished objects
+   * count only for the same key, path, ETag and size. The shard is appended automatically.
    */
   readonly id: string
   /** Stripped from every key to form its relative path; a key outside it is refused. @default '' */

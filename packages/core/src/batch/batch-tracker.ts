@@ -18,7 +18,10 @@ export class BatchTracker {
   readonly changedSinceListing: string[] = []
   /** Keys the journal had done whose file was gone or of another size: fetched again. */
   readonly restored: string[] = []
-  readonly #inFlight = new Map<string, { bytesDone: number; fetched: number }>()
+  readonly #inFlight = new Map<
+    string,
+    { bytesDone: number; fetched: number; size: number | undefined }
+  >()
   readonly #meter = new ProgressMeter()
 
   skip(reason: SkipReason, bytes = 0): void {
@@ -26,12 +29,14 @@ export class BatchTracker {
     this.completedBytes += bytes
   }
 
-  started(key: string): void {
-    this.#inFlight.set(key, { bytesDone: 0, fetched: 0 })
+  /** `key` is being downloaded; `size` is its listed size, when the listing gave one. */
+  started(key: string, size?: number): void {
+    this.#inFlight.set(key, { bytesDone: 0, fetched: 0, size })
   }
 
   moved(key: string, bytesDone: number, fetched: number): void {
-    this.#inFlight.set(key, { bytesDone, fetched })
+    const size = this.#inFlight.get(key)?.size
+    this.#inFlight.set(key, { bytesDone, fetched, size })
   }
 
   finished(key: string, outcome?: { bytes: number; fetched: number }): void {
@@ -65,7 +70,7 @@ export class BatchTracker {
     for (const o of this.#inFlight.values()) bytesDone += o.bytesDone
     this.#meter.sample(this.fetched)
     const rate = this.#meter.rate()
-    const left = Math.max(0, this.bytesTotal - bytesDone)
+    const left = this.#bytesLeft(bytesDone)
     // Neither another shard's keys nor folder markers are among `objectsTotal`.
     const skipped =
       this.skippedCount -
@@ -92,5 +97,28 @@ export class BatchTracker {
               ? left / rate
               : undefined,
     }
+  }
+
+  /**
+   * Bytes still to arrive, for the ETA (read only once the listing is done). Not `bytesTotal`
+   * minus `bytesDone`: a failed or refused object's bytes are in the total and will never arrive.
+   * Once the listing is done every object not in flight is settled, so what is left is the rest
+   * of each object in flight: nothing when none is, and the sum of their remainders when each
+   * was started with its listed size.
+   */
+  #bytesLeft(bytesDone: number): number {
+    if (this.listingDone) {
+      if (this.#inFlight.size === 0) return 0
+      let left = 0
+      let sized = true
+      for (const o of this.#inFlight.values()) {
+        if (o.size === undefined) sized = false
+        else left += Math.max(0, o.size - o.bytesDone)
+      }
+      if (sized) return left
+    }
+    // The listing runs (no ETA then), or an object in flight was started without its size: the
+    // whole-batch estimate, which counts the bytes of failed objects too.
+    return Math.max(0, this.bytesTotal - bytesDone)
   }
 }

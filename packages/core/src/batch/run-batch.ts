@@ -205,7 +205,7 @@ export async function runBatch(
     const { key, path } = location
     const concurrency = slotsFor(object.size, resolved)
     emit({ type: 'object-start', key, path, object, slots: concurrency })
-    tracker.started(key)
+    tracker.started(key, object.size)
     let io: BatchObjectIO
     let overwrite: boolean
     try {
