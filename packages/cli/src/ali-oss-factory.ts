@@ -2,6 +2,9 @@ import type { Transport } from '@resumable/core'
 import { UsageError } from './command-line.ts'
 import type { AliOssFactory, SourceFlags } from './sources.ts'
 
+/** ali-oss's default `refreshSTSTokenInterval`; passed only to keep its constructor from warning. */
+const STS_REFRESH_INTERVAL_MS = 5 * 60_000
+
 /** Builds an ali-oss client and transport from flags and OSS_* credentials; ali-oss loads only when used. */
 export function aliOssFactory(env: Readonly<Record<string, string | undefined>>): AliOssFactory {
   return async (source, flags: SourceFlags): Promise<Transport> => {
@@ -24,6 +27,11 @@ export function aliOssFactory(env: Readonly<Record<string, string | undefined>>)
       accessKeyId,
       accessKeySecret,
       ...(env.OSS_SESSION_TOKEN ? { stsToken: env.OSS_SESSION_TOKEN } : {}),
+      // Without either refresh option, ali-oss's constructor prints a console.warn about them,
+      // which breaks --quiet and the --json event stream. The interval is read only when
+      // `refreshSTSToken` is a function, which it never is here: this is ali-oss's own default
+      // (5 minutes), so nothing changes but the silence. The token is used as given, never refreshed.
+      ...(env.OSS_SESSION_TOKEN ? { refreshSTSTokenInterval: STS_REFRESH_INTERVAL_MS } : {}),
       ...(flags.region
         ? { region: flags.region.startsWith('oss-') ? flags.region : `oss-${flags.region}` }
         : {}),

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { OPTION_TABLE } from '@resumable/core'
 import { BATCH_PARSE_OPTIONS, type BatchFlags, batchFlags } from './batch/batch-flags.ts'
 import { parseRate, parseSize } from './units.ts'
 
@@ -71,6 +72,15 @@ const SECRET_FLAGS = [
   'session-token',
 ]
 
+/**
+ * `--stall-timeout`'s range in the flag's own unit, whole seconds: core's range in milliseconds,
+ * narrowed to the seconds inside it, so the CLI's check is the only one a user ever meets.
+ */
+const STALL_TIMEOUT_SECONDS = {
+  min: Math.max(1, Math.ceil(OPTION_TABLE.stallTimeoutMs.min / 1000)),
+  max: Math.floor(OPTION_TABLE.stallTimeoutMs.max / 1000),
+}
+
 /** Parses argv (without the runtime and script) into a Command; throws UsageError. */
 export function parseCommandLine(argv: readonly string[]): Command {
   const secret = argv.find((a) =>
@@ -135,20 +145,27 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (values['no-checkpoint'] && values.checkpoint !== undefined) {
     throw new UsageError('--checkpoint and --no-checkpoint cannot be combined')
   }
+  // A batch refuses `-` itself, with its own reason.
+  if (batch === undefined && rest[1] === '-') refuseResumeFlagsOnStdout(values)
   return {
     command: 'get',
     source: rest[0] as string,
     // No destination means the current directory, under the object's own name (like `curl -O`).
     destination: rest[1] ?? '.',
     partSize: sizeFlag('--part-size', values['part-size'], parseSize),
-    concurrency: integerFlag('--concurrency', values.concurrency, 1),
+    concurrency: integerFlag('--concurrency', values.concurrency, OPTION_TABLE.concurrency),
     checkpoint: values.checkpoint,
     noCheckpoint: values['no-checkpoint'] ?? false,
     verify: !(values['no-verify'] ?? false),
     recheck: values.recheck ?? false,
     limitRate: sizeFlag('--limit-rate', values['limit-rate'], parseRate),
-    retries: integerFlag('--retries', values.retries, 0),
-    stallTimeoutSeconds: integerFlag('--stall-timeout', values['stall-timeout'], 1),
+    retries: integerFlag('--retries', values.retries, OPTION_TABLE.retries),
+    stallTimeoutSeconds: integerFlag(
+      '--stall-timeout',
+      values['stall-timeout'],
+      STALL_TIMEOUT_SECONDS,
+      ' seconds',
+    ),
     onChange,
     force: values.force ?? false,
     quiet: values.quiet ?? false,
@@ -268,12 +285,46 @@ function sizeFlag(
   return value
 }
 
-function integerFlag(flag: string, text: string | undefined, min: number): number | undefined {
+/**
+ * A whole number within `range` (inclusive). One message for every way of missing it (a
+ * fraction, a word, too small, too large), with the range in the flag's own unit: core checks
+ * the same limits, but in its units (milliseconds), which would read wrong after a CLI flag.
+ */
+function integerFlag(
+  flag: string,
+  text: string | undefined,
+  range: { readonly min: number; readonly max: number },
+  unit = '',
+): number | undefined {
   if (text === undefined) return undefined
-  if (!/^\d+$/.test(text) || Number(text) < min || !Number.isSafeInteger(Number(text))) {
-    throw new UsageError(`${flag} must be an integer ≥ ${min}, got "${text}"`)
+  const value = Number(text)
+  if (!/^\d+$/.test(text) || value < range.min || value > range.max) {
+    throw new UsageError(
+      `${flag} must be a whole number from ${range.min} to ${range.max}${unit}, got "${text}"`,
+    )
   }
-  return Number(text)
+  return value
+}
+
+/**
+ * `-` streams to stdout with no checkpoint and no resume: flags that only act on a checkpoint or
+ * a resume would be silently ignored there, so they are refused as `--no-checkpoint` with
+ * `--checkpoint` is. (`--no-checkpoint` only says what `-` does anyway, and stays accepted.)
+ */
+function refuseResumeFlagsOnStdout(values: {
+  readonly checkpoint?: string | undefined
+  readonly recheck?: boolean | undefined
+}): void {
+  if (values.checkpoint !== undefined) {
+    throw new UsageError(
+      '--checkpoint cannot be combined with - (stdout): streaming keeps no checkpoint and cannot resume',
+    )
+  }
+  if (values.recheck) {
+    throw new UsageError(
+      '--recheck cannot be combined with - (stdout): streaming never resumes, so there are no saved parts to recheck',
+    )
+  }
 }
 
 /** `--range 100-199` (inclusive, as HTTP) or `--range 100-` (to the end); bytes, no units. */

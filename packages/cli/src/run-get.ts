@@ -1,15 +1,18 @@
 import {
   AbortedError,
+  CheckpointError,
   type CheckpointStore,
   createDownload,
   type IntegrityError,
   isResumableError,
   isTransportError,
   OptionsError,
+  type ResumableError,
   type Target,
   TargetError,
   type Transport,
 } from '@resumable/core'
+import { ProxyVariableError } from '@resumable/transport-fetch'
 import type { CliEnvironment } from './cli-environment.ts'
 import { type GetCommand, UsageError } from './command-line.ts'
 import { type ChosenDestination, chooseDestination, createDirectory } from './destination.ts'
@@ -104,6 +107,11 @@ export async function runGet(cmd: GetCommand, cli: CliEnvironment): Promise<numb
       reporter.message(await interruptedMessage(checkpoint, checkpointKey, durableBytes))
       return ExitCode.interrupted
     }
+    const full = await fullDiskMessage(error, checkpoint, checkpointKey)
+    if (full !== undefined) {
+      reporter.error(ExitCode.failed, 'error', full, error)
+      return ExitCode.failed
+    }
     return failure(error, reporter, toStdout)
   } finally {
     stopSignals()
@@ -131,12 +139,56 @@ async function interruptedMessage(
     : 'interrupted before any byte was saved; the next run starts over'
 }
 
+/**
+ * The failure whose words the user should read: for a checkpoint the store could not save, the
+ * store's own error when it is one of ours, since that already names the file and the reason
+ * (`Could not save the checkpoint x.resumable.json: the disk is full…`); the wrapper would only
+ * repeat it (`could not save the checkpoint x: Could not save the checkpoint …`). The error event
+ * keeps the thrown error's name and kind (`CheckpointError`, `checkpoint`).
+ */
+function storeFailure(error: ResumableError): ResumableError {
+  if (!(error instanceof CheckpointError) || error.problem !== 'io') return error
+  return isResumableError(error.cause) ? error.cause : error
+}
+
+/**
+ * What to say when the disk filled up: the store's words when a checkpoint is left to resume
+ * from, but ours when nothing was kept — the engine removes a partial file no checkpoint covers
+ * (a full disk before the first save), so "run again to resume" would be untrue. Whether one is
+ * kept is asked of the checkpoint store itself, after the engine has cleaned up. Undefined for
+ * any other failure.
+ */
+async function fullDiskMessage(
+  error: unknown,
+  checkpoint: CheckpointStore | false,
+  key: string,
+): Promise<string | undefined> {
+  if (!isResumableError(error)) return undefined
+  const failure = storeFailure(error)
+  if (failure.kind !== 'no-space') return undefined
+  const kept =
+    checkpoint !== false &&
+    (await checkpoint.load(key).then(
+      (bytes) => bytes !== undefined,
+      () => true,
+    ))
+  if (kept) return failure.message
+  const path = (failure as { readonly path?: unknown }).path
+  const where = typeof path === 'string' ? path : 'the destination'
+  const why =
+    checkpoint === false
+      ? '; with --no-checkpoint no progress is saved, so'
+      : ' before any progress was saved, so'
+  return `Could not write ${where}: the disk is full (or over quota)${why} the partial file was removed and nothing is kept; free space and run again (it starts over)`
+}
+
 /** One clear line per failure (one JSON `error` event with --json), with the store's Code and RequestId when there are any. */
 function failure(error: unknown, reporter: Reporter, toStdout = false): number {
   if (error instanceof OptionsError) {
     reporter.error(ExitCode.usage, 'usage', `${optionMessage(error)} (see resumable --help)`, error)
     return ExitCode.usage
   }
+  if (error instanceof ProxyVariableError) return failure(new UsageError(error.message), reporter)
   if (error instanceof UsageError) {
     reporter.error(ExitCode.usage, 'usage', `${error.message} (see resumable --help)`, error)
     return ExitCode.usage
@@ -171,7 +223,7 @@ function failure(error: unknown, reporter: Reporter, toStdout = false): number {
     return ExitCode.failed
   }
   if (isTransportError(error) || isResumableError(error)) {
-    reporter.error(ExitCode.failed, 'error', error.message, error)
+    reporter.error(ExitCode.failed, 'error', storeFailure(error).message, error)
     return ExitCode.failed
   }
   const message = error instanceof Error ? error.message : String(error)

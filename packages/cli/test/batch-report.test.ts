@@ -7,6 +7,7 @@ import type { BatchProgress } from '@resumable/core'
 import type { MockOss } from '@resumable/testkit'
 import type { MockOssServer } from '@resumable/testkit/node'
 import { batchProgressLine } from '../src/batch/batch-progress-line.ts'
+import { failureText } from '../src/batch/batch-reporter.ts'
 import { main } from '../src/main.ts'
 import { signedEnv, startSignedMock, stopSignedMock } from './helpers.ts'
 
@@ -134,5 +135,203 @@ describe('the batch progress line with sizes a manifest does not give', () => {
   it('marks the total as a lower bound when some sizes are unknown', () => {
     const line = batchProgressLine(progress({ sizesUnknown: 2, bytesTotal: 1_000_000 }), 200)
     assert.match(line, /1\.59 MiB \/ 977 KiB\+/)
+  })
+})
+
+/** The lines a run wrote, with a terminal's progress redraws (`\r\x1b[2K`) split apart. */
+const lines = (text: string): string[] =>
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the terminal's escape is the separator
+  text.split(/\r\u001b\[2K|\n/).filter(Boolean)
+
+// Characters a terminal acts on or reorders: DEL, C1 (U+009B is CSI), bidi embeddings and isolates.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/
+
+describe('a glob that cannot be compiled', () => {
+  it('is a usage error before any listing (exit 2, naming the pattern); --json ends in an error event', async () => {
+    oss.putObject('b', 'gl/a.txt', { bytes: encoder.encode('a') })
+    const requests = oss.served.log.length
+    for (const [flag, pattern] of [
+      ['--include', '[z-a]'],
+      ['--exclude', '*[b-a]*'],
+    ] as const) {
+      for (const extra of [[], ['--dry-run'], ['--json'], ['--dry-run', '--json']]) {
+        const dest = join(dir, 'bad-glob')
+        const { cli, out, err } = env()
+        let code: number | string
+        try {
+          code = await main(get('s3://b/gl/', dest, '-r', flag, pattern, ...extra), cli)
+        } catch (error) {
+          code = `threw ${String(error)}`
+        }
+        assert.equal(code, 2, `${flag} ${pattern} ${extra.join(' ')}`)
+        if (extra.includes('--json')) {
+          const events = out.join('').trim().split('\n')
+          const last = JSON.parse(events[events.length - 1] as string)
+          assert.equal(last.type, 'error')
+          assert.equal(last.kind, 'usage')
+          assert.equal(last.exitCode, 2)
+          assert.ok(last.message.includes(`${flag}: `), last.message)
+          assert.ok(last.message.includes(JSON.stringify(pattern)), last.message)
+        } else {
+          assert.match(
+            err.join(''),
+            /^usage error: --(include|exclude): the range .* is out of order/,
+          )
+          assert.ok(err.join('').includes(JSON.stringify(pattern)), err.join(''))
+        }
+        assert.equal(existsSync(dest), false)
+      }
+    }
+    assert.equal(oss.served.log.length, requests, 'nothing was listed')
+  })
+
+  it('[!] is literal text, as in fnmatch, not "any one character"', async () => {
+    for (const key of ['lit/[!]', 'lit/x', 'lit/]'])
+      oss.putObject('b', key, { bytes: encoder.encode(key) })
+    const { cli, out } = env()
+    const args = get('s3://b/lit/', join(dir, 'lit'), '-r', '--include', '[!]', '--dry-run')
+    assert.equal(await main(args, cli), 0)
+    const fetched = out.join('').match(/would fetch \S+/g)
+    assert.deepEqual(fetched, ['would fetch s3://b/lit/[!]'])
+  })
+})
+
+describe('control characters of a key on a terminal', () => {
+  const keys = ['cc/del\u007f', 'cc/csi\u009b31m', 'cc/nel\u0085']
+  before(() => {
+    for (const key of keys) oss.putObject('b', key, { bytes: encoder.encode('x') })
+    oss.putObject('b', 'cc/rlo\u202etxt.exe', { bytes: encoder.encode('x') })
+  })
+
+  it('DEL, C1 and bidi controls are escaped (\\u007f) in failed lines and the summary', async () => {
+    const { cli, err } = env()
+    assert.equal(await main(get('s3://b/cc/', join(dir, 'cc'), '-r'), cli), 1)
+    const text = err.join('')
+    assert.doesNotMatch(text, RAW_CONTROL, JSON.stringify(text))
+    assert.match(text, /failed: "cc\/del\\u007f": unsafe-key/)
+    assert.match(text, /failed: "cc\/csi\\u009b31m": unsafe-key/)
+    assert.match(text, /failed: "cc\/nel\\u0085": unsafe-key/)
+  })
+
+  it('and in a dry run: would refuse "…\\u007f", would fetch …\\u202e…', async () => {
+    const { cli, out } = env()
+    assert.equal(await main(get('s3://b/cc/', join(dir, 'cc-dry'), '-r', '--dry-run'), cli), 1)
+    const text = out.join('')
+    assert.doesNotMatch(text, RAW_CONTROL, JSON.stringify(text))
+    assert.match(text, /would refuse "cc\/del\\u007f": /)
+    assert.match(text, /would refuse "cc\/csi\\u009b31m": /)
+    assert.match(text, /would fetch s3:\/\/b\/cc\/rlo\\u202etxt\.exe → /)
+  })
+
+  it('--json escapes them too, and the keys read back the same', async () => {
+    const { cli, out } = env()
+    const args = get('s3://b/cc/', join(dir, 'cc-json'), '-r', '--dry-run', '--json')
+    assert.equal(await main(args, cli), 1)
+    const text = out.join('')
+    assert.doesNotMatch(text, RAW_CONTROL, JSON.stringify(text))
+    const refused = text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+      .filter((e) => e.type === 'would-refuse')
+      .map((e) => e.key)
+    assert.deepEqual(refused.sort(), [...keys].sort())
+  })
+})
+
+describe('--shard auto/N with JOB_COMPLETION_INDEX set but not an index', () => {
+  it('says what it holds (quoted, cut at 40 characters), not that it is missing (exit 2)', async () => {
+    oss.putObject('b', 'sh/a.txt', { bytes: encoder.encode('a') })
+    const long = '7'.repeat(30) + 'x'.repeat(70)
+    for (const [value, shown] of [
+      ['-1', '"-1"'],
+      [' 2', '" 2"'],
+      ['', '""'],
+      ['1.5', '"1.5"'],
+      [long, `"${long.slice(0, 40)}"… (100 characters)`],
+    ] as const) {
+      const { cli, text } = signedEnv({ JOB_COMPLETION_INDEX: value })
+      const args = get('s3://b/sh/', join(dir, 'shard'), '-r', '--shard', 'auto/5')
+      assert.equal(await main(args, cli), 2, text())
+      assert.ok(text().includes(`JOB_COMPLETION_INDEX is ${shown}, not an index`), text())
+      assert.doesNotMatch(text(), /in the environment/)
+    }
+    const unset = env()
+    const args = get('s3://b/sh/', join(dir, 'shard'), '-r', '--shard', 'auto/5')
+    assert.equal(await main(args, unset.cli), 2)
+    assert.match(unset.text(), /needs JOB_COMPLETION_INDEX in the environment/)
+  })
+})
+
+describe('an existing file: the hint names only flags that would help', () => {
+  it('a file where a directory must go: no flag, even without --force; move it', async () => {
+    oss.putObject('b', 'fd/sub/f.txt', { bytes: encoder.encode('f') })
+    const dest = join(dir, 'file-for-dir')
+    await mkdir(dest)
+    await writeFile(join(dest, 'sub'), 'a file')
+    for (const flags of [['--force'], []]) {
+      const { cli, text } = env()
+      assert.equal(await main(get('s3://b/fd/', dest, '-r', ...flags), cli), 1)
+      assert.match(text(), /exists — .*sub is a file, not a directory; move or rename it/, text())
+      assert.doesNotMatch(text(), /--skip-existing|--update|--force/, text())
+      await rm(join(dest, '.resumable-batch.journal'), { force: true })
+    }
+  })
+
+  it('--skip-existing given: --update or --force, not --skip-existing again', async () => {
+    oss.putObject('b', 'se/x.txt', { bytes: encoder.encode('from the store') })
+    const dest = join(dir, 'skip-given')
+    await mkdir(dest)
+    await writeFile(join(dest, 'x.txt'), 'mine, of another size')
+    const { cli, text } = env()
+    assert.equal(await main(get('s3://b/se/', dest, '-r', '--skip-existing'), cli), 1)
+    assert.match(
+      text(),
+      /a file of another size is already at the destination; not overwritten \(--update or --force\)/,
+    )
+    assert.doesNotMatch(text(), /--skip-existing/, text())
+  })
+})
+
+describe('the flags an exists failure names', () => {
+  const text = (message: string): string =>
+    failureText({ key: 'k', path: 'k', kind: 'exists', message, error: undefined })
+
+  it('turns the options the engine lists into flags, in one order, and nothing else', () => {
+    const core = 'a file is already at the destination; not overwritten'
+    assert.match(
+      text(`${core} (see skipExisting, update, overwrite)`),
+      /not overwritten \(--skip-existing, --update or --force\)$/,
+    )
+    assert.match(
+      text(`${core} (see overwrite, update)`),
+      /not overwritten \(--update or --force\)$/,
+    )
+    assert.match(
+      text('/d/k appeared while downloading; not overwritten (use overwrite)'),
+      /\(--force\)$/,
+    )
+    // An option with no flag is not turned into a wrong one.
+    assert.match(text(`${core} (see somethingNew)`), /not overwritten$/)
+    assert.match(text('/d/k already exists; not overwritten'), /not overwritten$/)
+  })
+})
+
+describe('the batch progress line at the end of a batch with failures', () => {
+  it("ETA 0s once nothing is in flight (a refused key's bytes will not come), bytes and rate rounded", async () => {
+    oss.putObject('b', 'eta/refused\u007f.bin', { generated: { size: 3 * 1024 * 1024, seed: 7 } })
+    oss.putObject('b', 'eta/ok.txt', { bytes: encoder.encode('x'.repeat(58)) })
+    const { cli, err } = env()
+    const tty = { ...cli, io: { ...cli.io, isTTY: true, columns: 200 } }
+    assert.equal(await main(get('s3://b/eta/', join(dir, 'eta'), '-r'), tty), 1)
+    const all = lines(err.join(''))
+    const end = all.findIndex((line) => line.startsWith('finished with failures'))
+    const last = all[end - 1] as string
+    assert.match(
+      last,
+      /^2\/2 objects {2}1 failed {2}58 B \/ 3\.00 MiB {2}ETA 0s {2}\d+(\.\d+)? [KM]?i?B\/s {2}0 in flight/,
+    )
+    for (const line of all) assert.doesNotMatch(line, /\d\.\d{3,}/, line)
   })
 })

@@ -74,6 +74,25 @@ describe('resumable get --recursive', () => {
     assert.match(again.text(), /0 downloaded, 2 skipped \(2 done\)/)
   })
 
+  it("another batch into the same directory keeps the first one's finished objects: neither it nor the first command's rerun fetches them again", async () => {
+    for (const key of ['ds/a.bin', 'ds/b.bin', 'ds/c.bin']) put('b-two', key)
+    const dest = join(dir, 'two-batches')
+    const objectRequests = () => oss.served.log.filter((r) => r.key !== '').length
+    const first = env()
+    assert.equal(await main(s3('s3://b-two/ds/', dest, '--recursive'), first.cli), 0, first.text())
+    const fetched = objectRequests()
+    // A shard is another batch (its own journal id), over the same keys and paths.
+    const shard = env()
+    const sharded = s3('s3://b-two/ds/', dest, '--recursive', '--shard', '0/1')
+    assert.equal(await main(sharded, shard.cli), 0, shard.text())
+    assert.match(shard.text(), /journal of another batch .*3 finished object/)
+    assert.match(shard.text(), /0 downloaded, 3 skipped \(3 done\)/)
+    const rerun = env()
+    assert.equal(await main(s3('s3://b-two/ds', dest, '--recursive'), rerun.cli), 0, rerun.text())
+    assert.match(rerun.text(), /0 downloaded, 3 skipped \(3 done\)/)
+    assert.equal(objectRequests(), fetched, 'no object requested again')
+  })
+
   it('--limit-rate caps the whole batch, not each object: 8 × 64 KiB at 256 KiB/s take about 2 s', async () => {
     for (let i = 0; i < 8; i++)
       oss.putObject('rate', `r/${i}.bin`, { generated: { size: 64 * 1024, seed: 40 + i } })

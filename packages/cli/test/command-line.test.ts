@@ -126,8 +126,82 @@ describe('parseCommandLine', () => {
     )
     assert.throws(
       () => parseCommandLine(['get', 'http://h/k', 'out', '--stall-timeout', '0']),
-      /--stall-timeout must be an integer ≥ 1/,
+      /--stall-timeout must be a whole number from 1 to 3600 seconds, got "0"/,
     )
+  })
+
+  it("states each integer flag's range in the flag's own unit, however the value misses it", () => {
+    // Found by a tester: "0.5" was "an integer ≥ 1", 100000000000 was "between 0.001 s and
+    // 3600 s" (core's range, in milliseconds, shown as seconds).
+    const refusals: [string, string, RegExp][] = [
+      [
+        '--stall-timeout',
+        '0.5',
+        /^--stall-timeout must be a whole number from 1 to 3600 seconds, got "0\.5"$/,
+      ],
+      [
+        '--stall-timeout',
+        '100000000000',
+        /^--stall-timeout must be a whole number from 1 to 3600 seconds, got "100000000000"$/,
+      ],
+      ['--stall-timeout', '3601', /from 1 to 3600 seconds, got "3601"/],
+      [
+        '--concurrency',
+        '5000',
+        /^--concurrency must be a whole number from 1 to 1024, got "5000"$/,
+      ],
+      ['--concurrency', '1.5', /^--concurrency must be a whole number from 1 to 1024, got "1\.5"$/],
+      ['--retries', '1001', /^--retries must be a whole number from 0 to 1000, got "1001"$/],
+      ['--retries', 'many', /^--retries must be a whole number from 0 to 1000, got "many"$/],
+    ]
+    for (const [flag, value, message] of refusals) {
+      assert.throws(
+        () => parseCommandLine(['get', 'http://h/k', 'out', flag, value]),
+        (e: unknown) => e instanceof UsageError && message.test(e.message),
+        `${flag} ${value}`,
+      )
+    }
+    const edges = parseCommandLine([
+      'get',
+      'http://h/k',
+      'out',
+      '--stall-timeout',
+      '3600',
+      '--concurrency',
+      '1024',
+      '--retries',
+      '0',
+    ])
+    assert.equal(edges.command === 'get' && edges.stallTimeoutSeconds, 3600)
+    assert.equal(edges.command === 'get' && edges.concurrency, 1024)
+    assert.equal(edges.command === 'get' && edges.retries, 0)
+  })
+
+  it('refuses --checkpoint and --recheck with - (stdout keeps no checkpoint and never resumes)', () => {
+    assert.throws(
+      () => parseCommandLine(['get', 'http://h/k', '-', '--checkpoint', 'x.json']),
+      (e: unknown) =>
+        e instanceof UsageError &&
+        /^--checkpoint cannot be combined with - \(stdout\)/.test(e.message),
+    )
+    assert.throws(
+      () => parseCommandLine(['get', 'http://h/k', '-', '--recheck']),
+      (e: unknown) =>
+        e instanceof UsageError &&
+        /^--recheck cannot be combined with - \(stdout\)/.test(e.message),
+    )
+    // --no-checkpoint says what - does anyway; a file destination takes both flags.
+    assert.equal(parseCommandLine(['get', 'http://h/k', '-', '--no-checkpoint']).command, 'get')
+    const file = parseCommandLine([
+      'get',
+      'http://h/k',
+      'out',
+      '--checkpoint',
+      'x.json',
+      '--recheck',
+    ])
+    assert.equal(file.command === 'get' && file.checkpoint, 'x.json')
+    assert.equal(file.command === 'get' && file.recheck, true)
   })
 
   it('parses status and cancel', () => {

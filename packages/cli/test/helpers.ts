@@ -1,9 +1,11 @@
+import { spawn } from 'node:child_process'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import process from 'node:process'
+import { fileURLToPath } from 'node:url'
 import { MockOss } from '@resumable/testkit'
-import { type MockOssServer, startMockOss } from '@resumable/testkit/node'
+import { type MockOssServer, runtimeCommand, startMockOss } from '@resumable/testkit/node'
 import { aliOssFactory } from '../src/ali-oss-factory.ts'
 import type { CliEnvironment, FilePlaces } from '../src/cli-environment.ts'
 import { filePlaces } from '../src/file-places.ts'
@@ -72,3 +74,51 @@ export async function inNewDirectory<T>(path: string, run: () => Promise<T>): Pr
     process.chdir(before)
   }
 }
+
+/** What a CLI process printed and how it ended. */
+export interface CliProcessResult {
+  readonly code: number | null
+  readonly stdout: Uint8Array
+  readonly stderr: string
+  readonly ms: number
+}
+
+/**
+ * Runs `resumable <args>` as a real process of this runtime with `env` (the whole environment:
+ * pass `{ ...process.env, … }` to add to it); killed after `killAfterMs`, so a hang fails the test
+ * instead of blocking it.
+ */
+export function runCliProcess(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  killAfterMs = 60_000,
+): Promise<CliProcessResult> {
+  const [cmd, argv] = runtimeCommand(CLI_BIN, args)
+  const started = Date.now()
+  const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], env })
+  const stdout: Uint8Array[] = []
+  let stderr = ''
+  child.stdout.on('data', (d: Uint8Array) => void stdout.push(d))
+  child.stderr.on('data', (d: Uint8Array) => {
+    stderr += new TextDecoder().decode(d)
+  })
+  const killer = setTimeout(() => child.kill('SIGKILL'), killAfterMs)
+  return new Promise((resolve) =>
+    child.on('close', (code) => {
+      clearTimeout(killer)
+      resolve({ code, stdout: concatChunks(stdout), stderr, ms: Date.now() - started })
+    }),
+  )
+}
+
+function concatChunks(chunks: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0))
+  let at = 0
+  for (const c of chunks) {
+    out.set(c, at)
+    at += c.length
+  }
+  return out
+}
+
+const CLI_BIN = fileURLToPath(new URL('../src/bin.ts', import.meta.url))

@@ -39,7 +39,23 @@ describe('resumable (in-process)', () => {
       await main(['get', 'http://127.0.0.1:9/x', '-', '--stall-timeout', '3601'], cli),
       2,
     )
-    assert.match(text(), /--stall-timeout must be between 0\.001 s and 3600 s, got 3601 s/)
+    assert.match(
+      text(),
+      /--stall-timeout must be a whole number from 1 to 3600 seconds, got "3601"/,
+    )
+  })
+
+  it('exits 2 for - with --checkpoint or --recheck, as for --checkpoint with --no-checkpoint, touching nothing', async () => {
+    for (const flags of [['--checkpoint', 'x.json'], ['--recheck']]) {
+      const { cli, out, err } = fakeEnvironment()
+      const argv = ['get', 'http://127.0.0.1:9/x', '-', ...flags, '--json']
+      assert.equal(await main(argv, cli), 2, flags.join(' '))
+      assert.equal(err.join(''), '')
+      const event = JSON.parse(out.join('')) as { kind: string; exitCode: number; message: string }
+      assert.equal(event.kind, 'usage')
+      assert.equal(event.exitCode, 2)
+      assert.match(event.message, new RegExp(`^${flags[0]} cannot be combined with - \\(stdout\\)`))
+    }
   })
 
   it('exits 2 for oss:// without a region or endpoint', async () => {

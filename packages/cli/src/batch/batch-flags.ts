@@ -1,4 +1,6 @@
 import { UsageError } from '../command-line.ts'
+import { quoteForTerminal } from '../units.ts'
+import { GlobError, globToRegExp } from './glob.ts'
 
 /** The `resumable get` flags of a batch (a prefix with --recursive, or a --manifest). */
 export interface BatchFlags {
@@ -65,7 +67,7 @@ export function batchFlags(
   return {
     recursive,
     manifest,
-    filters: filtersInOrder(argv),
+    filters: checkedFilters(filtersInOrder(argv)),
     shard: shardText === undefined ? undefined : parseShard(shardText),
     skipExisting: flag('skip-existing'),
     update: flag('update'),
@@ -97,16 +99,48 @@ export function resolveShard(
   if (shard === undefined) return undefined
   if (shard.index !== 'auto') return { index: shard.index, count: shard.count }
   const text = env.JOB_COMPLETION_INDEX
-  if (text === undefined || !/^\d+$/.test(text))
+  if (text === undefined)
     throw new UsageError(
       '--shard auto/N needs JOB_COMPLETION_INDEX in the environment (a Kubernetes Indexed Job sets it)',
     )
   const index = Number(text)
+  // Set but wrong (`-1`, ` 2`, empty) is not missing: say what it holds, so the Job spec can be fixed.
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(index))
+    throw new UsageError(
+      `--shard auto/N: JOB_COMPLETION_INDEX is ${quoteValue(text)}, not an index (a whole number from 0, as a Kubernetes Indexed Job sets it)`,
+    )
   if (index >= shard.count)
     throw new UsageError(
       `JOB_COMPLETION_INDEX ${index} is not below the shard count ${shard.count}`,
     )
   return { index, count: shard.count }
+}
+
+/** At most this many characters of an environment value are quoted in an error. */
+const QUOTED_VALUE_MAX = 40
+
+/** `"value"`, quoted for a terminal and cut to its first 40 characters: it may be anything. */
+function quoteValue(text: string): string {
+  const chars = Array.from(text)
+  return chars.length <= QUOTED_VALUE_MAX
+    ? quoteForTerminal(text)
+    : `${quoteForTerminal(chars.slice(0, QUOTED_VALUE_MAX).join(''))}… (${chars.length} characters)`
+}
+
+/**
+ * The filters, each glob compiled once here, so a bad one (`[z-a]`) is a usage error when the
+ * command line is read: before any listing, and in the usual `error` event under --json.
+ */
+function checkedFilters(filters: BatchFilter[]): BatchFilter[] {
+  for (const filter of filters) {
+    try {
+      globToRegExp(filter.pattern)
+    } catch (error) {
+      if (!(error instanceof GlobError)) throw error
+      throw new UsageError(`--${filter.include ? 'include' : 'exclude'}: ${error.message}`)
+    }
+  }
+  return filters
 }
 
 /** parseArgs keeps includes and excludes apart; their relative order is read back from argv. */

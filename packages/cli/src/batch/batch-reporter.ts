@@ -2,7 +2,7 @@ import type { BatchEvent, BatchFailure, BatchProgress, BatchSummary } from '@res
 import { errorJson } from '../error-json.ts'
 import type { Output } from '../reporter.ts'
 import { JSON_PROGRESS_INTERVAL_MS } from '../reporter.ts'
-import { formatBytes, formatDuration } from '../units.ts'
+import { formatBytes, formatDuration, quoteForTerminal, terminalText } from '../units.ts'
 import { batchProgressLine } from './batch-progress-line.ts'
 
 /** How the user asked to be told. */
@@ -28,10 +28,10 @@ export class BatchReporter {
     this.#mode = mode
   }
 
-  /** One JSON line on stdout. */
+  /** One JSON line on stdout, its DEL, C1 and bidi controls escaped: the same JSON, safe on a terminal. */
   json(value: Record<string, unknown>): void {
     this.#io.out(
-      `${JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}\n`,
+      `${terminalText(JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)))}\n`,
     )
   }
 
@@ -82,7 +82,9 @@ export class BatchReporter {
             changedSinceListing: event.changedSinceListing,
           })
         } else if (event.changedSinceListing)
-          this.message(`changed after listing (downloaded the new version whole): ${event.key}`)
+          this.message(
+            `changed after listing (downloaded the new version whole): ${terminalText(event.key)}`,
+          )
         return
       case 'object-skipped':
         if (this.#mode.json && event.reason !== 'other-shard')
@@ -97,6 +99,11 @@ export class BatchReporter {
         if (this.#mode.json) this.json({ type: 'object-failed', ...failureJson(event.failure) })
         else if (!this.#mode.quiet) this.#line(`failed: ${failureText(event.failure)}`)
         else this.#io.err(`failed: ${failureText(event.failure)}\n`)
+        return
+      case 'journal-inherited':
+        this.message(
+          `this directory held the journal of another batch (${terminalText(event.batch)}): its ${event.records} finished object(s) count as done here where the same key lands at the same path with the same ETag and size`,
+        )
         return
       case 'journal-discarded':
         this.message(
@@ -144,7 +151,7 @@ export class BatchReporter {
       `${s.ok ? 'done' : 'finished with failures'}: ${s.downloaded} downloaded, ${s.progress.objectsSkipped} skipped${reasons ? ` (${reasons})` : ''}, ${s.failures.length} failed of ${s.progress.objectsTotal} objects${passedOver ? ` (passed over: ${passedOver})` : ''}; ${formatBytes(s.fetchedBytes)} fetched in ${formatDuration(s.durationMs / 1000)}`,
       ...(s.restored.length > 0
         ? [
-            `${s.restored.length} object(s) done by an earlier run were missing or of another size at the destination, and were decided again: ${s.restored.join(', ')}`,
+            `${s.restored.length} object(s) done by an earlier run were missing or of another size at the destination, and were decided again: ${terminalText(s.restored.join(', '))}`,
           ]
         : []),
       ...(s.stoppedEarly
@@ -152,7 +159,7 @@ export class BatchReporter {
         : []),
       ...(s.changedSinceListing.length > 0
         ? [
-            `${s.changedSinceListing.length} object(s) changed after listing; the version downloaded is whole: ${s.changedSinceListing.join(', ')}`,
+            `${s.changedSinceListing.length} object(s) changed after listing; the version downloaded is whole: ${terminalText(s.changedSinceListing.join(', '))}`,
           ]
         : []),
       // Under --quiet each failure was printed as it happened: not twice.
@@ -211,15 +218,51 @@ export function failureJson(f: BatchFailure): Record<string, unknown> {
   }
 }
 
-/** `key (path): kind — message [Code X, RequestId Y]`, control characters of the key escaped. */
+/**
+ * `"key" (path): kind — message [Code X, RequestId Y]`, for a terminal: the key quoted, and every
+ * control character (DEL and C1 included) or bidi control of the key, path and message escaped,
+ * since the key and the store's message come from the store.
+ */
 export function failureText(f: BatchFailure): string {
   const store = [f.code ? `Code ${f.code}` : '', f.requestId ? `RequestId ${f.requestId}` : '']
     .filter(Boolean)
     .join(', ')
-  // The engine names its options; here the flags that decide about an existing file.
-  const message =
-    f.kind === 'exists'
-      ? `${f.message.replace(/ \(see [^)]*\)$/, '')} (--skip-existing, --update or --force)`
-      : f.message
-  return `${JSON.stringify(f.key)}${f.path ? ` (${f.path})` : ''}: ${f.kind} — ${message}${store ? ` [${store}]` : ''}`
+  const message = f.kind === 'exists' ? existsText(f.message) : f.message
+  return `${quoteForTerminal(f.key)}${f.path ? ` (${terminalText(f.path)})` : ''}: ${f.kind} — ${terminalText(message)}${store ? ` [${terminalText(store)}]` : ''}`
+}
+
+/** The flag of each engine option that decides about an existing file, in the order they are named. */
+const EXISTING_FLAGS: readonly (readonly [option: string, flag: string])[] = [
+  ['skipExisting', '--skip-existing'],
+  ['update', '--update'],
+  ['overwrite', '--force'],
+]
+
+/**
+ * An `exists` failure's message with the flags that would have helped. The engine ends its
+ * message with the options that were not given and would have skipped or replaced the file
+ * (`(see skipExisting, update, overwrite)`, `(see overwrite, update)` under skipExisting, `(use
+ * overwrite)`): those become flags, so a flag already given is never suggested. A file where a
+ * directory must go is replaced by none of them: moving it is the way.
+ */
+function existsText(message: string): string {
+  const hint = / \((?:see|use) ([^)]*)\)$/.exec(message)
+  if (hint) {
+    const named = (hint[1] as string).split(/,\s*/)
+    const flags = EXISTING_FLAGS.filter(([option]) => named.includes(option)).map(
+      ([, flag]) => flag,
+    )
+    const bare = message.slice(0, hint.index)
+    return flags.length === 0 ? bare : `${bare} (${orList(flags)})`
+  }
+  if (/ is a file, not a directory$/.test(message))
+    return `${message}; move or rename it (no flag replaces a file where a directory must go)`
+  return message
+}
+
+/** `a`, `a or b`, `a, b or c`. */
+function orList(items: readonly string[]): string {
+  return items.length < 2
+    ? items.join('')
+    : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1] as string}`
 }

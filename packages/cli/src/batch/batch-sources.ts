@@ -12,6 +12,7 @@ import {
   type SourceFlags,
   s3Access,
 } from '../sources.ts'
+import { wireOption } from '../wire-choice.ts'
 
 /** What a batch reads: its objects, how to open each one, and the prefix its keys are relative to. */
 export interface BatchInput {
@@ -52,7 +53,7 @@ export async function listingInput(
   const flags = { ...cmd, transport: cmd.transport ?? ('fetch' as const) }
   const lister =
     scheme === 'oss'
-      ? ossLister(bucket, prefix, flags, env)
+      ? await ossLister(bucket, prefix, flags, env)
       : await s3Lister(bucket, prefix, flags, env)
   return {
     source: `${scheme}://${bucket}/${prefix}`,
@@ -83,10 +84,19 @@ function listingPolicy(flags: ListingFlags): { retries?: number; stallTimeoutMs?
   }
 }
 
-/** The listing signs (or not) and pays (or not) exactly as the GETs of the objects it lists. */
-function ossLister(bucket: string, prefix: string, flags: ListingFlags, env: Env): Lister {
+/**
+ * The listing signs (or not) and pays (or not) exactly as the GETs of the objects it lists, on
+ * the same wire (`--wire`; on Node the Node wire, and with it the proxy variables).
+ */
+async function ossLister(
+  bucket: string,
+  prefix: string,
+  flags: ListingFlags,
+  env: Env,
+): Promise<Lister> {
   const { region, endpoint, credentials } = ossAccess(flags, env, true)
   return createOssLister({
+    ...(await wireOption(flags.wire)),
     bucket,
     prefix,
     ...(credentials ? { credentials } : { anonymous: true }),
@@ -105,6 +115,7 @@ async function s3Lister(
 ): Promise<Lister> {
   const { region, endpoint, credentials, pathStyle } = await s3Access(flags, env)
   return createS3Lister({
+    ...(await wireOption(flags.wire)),
     bucket,
     prefix,
     ...(credentials ? { credentials } : { anonymous: true }),

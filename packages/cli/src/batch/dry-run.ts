@@ -8,6 +8,7 @@ import {
 } from '@resumable/core'
 import { localNameRefusal } from '@resumable/store-fs'
 import { ExitCode } from '../exit-codes.ts'
+import { quoteForTerminal, terminalText } from '../units.ts'
 import type { BatchReporter } from './batch-reporter.ts'
 import type { BatchInput } from './batch-sources.ts'
 
@@ -51,7 +52,8 @@ export async function dryRun(
     if (reason !== undefined) {
       refused++
       if (json) reporter.json({ type: 'would-refuse', key: object.key, source: from, reason })
-      else reporter.output(`would refuse ${JSON.stringify(object.key)}: ${reason}`)
+      // The key and the reason (which quotes the key) are the store's text: escaped for a terminal.
+      else reporter.output(`would refuse ${quoteForTerminal(object.key)}: ${terminalText(reason)}`)
       continue
     }
     count++
@@ -67,7 +69,7 @@ export async function dryRun(
       })
     else
       reporter.output(
-        `would fetch ${from} → ${to}${object.size === undefined ? '' : ` (${object.size} B)`}`,
+        `would fetch ${terminalText(from)} → ${terminalText(to)}${object.size === undefined ? '' : ` (${object.size} B)`}`,
       )
   }
   if (json) reporter.json({ type: 'dry-run-done', objects: count, bytes, refused })

@@ -17,6 +17,7 @@ import {
   fileBatchObject,
   makeDirectory,
 } from '@resumable/store-fs'
+import { ProxyVariableError } from '@resumable/transport-fetch'
 import type { CliEnvironment } from '../cli-environment.ts'
 import { type GetCommand, UsageError } from '../command-line.ts'
 import { ExitCode } from '../exit-codes.ts'
@@ -221,6 +222,8 @@ async function refuseFileDestination(destination: string): Promise<void> {
 }
 
 function fail(reporter: BatchReporter, error: unknown): number {
+  // A malformed proxy variable is bad input, like a bad flag.
+  if (error instanceof ProxyVariableError) return fail(reporter, new UsageError(error.message))
   if (error instanceof UsageError || error instanceof OptionsError) {
     reporter.error(ExitCode.usage, `${error.message} (see resumable --help)`, error)
     return ExitCode.usage
