@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import process from 'node:process'
 import { fileURLToPath } from 'node:url'
+import { concatBytes } from '@resumable/core'
 import { MockOss } from '@resumable/testkit'
 import { type MockOssServer, runtimeCommand, startMockOss } from '@resumable/testkit/node'
 import { aliOssFactory } from '../src/ali-oss-factory.ts'
@@ -106,19 +107,9 @@ export function runCliProcess(
   return new Promise((resolve) =>
     child.on('close', (code) => {
       clearTimeout(killer)
-      resolve({ code, stdout: concatChunks(stdout), stderr, ms: Date.now() - started })
+      resolve({ code, stdout: concatBytes(stdout), stderr, ms: Date.now() - started })
     }),
   )
-}
-
-function concatChunks(chunks: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0))
-  let at = 0
-  for (const c of chunks) {
-    out.set(c, at)
-    at += c.length
-  }
-  return out
 }
 
 const CLI_BIN = fileURLToPath(new URL('../src/bin.ts', import.meta.url))
