@@ -133,10 +133,10 @@ describe('an idle worker splits the tail off a part still in flight', () => {
   it('does not split a tail that its own request finishes in less than four of the run’s slowest answers', async () => {
     // The third part's request needs ~1 s more when the others end. Near the store, a new
     // request for half of it pays (unless the machine is so loaded that its slowest answer took
-    // over 240 ms); from a distant one (every answer 400 ms, four of them 1.6 s) it would save
-    // less than it costs.
+    // over 240 ms); from a distant one (every answer 1.5 s, four of them 6 s) it would save less
+    // than it costs, even if a loaded machine paced the bytes three times slower.
     const object = makeObject(12 * MiB)
-    for (const answerMs of [0, 400]) {
+    for (const answerMs of [0, 1500]) {
       const { options, transport: inner, target } = setup(object)
       inner.chunkSize = 64 * KiB
       if (answerMs > 0) inner.fault = () => ({ type: 'delay-headers', ms: answerMs })
