@@ -73,12 +73,13 @@ const partDones = (events: DownloadEvent[]): number[] =>
 
 describe('an idle worker splits the tail off a part still in flight', () => {
   it('fetches the second half of a slow last part on another request, and the file and CRC come out exact', async () => {
-    // Three parts of 4 MiB; the third part's connection is slow (64 KiB every 10 ms), the others
+    // Three parts of 4 MiB; the third part's connection is slow (64 KiB every 25 ms: ~1.5 s left
+    // when the others end, so a loaded machine's slow answers still make a split pay), the others
     // take ~70 ms (long enough for the slow one to show its rate).
     const object = makeObject(12 * MiB)
     const { options, transport: inner, target, events } = setup(object)
     inner.chunkSize = 64 * KiB
-    const transport = paced(inner, ({ start, n }) => (start === 8 * MiB && n < 3 ? 10 : 1))
+    const transport = paced(inner, ({ start, n }) => (start === 8 * MiB && n < 3 ? 25 : 1))
     const result = await download(
       options({ transport, partSize: 4 * MiB, concurrency: 3, writeBufferSize: 256 * KiB }),
     )
@@ -131,16 +132,16 @@ describe('an idle worker splits the tail off a part still in flight', () => {
   })
 
   it('does not split a tail that its own request finishes in less than four of the run’s slowest answers', async () => {
-    // The third part's request needs ~1 s more when the others end. Near the store, a new
+    // The third part's request needs ~1.5 s more when the others end. Near the store, a new
     // request for half of it pays (unless the machine is so loaded that its slowest answer took
-    // over 240 ms); from a distant one (every answer 1.5 s, four of them 6 s) it would save less
-    // than it costs, even if a loaded machine paced the bytes three times slower.
+    // over 375 ms); from a distant one (every answer 2 s, four of them 8 s) it would save less
+    // than it costs, even if a loaded machine paced the bytes several times slower.
     const object = makeObject(12 * MiB)
-    for (const answerMs of [0, 1500]) {
+    for (const answerMs of [0, 2000]) {
       const { options, transport: inner, target } = setup(object)
       inner.chunkSize = 64 * KiB
       if (answerMs > 0) inner.fault = () => ({ type: 'delay-headers', ms: answerMs })
-      const transport = paced(inner, ({ start }) => (start === 8 * MiB ? 16 : 1))
+      const transport = paced(inner, ({ start }) => (start === 8 * MiB ? 25 : 1))
       await download(
         options({ transport, partSize: 4 * MiB, concurrency: 3, writeBufferSize: 256 * KiB }),
       )
