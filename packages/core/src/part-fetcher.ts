@@ -117,7 +117,12 @@ export async function fetchSegment(
     const attempt = new AbortController()
     const onRunAbort = (): void => attempt.abort(ctx.signal.reason)
     ctx.signal.addEventListener('abort', onRunAbort, { once: true })
-    const watch = new StallWatch(options.stallTimeoutMs, attempt)
+    // A stall names the request, as every other failure of it does.
+    const watch = new StallWatch(
+      options.stallTimeoutMs,
+      attempt,
+      `read ${options.transport.id} bytes ${from}-${toEnd ? '' : end}`,
+    )
     let reader: ChunkReader | undefined
     const askedAt = Date.now()
     segment.asked(askedAt)

@@ -14,7 +14,7 @@ export async function statWithRetry(scope: RetryScope): Promise<ObjectInfo> {
     const controller = new AbortController()
     const onRunAbort = (): void => controller.abort(signal.reason)
     signal.addEventListener('abort', onRunAbort, { once: true })
-    const watch = new StallWatch(options.stallTimeoutMs, controller)
+    const watch = new StallWatch(options.stallTimeoutMs, controller, `stat ${options.transport.id}`)
     try {
       const info = await watch.guard(() => options.transport.stat({ signal: controller.signal }))
       if (!Number.isSafeInteger(info.size) || info.size < 0) {

@@ -108,7 +108,7 @@ describe('download: faults', () => {
     assert.deepEqual(result.retriesByKind, { network: 1 })
   })
 
-  it('aborts a stalled response after stallTimeoutMs and resumes it', async () => {
+  it('aborts a stalled response after stallTimeoutMs, naming the request, and resumes it', async () => {
     const object = makeObject(200 * KiB)
     const { target, transport, options, events } = setup(object)
     transport.iterableBodies = true
@@ -117,6 +117,10 @@ describe('download: faults', () => {
     assert.deepEqual(target.committed, object.bytes)
     const retry = events.find((e) => e.type === 'retry')
     assert.equal(retry?.type === 'retry' && retry.reason.kind, 'timeout')
+    assert.equal(
+      retry?.type === 'retry' && retry.reason.message,
+      `read ${transport.id} bytes 0-${transport.reads[0]?.end}: no data received for 200 ms`,
+    )
     assert.equal(transport.reads[1]?.start, 20_000)
   })
 
@@ -137,7 +141,7 @@ describe('download: faults', () => {
     assert.ok(retry?.type === 'retry' && retry.part === -1 && retry.reason.kind === 'timeout')
   })
 
-  it('fails with a timeout when every stat goes unanswered and the retries run out', async () => {
+  it('fails with a timeout naming the stat when every stat goes unanswered and the retries run out', async () => {
     const object = makeObject(120 * KiB)
     const { transport, options } = setup(object)
     const silent = {
@@ -149,6 +153,7 @@ describe('download: faults', () => {
     await assert.rejects(download(options({ transport: silent, stallTimeoutMs: 50, retries: 1 })), {
       name: 'TransportError',
       kind: 'timeout',
+      message: `stat ${transport.id}: no data received for 50 ms`,
     })
     assert.ok(Date.now() - started < 5_000)
   })
