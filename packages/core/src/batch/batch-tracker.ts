@@ -35,8 +35,12 @@ export class BatchTracker {
   }
 
   moved(key: string, bytesDone: number, fetched: number): void {
-    const size = this.#inFlight.get(key)?.size
-    this.#inFlight.set(key, { bytesDone, fetched, size })
+    const object = this.#inFlight.get(key)
+    if (object === undefined) this.#inFlight.set(key, { bytesDone, fetched, size: undefined })
+    else {
+      object.bytesDone = bytesDone
+      object.fetched = fetched
+    }
   }
 
   finished(key: string, outcome?: { bytes: number; fetched: number }): void {

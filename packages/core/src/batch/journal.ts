@@ -37,17 +37,17 @@ export interface JournalEntry {
 }
 
 /**
- * True when `done`, a record another batch wrote into this directory, describes `object` at
- * `path`: the same key at the same path, and the same ETag and size (both known). A record
- * without a path or an ETag vouches for nothing outside its own batch.
+ * True when `done`, a record another batch wrote into this directory for the object's key (the
+ * journal's entries are by key), describes `object` at `path`: the same path, and the same ETag
+ * and size (both known). A record without a path or an ETag vouches for nothing outside its own
+ * batch.
  */
 export function sameFinishedObject(
   done: JournalObjectRecord,
-  object: { readonly key: string; readonly size?: number; readonly etag?: string },
+  object: { readonly size?: number; readonly etag?: string },
   path: string,
 ): boolean {
   return (
-    done.key === object.key &&
     done.path === path &&
     done.etag !== undefined &&
     done.etag === object.etag &&

@@ -230,12 +230,14 @@ export function proxyRoute(options: NodeWireProxyOptions): ProxyRoute | undefine
 /** An environment: `process.env`, `Deno.env.toObject()`, or a test's record. */
 export type ProxyEnv = Readonly<Record<string, string | undefined>>
 
-function first(env: ProxyEnv, names: readonly string[]): string | undefined {
-  for (const name of names) {
-    const value = env[name]
-    if (value !== undefined && value.trim() !== '') return value.trim()
-  }
-  return undefined
+/** The first of `names` set to something other than blanks (empty counts as unset). */
+function firstSet(env: ProxyEnv, names: readonly string[]): string | undefined {
+  return names.find((name) => (env[name]?.trim() ?? '') !== '')
+}
+
+/** The trimmed value of variable `name`, when there is one. */
+function valueOf(env: ProxyEnv, name: string | undefined): string | undefined {
+  return name === undefined ? undefined : env[name]?.trim()
 }
 
 /**
@@ -257,11 +259,8 @@ export function proxyFromEnv(env: ProxyEnv): {
 } {
   const { http, https } = proxyVariables(env)
   return {
-    proxy: {
-      http: http ? (env[http] as string).trim() : false,
-      https: https ? (env[https] as string).trim() : false,
-    },
-    noProxy: first(env, ['no_proxy', 'NO_PROXY']),
+    proxy: { http: valueOf(env, http) ?? false, https: valueOf(env, https) ?? false },
+    noProxy: valueOf(env, firstSet(env, ['no_proxy', 'NO_PROXY'])),
   }
 }
 
@@ -274,10 +273,6 @@ function proxyVariables(env: ProxyEnv): { http?: string; https?: string } {
   return { ...(http ? { http } : {}), ...(https ? { https } : {}) }
 }
 
-function firstSet(env: ProxyEnv, names: readonly string[]): string | undefined {
-  return names.find((name) => (env[name]?.trim() ?? '') !== '')
-}
-
 /**
  * Checks the proxy URLs {@link proxyFromEnv} reads from `env`; throws a {@link ProxyVariableError}
  * naming the variable of the first one that is malformed.
@@ -285,7 +280,7 @@ function firstSet(env: ProxyEnv, names: readonly string[]): string | undefined {
 export function checkProxyVariables(env: ProxyEnv): void {
   for (const variable of Object.values(proxyVariables(env))) {
     try {
-      parseProxyUrl((env[variable] as string).trim(), variable)
+      parseProxyUrl(valueOf(env, variable) as string, variable)
     } catch (error) {
       throw new ProxyVariableError(variable, (error as Error).message)
     }
