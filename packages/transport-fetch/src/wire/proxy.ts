@@ -236,7 +236,7 @@ function firstSet(env: ProxyEnv, names: readonly string[]): string | undefined {
 }
 
 /** The trimmed value of variable `name`, when there is one. */
-function valueOf(env: ProxyEnv, name: string | undefined): string | undefined {
+function variableValue(env: ProxyEnv, name: string | undefined): string | undefined {
   return name === undefined ? undefined : env[name]?.trim()
 }
 
@@ -259,8 +259,8 @@ export function proxyFromEnv(env: ProxyEnv): {
 } {
   const { http, https } = proxyVariables(env)
   return {
-    proxy: { http: valueOf(env, http) ?? false, https: valueOf(env, https) ?? false },
-    noProxy: valueOf(env, firstSet(env, ['no_proxy', 'NO_PROXY'])),
+    proxy: { http: variableValue(env, http) ?? false, https: variableValue(env, https) ?? false },
+    noProxy: variableValue(env, firstSet(env, ['no_proxy', 'NO_PROXY'])),
   }
 }
 
@@ -280,7 +280,7 @@ function proxyVariables(env: ProxyEnv): { http?: string; https?: string } {
 export function checkProxyVariables(env: ProxyEnv): void {
   for (const variable of Object.values(proxyVariables(env))) {
     try {
-      parseProxyUrl(valueOf(env, variable) as string, variable)
+      parseProxyUrl(variableValue(env, variable) as string, variable)
     } catch (error) {
       throw new ProxyVariableError(variable, (error as Error).message)
     }
