@@ -376,6 +376,7 @@ export class FetchTransport implements Transport {
       rotatingCredentials: this.#plan.rotatingCredentials,
       correctClockSkew: this.#plan.signed,
       storeName: STORE_NAMES[this.#plan.flavor],
+      redirectAdvice: this.#plan.redirectAdvice,
       object,
     })
     if (result.clockSkewMs !== undefined) this.#clockOffsetMs += result.clockSkewMs

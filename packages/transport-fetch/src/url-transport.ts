@@ -96,6 +96,9 @@ export function createUrlTransport(options: UrlTransportOptions): FetchTransport
     // Credentials from the URL go to its origin only: a redirect is refused rather than trusted
     // to every runtime's fetch dropping `authorization` across origins.
     redirect: basic ? 'manual' : 'follow',
+    redirectAdvice: basic
+      ? 'a URL with a user name and password is never redirected, so the password cannot reach another host; download from the address it redirects to'
+      : undefined,
     async prepare(_method, headers) {
       for (const [name, value] of extra) headers.set(name, value)
       return { url: href, secrets }

@@ -24,6 +24,8 @@ export interface WirePlan {
   readonly signed: boolean
   /** Signed requests must not follow redirects to hosts the signature was not made for. */
   readonly redirect: RequestRedirect
+  /** What a redirect that was not followed tells the user; the store's default otherwise. */
+  readonly redirectAdvice?: string | undefined
   /** Builds the URL and signs `headers` in place for one request at `date`. */
   prepare(
     method: 'GET' | 'HEAD',

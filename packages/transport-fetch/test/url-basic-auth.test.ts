@@ -90,14 +90,20 @@ describe('URL mode: user:password@ in the URL', () => {
       assert.ok(!text.includes(Buffer.from(`${USER}:wrong-password-42`).toString('base64')), text)
     })
 
-    it(`${name}: a redirect is not followed, so the credentials never reach another origin`, async () => {
+    it(`${name}: a redirect is not followed, so the credentials never reach another origin; the message names where it pointed and why it was refused`, async () => {
       const before = seen.length
       const servedElsewhere = elsewhere.oss.served.log.length
       const transport = createUrlTransport({ url: credentialed('/moved.bin'), wire })
-      await assert.rejects(
-        transport.stat(),
-        (e: unknown) => isTransportError(e) && /redirect/.test(e.message),
+      const error = await transport.stat().then(
+        () => assert.fail('the redirect was followed'),
+        (e: unknown) => e,
       )
+      assert.ok(isTransportError(error), String(error))
+      assert.equal(error.retryable, false)
+      assert.match(error.message, new RegExp(`redirected the request to ${elsewhere.url}:`))
+      assert.match(error.message, /user name and password is never redirected/)
+      assert.doesNotMatch(error.message, /region or endpoint/)
+      assert.ok(!error.message.includes('/pub/o.bin'), 'only the origin of the Location is shown')
       assert.equal(seen.length, before + 1, 'one request, to the origin the URL named')
       assert.equal(elsewhere.oss.served.log.length, servedElsewhere, 'the other origin got nothing')
     })

@@ -40,6 +40,18 @@ const TIMEOUT_CODES: ReadonlySet<string> = new Set([
 const NAME_NOT_FOUND_TEXT =
   /\bENOTFOUND\b|Name or service not known|nodename nor servname provided|No address associated with hostname/i
 
+// Node's fetch and the Node wire: `redirect count exceeded`; Deno: `Maximum number of redirects (20)
+// reached`; Bun: code TooManyRedirects. Also a redirect to a scheme no HTTP client can follow.
+const REDIRECT_LOOP_TEXT =
+  /redirect count exceeded|maximum number of redirects|redirected too many times/i
+const REDIRECT_LOOP_CODES: ReadonlySet<string> = new Set([
+  'TooManyRedirects',
+  'ERR_TOO_MANY_REDIRECTS',
+])
+// Node wire, Node's fetch, Deno; Bun says UnsupportedRedirectProtocol.
+const REDIRECT_SCHEME_TEXT =
+  /redirect to an unsupported protocol|URL scheme must be a HTTP\(S\) scheme|redirect to a non HTTP\(s\) url|UnsupportedRedirectProtocol/i
+
 const CA_HINT =
   'if a private CA signed it, trust that CA: NODE_EXTRA_CA_CERTS=<ca.pem> on Node and Bun, --cert <ca.pem> or DENO_CERT=<ca.pem> on Deno'
 
@@ -83,8 +95,8 @@ function describeFailure(error: unknown): string {
  * Classifies a request that failed without a response (the runtime's own error, `cause` and
  * `code` kept). Resets, refusals and timeouts are retryable. A host name that does not exist and a
  * TLS certificate that is not trusted are not, nor a proxy's 407 to `CONNECT` (a wire's error with
- * code `ERR_PROXY_AUTHENTICATION_REQUIRED`), since retrying cannot cure them; the message says
- * what to check. The cause chain is redacted.
+ * code `ERR_PROXY_AUTHENTICATION_REQUIRED`), nor a redirect loop or a redirect to a scheme other
+ * than http(s), since retrying cannot cure them; the message says what to check. The cause chain is redacted.
  *
  * @example
  * ```ts
@@ -115,6 +127,20 @@ export function networkFailure(error: unknown, context: NetworkFailureContext): 
     return new TransportError(
       'network',
       `${context.describe}: the host name does not resolve (${said}): check the endpoint, region or URL`,
+      { retryable: false, cause },
+    )
+  }
+  if (codes.some((code) => REDIRECT_LOOP_CODES.has(code)) || REDIRECT_LOOP_TEXT.test(text)) {
+    return new TransportError(
+      'protocol',
+      `${context.describe}: the server kept redirecting the request, in a loop or too long a chain (${said}): check the URL`,
+      { retryable: false, cause },
+    )
+  }
+  if (REDIRECT_SCHEME_TEXT.test(text)) {
+    return new TransportError(
+      'protocol',
+      `${context.describe}: the server redirected the request away from HTTP(S) (${said})`,
       { retryable: false, cause },
     )
   }

@@ -30,6 +30,11 @@ export interface StoreFailureContext extends StoreFailureRules {
   readonly object?: ObjectInfo | undefined
   /** Appended when the clock is off and this transport cannot correct it. */
   readonly clockAdvice?: string | undefined
+  /**
+   * What to do about a redirect the transport did not follow (a 3xx answer).
+   * @default 'check the region or endpoint'
+   */
+  readonly redirectAdvice?: string | undefined
   /** The underlying error, already redacted. */
   readonly cause?: unknown
 }
@@ -84,6 +89,13 @@ function explain(
   }
 }
 
+/** The origin a `Location` points to (no path, query or user: those may carry secrets). */
+function redirectOrigin(location: string | undefined): string | undefined {
+  if (location === undefined || !URL.canParse(location)) return undefined
+  const { origin } = new URL(location)
+  return origin === 'null' ? undefined : origin
+}
+
 /**
  * Turns a non-2xx answer into a TransportError: kind from status and code, the store's Code,
  * Message, RequestId, HostId and EC, `Retry-After`, and the two signing rules. An expired token is
@@ -134,7 +146,9 @@ export function storeFailure(
     retryable = context.rotatingCredentials
   } else if (status === 0 || (status >= 300 && status < 400)) {
     // 0 is a browser's opaque redirect under `redirect: 'manual'`.
-    reason += ' (it redirected the request: check the region or endpoint)'
+    const to = redirectOrigin(head.header('location'))
+    const advice = context.redirectAdvice ?? 'check the region or endpoint'
+    reason += ` (it redirected the request${to ? ` to ${to}` : ''}: ${advice})`
   }
   const storeMessage = fields.message ? redactText(fields.message, context.secrets) : undefined
   const message = `${context.describe}: ${reason}${storeMessage ? ` (${storeMessage})` : ''}`

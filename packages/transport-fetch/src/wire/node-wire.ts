@@ -100,7 +100,11 @@ export function nodeWire(options: NodeWireOptions = {}): Wire {
         )
           return response
         await response.discard()
-        if (hops === maxRedirects) throw new TypeError('redirect count exceeded')
+        if (hops === maxRedirects) {
+          throw Object.assign(new TypeError('redirect count exceeded'), {
+            code: 'ERR_TOO_MANY_REDIRECTS',
+          })
+        }
         const next = new URL(location, url)
         if (next.protocol !== 'http:' && next.protocol !== 'https:') {
           throw new TypeError(`redirect to an unsupported protocol ${next.protocol}`)
