@@ -121,9 +121,13 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (command !== 'get')
     throw new UsageError(`unknown command "${command}" (expected get, status or cancel)`)
   const batch = batchFlags(values, argv)
-  // `get --manifest objects.txt <dest>`: the manifest is the source.
+  // `get --manifest objects.txt [dest-dir]`: the manifest is the source; no directory means the
+  // current one, as for `--recursive` and for a single object.
   if (batch?.manifest !== undefined) {
-    if (rest.length !== 1) throw new UsageError('usage: resumable get --manifest <file> <dest-dir>')
+    if (rest.length > 1)
+      throw new UsageError(
+        'usage: resumable get --manifest <file> [dest-dir] (dest-dir defaults to the current directory)',
+      )
     rest.unshift(batch.manifest)
   }
   if (rest.length < 1 || rest.length > 2)
@@ -308,13 +312,20 @@ function integerFlag(
 
 /**
  * `-` streams to stdout with no checkpoint and no resume: flags that only act on a checkpoint or
- * a resume would be silently ignored there, so they are refused as `--no-checkpoint` with
- * `--checkpoint` is. (`--no-checkpoint` only says what `-` does anyway, and stays accepted.)
+ * a resume (or a restart) would be silently ignored there, so they are refused as
+ * `--no-checkpoint` with `--checkpoint` is. (`--no-checkpoint` and `--on-change fail` only say
+ * what `-` does anyway, and stay accepted.)
  */
 function refuseResumeFlagsOnStdout(values: {
   readonly checkpoint?: string | undefined
   readonly recheck?: boolean | undefined
+  readonly 'on-change'?: string | undefined
 }): void {
+  if (values['on-change'] === 'restart') {
+    throw new UsageError(
+      '--on-change restart cannot be combined with - (stdout): bytes already written to stdout cannot be taken back, so a changed object can only fail the run',
+    )
+  }
   if (values.checkpoint !== undefined) {
     throw new UsageError(
       '--checkpoint cannot be combined with - (stdout): streaming keeps no checkpoint and cannot resume',
@@ -324,6 +335,24 @@ function refuseResumeFlagsOnStdout(values: {
     throw new UsageError(
       '--recheck cannot be combined with - (stdout): streaming never resumes, so there are no saved parts to recheck',
     )
+  }
+}
+
+/**
+ * Whether `argv` streams the object to stdout (`-` as a positional), read leniently so that it
+ * can be told even of a command line that does not parse: where its usage error goes hangs on it.
+ */
+export function streamsToStdout(argv: readonly string[]): boolean {
+  try {
+    const { positionals } = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: false,
+      options: OPTIONS,
+    })
+    return positionals[0] === 'get' && positionals.slice(1).includes('-')
+  } catch {
+    return argv.includes('-')
   }
 }
 

@@ -1,9 +1,11 @@
-import { isResumableError, isTransportError, OptionsError } from '@resumable/core'
+import { isResumableError, isTransportError, OptionsError, TargetError } from '@resumable/core'
 import { UsageError } from './command-line.ts'
+import { remedyFlags } from './exists-hint.ts'
 
 /**
  * The fields of a JSON `error` event: `name` (the error class) and `kind` always; `status`, `code`, `requestId`, `hostId`,
- * `retryable` for store failures; `option` for an invalid option. Fields that do not apply are
+ * `retryable` for store failures; `option` for an invalid option; `flags` for a file already at
+ * the destination (those that would have replaced it). Fields that do not apply are
  * null rather than absent, so scripts can read them without checking.
  */
 export function errorJson(error: unknown, message: string): Record<string, unknown> {
@@ -30,6 +32,8 @@ export function errorJson(error: unknown, message: string): Record<string, unkno
       retryable: error.retryable,
     }
   }
+  if (error instanceof TargetError && error.remedies !== undefined)
+    return { ...base, kind: error.kind, flags: remedyFlags(error.remedies) }
   if (isResumableError(error)) return { ...base, kind: error.kind }
   return base
 }

@@ -9,7 +9,11 @@ export const ExitCode: {
 } = {
   /** Done: the destination is complete and verified (`cancel`: something was removed). */
   ok: 0,
-  /** The download failed; the checkpoint (if any) is kept for a later run. */
+  /**
+   * The download failed. A checkpoint that is still valid is kept for a later run; when none is
+   * (the object changed, the data failed verification, nothing was saved yet) the partial
+   * download is removed and the message says the next run starts over.
+   */
   failed: 1,
   /** Bad command line: nothing was touched. */
   usage: 2,

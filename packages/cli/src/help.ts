@@ -19,9 +19,10 @@ export const HELP: string = `resumable — resumable, verified, concurrent downl
 
 Usage:
   resumable get <source> [dest] [options]  download (resumes automatically)
-  resumable get <oss|s3://bucket/prefix/> <dir> --recursive [batch options]
+  resumable get <oss|s3://bucket/prefix/> [dir] --recursive [batch options]
                                            download every object under a prefix as one batch
-  resumable get --manifest <file> <dir> [batch options]
+                                           (a batch's [dir] defaults to the current directory)
+  resumable get --manifest <file> [dir] [batch options]
                                            download the sources listed in <file> as one batch
   resumable status [dest] [--checkpoint <file|dir>] [--json]
                                            show the saved progress, and whether a download is running
@@ -46,7 +47,8 @@ Destination:
                            A name ending like resumable's own files (.resumable-part, .resumable.json,
                            .resumable.lock) is refused: give another file name.
   omitted                  the current directory, as above
-  -                        stream to stdout (no checkpoint, no resume)
+  -                        stream to stdout (no checkpoint, no resume, --on-change fail only);
+                           --json events, errors included, then go to stderr
 
 Options:
   --part-size <size>       bytes per ranged part, ${sizeFlag(partSize.min)}–${sizeFlag(partSize.max)} (default ${sizeFlag(partSize.default)})
@@ -59,11 +61,13 @@ Options:
   --limit-rate <rate>      total bandwidth cap, e.g. 50MiB/s
   --retries <n>            attempts without progress per part before giving up (default ${retries.default})
   --stall-timeout <s>      seconds without a byte before a request is retried (default ${stallTimeoutMs.default / 1000})
-  --on-change <policy>     if the object changes during a run: restart (default) or fail; a change
-                           between runs always discards the checkpoint and starts over
+  --on-change <policy>     if the object changes during a run: restart (default) or fail (the
+                           partial download is discarded, exit 1); a change between runs always
+                           discards the checkpoint and starts over
   --force, -f              overwrite an existing destination
   --quiet, -q              print nothing but errors
-  --json                   one JSON event per line on stdout (progress at most every 0.5 s)
+  --json                   one JSON event per line on stdout (on stderr with -; progress at most
+                           every 0.5 s)
   --endpoint <url>         store endpoint (OSS: https://oss-cn-hangzhou.aliyuncs.com)
   --region <id>            region (OSS: cn-hangzhou; S3: us-east-1)
   --version-id <id>        download a specific object version
@@ -107,16 +111,17 @@ Batches (--recursive or --manifest; rerun the same command to continue after Ctr
   and retried (--retries, --stall-timeout) like them.
   Keys that would leave <dir> (.., absolute, \\, control characters, empty segments, a/ and a/b,
   names over 235 bytes, case-only twins, resumable's own file names) are refused by name.
-  status <dir> and cancel <dir> act on the batch: cancel removes the journal, partial files and
-  checkpoints, never a completed file. oss:// batches use the fetch transport unless --transport.
+  status <dir> and cancel <dir> act on the batch (--checkpoint is refused there): cancel removes
+  the journal, partial files and checkpoints, never a completed file. oss:// batches use the fetch transport unless --transport.
 
 Credentials: oss:// reads OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET, OSS_SESSION_TOKEN only.
 s3:// reads AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN first, then the profile
 AWS_PROFILE (default "default") of ~/.aws/credentials and ~/.aws/config (AWS_SHARED_CREDENTIALS_FILE,
 AWS_CONFIG_FILE): keys, credential_process, SSO, assumed roles; region from the profile too.
 
-Exit codes: 0 done (cancel: something was removed), 1 failed (progress kept; a batch: some
-objects failed, each named with its store Code and RequestId), 2 bad usage (nothing
+Exit codes: 0 done (cancel: something was removed), 1 failed (progress kept when still valid;
+the message says when it was discarded, e.g. the object changed: the next run starts over; a
+batch: some objects failed, each named with its store Code and RequestId), 2 bad usage (nothing
 touched), 3 cancel found nothing to remove, 75 another live process is downloading to <dest>
 (nothing touched), 130 interrupted (Ctrl-C, SIGTERM, or stdout / stderr closed by its reader;
 progress saved: run the same command again to resume).

@@ -1,6 +1,6 @@
 import packageJson from '../package.json' with { type: 'json' }
 import type { CliEnvironment } from './cli-environment.ts'
-import { type Command, parseCommandLine, UsageError } from './command-line.ts'
+import { type Command, parseCommandLine, streamsToStdout, UsageError } from './command-line.ts'
 import { errorJson } from './error-json.ts'
 import { ExitCode } from './exit-codes.ts'
 import { HELP } from './help.ts'
@@ -17,7 +17,7 @@ export async function main(argv: readonly string[], cli: CliEnvironment): Promis
     command = parse(argv)
   } catch (error) {
     if (!(error instanceof UsageError)) throw error
-    return usageError(error, argv.includes('--json'), cli)
+    return usageError(error, argv.includes('--json'), cli, streamsToStdout(argv))
   }
   switch (command.command) {
     case 'help':
@@ -34,11 +34,17 @@ export async function main(argv: readonly string[], cli: CliEnvironment): Promis
     case 'cancel':
       try {
         const batch = await import('./batch/batch-status.ts')
-        if (await batch.isBatchDirectory(command.destination))
+        if (await batch.isBatchDirectory(command.destination)) {
+          // Ignoring it would show or remove something other than what the user pointed at.
+          if (command.checkpoint !== undefined)
+            throw new UsageError(
+              `--checkpoint does not apply to the batch directory ${command.destination}: each object keeps its checkpoint beside its file; run resumable ${command.command} ${command.destination} without it`,
+            )
           return await (command.command === 'status' ? batch.runBatchStatus : batch.runBatchCancel)(
             command,
             cli,
           )
+        }
         return await (command.command === 'status' ? runStatus : runCancel)(command, cli)
       } catch (error) {
         // `status dir/` with several downloads in progress in dir/: name one.
@@ -74,13 +80,23 @@ function parse(argv: readonly string[]): Command {
   }
 }
 
-/** One `usage error:` line (one JSON `error` event with --json); exit 2. */
-function usageError(error: UsageError, json: boolean, cli: CliEnvironment): number {
+/**
+ * One `usage error:` line (one JSON `error` event with --json); exit 2. The event goes to stderr
+ * when the command line names `-`, as every JSON event of such a run does: stdout is the object's.
+ */
+function usageError(
+  error: UsageError,
+  json: boolean,
+  cli: CliEnvironment,
+  toStdout = false,
+): number {
   const message = `${error.message} (see resumable --help)`
   // Scripts that asked for JSON get JSON even when the command line itself is wrong.
   if (json) {
     const event = { type: 'error', exitCode: ExitCode.usage, ...errorJson(error, message) }
-    cli.io.out(`${JSON.stringify(event)}\n`)
+    const line = `${JSON.stringify(event)}\n`
+    if (toStdout) cli.io.err(line)
+    else cli.io.out(line)
   } else cli.io.err(`usage error: ${message}\n`)
   return ExitCode.usage
 }

@@ -6,6 +6,7 @@ import {
   type IntegrityError,
   isResumableError,
   isTransportError,
+  ObjectChangedError,
   OptionsError,
   type ResumableError,
   type Target,
@@ -16,6 +17,7 @@ import { ProxyVariableError } from '@resumable/transport-fetch'
 import type { CliEnvironment } from './cli-environment.ts'
 import { type GetCommand, UsageError } from './command-line.ts'
 import { type ChosenDestination, chooseDestination, createDirectory } from './destination.ts'
+import { withoutOptionNote } from './exists-hint.ts'
 import { ExitCode } from './exit-codes.ts'
 import { objectSettings } from './object-settings.ts'
 import { Reporter } from './reporter.ts'
@@ -68,8 +70,9 @@ export async function runGet(cmd: GetCommand, cli: CliEnvironment): Promise<numb
       ...(cmd.range === undefined ? {} : { range: cmd.range }),
       ...objectSettings(cmd),
       ...(cmd.concurrency === undefined ? {} : { concurrency: cmd.concurrency }),
-      // A stream cannot take back bytes already written, so a changed object must fail, not restart.
-      onObjectChanged: toStdout ? 'fail' : (cmd.onChange ?? 'restart'),
+      // A stream cannot take back bytes already written, so a changed object must fail, not
+      // restart; the command line refuses an explicit `--on-change restart` with -.
+      onObjectChanged: cmd.onChange ?? (toStdout ? 'fail' : 'restart'),
       onEvent: (event) => {
         if (event.type === 'paused') durableBytes = event.durableBytes
         reporter.event(event)
@@ -193,11 +196,16 @@ function failure(error: unknown, reporter: Reporter, toStdout = false): number {
     reporter.error(ExitCode.usage, 'usage', `${error.message} (see resumable --help)`, error)
     return ExitCode.usage
   }
-  if (error instanceof TargetError && error.kind === 'exists') {
+  // From the error's remedies, not its wording; of the options, one download has overwrite alone.
+  if (
+    error instanceof TargetError &&
+    error.kind === 'exists' &&
+    error.remedies?.includes('overwrite')
+  ) {
     reporter.error(
       ExitCode.failed,
       'error',
-      `${error.message} — pass --force to overwrite it`,
+      `${withoutOptionNote(error.message)} — pass --force to overwrite it`,
       error,
     )
     return ExitCode.failed
@@ -222,6 +230,15 @@ function failure(error: unknown, reporter: Reporter, toStdout = false): number {
     )
     return ExitCode.failed
   }
+  if (error instanceof ObjectChangedError) {
+    reporter.error(ExitCode.failed, 'error', objectChangedMessage(error, toStdout), error)
+    return ExitCode.failed
+  }
+  // The engine removes bytes that failed verification with their checkpoint: say nothing is kept.
+  if (isResumableError(error) && error.kind === 'integrity') {
+    reporter.error(ExitCode.failed, 'error', `${error.message}; ${DISCARDED}`, error)
+    return ExitCode.failed
+  }
   if (isTransportError(error) || isResumableError(error)) {
     reporter.error(ExitCode.failed, 'error', storeFailure(error).message, error)
     return ExitCode.failed
@@ -230,6 +247,21 @@ function failure(error: unknown, reporter: Reporter, toStdout = false): number {
   reporter.error(ExitCode.failed, 'error', message, error)
   return ExitCode.failed
 }
+
+/**
+ * A changed object ends the run (`--on-change fail`, the default with -, or restarts used up)
+ * and the engine removes the partial file and its checkpoint, since their bytes belong to the
+ * earlier version: unlike other failures (exit 1 too), nothing is kept, and the user must know
+ * the next run starts over.
+ */
+function objectChangedMessage(error: ObjectChangedError, toStdout: boolean): string {
+  if (toStdout)
+    return `${error.message}; what was streamed to stdout is an incomplete copy of the earlier version — discard it and run again`
+  return `${error.message}; ${DISCARDED}`
+}
+
+/** Said of a failure after which the engine kept neither the partial file nor its checkpoint. */
+const DISCARDED = 'the partial download was discarded, so the next run starts over'
 
 /** Library option names as the flags a CLI user typed, with each flag's numbers in its own units. */
 const FLAGS: Readonly<

@@ -3,11 +3,11 @@ import { existsSync } from 'node:fs'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import type { BatchProgress } from '@resumable/core'
+import type { BatchProgress, ExistsRemedy } from '@resumable/core'
 import type { MockOss } from '@resumable/testkit'
 import type { MockOssServer } from '@resumable/testkit/node'
 import { batchProgressLine } from '../src/batch/batch-progress-line.ts'
-import { failureText } from '../src/batch/batch-reporter.ts'
+import { failureJson, failureText } from '../src/batch/batch-reporter.ts'
 import { main } from '../src/main.ts'
 import { signedEnv, startSignedMock, stopSignedMock } from './helpers.ts'
 
@@ -107,6 +107,33 @@ describe('a batch that finds nothing leaves nothing', () => {
     assert.equal(await main(get('s3://no-such-bucket/p/', existing, '--recursive'), env().cli), 1)
     assert.equal(existsSync(existing), true)
   })
+
+  for (const failFast of [[], ['--fail-fast']]) {
+    it(`an object that fails leaves none of the directories made for it; a successful sibling's stay, and so does an empty one that existed${failFast.length ? ' (--fail-fast)' : ''}`, async () => {
+      const bucket = `dirs${failFast.length}`
+      for (const key of ['t/ok/sub/a.txt', 't/deep/er/x', 't/pre/new/y'])
+        oss.putObject(bucket, key, { bytes: encoder.encode(key) })
+      // Listed, then deleted before its GET: its directories are made before the 404.
+      for (const key of ['t/deep/er/x', 't/pre/new/y'])
+        oss.faults.add({
+          match: { method: 'GET', key },
+          fault: { type: 'status', status: 404, code: 'NoSuchKey' },
+        })
+      const dest = join(dir, `dirs-of-failures${failFast.length}`)
+      await mkdir(join(dest, 'pre'), { recursive: true })
+      await mkdir(join(dest, 'empty-before'))
+      const { cli, text } = env()
+      const args = get(`s3://${bucket}/t/`, dest, '-r', '--concurrency', '1', ...failFast)
+      assert.equal(await main(args, cli), 1, text())
+      assert.match(text(), /deep\/er\/x.*not-found/)
+      assert.equal(existsSync(join(dest, 'deep')), false, 'deep/ removed')
+      assert.equal(existsSync(join(dest, 'pre/new')), false, 'pre/new/ removed')
+      assert.equal(existsSync(join(dest, 'pre')), true, 'pre/ existed before: kept')
+      assert.equal(existsSync(join(dest, 'empty-before')), true)
+      if (failFast.length === 0)
+        assert.equal(await readFile(join(dest, 'ok/sub/a.txt'), 'utf8'), 't/ok/sub/a.txt')
+    })
+  }
 })
 
 describe('the batch progress line with sizes a manifest does not give', () => {
@@ -265,7 +292,7 @@ describe('--shard auto/N with JOB_COMPLETION_INDEX set but not an index', () => 
 })
 
 describe('an existing file: the hint names only flags that would help', () => {
-  it('a file where a directory must go: no flag, even without --force; move it', async () => {
+  it('a file where a directory must go: not-a-directory, no flag, even without --force; move it', async () => {
     oss.putObject('b', 'fd/sub/f.txt', { bytes: encoder.encode('f') })
     const dest = join(dir, 'file-for-dir')
     await mkdir(dest)
@@ -273,7 +300,11 @@ describe('an existing file: the hint names only flags that would help', () => {
     for (const flags of [['--force'], []]) {
       const { cli, text } = env()
       assert.equal(await main(get('s3://b/fd/', dest, '-r', ...flags), cli), 1)
-      assert.match(text(), /exists — .*sub is a file, not a directory; move or rename it/, text())
+      assert.match(
+        text(),
+        /not-a-directory — .*sub is a file, not a directory; move or rename it/,
+        text(),
+      )
       assert.doesNotMatch(text(), /--skip-existing|--update|--force/, text())
       await rm(join(dest, '.resumable-batch.journal'), { force: true })
     }
@@ -295,26 +326,60 @@ describe('an existing file: the hint names only flags that would help', () => {
 })
 
 describe('the flags an exists failure names', () => {
-  const text = (message: string): string =>
-    failureText({ key: 'k', path: 'k', kind: 'exists', message, error: undefined })
+  const core = 'a file is already at the destination; not overwritten'
+  const text = (message: string, remedies?: readonly ExistsRemedy[]): string =>
+    failureText({
+      key: 'k',
+      object: { key: 'k' },
+      path: 'k',
+      kind: 'exists',
+      message,
+      ...(remedies === undefined ? {} : { remedies }),
+      error: undefined,
+    })
 
-  it('turns the options the engine lists into flags, in one order, and nothing else', () => {
-    const core = 'a file is already at the destination; not overwritten'
+  it("turns the failure's remedies into flags, in one order, in place of the library's note", () => {
     assert.match(
-      text(`${core} (see skipExisting, update, overwrite)`),
+      text(`${core} (see skipExisting, update, overwrite)`, [
+        'skipExisting',
+        'update',
+        'overwrite',
+      ]),
       /not overwritten \(--skip-existing, --update or --force\)$/,
     )
     assert.match(
-      text(`${core} (see overwrite, update)`),
+      text(`${core} (see overwrite, update)`, ['update', 'overwrite']),
       /not overwritten \(--update or --force\)$/,
     )
     assert.match(
-      text('/d/k appeared while downloading; not overwritten (use overwrite)'),
-      /\(--force\)$/,
+      text('/d/k appeared while downloading; not overwritten (use overwrite)', ['overwrite']),
+      /not overwritten \(--force\)$/,
     )
-    // An option with no flag is not turned into a wrong one.
-    assert.match(text(`${core} (see somethingNew)`), /not overwritten$/)
-    assert.match(text('/d/k already exists; not overwritten'), /not overwritten$/)
+    // An option with no flag (a newer core's) is not turned into a wrong one.
+    const unknown = ['somethingNew'] as unknown as ExistsRemedy[]
+    assert.match(text(`${core} (see somethingNew)`, unknown), /not overwritten$/)
+  })
+
+  it('takes the flags from remedies, not from the words: none named, or other options named', () => {
+    assert.match(
+      text('/d/k already exists; not overwritten', ['update', 'overwrite']),
+      /^"k" \(k\): exists — \/d\/k already exists; not overwritten \(--update or --force\)$/,
+    )
+    assert.match(
+      text(`${core} (see skipExisting, update, overwrite)`, ['overwrite']),
+      /not overwritten \(--force\)$/,
+    )
+    // No remedies (a target that sets none): no flag is guessed from the words.
+    assert.match(text(`${core} (see overwrite)`), /not overwritten \(see overwrite\)$/)
+  })
+
+  it('--json: flags from remedies for an exists failure, null for any other', () => {
+    const failure = { key: 'k', object: { key: 'k' }, path: 'k', message: 'm', error: undefined }
+    assert.deepEqual(
+      failureJson({ ...failure, kind: 'exists', remedies: ['update', 'overwrite'] }).flags,
+      ['--update', '--force'],
+    )
+    assert.equal(failureJson({ ...failure, kind: 'not-found' }).flags, null)
   })
 })
 

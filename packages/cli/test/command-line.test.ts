@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { parseCommandLine, UsageError } from '../src/command-line.ts'
+import { parseCommandLine, streamsToStdout, UsageError } from '../src/command-line.ts'
 import { parseSource } from '../src/sources.ts'
 
 describe('parseCommandLine', () => {
@@ -89,6 +89,24 @@ describe('parseCommandLine', () => {
   it('takes an omitted destination as the current directory', () => {
     const cmd = parseCommandLine(['get', 'https://example.com/a.bin'])
     assert.equal(cmd.command === 'get' && cmd.destination, '.')
+  })
+
+  it('takes an omitted batch directory as the current one, for --manifest as for --recursive', () => {
+    for (const argv of [
+      ['get', '--manifest', 'objects.txt'],
+      ['get', 's3://b/logs/', '--recursive'],
+    ]) {
+      const cmd = parseCommandLine(argv)
+      assert.equal(cmd.command === 'get' && cmd.destination, '.', argv.join(' '))
+    }
+    const manifest = parseCommandLine(['get', '--manifest', 'objects.txt'])
+    assert.equal(manifest.command === 'get' && manifest.source, 'objects.txt')
+    assert.throws(
+      () => parseCommandLine(['get', '--manifest', 'objects.txt', 'a/', 'b/']),
+      (e: unknown) =>
+        e instanceof UsageError &&
+        /^usage: resumable get --manifest <file> \[dest-dir\]/.test(e.message),
+    )
   })
 
   it('accepts --checkpoint on status and cancel', () => {
@@ -202,6 +220,31 @@ describe('parseCommandLine', () => {
     ])
     assert.equal(file.command === 'get' && file.checkpoint, 'x.json')
     assert.equal(file.command === 'get' && file.recheck, true)
+  })
+
+  it('refuses an explicit --on-change restart with - (bytes on stdout cannot be taken back); fail stays accepted', () => {
+    assert.throws(
+      () => parseCommandLine(['get', 'http://h/k', '-', '--on-change', 'restart']),
+      (e: unknown) =>
+        e instanceof UsageError &&
+        /^--on-change restart cannot be combined with - \(stdout\): bytes already written to stdout cannot be taken back/.test(
+          e.message,
+        ),
+    )
+    const fail = parseCommandLine(['get', 'http://h/k', '-', '--on-change', 'fail'])
+    assert.equal(fail.command === 'get' && fail.onChange, 'fail')
+    const unset = parseCommandLine(['get', 'http://h/k', '-'])
+    assert.equal(unset.command === 'get' && unset.onChange, undefined)
+    const file = parseCommandLine(['get', 'http://h/k', 'out', '--on-change', 'restart'])
+    assert.equal(file.command === 'get' && file.onChange, 'restart')
+  })
+
+  it('tells whether a command line, even one that does not parse, streams to stdout', () => {
+    assert.equal(streamsToStdout(['get', 'http://h/k', '-', '--part-size', 'huge']), true)
+    assert.equal(streamsToStdout(['get', 'http://h/k', '-', '--bogus', '--json']), true)
+    assert.equal(streamsToStdout(['get', 'http://h/k', 'out', '--json']), false)
+    // A flag's value is not a destination.
+    assert.equal(streamsToStdout(['get', 'http://h/k', 'out', '--checkpoint', '-']), false)
   })
 
   it('parses status and cancel', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -84,6 +84,25 @@ describe('--json', () => {
     assert.match(String(error?.requestId), /^5F/)
     assert.equal(error?.retryable, false)
     assert.match(String(error?.message), /NoSuchKey/)
+  })
+
+  it('a file already at the destination: kind exists, flags ["--force"], the hint in --force, the file kept', async () => {
+    const dest = join(dir, 'there.bin')
+    await writeFile(dest, 'mine')
+    const { cli, lines } = jsonRun()
+    assert.equal(
+      await main(['get', `${server.url}/bucket/two-seconds.bin`, dest, '--json'], cli),
+      1,
+    )
+    const error = lines.at(-1)?.event
+    assert.equal(error?.type, 'error')
+    assert.equal(error?.kind, 'exists')
+    assert.deepEqual(error?.flags, ['--force'])
+    assert.match(
+      String(error?.message),
+      /already exists; not overwritten — pass --force to overwrite it$/,
+    )
+    assert.equal(await readFile(dest, 'utf8'), 'mine')
   })
 
   it('reports a command-line error as a JSON error event on stdout when --json was given', async () => {

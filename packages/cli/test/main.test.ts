@@ -45,17 +45,35 @@ describe('resumable (in-process)', () => {
     )
   })
 
-  it('exits 2 for - with --checkpoint or --recheck, as for --checkpoint with --no-checkpoint, touching nothing', async () => {
-    for (const flags of [['--checkpoint', 'x.json'], ['--recheck']]) {
+  it('exits 2 for - with --checkpoint, --recheck or --on-change restart, touching nothing; with --json the error goes to stderr, as stdout carries the object', async () => {
+    for (const [flags, refused] of [
+      [['--checkpoint', 'x.json'], '--checkpoint'],
+      [['--recheck'], '--recheck'],
+      [['--on-change', 'restart'], '--on-change restart'],
+    ] as const) {
       const { cli, out, err } = fakeEnvironment()
       const argv = ['get', 'http://127.0.0.1:9/x', '-', ...flags, '--json']
-      assert.equal(await main(argv, cli), 2, flags.join(' '))
-      assert.equal(err.join(''), '')
-      const event = JSON.parse(out.join('')) as { kind: string; exitCode: number; message: string }
+      assert.equal(await main(argv, cli), 2, refused)
+      assert.equal(out.join(''), '', 'nothing on stdout, which - gives to the object')
+      const event = JSON.parse(err.join('')) as { kind: string; exitCode: number; message: string }
       assert.equal(event.kind, 'usage')
       assert.equal(event.exitCode, 2)
-      assert.match(event.message, new RegExp(`^${flags[0]} cannot be combined with - \\(stdout\\)`))
+      assert.ok(
+        event.message.startsWith(`${refused} cannot be combined with - (stdout)`),
+        event.message,
+      )
     }
+  })
+
+  it('with - and --json, a command line that does not parse reports its error on stderr too', async () => {
+    const { cli, out, err } = fakeEnvironment()
+    const argv = ['get', 'http://127.0.0.1:9/x', '-', '--part-size', 'huge', '--json']
+    assert.equal(await main(argv, cli), 2)
+    assert.equal(out.join(''), '')
+    const event = JSON.parse(err.join('')) as { type: string; kind: string; message: string }
+    assert.equal(event.type, 'error')
+    assert.equal(event.kind, 'usage')
+    assert.match(event.message, /--part-size "huge" is not a size/)
   })
 
   it('exits 2 for oss:// without a region or endpoint', async () => {

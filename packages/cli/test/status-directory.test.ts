@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { BATCH_JOURNAL_NAME } from '@resumable/store-fs'
 import { type MockOssServer, startMockOss } from '@resumable/testkit/node'
 import { filePlaces } from '../src/file-places.ts'
 import { main } from '../src/main.ts'
@@ -103,6 +104,25 @@ describe('status / cancel on a directory', () => {
     assert.equal(await main(['cancel', `${out}/`, '--checkpoint', checkpoints], cancel.cli), 0)
     assert.deepEqual(await readdir(out), [])
     assert.deepEqual(await readdir(checkpoints), [])
+  })
+
+  it('status and cancel of a batch directory refuse --checkpoint (usage error naming it, exit 2), touching nothing', async () => {
+    const batchDir = join(dir, 'a-batch')
+    await mkdir(batchDir)
+    await writeFile(join(batchDir, BATCH_JOURNAL_NAME), '')
+    await writeFile(join(batchDir, 'x.bin.resumable-part'), 'partial')
+    for (const command of ['status', 'cancel']) {
+      for (const json of [false, true]) {
+        const run = real()
+        const argv = [command, batchDir, '--checkpoint', join(dir, 'elsewhere.json')]
+        assert.equal(await main(json ? [...argv, '--json'] : argv, run.cli), 2, run.text())
+        const said = json
+          ? String((JSON.parse(run.out.join('')) as { message: string }).message)
+          : run.err.join('')
+        assert.match(said, /--checkpoint does not apply to the batch directory/)
+      }
+    }
+    assert.deepEqual((await readdir(batchDir)).sort(), [BATCH_JOURNAL_NAME, 'x.bin.resumable-part'])
   })
 
   it('an empty directory still says there is no download in progress', async () => {

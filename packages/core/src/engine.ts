@@ -137,10 +137,12 @@ async function attempt(
     ...(unknown ? { sizeKnown: false } : {}),
   })
   if (state && !opened.resumed) {
+    // "Gone" is untrue of a partial file that is there but refused (longer than the object, …).
+    const reason = opened.notResumedReason
     emit({
       type: 'checkpoint-discarded',
-      problem: 'temp-missing',
-      message: 'the partial download it describes is gone',
+      problem: reason === undefined ? 'temp-missing' : 'temp-unusable',
+      message: reason ?? 'the partial download it describes is gone',
     })
     state = undefined
   }

@@ -144,6 +144,13 @@ export interface TargetOpenResult {
    * Omit when it cannot be told (e.g. the place was allocated at full size).
    */
   readonly length?: number
+  /**
+   * When `resume` was asked but refused although a temporary place was there (e.g. a file longer
+   * than the object, or a hard link): why, in a sentence naming the place. The engine reports it
+   * as a `checkpoint-discarded` event with problem `temp-unusable`; omitted, the problem is
+   * `temp-missing` (nothing to reopen). Optional, so a Target that cannot tell need not.
+   */
+  readonly notResumedReason?: string
 }
 
 /** Where bytes land: a temporary place written at offsets, made durable by `sync`, published by `commit`. */

@@ -12,7 +12,7 @@ describe('a batch failure keeps what the store said', () => {
       hostId: 'bucket.oss-cn-hangzhou.aliyuncs.com',
     })
     const failure = toFailure(
-      'logs/a.txt',
+      { key: 'logs/a.txt' },
       'a.txt',
       new ObjectChangedError('the object changed during the download', { cause: answer }),
     )
@@ -24,7 +24,7 @@ describe('a batch failure keeps what the store said', () => {
   })
 
   it('an engine error with no store answer behind it has no store fields', () => {
-    const failure = toFailure('k', 'k', new ObjectChangedError('ETag "a" became "b"'))
+    const failure = toFailure({ key: 'k' }, 'k', new ObjectChangedError('ETag "a" became "b"'))
     assert.equal(failure.kind, 'object-changed')
     assert.equal(failure.code, undefined)
     assert.equal(failure.status, undefined)

@@ -15,7 +15,13 @@ function listed(...sizes: number[]): BatchTracker {
   return tracker
 }
 
-const failure = (key: string) => ({ key, kind: 'not-found', message: 'gone', error: undefined })
+const failure = (key: string) => ({
+  key,
+  object: { key },
+  kind: 'not-found',
+  message: 'gone',
+  error: undefined,
+})
 
 describe('the batch ETA counts only bytes that can still arrive', () => {
   it('is 0 once the listing is done and nothing is in flight, though a failed and a refused object are in the total', async () => {

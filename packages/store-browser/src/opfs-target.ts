@@ -121,6 +121,7 @@ export class OpfsTarget implements Target {
       if (!this.#overwrite && (await fileIfExists(dir, this.name))) {
         throw new TargetError('exists', `${this.id} already exists (use overwrite)`, {
           path: this.id,
+          remedies: ['overwrite'],
         })
       }
       const existing = options.resume ? await fileIfExists(dir, this.#tempName) : undefined
@@ -197,6 +198,7 @@ export class OpfsTarget implements Target {
       if (existing && !this.#overwrite) {
         throw new TargetError('exists', `${this.id} appeared while downloading; not overwritten`, {
           path: this.id,
+          remedies: ['overwrite'],
         })
       }
       if (typeof temp.move === 'function') await temp.move(this.name)

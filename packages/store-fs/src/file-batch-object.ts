@@ -25,7 +25,8 @@ export interface FileBatchObjectOptions {
   /**
    * The batch's staging directory under `root`: an object fetched in one request keeps its
    * temporary file there, with no lock file, unless its directory is on another filesystem (a
-   * mount inside the destination). @default beside the file, under a lock, like the rest
+   * mount inside the destination). It also records the directories made for the object, so
+   * that `close` removes those left empty. @default beside the file, under a lock, like the rest
    */
   readonly staging?: FileBatchStaging
 }
@@ -46,9 +47,11 @@ export async function fileBatchObject(
   transport: Transport,
   options: FileBatchObjectOptions & { readonly key?: string } = {},
 ): Promise<BatchObjectIO> {
+  const { staging } = options
   const path = await resolveInside(root, segments, {
     ...(options.key === undefined ? {} : { key: options.key }),
     ...(options.rootIsReal ? { rootIsReal: true } : {}),
+    ...(staging === undefined ? {} : { onCreated: (dir: string) => staging.directoryCreated(dir) }),
   })
   return {
     transport,

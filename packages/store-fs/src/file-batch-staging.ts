@@ -1,5 +1,6 @@
 import { mkdir, rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
+import { CreatedDirectories } from './file-batch-directories.ts'
 import { toTargetError } from './fs-errors.ts'
 import { LockFile, type LockOwner } from './lock-file.ts'
 import { lstatOrUndefined, statOrUndefined } from './probe.ts'
@@ -11,14 +12,17 @@ export const BATCH_STAGING_NAME = '.resumable-batch.staging'
 
 /**
  * A batch's own corner of its destination directory: a lock, so one batch process at a time
- * writes there (a second gets TargetError 'locked', never a shared journal), and a staging
- * directory for the temporary files of objects fetched in one request.
+ * writes there (a second gets TargetError 'locked', never a shared journal), a staging
+ * directory for the temporary files of objects fetched in one request, and the record of the
+ * directories the run created for its objects (`fileBatchObject` reports them).
  *
  * Such an object has no part checkpoint, so its temporary file is worthless once the run ends;
  * kept here under a name no other process uses, it needs no lock file of its own. A batch of
  * 10,000 small objects then creates 10,000 inodes, not 20,000 (a lock file each, created and
  * removed), and its event loop never waits on creating one (BENCHMARKS.md, "Many objects").
- * `open` empties what a killed run left here; `close` removes the directory and the lock.
+ * `open` empties what a killed run left here; `close` removes the directories the run created
+ * that are still empty (those of objects that failed or were refused), the staging directory
+ * and the lock. A killed run never reaches `close`: its empty directories stay.
  *
  * @example
  * const staging = await FileBatchStaging.open('/data')
@@ -36,6 +40,7 @@ export class FileBatchStaging {
   /** The staging directory's device, to tell whether a destination directory shares its filesystem. */
   #device: number | bigint | undefined
   readonly #sameDevice = new Map<string, boolean>()
+  readonly #created = new CreatedDirectories()
 
   private constructor(root: string) {
     this.dir = join(root, BATCH_STAGING_NAME)
@@ -101,9 +106,23 @@ export class FileBatchStaging {
     return join(this.dir, `${(this.#next++).toString(36)}.part`)
   }
 
-  /** Removes the staging directory (with any temporary file still in it) and releases the lock. */
+  /**
+   * Records a directory this run created under the destination (a real path), to be removed at
+   * `close` if it is still empty then. `fileBatchObject` calls it for each directory it makes.
+   */
+  directoryCreated(path: string): void {
+    this.#created.add(path)
+  }
+
+  /**
+   * Once the batch has ended (nothing in flight): removes the directories this run created that
+   * are still empty, deepest first (never the destination itself, one that existed before the
+   * run, or one holding anything), then the staging directory (with any temporary file still in
+   * it), and releases the lock.
+   */
   async close(): Promise<void> {
     try {
+      await this.#created.removeEmpty()
       await this.#empty()
     } finally {
       await this.#lock.release()

@@ -143,13 +143,15 @@ export class FileTarget implements Target {
     this.#checkDestination()
     await this.#lock?.acquire()
     try {
+      let notResumedReason: string | undefined
       if (options.resume && this.#lock) {
         // Of unknown length, the temp file may hold any prefix of the object.
-        const length = await this.#reopen(
+        const reopened = await this.#reopen(
           options.sizeKnown === false ? Number.MAX_SAFE_INTEGER : options.size,
         )
         // The file's size tells the engine which parts a truncation took.
-        if (length !== undefined) return { resumed: true, length }
+        if (typeof reopened === 'number') return { resumed: true, length: reopened }
+        notResumedReason = reopened
       }
       // A private path is handed to this target alone: a file there it did not create is not its own.
       if (this.#lock || this.#createdPrivate) await this.#removeStaleTemp()
@@ -162,7 +164,9 @@ export class FileTarget implements Target {
         await this.#handle.truncate(options.size)
         this.#end = options.size
       }
-      return { resumed: false }
+      return notResumedReason === undefined
+        ? { resumed: false }
+        : { resumed: false, notResumedReason }
     } catch (error) {
       await this.#close()
       await this.#lock?.release()
@@ -382,7 +386,7 @@ export class FileTarget implements Target {
     return new TargetError(
       'exists',
       `${this.id} appeared while downloading; not overwritten (use overwrite)`,
-      { path: this.id },
+      { path: this.id, remedies: ['overwrite'] },
     )
   }
 
@@ -424,6 +428,7 @@ export class FileTarget implements Target {
     if ((info ?? this.#lstatDestination()) && !this.#overwrite) {
       throw new TargetError('exists', `${this.id} already exists; not overwritten`, {
         path: this.id,
+        remedies: ['overwrite'],
       })
     }
     let parent: ReturnType<typeof statOrUndefined>
@@ -456,17 +461,22 @@ export class FileTarget implements Target {
   }
 
   /**
-   * Reopens the temporary file; its size, or undefined when there is none to resume. Only a
-   * regular file with one name is resumed: a symlink or a hard link there was not made by this
-   * target, and writing through it would put bytes outside the destination (a fresh start then
-   * removes the link and creates a file of its own).
+   * Reopens the temporary file: its size; or why one that is there is not resumed (the
+   * `notResumedReason` of `open`); or undefined when there is none. Only a regular file with one
+   * name is resumed: a symlink or a hard link there was not made by this target, and writing
+   * through it would put bytes outside the destination (a fresh start then removes the link and
+   * creates a file of its own).
    */
-  async #reopen(size: number): Promise<number | undefined> {
+  async #reopen(size: number): Promise<number | string | undefined> {
     let named: ReturnType<typeof lstatOrUndefined>
     let handle: FileHandle
     try {
       named = lstatOrUndefined(this.tempPath)
-      if (!named?.isFile() || named.nlink !== 1) return undefined
+      if (named === undefined) return undefined
+      if (!named.isFile())
+        return `${this.tempPath} is not a regular file (a symlink or a directory), so it is not this download's`
+      if (named.nlink !== 1)
+        return `${this.tempPath} has another name (a hard link), so it is not this download's alone`
       handle = await open(this.tempPath, 'r+')
     } catch (error) {
       if (errorCode(error) === 'ENOENT') return undefined
@@ -478,7 +488,9 @@ export class FileTarget implements Target {
     // object (it cannot be ours): start over rather than trust it.
     if (info.ino !== named.ino || info.dev !== named.dev || length > size) {
       await handle.close()
-      return undefined
+      return length > size
+        ? `${this.tempPath} holds ${length} bytes, more than the object's ${size}, so it cannot be this download's`
+        : `${this.tempPath} was replaced while it was being reopened`
     }
     this.#handle = handle
     this.#end = length

@@ -110,6 +110,11 @@ export interface ResolveInsideOptions {
    * `< > : " | ? *`, a trailing period or space). @default true on Windows, false elsewhere
    */
   readonly windowsNames?: boolean
+  /**
+   * Told each directory this call created (not one another call or process made first), as a
+   * real path under the root: a batch removes those still empty when it ends (FileBatchStaging).
+   */
+  readonly onCreated?: (directory: string) => void
 }
 
 /**
@@ -171,9 +176,15 @@ export async function resolveInside(
     const next = join(dir, segment)
     let info = lstatOrUndefined(next)
     if (!info && create) {
-      await mkdir(next).catch((error: unknown) => {
-        if (errorCode(error) !== 'EEXIST') throw toTargetError(error, 'create the directory', next)
-      })
+      const made = await mkdir(next).then(
+        () => true,
+        (error: unknown) => {
+          if (errorCode(error) !== 'EEXIST')
+            throw toTargetError(error, 'create the directory', next)
+          return false
+        },
+      )
+      if (made) options.onCreated?.(next)
       info = lstatOrUndefined(next)
     }
     if (!info)
@@ -182,7 +193,7 @@ export async function resolveInside(
       const real = await realpath(next).catch(() => refuseEscape(next))
       if (!inside(real)) refuseEscape(next)
     } else if (!info.isDirectory()) {
-      throw new TargetError('exists', `${next} is a file, not a directory`, { path: next })
+      throw new TargetError('not-a-directory', `${next} is a file, not a directory`, { path: next })
     }
     // Resolve now so every later step is checked against the real location.
     dir = await realpath(next)

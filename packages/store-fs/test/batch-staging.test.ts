@@ -66,7 +66,10 @@ describe('FileTarget with a private temporary path', () => {
     await target.open({ size: 2, resume: false })
     await target.write(0, new Uint8Array([7, 7]))
     await writeFile(dest, 'theirs')
-    await assert.rejects(target.commit(), isKind('exists'))
+    await assert.rejects(
+      target.commit(),
+      (e: unknown) => isKind('exists')(e) && (e as TargetError).remedies?.join() === 'overwrite',
+    )
     assert.equal(await readFile(dest, 'utf8'), 'theirs', 'the other file is untouched')
     await target.abort({ keep: true })
     assert.deepEqual(await readdir(staging.dir), [], 'a private temporary file is never kept')

@@ -23,6 +23,7 @@ import {
   KeyRefusedError,
   type ListedObject,
   type ReadRequest,
+  TargetError,
   type Transport,
   TransportError,
 } from '@resumable/core'
@@ -141,6 +142,21 @@ describe('resolveInside', () => {
       (e: unknown) => e instanceof KeyRefusedError && e.reason === 'escapes-destination',
     )
     assert.deepEqual(await readdir(outside), [], 'no directory created outside')
+  })
+
+  it('a file where a directory of the key must go is not-a-directory, with no remedy, and is left alone', async () => {
+    const dest = await mkdtemp(join(root, 'd-'))
+    await writeFile(join(dest, 'sub'), 'a file')
+    const sub = join(await realpath(dest), 'sub')
+    await assert.rejects(
+      resolveInside(dest, ['sub', 'x.txt']),
+      (e: unknown) =>
+        e instanceof TargetError &&
+        e.kind === 'not-a-directory' &&
+        e.remedies === undefined &&
+        e.path === sub,
+    )
+    assert.equal(await readFile(join(dest, 'sub'), 'utf8'), 'a file')
   })
 
   it('follows a symlink that stays inside the destination, and refuses a final-name symlink to outside', async () => {

@@ -28,6 +28,9 @@ after(async () => {
 })
 
 const isKind = (kind: string) => (e: unknown) => e instanceof TargetError && e.kind === kind
+/** An `exists` whose only remedy is the target's own `overwrite`. */
+const existsUnlessOverwrite = (e: unknown) =>
+  isKind('exists')(e) && (e as TargetError).remedies?.join() === 'overwrite'
 
 describe('FileTarget', () => {
   it('publishes out-of-order writes atomically and leaves no temp or lock file', async () => {
@@ -90,10 +93,26 @@ describe('FileTarget', () => {
     await target.abort({ keep: false })
   })
 
-  it('refuses an existing destination unless overwrite, before writing anything', async () => {
+  it('does not resume a temp file longer than the object, and says so with both lengths', async () => {
+    const dest = join(root, 'too-long.bin')
+    await writeFile(dest + TEMP_SUFFIX, 'abcdefgh')
+    const target = new FileTarget(dest)
+    assert.deepEqual(await target.open({ size: 4, resume: true }), {
+      resumed: false,
+      notResumedReason: `${dest}${TEMP_SUFFIX} holds 8 bytes, more than the object's 4, so it cannot be this download's`,
+    })
+    await target.write(0, new TextEncoder().encode('abcd'))
+    await target.commit()
+    assert.equal(await readFile(dest, 'utf8'), 'abcd')
+  })
+
+  it('refuses an existing destination unless overwrite (its remedy), before writing anything', async () => {
     const dest = join(root, 'exists.bin')
     await writeFile(dest, 'old')
-    await assert.rejects(new FileTarget(dest).open({ size: 3, resume: false }), isKind('exists'))
+    await assert.rejects(
+      new FileTarget(dest).open({ size: 3, resume: false }),
+      existsUnlessOverwrite,
+    )
     assert.equal(existsSync(dest + TEMP_SUFFIX), false)
     const target = new FileTarget(dest, { overwrite: true })
     await target.open({ size: 3, resume: false })
@@ -109,7 +128,11 @@ describe('FileTarget', () => {
       const dest = join(root, `planted-${resume}.bin`)
       await symlink(victim, dest + TEMP_SUFFIX)
       const target = new FileTarget(dest)
-      assert.deepEqual(await target.open({ size: 3, resume }), { resumed: false })
+      const opened = await target.open({ size: 3, resume })
+      assert.equal(opened.resumed, false)
+      // Refused, not missing: on resume the target says why it would not reopen the file there.
+      if (resume) assert.match(String(opened.notResumedReason), /is not a regular file/)
+      else assert.equal(opened.notResumedReason, undefined)
       await target.write(0, new TextEncoder().encode('new'))
       await target.commit()
       assert.equal(await readFile(victim, 'utf8'), 'VICTIM', 'the link target is untouched')
@@ -124,7 +147,9 @@ describe('FileTarget', () => {
     const dest = join(root, 'hardlinked.bin')
     await link(victim, dest + TEMP_SUFFIX)
     const target = new FileTarget(dest)
-    assert.deepEqual(await target.open({ size: 4, resume: true }), { resumed: false })
+    const opened = await target.open({ size: 4, resume: true })
+    assert.equal(opened.resumed, false)
+    assert.match(String(opened.notResumedReason), /has another name \(a hard link\)/)
     await target.write(0, new TextEncoder().encode('abcd'))
     await target.commit()
     assert.equal(await readFile(victim, 'utf8'), 'VI')

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, readFile, rm, truncate } from 'node:fs/promises'
+import { appendFile, mkdtemp, readFile, rm, truncate } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -54,5 +54,41 @@ describe('resuming from a temporary file shorter than its checkpoint says', () =
     assert.ok(!transport.reads.some((r) => r.start === 0), 'part 0 was not requested again')
     assert.deepEqual(new Uint8Array(await readFile(dest)), object.bytes)
     assert.equal(result.verification.method, 'crc64xz')
+  })
+})
+
+describe('resuming from a temporary file longer than the object', () => {
+  it('discards the checkpoint as temp-unusable, saying how long the file is, not that it is gone', async () => {
+    const object = makeObject(4 * PART, 8)
+    const transport = new FakeTransport(object)
+    transport.chunkDelayMs = 2
+    const dest = join(root, 'longer.bin')
+    const settings = { partSize: PART, concurrency: 1, checkpointIntervalMs: 1 }
+    const first = createDownload({
+      transport,
+      target: new FileTarget(dest),
+      checkpoint: new FileCheckpointStore(),
+      ...settings,
+      onEvent: (event) => {
+        if (event.type === 'part-done') first.pause()
+      },
+    })
+    await assert.rejects(first.start(), (e: unknown) => e instanceof AbortedError)
+    // Grow the partial file past the object's end, as a stray writer or a hand edit would.
+    await appendFile(`${dest}${TEMP_SUFFIX}`, new Uint8Array(4 * PART + 1))
+    const events: DownloadEvent[] = []
+    const result = await download({
+      transport,
+      target: new FileTarget(dest),
+      checkpoint: new FileCheckpointStore(),
+      ...settings,
+      onEvent: (event) => events.push(event),
+    })
+    const discarded = events.find((e) => e.type === 'checkpoint-discarded')
+    assert.ok(discarded?.type === 'checkpoint-discarded', 'a checkpoint-discarded event')
+    assert.equal(discarded.problem, 'temp-unusable')
+    assert.match(discarded.message, /holds \d+ bytes, more than the object's 524288/)
+    assert.equal(result.resumedBytes, 0)
+    assert.deepEqual(new Uint8Array(await readFile(dest)), object.bytes)
   })
 })

@@ -37,7 +37,10 @@ export class MemoryTarget implements Target {
   /** Creates or reopens the temporary file; refuses to plan over an existing file unless overwriting. */
   async open(options: TargetOpenOptions): Promise<TargetOpenResult> {
     if (!this.#overwrite && this.volume.file(this.id) !== undefined) {
-      throw new TargetError('exists', `Destination ${this.id} already exists`, { path: this.id })
+      throw new TargetError('exists', `Destination ${this.id} already exists`, {
+        path: this.id,
+        remedies: ['overwrite'],
+      })
     }
     this.#size = options.size
     return { resumed: this.volume.openTemp(this.id, options.size, options.resume) }

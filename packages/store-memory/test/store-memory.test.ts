@@ -40,12 +40,13 @@ describe('MemoryTarget', () => {
     await assert.rejects(target.write(1, new Uint8Array(2)), TargetError)
   })
 
-  it('refuses an existing destination unless overwriting', async () => {
+  it('refuses an existing destination (exists, remedy overwrite) unless overwriting', async () => {
     const volume = new MemoryVolume()
     volume.setFile('d', new Uint8Array([1]))
     await assert.rejects(
       new MemoryTarget('d', { volume }).open({ size: 1, resume: false }),
-      TargetError,
+      (e: unknown) =>
+        e instanceof TargetError && e.kind === 'exists' && e.remedies?.join() === 'overwrite',
     )
     await new MemoryTarget('d', { volume, overwrite: true }).open({ size: 1, resume: false })
   })

@@ -1,9 +1,11 @@
 import type { BatchEvent, BatchFailure, BatchProgress, BatchSummary } from '@resumable/core'
 import { errorJson } from '../error-json.ts'
+import { orList, remedyFlags, withoutOptionNote } from '../exists-hint.ts'
 import type { Output } from '../reporter.ts'
 import { JSON_PROGRESS_INTERVAL_MS } from '../reporter.ts'
 import { formatBytes, formatDuration, quoteForTerminal, terminalText } from '../units.ts'
 import { batchProgressLine } from './batch-progress-line.ts'
+import type { ManifestSource } from './batch-sources.ts'
 
 /** How the user asked to be told. */
 export interface BatchReporterMode {
@@ -22,6 +24,7 @@ export class BatchReporter {
   #barShown = false
   #lastPlain = 0
   #lastJson = Number.NEGATIVE_INFINITY
+  #manifest: ManifestSource | undefined
 
   constructor(io: Output, mode: BatchReporterMode) {
     this.#io = io
@@ -96,9 +99,10 @@ export class BatchReporter {
           })
         return
       case 'object-failed':
-        if (this.#mode.json) this.json({ type: 'object-failed', ...failureJson(event.failure) })
-        else if (!this.#mode.quiet) this.#line(`failed: ${failureText(event.failure)}`)
-        else this.#io.err(`failed: ${failureText(event.failure)}\n`)
+        if (this.#mode.json)
+          this.json({ type: 'object-failed', ...this.#failureJson(event.failure) })
+        else if (!this.#mode.quiet) this.#line(`failed: ${this.#failureText(event.failure)}`)
+        else this.#io.err(`failed: ${this.#failureText(event.failure)}\n`)
         return
       case 'journal-inherited':
         this.message(
@@ -128,7 +132,7 @@ export class BatchReporter {
         downloaded: s.downloaded,
         skipped: s.skipped,
         failed: s.failures.length,
-        failures: s.failures.map(failureJson),
+        failures: s.failures.map((f) => this.#failureJson(f)),
         changedSinceListing: s.changedSinceListing,
         restored: s.restored,
         bytes: s.progress.bytesDone,
@@ -163,7 +167,7 @@ export class BatchReporter {
           ]
         : []),
       // Under --quiet each failure was printed as it happened: not twice.
-      ...(this.#mode.quiet ? [] : s.failures.map((f) => `  failed: ${failureText(f)}`)),
+      ...(this.#mode.quiet ? [] : s.failures.map((f) => `  failed: ${this.#failureText(f)}`)),
     ]
     if (this.#mode.quiet && s.failures.length === 0) return
     for (const line of lines) this.#line(line)
@@ -173,6 +177,24 @@ export class BatchReporter {
   error(exitCode: number, text: string, error: unknown): void {
     if (this.#mode.json) this.json({ type: 'error', exitCode, ...errorJson(error, text) })
     else this.#line(`${exitCode === 2 ? 'usage error' : 'error'}: ${text}`)
+  }
+
+  /** A manifest batch: each failure also names the manifest line its object came from. */
+  fromManifest(manifest: ManifestSource): void {
+    this.#manifest = manifest
+  }
+
+  #lineOf(f: BatchFailure): number | undefined {
+    return this.#manifest?.lineOf(f.object)
+  }
+
+  #failureJson(f: BatchFailure): Record<string, unknown> {
+    return failureJson(f, this.#lineOf(f))
+  }
+
+  #failureText(f: BatchFailure): string {
+    const line = this.#lineOf(f)
+    return failureText(f, line === undefined ? undefined : `${this.#manifest?.path}:${line}`)
   }
 
   #progress(p: BatchProgress): void {
@@ -204,10 +226,15 @@ export class BatchReporter {
   }
 }
 
-/** A failure as JSON: key, path, kind, message and what the store said (null when it said nothing). */
-export function failureJson(f: BatchFailure): Record<string, unknown> {
+/**
+ * A failure as JSON: key, path, kind, message, what the store said (null when it said nothing),
+ * and for `exists` the `flags` that would have skipped or replaced the file (null for other kinds).
+ * A manifest batch's failure also has `manifestLine`, the line its object came from.
+ */
+export function failureJson(f: BatchFailure, manifestLine?: number): Record<string, unknown> {
   return {
     key: f.key,
+    ...(manifestLine === undefined ? {} : { manifestLine }),
     path: f.path ?? null,
     kind: f.kind,
     message: f.message,
@@ -215,54 +242,37 @@ export function failureJson(f: BatchFailure): Record<string, unknown> {
     code: f.code ?? null,
     requestId: f.requestId ?? null,
     hostId: f.hostId ?? null,
+    flags: f.remedies === undefined ? null : remedyFlags(f.remedies),
   }
 }
 
 /**
  * `"key" (path): kind — message [Code X, RequestId Y]`, for a terminal: the key quoted, and every
  * control character (DEL and C1 included) or bidi control of the key, path and message escaped,
- * since the key and the store's message come from the store.
+ * since the key and the store's message come from the store. `where` (`objects.txt:7`, the
+ * manifest line of a manifest batch's object) goes first, as an editor or compiler says it.
  */
-export function failureText(f: BatchFailure): string {
+export function failureText(f: BatchFailure, where?: string): string {
   const store = [f.code ? `Code ${f.code}` : '', f.requestId ? `RequestId ${f.requestId}` : '']
     .filter(Boolean)
     .join(', ')
-  const message = f.kind === 'exists' ? existsText(f.message) : f.message
-  return `${quoteForTerminal(f.key)}${f.path ? ` (${terminalText(f.path)})` : ''}: ${f.kind} — ${terminalText(message)}${store ? ` [${terminalText(store)}]` : ''}`
+  const message =
+    f.kind === 'exists'
+      ? existsText(f)
+      : f.kind === 'not-a-directory'
+        ? `${f.message}; move or rename it (no flag replaces a file where a directory must go)`
+        : f.message
+  return `${where === undefined ? '' : `${terminalText(where)}: `}${quoteForTerminal(f.key)}${f.path ? ` (${terminalText(f.path)})` : ''}: ${f.kind} — ${terminalText(message)}${store ? ` [${terminalText(store)}]` : ''}`
 }
-
-/** The flag of each engine option that decides about an existing file, in the order they are named. */
-const EXISTING_FLAGS: readonly (readonly [option: string, flag: string])[] = [
-  ['skipExisting', '--skip-existing'],
-  ['update', '--update'],
-  ['overwrite', '--force'],
-]
 
 /**
- * An `exists` failure's message with the flags that would have helped. The engine ends its
- * message with the options that were not given and would have skipped or replaced the file
- * (`(see skipExisting, update, overwrite)`, `(see overwrite, update)` under skipExisting, `(use
- * overwrite)`): those become flags, so a flag already given is never suggested. A file where a
- * directory must go is replaced by none of them: moving it is the way.
+ * An `exists` failure's message with the flags that would have skipped or replaced the file,
+ * taken from its `remedies` (the options not given), in place of the note in option names the
+ * library ends its message with. Without `remedies` (a target that sets none) the message stands.
  */
-function existsText(message: string): string {
-  const hint = / \((?:see|use) ([^)]*)\)$/.exec(message)
-  if (hint) {
-    const named = (hint[1] as string).split(/,\s*/)
-    const flags = EXISTING_FLAGS.filter(([option]) => named.includes(option)).map(
-      ([, flag]) => flag,
-    )
-    const bare = message.slice(0, hint.index)
-    return flags.length === 0 ? bare : `${bare} (${orList(flags)})`
-  }
-  if (/ is a file, not a directory$/.test(message))
-    return `${message}; move or rename it (no flag replaces a file where a directory must go)`
-  return message
-}
-
-/** `a`, `a or b`, `a, b or c`. */
-function orList(items: readonly string[]): string {
-  return items.length < 2
-    ? items.join('')
-    : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1] as string}`
+function existsText(f: BatchFailure): string {
+  if (f.remedies === undefined) return f.message
+  const bare = withoutOptionNote(f.message)
+  const flags = remedyFlags(f.remedies)
+  return flags.length === 0 ? bare : `${bare} (${orList(flags)})`
 }

@@ -25,6 +25,16 @@ export interface BatchInput {
   readonly transportFor: (object: ListedObject) => Promise<Transport>
   /** The store-side name of an object, for messages and dry runs. */
   readonly describe: (object: ListedObject) => string
+  /** A manifest batch's file, and the line each of its objects came from. */
+  readonly manifest?: ManifestSource
+}
+
+/** Where a manifest batch's objects came from, so a refusal can name the line to fix. */
+export interface ManifestSource {
+  /** The manifest's path as given on the command line. */
+  readonly path: string
+  /** The 1-based line (as editors count) an object of this manifest was read from. */
+  lineOf(object: ListedObject): number | undefined
 }
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -158,6 +168,8 @@ export async function manifestInput(
   }
   const entries = new Map<string, ManifestEntry>()
   const objects: ListedObject[] = []
+  // By identity: two lines may name one destination, and the second is refused by its line.
+  const lines = new WeakMap<ListedObject, number>()
   text.split(/\r?\n/).forEach((raw, index) => {
     const line = raw.trim()
     if (line === '' || line.startsWith('#')) return
@@ -187,13 +199,16 @@ export async function manifestInput(
     const key = dest ?? defaultDest(source)
     // A duplicate destination stays in the list: the batch refuses the second one by name.
     if (!entries.has(key)) entries.set(key, { source, dest: key })
-    objects.push({ key })
+    const object = { key }
+    lines.set(object, index + 1)
+    objects.push(object)
   })
   const flags = { ...cmd, transport: cmd.transport ?? ('fetch' as const), versionId: undefined }
   return {
     source: `manifest:${identity}`,
     prefix: '',
     objects,
+    manifest: { path, lineOf: (object) => lines.get(object) },
     transportFor: async (object) => {
       const entry = entries.get(object.key)
       if (!entry) throw new UsageError(`no manifest entry for ${object.key}`)

@@ -31,7 +31,9 @@ export async function dryRun(
       ? (objects as Lister).list()
       : (objects as Iterable<ListedObject>)
   let count = 0
-  let bytes = 0
+  // Only the sizes a listing gives: a manifest gives none, and its objects are counted apart.
+  let knownBytes = 0
+  let sizesUnknown = 0
   let refused = 0
   for await (const object of iterable) {
     // As the batch: only a listed empty key ending in `/` is a folder marker.
@@ -51,13 +53,25 @@ export async function dryRun(
     const from = input.describe(object)
     if (reason !== undefined) {
       refused++
-      if (json) reporter.json({ type: 'would-refuse', key: object.key, source: from, reason })
+      const line = input.manifest?.lineOf(object)
+      if (json)
+        reporter.json({
+          type: 'would-refuse',
+          key: object.key,
+          ...(line === undefined ? {} : { manifestLine: line }),
+          source: from,
+          reason,
+        })
       // The key and the reason (which quotes the key) are the store's text: escaped for a terminal.
-      else reporter.output(`would refuse ${quoteForTerminal(object.key)}: ${terminalText(reason)}`)
+      else
+        reporter.output(
+          `would refuse ${line === undefined ? '' : `${terminalText(`${input.manifest?.path}:${line}`)}: `}${quoteForTerminal(object.key)}: ${terminalText(reason)}`,
+        )
       continue
     }
     count++
-    bytes += object.size ?? 0
+    if (object.size === undefined) sizesUnknown++
+    else knownBytes += object.size
     const to = join(destination, path as string)
     if (json)
       reporter.json({
@@ -69,13 +83,28 @@ export async function dryRun(
       })
     else
       reporter.output(
-        `would fetch ${terminalText(from)} → ${terminalText(to)}${object.size === undefined ? '' : ` (${object.size} B)`}`,
+        `would fetch ${terminalText(from)} → ${terminalText(to)} (${object.size === undefined ? 'size unknown' : `${object.size} B`})`,
       )
   }
-  if (json) reporter.json({ type: 'dry-run-done', objects: count, bytes, refused })
+  if (json)
+    reporter.json({
+      type: 'dry-run-done',
+      objects: count,
+      // As the batch's progress counts them: the sizes known, and how many objects have none.
+      bytes: knownBytes,
+      sizesUnknown,
+      refused,
+    })
   else
     reporter.output(
-      `dry run: ${count} object(s), ${bytes} B would be fetched; ${refused} refused; nothing was touched`,
+      `dry run: ${totalText(count, knownBytes, sizesUnknown)} would be fetched; ${refused} refused; nothing was touched`,
     )
   return refused > 0 ? ExitCode.failed : ExitCode.ok
+}
+
+/** `3 object(s), 12 B`, `3 object(s), 12 B + 2 of unknown size`, `3 object(s) of unknown size`. */
+function totalText(count: number, knownBytes: number, sizesUnknown: number): string {
+  if (sizesUnknown === 0) return `${count} object(s), ${knownBytes} B`
+  if (sizesUnknown === count) return `${count} object(s) of unknown size`
+  return `${count} object(s), ${knownBytes} B + ${sizesUnknown} of unknown size`
 }

@@ -154,6 +154,7 @@ async function runIn(cmd: GetCommand, cli: CliEnvironment, prepared: Prepared): 
   } catch (error) {
     return fail(reporter, error)
   }
+  if (input.manifest !== undefined) reporter.fromManifest(input.manifest)
   reporter.start({ source: input.source, destination: root, ...(shard ? { shard } : {}) })
   const stopListening = cli.onInterrupt(() => batch.pause())
   let summary: BatchSummary

@@ -1,3 +1,4 @@
+import type { ExistsRemedy } from '../errors/target-error.ts'
 import type { DownloadEvent } from '../events.ts'
 import type { DownloadResult } from '../result.ts'
 import type { JournalProblem } from './journal-codec.ts'
@@ -20,6 +21,11 @@ export type SkipReason =
 export interface BatchFailure {
   /** The object key. */
   readonly key: string
+  /**
+   * The object as the source gave it: the same value, so a caller can tell where it came from
+   * (a manifest line) even when two entries share a key.
+   */
+  readonly object: ListedObject
   /** The relative destination path, when the key mapped to one. */
   readonly path?: string
   /** The error's `kind` (`not-found`, `forbidden`, `archived`, `unsafe-key`, `exists`, `integrity`, …). */
@@ -34,6 +40,8 @@ export interface BatchFailure {
   readonly requestId?: string
   /** The store's HostId. */
   readonly hostId?: string
+  /** For `exists`: the options that would have skipped or replaced the file (`TargetError.remedies`). */
+  readonly remedies?: readonly ExistsRemedy[]
   /** The error itself. */
   readonly error: unknown
 }

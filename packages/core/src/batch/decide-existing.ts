@@ -24,7 +24,7 @@ export type ExistingDecision =
  * publish is ours (its CRC-64 says whether the rename happened); `skipExisting` skips a file with
  * the object's size and CRC-64; `update` replaces only an older or differently sized file;
  * `overwrite` replaces anything. Otherwise an existing file is never touched: the object fails
- * with a TargetError of kind `exists`.
+ * with a TargetError of kind `exists` whose `remedies` are the options of these not given.
  */
 export async function decideExisting(
   io: BatchObjectIO,
@@ -92,10 +92,16 @@ export async function decideExisting(
     return { action: 'download', overwrite: true }
   }
   if (options.overwrite) return { action: 'download', overwrite: true }
+  // update and overwrite returned above: only the options not given can be remedies.
+  if (options.skipExisting)
+    throw new TargetError(
+      'exists',
+      `a file ${notSame} is already at the destination; not overwritten (see overwrite, update)`,
+      { remedies: ['update', 'overwrite'] },
+    )
   throw new TargetError(
     'exists',
-    options.skipExisting
-      ? `a file ${notSame} is already at the destination; not overwritten (see overwrite, update)`
-      : 'a file is already at the destination; not overwritten (see skipExisting, update, overwrite)',
+    'a file is already at the destination; not overwritten (see skipExisting, update, overwrite)',
+    { remedies: ['skipExisting', 'update', 'overwrite'] },
   )
 }

@@ -1,6 +1,6 @@
 import { KeyRefusedError } from '../errors/key-refused-error.ts'
 import { isResumableError } from '../errors/resumable-error.ts'
-import { TargetError } from '../errors/target-error.ts'
+import { type ExistsRemedy, TargetError } from '../errors/target-error.ts'
 import { isTransportError } from '../errors/transport-error.ts'
 import type { DownloadEvent } from '../events.ts'
 import type { Target } from '../ports.ts'
@@ -68,8 +68,12 @@ export function journaled(target: Target, beforeCommit: () => Promise<void>): Ta
 }
 
 /** A failure as the summary shows it: kind, status, store Code, RequestId, HostId. */
-export function toFailure(key: string, path: string | undefined, error: unknown): BatchFailure {
-  const base = { key, ...(path === undefined ? {} : { path }), error }
+export function toFailure(
+  object: ListedObject,
+  path: string | undefined,
+  error: unknown,
+): BatchFailure {
+  const base = { key: object.key, object, ...(path === undefined ? {} : { path }), error }
   if (isTransportError(error)) {
     return {
       ...base,
@@ -84,6 +88,8 @@ export function toFailure(key: string, path: string | undefined, error: unknown)
   if (error instanceof KeyRefusedError || error instanceof TargetError || isResumableError(error)) {
     // An engine error caused by a store answer (a 412 behind object-changed) keeps what the store said.
     const store = isTransportError(error.cause) ? error.cause : undefined
+    // Read by shape: a TargetError of another copy of this package is no instance of this one.
+    const remedies = (error as { remedies?: unknown }).remedies
     return {
       ...base,
       kind: error.kind,
@@ -92,6 +98,7 @@ export function toFailure(key: string, path: string | undefined, error: unknown)
       ...(store?.code === undefined ? {} : { code: store.code }),
       ...(store?.requestId === undefined ? {} : { requestId: store.requestId }),
       ...(store?.hostId === undefined ? {} : { hostId: store.hostId }),
+      ...(Array.isArray(remedies) ? { remedies: remedies as readonly ExistsRemedy[] } : {}),
     }
   }
   return {

@@ -115,7 +115,7 @@ export async function runBatch(
       if (object.size === undefined) tracker.sizesUnknown++
       else tracker.bytesTotal += object.size
       if (refusal !== undefined || segments === undefined) {
-        fail(toFailure(object.key, undefined, refusal))
+        fail(toFailure(object, undefined, refusal))
         continue
       }
       const location = { key: object.key, segments, path: segments.join('/') }
@@ -133,7 +133,7 @@ export async function runBatch(
           opened = await options.open(location, object)
           inPlace = (await opened.existing())?.size === entry.done.size
         } catch (error) {
-          fail(toFailure(object.key, location.path, error))
+          fail(toFailure(object, location.path, error))
           continue
         }
         if (inPlace) {
@@ -222,7 +222,7 @@ export async function runBatch(
       overwrite = decision.overwrite
     } catch (error) {
       tracker.finished(key)
-      if (!stop.signal.aborted) fail(toFailure(key, path, error))
+      if (!stop.signal.aborted) fail(toFailure(object, path, error))
       return
     }
     let info: (DownloadEvent & { type: 'start' }) | undefined
@@ -266,7 +266,8 @@ export async function runBatch(
       result = await handle.start()
     } catch (error) {
       tracker.finished(key)
-      if (!(error instanceof AbortedError && stop.signal.aborted)) fail(toFailure(key, path, error))
+      if (!(error instanceof AbortedError && stop.signal.aborted))
+        fail(toFailure(object, path, error))
       return
     } finally {
       control.inFlight.delete(handle)

@@ -1,6 +1,9 @@
 import { ResumableError } from './resumable-error.ts'
 
-/** Why a checkpoint was not used. */
+/**
+ * Why a checkpoint was not used. `temp-missing`: the partial download it describes is gone;
+ * `temp-unusable`: it is there but the Target would not reopen it (see `TargetOpenResult`).
+ */
 export type CheckpointProblem =
   | 'corrupt'
   | 'truncated'
@@ -9,6 +12,7 @@ export type CheckpointProblem =
   | 'stale'
   | 'plan-changed'
   | 'temp-missing'
+  | 'temp-unusable'
   | 'io'
 
 /** A checkpoint could not be decoded, did not match this download, or could not be stored. */

@@ -31,7 +31,7 @@ function fresh(overwrite = false) {
 /** Cases beyond the contract: what `overwrite` means for an existing destination. */
 const destinationCases: ContractCase[] = [
   {
-    name: 'without overwrite, an existing destination is refused with kind exists',
+    name: 'without overwrite, an existing destination is refused with kind exists, remedy overwrite',
     async run() {
       const t = fresh()
       const first = t.make()
@@ -45,8 +45,12 @@ const destinationCases: ContractCase[] = [
           () => undefined,
           (e: unknown) => e,
         )
-      if (!(error instanceof TargetError) || error.kind !== 'exists')
-        throw new Error(`expected exists, got ${String(error)}`)
+      if (
+        !(error instanceof TargetError) ||
+        error.kind !== 'exists' ||
+        error.remedies?.join() !== 'overwrite'
+      )
+        throw new Error(`expected exists with remedy overwrite, got ${String(error)}`)
     },
   },
   {

@@ -1,0 +1,182 @@
+import assert from 'node:assert/strict'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import type { ListedObject } from '@resumable/core'
+import type { MockOss } from '@resumable/testkit'
+import type { MockOssServer } from '@resumable/testkit/node'
+import { BatchReporter } from '../src/batch/batch-reporter.ts'
+import type { BatchInput } from '../src/batch/batch-sources.ts'
+import { dryRun } from '../src/batch/dry-run.ts'
+import { main } from '../src/main.ts'
+import { signedEnv, startSignedMock, stopSignedMock } from './helpers.ts'
+
+// What a manifest batch says about its objects: sizes it does not know, and the line of each refusal.
+
+let server: MockOssServer
+let oss: MockOss
+let dir = ''
+before(async () => {
+  ;({ server, oss, dir } = await startSignedMock('cli-batch-manifest-'))
+})
+after(() => stopSignedMock({ server, dir }))
+
+const encoder = new TextEncoder()
+const get = (...args: string[]) => ['get', ...args, '--endpoint', server.url]
+const jsonLines = (out: string[]): Record<string, unknown>[] =>
+  out
+    .join('')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+
+const escaped = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
+async function manifest(name: string, lines: readonly string[]): Promise<string> {
+  const path = join(dir, name)
+  await writeFile(path, `${lines.join('\n')}\n`)
+  return path
+}
+
+describe('a manifest --dry-run (a manifest gives no sizes)', () => {
+  it('says each size and the total are unknown, never 0 B, in text and --json', async () => {
+    for (const key of ['k/a.txt', 'k/b.txt'])
+      oss.putObject('m', key, { bytes: encoder.encode(key) })
+    const path = await manifest('sizes.txt', ['s3://m/k/a.txt', 's3://m/k/b.txt'])
+    const text = signedEnv()
+    assert.equal(await main(get('--manifest', path, join(dir, 'sizes'), '--dry-run'), text.cli), 0)
+    const printed = text.out.join('')
+    assert.match(printed, /would fetch s3:\/\/m\/k\/a\.txt → .*a\.txt \(size unknown\)/)
+    assert.match(printed, /dry run: 2 object\(s\) of unknown size would be fetched; 0 refused/)
+    assert.doesNotMatch(printed, /\b0 B\b/)
+    const json = signedEnv()
+    const args = get('--manifest', path, join(dir, 'sizes'), '--dry-run', '--json')
+    assert.equal(await main(args, json.cli), 0)
+    const events = jsonLines(json.out)
+    assert.deepEqual(
+      events.filter((e) => e.type === 'would-fetch').map((e) => e.size),
+      [null, null],
+    )
+    const done = events.find((e) => e.type === 'dry-run-done')
+    assert.deepEqual(done, {
+      type: 'dry-run-done',
+      objects: 2,
+      bytes: 0,
+      sizesUnknown: 2,
+      refused: 0,
+    })
+  })
+
+  it('counts known and unknown sizes apart when a source gives some', async () => {
+    const objects: ListedObject[] = [{ key: 'a', size: 10 }, { key: 'b' }, { key: 'c', size: 2 }]
+    const input: BatchInput = {
+      source: 'test',
+      prefix: '',
+      objects,
+      transportFor: () => Promise.reject(new Error('not in a dry run')),
+      describe: (o) => `test://${o.key}`,
+    }
+    const out: string[] = []
+    const io = { out: (t: string) => void out.push(t), err: () => {}, isTTY: false, columns: 80 }
+    for (const json of [false, true]) {
+      const reporter = new BatchReporter(io, { json, quiet: false })
+      assert.equal(await dryRun(objects, input, '/d', undefined, reporter, json), 0)
+    }
+    const [text, ...json] = out.join('').trim().split('\n').slice(3)
+    assert.equal(
+      text,
+      'dry run: 3 object(s), 12 B + 1 of unknown size would be fetched; 0 refused; nothing was touched',
+    )
+    assert.deepEqual(JSON.parse(json[json.length - 1] as string), {
+      type: 'dry-run-done',
+      objects: 3,
+      bytes: 12,
+      sizesUnknown: 1,
+      refused: 0,
+    })
+  })
+})
+
+describe('a refused or failed manifest line', () => {
+  const lines = [
+    '# line 1 is a comment, line 5 is blank',
+    's3://m2/k/a.txt',
+    JSON.stringify({ source: 's3://m2/k/a.txt', dest: '../escape.txt' }),
+    's3://m2/k/a.txt',
+    '',
+    JSON.stringify({ source: 's3://m2/k/gone.txt', dest: 'x/gone.txt' }),
+    JSON.stringify({ source: 's3://m2/k/a.txt', dest: 'sub/x.resumable-part' }),
+    JSON.stringify({ source: 's3://m2/k/gone.txt', dest: 'dup.txt' }),
+    JSON.stringify({ source: 's3://m2/k/a.txt', dest: 'dup.txt' }),
+  ]
+  // [line, key, kind]: a hostile path, a duplicate of an earlier line, a 404, a reserved name,
+  // and a duplicate whose first line (8) fails at the store while the second (9) is refused.
+  const expected = [
+    [3, '../escape.txt', 'unsafe-key'],
+    [4, 'k/a.txt', 'unsafe-key'],
+    [6, 'x/gone.txt', 'not-found'],
+    [7, 'sub/x.resumable-part', 'unsafe-key'],
+    [8, 'dup.txt', 'not-found'],
+    [9, 'dup.txt', 'unsafe-key'],
+  ]
+
+  it('is named by its manifest line (1-based) in each failure and the summary, and in --json', async () => {
+    oss.putObject('m2', 'k/a.txt', { bytes: encoder.encode('a') })
+    const path = await manifest('lines.txt', lines)
+    const text = signedEnv()
+    assert.equal(await main(get('--manifest', path, join(dir, 'lines')), text.cli), 1)
+    const failed = text
+      .text()
+      .split('\n')
+      .filter((l) => l.startsWith('  failed: '))
+    assert.equal(failed.length, expected.length, text.text())
+    for (const [line, key, kind] of expected)
+      assert.ok(
+        failed.some(
+          (l) => l.startsWith(`  failed: ${path}:${line}: "${key}"`) && l.includes(`: ${kind} — `),
+        ),
+        `line ${line}: ${text.text()}`,
+      )
+
+    const json = signedEnv()
+    assert.equal(
+      await main(get('--manifest', path, join(dir, 'lines-json'), '--json'), json.cli),
+      1,
+    )
+    const events = jsonLines(json.out)
+    const rows = (failures: Record<string, unknown>[]) =>
+      failures
+        .map((f) => [f.manifestLine, f.key, f.kind])
+        .sort((a, b) => (a[0] as number) - (b[0] as number))
+    assert.deepEqual(rows(events.filter((e) => e.type === 'object-failed')), expected)
+    const done = events.find((e) => e.type === 'batch-done') as {
+      failures: Record<string, unknown>[]
+    }
+    assert.deepEqual(rows(done.failures), expected)
+  })
+
+  it('and in a --dry-run, text and --json', async () => {
+    const path = await manifest('lines-dry.txt', lines)
+    const text = signedEnv()
+    assert.equal(await main(get('--manifest', path, join(dir, 'd'), '--dry-run'), text.cli), 1)
+    const printed = text.out.join('')
+    // A dry run checks names only: the 404s and the reserved name are not known without a request.
+    assert.match(printed, new RegExp(`would refuse ${escaped(path)}:3: "\\.\\./escape\\.txt": `))
+    assert.match(
+      printed,
+      new RegExp(`would refuse ${escaped(path)}:4: "k/a\\.txt": .*listed twice`),
+    )
+    assert.match(printed, new RegExp(`would refuse ${escaped(path)}:9: "dup\\.txt": `))
+    const json = signedEnv()
+    const args = get('--manifest', path, join(dir, 'd'), '--dry-run', '--json')
+    assert.equal(await main(args, json.cli), 1)
+    const refusals = jsonLines(json.out)
+      .filter((e) => e.type === 'would-refuse')
+      .map((e) => [e.manifestLine, e.key])
+    assert.deepEqual(refusals.slice(0, 2), [
+      [3, '../escape.txt'],
+      [4, 'k/a.txt'],
+    ])
+    assert.deepEqual(refusals[refusals.length - 1], [9, 'dup.txt'])
+  })
+})

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { type BatchFailure, downloadMany, TargetError } from '@resumable/core'
+import { FakeBucket, MemoryDestination } from './helpers/fake-bucket.ts'
+
+/** One object, `data/x.bin`, and a file of another size already at its destination. */
+function occupied(): MemoryDestination {
+  const bucket = new FakeBucket()
+  bucket.put('data/x.bin', 64)
+  const dest = new MemoryDestination(bucket)
+  dest.put('x.bin', new Uint8Array(5))
+  return dest
+}
+
+/** The failure as the summary and as the object-failed event carry it: they must agree. */
+async function failureOf(
+  options: { skipExisting?: boolean } = {},
+): Promise<{ summary: BatchFailure; event: BatchFailure }> {
+  const dest = occupied()
+  const events: BatchFailure[] = []
+  const result = await downloadMany({
+    ...dest.batchOptions(),
+    ...options,
+    onEvent: (event) => {
+      if (event.type === 'object-failed') events.push(event.failure)
+    },
+  })
+  assert.equal(result.failures.length, 1)
+  assert.equal(events.length, 1)
+  return { summary: result.failures[0] as BatchFailure, event: events[0] as BatchFailure }
+}
+
+describe('an exists failure says which options would have decided about the file', () => {
+  it('with none of them given: skipExisting, update and overwrite, on the error, the summary and the event', async () => {
+    const { summary, event } = await failureOf()
+    const all = ['skipExisting', 'update', 'overwrite']
+    assert.equal(summary.kind, 'exists')
+    assert.ok(summary.error instanceof TargetError)
+    assert.deepEqual(summary.error.remedies, all)
+    assert.deepEqual(summary.remedies, all)
+    assert.deepEqual(event.remedies, all)
+  })
+
+  it('under skipExisting, a file of another size: update and overwrite, not skipExisting again', async () => {
+    const { summary, event } = await failureOf({ skipExisting: true })
+    assert.match(summary.message, /a file of another size/)
+    assert.deepEqual(summary.remedies, ['update', 'overwrite'])
+    assert.deepEqual(event.remedies, ['update', 'overwrite'])
+  })
+})
+
+describe('TargetError.remedies', () => {
+  it('are kept in one order, each once, and are undefined when none were given', () => {
+    const error = new TargetError('exists', 'x', { remedies: ['overwrite', 'update', 'overwrite'] })
+    assert.deepEqual(error.remedies, ['update', 'overwrite'])
+    assert.ok(Object.isFrozen(error.remedies))
+    assert.equal(new TargetError('io', 'x').remedies, undefined)
+    assert.deepEqual(new TargetError('exists', 'x', { remedies: [] }).remedies, [])
+  })
+})
