@@ -43,7 +43,7 @@ describe('a finished batch run again', () => {
     assert.match(again.text(), /1 object\(s\) done by an earlier run were missing .*: r\/a\.txt/)
   })
 
-  it('a file edited since is kept, and the failure names the flags that would replace it', async () => {
+  it('a file edited since to another size is kept, and the failure names the flags that would replace it (not --skip-existing, which skips only a file of the same size)', async () => {
     oss.putObject('b', 'e/x.txt', { bytes: encoder.encode('from the store') })
     const dest = join(dir, 'edited')
     const first = env()
@@ -53,7 +53,7 @@ describe('a finished batch run again', () => {
     assert.equal(await main(get('s3://b/e/', dest, '--recursive'), again.cli), 1)
     assert.match(
       again.text(),
-      /exists — .*not overwritten \(--skip-existing, --update or --force\)/,
+      /exists — a file of another size .*not overwritten \(--update or --force\)/,
     )
     assert.equal(await readFile(join(dest, 'x.txt'), 'utf8'), 'edited by hand, longer')
   })

@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict'
+import { existsSync } from 'node:fs'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import process from 'node:process'
 import { describe, it } from 'node:test'
 import { runCliProcess } from './helpers.ts'
@@ -76,5 +80,25 @@ describe('a malformed proxy variable (the Node wire)', () => {
     assert.equal(result.code, 2, result.stderr)
     assert.match(result.stderr, /usage error: http_proxy is not a valid proxy URL/)
     assert.doesNotMatch(result.stderr, /hunter2/)
+  })
+
+  it('in a manifest batch: one usage error naming the variable before anything is created, not a failure per object', {
+    skip: !onNode,
+  }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cli-proxy-'))
+    try {
+      const manifest = join(dir, 'objects.txt')
+      await writeFile(manifest, 'http://127.0.0.1:9/a.bin\nhttp://127.0.0.1:9/b.bin\n')
+      const out = join(dir, 'out')
+      const result = await run(['--manifest', manifest, out], {
+        http_proxy: 'http://user:hunter2-secret@',
+      })
+      assert.equal(result.code, 2, result.stderr)
+      assert.match(result.stderr, /^usage error: http_proxy is not a valid proxy URL/)
+      assert.doesNotMatch(result.stderr, /failed|hunter2/)
+      assert.equal(existsSync(out), false, 'the destination was not created')
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 })

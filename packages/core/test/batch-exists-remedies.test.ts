@@ -3,20 +3,21 @@ import { describe, it } from 'node:test'
 import { type BatchFailure, downloadMany, TargetError } from '@resumable/core'
 import { FakeBucket, MemoryDestination } from './helpers/fake-bucket.ts'
 
-/** One object, `data/x.bin`, and a file of another size already at its destination. */
-function occupied(): MemoryDestination {
+/** One object of 64 bytes, `data/x.bin`, and a file of `size` bytes (not its bytes) at its destination. */
+function occupied(size: number): MemoryDestination {
   const bucket = new FakeBucket()
   bucket.put('data/x.bin', 64)
   const dest = new MemoryDestination(bucket)
-  dest.put('x.bin', new Uint8Array(5))
+  dest.put('x.bin', new Uint8Array(size))
   return dest
 }
 
 /** The failure as the summary and as the object-failed event carry it: they must agree. */
 async function failureOf(
+  size: number,
   options: { skipExisting?: boolean } = {},
 ): Promise<{ summary: BatchFailure; event: BatchFailure }> {
-  const dest = occupied()
+  const dest = occupied(size)
   const events: BatchFailure[] = []
   const result = await downloadMany({
     ...dest.batchOptions(),
@@ -31,8 +32,8 @@ async function failureOf(
 }
 
 describe('an exists failure says which options would have decided about the file', () => {
-  it('with none of them given: skipExisting, update and overwrite, on the error, the summary and the event', async () => {
-    const { summary, event } = await failureOf()
+  it('with none of them given, a file of the listed size: skipExisting, update and overwrite, on the error, the summary and the event', async () => {
+    const { summary, event } = await failureOf(64)
     const all = ['skipExisting', 'update', 'overwrite']
     assert.equal(summary.kind, 'exists')
     assert.ok(summary.error instanceof TargetError)
@@ -41,8 +42,15 @@ describe('an exists failure says which options would have decided about the file
     assert.deepEqual(event.remedies, all)
   })
 
+  it('with none of them given, a file of another size than the listed one: update and overwrite, not skipExisting, which skips only a file of the same size', async () => {
+    const { summary, event } = await failureOf(5)
+    assert.match(summary.message, /a file of another size/)
+    assert.deepEqual(summary.remedies, ['update', 'overwrite'])
+    assert.deepEqual(event.remedies, ['update', 'overwrite'])
+  })
+
   it('under skipExisting, a file of another size: update and overwrite, not skipExisting again', async () => {
-    const { summary, event } = await failureOf({ skipExisting: true })
+    const { summary, event } = await failureOf(5, { skipExisting: true })
     assert.match(summary.message, /a file of another size/)
     assert.deepEqual(summary.remedies, ['update', 'overwrite'])
     assert.deepEqual(event.remedies, ['update', 'overwrite'])

@@ -8,7 +8,7 @@ const KINDS: Record<string, TargetErrorKind> = {
   EROFS: 'permission',
   EISDIR: 'is-directory',
   ENOENT: 'not-found',
-  ENOTDIR: 'not-found',
+  ENOTDIR: 'not-a-directory',
 }
 
 /** The errno code of a Node-style fs error, if any. */
@@ -27,7 +27,9 @@ export function toTargetError(error: unknown, action: string, path: string): Tar
       ? ': the disk is full (or over quota); free space and run again to resume'
       : kind === 'permission'
         ? ': permission denied'
-        : code
+        : kind === 'not-a-directory'
+          ? ': a part of the path is a file, not a directory'
+          : code
           ? ` (${code})`
           : ''
   const cause = error instanceof Error ? error.message : String(error)

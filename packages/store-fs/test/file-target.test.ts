@@ -183,6 +183,17 @@ describe('FileTarget', () => {
     assert.equal(existsSync(join(root, 'missing')), false)
   })
 
+  it('says a file stands where the parent directory must be (not-a-directory, not a missing directory), and touches nothing', async () => {
+    await writeFile(join(root, 'plain'), 'kept')
+    const dest = join(root, 'plain', 'x.bin')
+    await assert.rejects(new FileTarget(dest).open({ size: 1, resume: false }), (e: unknown) => {
+      assert.ok(isKind('not-a-directory')(e), String(e))
+      assert.match((e as TargetError).message, /plain\/x\.bin: a part of the path is a file, not a directory/)
+      return true
+    })
+    assert.equal(await readFile(join(root, 'plain'), 'utf8'), 'kept')
+  })
+
   it('keeps a second writer out with a lock held by a live process, and takes over a stale one', async () => {
     const dest = join(root, 'locked.bin')
     const lock = (pid: number) => JSON.stringify({ pid, host: hostname(), startedAt: 'earlier' })

@@ -1,6 +1,6 @@
 import { readFile, realpath } from 'node:fs/promises'
 import type { ListedObject, Lister, Transport } from '@resumable/core'
-import { createOssLister, createS3Lister } from '@resumable/transport-fetch'
+import { createOssLister, createS3Lister, ProxyVariableError } from '@resumable/transport-fetch'
 import { type GetCommand, UsageError } from '../command-line.ts'
 import {
   type AliOssFactory,
@@ -204,6 +204,7 @@ export async function manifestInput(
     objects.push(object)
   })
   const flags = { ...cmd, transport: cmd.transport ?? ('fetch' as const), versionId: undefined }
+  await checkEnvironment(entries.values().next().value, flags, env, aliOss)
   return {
     source: `manifest:${identity}`,
     prefix: '',
@@ -222,6 +223,25 @@ export async function manifestInput(
         ? redactUrl(entry.source.url)
         : `${entry.source.scheme}://${entry.source.bucket}/${entry.source.key}`
     },
+  }
+}
+
+/**
+ * A malformed proxy variable concerns every object of a manifest, so it is said once, before the
+ * batch (a usage error), not as each object's failure: a listing's wire does this for a prefix.
+ * Creating the first object's transport opens nothing; any other problem stays that object's.
+ */
+async function checkEnvironment(
+  first: ManifestEntry | undefined,
+  flags: Parameters<typeof createTransport>[1],
+  env: Env,
+  aliOss: AliOssFactory,
+): Promise<void> {
+  if (first === undefined) return
+  try {
+    await createTransport(first.source, flags, env, aliOss)
+  } catch (error) {
+    if (error instanceof ProxyVariableError) throw error
   }
 }
 

@@ -99,6 +99,13 @@ export async function decideExisting(
       `a file ${notSame} is already at the destination; not overwritten (see overwrite, update)`,
       { remedies: ['update', 'overwrite'] },
     )
+  // skipExisting skips only a file of the object's size: for one of another size it cannot help.
+  if (object.size !== undefined && object.size !== local.size)
+    throw new TargetError(
+      'exists',
+      'a file of another size is already at the destination; not overwritten (see update, overwrite)',
+      { remedies: ['update', 'overwrite'] },
+    )
   throw new TargetError(
     'exists',
     'a file is already at the destination; not overwritten (see skipExisting, update, overwrite)',
