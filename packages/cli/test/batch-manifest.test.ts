@@ -180,3 +180,42 @@ describe('a refused or failed manifest line', () => {
     assert.deepEqual(refusals[refusals.length - 1], [9, 'dup.txt'])
   })
 })
+
+describe('a manifest line refused as a duplicate destination', () => {
+  it('is shown with its own source in a --dry-run, not the first line’s', async () => {
+    oss.putObject('m3', 'first.txt', { bytes: encoder.encode('1') })
+    oss.putObject('m3', 'second.txt', { bytes: encoder.encode('2') })
+    const path = await manifest('dup-sources.txt', [
+      JSON.stringify({ source: 's3://m3/first.txt', dest: 'same.txt' }),
+      JSON.stringify({ source: 's3://m3/second.txt', dest: 'same.txt' }),
+    ])
+    const json = signedEnv()
+    const args = get('--manifest', path, join(dir, 'dup-sources'), '--dry-run', '--json')
+    assert.equal(await main(args, json.cli), 1)
+    const events = jsonLines(json.out)
+    assert.deepEqual(
+      events
+        .filter((e) => e.type === 'would-fetch' || e.type === 'would-refuse')
+        .map((e) => [e.type, e.source]),
+      [
+        ['would-fetch', 's3://m3/first.txt'],
+        ['would-refuse', 's3://m3/second.txt'],
+      ],
+    )
+  })
+})
+
+describe('a manifest line that does not parse', () => {
+  it('is quoted in the usage error with its control characters escaped, not sent to the terminal', async () => {
+    const path = join(dir, 'controls.txt')
+    await writeFile(path, 'ftp://x\u001b[2J\u001b]0;title\u0007\rs3://m/k\n')
+    const text = signedEnv()
+    assert.equal(await main(get('--manifest', path, join(dir, 'controls')), text.cli), 2)
+    assert.match(
+      text.text(),
+      /usage error: .*controls\.txt:1: .*ftp:\/\/x\\u001b\[2J\\u001b\]0;title\\u0007\\u000ds3/,
+    )
+    for (const control of ['\u0007', '\u001b', '\r'])
+      assert.equal(text.text().includes(control), false, JSON.stringify(control))
+  })
+})

@@ -108,6 +108,23 @@ describe('a batch that finds nothing leaves nothing', () => {
     assert.equal(existsSync(existing), true)
   })
 
+  it('removes the parents it made for a new nested directory too (mkdir -p), up to one that existed', async () => {
+    oss.putObject('b', 'all-gone/x.txt', { bytes: encoder.encode('x') })
+    oss.faults.add({
+      match: { method: 'GET', key: 'all-gone/x.txt' },
+      fault: { type: 'status', status: 404, code: 'NoSuchKey' },
+    })
+    const existing = join(dir, 'nested-parent')
+    await mkdir(existing)
+    for (const source of ['s3://no-such-bucket/p/', 's3://b/all-gone/']) {
+      const { cli, text } = env()
+      const dest = join(existing, 'new', 'deeper', 'dir')
+      assert.equal(await main(get(source, dest, '--recursive'), cli), 1, text())
+      assert.equal(existsSync(join(existing, 'new')), false, `${source}: new/ removed`)
+      assert.equal(existsSync(existing), true)
+    }
+  })
+
   for (const failFast of [[], ['--fail-fast']]) {
     it(`an object that fails leaves none of the directories made for it; a successful sibling's stay, and so does an empty one that existed${failFast.length ? ' (--fail-fast)' : ''}`, async () => {
       const bucket = `dirs${failFast.length}`
@@ -310,6 +327,19 @@ describe('an existing file: the hint names only flags that would help', () => {
     }
   })
 
+  it('a directory where a file must go: is-directory, no flag, even with --force; move it (not "give a file path")', async () => {
+    oss.putObject('b', 'dd/taken', { bytes: encoder.encode('t') })
+    const dest = join(dir, 'dir-for-file')
+    await mkdir(join(dest, 'taken'), { recursive: true })
+    for (const flags of [['--force'], []]) {
+      const { cli, text } = env()
+      assert.equal(await main(get('s3://b/dd/', dest, '-r', ...flags), cli), 1)
+      assert.match(text(), /is-directory — .*taken is a directory; move or rename it/, text())
+      assert.doesNotMatch(text(), /give a file path|--skip-existing|--update|--force/, text())
+      await rm(join(dest, '.resumable-batch.journal'), { force: true })
+    }
+  })
+
   it('--skip-existing given: --update or --force, not --skip-existing again', async () => {
     oss.putObject('b', 'se/x.txt', { bytes: encoder.encode('from the store') })
     const dest = join(dir, 'skip-given')
@@ -322,6 +352,32 @@ describe('an existing file: the hint names only flags that would help', () => {
       /a file of another size is already at the destination; not overwritten \(--update or --force\)/,
     )
     assert.doesNotMatch(text(), /--skip-existing/, text())
+  })
+})
+
+describe("a failure's store details", () => {
+  const failure = {
+    key: 'k',
+    object: { key: 'k' },
+    kind: 'not-found',
+    code: 'NoSuchKey',
+    requestId: '5C3D9175B6FC201293AD4890',
+    error: undefined,
+  }
+
+  it('are said once: not repeated after a message that already names them', () => {
+    const text = failureText({
+      ...failure,
+      message:
+        'GET s3://b/k: the object does not exist (status 404, Code NoSuchKey, RequestId 5C3D9175B6FC201293AD4890)',
+    })
+    assert.equal(text.split('NoSuchKey').length, 2, text)
+    assert.equal(text.split('5C3D9175B6FC201293AD4890').length, 2, text)
+  })
+
+  it('are added to a message that does not name them', () => {
+    const text = failureText({ ...failure, message: 'the object changed during the download' })
+    assert.match(text, /\[Code NoSuchKey, RequestId 5C3D9175B6FC201293AD4890\]$/)
   })
 })
 

@@ -49,6 +49,16 @@ describe('an exists failure says which options would have decided about the file
     assert.deepEqual(event.remedies, ['update', 'overwrite'])
   })
 
+  it('with no size from the source (a manifest) and a file of another size: update and overwrite, the size asked of the store', async () => {
+    const dest = occupied(5)
+    const options = dest.batchOptions()
+    const unsized = [...(options.objects as Iterable<{ key: string }>)].map(({ key }) => ({ key }))
+    const result = await downloadMany({ ...options, objects: unsized })
+    const failure = result.failures[0] as BatchFailure
+    assert.match(failure.message, /a file of another size/)
+    assert.deepEqual(failure.remedies, ['update', 'overwrite'])
+  })
+
   it('under skipExisting, a file of another size: update and overwrite, not skipExisting again', async () => {
     const { summary, event } = await failureOf(5, { skipExisting: true })
     assert.match(summary.message, /a file of another size/)

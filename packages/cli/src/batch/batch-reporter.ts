@@ -176,7 +176,8 @@ export class BatchReporter {
   /** The failure that ends the run before any summary (usage, listing). */
   error(exitCode: number, text: string, error: unknown): void {
     if (this.#mode.json) this.json({ type: 'error', exitCode, ...errorJson(error, text) })
-    else this.#line(`${exitCode === 2 ? 'usage error' : 'error'}: ${text}`)
+    // Escaped as failures are: the text may quote a manifest line or a store's listing error.
+    else this.#line(`${exitCode === 2 ? 'usage error' : 'error'}: ${terminalText(text)}`)
   }
 
   /** A manifest batch: each failure also names the manifest line its object came from. */
@@ -253,16 +254,27 @@ export function failureJson(f: BatchFailure, manifestLine?: number): Record<stri
  * manifest line of a manifest batch's object) goes first, as an editor or compiler says it.
  */
 export function failureText(f: BatchFailure, where?: string): string {
+  // A store's answer already names them in its message (TransportError's details): said once.
   const store = [f.code ? `Code ${f.code}` : '', f.requestId ? `RequestId ${f.requestId}` : '']
-    .filter(Boolean)
+    .filter((detail) => detail !== '' && !f.message.includes(detail))
     .join(', ')
   const message =
     f.kind === 'exists'
       ? existsText(f)
       : f.kind === 'not-a-directory'
         ? `${f.message}; move or rename it (no flag replaces a file where a directory must go)`
-        : f.message
+        : f.kind === 'is-directory'
+          ? `${isDirectoryText(f.message)}; move or rename it (no flag replaces a directory with a file)`
+          : f.message
   return `${where === undefined ? '' : `${terminalText(where)}: `}${quoteForTerminal(f.key)}${f.path ? ` (${terminalText(f.path)})` : ''}: ${f.kind} — ${terminalText(message)}${store ? ` [${terminalText(store)}]` : ''}`
+}
+
+/**
+ * A directory where an object's file must go: the target's advice to give a file path is for one
+ * download, whose path the user chose; a batch's path is the key's, so it is left out.
+ */
+function isDirectoryText(message: string): string {
+  return message.replace(/; give a file path$/, '')
 }
 
 /**

@@ -168,8 +168,10 @@ export async function manifestInput(
   }
   const entries = new Map<string, ManifestEntry>()
   const objects: ListedObject[] = []
-  // By identity: two lines may name one destination, and the second is refused by its line.
+  // By identity: two lines may name one destination, and the second is refused by its line
+  // (and named by its own source, not the first line's).
   const lines = new WeakMap<ListedObject, number>()
+  const lineEntries = new WeakMap<ListedObject, ManifestEntry>()
   text.split(/\r?\n/).forEach((raw, index) => {
     const line = raw.trim()
     if (line === '' || line.startsWith('#')) return
@@ -198,9 +200,11 @@ export async function manifestInput(
     }
     const key = dest ?? defaultDest(source)
     // A duplicate destination stays in the list: the batch refuses the second one by name.
-    if (!entries.has(key)) entries.set(key, { source, dest: key })
+    const entry = { source, dest: key }
+    if (!entries.has(key)) entries.set(key, entry)
     const object = { key }
     lines.set(object, index + 1)
+    lineEntries.set(object, entry)
     objects.push(object)
   })
   const flags = { ...cmd, transport: cmd.transport ?? ('fetch' as const), versionId: undefined }
@@ -216,7 +220,7 @@ export async function manifestInput(
       return createTransport(entry.source, flags, env, aliOss)
     },
     describe: (object) => {
-      const entry = entries.get(object.key)
+      const entry = lineEntries.get(object) ?? entries.get(object.key)
       if (!entry) return object.key
       // Never the URL's user:password@ nor its query (a presigned URL's signature).
       return entry.source.scheme === 'http'

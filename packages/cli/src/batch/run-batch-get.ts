@@ -1,5 +1,5 @@
 import { readdir, realpath, rm, rmdir, stat } from 'node:fs/promises'
-import { join } from 'node:path'
+import { dirname, join, resolve, sep } from 'node:path'
 import {
   AbortedError,
   type BatchSummary,
@@ -71,10 +71,9 @@ export async function runBatchGet(cmd: GetCommand, cli: CliEnvironment): Promise
   }
   let root: string
   let staging: FileBatchStaging
-  let created: boolean
+  let created: string | undefined
   try {
-    created = (await pathKind(cmd.destination)) === undefined
-    await makeDirectory(cmd.destination)
+    created = await makeDirectory(cmd.destination)
     root = await realpath(cmd.destination)
     // One batch process per directory: a second would share the journal.
     staging = await FileBatchStaging.open(root)
@@ -85,22 +84,36 @@ export async function runBatchGet(cmd: GetCommand, cli: CliEnvironment): Promise
     return await runIn(cmd, cli, { root, staging, input, objects, shard, reporter })
   } finally {
     await staging.close().catch(() => undefined)
-    if (created) await removeIfOnlyJournal(root)
+    if (created !== undefined) await removeIfOnlyJournal(root, cmd.destination, created)
   }
 }
 
 /**
  * A directory this run created that holds nothing but the journal (the listing failed, or found
- * no object) goes again: a typo in a bucket or prefix leaves nothing behind.
+ * no object, or every object failed) goes again, with the parents `mkdir -p` made for it
+ * (`new/deeper/dir`): a typo in a bucket, prefix or directory leaves nothing behind.
  */
-async function removeIfOnlyJournal(root: string): Promise<void> {
+async function removeIfOnlyJournal(
+  root: string,
+  destination: string,
+  firstCreated: string,
+): Promise<void> {
   try {
     const names = await readdir(root)
     if (names.some((name) => name !== BATCH_JOURNAL_NAME)) return
     await rm(join(root, BATCH_JOURNAL_NAME), { force: true })
     await rmdir(root)
+    // The parents, by the path as given (the one mkdir made them on), up to the first it made;
+    // rmdir stops at one that something else has put anything in since.
+    const top = resolve(firstCreated)
+    let dir = resolve(destination)
+    if (!dir.startsWith(top + sep)) return
+    while (dir !== top) {
+      dir = dirname(dir)
+      await rmdir(dir)
+    }
   } catch {
-    // Best effort: what is left is an empty batch's journal, harmless.
+    // Best effort: what is left is an empty batch's journal, or empty directories, harmless.
   }
 }
 

@@ -100,7 +100,17 @@ export async function decideExisting(
       { remedies: ['update', 'overwrite'] },
     )
   // skipExisting skips only a file of the object's size: for one of another size it cannot help.
-  if (object.size !== undefined && object.size !== local.size)
+  // A manifest gives no size: one HEAD, as `update` makes, tells (a failed one tells nothing).
+  const size =
+    object.size ??
+    (await io.transport.stat({ signal }).then(
+      (info) => info.size,
+      (error: unknown) => {
+        if (signal.aborted) throw error
+        return undefined
+      },
+    ))
+  if (size !== undefined && size !== local.size)
     throw new TargetError(
       'exists',
       'a file of another size is already at the destination; not overwritten (see update, overwrite)',
