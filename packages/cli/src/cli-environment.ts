@@ -13,6 +13,13 @@ export interface FilePlaces {
   readonly runningDownload: () => Promise<RunningDownload | undefined>
   /** The partial file, lock file and checkpoint of this destination that exist now. */
   readonly leftovers: () => Promise<readonly string[]>
+  /**
+   * Why the next run would not resume the partial file for an object of `size` bytes (`missing`:
+   * there is none), or undefined when it would. Optional: places that cannot tell omit it.
+   */
+  readonly partialFileProblem?: (
+    size: number,
+  ) => { readonly missing: boolean; readonly reason: string } | undefined
 }
 
 /** Who is writing a destination right now. */

@@ -36,9 +36,10 @@ export async function chooseDestination(
     return { path: join(destination, objectFileName(source)), named: true, createDirectory: false }
   if (!meansDirectory) return { path: destination, named: false, createDirectory: false }
   if (kind === 'other') {
+    const file = await firstFile(destination.slice(0, -1))
     throw new DestinationError(
       'not-a-directory',
-      `${destination} names a directory (trailing /), but ${destination.slice(0, -1)} is a file; nothing was changed`,
+      `${destination} names a directory (trailing /), but ${file} is a file; nothing was changed`,
     )
   }
   return { path: join(destination, objectFileName(source)), named: true, createDirectory: true }
@@ -114,6 +115,17 @@ function truncateBytes(name: string, max: number): string {
   while (stem.length > 0 && encoder.encode(stem + ext).length > max)
     stem = [...stem].slice(0, -1).join('')
   return stem + ext
+}
+
+/**
+ * The shortest leading part of `path` that is there and is not a directory: the file that stands
+ * where a directory must be (`f.bin` of `f.bin/x/`), not the path that is missing under it.
+ */
+async function firstFile(path: string): Promise<string> {
+  const parents: string[] = []
+  for (let p = path; dirname(p) !== p; p = dirname(p)) parents.unshift(p)
+  for (const p of parents) if ((await pathKind(p)) === 'other') return p
+  return path
 }
 
 async function pathKind(path: string): Promise<'directory' | 'other' | 'missing'> {

@@ -1,6 +1,6 @@
-import { open } from 'node:fs/promises'
-import { basename, resolve } from 'node:path'
-import { looksLikeCheckpoint } from '@resumable/core'
+import { open, stat } from 'node:fs/promises'
+import { basename, dirname, resolve } from 'node:path'
+import { looksLikeCheckpoint, TargetError } from '@resumable/core'
 import {
   FileCheckpointStore,
   FileTarget,
@@ -23,7 +23,10 @@ export async function filePlaces(
   mode?: { readonly inspectOnly: boolean },
 ): Promise<FilePlaces> {
   checkNameLength(destination, checkpoint)
-  if (!mode?.inspectOnly) refuseReservedName(destination)
+  if (!mode?.inspectOnly) {
+    refuseReservedName(destination)
+    await refuseFileAsParent(destination)
+  }
   const target = new FileTarget(destination, { overwrite })
   let store: FileCheckpointStore
   if (checkpoint === undefined) store = new FileCheckpointStore()
@@ -39,11 +42,32 @@ export async function filePlaces(
     checkpoint: store,
     key,
     runningDownload: () => target.runningDownload(),
+    partialFileProblem: (size) => target.partialFileProblem(size),
     leftovers: async () => {
       const paths = [target.tempPath, `${target.id}${LOCK_SUFFIX}`, store.pathFor(key)]
       const found = await Promise.all(paths.map(async (p) => ((await pathKind(p)) ? p : undefined)))
       return found.filter((p): p is string => p !== undefined)
     },
+  }
+}
+
+/**
+ * A file where the destination's directory must be (`plain/x.bin`, `plain` a file) is reported as
+ * the target reports it, `not-a-directory`, before the checkpoint beside the destination is read:
+ * not as a checkpoint that cannot be read.
+ */
+async function refuseFileAsParent(destination: string): Promise<void> {
+  const path = resolve(destination)
+  const blocked = await stat(dirname(path)).then(
+    (s) => !s.isDirectory(),
+    (error: unknown) => (error as { code?: unknown }).code === 'ENOTDIR',
+  )
+  if (blocked) {
+    throw new TargetError(
+      'not-a-directory',
+      `Could not inspect ${path}: a part of the path is a file, not a directory`,
+      { path },
+    )
   }
 }
 

@@ -41,6 +41,30 @@ export async function runStatus(given: DestinationCommand, cli: CliEnvironment):
       : size === 0
         ? 'an empty object: nothing to fetch'
         : `${formatBytes(done)} (${percent.toFixed(1)}%), ${state.doneCount}/${state.plan.partCount} parts of ${formatBytes(state.plan.partSize)}`
+    // Not while a download runs: the partial file is its own, and may not exist yet.
+    const partial = running
+      ? undefined
+      : places.partialFileProblem?.(unknown ? Number.MAX_SAFE_INTEGER : size)
+    if (partial) {
+      const problem = partial.missing ? 'temp-missing' : 'temp-unusable'
+      say(
+        cli,
+        cmd,
+        {
+          state: 'unusable',
+          problem,
+          message: partial.reason,
+          source: identity.source,
+          destination: identity.destination,
+        },
+        [
+          `source:      ${identity.source}`,
+          `destination: ${identity.destination}`,
+          `checkpoint for ${cmd.destination} is unusable (${problem}): ${partial.reason}; the next run starts over`,
+        ].join('\n'),
+      )
+      return ExitCode.failed
+    }
     say(
       cli,
       cmd,

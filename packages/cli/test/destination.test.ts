@@ -97,6 +97,29 @@ describe('destination directories', () => {
     assert.equal(await readFile(file, 'utf8'), 'precious')
   })
 
+  it('refuses name/sub/ under a file name, and names the file, not the path under it', async () => {
+    const file = join(dir, 'g.bin')
+    await writeFile(file, 'precious')
+    const { cli, text } = real()
+    assert.equal(await main(['get', url(), `${file}/sub/`], cli), 1)
+    assert.match(
+      text(),
+      new RegExp(`but ${file.replaceAll('.', '\\.')} is a file; nothing was changed`),
+    )
+    assert.equal(await readFile(file, 'utf8'), 'precious')
+  })
+
+  it('a file where the destination directory must be is not-a-directory with the default checkpoint too, and is left alone', async () => {
+    const file = join(dir, 'h.bin')
+    await writeFile(file, 'precious')
+    const { cli, out } = real()
+    assert.equal(await main(['get', url(), join(file, 'x.bin'), '--json'], cli), 1)
+    const error = JSON.parse(out.join('').trim().split('\n').at(-1) ?? '{}')
+    assert.equal(error.kind, 'not-a-directory', JSON.stringify(error))
+    assert.match(error.message, /h\.bin\/x\.bin: a part of the path is a file, not a directory/)
+    assert.equal(await readFile(file, 'utf8'), 'precious')
+  })
+
   it('refuses a destination name too long for its checkpoint beside it (236 bytes) with a usage error and no file, takes 235, and 236 with --checkpoint <dir>', async () => {
     const into = join(dir, 'long')
     await mkdir(into)

@@ -181,6 +181,21 @@ describe('http: network failures', () => {
     assert.equal(again.retryable, true)
   })
 
+  it("Node fetch's refusal of a cross-origin Location with credentials is a protocol error that is not retried", () => {
+    const error = networkFailure(
+      new TypeError('fetch failed', {
+        cause: new TypeError('cross origin not allowed for request mode "cors"'),
+      }),
+      context,
+    )
+    assert.equal(error.kind, 'protocol')
+    assert.equal(error.retryable, false)
+    assert.match(
+      error.message,
+      /redirected the request to an address with a user name and password in it/,
+    )
+  })
+
   it('an untrusted TLS certificate is not retried and says how to trust a private CA', () => {
     for (const code of [
       'UNABLE_TO_VERIFY_LEAF_SIGNATURE',

@@ -448,8 +448,25 @@ export class FileTarget implements Target {
   /** Removes what a fresh start replaces at the temporary path: an earlier run's file, or a link. */
   async #removeStaleTemp(): Promise<void> {
     await unlink(this.tempPath).catch((error: unknown) => {
-      if (errorCode(error) !== 'ENOENT') throw toTargetError(error, 'replace', this.tempPath)
+      if (errorCode(error) === 'ENOENT') return
+      // Never removed (it may hold anything): the user is told what it is and what to do.
+      if (this.#isDirectory(this.tempPath)) {
+        throw new TargetError(
+          'is-directory',
+          `${this.tempPath} is a directory, where this download keeps its partial file; move or remove it, or give another destination`,
+          { path: this.tempPath, cause: error },
+        )
+      }
+      throw toTargetError(error, 'replace', this.tempPath)
     })
+  }
+
+  #isDirectory(path: string): boolean {
+    try {
+      return lstatOrUndefined(path)?.isDirectory() === true
+    } catch {
+      return false
+    }
   }
 
   #lstatDestination(): ReturnType<typeof lstatOrUndefined> {
@@ -473,10 +490,8 @@ export class FileTarget implements Target {
     try {
       named = lstatOrUndefined(this.tempPath)
       if (named === undefined) return undefined
-      if (!named.isFile())
-        return `${this.tempPath} is not a regular file (a symlink or a directory), so it is not this download's`
-      if (named.nlink !== 1)
-        return `${this.tempPath} has another name (a hard link), so it is not this download's alone`
+      const refused = this.#notOurs(named)
+      if (refused !== undefined) return refused
       handle = await open(this.tempPath, 'r+')
     } catch (error) {
       if (errorCode(error) === 'ENOENT') return undefined
@@ -489,12 +504,47 @@ export class FileTarget implements Target {
     if (info.ino !== named.ino || info.dev !== named.dev || length > size) {
       await handle.close()
       return length > size
-        ? `${this.tempPath} holds ${length} bytes, more than the object's ${size}, so it cannot be this download's`
+        ? this.#tooLong(length, size)
         : `${this.tempPath} was replaced while it was being reopened`
     }
     this.#handle = handle
     this.#end = length
     return length
+  }
+
+  /**
+   * Why a resume of an object of `size` bytes would not reopen the partial file, as `open` would
+   * say it (`notResumedReason`); `missing` when there is none; undefined when it would be reopened.
+   * Only looks (for `resumable status`): no lock, no open. `size` is `Number.MAX_SAFE_INTEGER`
+   * for an object of unknown length.
+   */
+  partialFileProblem(
+    size: number,
+  ): { readonly missing: boolean; readonly reason: string } | undefined {
+    let named: ReturnType<typeof lstatOrUndefined>
+    try {
+      named = lstatOrUndefined(this.tempPath)
+    } catch (error) {
+      throw toTargetError(error, 'inspect', this.tempPath)
+    }
+    if (named === undefined)
+      return { missing: true, reason: 'the partial download it describes is gone' }
+    const refused =
+      this.#notOurs(named) ?? (named.size > size ? this.#tooLong(named.size, size) : undefined)
+    return refused === undefined ? undefined : { missing: false, reason: refused }
+  }
+
+  /** Why the file at the temp path (its lstat) is not this target's own, if it is not. */
+  #notOurs(named: NonNullable<ReturnType<typeof lstatOrUndefined>>): string | undefined {
+    if (!named.isFile())
+      return `${this.tempPath} is not a regular file (a symlink or a directory), so it is not this download's`
+    if (named.nlink !== 1)
+      return `${this.tempPath} has another name (a hard link), so it is not this download's alone`
+    return undefined
+  }
+
+  #tooLong(length: number, size: number): string {
+    return `${this.tempPath} holds ${length} bytes, more than the object's ${size}, so it cannot be this download's`
   }
 
   #open(): FileHandle {

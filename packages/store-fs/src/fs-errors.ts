@@ -30,8 +30,8 @@ export function toTargetError(error: unknown, action: string, path: string): Tar
         : kind === 'not-a-directory'
           ? ': a part of the path is a file, not a directory'
           : code
-          ? ` (${code})`
-          : ''
+            ? ` (${code})`
+            : ''
   const cause = error instanceof Error ? error.message : String(error)
   return new TargetError(kind, `Could not ${action} ${path}${hint}${hint ? '' : `: ${cause}`}`, {
     path,

@@ -177,6 +177,23 @@ describe('FileTarget', () => {
     )
   })
 
+  it('says a directory at the temp path is a directory in the way, fresh or on resume, and leaves what it holds', async () => {
+    for (const resume of [false, true]) {
+      const dest = join(root, `temp-dir-${resume}.bin`)
+      await mkdir(dest + TEMP_SUFFIX)
+      await writeFile(join(dest + TEMP_SUFFIX, 'keep'), 'kept')
+      await assert.rejects(new FileTarget(dest).open({ size: 1, resume }), (e: unknown) => {
+        assert.ok(isKind('is-directory')(e), String(e))
+        assert.match(
+          (e as TargetError).message,
+          /\.resumable-part is a directory, where this download keeps its partial file; move or remove it/,
+        )
+        return true
+      })
+      assert.equal(await readFile(join(dest + TEMP_SUFFIX, 'keep'), 'utf8'), 'kept')
+    }
+  })
+
   it('says the parent directory does not exist (and does not create it)', async () => {
     const dest = join(root, 'missing', 'x.bin')
     await assert.rejects(new FileTarget(dest).open({ size: 1, resume: false }), isKind('not-found'))
@@ -188,7 +205,10 @@ describe('FileTarget', () => {
     const dest = join(root, 'plain', 'x.bin')
     await assert.rejects(new FileTarget(dest).open({ size: 1, resume: false }), (e: unknown) => {
       assert.ok(isKind('not-a-directory')(e), String(e))
-      assert.match((e as TargetError).message, /plain\/x\.bin: a part of the path is a file, not a directory/)
+      assert.match(
+        (e as TargetError).message,
+        /plain\/x\.bin: a part of the path is a file, not a directory/,
+      )
       return true
     })
     assert.equal(await readFile(join(root, 'plain'), 'utf8'), 'kept')

@@ -377,6 +377,7 @@ export class FetchTransport implements Transport {
       correctClockSkew: this.#plan.signed,
       storeName: STORE_NAMES[this.#plan.flavor],
       redirectAdvice: this.#plan.redirectAdvice,
+      url: sent.prepared.url,
       object,
     })
     if (result.clockSkewMs !== undefined) this.#clockOffsetMs += result.clockSkewMs

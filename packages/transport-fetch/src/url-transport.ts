@@ -98,7 +98,9 @@ export function createUrlTransport(options: UrlTransportOptions): FetchTransport
     redirect: basic ? 'manual' : 'follow',
     redirectAdvice: basic
       ? 'a URL with a user name and password is never redirected, so the password cannot reach another host; download from the address it redirects to'
-      : undefined,
+      : // Followed otherwise: what reaches the user is a 3xx with nothing to follow (no
+        // Location, 300, 304); a plain URL has no region or endpoint to check.
+        'check the URL',
     async prepare(_method, headers) {
       for (const [name, value] of extra) headers.set(name, value)
       return { url: href, secrets }

@@ -20,6 +20,7 @@ before(async () => {
           status: 302,
           headers: { location: pathname === '/loop/a' ? '/loop/b' : '/loop/a' },
         })
+      if (pathname === '/nowhere') return new Response(null, { status: 302 })
       if (pathname === '/to-ftp')
         return new Response(null, { status: 302, headers: { location: 'ftp://127.0.0.1/f.bin' } })
       return undefined
@@ -54,6 +55,13 @@ describe('URL mode: redirects no retry can cure', () => {
       assert.equal(error.kind, 'protocol')
       assert.equal(error.retryable, false)
       assert.match(error.message, /redirected the request away from HTTP\(S\)/)
+    })
+
+    it(`${name}: a redirect with no Location says to check the URL, not a region or endpoint a URL does not have`, async () => {
+      const error = await failure(createUrlTransport({ url: `${server.url}/nowhere`, wire }).stat())
+      assert.equal(error.status, 302)
+      assert.match(error.message, /it redirected the request: check the URL/)
+      assert.doesNotMatch(error.message, /region or endpoint/)
     })
   }
 })

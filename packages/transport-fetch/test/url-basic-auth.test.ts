@@ -27,6 +27,8 @@ before(async () => {
         authorization: request.headers.get('authorization'),
         url: request.url,
       })
+      if (url.pathname === '/moved-here.bin')
+        return new Response(null, { status: 301, headers: { location: '/pub/o.bin' } })
       if (url.pathname === '/moved.bin')
         return new Response(null, {
           status: 302,
@@ -106,6 +108,17 @@ describe('URL mode: user:password@ in the URL', () => {
       assert.ok(!error.message.includes('/pub/o.bin'), 'only the origin of the Location is shown')
       assert.equal(seen.length, before + 1, 'one request, to the origin the URL named')
       assert.equal(elsewhere.oss.served.log.length, servedElsewhere, 'the other origin got nothing')
+    })
+
+    it(`${name}: a relative Location is refused too, and the message names the origin it resolves to`, async () => {
+      const transport = createUrlTransport({ url: credentialed('/moved-here.bin'), wire })
+      const error = await transport.stat().then(
+        () => assert.fail('the redirect was followed'),
+        (e: unknown) => e,
+      )
+      assert.ok(isTransportError(error), String(error))
+      assert.match(error.message, new RegExp(`redirected the request to ${server.url}:`))
+      assert.ok(!error.message.includes(PASSWORD) && !error.message.includes('/pub/o.bin'))
     })
   }
 

@@ -51,6 +51,9 @@ const REDIRECT_LOOP_CODES: ReadonlySet<string> = new Set([
 // Node wire, Node's fetch, Deno; Bun says UnsupportedRedirectProtocol.
 const REDIRECT_SCHEME_TEXT =
   /redirect to an unsupported protocol|URL scheme must be a HTTP\(S\) scheme|redirect to a non HTTP\(s\) url|UnsupportedRedirectProtocol/i
+// Node's fetch refuses a `Location` that carries a user name or password (its requests have no
+// origin, so every such Location counts as cross-origin): the same answer on every attempt.
+const REDIRECT_CREDENTIALS_TEXT = /cross origin not allowed for request mode/i
 
 const CA_HINT =
   'if a private CA signed it, trust that CA: NODE_EXTRA_CA_CERTS=<ca.pem> on Node and Bun, --cert <ca.pem> or DENO_CERT=<ca.pem> on Deno'
@@ -96,7 +99,7 @@ function describeFailure(error: unknown): string {
  * `code` kept). Resets, refusals and timeouts are retryable. A host name that does not exist and a
  * TLS certificate that is not trusted are not, nor a proxy's 407 to `CONNECT` (a wire's error with
  * code `ERR_PROXY_AUTHENTICATION_REQUIRED`), nor a redirect loop or a redirect to a scheme other
- * than http(s), since retrying cannot cure them; the message says what to check. The cause chain is redacted.
+ * than http(s) or to another origin with credentials in it, since retrying cannot cure them; the message says what to check. The cause chain is redacted.
  *
  * @example
  * ```ts
@@ -141,6 +144,13 @@ export function networkFailure(error: unknown, context: NetworkFailureContext): 
     return new TransportError(
       'protocol',
       `${context.describe}: the server redirected the request away from HTTP(S) (${said})`,
+      { retryable: false, cause },
+    )
+  }
+  if (REDIRECT_CREDENTIALS_TEXT.test(text)) {
+    return new TransportError(
+      'protocol',
+      `${context.describe}: the server redirected the request to an address with a user name and password in it, which fetch does not follow (${said})`,
       { retryable: false, cause },
     )
   }

@@ -35,6 +35,8 @@ export interface StoreFailureContext extends StoreFailureRules {
    * @default 'check the region or endpoint'
    */
   readonly redirectAdvice?: string | undefined
+  /** The URL that was requested: a relative `Location` is resolved against it to name its origin. */
+  readonly url?: string | undefined
   /** The underlying error, already redacted. */
   readonly cause?: unknown
 }
@@ -90,9 +92,9 @@ function explain(
 }
 
 /** The origin a `Location` points to (no path, query or user: those may carry secrets). */
-function redirectOrigin(location: string | undefined): string | undefined {
-  if (location === undefined || !URL.canParse(location)) return undefined
-  const { origin } = new URL(location)
+function redirectOrigin(location: string | undefined, base?: string): string | undefined {
+  if (location === undefined || !URL.canParse(location, base)) return undefined
+  const { origin } = new URL(location, base)
   return origin === 'null' ? undefined : origin
 }
 
@@ -146,7 +148,7 @@ export function storeFailure(
     retryable = context.rotatingCredentials
   } else if (status === 0 || (status >= 300 && status < 400)) {
     // 0 is a browser's opaque redirect under `redirect: 'manual'`.
-    const to = redirectOrigin(head.header('location'))
+    const to = redirectOrigin(head.header('location'), context.url)
     const advice = context.redirectAdvice ?? 'check the region or endpoint'
     reason += ` (it redirected the request${to ? ` to ${to}` : ''}: ${advice})`
   }
