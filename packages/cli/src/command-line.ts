@@ -111,6 +111,21 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (command === 'status' || command === 'cancel') {
     if (rest.length !== 1)
       throw new UsageError(`usage: resumable ${command} <dest> [--checkpoint <file|dir>] [--json]`)
+    // A `get` flag here would be silently ignored: the user would believe it acted.
+    const foreign = Object.keys(values).find(
+      (name) =>
+        name !== 'checkpoint' &&
+        name !== 'json' &&
+        values[name as keyof typeof values] !== undefined,
+    )
+    if (foreign !== undefined)
+      throw new UsageError(
+        `--${foreign} does not apply to ${command}, which takes only --checkpoint and --json`,
+      )
+    if (rest[0] === '-')
+      throw new UsageError(
+        `${command} - : streaming to stdout keeps no progress, so there is nothing to ${command === 'status' ? 'show' : 'remove'}`,
+      )
     return {
       command,
       destination: rest[0] as string,

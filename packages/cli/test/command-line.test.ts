@@ -116,6 +116,30 @@ describe('parseCommandLine', () => {
     }
   })
 
+  it("refuses get's flags on status and cancel, naming the flag, instead of ignoring them", () => {
+    for (const command of ['status', 'cancel']) {
+      for (const flag of [['--force'], ['--on-change', 'fail'], ['--concurrency', '4'], ['-q']]) {
+        assert.throws(
+          () => parseCommandLine([command, 'out.bin', ...flag]),
+          (e: unknown) =>
+            e instanceof UsageError &&
+            e.message.startsWith(
+              `--${flag[0] === '-q' ? 'quiet' : (flag[0] as string).slice(2)} does not apply to ${command}`,
+            ),
+          `${command} ${flag.join(' ')}`,
+        )
+      }
+    }
+  })
+
+  it('refuses status - and cancel -: stdout keeps no progress', () => {
+    for (const command of ['status', 'cancel'])
+      assert.throws(
+        () => parseCommandLine([command, '-']),
+        (e: unknown) => e instanceof UsageError && /keeps no progress/.test(e.message),
+      )
+  })
+
   it('refuses a secret on the command line without echoing it', () => {
     assert.throws(
       () => parseCommandLine(['get', 'a', 'b', '--access-key-secret=TOPSECRET']),
