@@ -17,6 +17,41 @@ after(async () => {
   await rm(root, { recursive: true, force: true })
 })
 
+type Settings = { partSize: number; concurrency: number; checkpointIntervalMs: number }
+
+/** Downloads to `dest` until `partsDone` parts are done, then pauses (the checkpoint is saved). */
+async function pauseAfter(
+  transport: FakeTransport,
+  dest: string,
+  settings: Settings,
+  partsDone: number,
+): Promise<void> {
+  let done = 0
+  const first = createDownload({
+    transport,
+    target: new FileTarget(dest),
+    checkpoint: new FileCheckpointStore(),
+    ...settings,
+    onEvent: (event) => {
+      if (event.type === 'part-done' && ++done === partsDone) first.pause()
+    },
+  })
+  await assert.rejects(first.start(), (e: unknown) => e instanceof AbortedError)
+}
+
+/** Runs the same download again to the end, with its events. */
+async function resume(transport: FakeTransport, dest: string, settings: Settings) {
+  const events: DownloadEvent[] = []
+  const result = await download({
+    transport,
+    target: new FileTarget(dest),
+    checkpoint: new FileCheckpointStore(),
+    ...settings,
+    onEvent: (event) => events.push(event),
+  })
+  return { events, result }
+}
+
 describe('resuming from a temporary file shorter than its checkpoint says', () => {
   it('fetches again every part past the file’s end, says so, and ends byte-identical', async () => {
     const object = makeObject(8 * PART + 123, 7)
@@ -24,28 +59,11 @@ describe('resuming from a temporary file shorter than its checkpoint says', () =
     transport.chunkDelayMs = 2
     const dest = join(root, 'object.bin')
     const settings = { partSize: PART, concurrency: 2, checkpointIntervalMs: 1 }
-    let done = 0
-    const first = createDownload({
-      transport,
-      target: new FileTarget(dest),
-      checkpoint: new FileCheckpointStore(),
-      ...settings,
-      onEvent: (event) => {
-        if (event.type === 'part-done' && ++done === 5) first.pause()
-      },
-    })
-    await assert.rejects(first.start(), (e: unknown) => e instanceof AbortedError)
+    await pauseAfter(transport, dest, settings, 5)
     // Keep part 0 and a little of part 1: everything the checkpoint names past that is lost.
     await truncate(`${dest}${TEMP_SUFFIX}`, PART + 10)
-    const events: DownloadEvent[] = []
     transport.reads.length = 0
-    const result = await download({
-      transport,
-      target: new FileTarget(dest),
-      checkpoint: new FileCheckpointStore(),
-      ...settings,
-      onEvent: (event) => events.push(event),
-    })
+    const { events, result } = await resume(transport, dest, settings)
     const truncated = events.find((e) => e.type === 'resume-truncated')
     assert.ok(truncated && truncated.type === 'resume-truncated', 'a resume-truncated event')
     assert.equal(truncated.length, PART + 10)
@@ -64,26 +82,10 @@ describe('resuming from a temporary file longer than the object', () => {
     transport.chunkDelayMs = 2
     const dest = join(root, 'longer.bin')
     const settings = { partSize: PART, concurrency: 1, checkpointIntervalMs: 1 }
-    const first = createDownload({
-      transport,
-      target: new FileTarget(dest),
-      checkpoint: new FileCheckpointStore(),
-      ...settings,
-      onEvent: (event) => {
-        if (event.type === 'part-done') first.pause()
-      },
-    })
-    await assert.rejects(first.start(), (e: unknown) => e instanceof AbortedError)
+    await pauseAfter(transport, dest, settings, 1)
     // Grow the partial file past the object's end, as a stray writer or a hand edit would.
     await appendFile(`${dest}${TEMP_SUFFIX}`, new Uint8Array(4 * PART + 1))
-    const events: DownloadEvent[] = []
-    const result = await download({
-      transport,
-      target: new FileTarget(dest),
-      checkpoint: new FileCheckpointStore(),
-      ...settings,
-      onEvent: (event) => events.push(event),
-    })
+    const { events, result } = await resume(transport, dest, settings)
     const discarded = events.find((e) => e.type === 'checkpoint-discarded')
     assert.ok(discarded?.type === 'checkpoint-discarded', 'a checkpoint-discarded event')
     assert.equal(discarded.problem, 'temp-unusable')
