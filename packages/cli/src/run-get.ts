@@ -44,7 +44,8 @@ export async function runGet(cmd: GetCommand, cli: CliEnvironment): Promise<numb
     if (toStdout) {
       target = new StdoutTarget(cli.stdoutSink)
       checkpoint = false
-      if (!cmd.noCheckpoint)
+      // --quiet prints nothing but errors: this is a notice (with --json, still an event).
+      if (!cmd.noCheckpoint && !(cmd.quiet && !cmd.json))
         reporter.message(
           'streaming to stdout: no checkpoint is kept, an interrupted download starts over',
         )

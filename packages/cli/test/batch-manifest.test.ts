@@ -120,7 +120,7 @@ describe('a refused or failed manifest line', () => {
     [9, 'dup.txt', 'unsafe-key'],
   ]
 
-  it('is named by its manifest line (1-based) in each failure and the summary, and in --json', async () => {
+  it('is named by its manifest line (1-based) in each failure and the summary, and in --json; a duplicate also names the line that claimed it first', async () => {
     oss.putObject('m2', 'k/a.txt', { bytes: encoder.encode('a') })
     const path = await manifest('lines.txt', lines)
     const text = signedEnv()
@@ -130,6 +130,15 @@ describe('a refused or failed manifest line', () => {
       .split('\n')
       .filter((l) => l.startsWith('  failed: '))
     assert.equal(failed.length, expected.length, text.text())
+    // A duplicate names the line that claimed its destination first.
+    assert.ok(
+      failed.some(
+        (l) =>
+          l.startsWith(`  failed: ${path}:9: "dup.txt"`) &&
+          l.includes('listed twice (first at line 8)'),
+      ),
+      text.text(),
+    )
     for (const [line, key, kind] of expected)
       assert.ok(
         failed.some(
@@ -155,7 +164,7 @@ describe('a refused or failed manifest line', () => {
     assert.deepEqual(rows(done.failures), expected)
   })
 
-  it('and in a --dry-run, text and --json', async () => {
+  it('and in a --dry-run, text and --json, a duplicate with the line that claimed it first', async () => {
     const path = await manifest('lines-dry.txt', lines)
     const text = signedEnv()
     assert.equal(await main(get('--manifest', path, join(dir, 'd'), '--dry-run'), text.cli), 1)
@@ -164,7 +173,9 @@ describe('a refused or failed manifest line', () => {
     assert.match(printed, new RegExp(`would refuse ${escaped(path)}:3: "\\.\\./escape\\.txt": `))
     assert.match(
       printed,
-      new RegExp(`would refuse ${escaped(path)}:4: "k/a\\.txt": .*listed twice`),
+      new RegExp(
+        `would refuse ${escaped(path)}:4: "k/a\\.txt": .*listed twice \\(first at line 2\\)`,
+      ),
     )
     assert.match(printed, new RegExp(`would refuse ${escaped(path)}:9: "dup\\.txt": `))
     const json = signedEnv()

@@ -93,9 +93,9 @@ describe('resumable get', () => {
     assert.equal(existsSync(join(dir, 'nope.bin')), false)
   })
 
-  it('streams to stdout with - , in order, with no checkpoint', async () => {
+  it('streams to stdout with - , in order, with no checkpoint, and under --quiet prints nothing', async () => {
     const chunks: Uint8Array[] = []
-    const { cli } = fakeEnvironment({
+    const { cli, err } = fakeEnvironment({
       files: filePlaces,
       stdoutSink: async (c) => void chunks.push(c.slice()),
     })
@@ -107,6 +107,13 @@ describe('resumable get', () => {
       at += c.length
     }
     assert.equal(crc64('crc64xz', all), crc)
+    assert.equal(err.join(''), '', 'no notice under --quiet')
+  })
+
+  it('says on stderr, without --quiet, that streaming to stdout keeps no checkpoint', async () => {
+    const { cli, err } = fakeEnvironment({ files: filePlaces, stdoutSink: async () => {} })
+    assert.equal(await main(['get', url(), '-', '--part-size', '256KiB'], cli), 0)
+    assert.match(err.join(''), /streaming to stdout: no checkpoint is kept/)
   })
 
   it('status shows the checkpoint of a paused download and cancel removes everything', async () => {

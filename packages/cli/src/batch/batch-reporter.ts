@@ -5,7 +5,7 @@ import type { Output } from '../reporter.ts'
 import { JSON_PROGRESS_INTERVAL_MS } from '../reporter.ts'
 import { formatBytes, formatDuration, quoteForTerminal, terminalText } from '../units.ts'
 import { batchProgressLine } from './batch-progress-line.ts'
-import type { ManifestSource } from './batch-sources.ts'
+import { type ManifestSource, withFirstLine } from './batch-sources.ts'
 
 /** How the user asked to be told. */
 export interface BatchReporterMode {
@@ -190,12 +190,19 @@ export class BatchReporter {
   }
 
   #failureJson(f: BatchFailure): Record<string, unknown> {
-    return failureJson(f, this.#lineOf(f))
+    return failureJson(this.#withFirstLine(f), this.#lineOf(f))
   }
 
   #failureText(f: BatchFailure): string {
     const line = this.#lineOf(f)
-    return failureText(f, line === undefined ? undefined : `${this.#manifest?.path}:${line}`)
+    return failureText(
+      this.#withFirstLine(f),
+      line === undefined ? undefined : `${this.#manifest?.path}:${line}`,
+    )
+  }
+
+  #withFirstLine(f: BatchFailure): BatchFailure {
+    return { ...f, message: withFirstLine(f.message, f.error, f.key, this.#manifest) }
   }
 
   #progress(p: BatchProgress): void {

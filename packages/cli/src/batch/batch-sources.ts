@@ -35,6 +35,21 @@ export interface ManifestSource {
   readonly path: string
   /** The 1-based line (as editors count) an object of this manifest was read from. */
   lineOf(object: ListedObject): number | undefined
+  /** The first line that names `key` as its destination (a later one is refused as a duplicate). */
+  firstLineOf(key: string): number | undefined
+}
+
+/** A duplicate's refusal with the line that claimed the destination first, when that is known. */
+export function withFirstLine(
+  message: string,
+  error: unknown,
+  key: string,
+  manifest: ManifestSource | undefined,
+): string {
+  // KeyRefusedError's reason, read by shape (it may come from another copy of core).
+  const duplicate = (error as { reason?: unknown } | undefined)?.reason === 'duplicate'
+  const first = duplicate ? manifest?.firstLineOf(key) : undefined
+  return first === undefined ? message : `${message} (first at line ${first})`
 }
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -172,6 +187,7 @@ export async function manifestInput(
   // (and named by its own source, not the first line's).
   const lines = new WeakMap<ListedObject, number>()
   const lineEntries = new WeakMap<ListedObject, ManifestEntry>()
+  const firstLines = new Map<string, number>()
   text.split(/\r?\n/).forEach((raw, index) => {
     const line = raw.trim()
     if (line === '' || line.startsWith('#')) return
@@ -204,6 +220,7 @@ export async function manifestInput(
     if (!entries.has(key)) entries.set(key, entry)
     const object = { key }
     lines.set(object, index + 1)
+    if (!firstLines.has(key)) firstLines.set(key, index + 1)
     lineEntries.set(object, entry)
     objects.push(object)
   })
@@ -213,7 +230,11 @@ export async function manifestInput(
     source: `manifest:${identity}`,
     prefix: '',
     objects,
-    manifest: { path, lineOf: (object) => lines.get(object) },
+    manifest: {
+      path,
+      lineOf: (object) => lines.get(object),
+      firstLineOf: (key) => firstLines.get(key),
+    },
     transportFor: async (object) => {
       const entry = entries.get(object.key)
       if (!entry) throw new UsageError(`no manifest entry for ${object.key}`)

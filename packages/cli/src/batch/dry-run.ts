@@ -10,7 +10,7 @@ import { localNameRefusal } from '@resumable/store-fs'
 import { ExitCode } from '../exit-codes.ts'
 import { quoteForTerminal, terminalText } from '../units.ts'
 import type { BatchReporter } from './batch-reporter.ts'
-import type { BatchInput } from './batch-sources.ts'
+import { type BatchInput, withFirstLine } from './batch-sources.ts'
 
 /**
  * `--dry-run`: lists what would be fetched and where — the same key checks, collisions and shard
@@ -47,7 +47,12 @@ export async function dryRun(
       if (refusal !== undefined) throw new Error(refusal.message)
       path = segments.join('/')
     } catch (error) {
-      reason = error instanceof Error ? error.message : String(error)
+      reason = withFirstLine(
+        error instanceof Error ? error.message : String(error),
+        error,
+        object.key,
+        input.manifest,
+      )
     }
     if (shard && shardOf(object.key, shard.count) !== shard.index) continue
     const from = input.describe(object)
