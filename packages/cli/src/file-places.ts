@@ -1,5 +1,5 @@
 import { open, stat } from 'node:fs/promises'
-import { basename, dirname, resolve } from 'node:path'
+import { basename, resolve } from 'node:path'
 import { looksLikeCheckpoint, TargetError } from '@resumable/core'
 import {
   FileCheckpointStore,
@@ -58,8 +58,8 @@ export async function filePlaces(
  */
 async function refuseFileAsParent(destination: string): Promise<void> {
   const path = resolve(destination)
-  const blocked = await stat(dirname(path)).then(
-    (s) => !s.isDirectory(),
+  const blocked = await stat(path).then(
+    () => false,
     (error: unknown) => (error as { code?: unknown }).code === 'ENOTDIR',
   )
   if (blocked) {

@@ -156,6 +156,8 @@ async function s3Lister(
 interface ManifestEntry {
   readonly source: Source
   readonly dest: string
+  /** The 1-based line it was read from. */
+  readonly line: number
 }
 
 /**
@@ -181,13 +183,11 @@ export async function manifestInput(
       `cannot read the manifest ${path}: ${error instanceof Error ? error.message : String(error)}`,
     )
   }
+  // By destination, the first line that names it; by object (identity), its own line: two lines
+  // may name one destination, and the second is refused by its own line and source.
   const entries = new Map<string, ManifestEntry>()
+  const entryOf = new WeakMap<ListedObject, ManifestEntry>()
   const objects: ListedObject[] = []
-  // By identity: two lines may name one destination, and the second is refused by its line
-  // (and named by its own source, not the first line's).
-  const lines = new WeakMap<ListedObject, number>()
-  const lineEntries = new WeakMap<ListedObject, ManifestEntry>()
-  const firstLines = new Map<string, number>()
   text.split(/\r?\n/).forEach((raw, index) => {
     const line = raw.trim()
     if (line === '' || line.startsWith('#')) return
@@ -216,32 +216,31 @@ export async function manifestInput(
     }
     const key = dest ?? defaultDest(source)
     // A duplicate destination stays in the list: the batch refuses the second one by name.
-    const entry = { source, dest: key }
+    const entry = { source, dest: key, line: index + 1 }
     if (!entries.has(key)) entries.set(key, entry)
     const object = { key }
-    lines.set(object, index + 1)
-    if (!firstLines.has(key)) firstLines.set(key, index + 1)
-    lineEntries.set(object, entry)
+    entryOf.set(object, entry)
     objects.push(object)
   })
   const flags = { ...cmd, transport: cmd.transport ?? ('fetch' as const), versionId: undefined }
   await checkEnvironment(entries.values().next().value, flags, env, aliOss)
+  const entryFor = (object: ListedObject) => entryOf.get(object) ?? entries.get(object.key)
   return {
     source: `manifest:${identity}`,
     prefix: '',
     objects,
     manifest: {
       path,
-      lineOf: (object) => lines.get(object),
-      firstLineOf: (key) => firstLines.get(key),
+      lineOf: (object) => entryOf.get(object)?.line,
+      firstLineOf: (key) => entries.get(key)?.line,
     },
     transportFor: async (object) => {
-      const entry = entries.get(object.key)
+      const entry = entryFor(object)
       if (!entry) throw new UsageError(`no manifest entry for ${object.key}`)
       return createTransport(entry.source, flags, env, aliOss)
     },
     describe: (object) => {
-      const entry = lineEntries.get(object) ?? entries.get(object.key)
+      const entry = entryFor(object)
       if (!entry) return object.key
       // Never the URL's user:password@ nor its query (a presigned URL's signature).
       return entry.source.scheme === 'http'
