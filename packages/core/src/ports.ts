@@ -90,6 +90,12 @@ export interface ReadResponse {
    * each chunk into its write buffer before reading on, instead of holding it for a gather write.
    */
   readonly chunksLent?: boolean
+  /**
+   * With `chunksLent`: keeps the memory of `chunk` (the chunk just read, or part of it) from
+   * reuse until the returned function is called, so the engine can hand it to a gather write
+   * instead of copying it. Absent: lent chunks are copied.
+   */
+  readonly keep?: (chunk: Uint8Array) => () => void
 }
 
 /** Options of `Transport.readWhole`. */
@@ -106,6 +112,8 @@ export interface WholeRead {
   readonly body: ByteSource
   /** As `ReadResponse.chunksLent`: each chunk's memory is reused once the next is asked for. */
   readonly chunksLent?: boolean
+  /** As `ReadResponse.keep`. */
+  readonly keep?: (chunk: Uint8Array) => () => void
 }
 
 /** Reads a remote object. It owns signing and the wire, and maps every failure to a TransportError. */

@@ -59,6 +59,62 @@ function lending(inner: Transport): Transport {
   }
 }
 
+/** How many chunks the engine kept, and how many of those it let go. */
+interface KeepCounts {
+  kept: number
+  released: number
+}
+
+/**
+ * Lends every chunk from a pool of blocks and lets the reader keep one (`keep`): asking for the
+ * next chunk scribbles over the last one and reuses it unless it is kept, and a released block is
+ * scribbled over at once. An engine that used a chunk it did not keep, or after letting it go,
+ * writes (or checksums) the scribble.
+ */
+function keeping(inner: Transport, counts: KeepCounts): Transport {
+  return {
+    id: inner.id,
+    stat: (options) => inner.stat(options),
+    async read(request: ReadRequest): Promise<ReadResponse> {
+      const response = await inner.read(request)
+      const upstream = response.body as AsyncIterable<Uint8Array>
+      const free: Uint8Array[] = []
+      const kept = new Set<Uint8Array>()
+      let current: Uint8Array | undefined
+      const recycle = (block: Uint8Array): void => {
+        block.fill(0xee)
+        free.push(block)
+      }
+      async function* lent(): AsyncGenerator<Uint8Array> {
+        for await (const chunk of upstream) {
+          for (let at = 0; at < chunk.length; at += 48 * KiB) {
+            const piece = chunk.subarray(at, at + 48 * KiB)
+            if (current && !kept.has(current)) recycle(current)
+            current = free.pop() ?? new Uint8Array(48 * KiB)
+            current.set(piece)
+            yield current.subarray(0, piece.length)
+          }
+        }
+      }
+      const keep = (chunk: Uint8Array): (() => void) => {
+        const block = current
+        assert.ok(block && chunk.buffer === block.buffer, 'keep() of a chunk other than the last')
+        kept.add(block)
+        counts.kept++
+        let held = true
+        return () => {
+          if (!held) return
+          held = false
+          counts.released++
+          kept.delete(block)
+          if (block !== current) recycle(block)
+        }
+      }
+      return { ...response, body: lent(), chunksLent: true, keep }
+    },
+  }
+}
+
 describe('download into a Target with gather writes', () => {
   it('copies lent chunks (chunksLent) instead of holding them, and the file comes out exact', async () => {
     const object = makeObject(700 * KiB + 5)
@@ -69,6 +125,42 @@ describe('download into a Target with gather writes', () => {
     assert.deepEqual(result.verification, { method: 'crc64xz', value: object.checksum })
     assert.equal(target.gathered, 0)
     assert.ok(target.single > 0)
+  })
+
+  it('keeps lent chunks it may keep (keep) and hands them to writeChunks uncopied; file and CRC exact, every one let go', async () => {
+    const object = makeObject(700 * KiB + 5)
+    const base = setup(object)
+    const target = new GatherTarget('/dest/file.bin', { volume: base.volume })
+    const counts = { kept: 0, released: 0 }
+    const result = await download(
+      base.options({ target, transport: keeping(base.transport, counts) }),
+    )
+    assert.deepEqual(target.committed, object.bytes)
+    assert.deepEqual(result.verification, { method: 'crc64xz', value: object.checksum })
+    assert.ok(target.gathered > 0)
+    assert.equal(target.single, 0)
+    assert.ok(counts.kept > 0)
+    assert.equal(counts.released, counts.kept)
+  })
+
+  it('lets go of every kept chunk when a write fails', async () => {
+    const object = makeObject(700 * KiB + 5)
+    const base = setup(object)
+    class FailingTarget extends GatherTarget {
+      override async writeChunks(offset: number, chunks: readonly Uint8Array[]): Promise<void> {
+        if (this.gathered === 1) throw new Error('disk gone')
+        await super.writeChunks(offset, chunks)
+      }
+    }
+    const target = new FailingTarget('/dest/file.bin', { volume: base.volume })
+    const counts = { kept: 0, released: 0 }
+    await assert.rejects(
+      download(
+        base.options({ target, transport: keeping(base.transport, counts), concurrency: 1 }),
+      ),
+    )
+    assert.ok(counts.kept > 0)
+    assert.equal(counts.released, counts.kept)
   })
 
   it('hands chunks over with writeChunks only and the file and CRC come out exact', async () => {

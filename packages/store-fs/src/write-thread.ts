@@ -19,7 +19,7 @@ const STAGES_IN_FLIGHT = 4
 // once, checked to be the same inode the caller has open, and kept until the caller closes it.
 const THREAD_SOURCE = `
 const { parentPort } = require('node:worker_threads')
-const { closeSync, fstatSync, openSync, writeSync } = require('node:fs')
+const { closeSync, fstatSync, openSync, writeSync, writevSync } = require('node:fs')
 const opened = new Map()
 function descriptor(m) {
   if (m.fd !== undefined) return m.fd
@@ -33,6 +33,31 @@ function descriptor(m) {
   opened.set(m.path, fd)
   return fd
 }
+// Each call ends on a multiple of slice in the file, whatever the pieces' lengths (a body's first
+// piece is short by the response head, which would leave every later call straddling pages): a
+// call spanning two pieces is one writev.
+function writePieces(fd, pieces, position, slice) {
+  let i = 0
+  let at = 0
+  while (i < pieces.length) {
+    const want = slice - (position % slice)
+    const views = []
+    let length = 0
+    for (let j = i, from = at; j < pieces.length && length < want; j++, from = 0) {
+      const p = pieces[j]
+      const n = Math.min(p.length - from, want - length)
+      views.push(new Uint8Array(p.buffer, p.byteOffset + from, n))
+      length += n
+    }
+    const n = views.length === 1 ? writeSync(fd, views[0], 0, length, position) : writevSync(fd, views, position)
+    if (n <= 0) throw Object.assign(new Error('write returned ' + n), { code: 'EIO' })
+    position += n
+    for (let left = n; left > 0; ) {
+      const rest = pieces[i].length - at
+      if (left < rest) { at += left; left = 0 } else { left -= rest; i++; at = 0 }
+    }
+  }
+}
 parentPort.on('message', (m) => {
   try {
     if (m.close !== undefined) {
@@ -40,13 +65,7 @@ parentPort.on('message', (m) => {
       opened.delete(m.close)
       if (fd !== undefined) closeSync(fd)
     } else {
-      const fd = descriptor(m)
-      const bytes = new Uint8Array(m.buffer, m.byteOffset, m.length)
-      for (let done = 0; done < m.length; ) {
-        const n = writeSync(fd, bytes, done, Math.min(m.slice, m.length - done), m.position + done)
-        if (n <= 0) throw Object.assign(new Error('write returned ' + n), { code: 'EIO' })
-        done += n
-      }
+      writePieces(descriptor(m), m.pieces, m.position, m.slice)
     }
     parentPort.postMessage({ id: m.id })
   } catch (error) {
@@ -79,10 +98,18 @@ interface Reply {
   readonly message?: string
 }
 
+/** Bytes in shared memory the thread writes from. */
+interface SharedPiece {
+  readonly buffer: SharedArrayBuffer
+  readonly byteOffset: number
+  readonly length: number
+}
+
 /**
  * One background thread that writes for every FileTarget of the process, each call as a run of
- * `pwrite`s of `slice` bytes, from shared staging memory the bytes are copied into. The thread keeps the process alive only while a write
- * is in flight.
+ * `pwrite`s of `slice` bytes. Chunks already in shared memory (the Node wire's kept slabs) are
+ * written from where they are; others are copied into shared staging memory first. The thread
+ * keeps the process alive only while a write is in flight.
  */
 export class WriteThread {
   readonly #worker: Worker
@@ -128,8 +155,9 @@ export class WriteThread {
 
   /**
    * Writes `chunks` back to back from `position` of `file`; rejects with the system error (its
-   * `code` kept), or with WriteThreadGone when the thread itself failed. The bytes are packed into
-   * shared staging buffers of 1 MiB, one message each.
+   * `code` kept), or with WriteThreadGone when the thread itself failed. A chunk in shared memory
+   * is written from there (the caller keeps it untouched until this settles); other bytes are
+   * packed into shared staging buffers of 1 MiB. One message carries up to 1 MiB.
    */
   async write(
     file: ThreadFile,
@@ -137,20 +165,24 @@ export class WriteThread {
     position: number,
     slice: number,
   ): Promise<void> {
-    // Bytes are always staged: V8 copies into shared memory with relaxed atomic stores, a word at a
-    // time when source and destination are aligned alike, a byte at a time when not. A body chunk
-    // copied into a shared write buffer is misaligned as often as not (0.30–0.36 s per GiB against
-    // 0.04–0.07 aligned, BENCHMARKS.md), so the engine fills plain memory at memcpy speed and the
-    // write buffer's halves, which start aligned, are staged here a word at a time.
-    const running: { done: Promise<void>; stage: Uint8Array }[] = []
+    // Bytes not in shared memory are staged: V8 copies into shared memory with relaxed atomic
+    // stores, a word at a time when source and destination are aligned alike, a byte at a time
+    // when not. A body chunk copied into a shared write buffer is misaligned as often as not
+    // (0.30–0.36 s per GiB against 0.04–0.07 aligned, BENCHMARKS.md), so the engine fills plain
+    // memory at memcpy speed and the write buffer's halves, which start aligned, are staged here.
+    const running: { done: Promise<void>; stage: Uint8Array | undefined }[] = []
+    let pieces: SharedPiece[] = []
+    let bytes = 0
     let stage: Uint8Array | undefined
     let filled = 0
     let at = position
     const send = async (): Promise<void> => {
-      if (!stage || filled === 0) return
-      const done = this.#post(file, stage.subarray(0, filled), at, slice)
+      if (bytes === 0) return
+      const done = this.#send({ ...file, pieces, position: at, slice })
       running.push({ done, stage })
-      at += filled
+      at += bytes
+      pieces = []
+      bytes = 0
       stage = undefined
       filled = 0
       const oldest = running.length === STAGES_IN_FLIGHT ? running.shift() : undefined
@@ -159,19 +191,38 @@ export class WriteThread {
           await oldest.done
         } finally {
           // Answered (or the thread is gone): its stage may be filled again.
-          this.#stages.push(oldest.stage)
+          if (oldest.stage) this.#stages.push(oldest.stage)
         }
       }
     }
     try {
       for (const chunk of chunks) {
+        if (chunk.buffer instanceof SharedArrayBuffer) {
+          const { buffer, byteOffset, length } = chunk
+          pieces.push({ buffer, byteOffset, length })
+          bytes += length
+          if (bytes >= STAGE_BYTES) await send()
+          continue
+        }
         for (let from = 0; from < chunk.length; ) {
           stage ??= this.#stages.pop() ?? new Uint8Array(new SharedArrayBuffer(STAGE_BYTES))
           const n = Math.min(stage.length - filled, chunk.length - from)
           stage.set(chunk.subarray(from, from + n), filled)
+          const last = pieces[pieces.length - 1]
+          // Staged bytes right after the last staged piece extend it: one piece per stage.
+          if (last?.buffer === stage.buffer && last.byteOffset + last.length === filled) {
+            pieces[pieces.length - 1] = { ...last, length: last.length + n }
+          } else {
+            pieces.push({
+              buffer: stage.buffer as SharedArrayBuffer,
+              byteOffset: filled,
+              length: n,
+            })
+          }
           filled += n
           from += n
-          if (filled === stage.length) await send()
+          bytes += n
+          if (filled === stage.length || bytes >= STAGE_BYTES) await send()
         }
       }
       await send()
@@ -179,7 +230,7 @@ export class WriteThread {
     } finally {
       // A stage is reused only once the thread has answered for it (or is gone).
       await Promise.allSettled(running.map((r) => r.done))
-      for (const r of running) this.#stages.push(r.stage)
+      for (const r of running) if (r.stage) this.#stages.push(r.stage)
       if (stage) this.#stages.push(stage)
     }
   }
@@ -190,11 +241,6 @@ export class WriteThread {
    */
   async forget(file: ThreadFile): Promise<void> {
     if ('path' in file) await this.#send({ close: file.path })
-  }
-
-  #post(file: ThreadFile, bytes: Uint8Array, position: number, slice: number): Promise<void> {
-    const { buffer, byteOffset, length } = bytes
-    return this.#send({ ...file, buffer, byteOffset, length, position, slice })
   }
 
   #send(message: object): Promise<void> {

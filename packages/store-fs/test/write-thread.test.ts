@@ -71,6 +71,37 @@ describe('FileTarget write thread', () => {
     assert.deepEqual(new Uint8Array(await readFile(dest)), expected)
   })
 
+  it('gathered chunks in shared memory (kept socket slabs), mixed with plain ones, land byte-identical from a short first piece at an unaligned offset', async () => {
+    const dest = join(root, 'shared.bin')
+    /** `bytes` copied into shared memory `skip` bytes in, as a slab holds a body piece after the head. */
+    const inShared = (bytes: Uint8Array, skip: number): Uint8Array => {
+      const view = new Uint8Array(new SharedArrayBuffer(skip + bytes.length + 9)).subarray(
+        skip,
+        skip + bytes.length,
+      )
+      view.set(bytes)
+      return view
+    }
+    const lengths = [128 * 1024 - 317, 128 * 1024, 65_483, 128 * 1024, 3, WRITE_SLICE + 1, 900_000]
+    const chunks = lengths.map((length, i) => pattern(length, 40 + i))
+    // Shared, shared, plain, shared, plain, shared, shared: a message mixes staged and shared bytes.
+    const given = chunks.map((bytes, i) => (i === 2 || i === 4 ? bytes : inShared(bytes, i * 5)))
+    const start = 3 * WRITE_SLICE + 1234
+    const size = start + lengths.reduce((sum, length) => sum + length, 0)
+    const target = new FileTarget(dest)
+    await target.open({ size, resume: false })
+    await target.writeChunks(start, given)
+    const expected = new Uint8Array(size)
+    let at = start
+    for (const bytes of chunks) {
+      expected.set(bytes, at)
+      at += bytes.length
+    }
+    await target.sync()
+    await target.commit()
+    assert.deepEqual(new Uint8Array(await readFile(dest)), expected)
+  })
+
   it('a write the system refuses rejects with its code (EBADF: a descriptor opened read-only)', async (t) => {
     const thread = WriteThread.shared()
     if (!thread || isDeno) return t.skip('descriptors are not shared between threads here')

@@ -223,7 +223,7 @@ export class FetchTransport implements Transport {
     length: number | undefined,
     describe: string,
     signal: AbortSignal | undefined,
-  ): { body: ReadResponse['body']; chunksLent?: true } {
+  ): Pick<ReadResponse, 'body' | 'chunksLent' | 'keep'> {
     const { response } = sent
     const body = guardBody(response.body, length, {
       describe,
@@ -231,7 +231,10 @@ export class FetchTransport implements Transport {
       secrets: sent.prepared.secrets,
       release: () => void response.discard(),
     })
-    return response.chunksLent ? { body, chunksLent: true } : { body }
+    if (!response.chunksLent) return { body }
+    return response.keep
+      ? { body, chunksLent: true, keep: response.keep }
+      : { body, chunksLent: true }
   }
 
   #readHeaders(range: string | undefined, object: ObjectInfo): Headers {

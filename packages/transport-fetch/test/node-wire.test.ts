@@ -136,6 +136,46 @@ describe('nodeWire against a loopback node:http server', () => {
     assert.deepEqual(await readBody(response), bytes.subarray(1000, 301000))
   })
 
+  it('keep() holds a lent chunk in shared memory: its bytes survive the rest of the body, read into other memory', async () => {
+    const response = await nodeWire().send({
+      method: 'GET',
+      url: `${server.url}/data`,
+      headers: {},
+    })
+    const reader = (response.body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]()
+    const first = (await reader.next()).value as Uint8Array
+    const copy = first.slice()
+    assert.ok(response.keep, 'the Node wire offers keep()')
+    const release = response.keep(first.subarray(10))
+    assert.ok(first.buffer instanceof SharedArrayBuffer)
+    let length = first.length
+    for (let read = await reader.next(); !read.done; read = await reader.next()) {
+      assert.notEqual(
+        read.value.buffer,
+        first.buffer,
+        'a later piece was read into the kept memory',
+      )
+      length += read.value.length
+    }
+    assert.equal(length, bytes.length)
+    assert.deepEqual(first, copy)
+    release()
+    release()
+  })
+
+  it('keep() refuses a chunk other than the piece last handed out', async () => {
+    const response = await nodeWire().send({
+      method: 'GET',
+      url: `${server.url}/data`,
+      headers: {},
+    })
+    const reader = (response.body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]()
+    const first = (await reader.next()).value as Uint8Array
+    await reader.next()
+    assert.throws(() => response.keep?.(first), /the piece last handed out/)
+    await response.discard()
+  })
+
   it('HEAD resolves with headers and an empty body', async () => {
     const response = await nodeWire().send({
       method: 'HEAD',

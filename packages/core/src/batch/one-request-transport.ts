@@ -77,6 +77,7 @@ export function oneRequestTransport(
           ...(whole.object.etag === undefined ? {} : { etag: whole.object.etag }),
           body: whole.body,
           ...(whole.chunksLent ? { chunksLent: true } : {}),
+          ...(whole.keep ? { keep: whole.keep } : {}),
         }
       }
       if (whole !== undefined) await chunkReader(whole.body).cancel()

@@ -16,7 +16,9 @@ export interface SlabHome {
  * to another slab, so a view stays valid until its reader lets go, whatever the socket does.
  */
 export class Slab {
-  readonly bytes: Uint8Array = new Uint8Array(SLAB_BYTES)
+  // Shared memory: a body chunk kept by its reader (`keep`) can be written by another thread
+  // straight from here, with no copy in between.
+  readonly bytes: Uint8Array = new Uint8Array(new SharedArrayBuffer(SLAB_BYTES))
   lent = 0
   readonly #home: SlabHome
   constructor(home: SlabHome) {

@@ -143,6 +143,31 @@ export class Http1Exchange implements ConnectionReader {
     })
   }
 
+  /**
+   * Keeps the memory of `chunk`, the piece last handed out (or part of it), from reuse until the
+   * returned function is called: the connection reads on into other slabs meanwhile.
+   */
+  keep(chunk: Uint8Array): () => void {
+    const held = this.#held
+    if (held === undefined) throw new Error('keep() takes the piece last handed out, or part of it')
+    const { view } = held
+    if (
+      chunk.buffer !== view.buffer ||
+      chunk.byteOffset < view.byteOffset ||
+      chunk.byteOffset + chunk.length > view.byteOffset + view.length
+    ) {
+      throw new Error('keep() takes the piece last handed out, or part of it')
+    }
+    const { slab } = held
+    slab.lent++
+    let kept = true
+    return () => {
+      if (!kept) return
+      kept = false
+      slab.release()
+    }
+  }
+
   /** Lets the body go: a complete one keeps the connection, an unfinished one closes it. */
   discard(): void {
     this.abort(new Error('the body was discarded'))

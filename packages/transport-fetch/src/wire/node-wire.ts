@@ -217,6 +217,7 @@ async function sendOnce(
       headerNames: () => responseHeaders.keys(),
       body,
       chunksLent: true,
+      keep: (chunk) => exchange.keep(chunk),
       async discard() {
         exchange.discard()
       },

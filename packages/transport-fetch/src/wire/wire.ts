@@ -32,6 +32,12 @@ export interface WireResponse {
    * the body go): a reader that keeps chunks must copy them. Absent: chunks are the reader's.
    */
   readonly chunksLent?: boolean
+  /**
+   * With `chunksLent`: keeps the memory of `chunk` (the chunk just read, or part of it) from reuse
+   * until the returned function is called; the reader may then hold it without copying. Absent:
+   * a lent chunk must be copied to be kept.
+   */
+  readonly keep?: (chunk: Uint8Array) => () => void
   /** Drops the unread body and frees the connection; harmless after a partial read, a full read, or twice. */
   discard(): Promise<void>
 }
