@@ -79,33 +79,23 @@ export async function fetchSegment(
     await settle()
     if (buffered === 0) return
     if (gather) {
-      const chunks = held
-      const releases = kept
-      const bytes = buffered
-      held = []
+      // Written and waited for, not overlapped like the copied halves: kept chunks pin the wire's
+      // memory, and gathering a second buffer's worth meanwhile cost up to 25 MiB more peak RSS
+      // at concurrency 8 for no gain in wall time (BENCHMARKS.md).
+      try {
+        await gather(start + written, held)
+      } catch (error) {
+        dropHeld()
+        throw new TargetFailure(error)
+      }
+      if (algorithm) for (const piece of held) crc = crc64(algorithm, piece, crc)
+      for (const release of kept) release()
       kept = []
+      written += buffered
       buffered = 0
+      held = []
       flushedAt = Date.now()
-      // Written while the part gathers the next buffer's worth (so a part holds at most two), as
-      // the copied halves are; settled before the next write. Whole buffers rather than halves:
-      // half as many messages to a write thread (paired runs in BENCHMARKS.md).
-      const done = gather(start + written, chunks)
-        .then(
-          () => {
-            if (algorithm) for (const piece of chunks) crc = crc64(algorithm, piece, crc)
-            written += bytes
-            flushedAt = Date.now()
-            segment.record(written, crc)
-          },
-          (error: unknown) => {
-            throw new TargetFailure(error)
-          },
-        )
-        .finally(() => {
-          for (const release of releases) release()
-        })
-      done.catch(() => undefined)
-      writing = done
+      segment.record(written, crc)
       return
     }
     const data = (room as Uint8Array).subarray(0, buffered)
