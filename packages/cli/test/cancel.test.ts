@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import process from 'node:process'
@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { crc64 } from '@resumable/core'
 import { type MockOssServer, runtimeCommand, startMockOss } from '@resumable/testkit/node'
+import { MOCK_ENV } from './helpers.ts'
 
 // `status` and `cancel` against real `get` processes: one running, one killed with SIGKILL.
 let server: MockOssServer
@@ -34,9 +35,12 @@ interface Run {
   readonly stderr: string
 }
 
-function start(args: readonly string[]): { child: ChildProcess; done: Promise<Run> } {
+function start(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): { child: ChildProcess; done: Promise<Run> } {
   const [cmd, argv] = runtimeCommand(BIN, args)
-  const child = spawn(cmd, argv, { stdio: 'pipe' })
+  const child = spawn(cmd, argv, { stdio: 'pipe', env })
   let stdout = ''
   let stderr = ''
   child.stdout?.on('data', (d: Uint8Array) => {
@@ -136,5 +140,36 @@ describe('resumable cancel / status beside a real download', () => {
     assert.equal(removed.length, 3, removed.join(', '))
     assert.deepEqual(await readdir(checkpoints), [])
     assert.equal(existsSync(`${dest}.resumable-part`), false)
+  })
+
+  it('cancel after SIGKILL of a batch removes the directories the run made, empty once its partial files go; the user’s empty directory stays', async () => {
+    server.oss.putObject('bucket', 'tree/a/b/slow.bin', { generated: { size: SIZE, seed: 12 } })
+    const dest = join(dir, 'batch')
+    await mkdir(join(dest, 'mine'), { recursive: true })
+    const get = start(
+      [
+        'get',
+        's3://bucket/tree/',
+        dest,
+        '--recursive',
+        '--endpoint',
+        server.url,
+        '--part-size',
+        '256KiB',
+        '--concurrency',
+        '2',
+        '--limit-rate',
+        '256KiB/s',
+      ],
+      { ...process.env, ...MOCK_ENV },
+    )
+    await until('a checkpoint', () => existsSync(join(dest, 'a/b/slow.bin.resumable.json')))
+    process.kill(get.child.pid as number, 'SIGKILL')
+    await get.done
+    const cancel = await run(['cancel', dest, '--json'])
+    assert.equal(cancel.code, 0, cancel.stderr)
+    assert.deepEqual(await readdir(dest), ['mine'])
+    const json = JSON.parse(cancel.stdout) as { removedDirectories: string[] }
+    assert.deepEqual(json.removedDirectories, ['a/b', 'a'])
   })
 })

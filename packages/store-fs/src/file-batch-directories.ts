@@ -1,15 +1,77 @@
-import { realpath, rmdir } from 'node:fs/promises'
-import { sep } from 'node:path'
+import { closeSync, constants, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs'
+import { readFile, realpath, rmdir, unlink } from 'node:fs/promises'
+import { join, relative, sep } from 'node:path'
 import { lstatOrUndefined } from './probe.ts'
 
+/** The record, in the batch's destination directory, of the directories its runs created there. */
+export const BATCH_DIRECTORIES_NAME = '.resumable-batch.dirs'
+
+const NEWLINE = 0x0a
+// Read too, to cut a torn last line; never through a symlink planted at the record's name
+// (Windows has no O_NOFOLLOW: 0 there).
+const APPEND_FLAGS =
+  constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0)
+const encoder = new TextEncoder()
+
 /**
- * The directories one batch run created for its objects' files. An object's parent directories
+ * The directories batch runs created for their objects' files. An object's parent directories
  * are made before its GET, so an object that then fails (404, 403, archived, `exists`, a refused
  * name) would leave directories the user never had. They are removed at the end of the run, not
  * as each object fails: until then another object may be about to put its file in the same one.
+ *
+ * A run killed with `kill -9` never reaches its end, so each directory is also appended to a
+ * record, `<root>/.resumable-batch.dirs`, **before** it is made: a kill between the two can at
+ * most name a directory that does not exist, never leave one unnamed. The next run keeps adding
+ * to it and removes them all at its end; `cancel` does the same (`FileBatchStaging.removeLeftovers`).
+ *
+ * The format is one path per line, relative to the root, `/`-separated, ending in `\n`: plain
+ * text a person can read, append-only so a crash can only tear the last line (ignored when read,
+ * and cut off before the next run appends), and relative so it stays true when the directory is
+ * moved or mounted elsewhere. Appends are not fsynced: a line lost to a power cut costs one empty
+ * directory left behind, as before this record existed (and the `mkdir` it names was not synced
+ * either), where a sync per directory would cost a disk flush each in a batch of many directories.
+ * Every line is untrusted when read back (the file can be edited): see `removeEmpty`.
  */
 export class CreatedDirectories {
+  /** The root's real path: every recorded directory is under it. */
+  readonly #root: string
+  readonly #record: string
+  // Kept even when recorded: a record that cannot be written (a full disk) must not lose them.
   readonly #paths = new Set<string>()
+  #fd: number | undefined
+  /** An append failed: later lines could join a torn one, so none is written in this run. */
+  #broken = false
+
+  /** `root` is the destination's real path (from `realpath`). */
+  constructor(root: string) {
+    this.#root = root
+    this.#record = join(root, BATCH_DIRECTORIES_NAME)
+  }
+
+  /**
+   * Appends `path` (a real path under the root, about to be created) to the record. Best effort:
+   * when the record cannot be written, the directory is still made and removed at this run's end.
+   */
+  creating(path: string): void {
+    const line = this.relativeToRoot(path)
+    // Not ours to name (another root), or a name that would not read back as itself.
+    if (this.#broken || !isPlainRelative(line) || /[\n\r]/.test(line)) return
+    try {
+      this.#fd ??= this.#openForAppend()
+      const bytes = encoder.encode(`${line}\n`)
+      let written = 0
+      while (written < bytes.length)
+        written += writeSync(this.#fd, bytes, written, bytes.length - written)
+    } catch {
+      this.#broken = true
+      this.#closeRecord()
+    }
+  }
+
+  /** `path` relative to the root, `/`-separated, as the record names it. */
+  relativeToRoot(path: string): string {
+    return relative(this.#root, path).split(sep).join('/')
+  }
 
   /** Records a directory this run created (a real path: no symlink on the way). */
   add(path: string): void {
@@ -17,17 +79,22 @@ export class CreatedDirectories {
   }
 
   /**
-   * Removes every recorded directory that is still empty, deepest first, so a chain this run
-   * made (`a/b/c`) goes whole; returns the paths removed. `rmdir` refuses a directory that holds
-   * anything, and one that is no longer the real directory recorded (a symlink put in its place
-   * or on its way) is left alone. Best effort: a directory that cannot be removed stays.
+   * Removes every directory this run created or the record names that is still empty, deepest
+   * first, so a chain (`a/b/c`) goes whole, then deletes the record; returns the paths removed.
+   * A line of the record that is absolute, has a `.`, `..` or empty segment, a NUL or a backslash
+   * is skipped, and so is a directory that is not the real directory it names (a symlink on its
+   * way or in its place, which could lead outside the root): only `rmdir` is used, so one that
+   * holds anything stays. Never the root. Best effort: a directory that cannot be removed stays.
    */
   async removeEmpty(): Promise<string[]> {
-    const depth = (path: string): number => path.split(sep).length
-    const paths = [...this.#paths].sort((a, b) => depth(b) - depth(a))
+    this.#closeRecord()
+    const paths = new Set([...this.#paths, ...(await this.#recorded())])
     this.#paths.clear()
+    const depth = (path: string): number => path.split(sep).length
+    const base = this.#root.endsWith(sep) ? this.#root : this.#root + sep
     const removed: string[] = []
-    for (const path of paths) {
+    for (const path of [...paths].sort((a, b) => depth(b) - depth(a))) {
+      if (!path.startsWith(base)) continue
       try {
         const info = lstatOrUndefined(path)
         if (!info?.isDirectory() || (await realpath(path)) !== path) continue
@@ -37,6 +104,66 @@ export class CreatedDirectories {
         // Not empty (ENOTEMPTY, EEXIST), gone, or not ours to remove: kept.
       }
     }
+    await unlink(this.#record).catch(() => undefined)
     return removed
   }
+
+  /** True when the root holds a record (a killed run's, or this one's). */
+  hasRecord(): boolean {
+    try {
+      return lstatOrUndefined(this.#record) !== undefined
+    } catch {
+      return false
+    }
+  }
+
+  /** The record's complete lines that are plain relative paths, as paths under the root. */
+  async #recorded(): Promise<string[]> {
+    let text: string
+    try {
+      // A symlink planted at the record's name is not read through (and unlink removes only it).
+      if (!lstatOrUndefined(this.#record)?.isFile()) return []
+      text = await readFile(this.#record, 'utf8')
+    } catch {
+      return []
+    }
+    const lines = text.split('\n')
+    lines.pop() // '' after the last newline, or a torn line
+    return lines.filter(isPlainRelative).map((line) => join(this.#root, line))
+  }
+
+  /** Opens the record for appending, first cutting off a torn last line a killed run left. */
+  #openForAppend(): number {
+    const fd = openSync(this.#record, APPEND_FLAGS, 0o600)
+    try {
+      const bytes = readFileSync(fd)
+      if (bytes.length > 0 && bytes[bytes.length - 1] !== NEWLINE)
+        ftruncateSync(fd, bytes.lastIndexOf(NEWLINE) + 1)
+    } catch (error) {
+      closeSync(fd)
+      throw error
+    }
+    return fd
+  }
+
+  #closeRecord(): void {
+    const fd = this.#fd
+    this.#fd = undefined
+    if (fd === undefined) return
+    try {
+      closeSync(fd)
+    } catch {
+      // Nothing was buffered: every line went out with its own write.
+    }
+  }
+}
+
+/** True for `a/b`; false for a line absolute, with a `.`, `..` or empty segment, a NUL or a backslash. */
+function isPlainRelative(line: string): boolean {
+  return (
+    !line.includes('\0') &&
+    !line.includes('\\') &&
+    !/^[A-Za-z]:/.test(line) &&
+    line.split('/').every((s) => s !== '' && s !== '.' && s !== '..')
+  )
 }

@@ -26,7 +26,8 @@ export interface FileBatchObjectOptions {
    * The batch's staging directory under `root`: an object fetched in one request keeps its
    * temporary file there, with no lock file, unless its directory is on another filesystem (a
    * mount inside the destination). It also records the directories made for the object, so
-   * that `close` removes those left empty. @default beside the file, under a lock, like the rest
+   * that `close` removes those left empty (a killed run's too: the record is a file).
+   * @default beside the file, under a lock, like the rest
    */
   readonly staging?: FileBatchStaging
 }
@@ -51,7 +52,12 @@ export async function fileBatchObject(
   const path = await resolveInside(root, segments, {
     ...(options.key === undefined ? {} : { key: options.key }),
     ...(options.rootIsReal ? { rootIsReal: true } : {}),
-    ...(staging === undefined ? {} : { onCreated: (dir: string) => staging.directoryCreated(dir) }),
+    ...(staging === undefined
+      ? {}
+      : {
+          onCreating: (dir: string) => staging.directoryCreating(dir),
+          onCreated: (dir: string) => staging.directoryCreated(dir),
+        }),
   })
   return {
     transport,

@@ -1,6 +1,6 @@
-import { mkdir, rm } from 'node:fs/promises'
+import { mkdir, realpath, rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { CreatedDirectories } from './file-batch-directories.ts'
+import { BATCH_DIRECTORIES_NAME, CreatedDirectories } from './file-batch-directories.ts'
 import { toTargetError } from './fs-errors.ts'
 import { LockFile, type LockOwner } from './lock-file.ts'
 import { lstatOrUndefined, statOrUndefined } from './probe.ts'
@@ -14,15 +14,16 @@ export const BATCH_STAGING_NAME = '.resumable-batch.staging'
  * A batch's own corner of its destination directory: a lock, so one batch process at a time
  * writes there (a second gets TargetError 'locked', never a shared journal), a staging
  * directory for the temporary files of objects fetched in one request, and the record of the
- * directories the run created for its objects (`fileBatchObject` reports them).
+ * directories the run created for its objects (`fileBatchObject` reports them), kept in
+ * `.resumable-batch.dirs` so that a killed run's are known too (`CreatedDirectories`).
  *
  * Such an object has no part checkpoint, so its temporary file is worthless once the run ends;
  * kept here under a name no other process uses, it needs no lock file of its own. A batch of
  * 10,000 small objects then creates 10,000 inodes, not 20,000 (a lock file each, created and
  * removed), and its event loop never waits on creating one (BENCHMARKS.md, "Many objects").
- * `open` empties what a killed run left here; `close` removes the directories the run created
- * that are still empty (those of objects that failed or were refused), the staging directory
- * and the lock. A killed run never reaches `close`: its empty directories stay.
+ * `open` empties what a killed run left here; `close` removes the directories the run (or a run
+ * killed before it) created that are still empty (those of objects that failed or were refused),
+ * the staging directory and the lock. `removeLeftovers` does the same for a killed run.
  *
  * @example
  * const staging = await FileBatchStaging.open('/data')
@@ -40,16 +41,24 @@ export class FileBatchStaging {
   /** The staging directory's device, to tell whether a destination directory shares its filesystem. */
   #device: number | bigint | undefined
   readonly #sameDevice = new Map<string, boolean>()
-  readonly #created = new CreatedDirectories()
+  readonly #created: CreatedDirectories
 
-  private constructor(root: string) {
+  /** `realRoot` is `root` after `realpath`, where the directories made under it are recorded. */
+  private constructor(root: string, realRoot: string) {
     this.dir = join(root, BATCH_STAGING_NAME)
     this.#lock = FileBatchStaging.#lockIn(root)
+    this.#created = new CreatedDirectories(realRoot)
+  }
+
+  static async #at(root: string): Promise<FileBatchStaging> {
+    const full = resolve(root)
+    // A root that cannot be resolved fails taking the lock, with a clearer error.
+    return new FileBatchStaging(full, await realpath(full).catch(() => full))
   }
 
   /** Takes the batch lock of `root` (taking over a stale one) and starts an empty staging directory. */
   static async open(root: string): Promise<FileBatchStaging> {
-    const staging = new FileBatchStaging(resolve(root))
+    const staging = await FileBatchStaging.#at(root)
     await staging.#lock.acquire()
     try {
       await staging.#empty()
@@ -70,17 +79,30 @@ export class FileBatchStaging {
   }
 
   /**
-   * What a killed batch left in `root` (its staging directory and stale lock), removed; returns
-   * the names removed. Refuses with TargetError 'locked' while a batch runs there.
+   * What a killed batch left in `root` (its staging directory, stale lock, and the directories it
+   * created that are empty now, with their record), removed; returns the names of the batch's
+   * own files removed, and tells `onDirectoryRemoved` each directory removed (relative to `root`,
+   * `/`-separated). Remove the objects' partial files and checkpoints first, or the directories
+   * holding them stay. Refuses with TargetError 'locked' while a batch runs there.
    */
-  static async removeLeftovers(root: string): Promise<string[]> {
-    const lock = FileBatchStaging.#lockIn(resolve(root))
+  static async removeLeftovers(
+    root: string,
+    options: { readonly onDirectoryRemoved?: (path: string) => void } = {},
+  ): Promise<string[]> {
+    const staging = await FileBatchStaging.#at(root)
+    const lock = staging.#lock
     const existed = (await lock.owner()) !== undefined
     await lock.acquire()
-    const staging = new FileBatchStaging(resolve(root))
     try {
       const removed = await staging.#empty()
-      return [...(removed ? [BATCH_STAGING_NAME] : []), ...(existed ? [BATCH_LOCK_NAME] : [])]
+      const recorded = staging.#created.hasRecord()
+      for (const dir of await staging.#created.removeEmpty())
+        options.onDirectoryRemoved?.(staging.#created.relativeToRoot(dir))
+      return [
+        ...(removed ? [BATCH_STAGING_NAME] : []),
+        ...(recorded ? [BATCH_DIRECTORIES_NAME] : []),
+        ...(existed ? [BATCH_LOCK_NAME] : []),
+      ]
     } finally {
       await lock.release()
     }
@@ -107,6 +129,15 @@ export class FileBatchStaging {
   }
 
   /**
+   * Records, durably, a directory about to be created under the destination (a real path):
+   * should the run be killed, the next run or `removeLeftovers` removes it if empty.
+   * `fileBatchObject` calls it before making each directory (`resolveInside`'s `onCreating`).
+   */
+  directoryCreating(path: string): void {
+    this.#created.creating(path)
+  }
+
+  /**
    * Records a directory this run created under the destination (a real path), to be removed at
    * `close` if it is still empty then. `fileBatchObject` calls it for each directory it makes.
    */
@@ -115,10 +146,10 @@ export class FileBatchStaging {
   }
 
   /**
-   * Once the batch has ended (nothing in flight): removes the directories this run created that
-   * are still empty, deepest first (never the destination itself, one that existed before the
-   * run, or one holding anything), then the staging directory (with any temporary file still in
-   * it), and releases the lock.
+   * Once the batch has ended (nothing in flight): removes the directories this run, or a killed
+   * run before it, created that are still empty, deepest first (never the destination itself,
+   * one that existed before, or one holding anything), and their record; then the staging
+   * directory (with any temporary file still in it), and releases the lock.
    */
   async close(): Promise<void> {
     try {

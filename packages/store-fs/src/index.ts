@@ -3,6 +3,8 @@
  *
  * @module @resumable/store-fs
  */
+
+export { BATCH_DIRECTORIES_NAME } from './file-batch-directories.ts'
 export {
   BATCH_JOURNAL_NAME,
   FileBatchJournalStore,

@@ -9,7 +9,7 @@ import { errorCode, toTargetError } from './fs-errors.ts'
 import { lstatOrUndefined as probe } from './probe.ts'
 import { windowsNameProblem } from './windows-names.ts'
 
-// The batch journal, lock and staging directory all start with this.
+// The batch journal, lock, staging directory and directory record all start with this.
 const BATCH_FILES_PREFIX = '.resumable-batch.'
 
 /**
@@ -115,6 +115,12 @@ export interface ResolveInsideOptions {
    * real path under the root: a batch removes those still empty when it ends (FileBatchStaging).
    */
   readonly onCreated?: (directory: string) => void
+  /**
+   * Told each directory just before this call tries to create it (a real path under the root),
+   * so a record of it can outlive a kill between the two (FileBatchStaging). It may then exist
+   * already (another call made it first) or not at all (the `mkdir` failed).
+   */
+  readonly onCreating?: (directory: string) => void
 }
 
 /**
@@ -176,6 +182,7 @@ export async function resolveInside(
     const next = join(dir, segment)
     let info = lstatOrUndefined(next)
     if (!info && create) {
+      options.onCreating?.(next)
       const made = await mkdir(next).then(
         () => true,
         (error: unknown) => {

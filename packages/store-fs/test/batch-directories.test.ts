@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readdir, readFile, realpath, rm, symlink } from 'node:fs/promises'
+import {
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  realpath,
+  rm,
+  symlink,
+  writeFile,
+} from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -94,7 +103,7 @@ describe('CreatedDirectories', () => {
   it('removes the deepest first, keeps a non-empty one, and never follows a symlink put in the way', async () => {
     const base = await mkdtemp(join(root, 'unit-'))
     const outside = await mkdtemp(join(root, 'outside-'))
-    const record = new CreatedDirectories()
+    const record = new CreatedDirectories(base)
     for (const dir of ['a', 'a/b', 'a/b/c', 'full', 'swapped', 'swapped/inner']) {
       await mkdir(join(base, dir))
       record.add(join(base, dir))
@@ -108,5 +117,88 @@ describe('CreatedDirectories', () => {
     assert.deepEqual(removed, [join(base, 'a/b/c'), join(base, 'a/b'), join(base, 'a')])
     assert.deepEqual((await readdir(base)).sort(), ['full', 'swapped'])
     assert.ok(existsSync(join(outside, 'inner')), 'nothing removed through the symlink')
+  })
+})
+
+const RECORD = '.resumable-batch.dirs'
+const unused = transportOf(new Map(), 'unused')
+/** Makes the parent directories of `key` under `dest`, as a batch does before the object's GET. */
+const prepare = (dest: string, key: string, staging: FileBatchStaging) =>
+  fileBatchObject(dest, key.split('/'), unused, { key, staging })
+
+describe('directories a killed batch run created', () => {
+  it('removeLeftovers removes the nested ones still empty and their record; a pre-existing empty one and a non-empty one stay', async () => {
+    const dest = await mkdtemp(join(root, 'killed-'))
+    await mkdir(join(dest, 'mine'))
+    const staging = await FileBatchStaging.open(dest)
+    await prepare(dest, 'a/b/file.bin', staging)
+    await prepare(dest, 'kept/file.bin', staging)
+    await prepare(dest, 'mine/file.bin', staging)
+    await writeFile(join(dest, 'kept/user.txt'), 'the user put this here')
+    // Killed: no close. The lock names this process, which the next taker treats as gone.
+    const removedDirectories: string[] = []
+    const names = await FileBatchStaging.removeLeftovers(dest, {
+      onDirectoryRemoved: (path) => removedDirectories.push(path),
+    })
+    assert.deepEqual((await readdir(dest)).sort(), ['kept', 'mine'])
+    assert.deepEqual(await readdir(join(dest, 'kept')), ['user.txt'])
+    assert.deepEqual(await readdir(join(dest, 'mine')), [])
+    assert.deepEqual(removedDirectories, ['a/b', 'a'])
+    assert.ok(names.includes(RECORD), names.join(', '))
+  })
+
+  it('a rerun appends to the killed run’s record and its close removes both runs’ empty directories', async () => {
+    const dest = await mkdtemp(join(root, 'rerun-'))
+    await prepare(dest, 'c/d/file.bin', await FileBatchStaging.open(dest))
+    // Killed; the rerun takes over the lock and makes its own directory.
+    const rerun = await FileBatchStaging.open(dest)
+    await prepare(dest, 'e/file.bin', rerun)
+    assert.equal(await readFile(join(dest, RECORD), 'utf8'), 'c\nc/d\ne\n')
+    await rerun.close()
+    assert.deepEqual(await readdir(dest), [])
+  })
+
+  it('a torn last line is ignored, and cut off before the next run appends', async () => {
+    const dest = await mkdtemp(join(root, 'torn-'))
+    await mkdir(join(dest, 'to'))
+    // What a power cut while appending `top` can leave: a last line with no newline, naming another directory.
+    await writeFile(join(dest, RECORD), 'c\nto')
+    const staging = await FileBatchStaging.open(dest)
+    await prepare(dest, 'z/file.bin', staging)
+    assert.equal(await readFile(join(dest, RECORD), 'utf8'), 'c\nz\n')
+    await staging.close()
+    assert.deepEqual(await readdir(dest), ['to'])
+  })
+
+  it('hostile record lines (`..`, absolute, a symlink to outside, empty segments, NUL, backslash) remove nothing outside', async () => {
+    const base = await mkdtemp(join(root, 'hostile-'))
+    const dest = join(base, 'dest')
+    for (const dir of ['dest/ok', 'dest/a/b', 'x', 'abs', 'out/inner'])
+      await mkdir(join(base, dir), { recursive: true })
+    await symlink(join(base, 'out'), join(dest, 'link'))
+    const lines = [
+      '../x',
+      join(base, 'abs'),
+      'link/inner',
+      'link',
+      'a//b',
+      'a/b/',
+      'a/./b',
+      'ok\0',
+      'a\\b',
+      '..\\x',
+      'ok',
+    ]
+    await writeFile(join(dest, RECORD), `${lines.join('\n')}\n`)
+    const removedDirectories: string[] = []
+    await FileBatchStaging.removeLeftovers(dest, {
+      onDirectoryRemoved: (path) => removedDirectories.push(path),
+    })
+    // `ok` shows the record was read; nothing else it names is a plain path to a real directory inside.
+    assert.deepEqual(removedDirectories, ['ok'])
+    assert.deepEqual((await readdir(base)).sort(), ['abs', 'dest', 'out', 'x'])
+    assert.deepEqual(await readdir(join(base, 'out')), ['inner'])
+    assert.deepEqual((await readdir(dest)).sort(), ['a', 'link'])
+    assert.deepEqual(await readdir(join(dest, 'a')), ['b'])
   })
 })

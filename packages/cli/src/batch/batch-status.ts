@@ -85,8 +85,10 @@ export async function runBatchStatus(
 
 /**
  * `resumable cancel <dir>` for a batch: removes the journal and every object's partial file,
- * checkpoint and stale lock. Completed files are never touched. Refuses (exit 75) while a live
- * process downloads into the directory; exit 3 when there was nothing to remove.
+ * checkpoint and stale lock, then the directories the batch's runs created that are empty now
+ * (their record says which: never one of the user's). Completed files are never touched.
+ * Refuses (exit 75) while a live process downloads into the directory; exit 3 when there was
+ * nothing to remove.
  */
 export async function runBatchCancel(
   cmd: DestinationCommand,
@@ -116,20 +118,26 @@ export async function runBatchCancel(
     await unlink(join(dir, file)).catch(() => undefined)
     removed.push(file)
   }
-  removed.push(...(await FileBatchStaging.removeLeftovers(dir)))
+  // After the partial files and checkpoints: the directories that held only those are empty now.
+  const directories: string[] = []
+  removed.push(
+    ...(await FileBatchStaging.removeLeftovers(dir, {
+      onDirectoryRemoved: (path) => directories.push(path),
+    })),
+  )
   const hadJournal = (await journal.load()) !== undefined
   // Also when there is none: remove() takes the temporary file of a save a kill cut short.
   await journal.remove()
   if (hadJournal) removed.push(relative(dir, journal.path))
-  if (removed.length === 0) {
+  if (removed.length === 0 && directories.length === 0) {
     say(cli, cmd, { state: 'none', destination: dir, removed }, `nothing to cancel in ${dir}`)
     return ExitCode.nothingToCancel
   }
   say(
     cli,
     cmd,
-    { state: 'cancelled', destination: dir, removed },
-    `cancelled the batch in ${dir}: removed ${removed.length} file(s) (the journal, partial files, checkpoints); completed files kept`,
+    { state: 'cancelled', destination: dir, removed, removedDirectories: directories },
+    `cancelled the batch in ${dir}: removed ${removed.length} file(s) (the journal, partial files, checkpoints) and ${directories.length} empty director${directories.length === 1 ? 'y' : 'ies'} the batch made; completed files kept`,
   )
   return ExitCode.ok
 }
