@@ -385,6 +385,24 @@ describe('resumable status / cancel <batch dir>', () => {
   })
 })
 
+describe('resumable cancel <batch dir> after a kill during a checkpoint save', () => {
+  it("removes the checkpoint's temporary copy (.<name>.resumable.json.tmp) with the partial file", async () => {
+    put('b8t', 'c/done.txt', 'done')
+    const dest = join(dir, 'cancel-tmp')
+    assert.equal(await main(s3('s3://b8t/c/', dest, '--recursive'), env().cli), 0)
+    await mkdir(join(dest, 'sub'))
+    await writeFile(join(dest, 'sub', 'half.bin.resumable-part'), 'half')
+    await writeFile(join(dest, 'sub', 'half.bin.resumable.json'), '{}')
+    await writeFile(join(dest, 'sub', '.half.bin.resumable.json.tmp'), '{"torn')
+    const status = env()
+    assert.equal(await main(['status', dest, '--json'], status.cli), 0)
+    assert.equal(JSON.parse(status.out.join('')).objectsInProgress, 1, 'one object, not two')
+    const cancel = env()
+    assert.equal(await main(['cancel', dest], cancel.cli), 0, cancel.text())
+    assert.deepEqual(await tree(dest), ['done.txt'])
+  })
+})
+
 describe('one batch process per directory', () => {
   it('a second batch into a directory a live batch holds exits 75 and touches nothing; status names it, cancel refuses', async () => {
     put('b9', 'd/one.txt', 'one')

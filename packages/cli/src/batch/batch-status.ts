@@ -155,9 +155,12 @@ async function leftovers(dir: string): Promise<Leftovers> {
       if (entry.isDirectory()) {
         if (rel !== BATCH_STAGING_NAME) await walk(rel)
       } else if (entry.isFile()) {
-        const suffix = [TEMP_SUFFIX, CHECKPOINT_SUFFIX, LOCK_SUFFIX].find((s) =>
-          entry.name.endsWith(s),
-        )
+        const suffix = [
+          TEMP_SUFFIX,
+          CHECKPOINT_SUFFIX,
+          `${CHECKPOINT_SUFFIX}.tmp`,
+          LOCK_SUFFIX,
+        ].find((s) => entry.name.endsWith(s))
         if (suffix === undefined) continue
         // A checkpoint's temporary copy is `.<name>.resumable.json.tmp`.
         const object = rel
