@@ -182,8 +182,11 @@ export async function fetchSegment(
         ctx.counters.fetchedBytes += chunk.length
         if (ctx.limiter) await ctx.limiter.take(chunk.length, attempt.signal)
         if (gather) {
-          held.push(chunk)
+          // Kept before it is held: a keep() that throws (the wire already let the body go)
+          // must not leave a chunk in `held` that `buffered` does not count, which the next
+          // write would put in the file and the CRC beyond the bytes recorded as written.
           if (keep) kept.push(keep(chunk))
+          held.push(chunk)
           buffered += chunk.length
           if (buffered >= limit) await flush()
         } else {

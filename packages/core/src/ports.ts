@@ -93,7 +93,8 @@ export interface ReadResponse {
   /**
    * With `chunksLent`: keeps the memory of `chunk` (the chunk just read, or part of it) from
    * reuse until the returned function is called, so the engine can hand it to a gather write
-   * instead of copying it. Absent: lent chunks are copied.
+   * instead of copying it; it may throw once the body was let go (an abort), and the read then
+   * fails. Absent: lent chunks are copied.
    */
   readonly keep?: (chunk: Uint8Array) => () => void
 }

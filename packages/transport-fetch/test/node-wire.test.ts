@@ -11,6 +11,8 @@ import type { WireResponse } from '../src/wire/wire.ts'
 
 const bytes = makeBytes(1024 * 1024 + 7)
 const gzipped = gzipSync(bytes.subarray(0, 4096))
+/** Bytes of `/trickle`, sent 2 KiB at a time. */
+const TRICKLE = 512 * 1024
 
 interface TestServer {
   readonly url: string
@@ -110,6 +112,16 @@ describe('nodeWire against a loopback node:http server', () => {
         res.statusCode = 301
         res.setHeader('location', `${base}/loop`)
         res.end()
+      } else if (path === '/trickle') {
+        // Small writes with pauses between: the client reads the body a few KiB at a time.
+        res.setHeader('content-length', TRICKLE)
+        req.socket.setNoDelay(true)
+        const send = (at: number): void => {
+          if (at >= TRICKLE || res.destroyed) return void res.end()
+          res.write(bytes.subarray(at, at + 2048))
+          setTimeout(() => send(at + 2048), 1)
+        }
+        send(0)
       } else if (path === '/drop' || path === '/hold') {
         res.setHeader('content-length', bytes.length)
         res.write(bytes.subarray(0, 65536))
@@ -150,17 +162,42 @@ describe('nodeWire against a loopback node:http server', () => {
     assert.ok(first.buffer instanceof SharedArrayBuffer)
     let length = first.length
     for (let read = await reader.next(); !read.done; read = await reader.next()) {
-      assert.notEqual(
-        read.value.buffer,
-        first.buffer,
-        'a later piece was read into the kept memory',
-      )
-      length += read.value.length
+      const { buffer, byteOffset, length: n } = read.value
+      const overlaps =
+        buffer === first.buffer &&
+        byteOffset < first.byteOffset + first.length &&
+        first.byteOffset < byteOffset + n
+      assert.ok(!overlaps, 'a later piece was read into the kept memory')
+      length += n
     }
     assert.equal(length, bytes.length)
     assert.deepEqual(first, copy)
     release()
     release()
+  })
+
+  it('pieces kept from a body read a few KiB at a time share slabs (one per 96 KiB or more kept), and stay intact', async () => {
+    const response = await nodeWire().send({
+      method: 'GET',
+      url: `${server.url}/trickle`,
+      headers: {},
+    })
+    const keep = response.keep
+    assert.ok(keep, 'the Node wire offers keep()')
+    const reader = (response.body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]()
+    const held: Uint8Array[] = []
+    const releases: (() => void)[] = []
+    // As the engine does with a gather Target: every piece kept until the write buffer is full.
+    for (let read = await reader.next(); !read.done; read = await reader.next()) {
+      held.push(read.value)
+      releases.push(keep(read.value))
+    }
+    assert.deepEqual(new Uint8Array(Buffer.concat(held)), bytes.subarray(0, TRICKLE))
+    assert.ok(held.length >= 16, `the body came in small reads (${held.length} pieces)`)
+    // 128 KiB slabs, each filled to at least 96 KiB before the next is taken: 512 KiB fit in 6.
+    const slabs = new Set(held.map((piece) => piece.buffer)).size
+    assert.ok(slabs <= 6, `${slabs} slabs pinned by ${held.length} kept pieces of ${TRICKLE} bytes`)
+    for (const release of releases) release()
   })
 
   it('keep() refuses a chunk other than the piece last handed out', async () => {

@@ -6,6 +6,12 @@ import type { ProxyEndpoint } from './proxy.ts'
 
 /** Bytes the kernel copies into per read: one slab. 128 KiB reads a loopback socket in few calls. */
 const SLAB_BYTES = 128 * 1024
+/**
+ * Least room a lent slab must have left for the next read to go after its lent bytes. A reader
+ * may keep pieces until a whole write buffer has gathered: were every read to start a slab, reads
+ * of a few KiB (TLS records, a slow link) would pin 128 KiB each, up to 8 MiB or more per MiB held.
+ */
+const MIN_READ_BYTES = 32 * 1024
 /** Where a slab goes back once no view of it is held: the connection that read into it. */
 export interface SlabHome {
   returnSlab(slab: Slab): void
@@ -13,7 +19,8 @@ export interface SlabHome {
 
 /**
  * Memory a socket reads into. While a reader holds a view of it (`lent > 0`) the next read goes
- * to another slab, so a view stays valid until its reader lets go, whatever the socket does.
+ * after the lent bytes or to another slab, so a view stays valid until its reader lets go,
+ * whatever the socket does.
  */
 export class Slab {
   // Shared memory: a body chunk kept by its reader (`keep`) can be written by another thread
@@ -33,8 +40,9 @@ export class Slab {
 
 /**
  * A connection's slabs: each one it made is kept for a later read, none is dropped. A connection
- * needs only a handful at once (an exchange lends at most four, and one that ended with pieces
- * still unread keeps its slabs while the connection already carries the next request), and a
+ * needs only a handful at once (an exchange lends at most four, a reader that keeps pieces holds
+ * about one per 96 KiB it keeps, and an exchange that ended with pieces still unread keeps its
+ * slabs while the connection already carries the next request), and a
  * dropped slab was 128 KiB of garbage that only a full collection frees: keeping three spares,
  * a 4 GiB download's array buffers grew from 13 to 25 MiB (BENCHMARKS.md).
  */
@@ -63,8 +71,8 @@ export class SlabStock {
 
 /** What a connection hands its bytes and its end to: the exchange in progress. */
 export interface ConnectionReader {
-  /** `length` new bytes at the start of `slab`; false pauses the socket until `resume()`. */
-  receive(slab: Slab, length: number): boolean
+  /** `length` new bytes at `at` in `slab`; false pauses the socket until `resume()`. */
+  receive(slab: Slab, at: number, length: number): boolean
   /** The server closed, or the socket failed (`error`). */
   closed(error: Error | undefined): void
 }
@@ -144,6 +152,8 @@ export class Http1Connection implements SlabHome {
   uses = 0
   readonly #slabs = new SlabStock()
   #slab: Slab
+  /** Where in `#slab` the next read goes: bytes before it may be lent. */
+  #at = 0
   #reader: ConnectionReader | undefined
   #closed = false
   #idleTimer: ReturnType<typeof setTimeout> | undefined
@@ -318,9 +328,14 @@ export class Http1Connection implements SlabHome {
   }
 
   #nextBuffer(): Uint8Array {
-    // The slab just read into is lent to a reader: the next read must not overwrite it.
-    if (this.#slab.lent > 0) this.#slab = this.#slabs.take(this)
-    return this.#slab.bytes
+    // Bytes of the slab just read into are lent to a reader: the next read must not overwrite
+    // them. It goes after them while the slab has room, else to another slab.
+    if (this.#slab.lent === 0) this.#at = 0
+    else if (SLAB_BYTES - this.#at < MIN_READ_BYTES) {
+      this.#slab = this.#slabs.take(this)
+      this.#at = 0
+    }
+    return this.#slab.bytes.subarray(this.#at)
   }
 
   #receive(length: number): boolean {
@@ -330,7 +345,9 @@ export class Http1Connection implements SlabHome {
       this.destroy()
       return false
     }
-    return reader.receive(this.#slab, length)
+    const at = this.#at
+    this.#at += length
+    return reader.receive(this.#slab, at, length)
   }
 
   /** A chunk of a socket read without `onread` (TLS in a tunnel), copied into slabs. */

@@ -82,12 +82,12 @@ export class Http1Exchange implements ConnectionReader {
     })
   }
 
-  receive(slab: Slab, length: number): boolean {
+  receive(slab: Slab, at: number, length: number): boolean {
     if (this.#failure) return false
     this.answered = true
     this.#slab = slab
     try {
-      this.#parser.feed(slab.bytes.subarray(0, length))
+      this.#parser.feed(slab.bytes.subarray(at, at + length))
     } catch (error) {
       // Bytes after a complete response only cost the connection, not the response.
       if (this.#ended) this.#connection.destroy()
