@@ -1,7 +1,8 @@
 // bench:compare's nginx section (issue 13): a real server that is not ours. Debian's nginx on a
 // loopback port (sendfile on) serves a generated random file; every contender writes it to disk;
 // rounds alternate; medians; ratios vs rclone and curl; user/sys CPU per GiB and peak RSS from
-// GNU time. Then the per-connection cap case (nginx limit_rate) against aria2c, and the same cap
+// GNU time. The same table over HTTPS (what OSS and S3 speak; skipped without openssl). Then the
+// per-connection cap case (nginx limit_rate) against aria2c, and the same cap
 // with one connection in five a straggler.
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
@@ -48,7 +49,11 @@ function pairedRatio(a: readonly Sample[], b: readonly Sample[]): number | undef
   return ratios.length ? median(ratios) : undefined
 }
 
-function contenders(s: NginxSectionSettings, url: string, path: string): Contender[] {
+/**
+ * The loopback table's contenders for `url`; over HTTPS each tool trusts `ca`, the CA made for
+ * the run (the runtimes through NODE_EXTRA_CA_CERTS / DENO_CERT, set by the caller).
+ */
+function contenders(s: NginxSectionSettings, url: string, path: string, ca?: string): Contender[] {
   const out = (name: string) => join(s.dir, `nginx-${name.replace(/\W+/g, '-')}.bin`)
   const library = (name: string, wire: 'node' | 'fetch'): Contender => {
     const output = out(name)
@@ -92,11 +97,11 @@ function contenders(s: NginxSectionSettings, url: string, path: string): Contend
     list.push({
       name: 'curl',
       command: 'curl',
-      args: ['-sS', '-o', output, `${url}${path}`],
+      args: ['-sS', ...(ca ? ['--cacert', ca] : []), '-o', output, `${url}${path}`],
       output,
     })
   } else console.log('curl not installed: skipped')
-  if (has('aria2c')) list.push(aria2(s, 'aria2c -x8 -s8 -k8M', `${url}${path}`, 8))
+  if (has('aria2c')) list.push(aria2(s, 'aria2c -x8 -s8 -k8M', `${url}${path}`, 8, ca))
   else console.log('aria2c not installed: skipped')
   if (has('rclone')) {
     const into = join(s.dir, 'rclone')
@@ -113,6 +118,7 @@ function contenders(s: NginxSectionSettings, url: string, path: string): Contend
         into,
         '--multi-thread-streams',
         '8',
+        ...(ca ? ['--ca-cert', ca] : []),
       ],
       output: join(into, path.slice(1)),
     })
@@ -137,7 +143,13 @@ function contenders(s: NginxSectionSettings, url: string, path: string): Contend
   return list
 }
 
-function aria2(s: NginxSectionSettings, name: string, url: string, n: number): Contender {
+function aria2(
+  s: NginxSectionSettings,
+  name: string,
+  url: string,
+  n: number,
+  ca?: string,
+): Contender {
   const file = `nginx-aria2-${n}.bin`
   return {
     name,
@@ -149,6 +161,7 @@ function aria2(s: NginxSectionSettings, name: string, url: string, n: number): C
       '-k8M',
       '--file-allocation=none',
       '--allow-overwrite=true',
+      ...(ca ? [`--ca-certificate=${ca}`] : []),
       '-d',
       s.dir,
       '-o',
@@ -159,8 +172,13 @@ function aria2(s: NginxSectionSettings, name: string, url: string, n: number): C
   }
 }
 
-async function loopbackTable(s: NginxSectionSettings, url: string, crc: string): Promise<void> {
-  const list = contenders(s, url, '/object.bin')
+async function loopbackTable(
+  s: NginxSectionSettings,
+  url: string,
+  crc: string,
+  ca?: string,
+): Promise<void> {
+  const list = contenders(s, url, '/object.bin', ca)
   const samples = await rounds(list, s.runs, crc)
   const of = (name: string) => samples.get(name) ?? []
   const rclone = of(RCLONE)
@@ -168,7 +186,7 @@ async function loopbackTable(s: NginxSectionSettings, url: string, crc: string):
   const rcloneSynced = of(`${RCLONE} + sync`)
   const gib = s.mib / 1024
   console.log(
-    `\n### nginx on loopback, ${s.mib} MiB written under ${s.dir} (median of ${s.runs})\n`,
+    `\n### nginx on loopback${ca ? ' over HTTPS (TLS, a certificate from a CA made for the run)' : ''}, ${s.mib} MiB written under ${s.dir} (median of ${s.runs})\n`,
   )
   console.log(
     row([
@@ -307,6 +325,24 @@ async function unevenTable(s: NginxSectionSettings, url: string, crc: string): P
   }
 }
 
+/** Runs `body` with every runtime's child trusting `caFile` (Node and Bun, Deno). */
+async function withTrusted(caFile: string, body: () => Promise<void>): Promise<void> {
+  const saved = { node: process.env.NODE_EXTRA_CA_CERTS, deno: process.env.DENO_CERT }
+  process.env.NODE_EXTRA_CA_CERTS = caFile
+  process.env.DENO_CERT = caFile
+  try {
+    await body()
+  } finally {
+    for (const [name, value] of [
+      ['NODE_EXTRA_CA_CERTS', saved.node],
+      ['DENO_CERT', saved.deno],
+    ] as const) {
+      if (value === undefined) delete process.env[name]
+      else process.env[name] = value
+    }
+  }
+}
+
 /** Runs the nginx tables, or says why not. */
 export async function nginxSection(s: NginxSectionSettings): Promise<void> {
   if (!nginxBinary) {
@@ -316,9 +352,15 @@ export async function nginxSection(s: NginxSectionSettings): Promise<void> {
     return
   }
   console.log(`\nnginx: ${spawnSync(nginxBinary, ['-v']).stderr.toString().trim()}`)
-  const loop = await startNginx({ 'object.bin': s.mib })
+  const loop = await startNginx({ 'object.bin': s.mib }, undefined, { tls: true })
   try {
-    await loopbackTable(s, loop.url, loop.crcs['object.bin'] as string)
+    const crc = loop.crcs['object.bin'] as string
+    await loopbackTable(s, loop.url, crc)
+    // What OSS and S3 speak: the same GiB over TLS.
+    if (loop.tlsUrl && loop.caFile)
+      await withTrusted(loop.caFile, () =>
+        loopbackTable(s, loop.tlsUrl as string, crc, loop.caFile),
+      )
   } finally {
     await loop.stop()
   }

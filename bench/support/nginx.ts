@@ -19,6 +19,10 @@ export const nginxBinary = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => exi
 export interface Nginx {
   /** `http://127.0.0.1:<port>` */
   readonly url: string
+  /** `https://127.0.0.1:<port>`, the same files over TLS, when asked for and openssl could make a certificate. */
+  readonly tlsUrl?: string
+  /** The CA certificate (PEM) that signed `tlsUrl`'s, for the clients to trust. */
+  readonly caFile?: string
   /** CRC-64/XZ of each file, by name, as a decimal string. */
   readonly crcs: Record<string, string>
   /** Stops nginx and removes its config directory (the cached files stay). */
@@ -50,6 +54,51 @@ async function randomFile(mib: number): Promise<{ path: string; crc: string }> {
   return { path, crc: String(crc) }
 }
 
+/**
+ * A certificate for 127.0.0.1 signed by a CA made for the run, both with openssl in `dir`, and a
+ * free port for it; or undefined (with a message) when openssl is missing or fails. Not one
+ * self-signed certificate: Deno's TLS refuses a CA certificate as the server's own.
+ */
+async function testCertificate(
+  dir: string,
+): Promise<{ port: number; ca: string; cert: string; key: string } | undefined> {
+  const file = (name: string) => join(dir, name)
+  await writeFile(file('leaf.ext'), 'subjectAltName=IP:127.0.0.1\n')
+  const steps = [
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=resumable bench CA',
+    ],
+    ['-keyout', file('ca.key'), '-out', file('ca.pem')],
+    ['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1'],
+    ['-keyout', file('key.pem'), '-out', file('leaf.csr')],
+    ['x509', '-req', '-in', file('leaf.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key')],
+    ['-CAcreateserial', '-days', '1', '-extfile', file('leaf.ext'), '-out', file('cert.pem')],
+  ]
+  for (let i = 0; i < steps.length; i += 2) {
+    const made = spawnSync('openssl', [...(steps[i] ?? []), ...(steps[i + 1] ?? [])])
+    if (made.status !== 0) {
+      console.log(
+        'openssl could not make a certificate (Debian: apt-get install openssl): HTTPS table skipped',
+      )
+      return undefined
+    }
+  }
+  return {
+    port: await freePort(),
+    ca: file('ca.pem'),
+    cert: file('cert.pem'),
+    key: file('key.pem'),
+  }
+}
+
 async function freePort(): Promise<number> {
   const server = createServer()
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -68,6 +117,7 @@ async function freePort(): Promise<number> {
 export async function startNginx(
   files: Readonly<Record<string, number>>,
   capBytesPerSecond?: number,
+  options: { readonly tls?: boolean } = {},
 ): Promise<Nginx> {
   if (!nginxBinary) throw new Error('nginx is not installed')
   const dir = await mkdtemp(join(tmpdir(), 'resumable-nginx-'))
@@ -83,6 +133,7 @@ export async function startNginx(
     spawnSync('ln', ['-s', path, join(www, 'uneven', name)])
   }
   const port = await freePort()
+  const tls = options.tls ? await testCertificate(dir) : undefined
   const conf = `
 daemon off;
 worker_processes 1;
@@ -108,6 +159,7 @@ http {
     ${capBytesPerSecond ? `location /cap/ { limit_rate ${capBytesPerSecond}; }` : ''}
     ${capBytesPerSecond ? 'location /uneven/ { limit_rate $uneven_rate; }' : ''}
   }
+  ${tls ? `server { listen 127.0.0.1:${tls.port} ssl; ssl_certificate ${tls.cert}; ssl_certificate_key ${tls.key}; root ${www}; }` : ''}
 }
 `
   await writeFile(join(dir, 'nginx.conf'), conf)
@@ -126,6 +178,7 @@ http {
   }
   return {
     url,
+    ...(tls ? { tlsUrl: `https://127.0.0.1:${tls.port}`, caFile: tls.ca } : {}),
     crcs,
     async stop() {
       child.kill('SIGQUIT')
