@@ -112,6 +112,14 @@ describe('http: store error classification', () => {
     assert.equal(answer(403, undefined)().error.kind, 'forbidden')
     assert.match(answer(301, undefined)().error.message, /region or endpoint/)
   })
+
+  it('a 304 is not worded as a redirect: it says a cache or proxy answered a request that was not conditional', () => {
+    const { error } = answer(304, undefined)()
+    assert.doesNotMatch(error.message, /redirect/)
+    assert.match(error.message, /304 Not Modified/)
+    assert.match(error.message, /cache or proxy/)
+    assert.equal(error.retryable, false)
+  })
 })
 
 describe('http: network failures', () => {

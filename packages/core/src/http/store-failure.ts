@@ -146,6 +146,10 @@ export function storeFailure(
     reason = `the local clock is more than 15 minutes off ${store}'s: fix the clock${context.clockAdvice ?? ''}`
   } else if (code !== undefined && EXPIRED_TOKEN_CODES.has(code)) {
     retryable = context.rotatingCredentials
+  } else if (status === 304) {
+    // Not a redirect: an answer to If-None-Match / If-Modified-Since, which no request here sends.
+    reason +=
+      ' (304 Not Modified to a request that was not conditional: a cache or proxy between here and the server answered instead of it)'
   } else if (status === 0 || (status >= 300 && status < 400)) {
     // 0 is a browser's opaque redirect under `redirect: 'manual'`.
     const to = redirectOrigin(head.header('location'), context.url)
