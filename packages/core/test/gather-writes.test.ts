@@ -17,6 +17,8 @@ const KiB = 1024
 class GatherTarget extends MemoryTarget implements Target {
   gathered = 0
   single = 0
+  /** The memory of every chunk handed to writeChunks. */
+  readonly gatheredFrom = new Set<ArrayBufferLike>()
   override write(offset: number, data: Uint8Array): Promise<void> {
     this.single++
     return super.write(offset, data)
@@ -25,6 +27,7 @@ class GatherTarget extends MemoryTarget implements Target {
     this.gathered++
     let at = offset
     for (const chunk of chunks) {
+      this.gatheredFrom.add(chunk.buffer)
       await super.write(at, chunk)
       at += chunk.length
     }
@@ -59,10 +62,20 @@ function lending(inner: Transport): Transport {
   }
 }
 
-/** How many chunks the engine kept, and how many of those it let go. */
+/** How many chunks the engine kept, how many of those it let go, and the blocks lent. */
 interface KeepCounts {
   kept: number
   released: number
+  readonly blocks: Set<ArrayBufferLike>
+}
+
+/** A 700 KiB object, a GatherTarget for it, and zeroed keep counts. */
+function keptSetup() {
+  const object = makeObject(700 * KiB + 5)
+  const base = setup(object)
+  const target = new GatherTarget('/dest/file.bin', { volume: base.volume })
+  const counts: KeepCounts = { kept: 0, released: 0, blocks: new Set() }
+  return { object, base, target, counts }
 }
 
 /**
@@ -92,6 +105,7 @@ function keeping(inner: Transport, counts: KeepCounts, refuse?: number): Transpo
             const piece = chunk.subarray(at, at + 48 * KiB)
             if (current && !kept.has(current)) recycle(current)
             current = free.pop() ?? new Uint8Array(48 * KiB)
+            counts.blocks.add(current.buffer)
             current.set(piece)
             yield current.subarray(0, piece.length)
           }
@@ -131,10 +145,7 @@ describe('download into a Target with gather writes', () => {
   })
 
   it('keeps lent chunks it may keep (keep) and hands them to writeChunks uncopied; file and CRC exact, every one let go', async () => {
-    const object = makeObject(700 * KiB + 5)
-    const base = setup(object)
-    const target = new GatherTarget('/dest/file.bin', { volume: base.volume })
-    const counts = { kept: 0, released: 0 }
+    const { object, base, target, counts } = keptSetup()
     const result = await download(
       base.options({ target, transport: keeping(base.transport, counts) }),
     )
@@ -142,15 +153,14 @@ describe('download into a Target with gather writes', () => {
     assert.deepEqual(result.verification, { method: 'crc64xz', value: object.checksum })
     assert.ok(target.gathered > 0)
     assert.equal(target.single, 0)
+    // Uncopied: every chunk written is the transport's own lent memory.
+    for (const from of target.gatheredFrom) assert.ok(counts.blocks.has(from), 'a copied chunk')
     assert.ok(counts.kept > 0)
     assert.equal(counts.released, counts.kept)
   })
 
   it('a keep() that throws fails only that read: the retry leaves file and CRC exact, every kept chunk let go', async () => {
-    const object = makeObject(700 * KiB + 5)
-    const base = setup(object)
-    const target = new GatherTarget('/dest/file.bin', { volume: base.volume })
-    const counts = { kept: 0, released: 0 }
+    const { object, base, target, counts } = keptSetup()
     // The second chunk of the first part: the first is still held, unwritten, when it throws.
     const transport = keeping(base.transport, counts, 1)
     const result = await download(
@@ -170,8 +180,7 @@ describe('download into a Target with gather writes', () => {
   })
 
   it('lets go of every kept chunk when a write fails', async () => {
-    const object = makeObject(700 * KiB + 5)
-    const base = setup(object)
+    const { base, counts } = keptSetup()
     class FailingTarget extends GatherTarget {
       override async writeChunks(offset: number, chunks: readonly Uint8Array[]): Promise<void> {
         if (this.gathered === 1) throw new Error('disk gone')
@@ -179,7 +188,6 @@ describe('download into a Target with gather writes', () => {
       }
     }
     const target = new FailingTarget('/dest/file.bin', { volume: base.volume })
-    const counts = { kept: 0, released: 0 }
     await assert.rejects(
       download(
         base.options({ target, transport: keeping(base.transport, counts), concurrency: 1 }),

@@ -232,9 +232,7 @@ export class FetchTransport implements Transport {
       release: () => void response.discard(),
     })
     if (!response.chunksLent) return { body }
-    return response.keep
-      ? { body, chunksLent: true, keep: response.keep }
-      : { body, chunksLent: true }
+    return { body, chunksLent: true, ...(response.keep && { keep: response.keep }) }
   }
 
   #readHeaders(range: string | undefined, object: ObjectInfo): Headers {

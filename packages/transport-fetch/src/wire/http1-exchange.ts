@@ -149,13 +149,7 @@ export class Http1Exchange implements ConnectionReader {
    */
   keep(chunk: Uint8Array): () => void {
     const held = this.#held
-    if (held === undefined) throw new Error('keep() takes the piece last handed out, or part of it')
-    const { view } = held
-    if (
-      chunk.buffer !== view.buffer ||
-      chunk.byteOffset < view.byteOffset ||
-      chunk.byteOffset + chunk.length > view.byteOffset + view.length
-    ) {
+    if (held === undefined || !isWithin(chunk, held.view)) {
       throw new Error('keep() takes the piece last handed out, or part of it')
     }
     const { slab } = held
@@ -216,4 +210,13 @@ export class Http1Exchange implements ConnectionReader {
     if (outcome === 'closed') this.#connection.destroy()
     this.#onOutcome(outcome)
   }
+}
+
+/** True when `part` is a view of bytes inside `whole`. */
+function isWithin(part: Uint8Array, whole: Uint8Array): boolean {
+  return (
+    part.buffer === whole.buffer &&
+    part.byteOffset >= whole.byteOffset &&
+    part.byteOffset + part.length <= whole.byteOffset + whole.length
+  )
 }
