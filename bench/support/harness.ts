@@ -40,8 +40,13 @@ const here = new URL('.', import.meta.url).pathname
 const dist = join(here, '..', '.dist')
 
 /** Bundles the child scripts with esbuild, so contenders start as plain `node` (no loader, no tsx memory). */
-export function bundleChildren(): { runResumable: string; runSdk: string; mockServer: string } {
-  const names = ['run-resumable', 'run-sdk', 'mock-server']
+export function bundleChildren(): {
+  runResumable: string
+  runSdk: string
+  mockServer: string
+  runStages: string
+} {
+  const names = ['run-resumable', 'run-sdk', 'mock-server', 'run-stages']
   const result = spawnSync(
     join(here, '..', '..', 'node_modules', '.bin', 'esbuild'),
     [
@@ -60,12 +65,10 @@ export function bundleChildren(): { runResumable: string; runSdk: string; mockSe
     { stdio: 'inherit' },
   )
   if (result.status !== 0) throw new Error('esbuild failed to bundle the benchmark children')
-  const [runResumable, runSdk, mockServer] = names.map((n) => join(dist, `${n}.mjs`)) as [
-    string,
-    string,
-    string,
-  ]
-  return { runResumable, runSdk, mockServer }
+  const [runResumable, runSdk, mockServer, runStages] = names.map((n) =>
+    join(dist, `${n}.mjs`),
+  ) as [string, string, string, string]
+  return { runResumable, runSdk, mockServer, runStages }
 }
 
 /**
