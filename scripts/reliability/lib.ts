@@ -58,14 +58,17 @@ export function prng(seed: number): () => number {
   }
 }
 
-/** An environment for the CLI with no credentials inherited from whoever runs the campaign. */
+/**
+ * An environment for the CLI with no credentials inherited from whoever runs the campaign, and no
+ * lookup of the machine's AWS role (a campaign run on an EC2 instance must give the same answers).
+ */
 export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {}
   for (const [k, v] of Object.entries(process.env)) {
     if (v === undefined || /^(OSS_|AWS_|ALIBABA_|ALICLOUD_)/.test(k)) continue
     env[k] = v
   }
-  return { ...env, ...extra }
+  return { ...env, AWS_EC2_METADATA_DISABLED: 'true', ...extra }
 }
 
 /** A running `resumable` child process. */

@@ -1,20 +1,26 @@
 import type { Transport } from '@resumable/core'
+import type { CredentialsProvider } from '@resumable/transport-fetch'
 import { UsageError } from './command-line.ts'
-import type { AliOssFactory, SourceFlags } from './sources.ts'
+import { ecsRoleFromEnv, OSS_NEEDS_CREDENTIALS } from './oss-credentials.ts'
+import { type AliOssFactory, envCredentials, type SourceFlags } from './sources.ts'
 
-/** ali-oss's default `refreshSTSTokenInterval`; passed only to keep its constructor from warning. */
+/**
+ * ali-oss's default `refreshSTSTokenInterval`: how often it asks `refreshSTSToken` again. The ECS
+ * role's provider renews 15 minutes before expiry, so keys are never used closer to it than 10.
+ */
 const STS_REFRESH_INTERVAL_MS = 5 * 60_000
 
-/** Builds an ali-oss client and transport from flags and OSS_* credentials; ali-oss loads only when used. */
+/**
+ * Builds an ali-oss client and transport from flags and the environment's OSS_* (else
+ * ALIBABA_CLOUD_*) keys, else the ECS instance RAM role; ali-oss loads only when used.
+ */
 export function aliOssFactory(env: Readonly<Record<string, string | undefined>>): AliOssFactory {
   return async (source, flags: SourceFlags): Promise<Transport> => {
-    const accessKeyId = env.OSS_ACCESS_KEY_ID
-    const accessKeySecret = env.OSS_ACCESS_KEY_SECRET
-    if (!accessKeyId || !accessKeySecret) {
-      throw new UsageError(
-        'oss:// needs OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET in the environment (and OSS_SESSION_TOKEN for STS); --no-sign-request for a public-read bucket',
-      )
-    }
+    const keys = envCredentials(env, 'OSS')
+    const role = keys ? undefined : ecsRoleFromEnv(env)
+    if (!keys && !role) throw new UsageError(OSS_NEEDS_CREDENTIALS)
+    // ali-oss's constructor wants keys: the role's first ones, renewed through refreshSTSToken.
+    const first = keys ?? (await (role as CredentialsProvider)())
     const [{ default: OSS }, { createAliOssTransport }] = await Promise.all([
       import('ali-oss') as unknown as Promise<{
         default: new (options: Record<string, unknown>) => unknown
@@ -24,14 +30,15 @@ export function aliOssFactory(env: Readonly<Record<string, string | undefined>>)
     const endpoint = flags.endpoint
     const client = new OSS({
       bucket: source.bucket,
-      accessKeyId,
-      accessKeySecret,
-      ...(env.OSS_SESSION_TOKEN ? { stsToken: env.OSS_SESSION_TOKEN } : {}),
+      accessKeyId: first.accessKeyId,
+      accessKeySecret: first.secretAccessKey,
+      ...(first.sessionToken ? { stsToken: first.sessionToken } : {}),
       // Without either refresh option, ali-oss's constructor prints a console.warn about them,
       // which breaks --quiet and the --json event stream. The interval is read only when
-      // `refreshSTSToken` is a function, which it never is here: this is ali-oss's own default
-      // (5 minutes), so nothing changes but the silence. The token is used as given, never refreshed.
-      ...(env.OSS_SESSION_TOKEN ? { refreshSTSTokenInterval: STS_REFRESH_INTERVAL_MS } : {}),
+      // `refreshSTSToken` is a function: for the environment's token it is not (used as given),
+      // and the interval is only ali-oss's own default, so nothing changes but the silence.
+      ...(first.sessionToken ? { refreshSTSTokenInterval: STS_REFRESH_INTERVAL_MS } : {}),
+      ...(role ? { refreshSTSToken: () => aliOssKeys(role) } : {}),
       ...(flags.region
         ? { region: flags.region.startsWith('oss-') ? flags.region : `oss-${flags.region}` }
         : {}),
@@ -48,5 +55,17 @@ export function aliOssFactory(env: Readonly<Record<string, string | undefined>>)
         ...(flags.trafficLimit === undefined ? {} : { trafficLimit: flags.trafficLimit }),
       },
     )
+  }
+}
+
+/** The role's current keys in the shape ali-oss's `refreshSTSToken` must return. */
+async function aliOssKeys(
+  role: CredentialsProvider,
+): Promise<{ accessKeyId: string; accessKeySecret: string; stsToken: string | undefined }> {
+  const c = await role()
+  return {
+    accessKeyId: c.accessKeyId,
+    accessKeySecret: c.secretAccessKey,
+    stsToken: c.sessionToken,
   }
 }

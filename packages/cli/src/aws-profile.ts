@@ -63,8 +63,11 @@ export async function loadAwsProfile(env: Env): Promise<AwsProfile | undefined> 
   }
 }
 
-/** Asks the SDK provider once (concurrent parts share the answer), and again near expiry or after a failure. */
-function cached(
+/**
+ * Wraps an AWS SDK credential provider: asked once (concurrent parts share the answer), and again
+ * near expiry or after a failure.
+ */
+export function cached(
   provider: () => Promise<{
     accessKeyId: string
     secretAccessKey: string

@@ -114,10 +114,16 @@ Batches (--recursive or --manifest; rerun the same command to continue after Ctr
   status <dir> and cancel <dir> act on the batch (--checkpoint is refused there): cancel removes
   the journal, partial files and checkpoints, never a completed file. oss:// batches use the fetch transport unless --transport.
 
-Credentials: oss:// reads OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET, OSS_SESSION_TOKEN only.
+Credentials: oss:// reads OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET, OSS_SESSION_TOKEN, else
+ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN, else on
+an ECS instance the RAM role named by ALIBABA_CLOUD_ECS_METADATA (ALIBABA_CLOUD_ECS_METADATA_DISABLED,
+ALIBABA_CLOUD_IMDSV1_DISABLED: true or 1).
 s3:// reads AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN first, then the profile
 AWS_PROFILE (default "default") of ~/.aws/credentials and ~/.aws/config (AWS_SHARED_CREDENTIALS_FILE,
-AWS_CONFIG_FILE): keys, credential_process, SSO, assumed roles; region from the profile too.
+AWS_CONFIG_FILE): keys, credential_process, SSO, assumed roles; region from the profile too;
+then the machine's AWS role: web identity (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN), container
+credentials (AWS_CONTAINER_CREDENTIALS_FULL_URI / _RELATIVE_URI), EC2 instance metadata
+(AWS_EC2_METADATA_DISABLED=true skips it).
 
 Exit codes: 0 done (cancel: something was removed), 1 failed (progress kept when still valid;
 the message says when it was discarded, e.g. the object changed: the next run starts over; a

@@ -6,7 +6,9 @@ import {
   createUrlTransport,
 } from '@resumable/transport-fetch'
 import type { AwsProfile } from './aws-profile.ts'
+import type { AwsRoleLookup } from './aws-role-credentials.ts'
 import { UsageError } from './command-line.ts'
+import { ecsRoleFromEnv, OSS_NEEDS_CREDENTIALS } from './oss-credentials.ts'
 import { loadSseCustomerKey, SSE_C_KEY_ENV } from './sse-c-key.ts'
 import { type WireName, wireOption } from './wire-choice.ts'
 
@@ -146,7 +148,8 @@ export interface S3Access {
 /**
  * The endpoint, region and credentials of s3:// as the AWS CLI finds them: the environment first
  * (`AWS_*`, or `OSS_*` for an aliyuncs.com endpoint), then the shared files' profile (`AWS_PROFILE`,
- * its `region` too); none under --no-sign-request. A UsageError when there are no credentials.
+ * its `region` too), then the machine's role (web identity, container, EC2 instance metadata); none
+ * under --no-sign-request. A UsageError when there are no credentials.
  */
 export async function s3Access(
   flags: Pick<SourceFlags, 'endpoint' | 'region' | 'pathStyle' | 'noSignRequest'>,
@@ -162,11 +165,16 @@ export async function s3Access(
   // The AWS SDK's provider costs ~0.2 s to load: only when the files can tell something new.
   const profile =
     flags.noSignRequest || (fromEnv && region !== undefined) ? undefined : await awsProfile(env)
-  const credentials = flags.noSignRequest ? undefined : (fromEnv ?? profile?.credentials)
+  let credentials = flags.noSignRequest ? undefined : (fromEnv ?? profile?.credentials)
   if (!credentials && !flags.noSignRequest) {
-    throw new UsageError(
-      's3:// needs credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment (and AWS_SESSION_TOKEN for temporary credentials), or a profile in ~/.aws/credentials (AWS_PROFILE); --no-sign-request for a public bucket',
-    )
+    // The rest of the AWS default chain: the machine's role (EKS, ECS, EC2).
+    const role = await awsRoleCredentials(env, region ?? profile?.region)
+    if (!role.credentials) {
+      throw new UsageError(
+        `s3:// needs credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment (and AWS_SESSION_TOKEN for temporary credentials), or a profile in ~/.aws/credentials (AWS_PROFILE), or run where the machine has an AWS role: ${role.note}; --no-sign-request for a public bucket`,
+      )
+    }
+    credentials = role.credentials
   }
   return {
     endpoint,
@@ -181,12 +189,13 @@ export async function s3Access(
 export interface OssAccess {
   readonly region: string | undefined
   readonly endpoint: string | undefined
-  /** Undefined under --no-sign-request, and for ali-oss (it reads the environment itself). */
-  readonly credentials: EnvCredentials | undefined
+  /** Undefined under --no-sign-request, and for ali-oss (its factory reads the environment itself). */
+  readonly credentials: EnvCredentials | CredentialsProvider | undefined
 }
 
 /**
- * The region, endpoint and credentials of oss:// (`OSS_*` from the environment; none under
+ * The region, endpoint and credentials of oss:// (`OSS_*`, else `ALIBABA_CLOUD_*` from the
+ * environment, else the ECS instance RAM role named by `ALIBABA_CLOUD_ECS_METADATA`; none under
  * --no-sign-request), with the combinations OSS cannot serve refused as UsageErrors. Signed
  * requests over fetch — `--transport fetch`, or a listing (`forListing`), which always goes over
  * fetch — need the credentials; ali-oss reads them itself.
@@ -214,12 +223,8 @@ export function ossAccess(
   }
   if (flags.noSignRequest || (flags.transport !== 'fetch' && !forListing))
     return { region, endpoint, credentials: undefined }
-  const credentials = envCredentials(env, 'OSS')
-  if (!credentials) {
-    throw new UsageError(
-      'oss:// needs credentials: set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET in the environment (and OSS_SESSION_TOKEN for STS); --no-sign-request for a public-read bucket',
-    )
-  }
+  const credentials = envCredentials(env, 'OSS') ?? ecsRoleFromEnv(env)
+  if (!credentials) throw new UsageError(OSS_NEEDS_CREDENTIALS)
   return { region, endpoint, credentials }
 }
 
@@ -252,7 +257,10 @@ export function isIpOrLocalhost(host: string): boolean {
   )
 }
 
-/** `<PREFIX>_ACCESS_KEY_ID` and the secret (+ session token) from the environment, or undefined. */
+/**
+ * `<PREFIX>_ACCESS_KEY_ID` and the secret (+ session token) from the environment, or undefined;
+ * for `OSS`, Alibaba Cloud's `ALIBABA_CLOUD_*` trio when no `OSS_*` pair is set.
+ */
 export function envCredentials(
   env: Readonly<Record<string, string | undefined>>,
   prefix: 'AWS' | 'OSS',
@@ -291,15 +299,47 @@ function awsProfile(
   return profile
 }
 
+const rolesByEnv = new WeakMap<
+  Readonly<Record<string, string | undefined>>,
+  Promise<AwsRoleLookup>
+>()
+
+/** The machine's AWS role credentials, looked up once per environment (a batch asks per object). */
+function awsRoleCredentials(
+  env: Readonly<Record<string, string | undefined>>,
+  region: string | undefined,
+): Promise<AwsRoleLookup> {
+  let lookup = rolesByEnv.get(env)
+  if (!lookup) {
+    lookup = import('./aws-role-credentials.ts').then(({ lookUpAwsRoleCredentials }) =>
+      lookUpAwsRoleCredentials(env, region),
+    )
+    rolesByEnv.set(env, lookup)
+  }
+  return lookup
+}
+
 function readCredentials(
   env: Readonly<Record<string, string | undefined>>,
   prefix: 'AWS' | 'OSS',
 ): EnvCredentials | undefined {
+  const fromPrefix = credentialTrio(env, prefix)
+  // OSS_* first, as the library reads them: a shell that sets both keeps its OSS_* keys.
+  return prefix === 'OSS' ? (fromPrefix ?? credentialTrio(env, 'ALIBABA_CLOUD')) : fromPrefix
+}
+
+function credentialTrio(
+  env: Readonly<Record<string, string | undefined>>,
+  prefix: 'AWS' | 'OSS' | 'ALIBABA_CLOUD',
+): EnvCredentials | undefined {
   const accessKeyId = env[`${prefix}_ACCESS_KEY_ID`]?.trim()
   const secretAccessKey =
-    env[prefix === 'AWS' ? 'AWS_SECRET_ACCESS_KEY' : 'OSS_ACCESS_KEY_SECRET']?.trim()
+    env[prefix === 'AWS' ? 'AWS_SECRET_ACCESS_KEY' : `${prefix}_ACCESS_KEY_SECRET`]?.trim()
   if (!accessKeyId || !secretAccessKey) return undefined
-  const sessionToken = env[`${prefix}_SESSION_TOKEN`]?.trim()
+  const sessionToken =
+    env[
+      prefix === 'ALIBABA_CLOUD' ? 'ALIBABA_CLOUD_SECURITY_TOKEN' : `${prefix}_SESSION_TOKEN`
+    ]?.trim()
   return sessionToken
     ? { accessKeyId, secretAccessKey, sessionToken }
     : { accessKeyId, secretAccessKey }

@@ -17,7 +17,9 @@ export function fakeEnvironment(overrides: Partial<CliEnvironment> = {}) {
   const err: string[] = []
   const cli: CliEnvironment = {
     io: { out: (t) => void out.push(t), err: (t) => void err.push(t), isTTY: false, columns: 80 },
-    env: {},
+    // No lookup of the machine's AWS role (169.254.169.254): a test's answer must not depend on
+    // where it runs. A test that passes its own env decides for itself.
+    env: { AWS_EC2_METADATA_DISABLED: 'true' },
     stdoutSink: async () => {},
     files: async (): Promise<FilePlaces> => {
       throw new Error('files() was not expected in this test')

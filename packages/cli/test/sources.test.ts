@@ -54,7 +54,8 @@ describe('s3:// sources', () => {
   })
 
   it('without credentials names the environment variables and no library option', async () => {
-    const { cli, text } = fakeEnvironment()
+    // No role either: the EC2 metadata lookup would otherwise go to 169.254.169.254.
+    const { cli, text } = fakeEnvironment({ env: { AWS_EC2_METADATA_DISABLED: 'true' } })
     const args = ['get', 's3://bucket/k.bin', join(dir, 'none.bin'), '--endpoint', server.url]
     assert.equal(await main(args, cli), 2)
     assert.match(text(), /AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/)

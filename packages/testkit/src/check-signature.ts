@@ -4,6 +4,8 @@ import { hex, hmac, rfc3986, sha256Hex } from './web-crypto.ts'
 export interface MockCredentials {
   readonly accessKeyId: string
   readonly secretAccessKey: string
+  /** When set, every request must carry this STS token (header or presigned query), as OSS requires of an STS AccessKey. */
+  readonly sessionToken?: string
 }
 
 /** Sub-resources OSS V1 signs (Go SDK v2 `requiredSignedParametersMap`, the ones a GET/HEAD can carry). */
@@ -24,7 +26,8 @@ const V1_SUBRESOURCES = new Set([
 /**
  * Verifies a request's signature the way the store would: AWS SigV4 (`AWS4-HMAC-SHA256`), OSS V4
  * (`OSS4-HMAC-SHA256`) or OSS V1 (`OSS ak:sig`), in the Authorization header. Returns the OSS error
- * code to answer with, or undefined when the signature is valid.
+ * code to answer with, or undefined when the signature is valid (and carries the credentials'
+ * `sessionToken`, when they have one).
  */
 export async function checkSignature(
   request: Request,
@@ -32,7 +35,13 @@ export async function checkSignature(
   key: string,
   credentials: MockCredentials,
   now: () => number = Date.now,
-): Promise<'AccessDenied' | 'SignatureDoesNotMatch' | 'InvalidAccessKeyId' | undefined> {
+): Promise<
+  | 'AccessDenied'
+  | 'SignatureDoesNotMatch'
+  | 'InvalidAccessKeyId'
+  | 'InvalidSecurityToken'
+  | undefined
+> {
   const auth = request.headers.get('authorization') ?? ''
   const url = new URL(request.url)
   let id: string | undefined
@@ -47,7 +56,25 @@ export async function checkSignature(
     [id, valid] = await ossV4Query(request, url, bucket, key, credentials.secretAccessKey, now)
   else return 'AccessDenied'
   if (id !== credentials.accessKeyId) return 'InvalidAccessKeyId'
-  return valid ? undefined : 'SignatureDoesNotMatch'
+  if (!valid) return 'SignatureDoesNotMatch'
+  if (
+    credentials.sessionToken !== undefined &&
+    securityToken(request, url) !== credentials.sessionToken
+  )
+    return 'InvalidSecurityToken'
+  return undefined
+}
+
+/** The STS token a request carries: OSS or SigV4 header, or a presigned URL's query (V4 or V1 name). */
+function securityToken(request: Request, url: URL): string | null {
+  const q = url.searchParams
+  return (
+    request.headers.get('x-oss-security-token') ??
+    request.headers.get('x-amz-security-token') ??
+    q.get('x-oss-security-token') ??
+    q.get('x-amz-security-token') ??
+    q.get('security-token')
+  )
 }
 
 function queryPairs(url: URL): [string, string][] {

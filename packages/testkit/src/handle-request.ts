@@ -11,6 +11,7 @@ import { requesterPaysRefusal, sseCustomerRefusal, sseResponseHeaders } from './
 const SIGNATURE_MESSAGES = {
   AccessDenied: 'You have no right to access this object because of bucket acl.',
   InvalidAccessKeyId: 'The OSS Access Key Id you provided does not exist in our records.',
+  InvalidSecurityToken: 'The security token you provided is invalid.',
   SignatureDoesNotMatch:
     'The request signature we calculated does not match the signature you provided.',
 } as const

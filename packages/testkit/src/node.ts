@@ -5,6 +5,13 @@
  */
 export { bindContract, type ContractHooks } from './bind-node-test.ts'
 export { type CorsOptions, EXPOSED_HEADERS } from './cors.ts'
+export {
+  type EcsMetadataBehaviour,
+  type EcsMetadataRequest,
+  type EcsMetadataServer,
+  ecsRoleCredentials,
+  startEcsMetadataServer,
+} from './ecs-metadata-server.ts'
 export { type MockOssServer, type MockOssServerOptions, startMockOss } from './loopback-server.ts'
 export { runtimeCommand } from './runtime-command.ts'
 export { keyPath, type S3rverHandle, startS3rver } from './s3rver.ts'

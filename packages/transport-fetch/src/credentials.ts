@@ -5,21 +5,37 @@ import type { Credentials, CredentialsProvider } from './types.ts'
 /** Which environment variable family to read credentials from. */
 export type CredentialsEnv = 'oss' | 'aws'
 
-const ENV_NAMES: Record<CredentialsEnv, readonly [string, string, string]> = {
-  oss: ['OSS_ACCESS_KEY_ID', 'OSS_ACCESS_KEY_SECRET', 'OSS_SESSION_TOKEN'],
-  aws: ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'],
+type Trio = readonly [id: string, secret: string, token: string]
+
+// Alibaba Cloud's own names come after OSS_*, so a shell that sets both keeps its OSS_* keys.
+const ENV_NAMES: Record<CredentialsEnv, readonly Trio[]> = {
+  oss: [
+    ['OSS_ACCESS_KEY_ID', 'OSS_ACCESS_KEY_SECRET', 'OSS_SESSION_TOKEN'],
+    [
+      'ALIBABA_CLOUD_ACCESS_KEY_ID',
+      'ALIBABA_CLOUD_ACCESS_KEY_SECRET',
+      'ALIBABA_CLOUD_SECURITY_TOKEN',
+    ],
+  ],
+  aws: [['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']],
 }
 
-/** Credentials from `OSS_ACCESS_KEY_ID`/`OSS_ACCESS_KEY_SECRET`/`OSS_SESSION_TOKEN` or the `AWS_*` trio; undefined when unset. */
+/**
+ * Credentials from the environment; undefined when unset. `oss`: `OSS_ACCESS_KEY_ID` /
+ * `OSS_ACCESS_KEY_SECRET` / `OSS_SESSION_TOKEN`, else `ALIBABA_CLOUD_ACCESS_KEY_ID` /
+ * `ALIBABA_CLOUD_ACCESS_KEY_SECRET` / `ALIBABA_CLOUD_SECURITY_TOKEN`; `aws`: the `AWS_*` trio.
+ */
 export function credentialsFromEnv(family: CredentialsEnv): Credentials | undefined {
-  const [idName, secretName, tokenName] = ENV_NAMES[family]
-  const accessKeyId = readEnv(idName)
-  const secretAccessKey = readEnv(secretName)
-  if (!accessKeyId || !secretAccessKey) return undefined
-  const sessionToken = readEnv(tokenName)
-  return sessionToken
-    ? { accessKeyId, secretAccessKey, sessionToken }
-    : { accessKeyId, secretAccessKey }
+  for (const [idName, secretName, tokenName] of ENV_NAMES[family]) {
+    const accessKeyId = readEnv(idName)
+    const secretAccessKey = readEnv(secretName)
+    if (!accessKeyId || !secretAccessKey) continue
+    const sessionToken = readEnv(tokenName)
+    return sessionToken
+      ? { accessKeyId, secretAccessKey, sessionToken }
+      : { accessKeyId, secretAccessKey }
+  }
+  return undefined
 }
 
 /** Resolves the credentials option (value, provider or environment) to a provider; throws OptionsError when there are none. */
@@ -36,7 +52,9 @@ export function credentialSource(
     const found = credentialsFromEnv(family)
     if (found) return () => found
   }
-  const names = families.map((f) => ENV_NAMES[f].slice(0, 2).join(' + ')).join(', or ')
+  const names = families
+    .flatMap((f) => ENV_NAMES[f].map((trio) => trio.slice(0, 2).join(' + ')))
+    .join(', or ')
   throw new OptionsError(
     'credentials',
     `no credentials given and none in the environment (set ${names}; or pass anonymous: true for public objects)`,

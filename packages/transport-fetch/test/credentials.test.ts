@@ -12,6 +12,9 @@ const NAMES = [
   'AWS_ACCESS_KEY_ID',
   'AWS_SECRET_ACCESS_KEY',
   'AWS_SESSION_TOKEN',
+  'ALIBABA_CLOUD_ACCESS_KEY_ID',
+  'ALIBABA_CLOUD_ACCESS_KEY_SECRET',
+  'ALIBABA_CLOUD_SECURITY_TOKEN',
 ]
 const env = (globalThis as unknown as { process: { env: Record<string, string | undefined> } })
   .process.env
@@ -53,6 +56,30 @@ describe('credentials', () => {
     })
     setEnv({})
     assert.equal(credentialsFromEnv('oss'), undefined)
+  })
+
+  it('the oss family falls back to ALIBABA_CLOUD_*, and OSS_* wins when both are set', () => {
+    setEnv({
+      ALIBABA_CLOUD_ACCESS_KEY_ID: 'aliid',
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'alisecret',
+      ALIBABA_CLOUD_SECURITY_TOKEN: 'alitoken',
+    })
+    assert.deepEqual(credentialsFromEnv('oss'), {
+      accessKeyId: 'aliid',
+      secretAccessKey: 'alisecret',
+      sessionToken: 'alitoken',
+    })
+    setEnv({
+      ALIBABA_CLOUD_ACCESS_KEY_ID: 'aliid',
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'alisecret',
+      ALIBABA_CLOUD_SECURITY_TOKEN: 'alitoken',
+      OSS_ACCESS_KEY_ID: 'ossid',
+      OSS_ACCESS_KEY_SECRET: 'osssecret',
+    })
+    assert.deepEqual(credentialsFromEnv('oss'), {
+      accessKeyId: 'ossid',
+      secretAccessKey: 'osssecret',
+    })
   })
 
   it('OSS mode signs with OSS_* env keys and the OSS_SESSION_TOKEN', async () => {
