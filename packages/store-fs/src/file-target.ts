@@ -103,8 +103,6 @@ export class FileTarget implements Target {
   readonly #preallocate: boolean
   /** The last write queued: the next one starts when it settles. */
   #writing: Promise<void> = Promise.resolve()
-  /** Writes handed to the write thread without waiting their turn (`#alongside`), until they settle. */
-  readonly #onThread = new Set<Promise<void>>()
   /** Undefined with a private temporary path, which no other process can be writing. */
   readonly #lock: LockFile | undefined
   #handle: FileHandle | undefined
@@ -178,17 +176,16 @@ export class FileTarget implements Target {
 
   /** Positional write; loops until every byte is written (short writes happen). */
   write(offset: number, data: Uint8Array): Promise<void> {
-    return this.#inTurn([data], async () => {
+    return this.#oneAtATime(async () => {
       this.#written(await this.#writeAt(offset, [data]))
     })
   }
 
   /** Gather write (one `pwritev` per call when the kernel takes it all); loops over short writes. */
   writeChunks(offset: number, chunks: readonly Uint8Array[]): Promise<void> {
-    const nonEmpty = chunks.filter((chunk) => chunk.length > 0)
-    return this.#inTurn(nonEmpty, async () => {
+    return this.#oneAtATime(async () => {
       const handle = this.#open()
-      let pending = nonEmpty
+      let pending = chunks.filter((chunk) => chunk.length > 0)
       // The write thread packs them into its messages; a FileHandle without writev (some
       // runtimes) takes them call by call.
       if (this.#thread(byteLength(pending)) || typeof handle.writev !== 'function') {
@@ -208,33 +205,6 @@ export class FileTarget implements Target {
         throw toTargetError(error, 'write to', this.tempPath)
       }
     })
-  }
-
-  /**
-   * Runs a write of `chunks` now when the write thread takes it from where the chunks are, else
-   * after the write before it (`#oneAtATime`). The one thread writes its messages one after
-   * another by itself, so a write waiting for the previous one's answer before it is even posted
-   * only left the thread idle for a round trip through both event loops per write: 10 % of the
-   * wall time on loopback nginx (BENCHMARKS.md). Chunks to be staged still wait their turn, so
-   * staging memory stays one write's worth per file.
-   */
-  #inTurn(chunks: readonly Uint8Array[], write: () => Promise<void>): Promise<void> {
-    const shared = chunks.every((chunk) => chunk.buffer instanceof SharedArrayBuffer)
-    return shared && this.#thread(byteLength(chunks))
-      ? this.#alongside(write)
-      : this.#oneAtATime(write)
-  }
-
-  /** Starts `write` at once, tracked until it settles so that the file is not closed under it. */
-  #alongside(write: () => Promise<void>): Promise<void> {
-    const run = write()
-    const settled = run.then(
-      () => undefined,
-      () => undefined,
-    )
-    this.#onThread.add(settled)
-    void settled.then(() => this.#onThread.delete(settled))
-    return run
   }
 
   /**
@@ -589,7 +559,6 @@ export class FileTarget implements Target {
     // Not closed under a write or flush still running on it: the write thread holds only the
     // descriptor's number, which a later open could reuse.
     await this.#writing
-    await Promise.all(this.#onThread)
     await this.#flushing
     // The thread's own descriptor of the file (Deno) is closed before a rename or a reopen.
     const threadFile = this.#threadFile

@@ -235,11 +235,6 @@ export class WriteThread {
     }
   }
 
-  /** Messages posted to the thread and not answered yet (a write of up to 1 MiB each). */
-  get inFlight(): number {
-    return this.#pending.size
-  }
-
   /**
    * The caller is done with `file`: a file the thread opened by path is closed (before a rename
    * or a reopen); one named by descriptor needs nothing.

@@ -27,13 +27,6 @@ function pattern(length: number, seed: number): Uint8Array {
   return out
 }
 
-/** `bytes` in shared memory (as the Node wire's kept slabs hold a body), 5 bytes in. */
-function inSharedMemory(bytes: Uint8Array): Uint8Array {
-  const view = new Uint8Array(new SharedArrayBuffer(bytes.length + 5)).subarray(5)
-  view.set(bytes)
-  return view
-}
-
 describe('FileTarget write thread', () => {
   it('runs on Node, Bun and Deno (there it opens the file by path: descriptors belong to one thread)', () => {
     assert.ok(WriteThread.shared())
@@ -106,45 +99,6 @@ describe('FileTarget write thread', () => {
     }
     await target.sync()
     await target.commit()
-    assert.deepEqual(new Uint8Array(await readFile(dest)), expected)
-  })
-
-  it('writes of chunks in shared memory are posted to the thread together, without waiting for answers, and all land', async () => {
-    const thread = WriteThread.shared()
-    assert.ok(thread)
-    const dest = join(root, 'alongside.bin')
-    const target = new FileTarget(dest)
-    await target.open({ size: 4 * MiB, resume: false })
-    // The first write names the file for the thread (on Deno after a stat of it).
-    await target.writeChunks(0, [inSharedMemory(pattern(MiB, 60))])
-    const idle = thread.inFlight
-    const writes = [3, 1, 2].map((i) =>
-      target.writeChunks(i * MiB, [inSharedMemory(pattern(MiB, 60 + i))]),
-    )
-    assert.equal(thread.inFlight - idle, 3)
-    await Promise.all(writes)
-    await target.sync()
-    await target.commit()
-    const expected = new Uint8Array(4 * MiB)
-    for (const i of [0, 1, 2, 3]) expected.set(pattern(MiB, 60 + i), i * MiB)
-    assert.deepEqual(new Uint8Array(await readFile(dest)), expected)
-  })
-
-  it('writes of plain chunks, staged into shared memory, take their turn: one message in flight per file', async () => {
-    const thread = WriteThread.shared()
-    assert.ok(thread)
-    const dest = join(root, 'in-turn.bin')
-    const target = new FileTarget(dest)
-    await target.open({ size: 3 * MiB, resume: false })
-    await target.write(0, pattern(MiB, 70))
-    const idle = thread.inFlight
-    const writes = [1, 2].map((i) => target.writeChunks(i * MiB, [pattern(MiB, 70 + i)]))
-    await new Promise((resolve) => setImmediate(resolve))
-    assert.ok(thread.inFlight - idle <= 1, `${thread.inFlight - idle} writes in flight`)
-    await Promise.all(writes)
-    await target.commit()
-    const expected = new Uint8Array(3 * MiB)
-    for (const i of [0, 1, 2]) expected.set(pattern(MiB, 70 + i), i * MiB)
     assert.deepEqual(new Uint8Array(await readFile(dest)), expected)
   })
 
