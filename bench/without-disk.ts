@@ -18,6 +18,7 @@ import {
   type Sample,
 } from './support/harness.ts'
 import { nginxBinary, startNginx } from './support/nginx.ts'
+import { rcloneCopyArgs } from './support/nginx-section.ts'
 
 const { values: flags } = parseArgs({
   options: { runs: { type: 'string', default: '5' }, mib: { type: 'string', default: '1024' } },
@@ -53,17 +54,7 @@ if (has('rclone')) {
   contenders.push({
     name,
     command: 'rclone',
-    args: [
-      'copy',
-      '--config',
-      '/dev/null',
-      '--http-url',
-      `${nginx.url}/`,
-      ':http:object.bin',
-      into,
-      '--multi-thread-streams',
-      '8',
-    ],
+    args: rcloneCopyArgs(nginx.url, 'object.bin', into),
     output: join(into, 'object.bin'),
   })
 } else console.log('rclone not installed: its row is skipped')

@@ -26,6 +26,25 @@ export interface NginxSectionSettings {
   readonly capMib: number
 }
 
+/**
+ * `rclone copy` of `file` from the HTTP(S) server at `url` into the directory `into`, 8 streams,
+ * no config file; over HTTPS trusting `ca`.
+ */
+export function rcloneCopyArgs(url: string, file: string, into: string, ca?: string): string[] {
+  return [
+    'copy',
+    '--config',
+    '/dev/null',
+    '--http-url',
+    `${url}/`,
+    `:http:${file}`,
+    into,
+    '--multi-thread-streams',
+    '8',
+    ...(ca ? ['--ca-cert', ca] : []),
+  ]
+}
+
 /** The rclone row's name: the ratios are taken against it. */
 const RCLONE = 'rclone --multi-thread-streams 8'
 
@@ -108,18 +127,7 @@ function contenders(s: NginxSectionSettings, url: string, path: string, ca?: str
     list.push({
       name: RCLONE,
       command: 'rclone',
-      args: [
-        'copy',
-        '--config',
-        '/dev/null',
-        '--http-url',
-        `${url}/`,
-        `:http:${path.slice(1)}`,
-        into,
-        '--multi-thread-streams',
-        '8',
-        ...(ca ? ['--ca-cert', ca] : []),
-      ],
+      args: rcloneCopyArgs(url, path.slice(1), into, ca),
       output: join(into, path.slice(1)),
     })
   } else console.log('rclone not installed: skipped')
