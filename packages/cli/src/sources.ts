@@ -4,6 +4,7 @@ import {
   createOssTransport,
   createS3Transport,
   createUrlTransport,
+  credentialsFromEnv,
 } from '@resumable/transport-fetch'
 import type { AwsProfile } from './aws-profile.ts'
 import type { AwsRoleLookup } from './aws-role-credentials.ts'
@@ -323,26 +324,11 @@ function readCredentials(
   env: Readonly<Record<string, string | undefined>>,
   prefix: 'AWS' | 'OSS',
 ): EnvCredentials | undefined {
-  const fromPrefix = credentialTrio(env, prefix)
-  // OSS_* first, as the library reads them: a shell that sets both keeps its OSS_* keys.
-  return prefix === 'OSS' ? (fromPrefix ?? credentialTrio(env, 'ALIBABA_CLOUD')) : fromPrefix
-}
-
-function credentialTrio(
-  env: Readonly<Record<string, string | undefined>>,
-  prefix: 'AWS' | 'OSS' | 'ALIBABA_CLOUD',
-): EnvCredentials | undefined {
-  const accessKeyId = env[`${prefix}_ACCESS_KEY_ID`]?.trim()
-  const secretAccessKey =
-    env[prefix === 'AWS' ? 'AWS_SECRET_ACCESS_KEY' : `${prefix}_ACCESS_KEY_SECRET`]?.trim()
-  if (!accessKeyId || !secretAccessKey) return undefined
-  const sessionToken =
-    env[
-      prefix === 'ALIBABA_CLOUD' ? 'ALIBABA_CLOUD_SECURITY_TOKEN' : `${prefix}_SESSION_TOKEN`
-    ]?.trim()
-  return sessionToken
-    ? { accessKeyId, secretAccessKey, sessionToken }
-    : { accessKeyId, secretAccessKey }
+  // The library's names and order (OSS_* before ALIBABA_CLOUD_*), read from the CLI's environment.
+  return credentialsFromEnv(
+    prefix === 'AWS' ? 'aws' : 'oss',
+    (name) => env[name]?.trim() || undefined,
+  )
 }
 
 function optional<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {

@@ -24,13 +24,21 @@ const ENV_NAMES: Record<CredentialsEnv, readonly Trio[]> = {
  * Credentials from the environment; undefined when unset. `oss`: `OSS_ACCESS_KEY_ID` /
  * `OSS_ACCESS_KEY_SECRET` / `OSS_SESSION_TOKEN`, else `ALIBABA_CLOUD_ACCESS_KEY_ID` /
  * `ALIBABA_CLOUD_ACCESS_KEY_SECRET` / `ALIBABA_CLOUD_SECURITY_TOKEN`; `aws`: the `AWS_*` trio.
+ * `read` looks a variable up (trimmed, undefined when empty): the runtime's environment by
+ * default, or a given one (a CLI's, a test's).
+ *
+ * @example
+ * credentialsFromEnv('oss', (name) => env[name]?.trim() || undefined)
  */
-export function credentialsFromEnv(family: CredentialsEnv): Credentials | undefined {
+export function credentialsFromEnv(
+  family: CredentialsEnv,
+  read: (name: string) => string | undefined = readEnv,
+): Credentials | undefined {
   for (const [idName, secretName, tokenName] of ENV_NAMES[family]) {
-    const accessKeyId = readEnv(idName)
-    const secretAccessKey = readEnv(secretName)
+    const accessKeyId = read(idName)
+    const secretAccessKey = read(secretName)
     if (!accessKeyId || !secretAccessKey) continue
-    const sessionToken = readEnv(tokenName)
+    const sessionToken = read(tokenName)
     return sessionToken
       ? { accessKeyId, secretAccessKey, sessionToken }
       : { accessKeyId, secretAccessKey }
