@@ -8,12 +8,16 @@
 // the mock's own CPU per object while serving it (it runs in this process, on the same cores).
 // Not part of npm test.
 //   npm run bench:batch -- [--small 10000] [--big 100] [--big-mib 8] [--rounds 3] [--concurrency 16]
-//                          [--dir /dev/shm] [--cap-mb 20]
+//                          [--dir /dev/shm] [--cap-mb 20] [--first-byte-ms 20] [--rclone-defaults]
 // Every run of a set keeps its files until the set's rounds are done: at the defaults, 3 contenders
 // × 3 rounds × 625 MiB of small objects on the destination's file system at once.
 // `--dir` puts the destinations on another file system (a tmpfs takes the disk out: what is left is CPU).
 // `--cap-mb` caps each connection of the mock (MB/s), as a cloud store's per-connection throughput is:
 // then what counts is how many connections a tool keeps busy, not its CPU.
+// `--first-byte-ms` makes the mock wait that long before answering each request (listing pages
+// included), as a remote store's time to first byte does: small objects then cost a round trip
+// each, and objects per second is bound by requests in flight over that wait.
+// `--rclone-defaults` adds `rclone copy` as a user types it, with its own --transfers 4 --checkers 8.
 import { spawn } from 'node:child_process'
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
@@ -36,6 +40,8 @@ const { values } = parseArgs({
     big: { type: 'string', default: '100' },
     'big-mib': { type: 'string', default: '8' },
     'cap-mb': { type: 'string', default: '0' },
+    'first-byte-ms': { type: 'string', default: '0' },
+    'rclone-defaults': { type: 'boolean', default: false },
     rounds: { type: 'string', default: '3' },
     concurrency: { type: 'string', default: '16' },
     modes: { type: 'string', default: 's3,oss' },
@@ -48,6 +54,7 @@ const small = Number(values.small)
 const big = Number(values.big)
 const bigMiB = Number(values['big-mib'])
 const capBytes = Number(values['cap-mb']) * 1_000_000
+const firstByteMs = Number(values['first-byte-ms'])
 const roundCount = Number(values.rounds)
 const concurrency = Number(values.concurrency)
 const KiB = 1024
@@ -71,6 +78,15 @@ for (let i = 0; i < big; i++)
 const server = await startMockOss({
   oss,
   ...(capBytes > 0 ? { bytesPerSecondPerConnection: capBytes } : {}),
+  // Every request waits, then the mock answers it as usual.
+  ...(firstByteMs > 0
+    ? {
+        routes: async () => {
+          await new Promise((resolve) => setTimeout(resolve, firstByteMs))
+          return undefined
+        },
+      }
+    : {}),
 })
 const dir = await mkdtemp(join(values.dir, 'resumable-bench-batch-'))
 const sets = [
@@ -112,21 +128,12 @@ const resumable = (mode: 's3' | 'oss', cli = CLI, label = ''): Contender => ({
     },
   }),
 })
-const rclone: Contender = {
-  name: 'rclone copy (s3)',
+/** `rclone copy` of the prefix with `tuning` (its --transfers / --checkers, or none for its defaults). */
+const rcloneWith = (name: string, tuning: string[]): Contender => ({
+  name,
   command: (prefix, dest) => ({
     file: '/usr/bin/rclone',
-    args: [
-      'copy',
-      `mock:bench/${prefix}`,
-      dest,
-      '--transfers',
-      String(concurrency),
-      '--checkers',
-      String(concurrency),
-      '--config',
-      '/dev/null',
-    ],
+    args: ['copy', `mock:bench/${prefix}`, dest, ...tuning, '--config', '/dev/null'],
     env: {
       ...baseEnv,
       RCLONE_CONFIG_MOCK_TYPE: 's3',
@@ -140,7 +147,15 @@ const rclone: Contender = {
       RCLONE_CONFIG_MOCK_LIST_VERSION: '2',
     },
   }),
-}
+})
+const rclone = rcloneWith('rclone copy (s3)', [
+  '--transfers',
+  String(concurrency),
+  '--checkers',
+  String(concurrency),
+])
+// What a user gets typing `rclone copy` with no tuning: 4 transfers and 8 checkers.
+const rcloneDefaults = rcloneWith('rclone copy (s3), its defaults', [])
 
 // The same end state as resumable's (every file on disk when the command returns): rclone never
 // fsyncs, so this row adds one `sync -f` (syncfs) of the destination's file system after it.
@@ -205,7 +220,13 @@ const rows: string[] = []
 try {
   for (const mode of values.modes.split(',') as ('s3' | 'oss')[]) {
     const before = values.before ? [resumable(mode, values.before, ' before')] : []
-    const contenders = [resumable(mode), ...before, rclone, rcloneThenSync]
+    const contenders = [
+      resumable(mode),
+      ...before,
+      rclone,
+      rcloneThenSync,
+      ...(values['rclone-defaults'] ? [rcloneDefaults] : []),
+    ]
     for (const set of sets) {
       const samples = new Map<string, RunSample[]>(contenders.map((c) => [c.name, []]))
       for (let round = 0; round < roundCount; round++) {
@@ -239,7 +260,7 @@ try {
 }
 process.stdout.write(
   [
-    `Many objects: ${roundCount} paired round(s), concurrency ${concurrency}, loopback mock${capBytes > 0 ? ` capped at ${capBytes / 1e6} MB/s per connection` : ''}, destinations under ${values.dir}, load average ${loadavg()
+    `Many objects: ${roundCount} paired round(s), concurrency ${concurrency}, loopback mock${capBytes > 0 ? ` capped at ${capBytes / 1e6} MB/s per connection` : ''}${firstByteMs > 0 ? `, ${firstByteMs} ms before each answer` : ''}, destinations under ${values.dir}, load average ${loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')}`,
     ...[hostMemoryNote()].filter((line) => line !== undefined),
