@@ -84,6 +84,10 @@ export async function runBatch(
   }
 
   const running = new Set<Promise<void>>()
+  // Called when an object leaves `running`. Not Promise.race(running): that subscribes to every
+  // task at each call, and a task that runs long (a huge object among many small ones) kept one
+  // subscription per object admitted meanwhile, about 300 bytes each, until it ended.
+  let leftRunning: (() => void) | undefined
   try {
     for await (const object of iterateSource(options.objects, stop.signal)) {
       if (stop.signal.aborted) break
@@ -145,7 +149,10 @@ export async function runBatch(
       }
       // A slot is held by requests only, so an object that is committing (fsync, rename, journal)
       // has given its slot to the next; at most twice the budget of objects are open at once.
-      while (running.size >= 2 * resolved.concurrency) await Promise.race(running)
+      while (running.size >= 2 * resolved.concurrency)
+        await new Promise<void>((resolve) => {
+          leftRunning = resolve
+        })
       // One slot admits an object; its other part workers queue for theirs in the same pool,
       // so a big object never waits for a whole share to be free while slots sit idle.
       let release: () => void
@@ -162,6 +169,8 @@ export async function runBatch(
         .finally(() => {
           release()
           running.delete(task)
+          leftRunning?.()
+          leftRunning = undefined
         })
       running.add(task)
     }
