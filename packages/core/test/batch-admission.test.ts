@@ -10,19 +10,21 @@ import { FakeBucket, MemoryDestination } from './helpers/fake-bucket.ts'
  */
 async function mostSubscriptions(body: () => Promise<unknown>): Promise<number> {
   const proto = Promise.prototype
+  const original = Object.getOwnPropertyDescriptor(proto, 'then') as PropertyDescriptor
   const then = proto.then
   const counts = new WeakMap<object, number>()
   let most = 0
-  proto.then = function (this: Promise<unknown>, ...args: Parameters<typeof then>) {
+  function counting(this: Promise<unknown>, ...args: Parameters<typeof then>) {
     const count = (counts.get(this) ?? 0) + 1
     counts.set(this, count)
     most = Math.max(most, count)
-    return then.apply(this, args) as ReturnType<typeof then>
-  } as typeof then
+    return then.apply(this, args)
+  }
+  Object.defineProperty(proto, 'then', { ...original, value: counting })
   try {
     await body()
   } finally {
-    proto.then = then
+    Object.defineProperty(proto, 'then', original)
   }
   return most
 }
