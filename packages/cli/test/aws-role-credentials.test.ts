@@ -57,6 +57,12 @@ function listen(handler: (req: IncomingMessage, res: ServerResponse) => void): P
 const urlOf = (server: Server): string =>
   `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 
+/** The container credentials source, with its authorization token, as ECS and EKS set it. */
+const containerSource = () => ({
+  AWS_CONTAINER_CREDENTIALS_FULL_URI: `${urlOf(container)}/v1/credentials`,
+  AWS_CONTAINER_AUTHORIZATION_TOKEN: CONTAINER_AUTH,
+})
+
 const roleBody = (): string =>
   JSON.stringify({
     Code: 'Success',
@@ -186,8 +192,7 @@ describe('s3:// with no keys takes the AWS role of the machine', () => {
       AWS_ROLE_ARN: ROLE_ARN,
       AWS_ROLE_SESSION_NAME: 'resumable-session',
       AWS_ENDPOINT_URL_STS: urlOf(sts),
-      AWS_CONTAINER_CREDENTIALS_FULL_URI: `${urlOf(container)}/v1/credentials`,
-      AWS_CONTAINER_AUTHORIZATION_TOKEN: CONTAINER_AUTH,
+      ...containerSource(),
       AWS_EC2_METADATA_SERVICE_ENDPOINT: urlOf(imds),
     })
     assert.equal(r.code, 0, r.output)
@@ -199,8 +204,7 @@ describe('s3:// with no keys takes the AWS role of the machine', () => {
 
   it('container credentials: AWS_CONTAINER_CREDENTIALS_FULL_URI asked with AWS_CONTAINER_AUTHORIZATION_TOKEN sign the download', async () => {
     const r = await get({
-      AWS_CONTAINER_CREDENTIALS_FULL_URI: `${urlOf(container)}/v1/credentials`,
-      AWS_CONTAINER_AUTHORIZATION_TOKEN: CONTAINER_AUTH,
+      ...containerSource(),
       AWS_EC2_METADATA_SERVICE_ENDPOINT: urlOf(imds),
     })
     assert.equal(r.code, 0, r.output)
@@ -232,8 +236,7 @@ describe('s3:// with no keys takes the AWS role of the machine', () => {
     const r = await get({
       AWS_ACCESS_KEY_ID: STATIC.accessKeyId,
       AWS_SECRET_ACCESS_KEY: STATIC.secretAccessKey,
-      AWS_CONTAINER_CREDENTIALS_FULL_URI: `${urlOf(container)}/v1/credentials`,
-      AWS_CONTAINER_AUTHORIZATION_TOKEN: CONTAINER_AUTH,
+      ...containerSource(),
       AWS_EC2_METADATA_SERVICE_ENDPOINT: urlOf(imds),
     })
     assert.equal(r.code, 0, r.output)
@@ -272,8 +275,7 @@ describe('s3:// with no credentials anywhere ends in the usage error, soon', () 
   it('a container endpoint that refuses: exit 2 naming the container source, its token not shown', async () => {
     containerStatus = 403
     const r = await get({
-      AWS_CONTAINER_CREDENTIALS_FULL_URI: `${urlOf(container)}/v1/credentials`,
-      AWS_CONTAINER_AUTHORIZATION_TOKEN: CONTAINER_AUTH,
+      ...containerSource(),
     })
     assert.equal(r.code, 2, r.output)
     assert.match(
