@@ -3,6 +3,12 @@
  *
  * @module @resumable/testkit/node
  */
+export {
+  type StsBehaviour,
+  type StsRequest,
+  type StsServer,
+  startAlibabaStsServer,
+} from './alibaba-sts-server.ts'
 export { bindContract, type ContractHooks } from './bind-node-test.ts'
 export { type CorsOptions, EXPOSED_HEADERS } from './cors.ts'
 export {

@@ -1,5 +1,12 @@
 import { OptionsError, TransportError } from '@resumable/core'
-import type { Credentials, CredentialsProvider } from './types.ts'
+import {
+  alibabaStsCredentials,
+  type ExpiringCredentials,
+  stsFailure as failure,
+  printable,
+  renewingCredentials,
+} from './sts-credentials.ts'
+import type { CredentialsProvider } from './types.ts'
 
 /** Options of {@link ecsRamRoleCredentials}. */
 export interface EcsRamRoleOptions {
@@ -19,11 +26,6 @@ const TOKEN_TTL_SECONDS = 21_600
 // Refresh this long before Expiration: the credentials SDKs' shared stale window (15 minutes).
 const REFRESH_MARGIN_MS = 15 * 60_000
 const CREDENTIALS_PATH = '/latest/meta-data/ram/security-credentials/'
-
-interface Cached {
-  readonly credentials: Credentials
-  readonly expiresAt: number
-}
 
 /**
  * Credentials of the RAM role attached to the ECS instance, from its metadata server: a token in
@@ -46,28 +48,7 @@ export function ecsRamRoleCredentials(options: EcsRamRoleOptions = {}): Credenti
       unit: 'ms',
     })
   const server = new MetadataServer(endpoint, timeoutMs, options.imdsV1Fallback ?? true)
-  let cached: Cached | undefined
-  let pending: Promise<Credentials> | undefined
-  return () => {
-    if (cached && Date.now() < cached.expiresAt - REFRESH_MARGIN_MS) return cached.credentials
-    pending ??= server
-      .roleCredentials(options.roleName)
-      .then(
-        (fresh) => {
-          cached = fresh
-          return fresh.credentials
-        },
-        (error: unknown) => {
-          // Credentials that are stale but not expired still sign: one failed refresh must not stop a download.
-          if (cached && Date.now() < cached.expiresAt) return cached.credentials
-          throw error
-        },
-      )
-      .finally(() => {
-        pending = undefined
-      })
-    return pending
-  }
+  return renewingCredentials(() => server.roleCredentials(options.roleName), REFRESH_MARGIN_MS)
 }
 
 class MetadataServer {
@@ -81,7 +62,7 @@ class MetadataServer {
     this.#v1Fallback = v1Fallback
   }
 
-  async roleCredentials(given: string | undefined): Promise<Cached> {
+  async roleCredentials(given: string | undefined): Promise<ExpiringCredentials> {
     const headers: Record<string, string> = {}
     const token = await this.#token()
     if (token !== undefined) headers['x-aliyun-ecs-metadata-token'] = token
@@ -192,66 +173,22 @@ class MetadataServer {
   }
 }
 
-function parseCredentials(body: string, role: string): Cached {
+function parseCredentials(body: string, role: string): ExpiringCredentials {
+  const whose = `the ECS metadata server's credentials for the RAM role "${role}"`
   let data: Record<string, unknown>
   try {
     data = JSON.parse(body) as Record<string, unknown>
   } catch {
-    throw failure(
-      `the ECS metadata server's credentials for the RAM role "${role}" are not JSON`,
-      true,
-    )
+    throw failure(`${whose} are not JSON`, true)
   }
-  if (data === null || typeof data !== 'object')
-    throw failure(
-      `the ECS metadata server's credentials for the RAM role "${role}" are not a JSON object`,
-      true,
-    )
-  if (data.Code !== 'Success') {
+  if (data !== null && typeof data === 'object' && data.Code !== 'Success') {
     const code = typeof data.Code === 'string' ? printable(data.Code) : String(data.Code)
     throw failure(
       `the ECS metadata server answered Code "${code}" (not "Success") for the credentials of the RAM role "${role}"`,
       false,
     )
   }
-  const { AccessKeyId, AccessKeySecret, SecurityToken, Expiration } = data
-  const expiresAt = typeof Expiration === 'string' ? Date.parse(Expiration) : Number.NaN
-  for (const [name, value] of [
-    ['AccessKeyId', AccessKeyId],
-    ['AccessKeySecret', AccessKeySecret],
-    ['SecurityToken', SecurityToken],
-  ] as const)
-    if (typeof value !== 'string' || value === '')
-      throw failure(
-        `the ECS metadata server's credentials for the RAM role "${role}" lack ${name}`,
-        false,
-      )
-  if (Number.isNaN(expiresAt))
-    throw failure(
-      `the ECS metadata server's credentials for the RAM role "${role}" have no valid Expiration`,
-      false,
-    )
-  return {
-    credentials: {
-      accessKeyId: AccessKeyId as string,
-      secretAccessKey: AccessKeySecret as string,
-      sessionToken: SecurityToken as string,
-    },
-    expiresAt,
-  }
-}
-
-function failure(message: string, retryable: boolean, cause?: unknown): TransportError {
-  return new TransportError(
-    'auth',
-    message,
-    cause === undefined ? { retryable } : { retryable, cause },
-  )
-}
-
-/** At most 64 printable ASCII characters of a server-chosen string. */
-function printable(text: string): string {
-  return text.replace(/[^\x20-\x7e]/g, '?').slice(0, 64)
+  return alibabaStsCredentials(data, whose)
 }
 
 function checkedEndpoint(endpoint: string): string {

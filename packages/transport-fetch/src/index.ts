@@ -16,6 +16,7 @@ export {
   parseListPage,
   type S3ListerOptions,
 } from './list/index.ts'
+export { type OidcRoleOptions, oidcRoleCredentials } from './oidc-role.ts'
 export type { OssLocationOptions } from './oss-location.ts'
 export { createOssTransport, type OssTransportOptions } from './oss-transport.ts'
 export { type OssV4Request, ossCanonicalRequest, presignOssV4, signOssV4 } from './oss-v4-signer.ts'

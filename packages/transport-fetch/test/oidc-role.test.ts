@@ -1,0 +1,295 @@
+import assert from 'node:assert/strict'
+import { after, afterEach, before, describe, it } from 'node:test'
+import {
+  crc64,
+  download,
+  isTransportError,
+  OptionsError,
+  type TransportError,
+} from '@resumable/core'
+import { MemoryCheckpointStore, MemoryTarget } from '@resumable/store-memory'
+import { MockOss, makeBytes } from '@resumable/testkit'
+import {
+  type MockOssServer,
+  type StsServer,
+  startAlibabaStsServer,
+  startMockOss,
+} from '@resumable/testkit/node'
+import { createOssTransport, type OidcRoleOptions, oidcRoleCredentials } from '../src/index.ts'
+import { stsOrigin } from '../src/oidc-role.ts'
+
+// A RAM role assumed with an OIDC token (RRSA), against a loopback STS standing in for sts.aliyuncs.com.
+const KEYS = {
+  accessKeyId: 'STS.oidc-access-key-id',
+  secretAccessKey: 'oidc-secret-never-shown',
+  sessionToken: 'oidc-security-token-never-shown',
+}
+const ROLE_ARN = 'acs:ram::1234567890123456:role/resumable-reader'
+const PROVIDER_ARN = 'acs:ram::1234567890123456:oidc-provider/ack-rrsa-c0ffee'
+const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQifQ.signature-of-the-test'
+let sts: StsServer
+
+before(async () => {
+  sts = await startAlibabaStsServer({
+    roleArn: ROLE_ARN,
+    oidcProviderArn: PROVIDER_ARN,
+    oidcToken: JWT,
+    keys: KEYS,
+  })
+})
+afterEach(() => {
+  sts.requests.length = 0
+  Object.assign(sts.behaviour, { oidcToken: JWT, keys: KEYS, fault: undefined })
+})
+after(async () => {
+  await sts.close()
+})
+
+const options = (more: Partial<OidcRoleOptions> = {}): OidcRoleOptions => ({
+  roleArn: ROLE_ARN,
+  oidcProviderArn: PROVIDER_ARN,
+  oidcToken: () => JWT,
+  endpoint: sts.endpoint,
+  ...more,
+})
+
+/** The provider's rejection, checked to be a TransportError free of the token and the keys. */
+async function refusal(promise: unknown): Promise<TransportError> {
+  const error = await (promise as Promise<unknown>).then(
+    () => assert.fail('expected a refusal'),
+    (e: unknown) => e,
+  )
+  assert.ok(isTransportError(error), String(error))
+  for (const secret of [JWT, KEYS.secretAccessKey, KEYS.sessionToken])
+    assert.ok(!`${error.message} ${String(error.cause)}`.includes(secret), error.message)
+  return error
+}
+
+/** Runs `body` with `Date` (and so `Date.now`) moved `ms` ahead, as if that much time had passed. */
+async function later<T>(ms: number, body: () => Promise<T>): Promise<T> {
+  const RealDate = Date
+  globalThis.Date = class extends RealDate {
+    constructor(...args: []) {
+      if (args.length === 0) super(RealDate.now() + ms)
+      else super(...(args as unknown as [number]))
+    }
+    static override now(): number {
+      return RealDate.now() + ms
+    }
+  } as DateConstructor
+  try {
+    return await body()
+  } finally {
+    globalThis.Date = RealDate
+  }
+}
+
+describe('oidcRoleCredentials', () => {
+  it('posts an unsigned AssumeRoleWithOIDC (action in the query, token in the form) and maps the answer', async () => {
+    const credentials = await oidcRoleCredentials(options({ roleSessionName: 'job-7' }))()
+    assert.deepEqual(credentials, KEYS)
+    assert.equal(sts.requests.length, 1)
+    const [request] = sts.requests
+    assert.equal(request?.method, 'POST')
+    assert.equal(request?.contentType, 'application/x-www-form-urlencoded')
+    assert.deepEqual(Object.keys(request?.query ?? {}).sort(), [
+      'Action',
+      'Format',
+      'Timestamp',
+      'Version',
+    ])
+    assert.match(request?.query.Timestamp ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/)
+    assert.deepEqual(request?.form, {
+      RoleArn: ROLE_ARN,
+      OIDCProviderArn: PROVIDER_ARN,
+      OIDCToken: JWT,
+      RoleSessionName: 'job-7',
+      DurationSeconds: '3600',
+    })
+    for (const name of ['Signature', 'SignatureMethod', 'AccessKeyId'])
+      assert.equal(request?.query[name], undefined)
+  })
+
+  it('names the session resumable-<ms> unless told, and sends a Policy only when given', async () => {
+    await oidcRoleCredentials(options())()
+    await oidcRoleCredentials(options({ policy: '{"Version":"1","Statement":[]}' }))()
+    assert.match(sts.requests[0]?.form.RoleSessionName ?? '', /^resumable-\d{13}$/)
+    assert.equal(sts.requests[0]?.form.Policy, undefined)
+    assert.equal(sts.requests[1]?.form.Policy, '{"Version":"1","Statement":[]}')
+  })
+
+  it('fresh credentials are reused, concurrent callers share one request', async () => {
+    const provider = oidcRoleCredentials(options())
+    await Promise.all([provider(), provider(), provider()])
+    await provider()
+    assert.equal(sts.requests.length, 1)
+  })
+
+  it('renews 15 minutes before Expiration, reading the rotated token again', async () => {
+    let token = JWT
+    const provider = oidcRoleCredentials(options({ oidcToken: () => token }))
+    await provider()
+    // Kubernetes rewrote the projected token; STS now takes only the new one.
+    token = `${JWT}-rotated`
+    sts.behaviour.oidcToken = token
+    sts.behaviour.keys = { ...KEYS, accessKeyId: 'STS.renewed' }
+    assert.equal((await later(44 * 60_000, async () => provider())).accessKeyId, KEYS.accessKeyId)
+    assert.equal((await later(46 * 60_000, async () => provider())).accessKeyId, 'STS.renewed')
+    assert.deepEqual(
+      sts.requests.map((r) => r.form.OIDCToken),
+      [JWT, token],
+    )
+  })
+
+  it('a short session renews a quarter of its length before it ends', async () => {
+    const provider = oidcRoleCredentials(options({ durationSeconds: 900 }))
+    await provider()
+    await later(10 * 60_000, async () => provider())
+    assert.equal(sts.requests.length, 1)
+    await later(12 * 60_000, async () => provider())
+    assert.equal(sts.requests.length, 2)
+    assert.equal(sts.requests[1]?.form.DurationSeconds, '900')
+  })
+
+  it('a refused token is a non-retryable auth error with STS Code and RequestId, the token hidden', async () => {
+    const provider = oidcRoleCredentials(options({ oidcToken: () => `${JWT}x` }))
+    sts.behaviour.oidcToken = 'another'
+    const error = await refusal(provider())
+    assert.equal(error.kind, 'auth')
+    assert.equal(error.retryable, false)
+    assert.equal(error.status, 400)
+    assert.equal(error.code, 'AuthenticationFail.OIDCToken.Invalid')
+    assert.match(error.requestId ?? '', /^STS-REQUEST-\d+$/)
+    assert.match(error.message, /acs:ram::1234567890123456:role\/resumable-reader/)
+    assert.match(error.message, /The OIDC token \*\*\* is invalid/)
+  })
+
+  it('an unknown role is named with its Code', async () => {
+    const error = await refusal(
+      oidcRoleCredentials(options({ roleArn: 'acs:ram::1234567890123456:role/other' }))(),
+    )
+    assert.equal(error.code, 'EntityNotExist.Role')
+    assert.equal(error.retryable, false)
+  })
+
+  for (const [status, code, kind] of [
+    [503, 'ServiceUnavailable', 'auth'],
+    [400, 'Throttling.User', 'throttled'],
+    [500, 'InternalError', 'auth'],
+  ] as const)
+    it(`${status} ${code} is retryable (${kind}), and the next call asks again`, async () => {
+      sts.behaviour.fault = { status, code }
+      const provider = oidcRoleCredentials(options())
+      const error = await refusal(provider())
+      assert.equal(error.kind, kind)
+      assert.equal(error.retryable, true)
+      assert.equal(error.code, code)
+      sts.behaviour.fault = undefined
+      assert.deepEqual(await provider(), KEYS)
+      assert.equal(sts.requests.length, 2)
+    })
+
+  it('a failed renewal keeps the stale but unexpired credentials', async () => {
+    const provider = oidcRoleCredentials(options())
+    await provider()
+    sts.behaviour.fault = { status: 503, code: 'ServiceUnavailable' }
+    assert.deepEqual(await later(50 * 60_000, async () => provider()), KEYS)
+    await refusal(later(61 * 60_000, async () => provider()))
+    assert.equal(sts.requests.length, 3)
+  })
+
+  it('a token that cannot be read is a retryable auth error naming the role, and nothing is sent', async () => {
+    const provider = oidcRoleCredentials(
+      options({
+        oidcToken: () => {
+          throw new Error("ENOENT: no such file or directory, open '/var/run/token'")
+        },
+      }),
+    )
+    const error = await refusal(provider())
+    assert.equal(error.kind, 'auth')
+    assert.equal(error.retryable, true)
+    assert.match(error.message, /OIDC token for the RAM role .* could not be read: ENOENT/)
+    assert.equal(sts.requests.length, 0)
+  })
+
+  it('an STS that cannot be reached is a retryable error naming it', async () => {
+    const closed = await startAlibabaStsServer({ ...sts.behaviour })
+    await closed.close()
+    const error = await refusal(oidcRoleCredentials(options({ endpoint: closed.endpoint }))())
+    assert.equal(error.retryable, true)
+    assert.match(error.message, /STS at http:\/\/127\.0\.0\.1:\d+ could not be reached/)
+  })
+
+  for (const [name, more] of [
+    ['a role ARN that is not one', { roleArn: 'resumable-reader' }],
+    ['a provider ARN given as the role', { oidcProviderArn: ROLE_ARN }],
+    ['a session shorter than 900 s', { durationSeconds: 600 }],
+    ['a session name with a space', { roleSessionName: 'my job' }],
+    ['plain http to a remote STS', { endpoint: 'http://sts.aliyuncs.com' }],
+    ['an endpoint with a path', { endpoint: 'https://sts.aliyuncs.com/x' }],
+    ['a region that is not an id', { endpoint: undefined, region: 'cn-hangzhou.evil.example/' }],
+  ] as const)
+    it(`refuses ${name} before any request (OptionsError)`, () => {
+      assert.throws(
+        () => oidcRoleCredentials(options(more as Partial<OidcRoleOptions>)),
+        (e: unknown) => e instanceof OptionsError,
+      )
+      assert.equal(sts.requests.length, 0)
+    })
+
+  it('finds STS from the endpoint host, else the region (VPC or not), else the central one', () => {
+    const base = { roleArn: ROLE_ARN, oidcProviderArn: PROVIDER_ARN, oidcToken: () => JWT }
+    assert.equal(stsOrigin(base), 'https://sts.aliyuncs.com')
+    assert.equal(
+      stsOrigin({ ...base, region: 'cn-hangzhou' }),
+      'https://sts.cn-hangzhou.aliyuncs.com',
+    )
+    assert.equal(
+      stsOrigin({ ...base, region: 'cn-hangzhou', vpc: true }),
+      'https://sts-vpc.cn-hangzhou.aliyuncs.com',
+    )
+    assert.equal(
+      stsOrigin({ ...base, region: 'cn-beijing', endpoint: 'sts-vpc.cn-hangzhou.aliyuncs.com' }),
+      'https://sts-vpc.cn-hangzhou.aliyuncs.com',
+    )
+    assert.equal(
+      stsOrigin({ ...base, endpoint: 'http://localhost:9000/' }),
+      'http://localhost:9000',
+    )
+  })
+})
+
+describe('an OSS download with the OIDC role', () => {
+  const bytes = makeBytes(2 * 1024 * 1024 + 11)
+  let store: MockOssServer
+  before(async () => {
+    store = await startMockOss({ oss: new MockOss({ credentials: KEYS }) })
+    store.oss.putObject('bkt', 'rrsa/object.bin', { bytes })
+  })
+  after(async () => {
+    await store.close()
+  })
+
+  it('downloads through createOssTransport, every request signed with the role and its token', async () => {
+    const target = new MemoryTarget('rrsa.bin')
+    await download({
+      transport: createOssTransport({
+        bucket: 'bkt',
+        key: 'rrsa/object.bin',
+        region: 'cn-hangzhou',
+        endpoint: store.url,
+        credentials: oidcRoleCredentials(options()),
+      }),
+      target,
+      checkpoint: new MemoryCheckpointStore(),
+      partSize: 1024 * 1024,
+      concurrency: 3,
+    })
+    assert.equal(crc64('crc64xz', target.committed ?? new Uint8Array()), crc64('crc64xz', bytes))
+    assert.ok(store.oss.served.log.length >= 3)
+    for (const r of store.oss.served.log)
+      assert.equal(r.headers['x-oss-security-token'], KEYS.sessionToken)
+    assert.equal(sts.requests.length, 1)
+  })
+})
