@@ -1,23 +1,24 @@
 import type { Transport } from '@resumable/core'
 import type { CredentialsProvider } from '@resumable/transport-fetch'
 import { UsageError } from './command-line.ts'
-import { ecsRoleFromEnv, OSS_NEEDS_CREDENTIALS } from './oss-credentials.ts'
+import { OSS_NEEDS_CREDENTIALS, ossRoleFromEnv } from './oss-credentials.ts'
 import { type AliOssFactory, envCredentials, type SourceFlags } from './sources.ts'
 
 /**
- * ali-oss's default `refreshSTSTokenInterval`: how often it asks `refreshSTSToken` again. The ECS
- * role's provider renews 15 minutes before expiry, so keys are never used closer to it than 10.
+ * ali-oss's default `refreshSTSTokenInterval`: how often it asks `refreshSTSToken` again. The
+ * roles' providers renew 15 minutes before expiry, so keys are never used closer to it than 10.
  */
 const STS_REFRESH_INTERVAL_MS = 5 * 60_000
 
 /**
  * Builds an ali-oss client and transport from flags and the environment's OSS_* (else
- * ALIBABA_CLOUD_*) keys, else the ECS instance RAM role; ali-oss loads only when used.
+ * ALIBABA_CLOUD_*) keys, else the RAM role the environment names (RRSA's OIDC role, else the ECS
+ * instance role); ali-oss loads only when used.
  */
 export function aliOssFactory(env: Readonly<Record<string, string | undefined>>): AliOssFactory {
   return async (source, flags: SourceFlags): Promise<Transport> => {
     const keys = envCredentials(env, 'OSS')
-    const role = keys ? undefined : ecsRoleFromEnv(env)
+    const role = keys ? undefined : ossRoleFromEnv(env)
     if (!keys && !role) throw new UsageError(OSS_NEEDS_CREDENTIALS)
     // ali-oss's constructor wants keys: the role's first ones, renewed through refreshSTSToken.
     const first = keys ?? (await (role as CredentialsProvider)())

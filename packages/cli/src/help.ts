@@ -115,9 +115,11 @@ Batches (--recursive or --manifest; rerun the same command to continue after Ctr
   the journal, partial files and checkpoints, never a completed file. oss:// batches use the fetch transport unless --transport.
 
 Credentials: oss:// reads OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET, OSS_SESSION_TOKEN, else
-ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN, else on
-an ECS instance the RAM role named by ALIBABA_CLOUD_ECS_METADATA (ALIBABA_CLOUD_ECS_METADATA_DISABLED,
-ALIBABA_CLOUD_IMDSV1_DISABLED: true or 1).
+ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN, else a
+RAM role assumed with an OIDC token (RRSA): ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_OIDC_PROVIDER_ARN,
+ALIBABA_CLOUD_OIDC_TOKEN_FILE (ALIBABA_CLOUD_ROLE_SESSION_NAME, ALIBABA_CLOUD_STS_ENDPOINT or
+ALIBABA_CLOUD_STS_REGION), else on an ECS instance the RAM role named by ALIBABA_CLOUD_ECS_METADATA
+(ALIBABA_CLOUD_ECS_METADATA_DISABLED, ALIBABA_CLOUD_IMDSV1_DISABLED: true or 1).
 s3:// reads AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN first, then the profile
 AWS_PROFILE (default "default") of ~/.aws/credentials and ~/.aws/config (AWS_SHARED_CREDENTIALS_FILE,
 AWS_CONFIG_FILE): keys, credential_process, SSO, assumed roles; region from the profile too;
