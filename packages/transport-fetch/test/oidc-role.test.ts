@@ -16,7 +16,7 @@ import {
   startMockOss,
 } from '@resumable/testkit/node'
 import { createOssTransport, type OidcRoleOptions, oidcRoleCredentials } from '../src/index.ts'
-import { stsOrigin } from '../src/oidc-role.ts'
+import { stsOrigin } from '../src/sts-session.ts'
 
 // A RAM role assumed with an OIDC token (RRSA), against a loopback STS standing in for sts.aliyuncs.com.
 const KEYS = {
