@@ -1,7 +1,7 @@
 import type { Transport } from '@resumable/core'
 import type { CredentialsProvider } from '@resumable/transport-fetch'
 import { UsageError } from './command-line.ts'
-import { OSS_NEEDS_CREDENTIALS, ossRoleFromEnv } from './oss-credentials.ts'
+import { OSS_NEEDS_CREDENTIALS, ossCredentialsFromEnv } from './oss-credentials.ts'
 import { type AliOssFactory, envCredentials, type SourceFlags } from './sources.ts'
 
 /**
@@ -12,15 +12,16 @@ const STS_REFRESH_INTERVAL_MS = 5 * 60_000
 
 /**
  * Builds an ali-oss client and transport from flags and the environment's OSS_* (else
- * ALIBABA_CLOUD_*) keys, else the RAM role the environment names (RRSA's OIDC role, else the ECS
- * instance role); ali-oss loads only when used.
+ * ALIBABA_CLOUD_*) keys, else the rest of Alibaba Cloud's chain (RRSA's OIDC role, a profile, the
+ * ECS instance role); ali-oss loads only when used.
  */
 export function aliOssFactory(env: Readonly<Record<string, string | undefined>>): AliOssFactory {
   return async (source, flags: SourceFlags): Promise<Transport> => {
     const keys = envCredentials(env, 'OSS')
-    const role = keys ? undefined : ossRoleFromEnv(env)
+    const role = keys ? undefined : ossCredentialsFromEnv(env)
     if (!keys && !role) throw new UsageError(OSS_NEEDS_CREDENTIALS)
-    // ali-oss's constructor wants keys: the role's first ones, renewed through refreshSTSToken.
+    // ali-oss's constructor wants keys: the provider's first ones, renewed through refreshSTSToken
+    // (which ali-oss calls only for keys with a token).
     const first = keys ?? (await (role as CredentialsProvider)())
     const [{ default: OSS }, { createAliOssTransport }] = await Promise.all([
       import('ali-oss') as unknown as Promise<{

@@ -9,7 +9,7 @@ import {
 import type { AwsProfile } from './aws-profile.ts'
 import type { AwsRoleLookup } from './aws-role-credentials.ts'
 import { UsageError } from './command-line.ts'
-import { OSS_NEEDS_CREDENTIALS, ossRoleFromEnv } from './oss-credentials.ts'
+import { OSS_NEEDS_CREDENTIALS, ossCredentialsFromEnv } from './oss-credentials.ts'
 import { loadSseCustomerKey, SSE_C_KEY_ENV } from './sse-c-key.ts'
 import { type WireName, wireOption } from './wire-choice.ts'
 
@@ -224,7 +224,7 @@ export function ossAccess(
   }
   if (flags.noSignRequest || (flags.transport !== 'fetch' && !forListing))
     return { region, endpoint, credentials: undefined }
-  const credentials = envCredentials(env, 'OSS') ?? ossRoleFromEnv(env)
+  const credentials = envCredentials(env, 'OSS') ?? ossCredentialsFromEnv(env)
   if (!credentials) throw new UsageError(OSS_NEEDS_CREDENTIALS)
   return { region, endpoint, credentials }
 }
