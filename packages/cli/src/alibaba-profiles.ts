@@ -23,6 +23,7 @@ export type ProfileSource =
       readonly sessionToken?: string
     }
   | { readonly kind: 'ecs-role'; readonly roleName: string }
+  | { readonly kind: 'uri'; readonly uri: string }
   | ({
       readonly kind: 'assume-role'
       readonly signer: ProfileSource
@@ -169,6 +170,8 @@ function cliSource(
         ...session(),
       }
     }
+    case 'CredentialsURI':
+      return { kind: 'uri', uri: need('credentials_uri') }
     case 'OIDC':
       return {
         kind: 'oidc-role',
@@ -179,7 +182,7 @@ function cliSource(
       }
     default:
       throw new UsageError(
-        `${where} has mode ${JSON.stringify(p.mode)}, which resumable cannot use (it reads AK, StsToken, RamRoleArn, ChainableRamRoleArn, EcsRamRole and OIDC): choose another with ALIBABA_CLOUD_PROFILE, or set ALIBABA_CLOUD_CLI_PROFILE_DISABLED=true`,
+        `${where} has mode ${JSON.stringify(p.mode)}, which resumable cannot use (it reads AK, StsToken, RamRoleArn, ChainableRamRoleArn, EcsRamRole, OIDC and CredentialsURI): choose another with ALIBABA_CLOUD_PROFILE, or set ALIBABA_CLOUD_CLI_PROFILE_DISABLED=true`,
       )
   }
 }

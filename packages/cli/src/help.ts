@@ -121,7 +121,7 @@ ALIBABA_CLOUD_OIDC_TOKEN_FILE (ALIBABA_CLOUD_ROLE_SESSION_NAME, ALIBABA_CLOUD_ST
 ALIBABA_CLOUD_STS_REGION), else a profile of ~/.aliyun/config.json (aliyun configure) or of
 ~/.alibabacloud/credentials (ALIBABA_CLOUD_PROFILE, ALIBABA_CLOUD_CREDENTIALS_FILE), else on an ECS
 instance the RAM role named by ALIBABA_CLOUD_ECS_METADATA (ALIBABA_CLOUD_ECS_METADATA_DISABLED,
-ALIBABA_CLOUD_IMDSV1_DISABLED: true or 1).
+ALIBABA_CLOUD_IMDSV1_DISABLED: true or 1), else ALIBABA_CLOUD_CREDENTIALS_URI.
 s3:// reads AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN first, then the profile
 AWS_PROFILE (default "default") of ~/.aws/credentials and ~/.aws/config (AWS_SHARED_CREDENTIALS_FILE,
 AWS_CONFIG_FILE): keys, credential_process, SSO, assumed roles; region from the profile too;

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { OptionsError } from '@resumable/core'
 import {
   type CredentialsProvider,
+  credentialsUriCredentials,
   ecsRamRoleCredentials,
   oidcRoleCredentials,
   ramRoleArnCredentials,
@@ -13,7 +14,7 @@ type Env = Readonly<Record<string, string | undefined>>
 
 /** Why oss:// has no credentials, and every way to give it some. */
 export const OSS_NEEDS_CREDENTIALS =
-  'oss:// needs credentials: set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET (or ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET) in the environment (and OSS_SESSION_TOKEN or ALIBABA_CLOUD_SECURITY_TOKEN for STS), or a RAM role to assume with an OIDC token (RRSA: ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_OIDC_PROVIDER_ARN, ALIBABA_CLOUD_OIDC_TOKEN_FILE), or a profile of `aliyun configure` (~/.aliyun/config.json) or of ~/.alibabacloud/credentials (ALIBABA_CLOUD_PROFILE picks one), or on an ECS instance ALIBABA_CLOUD_ECS_METADATA=<name of its RAM role>; --no-sign-request for a public-read bucket'
+  'oss:// needs credentials: set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET (or ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET) in the environment (and OSS_SESSION_TOKEN or ALIBABA_CLOUD_SECURITY_TOKEN for STS), or a RAM role to assume with an OIDC token (RRSA: ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_OIDC_PROVIDER_ARN, ALIBABA_CLOUD_OIDC_TOKEN_FILE), or a profile of `aliyun configure` (~/.aliyun/config.json) or of ~/.alibabacloud/credentials (ALIBABA_CLOUD_PROFILE picks one), or on an ECS instance ALIBABA_CLOUD_ECS_METADATA=<name of its RAM role>, or ALIBABA_CLOUD_CREDENTIALS_URI; --no-sign-request for a public-read bucket'
 
 const OIDC_VARIABLES = [
   'ALIBABA_CLOUD_ROLE_ARN',
@@ -26,15 +27,16 @@ const providersByEnv = new WeakMap<Env, CredentialsProvider | undefined>()
 /**
  * Where oss:// credentials come from when the environment holds no keys, in the order of Alibaba
  * Cloud's default credentials chain: a role assumed with an OIDC token (RRSA), else a profile
- * (the aliyun CLI's, else the credentials file's), else the ECS instance role. One provider per
- * environment, so a batch's objects share its cache.
+ * (the aliyun CLI's, else the credentials file's), else the ECS instance role, else
+ * `ALIBABA_CLOUD_CREDENTIALS_URI`. One provider per environment, so a batch's objects share its
+ * cache.
  */
 export function ossCredentialsFromEnv(env: Env): CredentialsProvider | undefined {
   if (providersByEnv.has(env)) return providersByEnv.get(env)
   const oidc = oidcRoleFromEnv(env)
   const profile = oidc ? undefined : findAlibabaProfile(env)
-  const ecs = oidc || profile ? undefined : ecsRoleFromEnv(env)
-  const chosen = oidc ?? profile?.source ?? ecs
+  const machine = oidc || profile ? undefined : (ecsRoleFromEnv(env) ?? uriFromEnv(env))
+  const chosen = oidc ?? profile?.source ?? machine
   const provider =
     chosen && providerOf(chosen, env, profile?.name ?? 'the environment (ALIBABA_CLOUD_*)')
   providersByEnv.set(env, provider)
@@ -82,6 +84,12 @@ function ecsRoleFromEnv(env: Env): ProfileSource | undefined {
   return { kind: 'ecs-role', roleName }
 }
 
+/** `ALIBABA_CLOUD_CREDENTIALS_URI`: a URL of the user's own that answers STS credentials. */
+function uriFromEnv(env: Env): ProfileSource | undefined {
+  const uri = env.ALIBABA_CLOUD_CREDENTIALS_URI?.trim()
+  return uri ? { kind: 'uri', uri } : undefined
+}
+
 /**
  * The provider for `source`. The ECS role honours `ALIBABA_CLOUD_IMDSV1_DISABLED` (hardened mode
  * required) and `ALIBABA_CLOUD_IMDS_ENDPOINT` (tests); an OIDC token file is read again at each
@@ -100,6 +108,8 @@ function providerOf(source: ProfileSource, env: Env, where: string): Credentials
           imdsV1Fallback: !isTrue(env.ALIBABA_CLOUD_IMDSV1_DISABLED),
           ...metadataEndpoint(env),
         })
+      case 'uri':
+        return credentialsUriCredentials({ uri: source.uri })
       case 'assume-role': {
         const { kind: _, signer, ...session } = source
         return ramRoleArnCredentials({ credentials: providerOf(signer, env, where), ...session })
@@ -111,19 +121,23 @@ function providerOf(source: ProfileSource, env: Env, where: string): Credentials
     }
   } catch (error) {
     if (!(error instanceof OptionsError)) throw error
-    const fromEnv = source.kind === 'oidc-role' && where.startsWith('the environment')
-    const variable = fromEnv ? OIDC_ENV_NAMES[error.option] : undefined
+    const fromEnv = where.startsWith('the environment')
+    const variable = fromEnv ? ENV_NAMES[source.kind]?.[error.option] : undefined
     throw new UsageError(`${variable ?? where}: ${error.message}`)
   }
 }
 
-/** Which variable each of the OIDC role's options came from, for its refusals. */
-const OIDC_ENV_NAMES: Readonly<Record<string, string>> = {
-  roleArn: 'ALIBABA_CLOUD_ROLE_ARN',
-  oidcProviderArn: 'ALIBABA_CLOUD_OIDC_PROVIDER_ARN',
-  roleSessionName: 'ALIBABA_CLOUD_ROLE_SESSION_NAME',
-  endpoint: 'ALIBABA_CLOUD_STS_ENDPOINT',
-  region: 'ALIBABA_CLOUD_STS_REGION',
+/** Which variable each option came from when the environment set the source up, for its refusals. */
+const ENV_NAMES: Partial<Record<ProfileSource['kind'], Readonly<Record<string, string>>>> = {
+  'oidc-role': {
+    roleArn: 'ALIBABA_CLOUD_ROLE_ARN',
+    oidcProviderArn: 'ALIBABA_CLOUD_OIDC_PROVIDER_ARN',
+    roleSessionName: 'ALIBABA_CLOUD_ROLE_SESSION_NAME',
+    endpoint: 'ALIBABA_CLOUD_STS_ENDPOINT',
+    region: 'ALIBABA_CLOUD_STS_REGION',
+  },
+  'ecs-role': { endpoint: 'ALIBABA_CLOUD_IMDS_ENDPOINT' },
+  uri: { uri: 'ALIBABA_CLOUD_CREDENTIALS_URI' },
 }
 
 function metadataEndpoint(env: Env): { endpoint?: string } {

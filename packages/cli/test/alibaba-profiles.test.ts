@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, beforeEach, describe, it } from 'node:test'
@@ -81,7 +83,7 @@ describe('findAlibabaProfile', () => {
     assert.equal(named?.source.kind === 'keys' && named.source.accessKeyId, USER.accessKeyId)
   })
 
-  it('reads StsToken, EcsRamRole, RamRoleArn, ChainableRamRoleArn and OIDC profiles', async () => {
+  it('reads StsToken, EcsRamRole, RamRoleArn, ChainableRamRoleArn, OIDC and CredentialsURI profiles', async () => {
     await cliConfig('sts', [
       { ...ak('sts'), mode: 'StsToken', sts_token: 'tok' },
       { name: 'ecs', mode: 'EcsRamRole', ram_role_name: 'EcsReader' },
@@ -106,6 +108,7 @@ describe('findAlibabaProfile', () => {
         oidc_provider_arn: 'acs:ram::1:oidc-provider/p',
         oidc_token_file: '/var/run/token',
       },
+      { name: 'uri', mode: 'CredentialsURI', credentials_uri: 'http://127.0.0.1:1/c' },
     ])
     const source = (name: string) =>
       findAlibabaProfile({ HOME: home, ALIBABA_CLOUD_PROFILE: name })?.source
@@ -128,6 +131,7 @@ describe('findAlibabaProfile', () => {
       oidcProviderArn: 'acs:ram::1:oidc-provider/p',
       oidcTokenFile: '/var/run/token',
     })
+    assert.deepEqual(source('uri'), { kind: 'uri', uri: 'http://127.0.0.1:1/c' })
   })
 
   it('refuses, naming file and profile but never the secret: an unusable mode, a missing key, a loop, bad JSON', async () => {
@@ -290,6 +294,37 @@ describe('oss:// with a profile, end to end', () => {
     assert.equal(code, 1, text)
     assert.match(text, /SignatureDoesNotMatch/)
     assert.ok(!text.includes('wrong-secret-never-shown'), text)
+  })
+
+  it('ALIBABA_CLOUD_CREDENTIALS_URI, last in the chain, is asked once per environment and its keys sign', async () => {
+    store.oss.credentials = KEYS
+    let asked = 0
+    const server = createServer((_req, res) => {
+      asked++
+      const expiration = new Date(Date.now() + 3600_000).toISOString()
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          Code: 'Success',
+          AccessKeyId: KEYS.accessKeyId,
+          AccessKeySecret: KEYS.secretAccessKey,
+          SecurityToken: KEYS.sessionToken,
+          Expiration: expiration,
+        }),
+      )
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const uri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/credentials`
+      const env = { HOME: home, ALIBABA_CLOUD_CREDENTIALS_URI: uri }
+      for (const transport of [['--transport', 'fetch'], []]) {
+        const { code, text } = await get(env, transport, `uri-${transport.length}.bin`)
+        assert.equal(code, 0, text)
+      }
+      // Both runs share the environment, and so its provider and the credentials it holds.
+      assert.equal(asked, 1)
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    }
   })
 
   it('keys in the environment win over the profile, which is then not read', async () => {

@@ -5,6 +5,7 @@
  */
 export { createFetchTransport, type FetchTransportOptions } from './create-fetch-transport.ts'
 export { type CredentialsEnv, credentialsFromEnv } from './credentials.ts'
+export { type CredentialsUriOptions, credentialsUriCredentials } from './credentials-uri.ts'
 export { type EcsRamRoleOptions, ecsRamRoleCredentials } from './ecs-ram-role.ts'
 export { FetchTransport, type FetchTransportSettings } from './fetch-transport.ts'
 export {
