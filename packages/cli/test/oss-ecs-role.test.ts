@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import process from 'node:process'
 import { after, before, describe, it } from 'node:test'
 import { crc64 } from '@resumable/core'
+import { withClockAhead } from '@resumable/testkit'
 import {
   type EcsMetadataServer,
   ecsRoleCredentials,
@@ -140,21 +141,13 @@ describe('ali-oss with the ECS instance RAM role', () => {
     imds.behaviour.credentials = ecsRoleCredentials(rotated, 12 * 3600_000)
     store.oss.credentials = rotated
     // 5 h 50 min later: past ali-oss's 5-minute refresh interval, within the role's last 15 minutes.
-    const RealDate = Date
-    const shift = (5 * 60 + 50) * 60_000
-    globalThis.Date = class extends RealDate {
-      constructor(...args: []) {
-        if (args.length === 0) super(RealDate.now() + shift)
-        else super(...(args as unknown as [number]))
-      }
-      static override now(): number {
-        return RealDate.now() + shift
-      }
-    } as DateConstructor
     try {
-      assert.equal((await transport.stat()).size, 1000)
+      const size = await withClockAhead(
+        (5 * 60 + 50) * 60_000,
+        async () => (await transport.stat()).size,
+      )
+      assert.equal(size, 1000)
     } finally {
-      globalThis.Date = RealDate
       imds.behaviour.credentials = ecsRoleCredentials(ROLE_KEYS, 6 * 3600_000)
       store.oss.credentials = ROLE_KEYS
     }

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto'
 import { createServer } from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
+import { listenOnLoopback } from './loopback-listen.ts'
 
 /** One call the STS server received: its query and its form, decoded. */
 export interface StsRequest {
@@ -63,7 +63,6 @@ export async function startAlibabaStsServer(
     ...behaviour,
   }
   const requests: StsRequest[] = []
-  const sockets = new Set<Socket>()
   let serial = 0
   const server = createServer((req, res) => {
     const chunks: Buffer[] = []
@@ -104,22 +103,8 @@ export async function startAlibabaStsServer(
       })
     })
   })
-  server.on('connection', (socket) => {
-    sockets.add(socket)
-    socket.on('close', () => sockets.delete(socket))
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    requests,
-    behaviour: state,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy()
-        server.close(() => resolve())
-      }),
-  }
+  const { endpoint, close } = await listenOnLoopback(server)
+  return { endpoint, requests, behaviour: state, close }
 }
 
 /** Why STS refuses the call, or undefined when it would hand out credentials. */

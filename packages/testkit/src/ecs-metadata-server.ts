@@ -1,5 +1,5 @@
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
+import { listenOnLoopback } from './loopback-listen.ts'
 
 /** One request the metadata server received. */
 export interface EcsMetadataRequest {
@@ -62,7 +62,6 @@ export async function startEcsMetadataServer(
     ...behaviour,
   }
   const requests: EcsMetadataRequest[] = []
-  const sockets = new Set<Socket>()
   const server = createServer((req, res) => {
     const path = req.url ?? '/'
     requests.push({ method: req.method ?? 'GET', path, headers: req.headers })
@@ -82,22 +81,8 @@ export async function startEcsMetadataServer(
     }
     notFound(res)
   })
-  server.on('connection', (socket) => {
-    sockets.add(socket)
-    socket.on('close', () => sockets.delete(socket))
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    requests,
-    behaviour: state,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy()
-        server.close(() => resolve())
-      }),
-  }
+  const { endpoint, close } = await listenOnLoopback(server)
+  return { endpoint, requests, behaviour: state, close }
 }
 
 function notFound(res: ServerResponse): void {

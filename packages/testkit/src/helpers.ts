@@ -37,3 +37,31 @@ export async function collect(body: ByteSource): Promise<Uint8Array> {
   }
   return out
 }
+
+/**
+ * Runs `body` with the global `Date` (so `Date.now()` and `new Date()`) moved `ms` ahead, as if
+ * that much time had passed, and puts the real one back after, whatever happens. For renewals and
+ * expiries; timers are not moved.
+ *
+ * @example
+ * ```ts
+ * await withClockAhead(46 * 60_000, () => provider()) // 46 minutes later
+ * ```
+ */
+export async function withClockAhead<T>(ms: number, body: () => T | Promise<T>): Promise<T> {
+  const RealDate = Date
+  globalThis.Date = class extends RealDate {
+    constructor(...args: []) {
+      if (args.length === 0) super(RealDate.now() + ms)
+      else super(...(args as unknown as [number]))
+    }
+    static override now(): number {
+      return RealDate.now() + ms
+    }
+  } as DateConstructor
+  try {
+    return await body()
+  } finally {
+    globalThis.Date = RealDate
+  }
+}

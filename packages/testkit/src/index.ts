@@ -15,7 +15,7 @@ export {
 export type { Fault, FaultMatch, FaultRule, FaultType } from './faults.ts'
 export { FaultPlan } from './faults.ts'
 export { handleOssRequest, locate } from './handle-request.ts'
-export { collect, makeBytes } from './helpers.ts'
+export { collect, makeBytes, withClockAhead } from './helpers.ts'
 export { isListObjectsV2, type ListDialect, listObjectsV2 } from './list-objects.ts'
 export { createMockFetch, ossHandlers } from './msw-handlers.ts'
 export {

@@ -1,22 +1,11 @@
 import assert from 'node:assert/strict'
 import { after, afterEach, before, describe, it } from 'node:test'
-import {
-  crc64,
-  download,
-  isTransportError,
-  OptionsError,
-  type TransportError,
-} from '@resumable/core'
-import { MemoryCheckpointStore, MemoryTarget } from '@resumable/store-memory'
-import { MockOss, makeBytes } from '@resumable/testkit'
-import {
-  type MockOssServer,
-  type StsServer,
-  startAlibabaStsServer,
-  startMockOss,
-} from '@resumable/testkit/node'
-import { createOssTransport, type OidcRoleOptions, oidcRoleCredentials } from '../src/index.ts'
+import { OptionsError } from '@resumable/core'
+import { withClockAhead } from '@resumable/testkit'
+import { type StsServer, startAlibabaStsServer } from '@resumable/testkit/node'
+import { type OidcRoleOptions, oidcRoleCredentials } from '../src/index.ts'
 import { stsOrigin } from '../src/sts-session.ts'
+import { downloadSignedWith, refusalHiding } from './helpers/role-credentials.ts'
 
 // A RAM role assumed with an OIDC token (RRSA), against a loopback STS standing in for sts.aliyuncs.com.
 const KEYS = {
@@ -53,36 +42,8 @@ const options = (more: Partial<OidcRoleOptions> = {}): OidcRoleOptions => ({
   ...more,
 })
 
-/** The provider's rejection, checked to be a TransportError free of the token and the keys. */
-async function refusal(promise: unknown): Promise<TransportError> {
-  const error = await (promise as Promise<unknown>).then(
-    () => assert.fail('expected a refusal'),
-    (e: unknown) => e,
-  )
-  assert.ok(isTransportError(error), String(error))
-  for (const secret of [JWT, KEYS.secretAccessKey, KEYS.sessionToken])
-    assert.ok(!`${error.message} ${String(error.cause)}`.includes(secret), error.message)
-  return error
-}
-
-/** Runs `body` with `Date` (and so `Date.now`) moved `ms` ahead, as if that much time had passed. */
-async function later<T>(ms: number, body: () => Promise<T>): Promise<T> {
-  const RealDate = Date
-  globalThis.Date = class extends RealDate {
-    constructor(...args: []) {
-      if (args.length === 0) super(RealDate.now() + ms)
-      else super(...(args as unknown as [number]))
-    }
-    static override now(): number {
-      return RealDate.now() + ms
-    }
-  } as DateConstructor
-  try {
-    return await body()
-  } finally {
-    globalThis.Date = RealDate
-  }
-}
+const refusal = (promise: unknown) =>
+  refusalHiding(promise, [JWT, KEYS.secretAccessKey, KEYS.sessionToken])
 
 describe('oidcRoleCredentials', () => {
   it('posts an unsigned AssumeRoleWithOIDC (action in the query, token in the form) and maps the answer', async () => {
@@ -133,8 +94,14 @@ describe('oidcRoleCredentials', () => {
     token = `${JWT}-rotated`
     sts.behaviour.oidcToken = token
     sts.behaviour.keys = { ...KEYS, accessKeyId: 'STS.renewed' }
-    assert.equal((await later(44 * 60_000, async () => provider())).accessKeyId, KEYS.accessKeyId)
-    assert.equal((await later(46 * 60_000, async () => provider())).accessKeyId, 'STS.renewed')
+    assert.equal(
+      (await withClockAhead(44 * 60_000, async () => provider())).accessKeyId,
+      KEYS.accessKeyId,
+    )
+    assert.equal(
+      (await withClockAhead(46 * 60_000, async () => provider())).accessKeyId,
+      'STS.renewed',
+    )
     assert.deepEqual(
       sts.requests.map((r) => r.form.OIDCToken),
       [JWT, token],
@@ -144,9 +111,9 @@ describe('oidcRoleCredentials', () => {
   it('a short session renews a quarter of its length before it ends', async () => {
     const provider = oidcRoleCredentials(options({ durationSeconds: 900 }))
     await provider()
-    await later(10 * 60_000, async () => provider())
+    await withClockAhead(10 * 60_000, async () => provider())
     assert.equal(sts.requests.length, 1)
-    await later(12 * 60_000, async () => provider())
+    await withClockAhead(12 * 60_000, async () => provider())
     assert.equal(sts.requests.length, 2)
     assert.equal(sts.requests[1]?.form.DurationSeconds, '900')
   })
@@ -193,8 +160,8 @@ describe('oidcRoleCredentials', () => {
     const provider = oidcRoleCredentials(options())
     await provider()
     sts.behaviour.fault = { status: 503, code: 'ServiceUnavailable' }
-    assert.deepEqual(await later(50 * 60_000, async () => provider()), KEYS)
-    await refusal(later(61 * 60_000, async () => provider()))
+    assert.deepEqual(await withClockAhead(50 * 60_000, async () => provider()), KEYS)
+    await refusal(withClockAhead(61 * 60_000, async () => provider()))
     assert.equal(sts.requests.length, 3)
   })
 
@@ -258,38 +225,9 @@ describe('oidcRoleCredentials', () => {
       'http://localhost:9000',
     )
   })
-})
 
-describe('an OSS download with the OIDC role', () => {
-  const bytes = makeBytes(2 * 1024 * 1024 + 11)
-  let store: MockOssServer
-  before(async () => {
-    store = await startMockOss({ oss: new MockOss({ credentials: KEYS }) })
-    store.oss.putObject('bkt', 'rrsa/object.bin', { bytes })
-  })
-  after(async () => {
-    await store.close()
-  })
-
-  it('downloads through createOssTransport, every request signed with the role and its token', async () => {
-    const target = new MemoryTarget('rrsa.bin')
-    await download({
-      transport: createOssTransport({
-        bucket: 'bkt',
-        key: 'rrsa/object.bin',
-        region: 'cn-hangzhou',
-        endpoint: store.url,
-        credentials: oidcRoleCredentials(options()),
-      }),
-      target,
-      checkpoint: new MemoryCheckpointStore(),
-      partSize: 1024 * 1024,
-      concurrency: 3,
-    })
-    assert.equal(crc64('crc64xz', target.committed ?? new Uint8Array()), crc64('crc64xz', bytes))
-    assert.ok(store.oss.served.log.length >= 3)
-    for (const r of store.oss.served.log)
-      assert.equal(r.headers['x-oss-security-token'], KEYS.sessionToken)
+  it('signs every request of an OSS download with the role and its token, asking STS once', async () => {
+    await downloadSignedWith(oidcRoleCredentials(options()), KEYS)
     assert.equal(sts.requests.length, 1)
   })
 })
