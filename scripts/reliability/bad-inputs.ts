@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { type AddressInfo, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -70,6 +70,13 @@ const pubUrl = (key: string): string => `${pub.url}/pub/${enc(key)}`
 const ossEnv = (secret = SECRET) => ({ OSS_ACCESS_KEY_ID: KEY_ID, OSS_ACCESS_KEY_SECRET: secret })
 const awsEnv = (secret = SECRET) => ({ AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: secret })
 const ossAt = ['--endpoint', priv.url, '--region', 'cn-hangzhou']
+// Homes of the profile cases (HOME): outside every case's directory, removed at the end.
+const homes = await mkdtemp(join(tmpdir(), 'bad-inputs-homes-'))
+const aliyunHome = async (name: string, profiles: readonly Record<string, unknown>[]) => {
+  await mkdir(join(homes, name, '.aliyun'), { recursive: true })
+  const config = { current: profiles[0]?.name, profiles }
+  await writeFile(join(homes, name, '.aliyun', 'config.json'), JSON.stringify(config))
+}
 const s3At = ['--endpoint', priv.url, '--region', 'us-east-1', '--path-style']
 const small = pubUrl('small.bin')
 const isRoot = process.getuid?.() === 0
@@ -440,6 +447,42 @@ const cases: Case[] = [
     '--request-payer with --no-sign-request',
     ['oss://priv/object.bin', '{dest}', ...ossAt, '--no-sign-request', '--request-payer'],
     /requester-pays/,
+  ),
+  usage(
+    'RRSA with ALIBABA_CLOUD_ROLE_ARN alone (oss://)',
+    ['oss://priv/object.bin', '{dest}', ...ossAt],
+    /ALIBABA_CLOUD_OIDC_PROVIDER_ARN and ALIBABA_CLOUD_OIDC_TOKEN_FILE are not set/,
+    { env: { ALIBABA_CLOUD_ROLE_ARN: 'acs:ram::1234567890123456:role/reader' } },
+  ),
+  usage(
+    'ALIBABA_CLOUD_ROLE_ARN that is not an ARN (oss://, RRSA)',
+    ['oss://priv/object.bin', '{dest}', ...ossAt, '--transport', 'fetch'],
+    /ALIBABA_CLOUD_ROLE_ARN: .*acs:ram::<account id>:role/,
+    {
+      env: {
+        ALIBABA_CLOUD_ROLE_ARN: 'reader',
+        ALIBABA_CLOUD_OIDC_PROVIDER_ARN: 'acs:ram::1234567890123456:oidc-provider/p',
+        ALIBABA_CLOUD_OIDC_TOKEN_FILE: '/nonexistent/token',
+      },
+    },
+  ),
+  usage(
+    'ALIBABA_CLOUD_PROFILE naming a profile no file has (oss://)',
+    ['oss://priv/object.bin', '{dest}', ...ossAt],
+    /ALIBABA_CLOUD_PROFILE names "nope"/,
+    { env: { HOME: join(homes, 'empty'), ALIBABA_CLOUD_PROFILE: 'nope' } },
+  ),
+  usage(
+    'an aliyun CLI profile of a mode resumable cannot use (oss://)',
+    ['oss://priv/object.bin', '{dest}', ...ossAt],
+    /profile "sso" of .*config\.json has mode "CloudSSO"/,
+    {
+      env: { HOME: join(homes, 'sso') },
+      setup: () =>
+        aliyunHome('sso', [
+          { name: 'sso', mode: 'CloudSSO', access_key_id: KEY_ID, access_key_secret: SECRET },
+        ]),
+    },
   ),
   usage(
     'AWS_PROFILE naming a profile that does not exist',
@@ -866,4 +909,5 @@ try {
   await pub.close()
   await priv.close()
   await rm(root, { recursive: true, force: true })
+  await rm(homes, { recursive: true, force: true })
 }
