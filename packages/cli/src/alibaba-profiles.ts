@@ -41,6 +41,8 @@ export type ProfileSource =
 export interface FoundProfile {
   readonly name: string
   readonly source: ProfileSource
+  /** The aliyun CLI profile's `region_id`, when it has one. */
+  readonly region?: string
 }
 
 /**
@@ -96,7 +98,12 @@ function cliProfile(path: string, wanted: string | undefined): FoundProfile | un
   const profile = byName(name)
   if (!profile) return undefined
   const where = `profile "${name}" of ${path}`
-  return { name: where, source: cliSource(profile, where, byName, new Set([name])) }
+  const region = typeof profile.region_id === 'string' ? profile.region_id.trim() : ''
+  return {
+    name: where,
+    source: cliSource(profile, where, byName, new Set([name])),
+    ...(region ? { region } : {}),
+  }
 }
 
 function cliSource(
@@ -281,4 +288,20 @@ function defined<K extends string>(key: K, value: string | undefined): { [P in K
 
 function positive<K extends string>(key: K, value: unknown): { [P in K]?: number } {
   return (typeof value === 'number' && value > 0 ? { [key]: value } : {}) as { [P in K]?: number }
+}
+
+/**
+ * The region an Alibaba Cloud user has already chosen: `ALIBABA_CLOUD_REGION_ID`, else the
+ * `region_id` of the aliyun CLI profile in use. A profile that cannot be read gives none here: it
+ * is refused only where its credentials are needed.
+ */
+export function alibabaDefaultRegion(env: Env): string | undefined {
+  const fromEnv = env.ALIBABA_CLOUD_REGION_ID?.trim()
+  if (fromEnv) return fromEnv
+  try {
+    return findAlibabaProfile(env)?.region
+  } catch (error) {
+    if (error instanceof UsageError) return undefined
+    throw error
+  }
 }

@@ -69,7 +69,8 @@ Options:
   --json                   one JSON event per line on stdout (on stderr with -; progress at most
                            every 0.5 s)
   --endpoint <url>         store endpoint (OSS: https://oss-cn-hangzhou.aliyuncs.com)
-  --region <id>            region (OSS: cn-hangzhou; S3: us-east-1)
+  --region <id>            region (OSS: cn-hangzhou, else OSS_REGION, ALIBABA_CLOUD_REGION_ID or the
+                           aliyun CLI profile's region_id; S3: us-east-1)
   --version-id <id>        download a specific object version
   --range <first>-<last>   only bytes first..last (inclusive; <first>- for the rest of the object),
                            resumable; verified by byte count and ETag (If-Match) only: the store's

@@ -6,6 +6,7 @@ import {
   createUrlTransport,
   credentialsFromEnv,
 } from '@resumable/transport-fetch'
+import { alibabaDefaultRegion } from './alibaba-profiles.ts'
 import type { AwsProfile } from './aws-profile.ts'
 import type { AwsRoleLookup } from './aws-role-credentials.ts'
 import { UsageError } from './command-line.ts'
@@ -206,11 +207,14 @@ export function ossAccess(
   env: Readonly<Record<string, string | undefined>>,
   forListing = false,
 ): OssAccess {
-  const region = flags.region ?? env.OSS_REGION
+  const region =
+    flags.region ??
+    env.OSS_REGION ??
+    ((flags.endpoint ?? env.OSS_ENDPOINT) ? undefined : alibabaDefaultRegion(env))
   const endpoint = flags.endpoint ?? env.OSS_ENDPOINT
   if (region === undefined && endpoint === undefined) {
     throw new UsageError(
-      'oss:// needs --region (e.g. cn-hangzhou) or --endpoint (or OSS_REGION / OSS_ENDPOINT)',
+      'oss:// needs --region (e.g. cn-hangzhou) or --endpoint (or OSS_REGION / OSS_ENDPOINT, ALIBABA_CLOUD_REGION_ID, or the region_id of an aliyun CLI profile)',
     )
   }
   if (flags.noSignRequest && flags.requestPayer) {

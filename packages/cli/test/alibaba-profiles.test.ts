@@ -17,6 +17,7 @@ import { findAlibabaProfile } from '../src/alibaba-profiles.ts'
 import { UsageError } from '../src/command-line.ts'
 import { filePlaces } from '../src/file-places.ts'
 import { main } from '../src/main.ts'
+import { ossAccess } from '../src/sources.ts'
 import { fakeEnvironment } from './helpers.ts'
 
 // oss:// credentials from the aliyun CLI's ~/.aliyun/config.json and from
@@ -223,6 +224,36 @@ describe('findAlibabaProfile', () => {
     }
     assert.equal(roleOf({}), 'FromCli')
     assert.equal(roleOf({ ALIBABA_CLOUD_CLI_PROFILE_DISABLED: 'true' }), 'FromFile')
+  })
+})
+
+describe("oss:// region from the user's Alibaba Cloud setup", () => {
+  const flags = {
+    endpoint: undefined,
+    region: undefined,
+    transport: 'fetch' as const,
+    requestPayer: false,
+    noSignRequest: false,
+  }
+  const keys = { OSS_ACCESS_KEY_ID: USER.accessKeyId, OSS_ACCESS_KEY_SECRET: SECRET }
+
+  it("takes the aliyun CLI profile's region_id, else ALIBABA_CLOUD_REGION_ID over it, and --region over both", async () => {
+    await cliConfig('default', [ak('default', { region_id: 'cn-shanghai' })])
+    assert.equal(ossAccess(flags, { ...keys, HOME: home }).region, 'cn-shanghai')
+    const env = { ...keys, HOME: home, ALIBABA_CLOUD_REGION_ID: 'cn-beijing' }
+    assert.equal(ossAccess(flags, env).region, 'cn-beijing')
+    assert.equal(ossAccess({ ...flags, region: 'eu-central-1' }, env).region, 'eu-central-1')
+  })
+
+  it('an endpoint given is not joined by a region of the profile; a broken profile gives no region', async () => {
+    await cliConfig('default', [ak('default', { region_id: 'cn-shanghai' })])
+    const env = { ...keys, HOME: home, OSS_ENDPOINT: 'https://oss-cn-hangzhou.aliyuncs.com' }
+    assert.equal(ossAccess(flags, env).region, undefined)
+    await writeFile(join(home, '.aliyun', 'config.json'), 'not json')
+    refused(
+      () => ossAccess(flags, { ...keys, HOME: home }),
+      /oss:\/\/ needs --region .*ALIBABA_CLOUD_REGION_ID/,
+    )
   })
 })
 
