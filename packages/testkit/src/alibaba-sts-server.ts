@@ -167,14 +167,16 @@ function signatureRefusal(
     .sort()
     .map((name) => `${rfc3986(name)}=${rfc3986(params[name] ?? '')}`)
     .join('&')
+  const stringToSign = `POST&%2F&${rfc3986(canonical)}`
   const expected = createHmac('sha1', `${signer.secretAccessKey}&`)
-    .update(`POST&%2F&${rfc3986(canonical)}`)
+    .update(stringToSign)
     .digest('base64')
+  // As STS answers: with its string to sign, the signer's token in it encoded twice.
   if (given !== expected)
     return [
       400,
       'SignatureDoesNotMatch',
-      'Specified signature is not matched with our calculation.',
+      `Specified signature is not matched with our calculation. server string to sign is:${stringToSign}`,
     ]
   return undefined
 }

@@ -1,5 +1,5 @@
 import { OptionsError, TransportError } from '@resumable/core'
-import { encodeQuery } from './encode.ts'
+import { encodeQuery, encodeRfc3986 } from './encode.ts'
 import {
   alibabaStsCredentials,
   type ExpiringCredentials,
@@ -211,8 +211,12 @@ function refusal(
     return typeof value === 'string' && value !== '' ? printable(value, 300) : undefined
   }
   const code = text('Code')
-  let said = text('Message')
-  for (const secret of secrets) if (secret) said = said?.split(secret).join('***')
+  // STS answers SignatureDoesNotMatch with its string to sign, which holds the signer's token
+  // percent-encoded twice: that part is dropped, and each secret is cut in all three spellings.
+  let said = text('Message')?.replace(/\s*server string to sign is:.*$/is, '')
+  for (const secret of secrets.filter((s) => s !== ''))
+    for (const spelling of [secret, encodeRfc3986(secret), encodeRfc3986(encodeRfc3986(secret))])
+      said = said?.split(spelling).join('***')
   const throttled = status === 429 || /^Throttling/.test(code ?? '')
   const retryable = throttled || status >= 500 || /^ServiceUnavailable/.test(code ?? '')
   return new TransportError(

@@ -78,13 +78,27 @@ describe('ramRoleArnCredentials', () => {
     assert.notEqual(sts.requests[0]?.query.SignatureNonce, sts.requests[1]?.query.SignatureNonce)
   })
 
-  it('a wrong secret is SignatureDoesNotMatch: auth, not retryable, the secret never shown', async () => {
-    const wrong = { ...USER, secretAccessKey: 'not-the-secret' }
-    const error = await refusal(ramRoleArnCredentials(options({ credentials: () => wrong }))())
+  it('a wrong secret is SignatureDoesNotMatch: auth, not retryable, no secret or token in any spelling', async () => {
+    // STS echoes its string to sign, where the signer's token appears percent-encoded twice.
+    const token = 'CAIS+signer/token=='
+    sts.behaviour.signer = { ...USER, sessionToken: token }
+    const wrong = { ...USER, secretAccessKey: 'not-the-secret', sessionToken: token }
+    const provider = ramRoleArnCredentials(
+      options({
+        credentials: () => wrong,
+        // Short values, so that STS's message reaches the token within what is shown of it.
+        roleArn: 'acs:ram::1:role/r',
+        roleSessionName: 'ab',
+        durationSeconds: 900,
+      }),
+    )
+    const error = await refusal(provider())
     assert.equal(error.kind, 'auth')
     assert.equal(error.retryable, false)
     assert.equal(error.code, 'SignatureDoesNotMatch')
-    assert.ok(!error.message.includes('not-the-secret'))
+    assert.match(error.message, /Specified signature is not matched/)
+    for (const spelling of ['not-the-secret', token, 'signer%2Ftoken', 'signer%252Ftoken'])
+      assert.ok(!error.message.includes(spelling), error.message)
   })
 
   it('an external ID the trust policy requires is sent when given, refused when missing', async () => {
