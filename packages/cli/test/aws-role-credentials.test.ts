@@ -166,9 +166,10 @@ function cleanEnv(extra: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
   return { ...env, HOME: join(dir, 'no-home'), USERPROFILE: join(dir, 'no-home'), ...extra }
 }
 
-async function get(extra: Readonly<Record<string, string>>) {
+async function get(extra: Readonly<Record<string, string>>, flags: readonly string[] = []) {
   const dest = join(dir, `out-${++n}.bin`)
   const args = ['get', 's3://bucket/role.bin', dest, '--endpoint', s3.url, '--region', 'us-east-1']
+  args.push(...flags)
   const result = await runCliProcess(args, cleanEnv(extra))
   const output = new TextDecoder().decode(result.stdout) + result.stderr
   for (const secret of SECRETS) assert.ok(!output.includes(secret), 'a secret in the output')
@@ -200,6 +201,20 @@ describe('s3:// with no keys takes the AWS role of the machine', () => {
     assert.equal(seen.sts.length, 1)
     assert.equal(seen.sts[0]?.get('RoleSessionName'), 'resumable-session')
     assert.deepEqual([seen.container.length, seen.imds.length], [0, 0])
+  })
+
+  it('-q prints nothing though the AWS SDK builds an STS client (no NodeVersionSupportWarning on Node < 22)', async () => {
+    const r = await get(
+      {
+        AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile,
+        AWS_ROLE_ARN: ROLE_ARN,
+        AWS_ENDPOINT_URL_STS: urlOf(sts),
+      },
+      ['-q'],
+    )
+    assert.equal(r.code, 0, r.output)
+    assert.equal(r.stderr, '')
+    await assertSignedByRole(r.dest)
   })
 
   it('container credentials: AWS_CONTAINER_CREDENTIALS_FULL_URI asked with AWS_CONTAINER_AUTHORIZATION_TOKEN sign the download', async () => {
