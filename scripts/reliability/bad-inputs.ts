@@ -470,14 +470,20 @@ const cases: Case[] = [
     'ALIBABA_CLOUD_PROFILE naming a profile no file has (oss://)',
     ['oss://priv/object.bin', '{dest}', ...ossAt],
     /ALIBABA_CLOUD_PROFILE names "nope"/,
-    { env: { HOME: join(homes, 'empty'), ALIBABA_CLOUD_PROFILE: 'nope' } },
+    {
+      env: {
+        HOME: join(homes, 'empty'),
+        ALIBABA_CLOUD_CLI_PROFILE_DISABLED: 'false',
+        ALIBABA_CLOUD_PROFILE: 'nope',
+      },
+    },
   ),
   usage(
     'an aliyun CLI profile of a mode resumable cannot use (oss://)',
     ['oss://priv/object.bin', '{dest}', ...ossAt],
     /profile "sso" of .*config\.json has mode "CloudSSO"/,
     {
-      env: { HOME: join(homes, 'sso') },
+      env: { HOME: join(homes, 'sso'), ALIBABA_CLOUD_CLI_PROFILE_DISABLED: 'false' },
       setup: () =>
         aliyunHome('sso', [
           { name: 'sso', mode: 'CloudSSO', access_key_id: KEY_ID, access_key_secret: SECRET },

@@ -68,7 +68,12 @@ export function cleanEnv(extra: Record<string, string> = {}): Record<string, str
     if (v === undefined || /^(OSS_|AWS_|ALIBABA_|ALICLOUD_)/.test(k)) continue
     env[k] = v
   }
-  return { ...env, AWS_EC2_METADATA_DISABLED: 'true', ...extra }
+  // Nor the Alibaba Cloud profiles of whoever runs the campaign (~/.aliyun, ~/.alibabacloud).
+  const noAlibabaProfiles = {
+    ALIBABA_CLOUD_CLI_PROFILE_DISABLED: 'true',
+    ALIBABA_CLOUD_CREDENTIALS_FILE: '/dev/null',
+  }
+  return { ...env, AWS_EC2_METADATA_DISABLED: 'true', ...noAlibabaProfiles, ...extra }
 }
 
 /** A running `resumable` child process. */

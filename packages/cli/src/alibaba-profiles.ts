@@ -18,8 +18,11 @@ export type { FoundProfile, ProfileSession, ProfileSource } from './alibaba-prof
 export function findAlibabaProfile(env: Env): FoundProfile | undefined {
   const wanted = env.ALIBABA_CLOUD_PROFILE?.trim() || undefined
   const home = env.HOME || env.USERPROFILE || homedir()
+  const looked: string[] = []
   if (!isTrue(env.ALIBABA_CLOUD_CLI_PROFILE_DISABLED)) {
-    const found = aliyunCliProfile(join(home, '.aliyun', 'config.json'), wanted)
+    const config = join(home, '.aliyun', 'config.json')
+    looked.push(config)
+    const found = aliyunCliProfile(config, wanted)
     if (found) return found
   }
   const file =
@@ -30,9 +33,10 @@ export function findAlibabaProfile(env: Env): FoundProfile | undefined {
     env.ALIBABA_CLOUD_CREDENTIALS_FILE !== undefined,
   )
   if (found) return found
+  looked.push(file)
   if (wanted)
     throw new UsageError(
-      `ALIBABA_CLOUD_PROFILE names "${wanted}", but neither ~/.aliyun/config.json nor ${file} has a profile of that name`,
+      `ALIBABA_CLOUD_PROFILE names "${wanted}", but no profile of that name is in ${looked.join(' or ')}`,
     )
   return undefined
 }

@@ -161,7 +161,7 @@ describe('findAlibabaProfile', () => {
     await cliConfig('default', [ak('default')])
     refused(
       () => findAlibabaProfile({ HOME: home, ALIBABA_CLOUD_PROFILE: 'prod' }),
-      /ALIBABA_CLOUD_PROFILE names "prod", but neither/,
+      /ALIBABA_CLOUD_PROFILE names "prod", but no profile of that name is in .*config\.json or .*credentials/,
     )
   })
 
