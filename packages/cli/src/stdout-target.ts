@@ -26,6 +26,8 @@ export function isClosedPipe(error: unknown): boolean {
 export class StdoutTarget implements Target {
   /** Not a file: a checkpoint keyed on it would be meaningless. */
   readonly id = '-'
+  /** Bytes sent to stdout are gone: no second pass over them (the MD5 check) is possible. */
+  readonly readable = false
   readonly #sink: ByteSink
   readonly #pending = new Map<number, Uint8Array>()
   #next = 0

@@ -24,7 +24,7 @@ import {
   UNKNOWN_LENGTH,
 } from './sequential.ts'
 import { statWithRetry } from './stat-with-retry.ts'
-import { combinePartCrcs, type Verification, verifyObject } from './verify.ts'
+import { combinePartCrcs, type Verification, verifyMd5, verifyObject } from './verify.ts'
 
 /**
  * The resume algorithm, in one place. The numbered comments are the steps of the core README's
@@ -239,6 +239,18 @@ async function attempt(
             algorithm,
             algorithm ? combinePartCrcs(algorithm, state.crcs, (i) => partLength(runState, i)) : 0n,
           )
+    // Without a CRC-64 the store may still vouch for an MD5: checked in a second pass.
+    if (
+      verification.method === 'size' &&
+      options.verify &&
+      !options.range &&
+      !unknown &&
+      object.md5
+    )
+      verification =
+        target.readable === false
+          ? { method: 'size', reason: NO_READ_BACK }
+          : await verifyMd5(target, object.size, object.md5, signal)
     emit({ type: 'verified', verification })
     await target.commit()
   } catch (error) {
@@ -266,6 +278,9 @@ async function attempt(
       : {}),
   }
 }
+
+const NO_READ_BACK =
+  'the store vouches only for an MD5, and bytes already streamed to this target cannot be read back to check it'
 
 /** Ends a stream of unknown length: its length is where it ended, which the Target learns now. */
 async function endStream(

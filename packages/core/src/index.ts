@@ -38,6 +38,7 @@ export {
 } from './download.ts'
 export * from './errors/index.ts'
 export type { DownloadEvent, DownloadProgress, RetryReason } from './events.ts'
+export { Md5 } from './md5.ts'
 export type { DownloadOptions, ObjectChangedPolicy } from './options.ts'
 export {
   DEFAULT_MAX_PARTS,

@@ -35,6 +35,12 @@ export interface ObjectInfo {
   readonly versionId?: string
   /** Whole-object checksum when the store offers one. */
   readonly checksum?: ObjectChecksum
+  /**
+   * The object's MD5 (32 lower-case hex digits) when the store vouches for it: S3 makes a
+   * single-part upload's ETag its MD5 unless SSE-KMS or SSE-C encrypted it. Without a `checksum`
+   * the engine checks it by reading the finished file back (a Target with `readable: false` skips it).
+   */
+  readonly md5?: string
   /** Storage class (`Standard`, `IA`, `Archive`, `ColdArchive`, `GLACIER`, …). */
   readonly storageClass?: string
   /** Restore state of an archived object. */
@@ -176,8 +182,13 @@ export interface Target {
    * copying them into a buffer first (one copy less per byte). Not durable until `sync` resolves.
    */
   writeChunks?(offset: number, chunks: readonly Uint8Array[]): Promise<void>
-  /** Reads back `length` bytes at `offset` (used to re-verify resumed parts). */
+  /** Reads back `length` bytes at `offset` (used to re-verify resumed parts and the MD5). */
   read(offset: number, length: number): Promise<Uint8Array>
+  /**
+   * False when written bytes cannot be read back (a pipe such as stdout): checks that need a second
+   * pass over the bytes (the MD5) are then skipped, and the result says so. Omitted means true.
+   */
+  readonly readable?: boolean
   /** Durability barrier: every write that resolved before this call is durable when it resolves. */
   sync(): Promise<void>
   /**

@@ -175,6 +175,27 @@ describe('http: headers → ObjectInfo', () => {
     assert.equal(objectInfoFromHead(composite, 5, { ranged: false }).checksum, undefined)
   })
 
+  it("takes an S3 single-part ETag as the object's MD5, never a multipart, weak, SSE-KMS or SSE-C one, nor outside S3", () => {
+    const md5Of = (headers: Record<string, string>, s3 = true) =>
+      objectInfoFromHead(headFromRecord(200, headers), 5, { ranged: false, s3 }).md5
+    const etag = '"9E107D9D372BB6826BD81D3542A419D6"'
+    assert.equal(md5Of({ etag }), '9e107d9d372bb6826bd81d3542a419d6')
+    assert.equal(
+      md5Of({ etag, 'x-amz-server-side-encryption': 'AES256' }),
+      '9e107d9d372bb6826bd81d3542a419d6',
+    )
+    assert.equal(md5Of({ etag, 'x-amz-server-side-encryption': 'aws:kms' }), undefined)
+    assert.equal(md5Of({ etag, 'x-amz-server-side-encryption': 'aws:kms:dsse' }), undefined)
+    assert.equal(
+      md5Of({ etag, 'x-amz-server-side-encryption-customer-algorithm': 'AES256' }),
+      undefined,
+    )
+    assert.equal(md5Of({ etag: '"9e107d9d372bb6826bd81d3542a419d6-3"' }), undefined)
+    assert.equal(md5Of({ etag: 'W/"9e107d9d372bb6826bd81d3542a419d6"' }), undefined)
+    assert.equal(md5Of({ etag: '"9e107d9d372bb6826bd81d3542a419"' }), undefined)
+    assert.equal(md5Of({ etag }, false), undefined)
+  })
+
   it('ignores a CRC-64 that is not an unsigned 64-bit decimal', () => {
     assert.equal(parseCrc64Decimal('18446744073709551615'), (1n << 64n) - 1n)
     assert.equal(parseCrc64Decimal('18446744073709551616'), undefined)

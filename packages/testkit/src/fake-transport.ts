@@ -14,6 +14,8 @@ export interface FakeObject {
   readonly etag: string
   readonly lastModified: string
   readonly checksum?: bigint
+  /** The MD5 the store vouches for (hex), as an S3 single-part ETag stands for one. */
+  readonly md5?: string
 }
 
 /**
@@ -84,11 +86,12 @@ export class FakeTransport implements Transport {
   async stat(): Promise<ObjectInfo> {
     this.stats++
     if (this.statError) throw this.statError
-    const { bytes, etag, lastModified, checksum } = this.object
+    const { bytes, etag, lastModified, checksum, md5 } = this.object
     return {
       size: bytes.length,
       etag,
       lastModified,
+      ...(md5 === undefined ? {} : { md5 }),
       ...(checksum === undefined
         ? {}
         : {

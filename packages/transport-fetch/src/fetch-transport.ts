@@ -72,11 +72,14 @@ export class FetchTransport implements Transport {
   readonly #plan: WirePlan
   readonly #settings: FetchTransportSettings
   readonly #wire: Wire
+  /** S3 (SigV4) signs: its single-part ETags are MD5s. */
+  readonly #s3: boolean
   #clockOffsetMs = 0
 
   constructor(plan: WirePlan, settings: FetchTransportSettings = {}) {
     this.id = plan.id
     this.#plan = plan
+    this.#s3 = plan.flavor === 's3'
     this.#settings = settings
     this.#wire = settings.wire ?? fetchWire(settings.fetch)
   }
@@ -104,8 +107,8 @@ export class FetchTransport implements Transport {
     // No Content-Length (a chunked server): an object of unknown length, read as one stream.
     const info =
       size === undefined
-        ? { ...objectInfoFromHead(response, 0, { ranged: false }), sizeKnown: false }
-        : objectInfoFromHead(response, size, { ranged: false })
+        ? { ...objectInfoFromHead(response, 0, { ranged: false, s3: this.#s3 }), sizeKnown: false }
+        : objectInfoFromHead(response, size, { ranged: false, s3: this.#s3 })
     return this.#checked(info, response, sent)
   }
 
@@ -178,8 +181,11 @@ export class FetchTransport implements Transport {
       length = parseContentLength(response.header('content-length'))
       object =
         length === undefined
-          ? { ...objectInfoFromHead(response, 0, { ranged: false }), sizeKnown: false }
-          : objectInfoFromHead(response, length, { ranged: false })
+          ? {
+              ...objectInfoFromHead(response, 0, { ranged: false, s3: this.#s3 }),
+              sizeKnown: false,
+            }
+          : objectInfoFromHead(response, length, { ranged: false, s3: this.#s3 })
       object = this.#checked(object, response, sent)
     } catch (error) {
       await response.discard()
@@ -274,7 +280,11 @@ export class FetchTransport implements Transport {
       const total = parseUnsatisfiedRange(response.header('content-range'))
       if (total === undefined || total === 0) {
         await response.discard()
-        const info = objectInfoFromHead(response, 0, { ranged: false, acceptRanges: true })
+        const info = objectInfoFromHead(response, 0, {
+          ranged: false,
+          acceptRanges: true,
+          s3: this.#s3,
+        })
         return this.#checked(info, response, sent)
       }
     }
@@ -306,6 +316,7 @@ export class FetchTransport implements Transport {
     const info = objectInfoFromHead(response, size, {
       ranged: status === 206,
       acceptRanges: status === 206,
+      s3: this.#s3,
     })
     return this.#checked(info, response, sent)
   }

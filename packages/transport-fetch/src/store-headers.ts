@@ -1,5 +1,4 @@
-import { base64ToBytes, bytesToBase64, OptionsError } from '@resumable/core'
-import { md5 } from './md5.ts'
+import { base64ToBytes, bytesToBase64, Md5, OptionsError } from '@resumable/core'
 
 /** Fixed headers a mode adds to every request (before signing), and the values to mask in messages. */
 export interface StoreHeaders {
@@ -176,7 +175,10 @@ export function sseCustomerHeaders(key: Uint8Array | string | undefined): {
     headers: [
       ['x-amz-server-side-encryption-customer-algorithm', 'AES256'],
       ['x-amz-server-side-encryption-customer-key', encoded],
-      ['x-amz-server-side-encryption-customer-key-MD5', bytesToBase64(md5(raw))],
+      [
+        'x-amz-server-side-encryption-customer-key-MD5',
+        bytesToBase64(new Md5().update(raw).digest()),
+      ],
     ],
     secrets: [encoded],
   }

@@ -10,7 +10,6 @@ import {
   makeBytes,
 } from '@resumable/testkit'
 import { createOssTransport, createS3Transport } from '../src/index.ts'
-import { md5 } from '../src/md5.ts'
 import { rejectsWithStatus } from './helpers/presign-s3.ts'
 
 const ENDPOINT = 'http://127.0.0.1:9000'
@@ -38,27 +37,6 @@ function ossMode(oss: MockOss, extra: object) {
     ...extra,
   })
 }
-
-describe('md5 (for SSE-C key digests)', () => {
-  it('matches RFC 1321 test vectors and node:crypto on every length across block boundaries', () => {
-    const hex = (u: Uint8Array): string => Buffer.from(u).toString('hex')
-    const text = (s: string): Uint8Array => new TextEncoder().encode(s)
-    assert.equal(hex(md5(text(''))), 'd41d8cd98f00b204e9800998ecf8427e')
-    assert.equal(hex(md5(text('abc'))), '900150983cd24fb0d6963f7d28e17f72')
-    assert.equal(
-      hex(
-        md5(
-          text('12345678901234567890123456789012345678901234567890123456789012345678901234567890'),
-        ),
-      ),
-      '57edf4a22be3c955ac49da2e2107b67a',
-    )
-    for (let n = 0; n < 300; n++) {
-      const data = randomBytes(n)
-      assert.equal(hex(md5(data)), createHash('md5').update(data).digest('hex'), `length ${n}`)
-    }
-  })
-})
 
 describe('requester pays', () => {
   const oss = new MockOss({ credentials: CONTRACT_CREDENTIALS })

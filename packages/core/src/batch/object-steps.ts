@@ -39,7 +39,7 @@ export function record(
     path: location.path,
     size: info?.object.size ?? 0,
     ...(info?.object.etag === undefined ? {} : { etag: info.object.etag }),
-    ...(v === undefined || v.method === 'size'
+    ...(v === undefined || v.method === 'size' || v.method === 'md5'
       ? {}
       : { crc64: { algorithm: v.method, value: v.value.toString(16).padStart(16, '0') } }),
   }

@@ -4,17 +4,18 @@ import { ResumableError } from './resumable-error.ts'
 export class IntegrityError extends ResumableError {
   override name = 'IntegrityError'
   declare readonly kind: 'integrity'
-  /** What was compared (`crc64xz`, `crc64nvme`, `size`). */
+  /** What was compared (`crc64xz`, `crc64nvme`, `md5`, `size`). */
   readonly check: string
   /** The store's value. */
   readonly expected: string
   /** The value computed from the received bytes. */
   readonly actual: string
 
-  constructor(check: string, expected: string, actual: string) {
+  /** `hint`: what else the reader should know, after the figures. */
+  constructor(check: string, expected: string, actual: string, hint?: string) {
     super(
       'integrity',
-      `Downloaded data failed ${check} verification: expected ${expected}, got ${actual}; the destination was not written`,
+      `Downloaded data failed ${check} verification: expected ${expected}, got ${actual}${hint ? ` (${hint})` : ''}; the destination was not written`,
     )
     this.check = check
     this.expected = expected

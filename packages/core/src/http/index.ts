@@ -42,6 +42,7 @@ export { details, type LooseDetails } from './details.ts'
 export { type BodyGuardContext, guardBody } from './guard-body.ts'
 export { type NetworkFailureContext, networkFailure } from './network-error.ts'
 export {
+  md5FromS3Etag,
   type ObjectHeadOptions,
   objectInfoFromHead,
   parseChecksum,

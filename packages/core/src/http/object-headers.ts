@@ -61,17 +61,34 @@ export function parseMetadata(head: ResponseHead): Record<string, string> | unde
   return out
 }
 
+/**
+ * The MD5 an S3 ETag stands for: S3 makes a single-part upload's ETag the hex MD5 of its bytes,
+ * except under SSE-KMS (`x-amz-server-side-encryption: aws:kms` or `aws:kms:dsse`) and SSE-C
+ * (`x-amz-server-side-encryption-customer-algorithm`); a multipart ETag ends in `-<parts>`. A
+ * weak ETag (`W/`) proves nothing. Lower-case hex, or undefined.
+ */
+export function md5FromS3Etag(head: ResponseHead): string | undefined {
+  const etag = /^"([0-9a-fA-F]{32})"$/.exec(head.header('etag')?.trim() ?? '')
+  if (!etag) return undefined
+  const sse = head.header('x-amz-server-side-encryption')?.trim().toLowerCase()
+  if (sse?.startsWith('aws:kms')) return undefined
+  if (head.header('x-amz-server-side-encryption-customer-algorithm') !== undefined) return undefined
+  return etag[1]?.toLowerCase()
+}
+
 /** How the size was learned, which decides how far the other headers can be trusted. */
 export interface ObjectHeadOptions {
   /** The answer is a 206 to a range probe. */
   readonly ranged: boolean
   /** Whether ranges are known to work; read from `Accept-Ranges` when omitted. */
   readonly acceptRanges?: boolean | undefined
+  /** The store is S3 (or speaks its API), so its ETag may be an MD5 ({@link md5FromS3Etag}). */
+  readonly s3?: boolean
 }
 
 /**
- * ObjectInfo from a HEAD (or range-probe) response: ETag, Last-Modified, version, CRC-64,
- * storage class, restore state, content type, user metadata and accept-ranges, in the OSS
+ * ObjectInfo from a HEAD (or range-probe) response: ETag, Last-Modified, version, CRC-64, the
+ * MD5 an S3 ETag stands for (with `s3`), storage class, restore state, content type, user metadata and accept-ranges, in the OSS
  * (`x-oss-*`) or S3 (`x-amz-*`) flavour.
  *
  * @example
@@ -88,6 +105,7 @@ export function objectInfoFromHead(
   const lastModified = head.header('last-modified')
   const versionId = head.header('x-oss-version-id') ?? head.header('x-amz-version-id')
   const checksum = parseChecksum(head, options.ranged)
+  const md5 = options.s3 ? md5FromS3Etag(head) : undefined
   const storageClass = head.header('x-oss-storage-class') ?? head.header('x-amz-storage-class')
   const restore = parseRestore(head.header('x-oss-restore') ?? head.header('x-amz-restore'))
   const contentType = head.header('content-type')
@@ -104,6 +122,7 @@ export function objectInfoFromHead(
     ...(lastModified !== undefined ? { lastModified } : {}),
     ...(versionId !== undefined ? { versionId } : {}),
     ...(checksum ? { checksum } : {}),
+    ...(md5 ? { md5 } : {}),
     ...(storageClass !== undefined ? { storageClass } : {}),
     ...(restore ? { restore } : {}),
     ...(contentType !== undefined ? { contentType } : {}),

@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
+import { describe, it } from 'node:test'
+import { download, IntegrityError, type Target } from '@resumable/core'
+import { makeObject } from '@resumable/testkit'
+import { setup } from './helpers/harness.ts'
+
+// A store that publishes no CRC-64 but vouches for an MD5 (S3's single-part ETag): the engine
+// reads the finished file back and checks it before the rename.
+const SIZE = 1000 * 1024 + 77
+
+function withoutCrc(md5?: string) {
+  const { checksum: _, ...object } = makeObject(SIZE, 7)
+  const digest = md5 ?? createHash('md5').update(object.bytes).digest('hex')
+  return { ...object, md5: digest }
+}
+
+/** Counts the target's reads (the second pass) without changing what it does. */
+function countReads(target: Target): { reads: number } {
+  const counter = { reads: 0 }
+  const read = target.read.bind(target)
+  target.read = (offset, length) => {
+    counter.reads++
+    return read(offset, length)
+  }
+  return counter
+}
+
+describe('MD5 verification (no CRC-64 published)', () => {
+  it('reads the file back, checks the MD5 and commits; the result says md5 and its value', async () => {
+    const object = withoutCrc()
+    const { target, options } = setup(object)
+    const counter = countReads(target)
+    const result = await download(options())
+    assert.deepEqual(result.verification, { method: 'md5', value: object.md5 })
+    assert.deepEqual(target.committed, object.bytes)
+    // 1 MiB read-back pieces: the whole file once, in order.
+    assert.equal(counter.reads, 1)
+  })
+
+  it('a mismatch is an IntegrityError naming md5 and the ETag rule; nothing is committed or kept', async () => {
+    const object = withoutCrc('0123456789abcdef0123456789abcdef')
+    const { target, store, options } = setup(object)
+    const error = await download(options()).then(
+      () => assert.fail('expected an IntegrityError'),
+      (e: unknown) => e,
+    )
+    assert.ok(error instanceof IntegrityError, String(error))
+    assert.equal(error.check, 'md5')
+    assert.equal(error.expected, '0123456789abcdef0123456789abcdef')
+    assert.equal(error.actual, createHash('md5').update(object.bytes).digest('hex'))
+    assert.match(error.message, /ETag was taken as the MD5/)
+    assert.equal(target.committed, undefined)
+    assert.deepEqual(store.keys(), [], 'the checkpoint is removed: the bytes cannot be trusted')
+  })
+
+  it('with a CRC-64 published the CRC decides and nothing is read back', async () => {
+    const object = { ...makeObject(SIZE, 7), md5: '0123456789abcdef0123456789abcdef' }
+    const { target, options } = setup(object)
+    const counter = countReads(target)
+    const result = await download(options())
+    assert.equal(result.verification.method, 'crc64xz')
+    assert.equal(counter.reads, 0)
+  })
+
+  it('verify: false skips it, and a target that cannot be read back says why', async () => {
+    const off = setup(withoutCrc('0123456789abcdef0123456789abcdef'))
+    const skipped = await download(off.options({ verify: false }))
+    assert.equal(skipped.verification.method, 'size')
+    const pipe = setup(withoutCrc('0123456789abcdef0123456789abcdef'))
+    Object.defineProperty(pipe.target, 'readable', { value: false })
+    const streamed = await download(pipe.options())
+    assert.equal(streamed.verification.method, 'size')
+    assert.match(
+      streamed.verification.method === 'size' ? streamed.verification.reason : '',
+      /vouches only for an MD5.*cannot be read back/,
+    )
+  })
+
+  it('a byte range is not checked against the whole object MD5', async () => {
+    const { options } = setup(withoutCrc('0123456789abcdef0123456789abcdef'))
+    const result = await download(options({ range: { start: 10, end: 5000 } }))
+    assert.equal(result.verification.method, 'size')
+  })
+})
