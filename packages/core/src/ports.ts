@@ -189,6 +189,12 @@ export interface Target {
    * pass over the bytes (the MD5) are then skipped, and the result says so. Omitted means true.
    */
   readonly readable?: boolean
+  /**
+   * Optional: the MD5 (32 lower-case hex digits) of the first `length` bytes written, computed
+   * the runtime's native way. Without it the engine reads the bytes back and hashes them in
+   * JavaScript, about 2.5× slower.
+   */
+  md5?(length: number): Promise<string>
   /** Durability barrier: every write that resolved before this call is durable when it resolves. */
   sync(): Promise<void>
   /**

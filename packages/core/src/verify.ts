@@ -73,12 +73,7 @@ export async function verifyMd5(
   expected: string,
   signal?: AbortSignal,
 ): Promise<Verification> {
-  const md5 = new Md5()
-  for (let offset = 0; offset < size; offset += READ_BACK_BYTES) {
-    signal?.throwIfAborted()
-    md5.update(await target.read(offset, Math.min(READ_BACK_BYTES, size - offset)))
-  }
-  const actual = md5.hex()
+  const actual = target.md5 ? await target.md5(size) : await readBackMd5(target, size, signal)
   if (actual !== expected)
     throw new IntegrityError(
       'md5',
@@ -87,4 +82,14 @@ export async function verifyMd5(
       "the store's ETag was taken as the MD5, as S3 makes it for single-part uploads without SSE-KMS or SSE-C; a store whose ETags are not MD5s needs verification off",
     )
   return { method: 'md5', value: actual }
+}
+
+/** The MD5 of the target's first `size` bytes, read back in order and hashed in JavaScript. */
+async function readBackMd5(target: Target, size: number, signal?: AbortSignal): Promise<string> {
+  const md5 = new Md5()
+  for (let offset = 0; offset < size; offset += READ_BACK_BYTES) {
+    signal?.throwIfAborted()
+    md5.update(await target.read(offset, Math.min(READ_BACK_BYTES, size - offset)))
+  }
+  return md5.hex()
 }

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto'
 import { describe, it } from 'node:test'
 import { download, IntegrityError, type Target } from '@resumable/core'
 import { makeObject } from '@resumable/testkit'
+import { journaled } from '../src/batch/object-steps.ts'
 import { setup } from './helpers/harness.ts'
 
 // A store that publishes no CRC-64 but vouches for an MD5 (S3's single-part ETag): the engine
@@ -36,6 +37,43 @@ describe('MD5 verification (no CRC-64 published)', () => {
     assert.deepEqual(target.committed, object.bytes)
     // 1 MiB read-back pieces: the whole file once, in order.
     assert.equal(counter.reads, 1)
+  })
+
+  it("uses the target's native md5 when it has one, and then reads nothing back itself", async () => {
+    const object = withoutCrc()
+    const { target, options } = setup(object)
+    const read = target.read.bind(target)
+    let asked = 0
+    const md5 = async (length: number): Promise<string> => {
+      asked++
+      return createHash('md5')
+        .update(await read(0, length))
+        .digest('hex')
+    }
+    Object.defineProperty(target, 'md5', { value: md5 })
+    const counter = countReads(target)
+    const result = await download(options())
+    assert.deepEqual(result.verification, { method: 'md5', value: object.md5 })
+    assert.deepEqual([asked, counter.reads], [1, 0])
+  })
+
+  it("a batch's journaled target keeps the target's md5 and its readable: false", () => {
+    const base = setup(withoutCrc()).target
+    const target: Target = {
+      id: base.id,
+      open: (options) => base.open(options),
+      write: (offset, data) => base.write(offset, data),
+      read: (offset, length) => base.read(offset, length),
+      sync: () => base.sync(),
+      commit: () => base.commit(),
+      abort: (options) => base.abort(options),
+      readable: false,
+      md5: async () => 'x',
+    }
+    const wrapped = journaled(target, async () => {})
+    assert.equal(wrapped.readable, false)
+    assert.equal(typeof wrapped.md5, 'function')
+    assert.equal(journaled(setup(withoutCrc()).target, async () => {}).md5, undefined)
   })
 
   it('a mismatch is an IntegrityError naming md5 and the ETag rule; nothing is committed or kept', async () => {

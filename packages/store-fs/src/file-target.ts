@@ -7,6 +7,7 @@ import {
   type TargetOpenOptions,
   type TargetOpenResult,
 } from '@resumable/core'
+import { md5OfFile } from './file-md5.ts'
 import { errorCode, toTargetError } from './fs-errors.ts'
 import { LockFile, type LockOwner } from './lock-file.ts'
 import { lstatOrUndefined, statOrUndefined } from './probe.ts'
@@ -284,6 +285,11 @@ export class FileTarget implements Target {
       done += bytesRead
     }
     return out
+  }
+
+  /** The MD5 of the first `length` bytes of the temporary file, hashed natively. */
+  md5(length: number): Promise<string> {
+    return md5OfFile(this.#open(), length, this.tempPath)
   }
 
   /** fdatasync: every write that resolved before this call is on disk when it resolves. */

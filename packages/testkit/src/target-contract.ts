@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import type { Target } from '@resumable/core'
+import { Md5, type Target } from '@resumable/core'
 import type { ContractCase } from './contract-case.ts'
 
 /** A Target under test plus what the contract needs to observe it. */
@@ -42,6 +42,21 @@ export function targetContract(
         await target.open({ size: 100, resume: false })
         await target.write(10, bytes(20, 3))
         assert.deepEqual(await target.read(10, 20), bytes(20, 3))
+        await target.abort({ keep: false })
+      },
+    },
+    {
+      name: 'md5, when the target has it, is the MD5 of the first bytes written, however they arrived',
+      async run() {
+        const t = await setup()
+        const target = t.make()
+        if (!target.md5) return
+        const data = bytes(300_001, 11)
+        await target.open({ size: data.length, resume: false })
+        await target.write(200_000, data.subarray(200_000))
+        await target.write(0, data.subarray(0, 200_000))
+        assert.equal(await target.md5(data.length), new Md5().update(data).hex())
+        assert.equal(await target.md5(64), new Md5().update(data.subarray(0, 64)).hex())
         await target.abort({ keep: false })
       },
     },

@@ -47,12 +47,16 @@ export function record(
 
 /** Wraps a Target so the journal durably names the object before its file is renamed into place. */
 export function journaled(target: Target, beforeCommit: () => Promise<void>): Target {
-  // The optional methods too: without writeChunks every body byte would be copied into a buffer
-  // first, and without setSize an object of unknown length could not be taken.
+  // The optional members too: without writeChunks every body byte would be copied into a buffer
+  // first, without setSize an object of unknown length could not be taken, without md5 the MD5
+  // check would hash in JavaScript, and a target that cannot read back must still say so.
   const writeChunks = target.writeChunks?.bind(target)
   const setSize = target.setSize?.bind(target)
+  const md5 = target.md5?.bind(target)
   return {
     id: target.id,
+    ...(target.readable === undefined ? {} : { readable: target.readable }),
+    ...(md5 && { md5 }),
     open: (options) => target.open(options),
     write: (offset, data) => target.write(offset, data),
     ...(writeChunks && { writeChunks }),
