@@ -56,7 +56,7 @@ Options:
   --checkpoint <file|dir>  where progress is saved (default: <dest>.resumable.json); give status
                            and cancel the same --checkpoint
   --no-checkpoint          keep no progress on disk
-  --no-verify              skip the CRC-64 comparison with the store
+  --no-verify              skip the CRC-64 (or S3 ETag MD5) comparison with the store
   --recheck                on resume, re-read saved parts and re-fetch any that changed on disk
   --limit-rate <rate>      total bandwidth cap, e.g. 50MiB/s
   --retries <n>            attempts without progress per part before giving up (default ${retries.default})
