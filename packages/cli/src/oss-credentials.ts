@@ -37,8 +37,7 @@ export function ossCredentialsFromEnv(env: Env): CredentialsProvider | undefined
   const profile = oidc ? undefined : findAlibabaProfile(env)
   const machine = oidc || profile ? undefined : (ecsRoleFromEnv(env) ?? uriFromEnv(env))
   const chosen = oidc ?? profile?.source ?? machine
-  const provider =
-    chosen && providerOf(chosen, env, profile?.name ?? 'the environment (ALIBABA_CLOUD_*)')
+  const provider = chosen && providerOf(chosen, env, profile?.name)
   providersByEnv.set(env, provider)
   return provider
 }
@@ -93,9 +92,10 @@ function uriFromEnv(env: Env): ProfileSource | undefined {
 /**
  * The provider for `source`. The ECS role honours `ALIBABA_CLOUD_IMDSV1_DISABLED` (hardened mode
  * required) and `ALIBABA_CLOUD_IMDS_ENDPOINT` (tests); an OIDC token file is read again at each
- * renewal. A bad setting is a UsageError naming `where` it came from.
+ * renewal. A bad setting is a UsageError naming where it came from: the `profile`, else the
+ * environment variable.
  */
-function providerOf(source: ProfileSource, env: Env, where: string): CredentialsProvider {
+function providerOf(source: ProfileSource, env: Env, profile?: string): CredentialsProvider {
   try {
     switch (source.kind) {
       case 'keys': {
@@ -112,7 +112,7 @@ function providerOf(source: ProfileSource, env: Env, where: string): Credentials
         return credentialsUriCredentials({ uri: source.uri })
       case 'assume-role': {
         const { kind: _, signer, ...session } = source
-        return ramRoleArnCredentials({ credentials: providerOf(signer, env, where), ...session })
+        return ramRoleArnCredentials({ credentials: providerOf(signer, env, profile), ...session })
       }
       case 'oidc-role': {
         const { kind: _, oidcTokenFile, ...session } = source
@@ -121,9 +121,8 @@ function providerOf(source: ProfileSource, env: Env, where: string): Credentials
     }
   } catch (error) {
     if (!(error instanceof OptionsError)) throw error
-    const fromEnv = where.startsWith('the environment')
-    const variable = fromEnv ? ENV_NAMES[source.kind]?.[error.option] : undefined
-    throw new UsageError(`${variable ?? where}: ${error.message}`)
+    const variable = profile ? undefined : ENV_NAMES[source.kind]?.[error.option]
+    throw new UsageError(`${profile ?? variable ?? 'ALIBABA_CLOUD_*'}: ${error.message}`)
   }
 }
 

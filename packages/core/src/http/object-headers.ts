@@ -88,8 +88,8 @@ export interface ObjectHeadOptions {
 
 /**
  * ObjectInfo from a HEAD (or range-probe) response: ETag, Last-Modified, version, CRC-64, the
- * MD5 an S3 ETag stands for (with `s3`), storage class, restore state, content type, user metadata and accept-ranges, in the OSS
- * (`x-oss-*`) or S3 (`x-amz-*`) flavour.
+ * MD5 an S3 ETag stands for (with `s3`), storage class, restore state, content type, user
+ * metadata and accept-ranges, in the OSS (`x-oss-*`) or S3 (`x-amz-*`) flavour.
  *
  * @example
  * ```ts
