@@ -2,10 +2,10 @@
 // 1 MiB chunks (as the engine feeds part bodies), median of 5 runs after a warm-up; then the cost
 // of one crc64Combine, which verification calls once per part.
 // Run: node --import tsx bench/crc64.ts   |   deno run -A bench/crc64.ts   |   bun bench/crc64.ts
-import type { ChecksumAlgorithm } from '../packages/core/src/crc64/algorithm.ts'
-import { crc64Js } from '../packages/core/src/crc64/crc64-js.ts'
-import { wasmCrc64 } from '../packages/core/src/crc64/crc64-wasm.ts'
-import { crc64, crc64Combine } from '../packages/core/src/crc64/index.ts'
+import type { ChecksumAlgorithm } from '../packages/core/src/crc/algorithm.ts'
+import { crc64Js } from '../packages/core/src/crc/crc64-js.ts'
+import { wasmCrc64 } from '../packages/core/src/crc/crc64-wasm.ts'
+import { crc64, crc64Combine } from '../packages/core/src/crc/index.ts'
 
 const MiB = 1024 * 1024
 const TOTAL = 256 * MiB

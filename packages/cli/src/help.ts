@@ -56,7 +56,7 @@ Options:
   --checkpoint <file|dir>  where progress is saved (default: <dest>.resumable.json); give status
                            and cancel the same --checkpoint
   --no-checkpoint          keep no progress on disk
-  --no-verify              skip the CRC-64 (or S3 ETag MD5) comparison with the store
+  --no-verify              skip the CRC (or S3 ETag MD5) comparison with the store
   --recheck                on resume, re-read saved parts and re-fetch any that changed on disk
   --limit-rate <rate>      total bandwidth cap, e.g. 50MiB/s
   --retries <n>            attempts without progress per part before giving up (default ${retries.default})
@@ -74,7 +74,7 @@ Options:
   --version-id <id>        download a specific object version
   --range <first>-<last>   only bytes first..last (inclusive; <first>- for the rest of the object),
                            resumable; verified by byte count and ETag (If-Match) only: the store's
-                           CRC-64 covers the whole object and cannot be checked against a range
+                           CRC covers the whole object and cannot be checked against a range
   --transport <name>       ali-oss (default for oss://) or fetch
   --path-style             path-style S3 requests (automatic for an IP or localhost endpoint)
   --no-sign-request        unsigned requests to a public bucket, no credentials (s3://, oss://)
@@ -99,7 +99,7 @@ Batches (--recursive or --manifest; rerun the same command to continue after Ctr
                            unless an --include is given (--include '*.csv' alone: only CSV files)
   --shard <i/N>            download only the keys with fnv1a64(key) mod N = i (0-based); auto/N
                            takes i from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job)
-  --skip-existing          skip a file already at the destination with the object's size and CRC-64
+  --skip-existing          skip a file already at the destination with the object's size and CRC
   --update                 replace a destination file only if the object is newer or another size
   --fail-fast              stop at the first failed object (default: keep going, exit 1 at the end)
   --dry-run                list what would be fetched and where; touch nothing

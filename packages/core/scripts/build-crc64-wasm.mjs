@@ -1,11 +1,11 @@
-// Compiles src/crc64/crc64.wat into src/crc64/crc64.wasm.ts (the bytes as base64), so the package
+// Compiles src/crc/crc64.wat into src/crc/crc64.wasm.ts (the bytes as base64), so the package
 // ships no .wasm file and needs no bundler, fetch or file access to load it. The same wabt version
 // and source give the same bytes, which test/crc64-wasm.test.ts checks against the committed file.
 // Run from packages/core: node scripts/build-crc64-wasm.mjs [--check]
 import { readFile, writeFile } from 'node:fs/promises'
 import { compileCrc64Wat } from './compile-crc64-wat.mjs'
 
-const target = new URL('../src/crc64/crc64.wasm.ts', import.meta.url)
+const target = new URL('../src/crc/crc64.wasm.ts', import.meta.url)
 
 /** The generated module's source for the given bytes. */
 function render(bytes) {
@@ -27,11 +27,11 @@ const text = render(bytes)
 if (process.argv.includes('--check')) {
   const current = await readFile(target, 'utf8').catch(() => '')
   if (current !== text) {
-    console.error('src/crc64/crc64.wasm.ts is stale: run node scripts/build-crc64-wasm.mjs')
+    console.error('src/crc/crc64.wasm.ts is stale: run node scripts/build-crc64-wasm.mjs')
     process.exit(1)
   }
-  console.log(`src/crc64/crc64.wasm.ts is up to date (${bytes.length} bytes of wasm)`)
+  console.log(`src/crc/crc64.wasm.ts is up to date (${bytes.length} bytes of wasm)`)
 } else {
   await writeFile(target, text)
-  console.log(`wrote src/crc64/crc64.wasm.ts (${bytes.length} bytes of wasm)`)
+  console.log(`wrote src/crc/crc64.wasm.ts (${bytes.length} bytes of wasm)`)
 }

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises'
 import wabt from 'wabt'
 
 /** Path of the WAT source. */
-export const WAT_URL = new URL('../src/crc64/crc64.wat', import.meta.url)
+export const WAT_URL = new URL('../src/crc/crc64.wat', import.meta.url)
 
 /** Compiles crc64.wat without a names section (smaller, and nothing reads it). */
 export async function compileCrc64Wat() {

@@ -16,7 +16,7 @@ export interface ByteRange {
 export const RANGE_VERIFICATION: Verification = {
   method: 'size',
   reason:
-    "a byte range: the store's CRC-64 covers the whole object and cannot be compared with it; " +
+    "a byte range: the store's CRC covers the whole object and cannot be compared with it; " +
     'checked: the byte count of every response and If-Match on the ETag of every request',
 }
 

@@ -170,12 +170,12 @@ export const CHOICE_TABLE: ChoiceTable = {
   verify: {
     default: true,
     choices: [true, false],
-    description: "Compare the combined CRC-64 with the store's before committing.",
+    description: "Compare the combined CRC with the store's before committing.",
   },
   recheckResumedParts: {
     default: false,
     choices: [true, false],
-    description: 'On resume, read back claimed parts and re-fetch any whose CRC-64 differs.',
+    description: 'On resume, read back claimed parts and re-fetch any whose CRC differs.',
   },
   onObjectChanged: {
     default: 'restart',

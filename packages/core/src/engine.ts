@@ -3,7 +3,7 @@ import { CheckpointWriter } from './checkpoint/checkpoint-writer.ts'
 import { loadCheckpoint } from './checkpoint/load-checkpoint.ts'
 import { forgetBeyond, recheckParts } from './checkpoint/recheck-parts.ts'
 import { TransferState } from './checkpoint/transfer-state.ts'
-import type { ChecksumAlgorithm } from './crc64/algorithm.ts'
+import type { ChecksumAlgorithm } from './crc/algorithm.ts'
 import { AbortedError } from './errors/aborted-error.ts'
 import { IntegrityError } from './errors/integrity-error.ts'
 import { ObjectChangedError } from './errors/object-changed-error.ts'
@@ -152,7 +152,7 @@ async function attempt(
     if (partsRefetched.length > 0)
       emit({ type: 'resume-truncated', length: opened.length, partsRefetched })
   }
-  // 3. Recheck resumed parts against their CRC-64 on disk (checkpoint/recheck-parts.ts).
+  // 3. Recheck resumed parts against their CRC on disk (checkpoint/recheck-parts.ts).
   if (state && options.recheckResumedParts && state.algorithm) {
     const claimed = state.doneCount + state.partials().length
     const partsRefetched = await recheckParts(target, state, options.writeBufferSize)
@@ -229,7 +229,7 @@ async function attempt(
     //      (checkpoint/checkpoint-writer.ts).
     await runParts(ctx, writer)
     if (unknown) result = await endStream(options, runState, object, algorithm)
-    // 8. Verify the combined CRC-64, then publish (verify.ts, crc64/combine.ts).
+    // 8. Verify the combined CRC, then publish (verify.ts, crc/combine.ts).
     verification = options.range
       ? RANGE_VERIFICATION
       : unknown
@@ -239,7 +239,7 @@ async function attempt(
             algorithm,
             algorithm ? combinePartCrcs(algorithm, state.crcs, (i) => partLength(runState, i)) : 0n,
           )
-    // Without a CRC-64 the store may still vouch for an MD5: checked in a second pass.
+    // Without a CRC the store may still vouch for an MD5: checked in a second pass.
     if (
       verification.method === 'size' &&
       options.verify &&

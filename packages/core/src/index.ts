@@ -1,5 +1,5 @@
 /**
- * The resume engine: planning, concurrent ranged parts, retry, checkpoints, CRC-64 verification, typed errors, and the ports adapters implement.
+ * The resume engine: planning, concurrent ranged parts, retry, checkpoints, CRC verification, typed errors, and the ports adapters implement.
  *
  * @module @resumable/core
  */
@@ -17,8 +17,15 @@ export {
 } from './checkpoint/codec.ts'
 export { type CheckpointMismatch, matchCheckpoint } from './checkpoint/match.ts'
 export { type PartialPart, TransferState } from './checkpoint/transfer-state.ts'
-export type { ChecksumAlgorithm } from './crc64/algorithm.ts'
-export { crc64, crc64Combine, formatCrc64Hex } from './crc64/index.ts'
+export type { ChecksumAlgorithm, Crc32Algorithm, Crc64Algorithm } from './crc/algorithm.ts'
+export {
+  crc,
+  crc64,
+  crc64Combine,
+  crcCombine,
+  formatCrc64Hex,
+  formatCrcHex,
+} from './crc/index.ts'
 export {
   CHOICE_TABLE,
   type ChoiceOptionSpec,

@@ -23,7 +23,7 @@ export interface DownloadOptions {
   readonly target: Target
   /**
    * Download only bytes `start`..`end` (inclusive; `end` omitted: to the end of the object). The
-   * range is part of the checkpoint's identity. The store's whole-object CRC-64 cannot be checked
+   * range is part of the checkpoint's identity. The store's whole-object CRC cannot be checked
    * against a range: the byte count and If-Match on the ETag are (see `verification`).
    * @default the whole object
    */
@@ -52,9 +52,9 @@ export interface DownloadOptions {
   readonly checkpointIntervalMs?: number
   /** Bytes buffered per part before one positional write. @default 1 MiB */
   readonly writeBufferSize?: number
-  /** Compare the combined CRC-64 with the store's before committing. @default true */
+  /** Compare the combined CRC with the store's before committing. @default true */
   readonly verify?: boolean
-  /** On resume, read back the parts the checkpoint claims and re-fetch any whose CRC-64 differs. @default false */
+  /** On resume, read back the parts the checkpoint claims and re-fetch any whose CRC differs. @default false */
   readonly recheckResumedParts?: boolean
   /** Restart (bounded by `maxRestarts`) or fail when the object changes mid-download. @default 'restart' */
   readonly onObjectChanged?: ObjectChangedPolicy

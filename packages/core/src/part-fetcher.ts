@@ -1,5 +1,5 @@
 import { type ChunkReader, chunkReader } from './byte-source.ts'
-import { crc64 } from './crc64/index.ts'
+import { crc as crcOf } from './crc/index.ts'
 import { ObjectChangedError } from './errors/object-changed-error.ts'
 import { isResumableError } from './errors/resumable-error.ts'
 import { isTransportError, TransportError } from './errors/transport-error.ts'
@@ -88,7 +88,7 @@ export async function fetchSegment(
         dropHeld()
         throw new TargetFailure(error)
       }
-      if (algorithm) for (const piece of held) crc = crc64(algorithm, piece, crc)
+      if (algorithm) for (const piece of held) crc = crcOf(algorithm, piece, crc)
       for (const release of kept) release()
       kept = []
       written += buffered
@@ -102,7 +102,7 @@ export async function fetchSegment(
     const bytes = buffered
     const done = options.target.write(start + written, data).then(
       () => {
-        if (algorithm) crc = crc64(algorithm, data, crc)
+        if (algorithm) crc = crcOf(algorithm, data, crc)
         written += bytes
         flushedAt = Date.now()
         segment.record(written, crc)

@@ -1,5 +1,5 @@
 import type { TransferState } from './checkpoint/transfer-state.ts'
-import { crc64Combine } from './crc64/index.ts'
+import { crcCombine } from './crc/index.ts'
 import { partRange } from './plan.ts'
 
 /**
@@ -20,7 +20,7 @@ export class Segment {
   readonly start: number
   /** Last byte, absolute; lowered when another worker takes the tail. */
   end: number
-  /** Bytes from `start` written to the target, and their CRC-64 (0n when none is tracked). */
+  /** Bytes from `start` written to the target, and their CRC (0n when none is tracked). */
   written: number
   crc: bigint
   /** Bytes from `start` taken off the network, written or still buffered: the fetcher keeps it. */
@@ -183,6 +183,6 @@ export class PartWork {
     const algorithm = this.#state.algorithm
     // crc(A‖B) = crc(A)·x^(8·|B|) ⊕ crc(B): an empty (or zero) prefix leaves crc(B) as it is.
     if (algorithm === undefined) return 0n
-    return crc === 0n ? next : crc64Combine(algorithm, crc, next, length)
+    return crc === 0n ? next : crcCombine(algorithm, crc, next, length)
   }
 }

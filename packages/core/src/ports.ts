@@ -1,10 +1,13 @@
-import type { ChecksumAlgorithm } from './crc64/algorithm.ts'
+import type { ChecksumAlgorithm } from './crc/algorithm.ts'
 
 /** A whole-object checksum as the store reports it. */
 export interface ObjectChecksum {
-  /** Which CRC-64 the store computed: OSS sends `crc64xz` (`x-oss-hash-crc64ecma`), S3 `crc64nvme`. */
+  /**
+   * Which CRC the store computed: OSS sends `crc64xz` (`x-oss-hash-crc64ecma`); S3 sends a
+   * full-object `crc64nvme`, `crc32` or `crc32c` (`x-amz-checksum-*`).
+   */
   readonly algorithm: ChecksumAlgorithm
-  /** The unsigned 64-bit value. */
+  /** The unsigned value (below 2^32 for a CRC-32). */
   readonly value: bigint
 }
 

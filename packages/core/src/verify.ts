@@ -1,5 +1,5 @@
-import type { ChecksumAlgorithm } from './crc64/algorithm.ts'
-import { crc64Combine, formatCrc64Hex } from './crc64/index.ts'
+import type { ChecksumAlgorithm } from './crc/algorithm.ts'
+import { crcCombine, formatCrcHex } from './crc/index.ts'
 import { IntegrityError } from './errors/integrity-error.ts'
 import { Md5 } from './md5.ts'
 import type { ObjectInfo, Target } from './ports.ts'
@@ -7,7 +7,7 @@ import type { ObjectInfo, Target } from './ports.ts'
 /** What was proven about the downloaded bytes before they were committed. */
 export type Verification =
   | {
-      /** The combined CRC-64 of all parts equals the store's. */
+      /** The CRC combined from all parts equals the store's. */
       readonly method: ChecksumAlgorithm
       /** The verified value. */
       readonly value: bigint
@@ -33,7 +33,7 @@ export function combinePartCrcs(
 ): bigint {
   let crc = 0n
   for (let i = 0; i < crcs.length; i++) {
-    crc = crc64Combine(algorithm, crc, crcs[i] as bigint, partLength(i))
+    crc = crcCombine(algorithm, crc, crcs[i] as bigint, partLength(i))
   }
   return crc
 }
@@ -54,7 +54,11 @@ export function verifyObject(
     }
   }
   if (info.checksum.value !== actual) {
-    throw new IntegrityError(algorithm, formatCrc64Hex(info.checksum.value), formatCrc64Hex(actual))
+    throw new IntegrityError(
+      algorithm,
+      formatCrcHex(algorithm, info.checksum.value),
+      formatCrcHex(algorithm, actual),
+    )
   }
   return { method: algorithm, value: actual }
 }
@@ -65,7 +69,7 @@ const READ_BACK_BYTES = 1024 * 1024
 /**
  * Reads the `size` bytes written to `target` back in order and compares their MD5 with the one
  * the store vouches for; throws IntegrityError on a mismatch. Used only when the store published
- * no CRC-64: the MD5 cannot be combined from parts fetched out of order, so it costs a second pass.
+ * no CRC: the MD5 cannot be combined from parts fetched out of order, so it costs a second pass.
  */
 export async function verifyMd5(
   target: Target,

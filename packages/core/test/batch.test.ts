@@ -418,7 +418,7 @@ describe('downloadMany: the journal', () => {
           key,
           size: object.bytes.length,
           etag: object.etag,
-          crc64: {
+          crc: {
             algorithm: 'crc64xz',
             value: crc64('crc64xz', object.bytes).toString(16).padStart(16, '0'),
           },
@@ -520,7 +520,7 @@ describe('downloadMany: objects of unknown size (a manifest)', () => {
 })
 
 describe('downloadMany: files already there', () => {
-  it('never overwrites an existing file unless asked; skipExisting skips same size and CRC-64; update replaces only a changed one', async () => {
+  it('never overwrites an existing file unless asked; skipExisting skips same size and CRC; update replaces only a changed one', async () => {
     const bucket = smallBucket(3)
     const keys = [...bucket.objects.keys()]
     const [same, other, old] = keys.map((k) => k.slice('data/'.length)) as [string, string, string]

@@ -55,6 +55,18 @@ describe('CheckpointCodec', () => {
     assert.equal(state.bytesDone, 2 * 1024 * 1024 + 5 + 1000)
   })
 
+  it('round-trips the CRC-32C a checkpoint of an S3 object tracks, and its 32-bit part CRCs', () => {
+    const state = new TransferState(planParts(identity.object.size, 1024 * 1024), 'crc32c')
+    state.markDone(2, 0xe3069283n)
+    state.setPartial(4, 10, 0xffffffffn)
+    const decoded = CheckpointCodec.decode(
+      CheckpointCodec.encode({ identity, state, savedAt: 1_790_000_000_000 }),
+    )
+    assert.equal(decoded.state.algorithm, 'crc32c')
+    assert.equal(decoded.state.crcs[2], 0xe3069283n)
+    assert.deepEqual(decoded.state.partials(), [{ index: 4, written: 10, crc: 0xffffffffn }])
+  })
+
   it('is readable JSON', () => {
     const text = new TextDecoder().decode(CheckpointCodec.encode(sample()))
     const parsed = JSON.parse(text)

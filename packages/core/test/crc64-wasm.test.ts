@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { CRC64_WASM_BASE64 } from '../src/crc64/crc64.wasm.ts'
+import { CRC64_WASM_BASE64 } from '../src/crc/crc64.wasm.ts'
 
 /** What scripts/compile-crc64-wat.mjs exports (a script, so it has no type declarations). */
 interface WatCompiler {
@@ -28,7 +28,7 @@ describe('crc64 WebAssembly module', () => {
     assert.deepEqual(
       [...committed],
       [...fresh],
-      'src/crc64/crc64.wasm.ts is stale: run node scripts/build-crc64-wasm.mjs',
+      'src/crc/crc64.wasm.ts is stale: run node scripts/build-crc64-wasm.mjs',
     )
   })
 })

@@ -173,6 +173,35 @@ describe('http: headers → ObjectInfo', () => {
       }),
     )
     assert.equal(objectInfoFromHead(composite, 5, { ranged: false }).checksum, undefined)
+
+    it("reads S3's full-object CRC-32 and CRC-32C, never a composite, malformed or ranged one", () => {
+      const checksumOf = (headers: Record<string, string>, ranged = false) =>
+        objectInfoFromHead(headFromRecord(ranged ? 206 : 200, headers), 9, { ranged }).checksum
+      // CRC-32 and CRC-32C of "123456789", big-endian, base64: 0xcbf43926 and 0xe3069283.
+      assert.deepEqual(
+        checksumOf({ 'x-amz-checksum-crc32': 'y/Q5Jg==', 'x-amz-checksum-type': 'FULL_OBJECT' }),
+        { algorithm: 'crc32', value: 0xcbf43926n },
+      )
+      assert.deepEqual(checksumOf({ 'x-amz-checksum-crc32c': '4waSgw==' }), {
+        algorithm: 'crc32c',
+        value: 0xe3069283n,
+      })
+      // A multipart upload's default: a CRC of the parts' CRCs, "-<parts>" after the value.
+      assert.equal(
+        checksumOf({ 'x-amz-checksum-crc32': 'y/Q5Jg==-3', 'x-amz-checksum-type': 'COMPOSITE' }),
+        undefined,
+      )
+      assert.equal(checksumOf({ 'x-amz-checksum-crc32': 'y/Q5Jg==-3' }), undefined)
+      assert.equal(checksumOf({ 'x-amz-checksum-crc32c': 'AAAAAAAAAAE=' }), undefined, '8 bytes')
+      assert.equal(checksumOf({ 'x-amz-checksum-crc32': 'y/Q5Jg==' }, true), undefined)
+      assert.deepEqual(
+        checksumOf(
+          { 'x-amz-checksum-crc32': 'y/Q5Jg==', 'x-amz-checksum-type': 'FULL_OBJECT' },
+          true,
+        ),
+        { algorithm: 'crc32', value: 0xcbf43926n },
+      )
+    })
   })
 
   it("takes an S3 single-part ETag as the object's MD5, never a multipart, weak, SSE-KMS or SSE-C one, nor outside S3", () => {

@@ -14,8 +14,8 @@ export type FetchFunction = (input: string, init: RequestInit) => Promise<Respon
 export interface CorsCheckOptions {
   /**
    * Headers every successful cross-origin response must let the page see. `Content-Range` is
-   * always required on a 206. Add `x-oss-hash-crc64ecma` (OSS) or `x-amz-checksum-crc64nvme` (S3)
-   * to refuse downloads that would otherwise finish without a whole-object CRC-64 check.
+   * always required on a 206. Add `x-oss-hash-crc64ecma` (OSS), or the `x-amz-checksum-*` your S3
+   * objects carry, to refuse downloads that would otherwise finish without a whole-object CRC check.
    * @default ['ETag']
    */
   readonly require?: readonly string[]

@@ -3,7 +3,7 @@ import { dirname } from 'node:path'
 import {
   type BatchObjectIO,
   type ChecksumAlgorithm,
-  crc64,
+  crc as crcOf,
   type ExistingFile,
   type Transport,
 } from '@resumable/core'
@@ -86,7 +86,7 @@ export async function existingFile(path: string): Promise<ExistingFile | undefin
   return info?.isFile() ? { size: info.size, modifiedMs: info.mtimeMs } : undefined
 }
 
-/** The CRC-64 of a whole file, read in 1 MiB chunks. */
+/** The CRC of a whole file, read in 1 MiB chunks. */
 export async function fileChecksum(path: string, algorithm: ChecksumAlgorithm): Promise<bigint> {
   const handle = await open(path, 'r').catch((error: unknown) => {
     throw toTargetError(error, 'read', path)
@@ -97,7 +97,7 @@ export async function fileChecksum(path: string, algorithm: ChecksumAlgorithm): 
     for (;;) {
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, null)
       if (bytesRead === 0) return crc
-      crc = crc64(algorithm, buffer.subarray(0, bytesRead), crc)
+      crc = crcOf(algorithm, buffer.subarray(0, bytesRead), crc)
     }
   } finally {
     await handle.close()

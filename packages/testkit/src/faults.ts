@@ -47,7 +47,7 @@ export type Fault =
   | { readonly type: 'short'; readonly afterBytes: number }
   /** Send this many bytes more than declared. */
   | { readonly type: 'long'; readonly extraBytes: number }
-  /** Publish a wrong whole-object CRC-64: `x-oss-hash-crc64ecma`, or `x-amz-checksum-crc64nvme` to an S3 request. */
+  /** Publish a wrong whole-object CRC: `x-oss-hash-crc64ecma`, or the object's `x-amz-checksum-*` to an S3 request. */
   | { readonly type: 'wrong-crc' }
   /** Overwrite the object with this one just before answering (a concurrent writer). */
   | { readonly type: 'replace'; readonly object: PutObjectInit }

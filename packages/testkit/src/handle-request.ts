@@ -5,7 +5,7 @@ import { ossError } from './oss-error.ts'
 import type { MockOss, StoredObject } from './oss-model.ts'
 import { parseRange } from './parse-range.ts'
 import { countRequest } from './served-counters.ts'
-import { sourceCrc64 } from './source/object-source.ts'
+import { sourceCrc } from './source/object-source.ts'
 import { requesterPaysRefusal, sseCustomerRefusal, sseResponseHeaders } from './store-rules.ts'
 
 const SIGNATURE_MESSAGES = {
@@ -183,8 +183,8 @@ async function answer(
   if (status === 206) {
     headers.set('content-range', `bytes ${shown}/${size}`)
     // S3 returns an object checksum on whole-object answers only.
-    headers.delete('x-amz-checksum-crc64nvme')
-    headers.delete('x-amz-checksum-type')
+    for (const name of [...headers.keys()])
+      if (name.startsWith('x-amz-checksum-')) headers.delete(name)
   }
   if (method === 'HEAD') return new Response(null, { status: 200, headers })
   const body = bodyStream(object.source, start, end, fault, oss.served, request.signal)
@@ -193,9 +193,9 @@ async function answer(
 
 /**
  * How an object's checksum is published: a SigV4-signed (S3-flavoured) request is answered as S3
- * does — no `x-oss-hash-crc64ecma`, and with `x-amz-checksum-mode: ENABLED` the full-object
- * CRC-64/NVME in `x-amz-checksum-crc64nvme` (base64, big-endian) with `x-amz-checksum-type:
- * FULL_OBJECT` — every other request as OSS does.
+ * does — no `x-oss-hash-crc64ecma`, and with `x-amz-checksum-mode: ENABLED` the object's
+ * checksum in `x-amz-checksum-<algorithm>` (base64, big-endian) with its `x-amz-checksum-type` —
+ * every other request as OSS does.
  */
 type ChecksumStyle = 'oss' | 's3' | 's3-enabled'
 
@@ -208,11 +208,24 @@ function s3Checksum(request: Request): ChecksumStyle {
   return mode === 'ENABLED' ? 's3-enabled' : 's3'
 }
 
-function base64Uint64(value: bigint): string {
+/** `value` as `bytes` big-endian bytes, base64-encoded, as S3 sends its checksums. */
+function base64BigEndian(value: bigint, bytes: number): string {
   let text = ''
-  for (let shift = 56n; shift >= 0n; shift -= 8n)
+  for (let shift = BigInt(8 * (bytes - 1)); shift >= 0n; shift -= 8n)
     text += String.fromCharCode(Number((value >> shift) & 0xffn))
   return btoa(text)
+}
+
+/** The `x-amz-checksum-*` headers S3 sends for `object`. */
+function setS3Checksum(headers: Headers, object: StoredObject, wrongCrc: boolean): void {
+  const { algorithm, type, parts } = object.s3Checksum
+  const bytes = algorithm === 'crc64nvme' ? 8 : 4
+  const value = sourceCrc(object.source, algorithm)
+  // A composite checksum is a CRC of the parts' CRCs; any value of the right shape stands for it
+  // here, since what a client must do with it is not take it for the whole object's.
+  const text = base64BigEndian(wrongCrc ? value ^ 1n : value, bytes)
+  headers.set(`x-amz-checksum-${algorithm}`, type === 'COMPOSITE' ? `${text}-${parts}` : text)
+  headers.set('x-amz-checksum-type', type)
 }
 
 function objectHeaders(
@@ -233,11 +246,7 @@ function objectHeaders(
   if (object.crc64 !== undefined && style === 'oss') {
     headers.set('x-oss-hash-crc64ecma', (wrongCrc ? object.crc64 ^ 1n : object.crc64).toString())
   }
-  if (object.crc64 !== undefined && style === 's3-enabled') {
-    const nvme = sourceCrc64(object.source, 'crc64nvme')
-    headers.set('x-amz-checksum-crc64nvme', base64Uint64(wrongCrc ? nvme ^ 1n : nvme))
-    headers.set('x-amz-checksum-type', 'FULL_OBJECT')
-  }
+  if (object.crc64 !== undefined && style === 's3-enabled') setS3Checksum(headers, object, wrongCrc)
   if (object.versionId !== undefined) headers.set('x-oss-version-id', object.versionId)
   if (object.restore === 'ongoing') headers.set('x-oss-restore', 'ongoing-request="true"')
   if (object.restore === 'done') {

@@ -24,13 +24,14 @@ export {
   type ObjectType,
   type PutObjectInit,
   type RestoreStatus,
+  type S3ChecksumAlgorithm,
   type StorageClass,
   type StoredObject,
 } from './oss-model.ts'
 export { PowerSwitch } from './power-switch.ts'
 export type { ServedCounters, ServedRequest } from './served-counters.ts'
 export { generatedSource } from './source/generated-source.ts'
-export { bytesSource, type ObjectSource, readAll, sourceCrc64 } from './source/object-source.ts'
+export { bytesSource, type ObjectSource, readAll, sourceCrc } from './source/object-source.ts'
 export { storeContract } from './store-contract.ts'
 export { type StoreUnderTest, storeDownloadContract } from './store-download-contract.ts'
 export type { Refusal, SseCustomerKey } from './store-rules.ts'

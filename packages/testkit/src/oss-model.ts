@@ -2,7 +2,7 @@ import type { MockCredentials } from './check-signature.ts'
 import { FaultPlan } from './faults.ts'
 import { emptyCounters, type ServedCounters } from './served-counters.ts'
 import { generatedSource } from './source/generated-source.ts'
-import { bytesSource, type ObjectSource, sourceCrc64 } from './source/object-source.ts'
+import { bytesSource, type ObjectSource, sourceCrc } from './source/object-source.ts'
 import type { SseCustomerKey } from './store-rules.ts'
 
 /** Storage classes OSS reports in `x-oss-storage-class`. */
@@ -38,11 +38,25 @@ export interface PutObjectInit {
   readonly restore?: RestoreStatus
   /** When a restored copy expires. @default one day after the mock's clock at put time */
   readonly restoreExpiry?: Date
-  /** Publish `x-oss-hash-crc64ecma`. @default true */
+  /** Publish a checksum at all: `x-oss-hash-crc64ecma`, or S3's `x-amz-checksum-*`. @default true */
   readonly crc64?: boolean
+  /**
+   * The full-object checksum an S3-signed request with `x-amz-checksum-mode: ENABLED` gets, as S3
+   * keeps one per object: CRC-64/NVME (S3's default), or the CRC-32 / CRC-32C an AWS SDK uploaded.
+   * @default 'crc64nvme'
+   */
+  readonly s3Checksum?: S3ChecksumAlgorithm
+  /**
+   * `COMPOSITE`: the checksum S3 keeps for a multipart upload made with per-part checksums, a
+   * checksum of the parts' checksums whose value ends in `-<multipartParts>`. @default 'FULL_OBJECT'
+   */
+  readonly s3ChecksumType?: 'FULL_OBJECT' | 'COMPOSITE'
   /** Store it with SSE-C: reads must send this key (and its MD5). */
   readonly sseCustomerKey?: SseCustomerKey
 }
+
+/** The full-object checksums S3 keeps. */
+export type S3ChecksumAlgorithm = 'crc64nvme' | 'crc32' | 'crc32c'
 
 /** One stored object version. */
 export interface StoredObject {
@@ -50,8 +64,14 @@ export interface StoredObject {
   readonly source: ObjectSource
   readonly etag: string
   readonly lastModified: Date
-  /** CRC-64/XZ published as `x-oss-hash-crc64ecma`; undefined when not published. */
+  /** CRC-64/XZ published as `x-oss-hash-crc64ecma`; undefined when no checksum is published. */
   readonly crc64: bigint | undefined
+  /** Which checksum S3-signed requests get, and its type. */
+  readonly s3Checksum: {
+    readonly algorithm: S3ChecksumAlgorithm
+    readonly type: 'FULL_OBJECT' | 'COMPOSITE'
+    readonly parts: number
+  }
   readonly contentType: string
   readonly metadata: Readonly<Record<string, string>>
   readonly objectType: ObjectType
@@ -153,7 +173,7 @@ export class MockOss {
     const source = init.bytes
       ? bytesSource(init.bytes)
       : generatedSource(init.generated?.size ?? 0, init.generated?.seed)
-    const crc = sourceCrc64(source)
+    const crc = sourceCrc(source)
     // Every put is a new version with a new ETag, versioned bucket or not.
     const n = ++this.#versionCounter
     const hex = (
@@ -165,6 +185,11 @@ export class MockOss {
       etag: init.etag ?? (init.multipartParts ? `"${hex}-${init.multipartParts}"` : `"${hex}"`),
       lastModified: init.lastModified ?? new Date(Date.UTC(2026, 10, 24, 0, 0, n)),
       crc64: init.crc64 === false ? undefined : crc,
+      s3Checksum: {
+        algorithm: init.s3Checksum ?? 'crc64nvme',
+        type: init.s3ChecksumType ?? 'FULL_OBJECT',
+        parts: init.multipartParts ?? 1,
+      },
       contentType: init.contentType ?? 'application/octet-stream',
       metadata: init.metadata ?? {},
       objectType: init.objectType ?? (init.multipartParts ? 'Multipart' : 'Normal'),

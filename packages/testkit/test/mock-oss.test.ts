@@ -143,7 +143,7 @@ describe('generated objects', () => {
       const source = generatedSource(size, 7)
       assert.equal(source.crc64xz?.(), crc64('crc64xz', readAll(source)), `size ${size}`)
       assert.equal(
-        source.crc64?.('crc64nvme'),
+        source.crc?.('crc64nvme'),
         crc64('crc64nvme', readAll(source)),
         `NVME, size ${size}`,
       )

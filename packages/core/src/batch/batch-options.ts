@@ -1,4 +1,4 @@
-import type { ChecksumAlgorithm } from '../crc64/algorithm.ts'
+import type { ChecksumAlgorithm } from '../crc/algorithm.ts'
 import { OptionsError } from '../errors/options-error.ts'
 import { type DownloadOptions, numeric, type ResolvedOptions, resolveOptions } from '../options.ts'
 import type { CheckpointStore, ObjectInfo, Target, Transport } from '../ports.ts'
@@ -42,7 +42,7 @@ export interface BatchObjectIO {
   readonly checkpointKey?: string
   /** The file at the destination, or undefined when there is none. */
   existing(): Promise<ExistingFile | undefined>
-  /** The CRC-64 of the file at the destination (read only for `skipExisting` and crash recovery). */
+  /** The CRC of the file at the destination (read only for `skipExisting` and crash recovery). */
   existingChecksum(algorithm: ChecksumAlgorithm): Promise<bigint>
 }
 
@@ -82,7 +82,7 @@ export interface BatchOptions {
   readonly concurrency?: number
   /** Options of the single-object engine (part size, retries, verification, …). */
   readonly download?: BatchDownloadOptions
-  /** Skip an object whose destination file has its size and CRC-64. @default false */
+  /** Skip an object whose destination file has its size and CRC. @default false */
   readonly skipExisting?: boolean
   /** Replace a destination file only when the object is newer or of another size; skip it otherwise. @default false */
   readonly update?: boolean

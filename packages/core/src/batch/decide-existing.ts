@@ -1,4 +1,4 @@
-import { formatCrc64Hex } from '../crc64/index.ts'
+import { formatCrcHex } from '../crc/index.ts'
 import { TargetError } from '../errors/target-error.ts'
 import type { SkipReason } from './batch-events.ts'
 import type { BatchObjectIO, BatchOptions } from './batch-options.ts'
@@ -21,8 +21,8 @@ export type ExistingDecision =
 
 /**
  * Decides about a file already at the destination. In order: a file the journal was about to
- * publish is ours (its CRC-64 says whether the rename happened); `skipExisting` skips a file with
- * the object's size and CRC-64; `update` replaces only an older or differently sized file;
+ * publish is ours (its CRC says whether the rename happened); `skipExisting` skips a file with
+ * the object's size and CRC; `update` replaces only an older or differently sized file;
  * `overwrite` replaces anything. Otherwise an existing file is never touched: the object fails
  * with a TargetError of kind `exists` whose `remedies` are the options of these not given.
  */
@@ -37,9 +37,10 @@ export async function decideExisting(
   if (!local) return { action: 'download', overwrite: false }
   const commit = entry?.commit
   if (commit) {
-    if (commit.crc64 && commit.size === local.size) {
-      const crc = formatCrc64Hex(await io.existingChecksum(commit.crc64.algorithm))
-      if (crc === commit.crc64.value)
+    if (commit.crc && commit.size === local.size) {
+      const { algorithm } = commit.crc
+      const crc = formatCrcHex(algorithm, await io.existingChecksum(algorithm))
+      if (crc === commit.crc.value)
         return {
           action: 'skip',
           reason: 'done',
@@ -57,8 +58,8 @@ export async function decideExisting(
     const info = await io.transport.stat({ signal })
     if (info.size !== local.size) notSame = 'of another size'
     else if (!info.checksum)
-      notSame = 'of the same size, but the store gives no CRC-64 to compare it with'
-    else notSame = 'of the same size but another CRC-64'
+      notSame = 'of the same size, but the store gives no CRC to compare it with'
+    else notSame = 'of the same size but another CRC'
     if (info.size === local.size && info.checksum) {
       const crc = await io.existingChecksum(info.checksum.algorithm)
       if (crc === info.checksum.value) {
@@ -71,7 +72,10 @@ export async function decideExisting(
             key: object.key,
             size: info.size,
             ...(info.etag === undefined ? {} : { etag: info.etag }),
-            crc64: { algorithm: info.checksum.algorithm, value: formatCrc64Hex(crc) },
+            crc: {
+              algorithm: info.checksum.algorithm,
+              value: formatCrcHex(info.checksum.algorithm, crc),
+            },
           },
         }
       }

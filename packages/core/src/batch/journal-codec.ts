@@ -1,4 +1,10 @@
-import { crc64, formatCrc64Hex } from '../crc64/index.ts'
+import {
+  type ChecksumAlgorithm,
+  crc64,
+  crcWidth,
+  formatCrc64Hex,
+  isChecksumAlgorithm,
+} from '../crc/index.ts'
 
 /** The batch journal format version this build writes and reads. */
 export const BATCH_JOURNAL_VERSION = 1
@@ -15,7 +21,7 @@ export interface JournalHeader {
 export interface JournalObjectRecord {
   /**
    * `commit`: written, durably, just before the object's file is renamed into place — so after a
-   * crash in between, the file at the final name is recognised (by its CRC-64) instead of refused.
+   * crash in between, the file at the final name is recognised (by its CRC) instead of refused.
    * `done`: the object is at its destination; a rerun never requests it again.
    */
   readonly type: 'commit' | 'done'
@@ -23,8 +29,12 @@ export interface JournalObjectRecord {
   readonly key: string
   readonly size: number
   readonly etag?: string
-  /** `crc64xz` / `crc64nvme` and the 16-hex-digit value, when the store published one. */
-  readonly crc64?: { readonly algorithm: 'crc64xz' | 'crc64nvme'; readonly value: string }
+  /**
+   * The store's whole-object CRC and its value in hex (16 digits for a CRC-64, 8 for a CRC-32),
+   * when it published one. Written as `crc`; records of earlier builds name it `crc64` and are
+   * read the same way, and an earlier build reading a `crc` ignores it rather than the journal.
+   */
+  readonly crc?: { readonly algorithm: ChecksumAlgorithm; readonly value: string }
   /**
    * Where the object's file is under the destination (`/`-separated), as the batch that wrote the
    * record mapped the key. Another batch into the same directory trusts the record only there.
@@ -149,15 +159,17 @@ function validRecord(value: unknown): JournalRecord | undefined {
     return undefined
   if (r.etag !== undefined && typeof r.etag !== 'string') return undefined
   if (r.path !== undefined && typeof r.path !== 'string') return undefined
-  let crc: JournalObjectRecord['crc64']
-  if (r.crc64 !== undefined) {
-    const c = r.crc64 as Record<string, unknown> | null
+  let crc: JournalObjectRecord['crc']
+  const written = r.crc ?? r.crc64
+  if (written !== undefined) {
+    const c = written as Record<string, unknown> | null
     if (
       typeof c !== 'object' ||
       c === null ||
-      (c.algorithm !== 'crc64xz' && c.algorithm !== 'crc64nvme') ||
+      !isChecksumAlgorithm(c.algorithm) ||
       typeof c.value !== 'string' ||
-      !/^[0-9a-f]{16}$/.test(c.value)
+      c.value.length !== crcWidth(c.algorithm) / 4 ||
+      !/^[0-9a-f]+$/.test(c.value)
     )
       return undefined
     crc = { algorithm: c.algorithm, value: c.value }
@@ -167,7 +179,7 @@ function validRecord(value: unknown): JournalRecord | undefined {
     key: r.key,
     size: r.size as number,
     ...(r.etag === undefined ? {} : { etag: r.etag as string }),
-    ...(crc === undefined ? {} : { crc64: crc }),
+    ...(crc === undefined ? {} : { crc }),
     ...(r.path === undefined ? {} : { path: r.path as string }),
   }
 }

@@ -1,3 +1,4 @@
+import { formatCrcHex } from '../crc/index.ts'
 import { KeyRefusedError } from '../errors/key-refused-error.ts'
 import { isResumableError } from '../errors/resumable-error.ts'
 import { type ExistsRemedy, TargetError } from '../errors/target-error.ts'
@@ -41,7 +42,7 @@ export function record(
     ...(info?.object.etag === undefined ? {} : { etag: info.object.etag }),
     ...(v === undefined || v.method === 'size' || v.method === 'md5'
       ? {}
-      : { crc64: { algorithm: v.method, value: v.value.toString(16).padStart(16, '0') } }),
+      : { crc: { algorithm: v.method, value: formatCrcHex(v.method, v.value) } }),
   }
 }
 

@@ -21,7 +21,7 @@ export interface OneRequestTransport extends Transport {
  * `readWhole` (If-Match the listed ETag) whose headers are the ObjectInfo and whose body is held
  * for the engine's single read of bytes 0..size-1. Info and bytes come from the same response, so
  * they can never belong to two versions. Everything else is the engine unchanged: plan, range
- * and ETag checks, CRC-64, retries (a retried read goes to the store, If-Match the ETag seen),
+ * and ETag checks, CRC, retries (a retried read goes to the store, If-Match the ETag seen),
  * restarts, commit.
  *
  * A 412 means the object changed since it was listed: the first `stat` then falls back to the

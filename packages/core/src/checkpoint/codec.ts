@@ -1,6 +1,6 @@
 import { base64ToBytes, bytesToBase64 } from '../base64.ts'
-import type { ChecksumAlgorithm } from '../crc64/algorithm.ts'
-import { crc64, formatCrc64Hex } from '../crc64/index.ts'
+import { type ChecksumAlgorithm, isChecksumAlgorithm } from '../crc/algorithm.ts'
+import { crc64, formatCrc64Hex } from '../crc/index.ts'
 import { CheckpointError } from '../errors/checkpoint-error.ts'
 import { isPlanValidFor, type PartPlan, partRange } from '../plan.ts'
 import { TransferState } from './transfer-state.ts'
@@ -176,8 +176,7 @@ function fromBody(value: unknown): Checkpoint {
   }
   if (!isPlanValidFor(plan, object.size)) throw bad('plan')
   const algorithm = body.algorithm
-  if (algorithm !== null && algorithm !== 'crc64xz' && algorithm !== 'crc64nvme')
-    throw bad('algorithm')
+  if (algorithm !== null && !isChecksumAlgorithm(algorithm)) throw bad('algorithm')
   if (
     typeof body.done !== 'string' ||
     typeof body.crcs !== 'string' ||

@@ -1,4 +1,4 @@
-import type { ChecksumAlgorithm } from '../crc64/algorithm.ts'
+import type { ChecksumAlgorithm } from '../crc/algorithm.ts'
 import { CheckpointError } from '../errors/checkpoint-error.ts'
 import type { DownloadEvent } from '../events.ts'
 import type { CheckpointStore, ObjectInfo } from '../ports.ts'

@@ -1,4 +1,4 @@
-import type { ChecksumAlgorithm } from '../crc64/algorithm.ts'
+import type { ChecksumAlgorithm } from '../crc/algorithm.ts'
 import type { CheckpointProblem } from '../errors/checkpoint-error.ts'
 import type { ObjectInfo } from '../ports.ts'
 import type { Checkpoint } from './codec.ts'

@@ -1,10 +1,10 @@
-import { crc64 } from '../crc64/index.ts'
+import { crc as crcOf } from '../crc/index.ts'
 import { partRange } from '../plan.ts'
 import type { Target } from '../ports.ts'
 import type { TransferState } from './transfer-state.ts'
 
 /**
- * Reads back every byte the checkpoint claims and compares its CRC-64 with the recorded one;
+ * Reads back every byte the checkpoint claims and compares its CRC with the recorded one;
  * parts that differ (a disk that lied, a temp file edited by hand) are forgotten and fetched again.
  * Returns the indices of the parts that failed.
  */
@@ -30,7 +30,7 @@ export async function recheckParts(
     const { start } = partRange(state.plan, claim.index)
     let crc = 0n
     for (let at = 0; at < claim.length; at += chunkSize) {
-      crc = crc64(
+      crc = crcOf(
         algorithm,
         await target.read(start + at, Math.min(chunkSize, claim.length - at)),
         crc,

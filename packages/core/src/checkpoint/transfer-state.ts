@@ -1,4 +1,4 @@
-import type { ChecksumAlgorithm } from '../crc64/algorithm.ts'
+import type { ChecksumAlgorithm } from '../crc/algorithm.ts'
 import { type PartPlan, partRange } from '../plan.ts'
 
 /** Progress inside a part that is not complete: bytes written from its start and their CRC. */
@@ -7,7 +7,7 @@ export interface PartialPart {
   readonly index: number
   /** Bytes of the part already written, counted from the part's start. */
   readonly written: number
-  /** CRC-64 of those bytes (0n when no checksum is tracked). */
+  /** CRC of those bytes (0n when no checksum is tracked). */
   readonly crc: bigint
 }
 
@@ -15,11 +15,11 @@ export interface PartialPart {
 export class TransferState {
   /** The split of the object. */
   readonly plan: PartPlan
-  /** The CRC-64 tracked per part, when the store publishes one to check against. */
+  /** The CRC tracked per part, when the store publishes one to check against. */
   readonly algorithm: ChecksumAlgorithm | undefined
   /** One bit per part, set when the part's bytes are all written. */
   readonly done: Uint8Array
-  /** CRC-64 of each done part. */
+  /** CRC of each done part. */
   readonly crcs: BigUint64Array
   readonly #partial = new Map<number, PartialPart>()
   /** Bytes written in split-off tails of parts, ahead of each part's contiguous prefix. */

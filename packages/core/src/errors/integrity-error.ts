@@ -4,7 +4,7 @@ import { ResumableError } from './resumable-error.ts'
 export class IntegrityError extends ResumableError {
   override name = 'IntegrityError'
   declare readonly kind: 'integrity'
-  /** What was compared (`crc64xz`, `crc64nvme`, `md5`, `size`). */
+  /** What was compared (`crc64xz`, `crc64nvme`, `crc32`, `crc32c`, `md5`, `size`). */
   readonly check: string
   /** The store's value. */
   readonly expected: string

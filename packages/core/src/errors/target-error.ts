@@ -16,7 +16,7 @@ export type TargetErrorKind =
 
 /**
  * An option that decides about a file already at the destination instead of failing with
- * `exists`: `skipExisting` (a batch skips a file with the object's size and CRC-64), `update` (a
+ * `exists`: `skipExisting` (a batch skips a file with the object's size and CRC), `update` (a
  * batch replaces an older or differently sized file, skips the rest), `overwrite` (replaces it).
  */
 export type ExistsRemedy = 'skipExisting' | 'update' | 'overwrite'

@@ -25,22 +25,44 @@ export function parseCrc64Decimal(value: string | null | undefined): bigint | un
   return n <= MAX_U64 ? n : undefined
 }
 
-/** The whole-object CRC-64 the store advertises, if any. `ranged`: the response is a 206. */
+/** S3's full-object checksums, most preferred first, with their header and their size in bytes. */
+const S3_CHECKSUMS = [
+  { algorithm: 'crc64nvme', header: 'x-amz-checksum-crc64nvme', bytes: 8 },
+  { algorithm: 'crc32c', header: 'x-amz-checksum-crc32c', bytes: 4 },
+  { algorithm: 'crc32', header: 'x-amz-checksum-crc32', bytes: 4 },
+] as const
+
+/**
+ * The whole-object CRC the store advertises, if any: OSS's CRC-64, or S3's full-object CRC-64/NVME,
+ * CRC-32C or CRC-32 (sent when the request asked with `x-amz-checksum-mode: ENABLED`).
+ * `ranged`: the response is a 206.
+ */
 export function parseChecksum(head: ResponseHead, ranged: boolean): ObjectChecksum | undefined {
   // OSS's "crc64ecma" is CRC-64/XZ and always covers the whole object, also on a 206.
   const xz = parseCrc64Decimal(head.header('x-oss-hash-crc64ecma'))
   if (xz !== undefined) return { algorithm: 'crc64xz', value: xz }
-  const nvme = head.header('x-amz-checksum-crc64nvme')?.trim()
   const type = head.header('x-amz-checksum-type')?.trim().toUpperCase()
-  // A composite (per-part) checksum, or one on a ranged response without a declared type,
-  // does not describe the whole object.
-  if (!nvme || (type !== undefined && type !== 'FULL_OBJECT') || (ranged && !type)) return undefined
+  // A composite checksum (of the parts' checksums, its value ending in `-<parts>`), or one on a
+  // ranged response without a declared type, does not describe the whole object's bytes.
+  if ((type !== undefined && type !== 'FULL_OBJECT') || (ranged && !type)) return undefined
+  for (const { algorithm, header, bytes } of S3_CHECKSUMS) {
+    const text = head.header(header)?.trim()
+    if (!text) continue
+    const value = bigEndianFromBase64(text, bytes)
+    // S3 keeps one checksum per object; a malformed one is ignored, not trusted.
+    return value === undefined ? undefined : { algorithm, value }
+  }
+  return undefined
+}
+
+/** The unsigned big-endian integer `base64` encodes, when it is exactly `length` bytes. */
+function bigEndianFromBase64(base64: string, length: number): bigint | undefined {
   try {
-    const bytes = base64ToBytes(nvme)
-    if (bytes.length !== 8) return undefined
+    const bytes = base64ToBytes(base64)
+    if (bytes.length !== length) return undefined
     let value = 0n
     for (const b of bytes) value = (value << 8n) | BigInt(b)
-    return { algorithm: 'crc64nvme', value }
+    return value
   } catch {
     return undefined
   }
@@ -87,7 +109,7 @@ export interface ObjectHeadOptions {
 }
 
 /**
- * ObjectInfo from a HEAD (or range-probe) response: ETag, Last-Modified, version, CRC-64, the
+ * ObjectInfo from a HEAD (or range-probe) response: ETag, Last-Modified, version, CRC, the
  * MD5 an S3 ETag stands for (with `s3`), storage class, restore state, content type, user
  * metadata and accept-ranges, in the OSS (`x-oss-*`) or S3 (`x-amz-*`) flavour.
  *

@@ -2,6 +2,7 @@ import {
   type BatchObjectIO,
   type BatchObjectLocation,
   type BatchOptions,
+  crc,
   crc64,
   type ListedObject,
   type ObjectInfo,
@@ -209,7 +210,7 @@ export class MemoryDestination {
         return bytes && { size: bytes.length, modifiedMs: this.modified.get(id) ?? 0 }
       },
       existingChecksum: async (algorithm) =>
-        crc64(algorithm, this.volume.file(id) ?? new Uint8Array()),
+        crc(algorithm, this.volume.file(id) ?? new Uint8Array()),
     }
   }
 }

@@ -1,4 +1,4 @@
-import { type ChecksumAlgorithm, crc64, crc64Combine } from '@resumable/core'
+import { type ChecksumAlgorithm, crc, crcCombine } from '@resumable/core'
 import type { ObjectSource } from './object-source.ts'
 
 /** Bytes per generated block. */
@@ -65,7 +65,7 @@ export function generatedSource(size: number, seed = 1): ObjectSource {
       }
     },
     crc64xz: () => whole('crc64xz'),
-    crc64: whole,
+    crc: whole,
   }
 }
 
@@ -78,11 +78,11 @@ function wholeCrc(
   const partCrcs = (n: number) => {
     const cache = new Map<number, bigint>()
     return {
-      zeros: crc64(algorithm, new Uint8Array(n)),
+      zeros: crc(algorithm, new Uint8Array(n)),
       of: (index: number): bigint => {
         let c = cache.get(index)
         if (c === undefined) {
-          c = crc64(algorithm, bytes(pattern(index), n))
+          c = crc(algorithm, bytes(pattern(index), n))
           cache.set(index, c)
         }
         return c
@@ -106,9 +106,8 @@ function wholeCrc(
   const tail = size - full * BLOCK
   const fullParts = partCrcs(BLOCK)
   let total = 0n
-  for (let i = 0; i < full; i++)
-    total = crc64Combine(algorithm, total, blockCrc(i, fullParts), BLOCK)
-  if (tail > 0) total = crc64Combine(algorithm, total, blockCrc(full, partCrcs(tail)), tail)
+  for (let i = 0; i < full; i++) total = crcCombine(algorithm, total, blockCrc(i, fullParts), BLOCK)
+  if (tail > 0) total = crcCombine(algorithm, total, blockCrc(full, partCrcs(tail)), tail)
   return total
 }
 

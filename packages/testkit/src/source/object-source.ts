@@ -1,4 +1,4 @@
-import { type ChecksumAlgorithm, crc64 } from '@resumable/core'
+import { type ChecksumAlgorithm, crc } from '@resumable/core'
 
 /** Where an object's bytes come from: memory, or a deterministic generator that costs no memory. */
 export interface ObjectSource {
@@ -8,8 +8,8 @@ export interface ObjectSource {
   chunks(start: number, end: number, chunkSize: number): Iterable<Uint8Array>
   /** The whole object's CRC-64/XZ, when the source can compute it without reading every byte. */
   crc64xz?(): bigint
-  /** The whole object's CRC-64 of either variant, when the source can compute it without reading every byte. */
-  crc64?(algorithm: ChecksumAlgorithm): bigint
+  /** The whole object's CRC of any variant, when the source can compute it without reading every byte. */
+  crc?(algorithm: ChecksumAlgorithm): bigint
 }
 
 /** An object held in memory. */
@@ -36,22 +36,19 @@ export function readAll(source: ObjectSource): Uint8Array {
 
 const computed = new WeakMap<ObjectSource, Map<ChecksumAlgorithm, bigint>>()
 
-/** CRC-64 (XZ unless told) of a source: the source's shortcut when it has one, else streamed once and remembered. */
-export function sourceCrc64(
-  source: ObjectSource,
-  algorithm: ChecksumAlgorithm = 'crc64xz',
-): bigint {
-  if (source.crc64) return source.crc64(algorithm)
+/** The CRC (CRC-64/XZ unless told) of a source: the source's shortcut when it has one, else streamed once and remembered. */
+export function sourceCrc(source: ObjectSource, algorithm: ChecksumAlgorithm = 'crc64xz'): bigint {
+  if (source.crc) return source.crc(algorithm)
   if (algorithm === 'crc64xz' && source.crc64xz) return source.crc64xz()
   const known = computed.get(source) ?? new Map<ChecksumAlgorithm, bigint>()
   computed.set(source, known)
-  let crc = known.get(algorithm)
-  if (crc !== undefined) return crc
-  crc = 0n
+  let value = known.get(algorithm)
+  if (value !== undefined) return value
+  value = 0n
   if (source.size > 0) {
     for (const chunk of source.chunks(0, source.size - 1, 1024 * 1024))
-      crc = crc64(algorithm, chunk, crc)
+      value = crc(algorithm, chunk, value)
   }
-  known.set(algorithm, crc)
-  return crc
+  known.set(algorithm, value)
+  return value
 }

@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict'
+import { mkdir, readdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { crc } from '@resumable/core'
+import { makeBytes } from '@resumable/testkit'
+import { main } from '../src/main.ts'
+import { signedEnv, startSignedMock, stopSignedMock } from './helpers.ts'
+
+// s3:// objects whose only checksum is the full-object CRC-32 or CRC-32C an AWS SDK uploaded with
+// (no CRC-64/NVME, no MD5 ETag): the parts' CRCs are combined and checked before the rename.
+const bytes = makeBytes(2 * 1024 * 1024 + 9, 52)
+const MULTIPART_ETAG = '"0123456789abcdef0123456789abcdef-3"'
+let mock: Awaited<ReturnType<typeof startSignedMock>>
+
+before(async () => {
+  mock = await startSignedMock('cli-s3-crc32-')
+  for (const algorithm of ['crc32', 'crc32c'] as const) {
+    mock.oss.putObject('bkt', `${algorithm}.bin`, {
+      bytes,
+      s3Checksum: algorithm,
+      etag: MULTIPART_ETAG,
+    })
+  }
+  mock.oss.putObject('bkt', 'composite.bin', {
+    bytes,
+    s3Checksum: 'crc32',
+    s3ChecksumType: 'COMPOSITE',
+    multipartParts: 3,
+  })
+})
+after(async () => {
+  await stopSignedMock(mock)
+})
+
+async function get(key: string, dest: string, ...flags: string[]) {
+  const { cli, text, out } = signedEnv()
+  const argv = ['get', `s3://bkt/${key}`, dest, '--endpoint', mock.server.url]
+  const code = await main(
+    [...argv, '--region', 'us-east-1', '--part-size', '512KiB', ...flags],
+    cli,
+  )
+  return { code, text: text(), out }
+}
+
+describe("s3:// verified by S3's full-object CRC-32 and CRC-32C", () => {
+  for (const algorithm of ['crc32', 'crc32c'] as const) {
+    it(`${algorithm}: combines five parts' CRCs and says "verified: ${algorithm} <value> matches the store"`, async () => {
+      const dest = join(mock.dir, `${algorithm}.bin`)
+      const { code, text } = await get(`${algorithm}.bin`, dest)
+      assert.equal(code, 0, text)
+      const expected = crc(algorithm, bytes)
+      assert.match(text, new RegExp(`verified: ${algorithm} ${expected} matches the store`))
+      assert.deepEqual(new Uint8Array(await readFile(dest)), bytes)
+    })
+  }
+
+  it('a CRC-32 that does not match fails (exit 1) naming crc32 and both 8-digit values, and leaves no file', async () => {
+    const dir = join(mock.dir, 'wrong')
+    await mkdir(dir)
+    const remove = mock.oss.faults.add({
+      fault: { type: 'wrong-crc' },
+      match: { key: 'crc32.bin' },
+    })
+    try {
+      const { code, text } = await get('crc32.bin', join(dir, 'crc32.bin'))
+      assert.equal(code, 1, text)
+      const right = crc('crc32', bytes)
+      const wrong = (right ^ 1n).toString(16).padStart(8, '0')
+      assert.match(
+        text,
+        new RegExp(
+          `failed crc32 verification: expected ${wrong}, got ${right.toString(16).padStart(8, '0')}`,
+        ),
+      )
+      assert.deepEqual(await readdir(dir), [], 'no file, no temp file, no checkpoint')
+    } finally {
+      remove()
+    }
+  })
+
+  it('a download cut short resumes from its checkpoint and still verifies the CRC-32C over old and new parts', async () => {
+    const dest = join(mock.dir, 'resumed.bin')
+    // One part at a time; the third part read is refused as a 403 would be, which ends the run.
+    const remove = mock.oss.faults.add({
+      fault: { type: 'status', status: 403, code: 'AccessDenied' },
+      match: { key: 'crc32c.bin', method: 'GET', ranged: true },
+      skip: 2,
+      times: 1,
+    })
+    const first = await get('crc32c.bin', dest, '--concurrency', '1')
+    remove()
+    assert.notEqual(first.code, 0, first.text)
+    const second = await get('crc32c.bin', dest, '--json')
+    assert.equal(second.code, 0, second.text)
+    const events = second.out.map((line) => JSON.parse(line) as Record<string, unknown>)
+    const resumed = events.find((e) => e.type === 'resumed')
+    assert.ok(resumed && (resumed.resumedBytes as number) >= 2 * 512 * 1024, second.text)
+    const done = events.find((e) => e.type === 'done') as { verification?: unknown } | undefined
+    assert.deepEqual(done?.verification, {
+      method: 'crc32c',
+      value: crc('crc32c', bytes).toString(),
+    })
+    assert.deepEqual(new Uint8Array(await readFile(dest)), bytes)
+  })
+
+  it('a composite CRC-32 (a multipart upload with per-part checksums) is not taken for the whole object: size only', async () => {
+    const dest = join(mock.dir, 'composite.bin')
+    const { code, text } = await get('composite.bin', dest)
+    assert.equal(code, 0, text)
+    assert.match(text, /verified: size only \(the store published no checksum for this object\)/)
+  })
+})

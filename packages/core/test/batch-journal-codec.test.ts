@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { BatchJournalCodec, crc64, formatCrc64Hex } from '@resumable/core'
+
+const header = { type: 'batch', version: 1, id: 'fake://bucket/ → /dest' } as const
+
+/** A journal line exactly as the codec frames one, around any JSON. */
+function line(json: string): Uint8Array {
+  const body = new TextEncoder().encode(json)
+  return new TextEncoder().encode(`${formatCrc64Hex(crc64('crc64xz', body))} ${json}\n`)
+}
+
+function journal(...lines: Uint8Array[]): Uint8Array {
+  return new Uint8Array(lines.flatMap((l) => [...l]))
+}
+
+describe('BatchJournalCodec: the CRC a record names', () => {
+  it('keeps a CRC-32 record as `crc` with 8 hex digits, and reads it back', () => {
+    const record = {
+      type: 'done',
+      key: 'a.bin',
+      size: 9,
+      crc: { algorithm: 'crc32', value: 'cbf43926' },
+    } as const
+    const bytes = journal(BatchJournalCodec.encode(header), BatchJournalCodec.encode(record))
+    assert.match(
+      new TextDecoder().decode(bytes),
+      /"crc":\{"algorithm":"crc32","value":"cbf43926"\}/,
+    )
+    const decoded = BatchJournalCodec.decode(bytes)
+    assert.ok(decoded.ok)
+    assert.deepEqual(decoded.records, [record])
+  })
+
+  it('reads the `crc64` of records written by earlier builds as `crc`', () => {
+    const old = line(
+      '{"type":"commit","key":"b.bin","size":3,"crc64":{"algorithm":"crc64nvme","value":"ae8b14860a799888"}}',
+    )
+    const decoded = BatchJournalCodec.decode(journal(BatchJournalCodec.encode(header), old))
+    assert.ok(decoded.ok)
+    assert.deepEqual(decoded.records[0]?.crc, { algorithm: 'crc64nvme', value: 'ae8b14860a799888' })
+  })
+
+  it('refuses a record whose value does not fit its CRC: 16 digits for a CRC-32, or an unknown algorithm', () => {
+    for (const crc of [
+      '{"algorithm":"crc32","value":"00000000cbf43926"}',
+      '{"algorithm":"crc64xz","value":"cbf43926"}',
+      '{"algorithm":"sha256","value":"cbf43926"}',
+    ]) {
+      const bad = line(`{"type":"done","key":"c.bin","size":1,"crc":${crc}}`)
+      const good = BatchJournalCodec.encode({ type: 'done', key: 'd.bin', size: 1 })
+      const decoded = BatchJournalCodec.decode(journal(BatchJournalCodec.encode(header), bad, good))
+      assert.equal(decoded.ok, false, crc)
+    }
+  })
+})
