@@ -1,9 +1,10 @@
-// The MD5 check of S3 objects that publish no CRC-64 (their single-part ETag is the MD5):
+// What each way of verifying an S3 object costs:
 // 1. throughput of core's JavaScript Md5 against node:crypto, 64 MiB in 1 MiB pieces, 3 runs;
-// 2. its cost in a real download: the same 1 GiB from the loopback mock over s3://, once with a
-//    CRC-64/NVME (no second pass) and once with only an MD5 ETag (hashed before the rename),
-//    through the CLI, rounds alternated, `sync` before each. Wall, user, sys and peak RSS.
-// Run: node --conditions=@resumable/source --import tsx bench/md5.ts [rounds, default 3]
+// 2. the same 1 GiB from the loopback mock over s3://, through the CLI, with each checksum S3 may
+//    keep: a full-object CRC-64/NVME, CRC-32 or CRC-32C (combined from the parts, no second pass),
+//    or only an MD5 ETag (the file hashed before the rename). Rounds rotate the order, `sync`
+//    before each. Wall, user, sys and peak RSS.
+// Run: node --conditions=@resumable/source --import tsx bench/verification.ts [rounds, default 3]
 import { execFileSync, spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { rmSync } from 'node:fs'
@@ -38,7 +39,9 @@ const oss = new MockOss({ credentials: keys })
 const server = await startMockOss({ oss })
 const md5 = createHash('md5')
 for (const chunk of generatedSource(SIZE, 5).chunks(0, SIZE - 1, 8 * MiB)) md5.update(chunk)
-oss.putObject('bkt', 'crc.bin', { generated: { size: SIZE, seed: 5 } })
+oss.putObject('bkt', 'crc64nvme.bin', { generated: { size: SIZE, seed: 5 } })
+for (const s3Checksum of ['crc32', 'crc32c'] as const)
+  oss.putObject('bkt', `${s3Checksum}.bin`, { generated: { size: SIZE, seed: 5 }, s3Checksum })
 oss.putObject('bkt', 'md5.bin', {
   generated: { size: SIZE, seed: 5 },
   crc64: false,
@@ -49,7 +52,8 @@ const env = {
   AWS_ACCESS_KEY_ID: keys.accessKeyId,
   AWS_SECRET_ACCESS_KEY: keys.secretAccessKey,
 }
-const dest = join(tmpdir(), 'bench-md5.bin')
+const dest = join(tmpdir(), 'bench-verification.bin')
+const KINDS = ['crc64nvme', 'crc32', 'crc32c', 'md5']
 const cli = ['--conditions=@resumable/source', '--import', 'tsx', 'packages/cli/src/bin.ts']
 
 /** One CLI run under /usr/bin/time: its figures and the verification it reported. */
@@ -85,11 +89,11 @@ function download(kind: string): Promise<string> {
 
 try {
   for (let round = 0; round < ROUNDS; round++)
-    for (const kind of round % 2 ? ['md5', 'crc'] : ['crc', 'md5']) {
+    for (const kind of [...KINDS.slice(round % 4), ...KINDS.slice(0, round % 4)]) {
       rmSync(dest, { force: true })
       execFileSync('sync')
       console.log(
-        `round ${round + 1}, ${kind === 'crc' ? 'CRC-64/NVME' : 'MD5 ETag only'}: ${await download(kind)}`,
+        `round ${round + 1}, ${kind === 'md5' ? 'MD5 ETag only' : kind}: ${await download(kind)}`,
       )
     }
 } finally {
