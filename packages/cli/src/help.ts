@@ -51,7 +51,8 @@ Destination:
                            --json events, errors included, then go to stderr
 
 Options:
-  --part-size <size>       bytes per ranged part, ${sizeFlag(partSize.min)}–${sizeFlag(partSize.max)} (default ${sizeFlag(partSize.default)})
+  --part-size <size>       bytes per ranged part, ${sizeFlag(partSize.min)}–${sizeFlag(partSize.max)} (default ${sizeFlag(partSize.default)});
+                           an s3:// multipart object with a composite CRC comes in its upload's parts
   --concurrency <n>        parts fetched at once (default ${concurrency.default})
   --checkpoint <file|dir>  where progress is saved (default: <dest>.resumable.json); give status
                            and cancel the same --checkpoint

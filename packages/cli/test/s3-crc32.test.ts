@@ -22,11 +22,19 @@ before(async () => {
       etag: MULTIPART_ETAG,
     })
   }
+  // A composite checksum the mock cannot back with parts: nothing says where the parts were cut.
   mock.oss.putObject('bkt', 'composite.bin', {
     bytes,
     s3Checksum: 'crc32',
     s3ChecksumType: 'COMPOSITE',
     multipartParts: 3,
+  })
+  // Uploaded in parts of 768 KiB, as an SDK's transfer manager does with per-part CRC-32Cs.
+  mock.oss.putObject('bkt', 'multipart.bin', {
+    bytes,
+    s3Checksum: 'crc32c',
+    s3ChecksumType: 'COMPOSITE',
+    s3PartSize: 768 * 1024,
   })
 })
 after(async () => {
@@ -104,7 +112,79 @@ describe("s3:// verified by S3's full-object CRC-32 and CRC-32C", () => {
     assert.deepEqual(new Uint8Array(await readFile(dest)), bytes)
   })
 
-  it('a composite CRC-32 (a multipart upload with per-part checksums) is not taken for the whole object: size only', async () => {
+  it("a multipart upload's composite CRC-32C is checked in the upload's own parts: three of 768 KiB, not --part-size 512KiB", async () => {
+    const dest = join(mock.dir, 'multipart.bin')
+    const seen = mock.oss.served.log.length
+    const { code, text } = await get('multipart.bin', dest)
+    assert.equal(code, 0, text)
+    const requests = mock.oss.served.log.slice(seen)
+    const ranges = requests.filter((r) => r.method === 'GET').map((r) => r.range)
+    assert.deepEqual(ranges.sort(), [
+      'bytes=0-786431',
+      'bytes=1572864-2097160',
+      'bytes=786432-1572863',
+    ])
+    assert.ok(
+      requests.some((r) => r.method === 'HEAD' && r.url.includes('partNumber=1')),
+      "a HEAD of part 1 learns the parts' size",
+    )
+    const part = (start: number, end: number) => crc('crc32c', bytes.subarray(start, end))
+    const joined = new Uint8Array(12)
+    const view = new DataView(joined.buffer)
+    const P = 768 * 1024
+    view.setUint32(0, Number(part(0, P)))
+    view.setUint32(4, Number(part(P, 2 * P)))
+    view.setUint32(8, Number(part(2 * P, bytes.length)))
+    const composite = crc('crc32c', joined)
+    assert.match(
+      text,
+      new RegExp(`verified: crc32c of 3 upload parts ${composite} matches the store's composite`),
+    )
+    assert.deepEqual(new Uint8Array(await readFile(dest)), bytes)
+  })
+
+  it('a composite CRC-32C that does not match the parts fails (exit 1), and leaves no file', async () => {
+    const dir = join(mock.dir, 'wrong-composite')
+    await mkdir(dir)
+    const remove = mock.oss.faults.add({
+      fault: { type: 'wrong-crc' },
+      match: { key: 'multipart.bin', method: 'HEAD' },
+    })
+    try {
+      const { code, text } = await get('multipart.bin', join(dir, 'multipart.bin'))
+      assert.equal(code, 1, text)
+      assert.match(text, /failed crc32c verification: .*composite checksum of 3 upload parts/)
+      assert.deepEqual(await readdir(dir), [])
+    } finally {
+      remove()
+    }
+  })
+
+  it('a multipart download cut short resumes in the same upload parts and verifies the composite over old and new', async () => {
+    const dest = join(mock.dir, 'multipart-resumed.bin')
+    const remove = mock.oss.faults.add({
+      fault: { type: 'status', status: 403, code: 'AccessDenied' },
+      match: { key: 'multipart.bin', method: 'GET', ranged: true },
+      skip: 1,
+      times: 1,
+    })
+    const first = await get('multipart.bin', dest, '--concurrency', '1')
+    remove()
+    assert.notEqual(first.code, 0, first.text)
+    const second = await get('multipart.bin', dest, '--json')
+    assert.equal(second.code, 0, second.text)
+    const events = second.out.map((line) => JSON.parse(line) as Record<string, unknown>)
+    const resumed = events.find((e) => e.type === 'resumed')
+    assert.ok(resumed && (resumed.resumedBytes as number) >= 768 * 1024, second.text)
+    const done = events.find((e) => e.type === 'done') as
+      | { verification: { method: string; uploadParts?: number } }
+      | undefined
+    assert.equal(done?.verification.method, 'crc32c', second.text)
+    assert.equal(done?.verification.uploadParts, 3)
+    assert.deepEqual(new Uint8Array(await readFile(dest)), bytes)
+  })
+
+  it('a composite CRC-32 whose parts cannot be learned (no multipart layout) is not taken for the whole object: size only', async () => {
     const dest = join(mock.dir, 'composite.bin')
     const { code, text } = await get('composite.bin', dest)
     assert.equal(code, 0, text)

@@ -10,7 +10,7 @@ import { ObjectChangedError } from './errors/object-changed-error.ts'
 import { OptionsError } from './errors/options-error.ts'
 import type { DownloadEvent } from './events.ts'
 import type { ResolvedOptions } from './options.ts'
-import { type PartPlan, partRange, planParts, singlePartPlan } from './plan.ts'
+import { type PartPlan, partRange, planParts, singlePartPlan, uploadPartsPlan } from './plan.ts'
 import type { ObjectInfo } from './ports.ts'
 import { ProgressMeter } from './progress-meter.ts'
 import { type ByteLimit, bothLimits, RateLimiter } from './rate-limiter.ts'
@@ -24,7 +24,13 @@ import {
   UNKNOWN_LENGTH,
 } from './sequential.ts'
 import { statWithRetry } from './stat-with-retry.ts'
-import { combinePartCrcs, type Verification, verifyMd5, verifyObject } from './verify.ts'
+import {
+  combinePartCrcs,
+  type Verification,
+  verifyMd5,
+  verifyObject,
+  verifyUploadParts,
+} from './verify.ts'
 
 /**
  * The resume algorithm, in one place. The numbered comments are the steps of the core README's
@@ -234,11 +240,15 @@ async function attempt(
       ? RANGE_VERIFICATION
       : unknown
         ? streamVerification(object, algorithm, runState)
-        : verifyObject(
-            object,
-            algorithm,
-            algorithm ? combinePartCrcs(algorithm, state.crcs, (i) => partLength(runState, i)) : 0n,
-          )
+        : algorithm && object.checksum?.uploadParts
+          ? verifyUploadParts(object, algorithm, state.crcs, state.plan)
+          : verifyObject(
+              object,
+              algorithm,
+              algorithm
+                ? combinePartCrcs(algorithm, state.crcs, (i) => partLength(runState, i))
+                : 0n,
+            )
     // Without a CRC the store may still vouch for an MD5: checked in a second pass.
     if (
       verification.method === 'size' &&
@@ -310,9 +320,12 @@ function streamVerification(
 }
 
 function freshPlan(options: ResolvedOptions, object: ObjectInfo, sequential: boolean): PartPlan {
-  return sequential ||
-    object.acceptRanges === false ||
-    object.size <= options.singleRequestThreshold
+  if (sequential || object.acceptRanges === false) return singlePartPlan(object.size)
+  // A composite checksum is checked part by part: cut where the upload cut.
+  const upload = object.checksum?.uploadParts
+  const uploadPlan = options.verify && upload ? uploadPartsPlan(object.size, upload) : undefined
+  if (uploadPlan) return uploadPlan
+  return object.size <= options.singleRequestThreshold
     ? singlePartPlan(object.size)
     : planParts(object.size, options.partSize, options.maxParts)
 }

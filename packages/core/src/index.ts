@@ -69,6 +69,7 @@ export type {
   TargetOpenOptions,
   TargetOpenResult,
   Transport,
+  UploadParts,
   WholeRead,
   WholeReadRequest,
 } from './ports.ts'

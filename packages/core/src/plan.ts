@@ -54,6 +54,20 @@ export function planParts(
   return { size, partSize: effective, partCount: Math.ceil(size / effective) }
 }
 
+/**
+ * The plan that cuts an object where its multipart upload did, when `parts` describes that
+ * upload consistently (`count` parts of `size` bytes cover the object, the last shorter);
+ * undefined otherwise.
+ */
+export function uploadPartsPlan(
+  size: number,
+  parts: { readonly count: number; readonly size: number },
+): PartPlan | undefined {
+  if (!Number.isSafeInteger(parts.size) || parts.size < 1 || size < 1) return undefined
+  if (Math.ceil(size / parts.size) !== parts.count) return undefined
+  return { size, partSize: parts.size, partCount: parts.count }
+}
+
 /** A plan of one part covering the whole object (single GET). */
 export function singlePartPlan(size: number): PartPlan {
   return { size, partSize: Math.max(size, 1), partCount: size === 0 ? 0 : 1 }

@@ -9,6 +9,19 @@ export interface ObjectChecksum {
   readonly algorithm: ChecksumAlgorithm
   /** The unsigned value (below 2^32 for a CRC-32). */
   readonly value: bigint
+  /**
+   * Set when `value` is S3's `COMPOSITE` checksum of a multipart upload: not the CRC of the
+   * object's bytes but the CRC of its upload parts' CRCs (each big-endian, concatenated), over
+   * `count` parts of `size` bytes, the last one shorter. The engine then fetches the object in
+   * those same parts, so that each part's CRC is an upload part's.
+   */
+  readonly uploadParts?: UploadParts
+}
+
+/** How a multipart upload cut its object: `count` parts of `size` bytes, the last shorter. */
+export interface UploadParts {
+  readonly count: number
+  readonly size: number
 }
 
 /** Archive restore state, from `x-oss-restore` or S3's `x-amz-restore`. */

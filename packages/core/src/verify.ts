@@ -1,7 +1,8 @@
 import type { ChecksumAlgorithm } from './crc/algorithm.ts'
-import { crcCombine, formatCrcHex } from './crc/index.ts'
+import { crc, crcCombine, crcWidth, formatCrcHex } from './crc/index.ts'
 import { IntegrityError } from './errors/integrity-error.ts'
 import { Md5 } from './md5.ts'
+import type { PartPlan } from './plan.ts'
 import type { ObjectInfo, Target } from './ports.ts'
 
 /** What was proven about the downloaded bytes before they were committed. */
@@ -11,6 +12,11 @@ export type Verification =
       readonly method: ChecksumAlgorithm
       /** The verified value. */
       readonly value: bigint
+      /**
+       * Set when the value is S3's composite checksum of a multipart upload, the CRC of this many
+       * upload parts' CRCs, each part's computed from its bytes as they arrived.
+       */
+      readonly uploadParts?: number
     }
   | {
       /** The MD5 of the finished file, read back, equals the one the store vouches for. */
@@ -61,6 +67,45 @@ export function verifyObject(
     )
   }
   return { method: algorithm, value: actual }
+}
+
+/**
+ * Checks S3's composite checksum of a multipart upload: the CRC of the upload parts' CRCs, each
+ * big-endian, concatenated. Each part of this download must be an upload part; when a checkpoint
+ * from a run cut elsewhere was resumed, nothing can be compared and the result says so.
+ */
+export function verifyUploadParts(
+  info: ObjectInfo,
+  algorithm: ChecksumAlgorithm,
+  crcs: ArrayLike<bigint>,
+  plan: PartPlan,
+): Verification {
+  const checksum = info.checksum
+  const parts = checksum?.uploadParts
+  if (!checksum || !parts) return verifyObject(info, algorithm, 0n)
+  if (plan.partSize !== parts.size || plan.partCount !== parts.count) {
+    return {
+      method: 'size',
+      reason: `the store's checksum is a composite of ${parts.count} upload parts of ${parts.size} bytes, and this download's parts were cut elsewhere (${plan.partCount} of ${plan.partSize} bytes: a checkpoint from before, or a server that ignored ranges)`,
+    }
+  }
+  const width = crcWidth(algorithm) / 8
+  const joined = new Uint8Array(crcs.length * width)
+  for (let i = 0; i < crcs.length; i++) {
+    const value = crcs[i] as bigint
+    for (let b = 0; b < width; b++)
+      joined[i * width + b] = Number((value >> BigInt(8 * (width - 1 - b))) & 0xffn)
+  }
+  const actual = crc(algorithm, joined)
+  if (actual !== checksum.value) {
+    throw new IntegrityError(
+      algorithm,
+      formatCrcHex(algorithm, checksum.value),
+      formatCrcHex(algorithm, actual),
+      `S3's composite checksum of ${parts.count} upload parts: the CRC of the parts' CRCs`,
+    )
+  }
+  return { method: algorithm, value: actual, uploadParts: parts.count }
 }
 
 // Read-back pieces: large enough that per-call costs vanish, small enough to stay off the heap's radar.

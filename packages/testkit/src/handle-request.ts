@@ -7,6 +7,7 @@ import { parseRange } from './parse-range.ts'
 import { countRequest } from './served-counters.ts'
 import { sourceCrc } from './source/object-source.ts'
 import { requesterPaysRefusal, sseCustomerRefusal, sseResponseHeaders } from './store-rules.ts'
+import { compositeCrc, uploadPartRange } from './upload-parts.ts'
 
 const SIGNATURE_MESSAGES = {
   AccessDenied: 'You have no right to access this object because of bucket acl.',
@@ -175,8 +176,17 @@ async function answer(
       : parseRange(rangeHeader, size, standard)
   if (range.kind === 'unsatisfiable')
     return fail(416, 'InvalidRange', 'The requested range cannot be satisfied')
-  const [start, end, status] =
+  let [start, end, status] =
     range.kind === 'ok' ? [range.start, range.end, 206] : [0, size - 1, 200]
+  const partNumber = url.searchParams.get('partNumber')
+  if (partNumber !== null) {
+    // S3's part of a multipart upload, which a client asks for to learn the parts' size.
+    const part = uploadPartRange(object, Number(partNumber))
+    if (!part) return fail(416, 'InvalidPartNumber', 'The requested partnumber is not satisfiable')
+    ;[start, end, status] = [part.start, part.end, 206]
+    if (object.s3Checksum.partSize !== undefined)
+      headers.set('x-amz-mp-parts-count', String(object.s3Checksum.parts))
+  }
   headers.set('content-length', String(end - start + 1))
   // `wrong-range` declares a range one byte off the one served, as a buggy proxy might.
   const shown = fault?.type === 'wrong-range' ? `${start + 1}-${end + 1}` : `${start}-${end}`
@@ -218,11 +228,15 @@ function base64BigEndian(value: bigint, bytes: number): string {
 
 /** The `x-amz-checksum-*` headers S3 sends for `object`. */
 function setS3Checksum(headers: Headers, object: StoredObject, wrongCrc: boolean): void {
-  const { algorithm, type, parts } = object.s3Checksum
+  const { algorithm, type, parts, partSize } = object.s3Checksum
   const bytes = algorithm === 'crc64nvme' ? 8 : 4
-  const value = sourceCrc(object.source, algorithm)
-  // A composite checksum is a CRC of the parts' CRCs; any value of the right shape stands for it
-  // here, since what a client must do with it is not take it for the whole object's.
+  // A composite checksum is the CRC of the parts' CRCs: computed for real when the object was
+  // stored in parts, else any value of the right shape stands for it (a client must not take it
+  // for the whole object's).
+  const value =
+    type === 'COMPOSITE' && partSize !== undefined
+      ? compositeCrc(object, algorithm)
+      : sourceCrc(object.source, algorithm)
   const text = base64BigEndian(wrongCrc ? value ^ 1n : value, bytes)
   headers.set(`x-amz-checksum-${algorithm}`, type === 'COMPOSITE' ? `${text}-${parts}` : text)
   headers.set('x-amz-checksum-type', type)

@@ -51,6 +51,12 @@ export interface PutObjectInit {
    * checksum of the parts' checksums whose value ends in `-<multipartParts>`. @default 'FULL_OBJECT'
    */
   readonly s3ChecksumType?: 'FULL_OBJECT' | 'COMPOSITE'
+  /**
+   * Stored as a multipart upload of parts of this many bytes (the last shorter): the ETag ends in
+   * `-<parts>`, a request with `partNumber=N` gets that part (206, with `x-amz-mp-parts-count`), and
+   * a `COMPOSITE` checksum is the real CRC of the parts' CRCs, as S3 computes it.
+   */
+  readonly s3PartSize?: number
   /** Store it with SSE-C: reads must send this key (and its MD5). */
   readonly sseCustomerKey?: SseCustomerKey
 }
@@ -71,6 +77,8 @@ export interface StoredObject {
     readonly algorithm: S3ChecksumAlgorithm
     readonly type: 'FULL_OBJECT' | 'COMPOSITE'
     readonly parts: number
+    /** The upload's part size, when it was stored as a multipart upload with `s3PartSize`. */
+    readonly partSize: number | undefined
   }
   readonly contentType: string
   readonly metadata: Readonly<Record<string, string>>
@@ -175,6 +183,9 @@ export class MockOss {
       : generatedSource(init.generated?.size ?? 0, init.generated?.seed)
     const crc = sourceCrc(source)
     // Every put is a new version with a new ETag, versioned bucket or not.
+    const multipartParts =
+      init.multipartParts ??
+      (init.s3PartSize ? Math.max(1, Math.ceil(source.size / init.s3PartSize)) : undefined)
     const n = ++this.#versionCounter
     const hex = (
       crc.toString(16).padStart(16, '0') + n.toString(16).padStart(16, '0')
@@ -182,17 +193,18 @@ export class MockOss {
     const object: StoredObject = {
       key,
       source,
-      etag: init.etag ?? (init.multipartParts ? `"${hex}-${init.multipartParts}"` : `"${hex}"`),
+      etag: init.etag ?? (multipartParts ? `"${hex}-${multipartParts}"` : `"${hex}"`),
       lastModified: init.lastModified ?? new Date(Date.UTC(2026, 10, 24, 0, 0, n)),
       crc64: init.crc64 === false ? undefined : crc,
       s3Checksum: {
         algorithm: init.s3Checksum ?? 'crc64nvme',
         type: init.s3ChecksumType ?? 'FULL_OBJECT',
-        parts: init.multipartParts ?? 1,
+        parts: multipartParts ?? 1,
+        partSize: init.s3PartSize,
       },
       contentType: init.contentType ?? 'application/octet-stream',
       metadata: init.metadata ?? {},
-      objectType: init.objectType ?? (init.multipartParts ? 'Multipart' : 'Normal'),
+      objectType: init.objectType ?? (multipartParts ? 'Multipart' : 'Normal'),
       storageClass: init.storageClass ?? 'Standard',
       restore: init.restore ?? 'none',
       restoreExpiry: init.restoreExpiry ?? new Date(this.now() + 86_400_000),

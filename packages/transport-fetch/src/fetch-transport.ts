@@ -13,6 +13,7 @@ import {
   assertRestored,
   checkRangeResponse,
   checkStreamResponse,
+  compositeChecksum,
   guardBody,
   networkFailure,
   objectInfoFromHead,
@@ -109,7 +110,43 @@ export class FetchTransport implements Transport {
       size === undefined
         ? { ...objectInfoFromHead(response, 0, { ranged: false, s3: this.#s3 }), sizeKnown: false }
         : objectInfoFromHead(response, size, { ranged: false, s3: this.#s3 })
-    return this.#checked(info, response, sent)
+    const checked = this.#checked(info, response, sent)
+    return this.#s3 ? this.#withUploadParts(checked, response, signal) : checked
+  }
+
+  /**
+   * A multipart object's composite CRC, which can only be checked part by part, with the size of
+   * its upload parts from a HEAD of part 1 (S3's documented way: that part's Content-Length and
+   * `x-amz-mp-parts-count`). Without that answer the object goes without its checksum.
+   */
+  async #withUploadParts(
+    info: ObjectInfo,
+    head: ResponseHead,
+    signal: AbortSignal | undefined,
+  ): Promise<ObjectInfo> {
+    const composite = info.checksum ? undefined : compositeChecksum(head)
+    if (!composite || info.sizeKnown === false || !this.#plan.canAddQuery) return info
+    const describe = `HEAD ${this.id} part 1`
+    const headers = new Headers({ 'x-amz-checksum-mode': 'ENABLED' })
+    if (info.etag !== undefined) headers.set('if-match', info.etag)
+    const query: [string, string][] = [['partNumber', '1']]
+    if (info.versionId !== undefined) query.unshift(['versionId', info.versionId])
+    const sent = await this.#send('HEAD', headers, query, signal, describe)
+    const { response } = sent
+    if (!isOk(response.status)) {
+      const failure = await this.#failure(sent, describe, signal, info)
+      // A refusal of this one request only costs the check; a passing fault is retried with stat.
+      if (isResumableError(failure) && (failure as TransportError).retryable === true) throw failure
+      return info
+    }
+    await response.discard()
+    const partSize = parseContentLength(response.header('content-length'))
+    const count = Number(response.header('x-amz-mp-parts-count'))
+    // Parts of equal size but the last, as S3's SDKs and CLIs upload: anything else cannot be cut.
+    if (partSize === undefined || partSize < 1 || count !== composite.parts) return info
+    if (Math.ceil(info.size / partSize) !== count) return info
+    const { algorithm, value } = composite
+    return { ...info, checksum: { algorithm, value, uploadParts: { count, size: partSize } } }
   }
 
   /** Reads bytes `start`..`end`, guarded by If-Match; the body is streamed, never buffered. */

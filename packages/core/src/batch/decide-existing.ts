@@ -1,5 +1,6 @@
 import { formatCrcHex } from '../crc/index.ts'
 import { TargetError } from '../errors/target-error.ts'
+import type { ObjectInfo } from '../ports.ts'
 import type { SkipReason } from './batch-events.ts'
 import type { BatchObjectIO, BatchOptions } from './batch-options.ts'
 import type { JournalEntry } from './journal.ts'
@@ -55,10 +56,14 @@ export async function decideExisting(
   // Why skipExisting did not skip, for the failure below.
   let notSame = 'of another size'
   if (options.skipExisting && (object.size === undefined || object.size === local.size)) {
-    const info = await io.transport.stat({ signal })
+    const stated = await io.transport.stat({ signal })
+    // A composite checksum is the CRC of the upload parts' CRCs, not a file's: nothing to compare.
+    const { checksum: _composite, ...whole } = stated
+    const info: ObjectInfo = stated.checksum?.uploadParts ? whole : stated
     if (info.size !== local.size) notSame = 'of another size'
     else if (!info.checksum)
-      notSame = 'of the same size, but the store gives no CRC to compare it with'
+      notSame =
+        'of the same size, but the store gives no CRC of the whole object to compare it with'
     else notSame = 'of the same size but another CRC'
     if (info.size === local.size && info.checksum) {
       const crc = await io.existingChecksum(info.checksum.algorithm)

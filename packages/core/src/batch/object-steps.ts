@@ -40,7 +40,8 @@ export function record(
     path: location.path,
     size: info?.object.size ?? 0,
     ...(info?.object.etag === undefined ? {} : { etag: info.object.etag }),
-    ...(v === undefined || v.method === 'size' || v.method === 'md5'
+    // A composite checksum is not the file's CRC: nothing to recognise the file by later.
+    ...(v === undefined || v.method === 'size' || v.method === 'md5' || v.uploadParts
       ? {}
       : { crc: { algorithm: v.method, value: formatCrcHex(v.method, v.value) } }),
   }

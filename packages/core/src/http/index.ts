@@ -42,6 +42,8 @@ export { details, type LooseDetails } from './details.ts'
 export { type BodyGuardContext, guardBody } from './guard-body.ts'
 export { type NetworkFailureContext, networkFailure } from './network-error.ts'
 export {
+  type CompositeChecksum,
+  compositeChecksum,
   md5FromS3Etag,
   type ObjectHeadOptions,
   objectInfoFromHead,

@@ -1,4 +1,5 @@
 import { base64ToBytes } from '../base64.ts'
+import type { Crc32Algorithm } from '../crc/algorithm.ts'
 import type { ObjectChecksum, ObjectInfo, RestoreState } from '../ports.ts'
 import type { ResponseHead } from './response-head.ts'
 
@@ -51,6 +52,37 @@ export function parseChecksum(head: ResponseHead, ranged: boolean): ObjectChecks
     const value = bigEndianFromBase64(text, bytes)
     // S3 keeps one checksum per object; a malformed one is ignored, not trusted.
     return value === undefined ? undefined : { algorithm, value }
+  }
+  return undefined
+}
+
+/** S3's `COMPOSITE` checksum of a multipart upload, as a HEAD of the whole object reports it. */
+export interface CompositeChecksum {
+  /** The CRC of the upload parts' CRCs; SHA composites need a second pass and are not read. */
+  readonly algorithm: Crc32Algorithm
+  readonly value: bigint
+  /** How many parts the upload had: the `-<parts>` after the value. */
+  readonly parts: number
+}
+
+/**
+ * The composite CRC-32 or CRC-32C of an S3 multipart upload (`x-amz-checksum-type: COMPOSITE`,
+ * value `<base64>-<parts>`), if the response carries one. It proves nothing until the parts'
+ * sizes are known (a HEAD with `partNumber=1` tells the first; S3's part sizes are all equal
+ * but the last's for the SDKs' and CLIs' uploads, and the engine checks the count agrees).
+ */
+export function compositeChecksum(head: ResponseHead): CompositeChecksum | undefined {
+  if (head.header('x-amz-checksum-type')?.trim().toUpperCase() !== 'COMPOSITE') return undefined
+  for (const algorithm of ['crc32c', 'crc32'] as const) {
+    const match = /^([A-Za-z0-9+/]{6}==)-(\d{1,5})$/.exec(
+      head.header(`x-amz-checksum-${algorithm}`)?.trim() ?? '',
+    )
+    if (!match) continue
+    const value = bigEndianFromBase64(match[1] as string, 4)
+    const parts = Number(match[2])
+    // S3 allows 1 to 10,000 parts.
+    if (value === undefined || parts < 1 || parts > 10_000) return undefined
+    return { algorithm, value, parts }
   }
   return undefined
 }
