@@ -2,7 +2,8 @@
 // 1. throughput of core's JavaScript Md5 against node:crypto, 64 MiB in 1 MiB pieces, 3 runs;
 // 2. the same 1 GiB from the loopback mock over s3://, through the CLI, with each checksum S3 may
 //    keep: a full-object CRC-64/NVME, CRC-32 or CRC-32C (combined from the parts, no second pass),
-//    or only an MD5 ETag (the file hashed before the rename). Rounds rotate the order, `sync`
+//    a multipart upload's composite CRC-32C (one more HEAD, the CRC of the parts' CRCs), or only
+//    an MD5 ETag (the file hashed before the rename). Rounds rotate the order, `sync`
 //    before each. Wall, user, sys and peak RSS.
 // Run: node --conditions=@resumable/source --import tsx bench/verification.ts [rounds, default 3]
 import { execFileSync, spawn } from 'node:child_process'
@@ -42,6 +43,13 @@ for (const chunk of generatedSource(SIZE, 5).chunks(0, SIZE - 1, 8 * MiB)) md5.u
 oss.putObject('bkt', 'crc64nvme.bin', { generated: { size: SIZE, seed: 5 } })
 for (const s3Checksum of ['crc32', 'crc32c'] as const)
   oss.putObject('bkt', `${s3Checksum}.bin`, { generated: { size: SIZE, seed: 5 }, s3Checksum })
+// A multipart upload of 8 MiB parts with per-part CRC-32Cs, as the SDKs' transfer managers leave.
+oss.putObject('bkt', 'composite.bin', {
+  generated: { size: SIZE, seed: 5 },
+  s3Checksum: 'crc32c',
+  s3ChecksumType: 'COMPOSITE',
+  s3PartSize: 8 * MiB,
+})
 oss.putObject('bkt', 'md5.bin', {
   generated: { size: SIZE, seed: 5 },
   crc64: false,
@@ -53,7 +61,7 @@ const env = {
   AWS_SECRET_ACCESS_KEY: keys.secretAccessKey,
 }
 const dest = join(tmpdir(), 'bench-verification.bin')
-const KINDS = ['crc64nvme', 'crc32', 'crc32c', 'md5']
+const KINDS = ['crc64nvme', 'crc32', 'crc32c', 'composite', 'md5']
 const cli = ['--conditions=@resumable/source', '--import', 'tsx', 'packages/cli/src/bin.ts']
 
 /** One CLI run under /usr/bin/time: its figures and the verification it reported. */
@@ -81,7 +89,7 @@ function download(kind: string): Promise<string> {
   })
   return new Promise((resolve) =>
     child.on('close', (code) => {
-      const verified = /verified: (\S+)/.exec(out)?.[1] ?? 'none'
+      const verified = /verified: (\S+(?: of \d+ upload parts)?)/.exec(out)?.[1] ?? 'none'
       resolve(`${out.trim().split('\n').at(-1)} — verified ${verified}, exit ${code}`)
     }),
   )
@@ -89,7 +97,10 @@ function download(kind: string): Promise<string> {
 
 try {
   for (let round = 0; round < ROUNDS; round++)
-    for (const kind of [...KINDS.slice(round % 4), ...KINDS.slice(0, round % 4)]) {
+    for (const kind of [
+      ...KINDS.slice(round % KINDS.length),
+      ...KINDS.slice(0, round % KINDS.length),
+    ]) {
       rmSync(dest, { force: true })
       execFileSync('sync')
       console.log(

@@ -29,6 +29,18 @@ before(async () => {
     s3ChecksumType: 'COMPOSITE',
     multipartParts: 3,
   })
+  for (const [key, s3Checksum] of [
+    ['batch/a.txt', 'crc32'],
+    ['batch/b.txt', 'crc32c'],
+  ] as const)
+    mock.oss.putObject('bkt', key, { bytes: new TextEncoder().encode(key), s3Checksum })
+  // Above the batch's one-request size (8 MiB), so it is stat'ed and fetched in parts.
+  mock.oss.putObject('bkt', 'batch/big.bin', {
+    generated: { size: 9 * 1024 * 1024 + 5, seed: 3 },
+    s3Checksum: 'crc32',
+    s3ChecksumType: 'COMPOSITE',
+    s3PartSize: 5 * 1024 * 1024,
+  })
   // Uploaded in parts of 768 KiB, as an SDK's transfer manager does with per-part CRC-32Cs.
   mock.oss.putObject('bkt', 'multipart.bin', {
     bytes,
@@ -189,5 +201,26 @@ describe("s3:// verified by S3's full-object CRC-32 and CRC-32C", () => {
     const { code, text } = await get('composite.bin', dest)
     assert.equal(code, 0, text)
     assert.match(text, /verified: size only \(the store published no checksum for this object\)/)
+  })
+
+  it('a --recursive batch verifies each object by the checksum it has: CRC-32, CRC-32C, and a composite over upload parts', async () => {
+    const { cli, out, text } = signedEnv()
+    const argv = ['get', 's3://bkt/batch/', join(mock.dir, 'batch'), '--recursive', '--json']
+    const code = await main([...argv, '--endpoint', mock.server.url, '--region', 'us-east-1'], cli)
+    assert.equal(code, 0, text())
+    const verified = Object.fromEntries(
+      out
+        .map((line) => JSON.parse(line) as { type: string; key?: string; verification?: unknown })
+        .filter((e) => e.type === 'object-done')
+        .map((e) => {
+          const v = e.verification as { method: string; uploadParts?: number }
+          return [e.key, `${v.method}${v.uploadParts ? ` of ${v.uploadParts} parts` : ''}`]
+        }),
+    )
+    assert.deepEqual(verified, {
+      'batch/a.txt': 'crc32',
+      'batch/b.txt': 'crc32c',
+      'batch/big.bin': 'crc32 of 2 parts',
+    })
   })
 })
