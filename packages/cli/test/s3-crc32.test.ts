@@ -63,6 +63,34 @@ async function get(key: string, dest: string, ...flags: string[]) {
   return { code, text: text(), out }
 }
 
+/**
+ * A run with one part at a time whose read number `skip + 1` is refused as a 403 would be, which
+ * ends it; then the same command again with --json. Returns the second run's events.
+ */
+async function cutShortThenResume(key: string, dest: string, skip: number) {
+  const remove = mock.oss.faults.add({
+    fault: { type: 'status', status: 403, code: 'AccessDenied' },
+    match: { key, method: 'GET', ranged: true },
+    skip,
+    times: 1,
+  })
+  const first = await get(key, dest, '--concurrency', '1')
+  remove()
+  assert.notEqual(first.code, 0, first.text)
+  const second = await get(key, dest, '--json')
+  assert.equal(second.code, 0, second.text)
+  const events = second.out.map((line) => JSON.parse(line) as Record<string, unknown>)
+  const resumed = events.find((e) => e.type === 'resumed')
+  const done = events.find((e) => e.type === 'done') as
+    | { verification: { method: string; value: string; uploadParts?: number } }
+    | undefined
+  return {
+    resumedBytes: (resumed?.resumedBytes as number | undefined) ?? 0,
+    done,
+    text: second.text,
+  }
+}
+
 describe("s3:// verified by S3's full-object CRC-32 and CRC-32C", () => {
   for (const algorithm of ['crc32', 'crc32c'] as const) {
     it(`${algorithm}: combines five parts' CRCs and says "verified: ${algorithm} <value> matches the store"`, async () => {
@@ -101,22 +129,8 @@ describe("s3:// verified by S3's full-object CRC-32 and CRC-32C", () => {
 
   it('a download cut short resumes from its checkpoint and still verifies the CRC-32C over old and new parts', async () => {
     const dest = join(mock.dir, 'resumed.bin')
-    // One part at a time; the third part read is refused as a 403 would be, which ends the run.
-    const remove = mock.oss.faults.add({
-      fault: { type: 'status', status: 403, code: 'AccessDenied' },
-      match: { key: 'crc32c.bin', method: 'GET', ranged: true },
-      skip: 2,
-      times: 1,
-    })
-    const first = await get('crc32c.bin', dest, '--concurrency', '1')
-    remove()
-    assert.notEqual(first.code, 0, first.text)
-    const second = await get('crc32c.bin', dest, '--json')
-    assert.equal(second.code, 0, second.text)
-    const events = second.out.map((line) => JSON.parse(line) as Record<string, unknown>)
-    const resumed = events.find((e) => e.type === 'resumed')
-    assert.ok(resumed && (resumed.resumedBytes as number) >= 2 * 512 * 1024, second.text)
-    const done = events.find((e) => e.type === 'done') as { verification?: unknown } | undefined
+    const { resumedBytes, done, text } = await cutShortThenResume('crc32c.bin', dest, 2)
+    assert.ok(resumedBytes >= 2 * 512 * 1024, text)
     assert.deepEqual(done?.verification, {
       method: 'crc32c',
       value: crc('crc32c', bytes).toString(),
@@ -174,24 +188,9 @@ describe("s3:// verified by S3's full-object CRC-32 and CRC-32C", () => {
 
   it('a multipart download cut short resumes in the same upload parts and verifies the composite over old and new', async () => {
     const dest = join(mock.dir, 'multipart-resumed.bin')
-    const remove = mock.oss.faults.add({
-      fault: { type: 'status', status: 403, code: 'AccessDenied' },
-      match: { key: 'multipart.bin', method: 'GET', ranged: true },
-      skip: 1,
-      times: 1,
-    })
-    const first = await get('multipart.bin', dest, '--concurrency', '1')
-    remove()
-    assert.notEqual(first.code, 0, first.text)
-    const second = await get('multipart.bin', dest, '--json')
-    assert.equal(second.code, 0, second.text)
-    const events = second.out.map((line) => JSON.parse(line) as Record<string, unknown>)
-    const resumed = events.find((e) => e.type === 'resumed')
-    assert.ok(resumed && (resumed.resumedBytes as number) >= 768 * 1024, second.text)
-    const done = events.find((e) => e.type === 'done') as
-      | { verification: { method: string; uploadParts?: number } }
-      | undefined
-    assert.equal(done?.verification.method, 'crc32c', second.text)
+    const { resumedBytes, done, text } = await cutShortThenResume('multipart.bin', dest, 1)
+    assert.ok(resumedBytes >= 768 * 1024, text)
+    assert.equal(done?.verification.method, 'crc32c', text)
     assert.equal(done?.verification.uploadParts, 3)
     assert.deepEqual(new Uint8Array(await readFile(dest)), bytes)
   })

@@ -62,14 +62,22 @@ export function crc64Combine(
   // where squaring a 64×64 GF(2) matrix per bit would take milliseconds.
   const table = powers(algorithm)
   const poly = toHalves(POLYNOMIALS[algorithm])
-  // x^(8·n) = product of x^(2^k) over the set bits k-3 of n; k stays below 56 for n < 2^53.
-  let factor = ONE
-  for (let n = lengthB, k = 3; n > 0; n = Math.floor(n / 2), k++) {
-    if (n % 2 === 1) factor = multModP(table[k]!, factor, poly)
-  }
+  const factor = byteShift(lengthB, table, ONE, (a, b) => multModP(a, b, poly))
   const [hi, lo] = multModP(factor, toHalves(crcA), poly)
   const [bHi, bLo] = toHalves(crcB)
   return fromHalves(hi ^ bHi, lo ^ bLo)
+}
+
+/**
+ * x^(8·n) mod P: the product of x^(2^k) over the set bits k-3 of n, from the table of x^(2^k);
+ * k stays below 56 for n < 2^53. `one` is x^0 and `times` the product, in either width.
+ */
+function byteShift<T>(n: number, table: readonly T[], one: T, times: (a: T, b: T) => T): T {
+  let factor = one
+  for (let rest = n, k = 3; rest > 0; rest = Math.floor(rest / 2), k++) {
+    if (rest % 2 === 1) factor = times(table[k] as T, factor)
+  }
+  return factor
 }
 
 function checkLength(caller: string, lengthB: number): void {
@@ -114,10 +122,7 @@ function crc32Combine(
   checkLength('crcCombine', lengthB)
   const table = powers32(algorithm)
   const poly = Number(POLYNOMIALS[algorithm])
-  let factor = 0x80000000
-  for (let n = lengthB, k = 3; n > 0; n = Math.floor(n / 2), k++) {
-    if (n % 2 === 1) factor = multModP32(table[k]!, factor, poly)
-  }
+  const factor = byteShift(lengthB, table, 0x80000000, (a, b) => multModP32(a, b, poly))
   return (multModP32(factor, crcA, poly) ^ crcB) >>> 0
 }
 
