@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdir, readdir, readFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { crc } from '@resumable/core'
@@ -42,12 +42,13 @@ before(async () => {
     s3PartSize: 5 * 1024 * 1024,
   })
   // Uploaded in parts of 768 KiB, as an SDK's transfer manager does with per-part CRC-32Cs.
-  mock.oss.putObject('bkt', 'multipart.bin', {
-    bytes,
-    s3Checksum: 'crc32c',
-    s3ChecksumType: 'COMPOSITE',
-    s3PartSize: 768 * 1024,
-  })
+  for (const key of ['multipart.bin', 'skip/multipart.bin'])
+    mock.oss.putObject('bkt', key, {
+      bytes,
+      s3Checksum: 'crc32c',
+      s3ChecksumType: 'COMPOSITE',
+      s3PartSize: 768 * 1024,
+    })
 })
 after(async () => {
   await stopSignedMock(mock)
@@ -221,5 +222,32 @@ describe("s3:// verified by S3's full-object CRC-32 and CRC-32C", () => {
       'batch/b.txt': 'crc32c',
       'batch/big.bin': 'crc32 of 2 parts',
     })
+  })
+
+  it('--skip-existing takes a file for a multipart object when its upload parts give the same composite, and not once a byte differs', async () => {
+    const dest = join(mock.dir, 'skip')
+    await mkdir(dest)
+    const file = join(dest, 'multipart.bin')
+    await writeFile(file, bytes)
+    const run = async () => {
+      const { cli, text } = signedEnv()
+      const argv = ['get', 's3://bkt/skip/', dest, '--recursive', '--skip-existing']
+      const code = await main(
+        [...argv, '--endpoint', mock.server.url, '--region', 'us-east-1'],
+        cli,
+      )
+      await rm(join(dest, '.resumable-batch.journal'), { force: true })
+      return { code, text: text() }
+    }
+    const same = await run()
+    assert.equal(same.code, 0, same.text)
+    assert.match(same.text, /1 skipped \(1 same-content\)/)
+    const flipped = bytes.slice()
+    flipped[800 * 1024] = (flipped[800 * 1024] as number) ^ 1
+    await writeFile(file, flipped)
+    const changed = await run()
+    assert.equal(changed.code, 1, changed.text)
+    assert.match(changed.text, /of the same size but another CRC/)
+    assert.deepEqual(new Uint8Array(await readFile(file)), flipped, 'the file is kept')
   })
 })

@@ -19,6 +19,7 @@ export { type CheckpointMismatch, matchCheckpoint } from './checkpoint/match.ts'
 export { type PartialPart, TransferState } from './checkpoint/transfer-state.ts'
 export type { ChecksumAlgorithm, Crc32Algorithm, Crc64Algorithm } from './crc/algorithm.ts'
 export {
+  compositeCrc,
   crc,
   crc64,
   crc64Combine,

@@ -1,5 +1,5 @@
 import type { ChecksumAlgorithm } from './crc/algorithm.ts'
-import { crc, crcCombine, crcWidth, formatCrcHex } from './crc/index.ts'
+import { compositeCrc, crcCombine, formatCrcHex } from './crc/index.ts'
 import { IntegrityError } from './errors/integrity-error.ts'
 import { Md5 } from './md5.ts'
 import type { PartPlan } from './plan.ts'
@@ -89,14 +89,7 @@ export function verifyUploadParts(
       reason: `the store's checksum is a composite of ${parts.count} upload parts of ${parts.size} bytes, and this download's parts were cut elsewhere (${plan.partCount} of ${plan.partSize} bytes: a checkpoint from before, or a server that ignored ranges)`,
     }
   }
-  const width = crcWidth(algorithm) / 8
-  const joined = new Uint8Array(crcs.length * width)
-  for (let i = 0; i < crcs.length; i++) {
-    const value = crcs[i] as bigint
-    for (let b = 0; b < width; b++)
-      joined[i * width + b] = Number((value >> BigInt(8 * (width - 1 - b))) & 0xffn)
-  }
-  const actual = crc(algorithm, joined)
+  const actual = compositeCrc(algorithm, crcs)
   if (actual !== checksum.value) {
     throw new IntegrityError(
       algorithm,

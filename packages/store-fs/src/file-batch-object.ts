@@ -72,6 +72,7 @@ export async function fileBatchObject(
     checkpoint: options.checkpoints ?? new FileCheckpointStore(),
     existing: () => existingFile(path),
     existingChecksum: (algorithm) => fileChecksum(path, algorithm),
+    existingPartChecksums: (algorithm, partSize) => fileChecksums(path, algorithm, partSize),
   }
 }
 
@@ -88,17 +89,43 @@ export async function existingFile(path: string): Promise<ExistingFile | undefin
 
 /** The CRC of a whole file, read in 1 MiB chunks. */
 export async function fileChecksum(path: string, algorithm: ChecksumAlgorithm): Promise<bigint> {
+  return (await fileChecksums(path, algorithm))[0] ?? 0n
+}
+
+/**
+ * The CRCs of a file's consecutive pieces of `pieceSize` bytes (the last shorter), read once in
+ * 1 MiB chunks; one CRC of the whole file without `pieceSize`.
+ */
+export async function fileChecksums(
+  path: string,
+  algorithm: ChecksumAlgorithm,
+  pieceSize: number = Number.POSITIVE_INFINITY,
+): Promise<bigint[]> {
   const handle = await open(path, 'r').catch((error: unknown) => {
     throw toTargetError(error, 'read', path)
   })
   try {
     const buffer = new Uint8Array(1024 * 1024)
+    const crcs: bigint[] = []
     let crc = 0n
+    let inPiece = 0
     for (;;) {
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, null)
-      if (bytesRead === 0) return crc
-      crc = crcOf(algorithm, buffer.subarray(0, bytesRead), crc)
+      if (bytesRead === 0) break
+      for (let at = 0; at < bytesRead; ) {
+        const take = Math.min(bytesRead - at, pieceSize - inPiece)
+        crc = crcOf(algorithm, buffer.subarray(at, at + take), crc)
+        at += take
+        inPiece += take
+        if (inPiece === pieceSize) {
+          crcs.push(crc)
+          crc = 0n
+          inPiece = 0
+        }
+      }
     }
+    if (inPiece > 0 || crcs.length === 0) crcs.push(crc)
+    return crcs
   } finally {
     await handle.close()
   }

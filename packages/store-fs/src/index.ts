@@ -14,6 +14,7 @@ export {
   type FileBatchObjectOptions,
   fileBatchObject,
   fileChecksum,
+  fileChecksums,
 } from './file-batch-object.ts'
 export {
   BATCH_LOCK_NAME,

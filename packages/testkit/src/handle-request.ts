@@ -7,7 +7,7 @@ import { parseRange } from './parse-range.ts'
 import { countRequest } from './served-counters.ts'
 import { sourceCrc } from './source/object-source.ts'
 import { requesterPaysRefusal, sseCustomerRefusal, sseResponseHeaders } from './store-rules.ts'
-import { compositeCrc, uploadPartRange } from './upload-parts.ts'
+import { storedComposite, uploadPartRange } from './upload-parts.ts'
 
 const SIGNATURE_MESSAGES = {
   AccessDenied: 'You have no right to access this object because of bucket acl.',
@@ -235,7 +235,7 @@ function setS3Checksum(headers: Headers, object: StoredObject, wrongCrc: boolean
   // for the whole object's).
   const value =
     type === 'COMPOSITE' && partSize !== undefined
-      ? compositeCrc(object, algorithm)
+      ? storedComposite(object, algorithm)
       : sourceCrc(object.source, algorithm)
   const text = base64BigEndian(wrongCrc ? value ^ 1n : value, bytes)
   headers.set(`x-amz-checksum-${algorithm}`, type === 'COMPOSITE' ? `${text}-${parts}` : text)

@@ -1,4 +1,4 @@
-import { crc } from '@resumable/core'
+import { compositeCrc, crc } from '@resumable/core'
 import type { S3ChecksumAlgorithm, StoredObject } from './oss-model.ts'
 
 /** Bytes `start`..`end` (inclusive) of part `number` of a multipart object, or undefined. */
@@ -22,23 +22,20 @@ const composites = new WeakMap<StoredObject, bigint>()
  * S3's composite checksum of a multipart upload: the CRC of its parts' CRCs, each big-endian,
  * concatenated. Computed from the object's bytes on first use and remembered.
  */
-export function compositeCrc(object: StoredObject, algorithm: S3ChecksumAlgorithm): bigint {
+export function storedComposite(object: StoredObject, algorithm: S3ChecksumAlgorithm): bigint {
   const known = composites.get(object)
   if (known !== undefined) return known
-  const width = algorithm === 'crc64nvme' ? 8 : 4
-  const { parts } = object.s3Checksum
-  const joined = new Uint8Array(parts * width)
-  for (let number = 1; number <= parts; number++) {
+  const partCrcs: bigint[] = []
+  for (let number = 1; number <= object.s3Checksum.parts; number++) {
     const range = uploadPartRange(object, number)
     let value = 0n
     if (range) {
       for (const chunk of object.source.chunks(range.start, range.end, 1024 * 1024))
         value = crc(algorithm, chunk, value)
     }
-    for (let b = 0; b < width; b++)
-      joined[(number - 1) * width + b] = Number((value >> BigInt(8 * (width - 1 - b))) & 0xffn)
+    partCrcs.push(value)
   }
-  const value = crc(algorithm, joined)
+  const value = compositeCrc(algorithm, partCrcs)
   composites.set(object, value)
   return value
 }

@@ -44,6 +44,12 @@ export interface BatchObjectIO {
   existing(): Promise<ExistingFile | undefined>
   /** The CRC of the file at the destination (read only for `skipExisting` and crash recovery). */
   existingChecksum(algorithm: ChecksumAlgorithm): Promise<bigint>
+  /**
+   * The CRCs of the file's consecutive pieces of `partSize` bytes (the last shorter): what
+   * `skipExisting` compares with S3's composite checksum of a multipart upload. Without it, a file
+   * is never taken for such an object.
+   */
+  existingPartChecksums?(algorithm: ChecksumAlgorithm, partSize: number): Promise<bigint[]>
 }
 
 /** Single-object options applied to every object of a batch (concurrency comes from the shared budget). */

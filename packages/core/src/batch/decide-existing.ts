@@ -1,6 +1,5 @@
-import { formatCrcHex } from '../crc/index.ts'
+import { compositeCrc, formatCrcHex } from '../crc/index.ts'
 import { TargetError } from '../errors/target-error.ts'
-import type { ObjectInfo } from '../ports.ts'
 import type { SkipReason } from './batch-events.ts'
 import type { BatchObjectIO, BatchOptions } from './batch-options.ts'
 import type { JournalEntry } from './journal.ts'
@@ -56,18 +55,23 @@ export async function decideExisting(
   // Why skipExisting did not skip, for the failure below.
   let notSame = 'of another size'
   if (options.skipExisting && (object.size === undefined || object.size === local.size)) {
-    const stated = await io.transport.stat({ signal })
-    // A composite checksum is the CRC of the upload parts' CRCs, not a file's: nothing to compare.
-    const { checksum: _composite, ...whole } = stated
-    const info: ObjectInfo = stated.checksum?.uploadParts ? whole : stated
+    const info = await io.transport.stat({ signal })
+    const comparable = info.checksum?.uploadParts ? io.existingPartChecksums : io.existingChecksum
     if (info.size !== local.size) notSame = 'of another size'
-    else if (!info.checksum)
-      notSame =
-        'of the same size, but the store gives no CRC of the whole object to compare it with'
+    else if (!info.checksum || !comparable)
+      notSame = 'of the same size, but the store gives no CRC to compare it with'
     else notSame = 'of the same size but another CRC'
-    if (info.size === local.size && info.checksum) {
-      const crc = await io.existingChecksum(info.checksum.algorithm)
-      if (crc === info.checksum.value) {
+    if (info.size === local.size && info.checksum && comparable) {
+      const { algorithm, uploadParts } = info.checksum
+      // A composite is compared as it was computed, from the CRCs of the upload's parts; the
+      // record then names no CRC, since the composite is not the file's.
+      const same = uploadParts
+        ? compositeCrc(
+            algorithm,
+            (await io.existingPartChecksums?.(algorithm, uploadParts.size)) ?? [],
+          ) === info.checksum.value
+        : (await io.existingChecksum(algorithm)) === info.checksum.value
+      if (same) {
         return {
           action: 'skip',
           reason: 'same-content',
@@ -77,10 +81,9 @@ export async function decideExisting(
             key: object.key,
             size: info.size,
             ...(info.etag === undefined ? {} : { etag: info.etag }),
-            crc: {
-              algorithm: info.checksum.algorithm,
-              value: formatCrcHex(info.checksum.algorithm, crc),
-            },
+            ...(uploadParts
+              ? {}
+              : { crc: { algorithm, value: formatCrcHex(algorithm, info.checksum.value) } }),
           },
         }
       }

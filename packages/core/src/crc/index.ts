@@ -44,3 +44,23 @@ export function crcOnRegister(
 
 /** {@link crc} for the CRC-64s, under the name this package has always exported. */
 export const crc64: (algorithm: Crc64Algorithm, data: Uint8Array, previous?: bigint) => bigint = crc
+
+/**
+ * S3's composite checksum of a multipart upload: the CRC of its parts' CRCs, each written
+ * big-endian in the CRC's width, in part order.
+ *
+ * @example
+ * ```ts
+ * compositeCrc('crc32c', [crc('crc32c', part1), crc('crc32c', part2)])
+ * ```
+ */
+export function compositeCrc(algorithm: ChecksumAlgorithm, partCrcs: ArrayLike<bigint>): bigint {
+  const width = crcWidth(algorithm) / 8
+  const joined = new Uint8Array(partCrcs.length * width)
+  for (let i = 0; i < partCrcs.length; i++) {
+    const value = partCrcs[i] as bigint
+    for (let b = 0; b < width; b++)
+      joined[i * width + b] = Number((value >> BigInt(8 * (width - 1 - b))) & 0xffn)
+  }
+  return crc(algorithm, joined)
+}
