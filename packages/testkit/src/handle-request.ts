@@ -196,7 +196,9 @@ async function answer(
     for (const name of [...headers.keys()])
       if (name.startsWith('x-amz-checksum-')) headers.delete(name)
   }
-  if (method === 'HEAD') return new Response(null, { status: 200, headers })
+  // S3 answers a HEAD of one part as it answers its GET: 206.
+  if (method === 'HEAD')
+    return new Response(null, { status: partNumber === null ? 200 : status, headers })
   const body = bodyStream(object.source, start, end, fault, oss.served, request.signal)
   return new Response(body, { status, headers })
 }
