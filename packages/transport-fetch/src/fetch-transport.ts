@@ -116,8 +116,10 @@ export class FetchTransport implements Transport {
 
   /**
    * A multipart object's composite CRC, which can only be checked part by part, with the size of
-   * its upload parts from a HEAD of part 1 (S3's documented way: that part's Content-Length and
-   * `x-amz-mp-parts-count`). Without that answer the object goes without its checksum.
+   * its upload parts from HEADs of its first and last parts (S3's documented way: a part's
+   * Content-Length, and `x-amz-mp-parts-count`). The SDKs and CLIs upload parts of one size but
+   * the last; a layout that does not fit that, or no answer, leaves the object without its
+   * checksum rather than risk refusing good bytes.
    */
   async #withUploadParts(
     info: ObjectInfo,
@@ -126,10 +128,28 @@ export class FetchTransport implements Transport {
   ): Promise<ObjectInfo> {
     const composite = info.checksum ? undefined : compositeChecksum(head)
     if (!composite || info.sizeKnown === false || !this.#plan.canAddQuery) return info
-    const describe = `HEAD ${this.id} part 1`
+    const first = await this.#partHead(info, 1, signal)
+    if (!first || first.count !== composite.parts || first.length < 1) return info
+    const { count, length: partSize } = first
+    if (Math.ceil(info.size / partSize) !== count) return info
+    if (count > 1) {
+      const last = await this.#partHead(info, count, signal)
+      if (last?.length !== info.size - (count - 1) * partSize) return info
+    }
+    const { algorithm, value } = composite
+    return { ...info, checksum: { algorithm, value, uploadParts: { count, size: partSize } } }
+  }
+
+  /** A HEAD of one part of `info`'s version: its length and the object's part count. */
+  async #partHead(
+    info: ObjectInfo,
+    number: number,
+    signal: AbortSignal | undefined,
+  ): Promise<{ length: number; count: number } | undefined> {
+    const describe = `HEAD ${this.id} part ${number}`
     const headers = new Headers({ 'x-amz-checksum-mode': 'ENABLED' })
     if (info.etag !== undefined) headers.set('if-match', info.etag)
-    const query: [string, string][] = [['partNumber', '1']]
+    const query: [string, string][] = [['partNumber', String(number)]]
     if (info.versionId !== undefined) query.unshift(['versionId', info.versionId])
     const sent = await this.#send('HEAD', headers, query, signal, describe)
     const { response } = sent
@@ -137,16 +157,12 @@ export class FetchTransport implements Transport {
       const failure = await this.#failure(sent, describe, signal, info)
       // A refusal of this one request only costs the check; a passing fault is retried with stat.
       if (isResumableError(failure) && (failure as TransportError).retryable === true) throw failure
-      return info
+      return undefined
     }
     await response.discard()
-    const partSize = parseContentLength(response.header('content-length'))
+    const length = parseContentLength(response.header('content-length'))
     const count = Number(response.header('x-amz-mp-parts-count'))
-    // Parts of equal size but the last, as S3's SDKs and CLIs upload: anything else cannot be cut.
-    if (partSize === undefined || partSize < 1 || count !== composite.parts) return info
-    if (Math.ceil(info.size / partSize) !== count) return info
-    const { algorithm, value } = composite
-    return { ...info, checksum: { algorithm, value, uploadParts: { count, size: partSize } } }
+    return length === undefined || !Number.isSafeInteger(count) ? undefined : { length, count }
   }
 
   /** Reads bytes `start`..`end`, guarded by If-Match; the body is streamed, never buffered. */

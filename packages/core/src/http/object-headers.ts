@@ -68,8 +68,8 @@ export interface CompositeChecksum {
 /**
  * The composite CRC-32 or CRC-32C of an S3 multipart upload (`x-amz-checksum-type: COMPOSITE`,
  * value `<base64>-<parts>`), if the response carries one. It proves nothing until the parts'
- * sizes are known (a HEAD with `partNumber=1` tells the first; S3's part sizes are all equal
- * but the last's for the SDKs' and CLIs' uploads, and the engine checks the count agrees).
+ * sizes are known: HEADs with `partNumber` tell them, and the SDKs and CLIs upload parts of one
+ * size but the last, which a transport checks on the first and last parts.
  */
 export function compositeChecksum(head: ResponseHead): CompositeChecksum | undefined {
   if (head.header('x-amz-checksum-type')?.trim().toUpperCase() !== 'COMPOSITE') return undefined
