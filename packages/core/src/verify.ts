@@ -95,7 +95,7 @@ export function verifyUploadParts(
       algorithm,
       formatCrcHex(algorithm, checksum.value),
       formatCrcHex(algorithm, actual),
-      `S3's composite checksum of ${parts.count} upload parts: the CRC of the parts' CRCs`,
+      `S3's composite checksum of ${parts.count} upload parts: the CRC of the CRCs of parts of ${parts.size} bytes, as the first part is; an upload whose middle parts were of other sizes needs verification off`,
     )
   }
   return { method: algorithm, value: actual, uploadParts: parts.count }
