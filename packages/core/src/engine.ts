@@ -24,13 +24,7 @@ import {
   UNKNOWN_LENGTH,
 } from './sequential.ts'
 import { statWithRetry } from './stat-with-retry.ts'
-import {
-  combinePartCrcs,
-  type Verification,
-  verifyMd5,
-  verifyObject,
-  verifyUploadParts,
-} from './verify.ts'
+import { type Verification, verifyMd5, verifyObject, verifyParts } from './verify.ts'
 
 /**
  * The resume algorithm, in one place. The numbered comments are the steps of the core README's
@@ -240,15 +234,7 @@ async function attempt(
       ? RANGE_VERIFICATION
       : unknown
         ? streamVerification(object, algorithm, runState)
-        : algorithm && object.checksum?.uploadParts
-          ? verifyUploadParts(object, algorithm, state.crcs, state.plan)
-          : verifyObject(
-              object,
-              algorithm,
-              algorithm
-                ? combinePartCrcs(algorithm, state.crcs, (i) => partLength(runState, i))
-                : 0n,
-            )
+        : verifyParts(object, algorithm, state.crcs, state.plan, (i) => partLength(runState, i))
     // Without a CRC the store may still vouch for an MD5: checked in a second pass.
     if (
       verification.method === 'size' &&

@@ -32,7 +32,7 @@ export type Verification =
     }
 
 /** Combines per-part CRCs in offset order: crc(p0‖p1‖…) without re-reading a byte. */
-export function combinePartCrcs(
+function combinePartCrcs(
   algorithm: ChecksumAlgorithm,
   crcs: ArrayLike<bigint>,
   partLength: (index: number) => number,
@@ -70,19 +70,25 @@ export function verifyObject(
 }
 
 /**
- * Checks S3's composite checksum of a multipart upload: the CRC of the upload parts' CRCs, each
- * big-endian, concatenated. Each part of this download must be an upload part; when a checkpoint
- * from a run cut elsewhere was resumed, nothing can be compared and the result says so.
+ * Checks the parts' CRCs against the store's checksum: combined into the object's CRC, or, for
+ * S3's composite of a multipart upload, joined as S3 joins them (the CRC of the upload parts'
+ * big-endian CRCs). A composite needs this download's parts to be the upload's; when a checkpoint
+ * cut elsewhere was resumed, nothing can be compared and the result says so.
  */
-export function verifyUploadParts(
+export function verifyParts(
   info: ObjectInfo,
-  algorithm: ChecksumAlgorithm,
+  algorithm: ChecksumAlgorithm | undefined,
   crcs: ArrayLike<bigint>,
   plan: PartPlan,
+  partLength: (index: number) => number,
 ): Verification {
-  const checksum = info.checksum
-  const parts = checksum?.uploadParts
-  if (!checksum || !parts) return verifyObject(info, algorithm, 0n)
+  const parts = info.checksum?.uploadParts
+  if (algorithm === undefined || info.checksum === undefined || parts === undefined)
+    return verifyObject(
+      info,
+      algorithm,
+      algorithm ? combinePartCrcs(algorithm, crcs, partLength) : 0n,
+    )
   if (plan.partSize !== parts.size || plan.partCount !== parts.count) {
     return {
       method: 'size',
@@ -90,10 +96,10 @@ export function verifyUploadParts(
     }
   }
   const actual = compositeCrc(algorithm, crcs)
-  if (actual !== checksum.value) {
+  if (actual !== info.checksum.value) {
     throw new IntegrityError(
       algorithm,
-      formatCrcHex(algorithm, checksum.value),
+      formatCrcHex(algorithm, info.checksum.value),
       formatCrcHex(algorithm, actual),
       `S3's composite checksum of ${parts.count} upload parts: the CRC of the CRCs of parts of ${parts.size} bytes, as the first part is; an upload whose middle parts were of other sizes needs verification off`,
     )

@@ -1,6 +1,7 @@
 import {
   type CallOptions,
   isResumableError,
+  isTransportError,
   type ObjectInfo,
   type ReadRequest,
   type ReadResponse,
@@ -156,7 +157,7 @@ export class FetchTransport implements Transport {
     if (!isOk(response.status)) {
       const failure = await this.#failure(sent, describe, signal, info)
       // A refusal of this one request only costs the check; a passing fault is retried with stat.
-      if (isResumableError(failure) && (failure as TransportError).retryable === true) throw failure
+      if (isTransportError(failure) && failure.retryable) throw failure
       return undefined
     }
     await response.discard()

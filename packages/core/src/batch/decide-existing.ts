@@ -1,5 +1,6 @@
 import { compositeCrc, formatCrcHex } from '../crc/index.ts'
 import { TargetError } from '../errors/target-error.ts'
+import type { ObjectChecksum } from '../ports.ts'
 import type { SkipReason } from './batch-events.ts'
 import type { BatchObjectIO, BatchOptions } from './batch-options.ts'
 import type { JournalEntry } from './journal.ts'
@@ -56,36 +57,26 @@ export async function decideExisting(
   let notSame = 'of another size'
   if (options.skipExisting && (object.size === undefined || object.size === local.size)) {
     const info = await io.transport.stat({ signal })
-    const comparable = info.checksum?.uploadParts ? io.existingPartChecksums : io.existingChecksum
+    const crc =
+      info.size === local.size && info.checksum ? await fileCrc(io, info.checksum) : undefined
     if (info.size !== local.size) notSame = 'of another size'
-    else if (!info.checksum || !comparable)
+    else if (crc === undefined)
       notSame = 'of the same size, but the store gives no CRC to compare it with'
-    else notSame = 'of the same size but another CRC'
-    if (info.size === local.size && info.checksum && comparable) {
+    else if (crc !== info.checksum?.value) notSame = 'of the same size but another CRC'
+    else {
       const { algorithm, uploadParts } = info.checksum
-      // A composite is compared as it was computed, from the CRCs of the upload's parts; the
-      // record then names no CRC, since the composite is not the file's.
-      const same = uploadParts
-        ? compositeCrc(
-            algorithm,
-            (await io.existingPartChecksums?.(algorithm, uploadParts.size)) ?? [],
-          ) === info.checksum.value
-        : (await io.existingChecksum(algorithm)) === info.checksum.value
-      if (same) {
-        return {
-          action: 'skip',
-          reason: 'same-content',
-          bytes: local.size,
-          record: {
-            type: 'done',
-            key: object.key,
-            size: info.size,
-            ...(info.etag === undefined ? {} : { etag: info.etag }),
-            ...(uploadParts
-              ? {}
-              : { crc: { algorithm, value: formatCrcHex(algorithm, info.checksum.value) } }),
-          },
-        }
+      return {
+        action: 'skip',
+        reason: 'same-content',
+        bytes: local.size,
+        record: {
+          type: 'done',
+          key: object.key,
+          size: info.size,
+          ...(info.etag === undefined ? {} : { etag: info.etag }),
+          // A composite is not the file's CRC: nothing to recognise the file by later.
+          ...(uploadParts ? {} : { crc: { algorithm, value: formatCrcHex(algorithm, crc) } }),
+        },
       }
     }
   }
@@ -133,4 +124,16 @@ export async function decideExisting(
     'a file is already at the destination; not overwritten (see skipExisting, update, overwrite)',
     { remedies: ['skipExisting', 'update', 'overwrite'] },
   )
+}
+
+/**
+ * The file's CRC computed as the store computed `checksum`: over the whole file, or for S3's
+ * composite of a multipart upload, from the CRCs of its upload-sized pieces. Undefined when the
+ * IO cannot read pieces.
+ */
+async function fileCrc(io: BatchObjectIO, checksum: ObjectChecksum): Promise<bigint | undefined> {
+  const { algorithm, uploadParts } = checksum
+  if (!uploadParts) return io.existingChecksum(algorithm)
+  if (!io.existingPartChecksums) return undefined
+  return compositeCrc(algorithm, await io.existingPartChecksums(algorithm, uploadParts.size))
 }
