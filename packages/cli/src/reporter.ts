@@ -107,7 +107,7 @@ export class Reporter {
       v.method === 'size'
         ? `size only (${v.reason})`
         : 'uploadParts' in v && v.uploadParts
-          ? `${v.method} of ${v.uploadParts} upload parts ${v.value.toString()} matches the store's composite`
+          ? `${v.method} of ${v.uploadParts} upload parts${v.readBack ? ' (read back)' : ''} ${v.value.toString()} matches the store's composite`
           : `${v.method} ${v.value.toString()} matches the store`
     this.#line(
       `done: ${destination} ${formatBytes(result.bytes)} in ${formatDuration(result.durationMs / 1000)}, fetched ${formatBytes(result.fetchedBytes)}, resumed ${formatBytes(result.resumedBytes)}, ${result.retries} retries; verified: ${verified}`,

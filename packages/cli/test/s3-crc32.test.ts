@@ -42,7 +42,12 @@ before(async () => {
     s3PartSize: 5 * 1024 * 1024,
   })
   // Uploaded in parts of 768 KiB, as an SDK's transfer manager does with per-part CRC-32Cs.
-  for (const key of ['multipart.bin', 'skip/multipart.bin'])
+  for (const key of [
+    'multipart.bin',
+    'skip/multipart.bin',
+    'batch/small-multipart.bin',
+    'bad/small-multipart.bin',
+  ])
     mock.oss.putObject('bkt', key, {
       bytes,
       s3Checksum: 'crc32c',
@@ -170,6 +175,25 @@ describe("s3:// verified by S3's full-object CRC-32 and CRC-32C", () => {
     assert.deepEqual(new Uint8Array(await readFile(dest)), bytes)
   })
 
+  it('with the default part size the same 2 MiB object is one GET, and its composite is checked by reading the file back', async () => {
+    const dest = join(mock.dir, 'multipart-one-request.bin')
+    const seen = mock.oss.served.log.length
+    const { cli, text } = signedEnv()
+    const argv = ['get', 's3://bkt/multipart.bin', dest, '--endpoint', mock.server.url]
+    const code = await main([...argv, '--region', 'us-east-1'], cli)
+    assert.equal(code, 0, text())
+    const gets = mock.oss.served.log.slice(seen).filter((r) => r.method === 'GET')
+    assert.deepEqual(
+      gets.map((r) => r.range),
+      ['bytes=0-2097160'],
+    )
+    assert.match(
+      text(),
+      /verified: crc32c of 3 upload parts \(read back\) \d+ matches the store's composite/,
+    )
+    assert.deepEqual(new Uint8Array(await readFile(dest)), bytes)
+  })
+
   it('a composite CRC-32C that does not match the parts fails (exit 1), and leaves no file', async () => {
     const dir = join(mock.dir, 'wrong-composite')
     await mkdir(dir)
@@ -203,7 +227,7 @@ describe("s3:// verified by S3's full-object CRC-32 and CRC-32C", () => {
     assert.match(text, /verified: size only \(the store published no checksum for this object\)/)
   })
 
-  it('a --recursive batch verifies each object by the checksum it has: CRC-32, CRC-32C, and a composite over upload parts', async () => {
+  it('a --recursive batch verifies each object by the checksum it has: CRC-32, CRC-32C, and a composite over upload parts, fetched in parts or (small) in one request and read back', async () => {
     const { cli, out, text } = signedEnv()
     const argv = ['get', 's3://bkt/batch/', join(mock.dir, 'batch'), '--recursive', '--json']
     const code = await main([...argv, '--endpoint', mock.server.url, '--region', 'us-east-1'], cli)
@@ -213,15 +237,49 @@ describe("s3:// verified by S3's full-object CRC-32 and CRC-32C", () => {
         .map((line) => JSON.parse(line) as { type: string; key?: string; verification?: unknown })
         .filter((e) => e.type === 'object-done')
         .map((e) => {
-          const v = e.verification as { method: string; uploadParts?: number }
-          return [e.key, `${v.method}${v.uploadParts ? ` of ${v.uploadParts} parts` : ''}`]
+          const v = e.verification as { method: string; uploadParts?: number; readBack?: true }
+          const parts = v.uploadParts ? ` of ${v.uploadParts} parts` : ''
+          return [e.key, `${v.method}${parts}${v.readBack ? ', read back' : ''}`]
         }),
     )
     assert.deepEqual(verified, {
       'batch/a.txt': 'crc32',
       'batch/b.txt': 'crc32c',
       'batch/big.bin': 'crc32 of 2 parts',
+      'batch/small-multipart.bin': 'crc32c of 3 parts, read back',
     })
+    const small = mock.oss.served.log.filter((r) => r.key === 'batch/small-multipart.bin')
+    assert.deepEqual(
+      small.map((r) =>
+        `${r.method}${r.range ? ` ${r.range}` : ''} ${new URL(r.url).searchParams.get('partNumber') ?? ''}`.trim(),
+      ),
+      ['GET', 'HEAD 1', 'HEAD 3'],
+      'one GET for the bytes, two HEADs for the layout',
+    )
+  })
+
+  it('in a batch, a small multipart object whose bytes do not give the composite fails (exit 1) and leaves no file', async () => {
+    const dest = join(mock.dir, 'bad')
+    const remove = mock.oss.faults.add({
+      fault: { type: 'wrong-crc' },
+      match: { key: 'bad/small-multipart.bin', method: 'GET' },
+    })
+    try {
+      const { cli, text } = signedEnv()
+      const argv = ['get', 's3://bkt/bad/', dest, '--recursive']
+      const code = await main(
+        [...argv, '--endpoint', mock.server.url, '--region', 'us-east-1'],
+        cli,
+      )
+      assert.equal(code, 1, text())
+      assert.match(text(), /small-multipart\.bin.*crc32c.*composite checksum of 3 upload parts/s)
+      assert.deepEqual(
+        (await readdir(dest).catch(() => [])).filter((name) => !name.startsWith('.')),
+        [],
+      )
+    } finally {
+      remove()
+    }
   })
 
   it('--skip-existing takes a file for a multipart object when its upload parts give the same composite, and not once a byte differs', async () => {

@@ -11,7 +11,7 @@ import { OptionsError } from './errors/options-error.ts'
 import type { DownloadEvent } from './events.ts'
 import type { ResolvedOptions } from './options.ts'
 import { type PartPlan, partRange, planParts, singlePartPlan, uploadPartsPlan } from './plan.ts'
-import type { ObjectInfo } from './ports.ts'
+import type { ObjectInfo, Target } from './ports.ts'
 import { ProgressMeter } from './progress-meter.ts'
 import { type ByteLimit, bothLimits, RateLimiter } from './rate-limiter.ts'
 import type { DownloadResult } from './result.ts'
@@ -24,7 +24,13 @@ import {
   UNKNOWN_LENGTH,
 } from './sequential.ts'
 import { statWithRetry } from './stat-with-retry.ts'
-import { type Verification, verifyMd5, verifyObject, verifyParts } from './verify.ts'
+import {
+  type Verification,
+  verifyCompositeByReadBack,
+  verifyMd5,
+  verifyObject,
+  verifyParts,
+} from './verify.ts'
 
 /**
  * The resume algorithm, in one place. The numbered comments are the steps of the core README's
@@ -235,18 +241,10 @@ async function attempt(
       : unknown
         ? streamVerification(object, algorithm, runState)
         : verifyParts(object, algorithm, state.crcs, state.plan, (i) => partLength(runState, i))
-    // Without a CRC the store may still vouch for an MD5: checked in a second pass.
-    if (
-      verification.method === 'size' &&
-      options.verify &&
-      !options.range &&
-      !unknown &&
-      object.md5
-    )
-      verification =
-        target.readable === false
-          ? { method: 'size', reason: NO_READ_BACK }
-          : await verifyMd5(target, object.size, object.md5, signal)
+    // What the parts' CRCs could not prove, a second pass over the file may: S3's composite of
+    // upload parts this download did not fetch one by one, or the MD5 a store vouches for.
+    if (verification.method === 'size' && options.verify && !options.range && !unknown)
+      verification = (await secondPass(target, object, algorithm, signal)) ?? verification
     emit({ type: 'verified', verification })
     await target.commit()
   } catch (error) {
@@ -278,6 +276,24 @@ async function attempt(
 const NO_READ_BACK =
   'the store vouches only for an MD5, and bytes already streamed to this target cannot be read back to check it'
 
+const NO_READ_BACK_COMPOSITE =
+  "the store's checksum is a composite of upload parts this download did not fetch one by one, and bytes already streamed to this target cannot be read back to check it"
+
+/** The check that reads the finished bytes back, when the store's checksum needs one. */
+async function secondPass(
+  target: Target,
+  object: ObjectInfo,
+  algorithm: ChecksumAlgorithm | undefined,
+  signal: AbortSignal | undefined,
+): Promise<Verification | undefined> {
+  const composite = object.checksum?.uploadParts !== undefined
+  if (!composite && !object.md5) return undefined
+  if (target.readable === false)
+    return { method: 'size', reason: composite ? NO_READ_BACK_COMPOSITE : NO_READ_BACK }
+  if (composite) return verifyCompositeByReadBack(target, object, algorithm, signal)
+  return verifyMd5(target, object.size, object.md5 as string, signal)
+}
+
 /** Ends a stream of unknown length: its length is where it ended, which the Target learns now. */
 async function endStream(
   options: ResolvedOptions,
@@ -307,13 +323,13 @@ function streamVerification(
 
 function freshPlan(options: ResolvedOptions, object: ObjectInfo, sequential: boolean): PartPlan {
   if (sequential || object.acceptRanges === false) return singlePartPlan(object.size)
+  // One request for a small object, whatever its upload was: a composite checksum is then
+  // checked by reading the file back, which costs less than a request per upload part.
+  if (object.size <= options.singleRequestThreshold) return singlePartPlan(object.size)
   // A composite checksum is checked part by part: cut where the upload cut.
   const upload = object.checksum?.uploadParts
   const uploadPlan = options.verify && upload ? uploadPartsPlan(object.size, upload) : undefined
-  if (uploadPlan) return uploadPlan
-  return object.size <= options.singleRequestThreshold
-    ? singlePartPlan(object.size)
-    : planParts(object.size, options.partSize, options.maxParts)
+  return uploadPlan ?? planParts(object.size, options.partSize, options.maxParts)
 }
 
 function partLength(state: TransferState, index: number): number {

@@ -1,5 +1,5 @@
 import type { ChecksumAlgorithm } from './crc/algorithm.ts'
-import { compositeCrc, crcCombine, formatCrcHex } from './crc/index.ts'
+import { compositeCrc, crc, crcCombine, formatCrcHex } from './crc/index.ts'
 import { IntegrityError } from './errors/integrity-error.ts'
 import { Md5 } from './md5.ts'
 import type { PartPlan } from './plan.ts'
@@ -17,6 +17,12 @@ export type Verification =
        * upload parts' CRCs, each part's computed from its bytes as they arrived.
        */
       readonly uploadParts?: number
+      /**
+       * True when the upload parts' CRCs came from the finished file read back, because this
+       * download's parts were not the upload's (an object fetched in one request, or a checkpoint
+       * cut elsewhere).
+       */
+      readonly readBack?: true
     }
   | {
       /** The MD5 of the finished file, read back, equals the one the store vouches for. */
@@ -92,23 +98,79 @@ export function verifyParts(
   if (plan.partSize !== parts.size || plan.partCount !== parts.count) {
     return {
       method: 'size',
-      reason: `the store's checksum is a composite of ${parts.count} upload parts of ${parts.size} bytes, and this download's parts were cut elsewhere (${plan.partCount} of ${plan.partSize} bytes: a checkpoint from before, or a server that ignored ranges)`,
+      reason: `the store's checksum is a composite of ${parts.count} upload parts of ${parts.size} bytes, and this download's parts were cut elsewhere (${plan.partCount} of ${plan.partSize} bytes: one request, a checkpoint from before, or a server that ignored ranges)`,
     }
   }
-  const actual = compositeCrc(algorithm, crcs)
-  if (actual !== info.checksum.value) {
+  return checkComposite(info.checksum, algorithm, compositeCrc(algorithm, crcs), parts)
+}
+
+/** Compares S3's composite with the one computed; throws IntegrityError on a mismatch. */
+function checkComposite(
+  expected: { readonly value: bigint },
+  algorithm: ChecksumAlgorithm,
+  actual: bigint,
+  parts: UploadParts,
+  readBack?: true,
+): Verification {
+  if (actual !== expected.value) {
     throw new IntegrityError(
       algorithm,
-      formatCrcHex(algorithm, info.checksum.value),
+      formatCrcHex(algorithm, expected.value),
       formatCrcHex(algorithm, actual),
       `S3's composite checksum of ${parts.count} upload parts: the CRC of the CRCs of parts of ${parts.size} bytes, as the first part is; an upload whose middle parts were of other sizes needs verification off`,
     )
   }
-  return { method: algorithm, value: actual, uploadParts: parts.count }
+  return {
+    method: algorithm,
+    value: actual,
+    uploadParts: parts.count,
+    ...(readBack && { readBack }),
+  }
 }
 
 // Read-back pieces: large enough that per-call costs vanish, small enough to stay off the heap's radar.
 const READ_BACK_BYTES = 1024 * 1024
+
+/** Where a multipart upload cut its object: `count` parts of `size` bytes, the last shorter. */
+type UploadParts = { readonly count: number; readonly size: number }
+
+/**
+ * Checks S3's composite checksum of a multipart upload whose parts this download did not fetch
+ * one by one: reads the finished bytes back, one upload part at a time, and joins the parts' CRCs
+ * as S3 does. Costs a second pass, as the MD5 check does; for an object fetched in one request
+ * that pass reads what was just written (the page cache, not the disk). Undefined when the
+ * store's checksum is no composite with a layout, or `algorithm` is not its algorithm.
+ */
+export async function verifyCompositeByReadBack(
+  target: Target,
+  info: ObjectInfo,
+  algorithm: ChecksumAlgorithm | undefined,
+  signal?: AbortSignal,
+): Promise<Verification | undefined> {
+  const checksum = info.checksum
+  const parts = checksum?.uploadParts
+  if (
+    checksum === undefined ||
+    parts === undefined ||
+    algorithm !== checksum.algorithm ||
+    !(parts.size >= 1)
+  )
+    return undefined
+  const crcs: bigint[] = []
+  for (let start = 0; start < info.size; start += parts.size) {
+    const end = Math.min(info.size, start + parts.size)
+    let partCrc = 0n
+    for (let offset = start; offset < end; offset += READ_BACK_BYTES) {
+      signal?.throwIfAborted()
+      const length = Math.min(READ_BACK_BYTES, end - offset)
+      partCrc = crc(algorithm, await target.read(offset, length), partCrc)
+    }
+    crcs.push(partCrc)
+  }
+  // The layout was checked against the size when it was learned; a mismatch here is no composite.
+  if (crcs.length !== parts.count) return undefined
+  return checkComposite(checksum, algorithm, compositeCrc(algorithm, crcs), parts, true)
+}
 
 /**
  * Reads the `size` bytes written to `target` back in order and compares their MD5 with the one

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { crc, download, IntegrityError, type ObjectChecksum } from '@resumable/core'
+import { crc, download, IntegrityError, type ObjectChecksum, type Target } from '@resumable/core'
 import { compositeChecksum, headFromRecord } from '@resumable/core/http'
 import { makeObject } from '@resumable/testkit'
 import { uploadPartsPlan } from '../src/plan.ts'
-import { verifyParts } from '../src/verify.ts'
+import { verifyCompositeByReadBack, verifyParts } from '../src/verify.ts'
 import { setup } from './helpers/harness.ts'
 
 // S3's COMPOSITE checksum of a multipart upload: the CRC of the upload parts' CRCs, each
@@ -56,6 +56,86 @@ describe("S3's composite checksum of a multipart upload", () => {
       return true
     })
     assert.equal(target.committed, undefined)
+  })
+
+  it('an object that fits one request is fetched in one GET, and its composite checked by reading the file back', async () => {
+    const { transport, options, target } = withComposite()
+    const result = await download(options({ singleRequestThreshold: 1024 * 1024 }))
+    assert.deepEqual(result.verification, {
+      method: 'crc32c',
+      value: composite(object.bytes, PART),
+      uploadParts: 4,
+      readBack: true,
+    })
+    assert.deepEqual(
+      transport.reads.map((r) => [r.start, r.end]),
+      [[0, object.bytes.length - 1]],
+    )
+    assert.ok(target.committed)
+  })
+
+  it('read back, a composite that does not match is an IntegrityError and nothing is committed', async () => {
+    const { options, target } = withComposite(composite(object.bytes, PART) ^ 0x100n)
+    await assert.rejects(download(options({ singleRequestThreshold: 1024 * 1024 })), (error) => {
+      assert.ok(error instanceof IntegrityError)
+      assert.match(error.message, /composite checksum of 4 upload parts/)
+      return true
+    })
+    assert.equal(target.committed, undefined)
+  })
+
+  it('in one request to a target that cannot be read back, only the size is checked, and the result says why', async () => {
+    const { options, target } = withComposite()
+    Object.defineProperty(target, 'readable', { value: false })
+    const result = await download(options({ singleRequestThreshold: 1024 * 1024 }))
+    assert.equal(result.verification.method, 'size')
+    assert.match(
+      result.verification.method === 'size' ? result.verification.reason : '',
+      /composite of upload parts this download did not fetch one by one.*cannot be read back/,
+    )
+  })
+
+  it('reading back joins the CRCs of upload-sized pieces, across read-back chunks, and a flipped byte fails', async () => {
+    // Upload parts of 1.5 MiB: each spans two of the read-back's 1 MiB pieces.
+    const size = 3 * 1536 * 1024 + 77
+    const big = makeObject(size, 4)
+    const info = {
+      size,
+      checksum: {
+        algorithm: 'crc32c' as const,
+        value: composite(big.bytes, 1536 * 1024),
+        uploadParts: { count: 4, size: 1536 * 1024 },
+      },
+    }
+    const readOnly = (read: Target['read']): Target => ({
+      id: '/dest/file.bin',
+      open: async () => ({ resumed: false }),
+      write: async () => {},
+      read,
+      sync: async () => {},
+      commit: async () => {},
+      abort: async () => {},
+    })
+    const reads: number[] = []
+    const committed = readOnly(async (offset, length) => {
+      reads.push(length)
+      return big.bytes.slice(offset, offset + length)
+    })
+    assert.deepEqual(await verifyCompositeByReadBack(committed, info, 'crc32c'), {
+      method: 'crc32c',
+      value: info.checksum.value,
+      uploadParts: 4,
+      readBack: true,
+    })
+    assert.ok(Math.max(...reads) <= 1024 * 1024, 'read back in pieces of at most 1 MiB')
+    const flipped = readOnly(async (offset, length) => {
+      const bytes = big.bytes.slice(offset, offset + length)
+      if (offset <= 2_000_000 && 2_000_000 < offset + length)
+        bytes[2_000_000 - offset] = (bytes[2_000_000 - offset] as number) ^ 1
+      return bytes
+    })
+    await assert.rejects(verifyCompositeByReadBack(flipped, info, 'crc32c'), IntegrityError)
+    assert.equal(await verifyCompositeByReadBack(committed, info, 'crc32'), undefined)
   })
 
   it('with verification off, the plan is partSize as usual', async () => {

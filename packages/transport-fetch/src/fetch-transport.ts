@@ -210,7 +210,8 @@ export class FetchTransport implements Transport {
 
   /**
    * One GET of the whole object (no Range), If-Match `ifMatch` when given: its headers are parsed
-   * exactly as a HEAD's (S3 asked for its full-object checksum), its body is guarded like a read's.
+   * exactly as a HEAD's (S3 asked for its checksum, with a composite's upload parts as `stat`
+   * learns them), its body is guarded like a read's.
    */
   async readWhole(request: WholeReadRequest = {}): Promise<WholeRead> {
     const { signal, ifMatch } = request
@@ -241,6 +242,9 @@ export class FetchTransport implements Transport {
             }
           : objectInfoFromHead(response, length, { ranged: false, s3: this.#s3 })
       object = this.#checked(object, response, sent)
+      // A GET of a multipart object answers its composite too; the layout comes from part HEADs
+      // while this body waits, so the object can be checked after one request for its bytes.
+      if (this.#s3) object = await this.#withUploadParts(object, response, signal)
     } catch (error) {
       await response.discard()
       throw error

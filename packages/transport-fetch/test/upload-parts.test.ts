@@ -99,4 +99,33 @@ describe('S3 stat of a multipart object with a composite CRC', () => {
     })
     assert.deepEqual((await transport.stat()).checksum?.uploadParts, { count: 3, size: PART })
   })
+
+  it("readWhole (a batch's one request) reports the upload parts from part HEADs, and still hands over the whole body", async () => {
+    const { oss, transport } = store()
+    const whole = await transport.readWhole?.()
+    assert.ok(whole)
+    assert.deepEqual(whole.object.checksum?.uploadParts, { count: 3, size: PART })
+    assert.deepEqual(
+      oss.served.log.map((r) => `${r.method} ${new URL(r.url).searchParams.get('partNumber')}`),
+      ['GET null', 'HEAD 1', 'HEAD 3'],
+    )
+    const chunks: Uint8Array[] = []
+    for await (const chunk of whole.body) chunks.push(chunk.slice())
+    assert.deepEqual(Buffer.concat(chunks), Buffer.from(bytes))
+  })
+
+  it('readWhole with a refused part HEAD keeps its body and reports no checksum', async () => {
+    const { oss, transport } = store()
+    oss.faults.add({
+      fault: { type: 'status', status: 403, code: 'AccessDenied' },
+      match: { method: 'HEAD' },
+      times: 1,
+    })
+    const whole = await transport.readWhole?.()
+    assert.ok(whole)
+    assert.equal(whole.object.checksum, undefined)
+    let length = 0
+    for await (const chunk of whole.body) length += chunk.length
+    assert.equal(length, bytes.length)
+  })
 })
