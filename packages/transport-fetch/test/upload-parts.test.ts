@@ -110,7 +110,7 @@ describe('S3 stat of a multipart object with a composite CRC', () => {
       ['GET null', 'HEAD 1', 'HEAD 3'],
     )
     const chunks: Uint8Array[] = []
-    for await (const chunk of whole.body) chunks.push(chunk.slice())
+    for await (const chunk of whole.body as AsyncIterable<Uint8Array>) chunks.push(chunk.slice())
     assert.deepEqual(Buffer.concat(chunks), Buffer.from(bytes))
   })
 
@@ -125,7 +125,7 @@ describe('S3 stat of a multipart object with a composite CRC', () => {
     assert.ok(whole)
     assert.equal(whole.object.checksum, undefined)
     let length = 0
-    for await (const chunk of whole.body) length += chunk.length
+    for await (const chunk of whole.body as AsyncIterable<Uint8Array>) length += chunk.length
     assert.equal(length, bytes.length)
   })
 })
