@@ -46,7 +46,7 @@ describe('batch admission', () => {
     }
     const dest = new MemoryDestination(bucket)
     // Commits that take a moment, as an fsync does, so the objects open at once reach the
-    // admission limit (twice the concurrency) and admission has to wait for one to leave.
+    // admission limit (openObjectLimit) and admission has to wait for one to leave.
     const open = (...args: Parameters<MemoryDestination['open']>): BatchObjectIO => {
       const io = dest.open(...args)
       return {
