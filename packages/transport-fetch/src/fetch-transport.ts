@@ -133,7 +133,8 @@ export class FetchTransport implements Transport {
     if (!first || first.count !== composite.parts || first.length < 1) return info
     const { count, length: partSize } = first
     if (Math.ceil(info.size / partSize) !== count) return info
-    if (count > 1) {
+    // Two parts need no second HEAD: the last is whatever part 1 leaves, by the count's check.
+    if (count > 2) {
       const last = await this.#partHead(info, count, signal)
       if (last?.length !== info.size - (count - 1) * partSize) return info
     }

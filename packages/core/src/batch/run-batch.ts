@@ -313,8 +313,9 @@ function objectSlots(pool: SlotPool, admitted: () => void): PartSlots {
 /**
  * How many objects may be open at once: `concurrency` in requests, and up to three times as many
  * (at most 256 more, a bound on open files) committing. A commit waits on fsyncs, and the more
- * commits are in flight the more records one journal sync carries: 3,000 objects of 64 KiB took
- * 17 % less time than with twice `concurrency` open (BENCHMARKS.md, "Many objects").
+ * commits are in flight the more records one journal sync carries: batches of 1,000 and 3,000
+ * objects of 64 KiB took 7–17 % less time than with twice `concurrency` open; 10,000 were level
+ * (BENCHMARKS.md, "Many objects").
  */
 export function openObjectLimit(concurrency: number): number {
   return concurrency + Math.min(3 * concurrency, MAX_COMMITTING)
