@@ -82,6 +82,11 @@ export class Reporter {
           `the partial file holds ${formatBytes(event.length)}, less than its checkpoint says; ${event.partsRefetched.length} part(s) will be fetched again`,
         )
         break
+      case 'verifying':
+        this.#line(
+          `verifying: reading ${formatBytes(event.bytes)} back for ${event.method === 'md5' ? 'the MD5 the store vouches for' : `the ${event.method} of each upload part`}`,
+        )
+        break
       case 'resume-checked':
         this.#line(
           `rechecked ${event.partsChecked} resumed part(s); ${event.partsRefetched.length} will be fetched again`,

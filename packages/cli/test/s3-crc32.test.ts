@@ -187,6 +187,7 @@ describe("s3:// verified by S3's full-object CRC-32 and CRC-32C", () => {
       gets.map((r) => r.range),
       ['bytes=0-2097160'],
     )
+    assert.match(text(), /verifying: reading 2\.0+ MiB back for the crc32c of each upload part\n/)
     assert.match(
       text(),
       /verified: crc32c of 3 upload parts \(read back\) \d+ matches the store's composite/,

@@ -34,10 +34,11 @@ async function get(key: string, dest: string, ...flags: string[]) {
 }
 
 describe('s3:// verified by the MD5 a single-part ETag stands for', () => {
-  it('reads the file back and says "verified: md5 <digest> matches the store"', async () => {
+  it('says it reads the file back ("verifying: …"), then "verified: md5 <digest> matches the store"', async () => {
     const dest = join(mock.dir, 'right.bin')
     const { code, text } = await get('right.bin', dest)
     assert.equal(code, 0, text)
+    assert.match(text, /verifying: reading [\d.]+ [KM]iB back for the MD5 the store vouches for\n/)
     assert.match(text, new RegExp(`verified: md5 ${MD5} matches the store`))
     assert.deepEqual(new Uint8Array(await readFile(dest)), bytes)
   })

@@ -1,3 +1,4 @@
+import type { ChecksumAlgorithm } from './crc/algorithm.ts'
 import type { CheckpointProblem } from './errors/checkpoint-error.ts'
 import type { ObjectInfo } from './ports.ts'
 import type { SequentialReason } from './sequential.ts'
@@ -89,6 +90,17 @@ export type DownloadEvent =
   | { readonly type: 'checkpoint-saved'; readonly durableBytes: number }
   | { readonly type: 'restart'; readonly reason: string; readonly restarts: number }
   | { readonly type: 'progress'; readonly progress: DownloadProgress }
+  | {
+      /**
+       * The finished bytes are read back once before the commit, because the store's checksum
+       * could not be computed from the parts as they arrived: an MD5 (`md5`), or S3's composite
+       * of upload parts this download did not fetch one by one (its CRC algorithm).
+       */
+      readonly type: 'verifying'
+      readonly method: 'md5' | ChecksumAlgorithm
+      /** How many bytes are read back. */
+      readonly bytes: number
+    }
   | { readonly type: 'verified'; readonly verification: Verification }
   | { readonly type: 'paused'; readonly durableBytes: number }
   | {

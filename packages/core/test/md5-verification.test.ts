@@ -28,12 +28,19 @@ function countReads(target: Target): { reads: number } {
 }
 
 describe('MD5 verification (no CRC-64 published)', () => {
-  it('reads the file back, checks the MD5 and commits; the result says md5 and its value', async () => {
+  it('says it is verifying, reads the file back, checks the MD5 and commits; the result says md5 and its value', async () => {
     const object = withoutCrc()
-    const { target, options } = setup(object)
+    const { target, options, events } = setup(object)
     const counter = countReads(target)
     const result = await download(options())
     assert.deepEqual(result.verification, { method: 'md5', value: object.md5 })
+    const after = events.filter((e) => e.type === 'verifying' || e.type === 'verified')
+    assert.deepEqual(
+      after.map((e) => e.type),
+      ['verifying', 'verified'],
+      'one verifying event, before the verified one',
+    )
+    assert.deepEqual(after[0], { type: 'verifying', method: 'md5', bytes: SIZE })
     assert.deepEqual(target.committed, object.bytes)
     // 1 MiB read-back pieces: the whole file once, in order.
     assert.equal(counter.reads, 1)
@@ -92,13 +99,14 @@ describe('MD5 verification (no CRC-64 published)', () => {
     assert.deepEqual(store.keys(), [], 'the checkpoint is removed: the bytes cannot be trusted')
   })
 
-  it('with a CRC-64 published the CRC decides and nothing is read back', async () => {
+  it('with a CRC-64 published the CRC decides, nothing is read back and no verifying event is sent', async () => {
     const object = { ...makeObject(SIZE, 7), md5: '0123456789abcdef0123456789abcdef' }
-    const { target, options } = setup(object)
+    const { target, options, events } = setup(object)
     const counter = countReads(target)
     const result = await download(options())
     assert.equal(result.verification.method, 'crc64xz')
     assert.equal(counter.reads, 0)
+    assert.equal(events.filter((e) => e.type === 'verifying').length, 0)
   })
 
   it('verify: false skips it, and a target that cannot be read back says why', async () => {

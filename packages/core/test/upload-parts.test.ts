@@ -59,7 +59,7 @@ describe("S3's composite checksum of a multipart upload", () => {
   })
 
   it('an object that fits one request is fetched in one GET, and its composite checked by reading the file back', async () => {
-    const { transport, options, target } = withComposite()
+    const { transport, options, target, events } = withComposite()
     const result = await download(options({ singleRequestThreshold: 1024 * 1024 }))
     assert.deepEqual(result.verification, {
       method: 'crc32c',
@@ -67,6 +67,10 @@ describe("S3's composite checksum of a multipart upload", () => {
       uploadParts: 4,
       readBack: true,
     })
+    assert.deepEqual(
+      events.filter((e) => e.type === 'verifying'),
+      [{ type: 'verifying', method: 'crc32c', bytes: object.bytes.length }],
+    )
     assert.deepEqual(
       transport.reads.map((r) => [r.start, r.end]),
       [[0, object.bytes.length - 1]],
