@@ -1,6 +1,8 @@
+import { writeSync } from 'node:fs'
 import { type FileHandle, link, open, rename, unlink } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import {
+  concatBytes,
   OptionsError,
   type Target,
   TargetError,
@@ -12,6 +14,7 @@ import { errorCode, toTargetError } from './fs-errors.ts'
 import { LockFile, type LockOwner } from './lock-file.ts'
 import { lstatOrUndefined, statOrUndefined } from './probe.ts'
 import { syncDirectory } from './sync-directory.ts'
+import { WriteCost } from './write-cost.ts'
 import {
   DESCRIPTORS_ARE_THREAD_LOCAL,
   type ThreadFile,
@@ -49,7 +52,11 @@ export interface FileTargetOptions {
    * of a write, and on a VM that hands freed memory back to its host a 1 MiB write can cost many
    * times the CPU of 16 KiB ones (measured in BENCHMARKS.md). 0 writes each buffer with one call
    * on libuv's pool instead. Where a thread cannot start, writes take the pool.
-   * @default 16 KiB (`WRITE_SLICE`)
+   *
+   * Unset, each buffer takes the pool in one call (the cheapest way while the host leaves the
+   * guest its memory) until timed probes show large calls waiting on the host, and from then on
+   * the thread writes in slices of {@link WRITE_SLICE} (`WriteCost`).
+   * @default the pool, then the thread in 16 KiB slices (`WRITE_SLICE`) once probes are slow
    */
   readonly writeSlice?: number
 }
@@ -119,6 +126,8 @@ export class FileTarget implements Target {
   #flushing: Promise<void> | undefined
   /** Why a background flush failed: the kernel reports a write-back error once, to that flush. */
   #flushError: unknown
+  /** Set when `writeSlice` was not given: the pool or the thread, by what the writes cost. */
+  readonly #cost: WriteCost | undefined
   /** How the write thread names this file (its descriptor, or its path and inode), once it has written to it. */
   #threadFile: ThreadFile | undefined
 
@@ -136,6 +145,7 @@ export class FileTarget implements Target {
     this.#preallocate = options.preallocate ?? false
     this.#flushAfter = wholeBytes('flushAfter', options.flushAfter ?? FLUSH_AFTER)
     this.#writeSlice = wholeBytes('writeSlice', options.writeSlice ?? WRITE_SLICE)
+    this.#cost = options.writeSlice === undefined ? WriteCost.shared() : undefined
   }
 
   /** Checks the destination, takes the lock, and creates or reopens the temporary file. */
@@ -195,6 +205,14 @@ export class FileTarget implements Target {
       }
       let position = offset
       try {
+        const total = byteLength(pending)
+        if (this.#cost?.probeNext(total)) {
+          const probed = this.#probe(handle, pending, position)
+          if (probed !== undefined) {
+            position += probed
+            pending = []
+          }
+        } else this.#cost?.wrote(total)
         while (pending.length > 0) {
           const { bytesWritten } = await handle.writev(pending, position)
           position += bytesWritten
@@ -225,7 +243,9 @@ export class FileTarget implements Target {
 
   /** The write thread, for a write of `bytes`, when this target writes through one. */
   #thread(bytes: number): WriteThread | undefined {
-    return this.#writeSlice > 0 && bytes >= THREAD_MIN_BYTES ? WriteThread.shared() : undefined
+    if (this.#writeSlice === 0 || bytes < THREAD_MIN_BYTES) return undefined
+    if (this.#cost && !this.#cost.slowHost) return undefined
+    return WriteThread.shared()
   }
 
   /**
@@ -248,6 +268,9 @@ export class FileTarget implements Target {
           if (!(error instanceof WriteThreadGone)) throw error
         }
       }
+      if (!done && this.#cost?.probeNext(total))
+        done = this.#probe(handle, chunks, offset) !== undefined
+      else if (!done) this.#cost?.wrote(total)
       let position = offset
       for (const chunk of done ? [] : chunks) {
         for (let at = 0; at < chunk.length; ) {
@@ -261,6 +284,27 @@ export class FileTarget implements Target {
     } catch (error) {
       throw toTargetError(error, 'write to', this.tempPath)
     }
+  }
+
+  /**
+   * Writes `chunks` at `position` in one synchronous call and times it for the WriteCost (a write
+   * on the pool cannot be timed without the event loop's delays in it). Undefined when this
+   * runtime's descriptor cannot be written so: probing stops, and the write takes the pool.
+   */
+  #probe(handle: FileHandle, chunks: readonly Uint8Array[], position: number): number | undefined {
+    // One call, as the pool's writev is: the call's length decides the folios, not its pieces'.
+    const data = chunks.length === 1 ? (chunks[0] as Uint8Array) : concatBytes(chunks)
+    const began = performance.now()
+    try {
+      for (let at = 0; at < data.length; )
+        at += writeSync(handle.fd, data, at, data.length - at, position + at)
+    } catch (error) {
+      if (errorCode(error) !== 'EBADF') throw error
+      this.#cost?.stopProbing()
+      return undefined
+    }
+    this.#cost?.probed(data.length, performance.now() - began)
+    return data.length
   }
 
   /**

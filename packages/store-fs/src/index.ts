@@ -45,4 +45,5 @@ export {
   resolveInside,
 } from './safe-destination.ts'
 export { windowsNameProblem } from './windows-names.ts'
+export { WriteCost } from './write-cost.ts'
 export { WRITE_SLICE } from './write-thread.ts'

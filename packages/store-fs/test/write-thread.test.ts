@@ -42,7 +42,7 @@ describe('FileTarget write thread', () => {
       { at: 3 * MiB + 5 + WRITE_SLICE * 3 + 17, bytes: pattern(1, 4) },
     ]
     const size = 3 * MiB + 5 + WRITE_SLICE * 3 + 18
-    const target = new FileTarget(dest)
+    const target = new FileTarget(dest, { writeSlice: WRITE_SLICE })
     await target.open({ size, resume: false })
     const expected = new Uint8Array(size)
     for (const [i, { at, bytes }] of pieces.entries()) {
@@ -88,7 +88,7 @@ describe('FileTarget write thread', () => {
     const given = chunks.map((bytes, i) => (i === 2 || i === 4 ? bytes : inShared(bytes, i * 5)))
     const start = 3 * WRITE_SLICE + 1234
     const size = start + lengths.reduce((sum, length) => sum + length, 0)
-    const target = new FileTarget(dest)
+    const target = new FileTarget(dest, { writeSlice: WRITE_SLICE })
     await target.open({ size, resume: false })
     await target.writeChunks(start, given)
     const expected = new Uint8Array(size)
@@ -165,12 +165,12 @@ describe('FileTarget write thread', () => {
     if (process.platform !== 'linux') return t.skip('counts /proc/self/fd')
     const open = () => readdirSync('/proc/self/fd').length
     // The thread is started (with the descriptors a thread has) before anything is counted.
-    const warm = new FileTarget(join(root, 'warm.bin'))
+    const warm = new FileTarget(join(root, 'warm.bin'), { writeSlice: WRITE_SLICE })
     await warm.open({ size: MiB, resume: false })
     await warm.write(0, pattern(MiB, 8))
     await warm.commit()
     for (const end of ['commit', 'abort'] as const) {
-      const target = new FileTarget(join(root, `counted-${end}.bin`))
+      const target = new FileTarget(join(root, `counted-${end}.bin`), { writeSlice: WRITE_SLICE })
       const before = open()
       await target.open({ size: MiB, resume: false })
       await target.write(0, pattern(MiB, 9))
@@ -191,7 +191,7 @@ describe('FileTarget write thread', () => {
     const dest = join(root, 'child.bin')
     const source = `
       const { FileTarget } = await import(${JSON.stringify(new URL('../src/index.ts', import.meta.url).href)})
-      const target = new FileTarget(${JSON.stringify(dest)})
+      const target = new FileTarget(${JSON.stringify(dest)}, { writeSlice: 16384 })
       await target.open({ size: 262144, resume: false })
       // Large enough for the thread (smaller writes take the pool in one call).
       await target.write(0, new Uint8Array(262144).fill(7))
