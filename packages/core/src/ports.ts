@@ -196,8 +196,11 @@ export interface Target {
    * Optional gather write: `chunks` back to back from `offset`, as one `write` of their
    * concatenation would. When present the engine hands over body chunks as they arrived instead of
    * copying them into a buffer first (one copy less per byte). Not durable until `sync` resolves.
+   * Undefined, like absent, makes the engine copy (a Target that knows copying pays where it runs).
    */
-  writeChunks?(offset: number, chunks: readonly Uint8Array[]): Promise<void>
+  readonly writeChunks?:
+    | ((offset: number, chunks: readonly Uint8Array[]) => Promise<void>)
+    | undefined
   /** Reads back `length` bytes at `offset` (used to re-verify resumed parts and the MD5). */
   read(offset: number, length: number): Promise<Uint8Array>
   /**

@@ -14,7 +14,7 @@ import { errorCode, toTargetError } from './fs-errors.ts'
 import { LockFile, type LockOwner } from './lock-file.ts'
 import { lstatOrUndefined, statOrUndefined } from './probe.ts'
 import { syncDirectory } from './sync-directory.ts'
-import { WriteCost } from './write-cost.ts'
+import { COPIED_WRITES, WriteCost } from './write-cost.ts'
 import {
   DESCRIPTORS_ARE_THREAD_LOCAL,
   type ThreadFile,
@@ -192,9 +192,18 @@ export class FileTarget implements Target {
     })
   }
 
-  /** Gather write (one `pwritev` per call when the kernel takes it all); loops over short writes. */
-  writeChunks(offset: number, chunks: readonly Uint8Array[]): Promise<void> {
-    return this.#oneAtATime(async () => {
+  /**
+   * Gather write (one `pwritev` per call when the kernel takes it all); loops over short writes.
+   * Undefined on Bun ({@link COPIED_WRITES}): the engine then copies chunks into its buffer halves.
+   */
+  get writeChunks():
+    | ((offset: number, chunks: readonly Uint8Array[]) => Promise<void>)
+    | undefined {
+    return COPIED_WRITES ? undefined : this.#writeChunks
+  }
+
+  readonly #writeChunks = (offset: number, chunks: readonly Uint8Array[]): Promise<void> =>
+    this.#oneAtATime(async () => {
       const handle = this.#open()
       let pending = chunks.filter((chunk) => chunk.length > 0)
       // The write thread packs them into its messages; a FileHandle without writev (some
@@ -224,15 +233,24 @@ export class FileTarget implements Target {
         throw toTargetError(error, 'write to', this.tempPath)
       }
     })
-  }
 
   /**
-   * Runs writes to this file one after another. The kernel serialises buffered writes to one
+   * Runs writes to this file one after another (on Bun, {@link COPIED_WRITES}, all at once). The kernel serialises buffered writes to one
    * file anyway (the inode's lock); several at once only make the pool's threads spin on that
    * lock (perf on loopback nginx: 7 % of the process's CPU in `rwsem_spin_on_owner`, and the
    * page-cache copy 3× as costly), on cores the socket reads need.
    */
   #oneAtATime<T>(write: () => Promise<T>): Promise<T> {
+    if (COPIED_WRITES) {
+      // Started at once, but still tracked: the file is not closed under a write in flight.
+      const started = write()
+      const settled = started.then(
+        () => undefined,
+        () => undefined,
+      )
+      this.#writing = Promise.all([this.#writing, settled]).then(() => undefined)
+      return started
+    }
     const run = this.#writing.then(write, write)
     this.#writing = run.then(
       () => undefined,

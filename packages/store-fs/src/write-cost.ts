@@ -23,6 +23,14 @@ const SLOW_PROBES = 2
 const MIB = 1024 * 1024
 
 /**
+ * True on Bun, which writes fastest as the filed code did: the engine's copied buffer halves,
+ * written as they fill, several at once. Gathered chunks waited for one at a time, and writes to
+ * a file queued one after another (which spares Node's pool threads spinning on the inode lock),
+ * took Bun's nginx GiB 2.11–2.21 s against 1.82 s, in paired rounds (BENCHMARKS.md).
+ */
+export const COPIED_WRITES: boolean = 'Bun' in globalThis
+
+/**
  * Whether large writes into the page cache are slow on this machine right now. On a VM that hands
  * freed memory back to its host (free page reporting), a large call's folios must first come back
  * from the host: a GiB in 1 MiB calls then took 10–13 s, in 16 KiB calls from one thread under

@@ -17,6 +17,7 @@ import {
   resolveInside,
   TEMP_SUFFIX,
 } from '@resumable/store-fs'
+import { writeChunks } from './helpers/write-chunks.ts'
 
 let root = ''
 before(async () => {
@@ -95,7 +96,7 @@ describe('FileTarget with a private temporary path', () => {
     const dest = join(dir, 'e.bin')
     const target = new FileTarget(dest, { privateTempPath: staging.tempPath() })
     await target.open({ size: 10, resume: false })
-    await target.writeChunks(0, [new Uint8Array(3), new Uint8Array(2)])
+    await writeChunks(target, 0, [new Uint8Array(3), new Uint8Array(2)])
     await target.write(7, new Uint8Array(2))
     await assert.rejects(
       target.commit(),

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { OptionsError, TargetError } from '@resumable/core'
 import { FileTarget, TEMP_SUFFIX } from '@resumable/store-fs'
+import { writeChunks } from './helpers/write-chunks.ts'
 
 let root = ''
 before(async () => {
@@ -58,11 +59,11 @@ describe('FileTarget background flush (flushAfter)', () => {
       await target.open({ size: 256 * KiB, resume: false })
       await target.write(0, block(1))
       assert.equal(calls.count, 0, 'no flush before flushAfter bytes are written')
-      await target.writeChunks(64 * KiB, [block(2)])
+      await writeChunks(target, 64 * KiB, [block(2)])
       assert.equal(calls.count, 1, 'a flush once 128 KiB are written, with no sync asked for')
       await calls.settled()
       await target.write(128 * KiB, block(3))
-      await target.writeChunks(192 * KiB, [block(4)])
+      await writeChunks(target, 192 * KiB, [block(4)])
       assert.equal(calls.count, 2, 'and another for the next 128 KiB, once the first has ended')
       await target.commit()
     })

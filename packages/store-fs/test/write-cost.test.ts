@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test'
 import { FileTarget } from '@resumable/store-fs'
 import { WriteCost } from '../src/write-cost.ts'
 import { WriteThread } from '../src/write-thread.ts'
+import { writeChunks } from './helpers/write-chunks.ts'
 
 // Large writes take libuv's pool in one call while the page cache takes them at memory speed,
 // and the write thread (16 KiB calls) once they were seen waiting on the host.
@@ -87,7 +88,7 @@ describe('FileTarget with writeSlice unset', () => {
     const target = new FileTarget(join(root, name), options)
     await target.open({ size: 2 * MiB, resume: false })
     await target.write(0, new Uint8Array(MiB).fill(1))
-    await target.writeChunks(MiB, [
+    await writeChunks(target, MiB, [
       new Uint8Array(MiB / 2).fill(2),
       new Uint8Array(MiB / 2).fill(3),
     ])

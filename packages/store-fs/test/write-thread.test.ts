@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test'
 import { OptionsError } from '@resumable/core'
 import { FileTarget, WRITE_SLICE } from '@resumable/store-fs'
 import { WriteThread } from '../src/write-thread.ts'
+import { writeChunks } from './helpers/write-chunks.ts'
 
 const isDeno = 'Deno' in globalThis
 const MiB = 1024 * 1024
@@ -55,13 +56,13 @@ describe('FileTarget write thread', () => {
       data.set(bytes)
       await target.write(at, data)
     }
-    await target.writeChunks(0, [pattern(10, 5), pattern(WRITE_SLICE + 1, 6)])
+    await writeChunks(target, 0, [pattern(10, 5), pattern(WRITE_SLICE + 1, 6)])
     expected.set(pattern(10, 5), 0)
     expected.set(pattern(WRITE_SLICE + 1, 6), 10)
     // Many small chunks, as a body arrives: packed into staging buffers across their 1 MiB bound.
     const small = Array.from({ length: 300 }, (_, i) => pattern(5000 + (i % 7), 10 + i))
     let at = MiB
-    await target.writeChunks(at, small)
+    await writeChunks(target, at, small)
     for (const chunk of small) {
       expected.set(chunk, at)
       at += chunk.length
@@ -90,7 +91,7 @@ describe('FileTarget write thread', () => {
     const size = start + lengths.reduce((sum, length) => sum + length, 0)
     const target = new FileTarget(dest, { writeSlice: WRITE_SLICE })
     await target.open({ size, resume: false })
-    await target.writeChunks(start, given)
+    await writeChunks(target, start, given)
     const expected = new Uint8Array(size)
     let at = start
     for (const bytes of chunks) {
