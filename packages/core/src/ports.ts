@@ -131,8 +131,12 @@ export interface WholeReadRequest extends CallOptions {
 export interface WholeRead {
   /** What `stat` would have said, read from the same response as `body`. */
   readonly object: ObjectInfo
-  /** All `object.size` bytes (guarded like a read's body). Consume it or cancel it. */
-  readonly body: ByteSource
+  /**
+   * All `object.size` bytes (guarded like a read's body). Consume it or cancel it. Undefined when
+   * the transport let the body go to learn more with other requests first (the answer is then a
+   * stat, and the bytes are read as usual).
+   */
+  readonly body?: ByteSource | undefined
   /** As `ReadResponse.chunksLent`: each chunk's memory is reused once the next is asked for. */
   readonly chunksLent?: boolean
   /** As `ReadResponse.keep`. */

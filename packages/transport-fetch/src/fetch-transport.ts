@@ -211,8 +211,8 @@ export class FetchTransport implements Transport {
 
   /**
    * One GET of the whole object (no Range), If-Match `ifMatch` when given: its headers are parsed
-   * exactly as a HEAD's (S3 asked for its checksum, with a composite's upload parts as `stat`
-   * learns them), its body is guarded like a read's.
+   * exactly as a HEAD's (S3 asked for its checksum), its body is guarded like a read's. An S3
+   * composite is answered as a stat, without the body, with its upload parts as `stat` learns them.
    */
   async readWhole(request: WholeReadRequest = {}): Promise<WholeRead> {
     const { signal, ifMatch } = request
@@ -243,12 +243,16 @@ export class FetchTransport implements Transport {
             }
           : objectInfoFromHead(response, length, { ranged: false, s3: this.#s3 })
       object = this.#checked(object, response, sent)
-      // A GET of a multipart object answers its composite too; the layout comes from part HEADs
-      // while this body waits, so the object can be checked after one request for its bytes.
-      if (this.#s3) object = await this.#withUploadParts(object, response, signal)
     } catch (error) {
       await response.discard()
       throw error
+    }
+    if (this.#s3 && object.checksum === undefined && compositeChecksum(response)) {
+      // A composite's layout needs part HEADs, which must not wait on this response's connection:
+      // GETs holding every connection of a pool would wait on them forever. So the body goes, and
+      // the answer is a stat; the engine fetches the bytes with a request of their own.
+      await response.discard()
+      return { object: await this.#withUploadParts(object, response, signal) }
     }
     return { object, ...this.#body(sent, length, describe, signal) }
   }

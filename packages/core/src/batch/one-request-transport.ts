@@ -1,6 +1,7 @@
 import { chunkReader } from '../byte-source.ts'
 import { isTransportError } from '../errors/transport-error.ts'
 import type {
+  ByteSource,
   CallOptions,
   ObjectInfo,
   ReadRequest,
@@ -35,7 +36,7 @@ export function oneRequestTransport(
   maxBytes: number,
 ): OneRequestTransport {
   let first = true
-  let held: WholeRead | undefined
+  let held: (WholeRead & { readonly body: ByteSource }) | undefined
   const drop = async (): Promise<void> => {
     const body = held?.body
     held = undefined
@@ -57,8 +58,9 @@ export function oneRequestTransport(
           return transport.stat(options)
         throw error
       }
-      held = whole
-      const { object } = whole
+      const { object, body } = whole
+      if (body === undefined) return object
+      held = { ...whole, body }
       if (object.sizeKnown === false || object.size > maxBytes || object.size === 0) await drop()
       return object
     },
