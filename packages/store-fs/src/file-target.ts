@@ -235,10 +235,10 @@ export class FileTarget implements Target {
     })
 
   /**
-   * Runs writes to this file one after another (on Bun, {@link COPIED_WRITES}, all at once). The kernel serialises buffered writes to one
-   * file anyway (the inode's lock); several at once only make the pool's threads spin on that
-   * lock (perf on loopback nginx: 7 % of the process's CPU in `rwsem_spin_on_owner`, and the
-   * page-cache copy 3× as costly), on cores the socket reads need.
+   * Runs writes to this file one after another (on Bun, {@link COPIED_WRITES}, all at once). The
+   * kernel serialises buffered writes to one file anyway (the inode's lock); several at once only
+   * make the pool's threads spin on that lock (perf on loopback nginx: 7 % of the process's CPU in
+   * `rwsem_spin_on_owner`, and the page-cache copy 3× as costly), on cores the socket reads need.
    */
   #oneAtATime<T>(write: () => Promise<T>): Promise<T> {
     if (COPIED_WRITES) {

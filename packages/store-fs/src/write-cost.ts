@@ -3,6 +3,8 @@
  * small object's one write would be timed with its file's creation around it.
  */
 const PROBE_MIN_BYTES = 256 * 1024
+/** A probe blocks its thread: a write this large takes about 50 ms there when the host is slow. */
+const PROBE_MAX_BYTES = 4 * 1024 * 1024
 
 /**
  * Above this many milliseconds per MiB a call into the page cache is waiting on the host. Here a
@@ -55,7 +57,8 @@ export class WriteCost {
 
   /** True when a write of `bytes` should be the next probe. */
   probeNext(bytes: number): boolean {
-    if (this.#slowHost || !this.#probing || bytes < PROBE_MIN_BYTES) return false
+    if (this.#slowHost || !this.#probing) return false
+    if (bytes < PROBE_MIN_BYTES || bytes > PROBE_MAX_BYTES) return false
     const every = this.#probes.length < EARLY_PROBES ? EARLY_PROBE_EVERY : PROBE_EVERY
     return this.#sinceProbe >= every
   }

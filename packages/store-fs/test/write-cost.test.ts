@@ -38,10 +38,12 @@ describe('WriteCost', () => {
     assert.equal(cost.slowHost, false, 'fast probes keep writes on the pool')
   })
 
-  it('writes under 256 KiB are never probes', () => {
+  it('writes under 256 KiB or over 4 MiB (a probe blocks its thread) are never probes', () => {
     const cost = new WriteCost()
     assert.equal(cost.probeNext(128 * 1024), false)
+    assert.equal(cost.probeNext(8 * MiB), false)
     assert.equal(cost.probeNext(256 * 1024), true)
+    assert.equal(cost.probeNext(4 * MiB), true)
   })
 
   it('two probes slower than 3 ms per MiB among the last three turn the thread on, for good; one does not', () => {
