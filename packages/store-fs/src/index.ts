@@ -45,5 +45,5 @@ export {
   resolveInside,
 } from './safe-destination.ts'
 export { windowsNameProblem } from './windows-names.ts'
-export { WriteCost } from './write-cost.ts'
+export { COPIED_WRITES, WriteCost } from './write-cost.ts'
 export { WRITE_SLICE } from './write-thread.ts'
