@@ -244,7 +244,7 @@ async function attempt(
     // What the parts' CRCs could not prove, a second pass over the file may: S3's composite of
     // upload parts this download did not fetch one by one, or the MD5 a store vouches for.
     if (verification.method === 'size' && options.verify && !options.range && !unknown)
-      verification = (await secondPass(target, object, algorithm, signal, emit)) ?? verification
+      verification = (await secondPass(target, object, signal, emit)) ?? verification
     emit({ type: 'verified', verification })
     await target.commit()
   } catch (error) {
@@ -283,18 +283,16 @@ const NO_READ_BACK_COMPOSITE =
 async function secondPass(
   target: Target,
   object: ObjectInfo,
-  algorithm: ChecksumAlgorithm | undefined,
   signal: AbortSignal | undefined,
   emit: (event: DownloadEvent) => void,
 ): Promise<Verification | undefined> {
-  const composite = object.checksum?.uploadParts !== undefined
+  const composite = object.checksum?.uploadParts ? object.checksum : undefined
   if (!composite && !object.md5) return undefined
   if (target.readable === false)
     return { method: 'size', reason: composite ? NO_READ_BACK_COMPOSITE : NO_READ_BACK }
   if (composite) {
-    if (algorithm === undefined) return undefined
-    emit({ type: 'verifying', method: algorithm, bytes: object.size })
-    return verifyCompositeByReadBack(target, object, algorithm, signal)
+    emit({ type: 'verifying', method: composite.algorithm, bytes: object.size })
+    return verifyCompositeByReadBack(target, object, signal)
   }
   emit({ type: 'verifying', method: 'md5', bytes: object.size })
   return verifyMd5(target, object.size, object.md5 as string, signal)

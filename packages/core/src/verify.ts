@@ -139,23 +139,17 @@ type UploadParts = { readonly count: number; readonly size: number }
  * one by one: reads the finished bytes back, one upload part at a time, and joins the parts' CRCs
  * as S3 does. Costs a second pass, as the MD5 check does; for an object fetched in one request
  * that pass reads what was just written (the page cache, not the disk). Undefined when the
- * store's checksum is no composite with a layout, or `algorithm` is not its algorithm.
+ * store's checksum is no composite with a layout.
  */
 export async function verifyCompositeByReadBack(
   target: Target,
   info: ObjectInfo,
-  algorithm: ChecksumAlgorithm | undefined,
   signal?: AbortSignal,
 ): Promise<Verification | undefined> {
   const checksum = info.checksum
   const parts = checksum?.uploadParts
-  if (
-    checksum === undefined ||
-    parts === undefined ||
-    algorithm !== checksum.algorithm ||
-    !(parts.size >= 1)
-  )
-    return undefined
+  if (checksum === undefined || parts === undefined || !(parts.size >= 1)) return undefined
+  const { algorithm } = checksum
   const crcs: bigint[] = []
   for (let start = 0; start < info.size; start += parts.size) {
     const end = Math.min(info.size, start + parts.size)

@@ -206,22 +206,19 @@ export class FileTarget implements Target {
     this.#oneAtATime(async () => {
       const handle = this.#open()
       let pending = chunks.filter((chunk) => chunk.length > 0)
+      const total = byteLength(pending)
       // The write thread packs them into its messages; a FileHandle without writev (some
       // runtimes) takes them call by call.
-      if (this.#thread(byteLength(pending)) || typeof handle.writev !== 'function') {
+      if (this.#thread(total) || typeof handle.writev !== 'function') {
         this.#written(await this.#writeAt(offset, pending))
         return
       }
       let position = offset
       try {
-        const total = byteLength(pending)
-        if (this.#cost?.probeNext(total)) {
-          const probed = this.#probe(handle, pending, position)
-          if (probed !== undefined) {
-            position += probed
-            pending = []
-          }
-        } else this.#cost?.wrote(total)
+        if (this.#probed(handle, pending, position, total)) {
+          position += total
+          pending = []
+        }
         while (pending.length > 0) {
           const { bytesWritten } = await handle.writev(pending, position)
           position += bytesWritten
@@ -286,9 +283,7 @@ export class FileTarget implements Target {
           if (!(error instanceof WriteThreadGone)) throw error
         }
       }
-      if (!done && this.#cost?.probeNext(total))
-        done = this.#probe(handle, chunks, offset) !== undefined
-      else if (!done) this.#cost?.wrote(total)
+      if (!done) done = this.#probed(handle, chunks, offset, total)
       let position = offset
       for (const chunk of done ? [] : chunks) {
         for (let at = 0; at < chunk.length; ) {
@@ -305,11 +300,23 @@ export class FileTarget implements Target {
   }
 
   /**
-   * Writes `chunks` at `position` in one synchronous call and times it for the WriteCost (a write
-   * on the pool cannot be timed without the event loop's delays in it). Undefined when this
-   * runtime's descriptor cannot be written so: probing stops, and the write takes the pool.
+   * When the WriteCost wants this write of `total` bytes as a probe, writes `chunks` at `position`
+   * in one synchronous call and times it (a write on the pool cannot be timed without the event
+   * loop's delays in it); true when it did. A runtime whose descriptor cannot be written so stops
+   * the probing, and the write takes the pool.
    */
-  #probe(handle: FileHandle, chunks: readonly Uint8Array[], position: number): number | undefined {
+  #probed(
+    handle: FileHandle,
+    chunks: readonly Uint8Array[],
+    position: number,
+    total: number,
+  ): boolean {
+    const cost = this.#cost
+    if (cost === undefined) return false
+    if (!cost.probeNext(total)) {
+      cost.wrote(total)
+      return false
+    }
     // One call, as the pool's writev is: the call's length decides the folios, not its pieces'.
     const data = chunks.length === 1 ? (chunks[0] as Uint8Array) : concatBytes(chunks)
     const began = performance.now()
@@ -318,11 +325,11 @@ export class FileTarget implements Target {
         at += writeSync(handle.fd, data, at, data.length - at, position + at)
     } catch (error) {
       if (errorCode(error) !== 'EBADF') throw error
-      this.#cost?.stopProbing()
-      return undefined
+      cost.stopProbing()
+      return false
     }
-    this.#cost?.probed(data.length, performance.now() - began)
-    return data.length
+    cost.probed(total, performance.now() - began)
+    return true
   }
 
   /**

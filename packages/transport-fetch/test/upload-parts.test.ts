@@ -125,6 +125,7 @@ describe('S3 stat of a multipart object with a composite CRC', () => {
     assert.ok(whole)
     assert.equal(whole.object.checksum, undefined)
     assert.equal(whole.object.size, bytes.length)
+    assert.equal(whole.body, undefined)
   })
 
   it('readWhole on a Node wire of one connection does not wait on itself: the part HEADs get the connection the GET gave back', async () => {
