@@ -1,5 +1,6 @@
 import type { CredentialsProvider } from '@resumable/transport-fetch'
 import { cached } from './aws-profile.ts'
+import { wireRequestHandler } from './wire-request-handler.ts'
 
 type Env = Readonly<Record<string, string | undefined>>
 type SdkProvider = Parameters<typeof cached>[0]
@@ -53,11 +54,16 @@ function chooseSource(
       name: WEB_IDENTITY,
       load: async () => {
         const { fromTokenFile } = await import('@aws-sdk/credential-provider-web-identity')
+        const { defaultNodeWire } = await import('@resumable/transport-fetch/node')
+        // STS is asked through the Node wire, so through the proxies the download takes; the
+        // SDK's own handler ignores them. Container and instance metadata stay direct: they are
+        // link-local addresses no proxy reaches.
+        const requestHandler = wireRequestHandler(defaultNodeWire())
         return fromTokenFile({
           webIdentityTokenFile,
           roleArn,
           ...defined('roleSessionName', env.AWS_ROLE_SESSION_NAME),
-          ...(region === undefined ? {} : { clientConfig: { region } }),
+          clientConfig: { requestHandler, ...(region === undefined ? {} : { region }) },
         })
       },
     }

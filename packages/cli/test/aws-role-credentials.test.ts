@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import process from 'node:process'
 import { after, before, beforeEach, describe, it } from 'node:test'
 import { crc64 } from '@resumable/core'
-import { type MockOssServer, startMockOss } from '@resumable/testkit/node'
+import { type MockOssServer, startForwardProxy, startMockOss } from '@resumable/testkit/node'
 import { runCliProcess } from './helpers.ts'
 
 // s3:// on an AWS machine with no keys: the role's credentials come from STS for a web identity
@@ -201,6 +201,27 @@ describe('s3:// with no keys takes the AWS role of the machine', () => {
     assert.equal(seen.sts.length, 1)
     assert.equal(seen.sts[0]?.get('RoleSessionName'), 'resumable-session')
     assert.deepEqual([seen.container.length, seen.imds.length], [0, 0])
+  })
+
+  it('web identity with http_proxy set: STS is asked through the proxy, the token only in its form', async () => {
+    const proxy = await startForwardProxy()
+    try {
+      const r = await get({
+        AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile,
+        AWS_ROLE_ARN: ROLE_ARN,
+        AWS_ENDPOINT_URL_STS: urlOf(sts),
+        http_proxy: proxy.url,
+      })
+      assert.equal(r.code, 0, r.output)
+      await assertSignedByRole(r.dest)
+      assert.equal(seen.sts.length, 1)
+      const calls = proxy.requests.filter((request) => request.line.startsWith('POST '))
+      assert.equal(calls.length, 1, proxy.requests.map((request) => request.line).join(' | '))
+      assert.match(calls[0]?.line ?? '', new RegExp(`^POST ${urlOf(sts)}/ HTTP/1\\.1$`))
+      assert.equal(new URLSearchParams(calls[0]?.body).get('WebIdentityToken'), WEB_IDENTITY_TOKEN)
+    } finally {
+      await proxy.close()
+    }
   })
 
   it('-q prints nothing though the AWS SDK builds an STS client (no NodeVersionSupportWarning on Node < 22)', async () => {

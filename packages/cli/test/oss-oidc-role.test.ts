@@ -9,6 +9,7 @@ import {
   type MockOssServer,
   type StsServer,
   startAlibabaStsServer,
+  startForwardProxy,
   startMockOss,
 } from '@resumable/testkit/node'
 import { aliOssFactory } from '../src/ali-oss-factory.ts'
@@ -28,6 +29,7 @@ const ROLE_ARN = 'acs:ram::1234567890123456:role/cli-reader'
 const PROVIDER_ARN = 'acs:ram::1234567890123456:oidc-provider/ack-rrsa-cli'
 const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJjbGkifQ.token-of-the-cli-test'
 const SIZE = 200_003
+const onNode = !('Deno' in globalThis) && !('Bun' in globalThis)
 let store: MockOssServer
 let sts: StsServer
 let dir = ''
@@ -172,5 +174,37 @@ describe('oss:// with RRSA, as a real process', () => {
     await sameBytes(join(out, 'a.bin'))
     assert.equal((await readFile(join(out, 'b.bin'))).length, 999)
     assert.equal(sts.requests.length, 1)
+  })
+
+  // Node's own fetch ignores the proxy variables; Deno's and Bun's read them themselves.
+  it('on Node, with http_proxy set, STS is asked through the proxy like the store', {
+    skip: !onNode,
+  }, async () => {
+    sts.requests.length = 0
+    const proxy = await startForwardProxy()
+    try {
+      const dest = join(dir, 'proxied.bin')
+      const args = ['get', 'oss://bucket/rrsa/a.bin', dest, '--region', 'cn-hangzhou', '-q']
+      const result = await runCliProcess(
+        [...args, '--transport', 'fetch', '--endpoint', store.url],
+        {
+          ...baseEnv,
+          ...rrsaEnv(),
+          http_proxy: proxy.url,
+        },
+      )
+      assert.equal(result.code, 0, result.stderr)
+      await sameBytes(dest)
+      assert.equal(sts.requests.length, 1)
+      const lines = proxy.requests.map((r) => r.line)
+      const stsOrigin = new URL(sts.endpoint).origin
+      assert.ok(
+        lines.some((line) => line.startsWith(`POST ${stsOrigin}/?`)),
+        `no STS call among: ${lines.join(' | ')}`,
+      )
+      assert.ok(lines.some((line) => line.startsWith(`GET ${new URL(store.url).origin}/`)))
+    } finally {
+      await proxy.close()
+    }
   })
 })

@@ -18,6 +18,12 @@ export {
   ecsRoleCredentials,
   startEcsMetadataServer,
 } from './ecs-metadata-server.ts'
+export {
+  type ForwardProxy,
+  type ForwardProxyOptions,
+  type ProxiedRequest,
+  startForwardProxy,
+} from './forward-proxy.ts'
 export { type MockOssServer, type MockOssServerOptions, startMockOss } from './loopback-server.ts'
 export { runtimeCommand } from './runtime-command.ts'
 export { keyPath, type S3rverHandle, startS3rver } from './s3rver.ts'

@@ -18,13 +18,17 @@ import {
   type FetchTransport,
   type FetchTransportOptions,
   fetchWire as fetchWireAnywhere,
+  type OidcRoleOptions,
   type OssListerOptions,
   type OssTransportOptions,
+  oidcRoleCredentials as oidcRoleCredentialsOnFetch,
+  type RamRoleArnOptions,
+  ramRoleArnCredentials as ramRoleArnCredentialsOnFetch,
   type S3ListerOptions,
   type S3TransportOptions,
   type UrlTransportOptions,
 } from './index.ts'
-import type { CommonTransportOptions, FetchLike } from './types.ts'
+import type { CommonTransportOptions, CredentialsProvider, FetchLike } from './types.ts'
 import { defaultNodeWire } from './wire/default-wire-node.ts'
 import type { FetchWireOptions } from './wire/fetch-wire.ts'
 import type { Wire } from './wire/wire.ts'
@@ -135,4 +139,45 @@ export function createOssLister(options: OssListerOptions): BucketLister {
  */
 export function createS3Lister(options: S3ListerOptions): BucketLister {
   return createS3ListerOnFetch(onNodeWire(options))
+}
+
+/**
+ * Credentials of a RAM role assumed through STS `AssumeRole`; on Node the calls to STS go through
+ * the Node wire unless `wire` is given, so they take the same proxies (`https_proxy`…) as the
+ * downloads. Node's own `fetch` ignores those variables.
+ *
+ * @example
+ * ```ts
+ * import { createOssTransport, ramRoleArnCredentials } from '@resumable/transport-fetch'
+ * const credentials = ramRoleArnCredentials({
+ *   credentials: () => ({ accessKeyId: 'LTAI…', secretAccessKey: '…' }),
+ *   roleArn: 'acs:ram::1234567890123456:role/oss-reader',
+ *   region: 'cn-hangzhou',
+ * })
+ * const transport = createOssTransport({ region: 'cn-hangzhou', bucket: 'b', key: 'k', credentials })
+ * ```
+ */
+export function ramRoleArnCredentials(options: RamRoleArnOptions): CredentialsProvider {
+  return ramRoleArnCredentialsOnFetch({ ...options, wire: options.wire ?? defaultNodeWire() })
+}
+
+/**
+ * Credentials of a RAM role assumed with an OIDC token through STS `AssumeRoleWithOIDC` (RRSA);
+ * on Node the calls to STS go through the Node wire unless `wire` is given, so they take the same
+ * proxies (`https_proxy`…) as the downloads. Node's own `fetch` ignores those variables.
+ *
+ * @example
+ * ```ts
+ * import { readFile } from 'node:fs/promises'
+ * import { createOssTransport, oidcRoleCredentials } from '@resumable/transport-fetch'
+ * const credentials = oidcRoleCredentials({
+ *   roleArn: process.env.ALIBABA_CLOUD_ROLE_ARN!,
+ *   oidcProviderArn: process.env.ALIBABA_CLOUD_OIDC_PROVIDER_ARN!,
+ *   oidcToken: () => readFile(process.env.ALIBABA_CLOUD_OIDC_TOKEN_FILE!, 'utf8'),
+ *   region: 'cn-hangzhou',
+ * })
+ * ```
+ */
+export function oidcRoleCredentials(options: OidcRoleOptions): CredentialsProvider {
+  return oidcRoleCredentialsOnFetch({ ...options, wire: options.wire ?? defaultNodeWire() })
 }

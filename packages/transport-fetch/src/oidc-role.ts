@@ -26,7 +26,8 @@ export interface OidcRoleOptions extends StsSessionOptions {
  * Alibaba Cloud's Kubernetes (ACK), or any platform that mints OIDC tokens for its jobs. The
  * request needs no signature (the token is the proof). The answer is reused until shortly before
  * its `Expiration`, concurrent callers share one request, and the token is read again for each
- * renewal. Uses the runtime's global `fetch`; errors never show the token or the credentials.
+ * renewal. Reaches STS through `wire` (on Node, the Node wire and its proxies); errors never show
+ * the token or the credentials.
  *
  * @example
  * ```ts

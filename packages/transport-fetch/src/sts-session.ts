@@ -1,4 +1,5 @@
-import { OptionsError, TransportError } from '@resumable/core'
+import { type ByteSource, OptionsError, TransportError } from '@resumable/core'
+import { chunkReader } from '@resumable/core/http'
 import { encodeQuery, encodeRfc3986 } from './encode.ts'
 import {
   alibabaStsCredentials,
@@ -6,6 +7,8 @@ import {
   printable,
   stsFailure,
 } from './sts-credentials.ts'
+import { fetchWire } from './wire/fetch-wire.ts'
+import type { Wire, WireResponse } from './wire/wire.ts'
 
 /** What every STS role assumption takes: the role, the session, and where STS is. */
 export interface StsSessionOptions {
@@ -29,6 +32,12 @@ export interface StsSessionOptions {
   readonly vpc?: boolean
   /** Deadline of each request to STS, in ms. @default 10000 */
   readonly timeoutMs?: number
+  /**
+   * How the calls reach STS. @default on Node, the Node wire every transport shares (through the
+   * proxies the environment names, as the download goes); elsewhere `fetchWire()`, the runtime's
+   * `fetch`, which Deno and Bun send through those proxies themselves
+   */
+  readonly wire?: Wire
 }
 
 /** The options checked: a session ready to be asked for. */
@@ -39,6 +48,7 @@ export interface StsSession {
   readonly durationSeconds: number
   readonly policy: string | undefined
   readonly timeoutMs: number
+  readonly wire: Wire
   /** When to renew: 15 minutes before the end, at most a quarter of the session (the ECS role's margin). */
   readonly refreshMarginMs: number
 }
@@ -89,6 +99,7 @@ export function checkedSession(options: StsSessionOptions): StsSession {
     durationSeconds,
     policy: options.policy,
     timeoutMs,
+    wire: options.wire ?? fetchWire(),
     refreshMarginMs: Math.min(15 * 60_000, (durationSeconds * 1000) / 4),
   }
 }
@@ -163,32 +174,40 @@ export async function postSts(
 ): Promise<ExpiringCredentials> {
   const where = `STS at ${session.origin}`
   const action = query.Action ?? 'the call'
-  let response: Response
+  const signal = AbortSignal.timeout(session.timeoutMs)
+  let response: WireResponse
   try {
-    response = await globalThis.fetch(`${session.origin}/?${encodeQuery(Object.entries(query))}`, {
+    response = await session.wire.send({
       method: 'POST',
+      url: `${session.origin}/?${encodeQuery(Object.entries(query))}`,
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: encodeQuery(Object.entries(form)),
-      redirect: 'error',
-      signal: AbortSignal.timeout(session.timeoutMs),
+      body: new TextEncoder().encode(encodeQuery(Object.entries(form))),
+      // An answer from elsewhere is not STS's: a redirect is a refusal, never followed.
+      redirect: 'manual',
+      signal,
     })
   } catch (error) {
-    const timedOut = error instanceof Error && error.name === 'TimeoutError'
     throw stsFailure(
-      `${where} ${timedOut ? `did not answer within ${session.timeoutMs} ms` : 'could not be reached'} when asked (${action}) to ${what}`,
+      `${where} ${signal.aborted ? `did not answer within ${session.timeoutMs} ms` : 'could not be reached'} when asked (${action}) to ${what}`,
       true,
-      // Only the cause's message is kept: fetch's errors name the URL, whose query may be signed.
-      new Error(error instanceof Error ? error.message.split('?')[0] : 'fetch failed'),
+      // Only the cause's message is kept: a wire's error may name the URL, whose query may be signed.
+      new Error(error instanceof Error ? error.message.split('?')[0] : 'the request failed'),
     )
   }
   let body: string
   try {
-    body = await response.text()
+    body = await readAnswer(response.body)
   } catch (error) {
-    throw stsFailure(`${where} broke off its answer to ${action}`, true, error)
+    await response.discard()
+    throw stsFailure(
+      `${where} ${signal.aborted ? `did not finish its answer within ${session.timeoutMs} ms` : 'broke off its answer'} to ${action}`,
+      true,
+      error,
+    )
   }
   const data = parseJson(body)
-  if (!response.ok) throw refusal(response.status, data, `${where} refused to ${what}`, secrets)
+  if (response.status < 200 || response.status > 299)
+    throw refusal(response.status, data, `${where} refused to ${what}`, secrets)
   const credentials = isObject(data) ? data.Credentials : undefined
   if (credentials === undefined)
     throw stsFailure(
@@ -246,4 +265,26 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 function optional<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: string }
+}
+
+/** STS answers a few KiB of JSON; one that runs past this is not STS's. */
+const ANSWER_LIMIT = 256 * 1024
+
+/** The whole answer as text; a body that breaks off (or runs past the limit) throws. */
+async function readAnswer(body: ByteSource): Promise<string> {
+  const reader = chunkReader(body)
+  const decoder = new TextDecoder()
+  let text = ''
+  let size = 0
+  for (;;) {
+    // Decoding copies: a wire that lends its chunks may reuse them after the next read.
+    const chunk = await reader.next()
+    if (chunk === undefined) return text + decoder.decode()
+    size += chunk.length
+    if (size > ANSWER_LIMIT) {
+      await reader.cancel()
+      throw new Error(`an answer of more than ${ANSWER_LIMIT} bytes`)
+    }
+    text += decoder.decode(chunk, { stream: true })
+  }
 }

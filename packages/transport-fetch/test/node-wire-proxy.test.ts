@@ -5,11 +5,11 @@ import type { AddressInfo, Socket } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import { isTransportError } from '@resumable/core'
 import { makeBytes } from '@resumable/testkit'
+import { type ForwardProxy, startForwardProxy } from '@resumable/testkit/node'
 import { createUrlTransport } from '../src/index.node.ts'
 import { nodeWire, noProxyMatcher, proxyFromEnv } from '../src/node.ts'
 import { connectAnswer } from '../src/wire/http1-connection.ts'
 import type { WireResponse } from '../src/wire/wire.ts'
-import { type ForwardProxy, startForwardProxy } from './helpers/forward-proxy.ts'
 import { selfSigned } from './helpers/self-signed.ts'
 
 // The node wire through an HTTP proxy: absolute form for http:, CONNECT tunnels for https:,

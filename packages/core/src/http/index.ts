@@ -7,6 +7,8 @@
  * @module @resumable/core/http
  */
 
+// Bodies read outside the engine (an STS answer) in either shape a wire hands out.
+export { type ChunkReader, chunkReader } from '../byte-source.ts'
 // Listings and other requests outside the engine take the engine's stall deadline.
 export { StallWatch } from '../stall-guard.ts'
 export {

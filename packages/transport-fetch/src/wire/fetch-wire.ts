@@ -99,6 +99,7 @@ export function fetchWire(fetchImpl?: FetchLike, options: FetchWireOptions = {})
         method: request.method,
         headers: request.headers,
         redirect: request.redirect ?? fallback,
+        ...(request.body ? { body: request.body as Uint8Array<ArrayBuffer> } : {}),
         ...(request.signal ? { signal: request.signal } : {}),
       })
       const reading: BodyReading = response.body

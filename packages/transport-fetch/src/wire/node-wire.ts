@@ -89,9 +89,10 @@ export function nodeWire(options: NodeWireOptions = {}): Wire {
     async send(request: WireRequest): Promise<ListedWireResponse> {
       let url = new URL(request.url)
       let headers: Record<string, string> = { ...request.headers }
+      let { method, body } = request
       for (let hops = 0; ; hops++) {
         // Every hop picks its proxy afresh: a redirect may leave (or enter) NO_PROXY's hosts.
-        const response = await sendOnce(pool, route, request, url, headers)
+        const response = await sendOnce(pool, route, { ...request, method, body }, url, headers)
         const location = response.header('location')
         if (
           request.redirect === 'manual' ||
@@ -110,6 +111,13 @@ export function nodeWire(options: NodeWireOptions = {}): Wire {
           throw new TypeError(`redirect to an unsupported protocol ${next.protocol}`)
         }
         if (next.origin !== url.origin) headers = crossOriginHeaders(headers)
+        // As fetch does: a 303, or a 301/302 of a POST, is followed by a GET without the body.
+        if (method === 'POST' && (response.status === 303 || response.status < 303)) {
+          method = 'GET'
+          body = undefined
+          const { 'content-type': _type, 'content-length': _length, ...rest } = headers
+          headers = rest
+        }
         url = next
       }
     },
@@ -149,6 +157,7 @@ function requestHead(
   url: URL,
   headers: Record<string, string>,
   proxy: ProxyEndpoint | undefined,
+  body: Uint8Array | undefined,
 ): string {
   const toProxy = proxy !== undefined && url.protocol === 'http:'
   const target = toProxy
@@ -161,19 +170,30 @@ function requestHead(
   if (toProxy && proxy.authorization !== undefined) {
     head += `proxy-authorization: ${proxy.authorization}\r\n`
   }
+  if (body !== undefined) head += `content-length: ${body.length}\r\n`
   for (const [name, value] of Object.entries(headers)) {
     if (name === 'proxy-authorization' && !ownProxyAuthorization) continue
+    if (name === 'content-length' && body !== undefined) continue
     if (!TOKEN.test(name)) throw new TypeError(`invalid header name ${JSON.stringify(name)}`)
     if (!FIELD_VALUE.test(value)) throw new TypeError(`invalid value for header ${name}`)
     head += `${name}: ${value}\r\n`
   }
-  return `${head}\r\n`
+  return `${head}\r\n${body === undefined ? '' : latin1(body)}`
+}
+
+/** Bytes as a string of one code unit each, which the socket writes back as the same bytes. */
+function latin1(bytes: Uint8Array): string {
+  let text = ''
+  for (let at = 0; at < bytes.length; at += 8192) {
+    text += String.fromCharCode(...bytes.subarray(at, at + 8192))
+  }
+  return text
 }
 
 /**
  * Sends one request on a pooled connection and resolves with its head. A kept-alive connection
  * the server closed while idle fails before any byte of an answer: the request is sent once more
- * on a new connection (GET and HEAD are safe to repeat).
+ * on a new connection (GET and HEAD are safe to repeat; a POST is only sent when it is too).
  */
 async function sendOnce(
   pool: ConnectionPool,
@@ -185,7 +205,7 @@ async function sendOnce(
   const { signal, method } = request
   if (signal?.aborted) throw signal.reason
   const endpoint = endpointOf(url, route)
-  const head = requestHead(method, url, headers, endpoint.proxy)
+  const head = requestHead(method, url, headers, endpoint.proxy, request.body)
   for (let attempt = 0; ; attempt++) {
     const connection = await pool.acquire(endpoint, signal, attempt > 0)
     const exchange: Http1Exchange = new Http1Exchange(connection, method, (outcome) => {

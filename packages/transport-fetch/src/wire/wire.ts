@@ -2,12 +2,18 @@ import type { ByteSource } from '@resumable/core'
 
 /** One HTTP request as a wire sends it: URL final, headers signed, nothing left to decide. */
 export interface WireRequest {
-  /** `GET` or `HEAD`. */
-  readonly method: 'GET' | 'HEAD'
+  /**
+   * `GET` or `HEAD`; `POST` only for a small call that is safe to send twice (an STS role
+   * assumption): like a GET, it is sent once more on a new connection when a kept-alive one
+   * closed before any byte of an answer came.
+   */
+  readonly method: 'GET' | 'HEAD' | 'POST'
   /** Absolute URL, query included. */
   readonly url: string
   /** Request headers, names in lower case. */
   readonly headers: Readonly<Record<string, string>>
+  /** A `POST`'s body, sent whole with its `content-length` (a form or JSON of a few KiB). */
+  readonly body?: Uint8Array | undefined
   /** Aborts the request and its body; the wire then rejects with `signal.reason`. */
   readonly signal?: AbortSignal | undefined
   /**

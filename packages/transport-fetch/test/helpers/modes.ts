@@ -1,6 +1,6 @@
 // Every transport-fetch mode, once, as the contract suites bind them: each against each wire.
 import type { TransportCapabilities, TransportContext, TransportFactory } from '@resumable/testkit'
-import { startMockOss } from '@resumable/testkit/node'
+import { startForwardProxy, startMockOss } from '@resumable/testkit/node'
 import type { Wire } from '@resumable/transport-fetch'
 import {
   createOssTransport,
@@ -9,7 +9,6 @@ import {
   presignOssUrl,
 } from '@resumable/transport-fetch'
 import { nodeWire } from '@resumable/transport-fetch/node'
-import { startForwardProxy } from './forward-proxy.ts'
 
 /** How a mode reaches the mock: the fetch wire on the in-process mock fetch, or a wire on a real socket. */
 export interface WireUnderTest {

@@ -9,8 +9,11 @@ export interface ProxiedRequest {
   readonly line: string
   /** Header fields, names in lower case. */
   readonly headers: Readonly<Record<string, string>>
+  /** The body its `content-length` announced, as latin1 text (empty without one). */
+  readonly body: string
 }
 
+/** A running {@link startForwardProxy}. */
 export interface ForwardProxy {
   /** `http://127.0.0.1:port`, or with `user:pass@` when asked to. */
   readonly url: string
@@ -27,6 +30,7 @@ export interface ForwardProxy {
   close(): Promise<void>
 }
 
+/** Options of {@link startForwardProxy}. */
 export interface ForwardProxyOptions {
   /** Demand `proxy-authorization: Basic base64(user:pass)`; answer 407 otherwise. */
   readonly credentials?: { readonly user: string; readonly pass: string }
@@ -38,7 +42,7 @@ export interface ForwardProxyOptions {
 
 const HEAD_END = '\r\n\r\n'
 
-function parseHead(text: string): ProxiedRequest {
+function parseHead(text: string): Omit<ProxiedRequest, 'body'> {
   const [line = '', ...fields] = text.split('\r\n')
   const headers: Record<string, string> = {}
   for (const field of fields) {
@@ -49,7 +53,19 @@ function parseHead(text: string): ProxiedRequest {
   return { line, headers }
 }
 
-/** Starts the proxy on 127.0.0.1 with an ephemeral port. */
+/**
+ * Starts a tiny HTTP forward proxy on 127.0.0.1 with an ephemeral port, for tests of a client's
+ * proxy support: absolute-form requests (and their bodies) forwarded in origin form, CONNECT
+ * tunnels, optional Basic credentials (407), and a record of everything it saw.
+ *
+ * @example
+ * ```ts
+ * const proxy = await startForwardProxy()
+ * // … a client sends through proxy.url …
+ * assert.match(proxy.requests[0]!.line, /^GET http:\/\/127\.0\.0\.1:\d+\//)
+ * await proxy.close()
+ * ```
+ */
 export async function startForwardProxy(options: ForwardProxyOptions = {}): Promise<ForwardProxy> {
   const requests: ProxiedRequest[] = []
   const connects: string[] = []
@@ -87,8 +103,14 @@ export async function startForwardProxy(options: ForwardProxyOptions = {}): Prom
       for (;;) {
         const end = pending.indexOf(HEAD_END)
         if (end < 0) return
-        const request = parseHead(pending.subarray(0, end).toString('latin1'))
-        pending = pending.subarray(end + HEAD_END.length)
+        const head = parseHead(pending.subarray(0, end).toString('latin1'))
+        const start = end + HEAD_END.length
+        const length = Number(head.headers['content-length'] ?? 0)
+        // A request with a body is handled once all of it has arrived.
+        if (pending.length < start + length) return
+        const body = pending.subarray(start, start + length)
+        pending = pending.subarray(start + length)
+        const request = { ...head, body: body.toString('latin1') }
         requests.push(request)
         if (expected !== undefined && request.headers['proxy-authorization'] !== expected) {
           refuse(client)
@@ -143,7 +165,7 @@ export async function startForwardProxy(options: ForwardProxyOptions = {}): Prom
           upstream = next
           upstreamTarget = url.host
         }
-        upstream.write(forwarded)
+        upstream.write(Buffer.concat([Buffer.from(forwarded, 'latin1'), body]))
       }
     }
     client.on('data', onData)
