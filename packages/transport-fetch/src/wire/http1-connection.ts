@@ -150,6 +150,11 @@ export class Http1Connection implements SlabHome {
   #waitingHead: string | undefined
   /** Requests this connection has carried, counting the current one. */
   uses = 0
+  /**
+   * True for TLS: one socket read hands over one record (at most 16 KiB) at a time, several per
+   * read, each into the slab right after the last.
+   */
+  readonly recordsPerRead: boolean
   readonly #slabs = new SlabStock()
   #slab: Slab
   /** Where in `#slab` the next read goes: bytes before it may be lent. */
@@ -162,6 +167,7 @@ export class Http1Connection implements SlabHome {
   /** Connects to `endpoint`; `onClose` runs once when the connection ends, however it ends. */
   constructor(endpoint: Endpoint, onClose: () => void, tls: TlsSettings = {}) {
     this.#onClose = onClose
+    this.recordsPerRead = endpoint.protocol === 'https:'
     this.#slab = this.#slabs.take(this)
     const proxy = endpoint.proxy
     if (proxy !== undefined && endpoint.protocol === 'https:') {

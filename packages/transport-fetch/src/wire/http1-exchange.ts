@@ -39,6 +39,9 @@ export class Http1Exchange implements ConnectionReader {
   #failure: { readonly error: unknown } | undefined
   #paused = false
   #settled = false
+  /** Pieces wait for the end of the socket read, to go out as one (see the constructor). */
+  readonly #coalesce: boolean
+  #deliverySet = false
   /** True once any byte of a response arrived: a failure before that may be retried elsewhere. */
   answered = false
   /** The final response's head, once it arrived. */
@@ -51,6 +54,10 @@ export class Http1Exchange implements ConnectionReader {
   ) {
     this.#connection = connection
     this.#onOutcome = onOutcome
+    // Over TLS a read is a run of records of at most 16 KiB, each handed over on its own. Each
+    // piece handed out costs the reader a round of promises, so on TLS the records of one read
+    // that land side by side in a slab go out as one piece, once the read is over.
+    this.#coalesce = connection.recordsPerRead
     this.#parser = new Http1ResponseParser(method, {
       head: (status, headers) => {
         const waiter = this.#head
@@ -60,13 +67,32 @@ export class Http1Exchange implements ConnectionReader {
       },
       body: (view) => {
         const slab = this.#slab as Slab
+        const last = this.#queue.length > 0 ? this.#queue[this.#queue.length - 1] : undefined
+        if (this.#coalesce && last?.slab === slab && adjoins(last.view, view)) {
+          const { buffer, byteOffset, length } = last.view
+          this.#queue[this.#queue.length - 1] = {
+            view: new Uint8Array(buffer, byteOffset, length + view.length),
+            slab,
+          }
+          return
+        }
         slab.lent++
         const piece = { view, slab }
-        if (this.#pending) this.#handOut(piece)
-        else this.#queue.push(piece)
+        if (!this.#pending) this.#queue.push(piece)
+        else if (!this.#coalesce) this.#handOut(piece)
+        else {
+          this.#queue.push(piece)
+          this.#deliverAfterRead()
+        }
       },
       end: (reusable) => {
         this.#ended = true
+        // Over TLS the records of one read keep coming after the socket was paused, the last
+        // one included: a connection kept for the next request must be reading again.
+        if (this.#paused) {
+          this.#paused = false
+          this.#connection.resume()
+        }
         // The connection is free now: pieces still queued live in slabs it will not read into.
         this.#conclude(reusable ? 'reusable' : 'closed')
         this.#deliver()
@@ -182,6 +208,16 @@ export class Http1Exchange implements ConnectionReader {
     pending?.resolve({ done: false, value: piece.view })
   }
 
+  /** Delivers once the socket's read is over: after I/O, before the loop waits again. */
+  #deliverAfterRead(): void {
+    if (this.#deliverySet) return
+    this.#deliverySet = true
+    setImmediate(() => {
+      this.#deliverySet = false
+      this.#deliver()
+    })
+  }
+
   #deliver(): void {
     if (!this.#pending) return
     const piece = this.#queue.shift()
@@ -219,4 +255,9 @@ function isWithin(part: Uint8Array, whole: Uint8Array): boolean {
     part.byteOffset >= whole.byteOffset &&
     part.byteOffset + part.length <= whole.byteOffset + whole.length
   )
+}
+
+/** True when `next` starts where `last` ends, in the same memory. */
+function adjoins(last: Uint8Array, next: Uint8Array): boolean {
+  return last.buffer === next.buffer && last.byteOffset + last.length === next.byteOffset
 }
