@@ -1,4 +1,4 @@
-import { chunkReader } from '@resumable/core/http'
+import { readWholeBody } from '@resumable/core/http'
 import type { Wire, WireResponse } from '@resumable/transport-fetch'
 
 /** What the AWS SDK's request handlers are given (a smithy `HttpRequest`), as far as read here. */
@@ -57,7 +57,13 @@ export function wireRequestHandler(wire: Wire): SdkRequestHandler {
         redirect: 'manual',
         signal,
       })
-      const body = await readAnswer(response)
+      let body: Uint8Array
+      try {
+        body = await readWholeBody(response.body, ANSWER_LIMIT)
+      } catch (error) {
+        await response.discard()
+        throw error
+      }
       return { response: { statusCode: response.status, headers: headersOf(response), body } }
     },
     updateHttpClientConfig() {},
@@ -101,28 +107,4 @@ function headersOf(response: WireResponse): Record<string, string> {
     if (value !== undefined) headers[name] = value
   }
   return headers
-}
-
-/** The whole body, copied out of the wire's lent chunks. */
-async function readAnswer(response: WireResponse): Promise<Uint8Array> {
-  const reader = chunkReader(response.body)
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const chunk = await reader.next()
-    if (chunk === undefined) break
-    size += chunk.length
-    if (size > ANSWER_LIMIT) {
-      await reader.cancel()
-      throw new Error(`an answer of more than ${ANSWER_LIMIT} bytes`)
-    }
-    chunks.push(chunk.slice())
-  }
-  const body = new Uint8Array(size)
-  let at = 0
-  for (const chunk of chunks) {
-    body.set(chunk, at)
-    at += chunk.length
-  }
-  return body
 }

@@ -7,6 +7,7 @@ import {
   guardBody,
   headFromHeaders,
   readBodyText,
+  readWholeBody,
   redactError,
   redactText,
   requireContentLength,
@@ -112,6 +113,37 @@ describe('http: guardBody', () => {
   it('reads a small error body as text', async () => {
     const text = new TextEncoder().encode('<Error><Code>X</Code></Error>')
     assert.equal(await readBodyText(chunks(text)), '<Error><Code>X</Code></Error>')
+  })
+})
+
+describe('http: readWholeBody', () => {
+  it('copies every chunk, so a wire that reuses its memory cannot change what was read', async () => {
+    const lent = new Uint8Array(4)
+    async function* reused(): AsyncGenerator<Uint8Array> {
+      for (const value of [1, 2, 3]) {
+        lent.fill(value)
+        yield lent
+      }
+    }
+    assert.deepEqual([...(await readWholeBody(reused(), 64))], [1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3])
+  })
+
+  it('a body past the limit is cancelled and rejects with a RangeError', async () => {
+    let cancelled = false
+    async function* endless(): AsyncGenerator<Uint8Array> {
+      try {
+        for (;;) yield new Uint8Array(1000)
+      } finally {
+        cancelled = true
+      }
+    }
+    await assert.rejects(readWholeBody(endless(), 2500), RangeError)
+    assert.equal(cancelled, true)
+  })
+
+  it('a body that breaks off rejects with its error', async () => {
+    const dropped = new Error('socket hang up')
+    await assert.rejects(readWholeBody(chunks(new Uint8Array(3), dropped), 64), dropped)
   })
 })
 

@@ -1,5 +1,5 @@
-import { type ByteSource, OptionsError, TransportError } from '@resumable/core'
-import { chunkReader } from '@resumable/core/http'
+import { OptionsError, TransportError } from '@resumable/core'
+import { readWholeBody } from '@resumable/core/http'
 import { encodeQuery, encodeRfc3986 } from './encode.ts'
 import {
   alibabaStsCredentials,
@@ -161,6 +161,9 @@ export function sessionForm(session: StsSession): Record<string, string> {
   }
 }
 
+/** STS answers a few KiB of JSON; one that runs past this is not STS's. */
+const ANSWER_LIMIT = 256 * 1024
+
 /**
  * POSTs one STS call (`query` in the URL, `form` as the body) and returns the `Credentials` it
  * answers. `what` completes "STS at … refused to …"; `secrets` are cut out of STS's own message.
@@ -196,7 +199,7 @@ export async function postSts(
   }
   let body: string
   try {
-    body = await readAnswer(response.body)
+    body = new TextDecoder().decode(await readWholeBody(response.body, ANSWER_LIMIT))
   } catch (error) {
     await response.discard()
     throw stsFailure(
@@ -265,26 +268,4 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 function optional<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: string }
-}
-
-/** STS answers a few KiB of JSON; one that runs past this is not STS's. */
-const ANSWER_LIMIT = 256 * 1024
-
-/** The whole answer as text; a body that breaks off (or runs past the limit) throws. */
-async function readAnswer(body: ByteSource): Promise<string> {
-  const reader = chunkReader(body)
-  const decoder = new TextDecoder()
-  let text = ''
-  let size = 0
-  for (;;) {
-    // Decoding copies: a wire that lends its chunks may reuse them after the next read.
-    const chunk = await reader.next()
-    if (chunk === undefined) return text + decoder.decode()
-    size += chunk.length
-    if (size > ANSWER_LIMIT) {
-      await reader.cancel()
-      throw new Error(`an answer of more than ${ANSWER_LIMIT} bytes`)
-    }
-    text += decoder.decode(chunk, { stream: true })
-  }
 }

@@ -231,6 +231,14 @@ describe('a POST on the Node wire', () => {
     assert.deepEqual(new Uint8Array(received[0]?.body ?? []), everyByte)
   })
 
+  it('refuses a body on a GET, as fetch does, before anything is sent', async () => {
+    await assert.rejects(
+      nodeWire().send({ method: 'GET', url: `${echo.origin}/`, headers: {}, body: everyByte }),
+      TypeError,
+    )
+    assert.equal(received.length, 0)
+  })
+
   for (const [status, method, bodyBytes] of [
     [303, 'GET', 0],
     [302, 'GET', 0],

@@ -1,4 +1,5 @@
 import { chunkReader } from '../byte-source.ts'
+import { concatBytes } from '../bytes.ts'
 import type { ByteSource } from '../ports.ts'
 
 /** Error documents are a few hundred bytes; a larger body is not one, and is not read further. */
@@ -28,5 +29,34 @@ export async function readBodyText(
     return text
   } finally {
     await reader.cancel()
+  }
+}
+
+/**
+ * The whole of `body` as one array, its chunks copied (a wire may lend them): for a short answer
+ * read outside the engine, such as an STS call's. A body that breaks off rejects with the wire's
+ * error; one that runs past `limit` bytes is cancelled and rejects with a RangeError.
+ *
+ * @example
+ * ```ts
+ * const text = new TextDecoder().decode(await readWholeBody(response.body, 256 * 1024))
+ * ```
+ */
+export async function readWholeBody(
+  body: ByteSource,
+  limit: number,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const reader = chunkReader(body)
+  const pieces: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const chunk = await reader.next()
+    if (chunk === undefined) return concatBytes(pieces)
+    size += chunk.length
+    if (size > limit) {
+      await reader.cancel()
+      throw new RangeError(`an answer of more than ${limit} bytes`)
+    }
+    pieces.push(chunk.slice())
   }
 }

@@ -7,8 +7,6 @@
  * @module @resumable/core/http
  */
 
-// Bodies read outside the engine (an STS answer) in either shape a wire hands out.
-export { type ChunkReader, chunkReader } from '../byte-source.ts'
 // Listings and other requests outside the engine take the engine's stall deadline.
 export { StallWatch } from '../stall-guard.ts'
 export {
@@ -18,7 +16,7 @@ export {
   isArchivalClass,
   type RestoreCheck,
 } from './archive.ts'
-export { readBodyText } from './body-text.ts'
+export { readBodyText, readWholeBody } from './body-text.ts'
 export {
   type CheckedRange,
   type CheckedStream,

@@ -90,6 +90,7 @@ export function nodeWire(options: NodeWireOptions = {}): Wire {
       let url = new URL(request.url)
       let headers: Record<string, string> = { ...request.headers }
       let { method, body } = request
+      if (body !== undefined && method !== 'POST') throw new TypeError(`a ${method} has no body`)
       for (let hops = 0; ; hops++) {
         // Every hop picks its proxy afresh: a redirect may leave (or enter) NO_PROXY's hosts.
         const response = await sendOnce(pool, route, { ...request, method, body }, url, headers)
@@ -112,7 +113,7 @@ export function nodeWire(options: NodeWireOptions = {}): Wire {
         }
         if (next.origin !== url.origin) headers = crossOriginHeaders(headers)
         // As fetch does: a 303, or a 301/302 of a POST, is followed by a GET without the body.
-        if (method === 'POST' && (response.status === 303 || response.status < 303)) {
+        if (method === 'POST' && [301, 302, 303].includes(response.status)) {
           method = 'GET'
           body = undefined
           const { 'content-type': _type, 'content-length': _length, ...rest } = headers
