@@ -106,6 +106,31 @@ describe('downloadMany: listed objects that fit in one request', () => {
   })
 })
 
+describe('downloadMany: objects listed without a size (the lines of a manifest)', () => {
+  const sizeless = (bucket: FakeBucket) =>
+    bucket.listing().map(({ key, etag, lastModified }) => ({ key, etag, lastModified }))
+
+  it('a small one comes in one request: its whole answer is the stat and the bytes', async () => {
+    const bucket = bucketOf(12)
+    const { dest, summary } = await run(bucket, sizeless(bucket))
+    assert.equal(summary.ok, true)
+    assert.equal(summary.downloaded, 12)
+    for (const [key, o] of bucket.objects) {
+      assert.equal(bucket.count(key), 1, `${key}: one request, no stat before it`)
+      assert.deepEqual(dest.file(key.slice('data/'.length)), o.bytes)
+    }
+  })
+
+  it("a larger one takes its whole answer's headers as the stat, then ranged parts", async () => {
+    const bucket = bucketOf(1)
+    bucket.put('data/big.bin', 1024 * KiB)
+    const { dest, summary } = await run(bucket, sizeless(bucket))
+    assert.equal(summary.ok, true)
+    assert.equal(bucket.count('data/big.bin'), 1 + 4, 'the whole read, then four 256 KiB parts')
+    assert.deepEqual(dest.file('big.bin'), bucket.objects.get('data/big.bin')?.bytes)
+  })
+})
+
 describe('downloadMany: where one-request objects keep their temporary data', () => {
   it('asks the store for a run-private target (singleRequest) only for objects that fit in one request', async () => {
     const bucket = new FakeBucket()

@@ -241,8 +241,12 @@ export async function runBatch(
     // is its only state (a rerun fetches it again), so it needs no checkpoint, and its stat and
     // GET are one request when the transport can read a whole object with its headers.
     const single = fitsOneRequest(object, resolved)
+    // An object of unknown size (a manifest's line) is asked for whole as well: a small one then
+    // comes in that one answer instead of a stat and a GET; a larger one's body is dropped and
+    // the answer's headers serve as its stat.
     const oneRequest: OneRequestTransport | undefined =
-      single && typeof io.transport.readWhole === 'function'
+      (single || (object.size === undefined && resolved.engine.range === undefined)) &&
+      typeof io.transport.readWhole === 'function'
         ? oneRequestTransport(io.transport, object, resolved.engine.singleRequestThreshold)
         : undefined
     const handle = createDownload({
