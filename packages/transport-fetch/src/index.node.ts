@@ -176,6 +176,7 @@ export function ramRoleArnCredentials(options: RamRoleArnOptions): CredentialsPr
  *   oidcToken: () => readFile(process.env.ALIBABA_CLOUD_OIDC_TOKEN_FILE!, 'utf8'),
  *   region: 'cn-hangzhou',
  * })
+ * const transport = createOssTransport({ region: 'cn-hangzhou', bucket: 'b', key: 'k', credentials })
  * ```
  */
 export function oidcRoleCredentials(options: OidcRoleOptions): CredentialsProvider {
