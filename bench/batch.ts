@@ -18,8 +18,13 @@
 // included), as a remote store's time to first byte does: small objects then cost a round trip
 // each, and objects per second is bound by requests in flight over that wait.
 // `--rclone-defaults` adds `rclone copy` as a user types it, with its own --transfers 4 --checkers 8.
+// `--modes http` (not in the default modes) serves the same sets as random files from loopback nginx
+// (`sendfile`, autoindex), a server that costs almost no CPU: resumable reads a manifest of the URLs
+// (NDJSON, each file's name given), rclone lists the directory (`--http-url`). The mock then serves
+// nobody, so what is compared is the clients alone.
 import { spawn } from 'node:child_process'
-import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { randomFillSync } from 'node:crypto'
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import process from 'node:process'
@@ -33,6 +38,7 @@ import {
   readGnuTime,
   underGnuTime,
 } from './support/harness.ts'
+import { type Nginx, startNginx } from './support/nginx.ts'
 
 const { values } = parseArgs({
   options: {
@@ -102,21 +108,59 @@ interface Contender {
 const baseEnv = Object.fromEntries(
   Object.entries(process.env).filter(([k]) => !/^(AWS_|OSS_|RCLONE_)/.test(k)),
 )
-const resumable = (mode: 's3' | 'oss', cli = CLI, label = ''): Contender => ({
+type Mode = 's3' | 'oss' | 'http'
+const modes = values.modes.split(',') as Mode[]
+
+/**
+ * For `http`: the sets as random files under one directory nginx serves at `/tree/`, and for each
+ * set a manifest of its URLs (NDJSON, so each file keeps its name at the top of the destination).
+ */
+async function serveTree(): Promise<{ nginx: Nginx; manifests: Map<string, string> }> {
+  const tree = await mkdtemp(join(tmpdir(), 'resumable-bench-tree-'))
+  const manifests = new Map<string, string>()
+  const nginx = await startNginx({}, undefined, { tree })
+  const block = new Uint8Array(bigMiB * MiB)
+  for (const set of sets) {
+    await mkdir(join(tree, set.prefix))
+    const lines: string[] = []
+    for (let i = 0; i < set.objects; i++) {
+      const name = `${String(i).padStart(5, '0')}.bin`
+      const bytes = block.subarray(0, set.bytes / set.objects)
+      randomFillSync(bytes)
+      await writeFile(join(tree, set.prefix, name), bytes)
+      lines.push(JSON.stringify({ source: `${nginx.url}/tree/${set.prefix}${name}`, dest: name }))
+    }
+    const manifest = join(tree, `${set.prefix.slice(0, -1)}.ndjson`)
+    await writeFile(manifest, `${lines.join('\n')}\n`)
+    manifests.set(set.prefix, manifest)
+  }
+  return {
+    nginx: {
+      ...nginx,
+      stop: async () => {
+        await nginx.stop()
+        await rm(tree, { recursive: true, force: true })
+      },
+    },
+    manifests,
+  }
+}
+const http = modes.includes('http') ? await serveTree() : undefined
+
+const resumable = (mode: Mode, cli = CLI, label = ''): Contender => ({
   name: `resumable${label} (${mode})`,
   command: (prefix, dest) => ({
     file: process.execPath,
     args: [
       cli,
       'get',
-      mode === 's3' ? `s3://bench/${prefix}` : `oss://bench/${prefix}`,
-      dest,
-      '--recursive',
+      ...(mode === 'http'
+        ? ['--manifest', http?.manifests.get(prefix) as string, `${dest}/`]
+        : [mode === 's3' ? `s3://bench/${prefix}` : `oss://bench/${prefix}`, dest, '--recursive']),
       '--quiet',
       '--concurrency',
       String(concurrency),
-      '--endpoint',
-      server.url,
+      ...(mode === 'http' ? [] : ['--endpoint', server.url]),
       ...(mode === 'oss' ? ['--region', 'cn-hangzhou'] : []),
     ],
     env: {
@@ -159,13 +203,39 @@ const rcloneDefaults = rcloneWith('rclone copy (s3), its defaults', [])
 
 // The same end state as resumable's (every file on disk when the command returns): rclone never
 // fsyncs, so this row adds one `sync -f` (syncfs) of the destination's file system after it.
-const rcloneThenSync: Contender = {
-  name: 'rclone copy (s3) + sync',
+const thenSync = (plain: Contender): Contender => ({
+  name: `${plain.name} + sync`,
   command: (prefix, dest) => {
-    const { file, args, env } = rclone.command(prefix, dest)
+    const { file, args, env } = plain.command(prefix, dest)
     return { file: 'sh', args: ['-c', '"$@" && sync -f -- "$0"', dest, file, ...args], env }
   },
+})
+const rcloneThenSync = thenSync(rclone)
+// Over plain HTTP rclone lists the directory nginx indexes.
+const rcloneHttp: Contender = {
+  name: 'rclone copy (http)',
+  command: (prefix, dest) => ({
+    file: '/usr/bin/rclone',
+    args: [
+      'copy',
+      '--config',
+      '/dev/null',
+      '--http-url',
+      `${http?.nginx.url}/tree/${prefix}`,
+      ':http:',
+      dest,
+      '--transfers',
+      String(concurrency),
+      '--checkers',
+      String(concurrency),
+    ],
+    env: baseEnv,
+  }),
 }
+const rivalsOf = (mode: Mode) =>
+  mode === 'http'
+    ? { plain: rcloneHttp, synced: thenSync(rcloneHttp) }
+    : { plain: rclone, synced: rcloneThenSync }
 
 /** One run: wall seconds; CPU seconds and peak RSS of the contender (GNU time); the mock's CPU seconds. */
 interface RunSample {
@@ -218,14 +288,15 @@ const median = (xs: number[]): number => {
 
 const rows: string[] = []
 try {
-  for (const mode of values.modes.split(',') as ('s3' | 'oss')[]) {
+  for (const mode of modes) {
     const before = values.before ? [resumable(mode, values.before, ' before')] : []
+    const rivals = rivalsOf(mode)
     const contenders = [
       resumable(mode),
       ...before,
-      rclone,
-      rcloneThenSync,
-      ...(values['rclone-defaults'] ? [rcloneDefaults] : []),
+      rivals.plain,
+      rivals.synced,
+      ...(values['rclone-defaults'] && mode !== 'http' ? [rcloneDefaults] : []),
     ]
     for (const set of sets) {
       const samples = new Map<string, RunSample[]>(contenders.map((c) => [c.name, []]))
@@ -241,8 +312,8 @@ try {
         return values.every((v) => v !== undefined) ? median(values as number[]) : undefined
       }
       const ours = medianOf(contenders[0]?.name as string, (s) => s.seconds) as number
-      const theirs = medianOf(rclone.name, (s) => s.seconds) as number
-      const theirsSynced = medianOf(rcloneThenSync.name, (s) => s.seconds) as number
+      const theirs = medianOf(rivals.plain.name, (s) => s.seconds) as number
+      const theirsSynced = medianOf(rivals.synced.name, (s) => s.seconds) as number
       const perObject = (seconds: number | undefined) =>
         seconds === undefined ? '–' : ((seconds * 1000) / set.objects).toFixed(2)
       for (const contender of contenders) {
@@ -256,11 +327,12 @@ try {
   }
 } finally {
   await server.close()
+  await http?.nginx.stop()
   await rm(dir, { recursive: true, force: true })
 }
 process.stdout.write(
   [
-    `Many objects: ${roundCount} paired round(s), concurrency ${concurrency}, loopback mock${capBytes > 0 ? ` capped at ${capBytes / 1e6} MB/s per connection` : ''}${firstByteMs > 0 ? `, ${firstByteMs} ms before each answer` : ''}, destinations under ${values.dir}, load average ${loadavg()
+    `Many objects: ${roundCount} paired round(s), concurrency ${concurrency}, ${http ? 'http: loopback nginx; s3/oss: ' : ''}loopback mock${capBytes > 0 ? ` capped at ${capBytes / 1e6} MB/s per connection` : ''}${firstByteMs > 0 ? `, ${firstByteMs} ms before each answer` : ''}, destinations under ${values.dir}, load average ${loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')}`,
     ...[hostMemoryNote()].filter((line) => line !== undefined),

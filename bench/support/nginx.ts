@@ -140,7 +140,11 @@ async function freePort(): Promise<number> {
 export async function startNginx(
   files: Readonly<Record<string, number>>,
   capBytesPerSecond?: number,
-  options: { readonly tls?: boolean } = {},
+  options: {
+    readonly tls?: boolean
+    /** A directory served under `/tree/` with autoindex on, for clients that list a directory. */
+    readonly tree?: string
+  } = {},
 ): Promise<Nginx> {
   if (!nginxBinary) throw new Error('nginx is not installed')
   const dir = await mkdtemp(join(tmpdir(), 'resumable-nginx-'))
@@ -155,6 +159,7 @@ export async function startNginx(
     spawnSync('ln', ['-s', path, join(www, 'cap', name)])
     spawnSync('ln', ['-s', path, join(www, 'uneven', name)])
   }
+  if (options.tree !== undefined) spawnSync('ln', ['-s', options.tree, join(www, 'tree')])
   const port = await freePort()
   const tls = options.tls ? await testCertificate(dir) : undefined
   const conf = `
@@ -181,6 +186,7 @@ http {
     root ${www};
     ${capBytesPerSecond ? `location /cap/ { limit_rate ${capBytesPerSecond}; }` : ''}
     ${capBytesPerSecond ? 'location /uneven/ { limit_rate $uneven_rate; }' : ''}
+    ${options.tree !== undefined ? 'location /tree/ { autoindex on; }' : ''}
   }
   ${tls ? `server { listen 127.0.0.1:${tls.port} ssl; ssl_certificate ${tls.cert}; ssl_certificate_key ${tls.key}; root ${www}; }` : ''}
 }
