@@ -127,6 +127,11 @@ describe('downloadMany: objects listed without a size (the lines of a manifest)'
     const { dest, summary } = await run(bucket, sizeless(bucket))
     assert.equal(summary.ok, true)
     assert.equal(bucket.count('data/big.bin'), 1 + 4, 'the whole read, then four 256 KiB parts')
+    assert.deepEqual(
+      bucket.heads.filter((h) => h.endsWith('big.bin')),
+      ['whole data/big.bin'],
+      'no stat: the whole read stood for it',
+    )
     assert.deepEqual(dest.file('big.bin'), bucket.objects.get('data/big.bin')?.bytes)
   })
 })

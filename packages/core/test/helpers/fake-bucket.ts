@@ -44,6 +44,8 @@ export class FakeBucket {
   beforeBody: ((key: string, start: number) => Promise<void>) | undefined
   /** Reads started, in order, as `key@start`. */
   readonly reads: string[] = []
+  /** Stats and whole reads, in order, as `stat key` and `whole key`. */
+  readonly heads: string[] = []
   /** Cut the next `readWhole` bodies after this many bytes (a dropped connection). */
   cutWholeAfter: number | undefined
   #version = 0
@@ -100,6 +102,7 @@ export class FakeBucket {
     const whole = {
       async readWhole(request: WholeReadRequest): Promise<WholeRead> {
         count()
+        bucket.heads.push(`whole ${key}`)
         const object = info()
         if (request.ifMatch !== undefined && request.ifMatch !== object.etag)
           throw new TransportError('precondition-failed', 'If-Match failed', { status: 412 })
@@ -120,6 +123,7 @@ export class FakeBucket {
       id: `fake://bucket/${key}`,
       async stat(): Promise<ObjectInfo> {
         count()
+        bucket.heads.push(`stat ${key}`)
         return info()
       },
       ...(bucket.wholeReads ? whole : {}),

@@ -67,8 +67,8 @@ export class Http1Exchange implements ConnectionReader {
       },
       body: (view) => {
         const slab = this.#slab as Slab
-        const last = this.#queue.length > 0 ? this.#queue[this.#queue.length - 1] : undefined
-        if (this.#coalesce && last?.slab === slab && adjoins(last.view, view)) {
+        const last = this.#coalesce ? this.#queue[this.#queue.length - 1] : undefined
+        if (last?.slab === slab && adjoins(last.view, view)) {
           const { buffer, byteOffset, length } = last.view
           this.#queue[this.#queue.length - 1] = {
             view: new Uint8Array(buffer, byteOffset, length + view.length),
