@@ -1,9 +1,10 @@
 // Campaign — kill -9 a real `resumable get s3://…/ <dir> --recursive` batch at seeded instants,
-// then let it finish: every file byte-identical to its object, no object the previous runs had
+// then let it finish (`--manifest 1`: the same objects as the lines of a manifest, listed without
+// sizes, so each object's way of downloading is chosen from its first answer): every file byte-identical to its object, no object the previous runs had
 // completed (journaled, or at its final name) requested again (from the mock's request log), no
 // partial file at any final name after any kill, and nothing written outside the destination.
 import { existsSync } from 'node:fs'
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { BatchJournalCodec } from '@resumable/core'
@@ -17,10 +18,16 @@ const args = campaignArgs('batch-kill — kill -9 a real batch at random instant
   big: { full: 3, short: 2, help: 'big objects' },
   'big-mib': { full: 64, short: 8, help: 'size of each big object in MiB' },
   concurrency: { full: 16, short: 8, help: 'requests in flight for the batch' },
+  manifest: {
+    full: 0,
+    short: 0,
+    help: '1: read the objects from an NDJSON manifest, not a listing',
+  },
 })
+const fromManifest = args.manifest === 1
 const c = new Campaign(
   'batch-kill',
-  `seed ${args.seed}, ${args.kills} kills, ${args.small} small + ${args.big} × ${args['big-mib']} MiB objects`,
+  `seed ${args.seed}, ${args.kills} kills, ${args.small} small + ${args.big} × ${args['big-mib']} MiB objects${fromManifest ? ', from a manifest' : ''}`,
 )
 const random = prng(args.seed)
 const CREDENTIALS = { accessKeyId: 'batch-kill-ak', secretAccessKey: 'batch-kill-secret' }
@@ -49,8 +56,18 @@ const env = cleanEnv({
   AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
   AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
 })
+// The manifest lives outside the parent, which must hold nothing but the destination.
+const manifestDir = fromManifest ? await mkdtemp(join(tmpdir(), 'reliability-batch-manifest-')) : ''
+const manifest = join(manifestDir, 'objects.ndjson')
+if (fromManifest) {
+  const lines = [...objects.keys()].map((key) =>
+    JSON.stringify({ source: `s3://bucket/${key}`, dest: key.slice('batch/'.length) }),
+  )
+  await writeFile(manifest, `${lines.join('\n')}\n`)
+}
+const source = fromManifest ? ['--manifest', manifest, `${dest}/`] : ['s3://bucket/batch/', dest]
 const common = [
-  '--recursive',
+  ...(fromManifest ? [] : ['--recursive']),
   '--json',
   '--concurrency',
   String(args.concurrency),
@@ -133,16 +150,7 @@ try {
     const delay = early ? Math.floor(random() * 1200) : Math.floor(random() * 150)
     const after = Math.floor(random() * 0.8 * (args.small / Math.max(1, args.kills)))
     const run = spawnCli(
-      [
-        'get',
-        's3://bucket/batch/',
-        dest,
-        ...common,
-        '--endpoint',
-        fast.url,
-        '--limit-rate',
-        String(perObject),
-      ],
+      ['get', ...source, ...common, '--endpoint', fast.url, '--limit-rate', String(perObject)],
       { env },
     )
     let timer: NodeJS.Timeout | undefined
@@ -184,7 +192,7 @@ try {
   }
   const logFrom = oss.served.log.length
   const completed = new Set([...(await journaledDone()), ...published])
-  const final = spawnCli(['get', 's3://bucket/batch/', dest, ...common, '--endpoint', fast.url], {
+  const final = spawnCli(['get', ...source, ...common, '--endpoint', fast.url], {
     env,
   })
   const exit = await final.exited
@@ -218,4 +226,5 @@ try {
 } finally {
   await fast.close()
   await rm(parent, { recursive: true, force: true })
+  if (fromManifest) await rm(manifestDir, { recursive: true, force: true })
 }

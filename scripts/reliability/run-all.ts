@@ -38,6 +38,7 @@ const campaigns: [string, string[], ('deno' | 'bun')?][] = short
       ['overwrite.ts', []],
       ['faults.ts', []],
       ['batch-kill.ts', []],
+      ['batch-kill.ts', ['--manifest', '1']],
       ['hostile-keys.ts', []],
     ]
   : [
@@ -59,6 +60,7 @@ const campaigns: [string, string[], ('deno' | 'bun')?][] = short
       ['overwrite.ts', []],
       ['corrupt-checkpoint.ts', []],
       ['batch-kill.ts', []],
+      ['batch-kill.ts', ['--manifest', '1']],
       ['hostile-keys.ts', []],
     ]
 

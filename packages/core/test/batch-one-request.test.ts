@@ -4,6 +4,7 @@ import {
   type BatchEvent,
   type BatchObjectIO,
   type BatchOptions,
+  type CheckpointStore,
   downloadMany,
   type Target,
 } from '@resumable/core'
@@ -29,19 +30,27 @@ type WrapTarget = (
 async function run(
   bucket: FakeBucket,
   listing = bucket.listing(),
-  settings: { download?: BatchOptions['download']; target?: WrapTarget } = {},
+  settings: {
+    download?: BatchOptions['download']
+    target?: WrapTarget
+    checkpoint?: (key: string, made: CheckpointStore) => CheckpointStore
+  } = {},
 ) {
   const dest = new MemoryDestination(bucket)
   const events: BatchEvent[] = []
-  const wrap = settings.target
+  const { target: wrap, checkpoint: wrapCheckpoint } = settings
   const summary = await downloadMany({
     id: 'fake://bucket/data/ → /dest',
     prefix: 'data/',
     objects: listing,
     open: (location, object) => {
       const io = dest.open(location, object)
-      if (!wrap) return io
-      return { ...io, target: (options) => wrap(object.key, io.target(options), options) }
+      const store = io.checkpoint
+      return {
+        ...io,
+        ...(wrap && { target: (options) => wrap(object.key, io.target(options), options) }),
+        ...(wrapCheckpoint && store && { checkpoint: wrapCheckpoint(object.key, store) }),
+      }
     },
     journal: new MemoryBatchJournalStore(),
     concurrency: 4,
@@ -158,6 +167,54 @@ describe('downloadMany: where one-request objects keep their temporary data', ()
       'data/big.bin': false,
     })
     assert.deepEqual(dest.file('big.bin'), bucket.objects.get('data/big.bin')?.bytes)
+  })
+
+  it('an object listed without a size opens a run-private target and never touches a part checkpoint once its answer shows it fits; a larger one opens the regular target and its checkpoint', async () => {
+    const bucket = new FakeBucket()
+    bucket.wholeReads = true
+    bucket.put('data/small-a.bin', 4 * KiB)
+    bucket.put('data/small-b.bin', 8 * KiB)
+    bucket.put('data/big.bin', 600 * KiB)
+    const opened = new Map<string, boolean | undefined>()
+    const checkpointCalls = new Map<string, string[]>()
+    const sizeless = bucket.listing().map(({ size: _, ...unsized }) => unsized)
+    const { dest, summary } = await run(bucket, sizeless, {
+      download: { singleRequestThreshold: 256 * KiB },
+      target: (key, made, options) => ({
+        ...made,
+        id: made.id,
+        open(o) {
+          opened.set(key, options.singleRequest)
+          return made.open(o)
+        },
+        write: (offset, data) => made.write(offset, data),
+        read: (offset, length) => made.read(offset, length),
+        sync: () => made.sync(),
+        commit: () => made.commit(),
+        abort: (o) => made.abort(o),
+      }),
+      checkpoint: (key, store) => {
+        const calls: string[] = []
+        checkpointCalls.set(key, calls)
+        return {
+          load: (k) => (calls.push('load'), store.load(k)),
+          save: (k, data) => (calls.push('save'), store.save(k, data)),
+          remove: (k) => (calls.push('remove'), store.remove(k)),
+        }
+      },
+    })
+    assert.equal(summary.ok, true)
+    assert.deepEqual(Object.fromEntries(opened), {
+      'data/small-a.bin': true,
+      'data/small-b.bin': true,
+      'data/big.bin': false,
+    })
+    assert.deepEqual(checkpointCalls.get('data/small-a.bin'), [])
+    assert.deepEqual(checkpointCalls.get('data/small-b.bin'), [])
+    const big = checkpointCalls.get('data/big.bin') ?? []
+    assert.deepEqual([big[0], big.at(-1)], ['load', 'remove'], big.join(' '))
+    for (const [key, o] of bucket.objects)
+      assert.deepEqual(dest.file(key.slice('data/'.length)), o.bytes, key)
   })
 })
 

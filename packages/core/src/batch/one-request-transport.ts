@@ -15,6 +15,8 @@ import type { ListedObject } from './lister.ts'
 export interface OneRequestTransport extends Transport {
   /** Cancels a held body the engine never asked for (it failed or stopped before reading). */
   dispose(): Promise<void>
+  /** What the last successful `stat` said of the object; undefined before one succeeds. */
+  readonly answered: ObjectInfo | undefined
 }
 
 /**
@@ -36,33 +38,41 @@ export function oneRequestTransport(
   maxBytes: number,
 ): OneRequestTransport {
   let first = true
+  let answered: ObjectInfo | undefined
   let held: (WholeRead & { readonly body: ByteSource }) | undefined
   const drop = async (): Promise<void> => {
     const body = held?.body
     held = undefined
     if (body) await chunkReader(body).cancel()
   }
+  const stat = async (options?: CallOptions): Promise<ObjectInfo> => {
+    if (!first || transport.readWhole === undefined) return transport.stat(options)
+    first = false
+    let whole: WholeRead
+    try {
+      whole = await transport.readWhole({
+        ...(options?.signal ? { signal: options.signal } : {}),
+        ...(listed.etag === undefined ? {} : { ifMatch: listed.etag }),
+      })
+    } catch (error) {
+      if (isTransportError(error) && error.kind === 'precondition-failed')
+        return transport.stat(options)
+      throw error
+    }
+    const { object, body } = whole
+    if (body === undefined) return object
+    held = { ...whole, body }
+    if (object.sizeKnown === false || object.size > maxBytes || object.size === 0) await drop()
+    return object
+  }
   return {
     id: transport.id,
+    get answered() {
+      return answered
+    },
     async stat(options?: CallOptions): Promise<ObjectInfo> {
-      if (!first || transport.readWhole === undefined) return transport.stat(options)
-      first = false
-      let whole: WholeRead
-      try {
-        whole = await transport.readWhole({
-          ...(options?.signal ? { signal: options.signal } : {}),
-          ...(listed.etag === undefined ? {} : { ifMatch: listed.etag }),
-        })
-      } catch (error) {
-        if (isTransportError(error) && error.kind === 'precondition-failed')
-          return transport.stat(options)
-        throw error
-      }
-      const { object, body } = whole
-      if (body === undefined) return object
-      held = { ...whole, body }
-      if (object.sizeKnown === false || object.size > maxBytes || object.size === 0) await drop()
-      return object
+      answered = await stat(options)
+      return answered
     },
     async read(request: ReadRequest): Promise<ReadResponse> {
       const whole = held

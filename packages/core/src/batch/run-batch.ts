@@ -8,6 +8,7 @@ import type { BatchEvent, BatchFailure } from './batch-events.ts'
 import { type BatchObjectIO, type ResolvedBatchOptions, slotsFor } from './batch-options.ts'
 import type { BatchSummary } from './batch-result.ts'
 import { BatchTracker } from './batch-tracker.ts'
+import { chosenAtFirstAnswer } from './chosen-at-first-answer.ts'
 import { decideExisting } from './decide-existing.ts'
 import { BatchJournal, sameFinishedObject } from './journal.ts'
 import { iterateSource, type ListedObject } from './lister.ts'
@@ -249,13 +250,19 @@ export async function runBatch(
       typeof io.transport.readWhole === 'function'
         ? oneRequestTransport(io.transport, object, resolved.engine.singleRequestThreshold)
         : undefined
+    // Listed without a size, it gets what its size calls for once the first answer tells it.
+    const { target, checkpoint } =
+      object.size === undefined && oneRequest
+        ? chosenAtFirstAnswer(io, overwrite, oneRequest, resolved.engine.singleRequestThreshold)
+        : {
+            target: io.target({ overwrite, singleRequest: single }),
+            checkpoint: single ? undefined : io.checkpoint,
+          }
     const handle = createDownload({
       ...options.download,
       transport: oneRequest ?? io.transport,
-      target: journaled(io.target({ overwrite, singleRequest: single }), () =>
-        journal.record(record('commit', location, info, verified)),
-      ),
-      ...(single || io.checkpoint === undefined ? {} : { checkpoint: io.checkpoint }),
+      target: journaled(target, () => journal.record(record('commit', location, info, verified))),
+      ...(checkpoint === undefined ? {} : { checkpoint }),
       ...(single || io.checkpointKey === undefined ? {} : { checkpointKey: io.checkpointKey }),
       concurrency,
       slots,
