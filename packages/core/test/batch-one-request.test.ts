@@ -146,12 +146,18 @@ describe('downloadMany: objects listed without a size (the lines of a manifest)'
 })
 
 describe('downloadMany: where one-request objects keep their temporary data', () => {
-  it('asks the store for a run-private target (singleRequest) only for objects that fit in one request', async () => {
+  /** Two objects under the 256 KiB threshold the tests set, one over it. */
+  const twoSmallOneBig = (): FakeBucket => {
     const bucket = new FakeBucket()
     bucket.wholeReads = true
     bucket.put('data/small-a.bin', 4 * KiB)
     bucket.put('data/small-b.bin', 8 * KiB)
     bucket.put('data/big.bin', 600 * KiB)
+    return bucket
+  }
+
+  it('asks the store for a run-private target (singleRequest) only for objects that fit in one request', async () => {
+    const bucket = twoSmallOneBig()
     const asked = new Map<string, boolean | undefined>()
     const { dest, summary } = await run(bucket, undefined, {
       download: { singleRequestThreshold: 256 * KiB },
@@ -170,11 +176,7 @@ describe('downloadMany: where one-request objects keep their temporary data', ()
   })
 
   it('an object listed without a size opens a run-private target and never touches a part checkpoint once its answer shows it fits; a larger one opens the regular target and its checkpoint', async () => {
-    const bucket = new FakeBucket()
-    bucket.wholeReads = true
-    bucket.put('data/small-a.bin', 4 * KiB)
-    bucket.put('data/small-b.bin', 8 * KiB)
-    bucket.put('data/big.bin', 600 * KiB)
+    const bucket = twoSmallOneBig()
     const opened = new Map<string, boolean | undefined>()
     const checkpointCalls = new Map<string, string[]>()
     const sizeless = bucket.listing().map(({ size: _, ...unsized }) => unsized)
