@@ -198,10 +198,14 @@ describe('downloadMany: where one-request objects keep their temporary data', ()
       checkpoint: (key, store) => {
         const calls: string[] = []
         checkpointCalls.set(key, calls)
+        const called = <T>(name: string, result: T): T => {
+          calls.push(name)
+          return result
+        }
         return {
-          load: (k) => (calls.push('load'), store.load(k)),
-          save: (k, data) => (calls.push('save'), store.save(k, data)),
-          remove: (k) => (calls.push('remove'), store.remove(k)),
+          load: (k) => called('load', store.load(k)),
+          save: (k, data) => called('save', store.save(k, data)),
+          remove: (k) => called('remove', store.remove(k)),
         }
       },
     })
