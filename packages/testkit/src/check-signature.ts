@@ -1,4 +1,7 @@
-import { hex, hmac, rfc3986, sha256Hex } from './web-crypto.ts'
+import { hmac, rfc3986, sha256Hex, v4Signature } from './web-crypto.ts'
+
+const AWS4 = { prefix: 'AWS4', terminator: 'aws4_request' }
+const OSS4 = { prefix: 'aliyun_v4', terminator: 'aliyun_v4_request' }
 
 /** Credentials the mock accepts. */
 export interface MockCredentials {
@@ -129,10 +132,8 @@ async function sigV4(
   ].join('\n')
   const scope = `${day}/${region}/${service}/aws4_request`
   const toSign = `AWS4-HMAC-SHA256\n${request.headers.get('x-amz-date') ?? ''}\n${scope}\n${await sha256Hex(canonical)}`
-  let k = await hmac('SHA-256', `AWS4${secret}`, day as string)
-  for (const part of [region as string, service as string, 'aws4_request'])
-    k = await hmac('SHA-256', k, part)
-  return [id, hex(await hmac('SHA-256', k, toSign)) === signature]
+  const keyScope = { day: day as string, region: region as string, service: service as string }
+  return [id, (await v4Signature(AWS4, secret, keyScope, toSign)) === signature]
 }
 
 async function ossV4(
@@ -168,10 +169,8 @@ async function ossV4(
   )
   const scope = `${day}/${region}/oss/aliyun_v4_request`
   const toSign = `OSS4-HMAC-SHA256\n${request.headers.get('x-oss-date') ?? ''}\n${scope}\n${await sha256Hex(canonical)}`
-  let k = await hmac('SHA-256', `aliyun_v4${secret}`, day as string)
-  for (const part of [region as string, 'oss', 'aliyun_v4_request'])
-    k = await hmac('SHA-256', k, part)
-  return [id, hex(await hmac('SHA-256', k, toSign)) === signature]
+  const keyScope = { day: day as string, region: region as string, service: 'oss' }
+  return [id, (await v4Signature(OSS4, secret, keyScope, toSign)) === signature]
 }
 
 async function ossV1(
@@ -248,8 +247,6 @@ async function ossV4Query(
   )
   const scope = `${day}/${region}/oss/aliyun_v4_request`
   const toSign = `OSS4-HMAC-SHA256\n${date}\n${scope}\n${await sha256Hex(canonical)}`
-  let k = await hmac('SHA-256', `aliyun_v4${secret}`, day as string)
-  for (const part of [region as string, 'oss', 'aliyun_v4_request'])
-    k = await hmac('SHA-256', k, part)
-  return [id, hex(await hmac('SHA-256', k, toSign)) === signature]
+  const keyScope = { day: day as string, region: region as string, service: 'oss' }
+  return [id, (await v4Signature(OSS4, secret, keyScope, toSign)) === signature]
 }
