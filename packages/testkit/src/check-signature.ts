@@ -1,4 +1,4 @@
-import { hmac, rfc3986, sha256Hex, v4Signature } from './web-crypto.ts'
+import { hmac, rfc3986, sha256Hex, v4Signature } from './hashes.ts'
 
 const AWS4 = { prefix: 'AWS4', terminator: 'aws4_request' }
 const OSS4 = { prefix: 'aliyun_v4', terminator: 'aliyun_v4_request' }

@@ -1,12 +1,36 @@
 const encoder = new TextEncoder()
 
-/** HMAC with Web Crypto (every runtime has it), so the testkit's checks stay independent of node:crypto. */
+/** The part of `node:crypto` the checks need. */
+interface NodeHashes {
+  createHash(algorithm: 'sha256'): { update(data: string): { digest(encoding: 'hex'): string } }
+  createHmac(
+    algorithm: 'sha1' | 'sha256',
+    key: Uint8Array,
+  ): { update(data: string): { digest(): Uint8Array } }
+}
+
+/**
+ * `node:crypto` where the runtime offers it without an import (`process.getBuiltinModule`: Node
+ * ≥ 20.16, Deno, Bun), else undefined (browsers, which take Web Crypto). Its hashes run in the
+ * calling thread; on Node each Web Crypto call is a trip through libuv's pool, which made the
+ * mock's signature checks the larger part of its CPU in a batch of small objects. The checks'
+ * canonical forms stay the testkit's own either way: only the hash primitives are the runtime's.
+ */
+const nodeHashes = (
+  globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
+).process?.getBuiltinModule?.('node:crypto') as NodeHashes | undefined
+
+/** HMAC of `data` (UTF-8) under `key`. */
 export async function hmac(
   hash: 'SHA-1' | 'SHA-256',
   key: Uint8Array | string,
   data: string,
 ): Promise<Uint8Array> {
   const raw = typeof key === 'string' ? encoder.encode(key) : key
+  if (nodeHashes) {
+    const algorithm = hash === 'SHA-1' ? 'sha1' : 'sha256'
+    return new Uint8Array(nodeHashes.createHmac(algorithm, raw).update(data).digest())
+  }
   const imported = await crypto.subtle.importKey(
     'raw',
     raw as BufferSource,
@@ -18,10 +42,10 @@ export async function hmac(
 }
 
 /**
- * Signing keys of the V4 schemes, by secret and scope, each imported once for HMAC: deriving one
+ * Signing keys of the V4 schemes, by secret and scope: deriving one
  * takes four HMACs, and every request of a day, region and service uses the same one.
  */
-const v4Keys = new Map<string, Promise<CryptoKey>>()
+const v4Keys = new Map<string, Promise<Uint8Array>>()
 const MAX_V4_KEYS = 256
 
 /**
@@ -49,23 +73,18 @@ export async function v4Signature(
       let k = await hmac('SHA-256', `${scheme.prefix}${secret}`, scope.day)
       for (const part of [scope.region, scope.service, scheme.terminator])
         k = await hmac('SHA-256', k, part)
-      return crypto.subtle.importKey(
-        'raw',
-        k as BufferSource,
-        { name: 'HMAC', hash: 'SHA-256' },
-        false,
-        ['sign'],
-      )
+      return k
     })()
     if (v4Keys.size >= MAX_V4_KEYS) v4Keys.clear()
     v4Keys.set(id, key)
     key.catch(() => v4Keys.delete(id))
   }
-  return hex(new Uint8Array(await crypto.subtle.sign('HMAC', await key, encoder.encode(toSign))))
+  return hex(await hmac('SHA-256', await key, toSign))
 }
 
 /** Hex SHA-256 of a string. */
 export async function sha256Hex(data: string): Promise<string> {
+  if (nodeHashes) return nodeHashes.createHash('sha256').update(data).digest('hex')
   return hex(new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(data))))
 }
 
