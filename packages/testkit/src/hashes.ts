@@ -42,8 +42,8 @@ export async function hmac(
 }
 
 /**
- * Signing keys of the V4 schemes, by secret and scope: deriving one
- * takes four HMACs, and every request of a day, region and service uses the same one.
+ * Signing keys of the V4 schemes, by secret and scope: deriving one takes four HMACs, and every
+ * request of a day, region and service uses the same one.
  */
 const v4Keys = new Map<string, Promise<Uint8Array>>()
 const MAX_V4_KEYS = 256

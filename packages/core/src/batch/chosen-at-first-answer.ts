@@ -29,7 +29,7 @@ export function chosenAtFirstAnswer(
   // Both are built now, so the Target offers only what both have: the engine reads the optional
   // members before the choice is made.
   const regular = io.target({ overwrite, singleRequest: false })
-  const private_ = io.target({ overwrite, singleRequest: true })
+  const runPrivate = io.target({ overwrite, singleRequest: true })
   let single: boolean | undefined
   const isSingle = (): boolean => {
     single ??= fits(transport.answered, maxBytes)
@@ -39,12 +39,12 @@ export function chosenAtFirstAnswer(
   const current = (): Target => chosen ?? regular
   const store = io.checkpoint === false ? undefined : io.checkpoint
   const both = <K extends 'writeChunks' | 'setSize' | 'md5'>(member: K): boolean =>
-    regular[member] !== undefined && private_[member] !== undefined
+    regular[member] !== undefined && runPrivate[member] !== undefined
   const target: Target = {
     id: regular.id,
-    ...(regular.readable === false || private_.readable === false ? { readable: false } : {}),
+    ...(regular.readable === false || runPrivate.readable === false ? { readable: false } : {}),
     open(options) {
-      chosen ??= isSingle() ? private_ : regular
+      chosen ??= isSingle() ? runPrivate : regular
       return chosen.open(options)
     },
     write: (offset, data) => current().write(offset, data),
