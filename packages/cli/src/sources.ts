@@ -66,23 +66,68 @@ export function parseSource(text: string): Source {
 }
 
 /** Creates the Transport for a source, reading credentials from the environment. */
-export async function createTransport(
+export function createTransport(
   source: Source,
   flags: SourceFlags,
   env: Readonly<Record<string, string | undefined>>,
   aliOss: AliOssFactory,
 ): Promise<Transport> {
-  const versionId = flags.versionId
-  const sseCustomerKey = await loadSseCustomerKey(flags.sseCustomerKeyFile, env)
-  if (sseCustomerKey !== undefined && source.scheme !== 's3') {
-    throw new UsageError(`SSE-C (--sse-c-key-file, ${SSE_C_KEY_ENV}) applies to s3:// sources only`)
+  return transportMaker(flags, env, aliOss)(source)
+}
+
+/**
+ * Makes the Transports of one command's sources (a batch's objects). What they all share is read
+ * once, when the first source that needs it comes: the SSE-C key file, the wire, and where each
+ * scheme's store is and how it signs (for oss://, perhaps the aliyun CLI profile's region). Per
+ * object, a batch of 10,000 read those files 10,000 times, and a key file changed during the run
+ * could have given its objects two keys.
+ *
+ * @example
+ * const transportFor = transportMaker(flags, env, aliOss)
+ * const transport = await transportFor({ scheme: 's3', bucket: 'b', key: 'logs/1.gz' })
+ */
+export function transportMaker(
+  flags: SourceFlags,
+  env: Readonly<Record<string, string | undefined>>,
+  aliOss: AliOssFactory,
+): (source: Source) => Promise<Transport> {
+  const sseCustomerKey = once(() => loadSseCustomerKey(flags.sseCustomerKeyFile, env))
+  const wire = once(() => wireOption(flags.wire))
+  const s3 = once(() => s3Access(flags, env))
+  const oss = once(() => ossAccess(flags, env))
+  return async (source) => {
+    const key = await sseCustomerKey()
+    if (key !== undefined && source.scheme !== 's3') {
+      throw new UsageError(
+        `SSE-C (--sse-c-key-file, ${SSE_C_KEY_ENV}) applies to s3:// sources only`,
+      )
+    }
+    return transportOf(source, flags, { sseCustomerKey: key, wire, s3, oss }, aliOss)
   }
+}
+
+/** What every source of a command shares, read once (`transportMaker`). */
+interface SharedInputs {
+  readonly sseCustomerKey: Uint8Array | undefined
+  readonly wire: () => ReturnType<typeof wireOption>
+  readonly s3: () => Promise<S3Access>
+  readonly oss: () => OssAccess
+}
+
+async function transportOf(
+  source: Source,
+  flags: SourceFlags,
+  shared: SharedInputs,
+  aliOss: AliOssFactory,
+): Promise<Transport> {
+  const { versionId } = flags
+  const { sseCustomerKey } = shared
   if (source.scheme !== 'oss' && flags.trafficLimit !== undefined) {
     throw new UsageError('--traffic-limit (x-oss-traffic-limit) applies to oss:// sources only')
   }
   if (flags.wire !== undefined && source.scheme === 'oss' && flags.transport !== 'fetch')
     throw new UsageError('--wire needs --transport fetch for oss:// (ali-oss has its own client)')
-  const wire = await wireOption(flags.wire)
+  const wire = await shared.wire()
   switch (source.scheme) {
     case 'http':
       if (flags.transport === 'ali-oss')
@@ -100,7 +145,7 @@ export async function createTransport(
     case 's3': {
       if (flags.transport === 'ali-oss')
         throw new UsageError('--transport ali-oss needs an oss:// source')
-      const access = await s3Access(flags, env)
+      const access = await shared.s3()
       return createS3Transport({
         bucket: source.bucket,
         key: source.key,
@@ -116,7 +161,7 @@ export async function createTransport(
       })
     }
     case 'oss': {
-      const access = ossAccess(flags, env)
+      const access = shared.oss()
       if (flags.transport === 'fetch' || flags.noSignRequest) {
         return createOssTransport({
           bucket: source.bucket,
@@ -333,6 +378,22 @@ function readCredentials(
     prefix === 'AWS' ? 'aws' : 'oss',
     (name) => env[name]?.trim() || undefined,
   )
+}
+
+/** `make`'s result, made at the first call and returned (or thrown) again at every other. */
+function once<T>(make: () => T): () => T {
+  let made: { value: T } | { error: unknown } | undefined
+  return () => {
+    if (made === undefined) {
+      try {
+        made = { value: make() }
+      } catch (error) {
+        made = { error }
+      }
+    }
+    if ('error' in made) throw made.error
+    return made.value
+  }
 }
 
 function optional<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {

@@ -4,13 +4,13 @@ import { createOssLister, createS3Lister, ProxyVariableError } from '@resumable/
 import { type GetCommand, UsageError } from '../command-line.ts'
 import {
   type AliOssFactory,
-  createTransport,
   ossAccess,
   parseSource,
   redactUrl,
   type Source,
   type SourceFlags,
   s3Access,
+  transportMaker,
 } from '../sources.ts'
 import { wireOption } from '../wire-choice.ts'
 
@@ -80,12 +80,12 @@ export async function listingInput(
     scheme === 'oss'
       ? await ossLister(bucket, prefix, flags, env)
       : await s3Lister(bucket, prefix, flags, env)
+  const transportOf = transportMaker(flags, env, aliOss)
   return {
     source: `${scheme}://${bucket}/${prefix}`,
     prefix,
     objects: lister,
-    transportFor: (object) =>
-      createTransport({ scheme, bucket, key: object.key }, flags, env, aliOss),
+    transportFor: (object) => transportOf({ scheme, bucket, key: object.key }),
     describe: (object) => `${scheme}://${bucket}/${object.key}`,
   }
 }
@@ -223,7 +223,8 @@ export async function manifestInput(
     objects.push(object)
   })
   const flags = { ...cmd, transport: cmd.transport ?? ('fetch' as const), versionId: undefined }
-  await checkEnvironment(entries.values().next().value, flags, env, aliOss)
+  const transportOf = transportMaker(flags, env, aliOss)
+  await checkEnvironment(entries.values().next().value, transportOf)
   const entryFor = (object: ListedObject) => entryOf.get(object) ?? entries.get(object.key)
   return {
     source: `manifest:${identity}`,
@@ -237,7 +238,7 @@ export async function manifestInput(
     transportFor: async (object) => {
       const entry = entryFor(object)
       if (!entry) throw new UsageError(`no manifest entry for ${object.key}`)
-      return createTransport(entry.source, flags, env, aliOss)
+      return transportOf(entry.source)
     },
     describe: (object) => {
       const entry = entryFor(object)
@@ -257,13 +258,11 @@ export async function manifestInput(
  */
 async function checkEnvironment(
   first: ManifestEntry | undefined,
-  flags: Parameters<typeof createTransport>[1],
-  env: Env,
-  aliOss: AliOssFactory,
+  transportOf: (source: Source) => Promise<Transport>,
 ): Promise<void> {
   if (first === undefined) return
   try {
-    await createTransport(first.source, flags, env, aliOss)
+    await transportOf(first.source)
   } catch (error) {
     if (error instanceof ProxyVariableError) throw error
   }

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { aliOssFactory } from '../src/ali-oss-factory.ts'
+import { listingInput } from '../src/batch/batch-sources.ts'
+import { type GetCommand, parseCommandLine } from '../src/command-line.ts'
+
+// What every object of a batch shares is read once for the batch, not once per object.
+
+let dir = ''
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'cli-transport-maker-'))
+})
+after(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+const env = () => ({
+  AWS_ACCESS_KEY_ID: 'ak',
+  AWS_SECRET_ACCESS_KEY: 'sk',
+  AWS_REGION: 'us-east-1',
+})
+
+function command(args: string[]): GetCommand {
+  const parsed = parseCommandLine(['get', ...args])
+  assert.equal(parsed.command, 'get')
+  return parsed as GetCommand
+}
+
+describe('a batch reads what its objects share once', () => {
+  it('the SSE-C key file is read at the first object: a later object still has the key after the file is gone', async () => {
+    const keyFile = join(dir, 'sse.key')
+    await writeFile(keyFile, new Uint8Array(32).fill(7))
+    const cmd = command([
+      's3://bucket/logs/',
+      join(dir, 'out'),
+      '--recursive',
+      '--endpoint',
+      'http://127.0.0.1:9',
+      '--sse-c-key-file',
+      keyFile,
+    ])
+    const input = await listingInput(cmd, env(), aliOssFactory({}))
+    const first = await input.transportFor({ key: 'logs/a.bin' })
+    await rm(keyFile)
+    const second = await input.transportFor({ key: 'logs/b.bin' })
+    assert.notEqual(first, second, 'a transport of its own for each object')
+    assert.match(second.id, /b\.bin/)
+  })
+
+  it('a key file that cannot be read fails each object with the usage error that names the file', async () => {
+    const cmd = command([
+      's3://bucket/logs/',
+      join(dir, 'out'),
+      '--recursive',
+      '--endpoint',
+      'http://127.0.0.1:9',
+      '--sse-c-key-file',
+      join(dir, 'missing.key'),
+    ])
+    const input = await listingInput(cmd, env(), aliOssFactory({}))
+    const failures = await Promise.allSettled([
+      input.transportFor({ key: 'logs/a.bin' }),
+      input.transportFor({ key: 'logs/b.bin' }),
+    ])
+    const reasons = failures.map((f) => (f.status === 'rejected' ? String(f.reason) : 'resolved'))
+    assert.equal(reasons.length, 2)
+    assert.match(
+      reasons[0] as string,
+      /--sse-c-key-file ".*missing\.key" cannot be read \(ENOENT\)/,
+    )
+    assert.equal(reasons[1], reasons[0])
+  })
+})
