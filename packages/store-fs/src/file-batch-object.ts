@@ -30,6 +30,12 @@ export interface FileBatchObjectOptions {
    * @default beside the file, under a lock, like the rest
    */
   readonly staging?: FileBatchStaging
+  /**
+   * The batch's directories proved inside `root` (`resolveInside`'s `provenDirectories`): one map
+   * for all its objects, so each directory is checked once per run, not once per object under it.
+   * @default each object checks every directory on its way
+   */
+  readonly provenDirectories?: Map<string, string>
 }
 
 /**
@@ -52,6 +58,7 @@ export async function fileBatchObject(
   const path = await resolveInside(root, segments, {
     ...(options.key === undefined ? {} : { key: options.key }),
     ...(options.rootIsReal ? { rootIsReal: true } : {}),
+    ...(options.provenDirectories ? { provenDirectories: options.provenDirectories } : {}),
     ...(staging === undefined
       ? {}
       : {

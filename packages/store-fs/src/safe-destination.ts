@@ -121,6 +121,15 @@ export interface ResolveInsideOptions {
    * already (another call made it first) or not at all (the `mkdir` failed).
    */
   readonly onCreating?: (directory: string) => void
+  /**
+   * Directories proved already (each a real directory inside the root), by the path this call
+   * builds for them, to their real path; this call adds the ones it proves. A batch passes one for
+   * all its objects, so an object under `logs/2026/12/` does not check `logs`, `2026` and `12`
+   * again (an `lstat` and a `realpath` each) once another object has. A key cannot plant a
+   * symlink (a batch makes directories and files only), and a local process that swaps one in
+   * during the run could as well between any check and the write that follows it.
+   */
+  readonly provenDirectories?: Map<string, string>
 }
 
 /**
@@ -178,8 +187,14 @@ export async function resolveInside(
   const refusal = localNameRefusal(segments, options)
   if (refusal !== undefined) throw new KeyRefusedError(refusal.reason, key, refusal.message)
   let dir = realRoot
+  const proven = options.provenDirectories
   for (const segment of segments.slice(0, -1)) {
     const next = join(dir, segment)
+    const known = proven?.get(next)
+    if (known !== undefined) {
+      dir = known
+      continue
+    }
     let info = lstatOrUndefined(next)
     if (!info && create) {
       options.onCreating?.(next)
@@ -205,6 +220,7 @@ export async function resolveInside(
     // Resolve now so every later step is checked against the real location.
     dir = await realpath(next)
     if (!inside(dir)) refuseEscape(next)
+    proven?.set(next, dir)
   }
   const file = join(dir, segments[segments.length - 1] as string)
   const last = lstatOrUndefined(file)

@@ -170,6 +170,30 @@ describe('resolveInside', () => {
     await assert.rejects(resolveInside(dest, ['trap']), KeyRefusedError)
   })
 
+  it('with provenDirectories, records each directory it proved (by path, to its real path) and resolves a later key under them to the same place', async () => {
+    const dest = await realpath(await mkdtemp(join(root, 'd-')))
+    await mkdir(join(dest, 'real'))
+    await symlink(join(dest, 'real'), join(dest, 'alias'))
+    const provenDirectories = new Map<string, string>()
+    const first = await resolveInside(dest, ['alias', 'logs', 'a.txt'], { provenDirectories })
+    assert.equal(first, join(dest, 'real', 'logs', 'a.txt'))
+    assert.deepEqual(Object.fromEntries(provenDirectories), {
+      [join(dest, 'alias')]: join(dest, 'real'),
+      [join(dest, 'real', 'logs')]: join(dest, 'real', 'logs'),
+    })
+    const second = await resolveInside(dest, ['alias', 'logs', 'b.txt'], { provenDirectories })
+    assert.equal(second, join(dest, 'real', 'logs', 'b.txt'))
+    assert.equal(provenDirectories.size, 2, 'nothing new to prove')
+    // A directory this map has not proved is still checked: a symlink to outside is refused.
+    const outside = await mkdtemp(join(root, 'outside-'))
+    await symlink(outside, join(dest, 'out'))
+    await assert.rejects(
+      resolveInside(dest, ['out', 'x.txt'], { provenDirectories }),
+      (e: unknown) => e instanceof KeyRefusedError && e.reason === 'escapes-destination',
+    )
+    assert.equal(provenDirectories.has(join(dest, 'out')), false)
+  })
+
   it('refuses names it writes itself, so no key can truncate another’s temporary file or the journal', async () => {
     const dest = await mkdtemp(join(root, 'd-'))
     for (const name of [

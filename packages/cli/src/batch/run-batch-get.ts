@@ -133,6 +133,8 @@ interface Prepared {
 async function runIn(cmd: GetCommand, cli: CliEnvironment, prepared: Prepared): Promise<number> {
   const { root, staging, input, objects, shard, reporter } = prepared
   const flags = cmd.batch as BatchFlags
+  // Each directory under the destination is proved inside it once per run, not once per object.
+  const provenDirectories = new Map<string, string>()
   let batch: ReturnType<typeof createBatch>
   try {
     batch = createBatch({
@@ -161,6 +163,7 @@ async function runIn(cmd: GetCommand, cli: CliEnvironment, prepared: Prepared): 
           key: object.key,
           rootIsReal: true,
           staging,
+          provenDirectories,
         }),
       onEvent: (event) => reporter.event(event),
     })
