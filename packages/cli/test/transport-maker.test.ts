@@ -23,26 +23,27 @@ const env = () => ({
   AWS_REGION: 'us-east-1',
 })
 
-function command(args: string[]): GetCommand {
-  const parsed = parseCommandLine(['get', ...args])
+/** The input of `get s3://bucket/logs/ <dir> --recursive --sse-c-key-file <keyFile>`. */
+function batchWithKeyFile(keyFile: string) {
+  const parsed = parseCommandLine([
+    'get',
+    's3://bucket/logs/',
+    join(dir, 'out'),
+    '--recursive',
+    '--endpoint',
+    'http://127.0.0.1:9',
+    '--sse-c-key-file',
+    keyFile,
+  ])
   assert.equal(parsed.command, 'get')
-  return parsed as GetCommand
+  return listingInput(parsed as GetCommand, env(), aliOssFactory({}))
 }
 
 describe('a batch reads what its objects share once', () => {
   it('the SSE-C key file is read at the first object: a later object still has the key after the file is gone', async () => {
     const keyFile = join(dir, 'sse.key')
     await writeFile(keyFile, new Uint8Array(32).fill(7))
-    const cmd = command([
-      's3://bucket/logs/',
-      join(dir, 'out'),
-      '--recursive',
-      '--endpoint',
-      'http://127.0.0.1:9',
-      '--sse-c-key-file',
-      keyFile,
-    ])
-    const input = await listingInput(cmd, env(), aliOssFactory({}))
+    const input = await batchWithKeyFile(keyFile)
     const first = await input.transportFor({ key: 'logs/a.bin' })
     await rm(keyFile)
     const second = await input.transportFor({ key: 'logs/b.bin' })
@@ -51,16 +52,7 @@ describe('a batch reads what its objects share once', () => {
   })
 
   it('a key file that cannot be read fails each object with the usage error that names the file', async () => {
-    const cmd = command([
-      's3://bucket/logs/',
-      join(dir, 'out'),
-      '--recursive',
-      '--endpoint',
-      'http://127.0.0.1:9',
-      '--sse-c-key-file',
-      join(dir, 'missing.key'),
-    ])
-    const input = await listingInput(cmd, env(), aliOssFactory({}))
+    const input = await batchWithKeyFile(join(dir, 'missing.key'))
     const failures = await Promise.allSettled([
       input.transportFor({ key: 'logs/a.bin' }),
       input.transportFor({ key: 'logs/b.bin' }),
