@@ -488,11 +488,15 @@ export class FileTarget implements Target {
   }
 
   #checkDestination(): void {
-    let info: ReturnType<typeof statOrUndefined>
-    try {
-      info = statOrUndefined(this.id)
-    } catch (error) {
-      throw toTargetError(error, 'inspect', this.id)
+    // lstat first: for a new file (the usual case) one call says nothing is there.
+    const there = this.#lstatDestination()
+    let info: ReturnType<typeof statOrUndefined> = there
+    if (there?.isSymbolicLink()) {
+      try {
+        info = statOrUndefined(this.id)
+      } catch (error) {
+        throw toTargetError(error, 'inspect', this.id)
+      }
     }
     if (info?.isDirectory()) {
       throw new TargetError('is-directory', `${this.id} is a directory; give a file path`, {
@@ -500,7 +504,7 @@ export class FileTarget implements Target {
       })
     }
     // A dangling symlink is not followed to nothing: it is there, and publishing would replace it.
-    if ((info ?? this.#lstatDestination()) && !this.#overwrite) {
+    if (there && !this.#overwrite) {
       throw new TargetError('exists', `${this.id} already exists; not overwritten`, {
         path: this.id,
         remedies: ['overwrite'],

@@ -183,6 +183,16 @@ describe('FileTarget', () => {
     )
   })
 
+  it('says the destination is a directory when it is a symlink to one, even with overwrite', async () => {
+    await mkdir(join(root, 'real-dir'))
+    await symlink(join(root, 'real-dir'), join(root, 'dir-link'))
+    for (const overwrite of [false, true])
+      await assert.rejects(
+        new FileTarget(join(root, 'dir-link'), { overwrite }).open({ size: 1, resume: false }),
+        isKind('is-directory'),
+      )
+  })
+
   it('says a directory at the temp path is a directory in the way, fresh or on resume, and leaves what it holds', async () => {
     for (const resume of [false, true]) {
       const dest = join(root, `temp-dir-${resume}.bin`)
