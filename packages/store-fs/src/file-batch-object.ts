@@ -12,7 +12,7 @@ import { FileCheckpointStore } from './file-checkpoint-store.ts'
 import { FileTarget } from './file-target.ts'
 import { toTargetError } from './fs-errors.ts'
 import { statOrUndefined } from './probe.ts'
-import { resolveInside } from './safe-destination.ts'
+import { resolveAndProbe } from './safe-destination.ts'
 
 /** Options for `fileBatchObject`. */
 export interface FileBatchObjectOptions {
@@ -55,7 +55,7 @@ export async function fileBatchObject(
   options: FileBatchObjectOptions & { readonly key?: string } = {},
 ): Promise<BatchObjectIO> {
   const { staging } = options
-  const path = await resolveInside(root, segments, {
+  const { path, found } = await resolveAndProbe(root, segments, {
     ...(options.key === undefined ? {} : { key: options.key }),
     ...(options.rootIsReal ? { rootIsReal: true } : {}),
     ...(options.provenDirectories ? { provenDirectories: options.provenDirectories } : {}),
@@ -66,6 +66,7 @@ export async function fileBatchObject(
           onCreated: (dir: string) => staging.directoryCreated(dir),
         }),
   })
+  let nothingThere = found === undefined
   return {
     transport,
     target: ({ overwrite, singleRequest }) =>
@@ -77,7 +78,12 @@ export async function fileBatchObject(
           : {}),
       }),
     checkpoint: options.checkpoints ?? new FileCheckpointStore(),
-    existing: () => existingFile(path),
+    existing: () => {
+      // The batch asks right after this: nothing was at the path a moment ago, so no stat yet.
+      if (!nothingThere) return existingFile(path)
+      nothingThere = false
+      return Promise.resolve(undefined)
+    },
     existingChecksum: (algorithm) => fileChecksum(path, algorithm),
     existingPartChecksums: (algorithm, partSize) => fileChecksums(path, algorithm, partSize),
   }

@@ -150,6 +150,18 @@ export async function resolveInside(
   segments: readonly string[],
   options: ResolveInsideOptions = {},
 ): Promise<string> {
+  return (await resolveAndProbe(root, segments, options)).path
+}
+
+/**
+ * `resolveInside`, and what its last check found at the final name (`lstat`: undefined when
+ * nothing was there), so a caller about to look there can take that answer instead of asking again.
+ */
+export async function resolveAndProbe(
+  root: string,
+  segments: readonly string[],
+  options: ResolveInsideOptions = {},
+): Promise<{ readonly path: string; readonly found: ReturnType<typeof probe> }> {
   const key = options.key ?? segments.join('/')
   const create = options.create ?? true
   let realRoot: string
@@ -228,7 +240,7 @@ export async function resolveInside(
     const real = await realpath(file).catch(() => refuseEscape(file))
     if (!inside(real)) refuseEscape(file)
   }
-  return file
+  return { path: file, found: last }
 }
 
 function lstatOrUndefined(path: string): ReturnType<typeof probe> {

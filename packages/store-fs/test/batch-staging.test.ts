@@ -77,6 +77,20 @@ describe('FileTarget with a private temporary path', () => {
     await staging.close()
   })
 
+  it("a batch object's first existence check answers from its path's resolution; a file that appears after it is still refused by the target, untouched", async () => {
+    const dir = await freshDir('after-resolve')
+    const staging = await FileBatchStaging.open(dir)
+    const unused = {} as Transport
+    const io = await fileBatchObject(dir, ['c.bin'], unused, { staging })
+    await writeFile(join(dir, 'c.bin'), 'theirs')
+    assert.equal(await io.existing(), undefined, 'nothing was there when the path was resolved')
+    const target = io.target({ overwrite: false, singleRequest: true })
+    await assert.rejects(target.open({ size: 1, resume: false }), isKind('exists'))
+    assert.equal(await readFile(join(dir, 'c.bin'), 'utf8'), 'theirs')
+    assert.equal((await io.existing())?.size, 6, 'a later check looks again')
+    await staging.close()
+  })
+
   it('replaces an existing destination with overwrite', async () => {
     const dir = await freshDir('overwrite')
     const staging = await FileBatchStaging.open(dir)
