@@ -34,6 +34,9 @@ export interface BatchObjectIO {
    * replaced. `singleRequest` is true when the object is fetched in one request with no part
    * checkpoint: its temporary data is then worthless once the run ends, so the store may keep it
    * somewhere private to this run (store-fs: the batch's staging directory, with no lock file).
+   * It may be called more than once for one object: an object listed without a size has both
+   * kinds built and opens the one its first answer calls for. Building a Target must therefore
+   * not touch storage; its `open` does.
    */
   target(options: { readonly overwrite: boolean; readonly singleRequest?: boolean }): Target
   /** Where this object's part checkpoint lives; omit or `false` for none. */
