@@ -28,6 +28,7 @@ import {
   storeErrorFields,
   storeFailure,
 } from '@resumable/core/http'
+import { type HeaderFields, RequestHeaders } from './request-headers.ts'
 import type { FetchLike } from './types.ts'
 import { fetchWire } from './wire/fetch-wire.ts'
 import type { Wire, WireResponse } from './wire/wire.ts'
@@ -91,7 +92,7 @@ export class FetchTransport implements Transport {
     const { signal } = options
     const method = this.#plan.statMethod
     if (method === 'range-get') return this.#probe(signal)
-    const headers = new Headers()
+    const headers = new RequestHeaders()
     if (this.#plan.flavor === 's3') headers.set('x-amz-checksum-mode', 'ENABLED')
     const describe = `HEAD ${this.id}`
     const sent = await this.#send('HEAD', headers, this.#versionQuery(undefined), signal, describe)
@@ -149,7 +150,7 @@ export class FetchTransport implements Transport {
     signal: AbortSignal | undefined,
   ): Promise<{ length: number; count: number } | undefined> {
     const describe = `HEAD ${this.id} part ${number}`
-    const headers = new Headers({ 'x-amz-checksum-mode': 'ENABLED' })
+    const headers = new RequestHeaders({ 'x-amz-checksum-mode': 'ENABLED' })
     if (info.etag !== undefined) headers.set('if-match', info.etag)
     const query: [string, string][] = [['partNumber', String(number)]]
     if (info.versionId !== undefined) query.unshift(['versionId', info.versionId])
@@ -217,7 +218,7 @@ export class FetchTransport implements Transport {
   async readWhole(request: WholeReadRequest = {}): Promise<WholeRead> {
     const { signal, ifMatch } = request
     const describe = `GET ${this.id}`
-    const headers = new Headers()
+    const headers = new RequestHeaders()
     if (this.#plan.flavor === 's3') headers.set('x-amz-checksum-mode', 'ENABLED')
     // A weak ETag never matches If-Match (strong comparison): it would fail every read.
     if (ifMatch !== undefined && !ifMatch.startsWith('W/')) headers.set('if-match', ifMatch)
@@ -304,8 +305,8 @@ export class FetchTransport implements Transport {
     return { body, chunksLent: true, ...(response.keep && { keep: response.keep }) }
   }
 
-  #readHeaders(range: string | undefined, object: ObjectInfo): Headers {
-    const headers = new Headers(range === undefined ? {} : { range })
+  #readHeaders(range: string | undefined, object: ObjectInfo): HeaderFields {
+    const headers = new RequestHeaders(range === undefined ? {} : { range })
     // A weak ETag never matches If-Match (strong comparison): it would fail every read.
     if (object.etag !== undefined && !object.etag.startsWith('W/'))
       headers.set('if-match', object.etag)
@@ -334,7 +335,7 @@ export class FetchTransport implements Transport {
   /** stat by `GET Range: bytes=0-0`: presigned URLs are valid for GET only. */
   async #probe(signal: AbortSignal | undefined): Promise<ObjectInfo> {
     const describe = `GET ${this.id} bytes 0-0`
-    const headers = new Headers({ range: 'bytes=0-0' })
+    const headers = new RequestHeaders({ range: 'bytes=0-0' })
     const sent = await this.#send('GET', headers, this.#versionQuery(undefined), signal, describe)
     const { response } = sent
     const { status } = response
@@ -397,7 +398,7 @@ export class FetchTransport implements Transport {
 
   async #send(
     method: 'GET' | 'HEAD',
-    headers: Headers,
+    headers: HeaderFields,
     query: readonly (readonly [string, string])[],
     signal: AbortSignal | undefined,
     describe: string,
@@ -422,7 +423,7 @@ export class FetchTransport implements Transport {
       response = await this.#wire.send({
         method,
         url: prepared.url,
-        // Headers iterate with lower-case names, as a wire expects.
+        // The fields iterate with lower-case names, as a wire expects.
         headers: Object.fromEntries(headers),
         signal,
         // Per request, so a caller's wire obeys it too: a signed request never follows a redirect.

@@ -23,6 +23,7 @@ export { createOssTransport, type OssTransportOptions } from './oss-transport.ts
 export { type OssV4Request, ossCanonicalRequest, presignOssV4, signOssV4 } from './oss-v4-signer.ts'
 export { type PresignOssUrlOptions, presignOssUrl } from './presign-oss-url.ts'
 export { type RamRoleArnOptions, ramRoleArnCredentials } from './ram-role-arn.ts'
+export { type HeaderFields, RequestHeaders } from './request-headers.ts'
 export { createS3Transport, type S3TransportOptions } from './s3-transport.ts'
 export { WebCryptoSha256 } from './sha256.ts'
 export type { StsSessionOptions } from './sts-session.ts'

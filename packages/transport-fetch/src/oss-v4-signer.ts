@@ -1,4 +1,5 @@
 import { encodeKeyPath, encodeRfc3986 } from './encode.ts'
+import type { HeaderFields } from './request-headers.ts'
 import type { Credentials } from './types.ts'
 import { type V4KeyScheme, v4DateTime, v4SigningKey } from './v4-signing-key.ts'
 import { hmacSha256, sha256, toHex, utf8 } from './web-crypto.ts'
@@ -14,7 +15,7 @@ export interface OssV4Request {
   /** Query parameters, unencoded, as sent. */
   readonly query: readonly (readonly [string, string])[]
   /** Request headers; the header form adds `x-oss-date`, `x-oss-content-sha256`, the token and `authorization`. */
-  readonly headers: Headers
+  readonly headers: HeaderFields
   /** Keys that sign the request. */
   readonly credentials: Credentials
   /** Region id without the `oss-` prefix (`cn-hangzhou`). */
@@ -37,7 +38,7 @@ function isDefaultSigned(name: string): boolean {
 }
 
 /** Additional headers actually present, lower-case and sorted; defaults are signed anyway so dropped. */
-function presentAdditional(headers: Headers, names: readonly string[] = []): string[] {
+function presentAdditional(headers: HeaderFields, names: readonly string[] = []): string[] {
   const out = new Set<string>()
   for (const n of names) {
     const low = n.toLowerCase()
@@ -65,7 +66,7 @@ export function ossCanonicalRequest(
     .join('&')
   const signed = new Set(additional)
   let canonicalHeaders = ''
-  // Headers iterates lower-case names in sorted order, which is what V4 wants.
+  // The fields iterate with lower-case names in sorted order (as Headers does), which is what V4 wants.
   for (const [name, value] of request.headers) {
     if (isDefaultSigned(name) || signed.has(name)) canonicalHeaders += `${name}:${value.trim()}\n`
   }

@@ -3,6 +3,7 @@ import { credentialSource } from './credentials.ts'
 import { encodeQuery } from './encode.ts'
 import { type OssLocationOptions, resolveOssLocation } from './oss-location.ts'
 import { presignOssV4 } from './oss-v4-signer.ts'
+import { RequestHeaders } from './request-headers.ts'
 import { checkRequestPayer } from './store-headers.ts'
 import type { Credentials, CredentialsProvider } from './types.ts'
 
@@ -55,7 +56,7 @@ export async function presignOssUrl(options: PresignOssUrlOptions): Promise<stri
     bucket: options.bucket,
     key: options.key,
     query,
-    headers: new Headers(),
+    headers: new RequestHeaders(),
     credentials,
     region,
     date: options.date ?? new Date(),

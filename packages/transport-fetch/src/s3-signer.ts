@@ -1,4 +1,5 @@
 import { encodeRfc3986 } from './encode.ts'
+import type { HeaderFields } from './request-headers.ts'
 import type { Credentials } from './types.ts'
 import { type V4KeyScheme, v4DateTime, v4SigningKey } from './v4-signing-key.ts'
 import { hmacSha256, sha256, toHex, utf8 } from './web-crypto.ts'
@@ -12,7 +13,7 @@ export interface S3SignRequest {
   /** Query parameters, unencoded, exactly those in `url`. */
   readonly query: readonly (readonly [string, string])[]
   /** Request headers; the signature headers are added in place. */
-  readonly headers: Headers
+  readonly headers: HeaderFields
   /** Signing time. */
   readonly date: Date
 }
@@ -88,7 +89,7 @@ export function createS3Signer(options: {
     if (credentials.sessionToken) headers.set('x-amz-security-token', credentials.sessionToken)
     if (!headers.has('x-amz-content-sha256'))
       headers.set('x-amz-content-sha256', 'UNSIGNED-PAYLOAD')
-    // Headers iterates lower-case names in sorted order; `host` sorts in among them.
+    // The fields iterate with lower-case names in sorted order (as Headers does); `host` sorts in among them.
     const signed: [string, string][] = [['host', url.host]]
     for (const [name, value] of headers) {
       if (name !== 'host' && isSigned(name)) signed.push([name, value])

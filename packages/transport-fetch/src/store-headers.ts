@@ -1,4 +1,5 @@
 import { base64ToBytes, bytesToBase64, Md5, OptionsError } from '@resumable/core'
+import type { HeaderFields } from './request-headers.ts'
 
 /** Fixed headers a mode adds to every request (before signing), and the values to mask in messages. */
 export interface StoreHeaders {
@@ -14,7 +15,7 @@ export interface StoreHeaders {
 export function applyStoreHeaders(
   fixed: StoreHeaders,
   method: 'GET' | 'HEAD',
-  headers: Headers,
+  headers: HeaderFields,
 ): void {
   for (const [name, value] of fixed.always) headers.set(name, value)
   if (method === 'GET') for (const [name, value] of fixed.readOnly) headers.set(name, value)

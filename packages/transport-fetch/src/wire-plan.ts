@@ -1,3 +1,5 @@
+import type { HeaderFields } from './request-headers.ts'
+
 /** What one prepared request looks like on the wire. */
 export interface PreparedRequest {
   /** The full URL to fetch (may carry a signed query: never shown). */
@@ -29,7 +31,7 @@ export interface WirePlan {
   /** Builds the URL and signs `headers` in place for one request at `date`. */
   prepare(
     method: 'GET' | 'HEAD',
-    headers: Headers,
+    headers: HeaderFields,
     query: readonly (readonly [string, string])[],
     date: Date,
   ): Promise<PreparedRequest>

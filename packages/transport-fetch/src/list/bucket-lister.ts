@@ -15,6 +15,7 @@ import {
   storeErrorFields,
   storeFailure,
 } from '@resumable/core/http'
+import { type HeaderFields, RequestHeaders } from '../request-headers.ts'
 import type { Wire } from '../wire/wire.ts'
 import { parseListPage } from './list-xml.ts'
 
@@ -53,7 +54,7 @@ export interface BucketRequestPlan {
   readonly wire: Wire
   /** Builds the URL and signs `headers` in place. */
   prepare(
-    headers: Headers,
+    headers: HeaderFields,
     query: readonly (readonly [string, string])[],
     date: Date,
   ): Promise<{ readonly url: string; readonly secrets: readonly string[] }>
@@ -156,7 +157,7 @@ export class BucketLister implements Lister {
     query: readonly (readonly [string, string])[],
     describe: string,
   ): Promise<ReturnType<typeof parseListPage>> {
-    const headers = new Headers({ 'accept-encoding': 'identity' })
+    const headers = new RequestHeaders({ 'accept-encoding': 'identity' })
     const now = Date.now() + this.#clockOffsetMs
     let prepared: { readonly url: string; readonly secrets: readonly string[] }
     try {
