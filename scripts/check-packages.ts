@@ -19,6 +19,7 @@ import process from 'node:process'
 import { fileURLToPath } from 'node:url'
 import { publint } from 'publint'
 import { formatMessage } from 'publint/utils'
+import { findImportCycles } from './import-cycles.ts'
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)))
 const BIN = join(ROOT, 'node_modules', '.bin')
@@ -346,9 +347,12 @@ main().then(
 `
 }
 
-/** `resumable get` from the packed bin against the packed testkit's loopback server, on plain node. */
+/**
+ * `resumable get` from the packed bin against the packed testkit's loopback server, on plain node:
+ * one object, then a batch from a manifest and one from a prefix.
+ */
 const CLI_SCRIPT = `import { spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import process from 'node:process'
@@ -366,9 +370,28 @@ try {
   })
   if (code !== 0) throw new Error('resumable get exited ' + code)
   if (statSync(destination).size !== 2 * 1024 * 1024) throw new Error('wrong size')
+  // Both batch forms (a manifest's URL lines land at their paths): their flags live in modules of
+  // their own, which a split build must not lose.
+  for (const key of ['batch/a.bin', 'batch/sub/b.bin'])
+    server.oss.putObject('examplebucket', key, { generated: { size: 300 * 1024, seed: key.length } })
+  const manifest = join(dir, 'objects.txt')
+  writeFileSync(manifest, ['a.bin', 'sub/b.bin'].map((k) => server.url + '/examplebucket/batch/' + k).join('\\n') + '\\n')
+  const batches = [
+    [bin, 'get', '--manifest', manifest, join(dir, 'listed') + '/', '--quiet'],
+    [bin, 'get', 's3://examplebucket/batch/', join(dir, 'prefix') + '/', '--recursive', '--no-sign-request', '--endpoint', server.url, '--quiet'],
+  ]
+  for (const batch of batches) {
+    // Spawned, not run synchronously: the server answering it lives in this process.
+    const status = await new Promise((resolve) => {
+      spawn(process.execPath, batch, { stdio: 'inherit' }).on('close', resolve)
+    })
+    if (status !== 0) throw new Error('resumable ' + batch.slice(1, 3).join(' ') + ' exited ' + status)
+  }
+  for (const file of ['listed/examplebucket/batch/a.bin', 'listed/examplebucket/batch/sub/b.bin', 'prefix/a.bin', 'prefix/sub/b.bin'])
+    if (statSync(join(dir, file)).size !== 300 * 1024) throw new Error('wrong size of ' + file)
   const version = spawnSync(process.execPath, [bin, '--version'], { encoding: 'utf8' })
   if (version.status !== 0) throw new Error('resumable --version exited ' + version.status)
-  console.log('resumable get (2 MiB over loopback) ok; ' + version.stdout.trim())
+  console.log('resumable get (2 MiB over loopback), get --manifest and get --recursive ok; ' + version.stdout.trim())
 } finally {
   await server.close()
   rmSync(dir, { recursive: true, force: true })
@@ -399,6 +422,17 @@ async function main(): Promise<void> {
   await mkdir(project)
   console.log(`check-packages: temp dir ${tmp}`)
   try {
+    // 0. no import cycles: the split builds below would hoist a cycle's modules out of order
+    const cyclesStarted = performance.now()
+    const cycles = findImportCycles(ROOT)
+    record(
+      'no import cycles among the packages’ modules',
+      cycles.length === 0,
+      performance.now() - cyclesStarted,
+      cycles.length === 0 ? 'every src/ module' : `${cycles.length} cycle(s)`,
+      cycles.map((cycle) => [...cycle, cycle[0]].join(' -> ')).join('\n'),
+    )
+
     // 1. build
     if (process.env.SKIP_BUILD) {
       record('build', true, 0, 'skipped (SKIP_BUILD)')

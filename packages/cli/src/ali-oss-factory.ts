@@ -1,8 +1,8 @@
 import type { Transport } from '@resumable/core'
 import type { CredentialsProvider } from '@resumable/transport-fetch'
-import { UsageError } from './command-line.ts'
 import { OSS_NEEDS_CREDENTIALS, ossCredentialsFromEnv } from './oss-credentials.ts'
 import { type AliOssFactory, envCredentials, type SourceFlags } from './sources.ts'
+import { UsageError } from './usage-error.ts'
 
 /**
  * ali-oss's default `refreshSTSTokenInterval`: how often it asks `refreshSTSToken` again. The

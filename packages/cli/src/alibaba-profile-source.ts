@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { UsageError } from './command-line.ts'
+import { UsageError } from './usage-error.ts'
 
 /** What the profile readers share: the environment, the shapes they return, a tolerant file read. */
 export type Env = Readonly<Record<string, string | undefined>>

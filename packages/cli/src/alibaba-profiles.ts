@@ -2,8 +2,8 @@ import { homedir } from 'node:os'
 import { join } from 'node:path'
 import type { Env, FoundProfile } from './alibaba-profile-source.ts'
 import { aliyunCliProfile } from './aliyun-cli-profile.ts'
-import { UsageError } from './command-line.ts'
 import { credentialsFileProfile } from './credentials-file-profile.ts'
+import { UsageError } from './usage-error.ts'
 
 export type { FoundProfile, ProfileSession, ProfileSource } from './alibaba-profile-source.ts'
 

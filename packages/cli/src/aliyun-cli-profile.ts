@@ -1,6 +1,6 @@
 import type { FoundProfile, ProfileSession, ProfileSource } from './alibaba-profile-source.ts'
 import { defined, readIfThere } from './alibaba-profile-source.ts'
-import { UsageError } from './command-line.ts'
+import { UsageError } from './usage-error.ts'
 
 /** One entry of config.json's `profiles`: snake_case fields, which ones depend on `mode`. */
 interface CliProfile {

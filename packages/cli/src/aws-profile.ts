@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { fromIni } from '@aws-sdk/credential-provider-ini'
 import type { Credentials, CredentialsProvider } from '@resumable/transport-fetch'
 import { loadSharedConfigFiles } from '@smithy/core/config'
-import { UsageError } from './command-line.ts'
+import { UsageError } from './usage-error.ts'
 
 /** What the shared AWS files say about one profile. */
 export interface AwsProfile {

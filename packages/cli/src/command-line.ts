@@ -2,11 +2,7 @@ import { parseArgs } from 'node:util'
 import { OPTION_TABLE } from '@resumable/core'
 import { BATCH_PARSE_OPTIONS, type BatchFlags, batchFlags } from './batch/batch-flags.ts'
 import { parseRate, parseSize } from './units.ts'
-
-/** A command line that cannot be run; printed with the usage hint, exit code 2. */
-export class UsageError extends Error {
-  override name = 'UsageError'
-}
+import { UsageError } from './usage-error.ts'
 
 /** Settings of `resumable get`. */
 export interface GetCommand {

@@ -1,6 +1,6 @@
 import type { FoundProfile } from './alibaba-profile-source.ts'
 import { defined, readIfThere } from './alibaba-profile-source.ts'
-import { UsageError } from './command-line.ts'
+import { UsageError } from './usage-error.ts'
 
 /** Section `name` of the INI credentials file (Alibaba Cloud's credentials SDKs' format). */
 export function credentialsFileProfile(

@@ -1,6 +1,6 @@
 import { isResumableError, isTransportError, OptionsError, TargetError } from '@resumable/core'
-import { UsageError } from './command-line.ts'
 import { remedyFlags } from './exists-hint.ts'
+import { UsageError } from './usage-error.ts'
 
 /**
  * The fields of a JSON `error` event: `name` (the error class) and `kind` always; `status`, `code`, `requestId`, `hostId`,

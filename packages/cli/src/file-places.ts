@@ -10,8 +10,8 @@ import {
   TEMP_SUFFIX,
 } from '@resumable/store-fs'
 import type { FilePlaces } from './cli-environment.ts'
-import { UsageError } from './command-line.ts'
 import { pathKind } from './path-kind.ts'
+import { UsageError } from './usage-error.ts'
 
 const MAX_NAME_BYTES = 255
 

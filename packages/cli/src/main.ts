@@ -1,11 +1,12 @@
 import packageJson from '../package.json' with { type: 'json' }
 import type { CliEnvironment } from './cli-environment.ts'
-import { type Command, parseCommandLine, streamsToStdout, UsageError } from './command-line.ts'
+import { type Command, parseCommandLine, streamsToStdout } from './command-line.ts'
 import { errorJson } from './error-json.ts'
 import { ExitCode } from './exit-codes.ts'
 import { HELP } from './help.ts'
 import { runGet } from './run-get.ts'
 import { runCancel, runStatus } from './run-status.ts'
+import { UsageError } from './usage-error.ts'
 
 /** The CLI's version, printed by --version. */
 export const VERSION: string = packageJson.version

@@ -8,7 +8,7 @@ import {
   ramRoleArnCredentials,
 } from '@resumable/transport-fetch'
 import { findAlibabaProfile, isTrue, type ProfileSource } from './alibaba-profiles.ts'
-import { UsageError } from './command-line.ts'
+import { UsageError } from './usage-error.ts'
 
 type Env = Readonly<Record<string, string | undefined>>
 

@@ -15,7 +15,7 @@ import {
 } from '@resumable/core'
 import { ProxyVariableError } from '@resumable/transport-fetch'
 import type { CliEnvironment } from './cli-environment.ts'
-import { type GetCommand, UsageError } from './command-line.ts'
+import type { GetCommand } from './command-line.ts'
 import { type ChosenDestination, chooseDestination, createDirectory } from './destination.ts'
 import { withoutOptionNote } from './exists-hint.ts'
 import { ExitCode } from './exit-codes.ts'
@@ -24,6 +24,7 @@ import { Reporter } from './reporter.ts'
 import { createTransport, parseSource } from './sources.ts'
 import { READER_GONE_MESSAGE, StdoutTarget } from './stdout-target.ts'
 import { formatBytes } from './units.ts'
+import { UsageError } from './usage-error.ts'
 
 /** Runs `resumable get`; resolves with the exit code. */
 export async function runGet(cmd: GetCommand, cli: CliEnvironment): Promise<number> {

@@ -2,10 +2,11 @@ import { readdir } from 'node:fs/promises'
 import { join, sep } from 'node:path'
 import { CheckpointCodec, CheckpointError, TargetError, UNKNOWN_LENGTH } from '@resumable/core'
 import type { CliEnvironment, FilePlaces, RunningDownload } from './cli-environment.ts'
-import { type DestinationCommand, UsageError } from './command-line.ts'
+import type { DestinationCommand } from './command-line.ts'
 import { ExitCode } from './exit-codes.ts'
 import { pathKind } from './path-kind.ts'
 import { formatBytes } from './units.ts'
+import { UsageError } from './usage-error.ts'
 
 /** `resumable status <dest>`: what the checkpoint says and whether a download is running, touching nothing. */
 export async function runStatus(given: DestinationCommand, cli: CliEnvironment): Promise<number> {

@@ -9,9 +9,9 @@ import {
 import { alibabaDefaultRegion } from './alibaba-profiles.ts'
 import type { AwsProfile } from './aws-profile.ts'
 import type { AwsRoleLookup } from './aws-role-credentials.ts'
-import { UsageError } from './command-line.ts'
 import { OSS_NEEDS_CREDENTIALS, ossCredentialsFromEnv } from './oss-credentials.ts'
 import { loadSseCustomerKey, SSE_C_KEY_ENV } from './sse-c-key.ts'
+import { UsageError } from './usage-error.ts'
 import { type WireName, wireOption } from './wire-choice.ts'
 
 /** A parsed `<source>` argument. */

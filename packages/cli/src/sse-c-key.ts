@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { base64ToBytes } from '@resumable/core'
-import { UsageError } from './command-line.ts'
+import { UsageError } from './usage-error.ts'
 
 /** The environment variable that may hold the SSE-C key, base64. */
 export const SSE_C_KEY_ENV = 'RESUMABLE_SSE_C_KEY'

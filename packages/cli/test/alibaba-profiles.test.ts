@@ -14,10 +14,10 @@ import {
 } from '@resumable/testkit/node'
 import { aliOssFactory } from '../src/ali-oss-factory.ts'
 import { findAlibabaProfile } from '../src/alibaba-profiles.ts'
-import { UsageError } from '../src/command-line.ts'
 import { filePlaces } from '../src/file-places.ts'
 import { main } from '../src/main.ts'
 import { ossAccess } from '../src/sources.ts'
+import { UsageError } from '../src/usage-error.ts'
 import { fakeEnvironment } from './helpers.ts'
 
 // oss:// credentials from the aliyun CLI's ~/.aliyun/config.json and from

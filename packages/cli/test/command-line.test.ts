@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { parseCommandLine, streamsToStdout, UsageError } from '../src/command-line.ts'
+import { parseCommandLine, streamsToStdout } from '../src/command-line.ts'
 import { parseSource } from '../src/sources.ts'
+import { UsageError } from '../src/usage-error.ts'
 
 describe('parseCommandLine', () => {
   it('parses get with human units', () => {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { compileFilters, GlobError, globToRegExp } from '../src/batch/glob.ts'
-import { parseCommandLine, UsageError } from '../src/command-line.ts'
+import { parseCommandLine } from '../src/command-line.ts'
+import { UsageError } from '../src/usage-error.ts'
 
 /** What `pattern` matches among `names`. */
 const matching = (pattern: string, names: readonly string[]): string[] =>

@@ -6,9 +6,10 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { makeBytes } from '@resumable/testkit'
 import { type MockOssServer, startMockOss } from '@resumable/testkit/node'
-import { parseCommandLine, UsageError } from '../src/command-line.ts'
+import { parseCommandLine } from '../src/command-line.ts'
 import { filePlaces } from '../src/file-places.ts'
 import { main } from '../src/main.ts'
+import { UsageError } from '../src/usage-error.ts'
 import { fakeEnvironment } from './helpers.ts'
 
 let server: MockOssServer

@@ -5,9 +5,10 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { parseCommandLine, UsageError } from '../src/command-line.ts'
+import { parseCommandLine } from '../src/command-line.ts'
 import { filePlaces } from '../src/file-places.ts'
 import { main } from '../src/main.ts'
+import { UsageError } from '../src/usage-error.ts'
 import { fakeEnvironment } from './helpers.ts'
 
 // `--wire`: which HTTP client the fetch transports read through. Observed by counting calls to

@@ -1,5 +1,5 @@
-import { UsageError } from '../command-line.ts'
 import { quoteForTerminal } from '../units.ts'
+import { UsageError } from '../usage-error.ts'
 import { GlobError, globToRegExp } from './glob.ts'
 
 /** The `resumable get` flags of a batch (a prefix with --recursive, or a --manifest). */

@@ -1,7 +1,7 @@
 import { readFile, realpath } from 'node:fs/promises'
 import type { ListedObject, Lister, Transport } from '@resumable/core'
 import { createOssLister, createS3Lister, ProxyVariableError } from '@resumable/transport-fetch'
-import { type GetCommand, UsageError } from '../command-line.ts'
+import type { GetCommand } from '../command-line.ts'
 import {
   type AliOssFactory,
   ossAccess,
@@ -12,6 +12,7 @@ import {
   s3Access,
   transportMaker,
 } from '../sources.ts'
+import { UsageError } from '../usage-error.ts'
 import { wireOption } from '../wire-choice.ts'
 
 /** What a batch reads: its objects, how to open each one, and the prefix its keys are relative to. */
