@@ -2,7 +2,7 @@
 // checking output files, medians. Every contender is its own process, so none shares an event
 // loop with the mock server or with another contender.
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { open, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -86,6 +86,8 @@ export function bundleCli(): { node: string; bun: string; deno: string } {
  */
 export function bundleCliFor(runtime: 'node' | 'bun' | 'deno'): string {
   const outdir = join(dist, `cli-${runtime}`)
+  // Chunks are named by their content: a directory kept from an earlier build would pile them up.
+  rmSync(outdir, { recursive: true, force: true })
   const conditions = runtime === 'node' ? '@resumable/source' : `@resumable/source,${runtime}`
   const result = spawnSync(
     join(here, '..', '..', 'node_modules', '.bin', 'esbuild'),
