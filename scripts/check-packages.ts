@@ -349,7 +349,7 @@ main().then(
 
 /**
  * `resumable get` from the packed bin against the packed testkit's loopback server, on plain node:
- * one object, then a batch from a manifest and one from a prefix.
+ * one object, then a batch from a manifest and one from a prefix, and the status of the latter.
  */
 const CLI_SCRIPT = `import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
@@ -389,9 +389,13 @@ try {
   }
   for (const file of ['listed/examplebucket/batch/a.bin', 'listed/examplebucket/batch/sub/b.bin', 'prefix/a.bin', 'prefix/sub/b.bin'])
     if (statSync(join(dir, file)).size !== 300 * 1024) throw new Error('wrong size of ' + file)
+  // status of a batch comes from a chunk of its own, loaded on demand.
+  const status = spawnSync(process.execPath, [bin, 'status', join(dir, 'prefix') + '/'], { encoding: 'utf8' })
+  if (status.status !== 0 || !status.stdout.includes('2 object(s)'))
+    throw new Error('resumable status exited ' + status.status + ': ' + status.stdout + status.stderr)
   const version = spawnSync(process.execPath, [bin, '--version'], { encoding: 'utf8' })
   if (version.status !== 0) throw new Error('resumable --version exited ' + version.status)
-  console.log('resumable get (2 MiB over loopback), get --manifest and get --recursive ok; ' + version.stdout.trim())
+  console.log('resumable get (2 MiB over loopback), get --manifest, get --recursive and status ok; ' + version.stdout.trim())
 } finally {
   await server.close()
   rmSync(dir, { recursive: true, force: true })
