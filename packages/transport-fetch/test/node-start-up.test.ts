@@ -74,7 +74,7 @@ async function undiciLoadedBy(body: string): Promise<string[]> {
   return JSON.parse(stdout.trim().split('\n').at(-1) as string) as string[]
 }
 
-it('a plain URL read over the Node wire never loads Node’s fetch (undici): the command starts without it', {
+it('a plain URL read over the Node wire never loads Node’s fetch (undici)', {
   skip: onNode ? false : 'process.moduleLoadList is Node’s',
 }, async () => {
   const loaded = await undiciLoadedBy(`
@@ -88,7 +88,7 @@ it('a plain URL read over the Node wire never loads Node’s fetch (undici): the
   assert.deepEqual(loaded, [])
 })
 
-it('signed S3 and OSS V4 reads and a listing over the Node wire never load Node’s fetch (undici)', {
+it('signed S3 and OSS V4 stats and reads and a listing over the Node wire never load Node’s fetch (undici)', {
   skip: onNode ? false : 'process.moduleLoadList is Node’s',
 }, async () => {
   const loaded = await undiciLoadedBy(`
@@ -100,6 +100,10 @@ it('signed S3 and OSS V4 reads and a listing over the Node wire never load Node�
     ]) {
       const info = await transport.stat()
       if (info.size !== 4096) throw new Error('size ' + info.size)
+      const { body } = await transport.readWhole({ ifMatch: info.etag })
+      let bytes = 0
+      for await (const chunk of body) bytes += chunk.length
+      if (bytes !== 4096) throw new Error('read ' + bytes + ' bytes')
     }
     const keys = []
     for await (const object of createS3Lister({ ...where, prefix: 'a/' }).list()) keys.push(object.key)
