@@ -358,16 +358,21 @@ import { join } from 'node:path'
 import process from 'node:process'
 import { startMockOss } from '@resumable/testkit/node'
 
-const bin = join(process.cwd(), 'node_modules', '.bin', 'resumable')
+// The command as a user of one runtime types it (RESUMABLE_COMMAND, a JSON array); else Node's bin.
+const command = process.env.RESUMABLE_COMMAND
+  ? JSON.parse(process.env.RESUMABLE_COMMAND)
+  : [process.execPath, join(process.cwd(), 'node_modules', '.bin', 'resumable')]
+const resumable = (args) => new Promise((resolve) => {
+  spawn(command[0], [...command.slice(1), ...args], { stdio: 'inherit' }).on('close', resolve)
+})
+const resumableSync = (args) => spawnSync(command[0], [...command.slice(1), ...args], { encoding: 'utf8' })
 const server = await startMockOss()
 const dir = mkdtempSync(join(tmpdir(), 'resumable-cli-'))
 try {
   server.oss.putObject('examplebucket', 'cli.bin', { generated: { size: 2 * 1024 * 1024, seed: 5 } })
   const destination = join(dir, 'cli.bin')
-  const args = [bin, 'get', server.url + '/examplebucket/cli.bin', destination, '--part-size', '512KiB', '--quiet']
-  const code = await new Promise((resolve) => {
-    spawn(process.execPath, args, { stdio: 'inherit' }).on('close', resolve)
-  })
+  // Spawned, not run synchronously: the server answering it lives in this process.
+  const code = await resumable(['get', server.url + '/examplebucket/cli.bin', destination, '--part-size', '512KiB', '--quiet'])
   if (code !== 0) throw new Error('resumable get exited ' + code)
   if (statSync(destination).size !== 2 * 1024 * 1024) throw new Error('wrong size')
   // Both batch forms (a manifest's URL lines land at their paths): their flags live in modules of
@@ -377,23 +382,20 @@ try {
   const manifest = join(dir, 'objects.txt')
   writeFileSync(manifest, ['a.bin', 'sub/b.bin'].map((k) => server.url + '/examplebucket/batch/' + k).join('\\n') + '\\n')
   const batches = [
-    [bin, 'get', '--manifest', manifest, join(dir, 'listed') + '/', '--quiet'],
-    [bin, 'get', 's3://examplebucket/batch/', join(dir, 'prefix') + '/', '--recursive', '--no-sign-request', '--endpoint', server.url, '--quiet'],
+    ['get', '--manifest', manifest, join(dir, 'listed') + '/', '--quiet'],
+    ['get', 's3://examplebucket/batch/', join(dir, 'prefix') + '/', '--recursive', '--no-sign-request', '--endpoint', server.url, '--quiet'],
   ]
   for (const batch of batches) {
-    // Spawned, not run synchronously: the server answering it lives in this process.
-    const status = await new Promise((resolve) => {
-      spawn(process.execPath, batch, { stdio: 'inherit' }).on('close', resolve)
-    })
-    if (status !== 0) throw new Error('resumable ' + batch.slice(1, 3).join(' ') + ' exited ' + status)
+    const status = await resumable(batch)
+    if (status !== 0) throw new Error('resumable ' + batch.slice(0, 2).join(' ') + ' exited ' + status)
   }
   for (const file of ['listed/examplebucket/batch/a.bin', 'listed/examplebucket/batch/sub/b.bin', 'prefix/a.bin', 'prefix/sub/b.bin'])
     if (statSync(join(dir, file)).size !== 300 * 1024) throw new Error('wrong size of ' + file)
   // status of a batch comes from a chunk of its own, loaded on demand.
-  const status = spawnSync(process.execPath, [bin, 'status', join(dir, 'prefix') + '/'], { encoding: 'utf8' })
+  const status = resumableSync(['status', join(dir, 'prefix') + '/'])
   if (status.status !== 0 || !status.stdout.includes('2 object(s)'))
     throw new Error('resumable status exited ' + status.status + ': ' + status.stdout + status.stderr)
-  const version = spawnSync(process.execPath, [bin, '--version'], { encoding: 'utf8' })
+  const version = resumableSync(['--version'])
   if (version.status !== 0) throw new Error('resumable --version exited ' + version.status)
   console.log('resumable get (2 MiB over loopback), get --manifest, get --recursive and status ok; ' + version.stdout.trim())
 } finally {
@@ -555,7 +557,7 @@ async function main(): Promise<void> {
     const deno = join(BIN, 'deno')
     const bun = join(BIN, 'bun')
     const denoArgs = ['run', '-A', '--node-modules-dir=manual', '--no-config']
-    const runs: [string, string, string[]][] = [
+    const runs: [name: string, command: string, args: string[], resumable?: string[]][] = [
       ['node import', process.execPath, ['smoke.mjs']],
       ['node require', process.execPath, ['smoke.cjs']],
       ['deno import', deno, [...denoArgs, 'smoke.mjs']],
@@ -569,16 +571,26 @@ async function main(): Promise<void> {
         ['node_modules/.bin/resumable', '--help'],
       ],
       ['node resumable get (packed bin)', process.execPath, ['cli.mjs']],
+      // The same commands as a Bun or Deno user runs the installed package's bin.
+      [
+        'bun resumable get (bun x --bun resumable)',
+        process.execPath,
+        ['cli.mjs'],
+        [bun, 'x', '--bun', 'resumable'],
+      ],
+      [
+        'deno resumable get (deno run npm:@resumable/cli)',
+        process.execPath,
+        ['cli.mjs'],
+        [deno, ...denoArgs, 'npm:@resumable/cli'],
+      ],
     ]
     await pool(
       2,
-      runs.map(([name, command, args]) => async () => {
-        const result = await run(
-          command,
-          args,
-          { cwd: project, env: { ...process.env, NO_COLOR: '1' } },
-          90_000,
-        )
+      runs.map(([name, command, args, resumable]) => async () => {
+        const env = { ...process.env, NO_COLOR: '1' }
+        if (resumable) env.RESUMABLE_COMMAND = JSON.stringify(resumable)
+        const result = await run(command, args, { cwd: project, env }, 90_000)
         const loaded = result.output
           .split('\n')
           .filter((line) => line.startsWith('loaded '))
