@@ -1,4 +1,18 @@
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
+
+/**
+ * `node:worker_threads`, loaded when the write thread first starts, not with the package: most
+ * processes never start it, and loading it costs each command about 8 ms (BENCHMARKS.md).
+ * Undefined where the runtime has no `process.getBuiltinModule` (Node before 20.16): writes then
+ * take libuv's pool, as where a thread cannot start.
+ */
+function workerThreads(): typeof import('node:worker_threads') | undefined {
+  const runtime = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } })
+    .process
+  return runtime?.getBuiltinModule?.('node:worker_threads') as
+    | typeof import('node:worker_threads')
+    | undefined
+}
 
 /**
  * Bytes per `pwrite` of the write thread: 16 KiB. Linux sizes the page-cache folios of a buffered
@@ -143,9 +157,12 @@ export class WriteThread {
     if (current) WriteThread.#unavailable = true
     if (WriteThread.#unavailable) return undefined
     try {
+      const threads = workerThreads()
+      if (threads === undefined) throw new Error('no node:worker_threads')
       // No inherited flags: `--input-type=module` would make the source ESM, and a loader such
       // as `--import tsx` would only slow the thread's start.
-      WriteThread.#shared = new WriteThread(new Worker(THREAD_SOURCE, { eval: true, execArgv: [] }))
+      const worker = new threads.Worker(THREAD_SOURCE, { eval: true, execArgv: [] })
+      WriteThread.#shared = new WriteThread(worker)
       return WriteThread.#shared
     } catch {
       WriteThread.#unavailable = true

@@ -1,7 +1,7 @@
 /**
  * The Node wire of `@resumable/transport-fetch` (Node, Bun, Deno): HTTP/1.1 on sockets.
- * Importing it loads `node:net` and `node:tls`; the main entry never does (outside Node's own
- * build), so it stays usable in browsers.
+ * Importing it loads `node:net` (and `node:tls` at the first https:// connection); the main entry
+ * never does (outside Node's own build), so it stays usable in browsers.
  *
  * @example
  * ```ts

@@ -44,15 +44,15 @@ after(async () => {
 
 /**
  * Runs `body` (module code with `origin`, `signedOrigin` and `credentials` in scope) in a fresh Node process and
- * returns the runtime modules it loaded whose name says undici. Spawned, not run synchronously:
- * the mock answering it lives in this process.
+ * returns the runtime modules it loaded whose name matches `pattern` (undici by default). Spawned,
+ * not run synchronously: the mock answering it lives in this process.
  */
-async function undiciLoadedBy(body: string): Promise<string[]> {
+async function runtimeModulesLoadedBy(body: string, pattern = /undici/): Promise<string[]> {
   const file = join(scratch, `child-${Math.random().toString(36).slice(2)}.mts`)
   writeFileSync(
     file,
     `const origin = ${JSON.stringify(anonymous.url)}\nconst signedOrigin = ${JSON.stringify(signed.url)}\nconst credentials = ${JSON.stringify(CREDENTIALS)}\n${body}\n` +
-      `console.log(JSON.stringify(process.moduleLoadList.filter((m) => m.includes('undici'))))\n`,
+      `console.log(JSON.stringify(process.moduleLoadList.filter((m) => ${pattern}.test(m))))\n`,
   )
   const child = spawn(
     process.execPath,
@@ -77,7 +77,7 @@ async function undiciLoadedBy(body: string): Promise<string[]> {
 it('a plain URL read over the Node wire never loads Node’s fetch (undici)', {
   skip: onNode ? false : 'process.moduleLoadList is Node’s',
 }, async () => {
-  const loaded = await undiciLoadedBy(`
+  const loaded = await runtimeModulesLoadedBy(`
     import { createUrlTransport } from '@resumable/transport-fetch'
     const transport = createUrlTransport({ url: origin + '/start-up/a/b.bin' })
     const { body } = await transport.readWhole()
@@ -91,7 +91,7 @@ it('a plain URL read over the Node wire never loads Node’s fetch (undici)', {
 it('signed S3 and OSS V4 stats and reads and a listing over the Node wire never load Node’s fetch (undici)', {
   skip: onNode ? false : 'process.moduleLoadList is Node’s',
 }, async () => {
-  const loaded = await undiciLoadedBy(`
+  const loaded = await runtimeModulesLoadedBy(`
     import { createOssTransport, createS3Lister, createS3Transport } from '@resumable/transport-fetch'
     const where = { bucket: 'start-up', region: 'cn-hangzhou', endpoint: signedOrigin, credentials }
     for (const transport of [
@@ -109,5 +109,28 @@ it('signed S3 and OSS V4 stats and reads and a listing over the Node wire never 
     for await (const object of createS3Lister({ ...where, prefix: 'a/' }).list()) keys.push(object.key)
     if (keys.join() !== 'a/b.bin') throw new Error('listed ' + keys.join())
   `)
+  assert.deepEqual(loaded, [])
+})
+
+it('plain-HTTP reads and a listing over the Node wire never load node:tls', {
+  skip: onNode ? false : 'process.moduleLoadList is Node’s',
+}, async () => {
+  const loaded = await runtimeModulesLoadedBy(
+    `
+    import { createS3Lister, createS3Transport, createUrlTransport } from '@resumable/transport-fetch'
+    const where = { bucket: 'start-up', region: 'cn-hangzhou', endpoint: signedOrigin, credentials }
+    for (const transport of [
+      createUrlTransport({ url: origin + '/start-up/a/b.bin' }),
+      createS3Transport({ ...where, key: 'a/b.bin' }),
+    ]) {
+      const { body } = await transport.readWhole()
+      let bytes = 0
+      for await (const chunk of body) bytes += chunk.length
+      if (bytes !== 4096) throw new Error('read ' + bytes + ' bytes')
+    }
+    for await (const object of createS3Lister({ ...where, prefix: 'a/' }).list()) void object
+  `,
+    /^NativeModule (tls|_tls_wrap|_tls_common)$/,
+  )
   assert.deepEqual(loaded, [])
 })

@@ -1,4 +1,4 @@
-import { type Endpoint, Http1Connection, type TlsSettings } from './http1-connection.ts'
+import { type Endpoint, Http1Connection, loadTls, type TlsSettings } from './http1-connection.ts'
 
 interface Waiter {
   resolve(connection: Http1Connection): void
@@ -86,6 +86,8 @@ export class ConnectionPool {
   readonly #origins = new Map<string, OriginConnections>()
   readonly #limit: number
   readonly #tls: TlsSettings
+  /** Whether `node:tls` is loaded: the first https:// connection waits for it. */
+  #tlsLoaded = false
 
   /** `limit`: most connections open to one origin at once; `tls`: settings of every TLS connection. */
   constructor(limit: number, tls: TlsSettings = {}) {
@@ -99,6 +101,12 @@ export class ConnectionPool {
     signal: AbortSignal | undefined,
     fresh = false,
   ): Promise<Http1Connection> {
+    if (endpoint.protocol === 'https:' && !this.#tlsLoaded) {
+      return loadTls().then(() => {
+        this.#tlsLoaded = true
+        return this.#for(endpoint).acquire(signal, fresh)
+      })
+    }
     return this.#for(endpoint).acquire(signal, fresh)
   }
 

@@ -1,8 +1,31 @@
 /// <reference types="node" />
 // The one Node-API file of this package: the Node wire's sockets (loaded only through `./node` and the `node` condition).
 import { connect as connectTcp, isIP, type Socket } from 'node:net'
-import { type ConnectionOptions, connect as connectTls } from 'node:tls'
+import type { ConnectionOptions } from 'node:tls'
 import type { ProxyEndpoint } from './proxy.ts'
+
+type TlsModule = typeof import('node:tls')
+let tls: TlsModule | undefined
+let tlsLoading: Promise<TlsModule> | undefined
+
+/**
+ * Loads `node:tls` for the first https:// connection: most downloads read plain HTTP, and loading
+ * it with the wire cost every command about 8 ms and 2 MiB (BENCHMARKS.md).
+ */
+export function loadTls(): Promise<TlsModule> {
+  if (tls) return Promise.resolve(tls)
+  tlsLoading ??= import('node:tls').then((module) => {
+    tls = module
+    return module
+  })
+  return tlsLoading
+}
+
+/** `node:tls`, once {@link loadTls} has settled (the pool waits for it before a TLS connection). */
+function tlsModule(): TlsModule {
+  if (tls === undefined) throw new Error('node:tls is used before loadTls() settled')
+  return tls
+}
 
 /** Bytes the kernel copies into per read: one slab. 128 KiB reads a loopback socket in few calls. */
 const SLAB_BYTES = 128 * 1024
@@ -185,7 +208,7 @@ export class Http1Connection implements SlabHome {
     const host = bare(to.hostname)
     this.#socket =
       endpoint.protocol === 'https:'
-        ? connectTls({
+        ? tlsModule().connect({
             host,
             port: to.port,
             ...tlsOptions(endpoint, tls),
@@ -266,7 +289,7 @@ export class Http1Connection implements SlabHome {
       }
       // Bytes after the head belong to the tunnel: TLS reads what the socket still holds.
       if (parsed.end < answer.length) tunnel.unshift(answer.subarray(parsed.end))
-      const secure = connectTls({ socket: tunnel, ...tlsOptions(endpoint, tls) })
+      const secure = tlsModule().connect({ socket: tunnel, ...tlsOptions(endpoint, tls) })
       this.#socket = secure
       this.#watch(secure)
       tunnel.on('error', (error) => this.#close(error))
