@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import process from 'node:process'
 import { after, before, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { build } from 'esbuild'
 
 // Which of the runtime's own modules a process loaded is Node's to tell (process.moduleLoadList).
@@ -14,6 +15,8 @@ const onNode =
   process.release?.name === 'node' &&
   !('Bun' in globalThis) &&
   !('Deno' in globalThis)
+
+const runFile = promisify(execFile)
 
 let scratch = ''
 before(async () => {
@@ -53,17 +56,6 @@ it('writing and publishing a file never loads node:worker_threads (the write thr
   })
   const file = join(scratch, 'child.mjs')
   await writeFile(file, outputFiles[0]?.text ?? '')
-  // Spawned, not run synchronously, as the other start-up tests.
-  const child = spawn(process.execPath, [file])
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (chunk) => {
-    stdout += chunk
-  })
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk
-  })
-  const status = await new Promise<number | null>((resolve) => child.on('close', resolve))
-  assert.equal(status, 0, stderr)
+  const { stdout } = await runFile(process.execPath, [file])
   assert.deepEqual(JSON.parse(stdout.trim()), [])
 })
