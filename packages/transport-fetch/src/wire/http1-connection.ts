@@ -5,7 +5,8 @@ import type { ConnectionOptions } from 'node:tls'
 import type { ProxyEndpoint } from './proxy.ts'
 
 type TlsModule = typeof import('node:tls')
-let tls: TlsModule | undefined
+// Not `tls`: that names the connections' TLS settings below.
+let loadedTls: TlsModule | undefined
 let tlsLoading: Promise<TlsModule> | undefined
 
 /**
@@ -13,9 +14,9 @@ let tlsLoading: Promise<TlsModule> | undefined
  * it with the wire cost every command about 8 ms and 2 MiB (BENCHMARKS.md).
  */
 export function loadTls(): Promise<TlsModule> {
-  if (tls) return Promise.resolve(tls)
+  if (loadedTls) return Promise.resolve(loadedTls)
   tlsLoading ??= import('node:tls').then((module) => {
-    tls = module
+    loadedTls = module
     return module
   })
   return tlsLoading
@@ -23,8 +24,8 @@ export function loadTls(): Promise<TlsModule> {
 
 /** `node:tls`, once {@link loadTls} has settled (the pool waits for it before a TLS connection). */
 function tlsModule(): TlsModule {
-  if (tls === undefined) throw new Error('node:tls is used before loadTls() settled')
-  return tls
+  if (loadedTls === undefined) throw new Error('node:tls is used before loadTls() settled')
+  return loadedTls
 }
 
 /** Bytes the kernel copies into per read: one slab. 128 KiB reads a loopback socket in few calls. */
