@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { FileTarget } from '@resumable/store-fs'
+import { runtimeCommand } from '@resumable/testkit/node'
 import { WriteCost } from '../src/write-cost.ts'
 import { WriteThread } from '../src/write-thread.ts'
 import { writeChunks } from './helpers/write-chunks.ts'
@@ -108,5 +112,12 @@ describe('FileTarget with writeSlice unset', () => {
     assert.equal(cost.slowHost, true)
     assert.ok((await threadAsks(() => writeMiB('slow.bin'))) > 0, 'the thread once slow')
     assert.equal(await threadAsks(() => writeMiB('pool.bin', { writeSlice: 0 })), 0)
+  })
+
+  it('a probe (a fresh process’s first large write) writes gathered pieces, views of shared memory among them, where they belong', async () => {
+    const child = fileURLToPath(new URL('./fixtures/probe-child.ts', import.meta.url))
+    const [command, args] = runtimeCommand(child, [join(root, 'probe.bin')])
+    const { stdout } = await promisify(execFile)(command, args)
+    assert.match(stdout, /probe ok/)
   })
 })
