@@ -61,6 +61,8 @@ const campaigns: [string, string[], ('deno' | 'bun')?][] = short
       ['corrupt-checkpoint.ts', []],
       ['batch-kill.ts', []],
       ['batch-kill.ts', ['--manifest', '1']],
+      ['batch-kill.ts', [], 'deno'],
+      ['batch-kill.ts', [], 'bun'],
       ['hostile-keys.ts', []],
     ]
 
