@@ -323,7 +323,7 @@ export class FileTarget implements Target {
     try {
       let pending: readonly Uint8Array[] = chunks
       for (let at = position; pending.length > 0; ) {
-        const written = writevSync(handle.fd, pending as Uint8Array[], at)
+        const written = writevSync(handle.fd, pending, at)
         at += written
         pending = afterWritten(pending, written)
       }
