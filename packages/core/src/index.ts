@@ -18,6 +18,7 @@ export {
 export { type CheckpointMismatch, matchCheckpoint } from './checkpoint/match.ts'
 export { type PartialPart, TransferState } from './checkpoint/transfer-state.ts'
 export type { ChecksumAlgorithm, Crc32Algorithm, Crc64Algorithm } from './crc/algorithm.ts'
+export { type Crc64Kit, crc64Kit } from './crc/crc64-wasm.ts'
 export {
   compositeCrc,
   crc,
@@ -61,6 +62,8 @@ export type {
   ByteSource,
   CallOptions,
   CheckpointStore,
+  ChecksumRun,
+  ChecksumThread,
   ObjectChecksum,
   ObjectInfo,
   ReadRequest,

@@ -8,7 +8,7 @@ import {
 } from './defaults.ts'
 import { OptionsError } from './errors/options-error.ts'
 import type { DownloadEvent, DownloadProgress } from './events.ts'
-import type { CheckpointStore, Target, Transport } from './ports.ts'
+import type { CheckpointStore, ChecksumThread, Target, Transport } from './ports.ts'
 import type { ByteLimit } from './rate-limiter.ts'
 import type { PartSlots } from './slot-pool.ts'
 
@@ -74,6 +74,12 @@ export interface DownloadOptions {
    * it back when no part is left for it. The stat request takes none. @default none
    */
   readonly slots?: PartSlots
+  /**
+   * Where the CRC-64 of chunks in shared memory is computed instead of the engine's own thread, as
+   * they arrive (a `ChecksumThread`, such as store-fs's `crcThread()`): on Node's socket wire the
+   * main thread otherwise reads every socket and hashes every byte. @default none: inline
+   */
+  readonly checksumThread?: ChecksumThread
   /** Minimum interval between progress reports. @default 250 */
   readonly progressIntervalMs?: number
   /** Aborting pauses the download: in-flight bytes are made durable and the checkpoint kept. */
@@ -111,6 +117,7 @@ export interface ResolvedOptions {
   readonly maxBytesPerSecond: number | undefined
   readonly rateLimiter: ByteLimit | undefined
   readonly slots: PartSlots | undefined
+  readonly checksumThread: ChecksumThread | undefined
   readonly progressIntervalMs: number
   readonly signal: AbortSignal | undefined
   readonly onProgress: ((progress: DownloadProgress) => void) | undefined
@@ -191,6 +198,12 @@ export function resolveOptions(options: DownloadOptions): ResolvedOptions {
       options.slots,
       'acquire',
       'a SlotPool (an object with acquire(signal))',
+    ),
+    checksumThread: portOption<ChecksumThread>(
+      'checksumThread',
+      options.checksumThread,
+      'begin',
+      'a ChecksumThread (an object with begin(algorithm, previous))',
     ),
     progressIntervalMs: numeric(options, 'progressIntervalMs'),
     signal: options.signal,

@@ -1,4 +1,6 @@
+import { AheadHashing } from './ahead-hashing.ts'
 import { type ChunkReader, chunkReader } from './byte-source.ts'
+import type { Crc64Algorithm } from './crc/algorithm.ts'
 import { crc as crcOf } from './crc/index.ts'
 import { ObjectChangedError } from './errors/object-changed-error.ts'
 import { isResumableError } from './errors/resumable-error.ts'
@@ -57,6 +59,8 @@ export async function fetchSegment(
   const limit = Math.min(options.writeBufferSize, segment.end - start + 1)
   let held: Uint8Array[] = []
   let kept: (() => void)[] = []
+  // Every path that empties `held` goes through `flush`, which ends the thread's run first.
+  const ahead = new AheadHashing(options.checksumThread, algorithm)
 
   /** Lets go of chunks that will not be written (after a failure). */
   const dropHeld = (): void => {
@@ -82,13 +86,18 @@ export async function fetchSegment(
       // Written and waited for, not overlapped like the copied halves: kept chunks pin the wire's
       // memory, and gathering a second buffer's worth meanwhile cost up to 25 MiB more peak RSS
       // at concurrency 8 for no gain in wall time (BENCHMARKS.md).
+      // What the checksum thread has not hashed yet goes to it now; it hashes while we write.
+      const hashing = ahead.finish(held, algorithm as Crc64Algorithm, crc)
       try {
         await gather(start + written, held)
       } catch (error) {
+        // The thread may still be reading the pieces: they go back to the wire only after it.
+        await hashing
         dropHeld()
         throw new TargetFailure(error)
       }
-      if (algorithm) for (const piece of held) crc = crcOf(algorithm, piece, crc)
+      if (hashing) crc = await hashing
+      else if (algorithm) for (const piece of held) crc = crcOf(algorithm, piece, crc)
       for (const release of kept) release()
       kept = []
       written += buffered
@@ -188,6 +197,8 @@ export async function fetchSegment(
           if (keep) kept.push(keep(chunk))
           held.push(chunk)
           buffered += chunk.length
+          // Kept chunks stay put until written: the checksum thread can hash them meanwhile.
+          if (keep && ahead.usable(chunk)) ahead.add(held, algorithm as Crc64Algorithm, crc)
           if (buffered >= limit) await flush()
         } else {
           if (room === undefined) {

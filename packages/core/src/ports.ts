@@ -1,4 +1,4 @@
-import type { ChecksumAlgorithm } from './crc/algorithm.ts'
+import type { ChecksumAlgorithm, Crc64Algorithm } from './crc/algorithm.ts'
 
 /** A whole-object checksum as the store reports it. */
 export interface ObjectChecksum {
@@ -229,6 +229,28 @@ export interface Target {
   commit(): Promise<void>
   /** Closes the temporary place; removes it unless `keep` is true. */
   abort(options: { readonly keep: boolean }): Promise<void>
+}
+
+/**
+ * Computes CRC-64s away from the calling thread, so that the thread reading sockets does not also
+ * hash every byte. The engine uses it only for the CRC-64s (`crc64xz`, `crc64nvme`) of chunks in
+ * shared memory (`SharedArrayBuffer` views, which another thread reads without a copy, as Node's
+ * socket wire lends them), and computes every other CRC itself.
+ */
+export interface ChecksumThread {
+  /** Starts a running CRC from `previous` (0n for none). */
+  begin(algorithm: Crc64Algorithm, previous: bigint): ChecksumRun
+}
+
+/** One running CRC of a {@link ChecksumThread}: pieces go in as they arrive, the value comes out once. */
+export interface ChecksumRun {
+  /** Hands over the next pieces, in order; each stays unchanged until `value()` settles. */
+  update(pieces: readonly Uint8Array[]): void
+  /**
+   * The CRC of every piece handed over, back to back, as `crc(algorithm, concatenation, previous)`
+   * gives it; the run ends. A rejection (the thread failed) leaves the CRC to the caller.
+   */
+  value(): Promise<bigint>
 }
 
 /** Persists checkpoint bytes under a key. Format and validation live in core. */

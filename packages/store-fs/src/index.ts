@@ -1,9 +1,10 @@
 /**
- * Crash-safe file Target, file CheckpointStore and batch journal, and safe paths for batch keys (Node, Deno, Bun).
+ * Crash-safe file Target, file CheckpointStore and batch journal, safe paths for batch keys, and a CRC thread (Node, Deno, Bun).
  *
  * @module @resumable/store-fs
  */
 
+export { crcThread } from './crc-thread.ts'
 export { BATCH_DIRECTORIES_NAME } from './file-batch-directories.ts'
 export {
   BATCH_JOURNAL_NAME,

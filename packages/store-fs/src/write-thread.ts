@@ -1,18 +1,5 @@
 import type { Worker } from 'node:worker_threads'
-
-/**
- * `node:worker_threads`, loaded when the write thread first starts, not with the package: most
- * processes never start it, and loading it costs each command about 8 ms (BENCHMARKS.md).
- * Undefined where the runtime has no `process.getBuiltinModule` (Node before 20.16): writes then
- * take libuv's pool, as where a thread cannot start.
- */
-function workerThreads(): typeof import('node:worker_threads') | undefined {
-  const runtime = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } })
-    .process
-  return runtime?.getBuiltinModule?.('node:worker_threads') as
-    | typeof import('node:worker_threads')
-    | undefined
-}
+import { workerThreads } from './worker-threads.ts'
 
 /**
  * Bytes per `pwrite` of the write thread: 16 KiB. Linux sizes the page-cache folios of a buffered

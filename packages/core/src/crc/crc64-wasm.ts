@@ -1,4 +1,4 @@
-import type { ChecksumAlgorithm } from './algorithm.ts'
+import type { ChecksumAlgorithm, Crc64Algorithm } from './algorithm.ts'
 import { CRC64_WASM_BASE64 } from './crc64.wasm.ts'
 import { POLYNOMIALS } from './polynomials.ts'
 
@@ -38,28 +38,20 @@ function compile(): WebAssembly.Module | null {
   return compiled
 }
 
-/** The WebAssembly CRC-64 for `algorithm`, or undefined where WebAssembly is unavailable. */
-export function wasmCrc64(algorithm: ChecksumAlgorithm): Crc64Update | undefined {
-  const found = updaters.get(algorithm)
-  if (found) return found
-  // Instantiated on first use, once per polynomial: each instance keeps its tables at address 0
-  // of its own memory, so the hot loop needs no table base.
-  const module = compile()
-  if (!module) return undefined
-  let exports: Crc64Exports
-  try {
-    exports = new WebAssembly.Instance(module).exports as unknown as Crc64Exports
-    exports.build(POLYNOMIALS[algorithm])
-  } catch {
-    compiled = null
-    return undefined
-  }
+/**
+ * An updater over a fresh instance of crc64.wat whose tables are built for `polynomial`.
+ * Self-contained on purpose (it names nothing outside its own body), so that another thread can
+ * run this same function from its source text (`crc64Kit`).
+ */
+export function wasmUpdater(module: WebAssembly.Module, polynomial: bigint): Crc64Update {
+  const exports = new WebAssembly.Instance(module).exports as unknown as Crc64Exports
+  exports.build(polynomial)
   const { update } = exports
   const input = exports.input.value as number
   // The memory never grows, so this view stays valid.
   const memory = new Uint8Array(exports.memory.buffer)
   const capacity = memory.length - input
-  const updater: Crc64Update = (data, crc) => {
+  return (data, crc) => {
     let state = crc
     // WebAssembly reads only its own memory, so the input is copied in, one slice at a time.
     for (let at = 0; at < data.length; at += capacity) {
@@ -70,6 +62,57 @@ export function wasmCrc64(algorithm: ChecksumAlgorithm): Crc64Update | undefined
     // i64 results arrive signed.
     return BigInt.asUintN(64, state)
   }
+}
+
+/** The WebAssembly CRC-64 for `algorithm`, or undefined where WebAssembly is unavailable. */
+export function wasmCrc64(algorithm: ChecksumAlgorithm): Crc64Update | undefined {
+  const found = updaters.get(algorithm)
+  if (found) return found
+  // Instantiated on first use, once per polynomial: each instance keeps its tables at address 0
+  // of its own memory, so the hot loop needs no table base.
+  const module = compile()
+  if (!module) return undefined
+  let updater: Crc64Update
+  try {
+    updater = wasmUpdater(module, POLYNOMIALS[algorithm])
+  } catch {
+    compiled = null
+    return undefined
+  }
   updaters.set(algorithm, updater)
   return updater
+}
+
+/**
+ * What another thread needs to compute a CRC-64 exactly as `crc()` does: the WebAssembly module's
+ * bytes, the reflected polynomials, and the source of {@link wasmUpdater}, to be evaluated there as
+ * a function expression.
+ */
+export interface Crc64Kit {
+  /** The WebAssembly module's bytes, for `new WebAssembly.Module(bytes)` on the other side. */
+  readonly bytes: Uint8Array
+  readonly polynomials: Readonly<Record<Crc64Algorithm, bigint>>
+  /** `(module, polynomial) => (data, crc) => crc`, as source text. */
+  readonly updaterSource: string
+}
+
+/**
+ * The {@link Crc64Kit} of this build, or undefined where WebAssembly is unavailable.
+ *
+ * @example
+ * ```ts
+ * const kit = crc64Kit()
+ * // on the other thread, from what was posted to it:
+ * const makeUpdater = (0, eval)(`(${kit.updaterSource})`)
+ * const update = makeUpdater(new WebAssembly.Module(kit.bytes), kit.polynomials.crc64xz)
+ * update(bytes, 0n) // === crc('crc64xz', bytes)
+ * ```
+ */
+export function crc64Kit(): Crc64Kit | undefined {
+  if (!compile()) return undefined
+  return {
+    bytes: wasmBytes(),
+    polynomials: { crc64xz: POLYNOMIALS.crc64xz, crc64nvme: POLYNOMIALS.crc64nvme },
+    updaterSource: wasmUpdater.toString(),
+  }
 }
