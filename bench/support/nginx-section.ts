@@ -94,19 +94,28 @@ function contenders(s: NginxSectionSettings, url: string, path: string, ca?: str
     runtime: string[],
     bundle: string,
     extra: string[] = [],
+    at = path,
   ): Contender => {
     const output = out(name)
     const [command, ...pre] = runtime as [string, ...string[]]
     return {
       name,
       command,
-      args: [...pre, bundle, 'get', `${url}${path}`, output, '--force', '--quiet', ...extra],
+      args: [...pre, bundle, 'get', `${url}${at}`, output, '--force', '--quiet', ...extra],
       output,
     }
   }
   const list: Contender[] = [
     library('resumable library Node, node wire', 'node'),
     cli('resumable CLI Node (node wire, default)', [process.execPath], s.cli.node),
+    // OSS sends its CRC-64 with every object; the CLI then checks every byte against it.
+    cli(
+      'resumable CLI Node, OSS CRC-64 verified',
+      [process.execPath],
+      s.cli.node,
+      [],
+      `/crc${path}`,
+    ),
     cli('resumable CLI Node (--wire fetch)', [process.execPath], s.cli.node, ['--wire', 'fetch']),
     cli('resumable CLI Bun (fetch)', [bin('bun')], s.cli.bun),
     cli('resumable CLI Deno (fetch)', [bin('deno'), 'run', '-A'], s.cli.deno),

@@ -151,6 +151,8 @@ export async function startNginx(
   const www = join(dir, 'www')
   await mkdir(join(www, 'cap'), { recursive: true })
   await mkdir(join(www, 'uneven'), { recursive: true })
+  // /crc/<name> carries OSS's CRC-64 header, as every OSS object does: the client then verifies.
+  await mkdir(join(www, 'crc'), { recursive: true })
   const crcs: Record<string, string> = {}
   for (const [name, mib] of Object.entries(files)) {
     const { path, crc } = await randomFile(mib)
@@ -158,7 +160,11 @@ export async function startNginx(
     spawnSync('ln', ['-s', path, join(www, name)])
     spawnSync('ln', ['-s', path, join(www, 'cap', name)])
     spawnSync('ln', ['-s', path, join(www, 'uneven', name)])
+    spawnSync('ln', ['-s', path, join(www, 'crc', name)])
   }
+  const crcHeaders = Object.entries(crcs)
+    .map(([name, crc]) => `location = /crc/${name} { add_header x-oss-hash-crc64ecma ${crc}; }`)
+    .join('\n    ')
   if (options.tree !== undefined) spawnSync('ln', ['-s', options.tree, join(www, 'tree')])
   const port = await freePort()
   const tls = options.tls ? await testCertificate(dir) : undefined
@@ -187,6 +193,7 @@ http {
     ${capBytesPerSecond ? `location /cap/ { limit_rate ${capBytesPerSecond}; }` : ''}
     ${capBytesPerSecond ? 'location /uneven/ { limit_rate $uneven_rate; }' : ''}
     ${options.tree !== undefined ? 'location /tree/ { autoindex on; }' : ''}
+    ${crcHeaders}
   }
   ${tls ? `server { listen 127.0.0.1:${tls.port} ssl; ssl_certificate ${tls.cert}; ssl_certificate_key ${tls.key}; root ${www}; }` : ''}
 }

@@ -7,7 +7,7 @@ import type { ChecksumRun, ChecksumThread } from './ports.ts'
 const HASH_AHEAD_BYTES = 256 * 1024
 
 /** The CRC of `pieces`, back to back, from `previous`, on this thread. */
-export function crcOfPieces(
+function crcOfPieces(
   algorithm: ChecksumAlgorithm,
   pieces: readonly Uint8Array[],
   previous: bigint,
@@ -58,12 +58,12 @@ export class AheadHashing {
     algorithm: Crc64Algorithm,
     previous: bigint,
   ): Promise<bigint> | undefined {
-    if (this.#run === undefined) return undefined
-    this.#handOver(held, algorithm, previous)
     const run = this.#run
+    this.#waiting = 0
+    if (run === undefined) return undefined
+    this.#handOver(held, algorithm, previous)
     this.#run = undefined
     this.#handed = 0
-    this.#waiting = 0
     return run.value().catch(() => crcOfPieces(algorithm, held, previous))
   }
 

@@ -85,8 +85,8 @@ export async function fetchSegment(
     if (gather) {
       // Written and waited for, not overlapped like the copied halves: kept chunks pin the wire's
       // memory, and gathering a second buffer's worth meanwhile cost up to 25 MiB more peak RSS
-      // at concurrency 8 for no gain in wall time (BENCHMARKS.md).
-      // What the checksum thread has not hashed yet goes to it now; it hashes while we write.
+      // at concurrency 8 for no gain in wall time (BENCHMARKS.md). What the checksum thread has
+      // not hashed yet goes to it now, and it hashes while the write runs.
       const hashing = ahead.finish(held, algorithm as Crc64Algorithm, crc)
       try {
         await gather(start + written, held)
