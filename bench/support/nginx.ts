@@ -195,7 +195,7 @@ http {
     ${options.tree !== undefined ? 'location /tree/ { autoindex on; }' : ''}
     ${crcHeaders}
   }
-  ${tls ? `server { listen 127.0.0.1:${tls.port} ssl; ssl_certificate ${tls.cert}; ssl_certificate_key ${tls.key}; root ${www}; }` : ''}
+  ${tls ? `server { listen 127.0.0.1:${tls.port} ssl; ssl_certificate ${tls.cert}; ssl_certificate_key ${tls.key}; root ${www}; ${crcHeaders} }` : ''}
 }
 `
   await writeFile(join(dir, 'nginx.conf'), conf)
