@@ -85,8 +85,8 @@ export function wasmCrc64(algorithm: ChecksumAlgorithm): Crc64Update | undefined
 
 /**
  * What another thread needs to compute a CRC-64 exactly as `crc()` does: the WebAssembly module's
- * bytes, the reflected polynomials, and the source of {@link wasmUpdater}, to be evaluated there as
- * a function expression.
+ * bytes, the reflected polynomials, and the source of the self-contained updater core itself
+ * runs, to be evaluated there as a function expression.
  */
 export interface Crc64Kit {
   /** The WebAssembly module's bytes, for `new WebAssembly.Module(bytes)` on the other side. */
