@@ -9,26 +9,14 @@ import {
   OptionsError,
   type ReadRequest,
   type ReadResponse,
-  type Target,
   type Transport,
 } from '@resumable/core'
-import { MemoryTarget } from '@resumable/store-memory'
 import { makeObject } from '@resumable/testkit'
+import { GatherTarget } from './helpers/gather-target.ts'
 import { setup } from './helpers/harness.ts'
 
 const KiB = 1024
 const MiB = 1024 * KiB
-
-/** A MemoryTarget that takes gather writes, as FileTarget does. */
-class GatherTarget extends MemoryTarget implements Target {
-  async writeChunks(offset: number, chunks: readonly Uint8Array[]): Promise<void> {
-    let at = offset
-    for (const chunk of chunks) {
-      await super.write(at, chunk)
-      at += chunk.length
-    }
-  }
-}
 
 /**
  * Lends every chunk from blocks of shared memory (as Node's socket wire lends its slabs) and lets

@@ -1,38 +1,11 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import {
-  download,
-  type ReadRequest,
-  type ReadResponse,
-  type Target,
-  type Transport,
-} from '@resumable/core'
-import { MemoryTarget } from '@resumable/store-memory'
+import { download, type ReadRequest, type ReadResponse, type Transport } from '@resumable/core'
 import { makeObject } from '@resumable/testkit'
+import { GatherTarget } from './helpers/gather-target.ts'
 import { setup } from './helpers/harness.ts'
 
 const KiB = 1024
-
-/** A MemoryTarget that also takes gather writes and counts which kind the engine used. */
-class GatherTarget extends MemoryTarget implements Target {
-  gathered = 0
-  single = 0
-  /** The memory of every chunk handed to writeChunks. */
-  readonly gatheredFrom = new Set<ArrayBufferLike>()
-  override write(offset: number, data: Uint8Array): Promise<void> {
-    this.single++
-    return super.write(offset, data)
-  }
-  async writeChunks(offset: number, chunks: readonly Uint8Array[]): Promise<void> {
-    this.gathered++
-    let at = offset
-    for (const chunk of chunks) {
-      this.gatheredFrom.add(chunk.buffer)
-      await super.write(at, chunk)
-      at += chunk.length
-    }
-  }
-}
 
 /**
  * Lends every chunk like a socket wire reading into reused memory: one buffer per response, and
