@@ -1,11 +1,12 @@
 import { parseArgs } from 'node:util'
 import { OPTION_TABLE } from '@resumable/core'
 import { BATCH_PARSE_OPTIONS, type BatchFlags, batchFlags } from './batch/batch-flags.ts'
+import type { SourceFlags } from './sources.ts'
 import { parseRate, parseSize } from './units.ts'
 import { UsageError } from './usage-error.ts'
 
 /** Settings of `resumable get`. */
-export interface GetCommand {
+export interface GetCommand extends SourceFlags {
   readonly command: 'get'
   readonly source: string
   /** A file, or a directory (existing, or ending in `/`) to save under the object's name; `.` when omitted. */
@@ -23,19 +24,6 @@ export interface GetCommand {
   readonly force: boolean
   readonly quiet: boolean
   readonly json: boolean
-  readonly endpoint: string | undefined
-  readonly region: string | undefined
-  readonly versionId: string | undefined
-  readonly transport: 'ali-oss' | 'fetch' | undefined
-  readonly pathStyle: boolean
-  /** Accept the charges of a requester-pays bucket (`x-oss-request-payer` / `x-amz-request-payer`). */
-  readonly requestPayer: boolean
-  /** Unsigned requests to a public bucket: no credentials needed (aws-cli's `--no-sign-request`). */
-  readonly noSignRequest: boolean
-  /** File holding the SSE-C key (32 raw bytes or their base64); the key is never a flag value. */
-  readonly sseCustomerKeyFile: string | undefined
-  /** OSS's per-connection cap (`x-oss-traffic-limit`), in bit/s. */
-  readonly trafficLimit: number | undefined
   /** `--range first-last` or `first-`: only these bytes of the object. */
   readonly range: { readonly start: number; readonly end?: number } | undefined
   /** `--wire`: the HTTP client of the fetch transports; the runtime's default when unset. */

@@ -26,9 +26,13 @@ export interface SourceFlags {
   readonly versionId: string | undefined
   readonly transport: 'ali-oss' | 'fetch' | undefined
   readonly pathStyle: boolean
+  /** Accept the charges of a requester-pays bucket (`x-oss-request-payer` / `x-amz-request-payer`). */
   readonly requestPayer: boolean
+  /** Unsigned requests to a public bucket: no credentials needed (aws-cli's `--no-sign-request`). */
   readonly noSignRequest: boolean
+  /** File holding the SSE-C key (32 raw bytes or their base64); the key is never a flag value. */
   readonly sseCustomerKeyFile: string | undefined
+  /** OSS's per-connection cap (`x-oss-traffic-limit`), in bit/s. */
   readonly trafficLimit: number | undefined
   readonly wire?: WireName | undefined
 }
