@@ -6,7 +6,7 @@ import { hostname } from 'node:os'
 import { join } from 'node:path'
 import process from 'node:process'
 import { after, before, describe, it } from 'node:test'
-import { crc64 } from '@resumable/core'
+import { crc64, shardOf } from '@resumable/core'
 import { BATCH_LOCK_NAME, BATCH_STAGING_NAME } from '@resumable/store-fs'
 import type { MockOss } from '@resumable/testkit'
 import type { MockOssServer } from '@resumable/testkit/node'
@@ -382,6 +382,37 @@ describe('resumable status / cancel <batch dir>', () => {
     assert.deepEqual(await readdir(dest), ['done.txt'], 'no staging directory left')
     // The journal is gone: the directory is no longer a batch, and is not a file either.
     assert.notEqual(await main(['cancel', dest], env().cli), 0)
+  })
+})
+
+describe('resumable status <batch dir> after shards ran one after another into it', () => {
+  it("counts only the journal's own batch as done, and the objects other shards finished there apart", async () => {
+    const keys = Array.from({ length: 12 }, (_, i) => `c/${i}.txt`)
+    for (const key of keys) put('b8s', key)
+    const ofShard = (index: number) => keys.filter((key) => shardOf(key, 2) === index).length
+    assert.ok(ofShard(0) > 0 && ofShard(1) > 0, 'both shards have keys')
+    const dest = join(dir, 'status-shards')
+    for (const shard of ['0/2', '1/2'])
+      assert.equal(
+        await main(s3('s3://b8s/c/', dest, '--recursive', '--shard', shard), env().cli),
+        0,
+      )
+    const status = env()
+    assert.equal(await main(['status', dest, '--json'], status.cli), 0)
+    const state = JSON.parse(status.out.join(''))
+    assert.match(state.batch, /#shard=1\/2$/)
+    assert.equal(state.objectsDone, ofShard(1))
+    assert.equal(state.objectsDoneByOtherBatches, ofShard(0))
+    // The first shard's rerun finds its objects done, and requests none of them again.
+    const rerun = env()
+    assert.equal(
+      await main(s3('s3://b8s/c/', dest, '--recursive', '--shard', '0/2', '--json'), rerun.cli),
+      0,
+    )
+    const done = JSON.parse(rerun.out.join('').trim().split('\n').at(-1) as string)
+    assert.equal(done.type, 'batch-done')
+    assert.equal(done.downloaded, 0)
+    assert.equal(done.skipped.done, ofShard(0))
   })
 })
 

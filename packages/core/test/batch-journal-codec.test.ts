@@ -54,3 +54,22 @@ describe('BatchJournalCodec: the CRC a record names', () => {
     }
   })
 })
+
+describe('BatchJournalCodec: the batch a record belongs to', () => {
+  it('keeps the `batch` of a record carried over from another batch, and refuses one that is not a string', () => {
+    const carried = { type: 'done', key: 'c.bin', size: 4, path: 'c.bin', batch: 'other' } as const
+    const decoded = BatchJournalCodec.decode(
+      journal(BatchJournalCodec.encode(header), BatchJournalCodec.encode(carried)),
+    )
+    assert.ok(decoded.ok)
+    assert.deepEqual(decoded.records, [carried])
+    const damaged = BatchJournalCodec.decode(
+      journal(
+        BatchJournalCodec.encode(header),
+        line('{"type":"done","key":"d.bin","size":1,"batch":7}'),
+        BatchJournalCodec.encode(carried),
+      ),
+    )
+    assert.equal(damaged.ok, false, 'a bad line before a good one is damage')
+  })
+})

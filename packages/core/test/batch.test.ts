@@ -357,6 +357,63 @@ describe('downloadMany: the journal', () => {
     assert.equal(requests(), 0)
   })
 
+  it('gives a batch back its own records after another took its journal over: objects listed without an ETag, and a commit whose done was torn, count as done on its rerun', async () => {
+    const bucket = smallBucket(40)
+    const dest = new MemoryDestination(bucket)
+    const journal = new MemoryBatchJournalStore()
+    // As a manifest of URLs lists them: no ETag until each is fetched.
+    const unlisted = () => bucket.listing().map(({ etag: _etag, ...object }) => object)
+    const shard = (index: number) => ({
+      ...options(bucket, dest, journal),
+      objects: unlisted(),
+      shard: { index, count: 2 },
+    })
+    const first = await downloadMany(shard(0))
+    assert.ok(first.downloaded > 0)
+    // Killed between the last object's rename and its done record: only its commit is left.
+    journal.tearLastAppend(7)
+    const second = await downloadMany(shard(1))
+    assert.equal(second.failures.length, 0)
+    bucket.requests.clear()
+    const rerun = await downloadMany(shard(0))
+    assert.deepEqual(
+      rerun.failures.map((f) => `${f.key}: ${f.kind}`),
+      [],
+      "no object of the first shard refused as someone else's file",
+    )
+    assert.equal(rerun.skipped.done, first.downloaded)
+    assert.equal(
+      [...bucket.requests.values()].reduce((a, b) => a + b, 0),
+      0,
+      'no request at all',
+    )
+    assertAllDownloaded(bucket, dest)
+  })
+
+  it("never takes another batch's record for its own on a rerun: a file the store has replaced since stays refused, not reported done", async () => {
+    const bucket = smallBucket(3)
+    const dest = new MemoryDestination(bucket)
+    const journal = new MemoryBatchJournalStore()
+    await downloadMany(options(bucket, dest, journal))
+    const before = dest.file('00001.bin')
+    // Replaced in the store since, with the same size: another ETag.
+    bucket.put('data/00001.bin', 1 * KiB + 1)
+    const other = { ...options(bucket, dest, journal), id: 'other' }
+    const taken = await downloadMany(other)
+    assert.deepEqual(
+      taken.failures.map((f) => `${f.key}: ${f.kind}`),
+      ['data/00001.bin: exists'],
+    )
+    const rerun = await downloadMany(other)
+    assert.deepEqual(
+      rerun.failures.map((f) => `${f.key}: ${f.kind}`),
+      ['data/00001.bin: exists'],
+      "still not this batch's object",
+    )
+    assert.equal(rerun.skipped.done, 2)
+    assert.deepEqual(dest.file('00001.bin'), before, 'the file was not touched')
+  })
+
   it('trusts an inherited record for nothing else: another ETag or another path is decided afresh', async () => {
     const bucket = smallBucket(3)
     const dest = new MemoryDestination(bucket)

@@ -54,9 +54,15 @@ export async function runBatchStatus(
     )
     return ExitCode.failed
   }
+  // The journal's own batch's objects; records carried over from other batches into this
+  // directory (another prefix, shard or manifest) are theirs, counted apart.
   const done = new Map<string, number>()
-  for (const record of decoded?.records ?? [])
-    if (record.type === 'done') done.set(record.key, record.size)
+  const doneByOthers = new Set<string>()
+  for (const record of decoded?.records ?? []) {
+    if (record.type !== 'done') continue
+    if (record.batch === undefined) done.set(record.key, record.size)
+    else doneByOthers.add(JSON.stringify([record.batch, record.key]))
+  }
   const doneBytes = [...done.values()].reduce((a, b) => a + b, 0)
   const state = running ? 'running' : left.objects.size > 0 ? 'in-progress' : 'idle'
   say(
@@ -68,12 +74,18 @@ export async function runBatchStatus(
       destination: dir,
       objectsDone: done.size,
       bytesDone: doneBytes,
+      objectsDoneByOtherBatches: doneByOthers.size,
       objectsInProgress: left.objects.size,
       ...(running ? { pid: running.pid, host: running.host, startedAt: running.startedAt } : {}),
     },
     [
       `batch:       ${decoded?.header.id ?? '(no journal)'}`,
       `done:        ${done.size} object(s), ${formatBytes(doneBytes)} (never requested again by a rerun)`,
+      ...(doneByOthers.size > 0
+        ? [
+            `also done:   ${doneByOthers.size} object(s) of other batches into this directory (another prefix, shard or manifest), kept for their reruns`,
+          ]
+        : []),
       `in progress: ${left.objects.size} object(s) with a partial file or checkpoint`,
       running
         ? `running:     pid ${running.pid} on ${running.host}, since ${running.startedAt}`

@@ -13,7 +13,7 @@ export const BATCH_JOURNAL_VERSION = 1
 export interface JournalHeader {
   readonly type: 'batch'
   readonly version: number
-  /** The batch identity (source, prefix, destination, shard): a journal naming another is discarded. */
+  /** The batch identity (source, prefix, destination, shard): another batch's run takes the journal over. */
   readonly id: string
 }
 
@@ -40,6 +40,13 @@ export interface JournalObjectRecord {
    * record mapped the key. Another batch into the same directory trusts the record only there.
    */
   readonly path?: string
+  /**
+   * The batch that wrote the record, when it is not the journal's own (the header's `id`): a
+   * record carried over when another batch into the same directory took the journal over. It
+   * stays that batch's, trusted as its own only by a run of that batch. Builds before this field
+   * ignore it.
+   */
+  readonly batch?: string
 }
 
 /** Any journal record. */
@@ -159,6 +166,7 @@ function validRecord(value: unknown): JournalRecord | undefined {
     return undefined
   if (r.etag !== undefined && typeof r.etag !== 'string') return undefined
   if (r.path !== undefined && typeof r.path !== 'string') return undefined
+  if (r.batch !== undefined && typeof r.batch !== 'string') return undefined
   let crc: JournalObjectRecord['crc']
   const written = r.crc ?? r.crc64
   if (written !== undefined) {
@@ -181,5 +189,6 @@ function validRecord(value: unknown): JournalRecord | undefined {
     ...(r.etag === undefined ? {} : { etag: r.etag as string }),
     ...(crc === undefined ? {} : { crc }),
     ...(r.path === undefined ? {} : { path: r.path as string }),
+    ...(r.batch === undefined ? {} : { batch: r.batch as string }),
   }
 }

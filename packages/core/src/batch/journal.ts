@@ -75,9 +75,10 @@ export class BatchJournal {
   /**
    * Opens the journal of batch `id`. A journal of an unknown version, or damaged, is reported
    * through `discarded` and replaced — never trusted. One of another batch into the same directory
-   * (another prefix, shard or manifest) is taken over: its finished objects are files here too, so
-   * their records are kept (and written back, for that batch's own rerun), as `inherited` entries
-   * reported through `inherited`.
+   * (another prefix, shard or manifest) is taken over, reported through `inherited`: every record
+   * stays its writer's (`batch`), so a run of that batch finds its finished objects and its
+   * commits again, however many batches took the journal over in between. Another batch's
+   * finished objects count here only as `inherited` entries, and never become this batch's own.
    */
   static async open(
     store: BatchJournalStore | undefined,
@@ -94,15 +95,27 @@ export class BatchJournal {
     if (bytes !== undefined) {
       const decoded = BatchJournalCodec.decode(bytes)
       if (!decoded.ok) discarded(decoded.problem, decoded.message)
-      else if (decoded.header.id === id) {
-        for (const record of decoded.records) journal.#remember(record)
-      } else {
-        // A commit is the other batch's own crash window: only its finished objects carry over.
-        const finished = decoded.records.filter((r) => r.type === 'done' && r.path !== undefined)
-        for (const record of finished) journal.#remember(record, true)
-        inherited(decoded.header.id, journal.#entries.size)
+      else {
+        // The last record of each batch for each key, in the order written.
+        const others = new Map<string, JournalObjectRecord>()
+        for (const record of decoded.records) {
+          const writer = record.batch ?? decoded.header.id
+          if (writer === id) journal.#remember(ownRecord(record))
+          else others.set(JSON.stringify([writer, record.key]), { ...record, batch: writer })
+        }
+        let finished = 0
+        for (const record of others.values()) {
+          parts.push(BatchJournalCodec.encode(record))
+          if (record.type === 'done') finished++
+          // A commit is its own batch's crash window, and a record without a path vouches for
+          // nothing elsewhere: neither is an entry here. This batch's own record comes first.
+          if (record.type === 'done' && record.path !== undefined && !journal.#owns(record.key))
+            journal.#entries.set(record.key, { done: record, inherited: true })
+        }
+        if (decoded.header.id !== id) inherited(decoded.header.id, finished)
       }
       for (const entry of journal.#entries.values()) {
+        if (entry.inherited) continue
         if (entry.done) parts.push(BatchJournalCodec.encode(entry.done))
         else if (entry.commit) parts.push(BatchJournalCodec.encode(entry.commit))
       }
@@ -158,10 +171,22 @@ export class BatchJournal {
     this.#flushing = undefined
   }
 
-  #remember(record: JournalObjectRecord, inherited = false): void {
+  #remember(record: JournalObjectRecord): void {
     // A new commit supersedes an older done (an `update` re-download): until its own done
     // arrives, only the commit's CRC-64 can vouch for the file at the final name.
-    if (record.type === 'commit') this.#entries.set(record.key, { commit: record })
-    else this.#entries.set(record.key, inherited ? { done: record, inherited } : { done: record })
+    this.#entries.set(record.key, record.type === 'commit' ? { commit: record } : { done: record })
   }
+
+  /** True when this batch itself recorded `key`. */
+  #owns(key: string): boolean {
+    const entry = this.#entries.get(key)
+    return entry !== undefined && !entry.inherited
+  }
+}
+
+/** `record` as this batch's own: without the `batch` a record of another batch carries. */
+function ownRecord(record: JournalObjectRecord): JournalObjectRecord {
+  if (record.batch === undefined) return record
+  const { batch: _writer, ...own } = record
+  return own
 }
