@@ -3,6 +3,9 @@
 // sizes, so each object's way of downloading is chosen from its first answer): every file byte-identical to its object, no object the previous runs had
 // completed (journaled, or at its final name) requested again (from the mock's request log), no
 // partial file at any final name after any kill, and nothing written outside the destination.
+// `--shards N`: the runs take the batch's N shards (`--shard i/N`) in turn, one after another into
+// the same directory, so each shard's run takes over the journal another shard's run left there
+// (killed or not); every shard must still find its own finished objects and commits again.
 import { existsSync } from 'node:fs'
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -23,11 +26,19 @@ const args = campaignArgs('batch-kill — kill -9 a real batch at random instant
     short: 0,
     help: '1: read the objects from an NDJSON manifest, not a listing',
   },
+  shards: {
+    full: 0,
+    short: 0,
+    help: 'N ≥ 2: the runs take the N shards in turn, one after another into the same directory',
+  },
 })
 const fromManifest = args.manifest === 1
+const shards = Math.max(1, args.shards)
+/** The shard flag of run `i` (none unless sharded). */
+const shardOf = (i: number): string[] => (shards > 1 ? ['--shard', `${i % shards}/${shards}`] : [])
 const c = new Campaign(
   'batch-kill',
-  `seed ${args.seed}, ${args.kills} kills, ${args.small} small + ${args.big} × ${args['big-mib']} MiB objects${fromManifest ? ', from a manifest' : ''}`,
+  `seed ${args.seed}, ${args.kills} kills, ${args.small} small + ${args.big} × ${args['big-mib']} MiB objects${fromManifest ? ', from a manifest' : ''}${shards > 1 ? `, ${shards} shards in turn into one directory` : ''}`,
 )
 const random = prng(args.seed)
 const CREDENTIALS = { accessKeyId: 'batch-kill-ak', secretAccessKey: 'batch-kill-secret' }
@@ -137,6 +148,8 @@ async function journaledDone(): Promise<Set<string>> {
 let killed = 0
 let requestedAgain = 0
 let finished = false
+/** Shards whose run ended by itself, with exit 0. */
+const shardsDone = new Set<number>()
 try {
   for (let i = 0; i < args.kills && !finished; i++) {
     const completed = new Set([...(await journaledDone()), ...published])
@@ -150,7 +163,10 @@ try {
     const delay = early ? Math.floor(random() * 1200) : Math.floor(random() * 150)
     const after = Math.floor(random() * 0.8 * (args.small / Math.max(1, args.kills)))
     const run = spawnCli(
-      ['get', ...source, ...common, '--endpoint', fast.url, '--limit-rate', String(perObject)],
+      [
+        ...['get', ...source, ...common, ...shardOf(i)],
+        ...['--endpoint', fast.url, '--limit-rate', String(perObject)],
+      ],
       { env },
     )
     let timer: NodeJS.Timeout | undefined
@@ -170,9 +186,10 @@ try {
     clearTimeout(timer)
     if (exit.signal === 'SIGKILL') killed++
     else {
-      finished = exit.code === 0
+      if (exit.code === 0) shardsDone.add(i % shards)
+      finished = shardsDone.size === shards
       c.check(
-        finished,
+        exit.code === 0,
         `run ${i}: exit ${exit.code} instead of a kill: ${exit.stderr.slice(0, 300)}`,
       )
     }
@@ -192,11 +209,18 @@ try {
   }
   const logFrom = oss.served.log.length
   const completed = new Set([...(await journaledDone()), ...published])
-  const final = spawnCli(['get', ...source, ...common, '--endpoint', fast.url], {
-    env,
-  })
-  const exit = await final.exited
-  c.check(exit.code === 0, `final run: exit ${exit.code}: ${exit.stderr.slice(-500)}`)
+  // Every shard to its end, one after another (one run when not sharded).
+  for (let shard = 0; shard < shards; shard++) {
+    const final = spawnCli(
+      ['get', ...source, ...common, ...shardOf(shard), '--endpoint', fast.url],
+      { env },
+    )
+    const exit = await final.exited
+    c.check(
+      exit.code === 0,
+      `final run${shards > 1 ? ` of shard ${shard}/${shards}` : ''}: exit ${exit.code}: ${exit.stderr.slice(-500)}`,
+    )
+  }
   for (const entry of oss.served.log.slice(logFrom))
     if (completed.has(entry.key)) {
       requestedAgain++

@@ -39,6 +39,8 @@ const campaigns: [string, string[], ('deno' | 'bun')?][] = short
       ['faults.ts', []],
       ['batch-kill.ts', []],
       ['batch-kill.ts', ['--manifest', '1']],
+      // Two shards in turn into one directory: each takes over the journal the other left.
+      ['batch-kill.ts', ['--manifest', '1', '--shards', '2']],
       ['hostile-keys.ts', []],
     ]
   : [
@@ -61,6 +63,7 @@ const campaigns: [string, string[], ('deno' | 'bun')?][] = short
       ['corrupt-checkpoint.ts', []],
       ['batch-kill.ts', []],
       ['batch-kill.ts', ['--manifest', '1']],
+      ['batch-kill.ts', ['--manifest', '1', '--shards', '2']],
       ['batch-kill.ts', [], 'deno'],
       ['batch-kill.ts', [], 'bun'],
       ['hostile-keys.ts', []],
