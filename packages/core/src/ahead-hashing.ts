@@ -7,7 +7,7 @@ import type { ChecksumRun, ChecksumThread } from './ports.ts'
 const HASH_AHEAD_BYTES = 256 * 1024
 
 /** The CRC of `pieces`, back to back, from `previous`, on this thread. */
-function crcOfPieces(
+export function crcOfPieces(
   algorithm: ChecksumAlgorithm,
   pieces: readonly Uint8Array[],
   previous: bigint,

@@ -1,4 +1,4 @@
-import { AheadHashing } from './ahead-hashing.ts'
+import { AheadHashing, crcOfPieces } from './ahead-hashing.ts'
 import { type ChunkReader, chunkReader } from './byte-source.ts'
 import type { Crc64Algorithm } from './crc/algorithm.ts'
 import { crc as crcOf } from './crc/index.ts'
@@ -97,7 +97,7 @@ export async function fetchSegment(
         throw new TargetFailure(error)
       }
       if (hashing) crc = await hashing
-      else if (algorithm) for (const piece of held) crc = crcOf(algorithm, piece, crc)
+      else if (algorithm) crc = crcOfPieces(algorithm, held, crc)
       for (const release of kept) release()
       kept = []
       written += buffered

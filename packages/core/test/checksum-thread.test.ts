@@ -7,58 +7,14 @@ import {
   crc,
   download,
   OptionsError,
-  type ReadRequest,
-  type ReadResponse,
-  type Transport,
 } from '@resumable/core'
 import { makeObject } from '@resumable/testkit'
 import { GatherTarget } from './helpers/gather-target.ts'
 import { setup } from './helpers/harness.ts'
+import { lendingTransport } from './helpers/lending-transport.ts'
 
 const KiB = 1024
 const MiB = 1024 * KiB
-
-/**
- * Lends every chunk from blocks of shared memory (as Node's socket wire lends its slabs) and lets
- * the reader keep them; a block let go is scribbled over at once. A CRC read from a block after
- * its release comes out wrong.
- */
-function lendingShared(inner: Transport, shared = true): Transport {
-  return {
-    id: inner.id,
-    stat: (options) => inner.stat(options),
-    async read(request: ReadRequest): Promise<ReadResponse> {
-      const response = await inner.read(request)
-      const upstream = response.body as AsyncIterable<Uint8Array>
-      const free: Uint8Array[] = []
-      const kept = new Set<Uint8Array>()
-      let current: Uint8Array | undefined
-      const make = (): Uint8Array =>
-        new Uint8Array(shared ? new SharedArrayBuffer(48 * KiB) : new ArrayBuffer(48 * KiB))
-      async function* lent(): AsyncGenerator<Uint8Array> {
-        for await (const chunk of upstream) {
-          for (let at = 0; at < chunk.length; at += 48 * KiB) {
-            const piece = chunk.subarray(at, at + 48 * KiB)
-            if (current && !kept.has(current)) current.fill(0xee)
-            current = free.pop() ?? make()
-            current.set(piece)
-            yield current.subarray(0, piece.length)
-          }
-        }
-      }
-      const keep = (): (() => void) => {
-        const block = current as Uint8Array
-        kept.add(block)
-        return () => {
-          kept.delete(block)
-          block.fill(0xee)
-          free.push(block)
-        }
-      }
-      return { ...response, body: lent(), chunksLent: true, keep }
-    },
-  }
-}
 
 /**
  * A ChecksumThread that hashes late, as another thread would: a run's pieces are read only when
@@ -99,7 +55,7 @@ function sharedSetup(shared = true) {
   const options = (thread: ChecksumThread) =>
     base.options({
       target,
-      transport: lendingShared(base.transport, shared),
+      transport: lendingTransport(base.transport, { shared }),
       checksumThread: thread,
       partSize: MiB,
       writeBufferSize: MiB,

@@ -4,6 +4,7 @@ import { download, type ReadRequest, type ReadResponse, type Transport } from '@
 import { makeObject } from '@resumable/testkit'
 import { GatherTarget } from './helpers/gather-target.ts'
 import { setup } from './helpers/harness.ts'
+import { type KeepCounts, lendingTransport } from './helpers/lending-transport.ts'
 
 const KiB = 1024
 
@@ -35,13 +36,6 @@ function lending(inner: Transport): Transport {
   }
 }
 
-/** How many chunks the engine kept, how many of those it let go, and the blocks lent. */
-interface KeepCounts {
-  kept: number
-  released: number
-  readonly blocks: Set<ArrayBufferLike>
-}
-
 /** A 700 KiB object, a GatherTarget for it, and zeroed keep counts. */
 function keptSetup() {
   const object = makeObject(700 * KiB + 5)
@@ -49,60 +43,6 @@ function keptSetup() {
   const target = new GatherTarget('/dest/file.bin', { volume: base.volume })
   const counts: KeepCounts = { kept: 0, released: 0, blocks: new Set() }
   return { object, base, target, counts }
-}
-
-/**
- * Lends every chunk from a pool of blocks and lets the reader keep one (`keep`): asking for the
- * next chunk scribbles over the last one and reuses it unless it is kept, and a released block is
- * scribbled over at once. An engine that used a chunk it did not keep, or after letting it go,
- * writes (or checksums) the scribble.
- */
-function keeping(inner: Transport, counts: KeepCounts, refuse?: number): Transport {
-  let calls = 0
-  return {
-    id: inner.id,
-    stat: (options) => inner.stat(options),
-    async read(request: ReadRequest): Promise<ReadResponse> {
-      const response = await inner.read(request)
-      const upstream = response.body as AsyncIterable<Uint8Array>
-      const free: Uint8Array[] = []
-      const kept = new Set<Uint8Array>()
-      let current: Uint8Array | undefined
-      const recycle = (block: Uint8Array): void => {
-        block.fill(0xee)
-        free.push(block)
-      }
-      async function* lent(): AsyncGenerator<Uint8Array> {
-        for await (const chunk of upstream) {
-          for (let at = 0; at < chunk.length; at += 48 * KiB) {
-            const piece = chunk.subarray(at, at + 48 * KiB)
-            if (current && !kept.has(current)) recycle(current)
-            current = free.pop() ?? new Uint8Array(48 * KiB)
-            counts.blocks.add(current.buffer)
-            current.set(piece)
-            yield current.subarray(0, piece.length)
-          }
-        }
-      }
-      const keep = (chunk: Uint8Array): (() => void) => {
-        // As the Node wire's keep() once its body was let go (an abort in between).
-        if (calls++ === refuse) throw new Error('keep() after the body was let go')
-        const block = current
-        assert.ok(block && chunk.buffer === block.buffer, 'keep() of a chunk other than the last')
-        kept.add(block)
-        counts.kept++
-        let held = true
-        return () => {
-          if (!held) return
-          held = false
-          counts.released++
-          kept.delete(block)
-          if (block !== current) recycle(block)
-        }
-      }
-      return { ...response, body: lent(), chunksLent: true, keep }
-    },
-  }
 }
 
 describe('download into a Target with gather writes', () => {
@@ -120,7 +60,7 @@ describe('download into a Target with gather writes', () => {
   it('keeps lent chunks it may keep (keep) and hands them to writeChunks uncopied; file and CRC exact, every one let go', async () => {
     const { object, base, target, counts } = keptSetup()
     const result = await download(
-      base.options({ target, transport: keeping(base.transport, counts) }),
+      base.options({ target, transport: lendingTransport(base.transport, { counts }) }),
     )
     assert.deepEqual(target.committed, object.bytes)
     assert.deepEqual(result.verification, { method: 'crc64xz', value: object.checksum })
@@ -135,7 +75,7 @@ describe('download into a Target with gather writes', () => {
   it('a keep() that throws fails only that read: the retry leaves file and CRC exact, every kept chunk let go', async () => {
     const { object, base, target, counts } = keptSetup()
     // The second chunk of the first part: the first is still held, unwritten, when it throws.
-    const transport = keeping(base.transport, counts, 1)
+    const transport = lendingTransport(base.transport, { counts, refuse: 1 })
     const result = await download(
       // No checkpoint flush in between: the held chunk waits for the buffer to fill.
       base.options({
@@ -163,7 +103,11 @@ describe('download into a Target with gather writes', () => {
     const target = new FailingTarget('/dest/file.bin', { volume: base.volume })
     await assert.rejects(
       download(
-        base.options({ target, transport: keeping(base.transport, counts), concurrency: 1 }),
+        base.options({
+          target,
+          transport: lendingTransport(base.transport, { counts }),
+          concurrency: 1,
+        }),
       ),
     )
     assert.ok(counts.kept > 0)
