@@ -109,6 +109,8 @@ export function crcThread(): ChecksumThread {
       const run = nextId++
       let first = true
       let ended = false
+      /** Some pieces never reached the thread: its value would miss them, so there is none. */
+      let lost: unknown
       const post = (pieces: readonly Uint8Array[], answer?: number): void => {
         thread().postMessage({
           run,
@@ -122,16 +124,21 @@ export function crcThread(): ChecksumThread {
       return {
         update(pieces) {
           // A thread that cannot take them fails the run's value, which the caller then computes.
-          if (!ended && broken === undefined) {
+          if (!ended && broken === undefined && lost === undefined) {
             try {
               post(pieces)
-            } catch {}
+            } catch (error) {
+              lost = error
+              // A failed postMessage leaves the thread holding the process open (Node 20).
+              if (waiting.size === 0) worker?.unref()
+            }
           }
         },
         value() {
           if (ended) return Promise.reject(new Error('the CRC run already ended'))
           ended = true
           if (broken !== undefined) return Promise.reject(broken)
+          if (lost !== undefined) return Promise.reject(lost)
           const answer = nextId++
           return new Promise<bigint>((resolve, reject) => {
             try {

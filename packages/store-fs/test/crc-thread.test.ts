@@ -28,6 +28,19 @@ describe('crcThread', () => {
     })
   }
 
+  it('gives no value for a run whose pieces did not all reach the thread: the caller computes it', async () => {
+    const [a, b] = pieces() as [Uint8Array, Uint8Array]
+    // A view of a buffer moved elsewhere since cannot be posted.
+    const moved = new ArrayBuffer(4 * KiB)
+    const view = new Uint8Array(moved)
+    structuredClone(moved, { transfer: [moved] })
+    const run = crcThread().begin('crc64xz', 0n)
+    run.update([a])
+    run.update([view])
+    run.update([b])
+    await assert.rejects(run.value())
+  })
+
   it('keeps runs apart: two interleaved runs on one thread each get their own CRC', async () => {
     const thread = crcThread()
     const [a, b, c, d] = pieces() as [Uint8Array, Uint8Array, Uint8Array, Uint8Array]
