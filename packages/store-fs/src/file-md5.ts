@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
-import type { FileHandle } from 'node:fs/promises'
 import { TargetError } from '@resumable/core'
+import type { OpenFile } from './fd-file.ts'
 
 // One reused buffer: the MD5 of a large file must not leave a trail of garbage behind it.
 const PIECE_BYTES = 4 * 1024 * 1024
@@ -9,7 +9,11 @@ const PIECE_BYTES = 4 * 1024 * 1024
  * The MD5 (hex) of the first `length` bytes of an open file, read in order through one reused
  * buffer and hashed natively (node:crypto, about 700 MiB/s here against 290 for core's JavaScript).
  */
-export async function md5OfFile(handle: FileHandle, length: number, path: string): Promise<string> {
+export async function md5OfFile(
+  handle: Pick<OpenFile, 'read'>,
+  length: number,
+  path: string,
+): Promise<string> {
   const hash = createHash('md5')
   const piece = new Uint8Array(Math.min(PIECE_BYTES, Math.max(length, 1)))
   for (let offset = 0; offset < length; ) {

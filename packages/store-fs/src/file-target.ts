@@ -1,4 +1,4 @@
-import { writevSync } from 'node:fs'
+import { linkSync, unlinkSync, writevSync } from 'node:fs'
 import { type FileHandle, link, open, rename, unlink } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import {
@@ -8,10 +8,12 @@ import {
   type TargetOpenOptions,
   type TargetOpenResult,
 } from '@resumable/core'
+import { FdFile, type OpenFile } from './fd-file.ts'
 import { md5OfFile } from './file-md5.ts'
 import { errorCode, toTargetError } from './fs-errors.ts'
 import { LockFile, type LockOwner } from './lock-file.ts'
 import { lstatOrUndefined, statOrUndefined } from './probe.ts'
+import { QuickCalls } from './quick-calls.ts'
 import { syncDirectory } from './sync-directory.ts'
 import { COPIED_WRITES, WriteCost } from './write-cost.ts'
 import {
@@ -112,7 +114,7 @@ export class FileTarget implements Target {
   #writing: Promise<void> = Promise.resolve()
   /** Undefined with a private temporary path, which no other process can be writing. */
   readonly #lock: LockFile | undefined
-  #handle: FileHandle | undefined
+  #handle: OpenFile | undefined
   #createdPrivate = false
   /** Where the furthest byte written since `open` ends (a fresh file's size, so no fstat is needed). */
   #end = 0
@@ -167,7 +169,11 @@ export class FileTarget implements Target {
       if (this.#lock || this.#createdPrivate) await this.#removeStaleTemp()
       // Always a new file (O_EXCL): opening what is at the path would follow a symlink or share a
       // hard link planted there, and write the object into a file outside the destination.
-      this.#handle = await open(this.tempPath, 'wx+', 0o644)
+      // A private file (a batch's object fetched in one request) on a plain descriptor, whose
+      // short calls skip the pool while they are quick: small objects are made of short calls.
+      this.#handle = this.#lock
+        ? await open(this.tempPath, 'wx+', 0o644)
+        : await FdFile.create(this.tempPath)
       this.#createdPrivate = !this.#lock
       this.#end = 0
       if (this.#preallocate && options.size > 0) {
@@ -305,7 +311,7 @@ export class FileTarget implements Target {
    * the probing, and the write takes the pool.
    */
   #probed(
-    handle: FileHandle,
+    handle: OpenFile,
     chunks: readonly Uint8Array[],
     position: number,
     total: number,
@@ -340,7 +346,7 @@ export class FileTarget implements Target {
    * The file as the write thread can open it. Where descriptors are the opening thread's own, by
    * path, with the inode the thread must find there (a file put in its place is refused, ESTALE).
    */
-  async #nameForThread(handle: FileHandle): Promise<ThreadFile> {
+  async #nameForThread(handle: OpenFile): Promise<ThreadFile> {
     if (!DESCRIPTORS_ARE_THREAD_LOCAL) return { fd: handle.fd }
     const { ino } = await handle.stat()
     // Windows reports no inode (0): the path alone names the file there.
@@ -448,9 +454,9 @@ export class FileTarget implements Target {
   async #publish(): Promise<void> {
     if (!this.#overwrite && this.#lock === undefined) {
       try {
-        await link(this.tempPath, this.id)
+        await linkQuickly(this.tempPath, this.id)
         // Published: a second name left in the staging directory goes when the batch closes it.
-        await unlink(this.tempPath).catch(() => undefined)
+        await unlinkQuickly(this.tempPath).catch(() => undefined)
         return
       } catch (error) {
         if (errorCode(error) === 'EEXIST') throw this.#appeared()
@@ -630,7 +636,7 @@ export class FileTarget implements Target {
     return `${this.tempPath} holds ${length} bytes, more than the object's ${size}, so it cannot be this download's`
   }
 
-  #open(): FileHandle {
+  #open(): OpenFile {
     if (!this.#handle)
       throw new TargetError('io', `${this.tempPath} is not open`, { path: this.tempPath })
     return this.#handle
@@ -652,6 +658,20 @@ export class FileTarget implements Target {
         .catch(() => undefined)
     await handle?.close().catch(() => undefined)
   }
+}
+
+/** `link`, synchronously while such calls are quick ({@link QuickCalls}). */
+async function linkQuickly(existing: string, name: string): Promise<void> {
+  const quick = QuickCalls.shared()
+  if (quick.on) quick.run(() => linkSync(existing, name))
+  else await link(existing, name)
+}
+
+/** `unlink`, synchronously while such calls are quick ({@link QuickCalls}). */
+async function unlinkQuickly(path: string): Promise<void> {
+  const quick = QuickCalls.shared()
+  if (quick.on) quick.run(() => unlinkSync(path))
+  else await unlink(path)
 }
 
 /** `value`, a byte count option: a whole number ≥ 0, else OptionsError. */

@@ -1,4 +1,6 @@
 import { open } from 'node:fs/promises'
+import { FdFile, type OpenFile } from './fd-file.ts'
+import { QuickCalls } from './quick-calls.ts'
 
 /** Per directory: the fsync running now, and the one queued to start after it. */
 interface DirectorySyncs {
@@ -42,13 +44,18 @@ function advance(path: string, entry: DirectorySyncs): void {
 }
 
 async function syncNow(path: string): Promise<void> {
-  let handle: Awaited<ReturnType<typeof open>> | undefined
+  let directory: OpenFile | undefined
   try {
-    handle = await open(path, 'r')
-    await handle.sync()
+    directory = await openDirectory(path)
+    await directory.sync()
   } catch {
     // Best effort: see above.
   } finally {
-    await handle?.close().catch(() => undefined)
+    await directory?.close().catch(() => undefined)
   }
+}
+
+/** The directory open for its fsync: opened and closed synchronously while such calls are quick. */
+function openDirectory(path: string): Promise<OpenFile> {
+  return QuickCalls.shared().on ? FdFile.open(path, 'r') : open(path, 'r')
 }

@@ -1,0 +1,190 @@
+import {
+  close,
+  closeSync,
+  fdatasync,
+  fstat,
+  fsync,
+  ftruncate,
+  open,
+  openSync,
+  read,
+  type Stats,
+  write,
+  writeSync,
+  writev,
+  writevSync,
+} from 'node:fs'
+import { promisify } from 'node:util'
+import { QuickCalls } from './quick-calls.ts'
+
+/** The calls FileTarget makes on its open temporary file: a `FileHandle` has them, and `FdFile`. */
+export interface OpenFile {
+  /** The descriptor, for the synchronous probes and the write thread. */
+  readonly fd: number
+  write(
+    buffer: Uint8Array,
+    offset: number,
+    length: number,
+    position: number,
+  ): Promise<{ bytesWritten: number }>
+  writev(buffers: readonly Uint8Array[], position: number): Promise<{ bytesWritten: number }>
+  read(
+    buffer: Uint8Array,
+    offset: number,
+    length: number,
+    position: number,
+  ): Promise<{ bytesRead: number }>
+  stat(): Promise<Stats>
+  truncate(length: number): Promise<void>
+  datasync(): Promise<void>
+  sync(): Promise<void>
+  close(): Promise<void>
+}
+
+/**
+ * Writes up to this long are short calls: a small object's one write. Longer ones take the pool,
+ * which copies into the page cache off the event loop's thread (the busier one).
+ */
+export const QUICK_WRITE_BYTES: number = 256 * 1024
+
+// Written out, not promisified: what util.promisify makes of write, writev and read differs
+// between runtimes (Node resolves an object, Deno the count alone).
+function writeAsync(
+  fd: number,
+  buffer: Uint8Array,
+  offset: number,
+  length: number,
+  position: number,
+): Promise<{ bytesWritten: number }> {
+  return new Promise((resolve, reject) => {
+    write(fd, buffer, offset, length, position, (error, bytesWritten) =>
+      error ? reject(error) : resolve({ bytesWritten }),
+    )
+  })
+}
+
+function writevAsync(
+  fd: number,
+  buffers: readonly Uint8Array[],
+  position: number,
+): Promise<{ bytesWritten: number }> {
+  return new Promise((resolve, reject) => {
+    writev(fd, buffers as Uint8Array[], position, (error, bytesWritten) =>
+      error ? reject(error) : resolve({ bytesWritten }),
+    )
+  })
+}
+
+function readAsync(
+  fd: number,
+  buffer: Uint8Array,
+  offset: number,
+  length: number,
+  position: number,
+): Promise<{ bytesRead: number }> {
+  return new Promise((resolve, reject) => {
+    read(fd, buffer, offset, length, position, (error, bytesRead) =>
+      error ? reject(error) : resolve({ bytesRead }),
+    )
+  })
+}
+
+const openAsync = promisify(open)
+const fstatAsync = promisify(fstat)
+const ftruncateAsync = promisify(ftruncate)
+const fdatasyncAsync = promisify(fdatasync)
+const fsyncAsync = promisify(fsync)
+const closeAsync = promisify(close)
+
+/**
+ * A file open on a plain descriptor whose short calls run synchronously while they are quick
+ * ({@link QuickCalls}); the rest, and every call once they are not, take the pool.
+ */
+export class FdFile implements OpenFile {
+  readonly fd: number
+  readonly #quick: QuickCalls
+  #closed = false
+
+  private constructor(fd: number, quick: QuickCalls) {
+    this.fd = fd
+    this.#quick = quick
+  }
+
+  /** Creates `path` exclusively (`wx+`, mode 0644): never a file or a link already there. */
+  static create(path: string, quick: QuickCalls = QuickCalls.shared()): Promise<FdFile> {
+    return FdFile.open(path, 'wx+', quick)
+  }
+
+  /** Opens `path` with `flags` (a `node:fs` flags string; a created file gets mode 0644). */
+  static async open(
+    path: string,
+    flags: string,
+    quick: QuickCalls = QuickCalls.shared(),
+  ): Promise<FdFile> {
+    const fd = quick.on
+      ? quick.run(() => openSync(path, flags, 0o644))
+      : await openAsync(path, flags, 0o644)
+    return new FdFile(fd, quick)
+  }
+
+  async write(
+    buffer: Uint8Array,
+    offset: number,
+    length: number,
+    position: number,
+  ): Promise<{ bytesWritten: number }> {
+    if (length <= QUICK_WRITE_BYTES && this.#quick.on) {
+      return {
+        bytesWritten: this.#quick.run(() => writeSync(this.fd, buffer, offset, length, position)),
+      }
+    }
+    return writeAsync(this.fd, buffer, offset, length, position)
+  }
+
+  async writev(
+    buffers: readonly Uint8Array[],
+    position: number,
+  ): Promise<{ bytesWritten: number }> {
+    let total = 0
+    for (const buffer of buffers) total += buffer.length
+    if (total <= QUICK_WRITE_BYTES && this.#quick.on) {
+      return { bytesWritten: this.#quick.run(() => writevSync(this.fd, buffers, position)) }
+    }
+    return writevAsync(this.fd, buffers, position)
+  }
+
+  read(
+    buffer: Uint8Array,
+    offset: number,
+    length: number,
+    position: number,
+  ): Promise<{ bytesRead: number }> {
+    return readAsync(this.fd, buffer, offset, length, position)
+  }
+
+  stat(): Promise<Stats> {
+    return fstatAsync(this.fd)
+  }
+
+  truncate(length: number): Promise<void> {
+    return ftruncateAsync(this.fd, length)
+  }
+
+  /** Always on the pool: it waits on the disk. */
+  datasync(): Promise<void> {
+    return fdatasyncAsync(this.fd)
+  }
+
+  /** Always on the pool: it waits on the disk. */
+  sync(): Promise<void> {
+    return fsyncAsync(this.fd)
+  }
+
+  /** Closes once: a second call must not close whatever file took the descriptor's number since. */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    if (this.#quick.on) this.#quick.run(() => closeSync(this.fd))
+    else await closeAsync(this.fd)
+  }
+}
