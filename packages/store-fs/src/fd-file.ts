@@ -15,7 +15,7 @@ import {
   writevSync,
 } from 'node:fs'
 import { promisify } from 'node:util'
-import { QuickCalls } from './quick-calls.ts'
+import { type QuickCallKind, QuickCalls } from './quick-calls.ts'
 
 /** The calls FileTarget makes on its open temporary file: a `FileHandle` has them, and `FdFile`. */
 export interface OpenFile {
@@ -96,34 +96,39 @@ const fdatasyncAsync = promisify(fdatasync)
 const fsyncAsync = promisify(fsync)
 const closeAsync = promisify(close)
 
+/** Which {@link QuickCalls} judges each kind of call: the process's own, or a test's. */
+export type QuickCallsFor = (kind: QuickCallKind) => QuickCalls
+
 /**
  * A file open on a plain descriptor whose short calls run synchronously while they are quick
- * ({@link QuickCalls}); the rest, and every call once they are not, take the pool.
+ * ({@link QuickCalls}); the rest, and every kind of call once it is not, take the pool.
  */
 export class FdFile implements OpenFile {
   readonly fd: number
-  readonly #quick: QuickCalls
+  readonly #quick: QuickCallsFor
   #closed = false
 
-  private constructor(fd: number, quick: QuickCalls) {
+  private constructor(fd: number, quick: QuickCallsFor) {
     this.fd = fd
     this.#quick = quick
   }
 
   /** Creates `path` exclusively (`wx+`, mode 0644): never a file or a link already there. */
-  static create(path: string, quick: QuickCalls = QuickCalls.shared()): Promise<FdFile> {
-    return FdFile.open(path, 'wx+', quick)
+  static async create(path: string, quick: QuickCallsFor = QuickCalls.shared): Promise<FdFile> {
+    const calls = quick('create')
+    const fd = calls.on
+      ? calls.run(() => openSync(path, 'wx+', 0o644))
+      : await openAsync(path, 'wx+', 0o644)
+    return new FdFile(fd, quick)
   }
 
-  /** Opens `path` with `flags` (a `node:fs` flags string; a created file gets mode 0644). */
-  static async open(
+  /** Opens a directory to fsync it. */
+  static async openDirectory(
     path: string,
-    flags: string,
-    quick: QuickCalls = QuickCalls.shared(),
+    quick: QuickCallsFor = QuickCalls.shared,
   ): Promise<FdFile> {
-    const fd = quick.on
-      ? quick.run(() => openSync(path, flags, 0o644))
-      : await openAsync(path, flags, 0o644)
+    const calls = quick('open-directory')
+    const fd = calls.on ? calls.run(() => openSync(path, 'r')) : await openAsync(path, 'r')
     return new FdFile(fd, quick)
   }
 
@@ -133,10 +138,9 @@ export class FdFile implements OpenFile {
     length: number,
     position: number,
   ): Promise<{ bytesWritten: number }> {
-    if (length <= QUICK_WRITE_BYTES && this.#quick.on) {
-      return {
-        bytesWritten: this.#quick.run(() => writeSync(this.fd, buffer, offset, length, position)),
-      }
+    const calls = this.#quick('write')
+    if (length <= QUICK_WRITE_BYTES && calls.on) {
+      return { bytesWritten: calls.run(() => writeSync(this.fd, buffer, offset, length, position)) }
     }
     return writeAsync(this.fd, buffer, offset, length, position)
   }
@@ -147,8 +151,9 @@ export class FdFile implements OpenFile {
   ): Promise<{ bytesWritten: number }> {
     let total = 0
     for (const buffer of buffers) total += buffer.length
-    if (total <= QUICK_WRITE_BYTES && this.#quick.on) {
-      return { bytesWritten: this.#quick.run(() => writevSync(this.fd, buffers, position)) }
+    const calls = this.#quick('write')
+    if (total <= QUICK_WRITE_BYTES && calls.on) {
+      return { bytesWritten: calls.run(() => writevSync(this.fd, buffers, position)) }
     }
     return writevAsync(this.fd, buffers, position)
   }
@@ -184,7 +189,8 @@ export class FdFile implements OpenFile {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    if (this.#quick.on) this.#quick.run(() => closeSync(this.fd))
+    const calls = this.#quick('close')
+    if (calls.on) calls.run(() => closeSync(this.fd))
     else await closeAsync(this.fd)
   }
 }

@@ -662,14 +662,14 @@ export class FileTarget implements Target {
 
 /** `link`, synchronously while such calls are quick ({@link QuickCalls}). */
 async function linkQuickly(existing: string, name: string): Promise<void> {
-  const quick = QuickCalls.shared()
+  const quick = QuickCalls.shared('link')
   if (quick.on) quick.run(() => linkSync(existing, name))
   else await link(existing, name)
 }
 
 /** `unlink`, synchronously while such calls are quick ({@link QuickCalls}). */
 async function unlinkQuickly(path: string): Promise<void> {
-  const quick = QuickCalls.shared()
+  const quick = QuickCalls.shared('unlink')
   if (quick.on) quick.run(() => unlinkSync(path))
   else await unlink(path)
 }

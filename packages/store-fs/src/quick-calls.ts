@@ -1,28 +1,34 @@
 /**
- * A call slower than this waited on something: a remote file system, or a disk queueing behind
- * others. A local create, link, unlink or close takes tens of microseconds (BENCHMARKS.md).
+ * A call slower than this costs the event loop more than a round trip through the pool would
+ * (a thread woken, the answer queued back: tens of microseconds of CPU). Here a close, a hard
+ * link or an unlink took about 30 µs, while creating a file in a directory where files come and
+ * go took 0.5 ms (BENCHMARKS.md).
  */
-const SLOW_CALL_MS = 2
-/** Of the last this many calls, this many slow turn quick calls off for the process. */
+const SLOW_CALL_MS = 0.2
+/** Of the last this many calls of a kind, this many slow send that kind to the pool for good. */
 const CALLS_JUDGED = 8
 const SLOW_CALLS = 3
 
+/** The kinds of call judged apart: one kind can be slow on a file system where the rest are quick. */
+export type QuickCallKind = 'create' | 'write' | 'close' | 'link' | 'unlink' | 'open-directory'
+
 /**
- * Whether short file-system calls (creating a file, closing it, a hard link, an unlink, a small
- * write) run synchronously on the calling thread instead of on libuv's pool. On the pool each
- * call is a round trip: a thread woken, the result queued back, a promise; in a batch of small
- * objects on two cores those round trips cost more CPU than the calls themselves, and the threads
+ * Whether one kind of short file-system call (creating a file, a small write, a close, a hard
+ * link, an unlink) runs synchronously on the calling thread instead of on libuv's pool. On the
+ * pool each call is a round trip: a thread woken, the answer queued back, a promise. In a batch
+ * of small objects on two cores those round trips cost more CPU than the calls, and the threads
  * they wake take the core from the event loop (BENCHMARKS.md, "Many objects").
  *
- * A synchronous call blocks the event loop while it runs, so each one is timed: once calls are
- * slow (a network file system), they take the pool again for the life of the process, where
- * several can wait at once. Calls that wait on the disk by design (fsync) always take the pool.
+ * A synchronous call blocks the event loop while it runs, so each one is timed: once calls of a
+ * kind are slow (a network file system, a disk queueing), that kind takes the pool again for the
+ * life of the process, where several calls can wait at once. Calls that wait on the disk by
+ * design (fsync) always take the pool.
  */
 export class QuickCalls {
   #on = true
   #recent: boolean[] = []
 
-  /** True while short calls should run synchronously. */
+  /** True while these calls should run synchronously. */
   get on(): boolean {
     return this.#on
   }
@@ -44,11 +50,15 @@ export class QuickCalls {
     if (this.#recent.filter(Boolean).length >= SLOW_CALLS) this.#on = false
   }
 
-  /** The one instance every file of the process reports to. */
-  static shared(): QuickCalls {
-    shared ??= new QuickCalls()
-    return shared
+  /** The one instance for calls of `kind` that every file of the process reports to. */
+  static shared(kind: QuickCallKind): QuickCalls {
+    let calls = shared.get(kind)
+    if (calls === undefined) {
+      calls = new QuickCalls()
+      shared.set(kind, calls)
+    }
+    return calls
   }
 }
 
-let shared: QuickCalls | undefined
+const shared = new Map<QuickCallKind, QuickCalls>()

@@ -1,6 +1,4 @@
-import { open } from 'node:fs/promises'
 import { FdFile, type OpenFile } from './fd-file.ts'
-import { QuickCalls } from './quick-calls.ts'
 
 /** Per directory: the fsync running now, and the one queued to start after it. */
 interface DirectorySyncs {
@@ -55,7 +53,7 @@ async function syncNow(path: string): Promise<void> {
   }
 }
 
-/** The directory open for its fsync: opened and closed synchronously while such calls are quick. */
+/** The directory open for its fsync: opened and closed synchronously while such calls are quick (QuickCalls). */
 function openDirectory(path: string): Promise<OpenFile> {
-  return QuickCalls.shared().on ? FdFile.open(path, 'r') : open(path, 'r')
+  return FdFile.openDirectory(path)
 }

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { FdFile } from '../src/fd-file.ts'
+import { FdFile, type QuickCallsFor } from '../src/fd-file.ts'
 import { QuickCalls } from '../src/quick-calls.ts'
 
 let root = ''
@@ -15,15 +15,25 @@ after(async () => {
   await rm(root, { recursive: true, force: true })
 })
 
-/** A QuickCalls that has seen a slow file system: every call takes the pool. */
-function slowFileSystem(): QuickCalls {
-  const quick = new QuickCalls()
-  for (let i = 0; i < 3; i++) quick.took(100)
-  return quick
+/** Fresh judges of every kind of call: each starts on. */
+function quickFileSystem(): QuickCallsFor {
+  const calls = new Map<string, QuickCalls>()
+  return (kind) => {
+    const judge = calls.get(kind) ?? new QuickCalls()
+    calls.set(kind, judge)
+    return judge
+  }
+}
+
+/** Judges that have seen a slow file system: every kind of call takes the pool. */
+function slowFileSystem(): QuickCallsFor {
+  const judge = new QuickCalls()
+  for (let i = 0; i < 3; i++) judge.took(100)
+  return () => judge
 }
 
 for (const [name, quick] of [
-  ['quick calls on', () => new QuickCalls()],
+  ['quick calls on', quickFileSystem],
   ['quick calls off (a slow file system)', slowFileSystem],
 ] as const) {
   describe(`FdFile, ${name}`, () => {
