@@ -36,10 +36,23 @@ function occupyThePool(): () => Promise<void> {
     )
   }
   return async () => {
-    // A writer that does not wait: each blocked reader's open then returns.
-    const writers = fifos.map((fifo) => openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK))
+    // A writer that does not wait: each blocked reader's open then returns. One whose thread has
+    // not reached its open yet has no reader (ENXIO): try again shortly.
+    const writers: number[] = []
+    for (const fifo of fifos) writers.push(await openWriter(fifo))
     for (const fd of await Promise.all(opened)) closeSync(fd)
     for (const fd of writers) closeSync(fd)
+  }
+}
+
+async function openWriter(fifo: string): Promise<number> {
+  for (let tries = 0; ; tries++) {
+    try {
+      return openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENXIO' || tries === 500) throw error
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
   }
 }
 
