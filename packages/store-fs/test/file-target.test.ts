@@ -330,4 +330,32 @@ describe('FileTarget', () => {
       execFileSync('umount', [mount])
     }
   })
+
+  it('a batch object (private temporary file, short synchronous writes) on a full disk: no-space, nothing left behind (real tmpfs when root)', async (t) => {
+    const mount = join(root, 'tiny-batch')
+    await mkdir(mount)
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mount], { stdio: 'ignore' })
+    } catch {
+      t.skip('cannot mount a tmpfs here (needs root); ENOSPC not exercised for real')
+      return
+    }
+    try {
+      const dest = join(mount, 'object.bin')
+      const target = new FileTarget(dest, { privateTempPath: join(mount, 'object.part') })
+      await target.open({ size: 512 * 1024, resume: false })
+      await assert.rejects(
+        (async () => {
+          // 64 KiB writes: each a short call, made synchronously while such calls are quick.
+          for (let at = 0; at < 512 * 1024; at += 64 * 1024)
+            await target.write(at, new Uint8Array(64 * 1024).fill(1))
+        })(),
+        isKind('no-space'),
+      )
+      await target.abort({ keep: false })
+      assert.deepEqual(await readdir(mount), [])
+    } finally {
+      execFileSync('umount', [mount])
+    }
+  })
 })
