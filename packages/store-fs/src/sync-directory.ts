@@ -44,16 +44,12 @@ function advance(path: string, entry: DirectorySyncs): void {
 async function syncNow(path: string): Promise<void> {
   let directory: OpenFile | undefined
   try {
-    directory = await openDirectory(path)
+    // Opened and closed synchronously while such calls are quick (QuickCalls).
+    directory = await FdFile.openDirectory(path)
     await directory.sync()
   } catch {
     // Best effort: see above.
   } finally {
     await directory?.close().catch(() => undefined)
   }
-}
-
-/** The directory open for its fsync: opened and closed synchronously while such calls are quick (QuickCalls). */
-function openDirectory(path: string): Promise<OpenFile> {
-  return FdFile.openDirectory(path)
 }
