@@ -15,7 +15,7 @@ import {
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import process from 'node:process'
-import { after, before, describe, it } from 'node:test'
+import { after, before, describe, it, type TestContext } from 'node:test'
 import { TargetError } from '@resumable/core'
 import { FileTarget, LOCK_SUFFIX, TEMP_SUFFIX } from '@resumable/store-fs'
 import { writeChunks } from './helpers/write-chunks.ts'
@@ -306,15 +306,7 @@ describe('FileTarget', () => {
   })
 
   it('reports a full disk as no-space (real tmpfs when running as root)', async (t) => {
-    const mount = join(root, 'tiny')
-    await mkdir(mount)
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mount], { stdio: 'ignore' })
-    } catch {
-      t.skip('cannot mount a tmpfs here (needs root); ENOSPC not exercised for real')
-      return
-    }
-    try {
+    await onTinyTmpfs(t, 'tiny', async (mount) => {
       const target = new FileTarget(join(mount, 'big.bin'))
       await target.open({ size: 1024 * 1024, resume: false })
       await assert.rejects(
@@ -326,21 +318,11 @@ describe('FileTarget', () => {
         isKind('no-space'),
       )
       await target.abort({ keep: false })
-    } finally {
-      execFileSync('umount', [mount])
-    }
+    })
   })
 
   it('a batch object (private temporary file, short synchronous writes) on a full disk: no-space, nothing left behind (real tmpfs when root)', async (t) => {
-    const mount = join(root, 'tiny-batch')
-    await mkdir(mount)
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mount], { stdio: 'ignore' })
-    } catch {
-      t.skip('cannot mount a tmpfs here (needs root); ENOSPC not exercised for real')
-      return
-    }
-    try {
+    await onTinyTmpfs(t, 'tiny-batch', async (mount) => {
       const dest = join(mount, 'object.bin')
       const target = new FileTarget(dest, { privateTempPath: join(mount, 'object.part') })
       await target.open({ size: 512 * 1024, resume: false })
@@ -354,8 +336,27 @@ describe('FileTarget', () => {
       )
       await target.abort({ keep: false })
       assert.deepEqual(await readdir(mount), [])
-    } finally {
-      execFileSync('umount', [mount])
-    }
+    })
   })
 })
+
+/** Runs `body` on a 256 KiB tmpfs mounted at `<root>/<name>`, then unmounts it; skips where mounting needs root. */
+async function onTinyTmpfs(
+  t: TestContext,
+  name: string,
+  body: (mount: string) => Promise<void>,
+): Promise<void> {
+  const mount = join(root, name)
+  await mkdir(mount)
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mount], { stdio: 'ignore' })
+  } catch {
+    t.skip('cannot mount a tmpfs here (needs root); ENOSPC not exercised for real')
+    return
+  }
+  try {
+    await body(mount)
+  } finally {
+    execFileSync('umount', [mount])
+  }
+}
