@@ -1,40 +1,12 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { download, type ReadRequest, type ReadResponse, type Transport } from '@resumable/core'
+import { download } from '@resumable/core'
 import { makeObject } from '@resumable/testkit'
 import { GatherTarget } from './helpers/gather-target.ts'
 import { setup } from './helpers/harness.ts'
 import { type KeepCounts, lendingTransport } from './helpers/lending-transport.ts'
 
 const KiB = 1024
-
-/**
- * Lends every chunk like a socket wire reading into reused memory: one buffer per response, and
- * asking for the next chunk scribbles over the last one. An engine that kept a lent chunk writes
- * the scribble.
- */
-function lending(inner: Transport): Transport {
-  return {
-    id: inner.id,
-    stat: (options) => inner.stat(options),
-    async read(request: ReadRequest): Promise<ReadResponse> {
-      const response = await inner.read(request)
-      const upstream = response.body as AsyncIterable<Uint8Array>
-      async function* lent(): AsyncGenerator<Uint8Array> {
-        const memory = new Uint8Array(64 * KiB)
-        for await (const chunk of upstream) {
-          for (let at = 0; at < chunk.length; at += memory.length) {
-            const piece = chunk.subarray(at, at + memory.length)
-            memory.set(piece)
-            yield memory.subarray(0, piece.length)
-            memory.fill(0xee)
-          }
-        }
-      }
-      return { ...response, body: lent(), chunksLent: true }
-    },
-  }
-}
 
 /** A 700 KiB object, a GatherTarget for it, and zeroed keep counts. */
 function keptSetup() {
@@ -50,7 +22,9 @@ describe('download into a Target with gather writes', () => {
     const object = makeObject(700 * KiB + 5)
     const base = setup(object)
     const target = new GatherTarget('/dest/file.bin', { volume: base.volume })
-    const result = await download(base.options({ target, transport: lending(base.transport) }))
+    const result = await download(
+      base.options({ target, transport: lendingTransport(base.transport, { offersKeep: false }) }),
+    )
     assert.deepEqual(target.committed, object.bytes)
     assert.deepEqual(result.verification, { method: 'crc64xz', value: object.checksum })
     assert.equal(target.gathered, 0)

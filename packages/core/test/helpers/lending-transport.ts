@@ -18,6 +18,8 @@ export interface LendingOptions {
   readonly refuse?: number
   /** Blocks of shared memory, as Node's socket wire lends its slabs. @default false */
   readonly shared?: boolean
+  /** Offer `keep` (as the Node wire does); without it every chunk must be copied. @default true */
+  readonly offersKeep?: boolean
 }
 
 /**
@@ -27,7 +29,7 @@ export interface LendingOptions {
  * writes (or checksums) the scribble.
  */
 export function lendingTransport(inner: Transport, options: LendingOptions = {}): Transport {
-  const { counts, refuse, shared = false } = options
+  const { counts, refuse, shared = false, offersKeep = true } = options
   let calls = 0
   return {
     id: inner.id,
@@ -55,6 +57,8 @@ export function lendingTransport(inner: Transport, options: LendingOptions = {})
             yield current.subarray(0, piece.length)
           }
         }
+        // The body ended: its last block goes back for the next response, unless kept.
+        if (current && !kept.has(current)) recycle(current)
       }
       const keep = (chunk: Uint8Array): (() => void) => {
         if (calls++ === refuse) throw new Error('keep() after the body was let go')
@@ -73,7 +77,9 @@ export function lendingTransport(inner: Transport, options: LendingOptions = {})
           else block.fill(0xee)
         }
       }
-      return { ...response, body: lent(), chunksLent: true, keep }
+      return offersKeep
+        ? { ...response, body: lent(), chunksLent: true, keep }
+        : { ...response, body: lent(), chunksLent: true }
     },
   }
 }
