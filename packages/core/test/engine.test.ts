@@ -379,6 +379,24 @@ describe('download: faults', () => {
   })
 })
 
+describe('download: without a checkpoint store', () => {
+  for (const concurrency of [1, 4]) {
+    it(`emits no checkpoint-saved, since nothing is saved (concurrency ${concurrency})`, async () => {
+      const object = makeObject(512 * KiB)
+      const { transport, target, events, options } = setup(object)
+      // 32 reads of 16 KiB, 2 ms apart: dozens of 5 ms checkpoint intervals pass meanwhile.
+      transport.chunkDelayMs = 2
+      await download(options({ checkpoint: false, concurrency, partSize: 128 * KiB }))
+      assert.deepEqual(target.committed, object.bytes)
+      assert.deepEqual(
+        events.filter((e) => e.type === 'checkpoint-saved'),
+        [],
+        'a checkpoint-saved event named durable bytes that no checkpoint holds',
+      )
+    })
+  }
+})
+
 describe('download: options', () => {
   for (const [name, extra] of [
     ['partSize below 100 KB', { partSize: 100 * KiB - 1 }],

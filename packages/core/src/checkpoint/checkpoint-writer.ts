@@ -31,6 +31,11 @@ export class CheckpointWriter {
     this.#durableBytes = state.bytesDone
   }
 
+  /** True when there is a store to save to: without one, `persist` has nothing to do. */
+  get saves(): boolean {
+    return this.#store !== undefined
+  }
+
   /** Bytes named by the last saved checkpoint. */
   get durableBytes(): number {
     return this.#durableBytes
