@@ -45,8 +45,9 @@ export function bundleChildren(): {
   runSdk: string
   mockServer: string
   runStages: string
+  runBatchStages: string
 } {
-  const names = ['run-resumable', 'run-sdk', 'mock-server', 'run-stages']
+  const names = ['run-resumable', 'run-sdk', 'mock-server', 'run-stages', 'run-batch-stages']
   const result = spawnSync(
     join(here, '..', '..', 'node_modules', '.bin', 'esbuild'),
     [
@@ -65,10 +66,10 @@ export function bundleChildren(): {
     { stdio: 'inherit' },
   )
   if (result.status !== 0) throw new Error('esbuild failed to bundle the benchmark children')
-  const [runResumable, runSdk, mockServer, runStages] = names.map((n) =>
+  const [runResumable, runSdk, mockServer, runStages, runBatchStages] = names.map((n) =>
     join(dist, `${n}.mjs`),
-  ) as [string, string, string, string]
-  return { runResumable, runSdk, mockServer, runStages }
+  ) as [string, string, string, string, string]
+  return { runResumable, runSdk, mockServer, runStages, runBatchStages }
 }
 
 /**
