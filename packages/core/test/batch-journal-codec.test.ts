@@ -73,3 +73,20 @@ describe('BatchJournalCodec: the batch a record belongs to', () => {
     assert.equal(damaged.ok, false, 'a bad line before a good one is damage')
   })
 })
+
+describe('BatchJournalCodec: lines as strings', () => {
+  it('encodeLine is encode’s line, its CRC over the JSON’s UTF-8, for long and non-ASCII keys in any order', () => {
+    const keys = ['a.bin', `${'長'.repeat(3000)}.bin`, 'é/ü/ø.bin', `${'x'.repeat(20_000)}.bin`, 'z']
+    const records = keys.map((key, i) => ({ type: 'done', key, size: i }) as const)
+    for (const record of records) {
+      const text = BatchJournalCodec.encodeLine(record)
+      assert.deepEqual(new TextEncoder().encode(text), line(JSON.stringify(record)))
+      assert.deepEqual(BatchJournalCodec.encode(record), line(JSON.stringify(record)))
+    }
+    const joined = [header, ...records].map((r) => BatchJournalCodec.encodeLine(r)).join('')
+    const decoded = BatchJournalCodec.decode(new TextEncoder().encode(joined))
+    assert.ok(decoded.ok)
+    assert.deepEqual(decoded.records, records)
+    assert.equal(decoded.tornBytes, 0)
+  })
+})

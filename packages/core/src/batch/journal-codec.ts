@@ -70,6 +70,17 @@ const encoder = new TextEncoder()
 const decoder = new TextDecoder('utf-8', { fatal: true })
 const NEWLINE = 0x0a
 
+/** Reused for the CRC of each record's JSON: the bytes are only hashed, never kept. */
+let scratch = new Uint8Array(4096)
+
+/** The UTF-8 bytes of `text`, in `scratch` (valid until the next call). */
+function utf8Of(text: string): Uint8Array {
+  // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+  if (scratch.length < text.length * 3) scratch = new Uint8Array(text.length * 3)
+  const { written } = encoder.encodeInto(text, scratch)
+  return scratch.subarray(0, written)
+}
+
 /**
  * The batch journal is append-only: one line per record, `<crc64xz of the JSON, 16 hex> <JSON>\n`.
  * Appending one short line per finished object costs O(1) however large the batch (rewriting a
@@ -80,16 +91,21 @@ const NEWLINE = 0x0a
  */
 export const BatchJournalCodec: {
   encode(record: JournalRecord): Uint8Array
+  encodeLine(record: JournalRecord): string
   decode(bytes: Uint8Array, expectedId?: string): DecodedJournal
 } = {
   encode(record: JournalRecord): Uint8Array {
-    const json = encoder.encode(JSON.stringify(record))
-    const head = encoder.encode(`${formatCrc64Hex(crc64('crc64xz', json))} `)
-    const out = new Uint8Array(head.length + json.length + 1)
-    out.set(head)
-    out.set(json, head.length)
-    out[out.length - 1] = NEWLINE
-    return out
+    return encoder.encode(BatchJournalCodec.encodeLine(record))
+  },
+
+  /**
+   * `encode`'s line as a string, its newline included: lines gathered for one append are turned
+   * into bytes together (`encoder.encode(lines.join(''))`), one allocation per append instead of
+   * three per record (two objects of a batch finish per millisecond).
+   */
+  encodeLine(record: JournalRecord): string {
+    const json = JSON.stringify(record)
+    return `${formatCrc64Hex(crc64('crc64xz', utf8Of(json)))} ${json}\n`
   },
 
   decode(bytes: Uint8Array, expectedId?: string): DecodedJournal {

@@ -6,6 +6,8 @@ import {
   type JournalProblem,
 } from './journal-codec.ts'
 
+const encoder = new TextEncoder()
+
 /**
  * Persists a batch journal's bytes. Format, checksums and validation live in core
  * (`BatchJournalCodec`); a store only keeps bytes, like a CheckpointStore.
@@ -64,7 +66,8 @@ export function sameFinishedObject(
 export class BatchJournal {
   readonly #store: BatchJournalStore | undefined
   readonly #entries = new Map<string, JournalEntry>()
-  #pending: Uint8Array[] = []
+  /** Encoded lines not appended yet (`BatchJournalCodec.encodeLine`). */
+  #pending: string[] = []
   #flushing: Promise<void> | undefined
   #waiters: { resolve: () => void; reject: (error: unknown) => void }[] = []
 
@@ -136,7 +139,7 @@ export class BatchJournal {
    */
   record(record: JournalObjectRecord): Promise<void> {
     if (!this.#store) return Promise.resolve()
-    this.#pending.push(BatchJournalCodec.encode(record))
+    this.#pending.push(BatchJournalCodec.encodeLine(record))
     return new Promise<void>((resolve, reject) => {
       this.#waiters.push({ resolve, reject })
       this.#flushing ??= this.#flush()
@@ -157,7 +160,7 @@ export class BatchJournal {
 
   async #flush(): Promise<void> {
     while (this.#pending.length > 0) {
-      const data = concatBytes(this.#pending)
+      const data = encoder.encode(this.#pending.join(''))
       const waiters = this.#waiters
       this.#pending = []
       this.#waiters = []
