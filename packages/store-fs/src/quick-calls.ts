@@ -12,7 +12,7 @@ const SLOW_CALLS = 3
  * How long a kind stays on the pool before one call of it is tried synchronously again; the wait
  * doubles each time the kind is sent back, up to the longest. What made the calls slow may pass:
  * ext4's scan of recently freed inodes slows creates for about a minute after many deletes.
- * A try blocks the event loop for one call, at most as long as the slowest call seen.
+ * A try blocks the event loop for one call.
  */
 const FIRST_WAIT_MS = 30_000
 const LONGEST_WAIT_MS = 16 * 60_000
