@@ -10,10 +10,11 @@ import { closeSync, constants, fsync, linkSync, openSync, unlinkSync, writeSync 
 import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { downloadMany, type Target } from '@resumable/core'
+import { downloadMany } from '@resumable/core'
 import { MemoryBatchJournalStore } from '@resumable/store-memory'
 import { createUrlTransport } from '@resumable/transport-fetch'
 import { nodeWire } from '@resumable/transport-fetch/node'
+import { nowhereTarget } from './nowhere-target.ts'
 
 interface StageSpec {
   readonly stage: 'wire' | 'transport' | 'files' | 'batch'
@@ -49,18 +50,6 @@ async function readWhole(source: string, chunk: (bytes: Uint8Array) => void): Pr
   if (!whole?.body) throw new Error(`${source}: no body`)
   for await (const bytes of whole.body) chunk(bytes)
 }
-
-/** A Target that accepts every write and keeps nothing. */
-const nowhere = (id: string): Target => ({
-  id,
-  open: async () => ({ resumed: false }),
-  write: async () => undefined,
-  writeChunks: async () => undefined,
-  read: async (_offset, length) => new Uint8Array(length),
-  sync: async () => undefined,
-  commit: async () => undefined,
-  abort: async () => undefined,
-})
 
 const started = performance.now()
 if (spec.stage === 'wire') {
@@ -100,7 +89,7 @@ if (spec.stage === 'wire') {
     concurrency: CONCURRENCY,
     open: async ({ key }) => ({
       transport: createUrlTransport({ url: sources.get(key) as string }),
-      target: () => nowhere(key),
+      target: () => nowhereTarget(key),
       existing: async () => undefined,
       existingChecksum: async () => 0n,
     }),

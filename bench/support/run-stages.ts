@@ -3,11 +3,12 @@
 //   wire   — the wire alone: 8 MiB ranges, 8 at once, every byte discarded (no engine, no disk);
 //   engine — download() into a Target that keeps nothing (the engine and the wire, no disk);
 //   file   — download() into a FileTarget with its checkpoint, as users run it.
-import { download, type Target } from '@resumable/core'
+import { download } from '@resumable/core'
 import { FileCheckpointStore, FileTarget } from '@resumable/store-fs'
 import { MemoryCheckpointStore } from '@resumable/store-memory'
 import { createUrlTransport } from '@resumable/transport-fetch'
 import { defaultNodeWire, nodeWire } from '@resumable/transport-fetch/node'
+import { nowhereTarget } from './nowhere-target.ts'
 
 interface StageSpec {
   readonly stage: 'wire' | 'engine' | 'file'
@@ -45,24 +46,13 @@ async function readWithWire(): Promise<void> {
   if (seen !== spec.size) throw new Error(`read ${seen} of ${spec.size} bytes`)
 }
 
-/** A Target that accepts every write and keeps nothing. */
-const nowhere: Target = {
-  id: 'nowhere',
-  open: async () => ({ resumed: false }),
-  write: async () => undefined,
-  writeChunks: async () => undefined,
-  read: async (_offset, length) => new Uint8Array(length),
-  sync: async () => undefined,
-  commit: async () => undefined,
-  abort: async () => undefined,
-}
-
 const started = performance.now()
 if (spec.stage === 'wire') await readWithWire()
 else {
   await download({
     transport: createUrlTransport({ url: spec.url, wire: defaultNodeWire() }),
-    target: spec.stage === 'file' ? new FileTarget(spec.dest, { overwrite: true }) : nowhere,
+    target:
+      spec.stage === 'file' ? new FileTarget(spec.dest, { overwrite: true }) : nowhereTarget(),
     checkpoint: spec.stage === 'file' ? new FileCheckpointStore() : new MemoryCheckpointStore(),
     partSize: PART,
     concurrency: CONCURRENCY,
