@@ -76,7 +76,13 @@ describe('BatchJournalCodec: the batch a record belongs to', () => {
 
 describe('BatchJournalCodec: lines as strings', () => {
   it('encodeLine is encode’s line, its CRC over the JSON’s UTF-8, for long and non-ASCII keys in any order', () => {
-    const keys = ['a.bin', `${'長'.repeat(3000)}.bin`, 'é/ü/ø.bin', `${'x'.repeat(20_000)}.bin`, 'z']
+    const keys = [
+      'a.bin',
+      `${'長'.repeat(3000)}.bin`,
+      'é/ü/ø.bin',
+      `${'x'.repeat(20_000)}.bin`,
+      'z',
+    ]
     const records = keys.map((key, i) => ({ type: 'done', key, size: i }) as const)
     for (const record of records) {
       const text = BatchJournalCodec.encodeLine(record)
