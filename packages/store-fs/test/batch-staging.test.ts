@@ -17,6 +17,7 @@ import {
   resolveInside,
   TEMP_SUFFIX,
 } from '@resumable/store-fs'
+import { onTmpfs } from './helpers/tmpfs.ts'
 import { writeChunks } from './helpers/write-chunks.ts'
 
 let root = ''
@@ -190,34 +191,31 @@ describe('FileBatchStaging', () => {
   it('an object under a filesystem mounted inside the destination keeps its temporary file beside it (real tmpfs when root)', async (t) => {
     const dir = await freshDir('mounted')
     const mount = join(dir, 'mnt')
-    await mkdir(mount)
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mount], { stdio: 'ignore' })
-    } catch {
-      t.skip('cannot mount a tmpfs here (needs root)')
-      return
-    }
-    const staging = await FileBatchStaging.open(dir)
-    try {
-      const transport = { id: 'unused' } as unknown as Transport
-      const top = await fileBatchObject(dir, ['top.bin'], transport, { staging })
-      const topTarget = top.target({ overwrite: false, singleRequest: true }) as FileTarget
-      assert.ok(topTarget.tempPath.startsWith(staging.dir), 'same filesystem: staged')
-      const inner = await fileBatchObject(dir, ['mnt', 'x.bin'], transport, { staging })
-      const target = inner.target({ overwrite: false, singleRequest: true }) as FileTarget
-      assert.equal(
-        target.tempPath,
-        join(mount, 'x.bin') + TEMP_SUFFIX,
-        'another filesystem: beside it',
-      )
-      await target.open({ size: 2, resume: false })
-      await target.write(0, new Uint8Array([4, 2]))
-      await target.commit()
-      assert.deepEqual(new Uint8Array(await readFile(join(mount, 'x.bin'))), new Uint8Array([4, 2]))
-    } finally {
-      await staging.close()
-      execFileSync('umount', [mount])
-    }
+    await onTmpfs(t, mount, '1m', 'a mount inside the destination not exercised', async () => {
+      const staging = await FileBatchStaging.open(dir)
+      try {
+        const transport = { id: 'unused' } as unknown as Transport
+        const top = await fileBatchObject(dir, ['top.bin'], transport, { staging })
+        const topTarget = top.target({ overwrite: false, singleRequest: true }) as FileTarget
+        assert.ok(topTarget.tempPath.startsWith(staging.dir), 'same filesystem: staged')
+        const inner = await fileBatchObject(dir, ['mnt', 'x.bin'], transport, { staging })
+        const target = inner.target({ overwrite: false, singleRequest: true }) as FileTarget
+        assert.equal(
+          target.tempPath,
+          join(mount, 'x.bin') + TEMP_SUFFIX,
+          'another filesystem: beside it',
+        )
+        await target.open({ size: 2, resume: false })
+        await target.write(0, new Uint8Array([4, 2]))
+        await target.commit()
+        assert.deepEqual(
+          new Uint8Array(await readFile(join(mount, 'x.bin'))),
+          new Uint8Array([4, 2]),
+        )
+      } finally {
+        await staging.close()
+      }
+    })
   })
 
   it('hands out a different temporary path every time', async () => {

@@ -18,6 +18,7 @@ import process from 'node:process'
 import { after, before, describe, it, type TestContext } from 'node:test'
 import { TargetError } from '@resumable/core'
 import { FileTarget, LOCK_SUFFIX, TEMP_SUFFIX } from '@resumable/store-fs'
+import { onTmpfs } from './helpers/tmpfs.ts'
 import { writeChunks } from './helpers/write-chunks.ts'
 
 let root = ''
@@ -340,23 +341,12 @@ describe('FileTarget', () => {
   })
 })
 
-/** Runs `body` on a 256 KiB tmpfs mounted at `<root>/<name>`, then unmounts it; skips where mounting needs root. */
-async function onTinyTmpfs(
+/** Runs `body` on a 256 KiB tmpfs at `<root>/<name>`: a disk that fills up for real (root only). */
+function onTinyTmpfs(
   t: TestContext,
   name: string,
   body: (mount: string) => Promise<void>,
 ): Promise<void> {
   const mount = join(root, name)
-  await mkdir(mount)
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mount], { stdio: 'ignore' })
-  } catch {
-    t.skip('cannot mount a tmpfs here (needs root); ENOSPC not exercised for real')
-    return
-  }
-  try {
-    await body(mount)
-  } finally {
-    execFileSync('umount', [mount])
-  }
+  return onTmpfs(t, mount, '256k', 'ENOSPC not exercised for real', () => body(mount))
 }
