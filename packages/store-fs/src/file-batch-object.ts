@@ -9,7 +9,7 @@ import {
 } from '@resumable/core'
 import type { FileBatchStaging } from './file-batch-staging.ts'
 import { FileCheckpointStore } from './file-checkpoint-store.ts'
-import { FileTarget } from './file-target.ts'
+import { DESTINATION_PROBED, FileTarget } from './file-target.ts'
 import { toTargetError } from './fs-errors.ts'
 import { statOrUndefined } from './probe.ts'
 import { resolveAndProbe } from './safe-destination.ts'
@@ -69,14 +69,18 @@ export async function fileBatchObject(
   let nothingThere = found === undefined
   return {
     transport,
-    target: ({ overwrite, singleRequest }) =>
-      new FileTarget(path, {
+    target: ({ overwrite, singleRequest }) => {
+      const privately =
+        singleRequest && staging?.sharesFilesystemWith(dirname(path)) ? staging : undefined
+      return new FileTarget(path, {
         overwrite,
         ...(options.preallocate ? { preallocate: true } : {}),
-        ...(singleRequest && options.staging?.sharesFilesystemWith(dirname(path))
-          ? { privateTempPath: options.staging.tempPath() }
-          : {}),
-      }),
+        ...(privately ? { privateTempPath: privately.tempPath() } : {}),
+        // The path's resolution just found nothing there (a private temporary file is published
+        // by a link, which never replaces a file that appeared since).
+        ...(privately && found === undefined ? { [DESTINATION_PROBED]: true } : {}),
+      })
+    },
     checkpoint: options.checkpoints ?? new FileCheckpointStore(),
     existing: () => {
       // The batch asks right after this: nothing was at the path a moment ago, so no stat yet.

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { execFileSync, spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import fs, { existsSync, type PathLike } from 'node:fs'
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { syncBuiltinESMExports } from 'node:module'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import process from 'node:process'
@@ -28,6 +29,7 @@ after(async () => {
   await rm(root, { recursive: true, force: true })
 })
 
+const onNode = !('Bun' in globalThis) && !('Deno' in globalThis)
 const isKind = (kind: string) => (e: unknown) => e instanceof TargetError && e.kind === kind
 const lockOf = (pid: number) => JSON.stringify({ pid, host: hostname(), startedAt: 'earlier' })
 const deadPid = (): number =>
@@ -86,9 +88,61 @@ describe('FileTarget with a private temporary path', () => {
     await writeFile(join(dir, 'c.bin'), 'theirs')
     assert.equal(await io.existing(), undefined, 'nothing was there when the path was resolved')
     const target = io.target({ overwrite: false, singleRequest: true })
-    await assert.rejects(target.open({ size: 1, resume: false }), isKind('exists'))
+    // The resolution's answer serves `open` too; publishing is what refuses the newcomer.
+    await target.open({ size: 1, resume: false })
+    await target.write(0, new Uint8Array([1]))
+    await assert.rejects(target.commit(), isKind('exists'))
+    await target.abort({ keep: false })
     assert.equal(await readFile(join(dir, 'c.bin'), 'utf8'), 'theirs')
+    assert.deepEqual(await readdir(staging.dir), [], 'nothing left in staging')
     assert.equal((await io.existing())?.size, 6, 'a later check looks again')
+    await staging.close()
+  })
+
+  it("a batch object fetched in one request looks at its destination once: its path's resolution, not again at open", {
+    skip: onNode ? false : "counts calls through Node's fs module",
+  }, async () => {
+    const dir = await freshDir('looks-once')
+    const staging = await FileBatchStaging.open(dir)
+    const dest = join(dir, 'd.bin')
+    const looks: string[] = []
+    const { lstatSync, statSync } = fs
+    // Read-only in Deno's types; the test replaces them on Node only.
+    const nodeFs = fs as { lstatSync: typeof lstatSync; statSync: typeof statSync }
+    const spy =
+      <F extends (path: PathLike, ...rest: never[]) => unknown>(real: F) =>
+      (path: PathLike, ...rest: never[]) => {
+        looks.push(String(path))
+        return real(path, ...rest)
+      }
+    nodeFs.lstatSync = spy(lstatSync) as typeof lstatSync
+    nodeFs.statSync = spy(statSync) as typeof statSync
+    syncBuiltinESMExports()
+    let target: FileTarget | undefined
+    try {
+      const io = await fileBatchObject(dir, ['d.bin'], {} as Transport, { staging })
+      assert.equal(await io.existing(), undefined)
+      target = io.target({ overwrite: false, singleRequest: true }) as FileTarget
+      assert.deepEqual(
+        looks.filter((path) => path === dest),
+        [dest],
+        'the resolution looked at the destination',
+      )
+      looks.length = 0
+      await target.open({ size: 1, resume: false })
+    } finally {
+      nodeFs.lstatSync = lstatSync
+      nodeFs.statSync = statSync
+      syncBuiltinESMExports()
+    }
+    assert.deepEqual(
+      looks.filter((path) => path === dest || path === dir),
+      [],
+      'open looked at neither the destination nor its directory again',
+    )
+    await target.write(0, new Uint8Array([9]))
+    await target.commit()
+    assert.deepEqual([...(await readFile(dest))], [9])
     await staging.close()
   })
 
