@@ -224,6 +224,46 @@ describe('downloadMany: where one-request objects keep their temporary data', ()
   })
 })
 
+describe('downloadMany: an object listed without a size that fits in one request', () => {
+  it('runs as a download without a checkpoint store: no checkpoint-saved, no sync before its commit', async () => {
+    const bucket = new FakeBucket()
+    bucket.wholeReads = true
+    bucket.put('data/slow.bin', 8 * KiB)
+    const sizeless = bucket.listing().map(({ size: _, ...unsized }) => unsized)
+    const calls: string[] = []
+    const { dest, events, summary } = await run(bucket, sizeless, {
+      // Dozens of 2 ms checkpoint intervals pass while the one write waits.
+      download: { singleRequestThreshold: 256 * KiB, checkpointIntervalMs: 2 },
+      target: (_key, made) => ({
+        ...made,
+        id: made.id,
+        open: (o) => made.open(o),
+        async write(offset, data) {
+          await new Promise((resolve) => setTimeout(resolve, 60))
+          return made.write(offset, data)
+        },
+        read: (offset, length) => made.read(offset, length),
+        sync() {
+          calls.push('sync')
+          return made.sync()
+        },
+        commit() {
+          calls.push('commit')
+          return made.commit()
+        },
+        abort: (o) => made.abort(o),
+      }),
+    })
+    assert.equal(summary.ok, true)
+    assert.deepEqual(dest.file('slow.bin'), bucket.objects.get('data/slow.bin')?.bytes)
+    const saved = events.filter(
+      (e) => e.type === 'object-event' && e.event.type === 'checkpoint-saved',
+    )
+    assert.deepEqual(saved, [], 'checkpoint-saved named durable bytes that no checkpoint holds')
+    assert.deepEqual(calls, ['commit'], 'a checkpoint tick synced the file before its commit')
+  })
+})
+
 describe("downloadMany: the store's target, whole", () => {
   it("hands body chunks to a target's gather write (writeChunks), for one-request and ranged objects alike", async () => {
     const bucket = bucketOf(3)

@@ -1,3 +1,4 @@
+import { HOLDS_NOTHING, type MaybeEmptyCheckpointStore } from '../checkpoint/checkpoint-writer.ts'
 import type { ObjectInfo, Target } from '../ports.ts'
 import type { BatchObjectIO } from './batch-options.ts'
 import type { OneRequestTransport } from './one-request-transport.ts'
@@ -5,7 +6,7 @@ import type { OneRequestTransport } from './one-request-transport.ts'
 /** The Target and part checkpoint of an object listed without a size. */
 export interface ChosenAtFirstAnswer {
   readonly target: Target
-  readonly checkpoint: NonNullable<BatchObjectIO['checkpoint']> | undefined
+  readonly checkpoint: MaybeEmptyCheckpointStore | undefined
 }
 
 /**
@@ -67,6 +68,9 @@ export function chosenAtFirstAnswer(
       load: (key) => (isSingle() ? Promise.resolve(undefined) : store.load(key)),
       save: (key, data) => (isSingle() ? Promise.resolve() : store.save(key, data)),
       remove: (key) => (isSingle() ? Promise.resolve() : store.remove(key)),
+      // So the engine runs such an object as one without a store: no checkpoint timer, and no
+      // AbortController of its own for its lone part worker.
+      [HOLDS_NOTHING]: isSingle,
     },
   }
 }

@@ -4,6 +4,18 @@ import { CheckpointCodec, type CheckpointIdentity } from './codec.ts'
 import type { TransferState } from './transfer-state.ts'
 
 /**
+ * Core's own mark on a CheckpointStore that turned out to hold nothing for this download (a
+ * batch object listed without a size whose first answer showed it fits in one request): the
+ * writer then treats the run as one without a store. Not part of the CheckpointStore port.
+ */
+export const HOLDS_NOTHING: unique symbol = Symbol('resumable.checkpointHoldsNothing')
+
+/** A CheckpointStore that may say, once the download has begun, that it will keep nothing. */
+export type MaybeEmptyCheckpointStore = CheckpointStore & {
+  readonly [HOLDS_NOTHING]?: () => boolean
+}
+
+/**
  * Group commit: snapshots progress, makes the target durable, then saves the snapshot, so a
  * checkpoint never names a byte that a crash could lose. Saves never overlap.
  */
@@ -17,13 +29,14 @@ export class CheckpointWriter {
   #durableBytes: number
 
   constructor(
-    store: CheckpointStore | undefined,
+    store: MaybeEmptyCheckpointStore | undefined,
     key: string,
     identity: CheckpointIdentity,
     target: Target,
     state: TransferState,
   ) {
-    this.#store = store
+    // Asked once: the engine builds the writer after the checkpoint's load, when the store knows.
+    this.#store = store?.[HOLDS_NOTHING]?.() === true ? undefined : store
     this.#key = key
     this.#identity = identity
     this.#target = target
