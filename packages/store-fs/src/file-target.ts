@@ -44,7 +44,7 @@ export interface FileTargetOptions {
    * and `sync()` and `commit()` find little left to write. The kernel would otherwise hold
    * hundreds of megabytes in the page cache until a checkpoint's sync, leaving the disk idle in
    * between. A failed background flush fails the next `sync()` and `commit()`. 0 turns it off.
-   * @default 8 MiB
+   * @default 2 MiB
    */
   readonly flushAfter?: number
   /**
@@ -69,8 +69,12 @@ export interface FileTargetOptions {
 const MAX_BACKGROUND_FLUSHES = 2
 let backgroundFlushes = 0
 
-/** Default of `FileTargetOptions.flushAfter`: measured best of 2, 4, 8, 16 and 32 MiB (BENCHMARKS.md). */
-export const FLUSH_AFTER: number = 8 * 1024 * 1024
+/**
+ * Default of `FileTargetOptions.flushAfter`. 2 MiB: a batch of 8 MiB objects, each of whose
+ * commits waited for all its bytes to reach the disk at 8 MiB, took 8 % less time, and a GiB and
+ * a capped download were level with 8 MiB (BENCHMARKS.md, "Writing back sooner").
+ */
+export const FLUSH_AFTER: number = 2 * 1024 * 1024
 
 /**
  * Writes smaller than this take the pool in one call even with a write thread: its message round
