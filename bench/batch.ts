@@ -20,8 +20,8 @@
 // `--rclone-defaults` adds `rclone copy` as a user types it, with its own --transfers 4 --checkers 8.
 // `--modes http` (not in the default modes) serves the same sets as random files from loopback nginx
 // (`sendfile`, autoindex), a server that costs almost no CPU: resumable reads a manifest of the URLs
-// (NDJSON, each file's name given), rclone lists the directory (`--http-url`). The mock then serves
-// nobody, so what is compared is the clients alone.
+// (NDJSON, each file's name and size given, as rclone learns them from the index), rclone lists the
+// directory (`--http-url`). The mock then serves nobody, so what is compared is the clients alone.
 import { spawn } from 'node:child_process'
 import { randomFillSync } from 'node:crypto'
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
@@ -128,7 +128,8 @@ async function serveTree(): Promise<{ nginx: Nginx; manifests: Map<string, strin
       const bytes = block.subarray(0, set.bytes / set.objects)
       randomFillSync(bytes)
       await writeFile(join(tree, set.prefix, name), bytes)
-      lines.push(JSON.stringify({ source: `${nginx.url}/tree/${set.prefix}${name}`, dest: name }))
+      const source = `${nginx.url}/tree/${set.prefix}${name}`
+      lines.push(JSON.stringify({ source, dest: name, size: bytes.length }))
     }
     const manifest = join(tree, `${set.prefix.slice(0, -1)}.ndjson`)
     await writeFile(manifest, `${lines.join('\n')}\n`)

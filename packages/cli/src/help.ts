@@ -93,7 +93,8 @@ Batches (--recursive or --manifest; rerun the same command to continue after Ctr
   --recursive, -r          the source is a prefix: oss://b/logs and oss://b/logs/ both mean logs/;
                            logs/a/b.txt is saved as <dir>/a/b.txt (as aws s3 cp --recursive)
   --manifest <file>        one source per line (oss://, s3://, https://), or NDJSON lines
-                           {"source": "...", "dest": "relative/path"}; # comments
+                           {"source": "...", "dest": "relative/path"}, optionally with "size",
+                           "etag" and "lastModified" (an inventory's columns); # comments
   --include <glob>         keep keys matching <glob>; --exclude <glob> drops them. Globs match the
   --exclude <glob>         key relative to the prefix (* also crosses /, ?, [a-z]); all apply in
                            order, the last match wins (as aws-cli); a key none matches is kept

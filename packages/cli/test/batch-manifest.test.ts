@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import type { ListedObject } from '@resumable/core'
@@ -229,4 +229,99 @@ describe('a manifest line that does not parse', () => {
     for (const control of ['\u0007', '\u001b', '\r'])
       assert.equal(text.text().includes(control), false, JSON.stringify(control))
   })
+})
+
+describe('a manifest line that gives size, etag and lastModified (an inventory report’s columns)', () => {
+  it('is fetched as a listed object: the dry run knows its size, and its one GET asks If-Match its ETag (quoted when bare), with no HEAD', async () => {
+    const a = oss.putObject('m', 'inv/a.bin', { bytes: new Uint8Array(3000).fill(1) })
+    const b = oss.putObject('m', 'inv/b.bin', { bytes: new Uint8Array(5000).fill(2) })
+    const path = await manifest('inventory.ndjson', [
+      JSON.stringify({ source: 's3://m/inv/a.bin', size: 3000, etag: a.etag }),
+      JSON.stringify({
+        source: 's3://m/inv/b.bin',
+        size: 5000,
+        etag: b.etag.replaceAll('"', ''),
+        lastModified: b.lastModified.toISOString(),
+      }),
+    ])
+    const dry = signedEnv()
+    const into = join(dir, 'inventory')
+    assert.equal(await main(get('--manifest', path, into, '--dry-run', '--json'), dry.cli), 0)
+    const done = jsonLines(dry.out).find((e) => e.type === 'dry-run-done')
+    assert.deepEqual(
+      { bytes: done?.bytes, sizesUnknown: done?.sizesUnknown },
+      { bytes: 8000, sizesUnknown: 0 },
+    )
+    oss.resetCounters()
+    const run = signedEnv()
+    assert.equal(await main(get('--manifest', path, into, '--json'), run.cli), 0)
+    const requests = oss.served.log.filter((r) => r.key.startsWith('inv/'))
+    assert.deepEqual(
+      requests
+        .map((r) => `${r.method} ${r.key} ${r.headers['if-match'] ?? '-'} ${r.range ?? '-'}`)
+        .sort(),
+      [`GET inv/a.bin ${a.etag} -`, `GET inv/b.bin ${b.etag} -`],
+    )
+    const summary = jsonLines(run.out).find((e) => e.type === 'batch-done')
+    assert.deepEqual([summary?.downloaded, summary?.bytes], [2, 8000])
+  })
+
+  it('with an ETag the object no longer has: fetched whole in its new version and reported as changed since listing', async () => {
+    oss.putObject('m', 'inv/c.bin', { bytes: new Uint8Array(4000).fill(3) })
+    const now = oss.putObject('m', 'inv/c.bin', { bytes: new Uint8Array(4500).fill(4) })
+    const path = await manifest('stale.ndjson', [
+      JSON.stringify({ source: 's3://m/inv/c.bin', size: 4000, etag: '"0123456789abcdef"' }),
+    ])
+    const run = signedEnv()
+    const into = join(dir, 'stale')
+    assert.equal(await main(get('--manifest', path, into, '--json'), run.cli), 0)
+    const done = jsonLines(run.out).find((e) => e.type === 'object-done')
+    assert.equal(done?.changedSinceListing, true)
+    const file = await readFile(join(into, 'inv/c.bin'))
+    assert.equal(file.length, 4500)
+    assert.ok(
+      file.every((byte) => byte === 4),
+      now.etag,
+    )
+  })
+
+  it('ending in / with "size": 0 is a folder placeholder, skipped as a listing’s is; without a size it is refused by name', async () => {
+    const path = await manifest('folders.ndjson', [
+      JSON.stringify({ source: 's3://m/inv/dir/', size: 0 }),
+      JSON.stringify({ source: 's3://m/inv/other/' }),
+    ])
+    const run = signedEnv()
+    assert.equal(await main(get('--manifest', path, join(dir, 'folders'), '--json'), run.cli), 1)
+    const events = jsonLines(run.out)
+    assert.deepEqual(
+      events.filter((e) => e.type === 'object-skipped').map((e) => [e.key, e.reason]),
+      [['inv/dir/', 'directory-marker']],
+    )
+    assert.deepEqual(
+      events.filter((e) => e.type === 'object-failed').map((e) => [e.key, e.manifestLine]),
+      [['inv/other/', 2]],
+    )
+  })
+
+  for (const [field, value, message] of [
+    ['size', -1, /"size" must be a whole number of bytes/],
+    ['size', '10', /"size" must be a whole number of bytes/],
+    ['size', 1.5, /"size" must be a whole number of bytes/],
+    ['etag', 'a"b', /"etag" must be an entity tag/],
+    ['etag', '', /"etag" must be an entity tag/],
+    ['lastModified', 'yesterday', /"lastModified" must be a date/],
+  ] as const) {
+    it(`refuses ${field} ${JSON.stringify(value)} as a usage error naming the line, before any request`, async () => {
+      const path = await manifest(`bad-${field}.ndjson`, [
+        JSON.stringify({ source: 's3://m/inv/a.bin' }),
+        JSON.stringify({ source: 's3://m/inv/b.bin', [field]: value }),
+      ])
+      oss.resetCounters()
+      const run = signedEnv()
+      assert.equal(await main(get('--manifest', path, join(dir, `bad-${field}`)), run.cli), 2)
+      assert.match(run.text(), new RegExp(`bad-${field}\\.ndjson:2: `))
+      assert.match(run.text(), message)
+      assert.equal(oss.served.requests, 0)
+    })
+  }
 })

@@ -12,7 +12,7 @@ export function batchProgressLine(p: BatchProgress, width: number): string {
   const head = `${p.objectsDone}/${total} objects`
   const fields = [
     ...(p.failures > 0 ? [`${p.failures} failed`] : []),
-    // A manifest gives no sizes: the total is unknown (all) or a lower bound (some).
+    // A manifest's lines may give no sizes: the total is unknown (all) or a lower bound (some).
     p.sizesUnknown >= p.objectsTotal && p.objectsTotal > 0
       ? formatBytes(p.bytesDone)
       : `${formatBytes(p.bytesDone)} / ${formatBytes(p.bytesTotal)}${p.listingDone && p.sizesUnknown === 0 ? '' : '+'}`,

@@ -195,6 +195,7 @@ export async function manifestInput(
     const where = `${path}:${index + 1}`
     let sourceText: string
     let dest: string | undefined
+    let listed: Omit<ListedObject, 'key'> = {}
     if (line.startsWith('{')) {
       let value: unknown
       try {
@@ -208,6 +209,7 @@ export async function manifestInput(
         throw new UsageError(`${where}: "dest" must be a string`)
       sourceText = v.source
       dest = v.dest
+      listed = listedFields(value as Record<string, unknown>, where)
     } else sourceText = line
     let source: Source
     try {
@@ -219,7 +221,7 @@ export async function manifestInput(
     // A duplicate destination stays in the list: the batch refuses the second one by name.
     const entry = { source, dest: key, line: index + 1 }
     if (!entries.has(key)) entries.set(key, entry)
-    const object = { key }
+    const object: ListedObject = { key, ...listed }
     entryOf.set(object, entry)
     objects.push(object)
   })
@@ -250,6 +252,43 @@ export async function manifestInput(
         : `${entry.source.scheme}://${entry.source.bucket}/${entry.source.key}`
     },
   }
+}
+
+/**
+ * What an NDJSON manifest line may say of its object, as a listing would (the columns of an
+ * S3 or OSS inventory report): `size` in bytes, `etag`, `lastModified`. With a size, an object
+ * that fits in one request is fetched like a listed one (its GET is its stat) and the progress
+ * knows the total; with an ETag, that GET asks If-Match it, so an object replaced since the
+ * manifest was written is fetched in its new version whole and reported as changed since
+ * listing. An ETag without quotes (as inventories print it) is quoted, as a listing gives it.
+ */
+function listedFields(v: Record<string, unknown>, where: string): Omit<ListedObject, 'key'> {
+  const { size, etag, lastModified } = v
+  if (size !== undefined && !(Number.isSafeInteger(size) && (size as number) >= 0))
+    throw new UsageError(`${where}: "size" must be a whole number of bytes (0 or more)`)
+  if (etag !== undefined && !(typeof etag === 'string' && ETAG.test(etag)))
+    throw new UsageError(
+      `${where}: "etag" must be an entity tag: visible characters, quoted or not, no quote inside`,
+    )
+  if (
+    lastModified !== undefined &&
+    !(typeof lastModified === 'string' && !Number.isNaN(Date.parse(lastModified)))
+  )
+    throw new UsageError(
+      `${where}: "lastModified" must be a date (ISO 8601, or an HTTP date as Last-Modified gives it)`,
+    )
+  return {
+    ...(size === undefined ? {} : { size: size as number }),
+    ...(etag === undefined ? {} : { etag: quotedEtag(etag as string) }),
+    ...(lastModified === undefined ? {} : { lastModified: lastModified as string }),
+  }
+}
+
+/** An entity tag, quoted (`"…"`, `W/"…"`) or bare: visible ASCII and no `"` inside (RFC 9110 etagc). */
+const ETAG = /^(?:W\/)?"[\x21\x23-\x7e]*"$|^[\x21\x23-\x7e]+$/
+
+function quotedEtag(etag: string): string {
+  return etag.endsWith('"') ? etag : `"${etag}"`
 }
 
 /**

@@ -31,7 +31,7 @@ export async function dryRun(
       ? (objects as Lister).list()
       : (objects as Iterable<ListedObject>)
   let count = 0
-  // Only the sizes a listing gives: a manifest gives none, and its objects are counted apart.
+  // Only the sizes a listing or a manifest line gives: objects without one are counted apart.
   let knownBytes = 0
   let sizesUnknown = 0
   let refused = 0

@@ -82,7 +82,7 @@ export async function decideExisting(
   }
   if (options.update) {
     let { size, lastModified } = object
-    // A manifest gives neither: the store does (one HEAD), or every file would count as older.
+    // A manifest line may give neither: the store does (one HEAD), or every file would count as older.
     if (size === undefined || lastModified === undefined) {
       const info = await io.transport.stat({ signal })
       size = info.size
@@ -103,7 +103,7 @@ export async function decideExisting(
       { remedies: ['update', 'overwrite'] },
     )
   // skipExisting skips only a file of the object's size: for one of another size it cannot help.
-  // A manifest gives no size: one HEAD, as `update` makes, tells (a failed one tells nothing).
+  // A manifest line may give no size: one HEAD, as `update` makes, tells (a failed one tells nothing).
   const size =
     object.size ??
     (await io.transport.stat({ signal }).then(
