@@ -216,6 +216,27 @@ const cases: Case[] = [
     ['--manifest', 'no-such-manifest.txt', '{dest}'],
     /cannot read the manifest/,
   ),
+  // A manifest line's listing fields (size, etag, lastModified): refused by line before any request.
+  ...(
+    [
+      ['"size": -1', { size: -1 }, /m\.ndjson:2: "size" must be a whole number of bytes/],
+      ['"size": "64KiB"', { size: '64KiB' }, /m\.ndjson:2: "size" must be a whole number of bytes/],
+      ['"etag" with a quote inside', { etag: 'a"b' }, /m\.ndjson:2: "etag" must be an entity tag/],
+      [
+        '"lastModified": "soon"',
+        { lastModified: 'soon' },
+        /m\.ndjson:2: "lastModified" must be a date/,
+      ],
+    ] as const
+  ).map(([what, fields, says]) =>
+    usage(`--manifest line with ${what}`, ['--manifest', 'm.ndjson', '{dest}'], says, {
+      setup: async (dir: string) => {
+        const lines = [{ source: small }, { source: small, dest: 'two.bin', ...fields }]
+        await writeFile(join(dir, 'm.ndjson'), lines.map((l) => JSON.stringify(l)).join('\n'))
+        return ['m.ndjson']
+      },
+    }),
+  ),
   usage(
     '--recursive into stdout (-)',
     ['s3://priv/', '-', '--recursive', ...s3At],
