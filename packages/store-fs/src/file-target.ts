@@ -71,8 +71,8 @@ let backgroundFlushes = 0
 
 /**
  * Default of `FileTargetOptions.flushAfter`. 2 MiB: a batch of 8 MiB objects, each of whose
- * commits waited for all its bytes to reach the disk at 8 MiB, took 8 % less time, and a GiB and
- * a capped download were level with 8 MiB (BENCHMARKS.md, "Writing back sooner").
+ * commits waited for all its bytes to reach the disk at 8 MiB, took 2–8 % less time, and a GiB
+ * and a capped download were level with 8 MiB (BENCHMARKS.md, "Writing back from 2 MiB").
  */
 export const FLUSH_AFTER: number = 2 * 1024 * 1024
 
@@ -87,7 +87,8 @@ const THREAD_MIN_BYTES = 128 * 1024
  * Store-fs's own option (not exported from the package): the caller has just looked at the
  * destination and found nothing there, in a directory it made or proved (`fileBatchObject`), so
  * `open` does not look again. Two calls fewer per small object of a batch; a file that appears
- * meanwhile is still never replaced, since publishing refuses a name that exists.
+ * meanwhile is still never replaced without `overwrite`: publishing by link refuses a name that
+ * exists.
  */
 export const DESTINATION_PROBED: unique symbol = Symbol('resumable.destinationProbed')
 
