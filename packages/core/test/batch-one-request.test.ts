@@ -27,6 +27,23 @@ type WrapTarget = (
   options: Parameters<BatchObjectIO['target']>[0],
 ) => Target
 
+/**
+ * A Target that forwards every call to `made` (a class instance, whose methods a spread would
+ * not copy), with `overrides` in their place: the optional gather write only when overridden.
+ */
+function forwarding(made: Target, overrides: Partial<Target>): Target {
+  return {
+    id: made.id,
+    open: (o) => made.open(o),
+    write: (offset, data) => made.write(offset, data),
+    read: (offset, length) => made.read(offset, length),
+    sync: () => made.sync(),
+    commit: () => made.commit(),
+    abort: (o) => made.abort(o),
+    ...overrides,
+  }
+}
+
 async function run(
   bucket: FakeBucket,
   listing = bucket.listing(),
@@ -182,19 +199,13 @@ describe('downloadMany: where one-request objects keep their temporary data', ()
     const sizeless = bucket.listing().map(({ size: _, ...unsized }) => unsized)
     const { dest, summary } = await run(bucket, sizeless, {
       download: { singleRequestThreshold: 256 * KiB },
-      target: (key, made, options) => ({
-        ...made,
-        id: made.id,
-        open(o) {
-          opened.set(key, options.singleRequest)
-          return made.open(o)
-        },
-        write: (offset, data) => made.write(offset, data),
-        read: (offset, length) => made.read(offset, length),
-        sync: () => made.sync(),
-        commit: () => made.commit(),
-        abort: (o) => made.abort(o),
-      }),
+      target: (key, made, options) =>
+        forwarding(made, {
+          open(o) {
+            opened.set(key, options.singleRequest)
+            return made.open(o)
+          },
+        }),
       checkpoint: (key, store) => {
         const calls: string[] = []
         checkpointCalls.set(key, calls)
@@ -234,25 +245,21 @@ describe('downloadMany: an object listed without a size that fits in one request
     const { dest, events, summary } = await run(bucket, sizeless, {
       // Dozens of 2 ms checkpoint intervals pass while the one write waits.
       download: { singleRequestThreshold: 256 * KiB, checkpointIntervalMs: 2 },
-      target: (_key, made) => ({
-        ...made,
-        id: made.id,
-        open: (o) => made.open(o),
-        async write(offset, data) {
-          await new Promise((resolve) => setTimeout(resolve, 60))
-          return made.write(offset, data)
-        },
-        read: (offset, length) => made.read(offset, length),
-        sync() {
-          calls.push('sync')
-          return made.sync()
-        },
-        commit() {
-          calls.push('commit')
-          return made.commit()
-        },
-        abort: (o) => made.abort(o),
-      }),
+      target: (_key, made) =>
+        forwarding(made, {
+          async write(offset, data) {
+            await new Promise((resolve) => setTimeout(resolve, 60))
+            return made.write(offset, data)
+          },
+          sync() {
+            calls.push('sync')
+            return made.sync()
+          },
+          commit() {
+            calls.push('commit')
+            return made.commit()
+          },
+        }),
     })
     assert.equal(summary.ok, true)
     assert.deepEqual(dest.file('slow.bin'), bucket.objects.get('data/slow.bin')?.bytes)
@@ -270,22 +277,16 @@ describe("downloadMany: the store's target, whole", () => {
     bucket.put('data/big.bin', 1024 * KiB)
     const gathered = new Map<string, number>()
     const { dest, summary } = await run(bucket, undefined, {
-      target: (key, inner) => ({
-        id: inner.id,
-        open: (o) => inner.open(o),
-        write: (offset, data) => inner.write(offset, data),
-        async writeChunks(offset, chunks) {
-          for (const chunk of chunks) {
-            await inner.write(offset, chunk)
-            offset += chunk.length
-            gathered.set(key, (gathered.get(key) ?? 0) + chunk.length)
-          }
-        },
-        read: (offset, length) => inner.read(offset, length),
-        sync: () => inner.sync(),
-        commit: () => inner.commit(),
-        abort: (o) => inner.abort(o),
-      }),
+      target: (key, inner) =>
+        forwarding(inner, {
+          async writeChunks(offset, chunks) {
+            for (const chunk of chunks) {
+              await inner.write(offset, chunk)
+              offset += chunk.length
+              gathered.set(key, (gathered.get(key) ?? 0) + chunk.length)
+            }
+          },
+        }),
     })
     assert.equal(summary.ok, true)
     for (const [key, o] of bucket.objects) {
