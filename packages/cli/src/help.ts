@@ -100,7 +100,8 @@ Batches (--recursive or --manifest; rerun the same command to continue after Ctr
                            order, the last match wins (as aws-cli); a key none matches is kept
                            unless an --include is given (--include '*.csv' alone: only CSV files)
   --shard <i/N>            download only the keys with fnv1a64(key) mod N = i (0-based); auto/N
-                           takes i from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job)
+                           takes i from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job); the
+                           shards of one split may write one directory at the same time
   --skip-existing          skip a file already at the destination with the object's size and CRC
   --update                 replace a destination file only if the object is newer or another size
   --fail-fast              stop at the first failed object (default: keep going, exit 1 at the end)

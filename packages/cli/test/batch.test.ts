@@ -386,7 +386,7 @@ describe('resumable status / cancel <batch dir>', () => {
 })
 
 describe('resumable status <batch dir> after shards ran one after another into it', () => {
-  it("counts only the journal's own batch as done, and the objects other shards finished there apart", async () => {
+  it('counts every shard journal’s objects as done, each shard’s apart, and a shard’s rerun requests none again', async () => {
     const keys = Array.from({ length: 12 }, (_, i) => `c/${i}.txt`)
     for (const key of keys) put('b8s', key)
     const ofShard = (index: number) => keys.filter((key) => shardOf(key, 2) === index).length
@@ -400,9 +400,20 @@ describe('resumable status <batch dir> after shards ran one after another into i
     const status = env()
     assert.equal(await main(['status', dest, '--json'], status.cli), 0)
     const state = JSON.parse(status.out.join(''))
-    assert.match(state.batch, /#shard=1\/2$/)
-    assert.equal(state.objectsDone, ofShard(1))
-    assert.equal(state.objectsDoneByOtherBatches, ofShard(0))
+    assert.equal(state.batch, null, 'two batches: no single one')
+    assert.deepEqual(
+      state.batches.map((b: { journal: string; batch: string; objectsDone: number }) => [
+        b.journal,
+        b.batch.replace(/^.*#/, '#'),
+        b.objectsDone,
+      ]),
+      [
+        ['.resumable-batch.shard-0-of-2.journal', '#shard=0/2', ofShard(0)],
+        ['.resumable-batch.shard-1-of-2.journal', '#shard=1/2', ofShard(1)],
+      ],
+    )
+    assert.equal(state.objectsDone, keys.length)
+    assert.equal(state.objectsDoneByOtherBatches, 0)
     // The first shard's rerun finds its objects done, and requests none of them again.
     const rerun = env()
     assert.equal(

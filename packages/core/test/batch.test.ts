@@ -3,12 +3,28 @@ import { describe, it } from 'node:test'
 import {
   type BatchEvent,
   BatchJournalCodec,
+  type BatchJournalStore,
   createBatch,
   downloadMany,
   OptionsError,
 } from '@resumable/core'
 import { MemoryBatchJournalStore } from '@resumable/store-memory'
 import { FakeBucket, MemoryDestination } from './helpers/fake-bucket.ts'
+
+/** `own`, with the journals of other batches writing the same place as its neighbours. */
+function beside(
+  own: MemoryBatchJournalStore,
+  others: MemoryBatchJournalStore[],
+): BatchJournalStore {
+  return {
+    load: () => own.load(),
+    append: (data) => own.append(data),
+    save: (data) => own.save(data),
+    remove: () => own.remove(),
+    loadNeighbours: async () =>
+      (await Promise.all(others.map((o) => o.load()))).filter((b) => b !== undefined),
+  }
+}
 
 const KiB = 1024
 const MiB = 1024 * KiB
@@ -388,6 +404,83 @@ describe('downloadMany: the journal', () => {
       'no request at all',
     )
     assertAllDownloaded(bucket, dest)
+  })
+
+  it('reads the journals of the other shards beside its own (loadNeighbours): the whole batch then requests nothing and copies none of their records, and a sibling shard is not reported as taken over', async () => {
+    const bucket = smallBucket(30)
+    const dest = new MemoryDestination(bucket)
+    const j0 = new MemoryBatchJournalStore()
+    const j1 = new MemoryBatchJournalStore()
+    const whole = new MemoryBatchJournalStore()
+    const shardRun = async (
+      index: number,
+      own: MemoryBatchJournalStore,
+      other: MemoryBatchJournalStore,
+    ) => {
+      const events: BatchEvent[] = []
+      const summary = await downloadMany({
+        ...options(bucket, dest, j0),
+        journal: beside(own, [other]),
+        shard: { index, count: 2 },
+        onEvent: (e) => events.push(e),
+      })
+      return { summary, inherited: events.filter((e) => e.type === 'journal-inherited') }
+    }
+    const first = await shardRun(0, j0, j1)
+    const second = await shardRun(1, j1, j0)
+    assert.equal(first.summary.downloaded + second.summary.downloaded, 30)
+    assert.deepEqual(second.inherited, [], "shard 1/2 beside shard 0/2's journal: no takeover")
+    bucket.requests.clear()
+    const events: BatchEvent[] = []
+    const summary = await downloadMany({
+      ...options(bucket, dest, whole),
+      journal: beside(whole, [j0, j1]),
+      onEvent: (e) => events.push(e),
+    })
+    assert.equal(summary.skipped.done, 30)
+    assert.equal(
+      [...bucket.requests.values()].reduce((a, b) => a + b, 0),
+      0,
+      'no request at all',
+    )
+    assert.deepEqual(
+      events
+        .filter((e) => e.type === 'journal-inherited')
+        .map((e) => (e as { records: number }).records),
+      [first.summary.downloaded, second.summary.downloaded],
+    )
+    const own = BatchJournalCodec.decode((await whole.load()) as Uint8Array)
+    assert.ok(own.ok)
+    assert.equal(own.records.length, 0, "the shards' records stay in their own journals")
+  })
+
+  it("takes back a shard's own records from a neighbour journal (the whole batch's, where shards wrote before they had their own): objects listed without an ETag count as done", async () => {
+    const bucket = smallBucket(20)
+    const dest = new MemoryDestination(bucket)
+    const unlisted = () => bucket.listing().map(({ etag: _etag, ...object }) => object)
+    const plain = new MemoryBatchJournalStore()
+    const shard = { index: 0, count: 2 }
+    const before = await downloadMany({
+      ...options(bucket, dest, plain),
+      objects: unlisted(),
+      shard,
+    })
+    assert.ok(before.downloaded > 0)
+    bucket.requests.clear()
+    const ownNow = new MemoryBatchJournalStore()
+    const after = await downloadMany({
+      ...options(bucket, dest, ownNow),
+      objects: unlisted(),
+      shard,
+      journal: beside(ownNow, [plain]),
+    })
+    assert.deepEqual(after.failures, [])
+    assert.equal(after.skipped.done, before.downloaded)
+    assert.equal(
+      [...bucket.requests.values()].reduce((a, b) => a + b, 0),
+      0,
+      'no request at all',
+    )
   })
 
   it("never takes another batch's record for its own on a rerun: a file the store has replaced since stays refused, not reported done", async () => {

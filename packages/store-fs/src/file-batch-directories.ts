@@ -1,5 +1,5 @@
 import { closeSync, constants, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs'
-import { readFile, realpath, rmdir, unlink } from 'node:fs/promises'
+import { readdir, readFile, realpath, rmdir, unlink } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
 import { lstatOrUndefined } from './probe.ts'
 
@@ -42,10 +42,13 @@ export class CreatedDirectories {
   /** An append failed: later lines could join a torn one, so none is written in this run. */
   #broken = false
 
-  /** `root` is the destination's real path (from `realpath`). */
-  constructor(root: string) {
+  /**
+   * `root` is the destination's real path (from `realpath`); `recordName` the record's name in it
+   * (a shard's is its own: `batchFileName('dirs', shard)`).
+   */
+  constructor(root: string, recordName: string = BATCH_DIRECTORIES_NAME) {
     this.#root = root
-    this.#record = join(root, BATCH_DIRECTORIES_NAME)
+    this.#record = join(root, recordName)
   }
 
   /**
@@ -106,6 +109,27 @@ export class CreatedDirectories {
     }
     await unlink(this.#record).catch(() => undefined)
     return removed
+  }
+
+  /**
+   * Leaves to a later run (or `removeLeftovers`) the directories this run or the record names that
+   * are empty now: the record is rewritten to name just those, or deleted when there is none.
+   * For a batch ending while another shard still runs into the same directory, which may be about
+   * to put a file into any of them.
+   */
+  async keepEmpty(): Promise<void> {
+    this.#closeRecord()
+    const paths = new Set([...this.#paths, ...(await this.#recorded())])
+    this.#paths.clear()
+    const empty: string[] = []
+    for (const path of paths) {
+      const entries = await readdir(path).catch(() => undefined)
+      if (entries?.length === 0) empty.push(path)
+    }
+    await unlink(this.#record).catch(() => undefined)
+    this.#broken = false
+    for (const path of empty) this.creating(path)
+    this.#closeRecord()
   }
 
   /** True when the root holds a record (a killed run's, or this one's). */

@@ -1,10 +1,11 @@
 import { type FileHandle, open, readFile } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import type { BatchJournalStore } from '@resumable/core'
+import { type BatchShardName, batchFileName, batchFilesIn } from './batch-file-names.ts'
 import { errorCode, toTargetError } from './fs-errors.ts'
 import { removeReplaced, replaceFile } from './replace-file.ts'
 
-/** Name of the batch journal kept in the destination directory. */
+/** Name of the batch journal kept in the destination directory (a shard's: `batchFileName('journal', shard)`). */
 export const BATCH_JOURNAL_NAME = '.resumable-batch.journal'
 
 /**
@@ -28,9 +29,28 @@ export class FileBatchJournalStore implements BatchJournalStore {
     this.#temp = `${this.path}.tmp`
   }
 
-  /** The journal of a batch downloading into `destDir`. */
-  static in(destDir: string): FileBatchJournalStore {
-    return new FileBatchJournalStore(join(destDir, BATCH_JOURNAL_NAME))
+  /**
+   * The journal of a batch downloading into `destDir`, or of one shard of it: each shard of a
+   * split keeps its own, so the shards can run into one directory at the same time.
+   */
+  static in(destDir: string, shard?: BatchShardName): FileBatchJournalStore {
+    return new FileBatchJournalStore(join(destDir, batchFileName('journal', shard)))
+  }
+
+  /**
+   * The journals of the other batches and shards in the same directory, read-only (those that
+   * cannot be read are left out): a batch takes their finished objects as another batch's.
+   */
+  async loadNeighbours(): Promise<Uint8Array[]> {
+    const own = basename(this.path)
+    const dir = dirname(this.path)
+    const found: Uint8Array[] = []
+    for (const journal of await batchFilesIn(dir, 'journal')) {
+      if (journal.name === own) continue
+      const bytes = await readFile(join(dir, journal.name)).catch(() => undefined)
+      if (bytes !== undefined) found.push(new Uint8Array(bytes))
+    }
+    return found
   }
 
   /** The whole file, or undefined when there is none. */

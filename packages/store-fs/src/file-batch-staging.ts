@@ -1,18 +1,41 @@
 import { mkdir, realpath, rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { BATCH_DIRECTORIES_NAME, CreatedDirectories } from './file-batch-directories.ts'
+import { TargetError } from '@resumable/core'
+import {
+  type BatchShardName,
+  batchFileName,
+  batchFilesIn,
+  mayRunTogether,
+} from './batch-file-names.ts'
+import { CreatedDirectories } from './file-batch-directories.ts'
 import { toTargetError } from './fs-errors.ts'
 import { LockFile, type LockOwner } from './lock-file.ts'
 import { lstatOrUndefined, statOrUndefined } from './probe.ts'
 
-/** Lock file a running batch holds in its destination directory. */
+/** Lock file a running batch holds in its destination directory (a shard's: `batchFileName('lock', shard)`). */
 export const BATCH_LOCK_NAME = '.resumable-batch.lock'
 /** Directory, inside the destination, where a batch keeps its one-request objects' temporary files. */
 export const BATCH_STAGING_NAME = '.resumable-batch.staging'
 
+/** Options for `FileBatchStaging.open`. */
+export interface FileBatchStagingOptions {
+  /**
+   * The shard this process downloads (`--shard i/N`): its lock, staging directory and record of
+   * directories are its own (`batchFileName`), so the other shards of the same split may run into
+   * the same directory at the same time. A whole batch, or a shard of another split, may not.
+   */
+  readonly shard?: BatchShardName
+}
+
+/** A live batch process writing a directory, and which shard it downloads (none: a whole batch). */
+export interface RunningBatch extends LockOwner {
+  readonly shard?: BatchShardName
+}
+
 /**
  * A batch's own corner of its destination directory: a lock, so one batch process at a time
- * writes there (a second gets TargetError 'locked', never a shared journal), a staging
+ * writes there (a second gets TargetError 'locked', never a shared journal) — or one process per
+ * shard of one split (`options.shard`), each in a corner of its own — a staging
  * directory for the temporary files of objects fetched in one request, and the record of the
  * directories the run created for its objects (`fileBatchObject` reports them), kept in
  * `.resumable-batch.dirs` so that a killed run's are known too (`CreatedDirectories`).
@@ -42,25 +65,38 @@ export class FileBatchStaging {
   #device: number | bigint | undefined
   readonly #sameDevice = new Map<string, boolean>()
   readonly #created: CreatedDirectories
+  readonly #root: string
+  readonly #shard: BatchShardName | undefined
 
   /** `realRoot` is `root` after `realpath`, where the directories made under it are recorded. */
-  private constructor(root: string, realRoot: string) {
-    this.dir = join(root, BATCH_STAGING_NAME)
-    this.#lock = FileBatchStaging.#lockIn(root)
-    this.#created = new CreatedDirectories(realRoot)
+  private constructor(root: string, realRoot: string, shard: BatchShardName | undefined) {
+    this.#root = root
+    this.#shard = shard
+    this.dir = join(root, batchFileName('staging', shard))
+    this.#lock = new LockFile(join(root, batchFileName('lock', shard)))
+    this.#created = new CreatedDirectories(realRoot, batchFileName('dirs', shard))
   }
 
-  static async #at(root: string): Promise<FileBatchStaging> {
+  static async #at(root: string, shard?: BatchShardName): Promise<FileBatchStaging> {
     const full = resolve(root)
     // A root that cannot be resolved fails taking the lock, with a clearer error.
-    return new FileBatchStaging(full, await realpath(full).catch(() => full))
+    return new FileBatchStaging(full, await realpath(full).catch(() => full), shard)
   }
 
-  /** Takes the batch lock of `root` (taking over a stale one) and starts an empty staging directory. */
-  static async open(root: string): Promise<FileBatchStaging> {
-    const staging = await FileBatchStaging.#at(root)
+  /**
+   * Takes the batch lock of `root` (taking over a stale one) and starts an empty staging directory.
+   * Throws TargetError 'locked' while another batch runs there, unless both are shards of one
+   * split (the same `count`): the lock is taken first and the others looked at after, so of two
+   * batches starting at once at least one sees the other.
+   */
+  static async open(
+    root: string,
+    options: FileBatchStagingOptions = {},
+  ): Promise<FileBatchStaging> {
+    const staging = await FileBatchStaging.#at(root, options.shard)
     await staging.#lock.acquire()
     try {
+      await staging.#refuseOthers()
       await staging.#empty()
       await mkdir(staging.dir, { mode: 0o700 }).catch((error: unknown) => {
         throw toTargetError(error, 'create the staging directory', staging.dir)
@@ -73,38 +109,72 @@ export class FileBatchStaging {
     return staging
   }
 
-  /** The live process running a batch into `root`, or undefined when none is. */
-  static runningIn(root: string): Promise<LockOwner | undefined> {
-    return FileBatchStaging.#lockIn(resolve(root)).liveOwner()
+  /** Every live process running a batch (or a shard of one) into `root`, other than this one. */
+  static async runningIn(root: string): Promise<RunningBatch[]> {
+    const full = resolve(root)
+    const running: RunningBatch[] = []
+    for (const lock of await batchFilesIn(full, 'lock')) {
+      const owner = await new LockFile(join(full, lock.name)).liveOwner()
+      if (owner) running.push(lock.shard ? { ...owner, shard: lock.shard } : owner)
+    }
+    return running
   }
 
   /**
-   * What a killed batch left in `root` (its staging directory, stale lock, and the directories it
-   * created that are empty now, with their record), removed; returns the names of the batch's
-   * own files removed, and tells `onDirectoryRemoved` each directory removed (relative to `root`,
-   * `/`-separated). Remove the objects' partial files and checkpoints first, or the directories
-   * holding them stay. Refuses with TargetError 'locked' while a batch runs there.
+   * What killed batches left in `root` (for the whole batch and every shard: its staging
+   * directory, stale lock, and the directories it created that are empty now, with their
+   * record), removed; returns the names of the batches' own files removed, and tells
+   * `onDirectoryRemoved` each directory removed (relative to `root`, `/`-separated). Remove the
+   * objects' partial files and checkpoints first, or the directories holding them stay. Refuses
+   * with TargetError 'locked' while a batch or a shard runs there.
    */
   static async removeLeftovers(
     root: string,
     options: { readonly onDirectoryRemoved?: (path: string) => void } = {},
   ): Promise<string[]> {
-    const staging = await FileBatchStaging.#at(root)
-    const lock = staging.#lock
-    const existed = (await lock.owner()) !== undefined
-    await lock.acquire()
+    const full = resolve(root)
+    const corners = new Map<string, BatchShardName | undefined>([['', undefined]])
+    for (const kind of ['lock', 'staging', 'dirs'] as const)
+      for (const file of await batchFilesIn(full, kind))
+        if (file.shard) corners.set(`${file.shard.index}/${file.shard.count}`, file.shard)
+    // Every corner's lock first: none is touched while any shard runs.
+    const held: { staging: FileBatchStaging; hadLock: boolean }[] = []
     try {
-      const removed = await staging.#empty()
-      const recorded = staging.#created.hasRecord()
-      for (const dir of await staging.#created.removeEmpty())
-        options.onDirectoryRemoved?.(staging.#created.relativeToRoot(dir))
-      return [
-        ...(removed ? [BATCH_STAGING_NAME] : []),
-        ...(recorded ? [BATCH_DIRECTORIES_NAME] : []),
-        ...(existed ? [BATCH_LOCK_NAME] : []),
-      ]
+      for (const shard of corners.values()) {
+        const staging = await FileBatchStaging.#at(full, shard)
+        const hadLock = (await staging.#lock.owner()) !== undefined
+        await staging.#lock.acquire()
+        held.push({ staging, hadLock })
+      }
+      const removed: string[] = []
+      for (const { staging, hadLock } of held) {
+        const shard = staging.#shard
+        if (await staging.#empty()) removed.push(batchFileName('staging', shard))
+        if (staging.#created.hasRecord()) removed.push(batchFileName('dirs', shard))
+        for (const dir of await staging.#created.removeEmpty())
+          options.onDirectoryRemoved?.(staging.#created.relativeToRoot(dir))
+        if (hadLock) removed.push(batchFileName('lock', shard))
+      }
+      return removed
     } finally {
-      await lock.release()
+      for (const { staging } of held) await staging.#lock.release()
+    }
+  }
+
+  /** Throws 'locked' (after releasing this batch's lock) when a batch it may not run beside is live. */
+  async #refuseOthers(): Promise<void> {
+    for (const other of await FileBatchStaging.runningIn(this.#root)) {
+      const same =
+        other.shard?.index === this.#shard?.index && other.shard?.count === this.#shard?.count
+      if (same || mayRunTogether(this.#shard, other.shard)) continue
+      const whose = other.shard
+        ? `shard ${other.shard.index}/${other.shard.count} of a batch`
+        : 'a batch'
+      throw new TargetError(
+        'locked',
+        `Another download (${whose}, pid ${other.pid} on ${other.host}, since ${other.startedAt}) is writing this directory; only shards of one split (--shard i/N, the same N) run into one directory at once`,
+        { path: this.#root },
+      )
     }
   }
 
@@ -149,11 +219,15 @@ export class FileBatchStaging {
    * Once the batch has ended (nothing in flight): removes the directories this run, or a killed
    * run before it, created that are still empty, deepest first (never the destination itself,
    * one that existed before, or one holding anything), and their record; then the staging
-   * directory (with any temporary file still in it), and releases the lock.
+   * directory (with any temporary file still in it), and releases the lock. While another shard
+   * still runs into the directory, the empty ones are kept, named in the record: that shard may be
+   * about to put a file into one of them. This shard's next run or `removeLeftovers` removes them.
    */
   async close(): Promise<void> {
     try {
-      await this.#created.removeEmpty()
+      if ((await FileBatchStaging.runningIn(this.#root)).length === 0)
+        await this.#created.removeEmpty()
+      else await this.#created.keepEmpty()
       await this.#empty()
     } finally {
       await this.#lock.release()
@@ -170,9 +244,5 @@ export class FileBatchStaging {
     } catch (error) {
       throw toTargetError(error, 'empty the staging directory', this.dir)
     }
-  }
-
-  static #lockIn(root: string): LockFile {
-    return new LockFile(join(root, BATCH_LOCK_NAME))
   }
 }

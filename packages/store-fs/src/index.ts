@@ -4,6 +4,14 @@
  * @module @resumable/store-fs
  */
 
+export {
+  type BatchFileFound,
+  type BatchFileKind,
+  type BatchShardName,
+  batchFileName,
+  batchFilesIn,
+  parseBatchFileName,
+} from './batch-file-names.ts'
 export { crcThread } from './crc-thread.ts'
 export { BATCH_DIRECTORIES_NAME } from './file-batch-directories.ts'
 export {
@@ -21,6 +29,8 @@ export {
   BATCH_LOCK_NAME,
   BATCH_STAGING_NAME,
   FileBatchStaging,
+  type FileBatchStagingOptions,
+  type RunningBatch,
 } from './file-batch-staging.ts'
 export {
   CHECKPOINT_SUFFIX,

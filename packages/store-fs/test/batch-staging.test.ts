@@ -11,6 +11,7 @@ import { TargetError, type Transport } from '@resumable/core'
 import {
   BATCH_LOCK_NAME,
   BATCH_STAGING_NAME,
+  batchFileName,
   FileBatchStaging,
   FileTarget,
   fileBatchObject,
@@ -202,7 +203,7 @@ describe('FileBatchStaging', () => {
       await first.close()
       await writeFile(join(dir, BATCH_LOCK_NAME), lockOf(sleeper.pid as number))
       await assert.rejects(FileBatchStaging.open(dir), isKind('locked'))
-      assert.equal((await FileBatchStaging.runningIn(dir))?.pid, sleeper.pid)
+      assert.equal((await FileBatchStaging.runningIn(dir))[0]?.pid, sleeper.pid)
       await assert.rejects(FileBatchStaging.removeLeftovers(dir), isKind('locked'))
     } finally {
       sleeper.kill('SIGKILL')
@@ -219,10 +220,104 @@ describe('FileBatchStaging', () => {
     await mkdir(join(dir, BATCH_STAGING_NAME))
     await writeFile(join(dir, BATCH_STAGING_NAME, '0.part'), 'half an object')
     await writeFile(join(dir, BATCH_LOCK_NAME), lockOf(deadPid()))
-    assert.equal(await FileBatchStaging.runningIn(dir), undefined, 'a dead owner is not running')
+    assert.deepEqual(await FileBatchStaging.runningIn(dir), [], 'a dead owner is not running')
     const staging = await FileBatchStaging.open(dir)
     assert.deepEqual(await readdir(staging.dir), [])
     await staging.close()
+  })
+
+  it('shards of one split hold one directory at once, each in its own corner; a whole batch, or a shard of another split, is refused beside them and they beside it', async () => {
+    const dir = await freshDir('shards')
+    const shard0 = await FileBatchStaging.open(dir, { shard: { index: 0, count: 2 } })
+    const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], {
+      stdio: 'ignore',
+    })
+    const shard1Lock = join(dir, batchFileName('lock', { index: 1, count: 2 }))
+    try {
+      // Shard 1/2 held by another live process.
+      await writeFile(shard1Lock, lockOf(sleeper.pid as number))
+      for (const other of [{}, { shard: { index: 0, count: 3 } }]) {
+        await assert.rejects(FileBatchStaging.open(dir, other), (e: unknown) => {
+          assert.ok(isKind('locked')(e))
+          assert.match((e as Error).message, /shard 1\/2 of a batch, pid \d+/)
+          return true
+        })
+      }
+      assert.deepEqual(
+        (await FileBatchStaging.runningIn(dir)).map((r) => r.shard),
+        [{ index: 1, count: 2 }],
+        'this process is not counted; the other shard is, with its shard',
+      )
+      assert.deepEqual(
+        (await readdir(dir)).sort(),
+        [
+          '.resumable-batch.shard-0-of-2.lock',
+          '.resumable-batch.shard-0-of-2.staging',
+          '.resumable-batch.shard-1-of-2.lock',
+        ],
+        'the refused batches left nothing',
+      )
+      await shard0.close()
+      // And a shard beside a live whole batch.
+      await rm(shard1Lock)
+      await writeFile(join(dir, BATCH_LOCK_NAME), lockOf(sleeper.pid as number))
+      await assert.rejects(
+        FileBatchStaging.open(dir, { shard: { index: 1, count: 2 } }),
+        isKind('locked'),
+      )
+      assert.deepEqual((await readdir(dir)).sort(), [BATCH_LOCK_NAME])
+    } finally {
+      sleeper.kill('SIGKILL')
+      await rm(join(dir, BATCH_LOCK_NAME), { force: true })
+    }
+  })
+
+  it('a shard ending while another runs keeps the directories it made that are empty, named in its record; removeLeftovers removes them once none runs', async () => {
+    const dest = await freshDir('shard-dirs')
+    const shard = { index: 0, count: 2 }
+    const staging = await FileBatchStaging.open(dest, { shard })
+    const made = (rel: string) =>
+      resolveInside(dest, rel.split('/'), {
+        onCreating: (d) => staging.directoryCreating(d),
+        onCreated: (d) => staging.directoryCreated(d),
+      })
+    await made('empty/x.bin') // its object failed: nothing was put there
+    await writeFile(await made('full/y.bin'), 'done')
+    const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], {
+      stdio: 'ignore',
+    })
+    const other = join(dest, batchFileName('lock', { index: 1, count: 2 }))
+    try {
+      await writeFile(other, lockOf(sleeper.pid as number))
+      await staging.close()
+      assert.deepEqual(
+        (await readdir(dest)).sort(),
+        [
+          '.resumable-batch.shard-0-of-2.dirs',
+          '.resumable-batch.shard-1-of-2.lock',
+          'empty',
+          'full',
+        ],
+        'the empty directory stays while shard 1 runs',
+      )
+      assert.equal(
+        await readFile(join(dest, batchFileName('dirs', shard)), 'utf8'),
+        'empty\n',
+        'the record names only the empty one',
+      )
+    } finally {
+      sleeper.kill('SIGKILL')
+      await new Promise((resolve) => sleeper.once('exit', resolve))
+    }
+    const removed: string[] = []
+    assert.deepEqual(
+      (
+        await FileBatchStaging.removeLeftovers(dest, { onDirectoryRemoved: (d) => removed.push(d) })
+      ).sort(),
+      ['.resumable-batch.shard-0-of-2.dirs', '.resumable-batch.shard-1-of-2.lock'],
+    )
+    assert.deepEqual(removed, ['empty'])
+    assert.deepEqual((await readdir(dest)).sort(), ['full'])
   })
 
   it('removeLeftovers removes a stale lock and staging directory and names them', async () => {

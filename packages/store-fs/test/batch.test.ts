@@ -77,6 +77,24 @@ function bucket(objects: Map<string, Uint8Array>, requests: Map<string, number>)
 }
 
 describe('FileBatchJournalStore', () => {
+  it("a shard's journal has its own name; loadNeighbours reads every other batch's and shard's journal in the directory, not its own, a temporary copy or a look-alike", async () => {
+    const dir = await mkdtemp(join(root, 'jn-'))
+    const shard = FileBatchJournalStore.in(dir, { index: 1, count: 4 })
+    assert.equal(shard.path, join(dir, '.resumable-batch.shard-1-of-4.journal'))
+    await shard.save(encoder.encode('own\n'))
+    await FileBatchJournalStore.in(dir).save(encoder.encode('whole\n'))
+    await FileBatchJournalStore.in(dir, { index: 0, count: 4 }).save(encoder.encode('zero\n'))
+    for (const name of [
+      '.resumable-batch.shard-1-of-4.journal.tmp',
+      '.resumable-batch.shard-4-of-4.journal',
+      '.resumable-batch.shard-x-of-4.journal',
+      'resumable-batch.journal',
+    ])
+      await writeFile(join(dir, name), 'not a neighbour\n')
+    const read = (await shard.loadNeighbours()).map((b) => new TextDecoder().decode(b)).sort()
+    assert.deepEqual(read, ['whole\n', 'zero\n'])
+  })
+
   it('appends, loads, replaces atomically and removes, with mode 0600', async () => {
     const dir = await mkdtemp(join(root, 'j-'))
     const store = FileBatchJournalStore.in(dir)

@@ -2,13 +2,14 @@ import { readdir, stat, unlink } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { BatchJournalCodec } from '@resumable/core'
 import {
-  BATCH_STAGING_NAME,
+  batchFilesIn,
   CHECKPOINT_SUFFIX,
   FileBatchJournalStore,
   FileBatchStaging,
   FileTarget,
   LOCK_SUFFIX,
-  type LockOwner,
+  parseBatchFileName,
+  type RunningBatch,
   TEMP_SUFFIX,
 } from '@resumable/store-fs'
 import type { CliEnvironment } from '../cli-environment.ts'
@@ -16,11 +17,11 @@ import type { DestinationCommand } from '../command-line.ts'
 import { ExitCode } from '../exit-codes.ts'
 import { formatBytes } from '../units.ts'
 
-/** True when `path` is a directory holding a batch journal: `status` and `cancel` then act on the batch. */
+/** True when `path` is a directory holding a batch journal (a batch's, or a shard's): `status` and `cancel` then act on the batch. */
 export async function isBatchDirectory(path: string): Promise<boolean> {
   try {
     if (!(await stat(path)).isDirectory()) return false
-    return (await stat(FileBatchJournalStore.in(path).path)).isFile()
+    return (await batchFilesIn(path, 'journal')).length > 0
   } catch {
     return false
   }
@@ -31,65 +32,115 @@ interface Leftovers {
   readonly files: string[]
   /** Objects with a partial file or checkpoint (in flight when the batch stopped). */
   readonly objects: Set<string>
-  /** Live processes writing objects of this directory. */
-  readonly running: LockOwner[]
+  /** Live processes writing objects of this directory (a batch's or shard's first, with its shard). */
+  readonly running: RunningBatch[]
 }
 
-/** `resumable status <dir>` for a batch: what the journal says is done, what is in flight, who runs it. */
+/** One journal of the directory, as `status` reports it. */
+interface JournalState {
+  readonly journal: string
+  readonly batch: string
+  readonly objectsDone: number
+  readonly bytesDone: number
+}
+
+/**
+ * `resumable status <dir>` for a batch: what the journals say is done (the batch's, or each
+ * shard's when shards of a split ran into the directory), what is in flight, who runs it.
+ */
 export async function runBatchStatus(
   cmd: DestinationCommand,
   cli: CliEnvironment,
 ): Promise<number> {
   const dir = cmd.destination
-  const bytes = await FileBatchJournalStore.in(dir).load()
-  const decoded = bytes === undefined ? undefined : BatchJournalCodec.decode(bytes)
   const left = await leftovers(dir)
   const running = left.running[0]
-  if (decoded !== undefined && !decoded.ok) {
-    say(
-      cli,
-      cmd,
-      { state: 'unusable', problem: decoded.problem, message: decoded.message },
-      `the batch journal in ${dir} is unusable (${decoded.problem}): ${decoded.message}; the next run decides every object afresh`,
-    )
-    return ExitCode.failed
+  const batches: JournalState[] = []
+  // Each journal's own batch's objects; records carried over from other batches into this
+  // directory (another prefix or manifest, or a shard before shards had journals of their own)
+  // are theirs, counted apart unless their own journal is here too.
+  const own = new Set<string>()
+  const carried = new Set<string>()
+  let bytesDone = 0
+  for (const file of await batchFilesIn(dir, 'journal')) {
+    const bytes = await FileBatchJournalStore.in(dir, file.shard).load()
+    if (bytes === undefined) continue
+    const decoded = BatchJournalCodec.decode(bytes)
+    if (!decoded.ok) {
+      say(
+        cli,
+        cmd,
+        {
+          state: 'unusable',
+          journal: file.name,
+          problem: decoded.problem,
+          message: decoded.message,
+        },
+        `the batch journal ${file.name} in ${dir} is unusable (${decoded.problem}): ${decoded.message}; the next run of its batch decides every object afresh`,
+      )
+      return ExitCode.failed
+    }
+    const done = new Map<string, number>()
+    for (const record of decoded.records) {
+      if (record.type !== 'done') continue
+      if (record.batch === undefined) done.set(record.key, record.size)
+      else carried.add(JSON.stringify([record.batch, record.key]))
+    }
+    let journalBytes = 0
+    for (const [key, size] of done) {
+      own.add(JSON.stringify([decoded.header.id, key]))
+      journalBytes += size
+    }
+    bytesDone += journalBytes
+    batches.push({
+      journal: file.name,
+      batch: decoded.header.id,
+      objectsDone: done.size,
+      bytesDone: journalBytes,
+    })
   }
-  // The journal's own batch's objects; records carried over from other batches into this
-  // directory (another prefix, shard or manifest) are theirs, counted apart.
-  const done = new Map<string, number>()
-  const doneByOthers = new Set<string>()
-  for (const record of decoded?.records ?? []) {
-    if (record.type !== 'done') continue
-    if (record.batch === undefined) done.set(record.key, record.size)
-    else doneByOthers.add(JSON.stringify([record.batch, record.key]))
-  }
-  const doneBytes = [...done.values()].reduce((a, b) => a + b, 0)
+  const doneByOthers = [...carried].filter((record) => !own.has(record)).length
   const state = running ? 'running' : left.objects.size > 0 ? 'in-progress' : 'idle'
+  const whose = (batch: RunningBatch): string =>
+    batch.shard ? `shard ${batch.shard.index}/${batch.shard.count}, ` : ''
   say(
     cli,
     cmd,
     {
       state,
-      batch: decoded?.header.id ?? null,
+      batch: batches.length === 1 ? (batches[0] as JournalState).batch : null,
       destination: dir,
-      objectsDone: done.size,
-      bytesDone: doneBytes,
-      objectsDoneByOtherBatches: doneByOthers.size,
+      objectsDone: own.size,
+      bytesDone,
+      objectsDoneByOtherBatches: doneByOthers,
       objectsInProgress: left.objects.size,
       ...(running ? { pid: running.pid, host: running.host, startedAt: running.startedAt } : {}),
+      batches,
+      running: left.running,
     },
     [
-      `batch:       ${decoded?.header.id ?? '(no journal)'}`,
-      `done:        ${done.size} object(s), ${formatBytes(doneBytes)} (never requested again by a rerun)`,
-      ...(doneByOthers.size > 0
+      ...(batches.length === 1
+        ? [`batch:       ${(batches[0] as JournalState).batch}`]
+        : batches.length === 0
+          ? ['batch:       (no journal)']
+          : batches.map(
+              (b) =>
+                `batch:       ${b.batch}: ${b.objectsDone} object(s), ${formatBytes(b.bytesDone)}`,
+            )),
+      `done:        ${own.size} object(s), ${formatBytes(bytesDone)} (never requested again by a rerun)`,
+      ...(doneByOthers > 0
         ? [
-            `also done:   ${doneByOthers.size} object(s) of other batches into this directory (another prefix, shard or manifest), kept for their reruns`,
+            `also done:   ${doneByOthers} object(s) of other batches into this directory (another prefix, shard or manifest), kept for their reruns`,
           ]
         : []),
       `in progress: ${left.objects.size} object(s) with a partial file or checkpoint`,
-      running
-        ? `running:     pid ${running.pid} on ${running.host}, since ${running.startedAt}`
-        : 'not running: run the same `resumable get` command again to continue (a finished batch is a no-op)',
+      ...(running
+        ? left.running.map(
+            (r) => `running:     ${whose(r)}pid ${r.pid} on ${r.host}, since ${r.startedAt}`,
+          )
+        : [
+            'not running: run the same `resumable get` command again to continue (a finished batch is a no-op)',
+          ]),
     ].join('\n'),
   )
   return ExitCode.ok
@@ -119,12 +170,12 @@ export async function runBatchCancel(
         pid: running.pid,
         host: running.host,
         startedAt: running.startedAt,
+        running: left.running,
       },
-      `not cancelled: a batch is downloading into ${dir} (pid ${running.pid} on ${running.host}, since ${running.startedAt}); stop it first`,
+      `not cancelled: ${left.running.length > 1 ? `${left.running.length} processes are` : 'a batch is'} downloading into ${dir} (pid ${running.pid} on ${running.host}, since ${running.startedAt}); stop it first`,
     )
     return ExitCode.busy
   }
-  const journal = FileBatchJournalStore.in(dir)
   const removed: string[] = []
   for (const file of left.files) {
     await unlink(join(dir, file)).catch(() => undefined)
@@ -137,10 +188,16 @@ export async function runBatchCancel(
       onDirectoryRemoved: (path) => directories.push(path),
     })),
   )
-  const hadJournal = (await journal.load()) !== undefined
-  // Also when there is none: remove() takes the temporary file of a save a kill cut short.
-  await journal.remove()
-  if (hadJournal) removed.push(relative(dir, journal.path))
+  // Every shard's journal too; the whole batch's also when there is none: remove() takes the
+  // temporary file of a save a kill cut short.
+  const journals = (await batchFilesIn(dir, 'journal')).map((file) => file.shard)
+  if (!journals.includes(undefined)) journals.push(undefined)
+  for (const shard of journals) {
+    const journal = FileBatchJournalStore.in(dir, shard)
+    const hadJournal = (await journal.load()) !== undefined
+    await journal.remove()
+    if (hadJournal) removed.push(relative(dir, journal.path))
+  }
   if (removed.length === 0 && directories.length === 0) {
     say(cli, cmd, { state: 'none', destination: dir, removed }, `nothing to cancel in ${dir}`)
     return ExitCode.nothingToCancel
@@ -156,8 +213,7 @@ export async function runBatchCancel(
 
 async function leftovers(dir: string): Promise<Leftovers> {
   const result: Leftovers = { files: [], objects: new Set(), running: [] }
-  const batch = await FileBatchStaging.runningIn(dir)
-  if (batch) result.running.push(batch)
+  result.running.push(...(await FileBatchStaging.runningIn(dir)))
   const walk = async (sub: string): Promise<void> => {
     const entries = await readdir(join(dir, sub), { withFileTypes: true }).catch(() => [])
     for (const entry of entries) {
@@ -165,7 +221,7 @@ async function leftovers(dir: string): Promise<Leftovers> {
       // Symlinks are never followed: a batch writes nothing through them.
       // The staging directory holds only temporary files of one run: cancel removes it whole.
       if (entry.isDirectory()) {
-        if (rel !== BATCH_STAGING_NAME) await walk(rel)
+        if (parseBatchFileName(rel)?.kind !== 'staging') await walk(rel)
       } else if (entry.isFile()) {
         const suffix = [
           TEMP_SUFFIX,

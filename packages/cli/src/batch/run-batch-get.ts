@@ -11,7 +11,7 @@ import {
   TargetError,
 } from '@resumable/core'
 import {
-  BATCH_JOURNAL_NAME,
+  batchFileName,
   FileBatchJournalStore,
   FileBatchStaging,
   fileBatchObject,
@@ -76,8 +76,9 @@ export async function runBatchGet(cmd: GetCommand, cli: CliEnvironment): Promise
   try {
     created = await makeDirectory(cmd.destination)
     root = await realpath(cmd.destination)
-    // One batch process per directory: a second would share the journal.
-    staging = await FileBatchStaging.open(root)
+    // One batch process per directory (a second would share the journal), or one per shard of
+    // one split, each with a lock and journal of its own.
+    staging = await FileBatchStaging.open(root, shard === undefined ? {} : { shard })
   } catch (error) {
     return fail(reporter, error)
   }
@@ -85,7 +86,8 @@ export async function runBatchGet(cmd: GetCommand, cli: CliEnvironment): Promise
     return await runIn(cmd, cli, { root, staging, input, objects, shard, reporter })
   } finally {
     await staging.close().catch(() => undefined)
-    if (created !== undefined) await removeIfOnlyJournal(root, cmd.destination, created)
+    if (created !== undefined)
+      await removeIfOnlyJournal(root, cmd.destination, created, batchFileName('journal', shard))
   }
 }
 
@@ -98,11 +100,12 @@ async function removeIfOnlyJournal(
   root: string,
   destination: string,
   firstCreated: string,
+  journalName: string,
 ): Promise<void> {
   try {
     const names = await readdir(root)
-    if (names.some((name) => name !== BATCH_JOURNAL_NAME)) return
-    await rm(join(root, BATCH_JOURNAL_NAME), { force: true })
+    if (names.some((name) => name !== journalName)) return
+    await rm(join(root, journalName), { force: true })
     await rmdir(root)
     // The parents, by the path as given (the one mkdir made them on), up to the first it made;
     // rmdir stops at one that something else has put anything in since.
@@ -144,7 +147,7 @@ async function runIn(cmd: GetCommand, cli: CliEnvironment, prepared: Prepared): 
       id: `${input.source} → ${root}`,
       prefix: input.prefix,
       objects,
-      journal: FileBatchJournalStore.in(root),
+      journal: FileBatchJournalStore.in(root, shard),
       // A rerun after success is then a no-op (nothing requested again); `cancel` removes it.
       keepJournal: true,
       ...(cmd.concurrency === undefined ? {} : { concurrency: cmd.concurrency }),

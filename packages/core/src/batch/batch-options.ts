@@ -5,7 +5,7 @@ import type { CheckpointStore, ObjectInfo, Target, Transport } from '../ports.ts
 import type { BatchEvent } from './batch-events.ts'
 import type { BatchJournalStore } from './journal.ts'
 import type { BatchSource, ListedObject } from './lister.ts'
-import type { Shard } from './shard.ts'
+import { type Shard, shardBatchId } from './shard.ts'
 
 /** Where an object goes: its key mapped to safe relative path segments. */
 export interface BatchObjectLocation {
@@ -179,7 +179,7 @@ export function resolveBatchOptions(options: BatchOptions): ResolvedBatchOptions
       throw new OptionsError('shard', `count must be a positive integer, got ${String(count)}`)
     if (!Number.isSafeInteger(index) || index < 0 || index >= count)
       throw new OptionsError('shard', `index must be from 0 to ${count - 1}, got ${String(index)}`)
-    id = `${id}#shard=${index}/${count}`
+    id = shardBatchId(id, options.shard)
   }
   const journal = options.journal === false ? undefined : options.journal
   if (

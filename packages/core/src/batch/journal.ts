@@ -5,6 +5,7 @@ import {
   type JournalObjectRecord,
   type JournalProblem,
 } from './journal-codec.ts'
+import { shardsOfOneSplit } from './shard.ts'
 
 const encoder = new TextEncoder()
 
@@ -23,6 +24,12 @@ export interface BatchJournalStore {
   remove(): Promise<void>
   /** Optional: releases what `append` keeps open between calls (e.g. a file handle); the next `append` reopens. */
   close?(): Promise<void>
+  /**
+   * Optional: the journals of other batches writing the same place (the other shards of a split
+   * running into one directory at once), read-only. Their finished objects count as another
+   * batch's (`inherited`); their writers keep them, so they are never copied.
+   */
+  loadNeighbours?(): Promise<Uint8Array[]>
 }
 
 /** What a loaded journal says about one object key. */
@@ -91,6 +98,8 @@ export class BatchJournal {
   ): Promise<BatchJournal> {
     const journal = new BatchJournal(store)
     if (!store) return journal
+    // Read first, so this batch's own journal, newer, has the last word on its own keys.
+    const neighbours = await journal.#readNeighbours(id, inherited)
     const bytes = await store.load()
     const parts: Uint8Array[] = [
       BatchJournalCodec.encode({ type: 'batch', version: BATCH_JOURNAL_VERSION, id }),
@@ -117,14 +126,47 @@ export class BatchJournal {
         }
         if (decoded.header.id !== id) inherited(decoded.header.id, finished)
       }
-      for (const entry of journal.#entries.values()) {
-        if (entry.inherited) continue
-        if (entry.done) parts.push(BatchJournalCodec.encode(entry.done))
-        else if (entry.commit) parts.push(BatchJournalCodec.encode(entry.commit))
-      }
+    }
+    for (const record of neighbours)
+      if (!journal.#entries.has(record.key))
+        journal.#entries.set(record.key, { done: record, inherited: true })
+    for (const entry of journal.#entries.values()) {
+      if (entry.inherited) continue
+      if (entry.done) parts.push(BatchJournalCodec.encode(entry.done))
+      else if (entry.commit) parts.push(BatchJournalCodec.encode(entry.commit))
     }
     await store.save(concatBytes(parts))
     return journal
+  }
+
+  /**
+   * The neighbours' (`BatchJournalStore.loadNeighbours`) records: this batch's own ones, written
+   * there before its shard had a journal of its own, are remembered as its own; the finished
+   * objects of other batches are returned, to be inherited where this batch has no record, and
+   * reported through `inherited` (not those of the other shards of this batch's split: they run
+   * beside it by design). A damaged neighbour is its writer's to replace, so it is passed over.
+   */
+  async #readNeighbours(
+    id: string,
+    inherited: (batch: string, records: number) => void,
+  ): Promise<JournalObjectRecord[]> {
+    const others: JournalObjectRecord[] = []
+    for (const bytes of (await this.#store?.loadNeighbours?.()) ?? []) {
+      const decoded = BatchJournalCodec.decode(bytes)
+      if (!decoded.ok) continue
+      let finished = 0
+      for (const record of decoded.records) {
+        const writer = record.batch ?? decoded.header.id
+        if (writer === id) this.#remember(ownRecord(record))
+        else if (record.type === 'done' && record.path !== undefined) {
+          others.push({ ...record, batch: writer })
+          finished++
+        }
+      }
+      if (finished > 0 && !shardsOfOneSplit(decoded.header.id, id))
+        inherited(decoded.header.id, finished)
+    }
+    return others
   }
 
   /** What the journal said about `key` when it was opened (what earlier runs recorded). */

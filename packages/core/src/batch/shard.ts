@@ -39,3 +39,17 @@ export function fnv1a64(key: string): bigint {
 export function shardOf(key: string, count: number): number {
   return Number(fnv1a64(key) % BigInt(count))
 }
+
+const SHARD_SUFFIX = /#shard=\d+\/(\d+)$/
+
+/** A sharded batch's id: the batch's own, with the shard appended (`<id>#shard=<index>/<count>`). */
+export function shardBatchId(id: string, shard: Shard): string {
+  return `${id}#shard=${shard.index}/${shard.count}`
+}
+
+/** True when two batch ids name shards of one split: the same batch, the same count. */
+export function shardsOfOneSplit(a: string, b: string): boolean {
+  const x = SHARD_SUFFIX.exec(a)
+  const y = SHARD_SUFFIX.exec(b)
+  return x !== null && y !== null && x[1] === y[1] && a.slice(0, x.index) === b.slice(0, y.index)
+}
