@@ -4,8 +4,9 @@
 // completed (journaled, or at its final name) requested again (from the mock's request log), no
 // partial file at any final name after any kill, and nothing written outside the destination.
 // `--shards N`: the runs take the batch's N shards (`--shard i/N`) in turn, one after another into
-// the same directory, so each shard's run takes over the journal another shard's run left there
-// (killed or not); every shard must still find its own finished objects and commits again.
+// the same directory; every shard must still find its own finished objects and commits again.
+// `--together 1` with it: the N shards run at the same time into the directory, each killed at
+// instants of its own, as the pods of an Indexed Job on one shared volume would be.
 import { existsSync } from 'node:fs'
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -31,14 +32,20 @@ const args = campaignArgs('batch-kill — kill -9 a real batch at random instant
     short: 0,
     help: 'N ≥ 2: the runs take the N shards in turn, one after another into the same directory',
   },
+  together: {
+    full: 0,
+    short: 0,
+    help: '1 (with --shards N): the N shards run at the same time into the directory',
+  },
 })
 const fromManifest = args.manifest === 1
 const shards = Math.max(1, args.shards)
-/** The shard flag of run `i` (none unless sharded). */
+const together = shards > 1 && args.together === 1
+/** The shard flag of shard `i` (none unless sharded). */
 const shardOf = (i: number): string[] => (shards > 1 ? ['--shard', `${i % shards}/${shards}`] : [])
 const c = new Campaign(
   'batch-kill',
-  `seed ${args.seed}, ${args.kills} kills, ${args.small} small + ${args.big} × ${args['big-mib']} MiB objects${fromManifest ? ', from a manifest' : ''}${shards > 1 ? `, ${shards} shards in turn into one directory` : ''}`,
+  `seed ${args.seed}, ${args.kills} kills, ${args.small} small + ${args.big} × ${args['big-mib']} MiB objects${fromManifest ? ', from a manifest' : ''}${shards > 1 ? `, ${shards} shards ${together ? 'at once' : 'in turn'} into one directory` : ''}`,
 )
 const random = prng(args.seed)
 const CREDENTIALS = { accessKeyId: 'batch-kill-ak', secretAccessKey: 'batch-kill-secret' }
@@ -131,17 +138,23 @@ async function checkPublished(when: string): Promise<void> {
   }
 }
 
+/** The batch's journals: the whole batch's, or each shard's. */
+const JOURNAL = /^\.resumable-batch\.(shard-\d+-of-\d+\.)?journal$/
+
 async function journaledDone(): Promise<Set<string>> {
   const done = new Set<string>()
-  let bytes: Uint8Array
-  try {
-    bytes = new Uint8Array(await readFile(join(dest, '.resumable-batch.journal')))
-  } catch {
-    return done
+  const names = await readdir(dest).catch(() => [] as string[])
+  for (const name of names.filter((n) => JOURNAL.test(n))) {
+    let bytes: Uint8Array
+    try {
+      bytes = new Uint8Array(await readFile(join(dest, name)))
+    } catch {
+      continue
+    }
+    const decoded = BatchJournalCodec.decode(bytes)
+    c.check(decoded.ok, `the journal ${name} is unreadable after a kill`)
+    if (decoded.ok) for (const r of decoded.records) if (r.type === 'done') done.add(r.key)
   }
-  const decoded = BatchJournalCodec.decode(bytes)
-  c.check(decoded.ok, 'the journal is unreadable after a kill')
-  if (decoded.ok) for (const r of decoded.records) if (r.type === 'done') done.add(r.key)
   return done
 }
 
@@ -151,20 +164,21 @@ let finished = false
 /** Shards whose run ended by itself, with exit 0. */
 const shardsDone = new Set<number>()
 try {
-  for (let i = 0; i < args.kills && !finished; i++) {
-    const completed = new Set([...(await journaledDone()), ...published])
-    const logFrom = oss.served.log.length
-    // 20 % of kills land in start-up or the listing; the rest after a seeded number of objects
-    // finished in this run, plus a seeded delay — instants tied to progress, not to the machine's speed.
-    // Each run finishes on average under half of its share of the small objects, so all `kills`
-    // land before the batch completes and the final run still has work (with one request per
-    // small object a run moves fast: a wider window let the batch end after ~37 kills of 50).
+  /**
+   * One run of `shard` (killed runs rate-capped), killed at a seeded instant unless it ends first:
+   * 20 % of kills land in start-up or the listing; the rest after a seeded number of objects
+   * finished in this run, plus a seeded delay — instants tied to progress, not to the machine's
+   * speed. Each run finishes on average under half of its share of the small objects, so all
+   * `kills` land before the batch completes and the final run still has work (with one request
+   * per small object a run moves fast: a wider window let the batch end after ~37 kills of 50).
+   */
+  const killedRun = async (shard: number) => {
     const early = random() < 0.2
     const delay = early ? Math.floor(random() * 1200) : Math.floor(random() * 150)
     const after = Math.floor(random() * 0.8 * (args.small / Math.max(1, args.kills)))
     const run = spawnCli(
       [
-        ...['get', ...source, ...common, ...shardOf(i)],
+        ...['get', ...source, ...common, ...shardOf(shard)],
         ...['--endpoint', fast.url, '--limit-rate', String(perObject)],
       ],
       { env },
@@ -184,15 +198,30 @@ try {
     clearInterval(poll)
     clearTimeout(guard)
     clearTimeout(timer)
-    if (exit.signal === 'SIGKILL') killed++
-    else {
-      if (exit.code === 0) shardsDone.add(i % shards)
-      finished = shardsDone.size === shards
-      c.check(
-        exit.code === 0,
-        `run ${i}: exit ${exit.code} instead of a kill: ${exit.stderr.slice(0, 300)}`,
-      )
+    return { shard, exit }
+  }
+  for (let i = 0; i < args.kills && !finished; i++) {
+    const completed = new Set([...(await journaledDone()), ...published])
+    const logFrom = oss.served.log.length
+    // Together: every shard not done yet, at once; otherwise the shards in turn.
+    const runs = together
+      ? await Promise.all(
+          Array.from({ length: shards }, (_, s) => s)
+            .filter((s) => !shardsDone.has(s))
+            .map(killedRun),
+        )
+      : [await killedRun(i % shards)]
+    for (const { shard, exit } of runs) {
+      if (exit.signal === 'SIGKILL') killed++
+      else {
+        if (exit.code === 0) shardsDone.add(shard)
+        c.check(
+          exit.code === 0,
+          `run ${i}${shards > 1 ? ` of shard ${shard}/${shards}` : ''}: exit ${exit.code} instead of a kill: ${exit.stderr.slice(0, 300)}`,
+        )
+      }
     }
+    finished = shardsDone.size === shards
     for (const entry of oss.served.log.slice(logFrom)) {
       if (!completed.has(entry.key)) continue
       requestedAgain++
@@ -203,14 +232,15 @@ try {
     }
     const before = published.size
     await checkPublished(`after kill ${i}`)
+    const how = runs.map(({ exit }) => `${exit.signal ?? `exit ${exit.code}`} after ${exit.ms} ms`)
     c.log(
-      `  run ${i}: ${exit.signal ?? `exit ${exit.code}`} after ${exit.ms} ms, ${oss.served.log.length - logFrom} requests, ${published.size - before} objects published (${published.size} in all)`,
+      `  run ${i}: ${how.join(' / ')}, ${oss.served.log.length - logFrom} requests, ${published.size - before} objects published (${published.size} in all)`,
     )
   }
   const logFrom = oss.served.log.length
   const completed = new Set([...(await journaledDone()), ...published])
-  // Every shard to its end, one after another (one run when not sharded).
-  for (let shard = 0; shard < shards; shard++) {
+  // Every shard to its end: at once when together, else one after another (one run when not sharded).
+  const finalRun = async (shard: number): Promise<void> => {
     const final = spawnCli(
       ['get', ...source, ...common, ...shardOf(shard), '--endpoint', fast.url],
       { env },
@@ -221,6 +251,9 @@ try {
       `final run${shards > 1 ? ` of shard ${shard}/${shards}` : ''}: exit ${exit.code}: ${exit.stderr.slice(-500)}`,
     )
   }
+  const all = Array.from({ length: shards }, (_, s) => s)
+  if (together) await Promise.all(all.map(finalRun))
+  else for (const shard of all) await finalRun(shard)
   for (const entry of oss.served.log.slice(logFrom))
     if (completed.has(entry.key)) {
       requestedAgain++
@@ -230,12 +263,15 @@ try {
       )
     }
   await checkPublished('after the final run')
-  // The journal stays (a rerun is then a no-op); nothing else of resumable's may.
-  const left = (await finalFiles()).filter((f) => isOwnFile(f) && f !== '.resumable-batch.journal')
+  // The journals stay (a rerun is then a no-op); nothing else of resumable's may.
+  const left = (await finalFiles()).filter((f) => isOwnFile(f) && !JOURNAL.test(f))
   c.check(left.length === 0, `leftovers after the final run: ${left.slice(0, 5).join(', ')}`)
+  const staging = (await readdir(dest)).filter((name) =>
+    /^\.resumable-batch\..*staging$/.test(name),
+  )
   c.check(
-    !existsSync(join(dest, '.resumable-batch.staging')),
-    'the staging directory is removed after the final run',
+    staging.length === 0,
+    `a staging directory is left after the final run: ${staging.join(', ')}`,
   )
   c.check(
     published.size === objects.size,

@@ -39,8 +39,9 @@ const campaigns: [string, string[], ('deno' | 'bun')?][] = short
       ['faults.ts', []],
       ['batch-kill.ts', []],
       ['batch-kill.ts', ['--manifest', '1']],
-      // Two shards in turn into one directory: each takes over the journal the other left.
+      // Two shards in turn into one directory, then two at once (an Indexed Job on one volume).
       ['batch-kill.ts', ['--manifest', '1', '--shards', '2']],
+      ['batch-kill.ts', ['--shards', '2', '--together', '1']],
       ['hostile-keys.ts', []],
     ]
   : [
@@ -64,6 +65,7 @@ const campaigns: [string, string[], ('deno' | 'bun')?][] = short
       ['batch-kill.ts', []],
       ['batch-kill.ts', ['--manifest', '1']],
       ['batch-kill.ts', ['--manifest', '1', '--shards', '2']],
+      ['batch-kill.ts', ['--shards', '2', '--together', '1']],
       ['batch-kill.ts', [], 'deno'],
       ['batch-kill.ts', [], 'bun'],
       ['hostile-keys.ts', []],
