@@ -1,10 +1,5 @@
 import { readdir } from 'node:fs/promises'
-
-/** The batch's keys a process downloads: those with `shardOf(key, count) === index` (core's `Shard`). */
-export interface BatchShardName {
-  readonly index: number
-  readonly count: number
-}
+import type { Shard } from '@resumable/core'
 
 /** The files a batch keeps in its destination directory. */
 export type BatchFileKind = 'lock' | 'staging' | 'dirs' | 'journal'
@@ -21,7 +16,7 @@ const NAME = /^\.resumable-batch\.(?:shard-(\d+)-of-(\d+)\.)?(lock|staging|dirs|
  * @example
  * batchFileName('journal', { index: 3, count: 16 }) // '.resumable-batch.shard-3-of-16.journal'
  */
-export function batchFileName(kind: BatchFileKind, shard?: BatchShardName): string {
+export function batchFileName(kind: BatchFileKind, shard?: Shard): string {
   return shard === undefined
     ? `${PREFIX}${kind}`
     : `${PREFIX}shard-${shard.index}-of-${shard.count}.${kind}`
@@ -31,7 +26,7 @@ export function batchFileName(kind: BatchFileKind, shard?: BatchShardName): stri
 export interface BatchFileFound {
   readonly name: string
   readonly kind: BatchFileKind
-  readonly shard?: BatchShardName
+  readonly shard?: Shard
 }
 
 /** What `name` is, when it is the name of a batch's file (`batchFileName`); undefined otherwise. */
@@ -61,9 +56,6 @@ export async function batchFilesIn(dir: string, kind: BatchFileKind): Promise<Ba
 }
 
 /** True when two batches may write one directory at the same time: two shards of one split. */
-export function mayRunTogether(
-  a: BatchShardName | undefined,
-  b: BatchShardName | undefined,
-): boolean {
+export function mayRunTogether(a: Shard | undefined, b: Shard | undefined): boolean {
   return a !== undefined && b !== undefined && a.count === b.count && a.index !== b.index
 }

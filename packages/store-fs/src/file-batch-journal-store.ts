@@ -1,7 +1,7 @@
 import { type FileHandle, open, readFile } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
-import type { BatchJournalStore } from '@resumable/core'
-import { type BatchShardName, batchFileName, batchFilesIn } from './batch-file-names.ts'
+import type { BatchJournalStore, Shard } from '@resumable/core'
+import { batchFileName, batchFilesIn } from './batch-file-names.ts'
 import { errorCode, toTargetError } from './fs-errors.ts'
 import { removeReplaced, replaceFile } from './replace-file.ts'
 
@@ -33,7 +33,7 @@ export class FileBatchJournalStore implements BatchJournalStore {
    * The journal of a batch downloading into `destDir`, or of one shard of it: each shard of a
    * split keeps its own, so the shards can run into one directory at the same time.
    */
-  static in(destDir: string, shard?: BatchShardName): FileBatchJournalStore {
+  static in(destDir: string, shard?: Shard): FileBatchJournalStore {
     return new FileBatchJournalStore(join(destDir, batchFileName('journal', shard)))
   }
 

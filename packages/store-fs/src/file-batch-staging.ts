@@ -1,12 +1,7 @@
 import { mkdir, realpath, rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { TargetError } from '@resumable/core'
-import {
-  type BatchShardName,
-  batchFileName,
-  batchFilesIn,
-  mayRunTogether,
-} from './batch-file-names.ts'
+import { type Shard, TargetError } from '@resumable/core'
+import { batchFileName, batchFilesIn, mayRunTogether } from './batch-file-names.ts'
 import { CreatedDirectories } from './file-batch-directories.ts'
 import { toTargetError } from './fs-errors.ts'
 import { LockFile, type LockOwner } from './lock-file.ts'
@@ -24,12 +19,12 @@ export interface FileBatchStagingOptions {
    * directories are its own (`batchFileName`), so the other shards of the same split may run into
    * the same directory at the same time. A whole batch, or a shard of another split, may not.
    */
-  readonly shard?: BatchShardName
+  readonly shard?: Shard
 }
 
 /** A live batch process writing a directory, and which shard it downloads (none: a whole batch). */
 export interface RunningBatch extends LockOwner {
-  readonly shard?: BatchShardName
+  readonly shard?: Shard
 }
 
 /**
@@ -66,10 +61,10 @@ export class FileBatchStaging {
   readonly #sameDevice = new Map<string, boolean>()
   readonly #created: CreatedDirectories
   readonly #root: string
-  readonly #shard: BatchShardName | undefined
+  readonly #shard: Shard | undefined
 
   /** `realRoot` is `root` after `realpath`, where the directories made under it are recorded. */
-  private constructor(root: string, realRoot: string, shard: BatchShardName | undefined) {
+  private constructor(root: string, realRoot: string, shard: Shard | undefined) {
     this.#root = root
     this.#shard = shard
     this.dir = join(root, batchFileName('staging', shard))
@@ -77,7 +72,7 @@ export class FileBatchStaging {
     this.#created = new CreatedDirectories(realRoot, batchFileName('dirs', shard))
   }
 
-  static async #at(root: string, shard?: BatchShardName): Promise<FileBatchStaging> {
+  static async #at(root: string, shard?: Shard): Promise<FileBatchStaging> {
     const full = resolve(root)
     // A root that cannot be resolved fails taking the lock, with a clearer error.
     return new FileBatchStaging(full, await realpath(full).catch(() => full), shard)
@@ -133,7 +128,7 @@ export class FileBatchStaging {
     options: { readonly onDirectoryRemoved?: (path: string) => void } = {},
   ): Promise<string[]> {
     const full = resolve(root)
-    const corners = new Map<string, BatchShardName | undefined>([['', undefined]])
+    const corners = new Map<string, Shard | undefined>([['', undefined]])
     for (const kind of ['lock', 'staging', 'dirs'] as const)
       for (const file of await batchFilesIn(full, kind))
         if (file.shard) corners.set(`${file.shard.index}/${file.shard.count}`, file.shard)
@@ -164,9 +159,8 @@ export class FileBatchStaging {
   /** Throws 'locked' (after releasing this batch's lock) when a batch it may not run beside is live. */
   async #refuseOthers(): Promise<void> {
     for (const other of await FileBatchStaging.runningIn(this.#root)) {
-      const same =
-        other.shard?.index === this.#shard?.index && other.shard?.count === this.#shard?.count
-      if (same || mayRunTogether(this.#shard, other.shard)) continue
+      // Never this batch's own lock: runningIn leaves out this process's.
+      if (mayRunTogether(this.#shard, other.shard)) continue
       const whose = other.shard
         ? `shard ${other.shard.index}/${other.shard.count} of a batch`
         : 'a batch'

@@ -7,7 +7,6 @@
 export {
   type BatchFileFound,
   type BatchFileKind,
-  type BatchShardName,
   batchFileName,
   batchFilesIn,
   parseBatchFileName,
