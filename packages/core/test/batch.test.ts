@@ -454,26 +454,27 @@ describe('downloadMany: the journal', () => {
     assert.equal(own.records.length, 0, "the shards' records stay in their own journals")
   })
 
-  it("takes back a shard's own records from a neighbour journal (the whole batch's, where shards wrote before they had their own): objects listed without an ETag count as done", async () => {
+  it("takes back a shard's own records from the journal shards shared before each had its own (headed by the last shard, carrying the others'): objects listed without an ETag count as done", async () => {
     const bucket = smallBucket(20)
     const dest = new MemoryDestination(bucket)
     const unlisted = () => bucket.listing().map(({ etag: _etag, ...object }) => object)
-    const plain = new MemoryBatchJournalStore()
-    const shard = { index: 0, count: 2 }
-    const before = await downloadMany({
-      ...options(bucket, dest, plain),
-      objects: unlisted(),
-      shard,
-    })
+    const shared = new MemoryBatchJournalStore()
+    const run = (index: number, journal: BatchJournalStore) =>
+      downloadMany({
+        ...options(bucket, dest, shared),
+        objects: unlisted(),
+        shard: { index, count: 2 },
+        journal,
+      })
+    // As before this change: both shards in turn through one journal, the second taking it over.
+    const before = await run(0, shared)
+    await run(1, shared)
     assert.ok(before.downloaded > 0)
+    const decoded = BatchJournalCodec.decode((await shared.load()) as Uint8Array)
+    assert.ok(decoded.ok && decoded.header.id.endsWith('#shard=1/2'), 'headed by shard 1/2')
     bucket.requests.clear()
     const ownNow = new MemoryBatchJournalStore()
-    const after = await downloadMany({
-      ...options(bucket, dest, ownNow),
-      objects: unlisted(),
-      shard,
-      journal: beside(ownNow, [plain]),
-    })
+    const after = await run(0, beside(ownNow, [shared]))
     assert.deepEqual(after.failures, [])
     assert.equal(after.skipped.done, before.downloaded)
     assert.equal(
@@ -481,6 +482,24 @@ describe('downloadMany: the journal', () => {
       0,
       'no request at all',
     )
+  })
+
+  it("reads a neighbour's last record for each key: a commit written after a done (an update in flight) voids that done", async () => {
+    const bucket = smallBucket(3)
+    const dest = new MemoryDestination(bucket)
+    const other = new MemoryBatchJournalStore()
+    await downloadMany({ ...options(bucket, dest, other), id: 'other' })
+    const decoded = BatchJournalCodec.decode((await other.load()) as Uint8Array)
+    assert.ok(decoded.ok)
+    const done = decoded.records.find((r) => r.key === 'data/00001.bin' && r.type === 'done')
+    assert.ok(done)
+    await other.append(BatchJournalCodec.encode({ ...done, type: 'commit' }))
+    const own = new MemoryBatchJournalStore()
+    const summary = await downloadMany({
+      ...options(bucket, dest, own),
+      journal: beside(own, [other]),
+    })
+    assert.equal(summary.skipped.done, 2, 'the two objects whose last record is done')
   })
 
   it("never takes another batch's record for its own on a rerun: a file the store has replaced since stays refused, not reported done", async () => {

@@ -1,5 +1,5 @@
 import { closeSync, constants, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs'
-import { readdir, readFile, realpath, rmdir, unlink } from 'node:fs/promises'
+import { readdir, readFile, realpath, rename, rmdir, unlink } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
 import { lstatOrUndefined } from './probe.ts'
 
@@ -11,6 +11,9 @@ const NEWLINE = 0x0a
 // (Windows has no O_NOFOLLOW: 0 there).
 const APPEND_FLAGS =
   constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0)
+// A rewrite, never through a symlink planted at the temporary name either.
+const REWRITE_FLAGS =
+  constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | (constants.O_NOFOLLOW ?? 0)
 const encoder = new TextEncoder()
 
 /**
@@ -108,6 +111,8 @@ export class CreatedDirectories {
       }
     }
     await unlink(this.#record).catch(() => undefined)
+    // And a rewrite (`keepEmpty`) a kill cut short.
+    await unlink(`${this.#record}.tmp`).catch(() => undefined)
     return removed
   }
 
@@ -126,10 +131,29 @@ export class CreatedDirectories {
       const entries = await readdir(path).catch(() => undefined)
       if (entries?.length === 0) empty.push(path)
     }
-    await unlink(this.#record).catch(() => undefined)
-    this.#broken = false
-    for (const path of empty) this.creating(path)
-    this.#closeRecord()
+    if (empty.length === 0) {
+      await unlink(this.#record).catch(() => undefined)
+      return
+    }
+    // A new record renamed over the old: a kill in between leaves one or the other, whole.
+    const lines = empty
+      .map((path) => this.relativeToRoot(path))
+      .filter((line) => isPlainRelative(line) && !/[\n\r]/.test(line))
+      .map((line) => `${line}\n`)
+      .join('')
+    const temp = `${this.#record}.tmp`
+    try {
+      const fd = openSync(temp, REWRITE_FLAGS, 0o600)
+      try {
+        writeSync(fd, lines)
+      } finally {
+        closeSync(fd)
+      }
+      await rename(temp, this.#record)
+    } catch {
+      // The old record stays: it names these and more, which rmdir then finds not empty.
+      await unlink(temp).catch(() => undefined)
+    }
   }
 
   /** True when the root holds a record (a killed run's, or this one's). */

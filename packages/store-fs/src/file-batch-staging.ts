@@ -20,6 +20,12 @@ export interface FileBatchStagingOptions {
    * the same directory at the same time. A whole batch, or a shard of another split, may not.
    */
   readonly shard?: Shard
+  /**
+   * The batch's name (core's `id`, before the shard is appended), kept in the lock: shards run
+   * beside the other shards of their own batch only, never beside another batch's with the same
+   * count (another prefix whose keys map to the same paths).
+   */
+  readonly batch?: string
 }
 
 /** A live batch process writing a directory, and which shard it downloads (none: a whole batch). */
@@ -62,33 +68,40 @@ export class FileBatchStaging {
   readonly #created: CreatedDirectories
   readonly #root: string
   readonly #shard: Shard | undefined
+  readonly #batch: string | undefined
 
   /** `realRoot` is `root` after `realpath`, where the directories made under it are recorded. */
-  private constructor(root: string, realRoot: string, shard: Shard | undefined) {
+  private constructor(
+    root: string,
+    realRoot: string,
+    shard: Shard | undefined,
+    batch: string | undefined,
+  ) {
     this.#root = root
     this.#shard = shard
+    this.#batch = batch
     this.dir = join(root, batchFileName('staging', shard))
-    this.#lock = new LockFile(join(root, batchFileName('lock', shard)))
+    this.#lock = new LockFile(join(root, batchFileName('lock', shard)), batch)
     this.#created = new CreatedDirectories(realRoot, batchFileName('dirs', shard))
   }
 
-  static async #at(root: string, shard?: Shard): Promise<FileBatchStaging> {
+  static async #at(root: string, shard?: Shard, batch?: string): Promise<FileBatchStaging> {
     const full = resolve(root)
     // A root that cannot be resolved fails taking the lock, with a clearer error.
-    return new FileBatchStaging(full, await realpath(full).catch(() => full), shard)
+    return new FileBatchStaging(full, await realpath(full).catch(() => full), shard, batch)
   }
 
   /**
    * Takes the batch lock of `root` (taking over a stale one) and starts an empty staging directory.
    * Throws TargetError 'locked' while another batch runs there, unless both are shards of one
-   * split (the same `count`): the lock is taken first and the others looked at after, so of two
+   * split (the same `count` and `batch`): the lock is taken first and the others looked at after, so of two
    * batches starting at once at least one sees the other.
    */
   static async open(
     root: string,
     options: FileBatchStagingOptions = {},
   ): Promise<FileBatchStaging> {
-    const staging = await FileBatchStaging.#at(root, options.shard)
+    const staging = await FileBatchStaging.#at(root, options.shard, options.batch)
     await staging.#lock.acquire()
     try {
       await staging.#refuseOthers()
@@ -160,13 +173,13 @@ export class FileBatchStaging {
   async #refuseOthers(): Promise<void> {
     for (const other of await FileBatchStaging.runningIn(this.#root)) {
       // Never this batch's own lock: runningIn leaves out this process's.
-      if (mayRunTogether(this.#shard, other.shard)) continue
+      if (mayRunTogether(this.#shard, other.shard) && other.batch === this.#batch) continue
       const whose = other.shard
-        ? `shard ${other.shard.index}/${other.shard.count} of a batch`
-        : 'a batch'
+        ? `shard ${other.shard.index}/${other.shard.count} of ${other.batch ?? 'a batch'}`
+        : (other.batch ?? 'a batch')
       throw new TargetError(
         'locked',
-        `Another download (${whose}, pid ${other.pid} on ${other.host}, since ${other.startedAt}) is writing this directory; only shards of one split (--shard i/N, the same N) run into one directory at once`,
+        `Another download (${whose}, pid ${other.pid} on ${other.host}, since ${other.startedAt}) is writing this directory; only shards of one split (the same source, --shard i/N with the same N) run into one directory at once`,
         { path: this.#root },
       )
     }

@@ -13,6 +13,8 @@ export interface LockOwner {
   readonly host: string
   /** When it took the lock (ISO 8601). */
   readonly startedAt: string
+  /** The batch it runs, for a batch's lock (`FileBatchStaging`): shards run beside their own batch's only. */
+  readonly batch?: string
 }
 
 /**
@@ -21,10 +23,13 @@ export interface LockOwner {
  */
 export class LockFile {
   readonly path: string
+  readonly #batch: string | undefined
   #held = false
 
-  constructor(path: string) {
+  /** `batch`: recorded in the lock as its owner's `batch`. */
+  constructor(path: string, batch?: string) {
     this.path = path
+    this.#batch = batch
   }
 
   /** True while this process holds the lock. */
@@ -46,6 +51,7 @@ export class LockFile {
             pid: process.pid,
             host: thisHost(),
             startedAt: new Date().toISOString(),
+            ...(this.#batch === undefined ? {} : { batch: this.#batch }),
           }
           writeSync(fd, JSON.stringify(owner))
         } finally {
@@ -75,7 +81,8 @@ export class LockFile {
     try {
       const parsed = JSON.parse(await readFile(this.path, 'utf8')) as Partial<LockOwner>
       if (typeof parsed.pid !== 'number' || typeof parsed.host !== 'string') return undefined
-      return { pid: parsed.pid, host: parsed.host, startedAt: String(parsed.startedAt) }
+      const owner = { pid: parsed.pid, host: parsed.host, startedAt: String(parsed.startedAt) }
+      return typeof parsed.batch === 'string' ? { ...owner, batch: parsed.batch } : owner
     } catch {
       return undefined
     }

@@ -272,6 +272,35 @@ describe('FileBatchStaging', () => {
     }
   })
 
+  it('a shard runs beside the shards of its own batch only: the same count of another batch (another source into the same paths) is refused', async () => {
+    const dir = await freshDir('shards-two-batches')
+    const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], {
+      stdio: 'ignore',
+    })
+    try {
+      const lock = join(dir, batchFileName('lock', { index: 1, count: 2 }))
+      await writeFile(
+        lock,
+        JSON.stringify({ pid: sleeper.pid, host: hostname(), startedAt: 'earlier', batch: 'A' }),
+      )
+      assert.deepEqual(
+        (await FileBatchStaging.runningIn(dir)).map((r) => r.batch),
+        ['A'],
+        'the lock names its batch',
+      )
+      const other = FileBatchStaging.open(dir, { shard: { index: 0, count: 2 }, batch: 'B' })
+      await assert.rejects(other, (e: unknown) => {
+        assert.ok(isKind('locked')(e))
+        assert.match((e as Error).message, /shard 1\/2 of A, pid \d+/)
+        return true
+      })
+      const mine = await FileBatchStaging.open(dir, { shard: { index: 0, count: 2 }, batch: 'A' })
+      await mine.close()
+    } finally {
+      sleeper.kill('SIGKILL')
+    }
+  })
+
   it('a shard ending while another runs keeps the directories it made that are empty, named in its record; removeLeftovers removes them once none runs', async () => {
     const dest = await freshDir('shard-dirs')
     const shard = { index: 0, count: 2 }

@@ -59,9 +59,9 @@ export async function runBatchStatus(
   // Each journal's own batch's objects; records carried over from other batches into this
   // directory (another prefix or manifest, or a shard before shards had journals of their own)
   // are theirs, counted apart unless their own journal is here too.
-  const own = new Set<string>()
+  // By [batch, key]: a shard's records adopted from the old shared journal are in both.
+  const own = new Map<string, number>()
   const carried = new Set<string>()
-  let bytesDone = 0
   for (const file of await batchFilesIn(dir, 'journal')) {
     const bytes = await FileBatchJournalStore.in(dir, file.shard).load()
     if (bytes === undefined) continue
@@ -88,10 +88,9 @@ export async function runBatchStatus(
     }
     let journalBytes = 0
     for (const [key, size] of done) {
-      own.add(JSON.stringify([decoded.header.id, key]))
+      own.set(JSON.stringify([decoded.header.id, key]), size)
       journalBytes += size
     }
-    bytesDone += journalBytes
     batches.push({
       journal: file.name,
       batch: decoded.header.id,
@@ -100,6 +99,7 @@ export async function runBatchStatus(
     })
   }
   const doneByOthers = [...carried].filter((record) => !own.has(record)).length
+  const bytesDone = [...own.values()].reduce((a, b) => a + b, 0)
   const state = running ? 'running' : left.objects.size > 0 ? 'in-progress' : 'idle'
   const whose = (batch: RunningBatch): string =>
     batch.shard ? `shard ${batch.shard.index}/${batch.shard.count}, ` : ''

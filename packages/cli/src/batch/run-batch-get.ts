@@ -11,7 +11,7 @@ import {
   TargetError,
 } from '@resumable/core'
 import {
-  batchFileName,
+  BATCH_JOURNAL_NAME,
   FileBatchJournalStore,
   FileBatchStaging,
   fileBatchObject,
@@ -78,7 +78,12 @@ export async function runBatchGet(cmd: GetCommand, cli: CliEnvironment): Promise
     root = await realpath(cmd.destination)
     // One batch process per directory (a second would share the journal), or one per shard of
     // one split, each with a lock and journal of its own.
-    staging = await FileBatchStaging.open(root, shard === undefined ? {} : { shard })
+    staging = await FileBatchStaging.open(
+      root,
+      shard === undefined
+        ? { batch: batchId(input, root) }
+        : { shard, batch: batchId(input, root) },
+    )
   } catch (error) {
     return fail(reporter, error)
   }
@@ -86,8 +91,9 @@ export async function runBatchGet(cmd: GetCommand, cli: CliEnvironment): Promise
     return await runIn(cmd, cli, { root, staging, input, objects, shard, reporter })
   } finally {
     await staging.close().catch(() => undefined)
-    if (created !== undefined)
-      await removeIfOnlyJournal(root, cmd.destination, created, batchFileName('journal', shard))
+    // Not for a shard: another shard may be starting into the directory this one made.
+    if (created !== undefined && shard === undefined)
+      await removeIfOnlyJournal(root, cmd.destination, created)
   }
 }
 
@@ -100,12 +106,11 @@ async function removeIfOnlyJournal(
   root: string,
   destination: string,
   firstCreated: string,
-  journalName: string,
 ): Promise<void> {
   try {
     const names = await readdir(root)
-    if (names.some((name) => name !== journalName)) return
-    await rm(join(root, journalName), { force: true })
+    if (names.some((name) => name !== BATCH_JOURNAL_NAME)) return
+    await rm(join(root, BATCH_JOURNAL_NAME), { force: true })
     await rmdir(root)
     // The parents, by the path as given (the one mkdir made them on), up to the first it made;
     // rmdir stops at one that something else has put anything in since.
@@ -144,7 +149,7 @@ async function runIn(cmd: GetCommand, cli: CliEnvironment, prepared: Prepared): 
     batch = createBatch({
       // The source and the destination name the batch; filters do not, so narrowing or widening
       // them on a rerun keeps every object already done.
-      id: `${input.source} → ${root}`,
+      id: batchId(input, root),
       prefix: input.prefix,
       objects,
       journal: FileBatchJournalStore.in(root, shard),
@@ -199,6 +204,11 @@ async function runIn(cmd: GetCommand, cli: CliEnvironment, prepared: Prepared): 
       `no object under ${input.source}${/\/$/.test(cmd.source) ? '' : ` (a prefix: to download the object ${cmd.source} itself, leave out --recursive)`}`,
     )
   return exitCode
+}
+
+/** The batch's name: its source and its destination (core appends the shard). */
+function batchId(input: BatchInput, root: string): string {
+  return `${input.source} → ${root}`
 }
 
 /** The objects after --include/--exclude (on the key relative to the prefix). */

@@ -154,15 +154,19 @@ export class BatchJournal {
     for (const bytes of (await this.#store?.loadNeighbours?.()) ?? []) {
       const decoded = BatchJournalCodec.decode(bytes)
       if (!decoded.ok) continue
-      let finished = 0
+      // The last record of each batch for each key: a later commit (an update) voids a done.
+      const last = new Map<string, JournalObjectRecord>()
       for (const record of decoded.records) {
         const writer = record.batch ?? decoded.header.id
         if (writer === id) this.#remember(ownRecord(record))
-        else if (record.type === 'done' && record.path !== undefined) {
-          others.push({ ...record, batch: writer })
+        else last.set(JSON.stringify([writer, record.key]), { ...record, batch: writer })
+      }
+      let finished = 0
+      for (const record of last.values())
+        if (record.type === 'done' && record.path !== undefined) {
+          others.push(record)
           finished++
         }
-      }
       if (finished > 0 && !shardsOfOneSplit(decoded.header.id, id))
         inherited(decoded.header.id, finished)
     }
