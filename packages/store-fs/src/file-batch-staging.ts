@@ -133,12 +133,22 @@ export class FileBatchStaging {
    * directory, stale lock, and the directories it created that are empty now, with their
    * record), removed; returns the names of the batches' own files removed, and tells
    * `onDirectoryRemoved` each directory removed (relative to `root`, `/`-separated). Remove the
-   * objects' partial files and checkpoints first, or the directories holding them stay. Refuses
-   * with TargetError 'locked' while a batch or a shard runs there.
+   * objects' partial files and checkpoints in `first`, or the directories holding them stay: it
+   * runs under every lock (the whole batch's among them, which keeps any shard from starting).
+   * Refuses with TargetError 'locked' while a batch or a shard runs there.
    */
   static async removeLeftovers(
     root: string,
-    options: { readonly onDirectoryRemoved?: (path: string) => void } = {},
+    options: {
+      readonly onDirectoryRemoved?: (path: string) => void
+      /**
+       * Runs once every lock is held, before the directories are removed: the place to remove
+       * the objects' partial files and checkpoints, with no batch able to start meanwhile.
+       */
+      readonly first?: () => Promise<void>
+      /** Runs last, the locks still held: the place to remove the journals. */
+      readonly last?: () => Promise<void>
+    } = {},
   ): Promise<string[]> {
     const full = resolve(root)
     const corners = new Map<string, Shard | undefined>([['', undefined]])
@@ -154,6 +164,7 @@ export class FileBatchStaging {
         await staging.#lock.acquire()
         held.push({ staging, hadLock })
       }
+      await options.first?.()
       const removed: string[] = []
       for (const { staging, hadLock } of held) {
         const shard = staging.#shard
@@ -163,6 +174,7 @@ export class FileBatchStaging {
           options.onDirectoryRemoved?.(staging.#created.relativeToRoot(dir))
         if (hadLock) removed.push(batchFileName('lock', shard))
       }
+      await options.last?.()
       return removed
     } finally {
       for (const { staging } of held) await staging.#lock.release()

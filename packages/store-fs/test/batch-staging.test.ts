@@ -301,6 +301,39 @@ describe('FileBatchStaging', () => {
     }
   })
 
+  it("removeLeftovers runs `first` and `last` holding every batch's lock (the whole batch's and each shard's found), `first` before the directories go", async () => {
+    const dest = await freshDir('leftovers-under-locks')
+    const shard = { index: 1, count: 3 }
+    const staging = await FileBatchStaging.open(dest, { shard })
+    const partial = await resolveInside(dest, ['sub', 'x.bin'], {
+      onCreating: (d) => staging.directoryCreating(d),
+      onCreated: (d) => staging.directoryCreated(d),
+    })
+    // Killed mid-object: its partial file and the shard's record and lock stay.
+    await writeFile(`${partial}${TEMP_SUFFIX}`, 'half')
+    await writeFile(join(dest, batchFileName('lock', shard)), lockOf(deadPid()))
+    const locks = [BATCH_LOCK_NAME, batchFileName('lock', shard)]
+    const seen: string[] = []
+    const held = (when: string) => {
+      for (const lock of locks) if (existsSync(join(dest, lock))) seen.push(`${when}: ${lock}`)
+    }
+    const removed: string[] = []
+    await FileBatchStaging.removeLeftovers(dest, {
+      onDirectoryRemoved: (d) => removed.push(d),
+      first: async () => {
+        held('first')
+        await rm(`${partial}${TEMP_SUFFIX}`)
+      },
+      last: async () => held('last'),
+    })
+    assert.deepEqual(
+      seen,
+      locks.flatMap((lock) => [`first: ${lock}`]).concat(locks.map((lock) => `last: ${lock}`)),
+    )
+    assert.deepEqual(removed, ['sub'], 'emptied in `first`, so removed')
+    assert.deepEqual(await readdir(dest), [], 'every lock released')
+  })
+
   it('a shard ending while another runs keeps the directories it made that are empty, named in its record; removeLeftovers removes them once none runs', async () => {
     const dest = await freshDir('shard-dirs')
     const shard = { index: 0, count: 2 }

@@ -1,6 +1,6 @@
 import { readdir, stat, unlink } from 'node:fs/promises'
 import { join, relative } from 'node:path'
-import { BatchJournalCodec } from '@resumable/core'
+import { BatchJournalCodec, TargetError } from '@resumable/core'
 import {
   batchFilesIn,
   CHECKPOINT_SUFFIX,
@@ -176,28 +176,46 @@ export async function runBatchCancel(
     )
     return ExitCode.busy
   }
+  const journalsRemoved: string[] = []
   const removed: string[] = []
-  for (const file of left.files) {
-    await unlink(join(dir, file)).catch(() => undefined)
-    removed.push(file)
-  }
-  // After the partial files and checkpoints: the directories that held only those are empty now.
   const directories: string[] = []
-  removed.push(
-    ...(await FileBatchStaging.removeLeftovers(dir, {
+  // Everything under every batch lock (the whole batch's keeps any shard from starting meanwhile).
+  let own: string[]
+  try {
+    own = await FileBatchStaging.removeLeftovers(dir, {
       onDirectoryRemoved: (path) => directories.push(path),
-    })),
-  )
-  // Every shard's journal too; the whole batch's also when there is none: remove() takes the
-  // temporary file of a save a kill cut short.
-  const journals = (await batchFilesIn(dir, 'journal')).map((file) => file.shard)
-  if (!journals.includes(undefined)) journals.push(undefined)
-  for (const shard of journals) {
-    const journal = FileBatchJournalStore.in(dir, shard)
-    const hadJournal = (await journal.load()) !== undefined
-    await journal.remove()
-    if (hadJournal) removed.push(relative(dir, journal.path))
+      // Before the directories: those that held only these are empty then.
+      first: async () => {
+        for (const file of left.files) {
+          await unlink(join(dir, file)).catch(() => undefined)
+          removed.push(file)
+        }
+      },
+      // Every shard's journal too; the whole batch's also when there is none: remove() takes the
+      // temporary file of a save a kill cut short.
+      last: async () => {
+        const journals = (await batchFilesIn(dir, 'journal')).map((file) => file.shard)
+        if (!journals.includes(undefined)) journals.push(undefined)
+        for (const shard of journals) {
+          const journal = FileBatchJournalStore.in(dir, shard)
+          const hadJournal = (await journal.load()) !== undefined
+          await journal.remove()
+          if (hadJournal) journalsRemoved.push(relative(dir, journal.path))
+        }
+      },
+    })
+  } catch (error) {
+    // A batch started since the look above: nothing was removed.
+    if (!(error instanceof TargetError && error.kind === 'locked')) throw error
+    say(
+      cli,
+      cmd,
+      { state: 'running', destination: dir },
+      `not cancelled: ${error.message}; stop it first`,
+    )
+    return ExitCode.busy
   }
+  removed.push(...own, ...journalsRemoved)
   if (removed.length === 0 && directories.length === 0) {
     say(cli, cmd, { state: 'none', destination: dir, removed }, `nothing to cancel in ${dir}`)
     return ExitCode.nothingToCancel
