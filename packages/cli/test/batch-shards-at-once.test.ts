@@ -9,7 +9,7 @@ import { shardOf } from '@resumable/core'
 import type { MockOss } from '@resumable/testkit'
 import { type MockOssServer, runtimeCommand } from '@resumable/testkit/node'
 import { main } from '../src/main.ts'
-import { MOCK_ENV, signedEnv, startSignedMock, stopSignedMock } from './helpers.ts'
+import { MOCK_ENV, signedEnv, startSignedMock, stopSignedMock, tree } from './helpers.ts'
 
 // Two shards of one split as two real `get` processes into one directory at the same time, as
 // the pods of a Kubernetes Indexed Job on one shared volume run them.
@@ -47,16 +47,6 @@ async function until(what: string, check: () => Promise<boolean>): Promise<void>
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 25))
   }
-}
-
-async function tree(root: string, base = ''): Promise<string[]> {
-  const out: string[] = []
-  for (const entry of await readdir(join(root, base), { withFileTypes: true })) {
-    const rel = base === '' ? entry.name : `${base}/${entry.name}`
-    if (entry.isDirectory()) out.push(...(await tree(root, rel)))
-    else out.push(rel)
-  }
-  return out.sort()
 }
 
 const get = (dest: string, ...extra: string[]) => [

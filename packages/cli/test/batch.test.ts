@@ -11,7 +11,7 @@ import { BATCH_LOCK_NAME, BATCH_STAGING_NAME } from '@resumable/store-fs'
 import type { MockOss } from '@resumable/testkit'
 import type { MockOssServer } from '@resumable/testkit/node'
 import { main } from '../src/main.ts'
-import { signedEnv, startSignedMock, stopSignedMock } from './helpers.ts'
+import { signedEnv, startSignedMock, stopSignedMock, tree } from './helpers.ts'
 
 const encoder = new TextEncoder()
 
@@ -44,16 +44,6 @@ function staleLock(): string {
     execFileSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).toString(),
   )
   return JSON.stringify({ pid, host: hostname(), startedAt: 'earlier' })
-}
-
-async function tree(root: string, base = ''): Promise<string[]> {
-  const out: string[] = []
-  for (const entry of await readdir(join(root, base), { withFileTypes: true })) {
-    const rel = base === '' ? entry.name : `${base}/${entry.name}`
-    if (entry.isDirectory()) out.push(...(await tree(root, rel)))
-    else out.push(rel)
-  }
-  return out.sort()
 }
 
 describe('resumable get --recursive', () => {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import process from 'node:process'
@@ -115,3 +115,14 @@ export function runCliProcess(
 }
 
 const CLI_BIN = fileURLToPath(new URL('../src/bin.ts', import.meta.url))
+
+/** Every file under `root` (symlinks and other non-directories too), relative, `/`-separated, sorted. */
+export async function tree(root: string, base = ''): Promise<string[]> {
+  const out: string[] = []
+  for (const entry of await readdir(join(root, base), { withFileTypes: true })) {
+    const rel = base === '' ? entry.name : `${base}/${entry.name}`
+    if (entry.isDirectory()) out.push(...(await tree(root, rel)))
+    else out.push(rel)
+  }
+  return out.sort()
+}

@@ -33,6 +33,9 @@ after(async () => {
 const onNode = !('Bun' in globalThis) && !('Deno' in globalThis)
 const isKind = (kind: string) => (e: unknown) => e instanceof TargetError && e.kind === kind
 const lockOf = (pid: number) => JSON.stringify({ pid, host: hostname(), startedAt: 'earlier' })
+/** A process that stays alive (a minute) for a lock to name; kill it with SIGKILL. */
+const liveProcess = () =>
+  spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' })
 const deadPid = (): number =>
   Number(
     execFileSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).toString(),
@@ -195,9 +198,7 @@ describe('FileBatchStaging', () => {
   it('keeps a second batch out of the directory while one holds it, and tidies up on close', async () => {
     const dir = await freshDir('two-batches')
     const first = await FileBatchStaging.open(dir)
-    const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], {
-      stdio: 'ignore',
-    })
+    const sleeper = liveProcess()
     try {
       // The lock as another live process would hold it.
       await first.close()
@@ -229,9 +230,7 @@ describe('FileBatchStaging', () => {
   it('shards of one split hold one directory at once, each in its own corner; a whole batch, or a shard of another split, is refused beside them and they beside it', async () => {
     const dir = await freshDir('shards')
     const shard0 = await FileBatchStaging.open(dir, { shard: { index: 0, count: 2 } })
-    const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], {
-      stdio: 'ignore',
-    })
+    const sleeper = liveProcess()
     const shard1Lock = join(dir, batchFileName('lock', { index: 1, count: 2 }))
     try {
       // Shard 1/2 held by another live process.
@@ -274,9 +273,7 @@ describe('FileBatchStaging', () => {
 
   it('a shard runs beside the shards of its own batch only: the same count of another batch (another source into the same paths) is refused', async () => {
     const dir = await freshDir('shards-two-batches')
-    const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], {
-      stdio: 'ignore',
-    })
+    const sleeper = liveProcess()
     try {
       const lock = join(dir, batchFileName('lock', { index: 1, count: 2 }))
       await writeFile(
@@ -345,9 +342,7 @@ describe('FileBatchStaging', () => {
       })
     await made('empty/x.bin') // its object failed: nothing was put there
     await writeFile(await made('full/y.bin'), 'done')
-    const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], {
-      stdio: 'ignore',
-    })
+    const sleeper = liveProcess()
     const other = join(dest, batchFileName('lock', { index: 1, count: 2 }))
     try {
       await writeFile(other, lockOf(sleeper.pid as number))

@@ -108,13 +108,7 @@ export class BatchJournal {
       const decoded = BatchJournalCodec.decode(bytes)
       if (!decoded.ok) discarded(decoded.problem, decoded.message)
       else {
-        // The last record of each batch for each key, in the order written.
-        const others = new Map<string, JournalObjectRecord>()
-        for (const record of decoded.records) {
-          const writer = record.batch ?? decoded.header.id
-          if (writer === id) journal.#remember(ownRecord(record))
-          else others.set(JSON.stringify([writer, record.key]), { ...record, batch: writer })
-        }
+        const others = journal.#takeOwn(decoded, id)
         let finished = 0
         for (const record of others.values()) {
           parts.push(BatchJournalCodec.encode(record))
@@ -154,21 +148,35 @@ export class BatchJournal {
     for (const bytes of (await this.#store?.loadNeighbours?.()) ?? []) {
       const decoded = BatchJournalCodec.decode(bytes)
       if (!decoded.ok) continue
-      // The last record of each batch for each key: a later commit (an update) voids a done.
-      const last = new Map<string, JournalObjectRecord>()
-      for (const record of decoded.records) {
-        const writer = record.batch ?? decoded.header.id
-        if (writer === id) this.#remember(ownRecord(record))
-        else last.set(JSON.stringify([writer, record.key]), { ...record, batch: writer })
-      }
       let finished = 0
-      for (const record of last.values())
+      // A later commit (an update) voids a done: only a last record that is a done counts.
+      for (const record of this.#takeOwn(decoded, id).values())
         if (record.type === 'done' && record.path !== undefined) {
           others.push(record)
           finished++
         }
       if (finished > 0 && !shardsOfOneSplit(decoded.header.id, id))
         inherited(decoded.header.id, finished)
+    }
+    return others
+  }
+
+  /**
+   * Remembers the records batch `id` wrote in `decoded` (in the order written: the last one of a
+   * key wins) and returns the other batches' last record of each key, each naming its writer.
+   */
+  #takeOwn(
+    decoded: {
+      readonly header: { readonly id: string }
+      readonly records: readonly JournalObjectRecord[]
+    },
+    id: string,
+  ): Map<string, JournalObjectRecord> {
+    const others = new Map<string, JournalObjectRecord>()
+    for (const record of decoded.records) {
+      const writer = record.batch ?? decoded.header.id
+      if (writer === id) this.#remember(ownRecord(record))
+      else others.set(JSON.stringify([writer, record.key]), { ...record, batch: writer })
     }
     return others
   }
