@@ -167,8 +167,8 @@ try {
   /**
    * One run of `shard` (killed runs rate-capped), killed at a seeded instant unless it ends first:
    * 20 % of kills land in start-up or the listing; the rest after a seeded number of objects
-   * finished in this run, plus a seeded delay — instants tied to progress, not to the machine's
-   * speed. Each run finishes on average under half of its share of the small objects, so all
+   * finished in this run (or a seeded time with none finishing), plus a seeded delay — instants
+   * tied to progress, not to the machine's speed. Each run finishes on average under half of its share of the small objects, so all
    * `kills` land before the batch completes and the final run still has work (with one request
    * per small object a run moves fast: a wider window let the batch end after ~37 kills of 50).
    */
@@ -188,10 +188,16 @@ try {
       timer ??= setTimeout(() => run.child.kill('SIGKILL'), delay)
     }
     if (early) schedule()
+    // When only big objects are left, objects finish seldom: a seeded time after the batch's
+    // start kills the run mid-object instead of waiting for the guard below.
+    const idle = 1500 + Math.floor(random() * 2500)
+    let startedAt: number | undefined
     const poll = setInterval(() => {
       if (early) return
+      if (!run.stdout().includes('"type":"batch-start"')) return
+      startedAt ??= Date.now()
       const finishedHere = run.stdout().split('"type":"object-done"').length - 1
-      if (run.stdout().includes('"type":"batch-start"') && finishedHere >= after) schedule()
+      if (finishedHere >= after || Date.now() - startedAt >= idle) schedule()
     }, 10)
     const guard = setTimeout(() => run.child.kill('SIGKILL'), 60_000)
     const exit = await run.exited
