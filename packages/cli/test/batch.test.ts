@@ -417,6 +417,42 @@ describe('resumable status <batch dir> after shards ran one after another into i
   })
 })
 
+describe('resumable status <batch dir> with one shard journal damaged', () => {
+  it('names the damaged journal (exit 1, state unusable) and still counts the other shard’s', async () => {
+    const keys = Array.from({ length: 8 }, (_, i) => `c/${i}.txt`)
+    for (const key of keys) put('b8u', key)
+    const dest = join(dir, 'status-unusable')
+    for (const shard of ['0/2', '1/2'])
+      assert.equal(
+        await main(s3('s3://b8u/c/', dest, '--recursive', '--shard', shard), env().cli),
+        0,
+      )
+    const damaged = join(dest, '.resumable-batch.shard-1-of-2.journal')
+    const bytes = await readFile(damaged)
+    // In the header line: a damaged last line alone would read as a torn append, not damage.
+    bytes[30] = (bytes[30] as number) ^ 0x01
+    await writeFile(damaged, bytes)
+    const status = env()
+    assert.equal(await main(['status', dest, '--json'], status.cli), 1)
+    const state = JSON.parse(status.out.join(''))
+    assert.equal(state.state, 'unusable')
+    assert.deepEqual(
+      state.unusable.map((u: { journal: string }) => u.journal),
+      ['.resumable-batch.shard-1-of-2.journal'],
+    )
+    assert.deepEqual(
+      state.batches.map((b: { journal: string; objectsDone: number }) => [
+        b.journal,
+        b.objectsDone,
+      ]),
+      [['.resumable-batch.shard-0-of-2.journal', keys.filter((k) => shardOf(k, 2) === 0).length]],
+    )
+    const text = env()
+    assert.equal(await main(['status', dest], text.cli), 1)
+    assert.match(text.text(), /unusable: +\.resumable-batch\.shard-1-of-2\.journal/)
+  })
+})
+
 describe('resumable cancel <batch dir> after a kill during a checkpoint save', () => {
   it("removes the checkpoint's temporary copy (.<name>.resumable.json.tmp) with the partial file", async () => {
     put('b8t', 'c/done.txt', 'done')

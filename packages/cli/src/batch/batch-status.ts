@@ -62,23 +62,15 @@ export async function runBatchStatus(
   // By [batch, key]: a shard's records adopted from the old shared journal are in both.
   const own = new Map<string, number>()
   const carried = new Set<string>()
+  // A damaged journal is named, and the others still counted.
+  const unusable: { journal: string; problem: string; message: string }[] = []
   for (const file of await batchFilesIn(dir, 'journal')) {
     const bytes = await FileBatchJournalStore.in(dir, file.shard).load()
     if (bytes === undefined) continue
     const decoded = BatchJournalCodec.decode(bytes)
     if (!decoded.ok) {
-      say(
-        cli,
-        cmd,
-        {
-          state: 'unusable',
-          journal: file.name,
-          problem: decoded.problem,
-          message: decoded.message,
-        },
-        `the batch journal ${file.name} in ${dir} is unusable (${decoded.problem}): ${decoded.message}; the next run of its batch decides every object afresh`,
-      )
-      return ExitCode.failed
+      unusable.push({ journal: file.name, problem: decoded.problem, message: decoded.message })
+      continue
     }
     const done = new Map<string, number>()
     for (const record of decoded.records) {
@@ -100,7 +92,14 @@ export async function runBatchStatus(
   }
   const doneByOthers = [...carried].filter((record) => !own.has(record)).length
   const bytesDone = [...own.values()].reduce((a, b) => a + b, 0)
-  const state = running ? 'running' : left.objects.size > 0 ? 'in-progress' : 'idle'
+  const state =
+    unusable.length > 0
+      ? 'unusable'
+      : running
+        ? 'running'
+        : left.objects.size > 0
+          ? 'in-progress'
+          : 'idle'
   const whose = (batch: RunningBatch): string =>
     batch.shard ? `shard ${batch.shard.index}/${batch.shard.count}, ` : ''
   say(
@@ -117,12 +116,19 @@ export async function runBatchStatus(
       ...(running ? { pid: running.pid, host: running.host, startedAt: running.startedAt } : {}),
       batches,
       running: left.running,
+      ...(unusable.length > 0 ? { unusable } : {}),
     },
     [
+      ...unusable.map(
+        (u) =>
+          `unusable:    ${u.journal} (${u.problem}): ${u.message}; the next run of its batch decides every object afresh`,
+      ),
       ...(batches.length === 1
         ? [`batch:       ${(batches[0] as JournalState).batch}`]
         : batches.length === 0
-          ? ['batch:       (no journal)']
+          ? unusable.length > 0
+            ? []
+            : ['batch:       (no journal)']
           : batches.map(
               (b) =>
                 `batch:       ${b.batch}: ${b.objectsDone} object(s), ${formatBytes(b.bytesDone)}`,
@@ -143,7 +149,7 @@ export async function runBatchStatus(
           ]),
     ].join('\n'),
   )
-  return ExitCode.ok
+  return unusable.length > 0 ? ExitCode.failed : ExitCode.ok
 }
 
 /**
