@@ -484,6 +484,25 @@ describe('downloadMany: the journal', () => {
     )
   })
 
+  it("leaves out a sibling shard's records (they can only name its own shard's keys): here, forged to name this shard's, they are not taken as done", async () => {
+    const bucket = smallBucket(8)
+    const dest = new MemoryDestination(bucket)
+    const sibling = new MemoryBatchJournalStore()
+    const base = options(bucket, dest, sibling)
+    // Every key journaled under shard 1/2's name, as no real shard 1/2 would write.
+    await downloadMany({ ...base, id: `${base.id}#shard=1/2` })
+    bucket.requests.clear()
+    const own = new MemoryBatchJournalStore()
+    const summary = await downloadMany({
+      ...options(bucket, dest, own),
+      shard: { index: 0, count: 2 },
+      journal: beside(own, [sibling]),
+      overwrite: true,
+    })
+    assert.equal(summary.skipped.done ?? 0, 0)
+    assert.ok(summary.downloaded > 0, 'shard 0/2 fetched its own keys')
+  })
+
   it("reads a neighbour's last record for each key: a commit written after a done (an update in flight) voids that done", async () => {
     const bucket = smallBucket(3)
     const dest = new MemoryDestination(bucket)

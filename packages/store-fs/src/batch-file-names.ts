@@ -55,7 +55,19 @@ export async function batchFilesIn(dir: string, kind: BatchFileKind): Promise<Ba
   return found.sort((a, b) => a.name.localeCompare(b.name))
 }
 
-/** True when two batches may write one directory at the same time: two shards of one split. */
-export function mayRunTogether(a: Shard | undefined, b: Shard | undefined): boolean {
-  return a !== undefined && b !== undefined && a.count === b.count && a.index !== b.index
+/** A batch process as its lock names it: its batch, and its shard (none: the whole batch). */
+export interface BatchCorner {
+  readonly shard?: Shard | undefined
+  readonly batch?: string | undefined
+}
+
+/** True when two batches may write one directory at the same time: two shards of one split of one batch. */
+export function mayRunTogether(a: BatchCorner, b: BatchCorner): boolean {
+  return (
+    a.shard !== undefined &&
+    b.shard !== undefined &&
+    a.shard.count === b.shard.count &&
+    a.shard.index !== b.shard.index &&
+    a.batch === b.batch
+  )
 }

@@ -1,4 +1,12 @@
-import { closeSync, constants, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs'
+import {
+  closeSync,
+  constants,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs'
 import { readdir, readFile, realpath, rename, rmdir, unlink } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
 import { lstatOrUndefined } from './probe.ts'
@@ -60,8 +68,7 @@ export class CreatedDirectories {
    */
   creating(path: string): void {
     const line = this.relativeToRoot(path)
-    // Not ours to name (another root), or a name that would not read back as itself.
-    if (this.#broken || !isPlainRelative(line) || /[\n\r]/.test(line)) return
+    if (this.#broken || !recordable(line)) return
     try {
       this.#fd ??= this.#openForAppend()
       const bytes = encoder.encode(`${line}\n`)
@@ -93,9 +100,7 @@ export class CreatedDirectories {
    * holds anything stays. Never the root. Best effort: a directory that cannot be removed stays.
    */
   async removeEmpty(): Promise<string[]> {
-    this.#closeRecord()
-    const paths = new Set([...this.#paths, ...(await this.#recorded())])
-    this.#paths.clear()
+    const paths = await this.#takeAll()
     const depth = (path: string): number => path.split(sep).length
     const base = this.#root.endsWith(sep) ? this.#root : this.#root + sep
     const removed: string[] = []
@@ -123,9 +128,7 @@ export class CreatedDirectories {
    * to put a file into any of them.
    */
   async keepEmpty(): Promise<void> {
-    this.#closeRecord()
-    const paths = new Set([...this.#paths, ...(await this.#recorded())])
-    this.#paths.clear()
+    const paths = await this.#takeAll()
     const empty: string[] = []
     for (const path of paths) {
       const entries = await readdir(path).catch(() => undefined)
@@ -138,14 +141,14 @@ export class CreatedDirectories {
     // A new record renamed over the old: a kill in between leaves one or the other, whole.
     const lines = empty
       .map((path) => this.relativeToRoot(path))
-      .filter((line) => isPlainRelative(line) && !/[\n\r]/.test(line))
+      .filter(recordable)
       .map((line) => `${line}\n`)
       .join('')
     const temp = `${this.#record}.tmp`
     try {
       const fd = openSync(temp, REWRITE_FLAGS, 0o600)
       try {
-        writeSync(fd, lines)
+        writeFileSync(fd, lines)
       } finally {
         closeSync(fd)
       }
@@ -163,6 +166,14 @@ export class CreatedDirectories {
     } catch {
       return false
     }
+  }
+
+  /** Closes the record and takes every directory this run made or it names (the run's set emptied). */
+  async #takeAll(): Promise<Set<string>> {
+    this.#closeRecord()
+    const paths = new Set([...this.#paths, ...(await this.#recorded())])
+    this.#paths.clear()
+    return paths
   }
 
   /** The record's complete lines that are plain relative paths, as paths under the root. */
@@ -204,6 +215,11 @@ export class CreatedDirectories {
       // Nothing was buffered: every line went out with its own write.
     }
   }
+}
+
+/** A line the record may hold: one that reads back as itself (not another root's path, no line break). */
+function recordable(line: string): boolean {
+  return isPlainRelative(line) && !/[\n\r]/.test(line)
 }
 
 /** True for `a/b`; false for a line absolute, with a `.`, `..` or empty segment, a NUL or a backslash. */

@@ -94,8 +94,8 @@ export class FileBatchStaging {
   /**
    * Takes the batch lock of `root` (taking over a stale one) and starts an empty staging directory.
    * Throws TargetError 'locked' while another batch runs there, unless both are shards of one
-   * split (the same `count` and `batch`): the lock is taken first and the others looked at after, so of two
-   * batches starting at once at least one sees the other.
+   * split (the same `count` and `batch`): the lock is taken first and the others looked at
+   * after, so of two batches starting at once at least one sees the other.
    */
   static async open(
     root: string,
@@ -185,7 +185,7 @@ export class FileBatchStaging {
   async #refuseOthers(): Promise<void> {
     for (const other of await FileBatchStaging.runningIn(this.#root)) {
       // Never this batch's own lock: runningIn leaves out this process's.
-      if (mayRunTogether(this.#shard, other.shard) && other.batch === this.#batch) continue
+      if (mayRunTogether({ shard: this.#shard, batch: this.#batch }, other)) continue
       const whose = other.shard
         ? `shard ${other.shard.index}/${other.shard.count} of ${other.batch ?? 'a batch'}`
         : (other.batch ?? 'a batch')

@@ -78,12 +78,10 @@ export async function runBatchGet(cmd: GetCommand, cli: CliEnvironment): Promise
     root = await realpath(cmd.destination)
     // One batch process per directory (a second would share the journal), or one per shard of
     // one split, each with a lock and journal of its own.
-    staging = await FileBatchStaging.open(
-      root,
-      shard === undefined
-        ? { batch: batchId(input, root) }
-        : { shard, batch: batchId(input, root) },
-    )
+    staging = await FileBatchStaging.open(root, {
+      batch: batchId(input, root),
+      ...(shard === undefined ? {} : { shard }),
+    })
   } catch (error) {
     return fail(reporter, error)
   }

@@ -136,27 +136,38 @@ export class BatchJournal {
   /**
    * The neighbours' (`BatchJournalStore.loadNeighbours`) records: this batch's own ones, written
    * there before its shard had a journal of its own, are remembered as its own; the finished
-   * objects of other batches are returned, to be inherited where this batch has no record, and
-   * reported through `inherited` (not those of the other shards of this batch's split: they run
-   * beside it by design). A damaged neighbour is its writer's to replace, so it is passed over.
+   * objects of other batches (not of the other shards of this batch's split, which run beside it
+   * by design) are returned, to be inherited where this batch has no record, and reported through
+   * `inherited`. A damaged neighbour is its writer's to replace, so it is passed over.
    */
   async #readNeighbours(
     id: string,
     inherited: (batch: string, records: number) => void,
   ): Promise<JournalObjectRecord[]> {
     const others: JournalObjectRecord[] = []
+    // Another shard of this split writes only keys of its own shard, never one of this batch's:
+    // its records are left out (on a rerun of many shards, each would hold them all).
+    const sibling = new Map<string, boolean>()
+    const ofSibling = (writer: string): boolean => {
+      let known = sibling.get(writer)
+      if (known === undefined) sibling.set(writer, (known = shardsOfOneSplit(writer, id)))
+      return known
+    }
     for (const bytes of (await this.#store?.loadNeighbours?.()) ?? []) {
       const decoded = BatchJournalCodec.decode(bytes)
       if (!decoded.ok) continue
       let finished = 0
       // A later commit (an update) voids a done: only a last record that is a done counts.
       for (const record of this.#takeOwn(decoded, id).values())
-        if (record.type === 'done' && record.path !== undefined) {
+        if (
+          record.type === 'done' &&
+          record.path !== undefined &&
+          !ofSibling(record.batch as string)
+        ) {
           others.push(record)
           finished++
         }
-      if (finished > 0 && !shardsOfOneSplit(decoded.header.id, id))
-        inherited(decoded.header.id, finished)
+      if (finished > 0) inherited(decoded.header.id, finished)
     }
     return others
   }
