@@ -150,7 +150,10 @@ export class BatchJournal {
     const sibling = new Map<string, boolean>()
     const ofSibling = (writer: string): boolean => {
       let known = sibling.get(writer)
-      if (known === undefined) sibling.set(writer, (known = shardsOfOneSplit(writer, id)))
+      if (known === undefined) {
+        known = shardsOfOneSplit(writer, id)
+        sibling.set(writer, known)
+      }
       return known
     }
     for (const bytes of (await this.#store?.loadNeighbours?.()) ?? []) {
