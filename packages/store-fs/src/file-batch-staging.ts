@@ -26,6 +26,12 @@ export interface FileBatchStagingOptions {
    * count (another prefix whose keys map to the same paths).
    */
   readonly batch?: string
+  /**
+   * Told when a lock in the directory names another host and must be watched before it is known
+   * to be abandoned (up to `ms`: `MISSED_HEARTBEATS` of its heartbeats), e.g. to say why the
+   * start waits. A lock refreshed meanwhile is live: the start is refused as soon as it is seen.
+   */
+  readonly onLockWatch?: (owner: LockOwner, ms: number) => void
 }
 
 /** A live batch process writing a directory, and which shard it downloads (none: a whole batch). */
@@ -69,26 +75,30 @@ export class FileBatchStaging {
   readonly #root: string
   readonly #shard: Shard | undefined
   readonly #batch: string | undefined
+  readonly #onLockWatch: FileBatchStagingOptions['onLockWatch']
 
   /** `realRoot` is `root` after `realpath`, where the directories made under it are recorded. */
   private constructor(
     root: string,
     realRoot: string,
-    shard: Shard | undefined,
-    batch: string | undefined,
+    { shard, batch, onLockWatch }: FileBatchStagingOptions,
   ) {
     this.#root = root
     this.#shard = shard
     this.#batch = batch
+    this.#onLockWatch = onLockWatch
     this.dir = join(root, batchFileName('staging', shard))
-    this.#lock = new LockFile(join(root, batchFileName('lock', shard)), batch)
+    this.#lock = new LockFile(join(root, batchFileName('lock', shard)), {
+      ...(batch === undefined ? {} : { batch }),
+      ...(onLockWatch === undefined ? {} : { onWatch: onLockWatch }),
+    })
     this.#created = new CreatedDirectories(realRoot, batchFileName('dirs', shard))
   }
 
-  static async #at(root: string, shard?: Shard, batch?: string): Promise<FileBatchStaging> {
+  static async #at(root: string, options: FileBatchStagingOptions): Promise<FileBatchStaging> {
     const full = resolve(root)
     // A root that cannot be resolved fails taking the lock, with a clearer error.
-    return new FileBatchStaging(full, await realpath(full).catch(() => full), shard, batch)
+    return new FileBatchStaging(full, await realpath(full).catch(() => full), options)
   }
 
   /**
@@ -101,7 +111,7 @@ export class FileBatchStaging {
     root: string,
     options: FileBatchStagingOptions = {},
   ): Promise<FileBatchStaging> {
-    const staging = await FileBatchStaging.#at(root, options.shard, options.batch)
+    const staging = await FileBatchStaging.#at(root, options)
     await staging.#lock.acquire()
     try {
       await staging.#refuseOthers()
@@ -117,15 +127,29 @@ export class FileBatchStaging {
     return staging
   }
 
-  /** Every live process running a batch (or a shard of one) into `root`, other than this one. */
+  /**
+   * Every live process running a batch (or a shard of one) into `root`, other than this one, at
+   * a glance: a lock from another host counts as live (`acquire` and `open` watch it first).
+   */
   static async runningIn(root: string): Promise<RunningBatch[]> {
-    const full = resolve(root)
     const running: RunningBatch[] = []
-    for (const lock of await batchFilesIn(full, 'lock')) {
-      const owner = await new LockFile(join(full, lock.name)).liveOwner()
-      if (owner) running.push(lock.shard ? { ...owner, shard: lock.shard } : owner)
+    for (const { lock, shard } of await FileBatchStaging.#locksIn(root)) {
+      const owner = await lock.liveOwner()
+      if (owner) running.push(shard ? { ...owner, shard } : owner)
     }
     return running
+  }
+
+  /** Each batch lock file in `root` (the whole batch's and every shard's), whether held or not. */
+  static async #locksIn(
+    root: string,
+    options: { readonly onWatch?: (owner: LockOwner, ms: number) => void } = {},
+  ): Promise<{ lock: LockFile; shard: Shard | undefined }[]> {
+    const full = resolve(root)
+    return (await batchFilesIn(full, 'lock')).map(({ name, shard }) => ({
+      lock: new LockFile(join(full, name), options),
+      shard,
+    }))
   }
 
   /**
@@ -148,6 +172,8 @@ export class FileBatchStaging {
       readonly first?: () => Promise<void>
       /** Runs last, the locks still held: the place to remove the journals. */
       readonly last?: () => Promise<void>
+      /** As `FileBatchStagingOptions.onLockWatch`: a lock naming another host is watched first. */
+      readonly onLockWatch?: FileBatchStagingOptions['onLockWatch']
     } = {},
   ): Promise<string[]> {
     const full = resolve(root)
@@ -159,7 +185,10 @@ export class FileBatchStaging {
     const held: { staging: FileBatchStaging; hadLock: boolean }[] = []
     try {
       for (const shard of corners.values()) {
-        const staging = await FileBatchStaging.#at(full, shard)
+        const staging = await FileBatchStaging.#at(full, {
+          ...(shard === undefined ? {} : { shard }),
+          ...(options.onLockWatch === undefined ? {} : { onLockWatch: options.onLockWatch }),
+        })
         const hadLock = (await staging.#lock.owner()) !== undefined
         await staging.#lock.acquire()
         held.push({ staging, hadLock })
@@ -183,9 +212,20 @@ export class FileBatchStaging {
 
   /** Throws 'locked' (after releasing this batch's lock) when a batch it may not run beside is live. */
   async #refuseOthers(): Promise<void> {
-    for (const other of await FileBatchStaging.runningIn(this.#root)) {
-      // Never this batch's own lock: runningIn leaves out this process's.
-      if (mayRunTogether({ shard: this.#shard, batch: this.#batch }, other)) continue
+    const onWatch = this.#onLockWatch
+    const locks = await FileBatchStaging.#locksIn(this.#root, onWatch ? { onWatch } : {})
+    for (const { lock, shard } of locks) {
+      // Never this batch's own lock: liveOwner leaves out this process's. A lock of another host
+      // is watched only when it would refuse this batch: a dead pod's must not block its successor.
+      const glance = await lock.liveOwner()
+      if (
+        !glance ||
+        mayRunTogether({ shard: this.#shard, batch: this.#batch }, { ...glance, shard })
+      )
+        continue
+      const owner = await lock.liveOwner({ watch: true })
+      if (!owner) continue
+      const other: RunningBatch = shard ? { ...owner, shard } : owner
       const whose = other.shard
         ? `shard ${other.shard.index}/${other.shard.count} of ${other.batch ?? 'a batch'}`
         : (other.batch ?? 'a batch')

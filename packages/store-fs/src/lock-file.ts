@@ -1,9 +1,19 @@
-import { closeSync, openSync, unlinkSync, writeSync } from 'node:fs'
-import { readFile, unlink } from 'node:fs/promises'
+import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs'
+import { utimes } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import process from 'node:process'
+import { clearInterval, setInterval } from 'node:timers'
 import { TargetError } from '@resumable/core'
 import { errorCode, toTargetError } from './fs-errors.ts'
+import {
+  LOCK_HEARTBEAT_MS,
+  type LockSighting,
+  MISSED_HEARTBEATS,
+  processStart,
+  runsHere,
+  sightLock,
+  watchLease,
+} from './lock-liveness.ts'
 
 /** What a lock file records about the process that holds it. */
 export interface LockOwner {
@@ -15,100 +25,210 @@ export interface LockOwner {
   readonly startedAt: string
   /** The batch it runs, for a batch's lock (`FileBatchStaging`): shards run beside their own batch's only. */
   readonly batch?: string
+  /** When its process started, as its kernel counts (Linux), so a reused pid is not taken for it. */
+  readonly pidStart?: string
+  /**
+   * How often its holder refreshes the lock's modification time. A lock from another host that
+   * records it counts as abandoned once unrefreshed for `MISSED_HEARTBEATS` of them; one that
+   * does not (an older version's) is trusted.
+   */
+  readonly heartbeatMs?: number
+}
+
+/** Options for a `LockFile`. */
+export interface LockFileOptions {
+  /** Recorded in the lock as its owner's `batch`. */
+  readonly batch?: string
+  /** How often the lock is refreshed while held. @default LOCK_HEARTBEAT_MS (5 s) */
+  readonly heartbeatMs?: number
+  /**
+   * Told when a lock from another host is found that this process must watch before it may take
+   * it over (for up to `ms`; less as soon as the lock is refreshed), e.g. to say why it waits.
+   */
+  readonly onWatch?: (owner: LockOwner, ms: number) => void
 }
 
 /**
  * An exclusive lock file (`O_CREAT | O_EXCL`) so two processes never interleave writes into the
- * same temporary file. A lock whose owner process is gone from this host is stale and taken over.
+ * same temporary file. A lock whose owner process is gone is stale and taken over: on this host,
+ * when no process of its pid (and start) runs; from another host (a shared volume), when its
+ * holder has not refreshed it for `MISSED_HEARTBEATS` heartbeats, as this process's clock
+ * measures while it watches.
  */
 export class LockFile {
   readonly path: string
-  readonly #batch: string | undefined
-  #held = false
+  readonly #options: LockFileOptions
+  /** The text this process wrote, while it holds the lock. */
+  #mine: string | undefined
+  #heartbeat: ReturnType<typeof setInterval> | undefined
 
-  /** `batch`: recorded in the lock as its owner's `batch`. */
-  constructor(path: string, batch?: string) {
+  constructor(path: string, options: LockFileOptions = {}) {
     this.path = path
-    this.#batch = batch
+    this.#options = options
   }
 
   /** True while this process holds the lock. */
   get held(): boolean {
-    return this.#held
+    return this.#mine !== undefined
   }
 
   /** Takes the lock, taking over a stale one; throws TargetError 'locked' when another live process holds it. */
   async acquire(): Promise<void> {
-    if (this.#held) return
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        // Synchronous on purpose: creating and writing a tiny file without fsync is a few short
-        // system calls, cheaper than three round trips through libuv's threadpool, which were a
-        // large share of a batch of small objects' time (BENCHMARKS.md, "Many objects").
-        const fd = openSync(this.path, 'wx', 0o600)
-        try {
-          const owner: LockOwner = {
-            pid: process.pid,
-            host: thisHost(),
-            startedAt: new Date().toISOString(),
-            ...(this.#batch === undefined ? {} : { batch: this.#batch }),
-          }
-          writeSync(fd, JSON.stringify(owner))
-        } finally {
-          closeSync(fd)
+    if (this.held) return
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (this.#create()) return
+      const seen = sightLock(this.path)
+      if (seen === undefined) continue
+      const owner = parseOwner(seen.text)
+      if (owner) {
+        const verdict = await this.#judge(owner, seen)
+        if (verdict === 'live') {
+          throw new TargetError(
+            'locked',
+            `Another download (pid ${owner.pid} on ${owner.host}, since ${owner.startedAt}) is writing this destination; lock file ${this.path}`,
+            { path: this.path },
+          )
         }
-        this.#held = true
-        return
-      } catch (error) {
-        if (errorCode(error) !== 'EEXIST')
-          throw toTargetError(error, 'create the lock file', this.path)
+        if (verdict === 'replaced') continue
       }
-      const owner = await this.owner()
-      if (owner && isAlive(owner)) {
-        throw new TargetError(
-          'locked',
-          `Another download (pid ${owner.pid} on ${owner.host}, since ${owner.startedAt}) is writing this destination; lock file ${this.path}`,
-          { path: this.path },
-        )
-      }
-      await unlink(this.path).catch(() => undefined)
+      removeIfStill(this.path, seen)
     }
     throw new TargetError('locked', `Could not take the lock ${this.path}`, { path: this.path })
   }
 
+  /** Creates the lock file with this process as its owner; false when one exists. */
+  #create(): boolean {
+    try {
+      // Synchronous on purpose: creating and writing a tiny file without fsync is a few short
+      // system calls, cheaper than three round trips through libuv's threadpool, which were a
+      // large share of a batch of small objects' time (BENCHMARKS.md, "Many objects").
+      const fd = openSync(this.path, 'wx', 0o600)
+      const { batch } = this.#options
+      const pidStart = processStart(process.pid)
+      const owner: LockOwner = {
+        pid: process.pid,
+        host: thisHost(),
+        startedAt: new Date().toISOString(),
+        ...(batch === undefined ? {} : { batch }),
+        ...(pidStart === undefined ? {} : { pidStart }),
+        heartbeatMs: this.#heartbeatMs(),
+      }
+      const text = JSON.stringify(owner)
+      try {
+        writeSync(fd, text)
+      } finally {
+        closeSync(fd)
+      }
+      this.#mine = text
+      this.#startHeartbeat()
+      return true
+    } catch (error) {
+      if (errorCode(error) === 'EEXIST') return false
+      throw toTargetError(error, 'create the lock file', this.path)
+    }
+  }
+
+  #heartbeatMs(): number {
+    return this.#options.heartbeatMs ?? LOCK_HEARTBEAT_MS
+  }
+
+  #startHeartbeat(): void {
+    const path = this.path
+    this.#heartbeat = setInterval(() => {
+      const now = new Date()
+      // Gone or unwritable: a later acquire or release sorts it out; nothing to do here.
+      utimes(path, now, now).catch(() => undefined)
+    }, this.#heartbeatMs())
+    // A download's end, not its lock, decides when the process exits.
+    this.#heartbeat.unref()
+  }
+
+  /**
+   * Whether the lock's holder is alive: on this host by its process; from another host by
+   * watching the lock for a lease (a lock without a heartbeat is trusted: it cannot be checked).
+   */
+  async #judge(owner: LockOwner, seen: LockSighting): Promise<'live' | 'stale' | 'replaced'> {
+    if (owner.host === thisHost()) return runsHere(owner.pid, owner.pidStart) ? 'live' : 'stale'
+    if (owner.heartbeatMs === undefined) return 'live'
+    const leaseMs = owner.heartbeatMs * MISSED_HEARTBEATS
+    this.#options.onWatch?.(owner, leaseMs)
+    const verdict = await watchLease(this.path, seen, leaseMs)
+    return verdict === 'refreshed' ? 'live' : verdict === 'abandoned' ? 'stale' : 'replaced'
+  }
+
   /** Who holds the lock, or undefined when there is none (an unreadable lock counts as stale). */
   async owner(): Promise<LockOwner | undefined> {
-    try {
-      const parsed = JSON.parse(await readFile(this.path, 'utf8')) as Partial<LockOwner>
-      if (typeof parsed.pid !== 'number' || typeof parsed.host !== 'string') return undefined
-      const owner = { pid: parsed.pid, host: parsed.host, startedAt: String(parsed.startedAt) }
-      return typeof parsed.batch === 'string' ? { ...owner, batch: parsed.batch } : owner
-    } catch {
-      return undefined
-    }
+    const seen = sightLock(this.path)
+    return seen && parseOwner(seen.text)
   }
 
-  /** The owner if it is a live process other than this one (a lock from another host counts as live). */
-  async liveOwner(): Promise<LockOwner | undefined> {
-    if (this.#held) return undefined
-    const owner = await this.owner()
-    return owner && isAlive(owner) ? owner : undefined
+  /**
+   * The owner if it is a live process other than this one, at a glance: a lock from another host
+   * counts as live here, unless `watch` (then it is watched for its lease, as `acquire` does).
+   */
+  async liveOwner(options: { readonly watch?: boolean } = {}): Promise<LockOwner | undefined> {
+    if (this.held) return undefined
+    const seen = sightLock(this.path)
+    const owner = seen && parseOwner(seen.text)
+    if (!seen || !owner) return undefined
+    if (owner.host !== thisHost() && !options.watch) return owner
+    return (await this.#judge(owner, seen)) === 'live' ? owner : undefined
   }
 
-  /** Releases the lock if held (or removes a stale one). */
+  /** Releases the lock if held (or removes a stale one of this host). */
   async release(): Promise<void> {
-    if (!this.#held) {
+    const mine = this.#mine
+    if (mine === undefined) {
       // A lock left by a process killed after its commit would otherwise stay forever.
-      const owner = await this.owner()
-      if (owner && !isAlive(owner)) await unlink(this.path).catch(() => undefined)
+      const seen = sightLock(this.path)
+      const owner = seen && parseOwner(seen.text)
+      if (seen && owner?.host === thisHost() && !runsHere(owner.pid, owner.pidStart))
+        removeIfStill(this.path, seen)
       return
     }
-    this.#held = false
+    this.#mine = undefined
+    clearInterval(this.#heartbeat)
+    // Only this process's own lock: one taken over meanwhile (this process stopped for longer
+    // than a lease, seen from another host) is its new holder's.
     try {
-      unlinkSync(this.path)
+      if (readFileSync(this.path, 'utf8') === mine) unlinkSync(this.path)
     } catch {
       // Gone already; nothing to release.
     }
+  }
+}
+
+/** The owner a lock's text records, or undefined when it records none readable. */
+function parseOwner(text: string): LockOwner | undefined {
+  try {
+    const parsed = JSON.parse(text) as Partial<Record<keyof LockOwner, unknown>>
+    if (typeof parsed.pid !== 'number' || typeof parsed.host !== 'string') return undefined
+    return {
+      pid: parsed.pid,
+      host: parsed.host,
+      startedAt: String(parsed.startedAt),
+      ...(typeof parsed.batch === 'string' ? { batch: parsed.batch } : {}),
+      ...(typeof parsed.pidStart === 'string' ? { pidStart: parsed.pidStart } : {}),
+      ...(typeof parsed.heartbeatMs === 'number' && parsed.heartbeatMs > 0
+        ? { heartbeatMs: parsed.heartbeatMs }
+        : {}),
+    }
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Removes a stale lock unless it changed since it was judged: a process that took it over
+ * meanwhile keeps it (of two taking over one stale lock at once, the second sees the first's).
+ */
+function removeIfStill(path: string, seen: LockSighting): void {
+  const now = sightLock(path)
+  if (now === undefined || now.text !== seen.text || now.mtimeMs !== seen.mtimeMs) return
+  try {
+    unlinkSync(path)
+  } catch {
+    // Gone already.
   }
 }
 
@@ -118,16 +238,4 @@ let host: string | undefined
 function thisHost(): string {
   host ??= hostname()
   return host
-}
-
-function isAlive(owner: LockOwner): boolean {
-  // A lock from another host cannot be checked: trust it rather than risk two writers.
-  if (owner.host !== thisHost()) return true
-  if (owner.pid === process.pid) return false
-  try {
-    process.kill(owner.pid, 0)
-    return true
-  } catch (error) {
-    return errorCode(error) === 'EPERM'
-  }
 }
