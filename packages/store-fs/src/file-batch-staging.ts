@@ -128,15 +128,25 @@ export class FileBatchStaging {
   }
 
   /**
-   * Every live process running a batch (or a shard of one) into `root`, other than this one, at
-   * a glance: a lock from another host counts as live (`acquire` and `open` watch it first).
+   * Every live process running a batch (or a shard of one) into `root`, other than this one. At
+   * a glance, a lock from another host counts as live; with `watch`, each such lock is watched
+   * for its lease (all at once), as `open` does, and left out if abandoned.
    */
-  static async runningIn(root: string): Promise<RunningBatch[]> {
+  static async runningIn(
+    root: string,
+    options: {
+      readonly watch?: boolean
+      readonly onLockWatch?: FileBatchStagingOptions['onLockWatch']
+    } = {},
+  ): Promise<RunningBatch[]> {
+    const { watch = false, onLockWatch } = options
+    const locks = await FileBatchStaging.#locksIn(root, onLockWatch ? { onWatch: onLockWatch } : {})
+    const owners = await Promise.all(locks.map(({ lock }) => lock.liveOwner({ watch })))
     const running: RunningBatch[] = []
-    for (const { lock, shard } of await FileBatchStaging.#locksIn(root)) {
-      const owner = await lock.liveOwner()
+    owners.forEach((owner, i) => {
+      const shard = locks[i]?.shard
       if (owner) running.push(shard ? { ...owner, shard } : owner)
-    }
+    })
     return running
   }
 

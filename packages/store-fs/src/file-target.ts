@@ -513,9 +513,22 @@ export class FileTarget implements Target {
     await this.#lock?.release()
   }
 
-  /** The live process writing this destination (from its lock file), or undefined when none is. */
-  async runningDownload(): Promise<LockOwner | undefined> {
-    return this.#lock ? this.#lock.liveOwner() : Promise.resolve(undefined)
+  /**
+   * The live process writing this destination (from its lock file), or undefined when none is.
+   * A lock from another host counts as live, unless `watch`: then it is watched for its lease
+   * first (telling `onWatch`), as `open` would before taking it over.
+   */
+  async runningDownload(
+    options: {
+      readonly watch?: boolean
+      readonly onWatch?: (owner: LockOwner, ms: number) => void
+    } = {},
+  ): Promise<LockOwner | undefined> {
+    if (!this.#lock) return undefined
+    const lock = options.onWatch
+      ? new LockFile(this.#lock.path, { onWatch: options.onWatch })
+      : this.#lock
+    return lock.liveOwner({ watch: options.watch ?? false })
   }
 
   #checkDestination(): void {

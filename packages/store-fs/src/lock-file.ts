@@ -104,7 +104,7 @@ export class LockFile {
       // large share of a batch of small objects' time (BENCHMARKS.md, "Many objects").
       const fd = openSync(this.path, 'wx', 0o600)
       const { batch } = this.#options
-      const pidStart = processStart(process.pid)
+      const pidStart = ownStart()
       const owner: LockOwner = {
         pid: process.pid,
         host: thisHost(),
@@ -150,9 +150,12 @@ export class LockFile {
   async #judge(owner: LockOwner, seen: LockSighting): Promise<'live' | 'stale' | 'replaced'> {
     if (owner.host === thisHost()) return runsHere(owner.pid, owner.pidStart) ? 'live' : 'stale'
     if (owner.heartbeatMs === undefined) return 'live'
+    const before = abandoned.get(this.path)
+    if (before?.text === seen.text && before.mtimeMs === seen.mtimeMs) return 'stale'
     const leaseMs = owner.heartbeatMs * MISSED_HEARTBEATS
     this.#options.onWatch?.(owner, leaseMs)
     const verdict = await watchLease(this.path, seen, leaseMs)
+    if (verdict === 'abandoned') abandoned.set(this.path, seen)
     return verdict === 'refreshed' ? 'live' : verdict === 'abandoned' ? 'stale' : 'replaced'
   }
 
@@ -230,6 +233,20 @@ function removeIfStill(path: string, seen: LockSighting): void {
   } catch {
     // Gone already.
   }
+}
+
+/**
+ * Locks of other hosts this process watched for a whole lease unchanged, by path: unchanged when
+ * seen again (`cancel` looks, then takes them), they are stale without a second lease.
+ */
+const abandoned = new Map<string, LockSighting>()
+
+let start: { readonly value: string | undefined } | undefined
+
+/** This process's start (`processStart`), read once. */
+function ownStart(): string | undefined {
+  start ??= { value: processStart(process.pid) }
+  return start.value
 }
 
 let host: string | undefined

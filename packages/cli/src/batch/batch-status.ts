@@ -8,6 +8,7 @@ import {
   FileBatchStaging,
   FileTarget,
   LOCK_SUFFIX,
+  type LockOwner,
   parseBatchFileName,
   type RunningBatch,
   TEMP_SUFFIX,
@@ -16,6 +17,7 @@ import type { CliEnvironment } from '../cli-environment.ts'
 import type { DestinationCommand } from '../command-line.ts'
 import { ExitCode } from '../exit-codes.ts'
 import { formatBytes } from '../units.ts'
+import { lockWatchMessage } from './lock-watch-message.ts'
 
 /** True when `path` is a directory holding a batch journal (a batch's, or a shard's): `status` and `cancel` then act on the batch. */
 export async function isBatchDirectory(path: string): Promise<boolean> {
@@ -164,7 +166,10 @@ export async function runBatchCancel(
   cli: CliEnvironment,
 ): Promise<number> {
   const dir = cmd.destination
-  const left = await leftovers(dir)
+  const onLockWatch = (owner: LockOwner, ms: number) => {
+    if (!cmd.json) cli.io.err(`${lockWatchMessage(owner, ms)}\n`)
+  }
+  const left = await leftovers(dir, onLockWatch)
   const running = left.running[0]
   if (running) {
     say(
@@ -190,6 +195,7 @@ export async function runBatchCancel(
   try {
     own = await FileBatchStaging.removeLeftovers(dir, {
       onDirectoryRemoved: (path) => directories.push(path),
+      onLockWatch,
       // Before the directories: those that held only these are empty then.
       first: async () => {
         for (const file of left.files) {
@@ -235,9 +241,19 @@ export async function runBatchCancel(
   return ExitCode.ok
 }
 
-async function leftovers(dir: string): Promise<Leftovers> {
+/**
+ * What runs and what is left in `dir`. A lock naming another host counts as running at a glance
+ * (`status`), or, given `onLockWatch` (`cancel`), once it has been watched for its lease (every
+ * such lock at once): a pod that died on a shared volume must not keep its batch uncancellable.
+ */
+async function leftovers(
+  dir: string,
+  onLockWatch?: (owner: LockOwner, ms: number) => void,
+): Promise<Leftovers> {
   const result: Leftovers = { files: [], objects: new Set(), running: [] }
-  result.running.push(...(await FileBatchStaging.runningIn(dir)))
+  const watching = onLockWatch ? { watch: true, onLockWatch } : {}
+  result.running.push(...(await FileBatchStaging.runningIn(dir, watching)))
+  const locks: { rel: string; object: string }[] = []
   const walk = async (sub: string): Promise<void> => {
     const entries = await readdir(join(dir, sub), { withFileTypes: true }).catch(() => [])
     for (const entry of entries) {
@@ -258,18 +274,27 @@ async function leftovers(dir: string): Promise<Leftovers> {
         const object = rel
           .slice(0, -suffix.length)
           .replace(/(^|\/)\.([^/]*)$/, suffix.endsWith('.tmp') ? '$1$2' : '$&')
-        if (suffix === LOCK_SUFFIX) {
-          const owner = await new FileTarget(join(dir, object)).runningDownload()
-          if (owner) {
-            result.running.push(owner)
-            continue
-          }
-        } else result.objects.add(object)
-        result.files.push(rel)
+        if (suffix === LOCK_SUFFIX) locks.push({ rel, object })
+        else {
+          result.objects.add(object)
+          result.files.push(rel)
+        }
       }
     }
   }
   await walk('')
+  const owners = await Promise.all(
+    locks.map(({ object }) =>
+      new FileTarget(join(dir, object)).runningDownload(
+        onLockWatch ? { watch: true, onWatch: onLockWatch } : {},
+      ),
+    ),
+  )
+  owners.forEach((owner, i) => {
+    const lock = locks[i] as { rel: string }
+    if (owner) result.running.push(owner)
+    else result.files.push(lock.rel)
+  })
   return result
 }
 

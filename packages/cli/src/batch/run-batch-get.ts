@@ -29,6 +29,7 @@ import { BatchReporter } from './batch-reporter.ts'
 import { type BatchInput, listingInput, manifestInput } from './batch-sources.ts'
 import { dryRun } from './dry-run.ts'
 import { compileFilters } from './glob.ts'
+import { lockWatchMessage } from './lock-watch-message.ts'
 
 /**
  * `resumable get <prefix> <dir> --recursive` and `resumable get --manifest <file> <dir>`: one
@@ -81,6 +82,7 @@ export async function runBatchGet(cmd: GetCommand, cli: CliEnvironment): Promise
     staging = await FileBatchStaging.open(root, {
       batch: batchId(input, root),
       ...(shard === undefined ? {} : { shard }),
+      onLockWatch: (owner, ms) => reporter.message(lockWatchMessage(owner, ms)),
     })
   } catch (error) {
     return fail(reporter, error)
