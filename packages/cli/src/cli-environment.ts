@@ -9,8 +9,13 @@ export interface FilePlaces {
   readonly checkpoint: CheckpointStore
   /** The key the checkpoint is stored under (the Target's id). */
   readonly key: string
-  /** The live process writing this destination (from its lock file), or undefined when none is. */
-  readonly runningDownload: () => Promise<RunningDownload | undefined>
+  /**
+   * The live process writing this destination (from its lock file), or undefined when none is.
+   * A lock naming another host counts as live, unless `watch`: then it is watched for its lease.
+   */
+  readonly runningDownload: (options?: {
+    readonly watch?: boolean
+  }) => Promise<RunningDownload | undefined>
   /** The partial file, lock file and checkpoint of this destination that exist now. */
   readonly leftovers: () => Promise<readonly string[]>
   /**
@@ -20,6 +25,14 @@ export interface FilePlaces {
   readonly partialFileProblem?: (
     size: number,
   ) => { readonly missing: boolean; readonly reason: string } | undefined
+}
+
+/** How `CliEnvironment.files` opens a destination's places. */
+export interface FilePlacesMode {
+  /** Only to look (`status`, `cancel`): the destination's name is not checked for writing. */
+  readonly inspectOnly?: boolean
+  /** Told when a lock naming another host is watched before it is taken over (up to `ms`). */
+  readonly onLockWatch?: (owner: RunningDownload, ms: number) => void
 }
 
 /** Who is writing a destination right now. */
@@ -41,7 +54,7 @@ export interface CliEnvironment {
     destination: string,
     checkpoint: string | undefined,
     overwrite: boolean,
-    mode?: { readonly inspectOnly: boolean },
+    mode?: FilePlacesMode,
   ) => Promise<FilePlaces>
   /** Builds an ali-oss Transport (lazily imports ali-oss). */
   readonly aliOss: AliOssFactory

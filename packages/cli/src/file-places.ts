@@ -9,7 +9,7 @@ import {
   MAX_DESTINATION_NAME_BYTES,
   TEMP_SUFFIX,
 } from '@resumable/store-fs'
-import type { FilePlaces } from './cli-environment.ts'
+import type { FilePlaces, FilePlacesMode } from './cli-environment.ts'
 import { pathKind } from './path-kind.ts'
 import { UsageError } from './usage-error.ts'
 
@@ -20,14 +20,15 @@ export async function filePlaces(
   destination: string,
   checkpoint: string | undefined,
   overwrite: boolean,
-  mode?: { readonly inspectOnly: boolean },
+  mode: FilePlacesMode = {},
 ): Promise<FilePlaces> {
   checkNameLength(destination, checkpoint)
-  if (!mode?.inspectOnly) {
+  if (!mode.inspectOnly) {
     refuseReservedName(destination)
     await refuseFileAsParent(destination)
   }
-  const target = new FileTarget(destination, { overwrite })
+  const { onLockWatch } = mode
+  const target = new FileTarget(destination, { overwrite, ...(onLockWatch ? { onLockWatch } : {}) })
   let store: FileCheckpointStore
   if (checkpoint === undefined) store = new FileCheckpointStore()
   else if (checkpoint.endsWith('/') || (await pathKind(checkpoint)) === 'directory')
@@ -41,7 +42,11 @@ export async function filePlaces(
     target,
     checkpoint: store,
     key,
-    runningDownload: () => target.runningDownload(),
+    runningDownload: (options) =>
+      target.runningDownload({
+        ...(options?.watch ? { watch: true } : {}),
+        ...(onLockWatch ? { onWatch: onLockWatch } : {}),
+      }),
     partialFileProblem: (size) => target.partialFileProblem(size),
     leftovers: async () => {
       const paths = [target.tempPath, `${target.id}${LOCK_SUFFIX}`, store.pathFor(key)]

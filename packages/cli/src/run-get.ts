@@ -19,6 +19,7 @@ import type { GetCommand } from './command-line.ts'
 import { type ChosenDestination, chooseDestination, createDirectory } from './destination.ts'
 import { withoutOptionNote } from './exists-hint.ts'
 import { ExitCode } from './exit-codes.ts'
+import { lockWatchMessage } from './lock-watch-message.ts'
 import { objectSettings } from './object-settings.ts'
 import { Reporter } from './reporter.ts'
 import { createTransport, parseSource } from './sources.ts'
@@ -52,7 +53,9 @@ export async function runGet(cmd: GetCommand, cli: CliEnvironment): Promise<numb
         )
     } else {
       chosen = await chooseDestination(cmd.destination, source)
-      const places = await cli.files(chosen.path, cmd.checkpoint, cmd.force)
+      const places = await cli.files(chosen.path, cmd.checkpoint, cmd.force, {
+        onLockWatch: (owner, ms) => reporter.message(lockWatchMessage(owner, ms)),
+      })
       target = places.target
       checkpoint = cmd.noCheckpoint ? false : places.checkpoint
       checkpointKey = places.key

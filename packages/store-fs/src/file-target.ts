@@ -39,6 +39,12 @@ export interface FileTargetOptions {
    */
   readonly privateTempPath?: string
   /**
+   * Told when the destination's lock names another host (a shared volume) and is watched before
+   * it may be taken over (up to `ms`; refused as soon as it is seen refreshed), e.g. to say why
+   * `open` waits.
+   */
+  readonly onLockWatch?: (owner: LockOwner, ms: number) => void
+  /**
    * Start writing bytes back to disk in the background (an fdatasync nobody waits for) once this
    * many have been written since the last one began, so the disk works while the network does
    * and `sync()` and `commit()` find little left to write. The kernel would otherwise hold
@@ -159,7 +165,12 @@ export class FileTarget implements Target {
     this.tempPath =
       privateTempPath === undefined ? `${this.id}${TEMP_SUFFIX}` : resolve(privateTempPath)
     this.#lock =
-      privateTempPath === undefined ? new LockFile(`${this.id}${LOCK_SUFFIX}`) : undefined
+      privateTempPath === undefined
+        ? new LockFile(
+            `${this.id}${LOCK_SUFFIX}`,
+            options.onLockWatch ? { onWatch: options.onLockWatch } : {},
+          )
+        : undefined
     this.#overwrite = options.overwrite ?? false
     this.#preallocate = options.preallocate ?? false
     this.#flushAfter = wholeBytes('flushAfter', options.flushAfter ?? FLUSH_AFTER)

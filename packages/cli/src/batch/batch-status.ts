@@ -16,8 +16,8 @@ import {
 import type { CliEnvironment } from '../cli-environment.ts'
 import type { DestinationCommand } from '../command-line.ts'
 import { ExitCode } from '../exit-codes.ts'
+import { lockWatchMessage } from '../lock-watch-message.ts'
 import { formatBytes } from '../units.ts'
-import { lockWatchMessage } from './lock-watch-message.ts'
 
 /** True when `path` is a directory holding a batch journal (a batch's, or a shard's): `status` and `cancel` then act on the batch. */
 export async function isBatchDirectory(path: string): Promise<boolean> {

@@ -21,6 +21,7 @@ import { ProxyVariableError } from '@resumable/transport-fetch'
 import type { CliEnvironment } from '../cli-environment.ts'
 import type { GetCommand } from '../command-line.ts'
 import { ExitCode } from '../exit-codes.ts'
+import { lockWatchMessage } from '../lock-watch-message.ts'
 import { objectSettings } from '../object-settings.ts'
 import { pathKind } from '../path-kind.ts'
 import { UsageError } from '../usage-error.ts'
@@ -29,7 +30,6 @@ import { BatchReporter } from './batch-reporter.ts'
 import { type BatchInput, listingInput, manifestInput } from './batch-sources.ts'
 import { dryRun } from './dry-run.ts'
 import { compileFilters } from './glob.ts'
-import { lockWatchMessage } from './lock-watch-message.ts'
 
 /**
  * `resumable get <prefix> <dir> --recursive` and `resumable get --manifest <file> <dir>`: one

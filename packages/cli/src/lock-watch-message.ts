@@ -1,9 +1,9 @@
-import type { LockOwner } from '@resumable/store-fs'
+import type { RunningDownload } from './cli-environment.ts'
 
 /**
- * Why a start waits: a lock in the directory names another host (a shared volume), whose holder
+ * Why a start (or `cancel`) waits: a lock names another host (a shared volume), whose holder
  * is alive only while it keeps refreshing the lock. Said once per lock watched.
  */
-export function lockWatchMessage(owner: LockOwner, ms: number): string {
+export function lockWatchMessage(owner: RunningDownload, ms: number): string {
   return `a lock names pid ${owner.pid} on ${owner.host} (since ${owner.startedAt}): watching it up to ${Math.ceil(ms / 1000)} s; taken over if not refreshed, refused if it is`
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { mkdir, readdir, writeFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import process from 'node:process'
@@ -110,5 +111,24 @@ describe("a dead pod's locks on a shared volume", () => {
       [],
       'no lock or journal left',
     )
+  })
+  it("a single download's successor takes over a dead pod's lock on its file after the lease, and cancel of a file removes such a lock", async () => {
+    oss.putObject('shared', 'one/big.bin', { bytes: new Uint8Array(300_000).fill(7) })
+    const dest = join(dir, 'one.bin')
+    const lock = `${dest}.resumable.lock`
+    await writeFile(lock, podLock(''))
+    const get = signedEnv()
+    const args = ['get', 's3://shared/one/big.bin', dest, '--endpoint', server.url]
+    assert.equal(await main(args, get.cli), 0, get.text())
+    assert.match(get.text(), new RegExp(`a lock names pid 1 on ${POD} .*watching it up to 1 s`))
+    assert.deepEqual(new Uint8Array(await readFile(dest)), new Uint8Array(300_000).fill(7))
+    assert.equal(existsSync(lock), false, 'its lock released')
+
+    const other = join(dir, 'two.bin')
+    await writeFile(`${other}.resumable.lock`, podLock(''))
+    const cancel = signedEnv()
+    assert.equal(await main(['cancel', other], cancel.cli), 0, cancel.text())
+    assert.match(cancel.text(), /watching it up to 1 s/)
+    assert.equal(existsSync(`${other}.resumable.lock`), false, "the dead pod's lock removed")
   })
 })
