@@ -77,6 +77,18 @@ describe("a dead pod's locks on a shared volume", () => {
       keys.map((k) => k.slice(4)).sort(),
     )
     assert.ok((await readdir(dest)).includes(otherSplit), "another corner's lock left alone")
+    // status only glances: another host's lock is listed with when it was last refreshed.
+    const status = signedEnv()
+    await main(['status', dest, '--json'], status.cli)
+    const running = JSON.parse(status.out.join('')).running as {
+      host: string
+      refreshedAt?: string
+    }[]
+    assert.deepEqual(
+      running.map((r) => [r.host, typeof r.refreshedAt]),
+      [[POD, 'string']],
+      status.text(),
+    )
 
     // A live pod refreshes its lock: refused (exit 75) as soon as a refresh is seen.
     const wholeLock = join(dest, '.resumable-batch.lock')

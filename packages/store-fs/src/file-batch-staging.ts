@@ -37,6 +37,11 @@ export interface FileBatchStagingOptions {
 /** A live batch process writing a directory, and which shard it downloads (none: a whole batch). */
 export interface RunningBatch extends LockOwner {
   readonly shard?: Shard
+  /**
+   * When its lock was last refreshed (its modification time, ISO 8601, by the holder's clock),
+   * for a lock that records a heartbeat: of another host, the only sign of life `status` has.
+   */
+  readonly refreshedAt?: string
 }
 
 /**
@@ -144,8 +149,14 @@ export class FileBatchStaging {
     const owners = await Promise.all(locks.map(({ lock }) => lock.liveOwner({ watch })))
     const running: RunningBatch[] = []
     owners.forEach((owner, i) => {
-      const shard = locks[i]?.shard
-      if (owner) running.push(shard ? { ...owner, shard } : owner)
+      const { lock, shard } = locks[i] as (typeof locks)[number]
+      if (!owner) return
+      const mtime = owner.heartbeatMs === undefined ? undefined : statOrUndefined(lock.path)?.mtime
+      running.push({
+        ...owner,
+        ...(shard ? { shard } : {}),
+        ...(mtime ? { refreshedAt: mtime.toISOString() } : {}),
+      })
     })
     return running
   }

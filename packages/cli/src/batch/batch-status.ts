@@ -144,7 +144,8 @@ export async function runBatchStatus(
       `in progress: ${left.objects.size} object(s) with a partial file or checkpoint`,
       ...(running
         ? left.running.map(
-            (r) => `running:     ${whose(r)}pid ${r.pid} on ${r.host}, since ${r.startedAt}`,
+            (r) =>
+              `running:     ${whose(r)}pid ${r.pid} on ${r.host}, since ${r.startedAt}${r.refreshedAt ? `, lock refreshed ${r.refreshedAt}` : ''}`,
           )
         : [
             'not running: run the same `resumable get` command again to continue (a finished batch is a no-op)',
