@@ -1,4 +1,4 @@
-import type { RunningDownload } from './cli-environment.ts'
+import type { CliEnvironment, RunningDownload } from './cli-environment.ts'
 
 /**
  * Why a start (or `cancel`) waits: a lock names another host (a shared volume), whose holder
@@ -6,4 +6,14 @@ import type { RunningDownload } from './cli-environment.ts'
  */
 export function lockWatchMessage(owner: RunningDownload, ms: number): string {
   return `a lock names pid ${owner.pid} on ${owner.host} (since ${owner.startedAt}): watching it up to ${Math.ceil(ms / 1000)} s; taken over if not refreshed, refused if it is`
+}
+
+/** `cancel`'s listener: the message on stderr, nothing with `--json` (its one answer is on stdout). */
+export function lockWatchOnStderr(
+  cli: CliEnvironment,
+  json: boolean,
+): (owner: RunningDownload, ms: number) => void {
+  return (owner, ms) => {
+    if (!json) cli.io.err(`${lockWatchMessage(owner, ms)}\n`)
+  }
 }

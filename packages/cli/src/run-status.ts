@@ -4,7 +4,7 @@ import { CheckpointCodec, CheckpointError, TargetError, UNKNOWN_LENGTH } from '@
 import type { CliEnvironment, FilePlaces, RunningDownload } from './cli-environment.ts'
 import type { DestinationCommand } from './command-line.ts'
 import { ExitCode } from './exit-codes.ts'
-import { lockWatchMessage } from './lock-watch-message.ts'
+import { lockWatchOnStderr } from './lock-watch-message.ts'
 import { pathKind } from './path-kind.ts'
 import { formatBytes } from './units.ts'
 import { UsageError } from './usage-error.ts'
@@ -120,9 +120,7 @@ export async function runCancel(given: DestinationCommand, cli: CliEnvironment):
   const cmd = await inDirectory(given, cli)
   const places = await cli.files(cmd.destination, cmd.checkpoint, false, {
     inspectOnly: true,
-    onLockWatch: (owner, ms) => {
-      if (!cmd.json) cli.io.err(`${lockWatchMessage(owner, ms)}\n`)
-    },
+    onLockWatch: lockWatchOnStderr(cli, cmd.json),
   })
   // A lock naming another host is watched: a machine that died must not make this refuse forever.
   const running = await places.runningDownload({ watch: true })

@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
-import process from 'node:process'
 import { after, before, describe, it } from 'node:test'
 import { shardOf } from '@resumable/core'
 import type { MockOss } from '@resumable/testkit'
-import type { MockOssServer } from '@resumable/testkit/node'
+import { type MockOssServer, startLockRefresher } from '@resumable/testkit/node'
 import { main } from '../src/main.ts'
 import { signedEnv, startSignedMock, stopSignedMock, tree } from './helpers.ts'
 
@@ -23,14 +21,14 @@ before(async () => {
 after(() => stopSignedMock({ server, dir }))
 
 const POD = `${hostname()}-datasets-1`
-/** A lock as a pod on another node writes it: refreshed every 100 ms while it lives. */
+/** A lock as a pod on another node writes it: refreshed every 300 ms while it lives (here, every 100). */
 const podLock = (batch: string) =>
   JSON.stringify({
     pid: 1,
     host: POD,
     startedAt: '2026-12-06T10:00:00.000Z',
     batch,
-    heartbeatMs: 100,
+    heartbeatMs: 300,
   })
 
 describe("a dead pod's locks on a shared volume", () => {
@@ -57,7 +55,7 @@ describe("a dead pod's locks on a shared volume", () => {
     assert.match(
       successor.text(),
       new RegExp(
-        `a lock names pid 1 on ${POD} .*: watching it up to 1 s; taken over if not refreshed`,
+        `a lock names pid 1 on ${POD} .*: watching it up to 2 s; taken over if not refreshed`,
       ),
     )
     const shardOne = keys.filter((key) => shardOf(key, 2) === 1).map((k) => k.slice(4))
@@ -93,23 +91,15 @@ describe("a dead pod's locks on a shared volume", () => {
     // A live pod refreshes its lock: refused (exit 75) as soon as a refresh is seen.
     const wholeLock = join(dest, '.resumable-batch.lock')
     await writeFile(wholeLock, podLock(batch))
-    const pod = spawn(
-      process.execPath,
-      [
-        '-e',
-        `const fs = require('node:fs'); setInterval(() => { const t = new Date(); try { fs.utimesSync(${JSON.stringify(wholeLock)}, t, t) } catch {} }, 100)`,
-      ],
-      { stdio: 'ignore' },
-    )
+    const pod = await startLockRefresher(wholeLock, 100)
     try {
-      await new Promise((r) => setTimeout(r, 300))
       const refused = signedEnv()
       assert.equal(await main(get(), refused.cli), 75, refused.text())
       assert.match(refused.text(), new RegExp(`pid 1 on ${POD}`))
       const cancelRefused = signedEnv()
       assert.equal(await main(['cancel', dest], cancelRefused.cli), 75, cancelRefused.text())
     } finally {
-      pod.kill('SIGKILL')
+      await pod.kill()
     }
 
     // Both pods dead now: cancel watches their locks and removes them with the journals.
@@ -132,7 +122,7 @@ describe("a dead pod's locks on a shared volume", () => {
     const get = signedEnv()
     const args = ['get', 's3://shared/one/big.bin', dest, '--endpoint', server.url]
     assert.equal(await main(args, get.cli), 0, get.text())
-    assert.match(get.text(), new RegExp(`a lock names pid 1 on ${POD} .*watching it up to 1 s`))
+    assert.match(get.text(), new RegExp(`a lock names pid 1 on ${POD} .*watching it up to 2 s`))
     assert.deepEqual(new Uint8Array(await readFile(dest)), new Uint8Array(300_000).fill(7))
     assert.equal(existsSync(lock), false, 'its lock released')
 
@@ -140,7 +130,7 @@ describe("a dead pod's locks on a shared volume", () => {
     await writeFile(`${other}.resumable.lock`, podLock(''))
     const cancel = signedEnv()
     assert.equal(await main(['cancel', other], cancel.cli), 0, cancel.text())
-    assert.match(cancel.text(), /watching it up to 1 s/)
+    assert.match(cancel.text(), /watching it up to 2 s/)
     assert.equal(existsSync(`${other}.resumable.lock`), false, "the dead pod's lock removed")
   })
 })

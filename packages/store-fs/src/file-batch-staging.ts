@@ -4,7 +4,8 @@ import { type Shard, TargetError } from '@resumable/core'
 import { batchFileName, batchFilesIn, mayRunTogether } from './batch-file-names.ts'
 import { CreatedDirectories } from './file-batch-directories.ts'
 import { toTargetError } from './fs-errors.ts'
-import { LockFile, type LockOwner } from './lock-file.ts'
+import { LockFile, type LockOwner, type LockWatchListener } from './lock-file.ts'
+import { sightLock } from './lock-liveness.ts'
 import { lstatOrUndefined, statOrUndefined } from './probe.ts'
 
 /** Lock file a running batch holds in its destination directory (a shard's: `batchFileName('lock', shard)`). */
@@ -31,7 +32,7 @@ export interface FileBatchStagingOptions {
    * to be abandoned (up to `ms`: `MISSED_HEARTBEATS` of its heartbeats), e.g. to say why the
    * start waits. A lock refreshed meanwhile is live: the start is refused as soon as it is seen.
    */
-  readonly onLockWatch?: (owner: LockOwner, ms: number) => void
+  readonly onLockWatch?: LockWatchListener
 }
 
 /** A live batch process writing a directory, and which shard it downloads (none: a whole batch). */
@@ -140,8 +141,10 @@ export class FileBatchStaging {
   static async runningIn(
     root: string,
     options: {
+      /** Watch each lock that cannot be judged by its pid for its lease, instead of trusting it. */
       readonly watch?: boolean
-      readonly onLockWatch?: FileBatchStagingOptions['onLockWatch']
+      /** Told when such a lock is watched. */
+      readonly onLockWatch?: LockWatchListener
     } = {},
   ): Promise<RunningBatch[]> {
     const { watch = false, onLockWatch } = options
@@ -150,13 +153,7 @@ export class FileBatchStaging {
     const running: RunningBatch[] = []
     owners.forEach((owner, i) => {
       const { lock, shard } = locks[i] as (typeof locks)[number]
-      if (!owner) return
-      const mtime = owner.heartbeatMs === undefined ? undefined : statOrUndefined(lock.path)?.mtime
-      running.push({
-        ...owner,
-        ...(shard ? { shard } : {}),
-        ...(mtime ? { refreshedAt: mtime.toISOString() } : {}),
-      })
+      if (owner) running.push(runningBatch(owner, shard, lock))
     })
     return running
   }
@@ -164,7 +161,7 @@ export class FileBatchStaging {
   /** Each batch lock file in `root` (the whole batch's and every shard's), whether held or not. */
   static async #locksIn(
     root: string,
-    options: { readonly onWatch?: (owner: LockOwner, ms: number) => void } = {},
+    options: { readonly onWatch?: LockWatchListener } = {},
   ): Promise<{ lock: LockFile; shard: Shard | undefined }[]> {
     const full = resolve(root)
     return (await batchFilesIn(full, 'lock')).map(({ name, shard }) => ({
@@ -235,18 +232,20 @@ export class FileBatchStaging {
   async #refuseOthers(): Promise<void> {
     const onWatch = this.#onLockWatch
     const locks = await FileBatchStaging.#locksIn(this.#root, onWatch ? { onWatch } : {})
-    for (const { lock, shard } of locks) {
-      // Never this batch's own lock: liveOwner leaves out this process's. A lock of another host
-      // is watched only when it would refuse this batch: a dead pod's must not block its successor.
-      const glance = await lock.liveOwner()
-      if (
-        !glance ||
-        mayRunTogether({ shard: this.#shard, batch: this.#batch }, { ...glance, shard })
-      )
-        continue
-      const owner = await lock.liveOwner({ watch: true })
+    // Never this batch's own lock: liveOwner leaves out this process's. A lock of another host
+    // is watched only when it would refuse this batch (a dead pod's must not block its
+    // successor), and all such locks at once: one lease, however many pods died.
+    const glances = await Promise.all(locks.map(({ lock }) => lock.liveOwner()))
+    const refusing = locks.filter(({ shard }, i) => {
+      const glance = glances[i]
+      const here = { shard: this.#shard, batch: this.#batch }
+      return glance !== undefined && !mayRunTogether(here, { ...glance, shard })
+    })
+    const owners = await Promise.all(refusing.map(({ lock }) => lock.liveOwner({ watch: true })))
+    for (const [i, owner] of owners.entries()) {
       if (!owner) continue
-      const other: RunningBatch = shard ? { ...owner, shard } : owner
+      const { lock, shard } = refusing[i] as (typeof refusing)[number]
+      const other = runningBatch(owner, shard, lock)
       const whose = other.shard
         ? `shard ${other.shard.index}/${other.shard.count} of ${other.batch ?? 'a batch'}`
         : (other.batch ?? 'a batch')
@@ -324,5 +323,16 @@ export class FileBatchStaging {
     } catch (error) {
       throw toTargetError(error, 'empty the staging directory', this.dir)
     }
+  }
+}
+
+/** A live lock's owner as `runningIn` reports it: with its shard, and its last refresh. */
+function runningBatch(owner: LockOwner, shard: Shard | undefined, lock: LockFile): RunningBatch {
+  // Opened, not stat'ed: on NFS a stat may answer from a cache up to a minute old.
+  const mtimeMs = owner.heartbeatMs === undefined ? undefined : sightLock(lock.path)?.mtimeMs
+  return {
+    ...owner,
+    ...(shard ? { shard } : {}),
+    ...(mtimeMs === undefined ? {} : { refreshedAt: new Date(mtimeMs).toISOString() }),
   }
 }

@@ -11,7 +11,7 @@ import {
 import { FdFile, type OpenFile } from './fd-file.ts'
 import { md5OfFile } from './file-md5.ts'
 import { errorCode, toTargetError } from './fs-errors.ts'
-import { LockFile, type LockOwner } from './lock-file.ts'
+import { LockFile, type LockOwner, type LockWatchListener } from './lock-file.ts'
 import { lstatOrUndefined, statOrUndefined } from './probe.ts'
 import { QuickCalls } from './quick-calls.ts'
 import { syncDirectory } from './sync-directory.ts'
@@ -43,7 +43,7 @@ export interface FileTargetOptions {
    * it may be taken over (up to `ms`; refused as soon as it is seen refreshed), e.g. to say why
    * `open` waits.
    */
-  readonly onLockWatch?: (owner: LockOwner, ms: number) => void
+  readonly onLockWatch?: LockWatchListener
   /**
    * Start writing bytes back to disk in the background (an fdatasync nobody waits for) once this
    * many have been written since the last one began, so the disk works while the network does
@@ -467,6 +467,14 @@ export class FileTarget implements Target {
       this.#throwIfFlushFailed()
       await handle.sync()
       await this.#close()
+      // Never publish under a lock another process took over (this one stalled past its lease).
+      if (this.#lock && !this.#lock.verify()) {
+        throw new TargetError(
+          'locked',
+          `Another process took over the lock ${this.#lock.path} while this one was stopped; ${this.tempPath} not published`,
+          { path: this.#lock.path },
+        )
+      }
       await this.#publish()
       await syncDirectory(dirname(this.id))
     } catch (error) {
@@ -527,19 +535,17 @@ export class FileTarget implements Target {
   /**
    * The live process writing this destination (from its lock file), or undefined when none is.
    * A lock from another host counts as live, unless `watch`: then it is watched for its lease
-   * first (telling `onWatch`), as `open` would before taking it over.
+   * first, as `open` would before taking it over.
    */
   async runningDownload(
     options: {
+      /** Watch a lock that cannot be judged by its pid for its lease, instead of trusting it. */
       readonly watch?: boolean
-      readonly onWatch?: (owner: LockOwner, ms: number) => void
+      /** Told when such a lock is watched. @default the target's `onLockWatch` */
+      readonly onWatch?: LockWatchListener
     } = {},
   ): Promise<LockOwner | undefined> {
-    if (!this.#lock) return undefined
-    const lock = options.onWatch
-      ? new LockFile(this.#lock.path, { onWatch: options.onWatch })
-      : this.#lock
-    return lock.liveOwner({ watch: options.watch ?? false })
+    return this.#lock?.liveOwner(options)
   }
 
   #checkDestination(): void {

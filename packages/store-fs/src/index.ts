@@ -43,7 +43,7 @@ export {
   LOCK_SUFFIX,
   TEMP_SUFFIX,
 } from './file-target.ts'
-export type { LockOwner } from './lock-file.ts'
+export type { LockOwner, LockWatchListener } from './lock-file.ts'
 export { makeDirectory } from './make-directory.ts'
 export {
   isReservedName,

@@ -1,17 +1,28 @@
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs'
-import { utimes } from 'node:fs/promises'
+import {
+  closeSync,
+  futimesSync,
+  openSync,
+  readFileSync,
+  unlinkSync,
+  utimesSync,
+  writeSync,
+} from 'node:fs'
 import { hostname } from 'node:os'
 import process from 'node:process'
 import { clearInterval, setInterval } from 'node:timers'
 import { TargetError } from '@resumable/core'
 import { errorCode, toTargetError } from './fs-errors.ts'
 import {
+  clampHeartbeat,
   LOCK_HEARTBEAT_MS,
   type LockSighting,
   MISSED_HEARTBEATS,
+  pidScope,
   processStart,
   runsHere,
   sightLock,
+  TAKEOVER_SETTLE_MS,
+  UNREADABLE_GRACE_MS,
   watchLease,
 } from './lock-liveness.ts'
 
@@ -28,12 +39,23 @@ export interface LockOwner {
   /** When its process started, as its kernel counts (Linux), so a reused pid is not taken for it. */
   readonly pidStart?: string
   /**
-   * How often its holder refreshes the lock's modification time. A lock from another host that
-   * records it counts as abandoned once unrefreshed for `MISSED_HEARTBEATS` of them; one that
-   * does not (an older version's) is trusted.
+   * The boot and pid namespace its pid belongs to (Linux): a lock of the same host name from
+   * another scope (another pod of the same name, a restarted container) is judged by heartbeat.
+   */
+  readonly pidScope?: string
+  /**
+   * How often its holder refreshes the lock's modification time (100 ms to 60 s). A lock that
+   * cannot be judged by its pid (another host or scope) and records it counts as abandoned once
+   * unrefreshed for `MISSED_HEARTBEATS` of them; one that does not (an older version's) is trusted.
    */
   readonly heartbeatMs?: number
 }
+
+/**
+ * Told when a lock that cannot be judged by its pid (another host, a shared volume) is watched
+ * before it may be taken over: for up to `ms`, less as soon as it is seen refreshed.
+ */
+export type LockWatchListener = (owner: LockOwner, ms: number) => void
 
 /** Options for a `LockFile`. */
 export interface LockFileOptions {
@@ -41,19 +63,17 @@ export interface LockFileOptions {
   readonly batch?: string
   /** How often the lock is refreshed while held. @default LOCK_HEARTBEAT_MS (5 s) */
   readonly heartbeatMs?: number
-  /**
-   * Told when a lock from another host is found that this process must watch before it may take
-   * it over (for up to `ms`; less as soon as the lock is refreshed), e.g. to say why it waits.
-   */
-  readonly onWatch?: (owner: LockOwner, ms: number) => void
+  /** Told when another host's lock is watched, e.g. to say why taking the lock waits. */
+  readonly onWatch?: LockWatchListener
 }
 
 /**
  * An exclusive lock file (`O_CREAT | O_EXCL`) so two processes never interleave writes into the
- * same temporary file. A lock whose owner process is gone is stale and taken over: on this host,
- * when no process of its pid (and start) runs; from another host (a shared volume), when its
- * holder has not refreshed it for `MISSED_HEARTBEATS` heartbeats, as this process's clock
- * measures while it watches.
+ * same temporary file. A lock whose owner process is gone is stale and taken over: on this host
+ * (and pid scope), when no process of its pid and start runs; from another host (a shared
+ * volume), when its holder has not refreshed it for `MISSED_HEARTBEATS` heartbeats, as this
+ * process's clock measures while it watches. A holder whose lock was taken over meanwhile (it
+ * stalled for longer than that) notices at its next heartbeat or `verify`, and stops refreshing it.
  */
 export class LockFile {
   readonly path: string
@@ -61,6 +81,7 @@ export class LockFile {
   /** The text this process wrote, while it holds the lock. */
   #mine: string | undefined
   #heartbeat: ReturnType<typeof setInterval> | undefined
+  #lost = false
 
   constructor(path: string, options: LockFileOptions = {}) {
     this.path = path
@@ -76,12 +97,17 @@ export class LockFile {
   async acquire(): Promise<void> {
     if (this.held) return
     for (let attempt = 0; attempt < 3; attempt++) {
-      if (this.#create()) return
+      if (this.#create()) {
+        if (attempt === 0) return
+        await new Promise((resolve) => setTimeout(resolve, TAKEOVER_SETTLE_MS))
+        if (this.verify()) return
+        continue
+      }
       const seen = sightLock(this.path)
       if (seen === undefined) continue
       const owner = parseOwner(seen.text)
       if (owner) {
-        const verdict = await this.#judge(owner, seen)
+        const verdict = await this.#judge(owner, seen, this.#options.onWatch)
         if (verdict === 'live') {
           throw new TargetError(
             'locked',
@@ -90,10 +116,40 @@ export class LockFile {
           )
         }
         if (verdict === 'replaced') continue
-      }
+      } else if ((await watchLease(this.path, seen, UNREADABLE_GRACE_MS)) !== 'abandoned') continue
       removeIfStill(this.path, seen)
     }
     throw new TargetError('locked', `Could not take the lock ${this.path}`, { path: this.path })
+  }
+
+  /**
+   * True while this process still holds the lock (its file still holds this process's text).
+   * False once it was taken over or removed meanwhile: the lock is then given up, not released.
+   */
+  verify(): boolean {
+    const mine = this.#mine
+    if (mine === undefined) return false
+    let text: string | undefined
+    try {
+      text = readFileSync(this.path, 'utf8')
+    } catch (error) {
+      // Unreadable for another reason (a network filesystem's hiccup): not proof of a takeover.
+      if (errorCode(error) !== 'ENOENT') return true
+    }
+    if (text === mine) return true
+    this.#giveUp()
+    return false
+  }
+
+  /** True when this process held the lock and another took it over or removed it. */
+  get lost(): boolean {
+    return this.#lost
+  }
+
+  #giveUp(): void {
+    this.#mine = undefined
+    this.#lost = true
+    clearInterval(this.#heartbeat)
   }
 
   /** Creates the lock file with this process as its owner; false when one exists. */
@@ -103,24 +159,16 @@ export class LockFile {
       // system calls, cheaper than three round trips through libuv's threadpool, which were a
       // large share of a batch of small objects' time (BENCHMARKS.md, "Many objects").
       const fd = openSync(this.path, 'wx', 0o600)
-      const { batch } = this.#options
-      const pidStart = ownStart()
-      const owner: LockOwner = {
-        pid: process.pid,
-        host: thisHost(),
-        startedAt: new Date().toISOString(),
-        ...(batch === undefined ? {} : { batch }),
-        ...(pidStart === undefined ? {} : { pidStart }),
-        heartbeatMs: this.#heartbeatMs(),
-      }
-      const text = JSON.stringify(owner)
       try {
+        const heartbeatMs = canRefresh(fd) ? this.#heartbeatMs() : undefined
+        const text = JSON.stringify(this.#owner(heartbeatMs))
         writeSync(fd, text)
+        this.#mine = text
+        this.#lost = false
+        if (heartbeatMs !== undefined) this.#startHeartbeat(heartbeatMs)
       } finally {
         closeSync(fd)
       }
-      this.#mine = text
-      this.#startHeartbeat()
       return true
     } catch (error) {
       if (errorCode(error) === 'EEXIST') return false
@@ -128,32 +176,57 @@ export class LockFile {
     }
   }
 
-  #heartbeatMs(): number {
-    return this.#options.heartbeatMs ?? LOCK_HEARTBEAT_MS
+  #owner(heartbeatMs: number | undefined): LockOwner {
+    const { batch } = this.#options
+    const pidStart = ownStart()
+    const scope = pidScope()
+    return {
+      pid: process.pid,
+      host: thisHost(),
+      startedAt: new Date().toISOString(),
+      ...(batch === undefined ? {} : { batch }),
+      ...(pidStart === undefined ? {} : { pidStart }),
+      ...(scope === undefined ? {} : { pidScope: scope }),
+      ...(heartbeatMs === undefined ? {} : { heartbeatMs }),
+    }
   }
 
-  #startHeartbeat(): void {
-    const path = this.path
+  #heartbeatMs(): number {
+    return clampHeartbeat(this.#options.heartbeatMs) ?? LOCK_HEARTBEAT_MS
+  }
+
+  #startHeartbeat(heartbeatMs: number): void {
+    // Synchronous: on libuv's pool a refresh would queue behind the downloads' fsyncs, which a
+    // slow network filesystem can hold for longer than a lease.
     this.#heartbeat = setInterval(() => {
-      const now = new Date()
-      // Gone or unwritable: a later acquire or release sorts it out; nothing to do here.
-      utimes(path, now, now).catch(() => undefined)
-    }, this.#heartbeatMs())
+      if (!this.verify()) return
+      try {
+        const now = new Date()
+        utimesSync(this.path, now, now)
+      } catch {
+        // A refresh missed: the next one may pass; six in a row make the lock look abandoned.
+      }
+    }, heartbeatMs)
     // A download's end, not its lock, decides when the process exits.
     this.#heartbeat.unref()
   }
 
   /**
-   * Whether the lock's holder is alive: on this host by its process; from another host by
-   * watching the lock for a lease (a lock without a heartbeat is trusted: it cannot be checked).
+   * Whether the lock's holder is alive: by its process when its pid can be checked from here,
+   * else by watching the lock for a lease (a lock without a heartbeat is trusted: it cannot be
+   * checked).
    */
-  async #judge(owner: LockOwner, seen: LockSighting): Promise<'live' | 'stale' | 'replaced'> {
-    if (owner.host === thisHost()) return runsHere(owner.pid, owner.pidStart) ? 'live' : 'stale'
+  async #judge(
+    owner: LockOwner,
+    seen: LockSighting,
+    onWatch: LockWatchListener | undefined,
+  ): Promise<'live' | 'stale' | 'replaced'> {
+    if (judgedByPid(owner)) return runsHere(owner.pid, owner.pidStart) ? 'live' : 'stale'
     if (owner.heartbeatMs === undefined) return 'live'
     const before = abandoned.get(this.path)
     if (before?.text === seen.text && before.mtimeMs === seen.mtimeMs) return 'stale'
     const leaseMs = owner.heartbeatMs * MISSED_HEARTBEATS
-    this.#options.onWatch?.(owner, leaseMs)
+    onWatch?.(owner, leaseMs)
     const verdict = await watchLease(this.path, seen, leaseMs)
     if (verdict === 'abandoned') abandoned.set(this.path, seen)
     return verdict === 'refreshed' ? 'live' : verdict === 'abandoned' ? 'stale' : 'replaced'
@@ -166,38 +239,59 @@ export class LockFile {
   }
 
   /**
-   * The owner if it is a live process other than this one, at a glance: a lock from another host
-   * counts as live here, unless `watch` (then it is watched for its lease, as `acquire` does).
+   * The owner if it is a live process other than this one. At a glance, a lock that cannot be
+   * judged by its pid counts as live; with `watch`, it is watched for its lease first (telling
+   * `onWatch`, or the listener given to the constructor), as `acquire` does.
    */
-  async liveOwner(options: { readonly watch?: boolean } = {}): Promise<LockOwner | undefined> {
+  async liveOwner(
+    options: { readonly watch?: boolean; readonly onWatch?: LockWatchListener } = {},
+  ): Promise<LockOwner | undefined> {
     if (this.held) return undefined
     const seen = sightLock(this.path)
     const owner = seen && parseOwner(seen.text)
     if (!seen || !owner) return undefined
-    if (owner.host !== thisHost() && !options.watch) return owner
-    return (await this.#judge(owner, seen)) === 'live' ? owner : undefined
+    if (!judgedByPid(owner) && !options.watch) return owner
+    const verdict = await this.#judge(owner, seen, options.onWatch ?? this.#options.onWatch)
+    return verdict === 'live' ? owner : undefined
   }
 
-  /** Releases the lock if held (or removes a stale one of this host). */
+  /** Releases the lock if held (or removes a stale one that can be judged by its pid). */
   async release(): Promise<void> {
-    const mine = this.#mine
-    if (mine === undefined) {
+    if (this.#mine === undefined) {
       // A lock left by a process killed after its commit would otherwise stay forever.
       const seen = sightLock(this.path)
       const owner = seen && parseOwner(seen.text)
-      if (seen && owner?.host === thisHost() && !runsHere(owner.pid, owner.pidStart))
+      if (seen && owner && judgedByPid(owner) && !runsHere(owner.pid, owner.pidStart))
         removeIfStill(this.path, seen)
       return
     }
-    this.#mine = undefined
-    clearInterval(this.#heartbeat)
-    // Only this process's own lock: one taken over meanwhile (this process stopped for longer
-    // than a lease, seen from another host) is its new holder's.
+    // Only this process's own lock: one taken over meanwhile is its new holder's.
+    const own = this.verify()
+    this.#giveUp()
+    this.#lost = !own
+    if (!own) return
     try {
-      if (readFileSync(this.path, 'utf8') === mine) unlinkSync(this.path)
+      unlinkSync(this.path)
     } catch {
       // Gone already; nothing to release.
     }
+  }
+}
+
+/** True when a lock's pid can be checked from here: this host, and the same pid scope. */
+function judgedByPid(owner: LockOwner): boolean {
+  if (owner.host !== thisHost()) return false
+  return owner.pidScope === undefined || owner.pidScope === pidScope()
+}
+
+/** True when the filesystem takes a refreshed modification time (some FUSE mounts refuse it). */
+function canRefresh(fd: number): boolean {
+  try {
+    const now = new Date()
+    futimesSync(fd, now, now)
+    return true
+  } catch {
+    return false
   }
 }
 
@@ -206,15 +300,15 @@ function parseOwner(text: string): LockOwner | undefined {
   try {
     const parsed = JSON.parse(text) as Partial<Record<keyof LockOwner, unknown>>
     if (typeof parsed.pid !== 'number' || typeof parsed.host !== 'string') return undefined
+    const heartbeatMs = clampHeartbeat(parsed.heartbeatMs)
     return {
       pid: parsed.pid,
       host: parsed.host,
       startedAt: String(parsed.startedAt),
       ...(typeof parsed.batch === 'string' ? { batch: parsed.batch } : {}),
       ...(typeof parsed.pidStart === 'string' ? { pidStart: parsed.pidStart } : {}),
-      ...(typeof parsed.heartbeatMs === 'number' && parsed.heartbeatMs > 0
-        ? { heartbeatMs: parsed.heartbeatMs }
-        : {}),
+      ...(typeof parsed.pidScope === 'string' ? { pidScope: parsed.pidScope } : {}),
+      ...(heartbeatMs === undefined ? {} : { heartbeatMs }),
     }
   } catch {
     return undefined
@@ -223,11 +317,13 @@ function parseOwner(text: string): LockOwner | undefined {
 
 /**
  * Removes a stale lock unless it changed since it was judged: a process that took it over
- * meanwhile keeps it (of two taking over one stale lock at once, the second sees the first's).
+ * meanwhile keeps it (and of two taking over one stale lock at once, the one whose lock the other
+ * removed sees so when it looks again, `TAKEOVER_SETTLE_MS` later).
  */
 function removeIfStill(path: string, seen: LockSighting): void {
   const now = sightLock(path)
   if (now === undefined || now.text !== seen.text || now.mtimeMs !== seen.mtimeMs) return
+  abandoned.delete(path)
   try {
     unlinkSync(path)
   } catch {
@@ -236,8 +332,8 @@ function removeIfStill(path: string, seen: LockSighting): void {
 }
 
 /**
- * Locks of other hosts this process watched for a whole lease unchanged, by path: unchanged when
- * seen again (`cancel` looks, then takes them), they are stale without a second lease.
+ * Locks this process watched for a whole lease unchanged, by path: unchanged when seen again
+ * (`cancel` looks, then takes them), they are stale without a second lease.
  */
 const abandoned = new Map<string, LockSighting>()
 

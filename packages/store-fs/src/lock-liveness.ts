@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs'
+import { closeSync, fstatSync, openSync, readFileSync, readlinkSync } from 'node:fs'
 import process from 'node:process'
 import { errorCode } from './fs-errors.ts'
 
@@ -13,6 +13,28 @@ export const LOCK_HEARTBEAT_MS = 5_000
  * heartbeat, an observer watches it 30 s by its own clock (never comparing two hosts' clocks).
  */
 export const MISSED_HEARTBEATS = 6
+
+/** The heartbeats a lock may record, in ms: a smaller one hides under mtime resolution, a larger one stalls its observers. */
+export const HEARTBEAT_RANGE = { min: 100, max: 60_000 } as const
+
+/** A recorded heartbeat brought into `HEARTBEAT_RANGE`, or undefined when it is not a number. */
+export function clampHeartbeat(ms: unknown): number | undefined {
+  if (typeof ms !== 'number' || Number.isNaN(ms)) return undefined
+  return Math.min(HEARTBEAT_RANGE.max, Math.max(HEARTBEAT_RANGE.min, ms))
+}
+
+/**
+ * How long a lock that cannot be read (empty: just created by a process that has not written it
+ * yet, which on NFS another host sees until it is closed; or cut short by a crash) is given to
+ * change before it counts as stale.
+ */
+export const UNREADABLE_GRACE_MS = 1_000
+
+/**
+ * How long a process that took over a stale lock waits before it looks again: another process
+ * judging the same lock at the same moment may have removed this one and made its own.
+ */
+export const TAKEOVER_SETTLE_MS = 100
 
 /** What an observer saw of a lock file at one moment: its text and its modification time. */
 export interface LockSighting {
@@ -45,7 +67,7 @@ export function sightLock(path: string): LockSighting | undefined {
 export type LeaseVerdict =
   /** Its modification time moved: its holder is alive. */
   | 'refreshed'
-  /** Removed, or now another holder's: look again. */
+  /** Removed, unreadable, or its text changed (another holder's now): look again. */
   | 'replaced'
   /** Unchanged for the whole lease: its holder is gone. */
   | 'abandoned'
@@ -82,6 +104,28 @@ export function processStart(pid: number): string | undefined {
     const stat = readFileSync(`/proc/${pid}/stat`, 'latin1')
     // Field 2, the command name, is in parentheses and may itself hold spaces and ')'.
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]
+  } catch {
+    return undefined
+  }
+}
+
+let scope: { readonly value: string | undefined } | undefined
+
+/**
+ * Where this process's pids mean something: the machine's boot and its pid namespace (Linux), or
+ * undefined where that cannot be read. Pods share a host name (an Indexed Job's `<job>-<index>`,
+ * `hostNetwork`), and a container numbers its processes afresh: a pid names a process of this one
+ * only within the same scope.
+ */
+export function pidScope(): string | undefined {
+  scope ??= { value: readScope() }
+  return scope.value
+}
+
+function readScope(): string | undefined {
+  try {
+    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'latin1').trim()
+    return `${boot} ${readlinkSync('/proc/self/ns/pid')}`
   } catch {
     return undefined
   }

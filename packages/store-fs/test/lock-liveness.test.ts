@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
-import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync, statSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { existsSync, statSync, utimesSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -15,8 +16,9 @@ import {
   LOCK_SUFFIX,
   type LockOwner,
 } from '@resumable/store-fs'
+import { startLockRefresher } from '@resumable/testkit/node'
 import { LockFile } from '../src/lock-file.ts'
-import { processStart } from '../src/lock-liveness.ts'
+import { pidScope, processStart } from '../src/lock-liveness.ts'
 
 let root = ''
 before(async () => {
@@ -28,24 +30,18 @@ after(async () => {
 
 const isKind = (kind: string) => (e: unknown) => e instanceof TargetError && e.kind === kind
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const OTHER_HOST = `${hostname()}-elsewhere`
 /** A lock as a process on another machine of a shared volume writes it. */
 const otherHostLock = (heartbeatMs?: number) =>
   JSON.stringify({
     pid: 7,
-    host: `${hostname()}-elsewhere`,
+    host: OTHER_HOST,
     startedAt: '2026-12-06T10:00:00.000Z',
     ...(heartbeatMs === undefined ? {} : { heartbeatMs }),
   })
-/** A real process that refreshes `path`'s modification time every `ms`, as a holder elsewhere does. */
-const refresher = (path: string, ms: number): ChildProcess =>
-  spawn(
-    process.execPath,
-    [
-      '-e',
-      `const fs = require('node:fs'); setInterval(() => { const t = new Date(); try { fs.utimesSync(${JSON.stringify(path)}, t, t) } catch {} }, ${ms})`,
-    ],
-    { stdio: 'ignore' },
-  )
+/** A process that stays alive (a minute) for a lock to name. */
+const sleeper = () =>
+  spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' })
 const onLinux = process.platform === 'linux'
 
 async function freshDir(name: string): Promise<string> {
@@ -55,98 +51,174 @@ async function freshDir(name: string): Promise<string> {
 }
 
 describe('a lock held by its process', () => {
-  it('records its process start and heartbeat, refreshes its modification time while held, and stops at release', async () => {
+  it('records its process start, scope and heartbeat, refreshes its modification time while held, and removes it at release', async () => {
     const path = join(await freshDir('held'), 'x.lock')
-    const lock = new LockFile(path, { heartbeatMs: 20 })
+    const lock = new LockFile(path, { heartbeatMs: 100 })
     await lock.acquire()
     const owner = JSON.parse(await readFile(path, 'utf8')) as LockOwner
-    assert.equal(owner.heartbeatMs, 20)
+    assert.equal(owner.heartbeatMs, 100)
     assert.equal(owner.pid, process.pid)
-    if (onLinux) assert.equal(owner.pidStart, processStart(process.pid))
+    if (onLinux) {
+      assert.equal(owner.pidStart, processStart(process.pid))
+      assert.equal(owner.pidScope, pidScope())
+    }
     const first = statSync(path).mtimeMs
-    await sleep(150)
+    await sleep(350)
     assert.notEqual(statSync(path).mtimeMs, first, 'refreshed by its heartbeat')
     await lock.release()
     assert.equal(existsSync(path), false)
   })
 
-  it("release leaves a lock that another process took over meanwhile: it is the new holder's", async () => {
+  it('a holder whose lock was taken over gives it up: it stops refreshing it and leaves it at release', async () => {
     const path = join(await freshDir('taken-over'), 'x.lock')
-    const lock = new LockFile(path, { heartbeatMs: 1_000 })
+    const lock = new LockFile(path, { heartbeatMs: 100 })
     await lock.acquire()
     await writeFile(path, otherHostLock(1_000))
+    utimesSync(path, new Date(0), new Date(0))
+    await sleep(350)
+    assert.equal(lock.lost, true)
+    assert.equal(lock.held, false)
+    assert.equal(statSync(path).mtimeMs, 0, 'the new holder’s lock not refreshed by the old one')
     await lock.release()
     assert.equal(await readFile(path, 'utf8'), otherHostLock(1_000))
   })
+
+  it('a download whose lock was taken over before its commit publishes nothing', async () => {
+    const dest = join(await freshDir('publish'), 'object.bin')
+    const target = new FileTarget(dest)
+    await target.open({ size: 3, resume: false })
+    await target.write(0, new Uint8Array([1, 2, 3]))
+    await writeFile(dest + LOCK_SUFFIX, otherHostLock(5_000))
+    await assert.rejects(target.commit(), (e) => {
+      assert.ok(isKind('locked')(e))
+      assert.match((e as Error).message, /took over the lock/)
+      return true
+    })
+    assert.equal(existsSync(dest), false, 'nothing at the destination')
+    assert.equal(await readFile(dest + LOCK_SUFFIX, 'utf8'), otherHostLock(5_000))
+  })
+
+  it('an unreadable lock gets a moment to be written: one filled meanwhile by a live process is respected', async () => {
+    const dest = join(await freshDir('half-written'), 'object.bin')
+    const live = sleeper()
+    try {
+      await once(live, 'spawn')
+      const pid = live.pid as number
+      await writeFile(dest + LOCK_SUFFIX, '')
+      setTimeout(() => {
+        const text = JSON.stringify({ pid, host: hostname(), startedAt: 'now' })
+        void writeFile(dest + LOCK_SUFFIX, text)
+      }, 200)
+      await assert.rejects(new FileTarget(dest).open({ size: 1, resume: false }), isKind('locked'))
+    } finally {
+      live.kill('SIGKILL')
+    }
+  })
 })
 
-describe('a lock from another host', () => {
-  it('is refused while its holder refreshes it, then taken over once that process is killed and the lease of six heartbeats runs out unrefreshed', async () => {
+describe('a lock that cannot be judged by its pid', () => {
+  it('from another host: refused while its holder refreshes it, then taken over once that process is killed and six heartbeats pass unrefreshed', async () => {
     const dest = join(await freshDir('pod'), 'object.bin')
     const lockPath = dest + LOCK_SUFFIX
-    await writeFile(lockPath, otherHostLock(50))
-    const holder = refresher(lockPath, 50)
+    await writeFile(lockPath, otherHostLock(250))
+    const holder = await startLockRefresher(lockPath, 50)
     try {
-      await sleep(200)
       await assert.rejects(new FileTarget(dest).open({ size: 1, resume: false }), isKind('locked'))
-      assert.equal(await readFile(lockPath, 'utf8'), otherHostLock(50), 'its lock untouched')
+      assert.equal(await readFile(lockPath, 'utf8'), otherHostLock(250), 'its lock untouched')
     } finally {
-      holder.kill('SIGKILL')
+      await holder.kill()
     }
-    await sleep(100)
     const watched: number[] = []
-    const target = new FileTarget(dest)
-    const lockOf = new LockFile(lockPath, { onWatch: (_owner, ms) => watched.push(ms) })
-    await lockOf.acquire()
-    assert.deepEqual(watched, [300], 'watched for six heartbeats of 50 ms')
-    assert.equal((JSON.parse(await readFile(lockPath, 'utf8')) as LockOwner).pid, process.pid)
-    await lockOf.release()
-    await writeFile(lockPath, otherHostLock(50))
+    const target = new FileTarget(dest, { onLockWatch: (_owner, ms) => watched.push(ms) })
     assert.deepEqual(await target.open({ size: 1, resume: false }), { resumed: false })
+    assert.deepEqual(watched, [1_500], 'watched for six heartbeats of 250 ms')
+    assert.equal((JSON.parse(await readFile(lockPath, 'utf8')) as LockOwner).pid, process.pid)
     await target.abort({ keep: false })
     assert.equal(existsSync(lockPath), false)
   })
 
-  it("without a heartbeat (an older version's lock) is trusted: refused at once, never taken over", async () => {
+  it('of this host name but another pid scope (another pod of the same name): judged by its heartbeat, not by a pid that means nothing here', {
+    skip: !onLinux && 'pid scopes are read from /proc',
+  }, async () => {
+    const dest = join(await freshDir('same-name-pod'), 'object.bin')
+    const lockPath = dest + LOCK_SUFFIX
+    // A pid no process of this scope has: a pid check alone would take the lock over at once.
+    const text = JSON.stringify({
+      pid: 2 ** 22 + 1,
+      host: hostname(),
+      startedAt: 'earlier',
+      pidScope: 'another-boot pid:[1]',
+      heartbeatMs: 250,
+    })
+    await writeFile(lockPath, text)
+    const holder = await startLockRefresher(lockPath, 50)
+    try {
+      await assert.rejects(new FileTarget(dest).open({ size: 1, resume: false }), isKind('locked'))
+    } finally {
+      await holder.kill()
+    }
+    const target = new FileTarget(dest)
+    assert.deepEqual(await target.open({ size: 1, resume: false }), { resumed: false })
+    await target.abort({ keep: false })
+  })
+
+  it('a recorded heartbeat below 100 ms counts as 100: a live holder is not taken over under mtime resolution', async () => {
+    const dest = join(await freshDir('tiny-heartbeat'), 'object.bin')
+    await writeFile(dest + LOCK_SUFFIX, otherHostLock(1))
+    const holder = await startLockRefresher(dest + LOCK_SUFFIX, 50)
+    const watched: number[] = []
+    try {
+      await assert.rejects(
+        new FileTarget(dest, { onLockWatch: (_o, ms) => watched.push(ms) }).open({
+          size: 1,
+          resume: false,
+        }),
+        isKind('locked'),
+      )
+    } finally {
+      await holder.kill()
+    }
+    assert.deepEqual(watched, [600])
+  })
+
+  it("without a heartbeat (an older version's lock) from another host is trusted: refused at once, never taken over", async () => {
     const dest = join(await freshDir('old-pod'), 'object.bin')
     await writeFile(dest + LOCK_SUFFIX, otherHostLock())
     await assert.rejects(new FileTarget(dest).open({ size: 1, resume: false }), isKind('locked'))
     assert.equal(await readFile(dest + LOCK_SUFFIX, 'utf8'), otherHostLock())
   })
 
-  it("a dead pod's shard lock keeps a whole batch out only while refreshed; unrefreshed for its lease it is left alone and the batch starts", async () => {
+  it("a dead pod's shard lock keeps a whole batch out only while refreshed; unrefreshed for its lease it is left in place and the batch starts", async () => {
     const dir = await freshDir('dead-pod-shard')
     const shardLock = join(dir, batchFileName('lock', { index: 1, count: 2 }))
-    await writeFile(shardLock, otherHostLock(40))
-    const holder = refresher(shardLock, 40)
+    await writeFile(shardLock, otherHostLock(250))
+    const holder = await startLockRefresher(shardLock, 50)
     try {
-      await sleep(150)
       await assert.rejects(FileBatchStaging.open(dir), isKind('locked'))
       assert.equal(existsSync(join(dir, BATCH_LOCK_NAME)), false, 'its own lock released')
     } finally {
-      holder.kill('SIGKILL')
+      await holder.kill()
     }
     const watched: string[] = []
     const staging = await FileBatchStaging.open(dir, {
       onLockWatch: (owner, ms) => watched.push(`${owner.host} ${ms}`),
     })
-    assert.deepEqual(watched, [`${hostname()}-elsewhere 240`])
+    assert.deepEqual(watched, [`${OTHER_HOST} 1500`])
     assert.equal(existsSync(join(dir, BATCH_LOCK_NAME)), true)
+    assert.equal(await readFile(shardLock, 'utf8'), otherHostLock(250), "another corner's lock")
     await staging.close()
   })
 })
 
-describe('a lock of this host', () => {
+describe('a lock of this host and scope', () => {
   it('whose pid now belongs to a later process (another start) is stale; with the same start it is live', {
     skip: !onLinux && 'process starts are read from /proc',
   }, async () => {
     const dest = join(await freshDir('reused-pid'), 'object.bin')
-    const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], {
-      stdio: 'ignore',
-    })
+    const live = sleeper()
     try {
-      await sleep(100)
-      const pid = sleeper.pid as number
+      await once(live, 'spawn')
+      const pid = live.pid as number
       const lock = (pidStart: string) =>
         JSON.stringify({ pid, host: hostname(), startedAt: 'earlier', pidStart, heartbeatMs: 5000 })
       await writeFile(dest + LOCK_SUFFIX, lock(processStart(pid) as string))
@@ -156,7 +228,7 @@ describe('a lock of this host', () => {
       assert.deepEqual(await target.open({ size: 1, resume: false }), { resumed: false })
       await target.abort({ keep: false })
     } finally {
-      sleeper.kill('SIGKILL')
+      live.kill('SIGKILL')
     }
   })
 })

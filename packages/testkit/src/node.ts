@@ -24,6 +24,7 @@ export {
   type ProxiedRequest,
   startForwardProxy,
 } from './forward-proxy.ts'
+export { type LockRefresher, startLockRefresher } from './lock-refresher.ts'
 export { type MockOssServer, type MockOssServerOptions, startMockOss } from './loopback-server.ts'
 export { runtimeCommand } from './runtime-command.ts'
 export { keyPath, type S3rverHandle, startS3rver } from './s3rver.ts'

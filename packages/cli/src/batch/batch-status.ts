@@ -8,7 +8,7 @@ import {
   FileBatchStaging,
   FileTarget,
   LOCK_SUFFIX,
-  type LockOwner,
+  type LockWatchListener,
   parseBatchFileName,
   type RunningBatch,
   TEMP_SUFFIX,
@@ -16,7 +16,7 @@ import {
 import type { CliEnvironment } from '../cli-environment.ts'
 import type { DestinationCommand } from '../command-line.ts'
 import { ExitCode } from '../exit-codes.ts'
-import { lockWatchMessage } from '../lock-watch-message.ts'
+import { lockWatchOnStderr } from '../lock-watch-message.ts'
 import { formatBytes } from '../units.ts'
 
 /** True when `path` is a directory holding a batch journal (a batch's, or a shard's): `status` and `cancel` then act on the batch. */
@@ -167,9 +167,7 @@ export async function runBatchCancel(
   cli: CliEnvironment,
 ): Promise<number> {
   const dir = cmd.destination
-  const onLockWatch = (owner: LockOwner, ms: number) => {
-    if (!cmd.json) cli.io.err(`${lockWatchMessage(owner, ms)}\n`)
-  }
+  const onLockWatch = lockWatchOnStderr(cli, cmd.json)
   const left = await leftovers(dir, onLockWatch)
   const running = left.running[0]
   if (running) {
@@ -247,13 +245,11 @@ export async function runBatchCancel(
  * (`status`), or, given `onLockWatch` (`cancel`), once it has been watched for its lease (every
  * such lock at once): a pod that died on a shared volume must not keep its batch uncancellable.
  */
-async function leftovers(
-  dir: string,
-  onLockWatch?: (owner: LockOwner, ms: number) => void,
-): Promise<Leftovers> {
+async function leftovers(dir: string, onLockWatch?: LockWatchListener): Promise<Leftovers> {
   const result: Leftovers = { files: [], objects: new Set(), running: [] }
   const watching = onLockWatch ? { watch: true, onLockWatch } : {}
-  result.running.push(...(await FileBatchStaging.runningIn(dir, watching)))
+  // Watched while the tree is walked and the objects' locks are watched: one lease in all.
+  const batches = FileBatchStaging.runningIn(dir, watching)
   const locks: { rel: string; object: string }[] = []
   const walk = async (sub: string): Promise<void> => {
     const entries = await readdir(join(dir, sub), { withFileTypes: true }).catch(() => [])
@@ -283,14 +279,21 @@ async function leftovers(
       }
     }
   }
-  await walk('')
-  const owners = await Promise.all(
-    locks.map(({ object }) =>
-      new FileTarget(join(dir, object)).runningDownload(
-        onLockWatch ? { watch: true, onWatch: onLockWatch } : {},
+  await walk('').catch(async (error: unknown) => {
+    await batches.catch(() => undefined)
+    throw error
+  })
+  const [running, owners] = await Promise.all([
+    batches,
+    Promise.all(
+      locks.map(({ object }) =>
+        new FileTarget(join(dir, object)).runningDownload(
+          onLockWatch ? { watch: true, onWatch: onLockWatch } : {},
+        ),
       ),
     ),
-  )
+  ])
+  result.running.push(...running)
   owners.forEach((owner, i) => {
     const lock = locks[i] as { rel: string }
     if (owner) result.running.push(owner)
