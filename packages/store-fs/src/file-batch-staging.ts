@@ -33,6 +33,11 @@ export interface FileBatchStagingOptions {
    * start waits. A lock refreshed meanwhile is live: the start is refused as soon as it is seen.
    */
   readonly onLockWatch?: LockWatchListener
+  /**
+   * Told if the batch's lock is found taken over while the batch runs (this process stopped for
+   * longer than a lease, as another host saw it): stop the batch, its successor continues it.
+   */
+  readonly onLockLost?: () => void
 }
 
 /** A live batch process writing a directory, and which shard it downloads (none: a whole batch). */
@@ -87,7 +92,7 @@ export class FileBatchStaging {
   private constructor(
     root: string,
     realRoot: string,
-    { shard, batch, onLockWatch }: FileBatchStagingOptions,
+    { shard, batch, onLockWatch, onLockLost }: FileBatchStagingOptions,
   ) {
     this.#root = root
     this.#shard = shard
@@ -97,6 +102,7 @@ export class FileBatchStaging {
     this.#lock = new LockFile(join(root, batchFileName('lock', shard)), {
       ...(batch === undefined ? {} : { batch }),
       ...(onLockWatch === undefined ? {} : { onWatch: onLockWatch }),
+      ...(onLockLost === undefined ? {} : { onLost: onLockLost }),
     })
     this.#created = new CreatedDirectories(realRoot, batchFileName('dirs', shard))
   }
@@ -303,6 +309,9 @@ export class FileBatchStaging {
    * about to put a file into one of them. This shard's next run or `removeLeftovers` removes them.
    */
   async close(): Promise<void> {
+    // Taken over meanwhile (this process stopped for longer than a lease): the corner is its new
+    // holder's now, staging directory and record included; nothing here is touched.
+    if (!this.#lock.verify()) return
     try {
       if ((await FileBatchStaging.runningIn(this.#root)).length === 0)
         await this.#created.removeEmpty()

@@ -65,6 +65,11 @@ export interface LockFileOptions {
   readonly heartbeatMs?: number
   /** Told when another host's lock is watched, e.g. to say why taking the lock waits. */
   readonly onWatch?: LockWatchListener
+  /**
+   * Told once when a heartbeat finds the held lock taken over or removed (this process stopped
+   * for longer than a lease, as another host sees it): the moment to stop writing.
+   */
+  readonly onLost?: () => void
 }
 
 /**
@@ -199,7 +204,10 @@ export class LockFile {
     // Synchronous: on libuv's pool a refresh would queue behind the downloads' fsyncs, which a
     // slow network filesystem can hold for longer than a lease.
     this.#heartbeat = setInterval(() => {
-      if (!this.verify()) return
+      if (!this.verify()) {
+        this.#options.onLost?.()
+        return
+      }
       try {
         const now = new Date()
         utimesSync(this.path, now, now)

@@ -69,14 +69,16 @@ describe('a lock held by its process', () => {
     assert.equal(existsSync(path), false)
   })
 
-  it('a holder whose lock was taken over gives it up: it stops refreshing it and leaves it at release', async () => {
+  it('a holder whose lock was taken over gives it up: told once, it stops refreshing it and leaves it at release', async () => {
     const path = join(await freshDir('taken-over'), 'x.lock')
-    const lock = new LockFile(path, { heartbeatMs: 100 })
+    let told = 0
+    const lock = new LockFile(path, { heartbeatMs: 100, onLost: () => told++ })
     await lock.acquire()
     await writeFile(path, otherHostLock(1_000))
     utimesSync(path, new Date(0), new Date(0))
     await sleep(350)
     assert.equal(lock.lost, true)
+    assert.equal(told, 1, 'told once, to stop writing')
     assert.equal(lock.held, false)
     assert.equal(statSync(path).mtimeMs, 0, 'the new holder’s lock not refreshed by the old one')
     await lock.release()
@@ -96,6 +98,17 @@ describe('a lock held by its process', () => {
     })
     assert.equal(existsSync(dest), false, 'nothing at the destination')
     assert.equal(await readFile(dest + LOCK_SUFFIX, 'utf8'), otherHostLock(5_000))
+  })
+
+  it('a batch whose lock was taken over leaves its corner to the new holder at close: staging directory, files and lock untouched', async () => {
+    const dir = await freshDir('batch-taken-over')
+    const staging = await FileBatchStaging.open(dir)
+    const temp = staging.tempPath()
+    await writeFile(temp, 'the new holder’s bytes')
+    await writeFile(join(dir, BATCH_LOCK_NAME), otherHostLock(5_000))
+    await staging.close()
+    assert.equal(await readFile(temp, 'utf8'), 'the new holder’s bytes')
+    assert.equal(await readFile(join(dir, BATCH_LOCK_NAME), 'utf8'), otherHostLock(5_000))
   })
 
   it('an unreadable lock gets a moment to be written: one filled meanwhile by a live process is respected', async () => {

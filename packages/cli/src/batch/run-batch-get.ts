@@ -74,6 +74,7 @@ export async function runBatchGet(cmd: GetCommand, cli: CliEnvironment): Promise
   let root: string
   let staging: FileBatchStaging
   let created: string | undefined
+  const lockLost: LockLost = { lost: false }
   try {
     created = await makeDirectory(cmd.destination)
     root = await realpath(cmd.destination)
@@ -83,16 +84,21 @@ export async function runBatchGet(cmd: GetCommand, cli: CliEnvironment): Promise
       batch: batchId(input, root),
       ...(shard === undefined ? {} : { shard }),
       onLockWatch: (owner, ms) => reporter.message(lockWatchMessage(owner, ms)),
+      onLockLost: () => {
+        lockLost.lost = true
+        lockLost.stop?.()
+      },
     })
   } catch (error) {
     return fail(reporter, error)
   }
   try {
-    return await runIn(cmd, cli, { root, staging, input, objects, shard, reporter })
+    return await runIn(cmd, cli, { root, staging, input, objects, shard, reporter, lockLost })
   } finally {
     await staging.close().catch(() => undefined)
-    // Not for a shard: another shard may be starting into the directory this one made.
-    if (created !== undefined && shard === undefined)
+    // Not for a shard: another shard may be starting into the directory this one made. Nor
+    // when another process took the batch over: the directory is its run's now.
+    if (created !== undefined && shard === undefined && !lockLost.lost)
       await removeIfOnlyJournal(root, cmd.destination, created)
   }
 }
@@ -136,11 +142,21 @@ interface Prepared {
   readonly objects: Lister | Iterable<ListedObject>
   readonly shard: { index: number; count: number } | undefined
   readonly reporter: BatchReporter
+  readonly lockLost: LockLost
+}
+
+/**
+ * Whether the batch's lock was found taken over while it ran (this process stopped for longer
+ * than a lease, as another host saw it), and how to stop the batch then.
+ */
+interface LockLost {
+  lost: boolean
+  stop?: () => void
 }
 
 /** The batch itself, once the directory is real and this process holds its batch lock. */
 async function runIn(cmd: GetCommand, cli: CliEnvironment, prepared: Prepared): Promise<number> {
-  const { root, staging, input, objects, shard, reporter } = prepared
+  const { root, staging, input, objects, shard, reporter, lockLost } = prepared
   const flags = cmd.batch as BatchFlags
   // Each directory under the destination is proved inside it once per run, not once per object.
   const provenDirectories = new Map<string, string>()
@@ -182,10 +198,20 @@ async function runIn(cmd: GetCommand, cli: CliEnvironment, prepared: Prepared): 
   if (input.manifest !== undefined) reporter.fromManifest(input.manifest)
   reporter.start({ source: input.source, destination: root, ...(shard ? { shard } : {}) })
   const stopListening = cli.onInterrupt(() => batch.pause())
+  lockLost.stop = () => batch.pause()
+  if (lockLost.lost) batch.pause()
   let summary: BatchSummary
   try {
     summary = await batch.start()
   } catch (error) {
+    if (error instanceof AbortedError && error.kind === 'paused' && lockLost.lost) {
+      reporter.error(
+        ExitCode.busy,
+        `another process took over this batch's lock in ${root} while this one was stopped for longer than its lease; stopped here, that process continues the batch`,
+        error,
+      )
+      return ExitCode.busy
+    }
     if (error instanceof AbortedError && error.kind === 'paused') {
       reporter.message(
         'interrupted; progress saved — run the same command again to continue the batch',
