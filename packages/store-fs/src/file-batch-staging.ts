@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { mkdir, realpath, rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { type Shard, TargetError } from '@resumable/core'
@@ -79,6 +80,7 @@ export class FileBatchStaging {
   readonly dir: string
   readonly #lock: LockFile
   #next = 0
+  readonly #prefix = `${randomBytes(6).toString('hex')}-`
   /** The staging directory's device, to tell whether a destination directory shares its filesystem. */
   #device: number | bigint | undefined
   readonly #sameDevice = new Map<string, boolean>()
@@ -278,9 +280,14 @@ export class FileBatchStaging {
     return same
   }
 
-  /** A fresh temporary path in the staging directory, never handed out before in this run. */
+  /**
+   * A fresh temporary path in the staging directory, never handed out before by any run: the
+   * names start with this run's own random prefix. A run that stopped for longer than its lock's
+   * lease and resumes after another took the directory over must not find, at a name it handed
+   * out, the other run's half-written file, and publish it as its own object.
+   */
   tempPath(): string {
-    return join(this.dir, `${(this.#next++).toString(36)}.part`)
+    return join(this.dir, `${this.#prefix}${(this.#next++).toString(36)}.part`)
   }
 
   /**

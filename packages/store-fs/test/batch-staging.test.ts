@@ -424,12 +424,21 @@ describe('FileBatchStaging', () => {
     })
   })
 
-  it('hands out a different temporary path every time', async () => {
+  it('hands out a different temporary path every time, and never one an earlier run handed out', async () => {
     const dir = await freshDir('names')
     const staging = await FileBatchStaging.open(dir)
     const paths = new Set(Array.from({ length: 100 }, () => staging.tempPath()))
     assert.equal(paths.size, 100)
     await staging.close()
+    // The next run into the directory (a successor that took a stalled run's lock over) names
+    // its files apart: the stalled run, resuming, must not publish one of them as its own.
+    const next = await FileBatchStaging.open(dir)
+    const again = Array.from({ length: 100 }, () => next.tempPath())
+    assert.deepEqual(
+      again.filter((path) => paths.has(path)),
+      [],
+    )
+    await next.close()
   })
 
   it('a key into the staging directory or named like the batch lock is refused', async () => {
