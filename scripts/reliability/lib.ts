@@ -109,7 +109,7 @@ export const CLI_RUNTIME: 'node' | 'deno' | 'bun' = (() => {
 })()
 
 /** The command that runs the CLI's source on {@link CLI_RUNTIME}. */
-function cliCommand(args: readonly string[]): [string, string[]] {
+export function cliCommand(args: readonly string[]): [string, string[]] {
   const bin = (name: string) => join(ROOT, 'node_modules', '.bin', name)
   if (CLI_RUNTIME === 'deno')
     return [bin('deno'), ['run', '-A', '--conditions=@resumable/source', BIN, ...args]]

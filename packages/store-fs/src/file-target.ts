@@ -409,6 +409,8 @@ export class FileTarget implements Target {
     // wait for every flush that overlapped this one: the kernel reports a write-back error once,
     // to whichever call checks first, and a flush begun after this one returned cannot take it.
     const before = this.#flushing
+    // Before a checkpoint names these bytes: never one for a file another process took over.
+    if (this.#lock && !this.#lock.verify()) throw this.#lockTaken()
     try {
       await this.#open().datasync()
     } catch (error) {
@@ -468,13 +470,7 @@ export class FileTarget implements Target {
       await handle.sync()
       await this.#close()
       // Never publish under a lock another process took over (this one stalled past its lease).
-      if (this.#lock && !this.#lock.verify()) {
-        throw new TargetError(
-          'locked',
-          `Another process took over the lock ${this.#lock.path} while this one was stopped; ${this.tempPath} not published`,
-          { path: this.#lock.path },
-        )
-      }
+      if (this.#lock && !this.#lock.verify()) throw this.#lockTaken()
       await this.#publish()
       await syncDirectory(dirname(this.id))
     } catch (error) {
@@ -690,7 +686,19 @@ export class FileTarget implements Target {
   #open(): OpenFile {
     if (!this.#handle)
       throw new TargetError('io', `${this.tempPath} is not open`, { path: this.tempPath })
+    // Another process took the lock over (this one stopped for longer than the lease): no more
+    // writes, syncs or checkpoints from here; the file is the new holder's.
+    if (this.#lock?.lost) throw this.#lockTaken()
     return this.#handle
+  }
+
+  #lockTaken(): TargetError {
+    const path = this.#lock?.path ?? this.tempPath
+    return new TargetError(
+      'locked',
+      `Another process took over the lock ${path} while this one was stopped; ${this.tempPath} not written or published`,
+      { path },
+    )
   }
 
   async #close(): Promise<void> {

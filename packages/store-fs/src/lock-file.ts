@@ -233,10 +233,15 @@ export class LockFile {
     if (owner.heartbeatMs === undefined) return 'live'
     const before = abandoned.get(this.path)
     if (before?.text === seen.text && before.mtimeMs === seen.mtimeMs) return 'stale'
+    const holder = processKey(owner)
+    if (holder !== undefined && deadProcesses.has(holder)) return 'stale'
     const leaseMs = owner.heartbeatMs * MISSED_HEARTBEATS
     onWatch?.(owner, leaseMs)
     const verdict = await watchLease(this.path, seen, leaseMs)
-    if (verdict === 'abandoned') abandoned.set(this.path, seen)
+    if (verdict === 'abandoned') {
+      abandoned.set(this.path, seen)
+      if (holder !== undefined) deadProcesses.add(holder)
+    }
     return verdict === 'refreshed' ? 'live' : verdict === 'abandoned' ? 'stale' : 'replaced'
   }
 
@@ -344,6 +349,20 @@ function removeIfStill(path: string, seen: LockSighting): void {
  * (`cancel` looks, then takes them), they are stale without a second lease.
  */
 const abandoned = new Map<string, LockSighting>()
+
+/**
+ * Processes (of other hosts or scopes) one of whose locks this process watched to the end of its
+ * lease: every lock they hold is as dead (a batch's lock and its big objects' locks), so the
+ * others are taken over without a lease each. Only for locks that name their process's start:
+ * without it, a pid may name a later process.
+ */
+const deadProcesses = new Set<string>()
+
+/** One process, named across hosts: its host, pid scope, pid and start; undefined without a start. */
+function processKey(owner: LockOwner): string | undefined {
+  if (owner.pidStart === undefined) return undefined
+  return JSON.stringify([owner.host, owner.pidScope ?? '', owner.pid, owner.pidStart])
+}
 
 let start: { readonly value: string | undefined } | undefined
 
