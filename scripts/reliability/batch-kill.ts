@@ -14,7 +14,18 @@ import { join } from 'node:path'
 import { BatchJournalCodec } from '@resumable/core'
 import { MockOss } from '@resumable/testkit'
 import { startMockOss } from '@resumable/testkit/node'
-import { Campaign, campaignArgs, cleanEnv, fileCrc64, KiB, MiB, prng, spawnCli } from './lib.ts'
+import {
+  Campaign,
+  campaignArgs,
+  cleanEnv,
+  fileCrc64,
+  filesUnder,
+  isOwnFile,
+  KiB,
+  MiB,
+  prng,
+  spawnCli,
+} from './lib.ts'
 
 const args = campaignArgs('batch-kill — kill -9 a real batch at random instants', {
   kills: { full: 50, short: 6, help: 'SIGKILLs before the final run' },
@@ -98,22 +109,7 @@ c.log(
 
 /** Keys with a file at their final name, checked byte-identical the first time they appear. */
 const published = new Set<string>()
-const RESERVED = /\.resumable(-part|\.json|\.json\.tmp|\.lock)$|^\.resumable-batch/
-/** A file of resumable's own: a name above, or anything in the batch's staging directory. */
-const isOwnFile = (rel: string): boolean => rel.split('/').some((segment) => RESERVED.test(segment))
-
-async function finalFiles(): Promise<string[]> {
-  const out: string[] = []
-  const walk = async (sub: string): Promise<void> => {
-    for (const entry of await readdir(join(dest, sub), { withFileTypes: true }).catch(() => [])) {
-      const rel = sub === '' ? entry.name : `${sub}/${entry.name}`
-      if (entry.isDirectory()) await walk(rel)
-      else out.push(rel)
-    }
-  }
-  await walk('')
-  return out
-}
+const finalFiles = () => filesUnder(dest)
 
 /** Every new file at a final name must be its object, whole: a kill never leaves a partial one there. */
 async function checkPublished(when: string): Promise<void> {

@@ -1,7 +1,7 @@
 // Shared helpers of the reliability campaigns: arguments, a seeded PRNG, running the real
 // `resumable` CLI as a child process, CRC-64 of files, checkpoint ranges, tables and the verdict.
 import { type ChildProcess, spawn } from 'node:child_process'
-import { open, readFile } from 'node:fs/promises'
+import { open, readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import process from 'node:process'
 import { parseArgs } from 'node:util'
@@ -304,4 +304,25 @@ export class Campaign {
     )
     if (failed) process.exitCode = 1
   }
+}
+
+const RESERVED = /\.resumable(-part|\.json|\.json\.tmp|\.lock)$|^\.resumable-batch/
+
+/** A file of resumable's own in a batch directory: a reserved name, or anything in a staging directory. */
+export function isOwnFile(rel: string): boolean {
+  return rel.split('/').some((segment) => RESERVED.test(segment))
+}
+
+/** Every file under `dir` (relative, `/`-separated), directories walked, nothing followed. */
+export async function filesUnder(dir: string): Promise<string[]> {
+  const out: string[] = []
+  const walk = async (sub: string): Promise<void> => {
+    for (const entry of await readdir(join(dir, sub), { withFileTypes: true }).catch(() => [])) {
+      const rel = sub === '' ? entry.name : `${sub}/${entry.name}`
+      if (entry.isDirectory()) await walk(rel)
+      else out.push(rel)
+    }
+  }
+  await walk('')
+  return out
 }

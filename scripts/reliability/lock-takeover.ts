@@ -21,6 +21,8 @@ import {
   cleanEnv,
   cliCommand,
   fileCrc64,
+  filesUnder,
+  isOwnFile,
   KiB,
   MiB,
   prng,
@@ -75,20 +77,7 @@ const command = [
   ...['--concurrency', '4', '--part-size', '1MiB'],
 ]
 
-const RESERVED = /\.resumable(-part|\.json|\.json\.tmp|\.lock)$|^\.resumable-batch/
-const isOwnFile = (rel: string): boolean => rel.split('/').some((segment) => RESERVED.test(segment))
-async function files(): Promise<string[]> {
-  const out: string[] = []
-  const walk = async (sub: string): Promise<void> => {
-    for (const entry of await readdir(join(dest, sub), { withFileTypes: true }).catch(() => [])) {
-      const rel = sub === '' ? entry.name : `${sub}/${entry.name}`
-      if (entry.isDirectory()) await walk(rel)
-      else out.push(rel)
-    }
-  }
-  await walk('')
-  return out
-}
+const files = () => filesUnder(dest)
 /** Every file at a final name is its object, whole; returns how many there are. */
 async function checkPublished(when: string): Promise<number> {
   let count = 0
