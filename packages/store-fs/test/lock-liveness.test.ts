@@ -63,7 +63,7 @@ describe('a lock held by its process', () => {
       assert.equal(owner.pidScope, pidScope())
     }
     const first = statSync(path).mtimeMs
-    await sleep(350)
+    await sleep(600)
     assert.notEqual(statSync(path).mtimeMs, first, 'refreshed by its heartbeat')
     await lock.release()
     assert.equal(existsSync(path), false)
@@ -76,7 +76,7 @@ describe('a lock held by its process', () => {
     await lock.acquire()
     await writeFile(path, otherHostLock(1_000))
     utimesSync(path, new Date(0), new Date(0))
-    await sleep(350)
+    await sleep(600)
     assert.equal(lock.lost, true)
     assert.equal(told, 1, 'told once, to stop writing')
     assert.equal(lock.held, false)
@@ -121,7 +121,7 @@ describe('a lock held by its process', () => {
       setTimeout(() => {
         const text = JSON.stringify({ pid, host: hostname(), startedAt: 'now' })
         void writeFile(dest + LOCK_SUFFIX, text)
-      }, 200)
+      }, 100)
       await assert.rejects(new FileTarget(dest).open({ size: 1, resume: false }), isKind('locked'))
     } finally {
       live.kill('SIGKILL')
@@ -178,7 +178,7 @@ describe('a lock that cannot be judged by its pid', () => {
   it('a recorded heartbeat below 100 ms counts as 100: a live holder is not taken over under mtime resolution', async () => {
     const dest = join(await freshDir('tiny-heartbeat'), 'object.bin')
     await writeFile(dest + LOCK_SUFFIX, otherHostLock(1))
-    const holder = await startLockRefresher(dest + LOCK_SUFFIX, 50)
+    const holder = await startLockRefresher(dest + LOCK_SUFFIX, 20)
     const watched: number[] = []
     try {
       await assert.rejects(
