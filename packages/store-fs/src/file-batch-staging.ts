@@ -88,7 +88,7 @@ export class FileBatchStaging {
   readonly #root: string
   readonly #shard: Shard | undefined
   readonly #batch: string | undefined
-  readonly #onLockWatch: FileBatchStagingOptions['onLockWatch']
+  readonly #onLockWatch: LockWatchListener | undefined
 
   /** `realRoot` is `root` after `realpath`, where the directories made under it are recorded. */
   private constructor(
@@ -199,7 +199,7 @@ export class FileBatchStaging {
       /** Runs last, the locks still held: the place to remove the journals. */
       readonly last?: () => Promise<void>
       /** As `FileBatchStagingOptions.onLockWatch`: a lock naming another host is watched first. */
-      readonly onLockWatch?: FileBatchStagingOptions['onLockWatch']
+      readonly onLockWatch?: LockWatchListener
     } = {},
   ): Promise<string[]> {
     const full = resolve(root)

@@ -247,9 +247,6 @@ export async function runBatchCancel(
  */
 async function leftovers(dir: string, onLockWatch?: LockWatchListener): Promise<Leftovers> {
   const result: Leftovers = { files: [], objects: new Set(), running: [] }
-  const watching = onLockWatch ? { watch: true, onLockWatch } : {}
-  // Watched while the tree is walked and the objects' locks are watched: one lease in all.
-  const batches = FileBatchStaging.runningIn(dir, watching)
   const locks: { rel: string; object: string }[] = []
   const walk = async (sub: string): Promise<void> => {
     const entries = await readdir(join(dir, sub), { withFileTypes: true }).catch(() => [])
@@ -279,16 +276,17 @@ async function leftovers(dir: string, onLockWatch?: LockWatchListener): Promise<
       }
     }
   }
-  await walk('').catch(async (error: unknown) => {
-    await batches.catch(() => undefined)
-    throw error
-  })
+  const watching = onLockWatch ? { watch: true, onLockWatch } : {}
+  // The batch locks are watched while the tree is walked and the objects' locks are watched:
+  // one lease in all.
   const [running, owners] = await Promise.all([
-    batches,
-    Promise.all(
-      locks.map(({ object }) =>
-        new FileTarget(join(dir, object)).runningDownload(
-          onLockWatch ? { watch: true, onWatch: onLockWatch } : {},
+    FileBatchStaging.runningIn(dir, watching),
+    walk('').then(() =>
+      Promise.all(
+        locks.map(({ object }) =>
+          new FileTarget(join(dir, object)).runningDownload(
+            onLockWatch ? { watch: true, onWatch: onLockWatch } : {},
+          ),
         ),
       ),
     ),
