@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
 import { OPTION_TABLE } from '@resumable/core'
 import { BATCH_PARSE_OPTIONS, type BatchFlags, batchFlags } from './batch/batch-flags.ts'
+import { integerFlag } from './integer-flag.ts'
 import type { SourceFlags } from './sources.ts'
 import { parseRate, parseSize } from './units.ts'
 import { UsageError } from './usage-error.ts'
@@ -293,22 +294,6 @@ function sizeFlag(
  * fraction, a word, too small, too large), with the range in the flag's own unit: core checks
  * the same limits, but in its units (milliseconds), which would read wrong after a CLI flag.
  */
-function integerFlag(
-  flag: string,
-  text: string | undefined,
-  range: { readonly min: number; readonly max: number },
-  unit = '',
-): number | undefined {
-  if (text === undefined) return undefined
-  const value = Number(text)
-  if (!/^\d+$/.test(text) || value < range.min || value > range.max) {
-    throw new UsageError(
-      `${flag} must be a whole number from ${range.min} to ${range.max}${unit}, got "${text}"`,
-    )
-  }
-  return value
-}
-
 /**
  * `-` streams to stdout with no checkpoint and no resume: flags that only act on a checkpoint or
  * a resume (or a restart) would be silently ignored there, so they are refused as

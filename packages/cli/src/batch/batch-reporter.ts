@@ -109,6 +109,43 @@ export class BatchReporter {
           `this directory held the journal of another batch (${terminalText(event.batch)}): its ${event.records} finished object(s) count as done here where the same key lands at the same path with the same ETag and size`,
         )
         return
+      case 'store-unreachable':
+        if (this.#mode.json)
+          this.json({
+            type: event.type,
+            origin: event.origin ?? null,
+            waitMs: event.waitMs,
+            failure: this.#failureJson(event.failure),
+          })
+        else
+          this.message(
+            event.waitMs === 0
+              ? `${storeName(event.origin)} did not answer: ${terminalText(event.failure.message)}`
+              : `${storeName(event.origin)} stopped answering (${terminalText(event.failure.message)}): its objects wait for it, one tried now and then, for up to ${formatDuration(event.waitMs / 1000)} (--outage-wait)`,
+          )
+        return
+      case 'store-reachable':
+        if (this.#mode.json)
+          this.json({ type: event.type, origin: event.origin ?? null, downMs: event.downMs })
+        else
+          this.message(
+            `${storeName(event.origin)} answers again after ${formatDuration(event.downMs / 1000)}: its objects continue`,
+          )
+        return
+      case 'store-given-up':
+        if (this.#mode.json)
+          this.json({
+            type: event.type,
+            origin: event.origin ?? null,
+            downMs: event.downMs,
+            message: event.message,
+            objects: event.objects,
+          })
+        else
+          this.message(
+            `gave up on ${storeName(event.origin)}: ${terminalText(event.message)}; its ${event.objects} waiting object(s), and those listed after, fail (run again to continue)`,
+          )
+        return
       case 'journal-discarded':
         this.message(
           `batch journal discarded (${event.problem}): ${event.message}; every object is decided afresh`,
@@ -232,6 +269,11 @@ export class BatchReporter {
     }
     this.#io.err(`${text}\n`)
   }
+}
+
+/** The store a batch event names: its origin (a manifest's URL origin or bucket), or the batch's one store. */
+function storeName(origin: string | undefined): string {
+  return origin === undefined ? 'the store' : `the store at ${terminalText(origin)}`
 }
 
 /**

@@ -221,7 +221,7 @@ export async function manifestInput(
     // A duplicate destination stays in the list: the batch refuses the second one by name.
     const entry = { source, dest: key, line: index + 1 }
     if (!entries.has(key)) entries.set(key, entry)
-    const object: ListedObject = { key, ...listed }
+    const object: ListedObject = { key, ...listed, origin: originOf(source) }
     entryOf.set(object, entry)
     objects.push(object)
   })
@@ -252,6 +252,17 @@ export async function manifestInput(
         : `${entry.source.scheme}://${entry.source.bucket}/${entry.source.key}`
     },
   }
+}
+
+/**
+ * Which store answers for a manifest line: a URL's origin (scheme, host and port: never its
+ * user:password@ nor its path or query), or the bucket. Objects of one origin share the judgement
+ * that their store stopped answering, so one dead server among several fails alone.
+ */
+function originOf(source: Source): string {
+  return source.scheme === 'http'
+    ? new URL(source.url).origin
+    : `${source.scheme}://${source.bucket}`
 }
 
 /**

@@ -125,4 +125,33 @@ export type BatchEvent =
       readonly reason: SkipReason
     }
   | { readonly type: 'object-failed'; readonly failure: BatchFailure }
+  | {
+      /**
+       * Objects of the store at `origin` (`ListedObject.origin`) got no answer twice in a row:
+       * its objects, those that failed and those listed next, wait while one is tried now and
+       * then, for up to `waitMs` (0: a store that never answered in this run is given up at once).
+       */
+      readonly type: 'store-unreachable'
+      readonly origin?: string
+      /** The failure that made the store count as down. */
+      readonly failure: BatchFailure
+      readonly waitMs: number
+    }
+  | {
+      /** The store answered again after `downMs`: its waiting objects run. */
+      readonly type: 'store-reachable'
+      readonly origin?: string
+      readonly downMs: number
+    }
+  | {
+      /**
+       * The store did not answer within the wait: its `objects` waiting fail with their own
+       * errors, and its objects listed later fail without a request (`message` says why).
+       */
+      readonly type: 'store-given-up'
+      readonly origin?: string
+      readonly downMs: number
+      readonly message: string
+      readonly objects: number
+    }
   | { readonly type: 'progress'; readonly progress: BatchProgress }

@@ -114,7 +114,20 @@ export interface BatchOptions {
    * (`download.maxBytesPerSecond` caps each object on its own instead). @default unlimited
    */
   readonly maxBytesPerSecond?: number
+  /**
+   * How long the objects of a store that stopped answering (no connection, no answer in time,
+   * twice in a row with no answer in between) wait for it, in ms: they are put aside instead of
+   * failed, one is tried now and then, and the first answer lets them all run again. After the
+   * wait, they fail, and objects of that store listed later fail without a request. A store that
+   * never answered in this run is given up at once. 0 gives up at once. @default 300000 (5 min)
+   */
+  readonly outageWaitMs?: number
 }
+
+/** How long a batch waits for a store that stopped answering, by default: 5 minutes. */
+export const DEFAULT_OUTAGE_WAIT_MS = 300_000
+/** The longest wait: a week (a timer cannot be longer than 2^31 - 1 ms). */
+const MAX_OUTAGE_WAIT_MS = 7 * 24 * 3_600_000
 
 /** BatchOptions checked, with defaults applied. */
 export interface ResolvedBatchOptions {
@@ -126,6 +139,7 @@ export interface ResolvedBatchOptions {
   readonly engine: ResolvedOptions
   readonly progressIntervalMs: number
   readonly maxBytesPerSecond: number | undefined
+  readonly outageWaitMs: number
 }
 
 const VALIDATION_TRANSPORT: Transport = {
@@ -170,6 +184,12 @@ export function resolveBatchOptions(options: BatchOptions): ResolvedBatchOptions
   const progressIntervalMs = options.progressIntervalMs ?? 250
   if (!Number.isSafeInteger(progressIntervalMs) || progressIntervalMs < 0)
     throw new OptionsError('progressIntervalMs', 'must be a non-negative integer')
+  const outageWaitMs = options.outageWaitMs ?? DEFAULT_OUTAGE_WAIT_MS
+  if (!Number.isSafeInteger(outageWaitMs) || outageWaitMs < 0 || outageWaitMs > MAX_OUTAGE_WAIT_MS)
+    throw new OptionsError(
+      'outageWaitMs',
+      `must be an integer from 0 to ${MAX_OUTAGE_WAIT_MS} (a week), got ${String(outageWaitMs)}`,
+    )
   // The same rule as a download's own cap: the batch's is that cap shared by every object.
   const maxBytesPerSecond = numeric(options, 'maxBytesPerSecond')
   let id = options.id
@@ -206,6 +226,7 @@ export function resolveBatchOptions(options: BatchOptions): ResolvedBatchOptions
     engine,
     progressIntervalMs,
     maxBytesPerSecond,
+    outageWaitMs,
   }
 }
 

@@ -1,10 +1,11 @@
 export type { BatchEvent, BatchFailure, BatchProgress, SkipReason } from './batch-events.ts'
-export type {
-  BatchDownloadOptions,
-  BatchObjectIO,
-  BatchObjectLocation,
-  BatchOptions,
-  ExistingFile,
+export {
+  type BatchDownloadOptions,
+  type BatchObjectIO,
+  type BatchObjectLocation,
+  type BatchOptions,
+  DEFAULT_OUTAGE_WAIT_MS,
+  type ExistingFile,
 } from './batch-options.ts'
 export type { BatchSummary } from './batch-result.ts'
 export { type BatchHandle, type BatchListener, createBatch, downloadMany } from './create-batch.ts'

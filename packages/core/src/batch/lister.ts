@@ -10,6 +10,13 @@ export interface ListedObject {
   readonly lastModified?: string
   /** Storage class as listed (`Standard`, `IA`, `Archive`, `GLACIER`, …). */
   readonly storageClass?: string
+  /**
+   * Which store or server answers for the object, when a batch reads from several (a manifest's
+   * lines: a URL's origin, a bucket): objects of one origin share the judgement that their store
+   * stopped answering (`BatchOptions.outageWaitMs`). Undefined: the batch's one store. Never a
+   * credential: it is reported in events.
+   */
+  readonly origin?: string
 }
 
 /** Lists the objects of a batch, page by page; a Transport package implements it with ListObjectsV2. */

@@ -11,11 +11,12 @@ import { BatchTracker } from './batch-tracker.ts'
 import { chosenAtFirstAnswer } from './chosen-at-first-answer.ts'
 import { decideExisting } from './decide-existing.ts'
 import { BatchJournal, sameFinishedObject } from './journal.ts'
-import { iterateSource, type ListedObject } from './lister.ts'
+import { iterateSource, type ListedObject, type Lister } from './lister.ts'
 import { differs, journaled, record, removeLeftovers, toFailure } from './object-steps.ts'
 import { type OneRequestTransport, oneRequestTransport } from './one-request-transport.ts'
 import { PathClaims, safeRelativePath } from './safe-path.ts'
 import { shardOf } from './shard.ts'
+import { StoreOutages } from './store-outages.ts'
 
 /** How the run is controlled from its handle. */
 export interface BatchControl {
@@ -85,14 +86,85 @@ export async function runBatch(
     }
   }
 
+  const outages = new StoreOutages<ObjectLocation>({
+    waitMs: resolved.outageWaitMs,
+    wake: () => wake(),
+    emit,
+    fail,
+  })
+  /** An attempt failed: held for its store to answer again (an outage), or failed for good. */
+  const failOrHold = (
+    object: ListedObject,
+    location: ObjectLocation,
+    failure: BatchFailure,
+    holds: number,
+  ): void => {
+    if (!outages.hold({ object, location, failure, holds })) fail(failure)
+  }
+  // A page of a listing is an answer from the store.
+  const listed = typeof (options.objects as Lister).list === 'function'
+
   const running = new Set<Promise<void>>()
-  // Called when an object leaves `running`. Not Promise.race(running): that subscribes to every
-  // task at each call, and a task that runs long (a huge object among many small ones) kept one
-  // subscription per object admitted meanwhile, about 300 bytes each, until it ended.
-  let leftRunning: (() => void) | undefined
+  // Wakes the loop below when an object leaves `running`, a held object may run, or the batch
+  // stops. Not Promise.race(running): that subscribes to every task at each call, and a task that
+  // runs long (a huge object among many small ones) kept one subscription per object admitted
+  // meanwhile, about 300 bytes each, until it ended.
+  let woken: (() => void) | undefined
+  const wake = (): void => {
+    const resolve = woken
+    woken = undefined
+    resolve?.()
+  }
+  const changed = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      woken = resolve
+    })
+  stop.signal.addEventListener('abort', wake, { once: true })
+
+  /** Starts one object once there is room and a slot; false when the batch stopped meanwhile. */
+  const start = async (
+    object: ListedObject,
+    location: ObjectLocation,
+    opened: BatchObjectIO | undefined,
+    holds: number,
+  ): Promise<boolean> => {
+    // A slot is held by requests only, so an object that is committing (fsync, rename, journal)
+    // has given its slot to the next; at most `openLimit` objects are open at once.
+    while (running.size >= openLimit && !stop.signal.aborted) await changed()
+    // One slot admits an object; its other part workers queue for theirs in the same pool,
+    // so a big object never waits for a whole share to be free while slots sit idle.
+    let release: () => void
+    try {
+      release = await pool.acquire(stop.signal)
+    } catch {
+      return false
+    }
+    const task = runObject(object, location, objectSlots(pool, release), opened, holds)
+      .catch((error: unknown) => {
+        fatal ??= { error }
+        stop.abort(error)
+      })
+      .finally(() => {
+        release()
+        running.delete(task)
+        outages.settled(object)
+        wake()
+      })
+    running.add(task)
+    return true
+  }
+  /** Starts the held objects that may run now; false when the batch stopped meanwhile. */
+  const startHeld = async (): Promise<boolean> => {
+    for (let held = outages.next(); held; held = outages.next())
+      if (!(await start(held.object, held.location, undefined, held.holds))) return false
+    return !stop.signal.aborted
+  }
+
   try {
     for await (const object of iterateSource(options.objects, stop.signal)) {
       if (stop.signal.aborted) break
+      if (listed) outages.answered(object.origin)
+      if (!(await startHeld())) break
       tracker.listed++
       const mine =
         options.shard === undefined ||
@@ -149,43 +221,36 @@ export async function runBatch(
         }
         tracker.restored.push(object.key)
       }
-      // A slot is held by requests only, so an object that is committing (fsync, rename, journal)
-      // has given its slot to the next; at most `openLimit` objects are open at once.
-      while (running.size >= openLimit)
-        await new Promise<void>((resolve) => {
-          leftRunning = resolve
-        })
-      // One slot admits an object; its other part workers queue for theirs in the same pool,
-      // so a big object never waits for a whole share to be free while slots sit idle.
-      let release: () => void
-      try {
-        release = await pool.acquire(stop.signal)
-      } catch {
-        break
+      const givenUp = outages.givenUp(object, location.path)
+      if (givenUp) {
+        fail(givenUp)
+        continue
       }
-      const task = runObject(object, location, objectSlots(pool, release), opened)
-        .catch((error: unknown) => {
-          fatal ??= { error }
-          stop.abort(error)
-        })
-        .finally(() => {
-          release()
-          running.delete(task)
-          leftRunning?.()
-          leftRunning = undefined
-        })
-      running.add(task)
+      if (outages.holdIfDown(object, location)) {
+        // A long outage under a long listing: the listing waits rather than hold without bound.
+        while (outages.heldCount >= MAX_HELD && (await startHeld()))
+          if (outages.heldCount >= MAX_HELD) await changed()
+        continue
+      }
+      if (!(await start(object, location, opened, 0))) break
     }
     tracker.listingDone = !stop.signal.aborted
+    // The objects still running, and those held for a store that stopped answering.
+    while (await startHeld()) {
+      if (running.size === 0 && outages.heldCount === 0) break
+      await changed()
+    }
   } catch (error) {
     // The listing itself failed: nothing more can be known about the batch.
     fatal ??= { error }
     stop.abort(error)
   } finally {
     await Promise.all(running)
+    outages.dispose()
     await journal.close().catch(() => undefined)
     clearInterval(timer)
     control.signal.removeEventListener('abort', onControl)
+    stop.signal.removeEventListener('abort', wake)
   }
   report()
   if (fatal) throw fatal.error
@@ -209,9 +274,10 @@ export async function runBatch(
   /** One object; resolves when it is done, skipped or failed. Rejects only on a journal failure. */
   async function runObject(
     object: ListedObject,
-    location: { key: string; segments: readonly string[]; path: string },
+    location: ObjectLocation,
     slots: PartSlots,
     opened: BatchObjectIO | undefined,
+    holds: number,
   ): Promise<void> {
     const { key, path } = location
     const concurrency = slotsFor(object.size, resolved)
@@ -233,7 +299,7 @@ export async function runBatch(
       overwrite = decision.overwrite
     } catch (error) {
       tracker.finished(key)
-      if (!stop.signal.aborted) fail(toFailure(object, path, error))
+      if (!stop.signal.aborted) failOrHold(object, location, toFailure(object, path, error), holds)
       return
     }
     let info: (DownloadEvent & { type: 'start' }) | undefined
@@ -258,6 +324,7 @@ export async function runBatch(
             target: io.target({ overwrite, singleRequest: single }),
             checkpoint: single ? undefined : io.checkpoint,
           }
+    let fetchedSoFar = 0
     const handle = createDownload({
       ...options.download,
       transport: oneRequest ?? io.transport,
@@ -268,14 +335,17 @@ export async function runBatch(
       slots,
       ...limitOption(bothLimits(options.download?.rateLimiter, rateLimiter)),
       onEvent(event) {
-        if (event.type === 'start') info = event
-        else if (event.type === 'verified') verified = event
-        else if (event.type === 'progress')
-          tracker.moved(
-            key,
-            event.progress.bytesDone,
-            event.progress.bytesDone - event.progress.resumedBytes,
-          )
+        if (event.type === 'start') {
+          info = event
+          outages.answered(object.origin)
+        } else if (event.type === 'verified') verified = event
+        else if (event.type === 'progress') {
+          const fetched = event.progress.bytesDone - event.progress.resumedBytes
+          // Bytes arrived since the last event: the store answers.
+          if (fetched > fetchedSoFar) outages.answered(object.origin)
+          fetchedSoFar = fetched
+          tracker.moved(key, event.progress.bytesDone, fetched)
+        }
         emit({ type: 'object-event', key, event })
       },
     })
@@ -288,7 +358,7 @@ export async function runBatch(
     } catch (error) {
       tracker.finished(key)
       if (!(error instanceof AbortedError && stop.signal.aborted))
-        fail(toFailure(object, path, error))
+        failOrHold(object, location, toFailure(object, path, error), holds)
       return
     } finally {
       control.inFlight.delete(handle)
@@ -333,6 +403,16 @@ export function openObjectLimit(concurrency: number): number {
 }
 
 const MAX_COMMITTING = 256
+
+/** Objects held for stores that stopped answering before the listing waits (a few MB of them). */
+const MAX_HELD = 10_000
+
+/** Where an object goes: its key, the path's segments, and the relative path. */
+interface ObjectLocation {
+  readonly key: string
+  readonly segments: readonly string[]
+  readonly path: string
+}
 
 /** The listing says the object fits in one request, and the whole object is wanted. */
 function fitsOneRequest(object: ListedObject, resolved: ResolvedBatchOptions): boolean {

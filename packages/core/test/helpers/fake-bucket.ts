@@ -48,6 +48,12 @@ export class FakeBucket {
   readonly heads: string[] = []
   /** Cut the next `readWhole` bodies after this many bytes (a dropped connection). */
   cutWholeAfter: number | undefined
+  /** No request of these keys (true: of any key) gets an answer: a store or network that is down. */
+  unreachable: boolean | ((key: string) => boolean) = false
+  /** Keys whose next request only gets no answer (then removed): a connection lost on its own. */
+  readonly refuseOnce = new Set<string>()
+  /** Requests that got no answer. */
+  refused = 0
   #version = 0
 
   put(
@@ -81,6 +87,11 @@ export class FakeBucket {
 
   transport(key: string): Transport {
     const count = (): void => {
+      const down = typeof this.unreachable === 'function' ? this.unreachable(key) : this.unreachable
+      if (down || this.refuseOnce.delete(key)) {
+        this.refused++
+        throw new TransportError('network', 'connect ECONNREFUSED 127.0.0.1:9')
+      }
       this.requests.set(key, this.count(key) + 1)
     }
     const bucket = this

@@ -1,0 +1,321 @@
+import { backoffDelay } from '../backoff.ts'
+import type { BatchEvent, BatchFailure } from './batch-events.ts'
+import type { ListedObject } from './lister.ts'
+
+/** An object put aside until its store answers again. */
+export interface HeldObject<Location extends { readonly path: string }> {
+  readonly object: ListedObject
+  readonly location: Location
+  /** Its last attempt's failure; undefined for one listed while its store was down (never tried). */
+  readonly failure?: BatchFailure
+  /** Times it was put back while its store answered other requests. */
+  readonly holds: number
+}
+
+/** What the batch gives the watch: its clock, its events, and a way to be woken. */
+export interface OutageSettings {
+  /** How long the objects of a store that stopped answering wait for it; 0 gives up at once. */
+  readonly waitMs: number
+  /** Called when held objects may run again or were failed: the batch's admission loop wakes. */
+  readonly wake: () => void
+  readonly emit: (event: BatchEvent) => void
+  /** Fails an object for good (a held one, when its store is given up). */
+  readonly fail: (failure: BatchFailure) => void
+  readonly random?: () => number
+}
+
+/** Why a store was given up: what its objects listed later fail with. */
+interface GiveUpReason {
+  readonly kind: string
+  readonly message: string
+  readonly error: unknown
+}
+
+/**
+ * No-answer failures in a row, with no answer from the store in between, after which the store
+ * counts as down. Two: one object failing alone is retried at once, as the store answers others.
+ */
+const QUIET_FAILURES = 2
+/** Times an object that got no answer is put back while its store answers other requests. */
+const MAX_HOLDS = 2
+/** Probes of a down store: full-jitter backoff from this base … */
+const PROBE_BASE_MS = 500
+/** … to this cap, never sooner than the floor, never past the end of the wait. */
+const PROBE_MAX_MS = 30_000
+const PROBE_FLOOR_MS = 250
+
+/** True when the store never answered: the connection failed or nothing came back in time. */
+export function noAnswer(failure: BatchFailure): boolean {
+  return (failure.kind === 'network' || failure.kind === 'timeout') && failure.status === undefined
+}
+
+/** One store's state in this run. */
+class StoreState<Location extends { readonly path: string }> {
+  /** The store answered at least once in this run (a listing page, headers, a body byte). */
+  answered = false
+  /** No-answer failures since its last answer. */
+  quiet = 0
+  down:
+    | {
+        readonly since: number
+        probes: number
+        probeDue: boolean
+        /** The object out as a probe: its outcome decides the next step. */
+        probe: ListedObject | undefined
+        /** The wait ended while a probe was out: give up unless it brings an answer. */
+        expired: boolean
+        timer: ReturnType<typeof setTimeout> | undefined
+        deadline: ReturnType<typeof setTimeout> | undefined
+      }
+    | undefined
+  /** The failure that ended the wait: objects of this store listed after it fail at once. */
+  gaveUp: GiveUpReason | undefined
+  readonly held: HeldObject<Location>[] = []
+}
+
+/**
+ * Tells a store that stopped answering (a network outage, a server down) from objects that fail
+ * on their own, per origin (`ListedObject.origin`). An object whose attempts got no answer is put
+ * aside rather than failed; once a store gets no answer twice in a row it counts as down, and its
+ * objects, held or newly listed, wait while one of them is tried now and then (a probe). The first
+ * answer lets them all run again. A store that stays down for `waitMs`, or that never answered
+ * in this run (a wrong endpoint, a server not running), is given up: its held objects fail with
+ * their own errors, and those listed later fail without a request. So an outage of a few minutes
+ * costs a pause instead of a failure per object, and a dead endpoint fails a batch of thousands
+ * in seconds instead of one object's retries after another.
+ */
+export class StoreOutages<Location extends { readonly path: string }> {
+  readonly #settings: OutageSettings
+  readonly #stores = new Map<string | undefined, StoreState<Location>>()
+  #held = 0
+
+  constructor(settings: OutageSettings) {
+    this.#settings = settings
+  }
+
+  /** Objects held, over every store. */
+  get heldCount(): number {
+    return this.#held
+  }
+
+  /** A sign of life from the store of `origin`: its held objects may run. */
+  answered(origin: string | undefined): void {
+    const store = this.#store(origin)
+    store.answered = true
+    store.quiet = 0
+    // Given up, then heard from again (an object that was still running): later objects are tried.
+    store.gaveUp = undefined
+    const down = store.down
+    if (!down) return
+    this.#clearTimers(store)
+    store.down = undefined
+    this.#settings.emit({
+      type: 'store-reachable',
+      ...originField(origin),
+      downMs: Date.now() - down.since,
+    })
+    this.#settings.wake()
+  }
+
+  /** The failure a newly listed object of a given-up store fails with, or undefined. */
+  givenUp(object: ListedObject, path: string): BatchFailure | undefined {
+    const reason = this.#stores.get(object.origin)?.gaveUp
+    return reason && notTried(reason, object, path)
+  }
+
+  /** True when `object`'s store is down: it is held instead of started. */
+  holdIfDown(object: ListedObject, location: Location): boolean {
+    const store = this.#stores.get(object.origin)
+    if (!store?.down) return false
+    this.#hold(store, { object, location, holds: 0 })
+    return true
+  }
+
+  /**
+   * An object's attempt failed. True when it is held (to run again when its store answers);
+   * false when the failure is final: the store answered it, or the object was put back enough
+   * times while its store answered others.
+   */
+  hold(held: HeldObject<Location> & { readonly failure: BatchFailure }): boolean {
+    const { object, failure } = held
+    const store = this.#store(object.origin)
+    if (!noAnswer(failure)) {
+      if (failure.status !== undefined) this.answered(object.origin)
+      return false
+    }
+    if (store.gaveUp) return false
+    const down = store.down
+    if (down) {
+      // A failed probe goes back first: it is the next probe.
+      this.#hold(store, held, down.probe === object)
+      return true
+    }
+    store.quiet++
+    if (store.quiet < QUIET_FAILURES) {
+      if (held.holds >= MAX_HOLDS) return false
+      this.#hold(store, { ...held, holds: held.holds + 1 })
+      this.#settings.wake()
+      return true
+    }
+    this.#hold(store, held)
+    this.#goDown(store, object.origin, failure)
+    return true
+  }
+
+  /**
+   * An object's run ended, however (done, skipped, failed, held). A probe that brought no answer
+   * schedules the next one, or gives the store up when its wait ended meanwhile.
+   */
+  settled(object: ListedObject): void {
+    const store = this.#stores.get(object.origin)
+    const down = store?.down
+    if (!store || !down || down.probe !== object) return
+    down.probe = undefined
+    if (down.expired) this.#giveUp(store, object.origin)
+    else this.#scheduleProbe(store)
+  }
+
+  /**
+   * The next held object that may run: one of a store that answers, else a due probe of a down
+   * one (the store then waits for its outcome). Undefined when none may run now.
+   */
+  next(): HeldObject<Location> | undefined {
+    for (const store of this.#stores.values()) {
+      if (store.held.length === 0 || store.gaveUp) continue
+      const down = store.down
+      if (down && (!down.probeDue || down.probe)) continue
+      const held = store.held.shift() as HeldObject<Location>
+      this.#held--
+      if (down) {
+        down.probeDue = false
+        down.probe = held.object
+      }
+      return held
+    }
+    return undefined
+  }
+
+  /** A run that ends (or pauses) leaves no timer behind. */
+  dispose(): void {
+    for (const store of this.#stores.values()) this.#clearTimers(store)
+  }
+
+  #store(origin: string | undefined): StoreState<Location> {
+    let store = this.#stores.get(origin)
+    if (!store) {
+      store = new StoreState()
+      this.#stores.set(origin, store)
+    }
+    return store
+  }
+
+  #hold(store: StoreState<Location>, held: HeldObject<Location>, first = false): void {
+    if (first) store.held.unshift(held)
+    else store.held.push(held)
+    this.#held++
+  }
+
+  #goDown(store: StoreState<Location>, origin: string | undefined, failure: BatchFailure): void {
+    // Never answered in this run: an endpoint that is wrong or not running, not an outage.
+    const waitMs = store.answered ? this.#settings.waitMs : 0
+    this.#settings.emit({ type: 'store-unreachable', ...originField(origin), failure, waitMs })
+    const down: NonNullable<StoreState<Location>['down']> = {
+      since: Date.now(),
+      probes: 0,
+      probeDue: false,
+      probe: undefined,
+      expired: false,
+      timer: undefined,
+      deadline: undefined,
+    }
+    store.down = down
+    if (waitMs === 0) {
+      this.#giveUp(store, origin)
+      return
+    }
+    down.deadline = setTimeout(() => {
+      down.deadline = undefined
+      if (store.down !== down) return
+      if (down.probe) down.expired = true
+      else this.#giveUp(store, origin)
+    }, waitMs)
+    this.#scheduleProbe(store)
+  }
+
+  #scheduleProbe(store: StoreState<Location>): void {
+    const down = store.down
+    if (!down) return
+    down.probes++
+    const delay = Math.max(
+      PROBE_FLOOR_MS,
+      backoffDelay(
+        {
+          baseMs: PROBE_BASE_MS,
+          maxMs: PROBE_MAX_MS,
+          random: this.#settings.random ?? Math.random,
+        },
+        down.probes,
+      ),
+    )
+    down.timer = setTimeout(() => {
+      down.timer = undefined
+      down.probeDue = true
+      this.#settings.wake()
+    }, delay)
+  }
+
+  /** Ends the wait: every held object fails with its own failure, later ones without a request. */
+  #giveUp(store: StoreState<Location>, origin: string | undefined): void {
+    const down = store.down
+    this.#clearTimers(store)
+    store.down = undefined
+    const downMs = down ? Date.now() - down.since : 0
+    const last = store.held.find((held) => held.failure)?.failure
+    const reason = store.answered
+      ? `the store stopped answering and did not answer for ${Math.round(downMs / 1000)} s`
+      : 'the store did not answer any request of this run'
+    const gaveUp: GiveUpReason = {
+      kind: last?.kind ?? 'network',
+      message: `${reason}: ${last?.message ?? 'no answer'}`,
+      error: last?.error,
+    }
+    store.gaveUp = gaveUp
+    const held = store.held.splice(0)
+    this.#held -= held.length
+    this.#settings.emit({
+      type: 'store-given-up',
+      ...originField(origin),
+      downMs,
+      message: gaveUp.message,
+      objects: held.length,
+    })
+    for (const { object, location, failure } of held)
+      this.#settings.fail(failure ?? notTried(gaveUp, object, location.path))
+    this.#settings.wake()
+  }
+
+  #clearTimers(store: StoreState<Location>): void {
+    const down = store.down
+    if (!down) return
+    if (down.timer !== undefined) clearTimeout(down.timer)
+    if (down.deadline !== undefined) clearTimeout(down.deadline)
+    down.timer = undefined
+    down.deadline = undefined
+  }
+}
+
+/** The failure of an object of a given-up store that was never tried. */
+function notTried(reason: GiveUpReason, object: ListedObject, path: string): BatchFailure {
+  return {
+    key: object.key,
+    object,
+    path,
+    kind: reason.kind,
+    message: `not tried: ${reason.message}`,
+    error: reason.error,
+  }
+}
+
+function originField(origin: string | undefined): { origin?: string } {
+  return origin === undefined ? {} : { origin }
+}

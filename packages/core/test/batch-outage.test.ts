@@ -1,0 +1,206 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { type BatchEvent, downloadMany, OptionsError } from '@resumable/core'
+import { FakeBucket, MemoryDestination } from './helpers/fake-bucket.ts'
+
+const KiB = 1024
+const MiB = 1024 * KiB
+
+function bucketOf(n: number, size = 4 * KiB): FakeBucket {
+  const bucket = new FakeBucket()
+  for (let i = 0; i < n; i++) bucket.put(`data/${String(i).padStart(4, '0')}.bin`, size + i)
+  return bucket
+}
+
+// Each object gives up after one retry, a few ms apart: an outage is seen within milliseconds.
+const QUICK_RETRIES = { retries: 1, retryBaseDelayMs: 1, retryMaxDelayMs: 2 }
+
+const ofType = <T extends BatchEvent['type']>(events: BatchEvent[], type: T) =>
+  events.filter((e): e is Extract<BatchEvent, { type: T }> => e.type === type)
+
+describe('a batch through a store that stops answering', () => {
+  it('objects that got no answer during an outage wait, and are all downloaded when the store answers again', async () => {
+    const bucket = bucketOf(60)
+    const dest = new MemoryDestination(bucket)
+    const events: BatchEvent[] = []
+    let done = 0
+    let refusedAtRecovery = 0
+    const summary = await downloadMany({
+      ...dest.batchOptions(),
+      concurrency: 4,
+      download: QUICK_RETRIES,
+      outageWaitMs: 60_000,
+      onEvent(event) {
+        events.push(event)
+        if (event.type === 'object-done' && ++done === 10) {
+          bucket.unreachable = true
+          setTimeout(() => {
+            refusedAtRecovery = bucket.refused
+            bucket.unreachable = false
+          }, 1500)
+        }
+      },
+    })
+    assert.equal(summary.ok, true, JSON.stringify(summary.failures.map((f) => f.message)))
+    assert.equal(ofType(events, 'object-failed').length, 0)
+    for (const [key, o] of bucket.objects)
+      assert.deepEqual(dest.file(key.slice('data/'.length)), o.bytes, `${key} is byte-identical`)
+    const down = ofType(events, 'store-unreachable')
+    assert.equal(down.length, 1)
+    assert.equal(down[0]?.waitMs, 60_000)
+    assert.equal(down[0]?.failure.kind, 'network')
+    assert.equal(ofType(events, 'store-reachable').length, 1)
+    assert.equal(ofType(events, 'store-given-up').length, 0)
+    // While down, the batch tried one object now and then, not every object in turn.
+    assert.ok(refusedAtRecovery > 0)
+    assert.ok(
+      refusedAtRecovery < 40,
+      `${refusedAtRecovery} requests without an answer during a 1.5 s outage`,
+    )
+  })
+
+  it('a store that never answered is given up at once: every object fails, almost all without a request', async () => {
+    const bucket = bucketOf(300)
+    bucket.unreachable = true
+    const dest = new MemoryDestination(bucket)
+    const events: BatchEvent[] = []
+    const summary = await downloadMany({
+      ...dest.batchOptions(),
+      concurrency: 4,
+      download: QUICK_RETRIES,
+      onEvent: (event) => events.push(event),
+    })
+    assert.equal(summary.ok, false)
+    assert.equal(summary.failures.length, 300)
+    assert.equal(ofType(events, 'store-unreachable')[0]?.waitMs, 0)
+    const givenUp = ofType(events, 'store-given-up')
+    assert.equal(givenUp.length, 1)
+    assert.match(givenUp[0]?.message ?? '', /did not answer any request of this run.*ECONNREFUSED/)
+    const notTried = summary.failures.filter((f) => f.message.startsWith('not tried: '))
+    assert.ok(notTried.length >= 290, `${notTried.length} of 300 failed without a request`)
+    assert.ok(notTried.every((f) => f.kind === 'network' && f.path !== undefined))
+    // The objects in flight when it was given up, each with its own retries: nowhere near 300 × 2.
+    assert.ok(bucket.refused <= 4 * 2 * 2, `${bucket.refused} requests`)
+    assert.equal(dest.volume.file('/dest/0000.bin'), undefined)
+  })
+
+  it('a store down for longer than the wait is given up: waiting objects fail with their own errors, later ones without a request', async () => {
+    const bucket = bucketOf(40)
+    const dest = new MemoryDestination(bucket)
+    const events: BatchEvent[] = []
+    let done = 0
+    const summary = await downloadMany({
+      ...dest.batchOptions(),
+      concurrency: 2,
+      download: QUICK_RETRIES,
+      outageWaitMs: 1200,
+      onEvent(event) {
+        events.push(event)
+        if (event.type === 'object-done' && ++done === 5) bucket.unreachable = true
+      },
+    })
+    assert.equal(summary.ok, false)
+    // Objects whose request was answered before the store went down finish.
+    assert.ok(
+      summary.downloaded >= 5 && summary.downloaded <= 9,
+      `${summary.downloaded} downloaded`,
+    )
+    const failed = 40 - summary.downloaded
+    assert.equal(summary.failures.length, failed)
+    const givenUp = ofType(events, 'store-given-up')
+    assert.equal(givenUp.length, 1)
+    assert.ok((givenUp[0]?.downMs ?? 0) >= 1200)
+    assert.match(givenUp[0]?.message ?? '', /stopped answering and did not answer for 1 s/)
+    const own = summary.failures.filter((f) => f.message === 'connect ECONNREFUSED 127.0.0.1:9')
+    assert.ok(own.length >= 2, 'the objects that were tried fail with their own error')
+    const notTried = summary.failures.filter((f) => f.message.startsWith('not tried: '))
+    assert.equal(own.length + notTried.length, failed)
+    // Probes were made during the wait.
+    assert.ok(bucket.refused > own.length * 2)
+  })
+
+  it('an object that alone got no answer is tried again while the store answers the others', async () => {
+    const bucket = bucketOf(20)
+    bucket.refuseOnce.add('data/0003.bin')
+    const dest = new MemoryDestination(bucket)
+    const events: BatchEvent[] = []
+    const summary = await downloadMany({
+      ...dest.batchOptions(),
+      concurrency: 3,
+      download: { retries: 0 },
+      onEvent: (event) => events.push(event),
+    })
+    assert.equal(summary.ok, true)
+    assert.equal(bucket.refused, 1)
+    assert.deepEqual(dest.file('0003.bin'), bucket.objects.get('data/0003.bin')?.bytes)
+    assert.equal(ofType(events, 'store-unreachable').length, 0)
+    assert.equal(ofType(events, 'object-start').filter((e) => e.key === 'data/0003.bin').length, 2)
+  })
+
+  it('a dead origin among several is given up alone: the other origin’s objects are all downloaded', async () => {
+    const bucket = bucketOf(60)
+    const dead = (key: string) => Number(key.slice(5, 9)) < 30
+    bucket.unreachable = dead
+    const dest = new MemoryDestination(bucket)
+    const events: BatchEvent[] = []
+    const summary = await downloadMany({
+      ...dest.batchOptions(),
+      objects: bucket
+        .listing()
+        .map((o) => ({ ...o, origin: dead(o.key) ? 'http://down.example' : 'http://up.example' })),
+      concurrency: 4,
+      download: QUICK_RETRIES,
+      onEvent: (event) => events.push(event),
+    })
+    assert.equal(summary.downloaded, 30)
+    assert.equal(summary.failures.length, 30)
+    assert.ok(summary.failures.every((f) => dead(f.key)))
+    assert.deepEqual(
+      ofType(events, 'store-given-up').map((e) => e.origin),
+      ['http://down.example'],
+    )
+  })
+
+  it('a big object cut off by an outage resumes from its parts when the store answers again', async () => {
+    const bucket = new FakeBucket()
+    bucket.put('data/big.bin', 3 * MiB)
+    bucket.readDelayMs = 2
+    const dest = new MemoryDestination(bucket)
+    const events: BatchEvent[] = []
+    let cut = false
+    const summary = await downloadMany({
+      ...dest.batchOptions(),
+      concurrency: 2,
+      download: { ...QUICK_RETRIES, partSize: 256 * KiB },
+      onEvent(event) {
+        events.push(event)
+        if (
+          !cut &&
+          event.type === 'object-event' &&
+          event.event.type === 'part-done' &&
+          event.event.index >= 3
+        ) {
+          cut = true
+          bucket.unreachable = true
+          setTimeout(() => {
+            bucket.unreachable = false
+          }, 800)
+        }
+      },
+    })
+    assert.equal(summary.ok, true)
+    assert.deepEqual(dest.file('big.bin'), bucket.objects.get('data/big.bin')?.bytes)
+    assert.equal(ofType(events, 'store-reachable').length, 1)
+    const done = ofType(events, 'object-done')[0]
+    assert.ok((done?.result.resumedBytes ?? 0) >= 4 * 256 * KiB, 'resumed from its finished parts')
+  })
+
+  it('refuses a negative or fractional outageWaitMs', () => {
+    const dest = new MemoryDestination(bucketOf(1))
+    for (const outageWaitMs of [-1, 1.5, Number.NaN])
+      assert.throws(
+        () => downloadMany({ ...dest.batchOptions(), outageWaitMs }),
+        (error: unknown) => error instanceof OptionsError && /outageWaitMs/.test(error.message),
+      )
+  })
+})
