@@ -59,6 +59,36 @@ describe('a batch through a store that stops answering', () => {
     )
   })
 
+  it('a listed batch: objects of a page already in memory are no answer, so an outage is seen once and ridden out', async () => {
+    const bucket = bucketOf(60)
+    const dest = new MemoryDestination(bucket)
+    const events: BatchEvent[] = []
+    let done = 0
+    const listing = bucket.listing()
+    const summary = await downloadMany({
+      ...dest.batchOptions(),
+      objects: {
+        async *list() {
+          yield* listing
+        },
+      },
+      concurrency: 4,
+      download: QUICK_RETRIES,
+      onEvent(event) {
+        events.push(event)
+        if (event.type === 'object-done' && ++done === 10) {
+          bucket.unreachable = true
+          setTimeout(() => {
+            bucket.unreachable = false
+          }, 1000)
+        }
+      },
+    })
+    assert.equal(summary.ok, true)
+    assert.equal(ofType(events, 'store-unreachable').length, 1)
+    assert.equal(ofType(events, 'store-reachable').length, 1)
+  })
+
   it('a store that never answered is given up at once: every object fails, almost all without a request', async () => {
     const bucket = bucketOf(300)
     bucket.unreachable = true

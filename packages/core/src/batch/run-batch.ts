@@ -101,8 +101,9 @@ export async function runBatch(
   ): void => {
     if (!outages.hold({ object, location, failure, holds })) fail(failure)
   }
-  // A page of a listing is an answer from the store.
-  const listed = typeof (options.objects as Lister).list === 'function'
+  // A listing's first page is an answer from the store: it is not one that never answered. (Not
+  // each object listed: the rest of a page was in memory already, and says nothing of the store now.)
+  let listing = typeof (options.objects as Lister).list === 'function'
 
   const running = new Set<Promise<void>>()
   // Wakes the loop below when an object leaves `running`, a held object may run, or the batch
@@ -163,7 +164,10 @@ export async function runBatch(
   try {
     for await (const object of iterateSource(options.objects, stop.signal)) {
       if (stop.signal.aborted) break
-      if (listed) outages.answered(object.origin)
+      if (listing) {
+        listing = false
+        outages.answered(object.origin)
+      }
       if (!(await startHeld())) break
       tracker.listed++
       const mine =
