@@ -361,8 +361,11 @@ export async function runBatch(
       result = await handle.start()
     } catch (error) {
       tracker.finished(key)
+      // An object the store answered this time (its stat, a byte) did not fail on its own: the
+      // count of times it was put back starts again, so outages one after another never fail it.
+      const answered = info !== undefined || fetchedSoFar > 0
       if (!(error instanceof AbortedError && stop.signal.aborted))
-        failOrHold(object, location, toFailure(object, path, error), holds)
+        failOrHold(object, location, toFailure(object, path, error), answered ? 0 : holds)
       return
     } finally {
       control.inFlight.delete(handle)
