@@ -212,6 +212,23 @@ const cases: Case[] = [
     { env: awsEnv() },
   ),
   usage(
+    '--outage-wait -1',
+    ['s3://priv/', '{dest}', '--recursive', '--outage-wait=-1', ...s3At],
+    /--outage-wait must be a whole number from 0 to 604800 seconds/,
+    { env: awsEnv() },
+  ),
+  usage(
+    '--outage-wait 5m (not seconds)',
+    ['s3://priv/', '{dest}', '--recursive', '--outage-wait', '5m', ...s3At],
+    /--outage-wait must be a whole number/,
+    { env: awsEnv() },
+  ),
+  usage(
+    '--outage-wait without a batch',
+    [small, '{dest}', '--outage-wait', '60'],
+    /--outage-wait needs --recursive or --manifest/,
+  ),
+  usage(
     '--manifest that does not exist',
     ['--manifest', 'no-such-manifest.txt', '{dest}'],
     /cannot read the manifest/,

@@ -44,6 +44,8 @@ const campaigns: [string, string[], ('deno' | 'bun')?][] = short
       ['batch-kill.ts', ['--shards', '2', '--together', '1']],
       // A batch stopped on another host name, taken over after its lease, then continued.
       ['lock-takeover.ts', []],
+      // The network cut under a batch and restored; then cut for longer than --outage-wait.
+      ['outage.ts', []],
       ['hostile-keys.ts', []],
     ]
   : [
@@ -71,6 +73,8 @@ const campaigns: [string, string[], ('deno' | 'bun')?][] = short
       ['batch-kill.ts', [], 'deno'],
       ['batch-kill.ts', [], 'bun'],
       ['lock-takeover.ts', []],
+      ['outage.ts', []],
+      ['outage.ts', [], 'bun'],
       ['hostile-keys.ts', []],
     ]
 
