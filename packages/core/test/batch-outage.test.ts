@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { type BatchEvent, downloadMany, OptionsError } from '@resumable/core'
+import { type BatchEvent, downloadMany, OptionsError, TransportError } from '@resumable/core'
 import { FakeBucket, MemoryDestination } from './helpers/fake-bucket.ts'
 
 const KiB = 1024
@@ -86,6 +86,41 @@ describe('a batch through a store that stops answering', () => {
     })
     assert.equal(summary.ok, true)
     assert.equal(ofType(events, 'store-unreachable').length, 1)
+    assert.equal(ofType(events, 'store-reachable').length, 1)
+  })
+
+  it('a listing of many pages waits for a store that went down, rather than end the batch on a page it cannot get', async () => {
+    const bucket = bucketOf(60)
+    const dest = new MemoryDestination(bucket)
+    const events: BatchEvent[] = []
+    let done = 0
+    const listing = bucket.listing()
+    const summary = await downloadMany({
+      ...dest.batchOptions(),
+      // Pages of 10, each a request that gets no answer while the store is down.
+      objects: {
+        async *list() {
+          for (let at = 0; at < listing.length; at += 10) {
+            if (bucket.unreachable)
+              throw new TransportError('network', 'list: connect ECONNREFUSED 127.0.0.1:9')
+            yield* listing.slice(at, at + 10)
+          }
+        },
+      },
+      concurrency: 2,
+      download: QUICK_RETRIES,
+      onEvent(event) {
+        events.push(event)
+        if (event.type === 'object-done' && ++done === 14) {
+          bucket.unreachable = true
+          setTimeout(() => {
+            bucket.unreachable = false
+          }, 800)
+        }
+      },
+    })
+    assert.equal(summary.ok, true)
+    assert.equal(summary.downloaded, 60)
     assert.equal(ofType(events, 'store-reachable').length, 1)
   })
 

@@ -103,7 +103,8 @@ export async function runBatch(
   }
   // A listing's first page is an answer from the store: it is not one that never answered. (Not
   // each object listed: the rest of a page was in memory already, and says nothing of the store now.)
-  let listing = typeof (options.objects as Lister).list === 'function'
+  const fromLister = typeof (options.objects as Lister).list === 'function'
+  let listing = fromLister
 
   const running = new Set<Promise<void>>()
   // Wakes the loop below when an object leaves `running`, a held object may run, or the batch
@@ -161,6 +162,81 @@ export async function runBatch(
     return !stop.signal.aborted
   }
 
+  /**
+   * One listed object: counted, refused, skipped (journal, shard), failed at once (its store was
+   * given up), held (its store is down) or started. False when the batch stopped meanwhile.
+   */
+  const admitListed = async (object: ListedObject): Promise<boolean> => {
+    tracker.listed++
+    const mine =
+      options.shard === undefined ||
+      shardOf(object.key, options.shard.count) === options.shard.index
+    // Only a listing says an object is empty: a manifest line ending in `/` (size unknown) is
+    // refused by name below, not skipped as a folder.
+    if (object.key.endsWith('/') && object.size === 0) {
+      tracker.skip(mine ? 'directory-marker' : 'other-shard')
+      if (mine) emit({ type: 'object-skipped', key: object.key, reason: 'directory-marker' })
+      return true
+    }
+    let segments: readonly string[] | undefined
+    let refusal: unknown
+    try {
+      segments = safeRelativePath(object.key, resolved.prefix)
+      // Every shard claims every key, so all machines refuse the same collisions.
+      claims.claim(object.key, segments)
+    } catch (error) {
+      refusal = error
+    }
+    if (!mine) {
+      tracker.skip('other-shard')
+      return true
+    }
+    tracker.total++
+    if (object.size === undefined) tracker.sizesUnknown++
+    else tracker.bytesTotal += object.size
+    if (refusal !== undefined || segments === undefined) {
+      fail(toFailure(object, undefined, refusal))
+      return true
+    }
+    const location = { key: object.key, segments, path: segments.join('/') }
+    const entry = journal.entry(object.key)
+    let opened: BatchObjectIO | undefined
+    if (
+      entry?.done &&
+      !(options.update && differs(entry.done, object)) &&
+      (!entry.inherited || sameFinishedObject(entry.done, object, location.path))
+    ) {
+      // Done, says the journal; the file says whether it is still there. One that was deleted
+      // or resized since is fetched again, under the same rules as any existing file.
+      let inPlace: boolean
+      try {
+        opened = await options.open(location, object)
+        inPlace = (await opened.existing())?.size === entry.done.size
+      } catch (error) {
+        fail(toFailure(object, location.path, error))
+        return true
+      }
+      if (inPlace) {
+        tracker.skip('done', entry.done.size)
+        emit({ type: 'object-skipped', key: object.key, path: location.path, reason: 'done' })
+        return true
+      }
+      tracker.restored.push(object.key)
+    }
+    const givenUp = outages.givenUp(object, location.path)
+    if (givenUp) {
+      fail(givenUp)
+      return true
+    }
+    if (outages.holdIfDown(object, location)) {
+      // A long outage under a long listing: the listing waits rather than hold without bound.
+      while (outages.heldCount >= MAX_HELD && (await startHeld()))
+        if (outages.heldCount >= MAX_HELD) await changed()
+      return true
+    }
+    return start(object, location, opened, 0)
+  }
+
   try {
     for await (const object of iterateSource(options.objects, stop.signal)) {
       if (stop.signal.aborted) break
@@ -168,75 +244,12 @@ export async function runBatch(
         listing = false
         outages.answered(object.origin)
       }
-      if (!(await startHeld())) break
-      tracker.listed++
-      const mine =
-        options.shard === undefined ||
-        shardOf(object.key, options.shard.count) === options.shard.index
-      // Only a listing says an object is empty: a manifest line ending in `/` (size unknown) is
-      // refused by name below, not skipped as a folder.
-      if (object.key.endsWith('/') && object.size === 0) {
-        tracker.skip(mine ? 'directory-marker' : 'other-shard')
-        if (mine) emit({ type: 'object-skipped', key: object.key, reason: 'directory-marker' })
-        continue
-      }
-      let segments: readonly string[] | undefined
-      let refusal: unknown
-      try {
-        segments = safeRelativePath(object.key, resolved.prefix)
-        // Every shard claims every key, so all machines refuse the same collisions.
-        claims.claim(object.key, segments)
-      } catch (error) {
-        refusal = error
-      }
-      if (!mine) {
-        tracker.skip('other-shard')
-        continue
-      }
-      tracker.total++
-      if (object.size === undefined) tracker.sizesUnknown++
-      else tracker.bytesTotal += object.size
-      if (refusal !== undefined || segments === undefined) {
-        fail(toFailure(object, undefined, refusal))
-        continue
-      }
-      const location = { key: object.key, segments, path: segments.join('/') }
-      const entry = journal.entry(object.key)
-      let opened: BatchObjectIO | undefined
-      if (
-        entry?.done &&
-        !(options.update && differs(entry.done, object)) &&
-        (!entry.inherited || sameFinishedObject(entry.done, object, location.path))
-      ) {
-        // Done, says the journal; the file says whether it is still there. One that was deleted
-        // or resized since is fetched again, under the same rules as any existing file.
-        let inPlace: boolean
-        try {
-          opened = await options.open(location, object)
-          inPlace = (await opened.existing())?.size === entry.done.size
-        } catch (error) {
-          fail(toFailure(object, location.path, error))
-          continue
-        }
-        if (inPlace) {
-          tracker.skip('done', entry.done.size)
-          emit({ type: 'object-skipped', key: object.key, path: location.path, reason: 'done' })
-          continue
-        }
-        tracker.restored.push(object.key)
-      }
-      const givenUp = outages.givenUp(object, location.path)
-      if (givenUp) {
-        fail(givenUp)
-        continue
-      }
-      if (outages.holdIfDown(object, location)) {
-        // A long outage under a long listing: the listing waits rather than hold without bound.
-        while (outages.heldCount >= MAX_HELD && (await startHeld()))
-          if (outages.heldCount >= MAX_HELD) await changed()
-        continue
-      }
-      if (!(await start(object, location, opened, 0))) break
+      if (!(await startHeld()) || !(await admitListed(object))) break
+      // A Lister's next page is a request too: while its store is down the listing waits with
+      // the objects, rather than end the batch on a page it cannot get.
+      if (fromLister)
+        while (outages.isDown(object.origin) && (await startHeld()))
+          if (outages.isDown(object.origin)) await changed()
     }
     tracker.listingDone = !stop.signal.aborted
     // The objects still running, and those held for a store that stopped answering.

@@ -117,6 +117,11 @@ export class StoreOutages<Location extends { readonly path: string }> {
     this.#settings.wake()
   }
 
+  /** True while the store of `origin` counts as down (not yet answered again, nor given up). */
+  isDown(origin: string | undefined): boolean {
+    return this.#stores.get(origin)?.down !== undefined
+  }
+
   /** The failure a newly listed object of a given-up store fails with, or undefined. */
   givenUp(object: ListedObject, path: string): BatchFailure | undefined {
     const reason = this.#stores.get(object.origin)?.gaveUp
