@@ -257,6 +257,114 @@ describe('a batch through a store that stops answering', () => {
     assert.ok((done?.result.resumedBytes ?? 0) >= 8 * 256 * KiB, 'resumed from its finished parts')
   })
 
+  it('an object whose GET alone never gets an answer while its HEAD does fails after two more tries, not forever', async () => {
+    const bucket = bucketOf(2)
+    const dest = new MemoryDestination(bucket)
+    const starts: string[] = []
+    const summary = await downloadMany({
+      ...dest.batchOptions(),
+      open: (location, object) => {
+        const io = dest.open(location, object)
+        if (object.key !== 'data/0000.bin') return io
+        const { transport } = io
+        return {
+          ...io,
+          transport: {
+            id: transport.id,
+            stat: (request) => transport.stat(request),
+            read: async () => {
+              throw new TransportError('network', 'socket hang up')
+            },
+          },
+        }
+      },
+      concurrency: 2,
+      download: QUICK_RETRIES,
+      onEvent: (event) => {
+        if (event.type === 'object-start') starts.push(event.key)
+      },
+    })
+    assert.equal(summary.downloaded, 1)
+    assert.deepEqual(
+      summary.failures.map((f) => [f.key, f.message]),
+      [['data/0000.bin', 'socket hang up']],
+    )
+    assert.equal(starts.filter((key) => key === 'data/0000.bin').length, 3)
+  })
+
+  it('a store answering HEADs (update) is not judged as one that never answered: a blip is ridden out', async () => {
+    const bucket = bucketOf(30)
+    const dest = new MemoryDestination(bucket)
+    const name = (i: number) => `${String(i).padStart(4, '0')}.bin`
+    // 20 files up to date; the listing gives no Last-Modified, so each is asked with a HEAD.
+    for (let i = 0; i < 20; i++)
+      dest.put(
+        name(i),
+        bucket.objects.get(`data/${name(i)}`)?.bytes as Uint8Array,
+        Date.now() + 1e9,
+      )
+    const events: BatchEvent[] = []
+    let skipped = 0
+    const summary = await downloadMany({
+      ...dest.batchOptions(),
+      objects: bucket.listing().map(({ lastModified: _, ...object }) => object),
+      update: true,
+      concurrency: 2,
+      outageWaitMs: 60_000,
+      download: QUICK_RETRIES,
+      onEvent(event) {
+        events.push(event)
+        if (event.type === 'object-skipped' && ++skipped === 10) {
+          bucket.unreachable = true
+          setTimeout(() => {
+            bucket.unreachable = false
+          }, 300)
+        }
+      },
+    })
+    assert.equal(summary.ok, true, JSON.stringify(summary.failures.map((f) => f.message)))
+    assert.equal(summary.downloaded, 10)
+    assert.equal(ofType(events, 'store-given-up').length, 0)
+    assert.ok(ofType(events, 'store-unreachable').every((e) => e.waitMs === 60_000))
+  })
+
+  it('a slow source: held objects are probed while the next object is awaited, and the store is not given up', async () => {
+    const bucket = bucketOf(10)
+    const dest = new MemoryDestination(bucket)
+    const listing = bucket.listing()
+    let firstDone = (): void => {}
+    const first = new Promise<void>((resolve) => {
+      firstDone = resolve
+    })
+    const source = (async function* () {
+      yield* listing.slice(0, 1)
+      await first
+      bucket.unreachable = true
+      setTimeout(() => {
+        bucket.unreachable = false
+      }, 200)
+      yield* listing.slice(1, 3)
+      // The producer then takes longer than the whole wait.
+      await new Promise((resolve) => setTimeout(resolve, 2000))
+      yield* listing.slice(3)
+    })()
+    const events: BatchEvent[] = []
+    const summary = await downloadMany({
+      ...dest.batchOptions(),
+      objects: source,
+      concurrency: 2,
+      outageWaitMs: 1500,
+      download: QUICK_RETRIES,
+      onEvent(event) {
+        events.push(event)
+        if (event.type === 'object-done' && event.key === listing[0]?.key) firstDone()
+      },
+    })
+    assert.equal(summary.ok, true, JSON.stringify(summary.failures.map((f) => f.message)))
+    assert.equal(summary.downloaded, 10)
+    assert.equal(ofType(events, 'store-reachable').length, 1)
+  })
+
   it('refuses a negative or fractional outageWaitMs', () => {
     const dest = new MemoryDestination(bucketOf(1))
     for (const outageWaitMs of [-1, 1.5, Number.NaN])

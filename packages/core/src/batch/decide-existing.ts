@@ -1,6 +1,6 @@
 import { compositeCrc, formatCrcHex } from '../crc/index.ts'
 import { TargetError } from '../errors/target-error.ts'
-import type { ObjectChecksum } from '../ports.ts'
+import type { ObjectChecksum, ObjectInfo } from '../ports.ts'
 import type { SkipReason } from './batch-events.ts'
 import type { BatchObjectIO, BatchOptions } from './batch-options.ts'
 import type { JournalEntry } from './journal.ts'
@@ -26,6 +26,7 @@ export type ExistingDecision =
  * the object's size and CRC; `update` replaces only an older or differently sized file;
  * `overwrite` replaces anything. Otherwise an existing file is never touched: the object fails
  * with a TargetError of kind `exists` whose `remedies` are the options of these not given.
+ * `answered` is called whenever the store answers one of its HEADs.
  */
 export async function decideExisting(
   io: BatchObjectIO,
@@ -33,7 +34,14 @@ export async function decideExisting(
   entry: JournalEntry | undefined,
   options: BatchOptions,
   signal: AbortSignal,
+  answered: () => void = () => {},
 ): Promise<ExistingDecision> {
+  // The store's answer to a HEAD is a sign of life, as its answer to a GET is (store outages).
+  const stat = async (): Promise<ObjectInfo> => {
+    const info = await io.transport.stat({ signal })
+    answered()
+    return info
+  }
   const local = await io.existing()
   if (!local) return { action: 'download', overwrite: false }
   const commit = entry?.commit
@@ -56,7 +64,7 @@ export async function decideExisting(
   // Why skipExisting did not skip, for the failure below.
   let notSame = 'of another size'
   if (options.skipExisting && (object.size === undefined || object.size === local.size)) {
-    const info = await io.transport.stat({ signal })
+    const info = await stat()
     const crc =
       info.size === local.size && info.checksum ? await fileCrc(io, info.checksum) : undefined
     if (info.size !== local.size) notSame = 'of another size'
@@ -84,7 +92,7 @@ export async function decideExisting(
     let { size, lastModified } = object
     // A manifest line may give neither: the store does (one HEAD), or every file would count as older.
     if (size === undefined || lastModified === undefined) {
-      const info = await io.transport.stat({ signal })
+      const info = await stat()
       size = info.size
       lastModified = info.lastModified
     }
@@ -106,7 +114,7 @@ export async function decideExisting(
   // A manifest line may give no size: one HEAD, as `update` makes, tells (a failed one tells nothing).
   const size =
     object.size ??
-    (await io.transport.stat({ signal }).then(
+    (await stat().then(
       (info) => info.size,
       (error: unknown) => {
         if (signal.aborted) throw error

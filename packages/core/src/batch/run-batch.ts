@@ -97,9 +97,9 @@ export async function runBatch(
     object: ListedObject,
     location: ObjectLocation,
     failure: BatchFailure,
-    holds: number,
+    attempts: Attempts,
   ): void => {
-    if (!outages.hold({ object, location, failure, holds })) fail(failure)
+    if (!outages.hold({ object, location, failure, ...attempts })) fail(failure)
   }
   // A listing's first page is an answer from the store: it is not one that never answered. (Not
   // each object listed: the rest of a page was in memory already, and says nothing of the store now.)
@@ -128,7 +128,7 @@ export async function runBatch(
     object: ListedObject,
     location: ObjectLocation,
     opened: BatchObjectIO | undefined,
-    holds: number,
+    attempts: Attempts,
   ): Promise<boolean> => {
     // A slot is held by requests only, so an object that is committing (fsync, rename, journal)
     // has given its slot to the next; at most `openLimit` objects are open at once.
@@ -141,7 +141,7 @@ export async function runBatch(
     } catch {
       return false
     }
-    const task = runObject(object, location, objectSlots(pool, release), opened, holds)
+    const task = runObject(object, location, objectSlots(pool, release), opened, attempts)
       .catch((error: unknown) => {
         fatal ??= { error }
         stop.abort(error)
@@ -158,7 +158,7 @@ export async function runBatch(
   /** Starts the held objects that may run now; false when the batch stopped meanwhile. */
   const startHeld = async (): Promise<boolean> => {
     for (let held = outages.next(); held; held = outages.next())
-      if (!(await start(held.object, held.location, undefined, held.holds))) return false
+      if (!(await start(held.object, held.location, undefined, held))) return false
     return !stop.signal.aborted
   }
 
@@ -229,17 +229,44 @@ export async function runBatch(
       return true
     }
     if (outages.holdIfDown(object, location)) {
-      // A long outage under a long listing: the listing waits rather than hold without bound.
-      while (outages.heldCount >= MAX_HELD && (await startHeld()))
-        if (outages.heldCount >= MAX_HELD) await changed()
+      // A long outage under a long listing: the listing waits rather than hold without bound (a
+      // fixed list is in memory already). Only this store's objects count: others run meanwhile.
+      const full = () => fromLister && outages.heldFor(object.origin) >= MAX_HELD
+      while (full() && (await startHeld())) if (full()) await changed()
       return true
     }
-    return start(object, location, opened, 0)
+    return start(object, location, opened, FIRST_ATTEMPT)
+  }
+
+  const source = iterateSource(options.objects, stop.signal)
+  const objects: Iterator<ListedObject> | AsyncIterator<ListedObject> =
+    Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]()
+  let sourceEnded = false
+  /**
+   * The next object of the source, or undefined when the batch stopped meanwhile. While it is
+   * awaited (a Lister's next page, a slow source), held objects that may run are started: a
+   * probe's timer must not wait for the listing.
+   */
+  const nextObject = async (): Promise<IteratorResult<ListedObject> | undefined> => {
+    const next = Promise.resolve(objects.next())
+    // Left pending when the batch stops: its rejection is the source's to end, not unhandled.
+    next.catch(() => {})
+    for (;;) {
+      const result = await Promise.race([next, changed().then(() => undefined)])
+      if (result !== undefined) return result
+      if (!(await startHeld())) return undefined
+    }
   }
 
   try {
-    for await (const object of iterateSource(options.objects, stop.signal)) {
+    for (;;) {
       if (stop.signal.aborted) break
+      const next = await nextObject()
+      if (next === undefined || next.done) {
+        sourceEnded = next?.done === true
+        break
+      }
+      const object = next.value
       if (listing) {
         listing = false
         outages.answered(object.origin)
@@ -251,6 +278,9 @@ export async function runBatch(
         while (outages.isDown(object.origin) && (await startHeld()))
           if (outages.isDown(object.origin)) await changed()
     }
+    // As `for await` does when left early: the source may hold a connection or a file. Not
+    // awaited: a next() may still be pending, and a source that never answers must not hang here.
+    if (!sourceEnded) Promise.resolve(objects.return?.()).catch(() => {})
     tracker.listingDone = !stop.signal.aborted
     // The objects still running, and those held for a store that stopped answering.
     while (await startHeld()) {
@@ -262,8 +292,9 @@ export async function runBatch(
     fatal ??= { error }
     stop.abort(error)
   } finally {
-    await Promise.all(running)
+    // Whatever ended the loop, no store is given up (and no object failed) after it.
     outages.dispose()
+    await Promise.all(running)
     await journal.close().catch(() => undefined)
     clearInterval(timer)
     control.signal.removeEventListener('abort', onControl)
@@ -294,7 +325,7 @@ export async function runBatch(
     location: ObjectLocation,
     slots: PartSlots,
     opened: BatchObjectIO | undefined,
-    holds: number,
+    attempts: Attempts,
   ): Promise<void> {
     const { key, path } = location
     const concurrency = slotsFor(object.size, resolved)
@@ -304,7 +335,14 @@ export async function runBatch(
     let overwrite: boolean
     try {
       io = opened ?? (await options.open(location, object))
-      const decision = await decideExisting(io, object, journal.entry(key), options, stop.signal)
+      const decision = await decideExisting(
+        io,
+        object,
+        journal.entry(key),
+        options,
+        stop.signal,
+        () => outages.answered(object.origin),
+      )
       if (decision.action === 'skip') {
         if (decision.leftovers) await removeLeftovers(io)
         tracker.finished(key)
@@ -316,7 +354,8 @@ export async function runBatch(
       overwrite = decision.overwrite
     } catch (error) {
       tracker.finished(key)
-      if (!stop.signal.aborted) failOrHold(object, location, toFailure(object, path, error), holds)
+      if (!stop.signal.aborted)
+        failOrHold(object, location, toFailure(object, path, error), attempts)
       return
     }
     let info: (DownloadEvent & { type: 'start' }) | undefined
@@ -342,6 +381,7 @@ export async function runBatch(
             checkpoint: single ? undefined : io.checkpoint,
           }
     let fetchedSoFar = 0
+    let mark = attempts.mark
     const handle = createDownload({
       ...options.download,
       transport: oneRequest ?? io.transport,
@@ -361,6 +401,7 @@ export async function runBatch(
           // Bytes arrived since the last event: the store answers.
           if (fetched > fetchedSoFar) outages.answered(object.origin)
           fetchedSoFar = fetched
+          mark = Math.max(mark, event.progress.bytesDone)
           tracker.moved(key, event.progress.bytesDone, fetched)
         }
         emit({ type: 'object-event', key, event })
@@ -374,11 +415,17 @@ export async function runBatch(
       result = await handle.start()
     } catch (error) {
       tracker.finished(key)
-      // An object the store answered this time (its stat, a byte) did not fail on its own: the
-      // count of times it was put back starts again, so outages one after another never fail it.
-      const answered = info !== undefined || fetchedSoFar > 0
+      // An object that got further than ever before did not fail on its own: its count of times
+      // put back starts again, so a big object cut by outage after outage never fails, while one
+      // that stalls at the same byte each time (or whose GET alone gets no answer) soon does.
+      const further = mark > attempts.mark
       if (!(error instanceof AbortedError && stop.signal.aborted))
-        failOrHold(object, location, toFailure(object, path, error), answered ? 0 : holds)
+        failOrHold(
+          object,
+          location,
+          toFailure(object, path, error),
+          further ? { holds: 0, mark } : attempts,
+        )
       return
     } finally {
       control.inFlight.delete(handle)
@@ -426,6 +473,14 @@ const MAX_COMMITTING = 256
 
 /** Objects held for stores that stopped answering before the listing waits (a few MB of them). */
 const MAX_HELD = 10_000
+
+/** How an object's earlier attempts went: times put back, and the most bytes it had done. */
+interface Attempts {
+  readonly holds: number
+  readonly mark: number
+}
+
+const FIRST_ATTEMPT: Attempts = { holds: 0, mark: 0 }
 
 /** Where an object goes: its key, the path's segments, and the relative path. */
 interface ObjectLocation {

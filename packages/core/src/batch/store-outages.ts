@@ -8,8 +8,10 @@ export interface HeldObject<Location extends { readonly path: string }> {
   readonly location: Location
   /** Its last attempt's failure; undefined for one listed while its store was down (never tried). */
   readonly failure?: BatchFailure
-  /** Times it was put back while its store answered other requests. */
+  /** Times it was put back while its store answered other requests, since it last got further. */
   readonly holds: number
+  /** The most bytes it ever had done (`BatchProgress`-style: durable, resumed and fetched). */
+  readonly mark: number
 }
 
 /** What the batch gives the watch: its clock, its events, and a way to be woken. */
@@ -40,7 +42,7 @@ const QUIET_FAILURES = 2
 const MAX_HOLDS = 2
 /** Probes of a down store: full-jitter backoff from this base … */
 const PROBE_BASE_MS = 500
-/** … to this cap, never sooner than the floor, never past the end of the wait. */
+/** … to this cap, never sooner than the floor; when the wait ends, one last probe at once. */
 const PROBE_MAX_MS = 30_000
 const PROBE_FLOOR_MS = 250
 
@@ -62,7 +64,9 @@ class StoreState<Location extends { readonly path: string }> {
         probeDue: boolean
         /** The object out as a probe: its outcome decides the next step. */
         probe: ListedObject | undefined
-        /** The wait ended while a probe was out: give up unless it brings an answer. */
+        /** The probe out got no answer (it is held again): the next one waits its backoff. */
+        probeUnanswered: boolean
+        /** The wait ended: one last probe, then give up unless it brings an answer. */
         expired: boolean
         timer: ReturnType<typeof setTimeout> | undefined
         deadline: ReturnType<typeof setTimeout> | undefined
@@ -88,6 +92,8 @@ export class StoreOutages<Location extends { readonly path: string }> {
   readonly #settings: OutageSettings
   readonly #stores = new Map<string | undefined, StoreState<Location>>()
   #held = 0
+  /** The batch is ending or pausing: nothing is held, judged or given up any more. */
+  #closed = false
 
   constructor(settings: OutageSettings) {
     this.#settings = settings
@@ -100,6 +106,7 @@ export class StoreOutages<Location extends { readonly path: string }> {
 
   /** A sign of life from the store of `origin`: its held objects may run. */
   answered(origin: string | undefined): void {
+    if (this.#closed) return
     const store = this.#store(origin)
     store.answered = true
     store.quiet = 0
@@ -122,6 +129,11 @@ export class StoreOutages<Location extends { readonly path: string }> {
     return this.#stores.get(origin)?.down !== undefined
   }
 
+  /** Objects held for the store of `origin`. */
+  heldFor(origin: string | undefined): number {
+    return this.#stores.get(origin)?.held.length ?? 0
+  }
+
   /** The failure a newly listed object of a given-up store fails with, or undefined. */
   givenUp(object: ListedObject, path: string): BatchFailure | undefined {
     const reason = this.#stores.get(object.origin)?.gaveUp
@@ -132,7 +144,7 @@ export class StoreOutages<Location extends { readonly path: string }> {
   holdIfDown(object: ListedObject, location: Location): boolean {
     const store = this.#stores.get(object.origin)
     if (!store?.down) return false
-    this.#hold(store, { object, location, holds: 0 })
+    this.#hold(store, { object, location, holds: 0, mark: 0 })
     return true
   }
 
@@ -143,6 +155,7 @@ export class StoreOutages<Location extends { readonly path: string }> {
    */
   hold(held: HeldObject<Location> & { readonly failure: BatchFailure }): boolean {
     const { object, failure } = held
+    if (this.#closed) return false
     const store = this.#store(object.origin)
     if (!noAnswer(failure)) {
       if (failure.status !== undefined) this.answered(object.origin)
@@ -152,7 +165,9 @@ export class StoreOutages<Location extends { readonly path: string }> {
     const down = store.down
     if (down) {
       // A failed probe goes back first: it is the next probe.
-      this.#hold(store, held, down.probe === object)
+      const probe = down.probe === object
+      if (probe) down.probeUnanswered = true
+      this.#hold(store, held, probe)
       return true
     }
     store.quiet++
@@ -168,16 +183,23 @@ export class StoreOutages<Location extends { readonly path: string }> {
   }
 
   /**
-   * An object's run ended, however (done, skipped, failed, held). A probe that brought no answer
-   * schedules the next one, or gives the store up when its wait ended meanwhile.
+   * An object's run ended, however (done, skipped, failed, held). A probe that got no answer
+   * schedules the next one after its backoff, or gives the store up when the wait has ended; one
+   * that asked the store nothing (skipped, or failed here) makes the next one due at once.
    */
   settled(object: ListedObject): void {
     const store = this.#stores.get(object.origin)
     const down = store?.down
-    if (!store || !down || down.probe !== object) return
+    if (!store || !down || down.probe !== object || this.#closed) return
     down.probe = undefined
-    if (down.expired) this.#giveUp(store, object.origin)
-    else this.#scheduleProbe(store)
+    const unanswered = down.probeUnanswered
+    down.probeUnanswered = false
+    if (down.expired && (unanswered || store.held.length === 0)) this.#giveUp(store, object.origin)
+    else if (unanswered) this.#scheduleProbe(store)
+    else {
+      down.probeDue = true
+      this.#settings.wake()
+    }
   }
 
   /**
@@ -200,8 +222,9 @@ export class StoreOutages<Location extends { readonly path: string }> {
     return undefined
   }
 
-  /** A run that ends (or pauses) leaves no timer behind. */
+  /** A run that ends (or pauses) leaves no timer behind, and holds or gives up nothing more. */
   dispose(): void {
+    this.#closed = true
     for (const store of this.#stores.values()) this.#clearTimers(store)
   }
 
@@ -229,6 +252,7 @@ export class StoreOutages<Location extends { readonly path: string }> {
       probes: 0,
       probeDue: false,
       probe: undefined,
+      probeUnanswered: false,
       expired: false,
       timer: undefined,
       deadline: undefined,
@@ -241,8 +265,17 @@ export class StoreOutages<Location extends { readonly path: string }> {
     down.deadline = setTimeout(() => {
       down.deadline = undefined
       if (store.down !== down) return
-      if (down.probe) down.expired = true
-      else this.#giveUp(store, origin)
+      down.expired = true
+      // The probe out decides; else one last probe now, if there is an object to try.
+      if (down.probe) return
+      if (store.held.length === 0) {
+        this.#giveUp(store, origin)
+        return
+      }
+      if (down.timer !== undefined) clearTimeout(down.timer)
+      down.timer = undefined
+      down.probeDue = true
+      this.#settings.wake()
     }, waitMs)
     this.#scheduleProbe(store)
   }
