@@ -24,7 +24,6 @@ describe('a batch through a store that stops answering', () => {
     const dest = new MemoryDestination(bucket)
     const events: BatchEvent[] = []
     let done = 0
-    let refusedAtRecovery = 0
     const summary = await downloadMany({
       ...dest.batchOptions(),
       concurrency: 4,
@@ -32,13 +31,7 @@ describe('a batch through a store that stops answering', () => {
       outageWaitMs: 60_000,
       onEvent(event) {
         events.push(event)
-        if (event.type === 'object-done' && ++done === 10) {
-          bucket.unreachable = true
-          setTimeout(() => {
-            refusedAtRecovery = bucket.refused
-            bucket.unreachable = false
-          }, 1500)
-        }
+        if (event.type === 'object-done' && ++done === 10) bucket.cut(1500)
       },
     })
     assert.equal(summary.ok, true, JSON.stringify(summary.failures.map((f) => f.message)))
@@ -52,10 +45,10 @@ describe('a batch through a store that stops answering', () => {
     assert.equal(ofType(events, 'store-reachable').length, 1)
     assert.equal(ofType(events, 'store-given-up').length, 0)
     // While down, the batch tried one object now and then, not every object in turn.
-    assert.ok(refusedAtRecovery > 0)
+    assert.ok(bucket.refusedWhenRestored > 0)
     assert.ok(
-      refusedAtRecovery < 40,
-      `${refusedAtRecovery} requests without an answer during a 1.5 s outage`,
+      bucket.refusedWhenRestored < 40,
+      `${bucket.refusedWhenRestored} requests without an answer during a 1.5 s outage`,
     )
   })
 
@@ -76,12 +69,7 @@ describe('a batch through a store that stops answering', () => {
       download: QUICK_RETRIES,
       onEvent(event) {
         events.push(event)
-        if (event.type === 'object-done' && ++done === 10) {
-          bucket.unreachable = true
-          setTimeout(() => {
-            bucket.unreachable = false
-          }, 1000)
-        }
+        if (event.type === 'object-done' && ++done === 10) bucket.cut(1000)
       },
     })
     assert.equal(summary.ok, true)
@@ -111,12 +99,7 @@ describe('a batch through a store that stops answering', () => {
       download: QUICK_RETRIES,
       onEvent(event) {
         events.push(event)
-        if (event.type === 'object-done' && ++done === 14) {
-          bucket.unreachable = true
-          setTimeout(() => {
-            bucket.unreachable = false
-          }, 800)
-        }
+        if (event.type === 'object-done' && ++done === 14) bucket.cut(800)
       },
     })
     assert.equal(summary.ok, true)
@@ -242,12 +225,7 @@ describe('a batch through a store that stops answering', () => {
         events.push(event)
         if (event.type !== 'object-event' || event.event.type !== 'part-done') return
         // The first object to go unanswered in each outage is the big one itself.
-        if (++partsDone % 4 === 0 && partsDone <= 12 && !bucket.unreachable) {
-          bucket.unreachable = true
-          setTimeout(() => {
-            bucket.unreachable = false
-          }, 400)
-        }
+        if (++partsDone % 4 === 0 && partsDone <= 12 && !bucket.unreachable) bucket.cut(400)
       },
     })
     assert.equal(summary.ok, true, JSON.stringify(summary.failures.map((f) => f.message)))
@@ -314,12 +292,7 @@ describe('a batch through a store that stops answering', () => {
       download: QUICK_RETRIES,
       onEvent(event) {
         events.push(event)
-        if (event.type === 'object-skipped' && ++skipped === 10) {
-          bucket.unreachable = true
-          setTimeout(() => {
-            bucket.unreachable = false
-          }, 300)
-        }
+        if (event.type === 'object-skipped' && ++skipped === 10) bucket.cut(300)
       },
     })
     assert.equal(summary.ok, true, JSON.stringify(summary.failures.map((f) => f.message)))

@@ -54,6 +54,17 @@ export class FakeBucket {
   readonly refuseOnce = new Set<string>()
   /** Requests that got no answer. */
   refused = 0
+  /** `refused` when the last `cut` ended. */
+  refusedWhenRestored = 0
+
+  /** Makes every key unreachable for `ms` (an outage), then reachable again. */
+  cut(ms: number): void {
+    this.unreachable = true
+    setTimeout(() => {
+      this.refusedWhenRestored = this.refused
+      this.unreachable = false
+    }, ms)
+  }
   #version = 0
 
   put(
