@@ -290,11 +290,6 @@ function sizeFlag(
 }
 
 /**
- * A whole number within `range` (inclusive). One message for every way of missing it (a
- * fraction, a word, too small, too large), with the range in the flag's own unit: core checks
- * the same limits, but in its units (milliseconds), which would read wrong after a CLI flag.
- */
-/**
  * `-` streams to stdout with no checkpoint and no resume: flags that only act on a checkpoint or
  * a resume (or a restart) would be silently ignored there, so they are refused as
  * `--no-checkpoint` with `--checkpoint` is. (`--no-checkpoint` and `--on-change fail` only say

@@ -1,6 +1,11 @@
 import { UsageError } from './usage-error.ts'
 
-/** A whole-number flag in `range`, or undefined when not given; anything else is a UsageError. */
+/**
+ * A whole number within `range` (inclusive), or undefined when the flag was not given. One
+ * UsageError for every way of missing it (a fraction, a word, too small, too large), with the
+ * range in the flag's own unit: core checks the same limits, but in its units (milliseconds),
+ * which would read wrong after a CLI flag.
+ */
 export function integerFlag(
   flag: string,
   text: string | undefined,
