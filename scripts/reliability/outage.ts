@@ -49,6 +49,10 @@ for (let i = 0; i < total; i++) {
   const stored = oss.putObject('bucket', key, { generated: { size, seed: args.seed + i } })
   objects.set(key, { size, crc: stored.crc64 as bigint })
 }
+const totalBytes = [...objects.values()].reduce((sum, o) => sum + o.size, 0)
+// Phase 1's cap: about 1.5 s of transfer per outage and one more, so that the batch is still
+// running when the last outage begins (outages pause it; the gaps between them do not).
+const phaseOneRate = Math.max(256 * KiB, Math.floor(totalBytes / ((args.outages + 1) * 1.5)))
 const mock = await startMockOss({ oss })
 const mockPort = Number(new URL(mock.url).port)
 
@@ -125,7 +129,7 @@ try {
   // Phase 1: outages of 1–4 s (under --outage-wait 60) while the batch runs, capped so that it
   // lasts long enough for all of them.
   const dest1 = join(parent, 'one')
-  const run = spawnCli(command(dest1, 60, 4 * MiB), { env })
+  const run = spawnCli(command(dest1, 60, phaseOneRate), { env })
   const spans: number[] = []
   while (!run.stdout().includes('"type":"batch-start"') && run.child.exitCode === null)
     await sleep(20)

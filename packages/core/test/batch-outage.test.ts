@@ -107,6 +107,27 @@ describe('a batch through a store that stops answering', () => {
     assert.equal(ofType(events, 'store-reachable').length, 1)
   })
 
+  it('bytes of a request sent before the outage, arriving during it, do not make the store count as answering', async () => {
+    const bucket = bucketOf(30)
+    // Its body keeps coming through the outage, as data in flight at a cut does.
+    bucket.put('data/slow.bin', 2 * MiB)
+    bucket.readDelayMs = 25
+    const dest = new MemoryDestination(bucket)
+    const reachableWhileCut: string[] = []
+    let done = 0
+    const summary = await downloadMany({
+      ...dest.batchOptions(),
+      concurrency: 4,
+      download: QUICK_RETRIES,
+      onEvent(event) {
+        if (event.type === 'store-reachable' && bucket.unreachable) reachableWhileCut.push('yes')
+        if (event.type === 'object-done' && ++done === 3) bucket.cut(1000)
+      },
+    })
+    assert.equal(summary.ok, true, JSON.stringify(summary.failures.map((f) => f.message)))
+    assert.deepEqual(reachableWhileCut, [])
+  })
+
   it('a store that never answered is given up at once: every object fails, almost all without a request', async () => {
     const bucket = bucketOf(300)
     bucket.unreachable = true

@@ -98,8 +98,9 @@ export async function runBatch(
     location: ObjectLocation,
     failure: BatchFailure,
     attempts: Attempts,
+    sentAt: number,
   ): void => {
-    if (!outages.hold({ object, location, failure, ...attempts })) fail(failure)
+    if (!outages.hold({ object, location, failure, ...attempts }, sentAt)) fail(failure)
   }
   // A listing's first page is an answer from the store: it is not one that never answered. (Not
   // each object listed: the rest of a page was in memory already, and says nothing of the store now.)
@@ -328,6 +329,8 @@ export async function runBatch(
     attempts: Attempts,
   ): Promise<void> {
     const { key, path } = location
+    // When this attempt began: its answers say the store is up only if they are newer than an outage.
+    const sentAt = Date.now()
     const concurrency = slotsFor(object.size, resolved)
     emit({ type: 'object-start', key, path, object, slots: concurrency })
     tracker.started(key, object.size)
@@ -341,7 +344,7 @@ export async function runBatch(
         journal.entry(key),
         options,
         stop.signal,
-        () => outages.answered(object.origin),
+        () => outages.answered(object.origin, sentAt),
       )
       if (decision.action === 'skip') {
         if (decision.leftovers) await removeLeftovers(io)
@@ -355,7 +358,7 @@ export async function runBatch(
     } catch (error) {
       tracker.finished(key)
       if (!stop.signal.aborted)
-        failOrHold(object, location, toFailure(object, path, error), attempts)
+        failOrHold(object, location, toFailure(object, path, error), attempts, sentAt)
       return
     }
     let info: (DownloadEvent & { type: 'start' }) | undefined
@@ -394,12 +397,12 @@ export async function runBatch(
       onEvent(event) {
         if (event.type === 'start') {
           info = event
-          outages.answered(object.origin)
+          outages.answered(object.origin, sentAt)
         } else if (event.type === 'verified') verified = event
         else if (event.type === 'progress') {
           const fetched = event.progress.bytesDone - event.progress.resumedBytes
           // Bytes arrived since the last event: the store answers.
-          if (fetched > fetchedSoFar) outages.answered(object.origin)
+          if (fetched > fetchedSoFar) outages.answered(object.origin, sentAt)
           fetchedSoFar = fetched
           mark = Math.max(mark, event.progress.bytesDone)
           tracker.moved(key, event.progress.bytesDone, fetched)
@@ -425,6 +428,7 @@ export async function runBatch(
           location,
           toFailure(object, path, error),
           further ? { holds: 0, mark } : attempts,
+          sentAt,
         )
       return
     } finally {

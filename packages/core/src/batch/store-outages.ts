@@ -57,6 +57,8 @@ class StoreState<Location extends { readonly path: string }> {
   answered = false
   /** No-answer failures since its last answer. */
   quiet = 0
+  /** When the first of them failed: only a request sent since then can answer for the store. */
+  quietSince = 0
   down:
     | {
         readonly since: number
@@ -104,11 +106,17 @@ export class StoreOutages<Location extends { readonly path: string }> {
     return this.#held
   }
 
-  /** A sign of life from the store of `origin`: its held objects may run. */
-  answered(origin: string | undefined): void {
+  /**
+   * A sign of life from the store of `origin`, from a request sent at `sentAt`: its held objects
+   * may run. After a request got no answer, only one sent since then counts (and while the store
+   * is down, one sent since it went down): bytes of one sent before (data in flight at a cut,
+   * reported late) say nothing of the store now.
+   */
+  answered(origin: string | undefined, sentAt: number = Date.now()): void {
     if (this.#closed) return
     const store = this.#store(origin)
     store.answered = true
+    if (sentAt < (store.down?.since ?? (store.quiet > 0 ? store.quietSince : 0))) return
     store.quiet = 0
     // Given up, then heard from again (an object that was still running): later objects are tried.
     store.gaveUp = undefined
@@ -153,31 +161,31 @@ export class StoreOutages<Location extends { readonly path: string }> {
    * false when the failure is final: the store answered it, or the object was put back enough
    * times while its store answered others.
    */
-  hold(held: HeldObject<Location> & { readonly failure: BatchFailure }): boolean {
+  hold(held: HeldObject<Location> & { readonly failure: BatchFailure }, sentAt: number): boolean {
     const { object, failure } = held
     if (this.#closed) return false
     const store = this.#store(object.origin)
     if (!noAnswer(failure)) {
-      if (failure.status !== undefined) this.answered(object.origin)
+      if (failure.status !== undefined) this.answered(object.origin, sentAt)
       return false
     }
     if (store.gaveUp) return false
     const down = store.down
     if (down) {
-      // A failed probe goes back first: it is the next probe.
-      const probe = down.probe === object
-      if (probe) down.probeUnanswered = true
-      this.#hold(store, held, probe)
+      if (down.probe === object) down.probeUnanswered = true
+      // A failure in an outage is not the object's own: it does not count against it. Held at
+      // the back, so that probes take the held objects in turn.
+      this.#hold(store, { ...held, holds: 0 })
       return true
     }
-    store.quiet++
+    if (store.quiet++ === 0) store.quietSince = Date.now()
     if (store.quiet < QUIET_FAILURES) {
       if (held.holds >= MAX_HOLDS) return false
       this.#hold(store, { ...held, holds: held.holds + 1 })
       this.#settings.wake()
       return true
     }
-    this.#hold(store, held)
+    this.#hold(store, { ...held, holds: 0 })
     this.#goDown(store, object.origin, failure)
     return true
   }
@@ -237,9 +245,8 @@ export class StoreOutages<Location extends { readonly path: string }> {
     return store
   }
 
-  #hold(store: StoreState<Location>, held: HeldObject<Location>, first = false): void {
-    if (first) store.held.unshift(held)
-    else store.held.push(held)
+  #hold(store: StoreState<Location>, held: HeldObject<Location>): void {
+    store.held.push(held)
     this.#held++
   }
 
