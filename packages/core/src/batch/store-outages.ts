@@ -47,7 +47,7 @@ const PROBE_MAX_MS = 30_000
 const PROBE_FLOOR_MS = 250
 
 /** True when the store never answered: the connection failed or nothing came back in time. */
-export function noAnswer(failure: BatchFailure): boolean {
+function noAnswer(failure: BatchFailure): boolean {
   return (failure.kind === 'network' || failure.kind === 'timeout') && failure.status === undefined
 }
 
@@ -93,7 +93,6 @@ class StoreState<Location extends { readonly path: string }> {
 export class StoreOutages<Location extends { readonly path: string }> {
   readonly #settings: OutageSettings
   readonly #stores = new Map<string | undefined, StoreState<Location>>()
-  #held = 0
   /** The batch is ending or pausing: nothing is held, judged or given up any more. */
   #closed = false
 
@@ -103,7 +102,9 @@ export class StoreOutages<Location extends { readonly path: string }> {
 
   /** Objects held, over every store. */
   get heldCount(): number {
-    return this.#held
+    let held = 0
+    for (const store of this.#stores.values()) held += store.held.length
+    return held
   }
 
   /**
@@ -152,7 +153,7 @@ export class StoreOutages<Location extends { readonly path: string }> {
   holdIfDown(object: ListedObject, location: Location): boolean {
     const store = this.#stores.get(object.origin)
     if (!store?.down) return false
-    this.#hold(store, { object, location, holds: 0, mark: 0 })
+    store.held.push({ object, location, holds: 0, mark: 0 })
     return true
   }
 
@@ -175,17 +176,17 @@ export class StoreOutages<Location extends { readonly path: string }> {
       if (down.probe === object) down.probeUnanswered = true
       // A failure in an outage is not the object's own: it does not count against it. Held at
       // the back, so that probes take the held objects in turn.
-      this.#hold(store, { ...held, holds: 0 })
+      store.held.push({ ...held, holds: 0 })
       return true
     }
     if (store.quiet++ === 0) store.quietSince = Date.now()
     if (store.quiet < QUIET_FAILURES) {
       if (held.holds >= MAX_HOLDS) return false
-      this.#hold(store, { ...held, holds: held.holds + 1 })
+      store.held.push({ ...held, holds: held.holds + 1 })
       this.#settings.wake()
       return true
     }
-    this.#hold(store, { ...held, holds: 0 })
+    store.held.push({ ...held, holds: 0 })
     this.#goDown(store, object.origin, failure)
     return true
   }
@@ -220,7 +221,6 @@ export class StoreOutages<Location extends { readonly path: string }> {
       const down = store.down
       if (down && (!down.probeDue || down.probe)) continue
       const held = store.held.shift() as HeldObject<Location>
-      this.#held--
       if (down) {
         down.probeDue = false
         down.probe = held.object
@@ -243,11 +243,6 @@ export class StoreOutages<Location extends { readonly path: string }> {
       this.#stores.set(origin, store)
     }
     return store
-  }
-
-  #hold(store: StoreState<Location>, held: HeldObject<Location>): void {
-    store.held.push(held)
-    this.#held++
   }
 
   #goDown(store: StoreState<Location>, origin: string | undefined, failure: BatchFailure): void {
@@ -326,7 +321,6 @@ export class StoreOutages<Location extends { readonly path: string }> {
     }
     store.gaveUp = gaveUp
     const held = store.held.splice(0)
-    this.#held -= held.length
     this.#settings.emit({
       type: 'store-given-up',
       ...originField(origin),
