@@ -217,7 +217,10 @@ async function throttled(): Promise<void> {
     const all: Contender[] = []
     for (const n of levels) {
       const key = `cap-${n}.bin`
-      const contenders = [ours(`resumable c=${n}`, server.url, key, { concurrency: n })]
+      // The wire a Node user gets by default (fetch is the loopback table's extra row).
+      const contenders = [
+        ours(`resumable c=${n}`, server.url, key, { concurrency: n, wire: 'node' }),
+      ]
       if (has('aria2c')) contenders.push(aria2(`aria2c -x${n}`, `${server.url}/bench/${key}`, n))
       all.push(...contenders)
       const samples = await rounds(contenders, runs, server.crcs[key] as string)
