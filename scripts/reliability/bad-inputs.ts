@@ -224,9 +224,19 @@ const cases: Case[] = [
     { env: awsEnv() },
   ),
   usage(
-    '--outage-wait without a batch',
-    [small, '{dest}', '--outage-wait', '60'],
-    /--outage-wait needs --recursive or --manifest/,
+    '--outage-wait with - (stdout keeps no checkpoint)',
+    [small, '-', '--outage-wait', '60'],
+    /--outage-wait cannot be combined with - \(stdout\)/,
+  ),
+  usage(
+    '--outage-wait with --no-checkpoint',
+    [small, '{dest}', '--no-checkpoint', '--outage-wait', '60'],
+    /--outage-wait cannot be combined with --no-checkpoint/,
+  ),
+  usage(
+    '--outage-wait 8 days (one object)',
+    [small, '{dest}', '--outage-wait', '691200'],
+    /--outage-wait must be a whole number from 0 to 604800 seconds/,
   ),
   usage(
     '--manifest that does not exist',

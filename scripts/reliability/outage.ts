@@ -6,6 +6,7 @@
 // Phase 2: an outage longer than --outage-wait; the run must give the store up (store-given-up,
 // exit 1, every unfinished object failed, none partial at a final name), and a rerun with the
 // network back must finish with exit 0 without requesting any object the first run completed.
+// Phase 3: the same for one big object downloaded alone (`get s3://…/key <file>`).
 import { mkdtemp, rm } from 'node:fs/promises'
 import { connect, createServer, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -125,6 +126,94 @@ async function checkFiles(dest: string, when: string): Promise<number> {
   return count
 }
 
+/**
+ * Phase 3: one big object alone (`get s3://… <file>`): outages shorter than --outage-wait end in
+ * exit 0 with the file whole, each outage seen and ended, the download resumed from its
+ * checkpoint; one longer than --outage-wait 2 ends in exit 1 with the checkpoint kept, and a
+ * rerun resumes it.
+ */
+async function singleObject(): Promise<void> {
+  const key = [...objects.keys()].find((k) => k.endsWith('-big.bin'))
+  if (key === undefined) return
+  const object = objects.get(key) as { size: number; crc: bigint }
+  const file = join(parent, 'single.bin')
+  const single = (outageWait: number, limit?: number) => [
+    ...['get', `s3://bucket/${key}`, file, '--json', '--retries', '2'],
+    ...['--concurrency', '4', '--part-size', '1MiB', '--outage-wait', String(outageWait)],
+    ...['--endpoint', `http://127.0.0.1:${relay.port}`],
+    ...(limit === undefined ? [] : ['--limit-rate', String(limit)]),
+  ]
+  const rate = Math.max(256 * KiB, Math.floor(object.size / ((args.outages + 1) * 1.5)))
+  const run = spawnCli(single(60, rate), { env })
+  while (!run.stdout().includes('"type":"start"') && run.child.exitCode === null) await sleep(20)
+  const spans: number[] = []
+  for (let i = 0; i < args.outages; i++) {
+    await sleep(300 + Math.floor(random() * 700))
+    if (run.child.exitCode !== null) break
+    const span = 1000 + Math.floor(random() * 3000)
+    spans.push(span)
+    relay.cut()
+    await sleep(span)
+    await relay.open()
+  }
+  const guard = setTimeout(() => run.child.kill('SIGKILL'), 180_000)
+  const exit = await run.exited
+  clearTimeout(guard)
+  const events = jsonEvents(exit.stdout)
+  const count = (type: string) => events.filter((e) => e.type === type).length
+  c.check(exit.code === 0, `phase 3: exit ${exit.code}: ${exit.stderr.slice(-400)}`)
+  c.check(
+    spans.length === args.outages,
+    `phase 3: the download ended after ${spans.length} of ${args.outages} outages`,
+  )
+  c.check(count('store-unreachable') >= 1, 'phase 3: no outage was seen')
+  c.check(
+    count('store-unreachable') === count('store-reachable'),
+    `phase 3: ${count('store-unreachable')} outages seen, ${count('store-reachable')} ended`,
+  )
+  c.check(count('resumed') >= 1, 'phase 3: no attempt resumed from the checkpoint')
+  const whole = await fileCrc64(file)
+  c.check(
+    whole.size === object.size && whole.crc === object.crc,
+    'phase 3: the file is not its object',
+  )
+  await rm(file, { force: true })
+
+  // Cut for longer than --outage-wait 2: exit 1, progress kept; the network back, a rerun resumes.
+  const second = spawnCli(single(2, 2 * MiB), { env })
+  while (!second.stdout().includes('"type":"part"') && second.child.exitCode === null)
+    await sleep(20)
+  relay.cut()
+  const gaveUp = await second.exited
+  const events2 = jsonEvents(gaveUp.stdout)
+  c.check(
+    gaveUp.code === 1,
+    `phase 3: exit ${gaveUp.code} (1 expected): ${gaveUp.stderr.slice(-300)}`,
+  )
+  c.check(
+    events2.some((e) => e.type === 'store-given-up'),
+    'phase 3: no store-given-up event',
+  )
+  const leftAtFinal = await fileCrc64(file).then(
+    () => true,
+    () => false,
+  )
+  c.check(!leftAtFinal, 'phase 3: a file at the final name after giving up')
+  await relay.open()
+  const again = await spawnCli(single(60), { env }).exited
+  const done = jsonEvents(again.stdout).find((e) => e.type === 'done')
+  c.check(again.code === 0, `phase 3 rerun: exit ${again.code}: ${again.stderr.slice(-300)}`)
+  c.check(Number(done?.resumedBytes) > 0, 'phase 3 rerun: nothing resumed')
+  const after = await fileCrc64(file)
+  c.check(
+    after.size === object.size && after.crc === object.crc,
+    'phase 3 rerun: the file is not its object',
+  )
+  c.log(
+    `  phase 3: one ${object.size / MiB} MiB object through ${spans.length} outages, seen down ${count('store-unreachable')} times, exit ${exit.code} after ${(exit.ms / 1000).toFixed(1)} s; given up after ${(gaveUp.ms / 1000).toFixed(1)} s (exit ${gaveUp.code}) and resumed by a rerun (${String(done?.resumedBytes)} bytes kept)`,
+  )
+}
+
 try {
   // Phase 1: outages of 1–4 s (under --outage-wait 60) while the batch runs, capped so that it
   // lasts long enough for all of them.
@@ -215,8 +304,9 @@ try {
   c.log(
     `  phase 2: given up after ${(gaveUp.ms / 1000).toFixed(1)} s with ${files2} done and ${String(done2?.failed)} failed; the rerun finished the rest in ${(again.ms / 1000).toFixed(1)} s, ${requestedAgain} completed objects requested again`,
   )
+  await singleObject()
   c.verdict(
-    `${spans.length} outages ridden out with no failure; a longer one given up and resumed by a rerun; ${objects.size} objects byte-identical`,
+    `${spans.length} outages ridden out with no failure; a longer one given up and resumed by a rerun; ${objects.size} objects byte-identical; one big object through the same outages, alone`,
   )
 } finally {
   relay.close()

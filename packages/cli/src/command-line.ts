@@ -21,6 +21,8 @@ export interface GetCommand extends SourceFlags {
   readonly limitRate: number | undefined
   readonly retries: number | undefined
   readonly stallTimeoutSeconds: number | undefined
+  /** `--outage-wait <s>`: how long a store that stopped answering is waited for (core's `outageWaitMs`). */
+  readonly outageWaitSeconds: number | undefined
   readonly onChange: 'restart' | 'fail' | undefined
   readonly force: boolean
   readonly quiet: boolean
@@ -64,6 +66,17 @@ const SECRET_FLAGS = [
 const STALL_TIMEOUT_SECONDS = {
   min: Math.max(1, Math.ceil(OPTION_TABLE.stallTimeoutMs.min / 1000)),
   max: Math.floor(OPTION_TABLE.stallTimeoutMs.max / 1000),
+}
+
+/** `--outage-wait`'s range and default in whole seconds, from core's in milliseconds. */
+export const OUTAGE_WAIT_SECONDS: {
+  readonly min: number
+  readonly max: number
+  readonly default: number
+} = {
+  min: OPTION_TABLE.outageWaitMs.min / 1000,
+  max: Math.floor(OPTION_TABLE.outageWaitMs.max / 1000),
+  default: OPTION_TABLE.outageWaitMs.default / 1000,
 }
 
 /** Parses argv (without the runtime and script) into a Command; throws UsageError. */
@@ -149,6 +162,12 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (values['no-checkpoint'] && values.checkpoint !== undefined) {
     throw new UsageError('--checkpoint and --no-checkpoint cannot be combined')
   }
+  // A batch's outage wait holds objects, not one download's checkpoint: it needs none.
+  if (batch === undefined && values['no-checkpoint'] && values['outage-wait'] !== undefined) {
+    throw new UsageError(
+      '--outage-wait cannot be combined with --no-checkpoint: after an outage a download resumes from its checkpoint',
+    )
+  }
   // A batch refuses `-` itself, with its own reason.
   if (batch === undefined && rest[1] === '-') refuseResumeFlagsOnStdout(values)
   return {
@@ -168,6 +187,12 @@ export function parseCommandLine(argv: readonly string[]): Command {
       '--stall-timeout',
       values['stall-timeout'],
       STALL_TIMEOUT_SECONDS,
+      ' seconds',
+    ),
+    outageWaitSeconds: integerFlag(
+      '--outage-wait',
+      values['outage-wait'],
+      OUTAGE_WAIT_SECONDS,
       ' seconds',
     ),
     onChange,
@@ -253,6 +278,7 @@ const OPTIONS = {
   'limit-rate': { type: 'string' },
   retries: { type: 'string' },
   'stall-timeout': { type: 'string' },
+  'outage-wait': { type: 'string' },
   'on-change': { type: 'string' },
   force: { type: 'boolean', short: 'f' },
   quiet: { type: 'boolean', short: 'q' },
@@ -299,6 +325,7 @@ function refuseResumeFlagsOnStdout(values: {
   readonly checkpoint?: string | undefined
   readonly recheck?: boolean | undefined
   readonly 'on-change'?: string | undefined
+  readonly 'outage-wait'?: string | undefined
 }): void {
   if (values['on-change'] === 'restart') {
     throw new UsageError(
@@ -313,6 +340,11 @@ function refuseResumeFlagsOnStdout(values: {
   if (values.recheck) {
     throw new UsageError(
       '--recheck cannot be combined with - (stdout): streaming never resumes, so there are no saved parts to recheck',
+    )
+  }
+  if (values['outage-wait'] !== undefined) {
+    throw new UsageError(
+      '--outage-wait cannot be combined with - (stdout): after an outage a download resumes from its checkpoint, and streaming keeps none',
     )
   }
 }

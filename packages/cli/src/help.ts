@@ -1,5 +1,5 @@
 import { OPTION_TABLE } from '@resumable/core'
-import { DEFAULT_OUTAGE_WAIT_SECONDS } from './batch/batch-flags.ts'
+import { OUTAGE_WAIT_SECONDS } from './command-line.ts'
 
 /** A byte count as a flag value a user could type back: `8MiB`, `100KiB`, `4096`. */
 function sizeFlag(n: number): string {
@@ -63,6 +63,11 @@ Options:
   --limit-rate <rate>      total bandwidth cap, e.g. 50MiB/s
   --retries <n>            attempts without progress per part before giving up (default ${retries.default})
   --stall-timeout <s>      seconds without a byte before a request is retried (default ${stallTimeoutMs.default / 1000})
+  --outage-wait <s>        seconds a store that stopped answering (no connection, no answer in time,
+                           after --retries) is waited for, asked now and then (default ${OUTAGE_WAIT_SECONDS.default}); at
+                           its first answer the download resumes from its checkpoint. 0, or a store
+                           that never answered in this run: fail at once. In a batch its objects
+                           are put aside, one tried now and then, all resumed at its first answer
   --on-change <policy>     if the object changes during a run: restart (default) or fail (the
                            partial download is discarded, exit 1); a change between runs always
                            discards the checkpoint and starts over
@@ -107,10 +112,6 @@ Batches (--recursive or --manifest; rerun the same command to continue after Ctr
   --update                 replace a destination file only if the object is newer or another size
   --fail-fast              stop at the first failed object (default: keep going, exit 1 at the end)
   --dry-run                list what would be fetched and where; touch nothing
-  --outage-wait <s>        seconds a store that stopped answering (no connection, no answer in
-                           time) is waited for (default ${DEFAULT_OUTAGE_WAIT_SECONDS}): its objects are put aside, one
-                           tried now and then, all resumed at its first answer; then they fail.
-                           0, or a store that never answered in this run: they fail at once
   --concurrency <n>        requests in flight for the whole batch, objects and parts (default 16)
   --force, -f              replace existing destination files
   --part-size, --retries, --stall-timeout, --no-verify, --recheck and --on-change apply to every

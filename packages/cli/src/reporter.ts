@@ -2,7 +2,7 @@ import type { DownloadEvent, DownloadProgress, DownloadResult } from '@resumable
 import type { ChosenDestination } from './destination.ts'
 import { errorJson } from './error-json.ts'
 import { progressLine } from './progress-line.ts'
-import { formatBytes, formatDuration } from './units.ts'
+import { formatBytes, formatDuration, terminalText } from './units.ts'
 
 /** Where the command writes, and what kind of place that is. */
 export interface Output {
@@ -91,6 +91,19 @@ export class Reporter {
         this.#line(
           `rechecked ${event.partsChecked} resumed part(s); ${event.partsRefetched.length} will be fetched again`,
         )
+        break
+      case 'store-unreachable':
+        this.#line(
+          `the store stopped answering (${terminalText(event.reason.message)}): asking it now and then for up to ${formatDuration(event.waitMs / 1000)} (--outage-wait); what is done stays in the checkpoint`,
+        )
+        break
+      case 'store-reachable':
+        this.#line(
+          `the store answers again after ${formatDuration(event.downMs / 1000)}: resuming from the checkpoint`,
+        )
+        break
+      case 'store-given-up':
+        this.#line(`gave up waiting: ${terminalText(event.message)}`)
         break
       case 'progress':
         this.#progress(event.progress)

@@ -75,6 +75,9 @@ export async function runGet(cmd: GetCommand, cli: CliEnvironment): Promise<numb
       ...(cmd.range === undefined ? {} : { range: cmd.range }),
       ...objectSettings(cmd),
       ...(cmd.concurrency === undefined ? {} : { concurrency: cmd.concurrency }),
+      ...(cmd.outageWaitSeconds === undefined
+        ? {}
+        : { outageWaitMs: cmd.outageWaitSeconds * 1000 }),
       // A stream cannot take back bytes already written, so a changed object must fail, not
       // restart; the command line refuses an explicit `--on-change restart` with -.
       onObjectChanged: cmd.onChange ?? (toStdout ? 'fail' : 'restart'),
@@ -277,6 +280,7 @@ const FLAGS: Readonly<
   retries: { flag: '--retries' },
   maxBytesPerSecond: { flag: '--limit-rate', unit: (n) => `${formatBytes(n)}/s` },
   stallTimeoutMs: { flag: '--stall-timeout', unit: (ms) => `${ms / 1000} s` },
+  outageWaitMs: { flag: '--outage-wait', unit: (ms) => `${ms / 1000} s` },
 }
 
 /** Phrases an option error from its fields (never from its message), in the flag's own units. */

@@ -132,7 +132,7 @@ describe('a batch whose server goes away', () => {
     }
   })
 
-  it('refuses --outage-wait that is not a whole number of seconds, and without a batch', async () => {
+  it('refuses --outage-wait that is not a whole number of seconds, and with - or --no-checkpoint', async () => {
     for (const [args, pattern] of [
       [
         ['--manifest', 'm.txt', '--outage-wait=-1'],
@@ -140,8 +140,12 @@ describe('a batch whose server goes away', () => {
       ],
       [['--manifest', 'm.txt', '--outage-wait', '1.5'], /--outage-wait must be a whole number/],
       [
-        ['http://127.0.0.1:9/x', '--outage-wait', '5'],
-        /--outage-wait needs --recursive or --manifest/,
+        ['http://127.0.0.1:9/x', '-', '--outage-wait', '5'],
+        /--outage-wait cannot be combined with - \(stdout\)/,
+      ],
+      [
+        ['http://127.0.0.1:9/x', 'x.bin', '--no-checkpoint', '--outage-wait', '5'],
+        /--outage-wait cannot be combined with --no-checkpoint/,
       ],
     ] as const) {
       const run = env()

@@ -137,7 +137,10 @@ describe('a server that ignores Range', () => {
       dropAfter = 6 * 1024 * 1024
       const first = fakeEnvironment({ files: filePlaces })
       assert.equal(
-        await main(['get', url, dest, '--part-size', '1MiB', '--retries', '0'], first.cli),
+        await main(
+          ['get', url, dest, '--part-size', '1MiB', '--retries', '0', '--outage-wait', '0'],
+          first.cli,
+        ),
         1,
       )
       assert.match(first.text(), /not parallel/)

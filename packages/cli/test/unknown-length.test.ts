@@ -114,7 +114,10 @@ describe('a chunked response with no Content-Length', () => {
       honourRange = false
       dropAfter = 2 * 1024 * 1024
       const first = fakeEnvironment({ files: filePlaces })
-      assert.equal(await main(['get', url, dest, '--retries', '0'], first.cli), 1)
+      assert.equal(
+        await main(['get', url, dest, '--retries', '0', '--outage-wait', '0'], first.cli),
+        1,
+      )
       assert.equal(existsSync(`${dest}.resumable.json`), true, first.text())
       const status = fakeEnvironment({ files: filePlaces })
       assert.equal(await main(['status', dest], status.cli), 0)

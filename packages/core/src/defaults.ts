@@ -38,6 +38,7 @@ export interface OptionTable {
   readonly writeBufferSize: DefaultedOptionSpec
   readonly maxRestarts: DefaultedOptionSpec
   readonly maxBytesPerSecond: NumericOptionSpec
+  readonly outageWaitMs: DefaultedOptionSpec
   readonly progressIntervalMs: DefaultedOptionSpec
 }
 
@@ -60,6 +61,8 @@ export interface ChoiceOptionSpec<T> {
 
 const MIB = 1024 * 1024
 const HOUR_MS = 3_600_000
+/** A timer cannot be longer than 2^31 - 1 ms (24.8 days): a week is well inside. */
+const WEEK_MS = 7 * 24 * HOUR_MS
 
 /**
  * Every tunable option of `download`: its default, its limits, its unit and what it does. The
@@ -152,6 +155,14 @@ export const OPTION_TABLE: OptionTable = {
     max: Number.MAX_SAFE_INTEGER,
     unit: 'bytes/s',
     description: 'Client-side bandwidth cap across all parts.',
+  },
+  outageWaitMs: {
+    default: 300_000,
+    min: 0,
+    max: WEEK_MS,
+    unit: 'ms',
+    description:
+      'How long a store that stopped answering is waited for (probed now and then) before the download fails; 0 fails at once.',
   },
   progressIntervalMs: {
     default: 250,

@@ -9,7 +9,9 @@ import { IntegrityError } from './errors/integrity-error.ts'
 import { ObjectChangedError } from './errors/object-changed-error.ts'
 import { OptionsError } from './errors/options-error.ts'
 import type { DownloadEvent } from './events.ts'
+import { type LinkedSignal, linkedSignal } from './linked-signal.ts'
 import type { ResolvedOptions } from './options.ts'
+import { OutageWait } from './outage-wait.ts'
 import { type PartPlan, partRange, planParts, singlePartPlan, uploadPartsPlan } from './plan.ts'
 import type { ObjectInfo, Target } from './ports.ts'
 import { ProgressMeter } from './progress-meter.ts'
@@ -47,29 +49,55 @@ export async function runDownload(
   const emit = (event: DownloadEvent): void => options.onEvent?.(event)
   const own = options.maxBytesPerSecond ? new RateLimiter(options.maxBytesPerSecond) : undefined
   const limiter = bothLimits(own, options.rateLimiter)
-  const mode: AttemptMode = { sequential: false, discardedBytes: 0 }
+  const mode: AttemptMode = { sequential: false, discardedBytes: 0, answered: false }
+  const outage = new OutageWait()
+  // An attempt after an outage runs on a signal of its own, unlinked when it ends: each attempt's
+  // stat leaves a listener on the signal it is given, and outages may be many.
+  let afterOutage: LinkedSignal | undefined
   let switches = 0
-  for (let restarts = 0; ; ) {
-    try {
-      return await attempt(options, signal, counters, emit, limiter, startedAt, restarts, mode)
-    } catch (error) {
-      if (signal.aborted) throw error
-      // 9. The server ignored Range: one sequential stream from byte 0, never the same refusal
-      //    again (sequential.ts). Bounded, since a drop mid-stream can only resume from 0 too.
-      if (isRangeIgnored(error) && switches < Math.max(1, options.retries)) {
-        switches++
-        counters.retries++
-        counters.retriesByKind['range-ignored'] = (counters.retriesByKind['range-ignored'] ?? 0) + 1
-        emit(sequentialEvent('range-ignored', mode.discardedBytes))
-        mode.sequential = true
-        continue
+  try {
+    for (let restarts = 0; ; ) {
+      const attemptSignal = afterOutage?.signal ?? signal
+      try {
+        return await attempt(
+          options,
+          attemptSignal,
+          counters,
+          emit,
+          limiter,
+          startedAt,
+          restarts,
+          mode,
+        )
+      } catch (error) {
+        afterOutage?.unlink()
+        afterOutage = undefined
+        if (signal.aborted) throw error
+        // 9. The store stopped answering: wait for it, then resume from the checkpoint (outage-wait.ts).
+        if (await outage.waitOut(error, mode.answered, { options, counters, emit, signal })) {
+          afterOutage = linkedSignal(signal)
+          continue
+        }
+        // 9. The server ignored Range: one sequential stream from byte 0, never the same refusal
+        //    again (sequential.ts). Bounded, since a drop mid-stream can only resume from 0 too.
+        if (isRangeIgnored(error) && switches < Math.max(1, options.retries)) {
+          switches++
+          counters.retries++
+          counters.retriesByKind['range-ignored'] =
+            (counters.retriesByKind['range-ignored'] ?? 0) + 1
+          emit(sequentialEvent('range-ignored', mode.discardedBytes))
+          mode.sequential = true
+          continue
+        }
+        // 9. Object changed: start over (bounded by maxRestarts) or fail; never mix two versions.
+        if (!(error instanceof ObjectChangedError)) throw error
+        if (options.onObjectChanged === 'fail' || restarts >= options.maxRestarts) throw error
+        restarts++
+        emit({ type: 'restart', reason: error.message, restarts })
       }
-      // 9. Object changed: start over (bounded by maxRestarts) or fail; never mix two versions.
-      if (!(error instanceof ObjectChangedError)) throw error
-      if (options.onObjectChanged === 'fail' || restarts >= options.maxRestarts) throw error
-      restarts++
-      emit({ type: 'restart', reason: error.message, restarts })
     }
+  } finally {
+    afterOutage?.unlink()
   }
 }
 
@@ -79,6 +107,8 @@ interface AttemptMode {
   sequential: boolean
   /** Bytes the last attempt threw away (reported in the `sequential` event). */
   discardedBytes: number
+  /** The store answered a stat of this run: a later silence is an outage, not a wrong endpoint. */
+  answered: boolean
 }
 
 function sequentialEvent(reason: SequentialReason, discardedBytes: number): DownloadEvent {
@@ -111,6 +141,7 @@ async function attempt(
   const { transport, target, checkpoint: store, checkpointKey } = options
   // 1. Stat, retried like parts (stat-with-retry.ts, retry.ts).
   const object = await statWithRetry({ options, signal, emit, counters })
+  mode.answered = true
   const algorithm = options.verify ? object.checksum?.algorithm : undefined
   // An object of unknown length is planned as one part that ends where the stream ends; its
   // checkpoint names that plan size, so it is discarded if the server later tells a length.

@@ -104,6 +104,27 @@ export type DownloadEvent =
   | { readonly type: 'verified'; readonly verification: Verification }
   | { readonly type: 'paused'; readonly durableBytes: number }
   | {
+      /**
+       * An attempt got no answer from the store (after its retries), nor did a probe right after:
+       * the store counts as down. It is probed now and then for up to `waitMs` (`outageWaitMs`);
+       * what is done stays in the checkpoint.
+       */
+      readonly type: 'store-unreachable'
+      readonly reason: RetryReason
+      readonly waitMs: number
+    }
+  | {
+      /** The store answered a probe after `downMs`: the download resumes from its checkpoint. */
+      readonly type: 'store-reachable'
+      readonly downMs: number
+    }
+  | {
+      /** The store did not answer for `outageWaitMs`: the download fails with the last failure. */
+      readonly type: 'store-given-up'
+      readonly downMs: number
+      readonly message: string
+    }
+  | {
       /** The download runs as one sequential stream, not parallel parts, and why. */
       readonly type: 'sequential'
       readonly reason: SequentialReason

@@ -80,6 +80,14 @@ export interface DownloadOptions {
    * main thread otherwise reads every socket and hashes every byte. @default none: inline
    */
   readonly checksumThread?: ChecksumThread
+  /**
+   * How long a store that stopped answering is waited for, in ms. When an attempt gets no answer
+   * (no connection, nothing in time, after its `retries`) and a probe right after gets none
+   * either, the store is asked now and then, with backoff up to 30 s, and the download resumes
+   * from its checkpoint at the first answer; after the wait it fails. A store that never answered
+   * in this run is not waited for, nor is one when there is no checkpoint store. 0 fails at once.
+   * @default 300000 */
+  readonly outageWaitMs?: number
   /** Minimum interval between progress reports. @default 250 */
   readonly progressIntervalMs?: number
   /** Aborting pauses the download: in-flight bytes are made durable and the checkpoint kept. */
@@ -118,6 +126,7 @@ export interface ResolvedOptions {
   readonly rateLimiter: ByteLimit | undefined
   readonly slots: PartSlots | undefined
   readonly checksumThread: ChecksumThread | undefined
+  readonly outageWaitMs: number
   readonly progressIntervalMs: number
   readonly signal: AbortSignal | undefined
   readonly onProgress: ((progress: DownloadProgress) => void) | undefined
@@ -205,6 +214,7 @@ export function resolveOptions(options: DownloadOptions): ResolvedOptions {
       'begin',
       'a ChecksumThread (an object with begin(algorithm, previous))',
     ),
+    outageWaitMs: numeric(options, 'outageWaitMs'),
     progressIntervalMs: numeric(options, 'progressIntervalMs'),
     signal: options.signal,
     onProgress: options.onProgress,

@@ -42,7 +42,7 @@ describe('download: range', () => {
     const { target, transport, options, events } = setup(object)
     const range = { start: 100_000, end: 700_000 }
     transport.fault = ({ n }) => (n === 1 ? { type: 'reset', afterBytes: 50_000 } : undefined)
-    await assert.rejects(download(options({ range, concurrency: 1, retries: 0 })))
+    await assert.rejects(download(options({ range, concurrency: 1, retries: 0, outageWaitMs: 0 })))
     transport.fault = undefined
     const resumed = await download(options({ range, concurrency: 1 }))
     assert.ok(resumed.resumedBytes > 100 * KiB, `resumed ${resumed.resumedBytes}`)
@@ -50,7 +50,9 @@ describe('download: range', () => {
 
     const other = setup(object)
     other.transport.fault = ({ n }) => (n === 1 ? { type: 'reset', afterBytes: 50_000 } : undefined)
-    await assert.rejects(download(other.options({ range, concurrency: 1, retries: 0 })))
+    await assert.rejects(
+      download(other.options({ range, concurrency: 1, retries: 0, outageWaitMs: 0 })),
+    )
     other.transport.fault = undefined
     const moved = await download(other.options({ range: { start: 100_001, end: 700_000 } }))
     assert.equal(moved.resumedBytes, 0)

@@ -263,7 +263,7 @@ describe('download: faults', () => {
       const stat = transport.stat.bind(transport)
       transport.stat = async () => ({ ...(await stat()), acceptRanges: false })
       transport.fault = ({ n }) => (n === 0 ? { type: 'reset', afterBytes: 150 * KiB } : undefined)
-      await assert.rejects(download(options({ retries: 0 })))
+      await assert.rejects(download(options({ retries: 0, outageWaitMs: 0 })))
       assert.equal(volume.hasTemp(target.id), true)
       transport.fault = ({ start }) =>
         !honours && start > 0 ? { type: 'ignore-range' } : undefined

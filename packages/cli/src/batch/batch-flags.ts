@@ -1,5 +1,3 @@
-import { DEFAULT_OUTAGE_WAIT_MS } from '@resumable/core'
-import { integerFlag } from '../integer-flag.ts'
 import { quoteForTerminal } from '../units.ts'
 import { UsageError } from '../usage-error.ts'
 import { GlobError, globToRegExp } from './glob.ts'
@@ -18,17 +16,7 @@ export interface BatchFlags {
   readonly update: boolean
   readonly failFast: boolean
   readonly dryRun: boolean
-  /** `--outage-wait <s>`: how long objects wait for a store that stopped answering (core's `outageWaitMs`). */
-  readonly outageWaitSeconds: number | undefined
 }
-
-/** `--outage-wait`'s range, whole seconds: up to a week. */
-export const OUTAGE_WAIT_SECONDS: { readonly min: number; readonly max: number } = {
-  min: 0,
-  max: 7 * 24 * 3600,
-}
-/** `--outage-wait`'s default, in seconds. */
-export const DEFAULT_OUTAGE_WAIT_SECONDS: number = DEFAULT_OUTAGE_WAIT_MS / 1000
 
 /** One `--include` or `--exclude` pattern. */
 export interface BatchFilter {
@@ -47,7 +35,6 @@ export const BATCH_PARSE_OPTIONS = {
   update: { type: 'boolean' },
   'fail-fast': { type: 'boolean' },
   'dry-run': { type: 'boolean' },
-  'outage-wait': { type: 'string' },
 } as const
 
 /** The batch flags from parsed values; undefined when none was given (a single-object get). */
@@ -67,7 +54,6 @@ export function batchFlags(
     'update',
     'fail-fast',
     'dry-run',
-    'outage-wait',
   ]
   if (!recursive && manifest === undefined) {
     const stray = batchOnly.find((name) => values[name] !== undefined)
@@ -87,12 +73,6 @@ export function batchFlags(
     update: flag('update'),
     failFast: flag('fail-fast'),
     dryRun: flag('dry-run'),
-    outageWaitSeconds: integerFlag(
-      '--outage-wait',
-      values['outage-wait'] as string | undefined,
-      OUTAGE_WAIT_SECONDS,
-      ' seconds',
-    ),
   }
 }
 

@@ -177,9 +177,9 @@ async function runIn(cmd: GetCommand, cli: CliEnvironment, prepared: Prepared): 
       update: flags.update,
       overwrite: cmd.force,
       failFast: flags.failFast,
-      ...(flags.outageWaitSeconds === undefined
+      ...(cmd.outageWaitSeconds === undefined
         ? {}
-        : { outageWaitMs: flags.outageWaitSeconds * 1000 }),
+        : { outageWaitMs: cmd.outageWaitSeconds * 1000 }),
       // --limit-rate is the total, as for one object: one cap shared by every object in flight.
       ...(cmd.limitRate === undefined ? {} : { maxBytesPerSecond: cmd.limitRate }),
       download: {

@@ -1,4 +1,5 @@
 import type { ChecksumAlgorithm } from '../crc/algorithm.ts'
+import { OPTION_TABLE } from '../defaults.ts'
 import { OptionsError } from '../errors/options-error.ts'
 import { type DownloadOptions, numeric, type ResolvedOptions, resolveOptions } from '../options.ts'
 import type { CheckpointStore, ObjectInfo, Target, Transport } from '../ports.ts'
@@ -55,9 +56,13 @@ export interface BatchObjectIO {
   existingPartChecksums?(algorithm: ChecksumAlgorithm, partSize: number): Promise<bigint[]>
 }
 
-/** Single-object options applied to every object of a batch (concurrency comes from the shared budget). */
+/**
+ * Single-object options applied to every object of a batch (concurrency comes from the shared
+ * budget; outages are judged across objects by the batch's own `outageWaitMs`).
+ */
 export type BatchDownloadOptions = Omit<
   DownloadOptions,
+  | 'outageWaitMs'
   | 'transport'
   | 'target'
   | 'checkpoint'
@@ -125,9 +130,7 @@ export interface BatchOptions {
 }
 
 /** How long a batch waits for a store that stopped answering, by default: 5 minutes. */
-export const DEFAULT_OUTAGE_WAIT_MS = 300_000
-/** The longest wait: a week (a timer cannot be longer than 2^31 - 1 ms). */
-const MAX_OUTAGE_WAIT_MS = 7 * 24 * 3_600_000
+export const DEFAULT_OUTAGE_WAIT_MS: number = OPTION_TABLE.outageWaitMs.default
 
 /** BatchOptions checked, with defaults applied. */
 export interface ResolvedBatchOptions {
@@ -184,12 +187,8 @@ export function resolveBatchOptions(options: BatchOptions): ResolvedBatchOptions
   const progressIntervalMs = options.progressIntervalMs ?? 250
   if (!Number.isSafeInteger(progressIntervalMs) || progressIntervalMs < 0)
     throw new OptionsError('progressIntervalMs', 'must be a non-negative integer')
-  const outageWaitMs = options.outageWaitMs ?? DEFAULT_OUTAGE_WAIT_MS
-  if (!Number.isSafeInteger(outageWaitMs) || outageWaitMs < 0 || outageWaitMs > MAX_OUTAGE_WAIT_MS)
-    throw new OptionsError(
-      'outageWaitMs',
-      `must be an integer from 0 to ${MAX_OUTAGE_WAIT_MS} (a week), got ${String(outageWaitMs)}`,
-    )
+  // The same option and range as a single download's; its objects' own downloads wait for nothing.
+  const outageWaitMs = numeric(options, 'outageWaitMs')
   // The same rule as a download's own cap: the batch's is that cap shared by every object.
   const maxBytesPerSecond = numeric(options, 'maxBytesPerSecond')
   let id = options.id

@@ -393,6 +393,8 @@ export async function runBatch(
       ...(single || io.checkpointKey === undefined ? {} : { checkpointKey: io.checkpointKey }),
       concurrency,
       slots,
+      // The batch judges outages across its objects (store-outages.ts): none waits on its own.
+      outageWaitMs: 0,
       ...limitOption(bothLimits(options.download?.rateLimiter, rateLimiter)),
       onEvent(event) {
         if (event.type === 'start') {

@@ -1,4 +1,11 @@
 import { backoffDelay } from '../backoff.ts'
+import {
+  MAX_LONE_RETRIES,
+  noAnswer,
+  PROBE_BASE_MS,
+  PROBE_FLOOR_MS,
+  PROBE_MAX_MS,
+} from '../outage-policy.ts'
 import type { BatchEvent, BatchFailure } from './batch-events.ts'
 import type { ListedObject } from './lister.ts'
 
@@ -38,18 +45,6 @@ interface GiveUpReason {
  * counts as down. Two: one object failing alone is retried at once, as the store answers others.
  */
 const QUIET_FAILURES = 2
-/** Times an object that got no answer is put back while its store answers other requests. */
-const MAX_HOLDS = 2
-/** Probes of a down store: full-jitter backoff from this base … */
-const PROBE_BASE_MS = 500
-/** … to this cap, never sooner than the floor; when the wait ends, one last probe at once. */
-const PROBE_MAX_MS = 30_000
-const PROBE_FLOOR_MS = 250
-
-/** True when the store never answered: the connection failed or nothing came back in time. */
-function noAnswer(failure: BatchFailure): boolean {
-  return (failure.kind === 'network' || failure.kind === 'timeout') && failure.status === undefined
-}
 
 /** One store's state in this run. */
 class StoreState<Location extends { readonly path: string }> {
@@ -181,7 +176,7 @@ export class StoreOutages<Location extends { readonly path: string }> {
     }
     if (store.quiet++ === 0) store.quietSince = Date.now()
     if (store.quiet < QUIET_FAILURES) {
-      if (held.holds >= MAX_HOLDS) return false
+      if (held.holds >= MAX_LONE_RETRIES) return false
       store.held.push({ ...held, holds: held.holds + 1 })
       this.#settings.wake()
       return true
