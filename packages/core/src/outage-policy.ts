@@ -5,8 +5,9 @@
 
 /** Probes of a store that stopped answering: full-jitter backoff from this base … */
 export const PROBE_BASE_MS = 500
-/** … to this cap, never sooner than the floor. */
+/** … to this cap … */
 export const PROBE_MAX_MS = 30_000
+/** … and never sooner than this after the last one. */
 export const PROBE_FLOOR_MS = 250
 /**
  * Times a download whose own requests got no answer is tried again while its store answers
