@@ -258,6 +258,71 @@ describe('resumable get --recursive', () => {
     assert.equal(await readFile(join(dest, 'diff.txt'), 'utf8'), 'the store version')
   })
 
+  it('a listing refused at its second page: the first page’s objects are downloaded, the summary names the listing failure with its Code and RequestId (exit 1); a rerun lists again and requests none of them', async () => {
+    for (let i = 0; i < 1003; i++) put('b8', `lf/${String(i).padStart(4, '0')}.txt`)
+    // The second listing request of bucket b8 is refused (a listing has no key).
+    const remove = oss.faults.add({
+      match: { method: 'GET', key: '' },
+      skip: 1,
+      times: 1,
+      fault: { type: 'status', status: 403, code: 'AccessDenied' },
+    })
+    const dest = join(dir, 'listing-refused')
+    const first = env()
+    try {
+      assert.equal(await main(s3('s3://b8/lf/', dest, '--recursive', '--json'), first.cli), 1)
+    } finally {
+      remove()
+    }
+    const events = first.out
+      .join('')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+    const done = events.find((e) => e.type === 'batch-done')
+    assert.equal(done.downloaded, 1000)
+    assert.equal(done.failed, 0)
+    assert.equal(done.listingFailure.afterKey, 'lf/0999.txt')
+    assert.equal(done.listingFailure.kind, 'forbidden')
+    assert.equal(done.listingFailure.code, 'AccessDenied')
+    assert.ok(done.listingFailure.requestId)
+    assert.ok(events.some((e) => e.type === 'listing-failed'))
+    assert.equal(existsSync(join(dest, '0999.txt')), true)
+    assert.equal(existsSync(join(dest, '1000.txt')), false)
+
+    const logFrom = oss.served.log.length
+    const again = env()
+    assert.equal(await main(s3('s3://b8/lf/', dest, '--recursive'), again.cli), 0, again.text())
+    const fetched = oss.served.log.slice(logFrom).filter((r) => r.key !== '')
+    assert.deepEqual(
+      fetched.map((r) => r.key),
+      ['lf/1000.txt', 'lf/1001.txt', 'lf/1002.txt'],
+    )
+  })
+
+  it('a listing refused at its second page, said in words: the summary line names the last key listed', async () => {
+    for (let i = 0; i < 1001; i++) put('b9', `lw/${String(i).padStart(4, '0')}.txt`)
+    const remove = oss.faults.add({
+      match: { method: 'GET', key: '' },
+      skip: 1,
+      times: 1,
+      fault: { type: 'status', status: 403, code: 'AccessDenied' },
+    })
+    const run = env()
+    try {
+      assert.equal(
+        await main(s3('s3://b9/lw/', join(dir, 'listing-words'), '--recursive'), run.cli),
+        1,
+      )
+    } finally {
+      remove()
+    }
+    assert.match(
+      run.text(),
+      /the listing failed after "lw\/0999\.txt": forbidden — .+; the objects after it were not listed: run again to continue/,
+    )
+  })
+
   it('a listing that changes mid-batch: the overwritten object arrives whole in its new version, the deleted one fails by name, the summary says so (exit 1)', async () => {
     const big = { generated: { size: 3 * 1024 * 1024, seed: 1 } }
     oss.putObject('b6', 'm/0-first.txt', { bytes: encoder.encode('first') })

@@ -7,6 +7,7 @@ import {
   createBatch,
   downloadMany,
   OptionsError,
+  TransportError,
 } from '@resumable/core'
 import { MemoryBatchJournalStore } from '@resumable/store-memory'
 import { FakeBucket, MemoryDestination } from './helpers/fake-bucket.ts'
@@ -211,13 +212,55 @@ describe('downloadMany: a Lister', () => {
     assert.equal(last.progress.etaSeconds, 0)
   })
 
-  it('rejects with the listing’s error when a page fails, after the objects in flight settle', async () => {
+  it('a listing that fails after its first page: the objects listed are downloaded, the summary names the failure and the last key listed', async () => {
     const bucket = smallBucket(10)
     const dest = new MemoryDestination(bucket)
-    const failure = new Error('list page 2 failed')
+    const failure = new TransportError('forbidden', 'list page 2 refused', {
+      status: 403,
+      code: 'AccessDenied',
+      requestId: 'REQ-2',
+    })
     const lister = {
       async *list() {
         yield* bucket.listing()
+        throw failure
+      },
+    }
+    const events: BatchEvent[] = []
+    const summary = await downloadMany({
+      id: 'b',
+      prefix: 'data/',
+      objects: lister,
+      open: dest.open,
+      onEvent: (e) => events.push(e),
+    })
+    assert.equal(summary.ok, false)
+    assert.equal(summary.downloaded, 10)
+    assert.equal(summary.failures.length, 0)
+    const last = bucket.listing().at(-1)?.key
+    assert.deepEqual(
+      { ...summary.listingFailure, error: undefined },
+      {
+        afterKey: last,
+        kind: 'forbidden',
+        message: failure.message,
+        status: 403,
+        code: 'AccessDenied',
+        requestId: 'REQ-2',
+        error: undefined,
+      },
+    )
+    assert.equal(summary.listingFailure?.error, failure)
+    const said = events.find((e) => e.type === 'listing-failed')
+    assert.equal(said?.type === 'listing-failed' && said.failure.afterKey, last)
+  })
+
+  it('rejects with the listing’s error when it fails before naming any object', async () => {
+    const dest = new MemoryDestination(smallBucket(1))
+    const failure = new Error('list page 1 failed')
+    const lister = {
+      // biome-ignore lint/correctness/useYield: a listing whose first page fails yields nothing
+      async *list() {
         throw failure
       },
     }

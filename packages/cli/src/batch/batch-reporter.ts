@@ -6,6 +6,7 @@ import { JSON_PROGRESS_INTERVAL_MS } from '../reporter.ts'
 import { formatBytes, formatDuration, quoteForTerminal, terminalText } from '../units.ts'
 import { batchProgressLine } from './batch-progress-line.ts'
 import { type ManifestSource, withFirstLine } from './batch-sources.ts'
+import { listingFailureJson, listingFailureText, storeDetailsText } from './listing-failure.ts'
 
 /** How the user asked to be told. */
 export interface BatchReporterMode {
@@ -98,6 +99,15 @@ export class BatchReporter {
             reason: event.reason,
           })
         return
+      case 'listing-failed':
+        if (this.#mode.json)
+          this.json({ type: 'listing-failed', ...listingFailureJson(event.failure) })
+        // Under --quiet the summary says it, once.
+        else if (!this.#mode.quiet)
+          this.#line(
+            `the listing failed ${listingFailureText(event.failure)}; the objects listed so far continue`,
+          )
+        return
       case 'object-failed':
         if (this.#mode.json)
           this.json({ type: 'object-failed', ...this.#failureJson(event.failure) })
@@ -170,6 +180,7 @@ export class BatchReporter {
         skipped: s.skipped,
         failed: s.failures.length,
         failures: s.failures.map((f) => this.#failureJson(f)),
+        listingFailure: s.listingFailure ? listingFailureJson(s.listingFailure) : null,
         changedSinceListing: s.changedSinceListing,
         restored: s.restored,
         bytes: s.progress.bytesDone,
@@ -198,6 +209,11 @@ export class BatchReporter {
       ...(s.stoppedEarly
         ? ['stopped at the first failure (--fail-fast); run again to continue']
         : []),
+      ...(s.listingFailure
+        ? [
+            `the listing failed ${listingFailureText(s.listingFailure)}; the objects after it were not listed: run again to continue`,
+          ]
+        : []),
       ...(s.changedSinceListing.length > 0
         ? [
             `${s.changedSinceListing.length} object(s) changed after listing; the version downloaded is whole: ${terminalText(s.changedSinceListing.join(', '))}`,
@@ -206,7 +222,7 @@ export class BatchReporter {
       // Under --quiet each failure was printed as it happened: not twice.
       ...(this.#mode.quiet ? [] : s.failures.map((f) => `  failed: ${this.#failureText(f)}`)),
     ]
-    if (this.#mode.quiet && s.failures.length === 0) return
+    if (this.#mode.quiet && s.failures.length === 0 && !s.listingFailure) return
     for (const line of lines) this.#line(line)
   }
 
@@ -303,10 +319,6 @@ export function failureJson(f: BatchFailure, manifestLine?: number): Record<stri
  * manifest line of a manifest batch's object) goes first, as an editor or compiler says it.
  */
 export function failureText(f: BatchFailure, where?: string): string {
-  // A store's answer already names them in its message (TransportError's details): said once.
-  const store = [f.code ? `Code ${f.code}` : '', f.requestId ? `RequestId ${f.requestId}` : '']
-    .filter((detail) => detail !== '' && !f.message.includes(detail))
-    .join(', ')
   const message =
     f.kind === 'exists'
       ? existsText(f)
@@ -315,7 +327,7 @@ export function failureText(f: BatchFailure, where?: string): string {
         : f.kind === 'is-directory'
           ? `${isDirectoryText(f.message)}; move or rename it (no flag replaces a directory with a file)`
           : f.message
-  return `${where === undefined ? '' : `${terminalText(where)}: `}${quoteForTerminal(f.key)}${f.path ? ` (${terminalText(f.path)})` : ''}: ${f.kind} — ${terminalText(message)}${store ? ` [${terminalText(store)}]` : ''}`
+  return `${where === undefined ? '' : `${terminalText(where)}: `}${quoteForTerminal(f.key)}${f.path ? ` (${terminalText(f.path)})` : ''}: ${f.kind} — ${terminalText(message)}${storeDetailsText(f)}`
 }
 
 /**

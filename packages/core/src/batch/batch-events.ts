@@ -46,6 +46,29 @@ export interface BatchFailure {
   readonly error: unknown
 }
 
+/**
+ * A listing (or manifest) that failed after naming some objects: those were downloaded (or failed)
+ * as usual, the ones after `afterKey` were not listed. A rerun lists again and continues.
+ */
+export interface BatchListingFailure {
+  /** The last key the listing gave before it failed. */
+  readonly afterKey: string
+  /** The error's `kind` (`network`, `forbidden`, `throttled`, …). */
+  readonly kind: string
+  /** What went wrong, in words. */
+  readonly message: string
+  /** HTTP status, when there was a response. */
+  readonly status?: number
+  /** The store's error Code. */
+  readonly code?: string
+  /** The store's RequestId. */
+  readonly requestId?: string
+  /** The store's HostId. */
+  readonly hostId?: string
+  /** The error itself. */
+  readonly error: unknown
+}
+
 /** A snapshot of the batch's progress. */
 export interface BatchProgress {
   /** Objects of this shard listed so far (all listed objects when not sharded), refused ones included. */
@@ -153,5 +176,13 @@ export type BatchEvent =
       readonly downMs: number
       readonly message: string
       readonly objects: number
+    }
+  | {
+      /**
+       * The listing failed after naming some objects: no more are listed, those listed run to
+       * their end, and the summary carries the same `failure` (`BatchSummary.listingFailure`).
+       */
+      readonly type: 'listing-failed'
+      readonly failure: BatchListingFailure
     }
   | { readonly type: 'progress'; readonly progress: BatchProgress }

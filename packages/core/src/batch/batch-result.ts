@@ -1,4 +1,9 @@
-import type { BatchFailure, BatchProgress, SkipReason } from './batch-events.ts'
+import type {
+  BatchFailure,
+  BatchListingFailure,
+  BatchProgress,
+  SkipReason,
+} from './batch-events.ts'
 
 /** What a finished batch reports. */
 export interface BatchSummary {
@@ -14,6 +19,11 @@ export interface BatchSummary {
   readonly skipped: Readonly<Partial<Record<SkipReason, number>>>
   /** Every failed object, in the order they failed. */
   readonly failures: readonly BatchFailure[]
+  /**
+   * The listing failed after naming some objects (and `ok` is false): the objects after
+   * `afterKey` were not listed. A listing that fails before naming any rejects instead.
+   */
+  readonly listingFailure?: BatchListingFailure
   /** Objects whose downloaded ETag differs from the listed one (changed after listing). */
   readonly changedSinceListing: readonly string[]
   /**

@@ -1,4 +1,10 @@
-export type { BatchEvent, BatchFailure, BatchProgress, SkipReason } from './batch-events.ts'
+export type {
+  BatchEvent,
+  BatchFailure,
+  BatchListingFailure,
+  BatchProgress,
+  SkipReason,
+} from './batch-events.ts'
 export {
   type BatchDownloadOptions,
   type BatchObjectIO,

@@ -5,7 +5,7 @@ import { type ExistsRemedy, TargetError } from '../errors/target-error.ts'
 import { isTransportError } from '../errors/transport-error.ts'
 import type { DownloadEvent } from '../events.ts'
 import type { Target } from '../ports.ts'
-import type { BatchFailure } from './batch-events.ts'
+import type { BatchFailure, BatchListingFailure } from './batch-events.ts'
 import type { BatchObjectIO } from './batch-options.ts'
 import type { JournalObjectRecord } from './journal-codec.ts'
 import type { ListedObject } from './lister.ts'
@@ -79,16 +79,26 @@ export function toFailure(
   path: string | undefined,
   error: unknown,
 ): BatchFailure {
-  const base = { key: object.key, object, ...(path === undefined ? {} : { path }), error }
+  return { key: object.key, object, ...(path === undefined ? {} : { path }), ...details(error) }
+}
+
+/** A listing that failed after naming `afterKey`, as the summary shows it. */
+export function toListingFailure(afterKey: string, error: unknown): BatchListingFailure {
+  const { remedies: _, ...rest } = details(error)
+  return { afterKey, ...rest }
+}
+
+/** What a summary says of an error: its kind and words, and what the store said, if anything. */
+function details(error: unknown): Omit<BatchFailure, 'key' | 'object' | 'path'> {
   if (isTransportError(error)) {
     return {
-      ...base,
       kind: error.kind,
       message: error.message,
       ...(error.status === undefined ? {} : { status: error.status }),
       ...(error.code === undefined ? {} : { code: error.code }),
       ...(error.requestId === undefined ? {} : { requestId: error.requestId }),
       ...(error.hostId === undefined ? {} : { hostId: error.hostId }),
+      error,
     }
   }
   if (error instanceof KeyRefusedError || error instanceof TargetError || isResumableError(error)) {
@@ -97,7 +107,6 @@ export function toFailure(
     // Read by shape: a TargetError of another copy of this package is no instance of this one.
     const remedies = (error as { remedies?: unknown }).remedies
     return {
-      ...base,
       kind: error.kind,
       message: error.message,
       ...(store?.status === undefined ? {} : { status: store.status }),
@@ -105,11 +114,8 @@ export function toFailure(
       ...(store?.requestId === undefined ? {} : { requestId: store.requestId }),
       ...(store?.hostId === undefined ? {} : { hostId: store.hostId }),
       ...(Array.isArray(remedies) ? { remedies: remedies as readonly ExistsRemedy[] } : {}),
+      error,
     }
   }
-  return {
-    ...base,
-    kind: 'unknown',
-    message: error instanceof Error ? error.message : String(error),
-  }
+  return { kind: 'unknown', message: error instanceof Error ? error.message : String(error), error }
 }

@@ -4,7 +4,7 @@ import type { DownloadEvent } from '../events.ts'
 import { type ByteLimit, bothLimits, RateLimiter } from '../rate-limiter.ts'
 import type { DownloadResult } from '../result.ts'
 import { type PartSlots, SlotPool } from '../slot-pool.ts'
-import type { BatchEvent, BatchFailure } from './batch-events.ts'
+import type { BatchEvent, BatchFailure, BatchListingFailure } from './batch-events.ts'
 import { type BatchObjectIO, type ResolvedBatchOptions, slotsFor } from './batch-options.ts'
 import type { BatchSummary } from './batch-result.ts'
 import { BatchTracker } from './batch-tracker.ts'
@@ -12,7 +12,14 @@ import { chosenAtFirstAnswer } from './chosen-at-first-answer.ts'
 import { decideExisting } from './decide-existing.ts'
 import { BatchJournal, sameFinishedObject } from './journal.ts'
 import { iterateSource, type ListedObject, type Lister } from './lister.ts'
-import { differs, journaled, record, removeLeftovers, toFailure } from './object-steps.ts'
+import {
+  differs,
+  journaled,
+  record,
+  removeLeftovers,
+  toFailure,
+  toListingFailure,
+} from './object-steps.ts'
 import { type OneRequestTransport, oneRequestTransport } from './one-request-transport.ts'
 import { PathClaims, safeRelativePath } from './safe-path.ts'
 import { shardOf } from './shard.ts'
@@ -259,15 +266,28 @@ export async function runBatch(
     }
   }
 
+  /** The listing failed after naming some objects: they run to their end, the rest is not listed. */
+  let listingFailure: BatchListingFailure | undefined
+  let lastKey: string | undefined
   try {
     for (;;) {
       if (stop.signal.aborted) break
-      const next = await nextObject()
+      let next: IteratorResult<ListedObject> | undefined
+      try {
+        next = await nextObject()
+      } catch (error) {
+        // Before its first object a failed listing leaves nothing to report per object.
+        if (lastKey === undefined || stop.signal.aborted) throw error
+        listingFailure = toListingFailure(lastKey, error)
+        emit({ type: 'listing-failed', failure: listingFailure })
+        break
+      }
       if (next === undefined || next.done) {
         sourceEnded = next?.done === true
         break
       }
       const object = next.value
+      lastKey = object.key
       if (listing) {
         listing = false
         outages.answered(object.origin)
@@ -289,7 +309,7 @@ export async function runBatch(
       await changed()
     }
   } catch (error) {
-    // The listing itself failed: nothing more can be known about the batch.
+    // The listing failed before naming an object: nothing more can be known about the batch.
     fatal ??= { error }
     stop.abort(error)
   } finally {
@@ -304,7 +324,7 @@ export async function runBatch(
   report()
   if (fatal) throw fatal.error
   if (control.signal.aborted) throw control.signal.reason
-  const ok = tracker.failures.length === 0 && !stoppedEarly
+  const ok = tracker.failures.length === 0 && !stoppedEarly && !listingFailure
   if (ok && !options.keepJournal) await journal.remove()
   return {
     ok,
@@ -313,6 +333,7 @@ export async function runBatch(
     downloaded: tracker.downloaded,
     skipped: { ...tracker.skipped },
     failures: [...tracker.failures],
+    ...(listingFailure ? { listingFailure } : {}),
     changedSinceListing: [...tracker.changedSinceListing],
     restored: [...tracker.restored],
     fetchedBytes: tracker.fetched,
