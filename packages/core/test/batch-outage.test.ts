@@ -107,6 +107,42 @@ describe('a batch through a store that stops answering', () => {
     assert.equal(ofType(events, 'store-reachable').length, 1)
   })
 
+  it('a listing of many pages whose store is given up ends in a summary: the objects listed fail by name, the listing failure says where it stopped', async () => {
+    const bucket = bucketOf(60)
+    const dest = new MemoryDestination(bucket)
+    const events: BatchEvent[] = []
+    let done = 0
+    const listing = bucket.listing()
+    const summary = await downloadMany({
+      ...dest.batchOptions(),
+      objects: {
+        async *list() {
+          for (let at = 0; at < listing.length; at += 10) {
+            if (bucket.unreachable)
+              throw new TransportError('network', 'list: connect ECONNREFUSED 127.0.0.1:9')
+            yield* listing.slice(at, at + 10)
+          }
+        },
+      },
+      concurrency: 2,
+      download: QUICK_RETRIES,
+      outageWaitMs: 600,
+      onEvent(event) {
+        events.push(event)
+        if (event.type === 'object-done' && ++done === 14) bucket.unreachable = true
+      },
+    })
+    assert.equal(summary.ok, false)
+    assert.equal(ofType(events, 'store-given-up').length, 1)
+    assert.equal(summary.listingFailure?.kind, 'network')
+    assert.match(summary.listingFailure?.message ?? '', /list: connect ECONNREFUSED/)
+    // The pages listed before: each of their objects downloaded or failed by name; none after.
+    const listed = summary.downloaded + summary.failures.length
+    assert.equal(listed % 10, 0, `${listed} objects accounted for`)
+    assert.equal(summary.listingFailure?.afterKey, listing[listed - 1]?.key)
+    assert.ok(summary.failures.length > 0)
+  })
+
   it('bytes of a request sent before the outage, arriving during it, do not make the store count as answering', async () => {
     const bucket = bucketOf(30)
     // Its body keeps coming through the outage, as data in flight at a cut does.
