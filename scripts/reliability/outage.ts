@@ -15,6 +15,7 @@ import { MockOss } from '@resumable/testkit'
 import { startMockOss } from '@resumable/testkit/node'
 import {
   Campaign,
+  type CliExit,
   campaignArgs,
   cleanEnv,
   fileCrc64,
@@ -112,6 +113,31 @@ const command = (dest: string, outageWait: number, limit?: number) => [
 ]
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
+/** Cuts the relay up to `outages` times while `run` goes on (1–4 s each, 0.3–1 s apart); the spans. */
+async function cutWhileRunning(run: ReturnType<typeof spawnCli>): Promise<number[]> {
+  const spans: number[] = []
+  for (let i = 0; i < args.outages; i++) {
+    await sleep(300 + Math.floor(random() * 700))
+    if (run.child.exitCode !== null) break
+    const span = 1000 + Math.floor(random() * 3000)
+    spans.push(span)
+    relay.cut()
+    await sleep(span)
+    await relay.open()
+  }
+  return spans
+}
+
+/** The run's end. A hang is a violation, not a campaign that never ends; the guard must not outlive the run. */
+async function endOf(run: ReturnType<typeof spawnCli>): Promise<CliExit> {
+  const guard = setTimeout(() => run.child.kill('SIGKILL'), 180_000)
+  try {
+    return await run.exited
+  } finally {
+    clearTimeout(guard)
+  }
+}
+
 /** Every file at a final name is its object, whole; returns how many there are. */
 async function checkFiles(dest: string, when: string): Promise<number> {
   let count = 0
@@ -146,19 +172,8 @@ async function singleObject(): Promise<void> {
   const rate = Math.max(256 * KiB, Math.floor(object.size / ((args.outages + 1) * 1.5)))
   const run = spawnCli(single(60, rate), { env })
   while (!run.stdout().includes('"type":"start"') && run.child.exitCode === null) await sleep(20)
-  const spans: number[] = []
-  for (let i = 0; i < args.outages; i++) {
-    await sleep(300 + Math.floor(random() * 700))
-    if (run.child.exitCode !== null) break
-    const span = 1000 + Math.floor(random() * 3000)
-    spans.push(span)
-    relay.cut()
-    await sleep(span)
-    await relay.open()
-  }
-  const guard = setTimeout(() => run.child.kill('SIGKILL'), 180_000)
-  const exit = await run.exited
-  clearTimeout(guard)
+  const spans = await cutWhileRunning(run)
+  const exit = await endOf(run)
   const events = jsonEvents(exit.stdout)
   const count = (type: string) => events.filter((e) => e.type === type).length
   c.check(exit.code === 0, `phase 3: exit ${exit.code}: ${exit.stderr.slice(-400)}`)
@@ -219,22 +234,10 @@ try {
   // lasts long enough for all of them.
   const dest1 = join(parent, 'one')
   const run = spawnCli(command(dest1, 60, phaseOneRate), { env })
-  const spans: number[] = []
   while (!run.stdout().includes('"type":"batch-start"') && run.child.exitCode === null)
     await sleep(20)
-  for (let i = 0; i < args.outages; i++) {
-    await sleep(300 + Math.floor(random() * 700))
-    if (run.child.exitCode !== null) break
-    const span = 1000 + Math.floor(random() * 3000)
-    spans.push(span)
-    relay.cut()
-    await sleep(span)
-    await relay.open()
-  }
-  // A hang is a violation below, not a campaign that never ends; the guard must not outlive the run.
-  const guard = setTimeout(() => run.child.kill('SIGKILL'), 180_000)
-  const exit = await run.exited
-  clearTimeout(guard)
+  const spans = await cutWhileRunning(run)
+  const exit = await endOf(run)
   const events = jsonEvents(exit.stdout)
   const count = (type: string) => events.filter((e) => e.type === type).length
   c.check(

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { createServer, type Server } from 'node:http'
 import { createServer as createTcpServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,6 +8,7 @@ import { makeBytes } from '@resumable/testkit'
 import { filePlaces } from '../src/file-places.ts'
 import { main } from '../src/main.ts'
 import { fakeEnvironment } from './helpers.ts'
+import { RestartableServer } from './restartable-server.ts'
 
 // A batch whose server goes away: a real HTTP server closed (its port refuses connections, its
 // open sockets dropped) and listening again on the same port, and one that drops every connection.
@@ -16,15 +16,13 @@ import { fakeEnvironment } from './helpers.ts'
 const SIZE = 20_000
 const bodyOf = (n: number): Uint8Array => makeBytes(SIZE + n, n + 1)
 
-/** Serves `/f/<n>` after `delayMs`; `down()` closes the port and every socket, `up()` reopens it. */
-class Flaky {
+/** Serves `/f/<n>` 15 ms late; `down()` closes the port and every socket, `up()` reopens it. */
+class Flaky extends RestartableServer {
   served = 0
-  port = 0
-  #server: Server | undefined
   onServed: ((served: number) => void) | undefined
 
-  async up(): Promise<void> {
-    const server = createServer((req, res) => {
+  constructor() {
+    super((req, res) => {
       const n = Number(/^\/f\/(\d+)$/.exec(req.url ?? '')?.[1])
       if (!Number.isInteger(n)) {
         res.writeHead(404).end()
@@ -36,18 +34,6 @@ class Flaky {
         this.onServed?.(++this.served)
       }, 15)
     })
-    this.#server = server
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(this.port, '127.0.0.1', () => resolve())
-    })
-    this.port = (server.address() as { port: number }).port
-  }
-
-  down(): void {
-    this.#server?.close()
-    this.#server?.closeAllConnections()
-    this.#server = undefined
   }
 }
 

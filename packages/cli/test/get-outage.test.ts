@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict'
 import { access, mkdtemp, readFile, rm } from 'node:fs/promises'
-import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -8,21 +7,20 @@ import { makeBytes } from '@resumable/testkit'
 import { filePlaces } from '../src/file-places.ts'
 import { main } from '../src/main.ts'
 import { fakeEnvironment } from './helpers.ts'
+import { RestartableServer } from './restartable-server.ts'
 
 // One download whose server goes away: a real HTTP server closed (its port refuses connections,
 // its open sockets dropped), and listening again on the same port, or not.
 
 const BODY = makeBytes(3 * 1024 * 1024, 7)
 
-/** Serves BODY at /big.bin with ranges, each answer 20 ms late; `down()` closes the port and every socket. */
-class RangeServer {
-  port = 0
+/** Serves BODY at /big.bin with ranges, each answer 20 ms late. */
+class RangeServer extends RestartableServer {
   served = 0
   onServed: ((served: number) => void) | undefined
-  #server: Server | undefined
 
-  async up(): Promise<void> {
-    const server = createServer((req, res) => {
+  constructor() {
+    super((req, res) => {
       if (req.url !== '/big.bin') {
         res.writeHead(404).end()
         return
@@ -43,18 +41,6 @@ class RangeServer {
         this.onServed?.(++this.served)
       }, 20)
     })
-    this.#server = server
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(this.port, '127.0.0.1', () => resolve())
-    })
-    this.port = (server.address() as { port: number }).port
-  }
-
-  down(): void {
-    this.#server?.close()
-    this.#server?.closeAllConnections()
-    this.#server = undefined
   }
 }
 

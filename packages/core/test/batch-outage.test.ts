@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { type BatchEvent, downloadMany, OptionsError, TransportError } from '@resumable/core'
+import {
+  type BatchEvent,
+  downloadMany,
+  type Lister,
+  OptionsError,
+  TransportError,
+} from '@resumable/core'
 import { FakeBucket, MemoryDestination } from './helpers/fake-bucket.ts'
 
 const KiB = 1024
@@ -14,6 +20,20 @@ function bucketOf(n: number, size = 4 * KiB): FakeBucket {
 
 // Each object gives up after one retry, a few ms apart: an outage is seen within milliseconds.
 const QUICK_RETRIES = { retries: 1, retryBaseDelayMs: 1, retryMaxDelayMs: 2 }
+
+/** A Lister of `bucket` in pages of 10, each a request that gets no answer while the store is down. */
+function pagesOfTen(bucket: FakeBucket): Lister {
+  const listing = bucket.listing()
+  return {
+    async *list() {
+      for (let at = 0; at < listing.length; at += 10) {
+        if (bucket.unreachable)
+          throw new TransportError('network', 'list: connect ECONNREFUSED 127.0.0.1:9')
+        yield* listing.slice(at, at + 10)
+      }
+    },
+  }
+}
 
 const ofType = <T extends BatchEvent['type']>(events: BatchEvent[], type: T) =>
   events.filter((e): e is Extract<BatchEvent, { type: T }> => e.type === type)
@@ -82,19 +102,9 @@ describe('a batch through a store that stops answering', () => {
     const dest = new MemoryDestination(bucket)
     const events: BatchEvent[] = []
     let done = 0
-    const listing = bucket.listing()
     const summary = await downloadMany({
       ...dest.batchOptions(),
-      // Pages of 10, each a request that gets no answer while the store is down.
-      objects: {
-        async *list() {
-          for (let at = 0; at < listing.length; at += 10) {
-            if (bucket.unreachable)
-              throw new TransportError('network', 'list: connect ECONNREFUSED 127.0.0.1:9')
-            yield* listing.slice(at, at + 10)
-          }
-        },
-      },
+      objects: pagesOfTen(bucket),
       concurrency: 2,
       download: QUICK_RETRIES,
       onEvent(event) {
@@ -112,18 +122,9 @@ describe('a batch through a store that stops answering', () => {
     const dest = new MemoryDestination(bucket)
     const events: BatchEvent[] = []
     let done = 0
-    const listing = bucket.listing()
     const summary = await downloadMany({
       ...dest.batchOptions(),
-      objects: {
-        async *list() {
-          for (let at = 0; at < listing.length; at += 10) {
-            if (bucket.unreachable)
-              throw new TransportError('network', 'list: connect ECONNREFUSED 127.0.0.1:9')
-            yield* listing.slice(at, at + 10)
-          }
-        },
-      },
+      objects: pagesOfTen(bucket),
       concurrency: 2,
       download: QUICK_RETRIES,
       outageWaitMs: 600,
@@ -139,7 +140,7 @@ describe('a batch through a store that stops answering', () => {
     // The pages listed before: each of their objects downloaded or failed by name; none after.
     const listed = summary.downloaded + summary.failures.length
     assert.equal(listed % 10, 0, `${listed} objects accounted for`)
-    assert.equal(summary.listingFailure?.afterKey, listing[listed - 1]?.key)
+    assert.equal(summary.listingFailure?.afterKey, bucket.listing()[listed - 1]?.key)
     assert.ok(summary.failures.length > 0)
   })
 

@@ -6,7 +6,12 @@ import { JSON_PROGRESS_INTERVAL_MS } from '../reporter.ts'
 import { formatBytes, formatDuration, quoteForTerminal, terminalText } from '../units.ts'
 import { batchProgressLine } from './batch-progress-line.ts'
 import { type ManifestSource, withFirstLine } from './batch-sources.ts'
-import { listingFailureJson, listingFailureText, storeDetailsText } from './listing-failure.ts'
+import {
+  detailsJson,
+  listingFailureJson,
+  listingFailureText,
+  storeDetailsText,
+} from './failure-details.ts'
 
 /** How the user asked to be told. */
 export interface BatchReporterMode {
@@ -302,12 +307,7 @@ export function failureJson(f: BatchFailure, manifestLine?: number): Record<stri
     key: f.key,
     ...(manifestLine === undefined ? {} : { manifestLine }),
     path: f.path ?? null,
-    kind: f.kind,
-    message: f.message,
-    status: f.status ?? null,
-    code: f.code ?? null,
-    requestId: f.requestId ?? null,
-    hostId: f.hostId ?? null,
+    ...detailsJson(f),
     flags: f.remedies === undefined ? null : remedyFlags(f.remedies),
   }
 }

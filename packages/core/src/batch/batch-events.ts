@@ -17,18 +17,9 @@ export type SkipReason =
   /** A zero-byte key ending in `/`: a "folder" placeholder, not a file. */
   | 'directory-marker'
 
-/** One failed object, with everything the store said about it (never a credential). */
-export interface BatchFailure {
-  /** The object key. */
-  readonly key: string
-  /**
-   * The object as the source gave it: the same value, so a caller can tell where it came from
-   * (a manifest line) even when two entries share a key.
-   */
-  readonly object: ListedObject
-  /** The relative destination path, when the key mapped to one. */
-  readonly path?: string
-  /** The error's `kind` (`not-found`, `forbidden`, `archived`, `unsafe-key`, `exists`, `integrity`, …). */
+/** What went wrong, with everything the store said about it (never a credential). */
+export interface FailureDetails {
+  /** The error's `kind` (`not-found`, `forbidden`, `archived`, `unsafe-key`, `exists`, `integrity`, `network`, …). */
   readonly kind: string
   /** What went wrong, in words. */
   readonly message: string
@@ -40,33 +31,32 @@ export interface BatchFailure {
   readonly requestId?: string
   /** The store's HostId. */
   readonly hostId?: string
-  /** For `exists`: the options that would have skipped or replaced the file (`TargetError.remedies`). */
-  readonly remedies?: readonly ExistsRemedy[]
   /** The error itself. */
   readonly error: unknown
+}
+
+/** One failed object. */
+export interface BatchFailure extends FailureDetails {
+  /** The object key. */
+  readonly key: string
+  /**
+   * The object as the source gave it: the same value, so a caller can tell where it came from
+   * (a manifest line) even when two entries share a key.
+   */
+  readonly object: ListedObject
+  /** The relative destination path, when the key mapped to one. */
+  readonly path?: string
+  /** For `exists`: the options that would have skipped or replaced the file (`TargetError.remedies`). */
+  readonly remedies?: readonly ExistsRemedy[]
 }
 
 /**
  * A listing (or manifest) that failed after naming some objects: those were downloaded (or failed)
  * as usual, the ones after `afterKey` were not listed. A rerun lists again and continues.
  */
-export interface BatchListingFailure {
+export interface BatchListingFailure extends FailureDetails {
   /** The last key the listing gave before it failed. */
   readonly afterKey: string
-  /** The error's `kind` (`network`, `forbidden`, `throttled`, …). */
-  readonly kind: string
-  /** What went wrong, in words. */
-  readonly message: string
-  /** HTTP status, when there was a response. */
-  readonly status?: number
-  /** The store's error Code. */
-  readonly code?: string
-  /** The store's RequestId. */
-  readonly requestId?: string
-  /** The store's HostId. */
-  readonly hostId?: string
-  /** The error itself. */
-  readonly error: unknown
 }
 
 /** A snapshot of the batch's progress. */

@@ -3,6 +3,7 @@ export type {
   BatchFailure,
   BatchListingFailure,
   BatchProgress,
+  FailureDetails,
   SkipReason,
 } from './batch-events.ts'
 export {

@@ -5,7 +5,7 @@ import { type ExistsRemedy, TargetError } from '../errors/target-error.ts'
 import { isTransportError } from '../errors/transport-error.ts'
 import type { DownloadEvent } from '../events.ts'
 import type { Target } from '../ports.ts'
-import type { BatchFailure, BatchListingFailure } from './batch-events.ts'
+import type { BatchFailure, BatchListingFailure, FailureDetails } from './batch-events.ts'
 import type { BatchObjectIO } from './batch-options.ts'
 import type { JournalObjectRecord } from './journal-codec.ts'
 import type { ListedObject } from './lister.ts'
@@ -84,12 +84,12 @@ export function toFailure(
 
 /** A listing that failed after naming `afterKey`, as the summary shows it. */
 export function toListingFailure(afterKey: string, error: unknown): BatchListingFailure {
-  const { remedies: _, ...rest } = details(error)
-  return { afterKey, ...rest }
+  const { remedies: _, ...said } = details(error)
+  return { afterKey, ...said }
 }
 
 /** What a summary says of an error: its kind and words, and what the store said, if anything. */
-function details(error: unknown): Omit<BatchFailure, 'key' | 'object' | 'path'> {
+function details(error: unknown): FailureDetails & { readonly remedies?: readonly ExistsRemedy[] } {
   if (isTransportError(error)) {
     return {
       kind: error.kind,

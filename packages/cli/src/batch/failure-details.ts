@@ -1,4 +1,4 @@
-import type { BatchListingFailure } from '@resumable/core'
+import type { BatchListingFailure, FailureDetails } from '@resumable/core'
 import { quoteForTerminal, terminalText } from '../units.ts'
 
 /**
@@ -21,10 +21,9 @@ export function listingFailureText(f: BatchListingFailure): string {
   return `after ${quoteForTerminal(f.afterKey)}: ${f.kind} — ${terminalText(f.message)}${storeDetailsText(f)}`
 }
 
-/** A listing failure as JSON: the last key listed, kind, message, and what the store said (null when nothing). */
-export function listingFailureJson(f: BatchListingFailure): Record<string, unknown> {
+/** A failure's kind, message and what the store said, as JSON (null where the store said nothing). */
+export function detailsJson(f: FailureDetails): Record<string, unknown> {
   return {
-    afterKey: f.afterKey,
     kind: f.kind,
     message: f.message,
     status: f.status ?? null,
@@ -32,4 +31,9 @@ export function listingFailureJson(f: BatchListingFailure): Record<string, unkno
     requestId: f.requestId ?? null,
     hostId: f.hostId ?? null,
   }
+}
+
+/** A listing failure as JSON: the last key listed, then its details. */
+export function listingFailureJson(f: BatchListingFailure): Record<string, unknown> {
+  return { afterKey: f.afterKey, ...detailsJson(f) }
 }
