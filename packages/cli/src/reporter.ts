@@ -94,7 +94,7 @@ export class Reporter {
         break
       case 'store-unreachable':
         this.#line(
-          `the store stopped answering (${terminalText(event.reason.message)}): asking it now and then for up to ${formatDuration(event.waitMs / 1000)} (--outage-wait); what is done stays in the checkpoint`,
+          `the store stopped answering (${terminalText(event.reason.message)}): asking it now and then for up to ${formatDuration(event.waitMs / 1000)} (--outage-wait); what was saved is kept`,
         )
         break
       case 'store-reachable':

@@ -8,15 +8,17 @@ import { AbortedError } from './errors/aborted-error.ts'
 import { IntegrityError } from './errors/integrity-error.ts'
 import { ObjectChangedError } from './errors/object-changed-error.ts'
 import { OptionsError } from './errors/options-error.ts'
+import type { TransportError } from './errors/transport-error.ts'
 import type { DownloadEvent } from './events.ts'
 import { type LinkedSignal, linkedSignal } from './linked-signal.ts'
 import type { ResolvedOptions } from './options.ts'
-import { OutageWait } from './outage-wait.ts'
+import { mayWaitOut, OutageWait } from './outage-wait.ts'
 import { type PartPlan, partRange, planParts, singlePartPlan, uploadPartsPlan } from './plan.ts'
 import type { ObjectInfo, Target } from './ports.ts'
 import { ProgressMeter } from './progress-meter.ts'
 import { type ByteLimit, bothLimits, RateLimiter } from './rate-limiter.ts'
 import type { DownloadResult } from './result.ts'
+import type { RetryScope } from './retry.ts'
 import type { RunContext, RunCounters } from './run-context.ts'
 import { runParts } from './run-parts.ts'
 import {
@@ -49,7 +51,12 @@ export async function runDownload(
   const emit = (event: DownloadEvent): void => options.onEvent?.(event)
   const own = options.maxBytesPerSecond ? new RateLimiter(options.maxBytesPerSecond) : undefined
   const limiter = bothLimits(own, options.rateLimiter)
-  const mode: AttemptMode = { sequential: false, discardedBytes: 0, answered: false }
+  const mode: AttemptMode = {
+    sequential: false,
+    discardedBytes: 0,
+    answered: false,
+    durableBytes: 0,
+  }
   const outage = new OutageWait()
   // An attempt after an outage runs on a signal of its own, unlinked when it ends: each attempt's
   // stat leaves a listener on the signal it is given, and outages may be many.
@@ -73,10 +80,14 @@ export async function runDownload(
         afterOutage?.unlink()
         afterOutage = undefined
         if (signal.aborted) throw error
-        // 9. The store stopped answering: wait for it, then resume from the checkpoint (outage-wait.ts).
-        if (await outage.waitOut(error, mode.answered, { options, counters, emit, signal })) {
-          afterOutage = linkedSignal(signal)
-          continue
+        // 9. The store stopped answering: wait for it, the destination still claimed (the attempt
+        //    closed its target with `reopen`), then resume from the checkpoint (outage-wait.ts).
+        if (mayWaitOut(error, mode.answered, options)) {
+          if (await waitOut(outage, error, mode, { options, counters, emit, signal })) {
+            afterOutage = linkedSignal(signal)
+            continue
+          }
+          throw error
         }
         // 9. The server ignored Range: one sequential stream from byte 0, never the same refusal
         //    again (sequential.ts). Bounded, since a drop mid-stream can only resume from 0 too.
@@ -101,6 +112,30 @@ export async function runDownload(
   }
 }
 
+/**
+ * Waits out an outage after an attempt that left its target claimed; true when the next attempt
+ * should run. Otherwise (given up, paused, cancelled) the claim is let go, and a pause during
+ * the wait is reported as one during an attempt is.
+ */
+async function waitOut(
+  outage: OutageWait,
+  error: TransportError,
+  mode: AttemptMode,
+  scope: RetryScope,
+): Promise<boolean> {
+  const release = () => scope.options.target.abort({ keep: true }).catch(() => undefined)
+  try {
+    if (await outage.waitOut(error, mode.durableBytes, scope)) return true
+  } catch (stopped) {
+    await release()
+    if (stopped instanceof AbortedError && stopped.kind === 'paused')
+      scope.emit({ type: 'paused', durableBytes: mode.durableBytes })
+    throw stopped
+  }
+  await release()
+  return false
+}
+
 /** How the next attempt must run, as learned by the ones before it. */
 interface AttemptMode {
   /** One part, one stream: the server ignores Range. */
@@ -109,6 +144,8 @@ interface AttemptMode {
   discardedBytes: number
   /** The store answered a stat of this run: a later silence is an outage, not a wrong endpoint. */
   answered: boolean
+  /** Bytes the checkpoint held when the last attempt failed. */
+  durableBytes: number
 }
 
 function sequentialEvent(reason: SequentialReason, discardedBytes: number): DownloadEvent {
@@ -280,7 +317,9 @@ async function attempt(
     await target.commit()
   } catch (error) {
     mode.discardedBytes = isRangeIgnored(error) ? runState.bytesDone : 0
-    await cleanUp(options, writer, error, emit)
+    // A wait for the store follows: the destination stays claimed (its lock) meanwhile.
+    const reopen = mayWaitOut(error, mode.answered, options)
+    mode.durableBytes = await cleanUp(options, writer, error, emit, reopen)
     throw error
   }
   // The destination is complete; a checkpoint left behind would only be discarded as stale.
@@ -382,8 +421,10 @@ async function cleanUp(
   writer: CheckpointWriter,
   error: unknown,
   emit: (event: DownloadEvent) => void,
-): Promise<void> {
+  reopen: boolean,
+): Promise<number> {
   const { target, checkpoint: store, checkpointKey } = options
+  const claim = reopen ? { reopen } : {}
   // An ignored Range leaves parts whose bytes came from streams that did not start where asked
   // (or a sequential prefix the server will not continue): none of it can be continued.
   const discard =
@@ -392,9 +433,9 @@ async function cleanUp(
     (error instanceof AbortedError && error.kind === 'cancelled') ||
     error instanceof IntegrityError
   if (discard || !store) {
-    await target.abort({ keep: false }).catch(() => undefined)
+    await target.abort({ keep: false, ...claim }).catch(() => undefined)
     await store?.remove(checkpointKey).catch(() => undefined)
-    return
+    return 0
   }
   let durableBytes = writer.durableBytes
   try {
@@ -406,9 +447,10 @@ async function cleanUp(
   if (durableBytes === 0 && !(error instanceof AbortedError)) {
     // A failure before any byte was durable (a full disk before the first checkpoint) leaves
     // nothing a later run could resume: keeping the partial file would only hold on to space.
-    await target.abort({ keep: false }).catch(() => undefined)
+    await target.abort({ keep: false, ...claim }).catch(() => undefined)
     await store.remove(checkpointKey).catch(() => undefined)
-    return
+    return 0
   }
-  await target.abort({ keep: true }).catch(() => undefined)
+  await target.abort({ keep: true, ...claim }).catch(() => undefined)
+  return durableBytes
 }

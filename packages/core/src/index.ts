@@ -70,6 +70,7 @@ export type {
   ReadResponse,
   RestoreState,
   Target,
+  TargetAbortOptions,
   TargetOpenOptions,
   TargetOpenResult,
   Transport,

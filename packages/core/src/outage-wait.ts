@@ -1,6 +1,7 @@
 import { backoffDelay } from './backoff.ts'
-import { isTransportError } from './errors/transport-error.ts'
+import { isTransportError, type TransportError } from './errors/transport-error.ts'
 import { linkedSignal } from './linked-signal.ts'
+import type { ResolvedOptions } from './options.ts'
 import {
   MAX_LONE_RETRIES,
   noAnswer,
@@ -14,6 +15,20 @@ import { sleep } from './sleep.ts'
 import { statWithRetry } from './stat-with-retry.ts'
 
 /**
+ * True when `error` ends an attempt in a way worth waiting out: the store gave no answer, it did
+ * answer earlier in this run (`answered`), the wait is on, and a checkpoint store keeps what
+ * the next attempt resumes from.
+ */
+export function mayWaitOut(
+  error: unknown,
+  answered: boolean,
+  options: ResolvedOptions,
+): error is TransportError {
+  if (options.outageWaitMs === 0 || !options.checkpoint || !answered) return false
+  return isTransportError(error) && noAnswer(error)
+}
+
+/**
  * A single download's patience with a store that stops answering. When an attempt fails because
  * a request got no answer (after its own retries), the store is asked once at once (a stat): an
  * answer means only this download's requests failed, and it is tried again, a bounded number of
@@ -25,22 +40,22 @@ import { statWithRetry } from './stat-with-retry.ts'
  * store to resume from.
  */
 export class OutageWait {
-  /** Bytes fetched when the last attempt failed: a later failure after more says it got further. */
-  #fetchedAtLastFailure = -1
+  /** The most bytes the checkpoint held when an attempt failed: more later is getting further. */
+  #bestDurable = -1
   /** Attempts that failed alone (the store answered the probe) without getting further. */
   #loneFailures = 0
 
   /**
-   * Called with an attempt's failure; true when another attempt should run (the store answers),
-   * false when the failure is final. `answered`: the store answered a request of this run.
-   * Rejects with the signal's reason when the download is paused or cancelled meanwhile.
+   * Called with an attempt's failure (one `mayWaitOut` accepts) and the bytes its checkpoint
+   * then held; true when another attempt should run (the store answers), false when the failure
+   * is final. Rejects with the signal's reason when the download is paused or cancelled meanwhile.
    */
-  async waitOut(error: unknown, answered: boolean, scope: RetryScope): Promise<boolean> {
-    const { options, counters, emit } = scope
-    if (options.outageWaitMs === 0 || !options.checkpoint || !answered) return false
-    if (!isTransportError(error) || !noAnswer(error)) return false
-    const further = counters.fetchedBytes > this.#fetchedAtLastFailure
-    this.#fetchedAtLastFailure = counters.fetchedBytes
+  async waitOut(error: TransportError, durableBytes: number, scope: RetryScope): Promise<boolean> {
+    const { options, emit } = scope
+    // Bytes made durable, not bytes fetched: a tail split off a part and fetched ahead is fetched
+    // again by the next attempt, and would look like progress every time.
+    const further = durableBytes > this.#bestDurable
+    this.#bestDurable = Math.max(this.#bestDurable, durableBytes)
     if (await answers(scope)) {
       this.#loneFailures = further ? 1 : this.#loneFailures + 1
       return this.#loneFailures <= MAX_LONE_RETRIES

@@ -228,7 +228,19 @@ export interface Target {
   /** Makes the complete object appear at the destination atomically. */
   commit(): Promise<void>
   /** Closes the temporary place; removes it unless `keep` is true. */
-  abort(options: { readonly keep: boolean }): Promise<void>
+  abort(options: TargetAbortOptions): Promise<void>
+}
+
+/** How a Target is closed without publishing. */
+export interface TargetAbortOptions {
+  /** Keep the temporary place for a later resume. */
+  readonly keep: boolean
+  /**
+   * This process opens the target again soon (the engine waits for a store that stopped
+   * answering): whatever keeps other processes off the destination, such as a lock file, stays
+   * until that `open`, or until an `abort` without `reopen`.
+   */
+  readonly reopen?: boolean
 }
 
 /**

@@ -141,8 +141,27 @@ describe('download: a store that stops answering', () => {
     assert.ok(result.resumedBytes > 0)
   })
 
-  it('pauses during the wait: rejects paused, the checkpoint kept', async () => {
-    const { transport, store, options } = setup(makeObject(600 * KiB))
+  it('a part that stalls at the same byte in every attempt fails after two more tries, though split tails are fetched again each time', {
+    timeout: 30_000,
+  }, async () => {
+    const object = makeObject(8 * 1024 * KiB)
+    const { transport, events, options } = setup(object)
+    const at = 512 * KiB
+    transport.fault = ({ start, end }) =>
+      start <= at && end >= at ? { type: 'stall', afterBytes: at - start } : undefined
+    await assert.rejects(
+      download(
+        options({ partSize: 4 * 1024 * KiB, concurrency: 4, stallTimeoutMs: 200, retries: 1 }),
+      ),
+      (e: unknown) => e instanceof TransportError && e.kind === 'timeout',
+    )
+    const starts = events.filter((e) => e.type === 'start').length
+    assert.ok(starts <= 4, `${starts} attempts`)
+    assert.ok(events.some((e) => e.type === 'part-split'))
+  })
+
+  it('pauses during the wait: rejects paused with a paused event, the checkpoint kept', async () => {
+    const { transport, store, events, options } = setup(makeObject(600 * KiB))
     transport.fault = ({ n }) => {
       if (n === 2) goDown(transport)
       return undefined
@@ -151,6 +170,7 @@ describe('download: a store that stops answering', () => {
       options({
         retries: 1,
         onEvent: (e) => {
+          events.push(e)
           if (e.type === 'store-unreachable') setTimeout(() => handle.pause(), 50)
         },
       }),
@@ -162,6 +182,8 @@ describe('download: a store that stops answering', () => {
     )
     assert.ok(Date.now() - began < 3000)
     assert.ok((await store.load('/dest/file.bin')) !== undefined)
+    const paused = events.find((e) => e.type === 'paused')
+    assert.ok(paused?.type === 'paused' && paused.durableBytes > 0)
   })
 
   it('refuses an outageWaitMs outside 0 to a week', () => {

@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path'
 import {
   OptionsError,
   type Target,
+  type TargetAbortOptions,
   TargetError,
   type TargetOpenOptions,
   type TargetOpenResult,
@@ -516,7 +517,7 @@ export class FileTarget implements Target {
    * the lock is taken first, so a live download's files are never removed (TargetError 'locked'),
    * and a stale lock left by a killed process is taken over and removed with the rest.
    */
-  async abort(options: { readonly keep: boolean }): Promise<void> {
+  async abort(options: TargetAbortOptions): Promise<void> {
     await this.#close()
     // A private temporary file can never be resumed: it is not kept.
     if (!options.keep || !this.#lock) {
@@ -525,7 +526,9 @@ export class FileTarget implements Target {
         if (errorCode(error) !== 'ENOENT') throw toTargetError(error, 'remove', this.tempPath)
       })
     }
-    await this.#lock?.release()
+    // To be opened again by this process (the engine waits for the store): the lock stays, so
+    // that no other process takes the destination (nor `cancel` removes it) meanwhile.
+    if (!options.reopen) await this.#lock?.release()
   }
 
   /**
