@@ -255,6 +255,29 @@ describe('downloadMany: a Lister', () => {
     assert.equal(said?.type === 'listing-failed' && said.failure.afterKey, last)
   })
 
+  it('a listing that fails after its first page with failFast stops the batch early (stoppedEarly), the failure named', async () => {
+    const bucket = smallBucket(40, 64 * KiB)
+    const dest = new MemoryDestination(bucket)
+    const listing = bucket.listing()
+    const lister = {
+      async *list() {
+        yield* listing.slice(0, 20)
+        throw new TransportError('forbidden', 'list page 2 refused', { status: 403 })
+      },
+    }
+    const summary = await downloadMany({
+      id: 'b',
+      prefix: 'data/',
+      objects: lister,
+      open: dest.open,
+      failFast: true,
+      concurrency: 2,
+    })
+    assert.equal(summary.ok, false)
+    assert.equal(summary.stoppedEarly, true)
+    assert.equal(summary.listingFailure?.afterKey, listing[19]?.key)
+  })
+
   it('rejects with the listing’s error when it fails before naming any object', async () => {
     const dest = new MemoryDestination(smallBucket(1))
     const failure = new Error('list page 1 failed')

@@ -280,6 +280,16 @@ export async function runBatch(
         if (lastKey === undefined || stop.signal.aborted) throw error
         listingFailure = toListingFailure(lastKey, error)
         emit({ type: 'listing-failed', failure: listingFailure })
+        // failFast stops at the first failure of any kind: the objects in flight pause.
+        if (options.failFast && !stop.signal.aborted) {
+          stoppedEarly = true
+          stop.abort(
+            new AbortedError(
+              'paused',
+              `stopped at the first failure (the listing after ${lastKey})`,
+            ),
+          )
+        }
         break
       }
       if (next === undefined || next.done) {
