@@ -79,10 +79,16 @@ export async function runDownload(
       } catch (error) {
         afterOutage?.unlink()
         afterOutage = undefined
-        if (signal.aborted) throw error
+        const waits = mayWaitOut(error, mode.answered, options)
+        if (signal.aborted) {
+          // Paused or cancelled as the store stopped answering: no wait comes, so the claim the
+          // attempt kept for it is let go.
+          if (waits) await options.target.abort({ keep: true }).catch(() => undefined)
+          throw error
+        }
         // 9. The store stopped answering: wait for it, the destination still claimed (the attempt
         //    closed its target with `reopen`), then resume from the checkpoint (outage-wait.ts).
-        if (mayWaitOut(error, mode.answered, options)) {
+        if (waits) {
           if (await waitOut(outage, error, mode, { options, counters, emit, signal })) {
             afterOutage = linkedSignal(signal)
             continue

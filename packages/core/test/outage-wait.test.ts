@@ -6,8 +6,10 @@ import {
   type DownloadEvent,
   download,
   OptionsError,
+  type TargetAbortOptions,
   TransportError,
 } from '@resumable/core'
+import { MemoryTarget } from '@resumable/store-memory'
 import { type FakeTransport, makeObject } from '@resumable/testkit'
 import { setup } from './helpers/harness.ts'
 
@@ -184,6 +186,32 @@ describe('download: a store that stops answering', () => {
     assert.ok((await store.load('/dest/file.bin')) !== undefined)
     const paused = events.find((e) => e.type === 'paused')
     assert.ok(paused?.type === 'paused' && paused.durableBytes > 0)
+  })
+
+  it('a pause landing while a no-answer attempt cleans up lets go of the claim kept for the wait', async () => {
+    const { transport, volume, options } = setup(makeObject(600 * KiB))
+    transport.fault = ({ n }) => {
+      if (n === 2) goDown(transport)
+      return undefined
+    }
+    const aborts: TargetAbortOptions[] = []
+    let handle: ReturnType<typeof createDownload> | undefined
+    class PausedAtCleanUp extends MemoryTarget {
+      override async abort(how: TargetAbortOptions): Promise<void> {
+        aborts.push(how)
+        // The user's Ctrl-C arrives just as the failed attempt closes its target for a wait.
+        if (how.reopen) handle?.pause()
+        return super.abort(how)
+      }
+    }
+    handle = createDownload(
+      options({ retries: 1, target: new PausedAtCleanUp('/dest/file.bin', { volume }) }),
+    )
+    await assert.rejects(
+      handle.start(),
+      (e: unknown) => e instanceof TransportError || e instanceof AbortedError,
+    )
+    assert.deepEqual(aborts, [{ keep: true, reopen: true }, { keep: true }])
   })
 
   it('refuses an outageWaitMs outside 0 to a week', () => {
