@@ -38,6 +38,17 @@ function put(bucket: string, key: string, text = key): void {
   oss.putObject(bucket, key, { bytes: encoder.encode(text) })
 }
 
+/** The next listing's second request is refused (403 AccessDenied); returns the rule's remover. */
+function refuseSecondListingPage(): () => void {
+  // A listing request has no key.
+  return oss.faults.add({
+    match: { method: 'GET', key: '' },
+    skip: 1,
+    times: 1,
+    fault: { type: 'status', status: 403, code: 'AccessDenied' },
+  })
+}
+
 /** A batch lock whose owner process has exited. */
 function staleLock(): string {
   const pid = Number(
@@ -260,13 +271,7 @@ describe('resumable get --recursive', () => {
 
   it('a listing refused at its second page: the first page’s objects are downloaded, the summary names the listing failure with its Code and RequestId (exit 1); a rerun lists again and requests none of them', async () => {
     for (let i = 0; i < 1003; i++) put('b8', `lf/${String(i).padStart(4, '0')}.txt`)
-    // The second listing request of bucket b8 is refused (a listing has no key).
-    const remove = oss.faults.add({
-      match: { method: 'GET', key: '' },
-      skip: 1,
-      times: 1,
-      fault: { type: 'status', status: 403, code: 'AccessDenied' },
-    })
+    const remove = refuseSecondListingPage()
     const dest = join(dir, 'listing-refused')
     const first = env()
     try {
@@ -302,12 +307,7 @@ describe('resumable get --recursive', () => {
 
   it('a listing refused at its second page, said in words: the summary line names the last key listed', async () => {
     for (let i = 0; i < 1001; i++) put('b9', `lw/${String(i).padStart(4, '0')}.txt`)
-    const remove = oss.faults.add({
-      match: { method: 'GET', key: '' },
-      skip: 1,
-      times: 1,
-      fault: { type: 'status', status: 403, code: 'AccessDenied' },
-    })
+    const remove = refuseSecondListingPage()
     const run = env()
     try {
       assert.equal(

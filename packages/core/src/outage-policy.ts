@@ -3,12 +3,23 @@
  * (outage-wait.ts) and a batch (batch/store-outages.ts), so both judge and probe alike.
  */
 
+import { backoffDelay } from './backoff.ts'
+
 /** Probes of a store that stopped answering: full-jitter backoff from this base … */
-export const PROBE_BASE_MS = 500
+const PROBE_BASE_MS = 500
 /** … to this cap … */
-export const PROBE_MAX_MS = 30_000
+const PROBE_MAX_MS = 30_000
 /** … and never sooner than this after the last one. */
-export const PROBE_FLOOR_MS = 250
+const PROBE_FLOOR_MS = 250
+
+/** How long to wait before probe number `probe` (from 1) of a store that stopped answering. */
+export function probeDelay(probe: number, random: () => number): number {
+  return Math.max(
+    PROBE_FLOOR_MS,
+    backoffDelay({ baseMs: PROBE_BASE_MS, maxMs: PROBE_MAX_MS, random }, probe),
+  )
+}
+
 /**
  * Times a download whose own requests got no answer is tried again while its store answers
  * others (or a probe), unless it gets further meanwhile: more would retry a broken object forever.

@@ -1,14 +1,7 @@
-import { backoffDelay } from './backoff.ts'
 import { isTransportError, type TransportError } from './errors/transport-error.ts'
 import { linkedSignal } from './linked-signal.ts'
 import type { ResolvedOptions } from './options.ts'
-import {
-  MAX_LONE_RETRIES,
-  noAnswer,
-  PROBE_BASE_MS,
-  PROBE_FLOOR_MS,
-  PROBE_MAX_MS,
-} from './outage-policy.ts'
+import { MAX_LONE_RETRIES, noAnswer, probeDelay } from './outage-policy.ts'
 import type { RetryScope } from './retry.ts'
 import { retryReason } from './retry-reason.ts'
 import { sleep } from './sleep.ts'
@@ -66,12 +59,8 @@ export class OutageWait {
     const deadline = since + options.outageWaitMs
     emit({ type: 'store-unreachable', reason: retryReason(error), waitMs: options.outageWaitMs })
     for (let probes = 1; ; probes++) {
-      const backoff = backoffDelay(
-        { baseMs: PROBE_BASE_MS, maxMs: PROBE_MAX_MS, random: options.random },
-        probes,
-      )
       // The last probe goes out when the wait ends, however far the backoff had got.
-      await sleep(Math.min(deadline - Date.now(), Math.max(PROBE_FLOOR_MS, backoff)), scope.signal)
+      await sleep(Math.min(deadline - Date.now(), probeDelay(probes, options.random)), scope.signal)
       if (await answers(scope)) {
         emit({ type: 'store-reachable', downMs: Date.now() - since })
         return true

@@ -5,11 +5,9 @@ import { quoteForTerminal, terminalText } from '../units.ts'
  * ` [Code X, RequestId Y]` for what the store said that the message does not already say
  * (TransportError's messages carry them), or nothing.
  */
-export function storeDetailsText(f: {
-  readonly code?: string | undefined
-  readonly requestId?: string | undefined
-  readonly message: string
-}): string {
+export function storeDetailsText(
+  f: Pick<FailureDetails, 'code' | 'requestId' | 'message'>,
+): string {
   const details = [f.code ? `Code ${f.code}` : '', f.requestId ? `RequestId ${f.requestId}` : '']
     .filter((detail) => detail !== '' && !f.message.includes(detail))
     .join(', ')

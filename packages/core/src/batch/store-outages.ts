@@ -1,11 +1,4 @@
-import { backoffDelay } from '../backoff.ts'
-import {
-  MAX_LONE_RETRIES,
-  noAnswer,
-  PROBE_BASE_MS,
-  PROBE_FLOOR_MS,
-  PROBE_MAX_MS,
-} from '../outage-policy.ts'
+import { MAX_LONE_RETRIES, noAnswer, probeDelay } from '../outage-policy.ts'
 import type { BatchEvent, BatchFailure } from './batch-events.ts'
 import type { ListedObject } from './lister.ts'
 
@@ -281,17 +274,7 @@ export class StoreOutages<Location extends { readonly path: string }> {
     const down = store.down
     if (!down) return
     down.probes++
-    const delay = Math.max(
-      PROBE_FLOOR_MS,
-      backoffDelay(
-        {
-          baseMs: PROBE_BASE_MS,
-          maxMs: PROBE_MAX_MS,
-          random: this.#settings.random ?? Math.random,
-        },
-        down.probes,
-      ),
-    )
+    const delay = probeDelay(down.probes, this.#settings.random ?? Math.random)
     down.timer = setTimeout(() => {
       down.timer = undefined
       down.probeDue = true
