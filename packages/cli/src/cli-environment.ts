@@ -33,6 +33,8 @@ export interface FilePlacesMode {
   readonly inspectOnly?: boolean
   /** Told when a lock naming another host is watched before it is taken over (up to `ms`). */
   readonly onLockWatch?: (owner: RunningDownload, ms: number) => void
+  /** False: the file keeps the time it was written, not the store's Last-Modified. @default true */
+  readonly remoteTime?: boolean
 }
 
 /** Who is writing a destination right now. */

@@ -18,6 +18,8 @@ export interface GetCommand extends SourceFlags {
   readonly noCheckpoint: boolean
   readonly verify: boolean
   readonly recheck: boolean
+  /** False with `--no-remote-time`: files keep the time they were written, not the store's Last-Modified. */
+  readonly remoteTime: boolean
   readonly limitRate: number | undefined
   readonly retries: number | undefined
   readonly stallTimeoutSeconds: number | undefined
@@ -181,6 +183,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
     noCheckpoint: values['no-checkpoint'] ?? false,
     verify: !(values['no-verify'] ?? false),
     recheck: values.recheck ?? false,
+    remoteTime: !(values['no-remote-time'] ?? false),
     limitRate: sizeFlag('--limit-rate', values['limit-rate'], parseRate),
     retries: integerFlag('--retries', values.retries, OPTION_TABLE.retries),
     stallTimeoutSeconds: integerFlag(
@@ -275,6 +278,7 @@ const OPTIONS = {
   'no-checkpoint': { type: 'boolean' },
   'no-verify': { type: 'boolean' },
   recheck: { type: 'boolean' },
+  'no-remote-time': { type: 'boolean' },
   'limit-rate': { type: 'string' },
   retries: { type: 'string' },
   'stall-timeout': { type: 'string' },

@@ -27,8 +27,12 @@ export async function filePlaces(
     refuseReservedName(destination)
     await refuseFileAsParent(destination)
   }
-  const { onLockWatch } = mode
-  const target = new FileTarget(destination, { overwrite, ...(onLockWatch ? { onLockWatch } : {}) })
+  const { onLockWatch, remoteTime } = mode
+  const target = new FileTarget(destination, {
+    overwrite,
+    ...(onLockWatch ? { onLockWatch } : {}),
+    ...(remoteTime === undefined ? {} : { remoteTime }),
+  })
   let store: FileCheckpointStore
   if (checkpoint === undefined) store = new FileCheckpointStore()
   else if (checkpoint.endsWith('/') || (await pathKind(checkpoint)) === 'directory')

@@ -60,6 +60,8 @@ Options:
   --no-checkpoint          keep no progress on disk
   --no-verify              skip the CRC (or S3 ETag MD5) comparison with the store
   --recheck                on resume, re-read saved parts and re-fetch any that changed on disk
+  --no-remote-time         give files the time they were written; by default a file gets the
+                           object's Last-Modified as its modification time (as rclone, wget, aws s3)
   --limit-rate <rate>      total bandwidth cap, e.g. 50MiB/s
   --retries <n>            attempts without progress per part before giving up (default ${retries.default})
   --stall-timeout <s>      seconds without a byte before a request is retried (default ${stallTimeoutMs.default / 1000})
@@ -114,9 +116,10 @@ Batches (--recursive or --manifest; rerun the same command to continue after Ctr
   --dry-run                list what would be fetched and where; touch nothing
   --concurrency <n>        requests in flight for the whole batch, objects and parts (default 16)
   --force, -f              replace existing destination files
-  --part-size, --retries, --stall-timeout, --no-verify, --recheck and --on-change apply to every
-  object; --limit-rate caps the whole batch (every object in flight shares it). --range,
-  --version-id, --checkpoint, --no-checkpoint and - apply to one object: refused (exit 2).
+  --part-size, --retries, --stall-timeout, --no-verify, --recheck, --no-remote-time and
+  --on-change apply to every object; --limit-rate caps the whole batch (every object in flight
+  shares it). --range, --version-id, --checkpoint, --no-checkpoint and - apply to one object:
+  refused (exit 2).
   The listing is signed (or not, --no-sign-request) and paid for (--request-payer) as the GETs,
   and retried (--retries, --stall-timeout) like them.
   Keys that would leave <dir> (.., absolute, \\, control characters, empty segments, a/ and a/b,

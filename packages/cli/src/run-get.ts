@@ -55,6 +55,7 @@ export async function runGet(cmd: GetCommand, cli: CliEnvironment): Promise<numb
       chosen = await chooseDestination(cmd.destination, source)
       const places = await cli.files(chosen.path, cmd.checkpoint, cmd.force, {
         onLockWatch: (owner, ms) => reporter.message(lockWatchMessage(owner, ms)),
+        remoteTime: cmd.remoteTime,
       })
       target = places.target
       checkpoint = cmd.noCheckpoint ? false : places.checkpoint

@@ -14,7 +14,7 @@ import { type LinkedSignal, linkedSignal } from './linked-signal.ts'
 import type { ResolvedOptions } from './options.ts'
 import { mayWaitOut, OutageWait } from './outage-wait.ts'
 import { type PartPlan, partRange, planParts, singlePartPlan, uploadPartsPlan } from './plan.ts'
-import type { ObjectInfo, Target } from './ports.ts'
+import type { ObjectInfo, Target, TargetCommitOptions } from './ports.ts'
 import { ProgressMeter } from './progress-meter.ts'
 import { type ByteLimit, bothLimits, RateLimiter } from './rate-limiter.ts'
 import type { DownloadResult } from './result.ts'
@@ -320,7 +320,7 @@ async function attempt(
     if (verification.method === 'size' && options.verify && !options.range && !unknown)
       verification = (await secondPass(target, object, signal, emit)) ?? verification
     emit({ type: 'verified', verification })
-    await target.commit()
+    await target.commit(commitOptions(result))
   } catch (error) {
     mode.discardedBytes = isRangeIgnored(error) ? runState.bytesDone : 0
     // A wait for the store follows: the destination stays claimed (its lock) meanwhile.
@@ -410,6 +410,13 @@ function freshPlan(options: ResolvedOptions, object: ObjectInfo, sequential: boo
   const upload = object.checksum?.uploadParts
   const uploadPlan = options.verify && upload ? uploadPartsPlan(object.size, upload) : undefined
   return uploadPlan ?? planParts(object.size, options.partSize, options.maxParts)
+}
+
+/** What the destination may keep of the object: its Last-Modified, when the store gave a date. */
+function commitOptions(object: ObjectInfo): TargetCommitOptions {
+  const modifiedMs =
+    object.lastModified === undefined ? Number.NaN : Date.parse(object.lastModified)
+  return Number.isFinite(modifiedMs) ? { modifiedMs } : {}
 }
 
 function partLength(state: TransferState, index: number): number {

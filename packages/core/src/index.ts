@@ -71,6 +71,7 @@ export type {
   RestoreState,
   Target,
   TargetAbortOptions,
+  TargetCommitOptions,
   TargetOpenOptions,
   TargetOpenResult,
   Transport,

@@ -225,10 +225,24 @@ export interface Target {
    * before `commit`. Optional: a Target without it cannot take an object of unknown length.
    */
   setSize?(size: number): Promise<void>
-  /** Makes the complete object appear at the destination atomically. */
-  commit(): Promise<void>
+  /**
+   * Makes the complete object appear at the destination atomically. `options` carry what the
+   * store said of the object that a destination may keep (its modification time); a Target that
+   * cannot keep it ignores it.
+   */
+  commit(options?: TargetCommitOptions): Promise<void>
   /** Closes the temporary place; removes it unless `keep` is true. */
   abort(options: TargetAbortOptions): Promise<void>
+}
+
+/** What the engine hands a Target with the complete object. */
+export interface TargetCommitOptions {
+  /**
+   * When the store last modified the object (its `Last-Modified`), in ms since the epoch; absent
+   * when the store gave none. A file Target may give the published file this modification time,
+   * so that a later comparison with the store (a sync's "is it newer?") compares like with like.
+   */
+  readonly modifiedMs?: number
 }
 
 /** How a Target is closed without publishing. */

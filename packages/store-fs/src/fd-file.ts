@@ -5,6 +5,8 @@ import {
   fstat,
   fsync,
   ftruncate,
+  futimes,
+  futimesSync,
   open,
   openSync,
   read,
@@ -36,6 +38,8 @@ export interface OpenFile {
   ): Promise<{ bytesRead: number }>
   stat(): Promise<Stats>
   truncate(length: number): Promise<void>
+  /** Sets the file's access and modification times. */
+  utimes(atime: Date, mtime: Date): Promise<void>
   datasync(): Promise<void>
   sync(): Promise<void>
   close(): Promise<void>
@@ -92,6 +96,7 @@ function readAsync(
 const openAsync = promisify(open)
 const fstatAsync = promisify(fstat)
 const ftruncateAsync = promisify(ftruncate)
+const futimesAsync = promisify(futimes)
 const fdatasyncAsync = promisify(fdatasync)
 const fsyncAsync = promisify(fsync)
 const closeAsync = promisify(close)
@@ -173,6 +178,12 @@ export class FdFile implements OpenFile {
 
   truncate(length: number): Promise<void> {
     return ftruncateAsync(this.fd, length)
+  }
+
+  async utimes(atime: Date, mtime: Date): Promise<void> {
+    const calls = this.#quick('set-times')
+    if (calls.on) calls.run(() => futimesSync(this.fd, atime, mtime))
+    else await futimesAsync(this.fd, atime, mtime)
   }
 
   /** Always on the pool: it waits on the disk. */

@@ -20,6 +20,8 @@ export interface FileBatchObjectOptions {
   readonly checkpoints?: FileCheckpointStore
   /** Passed to every FileTarget. */
   readonly preallocate?: boolean
+  /** Passed to every FileTarget: false keeps the time a file was written. @default true */
+  readonly remoteTime?: boolean
   /** `root` is already a real path (from `realpath`): it is not resolved again for every object. */
   readonly rootIsReal?: boolean
   /**
@@ -75,6 +77,7 @@ export async function fileBatchObject(
       return new FileTarget(path, {
         overwrite,
         ...(options.preallocate ? { preallocate: true } : {}),
+        ...(options.remoteTime === undefined ? {} : { remoteTime: options.remoteTime }),
         ...(privately ? { privateTempPath: privately.tempPath() } : {}),
         // The path's resolution just found nothing there (a private temporary file is published
         // by a link, which never replaces a file that appeared since).

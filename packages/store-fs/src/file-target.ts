@@ -5,6 +5,7 @@ import {
   OptionsError,
   type Target,
   type TargetAbortOptions,
+  type TargetCommitOptions,
   TargetError,
   type TargetOpenOptions,
   type TargetOpenResult,
@@ -67,6 +68,14 @@ export interface FileTargetOptions {
    * @default the pool, then the thread in 16 KiB slices (`WRITE_SLICE`) once probes are slow
    */
   readonly writeSlice?: number
+  /**
+   * Give the published file the object's modification time as the store reports it
+   * (`Last-Modified`), as rclone, wget and `aws s3 cp` do (curl's `-R`, aria2's `--remote-time`),
+   * so that a later "is the object newer?" compares the store's clock with itself. False leaves
+   * the time the download finished. A store that gives no time leaves it too.
+   * @default true
+   */
+  readonly remoteTime?: boolean
 }
 
 /**
@@ -130,6 +139,7 @@ export class FileTarget implements Target {
   readonly tempPath: string
   readonly #overwrite: boolean
   readonly #preallocate: boolean
+  readonly #remoteTime: boolean
   /** The last write queued: the next one starts when it settles. */
   #writing: Promise<void> = Promise.resolve()
   /** Undefined with a private temporary path, which no other process can be writing. */
@@ -174,6 +184,7 @@ export class FileTarget implements Target {
         : undefined
     this.#overwrite = options.overwrite ?? false
     this.#preallocate = options.preallocate ?? false
+    this.#remoteTime = options.remoteTime ?? true
     this.#flushAfter = wholeBytes('flushAfter', options.flushAfter ?? FLUSH_AFTER)
     this.#writeSlice = wholeBytes('writeSlice', options.writeSlice ?? WRITE_SLICE)
     this.#cost = options.writeSlice === undefined ? WriteCost.shared() : undefined
@@ -450,8 +461,11 @@ export class FileTarget implements Target {
     this.#size = size
   }
 
-  /** fsync, rename over the destination, fsync the directory, release the lock. */
-  async commit(): Promise<void> {
+  /**
+   * Sets the store's modification time (`remoteTime`), fsyncs, renames over the destination, fsyncs
+   * the directory, releases the lock.
+   */
+  async commit(options: TargetCommitOptions = {}): Promise<void> {
     const handle = this.#open()
     try {
       // A private file was created by this target and written only through it; a shared one
@@ -468,6 +482,9 @@ export class FileTarget implements Target {
       }
       await this.#flushing
       this.#throwIfFlushFailed()
+      // Before the fsync, which makes the time durable with the bytes; the file appears with it.
+      if (this.#remoteTime && options.modifiedMs !== undefined)
+        await handle.utimes(new Date(), new Date(options.modifiedMs))
       await handle.sync()
       await this.#close()
       // Never publish under a lock another process took over (this one stalled past its lease).

@@ -18,7 +18,14 @@ const FIRST_WAIT_MS = 30_000
 const LONGEST_WAIT_MS = 16 * 60_000
 
 /** The kinds of call judged apart: one kind can be slow on a file system where the rest are quick. */
-export type QuickCallKind = 'create' | 'write' | 'close' | 'link' | 'unlink' | 'open-directory'
+export type QuickCallKind =
+  | 'create'
+  | 'write'
+  | 'set-times'
+  | 'close'
+  | 'link'
+  | 'unlink'
+  | 'open-directory'
 
 /**
  * Whether one kind of short file-system call (creating a file, a small write, a close, a hard

@@ -190,6 +190,7 @@ async function runIn(cmd: GetCommand, cli: CliEnvironment, prepared: Prepared): 
         fileBatchObject(root, location.segments, await input.transportFor(object), {
           key: object.key,
           rootIsReal: true,
+          remoteTime: cmd.remoteTime,
           staging,
           provenDirectories,
         }),

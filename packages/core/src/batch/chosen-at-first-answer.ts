@@ -59,7 +59,7 @@ export function chosenAtFirstAnswer(
     ...(both('md5') && { md5: (length: number) => current().md5?.(length) as Promise<string> }),
     read: (offset, length) => current().read(offset, length),
     sync: () => current().sync(),
-    commit: () => current().commit(),
+    commit: (options) => current().commit(options),
     abort: (options) => current().abort(options),
   }
   return {

@@ -65,9 +65,9 @@ export function journaled(target: Target, beforeCommit: () => Promise<void>): Ta
     ...(setSize && { setSize }),
     read: (offset, length) => target.read(offset, length),
     sync: () => target.sync(),
-    async commit() {
+    async commit(options) {
       await beforeCommit()
-      await target.commit()
+      await target.commit(options)
     },
     abort: (options) => target.abort(options),
   }
