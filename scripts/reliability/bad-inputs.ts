@@ -171,6 +171,11 @@ const cases: Case[] = [
   }),
   usage('--range abc', [small, '{dest}', '--range', 'abc'], /is not a byte range/),
   usage('--range -100 (suffix form)', [small, '{dest}', '--range=-100'], /--range "-100"/),
+  usage(
+    '--no-remote-time=yes (a switch takes no value)',
+    [small, '{dest}', '--no-remote-time=yes'],
+    /--no-remote-time' does not take an argument/,
+  ),
   // Batch flags (issue 14): each refused before anything is listed or created.
   usage(
     '--include without --recursive or --manifest',
