@@ -79,6 +79,11 @@ const aliyunHome = async (name: string, profiles: readonly Record<string, unknow
 }
 const s3At = ['--endpoint', priv.url, '--region', 'us-east-1', '--path-style']
 const small = pubUrl('small.bin')
+/** small.bin's SHA-256 as a checksum file would publish it, from the bytes the server sends. */
+const smallSha256 = createHash('sha256')
+  .update(new Uint8Array(await (await fetch(small)).arrayBuffer()))
+  .digest('hex')
+const notSmallSha256 = smallSha256.replace(/^./, (c) => (c === '0' ? '1' : '0'))
 const isRoot = process.getuid?.() === 0
 /** A port nothing listens on (found by listening, then closing). */
 const closedPort = await new Promise<number>((resolve) => {
@@ -171,6 +176,27 @@ const cases: Case[] = [
   }),
   usage('--range abc', [small, '{dest}', '--range', 'abc'], /is not a byte range/),
   usage('--range -100 (suffix form)', [small, '{dest}', '--range=-100'], /--range "-100"/),
+  usage(
+    '--checksum sha256 of 3 digits',
+    [small, '{dest}', '--checksum', 'sha256=abc'],
+    /a sha256 digest is 64 hexadecimal digits, got 3/,
+  ),
+  usage(
+    '--checksum crc64=… (not a digest algorithm)',
+    [small, '{dest}', '--checksum', `crc64=${'0'.repeat(16)}`],
+    /--checksum "crc64=0+" is not <algorithm>=<hex digest>/,
+  ),
+  usage(
+    '--checksum with - (stdout cannot hold bytes back)',
+    [small, '-', '--checksum', `sha256=${smallSha256}`],
+    /--checksum cannot be combined with - \(stdout\)/,
+  ),
+  usage(
+    '--checksum with a batch',
+    ['s3://priv/', '{dest}', '--recursive', '--checksum', `sha256=${smallSha256}`, ...s3At],
+    /--checksum applies to one object, not to a batch/,
+    { env: awsEnv() },
+  ),
   usage(
     '--no-remote-time=yes (a switch takes no value)',
     [small, '{dest}', '--no-remote-time=yes'],
@@ -755,6 +781,18 @@ const cases: Case[] = [
   },
 
   // Inputs that only look odd: they must work.
+  {
+    name: '--checksum sha256 the object has',
+    argv: [small, '{dest}', '--checksum', `SHA-256:${smallSha256.toUpperCase()}`],
+    exit: 0,
+    object: 'pub:small.bin',
+  },
+  {
+    name: '--checksum sha256 the object does not have: nothing published, nothing kept',
+    argv: [small, '{dest}', '--checksum', `sha256=${notSmallSha256}`],
+    exit: 1,
+    says: new RegExp(`failed sha256 verification: expected ${notSmallSha256}, got ${smallSha256}`),
+  },
   {
     name: 'non-ASCII key (http, percent-encoded)',
     argv: [pubUrl(UNICODE_KEY), '{dest}'],

@@ -1,5 +1,10 @@
 import { parseArgs } from 'node:util'
-import { OPTION_TABLE } from '@resumable/core'
+import {
+  DIGEST_HEX_LENGTH,
+  type ExpectedDigest,
+  isDigestAlgorithm,
+  OPTION_TABLE,
+} from '@resumable/core'
 import { BATCH_PARSE_OPTIONS, type BatchFlags, batchFlags } from './batch/batch-flags.ts'
 import { integerFlag } from './integer-flag.ts'
 import type { SourceFlags } from './sources.ts'
@@ -29,6 +34,8 @@ export interface GetCommand extends SourceFlags {
   readonly force: boolean
   readonly quiet: boolean
   readonly json: boolean
+  /** `--checksum sha256=<hex>`: a digest the finished file must have before it is published. */
+  readonly checksum: ExpectedDigest | undefined
   /** `--range first-last` or `first-`: only these bytes of the object. */
   readonly range: { readonly start: number; readonly end?: number } | undefined
   /** `--wire`: the HTTP client of the fetch transports; the runtime's default when unset. */
@@ -212,9 +219,32 @@ export function parseCommandLine(argv: readonly string[]): Command {
     sseCustomerKeyFile: values['sse-c-key-file'],
     trafficLimit: trafficLimitFlag(values['traffic-limit']),
     range: rangeFlag(values.range),
+    checksum: checksumFlag(values.checksum),
     wire,
     ...(batch === undefined ? {} : { batch }),
   }
+}
+
+/**
+ * `--checksum <algorithm>=<hex>` (or `:`), as a checksum file gives it: md5, sha1, sha256 or
+ * sha512, also spelled `SHA-256` (aria2's `--checksum`).
+ */
+function checksumFlag(text: string | undefined): ExpectedDigest | undefined {
+  if (text === undefined) return undefined
+  const match = /^([A-Za-z0-9-]+)[=:]([0-9A-Fa-f]*)$/.exec(text.trim())
+  const algorithm = match?.[1]?.toLowerCase().replace('-', '')
+  const names = Object.keys(DIGEST_HEX_LENGTH).join(', ')
+  if (!match || !isDigestAlgorithm(algorithm))
+    throw new UsageError(
+      `--checksum "${text}" is not <algorithm>=<hex digest> with an algorithm of ${names} (example: sha256=9f86d0…)`,
+    )
+  const value = match[2] as string
+  const length = DIGEST_HEX_LENGTH[algorithm]
+  if (value.length !== length)
+    throw new UsageError(
+      `--checksum: a ${algorithm} digest is ${length} hexadecimal digits, got ${value.length}`,
+    )
+  return { algorithm, value: value.toLowerCase() }
 }
 
 /** `--traffic-limit` as bit/s: typed as a rate like `--limit-rate`, checked against OSS's range. */
@@ -297,6 +327,7 @@ const OPTIONS = {
   'sse-c-key-file': { type: 'string' },
   'traffic-limit': { type: 'string' },
   range: { type: 'string' },
+  checksum: { type: 'string' },
   wire: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
@@ -330,6 +361,7 @@ function refuseResumeFlagsOnStdout(values: {
   readonly recheck?: boolean | undefined
   readonly 'on-change'?: string | undefined
   readonly 'outage-wait'?: string | undefined
+  readonly checksum?: string | undefined
 }): void {
   if (values['on-change'] === 'restart') {
     throw new UsageError(
@@ -349,6 +381,11 @@ function refuseResumeFlagsOnStdout(values: {
   if (values['outage-wait'] !== undefined) {
     throw new UsageError(
       '--outage-wait cannot be combined with - (stdout): after an outage a download resumes from its checkpoint, and streaming keeps none',
+    )
+  }
+  if (values.checksum !== undefined) {
+    throw new UsageError(
+      '--checksum cannot be combined with - (stdout): bytes streamed out cannot be held back until their digest is known',
     )
   }
 }

@@ -74,6 +74,7 @@ export async function runGet(cmd: GetCommand, cli: CliEnvironment): Promise<numb
       target,
       checkpoint,
       ...(cmd.range === undefined ? {} : { range: cmd.range }),
+      ...(cmd.checksum === undefined ? {} : { digest: cmd.checksum }),
       ...objectSettings(cmd),
       ...(cmd.concurrency === undefined ? {} : { concurrency: cmd.concurrency }),
       ...(cmd.outageWaitSeconds === undefined

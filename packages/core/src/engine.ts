@@ -4,6 +4,7 @@ import { loadCheckpoint } from './checkpoint/load-checkpoint.ts'
 import { forgetBeyond, recheckParts } from './checkpoint/recheck-parts.ts'
 import { TransferState } from './checkpoint/transfer-state.ts'
 import type { ChecksumAlgorithm } from './crc/algorithm.ts'
+import { verifyDigest } from './digest.ts'
 import { AbortedError } from './errors/aborted-error.ts'
 import { IntegrityError } from './errors/integrity-error.ts'
 import { ObjectChangedError } from './errors/object-changed-error.ts'
@@ -320,6 +321,15 @@ async function attempt(
     if (verification.method === 'size' && options.verify && !options.range && !unknown)
       verification = (await secondPass(target, object, signal, emit)) ?? verification
     emit({ type: 'verified', verification })
+    if (options.digest) {
+      emit({
+        type: 'verifying',
+        method: options.digest.algorithm,
+        bytes: result.size,
+        digest: true,
+      })
+      await verifyDigest(target, result.size, options.digest, signal)
+    }
     await target.commit(commitOptions(result))
   } catch (error) {
     mode.discardedBytes = isRangeIgnored(error) ? runState.bytesDone : 0
@@ -339,6 +349,7 @@ async function attempt(
     partSize: state.plan.partSize,
     partCount: state.plan.partCount,
     verification,
+    ...(options.digest ? { digest: options.digest } : {}),
     retries: counters.retries,
     retriesByKind: { ...counters.retriesByKind },
     restarts,

@@ -1,4 +1,5 @@
 import type { ChecksumAlgorithm } from './crc/algorithm.ts'
+import type { DigestAlgorithm } from './digest.ts'
 import type { CheckpointProblem } from './errors/checkpoint-error.ts'
 import type { ObjectInfo } from './ports.ts'
 import type { SequentialReason } from './sequential.ts'
@@ -94,10 +95,13 @@ export type DownloadEvent =
       /**
        * The finished bytes are read back once before the commit, because the store's checksum
        * could not be computed from the parts as they arrived: an MD5 (`md5`), or S3's composite
-       * of upload parts this download did not fetch one by one (its CRC algorithm).
+       * of upload parts this download did not fetch one by one (its CRC algorithm); or to compare
+       * them with the `digest` option's (its algorithm, after the `verified` event).
        */
       readonly type: 'verifying'
-      readonly method: 'md5' | ChecksumAlgorithm
+      readonly method: DigestAlgorithm | ChecksumAlgorithm
+      /** True when the bytes are compared with the `digest` option's, not with the store's checksum. */
+      readonly digest?: true
       /** How many bytes are read back. */
       readonly bytes: number
     }

@@ -40,6 +40,12 @@ export {
   type OptionUnit,
 } from './defaults.ts'
 export {
+  DIGEST_HEX_LENGTH,
+  type DigestAlgorithm,
+  type ExpectedDigest,
+  isDigestAlgorithm,
+} from './digest.ts'
+export {
   createDownload,
   type DownloadHandle,
   type DownloadListener,

@@ -6,6 +6,7 @@ import {
   OPTION_TABLE,
   type OptionTable,
 } from './defaults.ts'
+import { checkDigestOption, type ExpectedDigest } from './digest.ts'
 import { OptionsError } from './errors/options-error.ts'
 import type { DownloadEvent, DownloadProgress } from './events.ts'
 import type { CheckpointStore, ChecksumThread, Target, Transport } from './ports.ts'
@@ -56,6 +57,13 @@ export interface DownloadOptions {
   readonly verify?: boolean
   /** On resume, read back the parts the checkpoint claims and re-fetch any whose CRC differs. @default false */
   readonly recheckResumedParts?: boolean
+  /**
+   * A digest the caller knows the object has (a published `SHA256SUMS` line): the finished bytes
+   * are hashed before the commit, whatever `verify` says, and a mismatch throws IntegrityError
+   * with nothing published. MD5 works with any readable Target; SHA-1, SHA-256 and SHA-512 need
+   * one with `digest` (store-fs's `FileTarget`, store-memory's `MemoryTarget`). @default none
+   */
+  readonly digest?: ExpectedDigest
   /** Restart (bounded by `maxRestarts`) or fail when the object changes mid-download. @default 'restart' */
   readonly onObjectChanged?: ObjectChangedPolicy
   /** Restarts allowed because the object changed. @default 2 */
@@ -120,6 +128,8 @@ export interface ResolvedOptions {
   readonly writeBufferSize: number
   readonly verify: boolean
   readonly recheckResumedParts: boolean
+  /** With its value in lower case. */
+  readonly digest: ExpectedDigest | undefined
   readonly onObjectChanged: ObjectChangedPolicy
   readonly maxRestarts: number
   readonly maxBytesPerSecond: number | undefined
@@ -193,6 +203,7 @@ export function resolveOptions(options: DownloadOptions): ResolvedOptions {
     writeBufferSize: numeric(options, 'writeBufferSize'),
     verify: options.verify ?? CHOICE_TABLE.verify.default,
     recheckResumedParts: options.recheckResumedParts ?? CHOICE_TABLE.recheckResumedParts.default,
+    digest: options.digest === undefined ? undefined : checkDigestOption(options.digest, target),
     onObjectChanged,
     maxRestarts: numeric(options, 'maxRestarts'),
     maxBytesPerSecond: numeric(options, 'maxBytesPerSecond'),

@@ -1,4 +1,5 @@
 import type { ChecksumAlgorithm, Crc64Algorithm } from './crc/algorithm.ts'
+import type { DigestAlgorithm } from './digest.ts'
 
 /** A whole-object checksum as the store reports it. */
 export interface ObjectChecksum {
@@ -218,6 +219,11 @@ export interface Target {
    * JavaScript, about 2.5× slower.
    */
   md5?(length: number): Promise<string>
+  /**
+   * Optional: the digest (lower-case hex) of the first `length` bytes written, for the `digest`
+   * download option. Without it only an MD5 can be checked (core reads the bytes back).
+   */
+  digest?(algorithm: DigestAlgorithm, length: number): Promise<string>
   /** Durability barrier: every write that resolved before this call is durable when it resolves. */
   sync(): Promise<void>
   /**

@@ -1,3 +1,4 @@
+import type { ExpectedDigest } from './digest.ts'
 import type { ObjectInfo } from './ports.ts'
 import type { Verification } from './verify.ts'
 
@@ -19,6 +20,8 @@ export interface DownloadResult {
   readonly partCount: number
   /** What was verified before commit. */
   readonly verification: Verification
+  /** The `digest` option's digest (lower case), which the finished bytes matched before commit. */
+  readonly digest?: ExpectedDigest
   /** Retries made (parts and stat). */
   readonly retries: number
   /** Retries by reason (`network`, `timeout`, `throttled`, `protocol`, …). */

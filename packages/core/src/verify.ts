@@ -1,7 +1,7 @@
 import type { ChecksumAlgorithm } from './crc/algorithm.ts'
 import { compositeCrc, crc, crcCombine, formatCrcHex } from './crc/index.ts'
+import { readBackMd5 } from './digest.ts'
 import { IntegrityError } from './errors/integrity-error.ts'
-import { Md5 } from './md5.ts'
 import type { PartPlan } from './plan.ts'
 import type { ObjectInfo, Target } from './ports.ts'
 
@@ -186,14 +186,4 @@ export async function verifyMd5(
       "the store's ETag was taken as the MD5, as S3 makes it for single-part uploads without SSE-KMS or SSE-C; a store whose ETags are not MD5s needs verification off",
     )
   return { method: 'md5', value: actual }
-}
-
-/** The MD5 of the target's first `size` bytes, read back in order and hashed in JavaScript. */
-async function readBackMd5(target: Target, size: number, signal?: AbortSignal): Promise<string> {
-  const md5 = new Md5()
-  for (let offset = 0; offset < size; offset += READ_BACK_BYTES) {
-    signal?.throwIfAborted()
-    md5.update(await target.read(offset, Math.min(READ_BACK_BYTES, size - offset)))
-  }
-  return md5.hex()
 }

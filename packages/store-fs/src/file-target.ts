@@ -2,6 +2,7 @@ import { linkSync, unlinkSync, writevSync } from 'node:fs'
 import { type FileHandle, link, open, rename, unlink } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import {
+  type DigestAlgorithm,
   OptionsError,
   type Target,
   type TargetAbortOptions,
@@ -11,7 +12,7 @@ import {
   type TargetOpenResult,
 } from '@resumable/core'
 import { FdFile, type OpenFile } from './fd-file.ts'
-import { md5OfFile } from './file-md5.ts'
+import { digestOfFile } from './file-digest.ts'
 import { errorCode, toTargetError } from './fs-errors.ts'
 import { LockFile, type LockOwner, type LockWatchListener } from './lock-file.ts'
 import { lstatOrUndefined, statOrUndefined } from './probe.ts'
@@ -412,7 +413,12 @@ export class FileTarget implements Target {
 
   /** The MD5 of the first `length` bytes of the temporary file, hashed natively. */
   md5(length: number): Promise<string> {
-    return md5OfFile(this.#open(), length, this.tempPath)
+    return this.digest('md5', length)
+  }
+
+  /** The digest of the first `length` bytes of the temporary file, hashed natively. */
+  digest(algorithm: DigestAlgorithm, length: number): Promise<string> {
+    return digestOfFile(this.#open(), algorithm, length, this.tempPath)
   }
 
   /** fdatasync: every write that resolved before this call is on disk when it resolves. */

@@ -1,4 +1,6 @@
 import {
+  type DigestAlgorithm,
+  Md5,
   type Target,
   TargetError,
   type TargetOpenOptions,
@@ -56,6 +58,18 @@ export class MemoryTarget implements Target {
   async read(offset: number, length: number): Promise<Uint8Array> {
     this.#checkRange(offset, length)
     return this.volume.readTemp(this.id, offset, length)
+  }
+
+  /** The digest (lower-case hex) of the first `length` bytes: Web Crypto's SHAs, core's MD5. */
+  async digest(algorithm: DigestAlgorithm, length: number): Promise<string> {
+    const bytes = await this.read(0, length)
+    if (algorithm === 'md5') return new Md5().update(bytes).hex()
+    const name = { sha1: 'SHA-1', sha256: 'SHA-256', sha512: 'SHA-512' }[algorithm]
+    // A volume holds plain ArrayBuffers: never shared memory.
+    const digest = new Uint8Array(
+      await crypto.subtle.digest(name, bytes as Uint8Array<ArrayBuffer>),
+    )
+    return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('')
   }
 
   /** Makes every write so far durable. */

@@ -46,6 +46,39 @@ export function targetContract(
       },
     },
     {
+      name: 'digest, when the target has it, is each algorithm’s digest (lower-case hex) of the first bytes written',
+      async run() {
+        const t = await setup()
+        const target = t.make()
+        if (!target.digest) return
+        const data = bytes(300_001, 13)
+        await target.open({ size: data.length, resume: false })
+        await target.write(150_000, data.subarray(150_000))
+        await target.write(0, data.subarray(0, 150_000))
+        const hex = (b: ArrayBuffer) =>
+          Array.from(new Uint8Array(b), (x) => x.toString(16).padStart(2, '0')).join('')
+        for (const [algorithm, name] of [
+          ['sha1', 'SHA-1'],
+          ['sha256', 'SHA-256'],
+          ['sha512', 'SHA-512'],
+        ] as const) {
+          // Copies, so that Web Crypto is given plain ArrayBuffers.
+          const first = new Uint8Array(data.subarray(0, 100_000))
+          const whole = new Uint8Array(data)
+          assert.equal(
+            await target.digest(algorithm, 100_000),
+            hex(await crypto.subtle.digest(name, first)),
+          )
+          assert.equal(
+            await target.digest(algorithm, data.length),
+            hex(await crypto.subtle.digest(name, whole)),
+          )
+        }
+        assert.equal(await target.digest('md5', data.length), new Md5().update(data).hex())
+        await target.abort({ keep: false })
+      },
+    },
+    {
       name: 'md5, when the target has it, is the MD5 of the first bytes written, however they arrived',
       async run() {
         const t = await setup()

@@ -54,6 +54,8 @@ export async function runBatchGet(cmd: GetCommand, cli: CliEnvironment): Promise
       throw new UsageError(
         '--range applies to one object, not to a batch (each object is downloaded whole)',
       )
+    if (cmd.checksum !== undefined)
+      throw new UsageError('--checksum applies to one object, not to a batch')
     await refuseFileDestination(cmd.destination)
     shard = resolveShard(flags.shard, cli.env)
     input =

@@ -58,10 +58,12 @@ export interface BatchObjectIO {
 
 /**
  * Single-object options applied to every object of a batch (concurrency comes from the shared
- * budget; outages are judged across objects by the batch's own `outageWaitMs`).
+ * budget; outages are judged across objects by the batch's own `outageWaitMs`; a `digest` is
+ * one object's).
  */
 export type BatchDownloadOptions = Omit<
   DownloadOptions,
+  | 'digest'
   | 'outageWaitMs'
   | 'transport'
   | 'target'

@@ -1,20 +1,22 @@
 import { createHash } from 'node:crypto'
-import { TargetError } from '@resumable/core'
+import { type DigestAlgorithm, TargetError } from '@resumable/core'
 import type { OpenFile } from './fd-file.ts'
 
-// One reused buffer: the MD5 of a large file must not leave a trail of garbage behind it.
+// One reused buffer: the digest of a large file must not leave a trail of garbage behind it.
 const PIECE_BYTES = 4 * 1024 * 1024
 
 /**
- * The MD5 (hex) of the first `length` bytes of an open file, read in order through one reused
- * buffer and hashed natively (node:crypto, about 700 MiB/s here against 290 for core's JavaScript).
+ * The digest (lower-case hex) of the first `length` bytes of an open file, read in order through
+ * one reused buffer and hashed natively (node:crypto: MD5 about 700 MiB/s here against 290 for
+ * core's JavaScript).
  */
-export async function md5OfFile(
+export async function digestOfFile(
   handle: Pick<OpenFile, 'read'>,
+  algorithm: DigestAlgorithm,
   length: number,
   path: string,
 ): Promise<string> {
-  const hash = createHash('md5')
+  const hash = createHash(algorithm)
   const piece = new Uint8Array(Math.min(PIECE_BYTES, Math.max(length, 1)))
   for (let offset = 0; offset < length; ) {
     const want = Math.min(piece.length, length - offset)

@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { type MockOssServer, startMockOss } from '@resumable/testkit/node'
+import { aliOssFactory } from '../src/ali-oss-factory.ts'
+import { filePlaces } from '../src/file-places.ts'
+import { main } from '../src/main.ts'
+import { fakeEnvironment } from './helpers.ts'
+
+let server: MockOssServer
+let dir = ''
+let sha256 = ''
+let md5 = ''
+before(async () => {
+  server = await startMockOss()
+  server.oss.putObject('bucket', 'iso/image.iso', { generated: { size: 3 * 1024 * 1024 + 9 } })
+  dir = await mkdtemp(join(tmpdir(), 'cli-checksum-'))
+  // The bytes as the server sends them, hashed here independently of the download.
+  const bytes = new Uint8Array(await (await fetch(url())).arrayBuffer())
+  sha256 = createHash('sha256').update(bytes).digest('hex')
+  md5 = createHash('md5').update(bytes).digest('hex')
+})
+after(async () => {
+  await server.close()
+  await rm(dir, { recursive: true, force: true })
+})
+
+const url = (): string => `${server.url}/bucket/iso/image.iso`
+const real = () => fakeEnvironment({ files: filePlaces, aliOss: aliOssFactory({}) })
+
+describe('resumable get --checksum', () => {
+  it('a sha256 the object has (as SHA-256:, upper case): exit 0, published, the done line says it matched', async () => {
+    const dest = join(dir, 'ok.iso')
+    const { cli, text } = real()
+    const args = ['get', url(), dest, '--part-size', '1MiB', '--checksum']
+    assert.equal(await main([...args, `SHA-256:${sha256.toUpperCase()}`], cli), 0, text())
+    assert.equal(
+      createHash('sha256')
+        .update(await readFile(dest))
+        .digest('hex'),
+      sha256,
+    )
+    assert.match(text(), /verifying: reading 3\.00 MiB back for the sha256 given with --checksum/)
+    assert.match(text(), new RegExp(`sha256 ${sha256} matches --checksum`))
+  })
+
+  it('a digest the object does not have: exit 1 naming both digests, nothing at the destination, no partial file or checkpoint', async () => {
+    const sub = join(dir, 'wrong')
+    const { mkdir } = await import('node:fs/promises')
+    await mkdir(sub)
+    const dest = join(sub, 'image.iso')
+    const wrong = md5.replace(/^./, (c) => (c === '0' ? '1' : '0'))
+    const { cli, text } = real()
+    assert.equal(await main(['get', url(), dest, '--checksum', `md5=${wrong}`], cli), 1)
+    assert.match(text(), new RegExp(`failed md5 verification: expected ${wrong}, got ${md5}`))
+    assert.equal(existsSync(dest), false)
+    assert.deepEqual(await readdir(sub), [])
+  })
+
+  it('bad values, a batch and stdout are usage errors (exit 2) before any request', async () => {
+    const before = server.oss.served.log.length
+    for (const [args, says] of [
+      [['--checksum', 'sha256=abc'], /a sha256 digest is 64 hexadecimal digits, got 3/],
+      [['--checksum', `crc32=${'0'.repeat(8)}`], /is not <algorithm>=<hex digest>/],
+      [['--checksum', sha256], /is not <algorithm>=<hex digest>/],
+    ] as const) {
+      const { cli, text } = real()
+      assert.equal(await main(['get', url(), join(dir, 'never.iso'), ...args], cli), 2)
+      assert.match(text(), says)
+    }
+    const stdout = real()
+    assert.equal(await main(['get', url(), '-', '--checksum', `sha256=${sha256}`], stdout.cli), 2)
+    assert.match(stdout.text(), /--checksum cannot be combined with - \(stdout\)/)
+    const batch = real()
+    const manifest = join(dir, 'm.txt')
+    const { writeFile } = await import('node:fs/promises')
+    await writeFile(manifest, `${url()}\n`)
+    assert.equal(
+      await main(
+        ['get', '--manifest', manifest, join(dir, 'b'), '--checksum', `md5=${md5}`],
+        batch.cli,
+      ),
+      2,
+    )
+    assert.match(batch.text(), /--checksum applies to one object, not to a batch/)
+    assert.equal(server.oss.served.log.length, before)
+    assert.equal(existsSync(join(dir, 'never.iso')), false)
+  })
+})

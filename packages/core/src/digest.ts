@@ -1,0 +1,95 @@
+import { IntegrityError } from './errors/integrity-error.ts'
+import { OptionsError } from './errors/options-error.ts'
+import { Md5 } from './md5.ts'
+import type { Target } from './ports.ts'
+
+/** Hashes a caller may vouch for: what checksum files (`SHA256SUMS`, `.md5`) publish. */
+export type DigestAlgorithm = 'md5' | 'sha1' | 'sha256' | 'sha512'
+
+/** A digest the caller knows the object has (a published `SHA256SUMS` line, a manifest column). */
+export interface ExpectedDigest {
+  readonly algorithm: DigestAlgorithm
+  /** Hexadecimal, either case. */
+  readonly value: string
+}
+
+/** Hex digits of each algorithm's digest. */
+export const DIGEST_HEX_LENGTH: Readonly<Record<DigestAlgorithm, number>> = {
+  md5: 32,
+  sha1: 40,
+  sha256: 64,
+  sha512: 128,
+}
+
+const READ_BACK_BYTES = 1024 * 1024
+
+/** True for a name of {@link DigestAlgorithm}. */
+export function isDigestAlgorithm(name: unknown): name is DigestAlgorithm {
+  return typeof name === 'string' && Object.hasOwn(DIGEST_HEX_LENGTH, name)
+}
+
+/**
+ * Checks the `digest` option against the target that must compute it, before anything is
+ * touched: a known algorithm, a hex value of its length, and a target that can read its bytes
+ * back and hash them (any can for MD5, which core computes itself; the others need `digest`).
+ * Returns it with the value in lower case.
+ */
+export function checkDigestOption(digest: unknown, target: Target): ExpectedDigest {
+  if (typeof digest !== 'object' || digest === null)
+    throw new OptionsError('digest', 'expected { algorithm, value }')
+  const { algorithm, value } = digest as Record<string, unknown>
+  if (!isDigestAlgorithm(algorithm))
+    throw new OptionsError(
+      'digest',
+      `algorithm must be one of ${Object.keys(DIGEST_HEX_LENGTH).join(', ')}, got ${JSON.stringify(algorithm)}`,
+    )
+  const length = DIGEST_HEX_LENGTH[algorithm]
+  if (typeof value !== 'string' || value.length !== length || !/^[0-9a-fA-F]+$/.test(value))
+    throw new OptionsError(
+      'digest',
+      `a ${algorithm} digest is ${length} hexadecimal digits, got ${JSON.stringify(value)}`,
+    )
+  if (target.readable === false)
+    throw new OptionsError(
+      'digest',
+      'bytes streamed to this target cannot be read back to compute a digest',
+    )
+  if (algorithm !== 'md5' && !target.digest)
+    throw new OptionsError('digest', `this target cannot compute a ${algorithm} digest`)
+  return { algorithm, value: value.toLowerCase() }
+}
+
+/**
+ * The finished bytes' digest against the caller's: throws IntegrityError (and nothing is
+ * committed) when they differ.
+ */
+export async function verifyDigest(
+  target: Target,
+  size: number,
+  expected: ExpectedDigest,
+  signal?: AbortSignal,
+): Promise<ExpectedDigest> {
+  const { algorithm } = expected
+  const actual = target.digest
+    ? await target.digest(algorithm, size)
+    : algorithm === 'md5' && target.md5
+      ? await target.md5(size)
+      : await readBackMd5(target, size, signal)
+  if (actual !== expected.value)
+    throw new IntegrityError(algorithm, expected.value, actual, 'the digest given for the object')
+  return expected
+}
+
+/** The MD5 of the target's first `size` bytes, read back in order and hashed in JavaScript. */
+export async function readBackMd5(
+  target: Target,
+  size: number,
+  signal?: AbortSignal,
+): Promise<string> {
+  const md5 = new Md5()
+  for (let offset = 0; offset < size; offset += READ_BACK_BYTES) {
+    signal?.throwIfAborted()
+    md5.update(await target.read(offset, Math.min(READ_BACK_BYTES, size - offset)))
+  }
+  return md5.hex()
+}

@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
+import { describe, it } from 'node:test'
+import {
+  type DigestAlgorithm,
+  type DownloadEvent,
+  download,
+  IntegrityError,
+  OptionsError,
+  type Target,
+} from '@resumable/core'
+import { makeObject } from '@resumable/testkit'
+import { setup } from './helpers/harness.ts'
+
+const KiB = 1024
+const hex = (algorithm: DigestAlgorithm, bytes: Uint8Array) =>
+  createHash(algorithm).update(bytes).digest('hex')
+
+/** The harness's target without the optional `digest` (and `md5`): core must read back itself. */
+function plainTarget(target: Target, readable = true): Target {
+  return {
+    id: target.id,
+    readable,
+    open: target.open.bind(target),
+    read: target.read.bind(target),
+    write: target.write.bind(target),
+    sync: target.sync.bind(target),
+    commit: target.commit.bind(target),
+    abort: target.abort.bind(target),
+  }
+}
+
+describe('the digest option', () => {
+  for (const algorithm of ['md5', 'sha1', 'sha256', 'sha512'] as const) {
+    it(`a ${algorithm} the bytes have (either case): published, the result names it, a verifying event says so`, async () => {
+      const object = makeObject(450 * KiB, 3)
+      const { volume, options, events } = setup(object)
+      const value = hex(algorithm, object.bytes).toUpperCase()
+      const result = await download(options({ digest: { algorithm, value } }))
+      assert.deepEqual(result.digest, { algorithm, value: value.toLowerCase() })
+      assert.deepEqual(volume.file('/dest/file.bin'), object.bytes)
+      assert.ok(
+        events.some(
+          (e: DownloadEvent) =>
+            e.type === 'verifying' && e.method === algorithm && e.digest === true,
+        ),
+      )
+    })
+  }
+
+  it('a sha256 the bytes do not have: IntegrityError, nothing published, no checkpoint kept', async () => {
+    const object = makeObject(450 * KiB, 4)
+    const { volume, store, options } = setup(object)
+    const wrong = hex('sha256', object.bytes).replace(/^./, (c) => (c === '0' ? '1' : '0'))
+    await assert.rejects(
+      download(options({ digest: { algorithm: 'sha256', value: wrong } })),
+      (e: unknown) =>
+        e instanceof IntegrityError &&
+        e.check === 'sha256' &&
+        e.expected === wrong &&
+        e.actual === hex('sha256', object.bytes),
+    )
+    assert.equal(volume.file('/dest/file.bin'), undefined)
+    assert.equal(volume.hasTemp('/dest/file.bin'), false)
+    assert.equal(await store.load('/dest/file.bin'), undefined)
+  })
+
+  it('an MD5 is read back and hashed by core when the target has no digest of its own', async () => {
+    const object = makeObject(300 * KiB, 5)
+    const { target, options } = setup(object)
+    const result = await download(
+      options({
+        target: plainTarget(target),
+        digest: { algorithm: 'md5', value: hex('md5', object.bytes) },
+      }),
+    )
+    assert.equal(result.digest?.value, hex('md5', object.bytes))
+  })
+
+  it('is refused before any request: an unknown algorithm, a value of the wrong length or not hex, a SHA a target cannot compute, a target that cannot read back', async () => {
+    const object = makeObject(10 * KiB)
+    const { target, transport, options } = setup(object)
+    const sha = hex('sha256', object.bytes)
+    const refused: [unknown, RegExp, Target?][] = [
+      [{ algorithm: 'crc32', value: 'abcd1234' }, /algorithm must be one of md5, sha1/],
+      [{ algorithm: 'sha256', value: sha.slice(1) }, /64 hexadecimal digits/],
+      [{ algorithm: 'md5', value: 'z'.repeat(32) }, /32 hexadecimal digits/],
+      [{ algorithm: 'sha256', value: sha }, /cannot compute a sha256/, plainTarget(target)],
+      [
+        { algorithm: 'md5', value: hex('md5', object.bytes) },
+        /cannot be read back/,
+        plainTarget(target, false),
+      ],
+    ]
+    for (const [digest, says, other] of refused) {
+      await assert.rejects(
+        download(options({ digest: digest as never, ...(other ? { target: other } : {}) })),
+        (e: unknown) => e instanceof OptionsError && says.test(e.message),
+      )
+    }
+    assert.equal(transport.stats, 0)
+  })
+})
