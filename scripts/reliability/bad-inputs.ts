@@ -179,7 +179,7 @@ const cases: Case[] = [
   usage(
     '--checksum sha256 of 3 digits',
     [small, '{dest}', '--checksum', 'sha256=abc'],
-    /a sha256 digest is 64 hexadecimal digits, got 3/,
+    /--checksum: a sha256 digest is 64 hexadecimal digits, got "abc"/,
   ),
   usage(
     '--checksum crc64=… (not a digest algorithm)',
@@ -284,6 +284,16 @@ const cases: Case[] = [
         '"lastModified": "soon"',
         { lastModified: 'soon' },
         /m\.ndjson:2: "lastModified" must be a date/,
+      ],
+      [
+        '"sha256" of 3 digits',
+        { sha256: 'abc' },
+        /m\.ndjson:2: "sha256": a sha256 digest is 64 hexadecimal digits/,
+      ],
+      [
+        'two digests',
+        { md5: '0'.repeat(32), sha256: '0'.repeat(64) },
+        /m\.ndjson:2: give one digest, not "md5" and "sha256"/,
       ],
     ] as const
   ).map(([what, fields, says]) =>

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
 import {
   DIGEST_HEX_LENGTH,
+  digestValueProblem,
   type ExpectedDigest,
   isDigestAlgorithm,
   OPTION_TABLE,
@@ -239,11 +240,8 @@ function checksumFlag(text: string | undefined): ExpectedDigest | undefined {
       `--checksum "${text}" is not <algorithm>=<hex digest> with an algorithm of ${names} (example: sha256=9f86d0…)`,
     )
   const value = match[2] as string
-  const length = DIGEST_HEX_LENGTH[algorithm]
-  if (value.length !== length)
-    throw new UsageError(
-      `--checksum: a ${algorithm} digest is ${length} hexadecimal digits, got ${value.length}`,
-    )
+  const problem = digestValueProblem(algorithm, value)
+  if (problem !== undefined) throw new UsageError(`--checksum: ${problem}`)
   return { algorithm, value: value.toLowerCase() }
 }
 

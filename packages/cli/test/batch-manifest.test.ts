@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
+import { existsSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -302,6 +304,56 @@ describe('a manifest line that gives size, etag and lastModified (an inventory r
       [['inv/other/', 2]],
     )
   })
+
+  it('with a "sha256" (or "md5"): published when the bytes have it; one that does not fails alone as integrity, named in the summary, nothing at its name', async () => {
+    const good = new Uint8Array(3000).fill(5)
+    const bad = new Uint8Array(2000).fill(6)
+    oss.putObject('m', 'sums/good.bin', { bytes: good })
+    oss.putObject('m', 'sums/bad.bin', { bytes: bad })
+    oss.putObject('m', 'sums/md5.bin', { bytes: bad })
+    const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex')
+    const path = await manifest('sums.ndjson', [
+      JSON.stringify({ source: 's3://m/sums/good.bin', sha256: sha256(good).toUpperCase() }),
+      JSON.stringify({ source: 's3://m/sums/bad.bin', sha256: sha256(good) }),
+      JSON.stringify({
+        source: 's3://m/sums/md5.bin',
+        md5: createHash('md5').update(bad).digest('hex'),
+      }),
+    ])
+    const into = join(dir, 'sums')
+    const run = signedEnv()
+    assert.equal(await main(get('--manifest', path, into, '--json'), run.cli), 1, run.text())
+    const events = jsonLines(run.out)
+    assert.deepEqual(
+      events.filter((e) => e.type === 'object-failed').map((e) => [e.key, e.kind, e.manifestLine]),
+      [['sums/bad.bin', 'integrity', 2]],
+    )
+    const failed = events.find((e) => e.type === 'object-failed')
+    assert.match(
+      String(failed?.message),
+      new RegExp(`failed sha256 verification: expected ${sha256(good)}, got ${sha256(bad)}`),
+    )
+    assert.deepEqual(new Uint8Array(await readFile(join(into, 'sums/good.bin'))), good)
+    assert.deepEqual(new Uint8Array(await readFile(join(into, 'sums/md5.bin'))), bad)
+    assert.equal(existsSync(join(into, 'sums/bad.bin')), false)
+  })
+
+  for (const [fields, message] of [
+    [{ sha256: 'abc' }, /"sha256": a sha256 digest is 64 hexadecimal digits, got "abc"/],
+    [{ md5: 'f'.repeat(32), sha1: 'f'.repeat(40) }, /give one digest, not "md5" and "sha1"/],
+  ] as const) {
+    it(`refuses a line with ${JSON.stringify(fields)} as a usage error naming the line, before any request`, async () => {
+      const path = await manifest('bad-digest.ndjson', [
+        JSON.stringify({ source: 's3://m/inv/a.bin', ...fields }),
+      ])
+      oss.resetCounters()
+      const run = signedEnv()
+      assert.equal(await main(get('--manifest', path, join(dir, 'bad-digest')), run.cli), 2)
+      assert.match(run.text(), /bad-digest\.ndjson:1: /)
+      assert.match(run.text(), message)
+      assert.equal(oss.served.requests, 0)
+    })
+  }
 
   for (const [field, value, message] of [
     ['size', -1, /"size" must be a whole number of bytes/],

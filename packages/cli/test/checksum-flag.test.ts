@@ -64,7 +64,10 @@ describe('resumable get --checksum', () => {
   it('bad values, a batch and stdout are usage errors (exit 2) before any request', async () => {
     const before = server.oss.served.log.length
     for (const [args, says] of [
-      [['--checksum', 'sha256=abc'], /a sha256 digest is 64 hexadecimal digits, got 3/],
+      [
+        ['--checksum', 'sha256=abc'],
+        /--checksum: a sha256 digest is 64 hexadecimal digits, got "abc"/,
+      ],
       [['--checksum', `crc32=${'0'.repeat(8)}`], /is not <algorithm>=<hex digest>/],
       [['--checksum', sha256], /is not <algorithm>=<hex digest>/],
     ] as const) {

@@ -23,6 +23,17 @@ export const DIGEST_HEX_LENGTH: Readonly<Record<DigestAlgorithm, number>> = {
 
 const READ_BACK_BYTES = 1024 * 1024
 
+/**
+ * Why `value` is not a digest of `algorithm` in hex (a sentence to follow a caller's prefix), or
+ * undefined when it is one.
+ */
+export function digestValueProblem(algorithm: DigestAlgorithm, value: unknown): string | undefined {
+  const length = DIGEST_HEX_LENGTH[algorithm]
+  if (typeof value === 'string' && value.length === length && /^[0-9a-fA-F]+$/.test(value))
+    return undefined
+  return `a ${algorithm} digest is ${length} hexadecimal digits, got ${JSON.stringify(value)}`
+}
+
 /** True for a name of {@link DigestAlgorithm}. */
 export function isDigestAlgorithm(name: unknown): name is DigestAlgorithm {
   return typeof name === 'string' && Object.hasOwn(DIGEST_HEX_LENGTH, name)
@@ -43,12 +54,8 @@ export function checkDigestOption(digest: unknown, target: Target): ExpectedDige
       'digest',
       `algorithm must be one of ${Object.keys(DIGEST_HEX_LENGTH).join(', ')}, got ${JSON.stringify(algorithm)}`,
     )
-  const length = DIGEST_HEX_LENGTH[algorithm]
-  if (typeof value !== 'string' || value.length !== length || !/^[0-9a-fA-F]+$/.test(value))
-    throw new OptionsError(
-      'digest',
-      `a ${algorithm} digest is ${length} hexadecimal digits, got ${JSON.stringify(value)}`,
-    )
+  const problem = digestValueProblem(algorithm, value)
+  if (problem !== undefined) throw new OptionsError('digest', problem)
   if (target.readable === false)
     throw new OptionsError(
       'digest',
@@ -56,7 +63,7 @@ export function checkDigestOption(digest: unknown, target: Target): ExpectedDige
     )
   if (algorithm !== 'md5' && !target.digest)
     throw new OptionsError('digest', `this target cannot compute a ${algorithm} digest`)
-  return { algorithm, value: value.toLowerCase() }
+  return { algorithm, value: (value as string).toLowerCase() }
 }
 
 /**
@@ -71,7 +78,7 @@ export async function verifyDigest(
 ): Promise<ExpectedDigest> {
   const { algorithm } = expected
   const actual = target.digest
-    ? await target.digest(algorithm, size)
+    ? await target.digest(algorithm, size, { signal })
     : algorithm === 'md5' && target.md5
       ? await target.md5(size)
       : await readBackMd5(target, size, signal)

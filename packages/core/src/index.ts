@@ -42,6 +42,7 @@ export {
 export {
   DIGEST_HEX_LENGTH,
   type DigestAlgorithm,
+  digestValueProblem,
   type ExpectedDigest,
   isDigestAlgorithm,
 } from './digest.ts'
@@ -78,6 +79,7 @@ export type {
   Target,
   TargetAbortOptions,
   TargetCommitOptions,
+  TargetDigestOptions,
   TargetOpenOptions,
   TargetOpenResult,
   Transport,

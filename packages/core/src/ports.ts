@@ -221,9 +221,14 @@ export interface Target {
   md5?(length: number): Promise<string>
   /**
    * Optional: the digest (lower-case hex) of the first `length` bytes written, for the `digest`
-   * download option. Without it only an MD5 can be checked (core reads the bytes back).
+   * download option. Without it only an MD5 can be checked (core reads the bytes back). An abort
+   * of `signal` (a pause) should stop the reading: a huge file takes minutes to hash.
    */
-  digest?(algorithm: DigestAlgorithm, length: number): Promise<string>
+  digest?(
+    algorithm: DigestAlgorithm,
+    length: number,
+    options?: TargetDigestOptions,
+  ): Promise<string>
   /** Durability barrier: every write that resolved before this call is durable when it resolves. */
   sync(): Promise<void>
   /**
@@ -239,6 +244,12 @@ export interface Target {
   commit(options?: TargetCommitOptions): Promise<void>
   /** Closes the temporary place; removes it unless `keep` is true. */
   abort(options: TargetAbortOptions): Promise<void>
+}
+
+/** How a Target's `digest` is asked. */
+export interface TargetDigestOptions {
+  /** Aborted to stop reading (a pause). */
+  readonly signal?: AbortSignal | undefined
 }
 
 /** What the engine hands a Target with the complete object. */

@@ -15,10 +15,12 @@ export async function digestOfFile(
   algorithm: DigestAlgorithm,
   length: number,
   path: string,
+  signal?: AbortSignal,
 ): Promise<string> {
   const hash = createHash(algorithm)
   const piece = new Uint8Array(Math.min(PIECE_BYTES, Math.max(length, 1)))
   for (let offset = 0; offset < length; ) {
+    signal?.throwIfAborted()
     const want = Math.min(piece.length, length - offset)
     const { bytesRead } = await handle.read(piece, 0, want, offset)
     if (bytesRead === 0) throw new TargetError('io', `${path} ends before byte ${length}`)

@@ -7,6 +7,7 @@ import {
   type Target,
   type TargetAbortOptions,
   type TargetCommitOptions,
+  type TargetDigestOptions,
   TargetError,
   type TargetOpenOptions,
   type TargetOpenResult,
@@ -416,9 +417,13 @@ export class FileTarget implements Target {
     return this.digest('md5', length)
   }
 
-  /** The digest of the first `length` bytes of the temporary file, hashed natively. */
-  digest(algorithm: DigestAlgorithm, length: number): Promise<string> {
-    return digestOfFile(this.#open(), algorithm, length, this.tempPath)
+  /** The digest of the first `length` bytes of the temporary file, hashed natively; `signal` stops it. */
+  digest(
+    algorithm: DigestAlgorithm,
+    length: number,
+    options: TargetDigestOptions = {},
+  ): Promise<string> {
+    return digestOfFile(this.#open(), algorithm, length, this.tempPath, options.signal)
   }
 
   /** fdatasync: every write that resolved before this call is on disk when it resolves. */

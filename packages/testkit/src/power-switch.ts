@@ -27,7 +27,7 @@ export class PowerSwitch {
       write: (o, d) => this.#guard(() => inner.write(o, d)),
       read: (o, l) => this.#guard(() => inner.read(o, l)),
       sync: () => this.#guard(() => inner.sync()),
-      commit: () => this.#guard(() => inner.commit()),
+      commit: (o) => this.#guard(() => inner.commit(o)),
       abort: (o) => this.#guard(() => inner.abort(o)),
     }
   }

@@ -1,5 +1,13 @@
 import { readFile, realpath } from 'node:fs/promises'
-import type { ListedObject, Lister, Transport } from '@resumable/core'
+import {
+  DIGEST_HEX_LENGTH,
+  digestValueProblem,
+  type ExpectedDigest,
+  isDigestAlgorithm,
+  type ListedObject,
+  type Lister,
+  type Transport,
+} from '@resumable/core'
 import { createOssLister, createS3Lister, ProxyVariableError } from '@resumable/transport-fetch'
 import type { GetCommand } from '../command-line.ts'
 import {
@@ -272,6 +280,8 @@ function originOf(source: Source): string {
  * knows the total; with an ETag, that GET asks If-Match it, so an object replaced since the
  * manifest was written is fetched in its new version whole and reported as changed since
  * listing. An ETag without quotes (as inventories print it) is quoted, as a listing gives it.
+ * One of `md5`, `sha1`, `sha256`, `sha512` (hex) is a digest the file must have before it is
+ * published, as `--checksum` gives one object's.
  */
 function listedFields(v: Record<string, unknown>, where: string): Omit<ListedObject, 'key'> {
   const { size, etag, lastModified } = v
@@ -288,11 +298,28 @@ function listedFields(v: Record<string, unknown>, where: string): Omit<ListedObj
     throw new UsageError(
       `${where}: "lastModified" must be a date (ISO 8601, or an HTTP date as Last-Modified gives it)`,
     )
+  const digest = lineDigest(v, where)
   return {
     ...(size === undefined ? {} : { size: size as number }),
     ...(etag === undefined ? {} : { etag: quotedEtag(etag as string) }),
     ...(lastModified === undefined ? {} : { lastModified: lastModified as string }),
+    ...(digest === undefined ? {} : { digest }),
   }
+}
+
+/** The one digest column a manifest line may have (`"sha256": "<hex>"`), checked. */
+function lineDigest(v: Record<string, unknown>, where: string): ExpectedDigest | undefined {
+  const given = Object.keys(DIGEST_HEX_LENGTH).filter((name) => v[name] !== undefined)
+  if (given.length > 1)
+    throw new UsageError(
+      `${where}: give one digest, not ${given.map((n) => `"${n}"`).join(' and ')}`,
+    )
+  const algorithm = given[0]
+  if (!isDigestAlgorithm(algorithm)) return undefined
+  const value = v[algorithm]
+  const problem = digestValueProblem(algorithm, value)
+  if (problem !== undefined) throw new UsageError(`${where}: "${algorithm}": ${problem}`)
+  return { algorithm, value: (value as string).toLowerCase() }
 }
 
 /** An entity tag, quoted (`"…"`, `W/"…"`) or bare: visible ASCII and no `"` inside (RFC 9110 etagc). */

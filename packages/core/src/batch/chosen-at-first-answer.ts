@@ -1,5 +1,6 @@
 import { HOLDS_NOTHING, type MaybeEmptyCheckpointStore } from '../checkpoint/checkpoint-writer.ts'
-import type { ObjectInfo, Target } from '../ports.ts'
+import type { DigestAlgorithm } from '../digest.ts'
+import type { ObjectInfo, Target, TargetDigestOptions } from '../ports.ts'
 import type { BatchObjectIO } from './batch-options.ts'
 import type { OneRequestTransport } from './one-request-transport.ts'
 
@@ -39,7 +40,7 @@ export function chosenAtFirstAnswer(
   let chosen: Target | undefined
   const current = (): Target => chosen ?? regular
   const store = io.checkpoint === false ? undefined : io.checkpoint
-  const both = <K extends 'writeChunks' | 'setSize' | 'md5'>(member: K): boolean =>
+  const both = <K extends 'writeChunks' | 'setSize' | 'md5' | 'digest'>(member: K): boolean =>
     regular[member] !== undefined && runPrivate[member] !== undefined
   const target: Target = {
     id: regular.id,
@@ -57,6 +58,10 @@ export function chosenAtFirstAnswer(
       setSize: (size: number) => current().setSize?.(size) as Promise<void>,
     }),
     ...(both('md5') && { md5: (length: number) => current().md5?.(length) as Promise<string> }),
+    ...(both('digest') && {
+      digest: (algorithm: DigestAlgorithm, length: number, options?: TargetDigestOptions) =>
+        current().digest?.(algorithm, length, options) as Promise<string>,
+    }),
     read: (offset, length) => current().read(offset, length),
     sync: () => current().sync(),
     commit: (options) => current().commit(options),

@@ -1,3 +1,5 @@
+import type { ExpectedDigest } from '../digest.ts'
+
 /** One object a listing returned (ListObjectsV2 `Contents`, or a manifest line). */
 export interface ListedObject {
   /** The full object key, exactly as the store spells it (decoded when the listing was url-encoded). */
@@ -10,6 +12,11 @@ export interface ListedObject {
   readonly lastModified?: string
   /** Storage class as listed (`Standard`, `IA`, `Archive`, `GLACIER`, …). */
   readonly storageClass?: string
+  /**
+   * A digest the object must have (a manifest's `sha256` column): checked before the commit, as
+   * the `digest` download option is. Listings give none.
+   */
+  readonly digest?: ExpectedDigest
   /**
    * Which store or server answers for the object, when a batch reads from several (a manifest's
    * lines: a URL's origin, a bucket): objects of one origin share the judgement that their store

@@ -55,10 +55,12 @@ export function journaled(target: Target, beforeCommit: () => Promise<void>): Ta
   const writeChunks = target.writeChunks?.bind(target)
   const setSize = target.setSize?.bind(target)
   const md5 = target.md5?.bind(target)
+  const digest = target.digest?.bind(target)
   return {
     id: target.id,
     ...(target.readable === undefined ? {} : { readable: target.readable }),
     ...(md5 && { md5 }),
+    ...(digest && { digest }),
     open: (options) => target.open(options),
     write: (offset, data) => target.write(offset, data),
     ...(writeChunks && { writeChunks }),

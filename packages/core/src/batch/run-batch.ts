@@ -418,6 +418,7 @@ export async function runBatch(
     let mark = attempts.mark
     const handle = createDownload({
       ...options.download,
+      ...(object.digest === undefined ? {} : { digest: object.digest }),
       transport: oneRequest ?? io.transport,
       target: journaled(target, () => journal.record(record('commit', location, info, verified))),
       ...(checkpoint === undefined ? {} : { checkpoint }),
