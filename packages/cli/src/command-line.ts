@@ -230,10 +230,12 @@ export function parseCommandLine(argv: readonly string[]): Command {
  * `--checksum <algorithm>=<hex>` (or `:`), as a checksum file gives it: md5, sha1, sha256 or
  * sha512, also spelled `SHA-256` (aria2's `--checksum`).
  */
-function checksumFlag(text: string | undefined): ExpectedDigest | undefined {
-  if (text === undefined) return undefined
+function checksumFlag(texts: readonly string[] | undefined): ExpectedDigest | undefined {
+  if (texts === undefined) return undefined
+  if (texts.length > 1) throw new UsageError('--checksum is given more than once: give one digest')
+  const text = texts[0] as string
   const match = /^([A-Za-z0-9-]+)[=:]([0-9A-Fa-f]*)$/.exec(text.trim())
-  const algorithm = match?.[1]?.toLowerCase().replace('-', '')
+  const algorithm = match?.[1]?.toLowerCase().replace(/^sha-/, 'sha')
   const names = Object.keys(DIGEST_HEX_LENGTH).join(', ')
   if (!match || !isDigestAlgorithm(algorithm))
     throw new UsageError(
@@ -325,7 +327,8 @@ const OPTIONS = {
   'sse-c-key-file': { type: 'string' },
   'traffic-limit': { type: 'string' },
   range: { type: 'string' },
-  checksum: { type: 'string' },
+  // Multiple, so that a second one is refused rather than silently replacing the first.
+  checksum: { type: 'string', multiple: true },
   wire: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
@@ -359,7 +362,7 @@ function refuseResumeFlagsOnStdout(values: {
   readonly recheck?: boolean | undefined
   readonly 'on-change'?: string | undefined
   readonly 'outage-wait'?: string | undefined
-  readonly checksum?: string | undefined
+  readonly checksum?: readonly string[] | undefined
 }): void {
   if (values['on-change'] === 'restart') {
     throw new UsageError(

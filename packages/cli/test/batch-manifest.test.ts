@@ -341,6 +341,9 @@ describe('a manifest line that gives size, etag and lastModified (an inventory r
   for (const [fields, message] of [
     [{ sha256: 'abc' }, /"sha256": a sha256 digest is 64 hexadecimal digits, got "abc"/],
     [{ md5: 'f'.repeat(32), sha1: 'f'.repeat(40) }, /give one digest, not "md5" and "sha1"/],
+    [{ SHA256: 'f'.repeat(64) }, /"SHA256" is not a digest this build checks; write one of "md5"/],
+    [{ 'sha-256': 'f'.repeat(64) }, /"sha-256" is not a digest this build checks/],
+    [{ sha384: 'f'.repeat(96) }, /"sha384" is not a digest this build checks/],
   ] as const) {
     it(`refuses a line with ${JSON.stringify(fields)} as a usage error naming the line, before any request`, async () => {
       const path = await manifest('bad-digest.ndjson', [

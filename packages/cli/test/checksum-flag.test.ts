@@ -70,6 +70,11 @@ describe('resumable get --checksum', () => {
       ],
       [['--checksum', `crc32=${'0'.repeat(8)}`], /is not <algorithm>=<hex digest>/],
       [['--checksum', sha256], /is not <algorithm>=<hex digest>/],
+      [['--checksum', `md-5=${md5}`], /is not <algorithm>=<hex digest>/],
+      [
+        ['--checksum', `md5=${md5}`, '--checksum', `sha256=${sha256}`],
+        /--checksum is given more than once/,
+      ],
     ] as const) {
       const { cli, text } = real()
       assert.equal(await main(['get', url(), join(dir, 'never.iso'), ...args], cli), 2)

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { readFile, stat } from 'node:fs/promises'
+import { readFile, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import type { MockOss } from '@resumable/testkit'
@@ -35,6 +35,27 @@ describe("files get the object's Last-Modified as their modification time", () =
     const own = signedEnv()
     assert.equal(await main([...args, '--force', '--no-remote-time'], own.cli), 0, own.text())
     assert.ok((await mtime(dest)) >= started)
+  })
+
+  it('a listing that gives milliseconds (MinIO, R2): --update counts the file, which has the whole second of Last-Modified, as up to date', async () => {
+    const listed = new Date(Date.UTC(2024, 4, 1, 12, 34, 56, 789))
+    oss.putObject('millis', 'm/a.txt', {
+      bytes: new TextEncoder().encode('a'),
+      lastModified: listed,
+    })
+    const dest = join(dir, 'millis')
+    const first = signedEnv()
+    assert.equal(await main(s3('s3://millis/m/', dest, '--recursive'), first.cli), 0, first.text())
+    assert.equal(await mtime(join(dest, 'a.txt')), wholeSecond(listed.getTime()))
+    // Without the journal (as after `cancel`), only the file's time can tell.
+    await rm(join(dest, '.resumable-batch.journal'))
+    const update = signedEnv()
+    assert.equal(
+      await main(s3('s3://millis/m/', dest, '--recursive', '--update'), update.cli),
+      0,
+      update.text(),
+    )
+    assert.match(update.text(), /0 downloaded, 1 skipped \(1 up-to-date\)/)
   })
 
   it('a batch whose store’s clock is an hour behind: --update replaces an object overwritten after the download, where the time of writing would have hidden it', async () => {

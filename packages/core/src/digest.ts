@@ -1,7 +1,8 @@
 import { IntegrityError } from './errors/integrity-error.ts'
 import { OptionsError } from './errors/options-error.ts'
-import { Md5 } from './md5.ts'
 import type { Target } from './ports.ts'
+import { readBackMd5 } from './read-back.ts'
+import type { Verification } from './verify.ts'
 
 /** Hashes a caller may vouch for: what checksum files (`SHA256SUMS`, `.md5`) publish. */
 export type DigestAlgorithm = 'md5' | 'sha1' | 'sha256' | 'sha512'
@@ -20,8 +21,6 @@ export const DIGEST_HEX_LENGTH: Readonly<Record<DigestAlgorithm, number>> = {
   sha256: 64,
   sha512: 128,
 }
-
-const READ_BACK_BYTES = 1024 * 1024
 
 /**
  * Why `value` is not a digest of `algorithm` in hex (a sentence to follow a caller's prefix), or
@@ -66,6 +65,15 @@ export function checkDigestOption(digest: unknown, target: Target): ExpectedDige
   return { algorithm, value: (value as string).toLowerCase() }
 }
 
+/** True when the store's check already proved the caller's digest: the same MD5. */
+export function provenByStore(verification: Verification, expected: ExpectedDigest): boolean {
+  return (
+    verification.method === 'md5' &&
+    expected.algorithm === 'md5' &&
+    verification.value === expected.value
+  )
+}
+
 /**
  * The finished bytes' digest against the caller's: throws IntegrityError (and nothing is
  * committed) when they differ.
@@ -75,7 +83,7 @@ export async function verifyDigest(
   size: number,
   expected: ExpectedDigest,
   signal?: AbortSignal,
-): Promise<ExpectedDigest> {
+): Promise<void> {
   const { algorithm } = expected
   const actual = target.digest
     ? await target.digest(algorithm, size, { signal })
@@ -84,19 +92,4 @@ export async function verifyDigest(
       : await readBackMd5(target, size, signal)
   if (actual !== expected.value)
     throw new IntegrityError(algorithm, expected.value, actual, 'the digest given for the object')
-  return expected
-}
-
-/** The MD5 of the target's first `size` bytes, read back in order and hashed in JavaScript. */
-export async function readBackMd5(
-  target: Target,
-  size: number,
-  signal?: AbortSignal,
-): Promise<string> {
-  const md5 = new Md5()
-  for (let offset = 0; offset < size; offset += READ_BACK_BYTES) {
-    signal?.throwIfAborted()
-    md5.update(await target.read(offset, Math.min(READ_BACK_BYTES, size - offset)))
-  }
-  return md5.hex()
 }

@@ -4,7 +4,7 @@ import { loadCheckpoint } from './checkpoint/load-checkpoint.ts'
 import { forgetBeyond, recheckParts } from './checkpoint/recheck-parts.ts'
 import { TransferState } from './checkpoint/transfer-state.ts'
 import type { ChecksumAlgorithm } from './crc/algorithm.ts'
-import { verifyDigest } from './digest.ts'
+import { provenByStore, verifyDigest } from './digest.ts'
 import { AbortedError } from './errors/aborted-error.ts'
 import { IntegrityError } from './errors/integrity-error.ts'
 import { ObjectChangedError } from './errors/object-changed-error.ts'
@@ -321,7 +321,8 @@ async function attempt(
     if (verification.method === 'size' && options.verify && !options.range && !unknown)
       verification = (await secondPass(target, object, signal, emit)) ?? verification
     emit({ type: 'verified', verification })
-    if (options.digest) {
+    // The store's MD5 check read the bytes back already: the same MD5 needs no second pass.
+    if (options.digest && !provenByStore(verification, options.digest)) {
       emit({
         type: 'verifying',
         method: options.digest.algorithm,

@@ -1,9 +1,9 @@
 import type { ChecksumAlgorithm } from './crc/algorithm.ts'
 import { compositeCrc, crc, crcCombine, formatCrcHex } from './crc/index.ts'
-import { readBackMd5 } from './digest.ts'
 import { IntegrityError } from './errors/integrity-error.ts'
 import type { PartPlan } from './plan.ts'
 import type { ObjectInfo, Target } from './ports.ts'
+import { READ_BACK_BYTES, readBackMd5 } from './read-back.ts'
 
 /** What was proven about the downloaded bytes before they were committed. */
 export type Verification =
@@ -127,9 +127,6 @@ function checkComposite(
     ...(readBack && { readBack }),
   }
 }
-
-// Read-back pieces: large enough that per-call costs vanish, small enough to stay off the heap's radar.
-const READ_BACK_BYTES = 1024 * 1024
 
 /** Where a multipart upload cut its object: `count` parts of `size` bytes, the last shorter. */
 type UploadParts = { readonly count: number; readonly size: number }

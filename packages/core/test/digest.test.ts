@@ -65,6 +65,23 @@ describe('the digest option', () => {
     assert.equal(await store.load('/dest/file.bin'), undefined)
   })
 
+  it('the MD5 the store vouches for, given again as the digest, is read back once; another digest after it a second time', async () => {
+    const { checksum: _, ...rest } = makeObject(300 * KiB, 6)
+    const object = { ...rest, md5: hex('md5', rest.bytes) }
+    for (const [digest, passes] of [
+      [{ algorithm: 'md5', value: object.md5 }, ['md5']],
+      [{ algorithm: 'sha256', value: hex('sha256', object.bytes) }, ['md5', 'sha256']],
+    ] as const) {
+      const { options, events } = setup(object)
+      const result = await download(options({ digest }))
+      assert.equal(result.verification.method, 'md5')
+      assert.deepEqual(
+        events.flatMap((e: DownloadEvent) => (e.type === 'verifying' ? [e.method] : [])),
+        passes,
+      )
+    }
+  })
+
   it('an MD5 is read back and hashed by core when the target has no digest of its own', async () => {
     const object = makeObject(300 * KiB, 5)
     const { target, options } = setup(object)

@@ -493,9 +493,8 @@ export class FileTarget implements Target {
       }
       await this.#flushing
       this.#throwIfFlushFailed()
-      // Before the fsync, which makes the time durable with the bytes; the file appears with it.
       if (this.#remoteTime && options.modifiedMs !== undefined)
-        await handle.utimes(new Date(), new Date(options.modifiedMs))
+        await setModifiedTime(handle, options.modifiedMs)
       await handle.sync()
       await this.#close()
       // Never publish under a lock another process took over (this one stalled past its lease).
@@ -751,6 +750,22 @@ export class FileTarget implements Target {
 }
 
 /** `link`, synchronously while such calls are quick ({@link QuickCalls}). */
+/** Errors of a file system that keeps no times we may set (vfat of another owner, some FUSE and SMB mounts). */
+const TIMES_NOT_KEPT = new Set(['EPERM', 'EACCES', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'])
+
+/**
+ * Gives the file the store's modification time, before the fsync that makes it durable with the
+ * bytes, so the file appears with it. Best effort, as wget and curl `-R` make it: a file system
+ * that refuses times still gets the file, with the time it was written.
+ */
+async function setModifiedTime(handle: OpenFile, modifiedMs: number): Promise<void> {
+  try {
+    await handle.utimes(new Date(), new Date(modifiedMs))
+  } catch (error) {
+    if (!TIMES_NOT_KEPT.has(errorCode(error) ?? '')) throw error
+  }
+}
+
 async function linkQuickly(existing: string, name: string): Promise<void> {
   const quick = QuickCalls.shared('link')
   if (quick.on) quick.run(() => linkSync(existing, name))

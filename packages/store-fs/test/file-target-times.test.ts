@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
+import { mkdtemp, open, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { FileTarget, type FileTargetOptions } from '@resumable/store-fs'
+import { FdFile } from '../src/fd-file.ts'
 
 let root = ''
 before(async () => {
@@ -36,6 +37,29 @@ describe("FileTarget and the store's modification time", () => {
   it('publishes it so from a private temporary file too (a batch’s one-request object)', async () => {
     const dest = await publish('private.bin', { privateTempPath: join(root, 'private.tmp') })
     assert.equal((await stat(dest)).mtimeMs, STORE_TIME)
+  })
+
+  it('publishes the file with the time of writing where the file system refuses times (EPERM), locked or private', async () => {
+    const probe = await open(join(root, 'probe'), 'w')
+    const handleProto = Object.getPrototypeOf(probe) as { utimes: unknown }
+    await probe.close()
+    const refuse = async () => {
+      throw Object.assign(new Error('operation not permitted'), { code: 'EPERM' })
+    }
+    const saved = [handleProto.utimes, FdFile.prototype.utimes] as const
+    handleProto.utimes = refuse
+    FdFile.prototype.utimes = refuse
+    try {
+      const started = Date.now() - 2000
+      for (const dest of [
+        await publish('refused-locked.bin'),
+        await publish('refused-private.bin', { privateTempPath: join(root, 'refused.tmp') }),
+      ])
+        assert.ok((await stat(dest)).mtimeMs >= started, dest)
+    } finally {
+      handleProto.utimes = saved[0]
+      FdFile.prototype.utimes = saved[1]
+    }
   })
 
   it('keeps the time of writing with remoteTime: false, and when the store gives no time', async () => {

@@ -309,6 +309,18 @@ function listedFields(v: Record<string, unknown>, where: string): Omit<ListedObj
 
 /** The one digest column a manifest line may have (`"sha256": "<hex>"`), checked. */
 function lineDigest(v: Record<string, unknown>, where: string): ExpectedDigest | undefined {
+  // A digest under another spelling would otherwise be dropped, and its file published unchecked.
+  const misspelled = Object.keys(v).find(
+    (name) => /^(?:md-?5|sha-?\d+)$/i.test(name) && !isDigestAlgorithm(name),
+  )
+  if (misspelled !== undefined)
+    throw new UsageError(
+      `${where}: "${misspelled}" is not a digest this build checks; write one of ${Object.keys(
+        DIGEST_HEX_LENGTH,
+      )
+        .map((n) => `"${n}"`)
+        .join(', ')}`,
+    )
   const given = Object.keys(DIGEST_HEX_LENGTH).filter((name) => v[name] !== undefined)
   if (given.length > 1)
     throw new UsageError(

@@ -97,7 +97,11 @@ export async function decideExisting(
       lastModified = info.lastModified
     }
     const modified = lastModified === undefined ? Number.NaN : Date.parse(lastModified)
-    const newer = Number.isNaN(modified) || modified > local.modifiedMs
+    // In whole seconds: a file takes its time from a Last-Modified header, which has no finer
+    // unit, while a listing may give milliseconds (MinIO, R2, GCS); the same time must not count
+    // as newer.
+    const newer =
+      Number.isNaN(modified) || Math.floor(modified / 1000) > Math.floor(local.modifiedMs / 1000)
     if (size === local.size && !newer)
       return { action: 'skip', reason: 'up-to-date', bytes: local.size }
     return { action: 'download', overwrite: true }

@@ -416,34 +416,43 @@ export async function runBatch(
           }
     let fetchedSoFar = 0
     let mark = attempts.mark
-    const handle = createDownload({
-      ...options.download,
-      ...(object.digest === undefined ? {} : { digest: object.digest }),
-      transport: oneRequest ?? io.transport,
-      target: journaled(target, () => journal.record(record('commit', location, info, verified))),
-      ...(checkpoint === undefined ? {} : { checkpoint }),
-      ...(single || io.checkpointKey === undefined ? {} : { checkpointKey: io.checkpointKey }),
-      concurrency,
-      slots,
-      // The batch judges outages across its objects (store-outages.ts): none waits on its own.
-      outageWaitMs: 0,
-      ...limitOption(bothLimits(options.download?.rateLimiter, rateLimiter)),
-      onEvent(event) {
-        if (event.type === 'start') {
-          info = event
-          outages.answered(object.origin, sentAt)
-        } else if (event.type === 'verified') verified = event
-        else if (event.type === 'progress') {
-          const fetched = event.progress.bytesDone - event.progress.resumedBytes
-          // Bytes arrived since the last event: the store answers.
-          if (fetched > fetchedSoFar) outages.answered(object.origin, sentAt)
-          fetchedSoFar = fetched
-          mark = Math.max(mark, event.progress.bytesDone)
-          tracker.moved(key, event.progress.bytesDone, fetched)
-        }
-        emit({ type: 'object-event', key, event })
-      },
-    })
+    let handle: DownloadHandle
+    try {
+      handle = createDownload({
+        ...options.download,
+        ...(object.digest === undefined ? {} : { digest: object.digest }),
+        transport: oneRequest ?? io.transport,
+        target: journaled(target, () => journal.record(record('commit', location, info, verified))),
+        ...(checkpoint === undefined ? {} : { checkpoint }),
+        ...(single || io.checkpointKey === undefined ? {} : { checkpointKey: io.checkpointKey }),
+        concurrency,
+        slots,
+        // The batch judges outages across its objects (store-outages.ts): none waits on its own.
+        outageWaitMs: 0,
+        ...limitOption(bothLimits(options.download?.rateLimiter, rateLimiter)),
+        onEvent(event) {
+          if (event.type === 'start') {
+            info = event
+            outages.answered(object.origin, sentAt)
+          } else if (event.type === 'verified') verified = event
+          else if (event.type === 'progress') {
+            const fetched = event.progress.bytesDone - event.progress.resumedBytes
+            // Bytes arrived since the last event: the store answers.
+            if (fetched > fetchedSoFar) outages.answered(object.origin, sentAt)
+            fetchedSoFar = fetched
+            mark = Math.max(mark, event.progress.bytesDone)
+            tracker.moved(key, event.progress.bytesDone, fetched)
+          }
+          emit({ type: 'object-event', key, event })
+        },
+      })
+    } catch (error) {
+      // This object's options were refused (a digest its Target cannot compute): it alone fails.
+      tracker.finished(key)
+      await oneRequest?.dispose()
+      failOrHold(object, location, toFailure(object, path, error), attempts, sentAt)
+      return
+    }
     control.inFlight.add(handle)
     // Stopped before it was in the set: `pauseInFlight` has run already.
     if (stop.signal.aborted) handle.pause()
