@@ -1,25 +1,13 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { describe, it } from 'node:test'
-import { downloadMany, type Target } from '@resumable/core'
+import { downloadMany } from '@resumable/core'
 import { MemoryBatchJournalStore } from '@resumable/store-memory'
 import { FakeBucket, MemoryDestination } from './helpers/fake-bucket.ts'
+import { forwarding } from './helpers/forwarding-target.ts'
 
 const KiB = 1024
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
-
-/** `made` without its `digest`: a Target that cannot compute a SHA. */
-function withoutDigest(made: Target): Target {
-  return {
-    id: made.id,
-    open: (o) => made.open(o),
-    write: (offset, data) => made.write(offset, data),
-    read: (offset, length) => made.read(offset, length),
-    sync: () => made.sync(),
-    commit: (o) => made.commit(o),
-    abort: (o) => made.abort(o),
-  }
-}
 
 describe('downloadMany: objects listed with a digest', () => {
   it('publishes the one whose bytes have it; the one that does not, and the one whose Target cannot compute it, fail alone', async () => {
@@ -42,7 +30,7 @@ describe('downloadMany: objects listed with a digest', () => {
       open: (location, object) => {
         const io = dest.open(location, object)
         if (object.key !== 'data/plain.bin') return io
-        return { ...io, target: (options) => withoutDigest(io.target(options)) }
+        return { ...io, target: (options) => forwarding(io.target(options)) }
       },
       journal: new MemoryBatchJournalStore(),
       concurrency: 4,

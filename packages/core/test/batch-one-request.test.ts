@@ -10,6 +10,7 @@ import {
 } from '@resumable/core'
 import { MemoryBatchJournalStore } from '@resumable/store-memory'
 import { FakeBucket, MemoryDestination } from './helpers/fake-bucket.ts'
+import { forwarding } from './helpers/forwarding-target.ts'
 
 const KiB = 1024
 
@@ -26,23 +27,6 @@ type WrapTarget = (
   made: Target,
   options: Parameters<BatchObjectIO['target']>[0],
 ) => Target
-
-/**
- * A Target that forwards every call to `made` (a class instance, whose methods a spread would
- * not copy), with `overrides` in their place: the optional gather write only when overridden.
- */
-function forwarding(made: Target, overrides: Partial<Target>): Target {
-  return {
-    id: made.id,
-    open: (o) => made.open(o),
-    write: (offset, data) => made.write(offset, data),
-    read: (offset, length) => made.read(offset, length),
-    sync: () => made.sync(),
-    commit: () => made.commit(),
-    abort: (o) => made.abort(o),
-    ...overrides,
-  }
-}
 
 async function run(
   bucket: FakeBucket,

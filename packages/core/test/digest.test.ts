@@ -10,6 +10,7 @@ import {
   type Target,
 } from '@resumable/core'
 import { makeObject } from '@resumable/testkit'
+import { forwarding } from './helpers/forwarding-target.ts'
 import { setup } from './helpers/harness.ts'
 
 const KiB = 1024
@@ -17,18 +18,7 @@ const hex = (algorithm: DigestAlgorithm, bytes: Uint8Array) =>
   createHash(algorithm).update(bytes).digest('hex')
 
 /** The harness's target without the optional `digest` (and `md5`): core must read back itself. */
-function plainTarget(target: Target, readable = true): Target {
-  return {
-    id: target.id,
-    readable,
-    open: target.open.bind(target),
-    read: target.read.bind(target),
-    write: target.write.bind(target),
-    sync: target.sync.bind(target),
-    commit: target.commit.bind(target),
-    abort: target.abort.bind(target),
-  }
-}
+const plainTarget = (target: Target, readable = true): Target => forwarding(target, { readable })
 
 describe('the digest option', () => {
   for (const algorithm of ['md5', 'sha1', 'sha256', 'sha512'] as const) {
