@@ -198,6 +198,22 @@ const cases: Case[] = [
     { env: awsEnv() },
   ),
   usage(
+    '--checksum-file that does not exist',
+    [small, '{dest}', '--checksum-file', 'no-such-SHA256SUMS'],
+    /--checksum-file no-such-SHA256SUMS cannot be read \(ENOENT\)/,
+  ),
+  usage(
+    '--checksum-file without a line for the object',
+    [small, '{dest}', '--checksum-file', 'SUMS'],
+    /--checksum-file SUMS has no line for "small\.bin"/,
+    {
+      setup: async (dir: string) => {
+        await writeFile(join(dir, 'SUMS'), `${smallSha256}  other.bin\n`)
+        return ['SUMS']
+      },
+    },
+  ),
+  usage(
     '--no-remote-time=yes (a switch takes no value)',
     [small, '{dest}', '--no-remote-time=yes'],
     /--no-remote-time' does not take an argument/,
@@ -791,6 +807,19 @@ const cases: Case[] = [
   },
 
   // Inputs that only look odd: they must work.
+  {
+    name: '--checksum-file with the object’s line (sha256sum *./name)',
+    argv: [small, '{dest}', '--checksum-file', 'SHA256SUMS'],
+    exit: 0,
+    object: 'pub:small.bin',
+    setup: async (dir: string) => {
+      await writeFile(
+        join(dir, 'SHA256SUMS'),
+        `${notSmallSha256}  x.bin\n${smallSha256} *./small.bin\n`,
+      )
+      return ['SHA256SUMS']
+    },
+  },
   {
     name: '--checksum sha256 the object has',
     argv: [small, '{dest}', '--checksum', `SHA-256:${smallSha256.toUpperCase()}`],

@@ -37,6 +37,8 @@ export interface GetCommand extends SourceFlags {
   readonly json: boolean
   /** `--checksum sha256=<hex>`: a digest the finished file must have before it is published. */
   readonly checksum: ExpectedDigest | undefined
+  /** `--checksum-file SHA256SUMS`: where to find that digest, by the object's or the file's name. */
+  readonly checksumFile: string | undefined
   /** `--range first-last` or `first-`: only these bytes of the object. */
   readonly range: { readonly start: number; readonly end?: number } | undefined
   /** `--wire`: the HTTP client of the fetch transports; the runtime's default when unset. */
@@ -169,6 +171,9 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (onChange !== undefined && onChange !== 'restart' && onChange !== 'fail') {
     throw new UsageError(`--on-change must be restart or fail, got "${onChange}"`)
   }
+  if (values.checksum !== undefined && values['checksum-file'] !== undefined) {
+    throw new UsageError('--checksum and --checksum-file cannot be combined: give one digest')
+  }
   if (values['no-checkpoint'] && values.checkpoint !== undefined) {
     throw new UsageError('--checkpoint and --no-checkpoint cannot be combined')
   }
@@ -221,6 +226,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
     trafficLimit: trafficLimitFlag(values['traffic-limit']),
     range: rangeFlag(values.range),
     checksum: checksumFlag(values.checksum),
+    checksumFile: values['checksum-file'],
     wire,
     ...(batch === undefined ? {} : { batch }),
   }
@@ -329,6 +335,7 @@ const OPTIONS = {
   range: { type: 'string' },
   // Multiple, so that a second one is refused rather than silently replacing the first.
   checksum: { type: 'string', multiple: true },
+  'checksum-file': { type: 'string' },
   wire: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
@@ -363,6 +370,7 @@ function refuseResumeFlagsOnStdout(values: {
   readonly 'on-change'?: string | undefined
   readonly 'outage-wait'?: string | undefined
   readonly checksum?: readonly string[] | undefined
+  readonly 'checksum-file'?: string | undefined
 }): void {
   if (values['on-change'] === 'restart') {
     throw new UsageError(
@@ -384,10 +392,11 @@ function refuseResumeFlagsOnStdout(values: {
       '--outage-wait cannot be combined with - (stdout): after an outage a download resumes from its checkpoint, and streaming keeps none',
     )
   }
-  if (values.checksum !== undefined) {
-    throw new UsageError(
-      '--checksum cannot be combined with - (stdout): bytes streamed out cannot be held back until their digest is known',
-    )
+  for (const flag of ['checksum', 'checksum-file'] as const) {
+    if (values[flag] !== undefined)
+      throw new UsageError(
+        `--${flag} cannot be combined with - (stdout): bytes streamed out cannot be held back until their digest is known`,
+      )
   }
 }
 

@@ -84,7 +84,7 @@ export class Reporter {
         break
       case 'verifying':
         this.#line(
-          `verifying: reading ${formatBytes(event.bytes)} back for ${event.digest ? `the ${event.method} given with --checksum` : event.method === 'md5' ? 'the MD5 the store vouches for' : `the ${event.method} of each upload part`}`,
+          `verifying: reading ${formatBytes(event.bytes)} back for ${event.digest ? `the ${event.method} given (--checksum)` : event.method === 'md5' ? 'the MD5 the store vouches for' : `the ${event.method} of each upload part`}`,
         )
         break
       case 'resume-checked':
@@ -128,7 +128,7 @@ export class Reporter {
           ? `${v.method} of ${v.uploadParts} upload parts${v.readBack ? ' (read back)' : ''} ${v.value.toString()} matches the store's composite`
           : `${v.method} ${v.value.toString()} matches the store`
     const digest = result.digest
-      ? `; ${result.digest.algorithm} ${result.digest.value} matches --checksum`
+      ? `; ${result.digest.algorithm} ${result.digest.value} matches the digest given`
       : ''
     this.#line(
       `done: ${destination} ${formatBytes(result.bytes)} in ${formatDuration(result.durationMs / 1000)}, fetched ${formatBytes(result.fetchedBytes)}, resumed ${formatBytes(result.resumedBytes)}, ${result.retries} retries; verified: ${verified}${digest}`,

@@ -1,3 +1,4 @@
+import { basename } from 'node:path'
 import {
   AbortedError,
   CheckpointError,
@@ -14,9 +15,15 @@ import {
   type Transport,
 } from '@resumable/core'
 import { ProxyVariableError } from '@resumable/transport-fetch'
+import { readChecksumFile } from './checksum-file.ts'
 import type { CliEnvironment } from './cli-environment.ts'
 import type { GetCommand } from './command-line.ts'
-import { type ChosenDestination, chooseDestination, createDirectory } from './destination.ts'
+import {
+  type ChosenDestination,
+  chooseDestination,
+  createDirectory,
+  objectFileName,
+} from './destination.ts'
 import { withoutOptionNote } from './exists-hint.ts'
 import { ExitCode } from './exit-codes.ts'
 import { lockWatchMessage } from './lock-watch-message.ts'
@@ -40,6 +47,7 @@ export async function runGet(cmd: GetCommand, cli: CliEnvironment): Promise<numb
   let checkpoint: CheckpointStore | false
   let checkpointKey = ''
   let chosen: ChosenDestination | undefined
+  let digest = cmd.checksum
   try {
     const source = parseSource(cmd.source)
     transport = await createTransport(source, cmd, cli.env, cli.aliOss)
@@ -60,6 +68,11 @@ export async function runGet(cmd: GetCommand, cli: CliEnvironment): Promise<numb
       target = places.target
       checkpoint = cmd.noCheckpoint ? false : places.checkpoint
       checkpointKey = places.key
+      if (cmd.checksumFile !== undefined)
+        digest = await readChecksumFile(cmd.checksumFile, [
+          objectFileName(source),
+          basename(chosen.path),
+        ])
     }
   } catch (error) {
     return failure(error, reporter, toStdout)
@@ -74,7 +87,7 @@ export async function runGet(cmd: GetCommand, cli: CliEnvironment): Promise<numb
       target,
       checkpoint,
       ...(cmd.range === undefined ? {} : { range: cmd.range }),
-      ...(cmd.checksum === undefined ? {} : { digest: cmd.checksum }),
+      ...(digest === undefined ? {} : { digest }),
       ...objectSettings(cmd),
       ...(cmd.concurrency === undefined ? {} : { concurrency: cmd.concurrency }),
       ...(cmd.outageWaitSeconds === undefined

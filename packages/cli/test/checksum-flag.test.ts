@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -44,8 +44,8 @@ describe('resumable get --checksum', () => {
         .digest('hex'),
       sha256,
     )
-    assert.match(text(), /verifying: reading 3\.00 MiB back for the sha256 given with --checksum/)
-    assert.match(text(), new RegExp(`sha256 ${sha256} matches --checksum`))
+    assert.match(text(), /verifying: reading 3\.00 MiB back for the sha256 given \(--checksum\)/)
+    assert.match(text(), new RegExp(`sha256 ${sha256} matches the digest given`))
   })
 
   it('a digest the object does not have: exit 1 naming both digests, nothing at the destination, no partial file or checkpoint', async () => {
@@ -59,6 +59,61 @@ describe('resumable get --checksum', () => {
     assert.match(text(), new RegExp(`failed md5 verification: expected ${wrong}, got ${md5}`))
     assert.equal(existsSync(dest), false)
     assert.deepEqual(await readdir(sub), [])
+  })
+
+  it('--checksum-file: the line for the object’s name in a sha256sum file (GNU, ./ and * forms) or a --tag file is checked; a wrong one fails with nothing published', async () => {
+    const sums = join(dir, 'SHA256SUMS')
+    const other = 'f'.repeat(64)
+    await writeFile(
+      sums,
+      ['# comment', `${other}  other.iso`, `${sha256} *./image.iso`, ''].join('\n'),
+    )
+    const dest = join(dir, 'from-sums.iso')
+    const ok = real()
+    assert.equal(await main(['get', url(), dest, '--checksum-file', sums], ok.cli), 0, ok.text())
+    assert.match(ok.text(), new RegExp(`sha256 ${sha256} matches the digest given`))
+
+    // Named by the destination when the file records that name instead (a renamed mirror copy).
+    const tagged = join(dir, 'tagged.txt')
+    await writeFile(tagged, `MD5 (renamed.iso) = ${md5}\n`)
+    const byDest = real()
+    const renamed = join(dir, 'renamed.iso')
+    assert.equal(await main(['get', url(), renamed, '--checksum-file', tagged], byDest.cli), 0)
+    assert.match(byDest.text(), new RegExp(`md5 ${md5} matches the digest given`))
+
+    const wrong = join(dir, 'WRONGSUMS')
+    await writeFile(wrong, `${other}  image.iso\n`)
+    const bad = real()
+    const never = join(dir, 'never-from-sums.iso')
+    assert.equal(await main(['get', url(), never, '--checksum-file', wrong], bad.cli), 1)
+    assert.match(
+      bad.text(),
+      new RegExp(`failed sha256 verification: expected ${other}, got ${sha256}`),
+    )
+    assert.equal(existsSync(never), false)
+  })
+
+  it('--checksum-file without a line for the object, unreadable, or with --checksum: usage errors (exit 2) before any request', async () => {
+    const before = server.oss.served.log.length
+    const unrelated = join(dir, 'UNRELATED')
+    await writeFile(unrelated, `${sha256}  something-else.iso\n`)
+    const empty = join(dir, 'EMPTY')
+    await writeFile(empty, 'no digests here\n')
+    for (const [args, says] of [
+      [['--checksum-file', unrelated], /has no line for "image\.iso" or "x\.iso"/],
+      [['--checksum-file', empty], /has no line of digests/],
+      [['--checksum-file', join(dir, 'missing')], /cannot be read \(ENOENT\)/],
+      [
+        ['--checksum-file', unrelated, '--checksum', `md5=${md5}`],
+        /--checksum and --checksum-file cannot be combined/,
+      ],
+    ] as const) {
+      const { cli, text } = real()
+      assert.equal(await main(['get', url(), join(dir, 'x.iso'), ...args], cli), 2, text())
+      assert.match(text(), says)
+    }
+    assert.equal(server.oss.served.log.length, before)
+    assert.equal(existsSync(join(dir, 'x.iso')), false)
   })
 
   it('bad values, a batch and stdout are usage errors (exit 2) before any request', async () => {
@@ -85,7 +140,6 @@ describe('resumable get --checksum', () => {
     assert.match(stdout.text(), /--checksum cannot be combined with - \(stdout\)/)
     const batch = real()
     const manifest = join(dir, 'm.txt')
-    const { writeFile } = await import('node:fs/promises')
     await writeFile(manifest, `${url()}\n`)
     assert.equal(
       await main(

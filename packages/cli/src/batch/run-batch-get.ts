@@ -54,8 +54,10 @@ export async function runBatchGet(cmd: GetCommand, cli: CliEnvironment): Promise
       throw new UsageError(
         '--range applies to one object, not to a batch (each object is downloaded whole)',
       )
-    if (cmd.checksum !== undefined)
-      throw new UsageError('--checksum applies to one object, not to a batch')
+    if (cmd.checksum !== undefined || cmd.checksumFile !== undefined)
+      throw new UsageError(
+        `${cmd.checksum !== undefined ? '--checksum' : '--checksum-file'} applies to one object, not to a batch (a manifest line may give each object's digest)`,
+      )
     await refuseFileDestination(cmd.destination)
     shard = resolveShard(flags.shard, cli.env)
     input =
