@@ -1,4 +1,9 @@
-import type { DownloadEvent, DownloadProgress, DownloadResult } from '@resumable/core'
+import {
+  type DownloadEvent,
+  type DownloadProgress,
+  type DownloadResult,
+  isDigestAlgorithm,
+} from '@resumable/core'
 import type { ChosenDestination } from './destination.ts'
 import { errorJson } from './error-json.ts'
 import { progressLine } from './progress-line.ts'
@@ -84,7 +89,7 @@ export class Reporter {
         break
       case 'verifying':
         this.#line(
-          `verifying: reading ${formatBytes(event.bytes)} back for ${event.digest ? `the ${event.method} given (--checksum)` : event.method === 'md5' ? 'the MD5 the store vouches for' : `the ${event.method} of each upload part`}`,
+          `verifying: reading ${formatBytes(event.bytes)} back for ${event.digest ? `the ${event.method} given (--checksum)` : event.method === 'md5' ? 'the MD5 the store vouches for' : isDigestAlgorithm(event.method) ? `the ${event.method} the store vouches for` : `the ${event.method} of each upload part`}`,
         )
         break
       case 'resume-checked':

@@ -18,3 +18,10 @@ export function concatBytes(pieces: readonly Uint8Array[]): Uint8Array<ArrayBuff
   }
   return out
 }
+
+/** Lower-case hex of `bytes` (digests as checksum files and S3 print them). */
+export function bytesToHex(bytes: Uint8Array): string {
+  let out = ''
+  for (const b of bytes) out += b.toString(16).padStart(2, '0')
+  return out
+}

@@ -65,24 +65,21 @@ export function checkDigestOption(digest: unknown, target: Target): ExpectedDige
   return { algorithm, value: (value as string).toLowerCase() }
 }
 
-/** True when the store's check already proved the caller's digest: the same MD5. */
+/** True when the store's check already proved the caller's digest: the same algorithm and value. */
 export function provenByStore(verification: Verification, expected: ExpectedDigest): boolean {
-  return (
-    verification.method === 'md5' &&
-    expected.algorithm === 'md5' &&
-    verification.value === expected.value
-  )
+  return verification.method === expected.algorithm && verification.value === expected.value
 }
 
 /**
- * The finished bytes' digest against the caller's: throws IntegrityError (and nothing is
- * committed) when they differ.
+ * The finished bytes' digest against `expected` (the caller's, or the store's: `whose` says which
+ * in the error): throws IntegrityError (and nothing is committed) when they differ.
  */
 export async function verifyDigest(
   target: Target,
   size: number,
   expected: ExpectedDigest,
   signal?: AbortSignal,
+  whose = 'the digest given for the object',
 ): Promise<void> {
   const { algorithm } = expected
   const actual = target.digest
@@ -90,6 +87,5 @@ export async function verifyDigest(
     : algorithm === 'md5' && target.md5
       ? await target.md5(size)
       : await readBackMd5(target, size, signal)
-  if (actual !== expected.value)
-    throw new IntegrityError(algorithm, expected.value, actual, 'the digest given for the object')
+  if (actual !== expected.value) throw new IntegrityError(algorithm, expected.value, actual, whose)
 }

@@ -362,7 +362,9 @@ async function attempt(
 }
 
 const NO_READ_BACK =
-  'the store vouches only for an MD5, and bytes already streamed to this target cannot be read back to check it'
+  'the store vouches only for a digest of the whole object (an MD5 or a SHA), and bytes already streamed to this target cannot be read back to check it'
+
+const STORE_DIGEST = "the store's x-amz-checksum of the object, uploaded in one part"
 
 const NO_READ_BACK_COMPOSITE =
   "the store's checksum is a composite of upload parts this download did not fetch one by one, and bytes already streamed to this target cannot be read back to check it"
@@ -375,12 +377,19 @@ async function secondPass(
   emit: (event: DownloadEvent) => void,
 ): Promise<Verification | undefined> {
   const composite = object.checksum?.uploadParts ? object.checksum : undefined
-  if (!composite && !object.md5) return undefined
+  // A store's SHA needs a Target that hashes natively; without one, the MD5, which core computes.
+  const digest = target.digest ? object.digest : undefined
+  if (!composite && !digest && !object.md5) return undefined
   if (target.readable === false)
     return { method: 'size', reason: composite ? NO_READ_BACK_COMPOSITE : NO_READ_BACK }
   if (composite) {
     emit({ type: 'verifying', method: composite.algorithm, bytes: object.size })
     return verifyCompositeByReadBack(target, object, signal)
+  }
+  if (digest) {
+    emit({ type: 'verifying', method: digest.algorithm, bytes: object.size })
+    await verifyDigest(target, object.size, digest, signal, STORE_DIGEST)
+    return { method: digest.algorithm, value: digest.value }
   }
   emit({ type: 'verifying', method: 'md5', bytes: object.size })
   return verifyMd5(target, object.size, object.md5 as string, signal)

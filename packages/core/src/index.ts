@@ -7,7 +7,7 @@ export { type BackoffPolicy, backoffDelay } from './backoff.ts'
 export { base64ToBytes, bytesToBase64 } from './base64.ts'
 export * from './batch/index.ts'
 export { type ByteRange, RANGE_VERIFICATION } from './byte-range.ts'
-export { concatBytes } from './bytes.ts'
+export { bytesToHex, concatBytes } from './bytes.ts'
 export {
   CHECKPOINT_FORMAT_VERSION,
   type Checkpoint,

@@ -1,3 +1,5 @@
+import { bytesToHex } from './bytes.ts'
+
 // MD5 (RFC 1321), incremental, in plain JavaScript: the one digest S3 publishes for objects that
 // carry no CRC (a single-part upload's ETag), which Web Crypto does not offer. It checks data
 // integrity against accidents, not an adversary; the CRC is preferred whenever there is one.
@@ -66,9 +68,7 @@ export class Md5 {
 
   /** The digest of everything added, as 32 lower-case hex digits. Ends the computation. */
   hex(): string {
-    let out = ''
-    for (const byte of this.digest()) out += byte.toString(16).padStart(2, '0')
-    return out
+    return bytesToHex(this.digest())
   }
 
   #compress(bytes: Uint8Array, at: number): void {

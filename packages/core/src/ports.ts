@@ -1,5 +1,5 @@
 import type { ChecksumAlgorithm, Crc64Algorithm } from './crc/algorithm.ts'
-import type { DigestAlgorithm } from './digest.ts'
+import type { DigestAlgorithm, ExpectedDigest } from './digest.ts'
 
 /** A whole-object checksum as the store reports it. */
 export interface ObjectChecksum {
@@ -58,6 +58,13 @@ export interface ObjectInfo {
    * the engine checks it by reading the finished file back (a Target with `readable: false` skips it).
    */
   readonly md5?: string
+  /**
+   * A whole-object digest the store vouches for that is not a CRC: S3's `x-amz-checksum-sha256` or
+   * `x-amz-checksum-sha1` of an object uploaded in one part with that algorithm (type
+   * `FULL_OBJECT`). Without a `checksum` the engine checks it by reading the finished file back,
+   * in preference to `md5` (it needs a Target with `digest`).
+   */
+  readonly digest?: ExpectedDigest
   /** Storage class (`Standard`, `IA`, `Archive`, `ColdArchive`, `GLACIER`, …). */
   readonly storageClass?: string
   /** Restore state of an archived object. */

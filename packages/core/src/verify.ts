@@ -1,5 +1,6 @@
 import type { ChecksumAlgorithm } from './crc/algorithm.ts'
 import { compositeCrc, crc, crcCombine, formatCrcHex } from './crc/index.ts'
+import type { DigestAlgorithm } from './digest.ts'
 import { IntegrityError } from './errors/integrity-error.ts'
 import type { PartPlan } from './plan.ts'
 import type { ObjectInfo, Target } from './ports.ts'
@@ -25,9 +26,12 @@ export type Verification =
       readonly readBack?: true
     }
   | {
-      /** The MD5 of the finished file, read back, equals the one the store vouches for. */
-      readonly method: 'md5'
-      /** The verified value, 32 lower-case hex digits. */
+      /**
+       * The digest of the finished file, read back, equals the one the store vouches for: an MD5
+       * (an S3 ETag), or S3's full-object SHA-256 or SHA-1.
+       */
+      readonly method: DigestAlgorithm
+      /** The verified value, lower-case hex. */
       readonly value: string
     }
   | {

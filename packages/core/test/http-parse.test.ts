@@ -248,3 +248,42 @@ describe('http: object ids', () => {
     )
   })
 })
+
+describe("http: S3's SHA checksums", () => {
+  // SHA-256 and SHA-1 of "abc" (FIPS 180 test vectors), as S3 sends them: base64 of the digest.
+  const SHA256 = 'ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0='
+  const SHA256_HEX = 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'
+  const SHA1 = 'qZk+NkcGgWq6PiVxeFDCbJzQ2J0='
+  const SHA1_HEX = 'a9993e364706816aba3e25717850c26c9cd0d89d'
+
+  it('reads a FULL_OBJECT SHA-256 or SHA-1 into ObjectInfo.digest (hex), SHA-256 first', () => {
+    const info = (headers: Record<string, string>, ranged = false) =>
+      objectInfoFromHead(headFromRecord(ranged ? 206 : 200, headers), 3, { ranged, s3: true })
+    assert.deepEqual(
+      info({ 'x-amz-checksum-sha256': SHA256, 'x-amz-checksum-type': 'FULL_OBJECT' }).digest,
+      { algorithm: 'sha256', value: SHA256_HEX },
+    )
+    assert.deepEqual(info({ 'x-amz-checksum-sha1': SHA1 }).digest, {
+      algorithm: 'sha1',
+      value: SHA1_HEX,
+    })
+    assert.deepEqual(
+      info({ 'x-amz-checksum-sha1': SHA1, 'x-amz-checksum-type': 'FULL_OBJECT' }, true).digest,
+      { algorithm: 'sha1', value: SHA1_HEX },
+    )
+  })
+
+  it('takes no SHA that is not the object’s: COMPOSITE, ranged without a type, the wrong length, beside a CRC', () => {
+    const info = (headers: Record<string, string>, ranged = false) =>
+      objectInfoFromHead(headFromRecord(ranged ? 206 : 200, headers), 3, { ranged, s3: true })
+    assert.equal(
+      info({ 'x-amz-checksum-sha256': `${SHA256}-2`, 'x-amz-checksum-type': 'COMPOSITE' }).digest,
+      undefined,
+    )
+    assert.equal(info({ 'x-amz-checksum-sha256': SHA256 }, true).digest, undefined)
+    assert.equal(info({ 'x-amz-checksum-sha256': SHA1 }).digest, undefined)
+    const withCrc = info({ 'x-amz-checksum-sha256': SHA256, 'x-amz-checksum-crc32': 'NSRBwg==' })
+    assert.equal(withCrc.digest, undefined)
+    assert.equal(withCrc.checksum?.algorithm, 'crc32')
+  })
+})

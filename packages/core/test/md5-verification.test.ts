@@ -119,7 +119,7 @@ describe('MD5 verification (no CRC-64 published)', () => {
     assert.equal(streamed.verification.method, 'size')
     assert.match(
       streamed.verification.method === 'size' ? streamed.verification.reason : '',
-      /vouches only for an MD5.*cannot be read back/,
+      /vouches only for a digest of the whole object \(an MD5 or a SHA\).*cannot be read back/,
     )
   })
 

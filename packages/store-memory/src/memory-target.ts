@@ -1,4 +1,5 @@
 import {
+  bytesToHex,
   type DigestAlgorithm,
   Md5,
   type Target,
@@ -69,7 +70,7 @@ export class MemoryTarget implements Target {
     const digest = new Uint8Array(
       await crypto.subtle.digest(name, bytes as Uint8Array<ArrayBuffer>),
     )
-    return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('')
+    return bytesToHex(digest)
   }
 
   /** Makes every write so far durable. */

@@ -26,6 +26,8 @@ export const EXPOSED_HEADERS: readonly string[] = [
   'x-amz-checksum-crc64nvme',
   'x-amz-checksum-crc32c',
   'x-amz-checksum-crc32',
+  'x-amz-checksum-sha256',
+  'x-amz-checksum-sha1',
   'x-amz-checksum-type',
   'x-amz-version-id',
   'x-amz-request-id',

@@ -1,3 +1,4 @@
+import { bytesToBase64 } from '@resumable/core'
 import { bodyStream } from './body-stream.ts'
 import { checkSignature } from './check-signature.ts'
 import { isListObjectsV2, listDialect, listObjectsV2 } from './list-objects.ts'
@@ -6,6 +7,7 @@ import type { MockOss, StoredObject } from './oss-model.ts'
 import { parseRange } from './parse-range.ts'
 import { countRequest } from './served-counters.ts'
 import { sourceCrc } from './source/object-source.ts'
+import { sourceSha } from './source/source-sha.ts'
 import { requesterPaysRefusal, sseCustomerRefusal, sseResponseHeaders } from './store-rules.ts'
 import { storedComposite, uploadPartRange } from './upload-parts.ts'
 
@@ -231,6 +233,16 @@ function base64BigEndian(value: bigint, bytes: number): string {
 /** The `x-amz-checksum-*` headers S3 sends for `object`. */
 function setS3Checksum(headers: Headers, object: StoredObject, wrongCrc: boolean): void {
   const { algorithm, type, parts, partSize } = object.s3Checksum
+  if (algorithm === 'sha256' || algorithm === 'sha1') {
+    // A composite SHA (of the parts' SHAs) is any value of the right shape here: a client must
+    // not take it for the object's.
+    const digest = new Uint8Array(sourceSha(object.source, algorithm))
+    if (wrongCrc) digest[0] = (digest[0] as number) ^ 1
+    const text = bytesToBase64(digest)
+    headers.set(`x-amz-checksum-${algorithm}`, type === 'COMPOSITE' ? `${text}-${parts}` : text)
+    headers.set('x-amz-checksum-type', type)
+    return
+  }
   const bytes = algorithm === 'crc64nvme' ? 8 : 4
   // A composite checksum is the CRC of the parts' CRCs: computed for real when the object was
   // stored in parts, else any value of the right shape stands for it (a client must not take it

@@ -61,8 +61,11 @@ export interface PutObjectInit {
   readonly sseCustomerKey?: SseCustomerKey
 }
 
-/** The full-object checksums S3 keeps. */
-export type S3ChecksumAlgorithm = 'crc64nvme' | 'crc32' | 'crc32c'
+/** The checksums S3 keeps: full-object CRCs, and the SHAs of uploads made with them. */
+export type S3ChecksumAlgorithm = S3CrcAlgorithm | 'sha256' | 'sha1'
+
+/** The CRCs among {@link S3ChecksumAlgorithm}. */
+export type S3CrcAlgorithm = 'crc64nvme' | 'crc32' | 'crc32c'
 
 /** One stored object version. */
 export interface StoredObject {

@@ -1,5 +1,5 @@
 import { compositeCrc, crc } from '@resumable/core'
-import type { S3ChecksumAlgorithm, StoredObject } from './oss-model.ts'
+import type { S3CrcAlgorithm, StoredObject } from './oss-model.ts'
 
 /** Bytes `start`..`end` (inclusive) of part `number` of a multipart object, or undefined. */
 export function uploadPartRange(
@@ -22,7 +22,7 @@ const composites = new WeakMap<StoredObject, bigint>()
  * S3's composite checksum of a multipart upload: the CRC of its parts' CRCs, each big-endian,
  * concatenated. Computed from the object's bytes on first use and remembered.
  */
-export function storedComposite(object: StoredObject, algorithm: S3ChecksumAlgorithm): bigint {
+export function storedComposite(object: StoredObject, algorithm: S3CrcAlgorithm): bigint {
   const known = composites.get(object)
   if (known !== undefined) return known
   const partCrcs: bigint[] = []

@@ -1,3 +1,5 @@
+import { bytesToHex } from '@resumable/core'
+
 const encoder = new TextEncoder()
 
 /** UTF-8 bytes of a string. */
@@ -6,11 +8,7 @@ export function utf8(text: string): Uint8Array<ArrayBuffer> {
 }
 
 /** Lower-case hex of bytes. */
-export function toHex(bytes: Uint8Array): string {
-  let out = ''
-  for (const b of bytes) out += b.toString(16).padStart(2, '0')
-  return out
-}
+export const toHex: (bytes: Uint8Array) => string = bytesToHex
 
 /** The part of `node:crypto` signing needs. */
 interface NodeHashes {

@@ -1,3 +1,4 @@
+import type { ChecksumAlgorithm } from '../crc/algorithm.ts'
 import { formatCrcHex } from '../crc/index.ts'
 import { KeyRefusedError } from '../errors/key-refused-error.ts'
 import { isResumableError } from '../errors/resumable-error.ts'
@@ -5,6 +6,7 @@ import { type ExistsRemedy, TargetError } from '../errors/target-error.ts'
 import { isTransportError } from '../errors/transport-error.ts'
 import type { DownloadEvent } from '../events.ts'
 import type { Target } from '../ports.ts'
+import type { Verification } from '../verify.ts'
 import type { BatchFailure, BatchListingFailure, FailureDetails } from './batch-events.ts'
 import type { BatchObjectIO } from './batch-options.ts'
 import type { JournalObjectRecord } from './journal-codec.ts'
@@ -33,18 +35,29 @@ export function record(
   info: (DownloadEvent & { type: 'start' }) | undefined,
   verified: (DownloadEvent & { type: 'verified' }) | undefined,
 ): JournalObjectRecord {
-  const v = verified?.verification
+  const crc = fileCrc(verified?.verification)
   return {
     type,
     key: location.key,
     path: location.path,
     size: info?.object.size ?? 0,
     ...(info?.object.etag === undefined ? {} : { etag: info.object.etag }),
-    // A composite checksum is not the file's CRC: nothing to recognise the file by later.
-    ...(v === undefined || v.method === 'size' || v.method === 'md5' || v.uploadParts
+    ...(crc === undefined
       ? {}
-      : { crc: { algorithm: v.method, value: formatCrcHex(v.method, v.value) } }),
+      : { crc: { algorithm: crc.method, value: formatCrcHex(crc.method, crc.value) } }),
   }
+}
+
+/**
+ * The CRC a journal keeps to recognise the file by later: the store's whole-object CRC as
+ * verified. A composite is not the file's CRC, and a digest (MD5, SHA) is not a CRC.
+ */
+function fileCrc(
+  v: Verification | undefined,
+): { readonly method: ChecksumAlgorithm; readonly value: bigint } | undefined {
+  if (v === undefined || v.method === 'size' || typeof v.value !== 'bigint') return undefined
+  if ('uploadParts' in v && v.uploadParts) return undefined
+  return { method: v.method as ChecksumAlgorithm, value: v.value }
 }
 
 /** Wraps a Target so the journal durably names the object before its file is renamed into place. */

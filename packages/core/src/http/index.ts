@@ -51,6 +51,7 @@ export {
   parseCrc64Decimal,
   parseMetadata,
   parseRestore,
+  parseStoreDigest,
 } from './object-headers.ts'
 export { ossObjectId, s3ObjectId, urlObjectId } from './object-id.ts'
 export { redactError, redactText } from './redact.ts'

@@ -1,5 +1,7 @@
 import { base64ToBytes } from '../base64.ts'
+import { bytesToHex } from '../bytes.ts'
 import type { Crc32Algorithm } from '../crc/algorithm.ts'
+import type { ExpectedDigest } from '../digest.ts'
 import type { ObjectChecksum, ObjectInfo, RestoreState } from '../ports.ts'
 import type { ResponseHead } from './response-head.ts'
 
@@ -52,6 +54,37 @@ export function parseChecksum(head: ResponseHead, ranged: boolean): ObjectChecks
     const value = bigEndianFromBase64(text, bytes)
     // S3 keeps one checksum per object; a malformed one is ignored, not trusted.
     return value === undefined ? undefined : { algorithm, value }
+  }
+  return undefined
+}
+
+/** S3's full-object SHA digests, most preferred first, with their header and size in bytes. */
+const S3_DIGESTS = [
+  { algorithm: 'sha256', header: 'x-amz-checksum-sha256', bytes: 32 },
+  { algorithm: 'sha1', header: 'x-amz-checksum-sha1', bytes: 20 },
+] as const
+
+/**
+ * The SHA-256 or SHA-1 S3 keeps for an object uploaded in one part with that checksum algorithm
+ * (`x-amz-checksum-type: FULL_OBJECT`, which every PutObject gets), sent when the request asked
+ * with `x-amz-checksum-mode: ENABLED`. A multipart upload's SHA is `COMPOSITE` (a digest of the
+ * parts' digests, ending in `-<parts>`) and is not the object's: ignored, as on a ranged response
+ * without a declared type. Lower-case hex.
+ */
+export function parseStoreDigest(head: ResponseHead, ranged: boolean): ExpectedDigest | undefined {
+  const type = head.header('x-amz-checksum-type')?.trim().toUpperCase()
+  if ((type !== undefined && type !== 'FULL_OBJECT') || (ranged && !type)) return undefined
+  for (const { algorithm, header, bytes } of S3_DIGESTS) {
+    const text = head.header(header)?.trim()
+    if (!text) continue
+    let raw: Uint8Array
+    try {
+      raw = base64ToBytes(text)
+    } catch {
+      return undefined
+    }
+    if (raw.length !== bytes) return undefined
+    return { algorithm, value: bytesToHex(raw) }
   }
   return undefined
 }
@@ -160,6 +193,7 @@ export function objectInfoFromHead(
   const versionId = head.header('x-oss-version-id') ?? head.header('x-amz-version-id')
   const checksum = parseChecksum(head, options.ranged)
   const md5 = options.s3 ? md5FromS3Etag(head) : undefined
+  const digest = checksum ? undefined : parseStoreDigest(head, options.ranged)
   const storageClass = head.header('x-oss-storage-class') ?? head.header('x-amz-storage-class')
   const restore = parseRestore(head.header('x-oss-restore') ?? head.header('x-amz-restore'))
   const contentType = head.header('content-type')
@@ -177,6 +211,7 @@ export function objectInfoFromHead(
     ...(versionId !== undefined ? { versionId } : {}),
     ...(checksum ? { checksum } : {}),
     ...(md5 ? { md5 } : {}),
+    ...(digest ? { digest } : {}),
     ...(storageClass !== undefined ? { storageClass } : {}),
     ...(restore ? { restore } : {}),
     ...(contentType !== undefined ? { contentType } : {}),
