@@ -80,6 +80,12 @@ export function objectFileName(source: Source): string {
   return safeFileName(lastSegment(source.key), 'index')
 }
 
+/** The object's path in its store: the key, or the URL's path (percent-decoded, no leading `/`). */
+export function objectPath(source: Source): string {
+  if (source.scheme !== 'http') return source.key
+  return decode(new URL(source.url).pathname).replace(/^\/+/, '')
+}
+
 /** `raw` made safe as one file name; `fallback` (made safe too) or `index` when nothing usable is left. */
 export function safeFileName(raw: string, fallback: string): string {
   for (const candidate of [raw, fallback]) {

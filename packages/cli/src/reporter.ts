@@ -30,6 +30,8 @@ export interface ReporterMode {
   readonly quiet: boolean
   /** Human output goes to stderr when stdout carries the object itself (`-`). */
   readonly humanToStderr: boolean
+  /** The flag the user gave a digest with (`--checksum`, `--checksum-file`), named in its lines. */
+  readonly digestFlag?: string
 }
 
 /** Turns engine events into what the user sees: JSON lines, a live bar, or plain lines. */
@@ -89,7 +91,7 @@ export class Reporter {
         break
       case 'verifying':
         this.#line(
-          `verifying: reading ${formatBytes(event.bytes)} back for ${event.digest ? `the ${event.method} given (--checksum)` : event.method === 'md5' ? 'the MD5 the store vouches for' : isDigestAlgorithm(event.method) ? `the ${event.method} the store vouches for` : `the ${event.method} of each upload part`}`,
+          `verifying: reading ${formatBytes(event.bytes)} back for ${event.digest ? `the ${event.method} given (${this.#mode.digestFlag ?? 'digest option'})` : event.method === 'md5' ? 'the MD5 the store vouches for' : isDigestAlgorithm(event.method) ? `the ${event.method} the store vouches for` : `the ${event.method} of each upload part`}`,
         )
         break
       case 'resume-checked':

@@ -23,6 +23,7 @@ import {
   chooseDestination,
   createDirectory,
   objectFileName,
+  objectPath,
 } from './destination.ts'
 import { withoutOptionNote } from './exists-hint.ts'
 import { ExitCode } from './exit-codes.ts'
@@ -41,6 +42,7 @@ export async function runGet(cmd: GetCommand, cli: CliEnvironment): Promise<numb
     json: cmd.json,
     quiet: cmd.quiet,
     humanToStderr: toStdout,
+    digestFlag: cmd.checksumFile === undefined ? '--checksum' : '--checksum-file',
   })
   let transport: Transport
   let target: Target
@@ -70,8 +72,8 @@ export async function runGet(cmd: GetCommand, cli: CliEnvironment): Promise<numb
       checkpointKey = places.key
       if (cmd.checksumFile !== undefined)
         digest = await readChecksumFile(cmd.checksumFile, [
-          objectFileName(source),
-          basename(chosen.path),
+          { name: objectFileName(source), path: objectPath(source) },
+          { name: basename(chosen.path) },
         ])
     }
   } catch (error) {

@@ -377,11 +377,16 @@ async function secondPass(
   emit: (event: DownloadEvent) => void,
 ): Promise<Verification | undefined> {
   const composite = object.checksum?.uploadParts ? object.checksum : undefined
-  // A store's SHA needs a Target that hashes natively; without one, the MD5, which core computes.
-  const digest = target.digest ? object.digest : undefined
-  if (!composite && !digest && !object.md5) return undefined
+  if (!composite && !object.digest && !object.md5) return undefined
   if (target.readable === false)
     return { method: 'size', reason: composite ? NO_READ_BACK_COMPOSITE : NO_READ_BACK }
+  // A store's SHA needs a Target that hashes natively; without one, the MD5, which core computes.
+  const digest = target.digest ? object.digest : undefined
+  if (!composite && !digest && !object.md5)
+    return {
+      method: 'size',
+      reason: `the store vouches only for a ${object.digest?.algorithm} of the whole object, which this target cannot compute`,
+    }
   if (composite) {
     emit({ type: 'verifying', method: composite.algorithm, bytes: object.size })
     return verifyCompositeByReadBack(target, object, signal)

@@ -107,4 +107,38 @@ describe('the digest option', () => {
     }
     assert.equal(transport.stats, 0)
   })
+
+  it("the store's SHA (S3's x-amz-checksum-sha256): read back and compared; a target that cannot compute it, or cannot read back, says why it was not", async () => {
+    const { checksum: _, ...rest } = makeObject(300 * KiB, 7)
+    const object = {
+      ...rest,
+      digest: { algorithm: 'sha256' as const, value: hex('sha256', rest.bytes) },
+    }
+    const checked = setup(object)
+    assert.deepEqual((await download(checked.options())).verification, {
+      method: 'sha256',
+      value: object.digest.value,
+    })
+    const plain = setup(object)
+    const unable = await download(plain.options({ target: plainTarget(plain.target) }))
+    assert.deepEqual(unable.verification, {
+      method: 'size',
+      reason:
+        'the store vouches only for a sha256 of the whole object, which this target cannot compute',
+    })
+    const pipe = setup(object)
+    const streamed = await download(pipe.options({ target: plainTarget(pipe.target, false) }))
+    assert.match(
+      streamed.verification.method === 'size' ? streamed.verification.reason : '',
+      /a digest of the whole object \(an MD5 or a SHA\), and bytes already streamed/,
+    )
+    const wrong = setup({
+      ...object,
+      digest: { algorithm: 'sha256', value: hex('sha256', new Uint8Array(1)) },
+    })
+    await assert.rejects(
+      download(wrong.options()),
+      (e: unknown) => e instanceof IntegrityError && e.check === 'sha256',
+    )
+  })
 })

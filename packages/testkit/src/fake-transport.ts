@@ -1,5 +1,6 @@
 import {
   crc64,
+  type ExpectedDigest,
   type ObjectInfo,
   type ReadRequest,
   type ReadResponse,
@@ -16,6 +17,8 @@ export interface FakeObject {
   readonly checksum?: bigint
   /** The MD5 the store vouches for (hex), as an S3 single-part ETag stands for one. */
   readonly md5?: string
+  /** A SHA the store vouches for, as S3's full-object `x-amz-checksum-sha256`. */
+  readonly digest?: ExpectedDigest
 }
 
 /**
@@ -86,12 +89,13 @@ export class FakeTransport implements Transport {
   async stat(): Promise<ObjectInfo> {
     this.stats++
     if (this.statError) throw this.statError
-    const { bytes, etag, lastModified, checksum, md5 } = this.object
+    const { bytes, etag, lastModified, checksum, md5, digest } = this.object
     return {
       size: bytes.length,
       etag,
       lastModified,
       ...(md5 === undefined ? {} : { md5 }),
+      ...(digest === undefined ? {} : { digest }),
       ...(checksum === undefined
         ? {}
         : {
