@@ -1,15 +1,12 @@
 import { readFile } from 'node:fs/promises'
 import { basename } from 'node:path'
-import type { DigestAlgorithm, ExpectedDigest } from '@resumable/core'
+import { DIGEST_HEX_LENGTH, type DigestAlgorithm, type ExpectedDigest } from '@resumable/core'
 import { UsageError } from './usage-error.ts'
 
 /** The algorithm a GNU-style line's digest is, told by its length in hex digits. */
-const BY_LENGTH: Readonly<Record<number, DigestAlgorithm>> = {
-  32: 'md5',
-  40: 'sha1',
-  64: 'sha256',
-  128: 'sha512',
-}
+const BY_LENGTH: Readonly<Record<number, DigestAlgorithm>> = Object.fromEntries(
+  Object.entries(DIGEST_HEX_LENGTH).map(([algorithm, length]) => [length, algorithm]),
+) as Readonly<Record<number, DigestAlgorithm>>
 
 /** Tags as `sha256sum --tag` (`SHA256`) and OpenSSL 1 / 3 (`SHA256`, `SHA2-256`) write them. */
 const BY_TAG: Readonly<Record<string, DigestAlgorithm>> = {
@@ -110,8 +107,7 @@ export function digestFromChecksums(
     .filter((l) => l !== undefined)
   for (const want of wanted) {
     const found = linesFor(lines, want, file)
-    const first = found[0]
-    if (first === undefined) continue
+    if (found.length === 0) continue
     const strongest = found.reduce((a, b) =>
       b.digest.value.length > a.digest.value.length ? b : a,
     )

@@ -28,6 +28,16 @@ export function parseCrc64Decimal(value: string | null | undefined): bigint | un
   return n <= MAX_U64 ? n : undefined
 }
 
+/**
+ * Whether S3's `x-amz-checksum-*` on this answer describe the whole object's bytes: not a
+ * composite (of the parts' checksums, its value ending in `-<parts>`), nor one on a ranged answer
+ * without a declared type.
+ */
+function describesWholeObject(head: ResponseHead, ranged: boolean): boolean {
+  const type = head.header('x-amz-checksum-type')?.trim().toUpperCase()
+  return type === undefined ? !ranged : type === 'FULL_OBJECT'
+}
+
 /** S3's full-object checksums, most preferred first, with their header and their size in bytes. */
 const S3_CHECKSUMS = [
   { algorithm: 'crc64nvme', header: 'x-amz-checksum-crc64nvme', bytes: 8 },
@@ -44,10 +54,7 @@ export function parseChecksum(head: ResponseHead, ranged: boolean): ObjectChecks
   // OSS's "crc64ecma" is CRC-64/XZ and always covers the whole object, also on a 206.
   const xz = parseCrc64Decimal(head.header('x-oss-hash-crc64ecma'))
   if (xz !== undefined) return { algorithm: 'crc64xz', value: xz }
-  const type = head.header('x-amz-checksum-type')?.trim().toUpperCase()
-  // A composite checksum (of the parts' checksums, its value ending in `-<parts>`), or one on a
-  // ranged response without a declared type, does not describe the whole object's bytes.
-  if ((type !== undefined && type !== 'FULL_OBJECT') || (ranged && !type)) return undefined
+  if (!describesWholeObject(head, ranged)) return undefined
   for (const { algorithm, header, bytes } of S3_CHECKSUMS) {
     const text = head.header(header)?.trim()
     if (!text) continue
@@ -72,8 +79,7 @@ const S3_DIGESTS = [
  * without a declared type. Lower-case hex.
  */
 export function parseStoreDigest(head: ResponseHead, ranged: boolean): ExpectedDigest | undefined {
-  const type = head.header('x-amz-checksum-type')?.trim().toUpperCase()
-  if ((type !== undefined && type !== 'FULL_OBJECT') || (ranged && !type)) return undefined
+  if (!describesWholeObject(head, ranged)) return undefined
   for (const { algorithm, header, bytes } of S3_DIGESTS) {
     const text = head.header(header)?.trim()
     if (!text) continue
