@@ -89,11 +89,23 @@ export class Reporter {
           `the partial file holds ${formatBytes(event.length)}, less than its checkpoint says; ${event.partsRefetched.length} part(s) will be fetched again`,
         )
         break
-      case 'verifying':
+      case 'verifying': {
+        // A digest is mostly hashed while the parts arrive (a Target's hashAhead); a composite
+        // CRC is read back whole.
+        const what = event.digest
+          ? `the ${event.method} given (${this.#mode.digestFlag ?? 'digest option'})`
+          : event.method === 'md5'
+            ? 'the MD5 the store vouches for'
+            : isDigestAlgorithm(event.method)
+              ? `the ${event.method} the store vouches for`
+              : undefined
         this.#line(
-          `verifying: reading ${formatBytes(event.bytes)} back for ${event.digest ? `the ${event.method} given (${this.#mode.digestFlag ?? 'digest option'})` : event.method === 'md5' ? 'the MD5 the store vouches for' : isDigestAlgorithm(event.method) ? `the ${event.method} the store vouches for` : `the ${event.method} of each upload part`}`,
+          what === undefined
+            ? `verifying: reading ${formatBytes(event.bytes)} back for the ${event.method} of each upload part`
+            : `verifying: ${formatBytes(event.bytes)} against ${what}`,
         )
         break
+      }
       case 'resume-checked':
         this.#line(
           `rechecked ${event.partsChecked} resumed part(s); ${event.partsRefetched.length} will be fetched again`,

@@ -44,7 +44,7 @@ describe('resumable get --checksum', () => {
         .digest('hex'),
       sha256,
     )
-    assert.match(text(), /verifying: reading 3\.00 MiB back for the sha256 given \(--checksum\)/)
+    assert.match(text(), /verifying: 3\.00 MiB against the sha256 given \(--checksum\)/)
     assert.match(text(), new RegExp(`sha256 ${sha256} matches the digest given`))
   })
 
@@ -71,7 +71,7 @@ describe('resumable get --checksum', () => {
     const dest = join(dir, 'from-sums.iso')
     const ok = real()
     assert.equal(await main(['get', url(), dest, '--checksum-file', sums], ok.cli), 0, ok.text())
-    assert.match(ok.text(), /back for the sha256 given \(--checksum-file\)/)
+    assert.match(ok.text(), /against the sha256 given \(--checksum-file\)/)
     assert.match(ok.text(), new RegExp(`sha256 ${sha256} matches the digest given`))
 
     // Named by the destination when the file records that name instead (a renamed mirror copy).

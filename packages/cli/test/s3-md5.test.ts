@@ -38,7 +38,7 @@ describe('s3:// verified by the MD5 a single-part ETag stands for', () => {
     const dest = join(mock.dir, 'right.bin')
     const { code, text } = await get('right.bin', dest)
     assert.equal(code, 0, text)
-    assert.match(text, /verifying: reading [\d.]+ [KM]iB back for the MD5 the store vouches for\n/)
+    assert.match(text, /verifying: [\d.]+ [KM]iB against the MD5 the store vouches for\n/)
     assert.match(text, new RegExp(`verified: md5 ${MD5} matches the store`))
     assert.deepEqual(new Uint8Array(await readFile(dest)), bytes)
   })

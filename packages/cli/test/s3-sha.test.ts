@@ -55,7 +55,7 @@ describe("s3:// objects whose checksum is S3's SHA-256 or SHA-1", () => {
       const hex = createHash(algorithm).update(bytes).digest('hex')
       assert.match(
         run.text,
-        new RegExp(`verifying: reading 1\\.00 MiB back for the ${algorithm} the store vouches for`),
+        new RegExp(`verifying: 1\\.00 MiB against the ${algorithm} the store vouches for`),
       )
       assert.match(run.text, new RegExp(`verified: ${algorithm} ${hex} matches the store`))
       assert.deepEqual(new Uint8Array(await readFile(dest)), bytes)
@@ -85,10 +85,10 @@ describe("s3:// objects whose checksum is S3's SHA-256 or SHA-1", () => {
     assert.match(run.text, /verified: size only/)
   })
 
-  it('--checksum with the same SHA-256 reads the file back once, not twice', async () => {
+  it('--checksum with the same SHA-256 is checked once, not twice', async () => {
     const hex = createHash('sha256').update(bytes).digest('hex')
     const run = await get('sha256.bin', join(mock.dir, 'same.bin'), '--checksum', `sha256=${hex}`)
     assert.equal(run.code, 0, run.text)
-    assert.equal(run.text.match(/verifying: reading/g)?.length, 1)
+    assert.equal(run.text.match(/verifying: /g)?.length, 1)
   })
 })

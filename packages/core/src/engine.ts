@@ -11,6 +11,7 @@ import { ObjectChangedError } from './errors/object-changed-error.ts'
 import { OptionsError } from './errors/options-error.ts'
 import type { TransportError } from './errors/transport-error.ts'
 import type { DownloadEvent } from './events.ts'
+import { startHashingAhead } from './hash-ahead.ts'
 import { type LinkedSignal, linkedSignal } from './linked-signal.ts'
 import type { ResolvedOptions } from './options.ts'
 import { mayWaitOut, OutageWait } from './outage-wait.ts'
@@ -245,6 +246,8 @@ async function attempt(
     if (object.size > options.singleRequestThreshold) emit(sequentialEvent('ranges-refused', 0))
   }
   state ??= new TransferState(freshPlan(options, planned, mode.sequential || unknown), algorithm)
+  // The digests step 8 will need, hashed by the Target as the bytes land (hash-ahead.ts).
+  startHashingAhead(options, object, unknown, state)
   const resumedBytes = state.bytesDone
   const writer = new CheckpointWriter(
     store,

@@ -236,6 +236,15 @@ export interface Target {
     length: number,
     options?: TargetDigestOptions,
   ): Promise<string>
+  /**
+   * Optional: the digests `digest` (or `md5`) will be asked for once every byte is in place, said
+   * before the parts are fetched, so the Target may hash its bytes from offset 0 as writes complete
+   * instead of reading the whole object back at the end. A hint: `digest` must give the digest of
+   * the bytes in place whether or not the Target used it, so a byte written twice (a part fetched
+   * again) must make the Target read it back. `options.present` names the spans already in place
+   * from an earlier run (a resume). Called after each `open`, whose own `open` starts over.
+   */
+  hashAhead?(algorithms: readonly DigestAlgorithm[], options?: TargetHashAheadOptions): void
   /** Durability barrier: every write that resolved before this call is durable when it resolves. */
   sync(): Promise<void>
   /**
@@ -257,6 +266,18 @@ export interface Target {
 export interface TargetDigestOptions {
   /** Aborted to stop reading (a pause). */
   readonly signal?: AbortSignal | undefined
+}
+
+/** What the engine tells a Target with {@link Target.hashAhead}. */
+export interface TargetHashAheadOptions {
+  /** Spans of the object already in place (resumed parts), in no particular order. */
+  readonly present?: readonly TargetSpan[]
+}
+
+/** Bytes `start` (inclusive) to `end` (exclusive) of the object. */
+export interface TargetSpan {
+  readonly start: number
+  readonly end: number
 }
 
 /** What the engine hands a Target with the complete object. */

@@ -9,9 +9,11 @@ import {
   type TargetCommitOptions,
   type TargetDigestOptions,
   TargetError,
+  type TargetHashAheadOptions,
   type TargetOpenOptions,
   type TargetOpenResult,
 } from '@resumable/core'
+import { AheadDigest } from './ahead-digest.ts'
 import { FdFile, type OpenFile } from './fd-file.ts'
 import { digestOfFile } from './file-digest.ts'
 import { errorCode, toTargetError } from './fs-errors.ts'
@@ -165,6 +167,8 @@ export class FileTarget implements Target {
   #threadFile: ThreadFile | undefined
   /** Set from `DESTINATION_PROBED`: the first `open` skips the destination check. */
   #destinationProbed: boolean
+  /** The digests `hashAhead` asked for, hashed as the writes land. */
+  #ahead: AheadDigest | undefined
 
   constructor(
     destination: string,
@@ -196,6 +200,9 @@ export class FileTarget implements Target {
   /** Checks the destination, takes the lock, and creates or reopens the temporary file. */
   async open(options: TargetOpenOptions): Promise<TargetOpenResult> {
     this.#size = options.size
+    // Bytes hashed ahead were another opening's.
+    void this.#ahead?.stop()
+    this.#ahead = undefined
     // Probed by the caller a moment ago: once. A reopen (a restart) looks for itself.
     if (this.#destinationProbed) this.#destinationProbed = false
     else this.#checkDestination()
@@ -238,9 +245,11 @@ export class FileTarget implements Target {
 
   /** Positional write; loops until every byte is written (short writes happen). */
   write(offset: number, data: Uint8Array): Promise<void> {
-    return this.#oneAtATime(async () => {
-      this.#written(await this.#writeAt(offset, [data]))
-    })
+    return this.#seenAhead(offset, data.length, () =>
+      this.#oneAtATime(async () => {
+        this.#written(await this.#writeAt(offset, [data]))
+      }),
+    )
   }
 
   /**
@@ -254,7 +263,10 @@ export class FileTarget implements Target {
   }
 
   readonly #writeChunks = (offset: number, chunks: readonly Uint8Array[]): Promise<void> =>
-    this.#oneAtATime(async () => {
+    this.#seenAhead(offset, byteLength(chunks), () => this.#gatherWrite(offset, chunks))
+
+  #gatherWrite(offset: number, chunks: readonly Uint8Array[]): Promise<void> {
+    return this.#oneAtATime(async () => {
       const handle = this.#open()
       let pending = chunks.filter((chunk) => chunk.length > 0)
       const total = byteLength(pending)
@@ -281,6 +293,22 @@ export class FileTarget implements Target {
         throw toTargetError(error, 'write to', this.tempPath)
       }
     })
+  }
+
+  /** Runs `write` of `length` bytes at `offset`, telling the digests hashed ahead where it lands. */
+  #seenAhead(offset: number, length: number, write: () => Promise<void>): Promise<void> {
+    const ahead = this.#ahead
+    if (ahead === undefined || length === 0) return write()
+    const end = offset + length
+    ahead.willWrite(offset, end)
+    return write().then(
+      () => ahead.wrote(offset, end),
+      (error: unknown) => {
+        ahead.wrote(offset, end, false)
+        throw error
+      },
+    )
+  }
 
   /**
    * Runs writes to this file one after another (on Bun, {@link COPIED_WRITES}, all at once). The
@@ -417,13 +445,32 @@ export class FileTarget implements Target {
     return this.digest('md5', length)
   }
 
-  /** The digest of the first `length` bytes of the temporary file, hashed natively; `signal` stops it. */
-  digest(
+  /**
+   * Hashes the file's bytes with `algorithms` from offset 0 as writes complete (each piece read
+   * back from the page cache moments after it was written), so that `digest` reads only what is
+   * left: the digest's second pass over the whole file overlaps the download.
+   */
+  hashAhead(algorithms: readonly DigestAlgorithm[], options: TargetHashAheadOptions = {}): void {
+    void this.#ahead?.stop()
+    this.#ahead = new AheadDigest(
+      algorithms,
+      async (buffer, length, position) =>
+        (await this.#open().read(buffer, 0, length, position)).bytesRead,
+      options.present,
+    )
+  }
+
+  /**
+   * The digest of the first `length` bytes of the temporary file, hashed natively (what
+   * `hashAhead` hashed, and the rest); `signal` stops it.
+   */
+  async digest(
     algorithm: DigestAlgorithm,
     length: number,
     options: TargetDigestOptions = {},
   ): Promise<string> {
-    return digestOfFile(this.#open(), algorithm, length, this.tempPath, options.signal)
+    const ahead = await this.#ahead?.digest(algorithm, length, options.signal)
+    return ahead ?? digestOfFile(this.#open(), algorithm, length, this.tempPath, options.signal)
   }
 
   /** fdatasync: every write that resolved before this call is on disk when it resolves. */
@@ -738,6 +785,9 @@ export class FileTarget implements Target {
     // descriptor's number, which a later open could reuse.
     await this.#writing
     await this.#flushing
+    const ahead = this.#ahead
+    this.#ahead = undefined
+    await ahead?.stop()
     // The thread's own descriptor of the file (Deno) is closed before a rename or a reopen.
     const threadFile = this.#threadFile
     this.#threadFile = undefined

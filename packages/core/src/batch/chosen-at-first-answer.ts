@@ -1,6 +1,6 @@
 import { HOLDS_NOTHING, type MaybeEmptyCheckpointStore } from '../checkpoint/checkpoint-writer.ts'
 import type { DigestAlgorithm } from '../digest.ts'
-import type { ObjectInfo, Target, TargetDigestOptions } from '../ports.ts'
+import type { ObjectInfo, Target, TargetDigestOptions, TargetHashAheadOptions } from '../ports.ts'
 import type { BatchObjectIO } from './batch-options.ts'
 import type { OneRequestTransport } from './one-request-transport.ts'
 
@@ -40,8 +40,9 @@ export function chosenAtFirstAnswer(
   let chosen: Target | undefined
   const current = (): Target => chosen ?? regular
   const store = io.checkpoint === false ? undefined : io.checkpoint
-  const both = <K extends 'writeChunks' | 'setSize' | 'md5' | 'digest'>(member: K): boolean =>
-    regular[member] !== undefined && runPrivate[member] !== undefined
+  const both = <K extends 'writeChunks' | 'setSize' | 'md5' | 'digest' | 'hashAhead'>(
+    member: K,
+  ): boolean => regular[member] !== undefined && runPrivate[member] !== undefined
   const target: Target = {
     id: regular.id,
     ...(regular.readable === false || runPrivate.readable === false ? { readable: false } : {}),
@@ -61,6 +62,10 @@ export function chosenAtFirstAnswer(
     ...(both('digest') && {
       digest: (algorithm: DigestAlgorithm, length: number, options?: TargetDigestOptions) =>
         current().digest?.(algorithm, length, options) as Promise<string>,
+    }),
+    ...(both('hashAhead') && {
+      hashAhead: (algorithms: readonly DigestAlgorithm[], options?: TargetHashAheadOptions) =>
+        current().hashAhead?.(algorithms, options),
     }),
     read: (offset, length) => current().read(offset, length),
     sync: () => current().sync(),

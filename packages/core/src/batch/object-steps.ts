@@ -64,16 +64,19 @@ function fileCrc(
 export function journaled(target: Target, beforeCommit: () => Promise<void>): Target {
   // The optional members too: without writeChunks every body byte would be copied into a buffer
   // first, without setSize an object of unknown length could not be taken, without md5 the MD5
-  // check would hash in JavaScript, and a target that cannot read back must still say so.
+  // check would hash in JavaScript, without hashAhead the digests would read the file back, and
+  // a target that cannot read back must still say so.
   const writeChunks = target.writeChunks?.bind(target)
   const setSize = target.setSize?.bind(target)
   const md5 = target.md5?.bind(target)
   const digest = target.digest?.bind(target)
+  const hashAhead = target.hashAhead?.bind(target)
   return {
     id: target.id,
     ...(target.readable === undefined ? {} : { readable: target.readable }),
     ...(md5 && { md5 }),
     ...(digest && { digest }),
+    ...(hashAhead && { hashAhead }),
     open: (options) => target.open(options),
     write: (offset, data) => target.write(offset, data),
     ...(writeChunks && { writeChunks }),

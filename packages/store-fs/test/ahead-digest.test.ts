@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
+import { describe, it } from 'node:test'
+import { AheadDigest } from '../src/ahead-digest.ts'
+
+const MiB = 1024 * 1024
+
+/** A file in memory read through the ReadAt AheadDigest is given, counting what is read when. */
+function memoryFile(size: number) {
+  const bytes = new Uint8Array(size).map((_, i) => (i * 31 + (i >> 12)) & 0xff)
+  const log = { readBytes: 0, readBeforeDigest: 0, digestCalled: false }
+  const readAt = async (buffer: Uint8Array, length: number, position: number) => {
+    const n = Math.max(0, Math.min(length, size - position))
+    buffer.set(bytes.subarray(position, position + n))
+    log.readBytes += n
+    if (!log.digestCalled) log.readBeforeDigest += n
+    return n
+  }
+  return { bytes, log, readAt }
+}
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
+const md5 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('hex')
+/** Lets the background hashing, whose reads resolve at once here, run to its end. */
+const settle = () => new Promise((resolve) => setImmediate(resolve))
+
+/** Spans of `step` bytes covering [0, size), in a scrambled but fixed order. */
+function scrambledSpans(size: number, step: number) {
+  const spans: { start: number; end: number }[] = []
+  for (let start = 0; start < size; start += step)
+    spans.push({ start, end: Math.min(size, start + step) })
+  return spans.map((span, i) => ({ span, key: (i * 7919) % 13 })).sort((a, b) => a.key - b.key)
+}
+
+async function writeAll(ahead: AheadDigest, spans: readonly { start: number; end: number }[]) {
+  for (const { start, end } of spans) {
+    ahead.willWrite(start, end)
+    await settle()
+    ahead.wrote(start, end)
+  }
+}
+
+describe('AheadDigest', () => {
+  it('hashes the bytes as writes land in any order, each byte read once, most of them before digest is asked', async () => {
+    const size = 6 * MiB + 123
+    const file = memoryFile(size)
+    const ahead = new AheadDigest(['sha256', 'md5'], file.readAt)
+    await writeAll(
+      ahead,
+      scrambledSpans(size, 256 * 1024).map(({ span }) => span),
+    )
+    await settle()
+    file.log.digestCalled = true
+    assert.equal(await ahead.digest('sha256', size), sha256(file.bytes))
+    assert.equal(await ahead.digest('md5', size), md5(file.bytes))
+    assert.equal(file.log.readBytes, size)
+    // Whole pieces are hashed in the background; only the last, shorter one waits for digest.
+    assert.equal(file.log.readBeforeDigest, 6 * MiB)
+  })
+
+  it('spans present from an earlier run count as in place', async () => {
+    const size = 4 * MiB
+    const file = memoryFile(size)
+    const ahead = new AheadDigest(['sha1'], file.readAt, [
+      { start: 0, end: MiB },
+      { start: 2 * MiB, end: 3 * MiB },
+    ])
+    await writeAll(ahead, [
+      { start: 3 * MiB, end: 4 * MiB },
+      { start: MiB, end: 2 * MiB },
+    ])
+    await settle()
+    file.log.digestCalled = true
+    assert.equal(file.log.readBeforeDigest, size)
+    assert.equal(
+      await ahead.digest('sha1', size),
+      createHash('sha1').update(file.bytes).digest('hex'),
+    )
+  })
+
+  it('a byte written twice, hashed or not yet, makes digest undefined so the caller reads the file back', async () => {
+    const size = 3 * MiB
+    for (const again of [
+      { start: 10, end: 20 }, // inside the hashed prefix
+      { start: 2 * MiB + 5, end: 2 * MiB + 6 }, // in place, not hashed yet
+    ]) {
+      const file = memoryFile(size)
+      const ahead = new AheadDigest(['sha256'], file.readAt)
+      await writeAll(ahead, [
+        { start: 0, end: MiB },
+        { start: MiB, end: 2 * MiB },
+        { start: 2 * MiB + 1, end: size },
+      ])
+      ahead.willWrite(again.start, again.end)
+      ahead.wrote(again.start, again.end)
+      ahead.willWrite(2 * MiB, 2 * MiB + 1)
+      ahead.wrote(2 * MiB, 2 * MiB + 1)
+      assert.equal(await ahead.digest('sha256', size), undefined, JSON.stringify(again))
+    }
+  })
+
+  it('two writes in flight over the same bytes, or a failed write, make digest undefined', async () => {
+    const file = memoryFile(2 * MiB)
+    const racing = new AheadDigest(['sha256'], file.readAt)
+    racing.willWrite(0, MiB)
+    racing.willWrite(MiB - 1, 2 * MiB)
+    racing.wrote(0, MiB)
+    racing.wrote(MiB - 1, 2 * MiB)
+    assert.equal(await racing.digest('sha256', 2 * MiB), undefined)
+
+    const failing = new AheadDigest(['sha256'], file.readAt)
+    failing.willWrite(0, MiB)
+    failing.wrote(0, MiB, false)
+    failing.willWrite(MiB, 2 * MiB)
+    failing.wrote(MiB, 2 * MiB)
+    assert.equal(await failing.digest('sha256', 2 * MiB), undefined)
+  })
+
+  it('a write into bytes whose read has begun makes digest undefined', async () => {
+    const size = 2 * MiB
+    const file = memoryFile(size)
+    let release: () => void = () => undefined
+    const gate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const ahead = new AheadDigest(['sha256'], async (buffer, length, position) => {
+      await gate
+      return file.readAt(buffer, length, position)
+    })
+    ahead.willWrite(0, size)
+    ahead.wrote(0, size)
+    // The first piece's read has started and waits on the gate.
+    ahead.willWrite(100, 200)
+    release()
+    ahead.wrote(100, 200)
+    assert.equal(await ahead.digest('sha256', size), undefined)
+  })
+
+  it('an algorithm not asked for, a shorter length than hashed, or another length after the first: undefined', async () => {
+    const size = 3 * MiB
+    const file = memoryFile(size)
+    const ahead = new AheadDigest(['md5'], file.readAt)
+    await writeAll(ahead, [{ start: 0, end: size }])
+    await settle()
+    assert.equal(await ahead.digest('sha256', size), undefined)
+    assert.equal(await ahead.digest('md5', MiB), undefined)
+    assert.equal(await ahead.digest('md5', size), md5(file.bytes))
+    assert.equal(await ahead.digest('md5', size - 1), undefined)
+  })
+
+  it('an aborted signal stops digest even when everything is hashed; a failed read leaves it to the caller', async () => {
+    const size = 2 * MiB
+    const file = memoryFile(size)
+    const ahead = new AheadDigest(['sha256'], file.readAt)
+    await writeAll(ahead, [{ start: 0, end: size }])
+    await settle()
+    const controller = new AbortController()
+    controller.abort()
+    await assert.rejects(ahead.digest('sha256', size, controller.signal), { name: 'AbortError' })
+    assert.equal(await ahead.digest('sha256', size), sha256(file.bytes))
+
+    const broken = new AheadDigest(['sha256'], async () => {
+      throw new Error('EIO')
+    })
+    broken.willWrite(0, size)
+    broken.wrote(0, size)
+    assert.equal(await broken.digest('sha256', size), undefined)
+  })
+})
