@@ -1,27 +1,25 @@
-import { createHash, type Hash } from 'node:crypto'
 import type { DigestAlgorithm, TargetSpan } from '@resumable/core'
+import type { PieceHasher } from './piece-hasher.ts'
 
-/**
- * Bytes read and hashed at a time, through one reused buffer. Each piece is hashed on the calling
- * thread, which also reads the sockets: an MD5 of 1 MiB holds it about 1.7 ms here.
- */
+/** In place and not hashed, this much starts the background hashing. */
 const PIECE_BYTES = 1024 * 1024
-
-/** Reads up to `length` bytes at `position` into `buffer`; resolves to how many it read. */
-export type ReadAt = (buffer: Uint8Array, length: number, position: number) => Promise<number>
+/** Bytes handed to the hasher at a time: a pause is noticed between two of them. */
+const STEP_BYTES = 8 * 1024 * 1024
 
 /**
  * The digests of a file's bytes from offset 0, hashed while the file is still being written (a
  * Target's `hashAhead`): each write says where it lands before it starts (`willWrite`) and when it
- * is done (`wrote`); whenever a whole piece past what is hashed is in place, it is read back
- * (from the page cache, moments after it was written) and hashed. `digest` then reads only what
- * is left. Any byte written twice (a part fetched again after a bad CRC or a dropped connection)
- * may already be hashed as it was, so from then on `digest` answers undefined and the caller reads
- * the whole file back, as without this.
+ * is done (`wrote`); whenever a whole piece past what is hashed is in place, the hasher reads it
+ * back (from the page cache, moments after it was written) and hashes it. `digest` then hashes
+ * only what is left. Any byte written twice (a part fetched again after a bad CRC or a dropped
+ * connection) may already be hashed as it was, so from then on `digest` answers undefined and the
+ * caller reads the whole file back, as without this.
  */
 export class AheadDigest {
-  readonly #hashes: Map<DigestAlgorithm, Hash>
-  readonly #readAt: ReadAt
+  readonly #algorithms: ReadonlySet<DigestAlgorithm>
+  readonly #makeHasher: () => PieceHasher
+  /** Made when the first bytes are hashed: a small file is read back whole by the caller. */
+  #hasher: PieceHasher | undefined
   /** Bytes [0, hashed) are in the hashes. */
   #hashed = 0
   /** Bytes [0, inPlace) are written or were present. */
@@ -37,17 +35,18 @@ export class AheadDigest {
   /** The hashes may not be the file's bytes (a byte written twice, a failed write or read). */
   #broken = false
   #stopped = false
-  #buffer: Uint8Array | undefined
   /** The finished digests, and of how many bytes. */
-  #values: { readonly length: number; readonly hex: Map<DigestAlgorithm, string> } | undefined
+  #values:
+    | { readonly length: number; readonly hex: ReadonlyMap<DigestAlgorithm, string> }
+    | undefined
 
   constructor(
     algorithms: readonly DigestAlgorithm[],
-    readAt: ReadAt,
+    makeHasher: () => PieceHasher,
     present: readonly TargetSpan[] = [],
   ) {
-    this.#hashes = new Map(algorithms.map((algorithm) => [algorithm, createHash(algorithm)]))
-    this.#readAt = readAt
+    this.#algorithms = new Set(algorithms)
+    this.#makeHasher = makeHasher
     for (const { start, end } of present) if (end > start) this.#add(start, end)
   }
 
@@ -72,7 +71,7 @@ export class AheadDigest {
 
   /**
    * The digest of the first `length` bytes, every one of them now in place: what was hashed ahead
-   * and the rest, read now. Undefined when this cannot tell (an algorithm not asked for, a byte
+   * and the rest, hashed now. Undefined when this cannot tell (an algorithm not asked for, a byte
    * written twice, a failed read): the caller reads the file back itself.
    */
   async digest(
@@ -84,28 +83,31 @@ export class AheadDigest {
     signal?.throwIfAborted()
     if (this.#values !== undefined)
       return this.#values.length === length ? this.#values.hex.get(algorithm) : undefined
-    if (!this.#hashes.has(algorithm)) return undefined
+    if (!this.#algorithms.has(algorithm)) return undefined
     while (this.#pumping) await this.#pumping
+    // Nothing hashed ahead (a file smaller than a piece): the caller's read-back costs the same.
+    if (this.#hasher === undefined) return undefined
     if (this.#broken || this.#stopped || this.#hashed > length) return undefined
     this.#finishing = true
     try {
       await this.#hash(() => length, 1, signal)
+      if (this.#broken || this.#stopped) return undefined
+      this.#values = { length, hex: await this.#hasher.finish() }
     } catch (error) {
       if (signal?.aborted) throw error
+      this.#broken = true
       return undefined
     } finally {
       this.#finishing = false
     }
-    if (this.#broken || this.#stopped || this.#hashed !== length) return undefined
-    const hex = new Map([...this.#hashes].map(([name, hash]) => [name, hash.digest('hex')]))
-    this.#values = { length, hex }
-    return hex.get(algorithm)
+    return this.#values.hex.get(algorithm)
   }
 
-  /** Stops hashing; resolves when no read is running (the file may then be closed). */
+  /** Stops hashing; resolves when the hasher reads no more (the file may then be closed). */
   async stop(): Promise<void> {
     this.#stopped = true
     while (this.#pumping) await this.#pumping
+    this.#hasher?.close()
   }
 
   /** Records [start, end) as in place. */
@@ -138,22 +140,13 @@ export class AheadDigest {
       })
   }
 
-  /** Reads and hashes pieces while at least `least` bytes before `limit()` are not hashed. */
+  /** Hashes steps while at least `least` bytes before `limit()` are not hashed. */
   async #hash(limit: () => number, least: number, signal?: AbortSignal): Promise<void> {
-    this.#buffer ??= new Uint8Array(PIECE_BYTES)
-    const buffer = this.#buffer
     while (!this.#broken && !this.#stopped && limit() - this.#hashed >= least) {
       signal?.throwIfAborted()
-      const length = Math.min(PIECE_BYTES, limit() - this.#hashed)
-      for (let done = 0; done < length; ) {
-        const read = await this.#readAt(buffer.subarray(done), length - done, this.#hashed + done)
-        if (read === 0) throw new Error(`the file ends before byte ${this.#hashed + length}`)
-        done += read
-      }
-      // A write into these bytes began while they were read: they may be a mix.
-      if (this.#broken || this.#stopped) return
-      const piece = buffer.subarray(0, length)
-      for (const hash of this.#hashes.values()) hash.update(piece)
+      const length = Math.min(STEP_BYTES, limit() - this.#hashed)
+      this.#hasher ??= this.#makeHasher()
+      await this.#hasher.hash(this.#hashed, length)
       this.#hashed += length
     }
   }

@@ -14,10 +14,12 @@ import {
   type TargetOpenResult,
 } from '@resumable/core'
 import { AheadDigest } from './ahead-digest.ts'
+import { DigestThread } from './digest-thread.ts'
 import { FdFile, type OpenFile } from './fd-file.ts'
 import { digestOfFile } from './file-digest.ts'
 import { errorCode, toTargetError } from './fs-errors.ts'
 import { LockFile, type LockOwner, type LockWatchListener } from './lock-file.ts'
+import { localHasher } from './piece-hasher.ts'
 import { lstatOrUndefined, statOrUndefined } from './probe.ts'
 import { QuickCalls } from './quick-calls.ts'
 import { syncDirectory } from './sync-directory.ts'
@@ -447,17 +449,20 @@ export class FileTarget implements Target {
 
   /**
    * Hashes the file's bytes with `algorithms` from offset 0 as writes complete (each piece read
-   * back from the page cache moments after it was written), so that `digest` reads only what is
-   * left: the digest's second pass over the whole file overlaps the download.
+   * back from the page cache moments after it was written, on the digest thread where one can
+   * start), so that `digest` hashes only what is left: the second pass over the whole file
+   * overlaps the download.
    */
   hashAhead(algorithms: readonly DigestAlgorithm[], options: TargetHashAheadOptions = {}): void {
     void this.#ahead?.stop()
-    this.#ahead = new AheadDigest(
-      algorithms,
-      async (buffer, length, position) =>
-        (await this.#open().read(buffer, 0, length, position)).bytesRead,
-      options.present,
-    )
+    const makeHasher = () =>
+      DigestThread.shared()?.hasher(algorithms, () => this.#nameForThread(this.#open())) ??
+      localHasher(
+        algorithms,
+        async (buffer, length, position) =>
+          (await this.#open().read(buffer, 0, length, position)).bytesRead,
+      )
+    this.#ahead = new AheadDigest(algorithms, makeHasher, options.present)
   }
 
   /**
