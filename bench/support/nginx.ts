@@ -25,6 +25,8 @@ export interface Nginx {
   readonly caFile?: string
   /** CRC-64/XZ of each file, by name, as a decimal string. */
   readonly crcs: Record<string, string>
+  /** Where each file is on disk, by name (to hash it for a contender that checks a digest). */
+  readonly paths: Record<string, string>
   /** Stops nginx and removes its config directory (the cached files stay). */
   stop(): Promise<void>
 }
@@ -154,9 +156,11 @@ export async function startNginx(
   // /crc/<name> carries OSS's CRC-64 header, as every OSS object does: the client then verifies.
   await mkdir(join(www, 'crc'), { recursive: true })
   const crcs: Record<string, string> = {}
+  const paths: Record<string, string> = {}
   for (const [name, mib] of Object.entries(files)) {
     const { path, crc } = await randomFile(mib)
     crcs[name] = crc
+    paths[name] = path
     spawnSync('ln', ['-s', path, join(www, name)])
     spawnSync('ln', ['-s', path, join(www, 'cap', name)])
     spawnSync('ln', ['-s', path, join(www, 'uneven', name)])
@@ -216,6 +220,7 @@ http {
     url,
     ...(tls ? { tlsUrl: `https://127.0.0.1:${tls.port}`, caFile: tls.ca } : {}),
     crcs,
+    paths,
     async stop() {
       child.kill('SIGQUIT')
       await new Promise((resolve) => child.once('exit', resolve))
