@@ -28,7 +28,9 @@ describe('the digest thread', () => {
     const { ino } = await stat(path)
     try {
       // Deno's descriptors belong to the thread that opened them: there a thread opens by path.
-      const named = DESCRIPTORS_ARE_THREAD_LOCAL ? [{ path, ino }] : [{ fd: handle.fd }, { path, ino }]
+      const named = DESCRIPTORS_ARE_THREAD_LOCAL
+        ? [{ path, ino }]
+        : [{ fd: handle.fd }, { path, ino }]
       for (const file of named) {
         const hasher = thread.hasher(['sha256', 'md5'], async () => file)
         await hasher.hash(0, 3 * MiB)
