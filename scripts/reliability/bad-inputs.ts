@@ -203,6 +203,21 @@ const cases: Case[] = [
     /--checksum-file no-such-SHA256SUMS cannot be read \(ENOENT\)/,
   ),
   usage(
+    '--checksum-file with a batch, two sha256 digests for one path',
+    ['s3://priv/', '{dest}', '--recursive', '--checksum-file', 'SUMS', ...s3At],
+    /--checksum-file SUMS records two different sha256 digests for "object\.bin"/,
+    {
+      env: awsEnv(),
+      setup: async (dir: string) => {
+        await writeFile(
+          join(dir, 'SUMS'),
+          `${smallSha256}  object.bin\n${notSmallSha256}  ./object.bin\n`,
+        )
+        return ['SUMS']
+      },
+    },
+  ),
+  usage(
     '--checksum-file without a line for the object',
     [small, '{dest}', '--checksum-file', 'SUMS'],
     /--checksum-file SUMS has no line for "small\.bin"/,

@@ -19,7 +19,7 @@ const BY_TAG: Readonly<Record<string, DigestAlgorithm>> = {
 }
 
 /** One line of a checksum file: a digest and the name it was recorded for. */
-interface SumLine {
+export interface SumLine {
   readonly digest: ExpectedDigest
   readonly name: string
 }
@@ -55,7 +55,7 @@ function parseLine(line: string): SumLine | undefined {
 }
 
 /** A recorded name without a leading `./`. */
-function recordedPath(name: string): string {
+export function recordedPath(name: string): string {
   return name.replace(/^(?:\.\/)+/, '')
 }
 
@@ -100,27 +100,10 @@ export function digestFromChecksums(
   wanted: readonly WantedName[],
   file: string,
 ): ExpectedDigest {
-  const lines = text
-    .replace(/^\uFEFF/, '')
-    .split(/\r?\n/)
-    .map(parseLine)
-    .filter((l) => l !== undefined)
+  const lines = parseChecksums(text)
   for (const want of wanted) {
     const found = linesFor(lines, want, file)
-    if (found.length === 0) continue
-    const strongest = found.reduce((a, b) =>
-      b.digest.value.length > a.digest.value.length ? b : a,
-    )
-    const clash = found.find(
-      (l) =>
-        l.digest.algorithm === strongest.digest.algorithm &&
-        l.digest.value !== strongest.digest.value,
-    )
-    if (clash)
-      throw new UsageError(
-        `--checksum-file ${file} records two different ${clash.digest.algorithm} digests for "${want.name}"`,
-      )
-    return strongest.digest
+    if (found.length > 0) return strongestOf(found, want.name, file)
   }
   const names = [...new Set(wanted.map((w) => `"${w.name}"`))].join(' or ')
   throw new UsageError(
@@ -130,27 +113,58 @@ export function digestFromChecksums(
   )
 }
 
+/** The lines of sums in a checksum file's text (a BOM, CRLF and other lines allowed). */
+export function parseChecksums(text: string): SumLine[] {
+  return text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .map(parseLine)
+    .filter((l) => l !== undefined)
+}
+
 /**
- * Reads `file` and picks its digest for `wanted` ({@link digestFromChecksums}). A file named for
- * BLAKE2 or SHA-3 (`B2SUMS`, `*.sha3-256`) is refused: its digests have the lengths of SHA-512 or
- * SHA-256 and would be taken for them.
+ * The strongest digest of `found` (lines recorded for one name); two different ones of one
+ * algorithm are a usage error naming the file.
+ */
+export function strongestOf(found: readonly SumLine[], name: string, file: string): ExpectedDigest {
+  const strongest = found.reduce((a, b) => (b.digest.value.length > a.digest.value.length ? b : a))
+  const clash = found.find(
+    (l) =>
+      l.digest.algorithm === strongest.digest.algorithm &&
+      l.digest.value !== strongest.digest.value,
+  )
+  if (clash)
+    throw new UsageError(
+      `--checksum-file ${file} records two different ${clash.digest.algorithm} digests for "${name}"`,
+    )
+  return strongest.digest
+}
+
+/**
+ * Reads `file` and picks its digest for `wanted` ({@link digestFromChecksums}).
  */
 export async function readChecksumFile(
   file: string,
   wanted: readonly WantedName[],
 ): Promise<ExpectedDigest> {
+  return digestFromChecksums(await checksumFileText(file), wanted, file)
+}
+
+/**
+ * The text of checksum file `file`. A file named for BLAKE2 or SHA-3 (`B2SUMS`, `*.sha3-256`) is
+ * refused: its digests have the lengths of SHA-512 or SHA-256 and would be taken for them.
+ */
+export async function checksumFileText(file: string): Promise<string> {
   if (/b2|blake|sha3/i.test(basename(file)))
     throw new UsageError(
       `--checksum-file ${file}: BLAKE2 and SHA-3 digests are not checked (md5, sha1, sha256, sha512 are)`,
     )
-  let text: string
   try {
-    text = await readFile(file, 'utf8')
+    return await readFile(file, 'utf8')
   } catch (error) {
     const code = (error as { code?: unknown }).code
     throw new UsageError(
       `--checksum-file ${file} cannot be read${typeof code === 'string' ? ` (${code})` : ''}`,
     )
   }
-  return digestFromChecksums(text, wanted, file)
 }

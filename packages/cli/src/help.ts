@@ -64,7 +64,8 @@ Options:
                            file gives it), compared before the file is published: a mismatch
                            publishes nothing and exits 1. One object, not - (stdout)
   --checksum-file <file>   the same, from a checksum file (SHA256SUMS, MD5SUMS, sha256sum --tag):
-                           the line for the object's name, else for the destination file's name
+                           the line for the object's name, else for the destination file's name;
+                           with a batch, each object's line by its path under <dir>
   --no-remote-time         give files the time they were written; by default a file gets the
                            object's Last-Modified as its modification time (as rclone, wget, aws s3)
   --limit-rate <rate>      total bandwidth cap, e.g. 50MiB/s
@@ -124,8 +125,10 @@ Batches (--recursive or --manifest; rerun the same command to continue after Ctr
   --force, -f              replace existing destination files
   --part-size, --retries, --stall-timeout, --no-verify, --recheck, --no-remote-time and
   --on-change apply to every object; --limit-rate caps the whole batch (every object in flight
-  shares it). --range, --version-id, --checksum, --checksum-file, --checkpoint, --no-checkpoint
-  and - apply to one object: refused (exit 2).
+  shares it). --checksum-file checks each object its lines name by path under <dir>
+  (./2026/a.bin or 2026/a.bin), the others as without it, and says at the end which lines
+  named no listed object. --range, --version-id, --checksum, --checkpoint, --no-checkpoint and
+  - apply to one object: refused (exit 2).
   The listing is signed (or not, --no-sign-request) and paid for (--request-payer) as the GETs,
   and retried (--retries, --stall-timeout) like them.
   Keys that would leave <dir> (.., absolute, \\, control characters, empty segments, a/ and a/b,

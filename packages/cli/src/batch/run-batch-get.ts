@@ -25,6 +25,7 @@ import { lockWatchMessage } from '../lock-watch-message.ts'
 import { objectSettings } from '../object-settings.ts'
 import { pathKind } from '../path-kind.ts'
 import { UsageError } from '../usage-error.ts'
+import { BatchChecksums } from './batch-checksums.ts'
 import { type BatchFlags, resolveShard } from './batch-flags.ts'
 import { BatchReporter } from './batch-reporter.ts'
 import { type BatchInput, listingInput, manifestInput } from './batch-sources.ts'
@@ -42,6 +43,7 @@ export async function runBatchGet(cmd: GetCommand, cli: CliEnvironment): Promise
   const reporter = new BatchReporter(cli.io, { json: cmd.json, quiet: cmd.quiet })
   let input: BatchInput
   let shard: { index: number; count: number } | undefined
+  let checksums: BatchChecksums | undefined
   try {
     if (cmd.destination === '-')
       throw new UsageError('a batch cannot stream to stdout (-); give a directory')
@@ -54,12 +56,14 @@ export async function runBatchGet(cmd: GetCommand, cli: CliEnvironment): Promise
       throw new UsageError(
         '--range applies to one object, not to a batch (each object is downloaded whole)',
       )
-    if (cmd.checksum !== undefined || cmd.checksumFile !== undefined)
+    if (cmd.checksum !== undefined)
       throw new UsageError(
-        `${cmd.checksum !== undefined ? '--checksum' : '--checksum-file'} applies to one object, not to a batch (a manifest line may give each object's digest)`,
+        '--checksum applies to one object, not to a batch (give a --checksum-file, or a digest on each manifest line)',
       )
     await refuseFileDestination(cmd.destination)
     shard = resolveShard(flags.shard, cli.env)
+    checksums =
+      cmd.checksumFile === undefined ? undefined : await BatchChecksums.read(cmd.checksumFile)
     input =
       flags.manifest !== undefined
         ? await manifestInput(cmd, cli.env, cli.aliOss)
@@ -67,7 +71,12 @@ export async function runBatchGet(cmd: GetCommand, cli: CliEnvironment): Promise
   } catch (error) {
     return fail(reporter, error)
   }
-  const objects = filtered(input, flags)
+  // Digests before the filters: a line for an object --exclude leaves out still names an object.
+  const objects = filtered(
+    checksums ? checksums.apply(input.objects, input.prefix) : input.objects,
+    input.prefix,
+    flags,
+  )
   if (flags.dryRun) {
     try {
       return await dryRun(objects, input, cmd.destination, shard, reporter, cmd.json)
@@ -97,7 +106,16 @@ export async function runBatchGet(cmd: GetCommand, cli: CliEnvironment): Promise
     return fail(reporter, error)
   }
   try {
-    return await runIn(cmd, cli, { root, staging, input, objects, shard, reporter, lockLost })
+    return await runIn(cmd, cli, {
+      root,
+      staging,
+      input,
+      objects,
+      shard,
+      reporter,
+      lockLost,
+      checksums,
+    })
   } finally {
     await staging.close().catch(() => undefined)
     // Not for a shard: another shard may be starting into the directory this one made. Nor
@@ -147,6 +165,8 @@ interface Prepared {
   readonly shard: { index: number; count: number } | undefined
   readonly reporter: BatchReporter
   readonly lockLost: LockLost
+  /** `--checksum-file`'s lines, already given to the objects they name. */
+  readonly checksums: BatchChecksums | undefined
 }
 
 /**
@@ -160,7 +180,7 @@ interface LockLost {
 
 /** The batch itself, once the directory is real and this process holds its batch lock. */
 async function runIn(cmd: GetCommand, cli: CliEnvironment, prepared: Prepared): Promise<number> {
-  const { root, staging, input, objects, shard, reporter, lockLost } = prepared
+  const { root, staging, input, objects, shard, reporter, lockLost, checksums } = prepared
   const flags = cmd.batch as BatchFlags
   // Each directory under the destination is proved inside it once per run, not once per object.
   const provenDirectories = new Map<string, string>()
@@ -233,6 +253,9 @@ async function runIn(cmd: GetCommand, cli: CliEnvironment, prepared: Prepared): 
   }
   const exitCode = summary.ok ? ExitCode.ok : ExitCode.failed
   reporter.summary(summary, exitCode)
+  // Only a listing that reached its end can say which lines name no object.
+  if (checksums && !summary.listingFailure && !summary.stoppedEarly)
+    reporter.message(checksums.report())
   if (summary.listed === 0 && flags.manifest === undefined)
     reporter.message(
       `no object under ${input.source}${/\/$/.test(cmd.source) ? '' : ` (a prefix: to download the object ${cmd.source} itself, leave out --recursive)`}`,
@@ -246,12 +269,15 @@ function batchId(input: BatchInput, root: string): string {
 }
 
 /** The objects after --include/--exclude (on the key relative to the prefix). */
-function filtered(input: BatchInput, flags: BatchFlags): Lister | Iterable<ListedObject> {
-  if (flags.filters.length === 0) return input.objects
+function filtered(
+  source: Lister | Iterable<ListedObject>,
+  prefix: string,
+  flags: BatchFlags,
+): Lister | Iterable<ListedObject> {
+  if (flags.filters.length === 0) return source
   const pass = compileFilters(flags.filters)
   const relative = (key: string): string =>
-    key.startsWith(input.prefix) ? key.slice(input.prefix.length) : key
-  const source = input.objects
+    key.startsWith(prefix) ? key.slice(prefix.length) : key
   if (typeof (source as Lister).list === 'function') {
     const lister = source as Lister
     return {
