@@ -1,6 +1,7 @@
 // Campaign 1 — kill -9 at seeded random instants of a real `resumable get` process, then a final
 // run: 100 % of kills survived, byte-identical result, the destination never partial, and no byte
 // that a checkpoint named durable is ever requested again (checked against the mock's request log).
+import { createHash } from 'node:crypto'
 import { existsSync, statSync } from 'node:fs'
 import { mkdtemp, open, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -28,6 +29,11 @@ const args = campaignArgs('kill9 — kill -9 a real `resumable get` at random in
   'size-mib': { full: 128, short: 16, help: 'object size in MiB' },
   'part-kib': { full: 256, short: 256, help: 'part size in KiB' },
   concurrency: { full: 2, short: 2, help: 'parts fetched at once' },
+  checksum: {
+    full: 0,
+    short: 0,
+    help: "1: every run passes --checksum sha256=<the object's> (hashed as the parts land, across the kills)",
+  },
   'expect-splits': {
     full: 0,
     short: 0,
@@ -54,8 +60,12 @@ const dir = await mkdtemp(join(tmpdir(), 'reliability-kill9-'))
 const dest = join(dir, 'object.bin')
 const checkpointPath = `${dest}.resumable.json`
 const tempPath = `${dest}.resumable-part`
+const sha256 = createHash('sha256')
+for (const chunk of object.source.chunks(0, size - 1, 8 * MiB)) sha256.update(chunk)
+const digest = sha256.digest('hex')
 const common = [
   ...['--part-size', `${args['part-kib']}KiB`, '--concurrency', String(args.concurrency), '--json'],
+  ...(args.checksum === 1 ? ['--checksum', `sha256=${digest}`] : []),
 ]
 c.log(`object ${fmtBytes(size)}, CRC-64 ${object.crc64}; killed runs capped at ${fmtBytes(rate)}/s`)
 
@@ -220,6 +230,11 @@ try {
     done?.fetchedBytes === size - rangeBytes(durable),
     `final run fetched ${String(done?.fetchedBytes)}, expected exactly the ${size - rangeBytes(durable)} missing bytes`,
   )
+  if (args.checksum === 1)
+    c.check(
+      (done?.digest as { value?: unknown } | undefined)?.value === digest,
+      `final run: its done event names digest ${JSON.stringify(done?.digest)}, not the object's sha256 ${digest}`,
+    )
   const finalServed = server.oss.served.bodyBytes - servedFrom
   const result = existsSync(dest) ? await fileCrc64(dest) : { size: -1, crc: -1n }
   const identical = result.size === size && result.crc === object.crc64

@@ -33,6 +33,8 @@ const campaigns: [string, string[], ('deno' | 'bun')?][] = short
         'kill9.ts',
         ['--part-kib', '4096', '--concurrency', '8', '--kills', '6', '--expect-splits', '1'],
       ],
+      // Every run checks a SHA-256 hashed as its parts land: kills between, resumes with spans present.
+      ['kill9.ts', ['--checksum', '1', '--kills', '6']],
       ['bad-inputs.ts', []],
       ['corrupt-checkpoint.ts', []],
       ['overwrite.ts', []],
@@ -60,6 +62,13 @@ const campaigns: [string, string[], ('deno' | 'bun')?][] = short
         [
           ...['--part-kib', '16384', '--concurrency', '8', '--kills', '30', '--size-mib', '64'],
           ...['--expect-splits', '1'],
+        ],
+      ],
+      [
+        'kill9.ts',
+        [
+          ...['--checksum', '1', '--part-kib', '4096', '--concurrency', '8', '--kills', '30'],
+          ...['--size-mib', '64'],
         ],
       ],
       ['bad-inputs.ts', []],
