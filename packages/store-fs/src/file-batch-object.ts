@@ -9,6 +9,7 @@ import {
 } from '@resumable/core'
 import type { FileBatchStaging } from './file-batch-staging.ts'
 import { FileCheckpointStore } from './file-checkpoint-store.ts'
+import { digestOfPath } from './file-digest.ts'
 import { DESTINATION_PROBED, FileTarget } from './file-target.ts'
 import { toTargetError } from './fs-errors.ts'
 import { statOrUndefined } from './probe.ts'
@@ -93,6 +94,7 @@ export async function fileBatchObject(
     },
     existingChecksum: (algorithm) => fileChecksum(path, algorithm),
     existingPartChecksums: (algorithm, partSize) => fileChecksums(path, algorithm, partSize),
+    existingDigest: (algorithm) => digestOfPath(path, algorithm),
   }
 }
 

@@ -1,9 +1,11 @@
-import { createHash } from 'node:crypto'
+import { open } from 'node:fs/promises'
 import { type DigestAlgorithm, TargetError } from '@resumable/core'
 import type { OpenFile } from './fd-file.ts'
+import { toTargetError } from './fs-errors.ts'
+import { localHasher } from './piece-hasher.ts'
 
-// One reused buffer: the digest of a large file must not leave a trail of garbage behind it.
-const PIECE_BYTES = 4 * 1024 * 1024
+/** Bytes between two looks at the signal: a pause stops a long hashing within one of them. */
+const STEP_BYTES = 4 * 1024 * 1024
 
 /**
  * The digest (lower-case hex) of the first `length` bytes of an open file, read in order through
@@ -17,15 +19,29 @@ export async function digestOfFile(
   path: string,
   signal?: AbortSignal,
 ): Promise<string> {
-  const hash = createHash(algorithm)
-  const piece = new Uint8Array(Math.min(PIECE_BYTES, Math.max(length, 1)))
-  for (let offset = 0; offset < length; ) {
+  const hasher = localHasher(
+    [algorithm],
+    async (buffer, want, position) => (await handle.read(buffer, 0, want, position)).bytesRead,
+    path,
+  )
+  for (let offset = 0; offset < length; offset += STEP_BYTES) {
     signal?.throwIfAborted()
-    const want = Math.min(piece.length, length - offset)
-    const { bytesRead } = await handle.read(piece, 0, want, offset)
-    if (bytesRead === 0) throw new TargetError('io', `${path} ends before byte ${length}`)
-    hash.update(piece.subarray(0, bytesRead))
-    offset += bytesRead
+    await hasher.hash(offset, Math.min(STEP_BYTES, length - offset))
   }
-  return hash.digest('hex')
+  return (await hasher.finish()).get(algorithm) as string
+}
+
+/** The digest (lower-case hex) of the whole file at `path`, e.g. one already at a destination. */
+export async function digestOfPath(path: string, algorithm: DigestAlgorithm): Promise<string> {
+  const handle = await open(path, 'r').catch((error: unknown) => {
+    throw toTargetError(error, 'read', path)
+  })
+  try {
+    const { size } = await handle.stat()
+    return await digestOfFile(handle, algorithm, size, path)
+  } catch (error) {
+    throw error instanceof TargetError ? error : toTargetError(error, 'read', path)
+  } finally {
+    await handle.close()
+  }
 }

@@ -1,5 +1,6 @@
 import type { ChecksumAlgorithm } from '../crc/algorithm.ts'
 import { OPTION_TABLE } from '../defaults.ts'
+import type { DigestAlgorithm } from '../digest.ts'
 import { OptionsError } from '../errors/options-error.ts'
 import { type DownloadOptions, numeric, type ResolvedOptions, resolveOptions } from '../options.ts'
 import type { CheckpointStore, ObjectInfo, Target, Transport } from '../ports.ts'
@@ -54,6 +55,13 @@ export interface BatchObjectIO {
    * is never taken for such an object.
    */
   existingPartChecksums?(algorithm: ChecksumAlgorithm, partSize: number): Promise<bigint[]>
+  /**
+   * The digest (lower-case hex) of the file at the destination: what `skipExisting` compares
+   * when the store gives no CRC, with the MD5 or SHA it vouches for (an S3 single-part ETag, a
+   * full-object SHA-256) or the digest the object was listed with. Without it such a file is
+   * never taken for the object.
+   */
+  existingDigest?(algorithm: DigestAlgorithm): Promise<string>
 }
 
 /**

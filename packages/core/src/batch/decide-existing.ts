@@ -1,4 +1,5 @@
 import { compositeCrc, formatCrcHex } from '../crc/index.ts'
+import type { ExpectedDigest } from '../digest.ts'
 import { TargetError } from '../errors/target-error.ts'
 import type { ObjectChecksum, ObjectInfo } from '../ports.ts'
 import type { SkipReason } from './batch-events.ts'
@@ -6,6 +7,16 @@ import type { BatchObjectIO, BatchOptions } from './batch-options.ts'
 import type { JournalEntry } from './journal.ts'
 import type { JournalObjectRecord } from './journal-codec.ts'
 import type { ListedObject } from './lister.ts'
+
+/**
+ * The digest of the whole object to compare a file with when the store gives no CRC: the one it
+ * was listed with (a manifest line, a checksum file), else the SHA or MD5 the store vouches for.
+ */
+function wholeDigest(object: ListedObject, info: ObjectInfo): ExpectedDigest | undefined {
+  if (object.digest) return object.digest
+  if (info.digest) return info.digest
+  return info.md5 === undefined ? undefined : { algorithm: 'md5', value: info.md5 }
+}
 
 /** What to do with an object whose journal entry did not already settle it. */
 export type ExistingDecision =
@@ -23,7 +34,7 @@ export type ExistingDecision =
 /**
  * Decides about a file already at the destination. In order: a file the journal was about to
  * publish is ours (its CRC says whether the rename happened); `skipExisting` skips a file with
- * the object's size and CRC; `update` replaces only an older or differently sized file;
+ * the object's size and CRC (without one, its MD5 or SHA); `update` replaces only an older or differently sized file;
  * `overwrite` replaces anything. Otherwise an existing file is never touched: the object fails
  * with a TargetError of kind `exists` whose `remedies` are the options of these not given.
  * `answered` is called whenever the store answers one of its HEADs.
@@ -67,8 +78,28 @@ export async function decideExisting(
     const info = await stat()
     const crc =
       info.size === local.size && info.checksum ? await fileCrc(io, info.checksum) : undefined
+    // Without a CRC, the MD5 or SHA the store vouches for, or the one the object was listed with.
+    const digest =
+      info.size === local.size && !info.checksum && io.existingDigest
+        ? wholeDigest(object, info)
+        : undefined
     if (info.size !== local.size) notSame = 'of another size'
-    else if (crc === undefined)
+    else if (crc === undefined && digest !== undefined) {
+      const actual = await io.existingDigest?.(digest.algorithm)
+      if (actual === digest.value)
+        return {
+          action: 'skip',
+          reason: 'same-content',
+          bytes: local.size,
+          record: {
+            type: 'done',
+            key: object.key,
+            size: info.size,
+            ...(info.etag === undefined ? {} : { etag: info.etag }),
+          },
+        }
+      notSame = `of the same size but another ${digest.algorithm}`
+    } else if (crc === undefined)
       notSame = 'of the same size, but the store gives no CRC to compare it with'
     else if (crc !== info.checksum?.value) notSame = 'of the same size but another CRC'
     else {
