@@ -54,9 +54,16 @@ function parseLine(line: string): SumLine | undefined {
   }
 }
 
-/** A recorded name without a leading `./`. */
+/**
+ * A recorded name as a relative path: `./a/b`, `a//b` and `a/./b` are `a/b`. An absolute name
+ * stays as it is.
+ */
 export function recordedPath(name: string): string {
-  return name.replace(/^(?:\.\/)+/, '')
+  if (name.startsWith('/')) return name
+  return name
+    .split('/')
+    .filter((segment) => segment !== '' && segment !== '.')
+    .join('/')
 }
 
 /** The last segment of a recorded name: `./ubuntu.iso` and `images/ubuntu.iso` name `ubuntu.iso`. */

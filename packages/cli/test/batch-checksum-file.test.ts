@@ -56,14 +56,14 @@ describe('--checksum-file with a batch', () => {
     )
     assert.match(
       text,
-      /--checksum-file .*SHA256SUMS: 2 of 3 listed object\(s\) have a line, checked when downloaded; 1 line\(s\) name no listed object: missing\.bin/,
+      /--checksum-file .*SHA256SUMS: 2 of 3 object\(s\) have a line; those downloaded in this run were checked against it; 1 line\(s\) name no listed object: "missing\.bin"/,
     )
     assert.deepEqual(new Uint8Array(await readFile(join(into, 'a.bin'))), a)
     assert.deepEqual(new Uint8Array(await readFile(join(into, 'c.bin'))), c)
     assert.equal(existsSync(join(into, 'sub', 'b.bin')), false)
   })
 
-  it("a line for an object --exclude leaves out still names an object; a manifest line's own digest stays; --json says it as a message", async () => {
+  it("a line for an object --exclude leaves out still names an object; a manifest line's own digest stays, and one that disagrees is said; --json says it as a message", async () => {
     const kept = bytes(1500, 4)
     const left = bytes(1500, 5)
     oss.putObject('m', 'filt/kept.bin', { bytes: kept })
@@ -89,7 +89,7 @@ describe('--checksum-file with a batch', () => {
       events.some(
         (e) =>
           e.type === 'message' &&
-          /FILTSUMS: 2 of 2 listed object\(s\) have a line, checked when downloaded$/.test(
+          /FILTSUMS: 1 of 1 object\(s\) have a line; those downloaded in this run were checked against it$/.test(
             String(e.message),
           ),
       ),
@@ -109,6 +109,33 @@ describe('--checksum-file with a batch', () => {
       byLine.text(),
     )
     assert.deepEqual(new Uint8Array(await readFile(join(intoLine, 'kept.bin'))), kept)
+    assert.match(
+      byLine.text(),
+      /1 object\(s\) whose manifest line gives another digest than the file, the line's checked: "kept\.bin"/,
+    )
+  })
+
+  it("with --manifest, an object failed by the file's line is named by its manifest line; --dry-run says what would be checked", async () => {
+    const bytesOfK = bytes(1200, 7)
+    oss.putObject('m', 'mf/k.bin', { bytes: bytesOfK })
+    const manifest = join(dir, 'mf.ndjson')
+    await writeFile(
+      manifest,
+      `# a comment line first\n${JSON.stringify({ source: 's3://m/mf/k.bin', dest: 'k.bin' })}\n`,
+    )
+    const file = await sums('MFSUMS', [`${sha256(bytes(1200, 8))}  k.bin`])
+    const run = signedEnv()
+    const into = join(dir, 'mf')
+    assert.equal(await main(get('--manifest', manifest, into, '--checksum-file', file), run.cli), 1)
+    assert.match(run.text(), /mf\.ndjson:2/)
+    assert.match(run.text(), /failed sha256 verification/)
+    const dry = signedEnv()
+    const args = get('--manifest', manifest, join(dir, 'mf-dry'), '--checksum-file', file)
+    assert.equal(await main([...args, '--dry-run'], dry.cli), 0, dry.text())
+    assert.match(
+      dry.text(),
+      /MFSUMS: 1 of 1 object\(s\) have a line; each would be checked when downloaded/,
+    )
   })
 
   it('a file recording two digests of one algorithm for a path, or no line of digests, is a usage error (exit 2) before any request', async () => {

@@ -75,6 +75,7 @@ describe('a manifest --dry-run (a manifest gives no sizes)', () => {
       source: 'test',
       prefix: '',
       objects,
+      extend: (object, fields) => ({ ...object, ...fields }),
       transportFor: () => Promise.reject(new Error('not in a dry run')),
       describe: (o) => `test://${o.key}`,
     }

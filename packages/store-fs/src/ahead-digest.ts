@@ -6,14 +6,17 @@ const PIECE_BYTES = 1024 * 1024
 /** Bytes handed to the hasher at a time: a pause is noticed between two of them. */
 const STEP_BYTES = 8 * 1024 * 1024
 
+/** The finished digests, by algorithm. */
+type Values = ReadonlyMap<DigestAlgorithm, string>
+
 /**
  * The digests of a file's bytes from offset 0, hashed while the file is still being written (a
  * Target's `hashAhead`): each write says where it lands before it starts (`willWrite`) and when it
  * is done (`wrote`); whenever a whole piece past what is hashed is in place, the hasher reads it
  * back (from the page cache, moments after it was written) and hashes it. `digest` then hashes
  * only what is left. Any byte written twice (a part fetched again after a bad CRC or a dropped
- * connection) may already be hashed as it was, so from then on `digest` answers undefined and the
- * caller reads the whole file back, as without this.
+ * connection), or written once `digest` was asked, may already be hashed as it was, so from then
+ * on `digest` answers undefined and the caller reads the whole file back, as without this.
  */
 export class AheadDigest {
   readonly #algorithms: ReadonlySet<DigestAlgorithm>
@@ -30,15 +33,15 @@ export class AheadDigest {
   readonly #writing: TargetSpan[] = []
   /** The background hashing, while it runs. */
   #pumping: Promise<void> | undefined
-  /** Set while `digest` hashes the rest: no background run starts. */
+  /** Set once `digest` is asked: the background run stops at its next step, and none starts. */
   #finishing = false
+  /** The run that hashes the rest and finishes the hashes, shared by every `digest` call. */
+  #finished: { readonly length: number; readonly values: Promise<Values | undefined> } | undefined
   /** The hashes may not be the file's bytes (a byte written twice, a failed write or read). */
   #broken = false
   #stopped = false
-  /** The finished digests, and of how many bytes. */
-  #values:
-    | { readonly length: number; readonly hex: ReadonlyMap<DigestAlgorithm, string> }
-    | undefined
+  /** The hashes were finished: no other length can be told. */
+  #finalized = false
 
   constructor(
     algorithms: readonly DigestAlgorithm[],
@@ -54,7 +57,12 @@ export class AheadDigest {
   willWrite(start: number, end: number): void {
     if (this.#broken || end <= start) return
     const overlaps = (span: TargetSpan): boolean => start < span.end && end > span.start
-    if (start < this.#inPlace || this.#spans.some(overlaps) || this.#writing.some(overlaps))
+    if (
+      this.#finishing ||
+      start < this.#inPlace ||
+      this.#spans.some(overlaps) ||
+      this.#writing.some(overlaps)
+    )
       this.#broken = true
     else this.#writing.push({ start, end })
   }
@@ -72,7 +80,8 @@ export class AheadDigest {
   /**
    * The digest of the first `length` bytes, every one of them now in place: what was hashed ahead
    * and the rest, hashed now. Undefined when this cannot tell (an algorithm not asked for, a byte
-   * written twice, a failed read): the caller reads the file back itself.
+   * written twice, a failed read, another length than the first call's): the caller reads the
+   * file back itself. Calls at once (an MD5 and a SHA) share one reading of the rest.
    */
   async digest(
     algorithm: DigestAlgorithm,
@@ -81,33 +90,53 @@ export class AheadDigest {
   ): Promise<string | undefined> {
     // A pause stops the check as it would stop a whole read-back, however little is left.
     signal?.throwIfAborted()
-    if (this.#values !== undefined)
-      return this.#values.length === length ? this.#values.hex.get(algorithm) : undefined
-    if (!this.#algorithms.has(algorithm)) return undefined
-    while (this.#pumping) await this.#pumping
-    // Nothing hashed ahead (a file smaller than a piece): the caller's read-back costs the same.
-    if (this.#hasher === undefined) return undefined
-    if (this.#broken || this.#stopped || this.#hashed > length) return undefined
+    if (this.#broken || this.#stopped || !this.#algorithms.has(algorithm)) return undefined
     this.#finishing = true
-    try {
-      await this.#hash(() => length, 1, signal)
-      if (this.#broken || this.#stopped) return undefined
-      this.#values = { length, hex: await this.#hasher.finish() }
-    } catch (error) {
-      if (signal?.aborted) throw error
-      this.#broken = true
-      return undefined
-    } finally {
-      this.#finishing = false
+    if (this.#finished && this.#finished.length !== length) {
+      // Another length: only if that run left the hashes unfinished (it found more hashed).
+      await this.#finished.values.catch(() => undefined)
+      if (this.#finalized) return undefined
+      this.#finished = undefined
     }
-    return this.#values.hex.get(algorithm)
+    this.#finished ??= { length, values: this.#finish(length, signal) }
+    const run = this.#finished
+    try {
+      const values = await run.values
+      return this.#broken ? undefined : values?.get(algorithm)
+    } catch (error) {
+      // Paused: a later call goes on from what is hashed.
+      if (this.#finished === run) this.#finished = undefined
+      if (signal?.aborted) throw error
+      return undefined
+    }
   }
 
   /** Stops hashing; resolves when the hasher reads no more (the file may then be closed). */
   async stop(): Promise<void> {
     this.#stopped = true
     while (this.#pumping) await this.#pumping
-    this.#hasher?.close()
+    await this.#finished?.values.catch(() => undefined)
+    await this.#hasher?.close()
+  }
+
+  /** Hashes what is left of the first `length` bytes and finishes the hashes. */
+  async #finish(length: number, signal?: AbortSignal): Promise<Values | undefined> {
+    // The background run stops at its next step (`#finishing`).
+    while (this.#pumping) await this.#pumping
+    signal?.throwIfAborted()
+    // Nothing hashed ahead (a file smaller than a piece): the caller's read-back costs the same.
+    if (this.#hasher === undefined) return undefined
+    if (this.#broken || this.#stopped || this.#hashed > length) return undefined
+    try {
+      await this.#hash(() => length, 1, signal)
+      if (this.#broken || this.#stopped) return undefined
+      this.#finalized = true
+      return await this.#hasher.finish()
+    } catch (error) {
+      if (signal?.aborted) throw error
+      this.#broken = true
+      return undefined
+    }
   }
 
   /** Records [start, end) as in place. */
@@ -131,7 +160,7 @@ export class AheadDigest {
   #pump(): void {
     if (this.#pumping || this.#finishing || this.#stopped) return
     if (this.#inPlace - this.#hashed < PIECE_BYTES) return
-    this.#pumping = this.#hash(() => this.#inPlace, PIECE_BYTES)
+    this.#pumping = this.#hash(() => this.#inPlace, PIECE_BYTES, undefined, true)
       .catch(() => {
         this.#broken = true
       })
@@ -140,9 +169,18 @@ export class AheadDigest {
       })
   }
 
-  /** Hashes steps while at least `least` bytes before `limit()` are not hashed. */
-  async #hash(limit: () => number, least: number, signal?: AbortSignal): Promise<void> {
+  /**
+   * Hashes steps while at least `least` bytes before `limit()` are not hashed; in the
+   * `background`, only until `digest` is asked.
+   */
+  async #hash(
+    limit: () => number,
+    least: number,
+    signal?: AbortSignal,
+    background = false,
+  ): Promise<void> {
     while (!this.#broken && !this.#stopped && limit() - this.#hashed >= least) {
+      if (background && this.#finishing) return
       signal?.throwIfAborted()
       const length = Math.min(STEP_BYTES, limit() - this.#hashed)
       this.#hasher ??= this.#makeHasher()

@@ -36,7 +36,10 @@ parentPort.on('message', (m) => {
       try { runs.set(m.run, begin(m)) } catch (error) { runs.set(m.run, { error }) }
       return
     }
-    if (m.type === 'close') return end(m.run)
+    if (m.type === 'close') {
+      end(m.run)
+      return parentPort.postMessage({ id: m.id })
+    }
     const run = runs.get(m.run)
     if (run === undefined) throw new Error('no such run')
     if (run.error) throw run.error
@@ -144,8 +147,16 @@ export class DigestThread {
         const { hex = {} } = await this.#call({ type: 'finish', run })
         return new Map(Object.entries(hex) as [DigestAlgorithm, string][])
       },
-      close: () => {
-        begun?.then(() => this.#post({ type: 'close', run })).catch(() => undefined)
+      // Awaited before the caller renames or removes the file: Windows refuses that while the
+      // thread's own descriptor (a file opened by path) is open.
+      close: async () => {
+        if (begun === undefined) return
+        try {
+          await begun
+          await this.#call({ type: 'close', run })
+        } catch {
+          // A thread that failed holds nothing any more.
+        }
       },
     }
   }

@@ -203,8 +203,9 @@ export class FileTarget implements Target {
   async open(options: TargetOpenOptions): Promise<TargetOpenResult> {
     this.#size = options.size
     // Bytes hashed ahead were another opening's.
-    void this.#ahead?.stop()
+    const ahead = this.#ahead
     this.#ahead = undefined
+    await ahead?.stop()
     // Probed by the caller a moment ago: once. A reopen (a restart) looks for itself.
     if (this.#destinationProbed) this.#destinationProbed = false
     else this.#checkDestination()

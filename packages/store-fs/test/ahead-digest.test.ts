@@ -183,4 +183,52 @@ describe('AheadDigest', () => {
     broken.wrote(0, size)
     assert.equal(await broken.digest('sha256', size), undefined)
   })
+
+  it('two digests asked at once share one reading of the rest, and both are right', async () => {
+    const size = 3 * MiB + 500_000
+    const file = memoryFile(size)
+    const ahead = aheadOf(['sha256', 'md5'], file.readAt)
+    await writeAll(ahead, [{ start: 0, end: 3 * MiB }])
+    await settle()
+    await writeAll(ahead, [{ start: 3 * MiB, end: size }])
+    const [sha, md] = await Promise.all([ahead.digest('sha256', size), ahead.digest('md5', size)])
+    assert.equal(sha, sha256(file.bytes))
+    assert.equal(md, md5(file.bytes))
+    assert.equal(file.log.readBytes, size)
+  })
+
+  it('a write once digest was asked, even over hashed bytes, makes every later digest undefined', async () => {
+    const size = 2 * MiB
+    const file = memoryFile(size)
+    const ahead = aheadOf(['sha256'], file.readAt)
+    await writeAll(ahead, [{ start: 0, end: size }])
+    assert.equal(await ahead.digest('sha256', size), sha256(file.bytes))
+    ahead.willWrite(0, 10)
+    ahead.wrote(0, 10)
+    assert.equal(await ahead.digest('sha256', size), undefined)
+  })
+
+  it('a pause while a backlog is hashed in the background is noticed within one step', async () => {
+    const size = 400 * MiB
+    let steps = 0
+    // 20 ms per step: a slow disk, or one digest thread shared by a batch's objects.
+    const slow = () => ({
+      hash: async () => {
+        steps++
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      },
+      finish: async () => new Map(),
+      close: async () => undefined,
+    })
+    const ahead = new AheadDigest(['sha256'], slow)
+    ahead.willWrite(0, size)
+    ahead.wrote(0, size)
+    const pause = new AbortController()
+    const asked = ahead.digest('sha256', size, pause.signal)
+    pause.abort()
+    await assert.rejects(asked, { name: 'AbortError' })
+    await ahead.stop()
+    // The step in flight when the pause came, at most one more: not the 50 steps behind.
+    assert.ok(steps <= 2, `${steps} steps hashed after the pause`)
+  })
 })

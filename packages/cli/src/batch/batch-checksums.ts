@@ -2,7 +2,9 @@ import {
   type ExpectedDigest,
   type ListedObject,
   type Lister,
+  type Shard,
   safeRelativePath,
+  shardOf,
 } from '@resumable/core'
 import {
   checksumFileText,
@@ -11,11 +13,35 @@ import {
   type SumLine,
   strongestOf,
 } from '../checksum-file.ts'
-import { terminalText } from '../units.ts'
+import { quoteForTerminal, terminalText } from '../units.ts'
 import { UsageError } from '../usage-error.ts'
 
-/** Lines that name no object, shown by name at the end of a run before the rest are counted. */
+/** Names shown in the last line before the rest are counted. */
 const NAMES_SHOWN = 5
+
+/** Objects of a batch, listed page by page or given at once. */
+type Objects = Lister | Iterable<ListedObject>
+
+/** `object` with `fields` added, still the same object to whoever keeps objects by identity. */
+export type Extend = (object: ListedObject, fields: Partial<ListedObject>) => ListedObject
+
+/** Lazily maps each object of `source` through `map`, as a Lister or a list, as it came. */
+function mapObjects(source: Objects, map: (object: ListedObject) => ListedObject): Objects {
+  if (typeof (source as Lister).list !== 'function')
+    return [...(source as Iterable<ListedObject>)].map(map)
+  const lister = source as Lister
+  return {
+    async *list(options) {
+      for await (const object of lister.list(options)) yield map(object)
+    },
+  }
+}
+
+/** Up to NAMES_SHOWN names, quoted, then how many more. */
+function someNames(names: readonly string[]): string {
+  const shown = names.slice(0, NAMES_SHOWN).map(quoteForTerminal).join(', ')
+  return names.length > NAMES_SHOWN ? `${shown} and ${names.length - NAMES_SHOWN} more` : shown
+}
 
 /**
  * A checksum file (`SHA256SUMS`) for a batch: each object whose path under the destination a
@@ -28,8 +54,11 @@ export class BatchChecksums {
   /** The file as given on the command line. */
   readonly file: string
   readonly #byPath: ReadonlyMap<string, ExpectedDigest>
+  /** Paths of every listed object a line names, before any filter. */
   readonly #seen = new Set<string>()
-  #listed = 0
+  /** Keys whose manifest line gives another digest of the same algorithm than the file. */
+  readonly #disagreeing: string[] = []
+  #objects = 0
   #named = 0
 
   private constructor(file: string, byPath: ReadonlyMap<string, ExpectedDigest>) {
@@ -54,55 +83,68 @@ export class BatchChecksums {
     return new BatchChecksums(file, byPath)
   }
 
-  /** `source`'s objects, each with the digest its path's line records. */
-  apply(source: Lister | Iterable<ListedObject>, prefix: string): Lister | Iterable<ListedObject> {
-    if (typeof (source as Lister).list === 'function') {
-      const lister = source as Lister
-      const attach = (object: ListedObject) => this.#attach(object, prefix)
-      return {
-        async *list(options) {
-          for await (const object of lister.list(options)) yield attach(object)
-        },
-      }
-    }
-    return [...(source as Iterable<ListedObject>)].map((object) => this.#attach(object, prefix))
-  }
-
-  /** What the file and the listing had in common, said once every object was listed. */
-  report(): string {
-    const unmatched = [...this.#byPath.keys()].filter((path) => !this.#seen.has(path))
-    const shown = unmatched
-      .slice(0, NAMES_SHOWN)
-      .map((path) => terminalText(path))
-      .join(', ')
-    const more =
-      unmatched.length > NAMES_SHOWN ? `, and ${unmatched.length - NAMES_SHOWN} more` : ''
-    return (
-      `--checksum-file ${terminalText(this.file)}: ${this.#named} of ${this.#listed} listed object(s) have a line, checked when downloaded` +
-      (unmatched.length > 0
-        ? `; ${unmatched.length} line(s) name no listed object: ${shown}${more}`
-        : '')
-    )
+  /**
+   * Notes which lines name a listed object: every object of `source`, before --include /
+   * --exclude narrow it (a line for an object left out still names an object).
+   */
+  observe(source: Objects, prefix: string): Objects {
+    return mapObjects(source, (object) => {
+      const path = this.#pathOf(object, prefix)
+      if (path !== undefined && this.#byPath.has(path)) this.#seen.add(path)
+      return object
+    })
   }
 
   /**
-   * The object with its line's digest. A manifest line's own digest stays (it is the line's
-   * word for that one object); a key that maps to no safe path is left for the batch to refuse.
+   * The objects the batch will take (after the filters), each with the digest of its path's line
+   * (`extend` adds it). A manifest line's own digest is kept; one that disagrees with the file is
+   * said at the end.
    */
-  #attach(object: ListedObject, prefix: string): ListedObject {
-    // A folder marker is not an object.
-    if (object.key.endsWith('/') && object.size === 0) return object
-    this.#listed++
-    let path: string
-    try {
-      path = safeRelativePath(object.key, prefix).join('/')
-    } catch {
+  apply(source: Objects, prefix: string, extend: Extend, shard?: Shard): Objects {
+    return mapObjects(source, (object) => {
+      const path = this.#pathOf(object, prefix)
+      if (path === undefined) return object
+      // Counted as the summary counts: this shard's objects.
+      const mine = shard === undefined || shardOf(object.key, shard.count) === shard.index
+      if (mine) this.#objects++
+      const digest = this.#byPath.get(path)
+      if (digest === undefined) return object
+      if (mine) this.#named++
+      if (object.digest === undefined) return extend(object, { digest })
+      const own = object.digest
+      if (own.algorithm === digest.algorithm && own.value !== digest.value)
+        this.#disagreeing.push(object.key)
       return object
+    })
+  }
+
+  /** What the file and the batch had in common, said once every object was listed. */
+  report(dryRun = false): string {
+    const unmatched = [...this.#byPath.keys()].filter((path) => !this.#seen.has(path))
+    const checked = dryRun
+      ? 'each would be checked when downloaded'
+      : 'those downloaded in this run were checked against it'
+    return [
+      `--checksum-file ${terminalText(this.file)}: ${this.#named} of ${this.#objects} object(s) have a line; ${checked}`,
+      ...(unmatched.length > 0
+        ? [`${unmatched.length} line(s) name no listed object: ${someNames(unmatched)}`]
+        : []),
+      ...(this.#disagreeing.length > 0
+        ? [
+            `${this.#disagreeing.length} object(s) whose manifest line gives another digest than the file, the line's checked: ${someNames(this.#disagreeing)}`,
+          ]
+        : []),
+    ].join('; ')
+  }
+
+  /** The object's path under the destination; undefined for a folder marker or an unsafe key. */
+  #pathOf(object: ListedObject, prefix: string): string | undefined {
+    if (object.key.endsWith('/') && object.size === 0) return undefined
+    try {
+      return safeRelativePath(object.key, prefix).join('/')
+    } catch {
+      // The batch refuses it by name.
+      return undefined
     }
-    const digest = this.#byPath.get(path)
-    if (digest === undefined) return object
-    this.#seen.add(path)
-    this.#named++
-    return object.digest === undefined ? { ...object, digest } : object
   }
 }

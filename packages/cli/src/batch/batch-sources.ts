@@ -36,6 +36,11 @@ export interface BatchInput {
   readonly describe: (object: ListedObject) => string
   /** A manifest batch's file, and the line each of its objects came from. */
   readonly manifest?: ManifestSource
+  /**
+   * `object` with `fields` added (a checksum file's digest), still the same object to `manifest`,
+   * `transportFor` and `describe`, which a manifest answers by object.
+   */
+  readonly extend: (object: ListedObject, fields: Partial<ListedObject>) => ListedObject
 }
 
 /** Where a manifest batch's objects came from, so a refusal can name the line to fix. */
@@ -94,6 +99,7 @@ export async function listingInput(
     source: `${scheme}://${bucket}/${prefix}`,
     prefix,
     objects: lister,
+    extend: (object, fields) => ({ ...object, ...fields }),
     transportFor: (object) => transportOf({ scheme, bucket, key: object.key }),
     describe: (object) => `${scheme}://${bucket}/${object.key}`,
   }
@@ -241,6 +247,12 @@ export async function manifestInput(
     source: `manifest:${identity}`,
     prefix: '',
     objects,
+    extend: (object, fields) => {
+      const copy = { ...object, ...fields }
+      const entry = entryOf.get(object)
+      if (entry) entryOf.set(copy, entry)
+      return copy
+    },
     manifest: {
       path,
       lineOf: (object) => entryOf.get(object)?.line,

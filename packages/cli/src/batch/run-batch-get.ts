@@ -71,15 +71,12 @@ export async function runBatchGet(cmd: GetCommand, cli: CliEnvironment): Promise
   } catch (error) {
     return fail(reporter, error)
   }
-  // Digests before the filters: a line for an object --exclude leaves out still names an object.
-  const objects = filtered(
-    checksums ? checksums.apply(input.objects, input.prefix) : input.objects,
-    input.prefix,
-    flags,
-  )
+  const objects = withChecksums(input, flags, checksums, shard)
   if (flags.dryRun) {
     try {
-      return await dryRun(objects, input, cmd.destination, shard, reporter, cmd.json)
+      const code = await dryRun(objects, input, cmd.destination, shard, reporter, cmd.json)
+      if (checksums && code !== ExitCode.usage) reporter.message(checksums.report(true))
+      return code
     } catch (error) {
       return fail(reporter, error)
     }
@@ -266,6 +263,21 @@ async function runIn(cmd: GetCommand, cli: CliEnvironment, prepared: Prepared): 
 /** The batch's name: its source and its destination (core appends the shard). */
 function batchId(input: BatchInput, root: string): string {
   return `${input.source} → ${root}`
+}
+
+/**
+ * The objects after --include/--exclude, each with its --checksum-file line's digest. The file
+ * sees every listed object first: a line for an object the filters leave out still names one.
+ */
+function withChecksums(
+  input: BatchInput,
+  flags: BatchFlags,
+  checksums: BatchChecksums | undefined,
+  shard: { index: number; count: number } | undefined,
+): Lister | Iterable<ListedObject> {
+  if (!checksums) return filtered(input.objects, input.prefix, flags)
+  const all = checksums.observe(input.objects, input.prefix)
+  return checksums.apply(filtered(all, input.prefix, flags), input.prefix, input.extend, shard)
 }
 
 /** The objects after --include/--exclude (on the key relative to the prefix). */
