@@ -1,3 +1,4 @@
+import type { ChecksumAlgorithm } from '../crc/algorithm.ts'
 import { compositeCrc, formatCrcHex } from '../crc/index.ts'
 import type { ExpectedDigest } from '../digest.ts'
 import { TargetError } from '../errors/target-error.ts'
@@ -16,6 +17,26 @@ function wholeDigest(object: ListedObject, info: ObjectInfo): ExpectedDigest | u
   if (object.digest) return object.digest
   if (info.digest) return info.digest
   return info.md5 === undefined ? undefined : { algorithm: 'md5', value: info.md5 }
+}
+
+/** A file found to be the object (`skipExisting`), recorded with the CRC to know it by later. */
+function sameContent(
+  object: ListedObject,
+  info: ObjectInfo,
+  crc?: { readonly algorithm: ChecksumAlgorithm; readonly value: string },
+): ExistingDecision {
+  return {
+    action: 'skip',
+    reason: 'same-content',
+    bytes: info.size,
+    record: {
+      type: 'done',
+      key: object.key,
+      size: info.size,
+      ...(info.etag === undefined ? {} : { etag: info.etag }),
+      ...(crc === undefined ? {} : { crc }),
+    },
+  }
 }
 
 /** What to do with an object whose journal entry did not already settle it. */
@@ -86,37 +107,19 @@ export async function decideExisting(
     if (info.size !== local.size) notSame = 'of another size'
     else if (crc === undefined && digest !== undefined) {
       const actual = await io.existingDigest?.(digest.algorithm)
-      if (actual === digest.value)
-        return {
-          action: 'skip',
-          reason: 'same-content',
-          bytes: local.size,
-          record: {
-            type: 'done',
-            key: object.key,
-            size: info.size,
-            ...(info.etag === undefined ? {} : { etag: info.etag }),
-          },
-        }
+      if (actual === digest.value) return sameContent(object, info)
       notSame = `of the same size but another ${digest.algorithm}`
     } else if (crc === undefined)
       notSame = 'of the same size, but the store gives no CRC to compare it with'
     else if (crc !== info.checksum?.value) notSame = 'of the same size but another CRC'
     else {
       const { algorithm, uploadParts } = info.checksum
-      return {
-        action: 'skip',
-        reason: 'same-content',
-        bytes: local.size,
-        record: {
-          type: 'done',
-          key: object.key,
-          size: info.size,
-          ...(info.etag === undefined ? {} : { etag: info.etag }),
-          // A composite is not the file's CRC: nothing to recognise the file by later.
-          ...(uploadParts ? {} : { crc: { algorithm, value: formatCrcHex(algorithm, crc) } }),
-        },
-      }
+      // A composite is not the file's CRC: nothing to recognise the file by later.
+      return sameContent(
+        object,
+        info,
+        uploadParts ? undefined : { algorithm, value: formatCrcHex(algorithm, crc) },
+      )
     }
   }
   if (options.update) {
