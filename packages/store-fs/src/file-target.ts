@@ -462,6 +462,7 @@ export class FileTarget implements Target {
         algorithms,
         async (buffer, length, position) =>
           (await this.#open().read(buffer, 0, length, position)).bytesRead,
+        this.tempPath,
       )
     this.#ahead = new AheadDigest(algorithms, makeHasher, options.present)
   }
