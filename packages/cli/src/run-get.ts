@@ -71,10 +71,13 @@ export async function runGet(cmd: GetCommand, cli: CliEnvironment): Promise<numb
       checkpoint = cmd.noCheckpoint ? false : places.checkpoint
       checkpointKey = places.key
       if (cmd.checksumFile !== undefined)
-        digest = await readChecksumFile(cmd.checksumFile, [
-          { name: objectFileName(source), path: objectPath(source) },
-          { name: basename(chosen.path) },
-        ])
+        digest = {
+          ...(await readChecksumFile(cmd.checksumFile, [
+            { name: objectFileName(source), path: objectPath(source) },
+            { name: basename(chosen.path) },
+          ])),
+          source: `--checksum-file ${cmd.checksumFile}`,
+        }
     }
   } catch (error) {
     return failure(error, reporter, toStdout)

@@ -52,7 +52,7 @@ describe('--checksum-file with a batch', () => {
     const text = run.text()
     assert.match(
       text,
-      /failed: .*sub\/b\.bin.*failed sha256 verification: expected [0-9a-f]{64}, got/,
+      /failed: .*sub\/b\.bin.*failed sha256 verification: expected [0-9a-f]{64}, got [0-9a-f]{64} \(--checksum-file .*SHA256SUMS, the line for sub\/b\.bin\)/,
     )
     assert.match(
       text,

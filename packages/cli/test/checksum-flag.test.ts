@@ -89,7 +89,9 @@ describe('resumable get --checksum', () => {
     assert.equal(await main(['get', url(), never, '--checksum-file', wrong], bad.cli), 1)
     assert.match(
       bad.text(),
-      new RegExp(`failed sha256 verification: expected ${other}, got ${sha256}`),
+      new RegExp(
+        `failed sha256 verification: expected ${other}, got ${sha256} \\(--checksum-file .*WRONGSUMS\\)`,
+      ),
     )
     assert.equal(existsSync(never), false)
   })

@@ -12,6 +12,11 @@ export interface ExpectedDigest {
   readonly algorithm: DigestAlgorithm
   /** Hexadecimal, either case. */
   readonly value: string
+  /**
+   * Where the digest came from, named in a mismatch's message (`--checksum-file SHA256SUMS`).
+   * @default "the digest given for the object"
+   */
+  readonly source?: string
 }
 
 /** Hex digits of each algorithm's digest. */
@@ -47,7 +52,7 @@ export function isDigestAlgorithm(name: unknown): name is DigestAlgorithm {
 export function checkDigestOption(digest: unknown, target: Target): ExpectedDigest {
   if (typeof digest !== 'object' || digest === null)
     throw new OptionsError('digest', 'expected { algorithm, value }')
-  const { algorithm, value } = digest as Record<string, unknown>
+  const { algorithm, value, source } = digest as Record<string, unknown>
   if (!isDigestAlgorithm(algorithm))
     throw new OptionsError(
       'digest',
@@ -62,7 +67,10 @@ export function checkDigestOption(digest: unknown, target: Target): ExpectedDige
     )
   if (algorithm !== 'md5' && !target.digest)
     throw new OptionsError('digest', `this target cannot compute a ${algorithm} digest`)
-  return { algorithm, value: (value as string).toLowerCase() }
+  if (source !== undefined && typeof source !== 'string')
+    throw new OptionsError('digest', `source must be a string, got ${typeof source}`)
+  const lower = { algorithm, value: (value as string).toLowerCase() }
+  return source === undefined ? lower : { ...lower, source }
 }
 
 /** True when the store's check already proved the caller's digest: the same algorithm and value. */
@@ -72,14 +80,15 @@ export function provenByStore(verification: Verification, expected: ExpectedDige
 
 /**
  * The finished bytes' digest against `expected` (the caller's, or the store's: `whose` says which
- * in the error): throws IntegrityError (and nothing is committed) when they differ.
+ * in the error, else `expected.source`): throws IntegrityError (and nothing is committed) when
+ * they differ.
  */
 export async function verifyDigest(
   target: Target,
   size: number,
   expected: ExpectedDigest,
   signal?: AbortSignal,
-  whose = 'the digest given for the object',
+  whose: string = expected.source ?? 'the digest given for the object',
 ): Promise<void> {
   const { algorithm } = expected
   const actual = target.digest

@@ -38,6 +38,16 @@ describe('the digest option', () => {
     })
   }
 
+  it("a mismatch's message names the digest's source when the caller gives one", async () => {
+    const object = makeObject(200 * KiB, 8)
+    const { options } = setup(object)
+    const wrong = hex('sha1', new Uint8Array(3))
+    await assert.rejects(
+      download(options({ digest: { algorithm: 'sha1', value: wrong, source: 'SUMS, line 3' } })),
+      (e: unknown) => e instanceof IntegrityError && /\(SUMS, line 3\)/.test(e.message),
+    )
+  })
+
   it('a sha256 the bytes do not have: IntegrityError, nothing published, no checkpoint kept', async () => {
     const object = makeObject(450 * KiB, 4)
     const { volume, store, options } = setup(object)
@@ -92,6 +102,7 @@ describe('the digest option', () => {
       [{ algorithm: 'crc32', value: 'abcd1234' }, /algorithm must be one of md5, sha1/],
       [{ algorithm: 'sha256', value: sha.slice(1) }, /64 hexadecimal digits/],
       [{ algorithm: 'md5', value: 'z'.repeat(32) }, /32 hexadecimal digits/],
+      [{ algorithm: 'sha256', value: sha, source: 7 }, /source must be a string, got number/],
       [{ algorithm: 'sha256', value: sha }, /cannot compute a sha256/, plainTarget(target)],
       [
         { algorithm: 'md5', value: hex('md5', object.bytes) },

@@ -110,7 +110,10 @@ export class BatchChecksums {
       const digest = this.#byPath.get(path)
       if (digest === undefined) return object
       if (mine) this.#named++
-      if (object.digest === undefined) return extend(object, { digest })
+      if (object.digest === undefined)
+        return extend(object, {
+          digest: { ...digest, source: `--checksum-file ${this.file}, the line for ${path}` },
+        })
       const own = object.digest
       if (own.algorithm === digest.algorithm && own.value !== digest.value)
         this.#disagreeing.push(object.key)
