@@ -1,6 +1,6 @@
 import { IntegrityError } from './errors/integrity-error.ts'
 import { OptionsError } from './errors/options-error.ts'
-import type { Target } from './ports.ts'
+import type { ObjectInfo, Target } from './ports.ts'
 import { readBackMd5 } from './read-back.ts'
 import type { Verification } from './verify.ts'
 
@@ -71,6 +71,15 @@ export function checkDigestOption(digest: unknown, target: Target): ExpectedDige
     throw new OptionsError('digest', `source must be a string, got ${typeof source}`)
   const lower = { algorithm, value: (value as string).toLowerCase() }
   return source === undefined ? lower : { ...lower, source }
+}
+
+/**
+ * The whole-object digest the store vouches for that a second pass checks when no CRC proves the
+ * object: its SHA where `target` computes one, else its MD5 (which core computes for any Target).
+ */
+export function storeDigest(object: ObjectInfo, target: Target): ExpectedDigest | undefined {
+  if (target.digest && object.digest) return object.digest
+  return object.md5 === undefined ? undefined : { algorithm: 'md5', value: object.md5 }
 }
 
 /** True when the store's check already proved the caller's digest: the same algorithm and value. */

@@ -4,7 +4,7 @@ import { loadCheckpoint } from './checkpoint/load-checkpoint.ts'
 import { forgetBeyond, recheckParts } from './checkpoint/recheck-parts.ts'
 import { TransferState } from './checkpoint/transfer-state.ts'
 import type { ChecksumAlgorithm } from './crc/algorithm.ts'
-import { provenByStore, verifyDigest } from './digest.ts'
+import { provenByStore, storeDigest, verifyDigest } from './digest.ts'
 import { AbortedError } from './errors/aborted-error.ts'
 import { IntegrityError } from './errors/integrity-error.ts'
 import { ObjectChangedError } from './errors/object-changed-error.ts'
@@ -383,24 +383,22 @@ async function secondPass(
   if (!composite && !object.digest && !object.md5) return undefined
   if (target.readable === false)
     return { method: 'size', reason: composite ? NO_READ_BACK_COMPOSITE : NO_READ_BACK }
-  // A store's SHA needs a Target that hashes natively; without one, the MD5, which core computes.
-  const digest = target.digest ? object.digest : undefined
-  if (!composite && !digest && !object.md5)
-    return {
-      method: 'size',
-      reason: `the store vouches only for a ${object.digest?.algorithm} of the whole object, which this target cannot compute`,
-    }
   if (composite) {
     emit({ type: 'verifying', method: composite.algorithm, bytes: object.size })
     return verifyCompositeByReadBack(target, object, signal)
   }
-  if (digest) {
-    emit({ type: 'verifying', method: digest.algorithm, bytes: object.size })
-    await verifyDigest(target, object.size, digest, signal, STORE_DIGEST)
-    return { method: digest.algorithm, value: digest.value }
-  }
-  emit({ type: 'verifying', method: 'md5', bytes: object.size })
-  return verifyMd5(target, object.size, object.md5 as string, signal)
+  // A store's SHA needs a Target that hashes natively; without one, the MD5, which core computes.
+  const digest = storeDigest(object, target)
+  if (!digest)
+    return {
+      method: 'size',
+      reason: `the store vouches only for a ${object.digest?.algorithm} of the whole object, which this target cannot compute`,
+    }
+  const { algorithm, value } = digest
+  emit({ type: 'verifying', method: algorithm, bytes: object.size })
+  if (algorithm === 'md5') return verifyMd5(target, object.size, value, signal)
+  await verifyDigest(target, object.size, digest, signal, STORE_DIGEST)
+  return { method: algorithm, value }
 }
 
 /** Ends a stream of unknown length: its length is where it ended, which the Target learns now. */

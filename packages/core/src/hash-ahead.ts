@@ -1,5 +1,5 @@
 import type { TransferState } from './checkpoint/transfer-state.ts'
-import type { DigestAlgorithm } from './digest.ts'
+import { type DigestAlgorithm, storeDigest } from './digest.ts'
 import type { ResolvedOptions } from './options.ts'
 import { partRange } from './plan.ts'
 import type { ObjectInfo, Target, TargetSpan } from './ports.ts'
@@ -22,9 +22,8 @@ function digestsToHashAhead(
   // What secondPass (engine.ts) reads back: a composite CRC is checked upload part by upload
   // part, not as one digest.
   if (options.verify && !options.range && !unknownLength && object.checksum === undefined) {
-    const store = target.digest ? object.digest?.algorithm : undefined
-    if (store) algorithms.add(store)
-    else if (object.md5 !== undefined) algorithms.add('md5')
+    const store = storeDigest(object, target)
+    if (store) algorithms.add(store.algorithm)
   }
   return [...algorithms]
 }
@@ -53,6 +52,6 @@ export function startHashingAhead(
 ): void {
   const algorithms = digestsToHashAhead(options, object, unknownLength)
   if (algorithms.length === 0) return
-  const present = state.doneCount + state.partials().length > 0 ? presentSpans(state) : []
+  const present = presentSpans(state)
   options.target.hashAhead?.(algorithms, present.length > 0 ? { present } : {})
 }
