@@ -95,7 +95,9 @@ export class Reporter {
         const what = event.digest
           ? `the ${event.method} given (${this.#mode.digestFlag ?? 'digest option'})`
           : event.method === 'md5'
-            ? 'the MD5 the store vouches for'
+            ? event.source
+              ? `the MD5 the uploader recorded (${event.source})`
+              : 'the MD5 the store vouches for'
             : isDigestAlgorithm(event.method)
               ? `the ${event.method} the store vouches for`
               : undefined
@@ -145,7 +147,9 @@ export class Reporter {
         ? `size only (${v.reason})`
         : 'uploadParts' in v && v.uploadParts
           ? `${v.method} of ${v.uploadParts} upload parts${v.readBack ? ' (read back)' : ''} ${v.value.toString()} matches the store's composite`
-          : `${v.method} ${v.value.toString()} matches the store`
+          : 'source' in v && v.source
+            ? `${v.method} ${v.value} matches the uploader's record (${v.source})`
+            : `${v.method} ${v.value.toString()} matches the store`
     const digest = result.digest
       ? `; ${result.digest.algorithm} ${result.digest.value} matches the digest given`
       : ''

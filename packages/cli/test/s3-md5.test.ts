@@ -18,6 +18,16 @@ before(async () => {
   mock.oss.putObject('bkt', 'right.bin', { bytes, crc64: false, etag: `"${MD5}"` })
   // An ETag that looks like an MD5 and is not (MinIO with encryption at rest writes such).
   mock.oss.putObject('bkt', 'wrong.bin', { bytes, crc64: false, etag: `"${'ab'.repeat(16)}"` })
+  // Multipart uploads, whose ETag is no MD5, with the whole object's MD5 their uploader recorded:
+  // rclone's md5chksum (base64), s3cmd's s3cmd-attrs; and a record that is not these bytes'.
+  const multipart = { bytes, crc64: false, s3PartSize: 1024 * 1024 } as const
+  const md5chksum = Buffer.from(MD5, 'hex').toString('base64')
+  mock.oss.putObject('bkt', 'rclone.bin', { ...multipart, metadata: { md5chksum } })
+  const attrs = `atime:1765000000/gid:20/gname:staff/md5:${MD5}/mode:33188/uid:501`
+  mock.oss.putObject('bkt', 's3cmd.bin', { ...multipart, metadata: { 's3cmd-attrs': attrs } })
+  const other = Buffer.from('ab'.repeat(16), 'hex').toString('base64')
+  mock.oss.putObject('bkt', 'recorded-wrong.bin', { ...multipart, metadata: { md5chksum: other } })
+  mock.oss.putObject('bkt', 'unrecorded.bin', multipart)
 })
 after(async () => {
   await stopSignedMock(mock)
@@ -55,6 +65,52 @@ describe('s3:// verified by the MD5 a single-part ETag stands for', () => {
   it('--no-verify takes the same object, verified by size only', async () => {
     const dest = join(mock.dir, 'unverified.bin')
     const { code, text } = await get('wrong.bin', dest, '--no-verify')
+    assert.equal(code, 0, text)
+    assert.match(text, /verified: size only/)
+  })
+})
+
+describe('s3:// multipart objects verified by the MD5 their uploader recorded in the metadata', () => {
+  it('rclone\'s x-amz-meta-md5chksum: "verified: md5 <digest> matches the uploader\'s record"', async () => {
+    const dest = join(mock.dir, 'rclone.bin')
+    const { code, text } = await get('rclone.bin', dest)
+    assert.equal(code, 0, text)
+    assert.match(
+      text,
+      /verifying: [\d.]+ MiB against the MD5 the uploader recorded \(x-amz-meta-md5chksum\)\n/,
+    )
+    assert.match(
+      text,
+      new RegExp(`verified: md5 ${MD5} matches the uploader's record \\(x-amz-meta-md5chksum\\)`),
+    )
+    assert.deepEqual(new Uint8Array(await readFile(dest)), bytes)
+  })
+
+  it("s3cmd's x-amz-meta-s3cmd-attrs md5 field is taken the same way", async () => {
+    const dest = join(mock.dir, 's3cmd.bin')
+    const { code, text } = await get('s3cmd.bin', dest)
+    assert.equal(code, 0, text)
+    assert.match(
+      text,
+      new RegExp(`verified: md5 ${MD5} matches the uploader's record \\(x-amz-meta-s3cmd-attrs\\)`),
+    )
+  })
+
+  it('a record that is not these bytes fails (exit 1) naming the header, and leaves no file', async () => {
+    const dir = join(mock.dir, 'recorded-wrong')
+    await mkdir(dir)
+    const { code, text } = await get('recorded-wrong.bin', join(dir, 'recorded-wrong.bin'))
+    assert.equal(code, 1, text)
+    assert.match(
+      text,
+      /failed md5 verification: expected abab.*recorded in the object's x-amz-meta-md5chksum/,
+    )
+    assert.deepEqual(await readdir(dir), [], 'no file, no temp file, no checkpoint')
+  })
+
+  it('without a record, a multipart object is still verified by size only, and says why', async () => {
+    const dest = join(mock.dir, 'unrecorded.bin')
+    const { code, text } = await get('unrecorded.bin', dest)
     assert.equal(code, 0, text)
     assert.match(text, /verified: size only/)
   })

@@ -395,8 +395,12 @@ async function secondPass(
       reason: `the store vouches only for a ${object.digest?.algorithm} of the whole object, which this target cannot compute`,
     }
   const { algorithm, value } = digest
+  if (algorithm === 'md5') {
+    const source = object.md5Source
+    emit({ type: 'verifying', method: algorithm, bytes: object.size, ...(source && { source }) })
+    return verifyMd5(target, object.size, value, signal, source)
+  }
   emit({ type: 'verifying', method: algorithm, bytes: object.size })
-  if (algorithm === 'md5') return verifyMd5(target, object.size, value, signal)
   await verifyDigest(target, object.size, digest, signal, STORE_DIGEST)
   return { method: algorithm, value }
 }

@@ -102,6 +102,11 @@ export type DownloadEvent =
       readonly method: DigestAlgorithm | ChecksumAlgorithm
       /** True when the bytes are compared with the `digest` option's, not with the store's checksum. */
       readonly digest?: true
+      /**
+       * The metadata header whose MD5 the bytes are compared with, when the uploader recorded it
+       * there rather than the store vouching for it ({@link ObjectInfo.md5Source}).
+       */
+      readonly source?: string
       /** How many bytes are read back. */
       readonly bytes: number
     }

@@ -54,10 +54,17 @@ export interface ObjectInfo {
   readonly checksum?: ObjectChecksum
   /**
    * The object's MD5 (32 lower-case hex digits) when the store vouches for it: S3 makes a
-   * single-part upload's ETag its MD5 unless SSE-KMS or SSE-C encrypted it. Without a `checksum`
+   * single-part upload's ETag its MD5 unless SSE-KMS or SSE-C encrypted it; else an uploader may
+   * have recorded it in the metadata (`md5Source`). Without a `checksum`
    * the engine checks it by reading the finished file back (a Target with `readable: false` skips it).
    */
   readonly md5?: string
+  /**
+   * Set when `md5` is not the store's ETag but what the uploader recorded in the object's
+   * metadata: the header that carried it (`x-amz-meta-md5chksum`, rclone's; `x-amz-meta-s3cmd-attrs`,
+   * s3cmd's). A mismatch names it.
+   */
+  readonly md5Source?: string
   /**
    * A whole-object digest the store vouches for that is not a CRC: S3's `x-amz-checksum-sha256` or
    * `x-amz-checksum-sha1` of an object uploaded in one part with that algorithm (type

@@ -33,6 +33,11 @@ export type Verification =
       readonly method: DigestAlgorithm
       /** The verified value, lower-case hex. */
       readonly value: string
+      /**
+       * Set when the MD5 was not the store's ETag but the one the uploader recorded in the
+       * object's metadata: the header that carried it ({@link ObjectInfo.md5Source}).
+       */
+      readonly source?: string
     }
   | {
       /** Only the byte count was checked. */
@@ -169,14 +174,16 @@ export async function verifyCompositeByReadBack(
 
 /**
  * Reads the `size` bytes written to `target` back in order and compares their MD5 with the one
- * the store vouches for; throws IntegrityError on a mismatch. Used only when the store published
- * no CRC: the MD5 cannot be combined from parts fetched out of order, so it costs a second pass.
+ * the store vouches for (its ETag's, or the one recorded in the metadata header `source`); throws
+ * IntegrityError on a mismatch. Used only when the store published no CRC: the MD5 cannot be
+ * combined from parts fetched out of order, so it costs a second pass.
  */
 export async function verifyMd5(
   target: Target,
   size: number,
   expected: string,
   signal?: AbortSignal,
+  source?: string,
 ): Promise<Verification> {
   const actual = target.md5 ? await target.md5(size) : await readBackMd5(target, size, signal)
   if (actual !== expected)
@@ -184,7 +191,11 @@ export async function verifyMd5(
       'md5',
       expected,
       actual,
-      "the store's ETag was taken as the MD5, as S3 makes it for single-part uploads without SSE-KMS or SSE-C; a store whose ETags are not MD5s needs verification off",
+      source === undefined
+        ? "the store's ETag was taken as the MD5, as S3 makes it for single-part uploads without SSE-KMS or SSE-C; a store whose ETags are not MD5s needs verification off"
+        : `the MD5 the uploader recorded in the object's ${source} was taken as the object's (rclone and s3cmd record one for multipart uploads); an object whose metadata was copied from another needs verification off`,
     )
-  return { method: 'md5', value: actual }
+  return source === undefined
+    ? { method: 'md5', value: actual }
+    : { method: 'md5', value: actual, source }
 }

@@ -225,6 +225,55 @@ describe('http: headers → ObjectInfo', () => {
     assert.equal(md5Of({ etag }, false), undefined)
   })
 
+  it("takes the MD5 an uploader recorded in the metadata (rclone's md5chksum, s3cmd's s3cmd-attrs) where the ETag is none, naming the header", () => {
+    const infoOf = (headers: Record<string, string>, s3 = true) => {
+      const { md5, md5Source } = objectInfoFromHead(headFromRecord(200, headers), 5, {
+        ranged: false,
+        s3,
+      })
+      return { md5, md5Source }
+    }
+    const hex = '9e107d9d372bb6826bd81d3542a419d6'
+    const base64 = Buffer.from(hex, 'hex').toString('base64')
+    const multipart = '"0123456789abcdef0123456789abcdef-3"'
+    assert.deepEqual(infoOf({ etag: multipart, 'x-amz-meta-md5chksum': base64 }), {
+      md5: hex,
+      md5Source: 'x-amz-meta-md5chksum',
+    })
+    // Under SSE-KMS the ETag is no MD5, and rclone records one.
+    assert.deepEqual(
+      infoOf({
+        etag: `"${'ab'.repeat(16)}"`,
+        'x-amz-server-side-encryption': 'aws:kms',
+        'x-amz-meta-md5chksum': base64,
+      }),
+      { md5: hex, md5Source: 'x-amz-meta-md5chksum' },
+    )
+    const attrs = `atime:1516788402/ctime:1513681753/gid:20/md5:${hex.toUpperCase()}/mode:33188/uid:501`
+    assert.deepEqual(infoOf({ etag: multipart, 'x-amz-meta-s3cmd-attrs': attrs }), {
+      md5: hex,
+      md5Source: 'x-amz-meta-s3cmd-attrs',
+    })
+    assert.deepEqual(infoOf({ etag: multipart, 'x-oss-meta-md5chksum': base64 }), {
+      md5: hex,
+      md5Source: 'x-oss-meta-md5chksum',
+    })
+    // The store's own MD5 (a single-part ETag) wins over a record that disagrees.
+    assert.deepEqual(infoOf({ etag: `"${'cd'.repeat(16)}"`, 'x-amz-meta-md5chksum': base64 }), {
+      md5: 'cd'.repeat(16),
+      md5Source: undefined,
+    })
+    // Malformed records prove nothing; outside S3 the MD5 is not read at all.
+    const none = { md5: undefined, md5Source: undefined }
+    assert.deepEqual(
+      infoOf({ etag: multipart, 'x-amz-meta-md5chksum': Buffer.alloc(15).toString('base64') }),
+      none,
+    )
+    assert.deepEqual(infoOf({ etag: multipart, 'x-amz-meta-md5chksum': '%%%' }), none)
+    assert.deepEqual(infoOf({ etag: multipart, 'x-amz-meta-s3cmd-attrs': 'md5:abc/mode:1' }), none)
+    assert.deepEqual(infoOf({ etag: multipart, 'x-amz-meta-md5chksum': base64 }, false), none)
+  })
+
   it('ignores a CRC-64 that is not an unsigned 64-bit decimal', () => {
     assert.equal(parseCrc64Decimal('18446744073709551615'), (1n << 64n) - 1n)
     assert.equal(parseCrc64Decimal('18446744073709551616'), undefined)

@@ -99,6 +99,34 @@ describe('MD5 verification (no CRC-64 published)', () => {
     assert.deepEqual(store.keys(), [], 'the checkpoint is removed: the bytes cannot be trusted')
   })
 
+  it('an MD5 the uploader recorded in the metadata (md5Source) is checked the same way; the events, the result and a mismatch name its header', async () => {
+    const md5Source = 'x-amz-meta-md5chksum'
+    const right = { ...withoutCrc(), md5Source }
+    const ok = setup(right)
+    const result = await download(ok.options())
+    assert.deepEqual(result.verification, { method: 'md5', value: right.md5, source: md5Source })
+    assert.deepEqual(
+      ok.events.find((e) => e.type === 'verifying'),
+      { type: 'verifying', method: 'md5', bytes: SIZE, source: md5Source },
+    )
+    assert.deepEqual(ok.target.committed, right.bytes)
+
+    const wrong = { ...withoutCrc('0123456789abcdef0123456789abcdef'), md5Source }
+    const bad = setup(wrong)
+    const error = await download(bad.options()).then(
+      () => assert.fail('expected an IntegrityError'),
+      (e: unknown) => e,
+    )
+    assert.ok(error instanceof IntegrityError, String(error))
+    assert.equal(error.check, 'md5')
+    assert.match(
+      error.message,
+      /the MD5 the uploader recorded in the object's x-amz-meta-md5chksum/,
+    )
+    assert.doesNotMatch(error.message, /ETag/)
+    assert.equal(bad.target.committed, undefined)
+  })
+
   it('with a CRC-64 published the CRC decides, nothing is read back and no verifying event is sent', async () => {
     const object = { ...makeObject(SIZE, 7), md5: '0123456789abcdef0123456789abcdef' }
     const { target, options, events } = setup(object)

@@ -33,6 +33,8 @@ export const EXPOSED_HEADERS: readonly string[] = [
   'x-amz-request-id',
   'x-amz-storage-class',
   'x-amz-restore',
+  'x-amz-meta-md5chksum',
+  'x-amz-meta-s3cmd-attrs',
 ]
 
 /** The answer to a preflight `OPTIONS`: GET and HEAD, with whatever request headers were asked for. */

@@ -17,6 +17,8 @@ export interface FakeObject {
   readonly checksum?: bigint
   /** The MD5 the store vouches for (hex), as an S3 single-part ETag stands for one. */
   readonly md5?: string
+  /** The metadata header `md5` came from, when an uploader recorded it there (`ObjectInfo.md5Source`). */
+  readonly md5Source?: string
   /** A SHA the store vouches for, as S3's full-object `x-amz-checksum-sha256`. */
   readonly digest?: ExpectedDigest
 }
@@ -89,12 +91,13 @@ export class FakeTransport implements Transport {
   async stat(): Promise<ObjectInfo> {
     this.stats++
     if (this.statError) throw this.statError
-    const { bytes, etag, lastModified, checksum, md5, digest } = this.object
+    const { bytes, etag, lastModified, checksum, md5, md5Source, digest } = this.object
     return {
       size: bytes.length,
       etag,
       lastModified,
       ...(md5 === undefined ? {} : { md5 }),
+      ...(md5Source === undefined ? {} : { md5Source }),
       ...(digest === undefined ? {} : { digest }),
       ...(checksum === undefined
         ? {}

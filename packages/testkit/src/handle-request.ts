@@ -283,8 +283,9 @@ function objectHeaders(
       `ongoing-request="false", expiry-date="${object.restoreExpiry.toUTCString()}"`,
     )
   }
-  for (const [name, value] of Object.entries(object.metadata))
-    headers.set(`x-oss-meta-${name}`, value)
+  // S3 sends user metadata under its own prefix; OSS's S3 API does too.
+  const meta = style === 'oss' ? 'x-oss-meta-' : 'x-amz-meta-'
+  for (const [name, value] of Object.entries(object.metadata)) headers.set(`${meta}${name}`, value)
   return headers
 }
 

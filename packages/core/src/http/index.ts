@@ -52,6 +52,8 @@ export {
   parseMetadata,
   parseRestore,
   parseStoreDigest,
+  type RecordedMd5,
+  recordedMd5,
 } from './object-headers.ts'
 export { ossObjectId, s3ObjectId, urlObjectId } from './object-id.ts'
 export { redactError, redactText } from './redact.ts'

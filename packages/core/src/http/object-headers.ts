@@ -169,19 +169,61 @@ export function md5FromS3Etag(head: ResponseHead): string | undefined {
   return etag[1]?.toLowerCase()
 }
 
+/** An MD5 an uploader recorded in an object's user metadata, and the header that carried it. */
+export interface RecordedMd5 {
+  /** Lower-case hex. */
+  readonly value: string
+  /** The metadata header it was read from, as sent (`x-amz-meta-md5chksum`). */
+  readonly header: string
+}
+
+/**
+ * The whole-object MD5 an uploader recorded in the object's user metadata, where the ETag cannot
+ * stand for one (a multipart upload, SSE-KMS, SSE-C): rclone's `md5chksum` (base64 of the 16
+ * bytes, written on its multipart uploads) or the `md5:` field of s3cmd's `s3cmd-attrs`
+ * (`…/md5:<hex>/…`). A malformed value is ignored, not trusted. The `x-amz-meta-` and
+ * `x-oss-meta-` prefixes both count: the same metadata read through either API.
+ */
+export function recordedMd5(head: ResponseHead): RecordedMd5 | undefined {
+  for (const prefix of ['x-amz-meta-', 'x-oss-meta-']) {
+    const header = `${prefix}md5chksum`
+    const text = head.header(header)?.trim()
+    if (!text) continue
+    try {
+      const raw = base64ToBytes(text)
+      if (raw.length === 16) return { value: bytesToHex(raw), header }
+    } catch {
+      // Not base64: no MD5.
+    }
+  }
+  for (const prefix of ['x-amz-meta-', 'x-oss-meta-']) {
+    const header = `${prefix}s3cmd-attrs`
+    const field = head
+      .header(header)
+      ?.split('/')
+      .find((item) => item.startsWith('md5:'))
+    const value = field === undefined ? undefined : /^md5:([0-9a-fA-F]{32})$/.exec(field.trim())
+    if (value) return { value: (value[1] as string).toLowerCase(), header }
+  }
+  return undefined
+}
+
 /** How the size was learned, which decides how far the other headers can be trusted. */
 export interface ObjectHeadOptions {
   /** The answer is a 206 to a range probe. */
   readonly ranged: boolean
   /** Whether ranges are known to work; read from `Accept-Ranges` when omitted. */
   readonly acceptRanges?: boolean | undefined
-  /** The store is S3 (or speaks its API), so its ETag may be an MD5 ({@link md5FromS3Etag}). */
+  /**
+   * The store is S3 (or speaks its API), so its ETag may be an MD5 ({@link md5FromS3Etag}), and
+   * else an uploader may have recorded one in the metadata ({@link recordedMd5}).
+   */
   readonly s3?: boolean
 }
 
 /**
  * ObjectInfo from a HEAD (or range-probe) response: ETag, Last-Modified, version, CRC, the
- * MD5 an S3 ETag stands for (with `s3`), storage class, restore state, content type, user
+ * MD5 an S3 ETag stands for or an uploader recorded (with `s3`), storage class, restore state, content type, user
  * metadata and accept-ranges, in the OSS (`x-oss-*`) or S3 (`x-amz-*`) flavour.
  *
  * @example
@@ -198,7 +240,9 @@ export function objectInfoFromHead(
   const lastModified = head.header('last-modified')
   const versionId = head.header('x-oss-version-id') ?? head.header('x-amz-version-id')
   const checksum = parseChecksum(head, options.ranged)
-  const md5 = options.s3 ? md5FromS3Etag(head) : undefined
+  const etagMd5 = options.s3 ? md5FromS3Etag(head) : undefined
+  const recorded = options.s3 && etagMd5 === undefined ? recordedMd5(head) : undefined
+  const md5 = etagMd5 ?? recorded?.value
   const digest = checksum ? undefined : parseStoreDigest(head, options.ranged)
   const storageClass = head.header('x-oss-storage-class') ?? head.header('x-amz-storage-class')
   const restore = parseRestore(head.header('x-oss-restore') ?? head.header('x-amz-restore'))
@@ -217,6 +261,7 @@ export function objectInfoFromHead(
     ...(versionId !== undefined ? { versionId } : {}),
     ...(checksum ? { checksum } : {}),
     ...(md5 ? { md5 } : {}),
+    ...(recorded ? { md5Source: recorded.header } : {}),
     ...(digest ? { digest } : {}),
     ...(storageClass !== undefined ? { storageClass } : {}),
     ...(restore ? { restore } : {}),
