@@ -28,6 +28,8 @@ before(async () => {
   const other = Buffer.from('ab'.repeat(16), 'hex').toString('base64')
   mock.oss.putObject('bkt', 'recorded-wrong.bin', { ...multipart, metadata: { md5chksum: other } })
   mock.oss.putObject('bkt', 'unrecorded.bin', multipart)
+  mock.oss.putObject('bkt', 'batch/right.bin', { ...multipart, metadata: { md5chksum } })
+  mock.oss.putObject('bkt', 'batch/wrong.bin', { ...multipart, metadata: { md5chksum: other } })
 })
 after(async () => {
   await stopSignedMock(mock)
@@ -106,6 +108,16 @@ describe('s3:// multipart objects verified by the MD5 their uploader recorded in
       /failed md5 verification: expected abab.*recorded in the object's x-amz-meta-md5chksum/,
     )
     assert.deepEqual(await readdir(dir), [], 'no file, no temp file, no checkpoint')
+  })
+
+  it('in a batch each object is checked against its own record: the one that differs fails alone, named with the header', async () => {
+    const dir = join(mock.dir, 'batch-out')
+    const { code, text } = await get('batch/', dir, '--recursive')
+    assert.equal(code, 1, text)
+    assert.match(text, /wrong\.bin.*failed md5 verification: expected abab.*x-amz-meta-md5chksum/)
+    // The journal stays for a rerun; nothing of wrong.bin does.
+    assert.deepEqual((await readdir(dir)).sort(), ['.resumable-batch.journal', 'right.bin'])
+    assert.deepEqual(new Uint8Array(await readFile(join(dir, 'right.bin'))), bytes)
   })
 
   it('without a record, a multipart object is still verified by size only, and says why', async () => {
