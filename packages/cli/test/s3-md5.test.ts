@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import { mkdir, readdir, readFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { makeBytes } from '@resumable/testkit'
@@ -110,7 +110,7 @@ describe('s3:// multipart objects verified by the MD5 their uploader recorded in
     assert.deepEqual(await readdir(dir), [], 'no file, no temp file, no checkpoint')
   })
 
-  it('in a batch each object is checked against its own record: the one that differs fails alone, named with the header', async () => {
+  it('in a batch each object is checked against its own record: the one that differs fails alone, named with the header; --skip-existing then knows the good file by its record', async () => {
     const dir = join(mock.dir, 'batch-out')
     const { code, text } = await get('batch/', dir, '--recursive')
     assert.equal(code, 1, text)
@@ -118,6 +118,11 @@ describe('s3:// multipart objects verified by the MD5 their uploader recorded in
     // The journal stays for a rerun; nothing of wrong.bin does.
     assert.deepEqual((await readdir(dir)).sort(), ['.resumable-batch.journal', 'right.bin'])
     assert.deepEqual(new Uint8Array(await readFile(join(dir, 'right.bin'))), bytes)
+    // A fresh run with --skip-existing knows right.bin by the record (its HEAD carries it).
+    await rm(join(dir, '.resumable-batch.journal'))
+    const again = await get('batch/', dir, '--recursive', '--skip-existing')
+    assert.equal(again.code, 1, again.text)
+    assert.match(again.text, /1 skipped \(1 same-content\)/)
   })
 
   it('without a record, a multipart object is still verified by size only, and says why', async () => {
