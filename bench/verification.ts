@@ -5,6 +5,8 @@
 //    a multipart upload's composite CRC-32C (one more HEAD, the CRC of the parts' CRCs), or only
 //    an MD5 ETag (the file hashed before the rename). Rounds rotate the order, `sync`
 //    before each. Wall, user, sys and peak RSS.
+//    Also a multipart upload without checksums, as rclone leaves it (the whole object's MD5 in
+//    x-amz-meta-md5chksum, hashed before the rename) and without that record (size only).
 // Run: node --conditions=@resumable/source --import tsx bench/verification.ts [rounds, default 3]
 import { execFileSync, spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
@@ -53,15 +55,22 @@ oss.putObject('bkt', 'composite.bin', {
 oss.putObject('bkt', 'md5.bin', {
   generated: { size: SIZE, seed: 5 },
   crc64: false,
-  etag: `"${md5.digest('hex')}"`,
+  etag: `"${md5.copy().digest('hex')}"`,
 })
+// Multipart uploads without checksums (an ETag that is no MD5): as rclone leaves them, with the
+// whole object's MD5 recorded in x-amz-meta-md5chksum (hashed before the rename), and without
+// one (size only).
+const multipart = { generated: { size: SIZE, seed: 5 }, crc64: false, s3PartSize: 16 * MiB }
+const md5chksum = Buffer.from(md5.copy().digest()).toString('base64')
+oss.putObject('bkt', 'recorded.bin', { ...multipart, metadata: { md5chksum } })
+oss.putObject('bkt', 'unrecorded.bin', multipart)
 const env = {
   ...process.env,
   AWS_ACCESS_KEY_ID: keys.accessKeyId,
   AWS_SECRET_ACCESS_KEY: keys.secretAccessKey,
 }
 const dest = join(tmpdir(), 'bench-verification.bin')
-const KINDS = ['crc64nvme', 'crc32', 'crc32c', 'composite', 'md5']
+const KINDS = ['crc64nvme', 'crc32', 'crc32c', 'composite', 'md5', 'recorded', 'unrecorded']
 const cli = ['--conditions=@resumable/source', '--import', 'tsx', 'packages/cli/src/bin.ts']
 
 /** One CLI run under /usr/bin/time: its figures and the verification it reported. */
@@ -89,7 +98,10 @@ function download(kind: string): Promise<string> {
   })
   return new Promise((resolve) =>
     child.on('close', (code) => {
-      const verified = /verified: (\S+(?: of \d+ upload parts)?)/.exec(out)?.[1] ?? 'none'
+      const method = /verified: (size only|\S+(?: of \d+ upload parts)?)/.exec(out)?.[1] ?? 'none'
+      const verified = out.includes("matches the uploader's record")
+        ? `${method} (recorded)`
+        : method
       resolve(`${out.trim().split('\n').at(-1)} — verified ${verified}, exit ${code}`)
     }),
   )

@@ -336,3 +336,38 @@ describe("http: S3's SHA checksums", () => {
     assert.equal(withCrc.checksum?.algorithm, 'crc32')
   })
 })
+
+describe("http: Google Cloud Storage's x-goog-hash", () => {
+  // crc32c('123456789') = 0xe3069283, as GCS sends it: base64 of the big-endian bytes.
+  const crc32c = Buffer.from('e3069283', 'hex').toString('base64')
+  const md5 = Buffer.from('25f9e794323b453885f5181f1b624d0b', 'hex').toString('base64')
+  const checksumOf = (headers: Record<string, string>, ranged = false) =>
+    objectInfoFromHead(headFromRecord(ranged ? 206 : 200, headers), 9, { ranged }).checksum
+
+  it('takes crc32c from the two x-goog-hash fields joined, in either order, also on a 206', () => {
+    const want = { algorithm: 'crc32c', value: 0xe3069283n }
+    for (const joined of [`crc32c=${crc32c}, md5=${md5}`, `md5=${md5},crc32c=${crc32c}`])
+      assert.deepEqual(
+        checksumOf({ 'x-goog-hash': joined, 'x-goog-stored-content-encoding': 'identity' }),
+        want,
+      )
+    // A composite object has no MD5; GCS always sends the stored encoding, a look-alike may not.
+    assert.deepEqual(checksumOf({ 'x-goog-hash': `crc32c=${crc32c}` }), want)
+    assert.deepEqual(checksumOf({ 'x-goog-hash': `crc32c=${crc32c}` }, true), want)
+  })
+
+  it('ignores it for an object stored compressed (its hash is not of the bytes served), and when malformed', () => {
+    const stored = (encoding: string) =>
+      checksumOf({ 'x-goog-hash': `crc32c=${crc32c}`, 'x-goog-stored-content-encoding': encoding })
+    assert.equal(stored('gzip'), undefined)
+    assert.equal(stored('br'), undefined)
+    assert.equal(checksumOf({ 'x-goog-hash': `md5=${md5}` }), undefined)
+    assert.equal(checksumOf({ 'x-goog-hash': 'crc32c=AAAAAAA=' }), undefined)
+    assert.equal(checksumOf({ 'x-goog-hash': 'crc32c=%%%%' }), undefined)
+  })
+
+  it('an OSS or S3 checksum on the same answer is preferred', () => {
+    const both = { 'x-goog-hash': `crc32c=${crc32c}`, 'x-oss-hash-crc64ecma': '42' }
+    assert.deepEqual(checksumOf(both), { algorithm: 'crc64xz', value: 42n })
+  })
+})

@@ -49,6 +49,7 @@ export {
   objectInfoFromHead,
   parseChecksum,
   parseCrc64Decimal,
+  parseGoogleCrc32c,
   parseMetadata,
   parseRestore,
   parseStoreDigest,

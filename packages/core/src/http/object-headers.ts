@@ -46,21 +46,42 @@ const S3_CHECKSUMS = [
 ] as const
 
 /**
- * The whole-object CRC the store advertises, if any: OSS's CRC-64, or S3's full-object CRC-64/NVME,
- * CRC-32C or CRC-32 (sent when the request asked with `x-amz-checksum-mode: ENABLED`).
- * `ranged`: the response is a 206.
+ * The whole-object CRC the store advertises, if any: OSS's CRC-64, S3's full-object CRC-64/NVME,
+ * CRC-32C or CRC-32 (sent when the request asked with `x-amz-checksum-mode: ENABLED`), or Google
+ * Cloud Storage's CRC-32C ({@link parseGoogleCrc32c}). `ranged`: the response is a 206.
  */
 export function parseChecksum(head: ResponseHead, ranged: boolean): ObjectChecksum | undefined {
   // OSS's "crc64ecma" is CRC-64/XZ and always covers the whole object, also on a 206.
   const xz = parseCrc64Decimal(head.header('x-oss-hash-crc64ecma'))
   if (xz !== undefined) return { algorithm: 'crc64xz', value: xz }
-  if (!describesWholeObject(head, ranged)) return undefined
-  for (const { algorithm, header, bytes } of S3_CHECKSUMS) {
-    const text = head.header(header)?.trim()
-    if (!text) continue
-    const value = bigEndianFromBase64(text, bytes)
-    // S3 keeps one checksum per object; a malformed one is ignored, not trusted.
-    return value === undefined ? undefined : { algorithm, value }
+  if (describesWholeObject(head, ranged)) {
+    for (const { algorithm, header, bytes } of S3_CHECKSUMS) {
+      const text = head.header(header)?.trim()
+      if (!text) continue
+      const value = bigEndianFromBase64(text, bytes)
+      // S3 keeps one checksum per object; a malformed one is ignored, not trusted.
+      return value === undefined ? undefined : { algorithm, value }
+    }
+  }
+  const google = parseGoogleCrc32c(head)
+  return google === undefined ? undefined : { algorithm: 'crc32c', value: google }
+}
+
+/**
+ * Google Cloud Storage's CRC-32C of an object: `x-goog-hash: crc32c=<base64 of 4 big-endian
+ * bytes>`, sent beside `md5=<base64>` as a second `x-goog-hash` (the two joined with `, ` as HTTP
+ * joins repeated fields), by its XML API, its S3-compatible API and its public URLs alike, and on
+ * a ranged answer too: it is always the whole stored object's. It is the served bytes' only when
+ * they are stored as served (`x-goog-stored-content-encoding` absent or `identity`): an object
+ * stored gzip-compressed may be decompressed on the way (decompressive transcoding), and its hash
+ * then describes other bytes. A malformed value is ignored, not trusted.
+ */
+export function parseGoogleCrc32c(head: ResponseHead): bigint | undefined {
+  const stored = head.header('x-goog-stored-content-encoding')?.trim().toLowerCase()
+  if (stored !== undefined && stored !== 'identity') return undefined
+  for (const field of head.header('x-goog-hash')?.split(',') ?? []) {
+    const match = /^crc32c=(\S+)$/i.exec(field.trim())
+    if (match) return bigEndianFromBase64(match[1] as string, 4)
   }
   return undefined
 }
