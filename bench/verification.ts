@@ -99,9 +99,7 @@ function download(kind: string): Promise<string> {
   return new Promise((resolve) =>
     child.on('close', (code) => {
       const method = /verified: (size only|\S+(?: of \d+ upload parts)?)/.exec(out)?.[1] ?? 'none'
-      const verified = out.includes("matches the uploader's record")
-        ? `${method} (recorded)`
-        : method
+      const verified = /matches x-amz-meta-/.test(out) ? `${method} (recorded)` : method
       resolve(`${out.trim().split('\n').at(-1)} — verified ${verified}, exit ${code}`)
     }),
   )

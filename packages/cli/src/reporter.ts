@@ -94,13 +94,13 @@ export class Reporter {
         // CRC is read back whole.
         const what = event.digest
           ? `the ${event.method} given (${this.#mode.digestFlag ?? 'digest option'})`
-          : event.method === 'md5'
-            ? event.source
-              ? `the MD5 the uploader recorded (${event.source})`
-              : 'the MD5 the store vouches for'
-            : isDigestAlgorithm(event.method)
-              ? `the ${event.method} the store vouches for`
-              : undefined
+          : event.source && isDigestAlgorithm(event.method)
+            ? `the ${event.method === 'md5' ? 'MD5' : event.method} in ${event.source}`
+            : event.method === 'md5'
+              ? 'the MD5 the store vouches for'
+              : isDigestAlgorithm(event.method)
+                ? `the ${event.method} the store vouches for`
+                : undefined
         this.#line(
           what === undefined
             ? `verifying: reading ${formatBytes(event.bytes)} back for the ${event.method} of each upload part`
@@ -148,7 +148,7 @@ export class Reporter {
         : 'uploadParts' in v && v.uploadParts
           ? `${v.method} of ${v.uploadParts} upload parts${v.readBack ? ' (read back)' : ''} ${v.value.toString()} matches the store's composite`
           : 'source' in v && v.source
-            ? `${v.method} ${v.value} matches the uploader's record (${v.source})`
+            ? `${v.method} ${v.value} matches ${v.source}`
             : `${v.method} ${v.value.toString()} matches the store`
     const digest = result.digest
       ? `; ${result.digest.algorithm} ${result.digest.value} matches the digest given`

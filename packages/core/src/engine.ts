@@ -395,14 +395,12 @@ async function secondPass(
       reason: `the store vouches only for a ${object.digest?.algorithm} of the whole object, which this target cannot compute`,
     }
   const { algorithm, value } = digest
-  if (algorithm === 'md5') {
-    const source = object.md5Source
-    emit({ type: 'verifying', method: algorithm, bytes: object.size, ...(source && { source }) })
-    return verifyMd5(target, object.size, value, signal, source)
-  }
-  emit({ type: 'verifying', method: algorithm, bytes: object.size })
-  await verifyDigest(target, object.size, digest, signal, STORE_DIGEST)
-  return { method: algorithm, value }
+  const source = algorithm === 'md5' ? object.md5Source : digest.source
+  emit({ type: 'verifying', method: algorithm, bytes: object.size, ...(source && { source }) })
+  if (algorithm === 'md5') return verifyMd5(target, object.size, value, signal, source)
+  const whose = source === undefined ? STORE_DIGEST : `the object's ${source}`
+  await verifyDigest(target, object.size, digest, signal, whose)
+  return source === undefined ? { method: algorithm, value } : { method: algorithm, value, source }
 }
 
 /** Ends a stream of unknown length: its length is where it ended, which the Target learns now. */

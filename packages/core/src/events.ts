@@ -103,8 +103,8 @@ export type DownloadEvent =
       /** True when the bytes are compared with the `digest` option's, not with the store's checksum. */
       readonly digest?: true
       /**
-       * The metadata header whose MD5 the bytes are compared with, when the uploader recorded it
-       * there rather than the store vouching for it ({@link ObjectInfo.md5Source}).
+       * The header whose digest the bytes are compared with, when not the store's own checksum
+       * fields ({@link ObjectInfo.md5Source}, or the `source` of {@link ObjectInfo.digest}).
        */
       readonly source?: string
       /** How many bytes are read back. */

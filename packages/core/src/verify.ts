@@ -34,8 +34,9 @@ export type Verification =
       /** The verified value, lower-case hex. */
       readonly value: string
       /**
-       * Set when the MD5 was not the store's ETag but the one the uploader recorded in the
-       * object's metadata: the header that carried it ({@link ObjectInfo.md5Source}).
+       * Set when the value did not come from the store's own checksum fields (an S3 ETag or
+       * `x-amz-checksum-*`): the header that carried it ({@link ObjectInfo.md5Source}, or the
+       * `source` of {@link ObjectInfo.digest}: `Repr-Digest`, `Digest`).
        */
       readonly source?: string
     }
@@ -193,7 +194,7 @@ export async function verifyMd5(
       actual,
       source === undefined
         ? "the store's ETag was taken as the MD5, as S3 makes it for single-part uploads without SSE-KMS or SSE-C; a store whose ETags are not MD5s needs verification off"
-        : `the MD5 the uploader recorded in the object's ${source} was taken as the object's (rclone and s3cmd record one for multipart uploads); an object whose metadata was copied from another needs verification off`,
+        : `the MD5 in the object's ${source} was taken as the object's; where that header does not describe these bytes, turn verification off`,
     )
   return source === undefined
     ? { method: 'md5', value: actual }

@@ -371,3 +371,89 @@ describe("http: Google Cloud Storage's x-goog-hash", () => {
     assert.deepEqual(checksumOf(both), { algorithm: 'crc64xz', value: 42n })
   })
 })
+
+describe("http: digests in HTTP's own fields (Repr-Digest, Digest, Content-MD5, x-ms-blob-content-md5)", () => {
+  const b64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64')
+  const sha256 = 'ab'.repeat(32)
+  const sha512 = 'cd'.repeat(64)
+  const sha1 = 'ef'.repeat(20)
+  const md5 = '12'.repeat(16)
+  const infoOf = (headers: Record<string, string>, ranged = false) => {
+    const { digest, md5, md5Source } = objectInfoFromHead(
+      headFromRecord(ranged ? 206 : 200, headers),
+      9,
+      {
+        ranged,
+      },
+    )
+    return { digest, md5, md5Source }
+  }
+
+  it('Repr-Digest: the strongest of sha-512 and sha-256, also on a 206; its deprecated md5 is not taken', () => {
+    const both = { 'repr-digest': `sha-256=:${b64(sha256)}:, sha-512=:${b64(sha512)}:` }
+    assert.deepEqual(infoOf(both).digest, {
+      algorithm: 'sha512',
+      value: sha512,
+      source: 'Repr-Digest',
+    })
+    assert.deepEqual(infoOf({ 'repr-digest': `sha-256=:${b64(sha256)}:` }, true).digest, {
+      algorithm: 'sha256',
+      value: sha256,
+      source: 'Repr-Digest',
+    })
+    assert.deepEqual(infoOf({ 'repr-digest': `md5=:${b64(md5)}:` }), {
+      digest: undefined,
+      md5: undefined,
+      md5Source: undefined,
+    })
+  })
+
+  it('Digest (RFC 3230): SHA-256 before SHA; its MD5 as the object\'s MD5, named "digest"', () => {
+    const fields = { digest: `MD5=${b64(md5)},SHA=${b64(sha1)}` }
+    assert.deepEqual(infoOf(fields), {
+      digest: { algorithm: 'sha1', value: sha1, source: 'Digest' },
+      md5,
+      md5Source: 'digest',
+    })
+    assert.deepEqual(infoOf({ digest: `sha=${b64(sha1)}, SHA-256=${b64(sha256)}` }).digest, {
+      algorithm: 'sha256',
+      value: sha256,
+      source: 'Digest',
+    })
+  })
+
+  it("Content-MD5 only on an answer that is not ranged (a 206's is the range's); Azure's x-ms-blob-content-md5 on either", () => {
+    assert.deepEqual(infoOf({ 'content-md5': b64(md5) }), {
+      digest: undefined,
+      md5,
+      md5Source: 'content-md5',
+    })
+    assert.equal(infoOf({ 'content-md5': b64(md5) }, true).md5, undefined)
+    assert.deepEqual(
+      infoOf({ 'x-ms-blob-content-md5': b64(md5), 'content-md5': b64('34'.repeat(16)) }, true),
+      {
+        digest: undefined,
+        md5,
+        md5Source: 'x-ms-blob-content-md5',
+      },
+    )
+  })
+
+  it('malformed values and the digest of an empty body prove nothing; a store checksum or S3 SHA comes first', () => {
+    const none = { digest: undefined, md5: undefined, md5Source: undefined }
+    assert.deepEqual(infoOf({ 'repr-digest': `sha-256=:${b64('ab'.repeat(31))}:` }), none)
+    assert.deepEqual(infoOf({ digest: 'SHA-256=not base64!' }), none)
+    assert.deepEqual(infoOf({ 'content-md5': b64('12'.repeat(15)) }), none)
+    // The hash of an empty body (a server hashing what a HEAD sends) is not a 9-byte object's.
+    assert.deepEqual(infoOf({ 'content-md5': b64('d41d8cd98f00b204e9800998ecf8427e') }), none)
+    const emptySha256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'
+    assert.deepEqual(infoOf({ 'repr-digest': `sha-256=:${b64(emptySha256)}:` }), none)
+    const s3 = {
+      'x-amz-checksum-sha256': b64(sha256),
+      'repr-digest': `sha-512=:${b64(sha512)}:`,
+    }
+    assert.deepEqual(infoOf(s3).digest, { algorithm: 'sha256', value: sha256 })
+    const crc = { 'x-oss-hash-crc64ecma': '42', 'repr-digest': `sha-512=:${b64(sha512)}:` }
+    assert.equal(infoOf(crc).digest, undefined)
+  })
+})

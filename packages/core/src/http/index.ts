@@ -50,11 +50,13 @@ export {
   parseChecksum,
   parseCrc64Decimal,
   parseGoogleCrc32c,
+  parseHttpDigests,
   parseMetadata,
   parseRestore,
   parseStoreDigest,
   type RecordedMd5,
   recordedMd5,
+  serverMd5,
 } from './object-headers.ts'
 export { ossObjectId, s3ObjectId, urlObjectId } from './object-id.ts'
 export { redactError, redactText } from './redact.ts'

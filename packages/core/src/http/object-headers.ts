@@ -190,7 +190,7 @@ export function md5FromS3Etag(head: ResponseHead): string | undefined {
   return etag[1]?.toLowerCase()
 }
 
-/** An MD5 an uploader recorded in an object's user metadata, and the header that carried it. */
+/** An MD5 of the whole object found outside an S3 ETag, and the header that carried it. */
 export interface RecordedMd5 {
   /** Lower-case hex. */
   readonly value: string
@@ -229,6 +229,92 @@ export function recordedMd5(head: ResponseHead): RecordedMd5 | undefined {
   return undefined
 }
 
+/** The digests of no bytes at all, by which a HEAD's hash of its own empty body is known. */
+const EMPTY_DIGESTS: ReadonlySet<string> = new Set([
+  'd41d8cd98f00b204e9800998ecf8427e',
+  'da39a3ee5e6b4b0d3255bfef95601890afd80709',
+  'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+  'cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e',
+])
+
+/** `Repr-Digest` (RFC 9530) algorithms taken, strongest first; its others are deprecated. */
+const REPR_DIGESTS = [
+  ['sha-512', 'sha512', 64],
+  ['sha-256', 'sha256', 32],
+] as const
+
+/** `Digest` (RFC 3230) algorithms taken, strongest first. */
+const INSTANCE_DIGESTS = [
+  ['sha-512', 'sha512', 64],
+  ['sha-256', 'sha256', 32],
+  ['sha', 'sha1', 20],
+  ['md5', 'md5', 16],
+] as const
+
+/**
+ * The whole-object digests a server sends in HTTP's own fields, strongest first, each with its
+ * field as `source`: `Repr-Digest` (RFC 9530, `sha-256=:<base64>:`; the representation's, so a 206
+ * carries the whole object's too) and the older `Digest` (RFC 3230, `SHA-256=<base64>`, the
+ * instance's). `Content-Digest` is left out: it describes the bytes of one answer, a range on a 206.
+ * Malformed members are ignored, not trusted.
+ */
+export function parseHttpDigests(head: ResponseHead): ExpectedDigest[] {
+  const found: ExpectedDigest[] = []
+  const members = (field: string, pattern: RegExp): Map<string, string> => {
+    const out = new Map<string, string>()
+    for (const member of head.header(field)?.split(',') ?? []) {
+      const match = pattern.exec(member.trim())
+      if (match) out.set((match[1] as string).toLowerCase(), match[2] as string)
+    }
+    return out
+  }
+  const add = (
+    source: string,
+    table: typeof INSTANCE_DIGESTS | typeof REPR_DIGESTS,
+    values: Map<string, string>,
+  ) => {
+    for (const [name, algorithm, bytes] of table) {
+      const text = values.get(name)
+      if (text === undefined) continue
+      try {
+        const raw = base64ToBytes(text)
+        if (raw.length === bytes) found.push({ algorithm, value: bytesToHex(raw), source })
+      } catch {
+        // Not base64: not a digest.
+      }
+    }
+  }
+  add(
+    'Repr-Digest',
+    REPR_DIGESTS,
+    members('repr-digest', /^([A-Za-z0-9-]+)=:([A-Za-z0-9+/=]*):(?:;.*)?$/),
+  )
+  add('Digest', INSTANCE_DIGESTS, members('digest', /^([A-Za-z0-9-]+)=([A-Za-z0-9+/=]+)$/))
+  return found
+}
+
+/**
+ * The whole object's MD5 a server sends outside the ETag, with the field that carried it:
+ * Azure Blob Storage's `x-ms-blob-content-md5` (the blob's MD5 on a ranged answer), `Content-MD5`
+ * on an answer that is not ranged (RFC 1864: the body's, which a 206's is not; Azure sends the
+ * blob's there on a HEAD), or an MD5 in `Digest`. Base64 of 16 bytes; anything else is ignored.
+ */
+export function serverMd5(head: ResponseHead, ranged: boolean): RecordedMd5 | undefined {
+  const fields = ranged ? ['x-ms-blob-content-md5'] : ['x-ms-blob-content-md5', 'content-md5']
+  for (const header of fields) {
+    const text = head.header(header)?.trim()
+    if (!text) continue
+    try {
+      const raw = base64ToBytes(text)
+      if (raw.length === 16) return { value: bytesToHex(raw), header }
+    } catch {
+      // Not base64: no MD5.
+    }
+  }
+  const digest = parseHttpDigests(head).find((d) => d.algorithm === 'md5')
+  return digest ? { value: digest.value, header: 'digest' } : undefined
+}
+
 /** How the size was learned, which decides how far the other headers can be trusted. */
 export interface ObjectHeadOptions {
   /** The answer is a 206 to a range probe. */
@@ -244,7 +330,8 @@ export interface ObjectHeadOptions {
 
 /**
  * ObjectInfo from a HEAD (or range-probe) response: ETag, Last-Modified, version, CRC, the
- * MD5 an S3 ETag stands for or an uploader recorded (with `s3`), storage class, restore state, content type, user
+ * MD5 an S3 ETag stands for or an uploader recorded (with `s3`), a digest or MD5 the server sends
+ * in HTTP's fields ({@link parseHttpDigests}, {@link serverMd5}), storage class, restore state, content type, user
  * metadata and accept-ranges, in the OSS (`x-oss-*`) or S3 (`x-amz-*`) flavour.
  *
  * @example
@@ -262,9 +349,19 @@ export function objectInfoFromHead(
   const versionId = head.header('x-oss-version-id') ?? head.header('x-amz-version-id')
   const checksum = parseChecksum(head, options.ranged)
   const etagMd5 = options.s3 ? md5FromS3Etag(head) : undefined
-  const recorded = options.s3 && etagMd5 === undefined ? recordedMd5(head) : undefined
+  // A server that hashes the body it sends gives a HEAD the digest of nothing: not the object's.
+  const ofObject = (value: string): boolean => size === 0 || !EMPTY_DIGESTS.has(value)
+  const served = serverMd5(head, options.ranged)
+  const recorded =
+    etagMd5 === undefined
+      ? ((options.s3 ? recordedMd5(head) : undefined) ??
+        (served && ofObject(served.value) ? served : undefined))
+      : undefined
   const md5 = etagMd5 ?? recorded?.value
-  const digest = checksum ? undefined : parseStoreDigest(head, options.ranged)
+  const digest = checksum
+    ? undefined
+    : (parseStoreDigest(head, options.ranged) ??
+      parseHttpDigests(head).find((d) => d.algorithm !== 'md5' && ofObject(d.value)))
   const storageClass = head.header('x-oss-storage-class') ?? head.header('x-amz-storage-class')
   const restore = parseRestore(head.header('x-oss-restore') ?? head.header('x-amz-restore'))
   const contentType = head.header('content-type')
