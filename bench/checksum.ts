@@ -1,6 +1,6 @@
 // A download checked against a digest the user knows (a SHA256SUMS line), side by side: Debian's
-// nginx on loopback serves a random file; the CLI with `--checksum sha256=` and `md5=`, the same
-// without a digest (what the check costs), `curl` then `sha256sum` (what a user does by hand), and
+// nginx on loopback serves a random file; the CLI with `--checksum sha256=` and `md5=`, with the
+// SHA-256 the server sends (`Repr-Digest`, no flag), the same without a digest (what the check costs), `curl` then `sha256sum` (what a user does by hand), and
 // `aria2c --checksum`. Rounds rotate, `sync` before each, medians; wall, user, sys, peak RSS, and
 // each row's time over the CLI's with the SHA-256 (paired by round). Every output is checked
 // against the file's CRC-64 in the first round.
@@ -45,20 +45,20 @@ async function digestOf(path: string, algorithm: 'sha256' | 'md5'): Promise<stri
 
 const mib = Number(values.mib)
 const cli = bundleCliFor('node')
-const nginx = await startNginx({ 'object.bin': mib })
+const nginx = await startNginx({ 'object.bin': mib }, undefined, { reprDigest: true })
 const dir = await mkdtemp(join(values.dir, 'resumable-bench-checksum-'))
 try {
   const source = nginx.paths['object.bin'] as string
-  const sha256 = await digestOf(source, 'sha256')
+  const sha256 = nginx.sha256s['object.bin'] as string
   const md5 = await digestOf(source, 'md5')
   const url = `${nginx.url}/object.bin`
   const out = (name: string) => join(dir, `${name.replace(/\W+/g, '-')}.bin`)
-  const resumable = (name: string, bundle: string, extra: string[]): Contender => {
+  const resumable = (name: string, bundle: string, extra: string[], from = url): Contender => {
     const output = out(name)
     return {
       name,
       command: process.execPath,
-      args: [bundle, 'get', url, output, '--force', '--quiet', ...extra],
+      args: [bundle, 'get', from, output, '--force', '--quiet', ...extra],
       output,
     }
   }
@@ -67,6 +67,8 @@ try {
     resumable('resumable, no digest', cli, []),
     resumable(SHA_ROW, cli, ['--checksum', `sha256=${sha256}`]),
     resumable('resumable --checksum md5', cli, ['--checksum', `md5=${md5}`]),
+    // The same SHA-256 sent by the server (Repr-Digest): checked with no flag.
+    resumable("resumable, the server's Repr-Digest", cli, [], `${nginx.url}/repr/object.bin`),
   ]
   if (values.before)
     contenders.push(

@@ -2,8 +2,8 @@
 // random files: a real server that is not ours. Used by bench/compare.ts --sections nginx and by
 // bench/wire-probe.ts. Files are cached in the temp dir with their CRC, so reruns skip generating.
 import { spawn, spawnSync } from 'node:child_process'
-import { randomFillSync } from 'node:crypto'
-import { existsSync } from 'node:fs'
+import { createHash, randomFillSync } from 'node:crypto'
+import { createReadStream, existsSync } from 'node:fs'
 import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -27,6 +27,8 @@ export interface Nginx {
   readonly crcs: Record<string, string>
   /** Where each file is on disk, by name (to hash it for a contender that checks a digest). */
   readonly paths: Record<string, string>
+  /** SHA-256 (hex) of each file, by name, with the `reprDigest` option; else empty. */
+  readonly sha256s: Record<string, string>
   /** Stops nginx and removes its config directory (the cached files stay). */
   stop(): Promise<void>
 }
@@ -39,6 +41,8 @@ async function randomFile(mib: number): Promise<{ path: string; crc: string }> {
   const crcPath = `${path}.crc64`
   if (existsSync(path) && existsSync(crcPath))
     return { path, crc: (await readFile(crcPath, 'utf8')).trim() }
+  // A digest kept for an earlier file of this name is not the new file's.
+  await rm(`${path}.sha256`, { force: true })
   const handle = await open(path, 'w')
   const block = new Uint8Array(8 * MiB)
   let crc = 0n
@@ -54,6 +58,17 @@ async function randomFile(mib: number): Promise<{ path: string; crc: string }> {
   }
   await writeFile(crcPath, String(crc))
   return { path, crc: String(crc) }
+}
+
+/** The SHA-256 (hex) of a random file, computed once and kept beside it. */
+async function sha256Of(path: string): Promise<string> {
+  const cached = `${path}.sha256`
+  if (existsSync(cached)) return (await readFile(cached, 'utf8')).trim()
+  const hash = createHash('sha256')
+  for await (const chunk of createReadStream(path, { highWaterMark: 4 * MiB })) hash.update(chunk)
+  const hex = hash.digest('hex')
+  await writeFile(cached, hex)
+  return hex
 }
 
 /**
@@ -146,6 +161,11 @@ export async function startNginx(
     readonly tls?: boolean
     /** A directory served under `/tree/` with autoindex on, for clients that list a directory. */
     readonly tree?: string
+    /**
+     * Also serve each file under `/repr/<name>` with its SHA-256 in `Repr-Digest` (RFC 9530), as a
+     * server that vouches for its files does; `Nginx.sha256s` then gives them (hex).
+     */
+    readonly reprDigest?: boolean
   } = {},
 ): Promise<Nginx> {
   if (!nginxBinary) throw new Error('nginx is not installed')
@@ -166,9 +186,23 @@ export async function startNginx(
     spawnSync('ln', ['-s', path, join(www, 'uneven', name)])
     spawnSync('ln', ['-s', path, join(www, 'crc', name)])
   }
-  const crcHeaders = Object.entries(crcs)
-    .map(([name, crc]) => `location = /crc/${name} { add_header x-oss-hash-crc64ecma ${crc}; }`)
-    .join('\n    ')
+  const sha256s: Record<string, string> = {}
+  if (options.reprDigest) {
+    await mkdir(join(www, 'repr'), { recursive: true })
+    for (const [name, path] of Object.entries(paths)) {
+      sha256s[name] = await sha256Of(path)
+      spawnSync('ln', ['-s', path, join(www, 'repr', name)])
+    }
+  }
+  const crcHeaders = [
+    ...Object.entries(crcs).map(
+      ([name, crc]) => `location = /crc/${name} { add_header x-oss-hash-crc64ecma ${crc}; }`,
+    ),
+    ...Object.entries(sha256s).map(
+      ([name, hex]) =>
+        `location = /repr/${name} { add_header Repr-Digest "sha-256=:${Buffer.from(hex, 'hex').toString('base64')}:"; }`,
+    ),
+  ].join('\n    ')
   if (options.tree !== undefined) spawnSync('ln', ['-s', options.tree, join(www, 'tree')])
   const port = await freePort()
   const tls = options.tls ? await testCertificate(dir) : undefined
@@ -221,6 +255,7 @@ http {
     ...(tls ? { tlsUrl: `https://127.0.0.1:${tls.port}`, caFile: tls.ca } : {}),
     crcs,
     paths,
+    sha256s,
     async stop() {
       child.kill('SIGQUIT')
       await new Promise((resolve) => child.once('exit', resolve))
