@@ -58,7 +58,9 @@ Options:
   --checkpoint <file|dir>  where progress is saved (default: <dest>.resumable.json); give status
                            and cancel the same --checkpoint
   --no-checkpoint          keep no progress on disk
-  --no-verify              skip the CRC (or S3 ETag MD5) comparison with the store
+  --no-verify              skip the comparison with what the store or server vouches for: its CRC,
+                           else an MD5 or SHA (S3 ETag, uploader's metadata, Repr-Digest, Digest,
+                           Content-MD5); "verified:" at the end says which was compared
   --recheck                on resume, re-read saved parts and re-fetch any that changed on disk
   --checksum <alg>=<hex>   the digest the file must have (md5, sha1, sha256, sha512; as a checksum
                            file gives it), compared before the file is published: a mismatch
