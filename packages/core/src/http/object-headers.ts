@@ -104,14 +104,9 @@ export function parseStoreDigest(head: ResponseHead, ranged: boolean): ExpectedD
   for (const { algorithm, header, bytes } of S3_DIGESTS) {
     const text = head.header(header)?.trim()
     if (!text) continue
-    let raw: Uint8Array
-    try {
-      raw = base64ToBytes(text)
-    } catch {
-      return undefined
-    }
-    if (raw.length !== bytes) return undefined
-    return { algorithm, value: bytesToHex(raw) }
+    // S3 keeps one checksum per object; a malformed one is ignored, not trusted.
+    const value = hexFromBase64(text, bytes)
+    return value === undefined ? undefined : { algorithm, value }
   }
   return undefined
 }
@@ -143,6 +138,26 @@ export function compositeChecksum(head: ResponseHead): CompositeChecksum | undef
     // S3 allows 1 to 10,000 parts.
     if (value === undefined || parts < 1 || parts > 10_000) return undefined
     return { algorithm, value, parts }
+  }
+  return undefined
+}
+
+/** Lower-case hex of what `base64` encodes, when it is exactly `length` bytes. */
+function hexFromBase64(base64: string, length: number): string | undefined {
+  try {
+    const raw = base64ToBytes(base64)
+    return raw.length === length ? bytesToHex(raw) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** The first of `headers` holding a base64 MD5 (16 bytes), with its name. */
+function md5Field(head: ResponseHead, headers: readonly string[]): RecordedMd5 | undefined {
+  for (const header of headers) {
+    const text = head.header(header)?.trim()
+    const value = text ? hexFromBase64(text, 16) : undefined
+    if (value !== undefined) return { value, header }
   }
   return undefined
 }
@@ -206,17 +221,8 @@ export interface RecordedMd5 {
  * `x-oss-meta-` prefixes both count: the same metadata read through either API.
  */
 export function recordedMd5(head: ResponseHead): RecordedMd5 | undefined {
-  for (const prefix of ['x-amz-meta-', 'x-oss-meta-']) {
-    const header = `${prefix}md5chksum`
-    const text = head.header(header)?.trim()
-    if (!text) continue
-    try {
-      const raw = base64ToBytes(text)
-      if (raw.length === 16) return { value: bytesToHex(raw), header }
-    } catch {
-      // Not base64: no MD5.
-    }
-  }
+  const rclone = md5Field(head, ['x-amz-meta-md5chksum', 'x-oss-meta-md5chksum'])
+  if (rclone) return rclone
   for (const prefix of ['x-amz-meta-', 'x-oss-meta-']) {
     const header = `${prefix}s3cmd-attrs`
     const field = head
@@ -275,13 +281,8 @@ export function parseHttpDigests(head: ResponseHead): ExpectedDigest[] {
   ) => {
     for (const [name, algorithm, bytes] of table) {
       const text = values.get(name)
-      if (text === undefined) continue
-      try {
-        const raw = base64ToBytes(text)
-        if (raw.length === bytes) found.push({ algorithm, value: bytesToHex(raw), source })
-      } catch {
-        // Not base64: not a digest.
-      }
+      const value = text === undefined ? undefined : hexFromBase64(text, bytes)
+      if (value !== undefined) found.push({ algorithm, value, source })
     }
   }
   add(
@@ -301,16 +302,8 @@ export function parseHttpDigests(head: ResponseHead): ExpectedDigest[] {
  */
 export function serverMd5(head: ResponseHead, ranged: boolean): RecordedMd5 | undefined {
   const fields = ranged ? ['x-ms-blob-content-md5'] : ['x-ms-blob-content-md5', 'content-md5']
-  for (const header of fields) {
-    const text = head.header(header)?.trim()
-    if (!text) continue
-    try {
-      const raw = base64ToBytes(text)
-      if (raw.length === 16) return { value: bytesToHex(raw), header }
-    } catch {
-      // Not base64: no MD5.
-    }
-  }
+  const field = md5Field(head, fields)
+  if (field) return field
   const digest = parseHttpDigests(head).find((d) => d.algorithm === 'md5')
   return digest ? { value: digest.value, header: 'digest' } : undefined
 }
