@@ -134,16 +134,16 @@ describe("Google Cloud Storage: x-goog-hash's CRC-32C", () => {
 })
 
 describe("Azure Blob Storage: the blob's Content-MD5", () => {
-  it('taken from the HEAD (never a ranged answer\'s Content-MD5, which is the range\'s): "matches content-md5"', async () => {
+  it('taken from the HEAD (never a ranged answer\'s Content-MD5, which is the range\'s): "matches Content-MD5"', async () => {
     const text = await verified(
       'azure.bin',
-      new RegExp(`verified: md5 ${MD5_HEX} matches content-md5`),
+      new RegExp(`verified: md5 ${MD5_HEX} matches Content-MD5`),
     )
-    assert.match(text, /verifying: [\d.]+ MiB against the MD5 in content-md5\n/)
+    assert.match(text, /verifying: [\d.]+ MiB against the MD5 in Content-MD5\n/)
   })
 
   it('an MD5 that is not these bytes fails (exit 1) naming the header, and leaves no file', async () => {
-    await refused('azure-wrong.bin', /failed md5 verification.*the MD5 in the object's content-md5/)
+    await refused('azure-wrong.bin', /failed md5 verification.*the MD5 in the object's Content-MD5/)
   })
 })
 

@@ -62,13 +62,14 @@ export interface ObjectInfo {
   /**
    * Set when `md5` is not an S3 ETag's: the header that carried it, an uploader's record in the
    * metadata (`x-amz-meta-md5chksum`, rclone's; `x-amz-meta-s3cmd-attrs`, s3cmd's), Azure's
-   * `x-ms-blob-content-md5`, `content-md5` or `digest`. A mismatch names it.
+   * `x-ms-blob-content-md5`, `Content-MD5` or `Digest`. A mismatch names it.
    */
   readonly md5Source?: string
   /**
    * A whole-object digest the store vouches for that is not a CRC: S3's `x-amz-checksum-sha256` or
    * `x-amz-checksum-sha1` of an object uploaded in one part with that algorithm (type
-   * `FULL_OBJECT`), else a SHA in HTTP's `Repr-Digest` or `Digest` (its `source` names the field). Without a `checksum` the engine checks it by reading the finished file back,
+   * `FULL_OBJECT`), else a SHA in HTTP's `Repr-Digest` or `Digest` (its `source` names the
+   * field). Without a `checksum` the engine checks it by reading the finished file back,
    * in preference to `md5` (it needs a Target with `digest`).
    */
   readonly digest?: ExpectedDigest

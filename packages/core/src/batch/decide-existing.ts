@@ -97,14 +97,14 @@ export async function decideExisting(
   let notSame = 'of another size'
   if (options.skipExisting && (object.size === undefined || object.size === local.size)) {
     const info = await stat()
-    const crc =
-      info.size === local.size && info.checksum ? await fileCrc(io, info.checksum) : undefined
+    // An object of unknown length (size 0, a placeholder) is no file's size.
+    const sameSize = info.sizeKnown !== false && info.size === local.size
+    const crc = sameSize && info.checksum ? await fileCrc(io, info.checksum) : undefined
     // Without a CRC, the MD5 or SHA the store vouches for, or the one the object was listed with.
     const digest =
-      info.size === local.size && !info.checksum && io.existingDigest
-        ? wholeDigest(object, info)
-        : undefined
-    if (info.size !== local.size) notSame = 'of another size'
+      sameSize && !info.checksum && io.existingDigest ? wholeDigest(object, info) : undefined
+    if (info.sizeKnown === false) notSame = "(the store does not say the object's size)"
+    else if (info.size !== local.size) notSame = 'of another size'
     else if (crc === undefined && digest !== undefined) {
       const actual = await io.existingDigest?.(digest.algorithm)
       if (actual === digest.value) return sameContent(object, info)

@@ -48,9 +48,14 @@ const S3_CHECKSUMS = [
 /**
  * The whole-object CRC the store advertises, if any: OSS's CRC-64, S3's full-object CRC-64/NVME,
  * CRC-32C or CRC-32 (sent when the request asked with `x-amz-checksum-mode: ENABLED`), or Google
- * Cloud Storage's CRC-32C ({@link parseGoogleCrc32c}). `ranged`: the response is a 206.
+ * Cloud Storage's CRC-32C ({@link parseGoogleCrc32c}, checked against `size` when given).
+ * `ranged`: the response is a 206.
  */
-export function parseChecksum(head: ResponseHead, ranged: boolean): ObjectChecksum | undefined {
+export function parseChecksum(
+  head: ResponseHead,
+  ranged: boolean,
+  size?: number,
+): ObjectChecksum | undefined {
   // OSS's "crc64ecma" is CRC-64/XZ and always covers the whole object, also on a 206.
   const xz = parseCrc64Decimal(head.header('x-oss-hash-crc64ecma'))
   if (xz !== undefined) return { algorithm: 'crc64xz', value: xz }
@@ -63,7 +68,7 @@ export function parseChecksum(head: ResponseHead, ranged: boolean): ObjectChecks
       return value === undefined ? undefined : { algorithm, value }
     }
   }
-  const google = parseGoogleCrc32c(head)
+  const google = parseGoogleCrc32c(head, size)
   return google === undefined ? undefined : { algorithm: 'crc32c', value: google }
 }
 
@@ -74,11 +79,16 @@ export function parseChecksum(head: ResponseHead, ranged: boolean): ObjectChecks
  * a ranged answer too: it is always the whole stored object's. It is the served bytes' only when
  * they are stored as served (`x-goog-stored-content-encoding` absent or `identity`): an object
  * stored gzip-compressed may be decompressed on the way (decompressive transcoding), and its hash
- * then describes other bytes. A malformed value is ignored, not trusted.
+ * then describes other bytes, and so does one whose `x-goog-stored-content-length` is not the
+ * `size` served. A malformed value is ignored, not trusted.
  */
-export function parseGoogleCrc32c(head: ResponseHead): bigint | undefined {
+export function parseGoogleCrc32c(head: ResponseHead, size?: number): bigint | undefined {
   const stored = head.header('x-goog-stored-content-encoding')?.trim().toLowerCase()
   if (stored !== undefined && stored !== 'identity') return undefined
+  // Where a proxy dropped the encoding, a stored length other than the one served still tells.
+  const storedLength = head.header('x-goog-stored-content-length')?.trim()
+  if (size !== undefined && storedLength !== undefined && Number(storedLength) !== size)
+    return undefined
   for (const field of head.header('x-goog-hash')?.split(',') ?? []) {
     const match = /^crc32c=(\S+)$/i.exec(field.trim())
     if (match) return bigEndianFromBase64(match[1] as string, 4)
@@ -152,10 +162,10 @@ function hexFromBase64(base64: string, length: number): string | undefined {
   }
 }
 
-/** The first of `headers` holding a base64 MD5 (16 bytes), with its name. */
+/** The first of `headers` holding a base64 MD5 (16 bytes), with its name as given. */
 function md5Field(head: ResponseHead, headers: readonly string[]): RecordedMd5 | undefined {
   for (const header of headers) {
-    const text = head.header(header)?.trim()
+    const text = head.header(header.toLowerCase())?.trim()
     const value = text ? hexFromBase64(text, 16) : undefined
     if (value !== undefined) return { value, header }
   }
@@ -215,24 +225,22 @@ export interface RecordedMd5 {
 
 /**
  * The whole-object MD5 an uploader recorded in the object's user metadata, where the ETag cannot
- * stand for one (a multipart upload, SSE-KMS, SSE-C): rclone's `md5chksum` (base64 of the 16
- * bytes, written on its multipart uploads) or the `md5:` field of s3cmd's `s3cmd-attrs`
- * (`…/md5:<hex>/…`). A malformed value is ignored, not trusted. The `x-amz-meta-` and
- * `x-oss-meta-` prefixes both count: the same metadata read through either API.
+ * stand for one (a multipart upload, SSE-KMS, SSE-C): rclone's `x-amz-meta-md5chksum` (base64 of
+ * the 16 bytes, written on its multipart uploads) or the `md5:` field of s3cmd's
+ * `x-amz-meta-s3cmd-attrs` (`…/md5:<hex>/…`), except on an object s3cmd encrypted
+ * (`x-amz-meta-s3tools-gpgenc`), whose record is the plaintext's. A malformed value is ignored.
  */
 export function recordedMd5(head: ResponseHead): RecordedMd5 | undefined {
-  const rclone = md5Field(head, ['x-amz-meta-md5chksum', 'x-oss-meta-md5chksum'])
+  const rclone = md5Field(head, ['x-amz-meta-md5chksum'])
   if (rclone) return rclone
-  for (const prefix of ['x-amz-meta-', 'x-oss-meta-']) {
-    const header = `${prefix}s3cmd-attrs`
-    const field = head
-      .header(header)
-      ?.split('/')
-      .find((item) => item.startsWith('md5:'))
-    const value = field === undefined ? undefined : /^md5:([0-9a-fA-F]{32})$/.exec(field.trim())
-    if (value) return { value: (value[1] as string).toLowerCase(), header }
-  }
-  return undefined
+  if (head.header('x-amz-meta-s3tools-gpgenc') !== undefined) return undefined
+  const header = 'x-amz-meta-s3cmd-attrs'
+  const field = head
+    .header(header)
+    ?.split('/')
+    .find((item) => item.startsWith('md5:'))
+  const value = field === undefined ? undefined : /^md5:([0-9a-fA-F]{32})$/.exec(field.trim())
+  return value ? { value: (value[1] as string).toLowerCase(), header } : undefined
 }
 
 /** The digests of no bytes at all, by which a HEAD's hash of its own empty body is known. */
@@ -260,12 +268,19 @@ const INSTANCE_DIGESTS = [
 /**
  * The whole-object digests a server sends in HTTP's own fields, strongest first, each with its
  * field as `source`: `Repr-Digest` (RFC 9530, `sha-256=:<base64>:`; the representation's, so a 206
- * carries the whole object's too) and the older `Digest` (RFC 3230, `SHA-256=<base64>`, the
- * instance's). `Content-Digest` is left out: it describes the bytes of one answer, a range on a 206.
- * Malformed members are ignored, not trusted.
+ * carries the whole object's too) and, on an answer that is not ranged, the older `Digest` (RFC
+ * 3230, `SHA-256=<base64>`). `Content-Digest` is left out: it describes the bytes of one answer.
+ * Only for an object of `size` > 0 (0 is also the placeholder of an unknown length, and an
+ * empty object has nothing to check), and never the digest of no bytes (a server hashing the
+ * empty body of a HEAD). Malformed members are ignored, not trusted.
  */
-export function parseHttpDigests(head: ResponseHead): ExpectedDigest[] {
+export function parseHttpDigests(
+  head: ResponseHead,
+  ranged: boolean,
+  size: number,
+): ExpectedDigest[] {
   const found: ExpectedDigest[] = []
+  if (!(size > 0)) return found
   const members = (field: string, pattern: RegExp): Map<string, string> => {
     const out = new Map<string, string>()
     for (const member of head.header(field)?.split(',') ?? []) {
@@ -282,7 +297,7 @@ export function parseHttpDigests(head: ResponseHead): ExpectedDigest[] {
     for (const [name, algorithm, bytes] of table) {
       const text = values.get(name)
       const value = text === undefined ? undefined : hexFromBase64(text, bytes)
-      if (value !== undefined) found.push({ algorithm, value, source })
+      if (value !== undefined && !EMPTY_DIGESTS.has(value)) found.push({ algorithm, value, source })
     }
   }
   add(
@@ -290,7 +305,9 @@ export function parseHttpDigests(head: ResponseHead): ExpectedDigest[] {
     REPR_DIGESTS,
     members('repr-digest', /^([A-Za-z0-9-]+)=:([A-Za-z0-9+/=]*):(?:;.*)?$/),
   )
-  add('Digest', INSTANCE_DIGESTS, members('digest', /^([A-Za-z0-9-]+)=([A-Za-z0-9+/=]+)$/))
+  // RFC 3230 means the whole instance on a 206 too, but servers differ (RFC 9530 §1.3): not trusted there.
+  if (!ranged)
+    add('Digest', INSTANCE_DIGESTS, members('digest', /^([A-Za-z0-9-]+)=([A-Za-z0-9+/=]+)$/))
   return found
 }
 
@@ -298,14 +315,22 @@ export function parseHttpDigests(head: ResponseHead): ExpectedDigest[] {
  * The whole object's MD5 a server sends outside the ETag, with the field that carried it:
  * Azure Blob Storage's `x-ms-blob-content-md5` (the blob's MD5 on a ranged answer), `Content-MD5`
  * on an answer that is not ranged (RFC 1864: the body's, which a 206's is not; Azure sends the
- * blob's there on a HEAD), or an MD5 in `Digest`. Base64 of 16 bytes; anything else is ignored.
+ * blob's there on a HEAD), or an MD5 in `Digest` (not ranged). Base64 of 16 bytes; anything else,
+ * and what {@link parseHttpDigests} would not take for an object of `size` bytes, is ignored.
  */
-export function serverMd5(head: ResponseHead, ranged: boolean): RecordedMd5 | undefined {
-  const fields = ranged ? ['x-ms-blob-content-md5'] : ['x-ms-blob-content-md5', 'content-md5']
-  const field = md5Field(head, fields)
-  if (field) return field
-  const digest = parseHttpDigests(head).find((d) => d.algorithm === 'md5')
-  return digest ? { value: digest.value, header: 'digest' } : undefined
+export function serverMd5(
+  head: ResponseHead,
+  ranged: boolean,
+  size: number,
+): RecordedMd5 | undefined {
+  if (!(size > 0)) return undefined
+  const fields = ranged ? ['x-ms-blob-content-md5'] : ['x-ms-blob-content-md5', 'Content-MD5']
+  for (const header of fields) {
+    const field = md5Field(head, [header])
+    if (field && !EMPTY_DIGESTS.has(field.value)) return field
+  }
+  const digest = parseHttpDigests(head, ranged, size).find((d) => d.algorithm === 'md5')
+  return digest ? { value: digest.value, header: 'Digest' } : undefined
 }
 
 /** How the size was learned, which decides how far the other headers can be trusted. */
@@ -340,21 +365,17 @@ export function objectInfoFromHead(
   const etag = head.header('etag')
   const lastModified = head.header('last-modified')
   const versionId = head.header('x-oss-version-id') ?? head.header('x-amz-version-id')
-  const checksum = parseChecksum(head, options.ranged)
+  const checksum = parseChecksum(head, options.ranged, size)
   const etagMd5 = options.s3 ? md5FromS3Etag(head) : undefined
-  // A server that hashes the body it sends gives a HEAD the digest of nothing: not the object's.
-  const ofObject = (value: string): boolean => size === 0 || !EMPTY_DIGESTS.has(value)
-  const served = serverMd5(head, options.ranged)
   const recorded =
     etagMd5 === undefined
-      ? ((options.s3 ? recordedMd5(head) : undefined) ??
-        (served && ofObject(served.value) ? served : undefined))
+      ? ((options.s3 ? recordedMd5(head) : undefined) ?? serverMd5(head, options.ranged, size))
       : undefined
   const md5 = etagMd5 ?? recorded?.value
   const digest = checksum
     ? undefined
     : (parseStoreDigest(head, options.ranged) ??
-      parseHttpDigests(head).find((d) => d.algorithm !== 'md5' && ofObject(d.value)))
+      parseHttpDigests(head, options.ranged, size).find((d) => d.algorithm !== 'md5'))
   const storageClass = head.header('x-oss-storage-class') ?? head.header('x-amz-storage-class')
   const restore = parseRestore(head.header('x-oss-restore') ?? head.header('x-amz-restore'))
   const contentType = head.header('content-type')

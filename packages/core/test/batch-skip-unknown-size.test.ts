@@ -1,0 +1,28 @@
+import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
+import { describe, it } from 'node:test'
+import type { BatchObjectIO, BatchOptions, ObjectInfo } from '@resumable/core'
+import { decideExisting } from '../src/batch/decide-existing.ts'
+
+// A server that does not say how long an object is (a chunked HEAD) gives size 0 as a placeholder
+// (sizeKnown: false): no local file is that object's size, whatever digest would match.
+describe('skipExisting with an object of unknown length', () => {
+  it('never skips the local file, even an empty one whose digest is the one listed: it fails as exists, saying why', async () => {
+    const empty = createHash('md5').update(new Uint8Array()).digest('hex')
+    const info: ObjectInfo = { size: 0, sizeKnown: false, etag: '"v1"' }
+    const io = {
+      transport: { id: 'x', stat: async () => info, read: async () => assert.fail('no read') },
+      target: () => assert.fail('no target'),
+      existing: async () => ({ size: 0, modifiedMs: 0 }),
+      existingChecksum: async () => 0n,
+      existingDigest: async () => empty,
+    } as unknown as BatchObjectIO
+    const listed = { key: 'k', digest: { algorithm: 'md5' as const, value: empty } }
+    const options = { skipExisting: true } as unknown as BatchOptions
+    // Not skipped: the file is left alone, and the failure says why.
+    await assert.rejects(
+      decideExisting(io, listed, undefined, options, new AbortController().signal),
+      /a file \(the store does not say the object's size\) is already at the destination/,
+    )
+  })
+})
