@@ -175,7 +175,8 @@ export async function verifyCompositeByReadBack(
 
 /**
  * Reads the `size` bytes written to `target` back in order and compares their MD5 with the one
- * the store vouches for (its ETag's, or the one recorded in the metadata header `source`); throws
+ * the store vouches for (its ETag's, or the one in the header `source`: an uploader's metadata
+ * record, `Content-MD5`, `Digest`, Azure's `x-ms-blob-content-md5`); throws
  * IntegrityError on a mismatch. Used only when the store published no CRC: the MD5 cannot be
  * combined from parts fetched out of order, so it costs a second pass.
  */
