@@ -392,7 +392,7 @@ async function secondPass(
   if (!digest)
     return {
       method: 'size',
-      reason: `the store vouches only for a ${object.digest?.algorithm} of the whole object, which this target cannot compute`,
+      reason: `the store vouches only for a ${object.digest?.algorithm} of the whole object${object.digest?.source ? ` (${object.digest.source})` : ''}, which this target cannot compute`,
     }
   const { algorithm, value } = digest
   const source = algorithm === 'md5' ? object.md5Source : digest.source

@@ -119,7 +119,7 @@ describe('the digest option', () => {
     assert.equal(transport.stats, 0)
   })
 
-  it("the store's SHA (S3's x-amz-checksum-sha256): read back and compared; a target that cannot compute it, or cannot read back, says why it was not", async () => {
+  it("the store's SHA (S3's x-amz-checksum-sha256): read back and compared; a target that cannot compute it (naming a server's header), or cannot read back, says why it was not", async () => {
     const { checksum: _, ...rest } = makeObject(300 * KiB, 7)
     const object = {
       ...rest,
@@ -136,6 +136,15 @@ describe('the digest option', () => {
       method: 'size',
       reason:
         'the store vouches only for a sha256 of the whole object, which this target cannot compute',
+    })
+    // A server's Repr-Digest is named where the target cannot compute it.
+    const repr = { ...object, digest: { ...object.digest, source: 'Repr-Digest' } }
+    const named = setup(repr)
+    const unnamed = await download(named.options({ target: plainTarget(named.target) }))
+    assert.deepEqual(unnamed.verification, {
+      method: 'size',
+      reason:
+        'the store vouches only for a sha256 of the whole object (Repr-Digest), which this target cannot compute',
     })
     const pipe = setup(object)
     const streamed = await download(pipe.options({ target: plainTarget(pipe.target, false) }))
