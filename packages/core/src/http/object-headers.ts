@@ -162,14 +162,11 @@ function hexFromBase64(base64: string, length: number): string | undefined {
   }
 }
 
-/** The first of `headers` holding a base64 MD5 (16 bytes), with its name as given. */
-function md5Field(head: ResponseHead, headers: readonly string[]): RecordedMd5 | undefined {
-  for (const header of headers) {
-    const text = head.header(header.toLowerCase())?.trim()
-    const value = text ? hexFromBase64(text, 16) : undefined
-    if (value !== undefined) return { value, header }
-  }
-  return undefined
+/** The base64 MD5 (16 bytes) in `header`, with the header's name as given. */
+function md5Field(head: ResponseHead, header: string): RecordedMd5 | undefined {
+  const text = head.header(header.toLowerCase())?.trim()
+  const value = text ? hexFromBase64(text, 16) : undefined
+  return value === undefined ? undefined : { value, header }
 }
 
 /** The unsigned big-endian integer `base64` encodes, when it is exactly `length` bytes. */
@@ -219,7 +216,7 @@ export function md5FromS3Etag(head: ResponseHead): string | undefined {
 export interface RecordedMd5 {
   /** Lower-case hex. */
   readonly value: string
-  /** The metadata header it was read from, as sent (`x-amz-meta-md5chksum`). */
+  /** The header it was read from (`x-amz-meta-md5chksum`, `Content-MD5`, `Digest`, …). */
   readonly header: string
 }
 
@@ -231,7 +228,7 @@ export interface RecordedMd5 {
  * (`x-amz-meta-s3tools-gpgenc`), whose record is the plaintext's. A malformed value is ignored.
  */
 export function recordedMd5(head: ResponseHead): RecordedMd5 | undefined {
-  const rclone = md5Field(head, ['x-amz-meta-md5chksum'])
+  const rclone = md5Field(head, 'x-amz-meta-md5chksum')
   if (rclone) return rclone
   if (head.header('x-amz-meta-s3tools-gpgenc') !== undefined) return undefined
   const header = 'x-amz-meta-s3cmd-attrs'
@@ -326,7 +323,7 @@ export function serverMd5(
   if (!(size > 0)) return undefined
   const fields = ranged ? ['x-ms-blob-content-md5'] : ['x-ms-blob-content-md5', 'Content-MD5']
   for (const header of fields) {
-    const field = md5Field(head, [header])
+    const field = md5Field(head, header)
     if (field && !EMPTY_DIGESTS.has(field.value)) return field
   }
   const digest = parseHttpDigests(head, ranged, size).find((d) => d.algorithm === 'md5')
@@ -349,8 +346,8 @@ export interface ObjectHeadOptions {
 /**
  * ObjectInfo from a HEAD (or range-probe) response: ETag, Last-Modified, version, CRC, the
  * MD5 an S3 ETag stands for or an uploader recorded (with `s3`), a digest or MD5 the server sends
- * in HTTP's fields ({@link parseHttpDigests}, {@link serverMd5}), storage class, restore state, content type, user
- * metadata and accept-ranges, in the OSS (`x-oss-*`) or S3 (`x-amz-*`) flavour.
+ * in HTTP's fields ({@link parseHttpDigests}, {@link serverMd5}), storage class, restore state,
+ * content type, user metadata and accept-ranges, in the OSS (`x-oss-*`) or S3 (`x-amz-*`) flavour.
  *
  * @example
  * ```ts
