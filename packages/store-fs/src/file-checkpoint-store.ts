@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto'
 import { mkdir, readFile } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
-import type { CheckpointStore } from '@resumable/core'
+import { type CheckpointStore, TargetError } from '@resumable/core'
 import { errorCode, toTargetError } from './fs-errors.ts'
-import { removeReplaced, replaceFile } from './replace-file.ts'
+import { LOCK_SUFFIX, lockAt } from './lock-file.ts'
+import { removeIfSame, removeReplaced, replaceFile } from './replace-file.ts'
 
 /** Options for a FileCheckpointStore. */
 export interface FileCheckpointStoreOptions {
@@ -69,11 +70,16 @@ export class FileCheckpointStore implements CheckpointStore {
     }
   }
 
-  /** Atomic replace: temp file, fsync, rename, fsync directory. Saves of one key run one at a time. */
+  /**
+   * Atomic replace: temp file, fsync, rename, fsync directory. Saves of one key run one at a time.
+   * Refused (TargetError 'locked') once another process took over the lock this process held on
+   * the destination `key` (a FileTarget's), so a stalled process never leaves a checkpoint behind
+   * the new holder.
+   */
   save(key: string, data: Uint8Array): Promise<void> {
     const path = this.pathFor(key)
     const previous = this.#saving.get(path) ?? Promise.resolve()
-    const next = previous.catch(() => undefined).then(() => this.#save(path, data))
+    const next = previous.catch(() => undefined).then(() => this.#save(key, path, data))
     const settled = next.catch(() => undefined)
     this.#saving.set(path, settled)
     void settled.then(() => {
@@ -82,10 +88,20 @@ export class FileCheckpointStore implements CheckpointStore {
     return next
   }
 
-  async #save(path: string, data: Uint8Array): Promise<void> {
+  async #save(key: string, path: string, data: Uint8Array): Promise<void> {
     if (this.#dir) await mkdir(dirname(path), { recursive: true }).catch(() => undefined)
-    // One writer per checkpoint: the target's lock.
-    await replaceFile(path, tempPathOf(path), data, 'save the checkpoint')
+    // One writer per checkpoint: the target's lock. A save begun before another process took that
+    // lock over (this one stopped for longer than its lease) must not land after: the new holder
+    // may have finished and removed its checkpoint, or saved its own since. Checked right before
+    // the rename, and after it for a stop between the two.
+    const lock = lockAt(`${resolve(key)}${LOCK_SUFFIX}`)
+    const refuse = () => {
+      if (lock?.takenOver()) throw lockTakenOver(lock.path, path)
+    }
+    const saved = await replaceFile(path, tempPathOf(path), data, 'save the checkpoint', refuse)
+    if (!lock?.takenOver()) return
+    await removeIfSame(path, saved)
+    refuse()
   }
 
   /** Deletes the checkpoint (and a temporary copy a killed save left); succeeds when there is none. */
@@ -98,4 +114,12 @@ export class FileCheckpointStore implements CheckpointStore {
 /** `.<checkpoint name>.tmp` beside the checkpoint: where a save writes before its rename. */
 export function tempPathOf(path: string): string {
   return join(dirname(path), `.${basename(path)}.tmp`)
+}
+
+function lockTakenOver(lock: string, checkpoint: string): TargetError {
+  return new TargetError(
+    'locked',
+    `Another process took over the lock ${lock} while this one was stopped; the checkpoint ${checkpoint} not saved`,
+    { path: lock },
+  )
 }

@@ -18,7 +18,7 @@ import { DigestThread } from './digest-thread.ts'
 import { FdFile, type OpenFile } from './fd-file.ts'
 import { digestOfFile } from './file-digest.ts'
 import { errorCode, toTargetError } from './fs-errors.ts'
-import { LockFile, type LockOwner, type LockWatchListener } from './lock-file.ts'
+import { LOCK_SUFFIX, LockFile, type LockOwner, type LockWatchListener } from './lock-file.ts'
 import { localHasher } from './piece-hasher.ts'
 import { lstatOrUndefined, statOrUndefined } from './probe.ts'
 import { QuickCalls } from './quick-calls.ts'
@@ -116,9 +116,6 @@ export const DESTINATION_PROBED: unique symbol = Symbol('resumable.destinationPr
 
 /** Suffix of the temporary file written beside the destination. */
 export const TEMP_SUFFIX = '.resumable-part'
-/** Suffix of the lock file beside the destination. */
-export const LOCK_SUFFIX = '.resumable.lock'
-
 /**
  * A file destination: bytes go to `<dest>.resumable-part` in the same directory (so the final
  * rename is atomic), `sync()` is fdatasync, and `commit()` fsyncs, renames over the destination

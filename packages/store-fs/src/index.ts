@@ -40,10 +40,9 @@ export {
   FileTarget,
   type FileTargetOptions,
   FLUSH_AFTER,
-  LOCK_SUFFIX,
   TEMP_SUFFIX,
 } from './file-target.ts'
-export type { LockOwner, LockWatchListener } from './lock-file.ts'
+export { LOCK_SUFFIX, type LockOwner, type LockWatchListener } from './lock-file.ts'
 export { makeDirectory } from './make-directory.ts'
 export {
   isReservedName,

@@ -8,6 +8,7 @@ import {
   writeSync,
 } from 'node:fs'
 import { hostname } from 'node:os'
+import { resolve } from 'node:path'
 import process from 'node:process'
 import { clearInterval, setInterval } from 'node:timers'
 import { TargetError } from '@resumable/core'
@@ -70,6 +71,24 @@ export interface LockFileOptions {
    * for longer than a lease, as another host sees it): the moment to stop writing.
    */
   readonly onLost?: () => void
+}
+
+/** Suffix of the lock file beside a destination (`FileTarget`'s). */
+export const LOCK_SUFFIX = '.resumable.lock'
+
+/**
+ * The locks this process took, by path, until it releases them (held, or lost to another process
+ * meanwhile): a checkpoint save looks its destination's up, so that a save begun before a takeover
+ * never lands after it (see `lockAt`).
+ */
+const takenHere = new Map<string, LockFile>()
+
+/**
+ * This process's lock at `path` (absolute), from its acquisition until its release, held or taken
+ * over meanwhile; undefined when this process has none there.
+ */
+export function lockAt(path: string): LockFile | undefined {
+  return takenHere.get(resolve(path))
 }
 
 /**
@@ -151,6 +170,14 @@ export class LockFile {
     return this.#lost
   }
 
+  /**
+   * True when another process took this process's lock over or removed it, as the lock file says
+   * now (not at the last heartbeat); false while it is held, and after a release of its own.
+   */
+  takenOver(): boolean {
+    return this.#mine === undefined ? this.#lost : !this.verify()
+  }
+
   #giveUp(): void {
     this.#mine = undefined
     this.#lost = true
@@ -170,6 +197,7 @@ export class LockFile {
         writeSync(fd, text)
         this.#mine = text
         this.#lost = false
+        takenHere.set(resolve(this.path), this)
         if (heartbeatMs !== undefined) this.#startHeartbeat(heartbeatMs)
       } finally {
         closeSync(fd)
@@ -270,6 +298,7 @@ export class LockFile {
 
   /** Releases the lock if held (or removes a stale one that can be judged by its pid). */
   async release(): Promise<void> {
+    if (takenHere.get(resolve(this.path)) === this) takenHere.delete(resolve(this.path))
     if (this.#mine === undefined) {
       // A lock left by a process killed after its commit would otherwise stay forever.
       const seen = sightLock(this.path)

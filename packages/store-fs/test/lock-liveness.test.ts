@@ -12,6 +12,7 @@ import {
   BATCH_LOCK_NAME,
   batchFileName,
   FileBatchStaging,
+  FileCheckpointStore,
   FileTarget,
   LOCK_SUFFIX,
   type LockOwner,
@@ -98,6 +99,40 @@ describe('a lock held by its process', () => {
     })
     assert.equal(existsSync(dest), false, 'nothing at the destination')
     assert.equal(await readFile(dest + LOCK_SUFFIX, 'utf8'), otherHostLock(5_000))
+  })
+
+  it('a checkpoint save after its lock was taken over is refused: nothing saved behind the new holder, its lock untouched', async () => {
+    const dest = join(await freshDir('checkpoint-after-takeover'), 'object.bin')
+    const target = new FileTarget(dest)
+    const store = new FileCheckpointStore()
+    await target.open({ size: 3, resume: false })
+    await target.write(0, new Uint8Array([1, 2, 3]))
+    // What the engine does: sync, then save. This process stops between the two, past its lease:
+    // another takes the lock over, finishes and removes the checkpoint.
+    await target.sync()
+    await store.save(target.id, new Uint8Array([7]))
+    assert.equal(existsSync(store.pathFor(target.id)), true, 'saved while the lock is held')
+    await writeFile(dest + LOCK_SUFFIX, otherHostLock(5_000))
+    await store.remove(target.id)
+    await assert.rejects(store.save(target.id, new Uint8Array([8])), (e) => {
+      assert.ok(isKind('locked')(e))
+      assert.match((e as Error).message, /took over the lock .* checkpoint .* not saved/)
+      return true
+    })
+    assert.equal(existsSync(store.pathFor(target.id)), false, 'no checkpoint left behind')
+    assert.equal(await readFile(dest + LOCK_SUFFIX, 'utf8'), otherHostLock(5_000))
+    await target.abort({ keep: true })
+  })
+
+  it('a checkpoint save after the process released its own lock is not refused', async () => {
+    const dest = join(await freshDir('checkpoint-after-release'), 'object.bin')
+    const target = new FileTarget(dest)
+    const store = new FileCheckpointStore()
+    await target.open({ size: 1, resume: false })
+    await target.write(0, new Uint8Array([1]))
+    await target.commit()
+    await store.save(target.id, new Uint8Array([9]))
+    assert.deepEqual(new Uint8Array(await readFile(store.pathFor(target.id))), new Uint8Array([9]))
   })
 
   it('a batch whose lock was taken over leaves its corner to the new holder at close: staging directory, files and lock untouched', async () => {
