@@ -6,7 +6,8 @@
 // continued (SIGCONT): it must find its lock taken at its next heartbeat, stop with exit 75 and
 // write nothing more. Checked: every file byte-identical to its object after B and again after
 // A, no partial file at a final name, nothing of resumable's left but the journal, nothing
-// written outside the destination. Needs `unshare` (root on Linux): otherwise SKIP, said so.
+// written outside the destination; and the same command once more (run C) exits 0 and fetches
+// no object again. Needs `unshare` (root on Linux): otherwise SKIP, said so.
 import { execFileSync, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises'
@@ -167,8 +168,28 @@ try {
   c.check(outside.length === 0, `written outside the destination: ${outside.join(', ')}`)
   c.check((await stat(dest)).isDirectory(), 'the destination exists')
   c.log(`  run A, continued: exit ${aCode}`)
+
+  // What A did after it continued must not undo B's finished batch: the same command once more
+  // finds every object done (its journal, whatever A appended) and fetches none of them again.
+  const logFrom = oss.served.log.length
+  const again = spawnCli(command, { env })
+  const againExit = await again.exited
+  c.check(againExit.code === 0, `run C: exit ${againExit.code}: ${againExit.stderr.slice(-400)}`)
+  const refetched = oss.served.log.slice(logFrom).filter((entry) => objects.has(entry.key))
+  c.check(
+    refetched.length === 0,
+    `run C requested ${refetched.length} finished objects again: ${refetched
+      .slice(0, 3)
+      .map((entry) => `${entry.method} ${entry.key}`)
+      .join(', ')}`,
+  )
+  const afterC = await checkPublished('after run C')
+  c.check(afterC === objects.size, `after run C: ${afterC} of ${objects.size} objects published`)
+  c.log(
+    `  run C, the same command again: exit ${againExit.code}, ${refetched.length} objects fetched again`,
+  )
   c.verdict(
-    `A stopped on another host after ${doneByA} objects; B took over after the lease (exit ${bExit.code}); A continued and stopped (exit ${aCode}); ${afterA} objects byte-identical, nothing left but the journal`,
+    `A stopped on another host after ${doneByA} objects; B took over after the lease (exit ${bExit.code}); A continued and stopped (exit ${aCode}); ${afterA} objects byte-identical, nothing left but the journal; a rerun fetched none again`,
   )
 } finally {
   await server.close()
