@@ -198,6 +198,12 @@ const cases: Case[] = [
     { env: awsEnv() },
   ),
   usage(
+    '--content-disposition with a batch',
+    ['s3://priv/', '{dest}', '--recursive', '--content-disposition', ...s3At],
+    /--content-disposition applies to one object, not to a batch/,
+    { env: awsEnv() },
+  ),
+  usage(
     '--checksum-file that does not exist',
     [small, '{dest}', '--checksum-file', 'no-such-SHA256SUMS'],
     /--checksum-file no-such-SHA256SUMS cannot be read \(ENOENT\)/,

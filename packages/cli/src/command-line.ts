@@ -26,6 +26,11 @@ export interface GetCommand extends SourceFlags {
   readonly recheck: boolean
   /** False with `--no-remote-time`: files keep the time they were written, not the store's Last-Modified. */
   readonly remoteTime: boolean
+  /**
+   * `--content-disposition`: a download into a directory is saved under the name the server's
+   * `Content-Disposition` suggests, when it suggests one (as `curl -OJ`, `wget --content-disposition`).
+   */
+  readonly contentDisposition: boolean
   readonly limitRate: number | undefined
   readonly retries: number | undefined
   readonly stallTimeoutSeconds: number | undefined
@@ -197,6 +202,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
     verify: !(values['no-verify'] ?? false),
     recheck: values.recheck ?? false,
     remoteTime: !(values['no-remote-time'] ?? false),
+    contentDisposition: values['content-disposition'] ?? false,
     limitRate: sizeFlag('--limit-rate', values['limit-rate'], parseRate),
     retries: integerFlag('--retries', values.retries, OPTION_TABLE.retries),
     stallTimeoutSeconds: integerFlag(
@@ -315,6 +321,7 @@ const OPTIONS = {
   'no-verify': { type: 'boolean' },
   recheck: { type: 'boolean' },
   'no-remote-time': { type: 'boolean' },
+  'content-disposition': { type: 'boolean' },
   'limit-rate': { type: 'string' },
   retries: { type: 'string' },
   'stall-timeout': { type: 'string' },

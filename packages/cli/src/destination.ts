@@ -1,6 +1,6 @@
 import { rmdir, stat } from 'node:fs/promises'
 import { dirname, join, resolve, sep } from 'node:path'
-import { ResumableError } from '@resumable/core'
+import { type ObjectInfo, ResumableError } from '@resumable/core'
 import { makeDirectory } from '@resumable/store-fs'
 import type { Source } from './sources.ts'
 
@@ -18,6 +18,8 @@ export interface ChosenDestination {
   readonly named: boolean
   /** True when the directory does not exist yet: `createDirectory` makes it once the run may start. */
   readonly createDirectory: boolean
+  /** True when the name is the one the server's `Content-Disposition` suggested (`--content-disposition`). */
+  readonly suggested?: boolean
 }
 
 /**
@@ -43,6 +45,21 @@ export async function chooseDestination(
     )
   }
   return { path: join(destination, objectFileName(source)), named: true, createDirectory: true }
+}
+
+/**
+ * `chosen` under the name the object's `Content-Disposition` suggests (`--content-disposition`,
+ * as `curl -OJ`), made safe like a name from the URL (the URL's name stays the fallback); as it
+ * was when the server suggests none, or when the destination is a file the user named.
+ */
+export function namedByServer(
+  chosen: ChosenDestination,
+  source: Source,
+  info: ObjectInfo,
+): ChosenDestination {
+  if (!chosen.named || info.fileName === undefined) return chosen
+  const name = safeFileName(info.fileName, objectFileName(source))
+  return { ...chosen, path: join(dirname(chosen.path), name), suggested: true }
 }
 
 /**

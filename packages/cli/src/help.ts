@@ -47,6 +47,9 @@ Destination:
                            name is a file is refused, even with --force. The first line says the name.
                            A name ending like resumable's own files (.resumable-part, .resumable.json,
                            .resumable.lock) is refused: give another file name.
+                           --content-disposition: under the name the server's Content-Disposition
+                           suggests instead, when it gives one (as curl -OJ; made safe the same way;
+                           one request more first)
   omitted                  the current directory, as above
   -                        stream to stdout (no checkpoint, no resume, --on-change fail only);
                            --json events, errors included, then go to stderr
@@ -129,8 +132,8 @@ Batches (--recursive or --manifest; rerun the same command to continue after Ctr
   --on-change apply to every object; --limit-rate caps the whole batch (every object in flight
   shares it). --checksum-file checks each object its lines name by path under <dir>
   (./2026/a.bin or 2026/a.bin), the others as without it, and says at the end which lines
-  named no listed object. --range, --version-id, --checksum, --checkpoint, --no-checkpoint and
-  - apply to one object: refused (exit 2).
+  named no listed object. --range, --version-id, --checksum, --checkpoint, --no-checkpoint,
+  --content-disposition and - apply to one object: refused (exit 2).
   The listing is signed (or not, --no-sign-request) and paid for (--request-payer) as the GETs,
   and retried (--retries, --stall-timeout) like them.
   Keys that would leave <dir> (.., absolute, \\, control characters, empty segments, a/ and a/b,

@@ -166,10 +166,11 @@ export class Reporter {
         destination: chosen.path,
         named: chosen.named,
         createdDirectory: chosen.createDirectory,
+        ...(chosen.suggested ? { nameFrom: 'content-disposition' } : {}),
       })
     } else if (!this.#mode.quiet) {
       this.#line(
-        `saving as ${chosen.path} (name taken from the source${chosen.createDirectory ? '; creating the directory' : ''})`,
+        `saving as ${chosen.path} (name taken from ${chosen.suggested ? "the server's Content-Disposition" : 'the source'}${chosen.createDirectory ? '; creating the directory' : ''})`,
       )
     }
   }

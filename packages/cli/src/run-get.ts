@@ -22,6 +22,7 @@ import {
   type ChosenDestination,
   chooseDestination,
   createDirectory,
+  namedByServer,
   objectFileName,
   objectPath,
 } from './destination.ts'
@@ -63,6 +64,9 @@ export async function runGet(cmd: GetCommand, cli: CliEnvironment): Promise<numb
         )
     } else {
       chosen = await chooseDestination(cmd.destination, source)
+      // The name is the server's to suggest: one request first, before anything is created.
+      if (cmd.contentDisposition && chosen.named)
+        chosen = namedByServer(chosen, source, await transport.stat())
       const places = await cli.files(chosen.path, cmd.checkpoint, cmd.force, {
         onLockWatch: (owner, ms) => reporter.message(lockWatchMessage(owner, ms)),
         remoteTime: cmd.remoteTime,

@@ -79,6 +79,12 @@ export interface ObjectInfo {
   readonly restore?: RestoreState
   /** `Content-Type` of the object. */
   readonly contentType?: string
+  /**
+   * The file name the store or server suggests (`Content-Disposition`'s `filename*` or
+   * `filename`), without directory parts; not otherwise cleaned: a caller that saves under it
+   * makes it safe for its file system first.
+   */
+  readonly fileName?: string
   /** User metadata (`x-oss-meta-*` / `x-amz-meta-*`), keys without the prefix, lower-case. */
   readonly metadata?: Readonly<Record<string, string>>
   /** False when the server is known not to honour `Range`; the engine then uses one GET. */

@@ -60,6 +60,10 @@ export async function runBatchGet(cmd: GetCommand, cli: CliEnvironment): Promise
       throw new UsageError(
         '--checksum applies to one object, not to a batch (give a --checksum-file, or a digest on each manifest line)',
       )
+    if (cmd.contentDisposition)
+      throw new UsageError(
+        '--content-disposition applies to one object, not to a batch (each file is named by its key, or its manifest line)',
+      )
     await refuseFileDestination(cmd.destination)
     shard = resolveShard(flags.shard, cli.env)
     checksums =

@@ -32,6 +32,7 @@ export {
   classifyStatus,
   EXPIRED_TOKEN_CODES,
 } from './classify.ts'
+export { contentDispositionFileName } from './content-disposition.ts'
 export {
   type ContentRange,
   parseContentLength,

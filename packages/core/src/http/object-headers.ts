@@ -3,6 +3,7 @@ import { bytesToHex } from '../bytes.ts'
 import type { Crc32Algorithm } from '../crc/algorithm.ts'
 import type { ExpectedDigest } from '../digest.ts'
 import type { ObjectChecksum, ObjectInfo, RestoreState } from '../ports.ts'
+import { contentDispositionFileName } from './content-disposition.ts'
 import type { ResponseHead } from './response-head.ts'
 
 /**
@@ -347,7 +348,7 @@ export interface ObjectHeadOptions {
  * ObjectInfo from a HEAD (or range-probe) response: ETag, Last-Modified, version, CRC, the
  * MD5 an S3 ETag stands for or an uploader recorded (with `s3`), a digest or MD5 the server sends
  * in HTTP's fields ({@link parseHttpDigests}, {@link serverMd5}), storage class, restore state,
- * content type, user metadata and accept-ranges, in the OSS (`x-oss-*`) or S3 (`x-amz-*`) flavour.
+ * content type, suggested file name, user metadata and accept-ranges, in the OSS (`x-oss-*`) or S3 (`x-amz-*`) flavour.
  *
  * @example
  * ```ts
@@ -376,6 +377,7 @@ export function objectInfoFromHead(
   const storageClass = head.header('x-oss-storage-class') ?? head.header('x-amz-storage-class')
   const restore = parseRestore(head.header('x-oss-restore') ?? head.header('x-amz-restore'))
   const contentType = head.header('content-type')
+  const fileName = contentDispositionFileName(head.header('content-disposition'))
   const metadata = parseMetadata(head)
   let acceptRanges = options.acceptRanges
   if (acceptRanges === undefined) {
@@ -395,6 +397,7 @@ export function objectInfoFromHead(
     ...(storageClass !== undefined ? { storageClass } : {}),
     ...(restore ? { restore } : {}),
     ...(contentType !== undefined ? { contentType } : {}),
+    ...(fileName !== undefined ? { fileName } : {}),
     ...(metadata ? { metadata } : {}),
     ...(acceptRanges !== undefined ? { acceptRanges } : {}),
   }
