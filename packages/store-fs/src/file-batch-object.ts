@@ -10,7 +10,7 @@ import {
 import type { FileBatchStaging } from './file-batch-staging.ts'
 import { FileCheckpointStore } from './file-checkpoint-store.ts'
 import { digestOfPath } from './file-digest.ts'
-import { DESTINATION_PROBED, FileTarget } from './file-target.ts'
+import { DESTINATION_PROBED, FileTarget, UNDER_LOCK } from './file-target.ts'
 import { toTargetError } from './fs-errors.ts'
 import { statOrUndefined } from './probe.ts'
 import { resolveAndProbe } from './safe-destination.ts'
@@ -83,6 +83,7 @@ export async function fileBatchObject(
         // The path's resolution just found nothing there (a private temporary file is published
         // by a link, which never replaces a file that appeared since).
         ...(privately && found === undefined ? { [DESTINATION_PROBED]: true } : {}),
+        ...(privately ? { [UNDER_LOCK]: privately.lock } : {}),
       })
     },
     checkpoint: options.checkpoints ?? new FileCheckpointStore(),

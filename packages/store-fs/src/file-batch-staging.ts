@@ -5,7 +5,7 @@ import { type Shard, TargetError } from '@resumable/core'
 import { batchFileName, batchFilesIn, mayRunTogether } from './batch-file-names.ts'
 import { CreatedDirectories } from './file-batch-directories.ts'
 import { toTargetError } from './fs-errors.ts'
-import { LockFile, type LockOwner, type LockWatchListener } from './lock-file.ts'
+import { type HeldLock, LockFile, type LockOwner, type LockWatchListener } from './lock-file.ts'
 import { sightLock } from './lock-liveness.ts'
 import { lstatOrUndefined, statOrUndefined } from './probe.ts'
 
@@ -278,6 +278,14 @@ export class FileBatchStaging {
       this.#sameDevice.set(dir, same)
     }
     return same
+  }
+
+  /**
+   * The batch's lock, as a file published from the staging directory is published under it: its
+   * path, and `confirm` (true while this process still holds it; see `LockFile.confirm`).
+   */
+  get lock(): HeldLock {
+    return this.#lock
   }
 
   /**

@@ -18,7 +18,13 @@ import { DigestThread } from './digest-thread.ts'
 import { FdFile, type OpenFile } from './fd-file.ts'
 import { digestOfFile } from './file-digest.ts'
 import { errorCode, toTargetError } from './fs-errors.ts'
-import { LOCK_SUFFIX, LockFile, type LockOwner, type LockWatchListener } from './lock-file.ts'
+import {
+  type HeldLock,
+  LOCK_SUFFIX,
+  LockFile,
+  type LockOwner,
+  type LockWatchListener,
+} from './lock-file.ts'
 import { localHasher } from './piece-hasher.ts'
 import { lstatOrUndefined, statOrUndefined } from './probe.ts'
 import { QuickCalls } from './quick-calls.ts'
@@ -114,6 +120,14 @@ const THREAD_MIN_BYTES = 128 * 1024
  */
 export const DESTINATION_PROBED: unique symbol = Symbol('resumable.destinationProbed')
 
+/**
+ * Store-fs's own option (not exported from the package): the lock a private temporary file is
+ * written under (a batch's, `FileBatchStaging.lock`). The target takes no lock of its own, but
+ * never publishes once that one was taken over (this process stopped for longer than its lease):
+ * the destination is then the new holder's, who may have written a newer version there.
+ */
+export const UNDER_LOCK: unique symbol = Symbol('resumable.underLock')
+
 /** Suffix of the temporary file written beside the destination. */
 export const TEMP_SUFFIX = '.resumable-part'
 /**
@@ -164,6 +178,8 @@ export class FileTarget implements Target {
   readonly #cost: WriteCost | undefined
   /** How the write thread names this file (its descriptor, or its path and inode), once it has written to it. */
   #threadFile: ThreadFile | undefined
+  /** Set from `UNDER_LOCK`: the lock another object holds over this private temporary file. */
+  readonly #underLock: HeldLock | undefined
   /** Set from `DESTINATION_PROBED`: the first `open` skips the destination check. */
   #destinationProbed: boolean
   /** The digests `hashAhead` asked for, hashed as the writes land. */
@@ -171,7 +187,10 @@ export class FileTarget implements Target {
 
   constructor(
     destination: string,
-    options: FileTargetOptions & { readonly [DESTINATION_PROBED]?: boolean } = {},
+    options: FileTargetOptions & {
+      readonly [DESTINATION_PROBED]?: boolean
+      readonly [UNDER_LOCK]?: HeldLock
+    } = {},
   ) {
     if (typeof destination !== 'string' || destination === '') {
       throw new TargetError('not-found', 'The destination path is empty')
@@ -194,6 +213,7 @@ export class FileTarget implements Target {
     this.#writeSlice = wholeBytes('writeSlice', options.writeSlice ?? WRITE_SLICE)
     this.#cost = options.writeSlice === undefined ? WriteCost.shared() : undefined
     this.#destinationProbed = options[DESTINATION_PROBED] === true
+    this.#underLock = options[UNDER_LOCK]
   }
 
   /** Checks the destination, takes the lock, and creates or reopens the temporary file. */
@@ -550,6 +570,7 @@ export class FileTarget implements Target {
       await this.#close()
       // Never publish under a lock another process took over (this one stalled past its lease).
       if (this.#lock && !this.#lock.verify()) throw this.#lockTaken()
+      if (this.#underLock && !this.#underLock.confirm()) throw this.#lockTaken(this.#underLock.path)
       await this.#publish()
       await syncDirectory(dirname(this.id))
     } catch (error) {
@@ -773,8 +794,8 @@ export class FileTarget implements Target {
     return this.#handle
   }
 
-  #lockTaken(): TargetError {
-    const path = this.#lock?.path ?? this.tempPath
+  #lockTaken(lock?: string): TargetError {
+    const path = lock ?? this.#lock?.path ?? this.tempPath
     return new TargetError(
       'locked',
       `Another process took over the lock ${path} while this one was stopped; ${this.tempPath} not written or published`,

@@ -73,6 +73,14 @@ export interface LockFileOptions {
   readonly onLost?: () => void
 }
 
+/** A lock another object holds, as one who writes under it sees it: where it is, and whether it is still held. */
+export interface HeldLock {
+  /** The lock file. */
+  readonly path: string
+  /** True while the holder still holds it (see `LockFile.confirm`). */
+  confirm(): boolean
+}
+
 /** Suffix of the lock file beside a destination (`FileTarget`'s). */
 export const LOCK_SUFFIX = '.resumable.lock'
 
@@ -106,6 +114,11 @@ export class LockFile {
   #mine: string | undefined
   #heartbeat: ReturnType<typeof setInterval> | undefined
   #lost = false
+  /**
+   * When this process last wrote or refreshed the lock, for `confirm`: by the monotonic clock and
+   * by the wall clock (a frozen VM's monotonic clock may not count the time it was frozen).
+   */
+  #refreshedAt = { monotonic: 0, wall: 0 }
 
   constructor(path: string, options: LockFileOptions = {}) {
     this.path = path
@@ -171,6 +184,21 @@ export class LockFile {
   }
 
   /**
+   * True while this process holds the lock, as cheaply as that can be known: without a read while
+   * its last refresh is under two heartbeats old (no other process can have watched it unrefreshed
+   * for a lease since), else read as `verify` does. So a process that was stopped (SIGSTOP, a frozen
+   * VM) reads the lock at its first call after continuing, before its next heartbeat has run.
+   */
+  confirm(): boolean {
+    if (this.#mine === undefined) return false
+    const fresh = 2 * this.#heartbeatMs()
+    const monotonic = performance.now() - this.#refreshedAt.monotonic
+    const wall = Date.now() - this.#refreshedAt.wall
+    if (this.#heartbeat !== undefined && monotonic < fresh && wall >= 0 && wall < fresh) return true
+    return this.verify()
+  }
+
+  /**
    * True when another process took this process's lock over or removed it, as the lock file says
    * now (not at the last heartbeat); false while it is held, and after a release of its own.
    */
@@ -197,6 +225,7 @@ export class LockFile {
         writeSync(fd, text)
         this.#mine = text
         this.#lost = false
+        this.#refreshedAt = { monotonic: performance.now(), wall: Date.now() }
         takenHere.set(resolve(this.path), this)
         if (heartbeatMs !== undefined) this.#startHeartbeat(heartbeatMs)
       } finally {
@@ -239,6 +268,7 @@ export class LockFile {
       try {
         const now = new Date()
         utimesSync(this.path, now, now)
+        this.#refreshedAt = { monotonic: performance.now(), wall: Date.now() }
       } catch {
         // A refresh missed: the next one may pass; six in a row make the lock look abandoned.
       }

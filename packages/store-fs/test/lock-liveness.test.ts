@@ -18,6 +18,7 @@ import {
   type LockOwner,
 } from '@resumable/store-fs'
 import { startLockRefresher } from '@resumable/testkit/node'
+import { UNDER_LOCK } from '../src/file-target.ts'
 import { LockFile } from '../src/lock-file.ts'
 import { pidScope, processStart } from '../src/lock-liveness.ts'
 
@@ -99,6 +100,41 @@ describe('a lock held by its process', () => {
     })
     assert.equal(existsSync(dest), false, 'nothing at the destination')
     assert.equal(await readFile(dest + LOCK_SUFFIX, 'utf8'), otherHostLock(5_000))
+  })
+
+  it('confirm trusts a lock refreshed within two heartbeats, and reads it after a stall: then a takeover is seen before the next heartbeat', async () => {
+    const path = join(await freshDir('confirm'), 'x.lock')
+    const lock = new LockFile(path, { heartbeatMs: 100 })
+    await lock.acquire()
+    assert.equal(lock.confirm(), true, 'held')
+    await writeFile(path, otherHostLock(1_000))
+    // This process stalls (its event loop blocked, as a stopped process is) past two heartbeats.
+    const until = Date.now() + 300
+    while (Date.now() < until) {}
+    assert.equal(lock.confirm(), false, 'read again after the stall: taken over')
+    assert.equal(lock.lost, true)
+    await lock.release()
+    assert.equal(await readFile(path, 'utf8'), otherHostLock(1_000))
+  })
+
+  it("a file staged under a batch's lock is not published once that lock is taken over, even with overwrite", async () => {
+    const dir = await freshDir('staged')
+    const dest = join(dir, 'object.bin')
+    await writeFile(dest, 'the new holder’s newer version')
+    const batchLock = { path: join(dir, '.resumable-batch.lock'), confirm: () => false }
+    const target = new FileTarget(dest, {
+      overwrite: true,
+      privateTempPath: join(dir, 'staged.part'),
+      [UNDER_LOCK]: batchLock,
+    })
+    await target.open({ size: 3, resume: false })
+    await target.write(0, new Uint8Array([1, 2, 3]))
+    await assert.rejects(target.commit(), (e) => {
+      assert.ok(isKind('locked')(e))
+      assert.match((e as Error).message, /took over the lock .*resumable-batch\.lock/)
+      return true
+    })
+    assert.equal(await readFile(dest, 'utf8'), 'the new holder’s newer version')
   })
 
   it('a checkpoint save after its lock was taken over is refused: nothing saved behind the new holder, its lock untouched', async () => {
