@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict'
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -9,6 +7,7 @@ import { makeBytes } from '@resumable/testkit'
 import { filePlaces } from '../src/file-places.ts'
 import { main } from '../src/main.ts'
 import { fakeEnvironment } from './helpers.ts'
+import { type RangedFileServer, startRangedFileServer } from './ranged-file-server.ts'
 
 // `get <url> <dir>/ --content-disposition`: the file is named as the server's Content-Disposition
 // suggests (as curl -OJ), made safe like a name from the URL; a loopback server answers HEADs and
@@ -21,35 +20,20 @@ const DISPOSITIONS: Record<string, string | undefined> = {
   '/plain.bin': undefined,
 }
 
-let server: Server
+let server: RangedFileServer
 let url = ''
 let root = ''
 before(async () => {
   root = await mkdtemp(join(tmpdir(), 'cli-content-disposition-'))
-  server = createServer((req, res) => {
-    const path = req.url ?? ''
-    if (!(path in DISPOSITIONS)) {
-      res.writeHead(404).end()
-      return
-    }
-    const range = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '')
-    const start = range ? Number(range[1]) : 0
-    const end = range ? Math.min(Number(range[2]), bytes.length - 1) : bytes.length - 1
+  server = await startRangedFileServer(bytes, (path) => {
+    if (!(path in DISPOSITIONS)) return undefined
     const disposition = DISPOSITIONS[path]
-    if (disposition !== undefined) res.setHeader('content-disposition', disposition)
-    res.setHeader('etag', '"cd-1"')
-    res.setHeader('accept-ranges', 'bytes')
-    res.setHeader('content-length', String(end - start + 1))
-    if (range) res.setHeader('content-range', `bytes ${start}-${end}/${bytes.length}`)
-    res.writeHead(range ? 206 : 200)
-    res.end(req.method === 'HEAD' ? undefined : bytes.subarray(start, end + 1))
+    return disposition === undefined ? {} : { 'content-disposition': disposition }
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  url = server.url
 })
 after(async () => {
-  server.closeAllConnections()
-  await new Promise((resolve) => server.close(resolve))
+  await server.close()
   await rm(root, { recursive: true, force: true })
 })
 

@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -11,6 +9,7 @@ import { makeBytes } from '@resumable/testkit'
 import { filePlaces } from '../src/file-places.ts'
 import { main } from '../src/main.ts'
 import { fakeEnvironment } from './helpers.ts'
+import { type RangedFileServer, startRangedFileServer } from './ranged-file-server.ts'
 
 // Plain https:// downloads whose server vouches for the whole object in headers of its own: Google
 // Cloud Storage's x-goog-hash (public objects, signed URLs), Azure Blob Storage's Content-MD5 and
@@ -59,37 +58,19 @@ const OBJECTS: Record<string, (ranged: boolean, start: number, end: number) => H
   'digest.bin': () => ({ digest: `MD5=${OTHER_MD5}, SHA-256=${digestOf('sha256')}` }),
 }
 
-let server: Server
+let server: RangedFileServer
 let url = ''
 let dir = ''
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'cli-server-digests-'))
-  server = createServer((req, res) => {
-    const headersOf = OBJECTS[(req.url ?? '').slice(1)]
-    if (!headersOf) {
-      res.writeHead(404).end()
-      return
-    }
-    const range = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '')
-    const start = range ? Number(range[1]) : 0
-    const end = range ? Math.min(Number(range[2]), bytes.length - 1) : bytes.length - 1
-    res.setHeader('etag', '"0x8DE1234567890AB"')
-    res.setHeader('last-modified', 'Mon, 07 Dec 2026 00:00:00 GMT')
-    res.setHeader('accept-ranges', 'bytes')
-    for (const [name, value] of Object.entries(headersOf(range !== null, start, end)))
-      res.setHeader(name, value)
-    res.setHeader('content-length', String(end - start + 1))
-    if (range) res.setHeader('content-range', `bytes ${start}-${end}/${bytes.length}`)
-    res.writeHead(range ? 206 : 200)
-    res.end(req.method === 'HEAD' ? undefined : bytes.subarray(start, end + 1))
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  server = await startRangedFileServer(bytes, (path, ranged, start, end) =>
+    OBJECTS[path.slice(1)]?.(ranged, start, end),
+  )
+  url = server.url
 })
 after(async () => {
-  server.closeAllConnections()
-  await new Promise((resolve) => server.close(resolve))
+  await server.close()
   await rm(dir, { recursive: true, force: true })
 })
 

@@ -1,0 +1,60 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+/** Headers an answer carries, by name. */
+export type AnswerHeaders = Record<string, string | string[]>
+
+/**
+ * The headers of the answer for `path` beyond the usual ones: for a whole answer (HEAD, 200) or a
+ * ranged one of bytes `start`..`end`; undefined when nothing is at `path` (404).
+ */
+export type HeadersFor = (
+  path: string,
+  ranged: boolean,
+  start: number,
+  end: number,
+) => AnswerHeaders | undefined
+
+/** A running loopback server: `url` without a trailing `/`. */
+export interface RangedFileServer {
+  readonly url: string
+  close(): Promise<void>
+}
+
+/**
+ * A loopback HTTP server that answers HEAD, GET and `Range: bytes=first-last` with `bytes` at every
+ * path `headersFor` knows, with an ETag, Last-Modified, Accept-Ranges and Content-Length (and a
+ * Content-Range on a 206) besides the headers it gives: a download link or a store as the CLI
+ * meets it.
+ */
+export async function startRangedFileServer(
+  bytes: Uint8Array,
+  headersFor: HeadersFor,
+): Promise<RangedFileServer> {
+  const server = createServer((req, res) => {
+    const range = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '')
+    const start = range ? Number(range[1]) : 0
+    const end = range ? Math.min(Number(range[2]), bytes.length - 1) : bytes.length - 1
+    const extra = headersFor(req.url ?? '', range !== null, start, end)
+    if (extra === undefined) {
+      res.writeHead(404).end()
+      return
+    }
+    res.setHeader('etag', '"0x8DE1234567890AB"')
+    res.setHeader('last-modified', 'Mon, 07 Dec 2026 00:00:00 GMT')
+    res.setHeader('accept-ranges', 'bytes')
+    for (const [name, value] of Object.entries(extra)) res.setHeader(name, value)
+    res.setHeader('content-length', String(end - start + 1))
+    if (range) res.setHeader('content-range', `bytes ${start}-${end}/${bytes.length}`)
+    res.writeHead(range ? 206 : 200)
+    res.end(req.method === 'HEAD' ? undefined : bytes.subarray(start, end + 1))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: async () => {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+    },
+  }
+}
