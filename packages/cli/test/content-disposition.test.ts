@@ -7,7 +7,11 @@ import { makeBytes } from '@resumable/testkit'
 import { filePlaces } from '../src/file-places.ts'
 import { main } from '../src/main.ts'
 import { fakeEnvironment } from './helpers.ts'
-import { type RangedFileServer, startRangedFileServer } from './ranged-file-server.ts'
+import {
+  type AnswerHeaders,
+  type RangedFileServer,
+  startRangedFileServer,
+} from './ranged-file-server.ts'
 
 // `get <url> <dir>/ --content-disposition`: the file is named as the server's Content-Disposition
 // suggests (as curl -OJ), made safe like a name from the URL; a loopback server answers HEADs and
@@ -25,7 +29,7 @@ let url = ''
 let root = ''
 before(async () => {
   root = await mkdtemp(join(tmpdir(), 'cli-content-disposition-'))
-  server = await startRangedFileServer(bytes, (path) => {
+  server = await startRangedFileServer(bytes, (path): AnswerHeaders | undefined => {
     if (!(path in DISPOSITIONS)) return undefined
     const disposition = DISPOSITIONS[path]
     return disposition === undefined ? {} : { 'content-disposition': disposition }
