@@ -38,7 +38,16 @@ const URL_SIGNATURE = 'SigNEVERprint0123456789abcdef0123456789'
 const SSE_KEY = Buffer.alloc(32, 'sse-c-key-NEVER-print-0123456789').toString('base64')
 const SSE_WRONG_KEY = Buffer.alloc(32, 'wrong-sse-c-key-NEVER-print-987').toString('base64')
 const SSE_KEY_MD5 = createHash('md5').update(Buffer.from(SSE_KEY, 'base64')).digest('base64')
-const SECRETS = [SECRET, WRONG_SECRET, URL_PASSWORD, URL_SIGNATURE, SSE_KEY, SSE_WRONG_KEY]
+const HEADER_TOKEN = 'hf_headerToken-NEVER-print-5e6f7a8b'
+const SECRETS = [
+  SECRET,
+  WRONG_SECRET,
+  URL_PASSWORD,
+  URL_SIGNATURE,
+  SSE_KEY,
+  SSE_WRONG_KEY,
+  HEADER_TOKEN,
+]
 const UNICODE_KEY = 'dir/ünïcødé 文件 €.bin'
 const SPACE_KEY = 'with space/file name (1).bin'
 
@@ -196,6 +205,27 @@ const cases: Case[] = [
     ['s3://priv/', '{dest}', '--recursive', '--checksum', `sha256=${smallSha256}`, ...s3At],
     /--checksum applies to one object, not to a batch/,
     { env: awsEnv() },
+  ),
+  usage(
+    '--header with a credential (it belongs in --header-file)',
+    [small, '{dest}', '--header', `Authorization: Bearer ${HEADER_TOKEN}`],
+    /--header Authorization: a credential on a command line lands in shell history/,
+  ),
+  usage(
+    '--header that resumable sends itself',
+    [small, '{dest}', '--header', 'Range: bytes=0-9'],
+    /Range is resumable's own to send/,
+  ),
+  usage(
+    '--header with an s3:// source (signed requests)',
+    ['s3://priv/object.bin', '{dest}', '--header', 'Accept: x', ...s3At],
+    /--header applies to http\(s\):\/\/ sources/,
+    { env: awsEnv() },
+  ),
+  usage(
+    '--header-file that does not exist',
+    [small, '{dest}', '--header-file', 'no-such-headers.txt'],
+    /--header-file no-such-headers\.txt cannot be read \(ENOENT\)/,
   ),
   usage(
     '--content-disposition with a batch',

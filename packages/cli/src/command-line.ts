@@ -8,6 +8,7 @@ import {
 } from '@resumable/core'
 import { BATCH_PARSE_OPTIONS, type BatchFlags, batchFlags } from './batch/batch-flags.ts'
 import { integerFlag } from './integer-flag.ts'
+import { checkHeaderFlags } from './request-headers.ts'
 import type { SourceFlags } from './sources.ts'
 import { parseRate, parseSize } from './units.ts'
 import { UsageError } from './usage-error.ts'
@@ -188,6 +189,17 @@ export function parseCommandLine(argv: readonly string[]): Command {
       '--outage-wait cannot be combined with --no-checkpoint: after an outage a download resumes from its checkpoint',
     )
   }
+  checkHeaderFlags(values.header)
+  // Signed requests (oss://, s3://) take no headers of the user's; a manifest may list http(s)
+  // sources among others, and only they get them.
+  if (
+    (values.header !== undefined || values['header-file'] !== undefined) &&
+    batch?.manifest === undefined &&
+    !/^https?:\/\//i.test(rest[0] as string)
+  )
+    throw new UsageError(
+      `--${values.header === undefined ? 'header-file' : 'header'} applies to http(s):// sources (requests to oss:// and s3:// are signed)`,
+    )
   // A batch refuses `-` itself, with its own reason.
   if (batch === undefined && rest[1] === '-') refuseResumeFlagsOnStdout(values)
   return {
@@ -234,6 +246,8 @@ export function parseCommandLine(argv: readonly string[]): Command {
     checksum: checksumFlag(values.checksum),
     checksumFile: values['checksum-file'],
     wire,
+    headers: values.header,
+    headerFile: values['header-file'],
     ...(batch === undefined ? {} : { batch }),
   }
 }
@@ -344,6 +358,9 @@ const OPTIONS = {
   checksum: { type: 'string', multiple: true },
   'checksum-file': { type: 'string' },
   wire: { type: 'string' },
+  // Multiple: each is one header.
+  header: { type: 'string', multiple: true },
+  'header-file': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
   ...BATCH_PARSE_OPTIONS,

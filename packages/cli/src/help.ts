@@ -104,6 +104,13 @@ Options:
                            or set RESUMABLE_SSE_C_KEY (base64). Never a flag value; never printed
   --traffic-limit <rate>   oss:// only: OSS's per-connection cap (x-oss-traffic-limit),
                            100KiB/s–100MiB/s per part, e.g. 10MiB/s
+  --header <Name: value>   an extra request header for http(s):// sources, as curl -H (repeatable;
+                           e.g. 'Accept: application/octet-stream'); not Range, If-*, Host or
+                           Accept-Encoding, which resumable sends itself. A credential (a name with
+                           auth, token, key, cookie, session, …) is refused here: use --header-file
+  --header-file <file>     more headers, one "Name: value" per line (# comments), credentials
+                           included (Authorization: Bearer …); never printed. A redirect to another
+                           origin drops Authorization and Cookie (as curl and fetch), not the others
   --wire <name>            HTTP client of the fetch transports: node (HTTP/1.1 on sockets, default on Node) or fetch
                            Proxies: http_proxy, https_proxy, all_proxy, no_proxy (or upper case), as curl
   --help, -h  --version, -V

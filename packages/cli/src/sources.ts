@@ -10,6 +10,7 @@ import { alibabaDefaultRegion } from './alibaba-profiles.ts'
 import type { AwsProfile } from './aws-profile.ts'
 import type { AwsRoleLookup } from './aws-role-credentials.ts'
 import { OSS_NEEDS_CREDENTIALS, ossCredentialsFromEnv } from './oss-credentials.ts'
+import { requestHeaders } from './request-headers.ts'
 import { loadSseCustomerKey, SSE_C_KEY_ENV } from './sse-c-key.ts'
 import { UsageError } from './usage-error.ts'
 import { type WireName, wireOption } from './wire-choice.ts'
@@ -35,6 +36,10 @@ export interface SourceFlags {
   /** OSS's per-connection cap (`x-oss-traffic-limit`), in bit/s. */
   readonly trafficLimit: number | undefined
   readonly wire?: WireName | undefined
+  /** `--header 'Name: value'` (repeatable): extra request headers of http(s) sources. */
+  readonly headers?: readonly string[] | undefined
+  /** `--header-file <path>`: more of them, one per line, credentials included; never printed. */
+  readonly headerFile?: string | undefined
 }
 
 /** Builds an ali-oss Transport; loaded lazily so the CLI runs where ali-oss is not installed. */
@@ -97,6 +102,9 @@ export function transportMaker(
 ): (source: Source) => Promise<Transport> {
   const sseCustomerKey = once(() => loadSseCustomerKey(flags.sseCustomerKeyFile, env))
   const wire = once(() => wireOption(flags.wire))
+  const headers = once(() =>
+    requestHeaders({ headers: flags.headers, headerFile: flags.headerFile }),
+  )
   const s3 = once(() => s3Access(flags, env))
   const oss = once(() => ossAccess(flags, env))
   return async (source) => {
@@ -106,7 +114,7 @@ export function transportMaker(
         `SSE-C (--sse-c-key-file, ${SSE_C_KEY_ENV}) applies to s3:// sources only`,
       )
     }
-    return transportOf(source, flags, { sseCustomerKey: key, wire, s3, oss }, aliOss)
+    return transportOf(source, flags, { sseCustomerKey: key, wire, headers, s3, oss }, aliOss)
   }
 }
 
@@ -114,6 +122,8 @@ export function transportMaker(
 interface SharedInputs {
   readonly sseCustomerKey: Uint8Array | undefined
   readonly wire: () => ReturnType<typeof wireOption>
+  /** `--header` and `--header-file`, for http(s) sources only (the others are signed). */
+  readonly headers: () => ReturnType<typeof requestHeaders>
   readonly s3: () => Promise<S3Access>
   readonly oss: () => OssAccess
 }
@@ -133,19 +143,22 @@ async function transportOf(
     throw new UsageError('--wire needs --transport fetch for oss:// (ali-oss has its own client)')
   const wire = await shared.wire()
   switch (source.scheme) {
-    case 'http':
+    case 'http': {
       if (flags.transport === 'ali-oss')
         throw new UsageError('--transport ali-oss needs an oss:// source')
       if (flags.noSignRequest)
         throw new UsageError(
           '--no-sign-request applies to oss:// and s3:// sources (an http(s) URL is sent as given)',
         )
+      const headers = await shared.headers()
       // A presigned URL: the transport picks x-amz- or x-oss-request-payer from its query.
       return createUrlTransport({
         url: source.url,
         ...(flags.requestPayer ? { requestPayer: true } : {}),
+        ...(headers === undefined ? {} : { headers }),
         ...wire,
       })
+    }
     case 's3': {
       if (flags.transport === 'ali-oss')
         throw new UsageError('--transport ali-oss needs an oss:// source')

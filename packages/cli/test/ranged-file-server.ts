@@ -15,9 +15,19 @@ export type HeadersFor = (
   end: number,
 ) => AnswerHeaders | undefined
 
+/** One request as the server received it. */
+export interface ReceivedRequest {
+  readonly method: string
+  readonly path: string
+  /** Header names lower-case, as Node gives them. */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>
+}
+
 /** A running loopback server: `url` without a trailing `/`. */
 export interface RangedFileServer {
   readonly url: string
+  /** Every request received, in order. */
+  readonly requests: readonly ReceivedRequest[]
   close(): Promise<void>
 }
 
@@ -31,7 +41,9 @@ export async function startRangedFileServer(
   bytes: Uint8Array,
   headersFor: HeadersFor,
 ): Promise<RangedFileServer> {
+  const requests: ReceivedRequest[] = []
   const server = createServer((req, res) => {
+    requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers })
     const range = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '')
     const start = range ? Number(range[1]) : 0
     const end = range ? Math.min(Number(range[2]), bytes.length - 1) : bytes.length - 1
@@ -52,6 +64,7 @@ export async function startRangedFileServer(
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
     close: async () => {
       server.closeAllConnections()
       await new Promise((resolve) => server.close(resolve))
