@@ -10,6 +10,7 @@ import {
   ObjectChangedError,
   OptionsError,
   type ResumableError,
+  statObject,
   type Target,
   TargetError,
   type Transport,
@@ -65,8 +66,14 @@ export async function runGet(cmd: GetCommand, cli: CliEnvironment): Promise<numb
     } else {
       chosen = await chooseDestination(cmd.destination, source)
       // The name is the server's to suggest: one request first, before anything is created.
-      if (cmd.contentDisposition && chosen.named)
-        chosen = namedByServer(chosen, source, await transport.stat())
+      if (cmd.contentDisposition && chosen.named) {
+        const info = await statObject({
+          transport,
+          ...objectSettings(cmd),
+          onEvent: (event) => reporter.event(event),
+        })
+        chosen = namedByServer(chosen, source, info)
+      }
       const places = await cli.files(chosen.path, cmd.checkpoint, cmd.force, {
         onLockWatch: (owner, ms) => reporter.message(lockWatchMessage(owner, ms)),
         remoteTime: cmd.remoteTime,

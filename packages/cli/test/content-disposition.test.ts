@@ -22,14 +22,21 @@ const DISPOSITIONS: Record<string, string | undefined> = {
   '/escape': 'attachment; filename="../../outside.sh"',
   '/hidden': 'attachment; filename=".."',
   '/plain.bin': undefined,
+  '/flaky': 'attachment; filename="after-a-retry.bin"',
 }
+let flakyRefused = false
 
 let server: RangedFileServer
 let url = ''
 let root = ''
 before(async () => {
   root = await mkdtemp(join(tmpdir(), 'cli-content-disposition-'))
-  server = await startRangedFileServer(bytes, (path): AnswerHeaders | undefined => {
+  server = await startRangedFileServer(bytes, (path): AnswerHeaders | number | undefined => {
+    // The first request there is answered 503 (a server busy for a moment); the next ones whole.
+    if (path === '/flaky' && !flakyRefused) {
+      flakyRefused = true
+      return 503
+    }
     if (!(path in DISPOSITIONS)) return undefined
     const disposition = DISPOSITIONS[path]
     return disposition === undefined ? {} : { 'content-disposition': disposition }
@@ -101,6 +108,16 @@ describe('get --content-disposition', () => {
     const { code, text } = await get('/plain.bin', dir, '--content-disposition')
     assert.equal(code, 0, text)
     assert.deepEqual(await readdir(dir), ['plain.bin'])
+  })
+
+  it('the request that reads the name is retried like the download (a 503, then the name)', async () => {
+    const dir = await freshDir('retried')
+    const { code, text } = await get('/flaky', dir, '--content-disposition')
+    assert.equal(code, 0, text)
+    assert.ok(flakyRefused)
+    assert.match(text, /retry stat \(attempt 1\)/)
+    assert.deepEqual(await readdir(dir), ['after-a-retry.bin'])
+    assert.deepEqual(new Uint8Array(await readFile(join(dir, 'after-a-retry.bin'))), bytes)
   })
 
   it('without the flag, the URL names the file even when the server suggests another name', async () => {

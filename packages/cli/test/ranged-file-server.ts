@@ -6,14 +6,15 @@ export type AnswerHeaders = Record<string, string | string[]>
 
 /**
  * The headers of the answer for `path` beyond the usual ones: for a whole answer (HEAD, 200) or a
- * ranged one of bytes `start`..`end`; undefined when nothing is at `path` (404).
+ * ranged one of bytes `start`..`end`; undefined when nothing is at `path` (404); a status code for
+ * an answer of that status and no body (a 503 the client retries).
  */
 export type HeadersFor = (
   path: string,
   ranged: boolean,
   start: number,
   end: number,
-) => AnswerHeaders | undefined
+) => AnswerHeaders | number | undefined
 
 /** One request as the server received it. */
 export interface ReceivedRequest {
@@ -50,6 +51,10 @@ export async function startRangedFileServer(
     const extra = headersFor(req.url ?? '', range !== null, start, end)
     if (extra === undefined) {
       res.writeHead(404).end()
+      return
+    }
+    if (typeof extra === 'number') {
+      res.writeHead(extra).end()
       return
     }
     res.setHeader('etag', '"0x8DE1234567890AB"')

@@ -144,6 +144,33 @@ export interface ResolvedOptions {
   readonly random: () => number
 }
 
+/** The options that pace a request's attempts, as a download resolves them. */
+export type RetryOptions = Pick<
+  ResolvedOptions,
+  'retries' | 'retryBaseDelayMs' | 'retryMaxDelayMs' | 'stallTimeoutMs' | 'random'
+>
+
+/** `retries`, the backoff's base and cap, the stall deadline and `random`, defaulted and checked. */
+export function resolveRetryOptions(
+  options: Pick<
+    DownloadOptions,
+    'retries' | 'retryBaseDelayMs' | 'retryMaxDelayMs' | 'stallTimeoutMs' | 'random'
+  >,
+): RetryOptions {
+  const retryBaseDelayMs = numeric(options, 'retryBaseDelayMs')
+  return {
+    retries: numeric(options, 'retries'),
+    retryBaseDelayMs,
+    // The cap can never be below the base, whatever the table's floor says.
+    retryMaxDelayMs: numeric(options, 'retryMaxDelayMs', {
+      fallback: Math.max(OPTION_TABLE.retryMaxDelayMs.default, retryBaseDelayMs),
+      min: retryBaseDelayMs,
+    }),
+    stallTimeoutMs: numeric(options, 'stallTimeoutMs'),
+    random: options.random ?? Math.random,
+  }
+}
+
 /** Applies defaults from `OPTION_TABLE` and validates; throws OptionsError before anything is touched. */
 export function resolveOptions(options: DownloadOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) {
@@ -179,7 +206,6 @@ export function resolveOptions(options: DownloadOptions): ResolvedOptions {
     )
   }
   const partSize = numeric(options, 'partSize')
-  const retryBaseDelayMs = numeric(options, 'retryBaseDelayMs')
   const range = options.range === undefined ? undefined : checkByteRange(options.range)
   return {
     transport: range ? rangeTransport(transport, range) : transport,
@@ -191,14 +217,7 @@ export function resolveOptions(options: DownloadOptions): ResolvedOptions {
     concurrency: numeric(options, 'concurrency'),
     singleRequestThreshold: numeric(options, 'singleRequestThreshold', { fallback: partSize }),
     maxParts: numeric(options, 'maxParts'),
-    retries: numeric(options, 'retries'),
-    retryBaseDelayMs,
-    // The cap can never be below the base, whatever the table's floor says.
-    retryMaxDelayMs: numeric(options, 'retryMaxDelayMs', {
-      fallback: Math.max(OPTION_TABLE.retryMaxDelayMs.default, retryBaseDelayMs),
-      min: retryBaseDelayMs,
-    }),
-    stallTimeoutMs: numeric(options, 'stallTimeoutMs'),
+    ...resolveRetryOptions(options),
     checkpointIntervalMs: numeric(options, 'checkpointIntervalMs'),
     writeBufferSize: numeric(options, 'writeBufferSize'),
     verify: options.verify ?? CHOICE_TABLE.verify.default,
@@ -230,7 +249,6 @@ export function resolveOptions(options: DownloadOptions): ResolvedOptions {
     signal: options.signal,
     onProgress: options.onProgress,
     onEvent: options.onEvent,
-    random: options.random ?? Math.random,
   }
 }
 

@@ -1,6 +1,6 @@
 import { isTransportError } from './errors/transport-error.ts'
 import type { ObjectInfo } from './ports.ts'
-import { backOffOrThrow, type RetryScope } from './retry.ts'
+import { backOffOrThrow, type RetryPacing } from './retry.ts'
 import { StallWatch } from './stall-guard.ts'
 
 /**
@@ -8,7 +8,7 @@ import { StallWatch } from './stall-guard.ts'
  * Each attempt has the parts' stall deadline: a server (or proxy) that accepts the connection and
  * never answers would otherwise hold the download before its first byte, whatever the retries.
  */
-export async function statWithRetry(scope: RetryScope): Promise<ObjectInfo> {
+export async function statWithRetry(scope: RetryPacing): Promise<ObjectInfo> {
   const { options, signal } = scope
   for (let attempt = 1; ; attempt++) {
     const controller = new AbortController()
