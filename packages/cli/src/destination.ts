@@ -49,16 +49,12 @@ export async function chooseDestination(
 
 /**
  * `chosen` under the name the object's `Content-Disposition` suggests (`--content-disposition`,
- * as `curl -OJ`), made safe like a name from the URL (the URL's name stays the fallback); as it
- * was when the server suggests none, or when the destination is a file the user named.
+ * as `curl -OJ`), made safe like a name from the URL; as it was (the URL's name) when the server
+ * suggests none or nothing usable (`..`), or when the destination is a file the user named.
  */
-export function namedByServer(
-  chosen: ChosenDestination,
-  source: Source,
-  info: ObjectInfo,
-): ChosenDestination {
-  if (!chosen.named || info.fileName === undefined) return chosen
-  const name = safeFileName(info.fileName, objectFileName(source))
+export function namedByServer(chosen: ChosenDestination, info: ObjectInfo): ChosenDestination {
+  const name = info.fileName === undefined ? undefined : cleanFileName(info.fileName)
+  if (!chosen.named || name === undefined) return chosen
   return { ...chosen, path: join(dirname(chosen.path), name), suggested: true }
 }
 
@@ -105,11 +101,13 @@ export function objectPath(source: Source): string {
 
 /** `raw` made safe as one file name; `fallback` (made safe too) or `index` when nothing usable is left. */
 export function safeFileName(raw: string, fallback: string): string {
-  for (const candidate of [raw, fallback]) {
-    const cleaned = truncateBytes(candidate.replace(UNSAFE, '_').trim(), 200)
-    if (cleaned !== '' && cleaned !== '.' && cleaned !== '..') return cleaned
-  }
-  return 'index'
+  return cleanFileName(raw) ?? cleanFileName(fallback) ?? 'index'
+}
+
+/** `raw` made safe as one file name, or undefined when nothing usable is left (empty, `.`, `..`). */
+function cleanFileName(raw: string): string | undefined {
+  const cleaned = truncateBytes(raw.replace(UNSAFE, '_').trim(), 200)
+  return cleaned !== '' && cleaned !== '.' && cleaned !== '..' ? cleaned : undefined
 }
 
 // Bidirectional-text controls too: U+202E would show `\u202egnp.exe` as "exe.png".

@@ -72,7 +72,7 @@ export async function runGet(cmd: GetCommand, cli: CliEnvironment): Promise<numb
           ...objectSettings(cmd),
           onEvent: (event) => reporter.event(event),
         })
-        chosen = namedByServer(chosen, source, info)
+        chosen = namedByServer(chosen, info)
       }
       const places = await cli.files(chosen.path, cmd.checkpoint, cmd.force, {
         onLockWatch: (owner, ms) => reporter.message(lockWatchMessage(owner, ms)),

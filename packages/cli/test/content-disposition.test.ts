@@ -101,6 +101,7 @@ describe('get --content-disposition', () => {
     const { code, text } = await get('/hidden', dir, '--content-disposition')
     assert.equal(code, 0, text)
     assert.deepEqual(await readdir(dir), ['hidden'])
+    assert.match(text, /\(name taken from the source\)/)
   })
 
   it("without a Content-Disposition header, the URL's name", async () => {
