@@ -1,8 +1,9 @@
 import { type FileHandle, open, readFile } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
-import type { BatchJournalStore, Shard } from '@resumable/core'
-import { batchFileName, batchFilesIn } from './batch-file-names.ts'
+import { type BatchJournalStore, type Shard, TargetError } from '@resumable/core'
+import { batchFileName, batchFilesIn, parseBatchFileName } from './batch-file-names.ts'
 import { errorCode, toTargetError } from './fs-errors.ts'
+import { type LockFile, lockAt } from './lock-file.ts'
 import { removeReplaced, replaceFile } from './replace-file.ts'
 
 /** Name of the batch journal kept in the destination directory (a shard's: `batchFileName('journal', shard)`). */
@@ -15,18 +16,30 @@ export const BATCH_JOURNAL_NAME = '.resumable-batch.journal'
  * fsyncs it, renames it over the journal and fsyncs the directory. The format (one checksummed
  * line per record, a torn last line ignored) lives in core's BatchJournalCodec. The batch removes
  * the file after a run with no failure unless asked to keep it.
+ *
+ * A journal named as a batch's (`FileBatchJournalStore.in`) is written under that batch's lock
+ * (`FileBatchStaging`): while this process holds the lock, an append, a save or a removal after
+ * another process took it over (this one stopped past its lease) is refused with
+ * `TargetError('locked')`, so the new holder's journal is never replaced or removed.
  */
 export class FileBatchJournalStore implements BatchJournalStore {
   /** Absolute path of the journal file. */
   readonly path: string
   /** Where `save` writes before its rename: one name, so a save a kill cut short is replaced by the next. */
   readonly #temp: string
+  /** The lock of the batch (or shard) this journal belongs to, when its name says which. */
+  readonly #lockPath: string | undefined
   // Kept open between appends (a batch appends after every few objects); `close` releases it.
   #handle: Promise<FileHandle> | undefined
 
   constructor(path: string) {
     this.path = resolve(path)
     this.#temp = `${this.path}.tmp`
+    const named = parseBatchFileName(basename(this.path))
+    this.#lockPath =
+      named?.kind === 'journal'
+        ? join(dirname(this.path), batchFileName('lock', named.shard))
+        : undefined
   }
 
   /**
@@ -65,6 +78,9 @@ export class FileBatchJournalStore implements BatchJournalStore {
 
   /** Appends (O_APPEND) and fdatasyncs; the file stays open for the next append until `close`. */
   async append(data: Uint8Array): Promise<void> {
+    // Cheap while the lock is fresh (no read): appends come every few objects.
+    const lock = this.#heldLock()
+    if (lock !== undefined && !lock.confirm()) throw this.#lockTaken(lock.path, 'not appended to')
     try {
       this.#handle ??= open(this.path, 'a', 0o600)
       const handle = await this.#handle
@@ -88,13 +104,33 @@ export class FileBatchJournalStore implements BatchJournalStore {
   async save(data: Uint8Array): Promise<void> {
     // Appends after this go to the new file, not the one the rename replaces.
     await this.close()
-    // One batch per directory (its lock) writes the journal.
-    await replaceFile(this.path, this.#temp, data, 'save the batch journal')
+    // One batch per directory (its lock) writes the journal. A rename after a takeover would put
+    // this process's older view over the new holder's journal, whose appends since would then go
+    // to a file no longer named: checked once the bytes are durable, right before the rename.
+    const lock = this.#heldLock()
+    await replaceFile(this.path, this.#temp, data, 'save the batch journal', () => {
+      if (lock?.takenOver()) throw this.#lockTaken(lock.path, 'not saved')
+    })
   }
 
   /** Deletes the journal and a temporary file a killed save left; succeeds when there is none. */
   async remove(): Promise<void> {
     await this.close()
+    const lock = this.#heldLock()
+    if (lock?.takenOver()) throw this.#lockTaken(lock.path, 'not removed')
     await removeReplaced(this.path, this.#temp, 'remove the batch journal')
+  }
+
+  /** The batch's lock, from its acquisition by this process until its release; else undefined. */
+  #heldLock(): LockFile | undefined {
+    return this.#lockPath === undefined ? undefined : lockAt(this.#lockPath)
+  }
+
+  #lockTaken(lock: string, what: string): TargetError {
+    return new TargetError(
+      'locked',
+      `Another process took over the lock ${lock} while this one was stopped; the batch journal ${this.path} ${what}`,
+      { path: lock },
+    )
   }
 }

@@ -11,6 +11,7 @@ import { TargetError } from '@resumable/core'
 import {
   BATCH_LOCK_NAME,
   batchFileName,
+  FileBatchJournalStore,
   FileBatchStaging,
   FileCheckpointStore,
   FileTarget,
@@ -169,6 +170,57 @@ describe('a lock held by its process', () => {
     await target.commit()
     await store.save(target.id, new Uint8Array([9]))
     assert.deepEqual(new Uint8Array(await readFile(store.pathFor(target.id))), new Uint8Array([9]))
+  })
+
+  it("a batch journal's append, save and removal after its lock was taken over are refused: the new holder's journal untouched", async () => {
+    const dir = await freshDir('journal-after-takeover')
+    const shard = { index: 1, count: 2 }
+    const lock = new LockFile(join(dir, batchFileName('lock', shard)), { heartbeatMs: 100 })
+    await lock.acquire()
+    const journal = FileBatchJournalStore.in(dir, shard)
+    await journal.append(new TextEncoder().encode('mine\n'))
+    // This process stops past its lease (its event loop blocked); another takes the shard over
+    // and rewrites the journal.
+    await writeFile(lock.path, otherHostLock(1_000))
+    await writeFile(journal.path, 'the new holder’s journal\n')
+    const until = Date.now() + 300
+    while (Date.now() < until) {}
+    const refused = (what: string) => (e: unknown) => {
+      assert.ok(isKind('locked')(e))
+      assert.match(
+        (e as Error).message,
+        new RegExp(`took over the lock .*shard-1-of-2\\.lock.* journal .* ${what}`),
+      )
+      return true
+    }
+    await assert.rejects(
+      journal.append(new TextEncoder().encode('late\n')),
+      refused('not appended to'),
+    )
+    await assert.rejects(
+      journal.save(new TextEncoder().encode('older view\n')),
+      refused('not saved'),
+    )
+    await assert.rejects(journal.remove(), refused('not removed'))
+    assert.equal(await readFile(journal.path, 'utf8'), 'the new holder’s journal\n')
+    assert.equal(existsSync(`${journal.path}.tmp`), false, 'no temporary file left')
+    await lock.release()
+    assert.equal(await readFile(lock.path, 'utf8'), otherHostLock(1_000))
+  })
+
+  it('a batch journal is appended, saved and removed while its lock is held, and after the process released it', async () => {
+    const dir = await freshDir('journal-held')
+    const lock = new LockFile(join(dir, BATCH_LOCK_NAME), { heartbeatMs: 100 })
+    await lock.acquire()
+    const journal = FileBatchJournalStore.in(dir)
+    await journal.append(new TextEncoder().encode('a\n'))
+    await journal.save(new TextEncoder().encode('b\n'))
+    await journal.append(new TextEncoder().encode('c\n'))
+    assert.equal(await readFile(journal.path, 'utf8'), 'b\nc\n')
+    await lock.release()
+    await journal.save(new TextEncoder().encode('d\n'))
+    await journal.remove()
+    assert.equal(existsSync(journal.path), false)
   })
 
   it('a batch whose lock was taken over leaves its corner to the new holder at close: staging directory, files and lock untouched', async () => {
