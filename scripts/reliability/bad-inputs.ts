@@ -39,6 +39,7 @@ const SSE_KEY = Buffer.alloc(32, 'sse-c-key-NEVER-print-0123456789').toString('b
 const SSE_WRONG_KEY = Buffer.alloc(32, 'wrong-sse-c-key-NEVER-print-987').toString('base64')
 const SSE_KEY_MD5 = createHash('md5').update(Buffer.from(SSE_KEY, 'base64')).digest('base64')
 const HEADER_TOKEN = 'hf_headerToken-NEVER-print-5e6f7a8b'
+const NETRC_PASSWORD = 'netrc-passw0rd-NEVER-print-3c4d'
 const SECRETS = [
   SECRET,
   WRONG_SECRET,
@@ -47,6 +48,7 @@ const SECRETS = [
   SSE_KEY,
   SSE_WRONG_KEY,
   HEADER_TOKEN,
+  NETRC_PASSWORD,
 ]
 const UNICODE_KEY = 'dir/ünïcødé 文件 €.bin'
 const SPACE_KEY = 'with space/file name (1).bin'
@@ -226,6 +228,37 @@ const cases: Case[] = [
     '--header-file that does not exist',
     [small, '{dest}', '--header-file', 'no-such-headers.txt'],
     /--header-file no-such-headers\.txt cannot be read \(ENOENT\)/,
+  ),
+  usage(
+    '--netrc-file with a password before any machine (its line named, no word shown)',
+    [small, '{dest}', '--netrc-file', 'netrc'],
+    /--netrc-file netrc line 2: "login" before any "machine" or "default"/,
+    {
+      setup: async (dir: string) => {
+        await writeFile(join(dir, 'netrc'), `# mine\nlogin alice password ${NETRC_PASSWORD}\n`)
+        return ['netrc']
+      },
+    },
+  ),
+  usage(
+    '--netrc-file with an entry for a plain-http host that is not loopback',
+    ['http://files.invalid/f.bin', '{dest}', '--netrc-file', 'netrc'],
+    /--netrc: the entry for files\.invalid is not sent over plain http:\/\//,
+    {
+      setup: async (dir: string) => {
+        await writeFile(
+          join(dir, 'netrc'),
+          `machine files.invalid login alice password ${NETRC_PASSWORD}\n`,
+        )
+        return ['netrc']
+      },
+    },
+  ),
+  usage(
+    '--netrc with an s3:// source (signed requests)',
+    ['s3://priv/object.bin', '{dest}', '--netrc', ...s3At],
+    /--netrc applies to http\(s\):\/\/ sources/,
+    { env: awsEnv() },
   ),
   usage(
     '--content-disposition with a batch',

@@ -190,15 +190,18 @@ export function parseCommandLine(argv: readonly string[]): Command {
     )
   }
   checkHeaderFlags(values.header)
-  // Signed requests (oss://, s3://) take no headers of the user's; a manifest may list http(s)
-  // sources among others, and only they get them.
+  // Signed requests (oss://, s3://) take no headers or passwords of the user's; a manifest may
+  // list http(s) sources among others, and only they get them.
+  const httpOnly = (['header', 'header-file', 'netrc', 'netrc-file'] as const).find(
+    (flag) => values[flag] !== undefined,
+  )
   if (
-    (values.header !== undefined || values['header-file'] !== undefined) &&
+    httpOnly !== undefined &&
     batch?.manifest === undefined &&
     !/^https?:\/\//i.test(rest[0] as string)
   )
     throw new UsageError(
-      `--${values.header === undefined ? 'header-file' : 'header'} applies to http(s):// sources (requests to oss:// and s3:// are signed)`,
+      `--${httpOnly} applies to http(s):// sources (requests to oss:// and s3:// are signed)`,
     )
   // A batch refuses `-` itself, with its own reason.
   if (batch === undefined && rest[1] === '-') refuseResumeFlagsOnStdout(values)
@@ -248,6 +251,8 @@ export function parseCommandLine(argv: readonly string[]): Command {
     wire,
     headers: values.header,
     headerFile: values['header-file'],
+    netrc: values.netrc,
+    netrcFile: values['netrc-file'],
     ...(batch === undefined ? {} : { batch }),
   }
 }
@@ -361,6 +366,8 @@ const OPTIONS = {
   // Multiple: each is one header.
   header: { type: 'string', multiple: true },
   'header-file': { type: 'string' },
+  netrc: { type: 'boolean' },
+  'netrc-file': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
   ...BATCH_PARSE_OPTIONS,

@@ -1,4 +1,4 @@
-import type { Transport } from '@resumable/core'
+import { OptionsError, type Transport } from '@resumable/core'
 import type { CredentialsProvider } from '@resumable/transport-fetch'
 import {
   createOssTransport,
@@ -9,6 +9,7 @@ import {
 import { alibabaDefaultRegion } from './alibaba-profiles.ts'
 import type { AwsProfile } from './aws-profile.ts'
 import type { AwsRoleLookup } from './aws-role-credentials.ts'
+import { loadNetrc, netrcCredentials } from './netrc.ts'
 import { OSS_NEEDS_CREDENTIALS, ossCredentialsFromEnv } from './oss-credentials.ts'
 import { requestHeaders } from './request-headers.ts'
 import { loadSseCustomerKey, SSE_C_KEY_ENV } from './sse-c-key.ts'
@@ -40,6 +41,10 @@ export interface SourceFlags {
   readonly headers?: readonly string[] | undefined
   /** `--header-file <path>`: more of them, one per line, credentials included; never printed. */
   readonly headerFile?: string | undefined
+  /** `--netrc`: HTTP Basic credentials of http(s) sources from `$NETRC` or `~/.netrc`. */
+  readonly netrc?: boolean | undefined
+  /** `--netrc-file <path>`: the same from that file. */
+  readonly netrcFile?: string | undefined
 }
 
 /** Builds an ali-oss Transport; loaded lazily so the CLI runs where ali-oss is not installed. */
@@ -105,6 +110,7 @@ export function transportMaker(
   const headers = once(() =>
     requestHeaders({ headers: flags.headers, headerFile: flags.headerFile }),
   )
+  const netrc = once(() => loadNetrc(flags, env))
   const s3 = once(() => s3Access(flags, env))
   const oss = once(() => ossAccess(flags, env))
   return async (source) => {
@@ -114,7 +120,12 @@ export function transportMaker(
         `SSE-C (--sse-c-key-file, ${SSE_C_KEY_ENV}) applies to s3:// sources only`,
       )
     }
-    return transportOf(source, flags, { sseCustomerKey: key, wire, headers, s3, oss }, aliOss)
+    return transportOf(
+      source,
+      flags,
+      { sseCustomerKey: key, wire, headers, netrc, s3, oss },
+      aliOss,
+    )
   }
 }
 
@@ -124,6 +135,8 @@ interface SharedInputs {
   readonly wire: () => ReturnType<typeof wireOption>
   /** `--header` and `--header-file`, for http(s) sources only (the others are signed). */
   readonly headers: () => ReturnType<typeof requestHeaders>
+  /** `--netrc` and `--netrc-file`'s entries, for http(s) sources only. */
+  readonly netrc: () => ReturnType<typeof loadNetrc>
   readonly s3: () => Promise<S3Access>
   readonly oss: () => OssAccess
 }
@@ -151,13 +164,25 @@ async function transportOf(
           '--no-sign-request applies to oss:// and s3:// sources (an http(s) URL is sent as given)',
         )
       const headers = await shared.headers()
-      // A presigned URL: the transport picks x-amz- or x-oss-request-payer from its query.
-      return createUrlTransport({
-        url: source.url,
-        ...(flags.requestPayer ? { requestPayer: true } : {}),
-        ...(headers === undefined ? {} : { headers }),
-        ...wire,
-      })
+      const netrc = await shared.netrc()
+      const basicAuth =
+        netrc === undefined ? undefined : netrcCredentials(netrc, new URL(source.url))
+      try {
+        // A presigned URL: the transport picks x-amz- or x-oss-request-payer from its query.
+        return createUrlTransport({
+          url: source.url,
+          ...(flags.requestPayer ? { requestPayer: true } : {}),
+          ...(headers === undefined ? {} : { headers }),
+          ...(basicAuth === undefined ? {} : { basicAuth }),
+          ...wire,
+        })
+      } catch (error) {
+        if (error instanceof OptionsError && error.option === 'basicAuth')
+          throw new UsageError(
+            `--netrc: the entry for ${new URL(source.url).hostname} is not sent over plain http:// (HTTP Basic would send its password in clear text); use https://`,
+          )
+        throw error
+      }
     }
     case 's3': {
       if (flags.transport === 'ali-oss')

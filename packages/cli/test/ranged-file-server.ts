@@ -7,13 +7,15 @@ export type AnswerHeaders = Record<string, string | string[]>
 /**
  * The headers of the answer for `path` beyond the usual ones: for a whole answer (HEAD, 200) or a
  * ranged one of bytes `start`..`end`; undefined when nothing is at `path` (404); a status code for
- * an answer of that status and no body (a 503 the client retries).
+ * an answer of that status and no body (a 503 the client retries, a 401). `request` is what the
+ * request sent, names lower-case.
  */
 export type HeadersFor = (
   path: string,
   ranged: boolean,
   start: number,
   end: number,
+  request: ReceivedRequest['headers'],
 ) => AnswerHeaders | number | undefined
 
 /** One request as the server received it. */
@@ -48,7 +50,7 @@ export async function startRangedFileServer(
     const range = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '')
     const start = range ? Number(range[1]) : 0
     const end = range ? Math.min(Number(range[2]), bytes.length - 1) : bytes.length - 1
-    const extra = headersFor(req.url ?? '', range !== null, start, end)
+    const extra = headersFor(req.url ?? '', range !== null, start, end, req.headers)
     if (extra === undefined) {
       res.writeHead(404).end()
       return

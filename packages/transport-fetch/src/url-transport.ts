@@ -21,6 +21,11 @@ export interface UrlTransportOptions extends CommonTransportOptions {
    * @default 'auto'
    */
   readonly stat?: 'auto' | 'head' | 'range-get'
+  /**
+   * HTTP Basic credentials (e.g. from a netrc file), in place of any `user:password@` in the URL,
+   * with the same rules: https or a loopback host only, no redirect then followed, never shown.
+   */
+  readonly basicAuth?: { readonly user: string; readonly password: string }
   /** Extra request headers, e.g. `authorization` for a private server; their values never appear in errors. */
   readonly headers?: Readonly<Record<string, string>>
   /**
@@ -69,7 +74,7 @@ export function createUrlTransport(options: UrlTransportOptions): FetchTransport
     throw new OptionsError('url', 'must be an http: or https: URL')
   }
   url.hash = ''
-  const basic = basicAuthorization(url)
+  const basic = basicAuthorization(url, options.basicAuth)
   const own = Object.entries(options.headers ?? {})
   // The caller's own headers last: they win over the headers inferred from the URL.
   const extra = [
@@ -115,29 +120,37 @@ export function createUrlTransport(options: UrlTransportOptions): FetchTransport
 }
 
 /**
- * `user:password@` in the URL, as curl and wget read it: taken out of the URL (fetch refuses such a
- * URL; the Node wire would silently drop them) and sent as HTTP Basic authentication (RFC 7617,
- * UTF-8), the same on every wire. Only over https or to a loopback host: Basic sends the password
- * in clear text, readable by anyone on a plain-HTTP path.
+ * `user:password@` in the URL, as curl and wget read it, or `given` in its place: taken out of the
+ * URL (fetch refuses such a URL; the Node wire would silently drop them) and sent as HTTP Basic
+ * authentication (RFC 7617, UTF-8), the same on every wire. Only over https or to a loopback host:
+ * Basic sends the password in clear text, readable by anyone on a plain-HTTP path.
  */
-function basicAuthorization(url: URL): { header: string; password: string } | undefined {
-  if (url.username === '' && url.password === '') return undefined
+function basicAuthorization(
+  url: URL,
+  given: UrlTransportOptions['basicAuth'],
+): { header: string; password: string } | undefined {
+  if (given === undefined && url.username === '' && url.password === '') return undefined
   const secure = url.protocol === 'https:' || isLoopback(url.hostname)
   let user: string
   let password: string
   try {
-    user = decodeURIComponent(url.username)
-    password = decodeURIComponent(url.password)
+    user = given?.user ?? decodeURIComponent(url.username)
+    password = given?.password ?? decodeURIComponent(url.password)
   } catch {
     throw new OptionsError('url', 'has a user name or password that is not valid percent-encoding')
   }
   url.username = ''
   url.password = ''
   if (!secure) {
-    throw new OptionsError(
-      'url',
-      'carries a user name and password, which HTTP Basic would send in clear text over http://: use https://',
-    )
+    throw given === undefined
+      ? new OptionsError(
+          'url',
+          'carries a user name and password, which HTTP Basic would send in clear text over http://: use https://',
+        )
+      : new OptionsError(
+          'basicAuth',
+          'would be sent by HTTP Basic in clear text over http:// (the host is not loopback): use https://',
+        )
   }
   const token = bytesToBase64(new TextEncoder().encode(`${user}:${password}`))
   return { header: `Basic ${token}`, password }

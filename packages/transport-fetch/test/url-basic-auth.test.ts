@@ -122,6 +122,36 @@ describe('URL mode: user:password@ in the URL', () => {
     })
   }
 
+  it("basicAuth (as from a netrc file) is sent in place of the URL's user:password, never redirected, and refused over plain http to another host", async () => {
+    seen.length = 0
+    const wrongInUrl = credentialed('/pub/o.bin').replace(encodeURIComponent(PASSWORD), 'nope')
+    const transport = createUrlTransport({
+      url: wrongInUrl,
+      basicAuth: { user: USER, password: PASSWORD },
+    })
+    const info = await transport.stat()
+    assert.equal(info.size, bytes.length)
+    assert.equal(seen.at(-1)?.authorization, EXPECTED)
+    assert.ok(!transport.id.includes('@'), transport.id)
+    const moved = createUrlTransport({
+      url: `${server.url}/moved.bin`,
+      basicAuth: { user: USER, password: PASSWORD },
+    })
+    await assert.rejects(moved.stat(), /user name and password is never redirected/)
+    assert.throws(
+      () =>
+        createUrlTransport({
+          url: 'http://example.com/f.bin',
+          basicAuth: { user: 'alice', password: 'clear-text-secret' },
+        }),
+      (e: unknown) =>
+        e instanceof OptionsError &&
+        e.option === 'basicAuth' &&
+        /https/.test(e.message) &&
+        !e.message.includes('clear-text-secret'),
+    )
+  })
+
   it('refuses credentials in a plain-http URL to another host (Basic would send them in clear text), never echoing them', () => {
     assert.throws(
       () => createUrlTransport({ url: 'http://alice:clear-text-secret@example.com/f.bin' }),
