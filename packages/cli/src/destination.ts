@@ -53,7 +53,10 @@ export async function chooseDestination(
  * suggests none or nothing usable (`..`), or when the destination is a file the user named.
  */
 export function namedByServer(chosen: ChosenDestination, info: ObjectInfo): ChosenDestination {
-  const name = info.fileName === undefined ? undefined : cleanFileName(info.fileName)
+  const cleaned = info.fileName === undefined ? undefined : cleanFileName(info.fileName)
+  // A server does not get to create a dotfile (`.bashrc`, `.npmrc`) in the directory: its
+  // leading dots become `_`, as browsers do.
+  const name = cleaned?.replace(/^\.+/, (dots) => '_'.repeat(dots.length))
   if (!chosen.named || name === undefined) return chosen
   return { ...chosen, path: join(dirname(chosen.path), name), suggested: true }
 }

@@ -21,6 +21,7 @@ const DISPOSITIONS: Record<string, string | undefined> = {
   '/download?id=7': `attachment; filename="report.pdf"; filename*=UTF-8''r%C3%A9sum%C3%A9%202026.pdf`,
   '/escape': 'attachment; filename="../../outside.sh"',
   '/hidden': 'attachment; filename=".."',
+  '/rc': 'attachment; filename=".bashrc"',
   '/plain.bin': undefined,
   '/flaky': 'attachment; filename="after-a-retry.bin"',
 }
@@ -102,6 +103,13 @@ describe('get --content-disposition', () => {
     assert.equal(code, 0, text)
     assert.deepEqual(await readdir(dir), ['hidden'])
     assert.match(text, /\(name taken from the source\)/)
+  })
+
+  it('a suggested dotfile (.bashrc) is not created: its leading dot becomes _', async () => {
+    const dir = await freshDir('dotfile')
+    const { code, text } = await get('/rc', dir, '--content-disposition')
+    assert.equal(code, 0, text)
+    assert.deepEqual(await readdir(dir), ['_bashrc'])
   })
 
   it("without a Content-Disposition header, the URL's name", async () => {

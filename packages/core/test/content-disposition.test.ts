@@ -18,7 +18,7 @@ describe('http: the file name Content-Disposition suggests', () => {
     assert.equal(name('attachment; size=3; filename = "late.bin"'), 'late.bin')
   })
 
-  it('prefers filename* (UTF-8 or ISO-8859-1, percent-encoded) in either order, and falls back to filename when it does not decode', () => {
+  it('prefers filename* (UTF-8 or ISO-8859-1, percent-encoded) in either order, and falls back to filename when it does not decode or names no file', () => {
     const both = `attachment; filename="resume.pdf"; filename*=UTF-8''r%C3%A9sum%C3%A9.pdf`
     assert.equal(name(both), 'résumé.pdf')
     assert.equal(
@@ -29,11 +29,16 @@ describe('http: the file name Content-Disposition suggests', () => {
     assert.equal(name(`attachment; filename*=UTF-8''bad%E9.txt; filename="good.txt"`), 'good.txt')
     assert.equal(name(`attachment; filename*=KOI8-R''%F0.txt; filename="plain.txt"`), 'plain.txt')
     assert.equal(name(`attachment; filename*=no-quotes.txt; filename="plain.txt"`), 'plain.txt')
+    assert.equal(name(`attachment; filename*=UTF-8''; filename="plain.txt"`), 'plain.txt')
+    assert.equal(name(`attachment; filename*=UTF-8''dir%2F; filename="plain.txt"`), 'plain.txt')
   })
 
-  it('decodes a plain filename sent as raw UTF-8, and keeps bytes that are not UTF-8 as they came', () => {
+  it('decodes a plain filename sent as raw UTF-8, quoted or not, and keeps bytes that are not UTF-8 as they came', () => {
     assert.equal(name(asReceived('attachment; filename="naïve 日本.txt"')), 'naïve 日本.txt')
     assert.equal(name('attachment; filename="caf\u00e9.txt"'), 'café.txt')
+    // Unquoted: à is C3 A0 and Р is D0 A0 in UTF-8; byte A0 is U+00A0, not a separator.
+    assert.equal(name(asReceived('attachment; filename=voilà.txt')), 'voilà.txt')
+    assert.equal(name(asReceived('attachment; filename=Рис.png; size=3')), 'Рис.png')
   })
 
   it('drops directory parts, as RFC 6266 asks: only the last segment of / or \\ paths', () => {

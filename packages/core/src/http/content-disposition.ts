@@ -16,9 +16,16 @@ export function contentDispositionFileName(header: string | undefined): string |
   if (header === undefined) return undefined
   const parameters = dispositionParameters(header)
   const extended = parameters.get('filename*')
-  const name =
-    (extended === undefined ? undefined : decodeExtValue(extended)) ??
-    rawUtf8(parameters.get('filename'))
+  // Each cut to its last segment first: a `filename*` that names no file (empty, or a directory)
+  // gives way to `filename`, as one that does not decode does.
+  return (
+    lastSegment(extended === undefined ? undefined : decodeExtValue(extended)) ??
+    lastSegment(rawUtf8(parameters.get('filename')))
+  )
+}
+
+/** What follows the last `/` or `\\`; undefined when that is nothing. */
+function lastSegment(name: string | undefined): string | undefined {
   if (name === undefined) return undefined
   const last = name.slice(Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\')) + 1)
   return last === '' ? undefined : last
@@ -43,8 +50,13 @@ function dispositionParameters(header: string): Map<string, string> {
   return parameters
 }
 
-/** `; name = value` with a token or quoted-string value, and what follows it up to the next `;`. */
-const PARAMETER = /^;\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;"\s]*))\s*/
+/**
+ * `; name = value` with a token or quoted-string value, and what follows it up to the next `;`.
+ * Only HTTP's whitespace (space, tab) separates: a raw UTF-8 byte 0xA0 arrives as U+00A0, which
+ * JavaScript's `\s` would take for a space.
+ */
+const PARAMETER =
+  /^;[ \t]*([!#$%&'*+.^_`|~0-9A-Za-z-]+)[ \t]*=[ \t]*(?:"((?:[^"\\]|\\.)*)"|([^;"\t ]*))[ \t]*/
 
 function unquote(quoted: string): string {
   return quoted.replace(/\\(.)/g, '$1')
