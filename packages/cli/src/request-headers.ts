@@ -53,7 +53,7 @@ export async function requestHeaders(
   flags: HeaderFlags,
 ): Promise<Readonly<Record<string, string>> | undefined> {
   if (flags.headers === undefined && flags.headerFile === undefined) return undefined
-  const headers: Record<string, string> = {}
+  const headers = noPrototype()
   for (const text of flags.headers ?? []) add(headers, parseHeader(text, '--header', false))
   if (flags.headerFile !== undefined) {
     const file = flags.headerFile
@@ -67,12 +67,17 @@ export async function requestHeaders(
 
 /** Checks each `--header` as the command line is parsed, so a bad one is a usage error at once. */
 export function checkHeaderFlags(texts: readonly string[] | undefined): void {
-  const seen: Record<string, string> = {}
+  const seen = noPrototype()
   for (const text of texts ?? []) add(seen, parseHeader(text, '--header', false))
 }
 
+/** A record with no inherited keys: a header named `constructor` or `__proto__` is just a name. */
+function noPrototype(): Record<string, string> {
+  return Object.create(null) as Record<string, string>
+}
+
 function add(headers: Record<string, string>, [name, value, where]: [string, string, string]) {
-  if (name in headers)
+  if (Object.hasOwn(headers, name))
     throw new UsageError(`${where}: ${name} is given twice; give each header once`)
   headers[name] = value
 }
@@ -81,10 +86,11 @@ function add(headers: Record<string, string>, [name, value, where]: [string, str
 function parseHeader(text: string, where: string, fromFile: boolean): [string, string, string] {
   const colon = text.indexOf(':')
   const name = (colon === -1 ? text : text.slice(0, colon)).trim()
-  // Only the name is shown: a value may be a credential (a file's always might be).
+  // Nothing of a text that does not parse is shown: `Authorization=Bearer …` or a bare token
+  // typed where a header belongs would be echoed whole.
   if (colon === -1 || !TOKEN.test(name))
     throw new UsageError(
-      `${where} is not "Name: value" with a header name of letters, digits and -${fromFile ? '' : ` (got "${name.slice(0, 40)}")`}`,
+      `${where} is not "Name: value" with a header name of letters, digits and - (its text is not shown: it may hold a credential)`,
     )
   const lower = name.toLowerCase()
   if (TRANSPORT_OWN.has(lower))

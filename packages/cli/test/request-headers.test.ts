@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test'
 import { makeBytes } from '@resumable/testkit'
 import { filePlaces } from '../src/file-places.ts'
 import { main } from '../src/main.ts'
+import { requestHeaders } from '../src/request-headers.ts'
 import { fakeEnvironment } from './helpers.ts'
 import { type RangedFileServer, startRangedFileServer } from './ranged-file-server.ts'
 
@@ -138,12 +139,14 @@ describe('get --header and --header-file', () => {
     }
   })
 
-  it('malformed input is refused (exit 2): no colon, a bad name, a repeated header, a header file line (named by number, not shown)', async () => {
+  it('malformed input is refused (exit 2) and never shown: no colon, a bad name, a repeated header, a header file line (named by number)', async () => {
     const source = `${server.url}/models/x.bin`
     const cases: [string[], RegExp][] = [
       [['--header', 'no colon here'], /is not "Name: value"/],
       [['--header', 'Bad Name: x'], /is not "Name: value"/],
       [['--header', 'Accept: a', '--header', 'accept: b'], /accept is given twice/],
+      [['--header', `Authorization=Bearer ${TOKEN}`], /is not "Name: value"/],
+      [['--header', TOKEN], /is not "Name: value"/],
     ]
     const bad = join(root, 'bad-headers.txt')
     await writeFile(bad, `Authorization: Bearer ${TOKEN}\nnot a header ${TOKEN}\n`)
@@ -159,6 +162,18 @@ describe('get --header and --header-file', () => {
       assert.equal(text.includes(TOKEN), false, text)
     }
     assert.equal((await readdir(root)).includes('never.bin'), false)
+  })
+
+  it('header names that are also object keys (constructor, __proto__) are headers like any other', async () => {
+    const headers = await requestHeaders({
+      headers: ['Constructor: a', '__proto__: b', 'toString: c'],
+      headerFile: undefined,
+    })
+    assert.deepEqual(Object.entries(headers ?? {}), [
+      ['constructor', 'a'],
+      ['__proto__', 'b'],
+      ['tostring', 'c'],
+    ])
   })
 
   it('is refused for oss:// and s3:// sources, whose requests are signed (exit 2)', async () => {
