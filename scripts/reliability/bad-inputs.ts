@@ -243,7 +243,7 @@ const cases: Case[] = [
   usage(
     '--netrc-file with an entry for a plain-http host that is not loopback',
     ['http://files.invalid/f.bin', '{dest}', '--netrc-file', 'netrc'],
-    /--netrc: the entry for files\.invalid is not sent over plain http:\/\//,
+    /--netrc: the netrc file's credentials for files\.invalid are not sent over plain http:\/\//,
     {
       setup: async (dir: string) => {
         await writeFile(

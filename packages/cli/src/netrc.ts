@@ -77,7 +77,9 @@ export function parseNetrc(text: string, where: string): NetrcEntry[] {
     if (current) entries.push({ login: undefined, password: undefined, ...current })
   }
   for (let next = words.next(); next !== undefined; next = words.next()) {
-    const { word, line } = next
+    // Keywords in any case, as curl reads them.
+    const word = next.word.toLowerCase()
+    const { line } = next
     if (word === 'machine' || word === 'default') {
       close()
       current = { machine: word === 'machine' ? value(word, line).toLowerCase() : undefined }
@@ -114,7 +116,8 @@ export function netrcCredentials(
   for (const name of url.searchParams.keys())
     if (SIGNATURE_PARAMS.has(name.toLowerCase())) return undefined
   const user = url.username === '' ? undefined : safeDecode(url.username)
-  const host = url.hostname.toLowerCase()
+  // `[::1]` in a URL is `::1` in a netrc file.
+  const host = url.hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1')
   const fits = (entry: NetrcEntry) => user === undefined || entry.login === user
   const entry =
     entries.find((e) => e.machine === host && fits(e)) ??
@@ -163,12 +166,24 @@ class NetrcWords {
     return undefined
   }
 
-  /** Skips a macro's body: everything up to the first empty line. */
+  /**
+   * Skips a macro's body: the rest of its name's line and every line up to the first blank one
+   * (nothing but spaces, tabs or a CR: a Windows `_netrc` ends its lines in CR LF).
+   */
   skipToEmptyLine(): void {
-    const end = this.#text.indexOf('\n\n', this.#at)
-    const stop = end === -1 ? this.#text.length : end + 2
-    for (let i = this.#at; i < stop; i++) if (this.#text[i] === '\n') this.#line++
-    this.#at = stop
+    const text = this.#text
+    let lineStart = text.indexOf('\n', this.#at)
+    while (lineStart !== -1) {
+      this.#line++
+      const lineEnd = text.indexOf('\n', lineStart + 1)
+      const body = text.slice(lineStart + 1, lineEnd === -1 ? text.length : lineEnd)
+      if (/^[ \t\r]*$/.test(body)) {
+        this.#at = lineStart + 1
+        return
+      }
+      lineStart = lineEnd
+    }
+    this.#at = text.length
   }
 
   #bare(): string {

@@ -179,7 +179,7 @@ async function transportOf(
       } catch (error) {
         if (error instanceof OptionsError && error.option === 'basicAuth')
           throw new UsageError(
-            `--netrc: the entry for ${new URL(source.url).hostname} is not sent over plain http:// (HTTP Basic would send its password in clear text); use https://`,
+            `--netrc: the netrc file's credentials for ${new URL(source.url).hostname} are not sent over plain http:// (HTTP Basic would send the password in clear text); use https://`,
           )
         throw error
       }

@@ -79,6 +79,19 @@ describe('netrc files', () => {
     ])
   })
 
+  it('reads a Windows _netrc (CR LF lines, a macro ended by a blank line with spaces) and keywords in any case, as curl does', () => {
+    const windows =
+      'MACHINE a.example Login u1 PASSWORD p1\r\nmacdef init\r\ncd /pub\r\n  \r\nMachine b.example login u2 password p2\r\n'
+    assert.deepEqual(parseNetrc(windows, 'n'), [
+      { machine: 'a.example', login: 'u1', password: 'p1' },
+      { machine: 'b.example', login: 'u2', password: 'p2' },
+    ])
+    assert.throws(
+      () => parseNetrc('machine a\nmacdef m\nx\n\nlogin b\nbogus c', 'n'),
+      (e: unknown) => e instanceof UsageError && /line 6: a word that is not/.test(e.message),
+    )
+  })
+
   it('refuses a malformed file naming its line, never the words in it', () => {
     const cases: [string, RegExp][] = [
       ['login alice password hunter2-secret', /line 1: "login" before any "machine"/],
@@ -108,6 +121,13 @@ describe('netrc files', () => {
       password: DEFAULT_PASSWORD,
     })
     assert.equal(pick('https://dave@127.0.0.1/f'), undefined, 'no entry for that user')
+    assert.deepEqual(
+      netrcCredentials(
+        parseNetrc('machine ::1 login v6 password six', 'n'),
+        new URL('https://[::1]:8443/f'),
+      ),
+      { user: 'v6', password: 'six' },
+    )
     assert.equal(pick('https://alice:own@127.0.0.1/f'), undefined)
     assert.equal(
       pick('https://b.s3.amazonaws.com/k?X-Amz-Signature=abc&X-Amz-Credential=x'),
@@ -185,7 +205,10 @@ describe('get --netrc and --netrc-file', () => {
       ...['--netrc-file', netrcFile],
     ])
     assert.equal(code, 2, text)
-    assert.match(text, /--netrc: the entry for files\.example is not sent over plain http:\/\//)
+    assert.match(
+      text,
+      /--netrc: the netrc file's credentials for files\.example are not sent over plain http:\/\//,
+    )
     showsNoSecret(text)
   })
 

@@ -102,7 +102,7 @@ export function createUrlTransport(options: UrlTransportOptions): FetchTransport
     // to every runtime's fetch dropping `authorization` across origins.
     redirect: basic ? 'manual' : 'follow',
     redirectAdvice: basic
-      ? 'a URL with a user name and password is never redirected, so the password cannot reach another host; download from the address it redirects to'
+      ? `${options.basicAuth ? 'a request with HTTP Basic credentials' : 'a URL with a user name and password'} is never redirected, so the password cannot reach another host; download from the address it redirects to`
       : // Followed otherwise: what reaches the user is a 3xx with nothing to follow (no
         // Location, 300, 304); a plain URL has no region or endpoint to check.
         'check the URL',

@@ -137,7 +137,7 @@ describe('URL mode: user:password@ in the URL', () => {
       url: `${server.url}/moved.bin`,
       basicAuth: { user: USER, password: PASSWORD },
     })
-    await assert.rejects(moved.stat(), /user name and password is never redirected/)
+    await assert.rejects(moved.stat(), /a request with HTTP Basic credentials is never redirected/)
     assert.throws(
       () =>
         createUrlTransport({
