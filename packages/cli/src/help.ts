@@ -110,7 +110,8 @@ Options:
                            auth, token, key, cookie, session, …) is refused here: use --header-file
   --header-file <file>     more headers, one "Name: value" per line (# comments), credentials
                            included (Authorization: Bearer …); never printed. A redirect to another
-                           origin drops Authorization and Cookie (as curl and fetch), not the others
+                           origin drops Authorization and Cookie (as curl and fetch); with any other
+                           credential (Private-Token, X-Api-Key, …) no redirect is followed
   --netrc                  http(s):// sources: HTTP Basic user and password from $NETRC or ~/.netrc
                            (as curl --netrc), by the URL's host, else its default entry; https or
                            loopback only, no redirect followed; never printed

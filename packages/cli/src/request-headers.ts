@@ -65,6 +65,19 @@ export async function requestHeaders(
   return headers
 }
 
+/** Dropped by every wire on a redirect to another origin (as fetch does). */
+const DROPPED_ACROSS_ORIGINS = new Set(['authorization', 'proxy-authorization', 'cookie'])
+
+/**
+ * True when `headers` hold a credential no wire drops on a redirect to another origin (a
+ * `Private-Token`, an `X-Api-Key`): such a download follows no redirect, so it stays home.
+ */
+export function boundToOrigin(headers: Readonly<Record<string, string>> | undefined): boolean {
+  return Object.keys(headers ?? {}).some(
+    (name) => SECRET_NAME.test(name) && !DROPPED_ACROSS_ORIGINS.has(name),
+  )
+}
+
 /** Checks each `--header` as the command line is parsed, so a bad one is a usage error at once. */
 export function checkHeaderFlags(texts: readonly string[] | undefined): void {
   const seen = noPrototype()

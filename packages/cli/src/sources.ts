@@ -11,7 +11,7 @@ import type { AwsProfile } from './aws-profile.ts'
 import type { AwsRoleLookup } from './aws-role-credentials.ts'
 import { loadNetrc, netrcCredentials } from './netrc.ts'
 import { OSS_NEEDS_CREDENTIALS, ossCredentialsFromEnv } from './oss-credentials.ts'
-import { requestHeaders } from './request-headers.ts'
+import { boundToOrigin, requestHeaders } from './request-headers.ts'
 import { loadSseCustomerKey, SSE_C_KEY_ENV } from './sse-c-key.ts'
 import { UsageError } from './usage-error.ts'
 import { type WireName, wireOption } from './wire-choice.ts'
@@ -173,6 +173,7 @@ async function transportOf(
           url: source.url,
           ...(flags.requestPayer ? { requestPayer: true } : {}),
           ...(headers === undefined ? {} : { headers }),
+          ...(boundToOrigin(headers) ? { headersBoundToOrigin: true } : {}),
           ...(basicAuth === undefined ? {} : { basicAuth }),
           ...wire,
         })

@@ -93,10 +93,12 @@ describe('get --header and --header-file', () => {
   it('a redirect to another origin drops Authorization, as curl and fetch do; other headers follow it', async () => {
     const from = server.requests.length
     const dest = join(root, 'redirected.bin')
+    const bearerOnly = join(root, 'bearer.txt')
+    await writeFile(bearerOnly, `Authorization: Bearer ${TOKEN}\n`)
     const { code, text } = await get([
       `${redirectUrl}/models/redirected.bin`,
       dest,
-      ...['--header-file', headerFile, '--header', 'Accept: application/octet-stream'],
+      ...['--header-file', bearerOnly, '--header', 'Accept: application/octet-stream'],
     ])
     assert.equal(code, 0, text)
     assert.deepEqual(new Uint8Array(await readFile(dest)), bytes)
@@ -106,6 +108,21 @@ describe('get --header and --header-file', () => {
       assert.equal(request.headers.authorization, undefined)
       assert.equal(request.headers.accept, 'application/octet-stream')
     }
+  })
+
+  it('a credential no wire drops across origins (Private-Token) follows no redirect: exit 1, the other origin asked nothing, the message says why', async () => {
+    const from = server.requests.length
+    const dest = join(root, 'kept-home.bin')
+    const { code, text } = await get([
+      `${redirectUrl}/models/kept-home.bin`,
+      dest,
+      ...['--header-file', headerFile],
+    ])
+    assert.equal(code, 1, text)
+    assert.match(text, /headers carry a credential is never redirected/)
+    assert.equal(since(from).length, 0, 'nothing reached the origin it redirected to')
+    assert.equal(text.includes('gl-abc12345'), false, text)
+    assert.equal((await readdir(root)).includes('kept-home.bin'), false)
   })
 
   it('a credential typed on the command line is refused (exit 2), naming --header-file, its value not echoed', async () => {

@@ -29,6 +29,13 @@ export interface UrlTransportOptions extends CommonTransportOptions {
   /** Extra request headers, e.g. `authorization` for a private server; their values never appear in errors. */
   readonly headers?: Readonly<Record<string, string>>
   /**
+   * `headers` hold a credential other than `Authorization`, `Proxy-Authorization` and `Cookie`
+   * (which every wire drops on a redirect to another origin), such as GitLab's `Private-Token`: no
+   * redirect is then followed, as for `user:password@`, so it never reaches another host.
+   * @default false
+   */
+  readonly headersBoundToOrigin?: boolean
+  /**
    * Send `x-oss-range-behavior: standard`. Off by default: on an OSS presigned URL every `x-oss-*`
    * header is part of the signature, so adding one breaks it.
    * @default false
@@ -99,13 +106,16 @@ export function createUrlTransport(options: UrlTransportOptions): FetchTransport
     rotatingCredentials: false,
     signed: false,
     // Credentials from the URL go to its origin only: a redirect is refused rather than trusted
-    // to every runtime's fetch dropping `authorization` across origins.
-    redirect: basic ? 'manual' : 'follow',
+    // to every runtime's fetch dropping `authorization` across origins. No wire can be told to
+    // drop a header of the caller's own naming, so such a credential is kept home the same way.
+    redirect: basic || options.headersBoundToOrigin ? 'manual' : 'follow',
     redirectAdvice: basic
       ? `${options.basicAuth ? 'a request with HTTP Basic credentials' : 'a URL with a user name and password'} is never redirected, so the password cannot reach another host; download from the address it redirects to`
-      : // Followed otherwise: what reaches the user is a 3xx with nothing to follow (no
-        // Location, 300, 304); a plain URL has no region or endpoint to check.
-        'check the URL',
+      : options.headersBoundToOrigin
+        ? 'a request whose headers carry a credential is never redirected, so it cannot reach another host; download from the address it redirects to'
+        : // Followed otherwise: what reaches the user is a 3xx with nothing to follow (no
+          // Location, 300, 304); a plain URL has no region or endpoint to check.
+          'check the URL',
     async prepare(_method, headers) {
       for (const [name, value] of extra) headers.set(name, value)
       return { url: href, secrets }
