@@ -219,7 +219,21 @@ async function runIn(cmd: GetCommand, cli: CliEnvironment, prepared: Prepared): 
           staging,
           provenDirectories,
         }),
-      onEvent: (event) => reporter.event(event),
+      onEvent: (event) => {
+        // An object refused because the batch's lock was taken over (its journal append, a
+        // staged publish) may come before the lock's heartbeat says so: the batch stops at once
+        // rather than go through every object left, each refused in turn.
+        if (
+          event.type === 'object-failed' &&
+          event.failure.kind === 'locked' &&
+          !lockLost.lost &&
+          !staging.lock.confirm()
+        ) {
+          lockLost.lost = true
+          lockLost.stop?.()
+        }
+        reporter.event(event)
+      },
     })
   } catch (error) {
     return fail(reporter, error)
@@ -233,7 +247,12 @@ async function runIn(cmd: GetCommand, cli: CliEnvironment, prepared: Prepared): 
   try {
     summary = await batch.start()
   } catch (error) {
-    if (error instanceof AbortedError && error.kind === 'paused' && lockLost.lost) {
+    // Told by the lock's heartbeat (the batch paused), or by a write the lock refused first (the
+    // journal's append, checked before the next heartbeat runs).
+    const takenOver =
+      (error instanceof AbortedError && error.kind === 'paused' && lockLost.lost) ||
+      (error instanceof TargetError && error.kind === 'locked' && !staging.lock.confirm())
+    if (takenOver) {
       reporter.error(
         ExitCode.busy,
         `another process took over this batch's lock in ${root} while this one was stopped for longer than its lease; stopped here, that process continues the batch`,
