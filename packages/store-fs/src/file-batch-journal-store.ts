@@ -1,9 +1,9 @@
 import { type FileHandle, open, readFile } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
-import { type BatchJournalStore, type Shard, TargetError } from '@resumable/core'
+import type { BatchJournalStore, Shard } from '@resumable/core'
 import { batchFileName, batchFilesIn, parseBatchFileName } from './batch-file-names.ts'
 import { errorCode, toTargetError } from './fs-errors.ts'
-import { type LockFile, lockAt } from './lock-file.ts'
+import { type LockFile, lockAt, lockTakenError } from './lock-file.ts'
 import { removeReplaced, replaceFile } from './replace-file.ts'
 
 /** Name of the batch journal kept in the destination directory (a shard's: `batchFileName('journal', shard)`). */
@@ -126,11 +126,7 @@ export class FileBatchJournalStore implements BatchJournalStore {
     return this.#lockPath === undefined ? undefined : lockAt(this.#lockPath)
   }
 
-  #lockTaken(lock: string, what: string): TargetError {
-    return new TargetError(
-      'locked',
-      `Another process took over the lock ${lock} while this one was stopped; the batch journal ${this.path} ${what}`,
-      { path: lock },
-    )
+  #lockTaken(lock: string, what: string) {
+    return lockTakenError(lock, `the batch journal ${this.path} ${what}`)
   }
 }

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto'
 import { mkdir, readFile } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
-import { type CheckpointStore, TargetError } from '@resumable/core'
+import type { CheckpointStore } from '@resumable/core'
 import { errorCode, toTargetError } from './fs-errors.ts'
-import { LOCK_SUFFIX, lockAt } from './lock-file.ts'
+import { LOCK_SUFFIX, lockAt, lockTakenError } from './lock-file.ts'
 import { removeIfSame, removeReplaced, replaceFile } from './replace-file.ts'
 
 /** Options for a FileCheckpointStore. */
@@ -96,7 +96,7 @@ export class FileCheckpointStore implements CheckpointStore {
     // the rename, and after it for a stop between the two.
     const lock = lockAt(`${resolve(key)}${LOCK_SUFFIX}`)
     const refuse = () => {
-      if (lock?.takenOver()) throw lockTakenOver(lock.path, path)
+      if (lock?.takenOver()) throw lockTakenError(lock.path, `the checkpoint ${path} not saved`)
     }
     const saved = await replaceFile(path, tempPathOf(path), data, 'save the checkpoint', refuse)
     if (!lock?.takenOver()) return
@@ -114,12 +114,4 @@ export class FileCheckpointStore implements CheckpointStore {
 /** `.<checkpoint name>.tmp` beside the checkpoint: where a save writes before its rename. */
 export function tempPathOf(path: string): string {
   return join(dirname(path), `.${basename(path)}.tmp`)
-}
-
-function lockTakenOver(lock: string, checkpoint: string): TargetError {
-  return new TargetError(
-    'locked',
-    `Another process took over the lock ${lock} while this one was stopped; the checkpoint ${checkpoint} not saved`,
-    { path: lock },
-  )
 }

@@ -24,6 +24,7 @@ import {
   LockFile,
   type LockOwner,
   type LockWatchListener,
+  lockTakenError,
 } from './lock-file.ts'
 import { localHasher } from './piece-hasher.ts'
 import { lstatOrUndefined, statOrUndefined } from './probe.ts'
@@ -795,11 +796,9 @@ export class FileTarget implements Target {
   }
 
   #lockTaken(lock?: string): TargetError {
-    const path = lock ?? this.#lock?.path ?? this.tempPath
-    return new TargetError(
-      'locked',
-      `Another process took over the lock ${path} while this one was stopped; ${this.tempPath} not written or published`,
-      { path },
+    return lockTakenError(
+      lock ?? this.#lock?.path ?? this.tempPath,
+      `${this.tempPath} not written or published`,
     )
   }
 

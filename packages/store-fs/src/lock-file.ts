@@ -81,6 +81,18 @@ export interface HeldLock {
   confirm(): boolean
 }
 
+/**
+ * What a write refused under a lock another process took over says (this one stopped for longer
+ * than its lease): the lock, and `consequence`, what was not done.
+ */
+export function lockTakenError(lock: string, consequence: string): TargetError {
+  return new TargetError(
+    'locked',
+    `Another process took over the lock ${lock} while this one was stopped; ${consequence}`,
+    { path: lock },
+  )
+}
+
 /** Suffix of the lock file beside a destination (`FileTarget`'s). */
 export const LOCK_SUFFIX = '.resumable.lock'
 
