@@ -111,10 +111,10 @@ Options:
   --header-file <file>     more headers, one "Name: value" per line (# comments), credentials
                            included (Authorization: Bearer …); never printed. A redirect to another
                            origin drops Authorization and Cookie (as curl and fetch); with any other
-                           credential (Private-Token, X-Api-Key, …) no redirect is followed
+                           credential (Private-Token, X-Api-Key, …) it drops every header given
   --netrc                  http(s):// sources: HTTP Basic user and password from $NETRC or ~/.netrc
                            (as curl --netrc), by the URL's host, else its default entry; https or
-                           loopback only, no redirect followed; never printed
+                           loopback only; to the URL's origin only (as curl); never printed
   --netrc-file <file>      the same from <file>
   --wire <name>            HTTP client of the fetch transports: node (HTTP/1.1 on sockets, default on Node) or fetch
                            Proxies: http_proxy, https_proxy, all_proxy, no_proxy (or upper case), as curl

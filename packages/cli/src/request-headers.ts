@@ -70,7 +70,8 @@ const DROPPED_ACROSS_ORIGINS = new Set(['authorization', 'proxy-authorization', 
 
 /**
  * True when `headers` hold a credential no wire drops on a redirect to another origin (a
- * `Private-Token`, an `X-Api-Key`): such a download follows no redirect, so it stays home.
+ * `Private-Token`, an `X-Api-Key`): such a download sends its headers to the URL's origin only,
+ * dropping them on a redirect elsewhere.
  */
 export function boundToOrigin(headers: Readonly<Record<string, string>> | undefined): boolean {
   return Object.keys(headers ?? {}).some(

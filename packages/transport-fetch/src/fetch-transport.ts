@@ -31,7 +31,8 @@ import {
 import { type HeaderFields, RequestHeaders } from './request-headers.ts'
 import type { FetchLike } from './types.ts'
 import { fetchWire } from './wire/fetch-wire.ts'
-import type { Wire, WireResponse } from './wire/wire.ts'
+import { followRedirects } from './wire/redirects.ts'
+import type { Wire, WireRequest, WireResponse } from './wire/wire.ts'
 import type { PreparedRequest, WirePlan } from './wire-plan.ts'
 
 /** Behaviour switches shared by every mode. */
@@ -420,7 +421,7 @@ export class FetchTransport implements Transport {
     }
     let response: WireResponse
     try {
-      response = await this.#wire.send({
+      const request: WireRequest = {
         method,
         url: prepared.url,
         // The fields iterate with lower-case names, as a wire expects.
@@ -428,7 +429,12 @@ export class FetchTransport implements Transport {
         signal,
         // Per request, so a caller's wire obeys it too: a signed request never follows a redirect.
         redirect: this.#plan.redirect === 'manual' ? 'manual' : 'follow',
-      })
+      }
+      const { keepHome } = this.#plan
+      response =
+        keepHome === undefined || request.redirect === 'manual'
+          ? await this.#wire.send(request)
+          : await followRedirects((hop) => this.#wire.send(hop), request, keepHome)
     } catch (error) {
       if (signal?.aborted) throw signal.reason
       throw networkFailure(error, { describe, secrets: prepared.secrets })

@@ -11,7 +11,7 @@ export interface UrlTransportOptions extends CommonTransportOptions {
   /**
    * The object's URL, signed or not. Its query string is never shown in ids or errors.
    * `user:password@` in it is sent as HTTP Basic authentication (https or a loopback host only;
-   * no redirect is then followed).
+   * to the URL's origin only: a redirect elsewhere is followed without it, as curl does).
    */
   readonly url: string | URL
   /**
@@ -23,15 +23,17 @@ export interface UrlTransportOptions extends CommonTransportOptions {
   readonly stat?: 'auto' | 'head' | 'range-get'
   /**
    * HTTP Basic credentials (e.g. from a netrc file), in place of any `user:password@` in the URL,
-   * with the same rules: https or a loopback host only, no redirect then followed, never shown.
+   * with the same rules: https or a loopback host only, sent to the URL's origin only, never shown.
    */
   readonly basicAuth?: { readonly user: string; readonly password: string }
   /** Extra request headers, e.g. `authorization` for a private server; their values never appear in errors. */
   readonly headers?: Readonly<Record<string, string>>
   /**
    * `headers` hold a credential other than `Authorization`, `Proxy-Authorization` and `Cookie`
-   * (which every wire drops on a redirect to another origin), such as GitLab's `Private-Token`: no
-   * redirect is then followed, as for `user:password@`, so it never reaches another host.
+   * (which every wire drops on a redirect to another origin), such as GitLab's `Private-Token`:
+   * every one of `headers` then goes to the URL's origin only. The transport follows redirects
+   * itself and drops them on the first hop to another origin (a signed storage URL, say), so the
+   * download still reaches the object and the credential never reaches another host.
    * @default false
    */
   readonly headersBoundToOrigin?: boolean
@@ -105,17 +107,19 @@ export function createUrlTransport(options: UrlTransportOptions): FetchTransport
     versionId: undefined,
     rotatingCredentials: false,
     signed: false,
-    // Credentials from the URL go to its origin only: a redirect is refused rather than trusted
-    // to every runtime's fetch dropping `authorization` across origins. No wire can be told to
-    // drop a header of the caller's own naming, so such a credential is kept home the same way.
-    redirect: basic || options.headersBoundToOrigin ? 'manual' : 'follow',
-    redirectAdvice: basic
-      ? `${options.basicAuth ? 'a request with HTTP Basic credentials' : 'a URL with a user name and password'} is never redirected, so the password cannot reach another host; download from the address it redirects to`
-      : options.headersBoundToOrigin
-        ? 'a request whose headers carry a credential is never redirected, so it cannot reach another host; download from the address it redirects to'
-        : // Followed otherwise: what reaches the user is a 3xx with nothing to follow (no
-          // Location, 300, 304); a plain URL has no region or endpoint to check.
-          'check the URL',
+    // Credentials go to the URL's origin only. The transport follows redirects itself for them
+    // rather than trusting every runtime's fetch to drop `authorization` across origins, and no
+    // wire could be told to drop a header of the caller's own naming.
+    redirect: 'follow',
+    // (`authorization` is always among the headers dropped: an empty set still means "follow here".)
+    keepHome: options.headersBoundToOrigin
+      ? new Set(own.map(([name]) => name.toLowerCase()))
+      : basic
+        ? new Set()
+        : undefined,
+    // Followed: what reaches the user is a 3xx with nothing to follow (no Location, 300, 304);
+    // a plain URL has no region or endpoint to check.
+    redirectAdvice: 'check the URL',
     async prepare(_method, headers) {
       for (const [name, value] of extra) headers.set(name, value)
       return { url: href, secrets }

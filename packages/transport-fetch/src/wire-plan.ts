@@ -26,6 +26,13 @@ export interface WirePlan {
   readonly signed: boolean
   /** Signed requests must not follow redirects to hosts the signature was not made for. */
   readonly redirect: RequestRedirect
+  /**
+   * Header names that go to the request's origin only (a caller's credential no wire recognises
+   * by its name, such as GitLab's `Private-Token`): with `redirect: 'follow'`, the transport then
+   * follows redirects itself (`followRedirects`), dropping these and every credential once a hop
+   * leaves that origin, whatever the wire does.
+   */
+  readonly keepHome?: ReadonlySet<string> | undefined
   /** What a redirect that was not followed tells the user; the store's default otherwise. */
   readonly redirectAdvice?: string | undefined
   /** Builds the URL and signs `headers` in place for one request at `date`. */

@@ -52,8 +52,10 @@ const REDIRECT_LOOP_CODES: ReadonlySet<string> = new Set([
 const REDIRECT_SCHEME_TEXT =
   /redirect to an unsupported protocol|URL scheme must be a HTTP\(S\) scheme|redirect to a non HTTP\(s\) url|UnsupportedRedirectProtocol/i
 // Node's fetch refuses a `Location` that carries a user name or password (its requests have no
-// origin, so every such Location counts as cross-origin): the same answer on every attempt.
-const REDIRECT_CREDENTIALS_TEXT = /cross origin not allowed for request mode/i
+// origin, so every such Location counts as cross-origin), and so does `followRedirects`: the same
+// answer on every attempt.
+const REDIRECT_CREDENTIALS_TEXT =
+  /cross origin not allowed for request mode|redirect to a URL with a user name or password/i
 
 const CA_HINT =
   'if a private CA signed it, trust that CA: NODE_EXTRA_CA_CERTS=<ca.pem> on Node and Bun, --cert <ca.pem> or DENO_CERT=<ca.pem> on Deno'
@@ -150,7 +152,7 @@ export function networkFailure(error: unknown, context: NetworkFailureContext): 
   if (REDIRECT_CREDENTIALS_TEXT.test(text)) {
     return new TransportError(
       'protocol',
-      `${context.describe}: the server redirected the request to an address with a user name and password in it, which fetch does not follow (${said})`,
+      `${context.describe}: the server redirected the request to an address with a user name and password in it, which is not followed (${said})`,
       { retryable: false, cause },
     )
   }

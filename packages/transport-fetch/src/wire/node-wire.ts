@@ -3,6 +3,7 @@ import type { ListedWireResponse } from './fetch-wire.ts'
 import type { Endpoint } from './http1-connection.ts'
 import { Http1Exchange } from './http1-exchange.ts'
 import { type NodeWireProxies, type ProxyEndpoint, type ProxyRoute, proxyRoute } from './proxy.ts'
+import { followRedirects } from './redirects.ts'
 import type { Wire, WireRequest } from './wire.ts'
 
 /** Options of {@link nodeWire}. */
@@ -46,24 +47,6 @@ export interface NodeWireOptions {
   readonly ca?: string | readonly string[] | undefined
 }
 
-const redirectStatuses = new Set([301, 302, 303, 307, 308])
-const maxRedirects = 20
-
-/**
- * Headers that must not reach another origin: credentials and every signing header. A signed
- * request is never followed at all (`redirect: 'manual'`); this covers a caller who sends signed
- * headers with `'follow'`.
- */
-function crossOriginHeaders(headers: Record<string, string>): Record<string, string> {
-  const kept: Record<string, string> = {}
-  for (const [name, value] of Object.entries(headers)) {
-    if (name === 'authorization' || name === 'proxy-authorization' || name === 'cookie') continue
-    if (name === 'host' || name.startsWith('x-amz-') || name.startsWith('x-oss-')) continue
-    kept[name] = value
-  }
-  return kept
-}
-
 /**
  * A {@link Wire} speaking HTTP/1.1 over `node:net` / `node:tls` with keep-alive connections. The
  * kernel reads each socket straight into reused memory (`onread`) and body chunks are lent to the
@@ -87,40 +70,13 @@ export function nodeWire(options: NodeWireOptions = {}): Wire {
   const route = proxyRoute(options)
   return {
     async send(request: WireRequest): Promise<ListedWireResponse> {
-      let url = new URL(request.url)
-      let headers: Record<string, string> = { ...request.headers }
-      let { method, body } = request
-      if (body !== undefined && method !== 'POST') throw new TypeError(`a ${method} has no body`)
-      for (let hops = 0; ; hops++) {
-        // Every hop picks its proxy afresh: a redirect may leave (or enter) NO_PROXY's hosts.
-        const response = await sendOnce(pool, route, { ...request, method, body }, url, headers)
-        const location = response.header('location')
-        if (
-          request.redirect === 'manual' ||
-          !redirectStatuses.has(response.status) ||
-          location === undefined
-        )
-          return response
-        await response.discard()
-        if (hops === maxRedirects) {
-          throw Object.assign(new TypeError('redirect count exceeded'), {
-            code: 'ERR_TOO_MANY_REDIRECTS',
-          })
-        }
-        const next = new URL(location, url)
-        if (next.protocol !== 'http:' && next.protocol !== 'https:') {
-          throw new TypeError(`redirect to an unsupported protocol ${next.protocol}`)
-        }
-        if (next.origin !== url.origin) headers = crossOriginHeaders(headers)
-        // As fetch does: a 303, or a 301/302 of a POST, is followed by a GET without the body.
-        if (method === 'POST' && [301, 302, 303].includes(response.status)) {
-          method = 'GET'
-          body = undefined
-          const { 'content-type': _type, 'content-length': _length, ...rest } = headers
-          headers = rest
-        }
-        url = next
-      }
+      if (request.body !== undefined && request.method !== 'POST')
+        throw new TypeError(`a ${request.method} has no body`)
+      // Every hop picks its proxy afresh: a redirect may leave (or enter) NO_PROXY's hosts.
+      const sendHop = (hop: WireRequest) =>
+        sendOnce(pool, route, hop, new URL(hop.url), { ...hop.headers })
+      if (request.redirect === 'manual') return sendHop(request)
+      return followRedirects(sendHop, request)
     },
   }
 }
