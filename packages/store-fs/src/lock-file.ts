@@ -304,13 +304,13 @@ export class LockFile {
     const before = abandoned.get(this.path)
     if (before?.text === seen.text && before.mtimeMs === seen.mtimeMs) return 'stale'
     const holder = processKey(owner)
-    if (holder !== undefined && deadProcesses.has(holder)) return 'stale'
+    if (holder !== undefined && seenDead(holder, seen, owner.heartbeatMs)) return 'stale'
     const leaseMs = owner.heartbeatMs * MISSED_HEARTBEATS
     onWatch?.(owner, leaseMs)
     const verdict = await watchLease(this.path, seen, leaseMs)
     if (verdict === 'abandoned') {
       abandoned.set(this.path, seen)
-      if (holder !== undefined) deadProcesses.add(holder)
+      if (holder !== undefined) deadProcesses.set(holder, seen.mtimeMs)
     }
     return verdict === 'refreshed' ? 'live' : verdict === 'abandoned' ? 'stale' : 'replaced'
   }
@@ -423,11 +423,36 @@ const abandoned = new Map<string, LockSighting>()
 
 /**
  * Processes (of other hosts or scopes) one of whose locks this process watched to the end of its
- * lease: every lock they hold is as dead (a batch's lock and its big objects' locks), so the
- * others are taken over without a lease each. Only for locks that name their process's start:
- * without it, a pid may name a later process.
+ * lease, with that lock's last refresh (its modification time, by the holder's clock): every lock
+ * they hold is as dead (a batch's lock and its big objects' locks), so the others are taken over
+ * without a lease each. Only for locks that name their process's start: without it, a pid may
+ * name a later process.
  */
-const deadProcesses = new Set<string>()
+const deadProcesses = new Map<string, number>()
+
+/**
+ * Slack on comparing two locks' refreshes by one holder's clock: a coarse modification time
+ * (FAT's 2 s) and a refresh that ran late.
+ */
+const REFRESH_SLACK_MS = 2_000
+
+/**
+ * True when `holder` was found dead and its lock seen as `seen` was last refreshed no later than
+ * its dead lock's last refresh and one heartbeat (the holder refreshes each lock once a
+ * heartbeat, so a lock refreshed later was refreshed after the stall ended). A holder that was
+ * only stopped (SIGSTOP, a frozen VM) and then continued refreshes its other locks at once, and
+ * `LockFile.confirm` trusts a lock refreshed within two heartbeats without reading it: taking
+ * such a lock without a lease would leave two writers. Both times are the holder's, so no two
+ * hosts' clocks are compared; a later one makes the lock watched for its own lease, and the
+ * holder no longer counted dead.
+ */
+function seenDead(holder: string, seen: LockSighting, heartbeatMs: number): boolean {
+  const lastRefresh = deadProcesses.get(holder)
+  if (lastRefresh === undefined) return false
+  if (seen.mtimeMs <= lastRefresh + heartbeatMs + REFRESH_SLACK_MS) return true
+  deadProcesses.delete(holder)
+  return false
+}
 
 /** One process, named across hosts: its host, pid scope, pid and start; undefined without a start. */
 function processKey(owner: LockOwner): string | undefined {

@@ -317,6 +317,53 @@ describe('a lock that cannot be judged by its pid', () => {
     assert.deepEqual(watched, [600])
   })
 
+  it('of a process found dead, its other locks are taken without a lease each, but one it refreshed after its stall is watched, and refused while refreshed', async () => {
+    const dir = await freshDir('stopped-holder')
+    const text = JSON.stringify({
+      pid: 8,
+      host: OTHER_HOST,
+      startedAt: '2026-12-07T10:00:00.000Z',
+      pidStart: 'start-of-8',
+      heartbeatMs: 250,
+    })
+    const lockOf = (name: string) => join(dir, name) + LOCK_SUFFIX
+    const stalledAt = Date.now() - 60_000
+    for (const [name, refreshed] of [
+      ['watched.bin', stalledAt],
+      ['also-stalled.bin', stalledAt + 200],
+      ['refreshed-since.bin', Date.now()],
+    ] as const) {
+      await writeFile(lockOf(name), text)
+      utimesSync(lockOf(name), new Date(refreshed), new Date(refreshed))
+    }
+    const watched: string[] = []
+    const targets: FileTarget[] = []
+    const open = (name: string) => {
+      const target = new FileTarget(join(dir, name), {
+        onLockWatch: (_owner, ms) => watched.push(`${name} ${ms}`),
+      })
+      targets.push(target)
+      return target.open({ size: 1, resume: false })
+    }
+    assert.deepEqual(await open('watched.bin'), { resumed: false })
+    assert.deepEqual(await open('also-stalled.bin'), { resumed: false })
+    assert.deepEqual(watched, ['watched.bin 1500'], 'the second lock taken without a watch')
+    // The holder continued after its stall: it refreshes the lock it still holds.
+    const holder = await startLockRefresher(lockOf('refreshed-since.bin'), 50)
+    try {
+      await assert.rejects(open('refreshed-since.bin'), isKind('locked'))
+      assert.equal(
+        await readFile(lockOf('refreshed-since.bin'), 'utf8'),
+        text,
+        'its lock untouched',
+      )
+    } finally {
+      await holder.kill()
+    }
+    assert.deepEqual(watched, ['watched.bin 1500', 'refreshed-since.bin 1500'])
+    for (const target of targets.slice(0, 2)) await target.abort({ keep: false })
+  })
+
   it("without a heartbeat (an older version's lock) from another host is trusted: refused at once, never taken over", async () => {
     const dest = join(await freshDir('old-pod'), 'object.bin')
     await writeFile(dest + LOCK_SUFFIX, otherHostLock())
