@@ -37,6 +37,14 @@ export interface FilePlacesMode {
   readonly remoteTime?: boolean
 }
 
+/** The process's standard input, read whole. */
+export interface StandardInput {
+  /** A terminal: nothing is piped in, and reading would wait for the user to type. */
+  readonly isTTY: boolean
+  /** Everything until end of input, as UTF-8. */
+  text(): Promise<string>
+}
+
 /** Who is writing a destination right now. */
 export interface RunningDownload {
   readonly pid: number
@@ -60,6 +68,11 @@ export interface CliEnvironment {
   ) => Promise<FilePlaces>
   /** Builds an ali-oss Transport (lazily imports ali-oss). */
   readonly aliOss: AliOssFactory
+  /**
+   * Standard input, for `--manifest -`; absent in an environment that has none (a test's, unless
+   * it gives one).
+   */
+  readonly stdin?: StandardInput
   /** Calls `pause` on Ctrl-C / SIGTERM; returns a function that stops listening. */
   readonly onInterrupt: (pause: () => void) => () => void
 }

@@ -126,7 +126,8 @@ Batches (--recursive or --manifest; rerun the same command to continue after Ctr
   --manifest <file>        one source per line (oss://, s3://, https://), or NDJSON lines
                            {"source": "...", "dest": "relative/path"}, optionally with "size",
                            "etag" and "lastModified" (an inventory's columns) and one of "md5",
-                           "sha1", "sha256", "sha512" (checked as --checksum); # comments
+                           "sha1", "sha256", "sha512" (checked as --checksum); # comments.
+                           --manifest - reads the list from standard input (as wget -i -)
   --include <glob>         keep keys matching <glob>; --exclude <glob> drops them. Globs match the
   --exclude <glob>         key relative to the prefix (* also crosses /, ?, [a-z]); all apply in
                            order, the last match wins (as aws-cli); a key none matches is kept

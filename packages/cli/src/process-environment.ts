@@ -1,4 +1,5 @@
 import process from 'node:process'
+import { concatBytes } from '@resumable/core'
 import type { CliEnvironment, FilePlaces } from './cli-environment.ts'
 import type { AliOssFactory } from './sources.ts'
 
@@ -41,6 +42,16 @@ export function processEnvironment(files: FilesFactory, aliOss: AliOssFactory): 
       }),
     files,
     aliOss,
+    stdin: {
+      get isTTY() {
+        return process.stdin.isTTY === true
+      },
+      async text() {
+        const chunks: Uint8Array[] = []
+        for await (const chunk of process.stdin) chunks.push(chunk as Uint8Array)
+        return new TextDecoder().decode(concatBytes(chunks))
+      },
+    },
     onInterrupt(pause) {
       let firstAt: number | undefined
       const onSignal = (): void => {

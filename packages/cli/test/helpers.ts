@@ -88,17 +88,20 @@ export interface CliProcessResult {
 
 /**
  * Runs `resumable <args>` as a real process of this runtime with `env` (the whole environment:
- * pass `{ ...process.env, … }` to add to it); killed after `killAfterMs`, so a hang fails the test
- * instead of blocking it.
+ * pass `{ ...process.env, … }` to add to it) and `input` piped to its standard input; killed after
+ * `killAfterMs`, so a hang fails the test instead of blocking it.
  */
 export function runCliProcess(
   args: readonly string[],
   env: NodeJS.ProcessEnv,
   killAfterMs = 60_000,
+  input?: string,
 ): Promise<CliProcessResult> {
   const [cmd, argv] = runtimeCommand(CLI_BIN, args)
   const started = Date.now()
-  const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], env })
+  const child = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'], env })
+  // Nothing to say: standard input ends at once, as `< /dev/null` would.
+  child.stdin.end(input ?? '')
   const stdout: Uint8Array[] = []
   let stderr = ''
   child.stdout.on('data', (d: Uint8Array) => void stdout.push(d))

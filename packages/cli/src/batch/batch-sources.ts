@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { readFile, realpath } from 'node:fs/promises'
 import {
   DIGEST_HEX_LENGTH,
@@ -9,6 +10,7 @@ import {
   type Transport,
 } from '@resumable/core'
 import { createOssLister, createS3Lister, ProxyVariableError } from '@resumable/transport-fetch'
+import type { CliEnvironment, StandardInput } from '../cli-environment.ts'
 import type { GetCommand } from '../command-line.ts'
 import {
   type AliOssFactory,
@@ -181,23 +183,11 @@ interface ManifestEntry {
  * line's destination is the key (`oss://b/a/b.txt` → `a/b.txt`) or the URL's path. Destinations are
  * untrusted like keys (the batch refuses `..`, absolute paths, … through safeRelativePath).
  */
-export async function manifestInput(
-  cmd: GetCommand,
-  env: Env,
-  aliOss: AliOssFactory,
-): Promise<BatchInput> {
-  const path = cmd.batch?.manifest as string
-  let text: string
-  let identity: string
-  try {
-    text = await readFile(path, 'utf8')
-    // The batch is the file, however its path is spelled (m.txt, ./m.txt, /abs/m.txt, a symlink).
-    identity = await realpath(path)
-  } catch (error) {
-    throw new UsageError(
-      `cannot read the manifest ${path}: ${error instanceof Error ? error.message : String(error)}`,
-    )
-  }
+export async function manifestInput(cmd: GetCommand, cli: CliEnvironment): Promise<BatchInput> {
+  const given = cmd.batch?.manifest as string
+  const { text, identity, path } =
+    given === STDIN ? await stdinManifest(cli.stdin) : await fileManifest(given)
+  const { env, aliOss } = cli
   // By destination, the first line that names it; by object (identity), its own line: two lines
   // may name one destination, and the second is refused by its own line and source.
   const entries = new Map<string, ManifestEntry>()
@@ -272,6 +262,45 @@ export async function manifestInput(
         : `${entry.source.scheme}://${entry.source.bucket}/${entry.source.key}`
     },
   }
+}
+
+/** `--manifest -`: the list is read from standard input (as `wget -i -` and `aria2c -i -`). */
+const STDIN = '-'
+
+/** A manifest file's text, and the batch it is: the file, however its path is spelled. */
+async function fileManifest(path: string): Promise<ManifestText> {
+  try {
+    // The batch is the file, however its path is spelled (m.txt, ./m.txt, /abs/m.txt, a symlink).
+    return { text: await readFile(path, 'utf8'), identity: await realpath(path), path }
+  } catch (error) {
+    throw new UsageError(
+      `cannot read the manifest ${path}: ${error instanceof Error ? error.message : String(error)}`,
+    )
+  }
+}
+
+/**
+ * A manifest piped in. The batch is its text (by SHA-256: a signed URL in it never names the
+ * batch), so the same list piped again continues the same batch, and another list is another
+ * batch, whose run inherits the finished objects the two share.
+ */
+async function stdinManifest(stdin: StandardInput | undefined): Promise<ManifestText> {
+  if (stdin === undefined) throw new UsageError('--manifest -: there is no standard input to read')
+  if (stdin.isTTY)
+    throw new UsageError(
+      '--manifest -: standard input is a terminal; pipe the list in (… | resumable get --manifest - <dir>) or give a file',
+    )
+  const text = await stdin.text()
+  // 64 bits tell lists apart in one directory and keep the first line of the run short.
+  const digest = createHash('sha256').update(text).digest('hex').slice(0, 16)
+  return { text, identity: `stdin sha256:${digest}`, path: 'stdin' }
+}
+
+/** A manifest's text, the identity that names its batch, and how messages name it. */
+interface ManifestText {
+  readonly text: string
+  readonly identity: string
+  readonly path: string
 }
 
 /**

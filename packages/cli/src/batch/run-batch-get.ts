@@ -70,7 +70,7 @@ export async function runBatchGet(cmd: GetCommand, cli: CliEnvironment): Promise
       cmd.checksumFile === undefined ? undefined : await BatchChecksums.read(cmd.checksumFile)
     input =
       flags.manifest !== undefined
-        ? await manifestInput(cmd, cli.env, cli.aliOss)
+        ? await manifestInput(cmd, cli)
         : await listingInput(cmd, cli.env, cli.aliOss)
   } catch (error) {
     return fail(reporter, error)
