@@ -111,6 +111,8 @@ interface Case {
   readonly argv: readonly string[]
   readonly raw?: boolean
   readonly env?: Record<string, string>
+  /** Piped to the command's standard input (else it has none). */
+  readonly stdin?: string
   readonly exit: 0 | 1 | 2
   /** What the one error line must say. */
   readonly says?: RegExp
@@ -373,6 +375,18 @@ const cases: Case[] = [
     '--manifest that does not exist',
     ['--manifest', 'no-such-manifest.txt', '{dest}'],
     /cannot read the manifest/,
+  ),
+  usage(
+    '--manifest - (standard input) with a line that is no source',
+    ['--manifest', '-', '{dest}'],
+    /stdin:2: source "ftp:\/\/host\/f\.bin" is not oss:\/\/bucket\/key/,
+    { stdin: `${small}\nftp://host/f.bin\n` },
+  ),
+  usage(
+    '--manifest - (standard input) with a line of bad JSON',
+    ['--manifest', '-', '{dest}'],
+    /stdin:1: not valid JSON/,
+    { stdin: '{"source": \n' },
   ),
   // A manifest line's listing fields (size, etag, lastModified): refused by line before any request.
   ...(
@@ -1029,7 +1043,12 @@ async function runCase(index: number, kase: Case, root: string): Promise<Row> {
   let exit: CliExit
   let after: string[]
   try {
-    exit = await runCli(full, { env: cleanEnv(kase.env), cwd: dir, timeoutMs: 60_000 })
+    exit = await runCli(full, {
+      env: cleanEnv(kase.env),
+      cwd: dir,
+      timeoutMs: 60_000,
+      ...(kase.stdin === undefined ? {} : { stdin: kase.stdin }),
+    })
     after = await listFiles(dir)
   } finally {
     kase.cleanup?.(dir)

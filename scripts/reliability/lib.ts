@@ -120,15 +120,16 @@ export function cliCommand(args: readonly string[]): [string, string[]] {
 /** Starts the CLI's source (`packages/cli/src/bin.ts …args`) on {@link CLI_RUNTIME}. */
 export function spawnCli(
   args: readonly string[],
-  options: { env?: Record<string, string>; cwd?: string } = {},
+  options: { env?: Record<string, string>; cwd?: string; stdin?: string } = {},
 ): CliChild {
   const startedAt = Date.now()
   const [command, argv] = cliCommand(args)
   const child = spawn(command, argv, {
     env: options.env ?? cleanEnv(),
     cwd: options.cwd ?? ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   })
+  if (options.stdin !== undefined) child.stdin?.end(options.stdin)
   let out = ''
   let err = ''
   child.stdout?.setEncoding('utf8').on('data', (d: string) => {
@@ -148,7 +149,7 @@ export function spawnCli(
 /** Runs the CLI to completion (killed after `timeoutMs`, reported as a violation by the caller). */
 export async function runCli(
   args: readonly string[],
-  options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {},
+  options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number; stdin?: string } = {},
 ): Promise<CliExit> {
   const run = spawnCli(args, options)
   const timer = setTimeout(() => run.child.kill('SIGKILL'), options.timeoutMs ?? 120_000)
