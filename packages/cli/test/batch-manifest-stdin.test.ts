@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import process from 'node:process'
 import { after, before, describe, it } from 'node:test'
+import { fileURLToPath } from 'node:url'
 import type { MockOss } from '@resumable/testkit'
-import type { MockOssServer } from '@resumable/testkit/node'
+import { type MockOssServer, runtimeCommand } from '@resumable/testkit/node'
 import type { StandardInput } from '../src/cli-environment.ts'
 import { main } from '../src/main.ts'
 import {
@@ -29,6 +32,7 @@ before(async () => {
 })
 after(() => stopSignedMock({ server, dir }))
 
+const CLI_BIN = fileURLToPath(new URL('../src/bin.ts', import.meta.url))
 const piped = (text: string): StandardInput => ({ isTTY: false, text: async () => text })
 const get = (...args: string[]) => ['get', ...args, '--endpoint', server.url]
 /** The GETs the mock answered for `key` since `from`. */
@@ -68,6 +72,32 @@ describe('get --manifest - (the list on standard input)', () => {
       other.text(),
     )
     assert.equal(await readFile(join(dest, 'in/c.txt'), 'utf8'), 'contents of in/c.txt')
+  })
+
+  it('a pipe given as the manifest file (/dev/stdin, <(cmd)) is read, in a real process, and is the same batch as the same list on standard input', {
+    skip: process.platform !== 'linux' && '/dev/stdin names a pipe on Linux',
+  }, async () => {
+    const dest = join(dir, 'dev-stdin')
+    const list = 's3://p/in/b.txt\ns3://p/in/missing-too.txt\n'
+    const first = signedEnv()
+    assert.equal(await main(get('--manifest', '-', dest), { ...first.cli, stdin: piped(list) }), 1)
+    const from = oss.served.log.length
+    // Through a shell's pipe, as a user's `… | resumable`: a spawned process's own stdin is a
+    // socket, which /dev/stdin cannot open.
+    const [command, argv] = runtimeCommand(CLI_BIN, get('--manifest', '/dev/stdin', dest))
+    const child = spawn('sh', ['-c', 'printf "%s" "$LIST" | "$@"', 'sh', command, ...argv], {
+      env: { ...process.env, ...MOCK_ENV, AWS_EC2_METADATA_DISABLED: 'true', LIST: list },
+    })
+    let text = ''
+    child.stdout.on('data', (d: Uint8Array) => (text += new TextDecoder().decode(d)))
+    child.stderr.on('data', (d: Uint8Array) => (text += new TextDecoder().decode(d)))
+    const [code] = (await once(child, 'close')) as [number | null]
+    assert.equal(code, 1, text)
+    assert.doesNotMatch(text, /cannot read the manifest/)
+    assert.match(text, /\/dev\/stdin:2/, 'the failed line named by its place in the list')
+    assert.match(text, /1 skipped \(1 done\), 1 failed of 2 objects/, 'b.txt is done in this batch')
+    assert.doesNotMatch(text, /exists/)
+    assert.equal(getsOf('in/b.txt', from), 0)
   })
 
   it('refuses a terminal as standard input (exit 2, before any request), saying to pipe the list in', async () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { readFile, realpath } from 'node:fs/promises'
+import { readFile, realpath, stat } from 'node:fs/promises'
 import {
   DIGEST_HEX_LENGTH,
   digestValueProblem,
@@ -267,22 +267,30 @@ export async function manifestInput(cmd: GetCommand, cli: CliEnvironment): Promi
 /** `--manifest -`: the list is read from standard input (as `wget -i -` and `aria2c -i -`). */
 const STDIN = '-'
 
-/** A manifest file's text, and the batch it is: the file, however its path is spelled. */
+/**
+ * A manifest file's text, and the batch it is: the file, however its path is spelled (m.txt,
+ * ./m.txt, /abs/m.txt, a symlink). A pipe given as a file (`--manifest <(cmd)`, `/dev/stdin`)
+ * has no lasting path: it is named by its text, as standard input is.
+ */
 async function fileManifest(path: string): Promise<ManifestText> {
+  let text: string
+  let regular: boolean
   try {
-    // The batch is the file, however its path is spelled (m.txt, ./m.txt, /abs/m.txt, a symlink).
-    return { text: await readFile(path, 'utf8'), identity: await realpath(path), path }
+    text = await readFile(path, 'utf8')
+    regular = (await stat(path)).isFile()
   } catch (error) {
     throw new UsageError(
       `cannot read the manifest ${path}: ${error instanceof Error ? error.message : String(error)}`,
     )
   }
+  const identity = regular ? await realpath(path).catch(() => undefined) : undefined
+  return { text, identity: identity ?? textIdentity(text), path }
 }
 
 /**
  * A manifest piped in. The batch is its text (by SHA-256: a signed URL in it never names the
  * batch), so the same list piped again continues the same batch, and another list is another
- * batch, whose run inherits the finished objects the two share.
+ * batch.
  */
 async function stdinManifest(stdin: StandardInput | undefined): Promise<ManifestText> {
   if (stdin === undefined) throw new UsageError('--manifest -: there is no standard input to read')
@@ -291,9 +299,16 @@ async function stdinManifest(stdin: StandardInput | undefined): Promise<Manifest
       '--manifest -: standard input is a terminal; pipe the list in (… | resumable get --manifest - <dir>) or give a file',
     )
   const text = await stdin.text()
+  return { text, identity: textIdentity(text), path: 'stdin' }
+}
+
+/**
+ * A list with no lasting path (standard input, a pipe), named by its text's SHA-256 alone: the
+ * same list is the same batch however it is piped in.
+ */
+function textIdentity(text: string): string {
   // 64 bits tell lists apart in one directory and keep the first line of the run short.
-  const digest = createHash('sha256').update(text).digest('hex').slice(0, 16)
-  return { text, identity: `stdin sha256:${digest}`, path: 'stdin' }
+  return `piped sha256:${createHash('sha256').update(text).digest('hex').slice(0, 16)}`
 }
 
 /** A manifest's text, the identity that names its batch, and how messages name it. */
