@@ -345,6 +345,10 @@ describe('a manifest line that gives size, etag and lastModified (an inventory r
     [{ SHA256: 'f'.repeat(64) }, /"SHA256" is not a digest this build checks; write one of "md5"/],
     [{ 'sha-256': 'f'.repeat(64) }, /"sha-256" is not a digest this build checks/],
     [{ sha384: 'f'.repeat(96) }, /"sha384" is not a digest this build checks/],
+    [{ sha256sum: '00' }, /a manifest line has no field "sha256sum"; it may have "source", "dest"/],
+    [{ destination: 'renamed.bin' }, /a manifest line has no field "destination"; it may have/],
+    [{ ETag: 'deadbeef' }, /a manifest line has no field "ETag" \(did you mean "etag"\?\)/],
+    [{ Size: 999 }, /a manifest line has no field "Size" \(did you mean "size"\?\)/],
   ] as const) {
     it(`refuses a line with ${JSON.stringify(fields)} as a usage error naming the line, before any request`, async () => {
       const path = await manifest('bad-digest.ndjson', [

@@ -355,12 +355,44 @@ function listedFields(v: Record<string, unknown>, where: string): Omit<ListedObj
       `${where}: "lastModified" must be a date (ISO 8601, or an HTTP date as Last-Modified gives it)`,
     )
   const digest = lineDigest(v, where)
+  refuseUnknownFields(v, where)
   return {
     ...(size === undefined ? {} : { size: size as number }),
     ...(etag === undefined ? {} : { etag: quotedEtag(etag as string) }),
     ...(lastModified === undefined ? {} : { lastModified: lastModified as string }),
     ...(digest === undefined ? {} : { digest }),
   }
+}
+
+/** The fields a manifest's JSON line may have. */
+const LINE_FIELDS: readonly string[] = [
+  'source',
+  'dest',
+  'size',
+  'etag',
+  'lastModified',
+  ...Object.keys(DIGEST_HEX_LENGTH),
+]
+
+/**
+ * Refuses a field no manifest line has: `"destination"` for `"dest"`, an inventory's `"ETag"` or
+ * `"Size"` would otherwise be dropped without a word, and the file saved elsewhere, fetched
+ * without If-Match, or published unchecked.
+ */
+function refuseUnknownFields(v: Record<string, unknown>, where: string): void {
+  const unknown = Object.keys(v).find((name) => !LINE_FIELDS.includes(name))
+  if (unknown === undefined) return
+  const meant = LINE_FIELDS.find((name) => name.toLowerCase() === unknown.toLowerCase())
+  throw new UsageError(
+    `${where}: a manifest line has no field "${unknown}"${meant ? ` (did you mean "${meant}"?)` : ''}; it may have ${LINE_FIELDS.slice(
+      0,
+      5,
+    )
+      .map((n) => `"${n}"`)
+      .join(', ')} and one digest (${Object.keys(DIGEST_HEX_LENGTH)
+      .map((n) => `"${n}"`)
+      .join(', ')})`,
+  )
 }
 
 /** The one digest column a manifest line may have (`"sha256": "<hex>"`), checked. */
