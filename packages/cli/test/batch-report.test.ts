@@ -108,6 +108,21 @@ describe('a batch that finds nothing leaves nothing', () => {
     assert.equal(existsSync(existing), true)
   })
 
+  it('filters that keep none of the objects under a prefix say so, with how many there were, not that the prefix is empty', async () => {
+    for (const key of ['filtered/a.txt', 'filtered/b.txt', 'filtered/c.log'])
+      oss.putObject('b', key, { bytes: encoder.encode(key) })
+    const dest = join(dir, 'filtered-to-nothing')
+    const run = env()
+    const args = get('s3://b/filtered', dest, '--recursive', '--include', '*.csv')
+    assert.equal(await main(args, run.cli), 0)
+    assert.match(
+      run.text(),
+      /none of the 3 object\(s\) under s3:\/\/b\/filtered\/ is kept by --include\/--exclude/,
+    )
+    assert.doesNotMatch(run.text(), /no object under|leave out --recursive/)
+    assert.equal(existsSync(dest), false)
+  })
+
   it('removes the parents it made for a new nested directory too (mkdir -p), up to one that existed', async () => {
     oss.putObject('b', 'all-gone/x.txt', { bytes: encoder.encode('x') })
     oss.faults.add({

@@ -75,7 +75,8 @@ export async function runBatchGet(cmd: GetCommand, cli: CliEnvironment): Promise
   } catch (error) {
     return fail(reporter, error)
   }
-  const objects = withChecksums(input, flags, checksums, shard)
+  const filteredOut = { count: 0 }
+  const objects = withChecksums(input, flags, checksums, shard, filteredOut)
   if (flags.dryRun) {
     try {
       const code = await dryRun(objects, input, cmd.destination, shard, reporter, cmd.json)
@@ -116,6 +117,7 @@ export async function runBatchGet(cmd: GetCommand, cli: CliEnvironment): Promise
       reporter,
       lockLost,
       checksums,
+      filteredOut,
     })
   } finally {
     await staging.close().catch(() => undefined)
@@ -168,6 +170,8 @@ interface Prepared {
   readonly lockLost: LockLost
   /** `--checksum-file`'s lines, already given to the objects they name. */
   readonly checksums: BatchChecksums | undefined
+  /** How many objects --include/--exclude left out, so far. */
+  readonly filteredOut: { readonly count: number }
 }
 
 /**
@@ -181,7 +185,8 @@ interface LockLost {
 
 /** The batch itself, once the directory is real and this process holds its batch lock. */
 async function runIn(cmd: GetCommand, cli: CliEnvironment, prepared: Prepared): Promise<number> {
-  const { root, staging, input, objects, shard, reporter, lockLost, checksums } = prepared
+  const { root, staging, input, objects, shard, reporter, lockLost, checksums, filteredOut } =
+    prepared
   const flags = cmd.batch as BatchFlags
   // Each directory under the destination is proved inside it once per run, not once per object.
   const provenDirectories = new Map<string, string>()
@@ -276,7 +281,11 @@ async function runIn(cmd: GetCommand, cli: CliEnvironment, prepared: Prepared): 
   // Only a listing that reached its end can say which lines name no object.
   if (checksums && !summary.listingFailure && !summary.stoppedEarly)
     reporter.message(checksums.report())
-  if (summary.listed === 0 && flags.manifest === undefined)
+  if (summary.listed === 0 && filteredOut.count > 0)
+    reporter.message(
+      `none of the ${filteredOut.count} object(s) ${flags.manifest === undefined ? `under ${input.source}` : 'of the manifest'} is kept by --include/--exclude (they match the key${input.prefix === '' ? '' : ' after the prefix'})`,
+    )
+  else if (summary.listed === 0 && flags.manifest === undefined)
     reporter.message(
       `no object under ${input.source}${/\/$/.test(cmd.source) ? '' : ` (a prefix: to download the object ${cmd.source} itself, leave out --recursive)`}`,
     )
@@ -297,20 +306,35 @@ function withChecksums(
   flags: BatchFlags,
   checksums: BatchChecksums | undefined,
   shard: { index: number; count: number } | undefined,
+  filteredOut: { count: number },
 ): Lister | Iterable<ListedObject> {
-  if (!checksums) return filtered(input.objects, input.prefix, flags)
+  if (!checksums) return filtered(input.objects, input.prefix, flags, filteredOut)
   const all = checksums.observe(input.objects, input.prefix)
-  return checksums.apply(filtered(all, input.prefix, flags), input.prefix, input.extend, shard)
+  return checksums.apply(
+    filtered(all, input.prefix, flags, filteredOut),
+    input.prefix,
+    input.extend,
+    shard,
+  )
 }
 
-/** The objects after --include/--exclude (on the key relative to the prefix). */
+/**
+ * The objects after --include/--exclude (on the key relative to the prefix), counting in
+ * `filteredOut` those left out: a batch left with none says why.
+ */
 function filtered(
   source: Lister | Iterable<ListedObject>,
   prefix: string,
   flags: BatchFlags,
+  filteredOut: { count: number },
 ): Lister | Iterable<ListedObject> {
   if (flags.filters.length === 0) return source
-  const pass = compileFilters(flags.filters)
+  const compiled = compileFilters(flags.filters)
+  const pass = (key: string): boolean => {
+    if (compiled(key)) return true
+    filteredOut.count++
+    return false
+  }
   const relative = (key: string): string =>
     key.startsWith(prefix) ? key.slice(prefix.length) : key
   if (typeof (source as Lister).list === 'function') {
