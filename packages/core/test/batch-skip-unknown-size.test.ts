@@ -22,7 +22,23 @@ describe('skipExisting with an object of unknown length', () => {
     // Not skipped: the file is left alone, and the failure says why.
     await assert.rejects(
       decideExisting(io, listed, undefined, options, new AbortController().signal),
-      /a file \(the store does not say the object's size\) is already at the destination/,
+      /a file is already at the destination, and the store does not say the object's size to compare it with; not overwritten/,
+    )
+  })
+})
+
+describe('skipExisting with nothing to compare the file with', () => {
+  it('a file of the size of an object with no CRC and no digest: fails as exists, saying that nothing could compare them, in one sentence', async () => {
+    const info: ObjectInfo = { size: 5, etag: '"v1"' }
+    const io = {
+      transport: { id: 'x', stat: async () => info, read: async () => assert.fail('no read') },
+      target: () => assert.fail('no target'),
+      existing: async () => ({ size: 5, modifiedMs: 0 }),
+    } as unknown as BatchObjectIO
+    const options = { skipExisting: true } as unknown as BatchOptions
+    await assert.rejects(
+      decideExisting(io, { key: 'k', size: 5 }, undefined, options, new AbortController().signal),
+      /^TargetError: a file of the same size is already at the destination, but the store gives no CRC, and the object no digest, to compare it with; not overwritten \(see overwrite, update\)$/,
     )
   })
 })

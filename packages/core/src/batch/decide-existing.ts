@@ -95,6 +95,8 @@ export async function decideExisting(
   }
   // Why skipExisting did not skip, for the failure below.
   let notSame = 'of another size'
+  /** Why the file could not be told apart from the object, when it could not. */
+  let unknowable = ''
   if (options.skipExisting && (object.size === undefined || object.size === local.size)) {
     const info = await stat()
     // An object of unknown length (size 0, a placeholder) is no file's size.
@@ -103,15 +105,18 @@ export async function decideExisting(
     // Without a CRC, the MD5 or SHA the store vouches for, or the one the object was listed with.
     const digest =
       sameSize && !info.checksum && io.existingDigest ? wholeDigest(object, info) : undefined
-    if (info.sizeKnown === false) notSame = "(the store does not say the object's size)"
-    else if (info.size !== local.size) notSame = 'of another size'
+    if (info.sizeKnown === false) {
+      notSame = ''
+      unknowable = ", and the store does not say the object's size to compare it with"
+    } else if (info.size !== local.size) notSame = 'of another size'
     else if (crc === undefined && digest !== undefined) {
       const actual = await io.existingDigest?.(digest.algorithm)
       if (actual === digest.value) return sameContent(object, info)
       notSame = `of the same size but another ${digest.algorithm}`
-    } else if (crc === undefined)
-      notSame = 'of the same size, but the store gives no CRC to compare it with'
-    else if (crc !== info.checksum?.value) notSame = 'of the same size but another CRC'
+    } else if (crc === undefined) {
+      notSame = 'of the same size'
+      unknowable = ', but the store gives no CRC, and the object no digest, to compare it with'
+    } else if (crc !== info.checksum?.value) notSame = 'of the same size but another CRC'
     else {
       const { algorithm, uploadParts } = info.checksum
       // A composite is not the file's CRC: nothing to recognise the file by later.
@@ -145,7 +150,7 @@ export async function decideExisting(
   if (options.skipExisting)
     throw new TargetError(
       'exists',
-      `a file ${notSame} is already at the destination; not overwritten (see overwrite, update)`,
+      `a file ${notSame === '' ? '' : `${notSame} `}is already at the destination${unknowable}; not overwritten (see overwrite, update)`,
       { remedies: ['update', 'overwrite'] },
     )
   // skipExisting skips only a file of the object's size: for one of another size it cannot help.
