@@ -377,6 +377,17 @@ const cases: Case[] = [
     /cannot read the manifest/,
   ),
   usage(
+    'an s3:// URL as the destination (as aws s3 cp would take it)',
+    [small, 's3://bucket/copy/'],
+    /destination "s3:\/\/bucket\/copy\/" is a URL: resumable downloads to a local directory or file/,
+  ),
+  usage(
+    '--manifest URL line with an inline # comment',
+    ['--manifest', '-', '{dest}'],
+    /stdin:1: a URL has no spaces \(write %20 in one\); a # comment goes on a line of its own/,
+    { stdin: `${small}  # the small one\n` },
+  ),
+  usage(
     '--manifest - (standard input) with a line that is no source',
     ['--manifest', '-', '{dest}'],
     /stdin:2: source "ftp:\/\/host\/f\.bin" is not oss:\/\/bucket\/key/,

@@ -8,6 +8,7 @@ import {
 } from '@resumable/core'
 import { BATCH_PARSE_OPTIONS, type BatchFlags, batchFlags } from './batch/batch-flags.ts'
 import { integerFlag } from './integer-flag.ts'
+import { redactUrl } from './redact-url.ts'
 import { checkHeaderFlags } from './request-headers.ts'
 import type { SourceFlags } from './sources.ts'
 import { parseRate, parseSize } from './units.ts'
@@ -202,6 +203,11 @@ export function parseCommandLine(argv: readonly string[]): Command {
   )
     throw new UsageError(
       `--${httpOnly} applies to http(s):// sources (requests to oss:// and s3:// are signed)`,
+    )
+  // `aws s3 cp` takes an s3:// destination; resumable only downloads, to a local path.
+  if (rest[1] !== undefined && /^[a-z][a-z0-9+.-]*:\/\//i.test(rest[1]))
+    throw new UsageError(
+      `destination "${redactUrl(rest[1])}" is a URL: resumable downloads to a local directory or file (give its path)`,
     )
   // A batch refuses `-` itself, with its own reason.
   if (batch === undefined && rest[1] === '-') refuseResumeFlagsOnStdout(values)

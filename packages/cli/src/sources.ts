@@ -11,6 +11,7 @@ import type { AwsProfile } from './aws-profile.ts'
 import type { AwsRoleLookup } from './aws-role-credentials.ts'
 import { loadNetrc, netrcCredentials } from './netrc.ts'
 import { OSS_NEEDS_CREDENTIALS, ossCredentialsFromEnv } from './oss-credentials.ts'
+import { redactUrl } from './redact-url.ts'
 import { boundToOrigin, requestHeaders } from './request-headers.ts'
 import { loadSseCustomerKey, SSE_C_KEY_ENV } from './sse-c-key.ts'
 import { UsageError } from './usage-error.ts'
@@ -53,15 +54,20 @@ export type AliOssFactory = (
   flags: SourceFlags,
 ) => Promise<Transport>
 
-/** Parses `oss://bucket/key`, `s3://bucket/key` or an http(s) URL. */
-export function parseSource(text: string): Source {
+/**
+ * Parses `oss://bucket/key`, `s3://bucket/key` or an http(s) URL: a command's source, or a
+ * manifest line's (`inManifest`, where a prefix cannot be asked for).
+ */
+export function parseSource(text: string, inManifest = false): Source {
   const cloud = /^(oss|s3):\/\/([^/]+)\/(.+)$/.exec(text)
   if (cloud)
     return { scheme: cloud[1] as 'oss' | 's3', bucket: cloud[2] as string, key: cloud[3] as string }
   const scheme = /^(oss|s3):\/\//.exec(text)?.[1]
   if (scheme !== undefined)
     throw new UsageError(
-      `source "${text}" names no object: ${scheme}://bucket/key for one object, or add --recursive for everything under ${scheme}://bucket/prefix/`,
+      inManifest
+        ? `source "${text}" names no object: a manifest line names one, ${scheme}://bucket/key`
+        : `source "${text}" names no object: ${scheme}://bucket/key for one object, or add --recursive for everything under ${scheme}://bucket/prefix/`,
     )
   let url: URL
   try {
@@ -319,15 +325,6 @@ export function ossAccess(
   const credentials = envCredentials(env, 'OSS') ?? ossCredentialsFromEnv(env)
   if (!credentials) throw new UsageError(OSS_NEEDS_CREDENTIALS)
   return { region, endpoint, credentials }
-}
-
-/**
- * The URL without its `user:password@` and its query string (a presigned URL's signature), for
- * messages. The userinfo ends at the authority's last `@`, as URL parsers read it: a password
- * holding a stray `@` is hidden whole.
- */
-export function redactUrl(text: string): string {
-  return text.replace(/^([^:/?#]*:\/\/)[^/?#]*@/s, '$1…@').replace(/\?.*$/s, '?…')
 }
 
 /** The host of an endpoint URL; undefined when there is none or it does not parse (the transport says why). */

@@ -363,6 +363,21 @@ describe('a manifest line that gives size, etag and lastModified (an inventory r
     })
   }
 
+  it('refuses a URL line with text after it (an inline # comment), naming the line, before any request: the text would end up in the path', async () => {
+    const path = await manifest('inline-comment.txt', [
+      's3://m/inv/a.bin',
+      `${server.url}/m/inv/a.bin  # the first one`,
+    ])
+    oss.resetCounters()
+    const run = signedEnv()
+    assert.equal(await main(get('--manifest', path, join(dir, 'inline-comment')), run.cli), 2)
+    assert.match(
+      run.text(),
+      /inline-comment\.txt:2: a URL has no spaces \(write %20 in one\); a # comment goes on a line of its own/,
+    )
+    assert.equal(oss.served.requests, 0)
+  })
+
   for (const [field, value, message] of [
     ['size', -1, /"size" must be a whole number of bytes/],
     ['size', '10', /"size" must be a whole number of bytes/],

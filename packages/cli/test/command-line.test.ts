@@ -76,6 +76,36 @@ describe('parseCommandLine', () => {
     }
   })
 
+  it('a manifest line naming a bucket alone names one object as the fix, not --recursive, which a manifest refuses', () => {
+    assert.throws(
+      () => parseSource('oss://bucket', true),
+      (e: unknown) =>
+        e instanceof UsageError &&
+        /names no object: a manifest line names one, oss:\/\/bucket\/key/.test(e.message) &&
+        !e.message.includes('--recursive'),
+    )
+  })
+
+  it('refuses a URL as the destination (aws s3 cp takes one; resumable writes local paths), never echoing its credentials', () => {
+    for (const argv of [
+      ['get', 'https://example.com/f.bin', 's3://bucket/x/'],
+      ['get', 's3://b/logs/', 'https://alice:pw-secret@example.com/x/?sig=s3cr3t', '--recursive'],
+      ['get', '--manifest', 'm.txt', 'oss://bucket/prefix/'],
+    ])
+      assert.throws(
+        () => parseCommandLine(argv),
+        (e: unknown) =>
+          e instanceof UsageError &&
+          /^destination ".*" is a URL: resumable downloads to a local directory or file/.test(
+            e.message,
+          ) &&
+          !/pw-secret|s3cr3t/.test(e.message),
+      )
+    // A local name with a colon is a path, as are Windows drive letters.
+    for (const dest of ['out:1.bin', 'C:\\data\\f.bin', './s3:bucket'])
+      assert.doesNotThrow(() => parseCommandLine(['get', 'https://example.com/f.bin', dest]))
+  })
+
   it('gives size examples for a size and rate examples for a rate', () => {
     assert.throws(
       () => parseCommandLine(['get', 'x', '--part-size', '8MiB/s']),

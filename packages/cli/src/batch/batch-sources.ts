@@ -12,11 +12,11 @@ import {
 import { createOssLister, createS3Lister, ProxyVariableError } from '@resumable/transport-fetch'
 import type { CliEnvironment, StandardInput } from '../cli-environment.ts'
 import type { GetCommand } from '../command-line.ts'
+import { redactUrl } from '../redact-url.ts'
 import {
   type AliOssFactory,
   ossAccess,
   parseSource,
-  redactUrl,
   type Source,
   type SourceFlags,
   s3Access,
@@ -214,10 +214,17 @@ export async function manifestInput(cmd: GetCommand, cli: CliEnvironment): Promi
       sourceText = v.source
       dest = v.dest
       listed = listedFields(value as Record<string, unknown>, where)
-    } else sourceText = line
+    } else {
+      // A URL has no white space: this is text after it (a comment) that would end up in the path.
+      if (/^https?:\/\/\S*\s/i.test(line))
+        throw new UsageError(
+          `${where}: a URL has no spaces (write %20 in one); a # comment goes on a line of its own`,
+        )
+      sourceText = line
+    }
     let source: Source
     try {
-      source = parseSource(sourceText)
+      source = parseSource(sourceText, true)
     } catch (error) {
       throw new UsageError(`${where}: ${error instanceof Error ? error.message : String(error)}`)
     }
