@@ -432,6 +432,15 @@ describe('resumable status / cancel <batch dir>', () => {
     await writeFile(join(dest, BATCH_LOCK_NAME), staleLock())
     await mkdir(join(dest, BATCH_STAGING_NAME))
     await writeFile(join(dest, BATCH_STAGING_NAME, '0.part'), 'small object, half')
+    const staged = env()
+    assert.equal(await main(['status', dest, '--json'], staged.cli), 0)
+    assert.equal(JSON.parse(staged.out.join('')).objectsStaged, 1)
+    const stagedText = env()
+    assert.equal(await main(['status', dest], stagedText.cli), 0)
+    assert.match(
+      stagedText.text(),
+      /in progress: 1 object\(s\) with a partial file or checkpoint, and 1 small one\(s\) a run left half-fetched \(fetched again next run\)/,
+    )
     assert.equal(await main(['cancel', dest], cancel.cli), 0, cancel.text())
     assert.deepEqual(await tree(dest), ['done.txt'])
     assert.deepEqual(await readdir(dest), ['done.txt'], 'no staging directory left')
@@ -515,6 +524,10 @@ describe('resumable status <batch dir> with one shard journal damaged', () => {
     const text = env()
     assert.equal(await main(['status', dest], text.cli), 1)
     assert.match(text.text(), /unusable: +\.resumable-batch\.shard-1-of-2\.journal/)
+    assert.match(
+      text.text(),
+      /a file already in place fails as exists unless that run is given --skip-existing \(kept when its size and CRC are the store's\), --update or --force/,
+    )
   })
 })
 

@@ -55,7 +55,7 @@ export async function runBatchStatus(
   cli: CliEnvironment,
 ): Promise<number> {
   const dir = cmd.destination
-  const left = await leftovers(dir)
+  const [left, staged] = await Promise.all([leftovers(dir), stagedFiles(dir)])
   const running = left.running[0]
   const batches: JournalState[] = []
   // Each journal's own batch's objects; records carried over from other batches into this
@@ -115,6 +115,7 @@ export async function runBatchStatus(
       bytesDone,
       objectsDoneByOtherBatches: doneByOthers,
       objectsInProgress: left.objects.size,
+      objectsStaged: staged,
       ...(running ? { pid: running.pid, host: running.host, startedAt: running.startedAt } : {}),
       batches,
       running: left.running,
@@ -123,7 +124,7 @@ export async function runBatchStatus(
     [
       ...unusable.map(
         (u) =>
-          `unusable:    ${u.journal} (${u.problem}): ${u.message}; the next run of its batch decides every object afresh`,
+          `unusable:    ${u.journal} (${u.problem}): ${u.message}; the next run of its batch decides every object afresh, and a file already in place fails as exists unless that run is given --skip-existing (kept when its size and CRC are the store's), --update or --force`,
       ),
       ...(batches.length === 1
         ? [`batch:       ${(batches[0] as JournalState).batch}`]
@@ -141,7 +142,7 @@ export async function runBatchStatus(
             `also done:   ${doneByOthers} object(s) of other batches into this directory (another prefix, shard or manifest), kept for their reruns`,
           ]
         : []),
-      `in progress: ${left.objects.size} object(s) with a partial file or checkpoint`,
+      `in progress: ${left.objects.size} object(s) with a partial file or checkpoint${staged === 0 ? '' : running ? `, and ${staged} small one(s) being fetched` : `, and ${staged} small one(s) a run left half-fetched (fetched again next run)`}`,
       ...(running
         ? left.running.map(
             (r) =>
@@ -238,6 +239,17 @@ export async function runBatchCancel(
     `cancelled the batch in ${dir}: removed ${removed.length} file(s) (the journal, partial files, checkpoints) and ${directories.length} empty director${directories.length === 1 ? 'y' : 'ies'} the batch made; completed files kept`,
   )
   return ExitCode.ok
+}
+
+/**
+ * Files in the batch's staging directories (its own and each shard's): small objects fetched in
+ * one request, each in flight until it is published (a stopped run's are fetched again).
+ */
+async function stagedFiles(dir: string): Promise<number> {
+  let count = 0
+  for (const { name } of await batchFilesIn(dir, 'staging'))
+    count += (await readdir(join(dir, name)).catch(() => [])).length
+  return count
 }
 
 /**
