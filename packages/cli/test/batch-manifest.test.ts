@@ -66,6 +66,8 @@ describe('a manifest --dry-run (a manifest gives no sizes)', () => {
       bytes: 0,
       sizesUnknown: 2,
       refused: 0,
+      skipped: 0,
+      wouldFail: 0,
     })
   })
 
@@ -83,7 +85,12 @@ describe('a manifest --dry-run (a manifest gives no sizes)', () => {
     const io = { out: (t: string) => void out.push(t), err: () => {}, isTTY: false, columns: 80 }
     for (const json of [false, true]) {
       const reporter = new BatchReporter(io, { json, quiet: false })
-      assert.equal(await dryRun(objects, input, '/d', undefined, reporter, json), 0)
+      const nothingThere = { done: () => undefined, fileSize: async () => undefined }
+      const existing = { skipExisting: false, update: false, overwrite: false }
+      assert.equal(
+        await dryRun(objects, input, '/d', undefined, reporter, json, nothingThere, existing),
+        0,
+      )
     }
     const [text, ...json] = out.join('').trim().split('\n').slice(3)
     assert.equal(
@@ -96,6 +103,8 @@ describe('a manifest --dry-run (a manifest gives no sizes)', () => {
       bytes: 12,
       sizesUnknown: 1,
       refused: 0,
+      skipped: 0,
+      wouldFail: 0,
     })
   })
 })

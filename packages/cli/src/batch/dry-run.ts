@@ -11,11 +11,21 @@ import { ExitCode } from '../exit-codes.ts'
 import { quoteForTerminal, terminalText } from '../units.ts'
 import type { BatchReporter } from './batch-reporter.ts'
 import { type BatchInput, withFirstLine } from './batch-sources.ts'
+import type { DestinationState } from './dry-run-state.ts'
+
+/** How a run would treat a file already at an object's destination (the batch options). */
+export interface ExistingFiles {
+  readonly skipExisting: boolean
+  readonly update: boolean
+  readonly overwrite: boolean
+}
 
 /**
  * `--dry-run`: lists what would be fetched and where — the same key checks, collisions and shard
- * as a real run — on stdout (the list is the command's output, also under --quiet), and touches
- * nothing (no directory, no journal, no request but the listing).
+ * as a real run, the objects the batch's journal has done (skipped), and the files already in the
+ * way (failing as `exists` unless the options say otherwise) — on stdout (the list is the
+ * command's output, also under --quiet), and touches nothing (no directory, no journal, no
+ * request but the listing).
  */
 export async function dryRun(
   objects: Lister | Iterable<ListedObject>,
@@ -24,6 +34,8 @@ export async function dryRun(
   shard: { index: number; count: number } | undefined,
   reporter: BatchReporter,
   json: boolean,
+  state: DestinationState,
+  existing: ExistingFiles,
 ): Promise<number> {
   const claims = new PathClaims()
   const iterable =
@@ -35,6 +47,8 @@ export async function dryRun(
   let knownBytes = 0
   let sizesUnknown = 0
   let refused = 0
+  let skipped = 0
+  let inTheWay = 0
   for await (const object of iterable) {
     // As the batch: only a listed empty key ending in `/` is a folder marker.
     if (object.key.endsWith('/') && object.size === 0) continue
@@ -74,10 +88,28 @@ export async function dryRun(
         )
       continue
     }
+    const to = join(destination, path as string)
+    const fate = await fateOf(object, path as string, state, existing)
+    if (fate === 'done') {
+      skipped++
+      if (json)
+        reporter.json({ type: 'would-skip', key: object.key, destination: to, reason: 'done' })
+      else reporter.output(`would skip ${terminalText(to)} (done by an earlier run of this batch)`)
+      continue
+    }
+    if (fate === 'exists') {
+      inTheWay++
+      if (json)
+        reporter.json({ type: 'would-fail', key: object.key, destination: to, kind: 'exists' })
+      else
+        reporter.output(
+          `would fail ${terminalText(from)} → ${terminalText(to)}: a file is already there (exists: --skip-existing, --update or --force)`,
+        )
+      continue
+    }
     count++
     if (object.size === undefined) sizesUnknown++
     else knownBytes += object.size
-    const to = join(destination, path as string)
     if (json)
       reporter.json({
         type: 'would-fetch',
@@ -85,10 +117,11 @@ export async function dryRun(
         source: from,
         destination: to,
         size: object.size ?? null,
+        ...(fate === 'fetch' ? {} : { existing: fate }),
       })
     else
       reporter.output(
-        `would fetch ${terminalText(from)} → ${terminalText(to)} (${object.size === undefined ? 'size unknown' : `${object.size} B`})`,
+        `would fetch ${terminalText(from)} → ${terminalText(to)} (${object.size === undefined ? 'size unknown' : `${object.size} B`})${FATE_NOTES[fate]}`,
       )
   }
   if (json)
@@ -99,12 +132,50 @@ export async function dryRun(
       bytes: knownBytes,
       sizesUnknown,
       refused,
+      skipped,
+      wouldFail: inTheWay,
     })
   else
     reporter.output(
-      `dry run: ${totalText(count, knownBytes, sizesUnknown)} would be fetched; ${refused} refused; nothing was touched`,
+      `dry run: ${totalText(count, knownBytes, sizesUnknown)} would be fetched; ${skipped > 0 ? `${skipped} skipped (done earlier); ` : ''}${inTheWay > 0 ? `${inTheWay} would fail (a file is in the way); ` : ''}${refused} refused; nothing was touched`,
     )
-  return refused > 0 ? ExitCode.failed : ExitCode.ok
+  return refused > 0 || inTheWay > 0 ? ExitCode.failed : ExitCode.ok
+}
+
+/**
+ * What a run would do with an object, from the journal and the file at its destination: skip it
+ * (`done`), fail it (`exists`), or fetch it — over a file it would replace, compare first, or
+ * check as the one an interrupted run was publishing.
+ */
+type Fate = 'done' | 'exists' | 'fetch' | 'replace' | 'compare' | 'check'
+
+const FATE_NOTES: Record<'fetch' | 'replace' | 'compare' | 'check', string> = {
+  fetch: '',
+  replace: ', replacing the file there',
+  compare: ', unless the file there is found to be the same',
+  check: ', unless the file there is the one an interrupted run was publishing',
+}
+
+async function fateOf(
+  object: ListedObject,
+  path: string,
+  state: DestinationState,
+  existing: ExistingFiles,
+): Promise<Fate> {
+  const size = await state.fileSize(path)
+  if (size === undefined) return 'fetch'
+  const record = state.done(object.key)
+  if (record?.size === size) {
+    if (record.type === 'commit') return 'check'
+    // update fetches again what changed since it was done: another ETag or size.
+    const changed =
+      (object.etag !== undefined && record.etag !== undefined && object.etag !== record.etag) ||
+      (object.size !== undefined && object.size !== record.size)
+    if (!(existing.update && changed)) return 'done'
+  }
+  if (existing.overwrite) return 'replace'
+  if (existing.skipExisting || existing.update) return 'compare'
+  return 'exists'
 }
 
 /** `3 object(s), 12 B`, `3 object(s), 12 B + 2 of unknown size`, `3 object(s) of unknown size`. */

@@ -30,6 +30,7 @@ import { type BatchFlags, resolveShard } from './batch-flags.ts'
 import { BatchReporter } from './batch-reporter.ts'
 import { type BatchInput, listingInput, manifestInput } from './batch-sources.ts'
 import { dryRun } from './dry-run.ts'
+import { destinationState } from './dry-run-state.ts'
 import { compileFilters } from './glob.ts'
 
 /**
@@ -79,7 +80,22 @@ export async function runBatchGet(cmd: GetCommand, cli: CliEnvironment): Promise
   const objects = withChecksums(input, flags, checksums, shard, filteredOut)
   if (flags.dryRun) {
     try {
-      const code = await dryRun(objects, input, cmd.destination, shard, reporter, cmd.json)
+      const state = await destinationState(cmd.destination, shard, (root) => batchId(input, root))
+      const existing = {
+        skipExisting: flags.skipExisting,
+        update: flags.update,
+        overwrite: cmd.force,
+      }
+      const code = await dryRun(
+        objects,
+        input,
+        cmd.destination,
+        shard,
+        reporter,
+        cmd.json,
+        state,
+        existing,
+      )
       if (checksums && code !== ExitCode.usage) reporter.message(checksums.report(true))
       return code
     } catch (error) {

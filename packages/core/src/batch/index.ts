@@ -28,4 +28,4 @@ export {
 } from './journal-codec.ts'
 export type { BatchSource, ListedObject, Lister } from './lister.ts'
 export { MAX_SEGMENT_BYTES, PathClaims, safeRelativePath } from './safe-path.ts'
-export { fnv1a64, type Shard, shardOf } from './shard.ts'
+export { fnv1a64, type Shard, shardBatchId, shardOf } from './shard.ts'

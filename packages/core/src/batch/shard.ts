@@ -42,7 +42,12 @@ export function shardOf(key: string, count: number): number {
 
 const SHARD_SUFFIX = /#shard=\d+\/(\d+)$/
 
-/** A sharded batch's id: the batch's own, with the shard appended (`<id>#shard=<index>/<count>`). */
+/**
+ * A sharded batch's id, as its journal names it: the batch's own, with the shard appended.
+ *
+ * @example
+ * shardBatchId('s3://b/logs/ → /data', { index: 3, count: 16 }) // 's3://b/logs/ → /data#shard=3/16'
+ */
 export function shardBatchId(id: string, shard: Shard): string {
   return `${id}#shard=${shard.index}/${shard.count}`
 }
