@@ -1,9 +1,10 @@
 import { checkpointIo } from './checkpoint/checkpoint-io.ts'
 import { runDownload } from './engine.ts'
 import { AbortedError } from './errors/aborted-error.ts'
+import { TargetError } from './errors/target-error.ts'
 import { EventHub } from './event-hub.ts'
 import type { DownloadEvent } from './events.ts'
-import { type DownloadOptions, resolveOptions } from './options.ts'
+import { type DownloadOptions, listener, resolveOptions } from './options.ts'
 import type { DownloadResult } from './result.ts'
 
 /** Listener for one event type. */
@@ -17,7 +18,11 @@ export interface DownloadHandle {
   start(): Promise<DownloadResult>
   /** Stops after making in-flight bytes durable; the checkpoint is kept, `start` rejects with kind 'paused'. */
   pause(): void
-  /** Stops and removes the temporary data and the checkpoint; resolves once they are gone. */
+  /**
+   * Stops and removes the temporary data and the checkpoint; resolves once they are gone. Rejects
+   * with the Target's TargetError `locked`, removing nothing, when another download (another
+   * process's, or another handle's) is writing the destination.
+   */
   cancel(): Promise<void>
   /** Subscribes to an event type; returns the unsubscribe function. */
   on<T extends DownloadEvent['type']>(type: T, listener: DownloadListener<T>): () => void
@@ -49,7 +54,7 @@ export interface DownloadHandle {
  * ```
  */
 export function createDownload(options: DownloadOptions): DownloadHandle {
-  const events = new EventHub<DownloadEvent>(options.onEvent)
+  const events = new EventHub<DownloadEvent>(listener('onEvent', options?.onEvent))
   const resolved = resolveOptions({ ...options, onEvent: events.emit })
   const control = new AbortController()
   const pause = (): void => {
@@ -58,25 +63,40 @@ export function createDownload(options: DownloadOptions): DownloadHandle {
   }
   const onUserAbort = (): void => pause()
   let running: Promise<DownloadResult> | undefined
+  let cancelled = false
 
   return {
     start() {
       if (!running) {
         if (resolved.signal?.aborted) pause()
-        else resolved.signal?.addEventListener('abort', onUserAbort, { once: true })
-        running = runDownload(resolved, control.signal).finally(() =>
-          resolved.signal?.removeEventListener('abort', onUserAbort),
-        )
+        // Stopped before it began (an aborted signal, pause or cancel first): no request is sent
+        // and nothing is touched, and the reason is the latest word, cancel over pause.
+        if (control.signal.aborted)
+          running = Promise.reject(
+            cancelled ? cancelledError() : (control.signal.reason as unknown),
+          )
+        else {
+          resolved.signal?.addEventListener('abort', onUserAbort, { once: true })
+          running = runDownload(resolved, control.signal)
+            .catch((error: unknown) => {
+              // A pause overtaken by a cancel: what is left is nothing, so it reads as cancelled.
+              throw cancelled && error instanceof AbortedError ? cancelledError() : error
+            })
+            .finally(() => resolved.signal?.removeEventListener('abort', onUserAbort))
+        }
       }
       return running
     },
     pause,
     async cancel() {
-      if (!control.signal.aborted)
-        control.abort(new AbortedError('cancelled', 'download cancelled'))
+      cancelled = true
+      if (!control.signal.aborted) control.abort(cancelledError())
       await running?.catch(() => undefined)
       // Also when the run had already paused, or never started: cancel means nothing is left.
-      await resolved.target.abort({ keep: false }).catch(() => undefined)
+      // But not another download's: its lock refuses, and its checkpoint is its own.
+      await resolved.target.abort({ keep: false }).catch((error: unknown) => {
+        if (error instanceof TargetError && error.kind === 'locked') throw error
+      })
       const store = resolved.checkpoint
       if (store) {
         await checkpointIo(`remove the checkpoint ${resolved.checkpointKey}`, () =>
@@ -86,6 +106,11 @@ export function createDownload(options: DownloadOptions): DownloadHandle {
     },
     on: (type, listener) => events.on(type, listener),
   }
+}
+
+/** What a cancelled download rejects with. */
+function cancelledError(): AbortedError {
+  return new AbortedError('cancelled', 'download cancelled')
 }
 
 /**

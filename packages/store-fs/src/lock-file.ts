@@ -158,9 +158,11 @@ export class LockFile {
       if (owner) {
         const verdict = await this.#judge(owner, seen, this.#options.onWatch)
         if (verdict === 'live') {
+          const who =
+            owner.pid === process.pid ? 'Another download in this process' : 'Another download'
           throw new TargetError(
             'locked',
-            `Another download (pid ${owner.pid} on ${owner.host}, since ${owner.startedAt}) is writing this destination; lock file ${this.path}`,
+            `${who} (pid ${owner.pid} on ${owner.host}, since ${owner.startedAt}) is writing this destination; lock file ${this.path}`,
             { path: this.path },
           )
         }
@@ -299,7 +301,7 @@ export class LockFile {
     seen: LockSighting,
     onWatch: LockWatchListener | undefined,
   ): Promise<'live' | 'stale' | 'replaced'> {
-    if (judgedByPid(owner)) return runsHere(owner.pid, owner.pidStart) ? 'live' : 'stale'
+    if (judgedByPid(owner)) return holderRuns(owner, this.path) ? 'live' : 'stale'
     if (owner.heartbeatMs === undefined) return 'live'
     const before = abandoned.get(this.path)
     if (before?.text === seen.text && before.mtimeMs === seen.mtimeMs) return 'stale'
@@ -332,7 +334,8 @@ export class LockFile {
     if (this.held) return undefined
     const seen = sightLock(this.path)
     const owner = seen && parseOwner(seen.text)
-    if (!seen || !owner) return undefined
+    // Not this process, whichever of its downloads holds the lock (`acquire` still refuses it).
+    if (!seen || !owner || isThisProcess(owner)) return undefined
     if (!judgedByPid(owner) && !options.watch) return owner
     const verdict = await this.#judge(owner, seen, options.onWatch ?? this.#options.onWatch)
     return verdict === 'live' ? owner : undefined
@@ -345,7 +348,7 @@ export class LockFile {
       // A lock left by a process killed after its commit would otherwise stay forever.
       const seen = sightLock(this.path)
       const owner = seen && parseOwner(seen.text)
-      if (seen && owner && judgedByPid(owner) && !runsHere(owner.pid, owner.pidStart))
+      if (seen && owner && judgedByPid(owner) && !holderRuns(owner, this.path))
         removeIfStill(this.path, seen)
       return
     }
@@ -360,6 +363,24 @@ export class LockFile {
       // Gone already; nothing to release.
     }
   }
+}
+
+/**
+ * Whether the holder a lock judged by its pid names still runs. This process, by its pid and
+ * start, runs, but holds the lock only while one of its own LockFiles does (two downloads to
+ * one destination in one process are as exclusive as in two); a lock of this process's that none
+ * holds was left behind (a download dropped without its release) and is stale.
+ */
+function holderRuns(owner: LockOwner, path: string): boolean {
+  if (isThisProcess(owner)) return takenHere.get(resolve(path))?.held === true
+  return runsHere(owner.pid, owner.pidStart)
+}
+
+/** True when a lock judged by its pid names this very process (its pid, and its start when known). */
+function isThisProcess(owner: LockOwner): boolean {
+  return (
+    judgedByPid(owner) && owner.pid === process.pid && (owner.pidStart ?? ownStart()) === ownStart()
+  )
 }
 
 /** True when a lock's pid can be checked from here: this host, and the same pid scope. */

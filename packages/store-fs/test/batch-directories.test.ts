@@ -10,7 +10,7 @@ import {
   symlink,
   writeFile,
 } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import {
@@ -20,7 +20,7 @@ import {
   type Transport,
   TransportError,
 } from '@resumable/core'
-import { FileBatchStaging, fileBatchObject } from '@resumable/store-fs'
+import { BATCH_LOCK_NAME, FileBatchStaging, fileBatchObject } from '@resumable/store-fs'
 import { CreatedDirectories } from '../src/file-batch-directories.ts'
 
 let root = ''
@@ -121,6 +121,12 @@ describe('CreatedDirectories', () => {
 })
 
 const RECORD = '.resumable-batch.dirs'
+
+/** What a kill -9 leaves of the batch in `dest`: its lock, naming a process that no longer runs. */
+async function killed(dest: string): Promise<void> {
+  const lock = { pid: 2 ** 22 + 7, host: hostname(), startedAt: 'before the kill' }
+  await writeFile(join(dest, BATCH_LOCK_NAME), JSON.stringify(lock))
+}
 const unused = transportOf(new Map(), 'unused')
 /** Makes the parent directories of `key` under `dest`, as a batch does before the object's GET. */
 const prepare = (dest: string, key: string, staging: FileBatchStaging) =>
@@ -135,7 +141,8 @@ describe('directories a killed batch run created', () => {
     await prepare(dest, 'kept/file.bin', staging)
     await prepare(dest, 'mine/file.bin', staging)
     await writeFile(join(dest, 'kept/user.txt'), 'the user put this here')
-    // Killed: no close. The lock names this process, which the next taker treats as gone.
+    // Killed: no close, and its lock names a process that no longer runs.
+    await killed(dest)
     const removedDirectories: string[] = []
     const names = await FileBatchStaging.removeLeftovers(dest, {
       onDirectoryRemoved: (path) => removedDirectories.push(path),
@@ -151,6 +158,7 @@ describe('directories a killed batch run created', () => {
     const dest = await mkdtemp(join(root, 'rerun-'))
     await prepare(dest, 'c/d/file.bin', await FileBatchStaging.open(dest))
     // Killed; the rerun takes over the lock and makes its own directory.
+    await killed(dest)
     const rerun = await FileBatchStaging.open(dest)
     await prepare(dest, 'e/file.bin', rerun)
     assert.equal(await readFile(join(dest, RECORD), 'utf8'), 'c\nc/d\ne\n')
