@@ -186,11 +186,11 @@ export function resolveOptions(options: DownloadOptions): ResolvedOptions {
   const checkpoint = options.checkpoint === false ? undefined : options.checkpoint
   if (
     checkpoint !== undefined &&
-    (typeof checkpoint.save !== 'function' || typeof checkpoint.load !== 'function')
+    (typeof checkpoint?.save !== 'function' || typeof checkpoint.load !== 'function')
   ) {
     throw new OptionsError(
       'checkpoint',
-      'expected a CheckpointStore with load(), save() and remove()',
+      'expected a CheckpointStore with load(), save() and remove() (or false for none)',
     )
   }
   const checkpointKey = options.checkpointKey ?? target.id
@@ -220,8 +220,10 @@ export function resolveOptions(options: DownloadOptions): ResolvedOptions {
     ...resolveRetryOptions(options),
     checkpointIntervalMs: numeric(options, 'checkpointIntervalMs'),
     writeBufferSize: numeric(options, 'writeBufferSize'),
-    verify: options.verify ?? CHOICE_TABLE.verify.default,
-    recheckResumedParts: options.recheckResumedParts ?? CHOICE_TABLE.recheckResumedParts.default,
+    verify: flag('verify', options.verify) ?? CHOICE_TABLE.verify.default,
+    recheckResumedParts:
+      flag('recheckResumedParts', options.recheckResumedParts) ??
+      CHOICE_TABLE.recheckResumedParts.default,
     digest: options.digest === undefined ? undefined : checkDigestOption(options.digest, target),
     onObjectChanged,
     maxRestarts: numeric(options, 'maxRestarts'),
@@ -246,10 +248,37 @@ export function resolveOptions(options: DownloadOptions): ResolvedOptions {
     ),
     outageWaitMs: numeric(options, 'outageWaitMs'),
     progressIntervalMs: numeric(options, 'progressIntervalMs'),
-    signal: options.signal,
-    onProgress: options.onProgress,
-    onEvent: options.onEvent,
+    signal: abortSignal(options.signal),
+    onProgress: listener('onProgress', options.onProgress),
+    onEvent: listener('onEvent', options.onEvent),
   }
+}
+
+/**
+ * A yes-or-no option: a boolean or undefined. From JavaScript `'false'` would otherwise count as
+ * true, and turn verification on where it was meant off.
+ */
+function flag(name: string, value: unknown): boolean | undefined {
+  if (value === undefined || typeof value === 'boolean') return value
+  throw new OptionsError(
+    name,
+    `must be true or false, got ${JSON.stringify(value) ?? String(value)}`,
+  )
+}
+
+/** A listener option: a function or undefined (else it would fail at the first event, mid-download). */
+export function listener<T>(name: string, value: T): T {
+  if (value === undefined || typeof value === 'function') return value
+  throw new OptionsError(name, `must be a function, got ${typeof value}`)
+}
+
+/** The `signal` option: an AbortSignal (anything with `aborted` and `addEventListener`) or undefined. */
+function abortSignal(value: unknown): AbortSignal | undefined {
+  if (value === undefined) return undefined
+  const signal = value as Partial<AbortSignal> | null
+  if (typeof signal?.aborted === 'boolean' && typeof signal.addEventListener === 'function')
+    return value as AbortSignal
+  throw new OptionsError('signal', 'must be an AbortSignal (from an AbortController)')
 }
 
 type Defaulted<K extends NumericOption> = OptionTable[K]['default'] extends number

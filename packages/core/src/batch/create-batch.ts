@@ -1,6 +1,7 @@
 import type { DownloadHandle } from '../download.ts'
 import { AbortedError } from '../errors/aborted-error.ts'
 import { EventHub } from '../event-hub.ts'
+import { listener } from '../options.ts'
 import type { BatchEvent } from './batch-events.ts'
 import { type BatchOptions, resolveBatchOptions } from './batch-options.ts'
 import type { BatchSummary } from './batch-result.ts'
@@ -35,7 +36,7 @@ export interface BatchHandle {
  * const summary = await batch.start()
  */
 export function createBatch(options: BatchOptions): BatchHandle {
-  const events = new EventHub<BatchEvent>(options.onEvent)
+  const events = new EventHub<BatchEvent>(listener('onEvent', options?.onEvent))
   const resolved = resolveBatchOptions({ ...options, onEvent: events.emit })
   const control = new AbortController()
   const inFlight = new Set<DownloadHandle>()
