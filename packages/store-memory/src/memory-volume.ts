@@ -1,3 +1,5 @@
+import { TargetError } from '@resumable/core'
+
 /** A temporary file on a MemoryVolume: synced bytes plus writes not yet made durable. */
 interface MemoryTempFile {
   durable: Uint8Array
@@ -83,7 +85,8 @@ export class MemoryVolume {
 
   #temp(name: string): MemoryTempFile {
     const temp = this.#temps.get(name)
-    if (!temp) throw new Error(`No open temporary file for ${name}`)
+    // As a disk would: writing, syncing or committing a file that is not open is an I/O failure.
+    if (!temp) throw new TargetError('io', `No open temporary file for ${name}`, { path: name })
     return temp
   }
 }

@@ -34,6 +34,13 @@ describe('MemoryTarget', () => {
     assert.equal(target.volume.hasTemp('b'), false)
   })
 
+  it('sync or commit before open fails as a TargetError io, as a disk would, not a plain Error', async () => {
+    const target = new MemoryTarget('never-opened')
+    const isIo = (e: unknown) => e instanceof TargetError && e.kind === 'io'
+    await assert.rejects(target.sync(), isIo)
+    await assert.rejects(target.commit(), isIo)
+  })
+
   it('refuses writes outside the object', async () => {
     const target = new MemoryTarget('c')
     await target.open({ size: 2, resume: false })
