@@ -90,6 +90,17 @@ describe('a chunked response with no Content-Length', () => {
     assert.equal(existsSync(`${dest}.resumable.json`), false)
   })
 
+  it('with a query string (a dynamic link, probed by GET Range: bytes=0-0 instead of HEAD): the same stream of unknown length', async () => {
+    gets.length = 0
+    const dest = join(dir, 'queried.bin')
+    const { cli, text } = fakeEnvironment({ files: filePlaces })
+    assert.equal(await main(['get', `${url}?id=7`, dest], cli), 0, text())
+    sameBytes(new Uint8Array(await readFile(dest)), 'file')
+    assert.match(text(), /downloading a stream of unknown length/)
+    assert.equal(gets[0], 'bytes=0-0', 'the probe')
+    assert.deepEqual(gets.slice(1), [undefined], 'then one GET, no Range')
+  })
+
   it('streams to stdout (-)', async () => {
     const chunks: Uint8Array[] = []
     const { cli, err } = fakeEnvironment({ stdoutSink: async (c) => void chunks.push(c.slice()) })

@@ -370,6 +370,16 @@ export class FetchTransport implements Transport {
       }
     } else if (status === 200) {
       size = parseContentLength(response.header('content-length'))
+      // No Content-Length, as a HEAD may answer too (a chunked server, a dynamic link): an object
+      // of unknown length, read as one stream. The 200 already says Range is not honoured.
+      if (size === undefined) {
+        const info = objectInfoFromHead(response, 0, {
+          ranged: false,
+          acceptRanges: false,
+          s3: this.#s3,
+        })
+        return this.#checked({ ...info, sizeKnown: false }, response, sent)
+      }
     }
     if (size === undefined) {
       throw new TransportError(

@@ -235,6 +235,24 @@ describe('stat: URL mode', () => {
     assert.equal(info.etag, undefined)
   })
 
+  it('a 200 to the probe with no Content-Length (a chunked dynamic link) is an object of unknown length, as such a HEAD is', async () => {
+    const chunked = () =>
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(bytes.slice())
+          controller.close()
+        },
+      })
+    const f = fakeFetch(() => new Response(chunked(), { status: 200, headers: { etag: '"E"' } }))
+    const info = await createUrlTransport({
+      url: 'https://x.example/download?id=7',
+      fetch: f,
+    }).stat()
+    assert.equal(info.sizeKnown, false)
+    assert.equal(info.acceptRanges, false)
+    assert.equal(info.etag, '"E"')
+  })
+
   it('an empty object answers the probe with 416', async () => {
     const f = fakeFetch(
       () => new Response(null, { status: 416, headers: { 'content-range': 'bytes */0' } }),
