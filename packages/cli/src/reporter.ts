@@ -110,7 +110,9 @@ export class Reporter {
       }
       case 'resume-checked':
         this.#line(
-          `rechecked ${event.partsChecked} resumed part(s); ${event.partsRefetched.length} will be fetched again`,
+          event.uncheckable
+            ? `--recheck: the server publishes no checksum, so no CRC was recorded for the ${event.partsRefetched.length} saved part(s): they cannot be checked and will be fetched again`
+            : `rechecked ${event.partsChecked} resumed part(s); ${event.partsRefetched.length} will be fetched again`,
         )
         break
       case 'store-unreachable':

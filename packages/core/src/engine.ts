@@ -1,7 +1,7 @@
 import { RANGE_VERIFICATION } from './byte-range.ts'
 import { CheckpointWriter } from './checkpoint/checkpoint-writer.ts'
 import { loadCheckpoint } from './checkpoint/load-checkpoint.ts'
-import { forgetBeyond, recheckParts } from './checkpoint/recheck-parts.ts'
+import { forgetBeyond, forgetResumed, recheckParts } from './checkpoint/recheck-parts.ts'
 import { TransferState } from './checkpoint/transfer-state.ts'
 import type { ChecksumAlgorithm } from './crc/algorithm.ts'
 import { provenByStore, storeDigest, verifyDigest } from './digest.ts'
@@ -239,6 +239,11 @@ async function attempt(
     const claimed = state.doneCount + state.partials().length
     const partsRefetched = await recheckParts(target, state, options.writeBufferSize)
     emit({ type: 'resume-checked', partsChecked: claimed, partsRefetched })
+  } else if (state && options.recheckResumedParts) {
+    // Asked not to trust the partial file unchecked, with nothing to check it by.
+    const partsRefetched = forgetResumed(state)
+    if (partsRefetched.length > 0)
+      emit({ type: 'resume-checked', partsChecked: 0, partsRefetched, uncheckable: true })
   }
   // 4. Plan parts, unless the checkpoint's plan is reused (plan.ts).
   if (unknown && !mode.sequential) emit(sequentialEvent('unknown-size', 0))

@@ -517,6 +517,26 @@ describe('download: resume', () => {
     assert.equal(transport.servedBytes, object.bytes.length - result.resumedBytes)
   })
 
+  it('with recheckResumedParts and no part CRCs to compare (no checksum published), fetches every resumed part again, saying so', async () => {
+    const { checksum: _none, ...object } = makeObject(600 * KiB)
+    const { target, transport, volume, options, events } = setup(object)
+    const handle = createDownload(options({ concurrency: 1 }))
+    let parts = 0
+    handle.on('part-done', () => {
+      if (++parts === 3) handle.pause()
+    })
+    await assert.rejects(handle.start(), AbortedError)
+    await flipDurableByte(volume, target.id, 150 * KiB, object.bytes.length)
+    transport.servedBytes = 0
+    const result = await download(options({ recheckResumedParts: true }))
+    assert.deepEqual(target.committed, object.bytes, 'the flipped byte was not published')
+    const checked = events.find((e) => e.type === 'resume-checked')
+    assert.ok(checked?.type === 'resume-checked' && checked.uncheckable === true)
+    assert.deepEqual(checked.partsRefetched, [0, 1, 2])
+    assert.equal(result.resumedBytes, 0)
+    assert.equal(transport.servedBytes, object.bytes.length)
+  })
+
   it("pauses when the caller's AbortSignal aborts, keeping the checkpoint", async () => {
     const object = makeObject(800 * KiB)
     const { target, store, options } = setup(object)
