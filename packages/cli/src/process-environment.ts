@@ -17,7 +17,7 @@ export function processEnvironment(files: FilesFactory, aliOss: AliOssFactory): 
   const readerGone = { stdout: false, stderr: false }
   for (const name of ['stdout', 'stderr'] as const) {
     process[name].on('error', (error: { code?: string }) => {
-      if (error.code !== 'EPIPE') throw error
+      if (!readerGoneCode(error.code)) throw error
       readerGone[name] = true
     })
   }
@@ -70,10 +70,13 @@ export function processEnvironment(files: FilesFactory, aliOss: AliOssFactory): 
       // A closed stdout or stderr (`resumable get … --json | head`, `2>&1 | head`) is a request to
       // stop, as SIGPIPE is to other tools: here the progress is kept.
       const onReaderGone = (error: { code?: string }): void => {
-        if (error.code === 'EPIPE') onSignal()
+        if (readerGoneCode(error.code)) onSignal()
       }
       process.on('SIGINT', onSignal)
       process.on('SIGTERM', onSignal)
+      // The terminal closed (an ssh session ended, a tmux pane killed): a stop request as well,
+      // not the default action's sudden exit that leaves the lock and loses the unsaved bytes.
+      process.on('SIGHUP', onSignal)
       process.stdout.on('error', onReaderGone)
       process.stderr.on('error', onReaderGone)
       return () => {
@@ -84,9 +87,18 @@ export function processEnvironment(files: FilesFactory, aliOss: AliOssFactory): 
         if (firstAt !== undefined) return
         process.off('SIGINT', onSignal)
         process.off('SIGTERM', onSignal)
+        process.off('SIGHUP', onSignal)
       }
     },
   }
+}
+
+/**
+ * Errors of a write to stdout or stderr that say nobody reads it any more: a closed pipe (EPIPE),
+ * or a terminal that hung up (EIO, after SIGHUP).
+ */
+function readerGoneCode(code: string | undefined): boolean {
+  return code === 'EPIPE' || code === 'EIO'
 }
 
 /** Re-exported for bin wiring. */

@@ -67,6 +67,30 @@ describe('signals', () => {
     }
   })
 
+  it('SIGHUP (the terminal closed) pauses as SIGTERM does: exit 130, progress saved, no lock left', async (t) => {
+    if (process.platform === 'win32') return t.skip('no SIGHUP to send')
+    // As below: Deno's kill() follows with a signal its child cannot catch.
+    if ('Deno' in globalThis) return t.skip('Deno parent: kill() is not one catchable signal')
+    const dest = join(dir, 'hangup.bin')
+    const [command, args] = runtimeCommand(BIN, ['get', `${server.url}/bucket/slow.bin`, dest])
+    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] })
+    let stderr = ''
+    child.stderr.on('data', (d: Uint8Array) => {
+      stderr += new TextDecoder().decode(d)
+    })
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+      child.on('exit', (code, signal) => resolve({ code, signal })),
+    )
+    await until(() => existsSync(`${dest}${TEMP_SUFFIX}`), 30_000)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    child.kill('SIGHUP')
+    const { code, signal } = await exited
+    assert.deepEqual({ code, signal }, { code: 130, signal: null }, stderr)
+    assert.match(stderr, /interrupted; progress saved/)
+    assert.equal(existsSync(`${dest}${LOCK_SUFFIX}`), false, 'the lock was released')
+    assert.equal(existsSync(`${dest}.resumable.json`), true, 'the checkpoint was kept')
+  })
+
   it('two SIGTERMs 30 ms apart (as GNU timeout can deliver them) pause once: progress saved and said so, no lock left', async (t) => {
     // Deno's child_process.kill() sends a second signal its child cannot catch (the same child
     // run from Node survives both and exits 130): the test needs a Node or Bun parent.
