@@ -25,6 +25,11 @@ export interface FilePlaces {
   readonly partialFileProblem?: (
     size: number,
   ) => { readonly missing: boolean; readonly reason: string } | undefined
+  /**
+   * How many bytes the partial file holds, or undefined when there is none. Optional: places
+   * that cannot tell omit it.
+   */
+  readonly partialFileLength?: () => Promise<number | undefined>
 }
 
 /** How `CliEnvironment.files` opens a destination's places. */

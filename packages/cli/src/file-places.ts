@@ -52,6 +52,7 @@ export async function filePlaces(
         ...(onLockWatch ? { onWatch: onLockWatch } : {}),
       }),
     partialFileProblem: (size) => target.partialFileProblem(size),
+    partialFileLength: async () => (await stat(target.tempPath).catch(() => undefined))?.size,
     leftovers: async () => {
       const paths = [target.tempPath, `${target.id}${LOCK_SUFFIX}`, store.pathFor(key)]
       const found = await Promise.all(paths.map(async (p) => ((await pathKind(p)) ? p : undefined)))

@@ -36,6 +36,10 @@ export async function runStatus(given: DestinationCommand, cli: CliEnvironment):
     const { identity, state, savedAt } = CheckpointCodec.decode(bytes)
     const size = identity.object.size
     const unknown = size === UNKNOWN_LENGTH
+    const saved = state.bytesDone
+    // As the next run will: parts past the end of a partial file cut short are fetched again.
+    const length = running ? undefined : await places.partialFileLength?.()
+    const lost = length === undefined ? [] : state.forgetBeyond(length)
     const done = state.bytesDone
     const percent = size === 0 ? 100 : (done / size) * 100
     const progress = unknown
@@ -82,6 +86,7 @@ export async function runStatus(given: DestinationCommand, cli: CliEnvironment):
         partsTotal: state.plan.partCount,
         partSize: state.plan.partSize,
         savedAt: new Date(savedAt).toISOString(),
+        ...(lost.length > 0 ? { partialFileBytes: length, partsLost: lost } : {}),
         ...runningJson(running),
       },
       [
@@ -90,6 +95,11 @@ export async function runStatus(given: DestinationCommand, cli: CliEnvironment):
         `object:      ${unknown ? 'unknown length (no Content-Length)' : formatBytes(size)}${identity.object.etag ? `, ETag ${identity.object.etag}` : ''}`,
         `progress:    ${progress}`,
         `last saved:  ${new Date(savedAt).toISOString()}`,
+        ...(lost.length > 0
+          ? [
+              `cut short:   the partial file holds ${formatBytes(length as number)}, less than the ${formatBytes(saved)} saved: ${lost.length} part(s) will be fetched again`,
+            ]
+          : []),
         runningLine ?? 'paused: run the same `resumable get` command again to resume',
       ].join('\n'),
     )

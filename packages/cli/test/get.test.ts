@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import process from 'node:process'
@@ -136,6 +136,35 @@ describe('resumable get', () => {
     assert.equal(await main(['cancel', dest], real().cli), 0)
     assert.equal(existsSync(`${dest}.resumable.json`), false)
     assert.equal(existsSync(`${dest}.resumable-part`), false)
+  })
+
+  it('status of a paused download whose partial file was cut short counts only what the next run keeps, and says so', async () => {
+    const dest = join(dir, 'cut-short.bin')
+    server.oss.faults.add({
+      fault: { type: 'status', status: 403, code: 'AccessDenied' },
+      match: { ranged: true },
+      skip: 4,
+      times: 1,
+    })
+    const flags = ['--part-size', '256KiB', '--concurrency', '1']
+    assert.equal(await main(['get', url(), dest, ...flags], real().cli), 1)
+    await truncate(`${dest}.resumable-part`, 300 * 1024)
+    const status = real()
+    assert.equal(await main(['status', dest, '--json'], status.cli), 0)
+    const state = JSON.parse(status.out.join('')) as Record<string, unknown>
+    assert.equal(state.partsDone, 1, 'only the first 256 KiB part lies within 300 KiB')
+    assert.equal(state.bytesDone, 256 * 1024)
+    assert.equal(state.partialFileBytes, 300 * 1024)
+    const text = real()
+    assert.equal(await main(['status', dest], text.cli), 0)
+    assert.match(
+      text.text(),
+      /cut short: +the partial file holds 300 KiB, less than the 1\.00 MiB saved: 3 part\(s\) will be fetched again/,
+    )
+    const resumed = real()
+    assert.equal(await main(['get', url(), dest, ...flags, '--json'], resumed.cli), 0)
+    assert.match(resumed.out.join(''), /"type":"resume-truncated"/)
+    assert.match(resumed.out.join(''), /"resumedBytes":262144/)
   })
 
   it('--on-change fail stops with exit 1 when the object changes mid-download; the default restarts', async () => {

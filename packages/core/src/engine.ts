@@ -1,7 +1,7 @@
 import { RANGE_VERIFICATION } from './byte-range.ts'
 import { CheckpointWriter } from './checkpoint/checkpoint-writer.ts'
 import { loadCheckpoint } from './checkpoint/load-checkpoint.ts'
-import { forgetBeyond, forgetResumed, recheckParts } from './checkpoint/recheck-parts.ts'
+import { forgetResumed, recheckParts } from './checkpoint/recheck-parts.ts'
 import { TransferState } from './checkpoint/transfer-state.ts'
 import type { ChecksumAlgorithm } from './crc/algorithm.ts'
 import { provenByStore, storeDigest, verifyDigest } from './digest.ts'
@@ -230,7 +230,7 @@ async function attempt(
   }
   // A temporary file shorter than the bytes the checkpoint names lost them: never trust those.
   if (state && opened.length !== undefined) {
-    const partsRefetched = forgetBeyond(state, opened.length)
+    const partsRefetched = state.forgetBeyond(opened.length)
     if (partsRefetched.length > 0)
       emit({ type: 'resume-truncated', length: opened.length, partsRefetched })
   }

@@ -51,20 +51,3 @@ export function forgetResumed(state: TransferState): number[] {
   for (const index of resumed) state.forget(index)
   return resumed.sort((a, b) => a - b)
 }
-
-/**
- * Forgets every part the checkpoint names that does not lie wholly within the first `length`
- * bytes of the temporary place (done parts past its end, partial parts whose written bytes are),
- * so they are fetched again. Returns their indices. Costs no read.
- */
-export function forgetBeyond(state: TransferState, length: number): number[] {
-  const lost = new Set<number>()
-  for (const p of state.partials()) {
-    if (partRange(state.plan, p.index).start + p.written > length) lost.add(p.index)
-  }
-  for (let i = 0; i < state.plan.partCount; i++) {
-    if (state.isDone(i) && partRange(state.plan, i).end + 1 > length) lost.add(i)
-  }
-  for (const index of lost) state.forget(index)
-  return [...lost].sort((a, b) => a - b)
-}

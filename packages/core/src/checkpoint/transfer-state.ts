@@ -106,6 +106,24 @@ export class TransferState {
     this.#doneBytes -= end - start + 1
   }
 
+  /**
+   * Forgets every part that does not lie wholly within the first `length` bytes of the temporary
+   * place (done parts past its end, partial parts whose written bytes are), so they are fetched
+   * again: a partial file shorter than the checkpoint says lost them. Returns their indices.
+   * Costs no read.
+   */
+  forgetBeyond(length: number): number[] {
+    const lost = new Set<number>()
+    for (const p of this.partials()) {
+      if (partRange(this.plan, p.index).start + p.written > length) lost.add(p.index)
+    }
+    for (let i = 0; i < this.plan.partCount; i++) {
+      if (this.isDone(i) && partRange(this.plan, i).end + 1 > length) lost.add(i)
+    }
+    for (const index of lost) this.forget(index)
+    return [...lost].sort((a, b) => a - b)
+  }
+
   /** True when every part is complete. */
   get complete(): boolean {
     return this.#doneCount === this.plan.partCount
