@@ -42,13 +42,14 @@ export async function followRedirects<Response extends WireResponse>(
   request: WireRequest,
   keepHome?: ReadonlySet<string>,
 ): Promise<Response> {
-  const home = new URL(request.url).origin
   let hop: WireRequest = { ...request, redirect: 'manual' }
   let left = false
   for (let hops = 0; ; hops++) {
     const response = await sendHop(hop)
     const location = response.header('location')
     if (!REDIRECT_STATUSES.has(response.status) || location === undefined) return response
+    // Parsed only once there is a redirect: most requests have none.
+    const home = new URL(request.url).origin
     await response.discard()
     if (hops === MAX_REDIRECTS) {
       throw Object.assign(new TypeError('redirect count exceeded'), {
