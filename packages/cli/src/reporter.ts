@@ -3,6 +3,7 @@ import {
   type DownloadProgress,
   type DownloadResult,
   isDigestAlgorithm,
+  UNKNOWN_LENGTH,
 } from '@resumable/core'
 import type { ChosenDestination } from './destination.ts'
 import { errorJson } from './error-json.ts'
@@ -239,6 +240,8 @@ function jsonEvent(event: DownloadEvent): Record<string, unknown> {
       // An object of unknown length has no size yet: null, not the placeholder 0.
       size: object.sizeKnown === false ? null : object.size,
       ...(object.sizeKnown === false ? { sizeKnown: false } : {}),
+      // One part that ends where the stream ends has no size either (not 2^53 - 1).
+      ...(event.partSize === UNKNOWN_LENGTH ? { partSize: null } : {}),
       etag: object.etag,
       lastModified: object.lastModified,
       versionId: object.versionId,
@@ -250,5 +253,11 @@ function jsonEvent(event: DownloadEvent): Record<string, unknown> {
 
 function resultJson(result: DownloadResult): Record<string, unknown> {
   const { object, ...rest } = result
-  return { ...rest, size: object.size, etag: object.etag, lastModified: object.lastModified }
+  return {
+    ...rest,
+    ...(rest.partSize === UNKNOWN_LENGTH ? { partSize: null } : {}),
+    size: object.size,
+    etag: object.etag,
+    lastModified: object.lastModified,
+  }
 }

@@ -108,7 +108,7 @@ describe('a chunked response with no Content-Length', () => {
     sameBytes(new Uint8Array(Buffer.concat(chunks)), 'stdout')
   })
 
-  it('reports size null and sizeKnown false in the JSON start event', async () => {
+  it('reports size null, sizeKnown false and partSize null in the JSON start and done events', async () => {
     const dest = join(dir, 'json.bin')
     const { cli, out } = fakeEnvironment({ files: filePlaces })
     assert.equal(await main(['get', url, dest, '--json'], cli), 0)
@@ -116,7 +116,10 @@ describe('a chunked response with no Content-Length', () => {
     const start = events.find((e) => e.type === 'start')
     assert.equal(start?.size, null)
     assert.equal(start?.sizeKnown, false)
-    assert.equal(events.at(-1)?.bytes, SIZE)
+    assert.equal(start?.partSize, null, 'not 2^53 - 1')
+    const done = events.at(-1)
+    assert.equal(done?.bytes, SIZE)
+    assert.equal(done?.partSize, null)
   })
 
   for (const honours of [true, false]) {
