@@ -390,7 +390,7 @@ const cases: Case[] = [
   usage(
     '--manifest - (standard input) with a line that is no source',
     ['--manifest', '-', '{dest}'],
-    /stdin:2: source "ftp:\/\/host\/f\.bin" is not oss:\/\/bucket\/key/,
+    /stdin:2: unsupported source scheme "ftp:"/,
     { stdin: `${small}\nftp://host/f.bin\n` },
   ),
   usage(

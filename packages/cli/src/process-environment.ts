@@ -69,8 +69,11 @@ export function processEnvironment(files: FilesFactory, aliOss: AliOssFactory): 
       }
       // A closed stdout or stderr (`resumable get … --json | head`, `2>&1 | head`) is a request to
       // stop, as SIGPIPE is to other tools: here the progress is kept.
+      // Only ever the first stop request: after a hangup each stream's writes fail on their own
+      // (EIO on stdout, then on stderr), and a later one must not count as a second Ctrl-C that
+      // exits before the progress is saved.
       const onReaderGone = (error: { code?: string }): void => {
-        if (readerGoneCode(error.code)) onSignal()
+        if (readerGoneCode(error.code) && firstAt === undefined) onSignal()
       }
       process.on('SIGINT', onSignal)
       process.on('SIGTERM', onSignal)

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import process from 'node:process'
@@ -12,6 +12,7 @@ import { type MockOssServer, runtimeCommand, startMockOss } from '@resumable/tes
 import { processEnvironment, REPEAT_WINDOW_MS } from '../src/process-environment.ts'
 
 const BIN = fileURLToPath(new URL('../src/bin.ts', import.meta.url))
+const HANGUP_WRITES = fileURLToPath(new URL('./fixtures/hangup-writes.ts', import.meta.url))
 
 let server: MockOssServer
 let dir = ''
@@ -46,7 +47,11 @@ describe('signals', () => {
     process.exit = ((code?: number) => {
       exits.push(code)
     }) as typeof process.exit
-    const before = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM') }
+    const before = {
+      SIGHUP: process.listeners('SIGHUP'),
+      SIGINT: process.listeners('SIGINT'),
+      SIGTERM: process.listeners('SIGTERM'),
+    }
     const stop = env.onInterrupt(() => pauses++)
     try {
       process.emit('SIGTERM', 'SIGTERM')
@@ -61,10 +66,18 @@ describe('signals', () => {
       process.exit = realExit
       stop()
       // Stopping keeps its listeners (a late repeat must not kill the process): remove ours only.
-      for (const signal of ['SIGINT', 'SIGTERM'] as const)
+      for (const signal of ['SIGHUP', 'SIGINT', 'SIGTERM'] as const)
         for (const listener of process.listeners(signal))
           if (!before[signal].includes(listener)) process.off(signal, listener)
     }
+  })
+
+  it('after a hangup, the writes failing on stdout and stderr (EIO) later are no second Ctrl-C: one pause, no exit', async () => {
+    const report = join(dir, 'hangup-writes.json')
+    const [command, args] = runtimeCommand(HANGUP_WRITES, [report])
+    const child = spawn(command, args, { stdio: 'ignore' })
+    await new Promise((resolve) => child.on('exit', resolve))
+    assert.deepEqual(JSON.parse(await readFile(report, 'utf8')), { pauses: 1, exits: [] })
   })
 
   it('SIGHUP (the terminal closed) pauses as SIGTERM does: exit 130, progress saved, no lock left', async (t) => {
