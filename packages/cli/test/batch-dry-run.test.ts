@@ -102,6 +102,34 @@ describe('--dry-run of a batch run before', () => {
     assert.equal(await readFile(join(dest, 'x.txt'), 'utf8'), 'mine', 'untouched')
   })
 
+  it('of a batch whose journal another batch into the same directory took over still skips what it finished', async () => {
+    for (const key of ['first/a.txt', 'first/b.txt', 'second/c.txt']) put(key)
+    const dest = join(dir, 'two-batches')
+    assert.equal(await main(get('s3://d/first/', dest, '--recursive'), signedEnv().cli), 0)
+    assert.equal(await main(get('s3://d/second/', dest, '--recursive'), signedEnv().cli), 0)
+    const dry = signedEnv()
+    assert.equal(
+      await main(get('s3://d/first/', dest, '--recursive', '--dry-run', '--json'), dry.cli),
+      0,
+      dry.text(),
+    )
+    assert.deepEqual(
+      lines(dry.out).find((e) => e.type === 'dry-run-done'),
+      {
+        type: 'dry-run-done',
+        objects: 0,
+        bytes: 0,
+        sizesUnknown: 0,
+        refused: 0,
+        skipped: 2,
+        wouldFail: 0,
+      },
+    )
+    const run = signedEnv()
+    assert.equal(await main(get('s3://d/first/', dest, '--recursive'), run.cli), 0)
+    assert.match(run.text(), /0 downloaded, 2 skipped/)
+  })
+
   it("of one shard reads that shard's journal", async () => {
     const keys = Array.from({ length: 8 }, (_, i) => `shard/k${i}.txt`)
     for (const key of keys) put(key)

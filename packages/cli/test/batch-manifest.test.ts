@@ -85,7 +85,10 @@ describe('a manifest --dry-run (a manifest gives no sizes)', () => {
     const io = { out: (t: string) => void out.push(t), err: () => {}, isTTY: false, columns: 80 }
     for (const json of [false, true]) {
       const reporter = new BatchReporter(io, { json, quiet: false })
-      const nothingThere = { done: () => undefined, fileSize: async () => undefined }
+      const nothingThere = {
+        journal: { done: () => undefined, publishing: () => undefined },
+        fileSize: async () => undefined,
+      }
       const existing = { skipExisting: false, update: false, overwrite: false }
       assert.equal(
         await dryRun(objects, input, '/d', undefined, reporter, json, nothingThere, existing),

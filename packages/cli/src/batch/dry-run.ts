@@ -164,15 +164,9 @@ async function fateOf(
 ): Promise<Fate> {
   const size = await state.fileSize(path)
   if (size === undefined) return 'fetch'
-  const record = state.done(object.key)
-  if (record?.size === size) {
-    if (record.type === 'commit') return 'check'
-    // update fetches again what changed since it was done: another ETag or size.
-    const changed =
-      (object.etag !== undefined && record.etag !== undefined && object.etag !== record.etag) ||
-      (object.size !== undefined && object.size !== record.size)
-    if (!(existing.update && changed)) return 'done'
-  }
+  // As the run decides (core's doneRecord, then decideExisting), without the store's HEAD.
+  if (state.journal.done(object, path, existing.update)?.size === size) return 'done'
+  if (state.journal.publishing(object.key)) return 'check'
   if (existing.overwrite) return 'replace'
   if (existing.skipExisting || existing.update) return 'compare'
   return 'exists'

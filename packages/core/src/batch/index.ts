@@ -16,7 +16,13 @@ export {
 } from './batch-options.ts'
 export type { BatchSummary } from './batch-result.ts'
 export { type BatchHandle, type BatchListener, createBatch, downloadMany } from './create-batch.ts'
-export type { BatchJournalStore } from './journal.ts'
+export {
+  type BatchJournalStore,
+  type BatchJournalView,
+  doneRecord,
+  type JournalEntry,
+  readBatchJournal,
+} from './journal.ts'
 export {
   BATCH_JOURNAL_VERSION,
   BatchJournalCodec,

@@ -5,6 +5,8 @@ import {
   type JournalObjectRecord,
   type JournalProblem,
 } from './journal-codec.ts'
+import type { ListedObject } from './lister.ts'
+import { differs } from './object-steps.ts'
 import { shardsOfOneSplit } from './shard.ts'
 
 const encoder = new TextEncoder()
@@ -65,6 +67,52 @@ export function sameFinishedObject(
 }
 
 /**
+ * The record by which a run skips `object` at `path` as done, or undefined: a done record of this
+ * batch (or another batch's, for the same path, ETag and size), unless `update` finds the object
+ * changed since (another size or ETag). The run then skips it only if the file is still there at
+ * that size.
+ */
+export function doneRecord(
+  entry: JournalEntry | undefined,
+  object: ListedObject,
+  path: string,
+  update: boolean,
+): JournalObjectRecord | undefined {
+  const done = entry?.done
+  if (done === undefined) return undefined
+  if (update && differs(done, object)) return undefined
+  if (entry?.inherited && !sameFinishedObject(done, object, path)) return undefined
+  return done
+}
+
+/** What a batch's journal says before a run, read only (`readBatchJournal`). */
+export interface BatchJournalView {
+  /** The record a run would skip `object` at `path` by (see {@link doneRecord}). */
+  done(object: ListedObject, path: string, update: boolean): JournalObjectRecord | undefined
+  /** The record of `key` a run stopped while publishing (its file may be half replaced), if any. */
+  publishing(key: string): JournalObjectRecord | undefined
+}
+
+/**
+ * Reads batch `id`'s journal (and its neighbours', as a run does) without writing anything: what
+ * the next run would skip, for a dry run to say.
+ *
+ * @example
+ * const journal = await readBatchJournal(FileBatchJournalStore.in('/data'), id)
+ * if (journal.done(object, path, false)?.size === fileSize) console.log('would skip', path)
+ */
+export async function readBatchJournal(
+  store: BatchJournalStore | undefined,
+  id: string,
+): Promise<BatchJournalView> {
+  const journal = await BatchJournal.read(store, id)
+  return {
+    done: (object, path, update) => doneRecord(journal.entry(object.key), object, path, update),
+    publishing: (key) => journal.entry(key)?.commit,
+  }
+}
+
+/**
  * A batch's journal at run time: loads and checks what a previous run wrote, rewrites it compactly
  * (which also drops a torn final append, so new lines never follow garbage), then records objects
  * with group commit — records arriving while an append is in flight go out together in the next
@@ -96,8 +144,29 @@ export class BatchJournal {
     discarded: (problem: JournalProblem, message: string) => void,
     inherited: (batch: string, records: number) => void = () => {},
   ): Promise<BatchJournal> {
+    const { journal, parts } = await BatchJournal.#load(store, id, discarded, inherited)
+    await store?.save(concatBytes(parts))
+    return journal
+  }
+
+  /**
+   * The journal of batch `id` as `open` finds it, read only: what a run would know before it
+   * starts (a dry run's question), with nothing saved, compacted or taken over. `record` must not
+   * be called on it.
+   */
+  static async read(store: BatchJournalStore | undefined, id: string): Promise<BatchJournal> {
+    return (await BatchJournal.#load(store, id, () => {})).journal
+  }
+
+  /** Loads `store`'s journal and its neighbours' for batch `id`; `parts` is the compacted journal to save. */
+  static async #load(
+    store: BatchJournalStore | undefined,
+    id: string,
+    discarded: (problem: JournalProblem, message: string) => void,
+    inherited: (batch: string, records: number) => void = () => {},
+  ): Promise<{ journal: BatchJournal; parts: Uint8Array[] }> {
     const journal = new BatchJournal(store)
-    if (!store) return journal
+    if (!store) return { journal, parts: [] }
     // Read first, so this batch's own journal, newer, has the last word on its own keys.
     const neighbours = await journal.#readNeighbours(id, inherited)
     const bytes = await store.load()
@@ -129,8 +198,7 @@ export class BatchJournal {
       if (entry.done) parts.push(BatchJournalCodec.encode(entry.done))
       else if (entry.commit) parts.push(BatchJournalCodec.encode(entry.commit))
     }
-    await store.save(concatBytes(parts))
-    return journal
+    return { journal, parts }
   }
 
   /**

@@ -10,16 +10,9 @@ import type { BatchSummary } from './batch-result.ts'
 import { BatchTracker } from './batch-tracker.ts'
 import { chosenAtFirstAnswer } from './chosen-at-first-answer.ts'
 import { decideExisting } from './decide-existing.ts'
-import { BatchJournal, sameFinishedObject } from './journal.ts'
+import { BatchJournal, doneRecord } from './journal.ts'
 import { iterateSource, type ListedObject, type Lister } from './lister.ts'
-import {
-  differs,
-  journaled,
-  record,
-  removeLeftovers,
-  toFailure,
-  toListingFailure,
-} from './object-steps.ts'
+import { journaled, record, removeLeftovers, toFailure, toListingFailure } from './object-steps.ts'
 import { type OneRequestTransport, oneRequestTransport } from './one-request-transport.ts'
 import { PathClaims, safeRelativePath } from './safe-path.ts'
 import { shardOf } from './shard.ts'
@@ -207,25 +200,21 @@ export async function runBatch(
       return true
     }
     const location = { key: object.key, segments, path: segments.join('/') }
-    const entry = journal.entry(object.key)
+    const done = doneRecord(journal.entry(object.key), object, location.path, !!options.update)
     let opened: BatchObjectIO | undefined
-    if (
-      entry?.done &&
-      !(options.update && differs(entry.done, object)) &&
-      (!entry.inherited || sameFinishedObject(entry.done, object, location.path))
-    ) {
+    if (done) {
       // Done, says the journal; the file says whether it is still there. One that was deleted
       // or resized since is fetched again, under the same rules as any existing file.
       let inPlace: boolean
       try {
         opened = await options.open(location, object)
-        inPlace = (await opened.existing())?.size === entry.done.size
+        inPlace = (await opened.existing())?.size === done.size
       } catch (error) {
         fail(toFailure(object, location.path, error))
         return true
       }
       if (inPlace) {
-        tracker.skip('done', entry.done.size)
+        tracker.skip('done', done.size)
         emit({ type: 'object-skipped', key: object.key, path: location.path, reason: 'done' })
         return true
       }
