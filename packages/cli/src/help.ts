@@ -65,8 +65,8 @@ Options:
                            else an MD5 or SHA (S3 ETag, uploader's metadata, Repr-Digest, Digest,
                            Content-MD5); "verified:" at the end says which was compared
   --recheck                on resume, re-read saved parts and re-fetch any that changed on disk
-                           (from a server with no checksum no part CRC is recorded: all are
-                           fetched again)
+                           (with no checksum from the server, or --no-verify, no part CRC is
+                           recorded: all are fetched again)
   --checksum <alg>=<hex>   the digest the file must have (md5, sha1, sha256, sha512; as a checksum
                            file gives it), compared before the file is published: a mismatch
                            publishes nothing and exits 1. One object, not - (stdout)

@@ -112,7 +112,7 @@ export class Reporter {
       case 'resume-checked':
         this.#line(
           event.uncheckable
-            ? `--recheck: the server publishes no checksum, so no CRC was recorded for the ${event.partsRefetched.length} saved part(s): they cannot be checked and will be fetched again`
+            ? `--recheck: no CRC was recorded for the ${event.partsRefetched.length} saved part(s) (the server publishes no checksum, or they were fetched with --no-verify): they cannot be checked and will be fetched again`
             : `rechecked ${event.partsChecked} resumed part(s); ${event.partsRefetched.length} will be fetched again`,
         )
         break

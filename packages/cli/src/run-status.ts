@@ -84,7 +84,8 @@ export async function runStatus(given: DestinationCommand, cli: CliEnvironment):
         percent: unknown ? null : Number(percent.toFixed(2)),
         partsDone: state.doneCount,
         partsTotal: state.plan.partCount,
-        partSize: state.plan.partSize,
+        // One part that ends where the stream ends has no size (not 2^53 - 1), as in `get --json`.
+        partSize: state.plan.partSize === UNKNOWN_LENGTH ? null : state.plan.partSize,
         savedAt: new Date(savedAt).toISOString(),
         ...(lost.length > 0 ? { partialFileBytes: length, partsLost: lost } : {}),
         ...runningJson(running),

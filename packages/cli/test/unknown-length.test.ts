@@ -137,6 +137,9 @@ describe('a chunked response with no Content-Length', () => {
       assert.equal(await main(['status', dest], status.cli), 0)
       assert.match(status.text(), /unknown length \(no Content-Length\)/)
       assert.match(status.text(), /of a stream of unknown length/)
+      const json = fakeEnvironment({ files: filePlaces })
+      assert.equal(await main(['status', dest, '--json'], json.cli), 0)
+      assert.equal(JSON.parse(json.out.join('')).partSize, null, 'not 2^53 - 1')
       honourRange = honours
       gets.length = 0
       const second = fakeEnvironment({ files: filePlaces })

@@ -58,8 +58,9 @@ export type DownloadEvent =
       /**
        * `recheckResumedParts`: the resumed parts were read back and compared with their recorded
        * CRCs; those that differ, `partsRefetched`, are fetched again. With `uncheckable`, the
-       * checkpoint recorded no part CRCs (the store published no checksum to compute them for),
-       * so nothing could be compared: every resumed part is fetched again rather than trusted.
+       * checkpoint recorded no part CRCs (the store published no checksum to compute them for, or
+       * the download ran with `verify: false`), so nothing could be compared: every resumed part is
+       * fetched again rather than trusted.
        */
       readonly type: 'resume-checked'
       readonly partsChecked: number

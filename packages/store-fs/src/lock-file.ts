@@ -158,8 +158,7 @@ export class LockFile {
       if (owner) {
         const verdict = await this.#judge(owner, seen, this.#options.onWatch)
         if (verdict === 'live') {
-          const who =
-            owner.pid === process.pid ? 'Another download in this process' : 'Another download'
+          const who = isThisProcess(owner) ? 'Another download in this process' : 'Another download'
           throw new TargetError(
             'locked',
             `${who} (pid ${owner.pid} on ${owner.host}, since ${owner.startedAt}) is writing this destination; lock file ${this.path}`,
