@@ -112,8 +112,8 @@ Options:
                            auth, token, key, cookie, session, …) is refused here: use --header-file
   --header-file <file>     more headers, one "Name: value" per line (# comments), credentials
                            included (Authorization: Bearer …); never printed. A redirect to another
-                           origin drops Authorization and Cookie (as curl and fetch); with any other
-                           credential (Private-Token, X-Api-Key, …) it drops every header given
+                           origin drops every credential (Authorization, Cookie, Private-Token,
+                           X-Api-Key, …; as curl drops Authorization); other headers follow it
   --netrc                  http(s):// sources: HTTP Basic user and password from $NETRC or ~/.netrc
                            (as curl --netrc), by the URL's host, else its default entry; https or
                            loopback only; to the URL's origin only (as curl); never printed

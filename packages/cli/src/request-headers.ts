@@ -65,18 +65,15 @@ export async function requestHeaders(
   return headers
 }
 
-/** Dropped by every wire on a redirect to another origin (as fetch does). */
-const DROPPED_ACROSS_ORIGINS = new Set(['authorization', 'proxy-authorization', 'cookie'])
-
 /**
- * True when `headers` hold a credential no wire drops on a redirect to another origin (a
- * `Private-Token`, an `X-Api-Key`): such a download sends its headers to the URL's origin only,
- * dropping them on a redirect elsewhere.
+ * The names of the credentials among `headers` (`Authorization`, `Cookie`, a `Private-Token`, an
+ * `X-Api-Key`, …): they go to the URL's origin only, and resumable follows the redirects itself to
+ * drop them on the first hop elsewhere, on every runtime, rather than trust each one's fetch.
  */
-export function boundToOrigin(headers: Readonly<Record<string, string>> | undefined): boolean {
-  return Object.keys(headers ?? {}).some(
-    (name) => SECRET_NAME.test(name) && !DROPPED_ACROSS_ORIGINS.has(name),
-  )
+export function credentialNames(
+  headers: Readonly<Record<string, string>> | undefined,
+): readonly string[] {
+  return Object.keys(headers ?? {}).filter((name) => SECRET_NAME.test(name))
 }
 
 /** Checks each `--header` as the command line is parsed, so a bad one is a usage error at once. */

@@ -12,7 +12,7 @@ import type { AwsRoleLookup } from './aws-role-credentials.ts'
 import { loadNetrc, netrcCredentials } from './netrc.ts'
 import { OSS_NEEDS_CREDENTIALS, ossCredentialsFromEnv } from './oss-credentials.ts'
 import { redactUrl } from './redact-url.ts'
-import { boundToOrigin, requestHeaders } from './request-headers.ts'
+import { credentialNames, requestHeaders } from './request-headers.ts'
 import { loadSseCustomerKey, SSE_C_KEY_ENV } from './sse-c-key.ts'
 import { UsageError } from './usage-error.ts'
 import { type WireName, wireOption } from './wire-choice.ts'
@@ -179,7 +179,9 @@ async function transportOf(
           url: source.url,
           ...(flags.requestPayer ? { requestPayer: true } : {}),
           ...(headers === undefined ? {} : { headers }),
-          ...(boundToOrigin(headers) ? { headersBoundToOrigin: true } : {}),
+          ...(credentialNames(headers).length > 0
+            ? { headersBoundToOrigin: credentialNames(headers) }
+            : {}),
           ...(basicAuth === undefined ? {} : { basicAuth }),
           ...wire,
         })

@@ -29,14 +29,16 @@ export interface UrlTransportOptions extends CommonTransportOptions {
   /** Extra request headers, e.g. `authorization` for a private server; their values never appear in errors. */
   readonly headers?: Readonly<Record<string, string>>
   /**
-   * `headers` hold a credential other than `Authorization`, `Proxy-Authorization` and `Cookie`
-   * (which every wire drops on a redirect to another origin), such as GitLab's `Private-Token`:
-   * every one of `headers` then goes to the URL's origin only. The transport follows redirects
-   * itself and drops them on the first hop to another origin (a signed storage URL, say), so the
-   * download still reaches the object and the credential never reaches another host.
+   * Which of `headers` go to the URL's origin only: `true` for all of them, or their names (the
+   * credentials among them, such as GitLab's `Private-Token`, which no wire can recognise by its
+   * name). The transport then follows redirects itself, the same on every wire and runtime, and
+   * drops them, with `Authorization`, `Proxy-Authorization` and `Cookie`, on the first hop to
+   * another origin (a signed storage URL, say): the download still reaches the object and the
+   * credential never reaches another host. Not in a browser, whose `redirect: 'manual'` answer
+   * cannot be followed.
    * @default false
    */
-  readonly headersBoundToOrigin?: boolean
+  readonly headersBoundToOrigin?: boolean | readonly string[]
   /**
    * Send `x-oss-range-behavior: standard`. Off by default: on an OSS presigned URL every `x-oss-*`
    * header is part of the signature, so adding one breaks it.
@@ -111,12 +113,7 @@ export function createUrlTransport(options: UrlTransportOptions): FetchTransport
     // rather than trusting every runtime's fetch to drop `authorization` across origins, and no
     // wire could be told to drop a header of the caller's own naming.
     redirect: 'follow',
-    // (`authorization` is always among the headers dropped: an empty set still means "follow here".)
-    keepHome: options.headersBoundToOrigin
-      ? new Set(own.map(([name]) => name.toLowerCase()))
-      : basic
-        ? new Set()
-        : undefined,
+    keepHome: keptHome(options.headersBoundToOrigin, own, basic !== undefined),
     // Followed: what reaches the user is a 3xx with nothing to follow (no Location, 300, 304);
     // a plain URL has no region or endpoint to check.
     redirectAdvice: 'check the URL',
@@ -131,6 +128,22 @@ export function createUrlTransport(options: UrlTransportOptions): FetchTransport
     skipArchiveCheck: options.skipArchiveCheck,
     ossRangeBehavior: options.ossRangeBehavior ?? false,
   })
+}
+
+/**
+ * The header names that go to the URL's origin only, or undefined when the wire's own redirects
+ * do (no credential of the caller's). An empty set still means "follow here": `authorization`,
+ * as Basic credentials send it, is always dropped across origins.
+ */
+function keptHome(
+  bound: UrlTransportOptions['headersBoundToOrigin'],
+  own: readonly (readonly [string, string])[],
+  basic: boolean,
+): ReadonlySet<string> | undefined {
+  if (bound === true) return new Set(own.map(([name]) => name.toLowerCase()))
+  if (Array.isArray(bound) && bound.length > 0)
+    return new Set((bound as readonly string[]).map((name) => name.toLowerCase()))
+  return basic ? new Set() : undefined
 }
 
 /**

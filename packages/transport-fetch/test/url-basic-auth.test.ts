@@ -16,7 +16,12 @@ const bytes = makeBytes(100_000)
 let server: MockOssServer
 let elsewhere: MockOssServer
 const seen: { path: string; authorization: string | null; url: string }[] = []
-const seenElsewhere: { path: string; authorization: string | null }[] = []
+const seenElsewhere: {
+  path: string
+  authorization: string | null
+  apiKey: string | null
+  accept: string | null
+}[] = []
 
 before(async () => {
   elsewhere = await startMockOss({
@@ -24,6 +29,8 @@ before(async () => {
       seenElsewhere.push({
         path: new URL(request.url).pathname,
         authorization: request.headers.get('authorization'),
+        apiKey: request.headers.get('x-api-key'),
+        accept: request.headers.get('accept'),
       })
       return undefined
     },
@@ -147,6 +154,33 @@ describe('URL mode: user:password@ in the URL', () => {
       assert.ok(!error.message.includes('planted-secret'), error.message)
     })
   }
+
+  for (const [name, wire] of [
+    ['fetch wire', fetchWire()],
+    ['node wire', nodeWire()],
+  ] as const)
+    it(`${name}: headersBoundToOrigin names (a header file's credentials) stay at the URL's origin across a redirect; the other headers follow it`, async () => {
+      seenElsewhere.length = 0
+      const transport = createUrlTransport({
+        url: `${server.url}/moved.bin`,
+        headers: {
+          authorization: EXPECTED,
+          'x-api-key': 'k3y-secret-value',
+          accept: 'application/octet-stream',
+        },
+        headersBoundToOrigin: ['authorization', 'x-api-key'],
+        wire,
+      })
+      assert.equal((await transport.stat()).size, bytes.length)
+      assert.deepEqual(seenElsewhere, [
+        {
+          path: '/pub/o.bin',
+          authorization: null,
+          apiKey: null,
+          accept: 'application/octet-stream',
+        },
+      ])
+    })
 
   it("basicAuth (as from a netrc file) is sent in place of the URL's user:password, to the URL's origin only, and refused over plain http to another host", async () => {
     seen.length = 0
