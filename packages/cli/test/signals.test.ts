@@ -35,6 +35,22 @@ async function until(check: () => boolean, ms: number): Promise<void> {
   }
 }
 
+/** The CLI downloading the slow object to `dest` in a process of its own, once its partial file is there. */
+async function downloading(dest: string) {
+  const [command, args] = runtimeCommand(BIN, ['get', `${server.url}/bucket/slow.bin`, dest])
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] })
+  let text = ''
+  child.stderr.on('data', (d: Uint8Array) => {
+    text += new TextDecoder().decode(d)
+  })
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  )
+  await until(() => existsSync(`${dest}${TEMP_SUFFIX}`), 30_000)
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  return { child, stderr: () => text, exited }
+}
+
 describe('signals', () => {
   it('a repeat within the window is the same stop request; one after it exits 130 at once', async () => {
     const env = processEnvironment(
@@ -85,21 +101,11 @@ describe('signals', () => {
     // As below: Deno's kill() follows with a signal its child cannot catch.
     if ('Deno' in globalThis) return t.skip('Deno parent: kill() is not one catchable signal')
     const dest = join(dir, 'hangup.bin')
-    const [command, args] = runtimeCommand(BIN, ['get', `${server.url}/bucket/slow.bin`, dest])
-    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] })
-    let stderr = ''
-    child.stderr.on('data', (d: Uint8Array) => {
-      stderr += new TextDecoder().decode(d)
-    })
-    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
-      child.on('exit', (code, signal) => resolve({ code, signal })),
-    )
-    await until(() => existsSync(`${dest}${TEMP_SUFFIX}`), 30_000)
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    const { child, stderr, exited } = await downloading(dest)
     child.kill('SIGHUP')
     const { code, signal } = await exited
-    assert.deepEqual({ code, signal }, { code: 130, signal: null }, stderr)
-    assert.match(stderr, /interrupted; progress saved/)
+    assert.deepEqual({ code, signal }, { code: 130, signal: null }, stderr())
+    assert.match(stderr(), /interrupted; progress saved/)
     assert.equal(existsSync(`${dest}${LOCK_SUFFIX}`), false, 'the lock was released')
     assert.equal(existsSync(`${dest}.resumable.json`), true, 'the checkpoint was kept')
   })
@@ -110,17 +116,7 @@ describe('signals', () => {
     if ('Deno' in globalThis)
       return t.skip('Deno parent: a repeated kill() is not a catchable SIGTERM')
     const dest = join(dir, 'slow.bin')
-    const [command, args] = runtimeCommand(BIN, ['get', `${server.url}/bucket/slow.bin`, dest])
-    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] })
-    let stderr = ''
-    child.stderr.on('data', (d: Uint8Array) => {
-      stderr += new TextDecoder().decode(d)
-    })
-    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
-      child.on('exit', (code, signal) => resolve({ code, signal })),
-    )
-    await until(() => existsSync(`${dest}${TEMP_SUFFIX}`), 30_000)
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    const { child, stderr, exited } = await downloading(dest)
     child.kill('SIGTERM')
     // Far enough apart to be delivered twice (the kernel merges a signal still pending).
     await new Promise((resolve) => setTimeout(resolve, 30))
@@ -128,8 +124,8 @@ describe('signals', () => {
     const { code, signal } = await exited
     // 130, or — when the repeat lands as the process is already exiting, its handlers gone —
     // the signal's default action: then too only after everything below was done.
-    assert.ok(code === 130 || signal === 'SIGTERM', `exit ${code} ${signal}\n${stderr}`)
-    assert.match(stderr, /interrupted; progress saved/)
+    assert.ok(code === 130 || signal === 'SIGTERM', `exit ${code} ${signal}\n${stderr()}`)
+    assert.match(stderr(), /interrupted; progress saved/)
     assert.equal(existsSync(`${dest}${LOCK_SUFFIX}`), false, 'the lock was released')
     assert.equal(existsSync(`${dest}.resumable.json`), true, 'the checkpoint was kept')
   })

@@ -5,7 +5,13 @@ import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import process from 'node:process'
 import { after, before, describe, it } from 'node:test'
-import { createDownload, download, TargetError } from '@resumable/core'
+import {
+  createDownload,
+  type DownloadHandle,
+  type DownloadResult,
+  download,
+  TargetError,
+} from '@resumable/core'
 import { FileCheckpointStore, FileTarget, LOCK_SUFFIX } from '@resumable/store-fs'
 import { FakeTransport, makeObject } from '@resumable/testkit'
 import { pidScope, processStart } from '../src/lock-liveness.ts'
@@ -38,16 +44,23 @@ function slowDownload(dest: string, object: ReturnType<typeof makeObject>) {
   })
 }
 
+/** Starts `handle` and waits for its first checkpoint; `running` is its run (wrapped: not awaited). */
+async function startedAndSaved(
+  handle: DownloadHandle,
+): Promise<{ running: Promise<DownloadResult> }> {
+  let saved!: () => void
+  const checkpointed = new Promise<void>((resolve) => (saved = resolve))
+  handle.on('checkpoint-saved', () => saved())
+  const running = handle.start()
+  await checkpointed
+  return { running }
+}
+
 describe('a lock this process holds', () => {
   it('refuses a second download to the same destination (locked, "in this process"), and the first finishes', async () => {
     const object = makeObject(1024 * 1024, 5)
     const dest = join(root, 'twice.bin')
-    const first = slowDownload(dest, object)
-    let saved!: () => void
-    const checkpointed = new Promise<void>((resolve) => (saved = resolve))
-    first.on('checkpoint-saved', () => saved())
-    const running = first.start()
-    await checkpointed
+    const { running } = await startedAndSaved(slowDownload(dest, object))
     await assert.rejects(
       download({
         transport: new FakeTransport(object),
@@ -68,12 +81,7 @@ describe('a lock this process holds', () => {
   it('cancel from another handle is refused while the first writes, removing neither its partial file nor its checkpoint', async () => {
     const object = makeObject(1024 * 1024, 6)
     const dest = join(root, 'cancelled-elsewhere.bin')
-    const first = slowDownload(dest, object)
-    let saved!: () => void
-    const checkpointed = new Promise<void>((resolve) => (saved = resolve))
-    first.on('checkpoint-saved', () => saved())
-    const running = first.start()
-    await checkpointed
+    const { running } = await startedAndSaved(slowDownload(dest, object))
     const other = createDownload({
       transport: new FakeTransport(object),
       target: new FileTarget(dest),
