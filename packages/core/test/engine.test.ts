@@ -501,14 +501,7 @@ describe('download: resume', () => {
   it('with recheckResumedParts, re-fetches a resumed part whose bytes changed on disk', async () => {
     const object = makeObject(600 * KiB)
     const { target, transport, volume, options, events } = setup(object)
-    const handle = createDownload(options({ concurrency: 1 }))
-    let parts = 0
-    handle.on('part-done', () => {
-      if (++parts === 3) handle.pause()
-    })
-    await assert.rejects(handle.start(), AbortedError)
-    await flipDurableByte(volume, target.id, 150 * KiB, object.bytes.length)
-    transport.servedBytes = 0
+    await pausedAfterThreePartsThenFlipped({ options, volume, target, transport }, object)
     const result = await download(options({ recheckResumedParts: true }))
     assert.deepEqual(target.committed, object.bytes)
     const checked = events.find((e) => e.type === 'resume-checked')
@@ -520,14 +513,7 @@ describe('download: resume', () => {
   it('with recheckResumedParts and no part CRCs to compare (no checksum published), fetches every resumed part again, saying so', async () => {
     const { checksum: _none, ...object } = makeObject(600 * KiB)
     const { target, transport, volume, options, events } = setup(object)
-    const handle = createDownload(options({ concurrency: 1 }))
-    let parts = 0
-    handle.on('part-done', () => {
-      if (++parts === 3) handle.pause()
-    })
-    await assert.rejects(handle.start(), AbortedError)
-    await flipDurableByte(volume, target.id, 150 * KiB, object.bytes.length)
-    transport.servedBytes = 0
+    await pausedAfterThreePartsThenFlipped({ options, volume, target, transport }, object)
     const result = await download(options({ recheckResumedParts: true }))
     assert.deepEqual(target.committed, object.bytes, 'the flipped byte was not published')
     const checked = events.find((e) => e.type === 'resume-checked')
@@ -697,3 +683,18 @@ describe('download: resume', () => {
     assert.deepEqual(store.keys(), [])
   })
 })
+
+/** Runs a download until its third part is done, pauses it, then flips a durable byte of part 1. */
+async function pausedAfterThreePartsThenFlipped(
+  run: Pick<ReturnType<typeof setup>, 'options' | 'volume' | 'target' | 'transport'>,
+  object: { readonly bytes: Uint8Array },
+): Promise<void> {
+  const handle = createDownload(run.options({ concurrency: 1 }))
+  let parts = 0
+  handle.on('part-done', () => {
+    if (++parts === 3) handle.pause()
+  })
+  await assert.rejects(handle.start(), AbortedError)
+  await flipDurableByte(run.volume, run.target.id, 150 * KiB, object.bytes.length)
+  run.transport.servedBytes = 0
+}
