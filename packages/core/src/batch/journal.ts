@@ -42,7 +42,7 @@ export interface JournalEntry {
   readonly commit?: JournalObjectRecord
   /**
    * Recorded by another batch into the same directory: `done` counts only for an object with the
-   * same key, path, ETag and size (see {@link sameFinishedObject}).
+   * same key, path, ETag and size (see {@link doneRecord}).
    */
   readonly inherited?: boolean
 }
