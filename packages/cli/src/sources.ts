@@ -179,9 +179,7 @@ async function transportOf(
           url: source.url,
           ...(flags.requestPayer ? { requestPayer: true } : {}),
           ...(headers === undefined ? {} : { headers }),
-          ...(credentialNames(headers).length > 0
-            ? { headersBoundToOrigin: credentialNames(headers) }
-            : {}),
+          headersBoundToOrigin: credentialNames(headers),
           ...(basicAuth === undefined ? {} : { basicAuth }),
           ...wire,
         })

@@ -1,7 +1,7 @@
 import { RANGE_VERIFICATION } from './byte-range.ts'
 import { CheckpointWriter } from './checkpoint/checkpoint-writer.ts'
 import { loadCheckpoint } from './checkpoint/load-checkpoint.ts'
-import { forgetResumed, recheckParts } from './checkpoint/recheck-parts.ts'
+import { recheckParts } from './checkpoint/recheck-parts.ts'
 import { TransferState } from './checkpoint/transfer-state.ts'
 import type { ChecksumAlgorithm } from './crc/algorithm.ts'
 import { provenByStore, storeDigest, verifyDigest } from './digest.ts'
@@ -240,8 +240,9 @@ async function attempt(
     const partsRefetched = await recheckParts(target, state, options.writeBufferSize)
     emit({ type: 'resume-checked', partsChecked: claimed, partsRefetched })
   } else if (state && options.recheckResumedParts) {
-    // Asked not to trust the partial file unchecked, with nothing to check it by.
-    const partsRefetched = forgetResumed(state)
+    // Asked not to trust the partial file unchecked, with nothing to check it by: every byte
+    // it names is forgotten, as if it held none.
+    const partsRefetched = state.forgetBeyond(0)
     if (partsRefetched.length > 0)
       emit({ type: 'resume-checked', partsChecked: 0, partsRefetched, uncheckable: true })
   }

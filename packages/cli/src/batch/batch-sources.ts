@@ -371,15 +371,14 @@ function listedFields(v: Record<string, unknown>, where: string): Omit<ListedObj
   }
 }
 
-/** The fields a manifest's JSON line may have. */
-const LINE_FIELDS: readonly string[] = [
-  'source',
-  'dest',
-  'size',
-  'etag',
-  'lastModified',
-  ...Object.keys(DIGEST_HEX_LENGTH),
-]
+/** The digest fields a manifest's JSON line may have, one at most. */
+const DIGEST_FIELDS: readonly string[] = Object.keys(DIGEST_HEX_LENGTH)
+
+/** The other fields a manifest's JSON line may have. */
+const OBJECT_FIELDS: readonly string[] = ['source', 'dest', 'size', 'etag', 'lastModified']
+
+/** `"a", "b"`: field names as a message lists them. */
+const quoted = (names: readonly string[]): string => names.map((n) => `"${n}"`).join(', ')
 
 /**
  * Refuses a field no manifest line has: `"destination"` for `"dest"`, an inventory's `"ETag"` or
@@ -387,18 +386,12 @@ const LINE_FIELDS: readonly string[] = [
  * without If-Match, or published unchecked.
  */
 function refuseUnknownFields(v: Record<string, unknown>, where: string): void {
-  const unknown = Object.keys(v).find((name) => !LINE_FIELDS.includes(name))
+  const known = [...OBJECT_FIELDS, ...DIGEST_FIELDS]
+  const unknown = Object.keys(v).find((name) => !known.includes(name))
   if (unknown === undefined) return
-  const meant = LINE_FIELDS.find((name) => name.toLowerCase() === unknown.toLowerCase())
+  const meant = known.find((name) => name.toLowerCase() === unknown.toLowerCase())
   throw new UsageError(
-    `${where}: a manifest line has no field "${unknown}"${meant ? ` (did you mean "${meant}"?)` : ''}; it may have ${LINE_FIELDS.slice(
-      0,
-      5,
-    )
-      .map((n) => `"${n}"`)
-      .join(', ')} and one digest (${Object.keys(DIGEST_HEX_LENGTH)
-      .map((n) => `"${n}"`)
-      .join(', ')})`,
+    `${where}: a manifest line has no field "${unknown}"${meant ? ` (did you mean "${meant}"?)` : ''}; it may have ${quoted(OBJECT_FIELDS)} and one digest (${quoted(DIGEST_FIELDS)})`,
   )
 }
 
@@ -410,11 +403,7 @@ function lineDigest(v: Record<string, unknown>, where: string): ExpectedDigest |
   )
   if (misspelled !== undefined)
     throw new UsageError(
-      `${where}: "${misspelled}" is not a digest this build checks; write one of ${Object.keys(
-        DIGEST_HEX_LENGTH,
-      )
-        .map((n) => `"${n}"`)
-        .join(', ')}`,
+      `${where}: "${misspelled}" is not a digest this build checks; write one of ${quoted(DIGEST_FIELDS)}`,
     )
   const given = Object.keys(DIGEST_HEX_LENGTH).filter((name) => v[name] !== undefined)
   if (given.length > 1)

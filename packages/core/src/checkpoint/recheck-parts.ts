@@ -43,11 +43,3 @@ export async function recheckParts(
   }
   return failed.sort((a, b) => a - b)
 }
-
-/** Forgets every part the checkpoint names, done or partial; returns their indices. */
-export function forgetResumed(state: TransferState): number[] {
-  const resumed = state.partials().map((p) => p.index)
-  for (let i = 0; i < state.plan.partCount; i++) if (state.isDone(i)) resumed.push(i)
-  for (const index of resumed) state.forget(index)
-  return resumed.sort((a, b) => a - b)
-}

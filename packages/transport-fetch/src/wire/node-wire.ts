@@ -73,8 +73,7 @@ export function nodeWire(options: NodeWireOptions = {}): Wire {
       if (request.body !== undefined && request.method !== 'POST')
         throw new TypeError(`a ${request.method} has no body`)
       // Every hop picks its proxy afresh: a redirect may leave (or enter) NO_PROXY's hosts.
-      const sendHop = (hop: WireRequest) =>
-        sendOnce(pool, route, hop, new URL(hop.url), { ...hop.headers })
+      const sendHop = (hop: WireRequest) => sendOnce(pool, route, hop, new URL(hop.url))
       if (request.redirect === 'manual') return sendHop(request)
       return followRedirects(sendHop, request)
     },
@@ -112,7 +111,7 @@ function endpointOf(url: URL, route: ProxyRoute | undefined): Endpoint {
 function requestHead(
   method: string,
   url: URL,
-  headers: Record<string, string>,
+  headers: Readonly<Record<string, string>>,
   proxy: ProxyEndpoint | undefined,
   body: Uint8Array | undefined,
 ): string {
@@ -157,12 +156,11 @@ async function sendOnce(
   route: ProxyRoute | undefined,
   request: WireRequest,
   url: URL,
-  headers: Record<string, string>,
 ): Promise<ListedWireResponse> {
   const { signal, method } = request
   if (signal?.aborted) throw signal.reason
   const endpoint = endpointOf(url, route)
-  const head = requestHead(method, url, headers, endpoint.proxy, request.body)
+  const head = requestHead(method, url, request.headers, endpoint.proxy, request.body)
   for (let attempt = 0; ; attempt++) {
     const connection = await pool.acquire(endpoint, signal, attempt > 0)
     const exchange: Http1Exchange = new Http1Exchange(connection, method, (outcome) => {
