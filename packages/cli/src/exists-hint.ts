@@ -32,3 +32,10 @@ export function orList(items: readonly string[]): string {
     ? items.join('')
     : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1] as string}`
 }
+
+/**
+ * What a batch run does with a file already in place whose object its journal does not record
+ * (the journal, or the object's record, was damaged): said by `status` and by the run itself.
+ */
+export const EXISTS_WITHOUT_JOURNAL =
+  "a file already in place fails as exists unless the run is given --skip-existing (kept when its size and CRC are the store's), --update or --force"

@@ -526,8 +526,61 @@ describe('resumable status <batch dir> with one shard journal damaged', () => {
     assert.match(text.text(), /unusable: +\.resumable-batch\.shard-1-of-2\.journal/)
     assert.match(
       text.text(),
-      /a file already in place fails as exists unless that run is given --skip-existing \(kept when its size and CRC are the store's\), --update or --force/,
+      /a file already in place fails as exists unless the run is given --skip-existing \(kept when its size and CRC are the store's\), --update or --force/,
     )
+  })
+})
+
+describe('a batch journal with one damaged record', () => {
+  it('status counts the others and names the damage; a rerun keeps them, decides that object afresh, and --skip-existing recognises its file', async () => {
+    const keys = ['c/0.txt', 'c/1.txt', 'c/2.txt']
+    for (const key of keys) put('b8d', key)
+    const dest = join(dir, 'damaged-record')
+    assert.equal(await main(s3('s3://b8d/c/', dest, '--recursive'), env().cli), 0)
+    // A rerun compacts the journal to the header and one done record per object.
+    assert.equal(await main(s3('s3://b8d/c/', dest, '--recursive'), env().cli), 0)
+    const file = join(dest, '.resumable-batch.journal')
+    const bytes = await readFile(file)
+    const lines = bytes.toString('utf8').split('\n')
+    assert.equal(lines.length, 5, 'header, three records, the final newline')
+    // Inside the second record's JSON, which a good record follows: damage, not a torn append.
+    const at = Buffer.byteLength(`${lines[0]}\n${lines[1]}\n`) + 30
+    bytes[at] = (bytes[at] as number) ^ 0x01
+    await writeFile(file, bytes)
+    const status = env()
+    assert.equal(await main(['status', dest, '--json'], status.cli), 0)
+    const state = JSON.parse(status.out.join(''))
+    assert.equal(state.objectsDone, 2)
+    assert.equal(state.batches[0].damagedRecords, 1)
+    const text = env()
+    assert.equal(await main(['status', dest], text.cli), 0)
+    assert.match(
+      text.text(),
+      /damaged: +1 record\(s\) of \.resumable-batch\.journal fail their CRC/,
+    )
+    const rerun = env()
+    assert.equal(await main(s3('s3://b8d/c/', dest, '--recursive', '--json'), rerun.cli), 1)
+    const events = rerun.out
+      .join('')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+    assert.deepEqual(
+      events.filter((e) => e.type === 'journal-damaged'),
+      [{ type: 'journal-damaged', records: 1 }],
+    )
+    const done = events.at(-1)
+    assert.equal(done.type, 'batch-done')
+    assert.equal(done.skipped.done, 2)
+    assert.equal(done.failed, 1)
+    const skip = env()
+    assert.equal(
+      await main(s3('s3://b8d/c/', dest, '--recursive', '--skip-existing', '--json'), skip.cli),
+      0,
+    )
+    const last = JSON.parse(skip.out.join('').trim().split('\n').at(-1) as string)
+    assert.equal(last.downloaded, 0)
+    assert.equal(last.skipped['same-content'], 1)
   })
 })
 

@@ -41,7 +41,7 @@ describe('BatchJournalCodec: the CRC a record names', () => {
     assert.deepEqual(decoded.records[0]?.crc, { algorithm: 'crc64nvme', value: 'ae8b14860a799888' })
   })
 
-  it('refuses a record whose value does not fit its CRC: 16 digits for a CRC-32, or an unknown algorithm', () => {
+  it('leaves out a record whose value does not fit its CRC (16 digits for a CRC-32, or an unknown algorithm) as damaged', () => {
     for (const crc of [
       '{"algorithm":"crc32","value":"00000000cbf43926"}',
       '{"algorithm":"crc64xz","value":"cbf43926"}',
@@ -50,13 +50,19 @@ describe('BatchJournalCodec: the CRC a record names', () => {
       const bad = line(`{"type":"done","key":"c.bin","size":1,"crc":${crc}}`)
       const good = BatchJournalCodec.encode({ type: 'done', key: 'd.bin', size: 1 })
       const decoded = BatchJournalCodec.decode(journal(BatchJournalCodec.encode(header), bad, good))
-      assert.equal(decoded.ok, false, crc)
+      assert.ok(decoded.ok, crc)
+      assert.deepEqual(
+        decoded.records.map((r) => r.key),
+        ['d.bin'],
+        crc,
+      )
+      assert.equal(decoded.damagedRecords, 1, crc)
     }
   })
 })
 
 describe('BatchJournalCodec: the batch a record belongs to', () => {
-  it('keeps the `batch` of a record carried over from another batch, and refuses one that is not a string', () => {
+  it('keeps the `batch` of a record carried over from another batch, and leaves out one that is not a string', () => {
     const carried = { type: 'done', key: 'c.bin', size: 4, path: 'c.bin', batch: 'other' } as const
     const decoded = BatchJournalCodec.decode(
       journal(BatchJournalCodec.encode(header), BatchJournalCodec.encode(carried)),
@@ -70,7 +76,9 @@ describe('BatchJournalCodec: the batch a record belongs to', () => {
         BatchJournalCodec.encode(carried),
       ),
     )
-    assert.equal(damaged.ok, false, 'a bad line before a good one is damage')
+    assert.ok(damaged.ok)
+    assert.deepEqual(damaged.records, [carried], 'a bad line before a good one is left out')
+    assert.equal(damaged.damagedRecords, 1)
   })
 })
 

@@ -122,10 +122,38 @@ describe('BatchJournalCodec', () => {
     }
   })
 
-  it('refuses a journal whose damaged record is followed by a good one, another batch’s, and an unknown version', () => {
-    const bytes = join(header, done('a'), done('b'))
+  it('leaves out a damaged record followed by a good one and counts it; a torn final one is not damage', () => {
+    const bytes = join(header, done('a'), done('b'), done('c'))
     bytes[header.length + 20] = (bytes[header.length + 20] as number) ^ 1
-    assert.deepEqual(BatchJournalCodec.decode(bytes, 'B').ok, false)
+    const damaged = BatchJournalCodec.decode(bytes, 'B')
+    assert.ok(damaged.ok)
+    assert.deepEqual(
+      damaged.records.map((r) => r.key),
+      ['b', 'c'],
+    )
+    assert.equal(damaged.damagedRecords, 1)
+    // A flipped newline joins two records into one bad line: both are left out, counted once.
+    const joined = join(header, done('a'), done('b'), done('c'))
+    joined[header.length + done('a').length - 1] = 0x20
+    const merged = BatchJournalCodec.decode(joined, 'B')
+    assert.ok(merged.ok)
+    assert.deepEqual(
+      merged.records.map((r) => r.key),
+      ['c'],
+    )
+    assert.equal(merged.damagedRecords, 1)
+    const torn = BatchJournalCodec.decode(bytes.subarray(0, bytes.length - 3), 'B')
+    assert.ok(torn.ok && torn.damagedRecords === 1 && torn.records.length === 1)
+    const whole = BatchJournalCodec.decode(join(header, done('a')), 'B')
+    assert.ok(whole.ok && whole.damagedRecords === 0)
+  })
+
+  it('refuses a journal whose header is damaged, another batch’s, and an unknown version', () => {
+    const bytes = join(header, done('a'), done('b'))
+    bytes[20] = (bytes[20] as number) ^ 1
+    const headless = BatchJournalCodec.decode(bytes, 'B')
+    assert.ok(!headless.ok && headless.problem === 'corrupt')
+    assert.match(headless.message, /header is damaged/)
     const any = BatchJournalCodec.decode(join(header, done('a')))
     assert.ok(
       any.ok && any.header.id === 'B' && any.records.length === 1,

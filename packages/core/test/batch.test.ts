@@ -653,6 +653,44 @@ describe('downloadMany: the journal', () => {
     assert.equal(summary.downloaded, 5, 'nothing trusted from the damaged journal')
   })
 
+  it('keeps the records around a damaged one: only that object is decided afresh, reported by a journal-damaged event', async () => {
+    const bucket = smallBucket(5)
+    const journal = new MemoryBatchJournalStore()
+    const dest = new MemoryDestination(bucket)
+    await downloadMany(options(bucket, dest, journal))
+    // A rerun compacts the journal: the header, then one done record per object.
+    await downloadMany(options(bucket, dest, journal))
+    const text = new TextDecoder().decode(await journal.load())
+    const lines = text.split('\n')
+    assert.equal(lines.length, 7)
+    // Flip a byte inside the third record's JSON.
+    const third = lines.slice(0, 3).join('\n').length + 1
+    assert.match(lines[3] as string, /"type":"done"/)
+    journal.flipByte(third + 30)
+    const events: BatchEvent[] = []
+    const strict = await downloadMany({
+      ...options(bucket, dest, journal),
+      onEvent: (e) => events.push(e),
+    })
+    assert.deepEqual(
+      events.filter((e) => e.type === 'journal-damaged' || e.type === 'journal-discarded'),
+      [{ type: 'journal-damaged', records: 1 }],
+    )
+    assert.equal(strict.skipped.done, 4, 'the four intact records still skip their objects')
+    assert.deepEqual(
+      strict.failures.map((f) => f.kind),
+      ['exists'],
+      'the damaged record’s file is in the way',
+    )
+    const again = await downloadMany({ ...options(bucket, dest, journal), skipExisting: true })
+    assert.equal(again.skipped.done, 4)
+    assert.equal(again.skipped['same-content'], 1, 'recognised by its CRC and recorded anew')
+    assert.equal(again.downloaded, 0)
+    const last = await downloadMany(options(bucket, dest, journal))
+    assert.equal(last.skipped.done, 5, 'the rewritten journal holds all five again')
+    assertAllDownloaded(bucket, dest)
+  })
+
   it('after a crash between commit and done, the file at the final name is recognised by its CRC-64 with no request, and the dead run’s leftovers are removed', async () => {
     const bucket = smallBucket(1)
     const [key, object] = [...bucket.objects][0] as [string, { bytes: Uint8Array; etag: string }]

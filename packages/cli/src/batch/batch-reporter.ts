@@ -1,6 +1,6 @@
 import type { BatchEvent, BatchFailure, BatchProgress, BatchSummary } from '@resumable/core'
 import { errorJson } from '../error-json.ts'
-import { orList, remedyFlags, withoutOptionNote } from '../exists-hint.ts'
+import { EXISTS_WITHOUT_JOURNAL, orList, remedyFlags, withoutOptionNote } from '../exists-hint.ts'
 import type { Output } from '../reporter.ts'
 import { JSON_PROGRESS_INTERVAL_MS } from '../reporter.ts'
 import { formatBytes, formatDuration, quoteForTerminal, terminalText } from '../units.ts'
@@ -159,6 +159,13 @@ export class BatchReporter {
         else
           this.message(
             `gave up on ${storeName(event.origin)}: ${terminalText(event.message)}; its ${event.objects} waiting object(s), and those listed after, fail (run again to continue)`,
+          )
+        return
+      case 'journal-damaged':
+        if (this.#mode.json) this.json({ type: event.type, records: event.records })
+        else
+          this.message(
+            `batch journal: ${event.records} damaged record(s) (their CRC fails) left out, the others kept; their objects are decided afresh: ${EXISTS_WITHOUT_JOURNAL}`,
           )
         return
       case 'journal-discarded':

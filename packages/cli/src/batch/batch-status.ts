@@ -15,6 +15,7 @@ import {
 } from '@resumable/store-fs'
 import type { CliEnvironment } from '../cli-environment.ts'
 import type { DestinationCommand } from '../command-line.ts'
+import { EXISTS_WITHOUT_JOURNAL } from '../exists-hint.ts'
 import { ExitCode } from '../exit-codes.ts'
 import { lockWatchOnStderr } from '../lock-watch-message.ts'
 import { formatBytes } from '../units.ts'
@@ -44,6 +45,8 @@ interface JournalState {
   readonly batch: string
   readonly objectsDone: number
   readonly bytesDone: number
+  /** Records left out because their own CRC failed (present only when some were). */
+  readonly damagedRecords?: number
 }
 
 /**
@@ -90,6 +93,7 @@ export async function runBatchStatus(
       batch: decoded.header.id,
       objectsDone: done.size,
       bytesDone: journalBytes,
+      ...(decoded.damagedRecords > 0 ? { damagedRecords: decoded.damagedRecords } : {}),
     })
   }
   const doneByOthers = [...carried].filter((record) => !own.has(record)).length
@@ -124,7 +128,7 @@ export async function runBatchStatus(
     [
       ...unusable.map(
         (u) =>
-          `unusable:    ${u.journal} (${u.problem}): ${u.message}; the next run of its batch decides every object afresh, and a file already in place fails as exists unless that run is given --skip-existing (kept when its size and CRC are the store's), --update or --force`,
+          `unusable:    ${u.journal} (${u.problem}): ${u.message}; the next run of its batch decides every object afresh: ${EXISTS_WITHOUT_JOURNAL}`,
       ),
       ...(batches.length === 1
         ? [`batch:       ${(batches[0] as JournalState).batch}`]
@@ -137,6 +141,12 @@ export async function runBatchStatus(
                 `batch:       ${b.batch}: ${b.objectsDone} object(s), ${formatBytes(b.bytesDone)}`,
             )),
       `done:        ${own.size} object(s), ${formatBytes(bytesDone)} (never requested again by a rerun)`,
+      ...batches
+        .filter((b) => b.damagedRecords !== undefined)
+        .map(
+          (b) =>
+            `damaged:     ${b.damagedRecords} record(s) of ${b.journal} fail their CRC and are left out; the next run decides their objects afresh: ${EXISTS_WITHOUT_JOURNAL}`,
+        ),
       ...(doneByOthers > 0
         ? [
             `also done:   ${doneByOthers} object(s) of other batches into this directory (another prefix, shard or manifest), kept for their reruns`,

@@ -97,6 +97,16 @@ export type BatchEvent =
     }
   | {
       /**
+       * The journal was used, but `records` of its records were damaged (each line carries its own
+       * CRC) and are left out: those objects are decided afresh, as if never fetched (a file of
+       * theirs already at the destination is then `exists`, unless `skipExisting`, `update` or
+       * `overwrite` says otherwise).
+       */
+      readonly type: 'journal-damaged'
+      readonly records: number
+    }
+  | {
+      /**
        * The directory held the journal of another batch (another prefix, shard or manifest): it
        * is taken over, and each of its `records` finished objects counts as done here only for
        * the same key at the same path with the same ETag and size.

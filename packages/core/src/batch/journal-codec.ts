@@ -63,6 +63,12 @@ export type DecodedJournal =
       readonly records: readonly JournalObjectRecord[]
       /** Bytes after the last whole record (a torn final append), ignored. */
       readonly tornBytes: number
+      /**
+       * Records in the middle of the journal that failed their CRC or their fields (a damaged
+       * disk block), left out. Each line carries its own CRC, so the others are kept: an object
+       * whose record is lost is only decided afresh.
+       */
+      readonly damagedRecords: number
     }
   | { readonly ok: false; readonly problem: JournalProblem; readonly message: string }
 
@@ -86,7 +92,9 @@ function utf8Of(text: string): Uint8Array {
  * Appending one short line per finished object costs O(1) however large the batch (rewriting a
  * whole JSON file per object would be O(n²) bytes for 10,000 objects). A crash can only tear the
  * last append, so unreadable bytes after the last good line are ignored; a bad line followed by a
- * good one means damage, and the whole journal is refused. Without `expectedId`, `decode` reads
+ * good one means damage: that line is left out and counted (`damagedRecords`), and every line
+ * whose own CRC holds is kept. A damaged header leaves no batch to name: the whole journal is
+ * refused. Without `expectedId`, `decode` reads
  * any batch's journal (e.g. for a `status` command) and the header names the batch.
  */
 export const BatchJournalCodec: {
@@ -123,9 +131,8 @@ export const BatchJournalCodec: {
     }
     // Unreadable lines at the very end are a torn append; anywhere else they are damage.
     while (lines.length > 0 && lines[lines.length - 1] === undefined) lines.pop()
-    if (lines.includes(undefined))
-      return corrupt('a record in the middle of the journal is damaged')
-    const [header, ...rest] = lines as JournalRecord[]
+    const [header, ...rest] = lines
+    if (header === undefined && lines.length > 0) return corrupt('the batch header is damaged')
     if (header?.type !== 'batch') return corrupt('the journal does not start with a batch header')
     if (header.version !== BATCH_JOURNAL_VERSION) {
       return {
@@ -142,11 +149,13 @@ export const BatchJournalCodec: {
       }
     }
     const records: JournalObjectRecord[] = []
+    let damagedRecords = 0
     for (const record of rest) {
-      if (record.type === 'batch') return corrupt('a second batch header')
-      records.push(record)
+      if (record === undefined) damagedRecords++
+      else if (record.type === 'batch') return corrupt('a second batch header')
+      else records.push(record)
     }
-    return { ok: true, header, records, tornBytes }
+    return { ok: true, header, records, tornBytes, damagedRecords }
   },
 }
 

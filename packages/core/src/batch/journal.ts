@@ -34,6 +34,16 @@ export interface BatchJournalStore {
   loadNeighbours?(): Promise<Uint8Array[]>
 }
 
+/** What opening a journal reports about what it found (see `BatchJournal.open`). */
+interface JournalReport {
+  /** The journal could not be used (damaged header, unknown version) and is replaced. */
+  readonly discarded?: (problem: JournalProblem, message: string) => void
+  /** `records` damaged records were left out; their objects are decided afresh. */
+  readonly damaged?: (records: number) => void
+  /** The journal of another batch, with `records` finished objects, was taken over. */
+  readonly inherited?: (batch: string, records: number) => void
+}
+
 /** What a loaded journal says about one object key. */
 export interface JournalEntry {
   /** The object is at its destination with this identity. */
@@ -131,20 +141,21 @@ export class BatchJournal {
   }
 
   /**
-   * Opens the journal of batch `id`. A journal of an unknown version, or damaged, is reported
-   * through `discarded` and replaced — never trusted. One of another batch into the same directory
-   * (another prefix, shard or manifest) is taken over, reported through `inherited`: every record
-   * stays its writer's (`batch`), so a run of that batch finds its finished objects and its
-   * commits again, however many batches took the journal over in between. Another batch's
-   * finished objects count here only as `inherited` entries, and never become this batch's own.
+   * Opens the journal of batch `id`. A journal of an unknown version, or whose header is damaged,
+   * is reported through `discarded` and replaced — never trusted. Records in its middle that fail
+   * their own CRC are left out and counted through `damaged`; every other record is kept. One of
+   * another batch into the same directory (another prefix, shard or manifest) is taken over,
+   * reported through `inherited`: every record stays its writer's (`batch`), so a run of that
+   * batch finds its finished objects and its commits again, however many batches took the journal
+   * over in between. Another batch's finished objects count here only as `inherited` entries, and
+   * never become this batch's own.
    */
   static async open(
     store: BatchJournalStore | undefined,
     id: string,
-    discarded: (problem: JournalProblem, message: string) => void,
-    inherited: (batch: string, records: number) => void = () => {},
+    report: JournalReport = {},
   ): Promise<BatchJournal> {
-    const { journal, parts } = await BatchJournal.#load(store, id, discarded, inherited)
+    const { journal, parts } = await BatchJournal.#load(store, id, report)
     await store?.save(concatBytes(parts))
     return journal
   }
@@ -155,28 +166,28 @@ export class BatchJournal {
    * be called on it.
    */
   static async read(store: BatchJournalStore | undefined, id: string): Promise<BatchJournal> {
-    return (await BatchJournal.#load(store, id, () => {})).journal
+    return (await BatchJournal.#load(store, id, {})).journal
   }
 
   /** Loads `store`'s journal and its neighbours' for batch `id`; `parts` is the compacted journal to save. */
   static async #load(
     store: BatchJournalStore | undefined,
     id: string,
-    discarded: (problem: JournalProblem, message: string) => void,
-    inherited: (batch: string, records: number) => void = () => {},
+    report: JournalReport,
   ): Promise<{ journal: BatchJournal; parts: Uint8Array[] }> {
     const journal = new BatchJournal(store)
     if (!store) return { journal, parts: [] }
     // Read first, so this batch's own journal, newer, has the last word on its own keys.
-    const neighbours = await journal.#readNeighbours(id, inherited)
+    const neighbours = await journal.#readNeighbours(id, report.inherited ?? (() => {}))
     const bytes = await store.load()
     const parts: Uint8Array[] = [
       BatchJournalCodec.encode({ type: 'batch', version: BATCH_JOURNAL_VERSION, id }),
     ]
     if (bytes !== undefined) {
       const decoded = BatchJournalCodec.decode(bytes)
-      if (!decoded.ok) discarded(decoded.problem, decoded.message)
+      if (!decoded.ok) report.discarded?.(decoded.problem, decoded.message)
       else {
+        if (decoded.damagedRecords > 0) report.damaged?.(decoded.damagedRecords)
         const others = journal.#takeOwn(decoded, id)
         let finished = 0
         for (const record of others.values()) {
@@ -187,7 +198,7 @@ export class BatchJournal {
           if (record.type === 'done' && record.path !== undefined && !journal.#owns(record.key))
             journal.#entries.set(record.key, { done: record, inherited: true })
         }
-        if (decoded.header.id !== id) inherited(decoded.header.id, finished)
+        if (decoded.header.id !== id) report.inherited?.(decoded.header.id, finished)
       }
     }
     for (const record of neighbours)

@@ -46,12 +46,11 @@ export async function runBatch(
     }
   }
   const tracker = new BatchTracker()
-  const journal = await BatchJournal.open(
-    resolved.journal,
-    resolved.id,
-    (problem, message) => emit({ type: 'journal-discarded', problem, message }),
-    (batch, records) => emit({ type: 'journal-inherited', batch, records }),
-  )
+  const journal = await BatchJournal.open(resolved.journal, resolved.id, {
+    discarded: (problem, message) => emit({ type: 'journal-discarded', problem, message }),
+    damaged: (records) => emit({ type: 'journal-damaged', records }),
+    inherited: (batch, records) => emit({ type: 'journal-inherited', batch, records }),
+  })
   const pool = new SlotPool(resolved.concurrency)
   const openLimit = openObjectLimit(resolved.concurrency)
   // One bucket for every object: the cap is on the batch, not on each object.
