@@ -44,7 +44,10 @@ export function aliOssFactory(env: Readonly<Record<string, string | undefined>>)
       ...(flags.region
         ? { region: flags.region.startsWith('oss-') ? flags.region : `oss-${flags.region}` }
         : {}),
-      ...(endpoint ? { endpoint, secure: endpoint.startsWith('https:') } : { secure: true }),
+      // A host given without a scheme means https, as for the fetch transport (ali-oss would
+      // prepend http:// to it unless told secure).
+      ...(endpoint ? { endpoint, secure: !endpoint.startsWith('http:') } : { secure: true }),
+      ...(flags.cname ? { cname: true } : {}),
       authorizationV4: true,
       retryMax: 0,
     })

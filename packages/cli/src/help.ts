@@ -99,6 +99,9 @@ Options:
                            CRC covers the whole object and cannot be checked against a range
   --transport <name>       ali-oss (default for oss://) or fetch
   --path-style             path-style S3 requests (automatic for an IP or localhost endpoint)
+  --cname                  oss:// only: --endpoint is a custom domain bound to the bucket (needed
+                           where OSS refuses its default public endpoints: accounts opened since
+                           2025-03-20 in mainland China); give --region too
   --no-sign-request        unsigned requests to a public bucket, no credentials (s3://, oss://)
   --request-payer          accept a requester-pays bucket's charges (x-amz-/x-oss-request-payer);
                            also for an OSS presigned https:// URL signed with that header

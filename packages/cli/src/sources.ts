@@ -5,6 +5,7 @@ import {
   createS3Transport,
   createUrlTransport,
   credentialsFromEnv,
+  ossRegionOfHost,
 } from '@resumable/transport-fetch'
 import { alibabaDefaultRegion } from './alibaba-profiles.ts'
 import type { AwsProfile } from './aws-profile.ts'
@@ -29,6 +30,8 @@ export interface SourceFlags {
   readonly versionId: string | undefined
   readonly transport: 'ali-oss' | 'fetch' | undefined
   readonly pathStyle: boolean
+  /** `--cname`: the oss:// endpoint is a custom domain bound to the bucket. */
+  readonly cname?: boolean | undefined
   /** Accept the charges of a requester-pays bucket (`x-oss-request-payer` / `x-amz-request-payer`). */
   readonly requestPayer: boolean
   /** Unsigned requests to a public bucket: no credentials needed (aws-cli's `--no-sign-request`). */
@@ -155,6 +158,10 @@ async function transportOf(
 ): Promise<Transport> {
   const { versionId } = flags
   const { sseCustomerKey } = shared
+  if (source.scheme !== 'oss' && flags.cname)
+    throw new UsageError(
+      '--cname (a custom domain bound to an OSS bucket) applies to oss:// sources only',
+    )
   if (source.scheme !== 'oss' && flags.trafficLimit !== undefined) {
     throw new UsageError('--traffic-limit (x-oss-traffic-limit) applies to oss:// sources only')
   }
@@ -218,6 +225,7 @@ async function transportOf(
           ...(access.credentials ? { credentials: access.credentials } : { anonymous: true }),
           ...optional('region', access.region),
           ...optional('endpoint', access.endpoint),
+          ...(access.cname ? { cname: true } : {}),
           ...optional('versionId', versionId),
           ...(flags.requestPayer ? { requestPayer: true } : {}),
           ...(flags.trafficLimit === undefined ? {} : { trafficLimit: flags.trafficLimit }),
@@ -285,6 +293,8 @@ export async function s3Access(
 export interface OssAccess {
   readonly region: string | undefined
   readonly endpoint: string | undefined
+  /** `--cname`: the endpoint is a custom domain bound to the bucket, requests go to it as is. */
+  readonly cname: boolean
   /** Undefined under --no-sign-request, and for ali-oss (its factory reads the environment itself). */
   readonly credentials: EnvCredentials | CredentialsProvider | undefined
 }
@@ -297,15 +307,25 @@ export interface OssAccess {
  * fetch — need the credentials; ali-oss reads them itself.
  */
 export function ossAccess(
-  flags: Pick<SourceFlags, 'endpoint' | 'region' | 'transport' | 'requestPayer' | 'noSignRequest'>,
+  flags: Pick<
+    SourceFlags,
+    'endpoint' | 'region' | 'transport' | 'requestPayer' | 'noSignRequest' | 'cname'
+  >,
   env: Readonly<Record<string, string | undefined>>,
   forListing = false,
 ): OssAccess {
+  const endpoint = flags.endpoint ?? env.OSS_ENDPOINT
+  if (flags.cname && endpoint === undefined)
+    throw new UsageError('--cname needs --endpoint: the custom domain bound to the bucket')
+  const host = hostOf(endpoint)
   const region =
     flags.region ??
     env.OSS_REGION ??
-    ((flags.endpoint ?? env.OSS_ENDPOINT) ? undefined : alibabaDefaultRegion(env))
-  const endpoint = flags.endpoint ?? env.OSS_ENDPOINT
+    (endpoint === undefined
+      ? alibabaDefaultRegion(env)
+      : flags.cname || host === undefined
+        ? undefined
+        : ossRegionOfHost(host))
   if (region === undefined && endpoint === undefined) {
     throw new UsageError(
       'oss:// needs --region (e.g. cn-hangzhou) or --endpoint (or OSS_REGION / OSS_ENDPOINT, ALIBABA_CLOUD_REGION_ID, or the region_id of an aliyun CLI profile)',
@@ -320,18 +340,29 @@ export function ossAccess(
   if (flags.noSignRequest && flags.transport === 'ali-oss') {
     throw new UsageError('--no-sign-request uses --transport fetch (ali-oss always signs)')
   }
+  // A signature names its region, and OSS refuses one for any region but the bucket's: a custom
+  // domain or an acceleration endpoint names none (ali-oss would sign for cn-hangzhou).
+  if (region === undefined && !flags.noSignRequest && host !== undefined && !isIpOrLocalhost(host))
+    throw new UsageError(
+      `oss:// with --endpoint ${host} needs --region (the bucket's region, e.g. cn-hangzhou; or OSS_REGION): this endpoint names none, and OSS refuses a signature for any region but the bucket's`,
+    )
+  const cname = flags.cname === true
   if (flags.noSignRequest || (flags.transport !== 'fetch' && !forListing))
-    return { region, endpoint, credentials: undefined }
+    return { region, endpoint, cname, credentials: undefined }
   const credentials = envCredentials(env, 'OSS') ?? ossCredentialsFromEnv(env)
   if (!credentials) throw new UsageError(OSS_NEEDS_CREDENTIALS)
-  return { region, endpoint, credentials }
+  return { region, endpoint, cname, credentials }
 }
 
-/** The host of an endpoint URL; undefined when there is none or it does not parse (the transport says why). */
+/**
+ * The host of an endpoint URL, given with or without a scheme (`oss-cn-hangzhou.aliyuncs.com`);
+ * undefined when there is none or it does not parse (the transport says why).
+ */
 function hostOf(endpoint: string | undefined): string | undefined {
   if (endpoint === undefined) return undefined
   try {
-    return new URL(endpoint).hostname
+    return new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(endpoint) ? endpoint : `https://${endpoint}`)
+      .hostname
   } catch {
     return undefined
   }

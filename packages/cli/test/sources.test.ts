@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import httpModule from 'node:http'
+import httpsModule from 'node:https'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { after, before, describe, it } from 'node:test'
+import { after, before, describe, it, mock } from 'node:test'
 import { crc64 } from '@resumable/core'
 import { type MockOssServer, startMockOss } from '@resumable/testkit/node'
 import { aliOssFactory } from '../src/ali-oss-factory.ts'
@@ -68,5 +70,87 @@ describe('s3:// sources', () => {
     assert.equal(await main([...args, '--transport', 'fetch'], cli), 2)
     assert.match(text(), /OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET/)
     assert.doesNotMatch(text(), /anonymous/)
+  })
+})
+
+describe('oss:// endpoints that name a region, or none', () => {
+  const keys = { OSS_ACCESS_KEY_ID: 'ak', OSS_ACCESS_KEY_SECRET: 'sk', HOME: '/nonexistent' }
+
+  /** The first request ali-oss sends (over node:http or node:https), captured and refused. */
+  async function aliOssRequest(
+    argv: readonly string[],
+  ): Promise<{ url: string; authorization: string; code: number }> {
+    const seen: { url: string; authorization: string }[] = []
+    const capture = (scheme: string) => (options: Record<string, unknown>) => {
+      const headers = (options.headers ?? {}) as Record<string, string>
+      seen.push({
+        url: `${scheme}://${String(options.host ?? options.hostname)}${String(options.path)}`,
+        authorization: headers.authorization ?? headers.Authorization ?? '',
+      })
+      throw Object.assign(new Error('captured by the test'), { code: 'ECONNREFUSED' })
+    }
+    const http = mock.method(httpModule, 'request', capture('http'))
+    const https = mock.method(httpsModule, 'request', capture('https'))
+    try {
+      const { cli } = fakeEnvironment({ env: keys, files: filePlaces, aliOss: aliOssFactory(keys) })
+      const code = await main(
+        ['get', ...argv, join(dir, 'never.bin'), '--retries', '0', '--outage-wait', '0'],
+        cli,
+      )
+      const first = seen[0]
+      assert.ok(first, 'ali-oss sent a request')
+      return { ...first, code }
+    } finally {
+      http.mock.restore()
+      https.mock.restore()
+    }
+  }
+
+  it('ali-oss with --endpoint <host> and no --region signs for the host’s region, over https', async () => {
+    const { url, authorization } = await aliOssRequest([
+      'oss://bkt/k',
+      '--endpoint',
+      'oss-eu-central-1.aliyuncs.com',
+    ])
+    assert.equal(url, 'https://bkt.oss-eu-central-1.aliyuncs.com/k')
+    assert.match(authorization, /^OSS4-HMAC-SHA256 Credential=ak\/\d{8}\/eu-central-1\/oss\//)
+  })
+
+  it('--cname sends ali-oss’s requests to the custom domain as is, signed for --region', async () => {
+    const { url, authorization } = await aliOssRequest([
+      'oss://bkt/k',
+      '--endpoint',
+      'https://static.example.com',
+      '--cname',
+      '--region',
+      'cn-shenzhen',
+    ])
+    assert.equal(url, 'https://static.example.com/k')
+    assert.match(authorization, /\/cn-shenzhen\/oss\//)
+  })
+
+  it('refuses an endpoint that names no region without --region (exit 2), for both transports and a listing', async () => {
+    for (const extra of [[], ['--transport', 'fetch'], ['--recursive']]) {
+      for (const endpoint of ['https://static.example.com', 'oss-accelerate.aliyuncs.com']) {
+        const { cli, text } = fakeEnvironment({ env: keys, aliOss: aliOssFactory(keys) })
+        const source = extra[0] === '--recursive' ? 'oss://bkt/p/' : 'oss://bkt/k'
+        const argv = ['get', source, join(dir, 'no-region'), '--endpoint', endpoint, ...extra]
+        assert.equal(await main(argv, cli), 2, `${endpoint} ${extra.join(' ')}`)
+        assert.match(text(), /needs --region \(the bucket's region/)
+      }
+    }
+  })
+
+  it('--cname needs --endpoint, and applies to oss:// only', async () => {
+    const { cli, text } = fakeEnvironment({ env: keys, aliOss: aliOssFactory(keys) })
+    assert.equal(
+      await main(['get', 'oss://bkt/k', join(dir, 'c'), '--cname', '--region', 'cn-hangzhou'], cli),
+      2,
+    )
+    assert.match(text(), /--cname needs --endpoint/)
+    const s3 = fakeEnvironment({ env: { AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 's' } })
+    const argv = ['get', 's3://bkt/k', join(dir, 'c'), '--cname', '--endpoint', server.url]
+    assert.equal(await main(argv, s3.cli), 2)
+    assert.match(s3.text(), /--cname .* applies to oss:\/\/ sources only/)
   })
 })

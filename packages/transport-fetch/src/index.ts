@@ -26,6 +26,7 @@ export { type RamRoleArnOptions, ramRoleArnCredentials } from './ram-role-arn.ts
 export { type HeaderFields, RequestHeaders } from './request-headers.ts'
 export { createS3Transport, type S3TransportOptions } from './s3-transport.ts'
 export { WebCryptoSha256 } from './sha256.ts'
+export { ossRegionOfHost } from './store-hosts.ts'
 export type { StsSessionOptions } from './sts-session.ts'
 export type {
   CommonTransportOptions,

@@ -1,6 +1,7 @@
 import { OptionsError } from '@resumable/core'
 import { encodeKeyPath } from './encode.ts'
 import { checkBucket, checkKey, isBareHost, parseEndpoint } from './endpoint.ts'
+import { ossRegionOfHost } from './store-hosts.ts'
 
 /** Where an OSS object lives. */
 export interface OssLocationOptions {
@@ -8,7 +9,11 @@ export interface OssLocationOptions {
   readonly bucket: string
   /** Object key. */
   readonly key: string
-  /** Region id (`cn-hangzhou`; an `oss-` prefix is accepted and dropped). Inferred from an `*.aliyuncs.com` endpoint. */
+  /**
+   * Region id (`cn-hangzhou`; an `oss-` prefix is accepted and dropped). Inferred from a regional
+   * `*.aliyuncs.com` endpoint (`oss-<region>`, `-internal`, dual-stack `<region>.oss`), never from
+   * an acceleration endpoint or a custom domain.
+   */
   readonly region?: string
   /** Endpoint: `https://oss-cn-hangzhou.aliyuncs.com`, an `-internal` one, or a custom domain with `cname`. @default `https://oss-<region>.aliyuncs.com` */
   readonly endpoint?: string
@@ -24,8 +29,6 @@ export interface OssLocation {
   readonly region: string | undefined
 }
 
-const ALIYUN_HOST = /(?:^|\.)oss-([a-z0-9-]+?)(?:-internal)?\.aliyuncs\.com$/
-
 /** Resolves bucket/key/region/endpoint to the virtual-hosted URL OSS requires. */
 export function resolveOssLocation(options: OssLocationOptions): OssLocation {
   checkBucket(options.bucket)
@@ -38,7 +41,7 @@ export function resolveOssLocation(options: OssLocationOptions): OssLocation {
     'endpoint',
     options.endpoint ?? `https://oss-${given}.aliyuncs.com`,
   )
-  const inferred = ALIYUN_HOST.exec(endpoint.hostname)?.[1]
+  const inferred = options.cname ? undefined : ossRegionOfHost(endpoint.hostname)
   const path = encodeKeyPath(options.key)
   let url: URL
   if (options.cname) {

@@ -2,8 +2,9 @@ import { OptionsError } from '@resumable/core'
 import { s3ObjectId } from '@resumable/core/http'
 import { credentialSource } from './credentials.ts'
 import { encodeKeyPath, encodeQuery } from './encode.ts'
-import { checkBucket, checkKey, isBareHost, isLoopback, parseEndpoint } from './endpoint.ts'
+import { checkKey, isLoopback } from './endpoint.ts'
 import { FetchTransport } from './fetch-transport.ts'
+import { resolveS3Location } from './s3-location.ts'
 import { createS3Signer } from './s3-signer.ts'
 import {
   applyStoreHeaders,
@@ -20,9 +21,13 @@ export interface S3TransportOptions extends CommonTransportOptions {
   readonly bucket: string
   /** Object key. */
   readonly key: string
-  /** Signing region. Inferred from `s3.<region>.amazonaws.com` and `s3.oss-<region>.aliyuncs.com`. @default 'us-east-1' */
+  /**
+   * Signing region. Inferred from the endpoint's host (`s3.<region>.amazonaws.com`, its dual-stack,
+   * FIPS and VPC forms, `s3.oss-<region>.aliyuncs.com`); required with an acceleration endpoint.
+   * @default 'us-east-1'
+   */
   readonly region?: string
-  /** Endpoint origin (`http://127.0.0.1:9000` for MinIO). @default `https://s3.<region>.amazonaws.com` */
+  /** Endpoint origin (`http://127.0.0.1:9000` for MinIO). @default `https://s3.<region>.amazonaws.com` (`.com.cn` for the China regions) */
   readonly endpoint?: string
   /** Path-style `endpoint/bucket/key` (MinIO). OSS accepts only virtual-hosted requests. @default false; true for IP/localhost endpoints and bucket names that are not one DNS label */
   readonly forcePathStyle?: boolean
@@ -43,9 +48,6 @@ export interface S3TransportOptions extends CommonTransportOptions {
   readonly sseCustomerKey?: Uint8Array | string
 }
 
-const AWS_HOST = /^(?:[^.]+\.)*s3[.-]([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/
-const OSS_S3_HOST = /(?:^|\.)s3\.oss-([a-z0-9-]+?)(?:-internal)?\.aliyuncs\.com$/
-
 /**
  * Creates a Transport for one object in an S3-compatible store, signing with AWS Signature V4.
  *
@@ -58,34 +60,11 @@ const OSS_S3_HOST = /(?:^|\.)s3\.oss-([a-z0-9-]+?)(?:-internal)?\.aliyuncs\.com$
  * ```
  */
 export function createS3Transport(options: S3TransportOptions): FetchTransport {
-  // Legacy S3 buckets may hold upper case and underscores (then only path style reaches them).
-  checkBucket(options.bucket, false)
+  const { bucketUrl, endpoint, region, isOss } = resolveS3Location(options)
   checkKey(options.key)
-  if (options.endpoint === undefined && !options.region) {
-    throw new OptionsError('region', 'give region (AWS) or endpoint (MinIO, OSS, R2, …)')
-  }
-  const endpoint = parseEndpoint(
-    'endpoint',
-    options.endpoint ?? `https://s3.${options.region}.amazonaws.com`,
-  )
   const host = endpoint.hostname
   const anonymous = options.anonymous === true
-  const isOss = host.endsWith('.aliyuncs.com')
-  if (isOss && options.forcePathStyle) {
-    throw new OptionsError('forcePathStyle', 'OSS accepts only virtual-hosted requests')
-  }
-  const region =
-    options.region?.trim().replace(/^oss-/, '') ||
-    OSS_S3_HOST.exec(host)?.[1] ||
-    AWS_HOST.exec(host)?.[1] ||
-    'us-east-1'
-  // As the AWS SDKs do: names that are not one DNS label (dots break TLS wildcards) go path style.
-  const dnsLabel = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(options.bucket)
-  const pathStyle = options.forcePathStyle ?? (isBareHost(host) || (!dnsLabel && !isOss))
-  const path = encodeKeyPath(options.key)
-  const base = pathStyle
-    ? new URL(`${endpoint.origin}/${options.bucket}/${path}`)
-    : new URL(`${endpoint.protocol}//${options.bucket}.${endpoint.host}/${path}`)
+  const base = new URL(`${bucketUrl}${encodeKeyPath(options.key)}`)
   const credentials = anonymous
     ? undefined
     : credentialSource(options.credentials, isOss ? ['aws', 'oss'] : ['aws'])

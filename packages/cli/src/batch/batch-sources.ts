@@ -136,7 +136,7 @@ async function ossLister(
   flags: ListingFlags,
   env: Env,
 ): Promise<Lister> {
-  const { region, endpoint, credentials } = ossAccess(flags, env, true)
+  const { region, endpoint, cname, credentials } = ossAccess(flags, env, true)
   return createOssLister({
     ...(await wireOption(flags.wire)),
     bucket,
@@ -145,6 +145,7 @@ async function ossLister(
     ...(flags.requestPayer ? { requestPayer: true } : {}),
     ...(region === undefined ? {} : { region }),
     ...(endpoint === undefined ? {} : { endpoint }),
+    ...(cname ? { cname: true } : {}),
     ...listingPolicy(flags),
   })
 }

@@ -1,7 +1,6 @@
-import { OptionsError } from '@resumable/core'
 import { credentialSource } from '../credentials.ts'
 import { encodeQuery } from '../encode.ts'
-import { checkBucket, isBareHost, parseEndpoint } from '../endpoint.ts'
+import { resolveS3Location } from '../s3-location.ts'
 import { createS3Signer } from '../s3-signer.ts'
 import { requestPayerHeader } from '../store-headers.ts'
 import type { CommonTransportOptions, Credentials, CredentialsProvider } from '../types.ts'
@@ -16,7 +15,7 @@ export interface S3ListerOptions
   readonly bucket: string
   /** Signing region. @default inferred from the endpoint, else 'us-east-1' */
   readonly region?: string
-  /** Endpoint origin. @default `https://s3.<region>.amazonaws.com` */
+  /** Endpoint origin. @default `https://s3.<region>.amazonaws.com` (`.com.cn` for the China regions) */
   readonly endpoint?: string
   /** Path-style `endpoint/bucket`. @default true for IP/localhost endpoints and names that are not one DNS label */
   readonly forcePathStyle?: boolean
@@ -34,10 +33,6 @@ export interface S3ListerOptions
   readonly requestPayer?: boolean
 }
 
-// The same inference as createS3Transport (kept in step with s3-transport.ts).
-const AWS_HOST = /^(?:[^.]+\.)*s3[.-]([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/
-const OSS_S3_HOST = /(?:^|\.)s3\.oss-([a-z0-9-]+?)(?:-internal)?\.aliyuncs\.com$/
-
 /**
  * Creates a Lister over S3 ListObjectsV2, signed with SigV4 (AWS S3, MinIO, R2, OSS's S3 API).
  *
@@ -48,25 +43,7 @@ const OSS_S3_HOST = /(?:^|\.)s3\.oss-([a-z0-9-]+?)(?:-internal)?\.aliyuncs\.com$
  * ```
  */
 export function createS3Lister(options: S3ListerOptions): BucketLister {
-  checkBucket(options.bucket, false)
-  if (options.endpoint === undefined && !options.region)
-    throw new OptionsError('region', 'give region (AWS) or endpoint (MinIO, OSS, R2, …)')
-  const endpoint = parseEndpoint(
-    'endpoint',
-    options.endpoint ?? `https://s3.${options.region}.amazonaws.com`,
-  )
-  const host = endpoint.hostname
-  const isOss = host.endsWith('.aliyuncs.com')
-  const region =
-    options.region?.trim().replace(/^oss-/, '') ||
-    OSS_S3_HOST.exec(host)?.[1] ||
-    AWS_HOST.exec(host)?.[1] ||
-    'us-east-1'
-  const dnsLabel = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(options.bucket)
-  const pathStyle = options.forcePathStyle ?? (isBareHost(host) || (!dnsLabel && !isOss))
-  const base = pathStyle
-    ? `${endpoint.origin}/${options.bucket}/`
-    : `${endpoint.protocol}//${options.bucket}.${endpoint.host}/`
+  const { bucketUrl: base, region, isOss } = resolveS3Location(options)
   const anonymous = options.anonymous === true
   const credentials = anonymous
     ? undefined
