@@ -130,9 +130,16 @@ export function listObjectsV2(
     ...(delimiter === '' ? [] : [`  <Delimiter>${enc(delimiter)}</Delimiter>`]),
     ...(encoding === null ? [] : ['  <EncodingType>url</EncodingType>']),
     `  <IsTruncated>${truncated}</IsTruncated>`,
-    ...(token === null ? [] : [`  <ContinuationToken>${xml(token)}</ContinuationToken>`]),
+    // OSS encodes its tokens under encoding-type=url too (its SDKs decode them); S3 does not.
+    ...(token === null
+      ? []
+      : [
+          `  <ContinuationToken>${dialect === 'oss' ? enc(token) : xml(token)}</ContinuationToken>`,
+        ]),
     ...(truncated && last
-      ? [`  <NextContinuationToken>${encodeToken(last)}</NextContinuationToken>`]
+      ? [
+          `  <NextContinuationToken>${dialect === 'oss' ? enc(encodeToken(last, 'base64')) : encodeToken(last, 'base64url')}</NextContinuationToken>`,
+        ]
       : []),
     ...contents.map((o) => contentsXml(o, dialect, fetchOwner, enc)),
     ...commonPrefixes.map(
@@ -210,12 +217,20 @@ function compareUtf8(a: string, b: string): number {
   return x.length - y.length
 }
 
-function encodeToken(last: { entry: string; prefix: boolean }): string {
+/**
+ * An opaque token naming the last entry of a page. OSS's are given in plain base64, whose `+`, `/`
+ * and `=` a client must send back exactly (url-decoded once, then encoded once in the query); S3's
+ * in base64url.
+ */
+function encodeToken(
+  last: { entry: string; prefix: boolean },
+  alphabet: 'base64' | 'base64url',
+): string {
   const bytes = encoder.encode(JSON.stringify([last.prefix ? 1 : 0, last.entry]))
-  return btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, '-')
-    .replace(/\//g, '_')
-    .replace(/=+$/, '')
+  const base64 = btoa(String.fromCharCode(...bytes))
+  return alphabet === 'base64'
+    ? base64
+    : base64.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
 }
 
 function decodeToken(token: string): { entry: string; prefix: boolean } | undefined {

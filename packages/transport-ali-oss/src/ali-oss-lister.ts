@@ -123,7 +123,10 @@ export function createAliOssLister(
             ...(o.storageClass ? { storageClass: o.storageClass } : {}),
           }
         }
-        token = result.isTruncated ? (result.nextContinuationToken ?? undefined) : undefined
+        // Under encoding-type=url OSS encodes the token too (its SDKs decode it; ali-oss does not).
+        token = result.isTruncated
+          ? decodeToken(result.nextContinuationToken ?? undefined, describe)
+          : undefined
         if (result.isTruncated && token === undefined)
           throw new TransportError(
             'protocol',
@@ -134,6 +137,20 @@ export function createAliOssLister(
           )
       } while (token !== undefined)
     },
+  }
+}
+
+/** `NextContinuationToken` as OSS wants it back: url-decoded, as the keys are. */
+function decodeToken(token: string | undefined, describe: string): string | undefined {
+  if (token === undefined) return undefined
+  try {
+    return decodeURIComponent(token.replace(/\+/g, ' '))
+  } catch {
+    throw new TransportError(
+      'protocol',
+      `${describe}: NextContinuationToken is not valid url encoding`,
+      { retryable: false },
+    )
   }
 }
 

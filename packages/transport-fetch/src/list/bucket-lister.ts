@@ -52,6 +52,11 @@ export interface BucketRequestPlan {
   readonly rotatingCredentials: boolean
   readonly signed: boolean
   readonly wire: Wire
+  /**
+   * The store url-encodes `NextContinuationToken` too under `encoding-type=url` (OSS, as its SDKs
+   * decode it), so it is decoded before it is sent back. S3 encodes only keys and prefixes.
+   */
+  readonly tokenUrlEncoded?: boolean
   /** Builds the URL and signs `headers` in place. */
   prepare(
     headers: HeaderFields,
@@ -207,7 +212,7 @@ export class BucketLister implements Lister {
       if (failure.clockSkewMs !== undefined) this.#clockOffsetMs += failure.clockSkewMs
       throw failure.error
     }
-    return parseListPage(body, describe)
+    return parseListPage(body, describe, this.#plan.tokenUrlEncoded === true)
   }
 }
 

@@ -84,10 +84,11 @@ export function urlDecode(text: string): string {
 
 /**
  * Reads one ListObjectsV2 page (OSS or S3: the same element names). Keys are url-decoded when the
- * answer says `EncodingType` url. Throws a non-retryable protocol TransportError on anything
- * that is not a well-formed ListBucketResult.
+ * answer says `EncodingType` url, and so is `NextContinuationToken` when `tokenUrlEncoded` (OSS
+ * encodes it, S3 does not). Throws a non-retryable protocol TransportError on anything that is
+ * not a well-formed ListBucketResult.
  */
-export function parseListPage(xml: string, describe: string): ListPage {
+export function parseListPage(xml: string, describe: string, tokenUrlEncoded = false): ListPage {
   const bad = (why: string): never => {
     throw new TransportError('protocol', `${describe}: unreadable ListObjectsV2 answer (${why})`, {
       retryable: false,
@@ -101,19 +102,21 @@ export function parseListPage(xml: string, describe: string): ListPage {
   }
   const result = child(document, 'ListBucketResult') ?? bad('no ListBucketResult element')
   const encoded = child(result, 'EncodingType')?.text.trim().toLowerCase() === 'url'
-  const decode = (text: string): string => {
+  const decode = (text: string, what = 'a key'): string => {
     if (!encoded) return text
     try {
       return urlDecode(text)
     } catch {
-      return bad(`a key is not valid url encoding: ${JSON.stringify(text)}`)
+      return bad(`${what} is not valid url encoding: ${JSON.stringify(text)}`)
     }
   }
   const truncatedText = child(result, 'IsTruncated')?.text.trim()
   if (truncatedText !== 'true' && truncatedText !== 'false') bad('IsTruncated is not true or false')
   const truncated = truncatedText === 'true'
-  const nextToken = child(result, 'NextContinuationToken')?.text
-  if (truncated && !nextToken) bad('IsTruncated is true but there is no NextContinuationToken')
+  const tokenText = child(result, 'NextContinuationToken')?.text
+  if (truncated && !tokenText) bad('IsTruncated is true but there is no NextContinuationToken')
+  const nextToken =
+    tokenText && tokenUrlEncoded ? decode(tokenText, 'NextContinuationToken') : tokenText
   const objects: ListedObject[] = []
   for (const entry of result.children) {
     if (entry.name !== 'Contents') continue

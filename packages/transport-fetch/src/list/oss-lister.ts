@@ -59,6 +59,7 @@ export function createOssLister(options: OssListerOptions): BucketLister {
     {
       id: `oss://${options.bucket}/${options.prefix ?? ''}`,
       storeName: 'OSS',
+      tokenUrlEncoded: true,
       rotatingCredentials: typeof options.credentials === 'function',
       signed: !anonymous,
       wire: options.wire ?? fetchWire(options.fetch, { redirect: 'manual' }),
