@@ -259,7 +259,11 @@ export async function s3Access(
   flags: Pick<SourceFlags, 'endpoint' | 'region' | 'pathStyle' | 'noSignRequest'>,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<S3Access> {
-  const endpoint = flags.endpoint ?? env.AWS_ENDPOINT_URL
+  // As the AWS CLI: the service's own variable over the global one; both off when told to.
+  const configured = /^true$/i.test(env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS ?? '')
+    ? undefined
+    : env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined
+  const endpoint = flags.endpoint ?? configured
   const host = hostOf(endpoint)
   // Environment first (as the AWS CLI), then the shared files' profile.
   const fromEnv =

@@ -10,7 +10,7 @@ import { type MockOssServer, startMockOss } from '@resumable/testkit/node'
 import { aliOssFactory } from '../src/ali-oss-factory.ts'
 import { filePlaces } from '../src/file-places.ts'
 import { main } from '../src/main.ts'
-import { isIpOrLocalhost } from '../src/sources.ts'
+import { isIpOrLocalhost, s3Access } from '../src/sources.ts'
 import { fakeEnvironment } from './helpers.ts'
 
 const KEY_ID = 'AKIACLISOURCES'
@@ -152,5 +152,26 @@ describe('oss:// endpoints that name a region, or none', () => {
     const argv = ['get', 's3://bkt/k', join(dir, 'c'), '--cname', '--endpoint', server.url]
     assert.equal(await main(argv, s3.cli), 2)
     assert.match(s3.text(), /--cname .* applies to oss:\/\/ sources only/)
+  })
+})
+
+describe('s3:// endpoint from the environment', () => {
+  const flags = { endpoint: undefined, region: 'us-east-1', pathStyle: false, noSignRequest: true }
+
+  it('AWS_ENDPOINT_URL_S3 wins over AWS_ENDPOINT_URL, --endpoint over both; AWS_IGNORE_CONFIGURED_ENDPOINT_URLS turns them off', async () => {
+    const env = { AWS_ENDPOINT_URL: 'http://global:1', AWS_ENDPOINT_URL_S3: 'http://s3-only:2' }
+    assert.equal((await s3Access(flags, env)).endpoint, 'http://s3-only:2')
+    assert.equal(
+      (await s3Access(flags, { AWS_ENDPOINT_URL: 'http://global:1' })).endpoint,
+      'http://global:1',
+    )
+    assert.equal(
+      (await s3Access({ ...flags, endpoint: 'http://flag:3' }, env)).endpoint,
+      'http://flag:3',
+    )
+    assert.equal(
+      (await s3Access(flags, { ...env, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true' })).endpoint,
+      undefined,
+    )
   })
 })

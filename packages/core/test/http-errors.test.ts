@@ -37,6 +37,40 @@ describe('http: store error classification', () => {
     assert.deepEqual(classifyStatus(418, undefined), { kind: 'invalid-request' })
   })
 
+  it('501 and NotImplemented are invalid-request and not retried: the store lacks the feature', () => {
+    assert.deepEqual(classifyStatus(501, undefined), { kind: 'invalid-request' })
+    assert.deepEqual(classifyStatus(501, 'NotImplemented'), { kind: 'invalid-request' })
+    assert.deepEqual(classifyStatus(400, 'NotImplemented'), { kind: 'invalid-request' })
+    const { error } = answer(501, 'NotImplemented')()
+    assert.equal(error.retryable, false)
+  })
+
+  it("names the bucket's region from x-amz-bucket-region on a 301 or 400, and not otherwise", () => {
+    const head = (status: number, headers: Record<string, string>) => ({
+      status,
+      header: (name: string) => headers[name.toLowerCase()],
+    })
+    const context = {
+      describe: 'HEAD s3://b/k',
+      secrets: [],
+      now: Date.now(),
+      rotatingCredentials: false,
+      correctClockSkew: false,
+    }
+    const moved = storeFailure(head(301, { 'x-amz-bucket-region': 'eu-west-1' }), {}, context)
+    assert.match(moved.error.message, /the bucket is in region eu-west-1: use that region/)
+    const malformed = storeFailure(
+      head(400, { 'x-amz-bucket-region': 'ap-south-1' }),
+      { code: 'AuthorizationHeaderMalformed' },
+      context,
+    )
+    assert.match(malformed.error.message, /the bucket is in region ap-south-1/)
+    const denied = storeFailure(head(403, { 'x-amz-bucket-region': 'eu-west-1' }), {}, context)
+    assert.doesNotMatch(denied.error.message, /bucket is in region/)
+    const odd = storeFailure(head(400, { 'x-amz-bucket-region': 'x y\n' }), {}, context)
+    assert.doesNotMatch(odd.error.message, /bucket is in region/)
+  })
+
   it("a proxy's 407 is auth, not retried, and says to check the proxy URL's credentials", () => {
     const { error } = answer(407, undefined)()
     assert.equal(error.kind, 'auth')

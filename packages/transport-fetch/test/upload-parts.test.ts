@@ -86,6 +86,19 @@ describe('S3 stat of a multipart object with a composite CRC', () => {
     assert.equal(info.size, bytes.length)
   })
 
+  it('a store that does not implement the part HEAD (501 NotImplemented) leaves the object without its checksum, not failed', async () => {
+    const { oss, transport } = store()
+    oss.faults.add({
+      fault: { type: 'status', status: 501, code: 'NotImplemented' },
+      match: { method: 'HEAD' },
+      skip: 1,
+      times: 1,
+    })
+    const info = await transport.stat()
+    assert.equal(info.checksum, undefined)
+    assert.equal(info.size, bytes.length)
+  })
+
   it('a passing fault on the part HEAD (503) is thrown, retryable, for the stat to be retried', async () => {
     const { oss, transport } = store()
     oss.faults.add({

@@ -36,6 +36,9 @@ const CODE_KINDS: ReadonlyMap<string, TransportErrorKind> = new Map<string, Tran
   ['InvalidArgument', 'invalid-request'],
   ['InvalidRequest', 'invalid-request'],
   ['MethodNotAllowed', 'invalid-request'],
+  // A header or parameter the store does not implement (a subset of the S3 API): asking again
+  // cannot help.
+  ['NotImplemented', 'invalid-request'],
 ])
 
 const THROTTLE_CODES: ReadonlySet<string> = new Set([
@@ -100,6 +103,8 @@ export function classifyStatus(status: number, code: string | undefined): Classi
   if (status === 412) return { kind: 'precondition-failed' }
   if (status === 416) return { kind: 'range-not-satisfiable' }
   if (status === 429 || status === 503) return { kind: 'throttled' }
+  // 501: the server does not support what the request asks (RFC 9110 §15.6.2), not a passing fault.
+  if (status === 501) return { kind: 'invalid-request' }
   if (status >= 500) return { kind: 'server' }
   return { kind: 'invalid-request' }
 }

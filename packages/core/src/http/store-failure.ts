@@ -156,6 +156,15 @@ export function storeFailure(
     const advice = context.redirectAdvice ?? 'check the region or endpoint'
     reason += ` (it redirected the request${to ? ` to ${to}` : ''}: ${advice})`
   }
+  // S3 names the bucket's region on a request signed for or sent to another one (a 301, or a 400
+  // AuthorizationHeaderMalformed); a HEAD has no body to say so.
+  const bucketRegion = head.header('x-amz-bucket-region')?.trim()
+  if (
+    bucketRegion !== undefined &&
+    /^[a-z0-9-]{1,40}$/.test(bucketRegion) &&
+    (status === 400 || (status >= 300 && status < 400))
+  )
+    reason += `; the bucket is in region ${bucketRegion}: use that region`
   const storeMessage = fields.message ? redactText(fields.message, context.secrets) : undefined
   const message = `${context.describe}: ${reason}${storeMessage ? ` (${storeMessage})` : ''}`
   const error = new TransportError(
