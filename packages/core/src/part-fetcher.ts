@@ -267,10 +267,17 @@ export async function fetchSegment(
 
 /** Refuses a response whose range or ETag is not the one asked for, before a byte is written. */
 function checkResponse(ctx: RunContext, response: ReadResponse, start: number, end: number): void {
-  const { range, etag } = response
-  if (etag !== undefined && ctx.object.etag !== undefined && etag !== ctx.object.etag) {
+  const { range, etag, lastModified } = response
+  if (etag !== undefined && ctx.object.etag !== undefined) {
+    if (etag !== ctx.object.etag)
+      throw new ObjectChangedError(
+        `the object changed during the download: ETag ${ctx.object.etag} became ${etag}`,
+      )
+  } else if (changedTime(ctx.object.lastModified, lastModified)) {
+    // No ETag to compare: Last-Modified is the only validator, and a server that ignores
+    // If-Unmodified-Since would hand out the new version's bytes at the old one's offsets.
     throw new ObjectChangedError(
-      `the object changed during the download: ETag ${ctx.object.etag} became ${etag}`,
+      `the object changed during the download: Last-Modified ${ctx.object.lastModified} became ${lastModified}`,
     )
   }
   const { size } = ctx.object
@@ -285,6 +292,13 @@ function checkResponse(ctx: RunContext, response: ReadResponse, start: number, e
       `asked for bytes ${start}-${end} but the server answered with bytes ${range.start}-${range.end}`,
     )
   }
+}
+
+/** True when both times are given and name different instants (or, unparseable, differ as text). */
+function changedTime(before: string | undefined, now: string | undefined): boolean {
+  if (before === undefined || now === undefined) return false
+  const [a, b] = [Date.parse(before), Date.parse(now)]
+  return Number.isNaN(a) || Number.isNaN(b) ? before !== now : a !== b
 }
 
 /** An ignored Range after ranges were proven, as a retryable protocol error. */

@@ -127,6 +127,12 @@ export interface ReadResponse {
   readonly range: { readonly start: number; readonly end: number }
   /** The ETag on the response, when the server sent one: a mismatch means the object changed. */
   readonly etag?: string
+  /**
+   * The Last-Modified on the response, when the server sent one. Where `stat` or the response has
+   * no ETag, a Last-Modified other than `stat`'s means the object changed (a server that ignores
+   * If-Unmodified-Since would otherwise mix two versions).
+   */
+  readonly lastModified?: string
   /** The bytes. The engine consumes it or cancels it. */
   readonly body: ByteSource
   /**

@@ -157,8 +157,13 @@ describe('http: range response checks', () => {
       'content-range': 'bytes 10-19/100',
       'content-length': '10',
       etag: '"E"',
+      'last-modified': 'Mon, 07 Dec 2026 10:00:00 GMT',
     })
-    assert.deepEqual(checkRangeResponse(ok, asked, describeCall), { length: 10, etag: '"E"' })
+    assert.deepEqual(checkRangeResponse(ok, asked, describeCall), {
+      length: 10,
+      etag: '"E"',
+      lastModified: 'Mon, 07 Dec 2026 10:00:00 GMT',
+    })
     const whole = head(200, { 'content-length': '100' })
     assert.equal(
       checkRangeResponse(whole, { start: 0, end: 99, size: 100 }, describeCall).length,

@@ -141,7 +141,11 @@ export class AliOssTransport implements Transport {
         throw new TransportError('protocol', `${describe}: ali-oss returned no readable body`)
       }
       const head = headFromRecord(result.res.status, result.res.headers)
-      const { length, etag } = checkRangeResponse(head, { start, end, size: object.size }, describe)
+      const { length, etag, lastModified } = checkRangeResponse(
+        head,
+        { start, end, size: object.size },
+        describe,
+      )
       const body = guardBody(stream as AsyncIterable<Uint8Array>, length, {
         describe,
         signal,
@@ -149,8 +153,12 @@ export class AliOssTransport implements Transport {
         // Destroying the socket settles a read that is pending on a stalled connection.
         release: (reason) => destroyQuietly(stream, reason),
       })
-      const range = { start, end }
-      return etag === undefined ? { range, body } : { range, etag, body }
+      return {
+        range: { start, end },
+        ...(etag === undefined ? {} : { etag }),
+        ...(lastModified === undefined ? {} : { lastModified }),
+        body,
+      }
     } catch (error) {
       destroyQuietly(stream)
       throw error

@@ -194,8 +194,9 @@ export class FetchTransport implements Transport {
     if (!isOk(response.status)) throw await this.#failure(sent, describe, signal, object)
     let length: number
     let etag: string | undefined
+    let lastModified: string | undefined
     try {
-      ;({ length, etag } = checkRangeResponse(
+      ;({ length, etag, lastModified } = checkRangeResponse(
         response,
         { start, end, size: object.size },
         describe,
@@ -207,6 +208,7 @@ export class FetchTransport implements Transport {
     return {
       range: { start, end },
       ...(etag === undefined ? {} : { etag }),
+      ...(lastModified === undefined ? {} : { lastModified }),
       ...this.#body(sent, length, describe, signal),
     }
   }

@@ -104,6 +104,8 @@ export interface CheckedRange {
   readonly length: number
   /** ETag of the response, when sent. */
   readonly etag: string | undefined
+  /** Last-Modified of the response, when sent: the only validator of a server without ETags. */
+  readonly lastModified: string | undefined
 }
 
 /**
@@ -131,6 +133,7 @@ export function checkRangeResponse(
   const length = asked.end - asked.start + 1
   const contentLength = parseContentLength(head.header('content-length'))
   const etag = head.header('etag')
+  const lastModified = head.header('last-modified')
   if (status === 206) {
     const got = parseContentRange(head.header('content-range'))
     if (got === undefined) {
@@ -155,7 +158,7 @@ export function checkRangeResponse(
         `Content-Length ${contentLength} disagrees with Content-Range ${got.start}-${got.end}`,
       )
     }
-    return { length, etag }
+    return { length, etag, lastModified }
   }
   if (status === 200) {
     if (asked.start !== 0 || asked.end !== asked.size - 1) {
@@ -178,7 +181,7 @@ export function checkRangeResponse(
         `the object is now ${contentLength} bytes, not ${asked.size}`,
       )
     }
-    return { length, etag }
+    return { length, etag, lastModified }
   }
   throw fail('protocol', `unexpected HTTP status ${status} for a ranged GET`)
 }
