@@ -145,7 +145,8 @@ Batches (--recursive or --manifest; rerun the same command to continue after Ctr
   --fail-fast              stop at the first failed object (default: keep going, exit 1 at the end)
   --dry-run                list what would be fetched and where; touch nothing
   --concurrency <n>        requests in flight for the whole batch, objects and parts (default 16)
-  --force, -f              replace existing destination files
+  --force, -f              replace existing destination files, and fetch again an object done
+                           earlier that changed in the store since (else skipped: done-but-changed)
   --part-size, --retries, --stall-timeout, --no-verify, --recheck, --no-remote-time and
   --on-change apply to every object; --limit-rate caps the whole batch (every object in flight
   shares it). --checksum-file checks each object its lines name by path under <dir>

@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { dirname, resolve } from 'node:path'
 import {
   type BatchObjectIO,
   type ChecksumAlgorithm,
@@ -10,9 +10,10 @@ import {
 import type { FileBatchStaging } from './file-batch-staging.ts'
 import { FileCheckpointStore } from './file-checkpoint-store.ts'
 import { digestOfPath } from './file-digest.ts'
-import { DESTINATION_PROBED, FileTarget, UNDER_LOCK } from './file-target.ts'
+import { DESTINATION_PROBED, FileTarget, TEMP_SUFFIX, UNDER_LOCK } from './file-target.ts'
 import { toTargetError } from './fs-errors.ts'
-import { statOrUndefined } from './probe.ts'
+import { LOCK_SUFFIX } from './lock-file.ts'
+import { lstatOrUndefined, statOrUndefined } from './probe.ts'
 import { resolveAndProbe } from './safe-destination.ts'
 
 /** Options for `fileBatchObject`. */
@@ -70,6 +71,7 @@ export async function fileBatchObject(
         }),
   })
   let nothingThere = found === undefined
+  const checkpoints = options.checkpoints ?? new FileCheckpointStore()
   return {
     transport,
     target: ({ overwrite, singleRequest }) => {
@@ -86,7 +88,16 @@ export async function fileBatchObject(
         ...(privately ? { [UNDER_LOCK]: privately.lock } : {}),
       })
     },
-    checkpoint: options.checkpoints ?? new FileCheckpointStore(),
+    checkpoint: checkpoints,
+    // What a parts download leaves when killed: its lock first (taken before anything else and
+    // released last), else its partial file or checkpoint. A live lock counts too: the parts path
+    // then refuses the object (`locked`) rather than publish beside another process's download.
+    interrupted: async () => {
+      const id = resolve(path)
+      return [`${id}${LOCK_SUFFIX}`, `${id}${TEMP_SUFFIX}`, checkpoints.pathFor(id)].some(
+        (sidecar) => lstatOrUndefined(sidecar) !== undefined,
+      )
+    },
     existing: () => {
       // The batch asks right after this: nothing was at the path a moment ago, so no stat yet.
       if (!nothingThere) return existingFile(path)

@@ -213,6 +213,11 @@ export class BatchReporter {
     const passedOver = count(notObjects)
     const lines = [
       `${s.ok ? 'done' : 'finished with failures'}: ${s.downloaded} downloaded, ${s.progress.objectsSkipped} skipped${reasons ? ` (${reasons})` : ''}, ${s.failures.length} failed of ${s.progress.objectsTotal} objects${passedOver ? ` (passed over: ${passedOver})` : ''}; ${formatBytes(s.fetchedBytes)} fetched in ${formatDuration(s.durationMs / 1000)}`,
+      ...((s.skipped['done-but-changed'] ?? 0) > 0
+        ? [
+            `${s.skipped['done-but-changed']} object(s) done by an earlier run changed in the store since and were kept as they are: --force or --update fetches them again`,
+          ]
+        : []),
       ...(s.restored.length > 0
         ? [
             `${s.restored.length} object(s) done by an earlier run were missing or of another size at the destination, and were decided again: ${terminalText(s.restored.join(', '))}`,

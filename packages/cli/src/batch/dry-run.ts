@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import {
+  changedSinceDone,
   type ListedObject,
   type Lister,
   PathClaims,
@@ -90,11 +91,14 @@ export async function dryRun(
     }
     const to = join(destination, path as string)
     const fate = await fateOf(object, path as string, state, existing)
-    if (fate === 'done') {
+    if (fate === 'done' || fate === 'done-but-changed') {
       skipped++
       if (json)
-        reporter.json({ type: 'would-skip', key: object.key, destination: to, reason: 'done' })
-      else reporter.output(`would skip ${terminalText(to)} (done by an earlier run of this batch)`)
+        reporter.json({ type: 'would-skip', key: object.key, destination: to, reason: fate })
+      else
+        reporter.output(
+          `would skip ${terminalText(to)} (done by an earlier run of this batch${fate === 'done' ? '' : ', but changed in the store since: --force or --update fetches it again'})`,
+        )
       continue
     }
     if (fate === 'exists') {
@@ -144,10 +148,10 @@ export async function dryRun(
 
 /**
  * What a run would do with an object, from the journal and the file at its destination: skip it
- * (`done`), fail it (`exists`), or fetch it — over a file it would replace, compare first, or
+ * (`done`, or `done-but-changed` when the store's object changed since), fail it (`exists`), or fetch it — over a file it would replace, compare first, or
  * check as the one an interrupted run was publishing.
  */
-type Fate = 'done' | 'exists' | 'fetch' | 'replace' | 'compare' | 'check'
+type Fate = 'done' | 'done-but-changed' | 'exists' | 'fetch' | 'replace' | 'compare' | 'check'
 
 const FATE_NOTES: Record<'fetch' | 'replace' | 'compare' | 'check', string> = {
   fetch: '',
@@ -165,7 +169,8 @@ async function fateOf(
   const size = await state.fileSize(path)
   if (size === undefined) return 'fetch'
   // As the run decides (core's doneRecord, then decideExisting), without the store's HEAD.
-  if (state.journal.done(object, path, existing.update)?.size === size) return 'done'
+  const done = state.journal.done(object, path, existing.update || existing.overwrite)
+  if (done?.size === size) return changedSinceDone(done, object) ? 'done-but-changed' : 'done'
   if (state.journal.publishing(object.key)) return 'check'
   if (existing.overwrite) return 'replace'
   if (existing.skipExisting || existing.update) return 'compare'

@@ -8,6 +8,12 @@ import type { ListedObject } from './lister.ts'
 export type SkipReason =
   /** The journal records it done with the same ETag (a rerun after a pause or crash). */
   | 'done'
+  /**
+   * The journal records it done, but the listing now gives it another ETag or size: it changed
+   * in the store since. Kept as it is (a rerun continues its batch); `overwrite` or `update`
+   * fetches it again.
+   */
+  | 'done-but-changed'
   /** A file at the destination has the same size and CRC-64 as the object (`skipExisting`). */
   | 'same-content'
   /** The destination file is as new as the object and of the same size (`update`). */

@@ -62,6 +62,14 @@ export interface BatchObjectIO {
    * never taken for the object.
    */
   existingDigest?(algorithm: DigestAlgorithm): Promise<string>
+  /**
+   * True when a run stopped while fetching this object in parts left its state beside the path
+   * (a lock, a partial file, a part checkpoint). Such an object goes through the parts path even
+   * when it now fits in one request: that path resumes what the checkpoint vouches for and, once
+   * the file is published, leaves none of that state behind. Asked only of objects that would go
+   * whole. Without it, the batch asks `checkpoint` whether it holds anything for the object.
+   */
+  interrupted?(): Promise<boolean>
 }
 
 /**

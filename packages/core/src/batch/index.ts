@@ -19,6 +19,7 @@ export { type BatchHandle, type BatchListener, createBatch, downloadMany } from 
 export {
   type BatchJournalStore,
   type BatchJournalView,
+  changedSinceDone,
   doneRecord,
   type JournalEntry,
   readBatchJournal,

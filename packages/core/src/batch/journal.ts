@@ -6,7 +6,6 @@ import {
   type JournalProblem,
 } from './journal-codec.ts'
 import type { ListedObject } from './lister.ts'
-import { differs } from './object-steps.ts'
 import { shardsOfOneSplit } from './shard.ts'
 
 const encoder = new TextEncoder()
@@ -77,28 +76,45 @@ export function sameFinishedObject(
 }
 
 /**
+ * True when `object` as listed now has another size or ETag than its done record `done` says:
+ * it was replaced in the store since. Each is compared only where both give it (a manifest's
+ * line may give neither).
+ */
+export function changedSinceDone(
+  done: JournalObjectRecord,
+  object: { readonly size?: number; readonly etag?: string },
+): boolean {
+  if (object.size !== undefined && object.size !== done.size) return true
+  return object.etag !== undefined && done.etag !== undefined && object.etag !== done.etag
+}
+
+/**
  * The record by which a run skips `object` at `path` as done, or undefined: a done record of this
- * batch (or another batch's, for the same path, ETag and size), unless `update` finds the object
- * changed since (another size or ETag). The run then skips it only if the file is still there at
- * that size.
+ * batch (or another batch's, for the same path, ETag and size), unless `replace` (the run may
+ * replace files: `update` or `overwrite`) and the object changed since ({@link changedSinceDone}).
+ * The run then skips it only if the file is still there at that size; one that changed is
+ * reported as `done-but-changed`.
  */
 export function doneRecord(
   entry: JournalEntry | undefined,
   object: ListedObject,
   path: string,
-  update: boolean,
+  replace: boolean,
 ): JournalObjectRecord | undefined {
   const done = entry?.done
   if (done === undefined) return undefined
-  if (update && differs(done, object)) return undefined
+  if (replace && changedSinceDone(done, object)) return undefined
   if (entry?.inherited && !sameFinishedObject(done, object, path)) return undefined
   return done
 }
 
 /** What a batch's journal says before a run, read only (`readBatchJournal`). */
 export interface BatchJournalView {
-  /** The record a run would skip `object` at `path` by (see {@link doneRecord}). */
-  done(object: ListedObject, path: string, update: boolean): JournalObjectRecord | undefined
+  /**
+   * The record a run would skip `object` at `path` by; `replace` when it may replace files
+   * (`update` or `overwrite`; see {@link doneRecord}).
+   */
+  done(object: ListedObject, path: string, replace: boolean): JournalObjectRecord | undefined
   /** The record of `key` a run stopped while publishing (its file may be half replaced), if any. */
   publishing(key: string): JournalObjectRecord | undefined
 }
@@ -109,7 +125,8 @@ export interface BatchJournalView {
  *
  * @example
  * const journal = await readBatchJournal(FileBatchJournalStore.in('/data'), id)
- * if (journal.done(object, path, false)?.size === fileSize) console.log('would skip', path)
+ * const done = journal.done(object, path, false)
+ * if (done?.size === fileSize) console.log('would skip', path, changedSinceDone(done, object))
  */
 export async function readBatchJournal(
   store: BatchJournalStore | undefined,
@@ -117,7 +134,7 @@ export async function readBatchJournal(
 ): Promise<BatchJournalView> {
   const journal = await BatchJournal.read(store, id)
   return {
-    done: (object, path, update) => doneRecord(journal.entry(object.key), object, path, update),
+    done: (object, path, replace) => doneRecord(journal.entry(object.key), object, path, replace),
     publishing: (key) => journal.entry(key)?.commit,
   }
 }

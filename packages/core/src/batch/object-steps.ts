@@ -23,10 +23,15 @@ export async function removeLeftovers(io: BatchObjectIO): Promise<void> {
   if (io.checkpoint) await io.checkpoint.remove(io.checkpointKey ?? target.id)
 }
 
-/** The listed object differs from what the journal recorded (it was replaced since). */
-export function differs(done: JournalObjectRecord, object: ListedObject): boolean {
-  if (object.size !== undefined && object.size !== done.size) return true
-  return object.etag !== undefined && done.etag !== undefined && object.etag !== done.etag
+/**
+ * True when a killed run left this object's part state (`BatchObjectIO.interrupted`; without it,
+ * anything its part checkpoint store holds for it).
+ */
+export async function interruptedBefore(io: BatchObjectIO): Promise<boolean> {
+  if (io.interrupted) return io.interrupted()
+  if (!io.checkpoint) return false
+  const key = io.checkpointKey ?? io.target({ overwrite: false }).id
+  return (await io.checkpoint.load(key)) !== undefined
 }
 
 export function record(

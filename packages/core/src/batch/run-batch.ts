@@ -10,9 +10,16 @@ import type { BatchSummary } from './batch-result.ts'
 import { BatchTracker } from './batch-tracker.ts'
 import { chosenAtFirstAnswer } from './chosen-at-first-answer.ts'
 import { decideExisting } from './decide-existing.ts'
-import { BatchJournal, doneRecord } from './journal.ts'
+import { BatchJournal, changedSinceDone, doneRecord } from './journal.ts'
 import { iterateSource, type ListedObject, type Lister } from './lister.ts'
-import { journaled, record, removeLeftovers, toFailure, toListingFailure } from './object-steps.ts'
+import {
+  interruptedBefore,
+  journaled,
+  record,
+  removeLeftovers,
+  toFailure,
+  toListingFailure,
+} from './object-steps.ts'
 import { type OneRequestTransport, oneRequestTransport } from './one-request-transport.ts'
 import { PathClaims, safeRelativePath } from './safe-path.ts'
 import { shardOf } from './shard.ts'
@@ -199,7 +206,8 @@ export async function runBatch(
       return true
     }
     const location = { key: object.key, segments, path: segments.join('/') }
-    const done = doneRecord(journal.entry(object.key), object, location.path, !!options.update)
+    const replace = !!options.update || !!options.overwrite
+    const done = doneRecord(journal.entry(object.key), object, location.path, replace)
     let opened: BatchObjectIO | undefined
     if (done) {
       // Done, says the journal; the file says whether it is still there. One that was deleted
@@ -213,8 +221,10 @@ export async function runBatch(
         return true
       }
       if (inPlace) {
-        tracker.skip('done', done.size)
-        emit({ type: 'object-skipped', key: object.key, path: location.path, reason: 'done' })
+        // Without leave to replace files, a rerun keeps what its batch finished, but says so.
+        const reason = changedSinceDone(done, object) ? 'done-but-changed' : 'done'
+        tracker.skip(reason, done.size)
+        emit({ type: 'object-skipped', key: object.key, path: location.path, reason })
         return true
       }
       tracker.restored.push(object.key)
@@ -355,6 +365,8 @@ export async function runBatch(
     tracker.started(key, object.size)
     let io: BatchObjectIO
     let overwrite: boolean
+    // Set when a killed run left this object's part state, and it would otherwise go whole.
+    let interrupted = false
     try {
       io = opened ?? (await options.open(location, object))
       const decision = await decideExisting(
@@ -374,6 +386,12 @@ export async function runBatch(
         return
       }
       overwrite = decision.overwrite
+      // A parts download reads its checkpoint anyway: only an object that would go whole is asked.
+      if (
+        resolved.engine.range === undefined &&
+        (object.size === undefined || fitsOneRequest(object, resolved))
+      )
+        interrupted = await interruptedBefore(io)
     } catch (error) {
       tracker.finished(key)
       if (!stop.signal.aborted)
@@ -385,12 +403,16 @@ export async function runBatch(
     // An object the listing says fits in one request has no parts to resume: its temporary file
     // is its only state (a rerun fetches it again), so it needs no checkpoint, and its stat and
     // GET are one request when the transport can read a whole object with its headers.
-    const single = fitsOneRequest(object, resolved)
+    // One that a killed run was fetching in parts takes the parts path instead: it resumes the
+    // bytes the checkpoint vouches for (its plan, whatever part size this run has), or discards a
+    // stale checkpoint with an event, and either way leaves no lock, partial file or checkpoint.
+    const single = fitsOneRequest(object, resolved) && !interrupted
     // An object of unknown size (a manifest's line) is asked for whole as well: a small one then
     // comes in that one answer instead of a stat and a GET; a larger one's body is dropped and
     // the answer's headers serve as its stat.
     const oneRequest: OneRequestTransport | undefined =
-      (single || (object.size === undefined && resolved.engine.range === undefined)) &&
+      (single ||
+        (object.size === undefined && resolved.engine.range === undefined && !interrupted)) &&
       typeof io.transport.readWhole === 'function'
         ? oneRequestTransport(io.transport, object, resolved.engine.singleRequestThreshold)
         : undefined
