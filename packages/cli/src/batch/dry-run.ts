@@ -49,6 +49,8 @@ export async function dryRun(
   let refused = 0
   let skipped = 0
   let inTheWay = 0
+  // --skip-existing over a file of the object's size: skipped or failed, as its content says.
+  let toCompare = 0
   for await (const object of iterable) {
     // As the batch: only a listed empty key ending in `/` is a folder marker.
     if (object.key.endsWith('/') && object.size === 0) continue
@@ -97,13 +99,29 @@ export async function dryRun(
       else reporter.output(`would skip ${terminalText(to)} (done by an earlier run of this batch)`)
       continue
     }
-    if (fate === 'exists') {
+    if (fate === 'exists' || fate === 'exists-other-size' || fate === 'is-directory') {
       inTheWay++
-      if (json)
-        reporter.json({ type: 'would-fail', key: object.key, destination: to, kind: 'exists' })
+      const kind = fate === 'is-directory' ? 'is-directory' : 'exists'
+      if (json) reporter.json({ type: 'would-fail', key: object.key, destination: to, kind })
       else
         reporter.output(
-          `would fail ${terminalText(from)} → ${terminalText(to)}: a file is already there (exists: --skip-existing, --update or --force)`,
+          `would fail ${terminalText(from)} → ${terminalText(to)}: ${FAILURE_TEXT[fate]}`,
+        )
+      continue
+    }
+    if (fate === 'compare-or-fail') {
+      toCompare++
+      if (json)
+        reporter.json({
+          type: 'would-skip',
+          key: object.key,
+          destination: to,
+          reason: 'same-content',
+          otherwise: 'exists',
+        })
+      else
+        reporter.output(
+          `would skip ${terminalText(to)} if the file there is found to be the same (--skip-existing), else fail (exists: --update or --force)`,
         )
       continue
     }
@@ -134,20 +152,39 @@ export async function dryRun(
       refused,
       skipped,
       wouldFail: inTheWay,
+      toCompare,
     })
   else
     reporter.output(
-      `dry run: ${totalText(count, knownBytes, sizesUnknown)} would be fetched; ${skipped > 0 ? `${skipped} skipped (done earlier); ` : ''}${inTheWay > 0 ? `${inTheWay} would fail (a file is in the way); ` : ''}${refused} refused; nothing was touched`,
+      `dry run: ${totalText(count, knownBytes, sizesUnknown)} would be fetched; ${skipped > 0 ? `${skipped} skipped (done earlier); ` : ''}${inTheWay > 0 ? `${inTheWay} would fail (a file or directory is in the way); ` : ''}${toCompare > 0 ? `${toCompare} compared with the file there (--skip-existing); ` : ''}${refused} refused; nothing was touched`,
     )
   return refused > 0 || inTheWay > 0 ? ExitCode.failed : ExitCode.ok
 }
 
 /**
- * What a run would do with an object, from the journal and the file at its destination: skip it
- * (`done`), fail it (`exists`), or fetch it — over a file it would replace, compare first, or
- * check as the one an interrupted run was publishing.
+ * What a run would do with an object, from the journal and what is at its destination, as core's
+ * doneRecord then decideExisting decide without the store's HEAD: skip it (`done`), fail it (a
+ * directory there; a file --skip-existing cannot skip for its size, or no flag lets be
+ * replaced), compare the file with it and skip or fail it (`--skip-existing` alone), or fetch
+ * it — over a file it would replace, compare first, or check as the one an interrupted run was
+ * publishing.
  */
-type Fate = 'done' | 'exists' | 'fetch' | 'replace' | 'compare' | 'check'
+type Fate =
+  | 'done'
+  | 'exists'
+  | 'exists-other-size'
+  | 'is-directory'
+  | 'compare-or-fail'
+  | 'fetch'
+  | 'replace'
+  | 'compare'
+  | 'check'
+
+const FAILURE_TEXT: Record<'exists' | 'exists-other-size' | 'is-directory', string> = {
+  exists: 'a file is already there (exists: --skip-existing, --update or --force)',
+  'exists-other-size': 'a file of another size is already there (exists: --update or --force)',
+  'is-directory': 'a directory is there (is-directory: move or rename it)',
+}
 
 const FATE_NOTES: Record<'fetch' | 'replace' | 'compare' | 'check', string> = {
   fetch: '',
@@ -162,14 +199,18 @@ async function fateOf(
   state: DestinationState,
   existing: ExistingFiles,
 ): Promise<Fate> {
-  const size = await state.fileSize(path)
-  if (size === undefined) return 'fetch'
-  // As the run decides (core's doneRecord, then decideExisting), without the store's HEAD.
-  if (state.journal.done(object, path, existing.update)?.size === size) return 'done'
+  const there = await state.entryAt(path)
+  if (there === undefined) return 'fetch'
+  if (there.kind === 'directory') return 'is-directory'
+  if (state.journal.done(object, path, existing.update)?.size === there.size) return 'done'
   if (state.journal.publishing(object.key)) return 'check'
-  if (existing.overwrite) return 'replace'
-  if (existing.skipExisting || existing.update) return 'compare'
-  return 'exists'
+  // A size the listing gives that is not the file's: no content to compare, --skip-existing passes.
+  const otherSize = object.size !== undefined && object.size !== there.size
+  const compared = existing.skipExisting && !otherSize
+  if (existing.update) return otherSize ? 'replace' : 'compare'
+  if (existing.overwrite) return compared ? 'compare' : 'replace'
+  if (compared) return 'compare-or-fail'
+  return otherSize ? 'exists-other-size' : 'exists'
 }
 
 /** `3 object(s), 12 B`, `3 object(s), 12 B + 2 of unknown size`, `3 object(s) of unknown size`. */
