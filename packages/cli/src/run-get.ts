@@ -31,10 +31,10 @@ import { withoutOptionNote } from './exists-hint.ts'
 import { ExitCode } from './exit-codes.ts'
 import { lockWatchMessage } from './lock-watch-message.ts'
 import { objectSettings } from './object-settings.ts'
+import { optionMessage } from './option-message.ts'
 import { Reporter } from './reporter.ts'
 import { createTransport, parseSource } from './sources.ts'
 import { READER_GONE_MESSAGE, StdoutTarget } from './stdout-target.ts'
-import { formatBytes } from './units.ts'
 import { UsageError } from './usage-error.ts'
 
 /** Runs `resumable get`; resolves with the exit code. */
@@ -301,28 +301,3 @@ function objectChangedMessage(error: ObjectChangedError, toStdout: boolean): str
 
 /** Said of a failure after which the engine kept neither the partial file nor its checkpoint. */
 const DISCARDED = 'the partial download was discarded, so the next run starts over'
-
-/** Library option names as the flags a CLI user typed, with each flag's numbers in its own units. */
-const FLAGS: Readonly<
-  Record<string, { readonly flag: string; readonly unit?: (n: number) => string }>
-> = {
-  partSize: { flag: '--part-size', unit: formatBytes },
-  concurrency: { flag: '--concurrency' },
-  retries: { flag: '--retries' },
-  maxBytesPerSecond: { flag: '--limit-rate', unit: (n) => `${formatBytes(n)}/s` },
-  stallTimeoutMs: { flag: '--stall-timeout', unit: (ms) => `${ms / 1000} s` },
-  outageWaitMs: { flag: '--outage-wait', unit: (ms) => `${ms / 1000} s` },
-}
-
-/** Phrases an option error from its fields (never from its message), in the flag's own units. */
-function optionMessage(error: OptionsError): string {
-  const known = FLAGS[error.option]
-  if (!known) return error.message
-  const show = known.unit ?? String
-  const { min, max, received } = error
-  if (typeof received !== 'number' || !Number.isSafeInteger(received)) {
-    return `${known.flag} must be an integer, got ${String(received)}`
-  }
-  if (min === undefined || max === undefined) return error.message
-  return `${known.flag} must be between ${show(min)} and ${show(max)}, got ${show(received)}`
-}

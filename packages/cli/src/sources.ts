@@ -113,7 +113,7 @@ export function transportMaker(
   flags: SourceFlags,
   env: Readonly<Record<string, string | undefined>>,
   aliOss: AliOssFactory,
-): (source: Source) => Promise<Transport> {
+): TransportMaker {
   const sseCustomerKey = once(() => loadSseCustomerKey(flags.sseCustomerKeyFile, env))
   const wire = once(() => wireOption(flags.wire))
   const headers = once(() =>
@@ -122,20 +122,51 @@ export function transportMaker(
   const netrc = once(() => loadNetrc(flags, env))
   const s3 = once(() => s3Access(flags, env))
   const oss = once(() => ossAccess(flags, env))
-  return async (source) => {
-    const key = await sseCustomerKey()
-    if (key !== undefined && source.scheme !== 's3') {
-      throw new UsageError(
-        `SSE-C (--sse-c-key-file, ${SSE_C_KEY_ENV}) applies to s3:// sources only`,
-      )
-    }
+  const refusal = async (scheme: Source['scheme']): Promise<string | undefined> =>
+    flagsRefusal(scheme, flags, (await sseCustomerKey()) !== undefined)
+  const make = async (source: Source): Promise<Transport> => {
+    const refused = await refusal(source.scheme)
+    if (refused !== undefined) throw new UsageError(refused)
     return transportOf(
       source,
       flags,
-      { sseCustomerKey: key, wire, headers, netrc, s3, oss },
+      { sseCustomerKey: await sseCustomerKey(), wire, headers, netrc, s3, oss },
       aliOss,
     )
   }
+  return Object.assign(make, { refusal })
+}
+
+/** `transportMaker`'s answer: a Transport per source, and the flags' usage errors before any. */
+export interface TransportMaker {
+  (source: Source): Promise<Transport>
+  /**
+   * Why the flags cannot apply to a source of `scheme` (undefined when they can), after reading
+   * the SSE-C key file (a UsageError when it is bad): a batch asks before listing or touching
+   * anything, so that what is bad usage for one object is bad usage for all of them at once.
+   */
+  refusal(scheme: Source['scheme']): Promise<string | undefined>
+}
+
+/** The flags a source of `scheme` cannot take, as the message of a usage error; undefined when none. */
+function flagsRefusal(
+  scheme: Source['scheme'],
+  flags: SourceFlags,
+  sseCustomerKey: boolean,
+): string | undefined {
+  if (sseCustomerKey && scheme !== 's3')
+    return `SSE-C (--sse-c-key-file, ${SSE_C_KEY_ENV}) applies to s3:// sources only`
+  if (scheme !== 'oss' && flags.cname)
+    return '--cname (a custom domain bound to an OSS bucket) applies to oss:// sources only'
+  if (scheme !== 'oss' && flags.trafficLimit !== undefined)
+    return '--traffic-limit (x-oss-traffic-limit) applies to oss:// sources only'
+  if (flags.wire !== undefined && scheme === 'oss' && flags.transport !== 'fetch')
+    return '--wire needs --transport fetch for oss:// (ali-oss has its own client)'
+  if (scheme !== 'oss' && flags.transport === 'ali-oss')
+    return '--transport ali-oss needs an oss:// source'
+  if (scheme === 'http' && flags.noSignRequest)
+    return '--no-sign-request applies to oss:// and s3:// sources (an http(s) URL is sent as given)'
+  return undefined
 }
 
 /** What every source of a command shares, read once (`transportMaker`). */
@@ -150,6 +181,7 @@ interface SharedInputs {
   readonly oss: () => OssAccess
 }
 
+/** The source's Transport, once `flagsRefusal` found nothing against the flags. */
 async function transportOf(
   source: Source,
   flags: SourceFlags,
@@ -158,24 +190,9 @@ async function transportOf(
 ): Promise<Transport> {
   const { versionId } = flags
   const { sseCustomerKey } = shared
-  if (source.scheme !== 'oss' && flags.cname)
-    throw new UsageError(
-      '--cname (a custom domain bound to an OSS bucket) applies to oss:// sources only',
-    )
-  if (source.scheme !== 'oss' && flags.trafficLimit !== undefined) {
-    throw new UsageError('--traffic-limit (x-oss-traffic-limit) applies to oss:// sources only')
-  }
-  if (flags.wire !== undefined && source.scheme === 'oss' && flags.transport !== 'fetch')
-    throw new UsageError('--wire needs --transport fetch for oss:// (ali-oss has its own client)')
   const wire = await shared.wire()
   switch (source.scheme) {
     case 'http': {
-      if (flags.transport === 'ali-oss')
-        throw new UsageError('--transport ali-oss needs an oss:// source')
-      if (flags.noSignRequest)
-        throw new UsageError(
-          '--no-sign-request applies to oss:// and s3:// sources (an http(s) URL is sent as given)',
-        )
       const headers = await shared.headers()
       const netrc = await shared.netrc()
       const basicAuth =
@@ -199,8 +216,6 @@ async function transportOf(
       }
     }
     case 's3': {
-      if (flags.transport === 'ali-oss')
-        throw new UsageError('--transport ali-oss needs an oss:// source')
       const access = await shared.s3()
       return createS3Transport({
         bucket: source.bucket,

@@ -31,6 +31,7 @@ const dryRunDone = (counts: Record<string, number>) => ({
   refused: 0,
   skipped: 0,
   wouldFail: 0,
+  toCompare: 0,
   ...counts,
 })
 const lines = (out: string[]) =>
@@ -69,7 +70,7 @@ describe('--dry-run of a batch run before', () => {
     assert.match(run.text(), /1 downloaded, 2 skipped/)
   })
 
-  it('says a file in the way fails as exists (exit 1), as the run then does; with --skip-existing it is compared, with --force replaced', async () => {
+  it('says a file in the way fails as exists (exit 1), as the run then does; with --update or --force one of another size is replaced', async () => {
     put('way/x.txt')
     const dest = join(dir, 'in-the-way')
     await mkdir(dest)
@@ -92,7 +93,7 @@ describe('--dry-run of a batch run before', () => {
     assert.equal(await main(get('s3://d/way/', dest, '--recursive'), run.cli), 1)
     assert.match(run.text(), /exists/)
     for (const [flag, note] of [
-      ['--skip-existing', /unless the file there is found to be the same/],
+      ['--update', /replacing the file there/],
       ['--force', /replacing the file there/],
     ] as const) {
       const withFlag = signedEnv()
@@ -148,5 +149,102 @@ describe('--dry-run of a batch run before', () => {
       lines(dry.out).find((e) => e.type === 'dry-run-done'),
       dryRunDone({ skipped: mine }),
     )
+  })
+
+  it('with --skip-existing says a file of another size fails as exists and one of the same size is compared (skipped or failed), as the run then does', async () => {
+    oss.putObject('d', 'skip/other.txt', { bytes: encoder.encode('longer object content') })
+    oss.putObject('d', 'skip/same.txt', { bytes: encoder.encode('abcdefgh') })
+    const dest = join(dir, 'skip-existing')
+    await mkdir(dest)
+    await writeFile(join(dest, 'other.txt'), 'short')
+    await writeFile(join(dest, 'same.txt'), 'ABCDEFGH')
+    const args = get('s3://d/skip/', dest, '--recursive', '--skip-existing')
+    const dry = signedEnv()
+    assert.equal(await main([...args, '--dry-run', '--json'], dry.cli), 1)
+    const events = lines(dry.out)
+    assert.deepEqual(
+      events.filter((e) => e.type !== 'dry-run-done'),
+      [
+        {
+          type: 'would-fail',
+          key: 'skip/other.txt',
+          destination: join(dest, 'other.txt'),
+          kind: 'exists',
+        },
+        {
+          type: 'would-skip',
+          key: 'skip/same.txt',
+          destination: join(dest, 'same.txt'),
+          reason: 'same-content',
+          otherwise: 'exists',
+        },
+      ],
+    )
+    assert.deepEqual(events.at(-1), dryRunDone({ wouldFail: 1, toCompare: 1 }))
+    const human = signedEnv()
+    assert.equal(await main([...args, '--dry-run'], human.cli), 1)
+    assert.match(
+      human.out.join(''),
+      /would fail .*other\.txt: a file of another size is already there \(exists: --update or --force\)/,
+    )
+    assert.match(
+      human.out.join(''),
+      /would skip .*same\.txt if the file there is found to be the same \(--skip-existing\), else fail/,
+    )
+    assert.doesNotMatch(human.out.join(''), /would fetch/)
+    const run = signedEnv()
+    assert.equal(await main(args, run.cli), 1)
+    assert.match(run.text(), /0 downloaded, 0 skipped, 2 failed/)
+  })
+
+  it("says a directory where the object's file goes fails as is-directory, with or without flags, as the run then does", async () => {
+    oss.putObject('d', 'dir/adir', { bytes: encoder.encode('x') })
+    const dest = join(dir, 'directory-there')
+    await mkdir(join(dest, 'adir'), { recursive: true })
+    for (const flags of [[], ['--skip-existing'], ['--update'], ['--force']]) {
+      const dry = signedEnv()
+      assert.equal(
+        await main(
+          get('s3://d/dir/', dest, '--recursive', '--dry-run', '--json', ...flags),
+          dry.cli,
+        ),
+        1,
+        flags.join(' '),
+      )
+      assert.deepEqual(lines(dry.out), [
+        {
+          type: 'would-fail',
+          key: 'dir/adir',
+          destination: join(dest, 'adir'),
+          kind: 'is-directory',
+        },
+        dryRunDone({ wouldFail: 1 }),
+      ])
+    }
+    const human = signedEnv()
+    assert.equal(await main(get('s3://d/dir/', dest, '--recursive', '--dry-run'), human.cli), 1)
+    assert.match(human.out.join(''), /would fail .*adir: a directory is there \(is-directory/)
+    const run = signedEnv()
+    assert.equal(await main(get('s3://d/dir/', dest, '--recursive', '--force'), run.cli), 1)
+    assert.match(run.text(), /is-directory/)
+  })
+
+  it('refuses an out-of-range --part-size as a usage error naming the flag (exit 2), dry run or not, before any request', async () => {
+    put('part/a.txt')
+    for (const dry of [['--dry-run'], []]) {
+      const requests = oss.served.log.length
+      const env = signedEnv()
+      const dest = join(dir, 'part-size')
+      assert.equal(
+        await main(get('s3://d/part/', dest, '--recursive', '--part-size', '1', ...dry), env.cli),
+        2,
+      )
+      assert.match(
+        env.text(),
+        /usage error: --part-size must be between 100 KiB and 5\.00 GiB, got 1 B/,
+      )
+      assert.equal(oss.served.log.length, requests, 'no request')
+      await assert.rejects(readdir(dest), 'no directory')
+    }
   })
 })

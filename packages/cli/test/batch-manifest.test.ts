@@ -68,6 +68,7 @@ describe('a manifest --dry-run (a manifest gives no sizes)', () => {
       refused: 0,
       skipped: 0,
       wouldFail: 0,
+      toCompare: 0,
     })
   })
 
@@ -87,7 +88,7 @@ describe('a manifest --dry-run (a manifest gives no sizes)', () => {
       const reporter = new BatchReporter(io, { json, quiet: false })
       const nothingThere = {
         journal: { done: () => undefined, publishing: () => undefined },
-        fileSize: async () => undefined,
+        entryAt: async () => undefined,
       }
       const existing = { skipExisting: false, update: false, overwrite: false }
       assert.equal(
@@ -108,6 +109,7 @@ describe('a manifest --dry-run (a manifest gives no sizes)', () => {
       refused: 0,
       skipped: 0,
       wouldFail: 0,
+      toCompare: 0,
     })
   })
 })

@@ -20,6 +20,7 @@ import {
   type Source,
   type SourceFlags,
   s3Access,
+  type TransportMaker,
   transportMaker,
 } from '../sources.ts'
 import { UsageError } from '../usage-error.ts'
@@ -92,11 +93,14 @@ export async function listingInput(
   if (prefix !== '' && !prefix.endsWith('/')) prefix += '/'
   // One fetch client for thousands of objects; ali-oss only when asked for (a client per object).
   const flags = { ...cmd, transport: cmd.transport ?? ('fetch' as const) }
+  const transportOf = transportMaker(flags, env, aliOss)
+  // Bad usage for one object is bad usage for all: said once, before the listing.
+  const refused = await transportOf.refusal(scheme)
+  if (refused !== undefined) throw new UsageError(refused)
   const lister =
     scheme === 'oss'
       ? await ossLister(bucket, prefix, flags, env)
       : await s3Lister(bucket, prefix, flags, env)
-  const transportOf = transportMaker(flags, env, aliOss)
   return {
     source: `${scheme}://${bucket}/${prefix}`,
     prefix,
@@ -239,6 +243,7 @@ export async function manifestInput(cmd: GetCommand, cli: CliEnvironment): Promi
   })
   const flags = { ...cmd, transport: cmd.transport ?? ('fetch' as const), versionId: undefined }
   const transportOf = transportMaker(flags, env, aliOss)
+  await refuseFlags(entries.values(), path, transportOf)
   await checkEnvironment(entries.values().next().value, transportOf)
   const entryFor = (object: ListedObject) => entryOf.get(object) ?? entries.get(object.key)
   return {
@@ -431,6 +436,24 @@ function quotedEtag(etag: string): string {
  * batch (a usage error), not as each object's failure: a listing's wire does this for a prefix.
  * Creating the first object's transport opens nothing; any other problem stays that object's.
  */
+/**
+ * A usage error naming the first line of each scheme the flags cannot apply to (and one for a bad
+ * SSE-C key file), before anything is touched: as for one object, not a failure per object.
+ */
+async function refuseFlags(
+  entries: Iterable<ManifestEntry>,
+  path: string,
+  transportOf: TransportMaker,
+): Promise<void> {
+  const seen = new Set<Source['scheme']>()
+  for (const { source, line } of entries) {
+    if (seen.has(source.scheme)) continue
+    seen.add(source.scheme)
+    const refused = await transportOf.refusal(source.scheme)
+    if (refused !== undefined) throw new UsageError(`${path}:${line}: ${refused}`)
+  }
+}
+
 async function checkEnvironment(
   first: ManifestEntry | undefined,
   transportOf: (source: Source) => Promise<Transport>,

@@ -7,9 +7,14 @@ import { FileBatchJournalStore } from '@resumable/store-fs'
 export interface DestinationState {
   /** The batch's journal as its next run would find it (`readBatchJournal`). */
   readonly journal: BatchJournalView
-  /** The size of the regular file at `path` (relative to the destination), or undefined when none is. */
-  fileSize(path: string): Promise<number | undefined>
+  /** What is at `path` (relative to the destination): a regular file and its size, a directory, or nothing (undefined). */
+  entryAt(path: string): Promise<DestinationEntry | undefined>
 }
+
+/** A file, or a directory, found where an object's file goes. */
+export type DestinationEntry =
+  | { readonly kind: 'file'; readonly size: number }
+  | { readonly kind: 'directory' }
 
 /** A destination with nothing in it yet. */
 const NOTHING: BatchJournalView = { done: () => undefined, publishing: () => undefined }
@@ -25,16 +30,18 @@ export async function destinationState(
   batchOf: (root: string) => string,
 ): Promise<DestinationState> {
   const root = await realpath(destination).catch(() => undefined)
-  if (root === undefined) return { journal: NOTHING, fileSize: async () => undefined }
+  if (root === undefined) return { journal: NOTHING, entryAt: async () => undefined }
   const id = shard === undefined ? batchOf(root) : shardBatchId(batchOf(root), shard)
   const journal = await readBatchJournal(FileBatchJournalStore.in(root, shard), id).catch(
     () => NOTHING,
   )
   return {
     journal,
-    async fileSize(path) {
+    async entryAt(path) {
       const stats = await lstat(join(root, path)).catch(() => undefined)
-      return stats?.isFile() ? stats.size : undefined
+      if (stats?.isFile()) return { kind: 'file', size: stats.size }
+      // The run refuses a directory in the object's place (is-directory) whatever the flags.
+      return stats?.isDirectory() ? { kind: 'directory' } : undefined
     },
   }
 }

@@ -50,6 +50,8 @@ export async function dryRun(
   let refused = 0
   let skipped = 0
   let inTheWay = 0
+  // --skip-existing over a file of the object's size: skipped or failed, as its content says.
+  let toCompare = 0
   for await (const object of iterable) {
     // As the batch: only a listed empty key ending in `/` is a folder marker.
     if (object.key.endsWith('/') && object.size === 0) continue
@@ -101,13 +103,29 @@ export async function dryRun(
         )
       continue
     }
-    if (fate === 'exists') {
+    if (fate === 'exists' || fate === 'exists-other-size' || fate === 'is-directory') {
       inTheWay++
-      if (json)
-        reporter.json({ type: 'would-fail', key: object.key, destination: to, kind: 'exists' })
+      const kind = fate === 'is-directory' ? 'is-directory' : 'exists'
+      if (json) reporter.json({ type: 'would-fail', key: object.key, destination: to, kind })
       else
         reporter.output(
-          `would fail ${terminalText(from)} → ${terminalText(to)}: a file is already there (exists: --skip-existing, --update or --force)`,
+          `would fail ${terminalText(from)} → ${terminalText(to)}: ${FAILURE_TEXT[fate]}`,
+        )
+      continue
+    }
+    if (fate === 'compare-or-fail') {
+      toCompare++
+      if (json)
+        reporter.json({
+          type: 'would-skip',
+          key: object.key,
+          destination: to,
+          reason: 'same-content',
+          otherwise: 'exists',
+        })
+      else
+        reporter.output(
+          `would skip ${terminalText(to)} if the file there is found to be the same (--skip-existing), else fail (exists: --update or --force)`,
         )
       continue
     }
@@ -138,20 +156,41 @@ export async function dryRun(
       refused,
       skipped,
       wouldFail: inTheWay,
+      toCompare,
     })
   else
     reporter.output(
-      `dry run: ${totalText(count, knownBytes, sizesUnknown)} would be fetched; ${skipped > 0 ? `${skipped} skipped (done earlier); ` : ''}${inTheWay > 0 ? `${inTheWay} would fail (a file is in the way); ` : ''}${refused} refused; nothing was touched`,
+      `dry run: ${totalText(count, knownBytes, sizesUnknown)} would be fetched; ${skipped > 0 ? `${skipped} skipped (done earlier); ` : ''}${inTheWay > 0 ? `${inTheWay} would fail (a file or directory is in the way); ` : ''}${toCompare > 0 ? `${toCompare} compared with the file there (--skip-existing); ` : ''}${refused} refused; nothing was touched`,
     )
   return refused > 0 || inTheWay > 0 ? ExitCode.failed : ExitCode.ok
 }
 
 /**
- * What a run would do with an object, from the journal and the file at its destination: skip it
- * (`done`, or `done-but-changed` when the store's object changed since), fail it (`exists`), or fetch it — over a file it would replace, compare first, or
- * check as the one an interrupted run was publishing.
+/**
+ * What a run would do with an object, from the journal and what is at its destination, as core's
+ * doneRecord then decideExisting decide without the store's HEAD: skip it (`done`, or
+ * `done-but-changed` when the store's object changed since), fail it (a directory there; a file
+ * --skip-existing cannot skip for its size, or no flag lets be replaced), compare the file with
+ * it and skip or fail it (`--skip-existing` alone), or fetch it — over a file it would replace,
+ * compare first, or check as the one an interrupted run was publishing.
  */
-type Fate = 'done' | 'done-but-changed' | 'exists' | 'fetch' | 'replace' | 'compare' | 'check'
+type Fate =
+  | 'done'
+  | 'done-but-changed'
+  | 'exists'
+  | 'exists-other-size'
+  | 'is-directory'
+  | 'compare-or-fail'
+  | 'fetch'
+  | 'replace'
+  | 'compare'
+  | 'check'
+
+const FAILURE_TEXT: Record<'exists' | 'exists-other-size' | 'is-directory', string> = {
+  exists: 'a file is already there (exists: --skip-existing, --update or --force)',
+  'exists-other-size': 'a file of another size is already there (exists: --update or --force)',
+  'is-directory': 'a directory is there (is-directory: move or rename it)',
+}
 
 const FATE_NOTES: Record<'fetch' | 'replace' | 'compare' | 'check', string> = {
   fetch: '',
@@ -166,15 +205,20 @@ async function fateOf(
   state: DestinationState,
   existing: ExistingFiles,
 ): Promise<Fate> {
-  const size = await state.fileSize(path)
-  if (size === undefined) return 'fetch'
+  const there = await state.entryAt(path)
+  if (there === undefined) return 'fetch'
+  if (there.kind === 'directory') return 'is-directory'
   // As the run decides (core's doneRecord, then decideExisting), without the store's HEAD.
   const done = state.journal.done(object, path, existing.update || existing.overwrite)
-  if (done?.size === size) return changedSinceDone(done, object) ? 'done-but-changed' : 'done'
+  if (done?.size === there.size) return changedSinceDone(done, object) ? 'done-but-changed' : 'done'
   if (state.journal.publishing(object.key)) return 'check'
-  if (existing.overwrite) return 'replace'
-  if (existing.skipExisting || existing.update) return 'compare'
-  return 'exists'
+  // A size the listing gives that is not the file's: no content to compare, --skip-existing passes.
+  const otherSize = object.size !== undefined && object.size !== there.size
+  const compared = existing.skipExisting && !otherSize
+  if (existing.update) return otherSize ? 'replace' : 'compare'
+  if (existing.overwrite) return compared ? 'compare' : 'replace'
+  if (compared) return 'compare-or-fail'
+  return otherSize ? 'exists-other-size' : 'exists'
 }
 
 /** `3 object(s), 12 B`, `3 object(s), 12 B + 2 of unknown size`, `3 object(s) of unknown size`. */

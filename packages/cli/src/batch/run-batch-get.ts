@@ -2,6 +2,7 @@ import { readdir, realpath, rm, rmdir, stat } from 'node:fs/promises'
 import { dirname, join, resolve, sep } from 'node:path'
 import {
   AbortedError,
+  type BatchOptions,
   type BatchSummary,
   createBatch,
   isResumableError,
@@ -23,6 +24,7 @@ import type { GetCommand } from '../command-line.ts'
 import { ExitCode } from '../exit-codes.ts'
 import { lockWatchMessage } from '../lock-watch-message.ts'
 import { objectSettings } from '../object-settings.ts'
+import { optionMessage } from '../option-message.ts'
 import { pathKind } from '../path-kind.ts'
 import { UsageError } from '../usage-error.ts'
 import { BatchChecksums } from './batch-checksums.ts'
@@ -67,6 +69,7 @@ export async function runBatchGet(cmd: GetCommand, cli: CliEnvironment): Promise
       )
     await refuseFileDestination(cmd.destination)
     shard = resolveShard(flags.shard, cli.env)
+    checkBatchSettings(cmd, shard)
     checksums =
       cmd.checksumFile === undefined ? undefined : await BatchChecksums.read(cmd.checksumFile)
     input =
@@ -217,21 +220,7 @@ async function runIn(cmd: GetCommand, cli: CliEnvironment, prepared: Prepared): 
       journal: FileBatchJournalStore.in(root, shard),
       // A rerun after success is then a no-op (nothing requested again); `cancel` removes it.
       keepJournal: true,
-      ...(cmd.concurrency === undefined ? {} : { concurrency: cmd.concurrency }),
-      ...(shard === undefined ? {} : { shard }),
-      skipExisting: flags.skipExisting,
-      update: flags.update,
-      overwrite: cmd.force,
-      failFast: flags.failFast,
-      ...(cmd.outageWaitSeconds === undefined
-        ? {}
-        : { outageWaitMs: cmd.outageWaitSeconds * 1000 }),
-      // --limit-rate is the total, as for one object: one cap shared by every object in flight.
-      ...(cmd.limitRate === undefined ? {} : { maxBytesPerSecond: cmd.limitRate }),
-      download: {
-        ...objectSettings(cmd, { limitRate: false }),
-        onObjectChanged: cmd.onChange ?? 'restart',
-      },
+      ...batchSettings(cmd, shard),
       open: async (location, object) =>
         fileBatchObject(root, location.segments, await input.transportFor(object), {
           key: object.key,
@@ -306,6 +295,46 @@ async function runIn(cmd: GetCommand, cli: CliEnvironment, prepared: Prepared): 
       `no object under ${input.source}${/\/$/.test(cmd.source) ? '' : ` (a prefix: to download the object ${cmd.source} itself, leave out --recursive)`}`,
     )
   return exitCode
+}
+
+/** The batch options the command's flags set: the same for the run and for checking them first. */
+function batchSettings(
+  cmd: GetCommand,
+  shard: { index: number; count: number } | undefined,
+): Partial<BatchOptions> {
+  const flags = cmd.batch as BatchFlags
+  return {
+    ...(cmd.concurrency === undefined ? {} : { concurrency: cmd.concurrency }),
+    ...(shard === undefined ? {} : { shard }),
+    skipExisting: flags.skipExisting,
+    update: flags.update,
+    overwrite: cmd.force,
+    failFast: flags.failFast,
+    ...(cmd.outageWaitSeconds === undefined ? {} : { outageWaitMs: cmd.outageWaitSeconds * 1000 }),
+    // --limit-rate is the total, as for one object: one cap shared by every object in flight.
+    ...(cmd.limitRate === undefined ? {} : { maxBytesPerSecond: cmd.limitRate }),
+    download: {
+      ...objectSettings(cmd, { limitRate: false }),
+      onObjectChanged: cmd.onChange ?? 'restart',
+    },
+  }
+}
+
+/**
+ * Checks the flags' values as core will (createBatch throws OptionsError), before anything is
+ * listed, and for a dry run too, which builds no batch: bad usage is exit 2 either way.
+ */
+function checkBatchSettings(
+  cmd: GetCommand,
+  shard: { index: number; count: number } | undefined,
+): void {
+  createBatch({
+    id: 'checking the flags',
+    objects: [],
+    open: () => Promise.reject(new Error('no object is opened')),
+    journal: false,
+    ...batchSettings(cmd, shard),
+  })
 }
 
 /** The batch's name: its source and its destination (core appends the shard). */
@@ -391,7 +420,8 @@ function fail(reporter: BatchReporter, error: unknown): number {
   // A malformed proxy variable is bad input, like a bad flag.
   if (error instanceof ProxyVariableError) return fail(reporter, new UsageError(error.message))
   if (error instanceof UsageError || error instanceof OptionsError) {
-    reporter.error(ExitCode.usage, `${error.message} (see resumable --help)`, error)
+    const message = error instanceof OptionsError ? optionMessage(error) : error.message
+    reporter.error(ExitCode.usage, `${message} (see resumable --help)`, error)
     return ExitCode.usage
   }
   if (error instanceof TargetError && error.kind === 'locked') {
