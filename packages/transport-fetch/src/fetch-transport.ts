@@ -449,7 +449,11 @@ export class FetchTransport implements Transport {
           : await followRedirects((hop) => this.#wire.send(hop), request, keepHome)
     } catch (error) {
       if (signal?.aborted) throw signal.reason
-      throw networkFailure(error, { describe, secrets: prepared.secrets })
+      throw networkFailure(error, {
+        describe,
+        secrets: prepared.secrets,
+        unresolvedAdvice: this.#plan.unresolvedAdvice,
+      })
     }
     return { response, prepared, now }
   }

@@ -20,7 +20,15 @@ export interface S3Location {
   readonly region: string
   /** OSS's S3-compatible API (`*.aliyuncs.com`): virtual-hosted only, OSS credentials accepted. */
   readonly isOss: boolean
+  /**
+   * When the bucket went into another store's host name (virtual-hosted on MinIO, Ceph, …, which
+   * answer that only when set up for it): what to say should that name not resolve.
+   */
+  readonly unresolvedAdvice: string | undefined
 }
+
+const PATH_STYLE_ADVICE =
+  "check the endpoint; a store that does not serve buckets as host names (MinIO, Ceph and most self-hosted stores, unless set up for it) needs path-style requests (forcePathStyle; the CLI's --path-style)"
 
 /**
  * Resolves bucket, region and endpoint to the bucket's URL and signing region, for AWS S3, OSS's
@@ -60,5 +68,12 @@ export function resolveS3Location(options: S3LocationOptions): S3Location {
     : bucketHost
       ? `${endpoint.origin}/`
       : `${endpoint.protocol}//${options.bucket}.${endpoint.host}/`
-  return { bucketUrl, endpoint, region, isOss }
+  const guessed = !pathStyle && !bucketHost && aws.kind === 'other' && !isOss
+  return {
+    bucketUrl,
+    endpoint,
+    region,
+    isOss,
+    unresolvedAdvice: guessed ? PATH_STYLE_ADVICE : undefined,
+  }
 }

@@ -60,7 +60,7 @@ export interface S3TransportOptions extends CommonTransportOptions {
  * ```
  */
 export function createS3Transport(options: S3TransportOptions): FetchTransport {
-  const { bucketUrl, endpoint, region, isOss } = resolveS3Location(options)
+  const { bucketUrl, endpoint, region, isOss, unresolvedAdvice } = resolveS3Location(options)
   checkKey(options.key)
   const host = endpoint.hostname
   const anonymous = options.anonymous === true
@@ -88,6 +88,7 @@ export function createS3Transport(options: S3TransportOptions): FetchTransport {
     rotatingCredentials: typeof options.credentials === 'function',
     signed: !anonymous,
     redirect: 'manual',
+    unresolvedAdvice,
     async prepare(method, headers, query, date) {
       const url = new URL(base.href)
       if (query.length > 0) url.search = `?${encodeQuery(query)}`

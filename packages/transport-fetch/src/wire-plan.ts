@@ -35,6 +35,8 @@ export interface WirePlan {
   readonly keepHome?: ReadonlySet<string> | undefined
   /** What a redirect that was not followed tells the user; the store's default otherwise. */
   readonly redirectAdvice?: string | undefined
+  /** What to check when the request's host name does not resolve (see `networkFailure`). */
+  readonly unresolvedAdvice?: string | undefined
   /** Builds the URL and signs `headers` in place for one request at `date`. */
   prepare(
     method: 'GET' | 'HEAD',

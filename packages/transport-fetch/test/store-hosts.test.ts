@@ -182,3 +182,42 @@ describe('OSS: the region an endpoint names', () => {
     }
   })
 })
+
+describe('S3: a bucket host name that does not resolve', () => {
+  const notFound = () =>
+    fakeFetch((request) => {
+      throw Object.assign(new TypeError('fetch failed'), {
+        cause: Object.assign(new Error(`getaddrinfo ENOTFOUND ${request.url.hostname}`), {
+          code: 'ENOTFOUND',
+        }),
+      })
+    })
+  const statOf = (endpoint: string, forcePathStyle?: boolean) =>
+    createS3Transport({
+      bucket: 'my-bucket',
+      key: 'k',
+      endpoint,
+      ...(forcePathStyle ? { forcePathStyle } : {}),
+      credentials: AK,
+      fetch: notFound(),
+    }).stat()
+
+  it('on another store’s endpoint, virtual-hosted, names path-style requests as what to check', async () => {
+    await assert.rejects(statOf('https://minio.example.com'), (error: Error) => {
+      assert.match(error.message, /does not resolve .*needs path-style requests \(forcePathStyle/)
+      return true
+    })
+  })
+
+  it('on AWS, or already path-style, says to check the endpoint, region or URL', async () => {
+    for (const [endpoint, pathStyle] of [
+      ['https://s3.eu-west-1.amazonaws.com', false],
+      ['https://minio.example.com', true],
+    ] as const)
+      await assert.rejects(statOf(endpoint, pathStyle), (error: Error) => {
+        assert.match(error.message, /check the endpoint, region or URL/)
+        assert.doesNotMatch(error.message, /path-style/)
+        return true
+      })
+  })
+})

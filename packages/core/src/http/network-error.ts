@@ -9,6 +9,11 @@ export interface NetworkFailureContext {
   readonly secrets?: readonly (string | undefined)[] | undefined
   /** The kind when the error says nothing more specific (a client may already know it timed out). @default 'network' */
   readonly kind?: 'network' | 'timeout' | undefined
+  /**
+   * What to check when the host name does not resolve (a transport that put the bucket in the
+   * host name knows to say so). @default 'check the endpoint, region or URL'
+   */
+  readonly unresolvedAdvice?: string | undefined
 }
 
 // Node/Bun (OpenSSL) verification codes for a certificate nobody here trusts.
@@ -131,7 +136,7 @@ export function networkFailure(error: unknown, context: NetworkFailureContext): 
   if (codes.includes('ENOTFOUND') || NAME_NOT_FOUND_TEXT.test(text)) {
     return new TransportError(
       'network',
-      `${context.describe}: the host name does not resolve (${said}): check the endpoint, region or URL`,
+      `${context.describe}: the host name does not resolve (${said}): ${context.unresolvedAdvice ?? 'check the endpoint, region or URL'}`,
       { retryable: false, cause },
     )
   }

@@ -57,6 +57,8 @@ export interface BucketRequestPlan {
    * decode it), so it is decoded before it is sent back. S3 encodes only keys and prefixes.
    */
   readonly tokenUrlEncoded?: boolean
+  /** What to check when the bucket's host name does not resolve (see `networkFailure`). */
+  readonly unresolvedAdvice?: string | undefined
   /** Builds the URL and signs `headers` in place. */
   prepare(
     headers: HeaderFields,
@@ -188,7 +190,11 @@ export class BucketLister implements Lister {
       )
     } catch (error) {
       if (signal.aborted) throw signal.reason
-      throw networkFailure(error, { describe, secrets: prepared.secrets })
+      throw networkFailure(error, {
+        describe,
+        secrets: prepared.secrets,
+        unresolvedAdvice: this.#plan.unresolvedAdvice,
+      })
     }
     let body: string
     try {
@@ -198,7 +204,11 @@ export class BucketLister implements Lister {
           : await watch.guard(() => readBodyText(response.body))
     } catch (error) {
       if (signal.aborted) throw signal.reason
-      throw networkFailure(error, { describe, secrets: prepared.secrets })
+      throw networkFailure(error, {
+        describe,
+        secrets: prepared.secrets,
+        unresolvedAdvice: this.#plan.unresolvedAdvice,
+      })
     }
     if (response.status < 200 || response.status >= 300) {
       const failure = storeFailure(response, storeErrorFields(response, body), {

@@ -43,7 +43,7 @@ export interface S3ListerOptions
  * ```
  */
 export function createS3Lister(options: S3ListerOptions): BucketLister {
-  const { bucketUrl: base, region, isOss } = resolveS3Location(options)
+  const { bucketUrl: base, region, isOss, unresolvedAdvice } = resolveS3Location(options)
   const anonymous = options.anonymous === true
   const credentials = anonymous
     ? undefined
@@ -54,6 +54,7 @@ export function createS3Lister(options: S3ListerOptions): BucketLister {
     {
       id: `s3://${options.bucket}/${options.prefix ?? ''}`,
       storeName: 'the store',
+      unresolvedAdvice,
       rotatingCredentials: typeof options.credentials === 'function',
       signed: !anonymous,
       wire: options.wire ?? fetchWire(options.fetch, { redirect: 'manual' }),
