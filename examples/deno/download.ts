@@ -1,7 +1,7 @@
-// Resumable download on Deno. Outside this repository, import with npm: specifiers
+// Resumable download on Deno; run it twice with Ctrl-C in between to see it resume. Outside this repository, import with npm: specifiers
 // (`npm:@resumable/core`, `npm:@resumable/store-fs`, `npm:@resumable/transport-fetch`).
 //   deno run -A --conditions=@resumable/source examples/deno/download.ts [dest] [url]
-import { download } from '@resumable/core'
+import { AbortedError, download } from '@resumable/core'
 import { FileCheckpointStore, FileTarget } from '@resumable/store-fs'
 import { startMockOss } from '@resumable/testkit/node'
 import { createUrlTransport } from '@resumable/transport-fetch'
@@ -12,6 +12,7 @@ declare const Deno: {
   version: { deno: string }
   makeTempDirSync(): string
   addSignalListener(signal: 'SIGINT', handler: () => void): void
+  exitCode: number
 }
 
 const [givenDest, givenUrl] = Deno.args
@@ -33,6 +34,11 @@ try {
   console.log(
     `deno ${Deno.version.deno}: ${dest} ${result.bytes} bytes, verified by ${result.verification.method}`,
   )
+} catch (error) {
+  // Ctrl-C pauses: the part file and its checkpoint stay, and the next run resumes from them.
+  if (!(error instanceof AbortedError && error.kind === 'paused')) throw error
+  console.log(error.message)
+  Deno.exitCode = 130
 } finally {
   await mock?.close()
 }

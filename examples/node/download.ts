@@ -4,7 +4,7 @@
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import process from 'node:process'
-import { download } from '@resumable/core'
+import { AbortedError, download } from '@resumable/core'
 import { FileCheckpointStore, FileTarget } from '@resumable/store-fs'
 import { startMockOss } from '@resumable/testkit/node'
 import { createUrlTransport } from '@resumable/transport-fetch'
@@ -31,6 +31,11 @@ try {
   console.log(
     `\nnode ${process.version}: ${dest} ${result.bytes} bytes, verified by ${result.verification.method}`,
   )
+} catch (error) {
+  // Ctrl-C pauses: the part file and its checkpoint stay, and the next run resumes from them.
+  if (!(error instanceof AbortedError && error.kind === 'paused')) throw error
+  console.log(`\n${error.message}`)
+  process.exitCode = 130
 } finally {
   await mock?.close()
 }

@@ -127,7 +127,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (values.help || command === undefined || command === 'help') return { command: 'help' }
   if (command === 'status' || command === 'cancel') {
     if (rest.length !== 1)
-      throw new UsageError(`usage: resumable ${command} <dest> [--checkpoint <file|dir>] [--json]`)
+      throw new UsageError(`resumable ${command} takes <dest> [--checkpoint <file|dir>] [--json]`)
     // A `get` flag here would be silently ignored: the user would believe it acted.
     const foreign = Object.keys(values).find(
       (name) =>
@@ -158,13 +158,13 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (batch?.manifest !== undefined) {
     if (rest.length > 1)
       throw new UsageError(
-        'usage: resumable get --manifest <file> [dest-dir] (dest-dir defaults to the current directory)',
+        'resumable get --manifest takes <file> [dest-dir] (dest-dir defaults to the current directory)',
       )
     rest.unshift(batch.manifest)
   }
   if (rest.length < 1 || rest.length > 2)
     throw new UsageError(
-      'usage: resumable get <source> [dest] (dest defaults to the current directory)',
+      'resumable get takes <source> [dest] (dest defaults to the current directory)',
     )
   const transport = values.transport
   if (transport !== undefined && transport !== 'ali-oss' && transport !== 'fetch') {

@@ -136,7 +136,7 @@ describe('parseCommandLine', () => {
       () => parseCommandLine(['get', '--manifest', 'objects.txt', 'a/', 'b/']),
       (e: unknown) =>
         e instanceof UsageError &&
-        /^usage: resumable get --manifest <file> \[dest-dir\]/.test(e.message),
+        /^resumable get --manifest takes <file> \[dest-dir\]/.test(e.message),
     )
   })
 

@@ -23,6 +23,20 @@ describe('resumable (in-process)', () => {
     assert.match(err.join(''), /--part-size "huge" is not a size/)
   })
 
+  it('a wrong number of arguments is one "usage error:" line, not "usage error: usage:"', async () => {
+    for (const argv of [
+      ['get'],
+      ['get', '--manifest', 'm.txt', 'a/', 'b/'],
+      ['status', 'a', 'b'],
+    ]) {
+      const { cli, err } = fakeEnvironment()
+      assert.equal(await main(argv, cli), 2, argv.join(' '))
+      const line = err.join('')
+      assert.match(line, /^usage error: resumable (get|status) /, argv.join(' '))
+      assert.doesNotMatch(line, /usage:/, argv.join(' '))
+    }
+  })
+
   it('exits 2 for a part size outside 100 KiB–5 GiB, naming the flag in human units', async () => {
     const { cli, text } = fakeEnvironment({
       files: async () => {

@@ -171,11 +171,15 @@ export function resolveRetryOptions(
   }
 }
 
+/** Refuses a missing options object: an untyped caller gets an OptionsError, not a TypeError. */
+export function requireOptionsObject(options: unknown): void {
+  if (typeof options !== 'object' || options === null)
+    throw new OptionsError('options', 'expected an object')
+}
+
 /** Applies defaults from `OPTION_TABLE` and validates; throws OptionsError before anything is touched. */
 export function resolveOptions(options: DownloadOptions): ResolvedOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw new OptionsError('options', 'expected an object')
-  }
+  requireOptionsObject(options)
   const { transport, target } = options
   if (!transport || typeof transport.stat !== 'function' || typeof transport.read !== 'function') {
     throw new OptionsError('transport', 'expected a Transport with stat() and read()')

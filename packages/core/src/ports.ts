@@ -8,7 +8,10 @@ export interface ObjectChecksum {
    * full-object `crc64nvme`, `crc32` or `crc32c` (`x-amz-checksum-*`).
    */
   readonly algorithm: ChecksumAlgorithm
-  /** The unsigned value (below 2^32 for a CRC-32). */
+  /**
+   * The unsigned value (below 2^32 for a CRC-32). In the `ObjectInfo` of a result, an event or
+   * `statObject`, `JSON.stringify` writes it as a decimal string.
+   */
   readonly value: bigint
   /**
    * Set when `value` is S3's `COMPOSITE` checksum of a multipart upload: not the CRC of the

@@ -1,6 +1,6 @@
 import { OptionsError } from './errors/options-error.ts'
 import type { DownloadEvent } from './events.ts'
-import { type DownloadOptions, resolveRetryOptions } from './options.ts'
+import { type DownloadOptions, requireOptionsObject, resolveRetryOptions } from './options.ts'
 import type { ObjectInfo } from './ports.ts'
 import { statWithRetry } from './stat-with-retry.ts'
 
@@ -31,6 +31,7 @@ export type StatObjectOptions = Pick<
  * ```
  */
 export async function statObject(options: StatObjectOptions): Promise<ObjectInfo> {
+  requireOptionsObject(options)
   const { transport } = options
   if (!transport || typeof transport.stat !== 'function')
     throw new OptionsError('transport', 'expected a Transport with stat() and read()')

@@ -1,4 +1,5 @@
 import { isTransportError } from './errors/transport-error.ts'
+import { withJsonValue } from './json-value.ts'
 import type { ObjectInfo } from './ports.ts'
 import { backOffOrThrow, type RetryPacing } from './retry.ts'
 import { StallWatch } from './stall-guard.ts'
@@ -24,7 +25,9 @@ export async function statWithRetry(scope: RetryPacing): Promise<ObjectInfo> {
       }
       // The run's abort stays linked: a stat may leave a response open for the first read (a
       // batch's one-request objects), and a pause must still abort that request.
-      return info
+      // Any transport's checksum, in-repo or not, leaves here JSON-serialisable: the ObjectInfo
+      // goes into results and events.
+      return info.checksum ? { ...info, checksum: withJsonValue(info.checksum) } : info
     } catch (error) {
       signal.removeEventListener('abort', onRunAbort)
       if (signal.aborted) throw signal.reason

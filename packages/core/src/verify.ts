@@ -2,6 +2,7 @@ import type { ChecksumAlgorithm } from './crc/algorithm.ts'
 import { compositeCrc, crc, crcCombine, formatCrcHex } from './crc/index.ts'
 import type { DigestAlgorithm } from './digest.ts'
 import { IntegrityError } from './errors/integrity-error.ts'
+import { withJsonValue } from './json-value.ts'
 import type { PartPlan } from './plan.ts'
 import type { ObjectInfo, Target } from './ports.ts'
 import { READ_BACK_BYTES, readBackMd5 } from './read-back.ts'
@@ -11,7 +12,7 @@ export type Verification =
   | {
       /** The CRC combined from all parts equals the store's. */
       readonly method: ChecksumAlgorithm
-      /** The verified value. */
+      /** The verified value; `JSON.stringify` writes it as a decimal string. */
       readonly value: bigint
       /**
        * Set when the value is S3's composite checksum of a multipart upload, the CRC of this many
@@ -82,7 +83,7 @@ export function verifyObject(
       formatCrcHex(algorithm, actual),
     )
   }
-  return { method: algorithm, value: actual }
+  return withJsonValue({ method: algorithm, value: actual })
 }
 
 /**
@@ -130,12 +131,12 @@ function checkComposite(
       `S3's composite checksum of ${parts.count} upload parts: the CRC of the CRCs of parts of ${parts.size} bytes, as the first part is; an upload whose middle parts were of other sizes needs verification off`,
     )
   }
-  return {
+  return withJsonValue({
     method: algorithm,
     value: actual,
     uploadParts: parts.count,
     ...(readBack && { readBack }),
-  }
+  })
 }
 
 /** Where a multipart upload cut its object: `count` parts of `size` bytes, the last shorter. */

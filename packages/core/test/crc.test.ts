@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { OptionsError } from '@resumable/core'
 import { crc64Js } from '../src/crc/crc64-js.ts'
 import { wasmCrc64 } from '../src/crc/crc64-wasm.ts'
 import {
@@ -210,6 +211,18 @@ describe('crc', () => {
 
   it('sends the CRC-64/XZ check value as OSS does, in decimal', () => {
     assert.equal(crc64('crc64xz', CHECK).toString(), '11051210869376104954')
+  })
+
+  it("an algorithm it does not know is an OptionsError naming 'algorithm' and the known ones", () => {
+    assert.throws(
+      () => crc('bogus' as ChecksumAlgorithm, CHECK),
+      (error: unknown) =>
+        error instanceof OptionsError &&
+        error.option === 'algorithm' &&
+        error.received === 'bogus' &&
+        /crc64xz, crc64nvme, crc32, crc32c/.test(error.message),
+    )
+    assert.equal(crc('crc32', CHECK), CHECK_VALUES.crc32)
   })
 
   it('rejects a negative or fractional combine length', () => {

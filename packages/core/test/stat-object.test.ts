@@ -4,6 +4,7 @@ import {
   type DownloadEvent,
   type ObjectInfo,
   OptionsError,
+  type StatObjectOptions,
   statObject,
   type Transport,
   TransportError,
@@ -75,5 +76,13 @@ describe('statObject: what download learns first, with its retry policy', () => 
     await assert.rejects(pending, /stopped by the caller/)
     await assert.rejects(statObject({ transport: slow, retries: -1 }), OptionsError)
     await assert.rejects(statObject({ transport: undefined as unknown as Transport }), OptionsError)
+  })
+
+  it('no options at all is an OptionsError naming "options", as download gives', async () => {
+    const missing = undefined as unknown as StatObjectOptions
+    await assert.rejects(
+      statObject(missing),
+      (error: unknown) => error instanceof OptionsError && error.option === 'options',
+    )
   })
 })

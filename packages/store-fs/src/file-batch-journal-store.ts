@@ -1,6 +1,6 @@
 import { type FileHandle, open, readFile } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
-import type { BatchJournalStore, Shard } from '@resumable/core'
+import { type BatchJournalStore, OptionsError, type Shard } from '@resumable/core'
 import { batchFileName, batchFilesIn, parseBatchFileName } from './batch-file-names.ts'
 import { errorCode, toTargetError } from './fs-errors.ts'
 import { type LockFile, lockAt, lockTakenError } from './lock-file.ts'
@@ -33,7 +33,7 @@ export class FileBatchJournalStore implements BatchJournalStore {
   #handle: Promise<FileHandle> | undefined
 
   constructor(path: string) {
-    this.path = resolve(path)
+    this.path = resolve(pathOption('path', path))
     this.#temp = `${this.path}.tmp`
     const named = parseBatchFileName(basename(this.path))
     this.#lockPath =
@@ -47,7 +47,9 @@ export class FileBatchJournalStore implements BatchJournalStore {
    * split keeps its own, so the shards can run into one directory at the same time.
    */
   static in(destDir: string, shard?: Shard): FileBatchJournalStore {
-    return new FileBatchJournalStore(join(destDir, batchFileName('journal', shard)))
+    return new FileBatchJournalStore(
+      join(pathOption('destDir', destDir), batchFileName('journal', shard)),
+    )
   }
 
   /**
@@ -129,4 +131,11 @@ export class FileBatchJournalStore implements BatchJournalStore {
   #lockTaken(lock: string, what: string) {
     return lockTakenError(lock, `the batch journal ${this.path} ${what}`)
   }
+}
+
+/** `value` when it is a path, else an OptionsError: `node:path` throws each runtime's own TypeError. */
+function pathOption(option: string, value: unknown): string {
+  if (typeof value !== 'string')
+    throw new OptionsError(option, 'expected a path (a string)', { received: value })
+  return value
 }

@@ -22,6 +22,7 @@ import {
   downloadMany,
   KeyRefusedError,
   type ListedObject,
+  OptionsError,
   type ReadRequest,
   TargetError,
   type Transport,
@@ -93,6 +94,18 @@ describe('FileBatchJournalStore', () => {
       await writeFile(join(dir, name), 'not a neighbour\n')
     const read = (await shard.loadNeighbours()).map((b) => new TextDecoder().decode(b)).sort()
     assert.deepEqual(read, ['whole\n', 'zero\n'])
+  })
+
+  it('a directory or path that is not a string is an OptionsError naming the argument, on every runtime', () => {
+    const untyped = (value: unknown) => value as string
+    assert.throws(
+      () => FileBatchJournalStore.in(untyped(undefined)),
+      (error: unknown) => error instanceof OptionsError && error.option === 'destDir',
+    )
+    assert.throws(
+      () => new FileBatchJournalStore(untyped(42)),
+      (error: unknown) => error instanceof OptionsError && error.option === 'path',
+    )
   })
 
   it('appends, loads, replaces atomically and removes, with mode 0600', async () => {

@@ -1,5 +1,6 @@
 import { OptionsError } from '@resumable/core'
 import type { FetchTransport } from './fetch-transport.ts'
+import { requireOptionsObject } from './options-object.ts'
 import { createOssTransport, type OssTransportOptions } from './oss-transport.ts'
 import { createS3Transport, type S3TransportOptions } from './s3-transport.ts'
 import { createUrlTransport, type UrlTransportOptions } from './url-transport.ts'
@@ -21,6 +22,7 @@ export type FetchTransportOptions =
  * ```
  */
 export function createFetchTransport(options: FetchTransportOptions): FetchTransport {
+  requireOptionsObject(options)
   switch (options.mode) {
     case 'url':
       return createUrlTransport(options)

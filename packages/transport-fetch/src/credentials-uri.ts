@@ -1,4 +1,5 @@
 import { OptionsError } from '@resumable/core'
+import { requireOptionsObject } from './options-object.ts'
 import {
   alibabaStsCredentials,
   type ExpiringCredentials,
@@ -35,6 +36,7 @@ const REFRESH_MARGIN_MS = 3 * 60_000
  * ```
  */
 export function credentialsUriCredentials(options: CredentialsUriOptions): CredentialsProvider {
+  requireOptionsObject(options)
   let url: URL
   try {
     url = new URL(options.uri)

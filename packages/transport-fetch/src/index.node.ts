@@ -28,6 +28,7 @@ import {
   type S3TransportOptions,
   type UrlTransportOptions,
 } from './index.ts'
+import { requireOptionsObject } from './options-object.ts'
 import type { CommonTransportOptions, CredentialsProvider, FetchLike } from './types.ts'
 import { defaultNodeWire } from './wire/default-wire-node.ts'
 import type { FetchWireOptions } from './wire/fetch-wire.ts'
@@ -52,6 +53,7 @@ export function fetchWire(fetchImpl?: FetchLike, options: FetchWireOptions = {})
 
 /** `options` with the shared Node wire, or with Node's `fetchWire` over the caller's `fetch`. */
 function onNodeWire<T extends CommonTransportOptions>(options: T): T {
+  requireOptionsObject(options)
   if (options.wire !== undefined) return options
   if (options.fetch !== undefined) return { ...options, wire: fetchWire(options.fetch) }
   return { ...options, wire: defaultNodeWire() }
@@ -158,6 +160,7 @@ export function createS3Lister(options: S3ListerOptions): BucketLister {
  * ```
  */
 export function ramRoleArnCredentials(options: RamRoleArnOptions): CredentialsProvider {
+  requireOptionsObject(options)
   return ramRoleArnCredentialsOnFetch({ ...options, wire: options.wire ?? defaultNodeWire() })
 }
 
@@ -180,5 +183,6 @@ export function ramRoleArnCredentials(options: RamRoleArnOptions): CredentialsPr
  * ```
  */
 export function oidcRoleCredentials(options: OidcRoleOptions): CredentialsProvider {
+  requireOptionsObject(options)
   return oidcRoleCredentialsOnFetch({ ...options, wire: options.wire ?? defaultNodeWire() })
 }

@@ -3,6 +3,7 @@ import { ossObjectId } from '@resumable/core/http'
 import { credentialSource } from './credentials.ts'
 import { encodeQuery } from './encode.ts'
 import { FetchTransport } from './fetch-transport.ts'
+import { requireOptionsObject } from './options-object.ts'
 import { type OssLocationOptions, resolveOssLocation } from './oss-location.ts'
 import { signOssV4 } from './oss-v4-signer.ts'
 import {
@@ -45,6 +46,7 @@ export interface OssTransportOptions extends CommonTransportOptions, OssLocation
  * ```
  */
 export function createOssTransport(options: OssTransportOptions): FetchTransport {
+  requireOptionsObject(options)
   const { url, region } = resolveOssLocation(options)
   const anonymous = options.anonymous === true
   const credentials = anonymous ? undefined : credentialSource(options.credentials, ['oss'])

@@ -4,6 +4,7 @@ import { credentialSource } from './credentials.ts'
 import { encodeKeyPath, encodeQuery } from './encode.ts'
 import { checkKey, isLoopback } from './endpoint.ts'
 import { FetchTransport } from './fetch-transport.ts'
+import { requireOptionsObject } from './options-object.ts'
 import { resolveS3Location } from './s3-location.ts'
 import { createS3Signer } from './s3-signer.ts'
 import {
@@ -60,6 +61,7 @@ export interface S3TransportOptions extends CommonTransportOptions {
  * ```
  */
 export function createS3Transport(options: S3TransportOptions): FetchTransport {
+  requireOptionsObject(options)
   const { bucketUrl, endpoint, region, isOss, unresolvedAdvice } = resolveS3Location(options)
   checkKey(options.key)
   const host = endpoint.hostname

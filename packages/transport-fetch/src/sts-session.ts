@@ -1,6 +1,7 @@
 import { OptionsError, TransportError } from '@resumable/core'
 import { readWholeBody } from '@resumable/core/http'
 import { encodeQuery, encodeRfc3986 } from './encode.ts'
+import { requireOptionsObject } from './options-object.ts'
 import {
   alibabaStsCredentials,
   type ExpiringCredentials,
@@ -68,6 +69,7 @@ export function checkedArn(option: string, value: unknown, kind: string): string
 
 /** The options checked, every refusal an OptionsError before anything is sent. */
 export function checkedSession(options: StsSessionOptions): StsSession {
+  requireOptionsObject(options)
   const roleArn = checkedArn('roleArn', options.roleArn, 'role')
   const durationSeconds = options.durationSeconds ?? 3600
   if (!Number.isInteger(durationSeconds) || durationSeconds < 900 || durationSeconds > 43_200)

@@ -2,6 +2,7 @@ import { bytesToBase64, OptionsError } from '@resumable/core'
 import { urlObjectId } from '@resumable/core/http'
 import { isLoopback } from './endpoint.ts'
 import { FetchTransport } from './fetch-transport.ts'
+import { requireOptionsObject } from './options-object.ts'
 import { presignedRequestPayerHeader } from './store-headers.ts'
 import type { CommonTransportOptions } from './types.ts'
 import type { WirePlan } from './wire-plan.ts'
@@ -74,6 +75,7 @@ export interface UrlTransportOptions extends CommonTransportOptions {
  * ```
  */
 export function createUrlTransport(options: UrlTransportOptions): FetchTransport {
+  requireOptionsObject(options)
   let url: URL
   try {
     url = new URL(String(options.url))

@@ -2,7 +2,13 @@ import type { ChecksumAlgorithm } from '../crc/algorithm.ts'
 import { OPTION_TABLE } from '../defaults.ts'
 import type { DigestAlgorithm } from '../digest.ts'
 import { OptionsError } from '../errors/options-error.ts'
-import { type DownloadOptions, numeric, type ResolvedOptions, resolveOptions } from '../options.ts'
+import {
+  type DownloadOptions,
+  numeric,
+  type ResolvedOptions,
+  requireOptionsObject,
+  resolveOptions,
+} from '../options.ts'
 import type { CheckpointStore, ObjectInfo, Target, Transport } from '../ports.ts'
 import type { BatchEvent } from './batch-events.ts'
 import type { BatchJournalStore } from './journal.ts'
@@ -180,8 +186,7 @@ const VALIDATION_TARGET: Target = {
 
 /** Validates a batch's options before anything is listed or touched; throws OptionsError. */
 export function resolveBatchOptions(options: BatchOptions): ResolvedBatchOptions {
-  if (typeof options !== 'object' || options === null)
-    throw new OptionsError('options', 'expected an object')
+  requireOptionsObject(options)
   if (typeof options.id !== 'string' || options.id === '')
     throw new OptionsError('id', 'must be a non-empty string naming the batch')
   if (typeof options.open !== 'function')

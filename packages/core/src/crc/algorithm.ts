@@ -17,6 +17,9 @@ const WIDTHS: Readonly<Record<ChecksumAlgorithm, 32 | 64>> = {
   crc32c: 32,
 }
 
+/** Every {@link ChecksumAlgorithm}, as an error message lists them. */
+export const CHECKSUM_ALGORITHMS = Object.keys(WIDTHS) as readonly ChecksumAlgorithm[]
+
 /** Whether `value` names a {@link ChecksumAlgorithm}, for data read back from disk. */
 export function isChecksumAlgorithm(value: unknown): value is ChecksumAlgorithm {
   return typeof value === 'string' && Object.hasOwn(WIDTHS, value)

@@ -1,6 +1,7 @@
 import { OptionsError } from '@resumable/core'
 import { credentialSource } from '../credentials.ts'
 import { encodeQuery } from '../encode.ts'
+import { requireOptionsObject } from '../options-object.ts'
 import { resolveOssLocation } from '../oss-location.ts'
 import { signOssV4 } from '../oss-v4-signer.ts'
 import { requestPayerHeader } from '../store-headers.ts'
@@ -44,6 +45,7 @@ export interface OssListerOptions
  * ```
  */
 export function createOssLister(options: OssListerOptions): BucketLister {
+  requireOptionsObject(options)
   // The object URL of a one-letter key, minus that letter: the bucket's own URL in every style.
   const { url, region } = resolveOssLocation({ ...options, key: 'x' })
   const base = url.href.slice(0, -1)

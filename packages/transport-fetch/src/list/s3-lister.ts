@@ -1,5 +1,6 @@
 import { credentialSource } from '../credentials.ts'
 import { encodeQuery } from '../encode.ts'
+import { requireOptionsObject } from '../options-object.ts'
 import { resolveS3Location } from '../s3-location.ts'
 import { createS3Signer } from '../s3-signer.ts'
 import { requestPayerHeader } from '../store-headers.ts'
@@ -43,6 +44,7 @@ export interface S3ListerOptions
  * ```
  */
 export function createS3Lister(options: S3ListerOptions): BucketLister {
+  requireOptionsObject(options)
   const { bucketUrl: base, region, isOss, unresolvedAdvice } = resolveS3Location(options)
   const anonymous = options.anonymous === true
   const credentials = anonymous

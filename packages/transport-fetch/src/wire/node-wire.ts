@@ -62,7 +62,8 @@ export interface NodeWireOptions {
  * import { nodeWire } from '@resumable/transport-fetch/node'
  * const wire = nodeWire({ maxSockets: 16 })
  * const response = await wire.send({ method: 'GET', url, headers: { range: 'bytes=0-99' } })
- * for await (const chunk of response.body) consume(chunk)
+ * // Its body is an async iterable whose chunks are lent: copy any chunk you keep.
+ * for await (const chunk of response.body as AsyncIterable<Uint8Array>) consume(chunk)
  * ```
  */
 export function nodeWire(options: NodeWireOptions = {}): Wire {
