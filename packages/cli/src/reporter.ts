@@ -3,6 +3,7 @@ import {
   type DownloadProgress,
   type DownloadResult,
   isDigestAlgorithm,
+  type ObjectInfo,
   UNKNOWN_LENGTH,
 } from '@resumable/core'
 import type { ChosenDestination } from './destination.ts'
@@ -70,6 +71,10 @@ export class Reporter {
                 ? 'downloading an empty object (0 B)'
                 : `downloading ${formatBytes(event.object.size)} in ${event.partCount} part(s) of ${formatBytes(event.partSize)}`,
         )
+        if (unvalidated(event.object))
+          this.#line(
+            'note: the server sends no ETag, no Last-Modified and no checksum: should the object be replaced by one of the same size, during this download or before a resume, nothing can tell',
+          )
         break
       case 'checkpoint-discarded':
         this.#line(`checkpoint discarded (${event.problem}): ${event.message}; starting over`)
@@ -260,4 +265,20 @@ function resultJson(result: DownloadResult): Record<string, unknown> {
     etag: object.etag,
     lastModified: object.lastModified,
   }
+}
+
+/**
+ * True when nothing the server sent can tell one version of the object from another of the same
+ * size: no validator to compare each part with, and no checksum to verify the whole against.
+ */
+function unvalidated(object: ObjectInfo): boolean {
+  return (
+    object.sizeKnown !== false &&
+    object.size > 0 &&
+    object.etag === undefined &&
+    object.lastModified === undefined &&
+    object.checksum === undefined &&
+    object.digest === undefined &&
+    object.md5 === undefined
+  )
 }

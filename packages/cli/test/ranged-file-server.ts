@@ -37,8 +37,8 @@ export interface RangedFileServer {
 /**
  * A loopback HTTP server that answers HEAD, GET and `Range: bytes=first-last` with `bytes` at every
  * path `headersFor` knows, with an ETag, Last-Modified, Accept-Ranges and Content-Length (and a
- * Content-Range on a 206) besides the headers it gives: a download link or a store as the CLI
- * meets it.
+ * Content-Range on a 206) besides the headers it gives (an empty value takes one of those away): a
+ * download link or a store as the CLI meets it.
  */
 export async function startRangedFileServer(
   bytes: Uint8Array,
@@ -62,7 +62,10 @@ export async function startRangedFileServer(
     res.setHeader('etag', '"0x8DE1234567890AB"')
     res.setHeader('last-modified', 'Mon, 07 Dec 2026 00:00:00 GMT')
     res.setHeader('accept-ranges', 'bytes')
-    for (const [name, value] of Object.entries(extra)) res.setHeader(name, value)
+    // An empty value takes the usual header away (a server that sends no ETag, say).
+    for (const [name, value] of Object.entries(extra))
+      if (value === '') res.removeHeader(name)
+      else res.setHeader(name, value)
     res.setHeader('content-length', String(end - start + 1))
     if (range) res.setHeader('content-range', `bytes ${start}-${end}/${bytes.length}`)
     res.writeHead(range ? 206 : 200)
