@@ -17,6 +17,7 @@ import { AheadDigest } from './ahead-digest.ts'
 import { DigestThread } from './digest-thread.ts'
 import { FdFile, type OpenFile } from './fd-file.ts'
 import { digestOfFile } from './file-digest.ts'
+import { checkFreeSpace } from './free-space.ts'
 import { errorCode, toTargetError } from './fs-errors.ts'
 import {
   type HeldLock,
@@ -236,9 +237,13 @@ export class FileTarget implements Target {
           options.sizeKnown === false ? Number.MAX_SAFE_INTEGER : options.size,
         )
         // The file's size tells the engine which parts a truncation took.
-        if (typeof reopened === 'number') return { resumed: true, length: reopened }
+        if (typeof reopened === 'number') {
+          await this.#checkFreeSpace(options, reopened)
+          return { resumed: true, length: reopened }
+        }
         notResumedReason = reopened
       }
+      await this.#checkFreeSpace(options, 0)
       // A private path is handed to this target alone: a file there it did not create is not its own.
       if (this.#lock || this.#createdPrivate) await this.#removeStaleTemp()
       // Always a new file (O_EXCL): opening what is at the path would follow a symlink or share a
@@ -262,6 +267,16 @@ export class FileTarget implements Target {
       await this.#lock?.release()
       throw error instanceof TargetError ? error : toTargetError(error, 'create', this.tempPath)
     }
+  }
+
+  /**
+   * A parts download (with a lock) is the large kind: what is left of its object must fit before
+   * it starts. Small private files skip the statfs, one call less per object of a batch; an object
+   * of unknown length cannot be judged.
+   */
+  async #checkFreeSpace(options: TargetOpenOptions, written: number): Promise<void> {
+    if (!this.#lock || options.sizeKnown === false) return
+    await checkFreeSpace(dirname(this.tempPath), options.size - written, this.id)
   }
 
   /** Positional write; loops until every byte is written (short writes happen). */

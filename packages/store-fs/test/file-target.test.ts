@@ -306,13 +306,19 @@ describe('FileTarget', () => {
     )
   })
 
-  it('reports a full disk as no-space (real tmpfs when running as root)', async (t) => {
+  it('reports a full disk as no-space: at open when the object cannot fit, at a write when the disk fills meanwhile (real tmpfs when running as root)', async (t) => {
     await onTinyTmpfs(t, 'tiny', async (mount) => {
+      await assert.rejects(
+        new FileTarget(join(mount, 'too-big.bin')).open({ size: 1024 * 1024, resume: false }),
+        isKind('no-space'),
+      )
       const target = new FileTarget(join(mount, 'big.bin'))
-      await target.open({ size: 1024 * 1024, resume: false })
+      await target.open({ size: 128 * 1024, resume: false })
+      // Another writer takes the rest of the disk after the open.
+      await writeFile(join(mount, 'filler'), new Uint8Array(256 * 1024)).catch(() => undefined)
       await assert.rejects(
         (async () => {
-          for (let at = 0; at < 1024 * 1024; at += 64 * 1024)
+          for (let at = 0; at < 128 * 1024; at += 64 * 1024)
             await target.write(at, new Uint8Array(64 * 1024).fill(1))
           await target.sync()
         })(),
