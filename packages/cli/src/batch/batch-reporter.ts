@@ -119,6 +119,22 @@ export class BatchReporter {
         else if (!this.#mode.quiet) this.#line(`failed: ${this.#failureText(event.failure)}`)
         else this.#io.err(`failed: ${this.#failureText(event.failure)}\n`)
         return
+      case 'object-event':
+        // The engine's other events (retries, parts) are the progress line's; a discarded
+        // checkpoint is not: the saved progress of a big object is thrown away.
+        if (event.event.type !== 'checkpoint-discarded') return
+        if (this.#mode.json)
+          this.json({
+            type: 'checkpoint-discarded',
+            key: event.key,
+            problem: event.event.problem,
+            message: event.event.message,
+          })
+        else
+          this.message(
+            `checkpoint discarded (${event.event.problem}) for ${quoteForTerminal(event.key)}: ${terminalText(event.event.message)}; starting it over`,
+          )
+        return
       case 'journal-inherited':
         this.message(
           `this directory held the journal of another batch (${terminalText(event.batch)}): its ${event.records} finished object(s) count as done here where the same key lands at the same path with the same ETag and size`,
