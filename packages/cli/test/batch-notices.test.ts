@@ -49,3 +49,36 @@ describe("a batch object's part checkpoint that cannot be used", () => {
     }
   })
 })
+
+describe('batch --json events as the README documents them', () => {
+  it("an exists failure's message names the CLI's flags (--update or --force), as the human line does, not the library's options", async () => {
+    oss.putObject('n', 'ex/a.txt', { bytes: new TextEncoder().encode('from the store') })
+    const dest = join(dir, 'exists')
+    await mkdir(dest)
+    await writeFile(join(dest, 'a.txt'), 'mine')
+    const run = signedEnv()
+    assert.equal(await main(get('s3://n/ex/', dest, '--recursive', '--json'), run.cli), 1)
+    const events = lines(run.out)
+    const failed = events.find((e) => e.type === 'object-failed')
+    const done = events.find((e) => e.type === 'batch-done') as { failures: { message: string }[] }
+    for (const message of [failed?.message, done.failures[0]?.message]) {
+      assert.match(String(message), /\(--update or --force\)$/)
+      assert.doesNotMatch(String(message), /overwrite\)/)
+    }
+  })
+
+  it('batch-progress always has etaSeconds, null while unknown (a manifest gives no sizes), and sizesUnknown', async () => {
+    oss.putObject('n', 'pr/a.txt', { bytes: new TextEncoder().encode('a') })
+    const manifest = join(dir, 'progress.txt')
+    await writeFile(manifest, 's3://n/pr/a.txt\n')
+    const run = signedEnv()
+    const dest = join(dir, 'progress')
+    assert.equal(await main(get('--manifest', manifest, dest, '--json'), run.cli), 0, run.text())
+    const progress = lines(run.out).filter((e) => e.type === 'batch-progress')
+    assert.ok(progress.length > 0)
+    for (const p of progress) {
+      assert.equal(p.etaSeconds, null)
+      assert.equal(typeof p.sizesUnknown, 'number')
+    }
+  })
+})

@@ -296,7 +296,8 @@ export class BatchReporter {
       const now = Date.now()
       if (now - this.#lastJson < JSON_PROGRESS_INTERVAL_MS) return
       this.#lastJson = now
-      this.json({ type: 'batch-progress', ...p })
+      // null, not absent, while unknown: the field is documented, and a script reads it as such.
+      this.json({ type: 'batch-progress', ...p, etaSeconds: p.etaSeconds ?? null })
       return
     }
     if (this.#mode.quiet) return
@@ -327,7 +328,8 @@ function storeName(origin: string | undefined): string {
 
 /**
  * A failure as JSON: key, path, kind, message, what the store said (null when it said nothing),
- * and for `exists` the `flags` that would have skipped or replaced the file (null for other kinds).
+ * and for `exists` the `flags` that would have skipped or replaced the file (null for other kinds),
+ * which its message names too, as the human line does, in place of the library's option names.
  * A manifest batch's failure also has `manifestLine`, the line its object came from.
  */
 export function failureJson(f: BatchFailure, manifestLine?: number): Record<string, unknown> {
@@ -336,6 +338,7 @@ export function failureJson(f: BatchFailure, manifestLine?: number): Record<stri
     ...(manifestLine === undefined ? {} : { manifestLine }),
     path: f.path ?? null,
     ...detailsJson(f),
+    message: f.kind === 'exists' ? existsText(f) : f.message,
     flags: f.remedies === undefined ? null : remedyFlags(f.remedies),
   }
 }
