@@ -53,7 +53,8 @@ export class Reporter {
   event(event: DownloadEvent): void {
     if (this.#mode.json) {
       if (event.type === 'progress') this.#jsonProgress(event.progress)
-      // The engine's `paused` is held back: the run's last line, a `paused` with its exit code, says it once.
+      // The engine's `paused` is held back: the run's last line, a `paused` with its exit code,
+      // says it once.
       else if (event.type !== 'checkpoint-saved' && event.type !== 'paused')
         this.json(jsonEvent(event))
       return
