@@ -300,6 +300,10 @@ function trafficLimitFlag(text: string | undefined): number | undefined {
 /** What parseArgs refused, in our words: an unknown option names its likeliest intended one. */
 function parseErrorText(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error)
+  // parseArgs' own text is three lines, and the one after `usage error:` reads as a question.
+  const dashed = /^Option '(?:-\w, )?(--[\w-]+)[^']*' argument is ambiguous/.exec(text)?.[1]
+  if (dashed !== undefined)
+    return `${dashed} was followed by a value starting with "-", taken for an option: write ${dashed}=<value> to give such a value`
   const unknown = /^Unknown option '(-{1,2}[^']*)'/.exec(text)?.[1]
   if (unknown === undefined) return text
   const guess = closestOption(unknown.replace(/^-+/, ''))

@@ -182,6 +182,7 @@ touched), 3 cancel found nothing to remove, 75 another live process is downloadi
 (nothing touched), 130 interrupted (Ctrl-C, SIGTERM, or stdout / stderr closed by its reader;
 progress saved: run the same command again to resume).
 With --json, stdout carries one JSON event per line (see the README). One object's output ends in
-"done" or "error"; a batch's in "batch-done", "batch-paused" (interrupted: rerun to continue) or
-"error" (it could not run); a --dry-run's in "dry-run-done" (or "error").
+"done", "paused" (interrupted: rerun to resume) or "error"; a batch's in "batch-done",
+"batch-paused" (interrupted: rerun to continue) or "error" (it could not run); a --dry-run's in
+"dry-run-done" (or "error").
 `

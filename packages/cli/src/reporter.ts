@@ -54,7 +54,10 @@ export class Reporter {
   event(event: DownloadEvent): void {
     if (this.#mode.json) {
       if (event.type === 'progress') this.#jsonProgress(event.progress)
-      else if (event.type !== 'checkpoint-saved') this.json(jsonEvent(event))
+      // The engine's `paused` is held back: the run's last line, a `paused` with its exit code,
+      // says it once.
+      else if (event.type !== 'checkpoint-saved' && event.type !== 'paused')
+        this.json(jsonEvent(event))
       return
     }
     if (this.#mode.quiet) return
@@ -187,6 +190,17 @@ export class Reporter {
   error(exitCode: number, prefix: 'error' | 'usage', text: string, error: unknown): void {
     if (this.#mode.json) this.json({ type: 'error', exitCode, ...errorJson(error, text) })
     else this.#line(`${prefix === 'usage' ? 'usage error' : 'error'}: ${text}`)
+  }
+
+  /**
+   * The run was interrupted (exit 130): a line saying what was kept, or with --json the last
+   * event, `paused`, as a batch's ends in `batch-paused`: `durableBytes` is what the engine made
+   * durable (null when it stopped before the download began), `message` the line's text.
+   */
+  interrupted(exitCode: number, durableBytes: number | undefined, text: string): void {
+    if (this.#mode.json)
+      this.json({ type: 'paused', exitCode, durableBytes: durableBytes ?? null, message: text })
+    else this.#line(text)
   }
 
   /** Prints a message line (not in JSON mode unless forced). */

@@ -146,7 +146,8 @@ export async function runGet(cmd: GetCommand, cli: CliEnvironment): Promise<numb
     // A directory this run created goes again if nothing (no partial file, no checkpoint) is in it.
     await undoDirectory()
     if (error instanceof AbortedError && error.kind === 'paused') {
-      reporter.message(await interruptedMessage(checkpoint, checkpointKey, durableBytes))
+      const text = await interruptedMessage(checkpoint, checkpointKey, durableBytes)
+      reporter.interrupted(ExitCode.interrupted, durableBytes, text)
       return ExitCode.interrupted
     }
     const full = await fullDiskMessage(error, checkpoint, checkpointKey)

@@ -303,7 +303,7 @@ describe('a destination that is a file', () => {
 
 describe('--help', () => {
   it('says how --json output ends for one object, a batch and a dry run', () => {
-    assert.match(HELP, /"done" or "error"/)
+    assert.match(HELP, /"done", "paused" \(interrupted: rerun to resume\) or "error"/)
     assert.match(HELP, /"batch-done"/)
     assert.match(HELP, /"batch-paused"/)
     assert.match(HELP, /"dry-run-done"/)

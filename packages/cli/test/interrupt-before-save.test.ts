@@ -58,11 +58,46 @@ describe('an interruption before anything was saved', () => {
         json.cli,
       )
       assert.equal(code, 130)
-      const last = JSON.parse(json.out.join('').trim().split('\n').at(-1) ?? '{}') as {
-        message?: string
-      }
-      assert.match(last.message ?? '', /before any byte was saved/)
+      const events = json.out
+        .join('')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+      const last = events.at(-1) ?? {}
+      assert.deepEqual([last.type, last.exitCode, last.durableBytes], ['paused', 130, null])
+      assert.match(String(last.message), /before any byte was saved/)
       assert.equal(existsSync(created), false)
+    } finally {
+      removeFault()
+    }
+  })
+})
+
+describe('an interruption with --json after parts were saved', () => {
+  it('ends in one paused event with exitCode 130, the durable bytes and the notice, as a batch ends in batch-paused', async () => {
+    // Two parts of 256 KiB land; the third stalls until the Ctrl-C.
+    const removeFault = server.oss.faults.add({
+      fault: { type: 'stall', afterBytes: 0 },
+      match: { ranged: true },
+      skip: 2,
+    })
+    try {
+      const dest = join(dir, 'paused.bin')
+      const run = interruptedAfter(1500)
+      const args = [`${server.url}/bucket/small.bin`, dest, '--json', '--part-size', '256KiB']
+      assert.equal(await main(['get', ...args, '--concurrency', '1'], run.cli), 130)
+      const events = run.out
+        .join('')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+      assert.deepEqual(
+        events.filter((e) => e.type === 'paused' || e.type === 'message').map((e) => e.type),
+        ['paused'],
+      )
+      const last = events.at(-1) ?? {}
+      assert.deepEqual([last.type, last.exitCode, last.durableBytes], ['paused', 130, 512 * 1024])
+      assert.match(String(last.message), /progress saved/)
     } finally {
       removeFault()
     }

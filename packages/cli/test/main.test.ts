@@ -17,6 +17,15 @@ describe('resumable (in-process)', () => {
     assert.equal(out.join(''), `resumable ${packageJson.version}\n`)
   })
 
+  it('a flag value starting with "-" is one usage error line naming the flag and the --flag=value form, not parseArgs\' three', async () => {
+    const { cli, err } = fakeEnvironment()
+    assert.equal(await main(['get', 's3://b/p/', 'd', '--recursive', '--shard', '-1/2'], cli), 2)
+    assert.equal(
+      err.join(''),
+      'usage error: --shard was followed by a value starting with "-", taken for an option: write --shard=<value> to give such a value (see resumable --help)\n',
+    )
+  })
+
   it('exits 2 on a bad flag without touching files', async () => {
     const { cli, err } = fakeEnvironment()
     assert.equal(await main(['get', 'http://x/y', 'out', '--part-size', 'huge'], cli), 2)

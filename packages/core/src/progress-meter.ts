@@ -17,10 +17,15 @@ export class ProgressMeter {
   #latestBytes: number
   #lastReport = Number.NEGATIVE_INFINITY
   readonly #startedAt: number
+  readonly #etaAfterMs: number
 
-  /** Starts measuring now, from `fetched` bytes (what the run had fetched before the meter). */
-  constructor(fetched = 0, now: number = Date.now()) {
+  /**
+   * Starts measuring now, from `fetched` bytes (what the run had fetched before the meter); no
+   * ETA before `etaAfterMs` of it.
+   */
+  constructor(fetched = 0, now: number = Date.now(), etaAfterMs: number = ETA_AFTER_MS) {
     this.#startedAt = now
+    this.#etaAfterMs = etaAfterMs
     this.#latestAt = now
     this.#latestBytes = fetched
     this.#samples = [{ at: now, bytes: fetched }]
@@ -52,15 +57,20 @@ export class ProgressMeter {
     return true
   }
 
+  /** Seconds until `left` more bytes arrive at the current rate; undefined until measured long enough. */
+  eta(left: number): number | undefined {
+    if (left === 0) return 0
+    const rate = this.rate()
+    const measured = this.#latestAt - this.#startedAt >= this.#etaAfterMs
+    return rate > 0 && measured ? left / rate : undefined
+  }
+
   /** Builds a progress snapshot (no ETA yet in the run's first second). */
   snapshot(fields: Omit<DownloadProgress, 'bytesPerSecond' | 'etaSeconds'>): DownloadProgress {
-    const rate = this.rate()
-    const left = fields.totalBytes - fields.bytesDone
-    const measured = this.#latestAt - this.#startedAt >= ETA_AFTER_MS
     return {
       ...fields,
-      bytesPerSecond: rate,
-      etaSeconds: left === 0 ? 0 : rate > 0 && measured ? left / rate : undefined,
+      bytesPerSecond: this.rate(),
+      etaSeconds: this.eta(fields.totalBytes - fields.bytesDone),
     }
   }
 }

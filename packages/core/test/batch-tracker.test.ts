@@ -4,9 +4,16 @@ import { BatchTracker } from '../src/batch/batch-tracker.ts'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-/** A tracker that has listed objects of these sizes, as run-batch counts them. */
+/**
+ * A tracker that has listed objects of these sizes, as run-batch counts them; its ETA is given
+ * from the first measurement (`etaAfterMs`), so a test need not wait seconds for one.
+ */
 function listed(...sizes: number[]): BatchTracker {
-  const tracker = new BatchTracker()
+  return listedWith(0, ...sizes)
+}
+
+function listedWith(etaAfterMs: number | undefined, ...sizes: number[]): BatchTracker {
+  const tracker = new BatchTracker(etaAfterMs)
   for (const size of sizes) {
     tracker.listed++
     tracker.total++
@@ -87,5 +94,40 @@ describe('the batch ETA counts only bytes that can still arrive', () => {
     const end = tracker.snapshot()
     assert.equal(end.bytesDone, end.bytesTotal)
     assert.equal(end.etaSeconds, 0)
+  })
+})
+
+describe('the batch ETA early in a run', () => {
+  it('is unknown in the first seconds, however fast the first bytes came: a few small objects say little of a big one', async () => {
+    const tracker = listedWith(undefined, 1, 3 * 1024 * 1024)
+    tracker.started('small', 1)
+    tracker.moved('small', 1, 1)
+    await sleep(150)
+    tracker.finished('small', { bytes: 1, fetched: 1 })
+    tracker.started('big', 3 * 1024 * 1024)
+    tracker.listingDone = true
+    const p = tracker.snapshot()
+    assert.ok(p.bytesPerSecond > 0, 'a rate is known')
+    assert.equal(p.etaSeconds, undefined)
+  })
+})
+
+describe('the batch byte total of an object that changed after it was listed', () => {
+  it('grows with an object bigger than listed, in flight and once done: bytes done never exceed it', () => {
+    const tracker = listed(12)
+    tracker.started('a', 12)
+    tracker.moved('a', 22, 22)
+    const midway = tracker.snapshot()
+    assert.deepEqual([midway.bytesDone, midway.bytesTotal], [22, 22])
+    tracker.finished('a', { bytes: 22, fetched: 22 })
+    const end = tracker.snapshot()
+    assert.deepEqual([end.bytesDone, end.bytesTotal], [22, 22])
+  })
+
+  it('shrinks to the size that arrived once an object smaller than listed is done', () => {
+    const tracker = listed(12, 4)
+    tracker.started('a', 12)
+    tracker.finished('a', { bytes: 5, fetched: 5 })
+    assert.equal(tracker.snapshot().bytesTotal, 5 + 4)
   })
 })

@@ -119,6 +119,22 @@ export class BatchReporter {
         else if (!this.#mode.quiet) this.#line(`failed: ${this.#failureText(event.failure)}`)
         else this.#io.err(`failed: ${this.#failureText(event.failure)}\n`)
         return
+      case 'object-event':
+        // The engine's other events (retries, parts) are the progress line's; a discarded
+        // checkpoint is not: the saved progress of a big object is thrown away.
+        if (event.event.type !== 'checkpoint-discarded') return
+        if (this.#mode.json)
+          this.json({
+            type: 'checkpoint-discarded',
+            key: event.key,
+            problem: event.event.problem,
+            message: event.event.message,
+          })
+        else
+          this.message(
+            `checkpoint discarded (${event.event.problem}) for ${quoteForTerminal(event.key)}: ${terminalText(event.event.message)}; starting it over`,
+          )
+        return
       case 'journal-inherited':
         this.message(
           `this directory held the journal of another batch (${terminalText(event.batch)}): its ${event.records} finished object(s) count as done here where the same key lands at the same path with the same ETag and size`,
@@ -280,7 +296,8 @@ export class BatchReporter {
       const now = Date.now()
       if (now - this.#lastJson < JSON_PROGRESS_INTERVAL_MS) return
       this.#lastJson = now
-      this.json({ type: 'batch-progress', ...p })
+      // null, not absent, while unknown: the field is documented, and a script reads it as such.
+      this.json({ type: 'batch-progress', ...p, etaSeconds: p.etaSeconds ?? null })
       return
     }
     if (this.#mode.quiet) return
@@ -311,7 +328,8 @@ function storeName(origin: string | undefined): string {
 
 /**
  * A failure as JSON: key, path, kind, message, what the store said (null when it said nothing),
- * and for `exists` the `flags` that would have skipped or replaced the file (null for other kinds).
+ * and for `exists` the `flags` that would have skipped or replaced the file (null for other kinds),
+ * which its message names too, as the human line does, in place of the library's option names.
  * A manifest batch's failure also has `manifestLine`, the line its object came from.
  */
 export function failureJson(f: BatchFailure, manifestLine?: number): Record<string, unknown> {
@@ -320,6 +338,7 @@ export function failureJson(f: BatchFailure, manifestLine?: number): Record<stri
     ...(manifestLine === undefined ? {} : { manifestLine }),
     path: f.path ?? null,
     ...detailsJson(f),
+    message: f.kind === 'exists' ? existsText(f) : f.message,
     flags: f.remedies === undefined ? null : remedyFlags(f.remedies),
   }
 }

@@ -36,7 +36,15 @@ interface Leftovers {
   /** Objects with a partial file or checkpoint (in flight when the batch stopped). */
   readonly objects: Set<string>
   /** Live processes writing objects of this directory (a batch's or shard's first, with its shard). */
-  readonly running: RunningBatch[]
+  readonly running: RunningProcess[]
+}
+
+/**
+ * A live process writing into the directory, once however many locks it holds: its batch's (or
+ * shard's) lock, if any, and `objects`, how many objects' locks it holds (those in flight).
+ */
+interface RunningProcess extends RunningBatch {
+  readonly objects: number
 }
 
 /** One journal of the directory, as `status` reports it. */
@@ -108,6 +116,8 @@ export async function runBatchStatus(
           : 'idle'
   const whose = (batch: RunningBatch): string =>
     batch.shard ? `shard ${batch.shard.index}/${batch.shard.count}, ` : ''
+  const holds = (r: RunningProcess): string =>
+    r.objects > 0 ? `, ${r.objects} object(s) in flight` : ''
   say(
     cli,
     cmd,
@@ -156,7 +166,7 @@ export async function runBatchStatus(
       ...(running
         ? left.running.map(
             (r) =>
-              `running:     ${whose(r)}pid ${r.pid} on ${r.host}, since ${r.startedAt}${r.refreshedAt ? `, lock refreshed ${r.refreshedAt}` : ''}`,
+              `running:     ${whose(r)}pid ${r.pid} on ${r.host}${holds(r)}, since ${r.startedAt}${r.refreshedAt ? `, lock refreshed ${r.refreshedAt}` : ''}`,
           )
         : [
             'not running: run the same `resumable get` command again to continue (a finished batch is a no-op)',
@@ -269,6 +279,7 @@ async function stagedFiles(dir: string): Promise<number> {
  */
 async function leftovers(dir: string, onLockWatch?: LockWatchListener): Promise<Leftovers> {
   const result: Leftovers = { files: [], objects: new Set(), running: [] }
+  const owners: RunningBatch[] = []
   const locks: { rel: string; object: string }[] = []
   const walk = async (sub: string): Promise<void> => {
     const entries = await readdir(join(dir, sub), { withFileTypes: true }).catch(() => [])
@@ -301,7 +312,7 @@ async function leftovers(dir: string, onLockWatch?: LockWatchListener): Promise<
   const watching = onLockWatch ? { watch: true, onLockWatch } : {}
   // The batch locks are watched while the tree is walked and the objects' locks are watched:
   // one lease in all.
-  const [running, owners] = await Promise.all([
+  const [running, objectOwners] = await Promise.all([
     FileBatchStaging.runningIn(dir, watching),
     walk('').then(() =>
       Promise.all(
@@ -313,13 +324,31 @@ async function leftovers(dir: string, onLockWatch?: LockWatchListener): Promise<
       ),
     ),
   ])
-  result.running.push(...running)
-  owners.forEach((owner, i) => {
+  objectOwners.forEach((owner, i) => {
     const lock = locks[i] as { rel: string }
-    if (owner) result.running.push(owner)
+    if (owner) owners.push(owner)
     else result.files.push(lock.rel)
   })
+  result.running.push(...byProcess(running, owners))
   return result
+}
+
+/**
+ * Each process once: a batch holds its own lock and one per object in flight, and counting locks
+ * said "3 processes are downloading" of one. An object's lock goes to the batch (or shard) of its
+ * pid and host; one no batch lock names (a single `get` into the directory) is a process of its own.
+ */
+function byProcess(
+  batches: readonly RunningBatch[],
+  objectOwners: readonly RunningBatch[],
+): RunningProcess[] {
+  const processes = batches.map((batch) => ({ ...batch, objects: 0 }))
+  for (const owner of objectOwners) {
+    const holder = processes.find((p) => p.pid === owner.pid && p.host === owner.host)
+    if (holder) holder.objects++
+    else processes.push({ ...owner, objects: 1 })
+  }
+  return processes
 }
 
 function say(

@@ -1,6 +1,12 @@
 import { ProgressMeter } from '../progress-meter.ts'
 import type { BatchFailure, BatchProgress, SkipReason } from './batch-events.ts'
 
+/**
+ * No batch ETA before the run has been measured this long: its first objects are often small, and
+ * their few bytes per second, extrapolated over a big one, promised "ETA 223h41m" for a run of 6 s.
+ */
+const BATCH_ETA_AFTER_MS = 3000
+
 /** Counts what a batch has done and turns it into progress snapshots with a rate and an ETA. */
 export class BatchTracker {
   listed = 0
@@ -22,7 +28,12 @@ export class BatchTracker {
     string,
     { bytesDone: number; fetched: number; size: number | undefined }
   >()
-  readonly #meter = new ProgressMeter()
+  readonly #meter: ProgressMeter
+
+  /** Starts measuring now; no ETA before `etaAfterMs` of the run. */
+  constructor(etaAfterMs: number = BATCH_ETA_AFTER_MS) {
+    this.#meter = new ProgressMeter(0, Date.now(), etaAfterMs)
+  }
 
   skip(reason: SkipReason, bytes = 0): void {
     this.skipped[reason] = (this.skipped[reason] ?? 0) + 1
@@ -47,6 +58,8 @@ export class BatchTracker {
     const last = this.#inFlight.get(key)
     this.#inFlight.delete(key)
     if (outcome) {
+      // It changed after listing: its listed size is not what arrived, and the total says what did.
+      if (last?.size !== undefined) this.bytesTotal += outcome.bytes - last.size
       this.downloaded++
       this.completedBytes += outcome.bytes
       this.completedFetched += outcome.fetched
@@ -71,7 +84,12 @@ export class BatchTracker {
 
   snapshot(): BatchProgress {
     let bytesDone = this.completedBytes
-    for (const o of this.#inFlight.values()) bytesDone += o.bytesDone
+    // An object in flight that grew since it was listed counts its bytes beyond the listed size.
+    let grown = 0
+    for (const o of this.#inFlight.values()) {
+      bytesDone += o.bytesDone
+      if (o.size !== undefined) grown += Math.max(0, o.bytesDone - o.size)
+    }
     this.#meter.sample(this.fetched)
     const rate = this.#meter.rate()
     const left = this.#bytesLeft(bytesDone)
@@ -89,17 +107,10 @@ export class BatchTracker {
       failures: this.failures.length,
       objectsInFlight: this.#inFlight.size,
       bytesDone,
-      bytesTotal: this.bytesTotal,
+      bytesTotal: this.bytesTotal + grown,
       sizesUnknown: this.sizesUnknown,
       bytesPerSecond: rate,
-      etaSeconds:
-        !this.listingDone || this.sizesUnknown > 0
-          ? undefined
-          : left === 0
-            ? 0
-            : rate > 0
-              ? left / rate
-              : undefined,
+      etaSeconds: !this.listingDone || this.sizesUnknown > 0 ? undefined : this.#meter.eta(left),
     }
   }
 
