@@ -58,6 +58,7 @@ export async function runDownload(
     discardedBytes: 0,
     answered: false,
     durableBytes: 0,
+    earlierRunBytes: undefined,
   }
   const outage = new OutageWait()
   // An attempt after an outage runs on a signal of its own, unlinked when it ends: each attempt's
@@ -93,6 +94,9 @@ export async function runDownload(
         if (waits) {
           if (await waitOut(outage, error, mode, { options, counters, emit, signal })) {
             afterOutage = linkedSignal(signal)
+            // The failed request is asked again, by the next attempt: a retry like any other.
+            counters.retries++
+            counters.retriesByKind[error.kind] = (counters.retriesByKind[error.kind] ?? 0) + 1
             continue
           }
           throw error
@@ -154,6 +158,11 @@ interface AttemptMode {
   answered: boolean
   /** Bytes the checkpoint held when the last attempt failed. */
   durableBytes: number
+  /**
+   * Bytes of an earlier run's checkpoint this run still builds on (undefined before the first
+   * attempt): a later attempt's checkpoint also holds what this run fetched, which is not resumed.
+   */
+  earlierRunBytes: number | undefined
 }
 
 function sequentialEvent(reason: SequentialReason, discardedBytes: number): DownloadEvent {
@@ -254,7 +263,9 @@ async function attempt(
   state ??= new TransferState(freshPlan(options, planned, mode.sequential || unknown), algorithm)
   // The digests step 8 will need, hashed by the Target as the bytes land (hash-ahead.ts).
   startHashingAhead(options, object, unknown, state)
-  const resumedBytes = state.bytesDone
+  // `start` names what this attempt continues from; the result counts an earlier run's bytes only.
+  const resumedBytes = Math.min(mode.earlierRunBytes ?? state.bytesDone, state.bytesDone)
+  mode.earlierRunBytes = resumedBytes
   const writer = new CheckpointWriter(
     store,
     checkpointKey,
@@ -276,7 +287,7 @@ async function attempt(
     object,
     partSize: state.plan.partSize,
     partCount: state.plan.partCount,
-    resumedBytes,
+    resumedBytes: state.bytesDone,
     resumedParts: state.doneCount,
   })
 
