@@ -198,7 +198,7 @@ export class FetchTransport implements Transport {
     try {
       ;({ length, etag, lastModified } = checkRangeResponse(
         response,
-        { start, end, size: object.size },
+        { start, end, size: object.size, etag: object.etag, lastModified: object.lastModified },
         describe,
       ))
     } catch (error) {
