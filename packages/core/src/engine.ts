@@ -293,6 +293,8 @@ async function attempt(
 
   const meter = new ProgressMeter(counters.fetchedBytes)
   const runState = state
+  // A whole-object GET's Content-MD5 is checked as a HEAD's would be, when the HEAD had none.
+  let vouched: Pick<ObjectInfo, 'md5' | 'md5Source'> | undefined
   const ctx: RunContext = {
     options,
     object,
@@ -301,6 +303,9 @@ async function attempt(
     limiter,
     counters,
     emit,
+    vouchedMd5(md5, md5Source) {
+      vouched ??= { md5, ...(md5Source === undefined ? {} : { md5Source }) }
+    },
     reportProgress(force = false) {
       meter.sample(counters.fetchedBytes)
       if (!force && !meter.due(options.progressIntervalMs)) return
@@ -339,7 +344,8 @@ async function attempt(
     // What the parts' CRCs could not prove, a second pass over the file may: S3's composite of
     // upload parts this download did not fetch one by one, or the MD5 a store vouches for.
     if (verification.method === 'size' && options.verify && !options.range && !unknown)
-      verification = (await secondPass(target, object, signal, emit)) ?? verification
+      verification =
+        (await secondPass(target, withVouchedMd5(object, vouched), signal, emit)) ?? verification
     emit({ type: 'verified', verification })
     // The store's MD5 check read the bytes back already: the same MD5 needs no second pass.
     if (options.digest && !provenByStore(verification, options.digest)) {
@@ -388,6 +394,14 @@ const STORE_DIGEST = "the store's x-amz-checksum of the object, uploaded in one 
 
 const NO_READ_BACK_COMPOSITE =
   "the store's checksum is a composite of upload parts this download did not fetch one by one, and bytes already streamed to this target cannot be read back to check it"
+
+/** `object` with the MD5 a whole-object answer vouched for, when `stat` gave none. */
+function withVouchedMd5(
+  object: ObjectInfo,
+  vouched: Pick<ObjectInfo, 'md5' | 'md5Source'> | undefined,
+): ObjectInfo {
+  return object.md5 !== undefined || vouched === undefined ? object : { ...object, ...vouched }
+}
 
 /** The check that reads the finished bytes back, when the store's checksum needs one. */
 async function secondPass(

@@ -171,6 +171,7 @@ export async function fetchSegment(
       keep = response.chunksLent ? response.keep : undefined
       gather = response.chunksLent && keep === undefined ? undefined : gatherWrite
       checkResponse(ctx, response, from, toEnd ? response.range.end : end)
+      if (response.md5 !== undefined) ctx.vouchedMd5?.(response.md5, response.md5Source)
       ctx.rangeHonoured?.()
       for (;;) {
         const current = reader

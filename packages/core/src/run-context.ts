@@ -27,6 +27,8 @@ export interface RunContext {
   readonly counters: RunCounters
   /** Called when a response proved that the server honours `Range` (a 206 with the range asked for). */
   readonly rangeHonoured?: () => void
+  /** A whole-object answer vouched for the object's MD5 (`ReadResponse.md5`). */
+  readonly vouchedMd5?: (md5: string, source: string | undefined) => void
   /** A response's head arrived `ms` after its request was sent. */
   readonly answered?: (ms: number) => void
   /**
