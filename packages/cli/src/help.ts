@@ -1,4 +1,4 @@
-import { OPTION_TABLE } from '@resumable/core'
+import { MAX_RETRY_AFTER_MS, OPTION_TABLE } from '@resumable/core'
 import { OUTAGE_WAIT_SECONDS } from './command-line.ts'
 
 /** A byte count as a flag value a user could type back: `8MiB`, `100KiB`, `4096`. */
@@ -14,6 +14,7 @@ function sizeFlag(n: number): string {
 }
 
 const { partSize, concurrency, retries, stallTimeoutMs } = OPTION_TABLE
+const retryAfterMinutes = MAX_RETRY_AFTER_MS / 60_000
 
 /** The text `resumable --help` prints; defaults and limits come from core's OPTION_TABLE. */
 export const HELP: string = `resumable — resumable, verified, concurrent downloads from OSS, S3 and HTTP
@@ -76,7 +77,10 @@ Options:
   --no-remote-time         give files the time they were written; by default a file gets the
                            object's Last-Modified as its modification time (as rclone, wget, aws s3)
   --limit-rate <rate>      total bandwidth cap, e.g. 50MiB/s
-  --retries <n>            attempts without progress per part before giving up (default ${retries.default})
+  --retries <n>            attempts without progress per part before giving up (default ${retries.default});
+                           a server's Retry-After is honoured up to ${retryAfterMinutes} minutes a retry, so one
+                           that keeps answering 503/429 holds a part (or the HEAD) at most
+                           <n> × ${retryAfterMinutes} min (${retries.default * retryAfterMinutes} min by default); --outage-wait does not apply
   --stall-timeout <s>      seconds without a byte before a request is retried (default ${stallTimeoutMs.default / 1000})
   --outage-wait <s>        seconds a store that stopped answering (no connection, no answer in time,
                            after --retries) is waited for, asked now and then (default ${OUTAGE_WAIT_SECONDS.default}); at

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { OPTION_TABLE } from '@resumable/core'
+import { MAX_RETRY_AFTER_MS, OPTION_TABLE } from '@resumable/core'
 import { HELP } from '../src/help.ts'
 import { parseSize } from '../src/units.ts'
 
@@ -24,6 +24,17 @@ describe('--help quotes the defaults of core OPTION_TABLE', () => {
   it('--concurrency and --retries state the table defaults', () => {
     assert.equal(Number(helpLine('--concurrency').defaultText), OPTION_TABLE.concurrency.default)
     assert.equal(Number(helpLine('--retries').defaultText), OPTION_TABLE.retries.default)
+  })
+
+  it("--retries states core's Retry-After cap and the longest a server answering 503 can hold a part", () => {
+    const at = HELP.indexOf('  --retries ')
+    const block = HELP.slice(at, HELP.indexOf('  --stall-timeout ', at))
+    const minutes = MAX_RETRY_AFTER_MS / 60_000
+    assert.match(block, new RegExp(`Retry-After is honoured up to ${minutes} minutes`))
+    assert.match(
+      block,
+      new RegExp(`\\(${OPTION_TABLE.retries.default * minutes} min by default\\)`),
+    )
   })
 
   it('--stall-timeout states the table default in seconds', () => {

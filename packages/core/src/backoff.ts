@@ -8,8 +8,11 @@ export interface BackoffPolicy {
   readonly random: () => number
 }
 
-/** Longest Retry-After honoured; a server asking for more is treated as asking for this. */
-const MAX_RETRY_AFTER_MS = 5 * 60_000
+/**
+ * Longest `Retry-After` honoured (5 minutes); a server asking for more is treated as asking for
+ * this. With the retry budget it bounds how long an answering server can hold a download.
+ */
+export const MAX_RETRY_AFTER_MS: number = 5 * 60_000
 
 /**
  * Delay before retry number `attempt` (1-based): full jitter, `random × min(max, base × 2^(attempt-1))`,

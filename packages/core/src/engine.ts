@@ -58,6 +58,7 @@ export async function runDownload(
     discardedBytes: 0,
     answered: false,
     durableBytes: 0,
+    earlierRunBytes: undefined,
   }
   const outage = new OutageWait()
   // An attempt after an outage runs on a signal of its own, unlinked when it ends: each attempt's
@@ -93,6 +94,9 @@ export async function runDownload(
         if (waits) {
           if (await waitOut(outage, error, mode, { options, counters, emit, signal })) {
             afterOutage = linkedSignal(signal)
+            // The failed request is asked again, by the next attempt: a retry like any other.
+            counters.retries++
+            counters.retriesByKind[error.kind] = (counters.retriesByKind[error.kind] ?? 0) + 1
             continue
           }
           throw error
@@ -154,6 +158,11 @@ interface AttemptMode {
   answered: boolean
   /** Bytes the checkpoint held when the last attempt failed. */
   durableBytes: number
+  /**
+   * Bytes of an earlier run's checkpoint this run still builds on (undefined before the first
+   * attempt): a later attempt's checkpoint also holds what this run fetched, which is not resumed.
+   */
+  earlierRunBytes: number | undefined
 }
 
 function sequentialEvent(reason: SequentialReason, discardedBytes: number): DownloadEvent {
@@ -254,7 +263,9 @@ async function attempt(
   state ??= new TransferState(freshPlan(options, planned, mode.sequential || unknown), algorithm)
   // The digests step 8 will need, hashed by the Target as the bytes land (hash-ahead.ts).
   startHashingAhead(options, object, unknown, state)
-  const resumedBytes = state.bytesDone
+  // `start` names what this attempt continues from; the result counts an earlier run's bytes only.
+  const resumedBytes = Math.min(mode.earlierRunBytes ?? state.bytesDone, state.bytesDone)
+  mode.earlierRunBytes = resumedBytes
   const writer = new CheckpointWriter(
     store,
     checkpointKey,
@@ -276,12 +287,14 @@ async function attempt(
     object,
     partSize: state.plan.partSize,
     partCount: state.plan.partCount,
-    resumedBytes,
+    resumedBytes: state.bytesDone,
     resumedParts: state.doneCount,
   })
 
   const meter = new ProgressMeter(counters.fetchedBytes)
   const runState = state
+  // A whole-object GET's Content-MD5 is checked as a HEAD's would be, when the HEAD had none.
+  let vouched: Pick<ObjectInfo, 'md5' | 'md5Source'> | undefined
   const ctx: RunContext = {
     options,
     object,
@@ -290,6 +303,9 @@ async function attempt(
     limiter,
     counters,
     emit,
+    vouchedMd5(md5, md5Source) {
+      vouched ??= { md5, ...(md5Source === undefined ? {} : { md5Source }) }
+    },
     reportProgress(force = false) {
       meter.sample(counters.fetchedBytes)
       if (!force && !meter.due(options.progressIntervalMs)) return
@@ -328,7 +344,8 @@ async function attempt(
     // What the parts' CRCs could not prove, a second pass over the file may: S3's composite of
     // upload parts this download did not fetch one by one, or the MD5 a store vouches for.
     if (verification.method === 'size' && options.verify && !options.range && !unknown)
-      verification = (await secondPass(target, object, signal, emit)) ?? verification
+      verification =
+        (await secondPass(target, withVouchedMd5(object, vouched), signal, emit)) ?? verification
     emit({ type: 'verified', verification })
     // The store's MD5 check read the bytes back already: the same MD5 needs no second pass.
     if (options.digest && !provenByStore(verification, options.digest)) {
@@ -377,6 +394,14 @@ const STORE_DIGEST = "the store's x-amz-checksum of the object, uploaded in one 
 
 const NO_READ_BACK_COMPOSITE =
   "the store's checksum is a composite of upload parts this download did not fetch one by one, and bytes already streamed to this target cannot be read back to check it"
+
+/** `object` with the MD5 a whole-object answer vouched for, when `stat` gave none. */
+function withVouchedMd5(
+  object: ObjectInfo,
+  vouched: Pick<ObjectInfo, 'md5' | 'md5Source'> | undefined,
+): ObjectInfo {
+  return object.md5 !== undefined || vouched === undefined ? object : { ...object, ...vouched }
+}
 
 /** The check that reads the finished bytes back, when the store's checksum needs one. */
 async function secondPass(

@@ -3,7 +3,7 @@
  *
  * @module @resumable/core
  */
-export { type BackoffPolicy, backoffDelay } from './backoff.ts'
+export { type BackoffPolicy, backoffDelay, MAX_RETRY_AFTER_MS } from './backoff.ts'
 export { base64ToBytes, bytesToBase64 } from './base64.ts'
 export * from './batch/index.ts'
 export { type ByteRange, RANGE_VERIFICATION } from './byte-range.ts'

@@ -171,6 +171,7 @@ export async function fetchSegment(
       keep = response.chunksLent ? response.keep : undefined
       gather = response.chunksLent && keep === undefined ? undefined : gatherWrite
       checkResponse(ctx, response, from, toEnd ? response.range.end : end)
+      if (response.md5 !== undefined) ctx.vouchedMd5?.(response.md5, response.md5Source)
       ctx.rangeHonoured?.()
       for (;;) {
         const current = reader
@@ -252,8 +253,10 @@ export async function fetchSegment(
       // Every byte of the segment arrived before the failure: it is done, whatever came after.
       if (start + written > segment.end) break
       if (ctx.signal.aborted) throw ctx.signal.reason
-      // Once a 206 proved ranges work, a 200 is a glitch in between (a proxy): retried, not a switch.
-      const error = classify(ctx.rangeProven?.() ? rangeGlitch(caught) : caught)
+      // Once a 206 proved ranges work, the first 200 may be a glitch in between (a proxy): retried
+      // once; any further one switches to the sequential stream (run-parts.ts).
+      const forgive = isRangeIgnored(caught) && ctx.forgiveIgnoredRange?.() === true
+      const error = classify(forgive ? rangeGlitch(caught) : caught)
       failures = written > before ? 1 : failures + 1
       segment.taken = written
       await backOffOrThrow(ctx, segment.part.index, failures, error)
@@ -301,9 +304,8 @@ function changedTime(before: string | undefined, now: string | undefined): boole
   return Number.isNaN(a) || Number.isNaN(b) ? before !== now : a !== b
 }
 
-/** An ignored Range after ranges were proven, as a retryable protocol error. */
-function rangeGlitch(error: unknown): unknown {
-  if (!isRangeIgnored(error)) return error
+/** An ignored Range forgiven after ranges were proven, as a retryable protocol error. */
+function rangeGlitch(error: TransportError): TransportError {
   return new TransportError('protocol', error.message, { retryable: true, cause: error })
 }
 

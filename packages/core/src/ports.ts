@@ -136,6 +136,14 @@ export interface ReadResponse {
    * If-Unmodified-Since would otherwise mix two versions).
    */
   readonly lastModified?: string
+  /**
+   * Only on a 200 (one answer holding the whole object): the whole object's MD5 the response
+   * vouches for (`Content-MD5`, `Digest`, …), as {@link ObjectInfo.md5}. Checked before commit
+   * when `stat` gave none, as a HEAD's would be.
+   */
+  readonly md5?: string
+  /** The header that carried `md5`. */
+  readonly md5Source?: string
   /** The bytes. The engine consumes it or cancels it. */
   readonly body: ByteSource
   /**

@@ -10,7 +10,10 @@ export interface DownloadResult {
   readonly range?: { readonly start: number; readonly end: number }
   /** Object size (or range length), now at the destination. */
   readonly bytes: number
-  /** Bytes taken from the checkpoint instead of the network. */
+  /**
+   * Bytes taken from an earlier run's checkpoint instead of the network. Bytes this run fetched
+   * before an attempt failed and it went on from its own checkpoint are in `fetchedBytes`.
+   */
   readonly resumedBytes: number
   /** Bytes received from the network this run, re-fetched ones included. */
   readonly fetchedBytes: number
@@ -22,7 +25,7 @@ export interface DownloadResult {
   readonly verification: Verification
   /** The `digest` option's digest (lower case), which the finished bytes matched before commit. */
   readonly digest?: ExpectedDigest
-  /** Retries made (parts and stat). */
+  /** Retries made (parts and stat, and attempts run again after the store stopped answering). */
   readonly retries: number
   /** Retries by reason (`network`, `timeout`, `throttled`, `protocol`, …). */
   readonly retriesByKind: Readonly<Record<string, number>>

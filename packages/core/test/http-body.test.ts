@@ -190,6 +190,31 @@ describe('http: range response checks', () => {
     }
   })
 
+  it('says a 200 of another length is not the object when its validators show no change, and still calls a new ETag a change', () => {
+    const stat = { start: 0, end: 99, size: 100, etag: '"E"' }
+    const page = { 'content-length': '67', 'content-type': 'text/html' }
+    for (const headers of [page, { ...page, etag: '"E"' }]) {
+      assert.throws(
+        () => checkRangeResponse(head(200, headers), stat, describeCall),
+        (e) =>
+          isTransportError(e) &&
+          e.kind === 'protocol' &&
+          e.code === undefined &&
+          /the answer is not the object: a 200 of 67 bytes \(text\/html\)/.test(e.message),
+      )
+    }
+    for (const headers of [
+      { ...page, etag: '"F"' },
+      page, // stat had no validator: a new length is all that tells a replaced object
+    ]) {
+      const asked = 'etag' in headers ? stat : { start: 0, end: 99, size: 100 }
+      assert.throws(
+        () => checkRangeResponse(head(200, headers), asked, describeCall),
+        (e) => isTransportError(e) && e.kind === 'precondition-failed',
+      )
+    }
+  })
+
   it('a HEAD without Content-Length is a protocol error that is not retried', () => {
     assert.throws(
       () => requireContentLength(head(200, {}), 'HEAD oss://b/k'),

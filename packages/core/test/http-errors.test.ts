@@ -25,6 +25,19 @@ function answer(status: number, code: string | undefined, headers: Record<string
 }
 
 describe('http: store error classification', () => {
+  it('says a 416 whose Content-Range names the object size stat gave refused a range inside the object, not retried', () => {
+    const object = { size: 4194304 }
+    const refused = answer(416, undefined, { 'content-range': 'bytes */4194304' })({
+      object,
+    }).error
+    assert.equal(refused.kind, 'protocol')
+    assert.equal(refused.retryable, false)
+    assert.match(refused.message, /refused a range inside the object .*still 4194304 bytes/)
+    const shorter = answer(416, undefined, { 'content-range': 'bytes */1000' })({ object }).error
+    assert.equal(shorter.kind, 'range-not-satisfiable')
+    assert.match(shorter.message, /beyond the end of the object/)
+  })
+
   it('maps codes before statuses: throttles, auth, not-found, archive, range', () => {
     assert.deepEqual(classifyStatus(503, 'SlowDown'), { kind: 'throttled' })
     assert.deepEqual(classifyStatus(503, 'TotalQpsLimitExceeded'), { kind: 'throttled' })

@@ -143,7 +143,7 @@ export class AliOssTransport implements Transport {
       const head = headFromRecord(result.res.status, result.res.headers)
       const { length, etag, lastModified } = checkRangeResponse(
         head,
-        { start, end, size: object.size },
+        { start, end, size: object.size, etag: object.etag, lastModified: object.lastModified },
         describe,
       )
       const body = guardBody(stream as AsyncIterable<Uint8Array>, length, {

@@ -25,6 +25,7 @@ import {
   readBodyText,
   redactError,
   refuseEncoding,
+  serverMd5,
   storeErrorFields,
   storeFailure,
 } from '@resumable/core/http'
@@ -198,17 +199,20 @@ export class FetchTransport implements Transport {
     try {
       ;({ length, etag, lastModified } = checkRangeResponse(
         response,
-        { start, end, size: object.size },
+        { start, end, size: object.size, etag: object.etag, lastModified: object.lastModified },
         describe,
       ))
     } catch (error) {
       await response.discard()
       throw error
     }
+    // A 200 is one answer for the whole object: its Content-MD5 is the object's (RFC 1864).
+    const vouched = response.status === 200 ? serverMd5(response, false, object.size) : undefined
     return {
       range: { start, end },
       ...(etag === undefined ? {} : { etag }),
       ...(lastModified === undefined ? {} : { lastModified }),
+      ...(vouched ? { md5: vouched.value, md5Source: vouched.header } : {}),
       ...this.#body(sent, length, describe, signal),
     }
   }

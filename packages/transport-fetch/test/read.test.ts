@@ -60,6 +60,20 @@ describe('read: status and Content-Range checks', () => {
     )
   })
 
+  it("hands on a 200's Content-MD5 as the object's MD5, and never a 206's", async () => {
+    const md5 = 'AAECAwQFBgcICQoLDA0ODw==' // base64 of 16 bytes
+    const whole = partial(200, bytes.slice(), { 'content-length': '1000', 'content-md5': md5 })
+    const read = await transport(whole).t.read({ start: 0, end: 999, object })
+    assert.equal(read.md5Source, 'Content-MD5')
+    assert.ok(read.md5 !== undefined && read.md5.length === 32, read.md5)
+    const part = partial(206, bytes.slice(0, 100), {
+      'content-range': 'bytes 0-99/1000',
+      'content-md5': md5,
+    })
+    const ranged = await transport(part).t.read({ start: 0, end: 99, object })
+    assert.equal(ranged.md5, undefined)
+  })
+
   it('refuses a 206 for another range, or without Content-Range', async () => {
     await rejectsWith(
       transport(partial(206, bytes.slice(0, 100), { 'content-range': 'bytes 0-99/1000' })).t.read({

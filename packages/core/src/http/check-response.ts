@@ -96,6 +96,10 @@ export interface RangeAsked {
   readonly end: number
   /** Object size from `stat`. */
   readonly size: number
+  /** ETag from `stat`: a 200 of another length with the same one (or none) is not the object. */
+  readonly etag?: string | undefined
+  /** Last-Modified from `stat`, used the same way when there is no ETag. */
+  readonly lastModified?: string | undefined
 }
 
 /** What a ranged response that passed the checks carries. */
@@ -161,6 +165,13 @@ export function checkRangeResponse(
     return { length, etag, lastModified }
   }
   if (status === 200) {
+    if (contentLength !== undefined && contentLength !== asked.size && notAChange(head, asked)) {
+      const type = head.header('content-type')
+      throw fail(
+        'protocol',
+        `the answer is not the object: a 200 of ${contentLength} bytes${type ? ` (${type})` : ''} for a ${asked.size}-byte object, without a validator that says the object changed (an error page of a server or proxy?)`,
+      )
+    }
     if (asked.start !== 0 || asked.end !== asked.size - 1) {
       // Never claim a range we did not get: the server ignored Range and is sending everything.
       // Not retryable (the same request gets the same answer): the engine goes sequential instead.
@@ -184,4 +195,18 @@ export function checkRangeResponse(
     return { length, etag, lastModified }
   }
   throw fail('protocol', `unexpected HTTP status ${status} for a ranged GET`)
+}
+
+/**
+ * True when a response's validators show no change from `stat`'s: none at all (an error page
+ * carries none), or the same ETag (or Last-Modified, without ETags). False when `stat` had none
+ * to compare with: then a new length is all that tells a replaced object.
+ */
+function notAChange(head: ResponseHead, asked: RangeAsked): boolean {
+  if (asked.etag === undefined && asked.lastModified === undefined) return false
+  const etag = head.header('etag')
+  const lastModified = head.header('last-modified')
+  if (etag === undefined && lastModified === undefined) return true
+  if (etag !== undefined && asked.etag !== undefined) return etag === asked.etag
+  return lastModified !== undefined && lastModified === asked.lastModified
 }

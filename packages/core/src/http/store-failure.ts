@@ -2,6 +2,7 @@ import { TransportError, type TransportErrorKind } from '../errors/transport-err
 import type { ObjectInfo } from '../ports.ts'
 import { isArchivalClass } from './archive.ts'
 import { CLOCK_SKEW_CODES, classifyStatus, EXPIRED_TOKEN_CODES } from './classify.ts'
+import { parseUnsatisfiedRange } from './content-range.ts'
 import { details } from './details.ts'
 import { redactText } from './redact.ts'
 import type { ResponseHead } from './response-head.ts'
@@ -91,6 +92,12 @@ function explain(
   }
 }
 
+/** True when a 416's unsatisfied Content-Range (`bytes *` then the length) names the size `stat` reported. */
+function refusedInside(head: ResponseHead, object: ObjectInfo | undefined): boolean {
+  if (object === undefined || object.sizeKnown === false) return false
+  return parseUnsatisfiedRange(head.header('content-range')) === object.size
+}
+
 /** The origin a `Location` points to (no path, query or user: those may carry secrets). */
 function redirectOrigin(location: string | undefined, base?: string): string | undefined {
   if (location === undefined || !URL.canParse(location, base)) return undefined
@@ -146,6 +153,12 @@ export function storeFailure(
     reason = `the local clock is more than 15 minutes off ${store}'s: fix the clock${context.clockAdvice ?? ''}`
   } else if (code !== undefined && EXPIRED_TOKEN_CODES.has(code)) {
     retryable = context.rotatingCredentials
+  } else if (kind === 'range-not-satisfiable' && refusedInside(head, context.object)) {
+    // Its own Content-Range says the object did not shrink: the server is refusing a range it
+    // has, which asking again, or starting over, would not change.
+    kind = 'protocol'
+    retryable = false
+    reason = `${store} refused a range inside the object (416, yet its Content-Range says the object is still ${context.object?.size} bytes)`
   } else if (status === 304) {
     // Not a redirect: an answer to If-None-Match / If-Modified-Since, which no request here sends.
     reason +=

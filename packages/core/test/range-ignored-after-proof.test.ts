@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { download } from '@resumable/core'
+import { makeObject } from '@resumable/testkit'
+import { setup } from './helpers/harness.ts'
+
+const KiB = 1024
+
+describe('download: a server that honours Range at byte 0 only', () => {
+  for (const concurrency of [1, 4]) {
+    it(`switches to one sequential stream after a second whole-object answer, however the answers are ordered (concurrency ${concurrency})`, async () => {
+      const object = makeObject(800 * KiB)
+      const { target, transport, options, events } = setup(object)
+      // 206 at offset 0, 200 with the whole object anywhere else (real fault: ignore-range).
+      transport.fault = ({ start }) => (start > 0 ? { type: 'ignore-range' } : undefined)
+      const result = await download(options({ concurrency, retries: 5 }))
+      assert.deepEqual(target.committed, object.bytes)
+      const switched = events.filter((e) => e.type === 'sequential')
+      assert.equal(switched.length, 1)
+      assert.ok(switched[0]?.type === 'sequential' && switched[0].reason === 'range-ignored')
+      const refused = transport.reads.filter((r) => r.fault === 'ignore-range')
+      assert.ok(refused.length <= concurrency + 1, `${refused.length} whole-object answers`)
+      assert.ok((result.retriesByKind.protocol ?? 0) <= 1, 'at most one glitch retry')
+    })
+  }
+
+  it('reads none of a refused whole-object body before retrying or switching', async () => {
+    const object = makeObject(800 * KiB)
+    const { transport, options } = setup(object)
+    transport.fault = ({ start }) => (start > 0 ? { type: 'ignore-range' } : undefined)
+    await download(options({ concurrency: 1 }))
+    // Part 0 (100 KiB) once as a part, then the whole object once as the sequential stream: a
+    // refused body is cancelled, never drained, so it adds at most a chunk per refusal.
+    const refused = transport.reads.filter((r) => r.fault === 'ignore-range').length
+    assert.ok(
+      transport.servedBytes <= 100 * KiB + object.bytes.length + refused * 64 * KiB,
+      `${transport.servedBytes} bytes served`,
+    )
+  })
+})
