@@ -449,8 +449,12 @@ const cases: Case[] = [
     dest: 'small.bin',
     core: true,
   },
-  usage('missing source and destination', [], /usage: resumable get/),
-  usage('one positional too many', [small, '{dest}', 'extra'], /usage: resumable get/),
+  usage('missing source and destination', [], /resumable get takes <source> \[dest\]/),
+  usage(
+    'one positional too many',
+    [small, '{dest}', 'extra'],
+    /resumable get takes <source> \[dest\]/,
+  ),
   usage('unknown command', ['fetch', small, '{dest}'], /unknown command "fetch"/, { raw: true }),
   usage('--transport pigeon', [small, '{dest}', '--transport', 'pigeon'], /--transport/),
   usage(

@@ -172,7 +172,7 @@ export async function fetchSegment(
       gather = response.chunksLent && keep === undefined ? undefined : gatherWrite
       checkResponse(ctx, response, from, toEnd ? response.range.end : end)
       if (response.md5 !== undefined) ctx.vouchedMd5?.(response.md5, response.md5Source)
-      ctx.rangeHonoured?.()
+      ctx.rangeHonoured?.(from)
       for (;;) {
         const current = reader
         let chunk = await watch.guard(() => current.next())

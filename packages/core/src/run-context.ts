@@ -25,16 +25,20 @@ export interface RunContext {
   readonly signal: AbortSignal
   readonly limiter: ByteLimit | undefined
   readonly counters: RunCounters
-  /** Called when a response proved that the server honours `Range` (a 206 with the range asked for). */
-  readonly rangeHonoured?: () => void
+  /**
+   * Called when a response proved that the server honours `Range` (a 206 with the range asked
+   * for), with the range's first byte.
+   */
+  readonly rangeHonoured?: (from: number) => void
   /** A whole-object answer vouched for the object's MD5 (`ReadResponse.md5`). */
   readonly vouchedMd5?: (md5: string, source: string | undefined) => void
   /** A response's head arrived `ms` after its request was sent. */
   readonly answered?: (ms: number) => void
   /**
    * Asked when a ranged read got the whole object (200): true when that is retried as a glitch of
-   * something in between (a 206 of this run proved ranges work, and no other 200 came since
-   * then), false when the download must go sequential as if ranges had never worked.
+   * something in between (a 206 of this run for a range past byte 0 proved ranges work; or one
+   * at byte 0, and no other 200 came since), false when the download must go sequential as if
+   * ranges had never worked.
    */
   readonly forgiveIgnoredRange?: () => boolean
   emit(event: DownloadEvent): void

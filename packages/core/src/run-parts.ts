@@ -54,6 +54,8 @@ export async function runParts(ctx: RunContext, writer: CheckpointWriter): Promi
   // that ignores it would otherwise start sending the whole object to every worker at once.
   let honoured: () => void = () => undefined
   let proven = false
+  // A range honoured past byte 0: the server serves ranges, so a whole object later is a glitch.
+  let provenPastStart = false
   let forgiven = 0
   const rangeProven = new Promise<void>((resolve) => {
     honoured = resolve
@@ -61,13 +63,16 @@ export async function runParts(ctx: RunContext, writer: CheckpointWriter): Promi
   const partCtx: RunContext = {
     ...ctx,
     signal,
-    rangeHonoured: () => {
+    rangeHonoured: (from) => {
       proven = true
+      if (from > 0) provenPastStart = true
       honoured()
     },
-    // One 200 after a proof may be a proxy's glitch; a second (same part or another) is the server
-    // refusing ranges at some offsets: retrying it would only have it start the whole object again.
-    forgiveIgnoredRange: () => proven && forgiven++ === 0,
+    // After a range honoured past byte 0, a whole object is a glitch in between (a proxy): retried,
+    // as a failure of its part. With ranges honoured only at byte 0, one is forgiven; a second
+    // (same part or another) is the server refusing ranges elsewhere: retrying would only have it
+    // start the whole object again, so the run switches to one stream.
+    forgiveIgnoredRange: () => provenPastStart || (proven && forgiven++ === 0),
     answered: (ms) => inFlight.answered(ms),
   }
 

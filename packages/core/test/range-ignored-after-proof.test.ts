@@ -38,3 +38,22 @@ describe('download: a server that honours Range at byte 0 only', () => {
     )
   })
 })
+
+describe('download: a server that honours Range past byte 0, then glitches', () => {
+  it('retries each whole-object answer as a glitch and stays parallel: no switch, no progress thrown away', async () => {
+    const object = makeObject(800 * KiB)
+    const { target, transport, options, events } = setup(object)
+    // Parts 0 and 1 answered 206, then the first read of parts 3 and 5 gets the whole object.
+    const glitched = new Set<number>()
+    transport.fault = ({ start }) => {
+      const glitch = (start === 300 * KiB || start === 500 * KiB) && !glitched.has(start)
+      if (!glitch) return undefined
+      glitched.add(start)
+      return { type: 'ignore-range' }
+    }
+    const result = await download(options({ concurrency: 1, retries: 5 }))
+    assert.deepEqual(target.committed, object.bytes)
+    assert.equal(events.filter((e) => e.type === 'sequential').length, 0)
+    assert.equal(result.retriesByKind.protocol, 2)
+  })
+})
