@@ -7,20 +7,23 @@ import { makeBytes } from '@resumable/testkit'
 import { filePlaces } from '../src/file-places.ts'
 import { main } from '../src/main.ts'
 import { fakeEnvironment } from './helpers.ts'
-import { type RangedFileServer, startRangedFileServer } from './ranged-file-server.ts'
+import {
+  type AnswerHeaders,
+  type RangedFileServer,
+  startRangedFileServer,
+} from './ranged-file-server.ts'
 
 const bytes = makeBytes(300_000, 5)
 let server: RangedFileServer
 let dir = ''
 
 before(async () => {
-  server = await startRangedFileServer(bytes, (path) =>
-    path === '/bare.bin'
-      ? { etag: '', 'last-modified': '' }
-      : path === '/dated.bin'
-        ? { etag: '' }
-        : undefined,
-  )
+  const headersFor = (path: string): AnswerHeaders | undefined => {
+    if (path === '/bare.bin') return { etag: '', 'last-modified': '' }
+    if (path === '/dated.bin') return { etag: '' }
+    return undefined
+  }
+  server = await startRangedFileServer(bytes, headersFor)
   dir = await mkdtemp(join(tmpdir(), 'cli-unvalidated-'))
 })
 after(async () => {
