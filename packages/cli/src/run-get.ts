@@ -209,6 +209,8 @@ async function fullDiskMessage(
   if (!isResumableError(error)) return undefined
   const failure = storeFailure(error)
   if (failure.kind !== 'no-space') return undefined
+  // Refused before the first write: nothing was removed, and the message names both sizes.
+  if (failure instanceof TargetError && failure.space !== undefined) return failure.message
   const kept =
     checkpoint !== false &&
     (await checkpoint.load(key).then(

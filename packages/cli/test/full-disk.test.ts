@@ -50,6 +50,19 @@ function fullTarget(target: Target & { readonly tempPath: string }): Target {
   }
 }
 
+/** The file Target's methods, bound, to override one of them. */
+function bound(target: Target): Target {
+  return {
+    id: target.id,
+    open: target.open.bind(target),
+    read: target.read.bind(target),
+    sync: target.sync.bind(target),
+    commit: target.commit.bind(target),
+    abort: target.abort.bind(target),
+    write: target.write.bind(target),
+  }
+}
+
 /** The file checkpoint store, but saves after the first `good` find the disk full. */
 function fullStore(store: CheckpointStore, path: string, good: number): CheckpointStore {
   let saves = 0
@@ -101,6 +114,24 @@ describe('a full disk', () => {
     assert.match(event.message, /starts over/)
     assert.equal(existsSync(`${dest}.resumable-part`), false)
     assert.equal(existsSync(`${dest}.resumable.json`), false)
+  })
+
+  it('refused before the first write for want of space: the refusal is printed as given, sizes named, not reworded as a full disk', async () => {
+    const dest = join(dir, 'refused.bin')
+    const refusal = new TargetError(
+      'no-space',
+      `Not enough free space for ${dest}: 3.00 MiB more are needed and the file system has 1.00 MiB free; free space (or choose another destination) and run again`,
+      { path: dest, space: { needed: SIZE, free: 1024 * 1024 } },
+    )
+    const { cli, out } = environment((places) => ({
+      ...places,
+      target: { ...bound(places.target), open: () => Promise.reject(refusal) },
+    }))
+    assert.equal(await main(['get', url(), dest, '--json'], cli), 1)
+    const event = lastEvent(out)
+    assert.equal(event.kind, 'no-space')
+    assert.equal(event.message, refusal.message)
+    assert.doesNotMatch(event.message, /disk is full|removed/)
   })
 
   it('with --no-checkpoint: says that nothing is kept, naming the flag', async () => {

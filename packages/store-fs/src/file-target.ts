@@ -243,9 +243,10 @@ export class FileTarget implements Target {
         }
         notResumedReason = reopened
       }
-      await this.#checkFreeSpace(options, 0)
       // A private path is handed to this target alone: a file there it did not create is not its own.
+      // Removed before the free space is judged: a discarded partial file's blocks are free to reuse.
       if (this.#lock || this.#createdPrivate) await this.#removeStaleTemp()
+      await this.#checkFreeSpace(options, 0)
       // Always a new file (O_EXCL): opening what is at the path would follow a symlink or share a
       // hard link planted there, and write the object into a file outside the destination.
       // A private file (a batch's object fetched in one request) on a plain descriptor, whose

@@ -24,12 +24,19 @@ export async function checkFreeSpace(
   if (!(free > 0) || needed <= free) return
   throw new TargetError(
     'no-space',
-    `Not enough free space for ${path}: ${gib(needed)} more are needed and the file system has ${gib(free)} free; free space (or choose another destination) and run again`,
-    { path },
+    `Not enough free space for ${path}: ${size(needed)} more are needed and the file system has ${size(free)} free; free space (or choose another destination) and run again`,
+    { path, space: { needed, free } },
   )
 }
 
-/** Bytes in GiB, two decimals: the sizes this check is about are large. */
-function gib(bytes: number): string {
-  return `${(bytes / 2 ** 30).toFixed(2)} GiB`
+/** Bytes in the largest binary unit under which they reach 1, two decimals. */
+function size(bytes: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB']
+  let value = bytes
+  let unit = 0
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024
+    unit++
+  }
+  return unit === 0 ? `${value} bytes` : `${value.toFixed(2)} ${units[unit]}`
 }

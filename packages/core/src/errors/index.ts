@@ -5,7 +5,12 @@ export { type KeyRefusal, KeyRefusedError } from './key-refused-error.ts'
 export { ObjectChangedError } from './object-changed-error.ts'
 export { OptionsError, type OptionsErrorDetails } from './options-error.ts'
 export { isResumableError, ResumableError } from './resumable-error.ts'
-export { type ExistsRemedy, TargetError, type TargetErrorKind } from './target-error.ts'
+export {
+  type ExistsRemedy,
+  TargetError,
+  type TargetErrorKind,
+  type TargetSpace,
+} from './target-error.ts'
 export {
   isTransportError,
   TransportError,

@@ -23,6 +23,14 @@ export type ExistsRemedy = 'skipExisting' | 'update' | 'overwrite'
 
 const REMEDY_ORDER: readonly ExistsRemedy[] = ['skipExisting', 'update', 'overwrite']
 
+/** What a `no-space` refusal before the first write compared, in bytes. */
+export interface TargetSpace {
+  /** What is left of the object to write. */
+  readonly needed: number
+  /** What the file system has free for this user. */
+  readonly free: number
+}
+
 /** A failure writing, syncing or publishing the destination. The checkpoint stays consistent. */
 export class TargetError extends ResumableError {
   override name = 'TargetError'
@@ -36,14 +44,26 @@ export class TargetError extends ResumableError {
    * this, not the message: the message names them for people, in wording that may change.
    */
   readonly remedies: readonly ExistsRemedy[] | undefined
+  /**
+   * For kind `no-space` when the object was refused before a byte was written, because what is
+   * left of it is more than the file system has free: both sizes in bytes. Undefined when the
+   * disk filled up during the writes.
+   */
+  readonly space: TargetSpace | undefined
 
   constructor(
     kind: TargetErrorKind,
     message: string,
-    options?: { path?: string; cause?: unknown; remedies?: readonly ExistsRemedy[] },
+    options?: {
+      path?: string
+      cause?: unknown
+      remedies?: readonly ExistsRemedy[]
+      space?: TargetSpace
+    },
   ) {
     super(kind, message, { cause: options?.cause })
     this.path = options?.path
+    this.space = options?.space
     const remedies = options?.remedies
     this.remedies =
       remedies === undefined
