@@ -1,7 +1,7 @@
 import { OptionsError } from '@resumable/core'
 import { encodeKeyPath } from './encode.ts'
 import { checkBucket, checkKey, isBareHost, parseEndpoint } from './endpoint.ts'
-import { ossRegionOfHost } from './store-hosts.ts'
+import { hostNamesBucket, ossRegionOfHost } from './store-hosts.ts'
 
 /** Where an OSS object lives. */
 export interface OssLocationOptions {
@@ -50,9 +50,12 @@ export function resolveOssLocation(options: OssLocationOptions): OssLocation {
     // No sub-domain on an IP or localhost (emulators, tests): path-style, as ali-oss does.
     url = new URL(`${endpoint.origin}/${options.bucket}/${path}`)
   } else {
-    const host = endpoint.hostname.startsWith(`${options.bucket}.`)
-      ? endpoint.host
-      : `${options.bucket}.${endpoint.host}`
+    // An OSS endpoint names the bucket only in front of a whole endpoint; another host (a proxy
+    // in front of OSS) is taken as it was given when it starts with the bucket.
+    const named = endpoint.hostname.endsWith('.aliyuncs.com')
+      ? hostNamesBucket(endpoint.hostname, options.bucket)
+      : endpoint.hostname.startsWith(`${options.bucket}.`)
+    const host = named ? endpoint.host : `${options.bucket}.${endpoint.host}`
     url = new URL(`${endpoint.protocol}//${host}/${path}`)
   }
   return { url, region: given || inferred }

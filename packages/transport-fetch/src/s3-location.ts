@@ -1,6 +1,6 @@
 import { OptionsError } from '@resumable/core'
 import { checkBucket, isBareHost, parseEndpoint } from './endpoint.ts'
-import { awsEndpointFor, awsRegionOfHost, ossRegionOfHost } from './store-hosts.ts'
+import { awsEndpointFor, awsRegionOfHost, hostNamesBucket, ossRegionOfHost } from './store-hosts.ts'
 
 /** Where an S3 bucket is and how to address it (the options an S3 transport and lister share). */
 export interface S3LocationOptions {
@@ -62,7 +62,7 @@ export function resolveS3Location(options: S3LocationOptions): S3Location {
   const pathStyle = options.forcePathStyle ?? (isBareHost(host) || (!dnsLabel && !isOss))
   // An AWS or OSS endpoint that already names the bucket (bucket.s3.<region>.amazonaws.com) is
   // used as is; on another store's host a leading label may be anything.
-  const bucketHost = (aws.kind !== 'other' || isOss) && host.startsWith(`${options.bucket}.`)
+  const bucketHost = (aws.kind !== 'other' || isOss) && hostNamesBucket(host, options.bucket)
   const bucketUrl = pathStyle
     ? `${endpoint.origin}/${options.bucket}/`
     : bucketHost

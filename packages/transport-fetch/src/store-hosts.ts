@@ -57,3 +57,24 @@ export function awsRegionOfHost(host: string): AwsHostRegion {
 export function awsEndpointFor(region: string): string {
   return `https://s3.${region}.amazonaws.com${region.startsWith('cn-') ? '.cn' : ''}`
 }
+
+// A whole OSS endpoint, nothing in front: oss-<region>[-internal], its s3. form, acceleration.
+const OSS_ENDPOINT = /^(?:s3\.)?oss-[a-z0-9-]+\.aliyuncs\.com$/
+const OSS_DUAL_STACK_ENDPOINT = /^[a-z]+-[a-z0-9-]+\.oss\.aliyuncs\.com$/
+
+/**
+ * Whether `host` is an AWS or OSS endpoint with `bucket` in front of it
+ * (`bucket.s3.<region>.amazonaws.com`, `bucket.oss-<region>.aliyuncs.com`), to be used as is. A
+ * host whose first label merely equals the bucket's name is not: bucket `s3-fips` on
+ * `s3-fips.us-east-1.amazonaws.com` still goes in front, or the key's first segment would be
+ * taken for the bucket.
+ */
+export function hostNamesBucket(host: string, bucket: string): boolean {
+  if (!host.startsWith(`${bucket}.`)) return false
+  const rest = host.slice(bucket.length + 1)
+  return (
+    awsRegionOfHost(rest).kind !== 'other' ||
+    OSS_ENDPOINT.test(rest) ||
+    OSS_DUAL_STACK_ENDPOINT.test(rest)
+  )
+}

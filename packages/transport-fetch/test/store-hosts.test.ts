@@ -105,6 +105,27 @@ describe('S3: the region an endpoint names', () => {
     )
   })
 
+  it('a bucket named like the endpoint’s first label still goes in front of it (the key is not taken for the bucket)', async () => {
+    const url = async (bucket: string, endpoint: string) =>
+      (
+        await firstRequest((fetch) =>
+          createS3Transport({ bucket, key: 'data/file.bin', endpoint, credentials: AK, fetch }),
+        )
+      ).url
+    assert.equal(
+      await url('s3-fips', 'https://s3-fips.us-east-1.amazonaws.com'),
+      'https://s3-fips.s3-fips.us-east-1.amazonaws.com/data/file.bin',
+    )
+    assert.equal(
+      await url('cn-hangzhou', 'https://cn-hangzhou.oss.aliyuncs.com'),
+      'https://cn-hangzhou.cn-hangzhou.oss.aliyuncs.com/data/file.bin',
+    )
+    assert.equal(
+      await url('my-bucket', 'https://my-bucket.s3.dualstack.us-west-2.amazonaws.com'),
+      'https://my-bucket.s3.dualstack.us-west-2.amazonaws.com/data/file.bin',
+    )
+  })
+
   it('the lister resolves the same way', async () => {
     const f = fakeFetch(
       () =>
@@ -162,6 +183,23 @@ describe('OSS: the region an endpoint names', () => {
       ['https://cn-shanghai.oss.aliyuncs.com', 'cn-shanghai'],
     ] as const)
       assert.equal((await oss(endpoint)).region, region, endpoint)
+  })
+
+  it('a bucket named like a dual-stack endpoint’s region still goes in front of it; a whole endpoint behind the bucket is used as is', async () => {
+    const url = async (bucket: string, endpoint: string) =>
+      (
+        await firstRequest((fetch) =>
+          createOssTransport({ bucket, key: 'k', endpoint, credentials: AK, fetch }),
+        )
+      ).url
+    assert.equal(
+      await url('cn-hangzhou', 'https://cn-hangzhou.oss.aliyuncs.com'),
+      'https://cn-hangzhou.cn-hangzhou.oss.aliyuncs.com/k',
+    )
+    assert.equal(
+      await url('bkt', 'https://bkt.oss-cn-beijing.aliyuncs.com'),
+      'https://bkt.oss-cn-beijing.aliyuncs.com/k',
+    )
   })
 
   it('refuses an acceleration endpoint without a region, instead of signing for "accelerate"', async () => {
