@@ -65,3 +65,52 @@ describe('downloadMany: a finished object replaced in the store since', () => {
     assert.notEqual(view.done(object, 'config.json', false), undefined)
   })
 })
+
+describe('downloadMany with a range: the done records hold the slice', () => {
+  const range = { start: 0, end: 9 }
+
+  it('a rerun of an unchanged object skips it as done, and overwrite does not fetch it again', async () => {
+    const bucket = new FakeBucket()
+    bucket.put(KEY, 64)
+    const dest = new MemoryDestination(bucket)
+    const base = {
+      ...dest.batchOptions(),
+      journal: new MemoryBatchJournalStore(),
+      keepJournal: true,
+      download: { range },
+    }
+    assert.equal((await downloadMany(base)).downloaded, 1)
+    assert.equal(dest.file('config.json')?.length, 10)
+    bucket.requests.clear()
+    assert.deepEqual((await downloadMany(base)).skipped, { done: 1 })
+    const again = await downloadMany({ ...base, overwrite: true })
+    assert.deepEqual(again.skipped, { done: 1 })
+    assert.equal(bucket.count(KEY), 0)
+  })
+
+  it('a replaced object (another ETag) is still told apart: done-but-changed', async () => {
+    const bucket = new FakeBucket()
+    bucket.put(KEY, 64)
+    const dest = new MemoryDestination(bucket)
+    const base = {
+      ...dest.batchOptions(),
+      journal: new MemoryBatchJournalStore(),
+      keepJournal: true,
+      download: { range },
+    }
+    await downloadMany(base)
+    bucket.put(KEY, 64)
+    const summary = await downloadMany({ ...base, objects: bucket.listing() })
+    assert.deepEqual(summary.skipped, { 'done-but-changed': 1 })
+  })
+})
+
+describe('downloadMany: the byte total after a done-but-changed skip', () => {
+  it('counts the file in place, not the listed size, so the last snapshot adds up', async () => {
+    const { bucket, base } = await finishedThenReplaced(80)
+    const summary = await downloadMany({ ...base, objects: bucket.listing() })
+    assert.deepEqual(summary.skipped, { 'done-but-changed': 1 })
+    assert.equal(summary.progress.bytesDone, 64)
+    assert.equal(summary.progress.bytesTotal, 64)
+  })
+})

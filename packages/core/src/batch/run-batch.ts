@@ -207,7 +207,9 @@ export async function runBatch(
     }
     const location = { key: object.key, segments, path: segments.join('/') }
     const replace = !!options.update || !!options.overwrite
-    const done = doneRecord(journal.entry(object.key), object, location.path, replace)
+    // A ranged batch's files and done records hold the slice: only the ETag tells a replaced object.
+    const asListed = resolved.engine.range === undefined ? object : withoutSize(object)
+    const done = doneRecord(journal.entry(object.key), asListed, location.path, replace)
     let opened: BatchObjectIO | undefined
     if (done) {
       // Done, says the journal; the file says whether it is still there. One that was deleted
@@ -222,7 +224,9 @@ export async function runBatch(
       }
       if (inPlace) {
         // Without leave to replace files, a rerun keeps what its batch finished, but says so.
-        const reason = changedSinceDone(done, object) ? 'done-but-changed' : 'done'
+        const reason = changedSinceDone(done, asListed) ? 'done-but-changed' : 'done'
+        // The total counted the listed size; what is skipped is the file in place.
+        if (object.size !== undefined) tracker.bytesTotal += done.size - object.size
         tracker.skip(reason, done.size)
         emit({ type: 'object-skipped', key: object.key, path: location.path, reason })
         return true
@@ -557,4 +561,10 @@ function fitsOneRequest(object: ListedObject, resolved: ResolvedBatchOptions): b
 
 function limitOption(limit: ByteLimit | undefined): { rateLimiter?: ByteLimit } {
   return limit ? { rateLimiter: limit } : {}
+}
+
+/** `object` with no size to compare: what a ranged batch's done records are checked against. */
+function withoutSize(object: ListedObject): ListedObject {
+  const { size: _size, ...unsized } = object
+  return unsized
 }
