@@ -58,7 +58,7 @@ describe('http: store error classification', () => {
     assert.equal(error.retryable, false)
   })
 
-  it("names the bucket's region from x-amz-bucket-region on a 301 or 400, and not otherwise", () => {
+  it("names the bucket's region from x-amz-bucket-region on a 301, or a 400 about the region or with no Code, and not otherwise", () => {
     const head = (status: number, headers: Record<string, string>) => ({
       status,
       header: (name: string) => headers[name.toLowerCase()],
@@ -80,6 +80,13 @@ describe('http: store error classification', () => {
     assert.match(malformed.error.message, /the bucket is in region ap-south-1/)
     const denied = storeFailure(head(403, { 'x-amz-bucket-region': 'eu-west-1' }), {}, context)
     assert.doesNotMatch(denied.error.message, /bucket is in region/)
+    // S3 sends the header on other answers too: a 400 about something else is not about regions.
+    const missingKey = storeFailure(
+      head(400, { 'x-amz-bucket-region': 'eu-west-1' }),
+      { code: 'InvalidRequest', message: 'The object was stored using a form of SSE' },
+      context,
+    )
+    assert.doesNotMatch(missingKey.error.message, /bucket is in region/)
     const odd = storeFailure(head(400, { 'x-amz-bucket-region': 'x y\n' }), {}, context)
     assert.doesNotMatch(odd.error.message, /bucket is in region/)
   })

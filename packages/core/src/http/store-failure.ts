@@ -9,6 +9,13 @@ import type { ResponseHead } from './response-head.ts'
 import { parseRetryAfter } from './retry-after.ts'
 import type { StoreErrorFields } from './store-error.ts'
 
+/** S3's 400 Codes for a request signed for or sent to another region than the bucket's. */
+const REGION_CODES: ReadonlySet<string> = new Set([
+  'AuthorizationHeaderMalformed',
+  'AuthorizationQueryParametersError',
+  'IllegalLocationConstraintException',
+])
+
 /** The two rules that differ by how a transport signs; everything else is classified the same. */
 export interface StoreFailureRules {
   /** Credentials come from a provider that hands out fresh tokens: an expired token is retryable. */
@@ -170,13 +177,13 @@ export function storeFailure(
     reason += ` (it redirected the request${to ? ` to ${to}` : ''}: ${advice})`
   }
   // S3 names the bucket's region on a request signed for or sent to another one (a 301, or a 400
-  // AuthorizationHeaderMalformed); a HEAD has no body to say so.
+  // AuthorizationHeaderMalformed); a HEAD has no body to say so. It sends the header on other
+  // answers too (every ListObjectsV2), so a 400 with another Code is not about the region.
   const bucketRegion = head.header('x-amz-bucket-region')?.trim()
-  if (
-    bucketRegion !== undefined &&
-    /^[a-z0-9-]{1,40}$/.test(bucketRegion) &&
-    (status === 400 || (status >= 300 && status < 400))
-  )
+  const aboutRegion =
+    (status >= 300 && status < 400) ||
+    (status === 400 && (code === undefined || REGION_CODES.has(code)))
+  if (bucketRegion !== undefined && /^[a-z0-9-]{1,40}$/.test(bucketRegion) && aboutRegion)
     reason += `; the bucket is in region ${bucketRegion}: use that region`
   const storeMessage = fields.message ? redactText(fields.message, context.secrets) : undefined
   const message = `${context.describe}: ${reason}${storeMessage ? ` (${storeMessage})` : ''}`
