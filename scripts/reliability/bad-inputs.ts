@@ -89,6 +89,12 @@ const aliyunHome = async (name: string, profiles: readonly Record<string, unknow
   await writeFile(join(homes, name, '.aliyun', 'config.json'), JSON.stringify(config))
 }
 const s3At = ['--endpoint', priv.url, '--region', 'us-east-1', '--path-style']
+/** An AWS config file of the endpoint cases (`AWS_CONFIG_FILE`), under `homes`. */
+const awsConfigFile = (name: string): string => join(homes, name, 'aws-config')
+const writeAwsConfig = async (name: string, text: string) => {
+  await mkdir(join(homes, name), { recursive: true })
+  await writeFile(awsConfigFile(name), text)
+}
 const small = pubUrl('small.bin')
 /** small.bin's SHA-256 as a checksum file would publish it, from the bytes the server sends. */
 const smallSha256 = createHash('sha256')
@@ -713,6 +719,25 @@ const cases: Case[] = [
     ['s3://priv/object.bin', '{dest}', ...s3At],
     /AWS_PROFILE "nope"/,
     { env: { AWS_PROFILE: 'nope' } },
+  ),
+  usage(
+    'AWS config: a profile naming a services section the file lacks (s3://, no --endpoint)',
+    ['s3://priv/object.bin', '{dest}', '--region', 'us-east-1'],
+    /profile "dev" of .*aws-config names services "nowhere", but the file has no \[services nowhere\]/,
+    {
+      env: { ...awsEnv(), AWS_PROFILE: 'dev', AWS_CONFIG_FILE: awsConfigFile('services') },
+      setup: () => writeAwsConfig('services', '[profile dev]\nservices = nowhere\n'),
+    },
+  ),
+  usage(
+    'AWS config: endpoint_url that is not an http(s) URL (s3://, no --endpoint)',
+    ['s3://priv/object.bin', '{dest}', '--region', 'us-east-1'],
+    /endpoint_url of profile "default" of .*aws-config is "ftp:\/\/files\.example\.com", not an http\(s\) URL/,
+    {
+      env: { ...awsEnv(), AWS_CONFIG_FILE: awsConfigFile('endpoint') },
+      setup: () =>
+        writeAwsConfig('endpoint', '[default]\nendpoint_url = ftp://files.example.com\n'),
+    },
   ),
   {
     name: 'requester-pays bucket without --request-payer (s3://)',

@@ -1,8 +1,8 @@
-import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { fromIni } from '@aws-sdk/credential-provider-ini'
 import type { Credentials, CredentialsProvider } from '@resumable/transport-fetch'
 import { loadSharedConfigFiles } from '@smithy/core/config'
+import { awsConfigPath, awsHome, awsProfileName } from './aws-config-file.ts'
 import { UsageError } from './usage-error.ts'
 
 /** What the shared AWS files say about one profile. */
@@ -39,10 +39,9 @@ const REFRESH_MARGIN_MS = 5 * 60_000
  * names the profile; a UsageError when `AWS_PROFILE` names one that does not exist.
  */
 export async function loadAwsProfile(env: Env): Promise<AwsProfile | undefined> {
-  const home = env.HOME || env.USERPROFILE || homedir()
-  const filepath = env.AWS_SHARED_CREDENTIALS_FILE || join(home, '.aws', 'credentials')
-  const configFilepath = env.AWS_CONFIG_FILE || join(home, '.aws', 'config')
-  const name = env.AWS_PROFILE || 'default'
+  const filepath = env.AWS_SHARED_CREDENTIALS_FILE || join(awsHome(env), '.aws', 'credentials')
+  const configFilepath = awsConfigPath(env)
+  const name = awsProfileName(env)
   const files = await loadSharedConfigFiles({ filepath, configFilepath, ignoreCache: true })
   const fromCredentials = files.credentialsFile[name]
   const fromConfig = files.configFile[name]

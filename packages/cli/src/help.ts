@@ -94,7 +94,9 @@ Options:
   --quiet, -q              print nothing but errors
   --json                   one JSON event per line on stdout (on stderr with -; progress at most
                            every 0.5 s)
-  --endpoint <url>         store endpoint (OSS: https://oss-cn-hangzhou.aliyuncs.com)
+  --endpoint <url>         store endpoint (OSS: https://oss-cn-hangzhou.aliyuncs.com, else
+                           OSS_ENDPOINT; S3: else AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, then the
+                           profile's services s3 endpoint_url or endpoint_url in ~/.aws/config)
   --region <id>            region (OSS: cn-hangzhou, else OSS_REGION, ALIBABA_CLOUD_REGION_ID or the
                            aliyun CLI profile's region_id; S3: us-east-1)
   --version-id <id>        download a specific object version
@@ -177,7 +179,8 @@ AWS_PROFILE (default "default") of ~/.aws/credentials and ~/.aws/config (AWS_SHA
 AWS_CONFIG_FILE): keys, credential_process, SSO, assumed roles; region from the profile too;
 then the machine's AWS role: web identity (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN), container
 credentials (AWS_CONTAINER_CREDENTIALS_FULL_URI / _RELATIVE_URI), EC2 instance metadata
-(AWS_EC2_METADATA_DISABLED=true skips it).
+(AWS_EC2_METADATA_DISABLED=true skips it). AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true, or the
+profile's ignore_configured_endpoint_urls = true, leaves only --endpoint.
 
 Exit codes: 0 done (cancel: something was removed), 1 failed (progress kept when still valid;
 the message says when it was discarded, e.g. the object changed: the next run starts over; a
