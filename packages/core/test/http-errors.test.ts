@@ -190,8 +190,76 @@ describe('http: network failures', () => {
     )
     assert.equal(error.kind, 'network')
     assert.equal(error.retryable, true)
-    assert.match(error.message, /fetch failed \(connect ECONNREFUSED 127\.0\.0\.1:9\)/)
+    assert.equal(error.message, 'HEAD oss://b/k: the connection was refused (ECONNREFUSED)')
     assert.equal((error.cause as Error & { cause: { code: string } }).cause.code, 'ECONNREFUSED')
+  })
+
+  // Each runtime's own error for one fault, as each gave it (Node's fetch, the Node wire, Deno's
+  // fetch, Bun's fetch): one message, kind and retryable for all, the fault named once.
+  const coded = (message: string, code: string, more: object = {}): Error =>
+    Object.assign(new Error(message), { code, ...more })
+  const fetchFailed = (cause: Error): TypeError => new TypeError('fetch failed', { cause })
+  const faults: readonly (readonly [string, readonly Error[], string, boolean])[] = [
+    [
+      'a refused connection',
+      [
+        fetchFailed(coded('connect ECONNREFUSED 127.0.0.1:9', 'ECONNREFUSED')),
+        coded('connect ECONNREFUSED 127.0.0.1:9', 'ECONNREFUSED'),
+        fetchFailed(
+          new Error(
+            'error sending request for url (http://127.0.0.1:9/k): client error (Connect): tcp connect error: Connection refused (os error 111)',
+          ),
+        ),
+        coded(
+          'ECONNREFUSED: Unable to connect. Is the computer able to access the url?',
+          'ECONNREFUSED',
+        ),
+        coded('Unable to connect', 'ConnectionRefused'),
+      ],
+      'HEAD oss://b/k: the connection was refused (ECONNREFUSED)',
+      true,
+    ],
+    [
+      'a reset connection',
+      [
+        fetchFailed(coded('read ECONNRESET', 'ECONNRESET')),
+        new TypeError('error sending request for url (http://h/k): connection reset'),
+        coded('ECONNRESET: The socket connection was closed unexpectedly.', 'ECONNRESET'),
+      ],
+      'HEAD oss://b/k: the connection was reset (ECONNRESET)',
+      true,
+    ],
+    [
+      'a host name that does not resolve',
+      [
+        fetchFailed(
+          coded('getaddrinfo ENOTFOUND no.invalid', 'ENOTFOUND', { hostname: 'no.invalid' }),
+        ),
+        coded('getaddrinfo ENOTFOUND no.invalid', 'ENOTFOUND'),
+        fetchFailed(
+          new Error(
+            'error sending request for url (http://no.invalid/k?X-Amz-Signature=s3cr3t): client error (Connect): dns error: failed to lookup address information: Name or service not known',
+          ),
+        ),
+      ],
+      'HEAD oss://b/k: the host name no.invalid does not resolve (ENOTFOUND): check the endpoint, region or URL',
+      false,
+    ],
+  ]
+  for (const [fault, errors, message, retryable] of faults) {
+    it(`${fault} reads the same from every runtime's error, without "fetch failed (" around it`, () => {
+      for (const raw of errors) {
+        const error = networkFailure(raw, context)
+        assert.equal(error.kind, 'network', raw.message)
+        assert.equal(error.retryable, retryable, raw.message)
+        assert.equal(error.message, message, raw.message)
+      }
+    })
+  }
+
+  it('a failure of no known kind gives the runtime\'s reason once, not nested in "fetch failed"', () => {
+    const error = networkFailure(fetchFailed(new Error('something odd happened')), context)
+    assert.equal(error.message, 'HEAD oss://b/k: the connection failed (something odd happened)')
   })
 
   it("undici's own errors (the Node wire): socket and abort are retryable network, its timeouts are timeouts", () => {

@@ -49,7 +49,7 @@ describe('error mapping', () => {
     assert.equal(error.kind, 'network')
     assert.equal(error.retryable, true)
     assert.equal(error.requestId, undefined, "urllib's numeric request counter is not OSS's id")
-    assert.match(error.message, /the connection failed \(connect ECONNRESET 1\.2\.3\.4:443\)/)
+    assert.match(error.message, /: the connection was reset \(ECONNRESET\)$/)
   })
 
   it('maps ali-oss timeouts', async () => {

@@ -288,7 +288,7 @@ describe('network failures and aborts', () => {
     assert.match(String((error.cause as Error).cause), /ECONNRESET/)
   })
 
-  it("says why fetch failed: undici's cause (ECONNREFUSED) is in the message", async () => {
+  it('says why fetch failed: undici\'s cause (ECONNREFUSED) is in the message, once, not nested in "fetch failed"', async () => {
     const { t } = oss(() => {
       throw new TypeError('fetch failed', {
         cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), {
@@ -297,7 +297,7 @@ describe('network failures and aborts', () => {
       })
     })
     const error = await failure(t.stat())
-    assert.match(error.message, /fetch failed \(connect ECONNREFUSED 127\.0\.0\.1:9\)/)
+    assert.match(error.message, /: the connection was refused \(ECONNREFUSED\)$/)
   })
 
   it("rethrows the caller's abort reason unwrapped, before and during the request", async () => {

@@ -259,7 +259,7 @@ describe('real network faults through the node wire are classified', () => {
     const error = await failure(createUrlTransport({ url, wire: nodeWire() }).stat())
     assert.equal(error.kind, 'network')
     assert.equal(error.retryable, true)
-    assert.match(error.message, /connection failed/)
+    assert.match(error.message, /the connection was refused \(ECONNREFUSED\)$/)
   })
 
   it('a socket dropped before the headers is a retryable network error', async () => {

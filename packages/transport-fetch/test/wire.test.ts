@@ -101,7 +101,7 @@ describe('wire seam', () => {
     assert.equal(error.retryable, false)
   })
 
-  it('fetchWire passes method, headers and signal, follows redirects by default, and lists header names', async () => {
+  it('fetchWire passes method, headers and signal, follows redirects itself by default (fetch told manual), and lists header names', async () => {
     const seen: RequestInit[] = []
     const f = async (_url: string, init: RequestInit) => {
       seen.push(init)
@@ -114,7 +114,7 @@ describe('wire seam', () => {
       headers: { range: 'bytes=0-2' },
       signal: controller.signal,
     })
-    assert.equal(seen[0]?.redirect, 'follow')
+    assert.equal(seen[0]?.redirect, 'manual')
     assert.equal(seen[0]?.signal, controller.signal)
     assert.deepEqual(seen[0]?.headers, { range: 'bytes=0-2' })
     assert.equal(response.header('x-oss-meta-owner'), 'alice')
@@ -135,14 +135,17 @@ describe('wire seam', () => {
   })
 
   it('signed modes keep redirects unfollowed on the default wire, URL mode follows them', async () => {
-    const redirects: (RequestRedirect | undefined)[] = []
-    const f = async (_url: string, init: RequestInit) => {
-      redirects.push(init.redirect)
-      return new Response(null, { status: 200, headers: { 'content-length': '1' } })
+    const urls: string[] = []
+    const f = async (url: string, _init: RequestInit) => {
+      urls.push(new URL(url).pathname)
+      return url.includes('/moved')
+        ? new Response(null, { status: 200, headers: { 'content-length': '1' } })
+        : new Response(null, { status: 307, headers: { location: '/moved' } })
     }
     const oss = { bucket: 'bkt', key: 'k', region: 'cn-hangzhou', credentials: AK, fetch: f }
-    await createOssTransport(oss).stat()
+    await assert.rejects(createOssTransport(oss).stat())
+    assert.deepEqual(urls, ['/k'])
     await createUrlTransport({ url: 'https://example.com/x', stat: 'head', fetch: f }).stat()
-    assert.deepEqual(redirects, ['manual', 'follow'])
+    assert.deepEqual(urls, ['/k', '/x', '/moved'])
   })
 })

@@ -1,7 +1,8 @@
 import { chunkReader } from '../byte-source.ts'
 import { isTransportError, TransportError } from '../errors/transport-error.ts'
 import type { ByteSource } from '../ports.ts'
-import { redactError } from './redact.ts'
+import { connectionFault, describeFailure, errorChain } from './network-cause.ts'
+import { redactError, redactText } from './redact.ts'
 
 /** What the guard needs to word its errors, to tell the caller's abort apart, and to free the body. */
 export interface BodyGuardContext {
@@ -62,11 +63,15 @@ export function guardBody(
     finish(true, error)
     if (signal?.aborted) return signal.reason
     if (isTransportError(error)) return error
-    return new TransportError(
-      'network',
-      `${context.describe}: the connection failed after ${received} of ${expected ?? 'an unknown number of'} bytes`,
-      { cause: redactError(error, context.secrets) },
-    )
+    const after = `after ${received} of ${expected ?? 'an unknown number of'} bytes`
+    // A drop mid-body reads the same on every runtime and wire, whatever words each gives it.
+    const message =
+      connectionFault(errorChain(error)) === 'reset'
+        ? `the connection was reset ${after} (ECONNRESET)`
+        : `the connection failed ${after} (${redactText(describeFailure(error), context.secrets)})`
+    return new TransportError('network', `${context.describe}: ${message}`, {
+      cause: redactError(error, context.secrets),
+    })
   }
   if (signal?.aborted) onAbort()
   else signal?.addEventListener('abort', onAbort, { once: true })

@@ -1,4 +1,11 @@
 import { TransportError } from '../errors/transport-error.ts'
+import {
+  connectionFault,
+  describeFailure,
+  errorChain,
+  FAULT_WORDS,
+  unresolvedHost,
+} from './network-cause.ts'
 import { redactError, redactText } from './redact.ts'
 
 /** Where a request failed without a response, for the message and for masking. */
@@ -41,10 +48,6 @@ const TIMEOUT_CODES: ReadonlySet<string> = new Set([
   'UND_ERR_BODY_TIMEOUT',
 ])
 
-// ENOTFOUND: the name does not exist. EAI_AGAIN (the resolver did not answer) is transient and stays retryable.
-const NAME_NOT_FOUND_TEXT =
-  /\bENOTFOUND\b|Name or service not known|nodename nor servname provided|No address associated with hostname/i
-
 // Node's fetch and the Node wire: `redirect count exceeded`; Deno: `Maximum number of redirects (20)
 // reached`; Bun: code TooManyRedirects. Also a redirect to a scheme no HTTP client can follow.
 const REDIRECT_LOOP_TEXT =
@@ -65,45 +68,12 @@ const REDIRECT_CREDENTIALS_TEXT =
 const CA_HINT =
   'if a private CA signed it, trust that CA: NODE_EXTRA_CA_CERTS=<ca.pem> on Node and Bun, --cert <ca.pem> or DENO_CERT=<ca.pem> on Deno'
 
-/** The error and its `cause` chain (depth 4): each link's code, name and message. */
-function chain(error: unknown): { codes: string[]; names: string[]; text: string } {
-  const codes: string[] = []
-  const names: string[] = []
-  const messages: string[] = []
-  let link: unknown = error
-  for (let depth = 0; depth < 5 && link !== undefined && link !== null; depth++) {
-    const code = (link as { code?: unknown }).code
-    if (typeof code === 'string') codes.push(code)
-    if (link instanceof Error) {
-      names.push(link.name)
-      messages.push(link.message)
-      link = link.cause
-    } else {
-      messages.push(String(link))
-      link = undefined
-    }
-  }
-  return { codes, names, text: messages.join(' | ') }
-}
-
-/**
- * What a rejected request says, with its cause: Node's fetch only says "fetch failed" and keeps the
- * reason (`connect ECONNREFUSED 127.0.0.1:9`, `getaddrinfo ENOTFOUND …`) in `cause`. First line only.
- */
-function describeFailure(error: unknown): string {
-  let text: string
-  if (!(error instanceof Error)) text = String(error)
-  else {
-    const cause = error.cause instanceof Error ? error.cause.message : undefined
-    text = cause && !error.message.includes(cause) ? `${error.message} (${cause})` : error.message
-  }
-  const line = text.split('\n', 1)[0] ?? ''
-  return line.length > 300 ? `${line.slice(0, 300)}…` : line
-}
-
 /**
  * Classifies a request that failed without a response (the runtime's own error, `cause` and
- * `code` kept). Resets, refusals and timeouts are retryable. A host name that does not exist and a
+ * `code` kept). Resets, refusals and timeouts are retryable. A refusal, a reset and a host name
+ * that does not resolve are worded the same whichever runtime or wire reported them (Deno gives
+ * no code, only its own words); anything else gives the runtime's reason once (`fetch failed`
+ * unwrapped). A host name that does not exist and a
  * TLS certificate that is not trusted are not, nor a proxy's 407 to `CONNECT` (a wire's error with
  * code `ERR_PROXY_AUTHENTICATION_REQUIRED`), nor a redirect loop or a redirect to a scheme other
  * than http(s) or to another origin with credentials in it, since retrying cannot cure them; the message says what to check. The cause chain is redacted.
@@ -117,7 +87,9 @@ export function networkFailure(error: unknown, context: NetworkFailureContext): 
   const secrets = context.secrets ?? []
   const cause = redactError(error, secrets)
   const said = redactText(describeFailure(error), secrets)
-  const { codes, names, text } = chain(error)
+  const chain = errorChain(error)
+  const { codes, names, text } = chain
+  const fault = connectionFault(chain)
   const certCode = codes.find((code) => UNTRUSTED_CERT_CODES.has(code))
   if (certCode !== undefined || UNTRUSTED_CERT_TEXT.test(text)) {
     return new TransportError(
@@ -133,10 +105,13 @@ export function networkFailure(error: unknown, context: NetworkFailureContext): 
       { retryable: false, status: 407, cause },
     )
   }
-  if (codes.includes('ENOTFOUND') || NAME_NOT_FOUND_TEXT.test(text)) {
+  if (fault === 'unresolved') {
+    // Named from the error, not the request: after a redirect it is the host that failed.
+    const host = unresolvedHost(chain)
+    const name = host === undefined ? 'the host name' : `the host name ${redactText(host, secrets)}`
     return new TransportError(
       'network',
-      `${context.describe}: the host name does not resolve (${said}): ${context.unresolvedAdvice ?? 'check the endpoint, region or URL'}`,
+      `${context.describe}: ${name} does not resolve (ENOTFOUND): ${context.unresolvedAdvice ?? 'check the endpoint, region or URL'}`,
       { retryable: false, cause },
     )
   }
@@ -165,9 +140,14 @@ export function networkFailure(error: unknown, context: NetworkFailureContext): 
     context.kind === 'timeout' ||
     codes.some((code) => TIMEOUT_CODES.has(code)) ||
     names.includes('TimeoutError')
-  return timedOut
-    ? new TransportError('timeout', `${context.describe}: timed out (${said})`, { cause })
-    : new TransportError('network', `${context.describe}: the connection failed (${said})`, {
-        cause,
-      })
+  if (timedOut) {
+    return new TransportError('timeout', `${context.describe}: timed out (${said})`, { cause })
+  }
+  // Each runtime words these its own way (Deno gives no code at all): one wording for all.
+  if (fault === 'refused' || fault === 'reset') {
+    return new TransportError('network', `${context.describe}: ${FAULT_WORDS[fault]}`, { cause })
+  }
+  return new TransportError('network', `${context.describe}: the connection failed (${said})`, {
+    cause,
+  })
 }

@@ -1,12 +1,13 @@
 import type { ByteSource } from '@resumable/core'
 import type { FetchLike } from '../types.ts'
-import type { Wire, WireResponse } from './wire.ts'
+import { followRedirects } from './redirects.ts'
+import type { Wire, WireRequest, WireResponse } from './wire.ts'
 
 /** How `fetchWire` treats redirects and reads bodies. */
 export interface FetchWireOptions {
   /**
-   * `'follow'` (what every wire does: at most 20, `authorization` dropped across origins) or
-   * `'manual'`, which hands the 3xx back. A request's own `redirect` wins: signed modes set
+   * `'follow'` (what every wire does: at most 20, credentials dropped across origins, a `Location`
+   * with a user name or password refused) or `'manual'`, which hands the 3xx back. A request's own `redirect` wins: signed modes set
    * `'manual'` on every request, whatever wire they are given. @default 'follow'
    */
   readonly redirect?: 'follow' | 'manual' | undefined
@@ -82,6 +83,16 @@ function readBody(stream: ReadableStream<Uint8Array>, readInto: boolean): BodyRe
  * A Wire over WHATWG `fetch`: Node (undici), Deno, Bun and browsers. `fetchImpl` defaults to
  * `globalThis.fetch`, looked up per request so a later polyfill or mock is honoured.
  *
+ * Redirects are followed by `followRedirects`, the Node wire's loop, over `redirect: 'manual'`
+ * requests, so every runtime obeys the same rules: left to themselves, Deno's fetch follows a
+ * `Location` carrying `user:password@` and sends those server-chosen credentials as
+ * `Authorization`, Bun's follows it without them, Node's refuses it. A browser hands a manual
+ * redirect back opaque (`type: 'opaqueredirect'`, status 0, no `Location`): there the wire sends
+ * that request once more with `redirect: 'follow'` and follows natively from then on, which the
+ * Fetch standard makes safe enough (HTTP-redirect fetch: a `cors`-mode request, what `fetch()`
+ * sends by default, redirected to another origin whose URL includes credentials, is a network
+ * error; `Authorization` is dropped across origins).
+ *
  * @example
  * ```ts
  * import { createUrlTransport, fetchWire } from '@resumable/transport-fetch'
@@ -91,27 +102,41 @@ function readBody(stream: ReadableStream<Uint8Array>, readInto: boolean): BodyRe
 export function fetchWire(fetchImpl?: FetchLike, options: FetchWireOptions = {}): Wire {
   const fallback = options.redirect ?? 'follow'
   const readInto = options.readInto ?? true
+  // Set once a manual redirect came back opaque: this runtime (a browser) must follow by itself.
+  let followsNatively = false
+  const fetchOnce = (request: WireRequest, redirect: 'follow' | 'manual'): Promise<Response> => {
+    const f: FetchLike = fetchImpl ?? globalThis.fetch
+    // Called as a plain function: some runtimes reject fetch invoked with a foreign `this`.
+    return f(request.url, {
+      method: request.method,
+      headers: request.headers,
+      redirect,
+      ...(request.body ? { body: request.body as Uint8Array<ArrayBuffer> } : {}),
+      ...(request.signal ? { signal: request.signal } : {}),
+    })
+  }
+  const wired = (response: Response): ListedWireResponse => {
+    const reading: BodyReading = response.body
+      ? readBody(response.body, readInto)
+      : { body: noBody(), discard: () => Promise.resolve() }
+    return {
+      status: response.status,
+      header: (name) => response.headers.get(name) ?? undefined,
+      headerNames: () => response.headers.keys(),
+      ...reading,
+    }
+  }
+  const sendHop = async (hop: WireRequest): Promise<ListedWireResponse> => {
+    const response = await fetchOnce(hop, 'manual')
+    if (response.type !== 'opaqueredirect') return wired(response)
+    followsNatively = true
+    return wired(await fetchOnce(hop, 'follow'))
+  }
   return {
     async send(request) {
-      const f: FetchLike = fetchImpl ?? globalThis.fetch
-      // Called as a plain function: some runtimes reject fetch invoked with a foreign `this`.
-      const response = await f(request.url, {
-        method: request.method,
-        headers: request.headers,
-        redirect: request.redirect ?? fallback,
-        ...(request.body ? { body: request.body as Uint8Array<ArrayBuffer> } : {}),
-        ...(request.signal ? { signal: request.signal } : {}),
-      })
-      const reading: BodyReading = response.body
-        ? readBody(response.body, readInto)
-        : { body: noBody(), discard: () => Promise.resolve() }
-      const wired: ListedWireResponse = {
-        status: response.status,
-        header: (name) => response.headers.get(name) ?? undefined,
-        headerNames: () => response.headers.keys(),
-        ...reading,
-      }
-      return wired
+      const redirect = request.redirect ?? fallback
+      if (redirect === 'manual' || followsNatively) return wired(await fetchOnce(request, redirect))
+      return followRedirects(sendHop, request)
     },
   }
 }

@@ -1,0 +1,103 @@
+/** An error and its `cause` chain (depth 5): each link's code, name and message. */
+export interface ErrorChain {
+  readonly codes: readonly string[]
+  readonly names: readonly string[]
+  /** Every link's message, joined with ` | `. */
+  readonly text: string
+  /** The first `hostname` a link carries (Node's and Bun's DNS errors have one). */
+  readonly hostname?: string | undefined
+}
+
+/** Reads `error` and its `cause` chain. */
+export function errorChain(error: unknown): ErrorChain {
+  const codes: string[] = []
+  const names: string[] = []
+  const messages: string[] = []
+  let hostname: string | undefined
+  let link: unknown = error
+  for (let depth = 0; depth < 5 && link !== undefined && link !== null; depth++) {
+    const { code, hostname: host } = link as { code?: unknown; hostname?: unknown }
+    if (typeof code === 'string') codes.push(code)
+    if (hostname === undefined && typeof host === 'string' && host !== '') hostname = host
+    if (link instanceof Error) {
+      names.push(link.name)
+      messages.push(link.message)
+      link = link.cause
+    } else {
+      messages.push(String(link))
+      link = undefined
+    }
+  }
+  return { codes, names, text: messages.join(' | '), hostname }
+}
+
+/** A connection failure every runtime reports, each in its own words, named in ours. */
+export type ConnectionFault = 'refused' | 'reset' | 'unresolved'
+
+// Node and the Node wire: `cause.code` ECONNREFUSED; Bun: `code` ECONNREFUSED (older Bun:
+// ConnectionRefused); Deno: only its message, `tcp connect error: Connection refused (os error 111)`.
+const REFUSED_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ConnectionRefused'])
+const REFUSED_TEXT = /\bECONNREFUSED\b|connection refused/i
+
+// Node's fetch mid-body: `terminated` caused by UND_ERR_SOCKET `other side closed`; the Node wire
+// and Bun: ECONNRESET (older Bun: ConnectionClosed); Deno: `error reading a body from connection`,
+// or `connection reset` / `connection closed before message completed` before the head.
+const RESET_CODES: ReadonlySet<string> = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'UND_ERR_SOCKET',
+  'ConnectionClosed',
+])
+const RESET_TEXT =
+  /\bECONNRESET\b|connection reset|other side closed|connection closed before message completed|error reading a body from connection|socket connection was closed unexpectedly/i
+
+// ENOTFOUND: the name does not exist. EAI_AGAIN (the resolver did not answer) is transient and
+// stays retryable, so glibc's `Temporary failure in name resolution` is not matched.
+const UNRESOLVED_TEXT =
+  /\bENOTFOUND\b|Name or service not known|nodename nor servname provided|No address associated with hostname/i
+
+/** Which {@link ConnectionFault} the chain reports, if any. */
+export function connectionFault(chain: ErrorChain): ConnectionFault | undefined {
+  const { codes, text } = chain
+  if (codes.includes('ENOTFOUND') || UNRESOLVED_TEXT.test(text)) return 'unresolved'
+  if (codes.some((code) => REFUSED_CODES.has(code)) || REFUSED_TEXT.test(text)) return 'refused'
+  if (codes.some((code) => RESET_CODES.has(code)) || RESET_TEXT.test(text)) return 'reset'
+  return undefined
+}
+
+/**
+ * The host name that did not resolve: a link's `hostname` (Node, Bun), or the host of the URL
+ * Deno names in its message (`error sending request for url (http://h/…)`). Only the host is
+ * taken, so a presigned query in that URL goes nowhere.
+ */
+export function unresolvedHost(chain: ErrorChain): string | undefined {
+  if (chain.hostname !== undefined) return chain.hostname
+  const named = /getaddrinfo ENOTFOUND (\S+)/.exec(chain.text)?.[1]
+  if (named !== undefined) return named
+  const url = /for url \((\S+?)\)/.exec(chain.text)?.[1]
+  if (url === undefined || !URL.canParse(url)) return undefined
+  return new URL(url).hostname || undefined
+}
+
+/** How a fault reads in a message, the same on every runtime and wire. */
+export const FAULT_WORDS: Readonly<Record<'refused' | 'reset', string>> = {
+  refused: 'the connection was refused (ECONNREFUSED)',
+  reset: 'the connection was reset (ECONNRESET)',
+}
+
+/**
+ * What a rejected request says, with its cause, first line only. Node's and Deno's fetch say only
+ * `fetch failed` and keep the reason in `cause`: the reason alone is given, not nested in it.
+ */
+export function describeFailure(error: unknown): string {
+  let text: string
+  if (!(error instanceof Error)) text = String(error)
+  else {
+    const cause = error.cause instanceof Error ? error.cause.message : undefined
+    if (cause === undefined || error.message.includes(cause)) text = error.message
+    else if (/^fetch failed$/i.test(error.message)) text = cause
+    else text = `${error.message} (${cause})`
+  }
+  const line = text.split('\n', 1)[0] ?? ''
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line
+}
