@@ -93,6 +93,9 @@ export class Reporter {
       case 'sequential':
         this.#line(`not parallel: ${event.message}`)
         break
+      case 'plan-switched':
+        this.#line(planSwitchedLine(event))
+        break
       case 'resume-truncated':
         this.#line(
           `the partial file holds ${formatBytes(event.length)}, less than its checkpoint says; ${event.partsRefetched.length} part(s) will be fetched again`,
@@ -267,7 +270,19 @@ function jsonEvent(event: DownloadEvent): Record<string, unknown> {
     }
   }
   if (event.type === 'part-done') return { ...event, type: 'part' }
+  // A stream of unknown length has no part size (not 2^53 - 1), as in `start`.
+  if (event.type === 'plan-switched' && event.partSize === UNKNOWN_LENGTH)
+    return { ...event, partSize: null }
   return { ...event }
+}
+
+/** The one line a person reads when a started download becomes one stream. */
+function planSwitchedLine(event: DownloadEvent & { type: 'plan-switched' }): string {
+  const dropped =
+    event.discardedBytes > 0
+      ? `, the ${formatBytes(event.discardedBytes)} received are discarded`
+      : ''
+  return `the server ignores Range: one stream from byte ${event.keptBytes}${dropped}; a resume continues from the saved offset only if the server honours Range then`
 }
 
 function resultJson(result: DownloadResult): Record<string, unknown> {

@@ -25,6 +25,7 @@ import type { RunContext, RunCounters } from './run-context.ts'
 import { runParts } from './run-parts.ts'
 import {
   isRangeIgnored,
+  type PlanSwitchReason,
   SEQUENTIAL_RESUME_NOTE,
   type SequentialReason,
   UNKNOWN_LENGTH,
@@ -56,6 +57,7 @@ export async function runDownload(
   const mode: AttemptMode = {
     sequential: false,
     discardedBytes: 0,
+    switched: undefined,
     answered: false,
     durableBytes: 0,
     earlierRunBytes: undefined,
@@ -108,7 +110,8 @@ export async function runDownload(
           counters.retries++
           counters.retriesByKind['range-ignored'] =
             (counters.retriesByKind['range-ignored'] ?? 0) + 1
-          emit(sequentialEvent('range-ignored', mode.discardedBytes))
+          // Said by the next attempt, with its plan, in place of its `start` (one per download).
+          mode.switched = 'range-ignored'
           mode.sequential = true
           continue
         }
@@ -116,6 +119,8 @@ export async function runDownload(
         if (!(error instanceof ObjectChangedError)) throw error
         if (options.onObjectChanged === 'fail' || restarts >= options.maxRestarts) throw error
         restarts++
+        // A changed object is a new download: its attempt says `start`, not a pending switch.
+        mode.switched = undefined
         emit({ type: 'restart', reason: error.message, restarts })
       }
     }
@@ -152,8 +157,10 @@ async function waitOut(
 interface AttemptMode {
   /** One part, one stream: the server ignores Range. */
   sequential: boolean
-  /** Bytes the last attempt threw away (reported in the `sequential` event). */
+  /** Bytes the last attempt threw away (reported in the `plan-switched` event). */
   discardedBytes: number
+  /** Why the next attempt runs one stream after a `start` was said: it says `plan-switched`, not `start`. */
+  switched: PlanSwitchReason | undefined
   /** The store answered a stat of this run: a later silence is an outage, not a wrong endpoint. */
   answered: boolean
   /** Bytes the checkpoint held when the last attempt failed. */
@@ -165,20 +172,36 @@ interface AttemptMode {
   earlierRunBytes: number | undefined
 }
 
-function sequentialEvent(reason: SequentialReason, discardedBytes: number): DownloadEvent {
+function sequentialEvent(reason: SequentialReason): DownloadEvent {
   const why =
-    reason === 'range-ignored'
-      ? 'the server ignored Range (it answered a ranged GET with 200 and the whole object)'
-      : reason === 'unknown-size'
-        ? 'the server did not say how long the object is (no Content-Length), so only the end of the stream will mark it complete'
-        : 'the server does not serve byte ranges (Accept-Ranges: none)'
-  const dropped =
-    discardedBytes > 0 ? `; the ${discardedBytes} bytes received so far are discarded` : ''
+    reason === 'unknown-size'
+      ? 'the server did not say how long the object is (no Content-Length), so only the end of the stream will mark it complete'
+      : 'the server does not serve byte ranges (Accept-Ranges: none)'
   return {
     type: 'sequential',
     reason,
+    discardedBytes: 0,
+    message: `${why}: downloading as one sequential stream from byte 0; ${SEQUENTIAL_RESUME_NOTE}`,
+  }
+}
+
+/** The switch of a started download to one stream, with the plan it runs from now on. */
+function planSwitchedEvent(
+  reason: PlanSwitchReason,
+  discardedBytes: number,
+  plan: PartPlan,
+  keptBytes: number,
+): DownloadEvent {
+  const dropped =
+    discardedBytes > 0 ? `; the ${discardedBytes} bytes received so far are discarded` : ''
+  return {
+    type: 'plan-switched',
+    reason,
     discardedBytes,
-    message: `${why}: downloading as one sequential stream from byte 0${dropped}; ${SEQUENTIAL_RESUME_NOTE}`,
+    keptBytes,
+    partSize: plan.partSize,
+    partCount: plan.partCount,
+    message: `the server ignored Range (it answered a ranged GET with 200 and the whole object): downloading as one sequential stream from byte ${keptBytes}${dropped}; ${SEQUENTIAL_RESUME_NOTE}`,
   }
 }
 
@@ -256,9 +279,9 @@ async function attempt(
       emit({ type: 'resume-checked', partsChecked: 0, partsRefetched, uncheckable: true })
   }
   // 4. Plan parts, unless the checkpoint's plan is reused (plan.ts).
-  if (unknown && !mode.sequential) emit(sequentialEvent('unknown-size', 0))
+  if (unknown && !mode.sequential) emit(sequentialEvent('unknown-size'))
   else if (!state && !mode.sequential && object.acceptRanges === false) {
-    if (object.size > options.singleRequestThreshold) emit(sequentialEvent('ranges-refused', 0))
+    if (object.size > options.singleRequestThreshold) emit(sequentialEvent('ranges-refused'))
   }
   state ??= new TransferState(freshPlan(options, planned, mode.sequential || unknown), algorithm)
   // The digests step 8 will need, hashed by the Target as the bytes land (hash-ahead.ts).
@@ -282,14 +305,20 @@ async function attempt(
     target,
     state,
   )
-  emit({
-    type: 'start',
-    object,
-    partSize: state.plan.partSize,
-    partCount: state.plan.partCount,
-    resumedBytes: state.bytesDone,
-    resumedParts: state.doneCount,
-  })
+  // One `start` per download: after a switch to one stream, the switch names the new plan.
+  if (mode.switched) {
+    emit(planSwitchedEvent(mode.switched, mode.discardedBytes, state.plan, state.bytesDone))
+    mode.switched = undefined
+  } else {
+    emit({
+      type: 'start',
+      object,
+      partSize: state.plan.partSize,
+      partCount: state.plan.partCount,
+      resumedBytes: state.bytesDone,
+      resumedParts: state.doneCount,
+    })
+  }
 
   const meter = new ProgressMeter(counters.fetchedBytes)
   const runState = state

@@ -2,7 +2,7 @@ import type { ChecksumAlgorithm } from './crc/algorithm.ts'
 import type { DigestAlgorithm } from './digest.ts'
 import type { CheckpointProblem } from './errors/checkpoint-error.ts'
 import type { ObjectInfo } from './ports.ts'
-import type { SequentialReason } from './sequential.ts'
+import type { PlanSwitchReason, SequentialReason } from './sequential.ts'
 import type { Verification } from './verify.ts'
 
 /** A snapshot of progress. */
@@ -142,11 +142,35 @@ export type DownloadEvent =
       readonly message: string
     }
   | {
-      /** The download runs as one sequential stream, not parallel parts, and why. */
+      /**
+       * The download is planned as one sequential stream, not parallel parts, and why; said before
+       * `start`, whose plan is that one part.
+       */
       readonly type: 'sequential'
       readonly reason: SequentialReason
-      /** Bytes already received that were thrown away because they cannot be trusted in order. */
+      /** Always 0: nothing was received before the plan was made (kept for listeners that read it). */
       readonly discardedBytes: number
+      /** What happened and what a resume will do, for people. */
+      readonly message: string
+    }
+  | {
+      /**
+       * The download already started (its one `start` event named a plan of ranged parts, or a
+       * resume at an offset) and switches to one sequential stream: the server answered a ranged
+       * GET with 200 and the whole object once more than is forgiven as a glitch. Said instead of
+       * a second `start`; `partSize` and `partCount` are the plan from now on. Counted as one retry
+       * of kind `range-ignored`. Progress after it counts from `keptBytes`.
+       */
+      readonly type: 'plan-switched'
+      readonly reason: PlanSwitchReason
+      /** Bytes received before the switch and thrown away: they cannot be continued in order. */
+      readonly discardedBytes: number
+      /** Bytes kept: the stream starts at this offset (0: from the first byte, as a server that ignores Range sends). */
+      readonly keptBytes: number
+      /** The new plan's part size: the object's size (one part). */
+      readonly partSize: number
+      /** The new plan's part count: 1 (0 for an empty object). */
+      readonly partCount: number
       /** What happened and what a resume will do, for people. */
       readonly message: string
     }

@@ -91,7 +91,12 @@ export type {
 } from './ports.ts'
 export { type ByteLimit, RateLimiter } from './rate-limiter.ts'
 export type { DownloadResult } from './result.ts'
-export { RANGE_IGNORED_CODE, type SequentialReason, UNKNOWN_LENGTH } from './sequential.ts'
+export {
+  type PlanSwitchReason,
+  RANGE_IGNORED_CODE,
+  type SequentialReason,
+  UNKNOWN_LENGTH,
+} from './sequential.ts'
 export { sleep } from './sleep.ts'
 export { type PartSlots, SlotPool } from './slot-pool.ts'
 export { type StatObjectOptions, statObject } from './stat-object.ts'

@@ -33,8 +33,10 @@ export async function fetchSegment(
   segment: Segment,
   writeBuffer: () => Uint8Array,
 ): Promise<boolean> {
-  const { options, state } = ctx
+  const { options, state, limiter } = ctx
   const { start } = segment
+  // The most a rate limit lets through at once; a chunk above it is released in slices.
+  const slice = limiter?.sliceBytes ?? Number.POSITIVE_INFINITY
   const algorithm = state.algorithm
   // An object of unknown length: one stream, complete where it ends (ports.ts, ReadRequest.toEnd).
   const toEnd = ctx.object.sizeKnown === false
@@ -175,53 +177,62 @@ export async function fetchSegment(
       ctx.rangeHonoured?.(from)
       for (;;) {
         const current = reader
-        let chunk = await watch.guard(() => current.next())
+        const chunk = await watch.guard(() => current.next())
         if (chunk === undefined) break
         if (chunk.length === 0) continue
-        const taken = start + segment.taken
-        if (chunk.length > end - taken + 1) {
+        if (chunk.length > end - (start + segment.taken) + 1) {
           throw new TransportError(
             'protocol',
             `the server sent more than the ${end - from + 1} bytes requested`,
           )
         }
-        // Another worker took the tail: keep what is still ours and end this request there.
-        if (chunk.length > segment.end - taken + 1)
-          chunk = chunk.subarray(0, segment.end - taken + 1)
-        segment.taken += chunk.length
-        ctx.counters.fetchedBytes += chunk.length
-        if (ctx.limiter) await ctx.limiter.take(chunk.length, attempt.signal)
-        if (gather) {
-          // Kept before it is held: a keep() that throws (the wire already let the body go)
-          // must not leave a chunk in `held` that `buffered` does not count, which the next
-          // write would put in the file and the CRC beyond the bytes recorded as written.
-          if (keep) kept.push(keep(chunk))
-          held.push(chunk)
-          buffered += chunk.length
-          // Kept chunks stay put until written: the checksum thread can hash them meanwhile.
-          if (keep && ahead.usable(chunk)) ahead.add(held, algorithm as Crc64Algorithm, crc)
-          if (buffered >= limit) await flush()
-        } else {
-          if (room === undefined) {
-            const whole = writeBuffer()
-            const buffer = whole.subarray(0, Math.min(whole.length, end - start + 1))
-            // Halves when each is still a sizeable write; a small buffer is written and waited for.
-            const half = Math.ceil(buffer.length / 2)
-            if (half >= 64 * 1024) {
-              room = buffer.subarray(0, half)
-              other = buffer.subarray(half)
-            } else room = buffer
+        // A low rate limit releases a chunk in slices it pays for in a short interval, each
+        // counted and written as it passes: held whole, a 64 KiB chunk at 4 KiB/s would land
+        // in one burst after 16 s. Above the chunk size (any fast limit) the chunk is one piece:
+        // no view, no extra await (rate-limiter.ts).
+        const step = Math.min(slice, chunk.length)
+        for (let at = 0; at < chunk.length; at += step) {
+          let piece = step === chunk.length ? chunk : chunk.subarray(at, at + step)
+          if (limiter) await limiter.take(piece.length, attempt.signal)
+          // Another worker took the tail (maybe while this piece waited): keep what is still
+          // ours and end this request there.
+          const ours = segment.end - (start + segment.taken) + 1
+          if (ours <= 0) break
+          if (piece.length > ours) piece = piece.subarray(0, ours)
+          segment.taken += piece.length
+          ctx.counters.fetchedBytes += piece.length
+          if (gather) {
+            // Kept before it is held: a keep() that throws (the wire already let the body go)
+            // must not leave a piece in `held` that `buffered` does not count, which the next
+            // write would put in the file and the CRC beyond the bytes recorded as written.
+            if (keep) kept.push(keep(piece))
+            held.push(piece)
+            buffered += piece.length
+            // Kept chunks stay put until written: the checksum thread can hash them meanwhile.
+            if (keep && ahead.usable(piece)) ahead.add(held, algorithm as Crc64Algorithm, crc)
+            if (buffered >= limit) await flush()
+          } else {
+            if (room === undefined) {
+              const whole = writeBuffer()
+              const buffer = whole.subarray(0, Math.min(whole.length, end - start + 1))
+              // Halves when each is still a sizeable write; a small buffer is written and waited for.
+              const half = Math.ceil(buffer.length / 2)
+              if (half >= 64 * 1024) {
+                room = buffer.subarray(0, half)
+                other = buffer.subarray(half)
+              } else room = buffer
+            }
+            for (let copied = 0; copied < piece.length; ) {
+              const n = Math.min(room.length - buffered, piece.length - copied)
+              room.set(piece.subarray(copied, copied + n), buffered)
+              buffered += n
+              copied += n
+              if (buffered === room.length) await flush()
+            }
           }
-          for (let at = 0; at < chunk.length; ) {
-            const n = Math.min(room.length - buffered, chunk.length - at)
-            room.set(chunk.subarray(at, at + n), buffered)
-            buffered += n
-            at += n
-            if (buffered === room.length) await flush()
-          }
+          if (buffered > 0 && Date.now() - flushedAt >= options.checkpointIntervalMs) await flush()
+          ctx.reportProgress()
         }
-        if (buffered > 0 && Date.now() - flushedAt >= options.checkpointIntervalMs) await flush()
-        ctx.reportProgress()
         if (segment.end < end && start + segment.taken > segment.end) break
       }
       await drain()

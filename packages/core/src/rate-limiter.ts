@@ -19,12 +19,19 @@ export class RateLimiter {
   readonly #burst: number
   #tokens: number
   #last: number
+  /**
+   * The most bytes to take at once: a tenth of a second's worth (at least 1). A download releases
+   * a bigger chunk in slices of this size, so at a limit below the chunk rate bytes pass (and are
+   * counted and written) every 100 ms or so instead of a whole chunk at once after a long wait.
+   */
+  readonly sliceBytes: number
 
   /** At most `bytesPerSecond` on average, in bursts of at most a tenth of a second's worth. */
   constructor(bytesPerSecond: number) {
     this.#rate = bytesPerSecond
     // A burst of 100 ms keeps the cap smooth without starving parts between chunks.
     this.#burst = Math.max(1, bytesPerSecond / 10)
+    this.sliceBytes = Math.max(1, Math.floor(this.#burst))
     this.#tokens = this.#burst
     this.#last = Date.now()
   }
@@ -44,8 +51,11 @@ export class RateLimiter {
   }
 }
 
-/** What a download asks of a limiter. */
-export type ByteLimit = Pick<RateLimiter, 'take'>
+/**
+ * What a download asks of a limiter: `take`, and optionally `sliceBytes`, the most it should be
+ * asked for at once (a limiter without it is asked for each chunk as it arrived, up to 64 KiB).
+ */
+export type ByteLimit = Pick<RateLimiter, 'take'> & Partial<Pick<RateLimiter, 'sliceBytes'>>
 
 /** Both limits at once: bytes pass when each allows them. */
 export function bothLimits(
@@ -53,7 +63,9 @@ export function bothLimits(
   b: ByteLimit | undefined,
 ): ByteLimit | undefined {
   if (!a || !b) return a ?? b
+  const slices = [a.sliceBytes, b.sliceBytes].filter((n): n is number => n !== undefined)
   return {
+    ...(slices.length === 0 ? {} : { sliceBytes: Math.min(...slices) }),
     async take(bytes, signal) {
       await a.take(bytes, signal)
       await b.take(bytes, signal)

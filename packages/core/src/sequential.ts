@@ -7,14 +7,21 @@ import { isTransportError, TransportError } from './errors/transport-error.ts'
  */
 export const RANGE_IGNORED_CODE = 'RangeIgnored'
 
-/** Why a download runs as one sequential stream instead of parallel ranged parts. */
+/**
+ * Why a download is planned as one sequential stream instead of parallel ranged parts, before it
+ * starts (the `sequential` event). A switch during the download has its own event and reason
+ * ({@link PlanSwitchReason}).
+ */
 export type SequentialReason =
-  /** A ranged GET was answered with 200 and the whole object. */
-  | 'range-ignored'
   /** The server said `Accept-Ranges: none` (or a range probe came back 200). */
   | 'ranges-refused'
   /** The server did not say how long the object is (no `Content-Length`). */
   | 'unknown-size'
+
+/** Why a download already started gave up its plan for one sequential stream (`plan-switched`). */
+export type PlanSwitchReason =
+  /** A ranged GET was answered with 200 and the whole object, beyond what is forgiven as a glitch. */
+  'range-ignored'
 
 /** What a resume of a sequential download will do, in the words the CLI prints. */
 export const SEQUENTIAL_RESUME_NOTE =

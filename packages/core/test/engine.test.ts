@@ -224,8 +224,8 @@ describe('download: faults', () => {
       end: object.bytes.length - 1,
       fault: undefined,
     })
-    const switched = events.find((e) => e.type === 'sequential')
-    assert.ok(switched?.type === 'sequential' && switched.reason === 'range-ignored')
+    const switched = events.find((e) => e.type === 'plan-switched')
+    assert.ok(switched?.type === 'plan-switched' && switched.reason === 'range-ignored')
     assert.match(switched.message, /only if the server honours Range/)
     assert.deepEqual(result.retriesByKind, { 'range-ignored': 1 })
   })
@@ -236,7 +236,7 @@ describe('download: faults', () => {
     transport.fault = ({ n }) => (n === 1 ? { type: 'ignore-range' } : undefined)
     const result = await download(options({ concurrency: 1 }))
     assert.deepEqual(target.committed, object.bytes)
-    assert.equal(events.filter((e) => e.type === 'sequential').length, 0)
+    assert.equal(events.filter((e) => e.type === 'plan-switched').length, 0)
     assert.deepEqual(result.retriesByKind, { protocol: 1 })
     assert.ok(transport.reads.length > 2, 'still in parts')
   })
@@ -276,8 +276,11 @@ describe('download: faults', () => {
         assert.equal(transport.reads.length, 2)
       } else {
         assert.equal(transport.reads.at(-1)?.start, 0)
-        const said = [...events].reverse().find((e) => e.type === 'sequential')
-        assert.ok(said?.type === 'sequential' && said.discardedBytes === resumedAt)
+        const said = [...events].reverse().find((e) => e.type === 'plan-switched')
+        assert.ok(said?.type === 'plan-switched' && said.discardedBytes === resumedAt)
+        // The second run's one `start` (the resume), then the switch: no `start` from byte 0.
+        assert.equal(events.filter((e) => e.type === 'start').length, 2, 'one per run')
+        assert.ok(events.slice(events.indexOf(said)).every((e) => e.type !== 'start'))
       }
     }
   })

@@ -15,9 +15,10 @@ describe('download: a server that honours Range at byte 0 only', () => {
       transport.fault = ({ start }) => (start > 0 ? { type: 'ignore-range' } : undefined)
       const result = await download(options({ concurrency, retries: 5 }))
       assert.deepEqual(target.committed, object.bytes)
-      const switched = events.filter((e) => e.type === 'sequential')
+      const switched = events.filter((e) => e.type === 'plan-switched')
       assert.equal(switched.length, 1)
-      assert.ok(switched[0]?.type === 'sequential' && switched[0].reason === 'range-ignored')
+      assert.ok(switched[0]?.type === 'plan-switched' && switched[0].reason === 'range-ignored')
+      assert.equal(events.filter((e) => e.type === 'start').length, 1, 'one start per download')
       const refused = transport.reads.filter((r) => r.fault === 'ignore-range')
       assert.ok(refused.length <= concurrency + 1, `${refused.length} whole-object answers`)
       assert.ok((result.retriesByKind.protocol ?? 0) <= 1, 'at most one glitch retry')
@@ -53,7 +54,36 @@ describe('download: a server that honours Range past byte 0, then glitches', () 
     }
     const result = await download(options({ concurrency: 1, retries: 5 }))
     assert.deepEqual(target.committed, object.bytes)
-    assert.equal(events.filter((e) => e.type === 'sequential').length, 0)
+    assert.equal(events.filter((e) => e.type === 'plan-switched').length, 0)
     assert.equal(result.retriesByKind.protocol, 2)
+  })
+})
+
+describe('download: the switch to one stream is one event, not a second start', () => {
+  it('says start once and plan-switched once, with the bytes thrown away and the one-part plan; counters as before', async () => {
+    const object = makeObject(800 * KiB)
+    const { target, transport, options, events } = setup(object)
+    transport.fault = ({ start }) => (start > 0 ? { type: 'ignore-range' } : undefined)
+    const result = await download(options({ concurrency: 1, retries: 5 }))
+    assert.deepEqual(target.committed, object.bytes)
+    assert.deepEqual(
+      events.filter((e) => e.type === 'start').map((e) => e.type === 'start' && e.partCount),
+      [8],
+    )
+    const switched = events.filter((e) => e.type === 'plan-switched')
+    assert.equal(switched.length, 1)
+    const event = switched[0]
+    assert.ok(event?.type === 'plan-switched')
+    // Part 0 (100 KiB, the only range honoured) was received, then thrown away with the plan.
+    assert.equal(event.discardedBytes, 100 * KiB)
+    assert.equal(event.keptBytes, 0)
+    assert.equal(event.partSize, object.bytes.length)
+    assert.equal(event.partCount, 1)
+    assert.match(event.message, /from byte 0; the 102400 bytes received so far are discarded/)
+    // After start, in order: the switch comes after the parallel plan's events, before the stream's.
+    assert.ok(events.findIndex((e) => e.type === 'start') < events.indexOf(event))
+    assert.equal(events.filter((e) => e.type === 'sequential').length, 0)
+    assert.equal(result.retriesByKind['range-ignored'], 1)
+    assert.equal(result.resumedBytes, 0)
   })
 })

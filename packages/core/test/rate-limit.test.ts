@@ -1,14 +1,17 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { download, downloadMany, OptionsError, RateLimiter } from '@resumable/core'
-import { makeObject } from '@resumable/testkit'
+import { type ByteLimit, download, downloadMany, OptionsError, RateLimiter } from '@resumable/core'
+import { FakeTransport, makeObject } from '@resumable/testkit'
+import { bothLimits } from '../src/rate-limiter.ts'
 import { FakeBucket, MemoryDestination } from './helpers/fake-bucket.ts'
+import { GatherTarget } from './helpers/gather-target.ts'
 import { setup } from './helpers/harness.ts'
 
 // Lower bounds only: a cap holds when the bytes cannot arrive sooner than it allows (a slow
 // machine only adds time). The bucket starts with a tenth of a second's burst.
 const KiB = 1024
 const MiB = 1024 * KiB
+const GiB = 1024 * MiB
 
 async function timed(body: () => Promise<unknown>): Promise<number> {
   const started = performance.now()
@@ -68,5 +71,41 @@ describe('rate limits', () => {
       download(a.options({ rateLimiter: {} as RateLimiter })),
       (e: unknown) => e instanceof OptionsError && e.option === 'rateLimiter',
     )
+  })
+})
+
+/** A gather Target that records the size of every piece it is handed. */
+class PieceTarget extends GatherTarget {
+  readonly pieces: number[] = []
+  override async writeChunks(offset: number, chunks: readonly Uint8Array[]): Promise<void> {
+    for (const chunk of chunks) this.pieces.push(chunk.length)
+    await super.writeChunks(offset, chunks)
+  }
+}
+
+describe('rate limits below the chunk rate', () => {
+  it('hands a 64 KiB chunk on in slices of a tenth of a second’s worth at 320 KiB/s, and whole at a fast limit', async () => {
+    const object = makeObject(256 * KiB, 5)
+    for (const [rate, most] of [
+      [320 * KiB, 32 * KiB],
+      [GiB, 64 * KiB],
+    ] as const) {
+      const target = new PieceTarget(`/dest/${rate}.bin`)
+      const transport = new FakeTransport(object, 64 * KiB)
+      await download({ transport, target, maxBytesPerSecond: rate, concurrency: 1 })
+      assert.deepEqual(target.committed, object.bytes)
+      assert.ok(Math.max(...target.pieces) <= most, `${rate} B/s: pieces ${target.pieces}`)
+      // A fast limit passes the transport's chunks as they came: 4 of 64 KiB, no slicing.
+      if (rate === GiB) assert.deepEqual(target.pieces, [64 * KiB, 64 * KiB, 64 * KiB, 64 * KiB])
+    }
+  })
+
+  it('a RateLimiter slices a tenth of a second’s worth (at least a byte); two limits slice by the smaller', () => {
+    assert.equal(new RateLimiter(32 * KiB).sliceBytes, Math.floor((32 * KiB) / 10))
+    assert.equal(new RateLimiter(5).sliceBytes, 1)
+    const custom: ByteLimit = { take: async () => undefined }
+    assert.equal(bothLimits(new RateLimiter(MiB), new RateLimiter(10 * KiB))?.sliceBytes, KiB)
+    assert.equal(bothLimits(custom, new RateLimiter(10 * KiB))?.sliceBytes, KiB)
+    assert.equal(bothLimits(custom, custom)?.sliceBytes, undefined)
   })
 })
