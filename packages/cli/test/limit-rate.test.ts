@@ -70,7 +70,8 @@ describe('--limit-rate below the rate of a chunk (64 KiB)', () => {
     const took = done?.at ?? 0
     const least = ((SIZE - RATE / 10) / RATE) * 1000
     assert.ok(took >= least - 50, `160 KiB at 32 KiB/s in ${took.toFixed(0)} ms`)
-    assert.ok(took <= least + 2500, `160 KiB at 32 KiB/s in ${took.toFixed(0)} ms`)
+    // Late timers on a loaded machine (CI runs three runtimes at once) only make it slower.
+    assert.ok(took <= least + 6000, `160 KiB at 32 KiB/s in ${took.toFixed(0)} ms`)
     const progress = events.filter((e) => e.event.type === 'progress')
     // Written about every second (the checkpoint cadence), a second's worth at a time: never
     // more than a second and a half's worth between two reports, never a whole chunk.
@@ -88,11 +89,12 @@ describe('--limit-rate below the rate of a chunk (64 KiB)', () => {
       'bytes written in the first second',
     )
     // The rate shown once the run is measured is the limit: a few percent above at most (the
-    // bucket's burst); below only as much as a loaded machine's late timers make it.
+    // bucket's burst); below only as much as a loaded machine's late timers make it (generous:
+    // the old overshoot is what this guards).
     for (const { at, event } of progress.filter((e) => e.at >= 1500 && e.at < took - 100)) {
       const rate = Number(event.bytesPerSecond)
       const shown = `${rate.toFixed(0)} B/s at ${at.toFixed(0)} ms`
-      assert.ok(rate <= RATE * 1.08 && rate >= RATE * 0.85, shown)
+      assert.ok(rate <= RATE * 1.08 && rate >= RATE * 0.6, shown)
     }
   })
 })
