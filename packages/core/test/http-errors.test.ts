@@ -40,7 +40,12 @@ describe('http: store error classification', () => {
 
   it('says a 416 without Content-Range to a read of a stat-sized object is a retryable store fault unless a validator changed', () => {
     const object = { size: 4194304, etag: '"E"', lastModified: 'Tue, 01 Dec 2026 10:00:00 GMT' }
-    for (const headers of [{}, { etag: '"E"' }, { 'content-range': 'bytes */*' }]) {
+    const answers: Record<string, string>[] = [
+      {},
+      { etag: '"E"' },
+      { 'content-range': 'bytes */*' },
+    ]
+    for (const headers of answers) {
       const fault = answer(416, 'InvalidRange', headers)({ object }).error
       assert.equal(fault.kind, 'server', JSON.stringify(headers))
       assert.equal(fault.retryable, true)
