@@ -44,6 +44,8 @@ export class Reporter {
   #lastPlain = 0
   #lastJsonProgress = Number.NEGATIVE_INFINITY
   #jsonCompleteSent = false
+  /** The object's size from the last `start`, to tell a `verifying` that reads only the tail. */
+  #objectSize: number | undefined
 
   constructor(io: Output, mode: ReporterMode) {
     this.#io = io
@@ -60,6 +62,8 @@ export class Reporter {
         this.json(jsonEvent(event))
       return
     }
+    if (event.type === 'start')
+      this.#objectSize = event.object.sizeKnown === false ? undefined : event.object.size
     if (this.#mode.quiet) return
     switch (event.type) {
       case 'start':
@@ -113,10 +117,16 @@ export class Reporter {
               : isDigestAlgorithm(event.method)
                 ? `the ${event.method} the store vouches for`
                 : undefined
+        // `bytes` is what is left to read: the rest was hashed as the parts landed.
+        const size = this.#objectSize
+        const ahead =
+          size !== undefined && event.bytes < size
+            ? `: ${formatBytes(size - event.bytes)} hashed as the parts arrived, ${formatBytes(event.bytes)} left to read`
+            : ''
         this.#line(
           what === undefined
             ? `verifying: reading ${formatBytes(event.bytes)} back for the ${event.method} of each upload part`
-            : `verifying: ${formatBytes(event.bytes)} against ${what}`,
+            : `verifying: ${formatBytes(size ?? event.bytes)} against ${what}${ahead}`,
         )
         break
       }

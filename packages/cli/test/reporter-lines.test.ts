@@ -34,4 +34,28 @@ describe('the single-object reporter', () => {
       partsRefetched: [1, 2, 3],
     })
   })
+
+  it('says how much of a digest was hashed as the parts arrived and how much is left to read, and --json keeps bytes as what is left', () => {
+    const MiB = 1024 * 1024
+    const start = {
+      type: 'start',
+      object: { size: 10 * MiB, etag: '"E"' },
+      partSize: MiB,
+      partCount: 10,
+      resumedBytes: 0,
+      resumedParts: 0,
+    } as const
+    const verifying = { type: 'verifying', method: 'sha256', digest: true, bytes: MiB / 4 } as const
+    const human = reporter(false)
+    human.r.event(start)
+    human.r.event(verifying)
+    human.r.event({ ...verifying, bytes: 10 * MiB })
+    assert.deepEqual(human.err.slice(1), [
+      'verifying: 10.0 MiB against the sha256 given (digest option): 9.75 MiB hashed as the parts arrived, 256 KiB left to read\n',
+      'verifying: 10.0 MiB against the sha256 given (digest option)\n',
+    ])
+    const json = reporter(true)
+    json.r.event(verifying)
+    assert.deepEqual(JSON.parse(json.out.join('')), { ...verifying })
+  })
 })

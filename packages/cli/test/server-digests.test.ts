@@ -120,7 +120,7 @@ describe("Azure Blob Storage: the blob's Content-MD5", () => {
       'azure.bin',
       new RegExp(`verified: md5 ${MD5_HEX} matches Content-MD5`),
     )
-    assert.match(text, /verifying: [\d.]+ MiB against the MD5 in Content-MD5\n/)
+    assert.match(text, /verifying: [\d.]+ MiB against the MD5 in Content-MD5(: [^\n]*)?\n/)
   })
 
   it('an MD5 that is not these bytes fails (exit 1) naming the header, and leaves no file', async () => {
@@ -134,7 +134,7 @@ describe("HTTP's Repr-Digest (RFC 9530) and Digest (RFC 3230)", () => {
       'repr.bin',
       new RegExp(`verified: sha256 ${SHA256_HEX} matches Repr-Digest`),
     )
-    assert.match(text, /verifying: [\d.]+ MiB against the sha256 in Repr-Digest\n/)
+    assert.match(text, /verifying: [\d.]+ MiB against the sha256 in Repr-Digest(: [^\n]*)?\n/)
   })
 
   it('a Repr-Digest that is not these bytes fails (exit 1) naming it, and leaves no file', async () => {

@@ -82,6 +82,18 @@ export function storeDigest(object: ObjectInfo, target: Target): ExpectedDigest 
   return object.md5 === undefined ? undefined : { algorithm: 'md5', value: object.md5 }
 }
 
+/**
+ * How many of the first `size` bytes checking `algorithm` still reads: all of them when core reads
+ * them back itself, else those the Target has not hashed ahead ({@link Target.hashedAhead}).
+ */
+export function bytesLeftToHash(target: Target, algorithm: DigestAlgorithm, size: number): number {
+  const targetHashes =
+    target.digest !== undefined || (algorithm === 'md5' && target.md5 !== undefined)
+  const hashed = targetHashes ? (target.hashedAhead?.(algorithm, size) ?? 0) : 0
+  // A Target's mistake must not make the event say less than nothing, or more than the object.
+  return Number.isSafeInteger(hashed) && hashed > 0 ? size - Math.min(hashed, size) : size
+}
+
 /** True when the store's check already proved the caller's digest: the same algorithm and value. */
 export function provenByStore(verification: Verification, expected: ExpectedDigest): boolean {
   return verification.method === expected.algorithm && verification.value === expected.value

@@ -4,7 +4,7 @@ import { loadCheckpoint } from './checkpoint/load-checkpoint.ts'
 import { recheckParts } from './checkpoint/recheck-parts.ts'
 import { TransferState } from './checkpoint/transfer-state.ts'
 import type { ChecksumAlgorithm } from './crc/algorithm.ts'
-import { provenByStore, storeDigest, verifyDigest } from './digest.ts'
+import { bytesLeftToHash, provenByStore, storeDigest, verifyDigest } from './digest.ts'
 import { AbortedError } from './errors/aborted-error.ts'
 import { IntegrityError } from './errors/integrity-error.ts'
 import { ObjectChangedError } from './errors/object-changed-error.ts'
@@ -381,7 +381,7 @@ async function attempt(
       emit({
         type: 'verifying',
         method: options.digest.algorithm,
-        bytes: result.size,
+        bytes: bytesLeftToHash(target, options.digest.algorithm, result.size),
         digest: true,
       })
       await verifyDigest(target, result.size, options.digest, signal)
@@ -456,7 +456,8 @@ async function secondPass(
     }
   const { algorithm, value } = digest
   const source = algorithm === 'md5' ? object.md5Source : digest.source
-  emit({ type: 'verifying', method: algorithm, bytes: object.size, ...(source && { source }) })
+  const bytes = bytesLeftToHash(target, algorithm, object.size)
+  emit({ type: 'verifying', method: algorithm, bytes, ...(source && { source }) })
   if (algorithm === 'md5') return verifyMd5(target, object.size, value, signal, source)
   const whose = source === undefined ? STORE_DIGEST : `the object's ${source}`
   await verifyDigest(target, object.size, digest, signal, whose)

@@ -115,7 +115,10 @@ export type DownloadEvent =
        * fields ({@link ObjectInfo.md5Source}, or the `source` of {@link ObjectInfo.digest}).
        */
       readonly source?: string
-      /** How many bytes are read back. */
+      /**
+       * How many bytes are read back now: the object's size, less what the Target already hashed
+       * as the parts landed (`Target.hashedAhead`); the size for a composite.
+       */
       readonly bytes: number
     }
   | { readonly type: 'verified'; readonly verification: Verification }

@@ -276,6 +276,13 @@ export interface Target {
    * from an earlier run (a resume). Called after each `open`, whose own `open` starts over.
    */
   hashAhead?(algorithms: readonly DigestAlgorithm[], options?: TargetHashAheadOptions): void
+  /**
+   * Optional: how many bytes from offset 0 `digest(algorithm, length)` (or `md5(length)`) has
+   * already hashed ahead ({@link Target.hashAhead}) and will not read again; 0 when it would read
+   * every byte (nothing hashed, a byte written twice, another algorithm). Asked just before the
+   * check, for the `verifying` event's `bytes` (what is left to read). Omitted means 0.
+   */
+  hashedAhead?(algorithm: DigestAlgorithm, length: number): number
   /** Durability barrier: every write that resolved before this call is durable when it resolves. */
   sync(): Promise<void>
   /**

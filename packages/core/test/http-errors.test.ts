@@ -38,6 +38,37 @@ describe('http: store error classification', () => {
     assert.match(shorter.message, /beyond the end of the object/)
   })
 
+  it('says a 416 without Content-Range to a read of a stat-sized object is a retryable store fault unless a validator changed', () => {
+    const object = { size: 4194304, etag: '"E"', lastModified: 'Tue, 01 Dec 2026 10:00:00 GMT' }
+    const answers: Record<string, string>[] = [
+      {},
+      { etag: '"E"' },
+      { 'content-range': 'bytes */*' },
+    ]
+    for (const headers of answers) {
+      const fault = answer(416, 'InvalidRange', headers)({ object }).error
+      assert.equal(fault.kind, 'server', JSON.stringify(headers))
+      assert.equal(fault.retryable, true)
+      assert.match(fault.message, /refused a range inside the 4194304-byte object stat reported/)
+      assert.match(fault.message, /run again to resume/)
+    }
+    const changed = answer(416, 'InvalidRange', { etag: '"F"' })({ object }).error
+    assert.equal(changed.kind, 'range-not-satisfiable')
+    const { etag: _, ...noEtag } = object
+    const newer = { 'last-modified': 'Wed, 02 Dec 2026 10:00:00 GMT' }
+    assert.equal(
+      answer(416, undefined, newer)({ object: noEtag }).error.kind,
+      'range-not-satisfiable',
+    )
+    // Without the object (a stat), of unknown size, or without a validator to guard the read
+    // (then nothing rules out a shorter object), a 416 keeps saying the range is past the end.
+    assert.equal(answer(416, undefined)().error.kind, 'range-not-satisfiable')
+    const bare = answer(416, undefined)({ object: { size: 4194304 } }).error
+    assert.equal(bare.kind, 'range-not-satisfiable')
+    const unknown = { size: 0, sizeKnown: false }
+    assert.equal(answer(416, undefined)({ object: unknown }).error.kind, 'range-not-satisfiable')
+  })
+
   it('maps codes before statuses: throttles, auth, not-found, archive, range', () => {
     assert.deepEqual(classifyStatus(503, 'SlowDown'), { kind: 'throttled' })
     assert.deepEqual(classifyStatus(503, 'TotalQpsLimitExceeded'), { kind: 'throttled' })

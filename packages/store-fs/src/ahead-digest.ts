@@ -111,6 +111,23 @@ export class AheadDigest {
     }
   }
 
+  /**
+   * How many bytes from offset 0 `digest(algorithm, length)` has hashed already and will not read
+   * again: 0 when it would answer undefined (the caller then reads every byte itself).
+   */
+  hashed(algorithm: DigestAlgorithm, length: number): number {
+    const usable =
+      !this.#broken &&
+      !this.#stopped &&
+      this.#hasher !== undefined &&
+      this.#algorithms.has(algorithm) &&
+      this.#hashed <= length
+    if (!usable) return 0
+    // Finished for this length (a second algorithm after the first): its digest is already known.
+    if (this.#finalized) return this.#finished?.length === length ? length : 0
+    return this.#hashed
+  }
+
   /** Stops hashing; resolves when the hasher reads no more (the file may then be closed). */
   async stop(): Promise<void> {
     this.#stopped = true

@@ -501,6 +501,11 @@ export class FileTarget implements Target {
     this.#ahead = new AheadDigest(algorithms, makeHasher, options.present)
   }
 
+  /** Bytes from offset 0 that `digest(algorithm, length)` has hashed ahead and will not read again. */
+  hashedAhead(algorithm: DigestAlgorithm, length: number): number {
+    return this.#ahead?.hashed(algorithm, length) ?? 0
+  }
+
   /**
    * The digest of the first `length` bytes of the temporary file, hashed natively (what
    * `hashAhead` hashed, and the rest); `signal` stops it.

@@ -66,6 +66,37 @@ describe('AheadDigest', () => {
     assert.ok(file.log.readBeforeDigest >= 6 * MiB, `${file.log.readBeforeDigest}`)
   })
 
+  it('hashed() is exactly what digest() will not read again, and 0 whenever digest() would leave the whole file to the caller', async () => {
+    const size = 5 * MiB + 300 * 1024
+    const file = memoryFile(size)
+    const ahead = aheadOf(['sha256', 'md5'], file.readAt)
+    assert.equal(ahead.hashed('sha256', size), 0, 'nothing hashed yet')
+    await writeAll(ahead, [
+      { start: 0, end: 5 * MiB },
+      { start: 5 * MiB, end: size }, // less than a piece: left for digest()
+    ])
+    await settle()
+    const hashed = ahead.hashed('sha256', size)
+    assert.equal(hashed, file.log.readBytes)
+    assert.equal(hashed, 5 * MiB)
+    assert.equal(ahead.hashed('sha1', size), 0, 'an algorithm not hashed ahead')
+    assert.equal(ahead.hashed('sha256', hashed - 1), 0, 'a length shorter than what is hashed')
+    file.log.digestCalled = true
+    assert.equal(await ahead.digest('sha256', size), sha256(file.bytes))
+    assert.equal(file.log.readBytes - file.log.readBeforeDigest, size - hashed)
+    // The second algorithm shares that reading: nothing is left to read for it.
+    assert.equal(ahead.hashed('md5', size), size)
+    assert.equal(await ahead.digest('md5', size), md5(file.bytes))
+    assert.equal(file.log.readBytes, size)
+
+    const twice = aheadOf(['sha256'], memoryFile(size).readAt)
+    await writeAll(twice, [{ start: 0, end: 2 * MiB }])
+    await settle()
+    assert.ok(twice.hashed('sha256', size) > 0)
+    await writeAll(twice, [{ start: 10, end: 20 }])
+    assert.equal(twice.hashed('sha256', size), 0, 'a byte written twice: read back whole')
+  })
+
   it('spans present from an earlier run count as in place', async () => {
     const size = 4 * MiB
     const file = memoryFile(size)

@@ -33,8 +33,11 @@ export type Fault =
       readonly message?: string
       readonly headers?: Readonly<Record<string, string>>
     }
-  /** Ignore Range: 200 with the whole body to a ranged GET. */
-  | { readonly type: 'ignore-range' }
+  /**
+   * Ignore Range: 200 with the whole body to a ranged GET, with `headers` added to the answer (a
+   * server or proxy in front may add its own, such as a `Content-MD5` of what it meant to send).
+   */
+  | { readonly type: 'ignore-range'; readonly headers?: Readonly<Record<string, string>> }
   /** The former name of `ignore-range`, kept for existing plans. */
   | { readonly type: 'whole-body' }
   /** A 206 whose Content-Range is one byte off the range asked for (body of the asked length). */

@@ -189,6 +189,8 @@ async function answer(
     if (object.s3Checksum.partSize !== undefined)
       headers.set('x-amz-mp-parts-count', String(object.s3Checksum.parts))
   }
+  if (fault?.type === 'ignore-range')
+    for (const [name, value] of Object.entries(fault.headers ?? {})) headers.set(name, value)
   headers.set('content-length', String(end - start + 1))
   // `wrong-range` declares a range one byte off the one served, as a buggy proxy might.
   const shown = fault?.type === 'wrong-range' ? `${start + 1}-${end + 1}` : `${start}-${end}`

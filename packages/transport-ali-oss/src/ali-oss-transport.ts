@@ -141,7 +141,12 @@ export class AliOssTransport implements Transport {
         throw new TransportError('protocol', `${describe}: ali-oss returned no readable body`)
       }
       const head = headFromRecord(result.res.status, result.res.headers)
-      const { length, etag, lastModified } = checkRangeResponse(
+      const {
+        length,
+        etag,
+        lastModified,
+        md5: vouched,
+      } = checkRangeResponse(
         head,
         { start, end, size: object.size, etag: object.etag, lastModified: object.lastModified },
         describe,
@@ -157,6 +162,8 @@ export class AliOssTransport implements Transport {
         range: { start, end },
         ...(etag === undefined ? {} : { etag }),
         ...(lastModified === undefined ? {} : { lastModified }),
+        // A 200's Content-MD5 (the whole object's) is checked by core before commit.
+        ...(vouched ? { md5: vouched.value, md5Source: vouched.header } : {}),
         body,
       }
     } catch (error) {

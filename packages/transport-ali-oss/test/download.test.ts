@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { AbortedError, crc64, download } from '@resumable/core'
+import { AbortedError, crc64, download, IntegrityError } from '@resumable/core'
 import { FileCheckpointStore, FileTarget } from '@resumable/store-fs'
 import { MemoryCheckpointStore, MemoryTarget, MemoryVolume } from '@resumable/store-memory'
 import { type FaultRule, makeBytes } from '@resumable/testkit'
@@ -134,6 +135,39 @@ describe('download() over ali-oss', () => {
     assert.equal(result.restarts, 1)
     assert.equal(result.object.etag, '"E"')
     assert.deepEqual(target.committed, replacement.bytes)
+  })
+
+  it("fails and publishes nothing when a 200's Content-MD5 does not match its body", async () => {
+    // No CRC-64 and no MD5 on the HEAD: the 200's Content-MD5 is the only check there is.
+    server.oss.putObject(BUCKET, KEY, { ...objectOf(7, '"G"'), crc64: false })
+    const wrong = createHash('md5').update(makeBytes(SIZE, 8)).digest('base64')
+    server.oss.faults.add({
+      fault: { type: 'ignore-range', headers: { 'content-md5': wrong } },
+      match: { method: 'GET' },
+      times: 1,
+    })
+    const dir = await mkdtemp(join(tmpdir(), 'ali-oss-md5-'))
+    try {
+      const destination = join(dir, 'examplefile.txt')
+      await assert.rejects(
+        download({
+          transport: createAliOssTransport(client, KEY),
+          target: new FileTarget(destination),
+          checkpoint: new FileCheckpointStore(),
+          partSize: 4 * 1024 * KiB,
+          concurrency: 1,
+          ...fast,
+        }),
+        (error: unknown) => {
+          assert.ok(error instanceof IntegrityError, String(error))
+          assert.match(error.message, /Content-MD5/)
+          return true
+        },
+      )
+      assert.ok(!(await readdir(dir)).includes('examplefile.txt'), 'nothing published')
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 
   it('downloads into a file with store-fs through resets and throttling', async () => {

@@ -130,8 +130,9 @@ describe('read', () => {
     assert.equal(changed.status, 412)
     assert.equal(changed.code, 'PreconditionFailed')
     assert.match(changed.requestId ?? '', /^5F[0-9A-F]{22}$/)
+    // Without a validator to guard the read, nothing rules out a shorter object.
     const shrunk = await rejection(
-      transport.read({ start: 100_000, end: 100_009, object: { ...object, size: 200_000 } }),
+      transport.read({ start: 100_000, end: 100_009, object: { size: 200_000 } }),
     )
     assert.equal(shrunk.kind, 'range-not-satisfiable')
     assert.equal(shrunk.status, 416)

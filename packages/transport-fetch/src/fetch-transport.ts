@@ -12,6 +12,7 @@ import {
 } from '@resumable/core'
 import {
   assertRestored,
+  type CheckedRange,
   checkRangeResponse,
   checkStreamResponse,
   compositeChecksum,
@@ -25,7 +26,6 @@ import {
   readBodyText,
   redactError,
   refuseEncoding,
-  serverMd5,
   storeErrorFields,
   storeFailure,
 } from '@resumable/core/http'
@@ -193,21 +193,18 @@ export class FetchTransport implements Transport {
     const sent = await this.#send('GET', headers, query, signal, describe)
     const { response } = sent
     if (!isOk(response.status)) throw await this.#failure(sent, describe, signal, object)
-    let length: number
-    let etag: string | undefined
-    let lastModified: string | undefined
+    let checked: CheckedRange
     try {
-      ;({ length, etag, lastModified } = checkRangeResponse(
+      checked = checkRangeResponse(
         response,
         { start, end, size: object.size, etag: object.etag, lastModified: object.lastModified },
         describe,
-      ))
+      )
     } catch (error) {
       await response.discard()
       throw error
     }
-    // A 200 is one answer for the whole object: its Content-MD5 is the object's (RFC 1864).
-    const vouched = response.status === 200 ? serverMd5(response, false, object.size) : undefined
+    const { length, etag, lastModified, md5: vouched } = checked
     return {
       range: { start, end },
       ...(etag === undefined ? {} : { etag }),

@@ -118,7 +118,8 @@ describe('status and code mapping', () => {
     ['SecurityTokenExpired (static keys)', 403, { Code: 'SecurityTokenExpired' }, 'auth', false],
     ['InvalidObjectState', 403, { Code: 'InvalidObjectState' }, 'archived', false],
     ['PreconditionFailed', 412, { Code: 'PreconditionFailed' }, 'precondition-failed', false],
-    ['InvalidRange', 416, { Code: 'InvalidRange' }, 'range-not-satisfiable', false],
+    // A range inside the size stat gave, guarded by If-Match, without a Content-Range: a store fault.
+    ['InvalidRange inside the object', 416, { Code: 'InvalidRange' }, 'server', true],
     ['S3 SlowDown', 503, { Code: 'SlowDown' }, 'throttled', true],
     ['OSS TotalQpsLimitExceeded', 503, { Code: 'TotalQpsLimitExceeded' }, 'throttled', true],
     [

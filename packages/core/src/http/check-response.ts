@@ -2,6 +2,7 @@ import { TransportError } from '../errors/transport-error.ts'
 import { RANGE_IGNORED_CODE } from '../sequential.ts'
 import { parseContentLength, parseContentRange } from './content-range.ts'
 import { details } from './details.ts'
+import { type RecordedMd5, serverMd5 } from './object-headers.ts'
 import { type ResponseHead, requestIdOf } from './response-head.ts'
 
 /**
@@ -110,6 +111,11 @@ export interface CheckedRange {
   readonly etag: string | undefined
   /** Last-Modified of the response, when sent: the only validator of a server without ETags. */
   readonly lastModified: string | undefined
+  /**
+   * The object's MD5 a 200 vouched for (`Content-MD5`, `Digest`, …; RFC 1864: the body's, and a
+   * 200 is the whole object), for `ReadResponse.md5`; never a 206's, whose Content-MD5 is the range's.
+   */
+  readonly md5?: RecordedMd5
 }
 
 /**
@@ -192,7 +198,8 @@ export function checkRangeResponse(
         `the object is now ${contentLength} bytes, not ${asked.size}`,
       )
     }
-    return { length, etag, lastModified }
+    const md5 = serverMd5(head, false, asked.size)
+    return md5 ? { length, etag, lastModified, md5 } : { length, etag, lastModified }
   }
   throw fail('protocol', `unexpected HTTP status ${status} for a ranged GET`)
 }

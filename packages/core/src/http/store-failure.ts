@@ -99,10 +99,33 @@ function explain(
   }
 }
 
-/** True when a 416's unsatisfied Content-Range (`bytes *` then the length) names the size `stat` reported. */
-function refusedInside(head: ResponseHead, object: ObjectInfo | undefined): boolean {
-  if (object === undefined || object.sizeKnown === false) return false
-  return parseUnsatisfiedRange(head.header('content-range')) === object.size
+/**
+ * What a 416 to a read of `object` (whose range lies inside the size `stat` reported: every
+ * transport checks that before sending) says of the object: `same-size` when its unsatisfied
+ * Content-Range (`bytes *` then the length) names that size; `unsaid` when it names no length,
+ * the read was guarded (an ETag for If-Match, a Last-Modified for If-Unmodified-Since, a pinned
+ * version: a precondition is evaluated before Range, so a changed object gets a 412) and the 416
+ * carries no validator that differs from `stat`'s; undefined when the object may be shorter now.
+ */
+function refusedInside(
+  head: ResponseHead,
+  object: ObjectInfo | undefined,
+): 'same-size' | 'unsaid' | undefined {
+  if (object === undefined || object.sizeKnown === false) return undefined
+  const size = parseUnsatisfiedRange(head.header('content-range'))
+  if (size !== undefined) return size === object.size ? 'same-size' : undefined
+  const guarded =
+    object.etag !== undefined || object.lastModified !== undefined || object.versionId !== undefined
+  return guarded && !changedValidator(head, object) ? 'unsaid' : undefined
+}
+
+/** True when an answer's ETag (or, without ETags, its Last-Modified) differs from `stat`'s. */
+function changedValidator(head: ResponseHead, object: ObjectInfo): boolean {
+  const etag = head.header('etag')
+  if (etag !== undefined && object.etag !== undefined) return etag !== object.etag
+  const lastModified = head.header('last-modified')
+  if (lastModified === undefined || object.lastModified === undefined) return false
+  return Date.parse(lastModified) !== Date.parse(object.lastModified)
 }
 
 /** The origin a `Location` points to (no path, query or user: those may carry secrets). */
@@ -141,6 +164,7 @@ export function storeFailure(
     kind = 'archived'
   }
   let reason = explain(kind, code, status, store)
+  const inside = kind === 'range-not-satisfiable' ? refusedInside(head, context.object) : undefined
   let clockSkewMs: number | undefined
   const serverDate = Date.parse(head.header('date') ?? '')
   const skew = Number.isNaN(serverDate) ? 0 : serverDate - context.now
@@ -160,12 +184,23 @@ export function storeFailure(
     reason = `the local clock is more than 15 minutes off ${store}'s: fix the clock${context.clockAdvice ?? ''}`
   } else if (code !== undefined && EXPIRED_TOKEN_CODES.has(code)) {
     retryable = context.rotatingCredentials
-  } else if (kind === 'range-not-satisfiable' && refusedInside(head, context.object)) {
+  } else if (kind === 'range-not-satisfiable' && inside === 'same-size') {
     // Its own Content-Range says the object did not shrink: the server is refusing a range it
     // has, which asking again, or starting over, would not change.
     kind = 'protocol'
     retryable = false
     reason = `${store} refused a range inside the object (416, yet its Content-Range says the object is still ${context.object?.size} bytes)`
+  } else if (kind === 'range-not-satisfiable' && inside === 'unsaid') {
+    // Nothing says the object shrank, and the read's precondition held: a fault of the store or of something in
+    // between (a cache holding a shorter copy, a replica behind), which a retry may outlast.
+    // Starting over would throw away every part already written for nothing.
+    kind = 'server'
+    retryable = true
+    reason =
+      `${store} refused a range inside the ${context.object?.size}-byte object stat reported ` +
+      `(416, without a Content-Range or a validator that says the object changed): a fault of ${store} ` +
+      'or of a proxy or cache in between, not a shorter object; the checkpoint is kept: run again ' +
+      'to resume, and if it repeats, check what serves the object (a cache may hold an older, shorter copy)'
   } else if (status === 304) {
     // Not a redirect: an answer to If-None-Match / If-Modified-Since, which no request here sends.
     reason +=
