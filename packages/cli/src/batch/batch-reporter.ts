@@ -96,7 +96,7 @@ export class BatchReporter {
           )
         return
       case 'object-skipped':
-        if (this.#mode.json && event.reason !== 'other-shard')
+        if (this.#mode.json && event.reason !== 'other-shard' && event.reason !== 'filtered')
           this.json({
             type: 'object-skipped',
             key: event.key,
@@ -217,14 +217,15 @@ export class BatchReporter {
       })
       return
     }
-    // Folder markers and other shards' keys are not among the objects: said apart, so the
-    // counts add up to the total.
+    // Folder markers, other shards' keys and those the filters left out are not among the
+    // objects: said apart, so the counts add up to the total.
     const count = (pick: (reason: string) => boolean) =>
       Object.entries(s.skipped)
         .filter(([reason, n]) => pick(reason) && (n ?? 0) > 0)
         .map(([reason, n]) => `${n} ${reason}`)
         .join(', ')
-    const notObjects = (reason: string) => reason === 'directory-marker' || reason === 'other-shard'
+    const notObjects = (reason: string) =>
+      reason === 'directory-marker' || reason === 'other-shard' || reason === 'filtered'
     const reasons = count((reason) => !notObjects(reason))
     const passedOver = count(notObjects)
     const lines = [

@@ -20,6 +20,8 @@ export type SkipReason =
   | 'up-to-date'
   /** Another machine's shard (`shard`). Counted, not reported one by one. */
   | 'other-shard'
+  /** Left out by the batch's `filter` (the CLI's `--include`/`--exclude`). Counted, not reported one by one. */
+  | 'filtered'
   /** A zero-byte key ending in `/`: a "folder" placeholder, not a file. */
   | 'directory-marker'
 

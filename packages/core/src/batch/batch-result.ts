@@ -11,7 +11,7 @@ export interface BatchSummary {
   readonly ok: boolean
   /** True when `failFast` stopped the batch at the first failure (objects may be left unstarted). */
   readonly stoppedEarly: boolean
-  /** Objects listed (all shards). */
+  /** Objects listed (all shards, and those the `filter` left out). */
   readonly listed: number
   /** Objects downloaded this run. */
   readonly downloaded: number

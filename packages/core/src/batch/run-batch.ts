@@ -66,6 +66,7 @@ export async function runBatch(
       ? undefined
       : new RateLimiter(resolved.maxBytesPerSecond)
   const claims = new PathClaims()
+  const keep = options.filter ?? (() => true)
   // Stops admitting objects and pauses those in flight: a user pause or cancel, or failFast.
   const stop = new AbortController()
   const onControl = (): void => stop.abort(control.signal.reason)
@@ -175,27 +176,31 @@ export async function runBatch(
    */
   const admitListed = async (object: ListedObject): Promise<boolean> => {
     tracker.listed++
+    // The filter first: what it leaves out is the same count on every shard.
+    const kept = keep(object)
     const mine =
       options.shard === undefined ||
       shardOf(object.key, options.shard.count) === options.shard.index
+    const passedOver = !kept ? 'filtered' : mine ? undefined : 'other-shard'
     // Only a listing says an object is empty: a manifest line ending in `/` (size unknown) is
     // refused by name below, not skipped as a folder.
     if (object.key.endsWith('/') && object.size === 0) {
-      tracker.skip(mine ? 'directory-marker' : 'other-shard')
-      if (mine) emit({ type: 'object-skipped', key: object.key, reason: 'directory-marker' })
+      tracker.skip(passedOver ?? 'directory-marker')
+      if (!passedOver) emit({ type: 'object-skipped', key: object.key, reason: 'directory-marker' })
       return true
     }
     let segments: readonly string[] | undefined
     let refusal: unknown
     try {
       segments = safeRelativePath(object.key, resolved.prefix)
-      // Every shard claims every key, so all machines refuse the same collisions.
+      // Every shard claims every key, and so does every key the filter leaves out: all machines,
+      // and all runs whatever their filters, refuse the same collisions.
       claims.claim(object.key, segments)
     } catch (error) {
       refusal = error
     }
-    if (!mine) {
-      tracker.skip('other-shard')
+    if (passedOver) {
+      tracker.skip(passedOver)
       return true
     }
     tracker.total++
