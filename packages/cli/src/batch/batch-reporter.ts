@@ -211,6 +211,7 @@ export class BatchReporter {
         listingFailure: s.listingFailure ? listingFailureJson(s.listingFailure) : null,
         changedSinceListing: s.changedSinceListing,
         restored: s.restored,
+        removedUnlisted: s.removedUnlisted,
         bytes: s.progress.bytesDone,
         fetchedBytes: s.fetchedBytes,
         durationMs: s.durationMs,
@@ -238,6 +239,11 @@ export class BatchReporter {
       ...(s.restored.length > 0
         ? [
             `${s.restored.length} object(s) done by an earlier run were missing or of another size at the destination, and were decided again: ${terminalText(s.restored.join(', '))}`,
+          ]
+        : []),
+      ...(s.removedUnlisted.length > 0
+        ? [
+            `${s.removedUnlisted.length} object(s) an earlier run left unfinished are no longer listed; their partial files, checkpoints and locks were removed: ${terminalText(s.removedUnlisted.join(', '))}`,
           ]
         : []),
       ...(s.stoppedEarly

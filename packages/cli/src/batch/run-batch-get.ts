@@ -223,6 +223,8 @@ async function runIn(cmd: GetCommand, cli: CliEnvironment, prepared: Prepared): 
       ...batchSettings(cmd, shard),
       // Not a narrower listing: every key left out still claims its path (core's `filter`).
       ...(keep === undefined ? {} : { filter: keep }),
+      // An object a killed run left unfinished and this listing no longer has: its part state goes.
+      removeUnlisted: (listed) => staging.removeUnlisted(listed),
       open: async (location, object) =>
         fileBatchObject(root, location.segments, await input.transportFor(object), {
           key: object.key,

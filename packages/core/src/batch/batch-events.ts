@@ -193,4 +193,13 @@ export type BatchEvent =
       readonly type: 'listing-failed'
       readonly failure: BatchListingFailure
     }
+  | {
+      /**
+       * After a run through its whole listing: the part state (partial file, part checkpoint,
+       * stale lock) an earlier run of this batch left for objects this run did not list at all
+       * was removed (`BatchOptions.removeUnlisted`). Their destination paths.
+       */
+      readonly type: 'unlisted-removed'
+      readonly paths: readonly string[]
+    }
   | { readonly type: 'progress'; readonly progress: BatchProgress }

@@ -32,6 +32,12 @@ export interface BatchSummary {
    * `update` or `skipExisting`).
    */
   readonly restored: readonly string[]
+  /**
+   * Destination paths of objects not listed in this run whose part state an earlier run of this
+   * batch left was removed (`BatchOptions.removeUnlisted`); empty when none was, or the listing
+   * did not run to its end.
+   */
+  readonly removedUnlisted: readonly string[]
   /** Bytes received from the network this run. */
   readonly fetchedBytes: number
   /** The final progress snapshot. */

@@ -66,6 +66,8 @@ export async function runBatch(
       ? undefined
       : new RateLimiter(resolved.maxBytesPerSecond)
   const claims = new PathClaims()
+  // Paths of keys refused as colliding: listed all the same, so their state is not unlisted.
+  const collided = new Set<string>()
   const keep = options.filter ?? (() => true)
   // Stops admitting objects and pauses those in flight: a user pause or cancel, or failFast.
   const stop = new AbortController()
@@ -198,6 +200,7 @@ export async function runBatch(
       claims.claim(object.key, segments)
     } catch (error) {
       refusal = error
+      if (segments !== undefined && options.removeUnlisted) collided.add(segments.join('/'))
     }
     if (passedOver) {
       tracker.skip(passedOver)
@@ -337,6 +340,15 @@ export async function runBatch(
   report()
   if (fatal) throw fatal.error
   if (control.signal.aborted) throw control.signal.reason
+  // Only a listing that reached its end says which objects left it.
+  let removedUnlisted: readonly string[] = []
+  if (options.removeUnlisted && sourceEnded && !stoppedEarly && !listingFailure) {
+    // Tidying, not the batch's result: a store that cannot tidy leaves the state as before.
+    removedUnlisted = await options
+      .removeUnlisted((path) => claims.covers(path) || collided.has(path))
+      .catch(() => [])
+    if (removedUnlisted.length > 0) emit({ type: 'unlisted-removed', paths: removedUnlisted })
+  }
   const ok = tracker.failures.length === 0 && !stoppedEarly && !listingFailure
   if (ok && !options.keepJournal) await journal.remove()
   return {
@@ -349,6 +361,7 @@ export async function runBatch(
     ...(listingFailure ? { listingFailure } : {}),
     changedSinceListing: [...tracker.changedSinceListing],
     restored: [...tracker.restored],
+    removedUnlisted: [...removedUnlisted],
     fetchedBytes: tracker.fetched,
     progress: tracker.snapshot(),
     durationMs: Date.now() - startedAt,
