@@ -74,7 +74,8 @@ export class PartsRecord {
 
   /**
    * Removes the part state of each object of this batch the record names whose path `listed`
-   * says no key of the run had, unless a live process holds its lock; returns their paths. The
+   * says no key of the run had, unless a live process holds its lock or another batch named the
+   * same path; returns their paths. The
    * record then names only the objects of this batch with state left, and other batches' lines.
    * With `() => true` it removes nothing and only drops the lines of objects with no state left.
    */
@@ -83,12 +84,14 @@ export class PartsRecord {
     this.#written.clear()
     const kept: string[] = []
     const removed: string[] = []
-    const seen = new Set<string>()
-    for (const line of await this.#lines()) {
-      if (seen.has(line)) continue
-      seen.add(line)
-      const entry = parseLine(line)
+    const lines = [...new Set(await this.#lines())]
+    const entries = lines.map(parseLine)
+    // A path another batch started too (its keys map there as well) may hold that batch's state.
+    const others = new Set<string>()
+    for (const entry of entries) if (entry && entry[0] !== this.#batch) others.add(entry[1])
+    for (const [i, entry] of entries.entries()) {
       if (entry === undefined) continue
+      const line = lines[i] as string
       const [batch, path] = entry
       if (batch !== this.#batch) {
         kept.push(line)
@@ -96,7 +99,7 @@ export class PartsRecord {
       }
       const file = join(this.#root, ...path.split('/'))
       if (!(await this.#hasState(file))) continue
-      if (listed(path) || !(await removeState(file))) kept.push(line)
+      if (listed(path) || others.has(path) || !(await removeState(file))) kept.push(line)
       else removed.push(path)
     }
     await this.#rewrite(kept)

@@ -50,10 +50,13 @@ async function paused(staging: FileBatchStaging, name: string): Promise<void> {
 describe('FileBatchStaging.removeUnlisted', () => {
   it("removes the state of this batch's unlisted objects only: not a listed one's, a live lock's, another batch's, or a user's look-alike", async () => {
     const first = await FileBatchStaging.open(root, { batch: 'mine' })
-    for (const name of ['gone.bin', 'listed.bin', 'held.bin']) await paused(first, name)
+    for (const name of ['gone.bin', 'listed.bin', 'held.bin', 'shared.bin'])
+      await paused(first, name)
     await first.close()
     const other = await FileBatchStaging.open(root, { batch: 'theirs' })
     await paused(other, 'theirs.bin')
+    // Another batch whose key maps to a path of this one's: what is there may be its state now.
+    await paused(other, 'shared.bin')
     await other.close()
     // A killed run's dead lock beside gone.bin; a live process's lock beside held.bin.
     await writeFile(join(root, `gone.bin${LOCK_SUFFIX}`), lockOf(deadPid()))
@@ -75,6 +78,8 @@ describe('FileBatchStaging.removeUnlisted', () => {
         `held.bin${LOCK_SUFFIX}`,
         `theirs.bin${TEMP_SUFFIX}`,
         `theirs.bin${CHECKPOINT_SUFFIX}`,
+        `shared.bin${TEMP_SUFFIX}`,
+        `shared.bin${CHECKPOINT_SUFFIX}`,
       ])
         assert.ok(existsSync(join(root, name)), `${name} kept`)
       for (const name of user)
@@ -84,6 +89,8 @@ describe('FileBatchStaging.removeUnlisted', () => {
       assert.deepEqual(record.trim().split('\n').sort(), [
         '["mine","held.bin"]',
         '["mine","listed.bin"]',
+        '["mine","shared.bin"]',
+        '["theirs","shared.bin"]',
         '["theirs","theirs.bin"]',
       ])
     } finally {
