@@ -94,7 +94,9 @@ export async function fileBatchObject(
         ...(privately ? { [UNDER_LOCK]: privately.lock } : {}),
         // Beside the file, under a lock of its own: named first, so that a later run may remove
         // this state should the object leave the listing (`FileBatchStaging.removeUnlisted`).
-        ...(staging && !privately ? { [BEFORE_LOCK]: () => staging.partsStarting(path) } : {}),
+        ...(staging && !privately
+          ? { [BEFORE_LOCK]: () => staging.partsStarting(path, segments.join('/')) }
+          : {}),
       })
     },
     checkpoint: checkpoints,

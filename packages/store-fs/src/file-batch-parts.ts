@@ -32,7 +32,9 @@ const encoder = new TextEncoder()
  *
  * One JSON line per object, `["<batch>", "<path>"]`: the batch's name (the record is one per
  * corner of the directory, and another batch may run there later) and the path relative to the
- * root, `/`-separated. Appends are not fsynced: a line lost to a power cut costs one object's
+ * root, `/`-separated (`["<batch>", "<key's path>", "<file's path>"]` when a directory on the way
+ * is a symlink inside the root: the key's path decides whether it is listed, the file's is where
+ * its state is). Appends are not fsynced: a line lost to a power cut costs one object's
  * state left for `cancel`, as before this record existed. Every line is untrusted when read back.
  */
 export class PartsRecord {
@@ -53,11 +55,15 @@ export class PartsRecord {
     this.#batch = batch
   }
 
-  /** Names `path` (a real path under the root, about to be written in parts). Best effort. */
-  starting(path: string): void {
+  /**
+   * Names `path` (a real path under the root, about to be written in parts), the file of the key
+   * whose path under the root is `listedAs` (`/`-separated; another when a directory on the way is
+   * a symlink inside the root). Best effort.
+   */
+  starting(path: string, listedAs: string): void {
     const rel = relative(this.#root, path).split(sep).join('/')
-    if (this.#broken || !isPlainRelative(rel) || /[\n\r]/.test(rel)) return
-    const line = `${JSON.stringify([this.#batch, rel])}\n`
+    if (this.#broken || !recordable(rel) || !recordable(listedAs)) return
+    const line = `${JSON.stringify(rel === listedAs ? [this.#batch, rel] : [this.#batch, listedAs, rel])}\n`
     if (this.#written.has(line)) return
     try {
       this.#fd ??= this.#openForAppend()
@@ -86,21 +92,21 @@ export class PartsRecord {
     const removed: string[] = []
     const lines = [...new Set(await this.#lines())]
     const entries = lines.map(parseLine)
-    // A path another batch started too (its keys map there as well) may hold that batch's state.
+    // A file another batch started too (its keys map there as well) may hold that batch's state.
     const others = new Set<string>()
-    for (const entry of entries) if (entry && entry[0] !== this.#batch) others.add(entry[1])
+    for (const entry of entries) if (entry && entry.batch !== this.#batch) others.add(entry.at)
     for (const [i, entry] of entries.entries()) {
       if (entry === undefined) continue
       const line = lines[i] as string
-      const [batch, path] = entry
-      if (batch !== this.#batch) {
+      if (entry.batch !== this.#batch) {
         kept.push(line)
         continue
       }
-      const file = join(this.#root, ...path.split('/'))
+      const file = join(this.#root, ...entry.at.split('/'))
       if (!(await this.#hasState(file))) continue
-      if (listed(path) || others.has(path) || !(await removeState(file))) kept.push(line)
-      else removed.push(path)
+      if (listed(entry.listedAs) || others.has(entry.at) || !(await removeState(file)))
+        kept.push(line)
+      else removed.push(entry.listedAs)
     }
     await this.#rewrite(kept)
     return removed
@@ -187,18 +193,33 @@ export class PartsRecord {
   }
 }
 
-/** `[batch, path]` from a record line, or undefined for a line that is not one (edited, damaged). */
-function parseLine(line: string): [string, string] | undefined {
+/** One record line: whose, the key's path, and where its file is (both relative to the root). */
+interface PartsEntry {
+  readonly batch: string
+  readonly listedAs: string
+  readonly at: string
+}
+
+/**
+ * A record line, `[batch, path]` or `[batch, listedAs, at]`, or undefined for a line that is not
+ * one (edited, damaged).
+ */
+function parseLine(line: string): PartsEntry | undefined {
   let value: unknown
   try {
     value = JSON.parse(line)
   } catch {
     return undefined
   }
-  if (!Array.isArray(value) || value.length !== 2) return undefined
-  const [batch, path] = value as unknown[]
-  if (typeof batch !== 'string' || typeof path !== 'string') return undefined
-  return isPlainRelative(path) && !/[\n\r]/.test(path) ? [batch, path] : undefined
+  if (!Array.isArray(value) || (value.length !== 2 && value.length !== 3)) return undefined
+  const [batch, listedAs, at = listedAs] = value as unknown[]
+  if (typeof batch !== 'string' || !recordable(listedAs) || !recordable(at)) return undefined
+  return { batch, listedAs, at }
+}
+
+/** A relative, `/`-separated path with plain segments and no line break. */
+function recordable(path: unknown): path is string {
+  return typeof path === 'string' && isPlainRelative(path) && !/[\n\r]/.test(path)
 }
 
 /**

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { execFileSync, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import process from 'node:process'
@@ -37,8 +37,8 @@ const sidecars = (name: string) => [
 ]
 
 /** Opens `name`'s parts Target through fileBatchObject under `staging`, writes, and pauses it (as a stop does). */
-async function paused(staging: FileBatchStaging, name: string): Promise<void> {
-  const io = await fileBatchObject(root, [name], NO_TRANSPORT, { staging, rootIsReal: true })
+async function paused(staging: FileBatchStaging, name: string, at = root): Promise<void> {
+  const io = await fileBatchObject(at, name.split('/'), NO_TRANSPORT, { staging, rootIsReal: true })
   const target = io.target({ overwrite: false })
   await target.open({ size: 8, resume: false })
   await target.write(0, new Uint8Array([1, 2, 3, 4]))
@@ -48,6 +48,25 @@ async function paused(staging: FileBatchStaging, name: string): Promise<void> {
 }
 
 describe('FileBatchStaging.removeUnlisted', () => {
+  it('judges an object by its key’s path, not by the real path its file took through a symlinked directory inside the root', async () => {
+    const dest = join(root, 'through-a-link')
+    await mkdir(join(dest, 'real'), { recursive: true })
+    await symlink('real', join(dest, 'link'), 'dir')
+    const run = await FileBatchStaging.open(dest, { batch: 'linked' })
+    await paused(run, 'link/x.bin', dest)
+    await run.close()
+    const state = sidecars(join(dest, 'real', 'x.bin')).slice(0, 2)
+    for (const file of state) assert.ok(existsSync(file), `${file} made`)
+    const listed = await FileBatchStaging.open(dest, { batch: 'linked' })
+    assert.deepEqual(await listed.removeUnlisted((path) => path === 'link/x.bin'), [])
+    await listed.close()
+    for (const file of state) assert.ok(existsSync(file), `${file} kept: its key is listed`)
+    const gone = await FileBatchStaging.open(dest, { batch: 'linked' })
+    assert.deepEqual(await gone.removeUnlisted(() => false), ['link/x.bin'])
+    await gone.close()
+    for (const file of state) assert.equal(existsSync(file), false, `${file} removed`)
+  })
+
   it("removes the state of this batch's unlisted objects only: not a listed one's, a live lock's, another batch's, or a user's look-alike", async () => {
     const first = await FileBatchStaging.open(root, { batch: 'mine' })
     for (const name of ['gone.bin', 'listed.bin', 'held.bin', 'shared.bin'])
