@@ -142,7 +142,8 @@ Batches (--recursive or --manifest; rerun the same command to continue after Ctr
   --include <glob>         keep keys matching <glob>; --exclude <glob> drops them. Globs match the
   --exclude <glob>         key relative to the prefix (* also crosses /, ?, [a-z]); all apply in
                            order, the last match wins (as aws-cli); a key none matches is kept
-                           unless an --include is given (--include '*.csv' alone: only CSV files)
+                           unless an --include is given (--include '*.csv' alone: only CSV files);
+                           a key left out still counts for collisions (report.csv beside Report.csv)
   --shard <i/N>            download only the keys with fnv1a64(key) mod N = i (0-based); auto/N
                            takes i from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job); the
                            shards of one split may write one directory at the same time

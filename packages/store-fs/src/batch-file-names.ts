@@ -2,10 +2,10 @@ import { readdir } from 'node:fs/promises'
 import type { Shard } from '@resumable/core'
 
 /** The files a batch keeps in its destination directory. */
-export type BatchFileKind = 'lock' | 'staging' | 'dirs' | 'journal'
+export type BatchFileKind = 'lock' | 'staging' | 'dirs' | 'parts' | 'journal'
 
 const PREFIX = '.resumable-batch.'
-const NAME = /^\.resumable-batch\.(?:shard-(\d+)-of-(\d+)\.)?(lock|staging|dirs|journal)$/
+const NAME = /^\.resumable-batch\.(?:shard-(\d+)-of-(\d+)\.)?(lock|staging|dirs|parts|journal)$/
 
 /**
  * The name of one of a batch's own files in its destination directory: `.resumable-batch.<kind>`

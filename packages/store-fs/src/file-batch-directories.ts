@@ -223,7 +223,7 @@ function recordable(line: string): boolean {
 }
 
 /** True for `a/b`; false for a line absolute, with a `.`, `..` or empty segment, a NUL or a backslash. */
-function isPlainRelative(line: string): boolean {
+export function isPlainRelative(line: string): boolean {
   return (
     !line.includes('\0') &&
     !line.includes('\\') &&

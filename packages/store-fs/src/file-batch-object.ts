@@ -10,7 +10,13 @@ import {
 import type { FileBatchStaging } from './file-batch-staging.ts'
 import { FileCheckpointStore } from './file-checkpoint-store.ts'
 import { digestOfPath } from './file-digest.ts'
-import { DESTINATION_PROBED, FileTarget, TEMP_SUFFIX, UNDER_LOCK } from './file-target.ts'
+import {
+  BEFORE_LOCK,
+  DESTINATION_PROBED,
+  FileTarget,
+  TEMP_SUFFIX,
+  UNDER_LOCK,
+} from './file-target.ts'
 import { toTargetError } from './fs-errors.ts'
 import { LOCK_SUFFIX } from './lock-file.ts'
 import { lstatOrUndefined, statOrUndefined } from './probe.ts'
@@ -86,6 +92,11 @@ export async function fileBatchObject(
         // by a link, which never replaces a file that appeared since).
         ...(privately && found === undefined ? { [DESTINATION_PROBED]: true } : {}),
         ...(privately ? { [UNDER_LOCK]: privately.lock } : {}),
+        // Beside the file, under a lock of its own: named first, so that a later run may remove
+        // this state should the object leave the listing (`FileBatchStaging.removeUnlisted`).
+        ...(staging && !privately
+          ? { [BEFORE_LOCK]: () => staging.partsStarting(path, segments.join('/')) }
+          : {}),
       })
     },
     checkpoint: checkpoints,

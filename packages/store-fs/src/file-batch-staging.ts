@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path'
 import { type Shard, TargetError } from '@resumable/core'
 import { batchFileName, batchFilesIn, mayRunTogether } from './batch-file-names.ts'
 import { CreatedDirectories } from './file-batch-directories.ts'
+import { PartsRecord } from './file-batch-parts.ts'
 import { toTargetError } from './fs-errors.ts'
 import { type HeldLock, LockFile, type LockOwner, type LockWatchListener } from './lock-file.ts'
 import { sightLock } from './lock-liveness.ts'
@@ -85,6 +86,7 @@ export class FileBatchStaging {
   #device: number | bigint | undefined
   readonly #sameDevice = new Map<string, boolean>()
   readonly #created: CreatedDirectories
+  readonly #parts: PartsRecord
   readonly #root: string
   readonly #shard: Shard | undefined
   readonly #batch: string | undefined
@@ -107,6 +109,7 @@ export class FileBatchStaging {
       ...(onLockLost === undefined ? {} : { onLost: onLockLost }),
     })
     this.#created = new CreatedDirectories(realRoot, batchFileName('dirs', shard))
+    this.#parts = new PartsRecord(realRoot, batchFileName('parts', shard), batch ?? '')
   }
 
   static async #at(root: string, options: FileBatchStagingOptions): Promise<FileBatchStaging> {
@@ -204,7 +207,7 @@ export class FileBatchStaging {
   ): Promise<string[]> {
     const full = resolve(root)
     const corners = new Map<string, Shard | undefined>([['', undefined]])
-    for (const kind of ['lock', 'staging', 'dirs'] as const)
+    for (const kind of ['lock', 'staging', 'dirs', 'parts'] as const)
       for (const file of await batchFilesIn(full, kind))
         if (file.shard) corners.set(`${file.shard.index}/${file.shard.count}`, file.shard)
     // Every corner's lock first: none is touched while any shard runs.
@@ -225,6 +228,7 @@ export class FileBatchStaging {
         const shard = staging.#shard
         if (await staging.#empty()) removed.push(batchFileName('staging', shard))
         if (staging.#created.hasRecord()) removed.push(batchFileName('dirs', shard))
+        if (await staging.#parts.remove()) removed.push(batchFileName('parts', shard))
         for (const dir of await staging.#created.removeEmpty())
           options.onDirectoryRemoved?.(staging.#created.relativeToRoot(dir))
         if (hadLock) removed.push(batchFileName('lock', shard))
@@ -316,6 +320,30 @@ export class FileBatchStaging {
   }
 
   /**
+   * Names, durably enough (before its lock is taken), an object about to be fetched in parts
+   * beside its file (a real path under the destination), whose key maps to `listedAs` (its
+   * segments joined by `/`): the state such a download leaves when killed or paused is then known
+   * to be this batch's. `fileBatchObject` calls it.
+   */
+  partsStarting(path: string, listedAs: string): void {
+    this.#parts.starting(path, listedAs)
+  }
+
+  /**
+   * Removes the part state (partial file, part checkpoint, stale lock) that this batch's earlier
+   * runs left for objects whose path `listed` says this run did not list, and returns those
+   * paths (relative, `/`-separated): only objects this batch started in parts (`partsStarting`),
+   * by their exact file names, never a user's file, another batch's object, or state whose lock
+   * a live process holds (another host's lock counts as live). Call it once the batch went
+   * through its whole listing (core's `removeUnlisted`), before `close`, which then removes the
+   * directories left empty that the batch made.
+   */
+  removeUnlisted(listed: (path: string) => boolean): Promise<string[]> {
+    if (!this.#lock.verify()) return Promise.resolve([])
+    return this.#parts.removeUnlisted(listed)
+  }
+
+  /**
    * Once the batch has ended (nothing in flight): removes the directories this run, or a killed
    * run before it, created that are still empty, deepest first (never the destination itself,
    * one that existed before, or one holding anything), and their record; then the staging
@@ -328,6 +356,8 @@ export class FileBatchStaging {
     // holder's now, staging directory and record included; nothing here is touched.
     if (!this.#lock.verify()) return
     try {
+      // Forgets the objects whose state is gone (finished, or removed): the record stays short.
+      await this.#parts.removeUnlisted(() => true).catch(() => undefined)
       if ((await FileBatchStaging.runningIn(this.#root)).length === 0)
         await this.#created.removeEmpty()
       else await this.#created.keepEmpty()

@@ -130,6 +130,13 @@ export const DESTINATION_PROBED: unique symbol = Symbol('resumable.destinationPr
  */
 export const UNDER_LOCK: unique symbol = Symbol('resumable.underLock')
 
+/**
+ * Store-fs's own option (not exported from the package): called before the target takes its lock
+ * (a parts download's first file), so a batch names the object before any of its state exists
+ * (`PartsRecord`).
+ */
+export const BEFORE_LOCK: unique symbol = Symbol('resumable.beforeLock')
+
 /** Suffix of the temporary file written beside the destination. */
 export const TEMP_SUFFIX = '.resumable-part'
 /**
@@ -182,6 +189,8 @@ export class FileTarget implements Target {
   #threadFile: ThreadFile | undefined
   /** Set from `UNDER_LOCK`: the lock another object holds over this private temporary file. */
   readonly #underLock: HeldLock | undefined
+  /** Set from `BEFORE_LOCK`: told before the lock is taken. */
+  readonly #beforeLock: (() => void) | undefined
   /** Set from `DESTINATION_PROBED`: the first `open` skips the destination check. */
   #destinationProbed: boolean
   /** The digests `hashAhead` asked for, hashed as the writes land. */
@@ -192,6 +201,7 @@ export class FileTarget implements Target {
     options: FileTargetOptions & {
       readonly [DESTINATION_PROBED]?: boolean
       readonly [UNDER_LOCK]?: HeldLock
+      readonly [BEFORE_LOCK]?: () => void
     } = {},
   ) {
     if (typeof destination !== 'string' || destination === '') {
@@ -216,6 +226,7 @@ export class FileTarget implements Target {
     this.#cost = options.writeSlice === undefined ? WriteCost.shared() : undefined
     this.#destinationProbed = options[DESTINATION_PROBED] === true
     this.#underLock = options[UNDER_LOCK]
+    this.#beforeLock = options[BEFORE_LOCK]
   }
 
   /** Checks the destination, takes the lock, and creates or reopens the temporary file. */
@@ -228,6 +239,7 @@ export class FileTarget implements Target {
     // Probed by the caller a moment ago: once. A reopen (a restart) looks for itself.
     if (this.#destinationProbed) this.#destinationProbed = false
     else this.#checkDestination()
+    if (this.#lock) this.#beforeLock?.()
     await this.#lock?.acquire()
     try {
       let notResumedReason: string | undefined

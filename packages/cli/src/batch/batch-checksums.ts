@@ -96,16 +96,24 @@ export class BatchChecksums {
   }
 
   /**
-   * The objects the batch will take (after the filters), each with the digest of its path's line
+   * The listed objects, each with the digest of its path's line
    * (`extend` adds it). A manifest line's own digest is kept; one that disagrees with the file is
    * said at the end.
    */
-  apply(source: Objects, prefix: string, extend: Extend, shard?: Shard): Objects {
+  apply(
+    source: Objects,
+    prefix: string,
+    extend: Extend,
+    shard?: Shard,
+    keep?: (object: ListedObject) => boolean,
+  ): Objects {
     return mapObjects(source, (object) => {
       const path = this.#pathOf(object, prefix)
       if (path === undefined) return object
-      // Counted as the summary counts: this shard's objects.
-      const mine = shard === undefined || shardOf(object.key, shard.count) === shard.index
+      // Counted as the summary counts: this shard's objects that the filters keep.
+      const mine =
+        (shard === undefined || shardOf(object.key, shard.count) === shard.index) &&
+        (keep === undefined || keep(object))
       if (mine) this.#objects++
       const digest = this.#byPath.get(path)
       if (digest === undefined) return object

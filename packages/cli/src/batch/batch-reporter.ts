@@ -96,7 +96,7 @@ export class BatchReporter {
           )
         return
       case 'object-skipped':
-        if (this.#mode.json && event.reason !== 'other-shard')
+        if (this.#mode.json && event.reason !== 'other-shard' && event.reason !== 'filtered')
           this.json({
             type: 'object-skipped',
             key: event.key,
@@ -211,20 +211,22 @@ export class BatchReporter {
         listingFailure: s.listingFailure ? listingFailureJson(s.listingFailure) : null,
         changedSinceListing: s.changedSinceListing,
         restored: s.restored,
+        removedUnlisted: s.removedUnlisted,
         bytes: s.progress.bytesDone,
         fetchedBytes: s.fetchedBytes,
         durationMs: s.durationMs,
       })
       return
     }
-    // Folder markers and other shards' keys are not among the objects: said apart, so the
-    // counts add up to the total.
+    // Folder markers, other shards' keys and those the filters left out are not among the
+    // objects: said apart, so the counts add up to the total.
     const count = (pick: (reason: string) => boolean) =>
       Object.entries(s.skipped)
         .filter(([reason, n]) => pick(reason) && (n ?? 0) > 0)
         .map(([reason, n]) => `${n} ${reason}`)
         .join(', ')
-    const notObjects = (reason: string) => reason === 'directory-marker' || reason === 'other-shard'
+    const notObjects = (reason: string) =>
+      reason === 'directory-marker' || reason === 'other-shard' || reason === 'filtered'
     const reasons = count((reason) => !notObjects(reason))
     const passedOver = count(notObjects)
     const lines = [
@@ -237,6 +239,11 @@ export class BatchReporter {
       ...(s.restored.length > 0
         ? [
             `${s.restored.length} object(s) done by an earlier run were missing or of another size at the destination, and were decided again: ${terminalText(s.restored.join(', '))}`,
+          ]
+        : []),
+      ...(s.removedUnlisted.length > 0
+        ? [
+            `${s.removedUnlisted.length} object(s) an earlier run left unfinished are no longer listed; their partial files, checkpoints and locks were removed: ${terminalText(s.removedUnlisted.join(', '))}`,
           ]
         : []),
       ...(s.stoppedEarly

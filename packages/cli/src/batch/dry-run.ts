@@ -22,8 +22,8 @@ export interface ExistingFiles {
 }
 
 /**
- * `--dry-run`: lists what would be fetched and where — the same key checks, collisions and shard
- * as a real run, the objects the batch's journal has done (skipped), and the files already in the
+ * `--dry-run`: lists what would be fetched and where — the same key checks, collisions, filters
+ * and shard as a real run, the objects the batch's journal has done (skipped), and the files already in the
  * way (failing as `exists` unless the options say otherwise) — on stdout (the list is the
  * command's output, also under --quiet), and touches nothing (no directory, no journal, no
  * request but the listing).
@@ -37,6 +37,7 @@ export async function dryRun(
   json: boolean,
   state: DestinationState,
   existing: ExistingFiles,
+  keep?: (object: ListedObject) => boolean,
 ): Promise<number> {
   const claims = new PathClaims()
   const iterable =
@@ -71,6 +72,8 @@ export async function dryRun(
         input.manifest,
       )
     }
+    // Claimed above all the same, as the run claims them: the filters never decide a collision.
+    if (keep && !keep(object)) continue
     if (shard && shardOf(object.key, shard.count) !== shard.index) continue
     const from = input.describe(object)
     if (reason !== undefined) {

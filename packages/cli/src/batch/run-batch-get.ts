@@ -79,8 +79,8 @@ export async function runBatchGet(cmd: GetCommand, cli: CliEnvironment): Promise
   } catch (error) {
     return fail(reporter, error)
   }
-  const filteredOut = { count: 0 }
-  const objects = withChecksums(input, flags, checksums, shard, filteredOut)
+  const keep = keptByFilters(input.prefix, flags)
+  const objects = withChecksums(input, checksums, shard, keep)
   if (flags.dryRun) {
     try {
       const state = await destinationState(cmd.destination, shard, (root) => batchId(input, root))
@@ -98,6 +98,7 @@ export async function runBatchGet(cmd: GetCommand, cli: CliEnvironment): Promise
         cmd.json,
         state,
         existing,
+        keep,
       )
       if (checksums && code !== ExitCode.usage) reporter.message(checksums.report(true))
       return code
@@ -136,7 +137,7 @@ export async function runBatchGet(cmd: GetCommand, cli: CliEnvironment): Promise
       reporter,
       lockLost,
       checksums,
-      filteredOut,
+      keep,
     })
   } finally {
     await staging.close().catch(() => undefined)
@@ -189,8 +190,8 @@ interface Prepared {
   readonly lockLost: LockLost
   /** `--checksum-file`'s lines, already given to the objects they name. */
   readonly checksums: BatchChecksums | undefined
-  /** How many objects --include/--exclude left out, so far. */
-  readonly filteredOut: { readonly count: number }
+  /** What --include/--exclude keep (none: every object). */
+  readonly keep: ((object: ListedObject) => boolean) | undefined
 }
 
 /**
@@ -204,8 +205,7 @@ interface LockLost {
 
 /** The batch itself, once the directory is real and this process holds its batch lock. */
 async function runIn(cmd: GetCommand, cli: CliEnvironment, prepared: Prepared): Promise<number> {
-  const { root, staging, input, objects, shard, reporter, lockLost, checksums, filteredOut } =
-    prepared
+  const { root, staging, input, objects, shard, reporter, lockLost, checksums, keep } = prepared
   const flags = cmd.batch as BatchFlags
   // Each directory under the destination is proved inside it once per run, not once per object.
   const provenDirectories = new Map<string, string>()
@@ -221,6 +221,10 @@ async function runIn(cmd: GetCommand, cli: CliEnvironment, prepared: Prepared): 
       // A rerun after success is then a no-op (nothing requested again); `cancel` removes it.
       keepJournal: true,
       ...batchSettings(cmd, shard),
+      // Not a narrower listing: every key left out still claims its path (core's `filter`).
+      ...(keep === undefined ? {} : { filter: keep }),
+      // An object a killed run left unfinished and this listing no longer has: its part state goes.
+      removeUnlisted: (listed) => staging.removeUnlisted(listed),
       open: async (location, object) =>
         fileBatchObject(root, location.segments, await input.transportFor(object), {
           key: object.key,
@@ -286,9 +290,10 @@ async function runIn(cmd: GetCommand, cli: CliEnvironment, prepared: Prepared): 
   // Only a listing that reached its end can say which lines name no object.
   if (checksums && !summary.listingFailure && !summary.stoppedEarly)
     reporter.message(checksums.report())
-  if (summary.listed === 0 && filteredOut.count > 0)
+  const filteredOut = summary.skipped.filtered ?? 0
+  if (summary.listed === filteredOut && filteredOut > 0)
     reporter.message(
-      `none of the ${filteredOut.count} object(s) ${flags.manifest === undefined ? `under ${input.source}` : 'of the manifest'} is kept by --include/--exclude (they match the key${input.prefix === '' ? '' : ' after the prefix'})`,
+      `none of the ${filteredOut} object(s) ${flags.manifest === undefined ? `under ${input.source}` : 'of the manifest'} is kept by --include/--exclude (they match the key${input.prefix === '' ? '' : ' after the prefix'})`,
     )
   else if (summary.listed === 0 && flags.manifest === undefined)
     reporter.message(
@@ -343,55 +348,34 @@ function batchId(input: BatchInput, root: string): string {
 }
 
 /**
- * The objects after --include/--exclude, each with its --checksum-file line's digest. The file
- * sees every listed object first: a line for an object the filters leave out still names one.
+ * The listed objects, each with its --checksum-file line's digest. The file sees every listed
+ * object: a line for an object the filters leave out still names one.
  */
 function withChecksums(
   input: BatchInput,
-  flags: BatchFlags,
   checksums: BatchChecksums | undefined,
   shard: { index: number; count: number } | undefined,
-  filteredOut: { count: number },
+  keep: ((object: ListedObject) => boolean) | undefined,
 ): Lister | Iterable<ListedObject> {
-  if (!checksums) return filtered(input.objects, input.prefix, flags, filteredOut)
+  if (!checksums) return input.objects
   const all = checksums.observe(input.objects, input.prefix)
-  return checksums.apply(
-    filtered(all, input.prefix, flags, filteredOut),
-    input.prefix,
-    input.extend,
-    shard,
-  )
+  return checksums.apply(all, input.prefix, input.extend, shard, keep)
 }
 
 /**
- * The objects after --include/--exclude (on the key relative to the prefix), counting in
- * `filteredOut` those left out: a batch left with none says why.
+ * What --include/--exclude keep (matched on the key relative to the prefix), or undefined when
+ * there is no filter. The batch is given every listed key and this, not a narrower listing: a
+ * key left out still claims its path, so whether a kept key is refused as colliding with another
+ * never depends on the filters of the run.
  */
-function filtered(
-  source: Lister | Iterable<ListedObject>,
+function keptByFilters(
   prefix: string,
   flags: BatchFlags,
-  filteredOut: { count: number },
-): Lister | Iterable<ListedObject> {
-  if (flags.filters.length === 0) return source
+): ((object: ListedObject) => boolean) | undefined {
+  if (flags.filters.length === 0) return undefined
   const compiled = compileFilters(flags.filters)
-  const pass = (key: string): boolean => {
-    if (compiled(key)) return true
-    filteredOut.count++
-    return false
-  }
-  const relative = (key: string): string =>
-    key.startsWith(prefix) ? key.slice(prefix.length) : key
-  if (typeof (source as Lister).list === 'function') {
-    const lister = source as Lister
-    return {
-      async *list(options) {
-        for await (const object of lister.list(options))
-          if (pass(relative(object.key))) yield object
-      },
-    }
-  }
-  return [...(source as Iterable<ListedObject>)].filter((o) => pass(relative(o.key)))
+  return (object) =>
+    compiled(object.key.startsWith(prefix) ? object.key.slice(prefix.length) : object.key)
 }
 
 /**

@@ -20,6 +20,8 @@ export type SkipReason =
   | 'up-to-date'
   /** Another machine's shard (`shard`). Counted, not reported one by one. */
   | 'other-shard'
+  /** Left out by the batch's `filter` (the CLI's `--include`/`--exclude`). Counted, not reported one by one. */
+  | 'filtered'
   /** A zero-byte key ending in `/`: a "folder" placeholder, not a file. */
   | 'directory-marker'
 
@@ -190,5 +192,14 @@ export type BatchEvent =
        */
       readonly type: 'listing-failed'
       readonly failure: BatchListingFailure
+    }
+  | {
+      /**
+       * After a run through its whole listing: the part state (partial file, part checkpoint,
+       * stale lock) an earlier run of this batch left for objects this run did not list at all
+       * was removed (`BatchOptions.removeUnlisted`). Their destination paths.
+       */
+      readonly type: 'unlisted-removed'
+      readonly paths: readonly string[]
     }
   | { readonly type: 'progress'; readonly progress: BatchProgress }

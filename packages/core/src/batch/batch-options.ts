@@ -130,6 +130,26 @@ export interface BatchOptions {
   readonly failFast?: boolean
   /** Download only the keys of this shard: `shardOf(key, count) === index`. */
   readonly shard?: Shard
+  /**
+   * Download only the objects this keeps (e.g. the CLI's `--include`/`--exclude`). Like `shard`,
+   * it narrows what is downloaded, not what is listed: every listed key still claims its path, so
+   * a kept key that collides with a left-out one (`Report.csv` and `report.csv`, `a` and `a/b`)
+   * is refused, or wins, exactly as without the filter, and two runs with different filters can
+   * never put both sides of a collision on disk. Left-out objects are counted (`filtered`), not
+   * reported one by one.
+   */
+  readonly filter?: (object: ListedObject) => boolean
+  /**
+   * Removes the part state (partial file, part checkpoint, stale lock) that an earlier, killed or
+   * paused run of this batch left for objects this run did not list at all (deleted from the
+   * store, or gone from the manifest since), and returns their paths. Called once, only after a
+   * run that went through its whole listing (not stopped by `failFast`, a listing failure or a
+   * pause), with `listed`, true for the path of every key listed in this run: those of other
+   * shards and those `filter` left out too, which did not leave the listing. The store removes
+   * only state it knows this batch created, and never state whose lock a live process holds.
+   * Reported by an `unlisted-removed` event and `summary.removedUnlisted`.
+   */
+  readonly removeUnlisted?: (listed: (path: string) => boolean) => Promise<readonly string[]>
   /** Keep the journal after a batch with no failure (a rerun is then a no-op). @default false */
   readonly keepJournal?: boolean
   /** Aborting pauses the batch: in-flight objects keep their checkpoints, the journal stays. */
@@ -201,6 +221,10 @@ export function resolveBatchOptions(options: BatchOptions): ResolvedBatchOptions
   if (!iterable) throw new OptionsError('objects', 'expected an array, an iterable or a Lister')
   const prefix = options.prefix ?? ''
   if (typeof prefix !== 'string') throw new OptionsError('prefix', 'must be a string')
+  if (options.removeUnlisted !== undefined && typeof options.removeUnlisted !== 'function')
+    throw new OptionsError('removeUnlisted', 'expected a function')
+  if (options.filter !== undefined && typeof options.filter !== 'function')
+    throw new OptionsError('filter', 'expected a function of a listed object returning a boolean')
   const concurrency = options.concurrency ?? 16
   if (!Number.isSafeInteger(concurrency) || concurrency < 1 || concurrency > 1024)
     throw new OptionsError(

@@ -11,7 +11,7 @@ export interface BatchSummary {
   readonly ok: boolean
   /** True when `failFast` stopped the batch at the first failure (objects may be left unstarted). */
   readonly stoppedEarly: boolean
-  /** Objects listed (all shards). */
+  /** Objects listed (all shards, and those the `filter` left out). */
   readonly listed: number
   /** Objects downloaded this run. */
   readonly downloaded: number
@@ -32,6 +32,12 @@ export interface BatchSummary {
    * `update` or `skipExisting`).
    */
   readonly restored: readonly string[]
+  /**
+   * Destination paths of objects not listed in this run whose part state an earlier run of this
+   * batch left was removed (`BatchOptions.removeUnlisted`); empty when none was, or the listing
+   * did not run to its end.
+   */
+  readonly removedUnlisted: readonly string[]
   /** Bytes received from the network this run. */
   readonly fetchedBytes: number
   /** The final progress snapshot. */

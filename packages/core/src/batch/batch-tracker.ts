@@ -93,10 +93,12 @@ export class BatchTracker {
     this.#meter.sample(this.fetched)
     const rate = this.#meter.rate()
     const left = this.#bytesLeft(bytesDone)
-    // Neither another shard's keys nor folder markers are among `objectsTotal`.
+    // Neither another shard's keys, nor those the filter left out, nor folder markers are among
+    // `objectsTotal`.
     const skipped =
       this.skippedCount -
       (this.skipped['other-shard'] ?? 0) -
+      (this.skipped.filtered ?? 0) -
       (this.skipped['directory-marker'] ?? 0)
     return {
       objectsTotal: this.total,

@@ -66,6 +66,9 @@ export async function runBatch(
       ? undefined
       : new RateLimiter(resolved.maxBytesPerSecond)
   const claims = new PathClaims()
+  // Paths of keys refused as colliding: listed all the same, so their state is not unlisted.
+  const collided = new Set<string>()
+  const keep = options.filter ?? (() => true)
   // Stops admitting objects and pauses those in flight: a user pause or cancel, or failFast.
   const stop = new AbortController()
   const onControl = (): void => stop.abort(control.signal.reason)
@@ -175,27 +178,32 @@ export async function runBatch(
    */
   const admitListed = async (object: ListedObject): Promise<boolean> => {
     tracker.listed++
+    // The filter first: what it leaves out is the same count on every shard.
+    const kept = keep(object)
     const mine =
       options.shard === undefined ||
       shardOf(object.key, options.shard.count) === options.shard.index
+    const passedOver = !kept ? 'filtered' : mine ? undefined : 'other-shard'
     // Only a listing says an object is empty: a manifest line ending in `/` (size unknown) is
     // refused by name below, not skipped as a folder.
     if (object.key.endsWith('/') && object.size === 0) {
-      tracker.skip(mine ? 'directory-marker' : 'other-shard')
-      if (mine) emit({ type: 'object-skipped', key: object.key, reason: 'directory-marker' })
+      tracker.skip(passedOver ?? 'directory-marker')
+      if (!passedOver) emit({ type: 'object-skipped', key: object.key, reason: 'directory-marker' })
       return true
     }
     let segments: readonly string[] | undefined
     let refusal: unknown
     try {
       segments = safeRelativePath(object.key, resolved.prefix)
-      // Every shard claims every key, so all machines refuse the same collisions.
+      // Every shard claims every key, and so does every key the filter leaves out: all machines,
+      // and all runs whatever their filters, refuse the same collisions.
       claims.claim(object.key, segments)
     } catch (error) {
       refusal = error
+      if (segments !== undefined && options.removeUnlisted) collided.add(segments.join('/'))
     }
-    if (!mine) {
-      tracker.skip('other-shard')
+    if (passedOver) {
+      tracker.skip(passedOver)
       return true
     }
     tracker.total++
@@ -336,6 +344,15 @@ export async function runBatch(
   report()
   if (fatal) throw fatal.error
   if (control.signal.aborted) throw control.signal.reason
+  // Only a listing that reached its end says which objects left it.
+  let removedUnlisted: readonly string[] = []
+  if (options.removeUnlisted && sourceEnded && !stoppedEarly && !listingFailure) {
+    // Tidying, not the batch's result: a store that cannot tidy leaves the state as before.
+    removedUnlisted = await options
+      .removeUnlisted((path) => claims.covers(path) || collided.has(path))
+      .catch(() => [])
+    if (removedUnlisted.length > 0) emit({ type: 'unlisted-removed', paths: removedUnlisted })
+  }
   const ok = tracker.failures.length === 0 && !stoppedEarly && !listingFailure
   if (ok && !options.keepJournal) await journal.remove()
   return {
@@ -348,6 +365,7 @@ export async function runBatch(
     ...(listingFailure ? { listingFailure } : {}),
     changedSinceListing: [...tracker.changedSinceListing],
     restored: [...tracker.restored],
+    removedUnlisted: [...removedUnlisted],
     fetchedBytes: tracker.fetched,
     progress: tracker.snapshot(),
     durationMs: Date.now() - startedAt,

@@ -90,6 +90,15 @@ export class PathClaims {
     for (const name of [...prefixes, path]) this.#folded.set(fold(name), name)
     for (const dir of prefixes) this.#dirs.add(dir)
   }
+
+  /**
+   * True when `path` (segments joined by `/`) is, or folds to, a path claimed so far (a key's file
+   * or one of its directories): a file there may be a claimed key's on a filesystem that ignores
+   * case or Unicode form.
+   */
+  covers(path: string): boolean {
+    return this.#folded.has(fold(path))
+  }
 }
 
 function fold(name: string): string {
