@@ -39,15 +39,7 @@ function diskFull(action: string, path: string): TargetError {
 
 /** The file Target, but every write finds the disk full. */
 function fullTarget(target: Target & { readonly tempPath: string }): Target {
-  return {
-    id: target.id,
-    open: target.open.bind(target),
-    read: target.read.bind(target),
-    sync: target.sync.bind(target),
-    commit: target.commit.bind(target),
-    abort: target.abort.bind(target),
-    write: () => Promise.reject(diskFull('write to', target.tempPath)),
-  }
+  return { ...bound(target), write: () => Promise.reject(diskFull('write to', target.tempPath)) }
 }
 
 /** The file Target's methods, bound, to override one of them. */

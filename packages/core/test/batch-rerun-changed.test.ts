@@ -67,9 +67,8 @@ describe('downloadMany: a finished object replaced in the store since', () => {
 })
 
 describe('downloadMany with a range: the done records hold the slice', () => {
-  const range = { start: 0, end: 9 }
-
-  it('a rerun of an unchanged object skips it as done, and overwrite does not fetch it again', async () => {
+  /** A bucket of one 64-byte object and the options of a batch fetching its first 10 bytes. */
+  function ranged() {
     const bucket = new FakeBucket()
     bucket.put(KEY, 64)
     const dest = new MemoryDestination(bucket)
@@ -77,8 +76,13 @@ describe('downloadMany with a range: the done records hold the slice', () => {
       ...dest.batchOptions(),
       journal: new MemoryBatchJournalStore(),
       keepJournal: true,
-      download: { range },
+      download: { range: { start: 0, end: 9 } },
     }
+    return { bucket, dest, base }
+  }
+
+  it('a rerun of an unchanged object skips it as done, and overwrite does not fetch it again', async () => {
+    const { bucket, dest, base } = ranged()
     assert.equal((await downloadMany(base)).downloaded, 1)
     assert.equal(dest.file('config.json')?.length, 10)
     bucket.requests.clear()
@@ -89,15 +93,7 @@ describe('downloadMany with a range: the done records hold the slice', () => {
   })
 
   it('a replaced object (another ETag) is still told apart: done-but-changed', async () => {
-    const bucket = new FakeBucket()
-    bucket.put(KEY, 64)
-    const dest = new MemoryDestination(bucket)
-    const base = {
-      ...dest.batchOptions(),
-      journal: new MemoryBatchJournalStore(),
-      keepJournal: true,
-      download: { range },
-    }
+    const { bucket, base } = ranged()
     await downloadMany(base)
     bucket.put(KEY, 64)
     const summary = await downloadMany({ ...base, objects: bucket.listing() })

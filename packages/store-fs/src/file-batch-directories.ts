@@ -1,28 +1,10 @@
-import {
-  closeSync,
-  constants,
-  ftruncateSync,
-  openSync,
-  readFileSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs'
-import { readdir, readFile, realpath, rename, rmdir, unlink } from 'node:fs/promises'
+import { readdir, realpath, rmdir } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
+import { LineRecord } from './line-record.ts'
 import { lstatOrUndefined } from './probe.ts'
 
 /** The record, in the batch's destination directory, of the directories its runs created there. */
 export const BATCH_DIRECTORIES_NAME = '.resumable-batch.dirs'
-
-const NEWLINE = 0x0a
-// Read too, to cut a torn last line; never through a symlink planted at the record's name
-// (Windows has no O_NOFOLLOW: 0 there).
-const APPEND_FLAGS =
-  constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0)
-// A rewrite, never through a symlink planted at the temporary name either.
-const REWRITE_FLAGS =
-  constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | (constants.O_NOFOLLOW ?? 0)
-const encoder = new TextEncoder()
 
 /**
  * The directories batch runs created for their objects' files. An object's parent directories
@@ -46,12 +28,9 @@ const encoder = new TextEncoder()
 export class CreatedDirectories {
   /** The root's real path: every recorded directory is under it. */
   readonly #root: string
-  readonly #record: string
+  readonly #record: LineRecord
   // Kept even when recorded: a record that cannot be written (a full disk) must not lose them.
   readonly #paths = new Set<string>()
-  #fd: number | undefined
-  /** An append failed: later lines could join a torn one, so none is written in this run. */
-  #broken = false
 
   /**
    * `root` is the destination's real path (from `realpath`); `recordName` the record's name in it
@@ -59,7 +38,7 @@ export class CreatedDirectories {
    */
   constructor(root: string, recordName: string = BATCH_DIRECTORIES_NAME) {
     this.#root = root
-    this.#record = join(root, recordName)
+    this.#record = new LineRecord(join(root, recordName))
   }
 
   /**
@@ -68,17 +47,7 @@ export class CreatedDirectories {
    */
   creating(path: string): void {
     const line = this.relativeToRoot(path)
-    if (this.#broken || !recordable(line)) return
-    try {
-      this.#fd ??= this.#openForAppend()
-      const bytes = encoder.encode(`${line}\n`)
-      let written = 0
-      while (written < bytes.length)
-        written += writeSync(this.#fd, bytes, written, bytes.length - written)
-    } catch {
-      this.#broken = true
-      this.#closeRecord()
-    }
+    if (recordable(line)) this.#record.append(line)
   }
 
   /** `path` relative to the root, `/`-separated, as the record names it. */
@@ -115,9 +84,8 @@ export class CreatedDirectories {
         // Not empty (ENOTEMPTY, EEXIST), gone, or not ours to remove: kept.
       }
     }
-    await unlink(this.#record).catch(() => undefined)
     // And a rewrite (`keepEmpty`) a kill cut short.
-    await unlink(`${this.#record}.tmp`).catch(() => undefined)
+    await this.#record.remove()
     return removed
   }
 
@@ -134,43 +102,17 @@ export class CreatedDirectories {
       const entries = await readdir(path).catch(() => undefined)
       if (entries?.length === 0) empty.push(path)
     }
-    if (empty.length === 0) {
-      await unlink(this.#record).catch(() => undefined)
-      return
-    }
-    // A new record renamed over the old: a kill in between leaves one or the other, whole.
-    const lines = empty
-      .map((path) => this.relativeToRoot(path))
-      .filter(recordable)
-      .map((line) => `${line}\n`)
-      .join('')
-    const temp = `${this.#record}.tmp`
-    try {
-      const fd = openSync(temp, REWRITE_FLAGS, 0o600)
-      try {
-        writeFileSync(fd, lines)
-      } finally {
-        closeSync(fd)
-      }
-      await rename(temp, this.#record)
-    } catch {
-      // The old record stays: it names these and more, which rmdir then finds not empty.
-      await unlink(temp).catch(() => undefined)
-    }
+    await this.#record.rewrite(empty.map((path) => this.relativeToRoot(path)).filter(recordable))
   }
 
   /** True when the root holds a record (a killed run's, or this one's). */
   hasRecord(): boolean {
-    try {
-      return lstatOrUndefined(this.#record) !== undefined
-    } catch {
-      return false
-    }
+    return this.#record.exists()
   }
 
   /** Closes the record and takes every directory this run made or it names (the run's set emptied). */
   async #takeAll(): Promise<Set<string>> {
-    this.#closeRecord()
+    this.#record.close()
     const paths = new Set([...this.#paths, ...(await this.#recorded())])
     this.#paths.clear()
     return paths
@@ -178,42 +120,8 @@ export class CreatedDirectories {
 
   /** The record's complete lines that are plain relative paths, as paths under the root. */
   async #recorded(): Promise<string[]> {
-    let text: string
-    try {
-      // A symlink planted at the record's name is not read through (and unlink removes only it).
-      if (!lstatOrUndefined(this.#record)?.isFile()) return []
-      text = await readFile(this.#record, 'utf8')
-    } catch {
-      return []
-    }
-    const lines = text.split('\n')
-    lines.pop() // '' after the last newline, or a torn line
+    const lines = await this.#record.lines()
     return lines.filter(isPlainRelative).map((line) => join(this.#root, line))
-  }
-
-  /** Opens the record for appending, first cutting off a torn last line a killed run left. */
-  #openForAppend(): number {
-    const fd = openSync(this.#record, APPEND_FLAGS, 0o600)
-    try {
-      const bytes = readFileSync(fd)
-      if (bytes.length > 0 && bytes[bytes.length - 1] !== NEWLINE)
-        ftruncateSync(fd, bytes.lastIndexOf(NEWLINE) + 1)
-    } catch (error) {
-      closeSync(fd)
-      throw error
-    }
-    return fd
-  }
-
-  #closeRecord(): void {
-    const fd = this.#fd
-    this.#fd = undefined
-    if (fd === undefined) return
-    try {
-      closeSync(fd)
-    } catch {
-      // Nothing was buffered: every line went out with its own write.
-    }
   }
 }
 

@@ -1,27 +1,11 @@
-import {
-  closeSync,
-  constants,
-  ftruncateSync,
-  openSync,
-  readFileSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs'
-import { readFile, realpath, rename, unlink } from 'node:fs/promises'
+import { realpath } from 'node:fs/promises'
 import { dirname, join, relative, sep } from 'node:path'
 import { isPlainRelative } from './file-batch-directories.ts'
 import { FileCheckpointStore } from './file-checkpoint-store.ts'
 import { FileTarget, TEMP_SUFFIX } from './file-target.ts'
+import { LineRecord } from './line-record.ts'
 import { LOCK_SUFFIX } from './lock-file.ts'
 import { lstatOrUndefined } from './probe.ts'
-
-const NEWLINE = 0x0a
-// Read too, to cut a torn last line; never through a symlink planted at the record's name.
-const APPEND_FLAGS =
-  constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0)
-const REWRITE_FLAGS =
-  constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | (constants.O_NOFOLLOW ?? 0)
-const encoder = new TextEncoder()
 
 /**
  * The objects a batch started in parts, by destination path: the only part state (partial file,
@@ -40,18 +24,15 @@ const encoder = new TextEncoder()
 export class PartsRecord {
   /** The root's real path: every recorded path is under it. */
   readonly #root: string
-  readonly #record: string
+  readonly #record: LineRecord
   readonly #batch: string
   /** Lines this run appended, so an object started again (a restart, a hold) is named once. */
   readonly #written = new Set<string>()
-  #fd: number | undefined
-  /** An append failed: later lines could join a torn one, so none is written in this run. */
-  #broken = false
 
   /** `root` is the destination's real path; `recordName` the record's name in it; `batch` whose lines this run's are. */
   constructor(root: string, recordName: string, batch: string) {
     this.#root = root
-    this.#record = join(root, recordName)
+    this.#record = new LineRecord(join(root, recordName))
     this.#batch = batch
   }
 
@@ -62,20 +43,12 @@ export class PartsRecord {
    */
   starting(path: string, listedAs: string): void {
     const rel = relative(this.#root, path).split(sep).join('/')
-    if (this.#broken || !recordable(rel) || !recordable(listedAs)) return
-    const line = `${JSON.stringify(rel === listedAs ? [this.#batch, rel] : [this.#batch, listedAs, rel])}\n`
+    if (!recordable(rel) || !recordable(listedAs)) return
+    const line = JSON.stringify(
+      rel === listedAs ? [this.#batch, rel] : [this.#batch, listedAs, rel],
+    )
     if (this.#written.has(line)) return
-    try {
-      this.#fd ??= this.#openForAppend()
-      const bytes = encoder.encode(line)
-      let written = 0
-      while (written < bytes.length)
-        written += writeSync(this.#fd, bytes, written, bytes.length - written)
-      this.#written.add(line)
-    } catch {
-      this.#broken = true
-      this.#close()
-    }
+    if (this.#record.append(line)) this.#written.add(line)
   }
 
   /**
@@ -86,11 +59,11 @@ export class PartsRecord {
    * With `() => true` it removes nothing and only drops the lines of objects with no state left.
    */
   async removeUnlisted(listed: (path: string) => boolean): Promise<string[]> {
-    this.#close()
+    this.#record.close()
     this.#written.clear()
     const kept: string[] = []
     const removed: string[] = []
-    const lines = [...new Set(await this.#lines())]
+    const lines = [...new Set(await this.#record.lines())]
     const entries = lines.map(parseLine)
     // A file another batch started too (its keys map there as well) may hold that batch's state.
     const others = new Set<string>()
@@ -108,17 +81,13 @@ export class PartsRecord {
         kept.push(line)
       else removed.push(entry.listedAs)
     }
-    await this.#rewrite(kept)
+    await this.#record.rewrite(kept)
     return removed
   }
 
   /** Deletes the record (`cancel`, which removes every object's state); true when there was one. */
-  async remove(): Promise<boolean> {
-    this.#close()
-    const existed = lstatOrUndefined(this.#record) !== undefined
-    await unlink(this.#record).catch(() => undefined)
-    await unlink(`${this.#record}.tmp`).catch(() => undefined)
-    return existed
+  remove(): Promise<boolean> {
+    return this.#record.remove()
   }
 
   /** True when a partial file, checkpoint or lock is beside `file`, reached through no symlink. */
@@ -131,65 +100,6 @@ export class PartsRecord {
       new FileCheckpointStore().pathFor(file),
     ]
     return sidecars.some((sidecar) => lstatOrUndefined(sidecar) !== undefined)
-  }
-
-  /** The record's complete lines (a torn last one left out). */
-  async #lines(): Promise<string[]> {
-    try {
-      if (!lstatOrUndefined(this.#record)?.isFile()) return []
-      const lines = (await readFile(this.#record, 'utf8')).split('\n')
-      lines.pop()
-      return lines
-    } catch {
-      return []
-    }
-  }
-
-  /** Replaces the record by `lines` (a new file renamed over it), or deletes it when there is none. */
-  async #rewrite(lines: string[]): Promise<void> {
-    if (lines.length === 0) {
-      await unlink(this.#record).catch(() => undefined)
-      return
-    }
-    const temp = `${this.#record}.tmp`
-    try {
-      const fd = openSync(temp, REWRITE_FLAGS, 0o600)
-      try {
-        writeFileSync(fd, lines.map((line) => `${line}\n`).join(''))
-      } finally {
-        closeSync(fd)
-      }
-      await rename(temp, this.#record)
-    } catch {
-      // The old record stays: it names these and more, whose state is gone or not this batch's.
-      await unlink(temp).catch(() => undefined)
-    }
-  }
-
-  #openForAppend(): number {
-    const fd = openSync(this.#record, APPEND_FLAGS, 0o600)
-    try {
-      const bytes = readFileSync(fd)
-      if (bytes.length > 0 && bytes[bytes.length - 1] !== NEWLINE) {
-        // A torn last line: cut off, so the next line starts on its own.
-        ftruncateSync(fd, bytes.lastIndexOf(NEWLINE) + 1)
-      }
-    } catch (error) {
-      closeSync(fd)
-      throw error
-    }
-    return fd
-  }
-
-  #close(): void {
-    const fd = this.#fd
-    this.#fd = undefined
-    if (fd === undefined) return
-    try {
-      closeSync(fd)
-    } catch {
-      // Nothing was buffered: every line went out with its own write.
-    }
   }
 }
 
