@@ -232,11 +232,13 @@ export function resolveOptions(options: DownloadOptions): ResolvedOptions {
     onObjectChanged,
     maxRestarts: numeric(options, 'maxRestarts'),
     maxBytesPerSecond: numeric(options, 'maxBytesPerSecond'),
-    rateLimiter: portOption<ByteLimit>(
-      'rateLimiter',
-      options.rateLimiter,
-      'take',
-      'a RateLimiter (an object with take(bytes, signal))',
+    rateLimiter: checkSliceBytes(
+      portOption<ByteLimit>(
+        'rateLimiter',
+        options.rateLimiter,
+        'take',
+        'a RateLimiter (an object with take(bytes, signal))',
+      ),
     ),
     slots: portOption<PartSlots>(
       'slots',
@@ -314,4 +316,18 @@ function portOption<T>(name: string, value: unknown, method: string, what: strin
   if (value === undefined) return undefined
   if (typeof (value as Record<string, unknown> | null)?.[method] === 'function') return value as T
   throw new OptionsError(name, `must be ${what}`)
+}
+
+/**
+ * A limiter's `sliceBytes`, when it has one, is a whole number of bytes of at least 1: the
+ * download steps through each chunk by it (0 would never advance, NaN would drop the chunk).
+ */
+function checkSliceBytes(limiter: ByteLimit | undefined): ByteLimit | undefined {
+  const slice = limiter?.sliceBytes
+  if (slice !== undefined && !(Number.isSafeInteger(slice) && slice >= 1))
+    throw new OptionsError(
+      'rateLimiter',
+      `sliceBytes must be a whole number of bytes of at least 1, got ${String(slice)}`,
+    )
+  return limiter
 }

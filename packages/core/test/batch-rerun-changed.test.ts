@@ -92,6 +92,15 @@ describe('downloadMany with a range: the done records hold the slice', () => {
     assert.equal(bucket.count(KEY), 0)
   })
 
+  it('with no ETag to compare, a replaced object of another size is still told apart', async () => {
+    const { bucket, base } = ranged()
+    await downloadMany(base)
+    bucket.put(KEY, 5)
+    const listing = bucket.listing().map(({ key, size }) => ({ key, size }))
+    const summary = await downloadMany({ ...base, objects: listing })
+    assert.deepEqual(summary.skipped, { 'done-but-changed': 1 })
+  })
+
   it('a replaced object (another ETag) is still told apart: done-but-changed', async () => {
     const { bucket, base } = ranged()
     await downloadMany(base)

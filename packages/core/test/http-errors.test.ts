@@ -60,11 +60,15 @@ describe('http: store error classification', () => {
       answer(416, undefined, newer)({ object: noEtag }).error.kind,
       'range-not-satisfiable',
     )
-    // Without the object (a stat), of unknown size, or without a validator to guard the read
+    // Without the object (a stat), of unknown size, or without a validator to guard the read (a
+    // weak ETag is none)
     // (then nothing rules out a shorter object), a 416 keeps saying the range is past the end.
     assert.equal(answer(416, undefined)().error.kind, 'range-not-satisfiable')
     const bare = answer(416, undefined)({ object: { size: 4194304 } }).error
     assert.equal(bare.kind, 'range-not-satisfiable')
+    // A weak ETag is never sent as If-Match: it guards nothing.
+    const weak = answer(416, undefined)({ object: { size: 4194304, etag: 'W/"E"' } }).error
+    assert.equal(weak.kind, 'range-not-satisfiable')
     const unknown = { size: 0, sizeKnown: false }
     assert.equal(answer(416, undefined)({ object: unknown }).error.kind, 'range-not-satisfiable')
   })

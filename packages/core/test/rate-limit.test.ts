@@ -108,4 +108,19 @@ describe('rate limits below the chunk rate', () => {
     assert.equal(bothLimits(custom, new RateLimiter(10 * KiB))?.sliceBytes, KiB)
     assert.equal(bothLimits(custom, custom)?.sliceBytes, undefined)
   })
+
+  it('a custom limiter whose sliceBytes is not a whole number of at least 1 is an OptionsError before any request (0 would never advance, NaN would drop chunks)', async () => {
+    for (const sliceBytes of [0, -1, Number.NaN, 1.5, Number.POSITIVE_INFINITY]) {
+      const object = makeObject(64 * KiB, 3)
+      const transport = new FakeTransport(object)
+      const target = new PieceTarget(`/dest/slice-${sliceBytes}.bin`)
+      const rateLimiter: ByteLimit = { take: async () => undefined, sliceBytes }
+      await assert.rejects(
+        download({ transport, target, rateLimiter }),
+        (error: unknown) => error instanceof OptionsError && error.option === 'rateLimiter',
+        String(sliceBytes),
+      )
+      assert.equal(transport.reads.length, 0)
+    }
+  })
 })

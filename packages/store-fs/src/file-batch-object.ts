@@ -95,7 +95,7 @@ export async function fileBatchObject(
         // Beside the file, under a lock of its own: named first, so that a later run may remove
         // this state should the object leave the listing (`FileBatchStaging.removeUnlisted`).
         ...(staging && !privately
-          ? { [BEFORE_LOCK]: () => staging.partsStarting(path, segments.join('/')) }
+          ? { [BEFORE_LOCK]: () => staging.partsStarting(path, segments.join('/'), transport.id) }
           : {}),
       })
     },

@@ -1,5 +1,7 @@
-import { realpath } from 'node:fs/promises'
+import { readFile, realpath } from 'node:fs/promises'
 import { dirname, join, relative, sep } from 'node:path'
+import { CheckpointCodec } from '@resumable/core'
+import { batchFilesIn } from './batch-file-names.ts'
 import { isPlainRelative } from './file-batch-directories.ts'
 import { FileCheckpointStore } from './file-checkpoint-store.ts'
 import { FileTarget, TEMP_SUFFIX } from './file-target.ts'
@@ -14,12 +16,14 @@ import { lstatOrUndefined } from './probe.ts'
  * state unnamed; state the batch did not make (a user's file, another batch's or a single
  * download's object) is never named, and so never removed.
  *
- * One JSON line per object, `["<batch>", "<path>"]`: the batch's name (the record is one per
- * corner of the directory, and another batch may run there later) and the path relative to the
- * root, `/`-separated (`["<batch>", "<key's path>", "<file's path>"]` when a directory on the way
- * is a symlink inside the root: the key's path decides whether it is listed, the file's is where
- * its state is). Appends are not fsynced: a line lost to a power cut costs one object's
- * state left for `cancel`, as before this record existed. Every line is untrusted when read back.
+ * One JSON line per object, `["<batch>", "<key's path>", "<file's path>", "<source>"]`: the
+ * batch's name (the record is one per corner of the directory, and another batch may run there
+ * later), the key's path relative to the root, `/`-separated (it decides whether the object is
+ * listed), the file's (another when a directory on the way is a symlink inside the root: where its
+ * state is), and the Transport's id the object was fetched from. State whose part checkpoint names
+ * another source was taken over since (a single `get`, another batch) and is not this batch's to
+ * remove. Appends are not fsynced: a line lost to a power cut costs one object's state left for
+ * `cancel`, as before this record existed. Every line is untrusted when read back.
  */
 export class PartsRecord {
   /** The root's real path: every recorded path is under it. */
@@ -39,14 +43,12 @@ export class PartsRecord {
   /**
    * Names `path` (a real path under the root, about to be written in parts), the file of the key
    * whose path under the root is `listedAs` (`/`-separated; another when a directory on the way is
-   * a symlink inside the root). Best effort.
+   * a symlink inside the root), fetched from `source` (the Transport's id). Best effort.
    */
-  starting(path: string, listedAs: string): void {
+  starting(path: string, listedAs: string, source: string): void {
     const rel = relative(this.#root, path).split(sep).join('/')
     if (!recordable(rel) || !recordable(listedAs)) return
-    const line = JSON.stringify(
-      rel === listedAs ? [this.#batch, rel] : [this.#batch, listedAs, rel],
-    )
+    const line = JSON.stringify([this.#batch, listedAs, rel, source])
     if (this.#written.has(line)) return
     if (this.#record.append(line)) this.#written.add(line)
   }
@@ -65,9 +67,11 @@ export class PartsRecord {
     const removed: string[] = []
     const lines = [...new Set(await this.#record.lines())]
     const entries = lines.map(parseLine)
-    // A file another batch started too (its keys map there as well) may hold that batch's state.
+    // A file another batch started too (its keys map there as well) may hold that batch's state:
+    // named in this record, or in another shard's or batch's record in the same directory.
     const others = new Set<string>()
-    for (const entry of entries) if (entry && entry.batch !== this.#batch) others.add(entry.at)
+    for (const entry of [...entries, ...(await this.#siblingEntries())])
+      if (entry && entry.batch !== this.#batch) others.add(entry.at)
     for (const [i, entry] of entries.entries()) {
       if (entry === undefined) continue
       const line = lines[i] as string
@@ -77,7 +81,12 @@ export class PartsRecord {
       }
       const file = join(this.#root, ...entry.at.split('/'))
       if (!(await this.#hasState(file))) continue
-      if (listed(entry.listedAs) || others.has(entry.at) || !(await removeState(file)))
+      if (
+        listed(entry.listedAs) ||
+        others.has(entry.at) ||
+        (await takenOver(file, entry.source)) ||
+        !(await removeState(file))
+      )
         kept.push(line)
       else removed.push(entry.listedAs)
     }
@@ -88,6 +97,18 @@ export class PartsRecord {
   /** Deletes the record (`cancel`, which removes every object's state); true when there was one. */
   remove(): Promise<boolean> {
     return this.#record.remove()
+  }
+
+  /** The lines of the other parts records in the root (other shards', other splits'). */
+  async #siblingEntries(): Promise<(PartsEntry | undefined)[]> {
+    const own = relative(this.#root, this.#record.path)
+    const entries: (PartsEntry | undefined)[] = []
+    for (const { name } of await batchFilesIn(this.#root, 'parts')) {
+      if (name === own) continue
+      for (const line of await new LineRecord(join(this.#root, name)).lines())
+        entries.push(parseLine(line))
+    }
+    return entries
   }
 
   /** True when a partial file, checkpoint or lock is beside `file`, reached through no symlink. */
@@ -103,17 +124,15 @@ export class PartsRecord {
   }
 }
 
-/** One record line: whose, the key's path, and where its file is (both relative to the root). */
+/** One record line: whose, the key's path, where its file is (both relative to the root), and its source. */
 interface PartsEntry {
   readonly batch: string
   readonly listedAs: string
   readonly at: string
+  readonly source: string
 }
 
-/**
- * A record line, `[batch, path]` or `[batch, listedAs, at]`, or undefined for a line that is not
- * one (edited, damaged).
- */
+/** A record line, `[batch, listedAs, at, source]`, or undefined for a line that is not one (edited, damaged). */
 function parseLine(line: string): PartsEntry | undefined {
   let value: unknown
   try {
@@ -121,10 +140,30 @@ function parseLine(line: string): PartsEntry | undefined {
   } catch {
     return undefined
   }
-  if (!Array.isArray(value) || (value.length !== 2 && value.length !== 3)) return undefined
-  const [batch, listedAs, at = listedAs] = value as unknown[]
-  if (typeof batch !== 'string' || !recordable(listedAs) || !recordable(at)) return undefined
-  return { batch, listedAs, at }
+  if (!Array.isArray(value) || value.length !== 4) return undefined
+  const [batch, listedAs, at, source] = value as unknown[]
+  if (typeof batch !== 'string' || typeof source !== 'string') return undefined
+  if (!recordable(listedAs) || !recordable(at)) return undefined
+  return { batch, listedAs, at, source }
+}
+
+/**
+ * True when the part checkpoint beside `file` is a checkpoint of another source than `source`:
+ * a single `get`, or another batch, took the path over since this batch named it. A partial file
+ * with no checkpoint, or one that does not decode, resumes nothing and is not protected.
+ */
+async function takenOver(file: string, source: string): Promise<boolean> {
+  let bytes: Uint8Array
+  try {
+    bytes = await readFile(new FileCheckpointStore().pathFor(file))
+  } catch {
+    return false
+  }
+  try {
+    return CheckpointCodec.decode(bytes).identity.source !== source
+  } catch {
+    return false
+  }
 }
 
 /** A relative, `/`-separated path with plain segments and no line break. */

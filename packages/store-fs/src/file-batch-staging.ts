@@ -322,11 +322,11 @@ export class FileBatchStaging {
   /**
    * Names, durably enough (before its lock is taken), an object about to be fetched in parts
    * beside its file (a real path under the destination), whose key maps to `listedAs` (its
-   * segments joined by `/`): the state such a download leaves when killed or paused is then known
-   * to be this batch's. `fileBatchObject` calls it.
+   * segments joined by `/`), fetched from `source` (the Transport's id): the state such a download
+   * leaves when killed or paused is then known to be this batch's. `fileBatchObject` calls it.
    */
-  partsStarting(path: string, listedAs: string): void {
-    this.#parts.starting(path, listedAs)
+  partsStarting(path: string, listedAs: string, source: string): void {
+    this.#parts.starting(path, listedAs, source)
   }
 
   /**

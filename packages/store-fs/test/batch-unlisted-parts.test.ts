@@ -6,15 +6,18 @@ import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import process from 'node:process'
 import { after, before, describe, it } from 'node:test'
-import type { Transport } from '@resumable/core'
+import { AbortedError, createDownload, type Transport } from '@resumable/core'
 import {
   batchFileName,
   CHECKPOINT_SUFFIX,
   FileBatchStaging,
+  FileCheckpointStore,
+  FileTarget,
   fileBatchObject,
   LOCK_SUFFIX,
   TEMP_SUFFIX,
 } from '@resumable/store-fs'
+import { FakeTransport, makeObject } from '@resumable/testkit'
 
 let root = ''
 before(async () => {
@@ -29,7 +32,8 @@ const deadPid = (): number =>
   Number(
     execFileSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).toString(),
   )
-const NO_TRANSPORT = {} as Transport
+/** The batch's objects' source, as the record names it (nothing is fetched here). */
+const BATCH_SOURCE = { id: 'mem://batch' } as Transport
 const sidecars = (name: string) => [
   `${name}${TEMP_SUFFIX}`,
   `${name}${CHECKPOINT_SUFFIX}`,
@@ -38,7 +42,10 @@ const sidecars = (name: string) => [
 
 /** Opens `name`'s parts Target through fileBatchObject under `staging`, writes, and pauses it (as a stop does). */
 async function paused(staging: FileBatchStaging, name: string, at = root): Promise<void> {
-  const io = await fileBatchObject(at, name.split('/'), NO_TRANSPORT, { staging, rootIsReal: true })
+  const io = await fileBatchObject(at, name.split('/'), BATCH_SOURCE, {
+    staging,
+    rootIsReal: true,
+  })
   const target = io.target({ overwrite: false })
   await target.open({ size: 8, resume: false })
   await target.write(0, new Uint8Array([1, 2, 3, 4]))
@@ -106,14 +113,51 @@ describe('FileBatchStaging.removeUnlisted', () => {
       // The record still names what is left of this batch's and the other's.
       const record = await readFile(join(root, batchFileName('parts')), 'utf8')
       assert.deepEqual(record.trim().split('\n').sort(), [
-        '["mine","held.bin"]',
-        '["mine","listed.bin"]',
-        '["mine","shared.bin"]',
-        '["theirs","shared.bin"]',
-        '["theirs","theirs.bin"]',
+        '["mine","held.bin","held.bin","mem://batch"]',
+        '["mine","listed.bin","listed.bin","mem://batch"]',
+        '["mine","shared.bin","shared.bin","mem://batch"]',
+        '["theirs","shared.bin","shared.bin","mem://batch"]',
+        '["theirs","theirs.bin","theirs.bin","mem://batch"]',
       ])
     } finally {
       live.kill('SIGKILL')
     }
+  })
+
+  it('keeps state a single download took over since (its checkpoint names another source), and state another shard’s record names', async () => {
+    const dest = join(root, 'taken-over')
+    await mkdir(dest)
+    const first = await FileBatchStaging.open(dest, { batch: 'mine' })
+    await paused(first, 'single.bin', dest)
+    await paused(first, 'sharded.bin', dest)
+    await first.close()
+    // A single `get` of another source into single.bin, paused after its first checkpoint.
+    const object = makeObject(4 * 1024 * 1024, 7)
+    const transport = new FakeTransport(object)
+    transport.fault = ({ start }) =>
+      start >= 1024 * 1024 ? { type: 'delay-headers', ms: 5000 } : undefined
+    const single = createDownload({
+      transport,
+      target: new FileTarget(join(dest, 'single.bin'), { overwrite: true }),
+      checkpoint: new FileCheckpointStore(),
+      partSize: 1024 * 1024,
+      concurrency: 1,
+      checkpointIntervalMs: 1,
+    })
+    single.on('checkpoint-saved', () => single.pause())
+    await assert.rejects(single.start(), AbortedError)
+    // Another shard of another split, into the same directory, started sharded.bin since.
+    const shard = await FileBatchStaging.open(dest, {
+      batch: 'theirs',
+      shard: { index: 0, count: 2 },
+    })
+    await paused(shard, 'sharded.bin', dest)
+    await shard.close()
+    const rerun = await FileBatchStaging.open(dest, { batch: 'mine' })
+    assert.deepEqual(await rerun.removeUnlisted(() => false), [])
+    await rerun.close()
+    for (const name of ['single.bin', 'sharded.bin'])
+      for (const file of sidecars(name).slice(0, 2))
+        assert.ok(existsSync(join(dest, file)), `${file} kept`)
   })
 })

@@ -1,3 +1,4 @@
+import type { ByteRange } from '../byte-range.ts'
 import { createDownload, type DownloadHandle } from '../download.ts'
 import { AbortedError } from '../errors/aborted-error.ts'
 import type { DownloadEvent } from '../events.ts'
@@ -215,8 +216,9 @@ export async function runBatch(
     }
     const location = { key: object.key, segments, path: segments.join('/') }
     const replace = !!options.update || !!options.overwrite
-    // A ranged batch's files and done records hold the slice: only the ETag tells a replaced object.
-    const asListed = resolved.engine.range === undefined ? object : withoutSize(object)
+    // A ranged batch's files and done records hold the slice: compared with the slice's length.
+    const range = resolved.engine.range
+    const asListed = range === undefined ? object : sliceOf(object, range)
     const done = doneRecord(journal.entry(object.key), asListed, location.path, replace)
     let opened: BatchObjectIO | undefined
     if (done) {
@@ -581,8 +583,12 @@ function limitOption(limit: ByteLimit | undefined): { rateLimiter?: ByteLimit } 
   return limit ? { rateLimiter: limit } : {}
 }
 
-/** `object` with no size to compare: what a ranged batch's done records are checked against. */
-function withoutSize(object: ListedObject): ListedObject {
-  const { size: _size, ...unsized } = object
-  return unsized
+/**
+ * `object` as a ranged batch's done record holds it: its size is the length of `range` within
+ * the listed size (unknown when the listing gave none).
+ */
+function sliceOf(object: ListedObject, range: ByteRange): ListedObject {
+  if (object.size === undefined) return object
+  const last = Math.min(range.end ?? object.size - 1, object.size - 1)
+  return { ...object, size: Math.max(0, last - range.start + 1) }
 }

@@ -103,7 +103,7 @@ function explain(
  * What a 416 to a read of `object` (whose range lies inside the size `stat` reported: every
  * transport checks that before sending) says of the object: `same-size` when its unsatisfied
  * Content-Range (`bytes *` then the length) names that size; `unsaid` when it names no length,
- * the read was guarded (an ETag for If-Match, a Last-Modified for If-Unmodified-Since, a pinned
+ * the read was guarded (a strong ETag for If-Match, a Last-Modified for If-Unmodified-Since, a pinned
  * version: a precondition is evaluated before Range, so a changed object gets a 412) and the 416
  * carries no validator that differs from `stat`'s; undefined when the object may be shorter now.
  */
@@ -114,8 +114,9 @@ function refusedInside(
   if (object === undefined || object.sizeKnown === false) return undefined
   const size = parseUnsatisfiedRange(head.header('content-range'))
   if (size !== undefined) return size === object.size ? 'same-size' : undefined
-  const guarded =
-    object.etag !== undefined || object.lastModified !== undefined || object.versionId !== undefined
+  // A weak ETag is never sent as If-Match (RFC 9110 13.1.1: strong comparison), so it guards nothing.
+  const strongEtag = object.etag !== undefined && !object.etag.startsWith('W/')
+  const guarded = strongEtag || object.lastModified !== undefined || object.versionId !== undefined
   return guarded && !changedValidator(head, object) ? 'unsaid' : undefined
 }
 
