@@ -96,7 +96,7 @@ describe('downloadMany with a range: the done records hold the slice', () => {
     const { bucket, base } = ranged()
     await downloadMany(base)
     bucket.put(KEY, 5)
-    const listing = bucket.listing().map(({ key, size }) => ({ key, size }))
+    const listing = bucket.listing().map(({ key, size }) => ({ key, size: size ?? 0 }))
     const summary = await downloadMany({ ...base, objects: listing })
     assert.deepEqual(summary.skipped, { 'done-but-changed': 1 })
   })
