@@ -62,6 +62,13 @@ interface Sent {
   readonly now: number
 }
 
+// A browser answers a `redirect: 'manual'` request with an opaque response: no status, no Location.
+const HIDDEN_REDIRECT =
+  'the server redirected the request, and this runtime (a browser) does not tell where to; ' +
+  "with credentials bound to the URL's origin (basicAuth, user:password@ or headersBoundToOrigin) " +
+  'the transport follows redirects itself so that they never reach another host, which a browser ' +
+  'does not allow: give the URL the redirect leads to'
+
 function isOk(status: number): boolean {
   return status >= 200 && status < 300
 }
@@ -454,6 +461,15 @@ export class FetchTransport implements Transport {
         describe,
         secrets: prepared.secrets,
         unresolvedAdvice: this.#plan.unresolvedAdvice,
+      })
+    }
+    if (response.status === 0 && this.#plan.keepHome !== undefined) {
+      // A browser's opaque redirect: where it leads is hidden, so the loop that keeps the
+      // credentials home cannot run, and following natively would send them along blindly.
+      await response.discard()
+      throw new TransportError('invalid-request', `${describe}: ${HIDDEN_REDIRECT}`, {
+        status: 0,
+        retryable: false,
       })
     }
     return { response, prepared, now }

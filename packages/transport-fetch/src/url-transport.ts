@@ -12,7 +12,8 @@ export interface UrlTransportOptions extends CommonTransportOptions {
   /**
    * The object's URL, signed or not. Its query string is never shown in ids or errors.
    * `user:password@` in it is sent as HTTP Basic authentication (https or a loopback host only;
-   * to the URL's origin only: a redirect elsewhere is followed without it, as curl does).
+   * to the URL's origin only: a redirect elsewhere is followed without it, as curl does). In a
+   * browser, which hides where a redirect leads, a redirect is then refused (`invalid-request`).
    */
   readonly url: string | URL
   /**
@@ -35,8 +36,9 @@ export interface UrlTransportOptions extends CommonTransportOptions {
    * name). The transport then follows redirects itself, the same on every wire and runtime, and
    * drops them, with `Authorization`, `Proxy-Authorization` and `Cookie`, on the first hop to
    * another origin (a signed storage URL, say): the download still reaches the object and the
-   * credential never reaches another host. Not in a browser, whose `redirect: 'manual'` answer
-   * cannot be followed.
+   * credential never reaches another host. A browser answers `redirect: 'manual'` opaquely, so
+   * there a redirect is refused (`invalid-request`, naming the reason) rather than followed with
+   * the credentials on board: give the URL it leads to.
    * @default false
    */
   readonly headersBoundToOrigin?: boolean | readonly string[]

@@ -254,6 +254,28 @@ describe('store-browser in headless Chromium', { skip: missing ?? false, timeout
     }
   })
 
+  it('a redirect is followed natively without credentials, and refused with a typed error (nothing followed) when Basic credentials are bound to the URL', async () => {
+    const site = await openSite(browser.context, pages)
+    try {
+      site.oss.putObject(BUCKET, 'small.bin', { generated: { size: 1000, seed: 3 } })
+      const call = await site.harness()
+      const url = `${site.pageOrigin}/redirect/small.bin`
+      const before = site.oss.served.log.length
+      assert.deepEqual(await call('statUrl', url, false), { size: 1000 })
+      const followed = site.oss.served.log.length
+      assert.ok(followed > before, 'the object was reached through the redirect')
+      const refused = await call('statUrl', url, true)
+      assert.ok('kind' in refused, JSON.stringify(refused))
+      assert.equal(refused.name, 'TransportError')
+      assert.equal(refused.kind, 'invalid-request')
+      assert.match(refused.message, /does not tell where to.*give the URL the redirect leads to/)
+      assert.doesNotMatch(refused.message, /pa55word/)
+      assert.equal(site.oss.served.log.length, followed, 'no request reached the object')
+    } finally {
+      await site.close()
+    }
+  })
+
   it('a bucket whose CORS rule does not expose Content-Range fails at once with a CorsHeaderError naming the header and how to expose it', async () => {
     const site = await openSite(browser.context, pages, {
       cors: { hideExposedHeaders: ['Content-Range'] },

@@ -42,12 +42,13 @@ export async function openSite(
   pages: Pages,
   options: { cors?: CorsOptions; bytesPerSecondPerConnection?: number } = {},
 ): Promise<Site> {
+  const serve = servePages(pages)
   const oss = new MockOssModel()
   oss.createBucket(BUCKET)
   const server = await startMockOss({
     oss,
     cors: options.cors ?? true,
-    routes: servePages(pages),
+    routes: (request) => redirectRoute(request) ?? serve(request),
     ...(options.bytesPerSecondPerConnection === undefined
       ? {}
       : { bytesPerSecondPerConnection: options.bytesPerSecondPerConnection }),
@@ -99,6 +100,19 @@ export async function openSite(
       await server.close()
     },
   }
+}
+
+/**
+ * `/redirect/<key>` answers 302 to the bucket's `<key>` on the same origin, so a page on that
+ * origin can be redirected without CORS in the way.
+ */
+function redirectRoute(request: Request): Response | undefined {
+  const { pathname } = new URL(request.url)
+  if (!pathname.startsWith('/redirect/')) return undefined
+  return new Response(null, {
+    status: 302,
+    headers: { location: `/${BUCKET}/${pathname.slice('/redirect/'.length)}` },
+  })
 }
 
 /** The example page's state once it is `state` (data-state on body). */

@@ -3,6 +3,7 @@
 import { crc64, formatCrc64Hex, TargetError } from '@resumable/core'
 import { IndexedDbCheckpointStore, OpfsTarget } from '@resumable/store-browser'
 import { storeContract } from '@resumable/testkit'
+import { createUrlTransport } from '@resumable/transport-fetch'
 import { type CaseResult, runCases } from './run-cases.ts'
 
 let stores = 0
@@ -100,6 +101,26 @@ const harness = {
   /** The origin's storage usage in bytes, as `navigator.storage.estimate()` reports it. */
   async usage(): Promise<number> {
     return (await navigator.storage.estimate()).usage ?? 0
+  },
+
+  /**
+   * `stat` of `url` through a URL transport, with HTTP Basic credentials bound to its origin or
+   * without: the object's size, or the error's name, kind and message.
+   */
+  async statUrl(
+    url: string,
+    withCredentials: boolean,
+  ): Promise<{ size: number } | { name: string; kind: string; message: string }> {
+    const transport = createUrlTransport({
+      url,
+      ...(withCredentials ? { basicAuth: { user: 'reader', password: 'pa55word' } } : {}),
+    })
+    try {
+      return { size: (await transport.stat()).size }
+    } catch (error) {
+      const e = error as TargetError
+      return { name: e.name, kind: e.kind, message: e.message }
+    }
   },
 
   /** Length of the checkpoint under `key`, or null. */
