@@ -2,7 +2,7 @@ import { encodeKeyPath, encodeRfc3986 } from './encode.ts'
 import type { HeaderFields } from './request-headers.ts'
 import type { Credentials } from './types.ts'
 import { type V4KeyScheme, v4DateTime, v4SigningKey } from './v4-signing-key.ts'
-import { hmacSha256, sha256, toHex, utf8 } from './web-crypto.ts'
+import { hmacSha256Hex, sha256Hex } from './web-crypto.ts'
 
 /** A request about to be signed with OSS Signature V4 (`OSS4-HMAC-SHA256`). */
 export interface OssV4Request {
@@ -89,11 +89,11 @@ async function signature(
   stringToSign: string,
 ): Promise<string> {
   const key = await v4SigningKey(SCHEME, secret, day, region, product)
-  return toHex(await hmacSha256(key, utf8(stringToSign)))
+  return hmacSha256Hex(key, stringToSign)
 }
 
 async function stringToSign(dateTime: string, scope: string, canonical: string): Promise<string> {
-  return `${ALGORITHM}\n${dateTime}\n${scope}\n${toHex(await sha256(utf8(canonical)))}`
+  return `${ALGORITHM}\n${dateTime}\n${scope}\n${await sha256Hex(canonical)}`
 }
 
 /** Signs `request` in place with the `Authorization` header form of OSS V4. */

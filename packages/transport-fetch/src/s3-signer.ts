@@ -2,7 +2,7 @@ import { encodeRfc3986 } from './encode.ts'
 import type { HeaderFields } from './request-headers.ts'
 import type { Credentials } from './types.ts'
 import { type V4KeyScheme, v4DateTime, v4SigningKey } from './v4-signing-key.ts'
-import { hmacSha256, sha256, toHex, utf8 } from './web-crypto.ts'
+import { hmacSha256Hex, sha256Hex } from './web-crypto.ts'
 
 /** A request about to be signed with AWS Signature V4. */
 export interface S3SignRequest {
@@ -106,9 +106,9 @@ export function createS3Signer(options: {
       headers.get('x-amz-content-sha256'),
     ].join('\n')
     const scope = `${day}/${region}/${service}/aws4_request`
-    const toSign = `${ALGORITHM}\n${dateTime}\n${scope}\n${toHex(await sha256(utf8(canonical)))}`
+    const toSign = `${ALGORITHM}\n${dateTime}\n${scope}\n${await sha256Hex(canonical)}`
     const key = await v4SigningKey(SCHEME, credentials.secretAccessKey, day, region, service)
-    const signature = toHex(await hmacSha256(key, utf8(toSign)))
+    const signature = await hmacSha256Hex(key, toSign)
     headers.set(
       'authorization',
       `${ALGORITHM} Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedNames}, Signature=${signature}`,

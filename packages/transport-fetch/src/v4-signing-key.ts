@@ -10,11 +10,21 @@ export interface V4KeyScheme {
 
 /** `20231216T162057Z`: the ISO 8601 basic form both V4 signatures use. */
 export function v4DateTime(date: Date): string {
-  return date
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d{3}/, '')
+  // Every request of a batch is signed: those of one second share the text (an invalid date is
+  // NaN, never equal, and throws in toISOString as before).
+  const second = Math.floor(date.getTime() / 1000)
+  if (second !== lastSecond) {
+    lastText = date
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d{3}/, '')
+    lastSecond = second
+  }
+  return lastText
 }
+
+let lastSecond = Number.NaN
+let lastText = ''
 
 /**
  * Signing keys derived lately, by scheme, secret, day, region and service: a key serves a whole

@@ -13,7 +13,16 @@ import {
   WebCryptoSha256,
 } from '../src/index.ts'
 import { createS3Signer } from '../src/s3-signer.ts'
-import { hmacSha256, sha256, toHex, webHmacSha256, webSha256 } from '../src/web-crypto.ts'
+import { v4DateTime } from '../src/v4-signing-key.ts'
+import {
+  hmacSha256,
+  hmacSha256Hex,
+  sha256,
+  sha256Hex,
+  toHex,
+  webHmacSha256,
+  webSha256,
+} from '../src/web-crypto.ts'
 import { fakeFetch, objectServer } from './helpers/fake-fetch.ts'
 
 // Inputs and expected values from the Alibaba Cloud OSS Go SDK v2, oss/signer/signer_test.go.
@@ -553,5 +562,32 @@ describe('SHA-256 and HMAC-SHA256 under the signers', () => {
     const big = new Uint8Array(100_000).map((_, i) => i % 251)
     assert.deepEqual(await sha256(big), await webSha256(big))
     assert.deepEqual(await hmacSha256(big, data), await webHmacSha256(big, data))
+  })
+
+  it('the hex forms signing uses hash the UTF-8 of a string as the byte forms do (non-ASCII keys included)', async () => {
+    const key = new TextEncoder().encode('Jefe')
+    assert.equal(
+      await hmacSha256Hex(key, 'what do ya want for nothing?'),
+      '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843',
+    )
+    for (const text of ['', 'GET\n/bench/small/00001.bin', 'clé/日本/😀\u00e9'])
+      assert.equal(await sha256Hex(text), toHex(await webSha256(new TextEncoder().encode(text))))
+    const text = 'AWS4-HMAC-SHA256\n20261207T000000Z\nclé/😀'
+    assert.equal(
+      await hmacSha256Hex(key, text),
+      toHex(await webHmacSha256(key, new TextEncoder().encode(text))),
+    )
+  })
+})
+
+describe('v4DateTime', () => {
+  it('gives each second its own text, and instants of one second the same', () => {
+    assert.equal(v4DateTime(new Date('2026-12-07T23:59:59.001Z')), '20261207T235959Z')
+    assert.equal(v4DateTime(new Date('2026-12-07T23:59:59.999Z')), '20261207T235959Z')
+    assert.equal(v4DateTime(new Date('2026-12-08T00:00:00.000Z')), '20261208T000000Z')
+    assert.equal(v4DateTime(new Date('2026-12-07T23:59:59.500Z')), '20261207T235959Z')
+    assert.equal(v4DateTime(new Date('1969-12-31T23:59:59.500Z')), '19691231T235959Z')
+    assert.equal(v4DateTime(new Date('1970-01-01T00:00:00.500Z')), '19700101T000000Z')
+    assert.throws(() => v4DateTime(new Date(Number.NaN)), RangeError)
   })
 })
