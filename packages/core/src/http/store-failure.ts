@@ -194,14 +194,16 @@ export function storeFailure(
   } else if (kind === 'range-not-satisfiable' && inside === 'unsaid') {
     // Nothing says the object shrank, and the read's precondition held: a fault of the store or of something in
     // between (a cache holding a shorter copy, a replica behind), which a retry may outlast.
-    // Starting over would throw away every part already written for nothing.
+    // Starting over would throw away every part already written for nothing. Whether anything
+    // is kept for a later run is not said here: only the engine knows if a checkpoint store is in
+    // use (none with `checkpoint: false` or a stream to stdout) and whether any byte was durable.
     kind = 'server'
     retryable = true
     reason =
       `${store} refused a range inside the ${context.object?.size}-byte object stat reported ` +
       `(416, without a Content-Range or a validator that says the object changed): a fault of ${store} ` +
-      'or of a proxy or cache in between, not a shorter object; the checkpoint is kept: run again ' +
-      'to resume, and if it repeats, check what serves the object (a cache may hold an older, shorter copy)'
+      'or of a proxy or cache in between, not a shorter object; if it repeats, check what serves ' +
+      'the object (a cache may hold an older, shorter copy)'
   } else if (status === 304) {
     // Not a redirect: an answer to If-None-Match / If-Modified-Since, which no request here sends.
     reason +=
