@@ -75,6 +75,40 @@ describe('http: store error classification', () => {
     assert.equal(answer(416, undefined)({ object: unknown }).error.kind, 'range-not-satisfiable')
   })
 
+  it("says the size S3's 416 names (ActualObjectSize): the object is now N bytes, and a guarded read is then a shorter object, not a store fault", () => {
+    const object = { size: 4194304, etag: '"E"' }
+    const s3 = (size: number) => {
+      const head = headFromHeaders(416, new Headers({ 'x-amz-request-id': 'R' }))
+      const xml = `<Error><Code>InvalidRange</Code><Message>The requested range is not satisfiable</Message><ActualObjectSize>${size}</ActualObjectSize></Error>`
+      return storeFailure(head, storeErrorFields(head, xml), { ...base, object }).error
+    }
+    const shorter = s3(1000)
+    assert.equal(shorter.kind, 'range-not-satisfiable')
+    assert.equal(shorter.retryable, false)
+    assert.match(
+      shorter.message,
+      /beyond the end of the object: the object is now 1000 bytes, not the 4194304 stat reported \(The requested range/,
+    )
+    // The size stat gave: the store refused a range it has, as with a Content-Range naming it.
+    const same = s3(4194304)
+    assert.equal(same.kind, 'protocol')
+    assert.match(same.message, /yet its ActualObjectSize says the object is still 4194304 bytes/)
+    // Without a stat, the size alone is said.
+    const head = headFromHeaders(416, new Headers())
+    const bare = storeFailure(
+      head,
+      storeErrorFields(
+        head,
+        '<Error><Code>InvalidRange</Code><ActualObjectSize>7</ActualObjectSize></Error>',
+      ),
+      base,
+    ).error
+    assert.match(
+      bare.message,
+      /beyond the end of the object: the object is now 7 bytes \(status 416/,
+    )
+  })
+
   it('maps codes before statuses: throttles, auth, not-found, archive, range', () => {
     assert.deepEqual(classifyStatus(503, 'SlowDown'), { kind: 'throttled' })
     assert.deepEqual(classifyStatus(503, 'TotalQpsLimitExceeded'), { kind: 'throttled' })
