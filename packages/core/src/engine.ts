@@ -190,7 +190,6 @@ function planSwitchedEvent(
   reason: PlanSwitchReason,
   discardedBytes: number,
   plan: PartPlan,
-  keptBytes: number,
 ): DownloadEvent {
   const dropped =
     discardedBytes > 0 ? `; the ${discardedBytes} bytes received so far are discarded` : ''
@@ -198,10 +197,11 @@ function planSwitchedEvent(
     type: 'plan-switched',
     reason,
     discardedBytes,
-    keptBytes,
+    // Nothing is kept: continuing at an offset needs a Range, which this server ignores.
+    keptBytes: 0,
     partSize: plan.partSize,
     partCount: plan.partCount,
-    message: `the server ignored Range (it answered a ranged GET with 200 and the whole object): downloading as one sequential stream from byte ${keptBytes}${dropped}; ${SEQUENTIAL_RESUME_NOTE}`,
+    message: `the server ignored Range (it answered a ranged GET with 200 and the whole object): downloading as one sequential stream from byte 0${dropped}; ${SEQUENTIAL_RESUME_NOTE}`,
   }
 }
 
@@ -231,20 +231,23 @@ async function attempt(
   }
   const planned: ObjectInfo = unknown ? { ...object, size: UNKNOWN_LENGTH } : object
   // 2. Load the checkpoint; anything that does not match is discarded with a reason
-  //    (checkpoint/load-checkpoint.ts, checkpoint/match.ts, checkpoint/codec.ts).
-  let state = store
-    ? await loadCheckpoint(
-        {
-          store,
-          key: checkpointKey,
-          source: transport.id,
-          destination: target.id,
-          object: planned,
-          algorithm,
-        },
-        emit,
-      )
-    : undefined
+  //    (checkpoint/load-checkpoint.ts, checkpoint/match.ts, checkpoint/codec.ts). Not right after
+  //    a switch to one stream: the failed attempt discarded its parts (a server that ignores Range
+  //    can only be read from byte 0), so a checkpoint still there is one whose removal failed.
+  let state =
+    store && !mode.switched
+      ? await loadCheckpoint(
+          {
+            store,
+            key: checkpointKey,
+            source: transport.id,
+            destination: target.id,
+            object: planned,
+            algorithm,
+          },
+          emit,
+        )
+      : undefined
   const opened = await target.open({
     size: unknown ? 0 : object.size,
     resume: state !== undefined,
@@ -307,7 +310,7 @@ async function attempt(
   )
   // One `start` per download: after a switch to one stream, the switch names the new plan.
   if (mode.switched) {
-    emit(planSwitchedEvent(mode.switched, mode.discardedBytes, state.plan, state.bytesDone))
+    emit(planSwitchedEvent(mode.switched, mode.discardedBytes, state.plan))
     mode.switched = undefined
   } else {
     emit({

@@ -162,13 +162,18 @@ export type DownloadEvent =
        * resume at an offset) and switches to one sequential stream: the server answered a ranged
        * GET with 200 and the whole object once more than is forgiven as a glitch. Said instead of
        * a second `start`; `partSize` and `partCount` are the plan from now on. Counted as one retry
-       * of kind `range-ignored`. Progress after it counts from `keptBytes`.
+       * of kind `range-ignored`. Progress after it counts from 0: a server that ignores Range
+       * can only be read from the first byte, so nothing received before is kept.
        */
       readonly type: 'plan-switched'
       readonly reason: PlanSwitchReason
       /** Bytes received before the switch and thrown away: they cannot be continued in order. */
       readonly discardedBytes: number
-      /** Bytes kept: the stream starts at this offset (0: from the first byte, as a server that ignores Range sends). */
+      /**
+       * Always 0: the stream starts at the first byte, the only place a server that ignores Range
+       * can be read from, and nothing received before the switch is kept (see `discardedBytes`).
+       * Kept for listeners that read it.
+       */
       readonly keptBytes: number
       /** The new plan's part size: the object's size (one part). */
       readonly partSize: number

@@ -79,6 +79,50 @@ describe('http: guardBody', () => {
     assert.doesNotMatch(String((error.cause as Error).message), /zzz/)
   })
 
+  it('a body cut by a clean close says the server closed early, an RST says reset, and words that do not tell claim neither', async () => {
+    const coded = (message: string, code: string, cause?: Error) =>
+      Object.assign(new Error(message, cause ? { cause } : {}), { code })
+    const cases: [Error, string, string][] = [
+      // Node's fetch: undici's socket `end` (a FIN), then a read that failed on an RST.
+      [
+        new TypeError('terminated', { cause: coded('other side closed', 'UND_ERR_SOCKET') }),
+        'the server closed the connection early, after 2 of 10 bytes',
+        "Node's fetch, FIN",
+      ],
+      [
+        new TypeError('terminated', { cause: coded('read ECONNRESET', 'ECONNRESET') }),
+        'the connection was reset after 2 of 10 bytes (ECONNRESET)',
+        "Node's fetch, RST",
+      ],
+      // The Node wire keeps code ECONNRESET on a clean close, as Node's own client does.
+      [
+        coded('the server closed the connection before the end of the body', 'ECONNRESET'),
+        'the server closed the connection early, after 2 of 10 bytes',
+        'the Node wire, FIN',
+      ],
+      // Deno's and Bun's fetch say the same of a FIN and an RST.
+      [
+        new TypeError('error reading a body from connection'),
+        'the connection was closed or reset after 2 of 10 bytes',
+        "Deno's fetch",
+      ],
+      [
+        coded('ECONNRESET: The socket connection was closed unexpectedly.', 'ECONNRESET'),
+        'the connection was closed or reset after 2 of 10 bytes',
+        "Bun's fetch",
+      ],
+    ]
+    for (const [cut, said, where] of cases) {
+      const error = await rejection(
+        drain(guardBody(chunks(new Uint8Array(2), cut), 10, { describe: describeCall })),
+      )
+      assert.ok(isTransportError(error), where)
+      assert.equal(error.kind, 'network', where)
+      assert.equal(error.retryable, true, where)
+      assert.equal(error.message, `${describeCall}: ${said}`, where)
+    }
+  })
+
   it("the caller's abort frees the body and rejects with the caller's reason", async () => {
     let released: unknown
     const controller = new AbortController()

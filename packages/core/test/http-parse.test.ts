@@ -97,6 +97,29 @@ describe('http: error documents', () => {
     assert.equal(parseErrorXml('<html>502</html>'), undefined)
   })
 
+  it("reads S3's ActualObjectSize from an InvalidRange body as a byte count, and ignores one that is not", () => {
+    // S3's answer to a range that starts past the object's end (its documented error fields).
+    const s3 =
+      '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>InvalidRange</Code><Message>The requested range is not satisfiable</Message>' +
+      '<RangeRequested>bytes=2000-2999</RangeRequested><ActualObjectSize>1000</ActualObjectSize>' +
+      '<RequestId>R2</RequestId><HostId>H2</HostId></Error>'
+    assert.deepEqual(parseErrorXml(s3), {
+      code: 'InvalidRange',
+      message: 'The requested range is not satisfiable',
+      requestId: 'R2',
+      hostId: 'H2',
+      actualObjectSize: 1000,
+    })
+    for (const bad of ['-1', '1e3', 'many', '99999999999999999999'])
+      assert.equal(
+        parseErrorXml(
+          `<Error><Code>InvalidRange</Code><ActualObjectSize>${bad}</ActualObjectSize></Error>`,
+        )?.actualObjectSize,
+        undefined,
+        bad,
+      )
+  })
+
   it('decodes the base64 x-oss-err header of a HEAD, and falls back to the id headers', () => {
     assert.equal(parseOssErrHeader(btoa(xml))?.code, 'AccessDenied')
     assert.equal(parseOssErrHeader('%%%'), undefined)

@@ -87,3 +87,39 @@ describe('download: the switch to one stream is one event, not a second start', 
     assert.equal(result.resumedBytes, 0)
   })
 })
+
+describe('download: plan-switched says what is kept', () => {
+  it('after a switch, a checkpoint whose removal failed is not read back: no checkpoint-discarded, keptBytes 0, the stream from byte 0', async () => {
+    const object = makeObject(800 * KiB)
+    const { target, transport, options, events, store } = setup(object)
+    // A first run stops at part 2 with parts 0 and 1 durable.
+    transport.fault = ({ start }) =>
+      start === 200 * KiB ? { type: 'reset', afterBytes: 10 * KiB } : undefined
+    await assert.rejects(download(options({ concurrency: 1, retries: 0, outageWaitMs: 0 })))
+    assert.ok((await store.load(target.id)) !== undefined, 'the first run left a checkpoint')
+    // The second run resumes at part 2, which the server answers with the whole object: the
+    // download switches to one stream, and removing the now useless checkpoint fails (a store
+    // that lost write access to its directory).
+    transport.fault = ({ start }) => (start > 0 ? { type: 'ignore-range' } : undefined)
+    store.remove = async () => {
+      throw new Error('EACCES: permission denied')
+    }
+    const from = events.length
+    await download(options({ concurrency: 1, retries: 5 }))
+    assert.deepEqual(target.committed, object.bytes)
+    const run = events.slice(from)
+    const switched = run.find((e) => e.type === 'plan-switched')
+    assert.ok(switched?.type === 'plan-switched')
+    assert.equal(switched.keptBytes, 0)
+    assert.equal(switched.partCount, 1)
+    assert.match(switched.message, /one sequential stream from byte 0/)
+    // The second run resumed its checkpoint once; the parts the switch threw away are not then
+    // said to be "gone" by a reload of the checkpoint that could not be removed.
+    assert.deepEqual(
+      run.filter((e) => e.type === 'checkpoint-discarded'),
+      [],
+    )
+    assert.ok(run.some((e) => e.type === 'start' && e.resumedBytes >= 200 * KiB))
+    assert.equal(transport.reads.at(-1)?.start, 0)
+  })
+})

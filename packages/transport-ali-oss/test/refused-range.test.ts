@@ -65,8 +65,11 @@ describe('a 416 without Content-Range to a range inside the object', () => {
     ],
   ]
 
-  /** Downloads with every part GET after the first `skip` answered with `fault`; returns the error. */
-  async function refused(make: () => Transport, skip: number, fault: Fault) {
+  /**
+   * Downloads with every part GET after the first `skip` answered with `fault`; returns the error
+   * and whether a checkpoint is left (never, with `withCheckpoint` false: `checkpoint: false`).
+   */
+  async function refused(make: () => Transport, skip: number, fault: Fault, withCheckpoint = true) {
     const remove = oss.faults.add({ fault, match: { method: 'GET', ranged: true }, skip })
     const target = new MemoryTarget(`/dest/${KEY}`)
     const checkpoint = new MemoryCheckpointStore()
@@ -74,7 +77,7 @@ describe('a 416 without Content-Range to a range inside the object', () => {
       const error = await download({
         transport: make(),
         target,
-        checkpoint,
+        checkpoint: withCheckpoint ? checkpoint : false,
         partSize: PART,
         concurrency: 1,
         onObjectChanged: 'fail',
@@ -110,8 +113,25 @@ describe('a 416 without Content-Range to a range inside the object', () => {
         assert.match(e.message, new RegExp(`bytes ${bytes}`))
         assert.match(e.message, new RegExp(`inside the ${SIZE}-byte object stat reported`))
         assert.match(e.message, /without a Content-Range/)
-        assert.match(e.message, /run again to resume/)
+        assert.match(e.message, /if it repeats, check what serves the object/)
         assert.doesNotMatch(e.message, /the object is shorter|beyond the end/)
+      })
+    }
+
+    // Whether a checkpoint is left is the engine's to know, not the HTTP layer's: the 416's
+    // message must not promise one, which is untrue without a checkpoint store or before any
+    // byte was durable.
+    for (const [where, skip, withCheckpoint] of [
+      ['with checkpoint: false', 1, false],
+      ['refused at the first part, before any byte was durable', 0, true],
+    ] as const) {
+      it(`${name}, ${where}: the 416's message does not say a checkpoint is kept when none is`, async () => {
+        const { error, kept } = await refused(make, skip, invalidRange, withCheckpoint)
+        assert.equal(kept, false, 'no checkpoint is left')
+        assert.ok(isTransportError(error), String(error))
+        const e = error as TransportError
+        assert.equal(e.kind, 'server')
+        assert.doesNotMatch(e.message, /checkpoint|resume/)
       })
     }
 

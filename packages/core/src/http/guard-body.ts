@@ -1,7 +1,13 @@
 import { chunkReader } from '../byte-source.ts'
 import { isTransportError, TransportError } from '../errors/transport-error.ts'
 import type { ByteSource } from '../ports.ts'
-import { connectionFault, describeFailure, errorChain } from './network-cause.ts'
+import {
+  type ConnectionDrop,
+  connectionDrop,
+  connectionFault,
+  describeFailure,
+  errorChain,
+} from './network-cause.ts'
 import { redactError, redactText } from './redact.ts'
 
 /** What the guard needs to word its errors, to tell the caller's abort apart, and to free the body. */
@@ -18,6 +24,12 @@ export interface BodyGuardContext {
    * socket is not leaked.
    */
   readonly release?: ((reason?: unknown) => void) | undefined
+}
+
+function dropWords(drop: ConnectionDrop | undefined, after: string): string {
+  if (drop === 'closed') return `the server closed the connection early, ${after}`
+  if (drop === 'reset') return `the connection was reset ${after} (ECONNRESET)`
+  return `the connection was closed or reset ${after}`
 }
 
 /**
@@ -64,11 +76,14 @@ export function guardBody(
     if (signal?.aborted) return signal.reason
     if (isTransportError(error)) return error
     const after = `after ${received} of ${expected ?? 'an unknown number of'} bytes`
-    // A drop mid-body reads the same on every runtime and wire, whatever words each gives it.
+    // A drop mid-body reads the same on every runtime and wire, whatever words each gives it; a
+    // clean close is not called a reset (a server that ends its answer early is not a network
+    // fault in between), and where the runtime does not say which it was, neither is claimed.
+    const chain = errorChain(error)
     const message =
-      connectionFault(errorChain(error)) === 'reset'
-        ? `the connection was reset ${after} (ECONNRESET)`
-        : `the connection failed ${after} (${redactText(describeFailure(error), context.secrets)})`
+      connectionFault(chain) !== 'reset'
+        ? `the connection failed ${after} (${redactText(describeFailure(error), context.secrets)})`
+        : dropWords(connectionDrop(chain), after)
     return new TransportError('network', `${context.describe}: ${message}`, {
       cause: redactError(error, context.secrets),
     })

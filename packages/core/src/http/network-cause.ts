@@ -65,6 +65,26 @@ export function connectionFault(chain: ErrorChain): ConnectionFault | undefined 
   return undefined
 }
 
+/** How a connection that dropped mid-answer ended, when the runtime's words tell. */
+export type ConnectionDrop = 'closed' | 'reset'
+
+// A read that failed on an RST: Node, and the Node wire on every runtime (`read ECONNRESET`).
+// A bare code ECONNRESET proves nothing: Node's own client, the Node wire and Bun's fetch give it
+// to a clean close too.
+const RST_TEXT = /\bread ECONNRESET\b|connection reset by peer/i
+// A clean close (FIN) before the announced end: Node's fetch (undici's `other side closed`, on the
+// socket's `end`), the Node wire (`the server closed the connection before …`).
+const FIN_TEXT = /other side closed|the server closed the connection before/i
+
+/**
+ * Whether the chain shows a connection reset (an RST) or closed cleanly by the server (a FIN);
+ * undefined when its words do not tell (Deno's and Bun's fetch say the same of both).
+ */
+export function connectionDrop(chain: ErrorChain): ConnectionDrop | undefined {
+  if (RST_TEXT.test(chain.text)) return 'reset'
+  return FIN_TEXT.test(chain.text) ? 'closed' : undefined
+}
+
 /**
  * The host name that did not resolve: a link's `hostname` (Node, Bun), or the host of the URL
  * Deno names in its message (`error sending request for url (http://h/…)`). Only the host is

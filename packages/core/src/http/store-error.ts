@@ -13,6 +13,11 @@ export interface StoreErrorFields {
   readonly hostId?: string
   /** OSS's detailed error code `EC`. */
   readonly ec?: string
+  /**
+   * S3's `ActualObjectSize` in an `InvalidRange` (416) answer: the object's size when it refused
+   * the range. OSS sends none.
+   */
+  readonly actualObjectSize?: number
 }
 
 const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" }
@@ -34,6 +39,13 @@ function element(xml: string, name: string): string | undefined {
   return value === '' ? undefined : value
 }
 
+/** A non-negative safe integer written in decimal digits, or undefined. */
+function byteCount(text: string | undefined): number | undefined {
+  if (text === undefined || !/^\d+$/.test(text)) return undefined
+  const n = Number(text)
+  return Number.isSafeInteger(n) ? n : undefined
+}
+
 /**
  * Parses an OSS/S3 `<Error>` XML body; undefined when `text` is not one.
  *
@@ -50,6 +62,7 @@ export function parseErrorXml(text: string): StoreErrorFields | undefined {
     requestId: element(text, 'RequestId'),
     hostId: element(text, 'HostId'),
     ec: element(text, 'EC'),
+    actualObjectSize: byteCount(element(text, 'ActualObjectSize')),
   }
   return Object.fromEntries(
     Object.entries(fields).filter(([, v]) => v !== undefined),

@@ -99,10 +99,25 @@ function explain(
   }
 }
 
+/** The object's size a 416 names, and where it said so. */
+interface StatedSize {
+  readonly size: number
+  /** `Content-Range` (`bytes *` then the length) or S3's `ActualObjectSize` in the error body. */
+  readonly source: 'Content-Range' | 'ActualObjectSize'
+}
+
+/** The size a 416 says the object has: its unsatisfied Content-Range first, then S3's body. */
+function statedSize(head: ResponseHead, fields: StoreErrorFields): StatedSize | undefined {
+  const range = parseUnsatisfiedRange(head.header('content-range'))
+  if (range !== undefined) return { size: range, source: 'Content-Range' }
+  const actual = fields.actualObjectSize
+  return actual === undefined ? undefined : { size: actual, source: 'ActualObjectSize' }
+}
+
 /**
  * What a 416 to a read of `object` (whose range lies inside the size `stat` reported: every
- * transport checks that before sending) says of the object: `same-size` when its unsatisfied
- * Content-Range (`bytes *` then the length) names that size; `unsaid` when it names no length,
+ * transport checks that before sending) says of the object: `same-size` when the size it names
+ * (`stated`) is that size; `unsaid` when it names no size,
  * the read was guarded (a strong ETag for If-Match, a Last-Modified for If-Unmodified-Since, a pinned
  * version: a precondition is evaluated before Range, so a changed object gets a 412) and the 416
  * carries no validator that differs from `stat`'s; undefined when the object may be shorter now.
@@ -110,10 +125,10 @@ function explain(
 function refusedInside(
   head: ResponseHead,
   object: ObjectInfo | undefined,
+  stated: StatedSize | undefined,
 ): 'same-size' | 'unsaid' | undefined {
   if (object === undefined || object.sizeKnown === false) return undefined
-  const size = parseUnsatisfiedRange(head.header('content-range'))
-  if (size !== undefined) return size === object.size ? 'same-size' : undefined
+  if (stated !== undefined) return stated.size === object.size ? 'same-size' : undefined
   // A weak ETag is never sent as If-Match (RFC 9110 13.1.1: strong comparison), so it guards nothing.
   const strongEtag = object.etag !== undefined && !object.etag.startsWith('W/')
   const guarded = strongEtag || object.lastModified !== undefined || object.versionId !== undefined
@@ -165,7 +180,9 @@ export function storeFailure(
     kind = 'archived'
   }
   let reason = explain(kind, code, status, store)
-  const inside = kind === 'range-not-satisfiable' ? refusedInside(head, context.object) : undefined
+  const stated = kind === 'range-not-satisfiable' ? statedSize(head, fields) : undefined
+  const inside =
+    kind === 'range-not-satisfiable' ? refusedInside(head, context.object, stated) : undefined
   let clockSkewMs: number | undefined
   const serverDate = Date.parse(head.header('date') ?? '')
   const skew = Number.isNaN(serverDate) ? 0 : serverDate - context.now
@@ -190,18 +207,25 @@ export function storeFailure(
     // has, which asking again, or starting over, would not change.
     kind = 'protocol'
     retryable = false
-    reason = `${store} refused a range inside the object (416, yet its Content-Range says the object is still ${context.object?.size} bytes)`
+    reason = `${store} refused a range inside the object (416, yet its ${stated?.source ?? 'Content-Range'} says the object is still ${context.object?.size} bytes)`
   } else if (kind === 'range-not-satisfiable' && inside === 'unsaid') {
     // Nothing says the object shrank, and the read's precondition held: a fault of the store or of something in
     // between (a cache holding a shorter copy, a replica behind), which a retry may outlast.
-    // Starting over would throw away every part already written for nothing.
+    // Starting over would throw away every part already written for nothing. Whether anything
+    // is kept for a later run is not said here: only the engine knows if a checkpoint store is in
+    // use (none with `checkpoint: false` or a stream to stdout) and whether any byte was durable.
     kind = 'server'
     retryable = true
     reason =
       `${store} refused a range inside the ${context.object?.size}-byte object stat reported ` +
       `(416, without a Content-Range or a validator that says the object changed): a fault of ${store} ` +
-      'or of a proxy or cache in between, not a shorter object; the checkpoint is kept: run again ' +
-      'to resume, and if it repeats, check what serves the object (a cache may hold an older, shorter copy)'
+      'or of a proxy or cache in between, not a shorter object; if it repeats, check what serves ' +
+      'the object (a cache may hold an older, shorter copy)'
+  } else if (kind === 'range-not-satisfiable' && stated !== undefined) {
+    // The size the store names is why the range failed: a user who sees it knows the object
+    // changed (or that the range asked for is wrong) without a second request.
+    const was = context.object?.sizeKnown === false ? undefined : context.object?.size
+    reason += `: the object is now ${stated.size} bytes${was === undefined || was === stated.size ? '' : `, not the ${was} stat reported`}`
   } else if (status === 304) {
     // Not a redirect: an answer to If-None-Match / If-Modified-Since, which no request here sends.
     reason +=
