@@ -31,6 +31,7 @@ Usage:
                                            (a directory, or none: the one download in progress in it)
   resumable cancel [dest] [--checkpoint <file|dir>] [--json]
                                            delete the partial download, its lock and its checkpoint
+                                           (only files resumable wrote; look-alikes are kept, listed)
 
 Sources:
   oss://bucket/key         Alibaba Cloud OSS (ali-oss client; --transport fetch for OSS V4 over fetch)
