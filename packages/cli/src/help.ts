@@ -31,6 +31,7 @@ Usage:
                                            (a directory, or none: the one download in progress in it)
   resumable cancel [dest] [--checkpoint <file|dir>] [--json]
                                            delete the partial download, its lock and its checkpoint
+                                           (only files resumable wrote; look-alikes are kept, listed)
 
 Sources:
   oss://bucket/key         Alibaba Cloud OSS (ali-oss client; --transport fetch for OSS V4 over fetch)
@@ -165,7 +166,9 @@ Batches (--recursive or --manifest; rerun the same command to continue after Ctr
   Keys that would leave <dir> (.., absolute, \\, control characters, empty segments, a/ and a/b,
   names over 235 bytes, case-only twins, resumable's own file names) are refused by name.
   status <dir> and cancel <dir> act on the batch (--checkpoint is refused there): cancel removes
-  the journal, partial files and checkpoints, never a completed file. oss:// batches use the fetch transport unless --transport.
+  the journal, partial files and checkpoints, never a completed file. Only files resumable
+  provably wrote count: a checkpoint that decodes, a lock that parses, a partial file beside one
+  of those or named by the batch's records; others merely named so are kept and listed. oss:// batches use the fetch transport unless --transport.
 
 Credentials: oss:// reads OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET, OSS_SESSION_TOKEN, else
 ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN, else a

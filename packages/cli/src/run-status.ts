@@ -1,11 +1,19 @@
-import { readdir } from 'node:fs/promises'
+import { readdir, unlink } from 'node:fs/promises'
 import { join, sep } from 'node:path'
 import { CheckpointCodec, CheckpointError, TargetError, UNKNOWN_LENGTH } from '@resumable/core'
+import {
+  CHECKPOINT_SUFFIX,
+  isResumableCheckpointFile,
+  isResumableLockFile,
+  LOCK_SUFFIX,
+  TEMP_SUFFIX,
+} from '@resumable/store-fs'
 import type { CliEnvironment, FilePlaces, RunningDownload } from './cli-environment.ts'
 import type { DestinationCommand } from './command-line.ts'
 import { ExitCode } from './exit-codes.ts'
 import { lockWatchOnStderr } from './lock-watch-message.ts'
 import { pathKind } from './path-kind.ts'
+import { keptLine, sortLeftovers } from './single-leftovers.ts'
 import { formatBytes } from './units.ts'
 import { UsageError } from './usage-error.ts'
 
@@ -136,10 +144,17 @@ export async function runCancel(given: DestinationCommand, cli: CliEnvironment):
   // A lock naming another host is watched: a machine that died must not make this refuse forever.
   const running = await places.runningDownload({ watch: true })
   if (running) return refuseRunning(cli, cmd, running)
-  const found = await places.leftovers()
+  const { own, lookalikes } = await sortLeftovers(await places.leftovers())
   const hint = await checkpointHint(places, cmd)
+  const isLookalike = (suffix: string) => lookalikes.some((path) => path.endsWith(suffix))
   try {
-    await places.target.abort({ keep: false })
+    // A look-alike partial file or lock is the user's: the target's abort would remove both.
+    if (!isLookalike(TEMP_SUFFIX) && !isLookalike(LOCK_SUFFIX))
+      await places.target.abort({ keep: false })
+    else {
+      const partial = own.find((path) => path.endsWith(TEMP_SUFFIX))
+      if (partial !== undefined) await unlink(partial)
+    }
   } catch (error) {
     // Started between our look and the removal: the lock kept it safe, say so the same way.
     const now =
@@ -149,21 +164,25 @@ export async function runCancel(given: DestinationCommand, cli: CliEnvironment):
     if (now) return refuseRunning(cli, cmd, now)
     throw error
   }
-  await places.checkpoint.remove(places.key)
-  if (found.length === 0) {
+  const checkpointKept = lookalikes.some(
+    (path) => !path.endsWith(TEMP_SUFFIX) && !path.endsWith(LOCK_SUFFIX),
+  )
+  if (!checkpointKept) await places.checkpoint.remove(places.key)
+  const kept = lookalikes.length > 0 ? `\n${keptLine(lookalikes)}` : ''
+  if (own.length === 0) {
     say(
       cli,
       cmd,
-      { state: 'none', destination: cmd.destination, removed: [] },
-      `nothing to cancel for ${cmd.destination}: no partial download, lock or checkpoint found`,
+      { state: 'none', destination: cmd.destination, removed: [], lookalikes },
+      `nothing to cancel for ${cmd.destination}: no partial download, lock or checkpoint found${kept}`,
     )
     return ExitCode.nothingToCancel
   }
   say(
     cli,
     cmd,
-    { state: 'cancelled', destination: cmd.destination, removed: found },
-    `removed the partial download of ${cmd.destination}: ${found.join(', ')}${hint}`,
+    { state: 'cancelled', destination: cmd.destination, removed: own, lookalikes },
+    `removed the partial download of ${cmd.destination}: ${own.join(', ')}${hint}${kept}`,
   )
   return ExitCode.ok
 }
@@ -188,7 +207,6 @@ async function inDirectory(
   } catch {
     return cmd
   }
-  const { CHECKPOINT_SUFFIX, LOCK_SUFFIX, TEMP_SUFFIX } = await import('@resumable/store-fs')
   // A checkpoint kept elsewhere (--checkpoint) is not in dir/: its partial file and lock are.
   const suffixes = [
     TEMP_SUFFIX,
@@ -198,7 +216,13 @@ async function inDirectory(
   const names = new Set<string>()
   for (const entry of entries) {
     const suffix = suffixes.find((x) => entry.endsWith(x) && entry.length > x.length)
-    if (suffix) names.add(entry.slice(0, -suffix.length))
+    if (suffix === undefined) continue
+    // A user's notes.resumable.json or look-alike lock names no download. A partial file alone
+    // still does (its checkpoint may be elsewhere): cancel then keeps it unless vouched for.
+    const path = join(dir, entry)
+    if (suffix === LOCK_SUFFIX && !(await isResumableLockFile(path))) continue
+    if (suffix === CHECKPOINT_SUFFIX && !(await isResumableCheckpointFile(path))) continue
+    names.add(entry.slice(0, -suffix.length))
   }
   const found = [...names].sort()
   if (found.length === 0) return cmd

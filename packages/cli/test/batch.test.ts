@@ -418,9 +418,10 @@ describe('resumable status / cancel <batch dir>', () => {
     put('b8', 'c/done.txt', 'done')
     const dest = join(dir, 'status')
     assert.equal(await main(s3('s3://b8/c/', dest, '--recursive'), env().cli), 0)
-    // What a batch stopped mid-object leaves: a partial file and its part checkpoint.
+    // What a batch killed mid-object leaves: a partial file and its lock (a checkpoint too once
+    // a part was durable): the lock is the evidence that the partial file is resumable's.
     await writeFile(join(dest, 'half.bin.resumable-part'), 'half')
-    await writeFile(join(dest, 'half.bin.resumable.json'), '{}')
+    await writeFile(join(dest, 'half.bin.resumable.lock'), staleLock())
     const status = env()
     assert.equal(await main(['status', dest, '--json'], status.cli), 0)
     const state = JSON.parse(status.out.join(''))
@@ -590,9 +591,13 @@ describe('resumable cancel <batch dir> after a kill during a checkpoint save', (
     const dest = join(dir, 'cancel-tmp')
     assert.equal(await main(s3('s3://b8t/c/', dest, '--recursive'), env().cli), 0)
     await mkdir(join(dest, 'sub'))
+    // The kill left the partial file, its stale lock and a save cut short.
     await writeFile(join(dest, 'sub', 'half.bin.resumable-part'), 'half')
-    await writeFile(join(dest, 'sub', 'half.bin.resumable.json'), '{}')
-    await writeFile(join(dest, 'sub', '.half.bin.resumable.json.tmp'), '{"torn')
+    await writeFile(join(dest, 'sub', 'half.bin.resumable.lock'), staleLock())
+    await writeFile(
+      join(dest, 'sub', '.half.bin.resumable.json.tmp'),
+      '{"format":"resumable-checkpoint","version":1,"crc64":"0123',
+    )
     const status = env()
     assert.equal(await main(['status', dest, '--json'], status.cli), 0)
     assert.equal(JSON.parse(status.out.join('')).objectsInProgress, 1, 'one object, not two')

@@ -119,6 +119,32 @@ export function runCliProcess(
 
 const CLI_BIN = fileURLToPath(new URL('../src/bin.ts', import.meta.url))
 
+/**
+ * Runs `resumable <args>` as a real process with the mock's credentials and SIGKILLs it once
+ * `ready()` holds (or after 30 s): what a killed run leaves behind. Resolves to the signal it died of.
+ */
+export function runCliUntilKilled(
+  args: readonly string[],
+  ready: () => boolean,
+): Promise<string | null> {
+  const [cmd, argv] = runtimeCommand(CLI_BIN, args)
+  const child = spawn(cmd, argv, {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, ...MOCK_ENV },
+  })
+  const timer = setInterval(() => {
+    if (ready()) child.kill('SIGKILL')
+  }, 20)
+  const limit = setTimeout(() => child.kill('SIGKILL'), 30_000)
+  return new Promise((resolve) =>
+    child.on('exit', (_code, signal) => {
+      clearInterval(timer)
+      clearTimeout(limit)
+      resolve(signal)
+    }),
+  )
+}
+
 /** Every file under `root` (symlinks and other non-directories too), relative, `/`-separated, sorted. */
 export async function tree(root: string, base = ''): Promise<string[]> {
   const out: string[] = []

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -147,5 +147,41 @@ describe('status / cancel on a directory', () => {
       assert.match(cancel.text(), /current directory holds one download in progress: report\.bin/)
       assert.deepEqual(await readdir('.'), [])
     })
+  })
+})
+
+describe('status / cancel beside files only named like a download’s', () => {
+  it('cancel dir/ takes the one real download, not a look-alike notes.resumable.json, and keeps the look-alike', async () => {
+    const out = join(dir, 'with-notes')
+    await stoppedGet(`${out}/`)
+    await writeFile(join(out, 'notes.resumable.json'), '{ my own notes')
+    const cancel = real()
+    assert.equal(await main(['cancel', `${out}/`], cancel.cli), 0, cancel.text())
+    assert.match(cancel.text(), /removed the partial download of .*report\.bin/)
+    assert.deepEqual(await readdir(out), ['notes.resumable.json'])
+  })
+
+  it('cancel <file> keeps a look-alike checkpoint, lock and partial file, names them, and exits 3', async () => {
+    const out = join(dir, 'lookalikes')
+    await mkdir(out)
+    const mine: Record<string, string> = {
+      'notes.resumable.json': JSON.stringify({ format: 'mine' }),
+      'notes.resumable.lock': 'do not touch: Alice',
+      'notes.resumable-part': 'copied from another machine',
+    }
+    for (const [name, text] of Object.entries(mine)) await writeFile(join(out, name), text)
+    const cancel = real()
+    assert.equal(await main(['cancel', join(out, 'notes')], cancel.cli), 3, cancel.text())
+    assert.match(
+      cancel.text(),
+      /kept 3 file\(s\) named like resumable's that it did not write: .*notes\.resumable-part/,
+    )
+    const json = real()
+    assert.equal(await main(['cancel', join(out, 'notes'), '--json'], json.cli), 3, json.text())
+    const said = JSON.parse(json.out.join('')) as { removed: string[]; lookalikes: string[] }
+    assert.deepEqual(said.removed, [])
+    assert.equal(said.lookalikes.length, 3)
+    for (const [name, text] of Object.entries(mine))
+      assert.equal(readFileSync(join(out, name), 'utf8'), text, `${name} untouched`)
   })
 })

@@ -124,6 +124,22 @@ export class PartsRecord {
   }
 }
 
+/**
+ * The files every parts record in `root` names (its own and each shard's or split's), as paths
+ * relative to `root`'s real path, `/`-separated: the objects some batch started in parts there.
+ * Lines that do not parse are left out; a missing or unreadable record names nothing.
+ */
+export async function partsRecordedIn(root: string): Promise<Set<string>> {
+  const named = new Set<string>()
+  for (const { name } of await batchFilesIn(root, 'parts').catch(() => [])) {
+    for (const line of await new LineRecord(join(root, name)).lines()) {
+      const entry = parseLine(line)
+      if (entry) named.add(entry.at)
+    }
+  }
+  return named
+}
+
 /** One record line: whose, the key's path, where its file is (both relative to the root), and its source. */
 interface PartsEntry {
   readonly batch: string

@@ -24,6 +24,7 @@ export {
   fileChecksum,
   fileChecksums,
 } from './file-batch-object.ts'
+export { partsRecordedIn } from './file-batch-parts.ts'
 export {
   BATCH_LOCK_NAME,
   BATCH_STAGING_NAME,
@@ -44,6 +45,7 @@ export {
 } from './file-target.ts'
 export { LOCK_SUFFIX, type LockOwner, type LockWatchListener } from './lock-file.ts'
 export { makeDirectory } from './make-directory.ts'
+export { isResumableCheckpointFile, isResumableLockFile } from './own-files.ts'
 export {
   isReservedName,
   isTooLongForSidecars,

@@ -400,7 +400,7 @@ function canRefresh(fd: number): boolean {
 }
 
 /** The owner a lock's text records, or undefined when it records none readable. */
-function parseOwner(text: string): LockOwner | undefined {
+export function parseOwner(text: string): LockOwner | undefined {
   try {
     const parsed = JSON.parse(text) as Partial<Record<keyof LockOwner, unknown>>
     if (typeof parsed.pid !== 'number' || typeof parsed.host !== 'string') return undefined

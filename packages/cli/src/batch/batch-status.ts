@@ -19,6 +19,7 @@ import { EXISTS_WITHOUT_JOURNAL } from '../exists-hint.ts'
 import { ExitCode } from '../exit-codes.ts'
 import { lockWatchOnStderr } from '../lock-watch-message.ts'
 import { formatBytes } from '../units.ts'
+import { type NamedLeftover, sortByEvidence } from './leftover-evidence.ts'
 
 /** True when `path` is a directory holding a batch journal (a batch's, or a shard's): `status` and `cancel` then act on the batch. */
 export async function isBatchDirectory(path: string): Promise<boolean> {
@@ -37,6 +38,11 @@ interface Leftovers {
   readonly objects: Set<string>
   /** Live processes writing objects of this directory (a batch's or shard's first, with its shard). */
   readonly running: RunningProcess[]
+  /**
+   * Files named like a partial file, checkpoint or lock that resumable provably did not write
+   * (see `sortByEvidence`), relative to the directory: never removed, never counted.
+   */
+  readonly lookalikes: string[]
 }
 
 /**
@@ -133,6 +139,7 @@ export async function runBatchStatus(
       ...(running ? { pid: running.pid, host: running.host, startedAt: running.startedAt } : {}),
       batches,
       running: left.running,
+      lookalikes: left.lookalikes,
       ...(unusable.length > 0 ? { unusable } : {}),
     },
     [
@@ -163,6 +170,9 @@ export async function runBatchStatus(
           ]
         : []),
       `in progress: ${left.objects.size} object(s) with a partial file or checkpoint${staged === 0 ? '' : running ? `, and ${staged} small one(s) being fetched` : `, and ${staged} small one(s) a run left half-fetched (fetched again next run)`}`,
+      ...(left.lookalikes.length > 0
+        ? [`not ours:    ${keptLine(left.lookalikes)} (not counted; cancel leaves them)`]
+        : []),
       ...(running
         ? left.running.map(
             (r) =>
@@ -248,15 +258,22 @@ export async function runBatchCancel(
     return ExitCode.busy
   }
   removed.push(...own, ...journalsRemoved)
+  const { lookalikes } = left
+  const kept = lookalikes.length > 0 ? `\n${keptLine(lookalikes)}` : ''
   if (removed.length === 0 && directories.length === 0) {
-    say(cli, cmd, { state: 'none', destination: dir, removed }, `nothing to cancel in ${dir}`)
+    say(
+      cli,
+      cmd,
+      { state: 'none', destination: dir, removed, lookalikes },
+      `nothing to cancel in ${dir}${kept}`,
+    )
     return ExitCode.nothingToCancel
   }
   say(
     cli,
     cmd,
-    { state: 'cancelled', destination: dir, removed, removedDirectories: directories },
-    `cancelled the batch in ${dir}: removed ${removed.length} file(s) (the journal, partial files, checkpoints) and ${directories.length} empty director${directories.length === 1 ? 'y' : 'ies'} the batch made; completed files kept`,
+    { state: 'cancelled', destination: dir, removed, removedDirectories: directories, lookalikes },
+    `cancelled the batch in ${dir}: removed ${removed.length} file(s) (the journal, partial files, checkpoints) and ${directories.length} empty director${directories.length === 1 ? 'y' : 'ies'} the batch made; completed files kept${kept}`,
   )
   return ExitCode.ok
 }
@@ -278,9 +295,9 @@ async function stagedFiles(dir: string): Promise<number> {
  * such lock at once): a pod that died on a shared volume must not keep its batch uncancellable.
  */
 async function leftovers(dir: string, onLockWatch?: LockWatchListener): Promise<Leftovers> {
-  const result: Leftovers = { files: [], objects: new Set(), running: [] }
+  const result: Leftovers = { files: [], objects: new Set(), running: [], lookalikes: [] }
   const owners: RunningBatch[] = []
-  const locks: { rel: string; object: string }[] = []
+  const named: NamedLeftover[] = []
   const walk = async (sub: string): Promise<void> => {
     const entries = await readdir(join(dir, sub), { withFileTypes: true }).catch(() => [])
     for (const entry of entries) {
@@ -301,11 +318,9 @@ async function leftovers(dir: string, onLockWatch?: LockWatchListener): Promise<
         const object = rel
           .slice(0, -suffix.length)
           .replace(/(^|\/)\.([^/]*)$/, suffix.endsWith('.tmp') ? '$1$2' : '$&')
-        if (suffix === LOCK_SUFFIX) locks.push({ rel, object })
-        else {
-          result.objects.add(object)
-          result.files.push(rel)
-        }
+        const kind =
+          suffix === LOCK_SUFFIX ? 'lock' : suffix === TEMP_SUFFIX ? 'part' : 'checkpoint'
+        named.push({ rel, object, kind })
       }
     }
   }
@@ -314,21 +329,29 @@ async function leftovers(dir: string, onLockWatch?: LockWatchListener): Promise<
   // one lease in all.
   const [running, objectOwners] = await Promise.all([
     FileBatchStaging.runningIn(dir, watching),
-    walk('').then(() =>
-      Promise.all(
+    walk('').then(async () => {
+      const { own, lookalikes } = await sortByEvidence(dir, named)
+      result.lookalikes.push(...lookalikes.map((c) => c.rel))
+      for (const c of own) {
+        if (c.kind === 'lock') continue
+        result.objects.add(c.object)
+        result.files.push(c.rel)
+      }
+      const locks = own.filter((c) => c.kind === 'lock')
+      const holders = await Promise.all(
         locks.map(({ object }) =>
           new FileTarget(join(dir, object)).runningDownload(
             onLockWatch ? { watch: true, onWatch: onLockWatch } : {},
           ),
         ),
-      ),
-    ),
+      )
+      return holders.map((owner, i) => ({ owner, rel: (locks[i] as NamedLeftover).rel }))
+    }),
   ])
-  objectOwners.forEach((owner, i) => {
-    const lock = locks[i] as { rel: string }
+  for (const { owner, rel } of objectOwners) {
     if (owner) owners.push(owner)
-    else result.files.push(lock.rel)
-  })
+    else result.files.push(rel)
+  }
   result.running.push(...byProcess(running, owners))
   return result
 }
@@ -349,6 +372,11 @@ function byProcess(
     else processes.push({ ...owner, objects: 1 })
   }
   return processes
+}
+
+/** Names the files kept because only their names, not their contents, are resumable's. */
+function keptLine(lookalikes: readonly string[]): string {
+  return `kept ${lookalikes.length} file(s) named like resumable's that it did not write: ${lookalikes.join(', ')}`
 }
 
 function say(
