@@ -12,7 +12,7 @@ const MAX_SIDECAR_BYTES = 64 * 1024 * 1024
  * True when the file at `path` decodes as a checkpoint (core's `CheckpointCodec`: its header,
  * format version and CRC-64 hold). A file merely named `*.resumable.json` (a user's notes, another
  * tool's JSON) is not one, and tools that clean up (`resumable cancel`) leave it alone. A missing
- * or unreadable file is not one either. With `tornSave`, a file that begins as a checkpoint does
+ * or unreadable file is not one either; one of ours that is damaged, or of a newer format, is. With `tornSave`, a file that begins as a checkpoint does
  * (`looksLikeCheckpoint`: the temporary copy of a save a kill cut short) counts too: weaker
  * evidence, for a `.tmp` whose object something else vouches for.
  *
@@ -30,6 +30,9 @@ export async function isResumableCheckpointFile(
   if (bytes === undefined) return false
   // A save killed mid-write leaves its temporary copy cut short: it begins as a checkpoint does.
   if (options.tornSave && looksLikeCheckpoint(bytes)) return true
+  // A damaged checkpoint, or one of a newer format, still begins with the whole fixed header
+  // (`{"format":"resumable-checkpoint","version":`): no file of the user's does.
+  if (bytes.length >= WHOLE_HEADER && looksLikeCheckpoint(bytes)) return true
   try {
     CheckpointCodec.decode(bytes)
     return true
@@ -37,6 +40,9 @@ export async function isResumableCheckpointFile(
     return false
   }
 }
+
+/** Longer than the checkpoint header's fixed start, so `looksLikeCheckpoint` compares all of it. */
+const WHOLE_HEADER = 64
 
 /**
  * True when the file at `path` parses as a lock `FileTarget` or `FileBatchStaging` writes (JSON

@@ -24,7 +24,7 @@ function checkpointBytes(destination: string): Uint8Array {
 }
 
 describe('isResumableCheckpointFile', () => {
-  it('is true for a checkpoint FileCheckpointStore saved, false for look-alikes named the same', async () => {
+  it('is true for a checkpoint FileCheckpointStore saved and for a damaged one of ours, false for look-alikes named the same', async () => {
     const dest = join(dir, 'big.iso')
     const store = new FileCheckpointStore()
     await store.save(dest, checkpointBytes(dest))
@@ -42,7 +42,13 @@ describe('isResumableCheckpointFile', () => {
     const at = damaged.length - 5
     damaged[at] = (damaged[at] as number) ^ 0x01
     await writeFile(join(dir, 'damaged.resumable.json'), damaged)
-    assert.equal(await isResumableCheckpointFile(join(dir, 'damaged.resumable.json')), false)
+    // Ours though it no longer decodes: it begins with the whole header, which no user's file does.
+    assert.equal(await isResumableCheckpointFile(join(dir, 'damaged.resumable.json')), true)
+    const newer = new TextDecoder()
+      .decode(checkpointBytes(dest))
+      .replace(/"version":\d+/, '"version":99')
+    await writeFile(join(dir, 'newer.resumable.json'), newer)
+    assert.equal(await isResumableCheckpointFile(join(dir, 'newer.resumable.json')), true)
     assert.equal(await isResumableCheckpointFile(join(dir, 'missing.resumable.json')), false)
     // A save a kill cut short: only with tornSave, and only when it begins as a checkpoint does.
     const torn = join(dir, '.big.iso.resumable.json.tmp')

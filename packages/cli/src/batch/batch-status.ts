@@ -18,6 +18,7 @@ import type { DestinationCommand } from '../command-line.ts'
 import { EXISTS_WITHOUT_JOURNAL } from '../exists-hint.ts'
 import { ExitCode } from '../exit-codes.ts'
 import { lockWatchOnStderr } from '../lock-watch-message.ts'
+import { keptLine } from '../single-leftovers.ts'
 import { formatBytes } from '../units.ts'
 import { type NamedLeftover, sortByEvidence } from './leftover-evidence.ts'
 
@@ -372,11 +373,6 @@ function byProcess(
     else processes.push({ ...owner, objects: 1 })
   }
   return processes
-}
-
-/** Names the files kept because only their names, not their contents, are resumable's. */
-function keptLine(lookalikes: readonly string[]): string {
-  return `kept ${lookalikes.length} file(s) named like resumable's that it did not write: ${lookalikes.join(', ')}`
 }
 
 function say(
