@@ -2,6 +2,7 @@
 // itself: however the download ends, the lock file must be gone and every descriptor closed, or
 // the next download of that destination is refused "in this process" until the process exits.
 import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, truncateSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -21,9 +22,15 @@ import { FakeTransport, makeObject } from '@resumable/testkit'
 let root = ''
 before(async () => {
   root = await mkdtemp(join(tmpdir(), 'store-fs-lock-release-'))
-  // The shared write and digest threads and the runtime's own descriptors are opened once, by a
-  // first download, so that what is counted afterwards is what a download leaves behind.
-  await download(base('warm-up.bin').options)
+  // The shared write and digest threads (each with descriptors of its own, started on demand, the
+  // write thread once writes look slow under load) and the runtime's own descriptors are opened
+  // once, by a first download, so that what is counted afterwards is what a download leaves.
+  const warmUp = base('warm-up.bin')
+  await download({
+    ...warmUp.options,
+    target: new FileTarget(warmUp.dest, { writeSlice: 16 * 1024 }),
+    digest: { algorithm: 'sha256', value: createHash('sha256').update(object.bytes).digest('hex') },
+  })
 })
 after(async () => {
   await rm(root, { recursive: true, force: true })
