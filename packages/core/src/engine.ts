@@ -253,42 +253,50 @@ async function attempt(
     resume: state !== undefined,
     ...(unknown ? { sizeKnown: false } : {}),
   })
-  if (state && !opened.resumed) {
-    // "Gone" is untrue of a partial file that is there but refused (longer than the object, …).
-    const reason = opened.notResumedReason
-    emit({
-      type: 'checkpoint-discarded',
-      problem: reason === undefined ? 'temp-missing' : 'temp-unusable',
-      message: reason ?? 'the partial download it describes is gone',
-    })
-    state = undefined
+  // From here to the parts' own clean-up, a throw (a recheck that cannot read the file back)
+  // must still let go of the target: a caller that never closes it, a server's, would keep its
+  // lock and descriptor for as long as it runs. Its bytes are kept, as the checkpoint is.
+  try {
+    if (state && !opened.resumed) {
+      // "Gone" is untrue of a partial file that is there but refused (longer than the object, …).
+      const reason = opened.notResumedReason
+      emit({
+        type: 'checkpoint-discarded',
+        problem: reason === undefined ? 'temp-missing' : 'temp-unusable',
+        message: reason ?? 'the partial download it describes is gone',
+      })
+      state = undefined
+    }
+    // A temporary file shorter than the bytes the checkpoint names lost them: never trust those.
+    if (state && opened.length !== undefined) {
+      const partsRefetched = state.forgetBeyond(opened.length)
+      if (partsRefetched.length > 0)
+        emit({ type: 'resume-truncated', length: opened.length, partsRefetched })
+    }
+    // 3. Recheck resumed parts against their CRC on disk (checkpoint/recheck-parts.ts).
+    if (state && options.recheckResumedParts && state.algorithm) {
+      const claimed = state.doneCount + state.partials().length
+      const partsRefetched = await recheckParts(target, state, options.writeBufferSize)
+      emit({ type: 'resume-checked', partsChecked: claimed, partsRefetched })
+    } else if (state && options.recheckResumedParts) {
+      // Asked not to trust the partial file unchecked, with nothing to check it by: every byte
+      // it names is forgotten, as if it held none.
+      const partsRefetched = state.forgetBeyond(0)
+      if (partsRefetched.length > 0)
+        emit({ type: 'resume-checked', partsChecked: 0, partsRefetched, uncheckable: true })
+    }
+    // 4. Plan parts, unless the checkpoint's plan is reused (plan.ts).
+    if (unknown && !mode.sequential) emit(sequentialEvent('unknown-size'))
+    else if (!state && !mode.sequential && object.acceptRanges === false) {
+      if (object.size > options.singleRequestThreshold) emit(sequentialEvent('ranges-refused'))
+    }
+    state ??= new TransferState(freshPlan(options, planned, mode.sequential || unknown), algorithm)
+    // The digests step 8 will need, hashed by the Target as the bytes land (hash-ahead.ts).
+    startHashingAhead(options, object, unknown, state)
+  } catch (error) {
+    await target.abort({ keep: true }).catch(() => undefined)
+    throw error
   }
-  // A temporary file shorter than the bytes the checkpoint names lost them: never trust those.
-  if (state && opened.length !== undefined) {
-    const partsRefetched = state.forgetBeyond(opened.length)
-    if (partsRefetched.length > 0)
-      emit({ type: 'resume-truncated', length: opened.length, partsRefetched })
-  }
-  // 3. Recheck resumed parts against their CRC on disk (checkpoint/recheck-parts.ts).
-  if (state && options.recheckResumedParts && state.algorithm) {
-    const claimed = state.doneCount + state.partials().length
-    const partsRefetched = await recheckParts(target, state, options.writeBufferSize)
-    emit({ type: 'resume-checked', partsChecked: claimed, partsRefetched })
-  } else if (state && options.recheckResumedParts) {
-    // Asked not to trust the partial file unchecked, with nothing to check it by: every byte
-    // it names is forgotten, as if it held none.
-    const partsRefetched = state.forgetBeyond(0)
-    if (partsRefetched.length > 0)
-      emit({ type: 'resume-checked', partsChecked: 0, partsRefetched, uncheckable: true })
-  }
-  // 4. Plan parts, unless the checkpoint's plan is reused (plan.ts).
-  if (unknown && !mode.sequential) emit(sequentialEvent('unknown-size'))
-  else if (!state && !mode.sequential && object.acceptRanges === false) {
-    if (object.size > options.singleRequestThreshold) emit(sequentialEvent('ranges-refused'))
-  }
-  state ??= new TransferState(freshPlan(options, planned, mode.sequential || unknown), algorithm)
-  // The digests step 8 will need, hashed by the Target as the bytes land (hash-ahead.ts).
-  startHashingAhead(options, object, unknown, state)
   // `start` names what this attempt continues from; the result counts an earlier run's bytes only.
   const resumedBytes = Math.min(mode.earlierRunBytes ?? state.bytesDone, state.bytesDone)
   mode.earlierRunBytes = resumedBytes

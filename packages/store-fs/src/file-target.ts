@@ -144,6 +144,10 @@ export const TEMP_SUFFIX = '.resumable-part'
  * rename is atomic), `sync()` is fdatasync, and `commit()` fsyncs, renames over the destination
  * and fsyncs the directory. A lock file keeps a second process out.
  *
+ * Constructing one holds nothing. Handed to `download()`, it is closed and unlocked by the engine
+ * however the download ends; opened by the caller directly, it is the caller's to `commit` or
+ * `abort` (see `open`).
+ *
  * @example
  * ```ts
  * import { download } from '@resumable/core'
@@ -229,7 +233,12 @@ export class FileTarget implements Target {
     this.#beforeLock = options[BEFORE_LOCK]
   }
 
-  /** Checks the destination, takes the lock, and creates or reopens the temporary file. */
+  /**
+   * Checks the destination, takes the lock, and creates or reopens the temporary file. From here
+   * the lock and a descriptor are held until `commit` or `abort`: `download()` always calls one of
+   * them, but a caller that opens the target itself must, or the destination stays locked (every
+   * other download of it refused "in this process") for as long as the process runs.
+   */
   async open(options: TargetOpenOptions): Promise<TargetOpenResult> {
     this.#size = options.size
     // Bytes hashed ahead were another opening's.
