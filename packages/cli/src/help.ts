@@ -77,7 +77,10 @@ Options:
                            with a batch, each object's line by its path under <dir>
   --no-remote-time         give files the time they were written; by default a file gets the
                            object's Last-Modified as its modification time (as rclone, wget, aws s3)
-  --limit-rate <rate>      total bandwidth cap, e.g. 50MiB/s
+  --limit-rate <rate>      total bandwidth cap, e.g. 50MiB/s; under a low cap fewer parts are
+                           fetched at once than --concurrency, each at 64KiB/s or more (at most
+                           rate ÷ 64KiB/s, at least 1): a server drops a connection starved longer
+                           (nginx: 60 s without a write)
   --retries <n>            attempts without progress per part before giving up (default ${retries.default});
                            a server's Retry-After is honoured up to ${retryAfterMinutes} minutes a retry, so one
                            that keeps answering 503/429 holds a part (or the HEAD) at most

@@ -193,7 +193,15 @@ export async function fetchSegment(
         const step = Math.min(slice, chunk.length)
         for (let at = 0; at < chunk.length; at += step) {
           let piece = step === chunk.length ? chunk : chunk.subarray(at, at + step)
-          if (limiter) await limiter.take(piece.length, attempt.signal)
+          if (limiter) {
+            // Time the cap holds the segment back is not time its connection was slow.
+            segment.holding(Date.now())
+            try {
+              await limiter.take(piece.length, attempt.signal)
+            } finally {
+              segment.released(Date.now())
+            }
+          }
           // Another worker took the tail (maybe while this piece waited): keep what is still
           // ours and end this request there.
           const ours = segment.end - (start + segment.taken) + 1

@@ -30,6 +30,12 @@ export class Segment {
   #askedAt: number | undefined
   #answeredAt: number | undefined
   #takenThen = 0
+  /**
+   * Milliseconds the current response has waited on the rate limiter, and since when it waits
+   * now: time the cap took, not the network, so it does not make the segment look slow.
+   */
+  #heldMs = 0
+  #heldSince: number | undefined
 
   constructor(part: PartWork, start: number, end: number, written = 0, crc = 0n) {
     this.part = part
@@ -55,18 +61,37 @@ export class Segment {
   answered(now: number): void {
     this.#answeredAt = now
     this.#takenThen = this.taken
+    this.#heldMs = 0
+    this.#heldSince = undefined
+  }
+
+  /** Bytes of it wait on the rate limiter from `now`. */
+  holding(now: number): void {
+    this.#heldSince = now
+  }
+
+  /** The rate limiter let them pass at `now`. */
+  released(now: number): void {
+    if (this.#heldSince === undefined) return
+    this.#heldMs += now - this.#heldSince
+    this.#heldSince = undefined
   }
 
   /**
    * Milliseconds this segment's own request needs for its untaken bytes at the rate it has been
    * receiving (Infinity when nothing came for 50 ms), or undefined before that is known: no
-   * answer yet, or an answer younger than 50 ms.
+   * answer yet, or an answer younger than 50 ms. Time spent waiting on the rate limiter does not
+   * count: under a cap every connection waits, and a tail split off then would only be fetched
+   * again under the same cap while the bytes already buffered for this request are thrown away.
    */
   msLeft(now: number): number | undefined {
     const since = this.#answeredAt
-    if (since === undefined || now - since < 50) return undefined
+    if (since === undefined) return undefined
+    const held = this.#heldMs + (this.#heldSince === undefined ? 0 : now - this.#heldSince)
+    const active = now - since - held
+    if (active < 50) return undefined
     const received = this.taken - this.#takenThen
-    return received === 0 ? Number.POSITIVE_INFINITY : (this.untaken * (now - since)) / received
+    return received === 0 ? Number.POSITIVE_INFINITY : (this.untaken * active) / received
   }
 
   /** Milliseconds the current request has waited for its answer (0 once answered). */

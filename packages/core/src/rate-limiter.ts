@@ -25,10 +25,16 @@ export class RateLimiter {
    * counted and written) every 100 ms or so instead of a whole chunk at once after a long wait.
    */
   readonly sliceBytes: number
+  /**
+   * The cap, bytes per second. A download reads it to open no more connections than the cap can
+   * keep moving (connection-floor.ts): a connection the limiter starves is one a server drops.
+   */
+  readonly bytesPerSecond: number
 
   /** At most `bytesPerSecond` on average, in bursts of at most a tenth of a second's worth. */
   constructor(bytesPerSecond: number) {
     this.#rate = bytesPerSecond
+    this.bytesPerSecond = bytesPerSecond
     // A burst of 100 ms keeps the cap smooth without starving parts between chunks.
     this.#burst = Math.max(1, bytesPerSecond / 10)
     this.sliceBytes = Math.max(1, Math.floor(this.#burst))
@@ -53,9 +59,12 @@ export class RateLimiter {
 
 /**
  * What a download asks of a limiter: `take`, and optionally `sliceBytes`, the most it should be
- * asked for at once (a limiter without it is asked for each chunk as it arrived, up to 64 KiB).
+ * asked for at once (a limiter without it is asked for each chunk as it arrived, up to 64 KiB),
+ * and `bytesPerSecond`, its cap (without it, the download does not lower its concurrency to give
+ * each connection a floor rate).
  */
-export type ByteLimit = Pick<RateLimiter, 'take'> & Partial<Pick<RateLimiter, 'sliceBytes'>>
+export type ByteLimit = Pick<RateLimiter, 'take'> &
+  Partial<Pick<RateLimiter, 'sliceBytes' | 'bytesPerSecond'>>
 
 /** Both limits at once: bytes pass when each allows them. */
 export function bothLimits(
@@ -64,8 +73,10 @@ export function bothLimits(
 ): ByteLimit | undefined {
   if (!a || !b) return a ?? b
   const slices = [a.sliceBytes, b.sliceBytes].filter((n): n is number => n !== undefined)
+  const rates = [a.bytesPerSecond, b.bytesPerSecond].filter((n): n is number => n !== undefined)
   return {
     ...(slices.length === 0 ? {} : { sliceBytes: Math.min(...slices) }),
+    ...(rates.length === 0 ? {} : { bytesPerSecond: Math.min(...rates) }),
     async take(bytes, signal) {
       await a.take(bytes, signal)
       await b.take(bytes, signal)

@@ -1,4 +1,5 @@
 import type { CheckpointWriter } from './checkpoint/checkpoint-writer.ts'
+import { connectionsUnder } from './connection-floor.ts'
 import { fetchSegment } from './part-fetcher.ts'
 import type { Segment } from './part-work.ts'
 import { PartsInFlight } from './parts-in-flight.ts'
@@ -30,7 +31,10 @@ export async function runParts(ctx: RunContext, writer: CheckpointWriter): Promi
   // extra workers split tails off the parts in flight once they see those parts' rates; under a
   // shared budget they would only hold slots while they look, so there they do not start.
   const spare = splittable && state.plan.partCount > 1 && !options.slots && queue.length > 0
-  const workers = spare ? options.concurrency : Math.min(options.concurrency, queue.length)
+  // Under a low rate limit, fewer connections than `concurrency`: each must get enough of the
+  // cap that its server keeps it open (connection-floor.ts).
+  const most = connectionsUnder(ctx.limiter, options.concurrency)
+  const workers = spare ? most : Math.min(most, queue.length)
   // Saves only when there is a store: a run without one (a batch's one-request object) has no timer
   // and emits no `checkpoint-saved`, which would name durable bytes that no checkpoint holds.
   const saves = writer.saves

@@ -1,4 +1,5 @@
 import type { ByteRange } from '../byte-range.ts'
+import { connectionsUnder } from '../connection-floor.ts'
 import { createDownload, type DownloadHandle } from '../download.ts'
 import { AbortedError } from '../errors/aborted-error.ts'
 import type { DownloadEvent } from '../events.ts'
@@ -59,13 +60,17 @@ export async function runBatch(
     damaged: (records) => emit({ type: 'journal-damaged', records }),
     inherited: (batch, records) => emit({ type: 'journal-inherited', batch, records }),
   })
-  const pool = new SlotPool(resolved.concurrency)
   const openLimit = openObjectLimit(resolved.concurrency)
   // One bucket for every object: the cap is on the batch, not on each object.
   const rateLimiter =
     resolved.maxBytesPerSecond === undefined
       ? undefined
       : new RateLimiter(resolved.maxBytesPerSecond)
+  // Every connection of the batch shares the cap: fewer slots under a low one, so that none is
+  // starved until its server drops it (connection-floor.ts).
+  const pool = new SlotPool(
+    connectionsUnder(bothLimits(options.download?.rateLimiter, rateLimiter), resolved.concurrency),
+  )
   const claims = new PathClaims()
   // Paths of keys refused as colliding: listed all the same, so their state is not unlisted.
   const collided = new Set<string>()
