@@ -226,6 +226,36 @@ describe('bad endpoint configuration', () => {
     )
   })
 
+  for (const [variable, value, says] of [
+    ['AWS_ENDPOINT_URL_S3', 'minio:9000', /not an http\(s\) URL/],
+    ['AWS_ENDPOINT_URL', '127.0.0.1:9000', /not an http\(s\) URL/],
+    ['AWS_ENDPOINT_URL_S3', 'http://127.0.0.1:9000/prefix', /bare origin/],
+  ] as const) {
+    it(`${variable}=${value}: exit 2 before any request, naming the variable`, async () => {
+      const env = await withConfig('', { ...KEYS, [variable]: value })
+      const r = await get(env)
+      assert.equal(r.code, 2, r.text)
+      assert.match(r.text, says)
+      assert.ok(r.text.includes(`${variable} is "${value}"`), r.text)
+    })
+  }
+
+  it('a password in a bad AWS_ENDPOINT_URL is not printed', async () => {
+    const env = await withConfig('', { ...KEYS, AWS_ENDPOINT_URL: 'ftp://user:hunter2-env@host' })
+    const r = await get(env)
+    assert.equal(r.code, 2, r.text)
+    assert.match(r.text, /AWS_ENDPOINT_URL is /)
+    assert.doesNotMatch(r.text, /hunter2-env/)
+  })
+
+  it('a bad AWS_ENDPOINT_URL_S3 that AWS_IGNORE_CONFIGURED_ENDPOINT_URLS turns off is no error', async () => {
+    const env = await withConfig('', {
+      AWS_ENDPOINT_URL_S3: 'minio:9000',
+      AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true',
+    })
+    assert.equal((await s3Access(noSign, env)).endpoint, undefined)
+  })
+
   it('a password in a bad endpoint_url is not printed', async () => {
     const env = await withConfig('[default]\nendpoint_url = ftp://user:hunter2-secret@host\n')
     const r = await get(env)
