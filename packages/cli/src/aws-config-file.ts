@@ -49,6 +49,13 @@ type MutableSection = { settings: Map<string, string>; nested: Map<string, Map<s
  * `[services name]` sections (others, such as `[sso-session name]`, are skipped), `#` and `;`
  * comment lines, `key = value` settings, and a setting with no value opening indented
  * sub-settings until the next unindented line.
+ *
+ * Matched to the AWS CLI (botocore) and the AWS SDK for JavaScript, checked against both: section
+ * and profile names are case-sensitive (`[Default]` is not `[default]`); setting names are not
+ * (`Endpoint_URL` is `endpoint_url`, as the CLI reads it), and neither is a sub-section's name
+ * (`S3 =`), while sub-setting names keep their case, as in the CLI; a `#` or `;` after whitespace
+ * starts a comment that ends the value, as the JavaScript SDK reads it (the CLI would keep it in
+ * the value, which then fails as a URL or region).
  */
 export function parseAwsConfig(text: string): AwsConfigFile {
   const profiles = new Map<string, MutableSection>()
@@ -67,7 +74,7 @@ export function parseAwsConfig(text: string): AwsConfigFile {
     const eq = trimmed.indexOf('=')
     if (section === undefined || eq <= 0) continue
     const key = trimmed.slice(0, eq).trim()
-    const value = trimmed.slice(eq + 1).trim()
+    const value = withoutComment(trimmed.slice(eq + 1))
     const indented = /^\s/.test(line)
     if (parent !== undefined && indented) {
       parent.set(key, value)
@@ -76,10 +83,16 @@ export function parseAwsConfig(text: string): AwsConfigFile {
     parent = undefined
     if (value === '') {
       parent = new Map()
-      section.nested.set(key, parent)
-    } else section.settings.set(key, value)
+      section.nested.set(key.toLowerCase(), parent)
+    } else section.settings.set(key.toLowerCase(), value)
   }
   return { profiles, services }
+}
+
+/** The value without a trailing comment: `#` or `;` only after whitespace, so `http://h/#x` stays. */
+function withoutComment(value: string): string {
+  const comment = /\s[#;]/.exec(value)
+  return (comment === null ? value : value.slice(0, comment.index)).trim()
 }
 
 /** The section a header opens (created on first sight, merged when repeated); undefined when skipped. */

@@ -297,3 +297,59 @@ describe('parseAwsConfig', () => {
     )
   })
 })
+
+describe('parseAwsConfig reads names and comments as the AWS CLI and SDKs do', () => {
+  it('setting and sub-section names are case-insensitive (Endpoint_URL, S3 =); sub-setting names keep their case', () => {
+    const file = parseAwsConfig(
+      [
+        '[default]',
+        'Endpoint_URL = http://127.0.0.1:9000',
+        'REGION = eu-west-1',
+        '[services local]',
+        'S3 =',
+        '  endpoint_url = http://localhost:4566',
+        '  Addressing_Style = path',
+      ].join('\n'),
+    )
+    const profile = file.profiles.get('default')
+    assert.equal(profile?.settings.get('endpoint_url'), 'http://127.0.0.1:9000')
+    assert.equal(profile?.settings.get('region'), 'eu-west-1')
+    const s3 = file.services.get('local')?.nested.get('s3')
+    assert.equal(s3?.get('endpoint_url'), 'http://localhost:4566')
+    assert.equal(s3?.get('addressing_style'), undefined)
+  })
+
+  it('section and profile names are case-sensitive: [Default] is not [default], [profile Dev] is "Dev"', () => {
+    const file = parseAwsConfig('[Default]\nregion = a\n[profile Dev]\nregion = b\n')
+    assert.equal(file.profiles.has('default'), false)
+    assert.equal(file.profiles.has('dev'), false)
+    assert.equal(file.profiles.get('Dev')?.settings.get('region'), 'b')
+  })
+
+  it('a # or ; after whitespace ends the value; one inside a value (a URL fragment, b;c) does not', () => {
+    const file = parseAwsConfig(
+      [
+        '[default]',
+        'endpoint_url = http://127.0.0.1:9000 # local MinIO',
+        'region = eu-west-1\t; Ireland',
+        'services = local;x',
+        '[profile frag]',
+        'endpoint_url = http://h/#x',
+        '[services local;x]',
+        's3 = ; the MinIO one',
+        '  endpoint_url = http://localhost:4566 ; comment',
+      ].join('\n'),
+    )
+    const profile = file.profiles.get('default')
+    assert.equal(profile?.settings.get('endpoint_url'), 'http://127.0.0.1:9000')
+    assert.equal(profile?.settings.get('region'), 'eu-west-1')
+    assert.equal(profile?.settings.get('services'), 'local;x')
+    assert.equal(file.profiles.get('frag')?.settings.get('endpoint_url'), 'http://h/#x')
+    const s3 = file.services.get('local;x')?.nested.get('s3')
+    assert.equal(s3?.get('endpoint_url'), 'http://localhost:4566')
+  })
+
+  it('downloads from an Endpoint_URL in capitals (read as the AWS CLI does) with a trailing comment (as the JavaScript SDK)', async () => {
+    await downloadedFromRight(await withConfig(`[default]\nEndpoint_URL = ${right.url} # MinIO\n`))
+  })
+})
