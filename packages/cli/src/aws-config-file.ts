@@ -4,7 +4,13 @@ import { type Env, readIfThere } from './alibaba-profile-source.ts'
 
 /** One section of the AWS `config` file: its settings and its indented sub-settings. */
 export interface AwsConfigSection {
+  /** By lower-case name. */
   readonly settings: ReadonlyMap<string, string>
+  /**
+   * The setting names as written: the AWS SDK for JavaScript matches names case-sensitively, so
+   * whether it will find a setting is told by these.
+   */
+  readonly written: ReadonlySet<string>
   /** `s3 =` followed by indented `endpoint_url = …` lines: `nested.get('s3')?.get('endpoint_url')`. */
   readonly nested: ReadonlyMap<string, ReadonlyMap<string, string>>
 }
@@ -42,7 +48,11 @@ export function readAwsConfigFile(path: string): AwsConfigFile | undefined {
   return text === undefined ? undefined : parseAwsConfig(text)
 }
 
-type MutableSection = { settings: Map<string, string>; nested: Map<string, Map<string, string>> }
+type MutableSection = {
+  settings: Map<string, string>
+  written: Set<string>
+  nested: Map<string, Map<string, string>>
+}
 
 /**
  * Parses the shared `config` file's INI dialect: `[default]`, `[profile name]` and
@@ -60,6 +70,33 @@ type MutableSection = { settings: Map<string, string>; nested: Map<string, Map<s
 export function parseAwsConfig(text: string): AwsConfigFile {
   const profiles = new Map<string, MutableSection>()
   const services = new Map<string, MutableSection>()
+  scanIni(text, (name) => sectionOf(name, profiles, services))
+  return { profiles, services }
+}
+
+/**
+ * Reads and parses the shared `credentials` file at `path`, by profile name; undefined when there
+ * is none (any other read failure is a UsageError).
+ */
+export function readAwsCredentialsFile(
+  path: string,
+): ReadonlyMap<string, AwsConfigSection> | undefined {
+  const text = readIfThere(path)
+  return text === undefined ? undefined : parseAwsCredentials(text)
+}
+
+/**
+ * Parses the shared `credentials` file: the config file's dialect, but every section is a profile
+ * named by its header as written (`[dev]`, with no `profile` prefix, as the AWS SDKs read it).
+ */
+export function parseAwsCredentials(text: string): ReadonlyMap<string, AwsConfigSection> {
+  const profiles = new Map<string, MutableSection>()
+  scanIni(text, (name) => opened(profiles, name))
+  return profiles
+}
+
+/** Feeds each header to `open` and fills the section it returns (none: the lines are skipped). */
+function scanIni(text: string, open: (name: string) => MutableSection | undefined): void {
   let section: MutableSection | undefined
   let parent: Map<string, string> | undefined
   for (const line of text.split(/\r?\n/)) {
@@ -68,7 +105,7 @@ export function parseAwsConfig(text: string): AwsConfigFile {
     const header = /^\[([^[\]]+)\]\s*(?:[#;].*)?$/.exec(trimmed)
     if (header) {
       parent = undefined
-      section = sectionOf(header[1]?.trim() ?? '', profiles, services)
+      section = open(header[1]?.trim() ?? '')
       continue
     }
     const eq = trimmed.indexOf('=')
@@ -84,9 +121,11 @@ export function parseAwsConfig(text: string): AwsConfigFile {
     if (value === '') {
       parent = new Map()
       section.nested.set(key.toLowerCase(), parent)
-    } else section.settings.set(key.toLowerCase(), value)
+    } else {
+      section.settings.set(key.toLowerCase(), value)
+      section.written.add(key)
+    }
   }
-  return { profiles, services }
 }
 
 /** The value without a trailing comment: `#` or `;` only after whitespace, so `http://h/#x` stays. */
@@ -110,10 +149,14 @@ function sectionOf(
     key = 'default'
   } else if (kind === 'profile' && named !== '') table = profiles
   else if (kind === 'services' && named !== '') table = services
-  if (table === undefined) return undefined
+  return table === undefined ? undefined : opened(table, key)
+}
+
+/** `table`'s section `key`, created on first sight so a repeated header adds to it. */
+function opened(table: Map<string, MutableSection>, key: string): MutableSection {
   let section = table.get(key)
   if (section === undefined) {
-    section = { settings: new Map(), nested: new Map() }
+    section = { settings: new Map(), written: new Set(), nested: new Map() }
     table.set(key, section)
   }
   return section
