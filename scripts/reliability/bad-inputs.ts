@@ -739,6 +739,18 @@ const cases: Case[] = [
         writeAwsConfig('endpoint', '[default]\nendpoint_url = ftp://files.example.com\n'),
     },
   ),
+  usage(
+    'AWS_ENDPOINT_URL_S3 without a scheme (s3://, no --endpoint)',
+    ['s3://priv/object.bin', '{dest}', '--region', 'us-east-1'],
+    /AWS_ENDPOINT_URL_S3 is "minio:9000", not an http\(s\) URL/,
+    { env: { ...awsEnv(), AWS_ENDPOINT_URL_S3: 'minio:9000' } },
+  ),
+  usage(
+    'AWS_ENDPOINT_URL with a path and a password (s3://, no --endpoint)',
+    ['s3://priv/object.bin', '{dest}', '--region', 'us-east-1'],
+    /AWS_ENDPOINT_URL is .*bare origin/,
+    { env: { ...awsEnv(), AWS_ENDPOINT_URL: `http://u:${URL_PASSWORD}@127.0.0.1:9/bucket` } },
+  ),
   {
     name: 'requester-pays bucket without --request-payer (s3://)',
     argv: ['s3://payer/paid.bin', '{dest}', ...s3At],

@@ -4,7 +4,13 @@ import { type Env, readIfThere } from './alibaba-profile-source.ts'
 
 /** One section of the AWS `config` file: its settings and its indented sub-settings. */
 export interface AwsConfigSection {
+  /** By lower-case name. */
   readonly settings: ReadonlyMap<string, string>
+  /**
+   * The setting names as written: the AWS SDK for JavaScript matches names case-sensitively, so
+   * whether it will find a setting is told by these.
+   */
+  readonly written: ReadonlySet<string>
   /** `s3 =` followed by indented `endpoint_url = …` lines: `nested.get('s3')?.get('endpoint_url')`. */
   readonly nested: ReadonlyMap<string, ReadonlyMap<string, string>>
 }
@@ -42,17 +48,55 @@ export function readAwsConfigFile(path: string): AwsConfigFile | undefined {
   return text === undefined ? undefined : parseAwsConfig(text)
 }
 
-type MutableSection = { settings: Map<string, string>; nested: Map<string, Map<string, string>> }
+type MutableSection = {
+  settings: Map<string, string>
+  written: Set<string>
+  nested: Map<string, Map<string, string>>
+}
 
 /**
  * Parses the shared `config` file's INI dialect: `[default]`, `[profile name]` and
  * `[services name]` sections (others, such as `[sso-session name]`, are skipped), `#` and `;`
  * comment lines, `key = value` settings, and a setting with no value opening indented
  * sub-settings until the next unindented line.
+ *
+ * Matched to the AWS CLI (botocore) and the AWS SDK for JavaScript, checked against both: section
+ * and profile names are case-sensitive (`[Default]` is not `[default]`); setting names are not
+ * (`Endpoint_URL` is `endpoint_url`, as the CLI reads it), and neither is a sub-section's name
+ * (`S3 =`), while sub-setting names keep their case, as in the CLI; a `#` or `;` after whitespace
+ * starts a comment that ends the value, as the JavaScript SDK reads it (the CLI would keep it in
+ * the value, which then fails as a URL or region).
  */
 export function parseAwsConfig(text: string): AwsConfigFile {
   const profiles = new Map<string, MutableSection>()
   const services = new Map<string, MutableSection>()
+  scanIni(text, (name) => sectionOf(name, profiles, services))
+  return { profiles, services }
+}
+
+/**
+ * Reads and parses the shared `credentials` file at `path`, by profile name; undefined when there
+ * is none (any other read failure is a UsageError).
+ */
+export function readAwsCredentialsFile(
+  path: string,
+): ReadonlyMap<string, AwsConfigSection> | undefined {
+  const text = readIfThere(path)
+  return text === undefined ? undefined : parseAwsCredentials(text)
+}
+
+/**
+ * Parses the shared `credentials` file: the config file's dialect, but every section is a profile
+ * named by its header as written (`[dev]`, with no `profile` prefix, as the AWS SDKs read it).
+ */
+export function parseAwsCredentials(text: string): ReadonlyMap<string, AwsConfigSection> {
+  const profiles = new Map<string, MutableSection>()
+  scanIni(text, (name) => opened(profiles, name))
+  return profiles
+}
+
+/** Feeds each header to `open` and fills the section it returns (none: the lines are skipped). */
+function scanIni(text: string, open: (name: string) => MutableSection | undefined): void {
   let section: MutableSection | undefined
   let parent: Map<string, string> | undefined
   for (const line of text.split(/\r?\n/)) {
@@ -61,13 +105,13 @@ export function parseAwsConfig(text: string): AwsConfigFile {
     const header = /^\[([^[\]]+)\]\s*(?:[#;].*)?$/.exec(trimmed)
     if (header) {
       parent = undefined
-      section = sectionOf(header[1]?.trim() ?? '', profiles, services)
+      section = open(header[1]?.trim() ?? '')
       continue
     }
     const eq = trimmed.indexOf('=')
     if (section === undefined || eq <= 0) continue
     const key = trimmed.slice(0, eq).trim()
-    const value = trimmed.slice(eq + 1).trim()
+    const value = withoutComment(trimmed.slice(eq + 1))
     const indented = /^\s/.test(line)
     if (parent !== undefined && indented) {
       parent.set(key, value)
@@ -76,10 +120,18 @@ export function parseAwsConfig(text: string): AwsConfigFile {
     parent = undefined
     if (value === '') {
       parent = new Map()
-      section.nested.set(key, parent)
-    } else section.settings.set(key, value)
+      section.nested.set(key.toLowerCase(), parent)
+    } else {
+      section.settings.set(key.toLowerCase(), value)
+      section.written.add(key)
+    }
   }
-  return { profiles, services }
+}
+
+/** The value without a trailing comment: `#` or `;` only after whitespace, so `http://h/#x` stays. */
+function withoutComment(value: string): string {
+  const comment = /\s[#;]/.exec(value)
+  return (comment === null ? value : value.slice(0, comment.index)).trim()
 }
 
 /** The section a header opens (created on first sight, merged when repeated); undefined when skipped. */
@@ -97,10 +149,14 @@ function sectionOf(
     key = 'default'
   } else if (kind === 'profile' && named !== '') table = profiles
   else if (kind === 'services' && named !== '') table = services
-  if (table === undefined) return undefined
+  return table === undefined ? undefined : opened(table, key)
+}
+
+/** `table`'s section `key`, created on first sight so a repeated header adds to it. */
+function opened(table: Map<string, MutableSection>, key: string): MutableSection {
   let section = table.get(key)
   if (section === undefined) {
-    section = { settings: new Map(), nested: new Map() }
+    section = { settings: new Map(), written: new Set(), nested: new Map() }
     table.set(key, section)
   }
   return section

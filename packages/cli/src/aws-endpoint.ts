@@ -15,8 +15,9 @@ import { UsageError } from './usage-error.ts'
  * else the profile's own `endpoint_url`. `ignore_configured_endpoint_urls` (the
  * `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` variable, else the profile's setting) turns all of them
  * off. The profile is `AWS_PROFILE` (else `default`) of `AWS_CONFIG_FILE` (else `~/.aws/config`).
- * Undefined when nothing is configured; a UsageError naming the file and profile when the config
- * names a missing `services` section or an endpoint that is not an http(s) origin.
+ * Undefined when nothing is configured; a UsageError naming the variable, or the file and profile,
+ * when the endpoint that applies is not an http(s) origin or the config names a missing `services`
+ * section.
  *
  * @example
  * // ~/.aws/config: [default] endpoint_url = http://127.0.0.1:9000
@@ -26,14 +27,17 @@ export function configuredS3Endpoint(env: Env): string | undefined {
   const ignoreFromEnv = env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS?.trim()
   // The variable, when set, decides over the profile's setting (environment over config file).
   if (ignoreFromEnv && isTrue(ignoreFromEnv)) return undefined
-  const fromEnv = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined
+  const envName = env.AWS_ENDPOINT_URL_S3 ? 'AWS_ENDPOINT_URL_S3' : 'AWS_ENDPOINT_URL'
+  const fromEnv = env[envName] || undefined
   const path = awsConfigPath(env)
   const name = awsProfileName(env)
   const file = readAwsConfigFile(path)
   const profile = file?.profiles.get(name)
   if (!ignoreFromEnv && isTrue(profile?.settings.get('ignore_configured_endpoint_urls') ?? ''))
     return undefined
-  if (fromEnv !== undefined || file === undefined || profile === undefined) return fromEnv
+  // Checked only once it is known to apply: an ignored variable is no error.
+  if (fromEnv !== undefined) return checkedEndpoint(fromEnv, envName)
+  if (file === undefined || profile === undefined) return undefined
   const where = `profile "${name}" of ${path}`
   const servicesName = profile.settings.get('services')
   if (servicesName !== undefined) {

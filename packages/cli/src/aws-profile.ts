@@ -1,15 +1,23 @@
 import { join } from 'node:path'
-import { fromIni } from '@aws-sdk/credential-provider-ini'
 import type { Credentials, CredentialsProvider } from '@resumable/transport-fetch'
-import { loadSharedConfigFiles } from '@smithy/core/config'
-import { awsConfigPath, awsHome, awsProfileName } from './aws-config-file.ts'
+import {
+  type AwsConfigSection,
+  awsConfigPath,
+  awsHome,
+  awsProfileName,
+  readAwsConfigFile,
+  readAwsCredentialsFile,
+} from './aws-config-file.ts'
 import { UsageError } from './usage-error.ts'
 
 /** What the shared AWS files say about one profile. */
 export interface AwsProfile {
   /** The profile's name (`AWS_PROFILE`, or `default`). */
   readonly name: string
-  /** Credentials from the AWS SDK's own INI provider; undefined when the profile holds none. */
+  /**
+   * Credentials from the AWS SDK's own INI provider, imported when first asked; undefined when
+   * the profile holds none.
+   */
   readonly credentials: CredentialsProvider | undefined
   /** `region` from `~/.aws/config` (or the credentials file). */
   readonly region: string | undefined
@@ -37,29 +45,42 @@ const REFRESH_MARGIN_MS = 5 * 60_000
  * `AWS_SHARED_CREDENTIALS_FILE` / `AWS_CONFIG_FILE`), resolving credentials with the AWS SDK's
  * `fromIni` (static keys, `credential_process`, SSO, assumed roles). Undefined when neither file
  * names the profile; a UsageError when `AWS_PROFILE` names one that does not exist.
+ *
+ * The files are read with our own parser, so learning the region costs well under a millisecond;
+ * the SDK's provider (0.1-0.3 s to import) is imported only when its credentials are asked for.
  */
 export async function loadAwsProfile(env: Env): Promise<AwsProfile | undefined> {
   const filepath = env.AWS_SHARED_CREDENTIALS_FILE || join(awsHome(env), '.aws', 'credentials')
   const configFilepath = awsConfigPath(env)
   const name = awsProfileName(env)
-  const files = await loadSharedConfigFiles({ filepath, configFilepath, ignoreCache: true })
-  const fromCredentials = files.credentialsFile[name]
-  const fromConfig = files.configFile[name]
+  const fromCredentials = holding(readAwsCredentialsFile(filepath)?.get(name))
+  const fromConfig = holding(readAwsConfigFile(configFilepath)?.profiles.get(name))
   if (fromCredentials === undefined && fromConfig === undefined) {
     if (env.AWS_PROFILE) {
       throw new UsageError(`AWS_PROFILE "${name}" is in neither ${filepath} nor ${configFilepath}`)
     }
     return undefined
   }
-  const merged = { ...fromConfig, ...fromCredentials }
-  const hasCredentials = CREDENTIAL_KEYS.some((k) => merged[k] !== undefined)
+  // The credentials file decides over the config file, setting by setting, as in the AWS SDKs.
+  const written = new Set([...(fromConfig?.written ?? []), ...(fromCredentials?.written ?? [])])
+  const hasCredentials = CREDENTIAL_KEYS.some((k) => written.has(k))
   return {
     name,
-    region: merged.region,
+    region: fromCredentials?.settings.get('region') ?? fromConfig?.settings.get('region'),
     credentials: hasCredentials
-      ? cached(fromIni({ profile: name, filepath, configFilepath, ignoreCache: true }))
+      ? cached(async () => {
+          const { fromIni } = await import('@aws-sdk/credential-provider-ini')
+          return fromIni({ profile: name, filepath, configFilepath, ignoreCache: true })()
+        })
       : undefined,
   }
+}
+
+/** The section when it holds a setting: the AWS SDK for JavaScript drops an empty one. */
+function holding(section: AwsConfigSection | undefined): AwsConfigSection | undefined {
+  return section !== undefined && section.settings.size + section.nested.size > 0
+    ? section
+    : undefined
 }
 
 /**

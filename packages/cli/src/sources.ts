@@ -285,8 +285,8 @@ export async function s3Access(
     envCredentials(env, 'AWS') ??
     (host?.endsWith('.aliyuncs.com') ? envCredentials(env, 'OSS') : undefined)
   const region = flags.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION
-  // The AWS SDK's credential provider costs 0.1-0.3 s to import (measured): only when the files
-  // can tell something new. The endpoint above is read without it, in well under a millisecond.
+  // Read only when the files can tell something new. The profile's region is read without the AWS
+  // SDK, whose credential provider (0.1-0.3 s to import) comes in only if its credentials are used.
   const profile =
     flags.noSignRequest || (fromEnv && region !== undefined) ? undefined : await awsProfile(env)
   let credentials = flags.noSignRequest ? undefined : (fromEnv ?? profile?.credentials)

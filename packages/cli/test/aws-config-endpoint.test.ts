@@ -226,6 +226,36 @@ describe('bad endpoint configuration', () => {
     )
   })
 
+  for (const [variable, value, says] of [
+    ['AWS_ENDPOINT_URL_S3', 'minio:9000', /not an http\(s\) URL/],
+    ['AWS_ENDPOINT_URL', '127.0.0.1:9000', /not an http\(s\) URL/],
+    ['AWS_ENDPOINT_URL_S3', 'http://127.0.0.1:9000/prefix', /bare origin/],
+  ] as const) {
+    it(`${variable}=${value}: exit 2 before any request, naming the variable`, async () => {
+      const env = await withConfig('', { ...KEYS, [variable]: value })
+      const r = await get(env)
+      assert.equal(r.code, 2, r.text)
+      assert.match(r.text, says)
+      assert.ok(r.text.includes(`${variable} is "${value}"`), r.text)
+    })
+  }
+
+  it('a password in a bad AWS_ENDPOINT_URL is not printed', async () => {
+    const env = await withConfig('', { ...KEYS, AWS_ENDPOINT_URL: 'ftp://user:hunter2-env@host' })
+    const r = await get(env)
+    assert.equal(r.code, 2, r.text)
+    assert.match(r.text, /AWS_ENDPOINT_URL is /)
+    assert.doesNotMatch(r.text, /hunter2-env/)
+  })
+
+  it('a bad AWS_ENDPOINT_URL_S3 that AWS_IGNORE_CONFIGURED_ENDPOINT_URLS turns off is no error', async () => {
+    const env = await withConfig('', {
+      AWS_ENDPOINT_URL_S3: 'minio:9000',
+      AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true',
+    })
+    assert.equal((await s3Access(noSign, env)).endpoint, undefined)
+  })
+
   it('a password in a bad endpoint_url is not printed', async () => {
     const env = await withConfig('[default]\nendpoint_url = ftp://user:hunter2-secret@host\n')
     const r = await get(env)
@@ -265,5 +295,61 @@ describe('parseAwsConfig', () => {
       file.services.get('local')?.nested.get('s3')?.get('endpoint_url'),
       'http://localhost:4566',
     )
+  })
+})
+
+describe('parseAwsConfig reads names and comments as the AWS CLI and SDKs do', () => {
+  it('setting and sub-section names are case-insensitive (Endpoint_URL, S3 =); sub-setting names keep their case', () => {
+    const file = parseAwsConfig(
+      [
+        '[default]',
+        'Endpoint_URL = http://127.0.0.1:9000',
+        'REGION = eu-west-1',
+        '[services local]',
+        'S3 =',
+        '  endpoint_url = http://localhost:4566',
+        '  Addressing_Style = path',
+      ].join('\n'),
+    )
+    const profile = file.profiles.get('default')
+    assert.equal(profile?.settings.get('endpoint_url'), 'http://127.0.0.1:9000')
+    assert.equal(profile?.settings.get('region'), 'eu-west-1')
+    const s3 = file.services.get('local')?.nested.get('s3')
+    assert.equal(s3?.get('endpoint_url'), 'http://localhost:4566')
+    assert.equal(s3?.get('addressing_style'), undefined)
+  })
+
+  it('section and profile names are case-sensitive: [Default] is not [default], [profile Dev] is "Dev"', () => {
+    const file = parseAwsConfig('[Default]\nregion = a\n[profile Dev]\nregion = b\n')
+    assert.equal(file.profiles.has('default'), false)
+    assert.equal(file.profiles.has('dev'), false)
+    assert.equal(file.profiles.get('Dev')?.settings.get('region'), 'b')
+  })
+
+  it('a # or ; after whitespace ends the value; one inside a value (a URL fragment, b;c) does not', () => {
+    const file = parseAwsConfig(
+      [
+        '[default]',
+        'endpoint_url = http://127.0.0.1:9000 # local MinIO',
+        'region = eu-west-1\t; Ireland',
+        'services = local;x',
+        '[profile frag]',
+        'endpoint_url = http://h/#x',
+        '[services local;x]',
+        's3 = ; the MinIO one',
+        '  endpoint_url = http://localhost:4566 ; comment',
+      ].join('\n'),
+    )
+    const profile = file.profiles.get('default')
+    assert.equal(profile?.settings.get('endpoint_url'), 'http://127.0.0.1:9000')
+    assert.equal(profile?.settings.get('region'), 'eu-west-1')
+    assert.equal(profile?.settings.get('services'), 'local;x')
+    assert.equal(file.profiles.get('frag')?.settings.get('endpoint_url'), 'http://h/#x')
+    const s3 = file.services.get('local;x')?.nested.get('s3')
+    assert.equal(s3?.get('endpoint_url'), 'http://localhost:4566')
+  })
+
+  it('downloads from an Endpoint_URL in capitals (read as the AWS CLI does) with a trailing comment (as the JavaScript SDK)', async () => {
+    await downloadedFromRight(await withConfig(`[default]\nEndpoint_URL = ${right.url} # MinIO\n`))
   })
 })

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import process from 'node:process'
@@ -100,5 +101,25 @@ describe('a malformed proxy variable (the Node wire)', () => {
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
+  })
+})
+
+describe('a proxy variable pointing where nothing listens (the Node wire)', () => {
+  it('the failure names the proxy (origin, no password), not the store; exit 1', async () => {
+    // A port nothing listens on: listened on, then closed.
+    const probe = createServer()
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+    const { port } = probe.address() as { port: number }
+    await new Promise((resolve) => probe.close(resolve))
+    const result = await run(
+      ['http://127.0.0.1:9/object.bin', '-', '--wire', 'node', '--retries', '0'],
+      { HTTP_PROXY: `http://user:hunter2-secret@127.0.0.1:${port}` },
+    )
+    assert.equal(result.code, 1, result.stderr)
+    assert.ok(
+      result.stderr.includes(`the proxy http://127.0.0.1:${port} refused the connection`),
+      result.stderr,
+    )
+    assert.doesNotMatch(result.stderr, /hunter2/)
   })
 })

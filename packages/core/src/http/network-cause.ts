@@ -6,6 +6,11 @@ export interface ErrorChain {
   readonly text: string
   /** The first `hostname` a link carries (Node's and Bun's DNS errors have one). */
   readonly hostname?: string | undefined
+  /**
+   * The proxy a link says the connection to it failed (a wire's `proxy`, its credential-free
+   * origin): the fault is then the proxy's, not the store's.
+   */
+  readonly proxy?: string | undefined
 }
 
 /** Reads `error` and its `cause` chain. */
@@ -14,11 +19,17 @@ export function errorChain(error: unknown): ErrorChain {
   const names: string[] = []
   const messages: string[] = []
   let hostname: string | undefined
+  let proxy: string | undefined
   let link: unknown = error
   for (let depth = 0; depth < 5 && link !== undefined && link !== null; depth++) {
-    const { code, hostname: host } = link as { code?: unknown; hostname?: unknown }
+    const {
+      code,
+      hostname: host,
+      proxy: via,
+    } = link as { code?: unknown; hostname?: unknown; proxy?: unknown }
     if (typeof code === 'string') codes.push(code)
     if (hostname === undefined && typeof host === 'string' && host !== '') hostname = host
+    if (proxy === undefined && typeof via === 'string' && via !== '') proxy = via
     if (link instanceof Error) {
       names.push(link.name)
       messages.push(link.message)
@@ -28,7 +39,7 @@ export function errorChain(error: unknown): ErrorChain {
       link = undefined
     }
   }
-  return { codes, names, text: messages.join(' | '), hostname }
+  return { codes, names, text: messages.join(' | '), hostname, proxy }
 }
 
 /** A connection failure every runtime reports, each in its own words, named in ours. */
@@ -103,6 +114,17 @@ export function unresolvedHost(chain: ErrorChain): string | undefined {
 export const FAULT_WORDS: Readonly<Record<'refused' | 'reset', string>> = {
   refused: 'the connection was refused (ECONNREFUSED)',
   reset: 'the connection was reset (ECONNRESET)',
+}
+
+/** How a fault in connecting to the proxy `proxy` (its origin) reads in a message. */
+export function proxyFaultWords(fault: ConnectionFault, proxy: string): string {
+  const what =
+    fault === 'unresolved'
+      ? `the proxy ${proxy} does not resolve (ENOTFOUND)`
+      : fault === 'refused'
+        ? `the proxy ${proxy} refused the connection (ECONNREFUSED)`
+        : `the connection to the proxy ${proxy} was reset (ECONNRESET)`
+  return `${what}: check the proxy setting (http_proxy, https_proxy, all_proxy or the wire's proxy option)`
 }
 
 /**

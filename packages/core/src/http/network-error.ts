@@ -4,6 +4,7 @@ import {
   describeFailure,
   errorChain,
   FAULT_WORDS,
+  proxyFaultWords,
   unresolvedHost,
 } from './network-cause.ts'
 import { redactError, redactText } from './redact.ts'
@@ -104,6 +105,14 @@ export function networkFailure(error: unknown, context: NetworkFailureContext): 
       `${context.describe}: ${said}; the proxy requires authentication: check the user and password in the proxy URL`,
       { retryable: false, status: 407, cause },
     )
+  }
+  // The wire could not reach its proxy: the store was never asked, so it is the proxy that is named.
+  if (fault !== undefined && chain.proxy !== undefined) {
+    const message = `${context.describe}: ${proxyFaultWords(fault, redactText(chain.proxy, secrets))}`
+    return new TransportError('network', message, {
+      cause,
+      ...(fault === 'unresolved' ? { retryable: false } : {}),
+    })
   }
   if (fault === 'unresolved') {
     // Named from the error, not the request: after a redirect it is the host that failed.

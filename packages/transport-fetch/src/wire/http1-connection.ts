@@ -2,7 +2,7 @@
 // The one Node-API file of this package: the Node wire's sockets (loaded only through `./node` and the `node` condition).
 import { connect as connectTcp, isIP, type Socket } from 'node:net'
 import type { ConnectionOptions } from 'node:tls'
-import type { ProxyEndpoint } from './proxy.ts'
+import { type ProxyEndpoint, proxyConnectError } from './proxy.ts'
 
 type TlsModule = typeof import('node:tls')
 // Not `tls`: that names the connections' TLS settings below.
@@ -185,6 +185,8 @@ export class Http1Connection implements SlabHome {
   #at = 0
   #reader: ConnectionReader | undefined
   #closed = false
+  /** The proxy until the TCP connection to it is made: a failure before then is the proxy's. */
+  #reachingProxy: ProxyEndpoint | undefined
   #idleTimer: ReturnType<typeof setTimeout> | undefined
   readonly #onClose: () => void
 
@@ -194,8 +196,10 @@ export class Http1Connection implements SlabHome {
     this.recordsPerRead = endpoint.protocol === 'https:'
     this.#slab = this.#slabs.take(this)
     const proxy = endpoint.proxy
+    this.#reachingProxy = proxy
     if (proxy !== undefined && endpoint.protocol === 'https:') {
       const tunnel = connectTcp({ host: bare(proxy.hostname), port: proxy.port })
+      tunnel.once('connect', () => this.#proxyReached())
       this.#tunnel = tunnel
       this.#socket = tunnel
       this.#openTunnel(endpoint, proxy, tls)
@@ -217,7 +221,13 @@ export class Http1Connection implements SlabHome {
             onread,
           } as ConnectionOptions)
         : connectTcp({ host, port: to.port, onread })
+    // Only `http:` targets reach here through a proxy (`https:` ones tunnel above).
+    if (proxy !== undefined) this.#socket.once('connect', () => this.#proxyReached())
     this.#watch(this.#socket)
+  }
+
+  #proxyReached(): void {
+    this.#reachingProxy = undefined
   }
 
   #watch(socket: Socket): void {
@@ -391,9 +401,12 @@ export class Http1Connection implements SlabHome {
     }
   }
 
-  #close(error: Error | undefined): void {
+  #close(failure: Error | undefined): void {
     if (this.#closed) return
     this.#closed = true
+    const proxy = this.#reachingProxy
+    const error =
+      failure !== undefined && proxy !== undefined ? proxyConnectError(failure, proxy) : failure
     if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer)
     const reader = this.#reader
     this.#reader = undefined

@@ -79,6 +79,20 @@ export function parseProxyUrl(value: string, what: string): ProxyEndpoint {
   return { hostname: url.hostname, port, authorization, name: `${url.hostname}:${port}` }
 }
 
+/**
+ * The error of a connection to `proxy` that failed before it was made (refused, not resolved):
+ * the runtime's error as `cause`, its `code` kept (so it is classified as before), and `proxy`,
+ * the proxy's credential-free origin, so the message names the proxy rather than the store.
+ */
+export function proxyConnectError(error: Error, proxy: ProxyEndpoint): Error {
+  const origin = `http://${proxy.name}`
+  const { code } = error as { code?: unknown }
+  const wrapped = new Error(`could not connect to the proxy ${origin}: ${error.message}`, {
+    cause: error,
+  })
+  return Object.assign(wrapped, { proxy: origin }, typeof code === 'string' ? { code } : {})
+}
+
 // ---------------------------------------------------------------------------------------------
 // NO_PROXY
 
