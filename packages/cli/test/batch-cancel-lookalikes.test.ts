@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test'
 import type { MockOss } from '@resumable/testkit'
 import type { MockOssServer } from '@resumable/testkit/node'
 import { main } from '../src/main.ts'
-import { runCliUntilKilled, signedEnv, startSignedMock, stopSignedMock, tree } from './helpers.ts'
+import { killWhileInParts, signedEnv, startSignedMock, stopSignedMock, tree } from './helpers.ts'
 
 // `status` and `cancel` of a batch directory go by evidence, not names: a file only named like a
 // partial file, checkpoint or lock is the user's, never counted and never removed, and said so.
@@ -49,18 +49,13 @@ describe('status and cancel of a batch directory holding files only named like r
     const dest = join(dir, 'killed')
     await mkdir(dest)
     const state = ['big.bin.resumable-part', 'big.bin.resumable.json', 'big.bin.resumable.lock']
-    // The third part and after stall: the first two are durable and checkpointed when killed.
-    const stall = oss.faults.add({
-      fault: { type: 'stall', afterBytes: 0 },
-      match: { key: 'g/big.bin', ranged: true },
-      skip: 2,
-    })
-    const signal = await runCliUntilKilled(
+    await killWhileInParts(
+      oss,
+      'g/big.bin',
       get('s3://look/g/', dest, '--recursive', '--part-size', '512k', '--concurrency', '1'),
-      () => state.every((name) => existsSync(join(dest, name))),
+      dest,
+      'big.bin',
     )
-    stall()
-    assert.equal(signal, 'SIGKILL')
     await writeLookalikes(dest)
 
     const status = signedEnv()
@@ -110,17 +105,13 @@ describe('status and cancel of a batch directory holding files only named like r
     oss.putObject('look', 'r/big.bin', { generated: { size: 2 * MiB, seed: 4 } })
     const dest = join(dir, 'recorded')
     await mkdir(dest)
-    const stall = oss.faults.add({
-      fault: { type: 'stall', afterBytes: 0 },
-      match: { key: 'r/big.bin', ranged: true },
-      skip: 2,
-    })
-    const signal = await runCliUntilKilled(
+    await killWhileInParts(
+      oss,
+      'r/big.bin',
       get('s3://look/r/', dest, '--recursive', '--part-size', '512k', '--concurrency', '1'),
-      () => existsSync(join(dest, 'big.bin.resumable.json')),
+      dest,
+      'big.bin',
     )
-    stall()
-    assert.equal(signal, 'SIGKILL')
     // Only the record vouches for it now.
     for (const name of ['big.bin.resumable.json', 'big.bin.resumable.lock'])
       await rm(join(dest, name), { force: true })

@@ -8,7 +8,7 @@ import type { MockOss } from '@resumable/testkit'
 import type { MockOssServer } from '@resumable/testkit/node'
 import { BatchReporter } from '../src/batch/batch-reporter.ts'
 import { main } from '../src/main.ts'
-import { runCliUntilKilled, signedEnv, startSignedMock, stopSignedMock, tree } from './helpers.ts'
+import { killWhileInParts, signedEnv, startSignedMock, stopSignedMock, tree } from './helpers.ts'
 
 // An object a killed run was fetching in parts, deleted from the store before the rerun: the
 // rerun that lists everything removes its partial file, checkpoint and lock (the batch made
@@ -50,19 +50,13 @@ describe('a rerun after an object a killed run was fetching left the listing', (
     const dest = join(dir, 'killed')
     await mkdir(dest)
     const state = ['big.bin.resumable-part', 'big.bin.resumable.json', 'big.bin.resumable.lock']
-    // The third part and after stall: the first two are durable and checkpointed when killed.
-    const stall = oss.faults.add({
-      fault: { type: 'stall', afterBytes: 0 },
-      match: { key: 'g/big.bin', ranged: true },
-      skip: 2,
-    })
-    const signal = await runCliUntilKilled(
-      [...get('s3://u/g/', dest, '--recursive', '--part-size', '512k', '--concurrency', '1')],
-      () => state.every((name) => existsSync(join(dest, name))),
+    await killWhileInParts(
+      oss,
+      'g/big.bin',
+      get('s3://u/g/', dest, '--recursive', '--part-size', '512k', '--concurrency', '1'),
+      dest,
+      'big.bin',
     )
-    stall()
-    assert.equal(signal, 'SIGKILL')
-    for (const name of state) assert.ok(existsSync(join(dest, name)), `${name} left by the kill`)
     // The user's files, some named like the batch's own.
     const mine = {
       'mine.txt': 'mine',

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -143,6 +144,31 @@ export function runCliUntilKilled(
       resolve(signal)
     }),
   )
+}
+
+/**
+ * Runs the batch `args` (into `dest`, `--part-size 512k --concurrency 1` and the like) until it is
+ * fetching `key` in parts with its first two durable and checkpointed (the rest stall), then
+ * SIGKILLs it: the partial file, checkpoint and lock of `<dest>/<name>` are left behind.
+ */
+export async function killWhileInParts(
+  oss: MockOss,
+  key: string,
+  args: readonly string[],
+  dest: string,
+  name: string,
+): Promise<void> {
+  const state = [`${name}.resumable-part`, `${name}.resumable.json`, `${name}.resumable.lock`]
+  const stall = oss.faults.add({
+    fault: { type: 'stall', afterBytes: 0 },
+    match: { key, ranged: true },
+    skip: 2,
+  })
+  const signal = await runCliUntilKilled(args, () =>
+    state.every((file) => existsSync(join(dest, file))),
+  )
+  stall()
+  if (signal !== 'SIGKILL') throw new Error(`the batch ended (${signal}) before it was killed`)
 }
 
 /** Every file under `root` (symlinks and other non-directories too), relative, `/`-separated, sorted. */
