@@ -53,7 +53,7 @@ export async function loadAwsProfile(env: Env): Promise<AwsProfile | undefined> 
   const filepath = env.AWS_SHARED_CREDENTIALS_FILE || join(awsHome(env), '.aws', 'credentials')
   const configFilepath = awsConfigPath(env)
   const name = awsProfileName(env)
-  const fromCredentials = holding(readAwsCredentialsFile(filepath)?.get(name))
+  const fromCredentials = holding(credentialsIfReadable(filepath)?.get(name))
   const fromConfig = holding(readAwsConfigFile(configFilepath)?.profiles.get(name))
   if (fromCredentials === undefined && fromConfig === undefined) {
     if (env.AWS_PROFILE) {
@@ -73,6 +73,20 @@ export async function loadAwsProfile(env: Env): Promise<AwsProfile | undefined> 
           return fromIni({ profile: name, filepath, configFilepath, ignoreCache: true })()
         })
       : undefined,
+  }
+}
+
+/**
+ * The credentials file's profiles, or undefined when it cannot be read (a directory, no read
+ * permission): the AWS SDKs skip such a file, and a download whose keys come from elsewhere (the
+ * environment, a role) must not fail for it.
+ */
+function credentialsIfReadable(path: string): ReturnType<typeof readAwsCredentialsFile> {
+  try {
+    return readAwsCredentialsFile(path)
+  } catch (error) {
+    if (error instanceof UsageError) return undefined
+    throw error
   }
 }
 

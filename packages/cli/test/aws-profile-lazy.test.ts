@@ -51,6 +51,19 @@ describe("the AWS profile's region without the AWS SDK's loader", () => {
     })
   })
 
+  it("a credentials file that cannot be read (a directory) is skipped, as the AWS SDKs skip it: the config file's region is used", async () => {
+    const access = await s3Access(
+      { endpoint: 'http://127.0.0.1:9', region: undefined, pathStyle: true, noSignRequest: false },
+      {
+        ...env,
+        AWS_SHARED_CREDENTIALS_FILE: dir,
+        AWS_ACCESS_KEY_ID: 'AKIAFROMENV',
+        AWS_SECRET_ACCESS_KEY: 'from-env',
+      },
+    )
+    assert.equal(access.region, 'eu-central-1')
+  })
+
   it("the profile's credentials still come from the SDK's provider when asked", async () => {
     const profile = await loadAwsProfile(env)
     assert.equal(profile?.region, 'eu-central-1')
