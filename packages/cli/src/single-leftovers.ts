@@ -35,5 +35,5 @@ export async function sortLeftovers(found: readonly string[]): Promise<SortedLef
 
 /** The line naming files kept because only their names, not their contents, are resumable's. */
 export function keptLine(lookalikes: readonly string[]): string {
-  return `kept ${lookalikes.length} file(s) named like resumable's that it did not write: ${lookalikes.join(', ')}`
+  return `kept ${lookalikes.length} file(s) named like resumable's that it cannot tell are its own: ${lookalikes.join(', ')}`
 }

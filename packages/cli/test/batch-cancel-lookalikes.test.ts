@@ -68,14 +68,14 @@ describe('status and cancel of a batch directory holding files only named like r
     assert.match(text.text(), /in progress: 1 object\(s\)/)
     assert.match(
       text.text(),
-      /not ours: +kept 5 file\(s\) named like resumable's that it did not write: .*notes\.resumable\.json/,
+      /look-alikes: +kept 5 file\(s\) named like resumable's that it cannot tell are its own: .*notes\.resumable\.json/,
     )
 
     const cancel = signedEnv()
     assert.equal(await main(['cancel', dest], cancel.cli), 0, cancel.text())
     assert.match(
       cancel.text(),
-      /kept 5 file\(s\) named like resumable's that it did not write: .*copied\.iso\.resumable-part/,
+      /kept 5 file\(s\) named like resumable's that it cannot tell are its own: .*copied\.iso\.resumable-part/,
     )
     for (const name of state) assert.equal(existsSync(join(dest, name)), false, `${name} removed`)
     await assertLookalikesIntact(dest)

@@ -174,7 +174,7 @@ describe('status / cancel beside files only named like a download’s', () => {
     assert.equal(await main(['cancel', join(out, 'notes')], cancel.cli), 3, cancel.text())
     assert.match(
       cancel.text(),
-      /kept 3 file\(s\) named like resumable's that it did not write: .*notes\.resumable-part/,
+      /kept 3 file\(s\) named like resumable's that it cannot tell are its own: .*notes\.resumable-part/,
     )
     const json = real()
     assert.equal(await main(['cancel', join(out, 'notes'), '--json'], json.cli), 3, json.text())

@@ -1,5 +1,6 @@
 import { lstat, readFile } from 'node:fs/promises'
 import { CheckpointCodec, looksLikeCheckpoint } from '@resumable/core'
+import { errorCode, toTargetError } from './fs-errors.ts'
 import { parseOwner } from './lock-file.ts'
 
 /**
@@ -12,7 +13,7 @@ const MAX_SIDECAR_BYTES = 64 * 1024 * 1024
  * True when the file at `path` decodes as a checkpoint (core's `CheckpointCodec`: its header,
  * format version and CRC-64 hold). A file merely named `*.resumable.json` (a user's notes, another
  * tool's JSON) is not one, and tools that clean up (`resumable cancel`) leave it alone. A missing
- * or unreadable file is not one either; one of ours that is damaged, or of a newer format, is. With `tornSave`, a file that begins as a checkpoint does
+ * file is not one either (one that cannot be read is a TargetError); one of ours that is damaged, or of a newer format, is. With `tornSave`, a file that begins as a checkpoint does
  * (`looksLikeCheckpoint`: the temporary copy of a save a kill cut short) counts too: weaker
  * evidence, for a `.tmp` whose object something else vouches for.
  *
@@ -55,14 +56,19 @@ export async function isResumableLockFile(path: string): Promise<boolean> {
   return parseOwner(new TextDecoder().decode(bytes)) !== undefined
 }
 
-/** The file's bytes, or undefined when it is missing, unreadable, not a plain file or too large to be a sidecar. */
+/**
+ * The file's bytes, or undefined when it is missing, not a plain file or too large to be a
+ * sidecar. A file that is there but cannot be read (EACCES, EMFILE, EIO) is a TargetError: it
+ * proves nothing either way, and calling it "not ours" would leave real state behind as a user's.
+ */
 async function readSmall(path: string): Promise<Uint8Array | undefined> {
   try {
     // Never through a symlink: nothing of ours is one.
     const info = await lstat(path)
     if (!info.isFile() || info.size > MAX_SIDECAR_BYTES) return undefined
     return new Uint8Array(await readFile(path))
-  } catch {
-    return undefined
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return undefined
+    throw toTargetError(error, 'read', path)
   }
 }

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict'
 import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import process from 'node:process'
 import { after, before, describe, it } from 'node:test'
-import { CheckpointCodec, planParts, TransferState } from '@resumable/core'
+import { CheckpointCodec, planParts, TargetError, TransferState } from '@resumable/core'
 import {
   FileCheckpointStore,
   FileTarget,
@@ -60,6 +61,21 @@ describe('isResumableCheckpointFile', () => {
     assert.equal(await isResumableCheckpointFile(swap, { tornSave: true }), false)
     await symlink(store.pathFor(dest), join(dir, 'link.resumable.json'))
     assert.equal(await isResumableCheckpointFile(join(dir, 'link.resumable.json')), false)
+  })
+})
+
+describe('a sidecar that is there but cannot be read', () => {
+  // /proc/self/mem is a plain file whose first page cannot be read (EIO), even by root.
+  it('is a TargetError, not "not ours": it proves nothing either way', {
+    skip: process.platform !== 'linux',
+  }, async () => {
+    for (const check of [isResumableCheckpointFile, isResumableLockFile]) {
+      await assert.rejects(check('/proc/self/mem'), (error: unknown) => {
+        assert.ok(error instanceof TargetError, String(error))
+        assert.equal(error.kind, 'io')
+        return true
+      })
+    }
   })
 })
 

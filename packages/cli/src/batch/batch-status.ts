@@ -40,7 +40,7 @@ interface Leftovers {
   /** Live processes writing objects of this directory (a batch's or shard's first, with its shard). */
   readonly running: RunningProcess[]
   /**
-   * Files named like a partial file, checkpoint or lock that resumable provably did not write
+   * Files named like a partial file, checkpoint or lock that resumable cannot prove it wrote
    * (see `sortByEvidence`), relative to the directory: never removed, never counted.
    */
   readonly lookalikes: string[]
@@ -172,7 +172,7 @@ export async function runBatchStatus(
         : []),
       `in progress: ${left.objects.size} object(s) with a partial file or checkpoint${staged === 0 ? '' : running ? `, and ${staged} small one(s) being fetched` : `, and ${staged} small one(s) a run left half-fetched (fetched again next run)`}`,
       ...(left.lookalikes.length > 0
-        ? [`not ours:    ${keptLine(left.lookalikes)} (not counted; cancel leaves them)`]
+        ? [`look-alikes: ${keptLine(left.lookalikes)} (not counted; cancel leaves them)`]
         : []),
       ...(running
         ? left.running.map(

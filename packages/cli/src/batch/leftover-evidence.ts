@@ -28,12 +28,10 @@ export async function sortByEvidence(
   candidates: readonly NamedLeftover[],
 ): Promise<{ own: NamedLeftover[]; lookalikes: NamedLeftover[] }> {
   const sidecars = candidates.filter((c) => c.kind !== 'part' && !isTemporary(c))
-  const proven = await Promise.all(
-    sidecars.map((c) =>
-      c.kind === 'lock'
-        ? isResumableLockFile(join(dir, c.rel))
-        : isResumableCheckpointFile(join(dir, c.rel)),
-    ),
+  const proven = await mapAtMost(sidecars, READS_AT_ONCE, (c) =>
+    c.kind === 'lock'
+      ? isResumableLockFile(join(dir, c.rel))
+      : isResumableCheckpointFile(join(dir, c.rel)),
   )
   const owned = new Set(sidecars.filter((_, i) => proven[i]))
   const vouched = new Set([...owned].map((c) => c.object))
@@ -57,6 +55,30 @@ export async function sortByEvidence(
     own: candidates.filter((c) => owned.has(c)),
     lookalikes: candidates.filter((c) => !owned.has(c)),
   }
+}
+
+/**
+ * Sidecars read at once: a directory a killed batch left thousands of leftovers in must not open
+ * them all together (EMFILE), nor hold them all in memory.
+ */
+const READS_AT_ONCE = 8
+
+/** `read` of each item, in order, at most `limit` at a time. */
+async function mapAtMost<T, R>(
+  items: readonly T[],
+  limit: number,
+  read: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const out: R[] = new Array(items.length)
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++
+      out[i] = await read(items[i] as T)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  return out
 }
 
 /** True for a checkpoint's temporary copy (`.<name>.resumable.json.tmp`). */
