@@ -14,10 +14,13 @@ export const MIN_CONNECTION_BYTES_PER_SECOND: number = 64 * 1024
 /**
  * The most parts a download keeps in flight under `limiter`: `concurrency`, lowered so that each
  * connection gets at least MIN_CONNECTION_BYTES_PER_SECOND of the cap (never below 1). More
- * connections would not fetch faster (the cap is the cap), only starve each other.
+ * connections would not fetch faster (the cap is the cap), only starve each other. Per download
+ * (or per batch, whose objects share one pool): downloads that share one limiter each count on
+ * all of it. A `bytesPerSecond` that is not a positive number (a custom limiter's "unlimited")
+ * sets no floor.
  */
 export function connectionsUnder(limiter: ByteLimit | undefined, concurrency: number): number {
   const rate = limiter?.bytesPerSecond
-  if (rate === undefined) return concurrency
+  if (rate === undefined || !(Number.isFinite(rate) && rate > 0)) return concurrency
   return Math.max(1, Math.min(concurrency, Math.floor(rate / MIN_CONNECTION_BYTES_PER_SECOND)))
 }

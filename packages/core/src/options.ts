@@ -320,8 +320,7 @@ function portOption<T>(name: string, value: unknown, method: string, what: strin
 
 /**
  * A limiter's `sliceBytes`, when it has one, is a whole number of bytes of at least 1: the
- * download steps through each chunk by it (0 would never advance, NaN would drop the chunk); its
- * `bytesPerSecond`, when it has one, is a positive number.
+ * download steps through each chunk by it (0 would never advance, NaN would drop the chunk).
  */
 function checkSliceBytes(limiter: ByteLimit | undefined): ByteLimit | undefined {
   const slice = limiter?.sliceBytes
@@ -329,13 +328,6 @@ function checkSliceBytes(limiter: ByteLimit | undefined): ByteLimit | undefined 
     throw new OptionsError(
       'rateLimiter',
       `sliceBytes must be a whole number of bytes of at least 1, got ${String(slice)}`,
-    )
-  // It sets how many connections the download opens: NaN or 0 would say none.
-  const rate = limiter?.bytesPerSecond
-  if (rate !== undefined && !(Number.isFinite(rate) && rate > 0))
-    throw new OptionsError(
-      'rateLimiter',
-      `bytesPerSecond must be a positive number of bytes, got ${String(rate)}`,
     )
   return limiter
 }

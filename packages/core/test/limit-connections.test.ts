@@ -4,7 +4,6 @@ import {
   type ByteLimit,
   download,
   downloadMany,
-  OptionsError,
   RateLimiter,
   type ReadRequest,
   type ReadResponse,
@@ -97,16 +96,15 @@ describe('parts in flight under a rate limit', () => {
     assert.equal(bothLimits(custom, custom)?.bytesPerSecond, undefined)
   })
 
-  it('a custom limiter whose bytesPerSecond is not a positive number is an OptionsError before any request', async () => {
+  it('a custom limiter whose bytesPerSecond is not a positive number (its "unlimited") sets no floor: concurrency as asked', async () => {
     for (const bytesPerSecond of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
-      const h = setup(makeObject(64 * KiB, 3))
-      const rateLimiter: ByteLimit = { take: async () => undefined, bytesPerSecond }
-      await assert.rejects(
-        download(h.options({ rateLimiter })),
-        (error: unknown) => error instanceof OptionsError && error.option === 'rateLimiter',
-        String(bytesPerSecond),
-      )
-      assert.equal(h.transport.reads.length, 0)
+      const object = makeObject(8 * 100 * KiB, 14)
+      const h = setup(object)
+      const transport = new CountingTransport(h.transport)
+      const rateLimiter: ByteLimit = { take: () => pause(1), bytesPerSecond }
+      await download(h.options({ transport, concurrency: 8, rateLimiter }))
+      assert.deepEqual(h.target.committed, object.bytes, String(bytesPerSecond))
+      assert.equal(transport.mostOpen, 8, String(bytesPerSecond))
     }
   })
 
