@@ -294,10 +294,30 @@ describe('http: network failures', () => {
       'a reset connection',
       [
         fetchFailed(coded('read ECONNRESET', 'ECONNRESET')),
-        new TypeError('error sending request for url (http://h/k): connection reset'),
-        coded('ECONNRESET: The socket connection was closed unexpectedly.', 'ECONNRESET'),
+        fetchFailed(new Error('Connection reset by peer (os error 104)')),
       ],
       'HEAD oss://b/k: the connection was reset (ECONNRESET)',
+      true,
+    ],
+    [
+      'a connection the server closed cleanly without answering',
+      [
+        fetchFailed(coded('other side closed', 'UND_ERR_SOCKET')),
+        coded('the server closed the connection before a response', 'ECONNRESET'),
+        fetchFailed(
+          new Error(
+            'error sending request from 127.0.0.1:1 for http://h/k (127.0.0.1:2): client error (SendRequest): connection closed before message completed',
+          ),
+        ),
+      ],
+      'HEAD oss://b/k: the server closed the connection without answering',
+      true,
+    ],
+    [
+      // Bun's fetch says the same of a clean close and an RST: neither is claimed.
+      'a connection closed or reset, the runtime does not say which',
+      [coded('ECONNRESET: The socket connection was closed unexpectedly.', 'ECONNRESET')],
+      'HEAD oss://b/k: the connection was closed or reset before the server answered',
       true,
     ],
     [

@@ -88,7 +88,8 @@ async function answer(
     code: string,
     message: string,
     headers: Record<string, string> = {},
-  ): Response => ossError(method, status, code, message, requestId, hostId, headers)
+    details: readonly (readonly [string, string])[] = [],
+  ): Response => ossError(method, status, code, message, requestId, hostId, headers, details)
   if (method !== 'GET' && method !== 'HEAD')
     return fail(405, 'MethodNotAllowed', 'The specified method is not allowed.')
   if (oss.credentials) {
@@ -171,13 +172,23 @@ async function answer(
     return new Response(body as ReadableStream<Uint8Array>, { status: 200, headers })
   }
 
-  const standard = request.headers.get('x-oss-range-behavior') === 'standard'
+  // S3 always reads a range as OSS does with `x-oss-range-behavior: standard`.
+  const s3 = s3Checksum(request) !== 'oss'
+  const standard = s3 || request.headers.get('x-oss-range-behavior') === 'standard'
   const range =
     fault?.type === 'ignore-range' || fault?.type === 'whole-body'
       ? ({ kind: 'none' } as const)
       : parseRange(rangeHeader, size, standard)
-  if (range.kind === 'unsatisfiable')
-    return fail(416, 'InvalidRange', 'The requested range cannot be satisfied')
+  if (range.kind === 'unsatisfiable') {
+    // S3 names the range and the object's size in its InvalidRange body; OSS documents neither.
+    const details: readonly (readonly [string, string])[] = s3
+      ? [
+          ['RangeRequested', rangeHeader ?? ''],
+          ['ActualObjectSize', String(size)],
+        ]
+      : []
+    return fail(416, 'InvalidRange', 'The requested range cannot be satisfied', {}, details)
+  }
   let [start, end, status] =
     range.kind === 'ok' ? [range.start, range.end, 206] : [0, size - 1, 200]
   const partNumber = url.searchParams.get('partNumber')

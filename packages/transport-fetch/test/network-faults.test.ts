@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict'
 import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import {
+  type AddressInfo,
+  createServer as createTcpServer,
+  type Server as NetServer,
+  type Socket,
+} from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import { isTransportError, type TransportError } from '@resumable/core'
 import { createUrlTransport, fetchWire, type Wire } from '@resumable/transport-fetch'
@@ -16,7 +21,7 @@ let server: Server
 let origin: string
 let closedPort: number
 
-async function listen(s: Server): Promise<number> {
+async function listen(s: NetServer): Promise<number> {
   await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))
   return (s.address() as AddressInfo).port
 }
@@ -107,6 +112,39 @@ describe('network faults read the same on every runtime and wire', () => {
         error.message,
         new RegExp(`^GET ${origin}/reset\\.bin bytes 0-${SIZE - 1}: ${reset}$`),
       )
+    })
+
+    /** HEADs a loopback server that takes the request and then `cut`s the socket unanswered. */
+    async function statCut(cut: (socket: Socket) => void): Promise<[string, TransportError]> {
+      const tcp = createTcpServer((socket) => socket.once('data', () => cut(socket)))
+      const url = `http://127.0.0.1:${await listen(tcp)}/o.bin`
+      try {
+        const error = await failure(createUrlTransport({ url, wire: makeWire() }).stat())
+        assert.equal(error.kind, 'network')
+        assert.equal(error.retryable, true)
+        return [url, error]
+      } finally {
+        await new Promise((resolve) => tcp.close(resolve))
+      }
+    }
+
+    // Bun's fetch words a clean close and an RST alike before the head too; Deno's tells them apart.
+    const tellsUnanswered = name === 'node wire' || !('Bun' in globalThis)
+
+    it(`${name}: a server that closes the connection cleanly without answering is said to have, not to have reset it`, async () => {
+      const [url, error] = await statCut((socket) => socket.end())
+      const said = tellsUnanswered
+        ? 'the server closed the connection without answering'
+        : 'the connection was closed or reset before the server answered'
+      assert.equal(error.message, `HEAD ${url}: ${said}`)
+    })
+
+    it(`${name}: a connection reset before any answer is said to be reset where the runtime tells`, async () => {
+      const [url, error] = await statCut((socket) => socket.resetAndDestroy())
+      const said = tellsUnanswered
+        ? 'the connection was reset (ECONNRESET)'
+        : 'the connection was closed or reset before the server answered'
+      assert.equal(error.message, `HEAD ${url}: ${said}`)
     })
 
     it(`${name}: a host name that does not resolve is a network error, not retried, naming the host`, async () => {

@@ -8,6 +8,8 @@ import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import { download, ObjectChangedError } from '@resumable/core'
 import { MemoryTarget } from '@resumable/store-memory'
+import { CONTRACT_CREDENTIALS, MockOss, makeBytes } from '@resumable/testkit'
+import { startMockOss } from '@resumable/testkit/node'
 import { createS3Transport } from '@resumable/transport-fetch'
 
 const SIZE = 3 * 256 * 1024
@@ -69,5 +71,37 @@ describe("S3's 416 with ActualObjectSize", () => {
       new RegExp(`the object is now ${NOW} bytes, not the ${SIZE} stat reported`),
     )
     assert.doesNotMatch(error.message, /not-a-real-secret/)
+  })
+})
+
+// The same through the testkit's mock S3 on a real loopback socket, so the contract suites' mock
+// answers as S3 does: its InvalidRange body names the range and the object's size.
+describe("the mock S3's 416 carries ActualObjectSize", () => {
+  it('a read of an object that shrank after stat says the object is now N bytes', async () => {
+    const oss = new MockOss({ credentials: CONTRACT_CREDENTIALS })
+    oss.createBucket('bkt')
+    oss.putObject('bkt', 'shrunk.bin', { bytes: makeBytes(SIZE, 3), etag: '"S"' })
+    const server = await startMockOss({ oss })
+    try {
+      const transport = createS3Transport({
+        bucket: 'bkt',
+        key: 'shrunk.bin',
+        endpoint: server.url,
+        region: 'us-east-1',
+        credentials: CONTRACT_CREDENTIALS,
+      })
+      const object = await transport.stat()
+      assert.equal(object.size, SIZE)
+      // Same ETag, so If-Match holds and the store answers the range itself: 416.
+      oss.putObject('bkt', 'shrunk.bin', { bytes: makeBytes(NOW, 3), etag: '"S"' })
+      const error = await transport.read({ start: 2 * NOW, end: SIZE - 1, object }).then(
+        () => assert.fail('expected the read to fail'),
+        (e: unknown) => e,
+      )
+      assert.ok(error instanceof Error, String(error))
+      assert.match(error.message, new RegExp(`the object is now ${NOW} bytes`))
+    } finally {
+      await server.close()
+    }
   })
 })

@@ -84,12 +84,16 @@ export type ConnectionDrop = 'closed' | 'reset'
 // to a clean close too.
 const RST_TEXT = /\bread ECONNRESET\b|connection reset by peer/i
 // A clean close (FIN) before the announced end: Node's fetch (undici's `other side closed`, on the
-// socket's `end`), the Node wire (`the server closed the connection before …`).
-const FIN_TEXT = /other side closed|the server closed the connection before/i
+// socket's `end`), the Node wire (`the server closed the connection before …`); before the head,
+// Deno's fetch too (hyper's `connection closed before message completed`, where an RST reads
+// `Connection reset by peer`).
+const FIN_TEXT =
+  /other side closed|the server closed the connection before|connection closed before message completed/i
 
 /**
  * Whether the chain shows a connection reset (an RST) or closed cleanly by the server (a FIN);
- * undefined when its words do not tell (Deno's and Bun's fetch say the same of both).
+ * undefined when its words do not tell (Bun's fetch says the same of both, and so does Deno's
+ * mid-body).
  */
 export function connectionDrop(chain: ErrorChain): ConnectionDrop | undefined {
   if (RST_TEXT.test(chain.text)) return 'reset'
@@ -114,6 +118,17 @@ export function unresolvedHost(chain: ErrorChain): string | undefined {
 export const FAULT_WORDS: Readonly<Record<'refused' | 'reset', string>> = {
   refused: 'the connection was refused (ECONNREFUSED)',
   reset: 'the connection was reset (ECONNRESET)',
+}
+
+/**
+ * How a connection that ended before any response reads: a reset only where the runtime's words
+ * say RST, a clean close only where they say FIN, neither claimed where they do not tell.
+ */
+export function noAnswerWords(chain: ErrorChain): string {
+  const drop = connectionDrop(chain)
+  if (drop === 'closed') return 'the server closed the connection without answering'
+  if (drop === 'reset') return FAULT_WORDS.reset
+  return 'the connection was closed or reset before the server answered'
 }
 
 /** How a fault in connecting to the proxy `proxy` (its origin) reads in a message. */

@@ -4,6 +4,7 @@ import {
   describeFailure,
   errorChain,
   FAULT_WORDS,
+  noAnswerWords,
   proxyFaultWords,
   unresolvedHost,
 } from './network-cause.ts'
@@ -73,8 +74,9 @@ const CA_HINT =
  * Classifies a request that failed without a response (the runtime's own error, `cause` and
  * `code` kept). Resets, refusals and timeouts are retryable. A refusal, a reset and a host name
  * that does not resolve are worded the same whichever runtime or wire reported them (Deno gives
- * no code, only its own words); anything else gives the runtime's reason once (`fetch failed`
- * unwrapped). A host name that does not exist and a
+ * no code, only its own words); a server that closed the connection cleanly without answering is
+ * said to have, where the runtime's words tell it from a reset, and neither is claimed where not;
+ * anything else gives the runtime's reason once (`fetch failed` unwrapped). A host name that does not exist and a
  * TLS certificate that is not trusted are not, nor a proxy's 407 to `CONNECT` (a wire's error with
  * code `ERR_PROXY_AUTHENTICATION_REQUIRED`), nor a redirect loop or a redirect to a scheme other
  * than http(s) or to another origin with credentials in it, since retrying cannot cure them; the message says what to check. The cause chain is redacted.
@@ -152,9 +154,13 @@ export function networkFailure(error: unknown, context: NetworkFailureContext): 
   if (timedOut) {
     return new TransportError('timeout', `${context.describe}: timed out (${said})`, { cause })
   }
-  // Each runtime words these its own way (Deno gives no code at all): one wording for all.
-  if (fault === 'refused' || fault === 'reset') {
-    return new TransportError('network', `${context.describe}: ${FAULT_WORDS[fault]}`, { cause })
+  // Each runtime words these its own way (Deno gives no code at all): one wording for all. A bare
+  // ECONNRESET is no proof of an RST (Node's wire and Bun's fetch give it to a clean close too).
+  if (fault === 'refused') {
+    return new TransportError('network', `${context.describe}: ${FAULT_WORDS.refused}`, { cause })
+  }
+  if (fault === 'reset') {
+    return new TransportError('network', `${context.describe}: ${noAnswerWords(chain)}`, { cause })
   }
   return new TransportError('network', `${context.describe}: the connection failed (${said})`, {
     cause,
