@@ -89,6 +89,7 @@ describe('a manifest --dry-run (a manifest gives no sizes)', () => {
       const nothingThere = {
         journal: { done: () => undefined, publishing: () => undefined },
         entryAt: async () => undefined,
+        unlisted: async () => [],
       }
       const existing = { skipExisting: false, update: false, overwrite: false }
       assert.equal(
