@@ -69,6 +69,7 @@ describe('a manifest --dry-run (a manifest gives no sizes)', () => {
       skipped: 0,
       wouldFail: 0,
       toCompare: 0,
+      wouldRemoveUnlisted: [],
     })
   })
 
@@ -111,6 +112,7 @@ describe('a manifest --dry-run (a manifest gives no sizes)', () => {
       skipped: 0,
       wouldFail: 0,
       toCompare: 0,
+      wouldRemoveUnlisted: [],
     })
   })
 })
