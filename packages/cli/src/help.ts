@@ -154,7 +154,8 @@ Batches (--recursive or --manifest; rerun the same command to continue after Ctr
   --skip-existing          skip a file already at the destination with the object's size and CRC
   --update                 replace a destination file only if the object is newer or another size
   --fail-fast              stop at the first failed object (default: keep going, exit 1 at the end)
-  --dry-run                list what would be fetched and where; touch nothing
+  --dry-run                list what would be fetched and where, and the part state of objects
+                           no longer listed a real run would remove; touch nothing
   --concurrency <n>        requests in flight for the whole batch, objects and parts (default 16)
   --force, -f              replace existing destination files, and fetch again an object done
                            earlier that changed in the store since (else skipped: done-but-changed)

@@ -32,6 +32,7 @@ const dryRunDone = (counts: Record<string, number>) => ({
   skipped: 0,
   wouldFail: 0,
   toCompare: 0,
+  wouldRemoveUnlisted: [],
   ...counts,
 })
 const lines = (out: string[]) =>

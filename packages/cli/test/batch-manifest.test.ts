@@ -69,6 +69,7 @@ describe('a manifest --dry-run (a manifest gives no sizes)', () => {
       skipped: 0,
       wouldFail: 0,
       toCompare: 0,
+      wouldRemoveUnlisted: [],
     })
   })
 
@@ -89,6 +90,7 @@ describe('a manifest --dry-run (a manifest gives no sizes)', () => {
       const nothingThere = {
         journal: { done: () => undefined, publishing: () => undefined },
         entryAt: async () => undefined,
+        unlisted: async () => [],
       }
       const existing = { skipExisting: false, update: false, overwrite: false }
       assert.equal(
@@ -110,6 +112,7 @@ describe('a manifest --dry-run (a manifest gives no sizes)', () => {
       skipped: 0,
       wouldFail: 0,
       toCompare: 0,
+      wouldRemoveUnlisted: [],
     })
   })
 })

@@ -122,4 +122,22 @@ describe('parts in flight under a rate limit', () => {
     assert.equal(summary.downloaded, 16)
     assert.equal(bucket.maxInFlight, 2)
   })
+
+  it("a batch's object-start reports the slots it can really hold: 2 under a 128 KiB/s limiter at concurrency 8", async () => {
+    const bucket = new FakeBucket()
+    bucket.put('data/big.bin', 2 * MiB) // 8 parts of 256 KiB: 8 slots without the limiter
+    const dest = new MemoryDestination(bucket)
+    const rateLimiter: ByteLimit = { bytesPerSecond: 128 * KiB, take: () => Promise.resolve() }
+    const slots: number[] = []
+    const summary = await downloadMany({
+      ...dest.batchOptions(),
+      concurrency: 8,
+      download: { rateLimiter, partSize: 256 * KiB },
+      onEvent(event) {
+        if (event.type === 'object-start') slots.push(event.slots)
+      },
+    })
+    assert.equal(summary.downloaded, 1)
+    assert.deepEqual(slots, [2])
+  })
 })

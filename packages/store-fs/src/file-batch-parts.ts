@@ -1,7 +1,7 @@
 import { readFile, realpath } from 'node:fs/promises'
 import { dirname, join, relative, sep } from 'node:path'
-import { CheckpointCodec } from '@resumable/core'
-import { batchFilesIn } from './batch-file-names.ts'
+import { CheckpointCodec, type Shard } from '@resumable/core'
+import { batchFileName, batchFilesIn } from './batch-file-names.ts'
 import { isPlainRelative } from './file-batch-directories.ts'
 import { FileCheckpointStore } from './file-checkpoint-store.ts'
 import { FileTarget, TEMP_SUFFIX } from './file-target.ts'
@@ -55,8 +55,7 @@ export class PartsRecord {
 
   /**
    * Removes the part state of each object of this batch the record names whose path `listed`
-   * says no key of the run had, unless a live process holds its lock or another batch named the
-   * same path; returns their paths. The
+   * says no key of the run had, unless `keepsUnlisted` keeps it; returns their paths. The
    * record then names only the objects of this batch with state left, and other batches' lines.
    * With `() => true` it removes nothing and only drops the lines of objects with no state left.
    */
@@ -65,6 +64,27 @@ export class PartsRecord {
     this.#written.clear()
     const kept: string[] = []
     const removed: string[] = []
+    for (const found of await this.#unlisted(listed)) {
+      if (found.verdict === 'other-batch' || found.verdict === 'kept') kept.push(found.line)
+      else if (found.verdict === 'remove' && (await removeState(found.file)))
+        removed.push(found.listedAs)
+      else if (found.verdict === 'remove') kept.push(found.line)
+    }
+    await this.#record.rewrite(kept)
+    return removed
+  }
+
+  /**
+   * The paths `removeUnlisted(listed)` would remove, by the same decisions, removing and
+   * rewriting nothing (`--dry-run`). A lock taken or freed meanwhile may change the answer.
+   */
+  async wouldRemoveUnlisted(listed: (path: string) => boolean): Promise<string[]> {
+    const found = await this.#unlisted(listed)
+    return found.filter((f) => f.verdict === 'remove').map((f) => f.listedAs)
+  }
+
+  /** Each record line's verdict: another batch's, no state left, kept, or this batch's to remove. */
+  async #unlisted(listed: (path: string) => boolean): Promise<Verdict[]> {
     const lines = [...new Set(await this.#record.lines())]
     const entries = lines.map(parseLine)
     // A file another batch started too (its keys map there as well) may hold that batch's state:
@@ -72,26 +92,20 @@ export class PartsRecord {
     const others = new Set<string>()
     for (const entry of [...entries, ...(await this.#siblingEntries())])
       if (entry && entry.batch !== this.#batch) others.add(entry.at)
+    const verdicts: Verdict[] = []
     for (const [i, entry] of entries.entries()) {
       if (entry === undefined) continue
       const line = lines[i] as string
-      if (entry.batch !== this.#batch) {
-        kept.push(line)
-        continue
-      }
       const file = join(this.#root, ...entry.at.split('/'))
-      if (!(await this.#hasState(file))) continue
-      if (
-        listed(entry.listedAs) ||
-        others.has(entry.at) ||
-        (await takenOver(file, entry.source)) ||
-        !(await removeState(file))
-      )
-        kept.push(line)
-      else removed.push(entry.listedAs)
+      const at = { line, file, listedAs: entry.listedAs }
+      if (entry.batch !== this.#batch) verdicts.push({ ...at, verdict: 'other-batch' })
+      else if (!(await this.#hasState(file))) verdicts.push({ ...at, verdict: 'gone' })
+      else {
+        const keep = await keepsUnlisted(entry, file, listed, others)
+        verdicts.push({ ...at, verdict: keep ? 'kept' : 'remove' })
+      }
     }
-    await this.#record.rewrite(kept)
-    return removed
+    return verdicts
   }
 
   /** Deletes the record (`cancel`, which removes every object's state); true when there was one. */
@@ -138,6 +152,50 @@ export async function partsRecordedIn(root: string): Promise<Set<string>> {
     }
   }
   return named
+}
+
+/** What removing unlisted state decides for one record line. */
+interface Verdict {
+  readonly line: string
+  readonly file: string
+  readonly listedAs: string
+  readonly verdict: 'other-batch' | 'gone' | 'kept' | 'remove'
+}
+
+/**
+ * True when the state at `file`, named by `entry` of this batch, stays: its key was listed
+ * (filtered out or in another shard counts), another batch named the path, its part checkpoint
+ * names another source, or a live process holds its lock. The one decision behind both
+ * `removeUnlisted` and `wouldRemoveUnlisted`.
+ */
+async function keepsUnlisted(
+  entry: PartsEntry,
+  file: string,
+  listed: (path: string) => boolean,
+  others: ReadonlySet<string>,
+): Promise<boolean> {
+  if (listed(entry.listedAs) || others.has(entry.at)) return true
+  if (await takenOver(file, entry.source)) return true
+  try {
+    return (await new FileTarget(file).runningDownload()) !== undefined
+  } catch {
+    // A lock that cannot be judged is not removed either (removeState).
+    return true
+  }
+}
+
+/**
+ * The paths of the objects whose part state a complete run of `batch` (shard `shard`) in `root`
+ * (a real path) would remove as unlisted, `listed` saying which paths the listing had: read
+ * only, for `--dry-run`. The same decisions as `FileBatchStaging.removeUnlisted`.
+ */
+export function unlistedPartState(
+  root: string,
+  batch: string,
+  shard: Shard | undefined,
+  listed: (path: string) => boolean,
+): Promise<string[]> {
+  return new PartsRecord(root, batchFileName('parts', shard), batch).wouldRemoveUnlisted(listed)
 }
 
 /** One record line: whose, the key's path, where its file is (both relative to the root), and its source. */
@@ -195,6 +253,7 @@ function recordable(path: unknown): path is string {
 async function removeState(file: string): Promise<boolean> {
   const target = new FileTarget(file)
   try {
+    // Asked again: a process may have taken the lock since the verdict.
     if ((await target.runningDownload()) !== undefined) return false
     await target.abort({ keep: false })
     await new FileCheckpointStore().remove(file)

@@ -24,7 +24,7 @@ export {
   fileChecksum,
   fileChecksums,
 } from './file-batch-object.ts'
-export { partsRecordedIn } from './file-batch-parts.ts'
+export { partsRecordedIn, unlistedPartState } from './file-batch-parts.ts'
 export {
   BATCH_LOCK_NAME,
   BATCH_STAGING_NAME,

@@ -1,7 +1,7 @@
 import { lstat, realpath } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type BatchJournalView, readBatchJournal, shardBatchId } from '@resumable/core'
-import { FileBatchJournalStore } from '@resumable/store-fs'
+import { FileBatchJournalStore, unlistedPartState } from '@resumable/store-fs'
 
 /** What a dry run looks at in the destination, read only: the batch's journal and the files there. */
 export interface DestinationState {
@@ -9,6 +9,11 @@ export interface DestinationState {
   readonly journal: BatchJournalView
   /** What is at `path` (relative to the destination): a regular file and its size, a directory, or nothing (undefined). */
   entryAt(path: string): Promise<DestinationEntry | undefined>
+  /**
+   * The paths whose part state (partial file, checkpoint, lock) a complete run would remove as no
+   * longer listed, `listed` saying which paths the listing had (store-fs `unlistedPartState`).
+   */
+  unlisted(listed: (path: string) => boolean): Promise<readonly string[]>
 }
 
 /** A file, or a directory, found where an object's file goes. */
@@ -30,13 +35,16 @@ export async function destinationState(
   batchOf: (root: string) => string,
 ): Promise<DestinationState> {
   const root = await realpath(destination).catch(() => undefined)
-  if (root === undefined) return { journal: NOTHING, entryAt: async () => undefined }
+  if (root === undefined)
+    return { journal: NOTHING, entryAt: async () => undefined, unlisted: async () => [] }
   const id = shard === undefined ? batchOf(root) : shardBatchId(batchOf(root), shard)
   const journal = await readBatchJournal(FileBatchJournalStore.in(root, shard), id).catch(
     () => NOTHING,
   )
   return {
     journal,
+    // As the run: a record it cannot read removes nothing.
+    unlisted: (listed) => unlistedPartState(root, batchOf(root), shard, listed).catch(() => []),
     async entryAt(path) {
       const stats = await lstat(join(root, path)).catch(() => undefined)
       if (stats?.isFile()) return { kind: 'file', size: stats.size }

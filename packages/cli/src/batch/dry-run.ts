@@ -24,7 +24,8 @@ export interface ExistingFiles {
 /**
  * `--dry-run`: lists what would be fetched and where — the same key checks, collisions, filters
  * and shard as a real run, the objects the batch's journal has done (skipped), and the files already in the
- * way (failing as `exists` unless the options say otherwise) — on stdout (the list is the
+ * way (failing as `exists` unless the options say otherwise), and the part state of objects no
+ * longer listed that the run would remove (as it decides, store-fs `unlistedPartState`) — on stdout (the list is the
  * command's output, also under --quiet), and touches nothing (no directory, no journal, no
  * request but the listing).
  */
@@ -40,6 +41,7 @@ export async function dryRun(
   keep?: (object: ListedObject) => boolean,
 ): Promise<number> {
   const claims = new PathClaims()
+  const collided = new Set<string>()
   const iterable =
     typeof (objects as Lister).list === 'function'
       ? (objects as Lister).list()
@@ -58,13 +60,16 @@ export async function dryRun(
     if (object.key.endsWith('/') && object.size === 0) continue
     let path: string | undefined
     let reason: string | undefined
+    let segments: readonly string[] | undefined
     try {
-      const segments = safeRelativePath(object.key, input.prefix)
+      segments = safeRelativePath(object.key, input.prefix)
       claims.claim(object.key, segments)
       const refusal = localNameRefusal(segments)
       if (refusal !== undefined) throw new Error(refusal.message)
       path = segments.join('/')
     } catch (error) {
+      // As the run: a key refused as colliding was listed all the same.
+      if (segments !== undefined) collided.add(segments.join('/'))
       reason = withFirstLine(
         error instanceof Error ? error.message : String(error),
         error,
@@ -149,9 +154,20 @@ export async function dryRun(
         `would fetch ${terminalText(from)} → ${terminalText(to)} (${object.size === undefined ? 'size unknown' : `${object.size} B`})${FATE_NOTES[fate]}`,
       )
   }
+  // What a real run removes once through its whole listing: every key claimed (filtered out and
+  // other shards' too) counts as listed, as in core's runBatch.
+  const unlisted = await state.unlisted((path) => claims.covers(path) || collided.has(path))
+  if (unlisted.length > 0) {
+    if (json) reporter.json({ type: 'would-remove-unlisted', paths: unlisted })
+    else
+      reporter.output(
+        `would remove the partial files, checkpoints and locks of ${unlisted.length} object(s) an earlier run left unfinished that are no longer listed: ${terminalText(unlisted.join(', '))}`,
+      )
+  }
   if (json)
     reporter.json({
       type: 'dry-run-done',
+      wouldRemoveUnlisted: [...unlisted],
       objects: count,
       // As the batch's progress counts them: the sizes known, and how many objects have none.
       bytes: knownBytes,
@@ -163,7 +179,7 @@ export async function dryRun(
     })
   else
     reporter.output(
-      `dry run: ${totalText(count, knownBytes, sizesUnknown)} would be fetched; ${skipped > 0 ? `${skipped} skipped (done earlier); ` : ''}${inTheWay > 0 ? `${inTheWay} would fail (a file or directory is in the way); ` : ''}${toCompare > 0 ? `${toCompare} compared with the file there (--skip-existing); ` : ''}${refused} refused; nothing was touched`,
+      `dry run: ${totalText(count, knownBytes, sizesUnknown)} would be fetched; ${skipped > 0 ? `${skipped} skipped (done earlier); ` : ''}${inTheWay > 0 ? `${inTheWay} would fail (a file or directory is in the way); ` : ''}${toCompare > 0 ? `${toCompare} compared with the file there (--skip-existing); ` : ''}${refused} refused; ${unlisted.length > 0 ? `${unlisted.length} unlisted object(s)' part state would be removed; ` : ''}nothing was touched`,
     )
   return refused > 0 || inTheWay > 0 ? ExitCode.failed : ExitCode.ok
 }

@@ -131,7 +131,8 @@ export type BatchEvent =
       readonly object: ListedObject
       /**
        * The most slots of the shared budget this object may hold at once (its part concurrency):
-       * it starts on one and its part workers take more as they free up.
+       * it starts on one and its part workers take more as they free up. Never more than the
+       * batch's connections, which a low rate limit lowers below `concurrency`.
        */
       readonly slots: number
     }

@@ -68,9 +68,11 @@ export async function runBatch(
       : new RateLimiter(resolved.maxBytesPerSecond)
   // Every connection of the batch shares the cap: fewer slots under a low one, so that none is
   // starved until its server drops it (connection-floor.ts).
-  const pool = new SlotPool(
-    connectionsUnder(bothLimits(options.download?.rateLimiter, rateLimiter), resolved.concurrency),
+  const connections = connectionsUnder(
+    bothLimits(options.download?.rateLimiter, rateLimiter),
+    resolved.concurrency,
   )
+  const pool = new SlotPool(connections)
   const claims = new PathClaims()
   // Paths of keys refused as colliding: listed all the same, so their state is not unlisted.
   const collided = new Set<string>()
@@ -389,7 +391,8 @@ export async function runBatch(
     const { key, path } = location
     // When this attempt began: its answers say the store is up only if they are newer than an outage.
     const sentAt = Date.now()
-    const concurrency = slotsFor(object.size, resolved)
+    // No object holds more slots than the pool has: `object-start` reports what it can really use.
+    const concurrency = Math.min(slotsFor(object.size, resolved), connections)
     emit({ type: 'object-start', key, path, object, slots: concurrency })
     tracker.started(key, object.size)
     let io: BatchObjectIO
