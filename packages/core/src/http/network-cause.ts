@@ -79,10 +79,11 @@ export function connectionFault(chain: ErrorChain): ConnectionFault | undefined 
 /** How a connection that dropped mid-answer ended, when the runtime's words tell. */
 export type ConnectionDrop = 'closed' | 'reset'
 
-// A read that failed on an RST: Node, and the Node wire on every runtime (`read ECONNRESET`).
-// A bare code ECONNRESET proves nothing: Node's own client, the Node wire and Bun's fetch give it
-// to a clean close too.
-const RST_TEXT = /\bread ECONNRESET\b|connection reset by peer/i
+// A system call that failed on an RST: a read (Node, and the Node wire on every runtime), a write,
+// or the connect itself (`connect ECONNRESET`, as urllib under ali-oss reports it). A bare code
+// ECONNRESET proves nothing: Node's own client, the Node wire and Bun's fetch give it to a clean
+// close too.
+const RST_TEXT = /\b(?:read|write|connect) ECONNRESET\b|connection reset by peer/i
 // A clean close (FIN) before the announced end: Node's fetch (undici's `other side closed`, on the
 // socket's `end`), the Node wire (`the server closed the connection before …`); before the head,
 // Deno's fetch too (hyper's `connection closed before message completed`, where an RST reads
