@@ -18,13 +18,13 @@ export class EventHub<E extends { readonly type: string }> {
 
   /** Delivers `event` to `onEvent` and to the listeners of its type. */
   readonly emit = (event: E): void => {
-    for (const listener of [this.#onEvent, ...(this.#byType.get(event.type) ?? [])]) {
-      try {
-        listener?.(event)
-      } catch {
-        // Ignored by contract: listeners must not throw.
-      }
-    }
+    // No array of the listeners per event: a small object in a batch emits several, most to
+    // `onEvent` alone.
+    deliver(this.#onEvent, event)
+    const listeners = this.#byType.get(event.type)
+    if (listeners === undefined || listeners.size === 0) return
+    // A copy, as a listener may unsubscribe (itself or another) while it is called.
+    for (const listener of [...listeners]) deliver(listener, event)
   }
 
   /** Subscribes to one event type; returns the unsubscribe function. */
@@ -34,5 +34,14 @@ export class EventHub<E extends { readonly type: string }> {
     const entry = listener as (event: E) => void
     set.add(entry)
     return () => set.delete(entry)
+  }
+}
+
+/** Calls `listener`, isolating its throw. */
+function deliver<E>(listener: ((event: E) => void) | undefined, event: E): void {
+  try {
+    listener?.(event)
+  } catch {
+    // Ignored by contract: listeners must not throw.
   }
 }

@@ -142,14 +142,14 @@ export async function fetchSegment(
     const from = start + written
     const end = segment.end
     const before = written
+    // Aborted by the run's signal or a stall; the watch links it to the run (stall-guard.ts).
     const attempt = new AbortController()
-    const onRunAbort = (): void => attempt.abort(ctx.signal.reason)
-    ctx.signal.addEventListener('abort', onRunAbort, { once: true })
     // A stall names the request, as every other failure of it does.
     const watch = new StallWatch(
       options.stallTimeoutMs,
       attempt,
       `read ${options.transport.id} bytes ${from}-${toEnd ? '' : end}`,
+      ctx.signal,
     )
     let reader: ChunkReader | undefined
     const askedAt = Date.now()
@@ -281,7 +281,6 @@ export async function fetchSegment(
       await backOffOrThrow(ctx, segment.part.index, failures, error)
     } finally {
       watch.stop()
-      ctx.signal.removeEventListener('abort', onRunAbort)
     }
   }
   return segment.finish(crc)

@@ -27,13 +27,30 @@ export class StallWatch {
   #busySince: number | undefined
   /** Rejects the operation in flight when the attempt is aborted. */
   #rejectInFlight: ((reason: unknown) => void) | undefined
+  /** The signal `controller` follows, when the watch links them (see the constructor). */
+  readonly #parent: AbortSignal | undefined
 
-  /** `describe` names the request in the timeout's message (`<describe>: no data received …`). */
-  constructor(stallMs: number, controller: AbortController, describe?: string) {
+  /**
+   * `describe` names the request in the timeout's message (`<describe>: no data received …`).
+   * Given `parent` (the run's signal), the watch also makes `controller` follow it, with the one
+   * listener it needs anyway, on `parent`: a caller that linked them itself would add a second
+   * listener per attempt, and small objects in a batch make two attempts each (stat and read).
+   * `controller` must then be aborted only through `parent` or by the watch.
+   */
+  constructor(
+    stallMs: number,
+    controller: AbortController,
+    describe?: string,
+    parent?: AbortSignal,
+  ) {
     this.#stallMs = stallMs
     this.#controller = controller
     this.#describe = describe
-    controller.signal.addEventListener('abort', this.#onAbort, { once: true })
+    this.#parent = parent
+    if (parent === undefined)
+      controller.signal.addEventListener('abort', this.#onAbort, { once: true })
+    else if (parent.aborted) controller.abort(parent.reason)
+    else parent.addEventListener('abort', this.#onParentAbort, { once: true })
   }
 
   /**
@@ -78,11 +95,17 @@ export class StallWatch {
     })
   }
 
-  /** Clears the timer and the abort listener; the attempt is over. */
-  stop(): void {
+  /**
+   * Clears the timer and the abort listener; the attempt is over. With `keepLinked`, a controller
+   * that follows a parent keeps following it: a response left open past the attempt (a stat's
+   * body held for the first read) must still be aborted by a pause.
+   */
+  stop(keepLinked = false): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer)
     this.#timer = undefined
-    this.#controller.signal.removeEventListener('abort', this.#onAbort)
+    if (this.#parent === undefined)
+      this.#controller.signal.removeEventListener('abort', this.#onAbort)
+    else if (!keepLinked) this.#parent.removeEventListener('abort', this.#onParentAbort)
   }
 
   readonly #check = (): void => {
@@ -97,7 +120,14 @@ export class StallWatch {
           `${this.#describe === undefined ? '' : `${this.#describe}: `}no data received for ${this.#stallMs} ms`,
         ),
       )
+      // Linked to a parent, the watch does not listen to its controller: it rejects here.
+      if (this.#parent !== undefined) this.#onAbort()
     } else this.#timer = setTimeout(this.#check, this.#stallMs - waited)
+  }
+
+  readonly #onParentAbort = (): void => {
+    this.#controller.abort((this.#parent as AbortSignal).reason)
+    this.#onAbort()
   }
 
   readonly #onAbort = (): void => {

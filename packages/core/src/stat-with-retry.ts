@@ -13,9 +13,14 @@ export async function statWithRetry(scope: RetryPacing): Promise<ObjectInfo> {
   const { options, signal } = scope
   for (let attempt = 1; ; attempt++) {
     const controller = new AbortController()
-    const onRunAbort = (): void => controller.abort(signal.reason)
-    signal.addEventListener('abort', onRunAbort, { once: true })
-    const watch = new StallWatch(options.stallTimeoutMs, controller, `stat ${options.transport.id}`)
+    // The watch makes `controller` follow the run's signal (stall-guard.ts).
+    const watch = new StallWatch(
+      options.stallTimeoutMs,
+      controller,
+      `stat ${options.transport.id}`,
+      signal,
+    )
+    let keepLinked = false
     try {
       const info = await watch.guard(() => options.transport.stat({ signal: controller.signal }))
       if (!Number.isSafeInteger(info.size) || info.size < 0) {
@@ -23,18 +28,21 @@ export async function statWithRetry(scope: RetryPacing): Promise<ObjectInfo> {
           `Transport ${options.transport.id} reported an invalid size: ${String(info.size)}`,
         )
       }
-      // The run's abort stays linked: a stat may leave a response open for the first read (a
-      // batch's one-request objects), and a pause must still abort that request.
       // Any transport's checksum, in-repo or not, leaves here JSON-serialisable: the ObjectInfo
       // goes into results and events.
-      return info.checksum ? { ...info, checksum: withJsonValue(info.checksum) } : info
+      const checked = info.checksum ? { ...info, checksum: withJsonValue(info.checksum) } : info
+      // The run's abort stays linked: a stat may leave a response open for the first read (a
+      // batch's one-request objects), and a pause must still abort that request.
+      keepLinked = true
+      return checked
     } catch (error) {
-      signal.removeEventListener('abort', onRunAbort)
+      // Unlinked before the backoff: its sleep must not find this attempt's listener still there.
+      watch.stop()
       if (signal.aborted) throw signal.reason
       if (!isTransportError(error) || !error.retryable) throw error
       await backOffOrThrow(scope, -1, attempt, error)
     } finally {
-      watch.stop()
+      watch.stop(keepLinked)
     }
   }
 }

@@ -91,4 +91,44 @@ describe('StallWatch: one deadline per attempt', () => {
     )
     watch.stop()
   })
+
+  it('linked to a parent signal, a parent abort aborts the controller and rejects the read in flight, with one listener on the parent', async () => {
+    const parent = new AbortController()
+    const attempt = new AbortController()
+    const added: string[] = []
+    const add = parent.signal.addEventListener.bind(parent.signal)
+    parent.signal.addEventListener = ((type: string, ...rest: [never, never]) => {
+      added.push(type)
+      add(type, ...rest)
+    }) as typeof parent.signal.addEventListener
+    const watch = new StallWatch(10_000, attempt, 'read x', parent.signal)
+    assert.deepEqual(added, ['abort'])
+    const guarded = watch.guard(never)
+    const reason = new Error('paused')
+    parent.abort(reason)
+    await assert.rejects(guarded, (error) => error === reason)
+    assert.equal(attempt.signal.reason, reason)
+    watch.stop()
+  })
+
+  it('linked to a parent, a stall still rejects the read in flight and aborts the controller, not the parent', async () => {
+    const parent = new AbortController()
+    const attempt = new AbortController()
+    const watch = new StallWatch(60, attempt, 'read x', parent.signal)
+    await assert.rejects(watch.guard(never), { kind: 'timeout', message: /^read x: no data/ })
+    assert.equal(attempt.signal.aborted, true)
+    assert.equal(parent.signal.aborted, false)
+    watch.stop()
+  })
+
+  it('stop(true) keeps a linked controller following its parent; stop() lets it go', async () => {
+    const parent = new AbortController()
+    const kept = new AbortController()
+    new StallWatch(10_000, kept, undefined, parent.signal).stop(true)
+    const unlinked = new AbortController()
+    new StallWatch(10_000, unlinked, undefined, parent.signal).stop()
+    parent.abort(new Error('paused'))
+    assert.equal(kept.signal.aborted, true)
+    assert.equal(unlinked.signal.aborted, false)
+  })
 })
