@@ -31,7 +31,7 @@ export interface RunContext {
    */
   readonly rangeHonoured?: (from: number) => void
   /** A whole-object answer vouched for the object's MD5 (`ReadResponse.md5`). */
-  readonly vouchedMd5?: (md5: string, source: string | undefined) => void
+  readonly vouchedMd5?: ((md5: string, source: string | undefined) => void) | undefined
   /** A response's head arrived `ms` after its request was sent. */
   readonly answered?: (ms: number) => void
   /**
