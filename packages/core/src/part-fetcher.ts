@@ -5,8 +5,9 @@ import { crc as crcOf } from './crc/index.ts'
 import { ObjectChangedError } from './errors/object-changed-error.ts'
 import { isResumableError } from './errors/resumable-error.ts'
 import { isTransportError, TransportError } from './errors/transport-error.ts'
+import { LazyAbortController } from './lazy-abort.ts'
 import type { Segment } from './part-work.ts'
-import type { ReadResponse } from './ports.ts'
+import type { ObjectInfo, ReadRequest, ReadResponse } from './ports.ts'
 import { backOffOrThrow } from './retry.ts'
 import type { RunContext } from './run-context.ts'
 import { isRangeIgnored, rangeIgnoredError } from './sequential.ts'
@@ -142,8 +143,9 @@ export async function fetchSegment(
     const from = start + written
     const end = segment.end
     const before = written
-    // Aborted by the run's signal or a stall; the watch links it to the run (stall-guard.ts).
-    const attempt = new AbortController()
+    // Aborted by the run's signal or a stall; the watch links it to the run (stall-guard.ts). Its
+    // signal is made only if the read asks for it: a held body's does not (lazy-abort.ts).
+    const attempt = new LazyAbortController()
     // A stall names the request, as every other failure of it does.
     const watch = new StallWatch(
       options.stallTimeoutMs,
@@ -156,14 +158,7 @@ export async function fetchSegment(
     segment.asked(askedAt)
     try {
       const response = await watch.guard(
-        () =>
-          options.transport.read({
-            start: from,
-            end,
-            object: ctx.object,
-            signal: attempt.signal,
-            ...(toEnd ? { toEnd } : {}),
-          }),
+        () => options.transport.read(readRequest(from, end, ctx.object, attempt, toEnd)),
         (late) => void chunkReader(late.body).cancel(),
       )
       reader = chunkReader(response.body)
@@ -350,4 +345,23 @@ function classify(error: unknown): TransportError {
   if (isResumableError(error)) throw error
   const message = error instanceof Error ? error.message : String(error)
   return new TransportError('network', `reading the response failed: ${message}`, { cause: error })
+}
+
+/** A read of bytes `start`..`end` whose signal is `attempt`'s, made only if the transport asks. */
+function readRequest(
+  start: number,
+  end: number,
+  object: ObjectInfo,
+  attempt: LazyAbortController,
+  toEnd: boolean,
+): ReadRequest {
+  const request = {
+    start,
+    end,
+    object,
+    get signal(): AbortSignal {
+      return attempt.signal
+    },
+  }
+  return toEnd ? Object.assign(request, { toEnd }) : request
 }

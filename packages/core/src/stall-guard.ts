@@ -20,7 +20,7 @@ import { TransportError } from './errors/transport-error.ts'
  */
 export class StallWatch {
   readonly #stallMs: number
-  readonly #controller: AbortController
+  readonly #controller: Abortable
   readonly #describe: string | undefined
   #timer: ReturnType<typeof setTimeout> | undefined
   /** When the operation in flight started; `undefined` between operations (no deadline then). */
@@ -29,28 +29,32 @@ export class StallWatch {
   #rejectInFlight: ((reason: unknown) => void) | undefined
   /** The signal `controller` follows, when the watch links them (see the constructor). */
   readonly #parent: AbortSignal | undefined
+  /**
+   * Why the attempt was aborted, when the watch links it to a parent: the watch then knows every
+   * abort (the parent's, its own stall) without asking `controller.signal`, which a lazy
+   * controller would have to make.
+   */
+  #abortedWith: { readonly reason: unknown } | undefined
 
   /**
    * `describe` names the request in the timeout's message (`<describe>: no data received …`).
    * Given `parent` (the run's signal), the watch also makes `controller` follow it, with the one
    * listener it needs anyway, on `parent`: a caller that linked them itself would add a second
    * listener per attempt, and small objects in a batch make two attempts each (stat and read).
-   * `controller` must then be aborted only through `parent` or by the watch.
+   * `controller` must then be aborted only through `parent` or by the watch, and the watch never
+   * reads its `signal` (a lazy controller makes none unless the request asks for it).
    */
-  constructor(
-    stallMs: number,
-    controller: AbortController,
-    describe?: string,
-    parent?: AbortSignal,
-  ) {
+  constructor(stallMs: number, controller: Abortable, describe?: string, parent?: AbortSignal) {
     this.#stallMs = stallMs
     this.#controller = controller
     this.#describe = describe
     this.#parent = parent
     if (parent === undefined)
       controller.signal.addEventListener('abort', this.#onAbort, { once: true })
-    else if (parent.aborted) controller.abort(parent.reason)
-    else parent.addEventListener('abort', this.#onParentAbort, { once: true })
+    else if (parent.aborted) {
+      this.#abortedWith = { reason: parent.reason }
+      controller.abort(parent.reason)
+    } else parent.addEventListener('abort', this.#onParentAbort, { once: true })
   }
 
   /**
@@ -59,8 +63,12 @@ export class StallWatch {
    * body is not leaked. Operations are sequential: one in flight at a time.
    */
   guard<T>(operation: () => Promise<T>, discard?: (late: T) => void): Promise<T> {
-    const { signal } = this.#controller
-    if (signal.aborted) return Promise.reject(signal.reason)
+    if (this.#parent !== undefined) {
+      if (this.#abortedWith) return Promise.reject(this.#abortedWith.reason)
+    } else {
+      const { signal } = this.#controller
+      if (signal.aborted) return Promise.reject(signal.reason)
+    }
     this.#busySince = Date.now()
     this.#timer ??= setTimeout(this.#check, this.#stallMs)
     return new Promise<T>((resolve, reject) => {
@@ -114,25 +122,36 @@ export class StallWatch {
     if (this.#busySince === undefined) return
     const waited = Date.now() - this.#busySince
     if (waited >= this.#stallMs) {
-      this.#controller.abort(
-        new TransportError(
-          'timeout',
-          `${this.#describe === undefined ? '' : `${this.#describe}: `}no data received for ${this.#stallMs} ms`,
-        ),
+      const stalled = new TransportError(
+        'timeout',
+        `${this.#describe === undefined ? '' : `${this.#describe}: `}no data received for ${this.#stallMs} ms`,
       )
       // Linked to a parent, the watch does not listen to its controller: it rejects here.
-      if (this.#parent !== undefined) this.#onAbort()
+      if (this.#parent !== undefined) this.#abortedWith = { reason: stalled }
+      this.#controller.abort(stalled)
+      if (this.#parent !== undefined) this.#halt(stalled)
     } else this.#timer = setTimeout(this.#check, this.#stallMs - waited)
   }
 
   readonly #onParentAbort = (): void => {
-    this.#controller.abort((this.#parent as AbortSignal).reason)
-    this.#onAbort()
+    const { reason } = this.#parent as AbortSignal
+    this.#abortedWith ??= { reason }
+    this.#controller.abort(reason)
+    this.#halt(this.#abortedWith.reason)
   }
 
-  readonly #onAbort = (): void => {
+  readonly #onAbort = (): void => this.#halt(this.#controller.signal.reason)
+
+  /** The attempt is aborted: no more deadline, and the operation in flight is rejected. */
+  #halt(reason: unknown): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer)
     this.#timer = undefined
-    this.#rejectInFlight?.(this.#controller.signal.reason)
+    this.#rejectInFlight?.(reason)
   }
+}
+
+/** What a StallWatch aborts: an AbortController, or anything shaped like one (lazy-abort.ts). */
+export interface Abortable {
+  readonly signal: AbortSignal
+  abort(reason?: unknown): void
 }

@@ -8,7 +8,7 @@
  */
 
 // Listings and other requests outside the engine take the engine's stall deadline.
-export { StallWatch } from '../stall-guard.ts'
+export { type Abortable, StallWatch } from '../stall-guard.ts'
 export {
   type ArchiveState,
   archiveState,
