@@ -3,7 +3,9 @@ import {
   type ChecksumRun,
   type ChecksumThread,
   type Crc64Algorithm,
+  crc64,
   crc64Kit,
+  OptionsError,
 } from '@resumable/core'
 import { workerThreads } from './worker-threads.ts'
 
@@ -38,15 +40,30 @@ interface Waiting {
   reject(error: unknown): void
 }
 
+/** Options of {@link crcThread}. */
+export interface CrcThreadOptions {
+  /**
+   * Bytes hashed on the caller's thread, as they are handed over, before the worker thread
+   * starts (default 16 MiB, about 8 ms of CRC; 0 starts it with the first run). A worker is its
+   * own V8 isolate: starting one cost a 1 MiB download 13 MiB of peak RSS (51 → 64 MiB) to save
+   * it half a millisecond of hashing (BENCHMARKS.md).
+   */
+  readonly inlineBytes?: number
+}
+
+/** Default of {@link CrcThreadOptions.inlineBytes}. */
+const INLINE_BYTES = 16 * 1024 * 1024
+
 /**
  * A {@link ChecksumThread} on one worker thread (Node, Deno, Bun), for `download()`'s
  * `checksumThread`: the engine then hands its chunks in shared memory (Node's socket wire lends
  * them so) to this thread as they arrive, instead of hashing them on the thread that reads the
  * sockets. On the nginx GiB with a published CRC-64 that thread was the critical path, and the
- * CRC half a second of it (BENCHMARKS.md). The thread starts with the first run and never keeps
- * the process alive while idle. Where no thread can start (no `process.getBuiltinModule`, no
- * WebAssembly) or the thread fails, every run's value rejects and the engine computes the CRC
- * itself.
+ * CRC half a second of it (BENCHMARKS.md). The thread starts once `inlineBytes` were hashed on
+ * the caller's thread (a small download never starts it), and never keeps the process alive
+ * while idle. Where no thread can start (no `process.getBuiltinModule`, no
+ * WebAssembly) or the thread fails, the value of every run it was to take rejects and the engine
+ * computes the CRC itself.
  *
  * @example
  * ```ts
@@ -55,7 +72,17 @@ interface Waiting {
  * await download({ transport, target: new FileTarget('big.iso'), checksumThread: crcThread() })
  * ```
  */
-export function crcThread(): ChecksumThread {
+export function crcThread(options: CrcThreadOptions = {}): ChecksumThread {
+  const inlineBytes = options.inlineBytes ?? INLINE_BYTES
+  if (!Number.isSafeInteger(inlineBytes) || inlineBytes < 0) {
+    throw new OptionsError('inlineBytes', 'expected a whole number of bytes, 0 or more', {
+      min: 0,
+      received: inlineBytes,
+      unit: 'bytes',
+    })
+  }
+  /** Bytes hashed here so far, by every run of this thread. */
+  let hashedInline = 0
   let worker: Worker | undefined
   let broken: unknown
   let nextId = 0
@@ -111,22 +138,45 @@ export function crcThread(): ChecksumThread {
       let ended = false
       /** Some pieces never reached the thread: its value would miss them, so there is none. */
       let lost: unknown
+      /** The run's value while it is hashed here; undefined once its pieces go to the thread. */
+      let inline: bigint | undefined = previous
+      /** Where the thread's value starts: `previous`, or what was hashed here before it. */
+      let from = previous
       const post = (pieces: readonly Uint8Array[], answer?: number): void => {
         thread().postMessage({
           run,
           algorithm,
-          previous: first ? previous : undefined,
+          previous: first ? from : undefined,
           pieces,
           answer,
         })
         first = false
+      }
+      /** Hashes `pieces` here while the budget lasts; false hands them (and the run) to the thread. */
+      const hashInline = (pieces: readonly Uint8Array[]): boolean => {
+        if (inline === undefined) return false
+        let bytes = 0
+        for (const piece of pieces) bytes += piece.length
+        if (hashedInline + bytes > inlineBytes) {
+          // The thread goes on from what was hashed here.
+          from = inline
+          inline = undefined
+          return false
+        }
+        hashedInline += bytes
+        for (const piece of pieces) {
+          // A view of memory moved elsewhere reads as empty: the value would silently miss it.
+          if (isDetached(piece)) throw new Error('a piece to hash was moved elsewhere')
+          inline = crc64(algorithm, piece, inline)
+        }
+        return true
       }
       return {
         update(pieces) {
           // A thread that cannot take them fails the run's value, which the caller then computes.
           if (!ended && broken === undefined && lost === undefined) {
             try {
-              post(pieces)
+              if (!hashInline(pieces)) post(pieces)
             } catch (error) {
               lost = error
               // A failed postMessage leaves the thread holding the process open (Node 20).
@@ -137,8 +187,9 @@ export function crcThread(): ChecksumThread {
         value() {
           if (ended) return Promise.reject(new Error('the CRC run already ended'))
           ended = true
-          if (broken !== undefined) return Promise.reject(broken)
           if (lost !== undefined) return Promise.reject(lost)
+          if (inline !== undefined) return Promise.resolve(inline)
+          if (broken !== undefined) return Promise.reject(broken)
           const answer = nextId++
           return new Promise<bigint>((resolve, reject) => {
             try {
@@ -154,5 +205,18 @@ export function crcThread(): ChecksumThread {
         },
       }
     },
+  }
+}
+
+/** True when `piece` is a view of an ArrayBuffer that was transferred (its bytes are gone). */
+function isDetached(piece: Uint8Array): boolean {
+  const { buffer } = piece
+  if (buffer.byteLength !== 0) return false
+  // Node 20 has no `ArrayBuffer.prototype.detached`; a view of a detached buffer cannot be made.
+  try {
+    new Uint8Array(buffer)
+    return false
+  } catch {
+    return true
   }
 }

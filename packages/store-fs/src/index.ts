@@ -11,7 +11,7 @@ export {
   batchFilesIn,
   parseBatchFileName,
 } from './batch-file-names.ts'
-export { crcThread } from './crc-thread.ts'
+export { type CrcThreadOptions, crcThread } from './crc-thread.ts'
 export { BATCH_DIRECTORIES_NAME } from './file-batch-directories.ts'
 export {
   BATCH_JOURNAL_NAME,

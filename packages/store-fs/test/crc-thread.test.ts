@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
+import { existsSync, readdirSync } from 'node:fs'
 import { describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
@@ -8,6 +9,17 @@ import { crcThread } from '@resumable/store-fs'
 import { runtimeCommand } from '@resumable/testkit/node'
 
 const KiB = 1024
+const MiB = 1024 * KiB
+
+/** Threads of this process, where Linux's /proc tells; undefined elsewhere. */
+function threadCount(): number | undefined {
+  return existsSync('/proc/self/task') ? readdirSync('/proc/self/task').length : undefined
+}
+
+/** `size` bytes of shared memory, as a body's chunks arrive in, filled with a pattern. */
+function sharedBytes(size: number): Uint8Array {
+  return new Uint8Array(new SharedArrayBuffer(size)).map((_, i) => (i * 29 + 5) & 255)
+}
 
 /** Shared memory filled with a pattern, and a plain buffer too (the thread gets a copy of it). */
 function pieces(): Uint8Array[] {
@@ -21,7 +33,7 @@ describe('crcThread', () => {
     it(`gives crc('${algorithm}') of the pieces of every update, back to back, from the run's previous value`, async () => {
       const all = pieces()
       const want = all.reduce((value, piece) => crc(algorithm, piece, value), 0x1234n)
-      const run = crcThread().begin(algorithm, 0x1234n)
+      const run = crcThread({ inlineBytes: 0 }).begin(algorithm, 0x1234n)
       run.update(all.slice(0, 2))
       run.update(all.slice(2))
       assert.equal(await run.value(), want)
@@ -34,7 +46,7 @@ describe('crcThread', () => {
     const moved = new ArrayBuffer(4 * KiB)
     const view = new Uint8Array(moved)
     structuredClone(moved, { transfer: [moved] })
-    const run = crcThread().begin('crc64xz', 0n)
+    const run = crcThread({ inlineBytes: 0 }).begin('crc64xz', 0n)
     run.update([a])
     run.update([view])
     run.update([b])
@@ -42,7 +54,7 @@ describe('crcThread', () => {
   })
 
   it('keeps runs apart: two interleaved runs on one thread each get their own CRC', async () => {
-    const thread = crcThread()
+    const thread = crcThread({ inlineBytes: 0 })
     const [a, b, c, d] = pieces() as [Uint8Array, Uint8Array, Uint8Array, Uint8Array]
     const first = thread.begin('crc64xz', 0n)
     const second = thread.begin('crc64nvme', 7n)
@@ -55,7 +67,7 @@ describe('crcThread', () => {
   })
 
   it('a run answers once: asking its value again rejects', async () => {
-    const run = crcThread().begin('crc64xz', 0n)
+    const run = crcThread({ inlineBytes: 0 }).begin('crc64xz', 0n)
     run.update([new Uint8Array(new SharedArrayBuffer(16)).fill(1)])
     await run.value()
     await assert.rejects(run.value(), /already ended/)
@@ -68,5 +80,41 @@ describe('crcThread', () => {
     const found = /thread (\d+) core (\d+)/.exec(stdout)
     assert.ok(found, stdout)
     assert.equal(found[1], found[2])
+  })
+
+  it('hashes a small download on the calling thread: no worker thread starts for 1 MiB', async (t) => {
+    const before = threadCount()
+    if (before === undefined) return t.skip('no /proc/self/task to count threads in')
+    const bytes = sharedBytes(MiB)
+    const run = crcThread().begin('crc64xz', 0n)
+    run.update([bytes.subarray(0, 4000), bytes.subarray(4000)])
+    assert.equal(await run.value(), crc('crc64xz', bytes))
+    assert.equal(threadCount(), before, 'a thread started for 1 MiB')
+  })
+
+  it('a run begun on the calling thread goes on in the worker once inlineBytes are used up: one CRC of all', async (t) => {
+    const bytes = sharedBytes(2 * MiB)
+    const thread = crcThread({ inlineBytes: 256 * KiB })
+    // A small run first: the budget is the thread's, not the run's.
+    const small = thread.begin('crc64nvme', 3n)
+    small.update([bytes.subarray(0, 100 * KiB)])
+    assert.equal(await small.value(), crc('crc64nvme', bytes.subarray(0, 100 * KiB), 3n))
+    const before = threadCount()
+    const run = thread.begin('crc64xz', 0x55n)
+    for (let at = 0; at < bytes.length; at += 64 * KiB)
+      run.update([bytes.subarray(at, at + 64 * KiB)])
+    assert.equal(await run.value(), crc('crc64xz', bytes, 0x55n))
+    if (before === undefined) return t.skip('no /proc/self/task to count threads in')
+    assert.ok((threadCount() as number) > before, 'the worker thread took the rest of the run')
+  })
+
+  it('refuses an inlineBytes that is not a whole number of bytes, 0 or more, with an OptionsError', () => {
+    for (const inlineBytes of [-1, 0.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      assert.throws(() => crcThread({ inlineBytes }), {
+        name: 'OptionsError',
+        kind: 'invalid-options',
+        option: 'inlineBytes',
+      })
+    }
   })
 })

@@ -42,4 +42,23 @@ describe('SlabStock', () => {
     assert.equal(stock.take(home), a, 'a released slab is handed out before a new one is made')
     assert.equal(stock.made, 2)
   })
+
+  it('a slab handed out again reports back to the connection that took it last, not the one that made it', () => {
+    const stock = new SlabStock()
+    const returned: string[] = []
+    const home = (name: string): SlabHome => ({
+      returnSlab: (slab) => {
+        returned.push(name)
+        stock.give(slab)
+      },
+    })
+    const slab = stock.take(home('first'))
+    slab.lent++
+    slab.release()
+    assert.equal(stock.take(home('second')), slab)
+    slab.lent++
+    slab.release()
+    // Reported to the first, the slab would go back to the stock while the second reads into it.
+    assert.deepEqual(returned, ['first', 'second'])
+  })
 })

@@ -51,30 +51,37 @@ export class Slab {
   // straight from here, with no copy in between.
   readonly bytes: Uint8Array = new Uint8Array(new SharedArrayBuffer(SLAB_BYTES))
   lent = 0
-  readonly #home: SlabHome
+  /**
+   * The connection that reads into this slab now. Set each time a stock hands it out: a slab
+   * that went back to the stock may next serve another connection, and must report to that one.
+   */
+  home: SlabHome
   constructor(home: SlabHome) {
-    this.#home = home
+    this.home = home
   }
   /** One view of this slab is no longer used. */
   release(): void {
     this.lent--
-    if (this.lent === 0) this.#home.returnSlab(this)
+    if (this.lent === 0) this.home.returnSlab(this)
   }
 }
 
 /**
- * A connection's slabs: each one it made is kept for a later read, none is dropped. A connection
- * needs only a handful at once (an exchange lends at most four, a reader that keeps pieces holds
- * about one per 96 KiB it keeps, and an exchange that ended with pieces still unread keeps its
- * slabs while the connection already carries the next request), and a
- * dropped slab was 128 KiB of garbage that only a full collection frees: keeping three spares,
- * a 4 GiB download's array buffers grew from 13 to 25 MiB (BENCHMARKS.md).
+ * Slabs kept for later reads: none made is dropped, for a dropped slab was 128 KiB of garbage
+ * that only a full collection frees (keeping spares, a 4 GiB download's array buffers grew from 13
+ * to 25 MiB, BENCHMARKS.md). A connection needs only a handful at once (an exchange lends at most
+ * four, a reader that keeps pieces holds about one per 96 KiB it keeps, and an exchange that ended
+ * with pieces still unread keeps its slabs while the connection already carries the next request).
+ * The process's connections share one stock ({@link READ_SLABS}): each with its own, the stocks
+ * added up every connection's own peak, and connections trade places in the pool (a worker that
+ * is done takes the connection another just freed while that one's reader still holds slabs of it),
+ * so at concurrency 8 each had made 19 slabs (2.4 MiB) where 11 were out at once (BENCHMARKS.md).
  */
 export class SlabStock {
   readonly #spare: Slab[] = []
   #made = 0
 
-  /** Slabs made so far: the most its connection has had out at once. */
+  /** Slabs made so far: the most this stock has had out at once. */
   get made(): number {
     return this.#made
   }
@@ -82,7 +89,10 @@ export class SlabStock {
   /** A slab no view of which is held, whose views report back to `home`. */
   take(home: SlabHome): Slab {
     const spare = this.#spare.pop()
-    if (spare) return spare
+    if (spare) {
+      spare.home = home
+      return spare
+    }
     this.#made++
     return new Slab(home)
   }
@@ -92,6 +102,9 @@ export class SlabStock {
     this.#spare.push(slab)
   }
 }
+
+/** The read slabs of every {@link Http1Connection} of the process. */
+export const READ_SLABS: SlabStock = new SlabStock()
 
 /** What a connection hands its bytes and its end to: the exchange in progress. */
 export interface ConnectionReader {
@@ -179,7 +192,7 @@ export class Http1Connection implements SlabHome {
    * read, each into the slab right after the last.
    */
   readonly recordsPerRead: boolean
-  readonly #slabs = new SlabStock()
+  readonly #slabs = READ_SLABS
   #slab: Slab
   /** Where in `#slab` the next read goes: bytes before it may be lent. */
   #at = 0
@@ -364,7 +377,9 @@ export class Http1Connection implements SlabHome {
 
   /** Called by a slab when its last view is released. */
   returnSlab(slab: Slab): void {
-    if (slab !== this.#slab) this.#slabs.give(slab)
+    // The slab being read into stays this connection's, unless the connection is gone: then no
+    // read comes any more, and the stock may hand it to another.
+    if (slab !== this.#slab || this.#closed) this.#slabs.give(slab)
   }
 
   #nextBuffer(): Uint8Array {
