@@ -60,6 +60,7 @@ export {
   serverMd5,
 } from './object-headers.ts'
 export { ossObjectId, s3ObjectId, urlObjectId } from './object-id.ts'
+export { type ProxyStage, type ProxyWait, proxySilenceWords } from './proxy-words.ts'
 export { redactError, redactText } from './redact.ts'
 export {
   headFromHeaders,
