@@ -1,4 +1,6 @@
 import { TransportError } from './errors/transport-error.ts'
+import { type ProxyWait, proxySilenceWords } from './http/proxy-words.ts'
+import { listenForProxyWait } from './proxy-wait.ts'
 
 /**
  * One stall deadline for one attempt of a part: each guarded operation (the request, then every
@@ -27,6 +29,9 @@ export class StallWatch {
   #busySince: number | undefined
   /** Rejects the operation in flight when the attempt is aborted. */
   #rejectInFlight: ((reason: unknown) => void) | undefined
+  /** The proxy the request waits on, as its wire last said (`reportProxyWait`). */
+  #proxyWait: ProxyWait | undefined
+  readonly #stopListening: () => void
 
   /** `describe` names the request in the timeout's message (`<describe>: no data received …`). */
   constructor(stallMs: number, controller: AbortController, describe?: string) {
@@ -34,6 +39,9 @@ export class StallWatch {
     this.#controller = controller
     this.#describe = describe
     controller.signal.addEventListener('abort', this.#onAbort, { once: true })
+    this.#stopListening = listenForProxyWait(controller.signal, (wait) => {
+      this.#proxyWait = wait
+    })
   }
 
   /**
@@ -83,6 +91,7 @@ export class StallWatch {
     if (this.#timer !== undefined) clearTimeout(this.#timer)
     this.#timer = undefined
     this.#controller.signal.removeEventListener('abort', this.#onAbort)
+    this.#stopListening()
   }
 
   readonly #check = (): void => {
@@ -91,10 +100,16 @@ export class StallWatch {
     if (this.#busySince === undefined) return
     const waited = Date.now() - this.#busySince
     if (waited >= this.#stallMs) {
+      // Silence while a proxy had to act is the proxy's, and says so (which proxy, doing what).
+      const wait = this.#proxyWait
+      const what =
+        wait === undefined
+          ? `no data received for ${this.#stallMs} ms`
+          : proxySilenceWords(wait, this.#stallMs)
       this.#controller.abort(
         new TransportError(
           'timeout',
-          `${this.#describe === undefined ? '' : `${this.#describe}: `}no data received for ${this.#stallMs} ms`,
+          `${this.#describe === undefined ? '' : `${this.#describe}: `}${what}`,
         ),
       )
     } else this.#timer = setTimeout(this.#check, this.#stallMs - waited)

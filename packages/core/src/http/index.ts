@@ -7,6 +7,7 @@
  * @module @resumable/core/http
  */
 
+export { reportProxyWait } from '../proxy-wait.ts'
 // Listings and other requests outside the engine take the engine's stall deadline.
 export { StallWatch } from '../stall-guard.ts'
 export {

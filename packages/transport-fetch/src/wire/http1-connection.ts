@@ -2,7 +2,7 @@
 // The one Node-API file of this package: the Node wire's sockets (loaded only through `./node` and the `node` condition).
 import { connect as connectTcp, isIP, type Socket } from 'node:net'
 import type { ConnectionOptions } from 'node:tls'
-import type { ProxyStage } from '@resumable/core/http'
+import type { ProxyStage, ProxyWait } from '@resumable/core/http'
 import { type ProxyEndpoint, proxyStageError, tunnelRefusedError } from './proxy.ts'
 
 type TlsModule = typeof import('node:tls')
@@ -193,6 +193,8 @@ export class Http1Connection implements SlabHome {
    * let TLS through, answer a forwarded request): a failure then is laid at the proxy's door.
    */
   #stage: ProxyStage | undefined
+  /** Told each stage the current request waits on the proxy for, then `undefined`. */
+  #stageListener: ((wait: ProxyWait | undefined) => void) | undefined
   #idleTimer: ReturnType<typeof setTimeout> | undefined
   readonly #onClose: () => void
 
@@ -240,7 +242,30 @@ export class Http1Connection implements SlabHome {
 
   /** Moves on from stage `from` (only from it: a later stage is never undone) to `to`. */
   #toStage(from: ProxyStage, to: ProxyStage | undefined): void {
-    if (this.#stage === from) this.#stage = to
+    if (this.#stage === from) this.#setStage(to)
+  }
+
+  #setStage(stage: ProxyStage | undefined): void {
+    this.#stage = stage
+    this.#stageListener?.(this.#wait())
+  }
+
+  /** What a request on this connection now waits on the proxy for, if anything. */
+  #wait(): ProxyWait | undefined {
+    const proxy = this.#proxy
+    const stage = this.#stage
+    return proxy === undefined || stage === undefined
+      ? undefined
+      : { proxy: `http://${proxy.name}`, stage }
+  }
+
+  /**
+   * Tells `listener` what the request about to start waits on the proxy for (now, and at each
+   * change), so a deadline that passes can name the silent proxy; `undefined` stops telling.
+   */
+  watchStage(listener: ((wait: ProxyWait | undefined) => void) | undefined): void {
+    this.#stageListener = listener
+    listener?.(this.#wait())
   }
 
   #watch(socket: Socket): void {
@@ -346,7 +371,7 @@ export class Http1Connection implements SlabHome {
     this.#socket.ref()
     // Through an HTTP proxy, silence or a drop before the answer's first byte is the proxy's.
     if (this.#proxy !== undefined && this.#tunnel === undefined && this.#stage === undefined)
-      this.#stage = 'request'
+      this.#setStage('request')
     if (this.#tunnel !== undefined) this.#startTunnelled(head)
     else this.#socket.write(head, 'latin1')
   }
@@ -403,7 +428,7 @@ export class Http1Connection implements SlabHome {
       this.destroy()
       return false
     }
-    if (this.#stage === 'request') this.#stage = undefined
+    if (this.#stage === 'request') this.#setStage(undefined)
     const at = this.#at
     this.#at += length
     return reader.receive(this.#slab, at, length)
