@@ -24,6 +24,8 @@ const faults: Record<string, ProxyFault> = {
   '502': (socket) => socket.end(answer(502, 'Bad Gateway')),
   '503': (socket) => socket.end(answer(503, 'Service Unavailable')),
   '403': (socket) => socket.end(answer(403, 'Forbidden')),
+  // Another service on the proxy's port: an SSH server's greeting.
+  'not http': (socket) => socket.end('SSH-2.0-OpenSSH_9.6\r\n\r\n'),
   // The tunnel opens, then goes when the client's TLS hello arrives.
   'tls close': (socket) => {
     socket.write(ESTABLISHED)
@@ -125,6 +127,20 @@ describe('nodeWire: a proxy that refuses the tunnel', () => {
     assert.equal(error.kind, 'network')
     assert.equal(error.retryable, false)
     assert.ok(error.message.includes(`the proxy ${origin} refused to open a tunnel`), error.message)
+  })
+})
+
+describe('nodeWire: a proxy port that does not speak HTTP', () => {
+  it('an answer to CONNECT that is not HTTP names the proxy and the setting to check; not retried', async () => {
+    const { error, origin } = await failure('https', faults['not http'] as ProxyFault)
+    assert.equal(error.kind, 'network')
+    assert.equal(error.retryable, false, 'another service on that port answers the same next time')
+    assert.ok(
+      error.message.includes(
+        `the proxy ${origin} answered the CONNECT with something other than HTTP: check that the proxy setting names an HTTP proxy`,
+      ),
+      error.message,
+    )
   })
 })
 

@@ -125,5 +125,13 @@ export function proxyFailure(
     if (fault === undefined) return undefined
     return { words: proxyFaultWords(fault, proxy), retryable: fault !== 'unresolved' }
   }
+  if (fault === undefined) {
+    // Bytes that are not an HTTP answer: another service on that port (SOCKS, SSH…) won't change.
+    if (stage !== 'tunnel') return undefined
+    return {
+      words: `the proxy ${proxy} answered the CONNECT with something other than HTTP: check that the proxy setting names an HTTP proxy (http://host:port), not another service`,
+      retryable: false,
+    }
+  }
   return { words: proxyDropWords(stage, proxy, connectionDrop(chain)), retryable: true }
 }
