@@ -113,7 +113,7 @@ export function networkFailure(error: unknown, context: NetworkFailureContext): 
     )
   }
   // The wire's proxy failed or dropped it: the store may never have been asked, so the proxy is named.
-  const viaProxy = proxy === undefined ? undefined : proxyFailure(chain, fault, proxy)
+  const viaProxy = proxy === undefined ? undefined : proxyFailure(chain, fault, proxy, said)
   if (viaProxy !== undefined) {
     return new TransportError('network', `${context.describe}: ${viaProxy.words}`, {
       cause,

@@ -26,6 +26,13 @@ export interface ProxyWait {
 const PROXY_ADVICE =
   "check the proxy, and the proxy setting (http_proxy, https_proxy, all_proxy or the wire's proxy option)"
 
+const TLS_ADVICE =
+  'check that the proxy lets CONNECT through to this host and port, and that the server speaks TLS there'
+
+function tlsFailed(proxy: string): string {
+  return `the TLS handshake through the tunnel of the proxy ${proxy} failed`
+}
+
 /** What a proxied request waits on at `stage`, as `… did not <…> within N s`. */
 function silence(wait: ProxyWait): string {
   const { proxy } = wait
@@ -78,7 +85,7 @@ export function proxyDropWords(
           : drop === 'closed'
             ? 'was closed'
             : 'was closed or reset'
-      return `the tunnel through the proxy ${proxy} ${what} during the TLS handshake, by the proxy or the server behind it: check that the proxy lets CONNECT through to this host and port, and that the server speaks TLS there`
+      return `the tunnel through the proxy ${proxy} ${what} during the TLS handshake, by the proxy or the server behind it: ${TLS_ADVICE}`
     }
   }
 }
@@ -109,12 +116,13 @@ export function tunnelRefusedWords(
 /**
  * How a failure the wire laid at its proxy's door reads (the chain names a `proxy`), and whether
  * it is worth retrying; `undefined` when the chain names no proxy or no fault of it. `proxy` is
- * the proxy's origin as it may be printed (redacted by the caller).
+ * the proxy's origin and `said` the runtime's reason, both as they may be printed (redacted).
  */
 export function proxyFailure(
   chain: ErrorChain,
   fault: ConnectionFault | undefined,
   proxy: string,
+  said: string,
 ): { words: string; retryable: boolean } | undefined {
   if (chain.proxyAnswer !== undefined) {
     return tunnelRefusedWords(proxy, chain.proxyAnswer.status, chain.proxyAnswer.line)
@@ -126,6 +134,9 @@ export function proxyFailure(
     return { words: proxyFaultWords(fault, proxy), retryable: fault !== 'unresolved' }
   }
   if (fault === undefined) {
+    // The TLS layer's own words (Bun: `Socket is closed`, or a protocol error): given as they are.
+    if (stage === 'tls')
+      return { words: `${tlsFailed(proxy)} (${said}): ${TLS_ADVICE}`, retryable: true }
     // Bytes that are not an HTTP answer: another service on that port (SOCKS, SSH…) won't change.
     if (stage !== 'tunnel') return undefined
     return {
