@@ -1,4 +1,6 @@
 import { TransportError } from './errors/transport-error.ts'
+import { type ProxyWait, proxySilenceWords } from './http/proxy-words.ts'
+import { listenForProxyWait } from './proxy-wait.ts'
 
 /**
  * One stall deadline for one attempt of a part: each guarded operation (the request, then every
@@ -35,6 +37,10 @@ export class StallWatch {
    * controller would have to make.
    */
   #abortedWith: { readonly reason: unknown } | undefined
+  /** The proxy the request waits on, as its wire last said (`reportProxyWait`). */
+  #proxyWait: ProxyWait | undefined
+  #stopListening: (() => void) | undefined
+  #stopped = false
 
   /**
    * `describe` names the request in the timeout's message (`<describe>: no data received …`).
@@ -55,6 +61,16 @@ export class StallWatch {
       this.#abortedWith = { reason: parent.reason }
       controller.abort(parent.reason)
     } else parent.addEventListener('abort', this.#onParentAbort, { once: true })
+    // A wire says through the request's signal when it waits on a proxy; a lazy controller's
+    // signal is listened to once the request asks for it, never made for this.
+    const listen = (signal: AbortSignal): void => {
+      if (this.#stopped) return
+      this.#stopListening = listenForProxyWait(signal, (wait) => {
+        this.#proxyWait = wait
+      })
+    }
+    if (controller.whenSignal) controller.whenSignal(listen)
+    else listen(controller.signal)
   }
 
   /**
@@ -114,6 +130,8 @@ export class StallWatch {
     if (this.#parent === undefined)
       this.#controller.signal.removeEventListener('abort', this.#onAbort)
     else if (!keepLinked) this.#parent.removeEventListener('abort', this.#onParentAbort)
+    this.#stopped = true
+    this.#stopListening?.()
   }
 
   readonly #check = (): void => {
@@ -122,9 +140,15 @@ export class StallWatch {
     if (this.#busySince === undefined) return
     const waited = Date.now() - this.#busySince
     if (waited >= this.#stallMs) {
+      // Silence while a proxy had to act is the proxy's, and says so (which proxy, doing what).
+      const wait = this.#proxyWait
+      const what =
+        wait === undefined
+          ? `no data received for ${this.#stallMs} ms`
+          : proxySilenceWords(wait, this.#stallMs)
       const stalled = new TransportError(
         'timeout',
-        `${this.#describe === undefined ? '' : `${this.#describe}: `}no data received for ${this.#stallMs} ms`,
+        `${this.#describe === undefined ? '' : `${this.#describe}: `}${what}`,
       )
       // Linked to a parent, the watch does not listen to its controller: it rejects here.
       if (this.#parent !== undefined) this.#abortedWith = { reason: stalled }
@@ -154,4 +178,9 @@ export class StallWatch {
 export interface Abortable {
   readonly signal: AbortSignal
   abort(reason?: unknown): void
+  /**
+   * For a controller that makes its signal only when asked: calls `made` with the signal when it
+   * is made (at once if it exists), so a watch can listen to it without making it.
+   */
+  whenSignal?(made: (signal: AbortSignal) => void): void
 }

@@ -176,6 +176,20 @@ describe('http: store error classification', () => {
     assert.match(tunnel.message, /10\.0\.0\.1:3128 .*check the user and password in the proxy URL/)
   })
 
+  it("a TLS failure in a proxy's tunnel, in the runtime's own words (Bun: Socket is closed), names the tunnel and keeps the words", () => {
+    const failed = Object.assign(
+      new Error('the connection to the proxy http://10.0.0.1:3128 failed: Socket is closed'),
+      { proxy: 'http://10.0.0.1:3128', proxyStage: 'tls' },
+    )
+    const error = networkFailure(failed, { describe: 'GET https://h/k' })
+    assert.equal(error.kind, 'network')
+    assert.equal(error.retryable, true)
+    assert.match(
+      error.message,
+      /^GET https:\/\/h\/k: the TLS handshake through the tunnel of the proxy http:\/\/10\.0\.0\.1:3128 failed \(.*Socket is closed\): check that the proxy lets CONNECT through/,
+    )
+  })
+
   it('AccessKeyIdDisabled is auth and not retried (the key, not a permission, is wrong)', () => {
     const { error } = answer(403, 'AccessKeyIdDisabled')()
     assert.equal(error.kind, 'auth')

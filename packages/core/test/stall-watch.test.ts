@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { reportProxyWait } from '../src/http/index.ts'
 import { isTransportError } from '../src/index.ts'
 import { StallWatch } from '../src/stall-guard.ts'
 
@@ -130,5 +131,50 @@ describe('StallWatch: one deadline per attempt', () => {
     parent.abort(new Error('paused'))
     assert.equal(kept.signal.aborted, true)
     assert.equal(unlinked.signal.aborted, false)
+  })
+})
+
+describe('StallWatch: a wire that says it waits on a proxy', () => {
+  it('a stall while the wire waits on a proxy names that proxy and stage, with the deadline in seconds', async () => {
+    const attempt = new AbortController()
+    const watch = new StallWatch(80, attempt, 'stat url')
+    const operation = (): Promise<never> => {
+      reportProxyWait(attempt.signal, { proxy: 'http://127.0.0.1:3128', stage: 'tunnel' })
+      return never()
+    }
+    await assert.rejects(watch.guard(operation), (error: unknown) => {
+      assert.ok(isTransportError(error))
+      assert.equal(error.kind, 'timeout')
+      assert.equal(error.retryable, true)
+      assert.match(
+        error.message,
+        /^stat url: the proxy http:\/\/127\.0\.0\.1:3128 accepted the connection but did not answer the CONNECT within 0\.08 s: check the proxy/,
+      )
+      return true
+    })
+    watch.stop()
+  })
+
+  it('once the wire says the proxy answered, a stall is the plain one again', async () => {
+    const attempt = new AbortController()
+    const watch = new StallWatch(80, attempt, 'read url')
+    const operation = (): Promise<never> => {
+      reportProxyWait(attempt.signal, { proxy: 'http://127.0.0.1:3128', stage: 'request' })
+      reportProxyWait(attempt.signal, undefined)
+      return never()
+    }
+    await assert.rejects(
+      watch.guard(operation),
+      /^TransportError: read url: no data received for 80 ms$|read url: no data received for 80 ms/,
+    )
+    watch.stop()
+  })
+
+  it('a report after the watch stopped, or on a signal no watch listens to, is ignored', () => {
+    const attempt = new AbortController()
+    const watch = new StallWatch(80, attempt)
+    watch.stop()
+    reportProxyWait(attempt.signal, { proxy: 'http://p:1', stage: 'connect' })
+    reportProxyWait(new AbortController().signal, undefined)
   })
 })

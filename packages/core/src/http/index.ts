@@ -7,6 +7,7 @@
  * @module @resumable/core/http
  */
 
+export { reportProxyWait } from '../proxy-wait.ts'
 // Listings and other requests outside the engine take the engine's stall deadline.
 export { type Abortable, StallWatch } from '../stall-guard.ts'
 export {
@@ -60,6 +61,7 @@ export {
   serverMd5,
 } from './object-headers.ts'
 export { ossObjectId, s3ObjectId, urlObjectId } from './object-id.ts'
+export { type ProxyStage, type ProxyWait, proxySilenceWords } from './proxy-words.ts'
 export { redactError, redactText } from './redact.ts'
 export {
   headFromHeaders,

@@ -1,3 +1,5 @@
+import type { ProxyStage } from './proxy-words.ts'
+
 /** An error and its `cause` chain (depth 5): each link's code, name and message. */
 export interface ErrorChain {
   readonly codes: readonly string[]
@@ -11,6 +13,19 @@ export interface ErrorChain {
    * origin): the fault is then the proxy's, not the store's.
    */
   readonly proxy?: string | undefined
+  /** How far the connection to {@link proxy} got (a wire's `proxyStage`), when the wire says. */
+  readonly proxyStage?: ProxyStage | undefined
+  /** The proxy's answer to `CONNECT` when it refused the tunnel (a wire's `proxyAnswer`). */
+  readonly proxyAnswer?: { readonly status: number; readonly line: string } | undefined
+}
+
+const PROXY_STAGES: ReadonlySet<string> = new Set(['connect', 'tunnel', 'tls', 'request'])
+
+/** A link's `proxyAnswer`, when it is one: `{ status, line }`. */
+function answerOf(value: unknown): ErrorChain['proxyAnswer'] {
+  if (typeof value !== 'object' || value === null) return undefined
+  const { status, line } = value as { status?: unknown; line?: unknown }
+  return typeof status === 'number' && typeof line === 'string' ? { status, line } : undefined
 }
 
 /** Reads `error` and its `cause` chain. */
@@ -20,16 +35,31 @@ export function errorChain(error: unknown): ErrorChain {
   const messages: string[] = []
   let hostname: string | undefined
   let proxy: string | undefined
+  let proxyStage: ProxyStage | undefined
+  let proxyAnswer: ErrorChain['proxyAnswer']
   let link: unknown = error
   for (let depth = 0; depth < 5 && link !== undefined && link !== null; depth++) {
     const {
       code,
       hostname: host,
       proxy: via,
-    } = link as { code?: unknown; hostname?: unknown; proxy?: unknown }
+      proxyStage: stage,
+      proxyAnswer: answer,
+    } = link as {
+      code?: unknown
+      hostname?: unknown
+      proxy?: unknown
+      proxyStage?: unknown
+      proxyAnswer?: unknown
+    }
     if (typeof code === 'string') codes.push(code)
     if (hostname === undefined && typeof host === 'string' && host !== '') hostname = host
-    if (proxy === undefined && typeof via === 'string' && via !== '') proxy = via
+    if (proxy === undefined && typeof via === 'string' && via !== '') {
+      // The stage and answer of the link that names the proxy, not of another.
+      proxy = via
+      if (typeof stage === 'string' && PROXY_STAGES.has(stage)) proxyStage = stage as ProxyStage
+      proxyAnswer = answerOf(answer)
+    }
     if (link instanceof Error) {
       names.push(link.name)
       messages.push(link.message)
@@ -39,7 +69,7 @@ export function errorChain(error: unknown): ErrorChain {
       link = undefined
     }
   }
-  return { codes, names, text: messages.join(' | '), hostname, proxy }
+  return { codes, names, text: messages.join(' | '), hostname, proxy, proxyStage, proxyAnswer }
 }
 
 /** A connection failure every runtime reports, each in its own words, named in ours. */
@@ -89,7 +119,7 @@ const RST_TEXT = /\b(?:read|write|connect) ECONNRESET\b|connection reset by peer
 // Deno's fetch too (hyper's `connection closed before message completed`, where an RST reads
 // `Connection reset by peer`).
 const FIN_TEXT =
-  /other side closed|the server closed the connection before|connection closed before message completed/i
+  /other side closed|the (?:server|proxy \S+) closed the connection before|connection closed before message completed/i
 
 /**
  * Whether the chain shows a connection reset (an RST) or closed cleanly by the server (a FIN);

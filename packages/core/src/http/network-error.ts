@@ -5,9 +5,9 @@ import {
   errorChain,
   FAULT_WORDS,
   noAnswerWords,
-  proxyFaultWords,
   unresolvedHost,
 } from './network-cause.ts'
+import { proxyFailure } from './proxy-words.ts'
 import { redactError, redactText } from './redact.ts'
 
 /** Where a request failed without a response, for the message and for masking. */
@@ -101,19 +101,23 @@ export function networkFailure(error: unknown, context: NetworkFailureContext): 
       { retryable: false, cause },
     )
   }
+  const proxy = chain.proxy === undefined ? undefined : redactText(chain.proxy, secrets)
   if (codes.includes('ERR_PROXY_AUTHENTICATION_REQUIRED')) {
+    const who = proxy === undefined ? 'the proxy' : `the proxy ${proxy}`
+    const answer = chain.proxyAnswer
+    const what = answer === undefined ? said : `it answered CONNECT with ${answer.line}`
     return new TransportError(
       'auth',
-      `${context.describe}: ${said}; the proxy requires authentication: check the user and password in the proxy URL`,
+      `${context.describe}: ${who} requires authentication (${what}): check the user and password in the proxy URL`,
       { retryable: false, status: 407, cause },
     )
   }
-  // The wire could not reach its proxy: the store was never asked, so it is the proxy that is named.
-  if (fault !== undefined && chain.proxy !== undefined) {
-    const message = `${context.describe}: ${proxyFaultWords(fault, redactText(chain.proxy, secrets))}`
-    return new TransportError('network', message, {
+  // The wire's proxy failed or dropped it: the store may never have been asked, so the proxy is named.
+  const viaProxy = proxy === undefined ? undefined : proxyFailure(chain, fault, proxy, said)
+  if (viaProxy !== undefined) {
+    return new TransportError('network', `${context.describe}: ${viaProxy.words}`, {
       cause,
-      ...(fault === 'unresolved' ? { retryable: false } : {}),
+      retryable: viaProxy.retryable,
     })
   }
   if (fault === 'unresolved') {

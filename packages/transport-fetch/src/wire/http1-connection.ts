@@ -2,7 +2,8 @@
 // The one Node-API file of this package: the Node wire's sockets (loaded only through `./node` and the `node` condition).
 import { connect as connectTcp, isIP, type Socket } from 'node:net'
 import type { ConnectionOptions } from 'node:tls'
-import { type ProxyEndpoint, proxyConnectError } from './proxy.ts'
+import type { ProxyStage, ProxyWait } from '@resumable/core/http'
+import { type ProxyEndpoint, proxyStageError, tunnelRefusedError } from './proxy.ts'
 
 type TlsModule = typeof import('node:tls')
 // Not `tls`: that names the connections' TLS settings below.
@@ -198,8 +199,15 @@ export class Http1Connection implements SlabHome {
   #at = 0
   #reader: ConnectionReader | undefined
   #closed = false
-  /** The proxy until the TCP connection to it is made: a failure before then is the proxy's. */
-  #reachingProxy: ProxyEndpoint | undefined
+  /** The proxy this connection goes through, if any. */
+  readonly #proxy: ProxyEndpoint | undefined
+  /**
+   * While the proxy, not the store, is the party that must act next (connect, answer CONNECT,
+   * let TLS through, answer a forwarded request): a failure then is laid at the proxy's door.
+   */
+  #stage: ProxyStage | undefined
+  /** Told each stage the current request waits on the proxy for, then `undefined`. */
+  #stageListener: ((wait: ProxyWait | undefined) => void) | undefined
   #idleTimer: ReturnType<typeof setTimeout> | undefined
   readonly #onClose: () => void
 
@@ -209,10 +217,11 @@ export class Http1Connection implements SlabHome {
     this.recordsPerRead = endpoint.protocol === 'https:'
     this.#slab = this.#slabs.take(this)
     const proxy = endpoint.proxy
-    this.#reachingProxy = proxy
+    this.#proxy = proxy
+    this.#stage = proxy === undefined ? undefined : 'connect'
     if (proxy !== undefined && endpoint.protocol === 'https:') {
       const tunnel = connectTcp({ host: bare(proxy.hostname), port: proxy.port })
-      tunnel.once('connect', () => this.#proxyReached())
+      tunnel.once('connect', () => this.#toStage('connect', 'tunnel'))
       this.#tunnel = tunnel
       this.#socket = tunnel
       this.#openTunnel(endpoint, proxy, tls)
@@ -235,18 +244,47 @@ export class Http1Connection implements SlabHome {
           } as ConnectionOptions)
         : connectTcp({ host, port: to.port, onread })
     // Only `http:` targets reach here through a proxy (`https:` ones tunnel above).
-    if (proxy !== undefined) this.#socket.once('connect', () => this.#proxyReached())
+    if (proxy !== undefined) {
+      // A request may have been written before the connection was made: its answer is awaited.
+      const next = (): ProxyStage | undefined =>
+        this.#reader === undefined ? undefined : 'request'
+      this.#socket.once('connect', () => this.#toStage('connect', next()))
+    }
     this.#watch(this.#socket)
   }
 
-  #proxyReached(): void {
-    this.#reachingProxy = undefined
+  /** Moves on from stage `from` (only from it: a later stage is never undone) to `to`. */
+  #toStage(from: ProxyStage, to: ProxyStage | undefined): void {
+    if (this.#stage === from) this.#setStage(to)
+  }
+
+  #setStage(stage: ProxyStage | undefined): void {
+    this.#stage = stage
+    this.#stageListener?.(this.#wait())
+  }
+
+  /** What a request on this connection now waits on the proxy for, if anything. */
+  #wait(): ProxyWait | undefined {
+    const proxy = this.#proxy
+    const stage = this.#stage
+    return proxy === undefined || stage === undefined
+      ? undefined
+      : { proxy: `http://${proxy.name}`, stage }
+  }
+
+  /**
+   * Tells `listener` what the request about to start waits on the proxy for (now, and at each
+   * change), so a deadline that passes can name the silent proxy; `undefined` stops telling.
+   */
+  watchStage(listener: ((wait: ProxyWait | undefined) => void) | undefined): void {
+    this.#stageListener = listener
+    listener?.(this.#wait())
   }
 
   #watch(socket: Socket): void {
     socket.setNoDelay(true)
     socket.on('error', (error) => this.#close(error))
-    socket.on('end', () => this.#close(undefined))
+    socket.on('end', () => this.#close('end'))
     socket.on('close', () => this.#close(undefined))
   }
 
@@ -263,15 +301,14 @@ export class Http1Connection implements SlabHome {
     tunnel.setNoDelay(true)
     tunnel.write(`${head}\r\n`, 'latin1')
     let answer = new Uint8Array(0)
-    const fail = (error: Error): void => {
+    const fail = (error: Error | 'end' | undefined): void => {
       this.#close(error)
       tunnel.destroy()
     }
     const onError = (error: Error): void => fail(error)
-    const onEnd = (): void =>
-      fail(
-        new Error(`proxy ${proxy.name} closed the connection before answering CONNECT ${target}`),
-      )
+    // #close words an end for the stage: a FIN (`end`), or a close that does not say how.
+    const onEnd = (): void => fail('end')
+    const onClose = (): void => fail(undefined)
     const onData = (chunk: Uint8Array): void => {
       const joined = new Uint8Array(answer.length + chunk.length)
       joined.set(answer)
@@ -282,31 +319,31 @@ export class Http1Connection implements SlabHome {
         parsed = connectAnswer(answer)
       } catch (error) {
         fail(
-          new Error(
-            `proxy ${proxy.name} answered CONNECT ${target} with ${(error as Error).message}`,
+          proxyStageError(
+            new Error(`the proxy answered CONNECT ${target} with ${(error as Error).message}`),
+            proxy,
+            'tunnel',
           ),
         )
         return
       }
       if (parsed === undefined) {
         if (answer.length > CONNECT_HEAD_LIMIT) {
-          fail(new Error(`proxy ${proxy.name} answered CONNECT ${target} with an oversized head`))
+          const oversized = new Error(`the proxy answered CONNECT ${target} with an oversized head`)
+          fail(proxyStageError(oversized, proxy, 'tunnel'))
         }
         return
       }
       if (parsed.status < 200 || parsed.status > 299) {
-        const refused = new Error(`proxy ${proxy.name} refused CONNECT ${target}: ${parsed.line}`)
-        // 407: retrying with the same credentials cannot help; the HTTP layer says so.
-        if (parsed.status === 407)
-          Object.assign(refused, { code: 'ERR_PROXY_AUTHENTICATION_REQUIRED' })
-        fail(refused)
+        fail(tunnelRefusedError(proxy, target, parsed))
         return
       }
+      this.#toStage('tunnel', 'tls')
       tunnel.pause()
       tunnel.off('data', onData)
       tunnel.off('error', onError)
       tunnel.off('end', onEnd)
-      tunnel.off('close', onEnd)
+      tunnel.off('close', onClose)
       if (this.#closed) {
         tunnel.destroy()
         return
@@ -314,10 +351,13 @@ export class Http1Connection implements SlabHome {
       // Bytes after the head belong to the tunnel: TLS reads what the socket still holds.
       if (parsed.end < answer.length) tunnel.unshift(answer.subarray(parsed.end))
       const secure = tlsModule().connect({ socket: tunnel, ...tlsOptions(endpoint, tls) })
+      secure.once('secureConnect', () => this.#toStage('tls', undefined))
       this.#socket = secure
-      this.#watch(secure)
+      // The tunnel's own end first: its FIN or RST is what tells a drop mid-handshake apart.
       tunnel.on('error', (error) => this.#close(error))
+      tunnel.on('end', () => this.#close('end'))
       tunnel.on('close', () => this.#close(undefined))
+      this.#watch(secure)
       secure.on('data', (data: Uint8Array) => this.#receiveCopy(data))
       if (this.#reader === undefined) secure.unref()
       const waiting = this.#waitingHead
@@ -327,7 +367,7 @@ export class Http1Connection implements SlabHome {
     tunnel.on('data', onData)
     tunnel.on('error', onError)
     tunnel.on('end', onEnd)
-    tunnel.on('close', onEnd)
+    tunnel.on('close', onClose)
   }
 
   /** True once the socket ended or failed. */
@@ -342,6 +382,9 @@ export class Http1Connection implements SlabHome {
     if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer)
     this.#idleTimer = undefined
     this.#socket.ref()
+    // Through an HTTP proxy, silence or a drop before the answer's first byte is the proxy's.
+    if (this.#proxy !== undefined && this.#tunnel === undefined && this.#stage === undefined)
+      this.#setStage('request')
     if (this.#tunnel !== undefined) this.#startTunnelled(head)
     else this.#socket.write(head, 'latin1')
   }
@@ -400,6 +443,7 @@ export class Http1Connection implements SlabHome {
       this.destroy()
       return false
     }
+    if (this.#stage === 'request') this.#setStage(undefined)
     const at = this.#at
     this.#at += length
     return reader.receive(this.#slab, at, length)
@@ -416,12 +460,19 @@ export class Http1Connection implements SlabHome {
     }
   }
 
-  #close(failure: Error | undefined): void {
+  /** Ends the connection: `failure` the socket's error, `end` its FIN, `undefined` a close. */
+  #close(failure: Error | 'end' | undefined): void {
     if (this.#closed) return
     this.#closed = true
-    const proxy = this.#reachingProxy
+    const proxy = this.#proxy
+    const stage = this.#stage
+    // A clean close before the proxy connected is not a fault of the proxy's stage to word.
     const error =
-      failure !== undefined && proxy !== undefined ? proxyConnectError(failure, proxy) : failure
+      proxy !== undefined && stage !== undefined && (failure !== undefined || stage !== 'connect')
+        ? proxyStageError(failure, proxy, stage)
+        : failure === 'end'
+          ? undefined
+          : failure
     if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer)
     const reader = this.#reader
     this.#reader = undefined

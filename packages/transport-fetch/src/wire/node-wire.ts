@@ -1,3 +1,4 @@
+import { reportProxyWait } from '@resumable/core/http'
 import { ConnectionPool } from './connection-pool.ts'
 import type { ListedWireResponse } from './fetch-wire.ts'
 import type { Endpoint } from './http1-connection.ts'
@@ -164,7 +165,11 @@ async function sendOnce(
   const head = requestHead(method, url, request.headers, endpoint.proxy, request.body)
   for (let attempt = 0; ; attempt++) {
     const connection = await pool.acquire(endpoint, signal, attempt > 0)
+    // A stall deadline on `signal` can then say which proxy went silent, and at what.
+    if (signal !== undefined && endpoint.proxy !== undefined)
+      connection.watchStage((wait) => reportProxyWait(signal, wait))
     const exchange: Http1Exchange = new Http1Exchange(connection, method, (outcome) => {
+      connection.watchStage(undefined)
       signal?.removeEventListener('abort', onAbort)
       const idleMs = idleMsFor(exchange.head?.headers.get('keep-alive'))
       if (outcome === 'reusable') pool.release(endpoint, connection, idleMs)

@@ -1,5 +1,6 @@
 // Proxy settings of the Node wire: proxy URLs, NO_PROXY matching and the environment variables.
 // Pure functions, no Node API: they run (and are tested) anywhere.
+import type { ProxyStage } from '@resumable/core/http'
 
 /** A proxy per target protocol; `false` or absent: that protocol goes direct. */
 export interface NodeWireProxies {
@@ -80,17 +81,56 @@ export function parseProxyUrl(value: string, what: string): ProxyEndpoint {
 }
 
 /**
- * The error of a connection to `proxy` that failed before it was made (refused, not resolved):
- * the runtime's error as `cause`, its `code` kept (so it is classified as before), and `proxy`,
- * the proxy's credential-free origin, so the message names the proxy rather than the store.
+ * The error of a proxied connection that failed while the proxy was the party to act (`stage`):
+ * the runtime's error as `cause`, its `code` kept (so it is classified as before). A connection
+ * that ended without one gets code `ECONNRESET`, and words the HTTP layer reads as a clean close
+ * only for a FIN (`end`). It carries `proxy`, the proxy's credential-free origin, and
+ * `proxyStage`, so the message names the proxy and what it failed to do, not the store.
  */
-export function proxyConnectError(error: Error, proxy: ProxyEndpoint): Error {
+export function proxyStageError(
+  error: Error | 'end' | undefined,
+  proxy: ProxyEndpoint,
+  stage: ProxyStage,
+): Error {
   const origin = `http://${proxy.name}`
+  const marked = { proxy: origin, proxyStage: stage }
+  if (error === undefined || error === 'end') {
+    const ended = new Error(
+      error === 'end'
+        ? `the proxy ${origin} closed the connection before answering`
+        : `the connection to the proxy ${origin} ended before an answer`,
+    )
+    return Object.assign(ended, marked, { code: 'ECONNRESET' })
+  }
+  if (typeof (error as { proxy?: unknown }).proxy === 'string') return error
   const { code } = error as { code?: unknown }
-  const wrapped = new Error(`could not connect to the proxy ${origin}: ${error.message}`, {
+  const wrapped = new Error(`the connection to the proxy ${origin} failed: ${error.message}`, {
     cause: error,
   })
-  return Object.assign(wrapped, { proxy: origin }, typeof code === 'string' ? { code } : {})
+  return Object.assign(wrapped, marked, typeof code === 'string' ? { code } : {})
+}
+
+/**
+ * The error of a `CONNECT` the proxy answered with a status other than 2xx: `proxyAnswer` holds
+ * the status and its line for the HTTP layer; a 407 also gets code
+ * `ERR_PROXY_AUTHENTICATION_REQUIRED`, since retrying with the same credentials cannot help.
+ */
+export function tunnelRefusedError(
+  proxy: ProxyEndpoint,
+  target: string,
+  answer: { readonly status: number; readonly line: string },
+): Error {
+  const origin = `http://${proxy.name}`
+  const refused = new Error(`the proxy ${origin} answered CONNECT ${target} with ${answer.line}`)
+  return Object.assign(
+    refused,
+    {
+      proxy: origin,
+      proxyStage: 'tunnel',
+      proxyAnswer: { status: answer.status, line: answer.line },
+    },
+    answer.status === 407 ? { code: 'ERR_PROXY_AUTHENTICATION_REQUIRED' } : {},
+  )
 }
 
 // ---------------------------------------------------------------------------------------------
