@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { reportProxyWait } from '../src/http/index.ts'
 import { LazyAbortController } from '../src/lazy-abort.ts'
 import { StallWatch } from '../src/stall-guard.ts'
 
@@ -57,5 +58,21 @@ describe('LazyAbortController: a signal only for the request that asks', () => {
     second.stop()
     assert.equal(paused.made(), 0)
     assert.equal(paused.lazy.signal.reason.message, 'paused')
+  })
+
+  it('a StallWatch on a lazy controller hears a proxy wait reported on the signal the request made later', async () => {
+    const parent = new AbortController()
+    const lazy = new LazyAbortController()
+    const watch = new StallWatch(60, lazy, 'read x', parent.signal)
+    const operation = (): Promise<never> => {
+      reportProxyWait(lazy.signal, { proxy: 'http://127.0.0.1:3128', stage: 'tunnel' })
+      return never()
+    }
+    await assert.rejects(watch.guard(operation), {
+      kind: 'timeout',
+      message:
+        /^read x: the proxy http:\/\/127\.0\.0\.1:3128 accepted the connection but did not answer the CONNECT/,
+    })
+    watch.stop()
   })
 })
