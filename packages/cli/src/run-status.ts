@@ -115,6 +115,22 @@ export async function runStatus(given: DestinationCommand, cli: CliEnvironment):
     return ExitCode.ok
   } catch (error) {
     if (!(error instanceof CheckpointError)) throw error
+    // A user's file with the checkpoint's name: the next run refuses it, it does not start over.
+    const foreign = await places.checkpoint.foreignFile?.(places.key, bytes)
+    if (foreign) {
+      say(
+        cli,
+        cmd,
+        {
+          state: 'none',
+          destination: cmd.destination,
+          lookalikes: [foreign.path],
+          ...runningJson(running),
+        },
+        `no download in progress for ${cmd.destination}; ${foreign.path} is not a resumable checkpoint (a file of yours?), so resumable get refuses this destination until it is moved away`,
+      )
+      return ExitCode.ok
+    }
     say(
       cli,
       cmd,
