@@ -83,6 +83,21 @@ describe("get never takes a user's file beside the destination for one of resuma
     assert.equal(await readFile(`${dest}.resumable.json`, 'utf8'), NOTES)
   })
 
+  it("refuses a user's <dest>.resumable.lock (exit 1, kind exists, not 'busy') and keeps it", async () => {
+    const sub = await mkdtemp(join(dir, 'lock-'))
+    const dest = join(sub, 'big.iso')
+    await writeFile(`${dest}.resumable.lock`, 'do not touch: Alice\n')
+    const { cli, out } = real()
+    assert.equal(await main(['get', url(), dest, '--json'], cli), 1, out.join(''))
+    assert.match(out.join(''), /"kind":"exists"/)
+    assert.match(
+      out.join(''),
+      /big\.iso\.resumable\.lock is where this download keeps its lock, but it is not a resumable lock/,
+    )
+    assert.equal(await readFile(`${dest}.resumable.lock`, 'utf8'), 'do not touch: Alice\n')
+    assert.deepEqual(await readdir(sub), ['big.iso.resumable.lock'])
+  })
+
   it('says what is in the way in plain text too, naming the file', async () => {
     const sub = await mkdtemp(join(dir, 'text-'))
     const dest = join(sub, 'big.iso')
