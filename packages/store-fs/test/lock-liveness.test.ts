@@ -267,7 +267,7 @@ describe("a user's file at the lock's place", () => {
       return true
     })
     assert.equal(await readFile(dest + LOCK_SUFFIX, 'utf8'), 'do not touch: Alice')
-    assert.equal(existsSync(dest + '.resumable-part'), false, 'no partial file created')
+    assert.equal(existsSync(`${dest}.resumable-part`), false, 'no partial file created')
   })
 
   it('a lock cut short after its first bytes is still taken over as one of ours once it stays so', async () => {
