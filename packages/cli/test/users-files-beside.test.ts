@@ -98,6 +98,21 @@ describe("get never takes a user's file beside the destination for one of resuma
     assert.deepEqual(await readdir(sub), ['big.iso.resumable.lock'])
   })
 
+  it("refuses a user's <dest>.resumable-part with no checkpoint or lock beside it (exit 1) and keeps it", async () => {
+    const sub = await mkdtemp(join(dir, 'part-'))
+    const dest = join(sub, 'big.iso')
+    await writeFile(`${dest}.resumable-part`, 'a file of mine\n')
+    const { cli, out } = real()
+    assert.equal(await main(['get', url(), dest, '--json'], cli), 1, out.join(''))
+    assert.match(out.join(''), /"kind":"exists"/)
+    assert.match(
+      out.join(''),
+      /big\.iso\.resumable-part is where this download keeps its partial file/,
+    )
+    assert.equal(await readFile(`${dest}.resumable-part`, 'utf8'), 'a file of mine\n')
+    assert.deepEqual(await readdir(sub), ['big.iso.resumable-part'])
+  })
+
   it('says what is in the way in plain text too, naming the file', async () => {
     const sub = await mkdtemp(join(dir, 'text-'))
     const dest = join(sub, 'big.iso')

@@ -207,6 +207,13 @@ export interface TargetOpenOptions {
   readonly sizeKnown?: boolean
   /** True to reopen an existing temporary file (resume), false to start empty. */
   readonly resume: boolean
+  /**
+   * True when `resume` is false although a checkpoint for this destination was found (and
+   * discarded: damaged, stale, of another object): a temporary file already there is an earlier
+   * run's, to be replaced. A Target may refuse to replace one nothing vouches for (a user's file
+   * that only has the temporary file's name); `resume: true` vouches for it too.
+   */
+  readonly checkpointDiscarded?: boolean
 }
 
 /** What opening a Target found. */

@@ -249,6 +249,11 @@ export class FileTarget implements Target {
     if (this.#destinationProbed) this.#destinationProbed = false
     else this.#checkDestination()
     if (this.#lock) this.#beforeLock?.()
+    // Held already (reopened by this process), or a lock of ours left there and taken over: the
+    // partial file beside it is a run's of this toolkit's. Looked at before it is taken.
+    const lockVouches =
+      this.#lock !== undefined &&
+      (this.#lock.held || lstatOrUndefined(this.#lock.path) !== undefined)
     await this.#lock?.acquire()
     try {
       let notResumedReason: string | undefined
@@ -266,6 +271,8 @@ export class FileTarget implements Target {
       }
       // A private path is handed to this target alone: a file there it did not create is not its own.
       // Removed before the free space is judged: a discarded partial file's blocks are free to reuse.
+      if (this.#lock && !(lockVouches || options.resume || options.checkpointDiscarded))
+        this.#refuseUnvouchedTemp()
       if (this.#lock || this.#createdPrivate) await this.#removeStaleTemp()
       await this.#checkFreeSpace(options, 0)
       // Always a new file (O_EXCL): opening what is at the path would follow a symlink or share a
@@ -724,6 +731,27 @@ export class FileTarget implements Target {
         path: this.id,
       })
     }
+  }
+
+  /**
+   * Throws TargetError 'exists' (no remedies) when a regular file is at the temporary path with
+   * nothing of this toolkit's vouching for it (no checkpoint found, no lock of ours there): a
+   * user's file that only has the partial file's name, never truncated or removed. A symlink or
+   * hard link there is only a name, and is replaced as before.
+   */
+  #refuseUnvouchedTemp(): void {
+    let named: ReturnType<typeof lstatOrUndefined>
+    try {
+      named = lstatOrUndefined(this.tempPath)
+    } catch (error) {
+      throw toTargetError(error, 'inspect', this.tempPath)
+    }
+    if (!named?.isFile() || named.nlink !== 1) return
+    throw new TargetError(
+      'exists',
+      `${this.tempPath} is where this download keeps its partial file, but no checkpoint or lock of resumable's is beside it to say it is one (a file of yours?); it was left untouched and nothing was downloaded: move it away (or delete it, if it is a partial download you no longer want), or choose another destination`,
+      { path: this.tempPath, remedies: [] },
+    )
   }
 
   /** Removes what a fresh start replaces at the temporary path: an earlier run's file, or a link. */
