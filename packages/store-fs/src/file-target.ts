@@ -16,6 +16,7 @@ import {
 import { AheadDigest } from './ahead-digest.ts'
 import { DigestThread } from './digest-thread.ts'
 import { FdFile, type OpenFile } from './fd-file.ts'
+import { CHECKPOINT_SUFFIX } from './file-checkpoint-store.ts'
 import { digestOfFile } from './file-digest.ts'
 import { checkFreeSpace } from './free-space.ts'
 import { errorCode, toTargetError } from './fs-errors.ts'
@@ -27,6 +28,7 @@ import {
   type LockWatchListener,
   lockTakenError,
 } from './lock-file.ts'
+import { isResumableCheckpointFile } from './own-files.ts'
 import { localHasher } from './piece-hasher.ts'
 import { lstatOrUndefined, statOrUndefined } from './probe.ts'
 import { QuickCalls } from './quick-calls.ts'
@@ -272,7 +274,7 @@ export class FileTarget implements Target {
       // A private path is handed to this target alone: a file there it did not create is not its own.
       // Removed before the free space is judged: a discarded partial file's blocks are free to reuse.
       if (this.#lock && !(lockVouches || options.resume || options.checkpointDiscarded))
-        this.#refuseUnvouchedTemp()
+        await this.#refuseUnvouchedTemp()
       if (this.#lock || this.#createdPrivate) await this.#removeStaleTemp()
       await this.#checkFreeSpace(options, 0)
       // Always a new file (O_EXCL): opening what is at the path would follow a symlink or share a
@@ -739,7 +741,7 @@ export class FileTarget implements Target {
    * user's file that only has the partial file's name, never truncated or removed. A symlink or
    * hard link there is only a name, and is replaced as before.
    */
-  #refuseUnvouchedTemp(): void {
+  async #refuseUnvouchedTemp(): Promise<void> {
     let named: ReturnType<typeof lstatOrUndefined>
     try {
       named = lstatOrUndefined(this.tempPath)
@@ -747,6 +749,9 @@ export class FileTarget implements Target {
       throw toTargetError(error, 'inspect', this.tempPath)
     }
     if (!named?.isFile() || named.nlink !== 1) return
+    // A checkpoint of ours in its default place that the engine did not load (a run without a
+    // checkpoint store after a paused one) vouches as well.
+    if (await isResumableCheckpointFile(`${this.id}${CHECKPOINT_SUFFIX}`)) return
     throw new TargetError(
       'exists',
       `${this.tempPath} is where this download keeps its partial file, but no checkpoint or lock of resumable's is beside it to say it is one (a file of yours?); it was left untouched and nothing was downloaded: move it away (or delete it, if it is a partial download you no longer want), or choose another destination`,

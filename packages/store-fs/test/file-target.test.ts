@@ -375,6 +375,18 @@ describe("FileTarget: a user's file at the partial file's place", () => {
     assert.equal(existsSync(dest + LOCK_SUFFIX), false, 'no lock left')
   })
 
+  it('is replaced as an earlier run’s when a checkpoint of ours is beside it that the engine did not load (no checkpoint store)', async () => {
+    const dest = join(root, 'unloaded-part.bin')
+    await writeFile(dest + TEMP_SUFFIX, 'a paused run')
+    const head =
+      '{"format":"resumable-checkpoint","version":1,"crc64":"0000000000000000","body":{}}\n'
+    await writeFile(`${dest}.resumable.json`, head)
+    const target = new FileTarget(dest)
+    assert.deepEqual(await target.open({ size: 4, resume: false }), { resumed: false })
+    await target.abort({ keep: false })
+    assert.equal(existsSync(dest + TEMP_SUFFIX), false)
+  })
+
   it('is replaced as an earlier run’s when the engine found (and discarded) a checkpoint for it', async () => {
     const dest = join(root, 'discarded-part.bin')
     await writeFile(dest + TEMP_SUFFIX, 'an earlier run')
