@@ -31,7 +31,8 @@ Usage:
                                            (a directory, or none: the one download in progress in it)
   resumable cancel [dest] [--checkpoint <file|dir>] [--json]
                                            delete the partial download, its lock and its checkpoint
-                                           (only files resumable wrote; look-alikes are kept, listed)
+                                           (only files resumable wrote; look-alikes are kept, listed),
+                                           under the destination's lock (a file of yours there: refused)
 
 Sources:
   oss://bucket/key         Alibaba Cloud OSS (ali-oss client; --transport fetch for OSS V4 over fetch)

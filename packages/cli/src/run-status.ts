@@ -1,4 +1,4 @@
-import { readdir, unlink } from 'node:fs/promises'
+import { readdir } from 'node:fs/promises'
 import { join, sep } from 'node:path'
 import { CheckpointCodec, CheckpointError, TargetError, UNKNOWN_LENGTH } from '@resumable/core'
 import {
@@ -115,6 +115,22 @@ export async function runStatus(given: DestinationCommand, cli: CliEnvironment):
     return ExitCode.ok
   } catch (error) {
     if (!(error instanceof CheckpointError)) throw error
+    // A user's file with the checkpoint's name: the next run refuses it, it does not start over.
+    const foreign = await places.checkpoint.foreignFile?.(places.key, bytes)
+    if (foreign) {
+      say(
+        cli,
+        cmd,
+        {
+          state: 'none',
+          destination: cmd.destination,
+          lookalikes: [foreign.path],
+          ...runningJson(running),
+        },
+        `no download in progress for ${cmd.destination}; ${foreign.path} is not a resumable checkpoint (a file of yours?), so resumable get refuses this destination until it is moved away`,
+      )
+      return ExitCode.ok
+    }
     say(
       cli,
       cmd,
@@ -131,9 +147,10 @@ export async function runStatus(given: DestinationCommand, cli: CliEnvironment):
 }
 
 /**
- * `resumable cancel <dest>`: removes the partial download, its lock and its checkpoint. Refuses
- * (exit 75, nothing touched) while a live process is downloading to `dest`; exit 3 when there was
- * nothing to remove.
+ * `resumable cancel <dest>`: removes the partial download, its lock and its checkpoint, holding
+ * the destination's lock meanwhile. Refuses (exit 75, nothing touched) while a live process is
+ * downloading to `dest`, and (exit 1, nothing touched) when a file of the user's is at the lock's
+ * place; exit 3 when there was nothing to remove.
  */
 export async function runCancel(given: DestinationCommand, cli: CliEnvironment): Promise<number> {
   const cmd = await inDirectory(given, cli)
@@ -146,28 +163,6 @@ export async function runCancel(given: DestinationCommand, cli: CliEnvironment):
   if (running) return refuseRunning(cli, cmd, running)
   const { own, lookalikes } = await sortLeftovers(await places.leftovers())
   const hint = await checkpointHint(places, cmd)
-  const isLookalike = (suffix: string) => lookalikes.some((path) => path.endsWith(suffix))
-  try {
-    // A look-alike partial file or lock is the user's: the target's abort would remove both.
-    if (!isLookalike(TEMP_SUFFIX) && !isLookalike(LOCK_SUFFIX))
-      await places.target.abort({ keep: false })
-    else {
-      const partial = own.find((path) => path.endsWith(TEMP_SUFFIX))
-      if (partial !== undefined) await unlink(partial)
-    }
-  } catch (error) {
-    // Started between our look and the removal: the lock kept it safe, say so the same way.
-    const now =
-      error instanceof TargetError && error.kind === 'locked'
-        ? await places.runningDownload()
-        : undefined
-    if (now) return refuseRunning(cli, cmd, now)
-    throw error
-  }
-  const checkpointKept = lookalikes.some(
-    (path) => !path.endsWith(TEMP_SUFFIX) && !path.endsWith(LOCK_SUFFIX),
-  )
-  if (!checkpointKept) await places.checkpoint.remove(places.key)
   const kept = lookalikes.length > 0 ? `\n${keptLine(lookalikes)}` : ''
   if (own.length === 0) {
     say(
@@ -177,6 +172,34 @@ export async function runCancel(given: DestinationCommand, cli: CliEnvironment):
       `nothing to cancel for ${cmd.destination}: no partial download, lock or checkpoint found${kept}`,
     )
     return ExitCode.nothingToCancel
+  }
+  // Something of resumable's is there, so a partial file found is its own (sortLeftovers); a
+  // checkpoint only named like one is the user's.
+  const checkpointKept = lookalikes.some(
+    (path) => !path.endsWith(TEMP_SUFFIX) && !path.endsWith(LOCK_SUFFIX),
+  )
+  try {
+    // Under the destination's lock, taken as a download takes it and held until the checkpoint is
+    // gone too: a download starting meanwhile is refused, never left resuming from a partial file
+    // or checkpoint being removed. A file of the user's at the lock's place refuses the lock.
+    await places.target.abort({ keep: false, reopen: true })
+    if (!checkpointKept) await places.checkpoint.remove(places.key)
+  } catch (error) {
+    // Started between our look and the removal: the lock kept it safe, say so the same way.
+    const now =
+      error instanceof TargetError && error.kind === 'locked'
+        ? await places.runningDownload()
+        : undefined
+    if (now) return refuseRunning(cli, cmd, now)
+    if (
+      error instanceof TargetError &&
+      error.kind === 'exists' &&
+      error.path?.endsWith(LOCK_SUFFIX)
+    )
+      return refuseLookalikeLock(cli, cmd, error.path, lookalikes)
+    throw error
+  } finally {
+    await places.target.abort({ keep: true }).catch(() => undefined)
   }
   say(
     cli,
@@ -236,6 +259,26 @@ async function inDirectory(
   const only = paths[0] as string
   if (!cmd.json) cli.io.out(`${where} holds one download in progress: ${only}\n`)
   return { ...cmd, destination: only }
+}
+
+/**
+ * A file of the user's holds the lock's name: without the lock, removing the partial file or
+ * checkpoint could pull them from under a download starting that instant, so nothing is removed.
+ */
+function refuseLookalikeLock(
+  cli: CliEnvironment,
+  cmd: DestinationCommand,
+  lock: string,
+  lookalikes: readonly string[],
+): number {
+  say(
+    cli,
+    cmd,
+    { state: 'refused', destination: cmd.destination, lock, lookalikes },
+    `not cancelled: ${lock} is not resumable's lock (a file of yours?), and cancel removes a download's files only under that lock; nothing was removed: move it away, then cancel again`,
+    'stderr',
+  )
+  return ExitCode.failed
 }
 
 function refuseRunning(

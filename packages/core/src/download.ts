@@ -19,9 +19,11 @@ export interface DownloadHandle {
   /** Stops after making in-flight bytes durable; the checkpoint is kept, `start` rejects with kind 'paused'. */
   pause(): void
   /**
-   * Stops and removes the temporary data and the checkpoint; resolves once they are gone. Rejects
-   * with the Target's TargetError `locked`, removing nothing, when another download (another
-   * process's, or another handle's) is writing the destination.
+   * Stops and removes the temporary data and the checkpoint, keeping other downloads off the
+   * destination (the Target's lock) until both are gone; resolves once they are. Rejects with the
+   * Target's TargetError `locked`, removing nothing, when another download (another process's, or
+   * another handle's) is writing the destination, and `exists` when a file that is not the
+   * Target's (a user's, at its lock's place) keeps it from taking that claim.
    */
   cancel(): Promise<void>
   /** Subscribes to an event type; returns the unsubscribe function. */
@@ -93,15 +95,23 @@ export function createDownload(options: DownloadOptions): DownloadHandle {
       if (!control.signal.aborted) control.abort(cancelledError())
       await running?.catch(() => undefined)
       // Also when the run had already paused, or never started: cancel means nothing is left.
-      // But not another download's: its lock refuses, and its checkpoint is its own.
-      await resolved.target.abort({ keep: false }).catch((error: unknown) => {
-        if (error instanceof TargetError && error.kind === 'locked') throw error
-      })
-      const store = resolved.checkpoint
-      if (store) {
-        await checkpointIo(`remove the checkpoint ${resolved.checkpointKey}`, () =>
-          store.remove(resolved.checkpointKey),
-        )
+      // But not another download's: its lock refuses, and its checkpoint is its own. The claim
+      // (a lock file) is held until the checkpoint is gone too (`reopen`), so a download starting
+      // meanwhile is refused rather than resume from a partial file or checkpoint being removed;
+      // a file of the user's in the claim's place (`exists`) refuses the cancel the same way.
+      try {
+        await resolved.target.abort({ keep: false, reopen: true }).catch((error: unknown) => {
+          if (error instanceof TargetError && (error.kind === 'locked' || error.kind === 'exists'))
+            throw error
+        })
+        const store = resolved.checkpoint
+        if (store) {
+          await checkpointIo(`remove the checkpoint ${resolved.checkpointKey}`, () =>
+            store.remove(resolved.checkpointKey),
+          )
+        }
+      } finally {
+        await resolved.target.abort({ keep: true }).catch(() => undefined)
       }
     },
     on: (type, listener) => events.on(type, listener),

@@ -234,6 +234,9 @@ async function attempt(
   //    (checkpoint/load-checkpoint.ts, checkpoint/match.ts, checkpoint/codec.ts). Not right after
   //    a switch to one stream: the failed attempt discarded its parts (a server that ignores Range
   //    can only be read from byte 0), so a checkpoint still there is one whose removal failed.
+  // A checkpoint found and discarded vouches for the partial file beside it: the Target may
+  // replace that file, where it would refuse one nothing vouches for.
+  let checkpointDiscarded = false
   let state =
     store && !mode.switched
       ? await loadCheckpoint(
@@ -245,13 +248,17 @@ async function attempt(
             object: planned,
             algorithm,
           },
-          emit,
+          (event) => {
+            if (event.type === 'checkpoint-discarded') checkpointDiscarded = true
+            emit(event)
+          },
         )
       : undefined
   const opened = await target.open({
     size: unknown ? 0 : object.size,
     resume: state !== undefined,
     ...(unknown ? { sizeKnown: false } : {}),
+    ...(checkpointDiscarded ? { checkpointDiscarded } : {}),
   })
   // From here to the parts' own clean-up, a throw (a recheck that cannot read the file back)
   // must still let go of the target: a caller that never closes it, a server's, would keep its

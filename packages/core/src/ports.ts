@@ -1,5 +1,6 @@
 import type { ChecksumAlgorithm, Crc64Algorithm } from './crc/algorithm.ts'
 import type { DigestAlgorithm, ExpectedDigest } from './digest.ts'
+import type { TargetError } from './errors/target-error.ts'
 
 /** A whole-object checksum as the store reports it. */
 export interface ObjectChecksum {
@@ -206,6 +207,13 @@ export interface TargetOpenOptions {
   readonly sizeKnown?: boolean
   /** True to reopen an existing temporary file (resume), false to start empty. */
   readonly resume: boolean
+  /**
+   * True when `resume` is false although a checkpoint for this destination was found (and
+   * discarded: damaged, stale, of another object): a temporary file already there is an earlier
+   * run's, to be replaced. A Target may refuse to replace one nothing vouches for (a user's file
+   * that only has the temporary file's name); `resume: true` vouches for it too.
+   */
+  readonly checkpointDiscarded?: boolean
 }
 
 /** What opening a Target found. */
@@ -370,4 +378,12 @@ export interface CheckpointStore {
   save(key: string, data: Uint8Array): Promise<void>
   /** Removes `key`; succeeds when it does not exist. */
   remove(key: string): Promise<void>
+  /**
+   * Asked of `bytes` loaded for `key` that do not decode as a checkpoint: whether they are
+   * something this store did not write (a user's file that only has the checkpoint's name), which
+   * a download must not discard and later save over. A TargetError (kind `exists`, naming the
+   * file) fails the download before it writes anything; undefined lets the bytes be discarded as
+   * a damaged checkpoint. Omitted: every such file is taken for a damaged checkpoint.
+   */
+  foreignFile?(key: string, bytes: Uint8Array): Promise<TargetError | undefined>
 }

@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto'
 import { mkdir, readFile } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
-import type { CheckpointStore } from '@resumable/core'
+import { type CheckpointStore, TargetError } from '@resumable/core'
+import { TEMP_SUFFIX } from './file-target.ts'
 import { errorCode, toTargetError } from './fs-errors.ts'
 import { LOCK_SUFFIX, lockAt, lockTakenError } from './lock-file.ts'
+import { isCheckpointBytes } from './own-files.ts'
+import { lstatOrUndefined } from './probe.ts'
 import { removeIfSame, removeReplaced, replaceFile } from './replace-file.ts'
 
 /** Options for a FileCheckpointStore. */
@@ -71,6 +74,24 @@ export class FileCheckpointStore implements CheckpointStore {
   }
 
   /**
+   * Asked by core of `bytes` loaded for `key` that do not decode: a TargetError 'exists' (no
+   * remedies) when they are a user's file that only has the checkpoint's name, not a damaged
+   * checkpoint of this download's. Evidence, as `isResumableCheckpointFile` and `cancel` weigh
+   * it: a damaged checkpoint still begins with the whole fixed header, or has the partial file
+   * `<key>.resumable-part` beside it (which a checkpoint is never without but for the instant
+   * between publishing the destination and removing the checkpoint, when it still decodes).
+   */
+  async foreignFile(key: string, bytes: Uint8Array): Promise<TargetError | undefined> {
+    if (isCheckpointBytes(bytes) || hasPartialFile(key)) return undefined
+    const path = this.pathFor(key)
+    return new TargetError(
+      'exists',
+      `${path} is where this download keeps its checkpoint, but it is not a resumable checkpoint and no partial download is beside it (a file of yours?); it was left untouched and nothing was downloaded: move it away, or choose another destination`,
+      { path, remedies: [] },
+    )
+  }
+
+  /**
    * Atomic replace: temp file, fsync, rename, fsync directory. Saves of one key run one at a time.
    * Refused (TargetError 'locked') once another process took over the lock this process held on
    * the destination `key` (a FileTarget's), so a stalled process never leaves a checkpoint behind
@@ -108,6 +129,19 @@ export class FileCheckpointStore implements CheckpointStore {
   async remove(key: string): Promise<void> {
     const path = this.pathFor(key)
     await removeReplaced(path, tempPathOf(path), 'remove the checkpoint')
+  }
+}
+
+/**
+ * True when a regular file is at the partial file's place for destination `key`
+ * (`<key>.resumable-part`).
+ */
+function hasPartialFile(key: string): boolean {
+  try {
+    return lstatOrUndefined(`${resolve(key)}${TEMP_SUFFIX}`)?.isFile() === true
+  } catch {
+    // Cannot be looked at: no evidence either way, and a user's file is not bet on a guess.
+    return false
   }
 }
 

@@ -16,6 +16,7 @@ import {
 import { AheadDigest } from './ahead-digest.ts'
 import { DigestThread } from './digest-thread.ts'
 import { FdFile, type OpenFile } from './fd-file.ts'
+import { CHECKPOINT_SUFFIX } from './file-checkpoint-store.ts'
 import { digestOfFile } from './file-digest.ts'
 import { checkFreeSpace } from './free-space.ts'
 import { errorCode, toTargetError } from './fs-errors.ts'
@@ -27,6 +28,7 @@ import {
   type LockWatchListener,
   lockTakenError,
 } from './lock-file.ts'
+import { isResumableCheckpointFile } from './own-files.ts'
 import { localHasher } from './piece-hasher.ts'
 import { lstatOrUndefined, statOrUndefined } from './probe.ts'
 import { QuickCalls } from './quick-calls.ts'
@@ -249,6 +251,11 @@ export class FileTarget implements Target {
     if (this.#destinationProbed) this.#destinationProbed = false
     else this.#checkDestination()
     if (this.#lock) this.#beforeLock?.()
+    // Held already (reopened by this process), or a lock of ours left there and taken over: the
+    // partial file beside it is a run's of this toolkit's. Looked at before it is taken.
+    const lockVouches =
+      this.#lock !== undefined &&
+      (this.#lock.held || lstatOrUndefined(this.#lock.path) !== undefined)
     await this.#lock?.acquire()
     try {
       let notResumedReason: string | undefined
@@ -266,6 +273,8 @@ export class FileTarget implements Target {
       }
       // A private path is handed to this target alone: a file there it did not create is not its own.
       // Removed before the free space is judged: a discarded partial file's blocks are free to reuse.
+      if (this.#lock && !(lockVouches || options.resume || options.checkpointDiscarded))
+        await this.#refuseUnvouchedTemp()
       if (this.#lock || this.#createdPrivate) await this.#removeStaleTemp()
       await this.#checkFreeSpace(options, 0)
       // Always a new file (O_EXCL): opening what is at the path would follow a symlink or share a
@@ -724,6 +733,30 @@ export class FileTarget implements Target {
         path: this.id,
       })
     }
+  }
+
+  /**
+   * Throws TargetError 'exists' (no remedies) when a regular file is at the temporary path with
+   * nothing of this toolkit's vouching for it (no checkpoint found, no lock of ours there): a
+   * user's file that only has the partial file's name, never truncated or removed. A symlink or
+   * hard link there is only a name, and is replaced as before.
+   */
+  async #refuseUnvouchedTemp(): Promise<void> {
+    let named: ReturnType<typeof lstatOrUndefined>
+    try {
+      named = lstatOrUndefined(this.tempPath)
+    } catch (error) {
+      throw toTargetError(error, 'inspect', this.tempPath)
+    }
+    if (!named?.isFile() || named.nlink !== 1) return
+    // A checkpoint of ours in its default place that the engine did not load (a run without a
+    // checkpoint store after a paused one) vouches as well.
+    if (await isResumableCheckpointFile(`${this.id}${CHECKPOINT_SUFFIX}`)) return
+    throw new TargetError(
+      'exists',
+      `${this.tempPath} is where this download keeps its partial file, but no checkpoint or lock of resumable's is beside it to say it is one (a file of yours?); it was left untouched and nothing was downloaded: move it away (or delete it, if it is a partial download you no longer want), or choose another destination`,
+      { path: this.tempPath, remedies: [] },
+    )
   }
 
   /** Removes what a fresh start replaces at the temporary path: an earlier run's file, or a link. */

@@ -142,7 +142,11 @@ export class LockFile {
     return this.#mine !== undefined
   }
 
-  /** Takes the lock, taking over a stale one; throws TargetError 'locked' when another live process holds it. */
+  /**
+   * Takes the lock, taking over a stale one; throws TargetError 'locked' when another live process
+   * holds it, and 'exists' (no remedies) when a file that is no lock of this toolkit's, nor one cut
+   * short, is in its place: a user's file is never taken over.
+   */
   async acquire(): Promise<void> {
     if (this.held) return
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -166,7 +170,8 @@ export class LockFile {
           )
         }
         if (verdict === 'replaced') continue
-      } else if ((await watchLease(this.path, seen, UNREADABLE_GRACE_MS)) !== 'abandoned') continue
+      } else if (!mayBeTornLock(seen.text)) throw lookalikeLock(this.path)
+      else if ((await watchLease(this.path, seen, UNREADABLE_GRACE_MS)) !== 'abandoned') continue
       removeIfStill(this.path, seen)
     }
     throw new TargetError('locked', `Could not take the lock ${this.path}`, { path: this.path })
@@ -397,6 +402,31 @@ function canRefresh(fd: number): boolean {
   } catch {
     return false
   }
+}
+
+/** How every lock this toolkit writes begins: `JSON.stringify` of a `LockOwner`, pid first. */
+const LOCK_HEAD = '{"pid":'
+
+/**
+ * True when `text`, which does not parse as a lock, may still be one of ours cut short: empty (a
+ * holder that has created the file and not yet written it, or was killed in between) or a
+ * beginning of a lock's JSON. Anything else (a user's `notes.resumable.lock`) was never a lock of
+ * this toolkit's, and is not taken over: that would delete it.
+ */
+export function mayBeTornLock(text: string): boolean {
+  return text.startsWith(LOCK_HEAD) || LOCK_HEAD.startsWith(text)
+}
+
+/**
+ * What `acquire` throws for a file at the lock's place that is not a lock of this toolkit's: a
+ * user's, in the way like a file at the destination, and left as it is.
+ */
+export function lookalikeLock(path: string): TargetError {
+  return new TargetError(
+    'exists',
+    `${path} is where this download keeps its lock, but it is not a resumable lock (a file of yours?); it was left untouched and nothing was downloaded: move it away, or choose another destination`,
+    { path, remedies: [] },
+  )
 }
 
 /** The owner a lock's text records, or undefined when it records none readable. */

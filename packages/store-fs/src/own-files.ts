@@ -31,8 +31,15 @@ export async function isResumableCheckpointFile(
   if (bytes === undefined) return false
   // A save killed mid-write leaves its temporary copy cut short: it begins as a checkpoint does.
   if (options.tornSave && looksLikeCheckpoint(bytes)) return true
-  // A damaged checkpoint, or one of a newer format, still begins with the whole fixed header
-  // (`{"format":"resumable-checkpoint","version":`): no file of the user's does.
+  return isCheckpointBytes(bytes)
+}
+
+/**
+ * True when `bytes` are a checkpoint's: they decode, or (damaged, or of a newer format) they still
+ * begin with the checkpoint's whole fixed header (`{"format":"resumable-checkpoint","version":`
+ * and more), which no file of the user's does.
+ */
+export function isCheckpointBytes(bytes: Uint8Array): boolean {
   if (bytes.length >= WHOLE_HEADER && looksLikeCheckpoint(bytes)) return true
   try {
     CheckpointCodec.decode(bytes)

@@ -88,3 +88,35 @@ describe('FileCheckpointStore', () => {
     assert.deepEqual(await store.load('/any/key'), new Uint8Array([5]))
   })
 })
+
+describe('FileCheckpointStore.foreignFile (bytes that do not decode)', () => {
+  it("calls a user's file with no partial file beside it foreign, naming it (TargetError exists, no remedies)", async () => {
+    const store = new FileCheckpointStore()
+    const key = join(root, 'notes-beside.iso')
+    const error = await store.foreignFile(key, new TextEncoder().encode('{"my":"notes"}'))
+    assert.equal(error?.kind, 'exists')
+    assert.equal(error?.path, `${key}.resumable.json`)
+    assert.deepEqual(error?.remedies, [])
+    assert.match(String(error?.message), /move it away, or choose another destination/)
+  })
+
+  it('takes the same bytes for a damaged checkpoint when the partial file is beside them', async () => {
+    const store = new FileCheckpointStore()
+    const key = join(root, 'damaged-beside.iso')
+    await writeFile(`${key}.resumable-part`, 'partial bytes')
+    assert.equal(
+      await store.foreignFile(key, new TextEncoder().encode('{"my":"notes"}')),
+      undefined,
+    )
+  })
+
+  it("takes a checkpoint's whole fixed header, damaged after it, for its own without a partial file", async () => {
+    const store = new FileCheckpointStore()
+    const head = '{"format":"resumable-checkpoint","version":1,"crc64":"0000000000000000","body":{'
+    const key = join(root, 'header-only.iso')
+    assert.equal(
+      await store.foreignFile(key, new TextEncoder().encode(`${head}garbage`)),
+      undefined,
+    )
+  })
+})

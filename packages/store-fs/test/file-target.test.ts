@@ -356,3 +356,46 @@ function onTinyTmpfs(
   const mount = join(root, name)
   return onTmpfs(t, mount, '256k', 'ENOSPC not exercised for real', () => body(mount))
 }
+
+describe("FileTarget: a user's file at the partial file's place", () => {
+  it('is refused (exists, no remedies) and kept when nothing vouches for it: no checkpoint found, no lock of ours', async () => {
+    const dest = join(root, 'users-part.bin')
+    await writeFile(dest + TEMP_SUFFIX, 'my own file')
+    await assert.rejects(new FileTarget(dest).open({ size: 4, resume: false }), (error) => {
+      assert.ok(error instanceof TargetError)
+      assert.equal(error.kind, 'exists')
+      assert.deepEqual(error.remedies, [])
+      assert.match(
+        error.message,
+        /users-part\.bin\.resumable-part is where this download keeps its partial file/,
+      )
+      return true
+    })
+    assert.equal(await readFile(dest + TEMP_SUFFIX, 'utf8'), 'my own file')
+    assert.equal(existsSync(dest + LOCK_SUFFIX), false, 'no lock left')
+  })
+
+  it('is replaced as an earlier run’s when a checkpoint of ours is beside it that the engine did not load (no checkpoint store)', async () => {
+    const dest = join(root, 'unloaded-part.bin')
+    await writeFile(dest + TEMP_SUFFIX, 'a paused run')
+    const head =
+      '{"format":"resumable-checkpoint","version":1,"crc64":"0000000000000000","body":{}}\n'
+    await writeFile(`${dest}.resumable.json`, head)
+    const target = new FileTarget(dest)
+    assert.deepEqual(await target.open({ size: 4, resume: false }), { resumed: false })
+    await target.abort({ keep: false })
+    assert.equal(existsSync(dest + TEMP_SUFFIX), false)
+  })
+
+  it('is replaced as an earlier run’s when the engine found (and discarded) a checkpoint for it', async () => {
+    const dest = join(root, 'discarded-part.bin')
+    await writeFile(dest + TEMP_SUFFIX, 'an earlier run')
+    const target = new FileTarget(dest)
+    assert.deepEqual(await target.open({ size: 4, resume: false, checkpointDiscarded: true }), {
+      resumed: false,
+    })
+    await target.write(0, new TextEncoder().encode('abcd'))
+    await target.commit()
+    assert.equal(await readFile(dest, 'utf8'), 'abcd')
+  })
+})

@@ -252,6 +252,34 @@ describe('a lock held by its process', () => {
   })
 })
 
+describe("a user's file at the lock's place", () => {
+  it('is refused (TargetError exists, no remedies) and kept, not taken over as unreadable', async () => {
+    const dest = join(await freshDir('users-lock'), 'object.bin')
+    await writeFile(dest + LOCK_SUFFIX, 'do not touch: Alice')
+    await assert.rejects(new FileTarget(dest).open({ size: 1, resume: false }), (error) => {
+      assert.ok(error instanceof TargetError)
+      assert.equal(error.kind, 'exists')
+      assert.deepEqual(error.remedies, [])
+      assert.match(
+        error.message,
+        /object\.bin\.resumable\.lock is where this download keeps its lock, but it is not a resumable lock/,
+      )
+      return true
+    })
+    assert.equal(await readFile(dest + LOCK_SUFFIX, 'utf8'), 'do not touch: Alice')
+    assert.equal(existsSync(`${dest}.resumable-part`), false, 'no partial file created')
+  })
+
+  it('a lock cut short after its first bytes is still taken over as one of ours once it stays so', async () => {
+    const dest = join(await freshDir('torn-lock'), 'object.bin')
+    await writeFile(dest + LOCK_SUFFIX, '{"pid":12')
+    const target = new FileTarget(dest)
+    assert.deepEqual(await target.open({ size: 1, resume: false }), { resumed: false })
+    await target.abort({ keep: false })
+    assert.equal(existsSync(dest + LOCK_SUFFIX), false)
+  })
+})
+
 describe('a lock that cannot be judged by its pid', () => {
   it('from another host: refused while its holder refreshes it, then taken over once that process is killed and six heartbeats pass unrefreshed', async () => {
     const dest = join(await freshDir('pod'), 'object.bin')

@@ -92,7 +92,10 @@ export function storeDownloadContract(
         const s = await setup()
         const KEY = s.key ?? 'dest.bin'
         const object = makeObject(SUITE_OBJECT_SIZE, 31)
-        await s.make().save(KEY, new TextEncoder().encode('not a checkpoint at all'))
+        // Damaged as a checkpoint is (its CRC no longer holds): it still begins as one does, so
+        // no store takes it for a file of someone else's (`CheckpointStore.foreignFile`).
+        const damaged = `{"format":"resumable-checkpoint","version":1,"crc64":"0000000000000000","body":{"not":"a checkpoint at all"}}\n`
+        await s.make().save(KEY, new TextEncoder().encode(damaged))
         const events: DownloadEvent[] = []
         const target = new MemoryTarget(KEY)
         const result = await download({

@@ -78,6 +78,8 @@ export function chosenAtFirstAnswer(
       load: (key) => (isSingle() ? Promise.resolve(undefined) : store.load(key)),
       save: (key, data) => (isSingle() ? Promise.resolve() : store.save(key, data)),
       remove: (key) => (isSingle() ? Promise.resolve() : store.remove(key)),
+      // A user's file in a part checkpoint's place is refused as it is for one download.
+      foreignFile: (key, bytes) => store.foreignFile?.(key, bytes) ?? Promise.resolve(undefined),
       // So the engine runs such an object as one without a store: no checkpoint timer, and no
       // AbortController of its own for its lone part worker.
       [HOLDS_NOTHING]: isSingle,

@@ -19,7 +19,8 @@ export interface CheckpointLookup {
 
 /**
  * Loads the saved progress if it can be trusted: intact, a known format, and about this very
- * object and destination. Anything else is discarded with an event saying why, never used.
+ * object and destination. Anything else is discarded with an event saying why, never used; but a
+ * file the store calls foreign (`CheckpointStore.foreignFile`) fails the download with its error.
  */
 export async function loadCheckpoint(
   lookup: CheckpointLookup,
@@ -45,6 +46,10 @@ export async function loadCheckpoint(
     return checkpoint.state
   } catch (error) {
     if (!(error instanceof CheckpointError)) throw error
+    // Not a checkpoint at all may be someone else's file with the checkpoint's name: the store,
+    // which knows what lies around it, says so, and the download stops before touching it.
+    const foreign = await lookup.store.foreignFile?.(lookup.key, bytes)
+    if (foreign) throw foreign
     emit({ type: 'checkpoint-discarded', problem: error.problem, message: error.message })
     return undefined
   }
