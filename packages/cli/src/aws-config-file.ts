@@ -55,22 +55,36 @@ type MutableSection = {
 }
 
 /**
- * Parses the shared `config` file's INI dialect: `[default]`, `[profile name]` and
- * `[services name]` sections (others, such as `[sso-session name]`, are skipped), `#` and `;`
- * comment lines, `key = value` settings, and a setting with no value opening indented
- * sub-settings until the next unindented line.
+ * Parses the shared `config` file as the AWS CLI (botocore, on Python's `configparser`) reads it:
+ * `[default]`, `[profile name]` and `[services name]` sections (others, such as
+ * `[sso-session name]`, are skipped; a quoted name, `[profile "my dev"]`, is unquoted),
+ * `key = value`, `key=value` and `key: value` settings (the first `=` or `:` splits), whole-line
+ * `#` and `;` comments, and continuation lines: a line indented deeper than the setting before it
+ * belongs to that setting, so `s3 =` followed by indented `addressing_style = path` lines is a
+ * sub-section, never top-level settings.
  *
- * Matched to the AWS CLI (botocore) and the AWS SDK for JavaScript, checked against both: section
- * and profile names are case-sensitive (`[Default]` is not `[default]`); setting names are not
- * (`Endpoint_URL` is `endpoint_url`, as the CLI reads it), and neither is a sub-section's name
- * (`S3 =`), while sub-setting names keep their case, as in the CLI; a `#` or `;` after whitespace
- * starts a comment that ends the value, as the JavaScript SDK reads it (the CLI would keep it in
- * the value, which then fails as a URL or region).
+ * Section and profile names are case-sensitive and taken as written (`[Default]` and
+ * `[ default ]` are not `[default]`); setting names are not (`Endpoint_URL` is `endpoint_url`),
+ * and neither is a sub-section's name (`S3 =`), while sub-setting names keep their case, as in the
+ * CLI. When both `[default]` and `[profile default]` are present, the later one is the default
+ * profile, as in the CLI. Where the CLI refuses the whole file we read on: a repeated section adds
+ * to the first (as the JavaScript SDK does), a repeated setting replaces the earlier one, a line
+ * with no `=` or `:` is skipped. A `#` or `;` after whitespace starts a comment that ends the
+ * value, as the JavaScript SDK reads it (the CLI would keep it in the value, which then fails as a
+ * URL or region).
  */
 export function parseAwsConfig(text: string): AwsConfigFile {
   const profiles = new Map<string, MutableSection>()
   const services = new Map<string, MutableSection>()
-  scanIni(text, (name) => sectionOf(name, profiles, services))
+  let defaultHeader: string | undefined
+  scanIni(text, (header) => {
+    if (header === 'default' || profileName(header) === 'default') {
+      // The CLI keeps whichever of [default] and [profile default] comes last, not both.
+      if (defaultHeader !== undefined && defaultHeader !== header) profiles.delete('default')
+      defaultHeader = header
+    }
+    return sectionOf(header, profiles, services)
+  })
   return { profiles, services }
 }
 
@@ -95,37 +109,67 @@ export function parseAwsCredentials(text: string): ReadonlyMap<string, AwsConfig
   return profiles
 }
 
-/** Feeds each header to `open` and fills the section it returns (none: the lines are skipped). */
-function scanIni(text: string, open: (name: string) => MutableSection | undefined): void {
+/** The setting the next deeper-indented line continues. */
+interface OpenSetting {
+  readonly section: MutableSection
+  readonly key: string
+  readonly indent: number
+  /** The sub-section a valueless setting opened; undefined for a setting with a value. */
+  readonly nested: Map<string, string> | undefined
+}
+
+/**
+ * Feeds each header to `open` and fills the section it returns (none: the lines are skipped).
+ * Follows `configparser`'s line rules: blank and comment lines neither end nor join a value, and a
+ * line indented deeper than the setting before it continues that setting.
+ */
+function scanIni(text: string, open: (header: string) => MutableSection | undefined): void {
   let section: MutableSection | undefined
-  let parent: Map<string, string> | undefined
+  let setting: OpenSetting | undefined
   for (const line of text.split(/\r?\n/)) {
     const trimmed = line.trim()
     if (trimmed === '' || trimmed.startsWith('#') || trimmed.startsWith(';')) continue
+    const indent = line.length - line.trimStart().length
+    if (setting !== undefined && indent > setting.indent) {
+      continueSetting(setting, trimmed)
+      continue
+    }
+    setting = undefined
     const header = /^\[([^[\]]+)\]\s*(?:[#;].*)?$/.exec(trimmed)
     if (header) {
-      parent = undefined
-      section = open(header[1]?.trim() ?? '')
+      section = open(header[1] ?? '')
       continue
     }
-    const eq = trimmed.indexOf('=')
-    if (section === undefined || eq <= 0) continue
-    const key = trimmed.slice(0, eq).trim()
-    const value = withoutComment(trimmed.slice(eq + 1))
-    const indented = /^\s/.test(line)
-    if (parent !== undefined && indented) {
-      parent.set(key, value)
-      continue
-    }
-    parent = undefined
-    if (value === '') {
-      parent = new Map()
-      section.nested.set(key.toLowerCase(), parent)
-    } else {
+    // configparser splits at the first `=` or `:`, whichever comes first.
+    const delimiter = /[=:]/.exec(trimmed)
+    if (section === undefined || delimiter === null || delimiter.index === 0) continue
+    const key = trimmed.slice(0, delimiter.index).trim()
+    const value = withoutComment(trimmed.slice(delimiter.index + 1))
+    const nested = value === '' ? new Map<string, string>() : undefined
+    if (nested !== undefined) section.nested.set(key.toLowerCase(), nested)
+    else {
       section.settings.set(key.toLowerCase(), value)
       section.written.add(key)
     }
+    setting = { section, key, indent, nested }
   }
+}
+
+/**
+ * One continuation line. Under a valueless setting it is a sub-setting, split at its first `=`
+ * only, as botocore's `_parse_nested` does (a line without one is skipped where botocore fails);
+ * under a setting with a value it is more of that value, on a new line, as `configparser` joins it.
+ */
+function continueSetting(setting: OpenSetting, trimmed: string): void {
+  if (setting.nested === undefined) {
+    const settings = setting.section.settings
+    const name = setting.key.toLowerCase()
+    settings.set(name, `${settings.get(name) ?? ''}\n${withoutComment(trimmed)}`)
+    return
+  }
+  const eq = trimmed.indexOf('=')
+  if (eq <= 0) return
+  setting.nested.set(trimmed.slice(0, eq).trim(), withoutComment(trimmed.slice(eq + 1)))
 }
 
 /** The value without a trailing comment: `#` or `;` only after whitespace, so `http://h/#x` stays. */
@@ -134,22 +178,47 @@ function withoutComment(value: string): string {
   return (comment === null ? value : value.slice(0, comment.index)).trim()
 }
 
+/**
+ * The profile a `[profile name]` header names, or undefined: botocore splits the header as a shell
+ * would (`shlex.split`, so quotes group and are removed) and takes it only as exactly two words.
+ */
+function profileName(header: string): string | undefined {
+  return prefixed('profile', header)
+}
+
+/** The name after `prefix` in a two-word header (`services local`, `profile "my dev"`). */
+function prefixed(prefix: string, header: string): string | undefined {
+  const words = shellWords(header)
+  return words?.length === 2 && words[0] === prefix ? words[1] : undefined
+}
+
+/** Whitespace-separated words, quotes grouping and removed; undefined for an unclosed quote. */
+function shellWords(text: string): string[] | undefined {
+  const words: string[] = []
+  const pattern = /"([^"]*)"|'([^']*)'|([^\s"']+)|(\s+)|(["'])/g
+  let word: string | undefined
+  for (const m of text.matchAll(pattern)) {
+    if (m[5] !== undefined) return undefined
+    if (m[4] !== undefined) {
+      if (word !== undefined) words.push(word)
+      word = undefined
+    } else word = (word ?? '') + (m[1] ?? m[2] ?? m[3] ?? '')
+  }
+  if (word !== undefined) words.push(word)
+  return words
+}
+
 /** The section a header opens (created on first sight, merged when repeated); undefined when skipped. */
 function sectionOf(
-  name: string,
+  header: string,
   profiles: Map<string, MutableSection>,
   services: Map<string, MutableSection>,
 ): MutableSection | undefined {
-  const [kind, ...rest] = name.split(/\s+/)
-  const named = rest.join(' ')
-  let table: Map<string, MutableSection> | undefined
-  let key = named
-  if (name === 'default') {
-    table = profiles
-    key = 'default'
-  } else if (kind === 'profile' && named !== '') table = profiles
-  else if (kind === 'services' && named !== '') table = services
-  return table === undefined ? undefined : opened(table, key)
+  if (header === 'default') return opened(profiles, 'default')
+  const profile = profileName(header)
+  if (profile !== undefined) return opened(profiles, profile)
+  const service = prefixed('services', header)
+  return service === undefined ? undefined : opened(services, service)
 }
 
 /** `table`'s section `key`, created on first sight so a repeated header adds to it. */

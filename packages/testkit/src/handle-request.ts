@@ -1,10 +1,12 @@
 import { bytesToBase64 } from '@resumable/core'
 import { bodyStream } from './body-stream.ts'
 import { checkSignature } from './check-signature.ts'
-import { isListObjectsV2, listDialect, listObjectsV2 } from './list-objects.ts'
+import { requestDialect, type StoreDialect } from './dialect.ts'
+import { isListObjectsV2, listObjectsV2, S3_STORAGE_CLASSES } from './list-objects.ts'
 import { ossError } from './oss-error.ts'
 import type { MockOss, StoredObject } from './oss-model.ts'
 import { parseRange } from './parse-range.ts'
+import { S3_ERRORS, s3Error, s3HostId } from './s3-error.ts'
 import { countRequest } from './served-counters.ts'
 import { sourceCrc } from './source/object-source.ts'
 import { sourceSha } from './source/source-sha.ts'
@@ -44,7 +46,8 @@ export function locate(oss: MockOss, url: URL): { bucket: string; key: string } 
 }
 
 /**
- * Answers one HeadObject, GetObject or ListObjectsV2 (`list-objects.ts`) as OSS does: Range (with and without
+ * Answers one HeadObject, GetObject or ListObjectsV2 (`list-objects.ts`) as OSS does, or as S3
+ * does in S3's dialect (`dialect.ts`): Range (with and without
  * `x-oss-range-behavior: standard`), conditional headers, versions, archive state, the gzip trap,
  * XML errors (base64 in `x-oss-err` for HEAD), and whatever fault the plan injects.
  */
@@ -82,14 +85,32 @@ async function answer(
   fault: ReturnType<MockOss['faults']['pick']>,
 ): Promise<Response> {
   const requestId = oss.nextRequestId()
-  const hostId = url.host
+  const dialect = requestDialect(oss.dialect, request)
+  const s3 = dialect === 's3'
+  // An injected fault's code and message are the test's: sent as given, in the dialect's envelope.
+  const raw = (
+    status: number,
+    code: string,
+    message: string,
+    headers: Record<string, string> = {},
+    details: readonly (readonly [string, string])[] = [],
+  ): Response =>
+    s3
+      ? s3Error(method, status, code, message, requestId, s3HostId(requestId), headers, details)
+      : ossError(method, status, code, message, requestId, url.host, headers, details)
+  // The mock's own refusals: OSS's wording, or S3's status, code and wording for the same case.
   const fail = (
     status: number,
     code: string,
     message: string,
     headers: Record<string, string> = {},
     details: readonly (readonly [string, string])[] = [],
-  ): Response => ossError(method, status, code, message, requestId, hostId, headers, details)
+  ): Response => {
+    const s3Form = s3 ? S3_ERRORS[code] : undefined
+    return s3Form
+      ? raw(s3Form.status ?? status, s3Form.code ?? code, s3Form.message, headers, details)
+      : raw(status, code, message, headers, details)
+  }
   if (method !== 'GET' && method !== 'HEAD')
     return fail(405, 'MethodNotAllowed', 'The specified method is not allowed.')
   if (oss.credentials) {
@@ -105,23 +126,32 @@ async function answer(
       fault.retryAfterSeconds === undefined
         ? {}
         : { 'retry-after': String(fault.retryAfterSeconds) }
-    return fail(fault.status, fault.code, `Injected ${fault.code}`, retry)
+    return raw(fault.status, fault.code, `Injected ${fault.code}`, retry)
   }
   if (fault?.type === 'error') {
-    return fail(fault.status, fault.code, fault.message ?? `Injected ${fault.code}`, {
+    return raw(fault.status, fault.code, fault.message ?? `Injected ${fault.code}`, {
       ...fault.headers,
     })
   }
   if (isListObjectsV2(method, key, url)) {
-    const listed = listObjectsV2(oss, bucket, url, listDialect(request), requestId)
-    return listed instanceof Response ? listed : fail(listed.status, listed.code, listed.message)
+    const listed = listObjectsV2(oss, bucket, url, dialect, requestId)
+    if (!(listed instanceof Response))
+      return fail(listed.status, listed.code, listed.message, {}, s3 ? listed.details : [])
+    if (s3) listed.headers.set('x-amz-id-2', s3HostId(requestId))
+    return listed
   }
   const versionId = url.searchParams.get('versionId') ?? undefined
   const found = oss.getObject(bucket, key, versionId)
   if (found === 'no-bucket')
-    return fail(404, 'NoSuchBucket', 'The specified bucket does not exist.')
+    return fail(
+      404,
+      'NoSuchBucket',
+      'The specified bucket does not exist.',
+      {},
+      s3 ? [['BucketName', bucket]] : [],
+    )
   if (!found || found.deleteMarker)
-    return fail(404, 'NoSuchKey', 'The specified key does not exist.')
+    return fail(404, 'NoSuchKey', 'The specified key does not exist.', {}, s3 ? [['Key', key]] : [])
   const object = found
   const size = object.source.size
   const sseRefusal = sseCustomerRefusal(request, object)
@@ -133,6 +163,8 @@ async function answer(
       412,
       'PreconditionFailed',
       'At least one of the pre-conditions you specified did not hold.',
+      {},
+      s3 ? [['Condition', 'If-Match']] : [],
     )
   }
   const ifNoneMatch = request.headers.get('if-none-match')
@@ -144,6 +176,8 @@ async function answer(
       412,
       'PreconditionFailed',
       'At least one of the pre-conditions you specified did not hold.',
+      {},
+      s3 ? [['Condition', 'If-Unmodified-Since']] : [],
     )
   }
   const archived = object.storageClass !== 'Standard' && object.storageClass !== 'IA'
@@ -151,11 +185,18 @@ async function answer(
     return fail(403, 'InvalidObjectState', "The operation is not valid for the object's state")
   }
 
-  const headers = objectHeaders(object, requestId, fault?.type === 'wrong-crc', s3Checksum(request))
+  const headers = objectHeaders(
+    object,
+    requestId,
+    fault?.type === 'wrong-crc',
+    checksumStyle(dialect, request),
+  )
   sseResponseHeaders(object, headers)
+  // Only OSS compresses on its own; S3 serves the bytes as stored.
   const gzip =
     fault?.type === 'gzip' ||
-    ((request.headers.get('accept-encoding') ?? '').includes('gzip') &&
+    (!s3 &&
+      (request.headers.get('accept-encoding') ?? '').includes('gzip') &&
       GZIP_TYPES.has(object.contentType) &&
       size >= 1024)
   if (gzip) {
@@ -173,7 +214,6 @@ async function answer(
   }
 
   // S3 always reads a range as OSS does with `x-oss-range-behavior: standard`.
-  const s3 = s3Checksum(request) !== 'oss'
   const standard = s3 || request.headers.get('x-oss-range-behavior') === 'standard'
   const range =
     fault?.type === 'ignore-range' || fault?.type === 'whole-body'
@@ -219,18 +259,15 @@ async function answer(
 }
 
 /**
- * How an object's checksum is published: a SigV4-signed (S3-flavoured) request is answered as S3
+ * How an object's checksum is published: a request in S3's dialect is answered as S3
  * does — no `x-oss-hash-crc64ecma`, and with `x-amz-checksum-mode: ENABLED` the object's
  * checksum in `x-amz-checksum-<algorithm>` (base64, big-endian) with its `x-amz-checksum-type` —
  * every other request as OSS does.
  */
 type ChecksumStyle = 'oss' | 's3' | 's3-enabled'
 
-function s3Checksum(request: Request): ChecksumStyle {
-  const sigV4 =
-    (request.headers.get('authorization') ?? '').startsWith('AWS4-HMAC-SHA256 ') ||
-    new URL(request.url).searchParams.get('X-Amz-Algorithm') === 'AWS4-HMAC-SHA256'
-  if (!sigV4) return 'oss'
+function checksumStyle(dialect: StoreDialect, request: Request): ChecksumStyle {
+  if (dialect === 'oss') return 'oss'
   const mode = request.headers.get('x-amz-checksum-mode')?.trim().toUpperCase()
   return mode === 'ENABLED' ? 's3-enabled' : 's3'
 }
@@ -275,29 +312,40 @@ function objectHeaders(
   wrongCrc: boolean,
   style: ChecksumStyle,
 ): Headers {
+  const oss = style === 'oss'
+  // S3 names its headers x-amz-*, has no object type, and leaves out the STANDARD storage class
+  // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html).
+  const prefix = oss ? 'x-oss-' : 'x-amz-'
   const headers = new Headers({
     'accept-ranges': 'bytes',
     etag: object.etag,
     'last-modified': object.lastModified.toUTCString(),
     'content-type': object.contentType,
-    'x-oss-request-id': requestId,
-    'x-oss-object-type': object.objectType,
-    'x-oss-storage-class': object.storageClass,
   })
+  if (oss) {
+    headers.set('x-oss-request-id', requestId)
+    headers.set('x-oss-object-type', object.objectType)
+    headers.set('x-oss-storage-class', object.storageClass)
+  } else {
+    headers.set('x-amz-request-id', requestId)
+    headers.set('x-amz-id-2', s3HostId(requestId))
+    const storageClass = S3_STORAGE_CLASSES[object.storageClass]
+    if (storageClass !== 'STANDARD') headers.set('x-amz-storage-class', storageClass)
+  }
   if (object.crc64 !== undefined && style === 'oss') {
     headers.set('x-oss-hash-crc64ecma', (wrongCrc ? object.crc64 ^ 1n : object.crc64).toString())
   }
   if (object.crc64 !== undefined && style === 's3-enabled') setS3Checksum(headers, object, wrongCrc)
-  if (object.versionId !== undefined) headers.set('x-oss-version-id', object.versionId)
-  if (object.restore === 'ongoing') headers.set('x-oss-restore', 'ongoing-request="true"')
+  if (object.versionId !== undefined) headers.set(`${prefix}version-id`, object.versionId)
+  if (object.restore === 'ongoing') headers.set(`${prefix}restore`, 'ongoing-request="true"')
   if (object.restore === 'done') {
     headers.set(
-      'x-oss-restore',
+      `${prefix}restore`,
       `ongoing-request="false", expiry-date="${object.restoreExpiry.toUTCString()}"`,
     )
   }
   // S3 sends user metadata under its own prefix; OSS's S3 API does too.
-  const meta = style === 'oss' ? 'x-oss-meta-' : 'x-amz-meta-'
+  const meta = `${prefix}meta-`
   for (const [name, value] of Object.entries(object.metadata)) headers.set(`${meta}${name}`, value)
   return headers
 }

@@ -5,6 +5,7 @@
  */
 export { checkSignature, type MockCredentials } from './check-signature.ts'
 export type { ContractCase } from './contract-case.ts'
+export type { StoreDialect } from './dialect.ts'
 export {
   type FakeObject,
   FakeTransport,

@@ -1,3 +1,4 @@
+import type { StoreDialect } from './dialect.ts'
 import type { MockOss, StorageClass, StoredObject } from './oss-model.ts'
 
 // ListObjectsV2 as OSS and S3 answer it. Element names and parameters follow:
@@ -12,11 +13,12 @@ import type { MockOss, StorageClass, StoredObject } from './oss-model.ts'
 //   Contents without Type, S3 storage-class names). With encoding-type=url both encode Key,
 //   Prefix, Delimiter and StartAfter (botocore decodes them with unquote_plus: `+` is a space).
 
-/** Which store's dialect a listing answers in. */
-export type ListDialect = 'oss' | 's3'
+/** Which store's dialect a listing answers in (see `requestDialect`). */
+export type ListDialect = StoreDialect
 
 const S3_NAMESPACE = 'http://s3.amazonaws.com/doc/2006-03-01/'
-const S3_CLASSES: Record<StorageClass, string> = {
+/** The S3 storage class each OSS class stands for, in S3's own names. */
+export const S3_STORAGE_CLASSES: Readonly<Record<StorageClass, string>> = {
   Standard: 'STANDARD',
   IA: 'STANDARD_IA',
   Archive: 'GLACIER',
@@ -24,6 +26,8 @@ const S3_CLASSES: Record<StorageClass, string> = {
   DeepColdArchive: 'DEEP_ARCHIVE',
 }
 const OWNER_ID = '1686240967192623'
+// S3 names an owner by its 64-hex canonical user id, not OSS's numeric account id.
+const S3_OWNER_ID = '79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be'
 const encoder = new TextEncoder()
 
 /** True for a ListObjectsV2 request: a GET on the bucket itself with `list-type=2`. */
@@ -31,21 +35,13 @@ export function isListObjectsV2(method: string, key: string, url: URL): boolean 
   return method === 'GET' && key === '' && url.searchParams.get('list-type') === '2'
 }
 
-/** SigV4-signed requests (and those carrying x-amz-* headers) get S3's dialect; others OSS's. */
-export function listDialect(request: Request): ListDialect {
-  const auth = request.headers.get('authorization') ?? ''
-  return auth.startsWith('AWS4-HMAC-SHA256') ||
-    request.headers.has('x-amz-date') ||
-    request.headers.has('x-amz-content-sha256')
-    ? 's3'
-    : 'oss'
-}
-
 /** An error the listing answers with. */
 export interface ListError {
   readonly status: number
   readonly code: string
   readonly message: string
+  /** S3's `ArgumentName` / `ArgumentValue` for an InvalidArgument. */
+  readonly details: readonly (readonly [string, string])[]
 }
 
 /**
@@ -63,27 +59,32 @@ export function listObjectsV2(
   const q = url.searchParams
   const objects = oss.currentObjects(bucket)
   if (objects === 'no-bucket')
-    return { status: 404, code: 'NoSuchBucket', message: 'The specified bucket does not exist.' }
+    return {
+      status: 404,
+      code: 'NoSuchBucket',
+      message: 'The specified bucket does not exist.',
+      details: [['BucketName', bucket]],
+    }
   const prefix = q.get('prefix') ?? ''
   const delimiter = q.get('delimiter') ?? ''
   const startAfter = q.get('start-after')
   const token = q.get('continuation-token')
   const encoding = q.get('encoding-type')
   if (encoding !== null && encoding !== 'url')
-    return invalid('encoding-type', 'The encoding-type must be url.')
+    return invalid('encoding-type', encoding, 'The encoding-type must be url.')
   const maxKeysText = q.get('max-keys')
   let maxKeys = dialect === 'oss' ? 100 : 1000
   if (maxKeysText !== null) {
     const n = Number(maxKeysText)
     if (!/^\d+$/.test(maxKeysText) || (dialect === 'oss' && (n < 1 || n > 1000)))
-      return invalid('max-keys', 'max-keys must be an integer from 1 to 1000.')
+      return invalid('max-keys', maxKeysText, 'max-keys must be an integer from 1 to 1000.')
     maxKeys = Math.min(n, 1000)
   }
   let after: { entry: string; prefix: boolean } | undefined
   if (token !== null) {
     after = decodeToken(token)
     if (!after)
-      return invalid('continuation-token', 'The continuation token provided is incorrect.')
+      return invalid('continuation-token', token, 'The continuation token provided is incorrect.')
   } else if (startAfter !== null && startAfter !== '') {
     after = { entry: startAfter, prefix: false }
   }
@@ -169,18 +170,22 @@ function contentsXml(
     `    <ETag>${xml(o.etag)}</ETag>`,
     ...(dialect === 'oss' ? [`    <Type>${o.objectType}</Type>`] : []),
     `    <Size>${o.source.size}</Size>`,
-    `    <StorageClass>${dialect === 'oss' ? o.storageClass : S3_CLASSES[o.storageClass]}</StorageClass>`,
-    ...(fetchOwner
-      ? [
-          `    <Owner>\n      <ID>${OWNER_ID}</ID>\n      <DisplayName>${OWNER_ID}</DisplayName>\n    </Owner>`,
-        ]
-      : []),
+    `    <StorageClass>${dialect === 'oss' ? o.storageClass : S3_STORAGE_CLASSES[o.storageClass]}</StorageClass>`,
+    ...(fetchOwner ? [ownerXml(dialect)] : []),
     '  </Contents>',
   ].join('\n')
 }
 
-function invalid(name: string, message: string): ListError {
-  return { status: 400, code: 'InvalidArgument', message: `${message} (${name})` }
+function invalid(name: string, value: string, message: string): ListError {
+  return {
+    status: 400,
+    code: 'InvalidArgument',
+    message: `${message} (${name})`,
+    details: [
+      ['ArgumentName', name],
+      ['ArgumentValue', value],
+    ],
+  }
 }
 
 /** `+` for a space and `%XX` for the rest, as `encoding-type=url` answers (decoded with unquote_plus). */
@@ -244,4 +249,10 @@ function decodeToken(token: string): { entry: string; prefix: boolean } | undefi
   } catch {
     return undefined
   }
+}
+
+function ownerXml(dialect: ListDialect): string {
+  const id = dialect === 'oss' ? OWNER_ID : S3_OWNER_ID
+  const name = dialect === 'oss' ? OWNER_ID : 'owner'
+  return `    <Owner>\n      <ID>${id}</ID>\n      <DisplayName>${name}</DisplayName>\n    </Owner>`
 }

@@ -1,5 +1,5 @@
 /** Escapes text for an XML element's content (a Range header is the client's, not ours). */
-function xmlText(text: string): string {
+export function xmlText(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 }
 

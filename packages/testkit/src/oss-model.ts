@@ -1,4 +1,5 @@
 import type { MockCredentials } from './check-signature.ts'
+import type { StoreDialect } from './dialect.ts'
 import { FaultPlan } from './faults.ts'
 import { emptyCounters, type ServedCounters } from './served-counters.ts'
 import { generatedSource } from './source/generated-source.ts'
@@ -103,6 +104,12 @@ export interface MockOssOptions {
   readonly credentials?: MockCredentials
   /** The server's clock in ms (presigned-URL expiry, restore expiry). @default Date.now */
   readonly now?: () => number
+  /**
+   * Answer every request as this store does, signed or not (an anonymous request carries nothing
+   * that says which store it meant). When omitted, SigV4 requests get S3's answers and all others
+   * OSS's.
+   */
+  readonly dialect?: StoreDialect
 }
 
 interface Bucket {
@@ -119,6 +126,8 @@ export class MockOss {
   credentials: MockCredentials | undefined
   /** The server's clock in ms; replace it to test expiry and clock skew. */
   now: () => number
+  /** The store every request is answered as; undefined: chosen per request (SigV4 → S3, else OSS). */
+  dialect: StoreDialect | undefined
   /** Faults to inject into the next matching requests. */
   readonly faults: FaultPlan
   /** Request and byte counters. */
@@ -130,6 +139,7 @@ export class MockOss {
     this.faults = new FaultPlan(options.seed ?? 1)
     this.credentials = options.credentials
     this.now = options.now ?? Date.now
+    this.dialect = options.dialect
   }
 
   /** Creates a bucket (idempotent); `requesterPays` refuses reads that do not accept the charge. */

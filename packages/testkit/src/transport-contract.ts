@@ -64,6 +64,7 @@ export function transportContract(
     return { response, bytes: await collect(response.body) }
   }
 
+  const s3 = options.flavour === 's3'
   const signedCases: ContractCase[] = options.signed
     ? [
         {
@@ -75,7 +76,8 @@ export function transportContract(
             const transport = await makeTransport(await opener.open(oss, BUCKET, 'dir/signed.bin'))
             await expectError(transport.stat(), (e) => {
               assert.equal(e.status, 403)
-              assert.equal(e.code, 'SignatureDoesNotMatch')
+              // S3 answers a HEAD error with its status alone (no body, no x-oss-err to decode).
+              assert.equal(e.code, s3 ? undefined : 'SignatureDoesNotMatch')
               assert.equal(e.retryable, false)
             })
           },
@@ -83,7 +85,6 @@ export function transportContract(
       ]
     : []
 
-  const s3 = options.flavour === 's3'
   return opener.wrap([
     ...signedCases,
     {
