@@ -173,8 +173,10 @@ export function crcThread(options: CrcThreadOptions = {}): ChecksumThread {
       }
       return {
         update(pieces) {
-          // A thread that cannot take them fails the run's value, which the caller then computes.
-          if (!ended && broken === undefined && lost === undefined) {
+          // A thread that cannot take them fails the run's value, which the caller then computes;
+          // a broken thread too (`post` throws), but only once the inline budget is spent: pieces
+          // dropped here would leave the value of a run that never reached the thread short.
+          if (!ended && lost === undefined) {
             try {
               if (!hashInline(pieces)) post(pieces)
             } catch (error) {

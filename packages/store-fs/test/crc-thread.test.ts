@@ -108,6 +108,36 @@ describe('crcThread', () => {
     assert.ok((threadCount() as number) > before, 'the worker thread took the rest of the run')
   })
 
+  it('where no worker can start, a run either gives the CRC of all its pieces or rejects, never the CRC of some', async (t) => {
+    const runtime = process as { getBuiltinModule?: unknown }
+    const saved = runtime.getBuiltinModule
+    try {
+      delete runtime.getBuiltinModule
+    } catch {
+      return t.skip('this runtime does not let process.getBuiltinModule be removed')
+    }
+    if (runtime.getBuiltinModule !== undefined)
+      return t.skip('this runtime does not let process.getBuiltinModule be removed')
+    try {
+      const bytes = sharedBytes(MiB)
+      const thread = crcThread({ inlineBytes: 256 * KiB })
+      const first = thread.begin('crc64xz', 0n)
+      first.update([bytes.subarray(0, 512 * KiB)])
+      await assert.rejects(first.value(), /no thread can compute a CRC here/)
+      // Begun after the thread broke, within the budget left: hashed here, in full.
+      const small = thread.begin('crc64xz', 7n)
+      small.update([bytes.subarray(0, 40 * KiB)])
+      small.update([bytes.subarray(40 * KiB, 100 * KiB)])
+      assert.equal(await small.value(), crc('crc64xz', bytes.subarray(0, 100 * KiB), 7n))
+      // Past the budget: no value, so the engine computes it.
+      const big = thread.begin('crc64xz', 0n)
+      big.update([bytes.subarray(0, 200 * KiB)])
+      await assert.rejects(big.value(), /no thread can compute a CRC here/)
+    } finally {
+      runtime.getBuiltinModule = saved
+    }
+  })
+
   it('refuses an inlineBytes that is not a whole number of bytes, 0 or more, with an OptionsError', () => {
     for (const inlineBytes of [-1, 0.5, Number.NaN, Number.POSITIVE_INFINITY]) {
       assert.throws(() => crcThread({ inlineBytes }), {
