@@ -565,9 +565,11 @@ async function cleanUp(
   } catch {
     // The original error says more than a failed last save; the previous checkpoint still stands.
   }
-  if (durableBytes === 0 && !(error instanceof AbortedError)) {
-    // A failure before any byte was durable (a full disk before the first checkpoint) leaves
-    // nothing a later run could resume: keeping the partial file would only hold on to space.
+  if (durableBytes === 0) {
+    // A failure or pause before any byte was durable (a full disk before the first checkpoint)
+    // leaves nothing a later run could resume: keeping the partial file would only hold on to
+    // space, and with no checkpoint and no lock beside it, a later run could not tell it from a
+    // file of the user's (store-fs refuses those).
     await target.abort({ keep: false, ...claim }).catch(() => undefined)
     await store.remove(checkpointKey).catch(() => undefined)
     return 0

@@ -409,12 +409,15 @@ const LOCK_HEAD = '{"pid":'
 
 /**
  * True when `text`, which does not parse as a lock, may still be one of ours cut short: empty (a
- * holder that has created the file and not yet written it, or was killed in between) or a
- * beginning of a lock's JSON. Anything else (a user's `notes.resumable.lock`) was never a lock of
+ * holder that has created the file and not yet written it, or was killed in between), a
+ * beginning of a lock's JSON, or its length of NUL bytes (a power loss before the text reached
+ * the disk). Anything else (a user's `notes.resumable.lock`) was never a lock of
  * this toolkit's, and is not taken over: that would delete it.
  */
 export function mayBeTornLock(text: string): boolean {
-  return text.startsWith(LOCK_HEAD) || LOCK_HEAD.startsWith(text)
+  // A lock is written without an fsync: after a power loss some filesystems keep its length and
+  // zeros for its bytes. No user's file of that name is all NUL bytes.
+  return text.startsWith(LOCK_HEAD) || LOCK_HEAD.startsWith(text) || /^\0+$/.test(text)
 }
 
 /**

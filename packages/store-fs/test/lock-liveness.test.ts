@@ -278,6 +278,15 @@ describe("a user's file at the lock's place", () => {
     await target.abort({ keep: false })
     assert.equal(existsSync(dest + LOCK_SUFFIX), false)
   })
+
+  it('a lock whose bytes a power loss left as NUL bytes is taken over as one of ours, not refused as a user file', async () => {
+    const dest = join(await freshDir('zeroed-lock'), 'object.bin')
+    await writeFile(dest + LOCK_SUFFIX, new Uint8Array(97))
+    const target = new FileTarget(dest)
+    assert.deepEqual(await target.open({ size: 1, resume: false }), { resumed: false })
+    await target.abort({ keep: false })
+    assert.equal(existsSync(dest + LOCK_SUFFIX), false)
+  })
 })
 
 describe('a lock that cannot be judged by its pid', () => {
