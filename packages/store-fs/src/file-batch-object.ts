@@ -10,13 +10,8 @@ import {
 import type { FileBatchStaging } from './file-batch-staging.ts'
 import { FileCheckpointStore } from './file-checkpoint-store.ts'
 import { digestOfPath } from './file-digest.ts'
-import {
-  BEFORE_LOCK,
-  DESTINATION_PROBED,
-  FileTarget,
-  TEMP_SUFFIX,
-  UNDER_LOCK,
-} from './file-target.ts'
+import { TEMP_SUFFIX } from './file-suffixes.ts'
+import { BEFORE_LOCK, DESTINATION_PROBED, FileTarget, UNDER_LOCK } from './file-target.ts'
 import { toTargetError } from './fs-errors.ts'
 import { LOCK_SUFFIX } from './lock-file.ts'
 import { lstatOrUndefined, statOrUndefined } from './probe.ts'

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { mkdir, readFile } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { type CheckpointStore, TargetError } from '@resumable/core'
-import { TEMP_SUFFIX } from './file-target.ts'
+import { CHECKPOINT_SUFFIX, TEMP_SUFFIX } from './file-suffixes.ts'
 import { errorCode, toTargetError } from './fs-errors.ts'
 import { LOCK_SUFFIX, lockAt, lockTakenError } from './lock-file.ts'
 import { isCheckpointBytes } from './own-files.ts'
@@ -16,9 +16,6 @@ export interface FileCheckpointStoreOptions {
   /** Store every checkpoint in exactly this file (one download at a time). */
   readonly file?: string
 }
-
-/** Suffix of a checkpoint file kept next to its destination. */
-export const CHECKPOINT_SUFFIX = '.resumable.json'
 
 /**
  * Checkpoints as files: by default `<key>.resumable.json` next to the destination (the key is the

@@ -16,8 +16,8 @@ import {
 import { AheadDigest } from './ahead-digest.ts'
 import { DigestThread } from './digest-thread.ts'
 import { FdFile, type OpenFile } from './fd-file.ts'
-import { CHECKPOINT_SUFFIX } from './file-checkpoint-store.ts'
 import { digestOfFile } from './file-digest.ts'
+import { CHECKPOINT_SUFFIX, TEMP_SUFFIX } from './file-suffixes.ts'
 import { checkFreeSpace } from './free-space.ts'
 import { errorCode, toTargetError } from './fs-errors.ts'
 import {
@@ -139,8 +139,6 @@ export const UNDER_LOCK: unique symbol = Symbol('resumable.underLock')
  */
 export const BEFORE_LOCK: unique symbol = Symbol('resumable.beforeLock')
 
-/** Suffix of the temporary file written beside the destination. */
-export const TEMP_SUFFIX = '.resumable-part'
 /**
  * A file destination: bytes go to `<dest>.resumable-part` in the same directory (so the final
  * rename is atomic), `sync()` is fdatasync, and `commit()` fsyncs, renames over the destination

@@ -33,15 +33,14 @@ export {
   type RunningBatch,
 } from './file-batch-staging.ts'
 export {
-  CHECKPOINT_SUFFIX,
   FileCheckpointStore,
   type FileCheckpointStoreOptions,
 } from './file-checkpoint-store.ts'
+export { CHECKPOINT_SUFFIX, TEMP_SUFFIX } from './file-suffixes.ts'
 export {
   FileTarget,
   type FileTargetOptions,
   FLUSH_AFTER,
-  TEMP_SUFFIX,
 } from './file-target.ts'
 export { LOCK_SUFFIX, type LockOwner, type LockWatchListener } from './lock-file.ts'
 export { makeDirectory } from './make-directory.ts'
