@@ -66,11 +66,12 @@ const s3At = (server: MockOssServer) => ['--endpoint', server.url, '--region', '
 const ossAt = (server: MockOssServer) => ['--endpoint', server.url, '--region', 'cn-hangzhou']
 
 describe('--request-payer', () => {
-  it('s3://: refused (403, access denied) without it, byte-identical with it', async () => {
+  it('s3://: refused (403 AccessDenied) without it, byte-identical with it', async () => {
     const refused = await run(aws, ['s3://payer/o.bin', ...s3At(signed)])
     assert.equal(refused.code, 1, refused.text)
-    // S3 refuses the HEAD with its status alone (no error body), so no code can be shown.
-    assert.match(refused.text, /access denied \(status 403/)
+    // S3 refuses the HEAD with its status alone; the transport asks a GET for the code.
+    assert.match(refused.text, /access denied/)
+    assert.match(refused.text, /AccessDenied/)
     const ok = await run(aws, ['s3://payer/o.bin', ...s3At(signed), '--request-payer'])
     assert.equal(ok.code, 0, ok.text)
     await sameAs(ok.dest, 'payer')
@@ -109,11 +110,12 @@ describe('SSE-C', () => {
     }
   })
 
-  it('without the key fails with a 400 (S3 sends no code on a HEAD); with another key fails and prints neither key, in text or JSON', async () => {
+  it('without the key fails with a 400 InvalidRequest; with another key fails with AccessDenied and prints neither key, in text or JSON', async () => {
     const missing = await run(aws, ['s3://bucket/sse.bin', ...s3At(signed)])
     assert.equal(missing.code, 1)
-    // S3 refuses the HEAD with its status alone (no InvalidRequest body to show).
+    // S3 refuses the HEAD with its status alone; the transport asks a GET for the code.
     assert.match(missing.text, /status 400/)
+    assert.match(missing.text, /InvalidRequest/)
     const wrong = Buffer.from(randomBytes(32)).toString('base64')
     for (const extra of [[], ['--json']]) {
       const r = await run({ ...aws, RESUMABLE_SSE_C_KEY: wrong }, [
@@ -122,7 +124,7 @@ describe('SSE-C', () => {
         ...extra,
       ])
       assert.equal(r.code, 1, r.text)
-      assert.match(r.text, /AccessDenied|403/)
+      assert.match(r.text, /AccessDenied/)
       assert.ok(!r.text.includes(wrong) && !r.text.includes(SSE_KEY_B64), r.text)
     }
   })

@@ -53,6 +53,17 @@ export interface FetchTransportSettings {
 /** Statuses after which an `auto` stat retries with a one-byte ranged GET (HEAD refused or unsigned for HEAD). */
 const HEAD_REFUSED = new Set([400, 403, 405, 501])
 
+/**
+ * HEAD statuses after which S3 mode asks a GET for the error code: every 4xx that a code tells
+ * apart (400 InvalidRequest from InvalidArgument, 403 AccessDenied from SignatureDoesNotMatch,
+ * InvalidObjectState or an expired token; 404 NoSuchBucket from NoSuchKey). Not 412 (a failed
+ * precondition says all there is), 416 (no Range on a HEAD), nor 408 and 429, which a second
+ * request would only add load to.
+ */
+function codeWorthAGet(status: number): boolean {
+  return status >= 400 && status < 500 && ![408, 412, 416, 429].includes(status)
+}
+
 /** Who answers, as error messages name it. */
 const STORE_NAMES = { oss: 'OSS', s3: 'the store', url: 'the server' } as const
 
@@ -103,6 +114,8 @@ export class FetchTransport implements Transport {
     if (method === 'range-get') return this.#probe(signal)
     const headers = new RequestHeaders()
     if (this.#plan.flavor === 's3') headers.set('x-amz-checksum-mode', 'ENABLED')
+    // Kept before signing adds to it in place: a GET for a refusal's code sends these again.
+    const asked = Object.fromEntries(headers)
     const describe = `HEAD ${this.id}`
     const sent = await this.#send('HEAD', headers, this.#versionQuery(undefined), signal, describe)
     const { response } = sent
@@ -111,7 +124,7 @@ export class FetchTransport implements Transport {
         await response.discard()
         return this.#probe(signal)
       }
-      throw await this.#failure(sent, describe, signal)
+      throw await this.#headFailure(sent, asked, describe, signal)
     }
     await response.discard()
     refuseEncoding(response, describe)
@@ -473,6 +486,48 @@ export class FetchTransport implements Transport {
       })
     }
     return { response, prepared, now }
+  }
+
+  /**
+   * A refused HEAD's error. S3's HeadObject reference says a HEAD error carries only a generic
+   * status (400, 403, 404, …) because a HEAD answer has no body, so the exact error cannot be
+   * known from it (https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html). An S3
+   * refusal without a code is therefore asked once more as `GET Range: bytes=0-0` with the same headers and
+   * query, and the code, message and ids of that answer's error XML classify the error. Only the
+   * error document is read (capped by `readBodyText`); a GET that succeeds (a HEAD-only refusal)
+   * or fails without a code leaves the HEAD's error as it was.
+   */
+  async #headFailure(
+    sent: Sent,
+    asked: Readonly<Record<string, string>>,
+    describe: string,
+    signal: AbortSignal | undefined,
+  ): Promise<unknown> {
+    const { status } = sent.response
+    const headError = await this.#failure(sent, describe, signal)
+    if (!this.#s3 || !isTransportError(headError) || headError.code !== undefined) return headError
+    // A retryable refusal (a clock skew already corrected) is asked again anyway.
+    if (headError.retryable || !codeWorthAGet(status)) return headError
+    // The plan adds the store's headers (SSE-C key, request payer) to the GET as it did to the HEAD.
+    const getHeaders = new RequestHeaders({ ...asked, range: 'bytes=0-0' })
+    let got: Sent
+    try {
+      const query = this.#versionQuery(undefined)
+      got = await this.#send('GET', getHeaders, query, signal, `GET ${this.id} bytes 0-0`)
+    } catch {
+      // The GET only adds detail: its own failure must not hide the refusal the HEAD got.
+      if (signal?.aborted) throw signal.reason
+      return headError
+    }
+    if (isOk(got.response.status)) {
+      await got.response.discard()
+      return headError
+    }
+    const getError = await this.#failure(got, describe, signal)
+    if (signal?.aborted) return signal.reason
+    // Another status would be another refusal than the HEAD's: its code would mislabel it.
+    const same = isTransportError(getError) && getError.status === status
+    return same && getError.code !== undefined ? getError : headError
   }
 
   async #failure(

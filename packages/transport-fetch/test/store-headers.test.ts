@@ -47,8 +47,8 @@ describe('requester pays', () => {
   it('S3 mode: refused with 403 AccessDenied without requestPayer, read with it (header signed)', async () => {
     const t = s3(oss, 'o.bin', { requestPayer: true })
     const info = await t.stat()
-    // S3 answers a HEAD error with its status alone; the GET's body names the code.
-    await rejectsWithStatus(s3(oss, 'o.bin', {}).stat(), 403, undefined)
+    // S3 answers a HEAD error with its status alone; stat asks a GET for the code.
+    await rejectsWithStatus(s3(oss, 'o.bin', {}).stat(), 403, 'AccessDenied')
     const refused = s3(oss, 'o.bin', {}).read({ start: 0, end: 9, object: info })
     await rejectsWithStatus(refused, 403, 'AccessDenied')
     oss.resetCounters()
@@ -111,8 +111,8 @@ describe('SSE-C (S3 mode)', () => {
   })
 
   it('without the key: 400 InvalidRequest; with another key: 403 AccessDenied, never echoing a key', async () => {
-    // S3 answers a HEAD error with its status alone; the GET's body names the code.
-    await rejectsWithStatus(s3(oss, 'secret.bin', {}).stat(), 400, undefined)
+    // S3 answers a HEAD error with its status alone; stat asks a GET for the code.
+    await rejectsWithStatus(s3(oss, 'secret.bin', {}).stat(), 400, 'InvalidRequest')
     const info = await s3(oss, 'secret.bin', { sseCustomerKey: key }).stat()
     const keyless = s3(oss, 'secret.bin', {}).read({ start: 0, end: 9, object: info })
     await rejectsWithStatus(keyless, 400, 'InvalidRequest')
@@ -120,6 +120,7 @@ describe('SSE-C (S3 mode)', () => {
     await assert.rejects(s3(oss, 'secret.bin', { sseCustomerKey: wrong }).stat(), (e) => {
       assert.ok(isTransportError(e))
       assert.equal(e.status, 403)
+      assert.equal(e.code, 'AccessDenied')
       const shown = `${e.message} ${JSON.stringify(e)} ${String(e.cause ?? '')}`
       assert.ok(!shown.includes(wrong) && !shown.includes(keyB64), shown)
       return true
@@ -142,7 +143,11 @@ describe('SSE-C (S3 mode)', () => {
   })
 
   it('a plain object refuses SSE-C headers with 400 InvalidRequest (the mock checks, too)', async () => {
-    await rejectsWithStatus(s3(oss, 'plain.bin', { sseCustomerKey: key }).stat(), 400, undefined)
+    await rejectsWithStatus(
+      s3(oss, 'plain.bin', { sseCustomerKey: key }).stat(),
+      400,
+      'InvalidRequest',
+    )
     const info = await s3(oss, 'plain.bin', {}).stat()
     const keyed = s3(oss, 'plain.bin', { sseCustomerKey: key }).read({
       start: 0,
